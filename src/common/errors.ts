@@ -1,0 +1,175 @@
+import type { Span } from './span.js';
+
+/** The phase an error comes from. A closed set: every error the engine reports has one. */
+export type ErrorKind =
+  | 'parse'
+  | 'plan'
+  | 'schema'
+  | 'execution'
+  | 'state'
+  | 'model'
+  | 'connector'
+  | 'api'
+  | 'internal';
+
+export interface ErrorCodeInfo {
+  readonly kind: ErrorKind;
+  readonly http: number;
+  readonly description: string;
+}
+
+/**
+ * The stable error code catalogue. Codes never change meaning once published; clients match on
+ * them. Each has an HTTP status and a one-line description (docs/errors.md is checked against it).
+ */
+export const ERROR_CODES = {
+  SYNTAX_ERROR: { kind: 'parse', http: 400, description: 'The SQL text does not follow the grammar.' },
+  UNKNOWN_RELATION: { kind: 'plan', http: 404, description: 'A statement names a stream, table, view or sink that does not exist.' },
+  UNKNOWN_COLUMN: { kind: 'plan', http: 400, description: 'An expression names a column that no input provides.' },
+  AMBIGUOUS_COLUMN: { kind: 'plan', http: 400, description: 'A column name is provided by more than one input; qualify it.' },
+  UNKNOWN_FUNCTION: { kind: 'plan', http: 400, description: 'A call names a function that is neither built in nor registered.' },
+  UNKNOWN_MODEL: { kind: 'plan', http: 404, description: 'A statement names a model that is not registered.' },
+  UNKNOWN_QUERY: { kind: 'plan', http: 404, description: 'A query id does not name a running query.' },
+  ALREADY_EXISTS: { kind: 'plan', http: 409, description: 'An object with that name already exists.' },
+  TYPE_MISMATCH: { kind: 'plan', http: 400, description: 'An expression combines values of types that do not fit.' },
+  INVALID_ARGUMENT: { kind: 'plan', http: 400, description: 'A statement or function is given an argument it cannot use.' },
+  UNSUPPORTED: { kind: 'plan', http: 400, description: 'The statement is valid SQL but this form is not supported.' },
+  INVALID_JOIN: { kind: 'plan', http: 400, description: 'A join cannot be planned as a lookup or interval join.' },
+  SCHEMA_MISMATCH: { kind: 'schema', http: 400, description: 'Data or a model does not match the declared schema.' },
+  EXPRESSION_ERROR: { kind: 'execution', http: 500, description: 'An expression failed while evaluating a row.' },
+  QUERY_FAILED: { kind: 'execution', http: 500, description: 'A running query stopped because of an error.' },
+  STATE_ERROR: { kind: 'state', http: 500, description: 'Reading or writing durable state failed.' },
+  MODEL_ERROR: { kind: 'model', http: 500, description: 'Loading or running a model failed.' },
+  MODEL_SCHEMA_MISMATCH: { kind: 'model', http: 400, description: 'A model file does not match the INPUT/OUTPUT declared for it.' },
+  CONNECTOR_ERROR: { kind: 'connector', http: 502, description: 'An external system (Kafka, files) failed or refused a request.' },
+  BAD_REQUEST: { kind: 'api', http: 400, description: 'An HTTP request body or parameter is malformed.' },
+  UNAUTHORIZED: { kind: 'api', http: 401, description: 'The request lacks a valid bearer token.' },
+  NOT_FOUND: { kind: 'api', http: 404, description: 'No such HTTP resource.' },
+  PAYLOAD_TOO_LARGE: { kind: 'api', http: 413, description: 'The request body exceeds the configured limit.' },
+  INTERNAL: { kind: 'internal', http: 500, description: 'A bug in Sluice; please report it with the statement that caused it.' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorDetails {
+  /** Where in the SQL text the problem is. */
+  readonly span?: Span;
+  /** What the user can do about it, e.g. "did you mean 'amount'?". */
+  readonly hint?: string;
+  /** The SQL text the span points into, used for rendering. */
+  readonly sql?: string;
+  readonly cause?: unknown;
+}
+
+/** The one error type of the engine. */
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  readonly span: Span | undefined;
+  readonly hint: string | undefined;
+  sql: string | undefined;
+  /** Further errors found in the same pass (e.g. several unknown names in one statement). */
+  readonly related: SluiceError[] = [];
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'SluiceError';
+    this.code = code;
+    this.kind = ERROR_CODES[code].kind;
+    this.span = details.span;
+    this.hint = details.hint;
+    this.sql = details.sql;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+
+  /** Attaches the SQL text so the error can render its caret; keeps an earlier one. */
+  withSql(sql: string): this {
+    this.sql ??= sql;
+    for (const r of this.related) r.withSql(sql);
+    return this;
+  }
+
+  /** Renders `ERROR [CODE]: message`, the offending line with a caret under the span, and the hint. */
+  render(): string {
+    const parts = [renderOne(this)];
+    for (const r of this.related) parts.push(renderOne(r));
+    return parts.join('\n\n');
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      kind: this.kind,
+      message: this.message,
+      ...(this.span ? { position: { line: this.span.start.line, column: this.span.start.column, offset: this.span.start.offset } } : {}),
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.related.length ? { related: this.related.map((r) => r.toJSON()) } : {}),
+    };
+  }
+}
+
+function renderOne(e: SluiceError): string {
+  const out = [`ERROR [${e.code}]: ${e.message}`];
+  if (e.span && e.sql !== undefined) {
+    const lines = e.sql.split('\n');
+    const lineNo = e.span.start.line;
+    const text = lines[lineNo - 1] ?? '';
+    const prefix = `LINE ${lineNo}: `;
+    const startCol = e.span.start.column;
+    const endCol = e.span.end.line === lineNo ? Math.max(e.span.end.column, startCol + 1) : text.length + 1;
+    out.push(prefix + text);
+    out.push(' '.repeat(prefix.length + startCol - 1) + '^'.repeat(Math.max(1, endCol - startCol)));
+  } else if (e.span) {
+    out.push(`at line ${e.span.start.line}, column ${e.span.start.column}`);
+  }
+  if (e.hint) out.push(`HINT: ${e.hint}`);
+  return out.join('\n');
+}
+
+/** Wraps any thrown value as a SluiceError, keeping SluiceErrors as they are. */
+export function asSluiceError(err: unknown, code: ErrorCode = 'INTERNAL'): SluiceError {
+  if (err instanceof SluiceError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SluiceError(code, message, { cause: err });
+}
+
+/** For exhaustive switches over discriminated unions. */
+export function assertNever(x: never, what = 'value'): never {
+  throw new SluiceError('INTERNAL', `unhandled ${what}: ${JSON.stringify(x)}`);
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = cur;
+  }
+  return prev[n]!;
+}
+
+/** A "did you mean 'x'?" hint for the closest candidate, or undefined when none is close. */
+export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  const lower = name.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(lower, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  if (best === undefined) return undefined;
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  return bestD <= limit ? `did you mean '${best}'?` : undefined;
+}

@@ -1,0 +1,403 @@
+/**
+ * The typed AST produced by the parser. Every node carries the span of SQL text it came from,
+ * so later phases can point at it. Identifiers keep the case the user wrote; comparisons of
+ * names are case-insensitive throughout the engine (names are folded with `normalizeName`).
+ */
+import type { Span } from '../common/span.js';
+import type { DataType } from '../common/types.js';
+
+export interface Ident {
+  readonly name: string;
+  readonly span: Span;
+}
+
+export function normalizeName(name: string): string {
+  return name.toLowerCase();
+}
+
+// ---------------------------------------------------------------- expressions
+
+export type BinaryOp =
+  | '+' | '-' | '*' | '/' | '%'
+  | '=' | '<>' | '<' | '<=' | '>' | '>='
+  | 'AND' | 'OR' | '||';
+
+export type Expr =
+  | LiteralExpr
+  | IntervalExpr
+  | TimestampLiteralExpr
+  | ColumnRefExpr
+  | BinaryExpr
+  | UnaryExpr
+  | IsNullExpr
+  | InExpr
+  | BetweenExpr
+  | LikeExpr
+  | CaseExpr
+  | CastExpr
+  | CallExpr
+  | FieldAccessExpr
+  | IndexExpr
+  | ArrayExpr;
+
+export interface LiteralExpr {
+  readonly kind: 'Literal';
+  /** 'integer' for 42, 'decimal' for 4.2 or 4e2, 'string' for 'x', 'boolean', 'null'. */
+  readonly literal: 'integer' | 'decimal' | 'string' | 'boolean' | 'null';
+  readonly value: number | string | boolean | null;
+  readonly span: Span;
+}
+
+export type IntervalUnit = 'MILLISECOND' | 'SECOND' | 'MINUTE' | 'HOUR' | 'DAY';
+
+/** `INTERVAL '5' SECOND`; `millis` is the length in milliseconds. */
+export interface IntervalExpr {
+  readonly kind: 'Interval';
+  readonly text: string;
+  readonly unit: IntervalUnit;
+  readonly millis: number;
+  readonly span: Span;
+}
+
+/** `TIMESTAMP '2024-01-01 00:00:00'`; `millis` is epoch milliseconds, UTC. */
+export interface TimestampLiteralExpr {
+  readonly kind: 'TimestampLiteral';
+  readonly text: string;
+  readonly millis: number;
+  readonly span: Span;
+}
+
+/** `amount` or `tx.amount`. */
+export interface ColumnRefExpr {
+  readonly kind: 'ColumnRef';
+  readonly qualifier?: Ident;
+  readonly column: Ident;
+  readonly span: Span;
+}
+
+export interface BinaryExpr {
+  readonly kind: 'Binary';
+  readonly op: BinaryOp;
+  readonly left: Expr;
+  readonly right: Expr;
+  readonly span: Span;
+}
+
+export interface UnaryExpr {
+  readonly kind: 'Unary';
+  readonly op: '-' | 'NOT';
+  readonly operand: Expr;
+  readonly span: Span;
+}
+
+export interface IsNullExpr {
+  readonly kind: 'IsNull';
+  readonly operand: Expr;
+  readonly negated: boolean;
+  readonly span: Span;
+}
+
+export interface InExpr {
+  readonly kind: 'In';
+  readonly operand: Expr;
+  readonly list: readonly Expr[];
+  readonly negated: boolean;
+  readonly span: Span;
+}
+
+export interface BetweenExpr {
+  readonly kind: 'Between';
+  readonly operand: Expr;
+  readonly low: Expr;
+  readonly high: Expr;
+  readonly negated: boolean;
+  readonly span: Span;
+}
+
+export interface LikeExpr {
+  readonly kind: 'Like';
+  readonly operand: Expr;
+  readonly pattern: Expr;
+  readonly negated: boolean;
+  readonly span: Span;
+}
+
+/** `CASE [operand] WHEN .. THEN .. [ELSE ..] END`. */
+export interface CaseExpr {
+  readonly kind: 'Case';
+  readonly operand?: Expr;
+  readonly whens: readonly { readonly when: Expr; readonly then: Expr }[];
+  readonly else?: Expr;
+  readonly span: Span;
+}
+
+export interface CastExpr {
+  readonly kind: 'Cast';
+  readonly operand: Expr;
+  readonly type: DataType;
+  readonly span: Span;
+}
+
+/** A function call: scalar, aggregate (`COUNT(DISTINCT x)`, `COUNT(*)`), predict(), PROCTIME(). */
+export interface CallExpr {
+  readonly kind: 'Call';
+  readonly name: Ident;
+  readonly args: readonly Expr[];
+  readonly distinct: boolean;
+  /** True for `COUNT(*)`; then `args` is empty. */
+  readonly star: boolean;
+  readonly span: Span;
+}
+
+/** `expr.field` where expr is not a plain column ref (e.g. `predict('m', x).score`). */
+export interface FieldAccessExpr {
+  readonly kind: 'FieldAccess';
+  readonly operand: Expr;
+  readonly field: Ident;
+  readonly span: Span;
+}
+
+/** `expr[index]`; SQL arrays are 1-based. */
+export interface IndexExpr {
+  readonly kind: 'Index';
+  readonly operand: Expr;
+  readonly index: Expr;
+  readonly span: Span;
+}
+
+/** `ARRAY[1, 2, 3]`. */
+export interface ArrayExpr {
+  readonly kind: 'Array';
+  readonly elements: readonly Expr[];
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- queries
+
+export type SelectItem =
+  | { readonly kind: 'Star'; readonly qualifier?: Ident; readonly span: Span }
+  | { readonly kind: 'ExprItem'; readonly expr: Expr; readonly alias?: Ident; readonly span: Span };
+
+export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef;
+
+export interface TableRef {
+  readonly kind: 'TableRef';
+  readonly name: Ident;
+  readonly alias?: Ident;
+  readonly span: Span;
+}
+
+/** `left [INNER|LEFT] JOIN right [ON cond]`. No ON means a lookup join on the table's primary key. */
+export interface JoinRef {
+  readonly kind: 'Join';
+  readonly joinType: 'INNER' | 'LEFT';
+  readonly left: FromItem;
+  readonly right: FromItem;
+  readonly on?: Expr;
+  readonly span: Span;
+}
+
+/**
+ * `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE))`; HOP takes (slide, size);
+ * SESSION takes (gap). `args` holds the interval arguments in written order.
+ */
+export interface WindowRef {
+  readonly kind: 'Window';
+  readonly fn: 'TUMBLE' | 'HOP' | 'SESSION';
+  readonly input: TableRef;
+  readonly timeColumn: Ident;
+  readonly args: readonly Expr[];
+  readonly alias?: Ident;
+  readonly span: Span;
+}
+
+export interface SubqueryRef {
+  readonly kind: 'Subquery';
+  readonly query: SelectQuery;
+  readonly alias?: Ident;
+  readonly span: Span;
+}
+
+export interface OrderItem {
+  readonly expr: Expr;
+  readonly desc: boolean;
+}
+
+export interface SelectQuery {
+  readonly kind: 'Select';
+  readonly distinct: boolean;
+  readonly items: readonly SelectItem[];
+  readonly from?: FromItem;
+  readonly where?: Expr;
+  readonly groupBy: readonly Expr[];
+  readonly having?: Expr;
+  readonly orderBy: readonly OrderItem[];
+  readonly limit?: number;
+  readonly span: Span;
+}
+
+// ---------------------------------------------------------------- statements
+
+/** `key = value` in WITH (...). Keys may be bare (connector) or quoted ('batch.max_rows'). */
+export interface OptionEntry {
+  readonly key: string;
+  readonly value: string | number | boolean;
+  readonly span: Span;
+}
+
+export interface ColumnDef {
+  readonly name: Ident;
+  readonly type: DataType;
+  readonly notNull: boolean;
+  readonly primaryKey: boolean;
+  readonly span: Span;
+}
+
+/** `WATERMARK FOR ts AS ts - INTERVAL '5' SECOND`. */
+export interface WatermarkDef {
+  readonly column: Ident;
+  readonly expr: Expr;
+  readonly span: Span;
+}
+
+export interface CreateStreamStmt {
+  readonly kind: 'CreateStream';
+  readonly name: Ident;
+  readonly ifNotExists: boolean;
+  readonly columns: readonly ColumnDef[];
+  readonly watermark?: WatermarkDef;
+  readonly options: readonly OptionEntry[];
+  readonly span: Span;
+}
+
+/** Primary key from a column's PRIMARY KEY or a trailing `PRIMARY KEY (col)`. */
+export interface CreateTableStmt {
+  readonly kind: 'CreateTable';
+  readonly name: Ident;
+  readonly ifNotExists: boolean;
+  readonly columns: readonly ColumnDef[];
+  readonly primaryKey: readonly Ident[];
+  readonly watermark?: WatermarkDef;
+  readonly options: readonly OptionEntry[];
+  readonly span: Span;
+}
+
+export interface CreateModelStmt {
+  readonly kind: 'CreateModel';
+  readonly name: Ident;
+  readonly ifNotExists: boolean;
+  readonly inputs: readonly ColumnDef[];
+  readonly outputs: readonly ColumnDef[];
+  readonly options: readonly OptionEntry[];
+  readonly span: Span;
+}
+
+/**
+ * `CREATE FUNCTION f(x DOUBLE, y DOUBLE) RETURNS DOUBLE LANGUAGE javascript AS 'return x + y'`
+ * or `... LANGUAGE javascript WITH (module = './f.js', export = 'f')`.
+ */
+export interface CreateFunctionStmt {
+  readonly kind: 'CreateFunction';
+  readonly name: Ident;
+  readonly orReplace: boolean;
+  readonly params: readonly { readonly name: Ident; readonly type: DataType }[];
+  readonly returns: DataType;
+  readonly language: string;
+  readonly body?: string;
+  readonly options: readonly OptionEntry[];
+  readonly span: Span;
+}
+
+export interface CreateViewStmt {
+  readonly kind: 'CreateMaterializedView';
+  readonly name: Ident;
+  readonly ifNotExists: boolean;
+  readonly options: readonly OptionEntry[];
+  readonly query: SelectQuery;
+  readonly span: Span;
+}
+
+/** `CREATE SINK name WITH (...) AS SELECT ...`. */
+export interface CreateSinkStmt {
+  readonly kind: 'CreateSink';
+  readonly name: Ident;
+  readonly ifNotExists: boolean;
+  readonly options: readonly OptionEntry[];
+  readonly query: SelectQuery;
+  readonly span: Span;
+}
+
+export type ObjectKind = 'STREAM' | 'TABLE' | 'MODEL' | 'FUNCTION' | 'MATERIALIZED VIEW' | 'SINK' | 'QUERY';
+
+export interface DropStmt {
+  readonly kind: 'Drop';
+  readonly objectKind: ObjectKind;
+  readonly name: Ident;
+  readonly ifExists: boolean;
+  readonly span: Span;
+}
+
+export interface AlterModelStmt {
+  readonly kind: 'AlterModel';
+  readonly name: Ident;
+  readonly options: readonly OptionEntry[];
+  readonly span: Span;
+}
+
+export interface QueryStmt {
+  readonly kind: 'Query';
+  readonly query: SelectQuery;
+  readonly span: Span;
+}
+
+/** `INSERT INTO s [(a, b)] VALUES (..), (..)`. */
+export interface InsertStmt {
+  readonly kind: 'Insert';
+  readonly target: Ident;
+  readonly columns?: readonly Ident[];
+  readonly rows: readonly (readonly Expr[])[];
+  readonly span: Span;
+}
+
+export type ShowWhat = 'STREAMS' | 'TABLES' | 'MODELS' | 'FUNCTIONS' | 'QUERIES' | 'VIEWS' | 'SINKS';
+
+export interface ShowStmt {
+  readonly kind: 'Show';
+  readonly what: ShowWhat;
+  readonly span: Span;
+}
+
+/** `DESCRIBE [STREAM|TABLE|MODEL|...] name`; objectKind is absent when not written. */
+export interface DescribeStmt {
+  readonly kind: 'Describe';
+  readonly objectKind?: ObjectKind;
+  readonly name: Ident;
+  readonly span: Span;
+}
+
+export interface ExplainStmt {
+  readonly kind: 'Explain';
+  readonly statement: QueryStmt | CreateViewStmt | CreateSinkStmt;
+  readonly span: Span;
+}
+
+export type Statement =
+  | CreateStreamStmt
+  | CreateTableStmt
+  | CreateModelStmt
+  | CreateFunctionStmt
+  | CreateViewStmt
+  | CreateSinkStmt
+  | DropStmt
+  | AlterModelStmt
+  | QueryStmt
+  | InsertStmt
+  | ShowStmt
+  | DescribeStmt
+  | ExplainStmt;
+
+/** A parsed statement with the exact source text it came from. */
+export interface ParsedStatement {
+  readonly statement: Statement;
+  readonly text: string;
+}
