@@ -1,0 +1,268 @@
+/** Binds AST expressions against a scope: resolves names, checks and infers types. */
+import { SluiceError, didYouMean } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import { T, isNumeric, typeToString, type DataType } from '../common/types.js';
+import { normalizeName, type CallExpr, type Expr } from '../parser/ast.js';
+import type { BoundExpr } from './bound-expr.js';
+import type { Catalog } from './catalog.js';
+import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, commonType } from './functions.js';
+
+/** One column visible to expressions: `qualifier.name`. Hidden columns are not matched by `*`. */
+export interface ScopeColumn {
+  readonly qualifier?: string;
+  readonly name: string;
+  readonly type: DataType;
+  readonly hidden?: boolean;
+}
+
+export class Scope {
+  constructor(readonly columns: readonly ScopeColumn[]) {}
+
+  /** Resolves `[qualifier.]name` to a column index, with ambiguity and "did you mean" errors. */
+  resolve(qualifier: string | undefined, name: string, span: Span): number {
+    const n = normalizeName(name);
+    const q = qualifier === undefined ? undefined : normalizeName(qualifier);
+    const matches: number[] = [];
+    this.columns.forEach((c, i) => {
+      if (normalizeName(c.name) === n && (q === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === q))) matches.push(i);
+    });
+    if (matches.length === 1) return matches[0]!;
+    const full = qualifier ? `${qualifier}.${name}` : name;
+    if (matches.length > 1) {
+      const quals = matches.map((i) => this.columns[i]!.qualifier).filter((x) => x !== undefined);
+      throw new SluiceError('AMBIGUOUS_COLUMN', `column '${full}' is ambiguous`, {
+        span,
+        hint: quals.length ? `qualify it: ${quals.map((x) => `${x}.${name}`).join(' or ')}` : 'give the columns distinct aliases',
+      });
+    }
+    if (q !== undefined && !this.columns.some((c) => c.qualifier !== undefined && normalizeName(c.qualifier) === q)) {
+      const quals = [...new Set(this.columns.map((c) => c.qualifier).filter((x): x is string => x !== undefined))];
+      throw new SluiceError('UNKNOWN_RELATION', `no relation named '${qualifier}' in FROM`, {
+        span,
+        hint: didYouMean(qualifier!, quals) ?? (quals.length ? `relations in scope: ${quals.join(', ')}` : undefined),
+      });
+    }
+    const candidates = this.columns
+      .filter((c) => !c.hidden && (q === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === q)))
+      .map((c) => c.name);
+    throw new SluiceError('UNKNOWN_COLUMN', `unknown column '${full}'`, {
+      span,
+      hint: didYouMean(name, candidates) ?? (candidates.length ? `available columns: ${[...new Set(candidates)].join(', ')}` : undefined),
+    });
+  }
+}
+
+/** Hooks for the calls the expression binder does not handle itself. */
+export interface BindHooks {
+  /** predict('model', ...) and model_version('model'). */
+  readonly special?: (call: CallExpr, bind: (e: Expr) => BoundExpr) => BoundExpr | undefined;
+  /** An aggregate call; absent means aggregates are not allowed here. */
+  readonly aggregate?: (call: CallExpr, bind: (e: Expr) => BoundExpr) => BoundExpr;
+  /** Where this expression is, for the "not allowed here" message. */
+  readonly clause?: string;
+}
+
+export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHooks = {}): BoundExpr {
+  const bind = (x: Expr): BoundExpr => bindExpr(x, scope, catalog, hooks);
+  switch (e.kind) {
+    case 'Literal': {
+      const type: DataType =
+        e.literal === 'integer' ? (Math.abs(e.value as number) <= 2147483647 ? T.INT : T.BIGINT)
+        : e.literal === 'decimal' ? T.DOUBLE
+        : e.literal === 'string' ? T.STRING
+        : e.literal === 'boolean' ? T.BOOLEAN
+        : T.NULL;
+      return { kind: 'Literal', value: e.value, type, span: e.span };
+    }
+    case 'Interval':
+      return { kind: 'Literal', value: e.millis, type: T.INTERVAL, span: e.span };
+    case 'TimestampLiteral':
+      return { kind: 'Literal', value: e.millis, type: T.TIMESTAMP, span: e.span };
+    case 'ColumnRef': {
+      const index = scope.resolve(e.qualifier?.name, e.column.name, e.column.span);
+      const col = scope.columns[index]!;
+      return { kind: 'Column', index, name: col.name, type: col.type, span: e.span };
+    }
+    case 'Binary':
+      return bindBinary(e.op, bind(e.left), bind(e.right), e.span);
+    case 'Unary': {
+      const operand = bind(e.operand);
+      if (e.op === 'NOT') {
+        expectType(operand, 'BOOLEAN', 'NOT');
+        return { kind: 'Unary', op: 'NOT', operand, type: T.BOOLEAN, span: e.span };
+      }
+      if (!isNumeric(operand.type) && operand.type.kind !== 'INTERVAL' && operand.type.kind !== 'NULL') {
+        throw typeError(`cannot negate a value of type ${typeToString(operand.type)}`, e.span);
+      }
+      return { kind: 'Unary', op: '-', operand, type: operand.type, span: e.span };
+    }
+    case 'IsNull':
+      return { kind: 'IsNull', operand: bind(e.operand), negated: e.negated, type: T.BOOLEAN, span: e.span };
+    case 'In': {
+      const operand = bind(e.operand);
+      const list = e.list.map(bind);
+      for (const item of list) comparable(operand, item, e.span);
+      return { kind: 'In', operand, list, negated: e.negated, type: T.BOOLEAN, span: e.span };
+    }
+    case 'Between': {
+      const operand = bind(e.operand);
+      const low = bind(e.low);
+      const high = bind(e.high);
+      comparable(operand, low, e.span);
+      comparable(operand, high, e.span);
+      return { kind: 'Between', operand, low, high, negated: e.negated, type: T.BOOLEAN, span: e.span };
+    }
+    case 'Like': {
+      const operand = bind(e.operand);
+      const pattern = bind(e.pattern);
+      expectType(operand, 'STRING', 'LIKE');
+      expectType(pattern, 'STRING', 'LIKE');
+      return { kind: 'Like', operand, pattern, negated: e.negated, type: T.BOOLEAN, span: e.span };
+    }
+    case 'Case': {
+      const operand = e.operand ? bind(e.operand) : undefined;
+      const whens = e.whens.map((w) => {
+        const when = bind(w.when);
+        if (operand) comparable(operand, when, w.when.span);
+        else expectType(when, 'BOOLEAN', 'CASE WHEN');
+        return { when, then: bind(w.then) };
+      });
+      const elseExpr = e.else ? bind(e.else) : undefined;
+      let type: DataType | undefined = T.NULL;
+      for (const r of [...whens.map((w) => w.then), ...(elseExpr ? [elseExpr] : [])]) {
+        const next: DataType | undefined = type && commonType(type, r.type);
+        if (!next) throw typeError(`CASE branches have different types: ${typeToString(type!)} and ${typeToString(r.type)}`, r.span ?? e.span);
+        type = next;
+      }
+      return { kind: 'Case', ...(operand ? { operand } : {}), whens, ...(elseExpr ? { else: elseExpr } : {}), type: type!, span: e.span };
+    }
+    case 'Cast':
+      return { kind: 'Cast', operand: bind(e.operand), type: e.type, span: e.span };
+    case 'Call':
+      return bindCall(e, bind, catalog, hooks);
+    case 'FieldAccess': {
+      const operand = bind(e.operand);
+      if (operand.type.kind !== 'STRUCT') {
+        throw typeError(`cannot read field '${e.field.name}' of a ${typeToString(operand.type)} value`, e.field.span);
+      }
+      const f = operand.type.fields.find((x) => normalizeName(x.name) === normalizeName(e.field.name));
+      if (!f) {
+        throw new SluiceError('UNKNOWN_COLUMN', `no field '${e.field.name}' in ${typeToString(operand.type)}`, {
+          span: e.field.span,
+          hint: didYouMean(e.field.name, operand.type.fields.map((x) => x.name)),
+        });
+      }
+      return { kind: 'FieldAccess', operand, field: f.name, type: f.type, span: e.span };
+    }
+    case 'Index': {
+      const operand = bind(e.operand);
+      const index = bind(e.index);
+      if (operand.type.kind !== 'ARRAY') throw typeError(`cannot index a ${typeToString(operand.type)} value`, e.span);
+      if (!isNumeric(index.type)) throw typeError('an array index must be a number', e.index.span);
+      return { kind: 'Index', operand, index, type: operand.type.element, span: e.span };
+    }
+    case 'Array': {
+      const elements = e.elements.map(bind);
+      let t: DataType | undefined = T.NULL;
+      for (const x of elements) t = t && commonType(t, x.type);
+      if (!t) throw typeError('array elements must share one type', e.span);
+      return { kind: 'Array', elements, type: { kind: 'ARRAY', element: t, size: elements.length }, span: e.span };
+    }
+  }
+}
+
+function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, hooks: BindHooks): BoundExpr {
+  const name = normalizeName(e.name.name);
+  const special = hooks.special?.(e, bind);
+  if (special) return special;
+  if (Object.hasOwn(AGGREGATE_FUNCTIONS, name)) {
+    if (!hooks.aggregate) {
+      throw new SluiceError('INVALID_ARGUMENT', `aggregate ${name.toUpperCase()}() is not allowed in ${hooks.clause ?? 'this clause'}`, {
+        span: e.span,
+        hint: 'aggregates belong in the SELECT list or HAVING of a query with GROUP BY',
+      });
+    }
+    return hooks.aggregate(e, bind);
+  }
+  const args = e.args.map(bind);
+  const rule = SCALAR_FUNCTIONS[name];
+  if (rule) {
+    const t = rule(args.map((a) => a.type));
+    if (typeof t === 'string') {
+      throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} ${t}`, e.span);
+    }
+    return { kind: 'Call', fn: name, args, type: t, span: e.span };
+  }
+  const udf = catalog.findFunction(name);
+  if (udf) {
+    if (udf.params.length !== args.length) {
+      throw typeError(`${udf.name} takes ${udf.params.length} argument(s), got ${args.length}`, e.span);
+    }
+    return { kind: 'Udf', name: udf.name, args, type: udf.returns, span: e.span };
+  }
+  const known = [...Object.keys(SCALAR_FUNCTIONS), ...Object.keys(AGGREGATE_FUNCTIONS), 'predict', 'model_version', ...catalog.listFunctions().map((f) => f.name)];
+  throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${e.name.name}'`, {
+    span: e.name.span,
+    hint: didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION',
+  });
+}
+
+function bindBinary(op: import('../parser/ast.js').BinaryOp, left: BoundExpr, right: BoundExpr, span: Span): BoundExpr {
+  const mk = (type: DataType): BoundExpr => ({ kind: 'Binary', op, left, right, type, span });
+  switch (op) {
+    case 'AND':
+    case 'OR':
+      expectType(left, 'BOOLEAN', op);
+      expectType(right, 'BOOLEAN', op);
+      return mk(T.BOOLEAN);
+    case '=':
+    case '<>':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      comparable(left, right, span);
+      return mk(T.BOOLEAN);
+    case '||':
+      return mk(T.STRING);
+    case '+':
+    case '-': {
+      const l = left.type.kind;
+      const r = right.type.kind;
+      if (l === 'TIMESTAMP' && (r === 'INTERVAL' || r === 'NULL')) return mk(T.TIMESTAMP);
+      if (op === '+' && l === 'INTERVAL' && r === 'TIMESTAMP') return mk(T.TIMESTAMP);
+      if (op === '-' && l === 'TIMESTAMP' && r === 'TIMESTAMP') return mk(T.INTERVAL);
+      if (l === 'INTERVAL' && r === 'INTERVAL') return mk(T.INTERVAL);
+      return mk(arith(op, left, right, span));
+    }
+    case '*':
+    case '%':
+      return mk(arith(op, left, right, span));
+    case '/':
+      arith(op, left, right, span);
+      return mk(T.DOUBLE);
+  }
+}
+
+function arith(op: string, left: BoundExpr, right: BoundExpr, span: Span): DataType {
+  const t = isNumeric(left.type) || left.type.kind === 'NULL' ? commonType(left.type, right.type) : undefined;
+  if (!t || !(isNumeric(t) || t.kind === 'NULL')) {
+    throw typeError(`cannot apply '${op}' to ${typeToString(left.type)} and ${typeToString(right.type)}`, span, 'use CAST to convert one side');
+  }
+  return t.kind === 'NULL' ? T.DOUBLE : t;
+}
+
+function comparable(a: BoundExpr, b: BoundExpr, span: Span): void {
+  if (commonType(a.type, b.type)) return;
+  throw typeError(`cannot compare ${typeToString(a.type)} with ${typeToString(b.type)}`, span, 'use CAST to convert one side');
+}
+
+function expectType(e: BoundExpr, kind: DataType['kind'], where: string): void {
+  if (e.type.kind !== kind && e.type.kind !== 'NULL') {
+    throw typeError(`${where} expects ${kind}, got ${typeToString(e.type)}`, e.span);
+  }
+}
+
+function typeError(message: string, span: Span | undefined, hint?: string): SluiceError {
+  return new SluiceError('TYPE_MISMATCH', message, { span, hint });
+}

@@ -1,0 +1,172 @@
+/**
+ * Bound expressions: names resolved to input column indexes, every node typed. This is what the
+ * executor compiles. Plain data; no AST nodes inside, only spans for errors.
+ */
+import type { Span } from '../common/span.js';
+import type { DataType } from '../common/types.js';
+import type { BinaryOp } from '../parser/ast.js';
+
+export type BoundExpr =
+  | { readonly kind: 'Column'; readonly index: number; readonly name: string; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Literal'; readonly value: unknown; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Binary'; readonly op: BinaryOp; readonly left: BoundExpr; readonly right: BoundExpr; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Unary'; readonly op: '-' | 'NOT'; readonly operand: BoundExpr; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'IsNull'; readonly operand: BoundExpr; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'In'; readonly operand: BoundExpr; readonly list: readonly BoundExpr[]; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Between'; readonly operand: BoundExpr; readonly low: BoundExpr; readonly high: BoundExpr; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Like'; readonly operand: BoundExpr; readonly pattern: BoundExpr; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Case'; readonly operand?: BoundExpr; readonly whens: readonly { readonly when: BoundExpr; readonly then: BoundExpr }[]; readonly else?: BoundExpr; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Cast'; readonly operand: BoundExpr; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Call'; readonly fn: string; readonly args: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Udf'; readonly name: string; readonly args: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'FieldAccess'; readonly operand: BoundExpr; readonly field: string; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Index'; readonly operand: BoundExpr; readonly index: BoundExpr; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Array'; readonly elements: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span };
+
+/** Column indexes an expression reads. */
+export function columnsOf(e: BoundExpr, out: Set<number> = new Set()): Set<number> {
+  visit(e, (x) => {
+    if (x.kind === 'Column') out.add(x.index);
+  });
+  return out;
+}
+
+/** Calls `f` on every node, parents first. */
+export function visit(e: BoundExpr, f: (e: BoundExpr) => void): void {
+  f(e);
+  for (const c of children(e)) visit(c, f);
+}
+
+export function children(e: BoundExpr): BoundExpr[] {
+  switch (e.kind) {
+    case 'Column':
+    case 'Literal':
+      return [];
+    case 'Binary':
+      return [e.left, e.right];
+    case 'Unary':
+    case 'IsNull':
+    case 'Cast':
+    case 'FieldAccess':
+      return [e.operand];
+    case 'In':
+      return [e.operand, ...e.list];
+    case 'Between':
+      return [e.operand, e.low, e.high];
+    case 'Like':
+      return [e.operand, e.pattern];
+    case 'Case':
+      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
+    case 'Call':
+    case 'Udf':
+      return [...e.args];
+    case 'Index':
+      return [e.operand, e.index];
+    case 'Array':
+      return [...e.elements];
+  }
+}
+
+/** Rewrites column indexes through `map` (old index -> new index). */
+export function remapColumns(e: BoundExpr, map: (index: number) => number): BoundExpr {
+  return rebuild(e, (x) => (x.kind === 'Column' ? { ...x, index: map(x.index) } : x));
+}
+
+/** Bottom-up rebuild: children first, then `f` on the node with its new children. */
+export function rebuild(e: BoundExpr, f: (e: BoundExpr) => BoundExpr): BoundExpr {
+  const r = (x: BoundExpr) => rebuild(x, f);
+  switch (e.kind) {
+    case 'Column':
+    case 'Literal':
+      return f(e);
+    case 'Binary':
+      return f({ ...e, left: r(e.left), right: r(e.right) });
+    case 'Unary':
+    case 'IsNull':
+    case 'Cast':
+    case 'FieldAccess':
+      return f({ ...e, operand: r(e.operand) } as BoundExpr);
+    case 'In':
+      return f({ ...e, operand: r(e.operand), list: e.list.map(r) });
+    case 'Between':
+      return f({ ...e, operand: r(e.operand), low: r(e.low), high: r(e.high) });
+    case 'Like':
+      return f({ ...e, operand: r(e.operand), pattern: r(e.pattern) });
+    case 'Case':
+      return f({
+        ...e,
+        ...(e.operand ? { operand: r(e.operand) } : {}),
+        whens: e.whens.map((w) => ({ when: r(w.when), then: r(w.then) })),
+        ...(e.else ? { else: r(e.else) } : {}),
+      });
+    case 'Call':
+    case 'Udf':
+      return f({ ...e, args: e.args.map(r) } as BoundExpr);
+    case 'Index':
+      return f({ ...e, operand: r(e.operand), index: r(e.index) });
+    case 'Array':
+      return f({ ...e, elements: e.elements.map(r) });
+  }
+}
+
+/** A structural key for comparing expressions (ignores spans and names of columns). */
+export function exprKey(e: BoundExpr): string {
+  const bare = rebuild(e, (x) => (x.kind === 'Column' ? { kind: 'Column', index: x.index, name: '', type: x.type } : x));
+  return JSON.stringify(bare, (k, v: unknown) => (k === 'span' ? undefined : v));
+}
+
+/** Splits a predicate into its AND-ed conjuncts. */
+export function conjuncts(e: BoundExpr): BoundExpr[] {
+  return e.kind === 'Binary' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+
+export function andAll(parts: readonly BoundExpr[]): BoundExpr | undefined {
+  if (parts.length === 0) return undefined;
+  return parts.reduce((a, b) => ({ kind: 'Binary', op: 'AND', left: a, right: b, type: { kind: 'BOOLEAN' } }));
+}
+
+/** SQL-ish text of an expression, for EXPLAIN and default column names. */
+export function exprToString(e: BoundExpr): string {
+  switch (e.kind) {
+    case 'Column':
+      return e.name;
+    case 'Literal':
+      return e.value === null ? 'NULL' : typeof e.value === 'string' ? `'${e.value.replace(/'/g, "''")}'` : String(e.value);
+    case 'Binary':
+      return `${wrap(e.left)} ${e.op} ${wrap(e.right)}`;
+    case 'Unary':
+      return e.op === 'NOT' ? `NOT ${wrap(e.operand)}` : `-${wrap(e.operand)}`;
+    case 'IsNull':
+      return `${wrap(e.operand)} IS ${e.negated ? 'NOT ' : ''}NULL`;
+    case 'In':
+      return `${wrap(e.operand)} ${e.negated ? 'NOT ' : ''}IN (${e.list.map(exprToString).join(', ')})`;
+    case 'Between':
+      return `${wrap(e.operand)} ${e.negated ? 'NOT ' : ''}BETWEEN ${wrap(e.low)} AND ${wrap(e.high)}`;
+    case 'Like':
+      return `${wrap(e.operand)} ${e.negated ? 'NOT ' : ''}LIKE ${wrap(e.pattern)}`;
+    case 'Case':
+      return `CASE${e.operand ? ' ' + exprToString(e.operand) : ''}${e.whens
+        .map((w) => ` WHEN ${exprToString(w.when)} THEN ${exprToString(w.then)}`)
+        .join('')}${e.else ? ' ELSE ' + exprToString(e.else) : ''} END`;
+    case 'Cast':
+      return `CAST(${exprToString(e.operand)} AS ${typeName(e.type)})`;
+    case 'Call':
+    case 'Udf':
+      return `${e.kind === 'Call' ? e.fn : e.name}(${e.args.map(exprToString).join(', ')})`;
+    case 'FieldAccess':
+      return `${wrap(e.operand)}.${e.field}`;
+    case 'Index':
+      return `${wrap(e.operand)}[${exprToString(e.index)}]`;
+    case 'Array':
+      return `ARRAY[${e.elements.map(exprToString).join(', ')}]`;
+  }
+}
+
+function wrap(e: BoundExpr): string {
+  const s = exprToString(e);
+  return e.kind === 'Binary' || e.kind === 'Between' || e.kind === 'Like' ? `(${s})` : s;
+}
+
+function typeName(t: DataType): string {
+  return t.kind === 'TIMESTAMP' ? `TIMESTAMP(${t.precision})` : t.kind;
+}

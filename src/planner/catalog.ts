@@ -1,0 +1,171 @@
+import { SluiceError, didYouMean } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import type { DataType, Field } from '../common/types.js';
+import { normalizeName } from '../parser/ast.js';
+
+export type Options = Readonly<Record<string, string | number | boolean>>;
+
+/** Event-time declaration of a stream: rows carry `column`; the watermark trails it by `delayMs`. */
+export interface WatermarkSpec {
+  readonly column: string;
+  readonly delayMs: number;
+}
+
+export interface StreamDef {
+  readonly kind: 'stream';
+  readonly name: string;
+  readonly schema: readonly Field[];
+  readonly watermark?: WatermarkSpec;
+  /** The column records are keyed and partitioned by (WITH key = ...), if any. */
+  readonly key?: string;
+  readonly options: Options;
+  readonly sql: string;
+}
+
+/** A TABLE: upsert semantics, latest row per primary key. */
+export interface TableDef {
+  readonly kind: 'table';
+  readonly name: string;
+  readonly schema: readonly Field[];
+  readonly primaryKey: readonly string[];
+  readonly options: Options;
+  readonly sql: string;
+}
+
+/** A materialized view: a persistent query whose result is kept by `key` and can be read. */
+export interface ViewDef {
+  readonly kind: 'view';
+  readonly name: string;
+  readonly schema: readonly Field[];
+  readonly key: readonly string[];
+  readonly queryId: string;
+  readonly options: Options;
+  readonly sql: string;
+}
+
+export interface SinkDef {
+  readonly kind: 'sink';
+  readonly name: string;
+  readonly schema: readonly Field[];
+  readonly queryId: string;
+  readonly options: Options;
+  readonly sql: string;
+}
+
+export type RelationDef = StreamDef | TableDef | ViewDef | SinkDef;
+
+/** What the planner needs to know of a model: its declared signature. */
+export interface ModelSignature {
+  readonly name: string;
+  readonly inputs: readonly Field[];
+  readonly outputs: readonly Field[];
+}
+
+export interface FunctionSignature {
+  readonly name: string;
+  readonly params: readonly Field[];
+  readonly returns: DataType;
+}
+
+/**
+ * The catalog: named relations, models and functions. Names are case-insensitive; the
+ * catalog stores them as written and looks them up folded.
+ */
+export class Catalog {
+  private readonly relations = new Map<string, RelationDef>();
+  private readonly models = new Map<string, ModelSignature>();
+  private readonly functions = new Map<string, FunctionSignature>();
+
+  addRelation(def: RelationDef, span?: Span): void {
+    const key = normalizeName(def.name);
+    const existing = this.relations.get(key);
+    if (existing) {
+      throw new SluiceError('ALREADY_EXISTS', `${existing.kind} '${existing.name}' already exists`, {
+        span,
+        hint: `use a different name, or DROP ${existing.kind === 'view' ? 'MATERIALIZED VIEW' : existing.kind.toUpperCase()} ${existing.name} first`,
+      });
+    }
+    this.relations.set(key, def);
+  }
+
+  hasRelation(name: string): boolean {
+    return this.relations.has(normalizeName(name));
+  }
+
+  findRelation(name: string): RelationDef | undefined {
+    return this.relations.get(normalizeName(name));
+  }
+
+  /** The relation named `name`, or an UNKNOWN_RELATION error with a "did you mean". */
+  relation(name: string, span?: Span): RelationDef {
+    const def = this.findRelation(name);
+    if (def) return def;
+    const candidates = [...this.relations.values()].map((r) => r.name);
+    throw new SluiceError('UNKNOWN_RELATION', `unknown stream, table or view '${name}'`, {
+      span,
+      hint: didYouMean(name, candidates) ?? (candidates.length ? `known: ${candidates.join(', ')}` : 'declare it with CREATE STREAM or CREATE TABLE first'),
+    });
+  }
+
+  removeRelation(name: string): RelationDef | undefined {
+    const key = normalizeName(name);
+    const def = this.relations.get(key);
+    this.relations.delete(key);
+    return def;
+  }
+
+  listRelations(kind?: RelationDef['kind']): RelationDef[] {
+    return [...this.relations.values()].filter((r) => kind === undefined || r.kind === kind);
+  }
+
+  setModel(sig: ModelSignature): void {
+    this.models.set(normalizeName(sig.name), sig);
+  }
+
+  findModel(name: string): ModelSignature | undefined {
+    return this.models.get(normalizeName(name));
+  }
+
+  model(name: string, span?: Span): ModelSignature {
+    const sig = this.findModel(name);
+    if (sig) return sig;
+    const names = [...this.models.values()].map((m) => m.name);
+    throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`, {
+      span,
+      hint: didYouMean(name, names) ?? 'register it with CREATE MODEL name INPUT (...) OUTPUT (...) WITH (path = ...)',
+    });
+  }
+
+  removeModel(name: string): boolean {
+    return this.models.delete(normalizeName(name));
+  }
+
+  listModels(): ModelSignature[] {
+    return [...this.models.values()];
+  }
+
+  setFunction(sig: FunctionSignature): void {
+    this.functions.set(normalizeName(sig.name), sig);
+  }
+
+  findFunction(name: string): FunctionSignature | undefined {
+    return this.functions.get(normalizeName(name));
+  }
+
+  removeFunction(name: string): boolean {
+    return this.functions.delete(normalizeName(name));
+  }
+
+  listFunctions(): FunctionSignature[] {
+    return [...this.functions.values()];
+  }
+
+  /** Every name the catalog knows, for completion in the shell. */
+  names(): string[] {
+    return [
+      ...[...this.relations.values()].map((r) => r.name),
+      ...[...this.models.values()].map((m) => m.name),
+      ...[...this.functions.values()].map((f) => f.name),
+    ];
+  }
+}

@@ -1,0 +1,85 @@
+/** EXPLAIN: renders a physical plan as indented tree text, one operator per line. */
+import { assertNever } from '../common/errors.js';
+import { exprToString, type BoundExpr } from './bound-expr.js';
+import type { AggregateCall } from './logical.js';
+import { physicalInputs, type PhysicalPlan, type WindowSpec } from './physical.js';
+
+export function explainPlan(plan: PhysicalPlan, header?: string): string {
+  const lines: string[] = header ? [header] : [];
+  const walk = (p: PhysicalPlan, depth: number) => {
+    lines.push(`${'  '.repeat(depth + (header ? 1 : 0))}${describe(p)}`);
+    for (const c of physicalInputs(p)) walk(c, depth + 1);
+  };
+  walk(plan, 0);
+  return lines.join('\n');
+}
+
+function names(p: PhysicalPlan, e: BoundExpr): string {
+  void p;
+  return exprToString(e);
+}
+
+function aggs(a: readonly AggregateCall[]): string {
+  return a
+    .map((x) => {
+      const fn = x.fn === 'count_distinct' ? 'count(DISTINCT ' : `${x.fn}(`;
+      return `${fn}${x.args.length ? x.args.map(exprToString).join(', ') : '*'})`;
+    })
+    .join(', ');
+}
+
+function ms(n: number): string {
+  if (n % 86_400_000 === 0) return `${n / 86_400_000}d`;
+  if (n % 3_600_000 === 0) return `${n / 3_600_000}h`;
+  if (n % 60_000 === 0) return `${n / 60_000}m`;
+  if (n % 1000 === 0) return `${n / 1000}s`;
+  return `${n}ms`;
+}
+
+function window(w: WindowSpec, fieldsBelow: readonly { name: string }[]): string {
+  const t = fieldsBelow[w.timeColumn]?.name ?? `#${w.timeColumn}`;
+  switch (w.fn) {
+    case 'TUMBLE':
+      return `TUMBLE(${t}, ${ms(w.sizeMs)})`;
+    case 'HOP':
+      return `HOP(${t}, slide=${ms(w.slideMs)}, size=${ms(w.sizeMs)})`;
+    case 'SESSION':
+      return `SESSION(${t}, gap=${ms(w.gapMs)})`;
+    default:
+      return assertNever(w.fn, 'window');
+  }
+}
+
+function describe(p: PhysicalPlan): string {
+  switch (p.kind) {
+    case 'SourceExec':
+      return `SourceExec: ${p.relationKind}=${p.relation}, connector=${p.connector}, columns=[${p.fields.map((f) => f.name).join(', ')}]${
+        p.watermark ? `, watermark=${p.fields[p.watermark.column]!.name} - ${ms(p.watermark.delayMs)}` : ''
+      }`;
+    case 'FilterExec':
+      return `FilterExec: ${names(p, p.predicate)}`;
+    case 'ProjectExec':
+      return `ProjectExec: ${p.exprs.map((e, i) => (e.kind === 'Column' && e.name === p.fields[i]!.name ? e.name : `${p.fields[i]!.name} := ${exprToString(e)}`)).join(', ')}`;
+    case 'StreamLookupJoinExec':
+      return `StreamLookupJoinExec: ${p.joinType.toLowerCase()}, table=${p.table}, key=[${p.keys.map(exprToString).join(', ')}], columns=[${p.fields
+        .slice(p.fields.length - p.tableColumns.length)
+        .map((f) => f.name)
+        .join(', ')}]`;
+    case 'IntervalJoinExec': {
+      const lf = p.left.fields;
+      const rf = p.right.fields;
+      const keys = p.leftKeys.map((k, i) => `${lf[k]!.name} = ${rf[p.rightKeys[i]!]!.name}`).join(', ');
+      return `IntervalJoinExec: ${keys}, ${rf[p.rightTime]!.name} BETWEEN ${lf[p.leftTime]!.name} ${p.lowerMs < 0 ? '-' : '+'} ${ms(Math.abs(p.lowerMs))} AND ${lf[p.leftTime]!.name} ${p.upperMs < 0 ? '-' : '+'} ${ms(Math.abs(p.upperMs))}${p.residual ? `, filter=${exprToString(p.residual)}` : ''}`;
+    }
+    case 'WindowAssignExec':
+      return `WindowAssignExec: ${window(p.window, p.input.fields)}`;
+    case 'WindowAggregateExec':
+      return `WindowAggregateExec: ${window(p.window, p.input.fields)}, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]`;
+    case 'GroupAggregateExec':
+      return `GroupAggregateExec: updating, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]`;
+    case 'PredictExec':
+      return `PredictExec: model=${p.model}, inputs=[${p.args.map(exprToString).join(', ')}], width=${p.width || 'per row'}, outputs=[${p.outputs.map((o) => o.name).join(', ')}]`;
+    default:
+      return assertNever(p, 'physical plan node');
+  }
+}

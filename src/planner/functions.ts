@@ -1,0 +1,79 @@
+/**
+ * Built-in scalar and aggregate functions: names and typing rules. The executor holds the
+ * implementations (src/exec/scalar-functions.ts) under the same names; a test keeps them in step.
+ */
+import { T, isNumeric, type DataType } from '../common/types.js';
+
+/** Returns the result type, or a message saying why the argument types do not fit. */
+export type TypeRule = (args: readonly DataType[]) => DataType | string;
+
+const numericWidening: DataType['kind'][] = ['INT', 'BIGINT', 'FLOAT', 'DOUBLE'];
+
+/** The smallest numeric type both fit in; NULL fits anything. */
+export function commonType(a: DataType, b: DataType): DataType | undefined {
+  if (a.kind === 'NULL') return b;
+  if (b.kind === 'NULL') return a;
+  if (isNumeric(a) && isNumeric(b)) {
+    return numericWidening.indexOf(a.kind) >= numericWidening.indexOf(b.kind) ? a : b;
+  }
+  if (a.kind === b.kind) return a;
+  return undefined;
+}
+
+const numeric1: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? a[0]! : 'expects one number');
+const double1: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
+const string1: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'STRING' || a[0]!.kind === 'NULL') ? T.STRING : 'expects one string');
+const sameType: TypeRule = (a) => {
+  if (a.length === 0) return 'expects at least one argument';
+  let t: DataType | undefined = a[0]!;
+  for (const x of a.slice(1)) {
+    t = t && commonType(t, x);
+  }
+  return t ?? 'expects arguments of one type';
+};
+
+export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
+  abs: numeric1,
+  floor: numeric1,
+  ceil: numeric1,
+  ceiling: numeric1,
+  round: (a) => (a.length >= 1 && a.length <= 2 && isNumeric(a[0]!) ? a[0]!.kind === 'INT' || a[0]!.kind === 'BIGINT' ? a[0]! : T.DOUBLE : 'expects (number[, digits])'),
+  sqrt: double1,
+  ln: double1,
+  log10: double1,
+  exp: double1,
+  power: (a) => (a.length === 2 && a.every(isNumeric) ? T.DOUBLE : 'expects (number, number)'),
+  pow: (a) => (a.length === 2 && a.every(isNumeric) ? T.DOUBLE : 'expects (number, number)'),
+  mod: (a) => (a.length === 2 && a.every(isNumeric) ? commonType(a[0]!, a[1]!)! : 'expects (number, number)'),
+  lower: string1,
+  upper: string1,
+  trim: string1,
+  length: (a) => (a.length === 1 && a[0]!.kind === 'STRING' ? T.INT : 'expects one string'),
+  char_length: (a) => (a.length === 1 && a[0]!.kind === 'STRING' ? T.INT : 'expects one string'),
+  substring: (a) => (a.length >= 2 && a.length <= 3 && a[0]!.kind === 'STRING' && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
+  substr: (a) => (a.length >= 2 && a.length <= 3 && a[0]!.kind === 'STRING' && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
+  replace: (a) => (a.length === 3 && a.every((t) => t.kind === 'STRING') ? T.STRING : 'expects (string, from, to)'),
+  concat: (a) => (a.length >= 1 ? T.STRING : 'expects at least one argument'),
+  coalesce: sameType,
+  nullif: (a) => (a.length === 2 && commonType(a[0]!, a[1]!) ? a[0]! : 'expects two arguments of one type'),
+  greatest: sameType,
+  least: sameType,
+  cardinality: (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' ? T.INT : 'expects one array'),
+  proctime: (a) => (a.length === 0 ? T.TIMESTAMP : 'takes no arguments'),
+  hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
+};
+
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc';
+
+export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
+  count: () => T.BIGINT,
+  sum: (a) => (a.length === 1 && isNumeric(a[0]!) ? (a[0]!.kind === 'INT' || a[0]!.kind === 'BIGINT' ? T.BIGINT : T.DOUBLE) : 'expects one number'),
+  avg: (a) => (a.length === 1 && isNumeric(a[0]!) ? T.DOUBLE : 'expects one number'),
+  min: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
+  max: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
+  auc: (a) => (a.length === 2 && isNumeric(a[0]!) && (isNumeric(a[1]!) || a[1]!.kind === 'BOOLEAN') ? T.DOUBLE : 'expects (score, label)'),
+};
+
+export function isAggregateName(name: string): boolean {
+  return Object.hasOwn(AGGREGATE_FUNCTIONS, name.toLowerCase());
+}

@@ -1,0 +1,134 @@
+/**
+ * The logical plan: what a query computes, independent of how. A discriminated union of
+ * readonly nodes; every node states its output `fields`.
+ */
+import type { Field } from '../common/types.js';
+import type { BoundExpr } from './bound-expr.js';
+import type { AggregateFn } from './functions.js';
+
+export interface LogicalScan {
+  readonly kind: 'LogicalScan';
+  readonly relation: string;
+  readonly relationKind: 'stream' | 'table' | 'view';
+  /** Indexes into the relation's schema, in output order. */
+  readonly columns: readonly number[];
+  readonly fields: readonly Field[];
+  /** Output index of the event-time column and the watermark delay, for streams that declare one. */
+  readonly watermark?: { readonly column: number; readonly delayMs: number };
+}
+
+export interface LogicalFilter {
+  readonly kind: 'LogicalFilter';
+  readonly input: LogicalPlan;
+  readonly predicate: BoundExpr;
+  readonly fields: readonly Field[];
+}
+
+export interface LogicalProject {
+  readonly kind: 'LogicalProject';
+  readonly input: LogicalPlan;
+  readonly exprs: readonly BoundExpr[];
+  readonly fields: readonly Field[];
+}
+
+/** Stream rows look up the latest row of `table` by its primary key; output = input ++ table columns. */
+export interface LogicalLookupJoin {
+  readonly kind: 'LogicalLookupJoin';
+  readonly input: LogicalPlan;
+  readonly table: string;
+  readonly joinType: 'INNER' | 'LEFT';
+  /** One expression over the input per primary-key column of the table. */
+  readonly keys: readonly BoundExpr[];
+  /** Indexes into the table's schema that the join outputs. */
+  readonly tableColumns: readonly number[];
+  readonly fields: readonly Field[];
+}
+
+/**
+ * Stream-stream join: rows match when keys are equal and
+ * left.time + lowerMs <= right.time <= left.time + upperMs. Output = left ++ right.
+ */
+export interface LogicalIntervalJoin {
+  readonly kind: 'LogicalIntervalJoin';
+  readonly left: LogicalPlan;
+  readonly right: LogicalPlan;
+  readonly leftKeys: readonly number[];
+  readonly rightKeys: readonly number[];
+  readonly leftTime: number;
+  readonly rightTime: number;
+  readonly lowerMs: number;
+  readonly upperMs: number;
+  /** Conditions beyond the keys and time bounds, over the joined row. */
+  readonly residual?: BoundExpr;
+  readonly fields: readonly Field[];
+}
+
+export type WindowFn = 'TUMBLE' | 'HOP' | 'SESSION';
+
+/** Window table function: adds window_start and window_end (HOP repeats a row per window). */
+export interface LogicalWindow {
+  readonly kind: 'LogicalWindow';
+  readonly input: LogicalPlan;
+  readonly fn: WindowFn;
+  readonly timeColumn: number;
+  readonly sizeMs: number;
+  readonly slideMs: number;
+  readonly gapMs: number;
+  readonly fields: readonly Field[];
+}
+
+export interface AggregateCall {
+  readonly fn: AggregateFn;
+  readonly args: readonly BoundExpr[];
+  readonly name: string;
+}
+
+/**
+ * GROUP BY. Output = group columns ++ aggregate columns. Over a window (groups include
+ * window_start) the result is append-only and emitted when the watermark passes window_end;
+ * otherwise the result is an updating table.
+ */
+export interface LogicalAggregate {
+  readonly kind: 'LogicalAggregate';
+  readonly input: LogicalPlan;
+  readonly groupBy: readonly BoundExpr[];
+  readonly aggregates: readonly AggregateCall[];
+  readonly fields: readonly Field[];
+}
+
+/** Scores each row with a model; output = input ++ the model output (scalar or STRUCT) ++ version. */
+export interface LogicalPredict {
+  readonly kind: 'LogicalPredict';
+  readonly input: LogicalPlan;
+  readonly model: string;
+  readonly args: readonly BoundExpr[];
+  readonly width: number;
+  readonly outputs: readonly Field[];
+  readonly fields: readonly Field[];
+}
+
+export type LogicalPlan =
+  | LogicalScan
+  | LogicalFilter
+  | LogicalProject
+  | LogicalLookupJoin
+  | LogicalIntervalJoin
+  | LogicalWindow
+  | LogicalAggregate
+  | LogicalPredict;
+
+export function inputsOf(p: LogicalPlan): LogicalPlan[] {
+  switch (p.kind) {
+    case 'LogicalScan':
+      return [];
+    case 'LogicalIntervalJoin':
+      return [p.left, p.right];
+    case 'LogicalFilter':
+    case 'LogicalProject':
+    case 'LogicalLookupJoin':
+    case 'LogicalWindow':
+    case 'LogicalAggregate':
+    case 'LogicalPredict':
+      return [p.input];
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The physical plan: plain data the executor turns into operators. Decides operator kinds
+ * (window and aggregate fuse into one windowed aggregate; an unwindowed GROUP BY becomes an
+ * updating aggregate) and where sources read from.
+ */
+import { SluiceError, assertNever } from '../common/errors.js';
+import type { Field } from '../common/types.js';
+import type { BoundExpr } from './bound-expr.js';
+import type { Catalog, Options } from './catalog.js';
+import type { AggregateCall, LogicalPlan, WindowFn } from './logical.js';
+
+export interface SourceExec {
+  readonly kind: 'SourceExec';
+  readonly relation: string;
+  readonly relationKind: 'stream' | 'table' | 'view';
+  readonly connector: string;
+  readonly options: Options;
+  readonly columns: readonly number[];
+  readonly fields: readonly Field[];
+  readonly watermark?: { readonly column: number; readonly delayMs: number };
+}
+
+export interface FilterExec {
+  readonly kind: 'FilterExec';
+  readonly input: PhysicalPlan;
+  readonly predicate: BoundExpr;
+  readonly fields: readonly Field[];
+}
+
+export interface ProjectExec {
+  readonly kind: 'ProjectExec';
+  readonly input: PhysicalPlan;
+  readonly exprs: readonly BoundExpr[];
+  readonly fields: readonly Field[];
+}
+
+export interface StreamLookupJoinExec {
+  readonly kind: 'StreamLookupJoinExec';
+  readonly input: PhysicalPlan;
+  readonly table: string;
+  readonly joinType: 'INNER' | 'LEFT';
+  readonly keys: readonly BoundExpr[];
+  readonly tableColumns: readonly number[];
+  readonly fields: readonly Field[];
+}
+
+export interface IntervalJoinExec {
+  readonly kind: 'IntervalJoinExec';
+  readonly left: PhysicalPlan;
+  readonly right: PhysicalPlan;
+  readonly leftKeys: readonly number[];
+  readonly rightKeys: readonly number[];
+  readonly leftTime: number;
+  readonly rightTime: number;
+  readonly lowerMs: number;
+  readonly upperMs: number;
+  readonly residual?: BoundExpr;
+  readonly fields: readonly Field[];
+}
+
+export interface WindowSpec {
+  readonly fn: WindowFn;
+  readonly timeColumn: number;
+  readonly sizeMs: number;
+  readonly slideMs: number;
+  readonly gapMs: number;
+}
+
+/** TUMBLE/HOP without aggregation: stamps window_start/window_end on rows. */
+export interface WindowAssignExec {
+  readonly kind: 'WindowAssignExec';
+  readonly input: PhysicalPlan;
+  readonly window: WindowSpec;
+  readonly fields: readonly Field[];
+}
+
+/**
+ * Windowed GROUP BY: keeps per-window, per-key accumulators and emits a window's rows once the
+ * watermark passes its end. `groupBy` reads the window's input; index `windowStart` /
+ * `windowEnd` of the group list are the window bounds.
+ */
+export interface WindowAggregateExec {
+  readonly kind: 'WindowAggregateExec';
+  readonly input: PhysicalPlan;
+  readonly window: WindowSpec;
+  readonly groupBy: readonly BoundExpr[];
+  readonly aggregates: readonly AggregateCall[];
+  readonly fields: readonly Field[];
+}
+
+/** Unwindowed GROUP BY: an updating table; every change emits update/insert rows. */
+export interface GroupAggregateExec {
+  readonly kind: 'GroupAggregateExec';
+  readonly input: PhysicalPlan;
+  readonly groupBy: readonly BoundExpr[];
+  readonly aggregates: readonly AggregateCall[];
+  readonly fields: readonly Field[];
+}
+
+export interface PredictExec {
+  readonly kind: 'PredictExec';
+  readonly input: PhysicalPlan;
+  readonly model: string;
+  readonly args: readonly BoundExpr[];
+  readonly width: number;
+  readonly outputs: readonly Field[];
+  readonly fields: readonly Field[];
+}
+
+export type PhysicalPlan =
+  | SourceExec
+  | FilterExec
+  | ProjectExec
+  | StreamLookupJoinExec
+  | IntervalJoinExec
+  | WindowAssignExec
+  | WindowAggregateExec
+  | GroupAggregateExec
+  | PredictExec;
+
+export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
+  const rec = (p: LogicalPlan) => toPhysical(p, catalog);
+  switch (plan.kind) {
+    case 'LogicalScan': {
+      const def = catalog.relation(plan.relation);
+      const connector = String(def.options['connector'] ?? (def.kind === 'stream' ? 'log' : def.kind === 'table' ? 'table' : 'view')).toLowerCase();
+      return {
+        kind: 'SourceExec',
+        relation: plan.relation,
+        relationKind: plan.relationKind,
+        connector,
+        options: def.options,
+        columns: plan.columns,
+        fields: plan.fields,
+        ...(plan.watermark ? { watermark: plan.watermark } : {}),
+      };
+    }
+    case 'LogicalFilter':
+      return { kind: 'FilterExec', input: rec(plan.input), predicate: plan.predicate, fields: plan.fields };
+    case 'LogicalProject':
+      return { kind: 'ProjectExec', input: rec(plan.input), exprs: plan.exprs, fields: plan.fields };
+    case 'LogicalLookupJoin':
+      return {
+        kind: 'StreamLookupJoinExec',
+        input: rec(plan.input),
+        table: plan.table,
+        joinType: plan.joinType,
+        keys: plan.keys,
+        tableColumns: plan.tableColumns,
+        fields: plan.fields,
+      };
+    case 'LogicalIntervalJoin': {
+      const { kind: _k, left, right, ...rest } = plan;
+      return { ...rest, kind: 'IntervalJoinExec', left: rec(left), right: rec(right) };
+    }
+    case 'LogicalWindow': {
+      if (plan.fn === 'SESSION') {
+        throw new SluiceError('UNSUPPORTED', 'SESSION windows need a GROUP BY window_start, window_end', {
+          hint: 'aggregate over the session window, e.g. GROUP BY window_start, window_end, key',
+        });
+      }
+      return { kind: 'WindowAssignExec', input: rec(plan.input), window: windowSpec(plan), fields: plan.fields };
+    }
+    case 'LogicalAggregate': {
+      const w = plan.input.kind === 'LogicalWindow' ? plan.input : undefined;
+      const groupsWindow = w && plan.groupBy.some((g) => g.kind === 'Column' && g.index === w.fields.length - 2);
+      if (w && groupsWindow) {
+        return {
+          kind: 'WindowAggregateExec',
+          input: rec(w.input),
+          window: windowSpec(w),
+          groupBy: plan.groupBy,
+          aggregates: plan.aggregates,
+          fields: plan.fields,
+        };
+      }
+      return { kind: 'GroupAggregateExec', input: rec(plan.input), groupBy: plan.groupBy, aggregates: plan.aggregates, fields: plan.fields };
+    }
+    case 'LogicalPredict':
+      return {
+        kind: 'PredictExec',
+        input: rec(plan.input),
+        model: plan.model,
+        args: plan.args,
+        width: plan.width,
+        outputs: plan.outputs,
+        fields: plan.fields,
+      };
+    default:
+      return assertNever(plan, 'plan node');
+  }
+}
+
+function windowSpec(w: Extract<LogicalPlan, { kind: 'LogicalWindow' }>): WindowSpec {
+  return { fn: w.fn, timeColumn: w.timeColumn, sizeMs: w.sizeMs, slideMs: w.slideMs, gapMs: w.gapMs };
+}
+
+export function physicalInputs(p: PhysicalPlan): PhysicalPlan[] {
+  switch (p.kind) {
+    case 'SourceExec':
+      return [];
+    case 'IntervalJoinExec':
+      return [p.left, p.right];
+    default:
+      return [p.input];
+  }
+}

@@ -1,0 +1,278 @@
+/** Plans the FROM clause: scans, lookup joins, interval joins, window table functions, subqueries. */
+import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import { T, type Field } from '../common/types.js';
+import { normalizeName, type Expr, type FromItem, type JoinRef, type WindowRef } from '../parser/ast.js';
+import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
+import { andAll, conjuncts, visit, type BoundExpr } from './bound-expr.js';
+import type { Catalog, TableDef } from './catalog.js';
+import type { LogicalPlan } from './logical.js';
+
+export interface Planned {
+  readonly plan: LogicalPlan;
+  readonly scope: Scope;
+}
+
+/** Plans a nested SELECT; supplied by plan-select to avoid an import cycle. */
+export type SubqueryPlanner = (q: import('../parser/ast.js').SelectQuery) => { plan: LogicalPlan; names: readonly string[] };
+
+export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlanner): Planned {
+  switch (item.kind) {
+    case 'TableRef': {
+      const def = catalog.relation(item.name.name, item.name.span);
+      if (def.kind === 'sink') {
+        throw new SluiceError('INVALID_ARGUMENT', `'${def.name}' is a sink; it cannot be read`, {
+          span: item.name.span,
+          hint: 'read the stream, table or view the sink writes from',
+        });
+      }
+      const qualifier = item.alias?.name ?? def.name;
+      const fields = def.schema;
+      const wm = def.kind === 'stream' && def.watermark ? def.watermark : undefined;
+      const wmIndex = wm ? fields.findIndex((f) => normalizeName(f.name) === normalizeName(wm.column)) : -1;
+      const plan: LogicalPlan = {
+        kind: 'LogicalScan',
+        relation: def.name,
+        relationKind: def.kind,
+        columns: fields.map((_, i) => i),
+        fields,
+        ...(wm && wmIndex >= 0 ? { watermark: { column: wmIndex, delayMs: wm.delayMs } } : {}),
+      };
+      return { plan, scope: new Scope(fields.map((f) => ({ qualifier, name: f.name, type: f.type }))) };
+    }
+    case 'Subquery': {
+      const sub = planSub(item.query);
+      const qualifier = item.alias?.name;
+      const cols: ScopeColumn[] = sub.plan.fields.map((f, i) => ({ ...(qualifier ? { qualifier } : {}), name: sub.names[i] ?? f.name, type: f.type }));
+      return { plan: sub.plan, scope: new Scope(cols) };
+    }
+    case 'Window':
+      return planWindow(item, catalog, planSub);
+    case 'Join':
+      return planJoin(item, catalog, planSub);
+  }
+}
+
+function planWindow(item: WindowRef, catalog: Catalog, planSub: SubqueryPlanner): Planned {
+  const input = planFrom(item.input, catalog, planSub);
+  const timeColumn = input.scope.resolve(undefined, item.timeColumn.name, item.timeColumn.span);
+  const timeType = input.scope.columns[timeColumn]!.type;
+  if (timeType.kind !== 'TIMESTAMP') {
+    throw new SluiceError('TYPE_MISMATCH', `window time column '${item.timeColumn.name}' must be a TIMESTAMP, not ${timeType.kind}`, {
+      span: item.timeColumn.span,
+    });
+  }
+  const want = item.fn === 'HOP' ? 2 : 1;
+  if (item.args.length !== want) {
+    throw new SluiceError('INVALID_ARGUMENT', `${item.fn} takes ${want === 2 ? 'a slide and a size' : item.fn === 'SESSION' ? 'a gap' : 'a size'} interval`, {
+      span: item.span,
+      hint: item.fn === 'HOP' ? "e.g. HOP(TABLE bid, DESCRIPTOR(date_time), INTERVAL '2' SECOND, INTERVAL '10' SECOND)" : undefined,
+    });
+  }
+  const ms = item.args.map((a) => intervalMillis(a));
+  const sizeMs = item.fn === 'HOP' ? ms[1]! : ms[0]!;
+  const slideMs = item.fn === 'HOP' ? ms[0]! : sizeMs;
+  if (item.fn === 'HOP' && sizeMs % slideMs !== 0) {
+    throw new SluiceError('INVALID_ARGUMENT', 'HOP size must be a whole multiple of its slide', { span: item.args[1]!.span });
+  }
+  const qualifier = item.alias?.name;
+  const fields: Field[] = [
+    ...input.plan.fields,
+    { name: 'window_start', type: T.TIMESTAMP, nullable: false },
+    { name: 'window_end', type: T.TIMESTAMP, nullable: false },
+  ];
+  const cols: ScopeColumn[] = [
+    ...input.scope.columns.map((c) => (qualifier ? { ...c, qualifier } : c)),
+    { ...(qualifier ? { qualifier } : {}), name: 'window_start', type: T.TIMESTAMP },
+    { ...(qualifier ? { qualifier } : {}), name: 'window_end', type: T.TIMESTAMP },
+  ];
+  return {
+    plan: { kind: 'LogicalWindow', input: input.plan, fn: item.fn, timeColumn, sizeMs, slideMs, gapMs: item.fn === 'SESSION' ? sizeMs : 0, fields },
+    scope: new Scope(cols),
+  };
+}
+
+function intervalMillis(e: Expr): number {
+  if (e.kind === 'Interval' && e.millis > 0) return e.millis;
+  throw new SluiceError('INVALID_ARGUMENT', 'expected a positive INTERVAL literal', { span: e.span, hint: "e.g. INTERVAL '1' MINUTE" });
+}
+
+function planJoin(item: JoinRef, catalog: Catalog, planSub: SubqueryPlanner): Planned {
+  const left = planFrom(item.left, catalog, planSub);
+  if (item.right.kind === 'TableRef') {
+    const def = catalog.relation(item.right.name.name, item.right.name.span);
+    if (def.kind === 'table') return planLookupJoin(item, left, def, item.right.alias?.name ?? def.name, catalog);
+  }
+  const right = planFrom(item.right, catalog, planSub);
+  return planIntervalJoin(item, left, right, catalog);
+}
+
+function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier: string, catalog: Catalog): Planned {
+  const tableCols: ScopeColumn[] = table.schema.map((f) => ({ qualifier, name: f.name, type: f.type }));
+  const pkIndexes = table.primaryKey.map((k) => table.schema.findIndex((f) => normalizeName(f.name) === normalizeName(k)));
+  let keys: BoundExpr[];
+  let residual: BoundExpr | undefined;
+  const hiddenPk = new Set<number>();
+  if (!item.on) {
+    keys = table.primaryKey.map((k, i) => {
+      const idx = left.scope.columns.findIndex((c) => normalizeName(c.name) === normalizeName(k));
+      if (idx < 0) {
+        throw new SluiceError('INVALID_JOIN', `JOIN ${table.name} without ON needs a column named '${k}' (the table's primary key) on the left side`, {
+          span: item.right.span,
+          hint: `write JOIN ${table.name} ON <left column> = ${qualifier}.${k}`,
+        });
+      }
+      hiddenPk.add(pkIndexes[i]!);
+      const c = left.scope.columns[idx]!;
+      return { kind: 'Column', index: idx, name: c.name, type: c.type } as const;
+    });
+  } else {
+    const joined = new Scope([...left.scope.columns, ...tableCols]);
+    const cond = bindExpr(item.on, joined, catalog, { clause: 'ON' });
+    const found = new Map<number, BoundExpr>();
+    const rest: BoundExpr[] = [];
+    const n = left.scope.columns.length;
+    for (const c of conjuncts(cond)) {
+      if (c.kind === 'Binary' && c.op === '=') {
+        const [l, r] = [c.left, c.right];
+        const tableSide = (x: BoundExpr) => (x.kind === 'Column' && x.index >= n ? x.index - n : -1);
+        const leftOnly = (x: BoundExpr) => !refsAtOrAbove(x, n);
+        if (pkIndexes.includes(tableSide(r)) && leftOnly(l)) {
+          found.set(tableSide(r), l);
+          continue;
+        }
+        if (pkIndexes.includes(tableSide(l)) && leftOnly(r)) {
+          found.set(tableSide(l), r);
+          continue;
+        }
+      }
+      rest.push(c);
+    }
+    const missing = table.primaryKey.filter((_, i) => !found.has(pkIndexes[i]!));
+    if (missing.length) {
+      throw new SluiceError('INVALID_JOIN', `a join with table '${table.name}' must match its primary key (${table.primaryKey.join(', ')}); ON does not give ${missing.join(', ')}`, {
+        span: item.on.span,
+        hint: `add ${missing.map((m) => `${qualifier}.${m} = <left column>`).join(' AND ')} to ON`,
+      });
+    }
+    keys = pkIndexes.map((i) => found.get(i)!);
+    residual = andAll(rest);
+    if (residual && item.joinType === 'LEFT') {
+      throw new SluiceError('UNSUPPORTED', 'LEFT JOIN with a table supports only primary-key equality in ON', {
+        span: item.on.span,
+        hint: 'move the other conditions to WHERE',
+      });
+    }
+  }
+  const nullable = item.joinType === 'LEFT';
+  const scopeCols = [...left.scope.columns, ...tableCols.map((c, i) => (hiddenPk.has(i) ? { ...c, hidden: true } : c))];
+  const fields: Field[] = [...left.plan.fields, ...table.schema.map((f) => ({ ...f, nullable: f.nullable || nullable }))];
+  let plan: LogicalPlan = {
+    kind: 'LogicalLookupJoin',
+    input: left.plan,
+    table: table.name,
+    joinType: item.joinType,
+    keys,
+    tableColumns: table.schema.map((_, i) => i),
+    fields,
+  };
+  if (residual) plan = { kind: 'LogicalFilter', input: plan, predicate: residual, fields };
+  return { plan, scope: new Scope(scopeCols) };
+}
+
+function refsAtOrAbove(e: BoundExpr, n: number): boolean {
+  let found = false;
+  const walk = (x: BoundExpr): void => {
+    if (x.kind === 'Column' && x.index >= n) found = true;
+  };
+  visit(e, walk);
+  return found;
+}
+
+import { visit as import_visit } from './bound-expr.js';
+
+function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog: Catalog): Planned {
+  const span: Span = item.span;
+  if (!item.on) {
+    throw new SluiceError('INVALID_JOIN', 'a join of two streams needs ON with key equality and a time bound', {
+      span,
+      hint: 'e.g. ON a.k = b.k AND b.ts BETWEEN a.ts AND a.ts + INTERVAL \'1\' HOUR',
+    });
+  }
+  if (item.joinType !== 'INNER') {
+    throw new SluiceError('UNSUPPORTED', 'only INNER joins are supported between two streams', { span });
+  }
+  const n = left.scope.columns.length;
+  const joined = new Scope([...left.scope.columns, ...right.scope.columns]);
+  const cond = bindExpr(item.on, joined, catalog, { clause: 'ON' });
+  const leftKeys: number[] = [];
+  const rightKeys: number[] = [];
+  let bounds: { leftTime: number; rightTime: number; lowerMs: number; upperMs: number } | undefined;
+  const rest: BoundExpr[] = [];
+  for (const c of conjuncts(cond)) {
+    if (c.kind === 'Binary' && c.op === '=' && c.left.kind === 'Column' && c.right.kind === 'Column') {
+      const [a, b] = [c.left.index, c.right.index];
+      if (a < n && b >= n) {
+        leftKeys.push(a);
+        rightKeys.push(b - n);
+        continue;
+      }
+      if (b < n && a >= n) {
+        leftKeys.push(b);
+        rightKeys.push(a - n);
+        continue;
+      }
+    }
+    if (!bounds && c.kind === 'Between' && !c.negated) {
+      const t = timeBound(c, n);
+      if (t) {
+        bounds = t;
+        continue;
+      }
+    }
+    rest.push(c);
+  }
+  if (leftKeys.length === 0 || !bounds) {
+    throw new SluiceError('INVALID_JOIN', `a join of two streams needs ${leftKeys.length === 0 ? 'an equality between their keys' : 'a time bound'} in ON`, {
+      span: item.on.span,
+      hint: "e.g. ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts + INTERVAL '1' HOUR",
+    });
+  }
+  const residual = andAll(rest);
+  return {
+    plan: {
+      kind: 'LogicalIntervalJoin',
+      left: left.plan,
+      right: right.plan,
+      leftKeys,
+      rightKeys,
+      ...bounds,
+      ...(residual ? { residual } : {}),
+      fields: [...left.plan.fields, ...right.plan.fields],
+    },
+    scope: joined,
+  };
+}
+
+/** Recognises `r.ts BETWEEN l.ts [+|- INTERVAL] AND l.ts [+|- INTERVAL]` (either side may be left). */
+function timeBound(c: Extract<BoundExpr, { kind: 'Between' }>, n: number) {
+  const off = (e: BoundExpr): { col: number; ms: number } | undefined => {
+    if (e.kind === 'Column' && e.type.kind === 'TIMESTAMP') return { col: e.index, ms: 0 };
+    if (e.kind === 'Binary' && (e.op === '+' || e.op === '-') && e.left.kind === 'Column' && e.right.kind === 'Literal' && e.right.type.kind === 'INTERVAL') {
+      const v = e.right.value as number;
+      return { col: e.left.index, ms: e.op === '+' ? v : -v };
+    }
+    return undefined;
+  };
+  if (c.operand.kind !== 'Column') return undefined;
+  const lo = off(c.low);
+  const hi = off(c.high);
+  if (!lo || !hi || lo.col !== hi.col) return undefined;
+  const x = c.operand.index;
+  if (x >= n && lo.col < n) return { leftTime: lo.col, rightTime: x - n, lowerMs: lo.ms, upperMs: hi.ms };
+  if (x < n && lo.col >= n) {
+    // l.ts BETWEEN r.ts + lo AND r.ts + hi  <=>  r.ts BETWEEN l.ts - hi AND l.ts - lo
+    return { leftTime: x, rightTime: lo.col - n, lowerMs: -hi.ms, upperMs: -lo.ms };
+  }
+  return undefined;
+}

@@ -1,0 +1,340 @@
+/** Plans a SELECT: FROM, predict(), WHERE, GROUP BY/aggregates, HAVING, the select list. */
+import { SluiceError } from '../common/errors.js';
+import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
+import { normalizeName, type CallExpr, type Expr, type SelectQuery } from '../parser/ast.js';
+import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
+import { exprKey, exprToString, rebuild, visit, type BoundExpr } from './bound-expr.js';
+import type { Catalog } from './catalog.js';
+import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
+import type { AggregateCall, LogicalPlan } from './logical.js';
+import { planFrom } from './plan-from.js';
+
+export interface PlannedQuery {
+  readonly plan: LogicalPlan;
+  /** Output column names (unique). */
+  readonly names: readonly string[];
+  /** True when the result is an updating table (rows carry insert/update/delete). */
+  readonly updating: boolean;
+  /** Output indexes that identify a row of an updating result (the group keys). */
+  readonly keyColumns: readonly number[];
+  readonly limit?: number;
+}
+
+export function planSelect(q: SelectQuery, catalog: Catalog): PlannedQuery {
+  if (!q.from) {
+    throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view' });
+  }
+  if (q.orderBy.length) {
+    throw new SluiceError('UNSUPPORTED', 'ORDER BY is not supported on a continuous query', {
+      span: q.orderBy[0]!.expr.span,
+      hint: 'order the results of a pull query or in the client; for top-N per window use MAX/MIN',
+    });
+  }
+  const from = planFrom(q.from, catalog, (sub) => planSelect(sub, catalog));
+  let plan = from.plan;
+  let scope = from.scope;
+
+  // predict(): one LogicalPredict per distinct call, appended after FROM (filters are pushed below later).
+  const predicts = collectPredicts(q);
+  const predictColumns = new Map<string, { output: number; version: number }>();
+  for (const call of predicts) {
+    const key = predictKey(call);
+    if (predictColumns.has(key)) continue;
+    const modelArg = call.args[0];
+    const sig = catalog.model(modelNameOf(call), modelArg?.span ?? call.span);
+    const args = call.args.slice(1).map((a) => bindExpr(a, scope, catalog, { clause: 'predict() arguments' }));
+    const width = checkPredictArgs(call, sig.name, sig.inputs, args);
+    const outType: DataType = sig.outputs.length === 1 ? sig.outputs[0]!.type : { kind: 'STRUCT', fields: sig.outputs };
+    const base = scope.columns.length;
+    const outFields: Field[] = [
+      { name: `predict_${sig.name}`, type: outType, nullable: true },
+      { name: `model_version_${sig.name}`, type: T.INT, nullable: true },
+    ];
+    plan = { kind: 'LogicalPredict', input: plan, model: sig.name, args, width, outputs: sig.outputs, fields: [...plan.fields, ...outFields] };
+    scope = new Scope([...scope.columns, ...outFields.map((f): ScopeColumn => ({ name: f.name, type: f.type, hidden: true }))]);
+    predictColumns.set(key, { output: base, version: base + 1 });
+  }
+  const special: BindHooks['special'] = (call) => {
+    const name = normalizeName(call.name.name);
+    if (name === 'predict') {
+      const cols = predictColumns.get(predictKey(call))!;
+      const c = scope.columns[cols.output]!;
+      return { kind: 'Column', index: cols.output, name: c.name, type: c.type, span: call.span };
+    }
+    if (name === 'model_version') {
+      const model = modelNameOf(call);
+      const entry = [...predictColumns.entries()].find(([k]) => k.startsWith(normalizeName(model) + '\u0000'));
+      if (!entry) {
+        throw new SluiceError('INVALID_ARGUMENT', `model_version('${model}') needs a predict('${model}', ...) in the same query`, { span: call.span });
+      }
+      const c = scope.columns[entry[1].version]!;
+      return { kind: 'Column', index: entry[1].version, name: c.name, type: c.type, span: call.span };
+    }
+    return undefined;
+  };
+
+  if (q.where) {
+    const predicate = bindExpr(q.where, scope, catalog, { special, clause: 'WHERE' });
+    if (predicate.type.kind !== 'BOOLEAN') {
+      throw new SluiceError('TYPE_MISMATCH', `WHERE needs a BOOLEAN condition, got ${typeToString(predicate.type)}`, { span: q.where.span });
+    }
+    plan = { kind: 'LogicalFilter', input: plan, predicate, fields: plan.fields };
+  }
+
+  const items = expandItems(q, scope, catalog, special);
+  const hasAggregates = items.some((i) => i.ast && containsAggregate(i.ast)) || (q.having !== undefined) || q.groupBy.length > 0 || q.distinct;
+  if (!hasAggregates) {
+    const exprs = items.map((i) => i.bind({ special, clause: 'SELECT' }));
+    const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(exprs[k]!, k)));
+    const fields = exprs.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
+    const updating = plan.kind === 'LogicalScan' && plan.relationKind !== 'stream';
+    return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs, fields }, names, updating, keyColumns: [] });
+  }
+
+  // Aggregation: group keys, then aggregate calls; select and having are rebound over them.
+  const groupBy = (q.distinct ? items.map((i) => i.bind({ special, clause: 'SELECT DISTINCT' })) : q.groupBy.map((g) => bindExpr(g, scope, catalog, { special, clause: 'GROUP BY' })));
+  const groupKeys = groupBy.map(exprKey);
+  const aggregates: AggregateCall[] = [];
+  const aggKeys: string[] = [];
+  const aggregate: BindHooks['aggregate'] = (call, bind) => {
+    const name = normalizeName(call.name.name);
+    const fn: AggregateFn = name === 'count' && call.distinct ? 'count_distinct' : (name as AggregateFn);
+    if (call.distinct && name !== 'count') {
+      throw new SluiceError('UNSUPPORTED', `DISTINCT is supported only in COUNT(DISTINCT ...)`, { span: call.span });
+    }
+    const args = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
+    const rule = AGGREGATE_FUNCTIONS[name]!;
+    const type = rule(args.map((a) => a.type));
+    if (typeof type === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${type}`, { span: call.span });
+    const key = fn + JSON.stringify(args.map(exprKey));
+    let idx = aggKeys.indexOf(key);
+    if (idx < 0) {
+      idx = aggregates.length;
+      aggKeys.push(key);
+      aggregates.push({ fn, args, name: `${fn}_${idx}` });
+      aggTypes.push(type);
+    }
+    return { kind: 'Column', index: -1 - idx, name: `${name}(${args.map(exprToString).join(', ')})`, type, span: call.span };
+  };
+  const aggTypes: DataType[] = [];
+  const overAggregate = (e: BoundExpr, where: string): BoundExpr =>
+    rebuild(e, (x) => {
+      const g = groupKeys.indexOf(exprKey(x));
+      if (g >= 0) return { kind: 'Column', index: g, name: groupBy[g]!.kind === 'Column' ? (groupBy[g] as { name: string }).name : exprToString(groupBy[g]!), type: x.type, ...(x.span ? { span: x.span } : {}) };
+      if (x.kind === 'Column' && x.index < 0) return { ...x, index: groupBy.length + (-1 - x.index) };
+      return x;
+    });
+  const selectExprs = items.map((i) => i.bind({ special, aggregate, clause: 'SELECT' }));
+  const having = q.having ? bindExpr(q.having, scope, catalog, { special, aggregate, clause: 'HAVING' }) : undefined;
+  const finalSelect = selectExprs.map((e) => overAggregate(e, 'SELECT'));
+  const finalHaving = having ? overAggregate(having, 'HAVING') : undefined;
+  for (const [k, e] of [...finalSelect.map((e, k) => [k, e] as const), ...(finalHaving ? [[-1, finalHaving] as const] : [])]) {
+    checkGrouped(e, selectExprs[k] ?? having!, groupBy.length + aggregates.length, scope, k < 0 ? 'HAVING' : 'SELECT');
+  }
+  const aggFields: Field[] = [
+    ...groupBy.map((g, i) => ({ name: g.kind === 'Column' ? g.name : `group_${i}`, type: g.type, nullable: true })),
+    ...aggregates.map((a, i) => ({ name: a.name, type: aggTypes[i]!, nullable: true })),
+  ];
+  plan = { kind: 'LogicalAggregate', input: plan, groupBy, aggregates, fields: aggFields };
+  if (finalHaving) plan = { kind: 'LogicalFilter', input: plan, predicate: finalHaving, fields: aggFields };
+  const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(selectExprs[k]!, k)));
+  const fields = finalSelect.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
+  const windowed = groupBy.some((g) => g.kind === 'Column' && g.name === 'window_start' && hasWindowBelow(plan));
+  const keyColumns = finalSelect.flatMap((e, k) => (e.kind === 'Column' && e.index < groupBy.length ? [k] : []));
+  return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields }, names, updating: !windowed, keyColumns });
+}
+
+function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {
+  return q.limit === undefined ? p : { ...p, limit: q.limit };
+}
+
+function hasWindowBelow(p: LogicalPlan): boolean {
+  if (p.kind === 'LogicalWindow') return true;
+  if (p.kind === 'LogicalScan') return false;
+  if (p.kind === 'LogicalIntervalJoin') return hasWindowBelow(p.left) || hasWindowBelow(p.right);
+  return hasWindowBelow(p.input);
+}
+
+function checkGrouped(e: BoundExpr, original: BoundExpr, limit: number, scope: Scope, clause: string): void {
+  visit(e, (x) => {
+    if (x.kind === 'Column' && x.index >= limit) {
+      throw new SluiceError('INVALID_ARGUMENT', `column '${x.name}' must appear in GROUP BY or be used in an aggregate`, {
+        span: x.span ?? original.span,
+        hint: `add it to GROUP BY, or wrap it, e.g. MAX(${x.name}), in ${clause}`,
+      });
+    }
+  });
+  void scope;
+}
+
+interface Item {
+  readonly ast?: Expr;
+  readonly name?: string;
+  bind(hooks: BindHooks): BoundExpr;
+}
+
+function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: BindHooks['special']): Item[] {
+  const out: Item[] = [];
+  for (const it of q.items) {
+    if (it.kind === 'Star') {
+      const qual = it.qualifier ? normalizeName(it.qualifier.name) : undefined;
+      const cols = scope.columns
+        .map((c, index) => ({ c, index }))
+        .filter(({ c }) => !c.hidden && (qual === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === qual)));
+      if (qual !== undefined && cols.length === 0) scope.resolve(it.qualifier!.name, '*', it.span);
+      for (const { c, index } of cols) {
+        out.push({ name: c.name, bind: () => ({ kind: 'Column', index, name: c.name, type: c.type, span: it.span }) });
+      }
+      continue;
+    }
+    const expr = it.expr;
+    const alias = it.alias?.name ?? implicitName(expr);
+    out.push({ ast: expr, ...(alias ? { name: alias } : {}), bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
+  }
+  return out;
+}
+
+function implicitName(e: Expr): string | undefined {
+  if (e.kind === 'ColumnRef') return e.column.name;
+  if (e.kind === 'FieldAccess') return e.field.name;
+  if (e.kind === 'Call') return normalizeName(e.name.name) === 'predict' ? 'predict' : normalizeName(e.name.name);
+  return undefined;
+}
+
+function defaultName(e: BoundExpr, k: number): string {
+  return e.kind === 'Column' ? e.name : `expr${k}`;
+}
+
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const key = normalizeName(n);
+    const c = seen.get(key) ?? 0;
+    seen.set(key, c + 1);
+    return c === 0 ? n : `${n}_${c + 1}`;
+  });
+}
+
+function containsAggregate(e: Expr): boolean {
+  let found = false;
+  walkAst(e, (x) => {
+    if (x.kind === 'Call' && Object.hasOwn(AGGREGATE_FUNCTIONS, normalizeName(x.name.name))) found = true;
+  });
+  return found;
+}
+
+function collectPredicts(q: SelectQuery): CallExpr[] {
+  const out: CallExpr[] = [];
+  const exprs: Expr[] = [
+    ...q.items.flatMap((i) => (i.kind === 'ExprItem' ? [i.expr] : [])),
+    ...(q.where ? [q.where] : []),
+    ...q.groupBy,
+    ...(q.having ? [q.having] : []),
+  ];
+  for (const e of exprs) {
+    walkAst(e, (x) => {
+      if (x.kind === 'Call' && normalizeName(x.name.name) === 'predict') out.push(x);
+    });
+  }
+  return out;
+}
+
+function modelNameOf(call: CallExpr): string {
+  const a = call.args[0];
+  if (!a || a.kind !== 'Literal' || a.literal !== 'string') {
+    throw new SluiceError('INVALID_ARGUMENT', `${call.name.name}() takes the model name as a string first`, {
+      span: a?.span ?? call.span,
+      hint: "e.g. predict('fraud', features)",
+    });
+  }
+  return a.value as string;
+}
+
+function predictKey(call: CallExpr): string {
+  return normalizeName(modelNameOf(call)) + '\u0000' + JSON.stringify(call.args.slice(1), (k, v: unknown) => (k === 'span' ? undefined : v));
+}
+
+/** Checks predict() arguments against the model's declared inputs; returns the input width (0: decided per row). */
+function checkPredictArgs(call: CallExpr, model: string, inputs: readonly Field[], args: readonly BoundExpr[]): number {
+  const declared = inputs.reduce((n, f) => n + widthOf(f.type), 0);
+  let width = 0;
+  let unknown = false;
+  for (const [i, a] of args.entries()) {
+    const t = a.type;
+    if (isNumeric(t) || t.kind === 'BOOLEAN') width += 1;
+    else if (t.kind === 'ARRAY' && (isNumeric(t.element) || t.element.kind === 'BOOLEAN')) {
+      if (t.size === undefined) unknown = true;
+      else width += t.size;
+    } else {
+      throw new SluiceError('TYPE_MISMATCH', `predict('${model}') argument ${i + 1} is ${typeToString(t)}; model inputs must be numbers or numeric arrays`, {
+        span: a.span ?? call.span,
+      });
+    }
+  }
+  if (args.length === 0) {
+    throw new SluiceError('INVALID_ARGUMENT', `predict('${model}') needs input values after the model name`, { span: call.span });
+  }
+  if (!unknown && declared > 0 && width !== declared) {
+    throw new SluiceError('SCHEMA_MISMATCH', `predict('${model}') is given ${width} input value(s) per row; the model takes ${declared}`, {
+      span: call.span,
+      hint: `model ${model} declares INPUT (${inputs.map((f) => `${f.name} ${typeToString(f.type)}`).join(', ')})`,
+    });
+  }
+  return declared;
+}
+
+function widthOf(t: DataType): number {
+  if (t.kind === 'ARRAY') return t.size ?? 0;
+  return 1;
+}
+
+/** Visits every AST expression node. */
+export function walkAst(e: Expr, f: (e: Expr) => void): void {
+  f(e);
+  const w = (x: Expr | undefined) => x && walkAst(x, f);
+  switch (e.kind) {
+    case 'Binary':
+      w(e.left);
+      w(e.right);
+      break;
+    case 'Unary':
+    case 'IsNull':
+    case 'Cast':
+    case 'FieldAccess':
+      w(e.operand);
+      break;
+    case 'In':
+      w(e.operand);
+      e.list.forEach(w);
+      break;
+    case 'Between':
+      w(e.operand);
+      w(e.low);
+      w(e.high);
+      break;
+    case 'Like':
+      w(e.operand);
+      w(e.pattern);
+      break;
+    case 'Case':
+      w(e.operand);
+      e.whens.forEach((x) => {
+        w(x.when);
+        w(x.then);
+      });
+      w(e.else);
+      break;
+    case 'Call':
+      e.args.forEach(w);
+      break;
+    case 'Index':
+      w(e.operand);
+      w(e.index);
+      break;
+    case 'Array':
+      e.elements.forEach(w);
+      break;
+    default:
+      break;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Filter pushdown: moves conjuncts of a filter below lookup joins, interval joins and model
+ * calls when they read only columns from below, so fewer rows are joined and scored.
+ */
+import { andAll, columnsOf, conjuncts, remapColumns, type BoundExpr } from '../bound-expr.js';
+import type { LogicalPlan } from '../logical.js';
+import { mapInputs } from './map-inputs.js';
+
+export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
+  if (plan.kind !== 'LogicalFilter') return mapInputs(plan, pushDownFilters);
+  const input = plan.input;
+  const parts = conjuncts(plan.predicate);
+  const below = (n: number) => (e: BoundExpr) => [...columnsOf(e)].every((i) => i < n);
+  switch (input.kind) {
+    case 'LogicalFilter':
+      return pushDownFilters({ ...plan, input: input.input, predicate: andAll([...conjuncts(input.predicate), ...parts])! });
+    case 'LogicalLookupJoin':
+    case 'LogicalPredict': {
+      const n = input.input.fields.length;
+      const [down, up] = split(parts, below(n));
+      if (down.length === 0) return { ...plan, input: pushDownFilters(input) };
+      const pushed: LogicalPlan = { kind: 'LogicalFilter', input: input.input, predicate: andAll(down)!, fields: input.input.fields };
+      const rebuilt = pushDownFilters({ ...input, input: pushed });
+      return up.length ? { ...plan, input: rebuilt, predicate: andAll(up)! } : rebuilt;
+    }
+    case 'LogicalIntervalJoin': {
+      const n = input.left.fields.length;
+      const [left, rest] = split(parts, below(n));
+      const [right, up] = split(rest, (e) => [...columnsOf(e)].every((i) => i >= n));
+      if (left.length === 0 && right.length === 0) return { ...plan, input: pushDownFilters(input) };
+      const l: LogicalPlan = left.length ? { kind: 'LogicalFilter', input: input.left, predicate: andAll(left)!, fields: input.left.fields } : input.left;
+      const r: LogicalPlan = right.length
+        ? { kind: 'LogicalFilter', input: input.right, predicate: remapColumns(andAll(right)!, (i) => i - n), fields: input.right.fields }
+        : input.right;
+      const rebuilt = pushDownFilters({ ...input, left: l, right: r });
+      return up.length ? { ...plan, input: rebuilt, predicate: andAll(up)! } : rebuilt;
+    }
+    default:
+      return { ...plan, input: pushDownFilters(input) };
+  }
+}
+
+function split<T>(xs: readonly T[], p: (x: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const x of xs) (p(x) ? yes : no).push(x);
+  return [yes, no];
+}

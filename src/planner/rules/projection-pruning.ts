@@ -1,0 +1,144 @@
+/**
+ * Projection pruning: every node keeps only the columns something above it reads, so sources
+ * decode and operators carry fewer columns.
+ */
+import { assertNever } from '../../common/errors.js';
+import { columnsOf, remapColumns, type BoundExpr } from '../bound-expr.js';
+import type { LogicalPlan } from '../logical.js';
+
+interface Pruned {
+  readonly plan: LogicalPlan;
+  /** Old output index -> new output index, for the columns kept. */
+  readonly map: ReadonlyMap<number, number>;
+}
+
+export function pruneColumns(plan: LogicalPlan): LogicalPlan {
+  return prune(plan, new Set(plan.fields.map((_, i) => i))).plan;
+}
+
+function identity(n: number): Map<number, number> {
+  return new Map(Array.from({ length: n }, (_, i) => [i, i]));
+}
+
+function sorted(s: Iterable<number>): number[] {
+  return [...new Set(s)].sort((a, b) => a - b);
+}
+
+function remap(e: BoundExpr, map: ReadonlyMap<number, number>): BoundExpr {
+  return remapColumns(e, (i) => map.get(i) ?? -1);
+}
+
+function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
+  switch (plan.kind) {
+    case 'LogicalScan': {
+      const keep = sorted([...required, ...(plan.watermark ? [plan.watermark.column] : [])]);
+      const map = new Map(keep.map((old, i) => [old, i]));
+      return {
+        plan: {
+          ...plan,
+          columns: keep.map((i) => plan.columns[i]!),
+          fields: keep.map((i) => plan.fields[i]!),
+          ...(plan.watermark ? { watermark: { ...plan.watermark, column: map.get(plan.watermark.column)! } } : {}),
+        },
+        map,
+      };
+    }
+    case 'LogicalFilter': {
+      const child = prune(plan.input, new Set([...required, ...columnsOf(plan.predicate)]));
+      return { plan: { ...plan, input: child.plan, predicate: remap(plan.predicate, child.map), fields: child.plan.fields }, map: child.map };
+    }
+    case 'LogicalProject': {
+      const need = new Set<number>();
+      for (const e of plan.exprs) columnsOf(e, need);
+      const child = prune(plan.input, need);
+      return { plan: { ...plan, input: child.plan, exprs: plan.exprs.map((e) => remap(e, child.map)) }, map: identity(plan.fields.length) };
+    }
+    case 'LogicalLookupJoin': {
+      const n = plan.input.fields.length;
+      const need = new Set([...required].filter((i) => i < n));
+      for (const k of plan.keys) columnsOf(k, need);
+      const child = prune(plan.input, need);
+      const tableKeep = sorted([...required].filter((i) => i >= n)).map((i) => i - n);
+      const m = child.plan.fields.length;
+      const map = new Map(child.map);
+      tableKeep.forEach((t, j) => map.set(n + t, m + j));
+      return {
+        plan: {
+          ...plan,
+          input: child.plan,
+          keys: plan.keys.map((k) => remap(k, child.map)),
+          tableColumns: tableKeep.map((t) => plan.tableColumns[t]!),
+          fields: [...child.plan.fields, ...tableKeep.map((t) => plan.fields[n + t]!)],
+        },
+        map,
+      };
+    }
+    case 'LogicalPredict': {
+      const n = plan.input.fields.length;
+      const need = new Set([...required].filter((i) => i < n));
+      for (const a of plan.args) columnsOf(a, need);
+      const child = prune(plan.input, need);
+      const m = child.plan.fields.length;
+      const map = new Map(child.map);
+      map.set(n, m);
+      map.set(n + 1, m + 1);
+      return {
+        plan: { ...plan, input: child.plan, args: plan.args.map((a) => remap(a, child.map)), fields: [...child.plan.fields, plan.fields[n]!, plan.fields[n + 1]!] },
+        map,
+      };
+    }
+    case 'LogicalWindow': {
+      const n = plan.input.fields.length;
+      const child = prune(plan.input, new Set([...[...required].filter((i) => i < n), plan.timeColumn]));
+      const m = child.plan.fields.length;
+      const map = new Map(child.map);
+      map.set(n, m);
+      map.set(n + 1, m + 1);
+      return {
+        plan: { ...plan, input: child.plan, timeColumn: child.map.get(plan.timeColumn)!, fields: [...child.plan.fields, plan.fields[n]!, plan.fields[n + 1]!] },
+        map,
+      };
+    }
+    case 'LogicalAggregate': {
+      const need = new Set<number>();
+      for (const g of plan.groupBy) columnsOf(g, need);
+      for (const a of plan.aggregates) for (const x of a.args) columnsOf(x, need);
+      const child = prune(plan.input, need);
+      return {
+        plan: {
+          ...plan,
+          input: child.plan,
+          groupBy: plan.groupBy.map((g) => remap(g, child.map)),
+          aggregates: plan.aggregates.map((a) => ({ ...a, args: a.args.map((x) => remap(x, child.map)) })),
+        },
+        map: identity(plan.fields.length),
+      };
+    }
+    case 'LogicalIntervalJoin': {
+      const n = plan.left.fields.length;
+      const residualCols = plan.residual ? columnsOf(plan.residual) : new Set<number>();
+      const all = new Set([...required, ...residualCols]);
+      const left = prune(plan.left, new Set([...[...all].filter((i) => i < n), ...plan.leftKeys, plan.leftTime]));
+      const right = prune(plan.right, new Set([...[...all].filter((i) => i >= n).map((i) => i - n), ...plan.rightKeys, plan.rightTime]));
+      const m = left.plan.fields.length;
+      const map = new Map(left.map);
+      for (const [o, nw] of right.map) map.set(n + o, m + nw);
+      return {
+        plan: {
+          ...plan,
+          left: left.plan,
+          right: right.plan,
+          leftKeys: plan.leftKeys.map((k) => left.map.get(k)!),
+          rightKeys: plan.rightKeys.map((k) => right.map.get(k)!),
+          leftTime: left.map.get(plan.leftTime)!,
+          rightTime: right.map.get(plan.rightTime)!,
+          ...(plan.residual ? { residual: remap(plan.residual, map) } : {}),
+          fields: [...left.plan.fields, ...right.plan.fields],
+        },
+        map,
+      };
+    }
+    default:
+      return assertNever(plan, 'plan node');
+  }
+}
