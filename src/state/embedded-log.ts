@@ -1,0 +1,272 @@
+import { SluiceError } from '../common/errors.js';
+import { decodeValue, encodeValue } from './codec.js';
+import { decodeKey, encodeKey, prefixRange } from './keys.js';
+import type { Store, WriteBatch } from './store.js';
+
+/** A run of `count` records with dense offsets `baseOffset .. baseOffset + count - 1`. */
+export interface LogChunk {
+  readonly baseOffset: number;
+  readonly count: number;
+  /** Opaque bytes holding all `count` records (the executor stores Arrow IPC here). */
+  readonly payload: Buffer;
+}
+
+interface Reservation {
+  readonly base: number;
+  readonly end: number;
+  state: 'staged' | 'committed' | 'aborted';
+}
+
+class PartitionState {
+  /** Next offset to hand out (includes staged, unwritten reservations). */
+  next: number;
+  /** First offset not yet readable; everything below it is durable and visible. */
+  hwm: number;
+  /** Reservations not yet folded into `hwm`, in offset order. */
+  readonly pending: Reservation[] = [];
+  readonly waiters = new Set<() => void>();
+
+  constructor(end: number) {
+    this.next = end;
+    this.hwm = end;
+  }
+
+  wake(): void {
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+}
+
+interface TopicState {
+  readonly name: string;
+  readonly partitions: PartitionState[];
+  dropped: boolean;
+}
+
+const META = 'log-topic';
+const DATA = 'log-data';
+const instances = new WeakMap<Store, Promise<EmbeddedLog>>();
+
+/**
+ * A durable partitioned log inside the Store.
+ *
+ * Invariants:
+ * - Offsets are per record, dense and start at 0 in every partition; a chunk holds `count`
+ *   consecutive records under one key.
+ * - A reader (`read`, `tail`, `highWatermark`) sees a chunk only once the write that holds it
+ *   has succeeded, and sees chunks of a partition in offset order with no gaps.
+ * - An append staged into a WriteBatch reserves its offsets at once; the chunk becomes visible
+ *   in that batch's commit hook. If the batch is never written (crash) the offsets are reused
+ *   after reopening, since the next offset is recovered from the last chunk on disk.
+ * - If a staged batch is discarded or fails while a later batch of the same partition is
+ *   pending, the partition refuses further appends (they would leave a gap) until reopened.
+ * - One instance per Store (`open` returns the same one), so offsets are never handed out twice.
+ */
+export class EmbeddedLog {
+  private readonly topicStates = new Map<string, TopicState>();
+
+  private constructor(private readonly store: Store) {}
+
+  static open(store: Store): Promise<EmbeddedLog> {
+    let p = instances.get(store);
+    if (!p) {
+      p = EmbeddedLog.load(store);
+      instances.set(store, p);
+      p.catch(() => instances.delete(store));
+    }
+    return p;
+  }
+
+  private static async load(store: Store): Promise<EmbeddedLog> {
+    const log = new EmbeddedLog(store);
+    for await (const [key, value] of store.iterate(prefixRange([META]))) {
+      const name = decodeKey(key)[1];
+      const meta = decodeValue<{ partitions: number }>(value);
+      if (typeof name !== 'string') continue;
+      const parts: PartitionState[] = [];
+      for (let p = 0; p < meta.partitions; p++) parts.push(new PartitionState(await log.recoverEnd(name, p)));
+      log.topicStates.set(name, { name, partitions: parts, dropped: false });
+    }
+    return log;
+  }
+
+  private async recoverEnd(topic: string, partition: number): Promise<number> {
+    for await (const [key, value] of this.store.iterate({ ...prefixRange([DATA, topic, partition]), reverse: true, limit: 1 })) {
+      return chunkFrom(key, value).baseOffset + value.readUInt32BE(0);
+    }
+    return 0;
+  }
+
+  /** Creates a topic; idempotent for the same partition count, ALREADY_EXISTS otherwise. */
+  async createTopic(name: string, partitions: number): Promise<void> {
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new SluiceError('INVALID_ARGUMENT', `topic '${name}' needs a positive partition count, got ${partitions}`);
+    }
+    const existing = this.topicStates.get(name);
+    if (existing) {
+      if (existing.partitions.length === partitions) return;
+      throw new SluiceError('ALREADY_EXISTS', `topic '${name}' already exists with ${existing.partitions.length} partitions, not ${partitions}`);
+    }
+    const state: TopicState = { name, partitions: [], dropped: false };
+    for (let p = 0; p < partitions; p++) state.partitions.push(new PartitionState(0));
+    this.topicStates.set(name, state);
+    try {
+      await this.store.put(encodeKey([META, name]), encodeValue({ partitions }));
+    } catch (err) {
+      this.topicStates.delete(name);
+      throw err;
+    }
+  }
+
+  topics(): string[] {
+    return [...this.topicStates.keys()].sort();
+  }
+
+  /** Partition count of a topic; UNKNOWN_RELATION when it does not exist. */
+  partitions(topic: string): number {
+    return this.topic(topic).partitions.length;
+  }
+
+  hasTopic(topic: string): boolean {
+    return this.topicStates.has(topic);
+  }
+
+  /** Deletes a topic and its records; tails on it end with STATE_ERROR. No-op when absent. */
+  async dropTopic(name: string): Promise<void> {
+    const t = this.topicStates.get(name);
+    if (!t) return;
+    this.topicStates.delete(name);
+    t.dropped = true;
+    for (const p of t.partitions) p.wake();
+    await this.store.del(encodeKey([META, name]));
+    await this.store.clearRange(prefixRange([DATA, name]));
+  }
+
+  /**
+   * Appends one chunk of `count` records and returns its base offset. Without `wb` the chunk is
+   * written (durably) before the promise resolves; with `wb` it is staged, and becomes visible
+   * only when `wb` is written.
+   */
+  append(topic: string, partition: number, payload: Buffer, count: number, wb: WriteBatch): number;
+  append(topic: string, partition: number, payload: Buffer, count: number): Promise<number>;
+  append(topic: string, partition: number, payload: Buffer, count: number, wb?: WriteBatch): number | Promise<number> {
+    if (wb) return this.stage(topic, partition, payload, count, wb);
+    const own = this.store.batch();
+    const base = this.stage(topic, partition, payload, count, own);
+    return own.write().then(() => base);
+  }
+
+  private stage(topic: string, partition: number, payload: Buffer, count: number, wb: WriteBatch): number {
+    if (!Number.isInteger(count) || count < 1 || count > 0xffffffff) {
+      throw new SluiceError('STATE_ERROR', `a log chunk needs a positive record count, got ${count}`);
+    }
+    const t = this.topic(topic);
+    const p = this.partition(t, partition);
+    if (p.pending.some((r) => r.state === 'aborted')) {
+      throw new SluiceError('STATE_ERROR', `partition ${topic}/${partition} has an abandoned write before a pending one; reopen the log`);
+    }
+    const r: Reservation = { base: p.next, end: p.next + count, state: 'staged' };
+    p.next = r.end;
+    p.pending.push(r);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(count, 0);
+    wb.put(encodeKey([DATA, topic, partition, r.base]), Buffer.concat([header, payload]));
+    wb.onCommit(() => {
+      r.state = 'committed';
+      let advanced = false;
+      for (let head = p.pending[0]; head?.state === 'committed'; head = p.pending[0]) {
+        p.pending.shift();
+        p.hwm = head.end;
+        advanced = true;
+      }
+      if (advanced) p.wake();
+    });
+    wb.onAbort(() => {
+      r.state = 'aborted';
+      for (let last = p.pending.at(-1); last?.state === 'aborted'; last = p.pending.at(-1)) {
+        p.pending.pop();
+        p.next = last.base;
+      }
+    });
+    return r.base;
+  }
+
+  /** The first offset not yet readable (the count of visible records). */
+  highWatermark(topic: string, partition: number): number {
+    return this.partition(this.topic(topic), partition).hwm;
+  }
+
+  /**
+   * Visible chunks holding offsets at or after `fromOffset`, in order, at most `maxChunks`. The
+   * first chunk may start before `fromOffset`; the caller skips the records before it.
+   */
+  async read(topic: string, partition: number, fromOffset: number, maxChunks = 64): Promise<LogChunk[]> {
+    const p = this.partition(this.topic(topic), partition);
+    const hwm = p.hwm;
+    if (fromOffset >= hwm || maxChunks <= 0) return [];
+    const range = prefixRange([DATA, topic, partition]);
+    let start = Math.max(0, fromOffset);
+    for await (const [key, value] of this.store.iterate({ gte: range.gte, lte: encodeKey([DATA, topic, partition, start]), reverse: true, limit: 1 })) {
+      const c = chunkFrom(key, value);
+      if (c.baseOffset + c.count > start) start = c.baseOffset;
+    }
+    const out: LogChunk[] = [];
+    const it = this.store.iterate({ gte: encodeKey([DATA, topic, partition, start]), lt: encodeKey([DATA, topic, partition, hwm]), limit: maxChunks });
+    for await (const [key, value] of it) out.push(chunkFrom(key, value));
+    return out;
+  }
+
+  /**
+   * Yields visible chunks from `fromOffset` on, then waits for new ones, until `signal` aborts
+   * (then it returns quietly). Ends with STATE_ERROR if the topic is dropped.
+   */
+  async *tail(topic: string, partition: number, fromOffset: number, signal: AbortSignal): AsyncGenerator<LogChunk> {
+    const t = this.topic(topic);
+    const p = this.partition(t, partition);
+    let next = fromOffset;
+    while (!signal.aborted) {
+      if (t.dropped) throw new SluiceError('STATE_ERROR', `topic '${topic}' was dropped`);
+      if (p.hwm > next) {
+        const chunks = await this.read(topic, partition, next);
+        for (const c of chunks) {
+          if (signal.aborted) return;
+          yield c;
+          next = Math.max(next, c.baseOffset + c.count);
+        }
+        continue;
+      }
+      await waitForChange(p, signal);
+    }
+  }
+
+  private topic(name: string): TopicState {
+    const t = this.topicStates.get(name);
+    if (!t) throw new SluiceError('UNKNOWN_RELATION', `log topic '${name}' does not exist`);
+    return t;
+  }
+
+  private partition(t: TopicState, partition: number): PartitionState {
+    const p = t.partitions[partition];
+    if (!p) throw new SluiceError('STATE_ERROR', `topic '${t.name}' has no partition ${partition}`);
+    return p;
+  }
+}
+
+function waitForChange(p: PartitionState, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      p.waiters.delete(done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    p.waiters.add(done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function chunkFrom(key: Buffer, value: Buffer): LogChunk {
+  const base = decodeKey(key)[3];
+  if (typeof base !== 'number') throw new SluiceError('STATE_ERROR', `malformed log key ${key.toString('hex')}`);
+  return { baseOffset: base, count: value.readUInt32BE(0), payload: value.subarray(4) };
+}

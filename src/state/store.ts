@@ -1,0 +1,236 @@
+import { mkdir } from 'node:fs/promises';
+import { SluiceError } from '../common/errors.js';
+import type { KeyRange } from './keys.js';
+import { call, createRawDb, type RawDb, type RawIterator, type RawIteratorOptions, type RawOp } from './rocksdb-binding.js';
+
+/** Options of `Store.iterate`: a key range plus direction, a row limit and cancellation. */
+export interface IterateOptions extends KeyRange {
+  readonly reverse?: boolean;
+  readonly limit?: number;
+  /** When false, values come back as empty Buffers (cheaper key-only scans). */
+  readonly values?: boolean;
+  /** Ends the iteration (without error) once aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The one RocksDB database of an engine data directory.
+ *
+ * Invariants: single-key writes (`put`, `del`) and `WriteBatch.write` are synchronous-durable
+ * (fsync'd WAL), so a returned write survives a process kill. Each `iterate` reads one consistent
+ * snapshot taken when it starts. Every failure is a SluiceError with code STATE_ERROR.
+ */
+export class Store {
+  private closed = false;
+  private readonly openIterators = new Set<RawIterator>();
+
+  private constructor(
+    private readonly db: RawDb,
+    /** The directory holding the RocksDB files. */
+    readonly dir: string,
+  ) {}
+
+  /** Opens (creating when missing) the database whose files live directly in `dir`. */
+  static async open(dir: string): Promise<Store> {
+    await mkdir(dir, { recursive: true });
+    const db = createRawDb(dir);
+    await wrap(`open state store at ${dir}`, call((cb) => db.open({ createIfMissing: true }, cb)));
+    return new Store(db, dir);
+  }
+
+  async get(key: Buffer): Promise<Buffer | undefined> {
+    this.checkOpen();
+    try {
+      return await call<Buffer>((cb) => this.db.get(key, { asBuffer: true }, cb));
+    } catch (err) {
+      if (err instanceof Error && /NotFound/i.test(err.message)) return undefined;
+      throw stateError('read state', err);
+    }
+  }
+
+  async put(key: Buffer, value: Buffer): Promise<void> {
+    this.checkOpen();
+    await wrap('write state', call((cb) => this.db.put(key, value, { sync: true }, cb)));
+  }
+
+  async del(key: Buffer): Promise<void> {
+    this.checkOpen();
+    await wrap('delete state', call((cb) => this.db.del(key, { sync: true }, cb)));
+  }
+
+  /** Deletes every key in the range at once (not atomic with other writes). */
+  async clearRange(range: KeyRange): Promise<void> {
+    this.checkOpen();
+    await wrap('clear state range', call((cb) => this.db.clear(rangeOptions(range), cb)));
+  }
+
+  /**
+   * Key/value pairs in key order (reverse order with `reverse`). The underlying iterator is
+   * released when the loop ends, breaks, throws, or the signal aborts.
+   */
+  async *iterate(options: IterateOptions = {}): AsyncGenerator<[Buffer, Buffer]> {
+    this.checkOpen();
+    if (options.signal?.aborted || options.limit === 0) return;
+    const raw: RawIteratorOptions = { ...rangeOptions(options), keyAsBuffer: true, valueAsBuffer: true };
+    if (options.reverse) raw.reverse = true;
+    if (options.limit !== undefined && options.limit > 0) raw.limit = options.limit;
+    if (options.values === false) raw.values = false;
+    const it = this.db.iterator(raw);
+    this.openIterators.add(it);
+    try {
+      for (;;) {
+        const entry = await new Promise<[Buffer, Buffer] | undefined>((resolve, reject) => {
+          it.next((err, key, value) => {
+            if (err) reject(stateError('iterate state', err));
+            else resolve(key === undefined ? undefined : [key, value ?? Buffer.alloc(0)]);
+          });
+        });
+        if (entry === undefined || options.signal?.aborted) return;
+        yield entry;
+        if (options.signal?.aborted) return;
+      }
+    } finally {
+      this.openIterators.delete(it);
+      if (!this.closed) await call((cb) => it.end(cb)).catch(() => undefined);
+    }
+  }
+
+  /** A new, empty atomic write batch. */
+  batch(): WriteBatch {
+    return new WriteBatch((ops) => {
+      this.checkOpen();
+      return wrap('write state batch', call((cb) => this.db.batch(ops, { sync: true }, cb)));
+    });
+  }
+
+  /** Closes the database; open iterators are ended. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const its = [...this.openIterators];
+    this.openIterators.clear();
+    await Promise.all(its.map((it) => call((cb) => it.end(cb)).catch(() => undefined)));
+    this.closed = true;
+    await wrap('close state store', call((cb) => this.db.close(cb)));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new SluiceError('STATE_ERROR', `state store at ${this.dir} is closed`);
+  }
+}
+
+/**
+ * A set of puts and deletes applied atomically and durably by `write()`.
+ *
+ * Invariants: nothing staged is visible to any reader before `write()` resolves; after it
+ * resolves, everything is. `onCommit` hooks run synchronously, in registration order, right
+ * after a successful write and before `write()` resolves; `onAbort` hooks run when the write
+ * fails or the batch is discarded. A batch is written at most once.
+ */
+export class WriteBatch {
+  private ops: RawOp[] = [];
+  private commitHooks: Array<() => void> = [];
+  private abortHooks: Array<() => void> = [];
+  private done = false;
+
+  /** @internal Created by `Store.batch()`. */
+  constructor(private readonly apply: (ops: RawOp[]) => Promise<void>) {}
+
+  put(key: Buffer, value: Buffer): this {
+    this.checkOpen();
+    this.ops.push({ type: 'put', key, value });
+    return this;
+  }
+
+  del(key: Buffer): this {
+    this.checkOpen();
+    this.ops.push({ type: 'del', key });
+    return this;
+  }
+
+  onCommit(fn: () => void): this {
+    this.checkOpen();
+    this.commitHooks.push(fn);
+    return this;
+  }
+
+  onAbort(fn: () => void): this {
+    this.checkOpen();
+    this.abortHooks.push(fn);
+    return this;
+  }
+
+  /** Number of staged operations. */
+  get size(): number {
+    return this.ops.length;
+  }
+
+  get isDone(): boolean {
+    return this.done;
+  }
+
+  async write(): Promise<void> {
+    this.checkOpen();
+    this.done = true;
+    try {
+      if (this.ops.length > 0) await this.apply(this.ops);
+    } catch (err) {
+      this.runHooks(this.abortHooks);
+      throw err;
+    }
+    this.runHooks(this.commitHooks);
+  }
+
+  /** Drops the batch without writing; runs the abort hooks. No-op once written or discarded. */
+  discard(): void {
+    if (this.done) return;
+    this.done = true;
+    this.runHooks(this.abortHooks);
+  }
+
+  private runHooks(hooks: Array<() => void>): void {
+    this.ops = [];
+    this.commitHooks = [];
+    this.abortHooks = [];
+    let first: unknown;
+    for (const h of hooks) {
+      try {
+        h();
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    if (first !== undefined) throw stateError('write batch hook', first);
+  }
+
+  private checkOpen(): void {
+    if (this.done) throw new SluiceError('STATE_ERROR', 'write batch was already written or discarded');
+  }
+}
+
+function rangeOptions(range: KeyRange): Pick<RawIteratorOptions, 'gt' | 'gte' | 'lt' | 'lte'> {
+  // abstract-leveldown turns an explicitly undefined bound into the string "undefined".
+  const out: Pick<RawIteratorOptions, 'gt' | 'gte' | 'lt' | 'lte'> = {};
+  if (range.gt !== undefined) out.gt = range.gt;
+  if (range.gte !== undefined) out.gte = range.gte;
+  if (range.lt !== undefined) out.lt = range.lt;
+  if (range.lte !== undefined) out.lte = range.lte;
+  return out;
+}
+
+function stateError(what: string, err: unknown): SluiceError {
+  if (err instanceof SluiceError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new SluiceError('STATE_ERROR', `${what} failed: ${msg}`, { cause: err });
+}
+
+async function wrap<T>(what: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    throw stateError(what, err);
+  }
+}

@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedLog, StateTable, type LogChunk } from '../../src/state/index.js';
+import { TempStores, collect } from './helpers.js';
+
+const temp = new TempStores();
+afterEach(() => temp.dispose());
+
+const payload = (s: string): Buffer => Buffer.from(s);
+
+describe('EmbeddedLog', () => {
+  it('creates topics idempotently and persists them', async () => {
+    const dir = await temp.dir();
+    const store = await temp.open(dir);
+    const log = await EmbeddedLog.open(store);
+    expect(await EmbeddedLog.open(store)).toBe(log);
+    await log.createTopic('orders', 3);
+    await log.createTopic('orders', 3);
+    await expect(log.createTopic('orders', 2)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await log.createTopic('clicks', 1);
+    await store.close();
+    const log2 = await EmbeddedLog.open(await temp.open(dir));
+    expect(log2.topics()).toEqual(['clicks', 'orders']);
+    expect(log2.partitions('orders')).toBe(3);
+    expect(() => log2.partitions('nope')).toThrow(/does not exist/);
+    await log2.dropTopic('clicks');
+    expect(log2.topics()).toEqual(['orders']);
+  });
+
+  it('assigns dense per-record offsets and reads from the chunk holding an offset', async () => {
+    const dir = await temp.dir();
+    const store = await temp.open(dir);
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('t', 2);
+    expect(await log.append('t', 0, payload('a'), 3)).toBe(0);
+    expect(await log.append('t', 0, payload('b'), 2)).toBe(3);
+    expect(await log.append('t', 1, payload('c'), 1)).toBe(0);
+    expect(await log.append('t', 0, payload('d'), 4)).toBe(5);
+    expect(log.highWatermark('t', 0)).toBe(9);
+    const fromFour = await log.read('t', 0, 4);
+    expect(fromFour.map((c) => [c.baseOffset, c.count, c.payload.toString()])).toEqual([
+      [3, 2, 'b'],
+      [5, 4, 'd'],
+    ]);
+    expect((await log.read('t', 0, 0, 1)).map((c) => c.baseOffset)).toEqual([0]);
+    expect(await log.read('t', 0, 9)).toEqual([]);
+    await store.close();
+    const log2 = await EmbeddedLog.open(await temp.open(dir));
+    expect(log2.highWatermark('t', 0)).toBe(9);
+    expect(await log2.append('t', 0, payload('e'), 1)).toBe(9);
+  });
+
+  it('keeps staged appends, state and checkpoint-like writes invisible until the batch is written', async () => {
+    const store = await temp.open();
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('out', 1);
+    const state = new StateTable(store, 'q1/agg', 0);
+    state.put('k', { n: 1 });
+    const wb = store.batch();
+    expect(log.append('out', 0, payload('x'), 2, wb)).toBe(0);
+    expect(log.append('out', 0, payload('y'), 1, wb)).toBe(2);
+    state.flush(wb);
+    expect(log.highWatermark('out', 0)).toBe(0);
+    expect(await log.read('out', 0, 0)).toEqual([]);
+    const fresh = new StateTable(store, 'q1/agg', 0);
+    expect(await fresh.get('k')).toBeUndefined();
+    await wb.write();
+    expect(log.highWatermark('out', 0)).toBe(3);
+    expect((await log.read('out', 0, 0)).map((c) => c.payload.toString())).toEqual(['x', 'y']);
+    expect(await fresh.get('k')).toEqual({ n: 1 });
+    expect(state.dirtyCount).toBe(0);
+  });
+
+  it('moves the high watermark only over contiguous committed batches', async () => {
+    const store = await temp.open();
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('t', 1);
+    const wb1 = store.batch();
+    const wb2 = store.batch();
+    log.append('t', 0, payload('1'), 1, wb1);
+    log.append('t', 0, payload('2'), 1, wb2);
+    await wb2.write();
+    expect(log.highWatermark('t', 0)).toBe(0);
+    await wb1.write();
+    expect(log.highWatermark('t', 0)).toBe(2);
+    const wb3 = store.batch();
+    expect(log.append('t', 0, payload('3'), 5, wb3)).toBe(2);
+    wb3.discard();
+    expect(await log.append('t', 0, payload('4'), 1)).toBe(2);
+  });
+
+  it('reuses reserved offsets after reopening when a staged batch was never written', async () => {
+    const dir = await temp.dir();
+    const store = await temp.open(dir);
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('t', 1);
+    await log.append('t', 0, payload('a'), 4);
+    const lost = store.batch();
+    expect(log.append('t', 0, payload('lost'), 10, lost)).toBe(4);
+    await store.close();
+    const store2 = await temp.open(dir);
+    const log2 = await EmbeddedLog.open(store2);
+    expect(log2.highWatermark('t', 0)).toBe(4);
+    expect(await log2.append('t', 0, payload('b'), 1)).toBe(4);
+    expect((await log2.read('t', 0, 0)).map((c) => c.payload.toString())).toEqual(['a', 'b']);
+  });
+
+  it('tail yields existing chunks, wakes on appends and stops on abort', async () => {
+    const store = await temp.open();
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('t', 1);
+    await log.append('t', 0, payload('a'), 2);
+    const ac = new AbortController();
+    const seen: LogChunk[] = [];
+    const done = (async () => {
+      for await (const c of log.tail('t', 0, 1, ac.signal)) {
+        seen.push(c);
+        if (seen.length === 3) ac.abort();
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen.map((c) => c.payload.toString())).toEqual(['a']);
+    const wb = store.batch();
+    log.append('t', 0, payload('b'), 1, wb);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toHaveLength(1);
+    await wb.write();
+    await log.append('t', 0, payload('c'), 1);
+    await done;
+    expect(seen.map((c) => [c.baseOffset, c.payload.toString()])).toEqual([
+      [0, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
+    const idle = new AbortController();
+    const waiting = collect(log.tail('t', 0, 4, idle.signal));
+    setTimeout(() => idle.abort(), 10);
+    expect(await waiting).toEqual([]);
+  });
+
+  it('ends tails on a dropped topic with STATE_ERROR', async () => {
+    const store = await temp.open();
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('gone', 1);
+    const waiting = expect(collect(log.tail('gone', 0, 0, new AbortController().signal))).rejects.toMatchObject({ code: 'STATE_ERROR' });
+    await new Promise((r) => setTimeout(r, 5));
+    await log.dropTopic('gone');
+    await waiting;
+  });
+});

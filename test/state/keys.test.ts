@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { decodeKey, encodeKey, prefixRange, stringPrefixRange, type KeyPart } from '../../src/state/index.js';
+import { decodeValue, encodeValue } from '../../src/state/index.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const ALPHABET = ['a', 'b', 'z', '\u0000', '\u00ff', '\u0100', '\uffff', '\u{1f600}', '/', ' '];
+
+function randomPart(r: () => number): KeyPart {
+  const t = r();
+  if (t < 0.35) {
+    const pick = r();
+    if (pick < 0.1) return 0;
+    if (pick < 0.2) return -0.5;
+    if (pick < 0.3) return Number.MAX_SAFE_INTEGER;
+    if (pick < 0.4) return -Infinity;
+    if (pick < 0.5) return Infinity;
+    return Math.floor((r() - 0.5) * 2 ** (r() * 60)) + (r() < 0.3 ? r() : 0);
+  }
+  if (t < 0.5) return BigInt(Math.floor((r() - 0.5) * 2 ** 52)) * BigInt(Math.floor(r() * 4096));
+  let s = '';
+  const n = Math.floor(r() * 5);
+  for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(r() * ALPHABET.length)];
+  return s;
+}
+
+function typeRank(p: KeyPart): number {
+  return typeof p === 'number' ? 0 : typeof p === 'bigint' ? 1 : 2;
+}
+
+function comparePart(a: KeyPart, b: KeyPart): number {
+  const ra = typeRank(a);
+  const rb = typeRank(b);
+  if (ra !== rb) return ra - rb;
+  if (typeof a === 'string' && typeof b === 'string') {
+    const ca = [...a].map((c) => c.codePointAt(0) ?? 0);
+    const cb = [...b].map((c) => c.codePointAt(0) ?? 0);
+    for (let i = 0; i < Math.min(ca.length, cb.length); i++) if (ca[i] !== cb[i]) return (ca[i] ?? 0) - (cb[i] ?? 0);
+    return ca.length - cb.length;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareTuple(a: KeyPart[], b: KeyPart[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = comparePart(a[i] as KeyPart, b[i] as KeyPart);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+describe('key encoding', () => {
+  it('orders random tuples like the tuples themselves and round-trips', () => {
+    const r = rng(42);
+    for (let n = 0; n < 3000; n++) {
+      const a = Array.from({ length: Math.floor(r() * 4) }, () => randomPart(r));
+      const b = r() < 0.3 ? [...a.slice(0, Math.floor(r() * a.length)), ...Array.from({ length: Math.floor(r() * 3) }, () => randomPart(r))] : Array.from({ length: Math.floor(r() * 4) }, () => randomPart(r));
+      const ea = encodeKey(a);
+      const eb = encodeKey(b);
+      expect(Math.sign(Buffer.compare(ea, eb)), `${String(a)} vs ${String(b)}`).toBe(Math.sign(compareTuple(a, b)));
+      expect(decodeKey(ea)).toEqual(a.map((p) => (Object.is(p, -0) ? 0 : p)));
+    }
+  });
+
+  it('sorts offsets numerically', () => {
+    const offs = [0, 1, 2, 9, 10, 255, 256, 65536, 2 ** 32, 2 ** 40 + 3];
+    const keys = offs.map((o) => encodeKey(['log', 't', 0, o]));
+    const sorted = [...keys].sort(Buffer.compare);
+    expect(sorted).toEqual(keys);
+  });
+
+  it('prefix ranges contain exactly the extensions of the prefix', () => {
+    const r = prefixRange(['s', 'q1']);
+    const inside = [encodeKey(['s', 'q1']), encodeKey(['s', 'q1', 'x']), encodeKey(['s', 'q1', 5, 'y'])];
+    const outside = [encodeKey(['s', 'q10']), encodeKey(['s', 'q']), encodeKey(['s', 'q2']), encodeKey(['t'])];
+    for (const k of inside) expect(Buffer.compare(k, r.gte) >= 0 && Buffer.compare(k, r.lt) < 0).toBe(true);
+    for (const k of outside) expect(Buffer.compare(k, r.gte) >= 0 && Buffer.compare(k, r.lt) < 0).toBe(false);
+    const sp = stringPrefixRange(['kv'], 'ab');
+    for (const s of ['ab', 'abc', 'ab\u0000', 'ab\u{1f600}']) {
+      const k = encodeKey(['kv', s, 1]);
+      expect(Buffer.compare(k, sp.gte) >= 0 && Buffer.compare(k, sp.lt) < 0).toBe(true);
+    }
+    for (const s of ['a', 'ac', 'b', '']) {
+      const k = encodeKey(['kv', s]);
+      expect(Buffer.compare(k, sp.gte) >= 0 && Buffer.compare(k, sp.lt) < 0).toBe(false);
+    }
+  });
+
+  it('rejects malformed keys and out-of-range bigints', () => {
+    expect(() => decodeKey(Buffer.from([0x10, 1, 2]))).toThrow(/malformed/);
+    expect(() => encodeKey([2n ** 64n])).toThrow(/64 bits/);
+  });
+});
+
+describe('value codec', () => {
+  it('round-trips rows with buffers, arrays and nulls', () => {
+    const row = { id: 7, name: 'x', ok: true, none: null, tags: ['a', 1], blob: Buffer.from([1, 2, 3]), big: 12n };
+    const back = decodeValue<typeof row>(encodeValue(row));
+    expect(back).toEqual(row);
+    expect(Buffer.isBuffer(back.blob)).toBe(true);
+  });
+});

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StateTable } from '../../src/state/index.js';
+import { TempStores, collect } from './helpers.js';
+
+const temp = new TempStores();
+afterEach(() => temp.dispose());
+
+describe('StateTable', () => {
+  it('reads its own writes, flushes on commit and survives reopen', async () => {
+    const dir = await temp.dir();
+    const store = await temp.open(dir);
+    const t = new StateTable(store, 'q/op1', 0);
+    expect(await t.get('a')).toBeUndefined();
+    t.put('a', { sum: 1 });
+    t.put('b', { sum: 2 });
+    expect(await t.get('a')).toEqual({ sum: 1 });
+    const wb = store.batch();
+    t.flush(wb);
+    t.put('b', { sum: 3 });
+    await wb.write();
+    expect(t.dirtyCount).toBe(1);
+    expect(await t.get('b')).toEqual({ sum: 3 });
+    const wb2 = store.batch();
+    t.delete('a');
+    t.flush(wb2);
+    await wb2.write();
+    await store.close();
+    const t2 = new StateTable(await temp.open(dir), 'q/op1', 0);
+    expect(await t2.get('a')).toBeUndefined();
+    expect(await t2.get('b')).toEqual({ sum: 3 });
+  });
+
+  it('isolates namespaces and partitions', async () => {
+    const store = await temp.open();
+    const a = new StateTable(store, 'q/op1', 0);
+    const b = new StateTable(store, 'q/op1', 1);
+    const c = new StateTable(store, 'q/op2', 0);
+    a.put('k', { v: 'a' });
+    b.put('k', { v: 'b' });
+    c.put('k', { v: 'c' });
+    const wb = store.batch();
+    for (const t of [a, b, c]) t.flush(wb);
+    await wb.write();
+    expect(await collect(new StateTable(store, 'q/op1', 0).scan())).toEqual([['k', { v: 'a' }]]);
+    await b.clear();
+    expect(await collect(new StateTable(store, 'q/op1', 1).scan())).toEqual([]);
+    expect(await new StateTable(store, 'q/op2', 0).get('k')).toEqual({ v: 'c' });
+  });
+
+  it('scans disk merged with dirty entries, in key order, hiding deletes', async () => {
+    const store = await temp.open();
+    const t = new StateTable(store, 'q/op', 2);
+    for (const k of ['user:1', 'user:3', 'user:5', 'item:1']) t.put(k, { k });
+    const wb = store.batch();
+    t.flush(wb);
+    await wb.write();
+    t.put('user:2', { k: 'user:2*' });
+    t.put('user:3', { k: 'user:3*' });
+    t.delete('user:5');
+    t.put('user:9', { k: 'user:9' });
+    const got = await collect(t.scan('user:'));
+    expect(got.map(([k, v]) => `${k}=${String(v['k'])}`)).toEqual(['user:1=user:1', 'user:2=user:2*', 'user:3=user:3*', 'user:9=user:9']);
+    expect((await collect(t.scan())).map(([k]) => k)).toEqual(['item:1', 'user:1', 'user:2', 'user:3', 'user:9']);
+  });
+});

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeKey, prefixRange } from '../../src/state/index.js';
+import { TempStores, collect } from './helpers.js';
+
+const temp = new TempStores();
+afterEach(() => temp.dispose());
+
+const k = (...parts: Array<string | number>): Buffer => encodeKey(parts);
+const v = (s: string): Buffer => Buffer.from(s);
+
+describe('Store', () => {
+  it('puts, gets, deletes and survives close/reopen', async () => {
+    const dir = await temp.dir();
+    const s = await temp.open(dir);
+    await s.put(k('a', 1), v('one'));
+    await s.put(k('a', 2), v('two'));
+    await s.del(k('a', 2));
+    expect(await s.get(k('a', 2))).toBeUndefined();
+    await s.close();
+    const s2 = await temp.open(dir);
+    expect((await s2.get(k('a', 1)))?.toString()).toBe('one');
+    expect(await s2.get(k('a', 2))).toBeUndefined();
+  });
+
+  it('iterates ranges forward, reverse and limited, and releases iterators on break', async () => {
+    const s = await temp.open();
+    for (let i = 0; i < 20; i++) await s.put(k('r', i), v(String(i)));
+    await s.put(k('s', 0), v('other'));
+    const all = await collect(s.iterate(prefixRange(['r'])));
+    expect(all.map(([, val]) => val.toString())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    const rev = await collect(s.iterate({ ...prefixRange(['r']), reverse: true, limit: 3 }));
+    expect(rev.map(([, val]) => val.toString())).toEqual(['19', '18', '17']);
+    const mid = await collect(s.iterate({ gt: k('r', 5), lte: k('r', 8) }));
+    expect(mid.map(([, val]) => val.toString())).toEqual(['6', '7', '8']);
+    let seen = 0;
+    for await (const _ of s.iterate(prefixRange(['r']))) {
+      if (++seen === 2) break;
+    }
+    const ac = new AbortController();
+    const got: string[] = [];
+    for await (const [, val] of s.iterate({ ...prefixRange(['r']), signal: ac.signal })) {
+      got.push(val.toString());
+      if (got.length === 4) ac.abort();
+    }
+    expect(got).toHaveLength(4);
+    await s.close();
+  });
+
+  it('writes batches atomically, runs commit hooks after the write, and refuses reuse', async () => {
+    const s = await temp.open();
+    const wb = s.batch();
+    const events: string[] = [];
+    wb.put(k('b', 1), v('x')).put(k('b', 2), v('y')).del(k('b', 3));
+    wb.onCommit(() => events.push('commit'));
+    wb.onAbort(() => events.push('abort'));
+    expect(await s.get(k('b', 1))).toBeUndefined();
+    await wb.write();
+    expect(events).toEqual(['commit']);
+    expect((await s.get(k('b', 2)))?.toString()).toBe('y');
+    expect(() => wb.put(k('b', 4), v('z'))).toThrow(/already written/);
+    const wb2 = s.batch();
+    wb2.onAbort(() => events.push('abort2'));
+    wb2.discard();
+    expect(events).toEqual(['commit', 'abort2']);
+  });
+
+  it('reports STATE_ERROR on a closed store', async () => {
+    const s = await temp.open();
+    await s.close();
+    await expect(s.get(k('x'))).rejects.toMatchObject({ code: 'STATE_ERROR' });
+  });
+});
