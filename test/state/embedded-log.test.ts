@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedLog, StateTable, type LogChunk } from '../../src/state/index.js';
-import { TempStores, collect } from './helpers.js';
+import { TempStores, collect, waitFor } from './helpers.js';
 
 const temp = new TempStores();
 afterEach(() => temp.dispose());
@@ -117,7 +117,7 @@ describe('EmbeddedLog', () => {
         if (seen.length === 3) ac.abort();
       }
     })();
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => seen.length === 1);
     expect(seen.map((c) => c.payload.toString())).toEqual(['a']);
     const wb = store.batch();
     log.append('t', 0, payload('b'), 1, wb);

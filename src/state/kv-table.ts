@@ -1,0 +1,83 @@
+import { decodeValue, encodeValue, type StateRow } from './codec.js';
+import { decodeKey, encodeKey, prefixRange, stringPrefixRange } from './keys.js';
+import type { Store, WriteBatch } from './store.js';
+
+const KV = 'kv';
+
+export interface KvScanOptions {
+  /** Only keys starting with this string. */
+  readonly prefix?: string;
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The latest row per primary key of a TABLE or materialized view.
+ *
+ * Invariants: reads go to disk, so they see exactly what has been written: a change staged
+ * into a WriteBatch is invisible until the batch is written, together with everything else in
+ * it. Without a batch, `upsert`/`delete` write durably before resolving. Keys order by Unicode
+ * code point.
+ */
+export class KvTable<R extends StateRow = StateRow> {
+  constructor(
+    private readonly store: Store,
+    readonly name: string,
+  ) {}
+
+  upsert(key: string, row: R, wb: WriteBatch): void;
+  upsert(key: string, row: R): Promise<void>;
+  upsert(key: string, row: R, wb?: WriteBatch): void | Promise<void> {
+    const k = this.diskKey(key);
+    const v = encodeValue(row);
+    if (wb) {
+      wb.put(k, v);
+      return;
+    }
+    return this.store.put(k, v);
+  }
+
+  delete(key: string, wb: WriteBatch): void;
+  delete(key: string): Promise<void>;
+  delete(key: string, wb?: WriteBatch): void | Promise<void> {
+    if (wb) {
+      wb.del(this.diskKey(key));
+      return;
+    }
+    return this.store.del(this.diskKey(key));
+  }
+
+  async get(key: string): Promise<R | undefined> {
+    const bytes = await this.store.get(this.diskKey(key));
+    return bytes === undefined ? undefined : decodeValue<R>(bytes);
+  }
+
+  /** Rows in key order, from one consistent snapshot. */
+  async *scan(options: KvScanOptions = {}): AsyncGenerator<[string, R]> {
+    const range = stringPrefixRange([KV, this.name], options.prefix ?? '');
+    const it = this.store.iterate({
+      ...range,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for await (const [k, v] of it) {
+      const key = decodeKey(k)[2];
+      if (typeof key === 'string') yield [key, decodeValue<R>(v)];
+    }
+  }
+
+  async count(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.store.iterate({ ...prefixRange([KV, this.name]), values: false })) n++;
+    return n;
+  }
+
+  /** Deletes every row, immediately and durably. */
+  async clear(): Promise<void> {
+    await this.store.clearRange(prefixRange([KV, this.name]));
+  }
+
+  private diskKey(key: string): Buffer {
+    return encodeKey([KV, this.name, key]);
+  }
+}
