@@ -259,7 +259,7 @@ export function txEvent(n: number, config: TxConfig = DEFAULT_TX_CONFIG): TxRow 
   const card = zipfSampler(config.numCards, config.zipfS).sample(rng);
   // Severity: legitimate cases mostly near the benign profile with a tail, fraud-like ones high.
   const u = rng.nextDouble();
-  const severity = fraud ? 0.55 + 0.45 * u : 0.6 * u * u * u;
+  const severity = fraud ? 0.5 + 0.5 * u : 0.45 * u * u * u;
   const amount = Math.round(Math.exp(3.5 + (fraud ? 1.2 : 0) + 0.9 * rng.nextGaussian()) * 100) / 100;
   return {
     tx_id: `tx-${n}`,
