@@ -1,3 +1,12 @@
+/**
+ * Durable state of the engine: one RocksDB database (`Store`) per data directory.
+ *
+ * Key spaces (first tuple part): `log-topic`/`log-data` (embedded log), `state` (operator state,
+ * `[state, queryId, operator, partition, key]`), `ckpt` (one checkpoint per query), `kv`
+ * (tables and materialized views). Exactly-once rests on one rule: an epoch's log appends,
+ * `StateTable.flush`, `KvTable` changes and `CheckpointStore.stage` go into the same WriteBatch,
+ * and a staged WriteBatch is always either written or discarded.
+ */
 export { Store, WriteBatch, type IterateOptions } from './store.js';
 export { encodeKey, decodeKey, prefixRange, stringPrefixRange, type KeyPart, type KeyRange } from './keys.js';
 export { encodeValue, decodeValue, type StateValue, type StateRow } from './codec.js';

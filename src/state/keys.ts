@@ -23,6 +23,7 @@ const TAG_NUMBER = 0x10;
 const TAG_BIGINT = 0x11;
 const TAG_STRING = 0x20;
 const END = 0xff;
+const ZERO = Buffer.of(0);
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -40,10 +41,10 @@ function encodePart(part: KeyPart): Buffer {
     b[0] = TAG_NUMBER;
     // -0 and 0 must encode alike so that equal numbers give equal keys.
     b.writeDoubleBE(part === 0 ? 0 : part, 1);
-    if ((b[1]! & 0x80) !== 0) {
-      for (let i = 1; i < 9; i++) b[i] = ~b[i]! & 0xff;
+    if ((b.readUInt8(1) & 0x80) !== 0) {
+      for (let i = 1; i < 9; i++) b.writeUInt8(~b.readUInt8(i) & 0xff, i);
     } else {
-      b[1] = b[1]! | 0x80;
+      b.writeUInt8(b.readUInt8(1) | 0x80, 1);
     }
     return b;
   }
@@ -54,7 +55,7 @@ function encodePart(part: KeyPart): Buffer {
     const b = Buffer.alloc(9);
     b[0] = TAG_BIGINT;
     b.writeBigInt64BE(part, 1);
-    b[1] = b[1]! ^ 0x80;
+    b.writeUInt8(b.readUInt8(1) ^ 0x80, 1);
     return b;
   }
   return Buffer.concat([Buffer.of(TAG_STRING), escapeString(part), Buffer.of(0)]);
@@ -81,33 +82,30 @@ export function decodeKey(buf: Buffer): KeyPart[] {
       if (i + 9 > buf.length) throw badKey(buf);
       const b = Buffer.from(buf.subarray(i + 1, i + 9));
       if (tag === TAG_NUMBER) {
-        if ((b[0]! & 0x80) !== 0) b[0] = b[0]! & 0x7f;
-        else for (let j = 0; j < 8; j++) b[j] = ~b[j]! & 0xff;
+        if ((b.readUInt8(0) & 0x80) !== 0) b.writeUInt8(b.readUInt8(0) & 0x7f, 0);
+        else for (let j = 0; j < 8; j++) b.writeUInt8(~b.readUInt8(j) & 0xff, j);
         parts.push(b.readDoubleBE(0));
       } else {
-        b[0] = b[0]! ^ 0x80;
+        b.writeUInt8(b.readUInt8(0) ^ 0x80, 0);
         parts.push(b.readBigInt64BE(0));
       }
       i += 9;
     } else if (tag === TAG_STRING) {
-      const bytes: number[] = [];
+      const pieces: Buffer[] = [];
       let j = i + 1;
       for (;;) {
-        if (j >= buf.length) throw badKey(buf);
-        const byte = buf[j]!;
-        if (byte === 0) {
-          if (buf[j + 1] === END) {
-            bytes.push(0);
-            j += 2;
-            continue;
-          }
-          j += 1;
-          break;
+        const zero = buf.indexOf(0, j);
+        if (zero < 0) throw badKey(buf);
+        pieces.push(buf.subarray(j, zero));
+        if (buf[zero + 1] === END) {
+          pieces.push(ZERO);
+          j = zero + 2;
+          continue;
         }
-        bytes.push(byte);
-        j += 1;
+        j = zero + 1;
+        break;
       }
-      parts.push(Buffer.from(bytes).toString('utf8'));
+      parts.push(pieces.length === 1 && pieces[0] ? pieces[0].toString('utf8') : Buffer.concat(pieces).toString('utf8'));
       i = j;
     } else {
       throw badKey(buf);
