@@ -1,0 +1,230 @@
+/**
+ * Between Arrow and the executor's loops. Operators pass Arrow RecordBatches; compiled
+ * expressions read columns as plain arrays: a typed array when the column has no nulls and a
+ * numeric type, otherwise a JS array holding `null` for nulls. Decoded columns are cached per
+ * Arrow Data object, so a column decoded by one operator is not decoded again by the next.
+ */
+import * as A from 'apache-arrow';
+import { assertNever } from '../common/errors.js';
+import type { DataType, Field } from '../common/types.js';
+
+export type Values = ArrayLike<unknown>;
+
+const decoded = new WeakMap<A.Data, Values>();
+
+export function arrowType(t: DataType): A.DataType {
+  switch (t.kind) {
+    case 'BOOLEAN':
+      return new A.Bool();
+    case 'INT':
+      return new A.Int32();
+    case 'BIGINT':
+    case 'INTERVAL':
+      return new A.Int64();
+    case 'FLOAT':
+      return new A.Float32();
+    case 'DOUBLE':
+      return new A.Float64();
+    case 'STRING':
+      return new A.Utf8();
+    case 'BYTES':
+      return new A.Binary();
+    case 'TIMESTAMP':
+      return new A.TimestampMillisecond();
+    case 'ARRAY':
+      return new A.List(new A.Field('item', arrowType(t.element), true));
+    case 'STRUCT':
+      return new A.Struct(t.fields.map((f) => new A.Field(f.name, arrowType(f.type), true)));
+    case 'NULL':
+      return new A.Null();
+    default:
+      return assertNever(t, 'type');
+  }
+}
+
+export function arrowSchema(fields: readonly Field[]): A.Schema {
+  return new A.Schema(fields.map((f) => new A.Field(f.name, arrowType(f.type), true)));
+}
+
+/** Reads column `i` of a batch as plain values (see module doc). */
+export function readColumn(batch: A.RecordBatch, i: number, t: DataType): Values {
+  const data = batch.data.children[i]!;
+  const hit = decoded.get(data);
+  if (hit) return hit;
+  const v = A.makeVector(data);
+  const out = decode(v, t);
+  decoded.set(data, out);
+  return out;
+}
+
+function decode(v: A.Vector, t: DataType): Values {
+  const n = v.length;
+  switch (t.kind) {
+    case 'INT':
+    case 'FLOAT':
+    case 'DOUBLE': {
+      const arr = v.toArray() as Int32Array | Float32Array | Float64Array;
+      if (v.nullCount === 0) return arr;
+      return Array.from({ length: n }, (_, i) => (v.isValid(i) ? arr[i] : null));
+    }
+    case 'BIGINT':
+    case 'INTERVAL':
+    case 'TIMESTAMP': {
+      const arr = v.toArray() as BigInt64Array;
+      if (v.nullCount === 0) {
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) out[i] = Number(arr[i]);
+        return out;
+      }
+      return Array.from({ length: n }, (_, i) => (v.isValid(i) ? Number(arr[i]) : null));
+    }
+    case 'STRING':
+      return v.toArray() as (string | null)[];
+    case 'ARRAY': {
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) {
+        const x = v.get(i) as A.Vector | null;
+        out[i] = x === null ? null : x.toArray();
+      }
+      return out;
+    }
+    case 'STRUCT': {
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) {
+        const x = v.get(i) as { toJSON(): unknown } | null;
+        out[i] = x === null ? null : x.toJSON();
+      }
+      return out;
+    }
+    case 'BOOLEAN':
+    case 'BYTES':
+    case 'NULL': {
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) out[i] = v.get(i) ?? null;
+      return out;
+    }
+    default:
+      return assertNever(t, 'type');
+  }
+}
+
+/** Builds an Arrow column of type `t` from plain values (null = SQL NULL). */
+export function buildData(t: DataType, values: Values, length: number): A.Data {
+  const data = build(t, values, length);
+  decoded.set(data, values);
+  return data;
+}
+
+function build(t: DataType, values: Values, n: number): A.Data {
+  switch (t.kind) {
+    case 'INT':
+      return numeric(new A.Int32(), Int32Array, values, n);
+    case 'FLOAT':
+      return numeric(new A.Float32(), Float32Array, values, n);
+    case 'DOUBLE':
+      return numeric(new A.Float64(), Float64Array, values, n);
+    case 'BIGINT':
+    case 'INTERVAL':
+    case 'TIMESTAMP': {
+      const type = t.kind === 'TIMESTAMP' ? new A.TimestampMillisecond() : new A.Int64();
+      const out = new BigInt64Array(n);
+      const { bitmap, nulls } = validity(values, n);
+      for (let i = 0; i < n; i++) {
+        const x = values[i];
+        if (x !== null && x !== undefined) out[i] = BigInt(Math.trunc(x as number));
+      }
+      return A.makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, data: out } as never) as A.Data;
+    }
+    case 'BOOLEAN':
+    case 'STRING':
+    case 'BYTES':
+    case 'ARRAY':
+    case 'STRUCT':
+    case 'NULL': {
+      const arr = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) {
+        const x = values[i];
+        arr[i] = x === undefined ? null : t.kind === 'ARRAY' && x !== null && !Array.isArray(x) ? Array.from(x as ArrayLike<unknown>) : x;
+      }
+      return A.vectorFromArray(arr, arrowType(t) as never).data[0] as A.Data;
+    }
+    default:
+      return assertNever(t, 'type');
+  }
+}
+
+type NumCtor = Int32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
+
+function numeric(type: A.Int32 | A.Float32 | A.Float64, Ctor: NumCtor, values: Values, n: number): A.Data {
+  if (values instanceof Ctor && values.length === n) {
+    return A.makeData({ type, length: n, nullCount: 0, data: values } as never) as A.Data;
+  }
+  const out = new Ctor(n);
+  const { bitmap, nulls } = validity(values, n);
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    if (x !== null && x !== undefined) out[i] = x as number;
+  }
+  return A.makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, data: out } as never) as A.Data;
+}
+
+function validity(values: Values, n: number): { bitmap: Uint8Array | undefined; nulls: number } {
+  if (ArrayBuffer.isView(values)) return { bitmap: undefined, nulls: 0 };
+  let nulls = 0;
+  for (let i = 0; i < n; i++) if (values[i] === null || values[i] === undefined) nulls++;
+  if (nulls === 0) return { bitmap: undefined, nulls: 0 };
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (values[i] !== null && values[i] !== undefined) bitmap[i >> 3]! |= 1 << (i & 7);
+  return { bitmap, nulls };
+}
+
+/** A RecordBatch from plain column values. */
+export function makeBatch(fields: readonly Field[], columns: readonly Values[], length: number): A.RecordBatch {
+  const schema = arrowSchema(fields);
+  const children = fields.map((f, i) => buildData(f.type, columns[i]!, length));
+  const data = A.makeData({ type: new A.Struct(schema.fields), length, nullCount: 0, children } as never) as unknown as A.Data<A.Struct>;
+  return new A.RecordBatch(schema, data);
+}
+
+/** A RecordBatch from row objects keyed by field name (missing keys are NULL). */
+export function batchFromRows(fields: readonly Field[], rows: readonly Record<string, unknown>[]): A.RecordBatch {
+  const cols = fields.map((f) => rows.map((r) => r[f.name] ?? null));
+  return makeBatch(fields, cols, rows.length);
+}
+
+/** Row arrays (one array of values per row), for results and tests. */
+export function batchToRows(batch: A.RecordBatch, fields: readonly Field[]): unknown[][] {
+  const cols = fields.map((f, i) => readColumn(batch, i, f.type));
+  const rows: unknown[][] = [];
+  for (let r = 0; r < batch.numRows; r++) rows.push(cols.map((c) => plain(c[r])));
+  return rows;
+}
+
+/** Typed arrays become plain arrays so results print and serialise as JSON. */
+export function plain(x: unknown): unknown {
+  if (x === undefined) return null;
+  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return Array.from(x as unknown as ArrayLike<number>);
+  return x;
+}
+
+/** The rows of `batch` at `indexes`, in that order. */
+export function takeRows(batch: A.RecordBatch, fields: readonly Field[], indexes: ArrayLike<number>, count = indexes.length): A.RecordBatch {
+  const cols = fields.map((f, c) => gather(readColumn(batch, c, f.type), indexes, count));
+  return makeBatch(fields, cols, count);
+}
+
+export function gather(values: Values, indexes: ArrayLike<number>, count: number): Values {
+  if (ArrayBuffer.isView(values)) {
+    const Ctor = (values as unknown as { constructor: new (n: number) => { [i: number]: unknown } }).constructor;
+    const out = new Ctor(count);
+    for (let i = 0; i < count; i++) out[i] = values[indexes[i]!];
+    return out as unknown as Values;
+  }
+  const out = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) out[i] = values[indexes[i]!];
+  return out;
+}
+
+export function emptyBatch(fields: readonly Field[]): A.RecordBatch {
+  return makeBatch(fields, fields.map(() => []), 0);
+}

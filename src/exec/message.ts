@@ -1,0 +1,57 @@
+/**
+ * What flows between operators: data batches (with a change kind per row for updating
+ * results), watermarks, checkpoint barriers, and the end of a finite input — on one path, in order.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { Field } from '../common/types.js';
+
+/** Change kind of a row: insert, the old row of an update, the new row of an update, delete. */
+export const RowKind = { INSERT: 0, UPDATE_BEFORE: 1, UPDATE_AFTER: 2, DELETE: 3 } as const;
+export type RowKind = (typeof RowKind)[keyof typeof RowKind];
+export const ROW_KIND_NAMES = ['+I', '-U', '+U', '-D'] as const;
+
+export type Message =
+  | { readonly kind: 'data'; readonly batch: RecordBatch; readonly rowKinds?: Uint8Array }
+  | { readonly kind: 'watermark'; readonly time: number }
+  | { readonly kind: 'barrier'; readonly epoch: number }
+  | { readonly kind: 'end' };
+
+/** A row that could not be processed, bound for the query's dead-letter stream. */
+export interface DeadLetter {
+  readonly reason: string;
+  readonly operator: string;
+  /** The row as JSON text (or the raw record text when it failed to decode). */
+  readonly row: string;
+  /** Where it came from, e.g. `tx/2@117` (topic/partition@offset), when known. */
+  readonly source?: string;
+}
+
+export interface OperatorContext {
+  /** Passes a message downstream; resolves when downstream has taken it (back-pressure). */
+  emit(msg: Message): Promise<void>;
+  deadLetter(letter: DeadLetter): void;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * An operator: small and immutable in its plan; mutable state lives in objects it creates in
+ * open(). `process` handles one message from input `port` (0 for single-input operators) and
+ * must forward watermarks and barriers it does not consume.
+ */
+export interface Operator {
+  readonly name: string;
+  readonly fields: readonly Field[];
+  open(ctx: OperatorContext): Promise<void>;
+  process(msg: Message, port: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Row as JSON text for dead letters; typed arrays become arrays. */
+export function rowJson(fields: readonly Field[], values: readonly unknown[]): string {
+  const o: Record<string, unknown> = {};
+  fields.forEach((f, i) => {
+    const v = values[i];
+    o[f.name] = ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
+  });
+  return JSON.stringify(o);
+}

@@ -1,0 +1,153 @@
+/**
+ * Turns a physical plan into a running operator graph: sources at the leaves, the query's sink
+ * at the root. All sources emit under one lock, so a checkpoint barrier injected under that lock
+ * is aligned across inputs by construction, and the positions snapshot taken with it matches
+ * exactly the rows that went before it.
+ */
+import { SluiceError, assertNever } from '../common/errors.js';
+import type { Field } from '../common/types.js';
+import type { PhysicalPlan, PredictExec, SourceExec } from '../planner/physical.js';
+import type { UdfResolver } from './compile-expr.js';
+import type { DeadLetter, Message, Operator, OperatorContext } from './message.js';
+import { StreamLookupJoinOperator, type TableLookup } from './operators/lookup-join.js';
+import { FilterExecOperator, ProjectExecOperator } from './operators/stateless.js';
+import type { Source } from './source.js';
+
+/** What the executor needs from the engine around it. */
+export interface ExecEnv {
+  source(plan: SourceExec): Source;
+  table(name: string): TableLookup;
+  predict(plan: PredictExec): Operator;
+  /** Operators the executor does not build itself (windows, aggregates, joins of streams). */
+  operator?(plan: PhysicalPlan, input: readonly Field[]): Operator | undefined;
+  readonly udfs: UdfResolver;
+}
+
+/** The root of a pipeline: takes the query's output messages. */
+export interface PipelineSink {
+  process(msg: Message): Promise<void>;
+}
+
+export interface PipelineOptions {
+  readonly signal: AbortSignal;
+  readonly bounded: boolean;
+  readonly deadLetter: (letter: DeadLetter) => void;
+}
+
+export class Pipeline {
+  readonly sources: Source[] = [];
+  readonly operators: Operator[] = [];
+  private readonly wiring: { op: Operator; emit: (m: Message) => Promise<void> }[] = [];
+  private readonly roots: { source: Source; emit: (m: Message) => Promise<void> }[] = [];
+  private lock: Promise<void> = Promise.resolve();
+
+  constructor(
+    plan: PhysicalPlan,
+    private readonly env: ExecEnv,
+    private readonly sink: PipelineSink,
+    private readonly options: PipelineOptions,
+  ) {
+    this.build(plan, (m) => this.sink.process(m));
+  }
+
+  private build(plan: PhysicalPlan, emit: (m: Message) => Promise<void>): void {
+    if (plan.kind === 'SourceExec') {
+      const source = this.env.source(plan);
+      this.sources.push(source);
+      this.roots.push({ source, emit });
+      return;
+    }
+    const op = this.operatorFor(plan);
+    this.operators.push(op);
+    this.wiring.push({ op, emit });
+    if (plan.kind === 'IntervalJoinExec') {
+      this.build(plan.left, (m) => op.process(m, 0));
+      this.build(plan.right, (m) => op.process(m, 1));
+    } else {
+      this.build(plan.input, (m) => op.process(m, 0));
+    }
+  }
+
+  private operatorFor(plan: Exclude<PhysicalPlan, SourceExec>): Operator {
+    const udfs = this.env.udfs;
+    switch (plan.kind) {
+      case 'FilterExec':
+        return new FilterExecOperator(plan.input.fields, plan.predicate, udfs);
+      case 'ProjectExec':
+        return new ProjectExecOperator(plan.input.fields, plan.exprs, plan.fields, udfs);
+      case 'StreamLookupJoinExec':
+        return new StreamLookupJoinOperator(plan.input.fields, plan.fields, plan.keys, plan.tableColumns, plan.joinType, this.env.table(plan.table), udfs);
+      case 'PredictExec':
+        return this.env.predict(plan);
+      case 'IntervalJoinExec':
+      case 'WindowAssignExec':
+      case 'WindowAggregateExec':
+      case 'GroupAggregateExec': {
+        const op = this.env.operator?.(plan, plan.kind === 'IntervalJoinExec' ? plan.left.fields : plan.input.fields);
+        if (!op) throw new SluiceError('UNSUPPORTED', `${plan.kind} is not available in this engine build`);
+        return op;
+      }
+      default:
+        return assertNever(plan, 'physical plan node');
+    }
+  }
+
+  /** Runs emit under the pipeline lock; `advance` runs inside it after emit. */
+  private locked(f: () => Promise<void>): Promise<void> {
+    const run = this.lock.then(f);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async open(): Promise<void> {
+    for (const { op, emit } of this.wiring) {
+      const ctx: OperatorContext = { emit, deadLetter: this.options.deadLetter, signal: this.options.signal };
+      await op.open(ctx);
+    }
+  }
+
+  /** Runs all sources to completion (bounded) or until the signal aborts. */
+  async run(): Promise<void> {
+    let ended = 0;
+    await Promise.all(
+      this.roots.map(({ source, emit }) =>
+        source.run(
+          {
+            signal: this.options.signal,
+            emit: (msg, advance) =>
+              this.locked(async () => {
+                if (msg.kind === 'end') {
+                  // The graph ends once, when every source has ended.
+                  if (++ended < this.roots.length) return;
+                }
+                await emit(msg);
+                advance?.();
+              }),
+          },
+          this.options.bounded,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Injects a barrier into every source under the lock and returns the positions it reflects.
+   * When the returned promise resolves, the barrier has passed through the whole graph.
+   */
+  checkpoint(epoch: number): Promise<Record<string, number>> {
+    let positions: Record<string, number> = {};
+    return this.locked(async () => {
+      positions = Object.assign({}, ...this.sources.map((s) => s.positions())) as Record<string, number>;
+      const seen = new Set<(m: Message) => Promise<void>>();
+      for (const { emit } of this.roots) {
+        if (seen.has(emit)) continue;
+        seen.add(emit);
+        await emit({ kind: 'barrier', epoch });
+      }
+    }).then(() => positions);
+  }
+
+  async close(): Promise<void> {
+    for (const op of this.operators) await op.close();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Implementations of the built-in scalar functions named in src/planner/functions.ts. Each takes
+ * non-null arguments unless noted (null in, null out is handled by the compiled code), and
+ * throws an Error with a plain message for a value it cannot handle; the row then goes to the
+ * query's dead-letter stream.
+ */
+export type ScalarImpl = (...args: never[]) => unknown;
+
+const num = (x: unknown): number => x as number;
+
+export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unknown[]) => unknown; readonly nullSafe?: boolean }>> = {
+  abs: { fn: (x) => Math.abs(num(x)) },
+  floor: { fn: (x) => Math.floor(num(x)) },
+  ceil: { fn: (x) => Math.ceil(num(x)) },
+  ceiling: { fn: (x) => Math.ceil(num(x)) },
+  round: {
+    fn: (x, d) => {
+      const p = 10 ** (d === undefined ? 0 : num(d));
+      const v = num(x) * p;
+      return (Math.sign(v) * Math.round(Math.abs(v))) / p;
+    },
+  },
+  sqrt: {
+    fn: (x) => {
+      if (num(x) < 0) throw new Error(`SQRT of a negative number (${String(x)})`);
+      return Math.sqrt(num(x));
+    },
+  },
+  ln: {
+    fn: (x) => {
+      if (num(x) <= 0) throw new Error(`LN of a non-positive number (${String(x)})`);
+      return Math.log(num(x));
+    },
+  },
+  log10: {
+    fn: (x) => {
+      if (num(x) <= 0) throw new Error(`LOG10 of a non-positive number (${String(x)})`);
+      return Math.log10(num(x));
+    },
+  },
+  exp: { fn: (x) => Math.exp(num(x)) },
+  power: { fn: (x, y) => num(x) ** num(y) },
+  pow: { fn: (x, y) => num(x) ** num(y) },
+  mod: {
+    fn: (x, y) => {
+      if (num(y) === 0) throw new Error('division by zero in MOD');
+      return num(x) % num(y);
+    },
+  },
+  lower: { fn: (s) => (s as string).toLowerCase() },
+  upper: { fn: (s) => (s as string).toUpperCase() },
+  trim: { fn: (s) => (s as string).trim() },
+  length: { fn: (s) => [...(s as string)].length },
+  char_length: { fn: (s) => [...(s as string)].length },
+  substring: { fn: (s, start, len) => substring(s as string, num(start), len === undefined ? undefined : num(len)) },
+  substr: { fn: (s, start, len) => substring(s as string, num(start), len === undefined ? undefined : num(len)) },
+  replace: { fn: (s, a, b) => (s as string).split(a as string).join(b as string) },
+  concat: { fn: (...xs) => xs.map((x) => (x === null ? '' : String(x))).join(''), nullSafe: true },
+  coalesce: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
+  nullif: { fn: (a, b) => (a === b ? null : a), nullSafe: true },
+  greatest: { fn: (...xs) => (xs.some((x) => x === null) ? null : xs.reduce((a, b) => ((b as number) > (a as number) ? b : a))), nullSafe: true },
+  least: { fn: (...xs) => (xs.some((x) => x === null) ? null : xs.reduce((a, b) => ((b as number) < (a as number) ? b : a))), nullSafe: true },
+  cardinality: { fn: (a) => (a as ArrayLike<unknown>).length },
+  proctime: { fn: () => Date.now(), nullSafe: true },
+  hash_code: { fn: (x) => hashString(String(x)) },
+};
+
+function substring(s: string, start: number, len: number | undefined): string {
+  const chars = [...s];
+  const from = Math.max(0, start - 1);
+  return chars.slice(from, len === undefined ? undefined : Math.max(from, start - 1 + len)).join('');
+}
+
+/** 32-bit FNV-1a; stable across processes (used for partitioning keys). */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
