@@ -1,0 +1,803 @@
+/**
+ * The CST parser of the SQL dialect (DESIGN.md §2). Rules only recognise structure and label
+ * their parts; all interpretation (types, literals, checks) happens in the CST→AST visitor.
+ * Create no instances of your own: use `sqlParser`, which is built once.
+ */
+import { CstParser, tokenMatcher } from 'chevrotain';
+import {
+  allTokens, Comma, Concat, DecimalLiteral, Dot, Equals, Greater, GreaterEquals, Identifier,
+  IntegerLiteral, K, LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, Plus, RBracket,
+  RParen, Semicolon, Slash, Star, StringLiteral, Word,
+} from './lexer.js';
+
+export class SqlParser extends CstParser {
+  constructor() {
+    super(allTokens, { maxLookahead: 3, recoveryEnabled: false, nodeLocationTracking: 'onlyOffset' });
+    this.performSelfAnalysis();
+  }
+
+  // ------------------------------------------------------------ scripts and statements
+
+  /** `stmt (; stmt)*` where statements may be empty. */
+  readonly script = this.RULE('script', () => {
+    this.OPTION(() => this.SUBRULE(this.statement, { LABEL: 'statements' }));
+    this.MANY(() => {
+      this.CONSUME(Semicolon);
+      this.OPTION2(() => this.SUBRULE2(this.statement, { LABEL: 'statements' }));
+    });
+  });
+
+  readonly statement = this.RULE('statement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.selectQuery) },
+      { ALT: () => this.SUBRULE(this.createStatement) },
+      { ALT: () => this.SUBRULE(this.dropStatement) },
+      { ALT: () => this.SUBRULE(this.alterStatement) },
+      { ALT: () => this.SUBRULE(this.insertStatement) },
+      { ALT: () => this.SUBRULE(this.showStatement) },
+      { ALT: () => this.SUBRULE(this.describeStatement) },
+      { ALT: () => this.SUBRULE(this.explainStatement) },
+    ]);
+  });
+
+  readonly createStatement = this.RULE('createStatement', () => {
+    this.CONSUME(K.CREATE);
+    this.OPTION(() => {
+      this.CONSUME(K.OR, { LABEL: 'or' });
+      this.CONSUME(K.REPLACE);
+    });
+    this.OPTION2(() => this.SUBRULE(this.ifNotExists, { LABEL: 'ifNotExistsBefore' }));
+    this.OR([
+      { ALT: () => this.SUBRULE(this.createStream) },
+      { ALT: () => this.SUBRULE(this.createTable) },
+      { ALT: () => this.SUBRULE(this.createModel) },
+      { ALT: () => this.SUBRULE(this.createFunction) },
+      { ALT: () => this.SUBRULE(this.createView) },
+      { ALT: () => this.SUBRULE(this.createSink) },
+    ]);
+  });
+
+  readonly ifNotExists = this.RULE('ifNotExists', () => {
+    this.CONSUME(K.IF);
+    this.CONSUME(K.NOT);
+    this.CONSUME(K.EXISTS);
+  });
+
+  readonly createStream = this.RULE('createStream', () => {
+    this.CONSUME(K.STREAM);
+    this.OPTION(() => this.SUBRULE(this.ifNotExists));
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.SUBRULE(this.tableElements);
+    this.OPTION2(() => this.SUBRULE(this.withOptions));
+  });
+
+  readonly createTable = this.RULE('createTable', () => {
+    this.CONSUME(K.TABLE);
+    this.OPTION(() => this.SUBRULE(this.ifNotExists));
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.SUBRULE(this.tableElements);
+    this.OPTION2(() => this.SUBRULE(this.withOptions));
+  });
+
+  readonly tableElements = this.RULE('tableElements', () => {
+    this.CONSUME(LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.tableElement, { LABEL: 'elements' }) });
+    this.CONSUME(RParen);
+  });
+
+  readonly tableElement = this.RULE('tableElement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.watermarkDef) },
+      { ALT: () => this.SUBRULE(this.primaryKeyDef) },
+      { ALT: () => this.SUBRULE(this.columnDef) },
+    ]);
+  });
+
+  readonly watermarkDef = this.RULE('watermarkDef', () => {
+    this.CONSUME(K.WATERMARK);
+    this.CONSUME(K.FOR);
+    this.SUBRULE(this.identifier, { LABEL: 'column' });
+    this.CONSUME(K.AS);
+    this.SUBRULE(this.expression);
+  });
+
+  readonly primaryKeyDef = this.RULE('primaryKeyDef', () => {
+    this.CONSUME(K.PRIMARY);
+    this.CONSUME(K.KEY);
+    this.SUBRULE(this.identifierList);
+  });
+
+  readonly columnDef = this.RULE('columnDef', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.SUBRULE(this.dataType);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(K.NOT, { LABEL: 'notNull' });
+            this.CONSUME(K.NULL);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.PRIMARY, { LABEL: 'primaryKey' });
+            this.CONSUME(K.KEY);
+          },
+        },
+      ]);
+    });
+  });
+
+  readonly columnDefList = this.RULE('columnDefList', () => {
+    this.CONSUME(LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.columnDef, { LABEL: 'columns' }) });
+    this.CONSUME(RParen);
+  });
+
+  readonly createModel = this.RULE('createModel', () => {
+    this.CONSUME(K.MODEL);
+    this.OPTION(() => this.SUBRULE(this.ifNotExists));
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.CONSUME(K.INPUT);
+    this.SUBRULE(this.columnDefList, { LABEL: 'inputs' });
+    this.CONSUME(K.OUTPUT);
+    this.SUBRULE2(this.columnDefList, { LABEL: 'outputs' });
+    this.OPTION2(() => this.SUBRULE(this.withOptions));
+  });
+
+  readonly createFunction = this.RULE('createFunction', () => {
+    this.CONSUME(K.FUNCTION);
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.CONSUME(LParen);
+    this.MANY_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.SUBRULE2(this.identifier, { LABEL: 'paramNames' });
+        this.SUBRULE(this.dataType, { LABEL: 'paramTypes' });
+      },
+    });
+    this.CONSUME(RParen);
+    this.CONSUME(K.RETURNS);
+    this.SUBRULE2(this.dataType, { LABEL: 'returns' });
+    this.CONSUME(K.LANGUAGE);
+    this.SUBRULE3(this.identifier, { LABEL: 'language' });
+    this.OPTION(() => {
+      this.CONSUME(K.AS);
+      this.CONSUME(StringLiteral, { LABEL: 'body' });
+    });
+    this.OPTION2(() => this.SUBRULE(this.withOptions));
+  });
+
+  readonly createView = this.RULE('createView', () => {
+    this.CONSUME(K.MATERIALIZED);
+    this.CONSUME(K.VIEW);
+    this.OPTION(() => this.SUBRULE(this.ifNotExists));
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.OPTION2(() => this.SUBRULE(this.withOptions));
+    this.CONSUME(K.AS);
+    this.SUBRULE(this.selectQuery);
+  });
+
+  readonly createSink = this.RULE('createSink', () => {
+    this.CONSUME(K.SINK);
+    this.OPTION(() => this.SUBRULE(this.ifNotExists));
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.OPTION2(() => this.SUBRULE(this.withOptions));
+    this.CONSUME(K.AS);
+    this.SUBRULE(this.selectQuery);
+  });
+
+  readonly dropStatement = this.RULE('dropStatement', () => {
+    this.CONSUME(K.DROP);
+    this.SUBRULE(this.objectKind);
+    this.OPTION(() => {
+      this.CONSUME(K.IF, { LABEL: 'ifExists' });
+      this.CONSUME(K.EXISTS);
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+  });
+
+  readonly objectKind = this.RULE('objectKind', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(K.STREAM, { LABEL: 'kind' }) },
+      { ALT: () => this.CONSUME(K.TABLE, { LABEL: 'kind' }) },
+      { ALT: () => this.CONSUME(K.MODEL, { LABEL: 'kind' }) },
+      { ALT: () => this.CONSUME(K.FUNCTION, { LABEL: 'kind' }) },
+      {
+        ALT: () => {
+          this.CONSUME(K.MATERIALIZED, { LABEL: 'kind' });
+          this.CONSUME(K.VIEW);
+        },
+      },
+      { ALT: () => this.CONSUME2(K.VIEW, { LABEL: 'kind' }) },
+      { ALT: () => this.CONSUME(K.SINK, { LABEL: 'kind' }) },
+      { ALT: () => this.CONSUME(K.QUERY, { LABEL: 'kind' }) },
+    ]);
+  });
+
+  readonly alterStatement = this.RULE('alterStatement', () => {
+    this.CONSUME(K.ALTER);
+    this.CONSUME(K.MODEL);
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.CONSUME(K.SET);
+    this.SUBRULE(this.optionList);
+  });
+
+  readonly insertStatement = this.RULE('insertStatement', () => {
+    this.CONSUME(K.INSERT);
+    this.CONSUME(K.INTO);
+    this.SUBRULE(this.identifier, { LABEL: 'target' });
+    this.OPTION(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
+    this.CONSUME(K.VALUES);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.valuesRow, { LABEL: 'rows' }) });
+  });
+
+  readonly valuesRow = this.RULE('valuesRow', () => {
+    this.CONSUME(LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'values' }) });
+    this.CONSUME(RParen);
+  });
+
+  readonly showStatement = this.RULE('showStatement', () => {
+    this.CONSUME(K.SHOW);
+    this.OR([
+      { ALT: () => this.CONSUME(K.STREAMS, { LABEL: 'what' }) },
+      { ALT: () => this.CONSUME(K.TABLES, { LABEL: 'what' }) },
+      { ALT: () => this.CONSUME(K.MODELS, { LABEL: 'what' }) },
+      { ALT: () => this.CONSUME(K.FUNCTIONS, { LABEL: 'what' }) },
+      { ALT: () => this.CONSUME(K.QUERIES, { LABEL: 'what' }) },
+      { ALT: () => this.CONSUME(K.VIEWS, { LABEL: 'what' }) },
+      {
+        ALT: () => {
+          this.CONSUME(K.MATERIALIZED);
+          this.CONSUME2(K.VIEWS, { LABEL: 'what' });
+        },
+      },
+      { ALT: () => this.CONSUME(K.SINKS, { LABEL: 'what' }) },
+    ]);
+  });
+
+  readonly describeStatement = this.RULE('describeStatement', () => {
+    this.OR([{ ALT: () => this.CONSUME(K.DESCRIBE) }, { ALT: () => this.CONSUME(K.DESC) }]);
+    // `DESCRIBE model` names an object called model; `DESCRIBE MODEL m` names its kind.
+    this.OPTION({
+      GATE: () => tokenMatcher(this.LA(1), K.MATERIALIZED) || tokenMatcher(this.LA(2), Identifier),
+      DEF: () => this.SUBRULE(this.objectKind),
+    });
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+  });
+
+  readonly explainStatement = this.RULE('explainStatement', () => {
+    this.CONSUME(K.EXPLAIN);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.selectQuery) },
+      { ALT: () => this.SUBRULE(this.createStatement) },
+    ]);
+  });
+
+  // ------------------------------------------------------------ options, names, types
+
+  readonly withOptions = this.RULE('withOptions', () => {
+    this.CONSUME(K.WITH);
+    this.SUBRULE(this.optionList);
+  });
+
+  readonly optionList = this.RULE('optionList', () => {
+    this.CONSUME(LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.optionEntry, { LABEL: 'options' }) });
+    this.CONSUME(RParen);
+  });
+
+  /** `key = value`; a bare key may be dotted (`batch.max_rows`). */
+  readonly optionEntry = this.RULE('optionEntry', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'quotedKey' }) },
+      {
+        ALT: () => {
+          this.CONSUME(Word, { LABEL: 'keyParts' });
+          this.MANY(() => {
+            this.CONSUME(Dot);
+            this.CONSUME2(Word, { LABEL: 'keyParts' });
+          });
+        },
+      },
+    ]);
+    this.CONSUME(Equals);
+    this.OR2([
+      { ALT: () => this.CONSUME2(StringLiteral, { LABEL: 'string' }) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(Minus, { LABEL: 'minus' }));
+          this.OR3([
+            { ALT: () => this.CONSUME(IntegerLiteral, { LABEL: 'number' }) },
+            { ALT: () => this.CONSUME(DecimalLiteral, { LABEL: 'number' }) },
+          ]);
+        },
+      },
+      { ALT: () => this.CONSUME(K.TRUE, { LABEL: 'boolean' }) },
+      { ALT: () => this.CONSUME(K.FALSE, { LABEL: 'boolean' }) },
+    ]);
+  });
+
+  readonly identifier = this.RULE('identifier', () => {
+    this.CONSUME(Identifier, { LABEL: 'token' });
+  });
+
+  readonly identifierList = this.RULE('identifierList', () => {
+    this.CONSUME(LParen);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.identifier, { LABEL: 'names' }) });
+    this.CONSUME(RParen);
+  });
+
+  /** Type names are plain names here; the visitor knows which exist (for "did you mean"). */
+  readonly dataType = this.RULE('dataType', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.ARRAY, { LABEL: 'array' });
+          this.CONSUME(Less);
+          this.SUBRULE(this.dataType, { LABEL: 'element' });
+          this.CONSUME(Greater);
+          this.OPTION(() => this.SUBRULE(this.typeLength, { LABEL: 'length' }));
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.STRUCT, { LABEL: 'struct' });
+          this.CONSUME2(Less);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.structField, { LABEL: 'fields' }) });
+          this.CONSUME2(Greater);
+        },
+      },
+      { ALT: () => this.CONSUME(K.INTERVAL, { LABEL: 'interval' }) },
+      {
+        ALT: () => {
+          this.CONSUME(Identifier, { LABEL: 'typeName' });
+          this.OPTION2(() => this.CONSUME(K.PRECISION, { LABEL: 'precisionWord' }));
+          this.OPTION3(() => this.SUBRULE2(this.typeLength, { LABEL: 'length' }));
+        },
+      },
+    ]);
+  });
+
+  readonly typeLength = this.RULE('typeLength', () => {
+    this.CONSUME(LParen);
+    this.CONSUME(IntegerLiteral, { LABEL: 'value' });
+    this.CONSUME(RParen);
+  });
+
+  readonly structField = this.RULE('structField', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.SUBRULE(this.dataType, { LABEL: 'type' });
+    this.OPTION(() => {
+      this.CONSUME(K.NOT, { LABEL: 'notNull' });
+      this.CONSUME(K.NULL);
+    });
+  });
+
+  // ------------------------------------------------------------ queries
+
+  readonly selectQuery = this.RULE('selectQuery', () => {
+    this.CONSUME(K.SELECT);
+    this.OPTION(() => this.CONSUME(K.DISTINCT, { LABEL: 'distinct' }));
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.selectItem, { LABEL: 'items' }) });
+    this.OPTION2(() => {
+      this.CONSUME(K.FROM);
+      this.SUBRULE(this.fromClause);
+    });
+    this.OPTION3(() => {
+      this.CONSUME(K.WHERE);
+      this.SUBRULE(this.expression, { LABEL: 'where' });
+    });
+    this.OPTION4(() => {
+      this.CONSUME(K.GROUP);
+      this.CONSUME(K.BY);
+      this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE2(this.expression, { LABEL: 'groupBy' }) });
+    });
+    this.OPTION5(() => {
+      this.CONSUME(K.HAVING);
+      this.SUBRULE3(this.expression, { LABEL: 'having' });
+    });
+    this.OPTION6(() => {
+      this.CONSUME(K.ORDER);
+      this.CONSUME2(K.BY);
+      this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE(this.orderItem, { LABEL: 'orderBy' }) });
+    });
+    this.OPTION7(() => {
+      this.CONSUME(K.LIMIT);
+      this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
+    });
+  });
+
+  readonly selectItem = this.RULE('selectItem', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Star, { LABEL: 'star' }) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.identifier, { LABEL: 'qualifier' });
+          this.CONSUME(Dot);
+          this.CONSUME2(Star, { LABEL: 'star' });
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE(this.expression);
+          this.OPTION(() => this.SUBRULE(this.alias));
+        },
+      },
+    ]);
+  });
+
+  readonly alias = this.RULE('alias', () => {
+    this.OPTION(() => this.CONSUME(K.AS));
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+  });
+
+  readonly orderItem = this.RULE('orderItem', () => {
+    this.SUBRULE(this.expression);
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(K.ASC, { LABEL: 'direction' }) },
+        { ALT: () => this.CONSUME(K.DESC, { LABEL: 'direction' }) },
+      ]);
+    });
+  });
+
+  /** A left-deep chain of joins over from-items. */
+  readonly fromClause = this.RULE('fromClause', () => {
+    this.SUBRULE(this.fromPrimary, { LABEL: 'first' });
+    this.MANY(() => this.SUBRULE(this.joinClause, { LABEL: 'joins' }));
+  });
+
+  readonly joinClause = this.RULE('joinClause', () => {
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(K.INNER, { LABEL: 'inner' }) },
+        {
+          ALT: () => {
+            this.CONSUME(K.LEFT, { LABEL: 'left' });
+            this.OPTION2(() => this.CONSUME(K.OUTER));
+          },
+        },
+      ]);
+    });
+    this.CONSUME(K.JOIN);
+    this.SUBRULE(this.fromPrimary, { LABEL: 'right' });
+    this.OPTION3(() => {
+      this.CONSUME(K.ON);
+      this.SUBRULE(this.expression, { LABEL: 'on' });
+    });
+  });
+
+  readonly fromPrimary = this.RULE('fromPrimary', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.windowTvf) },
+      { ALT: () => this.SUBRULE(this.subquery) },
+      { ALT: () => this.SUBRULE(this.tableRef) },
+    ]);
+  });
+
+  readonly tableRef = this.RULE('tableRef', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.OPTION(() => this.SUBRULE(this.alias));
+  });
+
+  readonly subquery = this.RULE('subquery', () => {
+    this.CONSUME(LParen);
+    this.SUBRULE(this.selectQuery);
+    this.CONSUME(RParen);
+    this.OPTION(() => this.SUBRULE(this.alias));
+  });
+
+  /** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE [, ...]))`. */
+  readonly windowTvf = this.RULE('windowTvf', () => {
+    this.CONSUME(K.TABLE);
+    this.CONSUME(LParen);
+    this.OR([
+      { ALT: () => this.CONSUME(K.TUMBLE, { LABEL: 'fn' }) },
+      { ALT: () => this.CONSUME(K.HOP, { LABEL: 'fn' }) },
+      { ALT: () => this.CONSUME(K.SESSION, { LABEL: 'fn' }) },
+    ]);
+    this.CONSUME2(LParen);
+    this.CONSUME2(K.TABLE, { LABEL: 'inputStart' });
+    this.SUBRULE(this.identifier, { LABEL: 'input' });
+    this.CONSUME(Comma);
+    this.CONSUME(K.DESCRIPTOR);
+    this.CONSUME3(LParen);
+    this.SUBRULE2(this.identifier, { LABEL: 'timeColumn' });
+    this.CONSUME(RParen);
+    this.MANY(() => {
+      this.CONSUME2(Comma);
+      this.SUBRULE(this.expression, { LABEL: 'args' });
+    });
+    this.CONSUME2(RParen);
+    this.CONSUME3(RParen);
+    this.OPTION(() => this.SUBRULE(this.alias));
+  });
+
+  // ------------------------------------------------------------ expressions, by precedence
+
+  readonly standaloneExpression = this.RULE('standaloneExpression', () => {
+    this.SUBRULE(this.expression);
+  });
+
+  readonly expression = this.RULE('expression', () => {
+    this.SUBRULE(this.orExpr);
+  });
+
+  readonly orExpr = this.RULE('orExpr', () => {
+    this.SUBRULE(this.andExpr, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.CONSUME(K.OR, { LABEL: 'ops' });
+      this.SUBRULE2(this.andExpr, { LABEL: 'operands' });
+    });
+  });
+
+  readonly andExpr = this.RULE('andExpr', () => {
+    this.SUBRULE(this.notExpr, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.CONSUME(K.AND, { LABEL: 'ops' });
+      this.SUBRULE2(this.notExpr, { LABEL: 'operands' });
+    });
+  });
+
+  readonly notExpr = this.RULE('notExpr', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.NOT, { LABEL: 'not' });
+          this.SUBRULE(this.notExpr, { LABEL: 'operand' });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.predicate, { LABEL: 'operand' }) },
+    ]);
+  });
+
+  /** A concatenation followed by comparisons, IS [NOT] NULL, [NOT] IN/BETWEEN/LIKE. */
+  readonly predicate = this.RULE('predicate', () => {
+    this.SUBRULE(this.concatExpr, { LABEL: 'operand' });
+    this.MANY(() => this.SUBRULE(this.predicateSuffix, { LABEL: 'suffixes' }));
+  });
+
+  readonly predicateSuffix = this.RULE('predicateSuffix', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.comparisonOp, { LABEL: 'op' });
+          this.SUBRULE(this.concatExpr, { LABEL: 'right' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.IS, { LABEL: 'is' });
+          this.OPTION(() => this.CONSUME(K.NOT, { LABEL: 'not' }));
+          this.CONSUME(K.NULL, { LABEL: 'end' });
+        },
+      },
+      {
+        ALT: () => {
+          this.OPTION2(() => this.CONSUME2(K.NOT, { LABEL: 'not' }));
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(K.IN, { LABEL: 'in' });
+                this.CONSUME(LParen);
+                this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'list' }) });
+                this.CONSUME(RParen, { LABEL: 'end' });
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(K.BETWEEN, { LABEL: 'between' });
+                this.SUBRULE2(this.concatExpr, { LABEL: 'low' });
+                this.CONSUME(K.AND);
+                this.SUBRULE3(this.concatExpr, { LABEL: 'high' });
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(K.LIKE, { LABEL: 'like' });
+                this.SUBRULE4(this.concatExpr, { LABEL: 'pattern' });
+              },
+            },
+          ]);
+        },
+      },
+    ]);
+  });
+
+  readonly comparisonOp = this.RULE('comparisonOp', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Equals, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(NotEquals, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(LessEquals, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(GreaterEquals, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Less, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Greater, { LABEL: 'op' }) },
+    ]);
+  });
+
+  readonly concatExpr = this.RULE('concatExpr', () => {
+    this.SUBRULE(this.additiveExpr, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.CONSUME(Concat, { LABEL: 'ops' });
+      this.SUBRULE2(this.additiveExpr, { LABEL: 'operands' });
+    });
+  });
+
+  readonly additiveExpr = this.RULE('additiveExpr', () => {
+    this.SUBRULE(this.multiplicativeExpr, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Plus, { LABEL: 'ops' }) },
+        { ALT: () => this.CONSUME(Minus, { LABEL: 'ops' }) },
+      ]);
+      this.SUBRULE2(this.multiplicativeExpr, { LABEL: 'operands' });
+    });
+  });
+
+  readonly multiplicativeExpr = this.RULE('multiplicativeExpr', () => {
+    this.SUBRULE(this.unaryExpr, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Star, { LABEL: 'ops' }) },
+        { ALT: () => this.CONSUME(Slash, { LABEL: 'ops' }) },
+        { ALT: () => this.CONSUME(Percent, { LABEL: 'ops' }) },
+      ]);
+      this.SUBRULE2(this.unaryExpr, { LABEL: 'operands' });
+    });
+  });
+
+  readonly unaryExpr = this.RULE('unaryExpr', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Minus, { LABEL: 'minus' });
+          this.SUBRULE(this.unaryExpr, { LABEL: 'operand' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Plus, { LABEL: 'plus' });
+          this.SUBRULE2(this.unaryExpr, { LABEL: 'operand' });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfixExpr, { LABEL: 'operand' }) },
+    ]);
+  });
+
+  readonly postfixExpr = this.RULE('postfixExpr', () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => this.SUBRULE(this.postfixOp, { LABEL: 'ops' }));
+  });
+
+  readonly postfixOp = this.RULE('postfixOp', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Dot);
+          this.CONSUME(Word, { LABEL: 'field' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(LBracket);
+          this.SUBRULE(this.expression, { LABEL: 'index' });
+          this.CONSUME(RBracket, { LABEL: 'end' });
+        },
+      },
+    ]);
+  });
+
+  readonly primary = this.RULE('primary', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.SUBRULE(this.intervalLiteral) },
+      { ALT: () => this.SUBRULE(this.timestampLiteral) },
+      { ALT: () => this.SUBRULE(this.caseExpr) },
+      { ALT: () => this.SUBRULE(this.castExpr) },
+      { ALT: () => this.SUBRULE(this.arrayExpr) },
+      { ALT: () => this.SUBRULE(this.parenExpr) },
+      { ALT: () => this.SUBRULE(this.nameOrCall) },
+    ]);
+  });
+
+  readonly literal = this.RULE('literal', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'string' }) },
+      { ALT: () => this.CONSUME(IntegerLiteral, { LABEL: 'integer' }) },
+      { ALT: () => this.CONSUME(DecimalLiteral, { LABEL: 'decimal' }) },
+      { ALT: () => this.CONSUME(K.TRUE, { LABEL: 'boolean' }) },
+      { ALT: () => this.CONSUME(K.FALSE, { LABEL: 'boolean' }) },
+      { ALT: () => this.CONSUME(K.NULL, { LABEL: 'null' }) },
+    ]);
+  });
+
+  readonly intervalLiteral = this.RULE('intervalLiteral', () => {
+    this.CONSUME(K.INTERVAL);
+    this.CONSUME(StringLiteral, { LABEL: 'text' });
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(K.MILLISECOND, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.MILLISECONDS, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.SECOND, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.SECONDS, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.MINUTE, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.MINUTES, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.HOUR, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.HOURS, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.DAY, { LABEL: 'unit' }) },
+        { ALT: () => this.CONSUME(K.DAYS, { LABEL: 'unit' }) },
+      ]);
+    });
+  });
+
+  readonly timestampLiteral = this.RULE('timestampLiteral', () => {
+    this.CONSUME(K.TIMESTAMP);
+    this.CONSUME(StringLiteral, { LABEL: 'text' });
+  });
+
+  readonly caseExpr = this.RULE('caseExpr', () => {
+    this.CONSUME(K.CASE);
+    this.OPTION(() => this.SUBRULE(this.expression, { LABEL: 'operand' }));
+    this.AT_LEAST_ONE(() => {
+      this.CONSUME(K.WHEN);
+      this.SUBRULE2(this.expression, { LABEL: 'whens' });
+      this.CONSUME(K.THEN);
+      this.SUBRULE3(this.expression, { LABEL: 'thens' });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(K.ELSE);
+      this.SUBRULE4(this.expression, { LABEL: 'else' });
+    });
+    this.CONSUME(K.END);
+  });
+
+  readonly castExpr = this.RULE('castExpr', () => {
+    this.CONSUME(K.CAST);
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(K.AS);
+    this.SUBRULE(this.dataType);
+    this.CONSUME(RParen);
+  });
+
+  readonly arrayExpr = this.RULE('arrayExpr', () => {
+    this.CONSUME(K.ARRAY);
+    this.CONSUME(LBracket);
+    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'elements' }) });
+    this.CONSUME(RBracket);
+  });
+
+  readonly parenExpr = this.RULE('parenExpr', () => {
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(RParen);
+  });
+
+  /** A column name, or a function call when followed by `(`. */
+  readonly nameOrCall = this.RULE('nameOrCall', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(LParen, { LABEL: 'call' });
+      this.OPTION2(() => {
+        this.OR([
+          { ALT: () => this.CONSUME(Star, { LABEL: 'star' }) },
+          {
+            ALT: () => {
+              this.OPTION3(() => this.CONSUME(K.DISTINCT, { LABEL: 'distinct' }));
+              this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'args' }) });
+            },
+          },
+        ]);
+      });
+      this.CONSUME(RParen);
+    });
+  });
+}
+
+/** The one parser instance (chevrotain parsers are costly to build and meant to be reused). */
+export const sqlParser = new SqlParser();
+
+/** Names of the rules that can start a parse. */
+export type StartRule = 'script' | 'standaloneExpression';

@@ -1,0 +1,3 @@
+/** The SQL front end: text in, typed AST with spans out. */
+export { parseExpression, parseStatement, parseStatements } from './parse.js';
+export * from './ast.js';

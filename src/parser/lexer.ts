@@ -1,0 +1,161 @@
+/**
+ * The token vocabulary of the SQL dialect and the lexer built from it.
+ *
+ * Keywords are case-insensitive. Reserved keywords can never be names; soft keywords (KEY, MODEL,
+ * TIMESTAMP, SESSION, ...) are also members of the `Identifier` category, so the grammar accepts
+ * them wherever a name is expected and the alternatives stay unambiguous. Every keyword is a
+ * member of the `Word` category, used where any word can stand (option keys, field names).
+ */
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+/** Any word at all: identifiers and every keyword. */
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a name' });
+
+/** Anything usable as a name: plain and quoted identifiers and the soft keywords. */
+export const Identifier = createToken({ name: 'Identifier', pattern: Lexer.NA, categories: [Word], label: 'a name' });
+
+export const PlainIdentifier = createToken({
+  name: 'PlainIdentifier',
+  pattern: /[A-Za-z_][A-Za-z0-9_$]*/,
+  categories: [Identifier],
+  label: 'a name',
+});
+
+export const QuotedIdentifier = createToken({
+  name: 'QuotedIdentifier',
+  pattern: /"(?:[^"]|"")*"|`(?:[^`]|``)*`/,
+  categories: [Identifier],
+  line_breaks: true,
+  label: 'a quoted name',
+});
+
+const reserved = [
+  'SELECT', 'DISTINCT', 'FROM', 'WHERE', 'GROUP', 'BY', 'HAVING', 'ORDER', 'ASC', 'DESC', 'LIMIT',
+  'AS', 'AND', 'OR', 'NOT', 'IS', 'NULL', 'IN', 'BETWEEN', 'LIKE', 'CASE', 'WHEN', 'THEN', 'ELSE',
+  'END', 'CAST', 'TRUE', 'FALSE', 'JOIN', 'INNER', 'LEFT', 'OUTER', 'ON', 'CREATE', 'DROP', 'ALTER',
+  'INSERT', 'INTO', 'VALUES', 'WITH', 'IF', 'EXISTS', 'PRIMARY', 'INTERVAL', 'ARRAY', 'TABLE',
+  'MATERIALIZED', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'FOR',
+] as const;
+
+const soft = [
+  'KEY', 'STREAM', 'STREAMS', 'TABLES', 'MODEL', 'MODELS', 'FUNCTION', 'FUNCTIONS', 'QUERY', 'QUERIES',
+  'VIEW', 'VIEWS', 'SINK', 'SINKS', 'LANGUAGE', 'RETURNS', 'REPLACE', 'DESCRIPTOR', 'WATERMARK',
+  'INPUT', 'OUTPUT', 'SET', 'HOP', 'TUMBLE', 'SESSION', 'TIMESTAMP', 'PRECISION', 'STRUCT',
+  'MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS',
+] as const;
+
+export type ReservedKeyword = (typeof reserved)[number];
+export type SoftKeyword = (typeof soft)[number];
+export type Keyword = ReservedKeyword | SoftKeyword;
+
+function keyword(word: Keyword, isSoft: boolean): TokenType {
+  return createToken({
+    name: word,
+    label: word,
+    pattern: new RegExp(word, 'i'),
+    longer_alt: PlainIdentifier,
+    categories: isSoft ? [Identifier, Word] : [Word],
+  });
+}
+
+/** Keyword tokens by their upper-case spelling; the token name is the keyword itself. */
+export const K = Object.fromEntries([
+  ...reserved.map((w) => [w, keyword(w, false)] as const),
+  ...soft.map((w) => [w, keyword(w, true)] as const),
+]) as Readonly<Record<Keyword, TokenType>>;
+
+/** Names of the soft keywords, which may also be used as names. */
+export const SOFT_KEYWORDS: ReadonlySet<string> = new Set<string>(soft);
+
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
+export const LineComment = createToken({ name: 'LineComment', pattern: /--[^\n\r]*/, group: Lexer.SKIPPED });
+export const BlockComment = createToken({
+  name: 'BlockComment',
+  pattern: /\/\*[\s\S]*?\*\//,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
+
+/** Lexed only when the closing quote or comment end is missing; parse.ts reports it. */
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /'(?:[^']|'')*/, line_breaks: true });
+export const UnterminatedIdentifier = createToken({
+  name: 'UnterminatedIdentifier',
+  pattern: /"(?:[^"]|"")*|`(?:[^`]|``)*/,
+  line_breaks: true,
+});
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true });
+
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /'(?:[^']|'')*'/, line_breaks: true, label: 'a string' });
+export const DecimalLiteral = createToken({
+  name: 'DecimalLiteral',
+  pattern: /(?:\d+\.\d+|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/,
+  label: 'a number',
+});
+export const IntegerLiteral = createToken({ name: 'IntegerLiteral', pattern: /\d+/, label: 'a number' });
+
+function punct(name: string, pattern: string): TokenType {
+  return createToken({ name, pattern, label: `'${pattern}'` });
+}
+
+export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });
+export const LessEquals = punct('LessEquals', '<=');
+export const GreaterEquals = punct('GreaterEquals', '>=');
+export const Less = punct('Less', '<');
+export const Greater = punct('Greater', '>');
+export const Equals = punct('Equals', '=');
+export const Concat = punct('Concat', '||');
+export const Plus = punct('Plus', '+');
+export const Minus = punct('Minus', '-');
+export const Star = punct('Star', '*');
+export const Slash = punct('Slash', '/');
+export const Percent = punct('Percent', '%');
+export const Dot = punct('Dot', '.');
+export const Comma = punct('Comma', ',');
+export const Semicolon = punct('Semicolon', ';');
+export const LParen = punct('LParen', '(');
+export const RParen = punct('RParen', ')');
+export const LBracket = punct('LBracket', '[');
+export const RBracket = punct('RBracket', ']');
+
+// Longer keywords first, so that e.g. INNER is not lexed as IN followed by a name.
+const keywordTokens = Object.values(K).sort((a, b) => b.name.length - a.name.length);
+
+/** All tokens in lexing order (order matters: first matching pattern wins). */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  UnterminatedComment,
+  StringLiteral,
+  UnterminatedString,
+  QuotedIdentifier,
+  UnterminatedIdentifier,
+  DecimalLiteral,
+  IntegerLiteral,
+  ...keywordTokens,
+  PlainIdentifier,
+  NotEquals,
+  LessEquals,
+  GreaterEquals,
+  Less,
+  Greater,
+  Equals,
+  Concat,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  Dot,
+  Comma,
+  Semicolon,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  Word,
+  Identifier,
+];
+
+/** The one lexer instance; chevrotain lexers are reusable and costly to build. */
+export const sqlLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });

@@ -1,0 +1,110 @@
+/**
+ * The parser's entry points: SQL text in, typed AST (or one SYNTAX_ERROR with a span) out.
+ * Spans are offsets into the whole text passed in, so errors render against it.
+ */
+import { type CstNode, type IToken, tokenMatcher } from 'chevrotain';
+import { SluiceError } from '../common/errors.js';
+import type { Expr, ParsedStatement, Statement } from './ast.js';
+import { type AstContext, nodes, SourceText } from './cst-access.js';
+import { sqlParser, type StartRule } from './grammar.js';
+import { Semicolon, sqlLexer, UnterminatedComment, UnterminatedIdentifier, UnterminatedString } from './lexer.js';
+import { syntaxError } from './syntax-error.js';
+import { toExpr, toStatement } from './to-ast.js';
+
+const UNTERMINATED = new Map([
+  [UnterminatedString, ['unterminated string literal', "close it with ' (write '' for a quote inside a string)"]],
+  [UnterminatedIdentifier, ['unterminated quoted name', 'close it with the same quote it opens with']],
+  [UnterminatedComment, ['unterminated comment', 'close it with */']],
+] as const);
+
+function lex(src: SourceText): IToken[] {
+  const { tokens, errors } = sqlLexer.tokenize(src.text);
+  const lexError = errors[0];
+  const bad = tokens.find((t) => UNTERMINATED.has(t.tokenType));
+  if (bad && (!lexError || bad.startOffset < lexError.offset)) {
+    const [message, hint] = UNTERMINATED.get(bad.tokenType)!;
+    const nl = src.text.indexOf('\n', bad.startOffset);
+    const end = nl < 0 ? src.text.length : nl;
+    throw new SluiceError('SYNTAX_ERROR', message, { span: src.span(bad.startOffset, end), hint, sql: src.text });
+  }
+  if (lexError) {
+    const ch = src.text[lexError.offset] ?? '';
+    throw new SluiceError('SYNTAX_ERROR', `unexpected character '${ch}'`, {
+      span: src.span(lexError.offset, lexError.offset + 1),
+      hint: 'strings use single quotes, names may use double quotes',
+      sql: src.text,
+    });
+  }
+  return tokens;
+}
+
+function runParser(src: SourceText, tokens: IToken[], rule: StartRule): CstNode {
+  sqlParser.input = tokens;
+  const cst = rule === 'script' ? sqlParser.script() : sqlParser.standaloneExpression();
+  const err = sqlParser.errors[0];
+  if (err) {
+    const i = tokens.indexOf(err.token);
+    const upTo = i < 0 ? tokens.length : i;
+    let from = 0;
+    if (rule === 'script') {
+      for (let j = upTo - 1; j >= 0; j--) {
+        if (tokenMatcher(tokens[j]!, Semicolon)) {
+          from = j + 1;
+          break;
+        }
+      }
+    }
+    throw syntaxError({ tokens, from, rule, parserToken: err.token }, src);
+  }
+  return cst;
+}
+
+/** Runs `build`, attaching the SQL text to any SluiceError it raises. */
+function withSql<T>(src: SourceText, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof SluiceError) throw e.withSql(src.text);
+    throw e;
+  }
+}
+
+/**
+ * Parses a script of statements separated by `;` (a trailing `;` is optional, empty statements
+ * are skipped). Each result's `text` is that statement's own source, without the `;`.
+ */
+export function parseStatements(sql: string): ParsedStatement[] {
+  const src = new SourceText(sql);
+  return withSql(src, () => {
+    const cst = runParser(src, lex(src), 'script');
+    const cx: AstContext = { src };
+    return nodes(cst, 'statements').map((n) => {
+      const loc = n.location!;
+      return { statement: toStatement(n, cx), text: sql.slice(loc.startOffset, loc.endOffset! + 1) };
+    });
+  });
+}
+
+/** Parses exactly one statement (an optional trailing `;` is allowed). */
+export function parseStatement(sql: string): Statement {
+  const all = parseStatements(sql);
+  const first = all[0];
+  if (all.length === 1 && first) return first.statement;
+  const src = new SourceText(sql);
+  if (!first) {
+    const end = sql.trimEnd().length;
+    throw new SluiceError('SYNTAX_ERROR', 'no statement to run', { span: src.span(end, end), hint: 'expected a statement such as SELECT or CREATE', sql });
+  }
+  const second = all[1]!.statement.span;
+  throw new SluiceError('SYNTAX_ERROR', `expected one statement, found ${all.length}`, {
+    span: second,
+    hint: 'send one statement at a time here',
+    sql,
+  });
+}
+
+/** Parses a single expression, e.g. `a + 1 > b`; mostly for tests. */
+export function parseExpression(sql: string): Expr {
+  const src = new SourceText(sql);
+  return withSql(src, () => toExpr(runParser(src, lex(src), 'standaloneExpression'), { src }));
+}

@@ -1,0 +1,184 @@
+/**
+ * Turns a failed parse into one SYNTAX_ERROR that points at the offending token and says, in
+ * plain words, what could have come there instead.
+ *
+ * The position is the end of the longest prefix the grammar accepts, found with chevrotain's
+ * content assist (which also yields the expected tokens). That is exact even where the LL(k)
+ * parser gives up earlier, at the start of a decision.
+ */
+import { EOF, type IToken, type TokenType, tokenMatcher } from 'chevrotain';
+import { didYouMean, SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import type { SourceText } from './cst-access.js';
+import { sqlParser, type StartRule } from './grammar.js';
+import {
+  Comma, Concat, DecimalLiteral, Dot, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K,
+  LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, PlainIdentifier, Plus, RParen,
+  Semicolon, Slash, SOFT_KEYWORDS, Star, StringLiteral, Word,
+} from './lexer.js';
+
+const KEYWORD_TYPES = new Set<TokenType>(Object.values(K));
+
+const EXPRESSION_START = new Set<TokenType>([
+  Identifier, Word, StringLiteral, IntegerLiteral, DecimalLiteral, K.TRUE, K.FALSE, K.NULL, K.INTERVAL,
+  K.TIMESTAMP, K.CASE, K.CAST, K.ARRAY, K.NOT, Minus, Plus, LParen,
+]);
+
+const OPERATORS = new Set<TokenType>([
+  Plus, Minus, Star, Slash, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
+  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.NOT, Dot, LBracket,
+]);
+
+const TWO_WORD: Readonly<Record<string, string>> = {
+  GROUP: 'GROUP BY',
+  ORDER: 'ORDER BY',
+  PRIMARY: 'PRIMARY KEY',
+  MATERIALIZED: 'MATERIALIZED VIEW',
+};
+
+/** What the grammar accepts after `prefix`, deduplicated, in grammar order. */
+function expectedAfter(rule: StartRule, prefix: IToken[]): TokenType[] {
+  const seen = new Set<TokenType>();
+  for (const p of sqlParser.computeContentAssist(rule, prefix)) seen.add(p.nextTokenType);
+  return [...seen];
+}
+
+/** Collapses expected tokens into a short list of plain words. */
+export function describeExpected(types: readonly TokenType[]): string[] {
+  let rest = [...types];
+  const words: string[] = [];
+  const has = (t: TokenType) => rest.includes(t);
+  const tail: string[] = [];
+  if ((has(Identifier) || has(Word)) && has(StringLiteral) && has(IntegerLiteral)) {
+    tail.push('an expression');
+    rest = rest.filter((t) => !EXPRESSION_START.has(t) && !SOFT_KEYWORDS.has(t.name));
+  }
+  if (rest.filter((t) => OPERATORS.has(t)).length >= 4) {
+    tail.push('an operator');
+    // After a name, '(' would make it a call; listing it beside operators only adds noise.
+    rest = rest.filter((t) => !OPERATORS.has(t) && t !== LParen);
+  }
+  const punct: string[] = [];
+  let semicolon = false;
+  let as = false;
+  for (const t of rest) {
+    if (t === Semicolon) semicolon = true;
+    else if (t === K.AS) as = true;
+    else if (t === K.PRECISION) continue; // only after DOUBLE; listing it everywhere misleads
+    else if (KEYWORD_TYPES.has(t)) words.push(TWO_WORD[t.name] ?? t.name);
+    else if (t === Identifier || t === Word) tail.unshift('a name');
+    else if (t === StringLiteral || t === IntegerLiteral || t === DecimalLiteral) tail.push(t.LABEL ?? t.name);
+    else punct.push(t.LABEL ?? t.name);
+  }
+  if (as) words.push('AS');
+  const all = [...new Set([...words, ...tail, ...punct])];
+  if (semicolon) all.push("';'");
+  return all;
+}
+
+/** `A`, `A or B`, `A, B or C`; long lists keep their head and the last item. */
+export function joinExpected(items: readonly string[]): string {
+  const list = items.length > 9 ? [...items.slice(0, 6), '...', items[items.length - 1]!] : [...items];
+  if (list.length <= 1) return list[0] ?? 'nothing';
+  return `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+}
+
+function isWordToken(t: IToken): boolean {
+  return tokenMatcher(t, Word) && t.image.length > 0 && /^[A-Za-z_]/.test(t.image);
+}
+
+function keywordNames(types: readonly TokenType[]): string[] {
+  return types.filter((t) => KEYWORD_TYPES.has(t)).map((t) => t.name);
+}
+
+/** True when `b` is `a` with two neighbouring letters swapped (FORM/FROM). */
+function isTransposition(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const diff = [...a].flatMap((c, i) => (c === b[i] ? [] : [i]));
+  return diff.length === 2 && diff[1] === diff[0]! + 1 && a[diff[0]!] === b[diff[1]!] && a[diff[1]!] === b[diff[0]!];
+}
+
+/** A "did you mean" for a misspelled keyword, counting a swap of two letters as one typo. */
+function suggestKeyword(word: string, keywords: readonly string[]): string | undefined {
+  const upper = word.toUpperCase();
+  const swapped = keywords.find((k) => isTransposition(upper, k));
+  return swapped ? `did you mean '${swapped}'?` : didYouMean(word, keywords);
+}
+
+function shown(image: string): string {
+  const oneLine = image.replace(/\s+/g, ' ');
+  return oneLine.length > 30 ? `${oneLine.slice(0, 27)}...` : oneLine;
+}
+
+export interface ParseFailure {
+  readonly tokens: IToken[];
+  /** Index of the first token of the statement that failed (after the previous ';'). */
+  readonly from: number;
+  readonly rule: StartRule;
+  /** The token chevrotain stopped at; used when content assist cannot place the error. */
+  readonly parserToken: IToken;
+}
+
+export function syntaxError(f: ParseFailure, src: SourceText): SluiceError {
+  const { tokens, from, rule } = f;
+  const viable = (j: number) => j === from || sqlParser.computeContentAssist(rule, tokens.slice(from, j)).length > 0;
+  // Largest j such that tokens[from, j) is a viable prefix; viability is monotonic in j.
+  let lo = from;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (viable(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  let at = lo;
+  if (at === tokens.length && !tokenMatcher(f.parserToken, EOF)) {
+    const i = tokens.indexOf(f.parserToken);
+    if (i >= 0) at = i;
+  }
+  let expected = expectedAfter(rule, tokens.slice(from, at));
+  let hintExtra: string | undefined;
+
+  // `SELECT a FORM t`: FORM was taken as an alias and `t` fails; the real culprit is FORM.
+  const prev = at > from ? tokens[at - 1] : undefined;
+  if (prev && prev.tokenType === PlainIdentifier && prev.image.length >= 3) {
+    const before = expectedAfter(rule, tokens.slice(from, at - 1));
+    const guess = suggestKeyword(prev.image, keywordNames(before));
+    if (guess) {
+      at -= 1;
+      expected = before.filter((t) => t !== Identifier && t !== Word && t !== K.AS);
+      hintExtra = guess;
+    }
+  }
+
+  const found = at < tokens.length ? tokens[at] : undefined;
+  let span: Span;
+  let message: string;
+  if (found) {
+    span = src.tokenSpan(found);
+    message = `unexpected '${shown(found.image)}'`;
+  } else {
+    const last = tokens[tokens.length - 1];
+    const end = last ? last.startOffset + last.image.length : src.text.length;
+    span = src.span(end, end);
+    message = 'unexpected end of input';
+  }
+
+  const described = describeExpected(rule === 'script' && at === from ? expected.filter((t) => t !== Semicolon) : expected);
+  const hints = [`expected ${joinExpected(described)}`];
+  if (found && !hintExtra && isWordToken(found)) {
+    hintExtra = suggestKeyword(found.image, keywordNames(expected));
+    const reserved = KEYWORD_TYPES.has(found.tokenType) && !SOFT_KEYWORDS.has(found.tokenType.name);
+    const afterComma = prev !== undefined && tokenMatcher(prev, Comma);
+    if (!hintExtra && reserved && !afterComma && (expected.includes(Identifier) || expected.includes(Word))) {
+      hintExtra = `${found.tokenType.name} is a reserved word; write "${found.image}" in double quotes to use it as a name`;
+    }
+  }
+  if (hintExtra) hints.push(hintExtra);
+  if (prev && tokenMatcher(prev, Comma) && (!found || !described.includes(`'${found.image}'`))) {
+    const after = found ? `before '${shown(found.image)}'` : 'at the end';
+    if (found === undefined || KEYWORD_TYPES.has(found.tokenType) || tokenMatcher(found, RParen)) {
+      hints.push(`remove the trailing ',' ${after}`);
+    }
+  }
+  return new SluiceError('SYNTAX_ERROR', message, { span, hint: hints.join('; '), sql: src.text });
+}

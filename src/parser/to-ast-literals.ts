@@ -1,0 +1,67 @@
+/** CST→AST for `INTERVAL '5' SECOND` / `INTERVAL '5 seconds'` and `TIMESTAMP '2024-01-01 00:00:00'`. */
+import type { CstNode } from 'chevrotain';
+import type { IntervalExpr, IntervalUnit, TimestampLiteralExpr } from './ast.js';
+import { type AstContext, astError, optToken, token } from './cst-access.js';
+import { stringValue } from './to-ast-names.js';
+
+const UNIT_MILLIS: Readonly<Record<IntervalUnit, number>> = {
+  MILLISECOND: 1,
+  SECOND: 1_000,
+  MINUTE: 60_000,
+  HOUR: 3_600_000,
+  DAY: 86_400_000,
+};
+
+/** Unit spellings accepted inside the string of `INTERVAL '5 seconds'`. */
+const UNIT_WORDS: Readonly<Record<string, IntervalUnit>> = {
+  ms: 'MILLISECOND', millisecond: 'MILLISECOND', milliseconds: 'MILLISECOND',
+  s: 'SECOND', sec: 'SECOND', second: 'SECOND', seconds: 'SECOND',
+  m: 'MINUTE', min: 'MINUTE', minute: 'MINUTE', minutes: 'MINUTE',
+  h: 'HOUR', hour: 'HOUR', hours: 'HOUR',
+  d: 'DAY', day: 'DAY', days: 'DAY',
+};
+
+const INTERVAL_HINT = "write e.g. INTERVAL '5' SECOND (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY)";
+
+export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
+  const textTok = token(n, 'text');
+  const text = stringValue(textTok);
+  const unitTok = optToken(n, 'unit');
+  const span = cx.src.nodeSpan(n);
+  const bad = () => astError(`invalid interval '${text}'`, cx.src.tokenSpan(textTok), INTERVAL_HINT);
+  let amount: string;
+  let unit: IntervalUnit;
+  if (unitTok) {
+    const m = /^\s*([+-]?\d+(?:\.\d+)?)\s*$/.exec(text);
+    if (!m) throw bad();
+    amount = m[1]!;
+    unit = unitTok.tokenType.name.replace(/S$/, '') as IntervalUnit;
+  } else {
+    const m = /^\s*([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$/.exec(text);
+    const word = m ? UNIT_WORDS[m[2]!.toLowerCase()] : undefined;
+    if (!m || !word) throw bad();
+    amount = m[1]!;
+    unit = word;
+  }
+  return { kind: 'Interval', text, unit, millis: Math.round(Number(amount) * UNIT_MILLIS[unit]), span };
+}
+
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(?:Z|UTC)?$/i;
+
+/** Timestamp literals are read as UTC. */
+export function toTimestampLiteral(n: CstNode, cx: AstContext): TimestampLiteralExpr {
+  const textTok = token(n, 'text');
+  const text = stringValue(textTok);
+  const m = TIMESTAMP_RE.exec(text.trim());
+  const fail = () =>
+    astError(`invalid timestamp '${text}'`, cx.src.tokenSpan(textTok), "write e.g. TIMESTAMP '2024-01-31 23:59:59.999' (UTC)");
+  if (!m) throw fail();
+  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const millis = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const back = new Date(millis);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+    throw fail();
+  }
+  return { kind: 'TimestampLiteral', text, millis, span: cx.src.nodeSpan(n) };
+}

@@ -1,0 +1,74 @@
+/** CST→AST for data types: `DOUBLE`, `VARCHAR(20)`, `TIMESTAMP(3)`, `ARRAY<FLOAT>(30)`, `STRUCT<a INT>`. */
+import type { CstNode } from 'chevrotain';
+import { didYouMean } from '../common/errors.js';
+import type { DataType, Field } from '../common/types.js';
+import { type AstContext, astError, node, nodes, optNode, optToken, token } from './cst-access.js';
+import { identName, toIdent } from './to-ast-names.js';
+
+type SimpleKind = 'BOOLEAN' | 'INT' | 'BIGINT' | 'FLOAT' | 'DOUBLE' | 'STRING' | 'BYTES' | 'TIMESTAMP';
+
+const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
+  BOOLEAN: 'BOOLEAN',
+  BOOL: 'BOOLEAN',
+  INT: 'INT',
+  INTEGER: 'INT',
+  BIGINT: 'BIGINT',
+  FLOAT: 'FLOAT',
+  REAL: 'FLOAT',
+  DOUBLE: 'DOUBLE',
+  STRING: 'STRING',
+  VARCHAR: 'STRING',
+  TEXT: 'STRING',
+  BYTES: 'BYTES',
+  TIMESTAMP: 'TIMESTAMP',
+  TIMESTAMP_LTZ: 'TIMESTAMP',
+};
+
+/** Type names that accept a `(n)` argument. */
+const TAKES_LENGTH = new Set(['VARCHAR', 'TIMESTAMP', 'TIMESTAMP_LTZ']);
+
+/** The spellings a user may write, for "did you mean" (aliases included). */
+export const TYPE_SPELLINGS: readonly string[] = [...Object.keys(TYPE_NAMES), 'INTERVAL', 'ARRAY', 'STRUCT'];
+
+export function toDataType(n: CstNode, cx: AstContext): DataType {
+  if (optToken(n, 'interval')) return { kind: 'INTERVAL' };
+  if (optToken(n, 'array')) {
+    const element = toDataType(node(n, 'element'), cx);
+    const len = optNode(n, 'length');
+    return len ? { kind: 'ARRAY', element, size: lengthOf(len, cx) } : { kind: 'ARRAY', element };
+  }
+  if (optToken(n, 'struct')) {
+    const fields = nodes(n, 'fields').map((f): Field => ({
+      name: toIdent(node(f, 'name'), cx).name,
+      type: toDataType(node(f, 'type'), cx),
+      nullable: optToken(f, 'notNull') === undefined,
+    }));
+    return { kind: 'STRUCT', fields };
+  }
+  const nameTok = token(n, 'typeName');
+  const name = identName(nameTok).toUpperCase();
+  const kind = TYPE_NAMES[name];
+  const span = cx.src.tokenSpan(nameTok);
+  if (kind === undefined) {
+    throw astError(`unknown type '${identName(nameTok)}'`, span, didYouMean(name, TYPE_SPELLINGS) ?? `known types: ${TYPE_SPELLINGS.join(', ')}`);
+  }
+  const precisionWord = optToken(n, 'precisionWord');
+  if (precisionWord && kind !== 'DOUBLE') {
+    throw astError(`unexpected 'PRECISION' after ${name}`, cx.src.tokenSpan(precisionWord), 'only DOUBLE PRECISION is a type');
+  }
+  const len = optNode(n, 'length');
+  if (len && !TAKES_LENGTH.has(name)) {
+    throw astError(`type ${name} takes no length or precision`, cx.src.nodeSpan(len));
+  }
+  if (kind === 'TIMESTAMP') return { kind, precision: len ? lengthOf(len, cx, 0) : 3 };
+  return { kind };
+}
+
+function lengthOf(n: CstNode, cx: AstContext, min = 1): number {
+  const t = token(n, 'value');
+  const v = Number(t.image);
+  if (!Number.isSafeInteger(v) || v < min) {
+    throw astError(`invalid length ${t.image}`, cx.src.tokenSpan(t), `expected an integer of at least ${min}`);
+  }
+  return v;
+}

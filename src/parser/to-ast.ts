@@ -1,0 +1,216 @@
+/**
+ * The CST→AST visitor for statements. The grammar is deliberately a little looser than the
+ * language (e.g. it reads any name as a type name); the checks that remain live here and raise
+ * SYNTAX_ERROR with a span, like the parser does.
+ */
+import type { CstNode } from 'chevrotain';
+import { SluiceError } from '../common/errors.js';
+import type {
+  AlterModelStmt, ColumnDef, CreateFunctionStmt, CreateModelStmt, CreateSinkStmt, CreateStreamStmt,
+  CreateTableStmt, CreateViewStmt, DescribeStmt, DropStmt, ExplainStmt, Ident, InsertStmt, ObjectKind,
+  ShowStmt, ShowWhat, Statement, WatermarkDef,
+} from './ast.js';
+import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token } from './cst-access.js';
+import { toExpr } from './to-ast-expr.js';
+import { stringValue, toIdent, toIdentList, toOptions } from './to-ast-names.js';
+import { toSelect } from './to-ast-query.js';
+import { toDataType } from './to-ast-type.js';
+
+export { toExpr } from './to-ast-expr.js';
+
+/** A `statement` node. */
+export function toStatement(n: CstNode, cx: AstContext): Statement {
+  const c = onlyChild(n);
+  switch (c.name) {
+    case 'selectQuery':
+      return { kind: 'Query', query: toSelect(c, cx), span: cx.src.nodeSpan(c) };
+    case 'createStatement':
+      return toCreate(c, cx);
+    case 'dropStatement':
+      return toDrop(c, cx);
+    case 'alterStatement':
+      return toAlter(c, cx);
+    case 'insertStatement':
+      return toInsert(c, cx);
+    case 'showStatement':
+      return toShow(c, cx);
+    case 'describeStatement':
+      return toDescribe(c, cx);
+    case 'explainStatement':
+      return toExplain(c, cx);
+    default:
+      throw new SluiceError('INTERNAL', `parser: unexpected statement ${c.name}`);
+  }
+}
+
+type CreateStmt = CreateStreamStmt | CreateTableStmt | CreateModelStmt | CreateFunctionStmt | CreateViewStmt | CreateSinkStmt;
+
+const CREATE_RULES = ['createStream', 'createTable', 'createModel', 'createFunction', 'createView', 'createSink'];
+
+function toCreate(n: CstNode, cx: AstContext): CreateStmt {
+  const body = CREATE_RULES.map((r) => optNode(n, r)).find((b) => b !== undefined);
+  if (!body) throw new SluiceError('INTERNAL', 'parser: CREATE without a body');
+  const span = cx.src.nodeSpan(n);
+  const orReplace = optToken(n, 'or');
+  const ifNotExists = optNode(n, 'ifNotExistsBefore') !== undefined || optNode(body, 'ifNotExists') !== undefined;
+  if (orReplace && body.name !== 'createFunction') {
+    throw astError('OR REPLACE is only supported for CREATE FUNCTION', cx.src.tokenSpan(orReplace), 'use DROP and CREATE, or ALTER MODEL ... SET for models');
+  }
+  const name = toIdent(node(body, 'name'), cx);
+  const options = toOptions(optNode(body, 'withOptions'), cx);
+  switch (body.name) {
+    case 'createStream': {
+      const { columns, watermark } = toTableElements(body, cx, false);
+      return { kind: 'CreateStream', name, ifNotExists, columns, ...(watermark ? { watermark } : {}), options, span };
+    }
+    case 'createTable': {
+      const { columns, watermark, primaryKey } = toTableElements(body, cx, true);
+      return { kind: 'CreateTable', name, ifNotExists, columns, primaryKey, ...(watermark ? { watermark } : {}), options, span };
+    }
+    case 'createModel':
+      return {
+        kind: 'CreateModel',
+        name,
+        ifNotExists,
+        inputs: toColumnDefs(node(body, 'inputs'), cx),
+        outputs: toColumnDefs(node(body, 'outputs'), cx),
+        options,
+        span,
+      };
+    case 'createFunction':
+      return toCreateFunction(body, cx, name, orReplace !== undefined, ifNotExists, span);
+    case 'createView':
+      return { kind: 'CreateMaterializedView', name, ifNotExists, options, query: toSelect(node(body, 'selectQuery'), cx), span };
+    case 'createSink':
+      return { kind: 'CreateSink', name, ifNotExists, options, query: toSelect(node(body, 'selectQuery'), cx), span };
+    default:
+      throw new SluiceError('INTERNAL', `parser: unexpected create ${body.name}`);
+  }
+}
+
+function toCreateFunction(
+  n: CstNode, cx: AstContext, name: Ident, orReplace: boolean, ifNotExists: boolean, span: CreateFunctionStmt['span'],
+): CreateFunctionStmt {
+  if (ifNotExists) throw astError('IF NOT EXISTS is not supported for CREATE FUNCTION', span, 'use CREATE OR REPLACE FUNCTION');
+  const types = nodes(n, 'paramTypes');
+  const params = nodes(n, 'paramNames').map((p, i) => ({ name: toIdent(p, cx), type: toDataType(types[i]!, cx) }));
+  const bodyTok = optToken(n, 'body');
+  return {
+    kind: 'CreateFunction',
+    name,
+    orReplace,
+    params,
+    returns: toDataType(node(n, 'returns'), cx),
+    language: toIdent(node(n, 'language'), cx).name.toLowerCase(),
+    ...(bodyTok ? { body: stringValue(bodyTok) } : {}),
+    options: toOptions(optNode(n, 'withOptions'), cx),
+    span,
+  };
+}
+
+function toColumnDef(n: CstNode, cx: AstContext): ColumnDef {
+  return {
+    name: toIdent(node(n, 'name'), cx),
+    type: toDataType(node(n, 'dataType'), cx),
+    notNull: optToken(n, 'notNull') !== undefined,
+    primaryKey: optToken(n, 'primaryKey') !== undefined,
+    span: cx.src.nodeSpan(n),
+  };
+}
+
+/** Model INPUT/OUTPUT lists: plain columns, no keys. */
+function toColumnDefs(n: CstNode, cx: AstContext): ColumnDef[] {
+  return nodes(n, 'columns').map((c) => {
+    const pk = optToken(c, 'primaryKey');
+    if (pk) throw astError('PRIMARY KEY is not allowed in a model signature', cx.src.tokenSpan(pk));
+    return toColumnDef(c, cx);
+  });
+}
+
+interface TableElements {
+  readonly columns: ColumnDef[];
+  readonly watermark?: WatermarkDef;
+  readonly primaryKey: Ident[];
+}
+
+function toTableElements(n: CstNode, cx: AstContext, isTable: boolean): TableElements {
+  const columns: ColumnDef[] = [];
+  let watermark: WatermarkDef | undefined;
+  let tableKey: Ident[] | undefined;
+  for (const el of nodes(node(n, 'tableElements'), 'elements')) {
+    const c = onlyChild(el);
+    const span = cx.src.nodeSpan(c);
+    if (c.name === 'columnDef') {
+      const pk = optToken(c, 'primaryKey');
+      if (pk && !isTable) throw astError('a stream has no PRIMARY KEY', cx.src.tokenSpan(pk), "use CREATE TABLE for keyed data, or WITH (key = '...') to partition a stream");
+      columns.push(toColumnDef(c, cx));
+    } else if (c.name === 'watermarkDef') {
+      if (watermark) throw astError('only one WATERMARK may be declared', span);
+      watermark = { column: toIdent(node(c, 'column'), cx), expr: toExpr(node(c, 'expression'), cx), span };
+    } else {
+      if (!isTable) throw astError('a stream has no PRIMARY KEY', span, "use CREATE TABLE for keyed data, or WITH (key = '...') to partition a stream");
+      if (tableKey) throw astError('PRIMARY KEY is declared twice', span);
+      tableKey = toIdentList(node(c, 'identifierList'), cx);
+    }
+  }
+  const columnKey = columns.filter((c) => c.primaryKey);
+  if (tableKey && columnKey.length > 0) throw astError('PRIMARY KEY is declared twice', columnKey[0]!.span, 'declare it on the column or in a PRIMARY KEY (...) clause, not both');
+  if (columnKey.length > 1) throw astError('more than one column is marked PRIMARY KEY', columnKey[1]!.span, 'for a composite key write PRIMARY KEY (a, b)');
+  const primaryKey = tableKey ?? columnKey.map((c) => c.name);
+  return watermark ? { columns, watermark, primaryKey } : { columns, primaryKey };
+}
+
+function toObjectKind(n: CstNode): ObjectKind {
+  const word = token(n, 'kind').tokenType.name;
+  return word === 'MATERIALIZED' || word === 'VIEW' ? 'MATERIALIZED VIEW' : (word as ObjectKind);
+}
+
+function toDrop(n: CstNode, cx: AstContext): DropStmt {
+  return {
+    kind: 'Drop',
+    objectKind: toObjectKind(node(n, 'objectKind')),
+    name: toIdent(node(n, 'name'), cx),
+    ifExists: optToken(n, 'ifExists') !== undefined,
+    span: cx.src.nodeSpan(n),
+  };
+}
+
+function toAlter(n: CstNode, cx: AstContext): AlterModelStmt {
+  return { kind: 'AlterModel', name: toIdent(node(n, 'name'), cx), options: toOptions(node(n, 'optionList'), cx), span: cx.src.nodeSpan(n) };
+}
+
+function toInsert(n: CstNode, cx: AstContext): InsertStmt {
+  const cols = optNode(n, 'columns');
+  return {
+    kind: 'Insert',
+    target: toIdent(node(n, 'target'), cx),
+    ...(cols ? { columns: toIdentList(cols, cx) } : {}),
+    rows: nodes(n, 'rows').map((r) => nodes(r, 'values').map((v) => toExpr(v, cx))),
+    span: cx.src.nodeSpan(n),
+  };
+}
+
+function toShow(n: CstNode, cx: AstContext): ShowStmt {
+  return { kind: 'Show', what: token(n, 'what').tokenType.name as ShowWhat, span: cx.src.nodeSpan(n) };
+}
+
+function toDescribe(n: CstNode, cx: AstContext): DescribeStmt {
+  const k = optNode(n, 'objectKind');
+  return {
+    kind: 'Describe',
+    ...(k ? { objectKind: toObjectKind(k) } : {}),
+    name: toIdent(node(n, 'name'), cx),
+    span: cx.src.nodeSpan(n),
+  };
+}
+
+function toExplain(n: CstNode, cx: AstContext): ExplainStmt {
+  const span = cx.src.nodeSpan(n);
+  const select = optNode(n, 'selectQuery');
+  if (select) return { kind: 'Explain', statement: { kind: 'Query', query: toSelect(select, cx), span: cx.src.nodeSpan(select) }, span };
+  const create = toCreate(node(n, 'createStatement'), cx);
+  if (create.kind !== 'CreateMaterializedView' && create.kind !== 'CreateSink') {
+    throw astError('EXPLAIN takes a SELECT, CREATE MATERIALIZED VIEW or CREATE SINK', create.span);
+  }
+  return { kind: 'Explain', statement: create, span };
+}
