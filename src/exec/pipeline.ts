@@ -40,6 +40,8 @@ export class Pipeline {
   private readonly wiring: { op: Operator; emit: (m: Message) => Promise<void> }[] = [];
   private readonly roots: { source: Source; emit: (m: Message) => Promise<void> }[] = [];
   private lock: Promise<void> = Promise.resolve();
+  /** Rows emitted by the sources so far. */
+  rowsIn = 0;
 
   constructor(
     plan: PhysicalPlan,
@@ -121,6 +123,7 @@ export class Pipeline {
                   if (++ended < this.roots.length) return;
                 }
                 await emit(msg);
+                if (msg.kind === 'data') this.rowsIn += msg.batch.numRows;
                 advance?.();
               }),
           },
@@ -134,10 +137,11 @@ export class Pipeline {
    * Injects a barrier into every source under the lock and returns the positions it reflects.
    * When the returned promise resolves, the barrier has passed through the whole graph.
    */
-  checkpoint(epoch: number): Promise<Record<string, number>> {
+  checkpoint(epoch: number, beforeBarrier: (positions: Record<string, number>) => void = () => undefined): Promise<Record<string, number>> {
     let positions: Record<string, number> = {};
     return this.locked(async () => {
       positions = Object.assign({}, ...this.sources.map((s) => s.positions())) as Record<string, number>;
+      beforeBarrier(positions);
       const seen = new Set<(m: Message) => Promise<void>>();
       for (const { emit } of this.roots) {
         if (seen.has(emit)) continue;

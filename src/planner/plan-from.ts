@@ -16,10 +16,16 @@ export interface Planned {
 /** Plans a nested SELECT; supplied by plan-select to avoid an import cycle. */
 export type SubqueryPlanner = (q: import('../parser/ast.js').SelectQuery) => { plan: LogicalPlan; names: readonly string[] };
 
-export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlanner): Planned {
+export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlanner, pull = false): Planned {
   switch (item.kind) {
     case 'TableRef': {
       const def = catalog.relation(item.name.name, item.name.span);
+      if (!pull && def.kind === 'table') {
+        throw new SluiceError('UNSUPPORTED', `table '${def.name}' can be read by a pull query or joined to a stream, not streamed`, {
+          span: item.name.span,
+          hint: `SELECT ... FROM ${def.name} WHERE <key> = ... answers now; or JOIN ${def.name} to a stream`,
+        });
+      }
       if (def.kind === 'sink') {
         throw new SluiceError('INVALID_ARGUMENT', `'${def.name}' is a sink; it cannot be read`, {
           span: item.name.span,

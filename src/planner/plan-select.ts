@@ -20,17 +20,17 @@ export interface PlannedQuery {
   readonly limit?: number;
 }
 
-export function planSelect(q: SelectQuery, catalog: Catalog): PlannedQuery {
+export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: boolean } = {}): PlannedQuery {
   if (!q.from) {
     throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view' });
   }
-  if (q.orderBy.length) {
+  if (q.orderBy.length && !opts.pull) {
     throw new SluiceError('UNSUPPORTED', 'ORDER BY is not supported on a continuous query', {
       span: q.orderBy[0]!.expr.span,
       hint: 'order the results of a pull query or in the client; for top-N per window use MAX/MIN',
     });
   }
-  const from = planFrom(q.from, catalog, (sub) => planSelect(sub, catalog));
+  const from = planFrom(q.from, catalog, (sub) => planSelect(sub, catalog), opts.pull === true);
   let plan = from.plan;
   let scope = from.scope;
 

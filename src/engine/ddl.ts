@@ -1,0 +1,180 @@
+/** CREATE/DROP STREAM, TABLE, MODEL, FUNCTION; ALTER MODEL; DROP of views and sinks. */
+import { SluiceError } from '../common/errors.js';
+import type { Field } from '../common/types.js';
+import { normalizeName, type ColumnDef, type OptionEntry, type Statement } from '../parser/index.js';
+import type { Options } from '../planner/catalog.js';
+import { KvTable } from '../state/index.js';
+import type { Engine } from './engine.js';
+
+type DdlStatement = Extract<Statement, { kind: 'CreateStream' | 'CreateTable' | 'CreateModel' | 'CreateFunction' | 'AlterModel' | 'Drop' }>;
+
+function fieldsOf(cols: readonly ColumnDef[]): Field[] {
+  return cols.map((c) => ({ name: c.name.name, type: c.type, nullable: !c.notNull && !c.primaryKey }));
+}
+
+export function optionsOf(entries: readonly OptionEntry[]): Options {
+  return Object.fromEntries(entries.map((o) => [o.key.toLowerCase(), o.value]));
+}
+
+export async function createDdl(engine: Engine, s: DdlStatement, text: string): Promise<string> {
+  const catalog = engine.catalog;
+  switch (s.kind) {
+    case 'CreateStream': {
+      if (s.ifNotExists && catalog.hasRelation(s.name.name)) return `stream ${s.name.name} already exists`;
+      const schema = fieldsOf(s.columns);
+      const options = optionsOf(s.options);
+      let watermark: { column: string; delayMs: number } | undefined;
+      if (s.watermark) {
+        const col = s.watermark.column.name;
+        const f = schema.find((x) => normalizeName(x.name) === normalizeName(col));
+        if (!f) throw new SluiceError('UNKNOWN_COLUMN', `WATERMARK FOR names unknown column '${col}'`, { span: s.watermark.column.span });
+        if (f.type.kind !== 'TIMESTAMP') throw new SluiceError('TYPE_MISMATCH', `WATERMARK column '${col}' must be a TIMESTAMP`, { span: s.watermark.column.span });
+        watermark = { column: f.name, delayMs: watermarkDelay(s.watermark.expr, col) };
+      }
+      const key = options['key'] === undefined ? undefined : String(options['key']);
+      if (key !== undefined && !schema.some((f) => normalizeName(f.name) === normalizeName(key))) {
+        throw new SluiceError('UNKNOWN_COLUMN', `key '${key}' is not a column of ${s.name.name}`, { span: s.span });
+      }
+      const connector = String(options['connector'] ?? 'log').toLowerCase();
+      if (!['log', 'datagen', 'nexmark'].includes(connector)) {
+        throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'datagen' or 'nexmark'" });
+      }
+      if (connector === 'log') {
+        const partitions = Number(options['partitions'] ?? 4);
+        if (!Number.isInteger(partitions) || partitions < 1) throw new SluiceError('INVALID_ARGUMENT', `'partitions' must be a positive integer`, { span: s.span });
+        await engine.log.createTopic(String(options['topic'] ?? s.name.name), partitions);
+      }
+      catalog.addRelation({ kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text }, s.name.span);
+      await engine.remember('stream', s.name.name, text);
+      return `stream ${s.name.name} created`;
+    }
+    case 'CreateTable': {
+      if (s.ifNotExists && catalog.hasRelation(s.name.name)) return `table ${s.name.name} already exists`;
+      const schema = fieldsOf(s.columns);
+      const pk = s.primaryKey.length ? s.primaryKey.map((k) => k.name) : s.columns.filter((c) => c.primaryKey).map((c) => c.name.name);
+      if (pk.length === 0) {
+        throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} needs a PRIMARY KEY`, { span: s.name.span, hint: 'mark a column: card_id STRING PRIMARY KEY' });
+      }
+      const options = optionsOf(s.options);
+      const connector = String(options['connector'] ?? 'table').toLowerCase();
+      if (connector !== 'table' && connector !== 'log') {
+        throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: 'tables are kept in the embedded store; fill them with INSERT' });
+      }
+      const def = { kind: 'table' as const, name: s.name.name, schema, primaryKey: pk, options, sql: text };
+      catalog.addRelation(def, s.name.span);
+      const kv = new KvTable(engine.store, `table:${normalizeName(s.name.name)}`);
+      const rows = new Map<string, unknown[]>();
+      for await (const [k, r] of kv.scan()) rows.set(k, schema.map((f) => (r as Record<string, unknown>)[f.name] ?? null));
+      engine.tables.set(normalizeName(s.name.name), { def, kv, rows });
+      await engine.remember('table', s.name.name, text);
+      return `table ${s.name.name} created`;
+    }
+    case 'CreateModel': {
+      if (s.ifNotExists && engine.models.has(s.name.name)) return `model ${s.name.name} already exists`;
+      const inputs = fieldsOf(s.inputs);
+      const outputs = fieldsOf(s.outputs);
+      const v = await engine.models.register(s.name.name, inputs, outputs, optionsOf(s.options), 'sql').catch((e: unknown) => {
+        throw e instanceof SluiceError && !e.span ? new SluiceError(e.code, e.message, { span: s.name.span, ...(e.hint ? { hint: e.hint } : {}) }) : e;
+      });
+      catalog.setModel({ name: s.name.name, inputs, outputs });
+      await engine.remember('model', s.name.name, text);
+      return `model ${s.name.name} version ${v.number} registered (${v.provider})`;
+    }
+    case 'AlterModel': {
+      catalog.model(s.name.name, s.name.span);
+      const v = await engine.models.alter(s.name.name, optionsOf(s.options), 'sql');
+      await engine.remember('model-alter', s.name.name, text);
+      return `model ${s.name.name} now at version ${v.number} (${v.provider})`;
+    }
+    case 'CreateFunction': {
+      const params = s.params.map((p) => ({ name: p.name.name, type: p.type, nullable: true }));
+      const options = optionsOf(s.options);
+      await engine.functions.create(
+        {
+          name: s.name.name,
+          params,
+          returns: s.returns,
+          language: s.language,
+          ...(s.body !== undefined ? { body: s.body } : {}),
+          ...(options['module'] !== undefined ? { module: String(options['module']) } : {}),
+          ...(options['export'] !== undefined ? { exportName: String(options['export']) } : {}),
+        },
+        s.orReplace,
+      );
+      catalog.setFunction({ name: s.name.name, params, returns: s.returns });
+      await engine.remember('function', s.name.name, text);
+      return `function ${s.name.name} created`;
+    }
+    case 'Drop':
+      return drop(engine, s);
+  }
+}
+
+async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Promise<string> {
+  const name = s.name.name;
+  const catalog = engine.catalog;
+  switch (s.objectKind) {
+    case 'MODEL':
+      if (!engine.models.has(name)) {
+        if (s.ifExists) return `model ${name} does not exist`;
+        catalog.model(name, s.name.span);
+      }
+      await engine.models.drop(name);
+      catalog.removeModel(name);
+      await engine.forget('model', name);
+      await engine.forget('model-alter', name);
+      return `model ${name} dropped`;
+    case 'FUNCTION':
+      if (!engine.functions.drop(name) && !s.ifExists) throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
+      catalog.removeFunction(name);
+      await engine.forget('function', name);
+      return `function ${name} dropped`;
+    case 'QUERY':
+      if (!engine.cancelQuery(name) && !s.ifExists) throw new SluiceError('UNKNOWN_QUERY', `no running query '${name}'`, { span: s.name.span, hint: 'SHOW QUERIES lists them' });
+      return `query ${name} stopped`;
+    default: {
+      const def = catalog.findRelation(name);
+      if (!def) {
+        if (s.ifExists) return `${s.objectKind.toLowerCase()} ${name} does not exist`;
+        catalog.relation(name, s.name.span);
+        return '';
+      }
+      const want = { STREAM: 'stream', TABLE: 'table', 'MATERIALIZED VIEW': 'view', SINK: 'sink' }[s.objectKind];
+      if (def.kind !== want) {
+        throw new SluiceError('INVALID_ARGUMENT', `'${def.name}' is a ${def.kind === 'view' ? 'materialized view' : def.kind}, not a ${s.objectKind.toLowerCase()}`, {
+          span: s.name.span,
+          hint: `use DROP ${def.kind === 'view' ? 'MATERIALIZED VIEW' : def.kind.toUpperCase()} ${def.name}`,
+        });
+      }
+      if (def.kind === 'view' || def.kind === 'sink') {
+        const q = engine.running.get(def.queryId);
+        if (q) {
+          q.stop('finished');
+          await q.stopped();
+          engine.running.delete(def.queryId);
+        }
+        await engine.checkpoints.drop(def.queryId);
+        if (def.kind === 'view') await engine.viewKv(def.name).clear();
+      }
+      if (def.kind === 'table') {
+        await engine.table(def.name).kv.clear();
+        engine.tables.delete(normalizeName(def.name));
+      }
+      if (def.kind === 'stream' && String(def.options['connector'] ?? 'log') === 'log' && !def.options['dlq']) {
+        await engine.log.dropTopic(String(def.options['topic'] ?? def.name));
+      }
+      catalog.removeRelation(def.name);
+      await engine.forget(def.kind, def.name);
+      return `${def.kind === 'view' ? 'materialized view' : def.kind} ${def.name} dropped`;
+    }
+  }
+}
+
+/** `ts - INTERVAL '5' SECOND` -> 5000; `ts` -> 0. */
+function watermarkDelay(e: import('../parser/index.js').Expr, col: string): number {
+  if (e.kind === 'ColumnRef' && normalizeName(e.column.name) === normalizeName(col)) return 0;
+  if (e.kind === 'Binary' && e.op === '-' && e.left.kind === 'ColumnRef' && normalizeName(e.left.column.name) === normalizeName(col) && e.right.kind === 'Interval') {
+    return e.right.millis;
+  }
+  throw new SluiceError('UNSUPPORTED', `WATERMARK must be '${col}' or '${col} - INTERVAL ...'`, { span: e.span, hint: `e.g. WATERMARK FOR ${col} AS ${col} - INTERVAL '5' SECOND` });
+}

@@ -1,0 +1,477 @@
+/**
+ * The engine: parses statements, keeps the catalog, and runs queries on the embedded storage.
+ * DDL is recorded in the store and replayed on open, so views and sinks resume from their
+ * last checkpoints after a restart.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { SluiceError, asSluiceError, assertNever } from '../common/errors.js';
+import { typeToString, type Field } from '../common/types.js';
+import { batchFromRows } from '../exec/columns.js';
+import type { ModelStatsSnapshot } from '../udf/model-stats.js';
+import { compileExpr } from '../exec/compile-expr.js';
+import { encodeBatch } from '../exec/ipc.js';
+import { hashString } from '../exec/scalar-functions.js';
+import { keyOf } from '../exec/keys.js';
+import type { ExecEnv } from '../exec/pipeline.js';
+import { parseStatements, normalizeName, type ParsedStatement, type Statement } from '../parser/index.js';
+import { bindExpr, Scope } from '../planner/bind-expr.js';
+import { Catalog, type RelationDef, type TableDef } from '../planner/catalog.js';
+import { explainPlan } from '../planner/explain.js';
+import { planQuery, type QueryPlan } from '../planner/plan-query.js';
+import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
+import { FunctionRegistry } from '../udf/js-function.js';
+import { ModelRegistry } from '../udf/model-registry.js';
+import { createExecEnv } from './exec-env.js';
+import { describeStatement, showStatement } from './introspection.js';
+import { createDdl } from './ddl.js';
+import { RunningQuery } from './running-query.js';
+import { LogSink, PushQueue, ViewSink, DLQ_FIELDS } from './sinks.js';
+import type { QueryInfo, StatementResult } from './types.js';
+
+export interface EngineOptions {
+  /** Folder for all durable state; created when missing. */
+  readonly dataDir: string;
+  /** How often persistent queries checkpoint (ms). Default 500. */
+  readonly checkpointIntervalMs?: number;
+  /** Folder relative model paths resolve against. Default: the process's cwd. */
+  readonly baseDir?: string;
+}
+
+/** Runtime state of a TABLE: durable rows plus an in-memory copy for lookups. */
+export interface TableState {
+  readonly def: TableDef;
+  readonly kv: KvTable;
+  readonly rows: Map<string, unknown[]>;
+}
+
+interface CatalogEntry extends StateRow {
+  readonly seq: number;
+  readonly sql: string;
+}
+
+export class Engine {
+  readonly catalog = new Catalog();
+  readonly tables = new Map<string, TableState>();
+  readonly running = new Map<string, RunningQuery>();
+  readonly metrics = new Registry();
+  readonly models: ModelRegistry;
+  readonly functions = new FunctionRegistry();
+  private readonly catalogKv: KvTable<CatalogEntry>;
+  private seq = 0;
+  private queryCounter = 0;
+  private replaying = false;
+  readonly env: ExecEnv;
+  private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Gauge; lag: Gauge };
+
+  private constructor(
+    readonly store: Store,
+    readonly log: EmbeddedLog,
+    readonly checkpoints: CheckpointStore,
+    readonly options: Required<EngineOptions>,
+  ) {
+    this.models = new ModelRegistry({ baseDir: options.baseDir });
+    this.catalogKv = new KvTable<CatalogEntry>(store, '__catalog');
+    this.env = createExecEnv(this);
+    this.counters = {
+      rowsOut: new Counter({ name: 'sluice_query_records_out_total', help: 'Records a query has output.', labelNames: ['query'], registers: [this.metrics] }),
+      deadLetters: new Counter({ name: 'sluice_dead_letters_total', help: 'Rows sent to a query dead-letter stream.', labelNames: ['query'], registers: [this.metrics] }),
+      rowsIn: new Gauge({
+        name: 'sluice_query_records_in_total',
+        help: 'Records a query has read from its sources.',
+        labelNames: ['query'],
+        registers: [this.metrics],
+        collect: () => {
+          for (const q of this.running.values()) this.counters.rowsIn.set({ query: q.name ?? q.id }, q.rowsIn);
+        },
+      }),
+      lag: new Gauge({
+        name: 'sluice_query_lag_records',
+        help: 'Records available in a query source but not yet read.',
+        labelNames: ['query'],
+        registers: [this.metrics],
+        collect: () => {
+          for (const q of this.running.values()) {
+            const lag = this.lagOf(q);
+            if (lag !== undefined) this.counters.lag.set({ query: q.name ?? q.id }, lag);
+          }
+        },
+      }),
+    };
+    registerModelMetrics(this.metrics, this.models);
+  }
+
+  static async open(opts: EngineOptions): Promise<Engine> {
+    const dataDir = resolve(opts.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    const store = await Store.open(join(dataDir, 'state'));
+    const log = await EmbeddedLog.open(store);
+    const engine = new Engine(store, log, new CheckpointStore(store), {
+      dataDir,
+      checkpointIntervalMs: opts.checkpointIntervalMs ?? 500,
+      baseDir: opts.baseDir ?? process.cwd(),
+    });
+    await engine.replay();
+    return engine;
+  }
+
+  private async replay(): Promise<void> {
+    const entries: CatalogEntry[] = [];
+    for await (const [, e] of this.catalogKv.scan()) entries.push(e);
+    entries.sort((a, b) => a.seq - b.seq);
+    this.seq = entries.reduce((m, e) => Math.max(m, e.seq), 0);
+    this.replaying = true;
+    try {
+      for (const e of entries) await this.execute(e.sql);
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /** Records a DDL statement so it is replayed on open. */
+  async remember(kind: string, name: string, sql: string): Promise<void> {
+    if (this.replaying) return;
+    await this.catalogKv.upsert(`${kind}:${normalizeName(name)}`, { seq: ++this.seq, sql });
+  }
+
+  async forget(kind: string, name: string): Promise<void> {
+    await this.catalogKv.delete(`${kind}:${normalizeName(name)}`);
+  }
+
+  /** Runs every statement in `sql`, in order. Errors carry the SQL so they render with a caret. */
+  async execute(sql: string): Promise<StatementResult[]> {
+    const results: StatementResult[] = [];
+    let parsed: ParsedStatement[];
+    try {
+      parsed = parseStatements(sql);
+    } catch (err) {
+      throw asSluiceError(err).withSql(sql);
+    }
+    for (const p of parsed) {
+      try {
+        results.push(await this.executeOne(p.statement, p.text));
+      } catch (err) {
+        for (const r of results) if (r.kind === 'push') r.cancel();
+        throw asSluiceError(err).withSql(sql);
+      }
+    }
+    return results;
+  }
+
+  private async executeOne(s: Statement, text: string): Promise<StatementResult> {
+    const ok = (message: string): StatementResult => ({ kind: 'ok', statement: text, message });
+    switch (s.kind) {
+      case 'CreateStream':
+      case 'CreateTable':
+      case 'CreateModel':
+      case 'CreateFunction':
+      case 'AlterModel':
+      case 'Drop':
+        return ok(await createDdl(this, s, text));
+      case 'CreateMaterializedView':
+      case 'CreateSink':
+        return ok(await this.createPersistent(s, text));
+      case 'Insert':
+        return ok(await this.insert(s));
+      case 'Query':
+        return this.select(s, text);
+      case 'Show':
+        return { statement: text, ...showStatement(this, s) };
+      case 'Describe':
+        return { statement: text, ...(await describeStatement(this, s)) };
+      case 'Explain': {
+        const inner = s.statement;
+        const q = planQuery(inner.kind === 'Query' ? inner.query : inner.query, this.catalog);
+        const header = inner.kind === 'CreateMaterializedView' ? `MaterializedView: ${inner.name.name}` : inner.kind === 'CreateSink' ? `Sink: ${inner.name.name}` : undefined;
+        return { kind: 'explain', statement: text, text: explainPlan(q.physical, header) };
+      }
+      default:
+        return assertNever(s, 'statement');
+    }
+  }
+
+  private nextQueryId(prefix: string): string {
+    return `${prefix}_${++this.queryCounter}`;
+  }
+
+  private async select(s: Extract<Statement, { kind: 'Query' }>, text: string): Promise<StatementResult> {
+    const from = s.query.from;
+    if (from?.kind === 'TableRef') {
+      const def = this.catalog.relation(from.name.name, from.name.span);
+      if (def.kind === 'view' || def.kind === 'table') return this.pull(s, text, def);
+    }
+    const q = planQuery(s.query, this.catalog);
+    const id = this.nextQueryId('push');
+    const queue = new PushQueue();
+    const dlq = await this.ensureDlq(`${id}_dlq`);
+    const rq = new RunningQuery(id, 'push', undefined, text, q.physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq);
+    this.running.set(id, rq);
+    await rq.start();
+    void rq.stopped().finally(() => {
+      setTimeout(() => this.running.delete(id), 1000).unref();
+    });
+    return {
+      kind: 'push',
+      statement: text,
+      queryId: id,
+      columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
+      updating: q.updating,
+      rows: queue,
+      cancel: () => rq.stop('finished'),
+    };
+  }
+
+  /** A pull query: answers now from a view's or table's current rows. */
+  private async pull(s: Extract<Statement, { kind: 'Query' }>, text: string, def: RelationDef): Promise<StatementResult> {
+    const q = planQuery(s.query, this.catalog, { pull: true });
+    const rows: Record<string, unknown>[] = [];
+    const kv = def.kind === 'table' ? this.table(def.name).kv : this.viewKv(def.name);
+    for await (const [, r] of kv.scan()) rows.push(r as Record<string, unknown>);
+    const result = await runBounded(this, q, batchFromRows(def.schema, rows));
+    return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result };
+  }
+
+  queryDeps() {
+    return {
+      store: this.store,
+      log: this.log,
+      checkpoints: this.checkpoints,
+      env: this.env,
+      checkpointIntervalMs: this.options.checkpointIntervalMs,
+      onDeadLetters: (id: string, n: number) => this.counters.deadLetters.inc({ query: this.running.get(id)?.name ?? id }, n),
+      onRowsOut: (id: string, n: number) => this.counters.rowsOut.inc({ query: this.running.get(id)?.name ?? id }, n),
+    };
+  }
+
+  /** Creates (idempotently) a dead-letter topic and its stream in the catalog. */
+  async ensureDlq(name: string): Promise<string> {
+    await this.log.createTopic(name, 1);
+    if (!this.catalog.hasRelation(name)) {
+      this.catalog.addRelation({ kind: 'stream', name, schema: DLQ_FIELDS, options: { connector: 'log', dlq: true }, sql: '' });
+    }
+    return name;
+  }
+
+  private async createPersistent(s: Extract<Statement, { kind: 'CreateMaterializedView' | 'CreateSink' }>, text: string): Promise<string> {
+    const name = s.name.name;
+    if (this.catalog.hasRelation(name)) {
+      if (s.ifNotExists) return `${name} already exists`;
+      this.catalog.relation('__never__');
+    }
+    const q = planQuery(s.query, this.catalog);
+    const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
+    const id = `${s.kind === 'CreateSink' ? 'sink' : 'view'}_${normalizeName(name)}`;
+    const dlq = await this.ensureDlq(`${name}_dlq`);
+    let rq: RunningQuery;
+    if (s.kind === 'CreateMaterializedView') {
+      const key = viewKey(q, options['key'], s.span);
+      const kv = this.viewKv(name);
+      this.catalog.addRelation({ kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, options, sql: text }, s.name.span);
+      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv) }, this.queryDeps(), dlq);
+    } else {
+      const connector = String(options['connector'] ?? 'log').toLowerCase();
+      if (connector !== 'log') {
+        throw new SluiceError('UNSUPPORTED', `sink connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log)" });
+      }
+      const topic = String(options['topic'] ?? name);
+      await this.log.createTopic(topic, 1);
+      this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
+      if (!this.catalog.hasRelation(topic)) this.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
+      rq = new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink: new LogSink(this.log, topic) }, this.queryDeps(), dlq);
+    }
+    this.running.set(id, rq);
+    await rq.start();
+    await this.remember(s.kind === 'CreateSink' ? 'sink' : 'view', name, text);
+    return `${s.kind === 'CreateSink' ? 'sink' : 'materialized view'} ${name} created (query ${id})`;
+  }
+
+  viewKv(name: string): KvTable {
+    return new KvTable(this.store, `view:${normalizeName(name)}`);
+  }
+
+  table(name: string): TableState {
+    const t = this.tables.get(normalizeName(name));
+    if (!t) throw new SluiceError('UNKNOWN_RELATION', `unknown table '${name}'`);
+    return t;
+  }
+
+  private async insert(s: Extract<Statement, { kind: 'Insert' }>): Promise<string> {
+    const def = this.catalog.relation(s.target.name, s.target.span);
+    if (def.kind !== 'stream' && def.kind !== 'table') {
+      throw new SluiceError('INVALID_ARGUMENT', `cannot INSERT INTO ${def.kind} '${def.name}'`, { span: s.target.span, hint: 'insert into a stream or a table' });
+    }
+    const cols = s.columns
+      ? s.columns.map((c) => {
+          const i = def.schema.findIndex((f) => normalizeName(f.name) === normalizeName(c.name));
+          if (i < 0) new Scope(def.schema.map((f) => ({ name: f.name, type: f.type }))).resolve(undefined, c.name, c.span);
+          return i;
+        })
+      : def.schema.map((_, i) => i);
+    const rows = s.rows.map((values, r) => {
+      if (values.length !== cols.length) {
+        throw new SluiceError('INVALID_ARGUMENT', `row ${r + 1} has ${values.length} values; ${def.name} expects ${cols.length}`, {
+          span: values[0]?.span ?? s.span,
+          hint: `columns: ${cols.map((c) => def.schema[c]!.name).join(', ')}`,
+        });
+      }
+      const row: Record<string, unknown> = {};
+      values.forEach((v, k) => {
+        const field = def.schema[cols[k]!]!;
+        const bound = bindExpr({ kind: 'Cast', operand: v, type: field.type, span: v.span }, new Scope([]), this.catalog, { clause: 'VALUES' });
+        const { values: out, errors } = compileExpr(bound, []).evaluateColumns([], 1);
+        if (errors.length) throw new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${errors[0]!.message}`, { span: v.span });
+        row[field.name] = out[0];
+      });
+      return row;
+    });
+    if (def.kind === 'table') {
+      const t = this.table(def.name);
+      const wb = this.store.batch();
+      const staged: [string, unknown[]][] = [];
+      for (const row of rows) {
+        const values = def.schema.map((f) => row[f.name] ?? null);
+        const key = keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name]));
+        t.kv.upsert(key, row as StateRow, wb);
+        staged.push([key, values]);
+      }
+      await wb.write();
+      for (const [k, v] of staged) t.rows.set(k, v);
+      return `inserted ${rows.length} row(s) into table ${def.name}`;
+    }
+    const connector = String(def.options['connector'] ?? 'log');
+    if (connector !== 'log') {
+      throw new SluiceError('UNSUPPORTED', `INSERT INTO a stream with connector '${connector}' is not supported`, { span: s.target.span, hint: 'INSERT works on streams kept in the embedded log' });
+    }
+    const topic = String(def.options['topic'] ?? def.name);
+    const parts = this.log.partitions(topic);
+    const byPart = new Map<number, Record<string, unknown>[]>();
+    const keyCol = def.kind === 'stream' ? def.key : undefined;
+    rows.forEach((row, i) => {
+      const p = keyCol !== undefined ? hashString(String(row[keyCol] ?? '')) % parts : (this.log.highWatermark(topic, 0) + i) % parts;
+      const list = byPart.get(p) ?? [];
+      list.push(row);
+      byPart.set(p, list);
+    });
+    const wb = this.store.batch();
+    for (const [p, list] of byPart) this.log.append(topic, p, encodeBatch(batchFromRows(def.schema, list)), list.length, wb);
+    await wb.write();
+    return `inserted ${rows.length} row(s) into stream ${def.name}`;
+  }
+
+  queries(): QueryInfo[] {
+    return [...this.running.values()].map((q) => q.info(this.lagOf(q)));
+  }
+
+  query(id: string): QueryInfo | undefined {
+    const q = this.running.get(id);
+    return q?.info(this.lagOf(q));
+  }
+
+  private lagOf(q: RunningQuery): number | undefined {
+    let lag = 0;
+    let any = false;
+    for (const [k, pos] of Object.entries(q.positionsNow())) {
+      const slash = k.lastIndexOf('/');
+      if (slash < 0) continue;
+      const topic = k.slice(0, slash);
+      if (!this.log.hasTopic(topic)) continue;
+      lag += Math.max(0, this.log.highWatermark(topic, Number(k.slice(slash + 1))) - pos);
+      any = true;
+    }
+    return any ? lag : undefined;
+  }
+
+  cancelQuery(id: string): boolean {
+    const q = this.running.get(id);
+    if (!q) return false;
+    q.stop('finished');
+    this.running.delete(id);
+    return true;
+  }
+
+  async viewRow(name: string, key: string): Promise<Record<string, unknown> | undefined> {
+    const def = this.catalog.relation(name);
+    const kv = def.kind === 'table' ? this.table(def.name).kv : def.kind === 'view' ? this.viewKv(def.name) : undefined;
+    if (!kv) throw new SluiceError('INVALID_ARGUMENT', `'${name}' is a ${def.kind}, not a view or table`);
+    return (await kv.get(key)) as Record<string, unknown> | undefined;
+  }
+
+  async viewScan(name: string, opts: { limit?: number; prefix?: string } = {}): Promise<Record<string, unknown>[]> {
+    const def = this.catalog.relation(name);
+    const kv = def.kind === 'table' ? this.table(def.name).kv : def.kind === 'view' ? this.viewKv(def.name) : undefined;
+    if (!kv) throw new SluiceError('INVALID_ARGUMENT', `'${name}' is a ${def.kind}, not a view or table`);
+    const out: Record<string, unknown>[] = [];
+    for await (const [, r] of kv.scan({ ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) })) out.push(r as Record<string, unknown>);
+    return out;
+  }
+
+  completions(): string[] {
+    return this.catalog.names();
+  }
+
+  /** Registers a model from an ONNX file, or adds a version when the model exists. */
+  async registerModelFile(name: string, path: string, by: string): Promise<unknown> {
+    if (!this.models.has(name)) {
+      throw new SluiceError('UNKNOWN_MODEL', `model '${name}' is not declared`, { hint: `declare it first: CREATE MODEL ${name} INPUT (...) OUTPUT (...) WITH (path = '${path}')` });
+    }
+    const v = await this.models.alter(name, { path }, by);
+    return v;
+  }
+
+  /** Waits until every persistent query has checkpointed what it has read so far. */
+  async checkpointAll(): Promise<void> {
+    await Promise.all([...this.running.values()].filter((q) => q.kind !== 'push').map((q) => q.checkpoint()));
+  }
+
+  async close(): Promise<void> {
+    for (const q of this.running.values()) q.stop('finished');
+    await Promise.all([...this.running.values()].map((q) => q.stopped()));
+    this.running.clear();
+    await this.models.close();
+    await this.store.close();
+  }
+
+  /** Internal: new ids for persistent queries restored on replay keep their names. */
+  static readonly version = '0.1.0';
+}
+
+function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.js').Span): number[] {
+  if (explicit !== undefined) {
+    const names = String(explicit).split(',').map((s) => s.trim());
+    return names.map((n) => {
+      const i = q.fields.findIndex((f) => normalizeName(f.name) === normalizeName(n));
+      if (i < 0) throw new SluiceError('UNKNOWN_COLUMN', `view key '${n}' is not an output column`, { span, hint: `output columns: ${q.fields.map((f) => f.name).join(', ')}` });
+      return i;
+    });
+  }
+  if (q.keyColumns.length) return [...q.keyColumns];
+  if (q.streamKey !== undefined) return [q.streamKey];
+  return [0];
+}
+
+/** Runs a plan over one in-memory batch (pull queries) and returns its rows. */
+async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<unknown[][]> {
+  const { runOnBatch } = await import('./run-on-batch.js');
+  return runOnBatch(engine.env, q, batch);
+}
+
+function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
+  const g = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => {
+    const gauge: Gauge = new Gauge({
+      name,
+      help,
+      labelNames: ['model'],
+      registers: [registry],
+      collect: () => {
+        for (const [m, snap] of models.statsSnapshots()) gauge.set({ model: m }, read(snap));
+      },
+    });
+  };
+  g('sluice_model_rows_scored_total', 'Rows scored by a model.', (s) => s.rows);
+  g('sluice_model_batches_total', 'Batches run by a model.', (s) => s.batches);
+  g('sluice_model_latency_p50_ms', 'Median model batch latency (ms).', (s) => s.latencyMs.p50 ?? 0);
+  g('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
+  g('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
+  g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+}

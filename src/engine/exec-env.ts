@@ -1,0 +1,89 @@
+/** Connects the executor to the engine: sources by connector, table lookups, models, functions. */
+import { SluiceError } from '../common/errors.js';
+import { txConfig, txEvent } from '../connectors/datagen.js';
+import { nexmarkEvent, nexmarkSourceOptions } from '../connectors/nexmark.js';
+import { PredictOperator } from '../exec/operators/predict.js';
+import type { ExecEnv } from '../exec/pipeline.js';
+import type { Source } from '../exec/source.js';
+import { GeneratorSource } from '../exec/sources/generator-source.js';
+import { LogSource } from '../exec/sources/log-source.js';
+import type { SourceExec } from '../planner/physical.js';
+import { PredictRunner } from '../udf/predict-runner.js';
+import type { Engine } from './engine.js';
+
+export function createExecEnv(engine: Engine): ExecEnv {
+  return {
+    source: (plan) => sourceFor(engine, plan),
+    table: (name) => {
+      const t = engine.table(name);
+      return { get: (key) => t.rows.get(key) };
+    },
+    predict: (plan) => new PredictOperator(plan.input.fields, plan.fields, plan.args, plan.model, plan.outputs, new PredictRunner(engine.models, plan.model, plan.width), engine.env.udfs),
+    udfs: (name) => {
+      const f = engine.functions.find(name);
+      if (!f) return undefined;
+      return (...args: unknown[]) => {
+        const r = f.callBatch(args.map((a) => [a]), 1);
+        if (r.errors[0] !== undefined) throw new Error(`${f.name}(): ${r.errors[0]}`);
+        return r.values[0];
+      };
+    },
+  };
+}
+
+function num(options: SourceExec['options'], key: string, dflt: number): number {
+  const v = options[key];
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new SluiceError('INVALID_ARGUMENT', `option '${key}' must be a number, got '${String(v)}'`);
+  return n;
+}
+
+function sourceFor(engine: Engine, plan: SourceExec): Source {
+  switch (plan.connector) {
+    case 'log':
+      return new LogSource(engine.log, String(plan.options['topic'] ?? plan.relation), plan.columns, plan.fields, plan.watermark);
+    case 'datagen': {
+      const config = txConfig({
+        seed: num(plan.options, 'seed', 1),
+        eventsPerSecond: num(plan.options, 'rows.per.second', 1000) || 1000,
+        numCards: num(plan.options, 'cards', 1000),
+        ...(plan.options['base.time'] !== undefined ? { baseTime: num(plan.options, 'base.time', 0) } : { baseTime: Date.now() }),
+      });
+      return new GeneratorSource(
+        {
+          name: plan.relation,
+          event: (n) => txEvent(n, config) as unknown as Record<string, unknown>,
+          firstEvent: 0,
+          maxEvents: num(plan.options, 'max.events', Number.POSITIVE_INFINITY),
+          rowsPerSecond: num(plan.options, 'rows.per.second', 0),
+          batchSize: num(plan.options, 'batch.size', 256),
+        },
+        plan.fields,
+        plan.watermark,
+      );
+    }
+    case 'nexmark': {
+      const o = nexmarkSourceOptions(plan.options);
+      return new GeneratorSource(
+        {
+          name: plan.relation,
+          event: (n) => {
+            const e = nexmarkEvent(n, o.config);
+            return e.kind === o.table ? (e.row as unknown as Record<string, unknown>) : undefined;
+          },
+          firstEvent: o.firstEvent,
+          maxEvents: o.maxEvents,
+          rowsPerSecond: num(plan.options, 'rows.per.second', 0),
+          batchSize: num(plan.options, 'batch.size', 1024),
+        },
+        plan.fields,
+        plan.watermark,
+      );
+    }
+    default:
+      throw new SluiceError('UNSUPPORTED', `connector '${plan.connector}' of ${plan.relationKind} '${plan.relation}' cannot be read by a continuous query in this build`, {
+        hint: "streams can use connector = 'log' (default), 'datagen' or 'nexmark'",
+      });
+  }
+}

@@ -1,0 +1,41 @@
+/** Runs a query plan over one finite batch (pull queries over views and tables). */
+import type { RecordBatch } from 'apache-arrow';
+import { batchToRows, plain } from '../exec/columns.js';
+import type { Message } from '../exec/message.js';
+import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
+import type { Source, SourceContext } from '../exec/source.js';
+import type { QueryPlan } from '../planner/plan-query.js';
+
+export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch): Promise<unknown[][]> {
+  const rows: unknown[][] = [];
+  const abort = new AbortController();
+  const oneBatch: ExecEnv = {
+    ...env,
+    source: (plan): Source => ({
+      name: `rows:${plan.relation}`,
+      fields: plan.fields,
+      seek: () => undefined,
+      positions: () => ({}),
+      async run(ctx: SourceContext) {
+        const projected = batch.selectAt(plan.columns as number[]);
+        if (projected.numRows) await ctx.emit({ kind: 'data', batch: projected });
+        await ctx.emit({ kind: 'end' });
+      },
+    }),
+  };
+  const errors: string[] = [];
+  const pipeline = new Pipeline(
+    q.physical,
+    oneBatch,
+    {
+      process: async (m: Message) => {
+        if (m.kind === 'data') for (const r of batchToRows(m.batch, q.fields)) rows.push(r.map(plain));
+      },
+    },
+    { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push(l.reason) },
+  );
+  await pipeline.open();
+  await pipeline.run();
+  await pipeline.close();
+  return q.limit !== undefined ? rows.slice(0, q.limit) : rows;
+}

@@ -1,0 +1,213 @@
+/**
+ * A running query: its pipeline, its sink, its dead letters, and — for persistent queries — the
+ * checkpoint loop. Each epoch's output, dead letters, and source positions are written in one
+ * atomic batch, so a restart resumes from the last checkpoint with no row lost or repeated.
+ */
+import { SluiceError, asSluiceError } from '../common/errors.js';
+import type { Field } from '../common/types.js';
+import { encodeBatch } from '../exec/ipc.js';
+import type { DeadLetter, Message } from '../exec/message.js';
+import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
+import type { PhysicalPlan } from '../planner/physical.js';
+import type { CheckpointStore, EmbeddedLog, Store } from '../state/index.js';
+import { dlqBatch, PushQueue, type EpochSink } from './sinks.js';
+import type { QueryInfo } from './types.js';
+
+export interface QueryDeps {
+  readonly store: Store;
+  readonly log: EmbeddedLog;
+  readonly checkpoints: CheckpointStore;
+  readonly env: ExecEnv;
+  readonly checkpointIntervalMs: number;
+  readonly onDeadLetters?: (queryId: string, n: number) => void;
+  readonly onRowsOut?: (queryId: string, n: number) => void;
+}
+
+export type QueryOutput =
+  | { readonly kind: 'push'; readonly queue: PushQueue; readonly limit?: number }
+  | { readonly kind: 'epoch'; readonly sink: EpochSink };
+
+interface Letter extends DeadLetter {
+  readonly at: number;
+}
+
+export class RunningQuery {
+  readonly abort = new AbortController();
+  readonly startedAt = Date.now();
+  status: QueryInfo['status'] = 'running';
+  error: SluiceError | undefined;
+  rowsOut = 0;
+  deadLetters = 0;
+  epoch = 0;
+  private readonly pipeline: Pipeline;
+  private letters: Letter[] = [];
+  private readonly positions = new Map<number, Record<string, number>>();
+  private timer: NodeJS.Timeout | undefined;
+  private rate = { at: Date.now(), in: 0, out: 0, rateIn: 0, rateOut: 0 };
+  private finished: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly id: string,
+    readonly kind: QueryInfo['kind'],
+    readonly name: string | undefined,
+    readonly sql: string,
+    plan: PhysicalPlan,
+    readonly fields: readonly Field[],
+    private readonly output: QueryOutput,
+    private readonly deps: QueryDeps,
+    /** Embedded-log topic for dead letters. */
+    readonly dlqTopic: string,
+    bounded = false,
+  ) {
+    this.pipeline = new Pipeline(plan, deps.env, { process: (m) => this.onOutput(m) }, {
+      signal: this.abort.signal,
+      bounded,
+      deadLetter: (l) => this.deadLetter(l),
+    });
+  }
+
+  get rowsIn(): number {
+    return this.pipeline.rowsIn;
+  }
+
+  /** Restores from the latest checkpoint (persistent queries), opens operators and starts running. */
+  async start(): Promise<void> {
+    if (this.output.kind === 'epoch') {
+      const ckpt = await this.deps.checkpoints.latest(this.id);
+      if (ckpt) {
+        this.epoch = ckpt.epoch;
+        for (const s of this.pipeline.sources) s.seek(ckpt.offsets);
+      }
+    }
+    await this.pipeline.open();
+    this.finished = this.pipeline
+      .run()
+      .then(async () => {
+        if (this.output.kind === 'epoch' && !this.abort.signal.aborted) await this.checkpoint();
+        if (this.status === 'running') this.status = 'finished';
+      })
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        if (this.timer) clearInterval(this.timer);
+        if (this.output.kind === 'push') this.output.queue.end(this.error);
+      });
+    if (this.output.kind === 'epoch') {
+      this.timer = setInterval(() => {
+        this.checkpoint().catch((err: unknown) => this.fail(err));
+      }, this.deps.checkpointIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.abort.signal.aborted && this.status !== 'running') return;
+    this.error = asSluiceError(err, 'QUERY_FAILED');
+    this.status = 'failed';
+    this.abort.abort();
+  }
+
+  private checkpointing: Promise<void> | undefined;
+
+  /** Takes a checkpoint now (one at a time). */
+  checkpoint(): Promise<void> {
+    if (this.status !== 'running' && this.status !== 'finished') return Promise.resolve();
+    this.checkpointing ??= (async () => {
+      const epoch = this.epoch + 1;
+      await this.pipeline.checkpoint(epoch, (p) => this.positions.set(epoch, p));
+    })().finally(() => {
+      this.checkpointing = undefined;
+    });
+    return this.checkpointing;
+  }
+
+  private async onOutput(msg: Message): Promise<void> {
+    switch (msg.kind) {
+      case 'data': {
+        this.rowsOut += msg.batch.numRows;
+        this.deps.onRowsOut?.(this.id, msg.batch.numRows);
+        if (this.output.kind === 'push') {
+          const limit = this.output.limit;
+          let batch = msg.batch;
+          if (limit !== undefined && this.rowsOut > limit) batch = batch.slice(0, Math.max(0, batch.numRows - (this.rowsOut - limit)));
+          await this.output.queue.push(batch, this.fields, msg.rowKinds);
+          if (limit !== undefined && this.rowsOut >= limit) this.stop('finished');
+        } else {
+          await this.output.sink.write(msg.batch, msg.rowKinds);
+        }
+        return;
+      }
+      case 'barrier':
+        if (this.output.kind === 'epoch') await this.commit(msg.epoch);
+        return;
+      case 'watermark':
+      case 'end':
+        return;
+    }
+  }
+
+  /** Writes the epoch's output, dead letters and positions in one atomic batch. */
+  private async commit(epoch: number): Promise<void> {
+    if (this.output.kind !== 'epoch') return;
+    const wb = this.deps.store.batch();
+    this.output.sink.stage(wb);
+    const letters = this.letters;
+    if (letters.length) this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
+    this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {} });
+    await wb.write();
+    this.positions.delete(epoch);
+    this.letters = [];
+    this.epoch = epoch;
+    this.output.sink.committed();
+  }
+
+  private deadLetter(l: DeadLetter): void {
+    this.deadLetters++;
+    this.deps.onDeadLetters?.(this.id, 1);
+    const letter = { ...l, at: Date.now() };
+    if (this.output.kind === 'epoch') {
+      this.letters.push(letter);
+      return;
+    }
+    void this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch([letter])), 1).catch(() => undefined);
+  }
+
+  /** Stops the query; the pipeline's sources see the abort and end. */
+  stop(status: QueryInfo['status'] = 'finished'): void {
+    if (this.status === 'running') this.status = status;
+    this.abort.abort();
+  }
+
+  async stopped(): Promise<void> {
+    await this.finished;
+    await this.pipeline.close().catch(() => undefined);
+  }
+
+  info(lag: number | undefined): QueryInfo {
+    const now = Date.now();
+    if (now - this.rate.at >= 1000) {
+      const s = (now - this.rate.at) / 1000;
+      this.rate = { at: now, in: this.rowsIn, out: this.rowsOut, rateIn: (this.rowsIn - this.rate.in) / s, rateOut: (this.rowsOut - this.rate.out) / s };
+    }
+    return {
+      id: this.id,
+      kind: this.kind,
+      ...(this.name ? { name: this.name } : {}),
+      sql: this.sql,
+      status: this.status,
+      ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
+      startedAt: this.startedAt,
+      rowsIn: this.rowsIn,
+      rowsOut: this.rowsOut,
+      deadLetters: this.deadLetters,
+      rateIn: Math.round(this.rate.rateIn),
+      rateOut: Math.round(this.rate.rateOut),
+      ...(lag !== undefined ? { lag } : {}),
+      ...(this.output.kind === 'epoch' ? { lastCheckpointEpoch: this.epoch } : {}),
+    };
+  }
+
+  /** Source positions now, for lag. */
+  positionsNow(): Record<string, number> {
+    return Object.assign({}, ...this.pipeline.sources.map((s) => s.positions())) as Record<string, number>;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Where a query's output goes. Persistent sinks (views, log topics) buffer an epoch's output
+ * and stage it into the checkpoint's write batch, so it becomes visible exactly when the state
+ * and source positions that produced it do. The push sink hands rows to a live client.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { Field } from '../common/types.js';
+import { batchToRows, makeBatch } from '../exec/columns.js';
+import { encodeBatch } from '../exec/ipc.js';
+import { keyOf } from '../exec/keys.js';
+import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
+import type { EmbeddedLog, KvTable, WriteBatch } from '../state/index.js';
+import type { StateRow } from '../state/index.js';
+import type { PushRow } from './types.js';
+
+export interface EpochSink {
+  /** Takes output rows (with change kinds for updating results). */
+  write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void>;
+  /** Stages the buffered output of the epoch into `wb`. */
+  stage(wb: WriteBatch): void;
+  /** Called after the batch was written. */
+  committed(): void;
+}
+
+/** Keeps the latest row per key in a KvTable; deletes on retraction. */
+export class ViewSink implements EpochSink {
+  private pending = new Map<string, StateRow | null>();
+
+  constructor(
+    private readonly fields: readonly Field[],
+    private readonly keyColumns: readonly number[],
+    private readonly kv: KvTable,
+  ) {}
+
+  write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
+    const rows = batchToRows(batch, this.fields);
+    rows.forEach((values, i) => {
+      const key = keyOf(this.keyColumns.map((k) => values[k]));
+      const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
+      if (kind === RowKind.UPDATE_BEFORE) return;
+      if (kind === RowKind.DELETE) {
+        this.pending.set(key, null);
+        return;
+      }
+      const row: Record<string, unknown> = {};
+      this.fields.forEach((f, c) => (row[f.name] = values[c]));
+      this.pending.set(key, row as StateRow);
+    });
+  }
+
+  stage(wb: WriteBatch): void {
+    for (const [k, row] of this.pending) {
+      if (row === null) this.kv.delete(k, wb);
+      else this.kv.upsert(k, row, wb);
+    }
+  }
+
+  committed(): void {
+    this.pending = new Map();
+  }
+}
+
+/** Appends output batches to an embedded log topic (one partition per key hash). */
+export class LogSink implements EpochSink {
+  private pending: RecordBatch[] = [];
+
+  constructor(
+    private readonly log: EmbeddedLog,
+    private readonly topic: string,
+  ) {}
+
+  write(batch: RecordBatch): void {
+    this.pending.push(batch);
+  }
+
+  stage(wb: WriteBatch): void {
+    for (const b of this.pending) this.log.append(this.topic, 0, encodeBatch(b), b.numRows, wb);
+  }
+
+  committed(): void {
+    this.pending = [];
+  }
+}
+
+/** Dead letters of a query, as rows of its `<name>_dlq` stream. */
+export const DLQ_FIELDS: readonly Field[] = [
+  { name: 'reason', type: { kind: 'STRING' }, nullable: false },
+  { name: 'operator', type: { kind: 'STRING' }, nullable: false },
+  { name: 'row', type: { kind: 'STRING' }, nullable: true },
+  { name: 'source', type: { kind: 'STRING' }, nullable: true },
+  { name: 'ts', type: { kind: 'TIMESTAMP', precision: 3 }, nullable: false },
+];
+
+export function dlqBatch(letters: readonly { reason: string; operator: string; row: string; source?: string; at: number }[]): RecordBatch {
+  return makeBatch(
+    DLQ_FIELDS,
+    [letters.map((l) => l.reason), letters.map((l) => l.operator), letters.map((l) => l.row), letters.map((l) => l.source ?? null), letters.map((l) => l.at)],
+    letters.length,
+  );
+}
+
+/**
+ * A bounded queue of output rows for a live client. `push` waits while the queue is full, so a
+ * slow client slows the query instead of growing memory.
+ */
+export class PushQueue implements AsyncIterable<PushRow[]> {
+  private readonly items: PushRow[][] = [];
+  private waiters: (() => void)[] = [];
+  private spaceWaiters: (() => void)[] = [];
+  private done = false;
+  private failure: unknown;
+  private rows = 0;
+
+  constructor(private readonly capacityRows = 10_000) {}
+
+  async push(batch: RecordBatch, fields: readonly Field[], rowKinds: Uint8Array | undefined): Promise<void> {
+    if (this.done) return;
+    while (this.rows >= this.capacityRows && !this.done) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    const rows = batchToRows(batch, fields).map((values, i): PushRow => ({ op: ROW_KIND_NAMES[rowKinds ? rowKinds[i]! : 0]!, values }));
+    this.items.push(rows);
+    this.rows += rows.length;
+    this.wake();
+  }
+
+  end(err?: unknown): void {
+    this.done = true;
+    this.failure ??= err;
+    this.wake();
+    for (const w of this.spaceWaiters.splice(0)) w();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<PushRow[]> {
+    for (;;) {
+      const next = this.items.shift();
+      if (next) {
+        this.rows -= next.length;
+        for (const w of this.spaceWaiters.splice(0)) w();
+        yield next;
+        continue;
+      }
+      if (this.done) {
+        if (this.failure) throw this.failure;
+        return;
+      }
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/** The engine's public surface, used by the HTTP server, the shell and the CLI. */
+import type { ErrorCode } from '../common/errors.js';
+
+export interface ResultColumn {
+  readonly name: string;
+  /** SQL type as text, e.g. 'DOUBLE', 'ARRAY<FLOAT>(30)'. */
+  readonly type: string;
+}
+
+/** One row of a push query's output; `op` is +I insert, -U/+U update before/after, -D delete. */
+export interface PushRow {
+  readonly op: '+I' | '-U' | '+U' | '-D';
+  readonly values: readonly unknown[];
+}
+
+export type StatementResult =
+  | { readonly kind: 'ok'; readonly statement: string; readonly message: string }
+  | { readonly kind: 'rows'; readonly statement: string; readonly columns: readonly ResultColumn[]; readonly rows: readonly (readonly unknown[])[] }
+  | { readonly kind: 'explain'; readonly statement: string; readonly text: string }
+  | {
+      readonly kind: 'push';
+      readonly statement: string;
+      readonly queryId: string;
+      readonly columns: readonly ResultColumn[];
+      readonly updating: boolean;
+      /** Batches of rows as they are produced; ends when the query is cancelled or its input ends. */
+      readonly rows: AsyncIterable<readonly PushRow[]>;
+      cancel(): void;
+    };
+
+export interface QueryInfo {
+  readonly id: string;
+  readonly kind: 'push' | 'view' | 'sink';
+  readonly name?: string;
+  readonly sql: string;
+  readonly status: 'running' | 'failed' | 'finished';
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
+  readonly startedAt: number;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly deadLetters: number;
+  /** Records per second in and out over the last few seconds. */
+  readonly rateIn: number;
+  readonly rateOut: number;
+  /** Records available in the source but not yet read (embedded log), or undefined. */
+  readonly lag?: number;
+  readonly lastCheckpointEpoch?: number;
+}

@@ -1,0 +1,52 @@
+/** The planner's entry point: SELECT -> logical plan -> rewrites -> physical plan. */
+import type { Field } from '../common/types.js';
+import { normalizeName, type SelectQuery } from '../parser/ast.js';
+import type { Catalog } from './catalog.js';
+import type { LogicalPlan } from './logical.js';
+import { toPhysical, type PhysicalPlan } from './physical.js';
+import { planSelect } from './plan-select.js';
+import { pushDownFilters } from './rules/filter-pushdown.js';
+import { pruneColumns } from './rules/projection-pruning.js';
+
+export interface QueryPlan {
+  readonly logical: LogicalPlan;
+  readonly physical: PhysicalPlan;
+  /** Output columns, with unique names. */
+  readonly fields: readonly Field[];
+  readonly updating: boolean;
+  readonly keyColumns: readonly number[];
+  /** Output index of the source stream's key column, when the query passes it through. */
+  readonly streamKey?: number;
+  readonly limit?: number;
+}
+
+export interface PlanOptions {
+  /** A pull query reads a view or table as one finite batch. */
+  readonly pull?: boolean;
+}
+
+export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = {}): QueryPlan {
+  const planned = planSelect(q, catalog, opts);
+  const logical = pruneColumns(pushDownFilters(planned.plan));
+  const physical = toPhysical(logical, catalog);
+  const fields = planned.plan.fields.map((f, i) => ({ ...f, name: planned.names[i] ?? f.name }));
+  const key = streamKeyName(q, catalog);
+  const streamKey = key === undefined ? -1 : fields.findIndex((f) => normalizeName(f.name) === normalizeName(key));
+  return {
+    logical,
+    physical,
+    fields,
+    updating: planned.updating,
+    keyColumns: planned.keyColumns,
+    ...(streamKey >= 0 ? { streamKey } : {}),
+    ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
+  };
+}
+
+function streamKeyName(q: SelectQuery, catalog: Catalog): string | undefined {
+  let from = q.from;
+  while (from && from.kind === 'Join') from = from.left;
+  if (!from || from.kind !== 'TableRef') return undefined;
+  const def = catalog.findRelation(from.name.name);
+  return def?.kind === 'stream' ? def.key : undefined;
+}
