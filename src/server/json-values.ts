@@ -1,0 +1,63 @@
+/**
+ * Converts engine values into JSON-safe values: BIGINT becomes a number when it fits exactly and
+ * a decimal string otherwise, typed arrays become arrays, bytes become base64, dates ISO text.
+ */
+import type { QueryInfo, StatementResult } from '../engine/types.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export function toJsonValue(v: unknown): JsonValue {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'boolean':
+    case 'string':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : String(v);
+    case 'bigint':
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+    case 'object':
+      return objectToJson(v);
+    default:
+      return String(v);
+  }
+}
+
+function objectToJson(v: object): JsonValue {
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array || v instanceof Buffer) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (ArrayBuffer.isView(v)) {
+    const items: unknown[] = Array.from(v as unknown as ArrayLike<unknown>);
+    return items.map(toJsonValue);
+  }
+  if (Array.isArray(v)) return v.map(toJsonValue);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), toJsonValue(x)]));
+  const out: { [key: string]: JsonValue } = {};
+  for (const [k, x] of Object.entries(v)) out[k] = toJsonValue(x);
+  return out;
+}
+
+export function rowToJson(values: readonly unknown[]): JsonValue[] {
+  return values.map(toJsonValue);
+}
+
+/** The JSON form of a finished statement's result. Push results are never passed here. */
+export function resultToJson(r: Exclude<StatementResult, { kind: 'push' }>): JsonValue {
+  switch (r.kind) {
+    case 'ok':
+      return { kind: 'ok', statement: r.statement, message: r.message };
+    case 'rows':
+      return {
+        kind: 'rows',
+        statement: r.statement,
+        columns: r.columns.map((c) => ({ name: c.name, type: c.type })),
+        rows: r.rows.map(rowToJson),
+      };
+    case 'explain':
+      return { kind: 'explain', statement: r.statement, text: r.text };
+  }
+}
+
+export function queryInfoToJson(q: QueryInfo): JsonValue {
+  return toJsonValue(q);
+}

@@ -1,0 +1,166 @@
+/** The OpenAPI 3 description of the HTTP API, served at GET /v1/openapi.json. */
+
+const errorRef = { $ref: '#/components/schemas/Error' };
+const jsonError = (description: string) => ({ description, content: { 'application/json': { schema: errorRef } } });
+const jsonOk = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const sqlBody = {
+  required: true,
+  content: {
+    'application/json': { schema: { $ref: '#/components/schemas/SqlRequest' } },
+    'text/plain': { schema: { type: 'string', description: 'The SQL text itself.' } },
+  },
+};
+const common = { '400': jsonError('Malformed request or SQL error'), '401': jsonError('Missing or wrong bearer token') };
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: {
+    title: 'Sluice HTTP API',
+    version: '1',
+    description: 'Statements, push queries, materialized view lookups, query status and models. Errors are JSON with a stable code.',
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/v1/sql': {
+      post: {
+        summary: 'Run one or more statements (not push queries)',
+        requestBody: sqlBody,
+        responses: {
+          '200': jsonOk('One result per statement', { $ref: '#/components/schemas/SqlResponse' }),
+          ...common,
+          '404': jsonError('Unknown relation or model'),
+          '409': jsonError('Object already exists'),
+          '413': jsonError('Body too large'),
+        },
+      },
+    },
+    '/v1/query': {
+      post: {
+        summary: 'Stream the results of one SELECT until the client disconnects',
+        description:
+          'The first message is {columns, queryId, updating}; then one {op, values} per row; {error} on failure; {end, rows} when the input ends. ' +
+          'NDJSON by default; server-sent events (events columns, row, error, end) with Accept: text/event-stream. Disconnecting cancels the query.',
+        requestBody: sqlBody,
+        responses: {
+          '200': {
+            description: 'A stream of messages',
+            content: {
+              'application/x-ndjson': { schema: { $ref: '#/components/schemas/StreamMessage' } },
+              'text/event-stream': { schema: { type: 'string' } },
+            },
+          },
+          ...common,
+          '413': jsonError('Body too large'),
+        },
+      },
+    },
+    '/v1/views/{name}': {
+      get: {
+        summary: 'Scan a materialized view',
+        parameters: [
+          nameParam,
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 } },
+          { name: 'prefix', in: 'query', schema: { type: 'string' }, description: 'Only keys starting with this text' },
+        ],
+        responses: { '200': jsonOk('Rows of the view'), ...common, '404': jsonError('No such view') },
+      },
+    },
+    '/v1/views/{name}/keys/{key}': {
+      get: {
+        summary: 'Look up one row of a materialized view by key',
+        parameters: [nameParam, { name: 'key', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key') },
+      },
+    },
+    '/v1/queries': { get: { summary: 'List running and finished queries', responses: { '200': jsonOk('Queries'), ...common } } },
+    '/v1/queries/{id}': {
+      get: { summary: 'Status of one query', parameters: [idParam], responses: { '200': jsonOk('The query'), ...common, '404': jsonError('Unknown query') } },
+      delete: { summary: 'Cancel a query', parameters: [idParam], responses: { '200': jsonOk('Cancelled'), ...common, '404': jsonError('Unknown query') } },
+    },
+    '/v1/models': {
+      get: { summary: 'List registered models', responses: { '200': jsonOk('Models'), ...common } },
+      post: {
+        summary: 'Upload an ONNX file and register it (or a new version of it)',
+        parameters: [
+          { name: 'name', in: 'query', required: true, schema: { type: 'string' } },
+          { name: 'by', in: 'query', schema: { type: 'string' }, description: 'Who registers it, kept with the version' },
+        ],
+        requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+        responses: { '201': jsonOk('Registered'), ...common, '413': jsonError('File too large') },
+      },
+    },
+    '/v1/models/{name}/versions': {
+      get: { summary: 'Versions of a model', parameters: [nameParam], responses: { '200': jsonOk('Versions'), ...common, '404': jsonError('Unknown model') } },
+    },
+    '/v1/catalog': {
+      get: {
+        summary: 'Names in the catalog (for completion)',
+        responses: { '200': jsonOk('Names', { type: 'object', properties: { names: { type: 'array', items: { type: 'string' } } } }), ...common },
+      },
+    },
+    '/v1/openapi.json': { get: { summary: 'This document', responses: { '200': jsonOk('OpenAPI 3 document') } } },
+    '/metrics': {
+      get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...common } },
+    },
+    '/healthz': { get: { summary: 'Liveness; never needs a token', security: [], responses: { '200': jsonOk('{"status":"ok"}') } } },
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      SqlRequest: { type: 'object', required: ['sql'], properties: { sql: { type: 'string' } } },
+      SqlResponse: {
+        type: 'object',
+        properties: {
+          results: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['kind', 'statement'],
+              properties: {
+                kind: { type: 'string', enum: ['ok', 'rows', 'explain'] },
+                statement: { type: 'string' },
+                message: { type: 'string' },
+                columns: { type: 'array', items: { $ref: '#/components/schemas/Column' } },
+                rows: { type: 'array', items: { type: 'array', items: {} } },
+                text: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+      Column: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } },
+      StreamMessage: {
+        type: 'object',
+        properties: {
+          columns: { type: 'array', items: { $ref: '#/components/schemas/Column' } },
+          queryId: { type: 'string', nullable: true },
+          updating: { type: 'boolean' },
+          op: { type: 'string', enum: ['+I', '-U', '+U', '-D'] },
+          values: { type: 'array', items: {} },
+          error: { $ref: '#/components/schemas/ErrorDetail' },
+          end: { type: 'boolean' },
+          rows: { type: 'integer' },
+        },
+      },
+      Position: { type: 'object', properties: { line: { type: 'integer' }, column: { type: 'integer' }, offset: { type: 'integer' } } },
+      ErrorDetail: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string', description: 'Stable code; see docs/errors.md' },
+          kind: { type: 'string' },
+          message: { type: 'string' },
+          position: { $ref: '#/components/schemas/Position' },
+          end: { $ref: '#/components/schemas/Position' },
+          hint: { type: 'string' },
+        },
+      },
+      Error: { type: 'object', required: ['error'], properties: { error: { $ref: '#/components/schemas/ErrorDetail' } } },
+    },
+  },
+} as const;

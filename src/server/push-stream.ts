@@ -1,0 +1,109 @@
+/**
+ * Streams a query's rows to an HTTP client as NDJSON or server-sent events.
+ *
+ * The first message is the header `{columns, queryId, updating}`; each row follows as
+ * `{op, values}`; an error part-way is sent as `{error}`; a stream that ends on its own ends with
+ * `{end: true, rows}`. When the client goes away, the query is cancelled.
+ */
+import type { ServerResponse } from 'node:http';
+import type { PushRow, ResultColumn } from '../engine/types.js';
+import { toErrorReply } from './error-body.js';
+import { rowToJson, type JsonValue } from './json-values.js';
+
+/** What a stream sends: rows from a push query, or the rows of a pull query, once. */
+export interface RowSource {
+  readonly queryId: string | null;
+  readonly columns: readonly ResultColumn[];
+  readonly updating: boolean;
+  readonly rows: AsyncIterable<readonly PushRow[]>;
+  cancel(): void;
+}
+
+export type StreamFormat = 'ndjson' | 'sse';
+
+export function streamFormat(accept: string | undefined): StreamFormat {
+  return accept !== undefined && accept.includes('text/event-stream') ? 'sse' : 'ndjson';
+}
+
+const HEARTBEAT_MS = 15_000;
+
+export async function streamRows(res: ServerResponse, src: RowSource, format: StreamFormat): Promise<void> {
+  let closed = false;
+  let stopWaiting: () => void = () => {};
+  let signalClosed: () => void = () => {};
+  const whenClosed = new Promise<'closed'>((resolve) => {
+    signalClosed = () => resolve('closed');
+  });
+  const onClose = (): void => {
+    if (closed) return;
+    closed = true;
+    src.cancel();
+    stopWaiting();
+    signalClosed();
+  };
+  res.on('close', onClose);
+  res.writeHead(200, {
+    'content-type': format === 'sse' ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...(src.queryId !== null ? { 'sluice-query-id': src.queryId } : {}),
+  });
+  const heartbeat = setInterval(() => {
+    if (!closed) res.write(format === 'sse' ? ': keep-alive\n\n' : '\n');
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  const send = async (event: string, msg: JsonValue): Promise<void> => {
+    if (closed) return;
+    const text = JSON.stringify(msg);
+    const ok = res.write(format === 'sse' ? `event: ${event}\ndata: ${text}\n\n` : `${text}\n`);
+    if (!ok && !closed) {
+      await new Promise<void>((resolve) => {
+        stopWaiting = resolve;
+        res.once('drain', resolve);
+      });
+    }
+  };
+
+  let count = 0;
+  try {
+    await send('columns', {
+      columns: src.columns.map((c) => ({ name: c.name, type: c.type })),
+      queryId: src.queryId,
+      updating: src.updating,
+    });
+    const it = src.rows[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await Promise.race([it.next(), whenClosed]);
+      if (next === 'closed') {
+        void it.return?.()?.catch(() => {});
+        break;
+      }
+      if (next.done === true) break;
+      for (const row of next.value) {
+        await send('row', { op: row.op, values: rowToJson(row.values) });
+        count++;
+      }
+    }
+    await send('end', { end: true, rows: count });
+  } catch (err) {
+    await send('error', toErrorReply(err).body);
+  } finally {
+    clearInterval(heartbeat);
+    res.off('close', onClose);
+    if (!closed) {
+      closed = true;
+      src.cancel();
+      res.end();
+    }
+  }
+}
+
+/** A one-shot row source over the rows of a pull query. */
+export function pullRowSource(columns: readonly ResultColumn[], rows: readonly (readonly unknown[])[]): RowSource {
+  async function* once(): AsyncGenerator<readonly PushRow[]> {
+    yield rows.map((values) => ({ op: '+I', values }));
+  }
+  return { queryId: null, columns, updating: false, rows: once(), cancel: () => {} };
+}

@@ -1,0 +1,38 @@
+/** Reading and validating request bodies and query parameters. */
+import { apiError } from './error-body.js';
+
+/**
+ * The SQL text of a POST /v1/sql or /v1/query body: a JSON object `{sql: string}`, or the SQL
+ * itself when the body was sent as text/plain.
+ */
+export function sqlFromBody(body: unknown, contentType: string | undefined): string {
+  if (typeof body === 'string' && (contentType ?? '').startsWith('text/plain')) {
+    if (body.trim() === '') throw apiError('BAD_REQUEST', 'the request body is empty', 'send {"sql": "..."} as application/json');
+    return body;
+  }
+  if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
+    throw apiError('BAD_REQUEST', 'the request body must be a JSON object', 'send {"sql": "..."} as application/json');
+  }
+  const sql: unknown = (body as Record<string, unknown>).sql;
+  if (sql === undefined) throw apiError('BAD_REQUEST', "the request body has no 'sql' field", 'send {"sql": "..."}');
+  if (typeof sql !== 'string') throw apiError('BAD_REQUEST', "the 'sql' field must be a string");
+  if (sql.trim() === '') throw apiError('BAD_REQUEST', "the 'sql' field is empty");
+  return sql;
+}
+
+/** A positive integer query parameter, or undefined when absent. */
+export function intParam(value: unknown, name: string, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw apiError('BAD_REQUEST', `'${name}' must be an integer from 1 to ${max}`);
+  }
+  return n;
+}
+
+/** An optional string query parameter (repeated parameters are refused). */
+export function stringParam(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw apiError('BAD_REQUEST', `'${name}' must be given once, as text`);
+  return value;
+}

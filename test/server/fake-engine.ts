@@ -1,0 +1,164 @@
+/**
+ * A small in-memory engine for API and shell tests. It understands a handful of statement
+ * shapes: CREATE ... (ok), SELECT ... FROM ticks (append-only push, one row per tick),
+ * SELECT ... FROM counts (updating push), SELECT ... FROM scores (pull rows), EXPLAIN ...,
+ * and answers anything else with a SYNTAX_ERROR or UNKNOWN_RELATION pointing at the SQL.
+ */
+import { Registry, Counter } from 'prom-client';
+import { SluiceError } from '../../src/common/errors.js';
+import { positionAt } from '../../src/common/span.js';
+import type { PushRow, QueryInfo, StatementResult } from '../../src/engine/types.js';
+import type { EngineLike } from '../../src/server/engine-like.js';
+
+export interface FakeEngine extends EngineLike {
+  /** Ids of push queries whose cancel() was called. */
+  readonly cancelled: Set<string>;
+  readonly registered: { name: string; path: string; by: string }[];
+  /** Milliseconds between push rows. */
+  tickMs: number;
+}
+
+const VIEW: Record<string, Record<string, unknown>> = {
+  'card-1': { card_id: 'card-1', score: 0.25, n: 3n },
+  'card-2': { card_id: 'card-2', score: 0.97, n: 9007199254740993n },
+};
+
+function spanError(code: 'SYNTAX_ERROR' | 'UNKNOWN_RELATION', sql: string, at: number, len: number, message: string, hint?: string): SluiceError {
+  const span = { start: positionAt(sql, at), end: positionAt(sql, at + len) };
+  return new SluiceError(code, message, { span, sql, ...(hint === undefined ? {} : { hint }) });
+}
+
+export function createFakeEngine(): FakeEngine {
+  const metrics = new Registry();
+  const statements = new Counter({ name: 'sluice_statements_total', help: 'Statements run', registers: [metrics] });
+  const running = new Map<string, QueryInfo>();
+  const cancelled = new Set<string>();
+  const cancels = new Map<string, () => void>();
+  const registered: { name: string; path: string; by: string }[] = [];
+  let nextId = 1;
+  const names = ['ticks', 'counts', 'scores', 'fraud'];
+
+  function push(sql: string, updating: boolean): StatementResult {
+    const id = `q${nextId++}`;
+    let stop = false;
+    let wake: () => void = () => {};
+    const cancel = (): void => {
+      if (stop) return;
+      stop = true;
+      cancelled.add(id);
+      running.delete(id);
+      wake();
+    };
+    cancels.set(id, cancel);
+    running.set(id, { id, kind: 'push', sql, status: 'running', startedAt: Date.now(), rowsIn: 0, rowsOut: 0, deadLetters: 0, rateIn: 0, rateOut: 0 });
+    async function* rows(): AsyncGenerator<readonly PushRow[]> {
+      let i = 0;
+      while (!stop) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, engine.tickMs);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        if (stop) return;
+        i++;
+        if (updating) {
+          yield i === 1 ? [{ op: '+I', values: ['a', 1n] }] : [{ op: '-U', values: ['a', BigInt(i - 1)] }, { op: '+U', values: ['a', BigInt(i)] }];
+        } else {
+          yield [{ op: '+I', values: [i, `tick-${i}`] }];
+        }
+      }
+    }
+    const columns = updating
+      ? [{ name: 'k', type: 'STRING' }, { name: 'n', type: 'BIGINT' }]
+      : [{ name: 'seq', type: 'INT' }, { name: 'label', type: 'STRING' }];
+    return { kind: 'push', statement: 'SELECT', queryId: id, columns, updating, rows: rows(), cancel };
+  }
+
+  function one(stmt: string, sql: string, at: number): StatementResult {
+    const s = stmt.trim();
+    statements.inc();
+    if (/^create\b/i.test(s)) {
+      const m = /^create\s+\w+(?:\s+view)?\s+(\w+)/i.exec(s);
+      if (m?.[1] !== undefined) names.push(m[1]);
+      return { kind: 'ok', statement: 'CREATE', message: `created ${m?.[1] ?? 'object'}` };
+    }
+    if (/^explain\b/i.test(s)) return { kind: 'explain', statement: 'EXPLAIN', text: 'Project [seq]\n  Scan ticks' };
+    const from = /\bfrom\s+(\w+)/i.exec(s);
+    if (/^select\b/i.test(s) && from?.[1] !== undefined) {
+      const rel = from[1].toLowerCase();
+      if (rel === 'ticks') return push(s, false);
+      if (rel === 'counts') return push(s, true);
+      if (rel === 'scores') {
+        return {
+          kind: 'rows',
+          statement: 'SELECT',
+          columns: [{ name: 'card_id', type: 'STRING' }, { name: 'score', type: 'DOUBLE' }],
+          rows: [['card-1', 0.25], ['card-2', 0.97]],
+        };
+      }
+      const off = at + stmt.indexOf(from[1], from.index);
+      throw spanError('UNKNOWN_RELATION', sql, off, from[1].length, `unknown relation '${from[1]}'`, "did you mean 'scores'?");
+    }
+    const lead = stmt.length - stmt.trimStart().length;
+    const word = /^\S+/.exec(s)?.[0] ?? s;
+    throw spanError('SYNTAX_ERROR', sql, at + lead, word.length, `unexpected '${word}'`, 'statements start with SELECT, CREATE or EXPLAIN');
+  }
+
+  const engine: FakeEngine = {
+    cancelled,
+    registered,
+    tickMs: 50,
+    async execute(sql) {
+      const out: StatementResult[] = [];
+      let at = 0;
+      for (const stmt of sql.split(';')) {
+        if (stmt.trim() !== '') {
+          try {
+            out.push(one(stmt, sql, at));
+          } catch (err) {
+            for (const r of out) if (r.kind === 'push') r.cancel();
+            throw err;
+          }
+        }
+        at += stmt.length + 1;
+      }
+      return out;
+    },
+    queries: () => [...running.values()],
+    query: (id) => running.get(id),
+    cancelQuery(id) {
+      const c = cancels.get(id);
+      if (c === undefined || !running.has(id)) return false;
+      c();
+      return true;
+    },
+    async viewRow(name, key) {
+      if (name !== 'scores') throw new SluiceError('UNKNOWN_RELATION', `unknown view '${name}'`);
+      return VIEW[key];
+    },
+    async viewScan(name, opts) {
+      if (name !== 'scores') throw new SluiceError('UNKNOWN_RELATION', `unknown view '${name}'`);
+      const rows = Object.entries(VIEW).filter(([k]) => opts?.prefix === undefined || k.startsWith(opts.prefix));
+      return rows.slice(0, opts?.limit ?? rows.length).map(([, v]) => v);
+    },
+    metrics,
+    completions: () => [...names],
+    models: {
+      list: () => [{ name: 'fraud', version: registered.length + 1 }],
+      versions(name) {
+        if (name !== 'fraud') throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`);
+        return [{ version: 1, by: 'test' }];
+      },
+    },
+    async registerModelFile(name, path, by) {
+      registered.push({ name, path, by });
+      return { name, version: registered.length };
+    },
+    async close() {
+      for (const c of cancels.values()) c();
+    },
+  };
+  return engine;
+}
