@@ -453,7 +453,7 @@ function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.j
 /** Runs a plan over one in-memory batch (pull queries) and returns its rows. */
 async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<unknown[][]> {
   const { runOnBatch } = await import('./run-on-batch.js');
-  return runOnBatch(engine.env, q, batch);
+  return runOnBatch(engine.env, q, batch, engine.store);
 }
 
 function registerModelMetrics(registry: Registry, models: ModelRegistry): void {

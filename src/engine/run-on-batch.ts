@@ -5,8 +5,10 @@ import type { Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { Source, SourceContext } from '../exec/source.js';
 import type { QueryPlan } from '../planner/plan-query.js';
+import { StateTable, type StateRow, type Store } from '../state/index.js';
 
-export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch): Promise<unknown[][]> {
+/** Operator state lives only in memory here: nothing is flushed. */
+export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch, store: Store): Promise<unknown[][]> {
   const rows: unknown[][] = [];
   const abort = new AbortController();
   const oneBatch: ExecEnv = {
@@ -32,7 +34,7 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch)
         if (m.kind === 'data') for (const r of batchToRows(m.batch, q.fields)) rows.push(r.map(plain));
       },
     },
-    { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push(l.reason) },
+    { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push(l.reason), state: (i) => ({ table: (name) => new StateTable<StateRow>(store, `pull/op${i}.${name}`, 0) }) },
   );
   await pipeline.open();
   await pipeline.run();

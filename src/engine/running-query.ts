@@ -9,7 +9,7 @@ import { encodeBatch } from '../exec/ipc.js';
 import type { DeadLetter, Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { PhysicalPlan } from '../planner/physical.js';
-import type { CheckpointStore, EmbeddedLog, Store } from '../state/index.js';
+import { StateTable, type CheckpointStore, type EmbeddedLog, type StateRow, type Store } from '../state/index.js';
 import { dlqBatch, PushQueue, type EpochSink } from './sinks.js';
 import type { QueryInfo } from './types.js';
 
@@ -45,6 +45,7 @@ export class RunningQuery {
   private timer: NodeJS.Timeout | undefined;
   private rate = { at: Date.now(), in: 0, out: 0, rateIn: 0, rateOut: 0 };
   private finished: Promise<void> = Promise.resolve();
+  private readonly stateTables = new Map<string, StateTable<StateRow>>();
 
   constructor(
     readonly id: string,
@@ -63,6 +64,17 @@ export class RunningQuery {
       signal: this.abort.signal,
       bounded,
       deadLetter: (l) => this.deadLetter(l),
+      state: (i) => ({
+        table: (name) => {
+          const ns = `${id}/op${i}.${name}`;
+          let t = this.stateTables.get(ns);
+          if (!t) {
+            t = new StateTable<StateRow>(deps.store, ns, 0);
+            this.stateTables.set(ns, t);
+          }
+          return t;
+        },
+      }),
     });
   }
 
@@ -150,6 +162,7 @@ export class RunningQuery {
     if (this.output.kind !== 'epoch') return;
     const wb = this.deps.store.batch();
     this.output.sink.stage(wb);
+    for (const t of this.stateTables.values()) t.flush(wb);
     const letters = this.letters;
     if (letters.length) this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
     this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {} });

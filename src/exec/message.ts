@@ -4,6 +4,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../common/types.js';
+import type { StateRow, StateTable } from '../state/index.js';
 
 /** Change kind of a row: insert, the old row of an update, the new row of an update, delete. */
 export const RowKind = { INSERT: 0, UPDATE_BEFORE: 1, UPDATE_AFTER: 2, DELETE: 3 } as const;
@@ -26,7 +27,14 @@ export interface DeadLetter {
   readonly source?: string;
 }
 
+/** Durable keyed state of one operator: named tables, flushed into each checkpoint's write batch. */
+export interface OperatorState {
+  /** The operator's table `name` (created on first use; the same object on every call). */
+  table(name: string): StateTable<StateRow>;
+}
+
 export interface OperatorContext {
+  readonly state: OperatorState;
   /** Passes a message downstream; resolves when downstream has taken it (back-pressure). */
   emit(msg: Message): Promise<void>;
   deadLetter(letter: DeadLetter): void;
