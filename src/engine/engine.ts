@@ -46,6 +46,10 @@ export interface TableState {
   readonly rows: Map<string, unknown[]>;
 }
 
+export interface ExecuteOptions {
+  readonly bounded?: boolean;
+}
+
 interface CatalogEntry extends StateRow {
   readonly seq: number;
   readonly sql: string;
@@ -139,8 +143,12 @@ export class Engine {
     await this.catalogKv.delete(`${kind}:${normalizeName(name)}`);
   }
 
-  /** Runs every statement in `sql`, in order. Errors carry the SQL so they render with a caret. */
-  async execute(sql: string): Promise<StatementResult[]> {
+  /**
+   * Runs every statement in `sql`, in order. Errors carry the SQL so they render with a caret.
+   * With `bounded`, push queries read their inputs as they are now and then end (finite runs,
+   * tests): windows close at the end of input.
+   */
+  async execute(sql: string, opts: ExecuteOptions = {}): Promise<StatementResult[]> {
     const results: StatementResult[] = [];
     let parsed: ParsedStatement[];
     try {
@@ -150,7 +158,7 @@ export class Engine {
     }
     for (const p of parsed) {
       try {
-        results.push(await this.executeOne(p.statement, p.text));
+        results.push(await this.executeOne(p.statement, p.text, opts));
       } catch (err) {
         for (const r of results) if (r.kind === 'push') r.cancel();
         throw asSluiceError(err).withSql(sql);
@@ -159,7 +167,7 @@ export class Engine {
     return results;
   }
 
-  private async executeOne(s: Statement, text: string): Promise<StatementResult> {
+  private async executeOne(s: Statement, text: string, opts: ExecuteOptions): Promise<StatementResult> {
     const ok = (message: string): StatementResult => ({ kind: 'ok', statement: text, message });
     switch (s.kind) {
       case 'CreateStream':
@@ -175,7 +183,7 @@ export class Engine {
       case 'Insert':
         return ok(await this.insert(s));
       case 'Query':
-        return this.select(s, text);
+        return this.select(s, text, opts);
       case 'Show':
         return { statement: text, ...showStatement(this, s) };
       case 'Describe':
@@ -195,7 +203,7 @@ export class Engine {
     return `${prefix}_${++this.queryCounter}`;
   }
 
-  private async select(s: Extract<Statement, { kind: 'Query' }>, text: string): Promise<StatementResult> {
+  private async select(s: Extract<Statement, { kind: 'Query' }>, text: string, opts: ExecuteOptions): Promise<StatementResult> {
     const from = s.query.from;
     if (from?.kind === 'TableRef') {
       const def = this.catalog.relation(from.name.name, from.name.span);
@@ -205,7 +213,7 @@ export class Engine {
     const id = this.nextQueryId('push');
     const queue = new PushQueue();
     const dlq = await this.ensureDlq(`${id}_dlq`);
-    const rq = new RunningQuery(id, 'push', undefined, text, q.physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq);
+    const rq = new RunningQuery(id, 'push', undefined, text, q.physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq, opts.bounded === true);
     this.running.set(id, rq);
     await rq.start();
     void rq.stopped().finally(() => {
