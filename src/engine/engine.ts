@@ -427,9 +427,15 @@ export class Engine {
     return v;
   }
 
-  /** Waits until every persistent query has checkpointed what it has read so far. */
-  async checkpointAll(): Promise<void> {
-    await Promise.all([...this.running.values()].filter((q) => q.kind !== 'push').map((q) => q.checkpoint()));
+  /**
+   * Waits until every persistent query has read all input available in the embedded log (or
+   * `timeoutMs` passed), then checkpoints each, so its output is visible.
+   */
+  async checkpointAll(timeoutMs = 10_000): Promise<void> {
+    const persistent = () => [...this.running.values()].filter((q) => q.kind !== 'push' && q.status === 'running');
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && persistent().some((q) => (this.lagOf(q) ?? 0) > 0)) await new Promise((r) => setTimeout(r, 5));
+    await Promise.all(persistent().map((q) => q.checkpoint()));
   }
 
   async close(): Promise<void> {
