@@ -17,6 +17,14 @@ const UNTERMINATED = new Map([
   [UnterminatedComment, ['unterminated comment', 'close it with */']],
 ] as const);
 
+const STRAY_HINTS: Readonly<Record<string, string>> = {
+  '!': "write '<>' or '!=' for not equal, NOT for negation",
+  '|': "write '||' to concatenate strings",
+  ':': 'write CAST(x AS type) to convert a value',
+  '&': 'write AND',
+  '?': 'parameters are not supported; write the value',
+};
+
 function lex(src: SourceText): IToken[] {
   const { tokens, errors } = sqlLexer.tokenize(src.text);
   const lexError = errors[0];
@@ -29,11 +37,9 @@ function lex(src: SourceText): IToken[] {
   }
   if (lexError) {
     const ch = src.text[lexError.offset] ?? '';
-    throw new SluiceError('SYNTAX_ERROR', `unexpected character '${ch}'`, {
-      span: src.span(lexError.offset, lexError.offset + 1),
-      hint: 'strings use single quotes, names may use double quotes',
-      sql: src.text,
-    });
+    const hint = STRAY_HINTS[ch];
+    const span = src.span(lexError.offset, lexError.offset + 1);
+    throw new SluiceError('SYNTAX_ERROR', `unexpected character '${ch}'`, hint ? { span, hint, sql: src.text } : { span, sql: src.text });
   }
   return tokens;
 }

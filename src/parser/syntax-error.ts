@@ -3,8 +3,8 @@
  * plain words, what could have come there instead.
  *
  * The position is the end of the longest prefix the grammar accepts, found with chevrotain's
- * content assist (which also yields the expected tokens). That is exact even where the LL(k)
- * parser gives up earlier, at the start of a decision.
+ * content assist (which also yields the expected tokens), starting from where the parser stopped.
+ * That is exact even where the LL(k) parser gives up early, at the start of a decision.
  */
 import { EOF, type IToken, type TokenType, tokenMatcher } from 'chevrotain';
 import { didYouMean, SluiceError } from '../common/errors.js';
@@ -122,19 +122,13 @@ export interface ParseFailure {
 export function syntaxError(f: ParseFailure, src: SourceText): SluiceError {
   const { tokens, from, rule } = f;
   const viable = (j: number) => j === from || sqlParser.computeContentAssist(rule, tokens.slice(from, j)).length > 0;
-  // Largest j such that tokens[from, j) is a viable prefix; viability is monotonic in j.
-  let lo = from;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (viable(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  let at = lo;
-  if (at === tokens.length && !tokenMatcher(f.parserToken, EOF)) {
-    const i = tokens.indexOf(f.parserToken);
-    if (i >= 0) at = i;
-  }
+  // The tokens the parser consumed form a viable prefix; the true error is at most a few tokens
+  // further on (where an LL(k) decision looked ahead and found no alternative).
+  const parserAt = tokens.indexOf(f.parserToken);
+  // A parser token that is not in the input is EOF: everything was consumed.
+  let at = parserAt < 0 ? tokens.length : Math.max(from, parserAt);
+  while (at < tokens.length && viable(at + 1)) at++;
+  if (at === tokens.length && parserAt >= 0) at = parserAt;
   let expected = expectedAfter(rule, tokens.slice(from, at));
   let hintExtra: string | undefined;
 

@@ -37,6 +37,9 @@ export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
     amount = m[1]!;
     unit = unitTok.tokenType.name.replace(/S$/, '') as IntervalUnit;
   } else {
+    if (/^\s*[+-]?\d+(?:\.\d+)?\s*$/.test(text)) {
+      throw astError(`interval '${text}' has no unit`, span, INTERVAL_HINT);
+    }
     const m = /^\s*([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$/.exec(text);
     const word = m ? UNIT_WORDS[m[2]!.toLowerCase()] : undefined;
     if (!m || !word) throw bad();
