@@ -1,0 +1,46 @@
+/** Renders result values as text the same way for Sluice and DuckDB rows. */
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** 'YYYY-MM-DD HH:MM:SS.mmm' in UTC. */
+export function formatTimestamp(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
+}
+
+/** A number with at most `digits` significant digits, integers as they are. */
+export function formatNumber(n: number, digits = 12): string {
+  if (Number.isInteger(n) || !Number.isFinite(n)) return String(n);
+  return String(Number(n.toPrecision(digits)));
+}
+
+function plain(v: unknown, digits: number): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return Number(formatNumber(v, digits));
+  if (v instanceof Date) return formatTimestamp(v.getTime());
+  if (Array.isArray(v)) return v.map((x) => plain(x, digits));
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => plain(x, digits));
+  if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x, digits)]));
+  return v;
+}
+
+/**
+ * One value as text: NULL, true/false, numbers (FLOAT to 6 significant digits, others to 12),
+ * timestamps as ISO text, arrays and structs as JSON, strings as they are ('' as (empty)).
+ */
+export function formatValue(v: unknown, type = '', digits?: number): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (type.startsWith('TIMESTAMP') && (typeof v === 'number' || typeof v === 'bigint')) return formatTimestamp(Number(v));
+  const d = digits ?? (type === 'FLOAT' ? 6 : 12);
+  if (typeof v === 'number') return formatNumber(v, d);
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return v === '' ? '(empty)' : v;
+  if (v instanceof Date) return formatTimestamp(v.getTime());
+  return JSON.stringify(plain(v, d));
+}
+
+export function formatRow(values: readonly unknown[], types: readonly string[], digits?: number): string {
+  return values.map((v, i) => formatValue(v, types[i], digits)).join(' | ');
+}
