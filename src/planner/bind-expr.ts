@@ -26,6 +26,11 @@ export class Scope {
     this.columns.forEach((c, i) => {
       if (normalizeName(c.name) === n && (q === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === q))) matches.push(i);
     });
+    if (matches.length > 1 && q === undefined) {
+      // A key column hidden by a lookup join without ON (USING-like) yields to the visible one.
+      const visible = matches.filter((i) => !this.columns[i]!.hidden);
+      if (visible.length === 1) return visible[0]!;
+    }
     if (matches.length === 1) return matches[0]!;
     const full = qualifier ? `${qualifier}.${name}` : name;
     if (matches.length > 1) {
