@@ -7,8 +7,10 @@ import type { QueryInfo, StatementResult } from '../engine/types.js';
 
 /** Options for `EngineLike.execute`. */
 export interface ExecuteOptions {
-  /** Aborting stops statements that have not finished yet. */
+  /** Aborting stops statements that have not finished yet (an engine may ignore it). */
   readonly signal?: AbortSignal;
+  /** Push queries read their inputs as they are now and then end, instead of running on. */
+  readonly bounded?: boolean;
 }
 
 /** Options for `EngineLike.viewScan`. */
@@ -20,9 +22,9 @@ export interface ViewScanOptions {
 
 /** The model registry as the API sees it: entries are returned to clients as JSON. */
 export interface ModelRegistryLike {
-  list(): unknown[];
+  list(): readonly unknown[];
   /** Throws a SluiceError (UNKNOWN_MODEL) when no model has that name. */
-  versions(name: string): unknown[];
+  versions(name: string): readonly unknown[];
 }
 
 /**

@@ -27,7 +27,7 @@ export function apiError(code: ErrorCode, message: string, hint?: string): Sluic
 export function toErrorReply(err: unknown): ErrorReply {
   const e = toSluiceError(err);
   const body = e.toJSON() as { [key: string]: JsonValue };
-  if (e.span) body.end = { line: e.span.end.line, column: e.span.end.column };
+  if (e.span) body.end = { line: e.span.end.line, column: e.span.end.column, offset: e.span.end.offset };
   return { status: ERROR_CODES[e.code].http, body: { error: body } };
 }
 

@@ -1,0 +1,30 @@
+/**
+ * Opens the embedded engine. Imported lazily so that `sluice shell` and `--help` start without
+ * loading storage and model runtimes.
+ */
+import type { EngineLike } from '../server/engine-like.js';
+
+export interface OpenEngineOptions {
+  readonly dataDir: string;
+  readonly checkpointIntervalMs?: number;
+}
+
+export async function openEngine(opts: OpenEngineOptions): Promise<EngineLike> {
+  const { Engine } = await import('../engine/engine.js');
+  const engine: EngineLike = await Engine.open(opts);
+  return engine;
+}
+
+/** Loads the demo setup (streams, models and generators) into an engine. */
+export async function setupDemo(engine: EngineLike): Promise<void> {
+  const spec = '../engine/demo.js';
+  let mod: unknown;
+  try {
+    mod = await import(spec);
+  } catch (err) {
+    throw new Error(`--demo needs src/engine/demo.ts, which could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const fn = (mod as { setupDemo?: unknown }).setupDemo;
+  if (typeof fn !== 'function') throw new Error('src/engine/demo.ts does not export setupDemo(engine)');
+  await (fn as (e: EngineLike) => Promise<void>)(engine);
+}

@@ -1,0 +1,87 @@
+/** The `sluice` command line: serve, shell, run, explain, bench. */
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../server/app.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return n;
+}
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('sluice')
+    .description('Streaming SQL engine for machine-learning inference on event streams')
+    .version('0.1.0')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the engine with its HTTP API')
+    .option('--port <port>', 'port to listen on', port, DEFAULT_PORT)
+    .option('--host <host>', 'address to bind', DEFAULT_HOST)
+    .option('--data <dir>', 'folder for durable state', './data')
+    .option('--token <token>', 'require this bearer token on every request but /healthz', process.env.SLUICE_TOKEN)
+    .option('--demo', 'load the demo streams, models and queries')
+    .option('--log', 'log requests')
+    .action(async (o: { port: number; host: string; data: string; token?: string; demo?: boolean; log?: boolean }) => {
+      const { serve } = await import('./serve.js');
+      await serve(o);
+    });
+
+  program
+    .command('shell')
+    .description('interactive SQL shell against a running server')
+    .option('--url <url>', 'server address', process.env.SLUICE_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`)
+    .option('--token <token>', 'bearer token', process.env.SLUICE_TOKEN)
+    .option('--history <file>', 'history file (default ~/.sluice_history)')
+    .action(async (o: { url: string; token?: string; history?: string }) => {
+      const { runShell } = await import('../shell/shell.js');
+      await runShell({ url: o.url, ...(o.token !== undefined ? { token: o.token } : {}), ...(o.history !== undefined ? { historyFile: o.history } : {}) });
+      process.exit(0);
+    });
+
+  program
+    .command('run')
+    .description('run a SQL file on an embedded engine; shows progress until Ctrl-C while queries run')
+    .argument('<file>', 'SQL file')
+    .option('--data <dir>', 'folder for durable state', './data')
+    .option('--bounded', 'push queries read their inputs as they are now, then end')
+    .action(async (file: string, o: { data: string; bounded?: boolean }) => {
+      const { runFile } = await import('./run-file.js');
+      finish(await runFile(file, o));
+    });
+
+  program
+    .command('explain')
+    .description('print the plan of a query')
+    .argument('<sql>', 'the query (EXPLAIN is added when missing)')
+    .option('--file <schema.sql>', 'run this DDL file first')
+    .option('--data <dir>', 'use this data folder instead of a temporary one')
+    .action(async (sql: string, o: { file?: string; data?: string }) => {
+      const { explain } = await import('./explain.js');
+      finish(await explain(sql, o));
+    });
+
+  program
+    .command('bench')
+    .description('run the benchmarks (npm run bench)')
+    .argument('[args...]', 'passed to the benchmark runner')
+    .allowUnknownOption()
+    .action(async (args: string[]) => {
+      const { bench } = await import('./bench.js');
+      finish(await bench(args));
+    });
+
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

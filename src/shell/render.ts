@@ -1,0 +1,54 @@
+/** Text rendering of results and errors for the shell and the CLI. */
+import { ERROR_CODES, SluiceError, type ErrorCode } from '../common/errors.js';
+import type { ApiErrorBody } from './http-client.js';
+
+/** One cell as text: NULL for null, JSON for arrays and objects. */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (v instanceof Date) return v.toISOString();
+  if (ArrayBuffer.isView(v)) return `[${Array.from(v as unknown as ArrayLike<unknown>).map(formatValue).join(',')}]`;
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+const isNumeric = (v: unknown): boolean => typeof v === 'number' || typeof v === 'bigint';
+
+/** An aligned table in the style of psql: header, rule, rows, and a row count. */
+export function renderTable(columns: readonly { readonly name: string }[], rows: readonly (readonly unknown[])[]): string {
+  const cells = rows.map((r) => columns.map((_, i) => formatValue(r[i])));
+  const widths = columns.map((c, i) => Math.max(c.name.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const right = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || isNumeric(r[i])));
+  const line = (vals: string[], alignRight: boolean[]): string =>
+    ' ' + vals.map((v, i) => (alignRight[i] ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join(' | ').trimEnd();
+  const out = [
+    line(columns.map((c) => c.name), columns.map(() => false)),
+    '-' + widths.map((w) => '-'.repeat(w)).join('-+-') + '-',
+    ...cells.map((r) => line(r, right)),
+    `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`,
+  ];
+  return out.join('\n');
+}
+
+/**
+ * Renders an API error like the engine does: `ERROR [CODE]: message`, `LINE n: ...` with a caret
+ * under the offending text of `sql` (the text that was sent), and the hint.
+ */
+export function renderApiError(e: ApiErrorBody, sql: string): string {
+  if (e.code in ERROR_CODES) {
+    const pos = e.position;
+    const span =
+      pos === undefined
+        ? undefined
+        : { start: { line: pos.line, column: pos.column, offset: pos.offset ?? 0 }, end: e.end ? { line: e.end.line, column: e.end.column, offset: e.end.offset ?? 0 } : tokenEnd(sql, pos) };
+    return new SluiceError(e.code as ErrorCode, e.message, { sql, ...(span ? { span } : {}), ...(e.hint ? { hint: e.hint } : {}) }).render();
+  }
+  return [`ERROR [${e.code}]: ${e.message}`, ...(e.hint ? [`HINT: ${e.hint}`] : [])].join('\n');
+}
+
+/** Without an end position, underline the word that starts at `pos`. */
+function tokenEnd(sql: string, pos: { line: number; column: number }): { line: number; column: number; offset: number } {
+  const text = sql.split('\n')[pos.line - 1] ?? '';
+  const word = /^[A-Za-z0-9_$]+/.exec(text.slice(pos.column - 1))?.[0] ?? ' ';
+  return { line: pos.line, column: pos.column + word.length, offset: 0 };
+}

@@ -1,0 +1,168 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startServerProcess, type ServerProcess } from './server-process.js';
+
+let server: ServerProcess;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'sluice-e2e-'));
+  const port = await freePort();
+  server = await startServerProcess(['bin/sluice.js', 'serve', '--port', String(port), '--data', dataDir], port);
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function sql(text: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${server.url}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: text }) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function readUntil(body: ReadableStream<Uint8Array>, enough: (text: string) => boolean): Promise<string> {
+  const reader = body.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  while (!enough(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += dec.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  return text;
+}
+
+interface QueryJson {
+  id: string;
+  kind: string;
+  status: string;
+  rowsIn: number;
+}
+
+async function runningQueries(): Promise<QueryJson[]> {
+  const body = (await (await fetch(`${server.url}/v1/queries`)).json()) as { queries: QueryJson[] };
+  return body.queries.filter((q) => q.status === 'running');
+}
+
+async function eventually(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(await cond()).toBe(true);
+}
+
+describe('sluice serve end to end', () => {
+  it('answers health and runs DDL through POST /v1/sql', async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const res = await sql(`
+      CREATE STREAM tx (tx_id STRING, card_id STRING, amount DOUBLE) WITH (key = 'card_id');
+      CREATE TABLE cards (card_id STRING PRIMARY KEY, owner STRING);
+      INSERT INTO cards VALUES ('c1', 'ann'), ('c2', 'bob');
+      CREATE MATERIALIZED VIEW big AS SELECT tx.tx_id, tx.card_id, owner, amount FROM tx JOIN cards WHERE amount > 10;
+      INSERT INTO tx VALUES ('t1', 'c1', 50.0), ('t2', 'c2', 5.0);
+    `);
+    expect(res.status).toBe(200);
+    expect((res.body.results as { kind: string }[]).map((r) => r.kind)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('reports SQL errors with code and position', async () => {
+    const res = await sql('SELECT *\nFROM nope');
+    expect(res.status).toBe(404);
+    expect(res.body.error).toMatchObject({ code: 'UNKNOWN_RELATION', position: { line: 2, column: 6 } });
+    const bad = await fetch(`${server.url}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sql":' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+  });
+
+  it('refuses a push query on /v1/sql', async () => {
+    const res = await sql('SELECT tx_id FROM tx');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'BAD_REQUEST', hint: expect.stringContaining('/v1/query') });
+    await eventually(async () => (await runningQueries()).every((q) => q.kind !== 'push'));
+  });
+
+  it('serves materialized views by scan and by key', async () => {
+    await eventually(async () => (await fetch(`${server.url}/v1/views/big/keys/c1`)).status === 200);
+    const row = (await (await fetch(`${server.url}/v1/views/big/keys/c1`)).json()) as { row: unknown };
+    expect(row.row).toEqual({ tx_id: 't1', card_id: 'c1', owner: 'ann', amount: 50 });
+    const scan = (await (await fetch(`${server.url}/v1/views/big?limit=10`)).json()) as { rows: unknown[] };
+    expect(scan.rows).toEqual([{ tx_id: 't1', card_id: 'c1', owner: 'ann', amount: 50 }]);
+    const missing = await fetch(`${server.url}/v1/views/big/keys/c9`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    const noView = await fetch(`${server.url}/v1/views/nope`);
+    expect(noView.status).toBe(404);
+  });
+
+  it('streams a push query as NDJSON, live, and cancels it when the client disconnects', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT tx_id, amount FROM tx' }), signal: ac.signal });
+    expect(res.status).toBe(200);
+    const id = res.headers.get('sluice-query-id') ?? '';
+    expect(id).not.toBe('');
+    if (res.body === null) throw new Error('no body');
+    const first = await readUntil(res.body, (t) => t.split('\n').length > 3);
+    const lines = first.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toEqual({ columns: [{ name: 'tx_id', type: 'STRING' }, { name: 'amount', type: 'DOUBLE' }], queryId: id, updating: false });
+    expect(lines.slice(1).map((l) => l.values).sort()).toEqual([['t1', 50], ['t2', 5]]);
+    expect((await runningQueries()).map((q) => q.id)).toContain(id);
+
+    expect((await sql("INSERT INTO tx VALUES ('t3', 'c2', 70.0)")).status).toBe(200);
+    const live = await readUntil(res.body, (t) => t.includes('t3'));
+    expect(JSON.parse(live.trim().split('\n').find((l) => l.includes('t3')) ?? '{}')).toEqual({ op: '+I', values: ['t3', 70] });
+
+    ac.abort();
+    await eventually(async () => !(await runningQueries()).some((q) => q.id === id));
+  });
+
+  it('streams server-sent events with Accept: text/event-stream', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ sql: 'SELECT tx_id FROM tx WHERE amount > 10' }), signal: ac.signal });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const id = res.headers.get('sluice-query-id') ?? '';
+    if (res.body === null) throw new Error('no body');
+    const text = await readUntil(res.body, (t) => (t.match(/event: row/g) ?? []).length >= 2);
+    expect(text).toMatch(/^event: columns\ndata: \{"columns":\[\{"name":"tx_id","type":"STRING"\}\]/);
+    expect(text).toContain('event: row\ndata: {"op":"+I","values":["t1"]}\n\n');
+    expect(text).toContain('event: row\ndata: {"op":"+I","values":["t3"]}\n\n');
+    ac.abort();
+    await eventually(async () => !(await runningQueries()).some((q) => q.id === id));
+  });
+
+  it('lists, shows and cancels queries', async () => {
+    const list = await runningQueries();
+    const view = list.find((q) => q.kind === 'view');
+    expect(view).toBeDefined();
+    const one = await fetch(`${server.url}/v1/queries/${view?.id ?? ''}`);
+    expect(((await one.json()) as { query: QueryJson }).query).toMatchObject({ id: view?.id, kind: 'view' });
+
+    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT tx_id FROM tx' }) });
+    const id = res.headers.get('sluice-query-id') ?? '';
+    if (res.body === null) throw new Error('no body');
+    await readUntil(res.body, (t) => t.includes('"op"'));
+    const del = await fetch(`${server.url}/v1/queries/${id}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    await readUntil(res.body, () => false);
+    await eventually(async () => !(await runningQueries()).some((q) => q.id === id));
+    const gone = await fetch(`${server.url}/v1/queries/no-such-query`);
+    expect(gone.status).toBe(404);
+  });
+
+  it('serves Prometheus metrics, models, catalog and the OpenAPI document', async () => {
+    const metrics = await fetch(`${server.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toMatch(/^# (HELP|TYPE) sluice_/m);
+    expect(await (await fetch(`${server.url}/v1/models`)).json()).toHaveProperty('models');
+    const catalog = (await (await fetch(`${server.url}/v1/catalog`)).json()) as { names: string[] };
+    expect(catalog.names).toEqual(expect.arrayContaining(['tx', 'cards', 'big']));
+    const doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { openapi: string };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+});
