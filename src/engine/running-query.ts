@@ -85,6 +85,7 @@ export class RunningQuery {
   /** Restores from the latest checkpoint (persistent queries), opens operators and starts running. */
   async start(): Promise<void> {
     if (this.output.kind === 'epoch') {
+      await this.output.sink.recover?.();
       const ckpt = await this.deps.checkpoints.latest(this.id);
       if (ckpt) {
         this.epoch = ckpt.epoch;
@@ -170,7 +171,7 @@ export class RunningQuery {
     this.positions.delete(epoch);
     this.letters = [];
     this.epoch = epoch;
-    this.output.sink.committed();
+    await this.output.sink.committed(epoch);
   }
 
   private deadLetter(l: DeadLetter): void {
@@ -193,6 +194,7 @@ export class RunningQuery {
   async stopped(): Promise<void> {
     await this.finished;
     await this.pipeline.close().catch(() => undefined);
+    if (this.output.kind === 'epoch') await this.output.sink.close?.().catch(() => undefined);
   }
 
   info(lag: number | undefined): QueryInfo {

@@ -18,8 +18,15 @@ export interface EpochSink {
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void>;
   /** Stages the buffered output of the epoch into `wb`. */
   stage(wb: WriteBatch): void;
-  /** Called after the batch was written. */
-  committed(): void;
+  /**
+   * Called after the batch was written. A sink that delivers to an external system does it
+   * here, from what it staged (an outbox in the same batch), and the query waits for it before
+   * the next epoch commits.
+   */
+  committed(epoch: number): void | Promise<void>;
+  /** Called once before the query starts: deliver what a crash left staged but undelivered. */
+  recover?(): Promise<void>;
+  close?(): Promise<void>;
 }
 
 /** Keeps the latest row per key in a KvTable; deletes on retraction. */
