@@ -24,7 +24,7 @@ export function createExecEnv(engine: Engine): ExecEnv {
       if (!f) return undefined;
       return (...args: unknown[]) => {
         const r = f.callBatch(args.map((a) => [a]), 1);
-        if (r.errors[0] !== undefined) throw new Error(`${f.name}(): ${r.errors[0]}`);
+        if (r.errors[0] !== undefined) throw new Error(r.errors[0]);
         return r.values[0];
       };
     },
