@@ -5,9 +5,9 @@
  */
 import { CstParser, tokenMatcher } from 'chevrotain';
 import {
-  allTokens, Comma, Concat, DecimalLiteral, Dot, Equals, Greater, GreaterEquals, Identifier,
-  IntegerLiteral, K, LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, Plus, RBracket,
-  RParen, Semicolon, Slash, Star, StringLiteral, Word,
+  allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, Equals, Greater, Identifier,
+  IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash,
+  Star, StringLiteral, TimeUnit, Word,
 } from './lexer.js';
 
 export class SqlParser extends CstParser {
@@ -563,7 +563,7 @@ export class SqlParser extends CstParser {
     this.OR([
       {
         ALT: () => {
-          this.SUBRULE(this.comparisonOp, { LABEL: 'op' });
+          this.CONSUME(ComparisonOperator, { LABEL: 'op' });
           this.SUBRULE(this.concatExpr, { LABEL: 'right' });
         },
       },
@@ -603,17 +603,6 @@ export class SqlParser extends CstParser {
           ]);
         },
       },
-    ]);
-  });
-
-  readonly comparisonOp = this.RULE('comparisonOp', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Equals, { LABEL: 'op' }) },
-      { ALT: () => this.CONSUME(NotEquals, { LABEL: 'op' }) },
-      { ALT: () => this.CONSUME(LessEquals, { LABEL: 'op' }) },
-      { ALT: () => this.CONSUME(GreaterEquals, { LABEL: 'op' }) },
-      { ALT: () => this.CONSUME(Less, { LABEL: 'op' }) },
-      { ALT: () => this.CONSUME(Greater, { LABEL: 'op' }) },
     ]);
   });
 
@@ -716,20 +705,7 @@ export class SqlParser extends CstParser {
   readonly intervalLiteral = this.RULE('intervalLiteral', () => {
     this.CONSUME(K.INTERVAL);
     this.CONSUME(StringLiteral, { LABEL: 'text' });
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(K.MILLISECOND, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.MILLISECONDS, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.SECOND, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.SECONDS, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.MINUTE, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.MINUTES, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.HOUR, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.HOURS, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.DAY, { LABEL: 'unit' }) },
-        { ALT: () => this.CONSUME(K.DAYS, { LABEL: 'unit' }) },
-      ]);
-    });
+    this.OPTION(() => this.CONSUME(TimeUnit, { LABEL: 'unit' }));
   });
 
   readonly timestampLiteral = this.RULE('timestampLiteral', () => {

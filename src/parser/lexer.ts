@@ -48,13 +48,21 @@ export type ReservedKeyword = (typeof reserved)[number];
 export type SoftKeyword = (typeof soft)[number];
 export type Keyword = ReservedKeyword | SoftKeyword;
 
+/** MILLISECOND(S) .. DAY(S) after `INTERVAL '5'`. */
+export const TimeUnit = createToken({ name: 'TimeUnit', pattern: Lexer.NA, label: 'a time unit (SECOND, MINUTE, ...)' });
+
+/** `=`, `<>`, `<`, `<=`, `>`, `>=`. */
+export const ComparisonOperator = createToken({ name: 'ComparisonOperator', pattern: Lexer.NA, label: 'a comparison' });
+
+const TIME_UNITS = new Set<string>(['MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS']);
+
 function keyword(word: Keyword, isSoft: boolean): TokenType {
   return createToken({
     name: word,
     label: word,
     pattern: new RegExp(word, 'i'),
     longer_alt: PlainIdentifier,
-    categories: isSoft ? [Identifier, Word] : [Word],
+    categories: [...(isSoft ? [Identifier, Word] : [Word]), ...(TIME_UNITS.has(word) ? [TimeUnit] : [])],
   });
 }
 
@@ -93,16 +101,16 @@ export const DecimalLiteral = createToken({
 });
 export const IntegerLiteral = createToken({ name: 'IntegerLiteral', pattern: /\d+/, label: 'a number' });
 
-function punct(name: string, pattern: string): TokenType {
-  return createToken({ name, pattern, label: `'${pattern}'` });
+function punct(name: string, pattern: string, comparison = false): TokenType {
+  return createToken({ name, pattern, label: `'${pattern}'`, categories: comparison ? [ComparisonOperator] : [] });
 }
 
-export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'" });
-export const LessEquals = punct('LessEquals', '<=');
-export const GreaterEquals = punct('GreaterEquals', '>=');
-export const Less = punct('Less', '<');
-export const Greater = punct('Greater', '>');
-export const Equals = punct('Equals', '=');
+export const NotEquals = createToken({ name: 'NotEquals', pattern: /<>|!=/, label: "'<>'", categories: [ComparisonOperator] });
+export const LessEquals = punct('LessEquals', '<=', true);
+export const GreaterEquals = punct('GreaterEquals', '>=', true);
+export const Less = punct('Less', '<', true);
+export const Greater = punct('Greater', '>', true);
+export const Equals = punct('Equals', '=', true);
 export const Concat = punct('Concat', '||');
 export const Plus = punct('Plus', '+');
 export const Minus = punct('Minus', '-');
@@ -155,6 +163,8 @@ export const allTokens: TokenType[] = [
   RBracket,
   Word,
   Identifier,
+  TimeUnit,
+  ComparisonOperator,
 ];
 
 /** The one lexer instance; chevrotain lexers are reusable and costly to build. */

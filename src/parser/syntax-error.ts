@@ -6,13 +6,13 @@
  * content assist (which also yields the expected tokens), starting from where the parser stopped.
  * That is exact even where the LL(k) parser gives up early, at the start of a decision.
  */
-import { EOF, type IToken, type TokenType, tokenMatcher } from 'chevrotain';
+import { type IToken, type TokenType, tokenMatcher } from 'chevrotain';
 import { didYouMean, SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { SourceText } from './cst-access.js';
 import { sqlParser, type StartRule } from './grammar.js';
 import {
-  Comma, Concat, DecimalLiteral, Dot, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K,
+  Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K,
   LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, PlainIdentifier, Plus, RParen,
   Semicolon, Slash, SOFT_KEYWORDS, Star, StringLiteral, Word,
 } from './lexer.js';
@@ -25,7 +25,7 @@ const EXPRESSION_START = new Set<TokenType>([
 ]);
 
 const OPERATORS = new Set<TokenType>([
-  Plus, Minus, Star, Slash, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
+  ComparisonOperator, Plus, Minus, Star, Slash, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
   K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.NOT, Dot, LBracket,
 ]);
 

@@ -2,7 +2,7 @@
 import type { CstNode, IToken } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import type { BinaryOp, CallExpr, CaseExpr, ColumnRefExpr, Expr, LiteralExpr } from './ast.js';
-import { type AstContext, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
+import { type AstContext, node, nodes, onlyChild, optNode, optToken, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
 import { toDataType } from './to-ast-type.js';
@@ -62,9 +62,9 @@ function toPredicate(n: CstNode, cx: AstContext): Expr {
   for (const s of nodes(n, 'suffixes')) {
     const span = cx.src.span(start, endOf(s));
     const negated = optToken(s, 'not') !== undefined;
-    const op = optNode(s, 'op');
+    const op = optToken(s, 'op');
     if (op) {
-      operand = { kind: 'Binary', op: symbolOp(token(op, 'op')), left: operand, right: toConcat(node(s, 'right'), cx), span };
+      operand = { kind: 'Binary', op: symbolOp(op), left: operand, right: toConcat(node(s, 'right'), cx), span };
     } else if (optToken(s, 'is')) {
       operand = { kind: 'IsNull', operand, negated, span };
     } else if (optToken(s, 'in')) {

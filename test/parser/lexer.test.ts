@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { sqlLexer } from '../../src/parser/lexer.js';
+
+function lex(sql: string): string[] {
+  const r = sqlLexer.tokenize(sql);
+  expect(r.errors).toEqual([]);
+  return r.tokens.map((t) => `${t.tokenType.name}:${t.image}`);
+}
+
+describe('lexer', () => {
+  it('keywords are case-insensitive; longer words are names', () => {
+    expect(lex('select SeLeCt selection inner innerx in timestamp_col timestamp')).toEqual([
+      'SELECT:select', 'SELECT:SeLeCt', 'PlainIdentifier:selection', 'INNER:inner', 'PlainIdentifier:innerx',
+      'IN:in', 'PlainIdentifier:timestamp_col', 'TIMESTAMP:timestamp',
+    ]);
+  });
+
+  it('numbers, strings and quoted names', () => {
+    expect(lex(`1 1.5 1e3 2.5E-2 .5 'it''s' "a ""b""" \`c\``)).toEqual([
+      'IntegerLiteral:1', 'DecimalLiteral:1.5', 'DecimalLiteral:1e3', 'DecimalLiteral:2.5E-2', 'DecimalLiteral:.5',
+      "StringLiteral:'it''s'", 'QuotedIdentifier:"a ""b"""', 'QuotedIdentifier:`c`',
+    ]);
+  });
+
+  it('operators, longest first', () => {
+    expect(lex('<> != <= >= < > = || + - * / % . , ; ( ) [ ]').map((t) => t.split(':')[0])).toEqual([
+      'NotEquals', 'NotEquals', 'LessEquals', 'GreaterEquals', 'Less', 'Greater', 'Equals', 'Concat', 'Plus', 'Minus',
+      'Star', 'Slash', 'Percent', 'Dot', 'Comma', 'Semicolon', 'LParen', 'RParen', 'LBracket', 'RBracket',
+    ]);
+  });
+
+  it('ARRAY<ARRAY<INT>> closes with two tokens', () => {
+    expect(lex('ARRAY<ARRAY<INT>>').map((t) => t.split(':')[0])).toEqual([
+      'ARRAY', 'Less', 'ARRAY', 'Less', 'PlainIdentifier', 'Greater', 'Greater',
+    ]);
+  });
+
+  it('skips line and block comments', () => {
+    expect(lex('a -- one\n/* two\nlines */ b')).toEqual(['PlainIdentifier:a', 'PlainIdentifier:b']);
+  });
+});
