@@ -3,6 +3,7 @@ import { SluiceError } from '../common/errors.js';
 import { txConfig, txEvent } from '../connectors/datagen.js';
 import { nexmarkEvent, nexmarkSourceOptions } from '../connectors/nexmark.js';
 import { PredictOperator } from '../exec/operators/predict.js';
+import { createStatefulOperator } from '../exec/operators/stateful.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import type { Source } from '../exec/source.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
@@ -18,6 +19,7 @@ export function createExecEnv(engine: Engine): ExecEnv {
       const t = engine.table(name);
       return { get: (key) => t.rows.get(key) };
     },
+    operator: (plan, input) => createStatefulOperator(plan, input, engine.env.udfs),
     predict: (plan) => new PredictOperator(plan.input.fields, plan.fields, plan.args, plan.model, plan.outputs, new PredictRunner(engine.models, plan.model, plan.width), engine.env.udfs),
     udfs: (name) => {
       const f = engine.functions.find(name);

@@ -1,0 +1,350 @@
+/**
+ * Aggregate accumulators: COUNT(*), COUNT(x), SUM, AVG, MIN, MAX, COUNT(DISTINCT x), AUC.
+ *
+ * SQL semantics: NULL arguments are ignored; SUM/AVG/MIN/MAX/AUC of no non-null values is NULL;
+ * COUNT is 0. Every accumulator can merge another of its kind (session windows) and saves to a
+ * v8-serialisable value (operator state). Retraction (`sign = -1`) is exact for all kinds when
+ * the accumulator was created retractable; append-only MIN/MAX keep only the current extreme and
+ * refuse retractions (the caller sends such rows to the dead-letter stream).
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { Field } from '../../common/types.js';
+import type { AggregateCall } from '../../planner/logical.js';
+import type { StateValue } from '../../state/index.js';
+import { readColumn, type Values } from '../columns.js';
+import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
+
+export interface Accumulator {
+  /** Adds (sign 1) or retracts (sign -1) one row's arguments; returns an error message when it cannot. */
+  add(a: unknown, b: unknown, sign: 1 | -1): string | undefined;
+  /** Folds `other` (same kind) into this one. */
+  merge(other: Accumulator): void;
+  result(): unknown;
+  save(): StateValue;
+}
+
+/** Creates and restores accumulators of one aggregate call. */
+export interface AccumulatorFactory {
+  readonly fn: AggregateCall['fn'];
+  create(): Accumulator;
+  restore(saved: StateValue): Accumulator;
+}
+
+export function accumulatorFactory(call: AggregateCall, retractable: boolean): AccumulatorFactory {
+  const make = (): Accumulator & Restorable => {
+    switch (call.fn) {
+      case 'count':
+        return call.args.length === 0 ? new CountStar() : new Count();
+      case 'sum':
+        return new Sum(false);
+      case 'avg':
+        return new Sum(true);
+      case 'min':
+      case 'max':
+        return retractable ? new MultisetExtreme(call.fn) : new Extreme(call.fn);
+      case 'count_distinct':
+        return new CountDistinct();
+      case 'auc':
+        return new Auc();
+    }
+  };
+  return {
+    fn: call.fn,
+    create: make,
+    restore: (saved) => {
+      const acc = make();
+      acc.load(saved);
+      return acc;
+    },
+  };
+}
+
+interface Restorable {
+  load(saved: StateValue): void;
+}
+
+/** A value as a Map key: primitives themselves, anything else as JSON text. */
+function mapKey(v: unknown): string | number | boolean {
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (ArrayBuffer.isView(v)) return JSON.stringify(Array.from(v as unknown as ArrayLike<number>));
+  return JSON.stringify(v);
+}
+
+function storable(v: unknown): StateValue {
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
+  return v as StateValue;
+}
+
+class CountStar implements Accumulator, Restorable {
+  n = 0;
+  add(_a: unknown, _b: unknown, sign: 1 | -1): undefined {
+    this.n += sign;
+  }
+  merge(o: Accumulator): void {
+    this.n += (o as CountStar).n;
+  }
+  result(): number {
+    return this.n;
+  }
+  save(): StateValue {
+    return this.n;
+  }
+  load(s: StateValue): void {
+    this.n = s as number;
+  }
+}
+
+class Count extends CountStar {
+  override add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
+    if (a !== null && a !== undefined) this.n += sign;
+  }
+}
+
+/** SUM and AVG: a running sum and the number of non-null values. */
+class Sum implements Accumulator, Restorable {
+  sum = 0;
+  n = 0;
+  constructor(private readonly avg: boolean) {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    const x = typeof a === 'bigint' ? Number(a) : (a as number);
+    if (typeof x !== 'number') return `${this.avg ? 'AVG' : 'SUM'} expects a number, got ${JSON.stringify(a)}`;
+    this.sum += sign * x;
+    this.n += sign;
+    if (this.n === 0) this.sum = 0;
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    this.sum += (o as Sum).sum;
+    this.n += (o as Sum).n;
+  }
+  result(): number | null {
+    if (this.n <= 0) return null;
+    return this.avg ? this.sum / this.n : this.sum;
+  }
+  save(): StateValue {
+    return [this.sum, this.n];
+  }
+  load(s: StateValue): void {
+    const [sum, n] = s as readonly number[];
+    this.sum = sum!;
+    this.n = n!;
+  }
+}
+
+function better(fn: 'min' | 'max', a: unknown, b: unknown): boolean {
+  return fn === 'min' ? (a as number) < (b as number) : (a as number) > (b as number);
+}
+
+/** Append-only MIN/MAX: the current extreme only. */
+class Extreme implements Accumulator, Restorable {
+  v: unknown = null;
+  constructor(private readonly fn: 'min' | 'max') {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    if (sign < 0) return `${this.fn.toUpperCase()} over an append-only input cannot retract a row`;
+    if (this.v === null || better(this.fn, a, this.v)) this.v = a;
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    const x = (o as Extreme).v;
+    if (x !== null && (this.v === null || better(this.fn, x, this.v))) this.v = x;
+  }
+  result(): unknown {
+    return this.v;
+  }
+  save(): StateValue {
+    return storable(this.v);
+  }
+  load(s: StateValue): void {
+    this.v = s;
+  }
+}
+
+/** Retractable MIN/MAX: a value -> count multiset and the cached extreme (recomputed when it leaves). */
+class MultisetExtreme implements Accumulator, Restorable {
+  readonly values = new Map<string | number | boolean, [unknown, number]>();
+  private best: unknown = null;
+  private stale = false;
+  constructor(private readonly fn: 'min' | 'max') {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    const k = mapKey(a);
+    const e = this.values.get(k);
+    const n = (e ? e[1] : 0) + sign;
+    if (n < 0) return `${this.fn.toUpperCase()} cannot retract a value it never saw: ${JSON.stringify(storable(a))}`;
+    if (n === 0) {
+      this.values.delete(k);
+      if (!this.stale && this.best !== null && mapKey(this.best) === k) this.stale = true;
+    } else if (e) e[1] = n;
+    else {
+      this.values.set(k, [a, n]);
+      if (!this.stale && (this.best === null || better(this.fn, a, this.best))) this.best = a;
+    }
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    for (const [k, [v, n]] of (o as MultisetExtreme).values) {
+      const e = this.values.get(k);
+      if (e) e[1] += n;
+      else this.values.set(k, [v, n]);
+    }
+    this.stale = true;
+  }
+  result(): unknown {
+    if (this.stale) {
+      this.best = null;
+      for (const [v] of this.values.values()) if (this.best === null || better(this.fn, v, this.best)) this.best = v;
+      this.stale = false;
+    }
+    return this.best;
+  }
+  save(): StateValue {
+    return [...this.values.values()].map(([v, n]) => [storable(v), n]);
+  }
+  load(s: StateValue): void {
+    for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
+    this.stale = true;
+  }
+}
+
+/** COUNT(DISTINCT x): value -> number of rows holding it. */
+class CountDistinct implements Accumulator, Restorable {
+  readonly values = new Map<string | number | boolean, number>();
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    const k = mapKey(a);
+    const n = (this.values.get(k) ?? 0) + sign;
+    if (n < 0) return `COUNT(DISTINCT) cannot retract a value it never saw: ${JSON.stringify(storable(a))}`;
+    if (n === 0) this.values.delete(k);
+    else this.values.set(k, n);
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    for (const [k, n] of (o as CountDistinct).values) this.values.set(k, (this.values.get(k) ?? 0) + n);
+  }
+  result(): number {
+    return this.values.size;
+  }
+  save(): StateValue {
+    return [...this.values];
+  }
+  load(s: StateValue): void {
+    for (const [k, n] of s as readonly (readonly [string | number | boolean, number])[]) this.values.set(k, n);
+  }
+}
+
+/**
+ * AUC(score, label): area under the ROC curve, i.e. the probability that a random positive
+ * scores above a random negative (ties count one half). Exact: keeps a score -> [positives,
+ * negatives] histogram. A label is positive when it is TRUE or a number > 0. NULL when either
+ * class is empty.
+ */
+class Auc implements Accumulator, Restorable {
+  readonly hist = new Map<number, [number, number]>();
+  add(score: unknown, label: unknown, sign: 1 | -1): string | undefined {
+    if (score === null || score === undefined || label === null || label === undefined) return undefined;
+    const s = Number(score);
+    if (Number.isNaN(s)) return `AUC score is not a number: ${JSON.stringify(storable(score))}`;
+    const pos = label === true || (typeof label === 'number' && label > 0) || (typeof label === 'bigint' && label > 0n);
+    const e = this.hist.get(s) ?? [0, 0];
+    const i = pos ? 0 : 1;
+    if (e[i] + sign < 0) return `AUC cannot retract a pair it never saw`;
+    e[i] += sign;
+    if (e[0] === 0 && e[1] === 0) this.hist.delete(s);
+    else this.hist.set(s, e);
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    for (const [s, [p, n]] of (o as Auc).hist) {
+      const e = this.hist.get(s) ?? [0, 0];
+      e[0] += p;
+      e[1] += n;
+      this.hist.set(s, e);
+    }
+  }
+  result(): number | null {
+    const scores = [...this.hist.keys()].sort((a, b) => a - b);
+    let negBelow = 0;
+    let pairs = 0;
+    let P = 0;
+    for (const s of scores) {
+      const [p, n] = this.hist.get(s) ?? [0, 0];
+      pairs += p * negBelow + 0.5 * p * n;
+      negBelow += n;
+      P += p;
+    }
+    if (P === 0 || negBelow === 0) return null;
+    return pairs / (P * negBelow);
+  }
+  save(): StateValue {
+    return [...this.hist].map(([s, [p, n]]) => [s, p, n]);
+  }
+  load(s: StateValue): void {
+    for (const [score, p, n] of s as readonly (readonly [number, number, number])[]) this.hist.set(score, [p, n]);
+  }
+}
+
+/** Arguments of one batch: per call, per argument, the values of every row. */
+export type ArgValues = readonly (readonly (readonly unknown[])[])[];
+
+/**
+ * The aggregate calls of one GROUP BY, compiled: evaluates their arguments over a batch's
+ * columns and drives one accumulator per call for a group.
+ */
+export class AggregateList {
+  private readonly factories: AccumulatorFactory[];
+  private readonly args: CompiledExpr[][];
+
+  constructor(calls: readonly AggregateCall[], input: readonly Field[], udfs: UdfResolver, retractable: boolean) {
+    this.factories = calls.map((c) => accumulatorFactory(c, retractable));
+    this.args = calls.map((c) => c.args.map((a) => compileExpr(a, input, udfs)));
+  }
+
+  /** Evaluates every argument; rows that threw are reported in `errors` (row -> reason). */
+  evaluate(cols: readonly (Values | undefined)[], n: number, errors: Map<number, string>): ArgValues {
+    return this.args.map((args, k) =>
+      args.map((x) => {
+        const r = x.evaluateColumns(cols, n);
+        for (const e of r.errors) if (!errors.has(e.row)) errors.set(e.row, `aggregate ${this.factories[k]!.fn.toUpperCase()}(${x.text}): ${e.message}`);
+        return r.values;
+      }),
+    );
+  }
+
+  create(): Accumulator[] {
+    return this.factories.map((f) => f.create());
+  }
+
+  restore(saved: readonly StateValue[]): Accumulator[] {
+    return this.factories.map((f, k) => f.restore(saved[k] ?? null));
+  }
+
+  /** Adds one row to `accs`; on an error the accumulators already updated are rolled back. */
+  add(accs: readonly Accumulator[], args: ArgValues, row: number, sign: 1 | -1): string | undefined {
+    for (let k = 0; k < accs.length; k++) {
+      const a = args[k]!;
+      const err = accs[k]!.add(a[0]?.[row] ?? null, a[1]?.[row] ?? null, sign);
+      if (err !== undefined) {
+        for (let j = 0; j < k; j++) accs[j]!.add(args[j]![0]?.[row] ?? null, args[j]![1]?.[row] ?? null, sign === 1 ? -1 : 1);
+        return err;
+      }
+    }
+    return undefined;
+  }
+
+  static results(accs: readonly Accumulator[]): unknown[] {
+    return accs.map((a) => a.result());
+  }
+
+  static save(accs: readonly Accumulator[]): StateValue[] {
+    return accs.map((a) => a.save());
+  }
+}
+
+/** Decoded columns of `batch` at the indexes in `used` (others left undefined). */
+export function usedColumns(batch: RecordBatch, fields: readonly Field[], used: Iterable<number>): (Values | undefined)[] {
+  const cols: (Values | undefined)[] = [];
+  for (const i of used) if (i < fields.length) cols[i] = readColumn(batch, i, fields[i]!.type);
+  return cols;
+}

@@ -1,0 +1,46 @@
+/** Event-time helpers shared by the window and join operators: window bounds and late-row reasons. */
+import type { RecordBatch } from 'apache-arrow';
+import type { Field } from '../../common/types.js';
+import type { WindowSpec } from '../../planner/physical.js';
+import { readColumn } from '../columns.js';
+import { rowJson } from '../message.js';
+
+/** `2024-01-01 00:00:05.000` for an epoch-ms time (UTC); the number itself when out of range. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  if (!Number.isFinite(d.getTime())) return String(ms);
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+export function lateReason(time: number, watermark: number): string {
+  return `late row: event time ${formatTime(time)} is behind the watermark ${formatTime(watermark)}`;
+}
+
+export function nullTimeReason(field: Field): string {
+  return `event time ${field.name} is NULL`;
+}
+
+/**
+ * Starts of the TUMBLE/HOP windows containing `t`, ascending. TUMBLE windows are epoch-aligned
+ * ([floor(t / size) * size, + size)); HOP windows of length `size` start at multiples of `slide`.
+ */
+export function windowStarts(w: WindowSpec, t: number, out: number[]): number[] {
+  out.length = 0;
+  if (w.fn === 'TUMBLE') {
+    out.push(Math.floor(t / w.sizeMs) * w.sizeMs);
+    return out;
+  }
+  const last = Math.floor(t / w.slideMs) * w.slideMs;
+  for (let s = last; s > t - w.sizeMs; s -= w.slideMs) out.push(s);
+  return out.reverse();
+}
+
+/** The time column of a batch as numbers (null for NULL). */
+export function timeColumn(batch: RecordBatch, fields: readonly Field[], column: number): ArrayLike<unknown> {
+  return readColumn(batch, column, fields[column]!.type);
+}
+
+/** Row `row` of `batch` as JSON text, for dead letters. */
+export function rowText(batch: RecordBatch, fields: readonly Field[], row: number): string {
+  return rowJson(fields, fields.map((f, c) => readColumn(batch, c, f.type)[row]));
+}

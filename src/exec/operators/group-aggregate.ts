@@ -1,0 +1,181 @@
+/**
+ * Unwindowed GROUP BY: an updating table. Each input batch changes some groups; for each changed
+ * group the operator emits one change: +I (new group), -U/+U (new values), or -D (its row count
+ * fell to zero).
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { Field } from '../../common/types.js';
+import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
+import type { AggregateCall } from '../../planner/logical.js';
+import type { StateRow, StateValue } from '../../state/index.js';
+import { makeBatch, plain } from '../columns.js';
+import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
+import { keyOf } from '../keys.js';
+import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
+import { AggregateList, usedColumns, type Accumulator } from './accumulators.js';
+import { rowText } from './event-time.js';
+
+interface Group {
+  readonly values: unknown[];
+  count: number;
+  readonly accs: Accumulator[];
+}
+
+const TABLE = 'groups';
+
+/**
+ * GroupAggregateExec.
+ *
+ * Invariants:
+ * - `groups` holds exactly the groups with a positive row count; the output downstream equals,
+ *   after every batch, one row per group: group values then aggregate results (`fields`).
+ * - One change per group per batch (changes within a batch are coalesced); a group whose
+ *   output did not change emits nothing.
+ * - Rows whose group or argument expressions throw, and retractions the state cannot apply,
+ *   go to the dead-letter stream and change nothing.
+ * - On a barrier the groups changed since the last barrier are written to the `groups` state
+ *   table before the barrier moves on; open() restores from it.
+ */
+export class GroupAggregateOperator implements Operator {
+  readonly name = 'GroupAggregateExec';
+  private ctx!: OperatorContext;
+  private readonly keys: CompiledExpr[];
+  private readonly aggs: AggregateList;
+  private readonly used: number[];
+  private groups = new Map<string, Group>();
+  private readonly dirty = new Set<string>();
+
+  constructor(
+    private readonly input: readonly Field[],
+    groupBy: readonly BoundExpr[],
+    aggregates: readonly AggregateCall[],
+    readonly fields: readonly Field[],
+    /** Whether the input may carry retractions (else MIN/MAX keep only the current extreme). */
+    retractable: boolean,
+    udfs: UdfResolver,
+  ) {
+    this.keys = groupBy.map((g) => compileExpr(g, input, udfs));
+    this.aggs = new AggregateList(aggregates, input, udfs, retractable);
+    const used = new Set<number>();
+    for (const g of groupBy) columnsOf(g, used);
+    for (const a of aggregates) for (const x of a.args) columnsOf(x, used);
+    this.used = [...used].sort((a, b) => a - b);
+  }
+
+  async open(ctx: OperatorContext): Promise<void> {
+    this.ctx = ctx;
+    this.groups = new Map();
+    for await (const [key, row] of ctx.state.table(TABLE).scan()) {
+      const r = row as { g: StateValue[]; c: number; a: StateValue[] };
+      this.groups.set(key, { values: [...r.g], count: r.c, accs: this.aggs.restore(r.a) });
+    }
+  }
+
+  async process(msg: Message): Promise<void> {
+    switch (msg.kind) {
+      case 'data':
+        return this.onData(msg.batch, msg.rowKinds);
+      case 'barrier':
+        this.flush();
+        return this.ctx.emit(msg);
+      case 'watermark':
+      case 'end':
+        return this.ctx.emit(msg);
+    }
+  }
+
+  private onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+    const n = batch.numRows;
+    if (n === 0) return Promise.resolve();
+    const cols = usedColumns(batch, this.input, this.used);
+    const errors = new Map<number, string>();
+    const keyVals = this.keys.map((k) => {
+      const r = k.evaluateColumns(cols, n);
+      for (const e of r.errors) if (!errors.has(e.row)) errors.set(e.row, `GROUP BY ${k.text}: ${e.message}`);
+      return r.values;
+    });
+    const args = this.aggs.evaluate(cols, n, errors);
+    /** Output row of each changed group as it was before this batch (null: did not exist). */
+    const before = new Map<string, unknown[] | null>();
+    const parts = new Array<unknown>(this.keys.length);
+    for (let i = 0; i < n; i++) {
+      const err = errors.get(i);
+      if (err !== undefined) {
+        this.reject(batch, i, err);
+        continue;
+      }
+      const kind = rowKinds ? rowKinds[i] : RowKind.INSERT;
+      const sign = kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
+      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
+      const key = keyOf(parts);
+      let g = this.groups.get(key);
+      if (sign < 0 && (!g || g.count <= 0)) {
+        this.reject(batch, i, 'retraction of a row in a group that does not exist');
+        continue;
+      }
+      if (!before.has(key)) before.set(key, g ? this.output(g) : null);
+      if (!g) {
+        g = { values: parts.map(plain), count: 0, accs: this.aggs.create() };
+        this.groups.set(key, g);
+      }
+      const failed = this.aggs.add(g.accs, args, i, sign);
+      if (failed !== undefined) {
+        this.reject(batch, i, failed);
+        continue;
+      }
+      g.count += sign;
+    }
+    const rows: unknown[][] = [];
+    const kinds: number[] = [];
+    for (const [key, old] of before) {
+      const g = this.groups.get(key);
+      const now = g && g.count > 0 ? this.output(g) : null;
+      if (g && g.count <= 0) this.groups.delete(key);
+      this.dirty.add(key);
+      if (old && now) {
+        if (sameRow(old, now)) continue;
+        rows.push(old, now);
+        kinds.push(RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER);
+      } else if (now) {
+        rows.push(now);
+        kinds.push(RowKind.INSERT);
+      } else if (old) {
+        rows.push(old);
+        kinds.push(RowKind.DELETE);
+      }
+    }
+    if (rows.length === 0) return Promise.resolve();
+    const out = makeBatch(this.fields, this.fields.map((_, c) => rows.map((r) => r[c] ?? null)), rows.length);
+    return this.ctx.emit({ kind: 'data', batch: out, rowKinds: Uint8Array.from(kinds) });
+  }
+
+  private output(g: Group): unknown[] {
+    return [...g.values, ...AggregateList.results(g.accs)];
+  }
+
+  private reject(batch: RecordBatch, row: number, reason: string): void {
+    this.ctx.deadLetter({ reason, operator: this.name, row: rowText(batch, this.input, row) });
+  }
+
+  private flush(): void {
+    const table = this.ctx.state.table(TABLE);
+    for (const key of this.dirty) {
+      const g = this.groups.get(key);
+      if (!g) table.delete(key);
+      else table.put(key, { g: g.values as StateValue[], c: g.count, a: AggregateList.save(g.accs) } satisfies StateRow);
+    }
+    this.dirty.clear();
+  }
+
+  /** Number of groups held in memory. */
+  get size(): number {
+    return this.groups.size;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function sameRow(a: readonly unknown[], b: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i]) && JSON.stringify(a[i]) !== JSON.stringify(b[i])) return false;
+  return true;
+}

@@ -1,0 +1,212 @@
+/**
+ * Stream-stream interval join: a left and a right row match when their keys are equal and
+ * left.time + lowerMs <= right.time <= left.time + upperMs (and the residual holds).
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { Field } from '../../common/types.js';
+import type { BoundExpr } from '../../planner/bound-expr.js';
+import type { IntervalJoinExec } from '../../planner/physical.js';
+import type { StateRow, StateValue } from '../../state/index.js';
+import { makeBatch, plain, readColumn } from '../columns.js';
+import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
+import { keyOf } from '../keys.js';
+import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+import { lateReason, nullTimeReason, rowText } from './event-time.js';
+
+interface Buffered {
+  readonly t: number;
+  readonly v: unknown[];
+}
+
+interface Side {
+  readonly fields: readonly Field[];
+  readonly keys: readonly number[];
+  readonly time: number;
+  readonly table: string;
+  rows: Map<string, Buffered[]>;
+  readonly dirty: Set<string>;
+  watermark: number;
+}
+
+/**
+ * IntervalJoinExec (port 0 = left, port 1 = right).
+ *
+ * Invariants:
+ * - Every matching pair is emitted exactly once, when the later of its two rows arrives; the
+ *   output row is left ++ right.
+ * - A buffered row is dropped once no future row of the other side can match it: a left row
+ *   when left.time + upper < right watermark, a right row when right.time - lower < left
+ *   watermark. A row behind its own side's watermark (its partners may be gone) or with a NULL
+ *   time goes to the dead-letter stream; a row with a NULL key matches nothing (SQL equality).
+ * - The output watermark never passes a time a future output row can still carry in either
+ *   time column: min(left wm + min(0, lower), right wm - max(0, upper)), which is the min of
+ *   both input watermarks when lower = upper = 0. It is forwarded only when it advances.
+ * - A barrier moves on once it arrived from both ports, after the buffers and watermarks
+ *   changed since the last barrier are written to state. The pipeline delivers `end` once,
+ *   after every source ended; it is forwarded once.
+ */
+export class IntervalJoinOperator implements Operator {
+  readonly name = 'IntervalJoinExec';
+  private ctx!: OperatorContext;
+  private readonly sides: readonly [Side, Side];
+  private readonly residual: CompiledExpr | undefined;
+  private readonly lowerMs: number;
+  private readonly upperMs: number;
+  private outWatermark = -Infinity;
+  private readonly barriers = new Map<number, number>();
+  private ended = false;
+
+  constructor(plan: Pick<IntervalJoinExec, 'leftKeys' | 'rightKeys' | 'leftTime' | 'rightTime' | 'lowerMs' | 'upperMs' | 'fields'> & { residual?: BoundExpr | undefined }, left: readonly Field[], right: readonly Field[], udfs: UdfResolver) {
+    this.fields = plan.fields;
+    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, rows: new Map(), dirty: new Set(), watermark: -Infinity });
+    this.sides = [side(left, plan.leftKeys, plan.leftTime, 'left'), side(right, plan.rightKeys, plan.rightTime, 'right')];
+    this.lowerMs = plan.lowerMs;
+    this.upperMs = plan.upperMs;
+    this.residual = plan.residual ? compileExpr(plan.residual, plan.fields, udfs) : undefined;
+  }
+
+  readonly fields: readonly Field[];
+
+  async open(ctx: OperatorContext): Promise<void> {
+    this.ctx = ctx;
+    for (const s of this.sides) {
+      s.rows = new Map();
+      for await (const [key, row] of ctx.state.table(s.table).scan()) {
+        s.rows.set(key, (row['r'] as [number, StateValue[]][]).map(([t, v]) => ({ t, v: [...v] })));
+      }
+    }
+    const meta = await ctx.state.table('meta').get('wm');
+    if (meta) {
+      this.sides[0].watermark = meta['l'] as number;
+      this.sides[1].watermark = meta['r'] as number;
+      this.outWatermark = meta['o'] as number;
+    }
+  }
+
+  async process(msg: Message, port: number): Promise<void> {
+    const p = port === 1 ? 1 : 0;
+    switch (msg.kind) {
+      case 'data':
+        return this.onData(msg.batch, p);
+      case 'watermark':
+        return this.onWatermark(msg.time, p);
+      case 'barrier': {
+        const seen = (this.barriers.get(msg.epoch) ?? 0) + 1;
+        if (seen < 2) {
+          this.barriers.set(msg.epoch, seen);
+          return;
+        }
+        this.barriers.delete(msg.epoch);
+        this.flush();
+        return this.ctx.emit(msg);
+      }
+      case 'end':
+        if (this.ended) return;
+        this.ended = true;
+        return this.ctx.emit(msg);
+    }
+  }
+
+  private onData(batch: RecordBatch, p: 0 | 1): Promise<void> {
+    const me = this.sides[p];
+    const other = this.sides[1 - p]!;
+    const n = batch.numRows;
+    const cols = me.fields.map((f, c) => readColumn(batch, c, f.type));
+    const times = cols[me.time]!;
+    const parts = new Array<unknown>(me.keys.length);
+    const pairs: (readonly [unknown[], unknown[]])[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = times[i];
+      if (typeof t !== 'number') {
+        this.reject(rowText(batch, me.fields, i), nullTimeReason(me.fields[me.time]!));
+        continue;
+      }
+      if (t < me.watermark) {
+        this.reject(rowText(batch, me.fields, i), lateReason(t, me.watermark));
+        continue;
+      }
+      let nullKey = false;
+      for (let k = 0; k < parts.length; k++) {
+        const v = cols[me.keys[k]!]![i] ?? null;
+        if (v === null) nullKey = true;
+        parts[k] = v;
+      }
+      if (nullKey) continue;
+      const key = keyOf(parts);
+      const values = cols.map((c) => plain(c[i]));
+      for (const o of other.rows.get(key) ?? []) {
+        const [tl, tr] = p === 0 ? [t, o.t] : [o.t, t];
+        if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, o.v] : [o.v, values]);
+      }
+      const list = me.rows.get(key);
+      if (list) list.push({ t, v: values });
+      else me.rows.set(key, [{ t, v: values }]);
+      me.dirty.add(key);
+    }
+    return this.emitPairs(pairs);
+  }
+
+  private emitPairs(pairs: readonly (readonly [unknown[], unknown[]])[]): Promise<void> {
+    if (pairs.length === 0) return Promise.resolve();
+    const width = this.sides[0].fields.length;
+    let cols: unknown[][] = this.fields.map((_, c) => pairs.map(([l, r]) => (c < width ? l[c] : r[c - width]) ?? null));
+    let m = pairs.length;
+    if (this.residual) {
+      const { values, errors } = this.residual.evaluateColumns(cols, m);
+      for (const e of errors) this.reject(rowJson(this.fields, cols.map((c) => c[e.row])), `join condition ${this.residual.text}: ${e.message}`);
+      const keep: number[] = [];
+      for (let j = 0; j < m; j++) if (values[j] === true) keep.push(j);
+      if (keep.length < m) {
+        cols = cols.map((c) => keep.map((j) => c[j]));
+        m = keep.length;
+      }
+      if (m === 0) return Promise.resolve();
+    }
+    return this.ctx.emit({ kind: 'data', batch: makeBatch(this.fields, cols, m) });
+  }
+
+  private async onWatermark(time: number, p: 0 | 1): Promise<void> {
+    const me = this.sides[p];
+    if (time <= me.watermark) return;
+    me.watermark = time;
+    // A left watermark retires right rows and vice versa.
+    const other = this.sides[1 - p]!;
+    const expired = p === 0 ? (t: number) => t - this.lowerMs < time : (t: number) => t + this.upperMs < time;
+    for (const [key, list] of other.rows) {
+      if (!list.some((r) => expired(r.t))) continue;
+      const keep = list.filter((r) => !expired(r.t));
+      if (keep.length === 0) other.rows.delete(key);
+      else other.rows.set(key, keep);
+      other.dirty.add(key);
+    }
+    const out = Math.min(this.sides[0].watermark + Math.min(0, this.lowerMs), this.sides[1].watermark - Math.max(0, this.upperMs));
+    if (out <= this.outWatermark) return;
+    this.outWatermark = out;
+    await this.ctx.emit({ kind: 'watermark', time: out });
+  }
+
+  private reject(row: string, reason: string): void {
+    this.ctx.deadLetter({ reason, operator: this.name, row });
+  }
+
+  private flush(): void {
+    for (const s of this.sides) {
+      const table = this.ctx.state.table(s.table);
+      for (const key of s.dirty) {
+        const list = s.rows.get(key);
+        if (!list) table.delete(key);
+        else table.put(key, { r: list.map((b) => [b.t, b.v as StateValue[]]) } satisfies StateRow);
+      }
+      s.dirty.clear();
+    }
+    this.ctx.state.table('meta').put('wm', { l: this.sides[0].watermark, r: this.sides[1].watermark, o: this.outWatermark });
+  }
+
+  /** Rows buffered on each side. */
+  get buffered(): [number, number] {
+    const count = (s: Side) => [...s.rows.values()].reduce((a, l) => a + l.length, 0);
+    return [count(this.sides[0]), count(this.sides[1])];
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,45 @@
+/** Builds the stateful operators (windows, aggregates, interval joins) from their plan nodes. */
+import type { Field } from '../../common/types.js';
+import type { PhysicalPlan } from '../../planner/physical.js';
+import type { UdfResolver } from '../compile-expr.js';
+import type { Operator } from '../message.js';
+import { GroupAggregateOperator } from './group-aggregate.js';
+import { IntervalJoinOperator } from './interval-join.js';
+import { WindowAggregateOperator } from './window-aggregate.js';
+import { WindowAssignOperator } from './window-assign.js';
+
+/**
+ * The operator for a WindowAssignExec, WindowAggregateExec, GroupAggregateExec or
+ * IntervalJoinExec node; undefined for every other kind. `input` is the node's input fields
+ * (the left input's for a join).
+ */
+export function createStatefulOperator(plan: PhysicalPlan, input: readonly Field[], udfs: UdfResolver): Operator | undefined {
+  switch (plan.kind) {
+    case 'WindowAssignExec':
+      return new WindowAssignOperator(input, plan.window, plan.fields);
+    case 'WindowAggregateExec':
+      return new WindowAggregateOperator(input, plan.window, plan.groupBy, plan.aggregates, plan.fields, udfs);
+    case 'GroupAggregateExec':
+      return new GroupAggregateOperator(input, plan.groupBy, plan.aggregates, plan.fields, mayRetract(plan.input), udfs);
+    case 'IntervalJoinExec':
+      return new IntervalJoinOperator(plan, input, plan.right.fields, udfs);
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a plan's output can carry retractions (UPDATE_BEFORE / DELETE rows). */
+export function mayRetract(plan: PhysicalPlan): boolean {
+  switch (plan.kind) {
+    case 'SourceExec':
+      return plan.relationKind !== 'stream';
+    case 'GroupAggregateExec':
+      return true;
+    case 'WindowAggregateExec':
+      return false;
+    case 'IntervalJoinExec':
+      return mayRetract(plan.left) || mayRetract(plan.right);
+    default:
+      return mayRetract(plan.input);
+  }
+}
