@@ -1,6 +1,6 @@
 /** The `sluice` command line: serve, shell, run, explain, bench. */
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../server/app.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
 
 function port(value: string): number {
   const n = Number(value);

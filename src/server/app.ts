@@ -26,8 +26,7 @@ export interface ServerOptions {
   readonly logger?: boolean;
 }
 
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 
 const OPEN_PATHS = new Set(['/healthz']);
 

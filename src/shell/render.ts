@@ -22,7 +22,7 @@ export function renderTable(columns: readonly { readonly name: string }[], rows:
   const line = (vals: string[], alignRight: boolean[]): string =>
     ' ' + vals.map((v, i) => (alignRight[i] ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join(' | ').trimEnd();
   const out = [
-    line(columns.map((c) => c.name), columns.map(() => false)),
+    line(columns.map((c) => c.name), right),
     '-' + widths.map((w) => '-'.repeat(w)).join('-+-') + '-',
     ...cells.map((r) => line(r, right)),
     `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`,

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { renderApiError, renderTable } from '../../src/shell/render.js';
+
+describe('renderTable', () => {
+  it('aligns columns, right-aligns numbers and counts rows', () => {
+    expect(renderTable([{ name: 'card_id' }, { name: 'n' }], [['c1', 5], ['card-22', 120], ['c3', null]])).toBe(
+      [' card_id |    n', '---------+------', ' c1      |    5', ' card-22 |  120', ' c3      | NULL', '(3 rows)'].join('\n'),
+    );
+  });
+
+  it('renders arrays and objects as JSON', () => {
+    expect(renderTable([{ name: 'f' }], [[[1, 2]], [{ a: 1 }]])).toContain('[1,2]');
+  });
+});
+
+describe('renderApiError', () => {
+  it('draws the line and a caret under the span from the SQL that was sent', () => {
+    const text = renderApiError(
+      { code: 'UNKNOWN_COLUMN', message: "unknown column 'amout'", position: { line: 2, column: 8, offset: 16 }, end: { line: 2, column: 13, offset: 21 }, hint: "did you mean 'amount'?" },
+      'SELECT x\nWHERE  amout > 1',
+    );
+    expect(text).toBe(["ERROR [UNKNOWN_COLUMN]: unknown column 'amout'", 'LINE 2: WHERE  amout > 1', '               ^^^^^', "HINT: did you mean 'amount'?"].join('\n'));
+  });
+
+  it('underlines the word at the position when no end is given', () => {
+    expect(renderApiError({ code: 'SYNTAX_ERROR', message: 'bad', position: { line: 1, column: 1 } }, 'SELEC 1')).toContain('LINE 1: SELEC 1\n        ^^^^^');
+  });
+
+  it('renders unknown codes and connection errors without a caret', () => {
+    expect(renderApiError({ code: 'CONNECTION', message: 'cannot reach', hint: 'start it' }, 'x')).toBe('ERROR [CONNECTION]: cannot reach\nHINT: start it');
+  });
+});
