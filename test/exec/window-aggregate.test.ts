@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { T } from '../../src/common/types.js';
+import type { BoundExpr } from '../../src/planner/bound-expr.js';
+import type { AggregateCall } from '../../src/planner/logical.js';
+import type { WindowSpec } from '../../src/planner/physical.js';
+import { WindowAggregateOperator } from '../../src/exec/operators/window-aggregate.js';
+import { TempStores } from '../state/helpers.js';
+import { Harness, TS, data, f, t } from './harness.js';
+
+const IN = [f('card', T.STRING), f('amount', T.DOUBLE), f('ts', TS)];
+const col = (index: number, name: string, type = IN[index]?.type ?? TS): BoundExpr => ({ kind: 'Column', index, name, type });
+const GROUP = [col(3, 'window_start', TS), col(4, 'window_end', TS), col(0, 'card')];
+const amount = col(1, 'amount');
+const AGGS: AggregateCall[] = [
+  { fn: 'count', args: [], name: 'count_0' },
+  { fn: 'sum', args: [amount], name: 'sum_1' },
+];
+const OUT = [f('window_start', TS), f('window_end', TS), f('card', T.STRING), f('count_0', T.BIGINT), f('sum_1', T.DOUBLE)];
+const MIN = 60_000;
+const tumble: WindowSpec = { fn: 'TUMBLE', timeColumn: 2, sizeMs: MIN, slideMs: MIN, gapMs: 0 };
+const at = (s: number) => t('2024-01-01T00:00:00') + s * 1000;
+const row = (card: string | null, amt: number | null, sec: number | null) => ({ card, amount: amt, ts: sec === null ? null : at(sec) });
+
+const stores = new TempStores();
+afterEach(() => stores.dispose());
+
+async function setup(window = tumble, aggs = AGGS, group = GROUP, out = OUT) {
+  const h = await Harness.create(stores);
+  const op = new WindowAggregateOperator(IN, window, group, aggs, out, () => undefined);
+  await h.open(op);
+  return { h, op };
+}
+
+describe('WindowAggregateOperator', () => {
+  it('emits tumbling windows when the watermark passes their end, then forwards it', async () => {
+    const { h, op } = await setup();
+    await op.process(data(IN, [row('c1', 5, 10), row('c1', 7, 50), row('c2', 1, 65), row('c2', 3, 20)]), 0);
+    expect(h.out).toEqual([]);
+    await op.process({ kind: 'watermark', time: at(60) }, 0);
+    expect(h.rows(OUT)).toEqual([
+      [at(0), at(60), 'c1', 2, 12],
+      [at(0), at(60), 'c2', 1, 3],
+    ]);
+    expect(h.control()).toEqual([['watermark', at(60)]]);
+    expect(op.openWindows).toBe(1);
+    h.clear();
+    await op.process({ kind: 'end' }, 0);
+    expect(h.rows(OUT)).toEqual([[at(60), at(120), 'c2', 1, 1]]);
+    expect(h.control()).toEqual([['end']]);
+    expect(op.openWindows).toBe(0);
+  });
+
+  it('passes empty input, watermarks and barriers through', async () => {
+    const { h, op } = await setup();
+    await op.process(data(IN, []), 0);
+    await op.process({ kind: 'watermark', time: 5 }, 0);
+    await op.process({ kind: 'barrier', epoch: 1 }, 0);
+    await op.process({ kind: 'end' }, 0);
+    expect(h.rows(OUT)).toEqual([]);
+    expect(h.control()).toEqual([['watermark', 5], ['barrier', 1], ['end']]);
+    expect(h.letters).toEqual([]);
+  });
+
+  it('sends NULL event times and late rows to dead letters, keeps rows whose window is still open', async () => {
+    const { h, op } = await setup();
+    await op.process({ kind: 'watermark', time: at(65) }, 0);
+    await op.process(data(IN, [row('c1', 1, null), row('c1', 2, 1), row('c1', 4, 61)]), 0);
+    expect(h.letters.map((l) => l.reason)).toEqual(['event time ts is NULL', 'late row: event time 2024-01-01 00:00:01.000 is behind the watermark 2024-01-01 00:01:05.000']);
+    expect(JSON.parse(h.letters[1]!.row)).toEqual({ card: 'c1', amount: 2, ts: at(1) });
+    expect(h.letters[0]!.operator).toBe('WindowAggregateExec');
+    await op.process({ kind: 'end' }, 0);
+    expect(h.rows(OUT)).toEqual([[at(60), at(120), 'c1', 1, 4]]);
+  });
+
+  it('sends a row whose aggregate argument throws to dead letters and counts the others', async () => {
+    const div: BoundExpr = { kind: 'Binary', op: '/', left: { kind: 'Literal', value: 100, type: T.DOUBLE }, right: amount, type: T.DOUBLE };
+    const aggs: AggregateCall[] = [AGGS[0]!, { fn: 'sum', args: [div], name: 'sum_1' }];
+    const { h, op } = await setup(tumble, aggs);
+    await op.process(data(IN, [row('c1', 50, 1), row('c1', 0, 2), row('c1', 25, 3)]), 0);
+    await op.process({ kind: 'end' }, 0);
+    expect(h.letters).toHaveLength(1);
+    expect(h.letters[0]!.reason).toMatch(/^aggregate SUM\(100 \/ amount\): .*zero/i);
+    expect(h.rows(OUT)).toEqual([[at(0), at(60), 'c1', 2, 6]]);
+  });
+
+  it('assigns a row to every HOP window that contains it', async () => {
+    const hop: WindowSpec = { fn: 'HOP', timeColumn: 2, sizeMs: MIN, slideMs: 30_000, gapMs: 0 };
+    const { h, op } = await setup(hop);
+    await op.process(data(IN, [row('c1', 1, 40), row('c1', 2, 10)]), 0);
+    await op.process({ kind: 'end' }, 0);
+    expect(h.rows(OUT)).toEqual([
+      [at(-30), at(30), 'c1', 1, 2],
+      [at(0), at(60), 'c1', 2, 3],
+      [at(30), at(90), 'c1', 1, 1],
+    ]);
+  });
+
+  it('merges SESSION windows per key and ends them at the last row plus the gap', async () => {
+    const session: WindowSpec = { fn: 'SESSION', timeColumn: 2, sizeMs: 0, slideMs: 0, gapMs: 10_000 };
+    const { h, op } = await setup(session);
+    await op.process(data(IN, [row('c1', 1, 0), row('c1', 2, 5), row('c2', 4, 8), row('c1', 8, 30), row('c3', 1, 0), row('c3', 1, 20)]), 0);
+    await op.process(data(IN, [row('c3', 1, 9)]), 0);
+    await op.process({ kind: 'watermark', time: at(18) }, 0);
+    expect(h.rows(OUT)).toEqual([
+      [at(0), at(15), 'c1', 2, 3],
+      [at(8), at(18), 'c2', 1, 4],
+    ]);
+    await op.process(data(IN, [row('c2', 1, 2), row('c3', 1, 12)]), 0);
+    expect(h.letters.map((l) => l.reason)).toEqual(['late row: event time 2024-01-01 00:00:02.000 is behind the watermark 2024-01-01 00:00:18.000']);
+    h.clear();
+    await op.process({ kind: 'end' }, 0);
+    expect(h.rows(OUT)).toEqual([
+      [at(0), at(30), 'c3', 4, 4],
+      [at(30), at(40), 'c1', 1, 8],
+    ]);
+  });
+
+  it('continues exactly after a restart from the state written at a barrier', async () => {
+    const input = [row('c1', 5, 10), row('c2', 1, 65), row('c1', 7, 50), row('c2', 3, 70), row('c1', 2, 130)];
+    const whole = await setup();
+    await whole.op.process(data(IN, input.slice(0, 3)), 0);
+    await whole.op.process({ kind: 'watermark', time: at(60) }, 0);
+    await whole.op.process(data(IN, input.slice(3)), 0);
+    await whole.op.process({ kind: 'end' }, 0);
+
+    const first = await setup();
+    await first.op.process(data(IN, input.slice(0, 2)), 0);
+    await first.op.process({ kind: 'barrier', epoch: 1 }, 0);
+    expect(first.h.control()).toEqual([['barrier', 1]]);
+    await first.h.commit();
+    await first.op.process(data(IN, [row('zz', 100, 20)]), 0); // after the barrier: not committed
+    const h2 = first.h.restart();
+    const op2 = await h2.open(new WindowAggregateOperator(IN, tumble, GROUP, AGGS, OUT, () => undefined));
+    await op2.process(data(IN, input.slice(2, 3)), 0);
+    await op2.process({ kind: 'watermark', time: at(60) }, 0);
+    await op2.process({ kind: 'barrier', epoch: 2 }, 0);
+    await h2.commit();
+    const h3 = h2.restart();
+    const op3 = await h3.open(new WindowAggregateOperator(IN, tumble, GROUP, AGGS, OUT, () => undefined));
+    await op3.process(data(IN, [row('c9', 1, 5)]), 0);
+    expect(h3.letters).toHaveLength(1); // the watermark was restored too
+    await op3.process(data(IN, input.slice(3)), 0);
+    await op3.process({ kind: 'end' }, 0);
+    expect([...h2.rows(OUT), ...h3.rows(OUT)]).toEqual(whole.h.rows(OUT));
+  });
+});
