@@ -6,10 +6,10 @@
  * answers every Fetch with LastStableOffset = high watermark and an empty
  * AbortedTransactions list, drops TxnOffsetCommit offsets and hands a new
  * PID to a second producer with the same transactional id. Against such a
- * build the read_committed tests below fail (aborted records are delivered,
- * records after an open transaction are delivered), the sendOffsets test fails
- * (offsets stay unset) and the fencing test fails (the old producer keeps
- * working).
+ * build (run with KAFKA_MOCK_BIN=<unpatched binary>) all six transaction tests
+ * below fail: read_committed consumers get aborted records and records past an
+ * open transaction, sendOffsets offsets stay unset, the old producer keeps
+ * working after being fenced, and kcat rejects the control batches' CRC.
  *
  * kcat must be installed (`apt-get install -y kcat`); the librdkafka test
  * fails, rather than skips, when it is missing.
@@ -137,7 +137,7 @@ async function kcatConsume(topic: string, isolation: Isolation): Promise<string[
   const { stdout } = await execFileAsync(
     requireKcat(),
     ['-C', '-b', mock.bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\\n',
-      '-X', `isolation.level=${isolation}`],
+      '-X', `isolation.level=${isolation}`, '-X', 'check.crcs=true'],
     { timeout: 60_000 },
   );
   return stdout.split('\n').filter((l) => l.length > 0);
