@@ -49,6 +49,7 @@ describe('stateful operators through the engine', () => {
 
   it('a tumbling-window aggregate matches DuckDB time_bucket on the same rows', async () => {
     const rows = transactions(200);
+    // One partition: the log source keeps one watermark across partitions it reads one after another.
     await engine.execute(`CREATE STREAM tx (tx_id STRING, card_id STRING, amount DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH (partitions = 1)`);
     await engine.execute(`INSERT INTO tx VALUES ${values(rows)}`);
     const got = await all(engine, `SELECT window_start, card_id, COUNT(*) AS n, SUM(amount) AS s FROM TABLE(TUMBLE(TABLE tx, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, card_id`);
@@ -57,7 +58,7 @@ describe('stateful operators through the engine', () => {
       `CREATE TABLE tx (tx_id VARCHAR, card_id VARCHAR, amount DOUBLE, ts TIMESTAMP); INSERT INTO tx VALUES ${values(rows)};`,
       `SELECT epoch_ms(time_bucket(INTERVAL '1 minute', ts, TIMESTAMP '1970-01-01')) AS ws, card_id, COUNT(*) AS n, SUM(amount) AS s FROM tx GROUP BY ALL ORDER BY ws, card_id`,
     );
-    const norm = (xs: unknown[][]) => xs.map(([ws, c, n, s]) => [Number(ws), c, Number(n), Math.round(Number(s) * 100) / 100]).sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[1]).localeCompare(String(b[1])));
+    const norm = (xs: readonly (readonly unknown[])[]) => xs.map(([ws, c, n, s]) => [Number(ws), c, Number(n), Math.round(Number(s) * 100) / 100]).sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[1]).localeCompare(String(b[1])));
     expect(norm(got.map((r) => r.values))).toEqual(norm(expected.map((r) => [r['ws'], r['card_id'], r['n'], r['s']])));
     expect(got.length).toBeGreaterThan(8);
     // Windows come out in window order.

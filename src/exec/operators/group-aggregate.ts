@@ -71,7 +71,7 @@ export class GroupAggregateOperator implements Operator {
     }
   }
 
-  async process(msg: Message): Promise<void> {
+  async process(msg: Message, _port = 0): Promise<void> {
     switch (msg.kind) {
       case 'data':
         return this.onData(msg.batch, msg.rowKinds);

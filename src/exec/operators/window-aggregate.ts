@@ -129,7 +129,7 @@ export class WindowAggregateOperator implements Operator {
     }
   }
 
-  async process(msg: Message): Promise<void> {
+  async process(msg: Message, _port = 0): Promise<void> {
     switch (msg.kind) {
       case 'data':
         if (msg.batch.numRows === 0) return;

@@ -28,7 +28,7 @@ export class WindowAssignOperator implements Operator {
     this.ctx = ctx;
   }
 
-  async process(msg: Message): Promise<void> {
+  async process(msg: Message, _port = 0): Promise<void> {
     if (msg.kind !== 'data') return this.ctx.emit(msg);
     const out = this.assign(msg.batch, msg.rowKinds);
     if (out) await this.ctx.emit(out);
