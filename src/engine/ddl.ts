@@ -3,6 +3,7 @@ import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import { normalizeName, type ColumnDef, type OptionEntry, type Statement } from '../parser/index.js';
 import type { Options } from '../planner/catalog.js';
+import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js';
 import { KvTable } from '../state/index.js';
 import type { Engine } from './engine.js';
 
@@ -36,9 +37,10 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
         throw new SluiceError('UNKNOWN_COLUMN', `key '${key}' is not a column of ${s.name.name}`, { span: s.span });
       }
       const connector = String(options['connector'] ?? 'log').toLowerCase();
-      if (!['log', 'datagen', 'nexmark'].includes(connector)) {
-        throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'datagen' or 'nexmark'" });
+      if (!['log', 'kafka', 'datagen', 'nexmark'].includes(connector)) {
+        throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'kafka', 'datagen' or 'nexmark'" });
       }
+      if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', watermark !== undefined));
       if (connector === 'log') {
         const partitions = Number(options['partitions'] ?? 4);
         if (!Number.isInteger(partitions) || partitions < 1) throw new SluiceError('INVALID_ARGUMENT', `'partitions' must be a positive integer`, { span: s.span });
@@ -57,15 +59,17 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       }
       const options = optionsOf(s.options);
       const connector = String(options['connector'] ?? 'table').toLowerCase();
-      if (connector !== 'table' && connector !== 'log') {
-        throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: 'tables are kept in the embedded store; fill them with INSERT' });
+      if (connector !== 'table' && connector !== 'log' && connector !== 'kafka') {
+        throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: "tables are kept in the embedded store (fill them with INSERT) or read from a compacted topic (connector = 'kafka')" });
       }
+      if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
       const def = { kind: 'table' as const, name: s.name.name, schema, primaryKey: pk, options, sql: text };
       catalog.addRelation(def, s.name.span);
       const kv = new KvTable(engine.store, `table:${normalizeName(s.name.name)}`);
       const rows = new Map<string, unknown[]>();
       for await (const [k, r] of kv.scan()) rows.set(k, schema.map((f) => (r as Record<string, unknown>)[f.name] ?? null));
-      engine.tables.set(normalizeName(s.name.name), { def, kv, rows });
+      const loader = connector === 'kafka' ? await startKafkaTable(def, engine.store, kv, rows) : undefined;
+      engine.tables.set(normalizeName(s.name.name), { def, kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
       await engine.remember('table', s.name.name, text);
       return `table ${s.name.name} created`;
     }
@@ -157,6 +161,7 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
         if (def.kind === 'view') await engine.viewKv(def.name).clear();
       }
       if (def.kind === 'table') {
+        await engine.table(def.name).close?.();
         await engine.table(def.name).kv.clear();
         engine.tables.delete(normalizeName(def.name));
       }
@@ -177,4 +182,14 @@ function watermarkDelay(e: import('../parser/index.js').Expr, col: string): numb
     return e.right.millis;
   }
   throw new SluiceError('UNSUPPORTED', `WATERMARK must be '${col}' or '${col} - INTERVAL ...'`, { span: e.span, hint: `e.g. WATERMARK FOR ${col} AS ${col} - INTERVAL '5' SECOND` });
+}
+
+/** Runs a connector option check, pointing its error at the statement. */
+function withSpan(span: import('../common/span.js').Span, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof SluiceError && !e.span) throw new SluiceError(e.code, e.message, { span, ...(e.hint ? { hint: e.hint } : {}) });
+    throw e;
+  }
 }

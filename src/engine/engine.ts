@@ -23,6 +23,7 @@ import { planQuery, type QueryPlan } from '../planner/plan-query.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
 import { FunctionRegistry } from '../udf/js-function.js';
 import { ModelRegistry } from '../udf/model-registry.js';
+import { checkKafkaOptions, kafkaSink, withKafkaQueryGroup } from '../connectors/kafka/index.js';
 import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl } from './ddl.js';
@@ -44,6 +45,8 @@ export interface TableState {
   readonly def: TableDef;
   readonly kv: KvTable;
   readonly rows: Map<string, unknown[]>;
+  /** Stops what keeps the rows current (a Kafka table's loader). */
+  readonly close?: () => Promise<void>;
 }
 
 export interface ExecuteOptions {
@@ -276,22 +279,34 @@ export class Engine {
       const key = viewKey(q, options['key'], s.span);
       const kv = this.viewKv(name);
       this.catalog.addRelation({ kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, options, sql: text }, s.name.span);
-      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv) }, this.queryDeps(), dlq);
+      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq);
     } else {
       const connector = String(options['connector'] ?? 'log').toLowerCase();
-      if (connector !== 'log') {
-        throw new SluiceError('UNSUPPORTED', `sink connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log)" });
+      if (connector === 'kafka') {
+        rq = this.kafkaSinkQuery(id, name, text, q, options, s, dlq);
+      } else if (connector !== 'log') {
+        throw new SluiceError('UNSUPPORTED', `sink connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log) or 'kafka'" });
+      } else {
+        const topic = String(options['topic'] ?? name);
+        await this.log.createTopic(topic, 1);
+        this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
+        if (!this.catalog.hasRelation(topic)) this.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
+        rq = new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink: new LogSink(this.log, topic) }, this.queryDeps(), dlq);
       }
-      const topic = String(options['topic'] ?? name);
-      await this.log.createTopic(topic, 1);
-      this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
-      if (!this.catalog.hasRelation(topic)) this.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
-      rq = new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink: new LogSink(this.log, topic) }, this.queryDeps(), dlq);
     }
     this.running.set(id, rq);
     await rq.start();
     await this.remember(s.kind === 'CreateSink' ? 'sink' : 'view', name, text);
     return `${s.kind === 'CreateSink' ? 'sink' : 'materialized view'} ${name} created (query ${id})`;
+  }
+
+  /** A sink query writing to a Kafka topic (exactly once unless `semantic = 'at_least_once'`). */
+  private kafkaSinkQuery(id: string, name: string, text: string, q: QueryPlan, options: Record<string, string | number | boolean>, s: Extract<Statement, { kind: 'CreateSink' }>, dlq: string): RunningQuery {
+    checkKafkaOptions(options, `sink ${name}`, 'sink', false);
+    const defaultKey = q.keyColumns.length ? [...q.keyColumns] : q.streamKey !== undefined ? [q.streamKey] : [];
+    const sink = kafkaSink({ queryId: id, name, options, fields: q.fields, plan: q.physical, defaultKey, store: this.store, checkpoints: this.checkpoints });
+    this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
+    return new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq);
   }
 
   viewKv(name: string): KvTable {
@@ -442,6 +457,7 @@ export class Engine {
     for (const q of this.running.values()) q.stop('finished');
     await Promise.all([...this.running.values()].map((q) => q.stopped()));
     this.running.clear();
+    for (const t of this.tables.values()) await t.close?.().catch(() => undefined);
     await this.models.close();
     await this.store.close();
   }

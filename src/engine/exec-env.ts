@@ -1,6 +1,7 @@
 /** Connects the executor to the engine: sources by connector, table lookups, models, functions. */
 import { SluiceError } from '../common/errors.js';
 import { txConfig, txEvent } from '../connectors/datagen.js';
+import { kafkaSource } from '../connectors/kafka/index.js';
 import { nexmarkEvent, nexmarkSourceOptions } from '../connectors/nexmark.js';
 import { PredictOperator } from '../exec/operators/predict.js';
 import { createStatefulOperator } from '../exec/operators/stateful.js';
@@ -83,9 +84,11 @@ function sourceFor(engine: Engine, plan: SourceExec): Source {
         plan.watermark,
       );
     }
+    case 'kafka':
+      return kafkaSource(plan);
     default:
       throw new SluiceError('UNSUPPORTED', `connector '${plan.connector}' of ${plan.relationKind} '${plan.relation}' cannot be read by a continuous query in this build`, {
-        hint: "streams can use connector = 'log' (default), 'datagen' or 'nexmark'",
+        hint: "streams can use connector = 'log' (default), 'kafka', 'datagen' or 'nexmark'",
       });
   }
 }

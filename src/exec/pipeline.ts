@@ -118,6 +118,7 @@ export class Pipeline {
         source.run(
           {
             signal: this.options.signal,
+            deadLetter: this.options.deadLetter,
             emit: (msg, advance) =>
               this.locked(async () => {
                 if (msg.kind === 'end') {

@@ -1,6 +1,6 @@
 /** Sources: where a query's rows come from. */
 import type { Field } from '../common/types.js';
-import type { Message } from './message.js';
+import type { DeadLetter, Message } from './message.js';
 
 export interface SourceContext {
   /**
@@ -9,6 +9,11 @@ export interface SourceContext {
    * positions there.
    */
   emit(msg: Message, advance?: () => void): Promise<void>;
+  /**
+   * Sends an input record that cannot become a row to the query's dead-letter stream. Call it
+   * from `advance`, so the letter belongs to the same checkpoint as the position that skips it.
+   */
+  readonly deadLetter?: (letter: DeadLetter) => void;
   readonly signal: AbortSignal;
 }
 

@@ -1,0 +1,135 @@
+/**
+ * The Kafka connector as the engine sees it: a source for streams, an epoch sink for sinks,
+ * a background loader for tables, and the option checks for CREATE statements.
+ */
+import { randomUUID } from 'node:crypto';
+import { SluiceError } from '../../common/errors.js';
+import type { Field } from '../../common/types.js';
+import type { EpochSink } from '../../engine/sinks.js';
+import type { ExecEnv } from '../../exec/pipeline.js';
+import type { Source } from '../../exec/source.js';
+import type { Options, TableDef } from '../../planner/catalog.js';
+import { physicalInputs, type PhysicalPlan, type SourceExec } from '../../planner/physical.js';
+import type { CheckpointStore, KvTable, Store } from '../../state/index.js';
+import { KafkaSink } from './kafka-sink.js';
+import { KafkaSource } from './kafka-source.js';
+import { KafkaTableLoader } from './kafka-table.js';
+import { DEFAULT_DECISIONS_TOPIC, kafkaBrokers, kafkaSemantic, kafkaTopic } from './options.js';
+
+export { checkKafkaOptions, DEFAULT_DECISIONS_TOPIC } from './options.js';
+export { KafkaSink, type KafkaSinkConfig } from './kafka-sink.js';
+export { KafkaSource, type KafkaSourceConfig } from './kafka-source.js';
+export { KafkaTableLoader } from './kafka-table.js';
+
+function sessionTimeout(options: Options): number {
+  const n = Number(options['session.timeout.ms'] ?? 10_000);
+  if (!Number.isInteger(n) || n < 1000) throw new SluiceError('INVALID_ARGUMENT', `'session.timeout.ms' must be an integer of at least 1000, got '${String(options['session.timeout.ms'])}'`);
+  return n;
+}
+
+/** The consumer group a Kafka source of `queryId` reads in. */
+export function kafkaGroupId(options: Options, queryId: string | undefined): string {
+  return String(options['group.id'] ?? `sluice-${queryId ?? `push-${randomUUID()}`}`);
+}
+
+/** A source over the stream's Kafka topic. Without 'group.id' (push queries) the group is unique. */
+export function kafkaSource(plan: SourceExec): Source {
+  const what = `stream ${plan.relation}`;
+  const recordTime = String(plan.options['timestamp'] ?? '').toLowerCase() === 'record';
+  return new KafkaSource({
+    relation: plan.relation,
+    topic: kafkaTopic(plan.options, plan.relation),
+    brokers: kafkaBrokers(plan.options, what),
+    groupId: kafkaGroupId(plan.options, undefined),
+    fields: plan.fields,
+    ...(plan.watermark ? { watermark: plan.watermark } : {}),
+    recordTime: recordTime && plan.watermark !== undefined,
+    sessionTimeoutMs: sessionTimeout(plan.options),
+  });
+}
+
+/** `env` whose Kafka sources read in the group `sluice-<queryId>` unless they name one. */
+export function withKafkaQueryGroup(env: ExecEnv, queryId: string): ExecEnv {
+  return {
+    ...env,
+    source: (plan) => env.source(plan.connector === 'kafka' ? { ...plan, options: { ...plan.options, 'group.id': kafkaGroupId(plan.options, queryId) } } : plan),
+  };
+}
+
+export interface KafkaSinkArgs {
+  readonly queryId: string;
+  readonly name: string;
+  readonly options: Options;
+  readonly fields: readonly Field[];
+  readonly plan: PhysicalPlan;
+  /** Key columns when the sink names none (the query's key for updating results). */
+  readonly defaultKey: readonly number[];
+  readonly store: Store;
+  readonly checkpoints: CheckpointStore;
+}
+
+export function kafkaSink(a: KafkaSinkArgs): EpochSink {
+  const what = `sink ${a.name}`;
+  const explicit = a.options['key'];
+  const keyColumns =
+    explicit === undefined
+      ? a.defaultKey
+      : String(explicit)
+          .split(',')
+          .map((n) => {
+            const i = a.fields.findIndex((f) => f.name.toLowerCase() === n.trim().toLowerCase());
+            if (i < 0) throw new SluiceError('UNKNOWN_COLUMN', `${what}: key '${n.trim()}' is not an output column`, { hint: `output columns: ${a.fields.map((f) => f.name).join(', ')}` });
+            return i;
+          });
+  const sourceGroups = new Map<string, string>();
+  const visit = (p: PhysicalPlan): void => {
+    if (p.kind === 'SourceExec' && p.connector === 'kafka') sourceGroups.set(kafkaTopic(p.options, p.relation), kafkaGroupId(p.options, a.queryId));
+    physicalInputs(p).forEach(visit);
+  };
+  visit(a.plan);
+  return new KafkaSink({
+    queryId: a.queryId,
+    name: a.name,
+    topic: kafkaTopic(a.options, a.name),
+    brokers: kafkaBrokers(a.options, what),
+    fields: a.fields,
+    keyColumns,
+    semantic: kafkaSemantic(a.options),
+    transactionalId: String(a.options['transactional.id'] ?? `sluice-${a.queryId}`),
+    decisionsTopic: String(a.options['decisions.topic'] ?? DEFAULT_DECISIONS_TOPIC),
+    sourceGroups,
+    store: a.store,
+    checkpoints: a.checkpoints,
+    ...(a.options['delivery.timeout.ms'] !== undefined ? { deliveryTimeoutMs: Number(a.options['delivery.timeout.ms']) } : {}),
+  });
+}
+
+/**
+ * Starts keeping a table current from its topic; waits until the topic was read up to its end
+ * as of now, or 'load.timeout.ms' (default 30 s) passed — then it keeps loading in the background.
+ */
+export async function startKafkaTable(def: TableDef, store: Store, kv: KvTable, rows: Map<string, unknown[]>): Promise<KafkaTableLoader> {
+  const loader = new KafkaTableLoader({
+    name: def.name,
+    topic: kafkaTopic(def.options, def.name),
+    brokers: kafkaBrokers(def.options, `table ${def.name}`),
+    schema: def.schema,
+    primaryKey: def.primaryKey,
+    store,
+    kv,
+    rows,
+    sessionTimeoutMs: sessionTimeout(def.options),
+  });
+  // Rebuilt from the topic: a key whose tombstone was compacted away must not survive a restart.
+  await kv.clear();
+  rows.clear();
+  const timeout = Number(def.options['load.timeout.ms'] ?? 30_000);
+  let timer: NodeJS.Timeout | undefined;
+  const started = loader.start().catch((err: unknown) => {
+    loader.lastError = err instanceof Error ? err.message : String(err);
+  });
+  await Promise.race([loader.ready, new Promise<void>((r) => (timer = setTimeout(r, timeout)))]);
+  clearTimeout(timer);
+  void started;
+  return loader;
+}

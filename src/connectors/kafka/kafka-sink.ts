@@ -1,0 +1,308 @@
+/**
+ * Writes a query's output to a Kafka topic: exactly once by default ("outbox + decision
+ * record"), or at least once.
+ *
+ * Exactly-once protocol, per epoch with output:
+ * 1. `write` buffers the epoch's records (JSON value, key from the key columns; for updating
+ *    results a delete is a tombstone and the old row of an update is dropped: upsert semantics).
+ * 2. `stage` puts them into an OUTBOX entry with sequence number `seq` in the epoch's RocksDB
+ *    write batch — the same atomic batch as the operator state and the checkpoint.
+ * 3. `committed` delivers the outbox in one Kafka transaction (transactional id
+ *    `sluice-<query>`): the records, the Kafka sources' positions (sendOffsets to their
+ *    consumer groups), and the decision record — sendOffsets for group
+ *    `<transactional id>-decisions` on partition 0 of the decisions topic with offset = seq.
+ *    Then commit, then delete the outbox entry.
+ *
+ * Invariants:
+ * - The decisions group's committed offset D says which outbox entries are delivered: the
+ *   entry `seq` is in Kafka as committed data iff D >= seq, because the decision commits
+ *   atomically with the records. Sequence numbers start above D, so they stay monotonic when a
+ *   query is dropped and created again.
+ * - Before D is read, a producer with the transactional id is initialised (InitProducerId),
+ *   which fences any older producer and completes or aborts its open transaction: D is final.
+ * - An outbox entry is deleted only after its transaction committed (or D shows it did), so a
+ *   crash at any point neither loses a record nor commits it twice. `recover` re-delivers
+ *   (or just deletes) what a crash left.
+ * - On any transaction error the producer is dropped and recreated (kafkajs does not retry a
+ *   failed EndTxn and keeps the transaction stuck); delivery is retried from the decision
+ *   check until `deliveryTimeoutMs`, after which the query fails with the outbox kept.
+ * - At least once (`semantic = 'at_least_once'`): the same outbox, delivered by a plain
+ *   idempotent producer without a transaction; `recover` re-sends every entry left (a crash
+ *   between send and delete repeats that epoch's records).
+ */
+import type { RecordBatch } from 'apache-arrow';
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka as KafkaClient, Message as KafkaMessage, Producer } from 'kafkajs';
+import { SluiceError } from '../../common/errors.js';
+import type { Field } from '../../common/types.js';
+import { readColumn, plain } from '../../exec/columns.js';
+import { RowKind } from '../../exec/message.js';
+import type { EpochSink } from '../../engine/sinks.js';
+import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore, type KeyPart, type Store, type WriteBatch } from '../../state/index.js';
+import { queryStateParts } from '../../state/state-table.js';
+import { crashPoint } from './crash-points.js';
+import { rowsAsJson } from './json-codec.js';
+import { connectorError, kafkaClient, type Semantic } from './options.js';
+
+const { Partitioners } = kafkajs;
+
+export interface KafkaSinkConfig {
+  readonly queryId: string;
+  /** The sink's name, for messages. */
+  readonly name: string;
+  readonly topic: string;
+  readonly brokers: readonly string[];
+  readonly fields: readonly Field[];
+  /** Output columns that form the record key; empty: no key. */
+  readonly keyColumns: readonly number[];
+  readonly semantic: Semantic;
+  readonly transactionalId: string;
+  readonly decisionsTopic: string;
+  /** Kafka source topic -> its consumer group: their checkpointed positions are committed too. */
+  readonly sourceGroups: ReadonlyMap<string, string>;
+  readonly store: Store;
+  readonly checkpoints: CheckpointStore;
+  /** How long delivery of one epoch is retried before the query fails. Default 120 s. */
+  readonly deliveryTimeoutMs?: number;
+}
+
+/** A record as kept in the outbox: [key, value]; a null value is a tombstone. */
+type OutboxRecord = readonly [string | null, string | null];
+
+interface OutboxEntry {
+  readonly seq: number;
+  readonly records: readonly OutboxRecord[];
+}
+
+const SEND_CHUNK = 2000;
+
+export class KafkaSink implements EpochSink {
+  private pending: OutboxRecord[] = [];
+  /** The entry staged for the epoch being committed, if it had output. */
+  private staged: OutboxEntry | undefined;
+  /** Last sequence number used (or found decided); the next entry gets seq + 1. */
+  private seq = 0;
+  private readonly client: KafkaClient;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private readonly decisionsGroup: string;
+
+  constructor(private readonly config: KafkaSinkConfig) {
+    this.client = kafkaClient(config.brokers, config.transactionalId);
+    this.decisionsGroup = `${config.transactionalId}-decisions`;
+  }
+
+  write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
+    const values = rowsAsJson(batch, this.config.fields);
+    const keyCols = this.config.keyColumns.map((c) => readColumn(batch, c, this.config.fields[c]!.type));
+    for (let r = 0; r < batch.numRows; r++) {
+      const kind = rowKinds ? rowKinds[r]! : RowKind.INSERT;
+      if (kind === RowKind.UPDATE_BEFORE) continue;
+      const key = keyCols.length === 0 ? (kind === RowKind.DELETE ? values[r]! : null) : recordKey(keyCols.map((c) => plain(c[r])));
+      this.pending.push([key, kind === RowKind.DELETE ? null : values[r]!]);
+    }
+  }
+
+  stage(wb: WriteBatch): void {
+    if (this.pending.length === 0) {
+      this.staged = undefined;
+      return;
+    }
+    const entry: OutboxEntry = { seq: this.seq + 1, records: this.pending };
+    wb.put(this.outboxKey(entry.seq), encodeValue({ seq: entry.seq, records: entry.records as unknown as string[][] }));
+    this.staged = entry;
+    crashPoint('mid-stage');
+  }
+
+  async committed(): Promise<void> {
+    const entry = this.staged;
+    this.staged = undefined;
+    this.pending = [];
+    if (!entry) return;
+    this.seq = entry.seq;
+    await this.deliver(entry, false);
+  }
+
+  async recover(): Promise<void> {
+    const entries: OutboxEntry[] = [];
+    for await (const [, v] of this.config.store.iterate(prefixRange(this.outboxPrefix()))) entries.push(decodeValue<OutboxEntry>(v));
+    entries.sort((a, b) => a.seq - b.seq);
+    if (this.config.semantic === 'exactly_once') {
+      await this.retrying('recover', async () => {
+        await this.checkDecisionsTopic();
+        await this.ensureProducer();
+        this.seq = Math.max(this.seq, await this.decided());
+      });
+    }
+    for (const e of entries) {
+      this.seq = Math.max(this.seq, e.seq);
+      await this.deliver(e, true);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dropProducer();
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = undefined;
+  }
+
+  /** Delivers an outbox entry, retrying through broker faults, then deletes it. */
+  private async deliver(entry: OutboxEntry, checkFirst: boolean): Promise<void> {
+    let check = checkFirst;
+    await this.retrying(`epoch output (outbox entry ${entry.seq}, ${entry.records.length} records)`, async () => {
+      if (check && this.config.semantic === 'exactly_once') {
+        await this.ensureProducer();
+        if ((await this.decided()) >= entry.seq) {
+          await this.config.store.del(this.outboxKey(entry.seq));
+          return;
+        }
+      }
+      check = true;
+      if (this.config.semantic === 'exactly_once') await this.sendTransaction(entry);
+      else await this.sendPlain(entry);
+      crashPoint('after-commit-before-outbox-delete');
+      await this.config.store.del(this.outboxKey(entry.seq));
+    });
+  }
+
+  private async sendTransaction(entry: OutboxEntry): Promise<void> {
+    const producer = await this.ensureProducer();
+    const txn = await producer.transaction();
+    const half = Math.ceil(entry.records.length / 2);
+    await this.sendChunks(entry.records.slice(0, half), (messages) => txn.send({ topic: this.config.topic, acks: -1, messages }));
+    crashPoint('mid-send');
+    await this.sendChunks(entry.records.slice(half), (messages) => txn.send({ topic: this.config.topic, acks: -1, messages }));
+    for (const [group, topics] of await this.sourceOffsets()) await txn.sendOffsets({ consumerGroupId: group, topics });
+    await txn.sendOffsets({
+      consumerGroupId: this.decisionsGroup,
+      topics: [{ topic: this.config.decisionsTopic, partitions: [{ partition: 0, offset: String(entry.seq) }] }],
+    });
+    crashPoint('before-commit');
+    await txn.commit();
+  }
+
+  private async sendPlain(entry: OutboxEntry): Promise<void> {
+    const producer = await this.ensureProducer();
+    await this.sendChunks(entry.records, (messages) => producer.send({ topic: this.config.topic, acks: -1, messages }));
+  }
+
+  private async sendChunks(records: readonly OutboxRecord[], send: (messages: KafkaMessage[]) => Promise<unknown>): Promise<void> {
+    for (let i = 0; i < records.length; i += SEND_CHUNK) await send(records.slice(i, i + SEND_CHUNK).map(toMessage));
+  }
+
+  /**
+   * The Kafka sources' positions of the latest checkpoint, per consumer group. The latest
+   * checkpoint is the entry's epoch or a later one; either is a valid monitoring position.
+   */
+  private async sourceOffsets(): Promise<Map<string, { topic: string; partitions: { partition: number; offset: string }[] }[]>> {
+    const out = new Map<string, { topic: string; partitions: { partition: number; offset: string }[] }[]>();
+    if (this.config.sourceGroups.size === 0) return out;
+    const ckpt = await this.config.checkpoints.latest(this.config.queryId);
+    if (!ckpt) return out;
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const [k, offset] of Object.entries(ckpt.offsets)) {
+      const slash = k.lastIndexOf('/');
+      const topic = k.slice(0, slash);
+      if (slash < 0 || !this.config.sourceGroups.has(topic)) continue;
+      const list = byTopic.get(topic) ?? [];
+      list.push({ partition: Number(k.slice(slash + 1)), offset: String(offset) });
+      byTopic.set(topic, list);
+    }
+    for (const [topic, partitions] of byTopic) {
+      const group = this.config.sourceGroups.get(topic)!;
+      out.set(group, [...(out.get(group) ?? []), { topic, partitions }]);
+    }
+    return out;
+  }
+
+  /** The decisions group's committed offset: every outbox entry up to it is delivered. */
+  private async decided(): Promise<number> {
+    const admin = await this.ensureAdmin();
+    const res = await admin.fetchOffsets({ groupId: this.decisionsGroup, topics: [this.config.decisionsTopic] });
+    const p0 = res[0]?.partitions.find((p) => p.partition === 0);
+    const d = Number(p0?.offset ?? -1);
+    return Number.isFinite(d) ? d : -1;
+  }
+
+  private async checkDecisionsTopic(): Promise<void> {
+    const admin = await this.ensureAdmin();
+    const topics = await admin.listTopics();
+    if (!topics.includes(this.config.decisionsTopic)) {
+      throw new SluiceError('CONNECTOR_ERROR', `kafka sink ${this.config.name}: the decisions topic '${this.config.decisionsTopic}' does not exist`, {
+        hint: `create it with one partition (kafka-topics --create --topic ${this.config.decisionsTopic} --partitions 1) or set 'decisions.topic'`,
+      });
+    }
+  }
+
+  private async ensureProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const eo = this.config.semantic === 'exactly_once';
+    const p = this.client.producer({
+      ...(eo ? { transactionalId: this.config.transactionalId } : {}),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    // For a transactional producer, connect() runs InitProducerId: it fences older producers.
+    await p.connect();
+    this.producer = p;
+    return p;
+  }
+
+  private async ensureAdmin(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    const a = this.client.admin();
+    await a.connect();
+    this.admin = a;
+    return a;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const p = this.producer;
+    this.producer = undefined;
+    await p?.disconnect().catch(() => undefined);
+  }
+
+  /** Runs `f` until it succeeds, recreating the clients after each failure, up to the timeout. */
+  private async retrying(what: string, f: () => Promise<void>): Promise<void> {
+    const deadline = Date.now() + (this.config.deliveryTimeoutMs ?? 120_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await f();
+        return;
+      } catch (err) {
+        await this.dropProducer();
+        await this.admin?.disconnect().catch(() => undefined);
+        this.admin = undefined;
+        if (err instanceof SluiceError || Date.now() >= deadline) {
+          if (err instanceof SluiceError) throw err;
+          throw connectorError(`sink ${this.config.name} (topic '${this.config.topic}'): delivering ${what} failed`, err, 'the output stays in the outbox and is delivered when the query restarts; check the brokers');
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private outboxPrefix(): KeyPart[] {
+    return [...queryStateParts(this.config.queryId), 'kafka-sink.outbox'];
+  }
+
+  private outboxKey(seq: number): Buffer {
+    return encodeKey([...this.outboxPrefix(), seq]);
+  }
+}
+
+function toMessage([key, value]: OutboxRecord): KafkaMessage {
+  return { key, value };
+}
+
+/** One key column as its text; several as a JSON array. NULL key values give no key. */
+function recordKey(values: readonly unknown[]): string | null {
+  if (values.length === 1) {
+    const v = values[0];
+    if (v === null || v === undefined) return null;
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return JSON.stringify(values);
+}

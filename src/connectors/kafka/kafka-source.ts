@@ -1,0 +1,191 @@
+/**
+ * Reads a stream from a Kafka topic with kafkajs, as a Sluice source.
+ *
+ * Invariants:
+ * - Positions (`<topic>/<partition>` -> next offset) come from the engine's checkpoint, never
+ *   from the consumer group's committed offsets: on every (re)assignment each partition is
+ *   sought to the position this source holds (the checkpoint's after a restart), or to the
+ *   earliest offset when it holds none. Group offsets are only a monitoring copy (the sink
+ *   commits them in its transaction).
+ * - A record is emitted once per position: records below a partition's position are skipped,
+ *   and the position moves (inside the pipeline lock, after downstream took the batch) to one
+ *   past the last record of the batch.
+ * - Consumers read with read_committed isolation: aborted transactional records never appear.
+ * - Records that fail to decode or break a declared type go to the dead-letter stream with
+ *   source `<topic>/<partition>@<offset>`, in the same critical section as the position move,
+ *   so a dead letter belongs to exactly one checkpoint.
+ * - Back-pressure: eachBatch awaits the emit, so kafkajs fetches no further while downstream
+ *   is busy.
+ */
+import type { EachBatchPayload, Kafka as KafkaClient } from 'kafkajs';
+import type { Field } from '../../common/types.js';
+import type { DeadLetter } from '../../exec/message.js';
+import { readColumn } from '../../exec/columns.js';
+import { WatermarkTracker, type Source, type SourceContext } from '../../exec/source.js';
+import { decodeJsonRecords, type RawRecord } from './json-codec.js';
+import { connectorError, kafkaClient } from './options.js';
+
+export interface KafkaSourceConfig {
+  readonly relation: string;
+  readonly topic: string;
+  readonly brokers: readonly string[];
+  readonly groupId: string;
+  /** The stream's columns this query reads, in output order. */
+  readonly fields: readonly Field[];
+  readonly watermark?: { readonly column: number; readonly delayMs: number };
+  /** Fill the watermark column from the record timestamp (`timestamp = 'record'`). */
+  readonly recordTime: boolean;
+  readonly sessionTimeoutMs: number;
+}
+
+/** Records per emitted batch: a fetched batch larger than this is emitted in pieces. */
+const MAX_ROWS_PER_EMIT = 4096;
+const MAX_DEAD_LETTER_TEXT = 4096;
+
+export class KafkaSource implements Source {
+  readonly name: string;
+  readonly fields: readonly Field[];
+  private readonly next = new Map<number, number>();
+  /** Per partition: one past the last offset fetched, control records included (bounded runs). */
+  private readonly reached = new Map<number, number>();
+
+  constructor(private readonly config: KafkaSourceConfig) {
+    this.name = `kafka:${config.topic}`;
+    this.fields = config.fields;
+  }
+
+  seek(positions: Readonly<Record<string, number>>): void {
+    const prefix = `${this.config.topic}/`;
+    for (const [k, v] of Object.entries(positions)) {
+      if (!k.startsWith(prefix)) continue;
+      const p = Number(k.slice(prefix.length));
+      if (Number.isInteger(p)) this.next.set(p, v);
+    }
+  }
+
+  positions(): Record<string, number> {
+    return Object.fromEntries([...this.next].map(([p, o]) => [`${this.config.topic}/${p}`, o]));
+  }
+
+  async run(ctx: SourceContext, bounded: boolean): Promise<void> {
+    const { topic } = this.config;
+    const client = kafkaClient(this.config.brokers, `sluice-${this.config.groupId}`);
+    const ends = bounded ? await this.endOffsets(client) : undefined;
+    if (ends && this.caughtUp(ends)) {
+      await ctx.emit({ kind: 'end' });
+      return;
+    }
+    const consumer = client.consumer({
+      groupId: this.config.groupId,
+      sessionTimeout: this.config.sessionTimeoutMs,
+      rebalanceTimeout: this.config.sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(this.config.sessionTimeoutMs / 5)),
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    let settle: (err?: unknown) => void = () => undefined;
+    const finished = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    const onAbort = () => settle();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const p of payload.memberAssignment[topic] ?? []) {
+        consumer.seek({ topic, partition: p, offset: String(this.next.get(p) ?? -2) });
+      }
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) {
+        settle(connectorError(`source ${this.config.relation} (topic '${topic}', group '${this.config.groupId}')`, payload.error, 'check that the brokers are reachable and the topic exists; the query resumes from its last checkpoint when restarted'));
+      }
+    });
+    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      // Batches of only transaction markers or aborted records never reach eachBatch.
+      if (payload.topic !== topic || payload.batchSize !== 0) return;
+      this.reached.set(payload.partition, Math.max(this.reached.get(payload.partition) ?? 0, Number(payload.lastOffset) + 1));
+      if (ends && this.caughtUp(ends)) settle();
+    });
+    const wm = this.config.watermark ? new WatermarkTracker(this.config.watermark.delayMs) : undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async (payload) => {
+          await this.onBatch(payload, ctx, wm);
+          if (ends && this.caughtUp(ends)) settle();
+        },
+      });
+      if (!ctx.signal.aborted) await finished;
+    } catch (err) {
+      if (!ctx.signal.aborted) throw connectorError(`source ${this.config.relation} (topic '${topic}')`, err, "check 'bootstrap.servers' and that the topic exists");
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await consumer.disconnect().catch(() => undefined);
+    }
+    if (ends && !ctx.signal.aborted) await ctx.emit({ kind: 'end' });
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload, ctx: SourceContext, wm: WatermarkTracker | undefined): Promise<void> {
+    const p = batch.partition;
+    const from = this.next.get(p) ?? 0;
+    const messages = batch.messages.filter((m) => Number(m.offset) >= from);
+    for (let i = 0; i < messages.length && isRunning() && !isStale() && !ctx.signal.aborted; i += MAX_ROWS_PER_EMIT) {
+      const chunk = messages.slice(i, i + MAX_ROWS_PER_EMIT);
+      const records: RawRecord[] = chunk.map((m) => ({ value: m.value, timestamp: Number(m.timestamp) }));
+      const recordTime = this.config.recordTime ? this.config.watermark?.column : undefined;
+      const decoded = decodeJsonRecords(this.fields, records, recordTime);
+      const letters: DeadLetter[] = decoded.rejected.map(({ index, reason }) => {
+        const m = chunk[index]!;
+        const text = m.value?.toString('utf8') ?? '';
+        return {
+          reason: `${reason} (record ${this.config.topic}/${p}@${m.offset}); fix or re-publish the record — the query skipped it`,
+          operator: this.name,
+          row: text.length > MAX_DEAD_LETTER_TEXT ? `${text.slice(0, MAX_DEAD_LETTER_TEXT)}...` : text,
+          source: `${this.config.topic}/${p}@${m.offset}`,
+        };
+      });
+      const nextOffset = Number(chunk[chunk.length - 1]!.offset) + 1;
+      await ctx.emit({ kind: 'data', batch: decoded.batch }, () => {
+        this.next.set(p, nextOffset);
+        for (const l of letters) ctx.deadLetter?.(l);
+      });
+      if (wm && decoded.batch.numRows > 0) {
+        const c = this.config.watermark!.column;
+        wm.observe(readColumn(decoded.batch, c, this.fields[c]!.type));
+        const w = wm.next();
+        if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
+      }
+      await heartbeat();
+    }
+  }
+
+  /** High watermarks per partition now (bounded runs read up to them). */
+  private async endOffsets(client: KafkaClient): Promise<Map<number, number>> {
+    const admin = client.admin();
+    try {
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(this.config.topic);
+      const ends = new Map<number, number>();
+      for (const o of offsets) {
+        ends.set(o.partition, Number(o.high));
+        if (!this.next.has(o.partition)) this.next.set(o.partition, Number(o.low));
+      }
+      return ends;
+    } catch (err) {
+      throw connectorError(`source ${this.config.relation} (topic '${this.config.topic}')`, err, "check 'bootstrap.servers' and that the topic exists");
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Whether every partition was read up to its end (trailing transaction markers included). */
+  private caughtUp(ends: ReadonlyMap<number, number>): boolean {
+    for (const [p, end] of ends) if (Math.max(this.next.get(p) ?? 0, this.reached.get(p) ?? 0) < end) return false;
+    return true;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Keeps a TABLE current from a (compacted) Kafka topic: latest JSON value per primary key;
+ * a tombstone (null value) deletes the key.
+ *
+ * Invariants:
+ * - The table is rebuilt from the beginning of the topic on every start, so it needs no
+ *   positions: the consumer group is private to this run and commits nothing.
+ * - Each fetched batch is applied to the durable KvTable in one write batch, then to the
+ *   in-memory rows that lookup joins read; a lookup never sees a row that is not durable.
+ * - Records whose value does not decode into the table's columns are skipped and counted
+ *   (`rejected`, `lastError`), since a table has no dead-letter stream.
+ */
+import type { Consumer } from 'kafkajs';
+import type { Field } from '../../common/types.js';
+import { keyOf } from '../../exec/keys.js';
+import type { KvTable, StateRow, Store } from '../../state/index.js';
+import { decodeJsonRow } from './json-codec.js';
+import { connectorError, kafkaClient } from './options.js';
+
+export interface KafkaTableConfig {
+  readonly name: string;
+  readonly topic: string;
+  readonly brokers: readonly string[];
+  readonly schema: readonly Field[];
+  readonly primaryKey: readonly string[];
+  readonly store: Store;
+  readonly kv: KvTable;
+  readonly rows: Map<string, unknown[]>;
+  readonly sessionTimeoutMs: number;
+}
+
+export class KafkaTableLoader {
+  rejected = 0;
+  lastError: string | undefined;
+  /** Resolves once the topic was read up to its end as of the start (or the start failed). */
+  readonly ready: Promise<void>;
+  private consumer: Consumer | undefined;
+  private markReady: () => void = () => undefined;
+  private readonly pkIndexes: number[];
+
+  constructor(private readonly config: KafkaTableConfig) {
+    this.ready = new Promise((r) => (this.markReady = r));
+    this.pkIndexes = config.primaryKey.map((k) => config.schema.findIndex((f) => f.name.toLowerCase() === k.toLowerCase()));
+  }
+
+  /** Starts reading in the background. */
+  async start(): Promise<void> {
+    const { topic } = this.config;
+    const client = kafkaClient(this.config.brokers, `sluice-table-${this.config.name}`);
+    const pending = new Set<number>();
+    const admin = client.admin();
+    try {
+      await admin.connect();
+      for (const o of await admin.fetchTopicOffsets(topic)) if (Number(o.high) > Number(o.low)) pending.add(o.partition);
+    } catch (err) {
+      this.lastError = connectorError(`table ${this.config.name} (topic '${topic}')`, err, "check 'bootstrap.servers' and that the topic exists").message;
+      this.markReady();
+      return;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const done = (p: number) => {
+      pending.delete(p);
+      if (pending.size === 0) this.markReady();
+    };
+    if (pending.size === 0) this.markReady();
+    const consumer = client.consumer({
+      groupId: `sluice-table-${this.config.name}-${process.pid}-${Date.now()}`,
+      sessionTimeout: this.config.sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(this.config.sessionTimeoutMs / 5)),
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0 && payload.offsetLag === '0') done(payload.partition);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const wb = this.config.store.batch();
+        const changes: [string, unknown[] | null][] = [];
+        for (const m of batch.messages) {
+          if (m.value === null) {
+            const key = m.key === null ? undefined : this.keyFromRecordKey(m.key.toString('utf8'));
+            if (key === undefined) {
+              this.reject(`${topic}/${batch.partition}@${m.offset}: tombstone without a usable key`);
+              continue;
+            }
+            this.config.kv.delete(key, wb);
+            changes.push([key, null]);
+            continue;
+          }
+          const r = decodeJsonRow(this.config.schema, m.value);
+          if ('error' in r) {
+            this.reject(`${topic}/${batch.partition}@${m.offset}: ${r.error}`);
+            continue;
+          }
+          const key = keyOf(this.pkIndexes.map((i) => r.values[i]));
+          const row: Record<string, unknown> = {};
+          this.config.schema.forEach((f, i) => (row[f.name] = r.values[i]));
+          this.config.kv.upsert(key, row as StateRow, wb);
+          changes.push([key, r.values]);
+        }
+        await wb.write();
+        for (const [k, v] of changes) {
+          if (v === null) this.config.rows.delete(k);
+          else this.config.rows.set(k, v);
+        }
+        if (batch.offsetLag() === '0') done(batch.partition);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.markReady();
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  private reject(reason: string): void {
+    this.rejected++;
+    this.lastError = reason;
+  }
+
+  /** The table key of a tombstone: the record key is the primary key value (a JSON array for several). */
+  private keyFromRecordKey(text: string): string | undefined {
+    const types = this.pkIndexes.map((i) => this.config.schema[i]?.type.kind);
+    if (types.length === 1) {
+      if (types[0] === 'STRING') return keyOf([text]);
+      const n = Number(text);
+      return Number.isFinite(n) ? keyOf([n]) : keyOf([text]);
+    }
+    try {
+      const parts: unknown = JSON.parse(text);
+      return Array.isArray(parts) && parts.length === types.length ? keyOf(parts) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

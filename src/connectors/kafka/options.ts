@@ -1,0 +1,90 @@
+/**
+ * WITH options of Kafka streams, tables and sinks, and the kafkajs clients built from them.
+ *
+ * Options (all optional except where noted):
+ * - `topic`: the Kafka topic; defaults to the relation's name.
+ * - `'bootstrap.servers'`: `host:port[,host:port...]`; defaults to the SLUICE_KAFKA_BOOTSTRAP
+ *   environment variable. One of the two is required.
+ * - `format`: only `'json'` (one JSON object per record value).
+ * - `key`: the column used as the record key (sinks) / the stream's key column.
+ * - `'group.id'`: consumer group of a source; defaults to `sluice-<query id>`.
+ * - `timestamp = 'record'` (streams): the WATERMARK column is filled from the Kafka record
+ *   timestamp instead of the JSON value.
+ * - `semantic` (sinks): `'exactly_once'` (default) or `'at_least_once'`.
+ * - `'decisions.topic'` (sinks): the one-partition topic the commit decisions are recorded
+ *   against; defaults to `__sluice_decisions` and must exist.
+ * - `'transactional.id'` (sinks): defaults to `sluice-<query id>`.
+ */
+import kafkajs from 'kafkajs';
+import type { Kafka as KafkaClient } from 'kafkajs';
+import { SluiceError } from '../../common/errors.js';
+import type { Options } from '../../planner/catalog.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+export const DEFAULT_DECISIONS_TOPIC = '__sluice_decisions';
+
+export type Semantic = 'exactly_once' | 'at_least_once';
+
+export function kafkaTopic(options: Options, relation: string): string {
+  return String(options['topic'] ?? relation);
+}
+
+export function kafkaBrokers(options: Options, what: string): string[] {
+  const raw = options['bootstrap.servers'] ?? options['properties.bootstrap.servers'] ?? process.env['SLUICE_KAFKA_BOOTSTRAP'];
+  const brokers = String(raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (brokers.length === 0) {
+    throw new SluiceError('INVALID_ARGUMENT', `${what} uses connector 'kafka' but names no brokers`, {
+      hint: "add 'bootstrap.servers' = 'host:9092' to WITH (...) or set SLUICE_KAFKA_BOOTSTRAP",
+    });
+  }
+  return brokers;
+}
+
+export function kafkaSemantic(options: Options): Semantic {
+  const s = String(options['semantic'] ?? 'exactly_once').toLowerCase().replace('-', '_');
+  if (s !== 'exactly_once' && s !== 'at_least_once') {
+    throw new SluiceError('INVALID_ARGUMENT', `semantic '${String(options['semantic'])}' is not known`, { hint: "use 'exactly_once' or 'at_least_once'" });
+  }
+  return s;
+}
+
+/** Checks the options of a Kafka stream, table or sink at CREATE time. */
+export function checkKafkaOptions(options: Options, what: string, kind: 'stream' | 'table' | 'sink', hasWatermark: boolean): void {
+  kafkaBrokers(options, what);
+  const format = String(options['format'] ?? 'json').toLowerCase();
+  if (format !== 'json') {
+    throw new SluiceError('UNSUPPORTED', `${what}: format '${format}' is not supported by the Kafka connector`, { hint: "use format = 'json'" });
+  }
+  if (kind === 'sink') kafkaSemantic(options);
+  const ts = options['timestamp'];
+  if (ts !== undefined) {
+    if (kind !== 'stream' || String(ts).toLowerCase() !== 'record') {
+      throw new SluiceError('INVALID_ARGUMENT', `${what}: timestamp = '${String(ts)}' is not supported`, { hint: "streams accept timestamp = 'record' (event time from the Kafka record timestamp)" });
+    }
+    if (!hasWatermark) {
+      throw new SluiceError('INVALID_ARGUMENT', `${what}: timestamp = 'record' needs a WATERMARK column to fill`, { hint: "declare e.g. ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND" });
+    }
+  }
+}
+
+/** A kafkajs client that logs nothing itself: failures surface as Sluice errors. */
+export function kafkaClient(brokers: readonly string[], clientId: string): KafkaClient {
+  return new Kafka({
+    clientId,
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+  });
+}
+
+/** A connector error that names where it happened and what to do. */
+export function connectorError(where: string, err: unknown, hint: string): SluiceError {
+  const msg = err instanceof Error ? err.message : String(err);
+  return new SluiceError('CONNECTOR_ERROR', `kafka ${where}: ${msg}`, { hint, cause: err });
+}

@@ -1,0 +1,111 @@
+/**
+ * Kafka connector against the mock broker: JSON decoding with dead letters that name
+ * topic/partition@offset, a filter/project sink with exactly-once delivery, an updating
+ * (upsert) sink with tombstone-free final values per key, and a table kept from a topic.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/engine/engine.js';
+import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
+import { tempEngine } from '../engine/helpers.js';
+import { produce, readCommitted, waitFor } from './support.js';
+
+process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
+
+let mock: KafkaMock;
+let engine: Engine;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  mock = await startKafkaMock({
+    brokers: 1,
+    topics: ['c-src:2', 'c-out:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', '__sluice_decisions:1'],
+    groupInitialRebalanceDelayMs: 0,
+  });
+  ({ engine, cleanup } = await tempEngine(100));
+}, 120_000);
+
+afterAll(async () => {
+  await cleanup?.();
+  await mock?.stop();
+});
+
+const opts = () => `'bootstrap.servers' = '${mock.bootstrap}', 'session.timeout.ms' = 3000`;
+
+async function dlqRows(name: string): Promise<unknown[][]> {
+  const [r] = await engine.execute(`SELECT reason, source FROM ${name}`, { bounded: true });
+  if (r?.kind !== 'push') throw new Error('expected a push result');
+  const rows: unknown[][] = [];
+  for await (const b of r.rows) rows.push(...b.map((x) => [...x.values]));
+  return rows;
+}
+
+describe('kafka connector', () => {
+  it('decodes JSON, sends bad records to dead letters with topic/partition@offset, and delivers a filter/project to a topic', async () => {
+    const good = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: JSON.stringify({ id: i, name: `n${i % 4}`, amount: i / 2 }), partition: i % 2 }));
+    await produce(mock.brokers, 'c-src', good.slice(0, 20));
+    // Bad records on partition 1 at known offsets (10, 11, 12, 13).
+    await produce(mock.brokers, 'c-src', [
+      { value: 'not json', partition: 1 },
+      { value: JSON.stringify({ id: 'x', name: 'a', amount: 1 }), partition: 1 },
+      { value: JSON.stringify([1, 2]), partition: 1 },
+      { value: JSON.stringify({ id: 1.5, name: 'b', amount: 1 }), partition: 1 },
+    ]);
+    await produce(mock.brokers, 'c-src', good.slice(20));
+    await engine.execute(`CREATE STREAM c_src (id INT, name STRING, amount DOUBLE) WITH (connector = 'kafka', topic = 'c-src', format = 'json', ${opts()})`);
+    await engine.execute(`CREATE SINK c_out WITH (connector = 'kafka', topic = 'c-out', key = 'id', ${opts()}) AS SELECT id, name, amount * 2 AS doubled FROM c_src WHERE amount >= 5`);
+    const expected = good.map((g) => JSON.parse(g.value) as { id: number; name: string; amount: number }).filter((r) => r.amount >= 5);
+    const out = await readCommitted(mock.brokers, 'c-out', expected.length, 60_000);
+    const got = out.map((r) => ({ key: r.key, ...(JSON.parse(r.value ?? 'null') as object) }));
+    expect(got.sort((a, b) => Number(a.key) - Number(b.key))).toEqual(expected.map((r) => ({ key: String(r.id), id: r.id, name: r.name, doubled: r.amount * 2 })));
+
+    await waitFor(async () => (await dlqRows('c_out_dlq')).length >= 4, 20_000, 'dead letters');
+    const letters = await dlqRows('c_out_dlq');
+    expect(letters.map((l) => l[1]).sort()).toEqual(['c-src/1@10', 'c-src/1@11', 'c-src/1@12', 'c-src/1@13']);
+    const reasons = letters.map((l) => String(l[0])).join('\n');
+    expect(reasons).toContain('not valid JSON');
+    expect(reasons).toContain('id: expected INT, got "x"');
+    expect(reasons).toContain('must be a JSON object');
+    expect(reasons).toContain('id: expected INT, got 1.5');
+  }, 120_000);
+
+  it('an updating query writes upserts: the last record per key is the final value', async () => {
+    await engine.execute(`CREATE SINK c_counts WITH (connector = 'kafka', topic = 'c-counts', key = 'name', ${opts()}) AS SELECT name, COUNT(*) AS n, SUM(id) AS s FROM c_src GROUP BY name`);
+    await waitFor(
+      async () => {
+        const recs = await readCommitted(mock.brokers, 'c-counts', 4, 20_000);
+        const last = new Map(recs.map((r) => [r.key, r.value]));
+        return [...last.values()].map((v) => (JSON.parse(v ?? '{}') as { n: number }).n).reduce((a, b) => a + b, 0) === 40;
+      },
+      60_000,
+      'final counts',
+    );
+    const recs = await readCommitted(mock.brokers, 'c-counts', 4);
+    const last = new Map(recs.map((r) => [r.key, JSON.parse(r.value ?? '{}') as { name: string; n: number; s: number }]));
+    for (let k = 0; k < 4; k++) {
+      const ids = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 4 === k);
+      expect(last.get(`n${k}`)).toEqual({ name: `n${k}`, n: 10, s: ids.reduce((a, b) => a + b, 0) });
+    }
+  }, 120_000);
+
+  it('a table over a topic follows upserts and tombstones, and a lookup join reads it', async () => {
+    await produce(mock.brokers, 'c-cards', [
+      { key: 'n0', value: JSON.stringify({ name: 'n0', tier: 'gold' }) },
+      { key: 'n1', value: JSON.stringify({ name: 'n1', tier: 'silver' }) },
+      { key: 'n2', value: JSON.stringify({ name: 'n2', tier: 'bronze' }) },
+      { key: 'n1', value: JSON.stringify({ name: 'n1', tier: 'platinum' }) },
+      { key: 'n2', value: null },
+    ]);
+    await engine.execute(`CREATE TABLE c_cards (name STRING PRIMARY KEY, tier STRING) WITH (connector = 'kafka', topic = 'c-cards', ${opts()})`);
+    const [r] = await engine.execute('SELECT name, tier FROM c_cards');
+    expect(r?.kind === 'rows' ? [...r.rows].map((x) => [...x]).sort() : r).toEqual([
+      ['n0', 'gold'],
+      ['n1', 'platinum'],
+    ]);
+    await engine.execute(`CREATE SINK c_joined WITH (connector = 'kafka', topic = 'c-joined', ${opts()}) AS SELECT c_src.id, c_cards.tier FROM c_src JOIN c_cards ON c_src.name = c_cards.name`);
+    const out = await readCommitted(mock.brokers, 'c-joined', 20, 60_000);
+    const tiers = out.map((o) => (JSON.parse(o.value ?? '{}') as { tier: string }).tier);
+    expect(tiers.filter((t) => t === 'gold')).toHaveLength(10);
+    expect(tiers.filter((t) => t === 'platinum')).toHaveLength(10);
+    expect(tiers).toHaveLength(20);
+  }, 120_000);
+});
