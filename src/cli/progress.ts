@@ -26,9 +26,10 @@ export class ProgressReporter {
 
   constructor(private readonly source: () => readonly QueryInfo[], private readonly out: NodeJS.WriteStream = process.stderr, private readonly everyMs = 5000) {}
 
+  /** The timer keeps the process alive while queries wait for input; `stop()` ends it. */
   start(intervalMs = 500): void {
+    this.draw();
     this.timer = setInterval(() => this.draw(), intervalMs);
-    this.timer.unref();
   }
 
   draw(): void {

@@ -65,7 +65,7 @@ export async function runFile(file: string, opts: RunFileOptions): Promise<numbe
   // With only persistent queries running, wait for Ctrl-C; with push queries, also stop when they all end.
   await (pushes.length > 0 ? Promise.race([stopped, pushesDone]) : stopped);
   progress.stop();
-  process.stderr.write(`${interrupted ? 'interrupted; ' : ''}closing the engine (persistent queries resume on the next start)\n`);
+  if (interrupted) process.stderr.write('interrupted; closing the engine (persistent queries resume on the next start)\n');
   await engine.close();
   return 0;
 }

@@ -18,7 +18,7 @@ const isNumeric = (v: unknown): boolean => typeof v === 'number' || typeof v ===
 export function renderTable(columns: readonly { readonly name: string }[], rows: readonly (readonly unknown[])[]): string {
   const cells = rows.map((r) => columns.map((_, i) => formatValue(r[i])));
   const widths = columns.map((c, i) => Math.max(c.name.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const right = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || isNumeric(r[i])));
+  const right = columns.map((_, i) => rows.some((r) => isNumeric(r[i])) && rows.every((r) => r[i] === null || r[i] === undefined || isNumeric(r[i])));
   const line = (vals: string[], alignRight: boolean[]): string =>
     ' ' + vals.map((v, i) => (alignRight[i] ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join(' | ').trimEnd();
   const out = [

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../server/server-process.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/sluice.js ...args`; `until` sends SIGINT once stdout matches it. */
+function sluice(args: readonly string[], until?: RegExp): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/sluice.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (until !== undefined && !interrupted && until.test(stdout)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  await writeFile(join(dir, 'schema.sql'), "CREATE STREAM tx (tx_id STRING, card_id STRING, amount DOUBLE) WITH (key = 'card_id');\nCREATE TABLE cards (card_id STRING PRIMARY KEY, owner STRING);\n");
+  await writeFile(
+    join(dir, 'run.sql'),
+    "CREATE STREAM tx (tx_id STRING, card_id STRING, amount DOUBLE) WITH (key = 'card_id');\nINSERT INTO tx VALUES ('t1', 'c1', 50.0), ('t2', 'c2', 5.0);\nSHOW STREAMS;\nSELECT tx_id, amount FROM tx WHERE amount > 10;\n",
+  );
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('sluice command line', () => {
+  it('lists its commands, each with --help', async () => {
+    const top = await sluice(['--help']);
+    expect(top.code).toBe(0);
+    for (const cmd of ['serve', 'shell', 'run', 'explain', 'bench']) expect(top.stdout).toContain(cmd);
+    const serve = await sluice(['serve', '--help']);
+    expect(serve.stdout).toMatch(/--port <port>[\s\S]*--host <host>[\s\S]*--data <dir>[\s\S]*--token <token>[\s\S]*--demo/);
+    expect((await sluice(['shell', '--help'])).stdout).toContain('--url <url>');
+    expect((await sluice(['run', '--help'])).stdout).toContain('<file>');
+    expect((await sluice(['explain', '--help'])).stdout).toContain('--file <schema.sql>');
+    expect((await sluice(['bench', '--help'])).stdout).toContain('npm run bench');
+  });
+
+  it('refuses a bad port', async () => {
+    const r = await sluice(['serve', '--port', 'eighty']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('port');
+  });
+
+  it('explains a query after running a schema file', async () => {
+    const r = await sluice(['explain', 'SELECT tx_id FROM tx JOIN cards WHERE amount > 1', '--file', join(dir, 'schema.sql')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/StreamLookupJoinExec[\s\S]*SourceExec: stream=tx/);
+  });
+
+  it('shows an explain error with the caret and exits 1', async () => {
+    const r = await sluice(['explain', 'SELECT tx_id FROM tx WHERE amout > 1', '--file', join(dir, 'schema.sql')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ERROR [UNKNOWN_COLUMN]: unknown column 'amout'");
+    expect(r.stderr).toMatch(/LINE 1: .*WHERE amout > 1\n +\^{5}/);
+  });
+
+  it('runs a file: tables for statements, live rows for a push query until Ctrl-C', async () => {
+    const r = await sluice(['run', join(dir, 'run.sql'), '--data', join(dir, 'data')], /t1 +\| 50/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('stream tx created');
+    expect(r.stdout).toMatch(/ name \| connector \| key +\| watermark\n/);
+    expect(r.stdout).toMatch(/-- push query \S+\ntx_id +\| amount/);
+    expect(r.stdout).not.toContain('t2 ');
+    expect(r.stderr).toMatch(/in \d+ .*out \d+ .*dlq 0/);
+    expect(r.stderr).toContain('interrupted');
+  });
+
+  it('runs a file with --bounded and ends by itself', async () => {
+    const r = await sluice(['run', join(dir, 'run.sql'), '--data', join(dir, 'data2'), '--bounded']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/t1 +\| 50/);
+  });
+
+  it('reports a missing file', async () => {
+    const r = await sluice(['run', join(dir, 'nope.sql')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('nope.sql');
+  });
+});
