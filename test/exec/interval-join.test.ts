@@ -83,6 +83,8 @@ describe('IntervalJoinOperator', () => {
     expect(h.control()).toEqual([]);
     await op.process({ kind: 'barrier', epoch: 1 }, 1);
     await op.process({ kind: 'end' }, 0);
+    await op.process({ kind: 'end' }, 0);
+    expect(h.control()).toEqual([['barrier', 1]]);
     await op.process({ kind: 'end' }, 1);
     expect(h.control()).toEqual([['barrier', 1], ['end']]);
     expect(h.rows(OUT)).toEqual([]);

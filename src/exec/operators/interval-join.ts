@@ -42,8 +42,8 @@ interface Side {
  *   time column: min(left wm + min(0, lower), right wm - max(0, upper)), which is the min of
  *   both input watermarks when lower = upper = 0. It is forwarded only when it advances.
  * - A barrier moves on once it arrived from both ports, after the buffers and watermarks
- *   changed since the last barrier are written to state. The pipeline delivers `end` once,
- *   after every source ended; it is forwarded once.
+ *   changed since the last barrier are written to state. `end` is forwarded once, after it
+ *   arrived from both ports (each input's windows upstream flush on their own `end` first).
  */
 export class IntervalJoinOperator implements Operator {
   readonly name = 'IntervalJoinExec';
@@ -54,7 +54,7 @@ export class IntervalJoinOperator implements Operator {
   private readonly upperMs: number;
   private outWatermark = -Infinity;
   private readonly barriers = new Map<number, number>();
-  private ended = false;
+  private readonly ended = [false, false];
 
   constructor(plan: Pick<IntervalJoinExec, 'leftKeys' | 'rightKeys' | 'leftTime' | 'rightTime' | 'lowerMs' | 'upperMs' | 'fields'> & { residual?: BoundExpr | undefined }, left: readonly Field[], right: readonly Field[], udfs: UdfResolver) {
     this.fields = plan.fields;
@@ -101,8 +101,9 @@ export class IntervalJoinOperator implements Operator {
         return this.ctx.emit(msg);
       }
       case 'end':
-        if (this.ended) return;
-        this.ended = true;
+        if (this.ended[p]) return;
+        this.ended[p] = true;
+        if (!this.ended[1 - p]) return;
         return this.ctx.emit(msg);
     }
   }
