@@ -43,9 +43,11 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+  for (const c of cleanups.splice(0).reverse()) {
+    await Promise.race([c().catch(() => {}), sleep(10_000)]);
+  }
   await mock?.stop();
-});
+}, 120_000);
 
 async function txnProducer(transactionalId: string): Promise<Producer> {
   const p = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
@@ -332,12 +334,23 @@ describe('kafka-mock transactions (patched librdkafka mock)', () => {
   }, 120_000);
 
   it('answers fault-injection commands', async () => {
-    await expect(mock.command('rtt 2 5')).resolves.toBe('OK');
-    await expect(mock.command('rtt 2 0')).resolves.toBe('OK');
-    await expect(mock.command('create-topic extra:2')).resolves.toBe('OK');
-    await expect(mock.command('error Bogus 1')).rejects.toThrow(/ERR unknown ApiKey/);
-    await expect(mock.command('nonsense')).rejects.toThrow(/ERR unknown command/);
-    await expect(mock.command('broker-down 3')).resolves.toBe('OK');
-    await expect(mock.command('broker-up 3')).resolves.toBe('OK');
-  });
+    // A separate cluster: taking a broker down under live kafkajs consumers
+    // can trigger a kafkajs fetcher spin (see tools/kafka-mock/README.md).
+    const m = await startKafkaMock({ brokers: 3 });
+    try {
+      await expect(m.command('rtt 2 5')).resolves.toBe('OK');
+      await expect(m.command('rtt 2 0')).resolves.toBe('OK');
+      await expect(m.command('create-topic extra:2')).resolves.toBe('OK');
+      await expect(m.command('create-topic extra:2')).rejects.toThrow(/ERR/);
+      await expect(m.command('error Produce NOT_LEADER_FOR_PARTITION 2')).resolves.toBe('OK');
+      await expect(m.command('error 1 6')).resolves.toBe('OK');
+      await expect(m.command('error Bogus 1')).rejects.toThrow(/ERR unknown ApiKey/);
+      await expect(m.command('nonsense')).rejects.toThrow(/ERR unknown command/);
+      await expect(m.command('broker-down 3')).resolves.toBe('OK');
+      await expect(m.command('broker-up 3')).resolves.toBe('OK');
+    } finally {
+      await m.stop();
+    }
+    await expect(m.command('rtt 1 1')).rejects.toThrow(/not running/);
+  }, 60_000);
 });
