@@ -1,0 +1,166 @@
+/**
+ * Kafka -> Kafka throughput: Sluice (exactly-once sink) against a hand-written kafkajs
+ * consume-transform-produce loop doing the same work (read_committed consumer, JSON decode,
+ * the same filter/projection, JSON encode, one transaction per fetched batch with sendOffsets),
+ * in the same run, on the Kafka test broker (tools/kafka-mock).
+ *
+ *   import { runKafkaBench } from './kafka.js';
+ *   const figures = await runKafkaBench({ records: 40_000 });
+ *
+ * or standalone: `npx tsx bench/kafka.ts [records]`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import kafkajs from 'kafkajs';
+import type { Kafka as KafkaClient } from 'kafkajs';
+import { Engine } from '../src/engine/engine.js';
+import { startKafkaMock } from '../test/kafka-mock/harness.js';
+
+const { Kafka, logLevel, Partitioners } = kafkajs;
+
+export interface KafkaBenchOptions {
+  /** Input records (JSON, ~80 bytes each, over 4 partitions). Default 40 000. */
+  readonly records?: number;
+  /** Sluice checkpoint interval (ms), i.e. how often the sink commits a transaction. Default 200. */
+  readonly checkpointIntervalMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface KafkaBenchCase {
+  readonly name: 'pass-through' | 'filter+project';
+  readonly records: number;
+  readonly outputRecords: number;
+  readonly sluiceRecordsPerSec: number;
+  readonly handwrittenRecordsPerSec: number;
+  /** sluice / hand-written throughput. */
+  readonly ratio: number;
+}
+
+export interface KafkaBenchResult {
+  readonly cases: readonly KafkaBenchCase[];
+}
+
+interface Row {
+  id: number;
+  grp: string;
+  v: number;
+  ts: number;
+}
+
+const CASES = [
+  { name: 'pass-through', sql: 'SELECT id, grp, v, ts FROM b_in', transform: (r: Row): Record<string, unknown> | undefined => r },
+  { name: 'filter+project', sql: 'SELECT id, grp, v * 2 AS v2 FROM b_in WHERE v >= 0.5', transform: (r: Row): Record<string, unknown> | undefined => (r.v >= 0.5 ? { id: r.id, grp: r.grp, v2: r.v * 2 } : undefined) },
+] as const;
+
+export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<KafkaBenchResult> {
+  const n = opts.records ?? 40_000;
+  const log = opts.log ?? ((l: string) => console.log(l));
+  process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
+  const topics = ['b-in:4', '__sluice_decisions:1', ...CASES.flatMap((_, i) => [`b-out-s${i}:4`, `b-out-h${i}:4`])];
+  const mock = await startKafkaMock({ brokers: 1, topics, groupInitialRebalanceDelayMs: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-kafka-bench-'));
+  const kafka = new Kafka({ clientId: 'bench', brokers: mock.brokers, logLevel: logLevel.NOTHING });
+  const cases: KafkaBenchCase[] = [];
+  try {
+    await produceInput(kafka, n);
+    const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: opts.checkpointIntervalMs ?? 200 });
+    try {
+      const kopts = `'bootstrap.servers' = '${mock.bootstrap}', 'session.timeout.ms' = 3000`;
+      await engine.execute(`CREATE STREAM b_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 'b-in', ${kopts})`);
+      for (const [i, c] of CASES.entries()) {
+        const sluice = await timeSluice(engine, `b_out_s${i}`, `b-out-s${i}`, c.sql, kopts, n);
+        const hand = await timeHandwritten(kafka, `b-out-h${i}`, c.transform, n, i);
+        const row: KafkaBenchCase = {
+          name: c.name,
+          records: n,
+          outputRecords: hand.out,
+          sluiceRecordsPerSec: Math.round(n / sluice),
+          handwrittenRecordsPerSec: Math.round(n / hand.seconds),
+          ratio: Number((hand.seconds / sluice).toFixed(2)),
+        };
+        cases.push(row);
+        log(`kafka ${row.name}: sluice ${row.sluiceRecordsPerSec} rec/s, hand-written kafkajs ${row.handwrittenRecordsPerSec} rec/s, ratio ${row.ratio}`);
+      }
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await mock.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { cases };
+}
+
+async function produceInput(kafka: KafkaClient, n: number): Promise<void> {
+  const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await p.connect();
+  for (let i = 0; i < n; i += 2000) {
+    const messages = [];
+    for (let id = i; id < Math.min(n, i + 2000); id++) {
+      const row: Row = { id, grp: `g${id % 50}`, v: (id % 100) / 100, ts: 1_700_000_000_000 + id };
+      messages.push({ key: String(id), value: JSON.stringify(row) });
+    }
+    await p.send({ topic: 'b-in', messages });
+  }
+  await p.disconnect();
+}
+
+/** Seconds from CREATE SINK until every input record was read and its output committed. */
+async function timeSluice(engine: Engine, name: string, topic: string, sql: string, kopts: string, n: number): Promise<number> {
+  const t0 = performance.now();
+  await engine.execute(`CREATE SINK ${name} WITH (connector = 'kafka', topic = '${topic}', key = 'id', ${kopts}) AS ${sql}`);
+  for (;;) {
+    const q = engine.queries().find((x) => x.name === name);
+    if (!q || q.status !== 'running') throw new Error(`bench query ${name} is ${q?.status}: ${q?.error?.message}`);
+    if (q.rowsIn >= n) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await engine.checkpointAll();
+  return (performance.now() - t0) / 1000;
+}
+
+/** The same work by hand: consume (read_committed), transform, produce in one transaction per batch. */
+async function timeHandwritten(kafka: KafkaClient, topic: string, transform: (r: Row) => Record<string, unknown> | undefined, n: number, i: number): Promise<{ seconds: number; out: number }> {
+  const t0 = performance.now();
+  const groupId = `bench-hand-${i}-${Date.now()}`;
+  const producer = kafka.producer({ transactionalId: `bench-hand-${i}`, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'b-in', fromBeginning: true });
+  let read = 0;
+  let out = 0;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((r) => (finish = r));
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      const messages = [];
+      for (const m of batch.messages) {
+        const row = JSON.parse(m.value!.toString()) as Row;
+        const o = transform(row);
+        if (o) messages.push({ key: String(row.id), value: JSON.stringify(o) });
+      }
+      const txn = await producer.transaction();
+      if (messages.length) await txn.send({ topic, acks: -1, messages });
+      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: 'b-in', partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
+      await txn.commit();
+      read += batch.messages.length;
+      out += messages.length;
+      if (read >= n) finish();
+    },
+  });
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  await consumer.disconnect();
+  await producer.disconnect();
+  return { seconds, out };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const records = Number(process.argv[2] ?? 40_000);
+  const r = await runKafkaBench({ records });
+  console.log(JSON.stringify(r, null, 2));
+}
