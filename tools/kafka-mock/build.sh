@@ -35,6 +35,17 @@ SRC="$CACHE/librdkafka-$LIBRDKAFKA_VERSION"
 
 log() { echo "kafka-mock build: $*" >&2; }
 
+for tool in gcc make tar npm flock sha256sum; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        log "missing '$tool' (Debian: apt-get install -y gcc make tar util-linux coreutils; npm comes with Node.js)"
+        exit 1
+    fi
+done
+if ! command -v patch >/dev/null 2>&1 && ! command -v git >/dev/null 2>&1; then
+    log "missing 'patch' or 'git' to apply the patch (apt-get install -y patch)"
+    exit 1
+fi
+
 mkdir -p "$CACHE"
 # Serialize concurrent builds (e.g. parallel test workers).
 exec 9>"$CACHE/.lock"
