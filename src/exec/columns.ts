@@ -82,6 +82,15 @@ function decode(v: A.Vector, t: DataType): Values {
       return v.toArray() as (string | null)[];
     case 'ARRAY': {
       const out = new Array<unknown>(n);
+      const data = v.data.length === 1 ? v.data[0]! : undefined;
+      const child = data?.children[0];
+      if (data && child && v.nullCount === 0 && child.nullCount === 0 && isNumericElement(t.element)) {
+        // Views into the child buffer: no copy per row.
+        const offs = data.valueOffsets as Int32Array;
+        const values = A.makeVector(child).toArray() as Float32Array;
+        for (let i = 0; i < n; i++) out[i] = values.subarray(offs[i]!, offs[i + 1]!);
+        return out;
+      }
       for (let i = 0; i < n; i++) {
         const x = v.get(i) as A.Vector | null;
         out[i] = x === null ? null : x.toArray();
@@ -135,12 +144,27 @@ function build(t: DataType, values: Values, n: number): A.Data {
       }
       return A.makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, data: out } as never) as A.Data;
     }
-    case 'BOOLEAN':
     case 'STRING':
-    case 'BYTES':
+      return buildUtf8(values, n);
     case 'ARRAY':
+      if (isNumericElement(t.element)) {
+        const fast = buildNumericList(t.element, values, n);
+        if (fast) return fast;
+      }
+      return buildGeneric(t, values, n);
+    case 'BOOLEAN':
+    case 'BYTES':
     case 'STRUCT':
-    case 'NULL': {
+    case 'NULL':
+      return buildGeneric(t, values, n);
+    default:
+      return assertNever(t, 'type');
+  }
+}
+
+function buildGeneric(t: DataType, values: Values, n: number): A.Data {
+  {
+    {
       const arr = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
         const x = values[i];
@@ -148,9 +172,70 @@ function build(t: DataType, values: Values, n: number): A.Data {
       }
       return A.vectorFromArray(arr, arrowType(t) as never).data[0] as A.Data;
     }
-    default:
-      return assertNever(t, 'type');
   }
+}
+
+function isNumericElement(t: DataType): boolean {
+  return t.kind === 'FLOAT' || t.kind === 'DOUBLE' || t.kind === 'INT';
+}
+
+const encoder = new TextEncoder();
+
+/** Utf8 column built straight into one byte buffer with offsets. */
+function buildUtf8(values: Values, n: number): A.Data {
+  const offsets = new Int32Array(n + 1);
+  let bytes = new Uint8Array(Math.max(64, n * 16));
+  let pos = 0;
+  let nulls = 0;
+  let bitmap: Uint8Array | undefined;
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    if (x === null || x === undefined) {
+      nulls++;
+      bitmap ??= new Uint8Array((n + 7) >> 3).fill(0xff);
+      bitmap[i >> 3]! &= ~(1 << (i & 7));
+    } else {
+      const str = typeof x === 'string' ? x : String(x);
+      if (pos + str.length * 3 > bytes.length) {
+        const grown = new Uint8Array(Math.max(bytes.length * 2, pos + str.length * 3));
+        grown.set(bytes.subarray(0, pos));
+        bytes = grown;
+      }
+      pos += encoder.encodeInto(str, bytes.subarray(pos)).written;
+    }
+    offsets[i + 1] = pos;
+  }
+  return A.makeData({ type: new A.Utf8(), length: n, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, data: bytes.subarray(0, pos) } as never) as A.Data;
+}
+
+/** List<number> built from arrays of numbers; undefined when any row or element is null. */
+function buildNumericList(element: DataType, values: Values, n: number): A.Data | undefined {
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const x = values[i] as ArrayLike<unknown> | null | undefined;
+    if (x === null || x === undefined) return undefined;
+    total += x.length;
+    offsets[i + 1] = total;
+  }
+  const Ctor = element.kind === 'FLOAT' ? Float32Array : element.kind === 'DOUBLE' ? Float64Array : Int32Array;
+  const child = new Ctor(total);
+  for (let i = 0; i < n; i++) {
+    const x = values[i] as ArrayLike<unknown>;
+    const at = offsets[i]!;
+    if (ArrayBuffer.isView(x)) {
+      child.set(x as unknown as ArrayLike<number>, at);
+      continue;
+    }
+    for (let k = 0; k < x.length; k++) {
+      const e = x[k];
+      if (e === null || e === undefined) return undefined;
+      child[at + k] = e as number;
+    }
+  }
+  const childType = arrowType(element);
+  const childData = A.makeData({ type: childType, length: total, nullCount: 0, data: child } as never) as A.Data;
+  return A.makeData({ type: arrowType({ kind: 'ARRAY', element }), length: n, nullCount: 0, valueOffsets: offsets, child: childData } as never) as A.Data;
 }
 
 type NumCtor = Int32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
@@ -186,7 +271,38 @@ export function makeBatch(fields: readonly Field[], columns: readonly Values[], 
   return new A.RecordBatch(schema, data);
 }
 
-/** A RecordBatch from row objects keyed by field name (missing keys are NULL). */
+/** A RecordBatch from Arrow columns that already exist (no copy). */
+export function batchOfData(fields: readonly Field[], children: readonly A.Data[], length: number): A.RecordBatch {
+  const schema = arrowSchema(fields);
+  const data = A.makeData({ type: new A.Struct(schema.fields), length, nullCount: 0, children } as never) as unknown as A.Data<A.Struct>;
+  return new A.RecordBatch(schema, data);
+}
+
+/** The rows of column `i` of `batch` at `indexes`, copied at the buffer level where it can be. */
+export function takeColumn(batch: A.RecordBatch, i: number, t: DataType, indexes: ArrayLike<number>, count: number): A.Data {
+  const data = batch.data.children[i]!;
+  if (data.nullCount === 0 && t.kind === 'STRING') {
+    const offs = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    const outOffs = new Int32Array(count + 1);
+    let total = 0;
+    for (let k = 0; k < count; k++) {
+      const r = indexes[k]!;
+      total += offs[r + 1]! - offs[r]!;
+      outOffs[k + 1] = total;
+    }
+    const out = new Uint8Array(total);
+    for (let k = 0; k < count; k++) {
+      const r = indexes[k]!;
+      out.set(bytes.subarray(offs[r]!, offs[r + 1]!), outOffs[k]!);
+    }
+    const built = A.makeData({ type: new A.Utf8(), length: count, nullCount: 0, valueOffsets: outOffs, data: out } as never) as A.Data;
+    const hit = decoded.get(data);
+    if (hit) decoded.set(built, gather(hit, indexes, count));
+    return built;
+  }
+  return buildData(t, gather(readColumn(batch, i, t), indexes, count), count);
+}
 export function batchFromRows(fields: readonly Field[], rows: readonly Record<string, unknown>[]): A.RecordBatch {
   const cols = fields.map((f) => rows.map((r) => r[f.name] ?? null));
   return makeBatch(fields, cols, rows.length);
@@ -209,8 +325,7 @@ export function plain(x: unknown): unknown {
 
 /** The rows of `batch` at `indexes`, in that order. */
 export function takeRows(batch: A.RecordBatch, fields: readonly Field[], indexes: ArrayLike<number>, count = indexes.length): A.RecordBatch {
-  const cols = fields.map((f, c) => gather(readColumn(batch, c, f.type), indexes, count));
-  return makeBatch(fields, cols, count);
+  return batchOfData(fields, fields.map((f, c) => takeColumn(batch, c, f.type, indexes, count)), count);
 }
 
 export function gather(values: Values, indexes: ArrayLike<number>, count: number): Values {

@@ -112,7 +112,6 @@ export class Pipeline {
 
   /** Runs all sources to completion (bounded) or until the signal aborts. */
   async run(): Promise<void> {
-    let ended = 0;
     await Promise.all(
       this.roots.map(({ source, emit }) =>
         source.run(
@@ -121,10 +120,6 @@ export class Pipeline {
             deadLetter: this.options.deadLetter,
             emit: (msg, advance) =>
               this.locked(async () => {
-                if (msg.kind === 'end') {
-                  // The graph ends once, when every source has ended.
-                  if (++ended < this.roots.length) return;
-                }
                 await emit(msg);
                 if (msg.kind === 'data') this.rowsIn += msg.batch.numRows;
                 advance?.();

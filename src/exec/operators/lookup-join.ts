@@ -5,7 +5,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
-import { gather, makeBatch, readColumn, type Values } from '../columns.js';
+import { batchOfData, buildData, readColumn, takeColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
@@ -64,9 +64,10 @@ export class StreamLookupJoinOperator implements Operator {
       }
     }
     if (m === 0) return;
-    const leftCols: Values[] = this.input.map((f, c) => gather(readColumn(batch, c, f.type), idx, m));
-    const rightCols: Values[] = this.tableColumns.map((tc) => matches.map((r) => (r ? r[tc] ?? null : null)));
-    const out = makeBatch(this.fields, [...leftCols, ...rightCols], m);
+    const left = m === n ? batch.data.children : this.input.map((f, c) => takeColumn(batch, c, f.type, idx, m));
+    const n0 = this.input.length;
+    const right = this.tableColumns.map((tc, j) => buildData(this.fields[n0 + j]!.type, matches.map((r) => (r ? r[tc] ?? null : null)), m));
+    const out = batchOfData(this.fields, [...left, ...right], m);
     await this.ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds: Uint8Array.from(idx.subarray(0, m), (i) => rowKinds[i]!) } : {}) });
   }
 

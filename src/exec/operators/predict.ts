@@ -8,7 +8,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import { errorOf, versionOf, type PredictResult, type PredictRunner } from '../../udf/predict-runner.js';
-import { gather, makeBatch, readColumn, type Values } from '../columns.js';
+import { batchOfData, buildData, readColumn, takeColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
 
@@ -115,7 +115,8 @@ export class PredictOperator implements Operator {
     }
     if (keep.length === 0) return;
     const srcRows = Uint32Array.from(keep, (j) => index[j]!);
-    const inputCols: Values[] = this.input.map((f, c) => gather(readColumn(batch, c, f.type), srcRows, srcRows.length));
+    const all = srcRows.length === batch.numRows;
+    const inputCols = all ? batch.data.children : this.input.map((f, c) => takeColumn(batch, c, f.type, srcRows, srcRows.length));
     let out: Values;
     if (this.outputs.length === 1) {
       const arr = r.outputs[this.outputs[0]!.name]!;
@@ -125,7 +126,8 @@ export class PredictOperator implements Operator {
       out = keep.map((j) => Object.fromEntries(this.outputs.map((o) => [o.name, Number(r.outputs[o.name]![j])])));
     }
     const versions = typeof r.versions === 'number' ? new Int32Array(keep.length).fill(r.versions) : Int32Array.from(keep, (j) => versionOf(r, j));
-    const outBatch = makeBatch(this.fields, [...inputCols, out, versions], keep.length);
+    const n0 = this.input.length;
+    const outBatch = batchOfData(this.fields, [...inputCols, buildData(this.fields[n0]!.type, out, keep.length), buildData(this.fields[n0 + 1]!.type, versions, keep.length)], keep.length);
     await this.ctx.emit({ kind: 'data', batch: outBatch, ...(rowKinds ? { rowKinds: Uint8Array.from(srcRows, (i) => rowKinds[i]!) } : {}) });
   }
 

@@ -2,7 +2,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
-import { batchToRows, makeBatch, readColumn, takeRows } from '../columns.js';
+import { batchOfData, batchToRows, buildData, takeRows } from '../columns.js';
 import { compileExpr, type CompiledExpr, type RowError, type UdfResolver } from '../compile-expr.js';
 import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
 
@@ -73,15 +73,15 @@ export class ProjectExecOperator extends StatelessOperator {
     const failed = new Set<number>();
     const cols = this.exprs.map((x, k) => {
       const d = this.direct[k];
-      if (d !== undefined) return readColumn(batch, d, this.input[d]!.type);
+      if (d !== undefined) return batch.data.children[d]!;
       const { values, errors } = x.evaluate(batch);
       if (errors.length) {
         this.reject(batch, errors.filter((e) => !failed.has(e.row)), `SELECT ${this.fields[k]!.name} := ${x.text}`);
         for (const e of errors) failed.add(e.row);
       }
-      return values;
+      return buildData(this.fields[k]!.type, values, n);
     });
-    const out = makeBatch(this.fields, cols, n);
+    const out = batchOfData(this.fields, cols, n);
     if (failed.size === 0) return rowKinds ? { batch: out, rowKinds } : { batch: out };
     const keep = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => !failed.has(i));
     return {

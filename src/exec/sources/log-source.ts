@@ -7,7 +7,7 @@ import type { Field } from '../../common/types.js';
 import type { EmbeddedLog, LogChunk } from '../../state/index.js';
 import { readColumn } from '../columns.js';
 import { decodeBatches } from '../ipc.js';
-import { WatermarkTracker, type Source, type SourceContext } from '../source.js';
+import type { Source, SourceContext } from '../source.js';
 
 export class LogSource implements Source {
   readonly name: string;
@@ -37,7 +37,31 @@ export class LogSource implements Source {
   }
 
   async run(ctx: SourceContext, bounded: boolean): Promise<void> {
-    const wm = this.watermark ? new WatermarkTracker(this.watermark.delayMs) : undefined;
+    const parts = this.next.map((_, p) => p);
+    const ends = bounded ? parts.map((p) => this.log.highWatermark(this.topic, p)) : undefined;
+    const maxTime = parts.map(() => -Infinity);
+    let emitted = -Infinity;
+    const wmCol = this.watermark?.column;
+    /**
+     * The watermark is the minimum over partitions that still have unread data of the largest
+     * event time seen there; a partition that is caught up does not hold it back.
+     */
+    const watermark = (): number | undefined => {
+      if (!this.watermark) return undefined;
+      let w = Infinity;
+      let all = -Infinity;
+      for (const p of parts) {
+        all = Math.max(all, maxTime[p]!);
+        const end = ends ? ends[p]! : this.log.highWatermark(this.topic, p);
+        if (this.next[p]! < end) w = Math.min(w, maxTime[p]!);
+      }
+      const t = (w === Infinity ? all : w) - this.watermark.delayMs;
+      if (t > emitted && Number.isFinite(t)) {
+        emitted = t;
+        return t;
+      }
+      return undefined;
+    };
     const onChunk = async (p: number, chunk: LogChunk) => {
       const from = this.next[p]!;
       if (chunk.baseOffset + chunk.count <= from) return;
@@ -48,25 +72,32 @@ export class LogSource implements Source {
         await ctx.emit({ kind: 'data', batch: out }, () => {
           this.next[p] = chunk.baseOffset + chunk.count;
         });
-        if (wm) {
-          wm.observe(readColumn(out, this.watermark!.column, this.fields[this.watermark!.column]!.type));
-          const w = wm.next();
+        if (wmCol !== undefined) {
+          const times = readColumn(out, wmCol, this.fields[wmCol]!.type);
+          let m = maxTime[p]!;
+          for (let i = 0; i < times.length; i++) {
+            const t = times[i];
+            if (typeof t === 'number' && t > m) m = t;
+          }
+          maxTime[p] = m;
+          const w = watermark();
           if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
         }
       }
     };
-    const parts = this.next.map((_, p) => p);
-    if (bounded) {
-      const ends = parts.map((p) => this.log.highWatermark(this.topic, p));
-      for (const p of parts) {
-        while (this.next[p]! < ends[p]! && !ctx.signal.aborted) {
-          const chunks = await this.log.read(this.topic, p, this.next[p]!, 64);
-          if (chunks.length === 0) break;
-          for (const c of chunks) {
-            if (c.baseOffset >= ends[p]!) break;
-            await onChunk(p, c);
+    if (ends) {
+      // Round robin over partitions, a chunk at a time, so event time advances evenly.
+      let active = parts.filter((p) => this.next[p]! < ends[p]!);
+      while (active.length && !ctx.signal.aborted) {
+        for (const p of active) {
+          const [chunk] = await this.log.read(this.topic, p, this.next[p]!, 1);
+          if (!chunk || chunk.baseOffset >= ends[p]!) {
+            ends[p] = this.next[p]!;
+            continue;
           }
+          await onChunk(p, chunk);
         }
+        active = active.filter((p) => this.next[p]! < ends[p]!);
       }
       if (!ctx.signal.aborted) await ctx.emit({ kind: 'end' });
       return;
