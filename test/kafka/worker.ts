@@ -1,0 +1,49 @@
+/**
+ * A Sluice engine in its own process for the Kafka crash tests:
+ *   node --import tsx test/kafka/worker.ts <dataDir> <bootstrap> <scenario>
+ * Creates the scenario's stream and sink on first start (later starts replay them from the
+ * catalog and resume from the checkpoint), prints READY once the query runs, and runs until
+ * killed. SIGTERM closes the engine cleanly. SLUICE_CRASH_AT / SLUICE_CRASH_AFTER make the
+ * Kafka sink kill the process at a named point (src/connectors/kafka/crash-points.ts).
+ */
+import { Engine } from '../../src/engine/engine.js';
+
+process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
+
+const [dataDir, bootstrap, scenario = 'filter'] = process.argv.slice(2);
+if (!dataDir || !bootstrap) throw new Error('usage: worker.ts <dataDir> <bootstrap> [scenario]');
+
+const kafka = `'bootstrap.servers' = '${bootstrap}', 'session.timeout.ms' = 2000`;
+
+/** Statements per scenario; input `x-in` holds {id, grp, v, ts}. */
+const SCENARIOS: Record<string, string[]> = {
+  filter: [
+    `CREATE STREAM x_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 'x-in', ${kafka})`,
+    `CREATE SINK x_out WITH (connector = 'kafka', topic = 'x-out', key = 'id', ${kafka}) AS SELECT id, grp, v * 10 AS v10 FROM x_in WHERE v >= 0.3`,
+  ],
+  window: [
+    `CREATE STREAM w_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH (connector = 'kafka', topic = 'w-in', ${kafka})`,
+    `CREATE SINK w_out WITH (connector = 'kafka', topic = 'w-out', ${kafka}) AS SELECT window_start, grp, COUNT(*) AS n, SUM(id) AS s FROM TABLE(TUMBLE(TABLE w_in, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end, grp`,
+  ],
+};
+
+const engine = await Engine.open({ dataDir, checkpointIntervalMs: 100 });
+const statements = SCENARIOS[scenario];
+if (!statements) throw new Error(`unknown scenario '${scenario}'`);
+if (engine.running.size === 0) for (const s of statements) await engine.execute(s);
+for (const q of engine.queries()) if (q.status === 'failed') process.stderr.write(`query ${q.id} failed: ${q.error?.message}\n`);
+process.stdout.write('READY\n');
+
+const watch = setInterval(() => {
+  for (const q of engine.queries()) {
+    if (q.status === 'failed') {
+      process.stderr.write(`query ${q.id} failed: ${q.error?.message}\n`);
+      process.exit(3);
+    }
+  }
+}, 200);
+
+process.on('SIGTERM', () => {
+  clearInterval(watch);
+  void engine.close().then(() => process.exit(0));
+});
