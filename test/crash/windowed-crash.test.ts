@@ -45,7 +45,7 @@ async function readOut(dir: string): Promise<string[]> {
 }
 
 /** Starts a worker; resolves its progress lines through `onProgress`, and `exited` when it dies. */
-function startWorker(dir: string, onProgress: (p: Progress) => void): { child: ChildProcess; exited: Promise<void> } {
+function startWorker(dir: string, onProgress: (p: Progress) => void, onOpening: () => void): { child: ChildProcess; exited: Promise<void> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/worker.ts', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -54,7 +54,8 @@ function startWorker(dir: string, onProgress: (p: Progress) => void): { child: C
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      if (line.startsWith('progress ')) onProgress(JSON.parse(line.slice(9)) as Progress);
+      if (line === 'opening') onOpening();
+      else if (line.startsWith('progress ')) onProgress(JSON.parse(line.slice(9)) as Progress);
     }
   });
   child.stderr?.resume();
@@ -102,26 +103,40 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
     let stableRuns = 0;
     let lastOut = -1;
     let midway = 0;
+    let duringOpen = 0;
+    let openMs = 300;
     const deadline = Date.now() + 150_000;
     for (;;) {
       let latest: Progress | undefined;
-      let firstSeen!: () => void;
-      const ready = new Promise<void>((r) => (firstSeen = r));
-      const w = startWorker(crashDir, (p) => {
-        latest = p;
-        firstSeen();
-      });
+      let openingAt = 0;
+      let openedAt = 0;
+      let opening!: () => void;
+      const started = new Promise<void>((r) => (opening = r));
+      const w = startWorker(
+        crashDir,
+        (p) => {
+          latest = p;
+          openedAt ||= Date.now();
+        },
+        () => {
+          openingAt = Date.now();
+          opening();
+        },
+      );
       runs++;
-      await Promise.race([ready, w.exited, sleep(15_000)]);
+      await Promise.race([started, w.exited, sleep(30_000)]);
       const settled = kills >= MIN_KILLS;
-      // While kills are still due, die somewhere in the first 150 ms of work; afterwards let the
-      // run finish its input before stopping it.
-      await sleep(settled ? 400 : Math.floor(rand() * 150));
+      // The work (replaying the sink, reading input, closing windows, committing epochs) happens
+      // while the engine opens and just after: while kills are still due, die at a random moment
+      // in that span (as long as the last open took, plus 200 ms); afterwards let the run finish.
+      await sleep(settled ? 600 : Math.floor(rand() * (openMs + 200)));
       w.child.kill('SIGKILL');
       await w.exited;
+      if (openedAt > openingAt && openingAt > 0) openMs = openedAt - openingAt;
       kills++;
       const p = latest;
       if (p && p.out < expected.length) midway++;
+      if (!p) duringOpen++;
       if (settled && p && p.lag === 0 && p.out === lastOut) stableRuns++;
       else stableRuns = 0;
       lastOut = p?.out ?? lastOut;
@@ -142,7 +157,7 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
       else if (n > w) duplicates += n - w;
     }
     for (const [r, n] of want) missing += Math.max(0, n - (counts.get(r) ?? 0));
-    console.log(`windowed crash test: seed=${seed} runs=${runs} kills=${kills} (${midway} before all output was written) records=${actual.length} expected=${expected.length} duplicates=${duplicates} missing=${missing} unexpected=${unexpected}`);
+    console.log(`windowed crash test: seed=${seed} runs=${runs} kills=${kills} (${duringOpen} while opening, ${midway} before all output was written) records=${actual.length} expected=${expected.length} duplicates=${duplicates} missing=${missing} unexpected=${unexpected}`);
     expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
     expect({ duplicates, missing, unexpected }).toEqual({ duplicates: 0, missing: 0, unexpected: 0 });
     expect(actual).toEqual(expected);
