@@ -50,7 +50,7 @@ interface Row {
 }
 
 const CASES = [
-  { name: 'pass-through', sql: 'SELECT id, grp, v, ts FROM b_in', transform: (r: Row): Record<string, unknown> | undefined => r },
+  { name: 'pass-through', sql: 'SELECT id, grp, v, ts FROM b_in', transform: (r: Row): Record<string, unknown> | undefined => ({ ...r }) },
   { name: 'filter+project', sql: 'SELECT id, grp, v * 2 AS v2 FROM b_in WHERE v >= 0.5', transform: (r: Row): Record<string, unknown> | undefined => (r.v >= 0.5 ? { id: r.id, grp: r.grp, v2: r.v * 2 } : undefined) },
 ] as const;
 
