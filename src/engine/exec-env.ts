@@ -21,7 +21,7 @@ export function createExecEnv(engine: Engine): ExecEnv {
       return { get: (key) => t.rows.get(key) };
     },
     operator: (plan, input) => createStatefulOperator(plan, input, engine.env.udfs),
-    predict: (plan) => new PredictOperator(plan.input.fields, plan.fields, plan.args, plan.model, plan.outputs, new PredictRunner(engine.models, plan.model, plan.width), engine.env.udfs),
+    predict: (plan) => new PredictOperator(plan.input.fields, plan.keep, plan.fields, plan.args, plan.model, plan.outputs, new PredictRunner(engine.models, plan.model, plan.width), engine.env.udfs),
     udfs: (name) => {
       const f = engine.functions.find(name);
       if (!f) return undefined;

@@ -74,38 +74,42 @@ export function remapColumns(e: BoundExpr, map: (index: number) => number): Boun
 
 /** Bottom-up rebuild: children first, then `f` on the node with its new children. */
 export function rebuild(e: BoundExpr, f: (e: BoundExpr) => BoundExpr): BoundExpr {
-  const r = (x: BoundExpr) => rebuild(x, f);
+  return f(mapChildren(e, (c) => rebuild(c, f)));
+}
+
+/** The node with `f` applied to each direct child. */
+export function mapChildren(e: BoundExpr, r: (e: BoundExpr) => BoundExpr): BoundExpr {
   switch (e.kind) {
     case 'Column':
     case 'Literal':
-      return f(e);
+      return e;
     case 'Binary':
-      return f({ ...e, left: r(e.left), right: r(e.right) });
+      return { ...e, left: r(e.left), right: r(e.right) };
     case 'Unary':
     case 'IsNull':
     case 'Cast':
     case 'FieldAccess':
-      return f({ ...e, operand: r(e.operand) } as BoundExpr);
+      return { ...e, operand: r(e.operand) } as BoundExpr;
     case 'In':
-      return f({ ...e, operand: r(e.operand), list: e.list.map(r) });
+      return { ...e, operand: r(e.operand), list: e.list.map(r) };
     case 'Between':
-      return f({ ...e, operand: r(e.operand), low: r(e.low), high: r(e.high) });
+      return { ...e, operand: r(e.operand), low: r(e.low), high: r(e.high) };
     case 'Like':
-      return f({ ...e, operand: r(e.operand), pattern: r(e.pattern) });
+      return { ...e, operand: r(e.operand), pattern: r(e.pattern) };
     case 'Case':
-      return f({
+      return {
         ...e,
         ...(e.operand ? { operand: r(e.operand) } : {}),
         whens: e.whens.map((w) => ({ when: r(w.when), then: r(w.then) })),
         ...(e.else ? { else: r(e.else) } : {}),
-      });
+      };
     case 'Call':
     case 'Udf':
-      return f({ ...e, args: e.args.map(r) } as BoundExpr);
+      return { ...e, args: e.args.map(r) } as BoundExpr;
     case 'Index':
-      return f({ ...e, operand: r(e.operand), index: r(e.index) });
+      return { ...e, operand: r(e.operand), index: r(e.index) };
     case 'Array':
-      return f({ ...e, elements: e.elements.map(r) });
+      return { ...e, elements: e.elements.map(r) };
   }
 }
 

@@ -78,7 +78,7 @@ function describe(p: PhysicalPlan): string {
     case 'GroupAggregateExec':
       return `GroupAggregateExec: updating, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]`;
     case 'PredictExec':
-      return `PredictExec: model=${p.model}, inputs=[${p.args.map(exprToString).join(', ')}], width=${p.width || 'per row'}, outputs=[${p.outputs.map((o) => o.name).join(', ')}]`;
+      return `PredictExec: model=${p.model}${p.keep.length === p.input.fields.length ? '' : `, pass=[${p.keep.map((k) => p.input.fields[k]!.name).join(', ')}]`}, inputs=[${p.args.map(exprToString).join(', ')}], width=${p.width || 'per row'}, outputs=[${p.outputs.map((o) => o.name).join(', ')}]`;
     default:
       return assertNever(p, 'physical plan node');
   }

@@ -96,10 +96,14 @@ export interface LogicalAggregate {
   readonly fields: readonly Field[];
 }
 
-/** Scores each row with a model; output = input ++ the model output (scalar or STRUCT) ++ version. */
+/**
+ * Scores each row with a model; output = the input columns in `keep` ++ the model output (scalar
+ * or STRUCT) ++ version. `keep` lists every input column until pruning drops unread ones.
+ */
 export interface LogicalPredict {
   readonly kind: 'LogicalPredict';
   readonly input: LogicalPlan;
+  readonly keep: readonly number[];
   readonly model: string;
   readonly args: readonly BoundExpr[];
   readonly width: number;

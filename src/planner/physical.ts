@@ -100,6 +100,8 @@ export interface GroupAggregateExec {
 export interface PredictExec {
   readonly kind: 'PredictExec';
   readonly input: PhysicalPlan;
+  /** Input columns passed through to the output, before the score and version. */
+  readonly keep: readonly number[];
   readonly model: string;
   readonly args: readonly BoundExpr[];
   readonly width: number;
@@ -180,6 +182,7 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       return {
         kind: 'PredictExec',
         input: rec(plan.input),
+        keep: plan.keep,
         model: plan.model,
         args: plan.args,
         width: plan.width,

@@ -3,11 +3,14 @@ import { SluiceError } from '../common/errors.js';
 import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type CallExpr, type Expr, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
-import { exprKey, exprToString, rebuild, visit, type BoundExpr } from './bound-expr.js';
+import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import type { AggregateCall, LogicalPlan } from './logical.js';
 import { planFrom } from './plan-from.js';
+
+/** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
+const UNGROUPED = 1 << 30;
 
 export interface PlannedQuery {
   readonly plan: LogicalPlan;
@@ -50,7 +53,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
       { name: `predict_${sig.name}`, type: outType, nullable: true },
       { name: `model_version_${sig.name}`, type: T.INT, nullable: true },
     ];
-    plan = { kind: 'LogicalPredict', input: plan, model: sig.name, args, width, outputs: sig.outputs, fields: [...plan.fields, ...outFields] };
+    plan = { kind: 'LogicalPredict', input: plan, keep: plan.fields.map((_, i) => i), model: sig.name, args, width, outputs: sig.outputs, fields: [...plan.fields, ...outFields] };
     scope = new Scope([...scope.columns, ...outFields.map((f): ScopeColumn => ({ name: f.name, type: f.type, hidden: true }))]);
     predictColumns.set(key, { output: base, version: base + 1 });
   }
@@ -117,17 +120,20 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     return { kind: 'Column', index: -1 - idx, name: `${name}(${args.map(exprToString).join(', ')})`, type, span: call.span };
   };
   const aggTypes: DataType[] = [];
-  const overAggregate = (e: BoundExpr, where: string): BoundExpr =>
-    rebuild(e, (x) => {
-      const g = groupKeys.indexOf(exprKey(x));
-      if (g >= 0) return { kind: 'Column', index: g, name: groupBy[g]!.kind === 'Column' ? (groupBy[g] as { name: string }).name : exprToString(groupBy[g]!), type: x.type, ...(x.span ? { span: x.span } : {}) };
-      if (x.kind === 'Column' && x.index < 0) return { ...x, index: groupBy.length + (-1 - x.index) };
-      return x;
-    });
+  /** Rewrites an expression over the aggregate's output: group keys and aggregates by position. */
+  const overAggregate = (e: BoundExpr): BoundExpr => {
+    const g = groupKeys.indexOf(exprKey(e));
+    if (g >= 0) {
+      const src = groupBy[g]!;
+      return { kind: 'Column', index: g, name: src.kind === 'Column' ? src.name : exprToString(src), type: e.type, ...(e.span ? { span: e.span } : {}) };
+    }
+    if (e.kind === 'Column') return e.index < 0 ? { ...e, index: groupBy.length + (-1 - e.index) } : { ...e, index: UNGROUPED + e.index };
+    return mapChildren(e, overAggregate);
+  };
   const selectExprs = items.map((i) => i.bind({ special, aggregate, clause: 'SELECT' }));
   const having = q.having ? bindExpr(q.having, scope, catalog, { special, aggregate, clause: 'HAVING' }) : undefined;
-  const finalSelect = selectExprs.map((e) => overAggregate(e, 'SELECT'));
-  const finalHaving = having ? overAggregate(having, 'HAVING') : undefined;
+  const finalSelect = selectExprs.map(overAggregate);
+  const finalHaving = having ? overAggregate(having) : undefined;
   for (const [k, e] of [...finalSelect.map((e, k) => [k, e] as const), ...(finalHaving ? [[-1, finalHaving] as const] : [])]) {
     checkGrouped(e, selectExprs[k] ?? having!, groupBy.length + aggregates.length, scope, k < 0 ? 'HAVING' : 'SELECT');
   }

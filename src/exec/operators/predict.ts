@@ -23,6 +23,8 @@ export class PredictOperator implements Operator {
 
   constructor(
     private readonly input: readonly Field[],
+    /** Input columns passed through, in output order. */
+    private readonly keep: readonly number[],
     readonly fields: readonly Field[],
     args: readonly BoundExpr[],
     private readonly model: string,
@@ -116,7 +118,7 @@ export class PredictOperator implements Operator {
     if (keep.length === 0) return;
     const srcRows = Uint32Array.from(keep, (j) => index[j]!);
     const all = srcRows.length === batch.numRows;
-    const inputCols = all ? batch.data.children : this.input.map((f, c) => takeColumn(batch, c, f.type, srcRows, srcRows.length));
+    const inputCols = this.keep.map((c) => (all ? batch.data.children[c]! : takeColumn(batch, c, this.input[c]!.type, srcRows, srcRows.length)));
     let out: Values;
     if (this.outputs.length === 1) {
       const arr = r.outputs[this.outputs[0]!.name]!;
@@ -126,7 +128,7 @@ export class PredictOperator implements Operator {
       out = keep.map((j) => Object.fromEntries(this.outputs.map((o) => [o.name, Number(r.outputs[o.name]![j])])));
     }
     const versions = typeof r.versions === 'number' ? new Int32Array(keep.length).fill(r.versions) : Int32Array.from(keep, (j) => versionOf(r, j));
-    const n0 = this.input.length;
+    const n0 = this.keep.length;
     const outBatch = batchOfData(this.fields, [...inputCols, buildData(this.fields[n0]!.type, out, keep.length), buildData(this.fields[n0 + 1]!.type, versions, keep.length)], keep.length);
     await this.ctx.emit({ kind: 'data', batch: outBatch, ...(rowKinds ? { rowKinds: Uint8Array.from(srcRows, (i) => rowKinds[i]!) } : {}) });
   }

@@ -74,16 +74,23 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
       };
     }
     case 'LogicalPredict': {
-      const n = plan.input.fields.length;
-      const need = new Set([...required].filter((i) => i < n));
+      const n = plan.fields.length - 2;
+      const passed = sorted([...required].filter((i) => i < n));
+      const need = new Set(passed.map((i) => plan.keep[i]!));
       for (const a of plan.args) columnsOf(a, need);
       const child = prune(plan.input, need);
-      const m = child.plan.fields.length;
-      const map = new Map(child.map);
-      map.set(n, m);
-      map.set(n + 1, m + 1);
+      const map = new Map<number, number>();
+      passed.forEach((old, j) => map.set(old, j));
+      map.set(n, passed.length);
+      map.set(n + 1, passed.length + 1);
       return {
-        plan: { ...plan, input: child.plan, args: plan.args.map((a) => remap(a, child.map)), fields: [...child.plan.fields, plan.fields[n]!, plan.fields[n + 1]!] },
+        plan: {
+          ...plan,
+          input: child.plan,
+          keep: passed.map((i) => child.map.get(plan.keep[i]!)!),
+          args: plan.args.map((a) => remap(a, child.map)),
+          fields: [...passed.map((i) => plan.fields[i]!), plan.fields[n]!, plan.fields[n + 1]!],
+        },
         map,
       };
     }
