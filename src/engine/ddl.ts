@@ -158,7 +158,10 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
           engine.running.delete(def.queryId);
         }
         await engine.checkpoints.drop(def.queryId);
-        if (def.kind === 'view') await engine.viewKv(def.name).clear();
+        if (def.kind === 'view') {
+          await engine.viewKv(def.name).clear();
+          await engine.log.dropTopic(def.changelog);
+        }
       }
       if (def.kind === 'table') {
         await engine.table(def.name).close?.();

@@ -278,8 +278,13 @@ export class Engine {
     if (s.kind === 'CreateMaterializedView') {
       const key = viewKey(q, options['key'], s.span);
       const kv = this.viewKv(name);
-      this.catalog.addRelation({ kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, options, sql: text }, s.name.span);
-      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq);
+      const changelog = `${name}__changes`;
+      await this.log.createTopic(changelog, 1);
+      this.catalog.addRelation(
+        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
+        s.name.span,
+      );
+      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq);
     } else {
       const connector = String(options['connector'] ?? 'log').toLowerCase();
       if (connector === 'kafka') {

@@ -44,6 +44,11 @@ function num(options: SourceExec['options'], key: string, dflt: number): number 
 
 function sourceFor(engine: Engine, plan: SourceExec): Source {
   switch (plan.connector) {
+    case 'view': {
+      const def = engine.catalog.relation(plan.relation);
+      if (def.kind === 'view') return new LogSource(engine.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length);
+      return unsupported(plan);
+    }
     case 'log':
       return new LogSource(engine.log, String(plan.options['topic'] ?? plan.relation), plan.columns, plan.fields, plan.watermark);
     case 'datagen': {
@@ -87,8 +92,12 @@ function sourceFor(engine: Engine, plan: SourceExec): Source {
     case 'kafka':
       return kafkaSource(plan);
     default:
-      throw new SluiceError('UNSUPPORTED', `connector '${plan.connector}' of ${plan.relationKind} '${plan.relation}' cannot be read by a continuous query in this build`, {
-        hint: "streams can use connector = 'log' (default), 'kafka', 'datagen' or 'nexmark'",
-      });
+      return unsupported(plan);
   }
+}
+
+function unsupported(plan: SourceExec): never {
+  throw new SluiceError('UNSUPPORTED', `connector '${plan.connector}' of ${plan.relationKind} '${plan.relation}' cannot be read by a continuous query in this build`, {
+    hint: "streams can use connector = 'log' (default), 'kafka', 'datagen' or 'nexmark'",
+  });
 }

@@ -5,7 +5,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../common/types.js';
-import { batchToRows, makeBatch } from '../exec/columns.js';
+import { batchOfData, batchToRows, buildData, makeBatch } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { keyOf } from '../exec/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
@@ -29,17 +29,32 @@ export interface EpochSink {
   close?(): Promise<void>;
 }
 
-/** Keeps the latest row per key in a KvTable; deletes on retraction. */
+/** The columns of a view's changelog topic: the view's columns and the change kind. */
+export function changelogFields(fields: readonly Field[]): Field[] {
+  return [...fields, { name: '__op', type: { kind: 'INT' }, nullable: false }];
+}
+
+/**
+ * Keeps the latest row per key in a KvTable; deletes on retraction. With a changelog topic it
+ * also appends every change (with its kind) there, in the same epoch batch, so the view can be
+ * read as a stream.
+ */
 export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
+  private changes: RecordBatch[] = [];
 
   constructor(
     private readonly fields: readonly Field[],
     private readonly keyColumns: readonly number[],
     private readonly kv: KvTable,
+    private readonly changelog?: { readonly log: EmbeddedLog; readonly topic: string },
   ) {}
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
+    if (this.changelog) {
+      const ops = rowKinds ? Int32Array.from(rowKinds) : new Int32Array(batch.numRows);
+      this.changes.push(batchOfData(changelogFields(this.fields), [...batch.data.children, buildData({ kind: 'INT' }, ops, batch.numRows)], batch.numRows));
+    }
     const rows = batchToRows(batch, this.fields);
     rows.forEach((values, i) => {
       const key = keyOf(this.keyColumns.map((k) => values[k]));
@@ -60,10 +75,12 @@ export class ViewSink implements EpochSink {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     }
+    if (this.changelog) for (const b of this.changes) this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
   }
 
   committed(): void {
     this.pending = new Map();
+    this.changes = [];
   }
 }
 

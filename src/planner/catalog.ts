@@ -39,6 +39,10 @@ export interface ViewDef {
   readonly schema: readonly Field[];
   readonly key: readonly string[];
   readonly queryId: string;
+  /** Embedded-log topic holding every change of the view (its columns plus `__op`). */
+  readonly changelog: string;
+  /** Event time carried through from the source stream, when the view outputs that column. */
+  readonly watermark?: WatermarkSpec;
   readonly options: Options;
   readonly sql: string;
 }

@@ -125,7 +125,7 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   switch (plan.kind) {
     case 'LogicalScan': {
       const def = catalog.relation(plan.relation);
-      const connector = String(def.options['connector'] ?? (def.kind === 'stream' ? 'log' : def.kind === 'table' ? 'table' : 'view')).toLowerCase();
+      const connector = String(def.options['connector'] ?? (def.kind === 'stream' || def.kind === 'sink' ? 'log' : def.kind === 'table' ? 'table' : 'view')).toLowerCase();
       return {
         kind: 'SourceExec',
         relation: plan.relation,

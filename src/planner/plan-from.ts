@@ -26,7 +26,7 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
           hint: `SELECT ... FROM ${def.name} WHERE <key> = ... answers now; or JOIN ${def.name} to a stream`,
         });
       }
-      if (def.kind === 'sink') {
+      if (def.kind === 'sink' && String(def.options['connector'] ?? 'log').toLowerCase() !== 'log') {
         throw new SluiceError('INVALID_ARGUMENT', `'${def.name}' is a sink; it cannot be read`, {
           span: item.name.span,
           hint: 'read the stream, table or view the sink writes from',
@@ -34,12 +34,13 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
       }
       const qualifier = item.alias?.name ?? def.name;
       const fields = def.schema;
-      const wm = def.kind === 'stream' && def.watermark ? def.watermark : undefined;
+      const wm = (def.kind === 'stream' || def.kind === 'view') && def.watermark ? def.watermark : undefined;
       const wmIndex = wm ? fields.findIndex((f) => normalizeName(f.name) === normalizeName(wm.column)) : -1;
       const plan: LogicalPlan = {
         kind: 'LogicalScan',
         relation: def.name,
-        relationKind: def.kind,
+        // A sink on the embedded log reads as the stream it writes.
+        relationKind: def.kind === 'sink' ? 'stream' : def.kind,
         columns: fields.map((_, i) => i),
         fields,
         ...(wm && wmIndex >= 0 ? { watermark: { column: wmIndex, delayMs: wm.delayMs } } : {}),

@@ -17,6 +17,8 @@ export interface QueryPlan {
   readonly keyColumns: readonly number[];
   /** Output index of the source stream's key column, when the query passes it through. */
   readonly streamKey?: number;
+  /** The source's event-time column and watermark delay, when the output carries that column. */
+  readonly watermark?: { readonly column: string; readonly delayMs: number };
   readonly limit?: number;
 }
 
@@ -32,6 +34,9 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
   const fields = planned.plan.fields.map((f, i) => ({ ...f, name: planned.names[i] ?? f.name }));
   const key = streamKeyName(q, catalog);
   const streamKey = key === undefined ? -1 : fields.findIndex((f) => normalizeName(f.name) === normalizeName(key));
+  const wm = baseRelation(q, catalog);
+  const wmSpec = wm && (wm.kind === 'stream' || wm.kind === 'view') ? wm.watermark : undefined;
+  const wmOut = wmSpec ? fields.find((f) => normalizeName(f.name) === normalizeName(wmSpec.column) && f.type.kind === 'TIMESTAMP') : undefined;
   return {
     logical,
     physical,
@@ -39,14 +44,19 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     updating: planned.updating,
     keyColumns: planned.keyColumns,
     ...(streamKey >= 0 ? { streamKey } : {}),
+    ...(wmSpec && wmOut && !planned.updating ? { watermark: { column: wmOut.name, delayMs: wmSpec.delayMs } } : {}),
     ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
   };
 }
 
-function streamKeyName(q: SelectQuery, catalog: Catalog): string | undefined {
+function baseRelation(q: SelectQuery, catalog: Catalog) {
   let from = q.from;
   while (from && from.kind === 'Join') from = from.left;
   if (!from || from.kind !== 'TableRef') return undefined;
-  const def = catalog.findRelation(from.name.name);
+  return catalog.findRelation(from.name.name);
+}
+
+function streamKeyName(q: SelectQuery, catalog: Catalog): string | undefined {
+  const def = baseRelation(q, catalog);
   return def?.kind === 'stream' ? def.key : undefined;
 }

@@ -20,6 +20,8 @@ export class LogSource implements Source {
     private readonly columns: readonly number[],
     readonly fields: readonly Field[],
     private readonly watermark?: { readonly column: number; readonly delayMs: number },
+    /** Index of an INT change-kind column in the stored batches (a view's changelog). */
+    private readonly opColumn?: number,
   ) {
     this.name = `log:${topic}`;
     this.next = Array.from({ length: log.partitions(topic) }, () => 0);
@@ -69,7 +71,8 @@ export class LogSource implements Source {
         const skip = from - chunk.baseOffset;
         if (skip > 0) batch = batch.slice(skip);
         const out = this.project(batch);
-        await ctx.emit({ kind: 'data', batch: out }, () => {
+        const rowKinds = this.opColumn === undefined ? undefined : Uint8Array.from(readColumn(batch, this.opColumn, { kind: 'INT' }) as Int32Array);
+        await ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds } : {}) }, () => {
           this.next[p] = chunk.baseOffset + chunk.count;
         });
         if (wmCol !== undefined) {
