@@ -9,7 +9,7 @@ import { SluiceError } from '../common/errors.js';
 import type { StatementResult } from '../engine/types.js';
 import { LiveRowPrinter } from '../shell/live-rows.js';
 import { openEngine } from './load-engine.js';
-import { printResult } from './print-results.js';
+import { printResult } from '../shell/render.js';
 import { ProgressReporter } from './progress.js';
 
 export interface RunFileOptions {

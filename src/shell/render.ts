@@ -52,3 +52,24 @@ function tokenEnd(sql: string, pos: { line: number; column: number }): { line: n
   const word = /^[A-Za-z0-9_$]+/.exec(text.slice(pos.column - 1))?.[0] ?? ' ';
   return { line: pos.line, column: pos.column + word.length, offset: 0 };
 }
+
+/** A finished statement's result, as the engine returns it and the HTTP API sends it. */
+export type FinishedResult =
+  | { readonly kind: 'ok'; readonly message: string }
+  | { readonly kind: 'rows'; readonly columns: readonly { readonly name: string }[]; readonly rows: readonly (readonly unknown[])[] }
+  | { readonly kind: 'explain'; readonly text: string };
+
+/** Prints a finished statement's result: its message, a table, or the plan text. */
+export function printResult(r: FinishedResult, write: (s: string) => void): void {
+  switch (r.kind) {
+    case 'ok':
+      write(`${r.message}\n`);
+      break;
+    case 'rows':
+      write(`${renderTable(r.columns, r.rows)}\n`);
+      break;
+    case 'explain':
+      write(`${r.text}\n`);
+      break;
+  }
+}

@@ -6,9 +6,9 @@ import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { complete } from './completer.js';
 import { appendHistory, defaultHistoryPath, HISTORY_SIZE, loadHistory } from './history.js';
-import { ApiError, SluiceClient, type SqlResultJson } from './http-client.js';
+import { ApiError, SluiceClient } from './http-client.js';
 import { LiveRowPrinter } from './live-rows.js';
-import { renderApiError, renderTable } from './render.js';
+import { printResult, renderApiError, renderTable } from './render.js';
 import { isQuery, splitStatements } from './statement-splitter.js';
 
 export const PROMPT = 'sluice> ';
@@ -66,20 +66,6 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     rl.prompt();
   };
 
-  const printResult = (r: SqlResultJson): void => {
-    switch (r.kind) {
-      case 'ok':
-        write(`${r.message}\n`);
-        break;
-      case 'rows':
-        write(`${renderTable(r.columns, r.rows)}\n`);
-        break;
-      case 'explain':
-        write(`${r.text}\n`);
-        break;
-    }
-  };
-
   const runQuery = async (sql: string): Promise<void> => {
     const ac = new AbortController();
     streaming = ac;
@@ -121,7 +107,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
         await runQuery(sql);
       } else {
         const results = await client.sql(sql);
-        for (const r of results) printResult(r);
+        for (const r of results) printResult(r, write);
         if (results.some((r) => r.kind === 'ok')) await refreshNames();
       }
     } catch (err) {
