@@ -5,6 +5,7 @@ import { normalizeName, type ColumnDef, type OptionEntry, type Statement } from 
 import type { Options } from '../planner/catalog.js';
 import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js';
 import { KvTable } from '../state/index.js';
+import { parseDuration } from '../udf/model-registry.js';
 import type { Engine } from './engine.js';
 
 type DdlStatement = Extract<Statement, { kind: 'CreateStream' | 'CreateTable' | 'CreateModel' | 'CreateFunction' | 'AlterModel' | 'Drop' }>;
@@ -30,7 +31,12 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
         const f = schema.find((x) => normalizeName(x.name) === normalizeName(col));
         if (!f) throw new SluiceError('UNKNOWN_COLUMN', `WATERMARK FOR names unknown column '${col}'`, { span: s.watermark.column.span });
         if (f.type.kind !== 'TIMESTAMP') throw new SluiceError('TYPE_MISMATCH', `WATERMARK column '${col}' must be a TIMESTAMP`, { span: s.watermark.column.span });
-        watermark = { column: f.name, delayMs: watermarkDelay(s.watermark.expr, col) };
+        const lateness = options['allowed.lateness'];
+        watermark = {
+          column: f.name,
+          delayMs: watermarkDelay(s.watermark.expr, col),
+          ...(lateness !== undefined ? { latenessMs: parseDuration('allowed.lateness', lateness) } : {}),
+        };
       }
       const key = options['key'] === undefined ? undefined : String(options['key']);
       if (key !== undefined && !schema.some((f) => normalizeName(f.name) === normalizeName(key))) {

@@ -13,7 +13,7 @@ export function showStatement(engine: Engine, s: Extract<Statement, { kind: 'Sho
   const c = engine.catalog;
   switch (s.what) {
     case 'STREAMS':
-      return { kind: 'rows', columns: cols('name', 'connector', 'key', 'watermark'), rows: c.listRelations('stream').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'stream' ? r.key ?? null : null, r.kind === 'stream' && r.watermark ? `${r.watermark.column} - ${r.watermark.delayMs}ms` : null]) };
+      return { kind: 'rows', columns: cols('name', 'connector', 'key', 'watermark'), rows: c.listRelations('stream').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'stream' ? r.key ?? null : null, r.kind === 'stream' && r.watermark ? `${r.watermark.column} - ${r.watermark.delayMs}ms${r.watermark.latenessMs ? `, lateness ${r.watermark.latenessMs}ms` : ''}` : null]) };
     case 'TABLES':
       return { kind: 'rows', columns: cols('name', 'primary_key', 'rows'), rows: c.listRelations('table').map((r) => [r.name, r.kind === 'table' ? r.primaryKey.join(', ') : '', engine.table(r.name).rows.size]) };
     case 'VIEWS':

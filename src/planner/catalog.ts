@@ -5,10 +5,15 @@ import { normalizeName } from '../parser/ast.js';
 
 export type Options = Readonly<Record<string, string | number | boolean>>;
 
-/** Event-time declaration of a stream: rows carry `column`; the watermark trails it by `delayMs`. */
+/**
+ * Event-time declaration of a stream: rows carry `column`; the watermark trails the largest
+ * time seen by `delayMs`, plus the allowed lateness: windows close only once that has passed,
+ * so rows up to that late still count; later ones go to the dead-letter stream.
+ */
 export interface WatermarkSpec {
   readonly column: string;
   readonly delayMs: number;
+  readonly latenessMs?: number;
 }
 
 export interface StreamDef {

@@ -43,7 +43,7 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
         relationKind: def.kind === 'sink' ? 'stream' : def.kind,
         columns: fields.map((_, i) => i),
         fields,
-        ...(wm && wmIndex >= 0 ? { watermark: { column: wmIndex, delayMs: wm.delayMs } } : {}),
+        ...(wm && wmIndex >= 0 ? { watermark: { column: wmIndex, delayMs: wm.delayMs + (wm.latenessMs ?? 0) } } : {}),
       };
       return { plan, scope: new Scope(fields.map((f) => ({ qualifier, name: f.name, type: f.type }))) };
     }
