@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench` runs every benchmark, `npm run bench -- predict` (or
- * nexmark, fraud, groupby; several may be given) runs those whose name contains a filter.
+ * nexmark, fraud, groupby, kafka; several may be given) runs those whose name contains a filter.
  * Prints one table per benchmark and writes bench/RESULTS.md. Every figure is a median over
  * several runs and comes with a baseline measured in the same process, so the ratios mean more
  * than the absolute numbers on a shared machine.
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { benchFraud } from './fraud.js';
 import { benchGroupBy } from './groupby.js';
+import { benchKafka } from './kafka.js';
 import { benchNexmark } from './nexmark.js';
 import { benchPredict } from './predict.js';
 import { reasonOf, section, type Section } from './util.js';
@@ -33,6 +34,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'nexmark', run: () => benchNexmark({ events: size(300_000, 100_000), windowEvents: size(100_000, 50_000), runs: quick ? 2 : 3, windowRuns: quick ? 1 : 3 }) },
   { name: 'fraud', run: () => benchFraud({ events: size(50_000, 20_000), runs: quick ? 2 : 3, latencySeconds: quick ? 3 : 8 }) },
   { name: 'groupby', run: () => benchGroupBy({ rows: size(200_000, 50_000), keys: 10_000, runs: quick ? 2 : 3 }) },
+  { name: 'kafka', run: () => benchKafka(size(40_000, 10_000)) },
 ];
 
 function render(s: Section): string {
