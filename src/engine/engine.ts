@@ -444,6 +444,8 @@ export class Engine {
       throw new SluiceError('UNKNOWN_MODEL', `model '${name}' is not declared`, { hint: `declare it first: CREATE MODEL ${name} INPUT (...) OUTPUT (...) WITH (path = '${path}')` });
     }
     const v = await this.models.alter(name, { path }, by);
+    // Replayed on open like an ALTER MODEL, so the uploaded version stays active after a restart.
+    await this.remember('model-alter', name, `ALTER MODEL ${quoteIdent(name)} SET (path = '${path.replace(/'/g, "''")}')`);
     return v;
   }
 
@@ -469,6 +471,10 @@ export class Engine {
 
   /** Internal: new ids for persistent queries restored on replay keep their names. */
   static readonly version = '0.1.0';
+}
+
+function quoteIdent(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
 function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.js').Span): number[] {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,5 +164,20 @@ describe('sluice serve end to end', () => {
     const doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { openapi: string };
     expect(doc.openapi).toMatch(/^3\./);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+
+  it('uploads a new model version over HTTP and lists its versions', async () => {
+    expect((await sql("CREATE MODEL up INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx')")).status).toBe(200);
+    const bytes = await readFile('models/fraud-mlp.onnx');
+    const res = await fetch(`${server.url}/v1/models?name=up`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    expect(res.status).toBeLessThan(300);
+    const versions = (await (await fetch(`${server.url}/v1/models/up/versions`)).json()) as { versions: { number: number; registeredBy: string }[] };
+    expect(versions.versions.map((v) => [v.number, v.registeredBy])).toEqual([
+      [1, 'sql'],
+      [2, 'http'],
+    ]);
+    const bad = await fetch(`${server.url}/v1/models?name=up`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from('not a model') });
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toMatch(/MODEL/);
   });
 });
