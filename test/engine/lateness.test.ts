@@ -18,7 +18,7 @@ describe('allowed lateness', () => {
     await engine.execute(`INSERT INTO ev VALUES ('a', TIMESTAMP '2024-01-01 00:00:01'), ('b', TIMESTAMP '2024-01-01 00:00:12')`);
     await engine.execute(`INSERT INTO ev VALUES ('late', TIMESTAMP '2024-01-01 00:00:06'), ('c', TIMESTAMP '2024-01-01 00:00:30')`);
     const [res] = await engine.execute(WINDOWED, { bounded: true });
-    const rows = (await take(res, 10)).map((r) => r.values);
+    const rows = (await take(res, 10)).map((r) => [...r.values]);
     return { rows: rows.sort(), dead: engine.queries()[0]!.deadLetters };
   }
 
