@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SluiceError, asSluiceError, assertNever } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { batchFromRows } from '../exec/columns.js';
@@ -70,7 +70,7 @@ export class Engine {
   private queryCounter = 0;
   private replaying = false;
   readonly env: ExecEnv;
-  private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Gauge; lag: Gauge };
+  private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Gauge; lag: Gauge; operatorOut: Gauge; latency: Histogram };
 
   private constructor(
     readonly store: Store,
@@ -92,6 +92,24 @@ export class Engine {
         collect: () => {
           for (const q of this.running.values()) this.counters.rowsIn.set({ query: q.name ?? q.id }, q.rowsIn);
         },
+      }),
+      operatorOut: new Gauge({
+        name: 'sluice_operator_records_out_total',
+        help: 'Records an operator has emitted (its parent operator reads them).',
+        labelNames: ['query', 'operator'],
+        registers: [this.metrics],
+        collect: () => {
+          for (const q of this.running.values()) {
+            for (const o of q.operatorStats()) this.counters.operatorOut.set({ query: q.name ?? q.id, operator: o.operator }, o.rowsOut);
+          }
+        },
+      }),
+      latency: new Histogram({
+        name: 'sluice_end_to_end_latency_seconds',
+        help: 'Output time minus event time of output rows (sampled), for queries whose output carries the source event time.',
+        labelNames: ['query'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        registers: [this.metrics],
       }),
       lag: new Gauge({
         name: 'sluice_query_lag_records',
@@ -216,7 +234,7 @@ export class Engine {
     const id = this.nextQueryId('push');
     const queue = new PushQueue();
     const dlq = await this.ensureDlq(`${id}_dlq`);
-    const rq = new RunningQuery(id, 'push', undefined, text, q.physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq, opts.bounded === true);
+    const rq = new RunningQuery(id, 'push', undefined, text, q.physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq, opts.bounded === true, eventTimeColumn(q));
     this.running.set(id, rq);
     await rq.start();
     void rq.stopped().finally(() => {
@@ -252,6 +270,10 @@ export class Engine {
       checkpointIntervalMs: this.options.checkpointIntervalMs,
       onDeadLetters: (id: string, n: number) => this.counters.deadLetters.inc({ query: this.running.get(id)?.name ?? id }, n),
       onRowsOut: (id: string, n: number) => this.counters.rowsOut.inc({ query: this.running.get(id)?.name ?? id }, n),
+      onLatency: (id: string, seconds: readonly number[]) => {
+        const query = this.running.get(id)?.name ?? id;
+        for (const x of seconds) this.counters.latency.observe({ query }, x);
+      },
     };
   }
 
@@ -284,7 +306,7 @@ export class Engine {
         { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
         s.name.span,
       );
-      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq);
+      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
     } else {
       const connector = String(options['connector'] ?? 'log').toLowerCase();
       if (connector === 'kafka') {
@@ -296,7 +318,7 @@ export class Engine {
         await this.log.createTopic(topic, 1);
         this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
         if (!this.catalog.hasRelation(topic)) this.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
-        rq = new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink: new LogSink(this.log, topic) }, this.queryDeps(), dlq);
+        rq = new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink: new LogSink(this.log, topic) }, this.queryDeps(), dlq, false, eventTimeColumn(q));
       }
     }
     this.running.set(id, rq);
@@ -311,7 +333,7 @@ export class Engine {
     const defaultKey = q.keyColumns.length ? [...q.keyColumns] : q.streamKey !== undefined ? [q.streamKey] : [];
     const sink = kafkaSink({ queryId: id, name, options, fields: q.fields, plan: q.physical, defaultKey, store: this.store, checkpoints: this.checkpoints });
     this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
-    return new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq);
+    return new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
   }
 
   viewKv(name: string): KvTable {
@@ -471,6 +493,13 @@ export class Engine {
 
   /** Internal: new ids for persistent queries restored on replay keep their names. */
   static readonly version = '0.1.0';
+}
+
+/** Output index of the source's event-time column, when the query passes it through. */
+function eventTimeColumn(q: QueryPlan): number | undefined {
+  if (!q.watermark) return undefined;
+  const i = q.fields.findIndex((f) => f.name === q.watermark!.column);
+  return i < 0 ? undefined : i;
 }
 
 function quoteIdent(name: string): string {

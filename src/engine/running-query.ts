@@ -5,6 +5,7 @@
  */
 import { SluiceError, asSluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
+import { readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
 import type { DeadLetter, Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
@@ -21,6 +22,8 @@ export interface QueryDeps {
   readonly checkpointIntervalMs: number;
   readonly onDeadLetters?: (queryId: string, n: number) => void;
   readonly onRowsOut?: (queryId: string, n: number) => void;
+  /** End-to-end latency samples (seconds): output time minus the row's event time. */
+  readonly onLatency?: (queryId: string, seconds: readonly number[]) => void;
 }
 
 export type QueryOutput =
@@ -59,6 +62,8 @@ export class RunningQuery {
     /** Embedded-log topic for dead letters. */
     readonly dlqTopic: string,
     bounded = false,
+    /** Output column holding the source's event time, for end-to-end latency. */
+    private readonly eventTimeColumn?: number,
   ) {
     this.pipeline = new Pipeline(plan, deps.env, { process: (m) => this.onOutput(m) }, {
       signal: this.abort.signal,
@@ -138,6 +143,7 @@ export class RunningQuery {
       case 'data': {
         this.rowsOut += msg.batch.numRows;
         this.deps.onRowsOut?.(this.id, msg.batch.numRows);
+        this.observeLatency(msg.batch);
         if (this.output.kind === 'push') {
           const limit = this.output.limit;
           let batch = msg.batch;
@@ -156,6 +162,24 @@ export class RunningQuery {
       case 'end':
         return;
     }
+  }
+
+  /** Samples output time minus event time, when the output carries the source's event time. */
+  private observeLatency(batch: import('apache-arrow').RecordBatch): void {
+    if (this.eventTimeColumn === undefined || !this.deps.onLatency || batch.numRows === 0) return;
+    const times = readColumn(batch, this.eventTimeColumn, this.fields[this.eventTimeColumn]!.type);
+    const now = Date.now();
+    const step = Math.max(1, Math.floor(times.length / 64));
+    const out: number[] = [];
+    for (let i = 0; i < times.length; i += step) {
+      const t = times[i];
+      if (typeof t === 'number') out.push(Math.max(0, now - t) / 1000);
+    }
+    if (out.length) this.deps.onLatency(this.id, out);
+  }
+
+  operatorStats(): readonly { readonly operator: string; readonly rowsOut: number }[] {
+    return this.pipeline.operatorStats;
   }
 
   /** Writes the epoch's output, dead letters and positions in one atomic batch. */

@@ -44,6 +44,8 @@ export class Pipeline {
   private lock: Promise<void> = Promise.resolve();
   /** Rows emitted by the sources so far. */
   rowsIn = 0;
+  /** Rows each operator has emitted, root first; `operator` is `<index>:<name>`. */
+  readonly operatorStats: { readonly operator: string; rowsOut: number }[] = [];
 
   constructor(
     plan: PhysicalPlan,
@@ -63,7 +65,15 @@ export class Pipeline {
     }
     const op = this.operatorFor(plan);
     this.operators.push(op);
-    this.wiring.push({ op, emit });
+    const stats = { operator: `${this.operatorStats.length}:${op.name}`, rowsOut: 0 };
+    this.operatorStats.push(stats);
+    this.wiring.push({
+      op,
+      emit: (m) => {
+        if (m.kind === 'data') stats.rowsOut += m.batch.numRows;
+        return emit(m);
+      },
+    });
     if (plan.kind === 'IntervalJoinExec') {
       this.build(plan.left, (m) => op.process(m, 0));
       this.build(plan.right, (m) => op.process(m, 1));
