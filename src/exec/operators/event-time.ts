@@ -44,3 +44,40 @@ export function timeColumn(batch: RecordBatch, fields: readonly Field[], column:
 export function rowText(batch: RecordBatch, fields: readonly Field[], row: number): string {
   return rowJson(fields, fields.map((f, c) => readColumn(batch, c, f.type)[row]));
 }
+
+/** Rows expanded into (row, window start) pairs: a row appears once per window it falls in. */
+export interface WindowAssignment {
+  readonly rowIdx: number[];
+  readonly starts: number[];
+}
+
+/**
+ * Assigns TUMBLE/HOP windows to each row's time. Rows whose time is NULL go to `onNullTime`;
+ * windows failing `isOpen` are skipped, and a row left with none goes to `onAllClosed`.
+ */
+export function assignWindows(
+  w: WindowSpec,
+  times: ArrayLike<unknown>,
+  n: number,
+  on: { onNullTime(row: number): void; isOpen?(start: number): boolean; onAllClosed?(row: number, t: number): void },
+): WindowAssignment {
+  const rowIdx: number[] = [];
+  const starts: number[] = [];
+  const buf: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = times[i];
+    if (typeof t !== 'number') {
+      on.onNullTime(i);
+      continue;
+    }
+    let open = 0;
+    for (const s of windowStarts(w, t, buf)) {
+      if (on.isOpen && !on.isOpen(s)) continue;
+      rowIdx.push(i);
+      starts.push(s);
+      open++;
+    }
+    if (open === 0) on.onAllClosed?.(i, t);
+  }
+  return { rowIdx, starts };
+}

@@ -13,7 +13,7 @@ import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-exp
 import { keyOf } from '../keys.js';
 import type { Message, Operator, OperatorContext } from '../message.js';
 import { AggregateList, usedColumns, type Accumulator } from './accumulators.js';
-import { lateReason, nullTimeReason, rowText, timeColumn, windowStarts } from './event-time.js';
+import { assignWindows, lateReason, nullTimeReason, rowText, timeColumn } from './event-time.js';
 
 interface Group {
   readonly values: unknown[];
@@ -162,24 +162,11 @@ export class WindowAggregateOperator implements Operator {
     const n = batch.numRows;
     const { timeColumn: tc, sizeMs } = this.window;
     const times = timeColumn(batch, this.input, tc);
-    const rowIdx: number[] = [];
-    const starts: number[] = [];
-    const buf: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t = times[i];
-      if (typeof t !== 'number') {
-        this.reject(batch, i, nullTimeReason(this.input[tc]!));
-        continue;
-      }
-      let open = 0;
-      for (const s of windowStarts(this.window, t, buf)) {
-        if (s + sizeMs <= this.watermark) continue;
-        rowIdx.push(i);
-        starts.push(s);
-        open++;
-      }
-      if (open === 0) this.reject(batch, i, lateReason(t, this.watermark));
-    }
+    const { rowIdx, starts } = assignWindows(this.window, times, n, {
+      onNullTime: (i) => this.reject(batch, i, nullTimeReason(this.input[tc]!)),
+      isOpen: (s) => s + sizeMs > this.watermark,
+      onAllClosed: (i, t) => this.reject(batch, i, lateReason(t, this.watermark)),
+    });
     const m = rowIdx.length;
     if (m === 0) return;
     const cols = usedColumns(batch, this.input, this.used);

@@ -4,7 +4,7 @@ import type { Field } from '../../common/types.js';
 import type { WindowSpec } from '../../planner/physical.js';
 import { gather, makeBatch, readColumn } from '../columns.js';
 import type { Message, Operator, OperatorContext } from '../message.js';
-import { nullTimeReason, rowText, timeColumn, windowStarts } from './event-time.js';
+import { assignWindows, nullTimeReason, rowText, timeColumn } from './event-time.js';
 
 /**
  * WindowAssignExec.
@@ -38,20 +38,9 @@ export class WindowAssignOperator implements Operator {
     const n = batch.numRows;
     const tc = this.window.timeColumn;
     const times = timeColumn(batch, this.input, tc);
-    const rowIdx: number[] = [];
-    const starts: number[] = [];
-    const buf: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t = times[i];
-      if (typeof t !== 'number') {
-        this.ctx.deadLetter({ reason: nullTimeReason(this.input[tc]!), operator: this.name, row: rowText(batch, this.input, i) });
-        continue;
-      }
-      for (const s of windowStarts(this.window, t, buf)) {
-        rowIdx.push(i);
-        starts.push(s);
-      }
-    }
+    const { rowIdx, starts } = assignWindows(this.window, times, n, {
+      onNullTime: (i) => this.ctx.deadLetter({ reason: nullTimeReason(this.input[tc]!), operator: this.name, row: rowText(batch, this.input, i) }),
+    });
     const m = rowIdx.length;
     if (m === 0) return undefined;
     const same = m === n;
