@@ -7,7 +7,12 @@ import type { ResultColumn } from './types.js';
 
 type Rows = { kind: 'rows'; columns: ResultColumn[]; rows: unknown[][] };
 
-const cols = (...names: string[]): ResultColumn[] => names.map((name) => ({ name, type: 'STRING' }));
+/** Result columns from names; `name:TYPE` gives a type other than STRING. */
+const cols = (...names: string[]): ResultColumn[] =>
+  names.map((n) => {
+    const [name, type] = n.split(':');
+    return { name: name!, type: type ?? 'STRING' };
+  });
 
 export function showStatement(engine: Engine, s: Extract<Statement, { kind: 'Show' }>): Rows {
   const c = engine.catalog;
@@ -15,7 +20,7 @@ export function showStatement(engine: Engine, s: Extract<Statement, { kind: 'Sho
     case 'STREAMS':
       return { kind: 'rows', columns: cols('name', 'connector', 'key', 'watermark'), rows: c.listRelations('stream').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'stream' ? r.key ?? null : null, r.kind === 'stream' && r.watermark ? `${r.watermark.column} - ${r.watermark.delayMs}ms${r.watermark.latenessMs ? `, lateness ${r.watermark.latenessMs}ms` : ''}` : null]) };
     case 'TABLES':
-      return { kind: 'rows', columns: cols('name', 'primary_key', 'rows'), rows: c.listRelations('table').map((r) => [r.name, r.kind === 'table' ? r.primaryKey.join(', ') : '', engine.table(r.name).rows.size]) };
+      return { kind: 'rows', columns: cols('name', 'primary_key', 'rows:BIGINT'), rows: c.listRelations('table').map((r) => [r.name, r.kind === 'table' ? r.primaryKey.join(', ') : '', engine.table(r.name).rows.size]) };
     case 'VIEWS':
       return { kind: 'rows', columns: cols('name', 'key', 'query'), rows: c.listRelations('view').map((r) => [r.name, r.kind === 'view' ? r.key.join(', ') : '', r.kind === 'view' ? r.queryId : '']) };
     case 'SINKS':
@@ -23,7 +28,7 @@ export function showStatement(engine: Engine, s: Extract<Statement, { kind: 'Sho
     case 'MODELS':
       return {
         kind: 'rows',
-        columns: cols('name', 'version', 'provider', 'path', 'rows_scored'),
+        columns: cols('name', 'version:INT', 'provider', 'path', 'rows_scored:BIGINT'),
         rows: engine.models.list().map((m) => {
           const v = engine.models.get(m);
           return [m, v.number, v.provider, v.path, engine.models.stats(m).snapshot().rows];
@@ -34,7 +39,7 @@ export function showStatement(engine: Engine, s: Extract<Statement, { kind: 'Sho
     case 'QUERIES':
       return {
         kind: 'rows',
-        columns: cols('id', 'kind', 'name', 'status', 'rows_in', 'rows_out', 'dead_letters', 'lag'),
+        columns: cols('id', 'kind', 'name', 'status', 'rows_in:BIGINT', 'rows_out:BIGINT', 'dead_letters:BIGINT', 'lag:BIGINT'),
         rows: engine.queries().map((q) => [q.id, q.kind, q.name ?? null, q.status, q.rowsIn, q.rowsOut, q.deadLetters, q.lag ?? null]),
       };
   }
@@ -56,7 +61,7 @@ export async function describeStatement(engine: Engine, s: Extract<Statement, { 
   const keyCols = new Set(def.kind === 'table' ? def.primaryKey.map((k) => k.toLowerCase()) : def.kind === 'view' ? def.key.map((k) => k.toLowerCase()) : def.kind === 'stream' && def.key ? [def.key.toLowerCase()] : []);
   return {
     kind: 'rows',
-    columns: cols('column', 'type', 'nullable', 'key'),
+    columns: cols('column', 'type', 'nullable:BOOLEAN', 'key:BOOLEAN'),
     rows: def.schema.map((f) => [f.name, typeToString(f.type), f.nullable, keyCols.has(f.name.toLowerCase())]),
   };
 }
