@@ -96,7 +96,8 @@ export class Pipeline {
       case 'IntervalJoinExec':
       case 'WindowAssignExec':
       case 'WindowAggregateExec':
-      case 'GroupAggregateExec': {
+      case 'GroupAggregateExec':
+      case 'LocalAggregateExec': {
         const op = this.env.operator?.(plan, plan.kind === 'IntervalJoinExec' ? plan.left.fields : plan.input.fields);
         if (!op) throw new SluiceError('UNSUPPORTED', `${plan.kind} is not available in this engine build`);
         return op;

@@ -76,7 +76,9 @@ function describe(p: PhysicalPlan): string {
     case 'WindowAggregateExec':
       return `WindowAggregateExec: ${window(p.window, p.input.fields)}, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]`;
     case 'GroupAggregateExec':
-      return `GroupAggregateExec: updating, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]`;
+      return `GroupAggregateExec: updating, ${p.phase === 'final' ? 'final, ' : ''}group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]`;
+    case 'LocalAggregateExec':
+      return `LocalAggregateExec: partial, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]${p.salt > 1 ? `, salt=${p.salt}` : ''}`;
     case 'PredictExec':
       return `PredictExec: model=${p.model}${p.keep.length === p.input.fields.length ? '' : `, pass=[${p.keep.map((k) => p.input.fields[k]!.name).join(', ')}]`}, inputs=[${p.args.map(exprToString).join(', ')}], width=${p.width || 'per row'}, outputs=[${p.outputs.map((o) => o.name).join(', ')}]`;
     default:

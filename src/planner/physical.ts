@@ -88,14 +88,41 @@ export interface WindowAggregateExec {
   readonly fields: readonly Field[];
 }
 
-/** Unwindowed GROUP BY: an updating table; every change emits update/insert rows. */
+/**
+ * Unwindowed GROUP BY: an updating table; every change emits update/insert rows. In phase
+ * `final` (absent means `single`) its input is a LocalAggregateExec: it merges partial states
+ * instead of adding raw rows, and `groupBy`/`aggregates` still describe the original query
+ * (for EXPLAIN); the group values are the input's leading columns.
+ */
 export interface GroupAggregateExec {
   readonly kind: 'GroupAggregateExec';
   readonly input: PhysicalPlan;
   readonly groupBy: readonly BoundExpr[];
   readonly aggregates: readonly AggregateCall[];
   readonly fields: readonly Field[];
+  readonly phase?: 'single' | 'final';
 }
+
+/**
+ * The partial phase of a two-phase GROUP BY: per input batch, rows of one (group, salt) are
+ * pre-combined into one partial accumulator state. Output columns: the group values, the salt,
+ * the net row count (inserts minus retractions), then one serialised state per aggregate.
+ * Keeps no state across batches. `salt` > 1 spreads each key over that many partials (row index
+ * modulo `salt`); independently, a key holding more than `skewThreshold` of a batch's rows is
+ * spread over `SKEW_SALTS` partials.
+ */
+export interface LocalAggregateExec {
+  readonly kind: 'LocalAggregateExec';
+  readonly input: PhysicalPlan;
+  readonly groupBy: readonly BoundExpr[];
+  readonly aggregates: readonly AggregateCall[];
+  readonly salt: number;
+  readonly skewThreshold: number;
+  readonly fields: readonly Field[];
+}
+
+/** Salts a key found skewed within one batch is spread over. */
+export const SKEW_SALTS = 4;
 
 export interface PredictExec {
   readonly kind: 'PredictExec';
@@ -118,6 +145,7 @@ export type PhysicalPlan =
   | WindowAssignExec
   | WindowAggregateExec
   | GroupAggregateExec
+  | LocalAggregateExec
   | PredictExec;
 
 export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {

@@ -7,6 +7,7 @@ import { toPhysical, type PhysicalPlan } from './physical.js';
 import { planSelect } from './plan-select.js';
 import { pushDownFilters } from './rules/filter-pushdown.js';
 import { pruneColumns } from './rules/projection-pruning.js';
+import { twoPhaseAggregate } from './rules/two-phase-aggregate.js';
 
 export interface QueryPlan {
   readonly logical: LogicalPlan;
@@ -30,7 +31,7 @@ export interface PlanOptions {
 export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = {}): QueryPlan {
   const planned = planSelect(q, catalog, opts);
   const logical = pruneColumns(pushDownFilters(planned.plan));
-  const physical = toPhysical(logical, catalog);
+  const physical = twoPhaseAggregate(toPhysical(logical, catalog));
   const fields = planned.plan.fields.map((f, i) => ({ ...f, name: planned.names[i] ?? f.name }));
   const key = streamKeyName(q, catalog);
   const streamKey = key === undefined ? -1 : fields.findIndex((f) => normalizeName(f.name) === normalizeName(key));

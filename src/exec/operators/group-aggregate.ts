@@ -8,12 +8,13 @@ import type { Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateRow, StateValue } from '../../state/index.js';
-import { makeBatch, plain } from '../columns.js';
+import { makeBatch, plain, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
 import { AggregateList, usedColumns, type Accumulator } from './accumulators.js';
 import { rowText } from './event-time.js';
+import { decodeState } from './partial-state.js';
 
 interface Group {
   readonly values: unknown[];
@@ -32,7 +33,9 @@ const TABLE = 'groups';
  * - One change per group per batch (changes within a batch are coalesced); a group whose
  *   output did not change emits nothing.
  * - Rows whose group or argument expressions throw, and retractions the state cannot apply,
- *   go to the dead-letter stream and change nothing.
+ *   go to the dead-letter stream and change nothing. In phase `final` the input rows are
+ *   partials (see LocalAggregateExec) whose states are merged; retractions are checked per key
+ *   over the whole batch, and a key whose net count goes negative is dead-lettered and dropped.
  * - On a barrier the groups changed since the last barrier are written to the `groups` state
  *   table before the barrier moves on; open() restores from it.
  */
@@ -53,12 +56,20 @@ export class GroupAggregateOperator implements Operator {
     /** Whether the input may carry retractions (else MIN/MAX keep only the current extreme). */
     retractable: boolean,
     udfs: UdfResolver,
+    /**
+     * `final`: the input is LocalAggregateExec partials (group values, salt, net count, one
+     * encoded state per aggregate), merged into the groups instead of added row by row.
+     */
+    private readonly phase: 'single' | 'final' = 'single',
   ) {
-    this.keys = groupBy.map((g) => compileExpr(g, input, udfs));
-    this.aggs = new AggregateList(aggregates, input, udfs, retractable);
+    const final = phase === 'final';
+    const keyExprs: readonly BoundExpr[] = final ? groupBy.map((_, i) => ({ kind: 'Column', index: i, name: input[i]!.name, type: input[i]!.type })) : groupBy;
+    this.keys = keyExprs.map((g) => compileExpr(g, input, udfs));
+    this.aggs = new AggregateList(final ? aggregates.map((a) => ({ ...a, args: [] })) : aggregates, input, udfs, retractable);
     const used = new Set<number>();
-    for (const g of groupBy) columnsOf(g, used);
-    for (const a of aggregates) for (const x of a.args) columnsOf(x, used);
+    for (const g of keyExprs) columnsOf(g, used);
+    if (final) for (let c = groupBy.length + 1; c < input.length; c++) used.add(c);
+    else for (const a of aggregates) for (const x of a.args) columnsOf(x, used);
     this.used = [...used].sort((a, b) => a - b);
   }
 
@@ -94,10 +105,13 @@ export class GroupAggregateOperator implements Operator {
       for (const e of r.errors) if (!errors.has(e.row)) errors.set(e.row, `GROUP BY ${k.text}: ${e.message}`);
       return r.values;
     });
-    const args = this.aggs.evaluate(cols, n, errors);
+    const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
+    const partial = args ? undefined : partialColumns(cols, this.keys.length);
     /** Output row of each changed group as it was before this batch (null: did not exist). */
     const before = new Map<string, unknown[] | null>();
     const parts = new Array<unknown>(this.keys.length);
+    // Partials (final phase) of one key may arrive in any salt order, so only the net count
+    // of a key over the whole batch is checked, after the loop.
     for (let i = 0; i < n; i++) {
       const err = errors.get(i);
       if (err !== undefined) {
@@ -105,11 +119,12 @@ export class GroupAggregateOperator implements Operator {
         continue;
       }
       const kind = rowKinds ? rowKinds[i] : RowKind.INSERT;
-      const sign = kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
+      const delta = partial ? Number(partial.counts[i]) : kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
+      const sign = delta < 0 ? -1 : 1;
       for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
       const key = keyOf(parts);
       let g = this.groups.get(key);
-      if (sign < 0 && (!g || g.count <= 0)) {
+      if (!partial && sign < 0 && (!g || g.count <= 0)) {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
       }
@@ -118,7 +133,14 @@ export class GroupAggregateOperator implements Operator {
         g = { values: parts.map(plain), count: 0, accs: this.aggs.create() };
         this.groups.set(key, g);
       }
-      const failed = this.aggs.add(g.accs, args, i, sign);
+      if (partial) {
+        const states = partial.states.map((col) => decodeState(String(col[i])));
+        const add = this.aggs.restore(states);
+        g.accs.forEach((acc, k) => acc.merge(add[k]!));
+        g.count += delta;
+        continue;
+      }
+      const failed = this.aggs.add(g.accs, args!, i, sign);
       if (failed !== undefined) {
         this.reject(batch, i, failed);
         continue;
@@ -130,6 +152,7 @@ export class GroupAggregateOperator implements Operator {
     for (const [key, old] of before) {
       const g = this.groups.get(key);
       const now = g && g.count > 0 ? this.output(g) : null;
+      if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: JSON.stringify(g.values) });
       if (g && g.count <= 0) this.groups.delete(key);
       this.dirty.add(key);
       if (old && now) {
@@ -173,6 +196,12 @@ export class GroupAggregateOperator implements Operator {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The net-count and state columns of a partial batch whose first `groups` columns are the group. */
+function partialColumns(cols: readonly (Values | undefined)[], groups: number): { counts: Values; states: Values[] } {
+  const empty: Values = [];
+  return { counts: cols[groups + 1] ?? empty, states: cols.slice(groups + 2).map((c) => c ?? empty) };
 }
 
 function sameRow(a: readonly unknown[], b: readonly unknown[]): boolean {

@@ -5,12 +5,13 @@ import type { UdfResolver } from '../compile-expr.js';
 import type { Operator } from '../message.js';
 import { GroupAggregateOperator } from './group-aggregate.js';
 import { IntervalJoinOperator } from './interval-join.js';
+import { LocalAggregateOperator } from './local-aggregate.js';
 import { WindowAggregateOperator } from './window-aggregate.js';
 import { WindowAssignOperator } from './window-assign.js';
 
 /**
- * The operator for a WindowAssignExec, WindowAggregateExec, GroupAggregateExec or
- * IntervalJoinExec node; undefined for every other kind. `input` is the node's input fields
+ * The operator for a WindowAssignExec, WindowAggregateExec, GroupAggregateExec,
+ * LocalAggregateExec or IntervalJoinExec node; undefined for every other kind. `input` is the node's input fields
  * (the left input's for a join).
  */
 export function createStatefulOperator(plan: PhysicalPlan, input: readonly Field[], udfs: UdfResolver): Operator | undefined {
@@ -20,7 +21,9 @@ export function createStatefulOperator(plan: PhysicalPlan, input: readonly Field
     case 'WindowAggregateExec':
       return new WindowAggregateOperator(input, plan.window, plan.groupBy, plan.aggregates, plan.fields, udfs);
     case 'GroupAggregateExec':
-      return new GroupAggregateOperator(input, plan.groupBy, plan.aggregates, plan.fields, mayRetract(plan.input), udfs);
+      return new GroupAggregateOperator(input, plan.groupBy, plan.aggregates, plan.fields, mayRetract(plan.input), udfs, plan.phase ?? 'single');
+    case 'LocalAggregateExec':
+      return new LocalAggregateOperator(input, plan, mayRetract(plan.input), udfs);
     case 'IntervalJoinExec':
       return new IntervalJoinOperator(plan, input, plan.right.fields, udfs);
     default:

@@ -1,0 +1,96 @@
+/**
+ * Two-phase aggregation: an unwindowed GroupAggregateExec becomes a final GroupAggregateExec
+ * merging the partial states of a LocalAggregateExec, which pre-combines the rows of each key
+ * within a batch. Hot keys can be spread over several partials ("salting"): the source stream's
+ * option `'aggregate.salt' = N` salts every key by row index modulo N, and `'skew.threshold'`
+ * (default 0.5) sets the share of a batch's rows above which the local phase salts one key by
+ * itself.
+ *
+ * Invariant: the rewrite never changes a query's output (up to the order in which SUM/AVG add
+ * doubles). It is applied only where merging partials is exact: when the input can carry
+ * retractions, every aggregate must be a COUNT, whose partials may go negative. (MIN/MAX,
+ * COUNT(DISTINCT) and AUC refuse negative multiplicities, and SUM/AVG reset their sum whenever
+ * their count reaches zero, which a signed partial may pass through.)
+ */
+import type { Field } from '../../common/types.js';
+import { T } from '../../common/types.js';
+import type { AggregateCall } from '../logical.js';
+import { physicalInputs, type GroupAggregateExec, type LocalAggregateExec, type PhysicalPlan, type SourceExec } from '../physical.js';
+
+/** Default share of a batch's rows above which one key counts as skewed. */
+export const DEFAULT_SKEW_THRESHOLD = 0.5;
+
+export function twoPhaseAggregate(plan: PhysicalPlan): PhysicalPlan {
+  const rebuilt = withInputs(plan, twoPhaseAggregate);
+  if (rebuilt.kind !== 'GroupAggregateExec' || rebuilt.phase === 'final') return rebuilt;
+  if (mayRetract(rebuilt.input) && !rebuilt.aggregates.every(mergesSigned)) return rebuilt;
+  const source = firstSource(rebuilt.input);
+  const local: LocalAggregateExec = {
+    kind: 'LocalAggregateExec',
+    input: rebuilt.input,
+    groupBy: rebuilt.groupBy,
+    aggregates: rebuilt.aggregates,
+    salt: positiveInt(source?.options['aggregate.salt'], 1),
+    skewThreshold: share(source?.options['skew.threshold'], DEFAULT_SKEW_THRESHOLD),
+    fields: partialFields(rebuilt),
+  };
+  return { ...rebuilt, input: local, phase: 'final' };
+}
+
+/** Group fields, `__salt`, `__count`, then one `__state_<i>` per aggregate. */
+function partialFields(agg: GroupAggregateExec): Field[] {
+  return [
+    ...agg.fields.slice(0, agg.groupBy.length),
+    { name: '__salt', type: T.INT, nullable: false },
+    { name: '__count', type: T.INT, nullable: false },
+    ...agg.aggregates.map((_, i) => ({ name: `__state_${i}`, type: T.STRING, nullable: false })),
+  ];
+}
+
+function mergesSigned(a: AggregateCall): boolean {
+  return a.fn === 'count';
+}
+
+/** Whether a plan's output can carry retractions (UPDATE_BEFORE / DELETE rows). */
+function mayRetract(p: PhysicalPlan): boolean {
+  switch (p.kind) {
+    case 'SourceExec':
+      return p.relationKind !== 'stream';
+    case 'GroupAggregateExec':
+      return true;
+    case 'WindowAggregateExec':
+      return false;
+    default:
+      return physicalInputs(p).some(mayRetract);
+  }
+}
+
+function firstSource(p: PhysicalPlan): SourceExec | undefined {
+  if (p.kind === 'SourceExec') return p;
+  for (const c of physicalInputs(p)) {
+    const s = firstSource(c);
+    if (s) return s;
+  }
+  return undefined;
+}
+
+function positiveInt(v: unknown, fallback: number): number {
+  const n = Number(v);
+  return v !== undefined && Number.isInteger(n) && n >= 1 ? n : fallback;
+}
+
+function share(v: unknown, fallback: number): number {
+  const n = Number(v);
+  return v !== undefined && n > 0 && n <= 1 ? n : fallback;
+}
+
+function withInputs(p: PhysicalPlan, f: (p: PhysicalPlan) => PhysicalPlan): PhysicalPlan {
+  switch (p.kind) {
+    case 'SourceExec':
+      return p;
+    case 'IntervalJoinExec':
+      return { ...p, left: f(p.left), right: f(p.right) };
+    default:
+      return { ...p, input: f(p.input) };
+  }
+}
