@@ -34,7 +34,7 @@ afterEach(() => stores.dispose());
 const source: SourceExec = { kind: 'SourceExec', relation: 's', relationKind: 'stream', connector: 'log', options: {}, columns: [0, 1], fields: IN };
 
 function twoPhase(aggs: readonly AggregateCall[], out: readonly Field[], options: SourceExec['options'] = {}): GroupAggregateExec {
-  const single: GroupAggregateExec = { kind: 'GroupAggregateExec', input: { ...source, options }, groupBy: [card], aggregates: aggs, fields: out };
+  const single: GroupAggregateExec = { kind: 'GroupAggregateExec', input: { ...source, options: { 'aggregate.two_phase': true, ...options } }, groupBy: [card], aggregates: aggs, fields: out };
   const planned = twoPhaseAggregate(single);
   if (planned.kind !== 'GroupAggregateExec' || planned.input.kind !== 'LocalAggregateExec') throw new Error('not rewritten');
   return planned;
@@ -171,10 +171,15 @@ describe('two-phase GROUP BY (LocalAggregateExec + final GroupAggregateExec)', (
     expect(h.control()).toEqual([['watermark', 7], ['barrier', 3], ['end']]);
   });
 
+  it('stays single phase unless the source stream asks for two phases', () => {
+    const plain: GroupAggregateExec = { kind: 'GroupAggregateExec', input: source, groupBy: [card], aggregates: [{ fn: 'count', args: [], name: 'count_0' }], fields: [f('card', T.STRING), f('count_0', T.BIGINT)] };
+    expect(twoPhaseAggregate(plain)).toEqual(plain);
+  });
+
   it('keeps single phase where partials could not merge exactly', () => {
     const maxOnTable: GroupAggregateExec = {
       kind: 'GroupAggregateExec',
-      input: { ...source, relationKind: 'table' },
+      input: { ...source, relationKind: 'table', options: { 'aggregate.two_phase': true } },
       groupBy: [card],
       aggregates: [{ fn: 'max', args: [amount], name: 'max_0' }],
       fields: [f('card', T.STRING), f('max_0', T.DOUBLE)],
