@@ -348,3 +348,15 @@ export function usedColumns(batch: RecordBatch, fields: readonly Field[], used: 
   for (const i of used) if (i < fields.length) cols[i] = readColumn(batch, i, fields[i]!.type);
   return cols;
 }
+
+/**
+ * Group-key values per key expression. A row whose key throws is recorded in `errors` (first
+ * error per row wins) and its key value is null.
+ */
+export function evaluateGroupKeys(keys: readonly CompiledExpr[], cols: readonly (Values | undefined)[], n: number, errors: Map<number, string>): unknown[][] {
+  return keys.map((k) => {
+    const r = k.evaluateColumns(cols, n);
+    for (const e of r.errors) if (!errors.has(e.row)) errors.set(e.row, `GROUP BY ${k.text}: ${e.message}`);
+    return r.values;
+  });
+}

@@ -12,7 +12,7 @@ import { makeBatch, plain, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
-import { AggregateList, usedColumns, type Accumulator } from './accumulators.js';
+import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
 import { rowText } from './event-time.js';
 import { decodeState } from './partial-state.js';
 
@@ -100,11 +100,7 @@ export class GroupAggregateOperator implements Operator {
     if (n === 0) return Promise.resolve();
     const cols = usedColumns(batch, this.input, this.used);
     const errors = new Map<number, string>();
-    const keyVals = this.keys.map((k) => {
-      const r = k.evaluateColumns(cols, n);
-      for (const e of r.errors) if (!errors.has(e.row)) errors.set(e.row, `GROUP BY ${k.text}: ${e.message}`);
-      return r.values;
-    });
+    const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
     /** Output row of each changed group as it was before this batch (null: did not exist). */

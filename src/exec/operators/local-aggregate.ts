@@ -11,7 +11,7 @@ import { makeBatch, plain } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
-import { AggregateList, usedColumns, type Accumulator } from './accumulators.js';
+import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
 import { rowText } from './event-time.js';
 import { encodeState } from './partial-state.js';
 
@@ -71,11 +71,7 @@ export class LocalAggregateOperator implements Operator {
     if (n === 0) return Promise.resolve();
     const cols = usedColumns(batch, this.input, this.used);
     const errors = new Map<number, string>();
-    const keyVals = this.keys.map((k) => {
-      const r = k.evaluateColumns(cols, n);
-      for (const e of r.errors) if (!errors.has(e.row)) errors.set(e.row, `GROUP BY ${k.text}: ${e.message}`);
-      return r.values;
-    });
+    const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.aggs.evaluate(cols, n, errors);
     const rowKeys = new Array<string>(n);
     const perKey = new Map<string, number>();

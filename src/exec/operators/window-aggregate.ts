@@ -12,7 +12,7 @@ import { gather, makeBatch, plain, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import type { Message, Operator, OperatorContext } from '../message.js';
-import { AggregateList, usedColumns, type Accumulator } from './accumulators.js';
+import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
 import { assignWindows, lateReason, nullTimeReason, rowText, timeColumn } from './event-time.js';
 
 interface Group {
@@ -174,7 +174,7 @@ export class WindowAggregateOperator implements Operator {
     cols[this.input.length] = Float64Array.from(starts);
     cols[this.input.length + 1] = Float64Array.from(starts, (s) => s + sizeMs);
     const errors = new Map<number, string>();
-    const keyVals = this.evalKeys(cols, m, errors);
+    const keyVals = evaluateGroupKeys(this.keys, cols, m, errors);
     const args = this.aggs.evaluate(cols, m, errors);
     const failed = new Set<number>();
     for (const [j, reason] of errors) {
@@ -210,7 +210,7 @@ export class WindowAggregateOperator implements Operator {
     cols[this.input.length] = times;
     cols[this.input.length + 1] = Array.from(times as ArrayLike<number | null>, (t) => (t === null ? null : t + gapMs));
     const errors = new Map<number, string>();
-    const keyVals = this.evalKeys(cols, n, errors);
+    const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.aggs.evaluate(cols, n, errors);
     for (let i = 0; i < n; i++) {
       const t = times[i];
@@ -249,14 +249,6 @@ export class WindowAggregateOperator implements Operator {
       else this.sessions.set(key, { values, sessions: rest });
       this.dirty.set(key, [0, key]);
     }
-  }
-
-  private evalKeys(cols: readonly (Values | undefined)[], m: number, errors: Map<number, string>): unknown[][] {
-    return this.keys.map((k) => {
-      const r = k.evaluateColumns(cols, m);
-      for (const e of r.errors) if (!errors.has(e.row)) errors.set(e.row, `GROUP BY ${k.text}: ${e.message}`);
-      return r.values;
-    });
   }
 
   /** Emits and drops every window whose end is <= `limit`. */
