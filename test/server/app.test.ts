@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.js';
 import { createFakeEngine, type FakeEngine } from './fake-engine.js';
+import { readUntil } from './server-process.js';
 
 let engine: FakeEngine;
 let app: FastifyInstance;
@@ -121,19 +122,6 @@ describe('push queries over a socket', () => {
     const addr = app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('no address');
     return `http://127.0.0.1:${addr.port}`;
-  }
-
-  async function readUntil(body: ReadableStream<Uint8Array>, enough: (text: string) => boolean): Promise<string> {
-    const reader = body.getReader();
-    const dec = new TextDecoder();
-    let text = '';
-    while (!enough(text)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += dec.decode(value, { stream: true });
-    }
-    reader.releaseLock();
-    return text;
   }
 
   async function waitFor(cond: () => boolean): Promise<void> {

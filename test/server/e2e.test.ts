@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startServerProcess, type ServerProcess } from './server-process.js';
+import { freePort, readUntil, startServerProcess, type ServerProcess } from './server-process.js';
 
 let server: ServerProcess;
 let dataDir: string;
@@ -21,19 +21,6 @@ afterAll(async () => {
 async function sql(text: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${server.url}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: text }) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function readUntil(body: ReadableStream<Uint8Array>, enough: (text: string) => boolean): Promise<string> {
-  const reader = body.getReader();
-  const dec = new TextDecoder();
-  let text = '';
-  while (!enough(text)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += dec.decode(value, { stream: true });
-  }
-  reader.releaseLock();
-  return text;
 }
 
 interface QueryJson {

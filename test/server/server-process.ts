@@ -61,3 +61,17 @@ export async function startServerProcess(args: readonly string[], port: number, 
       }),
   };
 }
+
+/** Reads a streamed response body until `enough` says the text so far suffices (or it ends). */
+export async function readUntil(body: ReadableStream<Uint8Array>, enough: (text: string) => boolean): Promise<string> {
+  const reader = body.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  while (!enough(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += dec.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  return text;
+}

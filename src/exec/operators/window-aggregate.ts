@@ -8,7 +8,7 @@ import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { WindowSpec } from '../../planner/physical.js';
 import type { StateRow, StateValue } from '../../state/index.js';
-import { gather, makeBatch, plain, type Values } from '../columns.js';
+import { gather, makeBatch, plain } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import type { Message, Operator, OperatorContext } from '../message.js';
