@@ -263,6 +263,40 @@ function validity(values: Values, n: number): { bitmap: Uint8Array | undefined; 
   return { bitmap, nulls };
 }
 
+/** Row-major numeric values of a column: row i is `values[i * width]` to `values[(i + 1) * width - 1]`. */
+export interface FixedWidthValues {
+  readonly values: Float32Array | Float64Array | Int32Array;
+  readonly width: number;
+}
+
+/**
+ * A view of the values of a numeric column (width 1) or a list column whose rows all hold the
+ * same number of numeric elements, straight from its Arrow buffers (no copy, no per-row arrays).
+ * Undefined when the column or an element has nulls, when list rows differ in length, or when
+ * the values are not 32-bit ints or floats: callers then read the column row by row.
+ */
+export function fixedWidthValues(data: A.Data): FixedWidthValues | undefined {
+  if (data.nullCount > 0) return undefined;
+  const n = data.length;
+  const plainNumbers = (x: unknown): x is Float32Array | Float64Array | Int32Array =>
+    x instanceof Float32Array || x instanceof Float64Array || x instanceof Int32Array;
+  if (A.DataType.isFloat(data.type) || A.DataType.isInt(data.type)) {
+    return plainNumbers(data.values) ? { values: data.values.subarray(0, n), width: 1 } : undefined;
+  }
+  const child = data.children[0];
+  if (!child || child.nullCount > 0 || !plainNumbers(child.values)) return undefined;
+  if (A.DataType.isFixedSizeList(data.type)) {
+    const width = (data.type as A.FixedSizeList).listSize;
+    return { values: child.values.subarray(0, n * width), width };
+  }
+  if (!A.DataType.isList(data.type)) return undefined;
+  const offs = data.valueOffsets as Int32Array;
+  const start = offs[0] ?? 0;
+  const width = n === 0 ? 0 : offs[1]! - start;
+  for (let i = 1; i < n; i++) if (offs[i + 1]! - offs[i]! !== width) return undefined;
+  return { values: child.values.subarray(start, start + n * width), width };
+}
+
 /** A RecordBatch from plain column values. */
 export function makeBatch(fields: readonly Field[], columns: readonly Values[], length: number): A.RecordBatch {
   const schema = arrowSchema(fields);

@@ -8,14 +8,23 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import { errorOf, versionOf, type PredictResult, type PredictRunner } from '../../udf/predict-runner.js';
-import { batchOfData, buildData, readColumn, takeColumn, type Values } from '../columns.js';
+import { batchOfData, buildData, fixedWidthValues, readColumn, takeColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+
+/** A batch's packed inputs; `index` maps packed rows to batch rows, undefined when they are all of them. */
+interface Packed {
+  readonly features: Float32Array;
+  readonly rows: number;
+  readonly index: Uint32Array | undefined;
+}
 
 export class PredictOperator implements Operator {
   readonly name = 'PredictExec';
   private ctx!: OperatorContext;
   private readonly args: CompiledExpr[];
+  /** The input column of each argument when every argument is a plain column reference. */
+  private readonly argColumns: readonly number[] | undefined;
   private tail: Promise<void> = Promise.resolve();
   /** Emission promises of submissions not yet emitted, oldest first. */
   private readonly inflight: Promise<void>[] = [];
@@ -35,6 +44,7 @@ export class PredictOperator implements Operator {
     private readonly maxPending = 8,
   ) {
     this.args = args.map((a) => compileExpr(a, input, udfs));
+    this.argColumns = args.every((a) => a.kind === 'Column') ? args.map((a) => (a.kind === 'Column' ? a.index : -1)) : undefined;
   }
 
   async open(ctx: OperatorContext): Promise<void> {
@@ -68,9 +78,14 @@ export class PredictOperator implements Operator {
     if (this.failure) throw this.failure;
   }
 
-  /** Packs the arguments of each row into `width` floats; rows of the wrong width go to dead letters. */
-  private pack(batch: RecordBatch): { features: Float32Array; rows: number; index: Uint32Array } {
+  /**
+   * Packs the arguments of each row into `width` floats; rows of the wrong width go to dead
+   * letters. `index` maps packed rows to batch rows; undefined when every row was packed.
+   */
+  private pack(batch: RecordBatch): Packed {
     const n = batch.numRows;
+    const direct = this.packColumns(batch);
+    if (direct) return { features: direct, rows: n, index: undefined };
     const cols = this.args.map((a) => a.evaluate(batch));
     const width = this.runner.width;
     const features = new Float32Array(n * width);
@@ -105,32 +120,75 @@ export class PredictOperator implements Operator {
       }
       index[rows++] = i;
     }
-    return { features, rows, index };
+    return { features, rows, index: rows === n ? undefined : index.subarray(0, rows) };
   }
 
-  private async emitScored(batch: RecordBatch, rowKinds: Uint8Array | undefined, index: Uint32Array, rows: number, r: PredictResult): Promise<void> {
-    const keep: number[] = [];
-    for (let j = 0; j < rows; j++) {
-      const err = errorOf(r, j);
-      if (err === undefined) keep.push(j);
-      else this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: this.rowText(batch, index[j]!) });
+  /**
+   * The packed rows straight from the Arrow buffers, when every argument is a column without
+   * nulls whose rows hold a fixed number of numbers adding up to the model's width. Undefined
+   * otherwise: the row-by-row path then finds and reports the bad rows.
+   */
+  private packColumns(batch: RecordBatch): Float32Array | undefined {
+    if (!this.argColumns) return undefined;
+    const parts = [];
+    let total = 0;
+    for (const c of this.argColumns) {
+      const part = fixedWidthValues(batch.data.children[c]!);
+      if (!part) return undefined;
+      parts.push(part);
+      total += part.width;
     }
-    if (keep.length === 0) return;
-    const srcRows = Uint32Array.from(keep, (j) => index[j]!);
-    const all = srcRows.length === batch.numRows;
-    const inputCols = this.keep.map((c) => (all ? batch.data.children[c]! : takeColumn(batch, c, this.input[c]!.type, srcRows, srcRows.length)));
+    const width = this.runner.width;
+    if (total !== width) return undefined;
+    const only = parts.length === 1 ? parts[0]!.values : undefined;
+    // Arrow buffers are never written to, so the runner may read this view until it is done.
+    if (only instanceof Float32Array) return only;
+    const n = batch.numRows;
+    const features = new Float32Array(n * width);
+    if (only) {
+      features.set(only);
+      return features;
+    }
+    let at = 0;
+    for (const { values, width: w } of parts) {
+      for (let i = 0; i < n; i++) for (let k = 0; k < w; k++) features[i * width + at + k] = values[i * w + k]!;
+      at += w;
+    }
+    return features;
+  }
+
+  private async emitScored(batch: RecordBatch, rowKinds: Uint8Array | undefined, index: Uint32Array | undefined, rows: number, r: PredictResult): Promise<void> {
+    // Packed rows that scored: undefined when all did (the common case, kept free of per-row work).
+    let keep: Uint32Array | undefined;
+    if (r.errorCount > 0) {
+      const ok: number[] = [];
+      for (let j = 0; j < rows; j++) {
+        const err = errorOf(r, j);
+        if (err === undefined) ok.push(j);
+        else this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: this.rowText(batch, index ? index[j]! : j) });
+      }
+      if (ok.length === 0) return;
+      keep = Uint32Array.from(ok);
+    }
+    const count = keep ? keep.length : rows;
+    // Batch rows that go out: undefined when all of them do, in order.
+    const srcRows = keep ? (index ? keep.map((j) => index[j]!) : keep) : index;
+    const inputCols = this.keep.map((c) => (srcRows ? takeColumn(batch, c, this.input[c]!.type, srcRows, count) : batch.data.children[c]!));
+    const at = (j: number): number => (keep ? keep[j]! : j);
     let out: Values;
     if (this.outputs.length === 1) {
-      const arr = r.outputs[this.outputs[0]!.name]!;
-      out = keep.length === rows ? arr.subarray(0, rows) : Float64Array.from(keep, (j) => Number(arr[j]));
-      if (this.outputs[0]!.type.kind !== 'FLOAT' && this.outputs[0]!.type.kind !== 'DOUBLE') out = Array.from(keep, (j) => Number(arr[j]));
+      const o = this.outputs[0]!;
+      const arr = r.outputs[o.name]!;
+      if (o.type.kind !== 'FLOAT' && o.type.kind !== 'DOUBLE') out = Array.from({ length: count }, (_, j) => Number(arr[at(j)]));
+      else out = keep ? Float64Array.from(keep, (j) => Number(arr[j])) : arr.subarray(0, rows);
     } else {
-      out = keep.map((j) => Object.fromEntries(this.outputs.map((o) => [o.name, Number(r.outputs[o.name]![j])])));
+      out = Array.from({ length: count }, (_, j) => Object.fromEntries(this.outputs.map((o) => [o.name, Number(r.outputs[o.name]![at(j)])])));
     }
-    const versions = typeof r.versions === 'number' ? new Int32Array(keep.length).fill(r.versions) : Int32Array.from(keep, (j) => versionOf(r, j));
+    const versions = typeof r.versions === 'number' ? new Int32Array(count).fill(r.versions) : Int32Array.from({ length: count }, (_, j) => versionOf(r, at(j)));
     const n0 = this.keep.length;
-    const outBatch = batchOfData(this.fields, [...inputCols, buildData(this.fields[n0]!.type, out, keep.length), buildData(this.fields[n0 + 1]!.type, versions, keep.length)], keep.length);
-    await this.ctx.emit({ kind: 'data', batch: outBatch, ...(rowKinds ? { rowKinds: Uint8Array.from(srcRows, (i) => rowKinds[i]!) } : {}) });
+    const outBatch = batchOfData(this.fields, [...inputCols, buildData(this.fields[n0]!.type, out, count), buildData(this.fields[n0 + 1]!.type, versions, count)], count);
+    const kinds = rowKinds && srcRows ? Uint8Array.from(srcRows, (i) => rowKinds[i]!) : rowKinds;
+    await this.ctx.emit({ kind: 'data', batch: outBatch, ...(kinds ? { rowKinds: kinds } : {}) });
   }
 
   private rowText(batch: RecordBatch, row: number): string {
