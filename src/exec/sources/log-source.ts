@@ -9,6 +9,9 @@ import { readColumn } from '../columns.js';
 import { decodeBatches } from '../ipc.js';
 import type { Source, SourceContext } from '../source.js';
 
+/** Chunks a bounded read fetches from a partition at once. */
+const READ_AHEAD_CHUNKS = 16;
+
 export class LogSource implements Source {
   readonly name: string;
   private readonly next: number[];
@@ -89,11 +92,14 @@ export class LogSource implements Source {
       }
     };
     if (ends) {
-      // Round robin over partitions, a chunk at a time, so event time advances evenly.
+      // Round robin over partitions, a chunk at a time, so event time advances evenly. Chunks are
+      // read a few at a time: each read is several round trips to RocksDB's thread pool.
+      const ahead = parts.map((): LogChunk[] => []);
       let active = parts.filter((p) => this.next[p]! < ends[p]!);
       while (active.length && !ctx.signal.aborted) {
         for (const p of active) {
-          const [chunk] = await this.log.read(this.topic, p, this.next[p]!, 1);
+          if (ahead[p]!.length === 0) ahead[p] = await this.log.read(this.topic, p, this.next[p]!, READ_AHEAD_CHUNKS);
+          const chunk = ahead[p]!.shift();
           if (!chunk || chunk.baseOffset >= ends[p]!) {
             ends[p] = this.next[p]!;
             continue;
