@@ -23,12 +23,14 @@ import { planQuery, type QueryPlan } from '../planner/plan-query.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
 import { FunctionRegistry } from '../udf/js-function.js';
 import { ModelRegistry } from '../udf/model-registry.js';
-import { checkKafkaOptions, kafkaSink, withKafkaQueryGroup } from '../connectors/kafka/index.js';
+import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../connectors/kafka/index.js';
+import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
 import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl } from './ddl.js';
-import { RunningQuery } from './running-query.js';
-import { LogSink, PushQueue, ViewSink, DLQ_FIELDS } from './sinks.js';
+import { RunningQuery, type QueryHandle } from './running-query.js';
+import { ScaleOutQuery } from './scale-out/query.js';
+import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import type { QueryInfo, StatementResult } from './types.js';
 
 export interface EngineOptions {
@@ -61,7 +63,7 @@ interface CatalogEntry extends StateRow {
 export class Engine {
   readonly catalog = new Catalog();
   readonly tables = new Map<string, TableState>();
-  readonly running = new Map<string, RunningQuery>();
+  readonly running = new Map<string, QueryHandle>();
   readonly metrics = new Registry();
   readonly models: ModelRegistry;
   readonly functions = new FunctionRegistry();
@@ -296,7 +298,7 @@ export class Engine {
     const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
     const id = `${s.kind === 'CreateSink' ? 'sink' : 'view'}_${normalizeName(name)}`;
     const dlq = await this.ensureDlq(`${name}_dlq`);
-    let rq: RunningQuery;
+    let rq: QueryHandle;
     if (s.kind === 'CreateMaterializedView') {
       const key = viewKey(q, options['key'], s.span);
       const kv = this.viewKv(name);
@@ -328,12 +330,58 @@ export class Engine {
   }
 
   /** A sink query writing to a Kafka topic (exactly once unless `semantic = 'at_least_once'`). */
-  private kafkaSinkQuery(id: string, name: string, text: string, q: QueryPlan, options: Record<string, string | number | boolean>, s: Extract<Statement, { kind: 'CreateSink' }>, dlq: string): RunningQuery {
+  private kafkaSinkQuery(id: string, name: string, text: string, q: QueryPlan, options: Record<string, string | number | boolean>, s: Extract<Statement, { kind: 'CreateSink' }>, dlq: string): QueryHandle {
     checkKafkaOptions(options, `sink ${name}`, 'sink', false);
     const defaultKey = q.keyColumns.length ? [...q.keyColumns] : q.streamKey !== undefined ? [q.streamKey] : [];
+    if (isTrue(options['scale.out'])) {
+      const query = this.scaleOutQuery(id, name, text, q, options, defaultKey, dlq);
+      this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
+      return query;
+    }
     const sink = kafkaSink({ queryId: id, name, options, fields: q.fields, plan: q.physical, defaultKey, store: this.store, checkpoints: this.checkpoints });
     this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
     return new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
+  }
+
+  /** A Kafka sink query shared by every process that runs it (`'scale.out' = true`). */
+  private scaleOutQuery(id: string, name: string, text: string, q: QueryPlan, options: Record<string, string | number | boolean>, defaultKey: readonly number[], dlq: string): ScaleOutQuery {
+    const what = `sink ${name}`;
+    let source: import('../planner/physical.js').SourceExec | undefined;
+    const find = (p: import('../planner/physical.js').PhysicalPlan): void => {
+      if (p.kind === 'SourceExec') source ??= p;
+      else if (p.kind === 'IntervalJoinExec') [p.left, p.right].forEach(find);
+      else find(p.input);
+    };
+    find(q.physical);
+    const partitions = options['scale.out.partitions'];
+    if (partitions !== undefined && !(Number.isInteger(Number(partitions)) && Number(partitions) > 0)) {
+      throw new SluiceError('INVALID_ARGUMENT', `${what}: 'scale.out.partitions' must be a positive integer, got '${String(partitions)}'`, { hint: "omit it to use the input topic's partition count" });
+    }
+    const sourceOptions = source?.options ?? {};
+    return new ScaleOutQuery({
+      id,
+      name,
+      sql: text,
+      plan: q.physical,
+      fields: q.fields,
+      brokers: kafkaBrokers(options, what),
+      sinkTopic: kafkaTopic(options, name),
+      keyColumns: sinkKeyColumns(options, q.fields, defaultKey, what),
+      groupId: kafkaGroupId(sourceOptions, id),
+      prefix: String(options['transactional.id'] ?? `sluice-${id}`),
+      ...(partitions !== undefined ? { partitions: Number(partitions) } : {}),
+      sourceTopic: source ? kafkaTopic(source.options, source.relation) : '',
+      sessionTimeoutMs: sessionTimeout(sourceOptions),
+      store: this.store,
+      env: this.env,
+      checkpointIntervalMs: this.options.checkpointIntervalMs,
+      onRowsOut: (n) => this.counters.rowsOut.inc({ query: name }, n),
+      onDeadLetters: (letters) => {
+        this.counters.deadLetters.inc({ query: name }, letters.length);
+        const at = Date.now();
+        void this.log.append(dlq, 0, encodeBatch(dlqBatch(letters.map((l) => ({ ...l, at })))), letters.length).catch(() => undefined);
+      },
+    });
   }
 
   viewKv(name: string): KvTable {
@@ -418,7 +466,7 @@ export class Engine {
     return q?.info(this.lagOf(q));
   }
 
-  private lagOf(q: RunningQuery): number | undefined {
+  private lagOf(q: QueryHandle): number | undefined {
     let lag = 0;
     let any = false;
     for (const [k, pos] of Object.entries(q.positionsNow())) {
@@ -544,4 +592,8 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
   g('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
   g('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
   g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+}
+
+function isTrue(v: unknown): boolean {
+  return v === true || String(v).toLowerCase() === 'true';
 }

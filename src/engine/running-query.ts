@@ -26,6 +26,25 @@ export interface QueryDeps {
   readonly onLatency?: (queryId: string, seconds: readonly number[]) => void;
 }
 
+/** What the engine needs of any running query, whether it runs here alone or across processes. */
+export interface QueryHandle {
+  readonly id: string;
+  readonly kind: QueryInfo['kind'];
+  readonly name: string | undefined;
+  readonly status: QueryInfo['status'];
+  readonly rowsIn: number;
+  start(): Promise<void>;
+  /** Takes a checkpoint now. */
+  checkpoint(): Promise<void>;
+  stop(status?: QueryInfo['status']): void;
+  /** Resolves when the query stopped and released what it holds. */
+  stopped(): Promise<void>;
+  info(lag: number | undefined): QueryInfo;
+  operatorStats(): readonly { readonly operator: string; readonly rowsOut: number }[];
+  /** Source positions now (`topic/partition` -> offset), for lag over the embedded log. */
+  positionsNow(): Record<string, number>;
+}
+
 export type QueryOutput =
   | { readonly kind: 'push'; readonly queue: PushQueue; readonly limit?: number }
   | { readonly kind: 'epoch'; readonly sink: EpochSink };
@@ -34,7 +53,7 @@ interface Letter extends DeadLetter {
   readonly at: number;
 }
 
-export class RunningQuery {
+export class RunningQuery implements QueryHandle {
   readonly abort = new AbortController();
   readonly startedAt = Date.now();
   status: QueryInfo['status'] = 'running';

@@ -163,6 +163,11 @@ export class WriteBatch {
     return this;
   }
 
+  /** The staged operations in order: a put with its value, or a delete (value undefined). */
+  staged(): { readonly key: Buffer; readonly value: Buffer | undefined }[] {
+    return this.ops.map((o) => ({ key: o.key, value: o.type === 'put' ? o.value : undefined }));
+  }
+
   /** Number of staged operations. */
   get size(): number {
     return this.ops.length;

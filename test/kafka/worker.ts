@@ -7,6 +7,7 @@
  * Kafka sink kill the process at a named point (src/connectors/kafka/crash-points.ts).
  */
 import { Engine } from '../../src/engine/engine.js';
+import { ScaleOutQuery } from '../../src/engine/scale-out/query.js';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 
@@ -25,6 +26,11 @@ const SCENARIOS: Record<string, string[]> = {
     `CREATE STREAM w_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH (connector = 'kafka', topic = 'w-in', ${kafka})`,
     `CREATE SINK w_out WITH (connector = 'kafka', topic = 'w-out', ${kafka}) AS SELECT window_start, grp, COUNT(*) AS n, SUM(id) AS s FROM TABLE(TUMBLE(TABLE w_in, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end, grp`,
   ],
+  // Several of these processes share the work through the consumer groups of 's-in'.
+  scaleout: [
+    `CREATE STREAM s_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 's-in', ${kafka})`,
+    `CREATE SINK s_out WITH (connector = 'kafka', topic = 's-out', 'scale.out' = true, ${kafka}) AS SELECT grp, COUNT(*) AS n, SUM(id) AS s, MAX(id) AS last_id FROM s_in WHERE v >= 0.2 GROUP BY grp`,
+  ],
 };
 
 const engine = await Engine.open({ dataDir, checkpointIntervalMs: 100 });
@@ -33,6 +39,18 @@ if (!statements) throw new Error(`unknown scenario '${scenario}'`);
 if (engine.running.size === 0) for (const s of statements) await engine.execute(s);
 for (const q of engine.queries()) if (q.status === 'failed') process.stderr.write(`query ${q.id} failed: ${q.error?.message}\n`);
 process.stdout.write('READY\n');
+
+// Scale-out queries: print the partitions this process works on whenever they change.
+let lastAssignment = '';
+const assignments = setInterval(() => {
+  for (const q of engine.running.values()) {
+    if (!(q instanceof ScaleOutQuery)) continue;
+    const a = JSON.stringify(q.assignment());
+    if (a !== lastAssignment) process.stdout.write(`ASSIGNED ${a}\n`);
+    lastAssignment = a;
+  }
+}, 200);
+assignments.unref();
 
 const watch = setInterval(() => {
   for (const q of engine.queries()) {

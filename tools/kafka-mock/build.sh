@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Kafka test broker (tools/kafka-mock/launcher.c linked against a
-# static librdkafka 2.15.1 with tools/kafka-mock/transactions.patch applied).
+# static librdkafka 2.15.1 with the patches in tools/kafka-mock/*.patch applied:
+# transactions.patch, group-sync.patch).
 #
 # Requirements: bash, gcc, make, tar, npm (registry access on the first run
 # only), flock (util-linux). No apt packages beyond a C toolchain are needed:
@@ -27,7 +28,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${KAFKA_MOCK_BUILD_DIR:-$ROOT/build/kafka-mock}"
 JOBS="${JOBS:-2}"
-PATCH="$HERE/transactions.patch"
+PATCHES=("$HERE/transactions.patch" "$HERE/group-sync.patch")
 LAUNCHER="$HERE/launcher.c"
 BIN="$CACHE/kafka-mock"
 PRISTINE="$CACHE/librdkafka-$LIBRDKAFKA_VERSION-orig"
@@ -51,7 +52,7 @@ mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
 flock 9
 
-STAMP="$(cat "$PATCH" "$LAUNCHER" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
+STAMP="$(cat "${PATCHES[@]}" "$LAUNCHER" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
 if [[ -x "$BIN" && -f "$BIN.stamp" && "$(cat "$BIN.stamp")" == "$STAMP" ]]; then
     echo "$BIN"
     exit 0
@@ -88,16 +89,20 @@ fi
 
 # 3. Re-apply the patch on pristine copies of the files it touches, so that
 #    patch changes only recompile those files.
-log "applying $(basename "$PATCH")"
-for f in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$PATCH"); do
-    cp "$PRISTINE/$f" "$SRC/$f"
+for PATCH in "${PATCHES[@]}"; do
+    for f in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$PATCH"); do
+        cp "$PRISTINE/$f" "$SRC/$f"
+    done
 done
-if command -v patch >/dev/null 2>&1; then
-    (cd "$SRC" && patch -p1 --forward --quiet <"$PATCH" >&2)
-else
-    # git apply outside of any repository (the cache may live inside one).
-    (cd "$SRC" && GIT_CEILING_DIRECTORIES="$(dirname "$SRC")" git apply -p1 "$PATCH" >&2)
-fi
+for PATCH in "${PATCHES[@]}"; do
+    log "applying $(basename "$PATCH")"
+    if command -v patch >/dev/null 2>&1; then
+        (cd "$SRC" && patch -p1 --forward --quiet <"$PATCH" >&2)
+    else
+        # git apply outside of any repository (the cache may live inside one).
+        (cd "$SRC" && GIT_CEILING_DIRECTORIES="$(dirname "$SRC")" git apply -p1 "$PATCH" >&2)
+    fi
+done
 
 # 4. Build the static library and the launcher.
 log "building librdkafka.a (make -j$JOBS)"

@@ -21,7 +21,7 @@ export { KafkaSink, type KafkaSinkConfig } from './kafka-sink.js';
 export { KafkaSource, type KafkaSourceConfig } from './kafka-source.js';
 export { KafkaTableLoader } from './kafka-table.js';
 
-function sessionTimeout(options: Options): number {
+export function sessionTimeout(options: Options): number {
   const n = Number(options['session.timeout.ms'] ?? 10_000);
   if (!Number.isInteger(n) || n < 1000) throw new SluiceError('INVALID_ARGUMENT', `'session.timeout.ms' must be an integer of at least 1000, got '${String(options['session.timeout.ms'])}'`);
   return n;
@@ -68,19 +68,22 @@ export interface KafkaSinkArgs {
   readonly checkpoints: CheckpointStore;
 }
 
+/** The sink's key columns: its `key` option, else `defaultKey`. */
+export function sinkKeyColumns(options: Options, fields: readonly Field[], defaultKey: readonly number[], what: string): number[] {
+  const explicit = options['key'];
+  if (explicit === undefined) return [...defaultKey];
+  return String(explicit)
+    .split(',')
+    .map((n) => {
+      const i = fields.findIndex((f) => f.name.toLowerCase() === n.trim().toLowerCase());
+      if (i < 0) throw new SluiceError('UNKNOWN_COLUMN', `${what}: key '${n.trim()}' is not an output column`, { hint: `output columns: ${fields.map((f) => f.name).join(', ')}` });
+      return i;
+    });
+}
+
 export function kafkaSink(a: KafkaSinkArgs): EpochSink {
   const what = `sink ${a.name}`;
-  const explicit = a.options['key'];
-  const keyColumns =
-    explicit === undefined
-      ? a.defaultKey
-      : String(explicit)
-          .split(',')
-          .map((n) => {
-            const i = a.fields.findIndex((f) => f.name.toLowerCase() === n.trim().toLowerCase());
-            if (i < 0) throw new SluiceError('UNKNOWN_COLUMN', `${what}: key '${n.trim()}' is not an output column`, { hint: `output columns: ${a.fields.map((f) => f.name).join(', ')}` });
-            return i;
-          });
+  const keyColumns = sinkKeyColumns(a.options, a.fields, a.defaultKey, what);
   const sourceGroups = new Map<string, string>();
   const visit = (p: PhysicalPlan): void => {
     if (p.kind === 'SourceExec' && p.connector === 'kafka') sourceGroups.set(kafkaTopic(p.options, p.relation), kafkaGroupId(p.options, a.queryId));

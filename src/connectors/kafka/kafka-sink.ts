@@ -67,7 +67,24 @@ export interface KafkaSinkConfig {
 }
 
 /** A record as kept in the outbox: [key, value]; a null value is a tombstone. */
-type OutboxRecord = readonly [string | null, string | null];
+export type OutboxRecord = readonly [string | null, string | null];
+
+/**
+ * The records a batch of output becomes: JSON values keyed by the key columns; for updating
+ * results the old row of an update is dropped and a delete is a tombstone (upsert semantics).
+ */
+export function sinkRecords(batch: RecordBatch, rowKinds: Uint8Array | undefined, fields: readonly Field[], keyColumns: readonly number[]): OutboxRecord[] {
+  const values = rowsAsJson(batch, fields);
+  const keyCols = keyColumns.map((c) => readColumn(batch, c, fields[c]!.type));
+  const out: OutboxRecord[] = [];
+  for (let r = 0; r < batch.numRows; r++) {
+    const kind = rowKinds ? rowKinds[r]! : RowKind.INSERT;
+    if (kind === RowKind.UPDATE_BEFORE) continue;
+    const key = keyCols.length === 0 ? (kind === RowKind.DELETE ? values[r]! : null) : recordKey(keyCols.map((c) => plain(c[r])));
+    out.push([key, kind === RowKind.DELETE ? null : values[r]!]);
+  }
+  return out;
+}
 
 interface OutboxEntry {
   readonly seq: number;
@@ -93,14 +110,7 @@ export class KafkaSink implements EpochSink {
   }
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    const values = rowsAsJson(batch, this.config.fields);
-    const keyCols = this.config.keyColumns.map((c) => readColumn(batch, c, this.config.fields[c]!.type));
-    for (let r = 0; r < batch.numRows; r++) {
-      const kind = rowKinds ? rowKinds[r]! : RowKind.INSERT;
-      if (kind === RowKind.UPDATE_BEFORE) continue;
-      const key = keyCols.length === 0 ? (kind === RowKind.DELETE ? values[r]! : null) : recordKey(keyCols.map((c) => plain(c[r])));
-      this.pending.push([key, kind === RowKind.DELETE ? null : values[r]!]);
-    }
+    for (const r of sinkRecords(batch, rowKinds, this.config.fields, this.config.keyColumns)) this.pending.push(r);
   }
 
   stage(wb: WriteBatch): void {

@@ -17,7 +17,8 @@
  * - Back-pressure: eachBatch awaits the emit, so kafkajs fetches no further while downstream
  *   is busy.
  */
-import type { EachBatchPayload, Kafka as KafkaClient } from 'kafkajs';
+import type { RecordBatch } from 'apache-arrow';
+import type { EachBatchPayload, KafkaMessage, Kafka as KafkaClient } from 'kafkajs';
 import type { Field } from '../../common/types.js';
 import type { DeadLetter } from '../../exec/message.js';
 import { readColumn } from '../../exec/columns.js';
@@ -39,8 +40,37 @@ export interface KafkaSourceConfig {
 }
 
 /** Records per emitted batch: a fetched batch larger than this is emitted in pieces. */
-const MAX_ROWS_PER_EMIT = 4096;
+export const MAX_ROWS_PER_EMIT = 4096;
 const MAX_DEAD_LETTER_TEXT = 4096;
+
+export interface KafkaDecodeConfig {
+  readonly topic: string;
+  readonly fields: readonly Field[];
+  /** Operator name dead letters carry. */
+  readonly operator: string;
+  /** Fill this column from the record timestamp (`timestamp = 'record'`). */
+  readonly recordTimeColumn?: number;
+}
+
+/**
+ * Decodes fetched JSON records of one partition into a batch; records that do not fit become
+ * dead letters naming `<topic>/<partition>@<offset>`.
+ */
+export function decodeKafkaRecords(config: KafkaDecodeConfig, partition: number, chunk: readonly KafkaMessage[]): { batch: RecordBatch; letters: DeadLetter[] } {
+  const records: RawRecord[] = chunk.map((m) => ({ value: m.value, timestamp: Number(m.timestamp) }));
+  const decoded = decodeJsonRecords(config.fields, records, config.recordTimeColumn);
+  const letters: DeadLetter[] = decoded.rejected.map(({ index, reason }) => {
+    const m = chunk[index]!;
+    const text = m.value?.toString('utf8') ?? '';
+    return {
+      reason: `${reason} (record ${config.topic}/${partition}@${m.offset}); fix or re-publish the record — the query skipped it`,
+      operator: config.operator,
+      row: text.length > MAX_DEAD_LETTER_TEXT ? `${text.slice(0, MAX_DEAD_LETTER_TEXT)}...` : text,
+      source: `${config.topic}/${partition}@${m.offset}`,
+    };
+  });
+  return { batch: decoded.batch, letters };
+}
 
 export class KafkaSource implements Source {
   readonly name: string;
@@ -136,27 +166,16 @@ export class KafkaSource implements Source {
     const messages = batch.messages.filter((m) => Number(m.offset) >= from);
     for (let i = 0; i < messages.length && isRunning() && !isStale() && !ctx.signal.aborted; i += MAX_ROWS_PER_EMIT) {
       const chunk = messages.slice(i, i + MAX_ROWS_PER_EMIT);
-      const records: RawRecord[] = chunk.map((m) => ({ value: m.value, timestamp: Number(m.timestamp) }));
       const recordTime = this.config.recordTime ? this.config.watermark?.column : undefined;
-      const decoded = decodeJsonRecords(this.fields, records, recordTime);
-      const letters: DeadLetter[] = decoded.rejected.map(({ index, reason }) => {
-        const m = chunk[index]!;
-        const text = m.value?.toString('utf8') ?? '';
-        return {
-          reason: `${reason} (record ${this.config.topic}/${p}@${m.offset}); fix or re-publish the record — the query skipped it`,
-          operator: this.name,
-          row: text.length > MAX_DEAD_LETTER_TEXT ? `${text.slice(0, MAX_DEAD_LETTER_TEXT)}...` : text,
-          source: `${this.config.topic}/${p}@${m.offset}`,
-        };
-      });
+      const { batch: decoded, letters } = decodeKafkaRecords({ topic: this.config.topic, fields: this.fields, operator: this.name, ...(recordTime !== undefined ? { recordTimeColumn: recordTime } : {}) }, p, chunk);
       const nextOffset = Number(chunk[chunk.length - 1]!.offset) + 1;
-      await ctx.emit({ kind: 'data', batch: decoded.batch }, () => {
+      await ctx.emit({ kind: 'data', batch: decoded }, () => {
         this.next.set(p, nextOffset);
         for (const l of letters) ctx.deadLetter?.(l);
       });
-      if (wm && decoded.batch.numRows > 0) {
+      if (wm && decoded.numRows > 0) {
         const c = this.config.watermark!.column;
-        wm.observe(readColumn(decoded.batch, c, this.fields[c]!.type));
+        wm.observe(readColumn(decoded, c, this.fields[c]!.type));
         const w = wm.next();
         if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
       }

@@ -1,0 +1,100 @@
+/**
+ * A source over one partition of a topic, fed by a consumer that someone else runs: the
+ * scale-out coordinator's group consumer hands each fetched batch of a partition to that
+ * partition's feed.
+ *
+ * Invariants:
+ * - A record is emitted once per position: records below the feed's position are skipped
+ *   (the consumer re-delivers from the group's committed offset after a rebalance), and the
+ *   position moves inside the pipeline lock, after downstream took the batch.
+ * - `push` resolves when downstream has taken the records (back-pressure on the consumer), or
+ *   at once when the feed's pipeline stopped.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { KafkaMessage } from 'kafkajs';
+import type { Field } from '../../common/types.js';
+import { emptyBatch, readColumn } from '../../exec/columns.js';
+import type { DeadLetter } from '../../exec/message.js';
+import { WatermarkTracker, type Source, type SourceContext } from '../../exec/source.js';
+import { MAX_ROWS_PER_EMIT } from './kafka-source.js';
+
+/** Turns fetched records of the partition into batches and dead letters. */
+export type FeedDecoder = (chunk: readonly KafkaMessage[]) => { readonly batches: readonly RecordBatch[]; readonly letters: readonly DeadLetter[] };
+
+export class PartitionFeed implements Source {
+  readonly name: string;
+  private next = 0;
+  private ctx: SourceContext | undefined;
+  private started: () => void = () => undefined;
+  private readonly running = new Promise<void>((r) => (this.started = r));
+  private readonly wm: WatermarkTracker | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly fields: readonly Field[],
+    private readonly decode: FeedDecoder,
+    private readonly watermark?: { readonly column: number; readonly delayMs: number },
+  ) {
+    this.name = `kafka:${topic}/${partition}`;
+    this.wm = watermark ? new WatermarkTracker(watermark.delayMs) : undefined;
+  }
+
+  /** The next offset to emit (the group's committed offset when the task starts). */
+  get position(): number {
+    return this.next;
+  }
+
+  startAt(offset: number): void {
+    this.next = offset;
+  }
+
+  seek(positions: Readonly<Record<string, number>>): void {
+    const p = positions[this.key()];
+    if (p !== undefined) this.next = p;
+  }
+
+  positions(): Record<string, number> {
+    return { [this.key()]: this.next };
+  }
+
+  async run(ctx: SourceContext): Promise<void> {
+    this.ctx = ctx;
+    this.started();
+    if (ctx.signal.aborted) return;
+    await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+
+  /** Emits the records at or past the position; `live` says whether to go on (rebalance, shutdown). */
+  async push(messages: readonly KafkaMessage[], live: () => boolean = () => true): Promise<void> {
+    await this.running;
+    const ctx = this.ctx!;
+    const from = this.next;
+    const fresh = messages.filter((m) => Number(m.offset) >= from);
+    for (let i = 0; i < fresh.length && live() && !ctx.signal.aborted; i += MAX_ROWS_PER_EMIT) {
+      const chunk = fresh.slice(i, i + MAX_ROWS_PER_EMIT);
+      const decoded = this.decode(chunk);
+      const letters = decoded.letters;
+      // The position moves with the last batch, so there is always one (possibly empty).
+      const batches = decoded.batches.length ? decoded.batches : [emptyBatch(this.fields)];
+      const nextOffset = Number(chunk[chunk.length - 1]!.offset) + 1;
+      for (let b = 0; b < batches.length; b++) {
+        const last = b === batches.length - 1;
+        await ctx.emit({ kind: 'data', batch: batches[b]! }, () => {
+          if (!last) return;
+          this.next = nextOffset;
+          for (const l of letters) ctx.deadLetter?.(l);
+        });
+      }
+      if (this.wm && this.watermark) {
+        for (const batch of batches) if (batch.numRows > 0) this.wm.observe(readColumn(batch, this.watermark.column, this.fields[this.watermark.column]!.type));
+        const w = this.wm.next();
+        if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
+      }
+    }
+  }
+
+  private key(): string {
+    return `${this.topic}/${this.partition}`;
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * A sink query that runs across processes (`'scale.out' = true`): every process running the
+ * same CREATE SINK joins the same Kafka consumer groups, and each works on the partitions the
+ * group assigns it.
+ *
+ * Shape: the plan is cut at its keyed operator (planner/exchange.ts).
+ * - The source stage runs the plan below the cut once per input partition (consumer group
+ *   `<group>`), and writes its rows to the repartition topic `<prefix>-repartition`, each row to
+ *   partition hash(key) mod N as Arrow IPC — or, with no keyed operator, straight to the sink.
+ * - The keyed stage runs the rest once per repartition partition (group `<group>-keyed`), keeps
+ *   its state in the changelog topic `<prefix>-changelog` (same partition as its input), and
+ *   writes the sink topic.
+ * Each (stage, partition) is a Task with its own transactional producer; see task.ts for how
+ * output, state and offsets commit together and how a partition's state moves on rebalance.
+ * Dead letters go to `<prefix>-dlq` in the same transactions (and are mirrored to the local
+ * dead-letter stream after they commit).
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { Admin, Consumer, Kafka as KafkaClient } from 'kafkajs';
+import { asSluiceError, SluiceError } from '../../common/errors.js';
+import type { Field } from '../../common/types.js';
+import { decodeKafkaRecords } from '../../connectors/kafka/kafka-source.js';
+import { sinkRecords } from '../../connectors/kafka/kafka-sink.js';
+import { connectorError, kafkaClient } from '../../connectors/kafka/options.js';
+import { PartitionFeed, type FeedDecoder } from '../../connectors/kafka/partition-feed.js';
+import { takeRows } from '../../exec/columns.js';
+import { compileExpr } from '../../exec/compile-expr.js';
+import { decodeBatches, encodeBatch } from '../../exec/ipc.js';
+import { keyOf } from '../../exec/keys.js';
+import { hashString } from '../../exec/scalar-functions.js';
+import type { DeadLetter } from '../../exec/message.js';
+import { evaluateGroupKeys, usedColumns } from '../../exec/operators/accumulators.js';
+import type { ExecEnv } from '../../exec/pipeline.js';
+import { columnsOf } from '../../planner/bound-expr.js';
+import { splitAtExchange, type ExchangeSplit } from '../../planner/exchange.js';
+import type { PhysicalPlan } from '../../planner/physical.js';
+import type { Store } from '../../state/index.js';
+import type { QueryInfo } from '../types.js';
+import type { QueryHandle } from '../running-query.js';
+import { Task, type TaskRecord, type TaskSpec } from './task.js';
+
+export interface ScaleOutSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly sql: string;
+  readonly plan: PhysicalPlan;
+  readonly fields: readonly Field[];
+  readonly brokers: readonly string[];
+  readonly sinkTopic: string;
+  readonly keyColumns: readonly number[];
+  /** Consumer group of the source stage (the keyed stage uses `<group>-keyed`). */
+  readonly groupId: string;
+  /** Prefix of the internal topics and transactional ids. */
+  readonly prefix: string;
+  /** Partitions of the repartition and changelog topics; default: the input topic's. */
+  readonly partitions?: number;
+  readonly sourceTopic: string;
+  readonly sessionTimeoutMs: number;
+  readonly store: Store;
+  readonly env: ExecEnv;
+  readonly checkpointIntervalMs: number;
+  readonly onRowsOut: (n: number) => void;
+  readonly onDeadLetters: (letters: readonly DeadLetter[]) => void;
+}
+
+/** How long a failed task waits before it starts again (if its partition is still ours). */
+const RESTART_DELAY_MS = 500;
+const ROWS_PER_EXCHANGE_RECORD = 2048;
+
+export class ScaleOutQuery implements QueryHandle {
+  readonly kind = 'sink' as const;
+  readonly startedAt = Date.now();
+  status: QueryInfo['status'] = 'running';
+  error: SluiceError | undefined;
+  rowsOut = 0;
+  deadLetters = 0;
+  private readonly split: ExchangeSplit;
+  private readonly client: KafkaClient;
+  private readonly stages: Stage[] = [];
+
+  constructor(private readonly spec: ScaleOutSpec) {
+    this.split = splitAtExchange(spec.plan, `${spec.prefix}-repartition`, `sink ${spec.name}`);
+    this.client = kafkaClient(spec.brokers, spec.prefix);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get sql(): string {
+    return this.spec.sql;
+  }
+
+  get rowsIn(): number {
+    return this.stages[0]?.rowsIn() ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const { spec, split } = this;
+    const repartition = `${spec.prefix}-repartition`;
+    const changelog = `${spec.prefix}-changelog`;
+    const dlq = `${spec.prefix}-dlq`;
+    const admin = this.client.admin();
+    let partitions: number;
+    try {
+      await admin.connect();
+      const meta = await admin.fetchTopicMetadata({ topics: [spec.sourceTopic] });
+      partitions = spec.partitions ?? meta.topics[0]?.partitions.length ?? 1;
+      await ensureTopics(admin, [
+        { topic: dlq, numPartitions: 1 },
+        ...(split.upper
+          ? [
+              { topic: repartition, numPartitions: partitions },
+              { topic: changelog, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+            ]
+          : []),
+      ]);
+    } catch (err) {
+      throw connectorError(`sink ${spec.name} (scale-out, input topic '${spec.sourceTopic}')`, err, 'check that the brokers are reachable, the input topic exists and topics can be created');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const sinkEncode = (batch: RecordBatch, rowKinds: Uint8Array | undefined): TaskRecord[] =>
+      sinkRecords(batch, rowKinds, spec.fields, spec.keyColumns).map(([key, value]) => ({ topic: spec.sinkTopic, key, value }));
+    const source = split.source;
+    const jsonDecoder =
+      (p: number): FeedDecoder =>
+      (chunk) => {
+        const { batch, letters } = decodeKafkaRecords({ topic: spec.sourceTopic, fields: source.fields, operator: `kafka:${spec.sourceTopic}` }, p, chunk);
+        return { batches: [batch], letters };
+      };
+    const base = { queryId: spec.id, env: spec.env, store: spec.store, client: this.client, dlqTopic: dlq, checkpointIntervalMs: spec.checkpointIntervalMs };
+    const onRowsOut = (n: number) => {
+      this.rowsOut += n;
+      spec.onRowsOut(n);
+    };
+    const onDeadLetters = (letters: readonly DeadLetter[]) => {
+      this.deadLetters += letters.length;
+      spec.onDeadLetters(letters);
+    };
+    this.stages.push(
+      new Stage(this, this.client, spec.sessionTimeoutMs, 'source', spec.sourceTopic, spec.groupId, (p) => ({
+        ...base,
+        stage: 'source',
+        feed: new PartitionFeed(spec.sourceTopic, p, source.fields, jsonDecoder(p), source.watermark),
+        groupId: spec.groupId,
+        plan: split.lower,
+        transactionalId: `${spec.prefix}-source-${p}`,
+        encode: split.upper ? exchangeEncoder(split, repartition, partitions) : sinkEncode,
+        onRowsOut: split.upper ? () => undefined : onRowsOut,
+        onDeadLetters,
+        onFailed: (t, err, fenced) => this.stages[0]!.failed(t, err, fenced),
+      })),
+    );
+    if (split.upper) {
+      const upper = split.upper;
+      const keyedGroup = `${spec.groupId}-keyed`;
+      const ipcDecoder: FeedDecoder = (chunk) => ({ batches: chunk.flatMap((m) => (m.value ? decodeBatches(m.value) : [])), letters: [] });
+      this.stages.push(
+        new Stage(this, this.client, spec.sessionTimeoutMs, 'keyed', repartition, keyedGroup, (p) => ({
+          ...base,
+          stage: 'keyed',
+          feed: new PartitionFeed(repartition, p, upper.source.fields, ipcDecoder),
+          groupId: keyedGroup,
+          plan: upper.plan,
+          transactionalId: `${spec.prefix}-keyed-${p}`,
+          encode: sinkEncode,
+          changelogTopic: changelog,
+          onRowsOut,
+          onDeadLetters,
+          onFailed: (t, err, fenced) => this.stages[1]!.failed(t, err, fenced),
+        })),
+      );
+    }
+    for (const s of this.stages) await s.start();
+  }
+
+  /** A stage's consumer stopped for good: the query fails. */
+  crashed(err: unknown): void {
+    if (this.status !== 'running') return;
+    this.error = asSluiceError(err, 'CONNECTOR_ERROR');
+    this.status = 'failed';
+    for (const s of this.stages) void s.stop(false);
+  }
+
+  checkpoint(): Promise<void> {
+    return Promise.all(this.stages.map((s) => s.checkpoint())).then(() => undefined);
+  }
+
+  stop(status: QueryInfo['status'] = 'finished'): void {
+    if (this.status === 'running') this.status = status;
+    this.stopping ??= Promise.all(this.stages.map((s) => s.stop(true))).then(() => undefined);
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  async stopped(): Promise<void> {
+    await this.stopping;
+  }
+
+  operatorStats(): readonly { readonly operator: string; readonly rowsOut: number }[] {
+    const sums = new Map<string, number>();
+    for (const s of this.stages) for (const o of s.operatorStats()) sums.set(o.operator, (sums.get(o.operator) ?? 0) + o.rowsOut);
+    return [...sums].map(([operator, rowsOut]) => ({ operator, rowsOut }));
+  }
+
+  positionsNow(): Record<string, number> {
+    return {};
+  }
+
+  /** Partitions this process works on now, per stage (for introspection and tests). */
+  assignment(): Record<string, number[]> {
+    return Object.fromEntries(this.stages.map((s) => [s.stage, s.partitions()]));
+  }
+
+  info(lag: number | undefined): QueryInfo {
+    return {
+      id: this.id,
+      kind: this.kind,
+      name: this.name,
+      sql: this.sql,
+      status: this.status,
+      ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
+      startedAt: this.startedAt,
+      rowsIn: this.rowsIn,
+      rowsOut: this.rowsOut,
+      deadLetters: this.deadLetters,
+      rateIn: 0,
+      rateOut: 0,
+      ...(lag !== undefined ? { lag } : {}),
+      lastCheckpointEpoch: Math.max(0, ...this.stages.flatMap((s) => s.epochs())),
+    };
+  }
+}
+
+/** One stage: a group consumer over its input topic and a task per assigned partition. */
+class Stage {
+  private consumer: Consumer | undefined;
+  private readonly tasks = new Map<number, Task>();
+  private assigned = new Set<number>();
+  private closing = false;
+  /** Rows read by tasks that stopped. */
+  private retiredRowsIn = 0;
+
+  constructor(
+    private readonly query: ScaleOutQuery,
+    private readonly client: KafkaClient,
+    private readonly sessionTimeoutMs: number,
+    readonly stage: 'source' | 'keyed',
+    private readonly topic: string,
+    private readonly groupId: string,
+    private readonly taskSpec: (partition: number) => TaskSpec,
+  ) {}
+
+  async start(): Promise<void> {
+    const c = this.client.consumer({
+      groupId: this.groupId,
+      sessionTimeout: this.sessionTimeoutMs,
+      rebalanceTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.max(100, Math.floor(this.sessionTimeoutMs / 5)),
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    this.consumer = c;
+    c.on(c.events.GROUP_JOIN, ({ payload }) => this.reconcile(payload.memberAssignment[this.topic] ?? []));
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.closing) return;
+      this.query.crashed(connectorError(`sink ${this.query.name} (${this.stage} stage, consumer group '${this.groupId}', topic '${this.topic}')`, payload.error, 'check that the brokers are reachable; restart the sink (or the process) to resume from the committed offsets'));
+    });
+    await c.connect();
+    await c.subscribe({ topic: this.topic, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 64,
+      eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
+        const task = this.tasks.get(batch.partition);
+        if (!task) return;
+        await task.push(batch.messages, () => isRunning() && !isStale());
+        await heartbeat();
+      },
+    });
+  }
+
+  /** Starts tasks for newly assigned partitions and stops those of partitions that moved away. */
+  private reconcile(partitions: readonly number[]): void {
+    this.assigned = new Set(partitions);
+    for (const [p, t] of this.tasks) {
+      if (this.assigned.has(p)) continue;
+      this.retire(t);
+      void t.stop(false);
+    }
+    for (const p of partitions) if (!this.tasks.has(p)) this.startTask(p);
+  }
+
+  private startTask(p: number): void {
+    if (this.closing) return;
+    const task = new Task(this.taskSpec(p));
+    this.tasks.set(p, task);
+    // The consumer may be past the committed offset already: rewind it to where the task starts.
+    void task.ready.then(() => this.consumer?.seek({ topic: this.topic, partition: p, offset: String(task.startOffset) })).catch(() => undefined);
+  }
+
+  /** A task failed: start it again if the partition is still ours and nobody fenced it. */
+  failed(task: Task, _err: SluiceError, fenced: boolean): void {
+    if (this.tasks.get(task.partition) !== task) return;
+    this.retire(task);
+    if (fenced || this.closing) return;
+    setTimeout(() => {
+      if (this.assigned.has(task.partition) && !this.tasks.has(task.partition)) this.startTask(task.partition);
+    }, RESTART_DELAY_MS).unref();
+  }
+
+  private retire(task: Task): void {
+    this.tasks.delete(task.partition);
+    this.retiredRowsIn += task.rowsIn;
+  }
+
+  rowsIn(): number {
+    let n = this.retiredRowsIn;
+    for (const t of this.tasks.values()) n += t.rowsIn;
+    return n;
+  }
+
+  operatorStats(): { operator: string; rowsOut: number }[] {
+    return [...this.tasks.values()].flatMap((t) => t.operatorStats.map((o) => ({ operator: `${this.stage}:${o.operator}`, rowsOut: o.rowsOut })));
+  }
+
+  partitions(): number[] {
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  epochs(): number[] {
+    return [...this.tasks.values()].map((t) => t.epoch);
+  }
+
+  checkpoint(): Promise<void> {
+    return Promise.all([...this.tasks.values()].map((t) => t.checkpoint())).then(() => undefined);
+  }
+
+  async stop(commitFirst: boolean): Promise<void> {
+    this.closing = true;
+    if (this.consumer && this.assigned.size) this.consumer.pause([{ topic: this.topic }]);
+    await Promise.all([...this.tasks.values()].map((t) => t.stop(commitFirst)));
+    this.tasks.clear();
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+}
+
+/** Rows of the lower plan to repartition records: each row to partition hash(key) mod N. */
+function exchangeEncoder(split: ExchangeSplit, topic: string, partitions: number): TaskSpec['encode'] {
+  const fields = split.lower.fields;
+  const keyExprs = split.upper!.key;
+  const keys = keyExprs.map((k) => compileExpr(k, fields));
+  const used = new Set<number>();
+  for (const k of keyExprs) columnsOf(k, used);
+  return (batch) => {
+    const n = batch.numRows;
+    // A row whose key fails goes to partition 0, where the GROUP BY sends it to the dead letters.
+    const keyVals = evaluateGroupKeys(keys, usedColumns(batch, fields, used), n, new Map());
+    const buckets: number[][] = Array.from({ length: partitions }, () => []);
+    const parts = new Array<unknown>(keys.length);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
+      buckets[hashString(keyOf(parts)) % partitions]!.push(i);
+    }
+    const out: TaskRecord[] = [];
+    buckets.forEach((rows, p) => {
+      for (let i = 0; i < rows.length; i += ROWS_PER_EXCHANGE_RECORD) {
+        const slice = rows.slice(i, i + ROWS_PER_EXCHANGE_RECORD);
+        out.push({ topic, partition: p, key: null, value: encodeBatch(takeRows(batch, fields, slice)) });
+      }
+    });
+    return out;
+  };
+}
+
+/** Creates the topics that do not exist yet (several processes may race to do it). */
+async function ensureTopics(admin: Admin, topics: { topic: string; numPartitions: number; configEntries?: { name: string; value: string }[] }[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing.map((t) => ({ ...t, replicationFactor: -1 })), waitForLeaders: true });
+  } catch (err) {
+    const again = new Set(await admin.listTopics());
+    if (missing.some((t) => !again.has(t.topic))) throw err;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * One partition's share of a query that runs across processes: a pipeline fed by one input
+ * partition, whose output, state changes, dead letters and input offset commit together in one
+ * Kafka transaction per checkpoint.
+ *
+ * Invariants:
+ * - The task owns transactional id `<prefix>-<stage>-<partition>`. Starting it (InitProducerId)
+ *   fences the previous owner of the partition and aborts its open transaction, so what the
+ *   task reads next — the group's committed offset and the changelog — is final.
+ * - State lives in the changelog topic; the local store is a cache of it. A task clears its
+ *   local state and restores it from the changelog partition before it reads any input, so a
+ *   partition's state follows the partition wherever the group assigns it.
+ * - A checkpoint commits {output records, changelog records, dead letters, input offset} in one
+ *   transaction, then writes the same state changes to the local store. A crash before the
+ *   commit leaves an open transaction that the next owner aborts; after it, nothing is repeated,
+ *   because the committed offset moved with the output.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { Kafka as KafkaClient, KafkaMessage, Message as ProducerMessage, Producer } from 'kafkajs';
+import { asSluiceError, SluiceError } from '../../common/errors.js';
+import { crashPoint } from '../../connectors/kafka/crash-points.js';
+import type { PartitionFeed } from '../../connectors/kafka/partition-feed.js';
+import { readPartitionToEnd } from '../../connectors/kafka/read-to-end.js';
+import type { DeadLetter, Message } from '../../exec/message.js';
+import { Pipeline, type ExecEnv } from '../../exec/pipeline.js';
+import type { PhysicalPlan } from '../../planner/physical.js';
+import { StateTable, stringPrefixRange, type StateRow, type Store } from '../../state/index.js';
+import { queryStateParts } from '../../state/state-table.js';
+
+/** A record a task produces: to `topic`, at `partition` when set (else by key). */
+export interface TaskRecord {
+  readonly topic: string;
+  readonly partition?: number;
+  readonly key: string | Buffer | null;
+  readonly value: string | Buffer | null;
+}
+
+export interface TaskSpec {
+  readonly queryId: string;
+  /** `source` (reads the input topic) or `keyed` (reads the repartition topic). */
+  readonly stage: 'source' | 'keyed';
+  readonly feed: PartitionFeed;
+  /** The consumer group whose offset for the feed's partition commits with the output. */
+  readonly groupId: string;
+  readonly plan: PhysicalPlan;
+  readonly env: ExecEnv;
+  readonly store: Store;
+  readonly client: KafkaClient;
+  readonly transactionalId: string;
+  /** The records a batch of the plan's output becomes. */
+  readonly encode: (batch: RecordBatch, rowKinds: Uint8Array | undefined) => TaskRecord[];
+  /** Where state changes go, partition for partition with the input (keyed stage). */
+  readonly changelogTopic?: string;
+  readonly dlqTopic: string;
+  readonly checkpointIntervalMs: number;
+  readonly onRowsOut: (n: number) => void;
+  /** Dead letters of a committed checkpoint. */
+  readonly onDeadLetters: (letters: readonly DeadLetter[]) => void;
+  readonly onFailed: (task: Task, err: SluiceError, fenced: boolean) => void;
+}
+
+const SEND_CHUNK = 1000;
+
+export class Task {
+  readonly partition: number;
+  readonly abort = new AbortController();
+  /** Resolves once the task restored its state and reads input (rejects if it could not). */
+  readonly ready: Promise<void>;
+  epoch = 0;
+  private pipeline: Pipeline | undefined;
+  private producer: Producer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private pending: TaskRecord[] = [];
+  private letters: DeadLetter[] = [];
+  private readonly positions = new Map<number, number>();
+  private readonly tables = new Map<string, StateTable<StateRow>>();
+  private committedOffset = -1;
+  private startedAt = 0;
+  private checkpointing: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly spec: TaskSpec) {
+    this.partition = spec.feed.partition;
+    this.ready = this.start();
+    this.ready.catch((err: unknown) => this.fail(err));
+  }
+
+  /** The input offset the task started from (the group's committed offset). */
+  get startOffset(): number {
+    return this.startedAt;
+  }
+
+  get rowsIn(): number {
+    return this.pipeline?.rowsIn ?? 0;
+  }
+
+  get operatorStats(): readonly { readonly operator: string; readonly rowsOut: number }[] {
+    return this.pipeline?.operatorStats ?? [];
+  }
+
+  /** Feeds fetched records of the partition (waits until the task is ready). */
+  async push(messages: readonly KafkaMessage[], live: () => boolean): Promise<void> {
+    await this.ready;
+    if (this.stopped) return;
+    await this.spec.feed.push(messages, () => live() && !this.stopped);
+  }
+
+  private async start(): Promise<void> {
+    const { spec } = this;
+    const producer = spec.client.producer({ transactionalId: spec.transactionalId, idempotent: true, maxInFlightRequests: 1, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
+    // InitProducerId: fences the partition's previous owner and aborts its open transaction.
+    await producer.connect();
+    this.producer = producer;
+    const admin = spec.client.admin();
+    await admin.connect();
+    try {
+      const topic = spec.feed.topic;
+      const offsets = await admin.fetchOffsets({ groupId: spec.groupId, topics: [topic] });
+      const committed = Number(offsets[0]?.partitions.find((p) => p.partition === this.partition)?.offset ?? -1);
+      this.committedOffset = committed >= 0 ? committed : 0;
+      this.startedAt = this.committedOffset;
+      spec.feed.startAt(this.committedOffset);
+      if (spec.changelogTopic) {
+        await spec.store.clearRange(stringPrefixRange(queryStateParts(spec.queryId), `${this.label()}.`));
+        const ends = await admin.fetchTopicOffsets(spec.changelogTopic);
+        const end = Number(ends.find((o) => o.partition === this.partition)?.high ?? 0);
+        await readPartitionToEnd(spec.client, spec.changelogTopic, this.partition, end, async (messages) => {
+          const wb = spec.store.batch();
+          for (const m of messages) {
+            if (!m.key) continue;
+            if (m.value === null) wb.del(m.key);
+            else wb.put(m.key, m.value);
+          }
+          await wb.write();
+        }, this.abort.signal);
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (this.stopped) return;
+    const pipeline = new Pipeline(spec.plan, { ...spec.env, source: () => spec.feed }, { process: (m) => this.onOutput(m) }, {
+      signal: this.abort.signal,
+      bounded: false,
+      deadLetter: (l) => this.letters.push(l),
+      state: (i) => ({
+        table: (name) => {
+          const ns = `${spec.queryId}/${this.label()}.op${i}.${name}`;
+          let t = this.tables.get(ns);
+          if (!t) {
+            t = new StateTable<StateRow>(spec.store, ns, 0);
+            this.tables.set(ns, t);
+          }
+          return t;
+        },
+      }),
+    });
+    this.pipeline = pipeline;
+    await pipeline.open();
+    this.running = pipeline.run().catch((err: unknown) => this.fail(err));
+    this.timer = setInterval(() => void this.checkpoint(), spec.checkpointIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Commits what the task did since the last checkpoint (one at a time). */
+  checkpoint(): Promise<void> {
+    const pipeline = this.pipeline;
+    if (!pipeline || this.stopped) return Promise.resolve();
+    this.checkpointing ??= (async () => {
+      const epoch = this.epoch + 1;
+      await pipeline.checkpoint(epoch, (p) => this.positions.set(epoch, p[`${this.spec.feed.topic}/${this.partition}`] ?? this.spec.feed.position));
+    })()
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => (this.checkpointing = undefined));
+    return this.checkpointing;
+  }
+
+  private async onOutput(msg: Message): Promise<void> {
+    if (msg.kind === 'data') {
+      if (msg.batch.numRows === 0) return;
+      const records = this.spec.encode(msg.batch, msg.rowKinds);
+      for (const r of records) this.pending.push(r);
+      this.spec.onRowsOut(msg.batch.numRows);
+    } else if (msg.kind === 'barrier') {
+      await this.commit(msg.epoch);
+    }
+  }
+
+  private async commit(epoch: number): Promise<void> {
+    const { spec } = this;
+    const wb = spec.store.batch();
+    for (const t of this.tables.values()) t.flush(wb);
+    const changes = wb.staged();
+    const records = this.pending;
+    const letters = this.letters;
+    this.pending = [];
+    this.letters = [];
+    const offset = this.positions.get(epoch) ?? spec.feed.position;
+    this.positions.delete(epoch);
+    if (records.length === 0 && changes.length === 0 && letters.length === 0 && offset === this.committedOffset) {
+      wb.discard();
+      this.epoch = epoch;
+      return;
+    }
+    const txn = await this.producer!.transaction();
+    try {
+      const byTopic = new Map<string, ProducerMessage[]>();
+      const add = (topic: string, m: ProducerMessage) => {
+        const list = byTopic.get(topic) ?? [];
+        list.push(m);
+        byTopic.set(topic, list);
+      };
+      for (const r of records) add(r.topic, { key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}) });
+      if (spec.changelogTopic) for (const c of changes) add(spec.changelogTopic, { partition: this.partition, key: c.key, value: c.value ?? null });
+      for (const l of letters) add(spec.dlqTopic, { partition: 0, key: l.source ?? null, value: JSON.stringify({ ...l, query: spec.queryId, at: Date.now() }) });
+      for (const [topic, messages] of byTopic) {
+        for (let i = 0; i < messages.length; i += SEND_CHUNK) await txn.send({ topic, acks: -1, messages: messages.slice(i, i + SEND_CHUNK) });
+      }
+      await txn.sendOffsets({ consumerGroupId: spec.groupId, topics: [{ topic: spec.feed.topic, partitions: [{ partition: this.partition, offset: String(offset) }] }] });
+      crashPoint('before-commit');
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      wb.discard();
+      throw err;
+    }
+    await wb.write();
+    this.committedOffset = offset;
+    this.epoch = epoch;
+    if (letters.length) spec.onDeadLetters(letters);
+  }
+
+  private fail(err: unknown): void {
+    if (this.stopped) return;
+    const fenced = isFenced(err);
+    void this.stop();
+    this.spec.onFailed(this, asSluiceError(err, 'CONNECTOR_ERROR'), fenced);
+  }
+
+  /** Stops reading; `commitFirst` commits what was read so far (a clean shutdown). */
+  async stop(commitFirst = false): Promise<void> {
+    if (commitFirst && !this.stopped) await this.checkpoint();
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.abort.abort();
+    await this.running;
+    await this.pipeline?.close().catch(() => undefined);
+    // An open transaction is left to the next owner, whose InitProducerId aborts it.
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  private label(): string {
+    return `${this.spec.stage === 'keyed' ? 'k' : 's'}${this.partition}`;
+  }
+}
+
+/** Whether a newer owner of the transactional id took over (the partition moved away). */
+function isFenced(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const type = (e as { type?: unknown }).type;
+    if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED') return true;
+    if (e instanceof Error && /fenced|INVALID_PRODUCER_EPOCH|PRODUCER_FENCED/i.test(e.message)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,96 @@
+/**
+ * Where a query is cut to run across processes: below the first keyed stateful operator runs
+ * per source partition, above it runs per key partition, and between the two the rows are
+ * exchanged (repartitioned) by key.
+ *
+ * Only shapes that can be cut this way are accepted: one source, stateless operators below the
+ * cut, one keyed operator (an unwindowed GROUP BY, or the final phase of a two-phase one), and
+ * stateless operators above it.
+ */
+import { SluiceError } from '../common/errors.js';
+import type { BoundExpr } from './bound-expr.js';
+import type { PhysicalPlan, SourceExec } from './physical.js';
+
+export interface ExchangeSplit {
+  /** The only source of the query. */
+  readonly source: SourceExec;
+  /** The plan below the exchange, run once per source partition (the whole plan when there is no exchange). */
+  readonly lower: PhysicalPlan;
+  /** Above the exchange; absent when the query keeps no keyed state. */
+  readonly upper?: {
+    /** The plan above the exchange; its leaf is `source`, which reads the exchanged rows. */
+    readonly plan: PhysicalPlan;
+    readonly source: SourceExec;
+    /** Key expressions over `lower`'s rows: equal keys go to the same key partition. */
+    readonly key: readonly BoundExpr[];
+  };
+}
+
+const STATELESS = new Set<PhysicalPlan['kind']>(['FilterExec', 'ProjectExec', 'StreamLookupJoinExec', 'PredictExec', 'WindowAssignExec', 'LocalAggregateExec']);
+
+/** Cuts `plan` at its keyed operator, or says why it cannot run across processes. */
+export function splitAtExchange(plan: PhysicalPlan, exchangeName: string, what: string): ExchangeSplit {
+  const above: PhysicalPlan[] = [];
+  let node = plan;
+  while (node.kind !== 'SourceExec' && STATELESS.has(node.kind) && node.kind !== 'LocalAggregateExec') {
+    above.push(node);
+    node = (node as { input: PhysicalPlan }).input;
+  }
+  if (node.kind === 'SourceExec') return { source: checkSource(node, what), lower: plan };
+  if (node.kind !== 'GroupAggregateExec') {
+    throw new SluiceError('UNSUPPORTED', `${what}: a query with ${describe(node)} cannot run across processes yet`, {
+      hint: "'scale.out' supports filters, projections, lookup joins, predict() and one unwindowed GROUP BY; drop 'scale.out' to run it in one process",
+    });
+  }
+  const lower = node.input;
+  const source = checkLower(lower, what);
+  const key: BoundExpr[] =
+    node.phase === 'final' ? node.groupBy.map((_, i) => ({ kind: 'Column', index: i, name: lower.fields[i]!.name, type: lower.fields[i]!.type })) : [...node.groupBy];
+  const exchange: SourceExec = {
+    kind: 'SourceExec',
+    relation: exchangeName,
+    relationKind: 'stream',
+    connector: 'exchange',
+    options: {},
+    columns: lower.fields.map((_, i) => i),
+    fields: lower.fields,
+  };
+  let upper: PhysicalPlan = { ...node, input: exchange };
+  for (let i = above.length - 1; i >= 0; i--) upper = { ...(above[i] as Exclude<PhysicalPlan, SourceExec | { kind: 'IntervalJoinExec' }>), input: upper } as PhysicalPlan;
+  return { source, lower, upper: { plan: upper, source: exchange, key } };
+}
+
+function checkLower(plan: PhysicalPlan, what: string): SourceExec {
+  let node = plan;
+  while (node.kind !== 'SourceExec') {
+    if (!STATELESS.has(node.kind)) {
+      throw new SluiceError('UNSUPPORTED', `${what}: ${describe(node)} below the GROUP BY cannot run across processes yet`, {
+        hint: "'scale.out' supports one keyed GROUP BY per query; drop 'scale.out' to run it in one process",
+      });
+    }
+    node = (node as { input: PhysicalPlan }).input;
+  }
+  return checkSource(node, what);
+}
+
+function checkSource(source: SourceExec, what: string): SourceExec {
+  if (source.connector !== 'kafka') {
+    throw new SluiceError('UNSUPPORTED', `${what}: 'scale.out' needs a Kafka stream as input, but ${source.relation} uses connector '${source.connector}'`, {
+      hint: "processes share work through the input topic's partitions: read from a stream WITH (connector = 'kafka', ...)",
+    });
+  }
+  return source;
+}
+
+function describe(p: PhysicalPlan): string {
+  switch (p.kind) {
+    case 'IntervalJoinExec':
+      return 'a join of two streams';
+    case 'WindowAggregateExec':
+      return 'a windowed aggregation';
+    case 'GroupAggregateExec':
+      return 'a second GROUP BY';
+    default:
+      return p.kind;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Scale-out: three processes run the same `'scale.out' = true` sink (an updating GROUP BY over a
+ * 4-partition topic), sharing the partitions of the input and of the repartition topic through
+ * two consumer groups. One is SIGKILLed while input keeps arriving; its partitions move to the
+ * others, which restore the keyed state from the changelog topic. A fourth process with an empty
+ * data folder then joins and takes partitions over, again from the changelog alone. The
+ * committed output (read_committed) must end at exactly the expected aggregate per key, and
+ * every key's updates must only grow: an epoch committed twice or state lost would break that.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
+import { produce, readCommitted } from './support.js';
+
+process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
+
+const PREFIX = 'sluice-sink_s_out';
+let mock: KafkaMock;
+const dirs: string[] = [];
+const workers: Worker[] = [];
+
+beforeAll(async () => {
+  mock = await startKafkaMock({
+    brokers: 1,
+    topics: ['s-in:4', 's-out:2', `${PREFIX}-repartition:4`, `${PREFIX}-changelog:4`, `${PREFIX}-dlq:1`],
+    groupInitialRebalanceDelayMs: 0,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const w of workers) w.child.kill('SIGKILL');
+  await mock?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface Assignment {
+  source: number[];
+  keyed: number[];
+}
+
+interface Worker {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<unknown>;
+  assignment: Assignment;
+  stderr(): string;
+}
+
+function startWorker(name: string): Worker {
+  const dir = mkdtempSync(join(tmpdir(), `sluice-scale-${name}-`));
+  dirs.push(dir);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kafka/worker.ts', dir, mock.bootstrap, 'scaleout'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const exited = new Promise((r) => child.once('exit', r));
+  const w: Worker = { name, child, exited, assignment: { source: [], keyed: [] }, stderr: () => err, ready: Promise.resolve() };
+  (w as { ready: Promise<void> }).ready = new Promise<void>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line === 'READY') resolve();
+        if (line.startsWith('ASSIGNED ')) w.assignment = JSON.parse(line.slice('ASSIGNED '.length)) as Assignment;
+      }
+    });
+    void exited.then(() => reject(new Error(`worker ${name} exited before READY: ${err}`)));
+  });
+  w.ready.catch(() => undefined);
+  workers.push(w);
+  return w;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, timeoutMs: number, pred: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Every partition of both stages is worked on by exactly one of `live`. */
+function covered(live: readonly Worker[]): boolean {
+  for (const stage of ['source', 'keyed'] as const) {
+    const all = live.flatMap((w) => w.assignment[stage]).sort((a, b) => a - b);
+    if (JSON.stringify(all) !== '[0,1,2,3]') return false;
+  }
+  return true;
+}
+
+interface Input {
+  id: number;
+  grp: string;
+  v: number;
+  ts: number;
+}
+
+describe('scale-out across processes', () => {
+  it('3 processes, one killed, one joining: output exactly once and complete', async () => {
+    const inputs: Input[] = [];
+    const addInput = async (n: number) => {
+      const batch: Input[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = inputs.length + batch.length;
+        batch.push({ id, grp: `g${(id * 7) % 23}`, v: (id % 10) / 10, ts: 1_700_000_000_000 + id });
+      }
+      inputs.push(...batch);
+      await produce(mock.brokers, 's-in', batch.map((r) => ({ key: String(r.id), value: JSON.stringify(r) })));
+    };
+    const a = startWorker('a');
+    const b = startWorker('b');
+    const c = startWorker('c');
+    await Promise.all([a.ready, b.ready, c.ready]);
+    await until('3 processes sharing all partitions', 60_000, () => covered([a, b, c]) && [a, b, c].every((w) => w.assignment.keyed.length > 0));
+    await addInput(400);
+    await sleep(1500);
+    // Kill the process with the most keyed partitions while input keeps coming.
+    const victim = [a, b, c].sort((x, y) => y.assignment.keyed.length - x.assignment.keyed.length)[0]!;
+    const feeding = (async () => {
+      for (let i = 0; i < 6; i++) {
+        await addInput(100);
+        await sleep(250);
+      }
+    })();
+    await sleep(400);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    await feeding;
+    const survivors = [a, b, c].filter((w) => w !== victim);
+    await until('the survivors taking over every partition', 60_000, () => covered(survivors));
+    await addInput(300);
+    // A new process with an empty data folder joins: partitions move to it with their state.
+    const d = startWorker('d');
+    await d.ready;
+    await until('the new process taking partitions', 60_000, () => covered([...survivors, d]) && d.assignment.keyed.length > 0);
+    await addInput(300);
+
+    const expected = new Map<string, { n: number; s: number; last_id: number }>();
+    for (const r of inputs) {
+      if (r.v < 0.2) continue;
+      const e = expected.get(r.grp) ?? { n: 0, s: 0, last_id: -1 };
+      expected.set(r.grp, { n: e.n + 1, s: e.s + r.id, last_id: Math.max(e.last_id, r.id) });
+    }
+    let latest = new Map<string, { n: number; s: number; last_id: number }>();
+    let shrinking: string[] = [];
+    let records = 0;
+    await until('the committed output to reach the expected aggregates', 90_000, async () => {
+      const out = (await readCommitted(mock.brokers, 's-out', 0, 20_000)).sort((x, y) => x.partition - y.partition || x.offset - y.offset);
+      records = out.length;
+      latest = new Map();
+      shrinking = [];
+      for (const r of out) {
+        const row = JSON.parse(r.value ?? '{}') as { grp: string; n: number; s: number; last_id: number };
+        const prev = latest.get(row.grp);
+        if (prev && row.n <= prev.n) shrinking.push(`${row.grp}: n ${prev.n} then ${row.n} (offset ${r.offset})`);
+        latest.set(row.grp, { n: row.n, s: row.s, last_id: row.last_id });
+      }
+      return [...expected].every(([k, e]) => JSON.stringify(latest.get(k)) === JSON.stringify(e));
+    }).catch((err: unknown) => {
+      const diff = [...expected].filter(([k, e]) => JSON.stringify(latest.get(k)) !== JSON.stringify(e)).map(([k, e]) => `${k}: expected ${JSON.stringify(e)}, got ${JSON.stringify(latest.get(k))}`);
+      throw new Error(`${String(err)}\n${diff.join('\n')}\n${[...survivors, d].map((w) => `${w.name}: ${w.stderr()}`).join('\n')}`);
+    });
+    console.log(`scale-out: inputs=${inputs.length} keys=${expected.size} output records=${records} killed=${victim.name} non-increasing updates=${shrinking.length}`);
+    expect(shrinking).toEqual([]);
+    expect(latest.size).toBe(expected.size);
+    for (const w of [...survivors, d]) w.child.kill('SIGTERM');
+    await Promise.all([...survivors, d].map((w) => w.exited));
+  }, 300_000);
+});
