@@ -271,11 +271,19 @@ async function handle(msg) {
       const out = await session.run(feeds, msg.fetch);
       const ms = performance.now() - t0;
       const outputs = {};
+      // Output arrays that own their whole buffer move to the caller instead of being copied.
+      const transfer = [];
       for (const name of msg.fetch) {
         const t = out[name];
         outputs[name] = { type: t.type, dims: t.dims, data: t.data };
+        const b = t.data && t.data.buffer;
+        if (b instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength && !transfer.includes(b)) transfer.push(b);
       }
-      parentPort.postMessage({ id: msg.id, ok: true, outputs, ms });
+      try {
+        parentPort.postMessage({ id: msg.id, ok: true, outputs, ms }, transfer);
+      } catch (e) {
+        parentPort.postMessage({ id: msg.id, ok: true, outputs, ms });
+      }
     } catch (e) {
       parentPort.postMessage({ id: msg.id, ok: false, error: message(e) });
     }
