@@ -1,13 +1,15 @@
 /**
  * The benchmark suite: `npm run bench` runs every benchmark, `npm run bench -- predict` (or
  * nexmark, fraud, groupby, kafka; several may be given) runs those whose name contains a filter.
- * Prints one table per benchmark and writes bench/RESULTS.md. Every figure is a median over
- * several runs and comes with a baseline measured in the same process, so the ratios mean more
- * than the absolute numbers on a shared machine.
+ * Prints one table per benchmark and writes bench/RESULTS.md, replacing only the sections of the
+ * benchmarks that ran (the others keep their latest figures); each section ends with the command,
+ * date and machine of the run that produced it. Every figure is a median over several runs and
+ * comes with a baseline measured in the same process, so the ratios mean more than the absolute
+ * numbers on a shared machine.
  *
  * BENCH_QUICK=1 shrinks every size (a smoke run).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +53,40 @@ function markdown(s: Section): string {
   return lines.join('\n') + '\n';
 }
 
+/** The note that ends each section: which benchmark, and the run that measured it. */
+function provenance(bench: string, command: string, date: string, machine: string, seconds: string): string {
+  return `Benchmark '${bench}': \`${command}\` on ${date}; ${machine}; took ${seconds} s.`;
+}
+
+/** A `## ` section of RESULTS.md and the benchmark that wrote it. */
+interface StoredSection {
+  readonly bench: string;
+  readonly text: string;
+}
+
+/**
+ * The sections of an existing RESULTS.md. A file written before sections carried their own
+ * provenance had one header for all of them; its command, date and machine move into each one.
+ */
+function storedSections(md: string): StoredSection[] {
+  const header = (key: string): string | undefined => new RegExp(`^- ${key}: (.*)$`, 'm').exec(md.split(/^## /m)[0] ?? '')?.[1];
+  const command = header('Command')?.replace(/^`|`$/g, '');
+  const date = header('Date');
+  const machine = header('Machine');
+  return md
+    .split(/^(?=## )/m)
+    .filter((part) => part.startsWith('## '))
+    .map((part) => {
+      const text = part.trimEnd();
+      const note = /^- Benchmark '([^']+)'(?: took ([\d.]+) s\.)?.*$/m.exec(text);
+      if (!note) return { bench: '', text };
+      const bench = note[1]!;
+      const old = note[2];
+      if (old === undefined || command === undefined || date === undefined || machine === undefined) return { bench, text };
+      return { bench, text: text.replace(note[0], `- ${provenance(bench, command, date, machine, old)}`) };
+    });
+}
+
 async function main(): Promise<void> {
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((a) => a.toLowerCase());
   const selected = BENCHES.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
@@ -63,7 +99,7 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}`;
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}${quick ? ' (BENCH_QUICK=1)' : ''}${scale !== 1 ? ` (BENCH_SCALE=${scale})` : ''}`;
   console.log(`Sluice benchmarks — ${machine}\n`);
-  const sections: Section[] = [];
+  const sections: { bench: string; out: Section[] }[] = [];
   for (const b of selected) {
     const t0 = performance.now();
     let out: Section[];
@@ -77,26 +113,33 @@ async function main(): Promise<void> {
     }
     const secs = (performance.now() - t0) / 1000;
     for (const s of out) {
-      s.notes.push(`Benchmark '${b.name}' took ${secs.toFixed(1)} s.`);
+      s.notes.push(provenance(b.name, command, started.toISOString(), machine, secs.toFixed(1)));
       console.log(render(s));
     }
-    sections.push(...out);
+    sections.push({ bench: b.name, out });
   }
   const total = (Date.now() - started.getTime()) / 1000;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const file = join(here, 'RESULTS.md');
+  // Benchmarks that did not run keep their sections; the order follows BENCHES.
+  const stored = existsSync(file) ? storedSections(readFileSync(file, 'utf8')) : [];
+  const ran = new Map(sections.map((x) => [x.bench, x.out.map((s) => markdown(s).trimEnd())]));
+  const known = new Set(BENCHES.map((b) => b.name));
+  const body = [
+    ...BENCHES.flatMap((b) => ran.get(b.name) ?? stored.filter((x) => x.bench === b.name).map((x) => x.text)),
+    ...stored.filter((x) => !known.has(x.bench)).map((x) => x.text),
+  ];
   const md = [
     '# Sluice benchmark results',
     '',
-    `- Command: \`${command}\``,
-    `- Date: ${started.toISOString()}`,
-    `- Machine: ${machine}`,
-    `- Total time: ${total.toFixed(0)} s`,
     '- Figures are medians over several runs on a shared machine; read the ratios against the baselines measured in the same run rather than the absolute numbers.',
+    "- Each section ends with the command, date and machine of the run that measured it: `npm run bench -- NAME` rewrites only benchmark NAME's sections.",
     '',
-    ...sections.map(markdown),
+    body.join('\n\n'),
+    '',
   ].join('\n');
-  const here = dirname(fileURLToPath(import.meta.url));
-  writeFileSync(join(here, 'RESULTS.md'), md);
-  console.log(`wrote ${join(here, 'RESULTS.md')} (${total.toFixed(0)} s in all)`);
+  writeFileSync(file, md);
+  console.log(`wrote ${file} (${total.toFixed(0)} s in all)`);
 }
 
 main().then(
