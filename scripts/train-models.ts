@@ -107,6 +107,11 @@ function standardise(xs: readonly Float64Array[], mean: Float64Array, std: Float
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
+/** Standard normal draws from `rand` (Box-Muller), for weight initialisation. */
+function gaussian(rand: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
 // ---------------------------------------------------------------------------------------------
 // training
 
@@ -146,7 +151,7 @@ interface Mlp {
 }
 
 function trainMlp(xs: readonly Float64Array[], y: Uint8Array, hidden: number, rand: () => number): Mlp {
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const gauss = gaussian(rand);
   const m: Mlp = {
     w1: Float64Array.from({ length: WIDTH * hidden }, () => gauss() * Math.sqrt(2 / WIDTH)),
     b1: new Float64Array(hidden),
@@ -245,7 +250,7 @@ function weightGrad(x: Float64Array, d: Float64Array, n: number, k: number, m: n
  * same recipe as trainMlp with the two hidden layers done as matrix products.
  */
 function trainDeepMlp(xs: readonly Float64Array[], y: Uint8Array, hidden: number, epochs: number, rand: () => number): DeepMlp {
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const gauss = gaussian(rand);
   const H = hidden;
   const m: DeepMlp = {
     w1: Float64Array.from({ length: WIDTH * H }, () => gauss() * Math.sqrt(2 / WIDTH)),
@@ -384,20 +389,19 @@ function logisticOnnx(m: Linear, mean: Float64Array, std: Float64Array): Uint8Ar
   );
 }
 
+/** Layer k of an MLP: input * w{k} + b{k}, then ReLU into h{k}, or straight into `out` (the logit). */
+function denseNodes(input: string, k: number, out?: string): INode[] {
+  const matmul = node('MatMul', [input, `w${k}`], [`h${k}_pre`]);
+  if (out !== undefined) return [matmul, node('Add', [`h${k}_pre`, `b${k}`], [out])];
+  return [matmul, node('Add', [`h${k}_pre`, `b${k}`], [`h${k}_biased`]), node('Relu', [`h${k}_biased`], [`h${k}`])];
+}
+
 function mlpOnnx(m: Mlp, mean: Float64Array, std: Float64Array): Uint8Array {
   const pre = standardiseNodes(mean, std);
   return modelBytes(
     'fraud_mlp',
     `MLP ${WIDTH}-${m.hidden}-1 (ReLU, sigmoid) on raw features; score = P(malignant).`,
-    [
-      ...pre.nodes,
-      node('MatMul', ['standardised', 'w1'], ['h1_pre']),
-      node('Add', ['h1_pre', 'b1'], ['h1_biased']),
-      node('Relu', ['h1_biased'], ['h1']),
-      node('MatMul', ['h1', 'w2'], ['h2_pre']),
-      node('Add', ['h2_pre', 'b2'], ['logit']),
-      node('Sigmoid', ['logit'], ['score']),
-    ],
+    [...pre.nodes, ...denseNodes('standardised', 1), ...denseNodes('h1', 2, 'logit'), node('Sigmoid', ['logit'], ['score'])],
     [...pre.init, tensor('w1', [WIDTH, m.hidden], m.w1), tensor('b1', [m.hidden], m.b1), tensor('w2', [m.hidden, 1], m.w2), tensor('b2', [1], [m.b2])],
   );
 }
@@ -408,18 +412,7 @@ function deepMlpOnnx(m: DeepMlp, mean: Float64Array, std: Float64Array): Uint8Ar
   return modelBytes(
     'fraud_mlp_wide',
     `MLP ${WIDTH}-${H}-${H}-1 (ReLU, sigmoid) on raw features; score = P(malignant).`,
-    [
-      ...pre.nodes,
-      node('MatMul', ['standardised', 'w1'], ['h1_pre']),
-      node('Add', ['h1_pre', 'b1'], ['h1_biased']),
-      node('Relu', ['h1_biased'], ['h1']),
-      node('MatMul', ['h1', 'w2'], ['h2_pre']),
-      node('Add', ['h2_pre', 'b2'], ['h2_biased']),
-      node('Relu', ['h2_biased'], ['h2']),
-      node('MatMul', ['h2', 'w3'], ['out_pre']),
-      node('Add', ['out_pre', 'b3'], ['logit']),
-      node('Sigmoid', ['logit'], ['score']),
-    ],
+    [...pre.nodes, ...denseNodes('standardised', 1), ...denseNodes('h1', 2), ...denseNodes('h2', 3, 'logit'), node('Sigmoid', ['logit'], ['score'])],
     [
       ...pre.init,
       tensor('w1', [WIDTH, H], m.w1),
