@@ -64,6 +64,7 @@ export async function benchPredict(opts: PredictOptions): Promise<Section[]> {
     'direct intra-op threads',
     'engine rows/s',
     'engine / direct',
+    'engine − direct µs/row',
     'target ≥ 0.70',
     'engine runs (min–max)',
   ]);
@@ -120,6 +121,7 @@ export async function benchPredict(opts: PredictOptions): Promise<Section[]> {
           `${threadCounts[best]} (${threadCounts.map((t, k) => `${t}: ${rate(medians[k]!)}`).join('; ')})`,
           failure === undefined ? rate(em) : `n/a (${failure})`,
           ratio(ratioV),
+          Number.isFinite(em) ? (1e6 / em - 1e6 / dm).toFixed(2) : 'n/a',
           bs >= 256 ? (ratioV >= 0.7 ? 'met' : 'NOT met') : '(not targeted)',
           spread(e),
         ]);
@@ -128,7 +130,7 @@ export async function benchPredict(opts: PredictOptions): Promise<Section[]> {
     }
     s.notes.push(
       'Direct: one InferenceSession in the main thread (CPU provider, interOpNumThreads = 1, graphOptimizationLevel = all), one awaited run() per batch over a pre-packed Float32Array; measured with intraOpNumThreads = cores / 2 (what each engine session gets) and = cores (all the engine may use with its two sessions), and the faster is the baseline.',
-      'Engine: `SELECT tx_id, predict(model, features) AS score FROM ptx` run bounded over rows pre-loaded into the embedded log as Arrow IPC chunks of 1024 rows (one partition); timed from execute() until the last output row was read from the push result (planning, log read, Arrow decode, packing, worker round trips and push-row conversion included).',
+      'Engine: `SELECT tx_id, predict(model, features) AS score FROM ptx` run bounded over rows pre-loaded into the embedded log as Arrow IPC chunks of 1024 rows (one partition); timed from execute() until the last output row was read from the push result (planning, log read, Arrow decode, packing, worker round trips and push-row conversion included). "engine − direct µs/row" is the time per row the engine adds to the direct call (1 / engine rate − 1 / direct rate).',
     );
   } finally {
     await te.close();
