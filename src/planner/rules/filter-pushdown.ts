@@ -1,6 +1,9 @@
 /**
  * Filter pushdown: moves conjuncts of a filter below lookup joins, interval joins and model
- * calls when they read only columns from below, so fewer rows are joined and scored.
+ * calls when they read only columns from below, so fewer rows are joined and scored; and below
+ * TUMBLE and HOP windows, so that `TABLE(TUMBLE(...)) WHERE ... GROUP BY window_start, ...` is
+ * still one windowed aggregation (append-only) rather than an updating GROUP BY. SESSION
+ * windows keep their filters above: which rows exist decides where sessions split.
  */
 import { andAll, columnsOf, conjuncts, remapColumns, type BoundExpr } from '../bound-expr.js';
 import type { LogicalPlan } from '../logical.js';
@@ -14,8 +17,11 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
   switch (input.kind) {
     case 'LogicalFilter':
       return pushDownFilters({ ...plan, input: input.input, predicate: andAll([...conjuncts(input.predicate), ...parts])! });
+    case 'LogicalWindow':
     case 'LogicalLookupJoin':
     case 'LogicalPredict': {
+      // TUMBLE and HOP assign windows row by row; sessions depend on which rows exist.
+      if (input.kind === 'LogicalWindow' && input.fn === 'SESSION') return { ...plan, input: pushDownFilters(input) };
       const n = input.input.fields.length;
       const [down, up] = split(parts, below(n));
       if (down.length === 0) return { ...plan, input: pushDownFilters(input) };
