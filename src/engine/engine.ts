@@ -18,7 +18,8 @@ import type { ExecEnv } from '../exec/pipeline.js';
 import { parseStatements, normalizeName, type ParsedStatement, type Statement } from '../parser/index.js';
 import { bindExpr, Scope } from '../planner/bind-expr.js';
 import { Catalog, type RelationDef, type TableDef } from '../planner/catalog.js';
-import { explainPlan } from '../planner/explain.js';
+import { explainPlan, explainSplit } from '../planner/explain.js';
+import { splitAtExchange } from '../planner/exchange.js';
 import { planQuery, type QueryPlan } from '../planner/plan-query.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
 import { FunctionRegistry } from '../udf/js-function.js';
@@ -29,7 +30,7 @@ import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl } from './ddl.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
-import { ScaleOutQuery } from './scale-out/query.js';
+import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import type { QueryInfo, StatementResult } from './types.js';
 
@@ -215,6 +216,11 @@ export class Engine {
         const inner = s.statement;
         const q = planQuery(inner.kind === 'Query' ? inner.query : inner.query, this.catalog);
         const header = inner.kind === 'CreateMaterializedView' ? `MaterializedView: ${inner.name.name}` : inner.kind === 'CreateSink' ? `Sink: ${inner.name.name}` : undefined;
+        if (inner.kind === 'CreateSink' && isTrue(inner.options.find((o) => o.key.toLowerCase() === 'scale.out')?.value)) {
+          const id = `sink_${normalizeName(inner.name.name)}`;
+          const split = splitAtExchange(q.physical, `${scaleOutPrefix(Object.fromEntries(inner.options.map((o) => [o.key.toLowerCase(), o.value])), id)}-repartition`, `sink ${inner.name.name}`);
+          return { kind: 'explain', statement: text, text: explainSplit(split, `${header} across processes`) };
+        }
         return { kind: 'explain', statement: text, text: explainPlan(q.physical, header) };
       }
       default:
@@ -368,7 +374,7 @@ export class Engine {
       sinkTopic: kafkaTopic(options, name),
       keyColumns: sinkKeyColumns(options, q.fields, defaultKey, what),
       groupId: kafkaGroupId(sourceOptions, id),
-      prefix: String(options['transactional.id'] ?? `sluice-${id}`),
+      prefix: scaleOutPrefix(options, id),
       ...(partitions !== undefined ? { partitions: Number(partitions) } : {}),
       sourceTopic: source ? kafkaTopic(source.options, source.relation) : '',
       sessionTimeoutMs: sessionTimeout(sourceOptions),

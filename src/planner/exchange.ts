@@ -4,11 +4,12 @@
  * exchanged (repartitioned) by key.
  *
  * Only shapes that can be cut this way are accepted: one source, stateless operators below the
- * cut, one keyed operator (an unwindowed GROUP BY, or the final phase of a two-phase one), and
- * stateless operators above it.
+ * cut, one keyed operator (a GROUP BY, windowed or not, or the final phase of a two-phase one),
+ * and stateless operators above it. A windowed GROUP BY is keyed by its non-window columns, so
+ * every window of a key is in the same place.
  */
 import { SluiceError } from '../common/errors.js';
-import type { BoundExpr } from './bound-expr.js';
+import { columnsOf, type BoundExpr } from './bound-expr.js';
 import type { PhysicalPlan, SourceExec } from './physical.js';
 
 export interface ExchangeSplit {
@@ -37,15 +38,21 @@ export function splitAtExchange(plan: PhysicalPlan, exchangeName: string, what: 
     node = (node as { input: PhysicalPlan }).input;
   }
   if (node.kind === 'SourceExec') return { source: checkSource(node, what), lower: plan };
-  if (node.kind !== 'GroupAggregateExec') {
+  if (node.kind !== 'GroupAggregateExec' && node.kind !== 'WindowAggregateExec') {
     throw new SluiceError('UNSUPPORTED', `${what}: a query with ${describe(node)} cannot run across processes yet`, {
-      hint: "'scale.out' supports filters, projections, lookup joins, predict() and one unwindowed GROUP BY; drop 'scale.out' to run it in one process",
+      hint: "'scale.out' supports filters, projections, lookup joins, predict() and one GROUP BY (windowed or not); drop 'scale.out' to run it in one process",
     });
   }
   const lower = node.input;
   const source = checkLower(lower, what);
+  const width = lower.fields.length;
   const key: BoundExpr[] =
-    node.phase === 'final' ? node.groupBy.map((_, i) => ({ kind: 'Column', index: i, name: lower.fields[i]!.name, type: lower.fields[i]!.type })) : [...node.groupBy];
+    node.kind === 'WindowAggregateExec'
+      ? // Group expressions past the input's columns read window_start / window_end.
+        node.groupBy.filter((g) => [...columnsOf(g)].every((c) => c < width))
+      : node.phase === 'final'
+        ? node.groupBy.map((_, i) => ({ kind: 'Column', index: i, name: lower.fields[i]!.name, type: lower.fields[i]!.type }))
+        : [...node.groupBy];
   const exchange: SourceExec = {
     kind: 'SourceExec',
     relation: exchangeName,
@@ -86,8 +93,6 @@ function describe(p: PhysicalPlan): string {
   switch (p.kind) {
     case 'IntervalJoinExec':
       return 'a join of two streams';
-    case 'WindowAggregateExec':
-      return 'a windowed aggregation';
     case 'GroupAggregateExec':
       return 'a second GROUP BY';
     default:

@@ -2,16 +2,38 @@
 import { assertNever } from '../common/errors.js';
 import { exprToString, type BoundExpr } from './bound-expr.js';
 import type { AggregateCall } from './logical.js';
-import { physicalInputs, type PhysicalPlan, type WindowSpec } from './physical.js';
+import type { ExchangeSplit } from './exchange.js';
+import { physicalInputs, type PhysicalPlan, type SourceExec, type WindowSpec } from './physical.js';
 
-export function explainPlan(plan: PhysicalPlan, header?: string): string {
+export function explainPlan(plan: PhysicalPlan, header?: string, exchange?: { readonly at: SourceExec; readonly line: string; readonly below: PhysicalPlan }): string {
   const lines: string[] = header ? [header] : [];
   const walk = (p: PhysicalPlan, depth: number) => {
-    lines.push(`${'  '.repeat(depth + (header ? 1 : 0))}${describe(p)}`);
+    const indent = '  '.repeat(depth + (header ? 1 : 0));
+    if (p === exchange?.at) {
+      lines.push(`${indent}${exchange.line}`);
+      walk(exchange.below, depth + 1);
+      return;
+    }
+    lines.push(`${indent}${describe(p)}`);
     for (const c of physicalInputs(p)) walk(c, depth + 1);
   };
   walk(plan, 0);
   return lines.join('\n');
+}
+
+/**
+ * A plan cut to run across processes: the keyed stage, the exchange where the keyed stage reads
+ * it, then the source stage below.
+ */
+export function explainSplit(split: ExchangeSplit, header: string): string {
+  const { upper } = split;
+  if (!upper) return explainPlan(split.lower, `${header}, one stage: a task per input partition`);
+  const keys = upper.key.map(exprToString).join(', ') || 'no key: one partition';
+  return explainPlan(upper.plan, `${header}, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below`, {
+    at: upper.source,
+    line: `Exchange: hash(${keys}) -> topic ${upper.source.relation}`,
+    below: split.lower,
+  });
 }
 
 function names(p: PhysicalPlan, e: BoundExpr): string {

@@ -6,6 +6,9 @@
  * data folder then joins and takes partitions over, again from the changelog alone. The
  * committed output (read_committed) must end at exactly the expected aggregate per key, and
  * every key's updates must only grow: an epoch committed twice or state lost would break that.
+ * A second case runs 1-second tumbling windows the same way (watermarks cross the repartition
+ * topic as markers): every window of every key must be output exactly once, with its exact
+ * aggregate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +20,7 @@ import { produce, readCommitted } from './support.js';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 
-const PREFIX = 'sluice-sink_s_out';
+const internal = (sink: string) => [`sluice-sink_${sink}-repartition:4`, `sluice-sink_${sink}-changelog:4`, `sluice-sink_${sink}-dlq:1`];
 let mock: KafkaMock;
 const dirs: string[] = [];
 const workers: Worker[] = [];
@@ -25,7 +28,7 @@ const workers: Worker[] = [];
 beforeAll(async () => {
   mock = await startKafkaMock({
     brokers: 1,
-    topics: ['s-in:4', 's-out:2', `${PREFIX}-repartition:4`, `${PREFIX}-changelog:4`, `${PREFIX}-dlq:1`],
+    topics: ['s-in:4', 's-out:2', ...internal('s_out'), 'sw-in:4', 'sw-out:2', ...internal('sw_out')],
     groupInitialRebalanceDelayMs: 0,
   });
 }, 120_000);
@@ -50,10 +53,10 @@ interface Worker {
   stderr(): string;
 }
 
-function startWorker(name: string): Worker {
+function startWorker(name: string, scenario: string): Worker {
   const dir = mkdtempSync(join(tmpdir(), `sluice-scale-${name}-`));
   dirs.push(dir);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kafka/worker.ts', dir, mock.bootstrap, 'scaleout'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kafka/worker.ts', dir, mock.bootstrap, scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const exited = new Promise((r) => child.once('exit', r));
@@ -115,9 +118,9 @@ describe('scale-out across processes', () => {
       inputs.push(...batch);
       await produce(mock.brokers, 's-in', batch.map((r) => ({ key: String(r.id), value: JSON.stringify(r) })));
     };
-    const a = startWorker('a');
-    const b = startWorker('b');
-    const c = startWorker('c');
+    const a = startWorker('a', 'scaleout');
+    const b = startWorker('b', 'scaleout');
+    const c = startWorker('c', 'scaleout');
     await Promise.all([a.ready, b.ready, c.ready]);
     await until('3 processes sharing all partitions', 60_000, () => covered([a, b, c]) && [a, b, c].every((w) => w.assignment.keyed.length > 0));
     await addInput(400);
@@ -138,7 +141,7 @@ describe('scale-out across processes', () => {
     await until('the survivors taking over every partition', 60_000, () => covered(survivors));
     await addInput(300);
     // A new process with an empty data folder joins: partitions move to it with their state.
-    const d = startWorker('d');
+    const d = startWorker('d', 'scaleout');
     await d.ready;
     await until('the new process taking partitions', 60_000, () => covered([...survivors, d]) && d.assignment.keyed.length > 0);
     await addInput(300);
@@ -173,5 +176,72 @@ describe('scale-out across processes', () => {
     expect(latest.size).toBe(expected.size);
     for (const w of [...survivors, d]) w.child.kill('SIGTERM');
     await Promise.all([...survivors, d].map((w) => w.exited));
+  }, 300_000);
+
+  it('windows: 3 processes, one killed: every window of every key exactly once', async () => {
+    const BASE = 1_700_000_000_000;
+    const inputs: Input[] = [];
+    const addInput = async (n: number) => {
+      const batch: Input[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = inputs.length + batch.length;
+        batch.push({ id, grp: `g${(id * 7) % 5}`, v: (id % 10) / 10, ts: BASE + id * 10 });
+      }
+      inputs.push(...batch);
+      await produce(mock.brokers, 'sw-in', batch.map((r) => ({ key: String(r.id), value: JSON.stringify(r) })));
+    };
+    const live = [startWorker('wa', 'scalewindow'), startWorker('wb', 'scalewindow'), startWorker('wc', 'scalewindow')];
+    await Promise.all(live.map((w) => w.ready));
+    await until('3 processes sharing all partitions', 60_000, () => covered(live) && live.every((w) => w.assignment.keyed.length > 0));
+    await addInput(500);
+    await sleep(1000);
+    const victim = [...live].sort((x, y) => y.assignment.keyed.length - x.assignment.keyed.length)[0]!;
+    const feeding = (async () => {
+      for (let i = 0; i < 6; i++) {
+        await addInput(100);
+        await sleep(250);
+      }
+    })();
+    await sleep(400);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    await feeding;
+    const survivors = live.filter((w) => w !== victim);
+    await until('the survivors taking over every partition', 60_000, () => covered(survivors));
+    await addInput(500);
+    // One late-enough event per input partition closes every window holding real rows.
+    const last = inputs[inputs.length - 1]!.ts;
+    await produce(mock.brokers, 'sw-in', [0, 1, 2, 3].map((p) => ({ partition: p, value: JSON.stringify({ id: -1, grp: 'flush', v: 1, ts: last + 5000 }) })));
+
+    const expected = new Map<string, { n: number; s: number }>();
+    for (const r of inputs) {
+      if (r.v < 0.2) continue;
+      const k = `${Math.floor((r.ts - BASE) / 1000)}/${r.grp}`;
+      const e = expected.get(k) ?? { n: 0, s: 0 };
+      expected.set(k, { n: e.n + 1, s: e.s + r.id });
+    }
+    const seen = new Map<string, { n: number; s: number }[]>();
+    await until('every window in the committed output', 90_000, async () => {
+      const out = await readCommitted(mock.brokers, 'sw-out', 0, 20_000);
+      seen.clear();
+      for (const r of out) {
+        const row = JSON.parse(r.value ?? '{}') as { window_start: number; grp: string; n: number; s: number };
+        if (row.grp === 'flush') continue;
+        const k = `${Math.floor((row.window_start - BASE) / 1000)}/${row.grp}`;
+        seen.set(k, [...(seen.get(k) ?? []), { n: row.n, s: row.s }]);
+      }
+      return [...expected.keys()].every((k) => seen.has(k));
+    }).catch((err: unknown) => {
+      throw new Error(`${String(err)}: missing ${[...expected.keys()].filter((k) => !seen.has(k)).join(', ')}\n${survivors.map((w) => `${w.name}: ${w.stderr()}`).join('\n')}`);
+    });
+    const repeated = [...seen].filter(([, v]) => v.length > 1).map(([k, v]) => `${k} ${JSON.stringify(v)} expected ${JSON.stringify(expected.get(k))}`);
+    const wrong = [...expected].filter(([k, e]) => JSON.stringify(seen.get(k)?.[0]) !== JSON.stringify(e)).map(([k, e]) => `${k}: expected ${JSON.stringify(e)}, got ${JSON.stringify(seen.get(k))}`);
+    const extra = [...seen.keys()].filter((k) => !expected.has(k));
+    console.log(`scale-out windows: inputs=${inputs.length} windows=${expected.size} killed=${victim.name} repeated=${repeated.length} wrong=${wrong.length}`);
+    expect(repeated).toEqual([]);
+    expect(wrong).toEqual([]);
+    expect(extra).toEqual([]);
+    for (const w of survivors) w.child.kill('SIGTERM');
+    await Promise.all(survivors.map((w) => w.exited));
   }, 300_000);
 });

@@ -31,6 +31,11 @@ const SCENARIOS: Record<string, string[]> = {
     `CREATE STREAM s_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 's-in', ${kafka})`,
     `CREATE SINK s_out WITH (connector = 'kafka', topic = 's-out', 'scale.out' = true, ${kafka}) AS SELECT grp, COUNT(*) AS n, SUM(id) AS s, MAX(id) AS last_id FROM s_in WHERE v >= 0.2 GROUP BY grp`,
   ],
+  // The same with 1-second tumbling windows: watermarks cross the repartition topic.
+  scalewindow: [
+    `CREATE STREAM sw_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH (connector = 'kafka', topic = 'sw-in', ${kafka})`,
+    `CREATE SINK sw_out WITH (connector = 'kafka', topic = 'sw-out', 'scale.out' = true, ${kafka}) AS SELECT window_start, grp, COUNT(*) AS n, SUM(id) AS s FROM TABLE(TUMBLE(TABLE sw_in, DESCRIPTOR(ts), INTERVAL '1' SECOND)) WHERE v >= 0.2 GROUP BY window_start, window_end, grp`,
+  ],
 };
 
 const engine = await Engine.open({ dataDir, checkpointIntervalMs: 100 });

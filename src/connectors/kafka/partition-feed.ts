@@ -9,6 +9,9 @@
  *   position moves inside the pipeline lock, after downstream took the batch.
  * - `push` resolves when downstream has taken the records (back-pressure on the consumer), or
  *   at once when the feed's pipeline stopped.
+ * - Watermarks: either from the event-time column (max seen minus the delay), or — for a feed
+ *   that merges `sources` upstream partitions, like a repartition topic — the minimum of the
+ *   latest watermark marker of every upstream partition (none until each has sent one).
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { KafkaMessage } from 'kafkajs';
@@ -19,7 +22,19 @@ import { WatermarkTracker, type Source, type SourceContext } from '../../exec/so
 import { MAX_ROWS_PER_EMIT } from './kafka-source.js';
 
 /** Turns fetched records of the partition into batches and dead letters. */
-export type FeedDecoder = (chunk: readonly KafkaMessage[]) => { readonly batches: readonly RecordBatch[]; readonly letters: readonly DeadLetter[] };
+export type FeedDecoder = (chunk: readonly KafkaMessage[]) => {
+  readonly batches: readonly RecordBatch[];
+  readonly letters: readonly DeadLetter[];
+  /** Watermark markers met in the chunk: [upstream partition, watermark]. */
+  readonly marks?: readonly (readonly [number, number])[];
+};
+
+export interface FeedWatermarks {
+  /** The event-time column and the delay behind the latest event time seen. */
+  readonly column?: { readonly index: number; readonly delayMs: number };
+  /** Upstream partitions whose markers are merged (min over all of them). */
+  readonly sources?: number;
+}
 
 export class PartitionFeed implements Source {
   readonly name: string;
@@ -28,16 +43,28 @@ export class PartitionFeed implements Source {
   private started: () => void = () => undefined;
   private readonly running = new Promise<void>((r) => (this.started = r));
   private readonly wm: WatermarkTracker | undefined;
+  /** Latest marker per upstream partition (merging feeds). */
+  private readonly upstream = new Map<number, number>();
+  private merged = -Infinity;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     readonly fields: readonly Field[],
     private readonly decode: FeedDecoder,
-    private readonly watermark?: { readonly column: number; readonly delayMs: number },
+    private readonly watermarks: FeedWatermarks = {},
   ) {
     this.name = `kafka:${topic}/${partition}`;
-    this.wm = watermark ? new WatermarkTracker(watermark.delayMs) : undefined;
+    this.wm = watermarks.column ? new WatermarkTracker(watermarks.column.delayMs) : undefined;
+  }
+
+  /** The latest marker of each upstream partition (a checkpoint keeps them). */
+  upstreamWatermarks(): Record<string, number> {
+    return Object.fromEntries(this.upstream);
+  }
+
+  restoreUpstreamWatermarks(marks: Readonly<Record<string, number>>): void {
+    for (const [p, w] of Object.entries(marks)) this.upstream.set(Number(p), w);
   }
 
   /** The next offset to emit (the group's committed offset when the task starts). */
@@ -86,12 +113,25 @@ export class PartitionFeed implements Source {
           for (const l of letters) ctx.deadLetter?.(l);
         });
       }
-      if (this.wm && this.watermark) {
-        for (const batch of batches) if (batch.numRows > 0) this.wm.observe(readColumn(batch, this.watermark.column, this.fields[this.watermark.column]!.type));
-        const w = this.wm.next();
-        if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
-      }
+      const w = this.nextWatermark(batches, decoded.marks ?? []);
+      if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
     }
+  }
+
+  /** The watermark after a chunk, if it advanced. */
+  private nextWatermark(batches: readonly RecordBatch[], marks: readonly (readonly [number, number])[]): number | undefined {
+    const { column, sources } = this.watermarks;
+    if (this.wm && column) {
+      for (const batch of batches) if (batch.numRows > 0) this.wm.observe(readColumn(batch, column.index, this.fields[column.index]!.type));
+      return this.wm.next();
+    }
+    if (sources === undefined) return undefined;
+    for (const [p, w] of marks) this.upstream.set(p, Math.max(this.upstream.get(p) ?? -Infinity, w));
+    if (this.upstream.size < sources) return undefined;
+    const min = Math.min(...this.upstream.values());
+    if (min <= this.merged) return undefined;
+    this.merged = min;
+    return min;
   }
 
   private key(): string {

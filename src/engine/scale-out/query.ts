@@ -16,7 +16,7 @@
  * dead-letter stream after they commit).
  */
 import type { RecordBatch } from 'apache-arrow';
-import type { Admin, Consumer, Kafka as KafkaClient } from 'kafkajs';
+import type { Admin, Consumer, IHeaders, Kafka as KafkaClient } from 'kafkajs';
 import { asSluiceError, SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
 import { decodeKafkaRecords } from '../../connectors/kafka/kafka-source.js';
@@ -63,6 +63,11 @@ export interface ScaleOutSpec {
   readonly onDeadLetters: (letters: readonly DeadLetter[]) => void;
 }
 
+/** Prefix of a scale-out sink's internal topics and transactional ids. */
+export function scaleOutPrefix(options: Readonly<Record<string, unknown>>, queryId: string): string {
+  return String(options['transactional.id'] ?? `sluice-${queryId}`);
+}
+
 /** How long a failed task waits before it starts again (if its partition is still ours). */
 const RESTART_DELAY_MS = 500;
 const ROWS_PER_EXCHANGE_RECORD = 2048;
@@ -106,10 +111,12 @@ export class ScaleOutQuery implements QueryHandle {
     const dlq = `${spec.prefix}-dlq`;
     const admin = this.client.admin();
     let partitions: number;
+    let sourcePartitions: number;
     try {
       await admin.connect();
       const meta = await admin.fetchTopicMetadata({ topics: [spec.sourceTopic] });
-      partitions = spec.partitions ?? meta.topics[0]?.partitions.length ?? 1;
+      sourcePartitions = meta.topics[0]?.partitions.length ?? 1;
+      partitions = spec.partitions ?? sourcePartitions;
       await ensureTopics(admin, [
         { topic: dlq, numPartitions: 1 },
         ...(split.upper
@@ -146,11 +153,12 @@ export class ScaleOutQuery implements QueryHandle {
       new Stage(this, this.client, spec.sessionTimeoutMs, 'source', spec.sourceTopic, spec.groupId, (p) => ({
         ...base,
         stage: 'source',
-        feed: new PartitionFeed(spec.sourceTopic, p, source.fields, jsonDecoder(p), source.watermark),
+        feed: new PartitionFeed(spec.sourceTopic, p, source.fields, jsonDecoder(p), source.watermark ? { column: { index: source.watermark.column, delayMs: source.watermark.delayMs } } : {}),
         groupId: spec.groupId,
         plan: split.lower,
         transactionalId: `${spec.prefix}-source-${p}`,
         encode: split.upper ? exchangeEncoder(split, repartition, partitions) : sinkEncode,
+        ...(split.upper && source.watermark ? { markers: watermarkMarkers(repartition, partitions, p) } : {}),
         onRowsOut: split.upper ? () => undefined : onRowsOut,
         onDeadLetters,
         onFailed: (t, err, fenced) => this.stages[0]!.failed(t, err, fenced),
@@ -159,12 +167,19 @@ export class ScaleOutQuery implements QueryHandle {
     if (split.upper) {
       const upper = split.upper;
       const keyedGroup = `${spec.groupId}-keyed`;
-      const ipcDecoder: FeedDecoder = (chunk) => ({ batches: chunk.flatMap((m) => (m.value ? decodeBatches(m.value) : [])), letters: [] });
+      const ipcDecoder: FeedDecoder = (chunk) => ({
+        batches: chunk.flatMap((m) => (m.value ? decodeBatches(m.value) : [])),
+        letters: [],
+        marks: chunk.flatMap((m) => {
+          const mark = readMarker(m.headers);
+          return mark ? [mark] : [];
+        }),
+      });
       this.stages.push(
         new Stage(this, this.client, spec.sessionTimeoutMs, 'keyed', repartition, keyedGroup, (p) => ({
           ...base,
           stage: 'keyed',
-          feed: new PartitionFeed(repartition, p, upper.source.fields, ipcDecoder),
+          feed: new PartitionFeed(repartition, p, upper.source.fields, ipcDecoder, source.watermark ? { sources: sourcePartitions } : {}),
           groupId: keyedGroup,
           plan: upper.plan,
           transactionalId: `${spec.prefix}-keyed-${p}`,
@@ -379,6 +394,25 @@ function exchangeEncoder(split: ExchangeSplit, topic: string, partitions: number
     });
     return out;
   };
+}
+
+const WATERMARK_HEADER = 'sluice.watermark';
+const UPSTREAM_HEADER = 'sluice.upstream';
+
+/**
+ * Watermark markers from source partition `upstream`, one per repartition partition: records
+ * with no value whose headers carry the watermark. Sent in the same transaction as the rows
+ * they follow, so a marker never overtakes a row of its partition.
+ */
+function watermarkMarkers(topic: string, partitions: number, upstream: number): (watermark: number) => TaskRecord[] {
+  return (watermark) => Array.from({ length: partitions }, (_, p) => ({ topic, partition: p, key: null, value: null, headers: { [WATERMARK_HEADER]: String(watermark), [UPSTREAM_HEADER]: String(upstream) } }));
+}
+
+function readMarker(headers: IHeaders | undefined): readonly [number, number] | undefined {
+  const w = headers?.[WATERMARK_HEADER];
+  const u = headers?.[UPSTREAM_HEADER];
+  if (w === undefined || u === undefined) return undefined;
+  return [Number(String(u)), Number(String(w))];
 }
 
 /** Creates the topics that do not exist yet (several processes may race to do it). */

@@ -33,6 +33,7 @@ export interface TaskRecord {
   readonly partition?: number;
   readonly key: string | Buffer | null;
   readonly value: string | Buffer | null;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface TaskSpec {
@@ -49,6 +50,11 @@ export interface TaskSpec {
   readonly transactionalId: string;
   /** The records a batch of the plan's output becomes. */
   readonly encode: (batch: RecordBatch, rowKinds: Uint8Array | undefined) => TaskRecord[];
+  /**
+   * Watermark markers for the output's downstream partitions (source stage feeding a
+   * repartition topic): sent with a checkpoint whenever the output's watermark advanced.
+   */
+  readonly markers?: (watermark: number) => TaskRecord[];
   /** Where state changes go, partition for partition with the input (keyed stage). */
   readonly changelogTopic?: string;
   readonly dlqTopic: string;
@@ -60,6 +66,7 @@ export interface TaskSpec {
 }
 
 const SEND_CHUNK = 1000;
+const UPSTREAM_WATERMARKS = 'upstream-watermarks';
 
 export class Task {
   readonly partition: number;
@@ -79,6 +86,11 @@ export class Task {
   private startedAt = 0;
   private checkpointing: Promise<void> | undefined;
   private stopped = false;
+  /** The latest watermark of the plan's output, and the latest one sent downstream. */
+  private outWatermark = -Infinity;
+  private sentWatermark = -Infinity;
+  /** The feed's upstream watermarks as last checkpointed (JSON), keyed stage. */
+  private savedMarks = '{}';
 
   constructor(private readonly spec: TaskSpec) {
     this.partition = spec.feed.partition;
@@ -134,6 +146,9 @@ export class Task {
           }
           await wb.write();
         }, this.abort.signal);
+        const marks = await this.feedTable().get(UPSTREAM_WATERMARKS);
+        if (marks) spec.feed.restoreUpstreamWatermarks(marks as Record<string, number>);
+        this.savedMarks = JSON.stringify(spec.feed.upstreamWatermarks());
       }
     } finally {
       await admin.disconnect().catch(() => undefined);
@@ -175,8 +190,21 @@ export class Task {
     return this.checkpointing;
   }
 
+  /** Task-level state of the keyed stage (the feed's upstream watermarks). */
+  private feedTable(): StateTable<StateRow> {
+    const ns = `${this.spec.queryId}/${this.label()}.feed`;
+    let t = this.tables.get(ns);
+    if (!t) {
+      t = new StateTable<StateRow>(this.spec.store, ns, 0);
+      this.tables.set(ns, t);
+    }
+    return t;
+  }
+
   private async onOutput(msg: Message): Promise<void> {
-    if (msg.kind === 'data') {
+    if (msg.kind === 'watermark') {
+      this.outWatermark = Math.max(this.outWatermark, msg.time);
+    } else if (msg.kind === 'data') {
       if (msg.batch.numRows === 0) return;
       const records = this.spec.encode(msg.batch, msg.rowKinds);
       for (const r of records) this.pending.push(r);
@@ -188,6 +216,14 @@ export class Task {
 
   private async commit(epoch: number): Promise<void> {
     const { spec } = this;
+    if (spec.changelogTopic) {
+      const marks = spec.feed.upstreamWatermarks();
+      const json = JSON.stringify(marks);
+      if (json !== this.savedMarks) {
+        this.feedTable().put(UPSTREAM_WATERMARKS, marks);
+        this.savedMarks = json;
+      }
+    }
     const wb = spec.store.batch();
     for (const t of this.tables.values()) t.flush(wb);
     const changes = wb.staged();
@@ -197,6 +233,8 @@ export class Task {
     this.letters = [];
     const offset = this.positions.get(epoch) ?? spec.feed.position;
     this.positions.delete(epoch);
+    const watermark = this.outWatermark;
+    if (spec.markers && watermark > this.sentWatermark) records.push(...spec.markers(watermark));
     if (records.length === 0 && changes.length === 0 && letters.length === 0 && offset === this.committedOffset) {
       wb.discard();
       this.epoch = epoch;
@@ -210,7 +248,7 @@ export class Task {
         list.push(m);
         byTopic.set(topic, list);
       };
-      for (const r of records) add(r.topic, { key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}) });
+      for (const r of records) add(r.topic, { key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}), ...(r.headers ? { headers: { ...r.headers } } : {}) });
       if (spec.changelogTopic) for (const c of changes) add(spec.changelogTopic, { partition: this.partition, key: c.key, value: c.value ?? null });
       for (const l of letters) add(spec.dlqTopic, { partition: 0, key: l.source ?? null, value: JSON.stringify({ ...l, query: spec.queryId, at: Date.now() }) });
       for (const [topic, messages] of byTopic) {
@@ -225,6 +263,7 @@ export class Task {
       throw err;
     }
     await wb.write();
+    this.sentWatermark = Math.max(this.sentWatermark, watermark);
     this.committedOffset = offset;
     this.epoch = epoch;
     if (letters.length) spec.onDeadLetters(letters);
