@@ -79,7 +79,7 @@ function decode(v: A.Vector, t: DataType): Values {
       return Array.from({ length: n }, (_, i) => (v.isValid(i) ? Number(arr[i]) : null));
     }
     case 'STRING':
-      return v.toArray() as (string | null)[];
+      return v.data.length === 1 ? utf8Strings(v.data[0]!) : (v.toArray() as (string | null)[]);
     case 'ARRAY': {
       const out = new Array<unknown>(n);
       const data = v.data.length === 1 ? v.data[0]! : undefined;
@@ -115,6 +115,42 @@ function decode(v: A.Vector, t: DataType): Values {
     default:
       return assertNever(t, 'type');
   }
+}
+
+/**
+ * The strings of a Utf8 column. Arrow's own decoding runs a TextDecoder per value; here an
+ * all-ASCII column is decoded once and cut with substring, and other text per value natively
+ * (about ten times faster for short strings).
+ */
+function utf8Strings(d: A.Data): (string | null)[] {
+  const n = d.length;
+  const offs = d.valueOffsets as Int32Array;
+  const bytes = d.values as Uint8Array;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const first = offs[0]!;
+  const last = offs[n]!;
+  let ascii = true;
+  for (let i = first; i < last; i++) {
+    if (bytes[i]! > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  const out = new Array<string | null>(n);
+  if (ascii) {
+    const all = buf.toString('latin1', first, last);
+    for (let i = 0; i < n; i++) out[i] = all.substring(offs[i]! - first, offs[i + 1]! - first);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = buf.toString('utf8', offs[i]!, offs[i + 1]!);
+  }
+  const bitmap = d.nullCount > 0 ? d.nullBitmap : undefined;
+  if (bitmap) {
+    for (let i = 0; i < n; i++) {
+      const bit = d.offset + i;
+      if (((bitmap[bit >> 3]! >> (bit & 7)) & 1) === 0) out[i] = null;
+    }
+  }
+  return out;
 }
 
 /** Builds an Arrow column of type `t` from plain values (null = SQL NULL). */
