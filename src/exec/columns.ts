@@ -381,8 +381,19 @@ export function batchFromRows(fields: readonly Field[], rows: readonly Record<st
 /** Row arrays (one array of values per row), for results and tests. */
 export function batchToRows(batch: A.RecordBatch, fields: readonly Field[]): unknown[][] {
   const cols = fields.map((f, i) => readColumn(batch, i, f.type));
-  const rows: unknown[][] = [];
-  for (let r = 0; r < batch.numRows; r++) rows.push(cols.map((c) => plain(c[r])));
+  // Only these kinds can hold typed arrays that `plain` turns into arrays.
+  const typed = fields.map((f) => f.type.kind === 'ARRAY' || f.type.kind === 'BYTES');
+  const n = batch.numRows;
+  const width = cols.length;
+  const rows = new Array<unknown[]>(n);
+  for (let r = 0; r < n; r++) {
+    const row = new Array<unknown>(width);
+    for (let c = 0; c < width; c++) {
+      const v = cols[c]![r];
+      row[c] = typed[c] ? plain(v) : (v ?? null);
+    }
+    rows[r] = row;
+  }
   return rows;
 }
 
