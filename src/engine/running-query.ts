@@ -45,6 +45,59 @@ export interface QueryHandle {
   positionsNow(): Record<string, number>;
 }
 
+/** Records per second in and out, over at least the last second. */
+export class RateMeter {
+  private at = Date.now();
+  private lastIn = 0;
+  private lastOut = 0;
+  private rates = { rateIn: 0, rateOut: 0 };
+
+  sample(rowsIn: number, rowsOut: number): { readonly rateIn: number; readonly rateOut: number } {
+    const now = Date.now();
+    if (now - this.at >= 1000) {
+      const s = (now - this.at) / 1000;
+      this.rates = { rateIn: Math.round((rowsIn - this.lastIn) / s), rateOut: Math.round((rowsOut - this.lastOut) / s) };
+      this.at = now;
+      this.lastIn = rowsIn;
+      this.lastOut = rowsOut;
+    }
+    return this.rates;
+  }
+}
+
+/** What `queryInfo` reads of a running query. */
+export interface QueryCounters {
+  readonly id: string;
+  readonly kind: QueryInfo['kind'];
+  readonly name: string | undefined;
+  readonly sql: string;
+  readonly status: QueryInfo['status'];
+  readonly error: SluiceError | undefined;
+  readonly startedAt: number;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly deadLetters: number;
+}
+
+/** The public description of a running query. */
+export function queryInfo(q: QueryCounters, rate: RateMeter, lag: number | undefined, lastCheckpointEpoch: number | undefined): QueryInfo {
+  return {
+    id: q.id,
+    kind: q.kind,
+    ...(q.name ? { name: q.name } : {}),
+    sql: q.sql,
+    status: q.status,
+    ...(q.error ? { error: { code: q.error.code, message: q.error.message } } : {}),
+    startedAt: q.startedAt,
+    rowsIn: q.rowsIn,
+    rowsOut: q.rowsOut,
+    deadLetters: q.deadLetters,
+    ...rate.sample(q.rowsIn, q.rowsOut),
+    ...(lag !== undefined ? { lag } : {}),
+    ...(lastCheckpointEpoch !== undefined ? { lastCheckpointEpoch } : {}),
+  };
+}
+
 export type QueryOutput =
   | { readonly kind: 'push'; readonly queue: PushQueue; readonly limit?: number }
   | { readonly kind: 'epoch'; readonly sink: EpochSink };
@@ -65,7 +118,7 @@ export class RunningQuery implements QueryHandle {
   private letters: Letter[] = [];
   private readonly positions = new Map<number, Record<string, number>>();
   private timer: NodeJS.Timeout | undefined;
-  private rate = { at: Date.now(), in: 0, out: 0, rateIn: 0, rateOut: 0 };
+  private readonly rate = new RateMeter();
   private finished: Promise<void> = Promise.resolve();
   private readonly stateTables = new Map<string, StateTable<StateRow>>();
 
@@ -241,27 +294,7 @@ export class RunningQuery implements QueryHandle {
   }
 
   info(lag: number | undefined): QueryInfo {
-    const now = Date.now();
-    if (now - this.rate.at >= 1000) {
-      const s = (now - this.rate.at) / 1000;
-      this.rate = { at: now, in: this.rowsIn, out: this.rowsOut, rateIn: (this.rowsIn - this.rate.in) / s, rateOut: (this.rowsOut - this.rate.out) / s };
-    }
-    return {
-      id: this.id,
-      kind: this.kind,
-      ...(this.name ? { name: this.name } : {}),
-      sql: this.sql,
-      status: this.status,
-      ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
-      startedAt: this.startedAt,
-      rowsIn: this.rowsIn,
-      rowsOut: this.rowsOut,
-      deadLetters: this.deadLetters,
-      rateIn: Math.round(this.rate.rateIn),
-      rateOut: Math.round(this.rate.rateOut),
-      ...(lag !== undefined ? { lag } : {}),
-      ...(this.output.kind === 'epoch' ? { lastCheckpointEpoch: this.epoch } : {}),
-    };
+    return queryInfo(this, this.rate, lag, this.output.kind === 'epoch' ? this.epoch : undefined);
   }
 
   /** Source positions now, for lag. */

@@ -99,6 +99,27 @@ function covered(live: readonly Worker[]): boolean {
   return true;
 }
 
+/**
+ * SIGKILLs the process with the most keyed partitions while input keeps arriving, and waits
+ * until the others work on every partition.
+ */
+async function killWhileFeeding(live: readonly Worker[], addInput: (n: number) => Promise<void>): Promise<{ victim: Worker; survivors: Worker[] }> {
+  const victim = [...live].sort((x, y) => y.assignment.keyed.length - x.assignment.keyed.length)[0]!;
+  const feeding = (async () => {
+    for (let i = 0; i < 6; i++) {
+      await addInput(100);
+      await sleep(250);
+    }
+  })();
+  await sleep(400);
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  await feeding;
+  const survivors = live.filter((w) => w !== victim);
+  await until('the survivors taking over every partition', 60_000, () => covered(survivors));
+  return { victim, survivors };
+}
+
 interface Input {
   id: number;
   grp: string;
@@ -125,20 +146,7 @@ describe('scale-out across processes', () => {
     await until('3 processes sharing all partitions', 60_000, () => covered([a, b, c]) && [a, b, c].every((w) => w.assignment.keyed.length > 0));
     await addInput(400);
     await sleep(1500);
-    // Kill the process with the most keyed partitions while input keeps coming.
-    const victim = [a, b, c].sort((x, y) => y.assignment.keyed.length - x.assignment.keyed.length)[0]!;
-    const feeding = (async () => {
-      for (let i = 0; i < 6; i++) {
-        await addInput(100);
-        await sleep(250);
-      }
-    })();
-    await sleep(400);
-    victim.child.kill('SIGKILL');
-    await victim.exited;
-    await feeding;
-    const survivors = [a, b, c].filter((w) => w !== victim);
-    await until('the survivors taking over every partition', 60_000, () => covered(survivors));
+    const { victim, survivors } = await killWhileFeeding([a, b, c], addInput);
     await addInput(300);
     // A new process with an empty data folder joins: partitions move to it with their state.
     const d = startWorker('d', 'scaleout');
@@ -195,19 +203,7 @@ describe('scale-out across processes', () => {
     await until('3 processes sharing all partitions', 60_000, () => covered(live) && live.every((w) => w.assignment.keyed.length > 0));
     await addInput(500);
     await sleep(1000);
-    const victim = [...live].sort((x, y) => y.assignment.keyed.length - x.assignment.keyed.length)[0]!;
-    const feeding = (async () => {
-      for (let i = 0; i < 6; i++) {
-        await addInput(100);
-        await sleep(250);
-      }
-    })();
-    await sleep(400);
-    victim.child.kill('SIGKILL');
-    await victim.exited;
-    await feeding;
-    const survivors = live.filter((w) => w !== victim);
-    await until('the survivors taking over every partition', 60_000, () => covered(survivors));
+    const { victim, survivors } = await killWhileFeeding(live, addInput);
     await addInput(500);
     // One late-enough event per input partition closes every window holding real rows.
     const last = inputs[inputs.length - 1]!.ts;

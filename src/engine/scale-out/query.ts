@@ -36,7 +36,7 @@ import { splitAtExchange, type ExchangeSplit } from '../../planner/exchange.js';
 import type { PhysicalPlan } from '../../planner/physical.js';
 import type { Store } from '../../state/index.js';
 import type { QueryInfo } from '../types.js';
-import type { QueryHandle } from '../running-query.js';
+import { queryInfo, RateMeter, type QueryHandle } from '../running-query.js';
 import { Task, type TaskRecord, type TaskSpec } from './task.js';
 
 export interface ScaleOutSpec {
@@ -82,6 +82,7 @@ export class ScaleOutQuery implements QueryHandle {
   private readonly split: ExchangeSplit;
   private readonly client: KafkaClient;
   private readonly stages: Stage[] = [];
+  private readonly rate = new RateMeter();
 
   constructor(private readonly spec: ScaleOutSpec) {
     this.split = splitAtExchange(spec.plan, `${spec.prefix}-repartition`, `sink ${spec.name}`);
@@ -233,22 +234,7 @@ export class ScaleOutQuery implements QueryHandle {
   }
 
   info(lag: number | undefined): QueryInfo {
-    return {
-      id: this.id,
-      kind: this.kind,
-      name: this.name,
-      sql: this.sql,
-      status: this.status,
-      ...(this.error ? { error: { code: this.error.code, message: this.error.message } } : {}),
-      startedAt: this.startedAt,
-      rowsIn: this.rowsIn,
-      rowsOut: this.rowsOut,
-      deadLetters: this.deadLetters,
-      rateIn: 0,
-      rateOut: 0,
-      ...(lag !== undefined ? { lag } : {}),
-      lastCheckpointEpoch: Math.max(0, ...this.stages.flatMap((s) => s.epochs())),
-    };
+    return queryInfo(this, this.rate, lag, Math.max(0, ...this.stages.flatMap((s) => s.epochs())));
   }
 }
 

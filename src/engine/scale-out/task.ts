@@ -113,8 +113,12 @@ export class Task {
 
   /** Feeds fetched records of the partition (waits until the task is ready). */
   async push(messages: readonly KafkaMessage[], live: () => boolean): Promise<void> {
-    await this.ready;
-    if (this.stopped) return;
+    // A task that could not start is restarted by its stage, which rewinds the consumer.
+    const started = await this.ready.then(
+      () => true,
+      () => false,
+    );
+    if (!started || this.stopped) return;
     await this.spec.feed.push(messages, () => live() && !this.stopped);
   }
 
