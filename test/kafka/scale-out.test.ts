@@ -5,7 +5,8 @@
  * others, which restore the keyed state from the changelog topic. A fourth process with an empty
  * data folder then joins and takes partitions over, again from the changelog alone. The
  * committed output (read_committed) must end at exactly the expected aggregate per key, and
- * every key's updates must only grow: an epoch committed twice or state lost would break that.
+ * every key's updates must only grow: an epoch committed twice or state lost would break that;
+ * records that do not decode must reach the dead-letter topic once each.
  * A second case runs 1-second tumbling windows the same way (watermarks cross the repartition
  * topic as markers): every window of every key must be output exactly once, with its exact
  * aggregate.
@@ -148,6 +149,9 @@ describe('scale-out across processes', () => {
     await sleep(1500);
     const { victim, survivors } = await killWhileFeeding([a, b, c], addInput);
     await addInput(300);
+    // Records that do not decode go to the dead-letter topic, once each.
+    const bad = ['not json', '{"id": "seven", "grp": "g1", "v": 0.5, "ts": 1}', '[1, 2]'];
+    await produce(mock.brokers, 's-in', bad.map((value, i) => ({ key: `bad${i}`, value })));
     // A new process with an empty data folder joins: partitions move to it with their state.
     const d = startWorker('d', 'scaleout');
     await d.ready;
@@ -182,6 +186,10 @@ describe('scale-out across processes', () => {
     console.log(`scale-out: inputs=${inputs.length} keys=${expected.size} output records=${records} killed=${victim.name} non-increasing updates=${shrinking.length}`);
     expect(shrinking).toEqual([]);
     expect(latest.size).toBe(expected.size);
+    const letters = (await readCommitted(mock.brokers, 'sluice-sink_s_out-dlq', bad.length, 20_000)).map((r) => JSON.parse(r.value ?? '{}') as { reason: string; row: string; source: string });
+    expect(letters.map((l) => l.row).sort()).toEqual([...bad].sort());
+    for (const l of letters) expect(l.source).toMatch(/^s-in\/\d@\d+$/);
+    expect(letters.find((l) => l.row === 'not json')?.reason).toContain('not valid JSON');
     for (const w of [...survivors, d]) w.child.kill('SIGTERM');
     await Promise.all([...survivors, d].map((w) => w.exited));
   }, 300_000);
