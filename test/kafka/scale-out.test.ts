@@ -7,9 +7,9 @@
  * committed output (read_committed) must end at exactly the expected aggregate per key, and
  * every key's updates must only grow: an epoch committed twice or state lost would break that;
  * records that do not decode must reach the dead-letter topic once each.
- * A second case runs 1-second tumbling windows the same way (watermarks cross the repartition
- * topic as markers): every window of every key must be output exactly once, with its exact
- * aggregate.
+ * A second case runs 1-second tumbling windows (watermarks cross the repartition topic as
+ * markers), and one process kills itself inside a transaction, after sending and before
+ * committing: every window of every key must be output exactly once, with its exact aggregate.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,18 +49,18 @@ interface Worker {
   readonly name: string;
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
-  readonly exited: Promise<unknown>;
+  readonly exited: Promise<NodeJS.Signals | null>;
   assignment: Assignment;
   stderr(): string;
 }
 
-function startWorker(name: string, scenario: string): Worker {
+function startWorker(name: string, scenario: string, env: Record<string, string> = {}): Worker {
   const dir = mkdtempSync(join(tmpdir(), `sluice-scale-${name}-`));
   dirs.push(dir);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kafka/worker.ts', dir, mock.bootstrap, scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/kafka/worker.ts', dir, mock.bootstrap, scenario], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  const exited = new Promise((r) => child.once('exit', r));
+  const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
   const w: Worker = { name, child, exited, assignment: { source: [], keyed: [] }, stderr: () => err, ready: Promise.resolve() };
   (w as { ready: Promise<void> }).ready = new Promise<void>((resolve, reject) => {
     let buf = '';
@@ -116,6 +116,11 @@ async function killWhileFeeding(live: readonly Worker[], addInput: (n: number) =
   victim.child.kill('SIGKILL');
   await victim.exited;
   await feeding;
+  return takeOver(live, victim);
+}
+
+/** Waits until every process but `victim` works on every partition. */
+async function takeOver(live: readonly Worker[], victim: Worker): Promise<{ victim: Worker; survivors: Worker[] }> {
   const survivors = live.filter((w) => w !== victim);
   await until('the survivors taking over every partition', 60_000, () => covered(survivors));
   return { victim, survivors };
@@ -194,7 +199,7 @@ describe('scale-out across processes', () => {
     await Promise.all([...survivors, d].map((w) => w.exited));
   }, 300_000);
 
-  it('windows: 3 processes, one killed: every window of every key exactly once', async () => {
+  it('windows: 3 processes, one dying inside a transaction: every window of every key exactly once', async () => {
     const BASE = 1_700_000_000_000;
     const inputs: Input[] = [];
     const addInput = async (n: number) => {
@@ -206,12 +211,25 @@ describe('scale-out across processes', () => {
       inputs.push(...batch);
       await produce(mock.brokers, 'sw-in', batch.map((r) => ({ key: String(r.id), value: JSON.stringify(r) })));
     };
-    const live = [startWorker('wa', 'scalewindow'), startWorker('wb', 'scalewindow'), startWorker('wc', 'scalewindow')];
+    // wc kills itself inside a transaction (records sent, not committed) on its 40th commit: the
+    // next owner of each of its partitions must abort that transaction before anyone reads on.
+    const victim = startWorker('wc', 'scalewindow', { SLUICE_CRASH_AT: 'before-commit', SLUICE_CRASH_AFTER: '40' });
+    const live = [startWorker('wa', 'scalewindow'), startWorker('wb', 'scalewindow'), victim];
     await Promise.all(live.map((w) => w.ready));
     await until('3 processes sharing all partitions', 60_000, () => covered(live) && live.every((w) => w.assignment.keyed.length > 0));
-    await addInput(500);
-    await sleep(1000);
-    const { victim, survivors } = await killWhileFeeding(live, addInput);
+    let killedByUs = false;
+    const timer = setTimeout(() => {
+      killedByUs = true;
+      victim.child.kill('SIGKILL');
+    }, 30_000);
+    for (let i = 0; i < 100 && victim.child.exitCode === null && victim.child.signalCode === null; i++) {
+      await addInput(50);
+      await sleep(100);
+    }
+    expect(await victim.exited).toBe('SIGKILL');
+    clearTimeout(timer);
+    expect(killedByUs).toBe(false);
+    const { survivors } = await takeOver(live, victim);
     await addInput(500);
     // One late-enough event per input partition closes every window holding real rows.
     const last = inputs[inputs.length - 1]!.ts;

@@ -3,7 +3,8 @@
  * exactly-once protocol. Inert unless SLUICE_CRASH_AT names the point.
  *
  * SLUICE_CRASH_AT=<point>[,<point>...] and SLUICE_CRASH_AFTER=<n> (default 1): the process
- * SIGKILLs itself the n-th time it passes one of the named points. Points:
+ * SIGKILLs itself the n-th time it passes one of the named points. Points (a scale-out task
+ * passes `mid-send` after each chunk it sends and `before-commit`):
  * - `mid-stage`: the outbox is staged but the epoch's write batch is not written yet.
  * - `mid-send`: half of the epoch's records are sent inside the open transaction.
  * - `before-commit`: everything is sent (records, offsets, decision) but not committed.

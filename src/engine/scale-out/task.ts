@@ -256,7 +256,10 @@ export class Task {
       if (spec.changelogTopic) for (const c of changes) add(spec.changelogTopic, { partition: this.partition, key: c.key, value: c.value ?? null });
       for (const l of letters) add(spec.dlqTopic, { partition: 0, key: l.source ?? null, value: JSON.stringify({ ...l, query: spec.queryId, at: Date.now() }) });
       for (const [topic, messages] of byTopic) {
-        for (let i = 0; i < messages.length; i += SEND_CHUNK) await txn.send({ topic, acks: -1, messages: messages.slice(i, i + SEND_CHUNK) });
+        for (let i = 0; i < messages.length; i += SEND_CHUNK) {
+          await txn.send({ topic, acks: -1, messages: messages.slice(i, i + SEND_CHUNK) });
+          crashPoint('mid-send');
+        }
       }
       await txn.sendOffsets({ consumerGroupId: spec.groupId, topics: [{ topic: spec.feed.topic, partitions: [{ partition: this.partition, offset: String(offset) }] }] });
       crashPoint('before-commit');
