@@ -473,6 +473,7 @@ export class Engine {
   }
 
   private lagOf(q: QueryHandle): number | undefined {
+    if (q.lag) return q.lag();
     let lag = 0;
     let any = false;
     for (const [k, pos] of Object.entries(q.positionsNow())) {

@@ -43,6 +43,8 @@ export interface QueryHandle {
   operatorStats(): readonly { readonly operator: string; readonly rowsOut: number }[];
   /** Source positions now (`topic/partition` -> offset), for lag over the embedded log. */
   positionsNow(): Record<string, number>;
+  /** Records waiting in the query's inputs, when the query knows it itself (Kafka). */
+  lag?(): number | undefined;
 }
 
 /** Records per second in and out, over at least the last second. */

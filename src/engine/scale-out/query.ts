@@ -71,6 +71,7 @@ export function scaleOutPrefix(options: Readonly<Record<string, unknown>>, query
 /** How long a failed task waits before it starts again (if its partition is still ours). */
 const RESTART_DELAY_MS = 500;
 const ROWS_PER_EXCHANGE_RECORD = 2048;
+const LAG_REFRESH_MS = 2000;
 
 export class ScaleOutQuery implements QueryHandle {
   readonly kind = 'sink' as const;
@@ -228,6 +229,12 @@ export class ScaleOutQuery implements QueryHandle {
     return {};
   }
 
+  /** Records in the partitions this process works on that it has not read yet (refreshed every few seconds). */
+  lag(): number | undefined {
+    const parts = this.stages.map((s) => s.lag);
+    return parts.every((l) => l === undefined) ? undefined : parts.reduce<number>((a, l) => a + (l ?? 0), 0);
+  }
+
   /** Partitions this process works on now, per stage (for introspection and tests). */
   assignment(): Record<string, number[]> {
     return Object.fromEntries(this.stages.map((s) => [s.stage, s.partitions()]));
@@ -246,6 +253,9 @@ class Stage {
   private closing = false;
   /** Rows read by tasks that stopped. */
   private retiredRowsIn = 0;
+  /** Records of this stage's partitions not read yet, as of the last refresh. */
+  lag: number | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly query: ScaleOutQuery,
@@ -270,10 +280,16 @@ class Stage {
     });
     this.consumer = c;
     c.on(c.events.GROUP_JOIN, ({ payload }) => this.reconcile(payload.memberAssignment[this.topic] ?? []));
+    // Batches of only transaction markers never reach eachBatch.
+    c.on(c.events.START_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic === this.topic && payload.batchSize === 0) this.tasks.get(payload.partition)?.passedTo(Number(payload.lastOffset) + 1);
+    });
     c.on(c.events.CRASH, ({ payload }) => {
       if (payload.restart || this.closing) return;
       this.query.crashed(connectorError(`sink ${this.query.name} (${this.stage} stage, consumer group '${this.groupId}', topic '${this.topic}')`, payload.error, 'check that the brokers are reachable; restart the sink (or the process) to resume from the committed offsets'));
     });
+    this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
+    this.lagTimer.unref();
     await c.connect();
     await c.subscribe({ topic: this.topic, fromBeginning: true });
     await c.run({
@@ -284,6 +300,7 @@ class Stage {
         const task = this.tasks.get(batch.partition);
         if (!task) return;
         await task.push(batch.messages, () => isRunning() && !isStale());
+        if (isRunning() && !isStale()) task.passedTo(Number(batch.lastOffset()) + 1);
         await heartbeat();
       },
     });
@@ -345,8 +362,28 @@ class Stage {
     return Promise.all([...this.tasks.values()].map((t) => t.checkpoint())).then(() => undefined);
   }
 
+  private async refreshLag(): Promise<void> {
+    if (this.tasks.size === 0) {
+      this.lag = undefined;
+      return;
+    }
+    const admin = this.client.admin();
+    try {
+      await admin.connect();
+      const ends = new Map((await admin.fetchTopicOffsets(this.topic)).map((o) => [o.partition, Number(o.high)]));
+      let lag = 0;
+      for (const t of this.tasks.values()) lag += Math.max(0, (ends.get(t.partition) ?? 0) - t.position);
+      this.lag = lag;
+    } catch {
+      // Keep the last figure; the consumer reports broker trouble itself.
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   async stop(commitFirst: boolean): Promise<void> {
     this.closing = true;
+    if (this.lagTimer) clearInterval(this.lagTimer);
     if (this.consumer && this.assigned.size) this.consumer.pause([{ topic: this.topic }]);
     await Promise.all([...this.tasks.values()].map((t) => t.stop(commitFirst)));
     this.tasks.clear();

@@ -84,6 +84,7 @@ export class Task {
   private readonly tables = new Map<string, StateTable<StateRow>>();
   private committedOffset = -1;
   private startedAt = 0;
+  private passed = 0;
   private checkpointing: Promise<void> | undefined;
   private stopped = false;
   /** The latest watermark of the plan's output, and the latest one sent downstream. */
@@ -101,6 +102,16 @@ export class Task {
   /** The input offset the task started from (the group's committed offset). */
   get startOffset(): number {
     return this.startedAt;
+  }
+
+  /** The next input offset to read, past any transaction markers already passed (for lag). */
+  get position(): number {
+    return Math.max(this.spec.feed.position, this.passed);
+  }
+
+  /** Offsets below `next` were consumed, transaction markers included. */
+  passedTo(next: number): void {
+    if (next > this.passed) this.passed = next;
   }
 
   get rowsIn(): number {
