@@ -50,7 +50,9 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       if (connector === 'log') {
         const partitions = Number(options['partitions'] ?? 4);
         if (!Number.isInteger(partitions) || partitions < 1) throw new SluiceError('INVALID_ARGUMENT', `'partitions' must be a positive integer`, { span: s.span });
-        await engine.log.createTopic(String(options['topic'] ?? s.name.name), partitions);
+        let retention = {};
+        withSpan(s.span, () => (retention = retentionOption(options)));
+        await engine.log.createTopic(String(options['topic'] ?? s.name.name), partitions, retention);
       }
       catalog.addRelation({ kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text }, s.name.span);
       await engine.remember('stream', s.name.name, text);
@@ -201,4 +203,10 @@ function withSpan(span: import('../common/span.js').Span, check: () => void): vo
     if (e instanceof SluiceError && !e.span) throw new SluiceError(e.code, e.message, { span, ...(e.hint ? { hint: e.hint } : {}) });
     throw e;
   }
+}
+
+/** The `'retention'` option of a log-backed relation: how long its records are kept (e.g. '7d'). */
+export function retentionOption(options: Readonly<Record<string, string | number | boolean>>): { retentionMs?: number } {
+  const v = options['retention'];
+  return v === undefined ? {} : { retentionMs: parseDuration('retention', v) };
 }

@@ -27,7 +27,7 @@ CREATE MODEL IF NOT EXISTS fraud
   OUTPUT (score FLOAT)
   WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms');
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS fraud_scores AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS fraud_scores WITH ('retention' = '1h') AS
 SELECT tx.tx_id, tx.card_id, tx.amount,
        predict('fraud', tx.features) AS score,
        model_version('fraud')        AS model_version,

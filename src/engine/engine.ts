@@ -28,7 +28,7 @@ import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColu
 import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
 import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
-import { createDdl } from './ddl.js';
+import { createDdl, retentionOption } from './ddl.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
@@ -41,6 +41,10 @@ export interface EngineOptions {
   readonly checkpointIntervalMs?: number;
   /** Folder relative model paths resolve against. Default: the process's cwd. */
   readonly baseDir?: string;
+  /** How often log topics with a retention drop their expired chunks (ms). Default 60 s. */
+  readonly retentionCheckMs?: number;
+  /** Retention of dead-letter topics (ms). Default 7 days. */
+  readonly deadLetterRetentionMs?: number;
 }
 
 /** Runtime state of a TABLE: durable rows plus an in-memory copy for lookups. */
@@ -73,7 +77,8 @@ export class Engine {
   private queryCounter = 0;
   private replaying = false;
   readonly env: ExecEnv;
-  private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Gauge; lag: Gauge; operatorOut: Gauge; latency: Histogram };
+  private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Gauge; lag: Gauge; operatorOut: Gauge; latency: Histogram; expired: Counter; missed: Counter };
+  private retentionTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly store: Store,
@@ -87,6 +92,13 @@ export class Engine {
     this.counters = {
       rowsOut: new Counter({ name: 'sluice_query_records_out_total', help: 'Records a query has output.', labelNames: ['query'], registers: [this.metrics] }),
       deadLetters: new Counter({ name: 'sluice_dead_letters_total', help: 'Rows sent to a query dead-letter stream.', labelNames: ['query'], registers: [this.metrics] }),
+      expired: new Counter({ name: 'sluice_log_records_expired_total', help: 'Records removed from embedded-log topics by their retention.', labelNames: ['topic'], registers: [this.metrics] }),
+      missed: new Counter({
+        name: 'sluice_log_records_missed_total',
+        help: 'Records a query could not read because retention had removed them before it got there.',
+        labelNames: ['topic'],
+        registers: [this.metrics],
+      }),
       rowsIn: new Gauge({
         name: 'sluice_query_records_in_total',
         help: 'Records a query has read from its sources.',
@@ -139,8 +151,12 @@ export class Engine {
       dataDir,
       checkpointIntervalMs: opts.checkpointIntervalMs ?? 500,
       baseDir: opts.baseDir ?? process.cwd(),
+      retentionCheckMs: opts.retentionCheckMs ?? 60_000,
+      deadLetterRetentionMs: opts.deadLetterRetentionMs ?? 7 * 86_400_000,
     });
     await engine.replay();
+    engine.retentionTimer = setInterval(() => void engine.expireLogs(), engine.options.retentionCheckMs);
+    engine.retentionTimer.unref();
     return engine;
   }
 
@@ -287,7 +303,7 @@ export class Engine {
 
   /** Creates (idempotently) a dead-letter topic and its stream in the catalog. */
   async ensureDlq(name: string): Promise<string> {
-    await this.log.createTopic(name, 1);
+    await this.log.createTopic(name, 1, { retentionMs: this.options.deadLetterRetentionMs });
     if (!this.catalog.hasRelation(name)) {
       this.catalog.addRelation({ kind: 'stream', name, schema: DLQ_FIELDS, options: { connector: 'log', dlq: true }, sql: '' });
     }
@@ -309,7 +325,7 @@ export class Engine {
       const key = viewKey(q, options['key'], s.span);
       const kv = this.viewKv(name);
       const changelog = `${name}__changes`;
-      await this.log.createTopic(changelog, 1);
+      await this.log.createTopic(changelog, 1, retentionOption(options));
       this.catalog.addRelation(
         { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
         s.name.span,
@@ -323,7 +339,7 @@ export class Engine {
         throw new SluiceError('UNSUPPORTED', `sink connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log) or 'kafka'" });
       } else {
         const topic = String(options['topic'] ?? name);
-        await this.log.createTopic(topic, 1);
+        await this.log.createTopic(topic, 1, retentionOption(options));
         this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
         if (!this.catalog.hasRelation(topic)) this.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
         rq = new RunningQuery(id, 'sink', name, text, q.physical, q.fields, { kind: 'epoch', sink: new LogSink(this.log, topic) }, this.queryDeps(), dlq, false, eventTimeColumn(q));
@@ -537,7 +553,23 @@ export class Engine {
     await Promise.all(persistent().map((q) => q.checkpoint()));
   }
 
+  /** Drops the expired chunks of log topics with a retention now. */
+  async expireLogs(now = Date.now()): Promise<void> {
+    if (this.store.isClosed) return;
+    try {
+      for (const [topic, n] of await this.log.expire(now)) this.counters.expired.inc({ topic }, n);
+    } catch {
+      // The store closing under a running expiry; the next run retries.
+    }
+  }
+
+  /** A query skipped records that retention had removed (counted per topic). */
+  noteMissedRecords(topic: string, n: number): void {
+    this.counters.missed.inc({ topic }, n);
+  }
+
   async close(): Promise<void> {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     for (const q of this.running.values()) q.stop('finished');
     await Promise.all([...this.running.values()].map((q) => q.stopped()));
     this.running.clear();

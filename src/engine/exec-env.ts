@@ -46,11 +46,13 @@ function sourceFor(engine: Engine, plan: SourceExec): Source {
   switch (plan.connector) {
     case 'view': {
       const def = engine.catalog.relation(plan.relation);
-      if (def.kind === 'view') return new LogSource(engine.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length);
+      if (def.kind === 'view') return new LogSource(engine.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length, (n) => engine.noteMissedRecords(def.changelog, n));
       return unsupported(plan);
     }
-    case 'log':
-      return new LogSource(engine.log, String(plan.options['topic'] ?? plan.relation), plan.columns, plan.fields, plan.watermark);
+    case 'log': {
+      const topic = String(plan.options['topic'] ?? plan.relation);
+      return new LogSource(engine.log, topic, plan.columns, plan.fields, plan.watermark, undefined, (n) => engine.noteMissedRecords(topic, n));
+    }
     case 'datagen': {
       const config = txConfig({
         seed: num(plan.options, 'seed', 1),

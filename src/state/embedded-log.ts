@@ -18,6 +18,8 @@ interface Reservation {
 }
 
 class PartitionState {
+  /** First offset still stored (older chunks expired). */
+  start = 0;
   /** Next offset to hand out (includes staged, unwritten reservations). */
   next: number;
   /** First offset not yet readable; everything below it is durable and visible. */
@@ -42,10 +44,19 @@ interface TopicState {
   readonly name: string;
   readonly partitions: PartitionState[];
   dropped: boolean;
+  /** Chunks older than this (by append time) expire; undefined keeps everything. */
+  retentionMs: number | undefined;
+}
+
+interface TopicMeta {
+  readonly partitions: number;
+  readonly retentionMs?: number;
 }
 
 const META = 'log-topic';
 const DATA = 'log-data';
+/** Append time (ms, 8 bytes) of each chunk, under the chunk's base offset. */
+const TIME = 'log-time';
 const instances = new WeakMap<Store, Promise<EmbeddedLog>>();
 
 /**
@@ -62,6 +73,9 @@ const instances = new WeakMap<Store, Promise<EmbeddedLog>>();
  * - If a staged batch is discarded or fails while a later batch of the same partition is
  *   pending, the partition refuses further appends (they would leave a gap) until reopened.
  * - One instance per Store (`open` returns the same one), so offsets are never handed out twice.
+ * - Retention removes whole chunks from the front of a partition only (chunks appended longer
+ *   than the topic's retention ago), never the last one, so offsets are never reused; a read
+ *   below the log start begins at the first chunk still stored.
  */
 export class EmbeddedLog {
   private readonly topicStates = new Map<string, TopicState>();
@@ -82,11 +96,15 @@ export class EmbeddedLog {
     const log = new EmbeddedLog(store);
     for await (const [key, value] of store.iterate(prefixRange([META]))) {
       const name = decodeKey(key)[1];
-      const meta = decodeValue<{ partitions: number }>(value);
+      const meta = decodeValue<TopicMeta>(value);
       if (typeof name !== 'string') continue;
       const parts: PartitionState[] = [];
-      for (let p = 0; p < meta.partitions; p++) parts.push(new PartitionState(await log.recoverEnd(name, p)));
-      log.topicStates.set(name, { name, partitions: parts, dropped: false });
+      for (let p = 0; p < meta.partitions; p++) {
+        const state = new PartitionState(await log.recoverEnd(name, p));
+        state.start = await log.recoverStart(name, p, state.hwm);
+        parts.push(state);
+      }
+      log.topicStates.set(name, { name, partitions: parts, dropped: false, retentionMs: meta.retentionMs });
     }
     return log;
   }
@@ -98,25 +116,94 @@ export class EmbeddedLog {
     return 0;
   }
 
-  /** Creates a topic; idempotent for the same partition count, ALREADY_EXISTS otherwise. */
-  async createTopic(name: string, partitions: number): Promise<void> {
+  private async recoverStart(topic: string, partition: number, end: number): Promise<number> {
+    for await (const [key] of this.store.iterate({ ...prefixRange([DATA, topic, partition]), limit: 1 })) {
+      const base = decodeKey(key)[3];
+      return typeof base === 'number' ? base : 0;
+    }
+    return end;
+  }
+
+  /**
+   * Creates a topic; idempotent for the same partition count, ALREADY_EXISTS otherwise. A
+   * `retentionMs` given for an existing topic replaces its retention.
+   */
+  async createTopic(name: string, partitions: number, options: { readonly retentionMs?: number } = {}): Promise<void> {
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw new SluiceError('INVALID_ARGUMENT', `topic '${name}' needs a positive partition count, got ${partitions}`);
     }
     const existing = this.topicStates.get(name);
     if (existing) {
-      if (existing.partitions.length === partitions) return;
-      throw new SluiceError('ALREADY_EXISTS', `topic '${name}' already exists with ${existing.partitions.length} partitions, not ${partitions}`);
+      if (existing.partitions.length !== partitions) {
+        throw new SluiceError('ALREADY_EXISTS', `topic '${name}' already exists with ${existing.partitions.length} partitions, not ${partitions}`);
+      }
+      if (options.retentionMs !== undefined && options.retentionMs !== existing.retentionMs) {
+        existing.retentionMs = options.retentionMs;
+        await this.store.put(encodeKey([META, name]), encodeValue({ partitions, retentionMs: options.retentionMs } satisfies TopicMeta));
+      }
+      return;
     }
-    const state: TopicState = { name, partitions: [], dropped: false };
+    const state: TopicState = { name, partitions: [], dropped: false, retentionMs: options.retentionMs };
     for (let p = 0; p < partitions; p++) state.partitions.push(new PartitionState(0));
     this.topicStates.set(name, state);
     try {
-      await this.store.put(encodeKey([META, name]), encodeValue({ partitions }));
+      await this.store.put(encodeKey([META, name]), encodeValue({ partitions, ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}) } satisfies TopicMeta));
     } catch (err) {
       this.topicStates.delete(name);
       throw err;
     }
+  }
+
+  /** The topic's retention in ms, or undefined when it keeps everything. */
+  retention(topic: string): number | undefined {
+    return this.topic(topic).retentionMs;
+  }
+
+  /** The first offset still stored in a partition. */
+  logStart(topic: string, partition: number): number {
+    return this.partition(this.topic(topic), partition).start;
+  }
+
+  /**
+   * Removes the chunks of every topic with a retention that were appended before `now` minus
+   * the retention. Returns the number of records removed per topic (topics that lost some).
+   */
+  async expire(now = Date.now()): Promise<Map<string, number>> {
+    const removed = new Map<string, number>();
+    for (const t of [...this.topicStates.values()]) {
+      if (t.retentionMs === undefined) continue;
+      const cutoff = now - t.retentionMs;
+      let n = 0;
+      for (const [i, p] of t.partitions.entries()) n += await this.expirePartition(t, i, p, cutoff);
+      if (n > 0) removed.set(t.name, n);
+    }
+    return removed;
+  }
+
+  private async expirePartition(t: TopicState, partition: number, p: PartitionState, cutoff: number): Promise<number> {
+    // The first chunk appended at or after the cutoff; everything before it goes.
+    let cut = p.hwm;
+    let any = false;
+    for await (const [key, value] of this.store.iterate(prefixRange([TIME, t.name, partition]))) {
+      any = true;
+      const base = decodeKey(key)[3];
+      if (typeof base !== 'number') continue;
+      if (Number(value.readBigUInt64BE(0)) >= cutoff || base >= p.hwm) {
+        cut = base;
+        break;
+      }
+    }
+    // The last chunk stays, however old: reopening finds the next offset from it.
+    for await (const [key] of this.store.iterate({ ...prefixRange([DATA, t.name, partition]), reverse: true, limit: 1 })) {
+      const last = decodeKey(key)[3];
+      if (typeof last === 'number') cut = Math.min(cut, last);
+    }
+    if (!any || cut <= p.start || t.dropped) return 0;
+    const from = p.start;
+    await this.store.clearRange({ gte: encodeKey([DATA, t.name, partition, 0]), lt: encodeKey([DATA, t.name, partition, cut]) });
+    await this.store.clearRange({ gte: encodeKey([TIME, t.name, partition, 0]), lt: encodeKey([TIME, t.name, partition, cut]) });
+    p.start = cut;
+    return cut - from;
   }
 
   topics(): string[] {
@@ -141,6 +228,7 @@ export class EmbeddedLog {
     for (const p of t.partitions) p.wake();
     await this.store.del(encodeKey([META, name]));
     await this.store.clearRange(prefixRange([DATA, name]));
+    await this.store.clearRange(prefixRange([TIME, name]));
   }
 
   /**
@@ -172,6 +260,9 @@ export class EmbeddedLog {
     const header = Buffer.alloc(4);
     header.writeUInt32BE(count, 0);
     wb.put(encodeKey([DATA, topic, partition, r.base]), Buffer.concat([header, payload]));
+    const time = Buffer.alloc(8);
+    time.writeBigUInt64BE(BigInt(Date.now()), 0);
+    wb.put(encodeKey([TIME, topic, partition, r.base]), time);
     wb.onCommit(() => {
       r.state = 'committed';
       let advanced = false;

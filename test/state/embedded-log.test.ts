@@ -146,4 +146,43 @@ describe('EmbeddedLog', () => {
     await log.dropTopic('gone');
     await waiting;
   });
+
+  it('expires whole chunks older than the retention, keeps offsets, and remembers the log start', async () => {
+    const dir = await temp.dir();
+    const store = await temp.open(dir);
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('kept', 1);
+    await log.createTopic('dlq', 2, { retentionMs: 1000 });
+    await log.append('kept', 0, payload('k'), 5);
+    await log.append('dlq', 0, payload('a'), 3);
+    await log.append('dlq', 0, payload('b'), 2);
+    const t0 = Date.now();
+    // Nothing is old enough yet.
+    expect(await log.expire(t0)).toEqual(new Map());
+    await new Promise((r) => setTimeout(r, 30));
+    const later = Date.now();
+    await log.append('dlq', 0, payload('c'), 4);
+    await log.append('dlq', 1, payload('d'), 1);
+    // Chunks appended before `later` are past a retention of 1 s at later + 1000.
+    expect(await log.expire(later + 999)).toEqual(new Map([['dlq', 5]]));
+    expect(log.logStart('dlq', 0)).toBe(5);
+    expect(log.logStart('dlq', 1)).toBe(0);
+    expect(log.highWatermark('dlq', 0)).toBe(9);
+    // A read below the log start begins at the first chunk still stored.
+    expect((await log.read('dlq', 0, 0)).map((c) => [c.baseOffset, c.payload.toString()])).toEqual([[5, 'c']]);
+    // New appends continue the offsets; a topic without retention keeps everything.
+    expect(await log.append('dlq', 0, payload('e'), 1)).toBe(9);
+    // The last chunk of a partition stays, however old (it carries the next offset).
+    expect(await log.expire(later + 10 * 86_400_000)).toEqual(new Map([['dlq', 4]]));
+    expect(log.logStart('kept', 0)).toBe(0);
+    expect(log.logStart('dlq', 0)).toBe(9);
+    expect(log.logStart('dlq', 1)).toBe(0);
+    await store.close();
+    const log2 = await EmbeddedLog.open(await temp.open(dir));
+    expect(log2.logStart('dlq', 0)).toBe(9);
+    expect(log2.highWatermark('dlq', 0)).toBe(10);
+    expect(log2.retention('dlq')).toBe(1000);
+    expect(log2.retention('kept')).toBeUndefined();
+    expect(await log2.append('dlq', 0, payload('f'), 1)).toBe(10);
+  });
 });

@@ -25,6 +25,8 @@ export class LogSource implements Source {
     private readonly watermark?: { readonly column: number; readonly delayMs: number },
     /** Index of an INT change-kind column in the stored batches (a view's changelog). */
     private readonly opColumn?: number,
+    /** Records the position skipped because retention removed them. */
+    private readonly onMissed?: (records: number) => void,
   ) {
     this.name = `log:${topic}`;
     this.next = Array.from({ length: log.partitions(topic) }, () => 0);
@@ -70,6 +72,8 @@ export class LogSource implements Source {
     const onChunk = async (p: number, chunk: LogChunk) => {
       const from = this.next[p]!;
       if (chunk.baseOffset + chunk.count <= from) return;
+      // Retention removed the records between the position and this chunk.
+      if (chunk.baseOffset > from) this.onMissed?.(chunk.baseOffset - from);
       for (let batch of decodeBatches(chunk.payload)) {
         const skip = from - chunk.baseOffset;
         if (skip > 0) batch = batch.slice(skip);
