@@ -79,6 +79,8 @@ export class Engine {
   readonly env: ExecEnv;
   private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Gauge; lag: Gauge; operatorOut: Gauge; latency: Histogram; expired: Counter; missed: Counter };
   private retentionTimer: NodeJS.Timeout | undefined;
+  /** Push queries winding down (their empty dead-letter streams being dropped). */
+  private readonly ending = new Set<Promise<unknown>>();
 
   private constructor(
     readonly store: Store,
@@ -155,6 +157,7 @@ export class Engine {
       deadLetterRetentionMs: opts.deadLetterRetentionMs ?? 7 * 86_400_000,
     });
     await engine.replay();
+    await engine.adoptPushDlqs();
     engine.retentionTimer = setInterval(() => void engine.expireLogs(), engine.options.retentionCheckMs);
     engine.retentionTimer.unref();
     return engine;
@@ -261,9 +264,15 @@ export class Engine {
     const rq = new RunningQuery(id, 'push', undefined, text, q.physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq, opts.bounded === true, eventTimeColumn(q));
     this.running.set(id, rq);
     await rq.start();
-    void rq.stopped().finally(() => {
-      setTimeout(() => this.running.delete(id), 1000).unref();
-    });
+    const ended = rq
+      .stopped()
+      .then(() => this.dropDlqIfEmpty(dlq))
+      .catch(() => undefined)
+      .finally(() => {
+        this.ending.delete(ended);
+        setTimeout(() => this.running.delete(id), 1000).unref();
+      });
+    this.ending.add(ended);
     return {
       kind: 'push',
       statement: text,
@@ -299,6 +308,27 @@ export class Engine {
         for (const x of seconds) this.counters.latency.observe({ query }, x);
       },
     };
+  }
+
+  /** A push query's dead-letter stream goes when the query ends, unless it holds letters. */
+  private async dropDlqIfEmpty(name: string): Promise<void> {
+    if (this.store.isClosed || !this.log.hasTopic(name) || this.log.highWatermark(name, 0) > 0) return;
+    await this.log.dropTopic(name);
+    if (this.catalog.hasRelation(name)) this.catalog.removeRelation(name);
+  }
+
+  /**
+   * Dead-letter topics of push queries from earlier runs: empty ones go, the others become
+   * readable streams again; new push query ids start after them.
+   */
+  private async adoptPushDlqs(): Promise<void> {
+    for (const topic of this.log.topics()) {
+      const m = /^push_(\d+)_dlq$/.exec(topic);
+      if (!m) continue;
+      this.queryCounter = Math.max(this.queryCounter, Number(m[1]));
+      if (this.log.highWatermark(topic, 0) === 0) await this.dropDlqIfEmpty(topic);
+      else await this.ensureDlq(topic);
+    }
   }
 
   /** Creates (idempotently) a dead-letter topic and its stream in the catalog. */
@@ -572,6 +602,7 @@ export class Engine {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     for (const q of this.running.values()) q.stop('finished');
     await Promise.all([...this.running.values()].map((q) => q.stopped()));
+    await Promise.all([...this.ending]);
     this.running.clear();
     for (const t of this.tables.values()) await t.close?.().catch(() => undefined);
     await this.models.close();

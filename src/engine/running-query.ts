@@ -123,6 +123,8 @@ export class RunningQuery implements QueryHandle {
   private readonly rate = new RateMeter();
   private finished: Promise<void> = Promise.resolve();
   private readonly stateTables = new Map<string, StateTable<StateRow>>();
+  /** Dead letters of a push query being written (they go straight to the log). */
+  private letterWrites: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly id: string,
@@ -280,7 +282,8 @@ export class RunningQuery implements QueryHandle {
       this.letters.push(letter);
       return;
     }
-    void this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch([letter])), 1).catch(() => undefined);
+    const write = this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch([letter])), 1).catch(() => undefined);
+    this.letterWrites = this.letterWrites.then(() => write);
   }
 
   /** Stops the query; the pipeline's sources see the abort and end. */
@@ -291,6 +294,7 @@ export class RunningQuery implements QueryHandle {
 
   async stopped(): Promise<void> {
     await this.finished;
+    await this.letterWrites;
     await this.pipeline.close().catch(() => undefined);
     if (this.output.kind === 'epoch') await this.output.sink.close?.().catch(() => undefined);
   }
