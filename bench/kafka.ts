@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient } from 'kafkajs';
 import { Engine } from '../src/engine/engine.js';
+import { ScaleOutQuery } from '../src/engine/scale-out/query.js';
 import { startKafkaMock } from '../test/kafka-mock/harness.js';
 import { median, section, type Section } from './util.js';
 
@@ -54,6 +55,16 @@ const CASES = [
   { name: 'pass-through', sql: 'SELECT id, grp, v, ts FROM b_in', transform: (r: Row): Record<string, unknown> | undefined => ({ ...r }) },
   { name: 'filter+project', sql: 'SELECT id, grp, v * 2 AS v2 FROM b_in WHERE v >= 0.5', transform: (r: Row): Record<string, unknown> | undefined => (r.v >= 0.5 ? { id: r.id, grp: r.grp, v2: r.v * 2 } : undefined) },
 ] as const;
+
+export interface ScaleOutBenchResult {
+  readonly records: number;
+  /** The GROUP BY as an ordinary Kafka sink (one pipeline, outbox + one transaction per checkpoint). */
+  readonly singleRecordsPerSec: number;
+  /** The same GROUP BY with 'scale.out' = true in one process (source stage, repartition topic, keyed stage with changelog). */
+  readonly scaleOutRecordsPerSec: number;
+}
+
+const GROUP_BY_SQL = 'SELECT grp, COUNT(*) AS n, SUM(v) AS s FROM b_in GROUP BY grp';
 
 export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<KafkaBenchResult> {
   const n = opts.records ?? 40_000;
@@ -109,14 +120,23 @@ async function produceInput(kafka: KafkaClient, n: number): Promise<void> {
 }
 
 /** Seconds from CREATE SINK until every input record was read and its output committed. */
-async function timeSluice(engine: Engine, name: string, topic: string, sql: string, kopts: string, n: number): Promise<number> {
+async function timeSluice(engine: Engine, name: string, topic: string, sql: string, kopts: string, n: number, extra = ", key = 'id'"): Promise<number> {
   const t0 = performance.now();
-  await engine.execute(`CREATE SINK ${name} WITH (connector = 'kafka', topic = '${topic}', key = 'id', ${kopts}) AS ${sql}`);
+  await engine.execute(`CREATE SINK ${name} WITH (connector = 'kafka', topic = '${topic}'${extra}, ${kopts}) AS ${sql}`);
   for (;;) {
     const q = engine.queries().find((x) => x.name === name);
     if (!q || q.status !== 'running') throw new Error(`bench query ${name} is ${q?.status}: ${q?.error?.message}`);
     if (q.rowsIn >= n) break;
     await new Promise((r) => setTimeout(r, 5));
+  }
+  const handle = engine.running.get(`sink_${name}`);
+  if (handle instanceof ScaleOutQuery) {
+    // The keyed stage is done once it has read the whole repartition topic.
+    for (;;) {
+      await handle.checkpoint();
+      if ((await handle.refreshLag()) === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
   await engine.checkpointAll();
   return (performance.now() - t0) / 1000;
@@ -186,6 +206,62 @@ export async function benchKafka(records: number, runs = 3): Promise<Section[]> 
     'Sluice: CREATE SINK ... WITH (connector = kafka) AS <query> over a Kafka stream, timed from CREATE SINK until every input record was read and its output committed (transactions with an outbox and a decision record).',
     'Hand-written: a kafkajs read_committed consumer with JSON decode, the same filter/projection, JSON encode, and one transaction per fetched batch with sendOffsets, in the same process right after.',
     'The broker is librdkafka\'s mock cluster (tools/kafka-mock) on loopback: figures compare the two clients, not a production broker.',
+  );
+  return [s];
+}
+
+/**
+ * A GROUP BY over the same input as an ordinary Kafka sink and as a scale-out sink in one
+ * process, in the same run: what the exchange through the repartition topic and the changelog
+ * cost. (Several processes on a 2-core machine that also runs the broker would measure the
+ * machine, not the engine.)
+ */
+export async function runScaleOutBench(records: number): Promise<ScaleOutBenchResult> {
+  process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
+  const internal = ['repartition:4', 'changelog:4', 'dlq:1'].map((t) => `sluice-sink_g_scale-${t}`);
+  const mock = await startKafkaMock({ brokers: 1, topics: ['b-in:4', '__sluice_decisions:1', 'g-single:4', 'g-scale:4', ...internal], groupInitialRebalanceDelayMs: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-kafka-bench-'));
+  const kafka = new Kafka({ clientId: 'bench', brokers: mock.brokers, logLevel: logLevel.NOTHING });
+  try {
+    await produceInput(kafka, records);
+    const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 200 });
+    try {
+      const kopts = `'bootstrap.servers' = '${mock.bootstrap}', 'session.timeout.ms' = 3000`;
+      await engine.execute(`CREATE STREAM b_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 'b-in', ${kopts})`);
+      const single = await timeSluice(engine, 'g_single', 'g-single', GROUP_BY_SQL, kopts, records, '');
+      const scale = await timeSluice(engine, 'g_scale', 'g-scale', GROUP_BY_SQL, kopts, records, ", 'scale.out' = true");
+      return { records, singleRecordsPerSec: Math.round(records / single), scaleOutRecordsPerSec: Math.round(records / scale) };
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await mock.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The scale-out benchmark as a section of `npm run bench`. */
+export async function benchScaleOut(records: number, runs = 3): Promise<Section[]> {
+  const s = section(`GROUP BY from Kafka to Kafka: ordinary sink vs 'scale.out' in one process (${records.toLocaleString('en-US')} records, 4 partitions, 50 keys; median of ${runs} runs)`, [
+    'sink',
+    'records/s (median)',
+    'runs',
+    'vs ordinary sink',
+  ]);
+  const all: ScaleOutBenchResult[] = [];
+  for (let i = 0; i < runs; i++) all.push(await runScaleOutBench(records));
+  const single = median(all.map((r) => r.singleRecordsPerSec));
+  const scale = median(all.map((r) => r.scaleOutRecordsPerSec));
+  s.rows.push(['ordinary (one pipeline, outbox + transaction per checkpoint)', Math.round(single).toLocaleString('en-US'), all.map((r) => r.singleRecordsPerSec.toLocaleString('en-US')).join(', '), '1.00']);
+  s.rows.push([
+    "'scale.out' = true (source stage -> repartition topic -> keyed stage + changelog, a transaction per task per checkpoint)",
+    Math.round(scale).toLocaleString('en-US'),
+    all.map((r) => r.scaleOutRecordsPerSec.toLocaleString('en-US')).join(', '),
+    (scale / single).toFixed(2),
+  ]);
+  s.notes.push(
+    `Query: ${GROUP_BY_SQL}; timed from CREATE SINK (start-up included: for 'scale.out' two group joins, eight transactional producers, changelog restores) until every input record was read, and for 'scale.out' until the keyed stage also read all of the repartition topic, with the output committed.`,
+    "The 'scale.out' row is the price of being able to spread the query over processes: every row crosses the broker twice (input, repartition topic) and state changes go to a changelog topic. Adding processes adds cores; this 2-core machine also runs the broker, so several processes here would measure the machine rather than the engine (the 3-process kill test in test/kafka/scale-out.test.ts checks correctness instead).",
   );
   return [s];
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { benchFraud } from './fraud.js';
 import { benchGroupBy } from './groupby.js';
-import { benchKafka } from './kafka.js';
+import { benchKafka, benchScaleOut } from './kafka.js';
 import { benchNexmark } from './nexmark.js';
 import { benchPredict } from './predict.js';
 import { reasonOf, section, type Section } from './util.js';
@@ -37,6 +37,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'fraud', run: () => benchFraud({ events: size(50_000, 20_000), runs: quick ? 2 : 3, latencySeconds: quick ? 3 : 8 }) },
   { name: 'groupby', run: () => benchGroupBy({ rows: size(200_000, 50_000), keys: 10_000, runs: quick ? 2 : 3 }) },
   { name: 'kafka', run: () => benchKafka(size(40_000, 10_000)) },
+  { name: 'scale-out', run: () => benchScaleOut(size(200_000, 20_000), quick ? 1 : 3) },
 ];
 
 function render(s: Section): string {

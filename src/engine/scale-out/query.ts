@@ -229,6 +229,12 @@ export class ScaleOutQuery implements QueryHandle {
     return {};
   }
 
+  /** Measures the lag now instead of waiting for the next refresh. */
+  async refreshLag(): Promise<number | undefined> {
+    await Promise.all(this.stages.map((s) => s.refreshLag()));
+    return this.lag();
+  }
+
   /** Records in the partitions this process works on that it has not read yet (refreshed every few seconds). */
   lag(): number | undefined {
     const parts = this.stages.map((s) => s.lag);
@@ -362,7 +368,7 @@ class Stage {
     return Promise.all([...this.tasks.values()].map((t) => t.checkpoint())).then(() => undefined);
   }
 
-  private async refreshLag(): Promise<void> {
+  async refreshLag(): Promise<void> {
     if (this.tasks.size === 0) {
       this.lag = undefined;
       return;
