@@ -259,7 +259,7 @@ export class Engine {
     }
     const q = planQuery(s.query, this.catalog);
     const id = this.nextQueryId('push');
-    const queue = new PushQueue();
+    const queue = new PushQueue(q.fields);
     const dlq = await this.ensureDlq(`${id}_dlq`);
     const rq = new RunningQuery(id, 'push', undefined, text, q.physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq, opts.bounded === true, eventTimeColumn(q));
     this.running.set(id, rq);
@@ -280,6 +280,7 @@ export class Engine {
       columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
       updating: q.updating,
       rows: queue,
+      batches: queue.batches(),
       cancel: () => rq.stop('finished'),
     };
   }

@@ -224,7 +224,7 @@ export class RunningQuery implements QueryHandle {
           const limit = this.output.limit;
           let batch = msg.batch;
           if (limit !== undefined && this.rowsOut > limit) batch = batch.slice(0, Math.max(0, batch.numRows - (this.rowsOut - limit)));
-          await this.output.queue.push(batch, this.fields, msg.rowKinds);
+          await this.output.queue.push(batch, msg.rowKinds);
           if (limit !== undefined && this.rowsOut >= limit) this.stop('finished');
         } else {
           await this.output.sink.write(msg.batch, msg.rowKinds);

@@ -123,26 +123,37 @@ export function dlqBatch(letters: readonly { reason: string; operator: string; r
   );
 }
 
+/** One batch of a push query's output as Arrow: the rows and, for an updating result, each row's change kind. */
+export interface PushBatch {
+  readonly batch: RecordBatch;
+  /** RowKind per row (0 = +I, 1 = -U, 2 = +U, 3 = -D); undefined when every row is an insert. */
+  readonly rowKinds: Uint8Array | undefined;
+}
+
 /**
- * A bounded queue of output rows for a live client. `push` waits while the queue is full, so a
- * slow client slows the query instead of growing memory.
+ * A bounded queue of output batches for a live client. `push` waits while the queue is full, so
+ * a slow client slows the query instead of growing memory. The queue holds Arrow batches; a
+ * reader takes them as they are (`batches`) or as JavaScript rows (iterating the queue itself),
+ * which are made only when read.
  */
 export class PushQueue implements AsyncIterable<PushRow[]> {
-  private readonly items: PushRow[][] = [];
+  private readonly items: PushBatch[] = [];
   private waiters: (() => void)[] = [];
   private spaceWaiters: (() => void)[] = [];
   private done = false;
   private failure: unknown;
   private rows = 0;
 
-  constructor(private readonly capacityRows = 10_000) {}
+  constructor(
+    private readonly fields: readonly Field[],
+    private readonly capacityRows = 10_000,
+  ) {}
 
-  async push(batch: RecordBatch, fields: readonly Field[], rowKinds: Uint8Array | undefined): Promise<void> {
+  async push(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     if (this.done) return;
     while (this.rows >= this.capacityRows && !this.done) await new Promise<void>((r) => this.spaceWaiters.push(r));
-    const rows = batchToRows(batch, fields).map((values, i): PushRow => ({ op: ROW_KIND_NAMES[rowKinds ? rowKinds[i]! : 0]!, values }));
-    this.items.push(rows);
-    this.rows += rows.length;
+    this.items.push({ batch, rowKinds });
+    this.rows += batch.numRows;
     this.wake();
   }
 
@@ -157,11 +168,12 @@ export class PushQueue implements AsyncIterable<PushRow[]> {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<PushRow[]> {
+  /** The output as Arrow batches, in order; ends when the query does (throws its error, if any). */
+  async *batches(): AsyncGenerator<PushBatch> {
     for (;;) {
       const next = this.items.shift();
       if (next) {
-        this.rows -= next.length;
+        this.rows -= next.batch.numRows;
         for (const w of this.spaceWaiters.splice(0)) w();
         yield next;
         continue;
@@ -171,6 +183,12 @@ export class PushQueue implements AsyncIterable<PushRow[]> {
         return;
       }
       await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<PushRow[]> {
+    for await (const { batch, rowKinds } of this.batches()) {
+      yield batchToRows(batch, this.fields).map((values, i): PushRow => ({ op: ROW_KIND_NAMES[rowKinds ? rowKinds[i]! : 0]!, values }));
     }
   }
 }

@@ -1,5 +1,8 @@
 /** The engine's public surface, used by the HTTP server, the shell and the CLI. */
 import type { ErrorCode } from '../common/errors.js';
+import type { PushBatch } from './sinks.js';
+
+export type { PushBatch };
 
 export interface ResultColumn {
   readonly name: string;
@@ -25,6 +28,11 @@ export type StatementResult =
       readonly updating: boolean;
       /** Batches of rows as they are produced; ends when the query is cancelled or its input ends. */
       readonly rows: AsyncIterable<readonly PushRow[]>;
+      /**
+       * The same output as Arrow record batches, with each row's change kind for an updating
+       * result (no per-row conversion). Read either this or `rows`, not both.
+       */
+      readonly batches: AsyncIterable<PushBatch>;
       cancel(): void;
     };
 

@@ -73,7 +73,10 @@ export function createFakeEngine(): FakeEngine {
     const columns = updating
       ? [{ name: 'k', type: 'STRING' }, { name: 'n', type: 'BIGINT' }]
       : [{ name: 'seq', type: 'INT' }, { name: 'label', type: 'STRING' }];
-    return { kind: 'push', statement: 'SELECT', queryId: id, columns, updating, rows: rows(), cancel };
+    async function* batches(): AsyncGenerator<never> {
+      throw new Error('the fake engine serves push output as rows only');
+    }
+    return { kind: 'push', statement: 'SELECT', queryId: id, columns, updating, rows: rows(), batches: batches(), cancel };
   }
 
   function one(stmt: string, sql: string, at: number): StatementResult {
