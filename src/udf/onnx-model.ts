@@ -250,6 +250,8 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortEntry);
 let session;
+const slabs = [];
+const scratch = [];
 const message = (e) => (e && e.message) || String(e);
 let chain = Promise.resolve();
 // One request at a time, in arrival order, so a close never overtakes a run.
@@ -265,8 +267,17 @@ async function handle(msg) {
     }
   } else if (msg.type === 'run') {
     try {
+      if (msg.slab) slabs[msg.slot] = new Float32Array(msg.slab);
+      const slab = slabs[msg.slot];
       const feeds = {};
-      for (const f of msg.feeds) feeds[f.name] = new ort.Tensor('float32', f.data, f.dims);
+      for (const [k, f] of msg.feeds.entries()) {
+        // The rows sit in the shared slab; onnxruntime takes only ordinary memory, so they are
+        // copied into this worker's own buffer for the feed (grown when a batch needs more).
+        if (!(scratch[k] && scratch[k].length >= f.length)) scratch[k] = new Float32Array(Math.max(f.length, 2 * ((scratch[k] && scratch[k].length) || 0)));
+        const data = scratch[k].subarray(0, f.length);
+        data.set(slab.subarray(f.offset, f.offset + f.length));
+        feeds[f.name] = new ort.Tensor('float32', data, f.dims);
+      }
       const t0 = performance.now();
       const out = await session.run(feeds, msg.fetch);
       const ms = performance.now() - t0;
@@ -303,12 +314,27 @@ interface WorkerReply {
   readonly ms?: number;
 }
 
-/** One worker thread holding one session; requests are answered in the order they are sent. */
+/**
+ * Runs a worker may hold at once: the one it is running and the next, already waiting in its
+ * queue, so a worker goes straight from one batch to the next instead of sleeping until the
+ * event loop hands it another (a thread wake-up here costs more than a small model's run).
+ */
+export const WORKER_QUEUE_DEPTH = 2;
+
+/**
+ * One worker thread holding one session; requests are answered in the order they are sent.
+ * A batch's input rows travel through slabs of memory shared with the worker, one per queued
+ * run, so a run's message holds only offsets (posting the rows themselves cost tens of
+ * microseconds a batch).
+ */
 class SessionWorker {
   private readonly worker: Worker;
   private readonly pending = new Map<number, (reply: WorkerReply) => void>();
   private nextId = 1;
   private deadReason: string | undefined;
+  private readonly slabs: (Float32Array | undefined)[] = Array.from({ length: WORKER_QUEUE_DEPTH }, () => undefined);
+  private readonly slabInUse: boolean[] = Array.from({ length: WORKER_QUEUE_DEPTH }, () => false);
+  /** Runs sent and not yet answered. */
   busy = 0;
 
   constructor() {
@@ -335,6 +361,44 @@ class SessionWorker {
       this.pending.set(id, resolve);
       this.worker.postMessage({ ...msg, id }, transfer);
     });
+  }
+
+  /**
+   * Scores one batch: writes its feeds into a free shared slab and sends offsets into it. The
+   * caller has counted the run in `busy` already, when it chose this worker (so no two callers
+   * take the last free slab); `busy` drops when the worker answers. The slab stays taken until
+   * then, since the worker reads the rows until it answers.
+   */
+  async run(inputs: readonly InputBinding[], input: Float32Array, rows: number, width: number, fetch: readonly string[]): Promise<WorkerReply> {
+    const slot = this.slabInUse.indexOf(false);
+    if (slot < 0) {
+      this.busy--;
+      throw new Error('no free input slab: more runs queued than WORKER_QUEUE_DEPTH');
+    }
+    const need = rows * width;
+    let slab = this.slabs[slot];
+    const msg: Record<string, unknown> = { type: 'run', slot, fetch };
+    if (slab === undefined || slab.length < need) {
+      slab = new Float32Array(new SharedArrayBuffer(Math.max(need, 2 * (slab?.length ?? 0)) * Float32Array.BYTES_PER_ELEMENT));
+      this.slabs[slot] = slab;
+      msg['slab'] = slab.buffer;
+    }
+    let at = 0;
+    msg['feeds'] = inputs.map((b) => {
+      const length = rows * b.width;
+      if (inputs.length === 1) slab.set(input.subarray(0, length), at);
+      else for (let r = 0; r < rows; r++) slab.set(input.subarray(r * width + b.offset, r * width + b.offset + b.width), at + r * b.width);
+      const feed = { name: b.onnxName, offset: at, length, dims: [rows, ...b.innerDims] };
+      at += length;
+      return feed;
+    });
+    this.slabInUse[slot] = true;
+    try {
+      return await this.request(msg);
+    } finally {
+      this.slabInUse[slot] = false;
+      this.busy--;
+    }
   }
 
   async close(): Promise<void> {
@@ -373,6 +437,7 @@ export function newOutputArray(elementType: string, length: number): OutputArray
 export class OnnxModel {
   private readonly waiting: (() => void)[] = [];
   private closed = false;
+  private readonly fetch: readonly string[];
 
   private constructor(
     readonly name: string,
@@ -387,7 +452,9 @@ export class OnnxModel {
     readonly outputs: readonly OutputBinding[],
     readonly width: number,
     private readonly workers: SessionWorker[],
-  ) {}
+  ) {
+    this.fetch = outputs.map((o) => o.onnxName);
+  }
 
   /** Loads, checks and warms up a model; throws MODEL_ERROR or MODEL_SCHEMA_MISMATCH. */
   static async load(opts: OnnxModelLoadOptions): Promise<OnnxModel> {
@@ -484,22 +551,11 @@ export class OnnxModel {
     if (input.length < rows * this.width) {
       return { ok: false, error: new SluiceError('MODEL_ERROR', `model '${this.name}': expected ${rows * this.width} values for ${rows} rows, got ${input.length}`) };
     }
-    const feeds = this.inputs.map((b) => {
-      const data = new Float32Array(rows * b.width);
-      if (this.inputs.length === 1) data.set(input.subarray(0, rows * b.width));
-      else for (let r = 0; r < rows; r++) data.set(input.subarray(r * this.width + b.offset, r * this.width + b.offset + b.width), r * b.width);
-      return { name: b.onnxName, data, dims: [rows, ...b.innerDims] };
-    });
-    const worker = await this.idleWorker();
-    worker.busy++;
+    const worker = await this.freeWorker();
     let reply: WorkerReply;
     try {
-      reply = await worker.request(
-        { type: 'run', feeds, fetch: this.outputs.map((o) => o.onnxName) },
-        feeds.map((f) => f.data.buffer as ArrayBuffer),
-      );
+      reply = await worker.run(this.inputs, input, rows, this.width, this.fetch);
     } finally {
-      worker.busy--;
       this.waiting.shift()?.();
     }
     if (!reply.ok) return { ok: false, error: new SluiceError('MODEL_ERROR', `model '${this.name}' failed: ${reply.error ?? 'unknown error'}`) };
@@ -527,11 +583,18 @@ export class OnnxModel {
     return out;
   }
 
-  private async idleWorker(): Promise<SessionWorker> {
+  /**
+   * The least busy worker that can take another run, waiting for one when all are full. The run
+   * is counted in the worker's `busy` before this returns.
+   */
+  private async freeWorker(): Promise<SessionWorker> {
     for (;;) {
       let best: SessionWorker | undefined;
-      for (const w of this.workers) if (w.busy === 0) best = best ?? w;
-      if (best) return best;
+      for (const w of this.workers) if (w.busy < WORKER_QUEUE_DEPTH && (best === undefined || w.busy < best.busy)) best = w;
+      if (best) {
+        best.busy++;
+        return best;
+      }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
   }

@@ -12,7 +12,7 @@
  */
 import { SluiceError } from '../common/errors.js';
 import type { ModelLease, ModelOptions, ModelRegistry } from './model-registry.js';
-import { newOutputArray, type ModelRunResult, type OutputArray, type OutputBinding } from './onnx-model.js';
+import { newOutputArray, WORKER_QUEUE_DEPTH, type ModelRunResult, type OutputArray, type OutputBinding } from './onnx-model.js';
 
 /** The scored rows of one submission, in the order they were submitted. */
 export interface PredictResult {
@@ -199,13 +199,15 @@ export class PredictRunner {
 
   private pump(): void {
     const opts = this.options();
-    while (this.running < opts.inflight && this.queued > 0) {
+    // Each of the model's `inflight` workers runs one batch and holds the next.
+    const sendable = opts.inflight * WORKER_QUEUE_DEPTH;
+    while (this.running < sendable && this.queued > 0) {
       const head = this.queue[0];
       const due = this.queued >= opts.maxRows || this.flushing > 0 || (head !== undefined && performance.now() - head.arrived >= opts.maxWaitMs);
       if (!due) break;
       this.dispatch(this.takeBatch(opts.maxRows));
     }
-    if (this.queued > 0 && this.running < opts.inflight && this.timer === undefined) {
+    if (this.queued > 0 && this.running < sendable && this.timer === undefined) {
       const head = this.queue[0];
       const wait = head === undefined ? 0 : Math.max(0, head.arrived + opts.maxWaitMs - performance.now());
       this.timer = setTimeout(() => {
