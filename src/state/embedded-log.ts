@@ -257,7 +257,7 @@ export class EmbeddedLog {
     const r: Reservation = { base: p.next, end: p.next + count, state: 'staged' };
     p.next = r.end;
     p.pending.push(r);
-    const header = Buffer.alloc(4);
+    const header = Buffer.alloc(CHUNK_HEADER_BYTES);
     header.writeUInt32BE(count, 0);
     wb.put(encodeKey([DATA, topic, partition, r.base]), Buffer.concat([header, payload]));
     const time = Buffer.alloc(8);
@@ -303,7 +303,8 @@ export class EmbeddedLog {
       if (c.baseOffset + c.count > start) start = c.baseOffset;
     }
     const out: LogChunk[] = [];
-    const it = this.store.iterate({ gte: encodeKey([DATA, topic, partition, start]), lt: encodeKey([DATA, topic, partition, hwm]), limit: maxChunks });
+    // Chunks are large (an Arrow batch each): fetch several per trip to RocksDB's thread pool.
+    const it = this.store.iterate({ gte: encodeKey([DATA, topic, partition, start]), lt: encodeKey([DATA, topic, partition, hwm]), limit: maxChunks, fetchBytes: READ_FETCH_BYTES });
     for await (const [key, value] of it) out.push(chunkFrom(key, value));
     return out;
   }
@@ -316,10 +317,15 @@ export class EmbeddedLog {
     const t = this.topic(topic);
     const p = this.partition(t, partition);
     let next = fromOffset;
+    let ahead: Promise<LogChunk[]> | undefined;
     while (!signal.aborted) {
       if (t.dropped) throw new SluiceError('STATE_ERROR', `topic '${topic}' was dropped`);
       if (p.hwm > next) {
-        const chunks = await this.read(topic, partition, next);
+        // The next read starts while these chunks are processed.
+        const chunks = await (ahead ?? this.read(topic, partition, next));
+        ahead = undefined;
+        const last = chunks.at(-1);
+        if (last && p.hwm > last.baseOffset + last.count) ahead = this.read(topic, partition, last.baseOffset + last.count);
         for (const c of chunks) {
           if (signal.aborted) return;
           yield c;
@@ -356,8 +362,21 @@ function waitForChange(p: PartitionState, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * A chunk's value is its record count (u32, big-endian), four zero bytes, then the payload. The
+ * padding puts the payload 8 bytes into the value, so an Arrow IPC payload is read in place
+ * (Arrow copies a body that is not 8-byte aligned). Chunks written before the padding have the
+ * payload right after the count; an Arrow stream never starts with four zero bytes, which tells
+ * the two apart.
+ */
+const CHUNK_HEADER_BYTES = 8;
+
+/** Bytes of chunks one native iterator step of a read brings back. */
+const READ_FETCH_BYTES = 4 * 1024 * 1024;
+
 function chunkFrom(key: Buffer, value: Buffer): LogChunk {
   const base = decodeKey(key)[3];
   if (typeof base !== 'number') throw new SluiceError('STATE_ERROR', `malformed log key ${key.toString('hex')}`);
-  return { baseOffset: base, count: value.readUInt32BE(0), payload: value.subarray(4) };
+  const padded = value.length >= CHUNK_HEADER_BYTES && value.readUInt32BE(4) === 0;
+  return { baseOffset: base, count: value.readUInt32BE(0), payload: value.subarray(padded ? CHUNK_HEADER_BYTES : 4) };
 }

@@ -12,6 +12,8 @@ export interface RawIteratorOptions {
   limit?: number;
   keys?: boolean;
   values?: boolean;
+  /** Bytes per native fetch. */
+  highWaterMark?: number;
   keyAsBuffer: true;
   valueAsBuffer: true;
 }

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedLog, StateTable, type LogChunk } from '../../src/state/index.js';
+import { batchFromRows } from '../../src/exec/columns.js';
+import { decodeBatches, encodeBatch } from '../../src/exec/ipc.js';
+import { encodeKey } from '../../src/state/keys.js';
 import { TempStores, collect, waitFor } from './helpers.js';
 
 const temp = new TempStores();
@@ -184,5 +187,30 @@ describe('EmbeddedLog', () => {
     expect(log2.retention('dlq')).toBe(1000);
     expect(log2.retention('kept')).toBeUndefined();
     expect(await log2.append('dlq', 0, payload('f'), 1)).toBe(10);
+  });
+
+  it('reads an Arrow payload in place (8-byte aligned) and still reads chunks written with the older 4-byte header', async () => {
+    const dir = await temp.dir();
+    const store = await temp.open(dir);
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('a', 1);
+    const fields = [{ name: 'x', type: { kind: 'DOUBLE' as const }, nullable: false }];
+    const batch = (xs: number[]) => encodeBatch(batchFromRows(fields, xs.map((x) => ({ x }))));
+    await log.append('a', 0, batch([1, 2, 3]), 3);
+    await log.append('a', 0, batch([4, 5]), 2);
+    // The second chunk as an older version wrote it: count, then the payload right after.
+    const old = batch([4, 5]);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(2, 0);
+    await store.put(encodeKey(['log-data', 'a', 0, 3]), Buffer.concat([header, old]));
+    await store.close();
+
+    const log2 = await EmbeddedLog.open(await temp.open(dir));
+    expect(log2.highWatermark('a', 0)).toBe(5);
+    const chunks = await log2.read('a', 0, 0);
+    expect(chunks.map((c) => [c.baseOffset, c.count])).toEqual([[0, 3], [3, 2]]);
+    expect(chunks[0]!.payload.byteOffset % 8).toBe(0);
+    const xs = chunks.flatMap((c) => decodeBatches(c.payload).flatMap((b) => Array.from(b.getChild('x')!.toArray() as Float64Array)));
+    expect(xs).toEqual([1, 2, 3, 4, 5]);
   });
 });

@@ -97,12 +97,20 @@ export class LogSource implements Source {
     };
     if (ends) {
       // Round robin over partitions, a chunk at a time, so event time advances evenly. Chunks are
-      // read a few at a time: each read is several round trips to RocksDB's thread pool.
+      // read a few at a time (each read is several round trips to RocksDB's thread pool), and the
+      // next group of a partition is read while the current one is processed.
       const ahead = parts.map((): LogChunk[] => []);
+      const reading = parts.map((): Promise<LogChunk[]> | undefined => undefined);
+      const readFrom = (p: number, from: number): Promise<LogChunk[]> =>
+        from < ends[p]! ? this.log.read(this.topic, p, from, READ_AHEAD_CHUNKS) : Promise.resolve([]);
       let active = parts.filter((p) => this.next[p]! < ends[p]!);
       while (active.length && !ctx.signal.aborted) {
         for (const p of active) {
-          if (ahead[p]!.length === 0) ahead[p] = await this.log.read(this.topic, p, this.next[p]!, READ_AHEAD_CHUNKS);
+          if (ahead[p]!.length === 0) {
+            ahead[p] = await (reading[p] ?? readFrom(p, this.next[p]!));
+            const last = ahead[p]!.at(-1);
+            reading[p] = last ? readFrom(p, last.baseOffset + last.count) : undefined;
+          }
           const chunk = ahead[p]!.shift();
           if (!chunk || chunk.baseOffset >= ends[p]!) {
             ends[p] = this.next[p]!;
