@@ -296,15 +296,57 @@ export class EmbeddedLog {
     const p = this.partition(this.topic(topic), partition);
     const hwm = p.hwm;
     if (fromOffset >= hwm || maxChunks <= 0) return [];
-    const range = prefixRange([DATA, topic, partition]);
-    let start = Math.max(0, fromOffset);
-    for await (const [key, value] of this.store.iterate({ gte: range.gte, lte: encodeKey([DATA, topic, partition, start]), reverse: true, limit: 1 })) {
-      const c = chunkFrom(key, value);
-      if (c.baseOffset + c.count > start) start = c.baseOffset;
+    const start = await this.chunkStart(topic, partition, fromOffset);
+    const out: LogChunk[] = [];
+    const it = this.store.iterate({ gte: encodeKey([DATA, topic, partition, start]), lt: encodeKey([DATA, topic, partition, hwm]), limit: maxChunks, fetchBytes: READ_FETCH_BYTES });
+    for await (const [key, value] of it) out.push(chunkFrom(key, value));
+    return out;
+  }
+
+  /**
+   * Visible chunks holding offsets in [fromOffset, toOffset), in order; the first may start
+   * before `fromOffset` (the caller skips those records). Reads spans of SCAN_SPAN_RECORDS
+   * records, SCAN_READS_AHEAD of them at once on RocksDB's thread pool, while the caller works
+   * on the chunks already read.
+   */
+  async *scan(topic: string, partition: number, fromOffset: number, toOffset: number): AsyncGenerator<LogChunk> {
+    const to = Math.min(toOffset, this.partition(this.topic(topic), partition).hwm);
+    if (fromOffset >= to) return;
+    let next = await this.chunkStart(topic, partition, fromOffset);
+    const reads: Promise<LogChunk[]>[] = [];
+    const issue = (): void => {
+      while (reads.length < SCAN_READS_AHEAD && next < to) {
+        const read = this.chunksBetween(topic, partition, next, Math.min(to, next + SCAN_SPAN_RECORDS));
+        // Awaited in order below; a read left behind when the caller stops must not go unhandled.
+        read.catch(() => undefined);
+        reads.push(read);
+        next += SCAN_SPAN_RECORDS;
+      }
+    };
+    issue();
+    for (let read = reads.shift(); read !== undefined; read = reads.shift()) {
+      const chunks = await read;
+      issue();
+      yield* chunks;
     }
+  }
+
+  /** The base offset of the stored chunk holding `offset`, or `offset` when none does. */
+  private async chunkStart(topic: string, partition: number, offset: number): Promise<number> {
+    const range = prefixRange([DATA, topic, partition]);
+    const at = Math.max(0, offset);
+    for await (const [key, value] of this.store.iterate({ gte: range.gte, lte: encodeKey([DATA, topic, partition, at]), reverse: true, limit: 1 })) {
+      const c = chunkFrom(key, value);
+      if (c.baseOffset + c.count > at) return c.baseOffset;
+    }
+    return at;
+  }
+
+  /** Stored chunks whose base offset is in [from, to). */
+  private async chunksBetween(topic: string, partition: number, from: number, to: number): Promise<LogChunk[]> {
     const out: LogChunk[] = [];
     // Chunks are large (an Arrow batch each): fetch several per trip to RocksDB's thread pool.
-    const it = this.store.iterate({ gte: encodeKey([DATA, topic, partition, start]), lt: encodeKey([DATA, topic, partition, hwm]), limit: maxChunks, fetchBytes: READ_FETCH_BYTES });
+    const it = this.store.iterate({ gte: encodeKey([DATA, topic, partition, from]), lt: encodeKey([DATA, topic, partition, to]), fetchBytes: READ_FETCH_BYTES });
     for await (const [key, value] of it) out.push(chunkFrom(key, value));
     return out;
   }
@@ -317,16 +359,10 @@ export class EmbeddedLog {
     const t = this.topic(topic);
     const p = this.partition(t, partition);
     let next = fromOffset;
-    let ahead: Promise<LogChunk[]> | undefined;
     while (!signal.aborted) {
       if (t.dropped) throw new SluiceError('STATE_ERROR', `topic '${topic}' was dropped`);
       if (p.hwm > next) {
-        // The next read starts while these chunks are processed.
-        const chunks = await (ahead ?? this.read(topic, partition, next));
-        ahead = undefined;
-        const last = chunks.at(-1);
-        if (last && p.hwm > last.baseOffset + last.count) ahead = this.read(topic, partition, last.baseOffset + last.count);
-        for (const c of chunks) {
+        for await (const c of this.scan(topic, partition, next, p.hwm)) {
           if (signal.aborted) return;
           yield c;
           next = Math.max(next, c.baseOffset + c.count);
@@ -373,6 +409,10 @@ const CHUNK_HEADER_BYTES = 8;
 
 /** Bytes of chunks one native iterator step of a read brings back. */
 const READ_FETCH_BYTES = 4 * 1024 * 1024;
+
+/** Records one read of a scan covers, and how many such reads a scan keeps going at once. */
+const SCAN_SPAN_RECORDS = 16_384;
+const SCAN_READS_AHEAD = 3;
 
 function chunkFrom(key: Buffer, value: Buffer): LogChunk {
   const base = decodeKey(key)[3];

@@ -213,4 +213,24 @@ describe('EmbeddedLog', () => {
     const xs = chunks.flatMap((c) => decodeBatches(c.payload).flatMap((b) => Array.from(b.getChild('x')!.toArray() as Float64Array)));
     expect(xs).toEqual([1, 2, 3, 4, 5]);
   });
+
+  it('scans a range in order with several reads ahead, each chunk once, across read spans', async () => {
+    const store = await temp.open(await temp.dir());
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('big', 1);
+    // 60 chunks of 1000 records: a scan over most of them spans several 16,384-record reads,
+    // whose boundaries fall inside chunks.
+    for (let i = 0; i < 60; i++) await log.append('big', 0, payload(`c${i}`), 1000);
+    const got: LogChunk[] = [];
+    for await (const c of log.scan('big', 0, 12_345, 53_001)) got.push(c);
+    expect(got.map((c) => c.baseOffset)).toEqual(Array.from({ length: 42 }, (_, i) => 12_000 + i * 1000));
+    expect(got.map((c) => c.payload.toString())).toEqual(Array.from({ length: 42 }, (_, i) => `c${12 + i}`));
+    // Past the high watermark it stops at the last chunk; an empty range yields nothing.
+    const tail: number[] = [];
+    for await (const c of log.scan('big', 0, 59_500, 1_000_000)) tail.push(c.baseOffset);
+    expect(tail).toEqual([59_000]);
+    const none: LogChunk[] = [];
+    for await (const c of log.scan('big', 0, 60_000, 70_000)) none.push(c);
+    expect(none).toEqual([]);
+  });
 });

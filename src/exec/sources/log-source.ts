@@ -9,9 +9,6 @@ import { readColumn } from '../columns.js';
 import { decodeBatches } from '../ipc.js';
 import type { Source, SourceContext } from '../source.js';
 
-/** Chunks a bounded read fetches from a partition at once. */
-const READ_AHEAD_CHUNKS = 16;
-
 export class LogSource implements Source {
   readonly name: string;
   private readonly next: number[];
@@ -96,29 +93,24 @@ export class LogSource implements Source {
       }
     };
     if (ends) {
-      // Round robin over partitions, a chunk at a time, so event time advances evenly. Chunks are
-      // read a few at a time (each read is several round trips to RocksDB's thread pool), and the
-      // next group of a partition is read while the current one is processed.
-      const ahead = parts.map((): LogChunk[] => []);
-      const reading = parts.map((): Promise<LogChunk[]> | undefined => undefined);
-      const readFrom = (p: number, from: number): Promise<LogChunk[]> =>
-        from < ends[p]! ? this.log.read(this.topic, p, from, READ_AHEAD_CHUNKS) : Promise.resolve([]);
+      // Round robin over partitions, a chunk at a time, so event time advances evenly; each
+      // partition's scan reads ahead while the chunks already read are processed.
+      const scans = parts.map((p) => this.log.scan(this.topic, p, this.next[p]!, ends[p]!));
       let active = parts.filter((p) => this.next[p]! < ends[p]!);
-      while (active.length && !ctx.signal.aborted) {
-        for (const p of active) {
-          if (ahead[p]!.length === 0) {
-            ahead[p] = await (reading[p] ?? readFrom(p, this.next[p]!));
-            const last = ahead[p]!.at(-1);
-            reading[p] = last ? readFrom(p, last.baseOffset + last.count) : undefined;
+      try {
+        while (active.length && !ctx.signal.aborted) {
+          for (const p of active) {
+            const step = await scans[p]!.next();
+            if (step.done) {
+              ends[p] = this.next[p]!;
+              continue;
+            }
+            await onChunk(p, step.value);
           }
-          const chunk = ahead[p]!.shift();
-          if (!chunk || chunk.baseOffset >= ends[p]!) {
-            ends[p] = this.next[p]!;
-            continue;
-          }
-          await onChunk(p, chunk);
+          active = active.filter((p) => this.next[p]! < ends[p]!);
         }
-        active = active.filter((p) => this.next[p]! < ends[p]!);
+      } finally {
+        await Promise.all(scans.map((s) => s.return(undefined)));
       }
       if (!ctx.signal.aborted) await ctx.emit({ kind: 'end' });
       return;
