@@ -32,7 +32,7 @@ interface Bench {
 }
 
 const BENCHES: readonly Bench[] = [
-  { name: 'predict', run: () => benchPredict({ rows: size(65_536, 16_384), runs: quick ? 2 : 5, batchSizes: [64, 256, 1024] }) },
+  { name: 'predict', run: () => benchPredict({ rows: size(262_144, 32_768), runs: quick ? 2 : 5, batchSizes: [64, 256, 1024] }) },
   { name: 'nexmark', run: () => benchNexmark({ events: size(300_000, 100_000), windowEvents: size(100_000, 50_000), runs: quick ? 2 : 3, windowRuns: quick ? 1 : 3 }) },
   { name: 'fraud', run: () => benchFraud({ events: size(50_000, 20_000), runs: quick ? 2 : 3, latencySeconds: quick ? 3 : 8 }) },
   { name: 'groupby', run: () => benchGroupBy({ rows: size(200_000, 50_000), keys: 10_000, runs: quick ? 2 : 3 }) },
