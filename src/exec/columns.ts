@@ -176,7 +176,7 @@ function build(t: DataType, values: Values, n: number): A.Data {
       const { bitmap, nulls } = validity(values, n);
       for (let i = 0; i < n; i++) {
         const x = values[i];
-        if (x !== null && x !== undefined) out[i] = BigInt(Math.trunc(x as number));
+        if (x !== null && x !== undefined) out[i] = typeof x === 'bigint' ? x : BigInt(Math.trunc(x as number));
       }
       return A.makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, data: out } as never) as A.Data;
     }

@@ -6,47 +6,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import onnxPkg from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrayOf, T, type Field } from '../../src/common/types.js';
 import { OnnxModel, WORKER_QUEUE_DEPTH } from '../../src/udf/onnx-model.js';
-
-const { onnx } = onnxPkg;
-
-function floatValue(name: string, dims: (number | string)[]): onnxPkg.onnx.IValueInfoProto {
-  return {
-    name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-  };
-}
-
-/** y = concat(a, b) · w + 0.5, with a: [batch, 2], b: [batch, 3] and w = [1, -2, 3, -4, 5]. */
-function twoInputModel(): Uint8Array {
-  const w = Float32Array.from([1, -2, 3, -4, 5]);
-  const bias = Float32Array.from([0.5]);
-  const raw = (x: Float32Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
-    producerName: 'sluice-test',
-    graph: {
-      name: 'two_inputs',
-      node: [
-        { opType: 'Concat', input: ['a', 'b'], output: ['ab'], name: 'concat', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
-        { opType: 'MatMul', input: ['ab', 'w'], output: ['abw'], name: 'matmul' },
-        { opType: 'Add', input: ['abw', 'bias'], output: ['y'], name: 'add' },
-      ],
-      initializer: [
-        { name: 'w', dims: [5, 1], dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw(w) },
-        { name: 'bias', dims: [1], dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw(bias) },
-      ],
-      input: [floatValue('a', ['batch', 2]), floatValue('b', ['batch', 3])],
-      output: [floatValue('y', ['batch', 1])],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
+import { linearModel } from './onnx-builder.js';
 
 const INPUTS: Field[] = [
   { name: 'a', type: arrayOf(T.FLOAT, 2), nullable: false },
@@ -60,7 +24,7 @@ let path: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-worker-queue-'));
   path = join(dir, 'two.onnx');
-  writeFileSync(path, twoInputModel());
+  writeFileSync(path, linearModel());
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

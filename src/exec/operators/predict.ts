@@ -5,8 +5,9 @@
  * the end of input wait until everything before them has been emitted.
  */
 import type { RecordBatch } from 'apache-arrow';
-import type { Field } from '../../common/types.js';
+import type { DataType, Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
+import type { OutputArray } from '../../udf/onnx-model.js';
 import { errorOf, versionOf, type PredictResult, type PredictRunner } from '../../udf/predict-runner.js';
 import { batchOfData, buildData, fixedWidthValues, readColumn, takeColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
@@ -175,15 +176,11 @@ export class PredictOperator implements Operator {
     const srcRows = keep ? (index ? keep.map((j) => index[j]!) : keep) : index;
     const inputCols = this.keep.map((c) => (srcRows ? takeColumn(batch, c, this.input[c]!.type, srcRows, count) : batch.data.children[c]!));
     const at = (j: number): number => (keep ? keep[j]! : j);
-    let out: Values;
-    if (this.outputs.length === 1) {
-      const o = this.outputs[0]!;
-      const arr = r.outputs[o.name]!;
-      if (o.type.kind !== 'FLOAT' && o.type.kind !== 'DOUBLE') out = Array.from({ length: count }, (_, j) => Number(arr[at(j)]));
-      else out = keep ? Float64Array.from(keep, (j) => Number(arr[j])) : arr.subarray(0, rows);
-    } else {
-      out = Array.from({ length: count }, (_, j) => Object.fromEntries(this.outputs.map((o) => [o.name, Number(r.outputs[o.name]![at(j)])])));
-    }
+    const columns = this.outputs.map((o) => outputValues(o.type, r.outputs[o.name]!, count, keep));
+    const out: Values =
+      columns.length === 1
+        ? columns[0]!
+        : Array.from({ length: count }, (_, j) => Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]])));
     const versions = typeof r.versions === 'number' ? new Int32Array(count).fill(r.versions) : Int32Array.from({ length: count }, (_, j) => versionOf(r, at(j)));
     const n0 = this.keep.length;
     const outBatch = batchOfData(this.fields, [...inputCols, buildData(this.fields[n0]!.type, out, count), buildData(this.fields[n0 + 1]!.type, versions, count)], count);
@@ -198,5 +195,35 @@ export class PredictOperator implements Operator {
   async close(): Promise<void> {
     await this.tail.catch(() => undefined);
     await this.runner.close();
+  }
+}
+
+/**
+ * One declared output's values for the rows that go out (`keep`: packed rows, undefined for all
+ * of them), as the column builder takes them: numbers, bigints or booleans for scalars, and an
+ * array of `size` values per row for ARRAY outputs.
+ */
+function outputValues(t: DataType, arr: OutputArray, count: number, keep: Uint32Array | undefined): Values {
+  const at = (j: number): number => (keep ? keep[j]! : j);
+  if (t.kind === 'ARRAY') {
+    const k = t.size ?? 1;
+    // Plain arrays: a STRUCT of several outputs is built from plain values only.
+    return Array.from({ length: count }, (_, j) => Array.from(scalarValues(t.element, arr.subarray(at(j) * k, (at(j) + 1) * k), k, undefined)));
+  }
+  return scalarValues(t, arr, count, keep);
+}
+
+function scalarValues(t: DataType, arr: OutputArray, count: number, keep: Uint32Array | undefined): Values {
+  const at = (j: number): number => (keep ? keep[j]! : j);
+  switch (t.kind) {
+    case 'FLOAT':
+    case 'DOUBLE':
+      return keep ? Float64Array.from(keep, (j) => Number(arr[j])) : arr.subarray(0, count);
+    case 'BIGINT':
+      return Array.from({ length: count }, (_, j) => BigInt(arr[at(j)]!));
+    case 'BOOLEAN':
+      return Array.from({ length: count }, (_, j) => arr[at(j)] !== 0);
+    default:
+      return Array.from({ length: count }, (_, j) => Number(arr[at(j)]));
   }
 }
