@@ -247,7 +247,9 @@ export class ModelRegistry {
       throw new SluiceError('INVALID_ARGUMENT', `model '${name}' needs at least one INPUT and one OUTPUT column`);
     }
     const parsed = parseModelOptions(name, options);
+    this.checkFallback(name, parsed);
     const loaded = await this.loadVersion(name, inputs, outputs, parsed, 1, by);
+    await this.checkFallbackWidth(name, parsed, loaded);
     if (this.models.has(key)) {
       await loaded.model.close();
       throw new SluiceError('ALREADY_EXISTS', `model '${name}' already exists`);
@@ -266,8 +268,10 @@ export class ModelRegistry {
     const run = async (): Promise<ModelVersion> => {
       if (entry.dropped) throw this.unknown(name);
       const parsed = parseModelOptions(entry.name, options, entry.active.info.options);
+      this.checkFallback(entry.name, parsed);
       const next = entry.history[entry.history.length - 1]!.number + 1;
       const loaded = await this.loadVersion(entry.name, entry.inputs, entry.outputs, parsed, next, by);
+      await this.checkFallbackWidth(entry.name, parsed, loaded);
       if (entry.dropped) {
         await loaded.model.close();
         throw this.unknown(name);
@@ -290,6 +294,29 @@ export class ModelRegistry {
     this.models.delete(name.toLowerCase());
     await entry.pending;
     this.retire(entry.active);
+  }
+
+  /**
+   * A fallback must be registered when it is named (it may be dropped later: a batch that then
+   * needs it fails with the reason).
+   */
+  private checkFallback(name: string, options: ModelOptions): void {
+    const fb = options.fallback;
+    if (fb === undefined || this.models.has(fb.toLowerCase())) return;
+    const names = [...this.models.values()].map((m) => m.name);
+    throw new SluiceError('UNKNOWN_MODEL', `model '${name}': fallback model '${fb}' is not registered`, {
+      hint: didYouMean(fb, names) ?? `create '${fb}' with CREATE MODEL first, then name it as the fallback`,
+    });
+  }
+
+  /** The fallback takes the same packed rows as the model it stands in for; else the new version is closed and refused. */
+  private async checkFallbackWidth(name: string, options: ModelOptions, loaded: LoadedVersion): Promise<void> {
+    const fb = options.fallback === undefined ? undefined : this.models.get(options.fallback.toLowerCase());
+    if (fb === undefined || fb.active.model.width === loaded.model.width) return;
+    await loaded.model.close();
+    throw new SluiceError('SCHEMA_MISMATCH', `model '${name}' takes rows of ${loaded.model.width} values, but its fallback '${fb.name}' takes ${fb.active.model.width}`, {
+      hint: 'a fallback must declare the same INPUT columns as the model it stands in for',
+    });
   }
 
   private retire(v: LoadedVersion): void {

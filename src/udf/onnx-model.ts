@@ -81,6 +81,20 @@ export type ModelRunResult =
 
 const ORT_ENTRY = createRequire(import.meta.url).resolve('onnxruntime-node');
 
+/**
+ * Loads onnxruntime's native binding in this thread once, before any worker does, and keeps it.
+ * Node unloads a native addon when the last thread holding it ends, but onnxruntime's library
+ * cannot really be unloaded, so loading it again in a later worker fails with "Module did not
+ * self-register". Without a holder that outlives the workers, ending the last model's workers
+ * (a failed CREATE MODEL, DROP MODEL) would break every later model load of the process.
+ */
+let bindingHeld = false;
+function holdBinding(): void {
+  if (bindingHeld) return;
+  createRequire(import.meta.url)(ORT_ENTRY);
+  bindingHeld = true;
+}
+
 /** The folder holding the native onnxruntime libraries for this platform. */
 export function onnxruntimeBinDir(): string {
   return join(dirname(ORT_ENTRY), '..', 'bin', 'napi-v6', process.platform, process.arch);
@@ -338,6 +352,7 @@ class SessionWorker {
   busy = 0;
 
   constructor() {
+    holdBinding();
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortEntry: ORT_ENTRY } });
     this.worker.unref();
     this.worker.on('message', (reply: WorkerReply) => {

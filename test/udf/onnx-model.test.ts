@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../src/common/errors.js';
@@ -5,6 +8,7 @@ import { arrayOf, T } from '../../src/common/types.js';
 import { ModelRegistry, parseDuration, parseModelOptions } from '../../src/udf/model-registry.js';
 import { cudaProviderInstalled, OnnxModel } from '../../src/udf/onnx-model.js';
 import { dataset, INPUTS, OUTPUTS, WIDTH } from './helpers.js';
+import { linearModel } from './onnx-builder.js';
 
 const registry = new ModelRegistry();
 afterAll(() => registry.close());
@@ -131,5 +135,39 @@ describe('ModelRegistry', () => {
     await registry.drop('fraud');
     expect(registry.has('fraud')).toBe(false);
     expect(() => registry.get('fraud')).toThrow("unknown model 'fraud'");
+  });
+
+  it('refuses a fallback that is not registered or takes other rows, and keeps the active version', async () => {
+    await registry.register('fb_main', INPUTS, OUTPUTS, { path: 'models/fraud.onnx', device: 'cpu' });
+    const missing = await loadError(registry.alter('fb_main', { fallback: 'fb_lr' }));
+    expect(missing.code).toBe('UNKNOWN_MODEL');
+    expect(missing.message).toBe("model 'fb_main': fallback model 'fb_lr' is not registered");
+    await registry.register('fb_lr', INPUTS, OUTPUTS, { path: 'models/fraud.onnx', device: 'cpu' });
+    const typo = await loadError(registry.register('fb_other', INPUTS, OUTPUTS, { path: 'models/fraud.onnx', device: 'cpu', fallback: 'fb_lrr' }));
+    expect(typo.hint).toBe("did you mean 'fb_lr'?");
+    expect(registry.has('fb_other')).toBe(false);
+    expect((await registry.alter('fb_main', { fallback: 'fb_lr', timeout: '20ms' })).number).toBe(2);
+    // A model of 5 values a row cannot stand in for one of 30: refused after loading, and the
+    // version before stays active.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-fallback-'));
+    try {
+      writeFileSync(join(dir, 'five.onnx'), linearModel());
+      const five = [
+        { name: 'a', type: arrayOf(T.FLOAT, 2), nullable: false },
+        { name: 'b', type: arrayOf(T.FLOAT, 3), nullable: false },
+      ];
+      await registry.register('fb_five', five, [{ name: 'y', type: T.FLOAT, nullable: false }], { path: join(dir, 'five.onnx'), device: 'cpu' });
+      const width = await loadError(registry.alter('fb_main', { fallback: 'fb_five' }));
+      expect(width.code).toBe('SCHEMA_MISMATCH');
+      expect(width.message).toBe("model 'fb_main' takes rows of 30 values, but its fallback 'fb_five' takes 5");
+      expect(registry.get('fb_main').number).toBe(2);
+      await registry.drop('fb_five');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await registry.drop('fb_lr');
+    // Dropping a fallback later is allowed; its users fail their batches with the reason then.
+    expect(registry.get('fb_main').options.fallback).toBe('fb_lr');
+    await registry.drop('fb_main');
   });
 });
