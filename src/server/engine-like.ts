@@ -25,6 +25,8 @@ export interface ModelRegistryLike {
   list(): readonly unknown[];
   /** Throws a SluiceError (UNKNOWN_MODEL) when no model has that name. */
   versions(name: string): readonly unknown[];
+  /** Signature, active version, provider, versions and statistics; throws UNKNOWN_MODEL. */
+  describe(name: string): unknown;
 }
 
 /**

@@ -94,6 +94,13 @@ export const openApiDocument = {
         responses: { '201': jsonOk('Registered'), ...common, '413': jsonError('File too large') },
       },
     },
+    '/v1/models/{name}': {
+      get: {
+        summary: 'One model: signature, active version, provider and why, options, versions, statistics',
+        parameters: [nameParam],
+        responses: { '200': jsonOk('The model'), ...common, '404': jsonError('Unknown model') },
+      },
+    },
     '/v1/models/{name}/versions': {
       get: { summary: 'Versions of a model', parameters: [nameParam], responses: { '200': jsonOk('Versions'), ...common, '404': jsonError('Unknown model') } },
     },

@@ -42,6 +42,16 @@ describe('predict() in SQL', () => {
       expect(row[1]).toBe(direct[i]);
       expect(row[2]).toBe(1);
     }
+
+    const [d] = await engine.execute('DESCRIBE MODEL fraud');
+    const props = new Map(d?.kind === 'rows' ? d.rows.map((r) => [r[0], r[1]]) : []);
+    expect(props.get('rows_scored')).toBe(n);
+    expect(props.get('input')).toBe('features ARRAY<FLOAT>(30)');
+    expect(props.get('file_input')).toBe('features float32 [batch, 30]');
+    expect(props.get('option batch.max_rows')).toBe('64');
+    expect(Number(props.get('batches'))).toBeGreaterThanOrEqual(Math.ceil(n / 64));
+    expect(String(props.get('batch_size'))).toMatch(/^mean \d+\.\d rows; (<=\d+: \d+(, )?)+$/);
+    expect(String(props.get('latency_ms'))).toMatch(/^min [\d.]+, p50 [\d.]+, p99 [\d.]+, max [\d.]+ /);
   });
 
   it('sends rows whose inputs are NULL or of the wrong width to the dead-letter stream', async () => {

@@ -216,6 +216,8 @@ describe('models', () => {
     expect((await app.inject({ url: '/v1/models' })).json()).toEqual({ models: [{ name: 'fraud', version: 1 }] });
     expect((await app.inject({ url: '/v1/models/fraud/versions' })).json()).toEqual({ model: 'fraud', versions: [{ version: 1, by: 'test' }] });
     expectJsonError(await app.inject({ url: '/v1/models/nope/versions' }), 404, 'UNKNOWN_MODEL');
+    expect((await app.inject({ url: '/v1/models/fraud' })).json()).toEqual({ model: { name: 'fraud', version: 1, provider: 'cpu', stats: { rows: 3 } } });
+    expectJsonError(await app.inject({ url: '/v1/models/nope' }), 404, 'UNKNOWN_MODEL');
   });
 
   it('stores an uploaded ONNX file and registers it', async () => {
@@ -255,7 +257,7 @@ describe('metrics, health, openapi, 404', () => {
     const doc = (await app.inject({ url: '/v1/openapi.json' })).json() as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/views/{name}', '/v1/views/{name}/keys/{key}'].sort(),
+      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/views/{name}', '/v1/views/{name}/keys/{key}'].sort(),
     );
   });
 

@@ -163,6 +163,9 @@ describe('sluice serve end to end', () => {
       [1, 'sql'],
       [2, 'http'],
     ]);
+    const one = (await (await fetch(`${server.url}/v1/models/up`)).json()) as { model: { version: number; provider: string; versions: unknown[]; stats: { rows: number } } };
+    expect(one.model).toMatchObject({ version: 2, provider: 'cpu', stats: { rows: 0 } });
+    expect(one.model.versions).toHaveLength(2);
     const bad = await fetch(`${server.url}/v1/models?name=up`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from('not a model') });
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toMatch(/MODEL/);

@@ -154,6 +154,10 @@ export function createFakeEngine(): FakeEngine {
         if (name !== 'fraud') throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`);
         return [{ version: 1, by: 'test' }];
       },
+      describe(name) {
+        if (name !== 'fraud') throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`);
+        return { name: 'fraud', version: 1, provider: 'cpu', stats: { rows: 3n } };
+      },
     },
     async registerModelFile(name, path, by) {
       registered.push({ name, path, by });
