@@ -203,6 +203,12 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     if (udf.params.length !== args.length) {
       throw typeError(`${udf.name} takes ${udf.params.length} argument(s), got ${args.length}`, e.span);
     }
+    udf.params.forEach((p, i) => {
+      const a = args[i]!;
+      if (!acceptsArgument(p.type, a.type)) {
+        throw typeError(`argument ${i + 1} of ${udf.name} is ${typeToString(a.type)}, but its parameter ${p.name} is ${typeToString(p.type)}`, a.span ?? e.span, `use CAST(... AS ${typeToString(p.type)}) if the value converts`);
+      }
+    });
     return { kind: 'Udf', name: udf.name, args, type: udf.returns, span: e.span };
   }
   const known = [...Object.keys(SCALAR_FUNCTIONS), ...Object.keys(AGGREGATE_FUNCTIONS), 'predict', 'model_version', ...catalog.listFunctions().map((f) => f.name)];
@@ -255,6 +261,16 @@ function arith(op: string, left: BoundExpr, right: BoundExpr, span: Span): DataT
     throw typeError(`cannot apply '${op}' to ${typeToString(left.type)} and ${typeToString(right.type)}`, span, 'use CAST to convert one side');
   }
   return t.kind === 'NULL' ? T.DOUBLE : t;
+}
+
+/** Whether a value of type `arg` can be passed for a function parameter of type `param`: the same kind, any number for a number, NULL for anything. */
+function acceptsArgument(param: DataType, arg: DataType): boolean {
+  if (arg.kind === 'NULL') return true;
+  if (isNumeric(param)) return isNumeric(arg);
+  if (param.kind === 'ARRAY') {
+    return arg.kind === 'ARRAY' && (param.size === undefined || arg.size === undefined || param.size === arg.size) && acceptsArgument(param.element, arg.element);
+  }
+  return param.kind === arg.kind;
 }
 
 function comparable(a: BoundExpr, b: BoundExpr, span: Span): void {
