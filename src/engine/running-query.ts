@@ -181,8 +181,11 @@ export class RunningQuery implements QueryHandle {
         if (this.status === 'running') this.status = 'finished';
       })
       .catch((err: unknown) => this.fail(err))
-      .finally(() => {
+      .finally(async () => {
         if (this.timer) clearInterval(this.timer);
+        // A push query's reader sees the end only once its dead letters are in the log, so a
+        // bounded query's letters can be read as soon as its rows have ended.
+        await this.letterWrites;
         if (this.output.kind === 'push') this.output.queue.end(this.error);
       });
     if (this.output.kind === 'epoch') {
@@ -282,8 +285,23 @@ export class RunningQuery implements QueryHandle {
       this.letters.push(letter);
       return;
     }
-    const write = this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch([letter])), 1).catch(() => undefined);
-    this.letterWrites = this.letterWrites.then(() => write);
+    // Letters of a push query go to the log in one chunk per turn of the event loop, not one
+    // synchronous write each: a stream of bad rows must not slow the query to the disk's pace.
+    this.letters.push(letter);
+    if (this.letters.length > 1) return;
+    this.letterWrites = this.letterWrites.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setImmediate(() => {
+            const batch = this.letters;
+            this.letters = [];
+            this.deps.log
+              .append(this.dlqTopic, 0, encodeBatch(dlqBatch(batch)), batch.length)
+              .catch(() => undefined)
+              .then(() => resolve());
+          });
+        }),
+    );
   }
 
   /** Stops the query; the pipeline's sources see the abort and end. */

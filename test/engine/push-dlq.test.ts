@@ -57,4 +57,29 @@ describe('push query dead letters', () => {
       await engine.close();
     }
   });
+
+  it('has every dead letter of a bounded query in its stream by the time its rows end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-push-dlq-'));
+    dirs.push(dir);
+    const engine = await Engine.open({ dataDir: dir });
+    try {
+      await engine.execute(`
+        CREATE STREAM n (i INT) WITH (partitions = 1);
+        CREATE FUNCTION late_fails(i INT) RETURNS INT LANGUAGE javascript AS 'if (i >= 1000) throw new Error("late"); return i';`);
+      for (let chunk = 0; chunk < 4; chunk++) {
+        await engine.execute(`INSERT INTO n VALUES ${Array.from({ length: 500 }, (_, k) => `(${chunk * 500 + k})`).join(', ')}`);
+      }
+      // The last thousand rows fail: their letters are made as the input ends.
+      const [res] = await engine.execute('SELECT late_fails(i) AS j FROM n', { bounded: true });
+      if (res?.kind !== 'push') throw new Error('expected a push result');
+      expect(await take(res, 2000)).toHaveLength(1000);
+      // No waiting: the letters were written before the rows ended.
+      const [letters] = await engine.execute(`SELECT row FROM ${res.queryId}_dlq`, { bounded: true });
+      const rows = await take(letters, 2000, 2000);
+      expect(rows).toHaveLength(1000);
+      expect(new Set(rows.map((r) => r.values[0])).size).toBe(1000);
+    } finally {
+      await engine.close();
+    }
+  });
 });
