@@ -9,9 +9,15 @@ export interface OpenEngineOptions {
   readonly checkpointIntervalMs?: number;
 }
 
+/** Opens the engine; statements of the catalog that could not be restored are reported on stderr. */
 export async function openEngine(opts: OpenEngineOptions): Promise<EngineLike> {
   const { Engine } = await import('../engine/engine.js');
-  const engine: EngineLike = await Engine.open(opts);
+  const engine = await Engine.open(opts);
+  for (const { error } of engine.restoreErrors) {
+    process.stderr.write(
+      `WARNING: a statement kept in ${opts.dataDir} could not be restored; the engine runs without it and tries again at the next start.\n${error.render()}\n`,
+    );
+  }
   return engine;
 }
 

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   UNKNOWN_MODEL: { kind: 'plan', http: 404, description: 'A statement names a model that is not registered.' },
   UNKNOWN_QUERY: { kind: 'plan', http: 404, description: 'A query id does not name a running query.' },
   ALREADY_EXISTS: { kind: 'plan', http: 409, description: 'An object with that name already exists.' },
+  IN_USE: { kind: 'plan', http: 409, description: 'An object cannot be dropped while a materialized view or sink reads it.' },
   TYPE_MISMATCH: { kind: 'plan', http: 400, description: 'An expression combines values of types that do not fit.' },
   INVALID_ARGUMENT: { kind: 'plan', http: 400, description: 'A statement or function is given an argument it cannot use.' },
   UNSUPPORTED: { kind: 'plan', http: 400, description: 'The statement is valid SQL but this form is not supported.' },

@@ -1,8 +1,9 @@
 /** CREATE/DROP STREAM, TABLE, MODEL, FUNCTION; ALTER MODEL; DROP of views and sinks. */
 import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
-import { normalizeName, type ColumnDef, type OptionEntry, type Statement } from '../parser/index.js';
+import { normalizeName, parseStatements, type ColumnDef, type OptionEntry, type Statement } from '../parser/index.js';
 import type { Options } from '../planner/catalog.js';
+import { queryDependencies, type QueryDependencies } from '../planner/dependencies.js';
 import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js';
 import { KvTable } from '../state/index.js';
 import { parseDuration } from '../udf/model-registry.js';
@@ -122,6 +123,37 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
   }
 }
 
+/** A materialized view or sink that reads some object. */
+interface Reader {
+  readonly keyword: 'MATERIALIZED VIEW' | 'SINK';
+  readonly name: string;
+}
+
+/** The materialized views and sinks other than `self` that read the object named `name`. */
+function readersOf(engine: Engine, what: keyof QueryDependencies, name: string, self: string): Reader[] {
+  const n = normalizeName(name);
+  const out: Reader[] = [];
+  for (const def of engine.catalog.listRelations()) {
+    if ((def.kind !== 'view' && def.kind !== 'sink') || normalizeName(def.name) === normalizeName(self)) continue;
+    const stmt = parseStatements(def.sql)[0]?.statement;
+    if (stmt?.kind !== 'CreateMaterializedView' && stmt?.kind !== 'CreateSink') continue;
+    if (queryDependencies(stmt.query, engine.catalog)[what].has(n)) out.push({ keyword: def.kind === 'view' ? 'MATERIALIZED VIEW' : 'SINK', name: def.name });
+  }
+  return out;
+}
+
+/** Refuses to drop an object that views or sinks read: they could not run, nor start again on restart. */
+function refuseIfRead(engine: Engine, what: keyof QueryDependencies, s: Extract<Statement, { kind: 'Drop' }>, label: string, alternative?: string): void {
+  const readers = readersOf(engine, what, s.name.name, s.name.name);
+  if (readers.length === 0) return;
+  const list = readers.map((r) => `${r.keyword.toLowerCase()} ${r.name}`).join(', ');
+  const drops = readers.map((r) => `DROP ${r.keyword} ${r.name}`).join('; ');
+  throw new SluiceError('IN_USE', `cannot drop ${label} '${s.name.name}': ${list} ${readers.length === 1 ? 'reads' : 'read'} it`, {
+    span: s.name.span,
+    hint: `drop ${readers.length === 1 ? 'it' : 'them'} first (${drops})${alternative ? `, or ${alternative}` : ''}`,
+  });
+}
+
 async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Promise<string> {
   const name = s.name.name;
   const catalog = engine.catalog;
@@ -131,12 +163,14 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
         if (s.ifExists) return `model ${name} does not exist`;
         catalog.model(name, s.name.span);
       }
+      refuseIfRead(engine, 'models', s, 'model', `swap its file with ALTER MODEL ${name} SET (path = ...)`);
       await engine.models.drop(name);
       catalog.removeModel(name);
       await engine.forget('model', name);
       await engine.forget('model-alter', name);
       return `model ${name} dropped`;
     case 'FUNCTION':
+      refuseIfRead(engine, 'functions', s, 'function');
       if (!engine.functions.drop(name) && !s.ifExists) throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
       catalog.removeFunction(name);
       await engine.forget('function', name);
@@ -158,6 +192,7 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
           hint: `use DROP ${def.kind === 'view' ? 'MATERIALIZED VIEW' : def.kind.toUpperCase()} ${def.name}`,
         });
       }
+      refuseIfRead(engine, 'relations', s, def.kind === 'view' ? 'materialized view' : def.kind);
       if (def.kind === 'view' || def.kind === 'sink') {
         const q = engine.running.get(def.queryId);
         if (q) {

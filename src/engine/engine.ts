@@ -163,6 +163,14 @@ export class Engine {
     return engine;
   }
 
+  /**
+   * Statements of the catalog that could not be restored on open (a model file that is gone, a
+   * view over a model dropped by an older version); the engine opens without them and keeps
+   * them recorded, so they are tried again on the next open. `sluice serve` and `sluice run`
+   * print them.
+   */
+  readonly restoreErrors: { readonly sql: string; readonly error: SluiceError }[] = [];
+
   private async replay(): Promise<void> {
     const entries: CatalogEntry[] = [];
     for await (const [, e] of this.catalogKv.scan()) entries.push(e);
@@ -170,7 +178,13 @@ export class Engine {
     this.seq = entries.reduce((m, e) => Math.max(m, e.seq), 0);
     this.replaying = true;
     try {
-      for (const e of entries) await this.execute(e.sql);
+      for (const e of entries) {
+        try {
+          await this.execute(e.sql);
+        } catch (err) {
+          this.restoreErrors.push({ sql: e.sql, error: asSluiceError(err).withSql(e.sql) });
+        }
+      }
     } finally {
       this.replaying = false;
     }
