@@ -113,8 +113,8 @@ export function cudaProviderInstalled(): { readonly installed: boolean; readonly
 }
 
 export const CUDA_INSTALL_HINT =
-  'install the CUDA 12 execution provider for onnxruntime-node: `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` ' +
-  '(or `npm install onnxruntime-node --onnxruntime-node-install=cuda12`); it also needs the CUDA 12 runtime and cuDNN 9 libraries ' +
+  'install the CUDA 12 execution provider for onnxruntime-node: `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` ' +
+  '(it downloads from api.nuget.org); it also needs the CUDA 12 runtime and cuDNN 9 libraries ' +
   "on the library path. See docs/models.md. Use device = 'auto' to fall back to CPU.";
 
 /** Maps a declared element type to onnxruntime's tensor type name. */
