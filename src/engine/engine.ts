@@ -247,9 +247,9 @@ export class Engine {
         return { statement: text, ...(await describeStatement(this, s)) };
       case 'Explain': {
         const inner = s.statement;
-        const q = planQuery(inner.kind === 'Query' ? inner.query : inner.query, this.catalog);
+        const q = planQuery(inner.query, this.catalog, { exchange: isScaleOutSink(inner) });
         const header = inner.kind === 'CreateMaterializedView' ? `MaterializedView: ${inner.name.name}` : inner.kind === 'CreateSink' ? `Sink: ${inner.name.name}` : undefined;
-        if (inner.kind === 'CreateSink' && isTrue(inner.options.find((o) => o.key.toLowerCase() === 'scale.out')?.value)) {
+        if (inner.kind === 'CreateSink' && isScaleOutSink(inner)) {
           const id = `sink_${normalizeName(inner.name.name)}`;
           const split = splitAtExchange(q.physical, `${scaleOutPrefix(Object.fromEntries(inner.options.map((o) => [o.key.toLowerCase(), o.value])), id)}-repartition`, `sink ${inner.name.name}`);
           return { kind: 'explain', statement: text, text: explainSplit(split, `${header} across processes`) };
@@ -361,7 +361,7 @@ export class Engine {
       if (s.ifNotExists) return `${name} already exists`;
       this.catalog.relation('__never__');
     }
-    const q = planQuery(s.query, this.catalog);
+    const q = planQuery(s.query, this.catalog, { exchange: isScaleOutSink(s) });
     const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
     const id = `${s.kind === 'CreateSink' ? 'sink' : 'view'}_${normalizeName(name)}`;
     const dlq = await this.ensureDlq(`${name}_dlq`);
@@ -677,6 +677,13 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
   g('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
   g('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
   g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+}
+
+/** A Kafka sink run across processes: its plan is cut at an exchange through a repartition topic. */
+function isScaleOutSink(s: Statement): boolean {
+  if (s.kind !== 'CreateSink') return false;
+  const option = (key: string): unknown => s.options.find((o) => o.key.toLowerCase() === key)?.value;
+  return String(option('connector') ?? '').toLowerCase() === 'kafka' && isTrue(option('scale.out'));
 }
 
 function isTrue(v: unknown): boolean {

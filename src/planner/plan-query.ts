@@ -26,12 +26,18 @@ export interface QueryPlan {
 export interface PlanOptions {
   /** A pull query reads a view or table as one finite batch. */
   readonly pull?: boolean;
+  /**
+   * The plan will be cut at its GROUP BY into stages joined through a repartition topic
+   * (a scale-out sink): aggregations pre-combine before the exchange unless the source stream
+   * says `'aggregate.two_phase' = false`.
+   */
+  readonly exchange?: boolean;
 }
 
 export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = {}): QueryPlan {
   const planned = planSelect(q, catalog, opts);
   const logical = pruneColumns(pushDownFilters(planned.plan));
-  const physical = twoPhaseAggregate(toPhysical(logical, catalog));
+  const physical = twoPhaseAggregate(toPhysical(logical, catalog), { byDefault: opts.exchange === true });
   const fields = planned.plan.fields.map((f, i) => ({ ...f, name: planned.names[i] ?? f.name }));
   const key = streamKeyName(q, catalog);
   const streamKey = key === undefined ? -1 : fields.findIndex((f) => normalizeName(f.name) === normalizeName(key));

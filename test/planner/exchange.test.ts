@@ -43,17 +43,33 @@ async function failure(sql: string): Promise<SluiceError> {
 }
 
 describe('scale-out plans', () => {
-  it('cuts an updating GROUP BY at the exchange, keyed by the group columns', async () => {
+  it('cuts an updating GROUP BY at the exchange, keyed by the group columns, pre-combining before it', async () => {
     expect(await explain(`CREATE SINK spend WITH (${KAFKA}, 'scale.out' = true) AS SELECT card_id, COUNT(*) AS n, SUM(amount) AS spent FROM tx WHERE amount > 0 GROUP BY card_id`)).toBe(
       [
         'Sink: spend across processes, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below',
         '  ProjectExec: card_id, n := count(), spent := sum(amount)',
-        '    GroupAggregateExec: updating, group=[card_id], aggs=[count(*), sum(amount)]',
+        '    GroupAggregateExec: updating, final, group=[card_id], aggs=[count(*), sum(amount)]',
         '      Exchange: hash(card_id) -> topic sluice-sink_spend-repartition',
-        '        FilterExec: amount > 0',
-        '          SourceExec: stream=tx, connector=kafka, columns=[card_id, amount, ts], watermark=ts - 5s',
+        '        LocalAggregateExec: partial, group=[card_id], aggs=[count(*), sum(amount)]',
+        '          FilterExec: amount > 0',
+        '            SourceExec: stream=tx, connector=kafka, columns=[card_id, amount, ts], watermark=ts - 5s',
       ].join('\n'),
     );
+  });
+
+  it("sends every row across the exchange when the stream says 'aggregate.two_phase' = false", async () => {
+    await engine.execute(`CREATE STREAM tx_rows (tx_id STRING, card_id STRING, amount DOUBLE) WITH (${KAFKA}, topic = 'tx', 'aggregate.two_phase' = false)`);
+    expect(await explain(`CREATE SINK spend1 WITH (${KAFKA}, 'scale.out' = true) AS SELECT card_id, COUNT(*) AS n FROM tx_rows GROUP BY card_id`)).toBe(
+      [
+        'Sink: spend1 across processes, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below',
+        '  ProjectExec: card_id, n := count()',
+        '    GroupAggregateExec: updating, group=[card_id], aggs=[count(*)]',
+        '      Exchange: hash(card_id) -> topic sluice-sink_spend1-repartition',
+        '        SourceExec: stream=tx_rows, connector=kafka, columns=[card_id]',
+      ].join('\n'),
+    );
+    // In one process (no exchange) the GROUP BY stays one phase unless asked.
+    expect(await explain(`SELECT card_id, COUNT(*) AS n FROM tx GROUP BY card_id`)).not.toContain('LocalAggregateExec');
   });
 
   it('keys a windowed GROUP BY by its non-window columns', async () => {
