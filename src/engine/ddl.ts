@@ -1,9 +1,10 @@
 /** CREATE/DROP STREAM, TABLE, MODEL, FUNCTION; ALTER MODEL; DROP of views and sinks. */
 import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
-import { normalizeName, parseStatements, type ColumnDef, type OptionEntry, type Statement } from '../parser/index.js';
+import { normalizeName, type ColumnDef, type OptionEntry, type Statement } from '../parser/index.js';
 import type { Options } from '../planner/catalog.js';
-import { queryDependencies, type QueryDependencies } from '../planner/dependencies.js';
+import type { QueryDependencies } from '../planner/dependencies.js';
+import { readersOf } from './readers.js';
 import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js';
 import { KvTable } from '../state/index.js';
 import { parseDuration } from '../udf/model-registry.js';
@@ -121,25 +122,6 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
     case 'Drop':
       return drop(engine, s);
   }
-}
-
-/** A materialized view or sink that reads some object. */
-interface Reader {
-  readonly keyword: 'MATERIALIZED VIEW' | 'SINK';
-  readonly name: string;
-}
-
-/** The materialized views and sinks other than `self` that read the object named `name`. */
-function readersOf(engine: Engine, what: keyof QueryDependencies, name: string, self: string): Reader[] {
-  const n = normalizeName(name);
-  const out: Reader[] = [];
-  for (const def of engine.catalog.listRelations()) {
-    if ((def.kind !== 'view' && def.kind !== 'sink') || normalizeName(def.name) === normalizeName(self)) continue;
-    const stmt = parseStatements(def.sql)[0]?.statement;
-    if (stmt?.kind !== 'CreateMaterializedView' && stmt?.kind !== 'CreateSink') continue;
-    if (queryDependencies(stmt.query, engine.catalog)[what].has(n)) out.push({ keyword: def.kind === 'view' ? 'MATERIALIZED VIEW' : 'SINK', name: def.name });
-  }
-  return out;
 }
 
 /** Refuses to drop an object that views or sinks read: they could not run, nor start again on restart. */

@@ -52,7 +52,14 @@ describe('dropping what a view or sink reads', () => {
       expect((await refusal(engine, 'DROP STREAM tx')).message).toBe("cannot drop stream 'tx': materialized view scores reads it");
       expect((await refusal(engine, 'DROP MATERIALIZED VIEW scores')).message).toBe("cannot drop materialized view 'scores': sink high reads it");
 
+      const usedBy = async (): Promise<unknown> => {
+        const [d] = await engine.execute('DESCRIBE MODEL fraud');
+        return d?.kind === 'rows' ? d.rows.find((r) => r[0] === 'used_by')?.[1] : undefined;
+      };
+      expect(await usedBy()).toBe('materialized view scores');
+
       await engine.execute('DROP SINK high; DROP MATERIALIZED VIEW scores');
+      expect(await usedBy()).toBe('no view or sink');
       await engine.execute('DROP MODEL fraud; DROP FUNCTION ratio; DROP TABLE cards; DROP STREAM tx');
       const [shown] = await engine.execute('SHOW MODELS');
       expect(shown?.kind === 'rows' ? shown.rows : undefined).toEqual([]);
