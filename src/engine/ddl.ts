@@ -5,6 +5,7 @@ import { normalizeName, type ColumnDef, type OptionEntry, type Statement } from 
 import type { Options } from '../planner/catalog.js';
 import type { QueryDependencies } from '../planner/dependencies.js';
 import { readersOf } from './readers.js';
+import { checkWithOptions } from './with-options.js';
 import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js';
 import { KvTable } from '../state/index.js';
 import { parseDuration } from '../udf/model-registry.js';
@@ -48,6 +49,7 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       if (!['log', 'kafka', 'datagen', 'nexmark'].includes(connector)) {
         throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'kafka', 'datagen' or 'nexmark'" });
       }
+      if (!engine.isReplaying) checkWithOptions(s.options, 'stream', connector, `stream ${s.name.name}`);
       if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', watermark !== undefined));
       if (connector === 'log') {
         const partitions = Number(options['partitions'] ?? 4);
@@ -72,6 +74,7 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       if (connector !== 'table' && connector !== 'log' && connector !== 'kafka') {
         throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: "tables are kept in the embedded store (fill them with INSERT) or read from a compacted topic (connector = 'kafka')" });
       }
+      if (!engine.isReplaying) checkWithOptions(s.options, 'table', connector, `table ${s.name.name}`);
       if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
       const def = { kind: 'table' as const, name: s.name.name, schema, primaryKey: pk, options, sql: text };
       catalog.addRelation(def, s.name.span);

@@ -32,6 +32,7 @@ import { createDdl, retentionOption } from './ddl.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
+import { checkWithOptions } from './with-options.js';
 import type { QueryInfo, StatementResult } from './types.js';
 
 export interface EngineOptions {
@@ -76,6 +77,11 @@ export class Engine {
   private seq = 0;
   private queryCounter = 0;
   private replaying = false;
+
+  /** Whether the catalog is being restored on open (checks that only guard new statements are skipped). */
+  get isReplaying(): boolean {
+    return this.replaying;
+  }
   readonly env: ExecEnv;
   private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Gauge; lag: Gauge; operatorOut: Gauge; latency: Histogram; expired: Counter; missed: Counter };
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -363,6 +369,10 @@ export class Engine {
     }
     const q = planQuery(s.query, this.catalog, { exchange: isScaleOutSink(s) });
     const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
+    if (!this.replaying) {
+      const what = s.kind === 'CreateSink' ? `sink ${name}` : `materialized view ${name}`;
+      checkWithOptions(s.options, s.kind === 'CreateSink' ? 'sink' : 'view', String(options['connector'] ?? 'log').toLowerCase(), what);
+    }
     const id = `${s.kind === 'CreateSink' ? 'sink' : 'view'}_${normalizeName(name)}`;
     const dlq = await this.ensureDlq(`${name}_dlq`);
     let rq: QueryHandle;

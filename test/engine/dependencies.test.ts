@@ -104,4 +104,25 @@ describe('restoring the catalog on open', () => {
       await engine.close();
     }
   });
+
+  it('restores statements recorded before their options were checked, misspelled ones included', async () => {
+    const dir = tempDir();
+    let engine = await Engine.open({ dataDir: dir });
+    // As an older version recorded it: an option no connector takes was accepted then.
+    await engine.remember('stream', 'legacy', "CREATE STREAM legacy (id STRING) WITH (partitions = 1, retenton = '1h')");
+    await engine.close();
+    engine = await Engine.open({ dataDir: dir });
+    try {
+      expect(engine.restoreErrors).toEqual([]);
+      await engine.execute("INSERT INTO legacy VALUES ('a')");
+      // A new statement with the same option is refused, pointing at it.
+      await expect(engine.execute("CREATE STREAM fresh (id STRING) WITH (partitions = 1, retenton = '1h')")).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: "stream fresh does not take option 'retenton' (connector 'log')",
+        hint: "did you mean 'retention'?",
+      });
+    } finally {
+      await engine.close();
+    }
+  });
 });
