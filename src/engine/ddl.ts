@@ -4,7 +4,7 @@ import type { Field } from '../common/types.js';
 import { normalizeName, type ColumnDef, type OptionEntry, type Statement } from '../parser/index.js';
 import type { Options } from '../planner/catalog.js';
 import type { QueryDependencies } from '../planner/dependencies.js';
-import { readersOf } from './readers.js';
+import { readerLabel, readersOf } from './readers.js';
 import { checkWithOptions } from './with-options.js';
 import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js';
 import { KvTable } from '../state/index.js';
@@ -131,7 +131,7 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
 function refuseIfRead(engine: Engine, what: keyof QueryDependencies, s: Extract<Statement, { kind: 'Drop' }>, label: string, alternative?: string): void {
   const readers = readersOf(engine, what, s.name.name, s.name.name);
   if (readers.length === 0) return;
-  const list = readers.map((r) => `${r.keyword.toLowerCase()} ${r.name}`).join(', ');
+  const list = readers.map(readerLabel).join(', ');
   const drops = readers.map((r) => `DROP ${r.keyword} ${r.name}`).join('; ');
   throw new SluiceError('IN_USE', `cannot drop ${label} '${s.name.name}': ${list} ${readers.length === 1 ? 'reads' : 'read'} it`, {
     span: s.name.span,

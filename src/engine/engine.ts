@@ -369,9 +369,10 @@ export class Engine {
     }
     const q = planQuery(s.query, this.catalog, { exchange: isScaleOutSink(s) });
     const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
+    const connector = String(options['connector'] ?? 'log').toLowerCase();
     if (!this.replaying) {
       const what = s.kind === 'CreateSink' ? `sink ${name}` : `materialized view ${name}`;
-      checkWithOptions(s.options, s.kind === 'CreateSink' ? 'sink' : 'view', String(options['connector'] ?? 'log').toLowerCase(), what);
+      checkWithOptions(s.options, s.kind === 'CreateSink' ? 'sink' : 'view', connector, what);
     }
     const id = `${s.kind === 'CreateSink' ? 'sink' : 'view'}_${normalizeName(name)}`;
     const dlq = await this.ensureDlq(`${name}_dlq`);
@@ -387,7 +388,6 @@ export class Engine {
       );
       rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
     } else {
-      const connector = String(options['connector'] ?? 'log').toLowerCase();
       if (connector === 'kafka') {
         rq = this.kafkaSinkQuery(id, name, text, q, options, s, dlq);
       } else if (connector !== 'log') {
@@ -410,7 +410,7 @@ export class Engine {
   private kafkaSinkQuery(id: string, name: string, text: string, q: QueryPlan, options: Record<string, string | number | boolean>, s: Extract<Statement, { kind: 'CreateSink' }>, dlq: string): QueryHandle {
     checkKafkaOptions(options, `sink ${name}`, 'sink', false);
     const defaultKey = q.keyColumns.length ? [...q.keyColumns] : q.streamKey !== undefined ? [q.streamKey] : [];
-    if (isTrue(options['scale.out'])) {
+    if (isScaleOutSink(s)) {
       const query = this.scaleOutQuery(id, name, text, q, options, defaultKey, dlq);
       this.catalog.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
       return query;

@@ -5,7 +5,7 @@ import type { Statement } from '../parser/index.js';
 import type { ModelDescription } from '../udf/model-registry.js';
 import { shapeToString } from '../udf/onnx-model.js';
 import type { Engine } from './engine.js';
-import { readersOf } from './readers.js';
+import { readerLabel, readersOf } from './readers.js';
 import type { ResultColumn } from './types.js';
 
 type Rows = { kind: 'rows'; columns: ResultColumn[]; rows: unknown[][] };
@@ -52,7 +52,7 @@ export async function describeStatement(engine: Engine, s: Extract<Statement, { 
   const name = s.name.name;
   if (s.objectKind === 'MODEL' || (s.objectKind === undefined && !engine.catalog.findRelation(name) && engine.models.has(name))) {
     if (!engine.models.has(name)) engine.catalog.model(name, s.name.span);
-    const readers = readersOf(engine, 'models', name).map((r) => `${r.keyword.toLowerCase()} ${r.name}`);
+    const readers = readersOf(engine, 'models', name).map(readerLabel);
     return { kind: 'rows', columns: cols('property', 'value'), rows: [...describeModelRows(engine.models.describe(name)), ['used_by', readers.length ? readers.join(', ') : 'no view or sink']] };
   }
   if (s.objectKind === 'FUNCTION') {

@@ -21,3 +21,8 @@ export function readersOf(engine: Engine, what: keyof QueryDependencies, name: s
   }
   return out;
 }
+
+/** "materialized view v" / "sink s", for messages. */
+export function readerLabel(r: Reader): string {
+  return `${r.keyword.toLowerCase()} ${r.name}`;
+}

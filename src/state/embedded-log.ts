@@ -296,11 +296,7 @@ export class EmbeddedLog {
     const p = this.partition(this.topic(topic), partition);
     const hwm = p.hwm;
     if (fromOffset >= hwm || maxChunks <= 0) return [];
-    const start = await this.chunkStart(topic, partition, fromOffset);
-    const out: LogChunk[] = [];
-    const it = this.store.iterate({ gte: encodeKey([DATA, topic, partition, start]), lt: encodeKey([DATA, topic, partition, hwm]), limit: maxChunks, fetchBytes: READ_FETCH_BYTES });
-    for await (const [key, value] of it) out.push(chunkFrom(key, value));
-    return out;
+    return this.chunksBetween(topic, partition, await this.chunkStart(topic, partition, fromOffset), hwm, maxChunks);
   }
 
   /**
@@ -342,11 +338,16 @@ export class EmbeddedLog {
     return at;
   }
 
-  /** Stored chunks whose base offset is in [from, to). */
-  private async chunksBetween(topic: string, partition: number, from: number, to: number): Promise<LogChunk[]> {
+  /** Stored chunks whose base offset is in [from, to), at most `limit` of them. */
+  private async chunksBetween(topic: string, partition: number, from: number, to: number, limit?: number): Promise<LogChunk[]> {
     const out: LogChunk[] = [];
     // Chunks are large (an Arrow batch each): fetch several per trip to RocksDB's thread pool.
-    const it = this.store.iterate({ gte: encodeKey([DATA, topic, partition, from]), lt: encodeKey([DATA, topic, partition, to]), fetchBytes: READ_FETCH_BYTES });
+    const it = this.store.iterate({
+      gte: encodeKey([DATA, topic, partition, from]),
+      lt: encodeKey([DATA, topic, partition, to]),
+      ...(limit !== undefined ? { limit } : {}),
+      fetchBytes: READ_FETCH_BYTES,
+    });
     for await (const [key, value] of it) out.push(chunkFrom(key, value));
     return out;
   }
