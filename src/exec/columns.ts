@@ -167,7 +167,9 @@ function utf8Strings(d: A.Data): (string | null)[] {
 /** Builds an Arrow column of type `t` from plain values (null = SQL NULL). */
 export function buildData(t: DataType, values: Values, length: number): A.Data {
   const data = build(t, values, length);
-  decoded.set(data, values);
+  // BIGINT may be built from numbers (generators, older callers); readers must get bigints, so
+  // only a BigInt64Array is kept as the decoded form and anything else is decoded again.
+  if (t.kind !== 'BIGINT' || values instanceof BigInt64Array) decoded.set(data, values);
   return data;
 }
 
