@@ -37,15 +37,19 @@ export function caster(from: DataType, to: DataType): Caster {
         if (v === undefined) throw new Error(`cannot cast '${String(x)}' to TIMESTAMP: expected 'YYYY-MM-DD[ HH:MM:SS[.fff]]' with valid fields`);
         return v;
       };
-    case 'ARRAY':
+    case 'ARRAY': {
+      // Elements are cast one by one when their type changes (ARRAY<INT> -> ARRAY<BIGINT> turns
+      // numbers into bigints, so every BIGINT value in the executor is a bigint).
+      const each = from.kind === 'ARRAY' && from.element.kind !== to.element.kind ? caster(from.element, to.element) : undefined;
       return (x) => {
         if (typeof x === 'string') {
           const parsed: unknown = JSON.parse(x);
           if (!Array.isArray(parsed)) throw new Error(`cannot cast '${x}' to ARRAY`);
           return parsed;
         }
-        return x;
+        return each ? Array.from(x as ArrayLike<unknown>, (v) => (v === null || v === undefined ? null : each(v))) : x;
       };
+    }
     case 'BYTES':
     case 'INTERVAL':
     case 'STRUCT':

@@ -1,11 +1,14 @@
 /**
  * BIGINT through the HTTP API of a real engine: values beyond 2^53 leave as JSON numbers with
- * every digit, in statement results, view reads and pushed NDJSON rows.
+ * every digit, in statement results, view reads and pushed NDJSON rows, and the shell's client
+ * reads them back exactly.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExactJson } from '../../src/common/exact-json.js';
 import { buildServer } from '../../src/server/app.js';
+import { SluiceClient } from '../../src/shell/http-client.js';
+import { renderTable } from '../../src/shell/render.js';
 import { tempEngine } from '../engine/helpers.js';
 
 const BIG = '9007199254740993';
@@ -30,6 +33,12 @@ afterAll(async () => {
   await app.close();
   await env.cleanup();
 });
+
+function baseUrl(): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server has no port');
+  return `http://127.0.0.1:${address.port}`;
+}
 
 async function settled(): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -60,11 +69,32 @@ describe('BIGINT in HTTP JSON', () => {
     expect(res.body).toContain(`[["b",${MAX},${MAX}]]`);
   });
 
-  it('pushes rows as NDJSON with exact digits', async () => {
-    const address = app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
+  it('shows exact digits in the shell, for pull and push results', async () => {
+    await settled();
+    const client = new SluiceClient(baseUrl());
+    const [res] = await client.sql("SELECT k, s, hi FROM big_sum WHERE k = 'a'");
+    if (res?.kind !== 'rows') throw new Error(`expected rows, got ${res?.kind}`);
+    expect(res.rows).toEqual([['a', 9007199254740994n, 9007199254740993n]]);
+    expect(renderTable(res.columns, res.rows)).toContain('a | 9007199254740994 | 9007199254740993');
+    const pushed: unknown[][] = [];
     const ac = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${address.port}/v1/query`, {
+    await client.query(
+      "SELECT v FROM big WHERE k = 'b'",
+      {
+        onHeader: () => {},
+        onRow: (row) => {
+          pushed.push([...row.values]);
+          ac.abort();
+        },
+      },
+      ac.signal,
+    );
+    expect(pushed).toEqual([[9223372036854775807n]]);
+  });
+
+  it('pushes rows as NDJSON with exact digits', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${baseUrl()}/v1/query`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ sql: 'SELECT k, v, v - 1 AS below FROM big' }),
