@@ -8,7 +8,8 @@
  * (no detour through a double), after trimming spaces, accepting a sign, a fraction or exponent
  * (rounded half away from zero, as DuckDB does for text) and 0x hex; STRING -> DOUBLE/FLOAT also
  * takes 'NaN', 'inf', '-inf' and 'Infinity' in any case. Booleans take PostgreSQL's spellings.
- * TIMESTAMP -> BIGINT is epoch milliseconds (TIMESTAMP -> INT is refused by the planner).
+ * TIMESTAMP -> BIGINT is epoch milliseconds (TIMESTAMP -> INT is refused by the planner), and a
+ * number cast to TIMESTAMP is read as epoch milliseconds (NaN or beyond ±8.64e15 is an error).
  */
 import { parseTimestampText } from '../common/timestamp-text.js';
 import type { DataType } from '../common/types.js';
@@ -31,8 +32,7 @@ export function caster(from: DataType, to: DataType): Caster {
       return toBoolean;
     case 'TIMESTAMP':
       return (x) => {
-        if (typeof x === 'number') return x;
-        if (typeof x === 'bigint') return Number(x);
+        if (typeof x === 'number' || typeof x === 'bigint') return epochMillis(x);
         const v = parseTimestampText(String(x));
         if (v === undefined) throw new Error(`cannot cast '${String(x)}' to TIMESTAMP: expected 'YYYY-MM-DD[ HH:MM:SS[.fff]]' with valid fields`);
         return v;
@@ -56,6 +56,16 @@ export function caster(from: DataType, to: DataType): Caster {
     case 'NULL':
       return (x) => x;
   }
+}
+
+/** JavaScript dates reach ±8.64e15 ms (about ±273,790 years); beyond that a TIMESTAMP cannot print. */
+const MAX_EPOCH_MS = 8.64e15;
+
+/** A number of epoch milliseconds as a TIMESTAMP value: whole, finite and within the range of a date. */
+function epochMillis(x: number | bigint): number {
+  const ms = typeof x === 'bigint' ? Number(x) : Math.trunc(x);
+  if (!(ms >= -MAX_EPOCH_MS && ms <= MAX_EPOCH_MS)) throw new Error(`${String(x)} is out of range for TIMESTAMP (epoch milliseconds up to ±${MAX_EPOCH_MS})`);
+  return ms;
 }
 
 function bigintAsText(_k: string, v: unknown): unknown {

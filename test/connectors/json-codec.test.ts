@@ -55,4 +55,11 @@ describe('Kafka JSON codec and BIGINT', () => {
     const again = decodeJsonRecords(fields, records(...out));
     expect(batchToRows(again.batch, fields)).toEqual(batchToRows(batch, fields));
   });
+
+  it('reads TIMESTAMP text field by field: no 30th of February', () => {
+    const ts: Field[] = [{ name: 'ts', type: T.TIMESTAMP, nullable: true }];
+    const { batch, rejected } = decodeJsonRecords(ts, records('{"ts": "2024-02-29T10:00:00.250Z"}', '{"ts": "2024-02-30T00:00:00Z"}', '{"ts": "2024-03-01 01:00:00+01:00"}', '{"ts": 1709164800000}'));
+    expect(batchToRows(batch, ts)).toEqual([[Date.UTC(2024, 1, 29, 10, 0, 0, 250)], [Date.UTC(2024, 2, 1)], [1709164800000]]);
+    expect(rejected.map((r) => r.reason)).toEqual(['ts: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got "2024-02-30T00:00:00Z"']);
+  });
 });

@@ -8,6 +8,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { assertNever } from '../../common/errors.js';
 import { parseExactJson, stringifyExactJson } from '../../common/exact-json.js';
+import { parseTimestampText } from '../../common/timestamp-text.js';
 import type { DataType, Field } from '../../common/types.js';
 import { makeBatch, readColumn, plain } from '../../exec/columns.js';
 import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN } from '../../exec/integers.js';
@@ -51,8 +52,9 @@ function coerce(t: DataType, v: unknown, path: string): unknown {
     case 'TIMESTAMP': {
       if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
       if (typeof v === 'string') {
-        const ms = Date.parse(v);
-        if (Number.isFinite(ms)) return ms;
+        // Field by field: Date.parse would read 2024-02-30 as March 1.
+        const ms = parseTimestampText(v);
+        if (ms !== undefined) return ms;
       }
       return new Misfit(`${path}: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got ${show(v)}`);
     }
