@@ -265,17 +265,19 @@ function widenValue(v: unknown, to: DataType): unknown {
 
 /** Functions whose numeric arguments take the call's result type (so bigint meets bigint). */
 const RESULT_TYPED_ARGS = new Set(['coalesce', 'greatest', 'least', 'mod']);
-/** Functions that take their first argument as it is (they handle bigint themselves). */
-const OWN_TYPED_FIRST_ARG = new Set(['abs', 'floor', 'ceil', 'ceiling', 'round', 'hash_code', 'nullif']);
+/** Functions that compute with doubles: a BIGINT argument reaches them as a number. */
+const DOUBLE_ARGS = new Set(['sqrt', 'ln', 'log10', 'exp', 'power', 'pow', 'substring', 'substr']);
 
-/** The type argument `k` of a call is converted to before the implementation sees it. */
+/**
+ * The type argument `k` of a call is converted to before the implementation sees it. Others get
+ * their argument as it is: ABS, FLOOR, CEIL, ROUND handle bigints exactly, CONCAT prints them.
+ */
 function argumentType(fn: string, k: number, args: readonly BoundExpr[], result: DataType): DataType {
   const own = args[k]!.type;
   if (RESULT_TYPED_ARGS.has(fn)) return result;
   if (fn === 'nullif') return args[0]!.type;
-  if (k === 0 && OWN_TYPED_FIRST_ARG.has(fn)) return own;
-  // Everything else computes with doubles (SQRT, POWER, SUBSTRING positions, ROUND digits...).
-  return own.kind === 'BIGINT' ? { kind: 'DOUBLE' } : own;
+  const double = DOUBLE_ARGS.has(fn) || (fn === 'round' && k === 1);
+  return double && own.kind === 'BIGINT' ? { kind: 'DOUBLE' } : own;
 }
 
 function divZero(): never {
