@@ -9,7 +9,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { SluiceError, assertNever } from '../common/errors.js';
-import type { DataType, Field } from '../common/types.js';
+import { typeToString, type DataType, type Field } from '../common/types.js';
 import { columnsOf, exprToString, type BoundExpr } from '../planner/bound-expr.js';
 import { commonType } from '../planner/functions.js';
 import { caster } from './casts.js';
@@ -156,9 +156,12 @@ class Gen {
         }
         return op ? `((${op} = ${this.expr(e.operand!)}), ${code})` : code;
       }
-      case 'Cast':
+      case 'Cast': {
         if (e.operand.type.kind === e.type.kind && e.type.kind !== 'ARRAY' && e.type.kind !== 'STRUCT') return this.expr(e.operand);
-        return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(caster(e.operand.type, e.type))}(${a})`);
+        const cast = caster(e.operand.type, e.type);
+        if (e.operand.kind === 'Literal' && e.operand.value !== null) return this.konst(castConstant(cast, e));
+        return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(cast)}(${a})`);
+      }
       case 'Call': {
         const impl = SCALAR_IMPLS[e.fn];
         if (!impl) throw new SluiceError('INTERNAL', `no implementation for function ${e.fn}`);
@@ -253,6 +256,18 @@ class Gen {
     if (widened === 'X') return code;
     const t = this.t();
     return `((${t} = ${code}) === null ? null : ${widenCode(t, from, to)})`;
+  }
+}
+
+/**
+ * A CAST of a literal, done once here: a constant that cannot convert fails the statement with a
+ * caret (like a bad literal), instead of failing every row.
+ */
+function castConstant(cast: (x: unknown) => unknown, e: Extract<BoundExpr, { kind: 'Cast' }>): unknown {
+  try {
+    return cast((e.operand as { value: unknown }).value);
+  } catch (err) {
+    throw new SluiceError('TYPE_MISMATCH', err instanceof Error ? err.message : String(err), { span: e.operand.span ?? e.span, hint: `write a constant that converts to ${typeToString(e.type)}` });
   }
 }
 
