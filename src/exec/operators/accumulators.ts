@@ -177,7 +177,7 @@ class Sum implements Accumulator, Restorable {
   mergeError(o: Accumulator): string | undefined {
     const other = o as Sum;
     if (this.avg || !(this.integer || other.integer)) return undefined;
-    const total = this.big + other.big + BigInt(this.small + other.small);
+    const total = this.big + other.big + BigInt(this.small) + BigInt(other.small);
     return total > BIGINT_MAX || total < BIGINT_MIN ? this.overflow(total) : undefined;
   }
 
