@@ -256,7 +256,7 @@ function bindInteger(value: number | bigint, span: Span): BoundExpr {
   if (big < -(2n ** 63n) || big > 2n ** 63n - 1n) {
     throw new SluiceError('TYPE_MISMATCH', `integer literal ${big} is out of range for BIGINT [-9223372036854775808, 9223372036854775807]`, {
       span,
-      hint: 'write it as a DOUBLE (e.g. 9.3e18) or as a string to parse',
+      hint: 'for a number this large write a DOUBLE, e.g. 9.3e18 (approximate)',
     });
   }
   return { kind: 'Literal', value: big, type: T.BIGINT, span };
