@@ -13,7 +13,7 @@
  */
 import { parseTimestampText } from '../common/timestamp-text.js';
 import type { DataType } from '../common/types.js';
-import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
+import { fits, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
 
 export type Caster = (x: unknown) => unknown;
 
@@ -97,10 +97,6 @@ function toInteger(from: DataType, kind: IntKind): Caster {
         return exact(v);
       };
   }
-}
-
-function fits(v: bigint, kind: IntKind): boolean {
-  return kind === 'INT' ? v >= INT_MIN && v <= INT_MAX : v >= BIGINT_MIN && v <= BIGINT_MAX;
 }
 
 const DECIMAL_TEXT = /^([+-]?)(\d+(?:_\d+)*)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;

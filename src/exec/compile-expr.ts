@@ -14,7 +14,7 @@ import { columnsOf, exprToString, type BoundExpr } from '../planner/bound-expr.j
 import { commonType } from '../planner/functions.js';
 import { caster } from './casts.js';
 import { readColumn, type Values } from './columns.js';
-import { negationOverflow, overflow, toInt, widenCode } from './integers.js';
+import { fits, negationOverflow, overflow, overflowMessage, toInt, widenCode } from './integers.js';
 import { SCALAR_IMPLS } from './scalar-functions.js';
 
 export interface RowError {
@@ -222,6 +222,7 @@ class Gen {
       case '+':
       case '-':
       case '*':
+        if (e.left.kind === 'Literal' && e.right.kind === 'Literal') return this.konst(integerConstant(e));
         return this.strict([l, r], ([a, b]) => this.checked(e.op, e.type, widenCode(a!, e.left.type, e.type), widenCode(b!, e.right.type, e.type)));
       case '/': {
         const dbl: DataType = { kind: 'DOUBLE' };
@@ -269,6 +270,24 @@ function castConstant(cast: (x: unknown) => unknown, e: Extract<BoundExpr, { kin
   } catch (err) {
     throw new SluiceError('TYPE_MISMATCH', err instanceof Error ? err.message : String(err), { span: e.operand.span ?? e.span, hint: `write a constant that converts to ${typeToString(e.type)}` });
   }
+}
+
+/**
+ * `literal op literal`, computed once. INT/BIGINT overflow of constants (2147483647 + 1) fails
+ * the statement with a caret, as DuckDB fails the query, instead of failing every row.
+ */
+function integerConstant(e: Extract<BoundExpr, { kind: 'Binary' }>): unknown {
+  const a = widenValue((e.left as { value: unknown }).value, e.type);
+  const b = widenValue((e.right as { value: unknown }).value, e.type);
+  if (a === null || b === null) return null;
+  // Both operands are numbers or both bigints here, so the operators apply to either.
+  const [x, y] = [a as number, b as number];
+  const r = e.op === '+' ? x + y : e.op === '-' ? x - y : x * y;
+  const kind = e.type.kind;
+  if ((kind === 'INT' || kind === 'BIGINT') && !fits(r, kind)) {
+    throw new SluiceError('TYPE_MISMATCH', overflowMessage(kind, e.op, a, b), { span: e.span });
+  }
+  return r;
 }
 
 /** A literal value widened like `widenCode` does for code. */

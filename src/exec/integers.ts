@@ -18,7 +18,16 @@ const OP_NAMES: Readonly<Record<string, string>> = { '+': 'addition', '-': 'subt
 
 /** Throws the overflow error of `a op b` in `kind` (called only once the result is known to be out of range). */
 export function overflow(kind: IntKind, op: string, a: unknown, b: unknown): never {
-  throw new Error(`overflow in ${OP_NAMES[op] ?? op} of ${kind} (${String(a)} ${op} ${String(b)}): the result is outside the ${kind} range ${rangeText(kind)}; CAST an operand to ${kind === 'INT' ? 'BIGINT' : 'DOUBLE'} for a wider result`);
+  throw new Error(overflowMessage(kind, op, a, b));
+}
+
+export function overflowMessage(kind: IntKind, op: string, a: unknown, b: unknown): string {
+  return `overflow in ${OP_NAMES[op] ?? op} of ${kind} (${String(a)} ${op} ${String(b)}): the result is outside the ${kind} range ${rangeText(kind)}; CAST an operand to ${kind === 'INT' ? 'BIGINT' : 'DOUBLE'} for a wider result`;
+}
+
+/** Whether an exact integer fits `kind`. */
+export function fits(v: number | bigint, kind: IntKind): boolean {
+  return kind === 'INT' ? v >= INT_MIN && v <= INT_MAX : v >= BIGINT_MIN && v <= BIGINT_MAX;
 }
 
 export function negationOverflow(kind: IntKind, a: unknown): never {
