@@ -165,6 +165,11 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
       return `query ${name} stopped`;
     default: {
       const def = catalog.findRelation(name);
+      const parked = def ? undefined : engine.parkedQuery(name);
+      if (parked && (parked.kind === 'view' ? 'MATERIALIZED VIEW' : 'SINK') === s.objectKind) {
+        await engine.dropParked(parked);
+        return `${s.objectKind.toLowerCase()} ${name} dropped (it was not running: ${parked.status === 'failed' ? 'it failed to start' : 'queries were not started'})`;
+      }
       if (!def) {
         if (s.ifExists) return `${s.objectKind.toLowerCase()} ${name} does not exist`;
         catalog.relation(name, s.name.span);

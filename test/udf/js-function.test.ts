@@ -45,7 +45,7 @@ describe('JsFunction', () => {
   it('loads a function from a module', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-fn-'));
     writeFileSync(join(dir, 'f.mjs'), 'export function add(a, b) { return a + b; }\n');
-    const reg = new FunctionRegistry(dir);
+    const reg = new FunctionRegistry({ trustedDir: dir });
     await reg.create({ name: 'Add', params: [dbl('a'), dbl('b')], returns: T.DOUBLE, language: 'javascript', module: './f.mjs', exportName: 'add' });
     expect(reg.get('ADD').callBatch([[1], [2]], 1).values).toEqual([3]);
     await expect(reg.create({ name: 'add', params: [], returns: T.DOUBLE, language: 'javascript', body: 'return 1' })).rejects.toThrow("function 'add' already exists");
