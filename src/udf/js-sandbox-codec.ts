@@ -25,7 +25,7 @@ function encode(v: unknown): unknown {
     case 'boolean':
       return v;
     case 'number':
-      return Number.isFinite(v) && !Object.is(v, -0) ? v : tag('num', String(v));
+      return Number.isFinite(v) && !Object.is(v, -0) ? v : tag('num', Object.is(v, -0) ? '-0' : String(v));
     case 'bigint':
       return tag('bigint', String(v));
     case 'function':

@@ -1,19 +1,21 @@
 /**
- * Runs the body of an inline JavaScript function inside QuickJS compiled to WebAssembly.
+ * Runs the body of an inline JavaScript function inside QuickJS compiled to WebAssembly, on a
+ * worker thread of its own.
  *
  * Invariants:
- * - The function's code never runs on the host's V8 heap: it sees QuickJS's own globals only
- *   (no `process`, `require`, `import` loader, file system, network, timers or host
- *   prototypes). Values cross the boundary as one JSON string each way per batch, so no host
- *   object or function is ever reachable from inside.
- * - Each function has its own WebAssembly module instance, runtime and context: a function that
- *   corrupts or aborts its instance cannot affect another function.
- * - A batch runs under a CPU deadline (the interrupt handler) and a memory limit; when either
- *   trips, or the instance fails in any other way, the whole batch fails with the reason and the
- *   instance is rebuilt before the next batch (global state the function kept is lost).
+ * - The function's code never runs on a V8 heap: it sees QuickJS's own globals only (no
+ *   `process`, `require`, module loader, file system, network, timers or host prototypes).
+ *   Values cross as one JSON string each way per batch, so no host object is reachable.
+ * - Each function has its own thread, WebAssembly module, runtime and context: one function's
+ *   failure cannot affect another.
+ * - A batch runs under a CPU budget (QuickJS's interrupt handler) and a memory limit; when either
+ *   trips the whole batch fails with the reason and the context is rebuilt (global state the
+ *   function kept is lost). The caller waits for a batch synchronously, but never longer than
+ *   the budget plus a grace period: past that the thread is terminated and replaced.
  */
-import { newQuickJSWASMModule, RELEASE_SYNC, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule } from 'quickjs-emscripten';
-import { decodeFromSandbox, encodeForSandbox, SANDBOX_TAG } from './js-sandbox-codec.js';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { decodeFromSandbox, encodeForSandbox } from './js-sandbox-codec.js';
+import { DRIVER, MAX_STACK_BYTES, QUICKJS_ENTRY, WORKER_SOURCE } from './js-sandbox-worker.js';
 
 /** The budgets of one sandboxed function. */
 export interface SandboxLimits {
@@ -25,138 +27,117 @@ export interface SandboxLimits {
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { memoryBytes: 32 * 1024 * 1024, cpuMsPerBatch: 100 };
 
+/** How long past its budget a batch may run inside a QuickJS builtin before its thread is ended. */
+const GRACE_MS = 400;
 /**
- * QuickJS's own stack limit. It must stay well below the host's native stack (about 1 MB in
- * Node), which WebAssembly frames share: past it the host throws instead of QuickJS, and the
- * instance is lost. 256 KiB allows about 1,500 nested JavaScript calls.
+ * Room in the WebAssembly memory beyond QuickJS's heap limit: the module's static data and
+ * stack, and allocator slack. The memory cannot grow past limit + this.
  */
-const MAX_STACK_BYTES = 256 * 1024;
+const WASM_OVERHEAD_BYTES = 32 * 1024 * 1024;
+/** How long a call waits for a replacement thread to start. */
+const RESTART_WAIT_MS = 500;
 
 /** Raw results of a batch: values as the function returned them (decoded), one message per failed row. */
 export type SandboxBatch = { readonly ok: true; readonly values: unknown[]; readonly errors: (string | undefined)[] } | { readonly ok: false; readonly reason: string };
 
-/**
- * The in-sandbox driver: parses the argument columns, loops over rows, encodes results. It
- * captures the builtins it uses before any user code runs, so a function that replaces
- * `JSON.stringify` or `Array.prototype` methods only breaks itself (the host validates all it
- * reads back).
- */
-const DRIVER = `(function (params, body) {
-  'use strict';
-  const P = JSON.parse, S = JSON.stringify, isArray = Array.isArray, Str = String, Num = Number, BI = BigInt;
-  const ErrorC = Error, DateC = Date, U8 = Uint8Array, PromiseC = Promise, isView = ArrayBuffer.isView, keys = Object.keys, is = Object.is;
-  const TAG = ${JSON.stringify(SANDBOX_TAG)};
-  const f = new Function(...params, "'use strict';\\n" + body);
-  function dec(v) {
-    if (v === null || typeof v !== 'object') return v;
-    if (isArray(v)) { for (let i = 0; i < v.length; i++) v[i] = dec(v[i]); return v; }
-    switch (v[TAG]) {
-      case 'bigint': return BI(v.v);
-      case 'num': return Num(v.v);
-      case 'bytes': return new U8(v.v);
-      case 'obj': { const o = v.v; for (const k of keys(o)) o[k] = dec(o[k]); return o; }
-      default: return v;
-    }
-  }
-  function tag(t, v) { const o = {}; o[TAG] = t; if (v !== undefined) o.v = v; return o; }
-  function enc(v) {
-    switch (typeof v) {
-      case 'undefined': return null;
-      case 'string': case 'boolean': return v;
-      case 'number': return v === v && v !== 1 / 0 && v !== -1 / 0 && !is(v, -0) ? v : tag('num', Str(v));
-      case 'bigint': return tag('bigint', Str(v));
-      case 'function': return tag('function');
-      case 'symbol': return tag('symbol');
-    }
-    if (v === null) return null;
-    if (v instanceof PromiseC) return tag('promise');
-    if (v instanceof DateC) return tag('date', v.getTime());
-    if (v instanceof U8) { const a = new Array(v.length); for (let i = 0; i < v.length; i++) a[i] = v[i]; return tag('bytes', a); }
-    if (isArray(v) || isView(v)) { const a = new Array(v.length); for (let i = 0; i < v.length; i++) a[i] = enc(v[i]); return a; }
-    const o = {};
-    for (const k of keys(v)) o[k] = enc(v[k]);
-    return tag('obj', o);
-  }
-  function message(e) {
-    try {
-      if (e instanceof ErrorC) { const name = Str(e.name); return (name === 'Error' ? '' : name + ': ') + Str(e.message); }
-      return Str(e);
-    } catch (_) { return 'threw a value that cannot be shown as text'; }
-  }
-  return function (json) {
-    const cols = P(json), n = cols[0], argc = cols.length - 1;
-    for (let c = 1; c <= argc; c++) dec(cols[c]);
-    const out = new Array(n), errs = new Array(n), row = new Array(argc);
-    for (let i = 0; i < n; i++) {
-      errs[i] = null;
-      for (let c = 0; c < argc; c++) row[c] = cols[c + 1][i];
-      try { out[i] = enc(f(...row)); } catch (e) { out[i] = null; errs[i] = message(e); }
-    }
-    return S([out, errs]);
-  };
-})`;
+type Reply = { id: number; kind: 'ok'; out: string } | { id: number; kind: 'failed'; reason: string } | { id: 0; kind: 'ready' } | { id: 0; kind: 'compile'; message: string };
 
-interface Instance {
-  readonly runtime: QuickJSRuntime;
-  readonly context: QuickJSContext;
-  readonly run: QuickJSHandle;
+interface Thread {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly seq: Int32Array;
+  ready: boolean;
 }
 
 export class JsSandbox {
-  private module: QuickJSWASMModule | undefined;
-  private instance: Instance | undefined;
-  private deadline = 0;
+  private thread: Thread;
+  private nextId = 1;
   private disposed = false;
 
   private constructor(
     private readonly params: readonly string[],
     private readonly body: string,
     readonly limits: SandboxLimits,
-  ) {}
+  ) {
+    this.thread = this.spawn();
+  }
 
-  /** Builds the sandbox and compiles the body; throws an Error with QuickJS's message (e.g. SyntaxError) when it does not compile. */
+  /** Starts the sandbox and compiles the body; throws an Error with QuickJS's message (e.g. SyntaxError) when it does not compile. */
   static async create(params: readonly string[], body: string, limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS): Promise<JsSandbox> {
     const s = new JsSandbox(params, body, limits);
-    s.module = await newQuickJSWASMModule(RELEASE_SYNC);
-    const built = s.newInstance(s.module);
-    if (typeof built === 'string') throw new Error(built);
-    s.instance = built;
+    const t = s.thread;
+    const deadline = Date.now() + 30_000;
+    while (!t.ready) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const r = s.take(t, 0);
+      if (!r) await new Promise((ok) => setTimeout(ok, 5));
+      if (r?.kind === 'ready') t.ready = true;
+      else if (r?.kind === 'compile') {
+        s.dispose();
+        throw new Error(r.message);
+      }
+    }
+    if (!t.ready) {
+      s.dispose();
+      throw new Error('the function sandbox did not start in time');
+    }
     return s;
   }
 
-  /** A fresh runtime and context with the body compiled, or the message of why it does not compile. */
-  private newInstance(module: QuickJSWASMModule): Instance | string {
-    const runtime = module.newRuntime();
-    runtime.setMemoryLimit(this.limits.memoryBytes);
-    runtime.setMaxStackSize(MAX_STACK_BYTES);
-    runtime.setInterruptHandler(() => Date.now() > this.deadline);
-    const context = runtime.newContext();
-    this.deadline = Date.now() + this.limits.cpuMsPerBatch;
-    const driver = context.evalCode(DRIVER, 'sluice-driver.js');
-    if (driver.error) {
-      const msg = errorText(context, driver.error);
-      driver.error.dispose();
-      context.dispose();
-      runtime.dispose();
-      return `the function sandbox could not start: ${msg}`;
-    }
-    const params = context.newArray();
-    this.params.forEach((p, i) => {
-      const h = context.newString(p);
-      context.setProp(params, i, h);
-      h.dispose();
+  private spawn(): Thread {
+    const flag = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        entry: QUICKJS_ENTRY,
+        driver: DRIVER,
+        params: [...this.params],
+        body: this.body,
+        memoryBytes: this.limits.memoryBytes,
+        wasmPages: Math.max(256, Math.ceil((this.limits.memoryBytes + WASM_OVERHEAD_BYTES) / 65536)),
+        cpuMs: this.limits.cpuMsPerBatch,
+        stackBytes: MAX_STACK_BYTES,
+        flag,
+        port: port2,
+      },
+      transferList: [port2],
+      // The function's memory lives in QuickJS's WebAssembly heap; the thread itself needs little.
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
     });
-    const body = context.newString(this.body);
-    const made = context.callFunction(driver.value, context.undefined, params, body);
-    for (const h of [driver.value, params, body]) h.dispose();
-    if (made.error) {
-      const msg = errorText(context, made.error);
-      made.error.dispose();
-      context.dispose();
-      runtime.dispose();
-      return msg;
+    worker.unref();
+    worker.on('error', () => undefined);
+    return { worker, port: port1, seq: new Int32Array(flag), ready: false };
+  }
+
+  /** The next reply for request `id` (older ones are skipped), if one is queued. */
+  private take(t: Thread, id: number): Reply | undefined {
+    for (;;) {
+      const m = receiveMessageOnPort(t.port);
+      if (!m) return undefined;
+      const r = m.message as Reply;
+      if (r.id === id) return r;
     }
-    return { runtime, context, run: made.value };
+  }
+
+  /** Waits (blocking) until the thread replies to `id` or `ms` pass. */
+  private waitFor(t: Thread, id: number, ms: number): Reply | undefined {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const seen = Atomics.load(t.seq, 0);
+      const r = this.take(t, id);
+      if (r) return r;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      Atomics.wait(t.seq, 0, seen, left);
+    }
+  }
+
+  private replace(): void {
+    void this.thread.worker.terminate();
+    this.thread.port.close();
+    this.thread = this.spawn();
   }
 
   /**
@@ -165,16 +146,14 @@ export class JsSandbox {
    */
   call(args: readonly ArrayLike<unknown>[], rows: number): SandboxBatch {
     if (this.disposed) return { ok: false, reason: 'the function was dropped' };
-    let inst = this.instance;
-    if (!inst) {
-      if (!this.module) return { ok: false, reason: 'the function sandbox is restarting after a failure; later rows run again' };
-      try {
-        const built = this.newInstance(this.module);
-        if (typeof built === 'string') return { ok: false, reason: built };
-        inst = this.instance = built;
-      } catch (e) {
-        return this.lose(e);
+    const t = this.thread;
+    if (!t.ready) {
+      const r = this.waitFor(t, 0, RESTART_WAIT_MS);
+      if (r?.kind !== 'ready') {
+        if (r) this.replace();
+        return { ok: false, reason: 'the function sandbox is restarting after a failure' };
       }
+      t.ready = true;
     }
     let json: string;
     try {
@@ -182,85 +161,29 @@ export class JsSandbox {
     } catch (e) {
       return { ok: false, reason: `arguments cannot be passed to the function: ${e instanceof Error ? e.message : String(e)}` };
     }
-    const ctx = inst.context;
-    let outcome: SandboxBatch;
-    try {
-      const input = ctx.newString(json);
-      this.deadline = Date.now() + this.limits.cpuMsPerBatch;
-      const res = ctx.callFunction(inst.run, ctx.undefined, input);
-      input.dispose();
-      if (res.error) {
-        const text = errorText(ctx, res.error);
-        res.error.dispose();
-        outcome = { ok: false, reason: this.explain(text) };
-      } else {
-        const out = ctx.typeof(res.value) === 'string' ? ctx.getString(res.value) : undefined;
-        res.value.dispose();
-        outcome = out === undefined ? { ok: false, reason: 'the function replaced the sandbox driver' } : parseOutput(out, rows);
-      }
-    } catch (e) {
-      return this.lose(e);
+    const id = this.nextId++;
+    t.port.postMessage({ id, json });
+    const r = this.waitFor(t, id, this.limits.cpuMsPerBatch + GRACE_MS);
+    if (!r) {
+      this.replace();
+      return { ok: false, reason: `exceeded its time budget of ${this.limits.cpuMsPerBatch} ms per batch` };
     }
-    if (!outcome.ok || outcome.errors.some((m) => m !== undefined && /out of memory/.test(m))) this.discardInstance();
-    return outcome;
-  }
-
-  /**
-   * The host, not QuickJS, threw (its native stack ran out, or the module aborted): the module
-   * may be corrupt, so it is dropped without touching it again and a new one loads meanwhile.
-   */
-  private lose(e: unknown): SandboxBatch {
-    this.instance = undefined;
-    this.module = undefined;
-    void newQuickJSWASMModule(RELEASE_SYNC).then(
-      (m) => {
-        if (!this.disposed) this.module = m;
-      },
-      () => undefined,
-    );
-    return { ok: false, reason: `the function sandbox failed: ${e instanceof Error ? e.message : String(e)}` };
-  }
-
-  private explain(text: string): string {
-    if (/interrupted/.test(text)) return `exceeded its CPU budget of ${this.limits.cpuMsPerBatch} ms per batch`;
-    if (/out of memory/.test(text)) return `ran out of memory (limit ${Math.round(this.limits.memoryBytes / 1048576)} MiB)`;
-    if (/stack overflow/.test(text)) return `${text} (calls nested too deeply)`;
-    return text;
-  }
-
-  /** Frees the runtime and context; the next batch builds new ones in the same module. */
-  private discardInstance(): void {
-    const inst = this.instance;
-    this.instance = undefined;
-    if (!inst) return;
-    try {
-      inst.run.dispose();
-      inst.context.dispose();
-      inst.runtime.dispose();
-    } catch {
-      // A runtime left inconsistent can abort its own teardown, which ends the module too.
-      this.module = undefined;
-      this.lose(new Error('teardown failed'));
+    switch (r.kind) {
+      case 'ok':
+        return parseOutput(r.out, rows);
+      case 'failed':
+        if (/sandbox failed/.test(r.reason)) this.replace();
+        return { ok: false, reason: r.reason };
+      default:
+        return { ok: false, reason: 'the function sandbox replied out of turn' };
     }
   }
 
   dispose(): void {
-    this.discardInstance();
+    if (this.disposed) return;
     this.disposed = true;
-    this.module = undefined;
-  }
-}
-
-function errorText(ctx: QuickJSContext, h: QuickJSHandle): string {
-  try {
-    const d: unknown = ctx.dump(h);
-    if (d && typeof d === 'object' && 'message' in d) {
-      const { name, message } = d as { name?: unknown; message?: unknown };
-      return `${name !== undefined && String(name) !== 'Error' ? `${String(name)}: ` : ''}${String(message)}`;
-    }
-    return String(d);
-  } catch {
-    return 'the function failed with a value that cannot be read';
+    void this.thread.worker.terminate();
+    this.thread.port.close();
   }
 }
 

@@ -11,6 +11,7 @@ describe('JsFunction', () => {
   it('compiles a body once and calls it per row', async () => {
     const f = await JsFunction.create({ name: 'mul', params: [dbl('a'), dbl('b')], returns: T.DOUBLE, language: 'javascript', body: 'return a * b' });
     const r = f.callBatch([new Float64Array([1, 2, 3]), [4, 5, 6]], 3);
+    expect(r.errors).toEqual([undefined, undefined, undefined]);
     expect(r.values).toEqual([4, 10, 18]);
     expect(r.errors).toEqual([undefined, undefined, undefined]);
     expect(r.errorCount).toBe(0);
