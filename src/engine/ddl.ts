@@ -156,7 +156,10 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
       return `model ${name} dropped`;
     case 'FUNCTION':
       refuseIfRead(engine, 'functions', s, 'function');
-      if (!engine.functions.drop(name) && !s.ifExists) throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
+      // A function recorded in the data folder that failed to restore can still be dropped.
+      if (!engine.functions.drop(name) && !(await engine.isRecorded('function', name)) && !s.ifExists) {
+        throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
+      }
       catalog.removeFunction(name);
       await engine.forget('function', name);
       return `function ${name} dropped`;

@@ -308,6 +308,11 @@ export class Engine {
     await this.catalogKv.upsert(`${kind}:${normalizeName(name)}`, { seq: ++this.seq, sql });
   }
 
+  /** Whether a statement of this kind and name is recorded (restored or not). */
+  async isRecorded(kind: string, name: string): Promise<boolean> {
+    return (await this.catalogKv.get(`${kind}:${normalizeName(name)}`)) !== undefined;
+  }
+
   async forget(kind: string, name: string): Promise<void> {
     await this.catalogKv.delete(`${kind}:${normalizeName(name)}`);
   }

@@ -15,7 +15,7 @@
 import { constants, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { SluiceError } from '../common/errors.js';
+import { SluiceError, type ErrorCode } from '../common/errors.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
@@ -68,7 +68,7 @@ export class AllowedFiles {
    * The real path of `path` when it lies inside an allowed folder; otherwise INVALID_ARGUMENT
    * with the same message whether or not the path exists.
    */
-  resolve(path: string, what: string): string {
+  resolve(path: string, what: string, missingCode: ErrorCode = 'INVALID_ARGUMENT'): string {
     const full = isAbsolute(path) ? path : resolve(this.baseDir, path);
     let real: string | undefined;
     try {
@@ -82,19 +82,22 @@ export class AllowedFiles {
       // A missing file inside an allowed folder may be said to be missing: the folder is the
       // operator's. Outside, existence is not revealed.
       if (real === undefined && roots.some((root) => isInside(root, lexicalReal(full)))) {
-        throw new SluiceError('INVALID_ARGUMENT', `${what}: file '${path}' does not exist`, { hint: `allowed folders: ${this.describeRoots()}` });
+        throw new SluiceError(missingCode, `${what}: cannot read '${path}': no such file`, { hint: `allowed folders: ${this.describeRoots()}` });
       }
       throw this.outside(path, what);
     }
     return real!;
   }
 
-  /** Reads an allowed regular file of at most `maxBytes`. */
-  async read(path: string, what: string): Promise<AllowedFile> {
-    const realPath = this.resolve(path, what);
+  /**
+   * Reads an allowed regular file of at most `maxBytes`. A file missing (or unreadable) inside
+   * an allowed folder is reported with `missingCode`; every other refusal is INVALID_ARGUMENT.
+   */
+  async read(path: string, what: string, missingCode: ErrorCode = 'INVALID_ARGUMENT'): Promise<AllowedFile> {
+    const realPath = this.resolve(path, what, missingCode);
     // O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it.
     const fh = await open(realPath, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => {
-      throw new SluiceError('INVALID_ARGUMENT', `${what}: file '${path}' cannot be opened`, { hint: 'check that the server process can read it' });
+      throw new SluiceError(missingCode, `${what}: cannot read '${path}': the file cannot be opened`, { hint: 'check that the server process can read it' });
     });
     try {
       const st = await fh.stat();

@@ -218,7 +218,7 @@ export class ModelRegistry {
   }
 
   private async loadVersion(name: string, inputs: readonly Field[], outputs: readonly Field[], options: ModelOptions, number: number, by: string): Promise<LoadedVersion> {
-    const file = await this.files.read(options.path, `model '${name}'`);
+    const file = await this.files.read(options.path, `model '${name}'`, 'MODEL_ERROR');
     const model = await OnnxModel.load({
       name,
       path: options.path,
