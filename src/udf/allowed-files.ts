@@ -26,6 +26,8 @@ export interface AllowedFilesOptions {
   readonly baseDir: string;
   /** Largest file that may be read, in bytes. */
   readonly maxBytes?: number;
+  /** How the operator allows another folder, for the hint of a refusal. Default: the --allow-path flag. */
+  readonly allowHint?: string;
 }
 
 /** A file that passed the checks, with its bytes. */
@@ -39,11 +41,13 @@ export class AllowedFiles {
   readonly maxBytes: number;
   private readonly baseDir: string;
   private readonly wanted: readonly string[];
+  private readonly allowHint: string;
 
   constructor(opts: AllowedFilesOptions) {
     this.baseDir = resolve(opts.baseDir);
     this.wanted = [...new Set(opts.roots.map((r) => resolve(this.baseDir, r)))];
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.allowHint = opts.allowHint ?? 'start the server with --allow-path DIR (engine option allowedPaths)';
   }
 
   /** The allowed folders as they are now (real paths); a folder created after start counts. */
@@ -122,7 +126,7 @@ export class AllowedFiles {
 
   private outside(path: string, what: string): SluiceError {
     return new SluiceError('INVALID_ARGUMENT', `${what}: '${path}' is not inside a folder files may be read from`, {
-      hint: `put the file under one of ${this.describeRoots()}, or start the server with --allow-path DIR (engine option allowedPaths)`,
+      hint: `put the file under ${this.describeRoots()}, or ${this.allowHint}`,
     });
   }
 }

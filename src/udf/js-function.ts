@@ -219,7 +219,7 @@ async function importTrusted(def: JsFunctionDef, trustedDir: string | undefined)
       hint: "write the function inline (AS 'return ...'), where it runs sandboxed, or start the server with --trusted-functions DIR (engine option trustedFunctionsDir) and put the module in DIR",
     });
   }
-  const file = new AllowedFiles({ roots: [trustedDir], baseDir: trustedDir }).resolve(modulePath, `function '${def.name}'`);
+  const file = new AllowedFiles({ roots: [trustedDir], baseDir: trustedDir, allowHint: 'name another folder with --trusted-functions' }).resolve(modulePath, `function '${def.name}'`);
   const exportName = def.exportName ?? 'default';
   let mod: Record<string, unknown>;
   try {

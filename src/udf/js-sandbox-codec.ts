@@ -43,9 +43,8 @@ function encode(v: unknown): unknown {
     for (let i = 0; i < src.length; i++) a[i] = encode(src[i]);
     return a;
   }
-  const o: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as object)) o[k] = encode(x);
-  return tag('obj', o);
+  // fromEntries defines own properties: a '__proto__' field stays a field.
+  return tag('obj', Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, encode(x)])));
 }
 
 /** `[rows, column0, column1, ...]` as JSON, each column `rows` long. */
