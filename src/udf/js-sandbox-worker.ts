@@ -69,10 +69,19 @@ export const DRIVER = `(function (params, body) {
       return Str(e);
     } catch (_) { return 'threw a value that cannot be shown as text'; }
   }
+  // The batch in progress, so that the rows done before an interrupt keep their results.
+  let last = { out: [], errs: [], done: 0 };
+  // run(json) runs a batch; run('') returns the rows the last batch completed, as [values, errors].
   return function (json) {
+    if (json === '') {
+      const k = last.done, o = new Array(k), e = new Array(k);
+      for (let i = 0; i < k; i++) { o[i] = last.out[i]; e[i] = last.errs[i]; }
+      return S([o, e]);
+    }
     const cols = P(json), n = cols[0], argc = cols.length - 1;
     for (let c = 1; c <= argc; c++) dec(cols[c]);
     const out = new Array(n), errs = new Array(n), row = new Array(argc);
+    last = { out, errs, done: 0 };
     const c1 = cols[1], c2 = cols[2], c3 = cols[3];
     // Direct calls for up to three arguments: QuickJS runs them much faster than a spread.
     const call = argc === 0 ? () => f() : argc === 1 ? (i) => f(c1[i]) : argc === 2 ? (i) => f(c1[i], c2[i]) : argc === 3 ? (i) => f(c1[i], c2[i], c3[i])
@@ -86,6 +95,7 @@ export const DRIVER = `(function (params, body) {
         if (IE !== undefined && e instanceof IE) throw e;
         out[i] = null; errs[i] = message(e);
       }
+      last.done = i + 1;
     }
     return S([out, errs]);
   };
@@ -94,7 +104,7 @@ export const DRIVER = `(function (params, body) {
 /**
  * Worker protocol. workerData: { entry, driver, params, body, memoryBytes, wasmPages, cpuMs, stackBytes,
  * flag, port }. Requests on `port`: { id, json }. Replies: { id, kind: 'ok', out } |
- * { id, kind: 'failed', reason } | { id: 0, kind: 'ready' } | { id: 0, kind: 'compile', message }.
+ * { id, kind: 'failed', reason, done? } (done: the rows completed before the failure, as `out`) | { id: 0, kind: 'ready' } | { id: 0, kind: 'compile', message }.
  * After each reply the worker increments flag[0] and notifies, so the host can wait for it
  * synchronously and then read the reply with receiveMessageOnPort.
  */
@@ -141,6 +151,19 @@ function explain(t) {
   if (/stack overflow/.test(t)) return t + ' (calls nested too deeply)';
   return t;
 }
+// The rows an interrupted batch completed, as the driver's JSON; undefined when they cannot be read.
+function completed(ctx) {
+  try {
+    const empty = ctx.newString('');
+    deadline = Date.now() + cpuMs;
+    const r = ctx.callFunction(inst.run, ctx.undefined, empty);
+    empty.dispose();
+    if (r.error) { r.error.dispose(); return undefined; }
+    const s = ctx.typeof(r.value) === 'string' ? ctx.getString(r.value) : undefined;
+    r.value.dispose();
+    return s;
+  } catch (e) { return undefined; }
+}
 function run(id, json) {
   if (!inst) {
     const b = build();
@@ -152,7 +175,13 @@ function run(id, json) {
   deadline = Date.now() + cpuMs;
   const res = ctx.callFunction(inst.run, ctx.undefined, input);
   input.dispose();
-  if (res.error) { const t = text(ctx, res.error); res.error.dispose(); discard(); return { id, kind: 'failed', reason: explain(t) }; }
+  if (res.error) {
+    const t = text(ctx, res.error);
+    res.error.dispose();
+    const done = completed(ctx);
+    discard();
+    return done === undefined ? { id, kind: 'failed', reason: explain(t) } : { id, kind: 'failed', reason: explain(t), done };
+  }
   const out = ctx.typeof(res.value) === 'string' ? ctx.getString(res.value) : undefined;
   res.value.dispose();
   if (out === undefined) { discard(); return { id, kind: 'failed', reason: 'the function replaced the sandbox driver' }; }

@@ -40,7 +40,7 @@ const RESTART_WAIT_MS = 500;
 /** Raw results of a batch: values as the function returned them (decoded), one message per failed row. */
 export type SandboxBatch = { readonly ok: true; readonly values: unknown[]; readonly errors: (string | undefined)[] } | { readonly ok: false; readonly reason: string };
 
-type Reply = { id: number; kind: 'ok'; out: string } | { id: number; kind: 'failed'; reason: string } | { id: 0; kind: 'ready' } | { id: 0; kind: 'compile'; message: string };
+type Reply = { id: number; kind: 'ok'; out: string } | { id: number; kind: 'failed'; reason: string; done?: string } | { id: 0; kind: 'ready' } | { id: 0; kind: 'compile'; message: string };
 
 interface Thread {
   readonly worker: Worker;
@@ -173,7 +173,7 @@ export class JsSandbox {
         return parseOutput(r.out, rows);
       case 'failed':
         if (/sandbox failed/.test(r.reason)) this.replace();
-        return { ok: false, reason: r.reason };
+        return r.done === undefined ? { ok: false, reason: r.reason } : withCompleted(r.done, rows, r.reason);
       default:
         return { ok: false, reason: 'the function sandbox replied out of turn' };
     }
@@ -185,6 +185,27 @@ export class JsSandbox {
     void this.thread.worker.terminate();
     this.thread.port.close();
   }
+}
+
+/**
+ * A batch that failed part-way: the rows it completed keep their results, the others fail with
+ * `reason`. When the completed rows cannot be read, all rows fail.
+ */
+function withCompleted(json: string, rows: number, reason: string): SandboxBatch {
+  let done: unknown;
+  try {
+    done = (JSON.parse(json) as unknown[])[0];
+  } catch {
+    return { ok: false, reason };
+  }
+  const k = Array.isArray(done) ? Math.min(done.length, rows) : 0;
+  const head = parseOutput(json, k);
+  if (!head.ok || k === 0) return { ok: false, reason };
+  for (let r = k; r < rows; r++) {
+    head.values.push(null);
+    head.errors.push(reason);
+  }
+  return head;
 }
 
 /** Checks the driver's reply: `[values, errors]`, both `rows` long. */

@@ -78,11 +78,12 @@ describe('escapes are refused or contained', () => {
     expect(first(f, 3).value).toBe('ok');
   });
 
-  it('an endless loop fails its batch after the CPU budget, and the next batch runs', async () => {
+  it('an endless loop fails the rows its batch had not completed after the time budget, and the next batch runs', async () => {
     const f = await fn('if (x > 2) while (true) {} return "fine"', T.STRING, undefined, { memoryBytes: 32 << 20, cpuMsPerBatch: 50 });
-    const r = f.callBatch([[1, 2, 3]], 3);
-    expect(r.errors).toEqual(Array(3).fill(`function '${f.name}': exceeded its time budget of 50 ms per batch`));
-    expect(r.errorCount).toBe(3);
+    const r = f.callBatch([[1, 2, 3, 1]], 4);
+    expect(r.values).toEqual(['fine', 'fine', null, null]);
+    expect(r.errors).toEqual([undefined, undefined, ...Array(2).fill(`function '${f.name}': exceeded its time budget of 50 ms per batch`)]);
+    expect(r.errorCount).toBe(2);
     const t = Date.now();
     expect(f.callBatch([[1, 2]], 2).values).toEqual(['fine', 'fine']);
     expect(Date.now() - t).toBeLessThan(1000);
