@@ -35,6 +35,7 @@ import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
+import { parkedInfo, type ParkedQuery } from './parked-query.js';
 import type { QueryInfo, StatementResult } from './types.js';
 
 export interface EngineOptions {
@@ -86,34 +87,6 @@ export interface TableState {
 
 export interface ExecuteOptions {
   readonly bounded?: boolean;
-}
-
-/** A recorded view or sink that is not running; see `Engine.parked`. */
-export interface ParkedQuery {
-  readonly id: string;
-  readonly kind: 'view' | 'sink';
-  /** Normalised name, as the catalog records it. */
-  readonly name: string;
-  readonly sql: string;
-  readonly status: 'failed' | 'not_started';
-  readonly error?: SluiceError;
-}
-
-function parkedInfo(p: ParkedQuery): QueryInfo {
-  return {
-    id: p.id,
-    kind: p.kind,
-    name: p.name,
-    sql: p.sql,
-    status: p.status,
-    ...(p.error ? { error: { code: p.error.code, message: p.error.message } } : {}),
-    startedAt: 0,
-    rowsIn: 0,
-    rowsOut: 0,
-    deadLetters: 0,
-    rateIn: 0,
-    rateOut: 0,
-  };
 }
 
 interface CatalogEntry extends StateRow {
