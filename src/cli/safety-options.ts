@@ -31,7 +31,7 @@ export function addSafetyFlags(cmd: Command): Command {
   return cmd
     .option('--trusted-functions <dir>', 'allow CREATE FUNCTION ... WITH (module = ...) for modules in this folder; they run as host code (off by default)')
     .option('--function-memory-mb <mb>', 'heap limit of each sandboxed JavaScript function (default 32)', positiveInt)
-    .option('--function-cpu-ms <ms>', 'CPU time a sandboxed JavaScript function may take per batch (default 100)', positiveInt)
+    .option('--function-cpu-ms <ms>', 'time a sandboxed JavaScript function may take per batch, in ms (default 100)', positiveInt)
     .option('--allow-path <dir>', 'also allow model files from this folder (repeatable; the data folder and ./models always are)', collect)
     .option('--max-model-bytes <bytes>', 'largest model file SQL may load (default 1073741824, 1 GiB)', positiveInt)
     .option('--no-start-queries', 'open the data folder without running its views and sinks (to DROP one that fails)');
