@@ -23,7 +23,7 @@ import { splitAtExchange } from '../planner/exchange.js';
 import { planQuery, type QueryPlan } from '../planner/plan-query.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
 import { AllowedFiles, DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
-import { FunctionRegistry } from '../udf/js-function.js';
+import { DEFAULT_MAX_FUNCTIONS, FunctionRegistry } from '../udf/js-function.js';
 import { DEFAULT_SANDBOX_LIMITS } from '../udf/js-sandbox.js';
 import { ModelRegistry } from '../udf/model-registry.js';
 import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../connectors/kafka/index.js';
@@ -57,8 +57,10 @@ export interface EngineOptions {
   readonly trustedFunctionsDir?: string;
   /** Heap limit of each inline function's sandbox, in bytes. Default 32 MiB. (`--function-memory-mb`) */
   readonly functionMemoryBytes?: number;
-  /** CPU time an inline function may take per batch, in ms. Default 100. (`--function-cpu-ms`) */
+  /** Time an inline function may take per batch, in ms. Default 100. (`--function-cpu-ms`) */
   readonly functionCpuMsPerBatch?: number;
+  /** Most functions that may exist at once; each sandbox holds a thread. Default 100. (`--max-functions`) */
+  readonly maxFunctions?: number;
   /**
    * Folders, besides the data folder and `<baseDir>/models`, that files named in SQL (model
    * paths) may come from. (`--allow-path DIR`, repeatable)
@@ -129,6 +131,7 @@ export class Engine {
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
+      maxFunctions: options.maxFunctions,
     });
     this.catalogKv = new KvTable<CatalogEntry>(store, '__catalog');
     this.env = createExecEnv(this);
@@ -200,6 +203,7 @@ export class Engine {
       trustedFunctionsDir: opts.trustedFunctionsDir !== undefined ? resolve(baseDir, opts.trustedFunctionsDir) : undefined,
       functionMemoryBytes: opts.functionMemoryBytes ?? DEFAULT_SANDBOX_LIMITS.memoryBytes,
       functionCpuMsPerBatch: opts.functionCpuMsPerBatch ?? DEFAULT_SANDBOX_LIMITS.cpuMsPerBatch,
+      maxFunctions: opts.maxFunctions ?? DEFAULT_MAX_FUNCTIONS,
       allowedPaths: (opts.allowedPaths ?? []).map((p) => resolve(baseDir, p)),
       maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
       startQueries: opts.startQueries ?? true,

@@ -26,7 +26,11 @@ export interface FunctionOptions {
   readonly trustedDir?: string;
   /** Budgets of each sandboxed (inline) function. */
   readonly limits?: SandboxLimits;
+  /** Most functions that may exist at once (each sandbox holds a thread). Default 100. */
+  readonly maxFunctions?: number;
 }
+
+export const DEFAULT_MAX_FUNCTIONS = 100;
 
 /** A CREATE FUNCTION statement's content. Exactly one of `body` and `module` is set. */
 export interface JsFunctionDef {
@@ -257,18 +261,28 @@ export class FunctionRegistry {
   /** CREATE [OR REPLACE] FUNCTION; throws ALREADY_EXISTS unless `orReplace`. */
   async create(def: JsFunctionDef, orReplace = false): Promise<JsFunction> {
     const key = def.name.toLowerCase();
-    if (!orReplace && this.fns.has(key)) {
+    const old = this.fns.get(key);
+    if (!orReplace && old) {
       throw new SluiceError('ALREADY_EXISTS', `function '${def.name}' already exists`, { hint: 'use CREATE OR REPLACE FUNCTION, or DROP FUNCTION first' });
     }
+    const max = this.options.maxFunctions ?? DEFAULT_MAX_FUNCTIONS;
+    if (!old && this.fns.size >= max) {
+      throw new SluiceError('INVALID_ARGUMENT', `function '${def.name}': this server allows at most ${max} functions`, {
+        hint: 'DROP FUNCTION the ones no longer used, or start the server with a larger --max-functions',
+      });
+    }
     const fn = await JsFunction.create(def, this.options);
-    // A replaced or dropped function is not disposed: a running push query may still hold it,
-    // and its sandbox is freed with it by the garbage collector.
+    // The engine refuses to replace a function a view or sink reads, so only a push query can
+    // still hold the old one; its later rows fail with 'the function was dropped'.
+    old?.dispose();
     this.fns.set(key, fn);
     return fn;
   }
 
   drop(name: string): boolean {
-    return this.fns.delete(name.toLowerCase());
+    const key = name.toLowerCase();
+    this.fns.get(key)?.dispose();
+    return this.fns.delete(key);
   }
 
   /** Frees every function's sandbox. */

@@ -14,10 +14,11 @@ describe('the safety flags of sluice serve and run', () => {
   });
 
   it('map to engine options; --allow-path repeats', () => {
-    expect(parse(['--trusted-functions', './udfs', '--function-memory-mb', '64', '--function-cpu-ms', '250', '--allow-path', '/a', '--allow-path', '/b', '--max-model-bytes', '1000', '--no-start-queries'])).toEqual({
+    expect(parse(['--trusted-functions', './udfs', '--function-memory-mb', '64', '--function-cpu-ms', '250', '--max-functions', '7', '--allow-path', '/a', '--allow-path', '/b', '--max-model-bytes', '1000', '--no-start-queries'])).toEqual({
       trustedFunctionsDir: './udfs',
       functionMemoryBytes: 64 * 1024 * 1024,
       functionCpuMsPerBatch: 250,
+      maxFunctions: 7,
       allowedPaths: ['/a', '/b'],
       maxFileBytes: 1000,
       startQueries: false,

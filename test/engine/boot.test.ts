@@ -94,3 +94,27 @@ describe('opening a data folder', () => {
     }
   });
 });
+
+describe('CREATE OR REPLACE FUNCTION', () => {
+  it('is refused while a view reads the function, which keeps running', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sluice-replace-'));
+    dirs.push(root);
+    const engine = await Engine.open({ dataDir: root });
+    try {
+      await engine.execute(`
+        CREATE STREAM s (id STRING, v DOUBLE) WITH (partitions = 1);
+        CREATE FUNCTION twice(x DOUBLE) RETURNS DOUBLE LANGUAGE javascript AS 'return x * 2';
+        CREATE MATERIALIZED VIEW w AS SELECT id, twice(v) AS t FROM s;`);
+      await expect(engine.execute("CREATE OR REPLACE FUNCTION twice(x DOUBLE) RETURNS STRING LANGUAGE javascript AS 'return String(x)'")).rejects.toMatchObject({
+        code: 'IN_USE',
+        message: "cannot replace function 'twice': materialized view w reads it",
+        hint: 'drop it first (DROP MATERIALIZED VIEW w), or create the new version under another name',
+      });
+      await engine.execute("INSERT INTO s VALUES ('a', 2)");
+      await engine.checkpointAll();
+      expect(await engine.viewScan('w')).toEqual([{ id: 'a', t: 4 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+});

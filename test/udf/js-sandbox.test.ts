@@ -201,3 +201,27 @@ describe('module functions are trusted host code', () => {
     expect(reg.get('m').callBatch([[1, 2.5]], 2).values).toEqual([2, 5]);
   });
 });
+
+describe('how many sandboxes exist', () => {
+  const def = (name: string, body = 'return x') => ({ name, params: [{ name: 'x', type: T.DOUBLE, nullable: true }], returns: T.DOUBLE, language: 'javascript', body });
+
+  it('at most maxFunctions; replacing one does not count twice and frees the old sandbox', async () => {
+    const reg = new FunctionRegistry({ maxFunctions: 2 });
+    try {
+      await reg.create(def('a'));
+      const b1 = await reg.create(def('b'));
+      await expect(reg.create(def('c'))).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: "function 'c': this server allows at most 2 functions",
+        hint: expect.stringContaining('--max-functions'),
+      });
+      const b2 = await reg.create(def('b', 'return x + 1'), true);
+      expect(b2.callBatch([[1]], 1).values).toEqual([2]);
+      expect(b1.callBatch([[1]], 1).errors).toEqual(["function 'b': the function was dropped"]);
+      reg.drop('a');
+      await reg.create(def('c'));
+    } finally {
+      reg.close();
+    }
+  });
+});
