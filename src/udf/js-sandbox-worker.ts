@@ -104,7 +104,9 @@ export const DRIVER = `(function (params, body) {
 /**
  * Worker protocol. workerData: { entry, driver, params, body, memoryBytes, wasmPages, cpuMs, stackBytes,
  * flag, port }. Requests on `port`: { id, json }. Replies: { id, kind: 'ok', out } |
- * { id, kind: 'failed', reason, done? } (done: the rows completed before the failure, as `out`) | { id: 0, kind: 'ready' } | { id: 0, kind: 'compile', message }.
+ * { id, kind: 'failed', reason, done? } (done: the rows completed before the failure, as `out`) |
+ * { id: 0, kind: 'compile', message } (then the thread does nothing more). The host's first
+ * request, sent at spawn and queued until the body compiled, tells it the thread is ready.
  * After each reply the worker increments flag[0] and notifies, so the host can wait for it
  * synchronously and then read the reply with receiveMessageOnPort.
  */
@@ -207,6 +209,5 @@ q.newQuickJSWASMModule(q.newVariant(q.RELEASE_SYNC, { wasmMemory })).then((m) =>
     }
     reply(r);
   });
-  reply({ id: 0, kind: 'ready' });
 }, (e) => reply({ id: 0, kind: 'compile', message: 'the function sandbox could not start: ' + (e && e.message || String(e)) }));
 `;

@@ -14,6 +14,7 @@
  *   the budget plus a grace period: past that the thread is terminated and replaced.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { assertNever } from '../common/errors.js';
 import { decodeFromSandbox, encodeForSandbox } from './js-sandbox-codec.js';
 import { DRIVER, MAX_STACK_BYTES, QUICKJS_ENTRY, WORKER_SOURCE } from './js-sandbox-worker.js';
 
@@ -40,18 +41,20 @@ const RESTART_WAIT_MS = 500;
 /** Raw results of a batch: values as the function returned them (decoded), one message per failed row. */
 export type SandboxBatch = { readonly ok: true; readonly values: unknown[]; readonly errors: (string | undefined)[] } | { readonly ok: false; readonly reason: string };
 
-type Reply = { id: number; kind: 'ok'; out: string } | { id: number; kind: 'failed'; reason: string; done?: string } | { id: 0; kind: 'ready' } | { id: 0; kind: 'compile'; message: string };
+type Reply = { id: number; kind: 'ok'; out: string } | { id: number; kind: 'failed'; reason: string; done?: string } | { id: 0; kind: 'compile'; message: string };
 
 interface Thread {
   readonly worker: Worker;
   readonly port: MessagePort;
   readonly seq: Int32Array;
+  /** The empty request sent at spawn: its reply means the body compiled and the thread is ready. */
+  readonly ping: number;
   ready: boolean;
 }
 
 export class JsSandbox {
-  private thread: Thread;
   private nextId = 1;
+  private thread: Thread;
   private disposed = false;
 
   private constructor(
@@ -62,21 +65,22 @@ export class JsSandbox {
     this.thread = this.spawn();
   }
 
-  /** Starts the sandbox and compiles the body; throws an Error with QuickJS's message (e.g. SyntaxError) when it does not compile. */
+  /**
+   * Starts the sandbox and compiles the body, waiting without blocking; throws an Error with
+   * QuickJS's message (e.g. SyntaxError) when it does not compile.
+   */
   static async create(params: readonly string[], body: string, limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS): Promise<JsSandbox> {
     const s = new JsSandbox(params, body, limits);
     const t = s.thread;
     const deadline = Date.now() + 30_000;
-    while (!t.ready) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      const r = s.take(t, 0);
-      if (!r) await new Promise((ok) => setTimeout(ok, 5));
-      if (r?.kind === 'ready') t.ready = true;
-      else if (r?.kind === 'compile') {
+    while (!t.ready && Date.now() < deadline) {
+      const m = receiveMessageOnPort(t.port)?.message as Reply | undefined;
+      if (m?.kind === 'compile') {
         s.dispose();
-        throw new Error(r.message);
+        throw new Error(m.message);
       }
+      if (m?.id === t.ping) t.ready = true;
+      else if (!m) await new Promise((ok) => setTimeout(ok, 5));
     }
     if (!t.ready) {
       s.dispose();
@@ -108,7 +112,12 @@ export class JsSandbox {
     });
     worker.unref();
     worker.on('error', () => undefined);
-    return { worker, port: port1, seq: new Int32Array(flag), ready: false };
+    // A new thread answers its first message late (hundreds of ms on a busy machine, while it
+    // settles after loading), so an empty batch goes first: the first real batch does not pay
+    // that delay, nor fail its time budget because of it.
+    const ping = this.nextId++;
+    port1.postMessage({ id: ping, json: '[0]' });
+    return { worker, port: port1, seq: new Int32Array(flag), ping, ready: false };
   }
 
   /** The next reply for request `id` (older ones are skipped), if one is queued. */
@@ -148,11 +157,7 @@ export class JsSandbox {
     if (this.disposed) return { ok: false, reason: 'the function was dropped' };
     const t = this.thread;
     if (!t.ready) {
-      const r = this.waitFor(t, 0, RESTART_WAIT_MS);
-      if (r?.kind !== 'ready') {
-        if (r) this.replace();
-        return { ok: false, reason: 'the function sandbox is restarting after a failure' };
-      }
+      if (!this.waitFor(t, t.ping, RESTART_WAIT_MS)) return { ok: false, reason: 'the function sandbox is restarting after a failure' };
       t.ready = true;
     }
     let json: string;
@@ -174,8 +179,11 @@ export class JsSandbox {
       case 'failed':
         if (/sandbox failed/.test(r.reason)) this.replace();
         return r.done === undefined ? { ok: false, reason: r.reason } : withCompleted(r.done, rows, r.reason);
+      case 'compile':
+        // Only a thread that never became ready sends it, and replies are matched by id.
+        return { ok: false, reason: r.message };
       default:
-        return { ok: false, reason: 'the function sandbox replied out of turn' };
+        return assertNever(r, 'sandbox reply');
     }
   }
 
