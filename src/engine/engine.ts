@@ -500,6 +500,8 @@ export class Engine {
       throw err;
     }
     await this.remember(s.kind === 'CreateSink' ? 'sink' : 'view', name, text);
+    // A new statement of the same name replaces a parked one's record.
+    this.parked.delete(normalizeName(name));
     return `${s.kind === 'CreateSink' ? 'sink' : 'materialized view'} ${name} created (query ${id})`;
   }
 
