@@ -162,7 +162,7 @@ export class WindowAggregateOperator implements Operator {
     const n = batch.numRows;
     const { timeColumn: tc, sizeMs } = this.window;
     const times = timeColumn(batch, this.input, tc);
-    const { rowIdx, starts } = assignWindows(this.window, times, n, {
+    const { rowIdx, starts, identity } = assignWindows(this.window, times, n, {
       onNullTime: (i) => this.reject(batch, i, nullTimeReason(this.input[tc]!)),
       isOpen: (s) => s + sizeMs > this.watermark,
       onAllClosed: (i, t) => this.reject(batch, i, lateReason(t, this.watermark)),
@@ -170,7 +170,7 @@ export class WindowAggregateOperator implements Operator {
     const m = rowIdx.length;
     if (m === 0) return;
     const cols = usedColumns(batch, this.input, this.used);
-    if (m !== n) for (const c of this.used) cols[c] = gather(cols[c]!, rowIdx, m);
+    if (!identity) for (const c of this.used) cols[c] = gather(cols[c]!, rowIdx, m);
     cols[this.input.length] = Float64Array.from(starts);
     cols[this.input.length + 1] = Float64Array.from(starts, (s) => s + sizeMs);
     const errors = new Map<number, string>();

@@ -38,15 +38,14 @@ export class WindowAssignOperator implements Operator {
     const n = batch.numRows;
     const tc = this.window.timeColumn;
     const times = timeColumn(batch, this.input, tc);
-    const { rowIdx, starts } = assignWindows(this.window, times, n, {
+    const { rowIdx, starts, identity } = assignWindows(this.window, times, n, {
       onNullTime: (i) => this.ctx.deadLetter({ reason: nullTimeReason(this.input[tc]!), operator: this.name, row: rowText(batch, this.input, i) }),
     });
     const m = rowIdx.length;
     if (m === 0) return undefined;
-    const same = m === n;
     const cols = this.input.map((f, c) => {
       const v = readColumn(batch, c, f.type);
-      return same ? v : gather(v, rowIdx, m);
+      return identity ? v : gather(v, rowIdx, m);
     });
     cols.push(Float64Array.from(starts), Float64Array.from(starts, (s) => s + this.window.sizeMs));
     const out = makeBatch(this.fields, cols, m);
