@@ -365,7 +365,7 @@ export class Engine {
     const name = s.name.name;
     if (this.catalog.hasRelation(name)) {
       if (s.ifNotExists) return `${name} already exists`;
-      this.catalog.relation('__never__');
+      this.catalog.checkNameFree(name, s.name.span);
     }
     const q = planQuery(s.query, this.catalog, { exchange: isScaleOutSink(s) });
     const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
