@@ -383,7 +383,7 @@ export class Engine {
       const changelog = `${name}__changes`;
       await this.log.createTopic(changelog, 1, retentionOption(options));
       this.catalog.addRelation(
-        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
+        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), updating: q.updating, queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
         s.name.span,
       );
       rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));

@@ -43,6 +43,8 @@ export interface ViewDef {
   readonly name: string;
   readonly schema: readonly Field[];
   readonly key: readonly string[];
+  /** True when the view's query is updating: its changelog carries -U/+U/-D of rows identified by `key`. */
+  readonly updating: boolean;
   readonly queryId: string;
   /** Embedded-log topic holding every change of the view (its columns plus `__op`). */
   readonly changelog: string;
