@@ -8,6 +8,7 @@ import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog, Options } from './catalog.js';
 import type { AggregateCall, LogicalPlan, ScanChanges, WindowFn } from './logical.js';
+import { isUpdating, logicalStreamKind } from './stream-kind.js';
 import { leaf, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
 export interface SourceExec {
@@ -198,6 +199,11 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       const w = plan.input.kind === 'LogicalWindow' ? plan.input : undefined;
       const groupsWindow = w && plan.groupBy.some((g) => g.kind === 'Column' && g.index === w.fields.length - 2);
       if (w && groupsWindow) {
+        if (isUpdating(logicalStreamKind(w.input))) {
+          throw new SluiceError('UNSUPPORTED', 'a windowed GROUP BY needs an append-only input, but this one carries updates (-U/+U/-D)', {
+            hint: 'window the stream the updating view or GROUP BY reads, or GROUP BY without a window',
+          });
+        }
         return {
           kind: 'WindowAggregateExec',
           input: rec(w.input),

@@ -8,7 +8,8 @@ import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { WindowSpec } from '../../planner/physical.js';
 import type { StateRow, StateValue } from '../../state/index.js';
-import { gather, makeBatch, plain } from '../columns.js';
+import { emitRows } from '../changes.js';
+import { gather, plain } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import type { Message, Operator, OperatorContext } from '../message.js';
@@ -286,8 +287,7 @@ export class WindowAggregateOperator implements Operator {
     }
     if (closed.length === 0) return;
     closed.sort((a, b) => a.end - b.end || a.start - b.start);
-    const out = makeBatch(this.fields, this.fields.map((_, c) => closed.map((r) => r.row[c] ?? null)), closed.length);
-    await this.ctx.emit({ kind: 'data', batch: out });
+    await emitRows(this.ctx, this.name, 'window result', this.fields, this.fields.map((_, c) => closed.map((r) => r.row[c] ?? null)), closed.length);
   }
 
   private reject(batch: RecordBatch, row: number, reason: string): void {
