@@ -33,7 +33,7 @@ import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
-import type { QueryInfo, StatementResult } from './types.js';
+import type { QueryInfo, RowError, StatementResult } from './types.js';
 
 export interface EngineOptions {
   /** Folder for all durable state; created when missing. */
@@ -312,7 +312,7 @@ export class Engine {
     const kv = def.kind === 'table' ? this.table(def.name).kv : this.viewKv(def.name);
     for await (const [, r] of kv.scan()) rows.push(r as Record<string, unknown>);
     const result = await runBounded(this, q, batchFromRows(def.schema, rows));
-    return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result };
+    return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
   }
 
   queryDeps() {
@@ -664,7 +664,7 @@ function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.j
 }
 
 /** Runs a plan over one in-memory batch (pull queries) and returns its rows. */
-async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<unknown[][]> {
+async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<{ rows: unknown[][]; errors: RowError[] }> {
   const { runOnBatch } = await import('./run-on-batch.js');
   return runOnBatch(engine.env, q, batch, engine.store);
 }

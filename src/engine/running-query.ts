@@ -205,17 +205,33 @@ export class RunningQuery implements QueryHandle {
   }
 
   private checkpointing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
-  /** Takes a checkpoint now (one at a time). */
+  /**
+   * Takes a checkpoint (one at a time) that covers every row emitted before the call: when one
+   * is in flight, its barrier may have gone before those rows, so a next one is queued behind it
+   * (one at most, shared by every caller meanwhile).
+   */
   checkpoint(): Promise<void> {
     if (this.status !== 'running' && this.status !== 'finished') return Promise.resolve();
-    this.checkpointing ??= (async () => {
-      const epoch = this.epoch + 1;
-      await this.pipeline.checkpoint(epoch, (p) => this.positions.set(epoch, p));
-    })().finally(() => {
-      this.checkpointing = undefined;
-    });
-    return this.checkpointing;
+    if (!this.checkpointing) {
+      this.checkpointing = this.takeCheckpoint().finally(() => {
+        this.checkpointing = undefined;
+      });
+      return this.checkpointing;
+    }
+    this.queued ??= this.checkpointing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.checkpoint();
+      });
+    return this.queued;
+  }
+
+  private async takeCheckpoint(): Promise<void> {
+    const epoch = this.epoch + 1;
+    await this.pipeline.checkpoint(epoch, (p) => this.positions.set(epoch, p));
   }
 
   private async onOutput(msg: Message): Promise<void> {

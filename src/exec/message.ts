@@ -81,12 +81,15 @@ export interface Operator {
   close(): Promise<void>;
 }
 
-/** Row as JSON text for dead letters; typed arrays become arrays. */
+/**
+ * Row as JSON text for dead letters; typed arrays become arrays, and a BIGINT held as a bigint
+ * becomes its exact decimal text (a string), since JSON numbers cannot carry it.
+ */
 export function rowJson(fields: readonly Field[], values: readonly unknown[]): string {
   const o: Record<string, unknown> = {};
   fields.forEach((f, i) => {
     const v = values[i];
-    o[f.name] = ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
+    o[f.name] = v instanceof BigInt64Array || v instanceof BigUint64Array ? Array.from(v, String) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
   });
-  return JSON.stringify(o);
+  return JSON.stringify(o, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 }

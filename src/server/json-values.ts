@@ -2,7 +2,7 @@
  * Converts engine values into JSON-safe values: BIGINT becomes a number when it fits exactly and
  * a decimal string otherwise, typed arrays become arrays, bytes become base64, dates ISO text.
  */
-import type { QueryInfo, StatementResult } from '../engine/types.js';
+import type { QueryInfo, RowError, StatementResult } from '../engine/types.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -52,10 +52,22 @@ export function resultToJson(r: Exclude<StatementResult, { kind: 'push' }>): Jso
         statement: r.statement,
         columns: r.columns.map((c) => ({ name: c.name, type: c.type })),
         rows: r.rows.map(rowToJson),
+        ...(r.errors ? { errors: r.errors.map(rowErrorToJson) } : {}),
       };
     case 'explain':
       return { kind: 'explain', statement: r.statement, text: r.text };
   }
+}
+
+/** A failed row of a pull query: `{reason, operator, row}` with the row as a JSON object. */
+export function rowErrorToJson(e: RowError): JsonValue {
+  let row: JsonValue;
+  try {
+    row = JSON.parse(e.row) as JsonValue;
+  } catch {
+    row = e.row;
+  }
+  return { reason: e.reason, operator: e.operator, row };
 }
 
 export function queryInfoToJson(q: QueryInfo): JsonValue {
