@@ -4,14 +4,14 @@
  * submissions stay in flight and results are emitted in input order. Watermarks, barriers and
  * the end of input wait until everything before them has been emitted.
  */
-import type { RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
 import type { DataType, Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { OutputArray } from '../../udf/onnx-model.js';
 import { errorOf, versionOf, type PredictResult, type PredictRunner } from '../../udf/predict-runner.js';
-import { batchOfData, buildData, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
+import { batchOfData, buildData, buildDataChecked, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keepRows } from '../changes.js';
+import { dropRows, keepRows } from '../changes.js';
 import { RowKind, rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
 import { EmittedScores, type EmittedScore } from './emitted-scores.js';
 
@@ -130,13 +130,7 @@ export class PredictOperator implements Operator {
       if (kept.count === 0) return;
       const idx = kept.indexes.subarray(0, kept.count);
       const inputCols = this.keep.map((c) => (kept.all ? batch.data.children[c]! : takeColumn(batch, c, this.input[c]!.type, idx, kept.count)));
-      const n0 = this.keep.length;
-      const out = batchOfData(
-        this.fields,
-        [...inputCols, buildData(this.fields[n0]!.type, Array.from(idx, (i) => scored.get(i)!.output), kept.count), buildData(this.fields[n0 + 1]!.type, Int32Array.from(idx, (i) => scored.get(i)!.version), kept.count)],
-        kept.count,
-      );
-      await this.ctx.emit({ kind: 'data', batch: out, ...(kept.rowKinds ? { rowKinds: kept.rowKinds } : {}) });
+      await this.emitOutputs(batch, inputCols, Array.from(idx, (i) => scored.get(i)!.output), Int32Array.from(idx, (i) => scored.get(i)!.version), kept.count, kept.rowKinds, (j) => idx[j]!);
     });
   }
 
@@ -260,9 +254,24 @@ export class PredictOperator implements Operator {
         ? columns[0]!
         : Array.from({ length: count }, (_, j) => Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]])));
     const versions = typeof r.versions === 'number' ? new Int32Array(count).fill(r.versions) : Int32Array.from({ length: count }, (_, j) => versionOf(r, at(j)));
-    const n0 = this.keep.length;
-    const outBatch = batchOfData(this.fields, [...inputCols, buildData(this.fields[n0]!.type, out, count), buildData(this.fields[n0 + 1]!.type, versions, count)], count);
     const kinds = rowKinds && srcRows ? Uint8Array.from(srcRows, (i) => rowKinds[i]!) : rowKinds;
+    await this.emitOutputs(batch, inputCols, out, versions, count, kinds, (j) => (srcRows ? srcRows[j]! : j));
+  }
+
+  /**
+   * Emits the passed-through columns with the outputs and versions. A row whose output a
+   * column cannot hold (e.g. a BIGINT output out of range) goes to the dead-letter stream as
+   * its input row (`source(j)` is output row j's batch row), pairs rewritten as in keepRows.
+   */
+  private async emitOutputs(batch: RecordBatch, inputCols: readonly Data[], out: Values, versions: Int32Array, count: number, kinds: Uint8Array | undefined, source: (j: number) => number): Promise<void> {
+    const n0 = this.keep.length;
+    const built = buildDataChecked(this.fields[n0]!.type, out, count);
+    let outBatch = batchOfData(this.fields, [...inputCols, built.data, buildData(this.fields[n0 + 1]!.type, versions, count)], count);
+    if (built.bad.size) {
+      for (const [j, reason] of built.bad) this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: this.rowText(batch, source(j)) });
+      ({ batch: outBatch, rowKinds: kinds } = dropRows(outBatch, this.fields, kinds, built.bad));
+      if (outBatch.numRows === 0) return;
+    }
     await this.ctx.emit({ kind: 'data', batch: outBatch, ...(kinds ? { rowKinds: kinds } : {}) });
   }
 
