@@ -116,6 +116,13 @@ export class PredictOperator implements Operator {
           scored.set(row, { output, version: typeof r.versions === 'number' ? r.versions : versionOf(r, j) });
         }
       }
+      // An output the column cannot hold must fail before it is recorded as emitted.
+      const addRows = [...scored.keys()];
+      const check = buildDataChecked(this.fields[this.keep.length]!.type, addRows.map((i) => scored.get(i)!.output), addRows.length);
+      for (const [j, reason] of check.bad) {
+        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: this.rowText(batch, addRows[j]!) });
+        scored.delete(addRows[j]!);
+      }
       const keys = emitted.keys(batch);
       for (let i = 0; i < batch.numRows; i++) {
         if (isRetraction(rowKinds?.[i] ?? RowKind.INSERT)) {
