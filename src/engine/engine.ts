@@ -383,7 +383,7 @@ export class Engine {
       const changelog = `${name}__changes`;
       await this.log.createTopic(changelog, 1, retentionOption(options));
       this.catalog.addRelation(
-        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), updating: q.updating, queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
+        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
         s.name.span,
       );
       rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
@@ -659,8 +659,17 @@ function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.j
     });
   }
   if (q.keyColumns.length) return [...q.keyColumns];
+  // An updating result without a key: only all its columns together tell its rows apart.
+  if (q.updating) return q.fields.map((_, i) => i);
   if (q.streamKey !== undefined) return [q.streamKey];
   return [0];
+}
+
+/** How a view's changelog reads (see ViewDef.changes). */
+function viewChanges(q: QueryPlan, key: readonly number[]): { changes?: 'upsert' | 'retracting' } {
+  if (!q.updating) return {};
+  const upsert = q.keyColumns.length > 0 && key.length === q.keyColumns.length && key.every((k, i) => k === q.keyColumns[i]);
+  return { changes: upsert ? 'upsert' : 'retracting' };
 }
 
 /** Runs a plan over one in-memory batch (pull queries) and returns its rows. */

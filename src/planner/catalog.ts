@@ -43,8 +43,12 @@ export interface ViewDef {
   readonly name: string;
   readonly schema: readonly Field[];
   readonly key: readonly string[];
-  /** True when the view's query is updating: its changelog carries -U/+U/-D of rows identified by `key`. */
-  readonly updating: boolean;
+  /**
+   * Absent when the view's query is append-only. Otherwise its changelog carries -U/+U/-D:
+   * 'upsert' when `key` is the query's upsert key (both halves of an update share it),
+   * 'retracting' when it is not (a consumer must match whole rows).
+   */
+  readonly changes?: 'upsert' | 'retracting';
   readonly queryId: string;
   /** Embedded-log topic holding every change of the view (its columns plus `__op`). */
   readonly changelog: string;
