@@ -73,8 +73,9 @@ export class SltSession {
     const behind = () => persistent().filter((q) => (q.lag ?? 0) > 0);
     const read = () => persistent().reduce((n, q) => n + q.rowsIn, 0);
     // A view over a view sees its input's changes only after that view checkpoints (and may read
-    // them just after its own checkpoint), so settle until a round in which nothing was read.
-    for (;;) {
+    // them just after its own checkpoint), so settle until a round in which nothing was read
+    // (a bounded number of rounds: an endless source would always read more).
+    for (let round = 0; round < 8; round++) {
       const before = read();
       while (behind().length > 0 && Date.now() < until) await sleep(10);
       await Promise.race([this.e.checkpointAll(), sleep(timeoutMs)]);
