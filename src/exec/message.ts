@@ -3,6 +3,7 @@
  * results), watermarks, checkpoint barriers, and the end of a finite input — on one path, in order.
  */
 import type { RecordBatch } from 'apache-arrow';
+import { stringifyExactJson } from '../common/exact-json.js';
 import type { Field } from '../common/types.js';
 import type { StateRow, StateTable } from '../state/index.js';
 
@@ -81,15 +82,12 @@ export interface Operator {
   close(): Promise<void>;
 }
 
-/**
- * Row as JSON text for dead letters; typed arrays become arrays, and a BIGINT held as a bigint
- * becomes its exact decimal text (a string), since JSON numbers cannot carry it.
- */
+/** Row as JSON text for dead letters; typed arrays become arrays, BIGINT exact digits. */
 export function rowJson(fields: readonly Field[], values: readonly unknown[]): string {
   const o: Record<string, unknown> = {};
   fields.forEach((f, i) => {
     const v = values[i];
-    o[f.name] = v instanceof BigInt64Array || v instanceof BigUint64Array ? Array.from(v, String) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
+    o[f.name] = ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
   });
-  return JSON.stringify(o, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return stringifyExactJson(o);
 }

@@ -3,9 +3,11 @@
  *
  * The first message is the header `{columns, queryId, updating}`; each row follows as
  * `{op, values}`; an error part-way is sent as `{error}`; the rows a pull query failed on are sent
- * as `{errors: [...]}` before the end; a stream that ends on its own ends with `{end: true, rows}`. When the client goes away, the query is cancelled.
+ * as `{errors: [...]}` before the end; a stream that ends on its own ends with `{end: true, rows}`.
+ * When the client goes away, the query is cancelled.
  */
 import type { ServerResponse } from 'node:http';
+import { stringifyExactJson } from '../common/exact-json.js';
 import type { PushRow, ResultColumn, RowError } from '../engine/types.js';
 import { toErrorReply } from './error-body.js';
 import { rowErrorToJson, rowToJson, type JsonValue } from './json-values.js';
@@ -58,7 +60,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
 
   const send = async (event: string, msg: JsonValue): Promise<void> => {
     if (closed) return;
-    const text = JSON.stringify(msg);
+    const text = stringifyExactJson(msg);
     const ok = res.write(format === 'sse' ? `event: ${event}\ndata: ${text}\n\n` : `${text}\n`);
     if (!ok && !closed) {
       await new Promise<void>((resolve) => {

@@ -69,7 +69,7 @@ describe('predict() over updates with a hot swap in between', () => {
       expected.set(r[3] as number, [n + 1, s + (r[2] as number)]);
     }
     const groups = (await rows('SELECT v, n, s FROM by_version')).sort((a, b) => Number(a[0]) - Number(b[0]));
-    expect(groups.map((g) => [g[0], g[1]])).toEqual([...expected].sort((a, b) => a[0] - b[0]).map(([v, [n]]) => [v, n]));
+    expect(groups.map((g) => [g[0], Number(g[1])])).toEqual([...expected].sort((a, b) => a[0] - b[0]).map(([v, [n]]) => [v, n]));
     for (const g of groups) expect(g[2] as number).toBeCloseTo(expected.get(g[0] as number)![1], 5);
     const letters = await rows('SELECT reason FROM by_version_dlq');
     expect(letters).toEqual([]);

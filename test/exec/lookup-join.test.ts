@@ -8,7 +8,7 @@ import { TempStores } from '../state/helpers.js';
 import { Harness, data, f } from './harness.js';
 
 const { INSERT: I, UPDATE_BEFORE: UB, UPDATE_AFTER: UA, DELETE: D } = RowKind;
-const IN = [f('card', T.STRING), f('n', T.BIGINT)];
+const IN = [f('card', T.STRING), f('n', T.INT)];
 const OUT = [...IN, f('limit', T.BIGINT)];
 const card: BoundExpr = { kind: 'Column', index: 0, name: 'card', type: T.STRING };
 /** The table's rows by key (schema: card, limit), as the engine's table lookup serves them. */
@@ -34,10 +34,10 @@ describe('StreamLookupJoinOperator with retraction pairs', () => {
     const { h, op } = await setup('INNER');
     await op.process(data(IN, rows(['c1', 1], ['c2', 2], ['c1', 3], ['zz', 4], ['zz', 5], ['c2', 6], ['zz', 7], ['zz', 8]), [UB, UA, UB, UA, UB, UA, UB, UA]), 0);
     expect(h.rows(OUT, true)).toEqual([
-      ['-U', 'c1', 1, 100],
-      ['+U', 'c2', 2, 200],
-      ['-D', 'c1', 3, 100],
-      ['+I', 'c2', 6, 200],
+      ['-U', 'c1', 1, 100n],
+      ['+U', 'c2', 2, 200n],
+      ['-D', 'c1', 3, 100n],
+      ['+I', 'c2', 6, 200n],
     ]);
   });
 
@@ -45,10 +45,10 @@ describe('StreamLookupJoinOperator with retraction pairs', () => {
     const { h, op } = await setup('LEFT');
     await op.process(data(IN, rows(['c1', 1], ['zz', 2], [null, 3], ['c2', 4]), [UB, UA, I, D]), 0);
     expect(h.rows(OUT, true)).toEqual([
-      ['-U', 'c1', 1, 100],
+      ['-U', 'c1', 1, 100n],
       ['+U', 'zz', 2, null],
       ['+I', null, 3, null],
-      ['-D', 'c2', 4, 200],
+      ['-D', 'c2', 4, 200n],
     ]);
   });
 
@@ -58,10 +58,10 @@ describe('StreamLookupJoinOperator with retraction pairs', () => {
     await op.process(data(IN, rows(['c2', 4], ['bad', 5]), [UB, UA]), 0);
     await op.process(data(IN, rows(['c1', 6])), 0);
     expect(h.rows(OUT, true)).toEqual([
-      ['+I', 'c1', 1, 100],
-      ['+I', 'c2', 3, 200],
-      ['-D', 'c2', 4, 200],
-      ['+I', 'c1', 6, 100],
+      ['+I', 'c1', 1, 100n],
+      ['+I', 'c2', 3, 200n],
+      ['-D', 'c2', 4, 200n],
+      ['+I', 'c1', 6, 100n],
     ]);
     expect(h.letters.map((l) => [l.operator, JSON.parse(l.row)])).toEqual([
       ['StreamLookupJoinExec', { card: 'bad', n: 2 }],
@@ -71,9 +71,9 @@ describe('StreamLookupJoinOperator with retraction pairs', () => {
   });
 
   it('a row whose key expression throws goes to dead letters, not out with NULLs (LEFT)', async () => {
-    const n: BoundExpr = { kind: 'Column', index: 1, name: 'n', type: T.BIGINT };
-    const one: BoundExpr = { kind: 'Literal', value: 1, type: T.BIGINT };
-    const key: BoundExpr = { kind: 'Binary', op: '/', left: one, right: { kind: 'Binary', op: '-', left: n, right: one, type: T.BIGINT }, type: T.BIGINT };
+    const n: BoundExpr = { kind: 'Column', index: 1, name: 'n', type: T.INT };
+    const one: BoundExpr = { kind: 'Literal', value: 1, type: T.INT };
+    const key: BoundExpr = { kind: 'Binary', op: '/', left: one, right: { kind: 'Binary', op: '-', left: n, right: one, type: T.INT }, type: T.DOUBLE };
     const { h, op } = await setup('LEFT', key);
     await op.process(data(IN, rows(['c1', 1], ['c2', 2])), 0);
     expect(h.rows(OUT)).toEqual([['c2', 2, null]]);
