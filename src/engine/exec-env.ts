@@ -30,12 +30,7 @@ export function createExecEnv(engine: Engine): ExecEnv {
     },
     udfs: (name) => {
       const f = engine.functions.find(name);
-      if (!f) return undefined;
-      return (...args: unknown[]) => {
-        const r = f.callBatch(args.map((a) => [a]), 1);
-        if (r.errors[0] !== undefined) throw new Error(r.errors[0]);
-        return r.values[0];
-      };
+      return f ? (args, n) => f.callBatch(args, n) : undefined;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { T } from '../../src/common/types.js';
+import type { UdfResolver } from '../../src/exec/compile-expr.js';
 import { RowKind } from '../../src/exec/message.js';
 import { FilterExecOperator, ProjectExecOperator } from '../../src/exec/operators/stateless.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
@@ -18,7 +19,10 @@ const divides: BoundExpr = { kind: 'Binary', op: '/', left: lit(100), right: { k
 const rows = (...r: [string, number][]) => r.map(([gv, tv]) => ({ g: gv, t: tv }));
 
 /** A function the query calls per row; `huge` returns a value no BIGINT column can hold (it throws deep in the column builder). */
-const udfs = (name: string) => (name === 'huge' ? (x: unknown) => (Number(x) > 100 ? Infinity : Number(x)) : undefined);
+const udfs: UdfResolver = (name) =>
+  name === 'huge'
+    ? (args, n) => ({ values: Array.from({ length: n }, (_, i) => (Number(args[0]![i]) > 100 ? Infinity : Number(args[0]![i]))), errors: new Array<string | undefined>(n).fill(undefined) })
+    : undefined;
 const huge: BoundExpr = { kind: 'Udf', name: 'huge', args: [t], type: T.BIGINT };
 
 const stores = new TempStores();
