@@ -24,6 +24,7 @@ export interface ErrorCodeInfo {
  */
 export const ERROR_CODES = {
   SYNTAX_ERROR: { kind: 'parse', http: 400, description: 'The SQL text does not follow the grammar.' },
+  EXPRESSION_TOO_COMPLEX: { kind: 'parse', http: 400, description: 'An expression is nested too deeply or has too many parts.' },
   UNKNOWN_RELATION: { kind: 'plan', http: 404, description: 'A statement names a stream, table, view or sink that does not exist.' },
   UNKNOWN_COLUMN: { kind: 'plan', http: 400, description: 'An expression names a column that no input provides.' },
   AMBIGUOUS_COLUMN: { kind: 'plan', http: 400, description: 'A column name is provided by more than one input; qualify it.' },

@@ -10,6 +10,8 @@ import { isNumeric, type DataType, type Field } from '../common/types.js';
 import { columnsOf, exprToString, type BoundExpr } from '../planner/bound-expr.js';
 import { readColumn, type Values } from './columns.js';
 import { SCALAR_IMPLS } from './scalar-functions.js';
+import { betweenCode, caseCode, coalesceCode, comparisonCode, distinctCode, inCode, likeCode, logicCode, nullifCode, type CodeGen } from './compile-logic.js';
+import { castNested, listElement } from './nested-values.js';
 
 export interface RowError {
   readonly row: number;
@@ -72,24 +74,24 @@ export function compileExpr(e: BoundExpr, input: readonly Field[], udfs: UdfReso
 
 const SCALAR_FNS: Record<string, (...args: unknown[]) => unknown> = Object.fromEntries(Object.entries(SCALAR_IMPLS).map(([k, v]) => [k, v.fn]));
 
-class Gen {
+class Gen implements CodeGen {
   temps = 0;
   readonly consts: unknown[] = [];
   readonly udfFns: ((...args: unknown[]) => unknown)[] = [];
   constructor(private readonly udfs: UdfResolver) {}
 
-  private t(): string {
+  temp(): string {
     return `t${this.temps++}`;
   }
 
-  private konst(v: unknown): string {
+  konst(v: unknown): string {
     this.consts.push(v);
     return `H[${this.consts.length - 1}]`;
   }
 
   /** `x === null ? null : body(x)` for each operand. */
   private strict(args: readonly string[], body: (ts: string[]) => string): string {
-    const ts = args.map(() => this.t());
+    const ts = args.map(() => this.temp());
     const checks = args.map((a, i) => `(${ts[i]} = ${a}) === null`).join(' || ');
     return `(${checks} ? null : ${body(ts)})`;
   }
@@ -106,41 +108,21 @@ class Gen {
         return e.op === 'NOT' ? this.strict([this.expr(e.operand)], ([a]) => `!${a}`) : this.strict([this.expr(e.operand)], ([a]) => `-${a}`);
       case 'IsNull':
         return `((${this.expr(e.operand)}) ${e.negated ? '!==' : '==='} null)`;
-      case 'In': {
-        const lits = e.list.every((x) => x.kind === 'Literal' && x.value !== null);
-        if (lits) {
-          const set = this.konst(new Set(e.list.map((x) => (x as { value: unknown }).value)));
-          return this.strict([this.expr(e.operand)], ([a]) => `${e.negated ? '!' : ''}${set}.has(${a})`);
-        }
-        const a = this.t();
-        const items = e.list.map((x) => this.expr(x));
-        const hit = items.map((x) => `${a} === ${x}`).join(' || ');
-        return `((${a} = ${this.expr(e.operand)}) === null ? null : ${e.negated ? '!' : ''}(${hit}))`;
-      }
+      case 'In':
+        return inCode(e, this);
       case 'Between':
-        return this.strict([this.expr(e.operand), this.expr(e.low), this.expr(e.high)], ([x, lo, hi]) => `${e.negated ? '!' : ''}(${x} >= ${lo} && ${x} <= ${hi})`);
-      case 'Like': {
-        if (e.pattern.kind === 'Literal' && typeof e.pattern.value === 'string') {
-          const re = this.konst(likeRegExp(e.pattern.value));
-          return this.strict([this.expr(e.operand)], ([s]) => `${e.negated ? '!' : ''}${re}.test(${s})`);
-        }
-        const cache = this.konst(likeRegExp);
-        return this.strict([this.expr(e.operand), this.expr(e.pattern)], ([s, p]) => `${e.negated ? '!' : ''}${cache}(${p}).test(${s})`);
-      }
-      case 'Case': {
-        const op = e.operand ? this.t() : undefined;
-        let code = e.else ? this.expr(e.else) : 'null';
-        for (const w of [...e.whens].reverse()) {
-          const cond = op ? `${op} !== null && ${op} === ${this.expr(w.when)}` : `${this.expr(w.when)} === true`;
-          code = `(${cond} ? ${this.expr(w.then)} : ${code})`;
-        }
-        return op ? `((${op} = ${this.expr(e.operand!)}), ${code})` : code;
-      }
+        return betweenCode(e, this);
+      case 'Like':
+        return likeCode(e, this);
+      case 'Case':
+        return caseCode(e, this);
       case 'Cast':
         return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(caster(e.operand.type, e.type))}(${a})`);
       case 'Call': {
         const impl = SCALAR_IMPLS[e.fn];
         if (!impl) throw new SluiceError('INTERNAL', `no implementation for function ${e.fn}`);
+        if (e.fn === 'coalesce') return coalesceCode(e.args, this);
+        if (e.fn === 'nullif') return nullifCode(e.args[0]!, e.args[1]!, this);
         const args = e.args.map((a) => this.expr(a));
         if (impl.nullSafe) return `F.${e.fn}(${args.join(', ')})`;
         return args.length ? this.strict(args, (ts) => `F.${e.fn}(${ts.join(', ')})`) : `F.${e.fn}()`;
@@ -154,7 +136,7 @@ class Gen {
       case 'FieldAccess':
         return this.strict([this.expr(e.operand)], ([a]) => `(${a}[${JSON.stringify(e.field)}] ?? null)`);
       case 'Index':
-        return this.strict([this.expr(e.operand), this.expr(e.index)], ([a, k]) => `(${a}[${k} - 1] ?? null)`);
+        return this.strict([this.expr(e.operand), this.expr(e.index)], ([a, k]) => `${this.konst(listElement)}(${a}, ${k})`);
       case 'Array':
         return `[${e.elements.map((x) => this.expr(x)).join(', ')}]`;
       default:
@@ -163,38 +145,48 @@ class Gen {
   }
 
   private binary(e: Extract<BoundExpr, { kind: 'Binary' }>): string {
-    const l = this.expr(e.left);
-    const r = this.expr(e.right);
     switch (e.op) {
-      case 'AND': {
-        const [a, b] = [this.t(), this.t()];
-        return `((${a} = ${l}) === false ? false : (${b} = ${r}) === false ? false : (${a} === null || ${b} === null) ? null : true)`;
-      }
-      case 'OR': {
-        const [a, b] = [this.t(), this.t()];
-        return `((${a} = ${l}) === true ? true : (${b} = ${r}) === true ? true : (${a} === null || ${b} === null) ? null : false)`;
-      }
+      case 'AND':
+      case 'OR':
+        return logicCode(e.op, e, this);
       case '=':
-        return this.strict([l, r], ([a, b]) => `${a} === ${b}`);
       case '<>':
-        return this.strict([l, r], ([a, b]) => `${a} !== ${b}`);
       case '<':
       case '<=':
       case '>':
       case '>=':
-        return this.strict([l, r], ([a, b]) => `${a} ${e.op} ${b}`);
+        return comparisonCode(e.op, e.left, e.right, this);
+      case 'IS DISTINCT FROM':
+      case 'IS NOT DISTINCT FROM':
+        return distinctCode(e.op === 'IS NOT DISTINCT FROM', e.left, e.right, this);
+      case '||':
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '%':
+        return this.arithmetic(e.op, e);
+      default:
+        return assertNever(e.op, 'operator');
+    }
+  }
+
+  private arithmetic(op: '||' | '+' | '-' | '*' | '/' | '%', e: Extract<BoundExpr, { kind: 'Binary' }>): string {
+    const l = this.expr(e.left);
+    const r = this.expr(e.right);
+    switch (op) {
       case '||':
         return this.strict([l, r], ([a, b]) => `String(${a}) + String(${b})`);
       case '+':
       case '-':
       case '*':
-        return this.strict([l, r], ([a, b]) => this.intWrap(e.type, `${a} ${e.op} ${b}`));
+        return this.strict([l, r], ([a, b]) => this.intWrap(e.type, `${a} ${op} ${b}`));
       case '/':
         return this.strict([l, r], ([a, b]) => `(${b} === 0 ? ${this.konst(divZero)}() : ${a} / ${b})`);
       case '%':
         return this.strict([l, r], ([a, b]) => `(${b} === 0 ? ${this.konst(divZero)}() : ${a} % ${b})`);
       default:
-        return assertNever(e.op, 'operator');
+        return assertNever(op, 'operator');
     }
   }
 
@@ -205,19 +197,6 @@ class Gen {
 
 function divZero(): never {
   throw new Error('division by zero');
-}
-
-const likeCache = new Map<string, RegExp>();
-
-/** SQL LIKE pattern (% and _) as an anchored RegExp. */
-export function likeRegExp(pattern: string): RegExp {
-  let re = likeCache.get(pattern);
-  if (!re) {
-    const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
-    re = new RegExp(`^${body}$`, 's');
-    if (likeCache.size < 1000) likeCache.set(pattern, re);
-  }
-  return re;
 }
 
 function caster(from: DataType, to: DataType): (x: unknown) => unknown {
@@ -262,14 +241,8 @@ function caster(from: DataType, to: DataType): (x: unknown) => unknown {
         return v;
       };
     case 'ARRAY':
-      return (x) => {
-        if (typeof x === 'string') {
-          const parsed: unknown = JSON.parse(x);
-          if (!Array.isArray(parsed)) throw new Error(`cannot cast '${x}' to ARRAY`);
-          return parsed;
-        }
-        return x;
-      };
+    case 'STRUCT':
+      return (x) => castNested(x, to);
     default:
       return (x) => {
         if (isNumeric(to)) return toNumber(x);

@@ -7,7 +7,7 @@ import { CstParser, tokenMatcher } from 'chevrotain';
 import {
   allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, Equals, Greater, Identifier,
   IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash,
-  Star, StringLiteral, TimeUnit, Word,
+  Star, StringLiteral, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
 export class SqlParser extends CstParser {
@@ -571,7 +571,16 @@ export class SqlParser extends CstParser {
         ALT: () => {
           this.CONSUME(K.IS, { LABEL: 'is' });
           this.OPTION(() => this.CONSUME(K.NOT, { LABEL: 'not' }));
-          this.CONSUME(K.NULL, { LABEL: 'end' });
+          this.OR3([
+            { ALT: () => this.CONSUME(K.NULL, { LABEL: 'end' }) },
+            {
+              ALT: () => {
+                this.CONSUME(K.DISTINCT, { LABEL: 'distinct' });
+                this.CONSUME(K.FROM);
+                this.SUBRULE5(this.concatExpr, { LABEL: 'right' });
+              },
+            },
+          ]);
         },
       },
       {
@@ -596,8 +605,15 @@ export class SqlParser extends CstParser {
             },
             {
               ALT: () => {
-                this.CONSUME(K.LIKE, { LABEL: 'like' });
+                this.OR4([
+                  { ALT: () => this.CONSUME(K.LIKE, { LABEL: 'like' }) },
+                  { ALT: () => this.CONSUME(K.ILIKE, { LABEL: 'like' }) },
+                ]);
                 this.SUBRULE4(this.concatExpr, { LABEL: 'pattern' });
+                this.OPTION3(() => {
+                  this.CONSUME(K.ESCAPE);
+                  this.SUBRULE6(this.concatExpr, { LABEL: 'escape' });
+                });
               },
             },
           ]);
@@ -751,7 +767,11 @@ export class SqlParser extends CstParser {
     this.CONSUME(RParen);
   });
 
-  /** A column name, or a function call when followed by `(`. */
+  /**
+   * A column name, or a function call when followed by `(`. The standard's
+   * `TRIM([BOTH|LEADING|TRAILING] [chars] FROM s)` is recognised here as a call with a `side`
+   * and a `from` argument; the AST visitor accepts that form for TRIM only.
+   */
   readonly nameOrCall = this.RULE('nameOrCall', () => {
     this.SUBRULE(this.identifier, { LABEL: 'name' });
     this.OPTION(() => {
@@ -761,8 +781,34 @@ export class SqlParser extends CstParser {
           { ALT: () => this.CONSUME(Star, { LABEL: 'star' }) },
           {
             ALT: () => {
+              this.CONSUME(TrimSide, { LABEL: 'side' });
+              this.OPTION4(() => this.SUBRULE3(this.expression, { LABEL: 'args' }));
+              this.CONSUME2(K.FROM, { LABEL: 'from' });
+              this.SUBRULE4(this.expression, { LABEL: 'fromArg' });
+            },
+          },
+          {
+            ALT: () => {
+              this.CONSUME(K.FROM, { LABEL: 'from' });
+              this.SUBRULE5(this.expression, { LABEL: 'fromArg' });
+            },
+          },
+          {
+            ALT: () => {
               this.OPTION3(() => this.CONSUME(K.DISTINCT, { LABEL: 'distinct' }));
-              this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'args' }) });
+              this.SUBRULE(this.expression, { LABEL: 'args' });
+              this.OR2([
+                {
+                  ALT: () => {
+                    this.CONSUME3(K.FROM, { LABEL: 'from' });
+                    this.SUBRULE6(this.expression, { LABEL: 'fromArg' });
+                  },
+                },
+                { ALT: () => this.MANY(() => {
+                  this.CONSUME(Comma);
+                  this.SUBRULE2(this.expression, { LABEL: 'args' });
+                }) },
+              ]);
             },
           },
         ]);

@@ -8,6 +8,7 @@ import type { Expr, ParsedStatement, Statement } from './ast.js';
 import { type AstContext, nodes, SourceText } from './cst-access.js';
 import { sqlParser, type StartRule } from './grammar.js';
 import { Semicolon, sqlLexer, UnterminatedComment, UnterminatedIdentifier, UnterminatedString } from './lexer.js';
+import { checkExpressionTrees, checkTokenNesting, expressionRoots } from './limits.js';
 import { syntaxError } from './syntax-error.js';
 import { toExpr, toStatement } from './to-ast.js';
 
@@ -45,6 +46,7 @@ function lex(src: SourceText): IToken[] {
 }
 
 function runParser(src: SourceText, tokens: IToken[], rule: StartRule): CstNode {
+  checkTokenNesting(tokens, src);
   sqlParser.input = tokens;
   const cst = rule === 'script' ? sqlParser.script() : sqlParser.standaloneExpression();
   const err = sqlParser.errors[0];
@@ -86,7 +88,9 @@ export function parseStatements(sql: string): ParsedStatement[] {
     const cx: AstContext = { src };
     return nodes(cst, 'statements').map((n) => {
       const loc = n.location!;
-      return { statement: toStatement(n, cx), text: sql.slice(loc.startOffset, loc.endOffset! + 1) };
+      const statement = toStatement(n, cx);
+      checkExpressionTrees(expressionRoots(statement), src, { nodes: 0 });
+      return { statement, text: sql.slice(loc.startOffset, loc.endOffset! + 1) };
     });
   });
 }
@@ -112,5 +116,9 @@ export function parseStatement(sql: string): Statement {
 /** Parses a single expression, e.g. `a + 1 > b`; mostly for tests. */
 export function parseExpression(sql: string): Expr {
   const src = new SourceText(sql);
-  return withSql(src, () => toExpr(runParser(src, lex(src), 'standaloneExpression'), { src }));
+  return withSql(src, () => {
+    const e = toExpr(runParser(src, lex(src), 'standaloneExpression'), { src });
+    checkExpressionTrees([e], src, { nodes: 0 });
+    return e;
+  });
 }

@@ -1,7 +1,8 @@
 /** CST→AST for expressions. Spans come from CST locations, so they include parentheses. */
 import type { CstNode, IToken } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
-import type { BinaryOp, CallExpr, CaseExpr, ColumnRefExpr, Expr, LiteralExpr } from './ast.js';
+import type { Span } from '../common/span.js';
+import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr } from './ast.js';
 import { type AstContext, node, nodes, onlyChild, optNode, optToken, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
@@ -39,15 +40,31 @@ function foldBinary(
   return left;
 }
 
-const keywordOp = (t: IToken): BinaryOp => (t.image.toUpperCase() === 'AND' ? 'AND' : 'OR');
 const symbolOp = (t: IToken): BinaryOp => (t.image === '!=' ? '<>' : (t.image as BinaryOp));
 
+/**
+ * `operands[0] op operands[1] op ...` for AND/OR as a balanced tree: both are associative, and a
+ * balanced tree of n terms is only log2(n) deep, so chains of thousands of terms do not nest
+ * thousands deep for the passes after the parser.
+ */
+function balancedChain(n: CstNode, cx: AstContext, visit: (operand: CstNode, cx: AstContext) => Expr, op: 'AND' | 'OR'): Expr {
+  const operandNodes = nodes(n, 'operands');
+  const terms = operandNodes.map((o) => visit(o, cx));
+  const build = (from: number, to: number): Expr => {
+    if (to - from === 1) return terms[from]!;
+    const mid = from + Math.ceil((to - from) / 2);
+    const span = cx.src.span(startOf(operandNodes[from]!), endOf(operandNodes[to - 1]!));
+    return { kind: 'Binary', op, left: build(from, mid), right: build(mid, to), span };
+  };
+  return build(0, terms.length);
+}
+
 function toOr(n: CstNode, cx: AstContext): Expr {
-  return foldBinary(n, cx, toAnd, keywordOp);
+  return balancedChain(n, cx, toAnd, 'OR');
 }
 
 function toAnd(n: CstNode, cx: AstContext): Expr {
-  return foldBinary(n, cx, toNot, keywordOp);
+  return balancedChain(n, cx, toNot, 'AND');
 }
 
 function toNot(n: CstNode, cx: AstContext): Expr {
@@ -66,13 +83,17 @@ function toPredicate(n: CstNode, cx: AstContext): Expr {
     if (op) {
       operand = { kind: 'Binary', op: symbolOp(op), left: operand, right: toConcat(node(s, 'right'), cx), span };
     } else if (optToken(s, 'is')) {
-      operand = { kind: 'IsNull', operand, negated, span };
+      operand = optToken(s, 'distinct')
+        ? { kind: 'Binary', op: negated ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM', left: operand, right: toConcat(node(s, 'right'), cx), span }
+        : { kind: 'IsNull', operand, negated, span };
     } else if (optToken(s, 'in')) {
       operand = { kind: 'In', operand, list: nodes(s, 'list').map((e) => toExpr(e, cx)), negated, span };
     } else if (optToken(s, 'between')) {
       operand = { kind: 'Between', operand, low: toConcat(node(s, 'low'), cx), high: toConcat(node(s, 'high'), cx), negated, span };
     } else {
-      operand = { kind: 'Like', operand, pattern: toConcat(node(s, 'pattern'), cx), negated, span };
+      const escape = optNode(s, 'escape');
+      const caseInsensitive = optToken(s, 'like')!.image.toUpperCase() === 'ILIKE';
+      operand = { kind: 'Like', operand, pattern: toConcat(node(s, 'pattern'), cx), ...(escape ? { escape: toConcat(escape, cx) } : {}), caseInsensitive, negated, span };
     }
   }
   return operand;
@@ -174,6 +195,8 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
   const name = toIdent(node(n, 'name'), cx);
   const span = cx.src.nodeSpan(n);
   if (!optToken(n, 'call')) return { kind: 'ColumnRef', column: name, span };
+  const from = optToken(n, 'from');
+  if (from) return toTrimFrom(n, name, from, span, cx);
   return {
     kind: 'Call',
     name,
@@ -182,4 +205,23 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
     star: optToken(n, 'star') !== undefined,
     span,
   };
+}
+
+const TRIM_FUNCTION: Readonly<Record<string, string>> = { BOTH: 'trim', LEADING: 'ltrim', TRAILING: 'rtrim' };
+
+/**
+ * `TRIM([BOTH|LEADING|TRAILING] [chars] FROM s)` as the call `trim|ltrim|rtrim(s[, chars])`;
+ * the `FROM` form belongs to TRIM alone.
+ */
+function toTrimFrom(n: CstNode, name: Ident, from: IToken, span: Span, cx: AstContext): CallExpr {
+  if (normalizeName(name.name) !== 'trim' || optToken(n, 'distinct') || nodes(n, 'args').length > 1) {
+    throw new SluiceError('SYNTAX_ERROR', `unexpected FROM in a call to ${name.name}`, {
+      span: cx.src.span(from.startOffset, endOf(from)),
+      hint: "only TRIM takes FROM: TRIM([BOTH | LEADING | TRAILING] [characters] FROM string); separate arguments with ','",
+    });
+  }
+  const side = optToken(n, 'side')?.image.toUpperCase() ?? 'BOTH';
+  const chars = nodes(n, 'args').map((a) => toExpr(a, cx));
+  const fn = TRIM_FUNCTION[side]!;
+  return { kind: 'Call', name: { name: fn, span: name.span }, args: [toExpr(node(n, 'fromArg'), cx), ...chars], distinct: false, star: false, span };
 }

@@ -11,6 +11,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateValue } from '../../state/index.js';
+import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 
@@ -132,8 +133,10 @@ class Sum implements Accumulator, Restorable {
   }
 }
 
+/** Whether `a` beats `b` for MIN/MAX in SQL order (strings by code point, NaN above all numbers). */
 function better(fn: 'min' | 'max', a: unknown, b: unknown): boolean {
-  return fn === 'min' ? (a as number) < (b as number) : (a as number) > (b as number);
+  const c = compareValues(a, b);
+  return fn === 'min' ? c < 0 : c > 0;
 }
 
 /** Append-only MIN/MAX: the current extreme only. */
