@@ -50,7 +50,11 @@ export function compileExpr(e: BoundExpr, input: readonly Field[], udfs: UdfReso
   try {
     kernel = new Function('cols', 'n', 'F', 'U', 'H', 'out', 'errs', src) as Kernel;
   } catch (err) {
-    throw new SluiceError('INTERNAL', `could not compile expression ${exprToString(e)}: ${String(err)}`);
+    if (err instanceof RangeError) {
+      throw new SluiceError('EXPRESSION_TOO_COMPLEX', 'expression too complex to compile', { span: e.span, hint: 'nest less deeply, or split the statement' });
+    }
+    const text = exprToString(e);
+    throw new SluiceError('INTERNAL', `could not compile expression ${text.length > 200 ? `${text.slice(0, 197)}...` : text}: ${String(err)}`);
   }
   const consts = g.consts;
   const udfFns = g.udfFns;

@@ -110,6 +110,6 @@ export function castNested(x: unknown, to: Extract<DataType, { kind: 'ARRAY' | '
     v = Array.from(x as unknown as ArrayLike<number>);
   }
   const out = coerceJson(to, v, 'value');
-  if (out instanceof Misfit) throw new Error(`cannot cast to ${typeToString(to)}: ${out.reason}`);
+  if (out instanceof Misfit) throw new Error(`cannot cast to ${typeToString(to)}: ${out.reason.replace(/^value: /, '')}`);
   return out;
 }

@@ -16,10 +16,35 @@ import type { Expr } from './ast.js';
 import type { SourceText } from './cst-access.js';
 import { K, LBracket, LParen, Minus, Plus, RBracket, RParen } from './lexer.js';
 
-/** Deepest nesting of an expression (and of parentheses anywhere in a statement). */
-export const MAX_EXPRESSION_DEPTH = 256;
+/**
+ * Deepest nesting of an expression (and of parentheses anywhere in a statement). The parser
+ * recurses through up to five grammar rules per level; 128 levels stay well inside Node's
+ * default stack even before the parser is warmed up by the JIT.
+ */
+export const MAX_EXPRESSION_DEPTH = 128;
 /** Most expression nodes in one statement. */
 export const MAX_EXPRESSION_NODES = 10_000;
+
+/** The error for a statement that exhausted the stack anyway: points at its deepest nesting. */
+export function stackExhausted(tokens: readonly IToken[], src: SourceText): SluiceError {
+  let depth = 0;
+  let deepest = 0;
+  let at: IToken | undefined;
+  for (const t of tokens) {
+    if (t.tokenType === LParen || t.tokenType === LBracket || t.tokenType === K.CASE) depth++;
+    else if (t.tokenType === RParen || t.tokenType === RBracket || t.tokenType === K.END) depth = Math.max(0, depth - 1);
+    if (depth > deepest) {
+      deepest = depth;
+      at = t;
+    }
+  }
+  const span = at ? src.span(at.startOffset, at.endOffset! + 1) : src.span(0, Math.min(src.text.length, 1));
+  return new SluiceError('EXPRESSION_TOO_COMPLEX', 'expression too complex to parse', {
+    span,
+    hint: 'nest less deeply (write a flat chain such as a OR b OR c, or an IN list), or split the statement',
+    sql: src.text,
+  });
+}
 
 function tooDeep(span: Span, sql: string): SluiceError {
   return new SluiceError('EXPRESSION_TOO_COMPLEX', `expression nested more than ${MAX_EXPRESSION_DEPTH} levels deep`, {
