@@ -22,7 +22,10 @@ import { K, LBracket, LParen, Minus, Plus, RBracket, RParen } from './lexer.js';
  * default stack even before the parser is warmed up by the JIT.
  */
 export const MAX_EXPRESSION_DEPTH = 128;
-/** Most expression nodes in one statement. */
+/**
+ * Most nodes in one expression (a WHERE, a select item, one VALUES value): each is compiled on
+ * its own, so an INSERT of many rows is not limited by the sum.
+ */
 export const MAX_EXPRESSION_NODES = 10_000;
 
 /** The error for a statement that exhausted the stack anyway: points at its deepest nesting. */
@@ -99,20 +102,18 @@ function operands(e: Expr): readonly Expr[] {
   }
 }
 
-/**
- * Checks the depth of each root expression and the total number of nodes (the count carries
- * over between calls through `counter`). Iterative, so it works on any tree the parser built.
- */
-export function checkExpressionTrees(roots: readonly Expr[], src: SourceText, counter: { nodes: number }): void {
+/** Checks the depth and the number of nodes of each expression. Iterative: any tree fits. */
+export function checkExpressionTrees(roots: readonly Expr[], src: SourceText): void {
   for (const root of roots) {
+    let nodes = 0;
     const stack: [Expr, number][] = [[root, 1]];
     while (stack.length) {
       const [e, depth] = stack.pop()!;
       if (depth > MAX_EXPRESSION_DEPTH) throw tooDeep(e.span, src.text);
-      if (++counter.nodes > MAX_EXPRESSION_NODES) {
-        throw new SluiceError('EXPRESSION_TOO_COMPLEX', `statement has more than ${MAX_EXPRESSION_NODES} expression parts`, {
-          span: e.span,
-          hint: 'split it into several statements, or put long value lists into a table and join it',
+      if (++nodes > MAX_EXPRESSION_NODES) {
+        throw new SluiceError('EXPRESSION_TOO_COMPLEX', `expression has more than ${MAX_EXPRESSION_NODES} parts`, {
+          span: root.span,
+          hint: 'split it up, or put a long list of values into a table and join it',
           sql: src.text,
         });
       }

@@ -104,7 +104,7 @@ export function parseStatements(sql: string): ParsedStatement[] {
     return nodes(cst, 'statements').map((n) => {
       const loc = n.location!;
       const statement = toStatement(n, cx);
-      checkExpressionTrees(expressionRoots(statement), src, { nodes: 0 });
+      checkExpressionTrees(expressionRoots(statement), src);
       return { statement, text: sql.slice(loc.startOffset, loc.endOffset! + 1) };
     });
   });
@@ -133,7 +133,7 @@ export function parseExpression(sql: string): Expr {
   const src = new SourceText(sql);
   return withSql(src, () => {
     const e = toExpr(runParser(src, lex(src), 'standaloneExpression'), { src });
-    checkExpressionTrees([e], src, { nodes: 0 });
+    checkExpressionTrees([e], src);
     return e;
   });
 }
