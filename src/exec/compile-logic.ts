@@ -50,24 +50,27 @@ export function compareCode(op: CompareOp, a: string, b: string, ta: DataType, t
       if (op === '<>') return `(${a} !== ${b})`;
       return `(${g.konst(compareStrings)}(${a}, ${b}) ${op} 0)`;
     case 'float':
-      // NaN = NaN and NaN sorts above every number (DuckDB).
-      switch (op) {
-        case '=':
-          return `(${a} == ${b} || (${a} !== ${a} && ${b} !== ${b}))`;
-        case '<>':
-          return `!(${a} == ${b} || (${a} !== ${a} && ${b} !== ${b}))`;
-        case '<':
-          return `(${a} < ${b} || (${b} !== ${b} && ${a} === ${a}))`;
-        case '<=':
-          return `(${a} <= ${b} || ${b} !== ${b})`;
-        case '>':
-          return `(${a} > ${b} || (${a} !== ${a} && ${b} === ${b}))`;
-        case '>=':
-          return `(${a} >= ${b} || ${a} !== ${a})`;
-      }
-    // eslint-disable-next-line no-fallthrough
+      return floatCompare(op, a, b);
     case 'deep':
       return `(${g.konst(compareValues)}(${a}, ${b}) ${op === '=' ? '===' : op === '<>' ? '!==' : op} 0)`;
+  }
+}
+
+/** Float comparison where NaN = NaN and NaN sorts above every number (DuckDB). */
+function floatCompare(op: CompareOp, a: string, b: string): string {
+  switch (op) {
+    case '=':
+      return `(${a} == ${b} || (${a} !== ${a} && ${b} !== ${b}))`;
+    case '<>':
+      return `!(${a} == ${b} || (${a} !== ${a} && ${b} !== ${b}))`;
+    case '<':
+      return `(${a} < ${b} || (${b} !== ${b} && ${a} === ${a}))`;
+    case '<=':
+      return `(${a} <= ${b} || ${b} !== ${b})`;
+    case '>':
+      return `(${a} > ${b} || (${a} !== ${a} && ${b} === ${b}))`;
+    case '>=':
+      return `(${a} >= ${b} || ${a} !== ${a})`;
   }
 }
 
