@@ -12,6 +12,8 @@
  */
 import type { DataType } from '../common/types.js';
 import type { BoundExpr } from '../planner/bound-expr.js';
+import { commonType } from '../planner/functions.js';
+import { widenCode } from './integers.js';
 import { compareStrings, compareValues } from './sql-values.js';
 import { likeMatcher } from './like.js';
 
@@ -23,6 +25,8 @@ export interface CodeGen {
   temp(): string;
   /** A reference to a constant held outside the generated source. */
   konst(v: unknown): string;
+  /** `code` (a value of type `from`, or null) in the representation of `to` (INT -> BIGINT is a bigint). */
+  widenNullable(code: string, from: DataType, to: DataType): string;
 }
 
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
@@ -39,9 +43,12 @@ function compareClass(a: DataType, b: DataType): CompareClass {
 
 /**
  * JS for `a op b` where `a` and `b` are temporaries holding non-null values of types `ta`, `tb`.
- * Numbers use `==`/`<` so that a bigint and a number of equal value compare equal.
+ * Both are first widened to their common type (BIGINT with DOUBLE compares as DOUBLE, DuckDB).
  */
-export function compareCode(op: CompareOp, a: string, b: string, ta: DataType, tb: DataType, g: CodeGen): string {
+export function compareCode(op: CompareOp, ra: string, rb: string, ta: DataType, tb: DataType, g: CodeGen): string {
+  const common = commonType(ta, tb) ?? ta;
+  const a = widenCode(ra, ta, common);
+  const b = widenCode(rb, tb, common);
   switch (compareClass(ta, tb)) {
     case 'plain':
       return `(${a} ${op === '=' ? '==' : op === '<>' ? '!=' : op} ${b})`;
@@ -124,7 +131,8 @@ export function inCode(e: Extract<BoundExpr, { kind: 'In' }>, g: CodeGen): strin
   const [yes, no] = e.negated ? ['false', 'true'] : ['true', 'false'];
   const literals = e.list.every((x) => x.kind === 'Literal');
   if (literals && SET_KINDS.has(e.operand.type.kind) && e.list.every((x) => x.value === null || compareClass(x.type, e.operand.type) === compareClass(e.operand.type, e.operand.type))) {
-    const values = e.list.map((x) => (x as { value: unknown }).value);
+    // The operand is not BIGINT here, so its values are numbers: a bigint literal compares as one.
+    const values = e.list.map((x) => (x as { value: unknown }).value).map((v) => (typeof v === 'bigint' ? Number(v) : v));
     const set = g.konst(new Set(values.filter((v) => v !== null)));
     const miss = values.includes(null) ? 'null' : no;
     // Set.has uses SameValueZero: NaN finds NaN and -0 finds 0, as SQL `=` does here.
@@ -167,20 +175,21 @@ export function caseCode(e: Extract<BoundExpr, { kind: 'Case' }>, g: CodeGen): s
   const r = g.temp();
   const o = e.operand ? g.temp() : undefined;
   const w = g.temp();
+  const branch = (x: BoundExpr): string => g.widenNullable(g.expr(x), x.type, e.type);
   const terms = e.whens.map(({ when, then }) => {
     const cond = e.operand && o
       ? `(${o} !== null && (${w} = ${g.expr(when)}) !== null && ${compareCode('=', o, w, e.operand.type, when.type, g)})`
       : `(${g.expr(when)}) === true`;
-    return `(${cond} && ((${r} = ${g.expr(then)}), true))`;
+    return `(${cond} && ((${r} = ${branch(then)}), true))`;
   });
-  terms.push(`((${r} = ${e.else ? g.expr(e.else) : 'null'}), true)`);
+  terms.push(`((${r} = ${e.else ? branch(e.else) : 'null'}), true)`);
   return `(${e.operand && o ? `(${o} = ${g.expr(e.operand)}), ` : ''}(${terms.join(' || ')}), ${r})`;
 }
 
-/** COALESCE: the first non-NULL argument, evaluating no argument after it. */
-export function coalesceCode(args: readonly BoundExpr[], g: CodeGen): string {
+/** COALESCE: the first non-NULL argument (in the result type), evaluating no argument after it. */
+export function coalesceCode(args: readonly BoundExpr[], type: DataType, g: CodeGen): string {
   const t = g.temp();
-  return `(${args.map((a) => `(${t} = ${g.expr(a)}) !== null`).join(' || ')}, ${t})`;
+  return `(${args.map((a) => `(${t} = ${g.widenNullable(g.expr(a), a.type, type)}) !== null`).join(' || ')}, ${t})`;
 }
 
 /** NULLIF(a, b): NULL when a = b, else a. */

@@ -6,15 +6,15 @@
  * object is NULL; an array of the wrong length for a declared `ARRAY<T>(n)` does not fit.
  */
 import { assertNever } from '../common/errors.js';
+import { parseExactJson, stringifyExactJson } from '../common/exact-json.js';
+import { parseTimestampText } from '../common/timestamp-text.js';
 import { typeToString, type DataType } from '../common/types.js';
+import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN } from './integers.js';
 
 /** Why a value does not fit its declared type (a value, so callers decide how to report it). */
 export class Misfit {
   constructor(readonly reason: string) {}
 }
-
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 
 /**
  * `list[k]`, 1-based as in DuckDB: `k = 1` is the first element, `k = -1` the last; 0 and
@@ -29,8 +29,9 @@ export function listElement(list: ArrayLike<unknown>, k: number | bigint): unkno
 }
 
 /**
- * Checks and converts one JSON value to the executor's representation of `t` (numbers for
- * numeric and TIMESTAMP columns, Uint8Array for BYTES). `undefined`/null mean SQL NULL.
+ * Checks and converts one JSON value to the executor's representation of `t` (bigints for
+ * BIGINT, numbers for other numeric and TIMESTAMP columns, Uint8Array for BYTES).
+ * `undefined`/null mean SQL NULL.
  */
 export function coerceJson(t: DataType, v: unknown, path: string): unknown {
   if (v === null || v === undefined) return null;
@@ -38,14 +39,20 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
     case 'BOOLEAN':
       return typeof v === 'boolean' ? v : new Misfit(`${path}: expected BOOLEAN, got ${show(v)}`);
     case 'INT':
-      return typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX ? v : new Misfit(`${path}: expected INT, got ${show(v)}`);
-    case 'BIGINT':
+      return typeof v === 'number' && Number.isInteger(v) && v >= INT_MIN && v <= INT_MAX ? v : new Misfit(`${path}: expected INT (32-bit), got ${show(v)}`);
+    case 'BIGINT': {
+      // Exact: the parser gives a bigint for integers beyond 2^53; digits in a string are taken too.
+      const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : undefined;
+      if (b !== undefined && b >= BIGINT_MIN && b <= BIGINT_MAX) return b;
+      return new Misfit(`${path}: expected BIGINT (64-bit integer), got ${show(v)}`);
+    }
     case 'INTERVAL':
       if (typeof v === 'number' && Number.isInteger(v)) return v;
       if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
       return new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
     case 'FLOAT':
     case 'DOUBLE':
+      if (typeof v === 'bigint') return Number(v);
       return typeof v === 'number' ? v : new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
     case 'STRING':
       return typeof v === 'string' ? v : new Misfit(`${path}: expected STRING, got ${show(v)}`);
@@ -54,8 +61,9 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
     case 'TIMESTAMP': {
       if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
       if (typeof v === 'string') {
-        const ms = Date.parse(v);
-        if (Number.isFinite(ms)) return ms;
+        // Field by field: Date.parse would read 2024-02-30 as March 1.
+        const ms = parseTimestampText(v);
+        if (ms !== undefined) return ms;
       }
       return new Misfit(`${path}: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got ${show(v)}`);
     }
@@ -90,7 +98,7 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
 }
 
 export function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  const s = stringifyExactJson(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -102,7 +110,7 @@ export function castNested(x: unknown, to: Extract<DataType, { kind: 'ARRAY' | '
   let v = x;
   if (typeof x === 'string') {
     try {
-      v = JSON.parse(x);
+      v = parseExactJson(x);
     } catch {
       throw new Error(`cannot cast '${x.length > 60 ? `${x.slice(0, 57)}...` : x}' to ${typeToString(to)}: not JSON text`);
     }

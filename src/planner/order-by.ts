@@ -15,7 +15,7 @@ export interface OrderKey {
 
 /** The AST without spans, for comparing an ORDER BY item with the select items. */
 function shape(e: Expr): string {
-  return JSON.stringify(e, (k, v: unknown) => (k === 'span' ? undefined : v));
+  return JSON.stringify(e, (k, v: unknown) => (k === 'span' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
 }
 
 export function resolveOrderBy(q: SelectQuery, names: readonly (string | undefined)[]): OrderKey[] {

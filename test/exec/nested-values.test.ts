@@ -40,7 +40,7 @@ describe('JSON records with arrays and structs', () => {
     expect(decoded.rejected).toEqual([
       { index: 3, reason: 'fs: expected an array of 3 elements, got 2' },
       { index: 4, reason: 'info.city: expected STRING, got 5' },
-      { index: 5, reason: 'xs[1]: expected INT, got "two"' },
+      { index: 5, reason: 'xs[1]: expected INT (32-bit), got "two"' },
     ]);
   });
 

@@ -6,6 +6,7 @@
  * never half-decoded. Encoding writes one JSON object per row, keyed by output column name.
  */
 import type { RecordBatch } from 'apache-arrow';
+import { stringifyExactJson, parseExactJson } from '../../common/exact-json.js';
 import type { Field } from '../../common/types.js';
 import { makeBatch, readColumn, plain } from '../../exec/columns.js';
 import { coerceJson as coerce, Misfit, show } from '../../exec/nested-values.js';
@@ -53,15 +54,14 @@ export function rowsAsJson(batch: RecordBatch, fields: readonly Field[]): string
   for (let r = 0; r < batch.numRows; r++) {
     const o: Record<string, unknown> = {};
     for (let c = 0; c < fields.length; c++) o[fields[c]!.name] = jsonValue(plain(cols[c]![r]));
-    out[r] = JSON.stringify(o);
+    out[r] = stringifyExactJson(o);
   }
   return out;
 }
 
-/** BYTES become base64 text so that decoding them again gives the same bytes. */
+/** BYTES become base64 text so that decoding them again gives the same bytes; BIGINT stays exact. */
 function jsonValue(v: unknown): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (typeof v === 'bigint') return Number(v);
   return v;
 }
 
@@ -77,7 +77,7 @@ function decodeInto(fields: readonly Field[], value: Buffer | null, timestamp: n
   if (value === null) return 'record has no value (a tombstone); a stream expects a JSON object';
   let obj: unknown;
   try {
-    obj = JSON.parse(value.toString('utf8'));
+    obj = parseExactJson(value.toString('utf8'));
   } catch (err) {
     return `value is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
   }
