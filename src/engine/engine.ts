@@ -496,6 +496,12 @@ export class Engine {
         const bound = bindExpr({ kind: 'Cast', operand: v, type: field.type, span: v.span }, new Scope([]), this.catalog, { clause: 'VALUES' });
         const { values: out, errors } = compileExpr(bound, []).evaluateColumns([], 1);
         if (errors.length) throw new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${errors[0]!.message}`, { span: v.span });
+        if ((out[0] ?? null) === null && !field.nullable) {
+          throw new SluiceError('INVALID_ARGUMENT', `value for ${field.name}: NULL in a NOT NULL column`, {
+            span: v.span,
+            hint: def.kind === 'table' ? `${field.name} is part of the primary key of ${def.name}; give it a value` : `give ${field.name} a value`,
+          });
+        }
         row[field.name] = out[0];
       });
       return row;
