@@ -7,6 +7,7 @@ import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bou
 import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import type { AggregateCall, LogicalPlan } from './logical.js';
+import { resolveGroupByRefs } from './group-by-refs.js';
 import { planFrom } from './plan-from.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
@@ -95,7 +96,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   }
 
   // Aggregation: group keys, then aggregate calls; select and having are rebound over them.
-  const groupBy = (q.distinct ? items.map((i) => i.bind({ special, clause: 'SELECT DISTINCT' })) : q.groupBy.map((g) => bindExpr(g, scope, catalog, { special, clause: 'GROUP BY' })));
+  const groupBy = (q.distinct ? items.map((i) => i.bind({ special, clause: 'SELECT DISTINCT' })) : resolveGroupByRefs(q.groupBy, items, scope, containsAggregate).map((g) => bindExpr(g, scope, catalog, { special, clause: 'GROUP BY' })));
   const groupKeys = groupBy.map(exprKey);
   const aggregates: AggregateCall[] = [];
   const aggKeys: string[] = [];
@@ -104,6 +105,12 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     const fn: AggregateFn = name === 'count' && call.distinct ? 'count_distinct' : (name as AggregateFn);
     if (call.distinct && name !== 'count') {
       throw new SluiceError('UNSUPPORTED', `DISTINCT is supported only in COUNT(DISTINCT ...)`, { span: call.span });
+    }
+    if (name === 'count' && !call.star && call.args.length !== 1) {
+      throw new SluiceError('TYPE_MISMATCH', `COUNT${call.distinct ? '(DISTINCT ...)' : ''} takes one argument${call.distinct ? '' : ' or *'}, got ${call.args.length}`, {
+        span: call.span,
+        hint: call.args.length > 1 ? 'COUNT(DISTINCT x) counts the distinct values of one expression' : 'COUNT(*) counts rows',
+      });
     }
     const args = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
     const rule = AGGREGATE_FUNCTIONS[name]!;
