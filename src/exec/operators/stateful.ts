@@ -19,7 +19,7 @@ export function createStatefulOperator(plan: PhysicalPlan, input: readonly Field
     case 'WindowAssignExec':
       return new WindowAssignOperator(input, plan.window, plan.fields);
     case 'WindowAggregateExec':
-      return new WindowAggregateOperator(input, plan.window, plan.groupBy, plan.aggregates, plan.fields, udfs);
+      return new WindowAggregateOperator(input, plan.window, plan.groupBy, plan.aggregates, plan.fields, udfs, mayRetract(plan.input));
     case 'GroupAggregateExec':
       return new GroupAggregateOperator(input, plan.groupBy, plan.aggregates, plan.fields, mayRetract(plan.input), udfs, plan.phase ?? 'single');
     case 'LocalAggregateExec':
