@@ -665,6 +665,8 @@ function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.j
     });
   }
   if (q.keyColumns.length) return [...q.keyColumns];
+  // The one row of an aggregate without GROUP BY replaces itself under the empty key.
+  if (q.singleRow) return [];
   if (q.streamKey !== undefined) return [q.streamKey];
   return [0];
 }

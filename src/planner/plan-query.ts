@@ -16,6 +16,8 @@ export interface QueryPlan {
   readonly fields: readonly Field[];
   readonly updating: boolean;
   readonly keyColumns: readonly number[];
+  /** An aggregate without GROUP BY: one row, whose key is empty. */
+  readonly singleRow?: boolean;
   /** Output index of the source stream's key column, when the query passes it through. */
   readonly streamKey?: number;
   /** The source's event-time column and watermark delay, when the output carries that column. */
@@ -50,6 +52,7 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     fields,
     updating: planned.updating,
     keyColumns: planned.keyColumns,
+    ...(planned.singleRow ? { singleRow: true } : {}),
     ...(streamKey >= 0 ? { streamKey } : {}),
     ...(wmSpec && wmOut && !planned.updating ? { watermark: { column: wmOut.name, delayMs: wmSpec.delayMs } } : {}),
     ...(planned.limit !== undefined ? { limit: planned.limit } : {}),

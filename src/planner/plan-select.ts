@@ -21,6 +21,8 @@ export interface PlannedQuery {
   readonly updating: boolean;
   /** Output indexes that identify a row of an updating result (the group keys). */
   readonly keyColumns: readonly number[];
+  /** An aggregate without GROUP BY: exactly one row, identified by the empty key. */
+  readonly singleRow?: boolean;
   readonly limit?: number;
 }
 
@@ -154,7 +156,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   const fields = finalSelect.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
   const windowed = groupBy.some((g) => g.kind === 'Column' && g.name === 'window_start' && hasWindowBelow(plan));
   const keyColumns = finalSelect.flatMap((e, k) => (e.kind === 'Column' && e.index < groupBy.length ? [k] : []));
-  return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields }, names, updating: !windowed, keyColumns });
+  return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields }, names, updating: !windowed, keyColumns, ...(groupBy.length === 0 ? { singleRow: true } : {}) });
 }
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {
