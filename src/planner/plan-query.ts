@@ -4,7 +4,7 @@ import { normalizeName, type SelectQuery } from '../parser/ast.js';
 import type { Catalog } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import { toPhysical, type PhysicalPlan } from './physical.js';
-import { planSelect } from './plan-select.js';
+import { planSelect, type UnselectedKey } from './plan-select.js';
 import { pushDownFilters } from './rules/filter-pushdown.js';
 import { pruneColumns } from './rules/projection-pruning.js';
 import { twoPhaseAggregate } from './rules/two-phase-aggregate.js';
@@ -18,6 +18,8 @@ export interface QueryPlan {
   readonly keyColumns: readonly number[];
   /** An aggregate without GROUP BY: one row, whose key is empty. */
   readonly singleRow?: boolean;
+  /** GROUP BY expressions left out of the select list (then `keyColumns` do not identify a row). */
+  readonly unselectedKeys?: readonly UnselectedKey[];
   /** Output index of the source stream's key column, when the query passes it through. */
   readonly streamKey?: number;
   /** The source's event-time column and watermark delay, when the output carries that column. */
@@ -53,6 +55,7 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     updating: planned.updating,
     keyColumns: planned.keyColumns,
     ...(planned.singleRow ? { singleRow: true } : {}),
+    ...(planned.unselectedKeys ? { unselectedKeys: planned.unselectedKeys } : {}),
     ...(streamKey >= 0 ? { streamKey } : {}),
     ...(wmSpec && wmOut && !planned.updating ? { watermark: { column: wmOut.name, delayMs: wmSpec.delayMs } } : {}),
     ...(planned.limit !== undefined ? { limit: planned.limit } : {}),

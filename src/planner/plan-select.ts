@@ -1,5 +1,6 @@
 /** Plans a SELECT: FROM, predict(), WHERE, GROUP BY/aggregates, HAVING, the select list. */
 import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
 import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type CallExpr, type Expr, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
@@ -23,6 +24,11 @@ export interface PlannedQuery {
   readonly keyColumns: readonly number[];
   /** An aggregate without GROUP BY: exactly one row, identified by the empty key. */
   readonly singleRow?: boolean;
+  /**
+   * GROUP BY expressions the select list leaves out, so that `keyColumns` do not identify a row
+   * (window_start and window_end stand for each other). Empty or absent when the key is complete.
+   */
+  readonly unselectedKeys?: readonly UnselectedKey[];
   readonly limit?: number;
 }
 
@@ -156,7 +162,28 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   const fields = finalSelect.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
   const windowed = groupBy.some((g) => g.kind === 'Column' && g.name === 'window_start' && hasWindowBelow(plan));
   const keyColumns = finalSelect.flatMap((e, k) => (e.kind === 'Column' && e.index < groupBy.length ? [k] : []));
-  return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields }, names, updating: !windowed, keyColumns, ...(groupBy.length === 0 ? { singleRow: true } : {}) });
+  const unselectedKeys = unselectedGroupKeys(groupBy, new Set(keyColumns.map((k) => (finalSelect[k] as { index: number }).index)));
+  return withLimit(q, {
+    plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields },
+    names,
+    updating: !windowed,
+    keyColumns,
+    ...(groupBy.length === 0 ? { singleRow: true } : {}),
+    ...(unselectedKeys.length ? { unselectedKeys } : {}),
+  });
+}
+
+/** A GROUP BY expression left out of the select list, and where it is written. */
+export interface UnselectedKey {
+  readonly text: string;
+  readonly span?: Span;
+}
+
+/** GROUP BY expressions whose position is not in `selected`; a selected window bound covers the other one. */
+function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySet<number>): UnselectedKey[] {
+  const windowBound = (g: BoundExpr | undefined) => g?.kind === 'Column' && (g.name === 'window_start' || g.name === 'window_end');
+  const windowSelected = groupBy.some((g, i) => selected.has(i) && windowBound(g));
+  return groupBy.flatMap((g, i) => (selected.has(i) || (windowSelected && windowBound(g)) ? [] : [{ text: exprToString(g), ...(g.span ? { span: g.span } : {}) }]));
 }
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {
