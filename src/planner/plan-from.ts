@@ -153,11 +153,14 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
         const [l, r] = [c.left, c.right];
         const tableSide = (x: BoundExpr) => (x.kind === 'Column' && x.index >= n ? x.index - n : -1);
         const leftOnly = (x: BoundExpr) => !refsAtOrAbove(x, n);
-        if (pkIndexes.includes(tableSide(r)) && leftOnly(l)) {
+        // The first equality on a key column is the lookup; a second one on the same column is a
+        // condition on the joined row (else it would replace the first and look up the wrong key).
+        const fresh = (i: number) => pkIndexes.includes(i) && !found.has(i);
+        if (fresh(tableSide(r)) && leftOnly(l)) {
           found.set(tableSide(r), l);
           continue;
         }
-        if (pkIndexes.includes(tableSide(l)) && leftOnly(r)) {
+        if (fresh(tableSide(l)) && leftOnly(r)) {
           found.set(tableSide(l), r);
           continue;
         }
