@@ -10,7 +10,7 @@ import { SluiceError, asSluiceError, assertNever } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { batchFromRows } from '../exec/columns.js';
 import type { ModelStatsSnapshot } from '../udf/model-stats.js';
-import { compileExpr } from '../exec/compile-expr.js';
+import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { hashString } from '../exec/scalar-functions.js';
 import { keyOf } from '../exec/keys.js';
@@ -494,8 +494,16 @@ export class Engine {
       values.forEach((v, k) => {
         const field = def.schema[cols[k]!]!;
         const bound = bindExpr({ kind: 'Cast', operand: v, type: field.type, span: v.span }, new Scope([]), this.catalog, { clause: 'VALUES' });
-        const { values: out, errors } = compileExpr(bound, []).evaluateColumns([], 1);
-        if (errors.length) throw new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${errors[0]!.message}`, { span: v.span });
+        const misfit = (message: string): SluiceError => new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${message}`, { span: v.span });
+        let evaluated: ReturnType<CompiledExpr['evaluateColumns']>;
+        try {
+          evaluated = compileExpr(bound, []).evaluateColumns([], 1);
+        } catch (err) {
+          // A constant that does not convert is refused when it is compiled.
+          throw err instanceof SluiceError && err.code === 'TYPE_MISMATCH' ? misfit(err.message) : err;
+        }
+        const { values: out, errors } = evaluated;
+        if (errors.length) throw misfit(errors[0]!.message);
         if ((out[0] ?? null) === null && !field.nullable) {
           throw new SluiceError('INVALID_ARGUMENT', `value for ${field.name}: NULL in a NOT NULL column`, {
             span: v.span,

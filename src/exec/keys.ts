@@ -1,3 +1,5 @@
+import { stringifyExactJson } from '../common/exact-json.js';
+
 /**
  * Key strings for tables, views and keyed state: one value as text; several joined by U+0001;
  * NULL is U+0000.
@@ -17,6 +19,7 @@ const RESERVED = /[\u0000-\u0002]/g;
 function keyPart(v: unknown): string {
   if (v === null || v === undefined) return '\u0000';
   if (typeof v === 'string') return HAS_RESERVED.test(v) ? v.replace(RESERVED, (c) => `\u0002${c.charCodeAt(0)}`) : v;
-  if (ArrayBuffer.isView(v)) return JSON.stringify(Array.from(v as unknown as ArrayLike<number>));
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (ArrayBuffer.isView(v)) return stringifyExactJson(Array.from(v as unknown as ArrayLike<number>));
+  // A BIGINT key prints its exact digits, so keys differing only beyond 2^53 stay distinct.
+  return typeof v === 'object' ? stringifyExactJson(v) : String(v);
 }

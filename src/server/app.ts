@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { stringifyExactJson } from '../common/exact-json.js';
 import type { EngineLike } from './engine-like.js';
 import { apiError, toErrorReply } from './error-body.js';
 import { openApiDocument } from './openapi.js';
@@ -34,6 +35,8 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
   // Push streams never end on their own, so closing the server must close their connections.
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 1024 * 1024, forceCloseConnections: true });
 
+  // BIGINT values reach replies as bigints; they are written as exact JSON numbers.
+  app.setReplySerializer((payload) => stringifyExactJson(payload));
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toErrorReply(err);
     if (status >= 500) app.log.error(err);

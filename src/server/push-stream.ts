@@ -6,6 +6,7 @@
  * `{end: true, rows}`. When the client goes away, the query is cancelled.
  */
 import type { ServerResponse } from 'node:http';
+import { stringifyExactJson } from '../common/exact-json.js';
 import type { PushRow, ResultColumn } from '../engine/types.js';
 import { toErrorReply } from './error-body.js';
 import { rowToJson, type JsonValue } from './json-values.js';
@@ -56,7 +57,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
 
   const send = async (event: string, msg: JsonValue): Promise<void> => {
     if (closed) return;
-    const text = JSON.stringify(msg);
+    const text = stringifyExactJson(msg);
     const ok = res.write(format === 'sse' ? `event: ${event}\ndata: ${text}\n\n` : `${text}\n`);
     if (!ok && !closed) {
       await new Promise<void>((resolve) => {
