@@ -1,6 +1,7 @@
 /** The `sluice` command line: serve, shell, run, explain, bench. */
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
+import { addSafetyFlags, type SafetyFlags } from './safety-options.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
 
-  program
+  addSafetyFlags(program
     .command('serve')
     .description('run the engine with its HTTP API')
     .option('--port <port>', 'port to listen on', port, DEFAULT_PORT)
@@ -26,8 +27,8 @@ export function buildProgram(): Command {
     .option('--data <dir>', 'folder for durable state', './data')
     .option('--token <token>', 'require this bearer token on every request but /healthz', process.env.SLUICE_TOKEN)
     .option('--demo', 'load the demo streams, models and queries')
-    .option('--log', 'log requests')
-    .action(async (o: { port: number; host: string; data: string; token?: string; demo?: boolean; log?: boolean }) => {
+    .option('--log', 'log requests'))
+    .action(async (o: { port: number; host: string; data: string; token?: string; demo?: boolean; log?: boolean } & SafetyFlags) => {
       const { serve } = await import('./serve.js');
       await serve(o);
     });
@@ -44,13 +45,13 @@ export function buildProgram(): Command {
       process.exit(0);
     });
 
-  program
+  addSafetyFlags(program
     .command('run')
     .description('run a SQL file on an embedded engine; shows progress until Ctrl-C while queries run')
     .argument('<file>', 'SQL file')
     .option('--data <dir>', 'folder for durable state', './data')
-    .option('--bounded', 'push queries read their inputs as they are now, then end')
-    .action(async (file: string, o: { data: string; bounded?: boolean }) => {
+    .option('--bounded', 'push queries read their inputs as they are now, then end'))
+    .action(async (file: string, o: { data: string; bounded?: boolean } & SafetyFlags) => {
       const { runFile } = await import('./run-file.js');
       finish(await runFile(file, o));
     });

@@ -2,8 +2,9 @@
 import { join, resolve } from 'node:path';
 import { buildServer } from '../server/app.js';
 import { openEngine, setupDemo } from './load-engine.js';
+import { safetyOptions, type SafetyFlags } from './safety-options.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends SafetyFlags {
   readonly port: number;
   readonly host: string;
   readonly data: string;
@@ -14,7 +15,7 @@ export interface ServeOptions {
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const dataDir = resolve(opts.data);
-  const engine = await openEngine({ dataDir });
+  const engine = await openEngine({ ...safetyOptions(opts), dataDir });
   if (opts.demo === true) {
     try {
       await setupDemo(engine);
