@@ -9,6 +9,7 @@ import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import type { AggregateCall, LogicalPlan } from './logical.js';
 import { resolveGroupByRefs } from './group-by-refs.js';
+import { resolveOrderBy, type OrderKey } from './order-by.js';
 import { planFrom } from './plan-from.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
@@ -30,6 +31,8 @@ export interface PlannedQuery {
    */
   readonly unselectedKeys?: readonly UnselectedKey[];
   readonly limit?: number;
+  /** Pull queries only (continuous queries refuse ORDER BY). */
+  readonly orderBy?: readonly OrderKey[];
 }
 
 export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: boolean } = {}): PlannedQuery {
@@ -187,7 +190,8 @@ function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySe
 }
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {
-  return q.limit === undefined ? p : { ...p, limit: q.limit };
+  const ordered = q.orderBy.length ? { ...p, orderBy: resolveOrderBy(q, p.names) } : p;
+  return q.limit === undefined ? ordered : { ...ordered, limit: q.limit };
 }
 
 function hasWindowBelow(p: LogicalPlan): boolean {
