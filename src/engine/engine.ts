@@ -36,7 +36,7 @@ import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
 import { parkedInfo, type ParkedQuery } from './parked-query.js';
-import type { QueryInfo, StatementResult } from './types.js';
+import type { QueryInfo, RowError, StatementResult } from './types.js';
 
 export interface EngineOptions {
   /** Folder for all durable state; created when missing. */
@@ -400,7 +400,7 @@ export class Engine {
     const kv = def.kind === 'table' ? this.table(def.name).kv : this.viewKv(def.name);
     for await (const [, r] of kv.scan()) rows.push(r as Record<string, unknown>);
     const result = await runBounded(this, q, batchFromRows(def.schema, rows));
-    return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result };
+    return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
   }
 
   queryDeps() {
@@ -453,7 +453,7 @@ export class Engine {
     const name = s.name.name;
     if (this.catalog.hasRelation(name)) {
       if (s.ifNotExists) return `${name} already exists`;
-      this.catalog.relation('__never__');
+      this.catalog.checkNameFree(name, s.name.span);
     }
     const q = planQuery(s.query, this.catalog, { exchange: isScaleOutSink(s) });
     const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
@@ -471,7 +471,7 @@ export class Engine {
       const changelog = `${name}__changes`;
       await this.log.createTopic(changelog, 1, retentionOption(options));
       this.catalog.addRelation(
-        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
+        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
         s.name.span,
       );
       rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
@@ -786,12 +786,21 @@ function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.j
   if (q.keyColumns.length) return [...q.keyColumns];
   // The one row of an aggregate without GROUP BY replaces itself under the empty key.
   if (q.singleRow) return [];
+  // An updating result without a key: only all its columns together tell its rows apart.
+  if (q.updating) return q.fields.map((_, i) => i);
   if (q.streamKey !== undefined) return [q.streamKey];
   return [0];
 }
 
+/** How a view's changelog reads (see ViewDef.changes). */
+function viewChanges(q: QueryPlan, key: readonly number[]): { changes?: 'upsert' | 'retracting' } {
+  if (!q.updating) return {};
+  const upsert = q.keyColumns.length > 0 && key.length === q.keyColumns.length && key.every((k, i) => k === q.keyColumns[i]);
+  return { changes: upsert ? 'upsert' : 'retracting' };
+}
+
 /** Runs a plan over one in-memory batch (pull queries) and returns its rows. */
-async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<unknown[][]> {
+async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<{ rows: unknown[][]; errors: RowError[] }> {
   const { runOnBatch } = await import('./run-on-batch.js');
   return runOnBatch(engine.env, q, batch, engine.store);
 }

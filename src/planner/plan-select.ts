@@ -19,15 +19,11 @@ export interface PlannedQuery {
   readonly plan: LogicalPlan;
   /** Output column names (unique). */
   readonly names: readonly string[];
-  /** True when the result is an updating table (rows carry insert/update/delete). */
-  readonly updating: boolean;
-  /** Output indexes that identify a row of an updating result (the group keys). */
-  readonly keyColumns: readonly number[];
   /** An aggregate without GROUP BY: exactly one row, identified by the empty key. */
   readonly singleRow?: boolean;
   /**
-   * GROUP BY expressions the select list leaves out, so that `keyColumns` do not identify a row
-   * (window_start and window_end stand for each other). Empty or absent when the key is complete.
+   * GROUP BY expressions the select list leaves out, so that the group keys in the output do not
+   * identify a row (window_start and window_end stand for each other). Absent when complete.
    */
   readonly unselectedKeys?: readonly UnselectedKey[];
   readonly limit?: number;
@@ -102,8 +98,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     const exprs = items.map((i) => i.bind({ special, clause: 'SELECT' }));
     const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(exprs[k]!, k)));
     const fields = exprs.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
-    const updating = plan.kind === 'LogicalScan' && plan.relationKind !== 'stream';
-    return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs, fields }, names, updating, keyColumns: [] });
+    return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs, fields }, names });
   }
 
   // Aggregation: group keys, then aggregate calls; select and having are rebound over them.
@@ -163,14 +158,11 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   if (finalHaving) plan = { kind: 'LogicalFilter', input: plan, predicate: finalHaving, fields: aggFields };
   const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(selectExprs[k]!, k)));
   const fields = finalSelect.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
-  const windowed = groupBy.some((g) => g.kind === 'Column' && g.name === 'window_start' && hasWindowBelow(plan));
-  const keyColumns = finalSelect.flatMap((e, k) => (e.kind === 'Column' && e.index < groupBy.length ? [k] : []));
-  const unselectedKeys = unselectedGroupKeys(groupBy, new Set(keyColumns.map((k) => (finalSelect[k] as { index: number }).index)));
+  const selectedKeys = new Set(finalSelect.flatMap((e) => (e.kind === 'Column' && e.index < groupBy.length ? [e.index] : [])));
+  const unselectedKeys = unselectedGroupKeys(groupBy, selectedKeys);
   return withLimit(q, {
     plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields },
     names,
-    updating: !windowed,
-    keyColumns,
     ...(groupBy.length === 0 ? { singleRow: true } : {}),
     ...(unselectedKeys.length ? { unselectedKeys } : {}),
   });
@@ -192,13 +184,6 @@ function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySe
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {
   const ordered = q.orderBy.length ? { ...p, orderBy: resolveOrderBy(q, p.names) } : p;
   return q.limit === undefined ? ordered : { ...ordered, limit: q.limit };
-}
-
-function hasWindowBelow(p: LogicalPlan): boolean {
-  if (p.kind === 'LogicalWindow') return true;
-  if (p.kind === 'LogicalScan') return false;
-  if (p.kind === 'LogicalIntervalJoin') return hasWindowBelow(p.left) || hasWindowBelow(p.right);
-  return hasWindowBelow(p.input);
 }
 
 function checkGrouped(e: BoundExpr, original: BoundExpr, limit: number, scope: Scope, clause: string): void {

@@ -55,7 +55,7 @@ function singleQuery(results: readonly StatementResult[]): RowSource {
     for (const r of results) if (r !== only && r.kind === 'push') r.cancel();
     return { queryId: only.queryId, columns: only.columns, updating: only.updating, rows: only.rows, cancel: () => only.cancel() };
   }
-  if (only?.kind === 'rows') return pullRowSource(only.columns, only.rows);
+  if (only?.kind === 'rows') return pullRowSource(only.columns, only.rows, only.errors);
   cancelAll(results);
   throw apiError(
     'BAD_REQUEST',

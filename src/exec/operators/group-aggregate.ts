@@ -12,7 +12,8 @@ import type { Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateRow, StateValue } from '../../state/index.js';
-import { makeBatch, plain, type Values } from '../columns.js';
+import { emitRows } from '../changes.js';
+import { plain, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
@@ -188,8 +189,7 @@ export class GroupAggregateOperator implements Operator {
       }
     }
     if (rows.length === 0) return Promise.resolve();
-    const out = makeBatch(this.fields, this.fields.map((_, c) => rows.map((r) => r[c] ?? null)), rows.length);
-    return this.ctx.emit({ kind: 'data', batch: out, rowKinds: Uint8Array.from(kinds) });
+    return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => rows.map((r) => r[c] ?? null)), rows.length, Uint8Array.from(kinds));
   }
 
   /** Emits the global group's row for no input, before anything else leaves the operator. */
@@ -199,8 +199,7 @@ export class GroupAggregateOperator implements Operator {
     this.groups.set(GLOBAL_KEY, g);
     this.dirty.add(GLOBAL_KEY);
     const row = this.output(g);
-    const out = makeBatch(this.fields, this.fields.map((_, c) => [row[c] ?? null]), 1);
-    return this.ctx.emit({ kind: 'data', batch: out, rowKinds: Uint8Array.of(RowKind.INSERT) });
+    return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => [row[c] ?? null]), 1, Uint8Array.of(RowKind.INSERT));
   }
 
   private emptyGroup(values: unknown[]): Group {
