@@ -2,11 +2,14 @@
  * Opens the embedded engine. Imported lazily so that `sluice shell` and `--help` start without
  * loading storage and model runtimes.
  */
+import type { PlanLimits } from '../planner/limits.js';
 import type { EngineLike } from '../server/engine-like.js';
 
 export interface OpenEngineOptions {
   readonly dataDir: string;
   readonly checkpointIntervalMs?: number;
+  /** Planner resource limits; missing ones keep their defaults. */
+  readonly limits?: Partial<PlanLimits>;
 }
 
 /** Opens the engine; statements of the catalog that could not be restored are reported on stderr. */

@@ -20,6 +20,7 @@ import { bindExpr, Scope } from '../planner/bind-expr.js';
 import { Catalog, type RelationDef, type TableDef } from '../planner/catalog.js';
 import { explainPlan, explainSplit } from '../planner/explain.js';
 import { splitAtExchange } from '../planner/exchange.js';
+import { DEFAULT_PLAN_LIMITS, type PlanLimits } from '../planner/limits.js';
 import { planQuery, type QueryPlan } from '../planner/plan-query.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
 import { FunctionRegistry } from '../udf/js-function.js';
@@ -29,11 +30,14 @@ import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
 import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl, retentionOption } from './ddl.js';
+import { bindInsert } from './insert-bind.js';
+import { isScaleOutSink, viewKey } from './persistent-plan.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
-import type { QueryInfo, StatementResult } from './types.js';
+import { prepareStatements } from './prepare.js';
+import type { PlannedStatement, QueryInfo, StatementResult } from './types.js';
 
 export interface EngineOptions {
   /** Folder for all durable state; created when missing. */
@@ -46,6 +50,8 @@ export interface EngineOptions {
   readonly retentionCheckMs?: number;
   /** Retention of dead-letter topics (ms). Default 7 days. */
   readonly deadLetterRetentionMs?: number;
+  /** Resource limits of planned statements (windows per row, intervals); defaults in planner/limits.ts. */
+  readonly limits?: Partial<PlanLimits>;
 }
 
 /** Runtime state of a TABLE: durable rows plus an in-memory copy for lookups. */
@@ -59,6 +65,12 @@ export interface TableState {
 
 export interface ExecuteOptions {
   readonly bounded?: boolean;
+  /** Most statements one call may hold; more is refused (LIMIT_EXCEEDED) before anything runs. */
+  readonly maxStatements?: number;
+  /** Sees every statement once all are planned and before any runs; throwing refuses the call. */
+  readonly accept?: (statements: readonly PlannedStatement[]) => void;
+  /** Receives each statement's result as soon as it has run (those before a failure included). */
+  readonly onResult?: (result: StatementResult) => void;
 }
 
 interface CatalogEntry extends StateRow {
@@ -95,6 +107,7 @@ export class Engine {
     readonly options: Required<EngineOptions>,
   ) {
     this.models = new ModelRegistry({ baseDir: options.baseDir });
+    this.catalog.limits = { ...DEFAULT_PLAN_LIMITS, ...options.limits };
     this.catalogKv = new KvTable<CatalogEntry>(store, '__catalog');
     this.env = createExecEnv(this);
     this.counters = {
@@ -161,6 +174,7 @@ export class Engine {
       baseDir: opts.baseDir ?? process.cwd(),
       retentionCheckMs: opts.retentionCheckMs ?? 60_000,
       deadLetterRetentionMs: opts.deadLetterRetentionMs ?? 7 * 86_400_000,
+      limits: { ...DEFAULT_PLAN_LIMITS, ...opts.limits },
     });
     await engine.replay();
     await engine.adoptPushDlqs();
@@ -213,15 +227,23 @@ export class Engine {
    */
   async execute(sql: string, opts: ExecuteOptions = {}): Promise<StatementResult[]> {
     const results: StatementResult[] = [];
-    let parsed: ParsedStatement[];
+    let parsed: readonly ParsedStatement[];
     try {
       parsed = parseStatements(sql);
+      checkStatementCount(parsed, opts.maxStatements);
+      // Restoring runs statements one at a time, already checked when they were first run.
+      if (!this.replaying) {
+        const prepared = prepareStatements(parsed, this.catalog);
+        opts.accept?.(prepared.map((p) => ({ text: p.text, mode: p.mode })));
+      }
     } catch (err) {
       throw asSluiceError(err).withSql(sql);
     }
     for (const p of parsed) {
       try {
-        results.push(await this.executeOne(p.statement, p.text, opts));
+        const r = await this.executeOne(p.statement, p.text, opts);
+        results.push(r);
+        opts.onResult?.(r);
       } catch (err) {
         for (const r of results) if (r.kind === 'push') r.cancel();
         throw asSluiceError(err).withSql(sql);
@@ -472,32 +494,15 @@ export class Engine {
   }
 
   private async insert(s: Extract<Statement, { kind: 'Insert' }>): Promise<string> {
-    const def = this.catalog.relation(s.target.name, s.target.span);
-    if (def.kind !== 'stream' && def.kind !== 'table') {
-      throw new SluiceError('INVALID_ARGUMENT', `cannot INSERT INTO ${def.kind} '${def.name}'`, { span: s.target.span, hint: 'insert into a stream or a table' });
-    }
-    const cols = s.columns
-      ? s.columns.map((c) => {
-          const i = def.schema.findIndex((f) => normalizeName(f.name) === normalizeName(c.name));
-          if (i < 0) new Scope(def.schema.map((f) => ({ name: f.name, type: f.type }))).resolve(undefined, c.name, c.span);
-          return i;
-        })
-      : def.schema.map((_, i) => i);
-    const rows = s.rows.map((values, r) => {
-      if (values.length !== cols.length) {
-        throw new SluiceError('INVALID_ARGUMENT', `row ${r + 1} has ${values.length} values; ${def.name} expects ${cols.length}`, {
-          span: values[0]?.span ?? s.span,
-          hint: `columns: ${cols.map((c) => def.schema[c]!.name).join(', ')}`,
-        });
-      }
+    const bound = bindInsert(s, this.catalog);
+    const def = bound.def;
+    const rows = bound.rows.map((values) => {
       const row: Record<string, unknown> = {};
-      values.forEach((v, k) => {
-        const field = def.schema[cols[k]!]!;
-        const bound = bindExpr({ kind: 'Cast', operand: v, type: field.type, span: v.span }, new Scope([]), this.catalog, { clause: 'VALUES' });
-        const { values: out, errors } = compileExpr(bound, []).evaluateColumns([], 1);
-        if (errors.length) throw new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${errors[0]!.message}`, { span: v.span });
+      for (const { field, value, span } of values) {
+        const { values: out, errors } = compileExpr(value, []).evaluateColumns([], 1);
+        if (errors.length) throw new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${errors[0]!.message}`, { span });
         row[field.name] = out[0];
-      });
+      }
       return row;
     });
     if (def.kind === 'table') {
@@ -638,6 +643,16 @@ export class Engine {
   static readonly version = '0.1.0';
 }
 
+/** Refuses a call with more than `max` statements, pointing at the first one too many. */
+function checkStatementCount(parsed: readonly ParsedStatement[], max: number | undefined): void {
+  if (max === undefined || parsed.length <= max) return;
+  const first = parsed[max]!.statement;
+  throw new SluiceError('LIMIT_EXCEEDED', `the request holds ${parsed.length} statements; the limit is ${max}`, {
+    span: first.span,
+    hint: 'send the statements in several requests; the limit is set by sluice serve --max-statements',
+  });
+}
+
 /** Output index of the source's event-time column, when the query passes it through. */
 function eventTimeColumn(q: QueryPlan): number | undefined {
   if (!q.watermark) return undefined;
@@ -649,19 +664,6 @@ function quoteIdent(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
-function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.js').Span): number[] {
-  if (explicit !== undefined) {
-    const names = String(explicit).split(',').map((s) => s.trim());
-    return names.map((n) => {
-      const i = q.fields.findIndex((f) => normalizeName(f.name) === normalizeName(n));
-      if (i < 0) throw new SluiceError('UNKNOWN_COLUMN', `view key '${n}' is not an output column`, { span, hint: `output columns: ${q.fields.map((f) => f.name).join(', ')}` });
-      return i;
-    });
-  }
-  if (q.keyColumns.length) return [...q.keyColumns];
-  if (q.streamKey !== undefined) return [q.streamKey];
-  return [0];
-}
 
 /** Runs a plan over one in-memory batch (pull queries) and returns its rows. */
 async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<unknown[][]> {
@@ -689,13 +691,4 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
   g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
 }
 
-/** A Kafka sink run across processes: its plan is cut at an exchange through a repartition topic. */
-function isScaleOutSink(s: Statement): boolean {
-  if (s.kind !== 'CreateSink') return false;
-  const option = (key: string): unknown => s.options.find((o) => o.key.toLowerCase() === key)?.value;
-  return String(option('connector') ?? '').toLowerCase() === 'kafka' && isTrue(option('scale.out'));
-}
 
-function isTrue(v: unknown): boolean {
-  return v === true || String(v).toLowerCase() === 'true';
-}

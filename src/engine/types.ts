@@ -16,6 +16,15 @@ export interface PushRow {
   readonly values: readonly unknown[];
 }
 
+/**
+ * A statement of a request once planned, before it runs: its text and how it answers. A push
+ * query streams until cancelled; a pull query (a SELECT on a view or table) answers now.
+ */
+export interface PlannedStatement {
+  readonly text: string;
+  readonly mode: 'push' | 'pull' | 'statement';
+}
+
 export type StatementResult =
   | { readonly kind: 'ok'; readonly statement: string; readonly message: string }
   | { readonly kind: 'rows'; readonly statement: string; readonly columns: readonly ResultColumn[]; readonly rows: readonly (readonly unknown[])[] }

@@ -1,0 +1,31 @@
+/** Decisions about a CREATE MATERIALIZED VIEW or CREATE SINK shared by planning and running it. */
+import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import { normalizeName, type Statement } from '../parser/index.js';
+import type { QueryPlan } from '../planner/plan-query.js';
+
+/** Output columns that key a view's rows: `WITH (key = ...)`, else the query's own key. */
+export function viewKey(q: QueryPlan, explicit: unknown, span: Span): number[] {
+  if (explicit !== undefined) {
+    const names = String(explicit).split(',').map((s) => s.trim());
+    return names.map((n) => {
+      const i = q.fields.findIndex((f) => normalizeName(f.name) === normalizeName(n));
+      if (i < 0) throw new SluiceError('UNKNOWN_COLUMN', `view key '${n}' is not an output column`, { span, hint: `output columns: ${q.fields.map((f) => f.name).join(', ')}` });
+      return i;
+    });
+  }
+  if (q.keyColumns.length) return [...q.keyColumns];
+  if (q.streamKey !== undefined) return [q.streamKey];
+  return [0];
+}
+
+/** A Kafka sink run across processes: its plan is cut at an exchange through a repartition topic. */
+export function isScaleOutSink(s: Statement): boolean {
+  if (s.kind !== 'CreateSink') return false;
+  const option = (key: string): unknown => s.options.find((o) => o.key.toLowerCase() === key)?.value;
+  return String(option('connector') ?? '').toLowerCase() === 'kafka' && isTrue(option('scale.out'));
+}
+
+function isTrue(v: unknown): boolean {
+  return v === true || String(v).toLowerCase() === 'true';
+}
