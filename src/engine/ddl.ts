@@ -40,7 +40,7 @@ export function streamDefOf(s: Extract<Statement, { kind: 'CreateStream' }>, tex
     watermark = {
       column: f.name,
       delayMs: watermarkDelay(s.watermark.expr, col, limits),
-      ...(lateness !== undefined ? { latenessMs: latenessOption(lateness, s.span, limits) } : {}),
+      ...(lateness !== undefined ? { latenessMs: latenessOption(lateness, s.options.find((o) => o.key.toLowerCase() === 'allowed.lateness')?.span ?? s.span, limits) } : {}),
     };
   }
   const key = options['key'] === undefined ? undefined : String(options['key']);

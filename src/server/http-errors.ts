@@ -21,14 +21,19 @@ export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: 
   void reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
+function requestLineLength(packet: Buffer): number {
+  const end = packet.indexOf('\r\n');
+  return end < 0 ? packet.length : end;
+}
+
 /** For fastify's `clientErrorHandler`: requests Node's HTTP parser refused before fastify saw them. */
 export function clientErrorHandler(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
   let code: ErrorCode;
   let message: string;
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    // Node counts the request line toward the header limit; no line break yet means the line itself was too long.
-    const lineTooLong = Buffer.isBuffer(err.rawPacket) && !err.rawPacket.includes('\r\n');
+    // Node counts the request line toward the header limit: blame the line when it is the larger part.
+    const lineTooLong = Buffer.isBuffer(err.rawPacket) && requestLineLength(err.rawPacket) * 2 >= err.rawPacket.length;
     code = lineTooLong ? 'URI_TOO_LONG' : 'HEADERS_TOO_LARGE';
     message = lineTooLong ? `the request line is longer than ${MAX_REQUEST_LINE} bytes` : `the request headers are larger than ${MAX_REQUEST_LINE} bytes`;
   } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {

@@ -16,8 +16,10 @@ export interface FakeEngine extends EngineLike {
   /** Ids of push queries whose cancel() was called. */
   readonly cancelled: Set<string>;
   readonly registered: { name: string; path: string; by: string }[];
-  /** Milliseconds between push rows. */
+  /** Milliseconds between batches of push rows. */
   tickMs: number;
+  /** Rows in each batch of an append-only push query. */
+  tickRows: number;
 }
 
 const VIEW: Record<string, Record<string, unknown>> = {
@@ -68,7 +70,7 @@ export function createFakeEngine(): FakeEngine {
         if (updating) {
           yield i === 1 ? [{ op: '+I', values: ['a', 1n] }] : [{ op: '-U', values: ['a', BigInt(i - 1)] }, { op: '+U', values: ['a', BigInt(i)] }];
         } else {
-          yield [{ op: '+I', values: [i, `tick-${i}`] }];
+          yield Array.from({ length: engine.tickRows }, (_, j) => ({ op: '+I' as const, values: [i, j === 0 ? `tick-${i}` : `tick-${i}-${j}`] }));
         }
       }
     }
@@ -124,6 +126,7 @@ export function createFakeEngine(): FakeEngine {
     cancelled,
     registered,
     tickMs: 50,
+    tickRows: 1,
     async execute(sql, opts = {}) {
       const parts: { stmt: string; at: number }[] = [];
       let at = 0;
