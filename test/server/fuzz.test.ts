@@ -13,6 +13,7 @@ import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../src/common/errors.js';
+import { Rng } from '../../src/connectors/rng.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { buildServer } from '../../src/server/app.js';
 import { tempEngine } from '../engine/helpers.js';
@@ -21,19 +22,8 @@ const SEED = Number(process.env['SLUICE_FUZZ_SEED'] ?? 20261202);
 const REQUESTS = 1500;
 const BUDGET_MS = 40_000;
 
-/** mulberry32: small, fast and the same on every platform. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(SEED);
+const generator = new Rng(SEED);
+const random = (): number => generator.nextDouble();
 const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
 
