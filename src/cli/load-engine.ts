@@ -10,6 +10,8 @@ export interface OpenEngineOptions {
   readonly checkpointIntervalMs?: number;
   /** Planner resource limits; missing ones keep their defaults. */
   readonly limits?: Partial<PlanLimits>;
+  /** Kafka brokers SQL may name; default any. */
+  readonly kafkaAllow?: readonly string[];
 }
 
 /** Opens the engine; statements of the catalog that could not be restored are reported on stderr. */

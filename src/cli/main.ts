@@ -1,6 +1,7 @@
 /** The `sluice` command line: serve, shell, run, explain, bench. */
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
+import { parseKafkaAllowList } from '../engine/kafka-allow.js';
 import { duration, limitsOf, positiveInt, resolveToken, type LimitFlags } from './serve-options.js';
 
 function port(value: string): number {
@@ -35,10 +36,11 @@ export function buildProgram(): Command {
     .option('--max-push-queries <n>', 'most push queries streaming at once', positiveInt)
     .option('--max-push-queries-per-client <n>', 'most push queries streaming at once to one client address', positiveInt)
     .option('--push-stall-timeout <duration>', 'disconnect a push query client that reads nothing for this long', duration)
+    .option('--allow-kafka <brokers>', "only these Kafka brokers (host:port,...) may be named in SQL's bootstrap.servers", parseKafkaAllowList)
     .option('--demo', 'load the demo streams, models and queries')
     .option('--log', 'log requests')
     .addHelpText('after', '\nDefaults of the limits and the trust model: docs/security.md')
-    .action(async (o: { port: number; host: string; data: string; token?: string; tokenFile?: string; demo?: boolean; log?: boolean } & LimitFlags) => {
+    .action(async (o: { port: number; host: string; data: string; token?: string; tokenFile?: string; allowKafka?: string[]; demo?: boolean; log?: boolean } & LimitFlags) => {
       const token = resolveToken(o);
       const { serve } = await import('./serve.js');
       await serve({ ...o, token, limits: limitsOf(o) });

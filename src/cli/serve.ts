@@ -12,6 +12,8 @@ export interface ServeOptions {
   /** Already checked by `resolveToken`: undefined or non-empty. */
   readonly token?: string | undefined;
   readonly limits?: { readonly plan: Partial<PlanLimits>; readonly server: Partial<ServerLimits> };
+  /** Kafka brokers SQL may name (already parsed by parseKafkaAllowList); any when absent. */
+  readonly allowKafka?: readonly string[] | undefined;
   readonly demo?: boolean;
   readonly log?: boolean;
 }
@@ -22,7 +24,7 @@ function isLoopback(host: string): boolean {
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const dataDir = resolve(opts.data);
-  const engine = await openEngine({ dataDir, limits: opts.limits?.plan ?? {} });
+  const engine = await openEngine({ dataDir, limits: opts.limits?.plan ?? {}, ...(opts.allowKafka !== undefined ? { kafkaAllow: opts.allowKafka } : {}) });
   if (opts.demo === true) {
     try {
       await setupDemo(engine);

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   INVALID_ARGUMENT: { kind: 'plan', http: 400, description: 'A statement or function is given an argument it cannot use.' },
   UNSUPPORTED: { kind: 'plan', http: 400, description: 'The statement is valid SQL but this form is not supported.' },
   INVALID_JOIN: { kind: 'plan', http: 400, description: 'A join cannot be planned as a lookup or interval join.' },
+  NOT_ALLOWED: { kind: 'plan', http: 403, description: 'A statement names something the server does not allow SQL to reach, such as a Kafka broker off the allow-list.' },
   LIMIT_EXCEEDED: { kind: 'plan', http: 400, description: 'A statement or request exceeds a configured resource limit (windows per row, interval, statements, SQL size).' },
   SCHEMA_MISMATCH: { kind: 'schema', http: 400, description: 'Data or a model does not match the declared schema.' },
   EXPRESSION_ERROR: { kind: 'execution', http: 500, description: 'An expression failed while evaluating a row.' },

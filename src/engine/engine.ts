@@ -36,6 +36,7 @@ import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
+import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
 import { prepareStatements } from './prepare.js';
 import type { PlannedStatement, QueryInfo, StatementResult } from './types.js';
 
@@ -52,6 +53,8 @@ export interface EngineOptions {
   readonly deadLetterRetentionMs?: number;
   /** Resource limits of planned statements (windows per row, intervals); defaults in planner/limits.ts. */
   readonly limits?: Partial<PlanLimits>;
+  /** Kafka brokers SQL may name in `bootstrap.servers` (host:port, lower case); default 'any'. */
+  readonly kafkaAllow?: KafkaAllowList;
 }
 
 /** Runtime state of a TABLE: durable rows plus an in-memory copy for lookups. */
@@ -175,6 +178,7 @@ export class Engine {
       retentionCheckMs: opts.retentionCheckMs ?? 60_000,
       deadLetterRetentionMs: opts.deadLetterRetentionMs ?? 7 * 86_400_000,
       limits: { ...DEFAULT_PLAN_LIMITS, ...opts.limits },
+      kafkaAllow: opts.kafkaAllow ?? 'any',
     });
     await engine.replay();
     await engine.adoptPushDlqs();
@@ -231,6 +235,8 @@ export class Engine {
     try {
       parsed = parseStatements(sql);
       checkStatementCount(parsed, opts.maxStatements);
+      // Checked on restore too: narrowing the list stops recorded statements from reaching other brokers.
+      for (const p of parsed) checkKafkaAllowed(p.statement, this.options.kafkaAllow);
       // Restoring runs statements one at a time, already checked when they were first run.
       if (!this.replaying) {
         const prepared = prepareStatements(parsed, this.catalog);
