@@ -16,7 +16,6 @@ import { hashString } from '../exec/scalar-functions.js';
 import { keyOf } from '../exec/keys.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import { parseStatements, normalizeName, type ParsedStatement, type Statement } from '../parser/index.js';
-import { bindExpr, Scope } from '../planner/bind-expr.js';
 import { Catalog, type RelationDef, type TableDef } from '../planner/catalog.js';
 import { explainPlan, explainSplit } from '../planner/explain.js';
 import { splitAtExchange } from '../planner/exchange.js';
@@ -177,7 +176,7 @@ export class Engine {
       baseDir: opts.baseDir ?? process.cwd(),
       retentionCheckMs: opts.retentionCheckMs ?? 60_000,
       deadLetterRetentionMs: opts.deadLetterRetentionMs ?? 7 * 86_400_000,
-      limits: { ...DEFAULT_PLAN_LIMITS, ...opts.limits },
+      limits: opts.limits ?? {},
       kafkaAllow: opts.kafkaAllow ?? 'any',
     });
     await engine.replay();
