@@ -31,6 +31,7 @@ export function buildProgram(): Command {
     .option('--max-windows-per-row <n>', 'most HOP windows one row may fall into (size / slide)', positiveInt)
     .option('--max-interval <duration>', 'longest interval in WATERMARK, allowed.lateness, windows and join bounds', duration)
     .option('--max-session-gap <duration>', 'longest SESSION window gap', duration)
+    .option('--max-partitions <n>', 'most partitions of a stream on the embedded log', positiveInt)
     .option('--max-statements <n>', 'most statements in one request', positiveInt)
     .option('--max-sql-bytes <n>', 'most bytes of SQL text in one request', positiveInt)
     .option('--max-push-queries <n>', 'most push queries streaming at once', positiveInt)

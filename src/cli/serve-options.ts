@@ -65,6 +65,7 @@ export interface LimitFlags {
   readonly maxWindowsPerRow?: number;
   readonly maxInterval?: number;
   readonly maxSessionGap?: number;
+  readonly maxPartitions?: number;
   readonly maxStatements?: number;
   readonly maxSqlBytes?: number;
   readonly maxPushQueries?: number;
@@ -81,6 +82,7 @@ export function limitsOf(o: LimitFlags): { plan: Partial<PlanLimits>; server: Pa
       ['maxWindowsPerRow', o.maxWindowsPerRow],
       ['maxIntervalMs', o.maxInterval],
       ['maxSessionGapMs', o.maxSessionGap],
+      ['maxPartitions', o.maxPartitions],
     ]),
     server: pick<ServerLimits>([
       ['maxStatements', o.maxStatements],

@@ -52,7 +52,18 @@ export function streamDefOf(s: Extract<Statement, { kind: 'CreateStream' }>, tex
     throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'kafka', 'datagen' or 'nexmark'" });
   }
   if (checkOptions) checkWithOptions(s.options, 'stream', connector, `stream ${s.name.name}`);
+  if (connector === 'log') checkPartitions(s, options, limits);
   return { kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text };
+}
+
+/** `WITH (partitions = n)` of a stream on the embedded log: a positive integer within the limit. */
+function checkPartitions(s: Extract<Statement, { kind: 'CreateStream' }>, options: Options, limits: PlanLimits): void {
+  const partitions = Number(options['partitions'] ?? 4);
+  if (!Number.isInteger(partitions) || partitions < 1) throw new SluiceError('INVALID_ARGUMENT', `'partitions' must be a positive integer`, { span: s.span });
+  if (partitions > limits.maxPartitions) {
+    const at = s.options.find((o) => o.key.toLowerCase() === 'partitions')?.span ?? s.span;
+    throw limitError('maxPartitions', `'partitions' = ${partitions} is more than the limit of ${limits.maxPartitions}`, at, 'use fewer partitions');
+  }
 }
 
 /** The catalog entry of a CREATE TABLE, checked without touching storage (see `streamDefOf`). */
@@ -82,7 +93,6 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', def.watermark !== undefined));
       if (connector === 'log') {
         const partitions = Number(options['partitions'] ?? 4);
-        if (!Number.isInteger(partitions) || partitions < 1) throw new SluiceError('INVALID_ARGUMENT', `'partitions' must be a positive integer`, { span: s.span });
         let retention = {};
         withSpan(s.span, () => (retention = retentionOption(options)));
         await engine.log.createTopic(String(options['topic'] ?? s.name.name), partitions, retention);

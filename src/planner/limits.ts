@@ -14,6 +14,8 @@ export interface PlanLimits {
   readonly maxIntervalMs: number;
   /** Longest SESSION gap: a session stays open, holding its state, for at least this long. */
   readonly maxSessionGapMs: number;
+  /** Most partitions of a stream on the embedded log (each has its own offsets and state). */
+  readonly maxPartitions: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -22,6 +24,7 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
   maxWindowsPerRow: 100,
   maxIntervalMs: 365 * DAY_MS,
   maxSessionGapMs: DAY_MS,
+  maxPartitions: 1024,
 };
 
 /** The flag of `sluice serve` that sets each limit, named in error hints. */
@@ -29,6 +32,7 @@ const FLAGS: Readonly<Record<keyof PlanLimits, string>> = {
   maxWindowsPerRow: '--max-windows-per-row',
   maxIntervalMs: '--max-interval',
   maxSessionGapMs: '--max-session-gap',
+  maxPartitions: '--max-partitions',
 };
 
 /** `90061000` -> `'1d 1h 1m 1s'`: intervals in messages read in their own units. */
