@@ -24,7 +24,7 @@ export function optionsOf(entries: readonly OptionEntry[]): Options {
 
 /**
  * The catalog entry of a CREATE STREAM, checked (columns, watermark and its limits, key,
- * connector, WITH options when `checkOptions`) without touching storage, so a request can be
+ * connector, partitions, Kafka options, WITH options when `checkOptions`) without touching storage, so a request can be
  * planned before any of it runs.
  */
 export function streamDefOf(s: Extract<Statement, { kind: 'CreateStream' }>, text: string, limits: PlanLimits, checkOptions: boolean): StreamDef {
@@ -52,7 +52,11 @@ export function streamDefOf(s: Extract<Statement, { kind: 'CreateStream' }>, tex
     throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'kafka', 'datagen' or 'nexmark'" });
   }
   if (checkOptions) checkWithOptions(s.options, 'stream', connector, `stream ${s.name.name}`);
-  if (connector === 'log') checkPartitions(s, options, limits);
+  if (connector === 'log') {
+    checkPartitions(s, options, limits);
+    withSpan(s.span, () => retentionOption(options));
+  }
+  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', watermark !== undefined));
   return { kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text };
 }
 
@@ -79,6 +83,7 @@ export function tableDefOf(s: Extract<Statement, { kind: 'CreateTable' }>, text:
     throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: "tables are kept in the embedded store (fill them with INSERT) or read from a compacted topic (connector = 'kafka')" });
   }
   if (checkOptions) checkWithOptions(s.options, 'table', connector, `table ${s.name.name}`);
+  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
   return { kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text };
 }
 
@@ -90,12 +95,8 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       const def = streamDefOf(s, text, catalog.limits, !engine.isReplaying);
       const { options } = def;
       const connector = String(options['connector'] ?? 'log').toLowerCase();
-      if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', def.watermark !== undefined));
       if (connector === 'log') {
-        const partitions = Number(options['partitions'] ?? 4);
-        let retention = {};
-        withSpan(s.span, () => (retention = retentionOption(options)));
-        await engine.log.createTopic(String(options['topic'] ?? s.name.name), partitions, retention);
+        await engine.log.createTopic(String(options['topic'] ?? s.name.name), Number(options['partitions'] ?? 4), retentionOption(options));
       }
       catalog.addRelation(def, s.name.span);
       await engine.remember('stream', s.name.name, text);
@@ -106,7 +107,6 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       const def = tableDefOf(s, text, !engine.isReplaying);
       const { schema, options } = def;
       const connector = String(options['connector'] ?? 'table').toLowerCase();
-      if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
       catalog.addRelation(def, s.name.span);
       const kv = new KvTable(engine.store, `table:${normalizeName(s.name.name)}`);
       const rows = new Map<string, unknown[]>();

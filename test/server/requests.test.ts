@@ -80,6 +80,14 @@ describe('POST /v1/sql plans every statement before running any', () => {
     expect(engine.catalog.relation('t2').schema.map((f) => f.name)).toEqual(['new_col']);
   });
 
+  it('checks connector options when planning, so a bad one changes nothing', async () => {
+    for (const bad of ["WITH (connector = 'kafka', topic = 't', 'bootstrap.servers' = 'k:9092', format = 'avro')", "WITH (retention = 'forever')", 'WITH (partitions = 0)']) {
+      const { status } = await post('/v1/sql', `CREATE STREAM opt_ok (x INT); CREATE STREAM opt_bad (x INT) ${bad}`);
+      expect(status).toBe(400);
+      expect(relations()).not.toContain('opt_ok');
+    }
+  });
+
   it('answers the results of the statements that ran before a run-time failure, then the error', async () => {
     const { status, body } = await post('/v1/sql', "CREATE STREAM t3 (x INT); INSERT INTO t3 VALUES ('not a number'); CREATE STREAM t4 (y INT)");
     expect(status).toBe(400);
