@@ -42,7 +42,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog): StatementMode
       return 'statement';
     case 'CreateModel':
       if (scratch.findModel(s.name.name) && !s.ifNotExists) {
-        throw new SluiceError('ALREADY_EXISTS', `model '${s.name.name}' already exists`, { span: s.name.span, hint: `use ALTER MODEL ${s.name.name} SET (...) to add a version` });
+        throw new SluiceError('ALREADY_EXISTS', `model '${s.name.name}' already exists`, { span: s.name.span, hint: `use ALTER MODEL ${s.name.name} SET (path = ...) to add a version, or DROP MODEL ${s.name.name}` });
       }
       scratch.setModel({ name: s.name.name, inputs: fieldsOf(s.inputs), outputs: fieldsOf(s.outputs) });
       return 'statement';
