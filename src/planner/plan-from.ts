@@ -218,6 +218,7 @@ function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog:
   const leftKeys: number[] = [];
   const rightKeys: number[] = [];
   let bounds: { leftTime: number; rightTime: number; lowerMs: number; upperMs: number } | undefined;
+  let boundsSpan: Span | undefined;
   const rest: BoundExpr[] = [];
   for (const c of conjuncts(cond)) {
     if (c.kind === 'Binary' && c.op === '=' && c.left.kind === 'Column' && c.right.kind === 'Column') {
@@ -237,6 +238,7 @@ function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog:
       const t = timeBound(c, n);
       if (t) {
         bounds = t;
+        boundsSpan = c.span;
         continue;
       }
     }
@@ -248,8 +250,8 @@ function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog:
       hint: "e.g. ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts + INTERVAL '1' HOUR",
     });
   }
-  checkIntervalMagnitude(bounds.lowerMs, 'the interval join lower bound', item.on.span, catalog.limits);
-  checkIntervalMagnitude(bounds.upperMs, 'the interval join upper bound', item.on.span, catalog.limits);
+  checkIntervalMagnitude(bounds.lowerMs, 'the interval join lower bound', boundsSpan ?? item.on.span, catalog.limits);
+  checkIntervalMagnitude(bounds.upperMs, 'the interval join upper bound', boundsSpan ?? item.on.span, catalog.limits);
   const residual = andAll(rest);
   return {
     plan: {
