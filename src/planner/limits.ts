@@ -76,7 +76,7 @@ export function checkInterval(ms: number, what: string, span: Span | undefined, 
 /** Checks an interval that may be zero or negative (an interval join bound) by its magnitude. */
 export function checkIntervalMagnitude(ms: number, what: string, span: Span | undefined, limits: PlanLimits): number {
   if (!Number.isFinite(ms) || Math.abs(ms) > limits.maxIntervalMs) {
-    throw limitError('maxIntervalMs', `${what} of ${Number.isFinite(ms) ? formatMillis(ms) : String(ms)} is beyond the limit of ${formatMillis(limits.maxIntervalMs)}`, span);
+    throw limitError('maxIntervalMs', `${what} of ${Number.isFinite(ms) ? formatMillis(ms) : String(ms)} is beyond the limit of ${formatMillis(limits.maxIntervalMs)}`, span, 'use a narrower time bound');
   }
   return ms;
 }
