@@ -10,7 +10,7 @@ import { SluiceError, asSluiceError, assertNever } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { batchFromRows } from '../exec/columns.js';
 import type { ModelStatsSnapshot } from '../udf/model-stats.js';
-import { compileExpr } from '../exec/compile-expr.js';
+import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { hashString } from '../exec/scalar-functions.js';
 import { keyOf } from '../exec/keys.js';
@@ -504,8 +504,16 @@ export class Engine {
     const rows = bound.rows.map((values) => {
       const row: Record<string, unknown> = {};
       for (const { field, value, span } of values) {
-        const { values: out, errors } = compileExpr(value, []).evaluateColumns([], 1);
-        if (errors.length) throw new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${errors[0]!.message}`, { span });
+        const misfit = (message: string): SluiceError => new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${message}`, { span });
+        let evaluated: ReturnType<CompiledExpr['evaluateColumns']>;
+        try {
+          evaluated = compileExpr(value, []).evaluateColumns([], 1);
+        } catch (err) {
+          // A constant that does not convert is refused when it is compiled.
+          throw err instanceof SluiceError && err.code === 'TYPE_MISMATCH' ? misfit(err.message) : err;
+        }
+        const { values: out, errors } = evaluated;
+        if (errors.length) throw misfit(errors[0]!.message);
         row[field.name] = out[0];
       }
       return row;

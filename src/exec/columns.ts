@@ -1,7 +1,13 @@
 /**
  * Between Arrow and the executor's loops. Operators pass Arrow RecordBatches; compiled
  * expressions read columns as plain arrays: a typed array when the column has no nulls and a
- * numeric type, otherwise a JS array holding `null` for nulls. Decoded columns are cached per
+ * numeric type, otherwise a JS array holding `null` for nulls.
+ *
+ * Value representation (an invariant every operator relies on): INT, FLOAT and DOUBLE are JS
+ * numbers; BIGINT is a JS bigint (a BigInt64Array straight from Arrow when there are no nulls),
+ * so it is exact over the whole 64-bit range — a double holds integers exactly only up to 2^53,
+ * and the per-row cost of bigint is paid by BIGINT columns alone. TIMESTAMP and INTERVAL are
+ * milliseconds as JS numbers (exact for ±285,000 years). Decoded columns are cached per
  * Arrow Data object, so a column decoded by one operator is not decoded again by the next.
  */
 import * as A from 'apache-arrow';
@@ -67,7 +73,12 @@ function decode(v: A.Vector, t: DataType): Values {
       if (v.nullCount === 0) return arr;
       return Array.from({ length: n }, (_, i) => (v.isValid(i) ? arr[i] : null));
     }
-    case 'BIGINT':
+    case 'BIGINT': {
+      // BIGINT stays bigint so values beyond 2^53 stay exact (see module doc).
+      const arr = v.toArray() as BigInt64Array;
+      if (v.nullCount === 0) return arr;
+      return Array.from({ length: n }, (_, i) => (v.isValid(i) ? arr[i]! : null));
+    }
     case 'INTERVAL':
     case 'TIMESTAMP': {
       const arr = v.toArray() as BigInt64Array;
@@ -156,7 +167,9 @@ function utf8Strings(d: A.Data): (string | null)[] {
 /** Builds an Arrow column of type `t` from plain values (null = SQL NULL). */
 export function buildData(t: DataType, values: Values, length: number): A.Data {
   const data = build(t, values, length);
-  decoded.set(data, values);
+  // BIGINT may be built from numbers (generators, older callers); readers must get bigints, so
+  // only a BigInt64Array is kept as the decoded form and anything else is decoded again.
+  if (t.kind !== 'BIGINT' || values instanceof BigInt64Array) decoded.set(data, values);
   return data;
 }
 
@@ -172,6 +185,9 @@ function build(t: DataType, values: Values, n: number): A.Data {
     case 'INTERVAL':
     case 'TIMESTAMP': {
       const type = t.kind === 'TIMESTAMP' ? new A.TimestampMillisecond() : new A.Int64();
+      if (values instanceof BigInt64Array && values.length === n) {
+        return A.makeData({ type, length: n, nullCount: 0, data: values } as never) as A.Data;
+      }
       const out = new BigInt64Array(n);
       const { bitmap, nulls } = validity(values, n);
       for (let i = 0; i < n; i++) {

@@ -1,14 +1,20 @@
 /**
  * Compiles a bound expression once per query into a JavaScript loop over a batch's column
  * arrays (via `new Function`). SQL NULL is JS `null`; three-valued logic for AND/OR/NOT.
+ * Values follow the representation in columns.ts (BIGINT is a bigint); where an operator mixes
+ * types, each operand is widened to the bound result or comparison type first (INT -> BIGINT,
+ * BIGINT -> DOUBLE, as DuckDB does), and INT/BIGINT arithmetic is checked for overflow.
  * A row whose evaluation throws (division by zero, a bad CAST, a throwing UDF) yields null and
  * is reported in `errors`, so the operator can send it to the dead-letter stream.
  */
 import type { RecordBatch } from 'apache-arrow';
 import { SluiceError, assertNever } from '../common/errors.js';
-import { isNumeric, type DataType, type Field } from '../common/types.js';
+import { typeToString, type DataType, type Field } from '../common/types.js';
 import { columnsOf, exprToString, type BoundExpr } from '../planner/bound-expr.js';
+import { commonType } from '../planner/functions.js';
+import { caster } from './casts.js';
 import { readColumn, type Values } from './columns.js';
+import { negationOverflow, overflow, toInt, widenCode } from './integers.js';
 import { SCALAR_IMPLS } from './scalar-functions.js';
 
 export interface RowError {
@@ -99,26 +105,34 @@ class Gen {
       case 'Column':
         return `(c${e.index}[i] ?? null)`;
       case 'Literal':
+        if (e.value !== null && e.type.kind === 'BIGINT') return `${BigInt(e.value as number | bigint)}n`;
         return e.value === null ? 'null' : typeof e.value === 'string' ? JSON.stringify(e.value) : typeof e.value === 'number' || typeof e.value === 'boolean' ? String(e.value) : this.konst(e.value);
       case 'Binary':
         return this.binary(e);
       case 'Unary':
-        return e.op === 'NOT' ? this.strict([this.expr(e.operand)], ([a]) => `!${a}`) : this.strict([this.expr(e.operand)], ([a]) => `-${a}`);
+        return e.op === 'NOT' ? this.strict([this.expr(e.operand)], ([a]) => `!${a}`) : this.strict([this.expr(e.operand)], ([a]) => this.negate(e.type, a!));
       case 'IsNull':
         return `((${this.expr(e.operand)}) ${e.negated ? '!==' : '==='} null)`;
       case 'In': {
+        const common = [e.operand, ...e.list].reduce<DataType>((t, x) => commonType(t, x.type) ?? t, e.operand.type);
         const lits = e.list.every((x) => x.kind === 'Literal' && x.value !== null);
         if (lits) {
-          const set = this.konst(new Set(e.list.map((x) => (x as { value: unknown }).value)));
-          return this.strict([this.expr(e.operand)], ([a]) => `${e.negated ? '!' : ''}${set}.has(${a})`);
+          const set = this.konst(new Set(e.list.map((x) => widenValue((x as { value: unknown }).value, common))));
+          return this.strict([this.expr(e.operand)], ([a]) => `${e.negated ? '!' : ''}${set}.has(${widenCode(a!, e.operand.type, common)})`);
         }
         const a = this.t();
-        const items = e.list.map((x) => this.expr(x));
+        const items = e.list.map((x) => widenCode(this.expr(x), x.type, common));
         const hit = items.map((x) => `${a} === ${x}`).join(' || ');
-        return `((${a} = ${this.expr(e.operand)}) === null ? null : ${e.negated ? '!' : ''}(${hit}))`;
+        return `((${a} = ${this.expr(e.operand)}) === null ? null : (${a} = ${widenCode(a, e.operand.type, common)}, ${e.negated ? '!' : ''}(${hit})))`;
       }
-      case 'Between':
-        return this.strict([this.expr(e.operand), this.expr(e.low), this.expr(e.high)], ([x, lo, hi]) => `${e.negated ? '!' : ''}(${x} >= ${lo} && ${x} <= ${hi})`);
+      case 'Between': {
+        const common = [e.low, e.high].reduce<DataType>((t, x) => commonType(t, x.type) ?? t, e.operand.type);
+        const parts = [e.operand, e.low, e.high];
+        return this.strict(parts.map((x) => this.expr(x)), (ts) => {
+          const [x, lo, hi] = ts.map((t, k) => widenCode(t, parts[k]!.type, common));
+          return `${e.negated ? '!' : ''}(${x} >= ${lo} && ${x} <= ${hi})`;
+        });
+      }
       case 'Like': {
         if (e.pattern.kind === 'Literal' && typeof e.pattern.value === 'string') {
           const re = this.konst(likeRegExp(e.pattern.value));
@@ -129,19 +143,36 @@ class Gen {
       }
       case 'Case': {
         const op = e.operand ? this.t() : undefined;
-        let code = e.else ? this.expr(e.else) : 'null';
+        const branch = (x: BoundExpr): string => this.widenNullable(this.expr(x), x.type, e.type);
+        let code = e.else ? branch(e.else) : 'null';
         for (const w of [...e.whens].reverse()) {
-          const cond = op ? `${op} !== null && ${op} === ${this.expr(w.when)}` : `${this.expr(w.when)} === true`;
-          code = `(${cond} ? ${this.expr(w.then)} : ${code})`;
+          let cond = `${this.expr(w.when)} === true`;
+          if (op) {
+            const common = commonType(e.operand!.type, w.when.type) ?? w.when.type;
+            const when = this.widenNullable(this.expr(w.when), w.when.type, common);
+            cond = `${op} !== null && ${widenCode(op, e.operand!.type, common)} === ${when}`;
+          }
+          code = `(${cond} ? ${branch(w.then)} : ${code})`;
         }
         return op ? `((${op} = ${this.expr(e.operand!)}), ${code})` : code;
       }
-      case 'Cast':
-        return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(caster(e.operand.type, e.type))}(${a})`);
+      case 'Cast': {
+        if (e.operand.type.kind === e.type.kind && e.type.kind !== 'ARRAY' && e.type.kind !== 'STRUCT') return this.expr(e.operand);
+        const cast = caster(e.operand.type, e.type);
+        if (e.operand.kind === 'Literal' && e.operand.value !== null) return this.konst(castConstant(cast, e));
+        return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(cast)}(${a})`);
+      }
       case 'Call': {
         const impl = SCALAR_IMPLS[e.fn];
         if (!impl) throw new SluiceError('INTERNAL', `no implementation for function ${e.fn}`);
-        const args = e.args.map((a) => this.expr(a));
+        const args = e.args.map((a, k) => this.widenNullable(this.expr(a), a.type, argumentType(e.fn, k, e.args, e.type)));
+        if (e.fn === 'abs' && (e.type.kind === 'INT' || e.type.kind === 'BIGINT')) {
+          return this.strict(args, ([a]) => `(${a} < 0 ? ${this.negate(e.type, a!)} : ${a})`);
+        }
+        if (e.fn === 'round' && e.type.kind === 'INT') {
+          // ROUND(2147483647, -1) is 2147483650: out of INT range, an error rather than a wrap.
+          return this.strict(args, (ts) => `${this.konst(toInt)}(F.round(${ts.join(', ')}))`);
+        }
         if (impl.nullSafe) return `F.${e.fn}(${args.join(', ')})`;
         return args.length ? this.strict(args, (ts) => `F.${e.fn}(${ts.join(', ')})`) : `F.${e.fn}()`;
       }
@@ -154,9 +185,11 @@ class Gen {
       case 'FieldAccess':
         return this.strict([this.expr(e.operand)], ([a]) => `(${a}[${JSON.stringify(e.field)}] ?? null)`);
       case 'Index':
-        return this.strict([this.expr(e.operand), this.expr(e.index)], ([a, k]) => `(${a}[${k} - 1] ?? null)`);
-      case 'Array':
-        return `[${e.elements.map((x) => this.expr(x)).join(', ')}]`;
+        return this.strict([this.expr(e.operand), this.expr(e.index)], ([a, k]) => `(${a}[${widenCode(k!, e.index.type, { kind: 'DOUBLE' })} - 1] ?? null)`);
+      case 'Array': {
+        const element = e.type.kind === 'ARRAY' ? e.type.element : e.type;
+        return `[${e.elements.map((x) => this.widenNullable(this.expr(x), x.type, element)).join(', ')}]`;
+      }
       default:
         return assertNever(e, 'expression');
     }
@@ -175,32 +208,91 @@ class Gen {
         return `((${a} = ${l}) === true ? true : (${b} = ${r}) === true ? true : (${a} === null || ${b} === null) ? null : false)`;
       }
       case '=':
-        return this.strict([l, r], ([a, b]) => `${a} === ${b}`);
       case '<>':
-        return this.strict([l, r], ([a, b]) => `${a} !== ${b}`);
       case '<':
       case '<=':
       case '>':
-      case '>=':
-        return this.strict([l, r], ([a, b]) => `${a} ${e.op} ${b}`);
+      case '>=': {
+        const js = e.op === '=' ? '===' : e.op === '<>' ? '!==' : e.op;
+        const common = commonType(e.left.type, e.right.type) ?? e.left.type;
+        return this.strict([l, r], ([a, b]) => `${widenCode(a!, e.left.type, common)} ${js} ${widenCode(b!, e.right.type, common)}`);
+      }
       case '||':
         return this.strict([l, r], ([a, b]) => `String(${a}) + String(${b})`);
       case '+':
       case '-':
       case '*':
-        return this.strict([l, r], ([a, b]) => this.intWrap(e.type, `${a} ${e.op} ${b}`));
-      case '/':
-        return this.strict([l, r], ([a, b]) => `(${b} === 0 ? ${this.konst(divZero)}() : ${a} / ${b})`);
+        return this.strict([l, r], ([a, b]) => this.checked(e.op, e.type, widenCode(a!, e.left.type, e.type), widenCode(b!, e.right.type, e.type)));
+      case '/': {
+        const dbl: DataType = { kind: 'DOUBLE' };
+        return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, dbl)} / ${widenCode(b!, e.right.type, dbl)})`);
+      }
       case '%':
-        return this.strict([l, r], ([a, b]) => `(${b} === 0 ? ${this.konst(divZero)}() : ${a} % ${b})`);
+        return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, e.type)} % ${widenCode(b!, e.right.type, e.type)})`);
       default:
         return assertNever(e.op, 'operator');
     }
   }
 
-  private intWrap(t: DataType, code: string): string {
-    return t.kind === 'INT' ? `((${code}) | 0)` : code;
+  /** `a op b` in type `t`; INT and BIGINT results outside their range throw instead of wrapping. */
+  private checked(op: string, t: DataType, a: string, b: string): string {
+    if (t.kind !== 'INT' && t.kind !== 'BIGINT') return `${a} ${op} ${b}`;
+    // An int32 sum, difference or product is exact in a double as long as it is in range, and
+    // when it is not its rounded value is still out of range, so one check on the double suffices.
+    const [lo, hi] = t.kind === 'INT' ? ['-2147483648', '2147483647'] : ['-9223372036854775808n', '9223372036854775807n'];
+    const r = this.t();
+    return `((${r} = ${a} ${op} ${b}) > ${hi} || ${r} < ${lo} ? ${this.konst(overflow)}(${JSON.stringify(t.kind)}, ${JSON.stringify(op)}, ${a}, ${b}) : ${r})`;
   }
+
+  private negate(t: DataType, a: string): string {
+    if (t.kind === 'INT') return `(${a} === -2147483648 ? ${this.konst(negationOverflow)}('INT', ${a}) : 0 - ${a})`;
+    if (t.kind === 'BIGINT') return `(${a} === -9223372036854775808n ? ${this.konst(negationOverflow)}('BIGINT', ${a}) : -${a})`;
+    return `-${a}`;
+  }
+
+  /** Widens code that may evaluate to null (SQL NULL stays null). */
+  private widenNullable(code: string, from: DataType, to: DataType): string {
+    const widened = widenCode('X', from, to);
+    if (widened === 'X') return code;
+    const t = this.t();
+    return `((${t} = ${code}) === null ? null : ${widenCode(t, from, to)})`;
+  }
+}
+
+/**
+ * A CAST of a literal, done once here: a constant that cannot convert fails the statement with a
+ * caret (like a bad literal), instead of failing every row.
+ */
+function castConstant(cast: (x: unknown) => unknown, e: Extract<BoundExpr, { kind: 'Cast' }>): unknown {
+  try {
+    return cast((e.operand as { value: unknown }).value);
+  } catch (err) {
+    throw new SluiceError('TYPE_MISMATCH', err instanceof Error ? err.message : String(err), { span: e.operand.span ?? e.span, hint: `write a constant that converts to ${typeToString(e.type)}` });
+  }
+}
+
+/** A literal value widened like `widenCode` does for code. */
+function widenValue(v: unknown, to: DataType): unknown {
+  if (to.kind === 'BIGINT' && typeof v === 'number') return BigInt(v);
+  if ((to.kind === 'DOUBLE' || to.kind === 'FLOAT') && typeof v === 'bigint') return Number(v);
+  return v;
+}
+
+/** Functions whose numeric arguments take the call's result type (so bigint meets bigint). */
+const RESULT_TYPED_ARGS = new Set(['coalesce', 'greatest', 'least', 'mod']);
+/** Functions that compute with doubles: a BIGINT argument reaches them as a number. */
+const DOUBLE_ARGS = new Set(['sqrt', 'ln', 'log10', 'exp', 'power', 'pow', 'substring', 'substr']);
+
+/**
+ * The type argument `k` of a call is converted to before the implementation sees it. Others get
+ * their argument as it is: ABS, FLOOR, CEIL, ROUND handle bigints exactly, CONCAT prints them.
+ */
+function argumentType(fn: string, k: number, args: readonly BoundExpr[], result: DataType): DataType {
+  const own = args[k]!.type;
+  if (RESULT_TYPED_ARGS.has(fn)) return result;
+  if (fn === 'nullif') return args[0]!.type;
+  const double = DOUBLE_ARGS.has(fn) || (fn === 'round' && k === 1);
+  return double && own.kind === 'BIGINT' ? { kind: 'DOUBLE' } : own;
 }
 
 function divZero(): never {
@@ -218,62 +310,4 @@ export function likeRegExp(pattern: string): RegExp {
     if (likeCache.size < 1000) likeCache.set(pattern, re);
   }
   return re;
-}
-
-function caster(from: DataType, to: DataType): (x: unknown) => unknown {
-  const toNumber = (x: unknown): number => {
-    if (typeof x === 'number') return x;
-    if (typeof x === 'boolean') return x ? 1 : 0;
-    const s = String(x).trim();
-    const v = s === '' ? NaN : Number(s);
-    if (Number.isNaN(v)) throw new Error(`cannot cast '${String(x)}' to ${to.kind}`);
-    return v;
-  };
-  switch (to.kind) {
-    case 'INT':
-    case 'BIGINT':
-      return (x) => {
-        if (from.kind === 'TIMESTAMP') return x;
-        const v = Math.trunc(toNumber(x));
-        if (to.kind === 'INT' && (v > 2147483647 || v < -2147483648)) throw new Error(`${v} is out of range for INT`);
-        return v;
-      };
-    case 'FLOAT':
-      return (x) => Math.fround(toNumber(x));
-    case 'DOUBLE':
-      return toNumber;
-    case 'STRING':
-      return (x) => (from.kind === 'TIMESTAMP' ? new Date(x as number).toISOString().replace('T', ' ').replace('Z', '') : typeof x === 'object' ? JSON.stringify(x) : String(x));
-    case 'BOOLEAN':
-      return (x) => {
-        if (typeof x === 'boolean') return x;
-        if (typeof x === 'number') return x !== 0;
-        const s = String(x).toLowerCase();
-        if (s === 'true') return true;
-        if (s === 'false') return false;
-        throw new Error(`cannot cast '${String(x)}' to BOOLEAN`);
-      };
-    case 'TIMESTAMP':
-      return (x) => {
-        if (typeof x === 'number') return x;
-        const s = String(x);
-        const v = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s.replace(' ', 'T') + 'Z');
-        if (Number.isNaN(v)) throw new Error(`cannot cast '${s}' to TIMESTAMP`);
-        return v;
-      };
-    case 'ARRAY':
-      return (x) => {
-        if (typeof x === 'string') {
-          const parsed: unknown = JSON.parse(x);
-          if (!Array.isArray(parsed)) throw new Error(`cannot cast '${x}' to ARRAY`);
-          return parsed;
-        }
-        return x;
-      };
-    default:
-      return (x) => {
-        if (isNumeric(to)) return toNumber(x);
-        return x;
-      };
-  }
 }

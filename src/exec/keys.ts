@@ -1,3 +1,5 @@
+import { stringifyExactJson } from '../common/exact-json.js';
+
 /**
  * Key strings for tables, views and keyed state: one value as text; several joined by U+0001.
  *
@@ -18,8 +20,9 @@ const NEEDS_ESCAPE = /[\u0000-\u0002]/;
 
 function keyPart(v: unknown): string {
   if (v === null || v === undefined) return NULL_KEY;
-  if (ArrayBuffer.isView(v)) return JSON.stringify(Array.from(v as unknown as ArrayLike<number>));
+  if (ArrayBuffer.isView(v)) return stringifyExactJson(Array.from(v as unknown as ArrayLike<number>));
   if (typeof v === 'string') return NEEDS_ESCAPE.test(v) ? ESCAPED + JSON.stringify(v) : v;
-  // JSON text escapes control characters, so objects never hold the separators.
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // A BIGINT key prints its exact digits, so keys differing only beyond 2^53 stay distinct; JSON
+  // text escapes control characters, so objects never hold the separators.
+  return typeof v === 'object' ? stringifyExactJson(v) : String(v);
 }

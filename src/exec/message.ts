@@ -3,6 +3,7 @@
  * results), watermarks, checkpoint barriers, and the end of a finite input — on one path, in order.
  */
 import type { RecordBatch } from 'apache-arrow';
+import { stringifyExactJson } from '../common/exact-json.js';
 import type { Field } from '../common/types.js';
 import type { StateRow, StateTable } from '../state/index.js';
 
@@ -54,12 +55,12 @@ export interface Operator {
   close(): Promise<void>;
 }
 
-/** Row as JSON text for dead letters; typed arrays become arrays. */
+/** Row as JSON text for dead letters; typed arrays become arrays, BIGINT exact digits. */
 export function rowJson(fields: readonly Field[], values: readonly unknown[]): string {
   const o: Record<string, unknown> = {};
   fields.forEach((f, i) => {
     const v = values[i];
     o[f.name] = ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
   });
-  return JSON.stringify(o);
+  return stringifyExactJson(o);
 }

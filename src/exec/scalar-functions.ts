@@ -4,17 +4,20 @@
  * throws an Error with a plain message for a value it cannot handle; the row then goes to the
  * query's dead-letter stream.
  */
+import { toBigint } from './integers.js';
+
 export type ScalarImpl = (...args: never[]) => unknown;
 
 const num = (x: unknown): number => x as number;
 
 export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unknown[]) => unknown; readonly nullSafe?: boolean }>> = {
   abs: { fn: (x) => Math.abs(num(x)) },
-  floor: { fn: (x) => Math.floor(num(x)) },
-  ceil: { fn: (x) => Math.ceil(num(x)) },
-  ceiling: { fn: (x) => Math.ceil(num(x)) },
+  floor: { fn: (x) => (typeof x === 'bigint' ? x : Math.floor(num(x))) },
+  ceil: { fn: (x) => (typeof x === 'bigint' ? x : Math.ceil(num(x))) },
+  ceiling: { fn: (x) => (typeof x === 'bigint' ? x : Math.ceil(num(x))) },
   round: {
     fn: (x, d) => {
+      if (typeof x === 'bigint') return roundBigint(x, d === undefined ? 0 : num(d));
       const p = 10 ** (d === undefined ? 0 : num(d));
       const v = num(x) * p;
       return (Math.sign(v) * Math.round(Math.abs(v))) / p;
@@ -43,8 +46,9 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   pow: { fn: (x, y) => num(x) ** num(y) },
   mod: {
     fn: (x, y) => {
-      if (num(y) === 0) throw new Error('division by zero in MOD');
-      return num(x) % num(y);
+      // Loose equality: y is a bigint for BIGINT arguments.
+      if (y == 0) throw new Error('division by zero in MOD');
+      return (x as number) % (y as number);
     },
   },
   lower: { fn: (s) => (s as string).toLowerCase() },
@@ -64,6 +68,18 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   proctime: { fn: () => Date.now(), nullSafe: true },
   hash_code: { fn: (x) => hashString(String(x)) },
 };
+
+/** ROUND of a BIGINT to `digits` (negative: tens, hundreds...), half away from zero, exact. */
+function roundBigint(x: bigint, digits: number): bigint {
+  if (digits >= 0) return x;
+  if (digits < -19) return 0n;
+  const p = 10n ** BigInt(-digits);
+  const q = x / p;
+  const r = x % p;
+  const away = (r < 0n ? -r : r) * 2n >= p ? (x < 0n ? -1n : 1n) : 0n;
+  const v = (q + away) * p;
+  return toBigint(v);
+}
 
 function substring(s: string, start: number, len: number | undefined): string {
   const chars = [...s];

@@ -44,7 +44,10 @@ export interface LiteralExpr {
   readonly kind: 'Literal';
   /** 'integer' for 42, 'decimal' for 4.2 or 4e2, 'string' for 'x', 'boolean', 'null'. */
   readonly literal: 'integer' | 'decimal' | 'string' | 'boolean' | 'null';
-  readonly value: number | string | boolean | null;
+  /** An integer is a bigint when it is beyond 2^53 (so it stays exact), else a number. */
+  readonly value: number | bigint | string | boolean | null;
+  /** The source digits of a 'decimal' literal, exact where `value` (a double) may not be. */
+  readonly digits?: string;
   readonly span: Span;
 }
 

@@ -148,12 +148,18 @@ function toLiteral(n: CstNode, cx: AstContext): LiteralExpr {
   const s = optToken(n, 'string');
   if (s) return { kind: 'Literal', literal: 'string', value: stringValue(s), span };
   const i = optToken(n, 'integer');
-  if (i) return { kind: 'Literal', literal: 'integer', value: Number(i.image), span };
+  if (i) return { kind: 'Literal', literal: 'integer', value: integerValue(i.image), span };
   const d = optToken(n, 'decimal');
-  if (d) return { kind: 'Literal', literal: 'decimal', value: Number(d.image), span };
+  if (d) return { kind: 'Literal', literal: 'decimal', value: Number(d.image), digits: d.image, span };
   const b = optToken(n, 'boolean');
   if (b) return { kind: 'Literal', literal: 'boolean', value: b.image.toUpperCase() === 'TRUE', span };
   return { kind: 'Literal', literal: 'null', value: null, span };
+}
+
+/** An integer literal's exact value: a number while that is exact, a bigint beyond 2^53. */
+function integerValue(image: string): number | bigint {
+  const n = Number(image);
+  return Number.isSafeInteger(n) ? n : BigInt(image);
 }
 
 function toCase(n: CstNode, cx: AstContext): CaseExpr {

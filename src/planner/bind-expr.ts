@@ -71,9 +71,9 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
   const bind = (x: Expr): BoundExpr => bindExpr(x, scope, catalog, hooks);
   switch (e.kind) {
     case 'Literal': {
+      if (e.literal === 'integer') return bindInteger(e.value as number | bigint, e.span);
       const type: DataType =
-        e.literal === 'integer' ? (Math.abs(e.value as number) <= 2147483647 ? T.INT : T.BIGINT)
-        : e.literal === 'decimal' ? T.DOUBLE
+        e.literal === 'decimal' ? T.DOUBLE
         : e.literal === 'string' ? T.STRING
         : e.literal === 'boolean' ? T.BOOLEAN
         : T.NULL;
@@ -91,6 +91,10 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'Binary':
       return bindBinary(e.op, bind(e.left), bind(e.right), e.span);
     case 'Unary': {
+      // -9223372036854775808 is BIGINT's minimum although 9223372036854775808 alone is out of range.
+      if (e.op === '-' && e.operand.kind === 'Literal' && e.operand.literal === 'integer') {
+        return bindInteger(-BigInt(e.operand.value as number | bigint), e.span);
+      }
       const operand = bind(e.operand);
       if (e.op === 'NOT') {
         expectType(operand, 'BOOLEAN', 'NOT');
@@ -141,8 +145,17 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       }
       return { kind: 'Case', ...(operand ? { operand } : {}), whens, ...(elseExpr ? { else: elseExpr } : {}), type: type!, span: e.span };
     }
-    case 'Cast':
-      return { kind: 'Cast', operand: bind(e.operand), type: e.type, span: e.span };
+    case 'Cast': {
+      // A decimal literal is exact text to DuckDB (a DECIMAL): CAST(2.5 AS INT) and INSERT of 2.5
+      // into an INT round half away from zero (3), which the exact text parse does; a DOUBLE
+      // value would round ties to even.
+      const digits = e.type.kind === 'INT' || e.type.kind === 'BIGINT' ? decimalDigits(e.operand) : undefined;
+      const operand: BoundExpr = digits !== undefined ? { kind: 'Literal', value: digits, type: T.STRING, span: e.operand.span } : bind(e.operand);
+      if (operand.type.kind === 'TIMESTAMP' && e.type.kind === 'INT') {
+        throw typeError('cannot cast TIMESTAMP to INT: epoch milliseconds do not fit in 32 bits', e.span, 'CAST to BIGINT for epoch milliseconds');
+      }
+      return { kind: 'Cast', operand, type: e.type, span: e.span };
+    }
     case 'Call':
       return bindCall(e, bind, catalog, hooks);
     case 'FieldAccess': {
@@ -209,13 +222,44 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
         throw typeError(`argument ${i + 1} of ${udf.name} is ${typeToString(a.type)}, but its parameter ${p.name} is ${typeToString(p.type)}`, a.span ?? e.span, `use CAST(... AS ${typeToString(p.type)}) if the value converts`);
       }
     });
-    return { kind: 'Udf', name: udf.name, args, type: udf.returns, span: e.span };
+    // A function sees its declared parameter types: a BIGINT argument for a DOUBLE parameter arrives as a number.
+    const typed = args.map((a, i): BoundExpr => {
+      const p = udf.params[i]!.type;
+      return isNumeric(p) && isNumeric(a.type) && p.kind !== a.type.kind ? { kind: 'Cast', operand: a, type: p, span: a.span } : a;
+    });
+    return { kind: 'Udf', name: udf.name, args: typed, type: udf.returns, span: e.span };
   }
   const known = [...Object.keys(SCALAR_FUNCTIONS), ...Object.keys(AGGREGATE_FUNCTIONS), 'predict', 'model_version', ...catalog.listFunctions().map((f) => f.name)];
   throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${e.name.name}'`, {
     span: e.name.span,
     hint: didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION',
   });
+}
+
+/** The exact text of a decimal literal, or of a negated one; undefined for anything else. */
+function decimalDigits(e: Expr): string | undefined {
+  if (e.kind === 'Literal' && e.literal === 'decimal') return e.digits ?? String(e.value);
+  if (e.kind === 'Unary' && e.op === '-') {
+    const inner = decimalDigits(e.operand);
+    return inner === undefined ? undefined : inner.startsWith('-') ? inner.slice(1) : `-${inner}`;
+  }
+  return undefined;
+}
+
+/**
+ * An integer literal: INT when it fits 32 bits, else BIGINT (a bigint value), as DuckDB types
+ * literals. Beyond 64 bits DuckDB would make a HUGEINT; Sluice has none, so it is an error.
+ */
+function bindInteger(value: number | bigint, span: Span): BoundExpr {
+  if (value >= -2147483648 && value <= 2147483647) return { kind: 'Literal', value: Number(value), type: T.INT, span };
+  const big = BigInt(value);
+  if (big < -(2n ** 63n) || big > 2n ** 63n - 1n) {
+    throw new SluiceError('TYPE_MISMATCH', `integer literal ${big} is out of range for BIGINT [-9223372036854775808, 9223372036854775807]`, {
+      span,
+      hint: 'write it as a DOUBLE (e.g. 9.3e18) or as a string to parse',
+    });
+  }
+  return { kind: 'Literal', value: big, type: T.BIGINT, span };
 }
 
 function bindBinary(op: import('../parser/ast.js').BinaryOp, left: BoundExpr, right: BoundExpr, span: Span): BoundExpr {

@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { stringifyExactJson } from '../common/exact-json.js';
 import { requireToken } from './auth.js';
 import type { EngineLike } from './engine-like.js';
 import { apiError, toErrorReply } from './error-body.js';
@@ -48,6 +49,8 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
     clientErrorHandler,
   });
 
+  // BIGINT values reach replies as bigints; they are written as exact JSON numbers.
+  app.setReplySerializer((payload) => stringifyExactJson(payload));
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = toErrorReply(err);
     if (status >= 500) app.log.error(err);

@@ -1,10 +1,11 @@
 /**
- * Converts engine values into JSON-safe values: BIGINT becomes a number when it fits exactly and
- * a decimal string otherwise, typed arrays become arrays, bytes become base64, dates ISO text.
+ * Converts engine values into JSON-safe values: typed arrays become arrays, bytes become base64,
+ * dates ISO text. BIGINT stays a bigint, which `stringifyExactJson` (the server's serializer)
+ * writes as a JSON number with every digit: 9007199254740993 is never rounded to ...992.
  */
 import type { QueryInfo, StatementResult } from '../engine/types.js';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
 export function toJsonValue(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
@@ -15,7 +16,7 @@ export function toJsonValue(v: unknown): JsonValue {
     case 'number':
       return Number.isFinite(v) ? v : String(v);
     case 'bigint':
-      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+      return v;
     case 'object':
       return objectToJson(v);
     default:

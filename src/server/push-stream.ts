@@ -6,6 +6,7 @@
  * `{end: true, rows}`. When the client goes away, the query is cancelled.
  */
 import type { ServerResponse } from 'node:http';
+import { stringifyExactJson } from '../common/exact-json.js';
 import type { PushRow, ResultColumn } from '../engine/types.js';
 import { apiError, toErrorReply } from './error-body.js';
 import { rowToJson, type JsonValue } from './json-values.js';
@@ -38,7 +39,7 @@ export interface StreamOptions {
 class ClientStalled extends Error {}
 
 function frame(format: StreamFormat, event: string, msg: JsonValue): string {
-  const text = JSON.stringify(msg);
+  const text = stringifyExactJson(msg);
   return format === 'sse' ? `event: ${event}\ndata: ${text}\n\n` : `${text}\n`;
 }
 

@@ -1,4 +1,5 @@
 /** A small client of the Sluice HTTP API, used by the shell. */
+import { parseExactJson } from '../common/exact-json.js';
 import type { ResultColumn, PushRow } from '../engine/types.js';
 
 /** The `error` object of an API error answer. */
@@ -66,7 +67,8 @@ export class SluiceClient {
       body: JSON.stringify({ sql }),
       ...(signal ? { signal } : {}),
     });
-    const body = (await res.json()) as { results: SqlResultJson[] };
+    // Exact parse: BIGINT values arrive as JSON numbers with more digits than a double holds.
+    const body = parseExactJson(await res.text()) as { results: SqlResultJson[] };
     return body.results;
   }
 
@@ -93,7 +95,7 @@ export class SluiceClient {
     const decoder = new TextDecoder();
     const handle = (line: string): void => {
       if (line.trim() === '') return;
-      const msg = JSON.parse(line) as Record<string, unknown>;
+      const msg = parseExactJson(line) as Record<string, unknown>;
       if ('columns' in msg) handlers.onHeader(msg as unknown as StreamHeader);
       else if ('op' in msg) {
         rows++;

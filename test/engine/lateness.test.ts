@@ -25,9 +25,9 @@ describe('allowed lateness', () => {
   it('without it, a row behind the watermark goes to dead letters', async () => {
     const { rows, dead } = await run('');
     expect(rows).toEqual([
-      [Date.UTC(2024, 0, 1, 0, 0, 0), 1],
-      [Date.UTC(2024, 0, 1, 0, 0, 10), 1],
-      [Date.UTC(2024, 0, 1, 0, 0, 30), 1],
+      [Date.UTC(2024, 0, 1, 0, 0, 0), 1n],
+      [Date.UTC(2024, 0, 1, 0, 0, 10), 1n],
+      [Date.UTC(2024, 0, 1, 0, 0, 30), 1n],
     ]);
     expect(dead).toBe(1);
   });
@@ -35,9 +35,9 @@ describe('allowed lateness', () => {
   it("with 'allowed.lateness', the late row still counts in its window", async () => {
     const { rows, dead } = await run(", 'allowed.lateness' = '10s'");
     expect(rows).toEqual([
-      [Date.UTC(2024, 0, 1, 0, 0, 0), 2],
-      [Date.UTC(2024, 0, 1, 0, 0, 10), 1],
-      [Date.UTC(2024, 0, 1, 0, 0, 30), 1],
+      [Date.UTC(2024, 0, 1, 0, 0, 0), 2n],
+      [Date.UTC(2024, 0, 1, 0, 0, 10), 1n],
+      [Date.UTC(2024, 0, 1, 0, 0, 30), 1n],
     ]);
     expect(dead).toBe(0);
   });

@@ -73,14 +73,14 @@ describe('stateful operators through the engine', () => {
     await engine.checkpointAll();
     const byCard = async () => Object.fromEntries((await engine.viewScan('per_card')).map((r) => [r['card_id'], r]));
     expect(await byCard()).toEqual({
-      c1: { card_id: 'c1', n: 2, total: 12.5, top: 7.5, ids: 2 },
-      c2: { card_id: 'c2', n: 1, total: 1, top: 1, ids: 1 },
+      c1: { card_id: 'c1', n: 2n, total: 12.5, top: 7.5, ids: 2n },
+      c2: { card_id: 'c2', n: 1n, total: 1, top: 1, ids: 1n },
     });
     await engine.execute(`INSERT INTO tx VALUES ('t4', 'c2', 9.0, TIMESTAMP '2024-01-01 00:00:03'), ('t5', 'c3', 2.0, TIMESTAMP '2024-01-01 00:00:04')`);
     await engine.checkpointAll();
     const now = await byCard();
-    expect(now['c2']).toEqual({ card_id: 'c2', n: 2, total: 10, top: 9, ids: 2 });
-    expect(now['c3']).toEqual({ card_id: 'c3', n: 1, total: 2, top: 2, ids: 1 });
+    expect(now['c2']).toEqual({ card_id: 'c2', n: 2n, total: 10, top: 9, ids: 2n });
+    expect(now['c3']).toEqual({ card_id: 'c3', n: 1n, total: 2, top: 2, ids: 1n });
     expect(Object.keys(now).sort()).toEqual(['c1', 'c2', 'c3']);
   });
 

@@ -35,9 +35,9 @@ describe('a materialized view read as a stream', () => {
     );
     const rows = (await take(res, 10)).map((r) => r.values);
     expect(rows.sort()).toEqual([
-      [Date.UTC(2024, 0, 1, 0, 0), 'c1', 2],
-      [Date.UTC(2024, 0, 1, 0, 1), 'c2', 1],
-      [Date.UTC(2024, 0, 1, 0, 3), 'c2', 1],
+      [Date.UTC(2024, 0, 1, 0, 0), 'c1', 2n],
+      [Date.UTC(2024, 0, 1, 0, 1), 'c2', 1n],
+      [Date.UTC(2024, 0, 1, 0, 3), 'c2', 1n],
     ]);
   });
 

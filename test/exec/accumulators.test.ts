@@ -28,9 +28,9 @@ function bruteAuc(pairs: [number, boolean][]): number | null {
 describe('accumulators', () => {
   it('follow SQL NULL rules on empty and all-NULL input', () => {
     for (const fn of ['sum', 'avg', 'min', 'max'] as const) expect(run(fn, [[null]]).acc.result()).toBeNull();
-    expect(run('count', [[null]]).acc.result()).toBe(0);
-    expect(run('count', [[null]], true, 0).acc.result()).toBe(1);
-    expect(run('count_distinct', []).acc.result()).toBe(0);
+    expect(run('count', [[null]]).acc.result()).toBe(0n);
+    expect(run('count', [[null]], true, 0).acc.result()).toBe(1n);
+    expect(run('count_distinct', []).acc.result()).toBe(0n);
     expect(run('auc', [[0.5, true]], true, 2).acc.result()).toBeNull();
   });
 
@@ -38,7 +38,7 @@ describe('accumulators', () => {
     const rows: [unknown][] = [[3], [1], [null], [7], [3]];
     expect(run('sum', rows).acc.result()).toBe(14);
     expect(run('avg', rows).acc.result()).toBe(3.5);
-    expect(run('count_distinct', rows).acc.result()).toBe(3);
+    expect(run('count_distinct', rows).acc.result()).toBe(3n);
     const { acc } = run('min', rows);
     expect(acc.result()).toBe(1);
     acc.add(1, null, -1);
@@ -51,6 +51,38 @@ describe('accumulators', () => {
     const max = run('max', [['b'], ['a'], ['c']], false).acc;
     expect(max.result()).toBe('c');
     expect(max.add('c', null, -1)).toMatch(/append-only/);
+  });
+
+  it('sum BIGINT and INT exactly, refuse a SUM leaving BIGINT, and merge exactly', () => {
+    const big: BoundExpr = { kind: 'Column', index: 0, name: 'b', type: T.BIGINT };
+    const int: BoundExpr = { kind: 'Column', index: 0, name: 'i', type: T.INT };
+    const sum = (arg: BoundExpr) => accumulatorFactory({ fn: 'sum', args: [arg], name: 'sum' }, true);
+    const a = sum(big).create();
+    for (const v of [2n ** 53n, 1n, 2n]) expect(a.add(v, null, 1)).toBeUndefined();
+    expect(a.result()).toBe(9007199254740995n);
+    expect(a.add(2n ** 63n - 2n ** 53n, null, 1)).toMatch(/SUM overflow: the sum 9223372036854775811 is outside the BIGINT range/);
+    expect(a.result()).toBe(9007199254740995n);
+    a.add(1n, null, -1);
+    expect(a.result()).toBe(9007199254740994n);
+    // INT values: 3 * 2^31 rows' worth of sums folded without rounding.
+    const b = sum(int).create();
+    for (let k = 0; k < 3000; k++) b.add(2147483647, null, 1);
+    b.add(1, null, 1);
+    expect(b.result()).toBe(2147483647n * 3000n + 1n);
+    const restored = sum(int).restore(decodeValue(encodeValue(b.save())));
+    expect(restored.result()).toBe(b.result());
+    const final = accumulatorFactory({ fn: 'sum', args: [], name: 'sum' }, true).create();
+    final.merge(a);
+    final.merge(restored);
+    expect(final.result()).toBe(9007199254740994n + 2147483647n * 3000n + 1n);
+    const full = sum(big).create();
+    full.add(2n ** 63n - 1n, null, 1);
+    expect(final.mergeError?.(full)).toMatch(/SUM overflow/);
+    const avg = accumulatorFactory({ fn: 'avg', args: [big], name: 'avg' }, true).create();
+    avg.add(2n ** 62n, null, 1);
+    avg.add(2n ** 62n, null, 1);
+    avg.add(2n ** 62n, null, 1);
+    expect(avg.result()).toBe(2 ** 62);
   });
 
   it('AUC equals the brute-force pair count, with ties, retraction and merging', () => {

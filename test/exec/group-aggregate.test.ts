@@ -35,15 +35,15 @@ describe('GroupAggregateOperator', () => {
     const { h, op } = await setup();
     await op.process(data(IN, [r('c1', 5), r('c1', 7), r('c2', 1)]), 0);
     expect(h.rows(OUT, true)).toEqual([
-      ['+I', 'c1', 2, 12, 7, 2],
-      ['+I', 'c2', 1, 1, 1, 1],
+      ['+I', 'c1', 2n, 12, 7, 2n],
+      ['+I', 'c2', 1n, 1, 1, 1n],
     ]);
     h.clear();
     await op.process(data(IN, [r('c1', 7), r('c3', null)]), 0);
     expect(h.rows(OUT, true)).toEqual([
-      ['-U', 'c1', 2, 12, 7, 2],
-      ['+U', 'c1', 3, 19, 7, 2],
-      ['+I', 'c3', 1, null, null, 0],
+      ['-U', 'c1', 2n, 12, 7, 2n],
+      ['+U', 'c1', 3n, 19, 7, 2n],
+      ['+I', 'c3', 1n, null, null, 0n],
     ]);
     expect(op.size).toBe(3);
   });
@@ -54,9 +54,9 @@ describe('GroupAggregateOperator', () => {
     h.clear();
     await op.process(data(IN, [r('c1', 9), r('c1', 4), r('c2', 1)], [UB, UA, D]), 0);
     expect(h.rows(OUT, true)).toEqual([
-      ['-U', 'c1', 2, 14, 9, 2],
-      ['+U', 'c1', 2, 9, 5, 2],
-      ['-D', 'c2', 1, 1, 1, 1],
+      ['-U', 'c1', 2n, 14, 9, 2n],
+      ['+U', 'c1', 2n, 9, 5, 2n],
+      ['-D', 'c2', 1n, 1, 1, 1n],
     ]);
     h.clear();
     await op.process(data(IN, [r('c4', 1), r('c4', 1)], [I, D]), 0);
@@ -71,14 +71,14 @@ describe('GroupAggregateOperator', () => {
     expect(h.letters.map((l) => l.reason)).toEqual([expect.stringMatching(/^aggregate SUM\(10 \/ amount\): .*zero/i), 'retraction of a row in a group that does not exist']);
     expect(JSON.parse(h.letters[0]!.row)).toEqual({ card: 'c1', amount: 0 });
     const OUT2 = OUT.slice(0, 3);
-    expect(h.rows(OUT2, true)).toEqual([['+I', 'c1', 1, 2]]);
+    expect(h.rows(OUT2, true)).toEqual([['+I', 'c1', 1n, 2]]);
   });
 
   it('refuses retractions of append-only MIN/MAX instead of answering wrongly', async () => {
     const { h, op } = await setup(AGGS, false);
     await op.process(data(IN, [r('c1', 5), r('c1', 5)], [I, D]), 0);
     expect(h.letters.map((l) => l.reason)).toEqual(['MAX over an append-only input cannot retract a row']);
-    expect(h.rows(OUT, true)).toEqual([['+I', 'c1', 1, 5, 5, 1]]);
+    expect(h.rows(OUT, true)).toEqual([['+I', 'c1', 1n, 5, 5, 1n]]);
   });
 
   it('passes empty input, watermarks, barriers and end through', async () => {
@@ -102,11 +102,11 @@ describe('GroupAggregateOperator', () => {
     expect(next.op.size).toBe(2);
     await next.op.process(data(IN, [r('c1', 9), r('c2', 3), r('c3', 1)], [D, I, I]), 0);
     expect(next.h.rows(OUT, true)).toEqual([
-      ['-U', 'c1', 2, 14, 9, 2],
-      ['+U', 'c1', 1, 5, 5, 1],
-      ['-U', 'c2', 1, 1, 1, 1],
-      ['+U', 'c2', 2, 4, 3, 2],
-      ['+I', 'c3', 1, 1, 1, 1],
+      ['-U', 'c1', 2n, 14, 9, 2n],
+      ['+U', 'c1', 1n, 5, 5, 1n],
+      ['-U', 'c2', 1n, 1, 1, 1n],
+      ['+U', 'c2', 2n, 4, 3, 2n],
+      ['+I', 'c3', 1n, 1, 1, 1n],
     ]);
   });
 });

@@ -139,7 +139,7 @@ describe('two-phase GROUP BY (LocalAggregateExec + final GroupAggregateExec)', (
       ['hot', 3, 2],
     ]);
     const final = await runTwoPhase([data(IN, Array.from({ length: 10 }, () => ({ card: 'hot', amount: 1 })))], plan, true);
-    expect(final.rows(COUNTS_OUT, true)).toEqual([['+I', 'hot', 10, 10]]);
+    expect(final.rows(COUNTS_OUT, true)).toEqual([['+I', 'hot', 10n, 10n]]);
   });
 
   it('continues exactly after a restore from the state written at a barrier mid-stream', async () => {

@@ -38,14 +38,14 @@ describe('WindowAggregateOperator', () => {
     expect(h.out).toEqual([]);
     await op.process({ kind: 'watermark', time: at(60) }, 0);
     expect(h.rows(OUT)).toEqual([
-      [at(0), at(60), 'c1', 2, 12],
-      [at(0), at(60), 'c2', 1, 3],
+      [at(0), at(60), 'c1', 2n, 12],
+      [at(0), at(60), 'c2', 1n, 3],
     ]);
     expect(h.control()).toEqual([['watermark', at(60)]]);
     expect(op.openWindows).toBe(1);
     h.clear();
     await op.process({ kind: 'end' }, 0);
-    expect(h.rows(OUT)).toEqual([[at(60), at(120), 'c2', 1, 1]]);
+    expect(h.rows(OUT)).toEqual([[at(60), at(120), 'c2', 1n, 1]]);
     expect(h.control()).toEqual([['end']]);
     expect(op.openWindows).toBe(0);
   });
@@ -69,7 +69,7 @@ describe('WindowAggregateOperator', () => {
     expect(JSON.parse(h.letters[1]!.row)).toEqual({ card: 'c1', amount: 2, ts: at(1) });
     expect(h.letters[0]!.operator).toBe('WindowAggregateExec');
     await op.process({ kind: 'end' }, 0);
-    expect(h.rows(OUT)).toEqual([[at(60), at(120), 'c1', 1, 4]]);
+    expect(h.rows(OUT)).toEqual([[at(60), at(120), 'c1', 1n, 4]]);
   });
 
   it('sends a row whose aggregate argument throws to dead letters and counts the others', async () => {
@@ -80,7 +80,7 @@ describe('WindowAggregateOperator', () => {
     await op.process({ kind: 'end' }, 0);
     expect(h.letters).toHaveLength(1);
     expect(h.letters[0]!.reason).toMatch(/^aggregate SUM\(100 \/ amount\): .*zero/i);
-    expect(h.rows(OUT)).toEqual([[at(0), at(60), 'c1', 2, 6]]);
+    expect(h.rows(OUT)).toEqual([[at(0), at(60), 'c1', 2n, 6]]);
   });
 
   it('assigns a row to every HOP window that contains it', async () => {
@@ -89,9 +89,9 @@ describe('WindowAggregateOperator', () => {
     await op.process(data(IN, [row('c1', 1, 40), row('c1', 2, 10)]), 0);
     await op.process({ kind: 'end' }, 0);
     expect(h.rows(OUT)).toEqual([
-      [at(-30), at(30), 'c1', 1, 2],
-      [at(0), at(60), 'c1', 2, 3],
-      [at(30), at(90), 'c1', 1, 1],
+      [at(-30), at(30), 'c1', 1n, 2],
+      [at(0), at(60), 'c1', 2n, 3],
+      [at(30), at(90), 'c1', 1n, 1],
     ]);
   });
 
@@ -102,16 +102,16 @@ describe('WindowAggregateOperator', () => {
     await op.process(data(IN, [row('c3', 1, 9)]), 0);
     await op.process({ kind: 'watermark', time: at(18) }, 0);
     expect(h.rows(OUT)).toEqual([
-      [at(0), at(15), 'c1', 2, 3],
-      [at(8), at(18), 'c2', 1, 4],
+      [at(0), at(15), 'c1', 2n, 3],
+      [at(8), at(18), 'c2', 1n, 4],
     ]);
     await op.process(data(IN, [row('c2', 1, 2), row('c3', 1, 12)]), 0);
     expect(h.letters.map((l) => l.reason)).toEqual(['late row: event time 2024-01-01 00:00:02.000 is behind the watermark 2024-01-01 00:00:18.000']);
     h.clear();
     await op.process({ kind: 'end' }, 0);
     expect(h.rows(OUT)).toEqual([
-      [at(0), at(30), 'c3', 4, 4],
-      [at(30), at(40), 'c1', 1, 8],
+      [at(0), at(30), 'c3', 4n, 4],
+      [at(30), at(40), 'c1', 1n, 8],
     ]);
   });
 

@@ -149,7 +149,7 @@ describe('DESIGN.md §2 examples', () => {
       kind: 'Binary',
       op: '>',
       left: { kind: 'ColumnRef', column: { name: 'score' } },
-      right: { kind: 'Literal', literal: 'decimal', value: 0.9 },
+      right: { kind: 'Literal', literal: 'decimal', value: 0.9, digits: '0.9' },
     });
   });
 

@@ -123,7 +123,10 @@ describe('primaries', () => {
 
   it('literal kinds', () => {
     expect(noSpans(parseExpression('42'))).toEqual({ kind: 'Literal', literal: 'integer', value: 42 });
-    expect(noSpans(parseExpression('4e2'))).toEqual({ kind: 'Literal', literal: 'decimal', value: 400 });
+    expect(noSpans(parseExpression('4e2'))).toEqual({ kind: 'Literal', literal: 'decimal', value: 400, digits: '4e2' });
+    // Integers beyond 2^53 keep every digit (a bigint); decimals keep their source digits.
+    expect(parseExpression('9007199254740993')).toMatchObject({ kind: 'Literal', literal: 'integer', value: 9007199254740993n });
+    expect(noSpans(parseExpression('9007199254740993.4'))).toMatchObject({ literal: 'decimal', digits: '9007199254740993.4' });
     expect(noSpans(parseExpression("INTERVAL '5 seconds'"))).toEqual({ kind: 'Interval', text: '5 seconds', unit: 'SECOND', millis: 5000 });
   });
 });

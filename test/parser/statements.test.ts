@@ -185,7 +185,7 @@ describe('DROP / ALTER / SHOW / DESCRIBE / INSERT / EXPLAIN', () => {
       target: { name: 'tx' },
       columns: [{ name: 'tx_id' }, { name: 'amount' }],
       rows: [
-        [{ kind: 'Literal', literal: 'string', value: 'a' }, { kind: 'Literal', literal: 'decimal', value: 1.5 }],
+        [{ kind: 'Literal', literal: 'string', value: 'a' }, { kind: 'Literal', literal: 'decimal', value: 1.5, digits: '1.5' }],
         [{ kind: 'Literal', literal: 'string', value: 'b' }, { kind: 'Unary', op: '-', operand: { kind: 'Literal', literal: 'integer', value: 2 } }],
       ],
     });
@@ -197,7 +197,7 @@ describe('DROP / ALTER / SHOW / DESCRIBE / INSERT / EXPLAIN', () => {
     expect(s.columns).toBeUndefined();
     expect(noSpans(s.rows[0])).toEqual([
       { kind: 'TimestampLiteral', text: '2024-01-01 00:00:01.5', millis: Date.UTC(2024, 0, 1, 0, 0, 1, 500) },
-      { kind: 'Array', elements: [{ kind: 'Literal', literal: 'decimal', value: 1 }, { kind: 'Literal', literal: 'decimal', value: 2 }] },
+      { kind: 'Array', elements: [{ kind: 'Literal', literal: 'decimal', value: 1, digits: '1.0' }, { kind: 'Literal', literal: 'decimal', value: 2, digits: '2.0' }] },
       { kind: 'Literal', literal: 'null', value: null },
     ]);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseExactJson } from '../../src/common/exact-json.js';
 import { buildServer } from '../../src/server/app.js';
 import { createFakeEngine, type FakeEngine } from './fake-engine.js';
 import { readUntil } from './server-process.js';
@@ -181,9 +182,11 @@ describe('push queries over a socket', () => {
 });
 
 describe('views, queries, catalog', () => {
-  it('scans a view with limit and prefix, converting BIGINT', async () => {
+  it('scans a view with limit and prefix, writing BIGINT as exact JSON numbers', async () => {
     const all = await app.inject({ url: '/v1/views/scores' });
-    expect(all.json()).toEqual({ view: 'scores', rows: [{ card_id: 'card-1', score: 0.25, n: 3 }, { card_id: 'card-2', score: 0.97, n: '9007199254740993' }] });
+    // A JSON number with every digit: not a string, not rounded to 9007199254740992.
+    expect(all.body).toContain('"n":9007199254740993}');
+    expect(parseExactJson(all.body)).toEqual({ view: 'scores', rows: [{ card_id: 'card-1', score: 0.25, n: 3 }, { card_id: 'card-2', score: 0.97, n: 9007199254740993n }] });
     const one = await app.inject({ url: '/v1/views/scores?limit=1' });
     expect((one.json() as { rows: unknown[] }).rows).toHaveLength(1);
     const pre = await app.inject({ url: '/v1/views/scores?prefix=card-2' });

@@ -1,4 +1,5 @@
 /** Renders result values as text the same way for Sluice and DuckDB rows. */
+import { stringifyExactJson } from '../../src/common/exact-json.js';
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
@@ -16,7 +17,7 @@ export function formatNumber(n: number, digits = 12): string {
 
 function plain(v: unknown, digits: number): unknown {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return Number(formatNumber(v, digits));
   if (v instanceof Date) return formatTimestamp(v.getTime());
   if (Array.isArray(v)) return v.map((x) => plain(x, digits));
@@ -38,7 +39,7 @@ export function formatValue(v: unknown, type = '', digits?: number): string {
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return v === '' ? '(empty)' : v;
   if (v instanceof Date) return formatTimestamp(v.getTime());
-  return JSON.stringify(plain(v, d));
+  return stringifyExactJson(plain(v, d));
 }
 
 export function formatRow(values: readonly unknown[], types: readonly string[], digits?: number): string {

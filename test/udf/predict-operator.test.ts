@@ -79,6 +79,20 @@ describe('PredictOperator', () => {
     expect(scoredRows(out, OUT_FIELDS).map((r) => r[0])).toEqual(Array.from(expected.subarray(0, 100)));
   });
 
+  it('passes a BIGINT feature to the model as a number, scoring as the same DOUBLE does', async () => {
+    const score = async (type: DataType, first: (r: number) => unknown): Promise<unknown[]> => {
+      const input = [f('first', type), f('rest', arrayOf(T.DOUBLE, WIDTH - 1))];
+      const batch = batchFromRows(input, Array.from({ length: 50 }, (_, r) => ({ first: first(r), rest: features(r).slice(1) })));
+      const op = new PredictOperator(input, [], OUT_FIELDS, [col(0, 'first', type), col(1, 'rest', input[1]!.type)], 'lr', OUTPUTS, new PredictRunner(registry, 'lr', WIDTH), () => undefined);
+      const { out, letters } = await run(op, [{ kind: 'data', batch }]);
+      expect(letters).toEqual([]);
+      return scoredRows(out, OUT_FIELDS).map((r) => r[0]);
+    };
+    const asBigint = await score(T.BIGINT, (r) => BigInt(r % 7) - 3n);
+    expect(asBigint).toHaveLength(50);
+    expect(asBigint).toEqual(await score(T.DOUBLE, (r) => (r % 7) - 3));
+  });
+
   it('sends NULL and wrong-width rows to dead letters and scores the rest, with their change kinds', async () => {
     const input = [f('id', T.INT), f('features', arrayOf(T.FLOAT))];
     const values = [features(0), null, features(2), [1, 2, 3], [...features(4).slice(0, 29), null], features(5)];

@@ -7,20 +7,22 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { assertNever } from '../../common/errors.js';
+import { parseExactJson, stringifyExactJson } from '../../common/exact-json.js';
+import { parseTimestampText } from '../../common/timestamp-text.js';
 import type { DataType, Field } from '../../common/types.js';
 import { makeBatch, readColumn, plain } from '../../exec/columns.js';
+import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN } from '../../exec/integers.js';
 
 /** Why a value does not fit its declared type. */
 class Misfit {
   constructor(readonly reason: string) {}
 }
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 
 /**
- * Checks and converts one JSON value to the executor's representation of `t` (numbers for
- * numeric and TIMESTAMP columns, Uint8Array for BYTES). `undefined`/null mean SQL NULL.
+ * Checks and converts one JSON value to the executor's representation of `t` (bigints for
+ * BIGINT, numbers for other numeric and TIMESTAMP columns, Uint8Array for BYTES).
+ * `undefined`/null mean SQL NULL.
  */
 function coerce(t: DataType, v: unknown, path: string): unknown {
   if (v === null || v === undefined) return null;
@@ -28,14 +30,20 @@ function coerce(t: DataType, v: unknown, path: string): unknown {
     case 'BOOLEAN':
       return typeof v === 'boolean' ? v : new Misfit(`${path}: expected BOOLEAN, got ${show(v)}`);
     case 'INT':
-      return typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX ? v : new Misfit(`${path}: expected INT, got ${show(v)}`);
-    case 'BIGINT':
+      return typeof v === 'number' && Number.isInteger(v) && v >= INT_MIN && v <= INT_MAX ? v : new Misfit(`${path}: expected INT (32-bit), got ${show(v)}`);
+    case 'BIGINT': {
+      // Exact: the parser gives a bigint for integers beyond 2^53; digits in a string are taken too.
+      const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : undefined;
+      if (b !== undefined && b >= BIGINT_MIN && b <= BIGINT_MAX) return b;
+      return new Misfit(`${path}: expected BIGINT (64-bit integer), got ${show(v)}`);
+    }
     case 'INTERVAL':
       if (typeof v === 'number' && Number.isInteger(v)) return v;
       if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
       return new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
     case 'FLOAT':
     case 'DOUBLE':
+      if (typeof v === 'bigint') return Number(v);
       return typeof v === 'number' ? v : new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
     case 'STRING':
       return typeof v === 'string' ? v : new Misfit(`${path}: expected STRING, got ${show(v)}`);
@@ -44,8 +52,9 @@ function coerce(t: DataType, v: unknown, path: string): unknown {
     case 'TIMESTAMP': {
       if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
       if (typeof v === 'string') {
-        const ms = Date.parse(v);
-        if (Number.isFinite(ms)) return ms;
+        // Field by field: Date.parse would read 2024-02-30 as March 1.
+        const ms = parseTimestampText(v);
+        if (ms !== undefined) return ms;
       }
       return new Misfit(`${path}: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got ${show(v)}`);
     }
@@ -80,7 +89,7 @@ function coerce(t: DataType, v: unknown, path: string): unknown {
 }
 
 function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  const s = stringifyExactJson(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -127,15 +136,14 @@ export function rowsAsJson(batch: RecordBatch, fields: readonly Field[]): string
   for (let r = 0; r < batch.numRows; r++) {
     const o: Record<string, unknown> = {};
     for (let c = 0; c < fields.length; c++) o[fields[c]!.name] = jsonValue(plain(cols[c]![r]));
-    out[r] = JSON.stringify(o);
+    out[r] = stringifyExactJson(o);
   }
   return out;
 }
 
-/** BYTES become base64 text so that decoding them again gives the same bytes. */
+/** BYTES become base64 text so that decoding them again gives the same bytes; BIGINT stays exact. */
 function jsonValue(v: unknown): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (typeof v === 'bigint') return Number(v);
   return v;
 }
 
@@ -151,7 +159,7 @@ function decodeInto(fields: readonly Field[], value: Buffer | null, timestamp: n
   if (value === null) return 'record has no value (a tombstone); a stream expects a JSON object';
   let obj: unknown;
   try {
-    obj = JSON.parse(value.toString('utf8'));
+    obj = parseExactJson(value.toString('utf8'));
   } catch (err) {
     return `value is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
   }

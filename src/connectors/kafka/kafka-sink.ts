@@ -30,6 +30,7 @@
  *   idempotent producer without a transaction; `recover` re-sends every entry left (a crash
  *   between send and delete repeats that epoch's records).
  */
+import { stringifyExactJson } from '../../common/exact-json.js';
 import type { RecordBatch } from 'apache-arrow';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaClient, Message as KafkaMessage, Producer } from 'kafkajs';
@@ -312,7 +313,7 @@ function recordKey(values: readonly unknown[]): string | null {
   if (values.length === 1) {
     const v = values[0];
     if (v === null || v === undefined) return null;
-    return typeof v === 'string' ? v : JSON.stringify(v);
+    return typeof v === 'string' ? v : stringifyExactJson(v);
   }
-  return JSON.stringify(values);
+  return stringifyExactJson(values);
 }

@@ -10,6 +10,7 @@
  * - Records whose value does not decode into the table's columns are skipped and counted
  *   (`rejected`, `lastError`), since a table has no dead-letter stream.
  */
+import { parseExactJson } from '../../common/exact-json.js';
 import type { Consumer } from 'kafkajs';
 import type { Field } from '../../common/types.js';
 import { keyOf } from '../../exec/keys.js';
@@ -129,11 +130,13 @@ export class KafkaTableLoader {
     const types = this.pkIndexes.map((i) => this.config.schema[i]?.type.kind);
     if (types.length === 1) {
       if (types[0] === 'STRING') return keyOf([text]);
+      // keyOf writes numbers and bigints as their digits, so the text of an integer key is its key.
+      if (/^-?\d+$/.test(text)) return keyOf([BigInt(text)]);
       const n = Number(text);
       return Number.isFinite(n) ? keyOf([n]) : keyOf([text]);
     }
     try {
-      const parts: unknown = JSON.parse(text);
+      const parts: unknown = parseExactJson(text);
       return Array.isArray(parts) && parts.length === types.length ? keyOf(parts) : undefined;
     } catch {
       return undefined;

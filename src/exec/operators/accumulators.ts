@@ -8,17 +8,21 @@
  * refuse retractions (the caller sends such rows to the dead-letter stream).
  */
 import type { RecordBatch } from 'apache-arrow';
+import { stringifyExactJson } from '../../common/exact-json.js';
 import type { Field } from '../../common/types.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateValue } from '../../state/index.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
+import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
 
 export interface Accumulator {
   /** Adds (sign 1) or retracts (sign -1) one row's arguments; returns an error message when it cannot. */
   add(a: unknown, b: unknown, sign: 1 | -1): string | undefined;
   /** Folds `other` (same kind) into this one. */
   merge(other: Accumulator): void;
+  /** Why folding `other` in would fail (an exact SUM leaving BIGINT), checked before `merge`. */
+  mergeError?(other: Accumulator): string | undefined;
   result(): unknown;
   save(): StateValue;
 }
@@ -31,14 +35,17 @@ export interface AccumulatorFactory {
 }
 
 export function accumulatorFactory(call: AggregateCall, retractable: boolean): AccumulatorFactory {
+  const argKind = call.args[0]?.type.kind;
+  // Undefined in a final phase, which only merges partial states (they carry their kind).
+  const integerArgs = argKind === undefined ? undefined : argKind === 'INT' || argKind === 'BIGINT';
   const make = (): Accumulator & Restorable => {
     switch (call.fn) {
       case 'count':
         return call.args.length === 0 ? new CountStar() : new Count();
       case 'sum':
-        return new Sum(false);
+        return new Sum(false, integerArgs);
       case 'avg':
-        return new Sum(true);
+        return new Sum(true, integerArgs);
       case 'min':
       case 'max':
         return retractable ? new MultisetExtreme(call.fn) : new Extreme(call.fn);
@@ -63,11 +70,13 @@ interface Restorable {
   load(saved: StateValue): void;
 }
 
-/** A value as a Map key: primitives themselves, anything else as JSON text. */
-function mapKey(v: unknown): string | number | boolean {
-  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (ArrayBuffer.isView(v)) return JSON.stringify(Array.from(v as unknown as ArrayLike<number>));
-  return JSON.stringify(v);
+type MapKey = string | number | bigint | boolean;
+
+/** A value as a Map key: primitives themselves (a Map compares bigints by value), anything else as JSON text. */
+function mapKey(v: unknown): MapKey {
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  if (ArrayBuffer.isView(v)) return stringifyExactJson(Array.from(v as unknown as ArrayLike<number>));
+  return stringifyExactJson(v);
 }
 
 function storable(v: unknown): StateValue {
@@ -83,8 +92,9 @@ class CountStar implements Accumulator, Restorable {
   merge(o: Accumulator): void {
     this.n += (o as CountStar).n;
   }
-  result(): number {
-    return this.n;
+  /** COUNT is BIGINT, and BIGINT values are bigints (see columns.ts). */
+  result(): bigint {
+    return BigInt(this.n);
   }
   save(): StateValue {
     return this.n;
@@ -100,37 +110,113 @@ class Count extends CountStar {
   }
 }
 
-/** SUM and AVG: a running sum and the number of non-null values. */
+/**
+ * SUM and AVG. Over DOUBLE/FLOAT a double sum. Over INT/BIGINT an exact sum: SUM is BIGINT and a
+ * sum leaving the BIGINT range is an error for the row that made it leave (DuckDB widens to
+ * HUGEINT instead); AVG divides the exact sum, so it is as close as a double can be. INT values
+ * are added as doubles into `small` and folded into the bigint `big` before `small` could lose a
+ * digit, so an INT column pays no bigint work per row until its sum nears the BIGINT limits.
+ */
 class Sum implements Accumulator, Restorable {
-  sum = 0;
+  f = 0;
+  small = 0;
+  big = 0n;
   n = 0;
-  constructor(private readonly avg: boolean) {}
+  /** Folding at every row: `big` is within 2^53 of a BIGINT limit. */
+  private near = false;
+  constructor(
+    private readonly avg: boolean,
+    private integer: boolean | undefined,
+  ) {}
+
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
-    const x = typeof a === 'bigint' ? Number(a) : (a as number);
-    if (typeof x !== 'number') return `${this.avg ? 'AVG' : 'SUM'} expects a number, got ${JSON.stringify(a)}`;
-    this.sum += sign * x;
+    if (typeof a === 'bigint') {
+      const next = sign > 0 ? this.big + a : this.big - a;
+      if (!this.avg && (next > BIGINT_MAX || next < BIGINT_MIN)) return this.overflow(next + BigInt(this.small));
+      this.integer = true;
+      this.big = next;
+    } else if (typeof a !== 'number') {
+      return `${this.avg ? 'AVG' : 'SUM'} expects a number, got ${String(a)}`;
+    } else if (this.integer) {
+      this.small += sign * a;
+      if (this.near || this.small > FOLD || this.small < -FOLD) {
+        const err = this.fold();
+        if (err !== undefined) {
+          this.small -= sign * a;
+          return err;
+        }
+      }
+    } else this.f += sign * a;
     this.n += sign;
-    if (this.n === 0) this.sum = 0;
+    if (this.n === 0) this.reset();
     return undefined;
   }
+
+  /** Moves `small` into `big`, refusing (and changing nothing) when SUM would leave BIGINT. */
+  private fold(): string | undefined {
+    const next = this.big + BigInt(this.small);
+    if (!this.avg && (next > BIGINT_MAX || next < BIGINT_MIN)) return this.overflow(next);
+    this.big = next;
+    this.small = 0;
+    this.near = next > BIGINT_MAX - NEAR || next < BIGINT_MIN + NEAR;
+    return undefined;
+  }
+
+  private overflow(total: bigint): string {
+    return `SUM overflow: the sum ${total} is outside the BIGINT range [${BIGINT_MIN}, ${BIGINT_MAX}]; SUM(CAST(x AS DOUBLE)) gives an approximate sum`;
+  }
+
+  private reset(): void {
+    this.f = 0;
+    this.small = 0;
+    this.big = 0n;
+    this.near = false;
+  }
+
+  mergeError(o: Accumulator): string | undefined {
+    const other = o as Sum;
+    if (this.avg || !(this.integer || other.integer)) return undefined;
+    const total = this.big + other.big + BigInt(this.small) + BigInt(other.small);
+    return total > BIGINT_MAX || total < BIGINT_MIN ? this.overflow(total) : undefined;
+  }
+
   merge(o: Accumulator): void {
-    this.sum += (o as Sum).sum;
-    this.n += (o as Sum).n;
+    const other = o as Sum;
+    this.f += other.f;
+    this.big += other.big + BigInt(other.small);
+    this.integer = this.integer || other.integer;
+    this.n += other.n;
+    this.fold();
+    if (this.n === 0) this.reset();
   }
-  result(): number | null {
+
+  result(): number | bigint | null {
     if (this.n <= 0) return null;
-    return this.avg ? this.sum / this.n : this.sum;
+    if (!this.integer) return this.avg ? this.f / this.n : this.f;
+    const total = this.big + BigInt(this.small);
+    return this.avg ? Number(total) / this.n : total;
   }
+
   save(): StateValue {
-    return [this.sum, this.n];
+    return this.integer ? [this.f, this.n, this.big + BigInt(this.small)] : [this.f, this.n];
   }
+
   load(s: StateValue): void {
-    const [sum, n] = s as readonly number[];
-    this.sum = sum!;
-    this.n = n!;
+    const [f, n, exact] = s as readonly [number, number, bigint?];
+    this.n = n;
+    if (typeof exact === 'bigint') {
+      this.integer = true;
+      this.big = exact;
+      this.fold();
+    } else if (this.integer) this.big = BigInt(Math.round(f));
+    else this.f = f;
   }
 }
+
+/** `small` folds into the exact sum before it could pass 2^53 (a double's exact integers). */
+const FOLD = 2 ** 52;
+const NEAR = 2n ** 53n;
 
 function better(fn: 'min' | 'max', a: unknown, b: unknown): boolean {
   return fn === 'min' ? (a as number) < (b as number) : (a as number) > (b as number);
@@ -163,7 +249,7 @@ class Extreme implements Accumulator, Restorable {
 
 /** Retractable MIN/MAX: a value -> count multiset and the cached extreme (recomputed when it leaves). */
 class MultisetExtreme implements Accumulator, Restorable {
-  readonly values = new Map<string | number | boolean, [unknown, number]>();
+  readonly values = new Map<MapKey, [unknown, number]>();
   private best: unknown = null;
   private stale = false;
   constructor(private readonly fn: 'min' | 'max') {}
@@ -172,7 +258,7 @@ class MultisetExtreme implements Accumulator, Restorable {
     const k = mapKey(a);
     const e = this.values.get(k);
     const n = (e ? e[1] : 0) + sign;
-    if (n < 0) return `${this.fn.toUpperCase()} cannot retract a value it never saw: ${JSON.stringify(storable(a))}`;
+    if (n < 0) return `${this.fn.toUpperCase()} cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
     if (n === 0) {
       this.values.delete(k);
       if (!this.stale && this.best !== null && mapKey(this.best) === k) this.stale = true;
@@ -210,12 +296,12 @@ class MultisetExtreme implements Accumulator, Restorable {
 
 /** COUNT(DISTINCT x): value -> number of rows holding it. */
 class CountDistinct implements Accumulator, Restorable {
-  readonly values = new Map<string | number | boolean, number>();
+  readonly values = new Map<MapKey, number>();
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
     const k = mapKey(a);
     const n = (this.values.get(k) ?? 0) + sign;
-    if (n < 0) return `COUNT(DISTINCT) cannot retract a value it never saw: ${JSON.stringify(storable(a))}`;
+    if (n < 0) return `COUNT(DISTINCT) cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
     if (n === 0) this.values.delete(k);
     else this.values.set(k, n);
     return undefined;
@@ -223,14 +309,14 @@ class CountDistinct implements Accumulator, Restorable {
   merge(o: Accumulator): void {
     for (const [k, n] of (o as CountDistinct).values) this.values.set(k, (this.values.get(k) ?? 0) + n);
   }
-  result(): number {
-    return this.values.size;
+  result(): bigint {
+    return BigInt(this.values.size);
   }
   save(): StateValue {
     return [...this.values];
   }
   load(s: StateValue): void {
-    for (const [k, n] of s as readonly (readonly [string | number | boolean, number])[]) this.values.set(k, n);
+    for (const [k, n] of s as readonly (readonly [MapKey, number])[]) this.values.set(k, n);
   }
 }
 
@@ -245,7 +331,7 @@ class Auc implements Accumulator, Restorable {
   add(score: unknown, label: unknown, sign: 1 | -1): string | undefined {
     if (score === null || score === undefined || label === null || label === undefined) return undefined;
     const s = Number(score);
-    if (Number.isNaN(s)) return `AUC score is not a number: ${JSON.stringify(storable(score))}`;
+    if (Number.isNaN(s)) return `AUC score is not a number: ${stringifyExactJson(storable(score))}`;
     const pos = label === true || (typeof label === 'number' && label > 0) || (typeof label === 'bigint' && label > 0n);
     const e = this.hist.get(s) ?? [0, 0];
     const i = pos ? 0 : 1;
@@ -330,6 +416,16 @@ export class AggregateList {
         return err;
       }
     }
+    return undefined;
+  }
+
+  /** Folds `others` into `accs`, all or nothing: the error of the first that cannot, and then nothing changes. */
+  static merge(accs: readonly Accumulator[], others: readonly Accumulator[]): string | undefined {
+    for (let k = 0; k < accs.length; k++) {
+      const err = accs[k]!.mergeError?.(others[k]!);
+      if (err !== undefined) return err;
+    }
+    accs.forEach((acc, k) => acc.merge(others[k]!));
     return undefined;
   }
 

@@ -4,6 +4,7 @@
  * fell to zero).
  */
 import type { RecordBatch } from 'apache-arrow';
+import { stringifyExactJson } from '../../common/exact-json.js';
 import type { Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
@@ -131,8 +132,11 @@ export class GroupAggregateOperator implements Operator {
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
-        const add = this.aggs.restore(states);
-        g.accs.forEach((acc, k) => acc.merge(add[k]!));
+        const failed = AggregateList.merge(g.accs, this.aggs.restore(states));
+        if (failed !== undefined) {
+          this.reject(batch, i, failed);
+          continue;
+        }
         g.count += delta;
         continue;
       }
@@ -148,7 +152,7 @@ export class GroupAggregateOperator implements Operator {
     for (const [key, old] of before) {
       const g = this.groups.get(key);
       const now = g && g.count > 0 ? this.output(g) : null;
-      if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: JSON.stringify(g.values) });
+      if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g && g.count <= 0) this.groups.delete(key);
       this.dirty.add(key);
       if (old && now) {
@@ -201,6 +205,6 @@ function partialColumns(cols: readonly (Values | undefined)[], groups: number): 
 }
 
 function sameRow(a: readonly unknown[], b: readonly unknown[]): boolean {
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i]) && JSON.stringify(a[i]) !== JSON.stringify(b[i])) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i]) && stringifyExactJson(a[i]) !== stringifyExactJson(b[i])) return false;
   return true;
 }

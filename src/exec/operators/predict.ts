@@ -101,7 +101,7 @@ export class PredictOperator implements Operator {
         const v = c.values[i];
         if (v === null || v === undefined) {
           problem ??= 'an input value is NULL';
-        } else if (typeof v === 'number' || typeof v === 'boolean') {
+        } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
           if (w < width) features[rows * width + w] = Number(v);
           w++;
         } else {

@@ -237,10 +237,15 @@ export class WindowAggregateOperator implements Operator {
         this.reject(batch, i, err);
         continue;
       }
+      let failed: string | undefined;
       for (const s of overlapping) {
         merged.start = Math.min(merged.start, s.start);
         merged.last = Math.max(merged.last, s.last);
-        merged.accs.forEach((a, k) => a.merge(s.accs[k]!));
+        failed ??= AggregateList.merge(merged.accs, s.accs);
+      }
+      if (failed !== undefined) {
+        this.reject(batch, i, failed);
+        continue;
       }
       const rest = sk ? sk.sessions.filter((s) => !overlapping.includes(s)) : [];
       rest.push(merged);

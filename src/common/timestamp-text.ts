@@ -1,0 +1,30 @@
+/**
+ * TIMESTAMP text, read strictly: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS[.fff]]' with a space or 'T'
+ * between date and time, one- or two-digit month, day and hour (as DuckDB reads them), up to 9
+ * fraction digits (cut to milliseconds), and an optional 'Z', 'UTC' or ±HH[:MM] offset; without
+ * one the time is UTC. Every field is range-checked: 2024-02-30 or hour 25 is refused, never
+ * rolled over into the next month or day.
+ */
+const TIMESTAMP_TEXT = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** Epoch milliseconds of `text`, or undefined when it is not a valid timestamp (see module doc). */
+export function parseTimestampText(text: string): number | undefined {
+  const m = TIMESTAMP_TEXT.exec(text.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
+  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const utc = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  return utc - offsetMillis(m[8]);
+}
+
+function daysInMonth(y: number, mo: number): number {
+  return new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+function offsetMillis(zone: string | undefined): number {
+  if (zone === undefined || /^(z|utc)$/i.test(zone)) return 0;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
+}

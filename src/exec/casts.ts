@@ -1,0 +1,176 @@
+/**
+ * CAST between SQL types, one converter per (from, to) pair, built once per query. A value that
+ * does not convert throws with a message naming the value and the target type; the compiled
+ * expression turns that into a dead letter for the row (a plan never fails on data).
+ *
+ * Numbers follow DuckDB: DOUBLE/FLOAT -> INT/BIGINT rounds to the nearest integer, ties to even,
+ * and refuses NaN, infinities and values out of range; STRING -> INT/BIGINT is parsed exactly
+ * (no detour through a double), after trimming spaces, accepting a sign, a fraction or exponent
+ * (rounded half away from zero, as DuckDB does for text) and 0x hex; STRING -> DOUBLE/FLOAT also
+ * takes 'NaN', 'inf', '-inf' and 'Infinity' in any case. Booleans take PostgreSQL's spellings.
+ * TIMESTAMP -> BIGINT is epoch milliseconds (TIMESTAMP -> INT is refused by the planner), and a
+ * number cast to TIMESTAMP is read as epoch milliseconds (NaN or beyond ±8.64e15 is an error).
+ */
+import { parseTimestampText } from '../common/timestamp-text.js';
+import type { DataType } from '../common/types.js';
+import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
+
+export type Caster = (x: unknown) => unknown;
+
+export function caster(from: DataType, to: DataType): Caster {
+  switch (to.kind) {
+    case 'INT':
+    case 'BIGINT':
+      return toInteger(from, to.kind);
+    case 'FLOAT':
+      return (x) => toFloat(toDouble(x));
+    case 'DOUBLE':
+      return toDouble;
+    case 'STRING':
+      return (x) => (from.kind === 'TIMESTAMP' ? new Date(x as number).toISOString().replace('T', ' ').replace('Z', '') : typeof x === 'object' ? JSON.stringify(x, bigintAsText) : String(x));
+    case 'BOOLEAN':
+      return toBoolean;
+    case 'TIMESTAMP':
+      return (x) => {
+        if (typeof x === 'number' || typeof x === 'bigint') return epochMillis(x);
+        const v = parseTimestampText(String(x));
+        if (v === undefined) throw new Error(`cannot cast '${String(x)}' to TIMESTAMP: expected 'YYYY-MM-DD[ HH:MM:SS[.fff]]' with valid fields`);
+        return v;
+      };
+    case 'ARRAY': {
+      // Elements are cast one by one when their type changes (ARRAY<INT> -> ARRAY<BIGINT> turns
+      // numbers into bigints, so every BIGINT value in the executor is a bigint).
+      const each = from.kind === 'ARRAY' && from.element.kind !== to.element.kind ? caster(from.element, to.element) : undefined;
+      return (x) => {
+        if (typeof x === 'string') {
+          const parsed: unknown = JSON.parse(x);
+          if (!Array.isArray(parsed)) throw new Error(`cannot cast '${x}' to ARRAY`);
+          return parsed;
+        }
+        return each ? Array.from(x as ArrayLike<unknown>, (v) => (v === null || v === undefined ? null : each(v))) : x;
+      };
+    }
+    case 'BYTES':
+    case 'INTERVAL':
+    case 'STRUCT':
+    case 'NULL':
+      return (x) => x;
+  }
+}
+
+/** JavaScript dates reach ±8.64e15 ms (about ±273,790 years); beyond that a TIMESTAMP cannot print. */
+const MAX_EPOCH_MS = 8.64e15;
+
+/** A number of epoch milliseconds as a TIMESTAMP value: whole, finite and within the range of a date. */
+function epochMillis(x: number | bigint): number {
+  const ms = typeof x === 'bigint' ? Number(x) : Math.trunc(x);
+  if (!(ms >= -MAX_EPOCH_MS && ms <= MAX_EPOCH_MS)) throw new Error(`${String(x)} is out of range for TIMESTAMP (epoch milliseconds up to ±${MAX_EPOCH_MS})`);
+  return ms;
+}
+
+function bigintAsText(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+function toInteger(from: DataType, kind: IntKind): Caster {
+  const exact = kind === 'INT' ? toInt : toBigint;
+  switch (from.kind) {
+    case 'INT':
+    case 'BIGINT':
+    case 'TIMESTAMP':
+    case 'INTERVAL':
+      return (x) => exact(x as number | bigint);
+    case 'FLOAT':
+    case 'DOUBLE':
+      return (x) => roundDouble(x as number, kind);
+    case 'BOOLEAN':
+      return (x) => exact(x === true ? 1 : 0);
+    default:
+      return (x) => {
+        if (typeof x === 'boolean') return exact(x ? 1 : 0);
+        if (typeof x === 'number') return Number.isInteger(x) ? exact(x) : roundDouble(x, kind);
+        if (typeof x === 'bigint') return exact(x);
+        const v = parseIntegerText(String(x));
+        if (v === undefined) throw new Error(`cannot cast '${String(x)}' to ${kind}`);
+        // Out of range: name the text as written, not the digits it expands to.
+        if (v === 'overflow' || !fits(v, kind)) throw outOfRange(String(x).trim(), kind);
+        return exact(v);
+      };
+  }
+}
+
+function fits(v: bigint, kind: IntKind): boolean {
+  return kind === 'INT' ? v >= INT_MIN && v <= INT_MAX : v >= BIGINT_MIN && v <= BIGINT_MAX;
+}
+
+const DECIMAL_TEXT = /^([+-]?)(\d+(?:_\d+)*)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const HEX_TEXT = /^([+-]?)0[xX]([0-9a-fA-F]+)$/;
+
+/**
+ * The exact integer a text denotes, 'overflow' when it is far beyond any integer type, or
+ * undefined when it is not a number. A fraction rounds half away from zero ('2.5' -> 3,
+ * '-2.5' -> -3), as DuckDB casts text.
+ */
+export function parseIntegerText(text: string): bigint | 'overflow' | undefined {
+  const s = text.trim();
+  const hex = HEX_TEXT.exec(s);
+  if (hex) return (hex[1] === '-' ? -1n : 1n) * BigInt(`0x${hex[2]}`);
+  const m = DECIMAL_TEXT.exec(s);
+  if (!m || (m[2] === undefined && !m[3])) return undefined;
+  const int = (m[2] ?? '').replace(/_/g, '');
+  const frac = m[3] ?? '';
+  const exp = m[4] === undefined ? 0 : Number(m[4]);
+  const shift = exp - frac.length;
+  const digits = (int + frac).replace(/^0+(?=\d)/, '') || '0';
+  // Beyond this many digits no value fits a BIGINT; refusing early keeps 10n ** shift small.
+  if (digits !== '0' && digits.length + shift > 40) return 'overflow';
+  const mantissa = BigInt(digits);
+  let v: bigint;
+  if (shift >= 0) v = mantissa * 10n ** BigInt(shift);
+  else if (-shift > 40) v = 0n;
+  else {
+    const p = 10n ** BigInt(-shift);
+    v = mantissa / p;
+    if ((mantissa % p) * 2n >= p) v += 1n;
+  }
+  return m[1] === '-' ? -v : v;
+}
+
+const DOUBLE_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const SPECIAL_DOUBLES: Readonly<Record<string, number>> = {
+  nan: NaN, '+nan': NaN, '-nan': NaN,
+  inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
+  infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity,
+};
+
+function toDouble(x: unknown): number {
+  if (typeof x === 'number') return x;
+  if (typeof x === 'bigint') return Number(x);
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  const s = String(x).trim();
+  const special = SPECIAL_DOUBLES[s.toLowerCase()];
+  if (special !== undefined) return special;
+  if (!DOUBLE_TEXT.test(s)) throw new Error(`cannot cast '${String(x)}' to DOUBLE`);
+  return Number(s);
+}
+
+const FLOAT_MAX = 3.4028234663852886e38;
+
+function toFloat(x: number): number {
+  const f = Math.fround(x);
+  if (Number.isFinite(x) && !Number.isFinite(f) && Math.abs(x) > FLOAT_MAX) throw outOfRange(x, 'FLOAT');
+  return f;
+}
+
+const TRUE_TEXT = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
+const FALSE_TEXT = new Set(['f', 'false', 'n', 'no', 'off', '0']);
+
+function toBoolean(x: unknown): boolean {
+  if (typeof x === 'boolean') return x;
+  if (typeof x === 'number') return x !== 0;
+  if (typeof x === 'bigint') return x !== 0n;
+  const s = String(x).trim().toLowerCase();
+  if (TRUE_TEXT.has(s)) return true;
+  if (FALSE_TEXT.has(s)) return false;
+  throw new Error(`cannot cast '${String(x)}' to BOOLEAN: expected one of true/false, t/f, yes/no, y/n, on/off, 1/0`);
+}

@@ -1,0 +1,65 @@
+/** The Kafka JSON codec keeps BIGINT exact both ways and refuses values that do not fit. */
+import { describe, expect, it } from 'vitest';
+import { T, type Field } from '../../src/common/types.js';
+import { decodeJsonRecords, decodeJsonRow, rowsAsJson } from '../../src/connectors/kafka/json-codec.js';
+import { batchToRows } from '../../src/exec/columns.js';
+
+const fields: Field[] = [
+  { name: 'id', type: T.INT, nullable: true },
+  { name: 'v', type: T.BIGINT, nullable: true },
+  { name: 'x', type: T.DOUBLE, nullable: true },
+];
+
+const records = (...texts: string[]) => texts.map((t) => ({ value: Buffer.from(t), timestamp: 0 }));
+
+describe('Kafka JSON codec and BIGINT', () => {
+  it('decodes integers beyond 2^53 exactly, from numbers and from digit strings', () => {
+    const { batch, rejected } = decodeJsonRecords(
+      fields,
+      records(
+        '{"id": 1, "v": 9007199254740993, "x": 9007199254740993}',
+        '{"id": 2, "v": "-9223372036854775808", "x": 0.5}',
+        '{"id": 3, "v": 9223372036854775807}',
+        '{"id": 4, "v": 12}',
+      ),
+    );
+    expect(rejected).toEqual([]);
+    expect(batchToRows(batch, fields)).toEqual([
+      [1, 9007199254740993n, 9007199254740992],
+      [2, -9223372036854775808n, 0.5],
+      [3, 9223372036854775807n, null],
+      [4, 12n, null],
+    ]);
+  });
+
+  it('rejects integers outside INT or BIGINT, and fractions, instead of wrapping or rounding', () => {
+    const { kept, rejected } = decodeJsonRecords(
+      fields,
+      records('{"id": 2147483648}', '{"v": 9223372036854775808}', '{"v": "-9223372036854775809"}', '{"v": 1.5}', '{"v": 1e300}', '{"id": 7}'),
+    );
+    expect(kept).toEqual([5]);
+    expect(rejected.map((r) => r.reason)).toEqual([
+      'id: expected INT (32-bit), got 2147483648',
+      'v: expected BIGINT (64-bit integer), got 9223372036854775808',
+      'v: expected BIGINT (64-bit integer), got "-9223372036854775809"',
+      'v: expected BIGINT (64-bit integer), got 1.5',
+      'v: expected BIGINT (64-bit integer), got 1e+300',
+    ]);
+    expect(decodeJsonRow(fields, Buffer.from('{"v": 18446744073709551615}'))).toEqual({ error: 'v: expected BIGINT (64-bit integer), got 18446744073709551615' });
+  });
+
+  it('encodes BIGINT as JSON numbers with every digit, and decodes its own output to the same values', () => {
+    const { batch } = decodeJsonRecords(fields, records('{"id": 1, "v": 9007199254740993, "x": 1.25}', '{"id": 2, "v": -9223372036854775808}'));
+    const out = rowsAsJson(batch, fields);
+    expect(out).toEqual(['{"id":1,"v":9007199254740993,"x":1.25}', '{"id":2,"v":-9223372036854775808,"x":null}']);
+    const again = decodeJsonRecords(fields, records(...out));
+    expect(batchToRows(again.batch, fields)).toEqual(batchToRows(batch, fields));
+  });
+
+  it('reads TIMESTAMP text field by field: no 30th of February', () => {
+    const ts: Field[] = [{ name: 'ts', type: T.TIMESTAMP, nullable: true }];
+    const { batch, rejected } = decodeJsonRecords(ts, records('{"ts": "2024-02-29T10:00:00.250Z"}', '{"ts": "2024-02-30T00:00:00Z"}', '{"ts": "2024-03-01 01:00:00+01:00"}', '{"ts": 1709164800000}'));
+    expect(batchToRows(batch, ts)).toEqual([[Date.UTC(2024, 1, 29, 10, 0, 0, 250)], [Date.UTC(2024, 2, 1)], [1709164800000]]);
+    expect(rejected.map((r) => r.reason)).toEqual(['ts: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got "2024-02-30T00:00:00Z"']);
+  });
+});
