@@ -10,7 +10,6 @@ import { SluiceError, asSluiceError, assertNever } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { batchFromRows } from '../exec/columns.js';
 import type { ModelStatsSnapshot } from '../udf/model-stats.js';
-import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { hashString } from '../exec/scalar-functions.js';
 import { keyOf } from '../exec/keys.js';
@@ -29,7 +28,7 @@ import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
 import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl, retentionOption } from './ddl.js';
-import { bindInsert } from './insert-bind.js';
+import { bindInsert, evaluateInsertValue } from './insert-bind.js';
 import { isScaleOutSink, viewKey } from './persistent-plan.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
@@ -503,19 +502,7 @@ export class Engine {
     const def = bound.def;
     const rows = bound.rows.map((values) => {
       const row: Record<string, unknown> = {};
-      for (const { field, value, span } of values) {
-        const misfit = (message: string): SluiceError => new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${message}`, { span });
-        let evaluated: ReturnType<CompiledExpr['evaluateColumns']>;
-        try {
-          evaluated = compileExpr(value, []).evaluateColumns([], 1);
-        } catch (err) {
-          // A constant that does not convert is refused when it is compiled.
-          throw err instanceof SluiceError && err.code === 'TYPE_MISMATCH' ? misfit(err.message) : err;
-        }
-        const { values: out, errors } = evaluated;
-        if (errors.length) throw misfit(errors[0]!.message);
-        row[field.name] = out[0];
-      }
+      for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span);
       return row;
     });
     if (def.kind === 'table') {

@@ -1,6 +1,8 @@
 /** Binding of INSERT INTO ... VALUES: target, columns and one cast expression per value. */
 import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
 import type { Field } from '../common/types.js';
+import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
 import { normalizeName, type Statement } from '../parser/index.js';
 import { bindExpr, Scope } from '../planner/bind-expr.js';
 import type { BoundExpr } from '../planner/bound-expr.js';
@@ -9,7 +11,25 @@ import type { Catalog, StreamDef, TableDef } from '../planner/catalog.js';
 export interface BoundInsert {
   readonly def: StreamDef | TableDef;
   /** Per row, the target field and the bound value cast to its type, in VALUES order. */
-  readonly rows: readonly (readonly { readonly field: Field; readonly value: BoundExpr; readonly span: import('../common/span.js').Span }[])[];
+  readonly rows: readonly (readonly { readonly field: Field; readonly value: BoundExpr; readonly span: Span }[])[];
+}
+
+/**
+ * Evaluates one bound VALUES item; a value that does not convert to its column's type is a
+ * TYPE_MISMATCH with a caret on the value.
+ */
+export function evaluateInsertValue(field: Field, value: BoundExpr, span: Span): unknown {
+  const misfit = (message: string): SluiceError => new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${message}`, { span });
+  let evaluated: ReturnType<CompiledExpr['evaluateColumns']>;
+  try {
+    evaluated = compileExpr(value, []).evaluateColumns([], 1);
+  } catch (err) {
+    // A constant that does not convert is refused when it is compiled.
+    throw err instanceof SluiceError && err.code === 'TYPE_MISMATCH' ? misfit(err.message) : err;
+  }
+  const { values: out, errors } = evaluated;
+  if (errors.length) throw misfit(errors[0]!.message);
+  return out[0];
 }
 
 /** Resolves the target and columns and binds every value; throws with a caret on the first problem. */

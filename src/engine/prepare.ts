@@ -16,7 +16,7 @@ import { normalizeName, type ParsedStatement, type Statement } from '../parser/i
 import type { Catalog } from '../planner/catalog.js';
 import { planQuery } from '../planner/plan-query.js';
 import { checkDropKind, fieldsOf, optionsOf, streamDefOf, tableDefOf } from './ddl.js';
-import { bindInsert } from './insert-bind.js';
+import { bindInsert, evaluateInsertValue } from './insert-bind.js';
 import { isScaleOutSink, viewKey } from './persistent-plan.js';
 import type { PlannedStatement } from './types.js';
 
@@ -63,7 +63,8 @@ function prepareOne(s: Statement, text: string, scratch: Catalog): StatementMode
       prepareDrop(s, scratch);
       return 'statement';
     case 'Insert':
-      bindInsert(s, scratch);
+      // VALUES are constants: converting them now finds a bad value before anything runs.
+      for (const row of bindInsert(s, scratch).rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span);
       return 'statement';
     case 'Query': {
       const from = s.query.from;
