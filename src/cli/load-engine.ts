@@ -2,17 +2,10 @@
  * Opens the embedded engine. Imported lazily so that `sluice shell` and `--help` start without
  * loading storage and model runtimes.
  */
-import type { PlanLimits } from '../planner/limits.js';
+import type { EngineOptions } from '../engine/engine.js';
 import type { EngineLike } from '../server/engine-like.js';
 
-export interface OpenEngineOptions {
-  readonly dataDir: string;
-  readonly checkpointIntervalMs?: number;
-  /** Planner resource limits; missing ones keep their defaults. */
-  readonly limits?: Partial<PlanLimits>;
-  /** Kafka brokers SQL may name; default any. */
-  readonly kafkaAllow?: readonly string[];
-}
+export type OpenEngineOptions = EngineOptions;
 
 /** Opens the engine; statements of the catalog that could not be restored are reported on stderr. */
 export async function openEngine(opts: OpenEngineOptions): Promise<EngineLike> {
@@ -21,6 +14,12 @@ export async function openEngine(opts: OpenEngineOptions): Promise<EngineLike> {
   for (const { error } of engine.restoreErrors) {
     process.stderr.write(
       `WARNING: a statement kept in ${opts.dataDir} could not be restored; the engine runs without it and tries again at the next start.\n${error.render()}\n`,
+    );
+  }
+  const parked = engine.queries().filter((q) => q.status === 'not_started');
+  if (parked.length) {
+    process.stderr.write(
+      `NOTE: --no-start-queries: ${parked.length} view(s) and sink(s) in ${opts.dataDir} are not running (${parked.map((q) => q.name ?? q.id).join(', ')}); DROP the bad one and start again without the flag.\n`,
     );
   }
   return engine;

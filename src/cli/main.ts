@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
 import { parseKafkaAllowList } from '../engine/kafka-allow.js';
+import { addSafetyFlags, type SafetyFlags } from './safety-options.js';
 import { duration, limitsOf, positiveInt, resolveToken, type LimitFlags } from './serve-options.js';
 
 function port(value: string): number {
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
 
-  program
+  addSafetyFlags(program
     .command('serve')
     .description('run the engine with its HTTP API')
     .option('--port <port>', 'port to listen on', port, DEFAULT_PORT)
@@ -39,9 +40,9 @@ export function buildProgram(): Command {
     .option('--push-stall-timeout <duration>', 'disconnect a push query client that reads nothing for this long', duration)
     .option('--allow-kafka <brokers>', "only these Kafka brokers (host:port,...) may be named in SQL's bootstrap.servers", parseKafkaAllowList)
     .option('--demo', 'load the demo streams, models and queries')
-    .option('--log', 'log requests')
+    .option('--log', 'log requests'))
     .addHelpText('after', '\nDefaults of the limits and the trust model: docs/security.md')
-    .action(async (o: { port: number; host: string; data: string; token?: string; tokenFile?: string; allowKafka?: string[]; demo?: boolean; log?: boolean } & LimitFlags) => {
+    .action(async (o: { port: number; host: string; data: string; token?: string; tokenFile?: string; allowKafka?: string[]; demo?: boolean; log?: boolean } & LimitFlags & SafetyFlags) => {
       const token = resolveToken(o);
       const { serve } = await import('./serve.js');
       await serve({ ...o, token, limits: limitsOf(o) });
@@ -61,13 +62,13 @@ export function buildProgram(): Command {
       process.exit(0);
     });
 
-  program
+  addSafetyFlags(program
     .command('run')
     .description('run a SQL file on an embedded engine; shows progress until Ctrl-C while queries run')
     .argument('<file>', 'SQL file')
     .option('--data <dir>', 'folder for durable state', './data')
-    .option('--bounded', 'push queries read their inputs as they are now, then end')
-    .action(async (file: string, o: { data: string; bounded?: boolean }) => {
+    .option('--bounded', 'push queries read their inputs as they are now, then end'))
+    .action(async (file: string, o: { data: string; bounded?: boolean } & SafetyFlags) => {
       const { runFile } = await import('./run-file.js');
       finish(await runFile(file, o));
     });

@@ -11,8 +11,9 @@ import { LiveRowPrinter } from '../shell/live-rows.js';
 import { openEngine } from './load-engine.js';
 import { printResult } from '../shell/render.js';
 import { ProgressReporter } from './progress.js';
+import { safetyOptions, type SafetyFlags } from './safety-options.js';
 
-export interface RunFileOptions {
+export interface RunFileOptions extends SafetyFlags {
   readonly data: string;
   /** Push queries read their input as it is now and end. */
   readonly bounded?: boolean;
@@ -22,7 +23,7 @@ type PushResult = Extract<StatementResult, { kind: 'push' }>;
 
 export async function runFile(file: string, opts: RunFileOptions): Promise<number> {
   const sql = await readFile(file, 'utf8');
-  const engine = await openEngine({ dataDir: resolve(opts.data) });
+  const engine = await openEngine({ ...safetyOptions(opts), dataDir: resolve(opts.data) });
   const progress = new ProgressReporter(() => engine.queries().filter((q) => q.status === 'running'));
   const write = (s: string): void => {
     progress.clear();

@@ -8,6 +8,8 @@ import type { PlanLimits } from '../planner/limits.js';
 import type { ServerLimits } from '../server/limits.js';
 import { parseDuration } from '../udf/model-registry.js';
 
+export { positiveInt } from './safety-options.js';
+
 export interface TokenSources {
   readonly token?: string;
   readonly tokenFile?: string;
@@ -41,13 +43,6 @@ export function resolveToken(o: TokenSources, env: NodeJS.ProcessEnv = process.e
   if (token.trim() === '') throw new Error(`${source} gives an empty token; give a non-empty token, or none to run without authentication`);
   if (/[\s\u0000-\u001f\u007f]/.test(token)) throw new Error(`${source} gives a token with blanks or control characters; use printable characters only`);
   return token;
-}
-
-/** Commander parser for a positive integer flag. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 /** Commander parser for a duration flag such as `30s`, `10m` or `365d` (milliseconds). */

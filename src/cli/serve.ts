@@ -4,8 +4,9 @@ import type { PlanLimits } from '../planner/limits.js';
 import { buildServer } from '../server/app.js';
 import type { ServerLimits } from '../server/limits.js';
 import { openEngine, setupDemo } from './load-engine.js';
+import { safetyOptions, type SafetyFlags } from './safety-options.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends SafetyFlags {
   readonly port: number;
   readonly host: string;
   readonly data: string;
@@ -24,7 +25,7 @@ function isLoopback(host: string): boolean {
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const dataDir = resolve(opts.data);
-  const engine = await openEngine({ dataDir, limits: opts.limits?.plan ?? {}, ...(opts.allowKafka !== undefined ? { kafkaAllow: opts.allowKafka } : {}) });
+  const engine = await openEngine({ ...safetyOptions(opts), dataDir, limits: opts.limits?.plan ?? {}, ...(opts.allowKafka !== undefined ? { kafkaAllow: opts.allowKafka } : {}) });
   if (opts.demo === true) {
     try {
       await setupDemo(engine);

@@ -1,7 +1,7 @@
 /** CREATE/DROP STREAM, TABLE, MODEL, FUNCTION; ALTER MODEL; DROP of views and sinks. */
 import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
-import { normalizeName, type ColumnDef, type OptionEntry, type Statement } from '../parser/index.js';
+import { normalizeName, type ColumnDef, type Ident, type OptionEntry, type Statement } from '../parser/index.js';
 import type { Options, RelationDef, StreamDef, TableDef, WatermarkSpec } from '../planner/catalog.js';
 import { checkInterval, formatMillis, limitError, type PlanLimits } from '../planner/limits.js';
 import type { QueryDependencies } from '../planner/dependencies.js';
@@ -134,6 +134,7 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       return `model ${s.name.name} now at version ${v.number} (${v.provider})`;
     }
     case 'CreateFunction': {
+      if (s.orReplace && engine.functions.find(s.name.name) && !engine.isReplaying) refuseIfRead(engine, 'functions', s.name, 'replace', 'function', 'or create the new version under another name');
       const params = s.params.map((p) => ({ name: p.name.name, type: p.type, nullable: true }));
       const options = optionsOf(s.options);
       await engine.functions.create(
@@ -157,15 +158,18 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
   }
 }
 
-/** Refuses to drop an object that views or sinks read: they could not run, nor start again on restart. */
-function refuseIfRead(engine: Engine, what: keyof QueryDependencies, s: Extract<Statement, { kind: 'Drop' }>, label: string, alternative?: string): void {
-  const readers = readersOf(engine, what, s.name.name, s.name.name);
+/**
+ * Refuses to drop (or replace) an object that views or sinks read: they could not run, nor
+ * start again on restart, and a replaced function could change the types they were planned with.
+ */
+function refuseIfRead(engine: Engine, what: keyof QueryDependencies, name: Ident, verb: 'drop' | 'replace', label: string, alternative?: string): void {
+  const readers = readersOf(engine, what, name.name, name.name);
   if (readers.length === 0) return;
   const list = readers.map(readerLabel).join(', ');
   const drops = readers.map((r) => `DROP ${r.keyword} ${r.name}`).join('; ');
-  throw new SluiceError('IN_USE', `cannot drop ${label} '${s.name.name}': ${list} ${readers.length === 1 ? 'reads' : 'read'} it`, {
-    span: s.name.span,
-    hint: `drop ${readers.length === 1 ? 'it' : 'them'} first (${drops})${alternative ? `, or ${alternative}` : ''}`,
+  throw new SluiceError('IN_USE', `cannot ${verb} ${label} '${name.name}': ${list} ${readers.length === 1 ? 'reads' : 'read'} it`, {
+    span: name.span,
+    hint: `drop ${readers.length === 1 ? 'it' : 'them'} first (${drops})${alternative ? `, ${alternative}` : ''}`,
   });
 }
 
@@ -178,15 +182,18 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
         if (s.ifExists) return `model ${name} does not exist`;
         catalog.model(name, s.name.span);
       }
-      refuseIfRead(engine, 'models', s, 'model', `swap its file with ALTER MODEL ${name} SET (path = ...)`);
+      refuseIfRead(engine, 'models', s.name, 'drop', 'model', `or swap its file with ALTER MODEL ${name} SET (path = ...)`);
       await engine.models.drop(name);
       catalog.removeModel(name);
       await engine.forget('model', name);
       await engine.forget('model-alter', name);
       return `model ${name} dropped`;
     case 'FUNCTION':
-      refuseIfRead(engine, 'functions', s, 'function');
-      if (!engine.functions.drop(name) && !s.ifExists) throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
+      refuseIfRead(engine, 'functions', s.name, 'drop', 'function');
+      // A function recorded in the data folder that failed to restore can still be dropped.
+      if (!engine.functions.drop(name) && !(await engine.isRecorded('function', name)) && !s.ifExists) {
+        throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
+      }
       catalog.removeFunction(name);
       await engine.forget('function', name);
       return `function ${name} dropped`;
@@ -195,13 +202,18 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
       return `query ${name} stopped`;
     default: {
       const def = catalog.findRelation(name);
+      const parked = def ? undefined : engine.parkedQuery(name);
+      if (parked && (parked.kind === 'view' ? 'MATERIALIZED VIEW' : 'SINK') === s.objectKind) {
+        await engine.dropParked(parked);
+        return `${s.objectKind.toLowerCase()} ${name} dropped (it was not running: ${parked.status === 'failed' ? 'it failed to start' : 'queries were not started'})`;
+      }
       if (!def) {
         if (s.ifExists) return `${s.objectKind.toLowerCase()} ${name} does not exist`;
         catalog.relation(name, s.name.span);
         return '';
       }
       checkDropKind(def, s);
-      refuseIfRead(engine, 'relations', s, def.kind === 'view' ? 'materialized view' : def.kind);
+      refuseIfRead(engine, 'relations', s.name, 'drop', def.kind === 'view' ? 'materialized view' : def.kind);
       if (def.kind === 'view' || def.kind === 'sink') {
         const q = engine.running.get(def.queryId);
         if (q) {

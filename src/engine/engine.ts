@@ -21,7 +21,9 @@ import { splitAtExchange } from '../planner/exchange.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from '../planner/limits.js';
 import { planQuery, type QueryPlan } from '../planner/plan-query.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
-import { FunctionRegistry } from '../udf/js-function.js';
+import { AllowedFiles, DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
+import { DEFAULT_MAX_FUNCTIONS, FunctionRegistry } from '../udf/js-function.js';
+import { DEFAULT_SANDBOX_LIMITS } from '../udf/js-sandbox.js';
 import { ModelRegistry } from '../udf/model-registry.js';
 import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../connectors/kafka/index.js';
 import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
@@ -35,6 +37,7 @@ import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
 import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
+import { parkedInfo, type ParkedQuery } from './parked-query.js';
 import { prepareStatements } from './prepare.js';
 import type { PlannedStatement, QueryInfo, StatementResult } from './types.js';
 
@@ -53,7 +56,34 @@ export interface EngineOptions {
   readonly limits?: Partial<PlanLimits>;
   /** Kafka brokers SQL may name in `bootstrap.servers` (host:port, lower case); default 'any'. */
   readonly kafkaAllow?: KafkaAllowList;
+  /**
+   * Folder trusted module functions (`CREATE FUNCTION ... WITH (module = ...)`) may be imported
+   * from; they run as host code. Unset (the default): module functions are refused and only
+   * sandboxed inline functions exist. (`sluice serve --trusted-functions DIR`)
+   */
+  readonly trustedFunctionsDir?: string;
+  /** Heap limit of each inline function's sandbox, in bytes. Default 32 MiB. (`--function-memory-mb`) */
+  readonly functionMemoryBytes?: number;
+  /** Time an inline function may take per batch, in ms. Default 100. (`--function-cpu-ms`) */
+  readonly functionCpuMsPerBatch?: number;
+  /** Most functions that may exist at once; each sandbox holds a thread. Default 100. (`--max-functions`) */
+  readonly maxFunctions?: number;
+  /**
+   * Folders, besides the data folder and `<baseDir>/models`, that files named in SQL (model
+   * paths) may come from. (`--allow-path DIR`, repeatable)
+   */
+  readonly allowedPaths?: readonly string[];
+  /** Largest file SQL may have read (a model), in bytes. Default 1 GiB. (`--max-model-bytes`) */
+  readonly maxFileBytes?: number;
+  /**
+   * Whether views and sinks recorded in the data folder start on open. Default true; false
+   * (`--no-start-queries`) opens the catalog without running them, so a bad one can be dropped.
+   */
+  readonly startQueries?: boolean;
 }
+
+/** The options the engine runs with, defaults filled in. */
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'trustedFunctionsDir'>> & { readonly trustedFunctionsDir: string | undefined };
 
 /** Runtime state of a TABLE: durable rows plus an in-memory copy for lookups. */
 export interface TableState {
@@ -85,7 +115,9 @@ export class Engine {
   readonly running = new Map<string, QueryHandle>();
   readonly metrics = new Registry();
   readonly models: ModelRegistry;
-  readonly functions = new FunctionRegistry();
+  /** The folders and size cap for files named in SQL. */
+  readonly files: AllowedFiles;
+  readonly functions: FunctionRegistry;
   private readonly catalogKv: KvTable<CatalogEntry>;
   private seq = 0;
   private queryCounter = 0;
@@ -105,9 +137,15 @@ export class Engine {
     readonly store: Store,
     readonly log: EmbeddedLog,
     readonly checkpoints: CheckpointStore,
-    readonly options: Required<EngineOptions>,
+    readonly options: ResolvedEngineOptions,
   ) {
-    this.models = new ModelRegistry({ baseDir: options.baseDir });
+    this.files = new AllowedFiles({ roots: [options.dataDir, join(options.baseDir, 'models'), ...options.allowedPaths], baseDir: options.baseDir, maxBytes: options.maxFileBytes });
+    this.models = new ModelRegistry({ baseDir: options.baseDir, files: this.files });
+    this.functions = new FunctionRegistry({
+      ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
+      limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
+      maxFunctions: options.maxFunctions,
+    });
     this.catalog.limits = { ...DEFAULT_PLAN_LIMITS, ...options.limits };
     this.catalogKv = new KvTable<CatalogEntry>(store, '__catalog');
     this.env = createExecEnv(this);
@@ -169,14 +207,22 @@ export class Engine {
     mkdirSync(dataDir, { recursive: true });
     const store = await Store.open(join(dataDir, 'state'));
     const log = await EmbeddedLog.open(store);
+    const baseDir = resolve(opts.baseDir ?? process.cwd());
     const engine = new Engine(store, log, new CheckpointStore(store), {
       dataDir,
       checkpointIntervalMs: opts.checkpointIntervalMs ?? 500,
-      baseDir: opts.baseDir ?? process.cwd(),
+      baseDir,
       retentionCheckMs: opts.retentionCheckMs ?? 60_000,
       deadLetterRetentionMs: opts.deadLetterRetentionMs ?? 7 * 86_400_000,
       limits: opts.limits ?? {},
       kafkaAllow: opts.kafkaAllow ?? 'any',
+      trustedFunctionsDir: opts.trustedFunctionsDir !== undefined ? resolve(baseDir, opts.trustedFunctionsDir) : undefined,
+      functionMemoryBytes: opts.functionMemoryBytes ?? DEFAULT_SANDBOX_LIMITS.memoryBytes,
+      functionCpuMsPerBatch: opts.functionCpuMsPerBatch ?? DEFAULT_SANDBOX_LIMITS.cpuMsPerBatch,
+      maxFunctions: opts.maxFunctions ?? DEFAULT_MAX_FUNCTIONS,
+      allowedPaths: (opts.allowedPaths ?? []).map((p) => resolve(baseDir, p)),
+      maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      startQueries: opts.startQueries ?? true,
     });
     await engine.replay();
     await engine.adoptPushDlqs();
@@ -193,18 +239,34 @@ export class Engine {
    */
   readonly restoreErrors: { readonly sql: string; readonly error: SluiceError }[] = [];
 
+  /**
+   * Views and sinks recorded in the data folder that are not running: they failed to restore
+   * (status 'failed', with the reason) or the engine was opened with `startQueries: false`
+   * (status 'not_started'). SHOW QUERIES lists them and DROP removes them; they are tried again
+   * on the next open.
+   */
+  private readonly parked = new Map<string, ParkedQuery>();
+
   private async replay(): Promise<void> {
-    const entries: CatalogEntry[] = [];
-    for await (const [, e] of this.catalogKv.scan()) entries.push(e);
+    const entries: (CatalogEntry & { key: string })[] = [];
+    for await (const [key, e] of this.catalogKv.scan()) entries.push({ ...e, key });
     entries.sort((a, b) => a.seq - b.seq);
     this.seq = entries.reduce((m, e) => Math.max(m, e.seq), 0);
     this.replaying = true;
     try {
       for (const e of entries) {
+        const kind = e.key.slice(0, e.key.indexOf(':'));
+        const persistent = kind === 'view' || kind === 'sink' ? kind : undefined;
+        if (persistent && !this.options.startQueries) {
+          this.park(persistent, e.key, e.sql, 'not_started');
+          continue;
+        }
         try {
           await this.execute(e.sql);
         } catch (err) {
-          this.restoreErrors.push({ sql: e.sql, error: asSluiceError(err).withSql(e.sql) });
+          const error = asSluiceError(err).withSql(e.sql);
+          this.restoreErrors.push({ sql: e.sql, error });
+          if (persistent) this.park(persistent, e.key, e.sql, 'failed', error);
         }
       }
     } finally {
@@ -212,10 +274,36 @@ export class Engine {
     }
   }
 
+  private park(kind: 'view' | 'sink', key: string, sql: string, status: ParkedQuery['status'], error?: SluiceError): void {
+    const name = key.slice(key.indexOf(':') + 1);
+    this.parked.set(name, { id: `${kind}_${name}`, kind, name, sql, status, ...(error ? { error } : {}) });
+  }
+
+  /** A recorded view or sink that is not running (see `parked`), by name. */
+  parkedQuery(name: string): ParkedQuery | undefined {
+    return this.parked.get(normalizeName(name));
+  }
+
+  /** DROP of a parked view or sink: forgets its statement and removes the state it left. */
+  async dropParked(q: ParkedQuery): Promise<void> {
+    await this.checkpoints.drop(q.id);
+    if (q.kind === 'view') {
+      await this.viewKv(q.name).clear();
+      if (this.log.hasTopic(`${q.name}__changes`)) await this.log.dropTopic(`${q.name}__changes`);
+    }
+    await this.forget(q.kind, q.name);
+    this.parked.delete(q.name);
+  }
+
   /** Records a DDL statement so it is replayed on open. */
   async remember(kind: string, name: string, sql: string): Promise<void> {
     if (this.replaying) return;
     await this.catalogKv.upsert(`${kind}:${normalizeName(name)}`, { seq: ++this.seq, sql });
+  }
+
+  /** Whether a statement of this kind and name is recorded (restored or not). */
+  async isRecorded(kind: string, name: string): Promise<boolean> {
+    return (await this.catalogKv.get(`${kind}:${normalizeName(name)}`)) !== undefined;
   }
 
   async forget(kind: string, name: string): Promise<void> {
@@ -237,7 +325,7 @@ export class Engine {
       for (const p of parsed) checkKafkaAllowed(p.statement, this.options.kafkaAllow);
       // Restoring runs statements one at a time, already checked when they were first run.
       if (!this.replaying) {
-        const prepared = prepareStatements(parsed, this.catalog);
+        const prepared = prepareStatements(parsed, this.catalog, (name) => this.parkedQuery(name));
         opts.accept?.(prepared.map((p) => ({ text: p.text, mode: p.mode })));
       }
     } catch (err) {
@@ -427,8 +515,19 @@ export class Engine {
       }
     }
     this.running.set(id, rq);
-    await rq.start();
+    try {
+      await rq.start();
+    } catch (err) {
+      // Undone, so that a failed start (or restore) leaves nothing half-made behind it.
+      this.running.delete(id);
+      this.catalog.removeRelation(name);
+      rq.stop('failed');
+      await rq.stopped().catch(() => undefined);
+      throw err;
+    }
     await this.remember(s.kind === 'CreateSink' ? 'sink' : 'view', name, text);
+    // A new statement of the same name replaces a parked one's record.
+    this.parked.delete(normalizeName(name));
     return `${s.kind === 'CreateSink' ? 'sink' : 'materialized view'} ${name} created (query ${id})`;
   }
 
@@ -540,12 +639,14 @@ export class Engine {
   }
 
   queries(): QueryInfo[] {
-    return [...this.running.values()].map((q) => q.info(this.lagOf(q)));
+    return [...[...this.running.values()].map((q) => q.info(this.lagOf(q))), ...[...this.parked.values()].map(parkedInfo)];
   }
 
   query(id: string): QueryInfo | undefined {
     const q = this.running.get(id);
-    return q?.info(this.lagOf(q));
+    if (q) return q.info(this.lagOf(q));
+    const p = [...this.parked.values()].find((x) => x.id === id);
+    return p && parkedInfo(p);
   }
 
   private lagOf(q: QueryHandle): number | undefined {
@@ -636,6 +737,7 @@ export class Engine {
     this.running.clear();
     for (const t of this.tables.values()) await t.close?.().catch(() => undefined);
     await this.models.close();
+    this.functions.close();
     await this.store.close();
   }
 

@@ -24,12 +24,7 @@ export function createExecEnv(engine: Engine): ExecEnv {
     predict: (plan) => new PredictOperator(plan.input.fields, plan.keep, plan.fields, plan.args, plan.model, plan.outputs, new PredictRunner(engine.models, plan.model, plan.width), engine.env.udfs),
     udfs: (name) => {
       const f = engine.functions.find(name);
-      if (!f) return undefined;
-      return (...args: unknown[]) => {
-        const r = f.callBatch(args.map((a) => [a]), 1);
-        if (r.errors[0] !== undefined) throw new Error(r.errors[0]);
-        return r.values[0];
-      };
+      return f ? (args, n) => f.callBatch(args, n) : undefined;
     },
   };
 }

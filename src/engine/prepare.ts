@@ -26,13 +26,25 @@ export interface PreparedStatement extends ParsedStatement {
   readonly mode: StatementMode;
 }
 
+/**
+ * A recorded view or sink that is not running (it failed to restore, or queries were not
+ * started): it is not in the catalog, yet DROP may name it.
+ */
+export type ParkedLookup = (name: string) => { readonly kind: 'view' | 'sink' } | undefined;
+
 /** Plans `parsed` in order against a scratch copy of `catalog`; throws the first error, with its caret. */
-export function prepareStatements(parsed: readonly ParsedStatement[], catalog: Catalog): PreparedStatement[] {
+export function prepareStatements(parsed: readonly ParsedStatement[], catalog: Catalog, parked: ParkedLookup): PreparedStatement[] {
   const scratch = catalog.clone();
-  return parsed.map((p) => ({ ...p, mode: prepareOne(p.statement, p.text, scratch) }));
+  const dropped = new Set<string>();
+  const parkedNow: ParkedLookup = (name) => (dropped.has(normalizeName(name)) ? undefined : parked(name));
+  return parsed.map((p) => {
+    const mode = prepareOne(p.statement, p.text, scratch, parkedNow);
+    if (p.statement.kind === 'Drop') dropped.add(normalizeName(p.statement.name.name));
+    return { ...p, mode };
+  });
 }
 
-function prepareOne(s: Statement, text: string, scratch: Catalog): StatementMode {
+function prepareOne(s: Statement, text: string, scratch: Catalog, parked: ParkedLookup): StatementMode {
   switch (s.kind) {
     case 'CreateStream':
       if (!(s.ifNotExists && scratch.hasRelation(s.name.name))) scratch.addRelation(streamDefOf(s, text, scratch.limits, true), s.name.span);
@@ -60,7 +72,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog): StatementMode
       preparePersistent(s, text, scratch);
       return 'statement';
     case 'Drop':
-      prepareDrop(s, scratch);
+      prepareDrop(s, scratch, parked);
       return 'statement';
     case 'Insert':
       // VALUES are constants: converting them now finds a bad value before anything runs.
@@ -104,7 +116,7 @@ function preparePersistent(s: Extract<Statement, { kind: 'CreateMaterializedView
   if (connector === 'log' && !scratch.hasRelation(topic)) scratch.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
 }
 
-function prepareDrop(s: Extract<Statement, { kind: 'Drop' }>, scratch: Catalog): void {
+function prepareDrop(s: Extract<Statement, { kind: 'Drop' }>, scratch: Catalog, parked: ParkedLookup): void {
   const name = s.name.name;
   switch (s.objectKind) {
     case 'MODEL':
@@ -118,7 +130,9 @@ function prepareDrop(s: Extract<Statement, { kind: 'Drop' }>, scratch: Catalog):
     default: {
       const def = scratch.findRelation(name);
       if (!def) {
-        if (!s.ifExists) scratch.relation(name, s.name.span);
+        const p = parked(name);
+        const droppable = p !== undefined && (p.kind === 'view' ? 'MATERIALIZED VIEW' : 'SINK') === s.objectKind;
+        if (!droppable && !s.ifExists) scratch.relation(name, s.name.span);
         return;
       }
       checkDropKind(def, s);

@@ -50,7 +50,8 @@ export interface QueryInfo {
   readonly kind: 'push' | 'view' | 'sink';
   readonly name?: string;
   readonly sql: string;
-  readonly status: 'running' | 'failed' | 'finished';
+  /** 'not_started': recorded in the data folder but not run (the engine was opened with startQueries off). */
+  readonly status: 'running' | 'failed' | 'finished' | 'not_started';
   readonly error?: { readonly code: ErrorCode; readonly message: string };
   readonly startedAt: number;
   readonly rowsIn: number;

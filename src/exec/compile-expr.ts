@@ -27,7 +27,14 @@ export interface Evaluated {
   readonly errors: RowError[];
 }
 
-export type UdfResolver = (name: string) => ((...args: unknown[]) => unknown) | undefined;
+/**
+ * A user function called once per batch: `args[i][r]` is argument i of row r; each row has a
+ * value or an error message. Vectorised because a call may cross into a sandbox, which costs far
+ * more per crossing than per row.
+ */
+export type UdfBatchFn = (args: readonly unknown[][], n: number) => { readonly values: readonly unknown[]; readonly errors: readonly (string | undefined)[] };
+
+export type UdfResolver = (name: string) => UdfBatchFn | undefined;
 
 export interface CompiledExpr {
   readonly type: DataType;
@@ -46,6 +53,7 @@ export function compileExpr(e: BoundExpr, input: readonly Field[], udfs: UdfReso
   const src = [
     ...used.map((i) => `const c${i} = cols[${i}];`),
     g.temps ? `let ${Array.from({ length: g.temps }, (_, i) => `t${i}`).join(', ')};` : '',
+    ...g.udfLoops,
     'for (let i = 0; i < n; i++) {',
     `  try { out[i] = ${body}; } catch (err) { out[i] = null; errs.push({ row: i, message: err instanceof Error ? err.message : String(err) }); }`,
     '}',
@@ -76,12 +84,40 @@ export function compileExpr(e: BoundExpr, input: readonly Field[], udfs: UdfReso
   };
 }
 
+type UdfRows = ReturnType<UdfBatchFn>;
+
+/** Calls `fn` on the rows whose arguments evaluated; the others keep their argument's error. */
+function callUdfBatch(fn: UdfBatchFn, args: unknown[][], argErrors: (string | undefined)[], n: number): UdfRows {
+  const good: number[] = [];
+  for (let i = 0; i < n; i++) if (argErrors[i] === undefined) good.push(i);
+  if (good.length === n) return fn(args, n);
+  const r = fn(
+    args.map((col) => good.map((i) => col[i])),
+    good.length,
+  );
+  const values = new Array<unknown>(n).fill(null);
+  const errors = argErrors.slice(0, n);
+  good.forEach((i, j) => {
+    values[i] = r.values[j];
+    errors[i] = r.errors[j];
+  });
+  return { values, errors };
+}
+
+function readUdfRow(r: UdfRows, i: number): unknown {
+  const e = r.errors[i];
+  if (e !== undefined) throw new Error(e);
+  return r.values[i] ?? null;
+}
+
 const SCALAR_FNS: Record<string, (...args: unknown[]) => unknown> = Object.fromEntries(Object.entries(SCALAR_IMPLS).map(([k, v]) => [k, v.fn]));
 
 class Gen {
   temps = 0;
   readonly consts: unknown[] = [];
-  readonly udfFns: ((...args: unknown[]) => unknown)[] = [];
+  readonly udfFns: UdfBatchFn[] = [];
+  /** Loops that call each user function once over the whole batch, innermost calls first. */
+  readonly udfLoops: string[] = [];
   constructor(private readonly udfs: UdfResolver) {}
 
   private t(): string {
@@ -179,8 +215,7 @@ class Gen {
       case 'Udf': {
         const fn = this.udfs(e.name);
         if (!fn) throw new SluiceError('UNKNOWN_FUNCTION', `function '${e.name}' is not registered`);
-        this.udfFns.push(fn);
-        return `(U[${this.udfFns.length - 1}](${e.args.map((a) => this.expr(a)).join(', ')}) ?? null)`;
+        return this.udfCall(fn, e.args);
       }
       case 'FieldAccess':
         return this.strict([this.expr(e.operand)], ([a]) => `(${a}[${JSON.stringify(e.field)}] ?? null)`);
@@ -193,6 +228,25 @@ class Gen {
       default:
         return assertNever(e, 'expression');
     }
+  }
+
+  /**
+   * Evaluates the call's arguments for every row before the main loop, calls the function once
+   * on them, and reads row i's result (or rethrows its error) where the call stands. A call
+   * under CASE therefore runs on every row, but only the rows that reach it see its value or
+   * error, as if it ran per row.
+   */
+  private udfCall(fn: UdfBatchFn, args: readonly BoundExpr[]): string {
+    const codes = args.map((a) => this.expr(a));
+    const k = this.udfFns.length;
+    this.udfFns.push(fn);
+    const [call, read] = [this.konst(callUdfBatch), this.konst(readUdfRow)];
+    this.udfLoops.push(
+      `const A${k} = [${codes.map(() => 'new Array(n)').join(', ')}], E${k} = new Array(n);`,
+      `for (let i = 0; i < n; i++) { try { ${codes.map((c, j) => `A${k}[${j}][i] = ${c};`).join(' ')} } catch (err) { E${k}[i] = err instanceof Error ? err.message : String(err); } }`,
+      `const R${k} = ${call}(U[${k}], A${k}, E${k}, n);`,
+    );
+    return `${read}(R${k}, i)`;
   }
 
   private binary(e: Extract<BoundExpr, { kind: 'Binary' }>): string {

@@ -5,9 +5,10 @@
  * lease the active version once per batch, so a swap takes effect between batches, and a
  * replaced version's sessions are closed when its last batch finishes.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
+import { AllowedFiles } from './allowed-files.js';
 import { ModelStats, type ModelStatsSnapshot } from './model-stats.js';
 import { OnnxModel, type DeviceOption, type ProviderName, type TensorInfo } from './onnx-model.js';
 
@@ -200,25 +201,29 @@ export interface ModelDescription {
 export interface ModelRegistryOptions {
   /** Relative model paths are resolved against this folder. Default: the process's cwd. */
   readonly baseDir?: string;
+  /**
+   * Where model files may come from, and how big they may be. Default: any file under
+   * `baseDir`/models, at most 1 GiB (tests and embedders pass their own).
+   */
+  readonly files?: AllowedFiles;
 }
 
 export class ModelRegistry {
   private readonly models = new Map<string, ModelEntry>();
-  private readonly baseDir: string;
+  private readonly files: AllowedFiles;
 
   constructor(opts: ModelRegistryOptions = {}) {
-    this.baseDir = opts.baseDir ?? process.cwd();
-  }
-
-  private resolvePath(p: string): string {
-    return isAbsolute(p) ? p : resolve(this.baseDir, p);
+    const baseDir = opts.baseDir ?? process.cwd();
+    this.files = opts.files ?? new AllowedFiles({ roots: [join(baseDir, 'models')], baseDir });
   }
 
   private async loadVersion(name: string, inputs: readonly Field[], outputs: readonly Field[], options: ModelOptions, number: number, by: string): Promise<LoadedVersion> {
+    const file = await this.files.read(options.path, `model '${name}'`, 'MODEL_ERROR');
     const model = await OnnxModel.load({
       name,
       path: options.path,
-      resolvedPath: this.resolvePath(options.path),
+      resolvedPath: file.realPath,
+      bytes: file.bytes,
       inputs,
       outputs,
       device: options.device,

@@ -65,6 +65,8 @@ export interface OnnxModelLoadOptions {
   readonly path: string;
   /** The file to read, when `path` is relative to something other than the process's cwd. */
   readonly resolvedPath?: string;
+  /** The file's bytes, already read (and checked) by the caller; then no file is opened here. */
+  readonly bytes?: Uint8Array;
   readonly inputs: readonly Field[];
   readonly outputs: readonly Field[];
   readonly device?: DeviceOption;
@@ -479,7 +481,7 @@ export class OnnxModel {
     const file = opts.resolvedPath ?? opts.path;
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(file);
+      bytes = opts.bytes ?? (await readFile(file));
     } catch (e) {
       throw new SluiceError('MODEL_ERROR', `model '${opts.name}': cannot read '${opts.path}': ${(e as Error).message}`, { cause: e });
     }

@@ -74,12 +74,12 @@ describe('restoring the catalog on open', () => {
     const dir = tempDir();
     const file = join(dir, 'fraud.onnx');
     copyFileSync('models/fraud.onnx', file);
-    let engine = await Engine.open({ dataDir: join(dir, 'data') });
+    let engine = await Engine.open({ dataDir: join(dir, 'data'), allowedPaths: [dir] });
     await engine.execute(SETUP(file));
     await engine.close();
 
     rmSync(file);
-    engine = await Engine.open({ dataDir: join(dir, 'data') });
+    engine = await Engine.open({ dataDir: join(dir, 'data'), allowedPaths: [dir] });
     try {
       expect(engine.restoreErrors.map((e) => [e.error.code, /^CREATE (MODEL|MATERIALIZED VIEW|SINK) \w+/.exec(e.sql)?.[0]])).toEqual([
         ['MODEL_ERROR', 'CREATE MODEL fraud'],
@@ -96,7 +96,7 @@ describe('restoring the catalog on open', () => {
     }
 
     copyFileSync('models/fraud.onnx', file);
-    engine = await Engine.open({ dataDir: join(dir, 'data') });
+    engine = await Engine.open({ dataDir: join(dir, 'data'), allowedPaths: [dir] });
     try {
       expect(engine.restoreErrors).toEqual([]);
       expect(engine.queries().map((q) => q.id).sort()).toEqual(['sink_high', 'view_scores']);

@@ -11,6 +11,7 @@ describe('JsFunction', () => {
   it('compiles a body once and calls it per row', async () => {
     const f = await JsFunction.create({ name: 'mul', params: [dbl('a'), dbl('b')], returns: T.DOUBLE, language: 'javascript', body: 'return a * b' });
     const r = f.callBatch([new Float64Array([1, 2, 3]), [4, 5, 6]], 3);
+    expect(r.errors).toEqual([undefined, undefined, undefined]);
     expect(r.values).toEqual([4, 10, 18]);
     expect(r.errors).toEqual([undefined, undefined, undefined]);
     expect(r.errorCount).toBe(0);
@@ -45,7 +46,7 @@ describe('JsFunction', () => {
   it('loads a function from a module', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-fn-'));
     writeFileSync(join(dir, 'f.mjs'), 'export function add(a, b) { return a + b; }\n');
-    const reg = new FunctionRegistry(dir);
+    const reg = new FunctionRegistry({ trustedDir: dir });
     await reg.create({ name: 'Add', params: [dbl('a'), dbl('b')], returns: T.DOUBLE, language: 'javascript', module: './f.mjs', exportName: 'add' });
     expect(reg.get('ADD').callBatch([[1], [2]], 1).values).toEqual([3]);
     await expect(reg.create({ name: 'add', params: [], returns: T.DOUBLE, language: 'javascript', body: 'return 1' })).rejects.toThrow("function 'add' already exists");

@@ -5,12 +5,14 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../src/common/errors.js';
 import { arrayOf, T } from '../../src/common/types.js';
+import { AllowedFiles } from '../../src/udf/allowed-files.js';
 import { ModelRegistry, parseDuration, parseModelOptions } from '../../src/udf/model-registry.js';
 import { cudaProviderInstalled, OnnxModel } from '../../src/udf/onnx-model.js';
 import { dataset, INPUTS, OUTPUTS, WIDTH } from './helpers.js';
 import { linearModel } from './onnx-builder.js';
 
-const registry = new ModelRegistry();
+// Model files come from ./models and, for the fallback test's generated model, the temp folder.
+const registry = new ModelRegistry({ files: new AllowedFiles({ roots: ['models', tmpdir()], baseDir: process.cwd() }) });
 afterAll(() => registry.close());
 
 async function direct(path: string, features: Float32Array, rows: number): Promise<Float32Array> {

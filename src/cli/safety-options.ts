@@ -1,0 +1,54 @@
+/**
+ * The command-line flags that set what SQL may reach on the host: trusted function modules,
+ * sandbox budgets, the folders files may come from, and whether recorded queries start.
+ * Shared by `sluice serve` and `sluice run`.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import type { EngineOptions } from '../engine/engine.js';
+
+/** The flags as commander parses them. */
+export interface SafetyFlags {
+  readonly trustedFunctions?: string;
+  readonly functionMemoryMb?: number;
+  readonly functionCpuMs?: number;
+  readonly maxFunctions?: number;
+  readonly allowPath?: readonly string[];
+  readonly maxModelBytes?: number;
+  /** `--no-start-queries` sets it false. */
+  readonly startQueries?: boolean;
+}
+
+/** Commander parser for a positive integer flag. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function addSafetyFlags(cmd: Command): Command {
+  return cmd
+    .option('--trusted-functions <dir>', 'allow CREATE FUNCTION ... WITH (module = ...) for modules in this folder; they run as host code (off by default)')
+    .option('--function-memory-mb <mb>', 'heap limit of each sandboxed JavaScript function (default 32)', positiveInt)
+    .option('--function-cpu-ms <ms>', 'time a sandboxed JavaScript function may take per batch, in ms (default 100)', positiveInt)
+    .option('--max-functions <n>', 'most functions that may exist at once; each sandbox holds a thread (default 100)', positiveInt)
+    .option('--allow-path <dir>', 'also allow model files from this folder (repeatable; the data folder and ./models always are)', collect)
+    .option('--max-model-bytes <bytes>', 'largest model file SQL may load (default 1073741824, 1 GiB)', positiveInt)
+    .option('--no-start-queries', 'open the data folder without running its views and sinks (to DROP one that fails)');
+}
+
+/** The engine options the flags stand for (unset flags leave the engine's defaults). */
+export function safetyOptions(f: SafetyFlags): Partial<EngineOptions> {
+  return {
+    ...(f.trustedFunctions !== undefined ? { trustedFunctionsDir: f.trustedFunctions } : {}),
+    ...(f.functionMemoryMb !== undefined ? { functionMemoryBytes: f.functionMemoryMb * 1024 * 1024 } : {}),
+    ...(f.functionCpuMs !== undefined ? { functionCpuMsPerBatch: f.functionCpuMs } : {}),
+    ...(f.maxFunctions !== undefined ? { maxFunctions: f.maxFunctions } : {}),
+    ...(f.allowPath !== undefined ? { allowedPaths: f.allowPath } : {}),
+    ...(f.maxModelBytes !== undefined ? { maxFileBytes: f.maxModelBytes } : {}),
+    ...(f.startQueries === false ? { startQueries: false } : {}),
+  };
+}

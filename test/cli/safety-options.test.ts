@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { addSafetyFlags, safetyOptions, type SafetyFlags } from '../../src/cli/safety-options.js';
+
+function parse(args: string[]): ReturnType<typeof safetyOptions> {
+  const cmd = addSafetyFlags(new Command('serve').exitOverride());
+  cmd.parse(args, { from: 'user' });
+  return safetyOptions(cmd.opts<SafetyFlags>());
+}
+
+describe('the safety flags of sluice serve and run', () => {
+  it('leave the engine defaults when absent', () => {
+    expect(parse([])).toEqual({});
+  });
+
+  it('map to engine options; --allow-path repeats', () => {
+    expect(parse(['--trusted-functions', './udfs', '--function-memory-mb', '64', '--function-cpu-ms', '250', '--max-functions', '7', '--allow-path', '/a', '--allow-path', '/b', '--max-model-bytes', '1000', '--no-start-queries'])).toEqual({
+      trustedFunctionsDir: './udfs',
+      functionMemoryBytes: 64 * 1024 * 1024,
+      functionCpuMsPerBatch: 250,
+      maxFunctions: 7,
+      allowedPaths: ['/a', '/b'],
+      maxFileBytes: 1000,
+      startQueries: false,
+    });
+  });
+
+  it('refuse a budget that is not a positive integer', () => {
+    expect(() => parse(['--function-cpu-ms', '0'])).toThrow(/positive integer/);
+    expect(() => parse(['--max-model-bytes', 'lots'])).toThrow(/positive integer/);
+  });
+});
