@@ -24,6 +24,7 @@ export interface ErrorCodeInfo {
  */
 export const ERROR_CODES = {
   SYNTAX_ERROR: { kind: 'parse', http: 400, description: 'The SQL text does not follow the grammar.' },
+  EXPRESSION_TOO_COMPLEX: { kind: 'parse', http: 400, description: 'An expression is nested too deeply or has too many parts.' },
   UNKNOWN_RELATION: { kind: 'plan', http: 404, description: 'A statement names a stream, table, view or sink that does not exist.' },
   UNKNOWN_COLUMN: { kind: 'plan', http: 400, description: 'An expression names a column that no input provides.' },
   AMBIGUOUS_COLUMN: { kind: 'plan', http: 400, description: 'A column name is provided by more than one input; qualify it.' },
@@ -120,15 +121,28 @@ export class SluiceError extends Error {
   }
 }
 
+const MAX_SHOWN_LINE = 240;
+const CONTEXT_BEFORE_CARET = 80;
+
 function renderOne(e: SluiceError): string {
   const out = [`ERROR [${e.code}]: ${e.message}`];
   if (e.span && e.sql !== undefined) {
     const lines = e.sql.split('\n');
     const lineNo = e.span.start.line;
-    const text = lines[lineNo - 1] ?? '';
+    const line = lines[lineNo - 1] ?? '';
     const prefix = `LINE ${lineNo}: `;
-    const startCol = e.span.start.column;
-    const endCol = e.span.end.line === lineNo ? Math.max(e.span.end.column, startCol + 1) : text.length + 1;
+    let startCol = e.span.start.column;
+    let endCol = e.span.end.line === lineNo ? Math.max(e.span.end.column, startCol + 1) : line.length + 1;
+    // A long line (generated SQL) is cut to a window around the caret, so the message stays short.
+    let text = line;
+    if (line.length > MAX_SHOWN_LINE) {
+      const from = Math.max(0, startCol - 1 - CONTEXT_BEFORE_CARET);
+      const to = Math.min(line.length, from + MAX_SHOWN_LINE);
+      const lead = from > 0 ? '...' : '';
+      text = lead + line.slice(from, to) + (to < line.length ? '...' : '');
+      startCol = startCol - from + lead.length;
+      endCol = Math.min(endCol - from + lead.length, lead.length + (to - from) + 1);
+    }
     out.push(prefix + text);
     out.push(' '.repeat(prefix.length + startCol - 1) + '^'.repeat(Math.max(1, endCol - startCol)));
   } else if (e.span) {

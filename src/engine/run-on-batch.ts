@@ -4,6 +4,8 @@ import { batchToRows, plain } from '../exec/columns.js';
 import type { Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { Source, SourceContext } from '../exec/source.js';
+import { compareValues } from '../exec/sql-values.js';
+import type { OrderKey } from '../planner/order-by.js';
 import type { QueryPlan } from '../planner/plan-query.js';
 import { StateTable, type StateRow, type Store } from '../state/index.js';
 
@@ -39,5 +41,23 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch,
   await pipeline.open();
   await pipeline.run();
   await pipeline.close();
+  if (q.orderBy?.length) sortRows(rows, q.orderBy);
   return q.limit !== undefined ? rows.slice(0, q.limit) : rows;
+}
+
+/** Sorts in SQL value order (strings by code point, NaN above numbers), NULLs last either way. */
+function sortRows(rows: unknown[][], keys: readonly OrderKey[]): void {
+  rows.sort((a, b) => {
+    for (const { index, desc } of keys) {
+      const x = a[index] ?? null;
+      const y = b[index] ?? null;
+      if (x === null || y === null) {
+        if (x !== y) return x === null ? 1 : -1;
+        continue;
+      }
+      const c = compareValues(x, y);
+      if (c !== 0) return desc ? -c : c;
+    }
+    return 0;
+  });
 }

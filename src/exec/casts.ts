@@ -12,7 +12,8 @@
  * number cast to TIMESTAMP is read as epoch milliseconds (NaN or beyond ±8.64e15 is an error).
  */
 import { parseTimestampText } from '../common/timestamp-text.js';
-import type { DataType } from '../common/types.js';
+import { typeToString, type DataType } from '../common/types.js';
+import { castNested } from './nested-values.js';
 import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
 
 export type Caster = (x: unknown) => unknown;
@@ -41,18 +42,19 @@ export function caster(from: DataType, to: DataType): Caster {
       // Elements are cast one by one when their type changes (ARRAY<INT> -> ARRAY<BIGINT> turns
       // numbers into bigints, so every BIGINT value in the executor is a bigint).
       const each = from.kind === 'ARRAY' && from.element.kind !== to.element.kind ? caster(from.element, to.element) : undefined;
+      // JSON text is checked like a decoded JSON value; a declared length holds either way.
       return (x) => {
-        if (typeof x === 'string') {
-          const parsed: unknown = JSON.parse(x);
-          if (!Array.isArray(parsed)) throw new Error(`cannot cast '${x}' to ARRAY`);
-          return parsed;
-        }
-        return each ? Array.from(x as ArrayLike<unknown>, (v) => (v === null || v === undefined ? null : each(v))) : x;
+        if (typeof x === 'string') return castNested(x, to);
+        const out = each ? Array.from(x as ArrayLike<unknown>, (v) => (v === null || v === undefined ? null : each(v))) : x;
+        const n = (out as ArrayLike<unknown>).length;
+        if (to.size !== undefined && n !== to.size) throw new Error(`cannot cast to ${typeToString(to)}: expected an array of ${to.size} elements, got ${n}`);
+        return out;
       };
     }
+    case 'STRUCT':
+      return (x) => (typeof x === 'string' ? castNested(x, to) : x);
     case 'BYTES':
     case 'INTERVAL':
-    case 'STRUCT':
     case 'NULL':
       return (x) => x;
   }

@@ -104,7 +104,8 @@ function decode(v: A.Vector, t: DataType): Values {
       }
       for (let i = 0; i < n; i++) {
         const x = v.get(i) as A.Vector | null;
-        out[i] = x === null ? null : x.toArray();
+        // toArray() of a numeric vector reads a NULL element as 0; iteration keeps it NULL.
+        out[i] = x === null ? null : x.nullCount > 0 ? Array.from(x as Iterable<unknown>, (e) => e ?? null) : x.toArray();
       }
       return out;
     }

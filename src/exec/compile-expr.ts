@@ -11,11 +11,12 @@ import type { RecordBatch } from 'apache-arrow';
 import { SluiceError, assertNever } from '../common/errors.js';
 import { typeToString, type DataType, type Field } from '../common/types.js';
 import { columnsOf, exprToString, type BoundExpr } from '../planner/bound-expr.js';
-import { commonType } from '../planner/functions.js';
 import { caster } from './casts.js';
 import { readColumn, type Values } from './columns.js';
 import { negationOverflow, overflow, toInt, widenCode } from './integers.js';
 import { SCALAR_IMPLS } from './scalar-functions.js';
+import { betweenCode, caseCode, coalesceCode, comparisonCode, distinctCode, inCode, likeCode, logicCode, nullifCode, type CodeGen } from './compile-logic.js';
+import { listElement } from './nested-values.js';
 
 export interface RowError {
   readonly row: number;
@@ -62,7 +63,11 @@ export function compileExpr(e: BoundExpr, input: readonly Field[], udfs: UdfReso
   try {
     kernel = new Function('cols', 'n', 'F', 'U', 'H', 'out', 'errs', src) as Kernel;
   } catch (err) {
-    throw new SluiceError('INTERNAL', `could not compile expression ${exprToString(e)}: ${String(err)}`);
+    if (err instanceof RangeError) {
+      throw new SluiceError('EXPRESSION_TOO_COMPLEX', 'expression too complex to compile', { span: e.span, hint: 'nest less deeply, or split the statement' });
+    }
+    const text = exprToString(e);
+    throw new SluiceError('INTERNAL', `could not compile expression ${text.length > 200 ? `${text.slice(0, 197)}...` : text}: ${String(err)}`);
   }
   const consts = g.consts;
   const udfFns = g.udfFns;
@@ -112,7 +117,7 @@ function readUdfRow(r: UdfRows, i: number): unknown {
 
 const SCALAR_FNS: Record<string, (...args: unknown[]) => unknown> = Object.fromEntries(Object.entries(SCALAR_IMPLS).map(([k, v]) => [k, v.fn]));
 
-class Gen {
+class Gen implements CodeGen {
   temps = 0;
   readonly consts: unknown[] = [];
   readonly udfFns: UdfBatchFn[] = [];
@@ -120,18 +125,18 @@ class Gen {
   readonly udfLoops: string[] = [];
   constructor(private readonly udfs: UdfResolver) {}
 
-  private t(): string {
+  temp(): string {
     return `t${this.temps++}`;
   }
 
-  private konst(v: unknown): string {
+  konst(v: unknown): string {
     this.consts.push(v);
     return `H[${this.consts.length - 1}]`;
   }
 
   /** `x === null ? null : body(x)` for each operand. */
   private strict(args: readonly string[], body: (ts: string[]) => string): string {
-    const ts = args.map(() => this.t());
+    const ts = args.map(() => this.temp());
     const checks = args.map((a, i) => `(${ts[i]} = ${a}) === null`).join(' || ');
     return `(${checks} ? null : ${body(ts)})`;
   }
@@ -149,49 +154,14 @@ class Gen {
         return e.op === 'NOT' ? this.strict([this.expr(e.operand)], ([a]) => `!${a}`) : this.strict([this.expr(e.operand)], ([a]) => this.negate(e.type, a!));
       case 'IsNull':
         return `((${this.expr(e.operand)}) ${e.negated ? '!==' : '==='} null)`;
-      case 'In': {
-        const common = [e.operand, ...e.list].reduce<DataType>((t, x) => commonType(t, x.type) ?? t, e.operand.type);
-        const lits = e.list.every((x) => x.kind === 'Literal' && x.value !== null);
-        if (lits) {
-          const set = this.konst(new Set(e.list.map((x) => widenValue((x as { value: unknown }).value, common))));
-          return this.strict([this.expr(e.operand)], ([a]) => `${e.negated ? '!' : ''}${set}.has(${widenCode(a!, e.operand.type, common)})`);
-        }
-        const a = this.t();
-        const items = e.list.map((x) => widenCode(this.expr(x), x.type, common));
-        const hit = items.map((x) => `${a} === ${x}`).join(' || ');
-        return `((${a} = ${this.expr(e.operand)}) === null ? null : (${a} = ${widenCode(a, e.operand.type, common)}, ${e.negated ? '!' : ''}(${hit})))`;
-      }
-      case 'Between': {
-        const common = [e.low, e.high].reduce<DataType>((t, x) => commonType(t, x.type) ?? t, e.operand.type);
-        const parts = [e.operand, e.low, e.high];
-        return this.strict(parts.map((x) => this.expr(x)), (ts) => {
-          const [x, lo, hi] = ts.map((t, k) => widenCode(t, parts[k]!.type, common));
-          return `${e.negated ? '!' : ''}(${x} >= ${lo} && ${x} <= ${hi})`;
-        });
-      }
-      case 'Like': {
-        if (e.pattern.kind === 'Literal' && typeof e.pattern.value === 'string') {
-          const re = this.konst(likeRegExp(e.pattern.value));
-          return this.strict([this.expr(e.operand)], ([s]) => `${e.negated ? '!' : ''}${re}.test(${s})`);
-        }
-        const cache = this.konst(likeRegExp);
-        return this.strict([this.expr(e.operand), this.expr(e.pattern)], ([s, p]) => `${e.negated ? '!' : ''}${cache}(${p}).test(${s})`);
-      }
-      case 'Case': {
-        const op = e.operand ? this.t() : undefined;
-        const branch = (x: BoundExpr): string => this.widenNullable(this.expr(x), x.type, e.type);
-        let code = e.else ? branch(e.else) : 'null';
-        for (const w of [...e.whens].reverse()) {
-          let cond = `${this.expr(w.when)} === true`;
-          if (op) {
-            const common = commonType(e.operand!.type, w.when.type) ?? w.when.type;
-            const when = this.widenNullable(this.expr(w.when), w.when.type, common);
-            cond = `${op} !== null && ${widenCode(op, e.operand!.type, common)} === ${when}`;
-          }
-          code = `(${cond} ? ${branch(w.then)} : ${code})`;
-        }
-        return op ? `((${op} = ${this.expr(e.operand!)}), ${code})` : code;
-      }
+      case 'In':
+        return inCode(e, this);
+      case 'Between':
+        return betweenCode(e, this);
+      case 'Like':
+        return likeCode(e, this);
+      case 'Case':
+        return caseCode(e, this);
       case 'Cast': {
         if (e.operand.type.kind === e.type.kind && e.type.kind !== 'ARRAY' && e.type.kind !== 'STRUCT') return this.expr(e.operand);
         const cast = caster(e.operand.type, e.type);
@@ -201,6 +171,8 @@ class Gen {
       case 'Call': {
         const impl = SCALAR_IMPLS[e.fn];
         if (!impl) throw new SluiceError('INTERNAL', `no implementation for function ${e.fn}`);
+        if (e.fn === 'coalesce') return coalesceCode(e.args, e.type, this);
+        if (e.fn === 'nullif') return nullifCode(e.args[0]!, e.args[1]!, this);
         const args = e.args.map((a, k) => this.widenNullable(this.expr(a), a.type, argumentType(e.fn, k, e.args, e.type)));
         if (e.fn === 'abs' && (e.type.kind === 'INT' || e.type.kind === 'BIGINT')) {
           return this.strict(args, ([a]) => `(${a} < 0 ? ${this.negate(e.type, a!)} : ${a})`);
@@ -220,7 +192,7 @@ class Gen {
       case 'FieldAccess':
         return this.strict([this.expr(e.operand)], ([a]) => `(${a}[${JSON.stringify(e.field)}] ?? null)`);
       case 'Index':
-        return this.strict([this.expr(e.operand), this.expr(e.index)], ([a, k]) => `(${a}[${widenCode(k!, e.index.type, { kind: 'DOUBLE' })} - 1] ?? null)`);
+        return this.strict([this.expr(e.operand), this.expr(e.index)], ([a, k]) => `${this.konst(listElement)}(${a}, ${k})`);
       case 'Array': {
         const element = e.type.kind === 'ARRAY' ? e.type.element : e.type;
         return `[${e.elements.map((x) => this.widenNullable(this.expr(x), x.type, element)).join(', ')}]`;
@@ -250,33 +222,42 @@ class Gen {
   }
 
   private binary(e: Extract<BoundExpr, { kind: 'Binary' }>): string {
-    const l = this.expr(e.left);
-    const r = this.expr(e.right);
     switch (e.op) {
-      case 'AND': {
-        const [a, b] = [this.t(), this.t()];
-        return `((${a} = ${l}) === false ? false : (${b} = ${r}) === false ? false : (${a} === null || ${b} === null) ? null : true)`;
-      }
-      case 'OR': {
-        const [a, b] = [this.t(), this.t()];
-        return `((${a} = ${l}) === true ? true : (${b} = ${r}) === true ? true : (${a} === null || ${b} === null) ? null : false)`;
-      }
+      case 'AND':
+      case 'OR':
+        return logicCode(e.op, e, this);
       case '=':
       case '<>':
       case '<':
       case '<=':
       case '>':
-      case '>=': {
-        const js = e.op === '=' ? '===' : e.op === '<>' ? '!==' : e.op;
-        const common = commonType(e.left.type, e.right.type) ?? e.left.type;
-        return this.strict([l, r], ([a, b]) => `${widenCode(a!, e.left.type, common)} ${js} ${widenCode(b!, e.right.type, common)}`);
-      }
+      case '>=':
+        return comparisonCode(e.op, e.left, e.right, this);
+      case 'IS DISTINCT FROM':
+      case 'IS NOT DISTINCT FROM':
+        return distinctCode(e.op === 'IS NOT DISTINCT FROM', e.left, e.right, this);
+      case '||':
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '%':
+        return this.arithmetic(e.op, e);
+      default:
+        return assertNever(e.op, 'operator');
+    }
+  }
+
+  private arithmetic(op: '||' | '+' | '-' | '*' | '/' | '%', e: Extract<BoundExpr, { kind: 'Binary' }>): string {
+    const l = this.expr(e.left);
+    const r = this.expr(e.right);
+    switch (op) {
       case '||':
         return this.strict([l, r], ([a, b]) => `String(${a}) + String(${b})`);
       case '+':
       case '-':
       case '*':
-        return this.strict([l, r], ([a, b]) => this.checked(e.op, e.type, widenCode(a!, e.left.type, e.type), widenCode(b!, e.right.type, e.type)));
+        return this.strict([l, r], ([a, b]) => this.checked(op, e.type, widenCode(a!, e.left.type, e.type), widenCode(b!, e.right.type, e.type)));
       case '/': {
         const dbl: DataType = { kind: 'DOUBLE' };
         return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, dbl)} / ${widenCode(b!, e.right.type, dbl)})`);
@@ -284,7 +265,7 @@ class Gen {
       case '%':
         return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, e.type)} % ${widenCode(b!, e.right.type, e.type)})`);
       default:
-        return assertNever(e.op, 'operator');
+        return assertNever(op, 'operator');
     }
   }
 
@@ -294,7 +275,7 @@ class Gen {
     // An int32 sum, difference or product is exact in a double as long as it is in range, and
     // when it is not its rounded value is still out of range, so one check on the double suffices.
     const [lo, hi] = t.kind === 'INT' ? ['-2147483648', '2147483647'] : ['-9223372036854775808n', '9223372036854775807n'];
-    const r = this.t();
+    const r = this.temp();
     return `((${r} = ${a} ${op} ${b}) > ${hi} || ${r} < ${lo} ? ${this.konst(overflow)}(${JSON.stringify(t.kind)}, ${JSON.stringify(op)}, ${a}, ${b}) : ${r})`;
   }
 
@@ -305,10 +286,10 @@ class Gen {
   }
 
   /** Widens code that may evaluate to null (SQL NULL stays null). */
-  private widenNullable(code: string, from: DataType, to: DataType): string {
+  widenNullable(code: string, from: DataType, to: DataType): string {
     const widened = widenCode('X', from, to);
     if (widened === 'X') return code;
-    const t = this.t();
+    const t = this.temp();
     return `((${t} = ${code}) === null ? null : ${widenCode(t, from, to)})`;
   }
 }
@@ -323,13 +304,6 @@ function castConstant(cast: (x: unknown) => unknown, e: Extract<BoundExpr, { kin
   } catch (err) {
     throw new SluiceError('TYPE_MISMATCH', err instanceof Error ? err.message : String(err), { span: e.operand.span ?? e.span, hint: `write a constant that converts to ${typeToString(e.type)}` });
   }
-}
-
-/** A literal value widened like `widenCode` does for code. */
-function widenValue(v: unknown, to: DataType): unknown {
-  if (to.kind === 'BIGINT' && typeof v === 'number') return BigInt(v);
-  if ((to.kind === 'DOUBLE' || to.kind === 'FLOAT') && typeof v === 'bigint') return Number(v);
-  return v;
 }
 
 /** Functions whose numeric arguments take the call's result type (so bigint meets bigint). */
@@ -351,17 +325,4 @@ function argumentType(fn: string, k: number, args: readonly BoundExpr[], result:
 
 function divZero(): never {
   throw new Error('division by zero');
-}
-
-const likeCache = new Map<string, RegExp>();
-
-/** SQL LIKE pattern (% and _) as an anchored RegExp. */
-export function likeRegExp(pattern: string): RegExp {
-  let re = likeCache.get(pattern);
-  if (!re) {
-    const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
-    re = new RegExp(`^${body}$`, 's');
-    if (likeCache.size < 1000) likeCache.set(pattern, re);
-  }
-  return re;
 }

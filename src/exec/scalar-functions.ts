@@ -5,6 +5,8 @@
  * query's dead-letter stream.
  */
 import { toBigint } from './integers.js';
+import { valuesEqual } from './sql-values.js';
+import { STRING_IMPLS } from './string-functions.js';
 
 export type ScalarImpl = (...args: never[]) => unknown;
 
@@ -51,19 +53,10 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
       return (x as number) % (y as number);
     },
   },
-  lower: { fn: (s) => (s as string).toLowerCase() },
-  upper: { fn: (s) => (s as string).toUpperCase() },
-  trim: { fn: (s) => (s as string).trim() },
-  length: { fn: (s) => [...(s as string)].length },
-  char_length: { fn: (s) => [...(s as string)].length },
-  substring: { fn: (s, start, len) => substring(s as string, num(start), len === undefined ? undefined : num(len)) },
-  substr: { fn: (s, start, len) => substring(s as string, num(start), len === undefined ? undefined : num(len)) },
-  replace: { fn: (s, a, b) => (s as string).split(a as string).join(b as string) },
-  concat: { fn: (...xs) => xs.map((x) => (x === null ? '' : String(x))).join(''), nullSafe: true },
+  ...STRING_IMPLS,
+  // Compiled inline (lazily, see compile-logic.ts); these are for callers outside compiled code.
   coalesce: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
-  nullif: { fn: (a, b) => (a === b ? null : a), nullSafe: true },
-  greatest: { fn: (...xs) => (xs.some((x) => x === null) ? null : xs.reduce((a, b) => ((b as number) > (a as number) ? b : a))), nullSafe: true },
-  least: { fn: (...xs) => (xs.some((x) => x === null) ? null : xs.reduce((a, b) => ((b as number) < (a as number) ? b : a))), nullSafe: true },
+  nullif: { fn: (a, b) => (a === null || (b !== null && valuesEqual(a, b)) ? null : a), nullSafe: true },
   cardinality: { fn: (a) => (a as ArrayLike<unknown>).length },
   proctime: { fn: () => Date.now(), nullSafe: true },
   hash_code: { fn: (x) => hashString(String(x)) },
@@ -79,12 +72,6 @@ function roundBigint(x: bigint, digits: number): bigint {
   const away = (r < 0n ? -r : r) * 2n >= p ? (x < 0n ? -1n : 1n) : 0n;
   const v = (q + away) * p;
   return toBigint(v);
-}
-
-function substring(s: string, start: number, len: number | undefined): string {
-  const chars = [...s];
-  const from = Math.max(0, start - 1);
-  return chars.slice(from, len === undefined ? undefined : Math.max(from, start - 1 + len)).join('');
 }
 
 /** 32-bit FNV-1a; stable across processes (used for partitioning keys). */

@@ -20,7 +20,8 @@ export function normalizeName(name: string): string {
 export type BinaryOp =
   | '+' | '-' | '*' | '/' | '%'
   | '=' | '<>' | '<' | '<=' | '>' | '>='
-  | 'AND' | 'OR' | '||';
+  | 'AND' | 'OR' | '||'
+  | 'IS DISTINCT FROM' | 'IS NOT DISTINCT FROM';
 
 export type Expr =
   | LiteralExpr
@@ -117,10 +118,14 @@ export interface BetweenExpr {
   readonly span: Span;
 }
 
+/** `s [NOT] LIKE|ILIKE pattern [ESCAPE c]`: `_` is one character (code point), `%` any run. */
 export interface LikeExpr {
   readonly kind: 'Like';
   readonly operand: Expr;
   readonly pattern: Expr;
+  readonly escape?: Expr;
+  /** ILIKE: both sides compared in lower case. */
+  readonly caseInsensitive: boolean;
   readonly negated: boolean;
   readonly span: Span;
 }

@@ -7,7 +7,7 @@ import { CstParser, tokenMatcher } from 'chevrotain';
 import {
   allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, Equals, Greater, Identifier,
   IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash,
-  Star, StringLiteral, TimeUnit, Word,
+  Star, StringLiteral, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
 export class SqlParser extends CstParser {
@@ -515,63 +515,79 @@ export class SqlParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.alias));
   });
 
-  // ------------------------------------------------------------ expressions, by precedence
+  // ------------------------------------------------------------ expressions
 
   readonly standaloneExpression = this.RULE('standaloneExpression', () => {
     this.SUBRULE(this.expression);
   });
 
+  /**
+   * Operands joined by binary operators and followed by predicate suffixes, read as one flat
+   * sequence; the AST visitor applies precedence (to-ast-expr.ts). Flat on purpose: a level of
+   * parentheses then costs three rules (expression, operand, primary) of parser recursion, not
+   * one per precedence level, so deeply nested expressions fit the stack.
+   */
   readonly expression = this.RULE('expression', () => {
-    this.SUBRULE(this.orExpr);
-  });
-
-  readonly orExpr = this.RULE('orExpr', () => {
-    this.SUBRULE(this.andExpr, { LABEL: 'operands' });
+    this.SUBRULE(this.operand, { LABEL: 'operands' });
     this.MANY(() => {
-      this.CONSUME(K.OR, { LABEL: 'ops' });
-      this.SUBRULE2(this.andExpr, { LABEL: 'operands' });
-    });
-  });
-
-  readonly andExpr = this.RULE('andExpr', () => {
-    this.SUBRULE(this.notExpr, { LABEL: 'operands' });
-    this.MANY(() => {
-      this.CONSUME(K.AND, { LABEL: 'ops' });
-      this.SUBRULE2(this.notExpr, { LABEL: 'operands' });
-    });
-  });
-
-  readonly notExpr = this.RULE('notExpr', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(K.NOT, { LABEL: 'not' });
-          this.SUBRULE(this.notExpr, { LABEL: 'operand' });
+      this.OR([
+        {
+          ALT: () => {
+            this.SUBRULE(this.binaryOperator, { LABEL: 'ops' });
+            this.SUBRULE2(this.operand, { LABEL: 'operands' });
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.predicate, { LABEL: 'operand' }) },
+        { ALT: () => this.SUBRULE(this.predicateSuffix, { LABEL: 'suffixes' }) },
+      ]);
+    });
+  });
+
+  /** Operands joined by arithmetic and `||` only: the bounds of BETWEEN, a LIKE pattern. */
+  readonly arithmetic = this.RULE('arithmetic', () => {
+    this.SUBRULE(this.operand, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.SUBRULE(this.arithmeticOperator, { LABEL: 'ops' });
+      this.SUBRULE2(this.operand, { LABEL: 'operands' });
+    });
+  });
+
+  readonly binaryOperator = this.RULE('binaryOperator', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(K.OR, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(K.AND, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(ComparisonOperator, { LABEL: 'op' }) },
+      { ALT: () => this.SUBRULE(this.arithmeticOperator, { LABEL: 'arith' }) },
     ]);
   });
 
-  /** A concatenation followed by comparisons, IS [NOT] NULL, [NOT] IN/BETWEEN/LIKE. */
-  readonly predicate = this.RULE('predicate', () => {
-    this.SUBRULE(this.concatExpr, { LABEL: 'operand' });
-    this.MANY(() => this.SUBRULE(this.predicateSuffix, { LABEL: 'suffixes' }));
+  readonly arithmeticOperator = this.RULE('arithmeticOperator', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Concat, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Plus, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Minus, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Star, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Slash, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Percent, { LABEL: 'op' }) },
+    ]);
   });
 
+  /** IS [NOT] NULL, IS [NOT] DISTINCT FROM, [NOT] IN/BETWEEN/LIKE/ILIKE after an operand. */
   readonly predicateSuffix = this.RULE('predicateSuffix', () => {
     this.OR([
       {
         ALT: () => {
-          this.CONSUME(ComparisonOperator, { LABEL: 'op' });
-          this.SUBRULE(this.concatExpr, { LABEL: 'right' });
-        },
-      },
-      {
-        ALT: () => {
           this.CONSUME(K.IS, { LABEL: 'is' });
           this.OPTION(() => this.CONSUME(K.NOT, { LABEL: 'not' }));
-          this.CONSUME(K.NULL, { LABEL: 'end' });
+          this.OR3([
+            { ALT: () => this.CONSUME(K.NULL, { LABEL: 'end' }) },
+            {
+              ALT: () => {
+                this.CONSUME(K.DISTINCT, { LABEL: 'distinct' });
+                this.CONSUME(K.FROM);
+                this.SUBRULE5(this.arithmetic, { LABEL: 'right' });
+              },
+            },
+          ]);
         },
       },
       {
@@ -589,15 +605,22 @@ export class SqlParser extends CstParser {
             {
               ALT: () => {
                 this.CONSUME(K.BETWEEN, { LABEL: 'between' });
-                this.SUBRULE2(this.concatExpr, { LABEL: 'low' });
+                this.SUBRULE2(this.arithmetic, { LABEL: 'low' });
                 this.CONSUME(K.AND);
-                this.SUBRULE3(this.concatExpr, { LABEL: 'high' });
+                this.SUBRULE3(this.arithmetic, { LABEL: 'high' });
               },
             },
             {
               ALT: () => {
-                this.CONSUME(K.LIKE, { LABEL: 'like' });
-                this.SUBRULE4(this.concatExpr, { LABEL: 'pattern' });
+                this.OR4([
+                  { ALT: () => this.CONSUME(K.LIKE, { LABEL: 'like' }) },
+                  { ALT: () => this.CONSUME(K.ILIKE, { LABEL: 'like' }) },
+                ]);
+                this.SUBRULE4(this.arithmetic, { LABEL: 'pattern' });
+                this.OPTION3(() => {
+                  this.CONSUME(K.ESCAPE);
+                  this.SUBRULE6(this.arithmetic, { LABEL: 'escape' });
+                });
               },
             },
           ]);
@@ -606,58 +629,17 @@ export class SqlParser extends CstParser {
     ]);
   });
 
-  readonly concatExpr = this.RULE('concatExpr', () => {
-    this.SUBRULE(this.additiveExpr, { LABEL: 'operands' });
-    this.MANY(() => {
-      this.CONSUME(Concat, { LABEL: 'ops' });
-      this.SUBRULE2(this.additiveExpr, { LABEL: 'operands' });
-    });
-  });
-
-  readonly additiveExpr = this.RULE('additiveExpr', () => {
-    this.SUBRULE(this.multiplicativeExpr, { LABEL: 'operands' });
+  /** Prefix operators (NOT, -, +), a primary, then field accesses and indexes. */
+  readonly operand = this.RULE('operand', () => {
     this.MANY(() => {
       this.OR([
-        { ALT: () => this.CONSUME(Plus, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(Minus, { LABEL: 'ops' }) },
+        { ALT: () => this.CONSUME(K.NOT, { LABEL: 'prefix' }) },
+        { ALT: () => this.CONSUME(Minus, { LABEL: 'prefix' }) },
+        { ALT: () => this.CONSUME(Plus, { LABEL: 'prefix' }) },
       ]);
-      this.SUBRULE2(this.multiplicativeExpr, { LABEL: 'operands' });
     });
-  });
-
-  readonly multiplicativeExpr = this.RULE('multiplicativeExpr', () => {
-    this.SUBRULE(this.unaryExpr, { LABEL: 'operands' });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(Star, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(Slash, { LABEL: 'ops' }) },
-        { ALT: () => this.CONSUME(Percent, { LABEL: 'ops' }) },
-      ]);
-      this.SUBRULE2(this.unaryExpr, { LABEL: 'operands' });
-    });
-  });
-
-  readonly unaryExpr = this.RULE('unaryExpr', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(Minus, { LABEL: 'minus' });
-          this.SUBRULE(this.unaryExpr, { LABEL: 'operand' });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(Plus, { LABEL: 'plus' });
-          this.SUBRULE2(this.unaryExpr, { LABEL: 'operand' });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfixExpr, { LABEL: 'operand' }) },
-    ]);
-  });
-
-  readonly postfixExpr = this.RULE('postfixExpr', () => {
     this.SUBRULE(this.primary);
-    this.MANY(() => this.SUBRULE(this.postfixOp, { LABEL: 'ops' }));
+    this.MANY2(() => this.SUBRULE(this.postfixOp, { LABEL: 'ops' }));
   });
 
   readonly postfixOp = this.RULE('postfixOp', () => {
@@ -686,7 +668,13 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.caseExpr) },
       { ALT: () => this.SUBRULE(this.castExpr) },
       { ALT: () => this.SUBRULE(this.arrayExpr) },
-      { ALT: () => this.SUBRULE(this.parenExpr) },
+      {
+        ALT: () => {
+          this.CONSUME(LParen, { LABEL: 'paren' });
+          this.SUBRULE(this.expression);
+          this.CONSUME(RParen);
+        },
+      },
       { ALT: () => this.SUBRULE(this.nameOrCall) },
     ]);
   });
@@ -745,13 +733,11 @@ export class SqlParser extends CstParser {
     this.CONSUME(RBracket);
   });
 
-  readonly parenExpr = this.RULE('parenExpr', () => {
-    this.CONSUME(LParen);
-    this.SUBRULE(this.expression);
-    this.CONSUME(RParen);
-  });
-
-  /** A column name, or a function call when followed by `(`. */
+  /**
+   * A column name, or a function call when followed by `(`. The standard's
+   * `TRIM([BOTH|LEADING|TRAILING] [chars] FROM s)` is recognised here as a call with a `side`
+   * and a `from` argument; the AST visitor accepts that form for TRIM only.
+   */
   readonly nameOrCall = this.RULE('nameOrCall', () => {
     this.SUBRULE(this.identifier, { LABEL: 'name' });
     this.OPTION(() => {
@@ -761,8 +747,34 @@ export class SqlParser extends CstParser {
           { ALT: () => this.CONSUME(Star, { LABEL: 'star' }) },
           {
             ALT: () => {
+              this.CONSUME(TrimSide, { LABEL: 'side' });
+              this.OPTION4(() => this.SUBRULE3(this.expression, { LABEL: 'args' }));
+              this.CONSUME2(K.FROM, { LABEL: 'from' });
+              this.SUBRULE4(this.expression, { LABEL: 'fromArg' });
+            },
+          },
+          {
+            ALT: () => {
+              this.CONSUME(K.FROM, { LABEL: 'from' });
+              this.SUBRULE5(this.expression, { LABEL: 'fromArg' });
+            },
+          },
+          {
+            ALT: () => {
               this.OPTION3(() => this.CONSUME(K.DISTINCT, { LABEL: 'distinct' }));
-              this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'args' }) });
+              this.SUBRULE(this.expression, { LABEL: 'args' });
+              this.OR2([
+                {
+                  ALT: () => {
+                    this.CONSUME3(K.FROM, { LABEL: 'from' });
+                    this.SUBRULE6(this.expression, { LABEL: 'fromArg' });
+                  },
+                },
+                { ALT: () => this.MANY(() => {
+                  this.CONSUME(Comma);
+                  this.SUBRULE2(this.expression, { LABEL: 'args' });
+                }) },
+              ]);
             },
           },
         ]);

@@ -42,6 +42,7 @@ const soft = [
   'VIEW', 'VIEWS', 'SINK', 'SINKS', 'LANGUAGE', 'RETURNS', 'REPLACE', 'DESCRIPTOR', 'WATERMARK',
   'INPUT', 'OUTPUT', 'SET', 'HOP', 'TUMBLE', 'SESSION', 'TIMESTAMP', 'PRECISION', 'STRUCT',
   'MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS',
+  'ILIKE', 'ESCAPE', 'BOTH', 'LEADING', 'TRAILING',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];
@@ -50,6 +51,11 @@ export type Keyword = ReservedKeyword | SoftKeyword;
 
 /** MILLISECOND(S) .. DAY(S) after `INTERVAL '5'`. */
 export const TimeUnit = createToken({ name: 'TimeUnit', pattern: Lexer.NA, label: 'a time unit (SECOND, MINUTE, ...)' });
+
+/** BOTH, LEADING, TRAILING in `TRIM(LEADING 'x' FROM s)`. */
+export const TrimSide = createToken({ name: 'TrimSide', pattern: Lexer.NA, label: 'BOTH, LEADING or TRAILING' });
+
+const TRIM_SIDES = new Set<string>(['BOTH', 'LEADING', 'TRAILING']);
 
 /** `=`, `<>`, `<`, `<=`, `>`, `>=`. */
 export const ComparisonOperator = createToken({ name: 'ComparisonOperator', pattern: Lexer.NA, label: 'a comparison' });
@@ -62,7 +68,7 @@ function keyword(word: Keyword, isSoft: boolean): TokenType {
     label: word,
     pattern: new RegExp(word, 'i'),
     longer_alt: PlainIdentifier,
-    categories: [...(isSoft ? [Identifier, Word] : [Word]), ...(TIME_UNITS.has(word) ? [TimeUnit] : [])],
+    categories: [...(isSoft ? [Identifier, Word] : [Word]), ...(TIME_UNITS.has(word) ? [TimeUnit] : []), ...(TRIM_SIDES.has(word) ? [TrimSide] : [])],
   });
 }
 
@@ -164,6 +170,7 @@ export const allTokens: TokenType[] = [
   Word,
   Identifier,
   TimeUnit,
+  TrimSide,
   ComparisonOperator,
 ];
 

@@ -8,6 +8,7 @@ import type { Expr, ParsedStatement, Statement } from './ast.js';
 import { type AstContext, nodes, SourceText } from './cst-access.js';
 import { sqlParser, type StartRule } from './grammar.js';
 import { Semicolon, sqlLexer, UnterminatedComment, UnterminatedIdentifier, UnterminatedString } from './lexer.js';
+import { checkExpressionTrees, checkTokenNesting, expressionRoots, stackExhausted } from './limits.js';
 import { syntaxError } from './syntax-error.js';
 import { toExpr, toStatement } from './to-ast.js';
 
@@ -61,8 +62,17 @@ function lex(src: SourceText): IToken[] {
 }
 
 function runParser(src: SourceText, tokens: IToken[], rule: StartRule): CstNode {
+  checkTokenNesting(tokens, src);
   sqlParser.input = tokens;
-  const cst = rule === 'script' ? sqlParser.script() : sqlParser.standaloneExpression();
+  let cst: CstNode;
+  try {
+    cst = rule === 'script' ? sqlParser.script() : sqlParser.standaloneExpression();
+  } catch (e) {
+    // Past the nesting limit the stack cannot run out; this is the net below it (e.g. when the
+    // caller itself runs deep). The parser reports it as RangeError, sometimes of another kind.
+    if (e instanceof RangeError) throw stackExhausted(tokens, src);
+    throw e;
+  }
   const err = sqlParser.errors[0];
   if (err) {
     const i = tokens.indexOf(err.token);
@@ -76,7 +86,14 @@ function runParser(src: SourceText, tokens: IToken[], rule: StartRule): CstNode 
         }
       }
     }
-    throw syntaxError({ tokens, from, rule, parserToken: err.token }, src);
+    let failure: SluiceError;
+    try {
+      failure = syntaxError({ tokens, from, rule, parserToken: err.token }, src);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      failure = stackExhausted(tokens, src);
+    }
+    throw failure;
   }
   return cst;
 }
@@ -102,7 +119,9 @@ export function parseStatements(sql: string): ParsedStatement[] {
     const cx: AstContext = { src };
     return nodes(cst, 'statements').map((n) => {
       const loc = n.location!;
-      return { statement: toStatement(n, cx), text: sql.slice(loc.startOffset, loc.endOffset! + 1) };
+      const statement = toStatement(n, cx);
+      checkExpressionTrees(expressionRoots(statement), src);
+      return { statement, text: sql.slice(loc.startOffset, loc.endOffset! + 1) };
     });
   });
 }
@@ -128,5 +147,9 @@ export function parseStatement(sql: string): Statement {
 /** Parses a single expression, e.g. `a + 1 > b`; mostly for tests. */
 export function parseExpression(sql: string): Expr {
   const src = new SourceText(sql);
-  return withSql(src, () => toExpr(runParser(src, lex(src), 'standaloneExpression'), { src }));
+  return withSql(src, () => {
+    const e = toExpr(runParser(src, lex(src), 'standaloneExpression'), { src });
+    checkExpressionTrees([e], src);
+    return e;
+  });
 }

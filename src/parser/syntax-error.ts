@@ -26,7 +26,7 @@ const EXPRESSION_START = new Set<TokenType>([
 
 const OPERATORS = new Set<TokenType>([
   ComparisonOperator, Plus, Minus, Star, Slash, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
-  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.NOT, Dot, LBracket,
+  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.ILIKE, K.NOT, Dot, LBracket,
 ]);
 
 const TWO_WORD: Readonly<Record<string, string>> = {

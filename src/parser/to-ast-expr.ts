@@ -1,7 +1,8 @@
 /** CST→AST for expressions. Spans come from CST locations, so they include parentheses. */
 import type { CstNode, IToken } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
-import type { BinaryOp, CallExpr, CaseExpr, ColumnRefExpr, Expr, LiteralExpr } from './ast.js';
+import type { Span } from '../common/span.js';
+import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr } from './ast.js';
 import { type AstContext, node, nodes, onlyChild, optNode, optToken, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
@@ -9,101 +10,142 @@ import { toDataType } from './to-ast-type.js';
 
 /** An `expression` (or `standaloneExpression`) node. */
 export function toExpr(n: CstNode, cx: AstContext): Expr {
-  const inner = n.name === 'standaloneExpression' ? node(n, 'expression') : n;
-  return toOr(node(inner, 'orExpr'), cx);
+  return climb(n.name === 'standaloneExpression' ? node(n, 'expression') : n, cx);
 }
 
-function startOf(n: CstNode): number {
-  return n.location!.startOffset;
+function startOf(n: CstNode | IToken): number {
+  return 'image' in n ? n.startOffset : n.location!.startOffset;
 }
 
 function endOf(n: CstNode | IToken): number {
   return ('image' in n ? n.endOffset! : n.location!.endOffset!) + 1;
 }
 
-/** Left-folds `operands[0] op operands[1] op ...`. */
-function foldBinary(
-  n: CstNode,
-  cx: AstContext,
-  visit: (operand: CstNode, cx: AstContext) => Expr,
-  opOf: (t: IToken) => BinaryOp,
-): Expr {
-  const operands = nodes(n, 'operands');
-  const ops = tokens(n, 'ops');
-  let left = visit(operands[0]!, cx);
-  for (let i = 0; i < ops.length; i++) {
-    const rightNode = operands[i + 1]!;
-    const right = visit(rightNode, cx);
-    left = { kind: 'Binary', op: opOf(ops[i]!), left, right, span: cx.src.span(startOf(operands[0]!), endOf(rightNode)) };
-  }
-  return left;
+/** Binding strength; higher binds tighter. Comparisons and predicate suffixes share a level. */
+const PRECEDENCE: Readonly<Record<string, number>> = {
+  OR: 1, AND: 2, NOT: 3, '=': 4, '<>': 4, '!=': 4, '<': 4, '<=': 4, '>': 4, '>=': 4, '||': 5, '+': 6, '-': 6, '*': 7, '/': 7, '%': 7,
+};
+const SUFFIX_PRECEDENCE = 4;
+const PREFIX_SIGN_PRECEDENCE = 8;
+
+/** An operand on the climbing stack: its AST, or the terms of an AND/OR chain still growing. */
+interface Item {
+  expr?: Expr;
+  chain?: { readonly op: 'AND' | 'OR'; readonly terms: Item[] };
+  readonly start: number;
+  readonly end: number;
 }
 
-const keywordOp = (t: IToken): BinaryOp => (t.image.toUpperCase() === 'AND' ? 'AND' : 'OR');
-const symbolOp = (t: IToken): BinaryOp => (t.image === '!=' ? '<>' : (t.image as BinaryOp));
+type Pending = { readonly kind: 'binary'; readonly token: IToken; readonly prec: number } | { readonly kind: 'prefix'; readonly token: IToken; readonly prec: number };
 
-function toOr(n: CstNode, cx: AstContext): Expr {
-  return foldBinary(n, cx, toAnd, keywordOp);
-}
-
-function toAnd(n: CstNode, cx: AstContext): Expr {
-  return foldBinary(n, cx, toNot, keywordOp);
-}
-
-function toNot(n: CstNode, cx: AstContext): Expr {
-  const operandNode = node(n, 'operand');
-  if (!optToken(n, 'not')) return toPredicate(operandNode, cx);
-  return { kind: 'Unary', op: 'NOT', operand: toNot(operandNode, cx), span: cx.src.nodeSpan(n) };
-}
-
-function toPredicate(n: CstNode, cx: AstContext): Expr {
-  let operand = toConcat(node(n, 'operand'), cx);
-  const start = startOf(n);
-  for (const s of nodes(n, 'suffixes')) {
-    const span = cx.src.span(start, endOf(s));
-    const negated = optToken(s, 'not') !== undefined;
-    const op = optToken(s, 'op');
-    if (op) {
-      operand = { kind: 'Binary', op: symbolOp(op), left: operand, right: toConcat(node(s, 'right'), cx), span };
-    } else if (optToken(s, 'is')) {
-      operand = { kind: 'IsNull', operand, negated, span };
-    } else if (optToken(s, 'in')) {
-      operand = { kind: 'In', operand, list: nodes(s, 'list').map((e) => toExpr(e, cx)), negated, span };
-    } else if (optToken(s, 'between')) {
-      operand = { kind: 'Between', operand, low: toConcat(node(s, 'low'), cx), high: toConcat(node(s, 'high'), cx), negated, span };
-    } else {
-      operand = { kind: 'Like', operand, pattern: toConcat(node(s, 'pattern'), cx), negated, span };
+/**
+ * Applies precedence to the flat `operand (op operand | suffix)*` sequence of an `expression`
+ * or `arithmetic` node (operator-precedence parsing, iterative). Operators of one level group
+ * to the left; AND/OR chains become balanced trees, so a chain of n terms is log2(n) deep.
+ */
+function climb(n: CstNode, cx: AstContext): Expr {
+  type Part = { readonly at: number; readonly operand?: CstNode; readonly op?: IToken; readonly suffix?: CstNode };
+  const parts: Part[] = [
+    ...nodes(n, 'operands').map((o) => ({ at: startOf(o), operand: o })),
+    ...nodes(n, 'ops').map((o) => ({ at: startOf(o), op: operatorToken(o) })),
+    ...nodes(n, 'suffixes').map((o) => ({ at: startOf(o), suffix: o })),
+  ].sort((a, b) => a.at - b.at);
+  const out: Item[] = [];
+  const pending: Pending[] = [];
+  const reduceWhile = (prec: number): void => {
+    while (pending.length && pending[pending.length - 1]!.prec >= prec) reduce(pending.pop()!, out, cx);
+  };
+  for (const p of parts) {
+    if (p.operand) {
+      for (const t of tokens(p.operand, 'prefix')) {
+        const not = t.image.toUpperCase() === 'NOT';
+        pending.push({ kind: 'prefix', token: t, prec: not ? PRECEDENCE['NOT']! : PREFIX_SIGN_PRECEDENCE });
+      }
+      const primary = node(p.operand, 'primary');
+      out.push({ expr: toPostfix(p.operand, primary, cx), start: startOf(primary), end: endOf(p.operand) });
+    } else if (p.op) {
+      const prec = PRECEDENCE[p.op.image.toUpperCase()]!;
+      reduceWhile(prec);
+      pending.push({ kind: 'binary', token: p.op, prec });
+    } else if (p.suffix) {
+      reduceWhile(SUFFIX_PRECEDENCE);
+      const x = out.pop()!;
+      const expr = toSuffix(materialize(x, cx), p.suffix, cx.src.span(x.start, endOf(p.suffix)), cx);
+      out.push({ expr, start: x.start, end: endOf(p.suffix) });
     }
   }
-  return operand;
+  reduceWhile(0);
+  return materialize(out[0]!, cx);
 }
 
-function toConcat(n: CstNode, cx: AstContext): Expr {
-  return foldBinary(n, cx, toAdditive, symbolOp);
+/** The operator token of a `binaryOperator` or `arithmeticOperator` node. */
+function operatorToken(n: CstNode): IToken {
+  const t = optToken(n, 'op');
+  return t ?? operatorToken(node(n, 'arith'));
 }
 
-function toAdditive(n: CstNode, cx: AstContext): Expr {
-  return foldBinary(n, cx, toMultiplicative, symbolOp);
+function reduce(p: Pending, out: Item[], cx: AstContext): void {
+  if (p.kind === 'prefix') {
+    const x = out.pop()!;
+    const start = p.token.startOffset;
+    const op = p.token.image.toUpperCase();
+    if (op === '+') {
+      out.push({ ...x, start });
+      return;
+    }
+    const expr: Expr = { kind: 'Unary', op: op === 'NOT' ? 'NOT' : '-', operand: materialize(x, cx), span: cx.src.span(start, x.end) };
+    out.push({ expr, start, end: x.end });
+    return;
+  }
+  const right = out.pop()!;
+  const left = out.pop()!;
+  const image = p.token.image.toUpperCase();
+  if (image === 'AND' || image === 'OR') {
+    const terms = left.chain?.op === image ? left.chain.terms : [left];
+    terms.push(right);
+    out.push({ chain: { op: image, terms }, start: left.start, end: right.end });
+    return;
+  }
+  const op = image === '!=' ? '<>' : (image as BinaryOp);
+  const expr: Expr = { kind: 'Binary', op, left: materialize(left, cx), right: materialize(right, cx), span: cx.src.span(left.start, right.end) };
+  out.push({ expr, start: left.start, end: right.end });
 }
 
-function toMultiplicative(n: CstNode, cx: AstContext): Expr {
-  return foldBinary(n, cx, toUnary, symbolOp);
+/** The AST of an item; an AND/OR chain becomes a balanced tree (both are associative). */
+function materialize(x: Item, cx: AstContext): Expr {
+  if (x.expr) return x.expr;
+  const { op, terms } = x.chain!;
+  const exprs = terms.map((t) => materialize(t, cx));
+  const build = (from: number, to: number): Expr => {
+    if (to - from === 1) return exprs[from]!;
+    const mid = from + Math.ceil((to - from) / 2);
+    return { kind: 'Binary', op, left: build(from, mid), right: build(mid, to), span: cx.src.span(terms[from]!.start, terms[to - 1]!.end) };
+  };
+  x.expr = build(0, terms.length);
+  return x.expr;
 }
 
-function toUnary(n: CstNode, cx: AstContext): Expr {
-  const operandNode = node(n, 'operand');
-  if (optToken(n, 'minus')) return { kind: 'Unary', op: '-', operand: toUnary(operandNode, cx), span: cx.src.nodeSpan(n) };
-  if (optToken(n, 'plus')) return toUnary(operandNode, cx);
-  return toPostfix(operandNode, cx);
+function toSuffix(operand: Expr, s: CstNode, span: Span, cx: AstContext): Expr {
+  const negated = optToken(s, 'not') !== undefined;
+  if (optToken(s, 'is')) {
+    return optToken(s, 'distinct')
+      ? { kind: 'Binary', op: negated ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM', left: operand, right: toExpr(node(s, 'right'), cx), span }
+      : { kind: 'IsNull', operand, negated, span };
+  }
+  if (optToken(s, 'in')) return { kind: 'In', operand, list: nodes(s, 'list').map((e) => toExpr(e, cx)), negated, span };
+  if (optToken(s, 'between')) return { kind: 'Between', operand, low: toExpr(node(s, 'low'), cx), high: toExpr(node(s, 'high'), cx), negated, span };
+  const escape = optNode(s, 'escape');
+  const caseInsensitive = optToken(s, 'like')!.image.toUpperCase() === 'ILIKE';
+  return { kind: 'Like', operand, pattern: toExpr(node(s, 'pattern'), cx), ...(escape ? { escape: toExpr(escape, cx) } : {}), caseInsensitive, negated, span };
 }
 
-function toPostfix(n: CstNode, cx: AstContext): Expr {
-  const primaryNode = node(n, 'primary');
+/** The primary of an operand with its field accesses and indexes (prefix operators aside). */
+function toPostfix(operandNode: CstNode, primaryNode: CstNode, cx: AstContext): Expr {
   let expr = toPrimary(primaryNode, cx);
   // `t.a` is a qualified column; only a bare name (not parenthesised, not a call) can be a qualifier.
-  let canQualify = expr.kind === 'ColumnRef' && onlyChild(primaryNode).name === 'nameOrCall';
-  const start = startOf(n);
-  for (const op of nodes(n, 'ops')) {
+  let canQualify = expr.kind === 'ColumnRef' && !optToken(primaryNode, 'paren') && onlyChild(primaryNode).name === 'nameOrCall';
+  const start = startOf(primaryNode);
+  for (const op of nodes(operandNode, 'ops')) {
     const span = cx.src.span(start, endOf(op));
     const fieldTok = optToken(op, 'field');
     if (fieldTok) {
@@ -120,6 +162,7 @@ function toPostfix(n: CstNode, cx: AstContext): Expr {
 }
 
 function toPrimary(n: CstNode, cx: AstContext): Expr {
+  if (optToken(n, 'paren')) return toExpr(node(n, 'expression'), cx);
   const c = onlyChild(n);
   switch (c.name) {
     case 'literal':
@@ -134,8 +177,6 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
       return { kind: 'Cast', operand: toExpr(node(c, 'expression'), cx), type: toDataType(node(c, 'dataType'), cx), span: cx.src.nodeSpan(c) };
     case 'arrayExpr':
       return { kind: 'Array', elements: nodes(c, 'elements').map((e) => toExpr(e, cx)), span: cx.src.nodeSpan(c) };
-    case 'parenExpr':
-      return toExpr(node(c, 'expression'), cx);
     case 'nameOrCall':
       return toNameOrCall(c, cx);
     default:
@@ -180,6 +221,8 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
   const name = toIdent(node(n, 'name'), cx);
   const span = cx.src.nodeSpan(n);
   if (!optToken(n, 'call')) return { kind: 'ColumnRef', column: name, span };
+  const from = optToken(n, 'from');
+  if (from) return toTrimFrom(n, name, from, span, cx);
   return {
     kind: 'Call',
     name,
@@ -188,4 +231,23 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
     star: optToken(n, 'star') !== undefined,
     span,
   };
+}
+
+const TRIM_FUNCTION: Readonly<Record<string, string>> = { BOTH: 'trim', LEADING: 'ltrim', TRAILING: 'rtrim' };
+
+/**
+ * `TRIM([BOTH|LEADING|TRAILING] [chars] FROM s)` as the call `trim|ltrim|rtrim(s[, chars])`;
+ * the `FROM` form belongs to TRIM alone.
+ */
+function toTrimFrom(n: CstNode, name: Ident, from: IToken, span: Span, cx: AstContext): CallExpr {
+  if (normalizeName(name.name) !== 'trim' || optToken(n, 'distinct') || nodes(n, 'args').length > 1) {
+    throw new SluiceError('SYNTAX_ERROR', `unexpected FROM in a call to ${name.name}`, {
+      span: cx.src.span(from.startOffset, endOf(from)),
+      hint: "only TRIM takes FROM: TRIM([BOTH | LEADING | TRAILING] [characters] FROM string); separate arguments with ','",
+    });
+  }
+  const side = optToken(n, 'side')?.image.toUpperCase() ?? 'BOTH';
+  const chars = nodes(n, 'args').map((a) => toExpr(a, cx));
+  const fn = TRIM_FUNCTION[side]!;
+  return { kind: 'Call', name: { name: fn, span: name.span }, args: [toExpr(node(n, 'fromArg'), cx), ...chars], distinct: false, star: false, span };
 }

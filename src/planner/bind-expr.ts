@@ -124,9 +124,11 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'Like': {
       const operand = bind(e.operand);
       const pattern = bind(e.pattern);
-      expectType(operand, 'STRING', 'LIKE');
-      expectType(pattern, 'STRING', 'LIKE');
-      return { kind: 'Like', operand, pattern, negated: e.negated, type: T.BOOLEAN, span: e.span };
+      const escape = e.escape ? bind(e.escape) : undefined;
+      const what = e.caseInsensitive ? 'ILIKE' : 'LIKE';
+      for (const x of [operand, pattern, ...(escape ? [escape] : [])]) expectType(x, 'STRING', what);
+      if (escape) checkLikeEscape(pattern, escape);
+      return { kind: 'Like', operand, pattern, ...(escape ? { escape } : {}), caseInsensitive: e.caseInsensitive, negated: e.negated, type: T.BOOLEAN, span: e.span };
     }
     case 'Case': {
       const operand = e.operand ? bind(e.operand) : undefined;
@@ -276,6 +278,8 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, left: BoundExpr, ri
     case '<=':
     case '>':
     case '>=':
+    case 'IS DISTINCT FROM':
+    case 'IS NOT DISTINCT FROM':
       comparable(left, right, span);
       return mk(T.BOOLEAN);
     case '||':
@@ -296,6 +300,21 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, left: BoundExpr, ri
     case '/':
       arith(op, left, right, span);
       return mk(T.DOUBLE);
+  }
+}
+
+/** A constant ESCAPE is one character or empty, and a constant pattern does not end with a lone escape. */
+function checkLikeEscape(pattern: BoundExpr, escape: BoundExpr): void {
+  if (escape.kind !== 'Literal' || typeof escape.value !== 'string') return;
+  const c = escape.value;
+  if ([...c].length > 1) {
+    throw new SluiceError('INVALID_ARGUMENT', `the ESCAPE of LIKE must be one character or empty, got '${c}'`, { span: escape.span, hint: "write e.g. ESCAPE '\\' and put it before a % or _ that stands for itself" });
+  }
+  if (c === '' || pattern.kind !== 'Literal' || typeof pattern.value !== 'string') return;
+  let escaped = false;
+  for (const ch of pattern.value) escaped = !escaped && ch === c;
+  if (escaped) {
+    throw new SluiceError('INVALID_ARGUMENT', `the LIKE pattern ends with the escape character '${c}'`, { span: pattern.span, hint: `write ${c}${c} for the escape character itself` });
   }
 }
 

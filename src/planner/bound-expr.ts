@@ -14,7 +14,7 @@ export type BoundExpr =
   | { readonly kind: 'IsNull'; readonly operand: BoundExpr; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'In'; readonly operand: BoundExpr; readonly list: readonly BoundExpr[]; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'Between'; readonly operand: BoundExpr; readonly low: BoundExpr; readonly high: BoundExpr; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
-  | { readonly kind: 'Like'; readonly operand: BoundExpr; readonly pattern: BoundExpr; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Like'; readonly operand: BoundExpr; readonly pattern: BoundExpr; readonly escape?: BoundExpr; readonly caseInsensitive: boolean; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'Case'; readonly operand?: BoundExpr; readonly whens: readonly { readonly when: BoundExpr; readonly then: BoundExpr }[]; readonly else?: BoundExpr; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'Cast'; readonly operand: BoundExpr; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'Call'; readonly fn: string; readonly args: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span }
@@ -54,7 +54,7 @@ export function children(e: BoundExpr): BoundExpr[] {
     case 'Between':
       return [e.operand, e.low, e.high];
     case 'Like':
-      return [e.operand, e.pattern];
+      return [e.operand, e.pattern, ...(e.escape ? [e.escape] : [])];
     case 'Case':
       return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
     case 'Call':
@@ -95,7 +95,7 @@ export function mapChildren(e: BoundExpr, r: (e: BoundExpr) => BoundExpr): Bound
     case 'Between':
       return { ...e, operand: r(e.operand), low: r(e.low), high: r(e.high) };
     case 'Like':
-      return { ...e, operand: r(e.operand), pattern: r(e.pattern) };
+      return { ...e, operand: r(e.operand), pattern: r(e.pattern), ...(e.escape ? { escape: r(e.escape) } : {}) };
     case 'Case':
       return {
         ...e,
@@ -124,9 +124,19 @@ export function conjuncts(e: BoundExpr): BoundExpr[] {
   return e.kind === 'Binary' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
 }
 
+/**
+ * The conjunction of `parts`, as a balanced tree: its depth grows with the logarithm of the
+ * number of parts, so a long chain cannot exhaust the stack of recursive passes.
+ */
 export function andAll(parts: readonly BoundExpr[]): BoundExpr | undefined {
   if (parts.length === 0) return undefined;
-  return parts.reduce((a, b) => ({ kind: 'Binary', op: 'AND', left: a, right: b, type: { kind: 'BOOLEAN' } }));
+  return balanced(parts, 0, parts.length);
+}
+
+function balanced(parts: readonly BoundExpr[], from: number, to: number): BoundExpr {
+  if (to - from === 1) return parts[from]!;
+  const mid = from + Math.ceil((to - from) / 2);
+  return { kind: 'Binary', op: 'AND', left: balanced(parts, from, mid), right: balanced(parts, mid, to), type: { kind: 'BOOLEAN' } };
 }
 
 /** SQL-ish text of an expression, for EXPLAIN and default column names. */
@@ -147,7 +157,7 @@ export function exprToString(e: BoundExpr): string {
     case 'Between':
       return `${wrap(e.operand)} ${e.negated ? 'NOT ' : ''}BETWEEN ${wrap(e.low)} AND ${wrap(e.high)}`;
     case 'Like':
-      return `${wrap(e.operand)} ${e.negated ? 'NOT ' : ''}LIKE ${wrap(e.pattern)}`;
+      return `${wrap(e.operand)} ${e.negated ? 'NOT ' : ''}${e.caseInsensitive ? 'ILIKE' : 'LIKE'} ${wrap(e.pattern)}${e.escape ? ` ESCAPE ${wrap(e.escape)}` : ''}`;
     case 'Case':
       return `CASE${e.operand ? ' ' + exprToString(e.operand) : ''}${e.whens
         .map((w) => ` WHEN ${exprToString(w.when)} THEN ${exprToString(w.then)}`)

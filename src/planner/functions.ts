@@ -23,6 +23,7 @@ export function commonType(a: DataType, b: DataType): DataType | undefined {
 const numeric1: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? a[0]! : 'expects one number');
 const double1: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
 const string1: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'STRING' || a[0]!.kind === 'NULL') ? T.STRING : 'expects one string');
+const stringChars: TypeRule = (a) => (a.length >= 1 && a.length <= 2 && a.every((t) => t.kind === 'STRING' || t.kind === 'NULL') ? T.STRING : 'expects (string[, characters])');
 const sameType: TypeRule = (a) => {
   if (a.length === 0) return 'expects at least one argument';
   let t: DataType | undefined = a[0]!;
@@ -47,7 +48,9 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   mod: (a) => (a.length === 2 && a.every(isNumeric) ? commonType(a[0]!, a[1]!)! : 'expects (number, number)'),
   lower: string1,
   upper: string1,
-  trim: string1,
+  trim: stringChars,
+  ltrim: stringChars,
+  rtrim: stringChars,
   length: (a) => (a.length === 1 && a[0]!.kind === 'STRING' ? T.INT : 'expects one string'),
   char_length: (a) => (a.length === 1 && a[0]!.kind === 'STRING' ? T.INT : 'expects one string'),
   substring: (a) => (a.length >= 2 && a.length <= 3 && a[0]!.kind === 'STRING' && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),

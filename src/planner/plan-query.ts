@@ -3,6 +3,7 @@ import type { Field } from '../common/types.js';
 import { normalizeName, type SelectQuery } from '../parser/ast.js';
 import type { Catalog } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
+import type { OrderKey } from './order-by.js';
 import { toPhysical, type PhysicalPlan } from './physical.js';
 import { planSelect } from './plan-select.js';
 import { pushDownFilters } from './rules/filter-pushdown.js';
@@ -21,6 +22,8 @@ export interface QueryPlan {
   /** The source's event-time column and watermark delay, when the output carries that column. */
   readonly watermark?: { readonly column: string; readonly delayMs: number };
   readonly limit?: number;
+  /** Sort keys of a pull query's rows, applied before the limit. */
+  readonly orderBy?: readonly OrderKey[];
 }
 
 export interface PlanOptions {
@@ -53,6 +56,7 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     ...(streamKey >= 0 ? { streamKey } : {}),
     ...(wmSpec && wmOut && !planned.updating ? { watermark: { column: wmOut.name, delayMs: wmSpec.delayMs } } : {}),
     ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
+    ...(planned.orderBy ? { orderBy: planned.orderBy } : {}),
   };
 }
 

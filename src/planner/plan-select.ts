@@ -7,6 +7,7 @@ import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bou
 import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import type { AggregateCall, LogicalPlan } from './logical.js';
+import { resolveOrderBy, type OrderKey } from './order-by.js';
 import { planFrom } from './plan-from.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
@@ -21,6 +22,8 @@ export interface PlannedQuery {
   /** Output indexes that identify a row of an updating result (the group keys). */
   readonly keyColumns: readonly number[];
   readonly limit?: number;
+  /** Pull queries only (continuous queries refuse ORDER BY). */
+  readonly orderBy?: readonly OrderKey[];
 }
 
 export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: boolean } = {}): PlannedQuery {
@@ -151,7 +154,8 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
 }
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {
-  return q.limit === undefined ? p : { ...p, limit: q.limit };
+  const ordered = q.orderBy.length ? { ...p, orderBy: resolveOrderBy(q, p.names) } : p;
+  return q.limit === undefined ? ordered : { ...ordered, limit: q.limit };
 }
 
 function hasWindowBelow(p: LogicalPlan): boolean {

@@ -12,6 +12,7 @@ import { stringifyExactJson } from '../../common/exact-json.js';
 import type { Field } from '../../common/types.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateValue } from '../../state/index.js';
+import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
@@ -218,8 +219,10 @@ class Sum implements Accumulator, Restorable {
 const FOLD = 2 ** 52;
 const NEAR = 2n ** 53n;
 
+/** Whether `a` beats `b` for MIN/MAX in SQL order (strings by code point, NaN above all numbers). */
 function better(fn: 'min' | 'max', a: unknown, b: unknown): boolean {
-  return fn === 'min' ? (a as number) < (b as number) : (a as number) > (b as number);
+  const c = compareValues(a, b);
+  return fn === 'min' ? c < 0 : c > 0;
 }
 
 /** Append-only MIN/MAX: the current extreme only. */

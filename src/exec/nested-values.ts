@@ -1,0 +1,123 @@
+/**
+ * ARRAY and STRUCT values: element access, and conversion of JSON (parsed, or as text from
+ * INSERT and CAST) into the executor's representation of a declared type.
+ *
+ * Invariants: a NULL element or field stays NULL (never 0 or ''); a field missing from the JSON
+ * object is NULL; an array of the wrong length for a declared `ARRAY<T>(n)` does not fit.
+ */
+import { assertNever } from '../common/errors.js';
+import { parseExactJson, stringifyExactJson } from '../common/exact-json.js';
+import { parseTimestampText } from '../common/timestamp-text.js';
+import { typeToString, type DataType } from '../common/types.js';
+import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN } from './integers.js';
+
+/** Why a value does not fit its declared type (a value, so callers decide how to report it). */
+export class Misfit {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * `list[k]`, 1-based as in DuckDB: `k = 1` is the first element, `k = -1` the last; 0 and
+ * positions past either end give NULL.
+ */
+export function listElement(list: ArrayLike<unknown>, k: number | bigint): unknown {
+  const n = list.length;
+  const i = Number(k);
+  if (!Number.isInteger(i)) return null;
+  const at = i > 0 ? i - 1 : i < 0 ? n + i : -1;
+  return at >= 0 && at < n ? (list[at] ?? null) : null;
+}
+
+/**
+ * Checks and converts one JSON value to the executor's representation of `t` (bigints for
+ * BIGINT, numbers for other numeric and TIMESTAMP columns, Uint8Array for BYTES).
+ * `undefined`/null mean SQL NULL.
+ */
+export function coerceJson(t: DataType, v: unknown, path: string): unknown {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case 'BOOLEAN':
+      return typeof v === 'boolean' ? v : new Misfit(`${path}: expected BOOLEAN, got ${show(v)}`);
+    case 'INT':
+      return typeof v === 'number' && Number.isInteger(v) && v >= INT_MIN && v <= INT_MAX ? v : new Misfit(`${path}: expected INT (32-bit), got ${show(v)}`);
+    case 'BIGINT': {
+      // Exact: the parser gives a bigint for integers beyond 2^53; digits in a string are taken too.
+      const b = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : typeof v === 'string' && /^-?\d+$/.test(v) ? BigInt(v) : undefined;
+      if (b !== undefined && b >= BIGINT_MIN && b <= BIGINT_MAX) return b;
+      return new Misfit(`${path}: expected BIGINT (64-bit integer), got ${show(v)}`);
+    }
+    case 'INTERVAL':
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+      return new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
+    case 'FLOAT':
+    case 'DOUBLE':
+      if (typeof v === 'bigint') return Number(v);
+      return typeof v === 'number' ? v : new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
+    case 'STRING':
+      return typeof v === 'string' ? v : new Misfit(`${path}: expected STRING, got ${show(v)}`);
+    case 'BYTES':
+      return typeof v === 'string' ? new Uint8Array(Buffer.from(v, 'base64')) : new Misfit(`${path}: expected BYTES as a base64 string, got ${show(v)}`);
+    case 'TIMESTAMP': {
+      if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
+      if (typeof v === 'string') {
+        // Field by field: Date.parse would read 2024-02-30 as March 1.
+        const ms = parseTimestampText(v);
+        if (ms !== undefined) return ms;
+      }
+      return new Misfit(`${path}: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got ${show(v)}`);
+    }
+    case 'ARRAY': {
+      if (!Array.isArray(v)) return new Misfit(`${path}: expected ${t.size === undefined ? 'an array' : `an array of ${t.size}`}, got ${show(v)}`);
+      if (t.size !== undefined && v.length !== t.size) return new Misfit(`${path}: expected an array of ${t.size} elements, got ${v.length}`);
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const x = coerceJson(t.element, v[i], `${path}[${i}]`);
+        if (x instanceof Misfit) return x;
+        out[i] = x;
+      }
+      return out;
+    }
+    case 'STRUCT': {
+      if (typeof v !== 'object' || Array.isArray(v)) return new Misfit(`${path}: expected an object, got ${show(v)}`);
+      const o = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const f of t.fields) {
+        const x = coerceJson(f.type, o[f.name], `${path}.${f.name}`);
+        if (x instanceof Misfit) return x;
+        if (x === null && !f.nullable) return new Misfit(`${path}.${f.name}: NULL in a NOT NULL field`);
+        out[f.name] = x;
+      }
+      return out;
+    }
+    case 'NULL':
+      return new Misfit(`${path}: expected NULL, got ${show(v)}`);
+    default:
+      return assertNever(t, 'type');
+  }
+}
+
+export function show(v: unknown): string {
+  const s = stringifyExactJson(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * CAST to ARRAY or STRUCT (also how INSERT converts its values): JSON text is parsed, then the
+ * value is checked against `to` like a decoded JSON value. Throws a plain Error for a misfit.
+ */
+export function castNested(x: unknown, to: Extract<DataType, { kind: 'ARRAY' | 'STRUCT' }>): unknown {
+  let v = x;
+  if (typeof x === 'string') {
+    try {
+      v = parseExactJson(x);
+    } catch {
+      throw new Error(`cannot cast '${x.length > 60 ? `${x.slice(0, 57)}...` : x}' to ${typeToString(to)}: not JSON text`);
+    }
+  } else if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
+    v = Array.from(x as unknown as ArrayLike<number>);
+  }
+  const out = coerceJson(to, v, 'value');
+  if (out instanceof Misfit) throw new Error(`cannot cast to ${typeToString(to)}: ${out.reason.replace(/^value: /, '')}`);
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * Limits on the size and nesting of expressions, checked while parsing so that no later pass
+ * (parser rules, AST visitor, binder, planner rules, code generation) can run out of stack,
+ * and a statement past them fails with EXPRESSION_TOO_COMPLEX, a caret and a short message.
+ *
+ * Depth is checked twice: on tokens before the grammar runs (brackets, CASE ... END and runs of
+ * prefix operators, which the grammar and the visitor handle by recursion), and on the AST
+ * (operators whose operands are themselves operators, e.g. `a + b + ... + z`, which the grammar
+ * reads in a loop but which nest in the tree). AND/OR chains are built as balanced trees, so
+ * their length adds only its logarithm to the depth.
+ */
+import type { IToken } from 'chevrotain';
+import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import type { Expr } from './ast.js';
+import type { SourceText } from './cst-access.js';
+import { K, LBracket, LParen, Minus, Plus, RBracket, RParen } from './lexer.js';
+
+/**
+ * Deepest nesting of an expression (and of parentheses anywhere in a statement). The parser
+ * recurses through up to five grammar rules per level; 128 levels stay well inside Node's
+ * default stack even before the parser is warmed up by the JIT.
+ */
+export const MAX_EXPRESSION_DEPTH = 128;
+/**
+ * Most nodes in one expression (a WHERE, a select item, one VALUES value): each is compiled on
+ * its own, so an INSERT of many rows is not limited by the sum.
+ */
+export const MAX_EXPRESSION_NODES = 10_000;
+
+/** The error for a statement that exhausted the stack anyway: points at its deepest nesting. */
+export function stackExhausted(tokens: readonly IToken[], src: SourceText): SluiceError {
+  let depth = 0;
+  let deepest = 0;
+  let at: IToken | undefined;
+  for (const t of tokens) {
+    if (t.tokenType === LParen || t.tokenType === LBracket || t.tokenType === K.CASE) depth++;
+    else if (t.tokenType === RParen || t.tokenType === RBracket || t.tokenType === K.END) depth = Math.max(0, depth - 1);
+    if (depth > deepest) {
+      deepest = depth;
+      at = t;
+    }
+  }
+  const span = at ? src.span(at.startOffset, at.endOffset! + 1) : src.span(0, Math.min(src.text.length, 1));
+  return new SluiceError('EXPRESSION_TOO_COMPLEX', 'expression too complex to parse', {
+    span,
+    hint: 'nest less deeply (write a flat chain such as a OR b OR c, or an IN list), or split the statement',
+    sql: src.text,
+  });
+}
+
+function tooDeep(span: Span, sql: string): SluiceError {
+  return new SluiceError('EXPRESSION_TOO_COMPLEX', `expression nested more than ${MAX_EXPRESSION_DEPTH} levels deep`, {
+    span,
+    hint: 'flatten it: write a chain such as a OR b OR c, or an IN list, instead of nesting, or split the statement',
+    sql,
+  });
+}
+
+/** Nesting on tokens: ( [ CASE open a level; ) ] END close one; a run of NOT, -, + adds its length. */
+export function checkTokenNesting(tokens: readonly IToken[], src: SourceText): void {
+  let depth = 0;
+  let run = 0;
+  for (const t of tokens) {
+    const type = t.tokenType;
+    if (type === LParen || type === LBracket || type === K.CASE) depth++;
+    else if (type === RParen || type === RBracket || type === K.END) depth = Math.max(0, depth - 1);
+    run = type === K.NOT || type === Minus || type === Plus ? run + 1 : 0;
+    if (depth + run > MAX_EXPRESSION_DEPTH) throw tooDeep(src.span(t.startOffset, t.endOffset! + 1), src.text);
+  }
+}
+
+/** Direct sub-expressions of an AST expression. */
+function operands(e: Expr): readonly Expr[] {
+  switch (e.kind) {
+    case 'Literal':
+    case 'Interval':
+    case 'TimestampLiteral':
+    case 'ColumnRef':
+      return [];
+    case 'Binary':
+      return [e.left, e.right];
+    case 'Unary':
+    case 'IsNull':
+    case 'Cast':
+    case 'FieldAccess':
+      return [e.operand];
+    case 'In':
+      return [e.operand, ...e.list];
+    case 'Between':
+      return [e.operand, e.low, e.high];
+    case 'Like':
+      return [e.operand, e.pattern, ...(e.escape ? [e.escape] : [])];
+    case 'Case':
+      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
+    case 'Call':
+      return e.args;
+    case 'Index':
+      return [e.operand, e.index];
+    case 'Array':
+      return e.elements;
+  }
+}
+
+/** Checks the depth and the number of nodes of each expression. Iterative: any tree fits. */
+export function checkExpressionTrees(roots: readonly Expr[], src: SourceText): void {
+  for (const root of roots) {
+    let nodes = 0;
+    const stack: [Expr, number][] = [[root, 1]];
+    while (stack.length) {
+      const [e, depth] = stack.pop()!;
+      if (depth > MAX_EXPRESSION_DEPTH) throw tooDeep(e.span, src.text);
+      if (++nodes > MAX_EXPRESSION_NODES) {
+        throw new SluiceError('EXPRESSION_TOO_COMPLEX', `expression has more than ${MAX_EXPRESSION_NODES} parts`, {
+          span: root.span,
+          hint: 'split it up, or put a long list of values into a table and join it',
+          sql: src.text,
+        });
+      }
+      for (const c of operands(e)) stack.push([c, depth + 1]);
+    }
+  }
+}
+
+/** Every expression held by a parsed statement, found by walking its plain-data AST. */
+export function expressionRoots(node: unknown): Expr[] {
+  const out: Expr[] = [];
+  const stack: unknown[] = [node];
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x !== 'object' || x === null) continue;
+    if (Array.isArray(x)) {
+      for (const y of x) stack.push(y);
+      continue;
+    }
+    if (isExpr(x)) {
+      out.push(x);
+      continue;
+    }
+    for (const [k, v] of Object.entries(x)) if (k !== 'span') stack.push(v);
+  }
+  return out;
+}
+
+const EXPR_KINDS: ReadonlySet<string> = new Set<Expr['kind']>([
+  'Literal', 'Interval', 'TimestampLiteral', 'ColumnRef', 'Binary', 'Unary', 'IsNull', 'In', 'Between', 'Like', 'Case', 'Cast', 'Call', 'FieldAccess', 'Index', 'Array',
+]);
+
+function isExpr(x: object): x is Expr {
+  const kind = (x as { kind?: unknown }).kind;
+  return typeof kind === 'string' && EXPR_KINDS.has(kind) && 'span' in x;
+}
