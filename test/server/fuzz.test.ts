@@ -100,7 +100,7 @@ function mutateSql(): string {
         t.splice(at, 0, pick(ODD));
         break;
       case 6:
-        return nest(1 + int(60));
+        return nest(1 + int(200));
       default:
         return `${base}; ${pick(CORPUS)}`;
     }
