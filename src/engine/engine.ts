@@ -31,7 +31,7 @@ import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl, retentionOption } from './ddl.js';
 import { bindInsert, evaluateInsertValue } from './insert-bind.js';
-import { isScaleOutSink, viewKey } from './persistent-plan.js';
+import { isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
@@ -39,7 +39,7 @@ import { checkWithOptions } from './with-options.js';
 import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
 import { parkedInfo, type ParkedQuery } from './parked-query.js';
 import { prepareStatements } from './prepare.js';
-import type { PlannedStatement, QueryInfo, StatementResult } from './types.js';
+import type { PlannedStatement, QueryInfo, RowError, StatementResult } from './types.js';
 
 export interface EngineOptions {
   /** Folder for all durable state; created when missing. */
@@ -426,7 +426,7 @@ export class Engine {
     const kv = def.kind === 'table' ? this.table(def.name).kv : this.viewKv(def.name);
     for await (const [, r] of kv.scan()) rows.push(r as Record<string, unknown>);
     const result = await runBounded(this, q, batchFromRows(def.schema, rows));
-    return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result };
+    return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
   }
 
   queryDeps() {
@@ -479,7 +479,7 @@ export class Engine {
     const name = s.name.name;
     if (this.catalog.hasRelation(name)) {
       if (s.ifNotExists) return `${name} already exists`;
-      this.catalog.relation('__never__');
+      this.catalog.checkNameFree(name, s.name.span);
     }
     const q = planQuery(s.query, this.catalog, { exchange: isScaleOutSink(s) });
     const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
@@ -497,7 +497,7 @@ export class Engine {
       const changelog = `${name}__changes`;
       await this.log.createTopic(changelog, 1, retentionOption(options));
       this.catalog.addRelation(
-        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
+        { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
         s.name.span,
       );
       rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
@@ -768,7 +768,7 @@ function quoteIdent(name: string): string {
 
 
 /** Runs a plan over one in-memory batch (pull queries) and returns its rows. */
-async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<unknown[][]> {
+async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<{ rows: unknown[][]; errors: RowError[] }> {
   const { runOnBatch } = await import('./run-on-batch.js');
   return runOnBatch(engine.env, q, batch, engine.store);
 }

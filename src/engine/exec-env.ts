@@ -10,6 +10,7 @@ import type { Source } from '../exec/source.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import { LogSource } from '../exec/sources/log-source.js';
 import type { SourceExec } from '../planner/physical.js';
+import { physicalStreamKind } from '../planner/stream-kind.js';
 import { PredictRunner } from '../udf/predict-runner.js';
 import type { Engine } from './engine.js';
 
@@ -21,7 +22,12 @@ export function createExecEnv(engine: Engine): ExecEnv {
       return { get: (key) => t.rows.get(key) };
     },
     operator: (plan, input) => createStatefulOperator(plan, input, engine.env.udfs),
-    predict: (plan) => new PredictOperator(plan.input.fields, plan.keep, plan.fields, plan.args, plan.model, plan.outputs, new PredictRunner(engine.models, plan.model, plan.width), engine.env.udfs),
+    predict: (plan) => {
+      // Over an updating input, retractions carry the output emitted for their row.
+      const kind = physicalStreamKind(plan.input);
+      const rowKey = kind.kind === 'upsert' ? kind.key : kind.kind === 'retracting' ? plan.input.fields.map((_, i) => i) : undefined;
+      return new PredictOperator(plan.input.fields, plan.keep, plan.fields, plan.args, plan.model, plan.outputs, new PredictRunner(engine.models, plan.model, plan.width), engine.env.udfs, rowKey ? { rowKey } : {});
+    },
     udfs: (name) => {
       const f = engine.functions.find(name);
       return f ? (args, n) => f.callBatch(args, n) : undefined;

@@ -15,8 +15,17 @@ export function viewKey(q: QueryPlan, explicit: unknown, span: Span): number[] {
     });
   }
   if (q.keyColumns.length) return [...q.keyColumns];
+  // An updating result without a key: only all its columns together tell its rows apart.
+  if (q.updating) return q.fields.map((_, i) => i);
   if (q.streamKey !== undefined) return [q.streamKey];
   return [0];
+}
+
+/** How a view's changelog reads (see ViewDef.changes). */
+export function viewChanges(q: QueryPlan, key: readonly number[]): { changes?: 'upsert' | 'retracting' } {
+  if (!q.updating) return {};
+  const upsert = q.keyColumns.length > 0 && key.length === q.keyColumns.length && key.every((k, i) => k === q.keyColumns[i]);
+  return { changes: upsert ? 'upsert' : 'retracting' };
 }
 
 /** A Kafka sink run across processes: its plan is cut at an exchange through a repartition topic. */

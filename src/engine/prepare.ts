@@ -17,7 +17,7 @@ import type { Catalog } from '../planner/catalog.js';
 import { planQuery } from '../planner/plan-query.js';
 import { checkDropKind, fieldsOf, optionsOf, streamDefOf, tableDefOf } from './ddl.js';
 import { bindInsert, evaluateInsertValue } from './insert-bind.js';
-import { isScaleOutSink, viewKey } from './persistent-plan.js';
+import { isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import type { PlannedStatement } from './types.js';
 
 type StatementMode = PlannedStatement['mode'];
@@ -106,8 +106,11 @@ function preparePersistent(s: Extract<Statement, { kind: 'CreateMaterializedView
   const options = optionsOf(s.options);
   const id = `${s.kind === 'CreateSink' ? 'sink' : 'view'}_${normalizeName(name)}`;
   if (s.kind === 'CreateMaterializedView') {
-    const key = viewKey(q, options['key'], s.span).map((k) => q.fields[k]!.name);
-    scratch.addRelation({ kind: 'view', name, schema: q.fields, key, queryId: id, changelog: `${name}__changes`, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text }, s.name.span);
+    const key = viewKey(q, options['key'], s.span);
+    scratch.addRelation(
+      { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: id, changelog: `${name}__changes`, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
+      s.name.span,
+    );
     return;
   }
   scratch.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);

@@ -8,9 +8,13 @@ import { compareValues } from '../exec/sql-values.js';
 import type { OrderKey } from '../planner/order-by.js';
 import type { QueryPlan } from '../planner/plan-query.js';
 import { StateTable, type StateRow, type Store } from '../state/index.js';
+import type { RowError } from './types.js';
 
-/** Operator state lives only in memory here: nothing is flushed. */
-export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch, store: Store): Promise<unknown[][]> {
+/**
+ * Operator state lives only in memory here: nothing is flushed. Rows that fail on the way come
+ * back in `errors` (a pull query has no dead-letter stream: its caller is the one to tell).
+ */
+export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch, store: Store): Promise<{ rows: unknown[][]; errors: RowError[] }> {
   const rows: unknown[][] = [];
   const abort = new AbortController();
   const oneBatch: ExecEnv = {
@@ -27,7 +31,7 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch,
       },
     }),
   };
-  const errors: string[] = [];
+  const errors: RowError[] = [];
   const pipeline = new Pipeline(
     q.physical,
     oneBatch,
@@ -36,13 +40,13 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch,
         if (m.kind === 'data') for (const r of batchToRows(m.batch, q.fields)) rows.push(r.map(plain));
       },
     },
-    { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push(l.reason), state: (i) => ({ table: (name) => new StateTable<StateRow>(store, `pull/op${i}.${name}`, 0) }) },
+    { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push({ reason: l.reason, operator: l.operator, row: l.row }), state: (i) => ({ table: (name) => new StateTable<StateRow>(store, `pull/op${i}.${name}`, 0) }) },
   );
   await pipeline.open();
   await pipeline.run();
   await pipeline.close();
   if (q.orderBy?.length) sortRows(rows, q.orderBy);
-  return q.limit !== undefined ? rows.slice(0, q.limit) : rows;
+  return { rows: q.limit !== undefined ? rows.slice(0, q.limit) : rows, errors };
 }
 
 /** Sorts in SQL value order (strings by code point, NaN above numbers), NULLs last either way. */

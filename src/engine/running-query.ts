@@ -5,9 +5,10 @@
  */
 import { SluiceError, asSluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
-import { readColumn } from '../exec/columns.js';
+import type { RecordBatch } from 'apache-arrow';
+import { batchToRows, readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import type { DeadLetter, Message } from '../exec/message.js';
+import { rowJson, type DeadLetter, type Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { PhysicalPlan } from '../planner/physical.js';
 import { StateTable, type CheckpointStore, type EmbeddedLog, type StateRow, type Store } from '../state/index.js';
@@ -204,17 +205,33 @@ export class RunningQuery implements QueryHandle {
   }
 
   private checkpointing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
-  /** Takes a checkpoint now (one at a time). */
+  /**
+   * Takes a checkpoint (one at a time) that covers every row emitted before the call: when one
+   * is in flight, its barrier may have gone before those rows, so a next one is queued behind it
+   * (one at most, shared by every caller meanwhile).
+   */
   checkpoint(): Promise<void> {
     if (this.status !== 'running' && this.status !== 'finished') return Promise.resolve();
-    this.checkpointing ??= (async () => {
-      const epoch = this.epoch + 1;
-      await this.pipeline.checkpoint(epoch, (p) => this.positions.set(epoch, p));
-    })().finally(() => {
-      this.checkpointing = undefined;
-    });
-    return this.checkpointing;
+    if (!this.checkpointing) {
+      this.checkpointing = this.takeCheckpoint().finally(() => {
+        this.checkpointing = undefined;
+      });
+      return this.checkpointing;
+    }
+    this.queued ??= this.checkpointing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.checkpoint();
+      });
+    return this.queued;
+  }
+
+  private async takeCheckpoint(): Promise<void> {
+    const epoch = this.epoch + 1;
+    await this.pipeline.checkpoint(epoch, (p) => this.positions.set(epoch, p));
   }
 
   private async onOutput(msg: Message): Promise<void> {
@@ -230,7 +247,7 @@ export class RunningQuery implements QueryHandle {
           await this.output.queue.push(batch, msg.rowKinds);
           if (limit !== undefined && this.rowsOut >= limit) this.stop('finished');
         } else {
-          await this.output.sink.write(msg.batch, msg.rowKinds);
+          await this.writeToSink(this.output.sink, msg.batch, msg.rowKinds);
         }
         return;
       }
@@ -240,6 +257,35 @@ export class RunningQuery implements QueryHandle {
       case 'watermark':
       case 'end':
         return;
+    }
+  }
+
+  /**
+   * Hands a batch to the sink. A sink's write only encodes and buffers (delivery happens at
+   * commit), so an exception there comes from a row the sink cannot encode: the batch is then
+   * written row by row and each row that throws goes to the dead-letter stream, never failing
+   * the view or sink.
+   */
+  private async writeToSink(sink: EpochSink, batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+    try {
+      await sink.write(batch, rowKinds);
+      return;
+    } catch {
+      // Find the rows below.
+    }
+    for (let i = 0; i < batch.numRows; i++) {
+      const one = batch.slice(i, i + 1);
+      try {
+        await sink.write(one, rowKinds?.subarray(i, i + 1));
+      } catch (e) {
+        let row: string;
+        try {
+          row = rowJson(this.fields, batchToRows(one, this.fields)[0]!);
+        } catch {
+          row = '(the row could not be rendered)';
+        }
+        this.deadLetter({ reason: `${this.kind} ${this.name ?? this.id}: cannot write the row: ${e instanceof Error ? e.message : String(e)}`, operator: 'sink', row });
+      }
     }
   }
 

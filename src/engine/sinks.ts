@@ -35,9 +35,11 @@ export function changelogFields(fields: readonly Field[]): Field[] {
 }
 
 /**
- * Keeps the latest row per key in a KvTable; deletes on retraction. With a changelog topic it
- * also appends every change (with its kind) there, in the same epoch batch, so the view can be
- * read as a stream.
+ * Keeps the latest row per key in a KvTable, applying the changelog: +I and +U write the row
+ * under its key, -U and -D delete the key of the row they carry (so a -U/+U pair whose halves
+ * have different keys moves the row; one with the same key leaves the new row). With a changelog
+ * topic it also appends every change (with its kind) there, in the same epoch batch, so the view
+ * can be read as a stream. A write either takes the whole batch or, when it throws, nothing.
  */
 export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
@@ -51,23 +53,19 @@ export class ViewSink implements EpochSink {
   ) {}
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    if (this.changelog) {
-      const ops = rowKinds ? Int32Array.from(rowKinds) : new Int32Array(batch.numRows);
-      this.changes.push(batchOfData(changelogFields(this.fields), [...batch.data.children, buildData({ kind: 'INT' }, ops, batch.numRows)], batch.numRows));
-    }
-    const rows = batchToRows(batch, this.fields);
-    rows.forEach((values, i) => {
+    const changes = this.changelog
+      ? batchOfData(changelogFields(this.fields), [...batch.data.children, buildData({ kind: 'INT' }, rowKinds ? Int32Array.from(rowKinds) : new Int32Array(batch.numRows), batch.numRows)], batch.numRows)
+      : undefined;
+    const updates = batchToRows(batch, this.fields).map((values, i): [string, StateRow | null] => {
       const key = keyOf(this.keyColumns.map((k) => values[k]));
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      if (kind === RowKind.UPDATE_BEFORE) return;
-      if (kind === RowKind.DELETE) {
-        this.pending.set(key, null);
-        return;
-      }
+      if (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE) return [key, null];
       const row: Record<string, unknown> = {};
       this.fields.forEach((f, c) => (row[f.name] = values[c]));
-      this.pending.set(key, row as StateRow);
+      return [key, row as StateRow];
     });
+    if (changes) this.changes.push(changes);
+    for (const [key, row] of updates) this.pending.set(key, row);
   }
 
   stage(wb: WriteBatch): void {

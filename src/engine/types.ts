@@ -25,9 +25,26 @@ export interface PlannedStatement {
   readonly mode: 'push' | 'pull' | 'statement';
 }
 
+/** A row a pull query could not answer for: it went nowhere else, so the answer says so. */
+export interface RowError {
+  /** Why, e.g. `SELECT x := n / 0: division by zero`. */
+  readonly reason: string;
+  /** The operator that failed on it, e.g. `ProjectExec`. */
+  readonly operator: string;
+  /** The row as JSON text, as that operator saw it. */
+  readonly row: string;
+}
+
 export type StatementResult =
   | { readonly kind: 'ok'; readonly statement: string; readonly message: string }
-  | { readonly kind: 'rows'; readonly statement: string; readonly columns: readonly ResultColumn[]; readonly rows: readonly (readonly unknown[])[] }
+  | {
+      readonly kind: 'rows';
+      readonly statement: string;
+      readonly columns: readonly ResultColumn[];
+      readonly rows: readonly (readonly unknown[])[];
+      /** Pull queries only: the rows that failed (never dropped silently); empty when none did. */
+      readonly errors?: readonly RowError[];
+    }
   | { readonly kind: 'explain'; readonly statement: string; readonly text: string }
   | {
       readonly kind: 'push';

@@ -174,6 +174,37 @@ export function buildData(t: DataType, values: Values, length: number): A.Data {
   return data;
 }
 
+/**
+ * Like buildData, but a value the column cannot hold (an exception from Arrow or a BigInt
+ * conversion) fails only its row: `bad` maps each such row to the reason, and the column holds
+ * NULL there. The caller sends those rows to the dead-letter stream and leaves them out.
+ */
+export function buildDataChecked(t: DataType, values: Values, length: number): { data: A.Data; bad: Map<number, string> } {
+  const bad = new Map<number, string>();
+  try {
+    return { data: buildData(t, values, length), bad };
+  } catch {
+    // Rare: find the offending rows one by one, then build the rest.
+  }
+  const cleaned = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) {
+    try {
+      build(t, [values[i]], 1);
+      cleaned[i] = values[i];
+    } catch (e) {
+      bad.set(i, `cannot store ${describeValue(values[i])} as ${t.kind}: ${e instanceof Error ? e.message : String(e)}`);
+      cleaned[i] = null;
+    }
+  }
+  return { data: buildData(t, cleaned, length), bad };
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  return String(v);
+}
+
 function build(t: DataType, values: Values, n: number): A.Data {
   switch (t.kind) {
     case 'INT':

@@ -7,6 +7,33 @@ import { stringifyExactJson } from '../common/exact-json.js';
 import type { Field } from '../common/types.js';
 import type { StateRow, StateTable } from '../state/index.js';
 
+/**
+ * The changelog contract (user-facing summary: docs/changelog.md).
+ *
+ * A data batch without `rowKinds` holds inserts only. With `rowKinds`, row i of the batch is a
+ * change of kind `rowKinds[i]`:
+ * - `+I` (INSERT): the row now exists.
+ * - `-D` (DELETE): the row, exactly as it was emitted before, no longer exists.
+ * - `-U` (UPDATE_BEFORE) then `+U` (UPDATE_AFTER): the row carried by -U is replaced by the row
+ *   carried by +U. The two halves travel as a pair: adjacent, -U first, in the same batch. Of
+ *   an upsert stream (src/planner/stream-kind.ts) both halves have the same key. Applying a pair
+ *   is the same as -D of the old row then +I of the new one, so a consumer may treat a lone half
+ *   that way.
+ *
+ * What operators do with a pair:
+ * - Filter (WHERE, HAVING) evaluates both halves: kept/kept passes the pair; kept/dropped becomes
+ *   -D of the old row; dropped/kept becomes +I of the new row; dropped/dropped emits nothing
+ *   (src/exec/changes.ts keepRows). Every operator that drops rows (a failing row, an INNER
+ *   lookup join without a match) rewrites pairs the same way.
+ * - Project, lookup join and predict() keep the pair intact (one output row per input row, same
+ *   kind). predict() retracts exactly the output it emitted for the row, not a new score.
+ * - Window assignment sends the halves as -D and +I, since the old and new rows can fall into
+ *   different windows.
+ * - GROUP BY subtracts -U/-D rows from their group and adds +I/+U rows, and emits its own pairs.
+ * - Views, upsert sinks and the HTTP and shell output apply the changes: -U/-D remove the row
+ *   (by key where there is one), +I/+U write it.
+ */
+
 /** Change kind of a row: insert, the old row of an update, the new row of an update, delete. */
 export const RowKind = { INSERT: 0, UPDATE_BEFORE: 1, UPDATE_AFTER: 2, DELETE: 3 } as const;
 export type RowKind = (typeof RowKind)[keyof typeof RowKind];

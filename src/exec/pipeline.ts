@@ -6,7 +6,7 @@
  */
 import { SluiceError, assertNever } from '../common/errors.js';
 import type { Field } from '../common/types.js';
-import type { PhysicalPlan, PredictExec, SourceExec } from '../planner/physical.js';
+import { physicalInputs, type PhysicalPlan, type PredictExec, type SourceExec } from '../planner/physical.js';
 import type { UdfResolver } from './compile-expr.js';
 import type { DeadLetter, Message, Operator, OperatorContext, OperatorState } from './message.js';
 import { StreamLookupJoinOperator, type TableLookup } from './operators/lookup-join.js';
@@ -74,12 +74,7 @@ export class Pipeline {
         return emit(m);
       },
     });
-    if (plan.kind === 'IntervalJoinExec') {
-      this.build(plan.left, (m) => op.process(m, 0));
-      this.build(plan.right, (m) => op.process(m, 1));
-    } else {
-      this.build(plan.input, (m) => op.process(m, 0));
-    }
+    physicalInputs(plan).forEach((input, port) => this.build(input, (m) => op.process(m, port)));
   }
 
   private operatorFor(plan: Exclude<PhysicalPlan, SourceExec>): Operator {
@@ -98,7 +93,7 @@ export class Pipeline {
       case 'WindowAggregateExec':
       case 'GroupAggregateExec':
       case 'LocalAggregateExec': {
-        const op = this.env.operator?.(plan, plan.kind === 'IntervalJoinExec' ? plan.left.fields : plan.input.fields);
+        const op = this.env.operator?.(plan, physicalInputs(plan)[0]!.fields);
         if (!op) throw new SluiceError('UNSUPPORTED', `${plan.kind} is not available in this engine build`);
         return op;
       }

@@ -44,6 +44,12 @@ export interface ViewDef {
   readonly name: string;
   readonly schema: readonly Field[];
   readonly key: readonly string[];
+  /**
+   * Absent when the view's query is append-only. Otherwise its changelog carries -U/+U/-D:
+   * 'upsert' when `key` is the query's upsert key (both halves of an update share it),
+   * 'retracting' when it is not (a consumer must match whole rows).
+   */
+  readonly changes?: 'upsert' | 'retracting';
   readonly queryId: string;
   /** Embedded-log topic holding every change of the view (its columns plus `__op`). */
   readonly changelog: string;
@@ -102,15 +108,19 @@ export class Catalog {
   }
 
   addRelation(def: RelationDef, span?: Span): void {
-    const key = normalizeName(def.name);
-    const existing = this.relations.get(key);
-    if (existing) {
-      throw new SluiceError('ALREADY_EXISTS', `${existing.kind} '${existing.name}' already exists`, {
-        span,
-        hint: `use a different name, or DROP ${existing.kind === 'view' ? 'MATERIALIZED VIEW' : existing.kind.toUpperCase()} ${existing.name} first`,
-      });
-    }
-    this.relations.set(key, def);
+    this.checkNameFree(def.name, span);
+    this.relations.set(normalizeName(def.name), def);
+  }
+
+  /** Throws ALREADY_EXISTS, naming what holds `name` (a stream, table, view or sink), if any relation does. */
+  checkNameFree(name: string, span?: Span): void {
+    const existing = this.relations.get(normalizeName(name));
+    if (!existing) return;
+    const what = existing.kind === 'view' ? 'materialized view' : existing.kind;
+    throw new SluiceError('ALREADY_EXISTS', `${what} '${existing.name}' already exists`, {
+      span,
+      hint: `use a different name, or DROP ${existing.kind === 'view' ? 'MATERIALIZED VIEW' : existing.kind.toUpperCase()} ${existing.name} first`,
+    });
   }
 
   hasRelation(name: string): boolean {

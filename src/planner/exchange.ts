@@ -8,9 +8,9 @@
  * and stateless operators above it. A windowed GROUP BY is keyed by its non-window columns, so
  * every window of a key is in the same place.
  */
-import { SluiceError } from '../common/errors.js';
+import { SluiceError, assertNever } from '../common/errors.js';
 import { columnsOf, type BoundExpr } from './bound-expr.js';
-import type { PhysicalPlan, SourceExec } from './physical.js';
+import { physicalInputs, withPhysicalInputs, type PhysicalKind, type PhysicalPlan, type SourceExec } from './physical.js';
 
 export interface ExchangeSplit {
   /** The only source of the query. */
@@ -27,15 +27,32 @@ export interface ExchangeSplit {
   };
 }
 
-const STATELESS = new Set<PhysicalPlan['kind']>(['FilterExec', 'ProjectExec', 'StreamLookupJoinExec', 'PredictExec', 'WindowAssignExec', 'LocalAggregateExec']);
+/** Kinds that keep no keyed state across batches, so they run wherever their input is. */
+const STATELESS: { readonly [K in PhysicalKind]: boolean } = {
+  SourceExec: false,
+  FilterExec: true,
+  ProjectExec: true,
+  StreamLookupJoinExec: true,
+  PredictExec: true,
+  WindowAssignExec: true,
+  LocalAggregateExec: true,
+  IntervalJoinExec: false,
+  WindowAggregateExec: false,
+  GroupAggregateExec: false,
+};
+
+/** The single input of a node above or below the cut (stateless kinds have exactly one). */
+function inputOf(p: PhysicalPlan): PhysicalPlan {
+  return physicalInputs(p)[0]!;
+}
 
 /** Cuts `plan` at its keyed operator, or says why it cannot run across processes. */
 export function splitAtExchange(plan: PhysicalPlan, exchangeName: string, what: string): ExchangeSplit {
   const above: PhysicalPlan[] = [];
   let node = plan;
-  while (node.kind !== 'SourceExec' && STATELESS.has(node.kind) && node.kind !== 'LocalAggregateExec') {
+  while (STATELESS[node.kind] && node.kind !== 'LocalAggregateExec') {
     above.push(node);
-    node = (node as { input: PhysicalPlan }).input;
+    node = inputOf(node);
   }
   if (node.kind === 'SourceExec') return { source: checkSource(node, what), lower: plan };
   if (node.kind !== 'GroupAggregateExec' && node.kind !== 'WindowAggregateExec') {
@@ -63,19 +80,19 @@ export function splitAtExchange(plan: PhysicalPlan, exchangeName: string, what: 
     fields: lower.fields,
   };
   let upper: PhysicalPlan = { ...node, input: exchange };
-  for (let i = above.length - 1; i >= 0; i--) upper = { ...(above[i] as Exclude<PhysicalPlan, SourceExec | { kind: 'IntervalJoinExec' }>), input: upper } as PhysicalPlan;
+  for (let i = above.length - 1; i >= 0; i--) upper = withPhysicalInputs(above[i]!, [upper]);
   return { source, lower, upper: { plan: upper, source: exchange, key } };
 }
 
 function checkLower(plan: PhysicalPlan, what: string): SourceExec {
   let node = plan;
   while (node.kind !== 'SourceExec') {
-    if (!STATELESS.has(node.kind)) {
+    if (!STATELESS[node.kind]) {
       throw new SluiceError('UNSUPPORTED', `${what}: ${describe(node)} below the GROUP BY cannot run across processes yet`, {
         hint: "'scale.out' supports one keyed GROUP BY per query; drop 'scale.out' to run it in one process",
       });
     }
-    node = (node as { input: PhysicalPlan }).input;
+    node = inputOf(node);
   }
   return checkSource(node, what);
 }
@@ -95,7 +112,17 @@ function describe(p: PhysicalPlan): string {
       return 'a join of two streams';
     case 'GroupAggregateExec':
       return 'a second GROUP BY';
-    default:
+    case 'WindowAggregateExec':
+      return 'a second windowed GROUP BY';
+    case 'SourceExec':
+    case 'FilterExec':
+    case 'ProjectExec':
+    case 'StreamLookupJoinExec':
+    case 'WindowAssignExec':
+    case 'LocalAggregateExec':
+    case 'PredictExec':
       return p.kind;
+    default:
+      return assertNever(p, 'physical plan node');
   }
 }

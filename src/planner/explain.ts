@@ -4,6 +4,7 @@ import { exprToString, type BoundExpr } from './bound-expr.js';
 import type { AggregateCall } from './logical.js';
 import type { ExchangeSplit } from './exchange.js';
 import { physicalInputs, type PhysicalPlan, type SourceExec, type WindowSpec } from './physical.js';
+import { physicalStreamKind, streamKindText } from './stream-kind.js';
 
 export function explainPlan(plan: PhysicalPlan, header?: string, exchange?: { readonly at: SourceExec; readonly line: string; readonly below: PhysicalPlan }): string {
   const lines: string[] = header ? [header] : [];
@@ -14,7 +15,7 @@ export function explainPlan(plan: PhysicalPlan, header?: string, exchange?: { re
       walk(exchange.below, depth + 1);
       return;
     }
-    lines.push(`${indent}${describe(p)}`);
+    lines.push(`${indent}${describe(p)}  [${streamKindText(physicalStreamKind(p), p.fields)}]`);
     for (const c of physicalInputs(p)) walk(c, depth + 1);
   };
   walk(plan, 0);

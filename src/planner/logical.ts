@@ -5,6 +5,16 @@
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { AggregateFn } from './functions.js';
+import { leaf, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
+
+/**
+ * Present on a scan whose relation carries updates (a materialized view over an updating
+ * query): rows arrive as +I/-U/+U/-D changes of the row identified by `key`, indexes into the
+ * relation's schema. Absent: every row is an insert.
+ */
+export interface ScanChanges {
+  readonly key: readonly number[];
+}
 
 export interface LogicalScan {
   readonly kind: 'LogicalScan';
@@ -15,6 +25,7 @@ export interface LogicalScan {
   readonly fields: readonly Field[];
   /** Output index of the event-time column and the watermark delay, for streams that declare one. */
   readonly watermark?: { readonly column: number; readonly delayMs: number };
+  readonly changes?: ScanChanges;
 }
 
 export interface LogicalFilter {
@@ -121,18 +132,24 @@ export type LogicalPlan =
   | LogicalAggregate
   | LogicalPredict;
 
-export function inputsOf(p: LogicalPlan): LogicalPlan[] {
-  switch (p.kind) {
-    case 'LogicalScan':
-      return [];
-    case 'LogicalIntervalJoin':
-      return [p.left, p.right];
-    case 'LogicalFilter':
-    case 'LogicalProject':
-    case 'LogicalLookupJoin':
-    case 'LogicalWindow':
-    case 'LogicalAggregate':
-    case 'LogicalPredict':
-      return [p.input];
-  }
-}
+export type LogicalKind = LogicalPlan['kind'];
+
+/** One entry per node kind: a new kind without one fails to compile. */
+const LOGICAL_CHILDREN: ChildrenTable<LogicalPlan> = {
+  LogicalScan: leaf(),
+  LogicalFilter: oneInput(),
+  LogicalProject: oneInput(),
+  LogicalLookupJoin: oneInput(),
+  LogicalIntervalJoin: twoInputs(),
+  LogicalWindow: oneInput(),
+  LogicalAggregate: oneInput(),
+  LogicalPredict: oneInput(),
+};
+
+const tree = planTree(LOGICAL_CHILDREN);
+/** The inputs of a node, left to right. */
+export const logicalChildren = tree.children;
+/** A node with its inputs replaced (same count and order as logicalChildren). */
+export const withLogicalChildren = tree.withChildren;
+/** A node rebuilt with `f` applied to each of its inputs. */
+export const mapLogicalChildren = tree.mapChildren;

@@ -7,7 +7,9 @@ import { SluiceError, assertNever } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog, Options } from './catalog.js';
-import type { AggregateCall, LogicalPlan, WindowFn } from './logical.js';
+import type { AggregateCall, LogicalPlan, ScanChanges, WindowFn } from './logical.js';
+import { isUpdating, logicalStreamKind } from './stream-kind.js';
+import { leaf, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
 export interface SourceExec {
   readonly kind: 'SourceExec';
@@ -18,6 +20,7 @@ export interface SourceExec {
   readonly columns: readonly number[];
   readonly fields: readonly Field[];
   readonly watermark?: { readonly column: number; readonly delayMs: number };
+  readonly changes?: ScanChanges;
 }
 
 export interface FilterExec {
@@ -163,6 +166,7 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         columns: plan.columns,
         fields: plan.fields,
         ...(plan.watermark ? { watermark: plan.watermark } : {}),
+        ...(plan.changes ? { changes: plan.changes } : {}),
       };
     }
     case 'LogicalFilter':
@@ -195,6 +199,11 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       const w = plan.input.kind === 'LogicalWindow' ? plan.input : undefined;
       const groupsWindow = w && plan.groupBy.some((g) => g.kind === 'Column' && g.index === w.fields.length - 2);
       if (w && groupsWindow) {
+        if (isUpdating(logicalStreamKind(w.input))) {
+          throw new SluiceError('UNSUPPORTED', 'a windowed GROUP BY needs an append-only input, but this one carries updates (-U/+U/-D)', {
+            hint: 'window the stream the updating view or GROUP BY reads, or GROUP BY without a window',
+          });
+        }
         return {
           kind: 'WindowAggregateExec',
           input: rec(w.input),
@@ -226,13 +235,26 @@ function windowSpec(w: Extract<LogicalPlan, { kind: 'LogicalWindow' }>): WindowS
   return { fn: w.fn, timeColumn: w.timeColumn, sizeMs: w.sizeMs, slideMs: w.slideMs, gapMs: w.gapMs };
 }
 
-export function physicalInputs(p: PhysicalPlan): PhysicalPlan[] {
-  switch (p.kind) {
-    case 'SourceExec':
-      return [];
-    case 'IntervalJoinExec':
-      return [p.left, p.right];
-    default:
-      return [p.input];
-  }
-}
+export type PhysicalKind = PhysicalPlan['kind'];
+
+/** One entry per node kind: a new kind without one fails to compile. */
+const PHYSICAL_CHILDREN: ChildrenTable<PhysicalPlan> = {
+  SourceExec: leaf(),
+  FilterExec: oneInput(),
+  ProjectExec: oneInput(),
+  StreamLookupJoinExec: oneInput(),
+  IntervalJoinExec: twoInputs(),
+  WindowAssignExec: oneInput(),
+  WindowAggregateExec: oneInput(),
+  GroupAggregateExec: oneInput(),
+  LocalAggregateExec: oneInput(),
+  PredictExec: oneInput(),
+};
+
+const tree = planTree(PHYSICAL_CHILDREN);
+/** The inputs of a node, left to right. */
+export const physicalInputs = tree.children;
+/** A node with its inputs replaced (same count and order as physicalInputs). */
+export const withPhysicalInputs = tree.withChildren;
+/** A node rebuilt with `f` applied to each of its inputs. */
+export const mapPhysicalInputs = tree.mapChildren;

@@ -45,6 +45,8 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
         columns: fields.map((_, i) => i),
         fields,
         ...(wm && wmIndex >= 0 ? { watermark: { column: wmIndex, delayMs: wm.delayMs + (wm.latenessMs ?? 0) } } : {}),
+        // A pull query reads the view's current rows: inserts only.
+        ...(!pull && def.kind === 'view' && def.changes ? { changes: { key: def.changes === 'upsert' ? def.key.map((k) => fields.findIndex((f) => normalizeName(f.name) === normalizeName(k))) : [] } } : {}),
       };
       return { plan, scope: new Scope(fields.map((f) => ({ qualifier, name: f.name, type: f.type }))) };
     }

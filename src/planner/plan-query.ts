@@ -6,6 +6,7 @@ import type { LogicalPlan } from './logical.js';
 import type { OrderKey } from './order-by.js';
 import { toPhysical, type PhysicalPlan } from './physical.js';
 import { planSelect } from './plan-select.js';
+import { isUpdating, physicalStreamKind } from './stream-kind.js';
 import { pushDownFilters } from './rules/filter-pushdown.js';
 import { pruneColumns } from './rules/projection-pruning.js';
 import { twoPhaseAggregate } from './rules/two-phase-aggregate.js';
@@ -15,7 +16,9 @@ export interface QueryPlan {
   readonly physical: PhysicalPlan;
   /** Output columns, with unique names. */
   readonly fields: readonly Field[];
+  /** The physical plan's stream kind is not append-only: rows carry -U/+U/-D. */
   readonly updating: boolean;
+  /** Output indexes that identify a row (an updating result's upsert key, a windowed GROUP BY's groups); empty when none do. */
   readonly keyColumns: readonly number[];
   /** Output index of the source stream's key column, when the query passes it through. */
   readonly streamKey?: number;
@@ -41,6 +44,8 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
   const planned = planSelect(q, catalog, opts);
   const logical = pruneColumns(pushDownFilters(planned.plan));
   const physical = twoPhaseAggregate(toPhysical(logical, catalog), { byDefault: opts.exchange === true });
+  const kind = physicalStreamKind(physical);
+  const updating = isUpdating(kind);
   const fields = planned.plan.fields.map((f, i) => ({ ...f, name: planned.names[i] ?? f.name }));
   const key = streamKeyName(q, catalog);
   const streamKey = key === undefined ? -1 : fields.findIndex((f) => normalizeName(f.name) === normalizeName(key));
@@ -51,10 +56,10 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     logical,
     physical,
     fields,
-    updating: planned.updating,
-    keyColumns: planned.keyColumns,
+    updating,
+    keyColumns: kind.kind === 'retracting' ? [] : (kind.key ?? []),
     ...(streamKey >= 0 ? { streamKey } : {}),
-    ...(wmSpec && wmOut && !planned.updating ? { watermark: { column: wmOut.name, delayMs: wmSpec.delayMs } } : {}),
+    ...(wmSpec && wmOut && !updating ? { watermark: { column: wmOut.name, delayMs: wmSpec.delayMs } } : {}),
     ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
     ...(planned.orderBy ? { orderBy: planned.orderBy } : {}),
   };

@@ -17,10 +17,6 @@ export interface PlannedQuery {
   readonly plan: LogicalPlan;
   /** Output column names (unique). */
   readonly names: readonly string[];
-  /** True when the result is an updating table (rows carry insert/update/delete). */
-  readonly updating: boolean;
-  /** Output indexes that identify a row of an updating result (the group keys). */
-  readonly keyColumns: readonly number[];
   readonly limit?: number;
   /** Pull queries only (continuous queries refuse ORDER BY). */
   readonly orderBy?: readonly OrderKey[];
@@ -93,8 +89,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     const exprs = items.map((i) => i.bind({ special, clause: 'SELECT' }));
     const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(exprs[k]!, k)));
     const fields = exprs.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
-    const updating = plan.kind === 'LogicalScan' && plan.relationKind !== 'stream';
-    return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs, fields }, names, updating, keyColumns: [] });
+    return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs, fields }, names });
   }
 
   // Aggregation: group keys, then aggregate calls; select and having are rebound over them.
@@ -148,21 +143,12 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   if (finalHaving) plan = { kind: 'LogicalFilter', input: plan, predicate: finalHaving, fields: aggFields };
   const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(selectExprs[k]!, k)));
   const fields = finalSelect.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
-  const windowed = groupBy.some((g) => g.kind === 'Column' && g.name === 'window_start' && hasWindowBelow(plan));
-  const keyColumns = finalSelect.flatMap((e, k) => (e.kind === 'Column' && e.index < groupBy.length ? [k] : []));
-  return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields }, names, updating: !windowed, keyColumns });
+  return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields }, names });
 }
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {
   const ordered = q.orderBy.length ? { ...p, orderBy: resolveOrderBy(q, p.names) } : p;
   return q.limit === undefined ? ordered : { ...ordered, limit: q.limit };
-}
-
-function hasWindowBelow(p: LogicalPlan): boolean {
-  if (p.kind === 'LogicalWindow') return true;
-  if (p.kind === 'LogicalScan') return false;
-  if (p.kind === 'LogicalIntervalJoin') return hasWindowBelow(p.left) || hasWindowBelow(p.right);
-  return hasWindowBelow(p.input);
 }
 
 function checkGrouped(e: BoundExpr, original: BoundExpr, limit: number, scope: Scope, clause: string): void {

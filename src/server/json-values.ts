@@ -3,7 +3,8 @@
  * dates ISO text. BIGINT stays a bigint, which `stringifyExactJson` (the server's serializer)
  * writes as a JSON number with every digit: 9007199254740993 is never rounded to ...992.
  */
-import type { QueryInfo, StatementResult } from '../engine/types.js';
+import { parseExactJson } from '../common/exact-json.js';
+import type { QueryInfo, RowError, StatementResult } from '../engine/types.js';
 
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -53,10 +54,22 @@ export function resultToJson(r: Exclude<StatementResult, { kind: 'push' }>): Jso
         statement: r.statement,
         columns: r.columns.map((c) => ({ name: c.name, type: c.type })),
         rows: r.rows.map(rowToJson),
+        ...(r.errors ? { errors: r.errors.map(rowErrorToJson) } : {}),
       };
     case 'explain':
       return { kind: 'explain', statement: r.statement, text: r.text };
   }
+}
+
+/** A failed row of a pull query: `{reason, operator, row}` with the row as a JSON object. */
+export function rowErrorToJson(e: RowError): JsonValue {
+  let row: JsonValue;
+  try {
+    row = parseExactJson(e.row) as JsonValue;
+  } catch {
+    row = e.row;
+  }
+  return { reason: e.reason, operator: e.operator, row };
 }
 
 export function queryInfoToJson(q: QueryInfo): JsonValue {

@@ -2,14 +2,15 @@
  * Streams a query's rows to an HTTP client as NDJSON or server-sent events.
  *
  * The first message is the header `{columns, queryId, updating}`; each row follows as
- * `{op, values}`; an error part-way is sent as `{error}`; a stream that ends on its own ends with
- * `{end: true, rows}`. When the client goes away, the query is cancelled.
+ * `{op, values}`; an error part-way is sent as `{error}`; the rows a pull query failed on are sent
+ * as `{errors: [...]}` before the end; a stream that ends on its own ends with `{end: true, rows}`.
+ * When the client goes away, the query is cancelled.
  */
 import type { ServerResponse } from 'node:http';
 import { stringifyExactJson } from '../common/exact-json.js';
-import type { PushRow, ResultColumn } from '../engine/types.js';
+import type { PushRow, ResultColumn, RowError } from '../engine/types.js';
 import { apiError, toErrorReply } from './error-body.js';
-import { rowToJson, type JsonValue } from './json-values.js';
+import { rowErrorToJson, rowToJson, type JsonValue } from './json-values.js';
 
 /** What a stream sends: rows from a push query, or the rows of a pull query, once. */
 export interface RowSource {
@@ -17,6 +18,8 @@ export interface RowSource {
   readonly columns: readonly ResultColumn[];
   readonly updating: boolean;
   readonly rows: AsyncIterable<readonly PushRow[]>;
+  /** Pull queries: the rows that failed, sent after the rows. */
+  readonly errors?: readonly RowError[];
   cancel(): void;
 }
 
@@ -108,6 +111,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
         count++;
       }
     }
+    if (src.errors?.length) await send('errors', { errors: src.errors.map(rowErrorToJson) });
     await send('end', { end: true, rows: count });
   } catch (err) {
     if (err instanceof ClientStalled) {
@@ -132,9 +136,9 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
 }
 
 /** A one-shot row source over the rows of a pull query. */
-export function pullRowSource(columns: readonly ResultColumn[], rows: readonly (readonly unknown[])[]): RowSource {
+export function pullRowSource(columns: readonly ResultColumn[], rows: readonly (readonly unknown[])[], errors: readonly RowError[] = []): RowSource {
   async function* once(): AsyncGenerator<readonly PushRow[]> {
     yield rows.map((values) => ({ op: '+I', values }));
   }
-  return { queryId: null, columns, updating: false, rows: once(), cancel: () => {} };
+  return { queryId: null, columns, updating: false, rows: once(), errors, cancel: () => {} };
 }

@@ -100,7 +100,7 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
 function singleQuery(results: readonly StatementResult[]): RowSource {
   const only = results.length === 1 ? results[0] : undefined;
   if (only?.kind === 'push') return { queryId: only.queryId, columns: only.columns, updating: only.updating, rows: only.rows, cancel: () => only.cancel() };
-  if (only?.kind === 'rows') return pullRowSource(only.columns, only.rows);
+  if (only?.kind === 'rows') return pullRowSource(only.columns, only.rows, only.errors);
   cancelAll(results);
   throw apiError('BAD_REQUEST', 'POST /v1/query runs one SELECT and nothing else', 'use POST /v1/sql for other statements');
 }

@@ -19,9 +19,16 @@ export class ApiError extends Error {
   }
 }
 
+/** A row a pull query failed on, as the HTTP API sends it. */
+export interface RowErrorJson {
+  readonly reason: string;
+  readonly operator: string;
+  readonly row: unknown;
+}
+
 export type SqlResultJson =
   | { readonly kind: 'ok'; readonly statement: string; readonly message: string }
-  | { readonly kind: 'rows'; readonly statement: string; readonly columns: ResultColumn[]; readonly rows: unknown[][] }
+  | { readonly kind: 'rows'; readonly statement: string; readonly columns: ResultColumn[]; readonly rows: unknown[][]; readonly errors?: RowErrorJson[] }
   | { readonly kind: 'explain'; readonly statement: string; readonly text: string };
 
 /** The first message of a query stream. */
@@ -34,6 +41,8 @@ export interface StreamHeader {
 export interface StreamHandlers {
   onHeader(h: StreamHeader): void;
   onRow(r: PushRow): void;
+  /** The rows a pull query failed on (sent after its rows). */
+  onRowErrors?(errors: RowErrorJson[]): void;
 }
 
 export class SluiceClient {
@@ -100,7 +109,8 @@ export class SluiceClient {
       else if ('op' in msg) {
         rows++;
         handlers.onRow(msg as unknown as PushRow);
-      } else if ('error' in msg) throw new ApiError(500, msg.error as ApiErrorBody);
+      } else if ('errors' in msg) handlers.onRowErrors?.(msg.errors as RowErrorJson[]);
+      else if ('error' in msg) throw new ApiError(500, msg.error as ApiErrorBody);
     };
     try {
       for await (const chunk of res.body) {

@@ -56,8 +56,22 @@ function tokenEnd(sql: string, pos: { line: number; column: number }): { line: n
 /** A finished statement's result, as the engine returns it and the HTTP API sends it. */
 export type FinishedResult =
   | { readonly kind: 'ok'; readonly message: string }
-  | { readonly kind: 'rows'; readonly columns: readonly { readonly name: string }[]; readonly rows: readonly (readonly unknown[])[] }
+  | {
+      readonly kind: 'rows';
+      readonly columns: readonly { readonly name: string }[];
+      readonly rows: readonly (readonly unknown[])[];
+      readonly errors?: readonly { readonly reason: string; readonly row: unknown }[];
+    }
   | { readonly kind: 'explain'; readonly text: string };
+
+/** The rows a pull query failed on, after its table: `ERROR (row N of M): reason` and the row. */
+export function renderRowErrors(errors: readonly { readonly reason: string; readonly row: unknown }[]): string {
+  const lines = [`-- ${errors.length} ${errors.length === 1 ? 'row' : 'rows'} failed:`];
+  errors.forEach((e, i) => {
+    lines.push(`ERROR (${i + 1} of ${errors.length}): ${e.reason}`, `  row: ${typeof e.row === 'string' ? e.row : JSON.stringify(e.row)}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
 
 /** Prints a finished statement's result: its message, a table, or the plan text. */
 export function printResult(r: FinishedResult, write: (s: string) => void): void {
@@ -67,6 +81,7 @@ export function printResult(r: FinishedResult, write: (s: string) => void): void
       break;
     case 'rows':
       write(`${renderTable(r.columns, r.rows)}\n`);
+      if (r.errors?.length) write(renderRowErrors(r.errors));
       break;
     case 'explain':
       write(`${r.text}\n`);

@@ -6,9 +6,9 @@ import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { complete } from './completer.js';
 import { appendHistory, defaultHistoryPath, HISTORY_SIZE, loadHistory } from './history.js';
-import { ApiError, SluiceClient } from './http-client.js';
+import { ApiError, SluiceClient, type RowErrorJson } from './http-client.js';
 import { LiveRowPrinter } from './live-rows.js';
-import { printResult, renderApiError, renderTable } from './render.js';
+import { printResult, renderApiError, renderRowErrors, renderTable } from './render.js';
 import { isQuery, splitStatements } from './statement-splitter.js';
 
 export const PROMPT = 'sluice> ';
@@ -73,6 +73,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     let queryId: string | null = null;
     let columns: { name: string }[] = [];
     const pulled: unknown[][] = [];
+    let failed: RowErrorJson[] = [];
     try {
       const n = await client.query(
         sql,
@@ -90,10 +91,13 @@ export async function runShell(opts: ShellOptions): Promise<void> {
             if (printer) printer.row(r);
             else pulled.push([...r.values]);
           },
+          onRowErrors: (errors) => {
+            failed = errors;
+          },
         },
         ac.signal,
       );
-      if (queryId === null) write(`${renderTable(columns, pulled)}\n`);
+      if (queryId === null) write(`${renderTable(columns, pulled)}\n${failed.length ? renderRowErrors(failed) : ''}`);
       else if (ac.signal.aborted) write(`-- cancelled query ${queryId} after ${n} ${n === 1 ? 'row' : 'rows'}\n`);
       else write(`-- query ${queryId} ended (${n} ${n === 1 ? 'row' : 'rows'})\n`);
     } finally {

@@ -43,10 +43,10 @@ describe('the mission query on the embedded engine', () => {
     const [res] = await engine.execute('EXPLAIN SELECT tx.tx_id, tx.amount * 2 AS x FROM tx JOIN card_features WHERE amount > 10');
     expect(res?.kind === 'explain' && res.text).toBe(
       [
-        'ProjectExec: tx_id, x := amount * 2',
-        '  StreamLookupJoinExec: inner, table=card_features, key=[card_id], columns=[]',
-        '    FilterExec: amount > 10',
-        '      SourceExec: stream=tx, connector=log, columns=[tx_id, card_id, amount]',
+        'ProjectExec: tx_id, x := amount * 2  [append-only]',
+        '  StreamLookupJoinExec: inner, table=card_features, key=[card_id], columns=[]  [append-only]',
+        '    FilterExec: amount > 10  [append-only]',
+        '      SourceExec: stream=tx, connector=log, columns=[tx_id, card_id, amount]  [append-only]',
       ].join('\n'),
     );
   });

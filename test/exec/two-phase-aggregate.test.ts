@@ -179,7 +179,7 @@ describe('two-phase GROUP BY (LocalAggregateExec + final GroupAggregateExec)', (
   it('keeps single phase where partials could not merge exactly', () => {
     const maxOnTable: GroupAggregateExec = {
       kind: 'GroupAggregateExec',
-      input: { ...source, relationKind: 'table', options: { 'aggregate.two_phase': true } },
+      input: { ...source, relationKind: 'view', changes: { key: [0] }, options: { 'aggregate.two_phase': true } },
       groupBy: [card],
       aggregates: [{ fn: 'max', args: [amount], name: 'max_0' }],
       fields: [f('card', T.STRING), f('max_0', T.DOUBLE)],

@@ -95,6 +95,22 @@ describe('WindowAggregateOperator', () => {
     ]);
   });
 
+  it('HOP: a late row dropped from a batch whose window count equals its row count takes no other row\'s windows', async () => {
+    // 5 s slide, 10 s size, watermark at 10 s: the late row at 2 s has no open window, the row at
+    // 12 s has two and the row at 7 s one, so 3 rows make 3 assignments that are not rows 0, 1, 2.
+    const hop: WindowSpec = { fn: 'HOP', timeColumn: 2, sizeMs: 10_000, slideMs: 5_000, gapMs: 0 };
+    const { h, op } = await setup(hop);
+    await op.process({ kind: 'watermark', time: at(10) }, 0);
+    await op.process(data(IN, [row('late', 100, 2), row('c1', 1, 12), row('c2', 2, 7)]), 0);
+    await op.process({ kind: 'end' }, 0);
+    expect(h.letters.map((l) => [l.reason, JSON.parse(l.row).card])).toEqual([['late row: event time 2024-01-01 00:00:02.000 is behind the watermark 2024-01-01 00:00:10.000', 'late']]);
+    expect(h.rows(OUT)).toEqual([
+      [at(5), at(15), 'c1', 1n, 1],
+      [at(5), at(15), 'c2', 1n, 2],
+      [at(10), at(20), 'c1', 1n, 1],
+    ]);
+  });
+
   it('merges SESSION windows per key and ends them at the last row plus the gap', async () => {
     const session: WindowSpec = { fn: 'SESSION', timeColumn: 2, sizeMs: 0, slideMs: 0, gapMs: 10_000 };
     const { h, op } = await setup(session);

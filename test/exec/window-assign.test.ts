@@ -43,6 +43,17 @@ describe('WindowAssignOperator', () => {
     await dispose();
   });
 
+  it('HOP: a NULL-time row dropped from a batch whose window count equals its row count shifts no values', async () => {
+    const { h, op, dispose } = await setup(hop);
+    await op.process(data(IN, [{ id: 'a', ts: null }, { id: 'b', ts: 7 }], [RowKind.DELETE, RowKind.INSERT]), 0);
+    expect(h.letters.map((l) => JSON.parse(l.row).id)).toEqual(['a']);
+    expect(h.rows(OUT, true)).toEqual([
+      ['+I', 'b', 7, 0, 10],
+      ['+I', 'b', 7, 5, 15],
+    ]);
+    await dispose();
+  });
+
   it('sends NULL event times to dead letters; empty input, watermarks, barriers and end pass', async () => {
     const { h, op, dispose } = await setup(tumble);
     await op.process(data(IN, []), 0);

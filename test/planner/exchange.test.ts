@@ -47,12 +47,12 @@ describe('scale-out plans', () => {
     expect(await explain(`CREATE SINK spend WITH (${KAFKA}, 'scale.out' = true) AS SELECT card_id, COUNT(*) AS n, SUM(amount) AS spent FROM tx WHERE amount > 0 GROUP BY card_id`)).toBe(
       [
         'Sink: spend across processes, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below',
-        '  ProjectExec: card_id, n := count(), spent := sum(amount)',
-        '    GroupAggregateExec: updating, final, group=[card_id], aggs=[count(*), sum(amount)]',
+        '  ProjectExec: card_id, n := count(), spent := sum(amount)  [upsert(card_id)]',
+        '    GroupAggregateExec: updating, final, group=[card_id], aggs=[count(*), sum(amount)]  [upsert(card_id)]',
         '      Exchange: hash(card_id) -> topic sluice-sink_spend-repartition',
-        '        LocalAggregateExec: partial, group=[card_id], aggs=[count(*), sum(amount)]',
-        '          FilterExec: amount > 0',
-        '            SourceExec: stream=tx, connector=kafka, columns=[card_id, amount, ts], watermark=ts - 5s',
+        '        LocalAggregateExec: partial, group=[card_id], aggs=[count(*), sum(amount)]  [append-only]',
+        '          FilterExec: amount > 0  [append-only]',
+        '            SourceExec: stream=tx, connector=kafka, columns=[card_id, amount, ts], watermark=ts - 5s  [append-only]',
       ].join('\n'),
     );
   });
@@ -62,10 +62,10 @@ describe('scale-out plans', () => {
     expect(await explain(`CREATE SINK spend1 WITH (${KAFKA}, 'scale.out' = true) AS SELECT card_id, COUNT(*) AS n FROM tx_rows GROUP BY card_id`)).toBe(
       [
         'Sink: spend1 across processes, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below',
-        '  ProjectExec: card_id, n := count()',
-        '    GroupAggregateExec: updating, group=[card_id], aggs=[count(*)]',
+        '  ProjectExec: card_id, n := count()  [upsert(card_id)]',
+        '    GroupAggregateExec: updating, group=[card_id], aggs=[count(*)]  [upsert(card_id)]',
         '      Exchange: hash(card_id) -> topic sluice-sink_spend1-repartition',
-        '        SourceExec: stream=tx_rows, connector=kafka, columns=[card_id]',
+        '        SourceExec: stream=tx_rows, connector=kafka, columns=[card_id]  [append-only]',
       ].join('\n'),
     );
     // In one process (no exchange) the GROUP BY stays one phase unless asked.
@@ -76,16 +76,16 @@ describe('scale-out plans', () => {
     const text = await explain(
       `CREATE SINK per_min WITH (${KAFKA}, 'scale.out' = true, 'transactional.id' = 'spend-app') AS SELECT window_start, card_id, SUM(amount) AS spent FROM TABLE(TUMBLE(TABLE tx, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) WHERE amount > 0 GROUP BY window_start, window_end, card_id`,
     );
-    expect(text).toContain('    WindowAggregateExec: TUMBLE(ts, 1m), group=[window_start, window_end, card_id], aggs=[sum(amount)]\n      Exchange: hash(card_id) -> topic spend-app-repartition\n        FilterExec: amount > 0');
+    expect(text).toContain('    WindowAggregateExec: TUMBLE(ts, 1m), group=[window_start, window_end, card_id], aggs=[sum(amount)]  [append-only]\n      Exchange: hash(card_id) -> topic spend-app-repartition\n        FilterExec: amount > 0  [append-only]');
   });
 
   it('runs a query without keyed state in one stage', async () => {
     expect(await explain(`CREATE SINK big WITH (${KAFKA}, 'scale.out' = true) AS SELECT tx_id, amount * 2 AS a2 FROM tx WHERE amount > 100`)).toBe(
       [
         'Sink: big across processes, one stage: a task per input partition',
-        '  ProjectExec: tx_id, a2 := amount * 2',
-        '    FilterExec: amount > 100',
-        '      SourceExec: stream=tx, connector=kafka, columns=[tx_id, amount, ts], watermark=ts - 5s',
+        '  ProjectExec: tx_id, a2 := amount * 2  [append-only]',
+        '    FilterExec: amount > 100  [append-only]',
+        '      SourceExec: stream=tx, connector=kafka, columns=[tx_id, amount, ts], watermark=ts - 5s  [append-only]',
       ].join('\n'),
     );
   });
@@ -104,12 +104,12 @@ describe('filters below windows', () => {
   it('pushes a filter on input columns below TUMBLE, so the GROUP BY stays one windowed aggregation', async () => {
     const text = await explain(`SELECT window_start, card_id, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE local_tx, DESCRIPTOR(ts), INTERVAL '1' SECOND)) WHERE amount > 10 GROUP BY window_start, window_end, card_id`);
     expect(text).toContain('WindowAggregateExec: TUMBLE(ts, 1s)');
-    expect(text).toContain('  FilterExec: amount > 10\n      SourceExec');
+    expect(text).toContain('  FilterExec: amount > 10  [append-only]\n      SourceExec');
     expect(text).not.toContain('updating');
   });
 
   it('keeps a filter on window bounds above the window', async () => {
     const text = await explain(`SELECT window_start, card_id FROM TABLE(TUMBLE(TABLE local_tx, DESCRIPTOR(ts), INTERVAL '1' SECOND)) WHERE window_start > TIMESTAMP '2026-01-01 00:00:00' AND amount > 10`);
-    expect(text).toMatch(/FilterExec: window_start > [^\n]*\n\s+WindowAssignExec: TUMBLE\(ts, 1s\)\n\s+FilterExec: amount > 10/);
+    expect(text).toMatch(/FilterExec: window_start > [^\n]*\n\s+WindowAssignExec: TUMBLE\(ts, 1s\)  \[append-only\]\n\s+FilterExec: amount > 10/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderApiError, renderTable } from '../../src/shell/render.js';
+import { printResult, renderApiError, renderTable } from '../../src/shell/render.js';
 
 describe('renderTable', () => {
   it('aligns columns, right-aligns numbers and counts rows', () => {
@@ -28,5 +28,30 @@ describe('renderApiError', () => {
 
   it('renders unknown codes and connection errors without a caret', () => {
     expect(renderApiError({ code: 'CONNECTION', message: 'cannot reach', hint: 'start it' }, 'x')).toBe('ERROR [CONNECTION]: cannot reach\nHINT: start it');
+  });
+});
+
+describe('printResult with a pull query\'s failed rows', () => {
+  it('prints the table, then each failed row with its reason', () => {
+    let out = '';
+    printResult(
+      { kind: 'rows', columns: [{ name: 'g' }, { name: 'q' }], rows: [['b', 50]], errors: [{ reason: 'SELECT q := 100 / (t - 5): division by zero', row: { g: 'c', t: 5 } }] },
+      (s) => (out += s),
+    );
+    expect(out).toBe(
+      [
+        renderTable([{ name: 'g' }, { name: 'q' }], [['b', 50]]),
+        '-- 1 row failed:',
+        'ERROR (1 of 1): SELECT q := 100 / (t - 5): division by zero',
+        '  row: {"g":"c","t":5}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints nothing more when no row failed', () => {
+    let out = '';
+    printResult({ kind: 'rows', columns: [{ name: 'g' }], rows: [['b']], errors: [] }, (s) => (out += s));
+    expect(out).toBe(`${renderTable([{ name: 'g' }], [['b']])}\n`);
   });
 });

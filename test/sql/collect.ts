@@ -8,6 +8,8 @@ export interface Collected {
   /** For push results: every change with its op, in arrival order. */
   readonly changes: readonly PushRow[];
   readonly updating: boolean;
+  /** For pull results: the rows that failed, as `reason: row`. */
+  readonly errors?: readonly string[];
 }
 
 /** Folds a changelog into the rows it leaves: +I/+U add a row, -U/-D remove one equal row. */
@@ -39,7 +41,7 @@ export async function drain(result: StatementResult): Promise<Collected> {
       return { columns: result.columns, rows, changes, updating: result.updating };
     }
     case 'rows':
-      return { columns: result.columns, rows: result.rows, changes: [], updating: false };
+      return { columns: result.columns, rows: result.rows, changes: [], updating: false, errors: (result.errors ?? []).map((e) => `${e.reason}: ${e.row}`) };
     case 'explain':
       return { columns: [{ name: 'plan', type: 'STRING' }], rows: result.text.split('\n').map((l) => [l]), changes: [], updating: false };
     case 'ok':

@@ -30,6 +30,8 @@ function rowsText(c: Collected, sort: boolean, digits?: number): string {
   const types = c.columns.map((x) => x.type);
   const lines = c.rows.map((r) => formatRow(r, types, digits));
   if (sort) lines.sort();
+  // A pull query's failed rows follow its rows, in the order they failed.
+  for (const e of c.errors ?? []) lines.push(`ERROR ${e}`);
   return lines.join('\n');
 }
 
@@ -63,16 +65,22 @@ export class SltSession {
 
   /**
    * Waits until every materialized view and sink has read all of its input and checkpointed it,
-   * so that what they wrote is visible.
+   * so that what they wrote is visible (views over views included).
    */
   async settle(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    for (;;) {
-      const behind = this.e.queries().filter((q) => q.kind !== 'push' && q.status === 'running' && (q.lag ?? 0) > 0);
-      if (behind.length === 0 || Date.now() > until) break;
-      await sleep(10);
+    const persistent = () => this.e.queries().filter((q) => q.kind !== 'push' && q.status === 'running');
+    const behind = () => persistent().filter((q) => (q.lag ?? 0) > 0);
+    const read = () => persistent().reduce((n, q) => n + q.rowsIn, 0);
+    // A view over a view sees its input's changes only after that view checkpoints (and may read
+    // them just after its own checkpoint), so settle until a round in which nothing was read
+    // (a bounded number of rounds: an endless source would always read more).
+    for (let round = 0; round < 8; round++) {
+      const before = read();
+      while (behind().length > 0 && Date.now() < until) await sleep(10);
+      await Promise.race([this.e.checkpointAll(), sleep(timeoutMs)]);
+      if ((behind().length === 0 && read() === before) || Date.now() > until) break;
     }
-    await Promise.race([this.e.checkpointAll(), sleep(timeoutMs)]);
   }
 
   async run(r: SltRecord): Promise<Outcome> {

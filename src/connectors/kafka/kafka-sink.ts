@@ -72,17 +72,20 @@ export type OutboxRecord = readonly [string | null, string | null];
 
 /**
  * The records a batch of output becomes: JSON values keyed by the key columns; for updating
- * results the old row of an update is dropped and a delete is a tombstone (upsert semantics).
+ * results (upsert semantics) a delete is a tombstone, and the old row of an update is dropped
+ * when its +U carries the same key (the new value replaces it), else it is a tombstone too.
  */
 export function sinkRecords(batch: RecordBatch, rowKinds: Uint8Array | undefined, fields: readonly Field[], keyColumns: readonly number[]): OutboxRecord[] {
   const values = rowsAsJson(batch, fields);
   const keyCols = keyColumns.map((c) => readColumn(batch, c, fields[c]!.type));
+  const keyAt = (r: number) => (keyCols.length === 0 ? null : recordKey(keyCols.map((c) => plain(c[r]))));
   const out: OutboxRecord[] = [];
   for (let r = 0; r < batch.numRows; r++) {
     const kind = rowKinds ? rowKinds[r]! : RowKind.INSERT;
-    if (kind === RowKind.UPDATE_BEFORE) continue;
-    const key = keyCols.length === 0 ? (kind === RowKind.DELETE ? values[r]! : null) : recordKey(keyCols.map((c) => plain(c[r])));
-    out.push([key, kind === RowKind.DELETE ? null : values[r]!]);
+    if (kind === RowKind.UPDATE_BEFORE && keyCols.length > 0 && rowKinds?.[r + 1] === RowKind.UPDATE_AFTER && keyAt(r + 1) === keyAt(r)) continue;
+    const retract = kind === RowKind.DELETE || kind === RowKind.UPDATE_BEFORE;
+    const key = keyCols.length === 0 ? (retract ? values[r]! : null) : keyAt(r);
+    out.push([key, retract ? null : values[r]!]);
   }
   return out;
 }

@@ -45,10 +45,16 @@ export function rowText(batch: RecordBatch, fields: readonly Field[], row: numbe
   return rowJson(fields, fields.map((f, c) => readColumn(batch, c, f.type)[row]));
 }
 
-/** Rows expanded into (row, window start) pairs: a row appears once per window it falls in. */
+/**
+ * Rows expanded into (row, window start) pairs: a row appears once per window it falls in.
+ * `identity` is true only when `rowIdx` is exactly 0..n-1; a caller may then read the input
+ * columns without gathering. The count of assignments equalling the row count is not enough:
+ * under HOP one row can take two windows while a late row takes none.
+ */
 export interface WindowAssignment {
   readonly rowIdx: number[];
   readonly starts: number[];
+  readonly identity: boolean;
 }
 
 /**
@@ -79,5 +85,5 @@ export function assignWindows(
     }
     if (open === 0) on.onAllClosed?.(i, t);
   }
-  return { rowIdx, starts };
+  return { rowIdx, starts, identity: rowIdx.length === n && rowIdx.every((r, j) => r === j) };
 }

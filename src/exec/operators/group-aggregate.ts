@@ -9,7 +9,8 @@ import type { Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateRow, StateValue } from '../../state/index.js';
-import { makeBatch, plain, type Values } from '../columns.js';
+import { emitRows } from '../changes.js';
+import { plain, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
@@ -168,8 +169,7 @@ export class GroupAggregateOperator implements Operator {
       }
     }
     if (rows.length === 0) return Promise.resolve();
-    const out = makeBatch(this.fields, this.fields.map((_, c) => rows.map((r) => r[c] ?? null)), rows.length);
-    return this.ctx.emit({ kind: 'data', batch: out, rowKinds: Uint8Array.from(kinds) });
+    return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => rows.map((r) => r[c] ?? null)), rows.length, Uint8Array.from(kinds));
   }
 
   private output(g: Group): unknown[] {

@@ -7,7 +7,8 @@ import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { IntervalJoinExec } from '../../planner/physical.js';
 import type { StateRow, StateValue } from '../../state/index.js';
-import { makeBatch, plain, readColumn } from '../columns.js';
+import { emitRows } from '../changes.js';
+import { plain, readColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
@@ -163,7 +164,7 @@ export class IntervalJoinOperator implements Operator {
       }
       if (m === 0) return Promise.resolve();
     }
-    return this.ctx.emit({ kind: 'data', batch: makeBatch(this.fields, cols, m) });
+    return emitRows(this.ctx, this.name, 'joined row', this.fields, cols, m);
   }
 
   private async onWatermark(time: number, p: 0 | 1): Promise<void> {

@@ -7,7 +7,8 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import { columnsOf } from '../../planner/bound-expr.js';
 import { SKEW_SALTS, type LocalAggregateExec } from '../../planner/physical.js';
-import { makeBatch, plain } from '../columns.js';
+import { emitRows } from '../changes.js';
+import { plain } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
@@ -117,7 +118,7 @@ export class LocalAggregateOperator implements Operator {
       if (c === g + 1) return Int32Array.from(rows, (r) => r.count);
       return rows.map((r) => encodeState(r.accs[c - g - 2]!.save()));
     });
-    return this.ctx.emit({ kind: 'data', batch: makeBatch(this.fields, columns, rows.length) });
+    return emitRows(this.ctx, this.name, 'partial aggregate', this.fields, columns, rows.length);
   }
 
   /** The salt of row `i` of `key`: row index modulo the hinted salt, or a spread of a skewed key. */

@@ -5,7 +5,8 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
-import { batchOfData, buildData, readColumn, takeColumn } from '../columns.js';
+import { dropRows, keepRows } from '../changes.js';
+import { batchOfData, buildDataChecked, readColumn, takeColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
@@ -15,6 +16,13 @@ export interface TableLookup {
   get(key: string): readonly unknown[] | undefined;
 }
 
+/**
+ * StreamLookupJoinExec. Invariants: output = input columns ++ the table's columns, one row per
+ * input row that matches (INNER) or every input row (LEFT, NULLs when nothing matches), in input
+ * order with its change kind; a -U/+U pair of which one half finds no match (INNER) becomes -D or
+ * +I (see keepRows). A row whose key expression throws, or whose table values a column cannot
+ * hold, goes to the dead-letter stream. Watermarks and barriers pass unchanged.
+ */
 export class StreamLookupJoinOperator implements Operator {
   readonly name = 'StreamLookupJoinExec';
   private ctx!: OperatorContext;
@@ -41,34 +49,47 @@ export class StreamLookupJoinOperator implements Operator {
     const { batch, rowKinds } = msg;
     const n = batch.numRows;
     const keyVals = this.keys.map((k) => k.evaluate(batch));
+    const failed = new Set<number>();
     for (const kv of keyVals) {
       for (const e of kv.errors) {
+        if (failed.has(e.row)) continue;
+        failed.add(e.row);
         this.ctx.deadLetter({ reason: `join key: ${e.message}`, operator: this.name, row: this.rowText(batch, e.row) });
       }
     }
-    const idx = new Uint32Array(n);
-    const matches: (readonly unknown[] | undefined)[] = [];
-    let m = 0;
+    const matches = new Array<readonly unknown[] | undefined>(n);
     const parts = new Array<unknown>(this.keys.length);
-    for (let i = 0; i < n; i++) {
-      let bad = false;
+    const kept = keepRows(n, rowKinds, (i) => {
+      if (failed.has(i)) return false;
+      let isNull = false;
       for (let k = 0; k < keyVals.length; k++) {
         const v = keyVals[k]!.values[i];
-        if (v === null) bad = true;
+        if (v === null || v === undefined) isNull = true;
         parts[k] = v;
       }
-      const row = bad ? undefined : this.table.get(keyOf(parts));
-      if (row || this.joinType === 'LEFT') {
-        idx[m++] = i;
-        matches.push(row);
-      }
-    }
+      matches[i] = isNull ? undefined : this.table.get(keyOf(parts));
+      return matches[i] !== undefined || this.joinType === 'LEFT';
+    });
+    const m = kept.count;
     if (m === 0) return;
-    const left = m === n ? batch.data.children : this.input.map((f, c) => takeColumn(batch, c, f.type, idx, m));
+    const idx = kept.indexes.subarray(0, m);
+    const left = kept.all ? batch.data.children : this.input.map((f, c) => takeColumn(batch, c, f.type, idx, m));
     const n0 = this.input.length;
-    const right = this.tableColumns.map((tc, j) => buildData(this.fields[n0 + j]!.type, matches.map((r) => (r ? r[tc] ?? null : null)), m));
-    const out = batchOfData(this.fields, [...left, ...right], m);
-    await this.ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds: Uint8Array.from(idx.subarray(0, m), (i) => rowKinds[i]!) } : {}) });
+    const bad = new Map<number, string>();
+    const right = this.tableColumns.map((tc, j) => {
+      const f = this.fields[n0 + j]!;
+      const built = buildDataChecked(f.type, Array.from(idx, (i) => matches[i]?.[tc] ?? null), m);
+      for (const [row, reason] of built.bad) if (!bad.has(row)) bad.set(row, `table ${f.name}: ${reason}`);
+      return built.data;
+    });
+    let out = batchOfData(this.fields, [...left, ...right], m);
+    let kinds = kept.rowKinds;
+    if (bad.size) {
+      for (const [row, reason] of bad) this.ctx.deadLetter({ reason: `lookup join: ${reason}`, operator: this.name, row: this.rowText(batch, idx[row]!) });
+      ({ batch: out, rowKinds: kinds } = dropRows(out, this.fields, kinds, bad));
+      if (out.numRows === 0) return;
+    }
+    await this.ctx.emit({ kind: 'data', batch: out, ...(kinds ? { rowKinds: kinds } : {}) });
   }
 
   private rowText(batch: RecordBatch, row: number): string {

@@ -4,14 +4,20 @@
  * submissions stay in flight and results are emitted in input order. Watermarks, barriers and
  * the end of input wait until everything before them has been emitted.
  */
-import type { RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
 import type { DataType, Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { OutputArray } from '../../udf/onnx-model.js';
 import { errorOf, versionOf, type PredictResult, type PredictRunner } from '../../udf/predict-runner.js';
-import { batchOfData, buildData, fixedWidthValues, readColumn, takeColumn, type Values } from '../columns.js';
+import { batchOfData, buildData, buildDataChecked, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+import { dropRows, keepRows } from '../changes.js';
+import { RowKind, rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+import { EmittedScores, type EmittedScore } from './emitted-scores.js';
+
+function isRetraction(kind: number): boolean {
+  return kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE;
+}
 
 /** A batch's packed inputs; `index` maps packed rows to batch rows, undefined when they are all of them. */
 interface Packed {
@@ -30,6 +36,9 @@ export class PredictOperator implements Operator {
   /** Emission promises of submissions not yet emitted, oldest first. */
   private readonly inflight: Promise<void>[] = [];
   private failure: unknown;
+  private readonly maxPending: number;
+  private readonly rowKey: readonly number[] | undefined;
+  private emitted: EmittedScores | undefined;
 
   constructor(
     private readonly input: readonly Field[],
@@ -41,15 +50,25 @@ export class PredictOperator implements Operator {
     private readonly outputs: readonly Field[],
     private readonly runner: PredictRunner,
     udfs: UdfResolver,
-    /** Submissions allowed in flight before process() waits (back-pressure). */
-    private readonly maxPending = 8,
+    opts: {
+      /** Submissions allowed in flight before process() waits (back-pressure). Default 8. */
+      readonly maxPending?: number;
+      /**
+       * Present when the input is updating: the input columns identifying a row (its upsert
+       * key, or every column). Retractions then carry the output emitted for their row.
+       */
+      readonly rowKey?: readonly number[];
+    } = {},
   ) {
+    this.maxPending = opts.maxPending ?? 8;
+    this.rowKey = opts.rowKey;
     this.args = args.map((a) => compileExpr(a, input, udfs));
     this.argColumns = args.every((a) => a.kind === 'Column') ? args.map((a) => (a.kind === 'Column' ? a.index : -1)) : undefined;
   }
 
   async open(ctx: OperatorContext): Promise<void> {
     this.ctx = ctx;
+    if (this.rowKey) this.emitted = new EmittedScores(ctx.state, this.input, this.rowKey);
   }
 
   async process(msg: Message): Promise<void> {
@@ -58,13 +77,73 @@ export class PredictOperator implements Operator {
       return this.ctx.emit(msg);
     }
     const { batch, rowKinds } = msg;
+    if (this.emitted) return this.processChanges(this.emitted, batch, rowKinds);
     const packed = this.pack(batch);
     if (packed.rows === 0) return;
     const result = this.runner.submit(packed.features, packed.rows);
-    const done = this.tail.then(async () => {
+    return this.enqueue(async () => {
       const r = await result;
       await this.emitScored(batch, rowKinds, packed.index, packed.rows, r);
     });
+  }
+
+  /**
+   * An updating input: only +I/+U rows are scored; a -U/-D row goes out with the output emitted
+   * for its row (looked up when the batch's turn to emit comes, after every earlier batch has
+   * recorded its outputs), or not at all when none was (its row failed). Pairs are rewritten
+   * as in keepRows when a half does not go out.
+   */
+  private async processChanges(emitted: EmittedScores, batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+    const adds: number[] = [];
+    for (let i = 0; i < batch.numRows; i++) if (!isRetraction(rowKinds?.[i] ?? RowKind.INSERT)) adds.push(i);
+    const addIdx = Uint32Array.from(adds);
+    const sub = adds.length === batch.numRows ? batch : takeRows(batch, this.input, addIdx);
+    const packed = adds.length ? this.pack(sub) : undefined;
+    const result = packed && packed.rows > 0 ? this.runner.submit(packed.features, packed.rows) : undefined;
+    return this.enqueue(async () => {
+      const scored = new Map<number, EmittedScore>();
+      if (packed && result) {
+        const r = await result;
+        const columns = this.outputs.map((o) => outputValues(o.type, r.outputs[o.name]!, packed.rows, undefined));
+        for (let j = 0; j < packed.rows; j++) {
+          const row = addIdx[packed.index ? packed.index[j]! : j]!;
+          const err = r.errorCount > 0 ? errorOf(r, j) : undefined;
+          if (err !== undefined) {
+            this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: this.rowText(batch, row) });
+            continue;
+          }
+          const output = columns.length === 1 ? columns[0]![j] : Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]]));
+          scored.set(row, { output, version: typeof r.versions === 'number' ? r.versions : versionOf(r, j) });
+        }
+      }
+      // An output the column cannot hold must fail before it is recorded as emitted.
+      const addRows = [...scored.keys()];
+      const check = buildDataChecked(this.fields[this.keep.length]!.type, addRows.map((i) => scored.get(i)!.output), addRows.length);
+      for (const [j, reason] of check.bad) {
+        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: this.rowText(batch, addRows[j]!) });
+        scored.delete(addRows[j]!);
+      }
+      const keys = emitted.keys(batch);
+      for (let i = 0; i < batch.numRows; i++) {
+        if (isRetraction(rowKinds?.[i] ?? RowKind.INSERT)) {
+          const before = await emitted.take(keys[i]!);
+          if (before) scored.set(i, before);
+        } else {
+          const s = scored.get(i);
+          if (s) await emitted.record(keys[i]!, s);
+        }
+      }
+      const kept = keepRows(batch.numRows, rowKinds, (i) => scored.has(i));
+      if (kept.count === 0) return;
+      const idx = kept.indexes.subarray(0, kept.count);
+      const inputCols = this.keep.map((c) => (kept.all ? batch.data.children[c]! : takeColumn(batch, c, this.input[c]!.type, idx, kept.count)));
+      await this.emitOutputs(batch, inputCols, Array.from(idx, (i) => scored.get(i)!.output), Int32Array.from(idx, (i) => scored.get(i)!.version), kept.count, kept.rowKinds, (j) => idx[j]!);
+    });
+  }
+
+  /** Runs `work` after every earlier batch's emission, keeping at most maxPending in flight. */
+  private async enqueue(work: () => Promise<void>): Promise<void> {
+    const done = this.tail.then(work);
     this.tail = done.catch((err: unknown) => {
       this.failure ??= err;
     });
@@ -182,9 +261,24 @@ export class PredictOperator implements Operator {
         ? columns[0]!
         : Array.from({ length: count }, (_, j) => Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]])));
     const versions = typeof r.versions === 'number' ? new Int32Array(count).fill(r.versions) : Int32Array.from({ length: count }, (_, j) => versionOf(r, at(j)));
-    const n0 = this.keep.length;
-    const outBatch = batchOfData(this.fields, [...inputCols, buildData(this.fields[n0]!.type, out, count), buildData(this.fields[n0 + 1]!.type, versions, count)], count);
     const kinds = rowKinds && srcRows ? Uint8Array.from(srcRows, (i) => rowKinds[i]!) : rowKinds;
+    await this.emitOutputs(batch, inputCols, out, versions, count, kinds, (j) => (srcRows ? srcRows[j]! : j));
+  }
+
+  /**
+   * Emits the passed-through columns with the outputs and versions. A row whose output a
+   * column cannot hold (e.g. a BIGINT output out of range) goes to the dead-letter stream as
+   * its input row (`source(j)` is output row j's batch row), pairs rewritten as in keepRows.
+   */
+  private async emitOutputs(batch: RecordBatch, inputCols: readonly Data[], out: Values, versions: Int32Array, count: number, kinds: Uint8Array | undefined, source: (j: number) => number): Promise<void> {
+    const n0 = this.keep.length;
+    const built = buildDataChecked(this.fields[n0]!.type, out, count);
+    let outBatch = batchOfData(this.fields, [...inputCols, built.data, buildData(this.fields[n0 + 1]!.type, versions, count)], count);
+    if (built.bad.size) {
+      for (const [j, reason] of built.bad) this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: this.rowText(batch, source(j)) });
+      ({ batch: outBatch, rowKinds: kinds } = dropRows(outBatch, this.fields, kinds, built.bad));
+      if (outBatch.numRows === 0) return;
+    }
     await this.ctx.emit({ kind: 'data', batch: outBatch, ...(kinds ? { rowKinds: kinds } : {}) });
   }
 

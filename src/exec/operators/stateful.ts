@@ -1,6 +1,8 @@
 /** Builds the stateful operators (windows, aggregates, interval joins) from their plan nodes. */
+import { assertNever } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
 import type { PhysicalPlan } from '../../planner/physical.js';
+import { isUpdating, physicalStreamKind } from '../../planner/stream-kind.js';
 import type { UdfResolver } from '../compile-expr.js';
 import type { Operator } from '../message.js';
 import { GroupAggregateOperator } from './group-aggregate.js';
@@ -21,28 +23,18 @@ export function createStatefulOperator(plan: PhysicalPlan, input: readonly Field
     case 'WindowAggregateExec':
       return new WindowAggregateOperator(input, plan.window, plan.groupBy, plan.aggregates, plan.fields, udfs);
     case 'GroupAggregateExec':
-      return new GroupAggregateOperator(input, plan.groupBy, plan.aggregates, plan.fields, mayRetract(plan.input), udfs, plan.phase ?? 'single');
+      return new GroupAggregateOperator(input, plan.groupBy, plan.aggregates, plan.fields, isUpdating(physicalStreamKind(plan.input)), udfs, plan.phase ?? 'single');
     case 'LocalAggregateExec':
-      return new LocalAggregateOperator(input, plan, mayRetract(plan.input), udfs);
+      return new LocalAggregateOperator(input, plan, isUpdating(physicalStreamKind(plan.input)), udfs);
     case 'IntervalJoinExec':
       return new IntervalJoinOperator(plan, input, plan.right.fields, udfs);
-    default:
-      return undefined;
-  }
-}
-
-/** Whether a plan's output can carry retractions (UPDATE_BEFORE / DELETE rows). */
-export function mayRetract(plan: PhysicalPlan): boolean {
-  switch (plan.kind) {
     case 'SourceExec':
-      return plan.relationKind !== 'stream';
-    case 'GroupAggregateExec':
-      return true;
-    case 'WindowAggregateExec':
-      return false;
-    case 'IntervalJoinExec':
-      return mayRetract(plan.left) || mayRetract(plan.right);
+    case 'FilterExec':
+    case 'ProjectExec':
+    case 'StreamLookupJoinExec':
+    case 'PredictExec':
+      return undefined;
     default:
-      return mayRetract(plan.input);
+      return assertNever(plan, 'physical plan node');
   }
 }

@@ -2,7 +2,8 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
-import { batchOfData, batchToRows, buildData, takeRows } from '../columns.js';
+import { dropRows, keepRows } from '../changes.js';
+import { batchOfData, batchToRows, buildDataChecked, takeRows } from '../columns.js';
 import { compileExpr, type CompiledExpr, type RowError, type UdfResolver } from '../compile-expr.js';
 import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
 
@@ -35,6 +36,12 @@ abstract class StatelessOperator implements Operator {
   async close(): Promise<void> {}
 }
 
+/**
+ * FilterExec (WHERE, HAVING). Invariants: a row passes when the predicate is TRUE (NULL and
+ * FALSE drop it; a row whose predicate throws goes to the dead-letter stream); a -U/+U pair whose
+ * halves disagree becomes -D of the old row or +I of the new one (see keepRows), so a group that
+ * stops satisfying HAVING is removed downstream. Watermarks and barriers pass unchanged.
+ */
 export class FilterExecOperator extends StatelessOperator {
   readonly name = 'FilterExec';
   private readonly predicate: CompiledExpr;
@@ -47,16 +54,19 @@ export class FilterExecOperator extends StatelessOperator {
   protected apply(batch: RecordBatch, rowKinds?: Uint8Array) {
     const { values, errors } = this.predicate.evaluate(batch);
     this.reject(batch, errors, `WHERE ${this.predicate.text}`);
-    const keep = new Uint32Array(batch.numRows);
-    let n = 0;
-    for (let i = 0; i < values.length; i++) if (values[i] === true) keep[n++] = i;
-    if (n === batch.numRows) return rowKinds ? { batch, rowKinds } : { batch };
-    if (n === 0) return undefined;
-    const out = takeRows(batch, this.input, keep, n);
-    return rowKinds ? { batch: out, rowKinds: rowKinds.filter((_, i) => values[i] === true) } : { batch: out };
+    const kept = keepRows(batch.numRows, rowKinds, (i) => values[i] === true);
+    if (kept.all) return rowKinds ? { batch, rowKinds } : { batch };
+    if (kept.count === 0) return undefined;
+    const out = takeRows(batch, this.input, kept.indexes, kept.count);
+    return kept.rowKinds ? { batch: out, rowKinds: kept.rowKinds } : { batch: out };
   }
 }
 
+/**
+ * ProjectExec. Invariants: one output row per input row with its change kind, except rows for
+ * which an expression throws or whose value a column cannot hold: those go to the dead-letter
+ * stream (once per row, with the first reason) and pairs are rewritten as in keepRows.
+ */
 export class ProjectExecOperator extends StatelessOperator {
   readonly name = 'ProjectExec';
   private readonly exprs: CompiledExpr[];
@@ -71,22 +81,22 @@ export class ProjectExecOperator extends StatelessOperator {
   protected apply(batch: RecordBatch, rowKinds?: Uint8Array) {
     const n = batch.numRows;
     const failed = new Set<number>();
+    const fail = (errors: readonly RowError[], what: string) => {
+      this.reject(batch, errors.filter((e) => !failed.has(e.row)), what);
+      for (const e of errors) failed.add(e.row);
+    };
     const cols = this.exprs.map((x, k) => {
       const d = this.direct[k];
       if (d !== undefined) return batch.data.children[d]!;
+      const what = `SELECT ${this.fields[k]!.name} := ${x.text}`;
       const { values, errors } = x.evaluate(batch);
-      if (errors.length) {
-        this.reject(batch, errors.filter((e) => !failed.has(e.row)), `SELECT ${this.fields[k]!.name} := ${x.text}`);
-        for (const e of errors) failed.add(e.row);
-      }
-      return buildData(this.fields[k]!.type, values, n);
+      if (errors.length) fail(errors, what);
+      const built = buildDataChecked(this.fields[k]!.type, values, n);
+      if (built.bad.size) fail([...built.bad].map(([row, message]) => ({ row, message })), what);
+      return built.data;
     });
     const out = batchOfData(this.fields, cols, n);
     if (failed.size === 0) return rowKinds ? { batch: out, rowKinds } : { batch: out };
-    const keep = Uint32Array.from({ length: n }, (_, i) => i).filter((i) => !failed.has(i));
-    return {
-      batch: takeRows(out, this.fields, keep),
-      ...(rowKinds ? { rowKinds: Uint8Array.from(keep, (i) => rowKinds[i]!) } : {}),
-    };
+    return dropRows(out, this.fields, rowKinds, failed);
   }
 }

@@ -8,7 +8,8 @@ import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { WindowSpec } from '../../planner/physical.js';
 import type { StateRow, StateValue } from '../../state/index.js';
-import { gather, makeBatch, plain } from '../columns.js';
+import { emitRows } from '../changes.js';
+import { gather, plain } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
 import type { Message, Operator, OperatorContext } from '../message.js';
@@ -162,7 +163,7 @@ export class WindowAggregateOperator implements Operator {
     const n = batch.numRows;
     const { timeColumn: tc, sizeMs } = this.window;
     const times = timeColumn(batch, this.input, tc);
-    const { rowIdx, starts } = assignWindows(this.window, times, n, {
+    const { rowIdx, starts, identity } = assignWindows(this.window, times, n, {
       onNullTime: (i) => this.reject(batch, i, nullTimeReason(this.input[tc]!)),
       isOpen: (s) => s + sizeMs > this.watermark,
       onAllClosed: (i, t) => this.reject(batch, i, lateReason(t, this.watermark)),
@@ -170,7 +171,7 @@ export class WindowAggregateOperator implements Operator {
     const m = rowIdx.length;
     if (m === 0) return;
     const cols = usedColumns(batch, this.input, this.used);
-    if (m !== n) for (const c of this.used) cols[c] = gather(cols[c]!, rowIdx, m);
+    if (!identity) for (const c of this.used) cols[c] = gather(cols[c]!, rowIdx, m);
     cols[this.input.length] = Float64Array.from(starts);
     cols[this.input.length + 1] = Float64Array.from(starts, (s) => s + sizeMs);
     const errors = new Map<number, string>();
@@ -291,8 +292,7 @@ export class WindowAggregateOperator implements Operator {
     }
     if (closed.length === 0) return;
     closed.sort((a, b) => a.end - b.end || a.start - b.start);
-    const out = makeBatch(this.fields, this.fields.map((_, c) => closed.map((r) => r.row[c] ?? null)), closed.length);
-    await this.ctx.emit({ kind: 'data', batch: out });
+    await emitRows(this.ctx, this.name, 'window result', this.fields, this.fields.map((_, c) => closed.map((r) => r.row[c] ?? null)), closed.length);
   }
 
   private reject(batch: RecordBatch, row: number, reason: string): void {

@@ -2,16 +2,20 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { WindowSpec } from '../../planner/physical.js';
-import { gather, makeBatch, readColumn } from '../columns.js';
-import type { Message, Operator, OperatorContext } from '../message.js';
+import { emitRows } from '../changes.js';
+import { gather, readColumn } from '../columns.js';
+import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
 import { assignWindows, nullTimeReason, rowText, timeColumn } from './event-time.js';
+
+/** Change kind of an output row by its input row's kind: pairs are split into -D and +I. */
+const SPLIT_PAIR: readonly number[] = [RowKind.INSERT, RowKind.DELETE, RowKind.INSERT, RowKind.DELETE];
 
 /**
  * WindowAssignExec.
  *
  * Invariants: output = input ++ [window_start, window_end]; a TUMBLE row appears once, a HOP
  * row once per window containing its event time (ascending window_start), in input order.
- * Change kinds travel with their rows. Rows with a NULL event time go to the dead-letter
+ * Change kinds travel with their rows, -U as -D and +U as +I (see SPLIT_PAIR). Rows with a NULL event time go to the dead-letter
  * stream. Stateless: watermarks, barriers and `end` pass through unchanged.
  */
 export class WindowAssignOperator implements Operator {
@@ -30,27 +34,27 @@ export class WindowAssignOperator implements Operator {
 
   async process(msg: Message, _port = 0): Promise<void> {
     if (msg.kind !== 'data') return this.ctx.emit(msg);
-    const out = this.assign(msg.batch, msg.rowKinds);
-    if (out) await this.ctx.emit(out);
+    await this.assign(msg.batch, msg.rowKinds);
   }
 
-  private assign(batch: RecordBatch, rowKinds: Uint8Array | undefined): Message | undefined {
+  private async assign(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const n = batch.numRows;
     const tc = this.window.timeColumn;
     const times = timeColumn(batch, this.input, tc);
-    const { rowIdx, starts } = assignWindows(this.window, times, n, {
+    const { rowIdx, starts, identity } = assignWindows(this.window, times, n, {
       onNullTime: (i) => this.ctx.deadLetter({ reason: nullTimeReason(this.input[tc]!), operator: this.name, row: rowText(batch, this.input, i) }),
     });
     const m = rowIdx.length;
-    if (m === 0) return undefined;
-    const same = m === n;
+    if (m === 0) return;
     const cols = this.input.map((f, c) => {
       const v = readColumn(batch, c, f.type);
-      return same ? v : gather(v, rowIdx, m);
+      return identity ? v : gather(v, rowIdx, m);
     });
     cols.push(Float64Array.from(starts), Float64Array.from(starts, (s) => s + this.window.sizeMs));
-    const out = makeBatch(this.fields, cols, m);
-    return rowKinds ? { kind: 'data', batch: out, rowKinds: Uint8Array.from(rowIdx, (i) => rowKinds[i] ?? 0) } : { kind: 'data', batch: out };
+    // The old and new rows of an update can fall in different (HOP: several) windows, so the
+    // halves of a pair no longer sit next to each other: each travels alone, as -D and +I.
+    const kinds = rowKinds ? Uint8Array.from(rowIdx, (i) => SPLIT_PAIR[rowKinds[i] ?? RowKind.INSERT]!) : undefined;
+    await emitRows(this.ctx, this.name, 'window bounds', this.fields, cols, m, kinds);
   }
 
   async close(): Promise<void> {}

@@ -6,11 +6,11 @@
  * windows keep their filters above: which rows exist decides where sessions split.
  */
 import { andAll, columnsOf, conjuncts, remapColumns, type BoundExpr } from '../bound-expr.js';
-import type { LogicalPlan } from '../logical.js';
-import { mapInputs } from './map-inputs.js';
+import { assertNever } from '../../common/errors.js';
+import { mapLogicalChildren, type LogicalPlan } from '../logical.js';
 
 export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
-  if (plan.kind !== 'LogicalFilter') return mapInputs(plan, pushDownFilters);
+  if (plan.kind !== 'LogicalFilter') return mapLogicalChildren(plan, pushDownFilters);
   const input = plan.input;
   const parts = conjuncts(plan.predicate);
   const below = (n: number) => (e: BoundExpr) => [...columnsOf(e)].every((i) => i < n);
@@ -41,8 +41,13 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
       const rebuilt = pushDownFilters({ ...input, left: l, right: r });
       return up.length ? { ...plan, input: rebuilt, predicate: andAll(up)! } : rebuilt;
     }
-    default:
+    // A projection's or aggregate's output is not its input's columns; a scan has nothing below.
+    case 'LogicalScan':
+    case 'LogicalProject':
+    case 'LogicalAggregate':
       return { ...plan, input: pushDownFilters(input) };
+    default:
+      return assertNever(input, 'plan node');
   }
 }
 

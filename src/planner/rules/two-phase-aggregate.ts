@@ -21,7 +21,8 @@
 import type { Field } from '../../common/types.js';
 import { T } from '../../common/types.js';
 import type { AggregateCall } from '../logical.js';
-import { physicalInputs, type GroupAggregateExec, type LocalAggregateExec, type PhysicalPlan, type SourceExec } from '../physical.js';
+import { mapPhysicalInputs, physicalInputs, type GroupAggregateExec, type LocalAggregateExec, type PhysicalPlan, type SourceExec } from '../physical.js';
+import { isUpdating, physicalStreamKind } from '../stream-kind.js';
 
 /** Default share of a batch's rows above which one key counts as skewed. */
 export const DEFAULT_SKEW_THRESHOLD = 0.5;
@@ -32,9 +33,9 @@ export interface TwoPhaseOptions {
 }
 
 export function twoPhaseAggregate(plan: PhysicalPlan, opts: TwoPhaseOptions = {}): PhysicalPlan {
-  const rebuilt = withInputs(plan, (p) => twoPhaseAggregate(p, opts));
+  const rebuilt = mapPhysicalInputs(plan, (p) => twoPhaseAggregate(p, opts));
   if (rebuilt.kind !== 'GroupAggregateExec' || rebuilt.phase === 'final') return rebuilt;
-  if (mayRetract(rebuilt.input) && !rebuilt.aggregates.every(mergesSigned)) return rebuilt;
+  if (isUpdating(physicalStreamKind(rebuilt.input)) && !rebuilt.aggregates.every(mergesSigned)) return rebuilt;
   const source = firstSource(rebuilt.input);
   const o = source?.options ?? {};
   const setting = String(o['aggregate.two_phase'] ?? '').toLowerCase();
@@ -66,20 +67,6 @@ function mergesSigned(a: AggregateCall): boolean {
   return a.fn === 'count';
 }
 
-/** Whether a plan's output can carry retractions (UPDATE_BEFORE / DELETE rows). */
-function mayRetract(p: PhysicalPlan): boolean {
-  switch (p.kind) {
-    case 'SourceExec':
-      return p.relationKind !== 'stream';
-    case 'GroupAggregateExec':
-      return true;
-    case 'WindowAggregateExec':
-      return false;
-    default:
-      return physicalInputs(p).some(mayRetract);
-  }
-}
-
 function firstSource(p: PhysicalPlan): SourceExec | undefined {
   if (p.kind === 'SourceExec') return p;
   for (const c of physicalInputs(p)) {
@@ -97,15 +84,4 @@ function positiveInt(v: unknown, fallback: number): number {
 function share(v: unknown, fallback: number): number {
   const n = Number(v);
   return v !== undefined && n > 0 && n <= 1 ? n : fallback;
-}
-
-function withInputs(p: PhysicalPlan, f: (p: PhysicalPlan) => PhysicalPlan): PhysicalPlan {
-  switch (p.kind) {
-    case 'SourceExec':
-      return p;
-    case 'IntervalJoinExec':
-      return { ...p, left: f(p.left), right: f(p.right) };
-    default:
-      return { ...p, input: f(p.input) };
-  }
 }
