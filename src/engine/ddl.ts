@@ -72,8 +72,9 @@ function checkPartitions(s: Extract<Statement, { kind: 'CreateStream' }>, option
 
 /** The catalog entry of a CREATE TABLE, checked without touching storage (see `streamDefOf`). */
 export function tableDefOf(s: Extract<Statement, { kind: 'CreateTable' }>, text: string, checkOptions: boolean): TableDef {
-  const schema = fieldsOf(s.columns);
   const pk = s.primaryKey.length ? s.primaryKey.map((k) => k.name) : s.columns.filter((c) => c.primaryKey).map((c) => c.name.name);
+  // Primary-key columns are NOT NULL, also when the key is declared as PRIMARY KEY (a, b).
+  const schema = fieldsOf(s.columns).map((f) => (pk.some((k) => normalizeName(k) === normalizeName(f.name)) ? { ...f, nullable: false } : f));
   if (pk.length === 0) {
     throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} needs a PRIMARY KEY`, { span: s.name.span, hint: 'mark a column: card_id STRING PRIMARY KEY' });
   }

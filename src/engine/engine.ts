@@ -601,7 +601,7 @@ export class Engine {
     const def = bound.def;
     const rows = bound.rows.map((values) => {
       const row: Record<string, unknown> = {};
-      for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span);
+      for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span, def);
       return row;
     });
     if (def.kind === 'table') {

@@ -18,7 +18,7 @@ export interface BoundInsert {
  * Evaluates one bound VALUES item; a value that does not convert to its column's type is a
  * TYPE_MISMATCH with a caret on the value.
  */
-export function evaluateInsertValue(field: Field, value: BoundExpr, span: Span): unknown {
+export function evaluateInsertValue(field: Field, value: BoundExpr, span: Span, def: StreamDef | TableDef): unknown {
   const misfit = (message: string): SluiceError => new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${message}`, { span });
   let evaluated: ReturnType<CompiledExpr['evaluateColumns']>;
   try {
@@ -29,6 +29,12 @@ export function evaluateInsertValue(field: Field, value: BoundExpr, span: Span):
   }
   const { values: out, errors } = evaluated;
   if (errors.length) throw misfit(errors[0]!.message);
+  if ((out[0] ?? null) === null && !field.nullable) {
+    throw new SluiceError('INVALID_ARGUMENT', `value for ${field.name}: NULL in a NOT NULL column`, {
+      span,
+      hint: def.kind === 'table' ? `${field.name} is part of the primary key of ${def.name}; give it a value` : `give ${field.name} a value`,
+    });
+  }
   return out[0];
 }
 

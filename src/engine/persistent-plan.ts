@@ -14,7 +14,18 @@ export function viewKey(q: QueryPlan, explicit: unknown, span: Span): number[] {
       return i;
     });
   }
+  const left = q.unselectedKeys ?? [];
+  if (left.length) {
+    // Rows of groups that differ only in a left-out key would overwrite each other in the view.
+    const texts = left.map((k) => k.text).join(', ');
+    throw new SluiceError('INVALID_ARGUMENT', `a materialized view keeps one row per group, but its select list leaves out GROUP BY ${texts}`, {
+      span: left[0]!.span ?? span,
+      hint: `select ${texts} too, or name the view's key: WITH (key = '...')`,
+    });
+  }
   if (q.keyColumns.length) return [...q.keyColumns];
+  // The one row of an aggregate without GROUP BY replaces itself under the empty key.
+  if (q.singleRow) return [];
   // An updating result without a key: only all its columns together tell its rows apart.
   if (q.updating) return q.fields.map((_, i) => i);
   if (q.streamKey !== undefined) return [q.streamKey];

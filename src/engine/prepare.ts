@@ -76,7 +76,8 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       return 'statement';
     case 'Insert':
       // VALUES are constants: converting them now finds a bad value before anything runs.
-      for (const row of bindInsert(s, scratch).rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span);
+      const bound = bindInsert(s, scratch);
+      for (const row of bound.rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span, bound.def);
       return 'statement';
     case 'Query': {
       const from = s.query.from;

@@ -70,6 +70,12 @@ export function splitAtExchange(plan: PhysicalPlan, exchangeName: string, what: 
       : node.phase === 'final'
         ? node.groupBy.map((_, i) => ({ kind: 'Column', index: i, name: lower.fields[i]!.name, type: lower.fields[i]!.type }))
         : [...node.groupBy];
+  if (node.kind === 'GroupAggregateExec' && key.length === 0) {
+    // Every key partition would hold its own copy of the one row an aggregate without GROUP BY has.
+    throw new SluiceError('UNSUPPORTED', `${what}: an aggregate without GROUP BY has one group, so it cannot be spread across processes`, {
+      hint: "add a GROUP BY, or drop 'scale.out' to run it in one process",
+    });
+  }
   const exchange: SourceExec = {
     kind: 'SourceExec',
     relation: exchangeName,

@@ -70,8 +70,9 @@ export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'count_disti
 
 export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   count: () => T.BIGINT,
-  sum: (a) => (a.length === 1 && isNumeric(a[0]!) ? (a[0]!.kind === 'INT' || a[0]!.kind === 'BIGINT' ? T.BIGINT : T.DOUBLE) : 'expects one number'),
-  avg: (a) => (a.length === 1 && isNumeric(a[0]!) ? T.DOUBLE : 'expects one number'),
+  // SUM(NULL) and AVG(NULL) are NULL, as in DuckDB and PostgreSQL.
+  sum: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'FLOAT' || a[0]!.kind === 'DOUBLE' ? T.DOUBLE : T.BIGINT) : 'expects one number'),
+  avg: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
   min: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   max: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   auc: (a) => (a.length === 2 && isNumeric(a[0]!) && (isNumeric(a[1]!) || a[1]!.kind === 'BOOLEAN') ? T.DOUBLE : 'expects (score, label)'),

@@ -1,11 +1,12 @@
 /** Plans the FROM clause: scans, lookup joins, interval joins, window table functions, subqueries. */
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { T, type Field } from '../common/types.js';
+import { T, typeToString, type Field } from '../common/types.js';
 import { normalizeName, type Expr, type FromItem, type JoinRef, type WindowRef } from '../parser/ast.js';
 import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
+import { commonType } from './functions.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
@@ -136,6 +137,14 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
       }
       hiddenPk.add(pkIndexes[i]!);
       const c = left.scope.columns[idx]!;
+      const keyType = table.schema[pkIndexes[i]!]!.type;
+      // The same check as `=` in ON: a STRING '1' must not find an INT key 1.
+      if (!commonType(c.type, keyType)) {
+        throw new SluiceError('TYPE_MISMATCH', `JOIN ${table.name} without ON matches ${c.name} (${typeToString(c.type)}) with the key ${k} (${typeToString(keyType)}), which cannot be compared`, {
+          span: item.right.span,
+          hint: `write JOIN ${table.name} ON CAST(${c.qualifier ? `${c.qualifier}.` : ''}${c.name} AS ${typeToString(keyType)}) = ${qualifier}.${k}`,
+        });
+      }
       return { kind: 'Column', index: idx, name: c.name, type: c.type } as const;
     });
   } else {
@@ -149,11 +158,14 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
         const [l, r] = [c.left, c.right];
         const tableSide = (x: BoundExpr) => (x.kind === 'Column' && x.index >= n ? x.index - n : -1);
         const leftOnly = (x: BoundExpr) => !refsAtOrAbove(x, n);
-        if (pkIndexes.includes(tableSide(r)) && leftOnly(l)) {
+        // The first equality on a key column is the lookup; a second one on the same column is a
+        // condition on the joined row (else it would replace the first and look up the wrong key).
+        const fresh = (i: number) => pkIndexes.includes(i) && !found.has(i);
+        if (fresh(tableSide(r)) && leftOnly(l)) {
           found.set(tableSide(r), l);
           continue;
         }
-        if (pkIndexes.includes(tableSide(l)) && leftOnly(r)) {
+        if (fresh(tableSide(l)) && leftOnly(r)) {
           found.set(tableSide(l), r);
           continue;
         }

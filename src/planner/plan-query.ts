@@ -5,7 +5,7 @@ import type { Catalog } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import type { OrderKey } from './order-by.js';
 import { toPhysical, type PhysicalPlan } from './physical.js';
-import { planSelect } from './plan-select.js';
+import { planSelect, type UnselectedKey } from './plan-select.js';
 import { isUpdating, physicalStreamKind } from './stream-kind.js';
 import { pushDownFilters } from './rules/filter-pushdown.js';
 import { pruneColumns } from './rules/projection-pruning.js';
@@ -20,6 +20,10 @@ export interface QueryPlan {
   readonly updating: boolean;
   /** Output indexes that identify a row (an updating result's upsert key, a windowed GROUP BY's groups); empty when none do. */
   readonly keyColumns: readonly number[];
+  /** An aggregate without GROUP BY: one row, whose key is empty. */
+  readonly singleRow?: boolean;
+  /** GROUP BY expressions left out of the select list (then `keyColumns` do not identify a row). */
+  readonly unselectedKeys?: readonly UnselectedKey[];
   /** Output index of the source stream's key column, when the query passes it through. */
   readonly streamKey?: number;
   /** The source's event-time column and watermark delay, when the output carries that column. */
@@ -58,6 +62,8 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     fields,
     updating,
     keyColumns: kind.kind === 'retracting' ? [] : (kind.key ?? []),
+    ...(planned.singleRow ? { singleRow: true } : {}),
+    ...(planned.unselectedKeys ? { unselectedKeys: planned.unselectedKeys } : {}),
     ...(streamKey >= 0 ? { streamKey } : {}),
     ...(wmSpec && wmOut && !updating ? { watermark: { column: wmOut.name, delayMs: wmSpec.delayMs } } : {}),
     ...(planned.limit !== undefined ? { limit: planned.limit } : {}),

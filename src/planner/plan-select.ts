@@ -1,5 +1,6 @@
 /** Plans a SELECT: FROM, predict(), WHERE, GROUP BY/aggregates, HAVING, the select list. */
 import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
 import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type CallExpr, type Expr, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
@@ -7,6 +8,7 @@ import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bou
 import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import type { AggregateCall, LogicalPlan } from './logical.js';
+import { resolveGroupByRefs } from './group-by-refs.js';
 import { resolveOrderBy, type OrderKey } from './order-by.js';
 import { planFrom } from './plan-from.js';
 
@@ -17,6 +19,13 @@ export interface PlannedQuery {
   readonly plan: LogicalPlan;
   /** Output column names (unique). */
   readonly names: readonly string[];
+  /** An aggregate without GROUP BY: exactly one row, identified by the empty key. */
+  readonly singleRow?: boolean;
+  /**
+   * GROUP BY expressions the select list leaves out, so that the group keys in the output do not
+   * identify a row (window_start and window_end stand for each other). Absent when complete.
+   */
+  readonly unselectedKeys?: readonly UnselectedKey[];
   readonly limit?: number;
   /** Pull queries only (continuous queries refuse ORDER BY). */
   readonly orderBy?: readonly OrderKey[];
@@ -93,7 +102,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   }
 
   // Aggregation: group keys, then aggregate calls; select and having are rebound over them.
-  const groupBy = (q.distinct ? items.map((i) => i.bind({ special, clause: 'SELECT DISTINCT' })) : q.groupBy.map((g) => bindExpr(g, scope, catalog, { special, clause: 'GROUP BY' })));
+  const groupBy = (q.distinct ? items.map((i) => i.bind({ special, clause: 'SELECT DISTINCT' })) : resolveGroupByRefs(q.groupBy, items, scope, containsAggregate).map((g) => bindExpr(g, scope, catalog, { special, clause: 'GROUP BY' })));
   const groupKeys = groupBy.map(exprKey);
   const aggregates: AggregateCall[] = [];
   const aggKeys: string[] = [];
@@ -102,6 +111,12 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     const fn: AggregateFn = name === 'count' && call.distinct ? 'count_distinct' : (name as AggregateFn);
     if (call.distinct && name !== 'count') {
       throw new SluiceError('UNSUPPORTED', `DISTINCT is supported only in COUNT(DISTINCT ...)`, { span: call.span });
+    }
+    if (name === 'count' && !call.star && call.args.length !== 1) {
+      throw new SluiceError('TYPE_MISMATCH', `COUNT${call.distinct ? '(DISTINCT ...)' : ''} takes one argument${call.distinct ? '' : ' or *'}, got ${call.args.length}`, {
+        span: call.span,
+        hint: call.args.length > 1 ? 'COUNT(DISTINCT x) counts the distinct values of one expression' : 'COUNT(*) counts rows',
+      });
     }
     const args = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
     const rule = AGGREGATE_FUNCTIONS[name]!;
@@ -143,7 +158,27 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   if (finalHaving) plan = { kind: 'LogicalFilter', input: plan, predicate: finalHaving, fields: aggFields };
   const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(selectExprs[k]!, k)));
   const fields = finalSelect.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
-  return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields }, names });
+  const selectedKeys = new Set(finalSelect.flatMap((e) => (e.kind === 'Column' && e.index < groupBy.length ? [e.index] : [])));
+  const unselectedKeys = unselectedGroupKeys(groupBy, selectedKeys);
+  return withLimit(q, {
+    plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields },
+    names,
+    ...(groupBy.length === 0 ? { singleRow: true } : {}),
+    ...(unselectedKeys.length ? { unselectedKeys } : {}),
+  });
+}
+
+/** A GROUP BY expression left out of the select list, and where it is written. */
+export interface UnselectedKey {
+  readonly text: string;
+  readonly span?: Span;
+}
+
+/** GROUP BY expressions whose position is not in `selected`; a selected window bound covers the other one. */
+function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySet<number>): UnselectedKey[] {
+  const windowBound = (g: BoundExpr | undefined) => g?.kind === 'Column' && (g.name === 'window_start' || g.name === 'window_end');
+  const windowSelected = groupBy.some((g, i) => selected.has(i) && windowBound(g));
+  return groupBy.flatMap((g, i) => (selected.has(i) || (windowSelected && windowBound(g)) ? [] : [{ text: exprToString(g), ...(g.span ? { span: g.span } : {}) }]));
 }
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {

@@ -112,4 +112,15 @@ describe('accumulators', () => {
       }
     }
   });
+
+  it('restore retractable MIN/MAX from the state of an append-only one (an input that became updating)', () => {
+    for (const fn of ['min', 'max'] as const) {
+      const { acc } = run(fn, [[0.2], [0.9], [0.5]], false);
+      const back = accumulatorFactory(call(fn), true).restore(decodeValue(encodeValue(acc.save())));
+      expect(back.result()).toBe(acc.result());
+      expect(back.add(acc.result(), null, -1)).toBeUndefined();
+      expect(back.result()).toBeNull();
+    }
+    expect(accumulatorFactory(call('min'), true).restore(null).result()).toBeNull();
+  });
 });

@@ -64,6 +64,28 @@ describe('GroupAggregateOperator', () => {
     expect(op.size).toBe(1);
   });
 
+  it('keeps the one row of an aggregate without GROUP BY: the results of no rows first, never deleted', async () => {
+    const h = await Harness.create(stores);
+    const GOUT = OUT.slice(1);
+    const op = new GroupAggregateOperator(IN, [], AGGS, GOUT, true, () => undefined);
+    await h.open(op);
+    await op.process({ kind: 'watermark', time: 0 }, 0);
+    expect(h.rows(GOUT, true)).toEqual([['+I', 0n, null, null, 0n]]);
+    h.clear();
+    await op.process(data(IN, [r('c1', 5), r('c2', 7)]), 0);
+    expect(h.rows(GOUT, true)).toEqual([
+      ['-U', 0n, null, null, 0n],
+      ['+U', 2n, 12, 7, 2n],
+    ]);
+    h.clear();
+    await op.process(data(IN, [r('c1', 5), r('c2', 7)], [D, D]), 0);
+    expect(h.rows(GOUT, true)).toEqual([
+      ['-U', 2n, 12, 7, 2n],
+      ['+U', 0n, null, null, 0n],
+    ]);
+    expect(op.size).toBe(1);
+  });
+
   it('sends bad rows to dead letters: unknown retractions and throwing arguments', async () => {
     const div: BoundExpr = { kind: 'Binary', op: '/', left: { kind: 'Literal', value: 10, type: T.DOUBLE }, right: amount, type: T.DOUBLE };
     const { h, op } = await setup([{ fn: 'count', args: [], name: 'count_0' }, { fn: 'sum', args: [div], name: 'sum_1' }]);

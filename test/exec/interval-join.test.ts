@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { T } from '../../src/common/types.js';
+import { RowKind } from '../../src/exec/message.js';
 import { IntervalJoinOperator } from '../../src/exec/operators/interval-join.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import { TempStores } from '../state/helpers.js';
@@ -107,5 +108,25 @@ describe('IntervalJoinOperator', () => {
     expect(next.h.letters).toEqual([]);
     await next.op.process(data(L, [l('old', 'k1', 2)]), 0);
     expect(next.h.letters).toHaveLength(1);
+  });
+
+  it('takes back the pairs of a retracted row, as -D, and keeps the rest', async () => {
+    const { h, op } = await setup();
+    const { UPDATE_BEFORE: UB, UPDATE_AFTER: UA, DELETE: D } = RowKind;
+    await op.process(data(R, [r('r1', 'k1', 5), r('r2', 'k1', 12)]), 1);
+    await op.process(data(L, [l('a', 'k1', 0, 1), l('b', 'k1', 4, 1)]), 0);
+    expect(h.rows(OUT, true).map((x) => `${x[0]} ${x[1]}-${x[5]}`)).toEqual(['+I a-r1', '+I b-r1', '+I b-r2']);
+    h.clear();
+    // b is updated: its old version's pairs go; the new version (at 6 s) pairs with r2 only.
+    await op.process(data(L, [l('b', 'k1', 4, 1), l('b', 'k1', 6, 2)], [UB, UA]), 0);
+    expect(h.rows(OUT, true).map((x) => `${x[0]} ${x[1]}-${x[5]} ${x[4]}`)).toEqual(['-D b-r1 1', '-D b-r2 1', '+I b-r2 2']);
+    h.clear();
+    await op.process(data(R, [r('r1', 'k1', 5)], [D]), 1);
+    expect(h.rows(OUT, true).map((x) => `${x[0]} ${x[1]}-${x[5]} ${x[4]}`)).toEqual(['-D a-r1 1']);
+    expect(op.buffered).toEqual([2, 1]);
+    h.clear();
+    await op.process(data(L, [l('never', 'k1', 1)], [D]), 0);
+    expect(h.out).toEqual([]);
+    expect(h.letters.map((x) => x.reason)).toEqual(['retraction of a row the join does not hold (never seen, or already retired by the watermark)']);
   });
 });

@@ -292,7 +292,10 @@ class MultisetExtreme implements Accumulator, Restorable {
     return [...this.values.values()].map(([v, n]) => [storable(v), n]);
   }
   load(s: StateValue): void {
-    for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
+    // A scalar is the state of an append-only Extreme, saved before the input could retract.
+    if (!Array.isArray(s)) {
+      if (s !== null && s !== undefined) this.values.set(mapKey(s), [s, 1]);
+    } else for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
     this.stale = true;
   }
 }

@@ -2,6 +2,9 @@
  * Unwindowed GROUP BY: an updating table. Each input batch changes some groups; for each changed
  * group the operator emits one change: +I (new group), -U/+U (new values), or -D (its row count
  * fell to zero).
+ *
+ * An aggregate without GROUP BY has exactly one row, as in SQL: COUNT(*) = 0 and SUM NULL before
+ * any input, and it never disappears.
  */
 import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../../common/exact-json.js';
@@ -25,6 +28,8 @@ interface Group {
 }
 
 const TABLE = 'groups';
+/** The key of the one group of an aggregate without GROUP BY. */
+const GLOBAL_KEY = keyOf([]);
 
 /**
  * GroupAggregateExec.
@@ -40,6 +45,9 @@ const TABLE = 'groups';
  *   over the whole batch, and a key whose net count goes negative is dead-lettered and dropped.
  * - On a barrier the groups changed since the last barrier are written to the `groups` state
  *   table before the barrier moves on; open() restores from it.
+ * - Without group keys (`global`), the one group always exists: its row is emitted (+I) before
+ *   the first message moves on, with the results of no rows, and a count of zero updates it
+ *   instead of deleting it.
  */
 export class GroupAggregateOperator implements Operator {
   readonly name = 'GroupAggregateExec';
@@ -49,6 +57,10 @@ export class GroupAggregateOperator implements Operator {
   private readonly used: number[];
   private groups = new Map<string, Group>();
   private readonly dirty = new Set<string>();
+  /** No GROUP BY: one group, present from the start (see the invariants). */
+  private readonly global: boolean;
+  /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
+  private announced = true;
 
   constructor(
     private readonly input: readonly Field[],
@@ -67,6 +79,7 @@ export class GroupAggregateOperator implements Operator {
     const final = phase === 'final';
     const keyExprs: readonly BoundExpr[] = final ? groupBy.map((_, i) => ({ kind: 'Column', index: i, name: input[i]!.name, type: input[i]!.type })) : groupBy;
     this.keys = keyExprs.map((g) => compileExpr(g, input, udfs));
+    this.global = keyExprs.length === 0;
     this.aggs = new AggregateList(final ? aggregates.map((a) => ({ ...a, args: [] })) : aggregates, input, udfs, retractable);
     const used = new Set<number>();
     for (const g of keyExprs) columnsOf(g, used);
@@ -82,9 +95,11 @@ export class GroupAggregateOperator implements Operator {
       const r = row as { g: StateValue[]; c: number; a: StateValue[] };
       this.groups.set(key, { values: [...r.g], count: r.c, accs: this.aggs.restore(r.a) });
     }
+    this.announced = !this.global || this.groups.has(GLOBAL_KEY);
   }
 
   async process(msg: Message, _port = 0): Promise<void> {
+    if (!this.announced) await this.announce();
     switch (msg.kind) {
       case 'data':
         return this.onData(msg.batch, msg.rowKinds);
@@ -128,7 +143,7 @@ export class GroupAggregateOperator implements Operator {
       }
       if (!before.has(key)) before.set(key, g ? this.output(g) : null);
       if (!g) {
-        g = { values: parts.map(plain), count: 0, accs: this.aggs.create() };
+        g = this.emptyGroup(parts.map(plain));
         this.groups.set(key, g);
       }
       if (partial) {
@@ -151,10 +166,15 @@ export class GroupAggregateOperator implements Operator {
     const rows: unknown[][] = [];
     const kinds: number[] = [];
     for (const [key, old] of before) {
-      const g = this.groups.get(key);
-      const now = g && g.count > 0 ? this.output(g) : null;
+      let g = this.groups.get(key);
       if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
-      if (g && g.count <= 0) this.groups.delete(key);
+      if (g && g.count <= 0) {
+        // The global group outlives its last row, reset to the results of no rows.
+        g = this.global ? this.emptyGroup([]) : undefined;
+        if (g) this.groups.set(key, g);
+        else this.groups.delete(key);
+      }
+      const now = g ? this.output(g) : null;
       this.dirty.add(key);
       if (old && now) {
         if (sameRow(old, now)) continue;
@@ -170,6 +190,20 @@ export class GroupAggregateOperator implements Operator {
     }
     if (rows.length === 0) return Promise.resolve();
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => rows.map((r) => r[c] ?? null)), rows.length, Uint8Array.from(kinds));
+  }
+
+  /** Emits the global group's row for no input, before anything else leaves the operator. */
+  private announce(): Promise<void> {
+    this.announced = true;
+    const g = this.emptyGroup([]);
+    this.groups.set(GLOBAL_KEY, g);
+    this.dirty.add(GLOBAL_KEY);
+    const row = this.output(g);
+    return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => [row[c] ?? null]), 1, Uint8Array.of(RowKind.INSERT));
+  }
+
+  private emptyGroup(values: unknown[]): Group {
+    return { values, count: 0, accs: this.aggs.create() };
   }
 
   private output(g: Group): unknown[] {

@@ -11,13 +11,16 @@ import { emitRows } from '../changes.js';
 import { plain, readColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
-import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+import { RowKind, rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
 import { lateReason, nullTimeReason, rowText } from './event-time.js';
 
 interface Buffered {
   readonly t: number;
   readonly v: unknown[];
 }
+
+/** A joined pair: left values, right values, and whether it is taken back (an input retraction). */
+type Pair = readonly [unknown[], unknown[], boolean];
 
 interface Side {
   readonly fields: readonly Field[];
@@ -39,6 +42,10 @@ interface Side {
  *   when left.time + upper < right watermark, a right row when right.time - lower < left
  *   watermark. A row behind its own side's watermark (its partners may be gone) or with a NULL
  *   time goes to the dead-letter stream; a row with a NULL key matches nothing (SQL equality).
+ * - Over an updating input, a retraction (-U/-D) removes the equal buffered row of its side and
+ *   takes back every pair that row formed with the other side's buffered rows, as -D rows (and
+ *   the pairs of an added row are +I), so the output is a valid changelog; a retraction of a row
+ *   the join does not hold (never seen, or already retired) goes to the dead-letter stream.
  * - The output watermark never passes a time a future output row can still carry in either
  *   time column: min(left wm + min(0, lower), right wm - max(0, upper)), which is the min of
  *   both input watermarks when lower = upper = 0. It is forwarded only when it advances.
@@ -88,7 +95,7 @@ export class IntervalJoinOperator implements Operator {
     const p = port === 1 ? 1 : 0;
     switch (msg.kind) {
       case 'data':
-        return this.onData(msg.batch, p);
+        return this.onData(msg.batch, msg.rowKinds, p);
       case 'watermark':
         return this.onWatermark(msg.time, p);
       case 'barrier': {
@@ -109,21 +116,24 @@ export class IntervalJoinOperator implements Operator {
     }
   }
 
-  private onData(batch: RecordBatch, p: 0 | 1): Promise<void> {
+  private onData(batch: RecordBatch, rowKinds: Uint8Array | undefined, p: 0 | 1): Promise<void> {
     const me = this.sides[p];
     const other = this.sides[1 - p]!;
     const n = batch.numRows;
     const cols = me.fields.map((f, c) => readColumn(batch, c, f.type));
     const times = cols[me.time]!;
     const parts = new Array<unknown>(me.keys.length);
-    const pairs: (readonly [unknown[], unknown[]])[] = [];
+    const pairs: Pair[] = [];
     for (let i = 0; i < n; i++) {
       const t = times[i];
+      const kind = rowKinds?.[i];
+      const retract = kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE;
       if (typeof t !== 'number') {
         this.reject(rowText(batch, me.fields, i), nullTimeReason(me.fields[me.time]!));
         continue;
       }
-      if (t < me.watermark) {
+      // A retraction behind the watermark may still find its row buffered; only additions are late.
+      if (!retract && t < me.watermark) {
         this.reject(rowText(batch, me.fields, i), lateReason(t, me.watermark));
         continue;
       }
@@ -136,22 +146,34 @@ export class IntervalJoinOperator implements Operator {
       if (nullKey) continue;
       const key = keyOf(parts);
       const values = cols.map((c) => plain(c[i]));
+      const list = me.rows.get(key);
+      if (retract) {
+        const at = list ? list.findIndex((b) => b.t === t && sameValues(b.v, values)) : -1;
+        if (at < 0) {
+          this.reject(rowText(batch, me.fields, i), 'retraction of a row the join does not hold (never seen, or already retired by the watermark)');
+          continue;
+        }
+        list!.splice(at, 1);
+        if (list!.length === 0) me.rows.delete(key);
+      }
       for (const o of other.rows.get(key) ?? []) {
         const [tl, tr] = p === 0 ? [t, o.t] : [o.t, t];
-        if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, o.v] : [o.v, values]);
+        if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, o.v, retract] : [o.v, values, retract]);
       }
-      const list = me.rows.get(key);
-      if (list) list.push({ t, v: values });
-      else me.rows.set(key, [{ t, v: values }]);
+      if (!retract) {
+        if (list) list.push({ t, v: values });
+        else me.rows.set(key, [{ t, v: values }]);
+      }
       me.dirty.add(key);
     }
     return this.emitPairs(pairs);
   }
 
-  private emitPairs(pairs: readonly (readonly [unknown[], unknown[]])[]): Promise<void> {
+  private emitPairs(pairs: readonly Pair[]): Promise<void> {
     if (pairs.length === 0) return Promise.resolve();
     const width = this.sides[0].fields.length;
     let cols: unknown[][] = this.fields.map((_, c) => pairs.map(([l, r]) => (c < width ? l[c] : r[c - width]) ?? null));
+    let kinds = pairs.some((x) => x[2]) ? pairs.map((x) => (x[2] ? RowKind.DELETE : RowKind.INSERT)) : undefined;
     let m = pairs.length;
     if (this.residual) {
       const { values, errors } = this.residual.evaluateColumns(cols, m);
@@ -160,11 +182,12 @@ export class IntervalJoinOperator implements Operator {
       for (let j = 0; j < m; j++) if (values[j] === true) keep.push(j);
       if (keep.length < m) {
         cols = cols.map((c) => keep.map((j) => c[j]));
+        kinds = kinds && keep.map((j) => kinds![j]!);
         m = keep.length;
       }
       if (m === 0) return Promise.resolve();
     }
-    return emitRows(this.ctx, this.name, 'joined row', this.fields, cols, m);
+    return emitRows(this.ctx, this.name, 'joined row', this.fields, cols, m, kinds && Uint8Array.from(kinds));
   }
 
   private async onWatermark(time: number, p: 0 | 1): Promise<void> {
@@ -211,4 +234,11 @@ export class IntervalJoinOperator implements Operator {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Whether two buffered rows hold the same values (nested values compared as JSON, BIGINTs as digits). */
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  const text = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return a.every((x, i) => Object.is(x, b[i]) || (typeof x === 'object' && x !== null && text(x) === text(b[i])) || (typeof x === 'bigint' && x === b[i]));
 }

@@ -21,7 +21,7 @@ export function createStatefulOperator(plan: PhysicalPlan, input: readonly Field
     case 'WindowAssignExec':
       return new WindowAssignOperator(input, plan.window, plan.fields);
     case 'WindowAggregateExec':
-      return new WindowAggregateOperator(input, plan.window, plan.groupBy, plan.aggregates, plan.fields, udfs);
+      return new WindowAggregateOperator(input, plan.window, plan.groupBy, plan.aggregates, plan.fields, udfs, isUpdating(physicalStreamKind(plan.input)));
     case 'GroupAggregateExec':
       return new GroupAggregateOperator(input, plan.groupBy, plan.aggregates, plan.fields, isUpdating(physicalStreamKind(plan.input)), udfs, plan.phase ?? 'single');
     case 'LocalAggregateExec':

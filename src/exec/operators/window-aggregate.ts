@@ -12,13 +12,15 @@ import { emitRows } from '../changes.js';
 import { gather, plain } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
-import type { Message, Operator, OperatorContext } from '../message.js';
+import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
 import { assignWindows, lateReason, nullTimeReason, rowText, timeColumn } from './event-time.js';
 
 interface Group {
   readonly values: unknown[];
   readonly accs: Accumulator[];
+  /** Rows added minus rows retracted; a group at zero is not emitted. */
+  count: number;
 }
 
 /** A TUMBLE/HOP window: [start, start + size). */
@@ -65,6 +67,10 @@ const META = 'meta';
  * - A row none of whose windows is still open (SESSION: behind the watermark and in no open
  *   session), a row with a NULL event time, and a row whose expressions throw go to the
  *   dead-letter stream; nothing else is dropped.
+ * - Over an updating input, a retraction (-U/-D) is taken back from the open TUMBLE/HOP windows
+ *   of its event time (a window whose rows were all retracted emits nothing); a retraction of a
+ *   row no open window holds, and any retraction into SESSION windows (taking a row out may
+ *   split a session), goes to the dead-letter stream.
  * - On a barrier the changed windows and the watermark are written to state before the
  *   barrier moves on; open() restores them.
  */
@@ -91,11 +97,13 @@ export class WindowAggregateOperator implements Operator {
     aggregates: readonly AggregateCall[],
     readonly fields: readonly Field[],
     udfs: UdfResolver,
+    /** Whether the input may carry retractions (else MIN/MAX keep only the current extreme). */
+    retractable = false,
   ) {
     const n = input.length;
     const virtual: Field[] = [...input, { name: 'window_start', type: { kind: 'TIMESTAMP', precision: 3 }, nullable: false }, { name: 'window_end', type: { kind: 'TIMESTAMP', precision: 3 }, nullable: false }];
     this.keys = groupBy.map((g) => compileExpr(g, virtual, udfs));
-    this.aggs = new AggregateList(aggregates, virtual, udfs, false);
+    this.aggs = new AggregateList(aggregates, virtual, udfs, retractable);
     const used = new Set<number>();
     groupBy.forEach((g, i) => {
       columnsOf(g, used);
@@ -125,8 +133,8 @@ export class WindowAggregateOperator implements Operator {
       return;
     }
     for await (const [, row] of ctx.state.table(WINDOWS).scan()) {
-      const r = row as { s: number; k: string; g: StateValue[]; a: StateValue[] };
-      this.fixed(r.s).groups.set(r.k, { values: [...r.g], accs: this.aggs.restore(r.a) });
+      const r = row as { s: number; k: string; g: StateValue[]; a: StateValue[]; c?: number };
+      this.fixed(r.s).groups.set(r.k, { values: [...r.g], accs: this.aggs.restore(r.a), count: r.c ?? 1 });
     }
   }
 
@@ -134,7 +142,7 @@ export class WindowAggregateOperator implements Operator {
     switch (msg.kind) {
       case 'data':
         if (msg.batch.numRows === 0) return;
-        return this.session ? this.onSessionData(msg.batch) : this.onFixedData(msg.batch);
+        return this.session ? this.onSessionData(msg.batch, msg.rowKinds) : this.onFixedData(msg.batch, msg.rowKinds);
       case 'watermark':
         if (msg.time <= this.watermark) return;
         this.watermark = msg.time;
@@ -159,7 +167,7 @@ export class WindowAggregateOperator implements Operator {
     return w;
   }
 
-  private onFixedData(batch: RecordBatch): void {
+  private onFixedData(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
     const n = batch.numRows;
     const { timeColumn: tc, sizeMs } = this.window;
     const times = timeColumn(batch, this.input, tc);
@@ -191,19 +199,26 @@ export class WindowAggregateOperator implements Operator {
       const key = keyOf(parts);
       const w = this.fixed(starts[j]!);
       const g = w.groups.get(key);
+      const sign = retracts(rowKinds, i) ? -1 : 1;
+      if (sign < 0 && (!g || g.count <= 0)) {
+        failed.add(i);
+        this.reject(batch, i, 'retraction of a row that no open window holds');
+        continue;
+      }
       const accs = g ? g.accs : this.aggs.create();
-      const err = this.aggs.add(accs, args, j, 1);
+      const err = this.aggs.add(accs, args, j, sign);
       if (err !== undefined) {
         failed.add(i);
         this.reject(batch, i, err);
         continue;
       }
-      if (!g) w.groups.set(key, { values: parts.map(plain), accs });
+      if (g) g.count += sign;
+      else w.groups.set(key, { values: parts.map(plain), accs, count: 1 });
       this.dirty.set(`${w.start}\u0002${key}`, [w.start, key]);
     }
   }
 
-  private onSessionData(batch: RecordBatch): void {
+  private onSessionData(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
     const n = batch.numRows;
     const { timeColumn: tc, gapMs } = this.window;
     const times = timeColumn(batch, this.input, tc);
@@ -219,7 +234,7 @@ export class WindowAggregateOperator implements Operator {
         this.reject(batch, i, nullTimeReason(this.input[tc]!));
         continue;
       }
-      const reason = errors.get(i);
+      const reason = errors.get(i) ?? (retracts(rowKinds, i) ? 'SESSION windows cannot take back a row of an updating input' : undefined);
       if (reason !== undefined) {
         this.reject(batch, i, reason);
         continue;
@@ -284,7 +299,7 @@ export class WindowAggregateOperator implements Operator {
       for (const [start, w] of this.windows) {
         if (start + size > limit) continue;
         for (const [key, g] of w.groups) {
-          closed.push({ start, end: start + size, row: [...g.values, ...AggregateList.results(g.accs)] });
+          if (g.count > 0) closed.push({ start, end: start + size, row: [...g.values, ...AggregateList.results(g.accs)] });
           this.dirty.set(`${start}\u0002${key}`, [start, key]);
         }
         this.windows.delete(start);
@@ -312,7 +327,7 @@ export class WindowAggregateOperator implements Operator {
       }
       const g = this.windows.get(start)?.groups.get(key);
       if (!g) table.delete(stateKey);
-      else table.put(stateKey, { s: start, k: key, g: g.values as StateValue[], a: AggregateList.save(g.accs) } satisfies StateRow);
+      else table.put(stateKey, { s: start, k: key, g: g.values as StateValue[], a: AggregateList.save(g.accs), c: g.count } satisfies StateRow);
     }
     this.dirty.clear();
   }
@@ -326,4 +341,10 @@ export class WindowAggregateOperator implements Operator {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Whether row `i` takes a row back (-U or -D). */
+function retracts(rowKinds: Uint8Array | undefined, i: number): boolean {
+  const k = rowKinds?.[i];
+  return k === RowKind.UPDATE_BEFORE || k === RowKind.DELETE;
 }

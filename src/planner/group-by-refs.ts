@@ -1,0 +1,41 @@
+/**
+ * GROUP BY items that refer to the select list, as DuckDB and PostgreSQL allow: `GROUP BY 2`
+ * is the second select item, and `GROUP BY alias` is the select item of that alias when no
+ * input column has the name (an input column wins, as in both).
+ */
+import { SluiceError } from '../common/errors.js';
+import { normalizeName, type Expr } from '../parser/ast.js';
+import type { Scope } from './bind-expr.js';
+
+/** A select item as GROUP BY sees it: its expression (absent for `*` columns) and output name. */
+export interface SelectRef {
+  readonly ast?: Expr;
+  readonly name?: string;
+}
+
+/** Replaces positions and aliases in `groupBy` by the select items they name. */
+export function resolveGroupByRefs(groupBy: readonly Expr[], items: readonly SelectRef[], scope: Scope, hasAggregate: (e: Expr) => boolean): Expr[] {
+  return groupBy.map((g) => {
+    if (g.kind === 'Literal' && g.literal === 'integer') {
+      const n = Number(g.value);
+      const item = items[n - 1];
+      if (!item) {
+        throw new SluiceError('INVALID_ARGUMENT', `GROUP BY ${n} names no select item`, { span: g.span, hint: `positions count the select items from 1 to ${items.length}` });
+      }
+      if (!item.ast) {
+        throw new SluiceError('UNSUPPORTED', `GROUP BY ${n} names a column of '*'`, { span: g.span, hint: `write the column name${item.name ? ` (${item.name})` : ''} in GROUP BY` });
+      }
+      if (hasAggregate(item.ast)) {
+        throw new SluiceError('INVALID_ARGUMENT', `GROUP BY ${n} names an aggregate`, { span: g.span, hint: 'group by columns or expressions over them' });
+      }
+      return item.ast;
+    }
+    if (g.kind === 'ColumnRef' && g.qualifier === undefined) {
+      const name = normalizeName(g.column.name);
+      if (scope.columns.some((c) => normalizeName(c.name) === name)) return g;
+      const item = items.find((i) => i.ast && i.name !== undefined && normalizeName(i.name) === name);
+      if (item?.ast && !hasAggregate(item.ast)) return item.ast;
+    }
+    return g;
+  });
+}
