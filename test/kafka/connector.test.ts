@@ -63,9 +63,9 @@ describe('kafka connector', () => {
     expect(letters.map((l) => l[1]).sort()).toEqual(['c-src/1@10', 'c-src/1@11', 'c-src/1@12', 'c-src/1@13']);
     const reasons = letters.map((l) => String(l[0])).join('\n');
     expect(reasons).toContain('not valid JSON');
-    expect(reasons).toContain('id: expected INT, got "x"');
+    expect(reasons).toContain('id: expected INT (32-bit), got "x"');
     expect(reasons).toContain('must be a JSON object');
-    expect(reasons).toContain('id: expected INT, got 1.5');
+    expect(reasons).toContain('id: expected INT (32-bit), got 1.5');
   }, 120_000);
 
   it('an updating query writes upserts: the last record per key is the final value', async () => {
