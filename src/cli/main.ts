@@ -1,7 +1,9 @@
 /** The `sluice` command line: serve, shell, run, explain, bench. */
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
+import { parseKafkaAllowList } from '../engine/kafka-allow.js';
 import { addSafetyFlags, type SafetyFlags } from './safety-options.js';
+import { duration, limitsOf, positiveInt, resolveToken, type LimitFlags } from './serve-options.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -25,23 +27,38 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port to listen on', port, DEFAULT_PORT)
     .option('--host <host>', 'address to bind', DEFAULT_HOST)
     .option('--data <dir>', 'folder for durable state', './data')
-    .option('--token <token>', 'require this bearer token on every request but /healthz', process.env.SLUICE_TOKEN)
+    .option('--token <token>', 'require this bearer token on every request but /healthz (else $SLUICE_TOKEN when set)')
+    .option('--token-file <file>', 'read the bearer token from this file (keeps it out of the process list)')
+    .option('--max-windows-per-row <n>', 'most HOP windows one row may fall into (size / slide)', positiveInt)
+    .option('--max-interval <duration>', 'longest interval in WATERMARK, allowed.lateness, windows and join bounds', duration)
+    .option('--max-session-gap <duration>', 'longest SESSION window gap', duration)
+    .option('--max-partitions <n>', 'most partitions of a stream on the embedded log', positiveInt)
+    .option('--max-statements <n>', 'most statements in one request', positiveInt)
+    .option('--max-sql-bytes <n>', 'most bytes of SQL text in one request', positiveInt)
+    .option('--max-push-queries <n>', 'most push queries streaming at once', positiveInt)
+    .option('--max-push-queries-per-client <n>', 'most push queries streaming at once to one client address', positiveInt)
+    .option('--push-stall-timeout <duration>', 'disconnect a push query client that reads nothing for this long', duration)
+    .option('--allow-kafka <brokers>', "only these Kafka brokers (host:port,...) may be named in SQL's bootstrap.servers", parseKafkaAllowList)
     .option('--demo', 'load the demo streams, models and queries')
     .option('--log', 'log requests'))
-    .action(async (o: { port: number; host: string; data: string; token?: string; demo?: boolean; log?: boolean } & SafetyFlags) => {
+    .addHelpText('after', '\nDefaults of the limits and the trust model: docs/security.md')
+    .action(async (o: { port: number; host: string; data: string; token?: string; tokenFile?: string; allowKafka?: string[]; demo?: boolean; log?: boolean } & LimitFlags & SafetyFlags) => {
+      const token = resolveToken(o);
       const { serve } = await import('./serve.js');
-      await serve(o);
+      await serve({ ...o, token, limits: limitsOf(o) });
     });
 
   program
     .command('shell')
     .description('interactive SQL shell against a running server')
     .option('--url <url>', 'server address', process.env.SLUICE_URL ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}`)
-    .option('--token <token>', 'bearer token', process.env.SLUICE_TOKEN)
+    .option('--token <token>', 'bearer token (else $SLUICE_TOKEN when set)')
+    .option('--token-file <file>', 'read the bearer token from this file')
     .option('--history <file>', 'history file (default ~/.sluice_history)')
-    .action(async (o: { url: string; token?: string; history?: string }) => {
+    .action(async (o: { url: string; token?: string; tokenFile?: string; history?: string }) => {
+      const token = resolveToken(o);
       const { runShell } = await import('../shell/shell.js');
-      await runShell({ url: o.url, ...(o.token !== undefined ? { token: o.token } : {}), ...(o.history !== undefined ? { historyFile: o.history } : {}) });
+      await runShell({ url: o.url, ...(token !== undefined ? { token } : {}), ...(o.history !== undefined ? { historyFile: o.history } : {}) });
       process.exit(0);
     });
 

@@ -18,7 +18,8 @@ export interface SafetyFlags {
   readonly startQueries?: boolean;
 }
 
-function positiveInt(value: string): number {
+/** Commander parser for a positive integer flag. */
+export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
   return n;

@@ -1,6 +1,8 @@
 /** `sluice serve`: the engine behind the HTTP API until SIGINT/SIGTERM. */
 import { join, resolve } from 'node:path';
+import type { PlanLimits } from '../planner/limits.js';
 import { buildServer } from '../server/app.js';
+import type { ServerLimits } from '../server/limits.js';
 import { openEngine, setupDemo } from './load-engine.js';
 import { safetyOptions, type SafetyFlags } from './safety-options.js';
 
@@ -8,14 +10,22 @@ export interface ServeOptions extends SafetyFlags {
   readonly port: number;
   readonly host: string;
   readonly data: string;
-  readonly token?: string;
+  /** Already checked by `resolveToken`: undefined or non-empty. */
+  readonly token?: string | undefined;
+  readonly limits?: { readonly plan: Partial<PlanLimits>; readonly server: Partial<ServerLimits> };
+  /** Kafka brokers SQL may name (already parsed by parseKafkaAllowList); any when absent. */
+  readonly allowKafka?: readonly string[] | undefined;
   readonly demo?: boolean;
   readonly log?: boolean;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 export async function serve(opts: ServeOptions): Promise<void> {
   const dataDir = resolve(opts.data);
-  const engine = await openEngine({ ...safetyOptions(opts), dataDir });
+  const engine = await openEngine({ ...safetyOptions(opts), dataDir, limits: opts.limits?.plan ?? {}, ...(opts.allowKafka !== undefined ? { kafkaAllow: opts.allowKafka } : {}) });
   if (opts.demo === true) {
     try {
       await setupDemo(engine);
@@ -26,6 +36,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   }
   const app = buildServer(engine, {
     ...(opts.token !== undefined ? { token: opts.token } : {}),
+    limits: opts.limits?.server ?? {},
     modelsDir: join(dataDir, 'models'),
     logger: opts.log === true,
   });
@@ -41,6 +52,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   await app.listen({ port: opts.port, host: opts.host });
-  const auth = opts.token !== undefined ? ' (bearer token required)' : '';
-  process.stdout.write(`sluice: listening on http://${opts.host}:${opts.port}${auth}, data in ${dataDir}\n`);
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
+  const auth = opts.token !== undefined ? ' (bearer token required)' : ' (no token: anyone who can reach this address can run SQL)';
+  process.stdout.write(`sluice: listening on http://${opts.host}:${port}${auth}, data in ${dataDir}\n`);
+  if (opts.token === undefined && !isLoopback(opts.host)) {
+    process.stderr.write(`WARNING: ${opts.host} is reachable from other machines and no token is set; give --token-file to require one (docs/security.md)\n`);
+  }
 }

@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   INVALID_ARGUMENT: { kind: 'plan', http: 400, description: 'A statement or function is given an argument it cannot use.' },
   UNSUPPORTED: { kind: 'plan', http: 400, description: 'The statement is valid SQL but this form is not supported.' },
   INVALID_JOIN: { kind: 'plan', http: 400, description: 'A join cannot be planned as a lookup or interval join.' },
+  NOT_ALLOWED: { kind: 'plan', http: 403, description: 'A statement names something the server does not allow SQL to reach, such as a Kafka broker off the allow-list.' },
+  LIMIT_EXCEEDED: { kind: 'plan', http: 400, description: 'A statement or request exceeds a configured resource limit (windows per row, interval, statements, SQL size).' },
   SCHEMA_MISMATCH: { kind: 'schema', http: 400, description: 'Data or a model does not match the declared schema.' },
   EXPRESSION_ERROR: { kind: 'execution', http: 500, description: 'An expression failed while evaluating a row.' },
   QUERY_FAILED: { kind: 'execution', http: 500, description: 'A running query stopped because of an error.' },
@@ -47,7 +49,13 @@ export const ERROR_CODES = {
   BAD_REQUEST: { kind: 'api', http: 400, description: 'An HTTP request body or parameter is malformed.' },
   UNAUTHORIZED: { kind: 'api', http: 401, description: 'The request lacks a valid bearer token.' },
   NOT_FOUND: { kind: 'api', http: 404, description: 'No such HTTP resource.' },
+  METHOD_NOT_ALLOWED: { kind: 'api', http: 405, description: 'The route exists but does not take this HTTP method; the Allow header lists those it takes.' },
   PAYLOAD_TOO_LARGE: { kind: 'api', http: 413, description: 'The request body exceeds the configured limit.' },
+  URI_TOO_LONG: { kind: 'api', http: 414, description: 'The request line is longer than the server accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { kind: 'api', http: 415, description: 'The request body has a Content-Type the route does not take.' },
+  TOO_MANY_QUERIES: { kind: 'api', http: 429, description: 'The server or this client already runs as many push queries as allowed.' },
+  HEADERS_TOO_LARGE: { kind: 'api', http: 431, description: 'The request headers are larger than the server accepts.' },
+  CLIENT_TOO_SLOW: { kind: 'api', http: 408, description: 'The client was too slow: its request did not arrive in time, or it left its push query stream unread too long.' },
   INTERNAL: { kind: 'internal', http: 500, description: 'A bug in Sluice; please report it with the statement that caused it.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -2,7 +2,8 @@
 import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import { normalizeName, type ColumnDef, type Ident, type OptionEntry, type Statement } from '../parser/index.js';
-import type { Options } from '../planner/catalog.js';
+import type { Options, RelationDef, StreamDef, TableDef, WatermarkSpec } from '../planner/catalog.js';
+import { checkInterval, formatMillis, limitError, type PlanLimits } from '../planner/limits.js';
 import type { QueryDependencies } from '../planner/dependencies.js';
 import { readerLabel, readersOf } from './readers.js';
 import { checkWithOptions } from './with-options.js';
@@ -13,7 +14,7 @@ import type { Engine } from './engine.js';
 
 type DdlStatement = Extract<Statement, { kind: 'CreateStream' | 'CreateTable' | 'CreateModel' | 'CreateFunction' | 'AlterModel' | 'Drop' }>;
 
-function fieldsOf(cols: readonly ColumnDef[]): Field[] {
+export function fieldsOf(cols: readonly ColumnDef[]): Field[] {
   return cols.map((c) => ({ name: c.name.name, type: c.type, nullable: !c.notNull && !c.primaryKey }));
 }
 
@@ -21,63 +22,92 @@ export function optionsOf(entries: readonly OptionEntry[]): Options {
   return Object.fromEntries(entries.map((o) => [o.key.toLowerCase(), o.value]));
 }
 
+/**
+ * The catalog entry of a CREATE STREAM, checked (columns, watermark and its limits, key,
+ * connector, partitions, Kafka options, WITH options when `checkOptions`) without touching storage, so a request can be
+ * planned before any of it runs.
+ */
+export function streamDefOf(s: Extract<Statement, { kind: 'CreateStream' }>, text: string, limits: PlanLimits, checkOptions: boolean): StreamDef {
+  const schema = fieldsOf(s.columns);
+  const options = optionsOf(s.options);
+  let watermark: WatermarkSpec | undefined;
+  if (s.watermark) {
+    const col = s.watermark.column.name;
+    const f = schema.find((x) => normalizeName(x.name) === normalizeName(col));
+    if (!f) throw new SluiceError('UNKNOWN_COLUMN', `WATERMARK FOR names unknown column '${col}'`, { span: s.watermark.column.span });
+    if (f.type.kind !== 'TIMESTAMP') throw new SluiceError('TYPE_MISMATCH', `WATERMARK column '${col}' must be a TIMESTAMP`, { span: s.watermark.column.span });
+    const lateness = options['allowed.lateness'];
+    watermark = {
+      column: f.name,
+      delayMs: watermarkDelay(s.watermark.expr, col, limits),
+      ...(lateness !== undefined ? { latenessMs: latenessOption(lateness, s.options.find((o) => o.key.toLowerCase() === 'allowed.lateness')?.span ?? s.span, limits) } : {}),
+    };
+  }
+  const key = options['key'] === undefined ? undefined : String(options['key']);
+  if (key !== undefined && !schema.some((f) => normalizeName(f.name) === normalizeName(key))) {
+    throw new SluiceError('UNKNOWN_COLUMN', `key '${key}' is not a column of ${s.name.name}`, { span: s.span });
+  }
+  const connector = String(options['connector'] ?? 'log').toLowerCase();
+  if (!['log', 'kafka', 'datagen', 'nexmark'].includes(connector)) {
+    throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'kafka', 'datagen' or 'nexmark'" });
+  }
+  if (checkOptions) checkWithOptions(s.options, 'stream', connector, `stream ${s.name.name}`);
+  if (connector === 'log') {
+    checkPartitions(s, options, limits);
+    withSpan(s.span, () => retentionOption(options));
+  }
+  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', watermark !== undefined));
+  return { kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text };
+}
+
+/** `WITH (partitions = n)` of a stream on the embedded log: a positive integer within the limit. */
+function checkPartitions(s: Extract<Statement, { kind: 'CreateStream' }>, options: Options, limits: PlanLimits): void {
+  const partitions = Number(options['partitions'] ?? 4);
+  if (!Number.isInteger(partitions) || partitions < 1) throw new SluiceError('INVALID_ARGUMENT', `'partitions' must be a positive integer`, { span: s.span });
+  if (partitions > limits.maxPartitions) {
+    const at = s.options.find((o) => o.key.toLowerCase() === 'partitions')?.span ?? s.span;
+    throw limitError('maxPartitions', `'partitions' = ${partitions} is more than the limit of ${limits.maxPartitions}`, at, 'use fewer partitions');
+  }
+}
+
+/** The catalog entry of a CREATE TABLE, checked without touching storage (see `streamDefOf`). */
+export function tableDefOf(s: Extract<Statement, { kind: 'CreateTable' }>, text: string, checkOptions: boolean): TableDef {
+  const pk = s.primaryKey.length ? s.primaryKey.map((k) => k.name) : s.columns.filter((c) => c.primaryKey).map((c) => c.name.name);
+  // Primary-key columns are NOT NULL, also when the key is declared as PRIMARY KEY (a, b).
+  const schema = fieldsOf(s.columns).map((f) => (pk.some((k) => normalizeName(k) === normalizeName(f.name)) ? { ...f, nullable: false } : f));
+  if (pk.length === 0) {
+    throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} needs a PRIMARY KEY`, { span: s.name.span, hint: 'mark a column: card_id STRING PRIMARY KEY' });
+  }
+  const options = optionsOf(s.options);
+  const connector = String(options['connector'] ?? 'table').toLowerCase();
+  if (connector !== 'table' && connector !== 'log' && connector !== 'kafka') {
+    throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: "tables are kept in the embedded store (fill them with INSERT) or read from a compacted topic (connector = 'kafka')" });
+  }
+  if (checkOptions) checkWithOptions(s.options, 'table', connector, `table ${s.name.name}`);
+  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
+  return { kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text };
+}
+
 export async function createDdl(engine: Engine, s: DdlStatement, text: string): Promise<string> {
   const catalog = engine.catalog;
   switch (s.kind) {
     case 'CreateStream': {
       if (s.ifNotExists && catalog.hasRelation(s.name.name)) return `stream ${s.name.name} already exists`;
-      const schema = fieldsOf(s.columns);
-      const options = optionsOf(s.options);
-      let watermark: { column: string; delayMs: number } | undefined;
-      if (s.watermark) {
-        const col = s.watermark.column.name;
-        const f = schema.find((x) => normalizeName(x.name) === normalizeName(col));
-        if (!f) throw new SluiceError('UNKNOWN_COLUMN', `WATERMARK FOR names unknown column '${col}'`, { span: s.watermark.column.span });
-        if (f.type.kind !== 'TIMESTAMP') throw new SluiceError('TYPE_MISMATCH', `WATERMARK column '${col}' must be a TIMESTAMP`, { span: s.watermark.column.span });
-        const lateness = options['allowed.lateness'];
-        watermark = {
-          column: f.name,
-          delayMs: watermarkDelay(s.watermark.expr, col),
-          ...(lateness !== undefined ? { latenessMs: parseDuration('allowed.lateness', lateness) } : {}),
-        };
-      }
-      const key = options['key'] === undefined ? undefined : String(options['key']);
-      if (key !== undefined && !schema.some((f) => normalizeName(f.name) === normalizeName(key))) {
-        throw new SluiceError('UNKNOWN_COLUMN', `key '${key}' is not a column of ${s.name.name}`, { span: s.span });
-      }
+      const def = streamDefOf(s, text, catalog.limits, !engine.isReplaying);
+      const { options } = def;
       const connector = String(options['connector'] ?? 'log').toLowerCase();
-      if (!['log', 'kafka', 'datagen', 'nexmark'].includes(connector)) {
-        throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'kafka', 'datagen' or 'nexmark'" });
-      }
-      if (!engine.isReplaying) checkWithOptions(s.options, 'stream', connector, `stream ${s.name.name}`);
-      if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', watermark !== undefined));
       if (connector === 'log') {
-        const partitions = Number(options['partitions'] ?? 4);
-        if (!Number.isInteger(partitions) || partitions < 1) throw new SluiceError('INVALID_ARGUMENT', `'partitions' must be a positive integer`, { span: s.span });
-        let retention = {};
-        withSpan(s.span, () => (retention = retentionOption(options)));
-        await engine.log.createTopic(String(options['topic'] ?? s.name.name), partitions, retention);
+        await engine.log.createTopic(String(options['topic'] ?? s.name.name), Number(options['partitions'] ?? 4), retentionOption(options));
       }
-      catalog.addRelation({ kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text }, s.name.span);
+      catalog.addRelation(def, s.name.span);
       await engine.remember('stream', s.name.name, text);
       return `stream ${s.name.name} created`;
     }
     case 'CreateTable': {
       if (s.ifNotExists && catalog.hasRelation(s.name.name)) return `table ${s.name.name} already exists`;
-      const pk = s.primaryKey.length ? s.primaryKey.map((k) => k.name) : s.columns.filter((c) => c.primaryKey).map((c) => c.name.name);
-      // Primary-key columns are NOT NULL, also when the key is declared as PRIMARY KEY (a, b).
-      const schema = fieldsOf(s.columns).map((f) => (pk.some((k) => normalizeName(k) === normalizeName(f.name)) ? { ...f, nullable: false } : f));
-      if (pk.length === 0) {
-        throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} needs a PRIMARY KEY`, { span: s.name.span, hint: 'mark a column: card_id STRING PRIMARY KEY' });
-      }
-      const options = optionsOf(s.options);
+      const def = tableDefOf(s, text, !engine.isReplaying);
+      const { schema, options } = def;
       const connector = String(options['connector'] ?? 'table').toLowerCase();
-      if (connector !== 'table' && connector !== 'log' && connector !== 'kafka') {
-        throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: "tables are kept in the embedded store (fill them with INSERT) or read from a compacted topic (connector = 'kafka')" });
-      }
-      if (!engine.isReplaying) checkWithOptions(s.options, 'table', connector, `table ${s.name.name}`);
-      if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
-      const def = { kind: 'table' as const, name: s.name.name, schema, primaryKey: pk, options, sql: text };
       catalog.addRelation(def, s.name.span);
       const kv = new KvTable(engine.store, `table:${normalizeName(s.name.name)}`);
       const rows = new Map<string, unknown[]>();
@@ -183,13 +213,7 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
         catalog.relation(name, s.name.span);
         return '';
       }
-      const want = { STREAM: 'stream', TABLE: 'table', 'MATERIALIZED VIEW': 'view', SINK: 'sink' }[s.objectKind];
-      if (def.kind !== want) {
-        throw new SluiceError('INVALID_ARGUMENT', `'${def.name}' is a ${def.kind === 'view' ? 'materialized view' : def.kind}, not a ${s.objectKind.toLowerCase()}`, {
-          span: s.name.span,
-          hint: `use DROP ${def.kind === 'view' ? 'MATERIALIZED VIEW' : def.kind.toUpperCase()} ${def.name}`,
-        });
-      }
+      checkDropKind(def, s);
       refuseIfRead(engine, 'relations', s.name, 'drop', def.kind === 'view' ? 'materialized view' : def.kind);
       if (def.kind === 'view' || def.kind === 'sink') {
         const q = engine.running.get(def.queryId);
@@ -219,13 +243,34 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
   }
 }
 
+/** Refuses `DROP STREAM v` when `v` is a view (and so on): the statement names the wrong kind. */
+export function checkDropKind(def: RelationDef, s: Extract<Statement, { kind: 'Drop' }>): void {
+  const want = { STREAM: 'stream', TABLE: 'table', 'MATERIALIZED VIEW': 'view', SINK: 'sink', MODEL: undefined, FUNCTION: undefined, QUERY: undefined }[s.objectKind];
+  if (def.kind !== want) {
+    throw new SluiceError('INVALID_ARGUMENT', `'${def.name}' is a ${def.kind === 'view' ? 'materialized view' : def.kind}, not a ${s.objectKind.toLowerCase()}`, {
+      span: s.name.span,
+      hint: `use DROP ${def.kind === 'view' ? 'MATERIALIZED VIEW' : def.kind.toUpperCase()} ${def.name}`,
+    });
+  }
+}
+
 /** `ts - INTERVAL '5' SECOND` -> 5000; `ts` -> 0. */
-function watermarkDelay(e: import('../parser/index.js').Expr, col: string): number {
+function watermarkDelay(e: import('../parser/index.js').Expr, col: string, limits: PlanLimits): number {
   if (e.kind === 'ColumnRef' && normalizeName(e.column.name) === normalizeName(col)) return 0;
   if (e.kind === 'Binary' && e.op === '-' && e.left.kind === 'ColumnRef' && normalizeName(e.left.column.name) === normalizeName(col) && e.right.kind === 'Interval') {
-    return e.right.millis;
+    return e.right.millis === 0 ? 0 : checkInterval(e.right.millis, 'the WATERMARK delay', e.right.span, limits);
   }
   throw new SluiceError('UNSUPPORTED', `WATERMARK must be '${col}' or '${col} - INTERVAL ...'`, { span: e.span, hint: `e.g. WATERMARK FOR ${col} AS ${col} - INTERVAL '5' SECOND` });
+}
+
+/** `'allowed.lateness'`: a duration from zero up to the interval limit. */
+function latenessOption(value: string | number | boolean, span: import('../common/span.js').Span, limits: PlanLimits): number {
+  let ms = 0;
+  withSpan(span, () => (ms = parseDuration('allowed.lateness', value)));
+  if (ms > limits.maxIntervalMs) {
+    throw limitError('maxIntervalMs', `'allowed.lateness' of ${formatMillis(ms)} is longer than the limit of ${formatMillis(limits.maxIntervalMs)}`, span, 'use a shorter lateness');
+  }
+  return ms;
 }
 
 /** Runs a connector option check, pointing its error at the statement. */

@@ -10,16 +10,15 @@ import { SluiceError, asSluiceError, assertNever } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { batchFromRows } from '../exec/columns.js';
 import type { ModelStatsSnapshot } from '../udf/model-stats.js';
-import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { hashString } from '../exec/scalar-functions.js';
 import { keyOf } from '../exec/keys.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import { parseStatements, normalizeName, type ParsedStatement, type Statement } from '../parser/index.js';
-import { bindExpr, Scope } from '../planner/bind-expr.js';
 import { Catalog, type RelationDef, type TableDef } from '../planner/catalog.js';
 import { explainPlan, explainSplit } from '../planner/explain.js';
 import { splitAtExchange } from '../planner/exchange.js';
+import { DEFAULT_PLAN_LIMITS, type PlanLimits } from '../planner/limits.js';
 import { planQuery, type QueryPlan } from '../planner/plan-query.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
 import { AllowedFiles, DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
@@ -31,12 +30,16 @@ import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
 import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl, retentionOption } from './ddl.js';
+import { bindInsert, evaluateInsertValue } from './insert-bind.js';
+import { isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
+import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
 import { parkedInfo, type ParkedQuery } from './parked-query.js';
-import type { QueryInfo, RowError, StatementResult } from './types.js';
+import { prepareStatements } from './prepare.js';
+import type { PlannedStatement, QueryInfo, RowError, StatementResult } from './types.js';
 
 export interface EngineOptions {
   /** Folder for all durable state; created when missing. */
@@ -49,6 +52,10 @@ export interface EngineOptions {
   readonly retentionCheckMs?: number;
   /** Retention of dead-letter topics (ms). Default 7 days. */
   readonly deadLetterRetentionMs?: number;
+  /** Resource limits of planned statements (windows per row, intervals); defaults in planner/limits.ts. */
+  readonly limits?: Partial<PlanLimits>;
+  /** Kafka brokers SQL may name in `bootstrap.servers` (host:port, lower case); default 'any'. */
+  readonly kafkaAllow?: KafkaAllowList;
   /**
    * Folder trusted module functions (`CREATE FUNCTION ... WITH (module = ...)`) may be imported
    * from; they run as host code. Unset (the default): module functions are refused and only
@@ -89,6 +96,12 @@ export interface TableState {
 
 export interface ExecuteOptions {
   readonly bounded?: boolean;
+  /** Most statements one call may hold; more is refused (LIMIT_EXCEEDED) before anything runs. */
+  readonly maxStatements?: number;
+  /** Sees every statement once all are planned and before any runs; throwing refuses the call. */
+  readonly accept?: (statements: readonly PlannedStatement[]) => void;
+  /** Receives each statement's result as soon as it has run (those before a failure included). */
+  readonly onResult?: (result: StatementResult) => void;
 }
 
 interface CatalogEntry extends StateRow {
@@ -133,6 +146,7 @@ export class Engine {
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
       maxFunctions: options.maxFunctions,
     });
+    this.catalog.limits = { ...DEFAULT_PLAN_LIMITS, ...options.limits };
     this.catalogKv = new KvTable<CatalogEntry>(store, '__catalog');
     this.env = createExecEnv(this);
     this.counters = {
@@ -200,6 +214,8 @@ export class Engine {
       baseDir,
       retentionCheckMs: opts.retentionCheckMs ?? 60_000,
       deadLetterRetentionMs: opts.deadLetterRetentionMs ?? 7 * 86_400_000,
+      limits: opts.limits ?? {},
+      kafkaAllow: opts.kafkaAllow ?? 'any',
       trustedFunctionsDir: opts.trustedFunctionsDir !== undefined ? resolve(baseDir, opts.trustedFunctionsDir) : undefined,
       functionMemoryBytes: opts.functionMemoryBytes ?? DEFAULT_SANDBOX_LIMITS.memoryBytes,
       functionCpuMsPerBatch: opts.functionCpuMsPerBatch ?? DEFAULT_SANDBOX_LIMITS.cpuMsPerBatch,
@@ -301,15 +317,25 @@ export class Engine {
    */
   async execute(sql: string, opts: ExecuteOptions = {}): Promise<StatementResult[]> {
     const results: StatementResult[] = [];
-    let parsed: ParsedStatement[];
+    let parsed: readonly ParsedStatement[];
     try {
       parsed = parseStatements(sql);
+      checkStatementCount(parsed, opts.maxStatements);
+      // Checked on restore too: narrowing the list stops recorded statements from reaching other brokers.
+      for (const p of parsed) checkKafkaAllowed(p.statement, this.options.kafkaAllow);
+      // Restoring runs statements one at a time, already checked when they were first run.
+      if (!this.replaying) {
+        const prepared = prepareStatements(parsed, this.catalog, (name) => this.parkedQuery(name));
+        opts.accept?.(prepared.map((p) => ({ text: p.text, mode: p.mode })));
+      }
     } catch (err) {
       throw asSluiceError(err).withSql(sql);
     }
     for (const p of parsed) {
       try {
-        results.push(await this.executeOne(p.statement, p.text, opts));
+        const r = await this.executeOne(p.statement, p.text, opts);
+        results.push(r);
+        opts.onResult?.(r);
       } catch (err) {
         for (const r of results) if (r.kind === 'push') r.cancel();
         throw asSluiceError(err).withSql(sql);
@@ -571,46 +597,11 @@ export class Engine {
   }
 
   private async insert(s: Extract<Statement, { kind: 'Insert' }>): Promise<string> {
-    const def = this.catalog.relation(s.target.name, s.target.span);
-    if (def.kind !== 'stream' && def.kind !== 'table') {
-      throw new SluiceError('INVALID_ARGUMENT', `cannot INSERT INTO ${def.kind} '${def.name}'`, { span: s.target.span, hint: 'insert into a stream or a table' });
-    }
-    const cols = s.columns
-      ? s.columns.map((c) => {
-          const i = def.schema.findIndex((f) => normalizeName(f.name) === normalizeName(c.name));
-          if (i < 0) new Scope(def.schema.map((f) => ({ name: f.name, type: f.type }))).resolve(undefined, c.name, c.span);
-          return i;
-        })
-      : def.schema.map((_, i) => i);
-    const rows = s.rows.map((values, r) => {
-      if (values.length !== cols.length) {
-        throw new SluiceError('INVALID_ARGUMENT', `row ${r + 1} has ${values.length} values; ${def.name} expects ${cols.length}`, {
-          span: values[0]?.span ?? s.span,
-          hint: `columns: ${cols.map((c) => def.schema[c]!.name).join(', ')}`,
-        });
-      }
+    const bound = bindInsert(s, this.catalog);
+    const def = bound.def;
+    const rows = bound.rows.map((values) => {
       const row: Record<string, unknown> = {};
-      values.forEach((v, k) => {
-        const field = def.schema[cols[k]!]!;
-        const bound = bindExpr({ kind: 'Cast', operand: v, type: field.type, span: v.span }, new Scope([]), this.catalog, { clause: 'VALUES' });
-        const misfit = (message: string): SluiceError => new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${message}`, { span: v.span });
-        let evaluated: ReturnType<CompiledExpr['evaluateColumns']>;
-        try {
-          evaluated = compileExpr(bound, []).evaluateColumns([], 1);
-        } catch (err) {
-          // A constant that does not convert is refused when it is compiled.
-          throw err instanceof SluiceError && err.code === 'TYPE_MISMATCH' ? misfit(err.message) : err;
-        }
-        const { values: out, errors } = evaluated;
-        if (errors.length) throw misfit(errors[0]!.message);
-        if ((out[0] ?? null) === null && !field.nullable) {
-          throw new SluiceError('INVALID_ARGUMENT', `value for ${field.name}: NULL in a NOT NULL column`, {
-            span: v.span,
-            hint: def.kind === 'table' ? `${field.name} is part of the primary key of ${def.name}; give it a value` : `give ${field.name} a value`,
-          });
-        }
-        row[field.name] = out[0];
-      });
+      for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span, def);
       return row;
     });
     if (def.kind === 'table') {
@@ -754,6 +745,16 @@ export class Engine {
   static readonly version = '0.1.0';
 }
 
+/** Refuses a call with more than `max` statements, pointing at the first one too many. */
+function checkStatementCount(parsed: readonly ParsedStatement[], max: number | undefined): void {
+  if (max === undefined || parsed.length <= max) return;
+  const first = parsed[max]!.statement;
+  throw new SluiceError('LIMIT_EXCEEDED', `the request holds ${parsed.length} statements; the limit is ${max}`, {
+    span: first.span,
+    hint: 'send the statements in several requests; the limit is set by sluice serve --max-statements',
+  });
+}
+
 /** Output index of the source's event-time column, when the query passes it through. */
 function eventTimeColumn(q: QueryPlan): number | undefined {
   if (!q.watermark) return undefined;
@@ -765,39 +766,6 @@ function quoteIdent(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
-function viewKey(q: QueryPlan, explicit: unknown, span: import('../common/span.js').Span): number[] {
-  if (explicit !== undefined) {
-    const names = String(explicit).split(',').map((s) => s.trim());
-    return names.map((n) => {
-      const i = q.fields.findIndex((f) => normalizeName(f.name) === normalizeName(n));
-      if (i < 0) throw new SluiceError('UNKNOWN_COLUMN', `view key '${n}' is not an output column`, { span, hint: `output columns: ${q.fields.map((f) => f.name).join(', ')}` });
-      return i;
-    });
-  }
-  const left = q.unselectedKeys ?? [];
-  if (left.length) {
-    // Rows of groups that differ only in a left-out key would overwrite each other in the view.
-    const texts = left.map((k) => k.text).join(', ');
-    throw new SluiceError('INVALID_ARGUMENT', `a materialized view keeps one row per group, but its select list leaves out GROUP BY ${texts}`, {
-      span: left[0]!.span ?? span,
-      hint: `select ${texts} too, or name the view's key: WITH (key = '...')`,
-    });
-  }
-  if (q.keyColumns.length) return [...q.keyColumns];
-  // The one row of an aggregate without GROUP BY replaces itself under the empty key.
-  if (q.singleRow) return [];
-  // An updating result without a key: only all its columns together tell its rows apart.
-  if (q.updating) return q.fields.map((_, i) => i);
-  if (q.streamKey !== undefined) return [q.streamKey];
-  return [0];
-}
-
-/** How a view's changelog reads (see ViewDef.changes). */
-function viewChanges(q: QueryPlan, key: readonly number[]): { changes?: 'upsert' | 'retracting' } {
-  if (!q.updating) return {};
-  const upsert = q.keyColumns.length > 0 && key.length === q.keyColumns.length && key.every((k, i) => k === q.keyColumns[i]);
-  return { changes: upsert ? 'upsert' : 'retracting' };
-}
 
 /** Runs a plan over one in-memory batch (pull queries) and returns its rows. */
 async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-arrow').RecordBatch): Promise<{ rows: unknown[][]; errors: RowError[] }> {
@@ -825,13 +793,4 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
   g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
 }
 
-/** A Kafka sink run across processes: its plan is cut at an exchange through a repartition topic. */
-function isScaleOutSink(s: Statement): boolean {
-  if (s.kind !== 'CreateSink') return false;
-  const option = (key: string): unknown => s.options.find((o) => o.key.toLowerCase() === key)?.value;
-  return String(option('connector') ?? '').toLowerCase() === 'kafka' && isTrue(option('scale.out'));
-}
 
-function isTrue(v: unknown): boolean {
-  return v === true || String(v).toLowerCase() === 'true';
-}

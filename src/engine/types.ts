@@ -16,6 +16,15 @@ export interface PushRow {
   readonly values: readonly unknown[];
 }
 
+/**
+ * A statement of a request once planned, before it runs: its text and how it answers. A push
+ * query streams until cancelled; a pull query (a SELECT on a view or table) answers now.
+ */
+export interface PlannedStatement {
+  readonly text: string;
+  readonly mode: 'push' | 'pull' | 'statement';
+}
+
 /** A row a pull query could not answer for: it went nowhere else, so the answer says so. */
 export interface RowError {
   /** Why, e.g. `SELECT x := n / 0: division by zero`. */

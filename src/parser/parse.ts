@@ -26,7 +26,23 @@ const STRAY_HINTS: Readonly<Record<string, string>> = {
   '?': 'parameters are not supported; write the value',
 };
 
+/** `'x'`, or `U+0000` for characters that do not print (they would garble a message or a terminal). */
+function showChar(ch: string): string {
+  const code = ch.codePointAt(0) ?? 0;
+  return code < 0x20 || (code >= 0x7f && code < 0xa0) ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `'${ch}'`;
+}
+
 function lex(src: SourceText): IToken[] {
+  // A NUL ends C strings; wherever the text goes next (logs, clients, stored DDL) it could cut
+  // the statement short, so it is refused everywhere, string literals included (as PostgreSQL does).
+  const nul = src.text.indexOf('\u0000');
+  if (nul >= 0) {
+    throw new SluiceError('SYNTAX_ERROR', 'the SQL text holds a NUL character (U+0000)', {
+      span: src.span(nul, nul + 1),
+      hint: 'remove it; NUL is not allowed anywhere in SQL text, not even inside a string literal',
+      sql: src.text,
+    });
+  }
   const { tokens, errors } = sqlLexer.tokenize(src.text);
   const lexError = errors[0];
   const bad = tokens.find((t) => UNTERMINATED.has(t.tokenType));
@@ -40,7 +56,7 @@ function lex(src: SourceText): IToken[] {
     const ch = src.text[lexError.offset] ?? '';
     const hint = STRAY_HINTS[ch];
     const span = src.span(lexError.offset, lexError.offset + 1);
-    throw new SluiceError('SYNTAX_ERROR', `unexpected character '${ch}'`, hint ? { span, hint, sql: src.text } : { span, sql: src.text });
+    throw new SluiceError('SYNTAX_ERROR', `unexpected character ${showChar(ch)}`, hint ? { span, hint, sql: src.text } : { span, sql: src.text });
   }
   return tokens;
 }

@@ -2,6 +2,7 @@ import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { DataType, Field } from '../common/types.js';
 import { normalizeName } from '../parser/ast.js';
+import { DEFAULT_PLAN_LIMITS, type PlanLimits } from './limits.js';
 
 export type Options = Readonly<Record<string, string | number | boolean>>;
 
@@ -87,9 +88,24 @@ export interface FunctionSignature {
  * catalog stores them as written and looks them up folded.
  */
 export class Catalog {
+  /** Resource limits statements planned against this catalog must respect. */
+  limits: PlanLimits = DEFAULT_PLAN_LIMITS;
   private readonly relations = new Map<string, RelationDef>();
   private readonly models = new Map<string, ModelSignature>();
   private readonly functions = new Map<string, FunctionSignature>();
+
+  /**
+   * A copy whose changes do not reach this catalog: a request is planned against it, statement
+   * after statement, before any statement runs. Definitions are immutable, so sharing them is safe.
+   */
+  clone(): Catalog {
+    const c = new Catalog();
+    c.limits = this.limits;
+    for (const [k, v] of this.relations) c.relations.set(k, v);
+    for (const [k, v] of this.models) c.models.set(k, v);
+    for (const [k, v] of this.functions) c.functions.set(k, v);
+    return c;
+  }
 
   addRelation(def: RelationDef, span?: Span): void {
     this.checkNameFree(def.name, span);

@@ -7,6 +7,7 @@ import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
+import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
 export interface Planned {
@@ -79,12 +80,14 @@ function planWindow(item: WindowRef, catalog: Catalog, planSub: SubqueryPlanner)
       hint: item.fn === 'HOP' ? "e.g. HOP(TABLE bid, DESCRIPTOR(date_time), INTERVAL '2' SECOND, INTERVAL '10' SECOND)" : undefined,
     });
   }
-  const ms = item.args.map((a) => intervalMillis(a));
+  const what = item.fn === 'HOP' ? ['HOP slide', 'HOP size'] : item.fn === 'SESSION' ? ['SESSION gap'] : ['TUMBLE size'];
+  const ms = item.args.map((a, i) => checkInterval(intervalMillis(a), what[i] ?? item.fn, a.span, catalog.limits, item.fn === 'SESSION' ? 'maxSessionGapMs' : 'maxIntervalMs'));
   const sizeMs = item.fn === 'HOP' ? ms[1]! : ms[0]!;
   const slideMs = item.fn === 'HOP' ? ms[0]! : sizeMs;
   if (item.fn === 'HOP' && sizeMs % slideMs !== 0) {
     throw new SluiceError('INVALID_ARGUMENT', 'HOP size must be a whole multiple of its slide', { span: item.args[1]!.span });
   }
+  if (item.fn === 'HOP') checkWindowsPerRow(sizeMs, slideMs, item.span, catalog.limits);
   const qualifier = item.alias?.name;
   const fields: Field[] = [
     ...input.plan.fields,
@@ -103,7 +106,7 @@ function planWindow(item: WindowRef, catalog: Catalog, planSub: SubqueryPlanner)
 }
 
 function intervalMillis(e: Expr): number {
-  if (e.kind === 'Interval' && e.millis > 0) return e.millis;
+  if (e.kind === 'Interval') return e.millis;
   throw new SluiceError('INVALID_ARGUMENT', 'expected a positive INTERVAL literal', { span: e.span, hint: "e.g. INTERVAL '1' MINUTE" });
 }
 
@@ -229,6 +232,7 @@ function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog:
   const leftKeys: number[] = [];
   const rightKeys: number[] = [];
   let bounds: { leftTime: number; rightTime: number; lowerMs: number; upperMs: number } | undefined;
+  let boundsSpan: Span | undefined;
   const rest: BoundExpr[] = [];
   for (const c of conjuncts(cond)) {
     if (c.kind === 'Binary' && c.op === '=' && c.left.kind === 'Column' && c.right.kind === 'Column') {
@@ -248,6 +252,7 @@ function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog:
       const t = timeBound(c, n);
       if (t) {
         bounds = t;
+        boundsSpan = c.span;
         continue;
       }
     }
@@ -259,6 +264,8 @@ function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog:
       hint: "e.g. ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts + INTERVAL '1' HOUR",
     });
   }
+  checkIntervalMagnitude(bounds.lowerMs, 'the interval join lower bound', boundsSpan ?? item.on.span, catalog.limits);
+  checkIntervalMagnitude(bounds.upperMs, 'the interval join upper bound', boundsSpan ?? item.on.span, catalog.limits);
   const residual = andAll(rest);
   return {
     plan: {

@@ -1,14 +1,16 @@
 /**
  * The HTTP API: a fastify instance over an engine. Routes live in routes-*.ts; this file wires
- * authentication, body limits and the one JSON error shape.
+ * authentication, limits and the one JSON error shape, fastify's own errors included.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { stringifyExactJson } from '../common/exact-json.js';
+import { requireToken } from './auth.js';
 import type { EngineLike } from './engine-like.js';
 import { apiError, toErrorReply } from './error-body.js';
+import { answerWrongMethods, clientErrorHandler, collectRouteMethods, frameworkErrors, MAX_REQUEST_LINE } from './http-errors.js';
+import { DEFAULT_SERVER_LIMITS, PushSlots, type ServerLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import { registerModelRoutes } from './routes-models.js';
 import { registerReadRoutes } from './routes-read.js';
@@ -16,24 +18,36 @@ import { registerSqlRoutes } from './routes-sql.js';
 
 /** Options of `buildServer`. */
 export interface ServerOptions {
-  /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every route but /healthz needs `Authorization: Bearer <token>`. An empty token is
+   * refused (buildServer throws): authentication is either on or off, never half on.
+   */
   readonly token?: string;
-  /** Largest JSON or text body in bytes (default 1 MiB); larger answers 413 PAYLOAD_TOO_LARGE. */
+  /** Largest JSON or text body in bytes (default twice `maxSqlBytes`); larger answers 413 PAYLOAD_TOO_LARGE. */
   readonly bodyLimit?: number;
   /** Largest model upload in bytes (default 512 MiB). */
   readonly modelBodyLimit?: number;
   /** Where uploaded models are written; the CLI passes `<data>/models`. */
   readonly modelsDir?: string;
+  /** Request limits; each missing one takes its default (src/server/limits.ts). */
+  readonly limits?: Partial<ServerLimits>;
   readonly logger?: boolean;
 }
 
 export { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 
-const OPEN_PATHS = new Set(['/healthz']);
-
 export function buildServer(engine: EngineLike, opts: ServerOptions = {}): FastifyInstance {
-  // Push streams never end on their own, so closing the server must close their connections.
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 1024 * 1024, forceCloseConnections: true });
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? Math.max(1024 * 1024, 2 * limits.maxSqlBytes),
+    // Push streams never end on their own, so closing the server must close their connections.
+    forceCloseConnections: true,
+    // A view key may be as long as the request line allows; longer ones go in a lookup body.
+    routerOptions: { maxParamLength: MAX_REQUEST_LINE },
+    frameworkErrors,
+    clientErrorHandler,
+  });
 
   // BIGINT values reach replies as bigints; they are written as exact JSON numbers.
   app.setReplySerializer((payload) => stringifyExactJson(payload));
@@ -43,22 +57,16 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
     void reply.code(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    const { status, body } = toErrorReply(apiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`, 'GET /v1/openapi.json lists the API'));
-    void reply.code(status).send(body);
+    const path = req.url.split('?')[0] ?? '';
+    const shown = path.length > 200 ? `${path.slice(0, 200)}...` : path;
+    const { status, body } = toErrorReply(apiError('NOT_FOUND', `no route ${req.method} ${shown}`, 'GET /v1/openapi.json lists the API'));
+    void reply.code(status).type('application/json; charset=utf-8').send(body);
   });
 
-  if (opts.token !== undefined && opts.token !== '') {
-    const expected = Buffer.from(`Bearer ${opts.token}`);
-    app.addHook('onRequest', async (req) => {
-      if (OPEN_PATHS.has(req.url.split('?')[0] ?? '')) return;
-      const got = Buffer.from(req.headers.authorization ?? '');
-      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-        throw apiError('UNAUTHORIZED', 'a valid bearer token is required', 'send Authorization: Bearer <token>');
-      }
-    });
-  }
+  if (opts.token !== undefined) requireToken(app, opts.token);
 
-  registerSqlRoutes(app, engine);
+  const routes = collectRouteMethods(app);
+  registerSqlRoutes(app, engine, limits, new PushSlots(limits));
   registerReadRoutes(app, engine);
   registerModelRoutes(app, engine, {
     modelsDir: opts.modelsDir ?? join(tmpdir(), 'sluice-models'),
@@ -71,6 +79,7 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/v1/openapi.json', async () => openApiDocument);
+  answerWrongMethods(app, routes);
 
   return app;
 }

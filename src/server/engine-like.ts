@@ -3,7 +3,7 @@
  * `Engine` (src/engine/engine.ts) satisfies it structurally; tests pass small fakes.
  */
 import type { Registry } from 'prom-client';
-import type { QueryInfo, StatementResult } from '../engine/types.js';
+import type { PlannedStatement, QueryInfo, StatementResult } from '../engine/types.js';
 
 /** Options for `EngineLike.execute`. */
 export interface ExecuteOptions {
@@ -11,6 +11,15 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Push queries read their inputs as they are now and then end, instead of running on. */
   readonly bounded?: boolean;
+  /** Most statements in one call; more is refused (LIMIT_EXCEEDED) before anything runs. */
+  readonly maxStatements?: number;
+  /**
+   * Sees every statement once all have been parsed and planned, before any runs; throwing
+   * refuses the call with that error, and nothing has changed.
+   */
+  readonly accept?: (statements: readonly PlannedStatement[]) => void;
+  /** Receives each statement's result as soon as it has run, so a caller knows what ran before a failure. */
+  readonly onResult?: (result: StatementResult) => void;
 }
 
 /** Options for `EngineLike.viewScan`. */
@@ -32,8 +41,9 @@ export interface ModelRegistryLike {
 /**
  * A running engine.
  *
- * Invariants: `execute` throws only SluiceError (with `.sql` set so `render()` can draw the
- * caret); a 'push' result streams until its `cancel()` is called or its input ends, and the
+ * Invariants: `execute` parses and plans every statement before running any, so a syntax or
+ * binding error changes nothing; it throws only SluiceError (with `.sql` set so `render()` can
+ * draw the caret); a 'push' result streams until its `cancel()` is called or its input ends, and the
  * caller that received it owns that call.
  */
 export interface EngineLike {
@@ -42,7 +52,10 @@ export interface EngineLike {
   query(id: string): QueryInfo | undefined;
   /** Stops a push query or a persistent query's runner; false when no query has that id. */
   cancelQuery(id: string): boolean;
-  /** Undefined when the view has no row with that key; throws UNKNOWN_RELATION for a missing view. */
+  /**
+   * Undefined when the view has no row with that key; throws UNKNOWN_RELATION for a missing view.
+   * `key` is the encoded key (`keyOf` in src/exec/keys.ts), so NULL and the string '\u0000' differ.
+   */
   viewRow(name: string, key: string): Promise<Record<string, unknown> | undefined>;
   viewScan(name: string, opts?: ViewScanOptions): Promise<Record<string, unknown>[]>;
   readonly metrics: Registry;

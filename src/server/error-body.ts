@@ -13,11 +13,23 @@ export interface ErrorReply {
 /** Fastify's own error codes for malformed requests, mapped to catalogue codes. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
   FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
   FST_ERR_VALIDATION: 'BAD_REQUEST',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+};
+
+/** Any other client error fastify raises, by its HTTP status. */
+const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'CLIENT_TOO_SLOW',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
 };
 
 export function apiError(code: ErrorCode, message: string, hint?: string): SluiceError {
@@ -39,8 +51,7 @@ function toSluiceError(err: unknown): SluiceError {
     const mapped = typeof code === 'string' ? FASTIFY_CODES[code] : undefined;
     if (mapped) return new SluiceError(mapped, err.message);
     if (err instanceof SyntaxError || (typeof status === 'number' && status >= 400 && status < 500)) {
-      if (status === 413) return new SluiceError('PAYLOAD_TOO_LARGE', err.message);
-      return new SluiceError('BAD_REQUEST', err.message);
+      return new SluiceError((typeof status === 'number' ? STATUS_CODES[status] : undefined) ?? 'BAD_REQUEST', err.message);
     }
     return new SluiceError('INTERNAL', err.message, { cause: err });
   }

@@ -13,7 +13,20 @@ const sqlBody = {
     'text/plain': { schema: { type: 'string', description: 'The SQL text itself.' } },
   },
 };
-const common = { '400': jsonError('Malformed request or SQL error'), '401': jsonError('Missing or wrong bearer token') };
+const common = {
+  '400': jsonError('Malformed request or SQL error'),
+  '401': jsonError('Missing or wrong bearer token'),
+  '405': jsonError('Wrong method for this route; the Allow header lists the right ones'),
+  '414': jsonError('Request line too long'),
+  '431': jsonError('Request headers too large'),
+};
+const sqlErrors = {
+  ...common,
+  '404': jsonError('Unknown relation or model'),
+  '409': jsonError('Object already exists'),
+  '413': jsonError('Body too large'),
+  '415': jsonError('Content-Type is neither application/json nor text/plain'),
+};
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
@@ -29,13 +42,15 @@ export const openApiDocument = {
     '/v1/sql': {
       post: {
         summary: 'Run one or more statements (not push queries)',
+        description:
+          'Every statement is parsed and planned before any runs, so a syntax or binding error (or a push query in the request) changes nothing and ' +
+          'answers the error alone. When a statement fails while running, the answer has the status of its error and holds both `results` ' +
+          '(of the statements that ran before it) and `error`; the statements after it did not run.',
         requestBody: sqlBody,
         responses: {
           '200': jsonOk('One result per statement', { $ref: '#/components/schemas/SqlResponse' }),
-          ...common,
-          '404': jsonError('Unknown relation or model'),
-          '409': jsonError('Object already exists'),
-          '413': jsonError('Body too large'),
+          ...sqlErrors,
+          '500': jsonOk('A statement failed while running: results of those before it, and the error', { $ref: '#/components/schemas/PartialSqlResponse' }),
         },
       },
     },
@@ -54,8 +69,8 @@ export const openApiDocument = {
               'text/event-stream': { schema: { type: 'string' } },
             },
           },
-          ...common,
-          '413': jsonError('Body too large'),
+          ...sqlErrors,
+          '429': jsonError('As many push queries stream as the server or this client may have'),
         },
       },
     },
@@ -72,9 +87,18 @@ export const openApiDocument = {
     },
     '/v1/views/{name}/keys/{key}': {
       get: {
-        summary: 'Look up one row of a materialized view by key',
+        summary: 'Look up one row of a materialized view by a string key',
+        description: "The key is one string value ('%00' is the string of one NUL, never NULL). Use POST .../lookup for NULL, composite or very long keys.",
         parameters: [nameParam, { name: 'key', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key') },
+      },
+    },
+    '/v1/views/{name}/lookup': {
+      post: {
+        summary: 'Look up one row of a materialized view by a key given as JSON',
+        parameters: [nameParam],
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/LookupRequest' } } } },
+        responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key'), '415': jsonError('Not application/json') },
       },
     },
     '/v1/queries': { get: { summary: 'List running and finished queries', responses: { '200': jsonOk('Queries'), ...common } } },
@@ -137,6 +161,22 @@ export const openApiDocument = {
                 text: { type: 'string' },
               },
             },
+          },
+        },
+      },
+      PartialSqlResponse: {
+        type: 'object',
+        required: ['results', 'error'],
+        properties: { results: { $ref: '#/components/schemas/SqlResponse/properties/results' }, error: { $ref: '#/components/schemas/ErrorDetail' } },
+      },
+      LookupRequest: {
+        type: 'object',
+        required: ['key'],
+        properties: {
+          key: {
+            description: 'One key value (string, number, boolean or null), or an array of them for a key of several columns',
+            oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', minItems: 1, items: {} }],
+            nullable: true,
           },
         },
       },

@@ -9,7 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import { stringifyExactJson } from '../common/exact-json.js';
 import type { PushRow, ResultColumn, RowError } from '../engine/types.js';
-import { toErrorReply } from './error-body.js';
+import { apiError, toErrorReply } from './error-body.js';
 import { rowErrorToJson, rowToJson, type JsonValue } from './json-values.js';
 
 /** What a stream sends: rows from a push query, or the rows of a pull query, once. */
@@ -30,8 +30,23 @@ export function streamFormat(accept: string | undefined): StreamFormat {
 }
 
 const HEARTBEAT_MS = 15_000;
+/** How long a stalled client's socket may still take its final error line before it is destroyed. */
+const FAREWELL_MS = 1_000;
 
-export async function streamRows(res: ServerResponse, src: RowSource, format: StreamFormat): Promise<void> {
+export interface StreamOptions {
+  /** A client that leaves the stream unread this long (ms) gets a CLIENT_TOO_SLOW line and is disconnected. */
+  readonly stallTimeoutMs: number;
+}
+
+/** Thrown inside `streamRows` when the client stopped reading. */
+class ClientStalled extends Error {}
+
+function frame(format: StreamFormat, event: string, msg: JsonValue): string {
+  const text = stringifyExactJson(msg);
+  return format === 'sse' ? `event: ${event}\ndata: ${text}\n\n` : `${text}\n`;
+}
+
+export async function streamRows(res: ServerResponse, src: RowSource, format: StreamFormat, opts: StreamOptions): Promise<void> {
   let closed = false;
   let stopWaiting: () => void = () => {};
   let signalClosed: () => void = () => {};
@@ -60,13 +75,19 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
 
   const send = async (event: string, msg: JsonValue): Promise<void> => {
     if (closed) return;
-    const text = stringifyExactJson(msg);
-    const ok = res.write(format === 'sse' ? `event: ${event}\ndata: ${text}\n\n` : `${text}\n`);
+    const ok = res.write(frame(format, event, msg));
     if (!ok && !closed) {
-      await new Promise<void>((resolve) => {
-        stopWaiting = resolve;
-        res.once('drain', resolve);
+      const drained = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), opts.stallTimeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          res.off('drain', done);
+          resolve(true);
+        };
+        stopWaiting = done;
+        res.once('drain', done);
       });
+      if (!drained) throw new ClientStalled();
     }
   };
 
@@ -93,7 +114,16 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
     if (src.errors?.length) await send('errors', { errors: src.errors.map(rowErrorToJson) });
     await send('end', { end: true, rows: count });
   } catch (err) {
-    await send('error', toErrorReply(err).body);
+    if (err instanceof ClientStalled) {
+      // The socket's buffer is full: queue the last line, end, and drop the socket if even that is not read.
+      const e = apiError('CLIENT_TOO_SLOW', `the client did not read the stream for ${opts.stallTimeoutMs} ms; the query was stopped`, 'read the stream continuously, or select fewer rows');
+      closed = true;
+      src.cancel();
+      res.end(frame(format, 'error', toErrorReply(e).body));
+      setTimeout(() => res.destroy(), FAREWELL_MS).unref();
+    } else {
+      await send('error', toErrorReply(err).body);
+    }
   } finally {
     clearInterval(heartbeat);
     res.off('close', onClose);

@@ -6,7 +6,7 @@ import { apiError } from './error-body.js';
  * itself when the body was sent as text/plain.
  */
 export function sqlFromBody(body: unknown, contentType: string | undefined): string {
-  if (typeof body === 'string' && (contentType ?? '').startsWith('text/plain')) {
+  if (typeof body === 'string' && mediaType(contentType) === 'text/plain') {
     if (body.trim() === '') throw apiError('BAD_REQUEST', 'the request body is empty', 'send {"sql": "..."} as application/json');
     return body;
   }
@@ -18,6 +18,11 @@ export function sqlFromBody(body: unknown, contentType: string | undefined): str
   if (typeof sql !== 'string') throw apiError('BAD_REQUEST', "the 'sql' field must be a string");
   if (sql.trim() === '') throw apiError('BAD_REQUEST', "the 'sql' field is empty");
   return sql;
+}
+
+/** The media type of a Content-Type header, lower-cased and without parameters (`charset=...`). */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 /** A positive integer query parameter, or undefined when absent. */

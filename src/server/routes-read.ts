@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineLike } from './engine-like.js';
 import { apiError } from './error-body.js';
-import { queryInfoToJson, toJsonValue } from './json-values.js';
+import { keyOf } from '../exec/keys.js';
+import { queryInfoToJson, toJsonValue, type JsonValue } from './json-values.js';
 import { intParam, stringParam } from './request-body.js';
 
 interface NameParams {
@@ -17,6 +18,29 @@ interface IdParams {
 
 export const MAX_SCAN_LIMIT = 100_000;
 
+/** A key as JSON: one value, or an array with one value per column of a composite key. */
+type JsonKey = string | number | boolean | null | (string | number | boolean | null)[];
+
+function isKeyValue(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** `{"key": value}` or `{"key": [v1, v2]}` for a key of several columns. */
+function keyFromBody(body: unknown): JsonKey {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !('key' in body)) {
+    throw apiError('BAD_REQUEST', 'the request body must be a JSON object with a \'key\' field', 'send {"key": "card-17"}, {"key": null} or {"key": ["a", 1]} for a key of several columns');
+  }
+  const key: unknown = (body as { key: unknown }).key;
+  if (isKeyValue(key) || (Array.isArray(key) && key.length > 0 && key.every(isKeyValue))) return key;
+  throw apiError('BAD_REQUEST', "'key' must be a string, number, boolean or null, or a non-empty array of them");
+}
+
+/** A key for a message: JSON, cut short so a huge key does not make a huge error. */
+function shortJson(key: JsonKey): string {
+  const text = JSON.stringify(key);
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
 export function registerReadRoutes(app: FastifyInstance, engine: EngineLike): void {
   app.get<{ Params: NameParams; Querystring: Record<string, unknown> }>('/v1/views/:name', async (req) => {
     const limit = intParam(req.query.limit, 'limit', MAX_SCAN_LIMIT) ?? 1000;
@@ -25,13 +49,16 @@ export function registerReadRoutes(app: FastifyInstance, engine: EngineLike): vo
     return { view: req.params.name, rows: rows.map(toJsonValue) };
   });
 
-  app.get<{ Params: KeyParams }>('/v1/views/:name/keys/:key', async (req) => {
-    const row = await engine.viewRow(req.params.name, req.params.key);
-    if (row === undefined) {
-      throw apiError('NOT_FOUND', `view '${req.params.name}' has no row with key '${req.params.key}'`);
-    }
-    return { view: req.params.name, key: req.params.key, row: toJsonValue(row) };
-  });
+  const lookup = async (name: string, key: JsonKey): Promise<{ view: string; key: JsonKey; row: JsonValue }> => {
+    const row = await engine.viewRow(name, keyOf(Array.isArray(key) ? key : [key]));
+    if (row === undefined) throw apiError('NOT_FOUND', `view '${name}' has no row with key ${shortJson(key)}`);
+    return { view: name, key, row: toJsonValue(row) };
+  };
+
+  // The key is one string value: '%00' is the string '\u0000', never NULL (use the lookup route for NULL).
+  app.get<{ Params: KeyParams }>('/v1/views/:name/keys/:key', async (req) => lookup(req.params.name, req.params.key));
+
+  app.post<{ Params: NameParams }>('/v1/views/:name/lookup', async (req) => lookup(req.params.name, keyFromBody(req.body)));
 
   app.get('/v1/queries', async () => ({ queries: engine.queries().map(queryInfoToJson) }));
 

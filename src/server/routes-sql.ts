@@ -1,13 +1,19 @@
-/** POST /v1/sql (statements) and POST /v1/query (a streamed query). */
+/**
+ * POST /v1/sql (statements) and POST /v1/query (a streamed query).
+ *
+ * Both hand the engine an `accept` check that sees every statement once all are planned and
+ * before any runs, so a request the route cannot answer (a push query sent to /v1/sql, DDL sent
+ * to /v1/query) changes nothing. When a statement fails while running, /v1/sql answers the
+ * results of the statements that ran before it together with the error.
+ */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { StatementResult } from '../engine/types.js';
+import type { PlannedStatement, StatementResult } from '../engine/types.js';
 import type { EngineLike } from './engine-like.js';
-import { apiError } from './error-body.js';
-import { resultToJson } from './json-values.js';
+import { apiError, toErrorReply } from './error-body.js';
+import { resultToJson, type JsonValue } from './json-values.js';
+import { checkSqlSize, type PushSlots, type ServerLimits } from './limits.js';
 import { pullRowSource, streamFormat, streamRows, type RowSource } from './push-stream.js';
 import { sqlFromBody } from './request-body.js';
-
-type PushResult = Extract<StatementResult, { kind: 'push' }>;
 
 /** An AbortSignal that fires when the client goes away before the reply is sent. */
 function disconnectSignal(reply: FastifyReply): AbortSignal {
@@ -22,44 +28,79 @@ function cancelAll(results: readonly StatementResult[]): void {
   for (const r of results) if (r.kind === 'push') r.cancel();
 }
 
-export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike): void {
+function refusePush(statements: readonly PlannedStatement[]): void {
+  const push = statements.find((s) => s.mode === 'push');
+  if (push) {
+    throw apiError('BAD_REQUEST', `a push query cannot run through POST /v1/sql: ${push.text}`, 'use POST /v1/query to stream the results of a SELECT over a stream; nothing in this request was run');
+  }
+}
+
+function requireOneSelect(statements: readonly PlannedStatement[]): void {
+  if (statements.length === 1 && statements[0]!.mode !== 'statement') return;
+  throw apiError(
+    'BAD_REQUEST',
+    statements.every((s) => s.mode === 'statement') ? 'POST /v1/query needs a SELECT statement' : 'POST /v1/query runs one SELECT and nothing else',
+    'use POST /v1/sql for other statements; nothing in this request was run',
+  );
+}
+
+function json(r: StatementResult): JsonValue {
+  return r.kind === 'push' ? null : resultToJson(r);
+}
+
+export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limits: ServerLimits, slots: PushSlots): void {
   app.post('/v1/sql', async (req, reply) => {
     const sql = sqlFromBody(req.body, req.headers['content-type']);
-    const results = await engine.execute(sql, { signal: disconnectSignal(reply) });
-    const push = results.filter((r): r is PushResult => r.kind === 'push');
-    if (push.length > 0) {
-      cancelAll(results);
-      throw apiError(
-        'BAD_REQUEST',
-        `a push query cannot run through POST /v1/sql: ${push[0]?.statement ?? 'SELECT'}`,
-        'use POST /v1/query to stream the results of a SELECT over a stream',
-      );
+    checkSqlSize(sql, limits);
+    const ran: StatementResult[] = [];
+    let planned = false;
+    try {
+      const results = await engine.execute(sql, {
+        signal: disconnectSignal(reply),
+        maxStatements: limits.maxStatements,
+        accept: (statements) => {
+          refusePush(statements);
+          planned = true;
+        },
+        onResult: (r) => ran.push(r),
+      });
+      return { results: results.map(json) };
+    } catch (err) {
+      cancelAll(ran);
+      // Failed before anything ran: the error alone says it all.
+      if (!planned) throw err;
+      const { status, body } = toErrorReply(err);
+      void reply.code(status).type('application/json; charset=utf-8');
+      return { results: ran.map(json), ...body };
     }
-    return { results: results.map((r) => (r.kind === 'push' ? null : resultToJson(r))) };
   });
 
   app.post('/v1/query', async (req, reply) => {
     const sql = sqlFromBody(req.body, req.headers['content-type']);
-    const results = await engine.execute(sql, { signal: disconnectSignal(reply) });
-    const src = singleQuery(results);
+    checkSqlSize(sql, limits);
+    const release = slots.acquire(req.ip);
+    let src: RowSource;
+    try {
+      const results = await engine.execute(sql, { signal: disconnectSignal(reply), maxStatements: limits.maxStatements, accept: requireOneSelect });
+      src = singleQuery(results);
+    } catch (err) {
+      release();
+      throw err;
+    }
     reply.hijack();
-    await streamRows(reply.raw, src, streamFormat(req.headers.accept));
+    try {
+      await streamRows(reply.raw, src, streamFormat(req.headers.accept), { stallTimeoutMs: limits.pushStallTimeoutMs });
+    } finally {
+      release();
+    }
   });
 }
 
-/** The one SELECT of a /v1/query request, as a row source; refuses anything else. */
+/** The one SELECT of a /v1/query request, as a row source. */
 function singleQuery(results: readonly StatementResult[]): RowSource {
-  const queries = results.filter((r) => r.kind === 'push' || r.kind === 'rows');
-  const only = queries.length === 1 ? queries[0] : undefined;
-  if (only?.kind === 'push') {
-    for (const r of results) if (r !== only && r.kind === 'push') r.cancel();
-    return { queryId: only.queryId, columns: only.columns, updating: only.updating, rows: only.rows, cancel: () => only.cancel() };
-  }
+  const only = results.length === 1 ? results[0] : undefined;
+  if (only?.kind === 'push') return { queryId: only.queryId, columns: only.columns, updating: only.updating, rows: only.rows, cancel: () => only.cancel() };
   if (only?.kind === 'rows') return pullRowSource(only.columns, only.rows, only.errors);
   cancelAll(results);
-  throw apiError(
-    'BAD_REQUEST',
-    queries.length === 0 ? 'POST /v1/query needs a SELECT statement' : 'POST /v1/query runs one SELECT at a time',
-    'use POST /v1/sql for other statements',
-  );
+  throw apiError('BAD_REQUEST', 'POST /v1/query runs one SELECT and nothing else', 'use POST /v1/sql for other statements');
 }

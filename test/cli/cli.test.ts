@@ -12,9 +12,9 @@ interface Run {
 }
 
 /** Runs `node bin/sluice.js ...args`; `until` sends SIGINT once stdout matches it. */
-function sluice(args: readonly string[], until?: RegExp): Promise<Run> {
+function sluice(args: readonly string[], until?: RegExp, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sluice.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/sluice.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     let interrupted = false;
@@ -55,6 +55,16 @@ describe('sluice command line', () => {
     expect((await sluice(['run', '--help'])).stdout).toContain('<file>');
     expect((await sluice(['explain', '--help'])).stdout).toContain('--file <schema.sql>');
     expect((await sluice(['bench', '--help'])).stdout).toContain('npm run bench');
+  });
+
+  it('never prints the token from the environment, and refuses an empty one at start-up', async () => {
+    const help = await sluice(['serve', '--help'], undefined, { SLUICE_TOKEN: 'very-secret-value' });
+    expect(help.stdout + help.stderr).not.toContain('very-secret-value');
+    const empty = await sluice(['serve', '--port', '0', '--data', join(dir, 'data-empty-token')], undefined, { SLUICE_TOKEN: '' });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('SLUICE_TOKEN gives an empty token');
+    const flag = await sluice(['serve', '--port', '0', '--token', '', '--data', join(dir, 'data-empty-token')]);
+    expect(flag.code).toBe(1);
   });
 
   it('refuses a bad port', async () => {

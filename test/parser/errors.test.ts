@@ -281,3 +281,18 @@ describe('error details', () => {
     expect(err.hint).toBe('expected an operator');
   });
 });
+
+describe('characters that do not print', () => {
+  it('refuses a NUL anywhere, string literals included, pointing at it', () => {
+    for (const sql of ['SHOW STREAMS;\u0000 SHOW TABLES', "SELECT 'a\u0000b' FROM t", '-- \u0000\nSHOW STREAMS']) {
+      const err = catchSluice(() => parseStatements(sql));
+      expect(err.code).toBe('SYNTAX_ERROR');
+      expect(err.message).toBe('the SQL text holds a NUL character (U+0000)');
+      expect(err.span?.start.offset).toBe(sql.indexOf('\u0000'));
+    }
+  });
+
+  it('names other control characters by code point instead of printing them', () => {
+    expect(catchSluice(() => parseStatements('SELECT \u0001 FROM t')).message).toBe('unexpected character U+0001');
+  });
+});

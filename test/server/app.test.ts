@@ -49,11 +49,11 @@ describe('POST /v1/sql', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('refuses a push query, cancels it, and points at /v1/query', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: 'SELECT seq FROM ticks' } });
+  it('refuses a push query before running anything, and points at /v1/query', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: 'CREATE STREAM s (x INT); SELECT seq FROM ticks' } });
     const body = expectJsonError(res, 400, 'BAD_REQUEST');
     expect(body.error.hint).toContain('POST /v1/query');
-    expect(engine.cancelled.size).toBe(1);
+    expect(engine.completions()).not.toContain('s');
     expect(engine.queries()).toEqual([]);
   });
 
@@ -74,7 +74,6 @@ describe('POST /v1/sql', () => {
     ['missing sql', { 'content-type': 'application/json' }, '{"query": "SELECT 1"}'],
     ['sql not a string', { 'content-type': 'application/json' }, '{"sql": 42}'],
     ['empty sql', { 'content-type': 'application/json' }, '{"sql": "  "}'],
-    ['unknown content type', { 'content-type': 'application/xml' }, '<sql/>'],
     ['no body at all', {}, undefined],
   ])('answers 400 JSON for %s', async (_what, headers, payload) => {
     const res = await app.inject({ method: 'POST', url: '/v1/sql', headers, ...(payload === undefined ? {} : { payload }) });
@@ -82,6 +81,11 @@ describe('POST /v1/sql', () => {
     expect(res.statusCode).toBeLessThan(500);
     const body = res.json() as ErrorBody;
     expect(body.error.code).toBe('BAD_REQUEST');
+  });
+
+  it('answers 415 UNSUPPORTED_MEDIA_TYPE JSON for an unknown content type', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/sql', headers: { 'content-type': 'application/xml' }, payload: '<sql/>' });
+    expectJsonError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE for a body over the limit', async () => {
@@ -260,13 +264,13 @@ describe('metrics, health, openapi, 404', () => {
     const doc = (await app.inject({ url: '/v1/openapi.json' })).json() as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/views/{name}', '/v1/views/{name}/keys/{key}'].sort(),
+      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/views/{name}', '/v1/views/{name}/keys/{key}', '/v1/views/{name}/lookup'].sort(),
     );
   });
 
   it('answers unknown routes with 404 JSON', async () => {
     expectJsonError(await app.inject({ url: '/v2/nothing' }), 404, 'NOT_FOUND');
-    expectJsonError(await app.inject({ method: 'PUT', url: '/v1/sql' }), 404, 'NOT_FOUND');
+    expectJsonError(await app.inject({ method: 'PUT', url: '/v1/nothing' }), 404, 'NOT_FOUND');
   });
 });
 

@@ -2,20 +2,24 @@
  * A small in-memory engine for API and shell tests. It understands a handful of statement
  * shapes: CREATE ... (ok), SELECT ... FROM ticks (append-only push, one row per tick),
  * SELECT ... FROM counts (updating push), SELECT ... FROM scores (pull rows), EXPLAIN ...,
- * and answers anything else with a SYNTAX_ERROR or UNKNOWN_RELATION pointing at the SQL.
+ * and answers anything else with a SYNTAX_ERROR or UNKNOWN_RELATION pointing at the SQL. Like
+ * the real engine it plans every statement before running any; `CREATE MODEL broken` plans but
+ * fails when run.
  */
 import { Registry, Counter } from 'prom-client';
 import { SluiceError } from '../../src/common/errors.js';
 import { positionAt } from '../../src/common/span.js';
-import type { PushRow, QueryInfo, StatementResult } from '../../src/engine/types.js';
+import type { PlannedStatement, PushRow, QueryInfo, StatementResult } from '../../src/engine/types.js';
 import type { EngineLike } from '../../src/server/engine-like.js';
 
 export interface FakeEngine extends EngineLike {
   /** Ids of push queries whose cancel() was called. */
   readonly cancelled: Set<string>;
   readonly registered: { name: string; path: string; by: string }[];
-  /** Milliseconds between push rows. */
+  /** Milliseconds between batches of push rows. */
   tickMs: number;
+  /** Rows in each batch of an append-only push query. */
+  tickRows: number;
 }
 
 const VIEW: Record<string, Record<string, unknown>> = {
@@ -66,7 +70,7 @@ export function createFakeEngine(): FakeEngine {
         if (updating) {
           yield i === 1 ? [{ op: '+I', values: ['a', 1n] }] : [{ op: '-U', values: ['a', BigInt(i - 1)] }, { op: '+U', values: ['a', BigInt(i)] }];
         } else {
-          yield [{ op: '+I', values: [i, `tick-${i}`] }];
+          yield Array.from({ length: engine.tickRows }, (_, j) => ({ op: '+I' as const, values: [i, j === 0 ? `tick-${i}` : `tick-${i}-${j}`] }));
         }
       }
     }
@@ -79,28 +83,15 @@ export function createFakeEngine(): FakeEngine {
     return { kind: 'push', statement: 'SELECT', queryId: id, columns, updating, rows: rows(), batches: batches(), cancel };
   }
 
-  function one(stmt: string, sql: string, at: number): StatementResult {
+  /** Plans one statement: its mode, or the error a real engine finds before running anything. */
+  function plan(stmt: string, sql: string, at: number): PlannedStatement['mode'] {
     const s = stmt.trim();
-    statements.inc();
-    if (/^create\b/i.test(s)) {
-      const m = /^create\s+\w+(?:\s+view)?\s+(\w+)/i.exec(s);
-      if (m?.[1] !== undefined) names.push(m[1]);
-      return { kind: 'ok', statement: 'CREATE', message: `created ${m?.[1] ?? 'object'}` };
-    }
-    if (/^explain\b/i.test(s)) return { kind: 'explain', statement: 'EXPLAIN', text: 'Project [seq]\n  Scan ticks' };
+    if (/^(create|explain)\b/i.test(s)) return 'statement';
     const from = /\bfrom\s+(\w+)/i.exec(s);
     if (/^select\b/i.test(s) && from?.[1] !== undefined) {
       const rel = from[1].toLowerCase();
-      if (rel === 'ticks') return push(s, false);
-      if (rel === 'counts') return push(s, true);
-      if (rel === 'scores') {
-        return {
-          kind: 'rows',
-          statement: 'SELECT',
-          columns: [{ name: 'card_id', type: 'STRING' }, { name: 'score', type: 'DOUBLE' }],
-          rows: [['card-1', 0.25], ['card-2', 0.97]],
-        };
-      }
+      if (rel === 'ticks' || rel === 'counts') return 'push';
+      if (rel === 'scores') return 'pull';
       const off = at + stmt.indexOf(from[1], from.index);
       throw spanError('UNKNOWN_RELATION', sql, off, from[1].length, `unknown relation '${from[1]}'`, "did you mean 'scores'?");
     }
@@ -109,23 +100,55 @@ export function createFakeEngine(): FakeEngine {
     throw spanError('SYNTAX_ERROR', sql, at + lead, word.length, `unexpected '${word}'`, 'statements start with SELECT, CREATE or EXPLAIN');
   }
 
+  /** Runs a planned statement. `CREATE MODEL broken` fails here, as a model file that will not load does. */
+  function one(stmt: string): StatementResult {
+    const s = stmt.trim();
+    statements.inc();
+    if (/^create\s+model\s+broken\b/i.test(s)) throw new SluiceError('MODEL_ERROR', "model 'broken': the file is not a valid ONNX model");
+    if (/^create\b/i.test(s)) {
+      const m = /^create\s+\w+(?:\s+view)?\s+(\w+)/i.exec(s);
+      if (m?.[1] !== undefined) names.push(m[1]);
+      return { kind: 'ok', statement: 'CREATE', message: `created ${m?.[1] ?? 'object'}` };
+    }
+    if (/^explain\b/i.test(s)) return { kind: 'explain', statement: 'EXPLAIN', text: 'Project [seq]\n  Scan ticks' };
+    const rel = (/\bfrom\s+(\w+)/i.exec(s)?.[1] ?? '').toLowerCase();
+    if (rel === 'ticks') return push(s, false);
+    if (rel === 'counts') return push(s, true);
+    return {
+      kind: 'rows',
+      statement: 'SELECT',
+      columns: [{ name: 'card_id', type: 'STRING' }, { name: 'score', type: 'DOUBLE' }],
+      rows: [['card-1', 0.25], ['card-2', 0.97]],
+    };
+  }
+
   const engine: FakeEngine = {
     cancelled,
     registered,
     tickMs: 50,
-    async execute(sql) {
-      const out: StatementResult[] = [];
+    tickRows: 1,
+    async execute(sql, opts = {}) {
+      const parts: { stmt: string; at: number }[] = [];
       let at = 0;
       for (const stmt of sql.split(';')) {
-        if (stmt.trim() !== '') {
-          try {
-            out.push(one(stmt, sql, at));
-          } catch (err) {
-            for (const r of out) if (r.kind === 'push') r.cancel();
-            throw err;
-          }
-        }
+        if (stmt.trim() !== '') parts.push({ stmt, at });
         at += stmt.length + 1;
+      }
+      if (opts.maxStatements !== undefined && parts.length > opts.maxStatements) {
+        throw new SluiceError('LIMIT_EXCEEDED', `the request holds ${parts.length} statements; the limit is ${opts.maxStatements}`, { sql });
+      }
+      const planned = parts.map(({ stmt, at: off }) => ({ text: stmt.trim(), mode: plan(stmt, sql, off) }));
+      opts.accept?.(planned);
+      const out: StatementResult[] = [];
+      for (const { stmt } of parts) {
+        try {
+          const r = one(stmt);
+          out.push(r);
+          opts.onResult?.(r);
+        } catch (err) {
+          for (const r of out) if (r.kind === 'push') r.cancel();
+          throw err;
+        }
       }
       return out;
     },

@@ -1,0 +1,67 @@
+/** Binding of INSERT INTO ... VALUES: target, columns and one cast expression per value. */
+import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import type { Field } from '../common/types.js';
+import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
+import { normalizeName, type Statement } from '../parser/index.js';
+import { bindExpr, Scope } from '../planner/bind-expr.js';
+import type { BoundExpr } from '../planner/bound-expr.js';
+import type { Catalog, StreamDef, TableDef } from '../planner/catalog.js';
+
+export interface BoundInsert {
+  readonly def: StreamDef | TableDef;
+  /** Per row, the target field and the bound value cast to its type, in VALUES order. */
+  readonly rows: readonly (readonly { readonly field: Field; readonly value: BoundExpr; readonly span: Span }[])[];
+}
+
+/**
+ * Evaluates one bound VALUES item; a value that does not convert to its column's type is a
+ * TYPE_MISMATCH with a caret on the value.
+ */
+export function evaluateInsertValue(field: Field, value: BoundExpr, span: Span, def: StreamDef | TableDef): unknown {
+  const misfit = (message: string): SluiceError => new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${message}`, { span });
+  let evaluated: ReturnType<CompiledExpr['evaluateColumns']>;
+  try {
+    evaluated = compileExpr(value, []).evaluateColumns([], 1);
+  } catch (err) {
+    // A constant that does not convert is refused when it is compiled.
+    throw err instanceof SluiceError && err.code === 'TYPE_MISMATCH' ? misfit(err.message) : err;
+  }
+  const { values: out, errors } = evaluated;
+  if (errors.length) throw misfit(errors[0]!.message);
+  if ((out[0] ?? null) === null && !field.nullable) {
+    throw new SluiceError('INVALID_ARGUMENT', `value for ${field.name}: NULL in a NOT NULL column`, {
+      span,
+      hint: def.kind === 'table' ? `${field.name} is part of the primary key of ${def.name}; give it a value` : `give ${field.name} a value`,
+    });
+  }
+  return out[0];
+}
+
+/** Resolves the target and columns and binds every value; throws with a caret on the first problem. */
+export function bindInsert(s: Extract<Statement, { kind: 'Insert' }>, catalog: Catalog): BoundInsert {
+  const def = catalog.relation(s.target.name, s.target.span);
+  if (def.kind !== 'stream' && def.kind !== 'table') {
+    throw new SluiceError('INVALID_ARGUMENT', `cannot INSERT INTO ${def.kind} '${def.name}'`, { span: s.target.span, hint: 'insert into a stream or a table' });
+  }
+  const cols = s.columns
+    ? s.columns.map((c) => {
+        const i = def.schema.findIndex((f) => normalizeName(f.name) === normalizeName(c.name));
+        if (i < 0) new Scope(def.schema.map((f) => ({ name: f.name, type: f.type }))).resolve(undefined, c.name, c.span);
+        return i;
+      })
+    : def.schema.map((_, i) => i);
+  const rows = s.rows.map((values, r) => {
+    if (values.length !== cols.length) {
+      throw new SluiceError('INVALID_ARGUMENT', `row ${r + 1} has ${values.length} values; ${def.name} expects ${cols.length}`, {
+        span: values[0]?.span ?? s.span,
+        hint: `columns: ${cols.map((c) => def.schema[c]!.name).join(', ')}`,
+      });
+    }
+    return values.map((v, k) => {
+      const field = def.schema[cols[k]!]!;
+      return { field, span: v.span, value: bindExpr({ kind: 'Cast', operand: v, type: field.type, span: v.span }, new Scope([]), catalog, { clause: 'VALUES' }) };
+    });
+  });
+  return { def, rows };
+}

@@ -1,0 +1,51 @@
+/** Decisions about a CREATE MATERIALIZED VIEW or CREATE SINK shared by planning and running it. */
+import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import { normalizeName, type Statement } from '../parser/index.js';
+import type { QueryPlan } from '../planner/plan-query.js';
+
+/** Output columns that key a view's rows: `WITH (key = ...)`, else the query's own key. */
+export function viewKey(q: QueryPlan, explicit: unknown, span: Span): number[] {
+  if (explicit !== undefined) {
+    const names = String(explicit).split(',').map((s) => s.trim());
+    return names.map((n) => {
+      const i = q.fields.findIndex((f) => normalizeName(f.name) === normalizeName(n));
+      if (i < 0) throw new SluiceError('UNKNOWN_COLUMN', `view key '${n}' is not an output column`, { span, hint: `output columns: ${q.fields.map((f) => f.name).join(', ')}` });
+      return i;
+    });
+  }
+  const left = q.unselectedKeys ?? [];
+  if (left.length) {
+    // Rows of groups that differ only in a left-out key would overwrite each other in the view.
+    const texts = left.map((k) => k.text).join(', ');
+    throw new SluiceError('INVALID_ARGUMENT', `a materialized view keeps one row per group, but its select list leaves out GROUP BY ${texts}`, {
+      span: left[0]!.span ?? span,
+      hint: `select ${texts} too, or name the view's key: WITH (key = '...')`,
+    });
+  }
+  if (q.keyColumns.length) return [...q.keyColumns];
+  // The one row of an aggregate without GROUP BY replaces itself under the empty key.
+  if (q.singleRow) return [];
+  // An updating result without a key: only all its columns together tell its rows apart.
+  if (q.updating) return q.fields.map((_, i) => i);
+  if (q.streamKey !== undefined) return [q.streamKey];
+  return [0];
+}
+
+/** How a view's changelog reads (see ViewDef.changes). */
+export function viewChanges(q: QueryPlan, key: readonly number[]): { changes?: 'upsert' | 'retracting' } {
+  if (!q.updating) return {};
+  const upsert = q.keyColumns.length > 0 && key.length === q.keyColumns.length && key.every((k, i) => k === q.keyColumns[i]);
+  return { changes: upsert ? 'upsert' : 'retracting' };
+}
+
+/** A Kafka sink run across processes: its plan is cut at an exchange through a repartition topic. */
+export function isScaleOutSink(s: Statement): boolean {
+  if (s.kind !== 'CreateSink') return false;
+  const option = (key: string): unknown => s.options.find((o) => o.key.toLowerCase() === key)?.value;
+  return String(option('connector') ?? '').toLowerCase() === 'kafka' && isTrue(option('scale.out'));
+}
+
+function isTrue(v: unknown): boolean {
+  return v === true || String(v).toLowerCase() === 'true';
+}
