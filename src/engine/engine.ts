@@ -31,10 +31,10 @@ import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl, retentionOption } from './ddl.js';
 import { bindInsert, evaluateInsertValue } from './insert-bind.js';
-import { isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
+import { isMultisetView, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
-import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch } from './sinks.js';
+import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch, pushCopies, withoutCopies } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
 import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
 import { parkedInfo, type ParkedQuery } from './parked-query.js';
@@ -424,7 +424,7 @@ export class Engine {
     const q = planQuery(s.query, this.catalog, { pull: true });
     const rows: Record<string, unknown>[] = [];
     const kv = def.kind === 'table' ? this.table(def.name).kv : this.viewKv(def.name);
-    for await (const [, r] of kv.scan()) rows.push(r as Record<string, unknown>);
+    for await (const [, r] of kv.scan()) pushCopies(rows, r as Record<string, unknown>);
     const result = await runBounded(this, q, batchFromRows(def.schema, rows));
     return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
   }
@@ -500,7 +500,8 @@ export class Engine {
         { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
         s.name.span,
       );
-      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
+      const multiset = isMultisetView(q, options['key']);
+      rq = new RunningQuery(id, 'view', name, text, q.physical, q.fields, { kind: 'epoch', sink: new ViewSink(q.fields, key, kv, { log: this.log, topic: changelog }, multiset) }, { ...this.queryDeps(), env: withKafkaQueryGroup(this.env, id) }, dlq, false, eventTimeColumn(q));
     } else {
       if (connector === 'kafka') {
         rq = this.kafkaSinkQuery(id, name, text, q, options, s, dlq);
@@ -676,7 +677,8 @@ export class Engine {
     const def = this.catalog.relation(name);
     const kv = def.kind === 'table' ? this.table(def.name).kv : def.kind === 'view' ? this.viewKv(def.name) : undefined;
     if (!kv) throw new SluiceError('INVALID_ARGUMENT', `'${name}' is a ${def.kind}, not a view or table`);
-    return (await kv.get(key)) as Record<string, unknown> | undefined;
+    const row = (await kv.get(key)) as Record<string, unknown> | undefined;
+    return row && withoutCopies(row);
   }
 
   async viewScan(name: string, opts: { limit?: number; prefix?: string } = {}): Promise<Record<string, unknown>[]> {
@@ -684,7 +686,7 @@ export class Engine {
     const kv = def.kind === 'table' ? this.table(def.name).kv : def.kind === 'view' ? this.viewKv(def.name) : undefined;
     if (!kv) throw new SluiceError('INVALID_ARGUMENT', `'${name}' is a ${def.kind}, not a view or table`);
     const out: Record<string, unknown>[] = [];
-    for await (const [, r] of kv.scan({ ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) })) out.push(r as Record<string, unknown>);
+    for await (const [, r] of kv.scan({ ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) })) pushCopies(out, r as Record<string, unknown>);
     return out;
   }
 

@@ -26,10 +26,19 @@ export function viewKey(q: QueryPlan, explicit: unknown, span: Span): number[] {
   if (q.keyColumns.length) return [...q.keyColumns];
   // The one row of an aggregate without GROUP BY replaces itself under the empty key.
   if (q.singleRow) return [];
-  // An updating result without a key: only all its columns together tell its rows apart.
+  // An updating result without a key: only all its columns together tell its rows apart, and
+  // the view counts the copies of each (isMultisetView).
   if (q.updating) return q.fields.map((_, i) => i);
   if (q.streamKey !== undefined) return [q.streamKey];
   return [0];
+}
+
+/**
+ * An updating result without a key (and not one aggregate row) is kept as a multiset: equal rows
+ * from different groups are distinct rows, as in SQL.
+ */
+export function isMultisetView(q: QueryPlan, explicitKey: unknown): boolean {
+  return explicitKey === undefined && q.keyColumns.length === 0 && !q.singleRow && q.updating;
 }
 
 /** How a view's changelog reads (see ViewDef.changes). */

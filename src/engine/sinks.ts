@@ -34,12 +34,39 @@ export function changelogFields(fields: readonly Field[]): Field[] {
   return [...fields, { name: '__op', type: { kind: 'INT' }, nullable: false }];
 }
 
+/** The property of a multiset view's stored row that counts its copies (no column name can hold NUL). */
+export const VIEW_ROW_COUNT = '\u0000copies';
+
+/** How many copies of a stored view or table row there are (1 unless the view is a multiset). */
+export function viewRowCopies(row: Readonly<Record<string, unknown>>): number {
+  const n = row[VIEW_ROW_COUNT];
+  return typeof n === 'number' ? n : 1;
+}
+
+/** Appends a stored row once per copy it stands for (see ViewSink), without the count property. */
+export function pushCopies(out: Record<string, unknown>[], row: Record<string, unknown>): void {
+  const plain = withoutCopies(row);
+  for (let n = viewRowCopies(row); n > 0; n--) out.push(plain);
+}
+
+/** A stored view row as its columns alone. */
+export function withoutCopies(row: Record<string, unknown>): Record<string, unknown> {
+  if (!(VIEW_ROW_COUNT in row)) return row;
+  const { [VIEW_ROW_COUNT]: _copies, ...plain } = row;
+  return plain;
+}
+
 /**
  * Keeps the latest row per key in a KvTable, applying the changelog: +I and +U write the row
  * under its key, -U and -D delete the key of the row they carry (so a -U/+U pair whose halves
  * have different keys moves the row; one with the same key leaves the new row). With a changelog
  * topic it also appends every change (with its kind) there, in the same epoch batch, so the view
  * can be read as a stream. A write either takes the whole batch or, when it throws, nothing.
+ *
+ * A multiset view (an updating result without a key, keyed by all its columns) keeps how many
+ * copies of each row it holds in the row's `VIEW_ROW_COUNT` property: +I/+U add one, -U/-D take
+ * one away, and the row goes when none is left, so equal rows from different groups stay apart
+ * as in SQL. Readers expand the copies with `viewRowCopies`.
  */
 export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
@@ -50,12 +77,11 @@ export class ViewSink implements EpochSink {
     private readonly keyColumns: readonly number[],
     private readonly kv: KvTable,
     private readonly changelog?: { readonly log: EmbeddedLog; readonly topic: string },
+    private readonly multiset = false,
   ) {}
 
-  write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    const changes = this.changelog
-      ? batchOfData(changelogFields(this.fields), [...batch.data.children, buildData({ kind: 'INT' }, rowKinds ? Int32Array.from(rowKinds) : new Int32Array(batch.numRows), batch.numRows)], batch.numRows)
-      : undefined;
+  write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
+    if (this.multiset) return this.writeCounted(batch, rowKinds);
     const updates = batchToRows(batch, this.fields).map((values, i): [string, StateRow | null] => {
       const key = keyOf(this.keyColumns.map((k) => values[k]));
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
@@ -64,8 +90,36 @@ export class ViewSink implements EpochSink {
       this.fields.forEach((f, c) => (row[f.name] = values[c]));
       return [key, row as StateRow];
     });
-    if (changes) this.changes.push(changes);
+    this.recordChanges(batch, rowKinds);
     for (const [key, row] of updates) this.pending.set(key, row);
+  }
+
+  private async writeCounted(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+    const rows = batchToRows(batch, this.fields);
+    const next = new Map<string, StateRow | null>();
+    for (let i = 0; i < rows.length; i++) {
+      const values = rows[i]!;
+      const key = keyOf(this.keyColumns.map((k) => values[k]));
+      const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
+      const held = next.has(key) ? next.get(key) : this.pending.has(key) ? this.pending.get(key) : ((await this.kv.get(key)) ?? null);
+      const copies = (held ? viewRowCopies(held) : 0) + (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1);
+      if (copies <= 0) {
+        next.set(key, null);
+        continue;
+      }
+      const row: Record<string, unknown> = { [VIEW_ROW_COUNT]: copies };
+      this.fields.forEach((f, c) => (row[f.name] = values[c]));
+      next.set(key, row as StateRow);
+    }
+    this.recordChanges(batch, rowKinds);
+    for (const [key, row] of next) this.pending.set(key, row);
+  }
+
+  /** Keeps the batch, with its change kinds, for the view's changelog topic. */
+  private recordChanges(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
+    if (!this.changelog) return;
+    const kinds = buildData({ kind: 'INT' }, rowKinds ? Int32Array.from(rowKinds) : new Int32Array(batch.numRows), batch.numRows);
+    this.changes.push(batchOfData(changelogFields(this.fields), [...batch.data.children, kinds], batch.numRows));
   }
 
   stage(wb: WriteBatch): void {
