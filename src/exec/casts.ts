@@ -28,6 +28,8 @@ export function caster(from: DataType, to: DataType): Caster {
     case 'DOUBLE':
       return toDouble;
     case 'STRING':
+      if (from.kind === 'FLOAT') return (x) => floatText(x as number);
+      if (from.kind === 'DOUBLE') return (x) => decimalText(x as number);
       return (x) => (from.kind === 'TIMESTAMP' ? new Date(x as number).toISOString().replace('T', ' ').replace('Z', '') : typeof x === 'object' ? JSON.stringify(x, bigintAsText) : String(x));
     case 'BOOLEAN':
       return toBoolean;
@@ -162,6 +164,41 @@ function toFloat(x: number): number {
 
 const TRUE_TEXT = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
 const FALSE_TEXT = new Set(['f', 'false', 'n', 'no', 'off', '0']);
+
+/**
+ * A FLOAT as the shortest text that reads back as the same 32-bit value, as DuckDB prints it
+ * (CAST(CAST(0.1 AS FLOAT) AS STRING) is '0.1', not the double '0.10000000149011612').
+ */
+function floatText(x: number): string {
+  if (!Number.isFinite(x)) return decimalText(x);
+  for (let digits = 1; digits < 9; digits++) {
+    const shorter = Number(x.toPrecision(digits));
+    if (Math.fround(shorter) === x) return decimalText(shorter);
+  }
+  return decimalText(Number(x.toPrecision(9)));
+}
+
+/**
+ * A DOUBLE as DuckDB writes it: the shortest digits that read back as the same value, in plain
+ * notation with at least one decimal ('100.0') for exponents from -5 to 15, else as '1e+16' or
+ * '1.5e-05'; 'nan', 'inf' and '-inf'.
+ */
+function decimalText(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  const [mantissa, exp] = Math.abs(x).toExponential().split('e') as [string, string];
+  const digits = mantissa.replace('.', '');
+  const e = Number(exp);
+  const sign = x < 0 ? '-' : '';
+  if (e < -4 || e >= 16) {
+    const frac = digits.length > 1 ? `.${digits.slice(1)}` : '';
+    return `${sign}${digits[0]}${frac}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  if (e < 0) return `${sign}0.${'0'.repeat(-e - 1)}${digits}`;
+  const whole = digits.slice(0, e + 1).padEnd(e + 1, '0');
+  const frac = digits.slice(e + 1);
+  return `${sign}${whole}.${frac || '0'}`;
+}
 
 function toBoolean(x: unknown): boolean {
   if (typeof x === 'boolean') return x;

@@ -33,6 +33,13 @@ export function listElement(list: ArrayLike<unknown>, k: number | bigint): unkno
  * BIGINT, numbers for other numeric and TIMESTAMP columns, Uint8Array for BYTES).
  * `undefined`/null mean SQL NULL.
  */
+/** JSON has no NaN or infinities: they travel as these strings (written by every JSON output). */
+const NON_FINITE_TEXT = new Map<string, number>([
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+]);
+
 export function coerceJson(t: DataType, v: unknown, path: string): unknown {
   if (v === null || v === undefined) return null;
   switch (t.kind) {
@@ -53,7 +60,8 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
     case 'FLOAT':
     case 'DOUBLE':
       if (typeof v === 'bigint') return Number(v);
-      return typeof v === 'number' ? v : new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
+      if (typeof v === 'string' && NON_FINITE_TEXT.has(v)) return NON_FINITE_TEXT.get(v);
+      return typeof v === 'number' ? v : new Misfit(`${path}: expected ${t.kind} (a number, or "NaN", "Infinity", "-Infinity"), got ${show(v)}`);
     case 'STRING':
       return typeof v === 'string' ? v : new Misfit(`${path}: expected STRING, got ${show(v)}`);
     case 'BYTES':

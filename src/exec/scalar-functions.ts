@@ -59,7 +59,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   nullif: { fn: (a, b) => (a === null || (b !== null && valuesEqual(a, b)) ? null : a), nullSafe: true },
   cardinality: { fn: (a) => (a as ArrayLike<unknown>).length },
   proctime: { fn: () => Date.now(), nullSafe: true },
-  hash_code: { fn: (x) => hashString(String(x)) },
+  // Signed, so that every hash fits the INT it is declared as (FNV-1a's 32 bits, two's complement).
+  hash_code: { fn: (x) => hashString(String(x)) | 0 },
 };
 
 /** ROUND of a BIGINT to `digits` (negative: tens, hundreds...), half away from zero, exact. */

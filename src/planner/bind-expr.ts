@@ -2,6 +2,7 @@
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, isNumeric, typeToString, type DataType } from '../common/types.js';
+import { castRefusal } from './cast-rules.js';
 import { normalizeName, type CallExpr, type Expr } from '../parser/ast.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
@@ -156,6 +157,8 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (operand.type.kind === 'TIMESTAMP' && e.type.kind === 'INT') {
         throw typeError('cannot cast TIMESTAMP to INT: epoch milliseconds do not fit in 32 bits', e.span, 'CAST to BIGINT for epoch milliseconds');
       }
+      const refusal = castRefusal(operand.type, e.type);
+      if (refusal) throw typeError(refusal, e.span, 'docs/sql.md lists the casts there are; CAST through STRING or compute the value with a function');
       return { kind: 'Cast', operand, type: e.type, span: e.span };
     }
     case 'Call':

@@ -56,6 +56,14 @@ describe('Kafka JSON codec and BIGINT', () => {
     expect(batchToRows(again.batch, fields)).toEqual(batchToRows(batch, fields));
   });
 
+  it('writes NaN and infinities as the strings the HTTP API uses, and reads them back', () => {
+    const { batch, rejected } = decodeJsonRecords(fields, records('{"id": 1, "x": "NaN"}', '{"id": 2, "x": "Infinity"}', '{"id": 3, "x": "-Infinity"}', '{"id": 4, "x": "nan"}'));
+    expect(rejected.map((r) => r.index)).toEqual([3]);
+    const out = rowsAsJson(batch, fields);
+    expect(out).toEqual(['{"id":1,"v":null,"x":"NaN"}', '{"id":2,"v":null,"x":"Infinity"}', '{"id":3,"v":null,"x":"-Infinity"}']);
+    expect(batchToRows(decodeJsonRecords(fields, records(...out)).batch, fields)).toEqual(batchToRows(batch, fields));
+  });
+
   it('reads TIMESTAMP text field by field: no 30th of February', () => {
     const ts: Field[] = [{ name: 'ts', type: T.TIMESTAMP, nullable: true }];
     const { batch, rejected } = decodeJsonRecords(ts, records('{"ts": "2024-02-29T10:00:00.250Z"}', '{"ts": "2024-02-30T00:00:00Z"}', '{"ts": "2024-03-01 01:00:00+01:00"}', '{"ts": 1709164800000}'));

@@ -62,6 +62,8 @@ export function rowsAsJson(batch: RecordBatch, fields: readonly Field[]): string
 /** BYTES become base64 text so that decoding them again gives the same bytes; BIGINT stays exact. */
 function jsonValue(v: unknown): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  // JSON has no NaN or infinities; JSON.stringify would write null. The HTTP API writes them the same way.
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   return v;
 }
 

@@ -1,0 +1,38 @@
+/**
+ * Which CASTs exist (docs/sql.md, "Casts"). A pair missing here is refused when the query is
+ * planned, with the reason, instead of producing a value of the wrong kind at run time.
+ */
+import { typeToString, type DataType } from '../common/types.js';
+
+const NUMBERS = new Set<DataType['kind']>(['INT', 'BIGINT', 'FLOAT', 'DOUBLE']);
+
+/** Why `from` cannot be cast to `to`, or undefined when it can. */
+export function castRefusal(from: DataType, to: DataType): string | undefined {
+  if (from.kind === 'NULL' || sameType(from, to)) return undefined;
+  const refuse = `cannot cast ${typeToString(from)} to ${typeToString(to)}`;
+  if (from.kind === 'STRING') return to.kind === 'BYTES' || to.kind === 'INTERVAL' ? refuse : undefined;
+  switch (to.kind) {
+    case 'STRING':
+      return from.kind === 'BYTES' || from.kind === 'INTERVAL' ? refuse : undefined;
+    case 'INT':
+    case 'BIGINT':
+      return NUMBERS.has(from.kind) || from.kind === 'BOOLEAN' || from.kind === 'TIMESTAMP' || from.kind === 'INTERVAL' ? undefined : refuse;
+    case 'FLOAT':
+    case 'DOUBLE':
+    case 'BOOLEAN':
+      return NUMBERS.has(from.kind) || from.kind === 'BOOLEAN' ? undefined : refuse;
+    case 'TIMESTAMP':
+      return NUMBERS.has(from.kind) ? undefined : refuse;
+    case 'ARRAY':
+      return from.kind === 'ARRAY' ? (castRefusal(from.element, to.element) === undefined ? undefined : refuse) : refuse;
+    case 'STRUCT':
+    case 'BYTES':
+    case 'INTERVAL':
+    case 'NULL':
+      return refuse;
+  }
+}
+
+function sameType(a: DataType, b: DataType): boolean {
+  return typeToString(a) === typeToString(b);
+}
