@@ -3,10 +3,13 @@
  * fraud model, and the fraud_scores materialized view. Idempotent: on a restart the catalog is
  * replayed and only what is missing is created.
  */
+import { demoModelPath } from '../common/package-root.js';
 import { cardFeatureRows } from '../connectors/datagen.js';
 import type { Engine } from './engine.js';
 
-export const DEMO_SQL = `
+/** The demo's statements, with the model file at `modelPath`. */
+export function demoSql(modelPath: string): string {
+  return `
 CREATE STREAM IF NOT EXISTS tx (
   tx_id    STRING,
   card_id  STRING,
@@ -25,7 +28,7 @@ CREATE TABLE IF NOT EXISTS card_features (
 CREATE MODEL IF NOT EXISTS fraud
   INPUT (features ARRAY<FLOAT>(30))
   OUTPUT (score FLOAT)
-  WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms');
+  WITH (path = '${modelPath.replace(/'/g, "''")}', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms');
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS fraud_scores WITH ('retention' = '1h') AS
 SELECT tx.tx_id, tx.card_id, tx.amount,
@@ -34,9 +37,10 @@ SELECT tx.tx_id, tx.card_id, tx.amount,
        tx.ts
 FROM tx JOIN card_features;
 `;
+}
 
 export async function setupDemo(engine: Engine): Promise<void> {
-  const ddl = DEMO_SQL.split(/;\s*\n/).filter((s) => s.trim());
+  const ddl = demoSql(demoModelPath()).split(/;\s*\n/).filter((s) => s.trim());
   await engine.execute(ddl.slice(0, 3).join(';\n'));
   const cards = engine.table('card_features');
   if (cards.rows.size === 0) {
