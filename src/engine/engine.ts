@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, type Gauge, Histogram, Registry } from 'prom-client';
 import { SluiceError, asSluiceError, assertNever } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { batchFromRows } from '../exec/columns.js';
@@ -38,6 +38,7 @@ import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch, pushCopies, without
 import { checkWithOptions } from './with-options.js';
 import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
 import { parkedInfo, type ParkedQuery } from './parked-query.js';
+import { readCounter, readGauge } from './metrics.js';
 import { prepareStatements } from './prepare.js';
 import type { PlannedStatement, QueryInfo, RowError, StatementResult } from './types.js';
 
@@ -128,7 +129,7 @@ export class Engine {
     return this.replaying;
   }
   readonly env: ExecEnv;
-  private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Gauge; lag: Gauge; operatorOut: Gauge; latency: Histogram; expired: Counter; missed: Counter };
+  private readonly counters: { rowsOut: Counter; deadLetters: Counter; rowsIn: Counter; lag: Gauge; operatorOut: Counter; latency: Histogram; expired: Counter; missed: Counter };
   private retentionTimer: NodeJS.Timeout | undefined;
   /** Push queries winding down (their empty dead-letter streams being dropped). */
   private readonly ending = new Set<Promise<unknown>>();
@@ -159,25 +160,17 @@ export class Engine {
         labelNames: ['topic'],
         registers: [this.metrics],
       }),
-      rowsIn: new Gauge({
+      rowsIn: readCounter(this.metrics, {
         name: 'sluice_query_records_in_total',
         help: 'Records a query has read from its sources.',
         labelNames: ['query'],
-        registers: [this.metrics],
-        collect: () => {
-          for (const q of this.running.values()) this.counters.rowsIn.set({ query: q.name ?? q.id }, q.rowsIn);
-        },
+        read: () => [...this.running.values()].map((q) => [{ query: q.name ?? q.id }, q.rowsIn] as const),
       }),
-      operatorOut: new Gauge({
+      operatorOut: readCounter(this.metrics, {
         name: 'sluice_operator_records_out_total',
         help: 'Records an operator has emitted (its parent operator reads them).',
         labelNames: ['query', 'operator'],
-        registers: [this.metrics],
-        collect: () => {
-          for (const q of this.running.values()) {
-            for (const o of q.operatorStats()) this.counters.operatorOut.set({ query: q.name ?? q.id, operator: o.operator }, o.rowsOut);
-          }
-        },
+        read: () => [...this.running.values()].flatMap((q) => q.operatorStats().map((o) => [{ query: q.name ?? q.id, operator: o.operator }, o.rowsOut] as const)),
       }),
       latency: new Histogram({
         name: 'sluice_end_to_end_latency_seconds',
@@ -186,17 +179,14 @@ export class Engine {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
         registers: [this.metrics],
       }),
-      lag: new Gauge({
+      lag: readGauge(this.metrics, {
         name: 'sluice_query_lag_records',
         help: 'Records available in a query source but not yet read.',
         labelNames: ['query'],
-        registers: [this.metrics],
-        collect: () => {
-          for (const q of this.running.values()) {
-            const lag = this.lagOf(q);
-            if (lag !== undefined) this.counters.lag.set({ query: q.name ?? q.id }, lag);
-          }
-        },
+        read: () => [...this.running.values()].flatMap((q) => {
+          const lag = this.lagOf(q);
+          return lag === undefined ? [] : [[{ query: q.name ?? q.id }, lag] as const];
+        }),
       }),
     };
     registerModelMetrics(this.metrics, this.models);
@@ -776,23 +766,15 @@ async function runBounded(engine: Engine, q: QueryPlan, batch: import('apache-ar
 }
 
 function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
-  const g = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => {
-    const gauge: Gauge = new Gauge({
-      name,
-      help,
-      labelNames: ['model'],
-      registers: [registry],
-      collect: () => {
-        for (const [m, snap] of models.statsSnapshots()) gauge.set({ model: m }, read(snap));
-      },
-    });
-  };
-  g('sluice_model_rows_scored_total', 'Rows scored by a model.', (s) => s.rows);
-  g('sluice_model_batches_total', 'Batches run by a model.', (s) => s.batches);
-  g('sluice_model_latency_p50_ms', 'Median model batch latency (ms).', (s) => s.latencyMs.p50 ?? 0);
-  g('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
-  g('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
-  g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+  const per = (read: (s: ModelStatsSnapshot) => number) => () => [...models.statsSnapshots()].map(([m, snap]) => [{ model: m }, read(snap)] as const);
+  const counter = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => readCounter(registry, { name, help, labelNames: ['model'], read: per(read) });
+  const gauge = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => readGauge(registry, { name, help, labelNames: ['model'], read: per(read) });
+  counter('sluice_model_rows_scored_total', 'Rows scored by a model.', (s) => s.rows);
+  counter('sluice_model_batches_total', 'Batches run by a model.', (s) => s.batches);
+  gauge('sluice_model_latency_p50_ms', 'Median model batch latency (ms).', (s) => s.latencyMs.p50 ?? 0);
+  gauge('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
+  counter('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
+  counter('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
 }
 
 

@@ -237,13 +237,13 @@ export class RunningQuery implements QueryHandle {
   private async onOutput(msg: Message): Promise<void> {
     switch (msg.kind) {
       case 'data': {
-        this.rowsOut += msg.batch.numRows;
-        this.deps.onRowsOut?.(this.id, msg.batch.numRows);
-        this.observeLatency(msg.batch);
+        // A push query's LIMIT cuts the batch first: rowsOut counts the rows delivered.
+        const limit = this.output.kind === 'push' ? this.output.limit : undefined;
+        const batch = limit !== undefined && this.rowsOut + msg.batch.numRows > limit ? msg.batch.slice(0, Math.max(0, limit - this.rowsOut)) : msg.batch;
+        this.rowsOut += batch.numRows;
+        this.deps.onRowsOut?.(this.id, batch.numRows);
+        this.observeLatency(batch);
         if (this.output.kind === 'push') {
-          const limit = this.output.limit;
-          let batch = msg.batch;
-          if (limit !== undefined && this.rowsOut > limit) batch = batch.slice(0, Math.max(0, batch.numRows - (this.rowsOut - limit)));
           await this.output.queue.push(batch, msg.rowKinds);
           if (limit !== undefined && this.rowsOut >= limit) this.stop('finished');
         } else {
