@@ -37,7 +37,7 @@ import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch, pushCopies, withoutCopies } from './sinks.js';
 import { checkWithOptions } from './with-options.js';
 import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
-import { parkedInfo, type ParkedQuery } from './parked-query.js';
+import { parkedError, parkedInfo, STOPPED_KIND, stoppedNames, type ParkedQuery } from './parked-query.js';
 import { readCounter, readGauge } from './metrics.js';
 import { prepareStatements } from './prepare.js';
 import type { PlannedStatement, QueryInfo, RowError, StatementResult } from './types.js';
@@ -242,13 +242,15 @@ export class Engine {
     for await (const [key, e] of this.catalogKv.scan()) entries.push({ ...e, key });
     entries.sort((a, b) => a.seq - b.seq);
     this.seq = entries.reduce((m, e) => Math.max(m, e.seq), 0);
+    const stopped = stoppedNames(entries);
     this.replaying = true;
     try {
       for (const e of entries) {
         const kind = e.key.slice(0, e.key.indexOf(':'));
+        if (kind === STOPPED_KIND) continue;
         const persistent = kind === 'view' || kind === 'sink' ? kind : undefined;
-        if (persistent && !this.options.startQueries) {
-          this.park(persistent, e.key, e.sql, 'not_started');
+        if (persistent && (!this.options.startQueries || stopped.has(e.key.slice(e.key.indexOf(':') + 1)))) {
+          this.park(persistent, e.key, e.sql, this.options.startQueries ? 'stopped' : 'not_started');
           continue;
         }
         try {
@@ -269,6 +271,11 @@ export class Engine {
     this.parked.set(name, { id: `${kind}_${name}`, kind, name, sql, status, ...(error ? { error } : {}) });
   }
 
+  /** The recorded views or sinks that are not running (see `parked`). */
+  parkedQueries(kind: ParkedQuery['kind']): ParkedQuery[] {
+    return [...this.parked.values()].filter((p) => p.kind === kind);
+  }
+
   /** A recorded view or sink that is not running (see `parked`), by name. */
   parkedQuery(name: string): ParkedQuery | undefined {
     return this.parked.get(normalizeName(name));
@@ -282,6 +289,7 @@ export class Engine {
       if (this.log.hasTopic(`${q.name}__changes`)) await this.log.dropTopic(`${q.name}__changes`);
     }
     await this.forget(q.kind, q.name);
+    await this.forget(STOPPED_KIND, q.name);
     this.parked.delete(q.name);
   }
 
@@ -655,6 +663,53 @@ export class Engine {
     return any ? lag : undefined;
   }
 
+  /**
+   * Stops a view's or sink's query, keeping its state, output and recorded statement: it is
+   * parked as 'stopped' (also across restarts) until startQuery or DROP. Reading a stopped view
+   * answers QUERY_STOPPED rather than rows that no longer follow their input. A push query is
+   * cancelled. Undefined when no query has that id.
+   */
+  async stopQuery(id: string): Promise<QueryInfo | undefined> {
+    const q = this.running.get(id);
+    if (!q || q.kind === 'push' || q.name === undefined) {
+      if (q) this.cancelQuery(id);
+      return q?.info(undefined) ?? this.query(id);
+    }
+    const kind = q.kind;
+    const name = normalizeName(q.name);
+    const sql = (await this.catalogKv.get(`${kind}:${name}`))?.sql ?? q.info(undefined).sql;
+    this.running.delete(id);
+    q.stop('stopped');
+    await q.stopped();
+    this.catalog.removeRelation(name);
+    await this.catalogKv.upsert(`${STOPPED_KIND}:${name}`, { seq: 0, sql: '' });
+    this.park(kind, `${kind}:${name}`, sql, 'stopped');
+    return this.query(id);
+  }
+
+  /**
+   * Starts a stopped (or failed, or not started) view or sink again: its statement runs as on a
+   * restart and the query resumes from its last checkpoint, so no row is lost or repeated.
+   * Undefined when no query has that id; a running query is left as it is.
+   */
+  async startQuery(id: string): Promise<QueryInfo | undefined> {
+    const p = [...this.parked.values()].find((x) => x.id === id);
+    if (!p) return this.query(id);
+    const key = `${p.kind}:${p.name}`;
+    const recorded = await this.catalogKv.get(key);
+    await this.execute(p.sql);
+    // Keeps its place in the replay order (views that read it are replayed after it).
+    if (recorded) await this.catalogKv.upsert(key, recorded);
+    await this.forget(STOPPED_KIND, p.name);
+    return this.query(id);
+  }
+
+  /** Throws QUERY_STOPPED when `name` is a stopped (or otherwise parked) view or sink. */
+  checkNotParked(name: string): void {
+    const p = this.parkedQuery(name);
+    if (p) throw parkedError(p);
+  }
+
   cancelQuery(id: string): boolean {
     const q = this.running.get(id);
     if (!q) return false;
@@ -664,6 +719,7 @@ export class Engine {
   }
 
   async viewRow(name: string, key: string): Promise<Record<string, unknown> | undefined> {
+    this.checkNotParked(name);
     const def = this.catalog.relation(name);
     const kv = def.kind === 'table' ? this.table(def.name).kv : def.kind === 'view' ? this.viewKv(def.name) : undefined;
     if (!kv) throw new SluiceError('INVALID_ARGUMENT', `'${name}' is a ${def.kind}, not a view or table`);
@@ -672,6 +728,7 @@ export class Engine {
   }
 
   async viewScan(name: string, opts: { limit?: number; prefix?: string } = {}): Promise<Record<string, unknown>[]> {
+    this.checkNotParked(name);
     const def = this.catalog.relation(name);
     const kv = def.kind === 'table' ? this.table(def.name).kv : def.kind === 'view' ? this.viewKv(def.name) : undefined;
     if (!kv) throw new SluiceError('INVALID_ARGUMENT', `'${name}' is a ${def.kind}, not a view or table`);

@@ -17,6 +17,11 @@ const cols = (...names: string[]): ResultColumn[] =>
     return { name: name!, type: type ?? 'STRING' };
   });
 
+/** The status of a view's or sink's query, as SHOW QUERIES and GET /v1/queries give it. */
+function queryStatus(engine: Engine, r: { readonly kind: string; readonly queryId?: string }): string {
+  return (r.queryId !== undefined ? engine.query(r.queryId)?.status : undefined) ?? 'running';
+}
+
 export function showStatement(engine: Engine, s: Extract<Statement, { kind: 'Show' }>): Rows {
   const c = engine.catalog;
   switch (s.what) {
@@ -25,9 +30,23 @@ export function showStatement(engine: Engine, s: Extract<Statement, { kind: 'Sho
     case 'TABLES':
       return { kind: 'rows', columns: cols('name', 'primary_key', 'rows:BIGINT'), rows: c.listRelations('table').map((r) => [r.name, r.kind === 'table' ? r.primaryKey.join(', ') : '', engine.table(r.name).rows.size]) };
     case 'VIEWS':
-      return { kind: 'rows', columns: cols('name', 'key', 'query'), rows: c.listRelations('view').map((r) => [r.name, r.kind === 'view' ? r.key.join(', ') : '', r.kind === 'view' ? r.queryId : '']) };
+      return {
+        kind: 'rows',
+        columns: cols('name', 'key', 'query', 'status'),
+        rows: [
+          ...c.listRelations('view').map((r) => [r.name, r.kind === 'view' ? r.key.join(', ') : '', r.kind === 'view' ? r.queryId : '', queryStatus(engine, r)]),
+          ...engine.parkedQueries('view').map((p) => [p.name, null, p.id, p.status]),
+        ],
+      };
     case 'SINKS':
-      return { kind: 'rows', columns: cols('name', 'connector', 'query'), rows: c.listRelations('sink').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'sink' ? r.queryId : '']) };
+      return {
+        kind: 'rows',
+        columns: cols('name', 'connector', 'query', 'status'),
+        rows: [
+          ...c.listRelations('sink').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'sink' ? r.queryId : '', queryStatus(engine, r)]),
+          ...engine.parkedQueries('sink').map((p) => [p.name, null, p.id, p.status]),
+        ],
+      };
     case 'MODELS':
       return {
         kind: 'rows',

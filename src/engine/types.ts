@@ -67,8 +67,12 @@ export interface QueryInfo {
   readonly kind: 'push' | 'view' | 'sink';
   readonly name?: string;
   readonly sql: string;
-  /** 'not_started': recorded in the data folder but not run (the engine was opened with startQueries off). */
-  readonly status: 'running' | 'failed' | 'finished' | 'not_started';
+  /**
+   * 'not_started': recorded in the data folder but not run (the engine was opened with
+   * startQueries off); 'stopped': a view or sink stopped by POST /v1/queries/:id/stop (or DELETE),
+   * kept with its state until started again or dropped.
+   */
+  readonly status: 'running' | 'failed' | 'finished' | 'not_started' | 'stopped';
   readonly error?: { readonly code: ErrorCode; readonly message: string };
   readonly startedAt: number;
   readonly rowsIn: number;

@@ -15,6 +15,7 @@ import { openApiDocument } from './openapi.js';
 import { registerModelRoutes } from './routes-models.js';
 import { registerReadRoutes } from './routes-read.js';
 import { registerSqlRoutes } from './routes-sql.js';
+import { errorReplier, requestId, stderrSink, type ErrorSink } from './server-errors.js';
 
 /** Options of `buildServer`. */
 export interface ServerOptions {
@@ -31,7 +32,10 @@ export interface ServerOptions {
   readonly modelsDir?: string;
   /** Request limits; each missing one takes its default (src/server/limits.ts). */
   readonly limits?: Partial<ServerLimits>;
+  /** Log every request (fastify's logger). Errors with a 5xx status are logged either way. */
   readonly logger?: boolean;
+  /** Where 5xx errors are logged, with their request id; default: stderr. */
+  readonly errorSink?: ErrorSink;
 }
 
 export { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
@@ -47,13 +51,17 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
     routerOptions: { maxParamLength: MAX_REQUEST_LINE },
     frameworkErrors,
     clientErrorHandler,
+    genReqId: requestId,
+  });
+  const replyError = errorReplier(opts.errorSink ?? stderrSink, opts.logger === true ? app.log : undefined);
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
   });
 
   // BIGINT values reach replies as bigints; they are written as exact JSON numbers.
   app.setReplySerializer((payload) => stringifyExactJson(payload));
-  app.setErrorHandler((err, _req, reply) => {
-    const { status, body } = toErrorReply(err);
-    if (status >= 500) app.log.error(err);
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = replyError(req, err);
     void reply.code(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -66,7 +74,7 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
   if (opts.token !== undefined) requireToken(app, opts.token);
 
   const routes = collectRouteMethods(app);
-  registerSqlRoutes(app, engine, limits, new PushSlots(limits));
+  registerSqlRoutes(app, engine, limits, new PushSlots(limits), replyError);
   registerReadRoutes(app, engine);
   registerModelRoutes(app, engine, {
     modelsDir: opts.modelsDir ?? join(tmpdir(), 'sluice-models'),

@@ -9,11 +9,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { PlannedStatement, StatementResult } from '../engine/types.js';
 import type { EngineLike } from './engine-like.js';
-import { apiError, toErrorReply } from './error-body.js';
+import { apiError } from './error-body.js';
 import { resultToJson, type JsonValue } from './json-values.js';
 import { checkSqlSize, type PushSlots, type ServerLimits } from './limits.js';
 import { pullRowSource, streamFormat, streamRows, type RowSource } from './push-stream.js';
 import { sqlFromBody } from './request-body.js';
+import type { ReplyError } from './server-errors.js';
 
 /** An AbortSignal that fires when the client goes away before the reply is sent. */
 function disconnectSignal(reply: FastifyReply): AbortSignal {
@@ -48,7 +49,7 @@ function json(r: StatementResult): JsonValue {
   return r.kind === 'push' ? null : resultToJson(r);
 }
 
-export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limits: ServerLimits, slots: PushSlots): void {
+export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limits: ServerLimits, slots: PushSlots, replyError: ReplyError): void {
   app.post('/v1/sql', async (req, reply) => {
     const sql = sqlFromBody(req.body, req.headers['content-type']);
     checkSqlSize(sql, limits);
@@ -69,7 +70,7 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
       cancelAll(ran);
       // Failed before anything ran: the error alone says it all.
       if (!planned) throw err;
-      const { status, body } = toErrorReply(err);
+      const { status, body } = replyError(req, err);
       void reply.code(status).type('application/json; charset=utf-8');
       return { results: ran.map(json), ...body };
     }
