@@ -8,7 +8,7 @@ CREATE STREAM IF NOT EXISTS tx (
   features ARRAY<FLOAT>(30),
   ts       TIMESTAMP(3),
   WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
-) WITH (connector = 'datagen', 'rows.per.second' = 1000, cards = 1000, seed = 1);
+) WITH (connector = 'datagen', 'rows.per.second' = 1000, cards = 50, seed = 1);
 
 CREATE TABLE IF NOT EXISTS card_features (
   card_id        STRING PRIMARY KEY,
