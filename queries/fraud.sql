@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS card_features (
 );
 
 -- The view inner-joins the table, so a transaction scores only once its card has features.
-INSERT INTO card_features VALUES
+INSERT INTO card_features (card_id, avg_amount_30d) VALUES
   ('card-1', 36.89), ('card-2', 103.32), ('card-3', 57.71), ('card-4', 65.68), ('card-5', 46.34),
   ('card-6', 18.65), ('card-7', 27.23), ('card-8', 39.6), ('card-9', 18.77), ('card-10', 76.61),
   ('card-11', 66.6), ('card-12', 22.6), ('card-13', 54.18), ('card-14', 66.99), ('card-15', 36.68),
