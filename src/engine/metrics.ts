@@ -1,14 +1,105 @@
 /**
- * Prometheus metrics whose values live elsewhere (a running query's counters, a model's
- * statistics) and are read when /metrics is scraped. Names follow Prometheus conventions: a
- * count that only grows is a counter and ends in `_total`; a value that can go down is a gauge
- * and does not.
+ * The engine's Prometheus metrics: per query, per operator, per log topic and per model. Names
+ * follow Prometheus conventions: a count that only grows is a counter ending in `_total`; a value
+ * that can go down is a gauge without it.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelRegistry } from '../udf/model-registry.js';
+import type { ModelStatsSnapshot } from '../udf/model-stats.js';
+import type { QueryRegistry } from './query-registry.js';
+
+export class EngineMetrics {
+  /** The registry `GET /metrics` renders. */
+  readonly registry = new Registry();
+  private readonly rowsOut: Counter;
+  private readonly deadLetters: Counter;
+  private readonly latency: Histogram;
+  private readonly expired: Counter;
+  private readonly missed: Counter;
+
+  constructor(queries: QueryRegistry, models: ModelRegistry) {
+    const registers = [this.registry];
+    this.rowsOut = new Counter({ name: 'sluice_query_records_out_total', help: 'Records a query has output.', labelNames: ['query'], registers });
+    this.deadLetters = new Counter({ name: 'sluice_dead_letters_total', help: 'Rows sent to a query dead-letter stream.', labelNames: ['query'], registers });
+    this.expired = new Counter({ name: 'sluice_log_records_expired_total', help: 'Records removed from embedded-log topics by their retention.', labelNames: ['topic'], registers });
+    this.missed = new Counter({
+      name: 'sluice_log_records_missed_total',
+      help: 'Records a query could not read because retention had removed them before it got there.',
+      labelNames: ['topic'],
+      registers,
+    });
+    readCounter(this.registry, {
+      name: 'sluice_query_records_in_total',
+      help: 'Records a query has read from its sources.',
+      labelNames: ['query'],
+      read: () => [...queries.running.values()].map((q) => [{ query: q.name ?? q.id }, q.rowsIn] as const),
+    });
+    readCounter(this.registry, {
+      name: 'sluice_operator_records_out_total',
+      help: 'Records an operator has emitted (its parent operator reads them).',
+      labelNames: ['query', 'operator'],
+      read: () => [...queries.running.values()].flatMap((q) => q.operatorStats().map((o) => [{ query: q.name ?? q.id, operator: o.operator }, o.rowsOut] as const)),
+    });
+    this.latency = new Histogram({
+      name: 'sluice_end_to_end_latency_seconds',
+      help: 'Output time minus event time of output rows (sampled), for queries whose output carries the source event time.',
+      labelNames: ['query'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    readGauge(this.registry, {
+      name: 'sluice_query_lag_records',
+      help: 'Records available in a query source but not yet read.',
+      labelNames: ['query'],
+      read: () => [...queries.running.values()].flatMap((q) => {
+        const n = queries.lagOf(q);
+        return n === undefined ? [] : [[{ query: q.name ?? q.id }, n] as const];
+      }),
+    });
+    registerModelMetrics(this.registry, models);
+  }
+
+  /** A query (by its label: view or sink name, else id) has output `n` records. */
+  recordsOut(query: string, n: number): void {
+    this.rowsOut.inc({ query }, n);
+  }
+
+  /** A query has sent `n` rows to its dead-letter stream. */
+  deadLettered(query: string, n: number): void {
+    this.deadLetters.inc({ query }, n);
+  }
+
+  /** End-to-end latency samples (seconds) of a query's output rows. */
+  observeLatency(query: string, seconds: readonly number[]): void {
+    for (const x of seconds) this.latency.observe({ query }, x);
+  }
+
+  /** Retention removed `n` records of a log topic. */
+  recordsExpired(topic: string, n: number): void {
+    this.expired.inc({ topic }, n);
+  }
+
+  /** A query skipped `n` records of a topic that retention had removed. */
+  recordsMissed(topic: string, n: number): void {
+    this.missed.inc({ topic }, n);
+  }
+}
+
+function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
+  const per = (read: (s: ModelStatsSnapshot) => number) => () => [...models.statsSnapshots()].map(([m, snap]) => [{ model: m }, read(snap)] as const);
+  const counter = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => readCounter(registry, { name, help, labelNames: ['model'], read: per(read) });
+  const gauge = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => readGauge(registry, { name, help, labelNames: ['model'], read: per(read) });
+  counter('sluice_model_rows_scored_total', 'Rows scored by a model.', (s) => s.rows);
+  counter('sluice_model_batches_total', 'Batches run by a model.', (s) => s.batches);
+  gauge('sluice_model_latency_p50_ms', 'Median model batch latency (ms).', (s) => s.latencyMs.p50 ?? 0);
+  gauge('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
+  counter('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
+  counter('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+}
 
 type Labels<L extends string> = Partial<Record<L, string>>;
 
-export interface ReadMetricSpec<L extends string> {
+interface ReadMetricSpec<L extends string> {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly L[];
@@ -17,11 +108,12 @@ export interface ReadMetricSpec<L extends string> {
 }
 
 /**
- * A counter read from its source at each scrape. The series of a source that is gone (a
- * stopped query, a dropped model) disappear; one that starts again from zero reads as a
- * counter reset, which rate() and increase() allow for.
+ * A counter read from its source (a running query, a model) at each scrape. Counts that only
+ * grow are counters ending in _total; values that go up and down are gauges without it
+ * (Prometheus conventions). Series of a source that is gone disappear; one that starts again
+ * from zero reads as a counter reset, which rate() and increase() allow for.
  */
-export function readCounter<L extends string>(registry: Registry, spec: ReadMetricSpec<L>): Counter<L> {
+function readCounter<L extends string>(registry: Registry, spec: ReadMetricSpec<L>): Counter<L> {
   if (!spec.name.endsWith('_total')) throw new Error(`counter ${spec.name} must end in _total`);
   const counter: Counter<L> = new Counter<L>({
     name: spec.name,
@@ -37,7 +129,7 @@ export function readCounter<L extends string>(registry: Registry, spec: ReadMetr
 }
 
 /** A gauge read from its source at each scrape. */
-export function readGauge<L extends string>(registry: Registry, spec: ReadMetricSpec<L>): Gauge<L> {
+function readGauge<L extends string>(registry: Registry, spec: ReadMetricSpec<L>): Gauge<L> {
   if (spec.name.endsWith('_total')) throw new Error(`gauge ${spec.name} must not end in _total`);
   const gauge: Gauge<L> = new Gauge<L>({
     name: spec.name,

@@ -38,9 +38,8 @@ export function parkedInfo(p: ParkedQuery): QueryInfo {
 export const STOPPED_KIND = 'stopped';
 
 /** Names of the views and sinks the catalog records as stopped. */
-export function stoppedNames(entries: readonly { readonly key: string }[]): Set<string> {
-  const prefix = `${STOPPED_KIND}:`;
-  return new Set(entries.filter((e) => e.key.startsWith(prefix)).map((e) => e.key.slice(prefix.length)));
+export function stoppedNames(entries: readonly { readonly kind: string; readonly name: string }[]): Set<string> {
+  return new Set(entries.filter((e) => e.kind === STOPPED_KIND).map((e) => e.name));
 }
 
 /** Why a parked view or sink cannot be read, and what to do. */
