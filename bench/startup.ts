@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, ms, ratio, section, spread, type Section } from './util.js';
@@ -121,6 +121,7 @@ export async function benchStartup(opts: { runs: number }): Promise<Section[]> {
       },
     },
   ];
+  const loadBefore = loadavg()[0]!;
   const s = section(`Start-up of the built command line (median of ${opts.runs} runs)`, [
     'command', 'wall ms (median)', 'runs (min–max)', 'CPU ms (median)', 'vs node -e 0 (wall)', 'target',
   ]);
@@ -136,6 +137,7 @@ export async function benchStartup(opts: { runs: number }): Promise<Section[]> {
     s.rows.push([c.command, ms(wall), spread(samples.map((x) => x.wallMs), ms), ms(cpu), ratio(wall / baseline), target]);
   }
   s.notes.push(
+    `Machine load during the run: 1-minute load average ${loadBefore.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end, on ${cpus().length} cores; when it is above the core count, wall times include waiting for a core and the CPU column is the figure to compare.`,
     'Each command is `node bin/sluice.js ...` on the build in dist/ (`npm run build` first), spawned from the benchmark; wall time runs from spawn to exit, or for serve until GET /healthz first answers 200 (polled every 5 ms) on a fresh empty data folder. One unmeasured run first warms the file cache.',
     'CPU ms is the process\'s user + system time read at its exit (serve: after SIGTERM, so its shutdown is included); on a shared machine it is the steadier figure, since wall time also counts waiting for a core.',
     'What start-up cost and what cut it: chevrotain\'s module tree (hundreds of lodash-es files, about 0.25 s CPU) is replaced by its single-file build; the lexer and parser are built on first use and without chevrotain\'s definition checks (a test runs them); kafkajs loads when a Kafka connector is first used; onnxruntime, the function sandbox and fastify load only where needed (serve, models).',
