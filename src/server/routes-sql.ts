@@ -90,7 +90,11 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
     }
     reply.hijack();
     try {
-      await streamRows(reply.raw, src, streamFormat(req.headers.accept), { stallTimeoutMs: limits.pushStallTimeoutMs });
+      await streamRows(reply.raw, src, streamFormat(req.headers.accept), {
+        stallTimeoutMs: limits.pushStallTimeoutMs,
+        requestId: req.id,
+        replyError: (err) => replyError(req, err),
+      });
     } finally {
       release();
     }
