@@ -37,7 +37,7 @@ afterAll(async () => {
 
 describe('npm pack', () => {
   it('holds the built code with types, the command, the demo model and the docs', () => {
-    for (const f of ['package.json', 'README.md', 'bin/sluice.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/engine/engine.d.ts', 'models/fraud.onnx', 'queries/schema.sql', 'docs/sql.md']) {
+    for (const f of ['package.json', 'README.md', 'bin/sluice.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/engine/engine.d.ts', 'models/fraud.onnx', 'queries/schema.sql', 'examples/udfs/norm.mjs', 'docs/sql.md']) {
       expect(files).toContain(f);
     }
   });
