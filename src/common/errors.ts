@@ -31,7 +31,7 @@ export const ERROR_CODES = {
   UNKNOWN_FUNCTION: { kind: 'plan', http: 400, description: 'A call names a function that is neither built in nor registered.' },
   UNKNOWN_MODEL: { kind: 'plan', http: 404, description: 'A statement names a model that is not registered.' },
   UNKNOWN_QUERY: { kind: 'plan', http: 404, description: 'A query id does not name a running query.' },
-  QUERY_STOPPED: { kind: 'plan', http: 409, description: 'A materialized view or sink is stopped; start its query (POST /v1/queries/:id/start) to read it again.' },
+  QUERY_STOPPED: { kind: 'plan', http: 409, description: 'A materialized view or sink is not running (stopped, failed to start, or not started); start its query (POST /v1/queries/:id/start) to read it again.' },
   ALREADY_EXISTS: { kind: 'plan', http: 409, description: 'An object with that name already exists.' },
   IN_USE: { kind: 'plan', http: 409, description: 'An object cannot be dropped while a materialized view or sink reads it.' },
   TYPE_MISMATCH: { kind: 'plan', http: 400, description: 'An expression combines values of types that do not fit.' },

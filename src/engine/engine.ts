@@ -24,8 +24,8 @@ import { allowedRoots, resolveEngineOptions, type EngineOptions, type ExecuteOpt
 import { createExecEnv } from './exec-env.js';
 import { checkKafkaAllowed } from './kafka-allow.js';
 import { EngineMetrics } from './metrics.js';
-import { STOPPED_KIND, stoppedNames, type ParkedQuery } from './parked-query.js';
-import { checkRunning, startQuery, stopQuery } from './query-control.js';
+import { parkedError, STOPPED_KIND, stoppedNames, type ParkedQuery } from './parked-query.js';
+import { startQuery, stopQuery } from './query-control.js';
 import { prepareStatements } from './prepare.js';
 import { queryDeps } from './query-deps.js';
 import { QueryRegistry } from './query-registry.js';
@@ -79,6 +79,10 @@ export class Engine {
     this.record = new CatalogRecord(store);
     this.queryRegistry = new QueryRegistry(log);
     this.engineMetrics = new EngineMetrics(this.queryRegistry, this.models);
+    this.catalog.whyAbsent = (name) => {
+      const p = this.queryRegistry.parkedQuery(name);
+      return p && parkedError(p);
+    };
     this.env = createExecEnv({ catalog: this.catalog, log, tables: this.tableRegistry, models: this.models, functions: this.functions, metrics: this.engineMetrics });
     this.session = {
       catalog: this.catalog,
@@ -248,14 +252,12 @@ export class Engine {
   }
 
   async viewRow(name: string, key: string): Promise<Record<string, unknown> | undefined> {
-    checkRunning(this.session, name);
     const kv = storedRows(this.store, this.tableRegistry, this.catalog.relation(name), name);
     const row = (await kv.get(key)) as Record<string, unknown> | undefined;
     return row && withoutCopies(row);
   }
 
   async viewScan(name: string, opts: { limit?: number; prefix?: string } = {}): Promise<Record<string, unknown>[]> {
-    checkRunning(this.session, name);
     const kv = storedRows(this.store, this.tableRegistry, this.catalog.relation(name), name);
     const out: Record<string, unknown>[] = [];
     for await (const [, r] of kv.scan({ ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) })) pushCopies(out, r as Record<string, unknown>);

@@ -52,6 +52,7 @@ describe('stopping and starting a persistent query', () => {
     expect(await rows(e, 'SHOW QUERIES')).toContainEqual(['view_per_key', 'view', 'per_key', 'stopped', 0, 0, 0, null]);
     expect(await rows(e, 'SHOW VIEWS')).toEqual([['per_key', null, 'view_per_key', 'stopped']]);
     await expect(e.viewScan('per_key')).rejects.toMatchObject({ code: 'QUERY_STOPPED', hint: expect.stringContaining('POST /v1/queries/view_per_key/start') });
+    await expect(e.execute('SELECT k, n FROM per_key')).rejects.toMatchObject({ code: 'QUERY_STOPPED', span: { start: { line: 1, column: 18 } } });
 
     await e.execute("INSERT INTO s VALUES ('b', 4), ('c', 5)");
     const started = await e.startQuery('view_per_key');
@@ -113,5 +114,23 @@ describe('stopping and starting a persistent query', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('refuses to stop a view that another view or sink reads, naming them', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-stop-'));
+    const e = await open();
+    await createPerKey(e);
+    await e.execute('CREATE SINK busy WITH (connector = \'log\') AS SELECT k, n FROM per_key');
+    await expect(e.stopQuery('view_per_key')).rejects.toMatchObject({
+      code: 'IN_USE',
+      message: "cannot stop materialized view 'per_key': sink busy reads it",
+      hint: 'stop it first (POST /v1/queries/sink_busy/stop)',
+    });
+    expect(e.query('view_per_key')?.status).toBe('running');
+    expect((await e.stopQuery('sink_busy'))?.status).toBe('stopped');
+    expect((await e.stopQuery('view_per_key'))?.status).toBe('stopped');
+    await e.execute('DROP SINK busy');
+    await e.execute('DROP MATERIALIZED VIEW per_key');
+    expect(e.queries()).toEqual([]);
   });
 });
