@@ -74,4 +74,33 @@ describe('the README library example', () => {
     expect(lines).toContain("+I [ 'u2', 1n ]");
     expect(lines.at(-1)).toBe("+U [ 'u1', 2n ]");
   });
+
+  it('type-checks in a TypeScript project: the declarations ship and exports points at them', async () => {
+    const app = join(scratch, 'typed');
+    await mkdir(join(app, 'node_modules'), { recursive: true });
+    await symlink(packed, join(app, 'node_modules', 'sluice'), 'dir');
+    await symlink(join(REPO_ROOT, 'node_modules', '@types'), join(app, 'node_modules', '@types'), 'dir');
+    await writeFile(join(app, 'package.json'), '{"type": "module"}\n');
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] } }),
+    );
+    await writeFile(
+      join(app, 'app.ts'),
+      [
+        "import { Engine, SluiceError, type StatementResult } from 'sluice';",
+        "const engine: Engine = await Engine.open({ dataDir: './d' });",
+        "const results: StatementResult[] = await engine.execute('SHOW STREAMS');",
+        "const wrong: number = results.length > 0 ? 'not a number' : 0;",
+        'export { engine, wrong, SluiceError };',
+      ].join('\n'),
+    );
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const out = await run(process.execPath, [tsc, '-p', app], { cwd: app }).then(
+      () => '',
+      (err: { stdout: string }) => err.stdout,
+    );
+    // The one error is the deliberate one: the package's types were found and used.
+    expect(out.split('\n').filter((l) => /error TS/.test(l))).toEqual([expect.stringMatching(/^app\.ts\(4,7\): error TS2322: Type 'string \| number' is not assignable to type 'number'/)]);
+  });
 });
