@@ -60,7 +60,8 @@ export interface ScaleOutSpec {
   readonly env: ExecEnv;
   readonly checkpointIntervalMs: number;
   readonly onRowsOut: (n: number) => void;
-  readonly onDeadLetters: (letters: readonly DeadLetter[]) => void;
+  /** Copies the dead letters of a committed checkpoint to the local dead-letter stream; a rejection fails the task. */
+  readonly onDeadLetters: (letters: readonly DeadLetter[]) => Promise<void>;
 }
 
 /** Prefix of a scale-out sink's internal topics and transactional ids. */
@@ -147,9 +148,9 @@ export class ScaleOutQuery implements QueryHandle {
       this.rowsOut += n;
       spec.onRowsOut(n);
     };
-    const onDeadLetters = (letters: readonly DeadLetter[]) => {
+    const onDeadLetters = (letters: readonly DeadLetter[]): Promise<void> => {
       this.deadLetters += letters.length;
-      spec.onDeadLetters(letters);
+      return spec.onDeadLetters(letters);
     };
     this.stages.push(
       new Stage(this, this.client, spec.sessionTimeoutMs, 'source', spec.sourceTopic, spec.groupId, (p) => ({

@@ -1,5 +1,5 @@
 /** INSERT INTO a table (upsert by primary key) or a stream on the embedded log. */
-import { SluiceError } from '../../common/errors.js';
+import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { batchFromRows } from '../../exec/columns.js';
 import { encodeBatch } from '../../exec/ipc.js';
 import { keyOf } from '../../exec/keys.js';
@@ -10,7 +10,7 @@ import { bindInsert, evaluateInsertValue } from '../insert-bind.js';
 import { ok } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 
-export const insert: StatementHandler<'Insert'> = async (session, s, text) => {
+export const insert: StatementHandler<'Insert'> = async (session, s, text, opts) => {
   const { store, log } = session.storage;
   const bound = bindInsert(s, session.catalog);
   const def = bound.def;
@@ -19,6 +19,8 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text) => {
     for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span, def);
     return row;
   });
+  // Everything below writes in one batch: the last point where the call can still be cancelled.
+  throwIfCancelled(opts.signal, 'the INSERT', s.span);
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
     const wb = store.batch();
