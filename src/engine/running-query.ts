@@ -6,9 +6,9 @@
 import { SluiceError, asSluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import type { RecordBatch } from 'apache-arrow';
-import { batchToRows, readColumn } from '../exec/columns.js';
+import { readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { rowJson, type DeadLetter, type Message } from '../exec/message.js';
+import { rowText, type DeadLetter, type Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { PhysicalPlan } from '../planner/physical.js';
 import { StateTable, type CheckpointStore, type EmbeddedLog, type StateRow, type Store } from '../state/index.js';
@@ -307,7 +307,7 @@ export class RunningQuery implements QueryHandle {
       } catch (e) {
         let row: string;
         try {
-          row = rowJson(this.fields, batchToRows(one, this.fields)[0]!);
+          row = rowText(one, this.fields, 0);
         } catch {
           row = '(the row could not be rendered)';
         }

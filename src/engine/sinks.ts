@@ -8,7 +8,7 @@ import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import { batchOfData, batchToRows, buildData, makeBatch } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { keyOf } from '../exec/keys.js';
+import { keyOf } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
 import type { EmbeddedLog, KvTable, WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';

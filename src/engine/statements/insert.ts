@@ -2,8 +2,8 @@
 import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { batchFromRows } from '../../exec/columns.js';
 import { encodeBatch } from '../../exec/ipc.js';
-import { keyOf } from '../../exec/keys.js';
-import { hashString } from '../../exec/scalar-functions.js';
+import { keyOf } from '../../common/keys.js';
+import { partitionOf } from '../../common/hash.js';
 import { normalizeName } from '../../parser/index.js';
 import type { StateRow } from '../../state/index.js';
 import { bindInsert, evaluateInsertValue } from '../insert-bind.js';
@@ -44,7 +44,7 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text, opts)
   const byPart = new Map<number, Record<string, unknown>[]>();
   const keyCol = def.kind === 'stream' ? def.key : undefined;
   rows.forEach((row, i) => {
-    const p = keyCol !== undefined ? hashString(String(row[keyCol] ?? '')) % parts : (log.highWatermark(topic, 0) + i) % parts;
+    const p = keyCol !== undefined ? partitionOf([row[keyCol]], parts) : (log.highWatermark(topic, 0) + i) % parts;
     const list = byPart.get(p) ?? [];
     list.push(row);
     byPart.set(p, list);
