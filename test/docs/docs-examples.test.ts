@@ -14,7 +14,7 @@
  * docs/models.md runs on a second server without the demo (its examples create their own model).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,13 @@ import { freePort, REPO_ROOT } from '../server/server-process.js';
 import { isQuery, splitStatements } from '../../src/shell/statement-splitter.js';
 import { examplesOf, shapeOf, type Example } from './examples.js';
 
-const DOCS = ['README.md', 'docs/http-api.md', 'docs/models.md', 'docs/kafka.md', 'docs/sql.md', 'docs/errors.md', 'docs/changelog.md', 'docs/security.md'];
+/** README.md and every markdown file under docs/, so a new page's examples run too. */
+function markdownFiles(dir: string): string[] {
+  return readdirSync(join(REPO_ROOT, dir), { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => (e.isDirectory() ? markdownFiles(`${dir}/${e.name}`) : e.name.endsWith('.md') ? [`${dir}/${e.name}`] : []));
+}
+const DOCS = ['README.md', ...markdownFiles('docs')];
 
 /** Files none of whose examples can run here. */
 const SKIPPED_FILES: Readonly<Record<string, string>> = {
