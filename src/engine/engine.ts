@@ -11,7 +11,6 @@ import { typeToString, type Field } from '../common/types.js';
 import { batchFromRows } from '../exec/columns.js';
 import type { ModelStatsSnapshot } from '../udf/model-stats.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { hashString } from '../exec/scalar-functions.js';
 import { keyOf } from '../exec/keys.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import { parseStatements, normalizeName, type ParsedStatement, type Statement } from '../parser/index.js';
@@ -31,6 +30,8 @@ import { createExecEnv } from './exec-env.js';
 import { describeStatement, showStatement } from './introspection.js';
 import { createDdl, retentionOption } from './ddl.js';
 import { bindInsert, evaluateInsertValue } from './insert-bind.js';
+import { logTopicOf, stageStreamRows } from './stream-append.js';
+import { ingestRows, type IngestOptions, type IngestResult, type IngestRow } from './ingest.js';
 import { isMultisetView, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
@@ -619,22 +620,9 @@ export class Engine {
       for (const [k, v] of staged) t.rows.set(k, v);
       return `inserted ${rows.length} row(s) into table ${def.name}`;
     }
-    const connector = String(def.options['connector'] ?? 'log');
-    if (connector !== 'log') {
-      throw new SluiceError('UNSUPPORTED', `INSERT INTO a stream with connector '${connector}' is not supported`, { span: s.target.span, hint: 'INSERT works on streams kept in the embedded log' });
-    }
-    const topic = String(def.options['topic'] ?? def.name);
-    const parts = this.log.partitions(topic);
-    const byPart = new Map<number, Record<string, unknown>[]>();
-    const keyCol = def.kind === 'stream' ? def.key : undefined;
-    rows.forEach((row, i) => {
-      const p = keyCol !== undefined ? hashString(String(row[keyCol] ?? '')) % parts : (this.log.highWatermark(topic, 0) + i) % parts;
-      const list = byPart.get(p) ?? [];
-      list.push(row);
-      byPart.set(p, list);
-    });
+    const topic = logTopicOf(def, 'INSERT INTO', s.target.span);
     const wb = this.store.batch();
-    for (const [p, list] of byPart) this.log.append(topic, p, encodeBatch(batchFromRows(def.schema, list)), list.length, wb);
+    stageStreamRows(this.log, def, topic, rows, wb);
     await wb.write();
     return `inserted ${rows.length} row(s) into stream ${def.name}`;
   }
@@ -663,6 +651,31 @@ export class Engine {
       any = true;
     }
     return any ? lag : undefined;
+  }
+
+  /** Appends rows posted over HTTP to a log stream; see ingest.ts. */
+  async ingest(name: string, rows: readonly IngestRow[], opts: IngestOptions = {}): Promise<IngestResult> {
+    return ingestRows(
+      { catalog: this.catalog, log: this.log, store: this.store, ensureDlq: (n) => this.ensureDlq(n), readerLag: (t) => this.readerLag(t), countDeadLetters: (stream, n) => this.counters.deadLetters.inc({ query: `${stream}_ingest` }, n) },
+      name,
+      rows,
+      opts,
+    );
+  }
+
+  /** The most records a view or sink reading `topic` has yet to read (0 when none reads it). */
+  private readerLag(topic: string): number {
+    let most = 0;
+    for (const q of this.running.values()) {
+      if (q.kind === 'push' || q.status !== 'running') continue;
+      let lag = 0;
+      for (const [k, pos] of Object.entries(q.positionsNow())) {
+        const slash = k.lastIndexOf('/');
+        if (k.slice(0, slash) === topic) lag += Math.max(0, this.log.highWatermark(topic, Number(k.slice(slash + 1))) - pos);
+      }
+      most = Math.max(most, lag);
+    }
+    return most;
   }
 
   cancelQuery(id: string): boolean {

@@ -12,6 +12,7 @@ import { apiError, toErrorReply } from './error-body.js';
 import { answerWrongMethods, clientErrorHandler, collectRouteMethods, frameworkErrors, MAX_REQUEST_LINE } from './http-errors.js';
 import { DEFAULT_SERVER_LIMITS, PushSlots, type ServerLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
+import { registerIngestParsers, registerIngestRoutes } from './routes-ingest.js';
 import { registerModelRoutes } from './routes-models.js';
 import { registerReadRoutes } from './routes-read.js';
 import { registerSqlRoutes } from './routes-sql.js';
@@ -68,6 +69,8 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
   const routes = collectRouteMethods(app);
   registerSqlRoutes(app, engine, limits, new PushSlots(limits));
   registerReadRoutes(app, engine);
+  registerIngestParsers(app);
+  registerIngestRoutes(app, engine, limits);
   registerModelRoutes(app, engine, {
     modelsDir: opts.modelsDir ?? join(tmpdir(), 'sluice-models'),
     modelBodyLimit: opts.modelBodyLimit ?? 512 * 1024 * 1024,

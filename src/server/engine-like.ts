@@ -3,6 +3,7 @@
  * `Engine` (src/engine/engine.ts) satisfies it structurally; tests pass small fakes.
  */
 import type { Registry } from 'prom-client';
+import type { IngestOptions, IngestResult, IngestRow } from '../engine/ingest.js';
 import type { PlannedStatement, QueryInfo, StatementResult } from '../engine/types.js';
 
 /** Options for `EngineLike.execute`. */
@@ -58,6 +59,12 @@ export interface EngineLike {
    */
   viewRow(name: string, key: string): Promise<Record<string, unknown> | undefined>;
   viewScan(name: string, opts?: ViewScanOptions): Promise<Record<string, unknown>[]>;
+  /**
+   * Appends rows to a log stream in one write: rows that do not fit the schema are answered as
+   * rejected and go to the stream's dead-letter stream. Throws UNKNOWN_RELATION, INVALID_ARGUMENT
+   * (not a stream), UNSUPPORTED (not kept in the log) or BACKPRESSURE (`opts.maxLag` exceeded).
+   */
+  ingest(name: string, rows: readonly IngestRow[], opts?: IngestOptions): Promise<IngestResult>;
   readonly metrics: Registry;
   /** Catalog names: streams, tables, views, sinks, models, functions. */
   completions(): string[];

@@ -35,7 +35,7 @@ export const openApiDocument = {
   info: {
     title: 'Sluice HTTP API',
     version: '1',
-    description: 'Statements, push queries, materialized view lookups, query status and models. Errors are JSON with a stable code.',
+    description: 'Statements, push queries, rows in over HTTP, materialized view lookups, query status and models. Errors are JSON with a stable code.',
   },
   security: [{ bearer: [] }],
   paths: {
@@ -128,6 +128,32 @@ export const openApiDocument = {
     '/v1/models/{name}/versions': {
       get: { summary: 'Versions of a model', parameters: [nameParam], responses: { '200': jsonOk('Versions'), ...common, '404': jsonError('Unknown model') } },
     },
+    '/v1/streams/{name}/rows': {
+      post: {
+        summary: 'Append rows to a stream kept in the embedded log',
+        description:
+          'The body is NDJSON (one JSON object per line) or a JSON array of objects; each is decoded with the stream schema (TIMESTAMP as ISO-8601 text or ' +
+          'epoch milliseconds, BIGINT exact, BYTES base64). Rows that fit are appended and rows that do not go to the dead-letter stream <name>_dlq, in one ' +
+          'write: a request is stored whole or not at all. Limits: --max-ingest-bytes, --max-ingest-rows; 429 with Retry-After while a view or sink ' +
+          'reading the stream is more than --ingest-max-lag records behind.',
+        parameters: [nameParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line; blank lines are skipped' } },
+            'application/json': { schema: { type: 'array', items: { type: 'object' } } },
+          },
+        },
+        responses: {
+          '200': jsonOk('How many rows were appended, and why each rejected row was refused', { $ref: '#/components/schemas/IngestResponse' }),
+          ...common,
+          '404': jsonError('No such stream'),
+          '413': jsonError('Body larger than --max-ingest-bytes'),
+          '415': jsonError('Content-Type is neither application/x-ndjson nor application/json'),
+          '429': { ...jsonError('The readers of the stream lag too far behind; retry after the Retry-After seconds'), headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+        },
+      },
+    },
     '/v1/catalog': {
       get: {
         summary: 'Names in the catalog (for completion)',
@@ -178,6 +204,19 @@ export const openApiDocument = {
             oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', minItems: 1, items: {} }],
             nullable: true,
           },
+        },
+      },
+      IngestResponse: {
+        type: 'object',
+        required: ['stream', 'accepted', 'rejected'],
+        properties: {
+          stream: { type: 'string' },
+          accepted: { type: 'integer', description: 'Rows appended to the stream' },
+          rejected: {
+            type: 'array',
+            items: { type: 'object', properties: { index: { type: 'integer', description: 'Position of the row in the request, from 0' }, reason: { type: 'string' } } },
+          },
+          deadLetters: { type: 'string', description: 'The dead-letter stream that holds the rejected rows, when there were any' },
         },
       },
       Column: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } },

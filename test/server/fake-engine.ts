@@ -169,6 +169,9 @@ export function createFakeEngine(): FakeEngine {
       const rows = Object.entries(VIEW).filter(([k]) => opts?.prefix === undefined || k.startsWith(opts.prefix));
       return rows.slice(0, opts?.limit ?? rows.length).map(([, v]) => v);
     },
+    async ingest(name) {
+      throw new SluiceError('UNKNOWN_RELATION', `unknown stream '${name}'`);
+    },
     metrics,
     completions: () => [...names],
     models: {
