@@ -455,10 +455,13 @@ export class Engine {
 
   /**
    * Dead-letter topics of push queries from earlier runs: empty ones go, the others become
-   * readable streams again; new push query ids start after them.
+   * readable streams again; new push query ids start after them. Those of streams (rows posted
+   * over HTTP) become readable streams again too.
    */
   private async adoptPushDlqs(): Promise<void> {
     for (const topic of this.log.topics()) {
+      // Dead letters of rows posted to a stream: readable again as long as they are kept.
+      if (topic.endsWith('_dlq') && !this.catalog.hasRelation(topic) && this.log.highWatermark(topic, 0) > 0) await this.ensureDlq(topic);
       const m = /^push_(\d+)_dlq$/.exec(topic);
       if (!m) continue;
       this.queryCounter = Math.max(this.queryCounter, Number(m[1]));

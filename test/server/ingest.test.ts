@@ -1,6 +1,10 @@
 /** POST /v1/streams/:name/rows: rows in over HTTP, decoded with the stream's schema. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/engine/engine.js';
+import { SluiceError } from '../../src/common/errors.js';
+import { Engine } from '../../src/engine/engine.js';
 import { ingestRows } from '../../src/engine/ingest.js';
 import { buildServer } from '../../src/server/app.js';
 import { tempEngine, take } from '../engine/helpers.js';
@@ -119,12 +123,33 @@ describe('POST /v1/streams/:name/rows', () => {
   it('answers 429 with Retry-After under back-pressure', async () => {
     const fake = createFakeEngine();
     fake.ingest = async () => {
-      const { SluiceError } = await import('../../src/common/errors.js');
       throw new SluiceError('BACKPRESSURE', 'behind');
     };
     const res = await buildServer(fake).inject({ method: 'POST', url: '/v1/streams/tx/rows', headers: NDJSON, payload: '{"id": "a"}' });
     expect(res.statusCode).toBe(429);
     expect(res.headers['retry-after']).toBe('1');
     expect((res.json() as { error: { code: string } }).error.code).toBe('BACKPRESSURE');
+  });
+});
+
+describe('dead letters of posted rows', () => {
+  it('stay readable after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-ingest-'));
+    try {
+      let engine = await Engine.open({ dataDir: dir });
+      await engine.execute('CREATE STREAM s (x INT)');
+      const r = await engine.ingest('s', [{ value: { x: 'one' }, text: '' }]);
+      expect(r.rejected).toHaveLength(1);
+      await engine.close();
+      engine = await Engine.open({ dataDir: dir });
+      try {
+        const dead = await take((await engine.execute('SELECT reason FROM s_dlq', { bounded: true }))[0], 1);
+        expect(String(dead[0]?.values[0])).toMatch(/x: expected INT/);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
