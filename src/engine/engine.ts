@@ -40,7 +40,7 @@ import { checkWithOptions } from './with-options.js';
 import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
 import { parkedInfo, type ParkedQuery } from './parked-query.js';
 import { prepareStatements } from './prepare.js';
-import type { PlannedStatement, QueryInfo, RowError, StatementResult } from './types.js';
+import type { PlannedStatement, QueryInfo, ResultColumn, RowError, StatementResult } from './types.js';
 
 export interface EngineOptions {
   /** Folder for all durable state; created when missing. */
@@ -704,6 +704,11 @@ export class Engine {
     const out: Record<string, unknown>[] = [];
     for await (const [, r] of kv.scan({ ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) })) pushCopies(out, r as Record<string, unknown>);
     return out;
+  }
+
+  /** The columns of a stream, table, view or sink, with their types as text; throws UNKNOWN_RELATION. */
+  relationColumns(name: string): ResultColumn[] {
+    return this.catalog.relation(name).schema.map((f) => ({ name: f.name, type: typeToString(f.type) }));
   }
 
   completions(): string[] {

@@ -4,7 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { IngestOptions, IngestResult, IngestRow } from '../engine/ingest.js';
-import type { PlannedStatement, QueryInfo, StatementResult } from '../engine/types.js';
+import type { PlannedStatement, QueryInfo, ResultColumn, StatementResult } from '../engine/types.js';
 
 /** Options for `EngineLike.execute`. */
 export interface ExecuteOptions {
@@ -65,6 +65,8 @@ export interface EngineLike {
    * (not a stream), UNSUPPORTED (not kept in the log) or BACKPRESSURE (`opts.maxLag` exceeded).
    */
   ingest(name: string, rows: readonly IngestRow[], opts?: IngestOptions): Promise<IngestResult>;
+  /** The columns of a stream, table, view or sink, types as text; throws UNKNOWN_RELATION. */
+  relationColumns(name: string): readonly ResultColumn[];
   readonly metrics: Registry;
   /** Catalog names: streams, tables, views, sinks, models, functions. */
   completions(): string[];

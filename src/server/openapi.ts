@@ -28,6 +28,12 @@ const sqlErrors = {
   '415': jsonError('Content-Type is neither application/json nor text/plain'),
 };
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const timestampsParam = {
+  name: 'timestamps',
+  in: 'query',
+  schema: { type: 'string', enum: ['iso', 'epoch_ms'], default: 'iso' },
+  description: "How TIMESTAMP values are written: ISO-8601 text in UTC with milliseconds, or epoch milliseconds (a JSON body's 'timestamps' field takes precedence)",
+};
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
 export const openApiDocument = {
@@ -46,6 +52,7 @@ export const openApiDocument = {
           'Every statement is parsed and planned before any runs, so a syntax or binding error (or a push query in the request) changes nothing and ' +
           'answers the error alone. When a statement fails while running, the answer has the status of its error and holds both `results` ' +
           '(of the statements that ran before it) and `error`; the statements after it did not run.',
+        parameters: [timestampsParam],
         requestBody: sqlBody,
         responses: {
           '200': jsonOk('One result per statement', { $ref: '#/components/schemas/SqlResponse' }),
@@ -60,6 +67,7 @@ export const openApiDocument = {
         description:
           'The first message is {columns, queryId, updating}; then one {op, values} per row; {error} on failure; {end, rows} when the input ends. ' +
           'NDJSON by default; server-sent events (events columns, row, error, end) with Accept: text/event-stream. Disconnecting cancels the query.',
+        parameters: [timestampsParam],
         requestBody: sqlBody,
         responses: {
           '200': {
@@ -79,6 +87,7 @@ export const openApiDocument = {
         summary: 'Scan a materialized view',
         parameters: [
           nameParam,
+          timestampsParam,
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 } },
           { name: 'prefix', in: 'query', schema: { type: 'string' }, description: 'Only keys starting with this text' },
         ],
@@ -89,14 +98,14 @@ export const openApiDocument = {
       get: {
         summary: 'Look up one row of a materialized view by a string key',
         description: "The key is one string value ('%00' is the string of one NUL, never NULL). Use POST .../lookup for NULL, composite or very long keys.",
-        parameters: [nameParam, { name: 'key', in: 'path', required: true, schema: { type: 'string' } }],
+        parameters: [nameParam, { name: 'key', in: 'path', required: true, schema: { type: 'string' } }, timestampsParam],
         responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key') },
       },
     },
     '/v1/views/{name}/lookup': {
       post: {
         summary: 'Look up one row of a materialized view by a key given as JSON',
-        parameters: [nameParam],
+        parameters: [nameParam, timestampsParam],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/LookupRequest' } } } },
         responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key'), '415': jsonError('Not application/json') },
       },
@@ -169,7 +178,19 @@ export const openApiDocument = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
-      SqlRequest: { type: 'object', required: ['sql'], properties: { sql: { type: 'string' } } },
+      SqlRequest: {
+        type: 'object',
+        required: ['sql'],
+        properties: {
+          sql: { type: 'string' },
+          timestamps: {
+            type: 'string',
+            enum: ['iso', 'epoch_ms'],
+            default: 'iso',
+            description: "How TIMESTAMP values are written: ISO-8601 text in UTC with milliseconds ('2026-12-02T14:00:00.123Z'), or epoch milliseconds",
+          },
+        },
+      },
       SqlResponse: {
         type: 'object',
         properties: {
@@ -204,6 +225,7 @@ export const openApiDocument = {
             oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', minItems: 1, items: {} }],
             nullable: true,
           },
+          timestamps: { $ref: '#/components/schemas/SqlRequest/properties/timestamps' },
         },
       },
       IngestResponse: {

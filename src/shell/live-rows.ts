@@ -3,14 +3,17 @@
  * updating queries get the op marker (+I, -U, +U, -D) in front of each row.
  */
 import type { PushRow, ResultColumn } from '../engine/types.js';
-import { formatValue } from './render.js';
+import { isoWriters, type ValueWriter } from '../common/timestamp-writers.js';
+import { formatRow } from './render.js';
 
 const MIN_WIDTH: Readonly<Record<string, number>> = { STRING: 12, DOUBLE: 10, FLOAT: 10, BIGINT: 8, INT: 6, TIMESTAMP: 23 };
 
 export class LiveRowPrinter {
   private readonly widths: number[];
+  private readonly writers: ValueWriter[];
 
   constructor(private readonly columns: readonly ResultColumn[], private readonly updating: boolean, private readonly write: (s: string) => void) {
+    this.writers = isoWriters(columns);
     this.widths = columns.map((c) => Math.max(c.name.length, MIN_WIDTH[c.type.replace(/\(.*$/, '')] ?? 8));
   }
 
@@ -21,7 +24,7 @@ export class LiveRowPrinter {
   }
 
   row(r: PushRow): void {
-    this.write(`${this.updating ? `${r.op}  ` : ''}${this.line(r.values.map(formatValue))}\n`);
+    this.write(`${this.updating ? `${r.op}  ` : ''}${this.line(formatRow(this.columns, this.writers, r.values))}\n`);
   }
 
   private line(vals: readonly string[]): string {

@@ -1,5 +1,6 @@
 /** Text rendering of results and errors for the shell and the CLI. */
 import { ERROR_CODES, SluiceError, type ErrorCode } from '../common/errors.js';
+import { isoWriters, type ValueWriter } from '../common/timestamp-writers.js';
 import type { ApiErrorBody } from './http-client.js';
 
 /** One cell as text: NULL for null, JSON for arrays and objects. */
@@ -14,9 +15,18 @@ export function formatValue(v: unknown): string {
 
 const isNumeric = (v: unknown): boolean => typeof v === 'number' || typeof v === 'bigint';
 
+/**
+ * Each row's cells as text: TIMESTAMP values (epoch milliseconds from the engine) as ISO-8601
+ * text in UTC, like the HTTP API writes them; text from the API is kept as it came.
+ */
+export function formatRow(columns: readonly { readonly type?: string }[], writers: readonly ValueWriter[], row: readonly unknown[]): string[] {
+  return columns.map((_, i) => formatValue(writers[i] ? writers[i](row[i]) : row[i]));
+}
+
 /** An aligned table in the style of psql: header, rule, rows, and a row count. */
-export function renderTable(columns: readonly { readonly name: string }[], rows: readonly (readonly unknown[])[]): string {
-  const cells = rows.map((r) => columns.map((_, i) => formatValue(r[i])));
+export function renderTable(columns: readonly { readonly name: string; readonly type?: string }[], rows: readonly (readonly unknown[])[]): string {
+  const writers = isoWriters(columns);
+  const cells = rows.map((r) => formatRow(columns, writers, r));
   const widths = columns.map((c, i) => Math.max(c.name.length, ...cells.map((r) => (r[i] ?? '').length)));
   const right = columns.map((_, i) => rows.some((r) => isNumeric(r[i])) && rows.every((r) => r[i] === null || r[i] === undefined || isNumeric(r[i])));
   const line = (vals: string[], alignRight: boolean[]): string =>
@@ -58,7 +68,7 @@ export type FinishedResult =
   | { readonly kind: 'ok'; readonly message: string }
   | {
       readonly kind: 'rows';
-      readonly columns: readonly { readonly name: string }[];
+      readonly columns: readonly { readonly name: string; readonly type?: string }[];
       readonly rows: readonly (readonly unknown[])[];
       readonly errors?: readonly { readonly reason: string; readonly row: unknown }[];
     }

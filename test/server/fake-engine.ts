@@ -169,6 +169,14 @@ export function createFakeEngine(): FakeEngine {
       const rows = Object.entries(VIEW).filter(([k]) => opts?.prefix === undefined || k.startsWith(opts.prefix));
       return rows.slice(0, opts?.limit ?? rows.length).map(([, v]) => v);
     },
+    relationColumns(name) {
+      if (name !== 'scores') throw new SluiceError('UNKNOWN_RELATION', `unknown view '${name}'`);
+      return [
+        { name: 'card_id', type: 'STRING' },
+        { name: 'score', type: 'DOUBLE' },
+        { name: 'n', type: 'BIGINT' },
+      ];
+    },
     async ingest(name) {
       throw new SluiceError('UNKNOWN_RELATION', `unknown stream '${name}'`);
     },
