@@ -1,5 +1,5 @@
 /** The `sluice` command line: serve, shell, run, explain, bench. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
 import { parseKafkaAllowList } from '../engine/kafka-allow.js';
 import { addSafetyFlags, type SafetyFlags } from './safety-options.js';
@@ -70,8 +70,9 @@ export function buildProgram(): Command {
     .description('run a SQL file on an embedded engine; shows progress until Ctrl-C while queries run')
     .argument('<file>', 'SQL file')
     .option('--data <dir>', 'folder for durable state', './data')
-    .option('--bounded', 'push queries read their inputs as they are now, then end'))
-    .action(async (file: string, o: { data: string; bounded?: boolean } & SafetyFlags) => {
+    .option('--bounded', 'push queries read their inputs as they are now, then end')
+    .addOption(new Option('--from <position>', 'where push queries start reading their streams: latest (new rows only) or earliest').choices(['latest', 'earliest']).default('latest')))
+    .action(async (file: string, o: { data: string; bounded?: boolean; from: 'latest' | 'earliest' } & SafetyFlags) => {
       const { runFile } = await import('./run-file.js');
       finish(await runFile(file, o));
     });

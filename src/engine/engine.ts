@@ -31,6 +31,7 @@ import { describeStatement, showStatement } from './introspection.js';
 import { createDdl, retentionOption } from './ddl.js';
 import { bindInsert, evaluateInsertValue } from './insert-bind.js';
 import { logTopicOf, stageStreamRows } from './stream-append.js';
+import { startingFrom, type StartFrom } from './start-position.js';
 import { ingestRows, type IngestOptions, type IngestResult, type IngestRow } from './ingest.js';
 import { isMultisetView, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { RunningQuery, type QueryHandle } from './running-query.js';
@@ -97,6 +98,8 @@ export interface TableState {
 
 export interface ExecuteOptions {
   readonly bounded?: boolean;
+  /** Where push queries start reading their streams (default 'latest', new rows only); bounded runs read from the earliest. */
+  readonly from?: StartFrom;
   /** Most statements one call may hold; more is refused (LIMIT_EXCEEDED) before anything runs. */
   readonly maxStatements?: number;
   /** Sees every statement once all are planned and before any runs; throwing refuses the call. */
@@ -396,7 +399,8 @@ export class Engine {
     const id = this.nextQueryId('push');
     const queue = new PushQueue(q.fields);
     const dlq = await this.ensureDlq(`${id}_dlq`);
-    const rq = new RunningQuery(id, 'push', undefined, text, q.physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq, opts.bounded === true, eventTimeColumn(q));
+    const physical = startingFrom(q.physical, opts.bounded === true ? 'earliest' : (opts.from ?? 'latest'));
+    const rq = new RunningQuery(id, 'push', undefined, text, physical, q.fields, { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) }, this.queryDeps(), dlq, opts.bounded === true, eventTimeColumn(q));
     this.running.set(id, rq);
     await rq.start();
     const ended = rq

@@ -13,6 +13,7 @@ import type { SourceExec } from '../planner/physical.js';
 import { physicalStreamKind } from '../planner/stream-kind.js';
 import { PredictRunner } from '../udf/predict-runner.js';
 import type { Engine } from './engine.js';
+import { logEnds } from './start-position.js';
 
 export function createExecEnv(engine: Engine): ExecEnv {
   return {
@@ -52,7 +53,9 @@ function sourceFor(engine: Engine, plan: SourceExec): Source {
     }
     case 'log': {
       const topic = String(plan.options['topic'] ?? plan.relation);
-      return new LogSource(engine.log, topic, plan.columns, plan.fields, plan.watermark, undefined, (n) => engine.noteMissedRecords(topic, n));
+      const source = new LogSource(engine.log, topic, plan.columns, plan.fields, plan.watermark, undefined, (n) => engine.noteMissedRecords(topic, n));
+      if (plan.startAt === 'latest') source.seek(logEnds(engine.log, topic));
+      return source;
     }
     case 'datagen': {
       const config = txConfig({
@@ -75,7 +78,8 @@ function sourceFor(engine: Engine, plan: SourceExec): Source {
       );
     }
     case 'nexmark': {
-      const o = nexmarkSourceOptions(plan.options);
+      // A generator has no past: starting at the latest position runs it in event time from now.
+      const o = nexmarkSourceOptions(plan.startAt === 'latest' && plan.options['base.time'] === undefined ? { ...plan.options, 'base.time': Date.now() } : plan.options);
       return new GeneratorSource(
         {
           name: plan.relation,

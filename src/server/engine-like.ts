@@ -12,6 +12,11 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Push queries read their inputs as they are now and then end, instead of running on. */
   readonly bounded?: boolean;
+  /**
+   * Where push queries start reading their streams: 'latest' (the default: rows that arrive
+   * after the query starts) or 'earliest' (every row still stored). Bounded runs read from the earliest.
+   */
+  readonly from?: 'earliest' | 'latest';
   /** Most statements in one call; more is refused (LIMIT_EXCEEDED) before anything runs. */
   readonly maxStatements?: number;
   /**

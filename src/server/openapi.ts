@@ -67,7 +67,10 @@ export const openApiDocument = {
         description:
           'The first message is {columns, queryId, updating}; then one {op, values} per row; {error} on failure; {end, rows} when the input ends. ' +
           'NDJSON by default; server-sent events (events columns, row, error, end) with Accept: text/event-stream. Disconnecting cancels the query.',
-        parameters: [timestampsParam],
+        parameters: [
+          timestampsParam,
+          { name: 'from', in: 'query', schema: { type: 'string', enum: ['latest', 'earliest'], default: 'latest' }, description: "Where a push query starts reading (a JSON body's 'from' field takes precedence)" },
+        ],
         requestBody: sqlBody,
         responses: {
           '200': {
@@ -183,6 +186,12 @@ export const openApiDocument = {
         required: ['sql'],
         properties: {
           sql: { type: 'string' },
+          from: {
+            type: 'string',
+            enum: ['latest', 'earliest'],
+            default: 'latest',
+            description: 'POST /v1/query: where a push query starts reading its streams, at the rows that arrive after it starts (latest) or at every row still stored (earliest)',
+          },
           timestamps: {
             type: 'string',
             enum: ['iso', 'epoch_ms'],

@@ -13,7 +13,7 @@ import { apiError, toErrorReply } from './error-body.js';
 import { resultToJson, type JsonValue } from './json-values.js';
 import { checkSqlSize, type PushSlots, type ServerLimits } from './limits.js';
 import { pullRowSource, streamFormat, streamRows, type RowSource } from './push-stream.js';
-import { sqlFromBody } from './request-body.js';
+import { choiceOption, sqlFromBody } from './request-body.js';
 import { timestampFormatOf, type TimestampFormat } from './timestamps.js';
 
 /** An AbortSignal that fires when the client goes away before the reply is sent. */
@@ -81,10 +81,11 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
     const sql = sqlFromBody(req.body, req.headers['content-type']);
     checkSqlSize(sql, limits);
     const timestamps = timestampFormatOf(req.body, req.query);
+    const from = choiceOption(req.body, req.query, 'from', ['earliest', 'latest'] as const, "'latest' (the default) streams rows that arrive after the query starts, 'earliest' every row still stored first");
     const release = slots.acquire(req.ip);
     let src: RowSource;
     try {
-      const results = await engine.execute(sql, { signal: disconnectSignal(reply), maxStatements: limits.maxStatements, accept: requireOneSelect });
+      const results = await engine.execute(sql, { signal: disconnectSignal(reply), maxStatements: limits.maxStatements, accept: requireOneSelect, ...(from !== undefined ? { from } : {}) });
       src = singleQuery(results);
     } catch (err) {
       release();

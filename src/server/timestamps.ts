@@ -5,7 +5,7 @@
  * ARRAY and STRUCT columns are written the same way.
  */
 import { isoWriters, same, type ValueWriter } from '../common/timestamp-writers.js';
-import { apiError } from './error-body.js';
+import { choiceOption } from './request-body.js';
 
 export type TimestampFormat = 'iso' | 'epoch_ms';
 
@@ -13,12 +13,7 @@ const FORMATS: readonly TimestampFormat[] = ['iso', 'epoch_ms'];
 
 /** The format a request asks for: the body's `timestamps` field, else the `timestamps` query parameter, else ISO. */
 export function timestampFormatOf(body: unknown, query: unknown): TimestampFormat {
-  const fromBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).timestamps : undefined;
-  const fromQuery = query !== null && typeof query === 'object' ? (query as Record<string, unknown>).timestamps : undefined;
-  const v = fromBody ?? fromQuery;
-  if (v === undefined) return 'iso';
-  if (typeof v === 'string' && (FORMATS as readonly string[]).includes(v)) return v as TimestampFormat;
-  throw apiError('BAD_REQUEST', `'timestamps' must be one of ${FORMATS.map((f) => `'${f}'`).join(', ')}`, "'iso' writes 2026-12-02T14:00:00.123Z (the default), 'epoch_ms' milliseconds since 1970-01-01 UTC");
+  return choiceOption(body, query, 'timestamps', FORMATS, "'iso' writes 2026-12-02T14:00:00.123Z (the default), 'epoch_ms' milliseconds since 1970-01-01 UTC") ?? 'iso';
 }
 
 /** One writer per column: ISO text for TIMESTAMP values, or the values unchanged for epoch_ms. */

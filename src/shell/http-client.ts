@@ -45,6 +45,12 @@ export interface StreamHandlers {
   onRowErrors?(errors: RowErrorJson[]): void;
 }
 
+/** Request properties of a streamed query (see docs/http-api.md). */
+export interface QueryOptions {
+  /** Where a push query starts reading its streams; the server's default is 'latest'. */
+  readonly from?: 'earliest' | 'latest';
+}
+
 export class SluiceClient {
   private readonly base: string;
 
@@ -91,11 +97,11 @@ export class SluiceClient {
    * Runs a SELECT through POST /v1/query and calls the handlers as messages arrive. Resolves
    * with the row count when the stream ends or `signal` aborts (which cancels the query).
    */
-  async query(sql: string, handlers: StreamHandlers, signal: AbortSignal): Promise<number> {
+  async query(sql: string, handlers: StreamHandlers, signal: AbortSignal, options: QueryOptions = {}): Promise<number> {
     const res = await this.request('/v1/query', {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json', accept: 'application/x-ndjson' }),
-      body: JSON.stringify({ sql }),
+      body: JSON.stringify({ sql, ...options }),
       signal,
     });
     if (res.body === null) return 0;
