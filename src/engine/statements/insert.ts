@@ -1,0 +1,38 @@
+/** INSERT INTO a table (upsert by primary key) or a stream on the embedded log. */
+import { keyOf } from '../../exec/keys.js';
+import { normalizeName } from '../../parser/index.js';
+import type { StateRow } from '../../state/index.js';
+import { bindInsert, evaluateInsertValue } from '../insert-bind.js';
+import { logTopicOf, stageStreamRows } from '../stream-append.js';
+import { ok } from './definitions.js';
+import type { StatementHandler } from './handler.js';
+
+export const insert: StatementHandler<'Insert'> = async (session, s, text) => {
+  const { store, log } = session.storage;
+  const bound = bindInsert(s, session.catalog);
+  const def = bound.def;
+  const rows = bound.rows.map((values) => {
+    const row: Record<string, unknown> = {};
+    for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span, def);
+    return row;
+  });
+  if (def.kind === 'table') {
+    const t = session.tables.table(def.name);
+    const wb = store.batch();
+    const staged: [string, unknown[]][] = [];
+    for (const row of rows) {
+      const values = def.schema.map((f) => row[f.name] ?? null);
+      const key = keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name]));
+      t.kv.upsert(key, row as StateRow, wb);
+      staged.push([key, values]);
+    }
+    await wb.write();
+    for (const [k, v] of staged) t.rows.set(k, v);
+    return ok(text, `inserted ${rows.length} row(s) into table ${def.name}`);
+  }
+  const topic = logTopicOf(def, 'INSERT INTO', s.target.span);
+  const wb = store.batch();
+  stageStreamRows(log, def, topic, rows, wb);
+  await wb.write();
+  return ok(text, `inserted ${rows.length} row(s) into stream ${def.name}`);
+};
