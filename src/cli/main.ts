@@ -61,8 +61,8 @@ export function buildProgram(): Command {
     .action(async (o: { url: string; token?: string; tokenFile?: string; history?: string }) => {
       const token = resolveToken(o);
       const { runShell } = await import('../shell/shell.js');
-      await runShell({ url: o.url, ...(token !== undefined ? { token } : {}), ...(o.history !== undefined ? { historyFile: o.history } : {}) });
-      process.exit(0);
+      const connected = await runShell({ url: o.url, ...(token !== undefined ? { token } : {}), ...(o.history !== undefined ? { historyFile: o.history } : {}) });
+      process.exit(connected ? 0 : 1);
     });
 
   addSafetyFlags(program

@@ -35,8 +35,10 @@ import { pushCopies, withoutCopies } from './sinks.js';
 import { dropParked } from './statements/drop.js';
 import { runStatement } from './statements/index.js';
 import type { QueryInfo, ResultColumn, StatementResult } from './types.js';
+import { catalogSummary, type CatalogSummary } from './catalog-summary.js';
 import { ingestRows, type IngestOptions, type IngestResult, type IngestRow } from './ingest.js';
 import { typeToString } from '../common/types.js';
+import { SLUICE_VERSION } from '../common/version.js';
 
 export type { EngineOptions, ExecuteOptions, ResolvedEngineOptions, TableState };
 
@@ -267,6 +269,11 @@ export class Engine {
     return this.catalog.relation(name).schema.map((f) => ({ name: f.name, type: typeToString(f.type) }));
   }
 
+  /** Relations with kinds and columns, models, functions and WITH option keys, for completion. */
+  catalogSummary(): CatalogSummary {
+    return catalogSummary(this.catalog);
+  }
+
   completions(): string[] {
     return this.catalog.names();
   }
@@ -318,7 +325,7 @@ export class Engine {
   }
 
   /** Internal: new ids for persistent queries restored on replay keep their names. */
-  static readonly version = '0.1.0';
+  static readonly version = SLUICE_VERSION;
 }
 
 /** Refuses a call with more than `max` statements, pointing at the first one too many. */

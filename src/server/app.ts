@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { stringifyExactJson } from '../common/exact-json.js';
+import { SLUICE_VERSION } from '../common/version.js';
 import { requireToken } from './auth.js';
 import type { EngineLike } from './engine-like.js';
 import { apiError, toErrorReply } from './error-body.js';
@@ -80,7 +81,7 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
     const text = await engine.metrics.metrics();
     return reply.type(engine.metrics.contentType).send(text);
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => ({ status: 'ok', version: SLUICE_VERSION }));
   app.get('/v1/openapi.json', async () => openApiDocument);
   answerWrongMethods(app, routes);
 

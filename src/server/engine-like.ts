@@ -3,6 +3,7 @@
  * `Engine` (src/engine/engine.ts) satisfies it structurally; tests pass small fakes.
  */
 import type { Registry } from 'prom-client';
+import type { CatalogSummary } from '../engine/catalog-summary.js';
 import type { IngestOptions, IngestResult, IngestRow } from '../engine/ingest.js';
 import type { PlannedStatement, QueryInfo, ResultColumn, StatementResult } from '../engine/types.js';
 
@@ -73,6 +74,8 @@ export interface EngineLike {
   /** The columns of a stream, table, view or sink, types as text; throws UNKNOWN_RELATION. */
   relationColumns(name: string): readonly ResultColumn[];
   readonly metrics: Registry;
+  /** Relations with their kinds and columns, models, functions and WITH option keys (GET /v1/catalog). */
+  catalogSummary(): CatalogSummary;
   /** Catalog names: streams, tables, views, sinks, models, functions. */
   completions(): string[];
   readonly models: ModelRegistryLike;

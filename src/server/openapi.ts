@@ -168,15 +168,33 @@ export const openApiDocument = {
     },
     '/v1/catalog': {
       get: {
-        summary: 'Names in the catalog (for completion)',
-        responses: { '200': jsonOk('Names', { type: 'object', properties: { names: { type: 'array', items: { type: 'string' } } } }), ...common },
+        summary: 'Names in the catalog, relations with kinds and columns, models, functions and WITH option keys (for completion)',
+        responses: {
+          '200': jsonOk('The catalog', {
+            type: 'object',
+            properties: {
+              names: { type: 'array', items: { type: 'string' } },
+              relations: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['stream', 'table', 'view', 'sink'] }, columns: { type: 'array', items: { $ref: '#/components/schemas/Column' } } },
+                },
+              },
+              models: { type: 'array', items: { type: 'string' } },
+              functions: { type: 'array', items: { type: 'string' } },
+              options: { type: 'array', items: { type: 'string' } },
+            },
+          }),
+          ...common,
+        },
       },
     },
     '/v1/openapi.json': { get: { summary: 'This document', responses: { '200': jsonOk('OpenAPI 3 document') } } },
     '/metrics': {
       get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...common } },
     },
-    '/healthz': { get: { summary: 'Liveness; never needs a token', security: [], responses: { '200': jsonOk('{"status":"ok"}') } } },
+    '/healthz': { get: { summary: 'Liveness and the server version; never needs a token', security: [], responses: { '200': jsonOk('{"status":"ok","version":"0.1.0"}') } } },
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

@@ -78,5 +78,5 @@ export function registerReadRoutes(app: FastifyInstance, engine: EngineLike): vo
     return { id: req.params.id, cancelled: true };
   });
 
-  app.get('/v1/catalog', async () => ({ names: engine.completions() }));
+  app.get('/v1/catalog', async () => ({ names: engine.completions(), ...(toJsonValue(engine.catalogSummary()) as Record<string, JsonValue>) }));
 }

@@ -1,3 +1,4 @@
+import { SLUICE_VERSION } from '../../src/common/version.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ async function eventually(cond: () => Promise<boolean>, ms = 5000): Promise<void
 
 describe('sluice serve end to end', () => {
   it('answers health and runs DDL through POST /v1/sql', async () => {
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', version: SLUICE_VERSION });
     const res = await sql(`
       CREATE STREAM tx (tx_id STRING, card_id STRING, amount DOUBLE) WITH (key = 'card_id');
       CREATE TABLE cards (card_id STRING PRIMARY KEY, owner STRING);
