@@ -125,8 +125,10 @@ export class KafkaSource implements Source {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       for (const p of payload.memberAssignment[topic] ?? []) {
-        // kafkajs: -2 is the earliest offset, -1 the latest.
-        consumer.seek({ topic, partition: p, offset: String(this.next.get(p) ?? (this.config.startAtLatest === true ? -1 : -2)) });
+        const at = this.next.get(p);
+        // Without a position: -2 makes kafkajs read from offset 0; starting at the latest, no seek
+        // leaves it to the subscription (fromBeginning false: the end of the partition).
+        if (at !== undefined || this.config.startAtLatest !== true) consumer.seek({ topic, partition: p, offset: String(at ?? -2) });
       }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -143,7 +145,7 @@ export class KafkaSource implements Source {
     const wm = this.config.watermark ? new WatermarkTracker(this.config.watermark.delayMs) : undefined;
     try {
       await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.subscribe({ topic, fromBeginning: this.config.startAtLatest !== true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: true,
