@@ -162,7 +162,11 @@ export async function runShell(opts: ShellOptions): Promise<boolean> {
       } else {
         const results = await client.sql(sql);
         const w = width();
-        for (const r of results) printResult(r, write, w === undefined ? {} : { maxWidth: w });
+        for (const r of results) {
+          // Several answers (\d, or statements sent together): each under the statement it answers.
+          if (results.length > 1 && r.kind === 'rows') write(`-- ${r.statement}\n`);
+          printResult(r, write, w === undefined ? {} : { maxWidth: w });
+        }
         if (results.some((r) => r.kind === 'ok')) await refreshCatalog();
       }
     } catch (err) {
