@@ -4,10 +4,10 @@
  * batch so a call is appended whole or not at all.
  */
 import { SluiceError } from '../common/errors.js';
+import { partitionOf } from '../common/hash.js';
 import type { Span } from '../common/span.js';
 import { batchFromRows } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { hashString } from '../exec/scalar-functions.js';
 import type { StreamDef } from '../planner/catalog.js';
 import type { EmbeddedLog, WriteBatch } from '../state/index.js';
 
@@ -30,7 +30,7 @@ export function stageStreamRows(log: EmbeddedLog, def: StreamDef, topic: string,
   const keyCol = def.key;
   const base = log.highWatermark(topic, 0);
   rows.forEach((row, i) => {
-    const p = keyCol !== undefined ? hashString(String(row[keyCol] ?? '')) % parts : (base + i) % parts;
+    const p = keyCol !== undefined ? partitionOf([row[keyCol]], parts) : (base + i) % parts;
     const list = byPart.get(p) ?? [];
     list.push(row);
     byPart.set(p, list);

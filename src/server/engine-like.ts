@@ -4,30 +4,11 @@
  */
 import type { Registry } from 'prom-client';
 import type { CatalogSummary } from '../engine/catalog-summary.js';
+import type { ExecuteOptions } from '../engine/engine-options.js';
 import type { IngestOptions, IngestResult, IngestRow } from '../engine/ingest.js';
-import type { PlannedStatement, QueryInfo, ResultColumn, StatementResult } from '../engine/types.js';
+import type { QueryInfo, ResultColumn, StatementResult } from '../engine/types.js';
 
-/** Options for `EngineLike.execute`. */
-export interface ExecuteOptions {
-  /** Aborting stops statements that have not finished yet (an engine may ignore it). */
-  readonly signal?: AbortSignal;
-  /** Push queries read their inputs as they are now and then end, instead of running on. */
-  readonly bounded?: boolean;
-  /**
-   * Where push queries start reading their streams: 'latest' (the default: rows that arrive
-   * after the query starts) or 'earliest' (every row still stored). Bounded runs read from the earliest.
-   */
-  readonly from?: 'earliest' | 'latest';
-  /** Most statements in one call; more is refused (LIMIT_EXCEEDED) before anything runs. */
-  readonly maxStatements?: number;
-  /**
-   * Sees every statement once all have been parsed and planned, before any runs; throwing
-   * refuses the call with that error, and nothing has changed.
-   */
-  readonly accept?: (statements: readonly PlannedStatement[]) => void;
-  /** Receives each statement's result as soon as it has run, so a caller knows what ran before a failure. */
-  readonly onResult?: (result: StatementResult) => void;
-}
+export type { ExecuteOptions };
 
 /** Options for `EngineLike.viewScan`. */
 export interface ViewScanOptions {

@@ -1,5 +1,6 @@
 /** INSERT INTO a table (upsert by primary key) or a stream on the embedded log. */
-import { keyOf } from '../../exec/keys.js';
+import { throwIfCancelled } from '../../common/errors.js';
+import { keyOf } from '../../common/keys.js';
 import { normalizeName } from '../../parser/index.js';
 import type { StateRow } from '../../state/index.js';
 import { bindInsert, evaluateInsertValue } from '../insert-bind.js';
@@ -7,7 +8,7 @@ import { logTopicOf, stageStreamRows } from '../stream-append.js';
 import { ok } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 
-export const insert: StatementHandler<'Insert'> = async (session, s, text) => {
+export const insert: StatementHandler<'Insert'> = async (session, s, text, opts) => {
   const { store, log } = session.storage;
   const bound = bindInsert(s, session.catalog);
   const def = bound.def;
@@ -16,6 +17,8 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text) => {
     for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span, def);
     return row;
   });
+  // Everything below writes in one batch: the last point where the call can still be cancelled.
+  throwIfCancelled(opts.signal, 'the INSERT', s.span);
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
     const wb = store.batch();
