@@ -13,6 +13,8 @@ import { isQuery, splitStatements, stripComments } from '../shell/statement-spli
 export interface RunRemoteOptions {
   readonly url: string;
   readonly token?: string;
+  /** Where push queries start reading their streams (the server's default: latest). */
+  readonly from?: 'latest' | 'earliest';
 }
 
 export async function runRemote(file: string, opts: RunRemoteOptions): Promise<number> {
@@ -29,7 +31,7 @@ export async function runRemote(file: string, opts: RunRemoteOptions): Promise<n
     for (const sql of statements) {
       try {
         if (isQuery(sql)) {
-          const started = await startQuery(client, sql, write, abort.signal);
+          const started = await startQuery(client, sql, write, abort.signal, opts.from);
           if (started.pull) await started.done;
           else streams.push(started.done);
         } else {
@@ -54,7 +56,7 @@ export async function runRemote(file: string, opts: RunRemoteOptions): Promise<n
  * Starts a query; resolves once its header arrived, telling whether it is a pull query (answers
  * and ends) and with a promise of its end. Push rows print as they arrive.
  */
-function startQuery(client: SluiceClient, sql: string, write: (s: string) => void, signal: AbortSignal): Promise<{ pull: boolean; done: Promise<void> }> {
+function startQuery(client: SluiceClient, sql: string, write: (s: string) => void, signal: AbortSignal, from: 'latest' | 'earliest' | undefined): Promise<{ pull: boolean; done: Promise<void> }> {
   return new Promise((resolve, reject) => {
     let printer: LiveRowPrinter | undefined;
     let columns: { name: string }[] = [];
@@ -83,6 +85,7 @@ function startQuery(client: SluiceClient, sql: string, write: (s: string) => voi
           },
         },
         signal,
+        from !== undefined ? { from } : {},
       )
       .then(
         (n) => {

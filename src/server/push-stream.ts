@@ -11,6 +11,7 @@ import { stringifyExactJson } from '../common/exact-json.js';
 import type { PushRow, ResultColumn, RowError } from '../engine/types.js';
 import { apiError, toErrorReply, type ErrorReply } from './error-body.js';
 import { rowErrorToJson, rowToJson, type JsonValue } from './json-values.js';
+import { columnWriters, type TimestampFormat } from './timestamps.js';
 
 /** What a stream sends: rows from a push query, or the rows of a pull query, once. */
 export interface RowSource {
@@ -40,6 +41,8 @@ export interface StreamOptions {
   readonly requestId?: string;
   /** Turns an error part-way into its message (logging a 5xx one with the request id); default toErrorReply. */
   readonly replyError?: (err: unknown) => ErrorReply;
+  /** How TIMESTAMP values are written (default ISO text). */
+  readonly timestamps?: TimestampFormat;
 }
 
 /** Thrown inside `streamRows` when the client stopped reading. */
@@ -97,6 +100,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
   };
 
   let count = 0;
+  const writers = columnWriters(src.columns, opts.timestamps ?? 'iso');
   try {
     await send('columns', {
       columns: src.columns.map((c) => ({ name: c.name, type: c.type })),
@@ -112,7 +116,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
       }
       if (next.done === true) break;
       for (const row of next.value) {
-        await send('row', { op: row.op, values: rowToJson(row.values) });
+        await send('row', { op: row.op, values: rowToJson(row.values, writers) });
         count++;
       }
     }
