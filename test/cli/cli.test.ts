@@ -121,7 +121,7 @@ describe('sluice command line', () => {
       expect(locked.stderr).toMatch(/HINT: .*--data DIR.*sluice run FILE --url/);
       expect(locked.stderr).not.toMatch(/IO error|Resource temporarily unavailable/);
 
-      const remote = await sluice(['run', join(dir, 'run.sql'), '--url', server.url], /t1 +\| 50/);
+      const remote = await sluice(['run', join(dir, 'run.sql'), '--url', server.url, '--from', 'earliest'], /t1 +\| 50/);
       expect(remote.stdout).toContain('stream tx created');
       expect(remote.stdout).toContain('inserted 2 row(s) into stream tx');
       expect(remote.stdout).toMatch(/ name \| connector \| key +\| watermark\n/);

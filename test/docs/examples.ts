@@ -61,6 +61,21 @@ function shellStatements(file: string, block: Block, from: number): { examples: 
   return { examples, next: i };
 }
 
+/** Whether `text` leaves a quoted string open, by shell quoting: '...', $'...' (with \\ escapes) and "..." (with \\ escapes). */
+function openQuote(text: string): boolean {
+  let quote: "'" | "$'" | '"' | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === undefined) {
+      if (c === '\\') i++;
+      else if (c === "'") quote = text[i - 1] === '$' ? "$'" : "'";
+      else if (c === '"') quote = '"';
+    } else if (c === '\\' && quote !== "'") i++;
+    else if ((c === "'" && quote !== '"') || (c === '"' && quote === '"')) quote = undefined;
+  }
+  return quote !== undefined;
+}
+
 function shCommands(file: string, block: Block): Example[] {
   const out: Example[] = [];
   const lines = block.lines;
@@ -80,7 +95,8 @@ function shCommands(file: string, block: Block): Example[] {
     const line = block.line + i;
     const parts = [first];
     i++;
-    while (parts.at(-1)!.endsWith('\\') && i < lines.length) parts.push(lines[i++]!);
+    // A line ending in a backslash continues; so does a quoted string left open ($'...' over lines).
+    while ((parts.at(-1)!.endsWith('\\') || openQuote(parts.join('\n'))) && i < lines.length) parts.push(lines[i++]!);
     const heredoc = /<<'?(\w+)'?/.exec(parts.join('\n'));
     if (heredoc) {
       while (i < lines.length && lines[i] !== heredoc[1]) parts.push(lines[i++]!);

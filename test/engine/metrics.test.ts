@@ -48,7 +48,7 @@ describe('metrics', () => {
     await engine.execute('CREATE STREAM s (x INT) WITH (partitions = 1)');
     const values = (from: number) => Array.from({ length: 5000 }, (_, i) => `(${from + i})`).join(', ');
     for (let k = 0; k < 3; k++) await engine.execute(`INSERT INTO s VALUES ${values(k * 5000)}`);
-    const [res] = await engine.execute('SELECT x FROM s');
+    const [res] = await engine.execute('SELECT x FROM s', { from: 'earliest' });
     if (res?.kind !== 'push') throw new Error('expected a push query');
     const info = () => engine.queries().find((q) => q.id === res.queryId)!;
     // Nobody reads: the push queue (10,000 rows) fills and the query waits on it.
@@ -73,7 +73,7 @@ describe('metrics', () => {
   it('counts the rows a LIMIT delivers, not the batch it cut them from', async () => {
     await engine.execute('CREATE STREAM s (x INT) WITH (partitions = 1)');
     await engine.execute(`INSERT INTO s VALUES ${Array.from({ length: 100 }, (_, i) => `(${i})`).join(', ')}`);
-    const [res] = await engine.execute('SELECT x FROM s LIMIT 7');
+    const [res] = await engine.execute('SELECT x FROM s LIMIT 7', { from: 'earliest' });
     if (res?.kind !== 'push') throw new Error('expected a push query');
     let n = 0;
     for await (const batch of res.rows) n += batch.length;
