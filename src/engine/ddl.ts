@@ -11,6 +11,7 @@ import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js
 import { KvTable } from '../state/index.js';
 import { parseDuration } from '../udf/model-registry.js';
 import type { Engine } from './engine.js';
+import { alterModel, ensurePredictionLog, modelLive } from './model-rollout.js';
 
 type DdlStatement = Extract<Statement, { kind: 'CreateStream' | 'CreateTable' | 'CreateModel' | 'CreateFunction' | 'AlterModel' | 'Drop' }>;
 
@@ -124,15 +125,16 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       const v = await engine.models.register(s.name.name, inputs, outputs, optionsOf(s.options), 'sql').catch((e: unknown) => {
         throw e instanceof SluiceError && !e.span ? new SluiceError(e.code, e.message, { span: s.name.span, ...(e.hint ? { hint: e.hint } : {}) }) : e;
       });
-      catalog.setModel({ name: s.name.name, inputs, outputs });
+      catalog.setModel({ name: s.name.name, inputs, outputs, live: modelLive(engine.models, s.name.name) });
       await engine.remember('model', s.name.name, text);
+      await ensurePredictionLog(engine, s.name.name, (st, sql) => createDdl(engine, st as DdlStatement, sql));
       return `model ${s.name.name} version ${v.number} registered (${v.provider})`;
     }
     case 'AlterModel': {
       catalog.model(s.name.name, s.name.span);
-      const v = await engine.models.alter(s.name.name, optionsOf(s.options), 'sql');
-      await engine.remember('model-alter', s.name.name, text);
-      return `model ${s.name.name} now at version ${v.number} (${v.provider})`;
+      const message = await alterModel(engine, s, text);
+      await ensurePredictionLog(engine, s.name.name, (st, sql) => createDdl(engine, st as DdlStatement, sql));
+      return message;
     }
     case 'CreateFunction': {
       if (s.orReplace && engine.functions.find(s.name.name) && !engine.isReplaying) refuseIfRead(engine, 'functions', s.name, 'replace', 'function', 'or create the new version under another name');
@@ -188,6 +190,7 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
       catalog.removeModel(name);
       await engine.forget('model', name);
       await engine.forget('model-alter', name);
+      await engine.forget('model-candidate', name);
       return `model ${name} dropped`;
     case 'FUNCTION':
       refuseIfRead(engine, 'functions', s.name, 'drop', 'function');

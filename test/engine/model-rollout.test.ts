@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { txEvent } from '../../src/connectors/datagen.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { batchFromRows } from '../../src/exec/columns.js';
+import { encodeBatch } from '../../src/exec/ipc.js';
+import { T, arrayOf } from '../../src/common/types.js';
+import { collectRows } from '../sql/collect.js';
+import { take, tempEngine } from './helpers.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+}
+
+const FIELDS = [
+  { name: 'tx_id', type: T.STRING, nullable: false },
+  { name: 'features', type: arrayOf(T.FLOAT, 30), nullable: false },
+];
+
+async function send(engine: Engine, from: number, n: number): Promise<void> {
+  const rows = Array.from({ length: n }, (_, i) => {
+    const e = txEvent(from + i);
+    return { tx_id: e.tx_id, features: e.features };
+  });
+  await engine.log.append('tx', 0, encodeBatch(batchFromRows(FIELDS, rows)), n);
+}
+
+function rowsOf(result: unknown): unknown[][] {
+  const r = result as { kind: string; rows: unknown[][] };
+  if (r.kind !== 'rows') throw new Error(`expected rows, got ${r.kind}`);
+  return r.rows;
+}
+
+describe('model rollout', () => {
+  let engine: Engine;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ engine, cleanup } = await tempEngine());
+    await engine.execute(`
+      CREATE STREAM tx (tx_id STRING, features ARRAY<FLOAT>(30)) WITH (partitions = 1);
+      CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 64, 'batch.max_wait' = '1ms', device = 'cpu');
+      ALTER MODEL fraud SET (path = 'models/fraud-mlp.onnx');
+    `);
+  });
+  afterEach(async () => cleanup());
+
+  it('a pinned version scores with that version whatever serves, and is reported as used', async () => {
+    const [res] = await engine.execute("SELECT tx_id, predict('fraud@1', features) AS s1, model_version('fraud@1') AS v1, predict('fraud', features) AS s2, model_version('fraud') AS v2, model_role('fraud') AS r FROM tx");
+    const reading = take(res, 100, 20_000);
+    await send(engine, 0, 100);
+    const out = await reading;
+    expect(out).toHaveLength(100);
+    for (const r of out) {
+      expect(r.values[2]).toBe(1);
+      expect(r.values[4]).toBe(2);
+      expect(r.values[5]).toBe('serving');
+    }
+    // Two different models: their scores differ on some rows.
+    expect(out.some((r) => Math.abs((r.values[1] as number) - (r.values[3] as number)) > 1e-4)).toBe(true);
+    const described = rowsOf((await engine.execute('DESCRIBE MODEL fraud'))[0]);
+    expect(described.find((r) => r[0] === 'version 1')?.[1]).toMatch(/pinned by 1 query/);
+  });
+
+  it('an unknown version fails at plan time with a caret on the name', async () => {
+    const sql = "SELECT predict('fraud@7', features) FROM tx";
+    const err = await engine.execute(sql).then(() => undefined, (e: unknown) => e as { code: string; message: string; span?: { start: { column: number } } });
+    expect(err?.code).toBe('NOT_FOUND');
+    expect(err?.message).toContain("model 'fraud' has no version 7");
+    expect(err?.span?.start.column).toBe(sql.indexOf("'fraud@7'") + 1);
+  });
+
+  it('keeps a pinned version loaded while a query uses it, and closes it after', async () => {
+    const [res] = await engine.execute("SELECT tx_id, predict('fraud@1', features) AS s FROM tx");
+    const reading = take(res, 10, 20_000);
+    const loaded = () => Object.fromEntries(engine.models.describe('fraud', false).versions.map((v) => [v.number, v.loaded]));
+    // Version 1 had been closed when version 2 replaced it: the query loads it again.
+    await until('version 1 to be loaded again', () => loaded()[1] === true);
+    await engine.execute("ALTER MODEL fraud SET (path = 'models/fraud-mlp-wide.onnx')");
+    expect(loaded()).toEqual({ 1: true, 2: false, 3: true });
+    await send(engine, 0, 10);
+    const out = await reading;
+    expect(out.map((r) => r.values[0])).toHaveLength(10);
+    await until('the pin to be released', () => !loaded()[1]);
+    expect(loaded()).toEqual({ 1: false, 2: false, 3: true });
+  });
+
+  it('DESCRIBE MODEL used_by names the views that pin a version', async () => {
+    await engine.execute("CREATE MATERIALIZED VIEW v1 AS SELECT tx_id, predict('fraud@1', features) AS s FROM tx");
+    const described = rowsOf((await engine.execute('DESCRIBE MODEL fraud'))[0]);
+    expect(described.find((r) => r[0] === 'used_by')?.[1]).toBe('materialized view v1 (version 1)');
+  });
+
+  it('the prediction log holds each output row once, with its id, version, role and latency', async () => {
+    await engine.execute(`
+      ALTER MODEL fraud SET (log = 'on', 'log.id' = 'tx_id', 'log.inputs' = 'on');
+      CREATE SINK scored WITH (connector = 'log', topic = 'scored') AS SELECT tx_id, predict('fraud', features) AS score, model_version('fraud') AS v FROM tx;
+    `);
+    const n = 1500;
+    for (let i = 0; i < n; i += 100) await send(engine, i, 100);
+    await until('the sink to catch up', () => engine.log.hasTopic('scored') && engine.log.highWatermark('scored', 0) >= n);
+    await engine.checkpointAll();
+    const out = await collectRows(engine, 'SELECT tx_id, score, v FROM scored');
+    const logged = await collectRows(engine, "SELECT id, outputs, version, role, query, latency_ms, inputs, event_time FROM fraud_predictions WHERE role = 'serving'");
+    expect(out.rows).toHaveLength(n);
+    const key = (r: readonly unknown[]): string => `${String(r[0])}|${Number(r[1]).toFixed(6)}|${String(r[2])}`;
+    expect(logged.rows.map(key).sort()).toEqual(out.rows.map(key).sort());
+    const q = engine.queries().find((x) => x.name === 'scored')!;
+    for (const r of logged.rows) {
+      expect(r[4]).toBe(q.id);
+      expect(typeof r[5]).toBe('number');
+      expect((r[6] as unknown[]).length).toBe(30);
+      expect(r[7]).toBeNull();
+    }
+    // The log is a stream like any other: windowed and aggregated by version.
+    const perVersion = await collectRows(engine, 'SELECT version, COUNT(*) AS n FROM fraud_predictions GROUP BY version');
+    expect(perVersion.rows.map((r) => [r[0], Number(r[1])])).toEqual([[3, n]]);
+  });
+
+  it('refuses at plan time a query that lacks the log id column', async () => {
+    await engine.execute("CREATE STREAM other (features ARRAY<FLOAT>(30)) WITH (partitions = 1); ALTER MODEL fraud SET (log = 'on', 'log.id' = 'tx_id')");
+    const err = await engine.execute("SELECT predict('fraud', features) FROM other").then(() => undefined, (e: unknown) => e as { code: string; message: string });
+    expect(err?.code).toBe('UNKNOWN_COLUMN');
+    expect(err?.message).toContain("model 'fraud' logs its predictions by 'tx_id' (option 'log.id'), but the query's input has no column tx_id");
+  });
+});
