@@ -335,11 +335,22 @@ export class RunningQuery implements QueryHandle {
    * writes them at once, in order.
    */
   private sideOutput(o: SideOutput): void {
-    if (this.output.kind === 'epoch') {
-      this.sideOutputs.push(o);
-      return;
-    }
-    this.letterWrites = this.letterWrites.then(() => this.deps.log.append(o.topic, 0, encodeBatch(o.batch), o.batch.numRows).catch(() => undefined));
+    this.sideOutputs.push(o);
+    if (this.output.kind === 'epoch' || this.sideOutputs.length > 1) return;
+    // A push query writes them in one durable write per turn of the event loop, like its dead letters.
+    this.letterWrites = this.letterWrites.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setImmediate(() => {
+            const wb = this.deps.store.batch();
+            for (const x of this.sideOutputs) this.deps.log.append(x.topic, 0, encodeBatch(x.batch), x.batch.numRows, wb);
+            this.sideOutputs = [];
+            wb.write()
+              .catch(() => undefined)
+              .then(() => resolve());
+          });
+        }),
+    );
   }
 
   private deadLetter(l: DeadLetter): void {

@@ -54,7 +54,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     const ref = modelRefOf(call);
     const sig = catalog.model(ref.name, ref.span);
     if (ref.version !== undefined && sig.live && !sig.live.hasVersion(ref.version)) {
-      throw new SluiceError('NOT_FOUND', `model '${sig.name}' has no version ${ref.version}`, { span: ref.span, hint: `DESCRIBE MODEL ${sig.name} lists its versions` });
+      throw new SluiceError('UNKNOWN_VERSION', `model '${sig.name}' has no version ${ref.version}`, { span: ref.span, hint: `DESCRIBE MODEL ${sig.name} lists its versions` });
     }
     const args = call.args.slice(1).map((a) => bindExpr(a, scope, catalog, { clause: 'predict() arguments' }));
     const width = checkPredictArgs(call, sig.name, sig.inputs, args);

@@ -543,7 +543,7 @@ export class ModelRegistry {
     });
   }
 
-  /** ALTER MODEL ... PROMOTE: the candidate becomes the serving version. Throws NOT_FOUND when there is none. */
+  /** ALTER MODEL ... PROMOTE: the candidate becomes the serving version. Throws NO_CANDIDATE when there is none. */
   async promote(name: string, origin: ChangeOrigin = {}): Promise<ModelVersion> {
     return this.serialise(name, async (entry) => {
       const c = entry.candidate;
@@ -584,12 +584,12 @@ export class ModelRegistry {
   }
 
   private noCandidate(entry: ModelEntry, what: string): SluiceError {
-    return new SluiceError('NOT_FOUND', `model '${entry.name}' has no candidate to ${what === 'PROMOTE' ? 'promote' : 'drop'}`, {
+    return new SluiceError('NO_CANDIDATE', `model '${entry.name}' has no candidate to ${what === 'PROMOTE' ? 'promote' : 'drop'}`, {
       hint: `set one first: ALTER MODEL ${entry.name} SET CANDIDATE (path = '...', mode = 'shadow')`,
     });
   }
 
-  /** The version `number` of the model, loaded (again, if it had been closed). Throws NOT_FOUND or MODEL_ERROR. */
+  /** The version `number` of the model, loaded (again, if it had been closed). Throws UNKNOWN_VERSION or MODEL_ERROR. */
   private async loadedVersion(entry: ModelEntry, number: number): Promise<LoadedVersion> {
     const have = entry.loaded.get(number);
     if (have && !have.closed) return have;
@@ -614,7 +614,7 @@ export class ModelRegistry {
   }
 
   private unknownVersion(entry: ModelEntry, number: number): SluiceError {
-    return new SluiceError('NOT_FOUND', `model '${entry.name}' has no version ${number}`, {
+    return new SluiceError('UNKNOWN_VERSION', `model '${entry.name}' has no version ${number}`, {
       hint: `its versions are ${entry.history.map((v) => v.number).join(', ')} (DESCRIBE MODEL ${entry.name})`,
     });
   }
@@ -764,7 +764,7 @@ export class ModelRegistry {
 
   /**
    * Pins version `number` for a query that names it: the version stays loaded until `release`.
-   * Throws UNKNOWN_MODEL or NOT_FOUND (the planner checks both first, with a caret).
+   * Throws UNKNOWN_MODEL or UNKNOWN_VERSION (the planner checks both first, with a caret).
    */
   pin(name: string, number: number): VersionPin {
     const e = this.entry(name);

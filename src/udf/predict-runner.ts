@@ -122,7 +122,7 @@ export class PredictRunner {
    * @param width values per packed row; must equal the model's input width.
    * @param target what scores the rows; a pinned version stays loaded until close().
    * @param useFallback whether a failed or late batch goes to the version's fallback model (a shadow's does not).
-   * Throws UNKNOWN_MODEL, NOT_FOUND (no such version), or SCHEMA_MISMATCH when the width differs (plan-time errors).
+   * Throws UNKNOWN_MODEL, UNKNOWN_VERSION (no such version), or SCHEMA_MISMATCH when the width differs (plan-time errors).
    */
   constructor(
     private readonly registry: ModelRegistry,
