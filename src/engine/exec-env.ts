@@ -28,7 +28,7 @@ export function createExecEnv(engine: Engine): ExecEnv {
       const kind = physicalStreamKind(plan.input);
       const rowKey = kind.kind === 'upsert' ? kind.key : kind.kind === 'retracting' ? plan.input.fields.map((_, i) => i) : undefined;
       const runner = new PredictRunner(engine.models, plan.model, plan.width, plan.version === undefined ? { kind: 'serving' } : { kind: 'pinned', version: plan.version });
-      return new PredictOperator(plan.input.fields, plan.keep, plan.fields, plan.args, plan.model, plan.outputs, runner, engine.env.udfs, { ...(rowKey ? { rowKey } : {}), rollout: predictRollout(engine.models, plan) });
+      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: engine.env.udfs, rowKey, rollout: predictRollout(engine.models, plan) });
     },
     udfs: (name) => {
       const f = engine.functions.find(name);
