@@ -25,7 +25,7 @@ import { AllowedFiles, DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
 import { DEFAULT_MAX_FUNCTIONS, FunctionRegistry } from '../udf/js-function.js';
 import { DEFAULT_SANDBOX_LIMITS } from '../udf/js-sandbox.js';
 import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
-import { changeModel, ensurePredictionLog, type ModelChange, type ModelChangeResult } from './model-rollout.js';
+import { changeModel, createModelSql, ensurePredictionLog, type ModelChange, type ModelChangeResult } from './model-rollout.js';
 import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../connectors/kafka/index.js';
 import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
 import { createExecEnv } from './exec-env.js';
@@ -695,10 +695,15 @@ export class Engine {
     return this.catalog.names();
   }
 
-  /** Registers a model from an ONNX file, or adds a version when the model exists. */
+  /**
+   * Registers a model from an ONNX file, or adds a version when the model exists. A new model
+   * takes the signature the file declares (recorded as its CREATE MODEL).
+   */
   async registerModelFile(name: string, path: string, by: string): Promise<unknown> {
     if (!this.models.has(name)) {
-      throw new SluiceError('UNKNOWN_MODEL', `model '${name}' is not declared`, { hint: `declare it first: CREATE MODEL ${name} INPUT (...) OUTPUT (...) WITH (path = '${path}')` });
+      const sql = await createModelSql(name, path, this.files);
+      await this.execute(sql);
+      return this.models.get(name);
     }
     const v = await this.models.alter(name, { path }, by);
     // Replayed on open like an ALTER MODEL, so the uploaded version stays active after a restart.

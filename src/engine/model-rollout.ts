@@ -11,8 +11,32 @@ import type { PredictRollout } from '../exec/operators/predict.js';
 import type { CandidateInfo, ChangeOrigin, ModelRegistry, ModelVersion, RawModelOptions } from '../udf/model-registry.js';
 import { optionsOf } from './ddl.js';
 import type { Engine } from './engine.js';
+import type { AllowedFiles } from '../udf/allowed-files.js';
+import { OnnxModel, signatureOf, type TensorInfo } from '../udf/onnx-model.js';
 
 type AlterModel = Extract<Statement, { kind: 'AlterModel' }>;
+
+/**
+ * `CREATE MODEL name INPUT (...) OUTPUT (...) WITH (path = ...)` with the signature the file at
+ * `path` declares; MODEL_SCHEMA_MISMATCH when it declares something SQL cannot describe.
+ */
+export async function createModelSql(name: string, path: string, files: AllowedFiles): Promise<string> {
+  const file = await files.read(path, `model '${name}'`, 'MODEL_ERROR');
+  const io = await OnnxModel.inspect(name, path, file.bytes);
+  const part = (ts: readonly TensorInfo[]): string =>
+    ts
+      .map((t) => {
+        const s = signatureOf(t);
+        if ('problem' in s) {
+          throw new SluiceError('MODEL_SCHEMA_MISMATCH', `model '${name}': cannot take the signature from '${path}': ${s.problem}`, {
+            hint: `declare it: CREATE MODEL ${name} INPUT (...) OUTPUT (...) WITH (path = '${path}')`,
+          });
+        }
+        return s.sql;
+      })
+      .join(', ');
+  return `CREATE MODEL ${name} INPUT (${part(io.inputs)}) OUTPUT (${part(io.outputs)}) WITH (path = '${path.replace(/'/g, "''")}')`;
+}
 
 /** What the planner reads of a registered model: its versions, its log id, its candidate's key. */
 export function modelLive(models: ModelRegistry, name: string): ModelLive {

@@ -171,6 +171,14 @@ describe('sluice serve end to end', () => {
     expect(((await bad.json()) as { error: { code: string } }).error.code).toMatch(/MODEL/);
   });
 
+  it('registers a new model from an upload with the signature its file declares (201)', async () => {
+    const bytes = await readFile('models/fraud-mlp.onnx');
+    const res = await fetch(`${server.url}/v1/models?name=fresh&by=alice`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    expect(res.status).toBe(201);
+    const one = (await (await fetch(`${server.url}/v1/models/fresh`)).json()) as { model: { version: number; inputs: unknown; outputs: unknown } };
+    expect(one.model).toMatchObject({ version: 1, inputs: [{ name: 'features', type: 'ARRAY<FLOAT>(30)' }], outputs: [{ name: 'score', type: 'FLOAT' }] });
+  });
+
   it('rolls a model out over HTTP: candidate, promote, rollback, with the roles in GET /v1/models', async () => {
     expect((await sql("CREATE MODEL ro INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx')")).status).toBe(200);
     const post = (url: string, body?: unknown) => fetch(`${server.url}${url}`, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
