@@ -187,6 +187,7 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
       }
       refuseIfRead(engine, 'models', s.name, 'drop', 'model', `or swap its file with ALTER MODEL ${name} SET (path = ...)`);
       await engine.models.drop(name);
+      await engine.forgetScoring(name);
       catalog.removeModel(name);
       await engine.forget('model', name);
       await engine.forget('model-alter', name);

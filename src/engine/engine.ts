@@ -25,6 +25,7 @@ import { AllowedFiles, DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
 import { DEFAULT_MAX_FUNCTIONS, FunctionRegistry } from '../udf/js-function.js';
 import { DEFAULT_SANDBOX_LIMITS } from '../udf/js-sandbox.js';
 import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
+import { InteractiveScoring, type ScoredRows } from './interactive-predict.js';
 import { changeModel, createModelSql, ensurePredictionLog, type ModelChange, type ModelChangeResult } from './model-rollout.js';
 import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../connectors/kafka/index.js';
 import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
@@ -116,6 +117,7 @@ export class Engine {
   readonly running = new Map<string, QueryHandle>();
   readonly metrics = new Registry();
   readonly models: ModelRegistry;
+  private readonly scoring: InteractiveScoring;
   /** The folders and size cap for files named in SQL. */
   readonly files: AllowedFiles;
   readonly functions: FunctionRegistry;
@@ -142,6 +144,7 @@ export class Engine {
   ) {
     this.files = new AllowedFiles({ roots: [options.dataDir, join(options.baseDir, 'models'), ...options.allowedPaths], baseDir: options.baseDir, maxBytes: options.maxFileBytes });
     this.models = new ModelRegistry({ baseDir: options.baseDir, files: this.files });
+    this.scoring = new InteractiveScoring(this.models);
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
@@ -711,6 +714,16 @@ export class Engine {
     return v;
   }
 
+  /** Releases what interactive scoring holds of a dropped model. */
+  forgetScoring(name: string): Promise<void> {
+    return this.scoring.forget(name);
+  }
+
+  /** Interactive scoring: POST /v1/models/:name/predict. */
+  predictRows(name: string, rows: unknown, version?: number): Promise<ScoredRows> {
+    return this.scoring.predict(name, rows, version);
+  }
+
   /** A candidate, promotion or rollback from the HTTP API (ALTER MODEL does the same from SQL). */
   async changeModel(name: string, change: ModelChange, origin: ChangeOrigin): Promise<ModelChangeResult> {
     const result = await changeModel(this, name, change, origin);
@@ -751,6 +764,7 @@ export class Engine {
     await Promise.all([...this.ending]);
     this.running.clear();
     for (const t of this.tables.values()) await t.close?.().catch(() => undefined);
+    await this.scoring.close();
     await this.models.close();
     this.functions.close();
     await this.store.close();
@@ -806,6 +820,16 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
   g('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
   g('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
   g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+  const byRole: Gauge = new Gauge({
+    name: 'sluice_model_rows_by_role_total',
+    help: 'Rows that went out scored by a model, by role (serving, canary, fallback, pinned; interactive for POST /v1/models/:name/predict).',
+    labelNames: ['model', 'role'],
+    registers: [registry],
+    collect: () => {
+      for (const [m, snap] of models.statsSnapshots()) for (const [role, n] of Object.entries(snap.rowsByRole)) byRole.set({ model: m, role }, n);
+    },
+  });
+  g('sluice_model_shadow_skipped_total', 'Rows a shadow candidate could not keep up with (skipped, never waited for).', (s) => s.shadowSkipped);
 }
 
 

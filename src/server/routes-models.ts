@@ -66,6 +66,13 @@ export function registerModelRoutes(app: FastifyInstance, engine: EngineLike, op
     return change(req.params.name, { kind: 'rollback', version }, req.query);
   });
 
+  app.post<{ Params: { name: string } }>('/v1/models/:name/predict', async (req) => {
+    const body = req.body as { rows?: unknown; version?: unknown } | undefined;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw apiError('BAD_REQUEST', 'the body must be a JSON object {"rows": [...], "version"?: n}');
+    const version = body.version === undefined ? undefined : intParam(String(body.version), 'version', 1_000_000_000);
+    return toJsonValue(await engine.predictRows(req.params.name, body.rows, version));
+  });
+
   app.post<{ Querystring: Record<string, unknown> }>('/v1/models', { bodyLimit: opts.modelBodyLimit }, async (req, reply) => {
     const name = stringParam(req.query.name, 'name');
     if (name === undefined || !MODEL_NAME.test(name)) {
