@@ -22,7 +22,7 @@ export interface ScoredRows {
 export const MAX_PREDICT_ROWS = 10_000;
 
 export class InteractiveScoring {
-  /** Runners by model and version ('' for the serving one), kept so requests share batches. */
+  /** Serving runners by model, kept so that requests share batches. */
   private readonly runners = new Map<string, PredictRunner>();
 
   constructor(private readonly models: ModelRegistry) {}
@@ -40,7 +40,16 @@ export class InteractiveScoring {
     if (version !== undefined && !this.models.hasVersion(name, version)) {
       throw new SluiceError('UNKNOWN_VERSION', `model '${sig.name}' has no version ${version}`, { hint: `DESCRIBE MODEL ${sig.name} lists its versions` });
     }
-    const runner = this.runner(sig.name, version);
+    // A pinned version's runner holds the version loaded: one per request, closed after it.
+    const runner = version === undefined ? this.serving(sig.name) : new PredictRunner(this.models, sig.name, this.models.activeModel(sig.name).width, { kind: 'pinned', version });
+    try {
+      return await this.score(sig, runner, rows);
+    } finally {
+      if (version !== undefined) await runner.close();
+    }
+  }
+
+  private async score(sig: { readonly name: string; readonly inputs: readonly Field[]; readonly outputs: readonly Field[] }, runner: PredictRunner, rows: readonly unknown[]): Promise<ScoredRows> {
     const width = runner.width;
     const features = new Float32Array(rows.length * width);
     const problems = rows.map((row, i) => packRow(row, sig.inputs, features.subarray(i * width, (i + 1) * width)));
@@ -58,24 +67,17 @@ export class InteractiveScoring {
     return { model: sig.name, rows: answered };
   }
 
-  private runner(name: string, version: number | undefined): PredictRunner {
-    const key = `${name.toLowerCase()}@${version ?? ''}`;
+  /** The model's serving runner, shared by requests (made again if the model was dropped and declared anew). */
+  private serving(name: string): PredictRunner {
+    const key = name.toLowerCase();
+    const width = this.models.activeModel(name).width;
     let r = this.runners.get(key);
-    if (!r) {
-      r = new PredictRunner(this.models, name, this.models.activeModel(name).width, version === undefined ? { kind: 'serving' } : { kind: 'pinned', version });
+    if (!r || r.width !== width) {
+      if (r) void r.close();
+      r = new PredictRunner(this.models, name, width);
       this.runners.set(key, r);
     }
     return r;
-  }
-
-  /** Forgets a dropped model's runners (releasing pinned versions). */
-  async forget(name: string): Promise<void> {
-    const prefix = `${name.toLowerCase()}@`;
-    for (const [k, r] of [...this.runners]) {
-      if (!k.startsWith(prefix)) continue;
-      this.runners.delete(k);
-      await r.close();
-    }
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { PlannedStatement, QueryInfo, StatementResult } from '../engine/types.js';
-import type { ModelChange } from '../engine/model-rollout.js';
+import type { ModelChange } from '../engine/statements/model-rollout.js';
 
 /** Options for `EngineLike.execute`. */
 export interface ExecuteOptions {

@@ -9,7 +9,7 @@ import type { EngineLike } from './engine-like.js';
 import { apiError } from './error-body.js';
 import { toJsonValue } from './json-values.js';
 import { intParam, stringParam } from './request-body.js';
-import type { ModelChange } from '../engine/model-rollout.js';
+import type { ModelChange } from '../engine/statements/model-rollout.js';
 
 const MODEL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
