@@ -36,7 +36,7 @@ export interface ModelStatsSnapshot {
   readonly fallbackRows: number;
   /** Rows this model scored while standing in as another model's fallback. */
   readonly rowsAsFallback: number;
-  /** Rows scored per role: serving, canary, shadow, pinned (a query naming a version), fallback. */
+  /** Rows that went out per role: serving, canary, pinned (a query naming a version), fallback, interactive (POST /v1/models/:name/predict). */
   readonly rowsByRole: Readonly<Record<string, number>>;
   /** Rows the shadow candidate could not keep up with (its queue was full, or a checkpoint came first). */
   readonly shadowSkipped: number;
