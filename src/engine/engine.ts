@@ -73,6 +73,12 @@ export class Engine {
     this.files = new AllowedFiles({ roots: allowedRoots(options), baseDir: options.baseDir, maxBytes: options.maxFileBytes });
     this.models = new ModelRegistry({ baseDir: options.baseDir, files: this.files });
     this.scoring = new InteractiveScoring(this.models);
+    // Versions from a watched folder are recorded like the ALTER they stand for, so a restart serves them.
+    this.models.onArrived = (v) =>
+      v.as === 'candidate'
+        ? this.record.remember('model-candidate', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET CANDIDATE (path = '${v.path.replace(/'/g, "''")}', mode = 'shadow')`)
+        : this.record.remember('model-alter', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET (path = '${v.path.replace(/'/g, "''")}')`);
+    this.models.onArrivalFailed = (model, path, error) => process.stderr.write(`sluice: model '${model}': the file ${path} from the watched folder did not load, nothing changed: ${error.message}\n`);
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },

@@ -4,6 +4,8 @@ import type { Engine } from '../../src/engine/engine.js';
 import { batchFromRows } from '../../src/exec/columns.js';
 import { encodeBatch } from '../../src/exec/ipc.js';
 import { T, arrayOf } from '../../src/common/types.js';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { collectRows } from '../sql/collect.js';
 import { take, tempEngine } from './helpers.js';
 
@@ -43,9 +45,10 @@ function rowsOf(result: unknown): unknown[][] {
 
 describe('model rollout', () => {
   let engine: Engine;
+  let dir: string;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
-    ({ engine, cleanup } = await tempEngine());
+    ({ engine, dir, cleanup } = await tempEngine());
     await engine.execute(`
       CREATE STREAM tx (tx_id STRING, features ARRAY<FLOAT>(30)) WITH (partitions = 1);
       CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 64, 'batch.max_wait' = '1ms', device = 'cpu');
@@ -233,4 +236,28 @@ describe('model rollout', () => {
     }
     expect(new Set(shadowRows.map((r) => r[0])).size).toBe(shadowRows.length);
   }, 120_000);
+
+  it('a watched folder turns each model file renamed into it into the next version, or the candidate; a bad file changes nothing', async () => {
+    const folder = join(dir, 'incoming');
+    mkdirSync(folder);
+    await engine.execute(`ALTER MODEL fraud SET (watch = '${folder}')`);
+    const arrive = (name: string, bytes: Buffer): void => {
+      writeFileSync(join(folder, `.${name}.part`), bytes);
+      renameSync(join(folder, `.${name}.part`), join(folder, name));
+    };
+    arrive('v4.onnx', readFileSync('models/fraud-mlp-wide.onnx'));
+    await until('the watched file to become version 4', () => engine.models.get('fraud').number === 4);
+    expect(engine.models.get('fraud')).toMatchObject({ path: join(folder, 'v4.onnx'), registeredBy: 'watch' });
+    arrive('broken.onnx', Buffer.from('not a model'));
+    await until('the bad file to be reported', () => engine.models.stats('fraud').snapshot().loadFailures === 1);
+    expect(engine.models.get('fraud').number).toBe(4);
+    const events = engine.models.events('fraud');
+    expect(events.at(-1)).toMatchObject({ action: 'load failed', by: 'watch' });
+    expect(events.at(-1)?.reason).toContain('broken.onnx');
+    await engine.execute(`ALTER MODEL fraud SET ('watch.as' = 'candidate')`);
+    arrive('v6.onnx', readFileSync('models/fraud.onnx'));
+    await until('the watched file to become the candidate', () => engine.models.candidate('fraud') !== undefined);
+    expect(engine.models.candidate('fraud')).toMatchObject({ mode: 'shadow', version: { number: 6, registeredBy: 'watch' } });
+    expect(engine.models.get('fraud').number).toBe(5);
+  });
 });
