@@ -19,7 +19,7 @@ import { AllowedFiles } from '../udf/allowed-files.js';
 import { FunctionRegistry } from '../udf/js-function.js';
 import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
 import { InteractiveScoring, type ScoredRows } from './interactive-predict.js';
-import { changeModel, createModelSql, type ModelChange, type ModelChangeResult } from './statements/model-rollout.js';
+import { changeModel, createModelSql, rememberServing, type ModelChange, type ModelChangeResult } from './statements/model-rollout.js';
 import { CatalogRecord } from './catalog-record.js';
 import { adoptPushDlqs, ensureDlq } from './dead-letter-topics.js';
 import { allowedRoots, resolveEngineOptions, type EngineOptions, type ExecuteOptions, type ResolvedEngineOptions } from './engine-options.js';
@@ -77,7 +77,7 @@ export class Engine {
     this.models.onArrived = (v) =>
       v.as === 'candidate'
         ? this.record.remember('model-candidate', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET CANDIDATE (path = '${v.path.replace(/'/g, "''")}', mode = 'shadow')`)
-        : this.record.remember('model-alter', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET (path = '${v.path.replace(/'/g, "''")}')`);
+        : rememberServing(this.session, v.model, this.models.get(v.model));
     this.models.onArrivalFailed = (model, path, error) => process.stderr.write(`sluice: model '${model}': the file ${path} from the watched folder did not load, nothing changed: ${error.message}\n`);
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
@@ -272,7 +272,7 @@ export class Engine {
     }
     const v = await this.models.alter(name, { path }, by);
     // Replayed on open like an ALTER MODEL, so the uploaded version stays active after a restart.
-    await this.record.remember('model-alter', name, `ALTER MODEL ${quoteIdent(name)} SET (path = '${path.replace(/'/g, "''")}')`);
+    await rememberServing(this.session, name, v);
     return v;
   }
 

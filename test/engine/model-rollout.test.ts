@@ -1,13 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { txEvent } from '../../src/connectors/datagen.js';
-import type { Engine } from '../../src/engine/engine.js';
+import { Engine } from '../../src/engine/engine.js';
 import { batchFromRows } from '../../src/exec/columns.js';
 import { encodeBatch } from '../../src/exec/ipc.js';
 import { T, arrayOf } from '../../src/common/types.js';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectRows } from '../sql/collect.js';
 import { take, tempEngine } from './helpers.js';
+
+/** Opens the engine on `dir` again, for the test's cleanup to close and remove. */
+async function reopen(dir: string): Promise<{ engine: Engine; cleanup: () => Promise<void> }> {
+  const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 100 });
+  return { engine, cleanup: async () => { await engine.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -259,5 +265,25 @@ describe('model rollout', () => {
     await until('the watched file to become the candidate', () => engine.models.candidate('fraud') !== undefined);
     expect(engine.models.candidate('fraud')).toMatchObject({ mode: 'shadow', version: { number: 6, registeredBy: 'watch' } });
     expect(engine.models.get('fraud').number).toBe(5);
+  });
+
+  it('a restart serves what served before: the promoted version, the candidate, the log stream', async () => {
+    await engine.execute(`
+      ALTER MODEL fraud SET CANDIDATE (path = 'models/fraud-mlp-wide.onnx', mode = 'shadow', metadata = '{"auc": 0.98}');
+      ALTER MODEL fraud PROMOTE;
+      ALTER MODEL fraud SET (log = 'on');
+      ALTER MODEL fraud SET CANDIDATE (path = 'models/fraud.onnx', mode = 'canary', share = 0.2);
+    `);
+    await engine.close();
+    const again = await Engine.open({ dataDir: dir, checkpointIntervalMs: 100 });
+    try {
+      expect(again.restoreErrors).toEqual([]);
+      expect(again.models.get('fraud')).toMatchObject({ path: 'models/fraud-mlp-wide.onnx', options: { log: true } });
+      expect(again.models.candidate('fraud')).toMatchObject({ mode: 'canary', share: 0.2, version: { path: 'models/fraud.onnx' } });
+      expect(again.catalog.findRelation('fraud_predictions')?.kind).toBe('stream');
+    } finally {
+      await again.close();
+      ({ engine, cleanup } = await reopen(dir));
+    }
   });
 });

@@ -5,15 +5,16 @@
 import { SluiceError } from '../../common/errors.js';
 import { ok, optionsOf } from './definitions.js';
 import type { StatementHandler } from './handler.js';
-import { changeModel, ensurePredictionLog } from './model-rollout.js';
+import { changeModel, ensurePredictionLog, rememberServing } from './model-rollout.js';
 
 export const alterModel: StatementHandler<'AlterModel'> = async (session, s, text) => {
+  // SET is recorded as the serving version's full options (rememberServing), not as its text.
   const name = s.name.name;
   session.catalog.model(name, s.name.span);
   switch (s.action) {
     case 'set': {
       const v = await session.models.alter(name, optionsOf(s.options), 'sql');
-      await session.record.remember('model-alter', name, text);
+      await rememberServing(session, name, v);
       await ensurePredictionLog(session, name);
       return ok(text, `model ${name} now at version ${v.number} (${v.provider})`);
     }
