@@ -32,6 +32,8 @@ export interface PredictRollout {
   /** The prediction log's topic and columns. */
   readonly logTopic: string;
   readonly logFields: readonly Field[];
+  /** Whether the log's stream exists (it may have been dropped): rows for a missing one are not written. */
+  readonly logExists: () => boolean;
 }
 
 /** Shadow rows waiting for the candidate; cancelled (logged as skipped) at a barrier. */
@@ -210,7 +212,7 @@ export class PredictOperator extends StreamOperator {
     const reg = this.rollout?.registry;
     if (!reg || !this.ctx.sideOutput || !reg.has(this.model)) return undefined;
     const o = reg.get(this.model).options;
-    return o.log ? o : undefined;
+    return o.log && this.rollout!.logExists() ? o : undefined;
   }
 
   /**
