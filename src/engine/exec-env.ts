@@ -19,6 +19,7 @@ import { PredictRunner } from '../udf/predict-runner.js';
 import type { EngineMetrics } from './metrics.js';
 import { predictRollout } from './prediction-log.js';
 import type { TableRegistry } from './relation-storage.js';
+import { logEnds } from './start-position.js';
 
 /** What the executor reaches of the deps. */
 export interface ExecEnvDeps {
@@ -70,7 +71,9 @@ function sourceFor(deps: ExecEnvDeps, plan: SourceExec): Source {
     }
     case 'log': {
       const topic = String(plan.options['topic'] ?? plan.relation);
-      return new LogSource(deps.log, topic, plan.columns, plan.fields, plan.watermark, undefined, (n) => deps.metrics.recordsMissed(topic, n));
+      const source = new LogSource(deps.log, topic, plan.columns, plan.fields, plan.watermark, undefined, (n) => deps.metrics.recordsMissed(topic, n));
+      if (plan.startAt === 'latest') source.seek(logEnds(deps.log, topic));
+      return source;
     }
     case 'datagen': {
       const config = txConfig({
@@ -93,7 +96,8 @@ function sourceFor(deps: ExecEnvDeps, plan: SourceExec): Source {
       );
     }
     case 'nexmark': {
-      const o = nexmarkSourceOptions(plan.options);
+      // A generator has no past: starting at the latest position runs it in event time from now.
+      const o = nexmarkSourceOptions(plan.startAt === 'latest' && plan.options['base.time'] === undefined ? { ...plan.options, 'base.time': Date.now() } : plan.options);
       return new GeneratorSource(
         {
           name: plan.relation,

@@ -23,6 +23,11 @@ const KNOWN: Record<string, readonly string[] | undefined> = {
   'view:': ['key', 'retention'],
 };
 
+/** Every option key a relation takes, whatever its kind and connector (for completion). */
+export function relationOptionKeys(): string[] {
+  return [...new Set(Object.values(KNOWN).flatMap((keys) => keys ?? []))];
+}
+
 /**
  * Throws INVALID_ARGUMENT at the first option `kind` with `connector` does not take. Connectors
  * without a list here (nexmark) are not checked.

@@ -21,6 +21,11 @@ export interface SourceExec {
   readonly fields: readonly Field[];
   readonly watermark?: { readonly column: number; readonly delayMs: number };
   readonly changes?: ScanChanges;
+  /**
+   * 'latest': read only records that arrive after the query starts (push queries by default);
+   * absent: from the earliest record still stored, or from a checkpoint's positions.
+   */
+  readonly startAt?: 'latest';
 }
 
 export interface FilterExec {

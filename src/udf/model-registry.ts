@@ -50,8 +50,8 @@ export interface ModelOptions {
   readonly watchAs: 'version' | 'candidate';
 }
 
-const OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as'] as const;
-type OptionKey = (typeof OPTION_KEYS)[number];
+export const MODEL_OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as'] as const;
+type OptionKey = (typeof MODEL_OPTION_KEYS)[number];
 
 const DEFAULTS: Omit<ModelOptions, 'path'> = {
   maxRows: 1024,
@@ -182,7 +182,7 @@ export function parseModelOptions(model: string, raw: RawModelOptions, base?: Mo
       }
       default:
         throw new SluiceError('INVALID_ARGUMENT', `unknown model option '${rawKey}'`, {
-          hint: didYouMean(rawKey, OPTION_KEYS) ?? `known options: ${OPTION_KEYS.join(', ')}`,
+          hint: didYouMean(rawKey, MODEL_OPTION_KEYS) ?? `known options: ${MODEL_OPTION_KEYS.join(', ')}`,
         });
     }
   }
@@ -398,7 +398,7 @@ function candidateOptions(model: string, raw: RawModelOptions): { mode: 'shadow'
 }
 
 /** Options of SET CANDIDATE that are not model options, for "did you mean". */
-export const CANDIDATE_OPTION_KEYS: readonly string[] = [...CANDIDATE_KEYS, ...OPTION_KEYS];
+export const CANDIDATE_OPTION_KEYS: readonly string[] = [...CANDIDATE_KEYS, ...MODEL_OPTION_KEYS];
 
 /** A version that arrived as data (a watched folder): what to record so that a restart serves it too. */
 export interface ArrivedVersion {

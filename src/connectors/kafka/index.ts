@@ -45,6 +45,7 @@ export function kafkaSource(plan: SourceExec): Source {
     ...(plan.watermark ? { watermark: plan.watermark } : {}),
     recordTime: recordTime && plan.watermark !== undefined,
     sessionTimeoutMs: sessionTimeout(plan.options),
+    startAtLatest: plan.startAt === 'latest',
   });
 }
 
