@@ -3,15 +3,11 @@ import { SluiceError } from '../common/errors.js';
 import { txConfig, txEvent } from '../connectors/datagen.js';
 import { kafkaSource } from '../connectors/kafka/index.js';
 import { nexmarkEvent, nexmarkSourceOptions } from '../connectors/nexmark.js';
-import { PredictOperator } from '../exec/operators/predict.js';
-import { createStatefulOperator } from '../exec/operators/stateful.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import type { Source } from '../exec/source.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import { LogSource } from '../exec/sources/log-source.js';
 import type { SourceExec } from '../planner/physical.js';
-import { physicalStreamKind } from '../planner/stream-kind.js';
-import { PredictRunner } from '../udf/predict-runner.js';
 import type { Engine } from './engine.js';
 
 export function createExecEnv(engine: Engine): ExecEnv {
@@ -21,14 +17,7 @@ export function createExecEnv(engine: Engine): ExecEnv {
       const t = engine.table(name);
       return { get: (key) => t.rows.get(key) };
     },
-    operator: (plan, input) => createStatefulOperator(plan, input, engine.env.udfs),
-    predict: (plan) => {
-      // Over an updating input, retractions carry the output emitted for their row.
-      const kind = physicalStreamKind(plan.input);
-      const rowKey = kind.kind === 'upsert' ? kind.key : kind.kind === 'retracting' ? plan.input.fields.map((_, i) => i) : undefined;
-      const runner = new PredictRunner(engine.models, plan.model, plan.width);
-      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: engine.env.udfs, rowKey });
-    },
+    models: engine.models,
     udfs: (name) => {
       const f = engine.functions.find(name);
       return f ? (args, n) => f.callBatch(args, n) : undefined;

@@ -3,38 +3,26 @@ import { assertNever } from '../common/errors.js';
 import { exprToString, type BoundExpr } from './bound-expr.js';
 import type { AggregateCall } from './logical.js';
 import type { ExchangeSplit } from './exchange.js';
-import { physicalInputs, type PhysicalPlan, type SourceExec, type WindowSpec } from './physical.js';
+import { physicalInputs, type PhysicalPlan, type WindowSpec } from './physical.js';
 import { physicalStreamKind, streamKindText } from './stream-kind.js';
 
-export function explainPlan(plan: PhysicalPlan, header?: string, exchange?: { readonly at: SourceExec; readonly line: string; readonly below: PhysicalPlan }): string {
+export function explainPlan(plan: PhysicalPlan, header?: string): string {
   const lines: string[] = header ? [header] : [];
   const walk = (p: PhysicalPlan, depth: number) => {
     const indent = '  '.repeat(depth + (header ? 1 : 0));
-    if (p === exchange?.at) {
-      lines.push(`${indent}${exchange.line}`);
-      walk(exchange.below, depth + 1);
-      return;
-    }
-    lines.push(`${indent}${describe(p)}  [${streamKindText(physicalStreamKind(p), p.fields)}]`);
+    // An exchange moves rows without changing them: its stream kind is its input's, shown there.
+    const kind = p.kind === 'ExchangeExec' ? '' : `  [${streamKindText(physicalStreamKind(p), p.fields)}]`;
+    lines.push(`${indent}${describe(p)}${kind}`);
     for (const c of physicalInputs(p)) walk(c, depth + 1);
   };
   walk(plan, 0);
   return lines.join('\n');
 }
 
-/**
- * A plan cut to run across processes: the keyed stage, the exchange where the keyed stage reads
- * it, then the source stage below.
- */
+/** A plan cut to run across processes: the keyed stage, the exchange, then the source stage below. */
 export function explainSplit(split: ExchangeSplit, header: string): string {
-  const { upper } = split;
-  if (!upper) return explainPlan(split.lower, `${header}, one stage: a task per input partition`);
-  const keys = upper.key.map(exprToString).join(', ') || 'no key: one partition';
-  return explainPlan(upper.plan, `${header}, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below`, {
-    at: upper.source,
-    line: `Exchange: hash(${keys}) -> topic ${upper.source.relation}`,
-    below: split.lower,
-  });
+  if (!split.exchange) return explainPlan(split.plan, `${header}, one stage: a task per input partition`);
+  return explainPlan(split.plan, `${header}, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below`);
 }
 
 function names(p: PhysicalPlan, e: BoundExpr): string {
@@ -79,6 +67,8 @@ function describe(p: PhysicalPlan): string {
       return `SourceExec: ${p.relationKind}=${p.relation}, connector=${p.connector}, columns=[${p.fields.map((f) => f.name).join(', ')}]${
         p.watermark ? `, watermark=${p.fields[p.watermark.column]!.name} - ${ms(p.watermark.delayMs)}` : ''
       }`;
+    case 'ExchangeExec':
+      return `Exchange: hash(${p.key.map(exprToString).join(', ') || 'no key: one partition'}) -> topic ${p.topic}`;
     case 'FilterExec':
       return `FilterExec: ${names(p, p.predicate)}`;
     case 'ProjectExec':
