@@ -6,8 +6,7 @@ import type { Options, RelationDef, StreamDef, TableDef, WatermarkSpec } from '.
 import { checkInterval, formatMillis, limitError, type PlanLimits } from '../planner/limits.js';
 import type { QueryDependencies } from '../planner/dependencies.js';
 import { readerLabel, readersOf } from './readers.js';
-import { checkWithOptions } from './with-options.js';
-import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js';
+import { checkConnectorOptions, connectorFor } from '../connectors/registry.js';
 import { KvTable } from '../state/index.js';
 import { parseDuration } from '../udf/model-registry.js';
 import type { Engine } from './engine.js';
@@ -30,6 +29,7 @@ export function optionsOf(entries: readonly OptionEntry[]): Options {
 export function streamDefOf(s: Extract<Statement, { kind: 'CreateStream' }>, text: string, limits: PlanLimits, checkOptions: boolean): StreamDef {
   const schema = fieldsOf(s.columns);
   const options = optionsOf(s.options);
+  const connector = checkConnectorOptions('stream', s.options, { what: `stream ${s.name.name}`, hasWatermark: s.watermark !== undefined, span: s.span, checkEach: checkOptions });
   let watermark: WatermarkSpec | undefined;
   if (s.watermark) {
     const col = s.watermark.column.name;
@@ -47,16 +47,10 @@ export function streamDefOf(s: Extract<Statement, { kind: 'CreateStream' }>, tex
   if (key !== undefined && !schema.some((f) => normalizeName(f.name) === normalizeName(key))) {
     throw new SluiceError('UNKNOWN_COLUMN', `key '${key}' is not a column of ${s.name.name}`, { span: s.span });
   }
-  const connector = String(options['connector'] ?? 'log').toLowerCase();
-  if (!['log', 'kafka', 'datagen', 'nexmark'].includes(connector)) {
-    throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'kafka', 'datagen' or 'nexmark'" });
-  }
-  if (checkOptions) checkWithOptions(s.options, 'stream', connector, `stream ${s.name.name}`);
-  if (connector === 'log') {
+  if (connector.name === 'log') {
     checkPartitions(s, options, limits);
     withSpan(s.span, () => retentionOption(options));
   }
-  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', watermark !== undefined));
   return { kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text };
 }
 
@@ -79,12 +73,7 @@ export function tableDefOf(s: Extract<Statement, { kind: 'CreateTable' }>, text:
     throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} needs a PRIMARY KEY`, { span: s.name.span, hint: 'mark a column: card_id STRING PRIMARY KEY' });
   }
   const options = optionsOf(s.options);
-  const connector = String(options['connector'] ?? 'table').toLowerCase();
-  if (connector !== 'table' && connector !== 'log' && connector !== 'kafka') {
-    throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: "tables are kept in the embedded store (fill them with INSERT) or read from a compacted topic (connector = 'kafka')" });
-  }
-  if (checkOptions) checkWithOptions(s.options, 'table', connector, `table ${s.name.name}`);
-  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
+  checkConnectorOptions('table', s.options, { what: `table ${s.name.name}`, hasWatermark: false, span: s.span, checkEach: checkOptions });
   return { kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text };
 }
 
@@ -112,7 +101,7 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       const kv = new KvTable(engine.store, `table:${normalizeName(s.name.name)}`);
       const rows = new Map<string, unknown[]>();
       for await (const [k, r] of kv.scan()) rows.set(k, schema.map((f) => (r as Record<string, unknown>)[f.name] ?? null));
-      const loader = connector === 'kafka' ? await startKafkaTable(def, engine.store, kv, rows) : undefined;
+      const loader = await connectorFor('table', connector).table?.({ def, store: engine.store, kv, rows });
       engine.tables.set(normalizeName(s.name.name), { def, kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
       await engine.remember('table', s.name.name, text);
       return `table ${s.name.name} created`;

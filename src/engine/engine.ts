@@ -35,7 +35,7 @@ import { isMultisetView, isScaleOutSink, viewChanges, viewKey } from './persiste
 import { RunningQuery, type QueryHandle } from './running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from './scale-out/query.js';
 import { LogSink, PushQueue, ViewSink, DLQ_FIELDS, dlqBatch, pushCopies, withoutCopies } from './sinks.js';
-import { checkWithOptions } from './with-options.js';
+import { checkConnectorOptions, checkViewOptions } from '../connectors/registry.js';
 import { checkKafkaAllowed, type KafkaAllowList } from './kafka-allow.js';
 import { parkedInfo, type ParkedQuery } from './parked-query.js';
 import { prepareStatements } from './prepare.js';
@@ -484,10 +484,8 @@ export class Engine {
     const q = planQuery(s.query, this.catalog, { exchange: isScaleOutSink(s) });
     const options = Object.fromEntries(s.options.map((o) => [o.key.toLowerCase(), o.value]));
     const connector = String(options['connector'] ?? 'log').toLowerCase();
-    if (!this.replaying) {
-      const what = s.kind === 'CreateSink' ? `sink ${name}` : `materialized view ${name}`;
-      checkWithOptions(s.options, s.kind === 'CreateSink' ? 'sink' : 'view', connector, what);
-    }
+    if (s.kind === 'CreateSink') checkConnectorOptions('sink', s.options, { what: `sink ${name}`, hasWatermark: false, span: s.span, checkEach: !this.replaying });
+    else if (!this.replaying) checkViewOptions(s.options, `materialized view ${name}`);
     const id = `${s.kind === 'CreateSink' ? 'sink' : 'view'}_${normalizeName(name)}`;
     const dlq = await this.ensureDlq(`${name}_dlq`);
     let rq: QueryHandle;

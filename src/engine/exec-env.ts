@@ -1,11 +1,8 @@
 /** Connects the executor to the engine: sources by connector, table lookups, models, functions. */
 import { SluiceError } from '../common/errors.js';
-import { txConfig, txEvent } from '../connectors/datagen.js';
-import { kafkaSource } from '../connectors/kafka/index.js';
-import { nexmarkEvent, nexmarkSourceOptions } from '../connectors/nexmark.js';
+import { connectorSource } from '../connectors/registry.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import type { Source } from '../exec/source.js';
-import { GeneratorSource } from '../exec/sources/generator-source.js';
 import { LogSource } from '../exec/sources/log-source.js';
 import type { SourceExec } from '../planner/physical.js';
 import type { Engine } from './engine.js';
@@ -25,72 +22,9 @@ export function createExecEnv(engine: Engine): ExecEnv {
   };
 }
 
-function num(options: SourceExec['options'], key: string, dflt: number): number {
-  const v = options[key];
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new SluiceError('INVALID_ARGUMENT', `option '${key}' must be a number, got '${String(v)}'`);
-  return n;
-}
-
 function sourceFor(engine: Engine, plan: SourceExec): Source {
-  switch (plan.connector) {
-    case 'view': {
-      const def = engine.catalog.relation(plan.relation);
-      if (def.kind === 'view') return new LogSource(engine.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length, (n) => engine.noteMissedRecords(def.changelog, n));
-      return unsupported(plan);
-    }
-    case 'log': {
-      const topic = String(plan.options['topic'] ?? plan.relation);
-      return new LogSource(engine.log, topic, plan.columns, plan.fields, plan.watermark, undefined, (n) => engine.noteMissedRecords(topic, n));
-    }
-    case 'datagen': {
-      const config = txConfig({
-        seed: num(plan.options, 'seed', 1),
-        eventsPerSecond: num(plan.options, 'rows.per.second', 1000) || 1000,
-        numCards: num(plan.options, 'cards', 1000),
-        ...(plan.options['base.time'] !== undefined ? { baseTime: num(plan.options, 'base.time', 0) } : { baseTime: Date.now() }),
-      });
-      return new GeneratorSource(
-        {
-          name: plan.relation,
-          event: (n) => txEvent(n, config) as unknown as Record<string, unknown>,
-          firstEvent: 0,
-          maxEvents: num(plan.options, 'max.events', Number.POSITIVE_INFINITY),
-          rowsPerSecond: num(plan.options, 'rows.per.second', 0),
-          batchSize: num(plan.options, 'batch.size', 256),
-        },
-        plan.fields,
-        plan.watermark,
-      );
-    }
-    case 'nexmark': {
-      const o = nexmarkSourceOptions(plan.options);
-      return new GeneratorSource(
-        {
-          name: plan.relation,
-          event: (n) => {
-            const e = nexmarkEvent(n, o.config);
-            return e.kind === o.table ? (e.row as unknown as Record<string, unknown>) : undefined;
-          },
-          firstEvent: o.firstEvent,
-          maxEvents: o.maxEvents,
-          rowsPerSecond: num(plan.options, 'rows.per.second', 0),
-          batchSize: num(plan.options, 'batch.size', 1024),
-        },
-        plan.fields,
-        plan.watermark,
-      );
-    }
-    case 'kafka':
-      return kafkaSource(plan);
-    default:
-      return unsupported(plan);
-  }
-}
-
-function unsupported(plan: SourceExec): never {
-  throw new SluiceError('UNSUPPORTED', `connector '${plan.connector}' of ${plan.relationKind} '${plan.relation}' cannot be read by a continuous query in this build`, {
-    hint: "streams can use connector = 'log' (default), 'kafka', 'datagen' or 'nexmark'",
-  });
+  if (plan.connector !== 'view') return connectorSource(plan, { log: engine.log, noteMissedRecords: (topic, n) => engine.noteMissedRecords(topic, n) });
+  const def = engine.catalog.relation(plan.relation);
+  if (def.kind !== 'view') throw new SluiceError('INTERNAL', `'${plan.relation}' is read as a view but is a ${def.kind}`);
+  return new LogSource(engine.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length, (n) => engine.noteMissedRecords(def.changelog, n));
 }
