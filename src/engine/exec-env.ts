@@ -4,27 +4,43 @@ import { connectorSource } from '../connectors/registry.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import type { Source } from '../exec/source.js';
 import { LogSource } from '../exec/sources/log-source.js';
+import type { Catalog } from '../planner/catalog.js';
 import type { SourceExec } from '../planner/physical.js';
-import type { Engine } from './engine.js';
+import type { EmbeddedLog } from '../state/index.js';
+import type { FunctionRegistry } from '../udf/js-function.js';
+import type { ModelRegistry } from '../udf/model-registry.js';
+import type { EngineMetrics } from './metrics.js';
+import type { TableRegistry } from './relation-storage.js';
 
-export function createExecEnv(engine: Engine): ExecEnv {
+/** What the executor reaches of the deps. */
+export interface ExecEnvDeps {
+  readonly catalog: Catalog;
+  readonly log: EmbeddedLog;
+  readonly tables: TableRegistry;
+  readonly models: ModelRegistry;
+  readonly functions: FunctionRegistry;
+  readonly metrics: EngineMetrics;
+}
+
+export function createExecEnv(deps: ExecEnvDeps): ExecEnv {
   return {
-    source: (plan) => sourceFor(engine, plan),
+    source: (plan) => sourceFor(deps, plan),
     table: (name) => {
-      const t = engine.table(name);
+      const t = deps.tables.table(name);
       return { get: (key) => t.rows.get(key) };
     },
-    models: engine.models,
+    models: deps.models,
     udfs: (name) => {
-      const f = engine.functions.find(name);
+      const f = deps.functions.find(name);
       return f ? (args, n) => f.callBatch(args, n) : undefined;
     },
   };
 }
 
-function sourceFor(engine: Engine, plan: SourceExec): Source {
-  if (plan.connector !== 'view') return connectorSource(plan, { log: engine.log, noteMissedRecords: (topic, n) => engine.noteMissedRecords(topic, n) });
-  const def = engine.catalog.relation(plan.relation);
+/** A view's changelog, or a stream through its connector. */
+function sourceFor(deps: ExecEnvDeps, plan: SourceExec): Source {
+  if (plan.connector !== 'view') return connectorSource(plan, { log: deps.log, noteMissedRecords: (topic, n) => deps.metrics.recordsMissed(topic, n) });
+  const def = deps.catalog.relation(plan.relation);
   if (def.kind !== 'view') throw new SluiceError('INTERNAL', `'${plan.relation}' is read as a view but is a ${def.kind}`);
-  return new LogSource(engine.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length, (n) => engine.noteMissedRecords(def.changelog, n));
+  return new LogSource(deps.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length, (n) => deps.metrics.recordsMissed(def.changelog, n));
 }
