@@ -17,7 +17,7 @@ import { SessionWindowAggregateOperator } from './operators/session-window-aggre
 import { FilterExecOperator, ProjectExecOperator } from './operators/stateless.js';
 import { WindowAggregateOperator } from './operators/window-aggregate.js';
 import { WindowAssignOperator } from './operators/window-assign.js';
-import type { ExecEnv } from './pipeline.js';
+import type { ExecEnv } from './exec-env.js';
 
 /** The operator for `plan`, whose inputs the pipeline wires to it. */
 export function buildOperator(plan: PhysicalPlan, env: ExecEnv): Operator {

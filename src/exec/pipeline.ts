@@ -4,28 +4,13 @@
  * is aligned across inputs by construction, and the positions snapshot taken with it matches
  * exactly the rows that went before it.
  */
-import type { ModelRegistry } from '../udf/model-registry.js';
-import { physicalInputs, type PhysicalPlan, type SourceExec } from '../planner/physical.js';
+import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
 import { buildOperator } from './build-operator.js';
-import type { UdfResolver } from './compile-expr.js';
+import type { ExecEnv } from './exec-env.js';
 import type { DeadLetter, Message, Operator, OperatorContext, OperatorState } from './message.js';
-import type { TableLookup } from './operators/lookup-join.js';
 import type { Source } from './source.js';
 
-/** What the executor needs from the engine around it: lookups only; it builds every operator itself. */
-export interface ExecEnv {
-  source(plan: SourceExec): Source;
-  table(name: string): TableLookup;
-  readonly models: ModelRegistry;
-  readonly udfs: UdfResolver;
-  /**
-   * How this pipeline meets an ExchangeExec (a query cut to run across processes). `send`: the
-   * pipeline ends at the exchange, which routes each row to one of `partitions`; `receive`: the
-   * pipeline runs above the exchange and `source` delivers the rows sent to its partition.
-   * Absent: rows pass through the exchange (one partition).
-   */
-  readonly exchange?: { readonly side: 'send'; readonly partitions: number } | { readonly side: 'receive'; readonly source: Source };
-}
+export type { ExecEnv } from './exec-env.js';
 
 /** The root of a pipeline: takes the query's output messages. */
 export interface PipelineSink {
