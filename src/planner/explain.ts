@@ -30,7 +30,7 @@ function names(p: PhysicalPlan, e: BoundExpr): string {
   return exprToString(e);
 }
 
-function aggs(a: readonly AggregateCall[]): string {
+export function aggs(a: readonly AggregateCall[]): string {
   return a
     .map((x) => {
       const fn = x.fn === 'count_distinct' ? 'count(DISTINCT ' : `${x.fn}(`;
@@ -39,7 +39,7 @@ function aggs(a: readonly AggregateCall[]): string {
     .join(', ');
 }
 
-function ms(n: number): string {
+export function ms(n: number): string {
   if (n % 86_400_000 === 0) return `${n / 86_400_000}d`;
   if (n % 3_600_000 === 0) return `${n / 3_600_000}h`;
   if (n % 60_000 === 0) return `${n / 60_000}m`;
@@ -47,7 +47,7 @@ function ms(n: number): string {
   return `${n}ms`;
 }
 
-function window(w: WindowSpec, fieldsBelow: readonly { name: string }[]): string {
+export function window(w: WindowSpec, fieldsBelow: readonly { name: string }[]): string {
   const t = fieldsBelow[w.timeColumn]?.name ?? `#${w.timeColumn}`;
   switch (w.fn) {
     case 'TUMBLE':
@@ -72,18 +72,11 @@ function describe(p: PhysicalPlan): string {
     case 'FilterExec':
       return `FilterExec: ${names(p, p.predicate)}`;
     case 'ProjectExec':
-      return `ProjectExec: ${p.exprs.map((e, i) => (e.kind === 'Column' && e.name === p.fields[i]!.name ? e.name : `${p.fields[i]!.name} := ${exprToString(e)}`)).join(', ')}`;
+      return `ProjectExec: ${projection(p)}`;
     case 'StreamLookupJoinExec':
-      return `StreamLookupJoinExec: ${p.joinType.toLowerCase()}, table=${p.table}, key=[${p.keys.map(exprToString).join(', ')}], columns=[${p.fields
-        .slice(p.fields.length - p.tableColumns.length)
-        .map((f) => f.name)
-        .join(', ')}]`;
-    case 'IntervalJoinExec': {
-      const lf = p.left.fields;
-      const rf = p.right.fields;
-      const keys = p.leftKeys.map((k, i) => `${lf[k]!.name} = ${rf[p.rightKeys[i]!]!.name}`).join(', ');
-      return `IntervalJoinExec: ${keys}, ${rf[p.rightTime]!.name} BETWEEN ${lf[p.leftTime]!.name} ${p.lowerMs < 0 ? '-' : '+'} ${ms(Math.abs(p.lowerMs))} AND ${lf[p.leftTime]!.name} ${p.upperMs < 0 ? '-' : '+'} ${ms(Math.abs(p.upperMs))}${p.residual ? `, filter=${exprToString(p.residual)}` : ''}`;
-    }
+      return `StreamLookupJoinExec: ${lookupJoin(p)}`;
+    case 'IntervalJoinExec':
+      return `IntervalJoinExec: ${intervalJoin(p.left.fields, p.right.fields, p)}`;
     case 'WindowAssignExec':
       return `WindowAssignExec: ${window(p.window, p.input.fields)}`;
     case 'WindowAggregateExec':
@@ -93,8 +86,31 @@ function describe(p: PhysicalPlan): string {
     case 'LocalAggregateExec':
       return `LocalAggregateExec: partial, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]${p.salt > 1 ? `, salt=${p.salt}` : ''}`;
     case 'PredictExec':
-      return `PredictExec: model=${p.model}${p.keep.length === p.input.fields.length ? '' : `, pass=[${p.keep.map((k) => p.input.fields[k]!.name).join(', ')}]`}, inputs=[${p.args.map(exprToString).join(', ')}], width=${p.width || 'per row'}, outputs=[${p.outputs.map((o) => o.name).join(', ')}]`;
+      return `PredictExec: ${predict(p.input.fields, p)}`;
     default:
       return assertNever(p, 'physical plan node');
   }
+}
+
+/** The parts of a node's line that logical and physical nodes of the same operation share. */
+export function projection(p: { readonly exprs: readonly BoundExpr[]; readonly fields: readonly { readonly name: string }[] }): string {
+  return p.exprs.map((e, i) => (e.kind === 'Column' && e.name === p.fields[i]!.name ? e.name : `${p.fields[i]!.name} := ${exprToString(e)}`)).join(', ');
+}
+
+export function lookupJoin(p: { readonly joinType: string; readonly table: string; readonly keys: readonly BoundExpr[]; readonly tableColumns: readonly number[]; readonly fields: readonly { readonly name: string }[] }): string {
+  const columns = p.fields.slice(p.fields.length - p.tableColumns.length).map((f) => f.name);
+  return `${p.joinType.toLowerCase()}, table=${p.table}, key=[${p.keys.map(exprToString).join(', ')}], columns=[${columns.join(', ')}]`;
+}
+
+type Named = readonly { readonly name: string }[];
+
+export function intervalJoin(lf: Named, rf: Named, p: { readonly leftKeys: readonly number[]; readonly rightKeys: readonly number[]; readonly leftTime: number; readonly rightTime: number; readonly lowerMs: number; readonly upperMs: number; readonly residual?: BoundExpr | undefined }): string {
+  const keys = p.leftKeys.map((k, i) => `${lf[k]!.name} = ${rf[p.rightKeys[i]!]!.name}`).join(', ');
+  const bound = (x: number) => `${x < 0 ? '-' : '+'} ${ms(Math.abs(x))}`;
+  return `${keys}, ${rf[p.rightTime]!.name} BETWEEN ${lf[p.leftTime]!.name} ${bound(p.lowerMs)} AND ${lf[p.leftTime]!.name} ${bound(p.upperMs)}${p.residual ? `, filter=${exprToString(p.residual)}` : ''}`;
+}
+
+export function predict(input: Named, p: { readonly model: string; readonly keep: readonly number[]; readonly args: readonly BoundExpr[]; readonly width: number; readonly outputs: Named }): string {
+  const pass = p.keep.length === input.length ? '' : `, pass=[${p.keep.map((k) => input[k]!.name).join(', ')}]`;
+  return `model=${p.model}${pass}, inputs=[${p.args.map(exprToString).join(', ')}], width=${p.width || 'per row'}, outputs=[${p.outputs.map((o) => o.name).join(', ')}]`;
 }
