@@ -72,4 +72,8 @@ export interface Connector {
   sink?(args: SinkArgs): EpochSink;
   /** Starts keeping a table current; undefined when INSERT alone fills it. */
   table?(args: TableArgs): Promise<TableLoader | undefined>;
+  /** Creates what a new stream or sink keeps in the engine's storage (the embedded log's topic). */
+  provision?(kind: ConnectorRelation, name: string, options: OptionMap, log: EmbeddedLog): Promise<void>;
+  /** Removes what `provision` created, when the stream is dropped. */
+  release?(kind: ConnectorRelation, name: string, options: OptionMap, log: EmbeddedLog): Promise<void>;
 }

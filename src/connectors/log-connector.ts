@@ -10,6 +10,7 @@ import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js
 const TOPIC = str('topic', 'The log topic that holds the rows.', "the relation's name");
 const RETENTION: OptionDecl = { name: 'retention', type: { kind: 'duration' }, doc: 'How long records are kept; older ones are removed.', default: 'forever' };
 const STREAM: readonly OptionDecl[] = [TOPIC, int('partitions', 'Partitions of the topic.', '4', 1), RETENTION];
+const SINK: readonly OptionDecl[] = [TOPIC, str('format', 'How rows are stored; Arrow IPC batches are the only format.', 'arrow'), RETENTION];
 
 /** Appends a sink's output to a log topic, in the checkpoint's write batch. */
 export class LogSink implements EpochSink {
@@ -39,7 +40,7 @@ export const logConnector: Connector = {
   options: {
     stream: STREAM,
     table: [],
-    sink: [TOPIC, str('format', 'How rows are stored; Arrow IPC batches are the only format.', 'arrow'), RETENTION],
+    sink: SINK,
   },
   source(plan, env) {
     const topic = new ParsedOptions(plan.options, STREAM, `stream ${plan.relation}`).string('topic', plan.relation);
@@ -49,6 +50,15 @@ export const logConnector: Connector = {
     return new LogSink(args.log, String(args.options['topic'] ?? args.name));
   },
   table: () => Promise.resolve(undefined),
+  async provision(kind, name, options, log) {
+    if (kind === 'table') return;
+    const o = new ParsedOptions(options, kind === 'stream' ? STREAM : SINK, `${kind} ${name}`);
+    const retention = o.has('retention') ? { retentionMs: o.number('retention', 0) } : {};
+    await log.createTopic(o.string('topic', name), kind === 'stream' ? o.number('partitions', 4) : 1, retention);
+  },
+  async release(kind, name, options, log) {
+    if (kind === 'stream') await log.dropTopic(String(options['topic'] ?? name));
+  },
 };
 
 /** Tables kept in the embedded store, filled with INSERT (the default for tables). */

@@ -11,7 +11,6 @@ import type { QueryHandle } from '../running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from '../scale-out/query.js';
 import type { Session } from '../session.js';
 import { dlqBatch } from '../sinks.js';
-import { retentionOption } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 import { persistentQuery, planPersistent, startPersistent, type PersistentPlan, type PersistentStatement } from './persistent.js';
 
@@ -23,10 +22,9 @@ export const createSink: StatementHandler<'CreateSink'> = async (session, s, tex
   if (connector === 'kafka') {
     rq = kafkaSinkQuery(session, s, plan);
   } else {
-    // The embedded log: its topic is created here and can be read back as a stream.
-    const { log } = session.storage;
+    // The embedded log: its topic can be read back as a stream.
     const topic = String(options['topic'] ?? name);
-    await log.createTopic(topic, 1, retentionOption(options));
+    await connectorFor('sink', plan.connector).provision?.('sink', name, options, session.storage.log);
     addSinkRelation(session, s, plan);
     if (!session.catalog.hasRelation(topic)) session.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
     rq = persistentQuery(session, plan, 'sink', { kind: 'epoch', sink: epochSink(session, plan, []) });

@@ -5,7 +5,7 @@ import { normalizeName, type Expr } from '../../parser/index.js';
 import type { Options, StreamDef, WatermarkSpec } from '../../planner/catalog.js';
 import { checkInterval, formatMillis, limitError, type PlanLimits } from '../../planner/limits.js';
 import { parseDuration } from '../../common/duration.js';
-import { checkConnectorOptions } from '../../connectors/registry.js';
+import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
 import { fieldsOf, ok, optionsOf, retentionOption, withSpan } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
@@ -15,10 +15,7 @@ export const createStream: StatementHandler<'CreateStream'> = async (session, s,
   if (s.ifNotExists && session.catalog.hasRelation(s.name.name)) return ok(text, `stream ${s.name.name} already exists`);
   const def = streamDefOf(s, text, session.catalog.limits, !session.record.replaying);
   const { options } = def;
-  const connector = String(options['connector'] ?? 'log').toLowerCase();
-  if (connector === 'log') {
-    await session.storage.log.createTopic(String(options['topic'] ?? s.name.name), Number(options['partitions'] ?? 4), retentionOption(options));
-  }
+  await connectorFor('stream', connectorName('stream', options)).provision?.('stream', s.name.name, options, session.storage.log);
   session.catalog.addRelation(def, s.name.span);
   await session.record.remember('stream', s.name.name, text);
   return ok(text, `stream ${s.name.name} created`);
