@@ -1,9 +1,12 @@
-/** Durations in options: a number of milliseconds, or text such as '5ms', '1.5s', '250us', '1m', '12h', '7d'. */
+/** Durations in options: `'retention' = '7d'`, `'allowed.lateness' = '5s'`, `'batch.max_wait' = '5ms'`. */
 import { SluiceError } from './errors.js';
 
 const DURATION_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Milliseconds of a duration option; throws INVALID_ARGUMENT naming the option `key`. */
+/**
+ * Parses a duration in milliseconds: a number (milliseconds) or a string like '5ms', '1.5s',
+ * '250us', '1m', '12h', '7d'. Throws INVALID_ARGUMENT naming the option `key`.
+ */
 export function parseDuration(key: string, value: string | number | boolean): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
   if (typeof value === 'string') {

@@ -45,8 +45,6 @@ const DEFAULTS: Omit<ModelOptions, 'path'> = {
   inflight: 2,
 };
 
-export { parseDuration };
-
 function parsePositiveInt(key: string, value: string | number | boolean, max: number): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > max) {

@@ -4,17 +4,16 @@ import { checkKafkaOptions, kafkaGroupId, sessionTimeout, sinkKeyColumns, withKa
 import { connectorFor } from '../../connectors/registry.js';
 import type { EpochSink } from '../../exec/epoch-sink.js';
 import { kafkaBrokers, kafkaTopic } from '../../connectors/kafka/options.js';
-import { encodeBatch } from '../../exec/ipc.js';
 import type { PhysicalPlan, SourceExec } from '../../planner/physical.js';
 import { isScaleOutSink } from '../persistent-plan.js';
 import type { QueryHandle } from '../running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from '../scale-out/query.js';
 import type { Session } from '../session.js';
-import { dlqBatch } from '../sinks.js';
+import { appendDeadLetters } from '../sinks.js';
 import type { StatementHandler } from './handler.js';
 import { persistentQuery, planPersistent, startPersistent, type PersistentPlan, type PersistentStatement } from './persistent.js';
 
-export const createSink: StatementHandler<'CreateSink'> = async (session, s, text) => {
+export const createSink: StatementHandler<'CreateSink'> = async (session, s, text, opts) => {
   const plan = await planPersistent(session, s, text);
   if ('kind' in plan) return plan;
   const { q, name, options, connector } = plan;
@@ -29,7 +28,7 @@ export const createSink: StatementHandler<'CreateSink'> = async (session, s, tex
     if (!session.catalog.hasRelation(topic)) session.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
     rq = persistentQuery(session, plan, 'sink', { kind: 'epoch', sink: epochSink(session, plan, []) });
   }
-  return startPersistent(session, s, plan, rq);
+  return startPersistent(session, s, plan, rq, opts.signal);
 };
 
 /** The sink's connector's EpochSink for the query's output. */
@@ -97,7 +96,7 @@ function scaleOutQuery(session: Session, plan: PersistentPlan, defaultKey: reado
     onDeadLetters: (letters) => {
       session.metrics.deadLettered(name, letters.length);
       const at = Date.now();
-      void log.append(plan.dlq, 0, encodeBatch(dlqBatch(letters.map((l) => ({ ...l, at })))), letters.length).catch(() => undefined);
+      return appendDeadLetters(log, plan.dlq, letters.map((l) => ({ ...l, at })), `sink ${name}`);
     },
   });
 }

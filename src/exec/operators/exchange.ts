@@ -1,12 +1,11 @@
 /** The sending side of an exchange: routes each row to the key partition its key hashes to. */
 import type { RecordBatch } from 'apache-arrow';
+import { partitionOf } from '../../common/hash.js';
 import type { Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import { takeRows } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf } from '../keys.js';
 import { StreamOperator } from '../operator-driver.js';
-import { hashString } from '../scalar-functions.js';
 import { evaluateGroupKeys, usedColumns } from './accumulators.js';
 
 export interface ExchangeSpec {
@@ -22,7 +21,7 @@ export interface ExchangeSpec {
  * ExchangeExec, sending side.
  *
  * Invariants: every input row goes out exactly once, in a data message whose `partition` is
- * hash(key) mod `partitions`, with its change kind; within a partition rows keep their input
+ * partitionOf(key) (src/common/hash.ts, as INSERT into a keyed stream), with its change kind; within a partition rows keep their input
  * order. A row whose key expression throws is routed as a NULL key; the keyed operator above
  * evaluates the key again and sends the row to the dead-letter stream. With one partition a batch passes
  * unchanged (to partition 0). Watermarks, barriers and `end` pass through; the transport
@@ -53,7 +52,7 @@ export class ExchangeOperator extends StreamOperator {
     const parts = new Array<unknown>(this.keys.length);
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
-      buckets[hashString(keyOf(parts)) % this.partitions]!.push(i);
+      buckets[partitionOf(parts, this.partitions)]!.push(i);
     }
     for (const [partition, rows] of buckets.entries()) {
       if (rows.length === 0) continue;
