@@ -19,7 +19,7 @@ export const SQL_KEYWORDS: readonly string[] = [
   'MINUTES', 'MODEL', 'MODELS', 'MODEL_ROLE', 'MODEL_VERSION', 'NOT', 'NULL', 'ON', 'OR', 'ORDER', 'OUTER', 'OUTPUT', 'PRECISION',
   'PREDICT', 'PRIMARY', 'PROCTIME', 'PROMOTE', 'QUERIES', 'QUERY', 'REPLACE', 'RETURNS', 'ROLLBACK', 'SECOND', 'SECONDS', 'SELECT',
   'SESSION', 'SET', 'SHOW', 'SINK', 'SINKS', 'STREAM', 'STREAMS', 'STRING', 'STRUCT', 'SUM', 'TABLE', 'TABLES',
-  'THEN', 'TIMESTAMP', 'TO', 'TRAILING', 'TRIM', 'TRUE', 'TUMBLE', 'VALUES', 'VERSION', 'VIEW', 'VIEWS', 'WATERMARK', 'WHEN', 'WHERE', 'WITH',
+  'THEN', 'TIMESTAMP', 'TO', 'TRAILING', 'TRIM', 'TRUE', 'TUMBLE', 'VALUES', 'VERBOSE', 'VERSION', 'VIEW', 'VIEWS', 'WATERMARK', 'WHEN', 'WHERE', 'WITH',
 ];
 
 /** What a statement can start with, offered on an empty line. */
