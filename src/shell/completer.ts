@@ -19,7 +19,7 @@ export const SQL_KEYWORDS: readonly string[] = [
   'MINUTES', 'MODEL', 'MODELS', 'MODEL_VERSION', 'NOT', 'NULL', 'ON', 'OR', 'ORDER', 'OUTER', 'OUTPUT', 'PRECISION',
   'PREDICT', 'PRIMARY', 'PROCTIME', 'QUERIES', 'QUERY', 'REPLACE', 'RETURNS', 'SECOND', 'SECONDS', 'SELECT',
   'SESSION', 'SET', 'SHOW', 'SINK', 'SINKS', 'STREAM', 'STREAMS', 'STRING', 'STRUCT', 'SUM', 'TABLE', 'TABLES',
-  'THEN', 'TIMESTAMP', 'TRAILING', 'TRIM', 'TRUE', 'TUMBLE', 'VALUES', 'VIEW', 'VIEWS', 'WATERMARK', 'WHEN', 'WHERE', 'WITH',
+  'THEN', 'TIMESTAMP', 'TRAILING', 'TRIM', 'TRUE', 'TUMBLE', 'VALUES', 'VERBOSE', 'VIEW', 'VIEWS', 'WATERMARK', 'WHEN', 'WHERE', 'WITH',
 ];
 
 /** What a statement can start with, offered on an empty line. */
