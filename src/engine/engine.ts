@@ -17,7 +17,9 @@ import { DEFAULT_PLAN_LIMITS } from '../planner/limits.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store } from '../state/index.js';
 import { AllowedFiles } from '../udf/allowed-files.js';
 import { FunctionRegistry } from '../udf/js-function.js';
-import { ModelRegistry } from '../udf/model-registry.js';
+import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
+import { InteractiveScoring, type ScoredRows } from './interactive-predict.js';
+import { changeModel, createModelSql, rememberServing, type ModelChange, type ModelChangeResult } from './statements/model-rollout.js';
 import { CatalogRecord } from './catalog-record.js';
 import { adoptPushDlqs, ensureDlq } from './dead-letter-topics.js';
 import { allowedRoots, resolveEngineOptions, type EngineOptions, type ExecuteOptions, type ResolvedEngineOptions } from './engine-options.js';
@@ -46,6 +48,7 @@ export type { EngineOptions, ExecuteOptions, ResolvedEngineOptions, TableState }
 export class Engine {
   readonly catalog = new Catalog();
   readonly models: ModelRegistry;
+  private readonly scoring: InteractiveScoring;
   /** The folders and size cap for files named in SQL. */
   readonly files: AllowedFiles;
   readonly functions: FunctionRegistry;
@@ -74,6 +77,13 @@ export class Engine {
   ) {
     this.files = new AllowedFiles({ roots: allowedRoots(options), baseDir: options.baseDir, maxBytes: options.maxFileBytes });
     this.models = new ModelRegistry({ baseDir: options.baseDir, files: this.files });
+    this.scoring = new InteractiveScoring(this.models);
+    // Versions from a watched folder are recorded like the ALTER they stand for, so a restart serves them.
+    this.models.onArrived = (v) =>
+      v.as === 'candidate'
+        ? this.record.remember('model-candidate', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET CANDIDATE (path = '${v.path.replace(/'/g, "''")}', mode = 'shadow')`)
+        : rememberServing(this.session, v.model, this.models.get(v.model));
+    this.models.onArrivalFailed = (model, path, error) => process.stderr.write(`sluice: model '${model}': the file ${path} from the watched folder did not load, nothing changed: ${error.message}\n`);
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
@@ -296,15 +306,29 @@ export class Engine {
     return this.catalog.names();
   }
 
-  /** Registers a model from an ONNX file, or adds a version when the model exists. */
+  /**
+   * Registers a model from an ONNX file, or adds a version when the model exists. A new model
+   * takes the signature its file declares (recorded as its CREATE MODEL).
+   */
   async registerModelFile(name: string, path: string, by: string): Promise<unknown> {
     if (!this.models.has(name)) {
-      throw new SluiceError('UNKNOWN_MODEL', `model '${name}' is not declared`, { hint: `declare it first: CREATE MODEL ${name} INPUT (...) OUTPUT (...) WITH (path = '${path}')` });
+      await this.execute(await createModelSql(name, path, this.files));
+      return this.models.get(name);
     }
     const v = await this.models.alter(name, { path }, by);
     // Replayed on open like an ALTER MODEL, so the uploaded version stays active after a restart.
-    await this.record.remember('model-alter', name, `ALTER MODEL ${quoteIdent(name)} SET (path = '${path.replace(/'/g, "''")}')`);
+    await rememberServing(this.session, name, v);
     return v;
+  }
+
+  /** A candidate, promotion or rollback from the HTTP API (ALTER MODEL does the same from SQL). */
+  changeModel(name: string, change: ModelChange, origin: ChangeOrigin): Promise<ModelChangeResult> {
+    return changeModel(this.session, name, change, origin);
+  }
+
+  /** Interactive scoring: POST /v1/models/:name/predict. */
+  predictRows(name: string, rows: unknown, version?: number): Promise<ScoredRows> {
+    return this.scoring.predict(name, rows, version);
   }
 
   /**
@@ -337,6 +361,7 @@ export class Engine {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.queryRegistry.stopAll();
     await this.tableRegistry.closeAll();
+    await this.scoring.close();
     await this.models.close();
     this.functions.close();
     await this.store.close();

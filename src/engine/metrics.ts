@@ -95,6 +95,14 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
   gauge('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
   counter('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
   counter('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+  readCounter(registry, {
+    name: 'sluice_model_rows_by_role_total',
+    help: 'Rows that went out scored by a model, by role (serving, canary, fallback, pinned; interactive for POST /v1/models/:name/predict).',
+    labelNames: ['model', 'role'],
+    read: () => [...models.statsSnapshots()].flatMap(([m, snap]) => Object.entries(snap.rowsByRole).map(([role, n]) => [{ model: m, role }, n] as const)),
+  });
+  counter('sluice_model_load_failures_total', 'Model files from a watched folder that failed to load (nothing changed).', (s) => s.loadFailures);
+  counter('sluice_model_shadow_skipped_total', 'Rows a shadow candidate could not keep up with (skipped, never waited for).', (s) => s.shadowSkipped);
 }
 
 type Labels<L extends string> = Partial<Record<L, string>>;
