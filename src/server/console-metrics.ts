@@ -23,7 +23,7 @@ export interface SamplerOptions {
 /** What a series describes: `scope` and `id` say whose figure it is, `metric` which one. */
 export interface SeriesKey {
   readonly scope: 'engine' | 'query' | 'operator' | 'model';
-  /** Query id, model name, or `<query name>/<operator>`; empty for the engine. */
+  /** Query id, model name, or `<query id>/<operator>`; empty for the engine. */
   readonly id: string;
   readonly metric: string;
 }
@@ -33,8 +33,11 @@ export interface SeriesJson extends SeriesKey {
   readonly v: (number | null)[];
 }
 
-/** Latency histogram samples kept to compute quantiles over (about 5 s). */
-const LATENCY_SPAN = 5;
+/**
+ * Samples a rate or a latency quantile is computed over (about 5 s): engines emit in batches, so
+ * over one second a steady 200 rows/s would read as 0 and 400 by turns.
+ */
+const SPAN = 5;
 
 type Buckets = Map<string, { le: number[]; counts: number[] }>;
 
@@ -97,7 +100,8 @@ async function latencyBuckets(registry: Registry): Promise<Buckets> {
 export class ConsoleSampler {
   readonly series: SeriesSet;
   private timer: NodeJS.Timeout | undefined;
-  private last: { at: number; cpu: NodeJS.CpuUsage; counters: Map<string, number> } | undefined;
+  /** The last SPAN + 1 counter snapshots, oldest first. */
+  private readonly history: { at: number; cpu: NodeJS.CpuUsage; counters: Map<string, number> }[] = [];
   private readonly latencyHistory: Buckets[] = [];
   /** Per query: the last checkpoint epoch seen and when it was first seen. */
   private readonly epochs = new Map<string, { epoch: number; at: number }>();
@@ -160,7 +164,12 @@ export class ConsoleSampler {
       counters.set(`q\u0000${q.id}\u0000rows_out`, q.rowsOut);
       counters.set(`q\u0000${q.id}\u0000dead_letters`, q.deadLetters);
     }
-    const operators = await counterValues(registry, 'sluice_operator_records_out_total', (l) => `${String(l['query'])}/${String(l['operator'])}`);
+    // Operator metrics are labelled with the query's name; series are keyed by its id.
+    const idOf = new Map(queries.map((q) => [q.name ?? q.id, q.id]));
+    const operators = await counterValues(registry, 'sluice_operator_records_out_total', (l) => {
+      const id = idOf.get(String(l['query']));
+      return id === undefined ? undefined : `${id}/${String(l['operator'])}`;
+    });
     for (const [k, v] of operators) counters.set(`o\u0000${k}\u0000rows`, v);
     for (const [metric, name] of [
       ['rows', 'sluice_model_rows_scored_total'],
@@ -171,8 +180,9 @@ export class ConsoleSampler {
       for (const [model, v] of values) counters.set(`m\u0000${model}\u0000${metric}`, v);
     }
     const cpu = process.cpuUsage();
-    const prev = this.last;
-    this.last = { at: now, cpu, counters };
+    this.history.push({ at: now, cpu, counters });
+    if (this.history.length > SPAN + 1) this.history.shift();
+    const prev = this.history.length > 1 ? this.history[0] : undefined;
 
     const mem = process.memoryUsage();
     this.record({ scope: 'engine', id: '', metric: 'heap_used_bytes' }, now, mem.heapUsed);
@@ -191,8 +201,8 @@ export class ConsoleSampler {
   private recordRates(before: Map<string, number>, after: Map<string, number>, seconds: number, now: number): void {
     const scopes = { q: 'query', o: 'operator', m: 'model' } as const;
     for (const [k, v] of after) {
-      const old = before.get(k);
-      if (old === undefined) continue;
+      // A counter, like a query, that appeared since `before` was at 0 then.
+      const old = before.get(k) ?? 0;
       const [s, id, metric] = k.split('\u0000') as [keyof typeof scopes, string, string];
       this.record({ scope: scopes[s], id, metric: `${metric}_per_s` }, now, Math.max(0, v - old) / seconds);
     }
@@ -217,7 +227,7 @@ export class ConsoleSampler {
   private async recordLatency(queries: readonly QueryInfo[], now: number): Promise<void> {
     const buckets = await latencyBuckets(this.engine.metrics);
     this.latencyHistory.push(buckets);
-    if (this.latencyHistory.length > LATENCY_SPAN + 1) this.latencyHistory.shift();
+    if (this.latencyHistory.length > SPAN + 1) this.latencyHistory.shift();
     const oldest = this.latencyHistory[0]!;
     for (const q of queries) {
       const name = q.name ?? q.id;
