@@ -69,6 +69,7 @@ function App() {
   }, [theme]);
 
   const check = (): void => {
+    const sent = storedToken();
     api.get<ConsoleSettings>('/v1/console').then(
       (s) => {
         setSettings(s);
@@ -76,7 +77,7 @@ function App() {
         setError(undefined);
       },
       (err: unknown) => {
-        if (err instanceof ApiError && err.status === 401) setAuth(storedToken() ? 'refused' : 'needed');
+        if (err instanceof ApiError && err.status === 401) setAuth(sent ? 'refused' : 'needed');
         else setError(err as Error);
       },
     );

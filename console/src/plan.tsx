@@ -4,53 +4,9 @@
  * marked as where back-pressure starts.
  */
 import dagre from '@dagrejs/dagre';
+import type { PlanNode } from './plan-model';
 
-export interface PlanNode {
-  /** Position in pre-order (the order EXPLAIN prints). */
-  readonly index: number;
-  /** Index among the executable operators, as the engine numbers them in its metrics; -1 for others. */
-  readonly execIndex: number;
-  readonly name: string;
-  readonly detail: string;
-  readonly streamKind: string;
-  readonly parent: number | undefined;
-  readonly depth: number;
-}
-
-/** Parses EXPLAIN text: two spaces of indent per level, `Name: detail  [kind]` per line. */
-export function parsePlan(text: string): PlanNode[] {
-  const nodes: PlanNode[] = [];
-  const stack: number[] = [];
-  let exec = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const depth = Math.floor((line.length - line.trimStart().length) / 2);
-    const body = line.trim();
-    const kind = /\s\s\[([^\]]+)\]$/.exec(body);
-    const main = kind ? body.slice(0, kind.index).trim() : body;
-    const colon = main.indexOf(':');
-    const name = colon < 0 ? main : main.slice(0, colon);
-    const detail = colon < 0 ? '' : main.slice(colon + 1).trim();
-    stack.length = depth;
-    const isExec = name.endsWith('Exec');
-    nodes.push({ index: nodes.length, execIndex: isExec ? exec++ : -1, name, detail, streamKind: kind?.[1] ?? '', parent: depth > 0 ? stack[depth - 1] : undefined, depth });
-    stack[depth] = nodes.length - 1;
-  }
-  return nodes;
-}
-
-/** The operator with the lowest rows/s among those with a rate, when at least two have one. */
-export function slowestOperator(nodes: readonly PlanNode[], rates: ReadonlyMap<number, number>): number | undefined {
-  let best: number | undefined;
-  let known = 0;
-  for (const n of nodes) {
-    const r = rates.get(n.index);
-    if (r === undefined || !Number.isFinite(r)) continue;
-    known++;
-    if (best === undefined || r < rates.get(best)!) best = n.index;
-  }
-  return known >= 2 ? best : undefined;
-}
+export { parsePlan, slowestOperator, type PlanNode } from './plan-model';
 
 const CHAR_W = 7;
 const NODE_H = 46;

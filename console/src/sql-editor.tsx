@@ -72,7 +72,7 @@ export function SqlEditor({ value, onChange, onRun, names, error }: { value: str
     const { word, start } = wordBefore(text, at);
     if (word.length === 0) return setMenu(undefined);
     const lower = word.toLowerCase();
-    const items = [...names.filter((n) => n.toLowerCase().startsWith(lower)), ...KEYWORDS.filter((k) => k.toLowerCase().startsWith(lower))].filter((x) => x.toLowerCase() !== lower).slice(0, 8);
+    const items = [...names.filter((n) => n.toLowerCase().startsWith(lower)).sort((a, b) => a.length - b.length || a.localeCompare(b)), ...KEYWORDS.filter((k) => k.toLowerCase().startsWith(lower))].filter((x) => x.toLowerCase() !== lower).slice(0, 8);
     setMenu(items.length > 0 ? { items, start, selected: 0 } : undefined);
   };
 

@@ -74,7 +74,11 @@ export function QueryPage({ id, readOnly }: { id: string; readOnly: boolean }) {
       </div>
       {slowNode ? (
         <p class="hint backpressure" data-slowest={slowNode.name}>
-          Lowest throughput: <strong>{slowNode.name}</strong> at {fmt(rates.get(slowNode.index))} rows/s. When lag grows, the operators below it wait on it (back-pressure starts here).
+          Lowest throughput: <strong>{slowNode.name}</strong> at {fmt(rates.get(slowNode.index))} rows/s. If lag grows, this is where back-pressure starts: the operators below it wait on it.
+        </p>
+      ) : rates.size >= 2 ? (
+        <p class="hint backpressure" data-slowest="">
+          Every operator keeps pace (rows/s within 5% of each other): no back-pressure.
         </p>
       ) : null}
       <h2>SQL</h2>
