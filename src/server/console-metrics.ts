@@ -2,7 +2,8 @@
  * Samples the engine's figures about once a second into bounded series (src/server/timeseries.ts)
  * for the console's live charts: per query rows in/out per second, lag, end-to-end latency
  * p50/p99, dead letters per second and checkpoint age; per operator rows out per second; per
- * model rows scored, timeouts and fallbacks per second; engine CPU, heap and RSS.
+ * model rows scored, fallbacks and failed batches per second; engine CPU, heap and RSS, and the
+ * state store's figures (`sluice_state_*` metrics: counters as rates, gauges as they are).
  *
  * Rates are differences of the engine's counters between two samples divided by the time between
  * them; latency quantiles come from the difference of the end-to-end latency histogram over the
@@ -76,6 +77,23 @@ async function counterValues(registry: Registry, name: string, label: (labels: R
   for (const v of data.values) {
     const key = label(v.labels as Record<string, string | number>);
     if (key !== undefined) out.set(key, (out.get(key) ?? 0) + v.value);
+  }
+  return out;
+}
+
+/**
+ * The state store's figures (metrics named `sluice_state_*`: cache bytes, hits, misses and the
+ * like, where the engine reports them), each summed over its labels, by name without `sluice_`.
+ * Histograms and summaries are left out.
+ */
+async function stateFigures(registry: Registry): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const { name } of registry.getMetricsAsArray()) {
+    const metric = name.startsWith('sluice_state_') ? registry.getSingleMetric(name) : undefined;
+    if (!metric) continue;
+    const data = await metric.get();
+    if (String(data.type) !== 'counter' && String(data.type) !== 'gauge') continue;
+    out.set(name.slice('sluice_'.length), data.values.reduce((sum, v) => sum + v.value, 0));
   }
   return out;
 }
@@ -179,6 +197,10 @@ export class ConsoleSampler {
       const values = await counterValues(registry, name, (l) => (l['model'] === undefined ? undefined : String(l['model'])));
       for (const [model, v] of values) counters.set(`m\u0000${model}\u0000${metric}`, v);
     }
+    for (const [name, value] of await stateFigures(registry)) {
+      if (name.endsWith('_total')) counters.set(`e\u0000\u0000${name}`, value);
+      else this.record({ scope: 'engine', id: '', metric: name }, now, value);
+    }
     const cpu = process.cpuUsage();
     this.history.push({ at: now, cpu, counters });
     if (this.history.length > SPAN + 1) this.history.shift();
@@ -199,7 +221,7 @@ export class ConsoleSampler {
   }
 
   private recordRates(before: Map<string, number>, after: Map<string, number>, seconds: number, now: number): void {
-    const scopes = { q: 'query', o: 'operator', m: 'model' } as const;
+    const scopes = { q: 'query', o: 'operator', m: 'model', e: 'engine' } as const;
     for (const [k, v] of after) {
       // A counter, like a query, that appeared since `before` was at 0 then.
       const old = before.get(k) ?? 0;

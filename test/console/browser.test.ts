@@ -183,12 +183,22 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in chromium', () => {
     await page.waitForSelector('.live-state[data-state="ended"]', WAIT);
     expect(await page.$$eval('.result-table.live tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))).toEqual([['a', '2']]);
 
+    // An updating result is refreshed in place: one row per card however many changes arrive.
+    await editor.fill('SELECT card_id, COUNT(*) AS n FROM tx GROUP BY card_id');
+    await page.click('button.primary');
+    await page.waitForFunction(() => /· (\d+) change/.exec(document.querySelector('.live-state')?.textContent ?? '')?.[1] !== undefined && Number(/· (\d+) change/.exec(document.querySelector('.live-state')!.textContent!)![1]) > 150, undefined, WAIT);
+    const cards = await texts(page, '.result-table.live tbody tr td:first-child');
+    expect(cards.length).toBeGreaterThan(0);
+    expect(cards.length).toBeLessThanOrEqual(50);
+    expect(new Set(cards).size).toBe(cards.length);
+
     await editor.fill('SELECT tx_id, amount FROM tx');
     await page.click('button.primary');
     await page.waitForFunction(() => document.querySelectorAll('.result-table.live tbody tr:not(:has(.muted))').length > 0, undefined, WAIT);
     expect(await page.getAttribute('.live-state', 'data-state')).toBe('running');
     const pushIds = async () => (await api<{ queries: { id: string; kind: string }[] }>(demo, '/v1/queries')).queries.filter((q) => q.kind === 'push').map((q) => q.id);
-    expect(await pushIds()).toHaveLength(1);
+    // Running a new query cancelled the updating one: only this one is left on the server.
+    await expect.poll(pushIds, { timeout: 10_000 }).toHaveLength(1);
     await shot(page, 'sql-live');
     await page.click('a[href="#/overview"]');
     await expect.poll(pushIds, { timeout: 10_000 }).toEqual([]);

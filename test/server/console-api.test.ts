@@ -70,6 +70,8 @@ describe('ConsoleSampler', () => {
     const op = new Gauge({ name: 'sluice_operator_records_out_total', help: 'x', labelNames: ['query', 'operator'], registers: [metrics] });
     const latency = new Histogram({ name: 'sluice_end_to_end_latency_seconds', help: 'x', labelNames: ['query'], buckets: [0.01, 0.1, 1], registers: [metrics] });
     const model = new Counter({ name: 'sluice_model_rows_scored_total', help: 'x', labelNames: ['model'], registers: [metrics] });
+    const cacheBytes = new Gauge({ name: 'sluice_state_cache_bytes', help: 'x', labelNames: ['query'], registers: [metrics] });
+    const hits = new Counter({ name: 'sluice_state_cache_hits_total', help: 'x', registers: [metrics] });
     let q = info({ lag: 5, lastCheckpointEpoch: 1 });
     const sampler = new ConsoleSampler(engineWith(() => [q], metrics));
     await sampler.sample(10_000);
@@ -79,6 +81,9 @@ describe('ConsoleSampler', () => {
     for (let i = 0; i < 98; i++) latency.observe({ query: 'v' }, 0.005);
     latency.observe({ query: 'v' }, 0.5);
     latency.observe({ query: 'v' }, 0.5);
+    cacheBytes.set({ query: 'a' }, 1000);
+    cacheBytes.set({ query: 'b' }, 24);
+    hits.inc(50);
     await sampler.sample(12_000);
     const value = (scope: string, id: string, metric: string) => sampler.read({ scope, id }).find((s) => s.metric === metric)?.v.at(-1);
     expect(value('query', 'view_v', 'rows_in_per_s')).toBe(200);
@@ -93,6 +98,9 @@ describe('ConsoleSampler', () => {
     expect(value('query', 'view_v', 'latency_p99_ms')).toBeGreaterThan(100);
     expect(value('engine', '', 'heap_used_bytes')).toBeGreaterThan(0);
     expect(value('engine', '', 'cpu_percent')).toBeGreaterThanOrEqual(0);
+    // State store figures: gauges summed over their labels, counters as rates.
+    expect(value('engine', '', 'state_cache_bytes')).toBe(1024);
+    expect(value('engine', '', 'state_cache_hits_total_per_s')).toBe(25);
   });
 
   it('keeps at most one sample per interval over the window, however long it runs', async () => {

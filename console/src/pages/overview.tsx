@@ -9,6 +9,7 @@ export function Overview() {
   const { series, error } = useSeries({});
   const list = queries.data?.queries ?? [];
   const running = list.filter((q) => q.status === 'running');
+  const stateFigures = [...series.values()].filter((s) => s.scope === 'engine' && s.metric.startsWith('state_')).map((s) => s.metric);
   const perQuery = (metric: string, suffix: string) => list.map((q) => line(series, 'query', q.id, metric, `${q.name ?? q.id}${suffix}`));
   return (
     <section>
@@ -20,6 +21,10 @@ export function Overview() {
         <Stat id="heap" label="heap used" value={bytes(latest(series, 'engine', '', 'heap_used_bytes'))} />
         <Stat id="rss" label="RSS" value={bytes(latest(series, 'engine', '', 'rss_bytes'))} />
         <Stat id="external" label="off-heap (Arrow, models)" value={bytes(latest(series, 'engine', '', 'external_bytes'))} />
+        {stateFigures.length === 0 ? <Stat id="state" label="state cache" value="not reported" /> : null}
+        {stateFigures.map((metric) => (
+          <Stat key={metric} id={metric} label={metric.replace(/_/g, ' ')} value={metric.includes('bytes') ? bytes(latest(series, 'engine', '', metric)) : fmt(latest(series, 'engine', '', metric))} />
+        ))}
       </div>
       <Table
         class="queries"
