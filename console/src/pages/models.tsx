@@ -146,6 +146,8 @@ function Model({ name, readOnly }: { name: string; readOnly: boolean }) {
   const versions = arr(m['versions']).map(obj);
   const serving = num(m['serving']) ?? num(obj(m['serving'])['version']) ?? num(m['version']);
   const hasCandidate = m['candidate'] !== undefined && m['candidate'] !== null;
+  // Promote and rollback exist where the server reports roles (model rollout); older servers only swap versions.
+  const rollout = 'candidate' in m || 'serving' in m || 'roles' in m;
   const alter = (sql: string) => async () => {
     setResult({});
     try {
@@ -185,11 +187,11 @@ function Model({ name, readOnly }: { name: string; readOnly: boolean }) {
             cell(v['registeredBy'] ?? ''),
             <code>{String(v['checksum'] ?? '').slice(0, 12)}</code>,
             cell(v['path'] ?? ''),
-            !readOnly && n !== undefined && n !== serving ? <ConfirmButton label="Rollback" question={`Serve version ${n} of ${name} again?`} onConfirm={alter(`ALTER MODEL ${name} ROLLBACK TO VERSION ${n}`)} /> : '',
+            !readOnly && rollout && n !== undefined && n !== serving ? <ConfirmButton label="Rollback" question={`Serve version ${n} of ${name} again?`} onConfirm={alter(`ALTER MODEL ${name} ROLLBACK TO VERSION ${n}`)} /> : '',
           ];
         })}
       />
-      {!readOnly && hasCandidate ? (
+      {!readOnly && rollout && hasCandidate ? (
         <div class="actions">
           <ConfirmButton label="Promote" question={`Make the candidate of ${name} the serving version?`} onConfirm={alter(`ALTER MODEL ${name} PROMOTE`)} />
         </div>
