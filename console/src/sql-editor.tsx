@@ -135,7 +135,8 @@ export function SqlEditor({ value, onChange, onRun, names, error }: { value: str
             pre.current.scrollLeft = e.currentTarget.scrollLeft;
           }
         }}
-        onBlur={() => window.setTimeout(() => setMenu(undefined), 150)}
+        // Choosing an item with the mouse keeps the focus (its mousedown is cancelled), so any blur closes the list.
+        onBlur={() => setMenu(undefined)}
       />
       {menu ? (
         <ul class="completions" role="listbox">

@@ -37,7 +37,8 @@ async function api<T>(server: ServerProcess, path: string, init: RequestInit = {
 const sql = (server: ServerProcess, text: string, token?: string) => api<{ results?: unknown[]; error?: { code: string } }>(server, '/v1/sql', { method: 'POST', body: JSON.stringify({ sql: text }) }, token);
 
 /**
- * A page that records every console error, uncaught exception, failed request and HTTP error;
+ * A page that records every console error, uncaught exception, failed request, HTTP error and
+ * request to anywhere but the server;
  * `problems()` lists them. `allowed` names responses a page is expected to get (the 401 that
  * tells the console to ask for the token). A request aborted on purpose (leaving a page closes
  * its push stream) is not a failure.
@@ -50,6 +51,10 @@ async function openPage(allowed: RegExp[] = []): Promise<{ page: Page; problems:
     if (m.type() === 'error' && !isAllowed(`${m.text()} ${m.location().url}`)) seen.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => seen.push(`exception: ${e.message}`));
+  // Everything comes from the server itself: the console works offline.
+  page.on('request', (r) => {
+    if (!r.url().startsWith('http://127.0.0.1:')) seen.push(`request off the server: ${r.url()}`);
+  });
   page.on('requestfailed', (r) => {
     if (r.failure()?.errorText !== 'net::ERR_ABORTED') seen.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
   });
@@ -247,6 +252,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in chromium', () => {
     await page.click('button.primary');
     await page.waitForSelector('.error', WAIT);
     expect(await page.textContent('.error')).toContain('NOT_ALLOWED');
+    // Leaving the editor closed the completion list that typing 'v' opened.
+    expect(await page.$('.completions')).toBeNull();
     expect((await sql(locked, 'SHOW VIEWS', TOKEN)).results).toHaveLength(1);
     await shot(page, 'read-only-refused');
     // The refused DROP answered 403; nothing else failed.
