@@ -148,4 +148,6 @@ function App() {
   );
 }
 
+// Before the first paint, so a light-theme user sees no flash of the dark one.
+document.documentElement.dataset['theme'] = initialTheme();
 render(<App />, document.getElementById('app')!);
