@@ -42,9 +42,12 @@ export function defaultAssetsDir(): string {
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
+/** File names under /console/: no '..', no escapes, so such a path can only name a console file. */
+const ASSET_PATH = /^\/console\/(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+
 /** True for the paths served without a token: the console's own code, which holds no data. */
 export function isConsoleAssetPath(path: string): boolean {
-  return path === '/' || path === '/index.html' || path.startsWith('/console/');
+  return path === '/' || path === '/index.html' || (ASSET_PATH.test(path) && !path.includes('..'));
 }
 
 function listFiles(dir: string, prefix = ''): string[] {

@@ -153,6 +153,12 @@ describe('console routes', () => {
     expect((await app.inject({ url: '/' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/console/app.js' })).statusCode).toBe(200);
     for (const url of ['/v1/console', '/v1/series', '/v1/relations', '/v1/queries/x/plan']) expect((await app.inject({ url })).statusCode, url).toBe(401);
+    // A path that only starts like a console file reaches no data route.
+    for (const url of ['/console/../v1/queries', '/console/%2e%2e/v1/queries', '/console/..%2fv1%2fqueries', '/index.html/../v1/queries']) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).not.toBe(200);
+      expect(res.body, url).not.toContain('"queries"');
+    }
     const ok = await app.inject({ url: '/v1/console', headers: { authorization: 'Bearer s3cret' } });
     expect(ok.json()).toEqual({ mode: 'read-write', intervalMs: 1000, windowMs: 900_000 });
   });
