@@ -120,6 +120,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in chromium', () => {
     const marked = await page.$$eval('.plan-node.slowest', (els) => els.map((e) => e.getAttribute('data-operator')));
     expect(marked).toEqual(slowest ? [slowest] : []);
     expect(await page.textContent('.sql-text')).toContain('FROM tx JOIN card_features');
+    await page.waitForFunction(() => Number(document.querySelector('[data-chart="operators"]')?.getAttribute('data-points')) > 0, undefined, WAIT);
     await shot(page, 'query-fraud-scores');
 
     await page.goto(`${demo.url}/#/queries/view_ratio`);

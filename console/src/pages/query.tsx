@@ -86,6 +86,7 @@ export function QueryPage({ id, readOnly }: { id: string; readOnly: boolean }) {
       <div class="charts">
         <Chart id="rows" title="rows per second" lines={[line(series, 'query', q.id, 'rows_in_per_s', 'in'), line(series, 'query', q.id, 'rows_out_per_s', 'out')]} />
         <Chart id="latency" title="end-to-end latency (ms)" lines={[line(series, 'query', q.id, 'latency_p50_ms', 'p50'), line(series, 'query', q.id, 'latency_p99_ms', 'p99')]} />
+        <Chart id="operators" title="rows per second by operator" lines={nodes.filter((n) => n.execIndex >= 0 && n.name !== 'SourceExec').map((n) => line(series, 'operator', `${q.id}/${n.execIndex}:${n.name}`, 'rows_per_s', n.name))} />
         <Chart id="lag" title="lag (records)" lines={[line(series, 'query', q.id, 'lag', 'lag')]} />
         <Chart id="dead-letters" title="dead letters per second" lines={[line(series, 'query', q.id, 'dead_letters_per_s', 'dead letters')]} />
       </div>
