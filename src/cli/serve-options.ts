@@ -7,7 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import type { PlanLimits } from '../planner/limits.js';
 import type { ServerLimits } from '../server/limits.js';
 import type { ConsoleMode } from '../server/routes-console.js';
-import { parseDuration } from '../udf/model-registry.js';
+import { parseDuration } from '../common/duration.js';
 
 export { positiveInt } from './safety-options.js';
 
