@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { RelationInspector } from '../engine/relation-info.js';
 import type { PlannedStatement } from '../engine/types.js';
 import { stringifyExactJson } from '../common/exact-json.js';
+import { SLUICE_VERSION } from '../common/version.js';
 import { requireToken } from './auth.js';
 import { defaultAssetsDir, registerConsoleAssets } from './console-assets.js';
 import { ConsoleSampler, type SamplerOptions } from './console-metrics.js';
@@ -17,6 +18,7 @@ import { answerWrongMethods, clientErrorHandler, collectRouteMethods, frameworkE
 import { DEFAULT_SERVER_LIMITS, PushSlots, type ServerLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
 import { fromConsole, guardReadOnlyConsole, refuseChangesFromConsole, registerConsoleRoutes, type ConsoleMode } from './routes-console.js';
+import { registerIngestParsers, registerIngestRoutes } from './routes-ingest.js';
 import { registerModelRoutes } from './routes-models.js';
 import { registerReadRoutes } from './routes-read.js';
 import { registerSqlRoutes } from './routes-sql.js';
@@ -94,6 +96,8 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
       : undefined;
   registerSqlRoutes(app, engine, limits, new PushSlots(limits), sqlCheck);
   registerReadRoutes(app, engine);
+  registerIngestParsers(app);
+  registerIngestRoutes(app, engine, limits);
   registerModelRoutes(app, engine, {
     modelsDir: opts.modelsDir ?? join(tmpdir(), 'sluice-models'),
     modelBodyLimit: opts.modelBodyLimit ?? 512 * 1024 * 1024,
@@ -106,7 +110,7 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
     const text = await engine.metrics.metrics();
     return reply.type(engine.metrics.contentType).send(text);
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => ({ status: 'ok', version: SLUICE_VERSION }));
   app.get('/v1/openapi.json', async () => openApiDocument);
   answerWrongMethods(app, routes);
 
