@@ -173,6 +173,7 @@ export const openApiDocument = {
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } },
           { name: 'partition', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Only this partition of a stream' },
           { name: 'before', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Only offsets below this one (the `next` of the previous page); needs one partition' },
+          { name: 'timestamps', in: 'query', schema: { type: 'string', enum: ['iso', 'epoch_ms'], default: 'iso' }, description: 'How TIMESTAMP values are written' },
         ],
         responses: { '200': jsonOk('Rows'), ...common, '404': jsonError('No such relation') },
       },

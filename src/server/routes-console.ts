@@ -9,8 +9,9 @@ import type { PlannedStatement } from '../engine/types.js';
 import type { ConsoleSampler } from './console-metrics.js';
 import type { EngineLike } from './engine-like.js';
 import { apiError } from './error-body.js';
-import { toJsonValue } from './json-values.js';
+import { rowToJson, toJsonValue } from './json-values.js';
 import { intParam, stringParam } from './request-body.js';
+import { columnWriters, timestampFormatOf, type TimestampFormat } from './timestamps.js';
 
 /** 'read-only': the console offers no button that changes anything, and the server refuses such requests from it. */
 export type ConsoleMode = 'read-write' | 'read-only';
@@ -58,11 +59,12 @@ export interface ConsoleRouteOptions {
   readonly inspector?: RelationInspector;
 }
 
-function peekToJson(p: PeekResult): unknown {
+function peekToJson(p: PeekResult, timestamps: TimestampFormat): unknown {
+  const writers = columnWriters(p.columns, timestamps);
   return {
     name: p.name,
     columns: p.columns,
-    rows: p.rows.map((r) => ({ ...(r.partition !== undefined ? { partition: r.partition, offset: r.offset } : {}), values: toJsonValue(r.values) })),
+    rows: p.rows.map((r) => ({ ...(r.partition !== undefined ? { partition: r.partition, offset: r.offset } : {}), values: rowToJson(r.values, writers) })),
     ...(p.next !== undefined ? { next: p.next } : {}),
   };
 }
@@ -93,7 +95,7 @@ export function registerConsoleRoutes(app: FastifyInstance, engine: EngineLike, 
     const before = intParam(req.query.before, 'before', Number.MAX_SAFE_INTEGER, 0);
     const partition = intParam(req.query.partition, 'partition', 1 << 20, 0);
     const peek = await inspector().peek(req.params.name, { limit, ...(before !== undefined ? { before } : {}), ...(partition !== undefined ? { partition } : {}) });
-    return peekToJson(peek);
+    return peekToJson(peek, timestampFormatOf(undefined, req.query));
   });
 
   app.get<{ Params: { id: string } }>('/v1/queries/:id/plan', async (req) => {
