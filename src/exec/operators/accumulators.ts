@@ -1,7 +1,9 @@
 /**
- * Aggregate accumulators: COUNT(*), COUNT(x), SUM, AVG, MIN, MAX, COUNT(DISTINCT x), AUC.
+ * Aggregate accumulators: COUNT(*), COUNT(x), SUM, AVG, MIN, MAX, COUNT(DISTINCT x), and the
+ * model-quality aggregates of quality-accumulators.ts (AUC, LOG_LOSS, BRIER, PRECISION_AT, RECALL_AT).
  *
- * SQL semantics: NULL arguments are ignored; SUM/AVG/MIN/MAX/AUC of no non-null values is NULL;
+ * SQL semantics: NULL arguments are ignored; SUM/AVG/MIN/MAX and the quality aggregates of no
+ * non-null values are NULL;
  * COUNT is 0. Every accumulator can merge another of its kind (session windows) and saves to a
  * v8-serialisable value (operator state). Retraction (`sign = -1`) is exact for all kinds when
  * the accumulator was created retractable; append-only MIN/MAX keep only the current extreme and
@@ -16,6 +18,7 @@ import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
+import { Auc, MeanLoss, ThresholdRate } from './quality-accumulators.js';
 
 export interface Accumulator {
   /** Adds (sign 1) or retracts (sign -1) one row's arguments; returns an error message when it cannot. */
@@ -54,6 +57,12 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new CountDistinct();
       case 'auc':
         return new Auc();
+      case 'log_loss':
+      case 'brier':
+        return new MeanLoss(call.fn);
+      case 'precision_at':
+      case 'recall_at':
+        return new ThresholdRate(call.fn, constantNumber(call.args[2]));
     }
   };
   return {
@@ -65,6 +74,11 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       return acc;
     },
   };
+}
+
+/** A constant argument's number (the planner folds constant arguments into literals); NaN when absent, as in a final phase. */
+function constantNumber(e: AggregateCall['args'][number] | undefined): number {
+  return e?.kind === 'Literal' ? Number(e.value) : Number.NaN;
 }
 
 interface Restorable {
@@ -323,57 +337,6 @@ class CountDistinct implements Accumulator, Restorable {
   }
   load(s: StateValue): void {
     for (const [k, n] of s as readonly (readonly [MapKey, number])[]) this.values.set(k, n);
-  }
-}
-
-/**
- * AUC(score, label): area under the ROC curve, i.e. the probability that a random positive
- * scores above a random negative (ties count one half). Exact: keeps a score -> [positives,
- * negatives] histogram. A label is positive when it is TRUE or a number > 0. NULL when either
- * class is empty.
- */
-class Auc implements Accumulator, Restorable {
-  readonly hist = new Map<number, [number, number]>();
-  add(score: unknown, label: unknown, sign: 1 | -1): string | undefined {
-    if (score === null || score === undefined || label === null || label === undefined) return undefined;
-    const s = Number(score);
-    if (Number.isNaN(s)) return `AUC score is not a number: ${stringifyExactJson(storable(score))}`;
-    const pos = label === true || (typeof label === 'number' && label > 0) || (typeof label === 'bigint' && label > 0n);
-    const e = this.hist.get(s) ?? [0, 0];
-    const i = pos ? 0 : 1;
-    if (e[i] + sign < 0) return `AUC cannot retract a pair it never saw`;
-    e[i] += sign;
-    if (e[0] === 0 && e[1] === 0) this.hist.delete(s);
-    else this.hist.set(s, e);
-    return undefined;
-  }
-  merge(o: Accumulator): void {
-    for (const [s, [p, n]] of (o as Auc).hist) {
-      const e = this.hist.get(s) ?? [0, 0];
-      e[0] += p;
-      e[1] += n;
-      this.hist.set(s, e);
-    }
-  }
-  result(): number | null {
-    const scores = [...this.hist.keys()].sort((a, b) => a - b);
-    let negBelow = 0;
-    let pairs = 0;
-    let P = 0;
-    for (const s of scores) {
-      const [p, n] = this.hist.get(s) ?? [0, 0];
-      pairs += p * negBelow + 0.5 * p * n;
-      negBelow += n;
-      P += p;
-    }
-    if (P === 0 || negBelow === 0) return null;
-    return pairs / (P * negBelow);
-  }
-  save(): StateValue {
-    return [...this.hist].map(([s, [p, n]]) => [s, p, n]);
-  }
-  load(s: StateValue): void {
-    for (const [score, p, n] of s as readonly (readonly [number, number, number])[]) this.hist.set(score, [p, n]);
   }
 }
 
