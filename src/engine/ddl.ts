@@ -124,13 +124,14 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       const v = await engine.models.register(s.name.name, inputs, outputs, optionsOf(s.options), 'sql').catch((e: unknown) => {
         throw e instanceof SluiceError && !e.span ? new SluiceError(e.code, e.message, { span: s.name.span, ...(e.hint ? { hint: e.hint } : {}) }) : e;
       });
-      catalog.setModel({ name: s.name.name, inputs, outputs });
+      catalog.setModel({ name: s.name.name, inputs, outputs, ...(v.reference ? { reference: v.reference } : {}) });
       await engine.remember('model', s.name.name, text);
       return `model ${s.name.name} version ${v.number} registered (${v.provider})`;
     }
     case 'AlterModel': {
-      catalog.model(s.name.name, s.name.span);
+      const { reference: _old, ...sig } = catalog.model(s.name.name, s.name.span);
       const v = await engine.models.alter(s.name.name, optionsOf(s.options), 'sql');
+      catalog.setModel({ ...sig, ...(v.reference ? { reference: v.reference } : {}) });
       await engine.remember('model-alter', s.name.name, text);
       return `model ${s.name.name} now at version ${v.number} (${v.provider})`;
     }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { AllowedFiles } from './allowed-files.js';
+import { parseReference, type Reference } from './drift.js';
 import { ModelStats, type ModelStatsSnapshot } from './model-stats.js';
 import { OnnxModel, type DeviceOption, type ProviderName, type TensorInfo } from './onnx-model.js';
 
@@ -30,9 +31,13 @@ export interface ModelOptions {
   readonly device: DeviceOption;
   /** `inflight`: batches that may run at once. Default 2. */
   readonly inflight: number;
+  /** `reference`: a CSV or NDJSON file whose rows are the reference distribution for drift. */
+  readonly reference: string | undefined;
+  /** `drift.alert`: a window whose PSI is above this is marked as drifted. Default 0.2. */
+  readonly driftAlert: number;
 }
 
-const OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight'] as const;
+const OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'reference', 'drift.alert'] as const;
 type OptionKey = (typeof OPTION_KEYS)[number];
 
 const DEFAULTS: Omit<ModelOptions, 'path'> = {
@@ -42,6 +47,8 @@ const DEFAULTS: Omit<ModelOptions, 'path'> = {
   fallback: undefined,
   device: 'auto',
   inflight: 2,
+  reference: undefined,
+  driftAlert: 0.2,
 };
 
 const DURATION_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -112,6 +119,16 @@ export function parseModelOptions(model: string, raw: RawModelOptions, base?: Mo
       case 'inflight':
         o.inflight = parsePositiveInt(key, value, 64);
         break;
+      case 'reference':
+        if (typeof value !== 'string') throw new SluiceError('INVALID_ARGUMENT', `option 'reference' must be a file path, got ${JSON.stringify(value)}`, { hint: "a CSV or NDJSON file of reference rows, e.g. 'models/data/fraud-reference.csv', or 'none'" });
+        o.reference = /^\s*(none)?\s*$/i.test(value) ? undefined : value.trim();
+        break;
+      case 'drift.alert': {
+        const n = Number(value);
+        if (typeof value === 'boolean' || !Number.isFinite(n) || n <= 0) throw new SluiceError('INVALID_ARGUMENT', `option 'drift.alert' must be a PSI above zero, got ${JSON.stringify(value)}`, { hint: "0.1 is a moderate shift, 0.2 (the default) a significant one" });
+        o.driftAlert = n;
+        break;
+      }
       default:
         throw new SluiceError('INVALID_ARGUMENT', `unknown model option '${rawKey}'`, {
           hint: didYouMean(rawKey, OPTION_KEYS) ?? `known options: ${OPTION_KEYS.join(', ')}`,
@@ -131,6 +148,8 @@ function optionsToRaw(o: ModelOptions): Record<string, string | number> {
     ...(o.fallback === undefined ? {} : { fallback: o.fallback }),
     device: o.device,
     inflight: o.inflight,
+    ...(o.reference === undefined ? {} : { reference: o.reference }),
+    'drift.alert': o.driftAlert,
   };
 }
 
@@ -148,6 +167,8 @@ export interface ModelVersion {
   readonly provider: ProviderName;
   readonly providerReason: string;
   readonly options: ModelOptions;
+  /** The reference distribution read from `options.reference`, per drift feature. */
+  readonly reference?: Reference;
 }
 
 /** A version leased for one batch; `release` must be called once when the batch is done. */
@@ -229,6 +250,10 @@ export class ModelRegistry {
       device: options.device,
       threads: options.inflight,
     });
+    const reference = await this.readReference(name, inputs, outputs, options).catch(async (err: unknown) => {
+      await model.close();
+      throw err;
+    });
     const info: ModelVersion = {
       number,
       path: options.path,
@@ -238,8 +263,15 @@ export class ModelRegistry {
       provider: model.provider,
       providerReason: model.providerReason,
       options,
+      ...(reference ? { reference } : {}),
     };
     return { info, model, refs: 0, retired: false };
+  }
+
+  private async readReference(name: string, inputs: readonly Field[], outputs: readonly Field[], options: ModelOptions): Promise<Reference | undefined> {
+    if (options.reference === undefined) return undefined;
+    const file = await this.files.read(options.reference, `reference of model '${name}'`, 'INVALID_ARGUMENT');
+    return parseReference(name, options.reference, new TextDecoder().decode(file.bytes), inputs, outputs);
   }
 
   /** CREATE MODEL: loads version 1. Throws ALREADY_EXISTS, INVALID_ARGUMENT, MODEL_ERROR or MODEL_SCHEMA_MISMATCH. */

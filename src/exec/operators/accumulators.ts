@@ -18,7 +18,7 @@ import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
-import { Auc, MeanLoss, ThresholdRate } from './quality-accumulators.js';
+import { Auc, MeanLoss, Psi, ThresholdRate } from './quality-accumulators.js';
 
 export interface Accumulator {
   /** Adds (sign 1) or retracts (sign -1) one row's arguments; returns an error message when it cannot. */
@@ -63,6 +63,8 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'precision_at':
       case 'recall_at':
         return new ThresholdRate(call.fn, constantNumber(call.args[2]));
+      case 'psi':
+        return new Psi(call.reference);
     }
   };
   return {

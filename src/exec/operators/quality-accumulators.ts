@@ -1,6 +1,6 @@
 /**
  * Model-quality aggregates over (score, label) pairs: AUC, LOG_LOSS, BRIER, PRECISION_AT and
- * RECALL_AT.
+ * RECALL_AT; and PSI(value, 'model', 'feature'), the drift of a value against a model's reference.
  *
  * Shared rules (docs/sql.md, "Aggregates"): a pair with a NULL score or a NULL label is ignored;
  * a label is positive when it is TRUE or a number > 0, anything else is negative; a NaN score is
@@ -10,6 +10,7 @@
  */
 import { stringifyExactJson } from '../../common/exact-json.js';
 import type { StateValue } from '../../state/index.js';
+import { binOf, psi, type ReferenceBins } from '../../udf/drift.js';
 import type { Accumulator } from './accumulators.js';
 
 /** LOG_LOSS clips scores to [LOG_LOSS_EPSILON, 1 - LOG_LOSS_EPSILON] so that ln never sees 0. */
@@ -22,6 +23,7 @@ export function isPositiveLabel(label: unknown): boolean {
 
 /** The score as a number, or the row error when it is not one. */
 function scoreOf(fn: string, score: unknown): number | string {
+  if (typeof score === 'bigint') return Number(score);
   const s = Number(score);
   if (Number.isNaN(s)) return `${fn} score is not a number: ${stringifyExactJson(typeof score === 'bigint' ? score : (score as StateValue))}`;
   return s;
@@ -161,5 +163,39 @@ export class ThresholdRate implements Accumulator {
   }
   load(s: StateValue): void {
     [this.tp, this.fp, this.fn, this.tn] = s as [number, number, number, number];
+  }
+}
+
+/**
+ * PSI(value, 'model', 'feature'): counts values per bin of the reference distribution resolved at
+ * plan time (src/udf/drift.ts) and answers their population stability index; NULL values are
+ * ignored, NULL over no values. In a final phase (merging partials) the reference may be absent:
+ * then the counts are kept by bin index as the partials give them.
+ */
+export class Psi implements Accumulator {
+  counts: number[];
+  constructor(private readonly reference: ReferenceBins | undefined) {
+    this.counts = new Array<number>((reference?.cuts.length ?? 0) + 1).fill(0);
+  }
+  add(value: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (absent(value)) return undefined;
+    const v = scoreOf('PSI', value);
+    if (typeof v === 'string') return v;
+    const bin = binOf(this.reference?.cuts ?? [], v);
+    if ((this.counts[bin] ?? 0) + sign < 0) return `PSI cannot retract a value it never saw`;
+    this.counts[bin] = (this.counts[bin] ?? 0) + sign;
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    (o as Psi).counts.forEach((c, i) => (this.counts[i] = (this.counts[i] ?? 0) + c));
+  }
+  result(): number | null {
+    return this.reference ? psi(this.reference, this.counts) : null;
+  }
+  save(): StateValue {
+    return [...this.counts];
+  }
+  load(s: StateValue): void {
+    this.counts = [...(s as number[])];
   }
 }
