@@ -1,6 +1,6 @@
 /**
  * Constant arguments of aggregates, checked at plan time: the threshold of PRECISION_AT/RECALL_AT
- * (folded into a literal, so the executor reads it once instead of per row) and the model and
+ * and the fraction of QUANTILE_DISC (folded into a literal, so the executor reads it once instead of per row) and the model and
  * feature of PSI (resolved to the model's reference distribution).
  */
 import type { Span } from '../common/span.js';
@@ -16,10 +16,10 @@ export function foldConstantArgs(fn: AggregateFn, args: readonly BoundExpr[]): B
   return args.map((a, k) => {
     if (!positions.includes(k)) return a;
     const value = constantNumber(a);
-    if (value === undefined || Number.isNaN(value)) {
-      throw new SluiceError('INVALID_ARGUMENT', `argument ${k + 1} of ${fn.toUpperCase()} must be a constant number`, {
+    if (value === undefined || Number.isNaN(value) || (fn === 'quantile_disc' && !(value >= 0 && value <= 1))) {
+      throw new SluiceError('INVALID_ARGUMENT', `argument ${k + 1} of ${fn.toUpperCase()} must be a constant ${fn === 'quantile_disc' ? 'fraction from 0 to 1' : 'number'}`, {
         span: a.span,
-        hint: `write a number such as ${fn.toUpperCase()}(score, label, 0.5)`,
+        hint: fn === 'quantile_disc' ? 'write e.g. QUANTILE_DISC(latency, 0.99) for the 99th percentile' : `write a number such as ${fn.toUpperCase()}(score, label, 0.5)`,
       });
     }
     return { kind: 'Literal', value, type: a.type, ...(a.span ? { span: a.span } : {}) };

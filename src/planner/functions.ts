@@ -66,7 +66,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
 };
 
-export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi';
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc';
 
 /** (score, label): a number and a number or BOOLEAN label. */
 const scoreLabel = (a: readonly DataType[]): boolean => isNumeric(a[0]!) && (isNumeric(a[1]!) || a[1]!.kind === 'BOOLEAN');
@@ -83,6 +83,7 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   brier: (a) => (a.length === 2 && scoreLabel(a) ? T.DOUBLE : 'expects (score, label)'),
   precision_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
   recall_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
+  quantile_disc: (a) => (a.length === 2 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' && isNumeric(a[1]!) ? a[0]! : 'expects (value, fraction)'),
   psi: (a) => (a.length === 3 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && a[1]!.kind === 'STRING' && a[2]!.kind === 'STRING' ? T.DOUBLE : "expects (value, 'model', 'feature')"),
 };
 
@@ -90,6 +91,7 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
 export const CONSTANT_AGGREGATE_ARGS: Readonly<Partial<Record<AggregateFn, readonly number[]>>> = {
   precision_at: [2],
   recall_at: [2],
+  quantile_disc: [1],
 };
 
 export function isAggregateName(name: string): boolean {

@@ -70,3 +70,29 @@ describe('model-quality accumulators', () => {
     expect(precision.result()).toBe(0.5);
   });
 });
+
+describe('QUANTILE_DISC', () => {
+  const q = (fraction: number) => accumulatorFactory({ fn: 'quantile_disc', args: [score, { kind: 'Literal', value: fraction, type: T.DOUBLE }], name: 'q' }, true);
+  it('picks the first value whose cumulative share reaches q, retracts, merges and restores', () => {
+    const a = q(0.5).create();
+    expect(a.result()).toBeNull();
+    for (const v of [5, 1, 3, null, 3, 9]) a.add(v, null, 1);
+    expect(a.result()).toBe(3); // 1 3 3 5 9: position ceil(2.5) - 1 = 2
+    a.add(3, null, -1);
+    a.add(3, null, -1);
+    expect(a.result()).toBe(5); // 1 5 9: position ceil(1.5) - 1 = 1
+    expect(a.add(3, null, -1)).toMatch(/never saw/);
+    const b = q(0.5).create();
+    for (const v of [0, 0, 0]) b.add(v, null, 1);
+    a.merge(b);
+    expect(a.result()).toBe(0); // 0 0 0 1 5 9: position 2
+    const back = q(0.5).restore(decodeValue(encodeValue(a.save())));
+    expect(back.result()).toBe(0);
+    back.add(0, null, -1);
+    back.add(0, null, -1);
+    expect(back.result()).toBe(1); // 0 1 5 9: position 1
+    const p99 = q(0.99).create();
+    for (let v = 0; v < 100; v++) p99.add(v, null, 1);
+    expect(p99.result()).toBe(98);
+  });
+});

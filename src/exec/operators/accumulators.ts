@@ -65,6 +65,8 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new ThresholdRate(call.fn, constantNumber(call.args[2]));
       case 'psi':
         return new Psi(call.reference);
+      case 'quantile_disc':
+        return new QuantileDisc(constantNumber(call.args[1]));
     }
   };
   return {
@@ -289,11 +291,7 @@ class MultisetExtreme implements Accumulator, Restorable {
     return undefined;
   }
   merge(o: Accumulator): void {
-    for (const [k, [v, n]] of (o as MultisetExtreme).values) {
-      const e = this.values.get(k);
-      if (e) e[1] += n;
-      else this.values.set(k, [v, n]);
-    }
+    mergeMultiset(this.values, (o as MultisetExtreme).values);
     this.stale = true;
   }
   result(): unknown {
@@ -313,6 +311,65 @@ class MultisetExtreme implements Accumulator, Restorable {
       if (s !== null && s !== undefined) this.values.set(mapKey(s), [s, 1]);
     } else for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
     this.stale = true;
+  }
+}
+
+type Multiset = Map<MapKey, [unknown, number]>;
+
+/** Adds `from`'s counts to `into`; returns how many values it added. */
+function mergeMultiset(into: Multiset, from: Multiset): number {
+  let added = 0;
+  for (const [k, [v, n]] of from) {
+    const e = into.get(k);
+    if (e) e[1] += n;
+    else into.set(k, [v, n]);
+    added += n;
+  }
+  return added;
+}
+
+/**
+ * QUANTILE_DISC(x, q): the first of the n non-NULL values in SQL order whose cumulative share
+ * reaches q, i.e. the one at 0-based position max(ceil(n * q) - 1, 0), as the SQL standard's
+ * PERCENTILE_DISC and DuckDB's quantile_disc. Exact: a value -> count multiset, sorted when read.
+ */
+class QuantileDisc implements Accumulator, Restorable {
+  readonly values = new Map<MapKey, [unknown, number]>();
+  n = 0;
+  constructor(private readonly q: number) {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    const k = mapKey(a);
+    const e = this.values.get(k);
+    const n = (e ? e[1] : 0) + sign;
+    if (n < 0) return `QUANTILE_DISC cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
+    if (n === 0) this.values.delete(k);
+    else if (e) e[1] = n;
+    else this.values.set(k, [a, n]);
+    this.n += sign;
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    this.n += mergeMultiset(this.values, (o as QuantileDisc).values);
+  }
+  result(): unknown {
+    if (this.n <= 0) return null;
+    const sorted = [...this.values.values()].sort((a, b) => compareValues(a[0], b[0]));
+    let left = Math.max(Math.ceil(this.n * this.q) - 1, 0);
+    for (const [v, n] of sorted) {
+      if (left < n) return v;
+      left -= n;
+    }
+    return null;
+  }
+  save(): StateValue {
+    return [...this.values.values()].map(([v, n]) => [storable(v), n]);
+  }
+  load(s: StateValue): void {
+    for (const [v, n] of s as readonly (readonly [StateValue, number])[]) {
+      this.values.set(mapKey(v), [v, n]);
+      this.n += n;
+    }
   }
 }
 
