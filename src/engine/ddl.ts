@@ -1,4 +1,5 @@
 /** CREATE/DROP STREAM, TABLE, MODEL, FUNCTION; ALTER MODEL; DROP of views and sinks. */
+import { applyQualityOptions, atOption, splitQualityOptions } from './model-quality.js';
 import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import { normalizeName, type ColumnDef, type Ident, type OptionEntry, type Statement } from '../parser/index.js';
@@ -130,7 +131,14 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
     }
     case 'AlterModel': {
       const { reference: _old, ...sig } = catalog.model(s.name.name, s.name.span);
-      const v = await engine.models.alter(s.name.name, optionsOf(s.options), 'sql');
+      const { quality, rest } = splitQualityOptions(optionsOf(s.options));
+      if (Object.keys(quality).length) {
+        const done = await applyQualityOptions(engine, catalog.model(s.name.name), quality).catch((e: unknown) => {
+          throw atOption(e, s.options, s.name.span);
+        });
+        if (Object.keys(rest).length === 0) return done;
+      }
+      const v = await engine.models.alter(s.name.name, rest, 'sql');
       catalog.setModel({ ...sig, ...(v.reference ? { reference: v.reference } : {}) });
       await engine.remember('model-alter', s.name.name, text);
       return `model ${s.name.name} now at version ${v.number} (${v.provider})`;

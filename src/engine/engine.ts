@@ -3,6 +3,7 @@
  * DDL is recorded in the store and replayed on open, so views and sinks resume from their
  * last checkpoints after a restart.
  */
+import { quoteIdent } from '../common/quote-ident.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -764,9 +765,6 @@ function eventTimeColumn(q: QueryPlan): number | undefined {
   return i < 0 ? undefined : i;
 }
 
-function quoteIdent(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
 
 
 /** Runs a plan over one in-memory batch (pull queries) and returns its rows. */

@@ -1,0 +1,238 @@
+/**
+ * Live model quality: `ALTER MODEL m SET (labels = 'labels', 'labels.id' = 'tx_id',
+ * 'labels.value' = 'is_fraud', 'labels.within' = '1h')` joins a label stream to the model's
+ * prediction log `<m>_predictions` and aggregates the joined rows per event-time window, version
+ * and role into the stream `<m>_quality`.
+ *
+ * Both steps are ordinary materialized views written in SQL, so their state, offsets and output
+ * are checkpointed together like any query's (exactly once, restart-safe):
+ *
+ *   <m>_labelled  interval join: a prediction and the label of the same id that arrives at or
+ *                 after it and at most `labels.within` later (event time);
+ *   <m>_quality   TUMBLE(<m>_labelled, prediction time, `quality.window`) GROUP BY version, role.
+ *
+ * The statement that sets the options is recorded as `model-quality:<m>`, apart from the model's
+ * own ALTERs (which load versions), and replays without creating the views again: they replay
+ * from their own records.
+ */
+import { SluiceError, didYouMean } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import type { OptionEntry } from '../parser/index.js';
+import { quoteIdent } from '../common/quote-ident.js';
+import type { Catalog, ModelSignature, Options, RelationDef } from '../planner/catalog.js';
+import { parseDuration } from '../udf/model-registry.js';
+
+/** The ALTER MODEL options this module owns. */
+export const QUALITY_OPTION_KEYS = ['labels', 'labels.id', 'labels.value', 'labels.within', 'labels.threshold', 'quality.window'] as const;
+
+export interface QualityOptions {
+  /** The label stream. */
+  readonly labels: string;
+  /** Its column holding the prediction's id. */
+  readonly labelId: string;
+  /** Its column holding the truth (BOOLEAN, or a number: positive when > 0). */
+  readonly labelValue: string;
+  /** A label later than this after its prediction is not joined. Default 1 hour. */
+  readonly withinMs: number;
+  /** Score at or above which PRECISION_AT/RECALL_AT count a positive prediction. Default 0.5. */
+  readonly threshold: number;
+  /** The event-time window of `<m>_quality`. Default 1 minute. */
+  readonly windowMs: number;
+}
+
+const DEFAULTS = { withinMs: 3_600_000, threshold: 0.5, windowMs: 60_000 };
+
+/** Splits ALTER MODEL options into this module's and the registry's. */
+export function splitQualityOptions(options: Options): { quality: Options; rest: Options } {
+  const quality: Record<string, string | number | boolean> = {};
+  const rest: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(options)) ((QUALITY_OPTION_KEYS as readonly string[]).includes(k) ? quality : rest)[k] = v;
+  return { quality, rest };
+}
+
+/** Parses the quality options of model `model` over `base` (the ones set before). */
+export function parseQualityOptions(model: string, raw: Options, base?: QualityOptions): QualityOptions {
+  const o: Partial<{ -readonly [K in keyof QualityOptions]: QualityOptions[K] }> = { ...DEFAULTS, ...base };
+  const text = (key: string, v: string | number | boolean): string => {
+    if (typeof v !== 'string' || v.trim() === '') throw new SluiceError('INVALID_ARGUMENT', `option '${key}' of model '${model}' must be a name, got ${JSON.stringify(v)}`);
+    return v.trim();
+  };
+  for (const [key, v] of Object.entries(raw)) {
+    switch (key) {
+      case 'labels':
+        o.labels = text(key, v);
+        break;
+      case 'labels.id':
+        o.labelId = text(key, v);
+        break;
+      case 'labels.value':
+        o.labelValue = text(key, v);
+        break;
+      case 'labels.within':
+        o.withinMs = parseDuration(key, v);
+        break;
+      case 'quality.window':
+        o.windowMs = parseDuration(key, v);
+        if (o.windowMs < 1000 || o.windowMs % 1000 !== 0) throw new SluiceError('INVALID_ARGUMENT', `option 'quality.window' must be a whole number of seconds, got ${JSON.stringify(v)}`, { hint: "e.g. '1m' or '10s'" });
+        break;
+      case 'labels.threshold': {
+        const n = Number(v);
+        if (typeof v === 'boolean' || !Number.isFinite(n)) throw new SluiceError('INVALID_ARGUMENT', `option 'labels.threshold' must be a number, got ${JSON.stringify(v)}`);
+        o.threshold = n;
+        break;
+      }
+    }
+  }
+  const missing = (['labels', 'labelId', 'labelValue'] as const).filter((k) => o[k] === undefined);
+  if (missing.length) {
+    const names = { labels: 'labels', labelId: 'labels.id', labelValue: 'labels.value' };
+    throw new SluiceError('INVALID_ARGUMENT', `model '${model}' needs ${missing.map((k) => `'${names[k]}'`).join(' and ')} to join labels`, {
+      hint: `ALTER MODEL ${model} SET (labels = 'labels', 'labels.id' = 'tx_id', 'labels.value' = 'is_fraud')`,
+    });
+  }
+  return o as QualityOptions;
+}
+
+export const predictionsStream = (model: string): string => `${model}_predictions`;
+export const labelledView = (model: string): string => `${model}_labelled`;
+export const qualityView = (model: string): string => `${model}_quality`;
+
+/** What the quality views read from the prediction log, by column name. */
+interface PredictionColumns {
+  readonly id: string;
+  readonly time: string;
+  readonly version: string;
+  readonly role: string;
+  /** An expression over `p` giving the score. */
+  readonly score: string;
+}
+
+/**
+ * The prediction log's columns the views need. The score is the model's first output, a column
+ * of its own or a field of an `outputs` STRUCT.
+ */
+function predictionColumns(model: ModelSignature, log: RelationDef): PredictionColumns {
+  const names = log.schema.map((f) => f.name.toLowerCase());
+  const need = (name: string): string => {
+    if (names.includes(name)) return name;
+    throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no column '${name}'`, { hint: `its columns: ${names.join(', ')}` });
+  };
+  const time = log.kind === 'stream' || log.kind === 'view' ? log.watermark?.column : undefined;
+  if (!time) throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no event time (WATERMARK)`);
+  const output = model.outputs[0]!.name;
+  const outputs = log.schema.find((f) => f.name.toLowerCase() === 'outputs');
+  const score = names.includes(output.toLowerCase()) ? `p.${quoteIdent(output)}` : outputs?.type.kind === 'STRUCT' ? `p.outputs.${quoteIdent(output)}` : need(output);
+  return { id: need('id'), time, version: need('version'), role: need('role'), score };
+}
+
+/** The label stream's event-time column and the two named columns, checked. */
+function labelColumns(opts: QualityOptions, catalog: Catalog): { time: string; labelBoolean: boolean } {
+  const def = catalog.relation(opts.labels);
+  const time = def.kind === 'stream' || def.kind === 'view' ? def.watermark?.column : undefined;
+  if (!time) {
+    throw new SluiceError('INVALID_ARGUMENT', `the label stream '${opts.labels}' has no event time`, { hint: `declare one: CREATE STREAM ${opts.labels} (..., ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)` });
+  }
+  const columns = def.schema.map((f) => f.name);
+  const find = (key: string, name: string) => {
+    const f = def.schema.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (f) return f;
+    throw new SluiceError('UNKNOWN_COLUMN', `option '${key}': the label stream '${opts.labels}' has no column '${name}'`, { hint: didYouMean(name, columns) ?? `its columns: ${columns.join(', ')}` });
+  };
+  find('labels.id', opts.labelId);
+  const value = find('labels.value', opts.labelValue);
+  if (value.type.kind !== 'BOOLEAN' && !['INT', 'BIGINT', 'FLOAT', 'DOUBLE'].includes(value.type.kind)) {
+    throw new SluiceError('TYPE_MISMATCH', `option 'labels.value': column '${opts.labelValue}' of '${opts.labels}' must be BOOLEAN or a number`, { hint: 'a label is positive when TRUE or > 0' });
+  }
+  return { time, labelBoolean: value.type.kind === 'BOOLEAN' };
+}
+
+const seconds = (ms: number): string => `INTERVAL '${ms / 1000}' SECOND`;
+
+/**
+ * The CREATE MATERIALIZED VIEW statements of the labelled rows and the quality stream. The
+ * quality stream's columns: window_start, window_end, version, role, labelled, positive_rate,
+ * auc, log_loss, brier, precision, recall, mean_score, label_delay_p50, label_delay_p99, and
+ * score_psi when the model has a reference of its score.
+ */
+export function qualityStatements(model: ModelSignature, opts: QualityOptions, catalog: Catalog): string[] {
+  const log = catalog.findRelation(predictionsStream(model.name));
+  if (!log) {
+    throw new SluiceError('INVALID_ARGUMENT', `model '${model.name}' has no prediction log to join labels to`, {
+      hint: `turn it on: ALTER MODEL ${model.name} SET ('log' = 'on', 'log.id' = '<id column>')`,
+    });
+  }
+  const p = predictionColumns(model, log);
+  const l = labelColumns(opts, catalog);
+  const q = quoteIdent;
+  const positive = l.labelBoolean ? 'label' : 'label > 0';
+  const output = model.outputs[0]!.name;
+  const psi = model.reference?.[output] ? `,\n       PSI(score, '${model.name}', '${output}') AS score_psi` : '';
+  return [
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(labelledView(model.name))} AS
+SELECT p.${q(p.version)} AS version, p.${q(p.role)} AS role, p.${q(p.id)} AS id, p.${q(p.time)} AS ts,
+       ${p.score} AS score, l.${q(opts.labelValue)} AS label, l.${q(l.time)} - p.${q(p.time)} AS label_delay
+FROM ${q(log.name)} AS p JOIN ${q(opts.labels)} AS l
+  ON p.${q(p.id)} = l.${q(opts.labelId)} AND l.${q(l.time)} BETWEEN p.${q(p.time)} AND p.${q(p.time)} + ${seconds(opts.withinMs)}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(qualityView(model.name))} AS
+SELECT window_start, window_end, version, role,
+       COUNT(*) AS labelled,
+       AVG(CASE WHEN label IS NULL THEN NULL WHEN ${positive} THEN 1.0 ELSE 0.0 END) AS positive_rate,
+       AUC(score, label) AS auc, LOG_LOSS(score, label) AS log_loss, BRIER(score, label) AS brier,
+       PRECISION_AT(score, label, ${opts.threshold}) AS "precision", RECALL_AT(score, label, ${opts.threshold}) AS recall,
+       AVG(score) AS mean_score,
+       QUANTILE_DISC(label_delay, 0.5) AS label_delay_p50, QUANTILE_DISC(label_delay, 0.99) AS label_delay_p99${psi}
+FROM TABLE(TUMBLE(TABLE ${q(labelledView(model.name))}, DESCRIPTOR(ts), ${seconds(opts.windowMs)}))
+GROUP BY window_start, window_end, version, role`,
+  ];
+}
+
+/** What the quality machinery needs of the engine. */
+export interface QualityEngine {
+  readonly catalog: Catalog;
+  readonly isReplaying: boolean;
+  execute(sql: string): Promise<unknown>;
+  remember(kind: string, name: string, sql: string): Promise<void>;
+}
+
+/** The quality options set per model, per engine. */
+const settings = new WeakMap<object, Map<string, QualityOptions>>();
+
+/** The quality options of `model`, when labels are joined to it. */
+export function modelQuality(engine: object, model: string): QualityOptions | undefined {
+  return settings.get(engine)?.get(model.toLowerCase());
+}
+
+/**
+ * Applies the quality options of an ALTER MODEL: merges them over the ones set before, (re)creates
+ * `<m>_labelled` and `<m>_quality` when they changed, and records the options. Replaying the
+ * catalog only restores the options; the views replay from their own records.
+ */
+export async function applyQualityOptions(engine: QualityEngine, model: ModelSignature, raw: Options): Promise<string> {
+  const byModel = settings.get(engine) ?? new Map<string, QualityOptions>();
+  settings.set(engine, byModel);
+  const before = byModel.get(model.name.toLowerCase());
+  const opts = parseQualityOptions(model.name, raw, before);
+  if (!engine.isReplaying) {
+    const statements = qualityStatements(model, opts, engine.catalog);
+    if (before && engine.catalog.findRelation(qualityView(model.name))) {
+      await engine.execute(`DROP MATERIALIZED VIEW ${quoteIdent(qualityView(model.name))}; DROP MATERIALIZED VIEW ${quoteIdent(labelledView(model.name))}`);
+    }
+    for (const sql of statements) await engine.execute(sql);
+    await engine.remember('model-quality', model.name, qualityStatementText(model.name, opts));
+  }
+  byModel.set(model.name.toLowerCase(), opts);
+  return `model ${model.name} joins labels from ${opts.labels} into ${qualityView(model.name)}`;
+}
+
+/** The ALTER MODEL statement that sets `opts` again on replay. */
+function qualityStatementText(model: string, o: QualityOptions): string {
+  const s = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  return `ALTER MODEL ${quoteIdent(model)} SET (labels = ${s(o.labels)}, 'labels.id' = ${s(o.labelId)}, 'labels.value' = ${s(o.labelValue)}, 'labels.within' = '${o.withinMs}ms', 'labels.threshold' = ${o.threshold}, 'quality.window' = '${o.windowMs}ms')`;
+}
+
+/** Points an error without a position at the option it names (or at `fallback`). */
+export function atOption(err: unknown, entries: readonly OptionEntry[], fallback: Span): unknown {
+  if (!(err instanceof SluiceError) || err.span) return err;
+  const entry = entries.find((e) => err.message.includes(`option '${e.key.toLowerCase()}'`));
+  return new SluiceError(err.code, err.message, { span: entry?.span ?? fallback, ...(err.hint ? { hint: err.hint } : {}) });
+}
