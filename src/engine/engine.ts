@@ -4,6 +4,7 @@
  * last checkpoints after a restart.
  */
 import { quoteIdent } from '../common/quote-ident.js';
+import { qualityReport, registerQualityMetrics, type QualityReport } from './model-quality.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -201,6 +202,12 @@ export class Engine {
       }),
     };
     registerModelMetrics(this.metrics, this.models);
+    registerQualityMetrics(this.metrics, this);
+  }
+
+  /** A model's labels settings, recent quality windows and totals per version and role (GET /v1/models/:name/quality). */
+  modelQuality(name: string): Promise<QualityReport> {
+    return qualityReport(this, name);
   }
 
   static async open(opts: EngineOptions): Promise<Engine> {

@@ -1,4 +1,5 @@
 /** SHOW and DESCRIBE. */
+import { describeQualityRows } from './model-quality.js';
 import { SluiceError } from '../common/errors.js';
 import { typeToString } from '../common/types.js';
 import type { Statement } from '../parser/index.js';
@@ -53,7 +54,8 @@ export async function describeStatement(engine: Engine, s: Extract<Statement, { 
   if (s.objectKind === 'MODEL' || (s.objectKind === undefined && !engine.catalog.findRelation(name) && engine.models.has(name))) {
     if (!engine.models.has(name)) engine.catalog.model(name, s.name.span);
     const readers = readersOf(engine, 'models', name).map(readerLabel);
-    return { kind: 'rows', columns: cols('property', 'value'), rows: [...describeModelRows(engine.models.describe(name)), ['used_by', readers.length ? readers.join(', ') : 'no view or sink']] };
+    const quality = await describeQualityRows(engine, name);
+    return { kind: 'rows', columns: cols('property', 'value'), rows: [...describeModelRows(engine.models.describe(name)), ['used_by', readers.length ? readers.join(', ') : 'no view or sink'], ...quality] };
   }
   if (s.objectKind === 'FUNCTION') {
     const f = engine.catalog.findFunction(name);

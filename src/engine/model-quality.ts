@@ -9,7 +9,8 @@
  *
  *   <m>_labelled  interval join: a prediction and the label of the same id that arrives at or
  *                 after it and at most `labels.within` later (event time);
- *   <m>_quality   TUMBLE(<m>_labelled, prediction time, `quality.window`) GROUP BY version, role.
+ *   <m>_quality   TUMBLE(<m>_labelled, prediction time, `quality.window`) GROUP BY version, role;
+ *   <m>_quality_totals  the same metrics over every labelled row, GROUP BY version, role.
  *
  * The statement that sets the options is recorded as `model-quality:<m>`, apart from the model's
  * own ALTERs (which load versions), and replays without creating the views again: they replay
@@ -20,6 +21,7 @@ import type { Span } from '../common/span.js';
 import type { OptionEntry } from '../parser/index.js';
 import { quoteIdent } from '../common/quote-ident.js';
 import type { Catalog, ModelSignature, Options, RelationDef } from '../planner/catalog.js';
+import { Gauge, type Registry } from 'prom-client';
 import { parseDuration } from '../udf/model-registry.js';
 
 /** The ALTER MODEL options this module owns. */
@@ -96,6 +98,7 @@ export function parseQualityOptions(model: string, raw: Options, base?: QualityO
 export const predictionsStream = (model: string): string => `${model}_predictions`;
 export const labelledView = (model: string): string => `${model}_labelled`;
 export const qualityView = (model: string): string => `${model}_quality`;
+export const totalsView = (model: string): string => `${model}_quality_totals`;
 
 /** What the quality views read from the prediction log, by column name. */
 interface PredictionColumns {
@@ -149,10 +152,11 @@ function labelColumns(opts: QualityOptions, catalog: Catalog): { time: string; l
 const seconds = (ms: number): string => `INTERVAL '${ms / 1000}' SECOND`;
 
 /**
- * The CREATE MATERIALIZED VIEW statements of the labelled rows and the quality stream. The
- * quality stream's columns: window_start, window_end, version, role, labelled, positive_rate,
- * auc, log_loss, brier, precision, recall, mean_score, label_delay_p50, label_delay_p99, and
- * score_psi when the model has a reference of its score.
+ * The CREATE MATERIALIZED VIEW statements of the labelled rows, the quality stream and the
+ * totals per version and role (an updating view over every labelled row). The metric columns:
+ * labelled, positive_rate, auc, log_loss, brier, precision, recall, mean_score,
+ * label_delay_p50, label_delay_p99, and score_psi when the model has a reference of its score;
+ * the quality stream has window_start, window_end, version and role before them.
  */
 export function qualityStatements(model: ModelSignature, opts: QualityOptions, catalog: Catalog): string[] {
   const log = catalog.findRelation(predictionsStream(model.name));
@@ -167,6 +171,12 @@ export function qualityStatements(model: ModelSignature, opts: QualityOptions, c
   const positive = l.labelBoolean ? 'label' : 'label > 0';
   const output = model.outputs[0]!.name;
   const psi = model.reference?.[output] ? `,\n       PSI(score, '${model.name}', '${output}') AS score_psi` : '';
+  const metrics = `COUNT(*) AS labelled,
+       AVG(CASE WHEN label IS NULL THEN NULL WHEN ${positive} THEN 1.0 ELSE 0.0 END) AS positive_rate,
+       AUC(score, label) AS auc, LOG_LOSS(score, label) AS log_loss, BRIER(score, label) AS brier,
+       PRECISION_AT(score, label, ${opts.threshold}) AS "precision", RECALL_AT(score, label, ${opts.threshold}) AS recall,
+       AVG(score) AS mean_score,
+       QUANTILE_DISC(label_delay, 0.5) AS label_delay_p50, QUANTILE_DISC(label_delay, 0.99) AS label_delay_p99${psi}`;
   return [
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(labelledView(model.name))} AS
 SELECT p.${q(p.version)} AS version, p.${q(p.role)} AS role, p.${q(p.id)} AS id, p.${q(p.time)} AS ts,
@@ -175,14 +185,14 @@ FROM ${q(log.name)} AS p JOIN ${q(opts.labels)} AS l
   ON p.${q(p.id)} = l.${q(opts.labelId)} AND l.${q(l.time)} BETWEEN p.${q(p.time)} AND p.${q(p.time)} + ${seconds(opts.withinMs)}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(qualityView(model.name))} AS
 SELECT window_start, window_end, version, role,
-       COUNT(*) AS labelled,
-       AVG(CASE WHEN label IS NULL THEN NULL WHEN ${positive} THEN 1.0 ELSE 0.0 END) AS positive_rate,
-       AUC(score, label) AS auc, LOG_LOSS(score, label) AS log_loss, BRIER(score, label) AS brier,
-       PRECISION_AT(score, label, ${opts.threshold}) AS "precision", RECALL_AT(score, label, ${opts.threshold}) AS recall,
-       AVG(score) AS mean_score,
-       QUANTILE_DISC(label_delay, 0.5) AS label_delay_p50, QUANTILE_DISC(label_delay, 0.99) AS label_delay_p99${psi}
+       ${metrics}
 FROM TABLE(TUMBLE(TABLE ${q(labelledView(model.name))}, DESCRIPTOR(ts), ${seconds(opts.windowMs)}))
 GROUP BY window_start, window_end, version, role`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(totalsView(model.name))} AS
+SELECT version, role,
+       ${metrics}
+FROM ${q(labelledView(model.name))}
+GROUP BY version, role`,
   ];
 }
 
@@ -214,8 +224,10 @@ export async function applyQualityOptions(engine: QualityEngine, model: ModelSig
   const opts = parseQualityOptions(model.name, raw, before);
   if (!engine.isReplaying) {
     const statements = qualityStatements(model, opts, engine.catalog);
-    if (before && engine.catalog.findRelation(qualityView(model.name))) {
-      await engine.execute(`DROP MATERIALIZED VIEW ${quoteIdent(qualityView(model.name))}; DROP MATERIALIZED VIEW ${quoteIdent(labelledView(model.name))}`);
+    if (before) {
+      for (const view of [totalsView(model.name), qualityView(model.name), labelledView(model.name)]) {
+        if (engine.catalog.findRelation(view)) await engine.execute(`DROP MATERIALIZED VIEW ${quoteIdent(view)}`);
+      }
     }
     for (const sql of statements) await engine.execute(sql);
     await engine.remember('model-quality', model.name, qualityStatementText(model.name, opts));
@@ -235,4 +247,86 @@ export function atOption(err: unknown, entries: readonly OptionEntry[], fallback
   if (!(err instanceof SluiceError) || err.span) return err;
   const entry = entries.find((e) => err.message.includes(`option '${e.key.toLowerCase()}'`));
   return new SluiceError(err.code, err.message, { span: entry?.span ?? fallback, ...(err.hint ? { hint: err.hint } : {}) });
+}
+
+/** What reading quality needs of the engine. */
+export interface QualityReader {
+  readonly catalog: Catalog;
+  viewScan(name: string): Promise<Record<string, unknown>[]>;
+}
+
+/** A model's labels settings, its most recent quality windows (newest first) and its totals per version and role. */
+export interface QualityReport {
+  readonly model: string;
+  readonly labels: QualityOptions | null;
+  readonly windows: readonly Record<string, unknown>[];
+  readonly totals: readonly Record<string, unknown>[];
+}
+
+export async function qualityReport(engine: QualityReader, model: string, recent = 20): Promise<QualityReport> {
+  const name = engine.catalog.model(model).name;
+  const opts = modelQuality(engine, name) ?? null;
+  if (!opts || !engine.catalog.findRelation(qualityView(name))) return { model: name, labels: opts, windows: [], totals: [] };
+  const windows = (await engine.viewScan(qualityView(name))).sort((a, b) => Number(b['window_start']) - Number(a['window_start']) || String(a['role']).localeCompare(String(b['role'])));
+  const totals = engine.catalog.findRelation(totalsView(name)) ? await engine.viewScan(totalsView(name)) : [];
+  return { model: name, labels: opts, windows: windows.slice(0, recent), totals };
+}
+
+/** DESCRIBE MODEL rows: the labels settings and the totals of each version and role. */
+export async function describeQualityRows(engine: QualityReader, model: string): Promise<unknown[][]> {
+  const r = await qualityReport(engine, model, 1);
+  if (!r.labels) return [['quality', `no labels joined (ALTER MODEL ${r.model} SET (labels = ..., 'labels.id' = ..., 'labels.value' = ...))`]];
+  const o = r.labels;
+  const rows: unknown[][] = [['labels', `${o.labels} by ${o.labelId}, truth ${o.labelValue}, within ${o.withinMs} ms, threshold ${o.threshold}, window ${o.windowMs} ms -> ${qualityView(r.model)}`]];
+  const num = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v === null || v === undefined ? '-' : String(v));
+  for (const t of r.totals) {
+    rows.push([`quality v${String(t['version'])} ${String(t['role'])}`, `labelled ${String(t['labelled'])}, auc ${num(t['auc'])}, log_loss ${num(t['log_loss'])}, brier ${num(t['brier'])}, precision ${num(t['precision'])}, recall ${num(t['recall'])}, mean_score ${num(t['mean_score'])}, label_delay p50 ${num(t['label_delay_p50'])} ms p99 ${num(t['label_delay_p99'])} ms${t['score_psi'] === undefined ? '' : `, score_psi ${num(t['score_psi'])}`}`]);
+  }
+  return rows;
+}
+
+/** The Prometheus gauges `sluice_model_quality_*{model, version, role}`, read from the totals views when scraped. */
+export function registerQualityMetrics(registry: Registry, engine: QualityReader): void {
+  const metrics: [string, string, string][] = [
+    ['labelled', 'sluice_model_quality_labelled_rows', 'Predictions joined to a label.'],
+    ['positive_rate', 'sluice_model_quality_positive_rate', 'Share of joined labels that are positive.'],
+    ['auc', 'sluice_model_quality_auc', 'Area under the ROC curve over every joined label.'],
+    ['log_loss', 'sluice_model_quality_log_loss', 'Mean log loss over every joined label.'],
+    ['brier', 'sluice_model_quality_brier', 'Brier score over every joined label.'],
+    ['precision', 'sluice_model_quality_precision', "Precision at 'labels.threshold'."],
+    ['recall', 'sluice_model_quality_recall', "Recall at 'labels.threshold'."],
+    ['mean_score', 'sluice_model_quality_mean_score', 'Mean score of the joined predictions.'],
+    ['label_delay_p99', 'sluice_model_quality_label_delay_p99_ms', '99th percentile of the delay from prediction to label (ms).'],
+    ['score_psi', 'sluice_model_quality_score_psi', "PSI of the joined predictions' scores against the model's reference."],
+  ];
+  // Every gauge's collect awaits one scan of the totals views per scrape.
+  let scan: { at: number; rows: Promise<{ labels: Record<string, string>; row: Record<string, unknown> }[]> } | undefined;
+  const totals = () => {
+    if (!scan || Date.now() - scan.at > 250) scan = { at: Date.now(), rows: readTotals(engine) };
+    return scan.rows;
+  };
+  for (const [column, name, help] of metrics) {
+    const gauge: Gauge = new Gauge({
+      name,
+      help,
+      labelNames: ['model', 'version', 'role'],
+      registers: [registry],
+      collect: async () => {
+        gauge.reset();
+        for (const { labels, row } of await totals()) {
+          const v = row[column];
+          if (typeof v === 'number' || typeof v === 'bigint') gauge.set(labels, Number(v));
+        }
+      },
+    });
+  }
+}
+
+async function readTotals(engine: QualityReader): Promise<{ labels: Record<string, string>; row: Record<string, unknown> }[]> {
+  const out: { labels: Record<string, string>; row: Record<string, unknown> }[] = [];
+  for (const sig of engine.catalog.listModels()) {
+    if (!modelQuality(engine, sig.name) || !engine.catalog.findRelation(totalsView(sig.name))) continue;
+    for (const row of await engine.viewScan(totalsView(sig.name))) out.push({ labels: { model: sig.name, version: String(row['version']), role: String(row['role']) }, row });
+  }
+  return out;
 }

@@ -58,6 +58,8 @@ export interface EngineLike {
    */
   viewRow(name: string, key: string): Promise<Record<string, unknown> | undefined>;
   viewScan(name: string, opts?: ViewScanOptions): Promise<Record<string, unknown>[]>;
+  /** A model's labels settings, recent quality windows and totals per version and role; throws UNKNOWN_MODEL. */
+  modelQuality?(name: string): Promise<unknown>;
   readonly metrics: Registry;
   /** Catalog names: streams, tables, views, sinks, models, functions. */
   completions(): string[];

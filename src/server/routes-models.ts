@@ -1,4 +1,4 @@
-/** GET/POST /v1/models, GET /v1/models/:name and GET /v1/models/:name/versions. */
+/** GET/POST /v1/models, GET /v1/models/:name, GET /v1/models/:name/quality and GET /v1/models/:name/versions. */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -24,6 +24,11 @@ export function registerModelRoutes(app: FastifyInstance, engine: EngineLike, op
   app.get('/v1/models', async () => ({ models: toJsonValue(engine.models.list()) }));
 
   app.get<{ Params: { name: string } }>('/v1/models/:name', async (req) => ({ model: toJsonValue(engine.models.describe(req.params.name)) }));
+
+  app.get<{ Params: { name: string } }>('/v1/models/:name/quality', async (req) => {
+    if (!engine.modelQuality) throw apiError('UNSUPPORTED', 'this engine does not measure model quality');
+    return { quality: toJsonValue(await engine.modelQuality(req.params.name)) };
+  });
 
   app.get<{ Params: { name: string } }>('/v1/models/:name/versions', async (req) => ({
     model: req.params.name,
