@@ -25,7 +25,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { parseDuration } from '../udf/model-registry.js';
 
 /** The ALTER MODEL options this module owns. */
-export const QUALITY_OPTION_KEYS = ['labels', 'labels.id', 'labels.value', 'labels.within', 'labels.threshold', 'quality.window'] as const;
+export const QUALITY_OPTION_KEYS = ['labels', 'labels.id', 'labels.value', 'labels.within', 'labels.horizon', 'labels.threshold', 'quality.window'] as const;
 
 export interface QualityOptions {
   /** The label stream. */
@@ -36,13 +36,15 @@ export interface QualityOptions {
   readonly labelValue: string;
   /** A label later than this after its prediction is not joined. Default 1 hour. */
   readonly withinMs: number;
+  /** A label up to this long after its prediction but later than `withinMs` is counted late; beyond it, unmatched. Default 1 day. */
+  readonly horizonMs: number;
   /** Score at or above which PRECISION_AT/RECALL_AT count a positive prediction. Default 0.5. */
   readonly threshold: number;
   /** The event-time window of `<m>_quality`. Default 1 minute. */
   readonly windowMs: number;
 }
 
-const DEFAULTS = { withinMs: 3_600_000, threshold: 0.5, windowMs: 60_000 };
+const DEFAULTS = { withinMs: 3_600_000, horizonMs: 86_400_000, threshold: 0.5, windowMs: 60_000 };
 
 /** Splits ALTER MODEL options into this module's and the registry's. */
 export function splitQualityOptions(options: Options): { quality: Options; rest: Options } {
@@ -73,6 +75,9 @@ export function parseQualityOptions(model: string, raw: Options, base?: QualityO
       case 'labels.within':
         o.withinMs = parseDuration(key, v);
         break;
+      case 'labels.horizon':
+        o.horizonMs = parseDuration(key, v);
+        break;
       case 'quality.window':
         o.windowMs = parseDuration(key, v);
         if (o.windowMs < 1000 || o.windowMs % 1000 !== 0) throw new SluiceError('INVALID_ARGUMENT', `option 'quality.window' must be a whole number of seconds, got ${JSON.stringify(v)}`, { hint: "e.g. '1m' or '10s'" });
@@ -84,6 +89,9 @@ export function parseQualityOptions(model: string, raw: Options, base?: QualityO
         break;
       }
     }
+  }
+  if (o.horizonMs! < o.withinMs!) {
+    throw new SluiceError('INVALID_ARGUMENT', `option 'labels.horizon' (${o.horizonMs} ms) must be at least 'labels.within' (${o.withinMs} ms)`, { hint: 'labels later than labels.within but within labels.horizon are counted as late' });
   }
   const missing = (['labels', 'labelId', 'labelValue'] as const).filter((k) => o[k] === undefined);
   if (missing.length) {
@@ -99,6 +107,12 @@ export const predictionsStream = (model: string): string => `${model}_prediction
 export const labelledView = (model: string): string => `${model}_labelled`;
 export const qualityView = (model: string): string => `${model}_quality`;
 export const totalsView = (model: string): string => `${model}_quality_totals`;
+export const labelStatusView = (model: string): string => `${model}_label_status`;
+export const labelCountsView = (model: string): string => `${model}_label_counts`;
+export const labelsSeenView = (model: string): string => `${model}_labels_seen`;
+
+/** Every view the quality options create, in the order they are created. */
+const qualityViews = (model: string): string[] => [labelledView(model), qualityView(model), totalsView(model), labelStatusView(model), labelCountsView(model), labelsSeenView(model)];
 
 /** What the quality views read from the prediction log, by column name. */
 interface PredictionColumns {
@@ -193,6 +207,18 @@ SELECT version, role,
        ${metrics}
 FROM ${q(labelledView(model.name))}
 GROUP BY version, role`,
+    // Each label against the predictions of its id (one row per scored input row: shadow rows
+    // are extra) up to labels.horizon around it: joined in time, late, or early.
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(labelStatusView(model.name))} AS
+SELECT l.${q(opts.labelId)} AS id, l.${q(l.time)} AS ts,
+       CASE WHEN l.${q(l.time)} < p.${q(p.time)} THEN 'early' WHEN l.${q(l.time)} > p.${q(p.time)} + ${seconds(opts.withinMs)} THEN 'late' ELSE 'joined' END AS status
+FROM ${q(opts.labels)} AS l JOIN ${q(log.name)} AS p
+  ON l.${q(opts.labelId)} = p.${q(p.id)} AND p.${q(p.time)} BETWEEN l.${q(l.time)} - ${seconds(opts.horizonMs)} AND l.${q(l.time)} + ${seconds(opts.horizonMs)}
+WHERE p.${q(p.role)} <> 'shadow'`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(labelCountsView(model.name))} AS
+SELECT status, COUNT(*) AS labels FROM ${q(labelStatusView(model.name))} GROUP BY status`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(labelsSeenView(model.name))} AS
+SELECT COUNT(*) AS labels FROM ${q(opts.labels)}`,
   ];
 }
 
@@ -225,7 +251,7 @@ export async function applyQualityOptions(engine: QualityEngine, model: ModelSig
   if (!engine.isReplaying) {
     const statements = qualityStatements(model, opts, engine.catalog);
     if (before) {
-      for (const view of [totalsView(model.name), qualityView(model.name), labelledView(model.name)]) {
+      for (const view of qualityViews(model.name).reverse()) {
         if (engine.catalog.findRelation(view)) await engine.execute(`DROP MATERIALIZED VIEW ${quoteIdent(view)}`);
       }
     }
@@ -261,15 +287,34 @@ export interface QualityReport {
   readonly labels: QualityOptions | null;
   readonly windows: readonly Record<string, unknown>[];
   readonly totals: readonly Record<string, unknown>[];
+  /** Label rows read, joined in time, later than labels.within (late), and the rest (unmatched). */
+  readonly labelCounts: LabelCounts | null;
+}
+
+export interface LabelCounts {
+  readonly labels: number;
+  readonly joined: number;
+  readonly late: number;
+  readonly unmatched: number;
 }
 
 export async function qualityReport(engine: QualityReader, model: string, recent = 20): Promise<QualityReport> {
   const name = engine.catalog.model(model).name;
   const opts = modelQuality(engine, name) ?? null;
-  if (!opts || !engine.catalog.findRelation(qualityView(name))) return { model: name, labels: opts, windows: [], totals: [] };
+  if (!opts || !engine.catalog.findRelation(qualityView(name))) return { model: name, labels: opts, windows: [], totals: [], labelCounts: null };
   const windows = (await engine.viewScan(qualityView(name))).sort((a, b) => Number(b['window_start']) - Number(a['window_start']) || String(a['role']).localeCompare(String(b['role'])));
   const totals = engine.catalog.findRelation(totalsView(name)) ? await engine.viewScan(totalsView(name)) : [];
-  return { model: name, labels: opts, windows: windows.slice(0, recent), totals };
+  return { model: name, labels: opts, windows: windows.slice(0, recent), totals, labelCounts: await labelCounts(engine, name) };
+}
+
+/** A label that joined nothing in time and was not late is unmatched: no prediction of its id, or one beyond labels.horizon, or one after it. */
+async function labelCounts(engine: QualityReader, model: string): Promise<LabelCounts | null> {
+  if (!engine.catalog.findRelation(labelCountsView(model)) || !engine.catalog.findRelation(labelsSeenView(model))) return null;
+  const byStatus = new Map((await engine.viewScan(labelCountsView(model))).map((r) => [String(r['status']), Number(r['labels'])]));
+  const labels = Number((await engine.viewScan(labelsSeenView(model)))[0]?.['labels'] ?? 0);
+  const joined = byStatus.get('joined') ?? 0;
+  const late = byStatus.get('late') ?? 0;
+  return { labels, joined, late, unmatched: Math.max(labels - joined - late, 0) };
 }
 
 /** DESCRIBE MODEL rows: the labels settings and the totals of each version and role. */
@@ -278,6 +323,7 @@ export async function describeQualityRows(engine: QualityReader, model: string):
   if (!r.labels) return [['quality', `no labels joined (ALTER MODEL ${r.model} SET (labels = ..., 'labels.id' = ..., 'labels.value' = ...))`]];
   const o = r.labels;
   const rows: unknown[][] = [['labels', `${o.labels} by ${o.labelId}, truth ${o.labelValue}, within ${o.withinMs} ms, threshold ${o.threshold}, window ${o.windowMs} ms -> ${qualityView(r.model)}`]];
+  if (r.labelCounts) rows.push(['labels_read', `${r.labelCounts.labels}: ${r.labelCounts.joined} joined, ${r.labelCounts.late} late, ${r.labelCounts.unmatched} unmatched`]);
   const num = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v === null || v === undefined ? '-' : String(v));
   for (const t of r.totals) {
     rows.push([`quality v${String(t['version'])} ${String(t['role'])}`, `labelled ${String(t['labelled'])}, auc ${num(t['auc'])}, log_loss ${num(t['log_loss'])}, brier ${num(t['brier'])}, precision ${num(t['precision'])}, recall ${num(t['recall'])}, mean_score ${num(t['mean_score'])}, label_delay p50 ${num(t['label_delay_p50'])} ms p99 ${num(t['label_delay_p99'])} ms${t['score_psi'] === undefined ? '' : `, score_psi ${num(t['score_psi'])}`}`]);
@@ -305,6 +351,7 @@ export function registerQualityMetrics(registry: Registry, engine: QualityReader
     if (!scan || Date.now() - scan.at > 250) scan = { at: Date.now(), rows: readTotals(engine) };
     return scan.rows;
   };
+  registerLabelCountMetric(registry, engine);
   for (const [column, name, help] of metrics) {
     const gauge: Gauge = new Gauge({
       name,
@@ -320,6 +367,23 @@ export function registerQualityMetrics(registry: Registry, engine: QualityReader
       },
     });
   }
+}
+
+/** `sluice_model_quality_labels{model, status}`: label rows joined, late and unmatched. */
+function registerLabelCountMetric(registry: Registry, engine: QualityReader): void {
+  const gauge: Gauge = new Gauge({
+    name: 'sluice_model_quality_labels',
+    help: 'Label rows read for a model, by status: joined (in time), late (after labels.within), unmatched.',
+    labelNames: ['model', 'status'],
+    registers: [registry],
+    collect: async () => {
+      gauge.reset();
+      for (const sig of engine.catalog.listModels()) {
+        const c = modelQuality(engine, sig.name) ? await labelCounts(engine, sig.name) : null;
+        if (c) for (const status of ['joined', 'late', 'unmatched'] as const) gauge.set({ model: sig.name, status }, c[status]);
+      }
+    },
+  });
 }
 
 async function readTotals(engine: QualityReader): Promise<{ labels: Record<string, string>; row: Record<string, unknown> }[]> {

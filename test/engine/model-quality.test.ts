@@ -30,6 +30,11 @@ function data(from: number, to: number, base: number): { predictions: Prediction
   return { predictions, labels };
 }
 
+/** Labels more than an hour after their prediction (`t<i>` is predicted at base + 1.5 s * i). */
+function lateLabels(labels: readonly Label[], base: number): number {
+  return labels.filter((l) => l.t - base - Number(l.id.slice(1)) * 1500 > 3_600_000).length;
+}
+
 function bruteAuc(pairs: readonly [number, boolean][]): number {
   const pos = pairs.filter((p) => p[1]);
   const neg = pairs.filter((p) => !p[1]);
@@ -54,14 +59,16 @@ async function insert(engine: Engine, d: { predictions: Prediction[]; labels: La
   await engine.execute(`INSERT INTO labels VALUES ${d.labels.map((l) => `('${l.id}', ${l.fraud}, ${ts(l.t)})`).join(', ')}, ('tock', true, ${ts(tick)})`);
 }
 
-/** Checkpoints until the totals view holds `n` labelled rows for the serving role. */
-async function settle(engine: Engine, n: number): Promise<Record<string, unknown>[]> {
+/** Checkpoints until the totals view holds `n` labelled rows for the serving role and `labels` label rows are read, `late` of them late. */
+async function settle(engine: Engine, n: number, labels: number, late: number): Promise<Record<string, unknown>[]> {
   const until = Date.now() + 20_000;
   for (;;) {
     await engine.checkpointAll();
     const rows = await engine.viewScan('fraud_quality_totals');
     const serving = rows.find((r) => r['role'] === 'serving');
-    if ((serving && Number(serving['labelled']) >= n) || Date.now() > until) return rows;
+    const counts = (await engine.modelQuality('fraud')).labelCounts;
+    const done = serving && Number(serving['labelled']) >= n && counts && counts.labels >= labels && counts.joined >= n && counts.late >= late;
+    if (done || Date.now() > until) return rows;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -84,13 +91,17 @@ describe('model quality views', () => {
       await insert(engine, first, BASE + 3 * 3_600_000);
       const serving = joined(first.predictions, first.labels, 'serving');
       const shadow = joined(first.predictions, first.labels, 'shadow');
-      const totals = await settle(engine, serving.length);
+      const late = lateLabels(first.labels, BASE);
+      const totals = await settle(engine, serving.length, first.labels.length + 1, late);
       const row = (role: string) => totals.find((r) => r['role'] === role)!;
       expect(Number(row('serving')['labelled'])).toBe(serving.length);
       expect(Number(row('shadow')['labelled'])).toBe(shadow.length);
       expect(row('serving')['auc']).toBeCloseTo(bruteAuc(serving), 12);
       expect(row('shadow')['auc']).toBeCloseTo(bruteAuc(shadow), 12);
       expect(row('shadow')['auc'] as number).toBeGreaterThan(row('serving')['auc'] as number);
+      // Late: labels two hours after their prediction; unmatched: the closing label, whose id was never scored.
+      expect(late).toBe(8);
+      expect((await engine.modelQuality('fraud')).labelCounts).toEqual({ labels: first.labels.length + 1, joined: serving.length, late, unmatched: 1 });
 
       const [described] = await engine.execute('DESCRIBE MODEL fraud');
       const text = described?.kind === 'rows' ? described.rows.map((r) => r.join(': ')).join('\n') : '';
@@ -109,6 +120,8 @@ describe('model quality views', () => {
         const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
         expect(metrics).toContain(`sluice_model_quality_labelled_rows{model="fraud",version="2",role="shadow"} ${shadow.length}`);
         expect(metrics).toMatch(/sluice_model_quality_auc\{model="fraud",version="1",role="serving"\} 0\.\d+/);
+        expect(metrics).toContain('sluice_model_quality_labels{model="fraud",status="late"} 8');
+        expect(metrics).toContain('sluice_model_quality_labels{model="fraud",status="unmatched"} 1');
       } finally {
         await app.close();
       }
@@ -124,10 +137,13 @@ describe('model quality views', () => {
       await insert(engine, second, BASE + 8 * 3_600_000);
       const all = { predictions: [...first.predictions, ...second.predictions], labels: [...first.labels, ...second.labels] };
       const serving = joined(all.predictions, all.labels, 'serving');
-      const totals = await settle(engine, serving.length);
+      const late = lateLabels(first.labels, BASE) + lateLabels(second.labels, BASE + 4 * 3_600_000);
+      const totals = await settle(engine, serving.length, all.labels.length + 2, late);
       const row = totals.find((r) => r['role'] === 'serving')!;
       expect(Number(row['labelled'])).toBe(serving.length);
       expect(row['auc']).toBeCloseTo(bruteAuc(serving), 12);
+      const counts = (await engine.modelQuality('fraud')).labelCounts!;
+      expect(counts).toEqual({ labels: all.labels.length + 2, joined: serving.length, late, unmatched: 2 });
     } finally {
       await engine.close();
     }
