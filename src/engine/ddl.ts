@@ -12,6 +12,7 @@ import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js
 import { KvTable } from '../state/index.js';
 import { parseDuration } from '../udf/model-registry.js';
 import type { Engine } from './engine.js';
+import { alterModel, ensurePredictionLog, modelLive } from './model-rollout.js';
 
 type DdlStatement = Extract<Statement, { kind: 'CreateStream' | 'CreateTable' | 'CreateModel' | 'CreateFunction' | 'AlterModel' | 'Drop' }>;
 
@@ -125,23 +126,28 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       const v = await engine.models.register(s.name.name, inputs, outputs, optionsOf(s.options), 'sql').catch((e: unknown) => {
         throw e instanceof SluiceError && !e.span ? new SluiceError(e.code, e.message, { span: s.name.span, ...(e.hint ? { hint: e.hint } : {}) }) : e;
       });
-      catalog.setModel({ name: s.name.name, inputs, outputs, ...(v.reference ? { reference: v.reference } : {}) });
+      catalog.setModel({ name: s.name.name, inputs, outputs, live: modelLive(engine.models, s.name.name), ...(v.reference ? { reference: v.reference } : {}) });
       await engine.remember('model', s.name.name, text);
+      await ensurePredictionLog(engine, s.name.name, (st, sql) => createDdl(engine, st as DdlStatement, sql));
       return `model ${s.name.name} version ${v.number} registered (${v.provider})`;
     }
     case 'AlterModel': {
-      const { reference: _old, ...sig } = catalog.model(s.name.name, s.name.span);
-      const { quality, rest } = splitQualityOptions(optionsOf(s.options));
+      catalog.model(s.name.name, s.name.span);
+      const { quality, rest } = s.action === 'set' ? splitQualityOptions(optionsOf(s.options)) : { quality: {}, rest: {} };
       if (Object.keys(quality).length) {
         const done = await applyQualityOptions(engine, catalog.model(s.name.name), quality).catch((e: unknown) => {
           throw atOption(e, s.options, s.name.span);
         });
         if (Object.keys(rest).length === 0) return done;
       }
-      const v = await engine.models.alter(s.name.name, rest, 'sql');
-      catalog.setModel({ ...sig, ...(v.reference ? { reference: v.reference } : {}) });
-      await engine.remember('model-alter', s.name.name, text);
-      return `model ${s.name.name} now at version ${v.number} (${v.provider})`;
+      const alter = Object.keys(quality).length ? { ...s, options: s.options.filter((o) => Object.hasOwn(rest, o.key.toLowerCase())) } : s;
+      const message = await alterModel(engine, alter, text);
+      // The serving version may have changed: PSI compares with its reference.
+      const { reference: _before, ...sig } = catalog.model(s.name.name);
+      const reference = engine.models.get(s.name.name).reference;
+      catalog.setModel({ ...sig, ...(reference ? { reference } : {}) });
+      await ensurePredictionLog(engine, s.name.name, (st, sql) => createDdl(engine, st as DdlStatement, sql));
+      return message;
     }
     case 'CreateFunction': {
       if (s.orReplace && engine.functions.find(s.name.name) && !engine.isReplaying) refuseIfRead(engine, 'functions', s.name, 'replace', 'function', 'or create the new version under another name');
@@ -197,6 +203,7 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
       catalog.removeModel(name);
       await engine.forget('model', name);
       await engine.forget('model-alter', name);
+      await engine.forget('model-candidate', name);
       return `model ${name} dropped`;
     case 'FUNCTION':
       refuseIfRead(engine, 'functions', s.name, 'drop', 'function');

@@ -26,7 +26,8 @@ import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../
 import { AllowedFiles, DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
 import { DEFAULT_MAX_FUNCTIONS, FunctionRegistry } from '../udf/js-function.js';
 import { DEFAULT_SANDBOX_LIMITS } from '../udf/js-sandbox.js';
-import { ModelRegistry } from '../udf/model-registry.js';
+import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
+import { changeModel, ensurePredictionLog, type ModelChange, type ModelChangeResult } from './model-rollout.js';
 import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../connectors/kafka/index.js';
 import { kafkaBrokers, kafkaTopic } from '../connectors/kafka/options.js';
 import { createExecEnv } from './exec-env.js';
@@ -711,6 +712,13 @@ export class Engine {
     // Replayed on open like an ALTER MODEL, so the uploaded version stays active after a restart.
     await this.remember('model-alter', name, `ALTER MODEL ${quoteIdent(name)} SET (path = '${path.replace(/'/g, "''")}')`);
     return v;
+  }
+
+  /** A candidate, promotion or rollback from the HTTP API (ALTER MODEL does the same from SQL). */
+  async changeModel(name: string, change: ModelChange, origin: ChangeOrigin): Promise<ModelChangeResult> {
+    const result = await changeModel(this, name, change, origin);
+    await ensurePredictionLog(this, name, (_s, sql) => this.execute(sql));
+    return result;
   }
 
   /**

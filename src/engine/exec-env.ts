@@ -12,6 +12,7 @@ import { LogSource } from '../exec/sources/log-source.js';
 import type { SourceExec } from '../planner/physical.js';
 import { physicalStreamKind } from '../planner/stream-kind.js';
 import { PredictRunner } from '../udf/predict-runner.js';
+import { predictRollout } from './model-rollout.js';
 import type { Engine } from './engine.js';
 
 export function createExecEnv(engine: Engine): ExecEnv {
@@ -26,8 +27,8 @@ export function createExecEnv(engine: Engine): ExecEnv {
       // Over an updating input, retractions carry the output emitted for their row.
       const kind = physicalStreamKind(plan.input);
       const rowKey = kind.kind === 'upsert' ? kind.key : kind.kind === 'retracting' ? plan.input.fields.map((_, i) => i) : undefined;
-      const runner = new PredictRunner(engine.models, plan.model, plan.width);
-      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: engine.env.udfs, rowKey });
+      const runner = new PredictRunner(engine.models, plan.model, plan.width, plan.version === undefined ? { kind: 'serving' } : { kind: 'pinned', version: plan.version });
+      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: engine.env.udfs, rowKey, rollout: predictRollout(engine.models, plan) });
     },
     udfs: (name) => {
       const f = engine.functions.find(name);

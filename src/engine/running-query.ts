@@ -8,7 +8,7 @@ import type { Field } from '../common/types.js';
 import type { RecordBatch } from 'apache-arrow';
 import { batchToRows, readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { rowJson, type DeadLetter, type Message } from '../exec/message.js';
+import { rowJson, type DeadLetter, type Message, type SideOutput } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { PhysicalPlan } from '../planner/physical.js';
 import { StateTable, type CheckpointStore, type EmbeddedLog, type StateRow, type Store } from '../state/index.js';
@@ -119,6 +119,7 @@ export class RunningQuery implements QueryHandle {
   epoch = 0;
   private readonly pipeline: Pipeline;
   private letters: Letter[] = [];
+  private sideOutputs: SideOutput[] = [];
   private readonly positions = new Map<number, Record<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly rate = new RateMeter();
@@ -146,6 +147,8 @@ export class RunningQuery implements QueryHandle {
       signal: this.abort.signal,
       bounded,
       deadLetter: (l) => this.deadLetter(l),
+      sideOutput: (o) => this.sideOutput(o),
+      queryId: id,
       state: (i) => ({
         table: (name) => {
           const ns = `${id}/op${i}.${name}`;
@@ -315,12 +318,39 @@ export class RunningQuery implements QueryHandle {
     for (const t of this.stateTables.values()) t.flush(wb);
     const letters = this.letters;
     if (letters.length) this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
+    const side = this.sideOutputs;
+    for (const o of side) this.deps.log.append(o.topic, 0, encodeBatch(o.batch), o.batch.numRows, wb);
     this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {} });
     await wb.write();
     this.positions.delete(epoch);
     this.letters = [];
+    this.sideOutputs = this.sideOutputs.slice(side.length);
     this.epoch = epoch;
     await this.output.sink.committed(epoch);
+  }
+
+  /**
+   * Rows for another stream (a model's prediction log). A persistent query writes them with the
+   * epoch's output and positions, so after a crash they are there exactly once; a push query
+   * writes them at once, in order.
+   */
+  private sideOutput(o: SideOutput): void {
+    this.sideOutputs.push(o);
+    if (this.output.kind === 'epoch' || this.sideOutputs.length > 1) return;
+    // A push query writes them in one durable write per turn of the event loop, like its dead letters.
+    this.letterWrites = this.letterWrites.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setImmediate(() => {
+            const wb = this.deps.store.batch();
+            for (const x of this.sideOutputs) this.deps.log.append(x.topic, 0, encodeBatch(x.batch), x.batch.numRows, wb);
+            this.sideOutputs = [];
+            wb.write()
+              .catch(() => undefined)
+              .then(() => resolve());
+          });
+        }),
+    );
   }
 
   private deadLetter(l: DeadLetter): void {

@@ -8,7 +8,7 @@ import { SluiceError, assertNever } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import { physicalInputs, type PhysicalPlan, type PredictExec, type SourceExec } from '../planner/physical.js';
 import type { UdfResolver } from './compile-expr.js';
-import type { DeadLetter, Message, Operator, OperatorContext, OperatorState } from './message.js';
+import type { DeadLetter, Message, Operator, OperatorContext, OperatorState, SideOutput } from './message.js';
 import { StreamLookupJoinOperator, type TableLookup } from './operators/lookup-join.js';
 import { FilterExecOperator, ProjectExecOperator } from './operators/stateless.js';
 import type { Source } from './source.js';
@@ -32,6 +32,8 @@ export interface PipelineOptions {
   readonly signal: AbortSignal;
   readonly bounded: boolean;
   readonly deadLetter: (letter: DeadLetter) => void;
+  readonly sideOutput?: (out: SideOutput) => void;
+  readonly queryId?: string;
   /** State for the operator at `index` (in build order: root first). */
   readonly state: (index: number) => OperatorState;
 }
@@ -111,7 +113,8 @@ export class Pipeline {
 
   async open(): Promise<void> {
     for (const [i, { op, emit }] of this.wiring.entries()) {
-      const ctx: OperatorContext = { emit, deadLetter: this.options.deadLetter, signal: this.options.signal, state: this.options.state(i) };
+      const { deadLetter, sideOutput, queryId, signal } = this.options;
+      const ctx: OperatorContext = { emit, deadLetter, signal, state: this.options.state(i), ...(sideOutput ? { sideOutput } : {}), ...(queryId ? { queryId } : {}) };
       await op.open(ctx);
     }
   }

@@ -78,6 +78,17 @@ export interface ModelSignature {
   readonly outputs: readonly Field[];
   /** The active version's reference distribution per drift feature (for PSI). */
   readonly reference?: Reference;
+  /** What the registry knows now (absent while a request is only being planned). */
+  readonly live?: ModelLive;
+}
+
+/** A model's registry state the planner checks: versions a query may pin, the log's id column, the canary's key. */
+export interface ModelLive {
+  hasVersion(n: number): boolean;
+  /** `log.id` when the model logs its predictions. */
+  logId(): string | undefined;
+  /** The candidate's `key` option. */
+  routeKey(): string | undefined;
 }
 
 export interface FunctionSignature {

@@ -4,6 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { PlannedStatement, QueryInfo, StatementResult } from '../engine/types.js';
+import type { ModelChange } from '../engine/model-rollout.js';
 
 /** Options for `EngineLike.execute`. */
 export interface ExecuteOptions {
@@ -32,6 +33,8 @@ export interface ViewScanOptions {
 /** The model registry as the API sees it: entries are returned to clients as JSON. */
 export interface ModelRegistryLike {
   list(): readonly unknown[];
+  /** Each model with its serving version, candidate and the role of every version. */
+  summaries(): readonly unknown[];
   /** Throws a SluiceError (UNKNOWN_MODEL) when no model has that name. */
   versions(name: string): readonly unknown[];
   /** Signature, active version, provider, versions and statistics; throws UNKNOWN_MODEL. */
@@ -66,5 +69,10 @@ export interface EngineLike {
   readonly models: ModelRegistryLike;
   /** Registers a model, or adds a version to an existing one, from an ONNX file on disk. */
   registerModelFile(name: string, path: string, by: string): Promise<unknown>;
+  /**
+   * Sets or drops a model's candidate, promotes it, or rolls back to a version (as ALTER MODEL
+   * does, recorded the same way); throws UNKNOWN_MODEL, UNKNOWN_VERSION, NO_CANDIDATE, INVALID_ARGUMENT or MODEL_ERROR.
+   */
+  changeModel(name: string, change: ModelChange, origin: { readonly by?: string; readonly reason?: string }): Promise<unknown>;
   close(): Promise<void>;
 }

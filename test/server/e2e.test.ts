@@ -170,4 +170,28 @@ describe('sluice serve end to end', () => {
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toMatch(/MODEL/);
   });
+
+  it('rolls a model out over HTTP: candidate, promote, rollback, with the roles in GET /v1/models', async () => {
+    expect((await sql("CREATE MODEL ro INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx')")).status).toBe(200);
+    const post = (url: string, body?: unknown) => fetch(`${server.url}${url}`, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+    const set = await post('/v1/models/ro/candidate?by=ci&reason=nightly', { path: 'models/fraud-mlp.onnx', mode: 'canary', share: 0.25, metadata: '{"auc": 0.97}' });
+    expect(set.status).toBe(201);
+    const summary = async () => ((await (await fetch(`${server.url}/v1/models`)).json()) as { models: { name: string }[] }).models.find((m) => m.name === 'ro');
+    expect(await summary()).toMatchObject({ serving: 1, candidate: { version: 2, mode: 'canary', share: 0.25 }, versions: [{ number: 1, role: 'serving' }, { number: 2, role: 'canary' }] });
+    expect((await post('/v1/models/ro/promote')).status).toBe(200);
+    expect(await summary()).toMatchObject({ serving: 2, candidate: null });
+    expect((await post('/v1/models/ro/rollback?version=1')).status).toBe(200);
+    expect(await summary()).toMatchObject({ serving: 1, versions: [{ number: 1, role: 'serving' }, { number: 2, role: 'retired' }] });
+    const none = await post('/v1/models/ro/promote');
+    expect(none.status).toBe(409);
+    expect(((await none.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'NO_CANDIDATE', message: "model 'ro' has no candidate to promote" });
+    const one = (await (await fetch(`${server.url}/v1/models/ro`)).json()) as { model: { versions: { number: number; metadata: unknown }[]; events: { action: string; by: string; reason: string | null }[] } };
+    expect(one.model.versions[1]?.metadata).toEqual({ auc: 0.97 });
+    expect(one.model.events.map((e) => [e.action, e.by, e.reason])).toEqual([
+      ['create', 'sql', null],
+      ['candidate', 'ci', 'nightly'],
+      ['promote', 'http', null],
+      ['rollback', 'http', null],
+    ]);
+  });
 });
