@@ -118,6 +118,8 @@ const qualityViews = (model: string): string[] => [labelledView(model), qualityV
 interface PredictionColumns {
   readonly id: string;
   readonly time: string;
+  /** The log's watermark column (`scored_at`), carried into the labelled view so its windows close. */
+  readonly watermark?: string;
   readonly version: string;
   readonly role: string;
   /** An expression over `p` giving the score. */
@@ -125,8 +127,8 @@ interface PredictionColumns {
 }
 
 /**
- * The prediction log's columns the views need. The score is the model's first output, a column
- * of its own or a field of an `outputs` STRUCT.
+ * The prediction log's columns the views need: the prediction's `event_time`, and the score, the
+ * model's first output (`outputs` itself for a model with one output, else a field of it).
  */
 function predictionColumns(model: ModelSignature, log: RelationDef): PredictionColumns {
   const names = log.schema.map((f) => f.name.toLowerCase());
@@ -134,12 +136,13 @@ function predictionColumns(model: ModelSignature, log: RelationDef): PredictionC
     if (names.includes(name)) return name;
     throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no column '${name}'`, { hint: `its columns: ${names.join(', ')}` });
   };
-  const time = log.kind === 'stream' || log.kind === 'view' ? log.watermark?.column : undefined;
-  if (!time) throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no event time (WATERMARK)`);
+  const watermark = log.kind === 'stream' || log.kind === 'view' ? log.watermark?.column : undefined;
+  const time = names.includes('event_time') ? 'event_time' : watermark;
+  if (!time) throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no event time`);
   const output = model.outputs[0]!.name;
   const outputs = log.schema.find((f) => f.name.toLowerCase() === 'outputs');
-  const score = names.includes(output.toLowerCase()) ? `p.${quoteIdent(output)}` : outputs?.type.kind === 'STRUCT' ? `p.outputs.${quoteIdent(output)}` : need(output);
-  return { id: need('id'), time, version: need('version'), role: need('role'), score };
+  const score = !outputs ? `p.${quoteIdent(need(output.toLowerCase()))}` : outputs.type.kind === 'STRUCT' ? `p.outputs.${quoteIdent(output)}` : 'p.outputs';
+  return { id: need('id'), time, ...(watermark ? { watermark } : {}), version: need('version'), role: need('role'), score };
 }
 
 /** The label stream's event-time column and the two named columns, checked. */
@@ -194,7 +197,7 @@ export function qualityStatements(model: ModelSignature, opts: QualityOptions, c
   return [
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(labelledView(model.name))} AS
 SELECT p.${q(p.version)} AS version, p.${q(p.role)} AS role, p.${q(p.id)} AS id, p.${q(p.time)} AS ts,
-       ${p.score} AS score, l.${q(opts.labelValue)} AS label, l.${q(l.time)} - p.${q(p.time)} AS label_delay
+       ${p.score} AS score, l.${q(opts.labelValue)} AS label, l.${q(l.time)} - p.${q(p.time)} AS label_delay${p.watermark && p.watermark !== p.time ? `, p.${q(p.watermark)} AS ${q(p.watermark)}` : ''}
 FROM ${q(log.name)} AS p JOIN ${q(opts.labels)} AS l
   ON p.${q(p.id)} = l.${q(opts.labelId)} AND l.${q(l.time)} BETWEEN p.${q(p.time)} AND p.${q(p.time)} + ${seconds(opts.withinMs)}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(qualityView(model.name))} AS

@@ -6,7 +6,8 @@ import { Engine } from '../../src/engine/engine.js';
 import { buildServer } from '../../src/server/app.js';
 
 /**
- * The quality views of a model end to end: metrics equal a direct computation over the joined
+ * The quality views of a model end to end, over the model's own prediction log (its rows written
+ * by hand, so every count is known): metrics equal a direct computation over the joined
  * pairs, DESCRIBE MODEL, GET /v1/models/:name/quality and /metrics show them, and a restart keeps
  * every count (nothing joined twice, nothing lost).
  */
@@ -53,8 +54,8 @@ function joined(predictions: readonly Prediction[], labels: readonly Label[], ro
 }
 
 async function insert(engine: Engine, d: { predictions: Prediction[]; labels: Label[] }, tick: number): Promise<void> {
-  const p = d.predictions.map((x) => `('q1', '${x.id}', ${ts(x.t)}, ${ts(x.t + 3)}, ${x.version}, '${x.role}', ${x.score}, 0.5)`);
-  await engine.execute(`INSERT INTO fraud_predictions VALUES ${p.join(', ')}, ('q1', 'tick', ${ts(tick)}, ${ts(tick)}, 1, 'serving', 0.5, 0.1)`);
+  const p = d.predictions.map((x) => `('q1', '${x.id}', ${ts(x.t)}, ${ts(x.t + 3)}, ${x.version}, '${x.role}', ${x.score}, NULL, 0.5, NULL)`);
+  await engine.execute(`INSERT INTO fraud_predictions VALUES ${p.join(', ')}, ('q1', 'tick', ${ts(tick)}, ${ts(tick)}, 1, 'serving', 0.5, NULL, 0.1, NULL)`);
   // The closing label names no prediction (an unmatched label), so it joins nothing.
   await engine.execute(`INSERT INTO labels VALUES ${d.labels.map((l) => `('${l.id}', ${l.fraud}, ${ts(l.t)})`).join(', ')}, ('tock', true, ${ts(tick)})`);
 }
@@ -84,8 +85,7 @@ describe('model quality views', () => {
     const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
     try {
       await engine.execute(`
-        CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx');
-        CREATE STREAM fraud_predictions (query STRING, id STRING, ts TIMESTAMP(3), scored_at TIMESTAMP(3), version INT, role STRING, score FLOAT, latency_ms DOUBLE, WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH (partitions = 1);
+        CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx', 'log' = 'on', 'log.id' = 'tx_id');
         CREATE STREAM labels (tx_id STRING, is_fraud BOOLEAN, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' MINUTE) WITH (partitions = 1);
         ALTER MODEL fraud SET (labels = 'labels', 'labels.id' = 'tx_id', 'labels.value' = 'is_fraud', 'labels.within' = '1h')`);
       await insert(engine, first, BASE + 3 * 3_600_000);
