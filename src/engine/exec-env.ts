@@ -1,6 +1,6 @@
 /** Connects the executor to the engine: sources by connector, table lookups, models, functions. */
 import { SluiceError } from '../common/errors.js';
-import { txConfig, txEvent } from '../connectors/datagen.js';
+import { txConfig, txEvent, txLabelEvent } from '../connectors/datagen.js';
 import { kafkaSource } from '../connectors/kafka/index.js';
 import { nexmarkEvent, nexmarkSourceOptions } from '../connectors/nexmark.js';
 import { PredictOperator } from '../exec/operators/predict.js';
@@ -11,6 +11,7 @@ import { GeneratorSource } from '../exec/sources/generator-source.js';
 import { LogSource } from '../exec/sources/log-source.js';
 import type { SourceExec } from '../planner/physical.js';
 import { physicalStreamKind } from '../planner/stream-kind.js';
+import { parseDuration } from '../udf/model-registry.js';
 import { PredictRunner } from '../udf/predict-runner.js';
 import { predictRollout } from './model-rollout.js';
 import type { Engine } from './engine.js';
@@ -63,10 +64,14 @@ function sourceFor(engine: Engine, plan: SourceExec): Source {
         numCards: num(plan.options, 'cards', 1000),
         ...(plan.options['base.time'] !== undefined ? { baseTime: num(plan.options, 'base.time', 0) } : { baseTime: Date.now() }),
       });
+      // 'kind' = 'labels': the truth about each transaction, 'label.delay' (default 30 s) after it.
+      const kind = String(plan.options['kind'] ?? 'tx').toLowerCase();
+      if (kind !== 'tx' && kind !== 'labels') throw new SluiceError('INVALID_ARGUMENT', `option 'kind' of datagen stream '${plan.relation}' must be 'tx' or 'labels', got '${kind}'`);
+      const labelDelayMs = kind === 'labels' ? parseDuration('label.delay', plan.options['label.delay'] ?? '30s') : undefined;
       return new GeneratorSource(
         {
           name: plan.relation,
-          event: (n) => txEvent(n, config) as unknown as Record<string, unknown>,
+          event: labelDelayMs === undefined ? (n) => txEvent(n, config) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
           firstEvent: 0,
           maxEvents: num(plan.options, 'max.events', Number.POSITIVE_INFINITY),
           rowsPerSecond: num(plan.options, 'rows.per.second', 0),

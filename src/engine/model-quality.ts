@@ -117,9 +117,8 @@ const qualityViews = (model: string): string[] => [labelledView(model), qualityV
 /** What the quality views read from the prediction log, by column name. */
 interface PredictionColumns {
   readonly id: string;
+  /** The log's watermark column (`scored_at`). */
   readonly time: string;
-  /** The log's watermark column (`scored_at`), carried into the labelled view so its windows close. */
-  readonly watermark?: string;
   readonly version: string;
   readonly role: string;
   /** An expression over `p` giving the score. */
@@ -127,7 +126,7 @@ interface PredictionColumns {
 }
 
 /**
- * The prediction log's columns the views need: the prediction's `event_time`, and the score, the
+ * The prediction log's columns the views need: its event time (`scored_at`), and the score, the
  * model's first output (`outputs` itself for a model with one output, else a field of it).
  */
 function predictionColumns(model: ModelSignature, log: RelationDef): PredictionColumns {
@@ -136,13 +135,14 @@ function predictionColumns(model: ModelSignature, log: RelationDef): PredictionC
     if (names.includes(name)) return name;
     throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no column '${name}'`, { hint: `its columns: ${names.join(', ')}` });
   };
-  const watermark = log.kind === 'stream' || log.kind === 'view' ? log.watermark?.column : undefined;
-  const time = names.includes('event_time') ? 'event_time' : watermark;
-  if (!time) throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no event time`);
+  // The log's own event time: when the row was scored. (`event_time`, the input row's event time,
+  // is NULL for queries whose input carries none through, and is not what the log's watermark follows.)
+  const time = log.kind === 'stream' || log.kind === 'view' ? log.watermark?.column : undefined;
+  if (!time) throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no event time (WATERMARK)`);
   const output = model.outputs[0]!.name;
   const outputs = log.schema.find((f) => f.name.toLowerCase() === 'outputs');
   const score = !outputs ? `p.${quoteIdent(need(output.toLowerCase()))}` : outputs.type.kind === 'STRUCT' ? `p.outputs.${quoteIdent(output)}` : 'p.outputs';
-  return { id: need('id'), time, ...(watermark ? { watermark } : {}), version: need('version'), role: need('role'), score };
+  return { id: need('id'), time, version: need('version'), role: need('role'), score };
 }
 
 /** The label stream's event-time column and the two named columns, checked. */
@@ -196,14 +196,14 @@ export function qualityStatements(model: ModelSignature, opts: QualityOptions, c
        QUANTILE_DISC(label_delay, 0.5) AS label_delay_p50, QUANTILE_DISC(label_delay, 0.99) AS label_delay_p99${psi}`;
   return [
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(labelledView(model.name))} AS
-SELECT p.${q(p.version)} AS version, p.${q(p.role)} AS role, p.${q(p.id)} AS id, p.${q(p.time)} AS ts,
-       ${p.score} AS score, l.${q(opts.labelValue)} AS label, l.${q(l.time)} - p.${q(p.time)} AS label_delay${p.watermark && p.watermark !== p.time ? `, p.${q(p.watermark)} AS ${q(p.watermark)}` : ''}
+SELECT p.${q(p.version)} AS version, p.${q(p.role)} AS role, p.${q(p.id)} AS id, p.${q(p.time)} AS ${q(p.time)},
+       ${p.score} AS score, l.${q(opts.labelValue)} AS label, l.${q(l.time)} - p.${q(p.time)} AS label_delay
 FROM ${q(log.name)} AS p JOIN ${q(opts.labels)} AS l
   ON p.${q(p.id)} = l.${q(opts.labelId)} AND l.${q(l.time)} BETWEEN p.${q(p.time)} AND p.${q(p.time)} + ${seconds(opts.withinMs)}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(qualityView(model.name))} AS
 SELECT window_start, window_end, version, role,
        ${metrics}
-FROM TABLE(TUMBLE(TABLE ${q(labelledView(model.name))}, DESCRIPTOR(ts), ${seconds(opts.windowMs)}))
+FROM TABLE(TUMBLE(TABLE ${q(labelledView(model.name))}, DESCRIPTOR(${q(p.time)}), ${seconds(opts.windowMs)}))
 GROUP BY window_start, window_end, version, role`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(totalsView(model.name))} AS
 SELECT version, role,

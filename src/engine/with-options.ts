@@ -14,7 +14,7 @@ const STREAM_COMMON = ['connector', 'key', 'allowed.lateness', 'aggregate.salt',
 const KNOWN: Record<string, readonly string[] | undefined> = {
   'stream:log': [...STREAM_COMMON, 'topic', 'partitions', 'retention'],
   'stream:kafka': [...STREAM_COMMON, ...KAFKA_CLIENT, 'timestamp'],
-  'stream:datagen': [...STREAM_COMMON, 'rows.per.second', 'cards', 'seed', 'base.time', 'max.events', 'batch.size'],
+  'stream:datagen': [...STREAM_COMMON, 'rows.per.second', 'cards', 'seed', 'base.time', 'max.events', 'batch.size', 'kind', 'label.delay'],
   'table:table': ['connector'],
   'table:log': ['connector'],
   'table:kafka': ['connector', ...KAFKA_CLIENT, 'load.timeout.ms'],
