@@ -61,5 +61,5 @@ export async function setupDemo(engine: Engine): Promise<void> {
   }
   await engine.execute(ddl.slice(3).join(';\n'));
   if (!engine.models.candidate('fraud') && engine.models.versions('fraud').length === 1) await engine.execute(CANDIDATE_SQL);
-  if (!modelQuality(engine, 'fraud') && engine.catalog.findRelation('fraud_predictions')) await engine.execute(LABELS_SQL);
+  if (!modelQuality(engine.catalog, 'fraud') && engine.catalog.findRelation('fraud_predictions')) await engine.execute(LABELS_SQL);
 }

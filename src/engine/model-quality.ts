@@ -22,7 +22,13 @@ import type { OptionEntry } from '../parser/index.js';
 import { quoteIdent } from '../common/quote-ident.js';
 import type { Catalog, ModelSignature, Options, RelationDef } from '../planner/catalog.js';
 import { Gauge, type Registry } from 'prom-client';
+import { parseStatements } from '../parser/index.js';
 import { parseDuration } from '../udf/model-registry.js';
+import { storedRows } from './relation-storage.js';
+import type { Session } from './session.js';
+import { pushCopies } from './sinks.js';
+import { createView } from './statements/create-view.js';
+import { drop } from './statements/drop.js';
 
 /** The ALTER MODEL options this module owns. */
 export const QUALITY_OPTION_KEYS = ['labels', 'labels.id', 'labels.value', 'labels.within', 'labels.horizon', 'labels.threshold', 'quality.window'] as const;
@@ -225,41 +231,42 @@ SELECT COUNT(*) AS labels FROM ${q(opts.labels)}`,
   ];
 }
 
-/** What the quality machinery needs of the engine. */
-export interface QualityEngine {
-  readonly catalog: Catalog;
-  readonly isReplaying: boolean;
-  execute(sql: string): Promise<unknown>;
-  remember(kind: string, name: string, sql: string): Promise<void>;
-}
-
-/** The quality options set per model, per engine. */
-const settings = new WeakMap<object, Map<string, QualityOptions>>();
+/** The quality options set per model, per engine (keyed by its catalog). */
+const settings = new WeakMap<Catalog, Map<string, QualityOptions>>();
 
 /** The quality options of `model`, when labels are joined to it. */
-export function modelQuality(engine: object, model: string): QualityOptions | undefined {
-  return settings.get(engine)?.get(model.toLowerCase());
+export function modelQuality(catalog: Catalog, model: string): QualityOptions | undefined {
+  return settings.get(catalog)?.get(model.toLowerCase());
+}
+
+/** Runs generated CREATE MATERIALIZED VIEW and DROP statements in the session. */
+async function runGenerated(session: Session, sql: string): Promise<void> {
+  for (const { statement, text } of parseStatements(sql)) {
+    if (statement.kind === 'CreateMaterializedView') await createView(session, statement, text, {});
+    else if (statement.kind === 'Drop') await drop(session, statement, text, {});
+    else throw new SluiceError('INTERNAL', `model quality generated a ${statement.kind} statement`);
+  }
 }
 
 /**
  * Applies the quality options of an ALTER MODEL: merges them over the ones set before, (re)creates
- * `<m>_labelled` and `<m>_quality` when they changed, and records the options. Replaying the
- * catalog only restores the options; the views replay from their own records.
+ * the quality views when they changed, and records the options. Replaying the catalog only
+ * restores the options; the views replay from their own records.
  */
-export async function applyQualityOptions(engine: QualityEngine, model: ModelSignature, raw: Options): Promise<string> {
-  const byModel = settings.get(engine) ?? new Map<string, QualityOptions>();
-  settings.set(engine, byModel);
+export async function applyQualityOptions(session: Session, model: ModelSignature, raw: Options): Promise<string> {
+  const byModel = settings.get(session.catalog) ?? new Map<string, QualityOptions>();
+  settings.set(session.catalog, byModel);
   const before = byModel.get(model.name.toLowerCase());
   const opts = parseQualityOptions(model.name, raw, before);
-  if (!engine.isReplaying) {
-    const statements = qualityStatements(model, opts, engine.catalog);
+  if (!session.record.replaying) {
+    const statements = qualityStatements(model, opts, session.catalog);
     if (before) {
       for (const view of qualityViews(model.name).reverse()) {
-        if (engine.catalog.findRelation(view)) await engine.execute(`DROP MATERIALIZED VIEW ${quoteIdent(view)}`);
+        if (session.catalog.findRelation(view)) await runGenerated(session, `DROP MATERIALIZED VIEW ${quoteIdent(view)}`);
       }
     }
-    for (const sql of statements) await engine.execute(sql);
-    await engine.remember('model-quality', model.name, qualityStatementText(model.name, opts));
+    for (const sql of statements) await runGenerated(session, sql);
+    await session.record.remember('model-quality', model.name, qualityStatementText(model.name, opts));
   }
   byModel.set(model.name.toLowerCase(), opts);
   return `model ${model.name} joins labels from ${opts.labels} into ${qualityView(model.name)}`;
@@ -284,6 +291,18 @@ export interface QualityReader {
   viewScan(name: string): Promise<Record<string, unknown>[]>;
 }
 
+/** A session as a quality reader: the stored rows of its views. */
+export function sessionReader(session: Session): QualityReader {
+  return {
+    catalog: session.catalog,
+    viewScan: async (name) => {
+      const out: Record<string, unknown>[] = [];
+      for await (const [, r] of storedRows(session.storage.store, session.tables, session.catalog.relation(name), name).scan()) pushCopies(out, r as Record<string, unknown>);
+      return out;
+    },
+  };
+}
+
 /** A model's labels settings, its most recent quality windows (newest first) and its totals per version and role. */
 export interface QualityReport {
   readonly model: string;
@@ -303,7 +322,7 @@ export interface LabelCounts {
 
 export async function qualityReport(engine: QualityReader, model: string, recent = 20): Promise<QualityReport> {
   const name = engine.catalog.model(model).name;
-  const opts = modelQuality(engine, name) ?? null;
+  const opts = modelQuality(engine.catalog, name) ?? null;
   if (!opts || !engine.catalog.findRelation(qualityView(name))) return { model: name, labels: opts, windows: [], totals: [], labelCounts: null };
   const windows = (await engine.viewScan(qualityView(name))).sort((a, b) => Number(b['window_start']) - Number(a['window_start']) || String(a['role']).localeCompare(String(b['role'])));
   const totals = engine.catalog.findRelation(totalsView(name)) ? await engine.viewScan(totalsView(name)) : [];
@@ -382,7 +401,7 @@ function registerLabelCountMetric(registry: Registry, engine: QualityReader): vo
     collect: async () => {
       gauge.reset();
       for (const sig of engine.catalog.listModels()) {
-        const c = modelQuality(engine, sig.name) ? await labelCounts(engine, sig.name) : null;
+        const c = modelQuality(engine.catalog, sig.name) ? await labelCounts(engine, sig.name) : null;
         if (c) for (const status of ['joined', 'late', 'unmatched'] as const) gauge.set({ model: sig.name, status }, c[status]);
       }
     },
@@ -392,7 +411,7 @@ function registerLabelCountMetric(registry: Registry, engine: QualityReader): vo
 async function readTotals(engine: QualityReader): Promise<{ labels: Record<string, string>; row: Record<string, unknown> }[]> {
   const out: { labels: Record<string, string>; row: Record<string, unknown> }[] = [];
   for (const sig of engine.catalog.listModels()) {
-    if (!modelQuality(engine, sig.name) || !engine.catalog.findRelation(totalsView(sig.name))) continue;
+    if (!modelQuality(engine.catalog, sig.name) || !engine.catalog.findRelation(totalsView(sig.name))) continue;
     for (const row of await engine.viewScan(totalsView(sig.name))) out.push({ labels: { model: sig.name, version: String(row['version']), role: String(row['role']) }, row });
   }
   return out;

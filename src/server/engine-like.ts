@@ -4,7 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { PlannedStatement, QueryInfo, StatementResult } from '../engine/types.js';
-import type { ModelChange } from '../engine/model-rollout.js';
+import type { ModelChange } from '../engine/statements/model-rollout.js';
 
 /** Options for `EngineLike.execute`. */
 export interface ExecuteOptions {
@@ -74,5 +74,7 @@ export interface EngineLike {
    * does, recorded the same way); throws UNKNOWN_MODEL, UNKNOWN_VERSION, NO_CANDIDATE, INVALID_ARGUMENT or MODEL_ERROR.
    */
   changeModel(name: string, change: ModelChange, origin: { readonly by?: string; readonly reason?: string }): Promise<unknown>;
+  /** Scores JSON rows with a model (serving, or `version`); per-row errors in the answer. */
+  predictRows(name: string, rows: unknown, version?: number): Promise<unknown>;
   close(): Promise<void>;
 }

@@ -173,6 +173,17 @@ export const openApiDocument = {
         responses: { '200': jsonOk('The serving version'), ...common, '404': jsonError('Unknown model or version') },
       },
     },
+    '/v1/models/{name}/predict': {
+      post: {
+        summary: 'Score rows now with the serving version (or "version"), through the same workers and batching as streams; row errors per row',
+        parameters: [nameParam],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['rows'], properties: { rows: { type: 'array', description: 'Each row: the INPUT values in declaration order, or an object by input name', items: {} }, version: { type: 'integer', minimum: 1 } } } } },
+        },
+        responses: { '200': jsonOk('{"model", "rows": [{"outputs": {...}, "version": n} | {"error": "..."}]}'), ...common, '404': jsonError('Unknown model or version') },
+      },
+    },
     '/v1/models/{name}/versions': {
       get: { summary: 'Versions of a model', parameters: [nameParam], responses: { '200': jsonOk('Versions'), ...common, '404': jsonError('Unknown model') } },
     },

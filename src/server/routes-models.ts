@@ -9,7 +9,7 @@ import type { EngineLike } from './engine-like.js';
 import { apiError } from './error-body.js';
 import { toJsonValue } from './json-values.js';
 import { intParam, stringParam } from './request-body.js';
-import type { ModelChange } from '../engine/model-rollout.js';
+import type { ModelChange } from '../engine/statements/model-rollout.js';
 
 const MODEL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -69,6 +69,13 @@ export function registerModelRoutes(app: FastifyInstance, engine: EngineLike, op
     const version = intParam(req.query['version'] ?? (fromBody === undefined ? undefined : String(fromBody)), 'version', 1_000_000_000);
     if (version === undefined || version < 1) throw apiError('BAD_REQUEST', 'a rollback needs the version: ?version=N or {"version": N}');
     return change(req.params.name, { kind: 'rollback', version }, req.query);
+  });
+
+  app.post<{ Params: { name: string } }>('/v1/models/:name/predict', async (req) => {
+    const body = req.body as { rows?: unknown; version?: unknown } | undefined;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw apiError('BAD_REQUEST', 'the body must be a JSON object {"rows": [...], "version"?: n}');
+    const version = body.version === undefined ? undefined : intParam(String(body.version), 'version', 1_000_000_000);
+    return toJsonValue(await engine.predictRows(req.params.name, body.rows, version));
   });
 
   app.post<{ Querystring: Record<string, unknown> }>('/v1/models', { bodyLimit: opts.modelBodyLimit }, async (req, reply) => {

@@ -191,6 +191,10 @@ export function createFakeEngine(): FakeEngine {
       changes.push({ name, change, origin });
       return { message: 'changed' };
     },
+    async predictRows(name, rows) {
+      if (name !== 'fraud') throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`);
+      return { model: name, rows: (rows as unknown[]).map(() => ({ outputs: { score: 0.5 }, version: 1 })) };
+    },
     async registerModelFile(name, path, by) {
       registered.push({ name, path, by });
       return { name, version: registered.length };

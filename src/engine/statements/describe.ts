@@ -1,68 +1,31 @@
-/** SHOW and DESCRIBE. */
-import { describeQualityRows } from './model-quality.js';
-import { SluiceError } from '../common/errors.js';
-import { typeToString } from '../common/types.js';
-import { normalizeName, parseStatements, type Statement } from '../parser/index.js';
-import { pinnedVersions } from '../planner/dependencies.js';
-import type { ModelDescription } from '../udf/model-registry.js';
-import { shapeToString } from '../udf/onnx-model.js';
-import type { Engine } from './engine.js';
-import { readerLabel, readersOf } from './readers.js';
-import type { ResultColumn } from './types.js';
+/** DESCRIBE a stream, table, view, sink, model or function. */
+import { describeQualityRows, sessionReader } from '../model-quality.js';
+import { SluiceError } from '../../common/errors.js';
+import { typeToString } from '../../common/types.js';
+import { normalizeName, parseStatements } from '../../parser/index.js';
+import { pinnedVersions } from '../../planner/dependencies.js';
+import type { ModelDescription } from '../../udf/model-registry.js';
+import { shapeToString } from '../../udf/onnx-model.js';
+import { readerLabel, readersOf } from '../readers.js';
+import type { Session } from '../session.js';
+import type { StatementHandler, StatementOf } from './handler.js';
+import { cols, type Rows } from './result-columns.js';
 
-type Rows = { kind: 'rows'; columns: ResultColumn[]; rows: unknown[][] };
+export const describe: StatementHandler<'Describe'> = async (session, s, text) => ({ statement: text, ...(await describeRows(session, s)) });
 
-/** Result columns from names; `name:TYPE` gives a type other than STRING. */
-const cols = (...names: string[]): ResultColumn[] =>
-  names.map((n) => {
-    const [name, type] = n.split(':');
-    return { name: name!, type: type ?? 'STRING' };
-  });
-
-export function showStatement(engine: Engine, s: Extract<Statement, { kind: 'Show' }>): Rows {
-  const c = engine.catalog;
-  switch (s.what) {
-    case 'STREAMS':
-      return { kind: 'rows', columns: cols('name', 'connector', 'key', 'watermark'), rows: c.listRelations('stream').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'stream' ? r.key ?? null : null, r.kind === 'stream' && r.watermark ? `${r.watermark.column} - ${r.watermark.delayMs}ms${r.watermark.latenessMs ? `, lateness ${r.watermark.latenessMs}ms` : ''}` : null]) };
-    case 'TABLES':
-      return { kind: 'rows', columns: cols('name', 'primary_key', 'rows:BIGINT'), rows: c.listRelations('table').map((r) => [r.name, r.kind === 'table' ? r.primaryKey.join(', ') : '', engine.table(r.name).rows.size]) };
-    case 'VIEWS':
-      return { kind: 'rows', columns: cols('name', 'key', 'query'), rows: c.listRelations('view').map((r) => [r.name, r.kind === 'view' ? r.key.join(', ') : '', r.kind === 'view' ? r.queryId : '']) };
-    case 'SINKS':
-      return { kind: 'rows', columns: cols('name', 'connector', 'query'), rows: c.listRelations('sink').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'sink' ? r.queryId : '']) };
-    case 'MODELS':
-      return {
-        kind: 'rows',
-        columns: cols('name', 'version:INT', 'provider', 'path', 'rows_scored:BIGINT'),
-        rows: engine.models.list().map((m) => {
-          const v = engine.models.get(m);
-          return [m, v.number, v.provider, v.path, engine.models.stats(m).snapshot().rows];
-        }),
-      };
-    case 'FUNCTIONS':
-      return { kind: 'rows', columns: cols('name', 'signature'), rows: c.listFunctions().map((f) => [f.name, `(${f.params.map((p) => `${p.name} ${typeToString(p.type)}`).join(', ')}) RETURNS ${typeToString(f.returns)}`]) };
-    case 'QUERIES':
-      return {
-        kind: 'rows',
-        columns: cols('id', 'kind', 'name', 'status', 'rows_in:BIGINT', 'rows_out:BIGINT', 'dead_letters:BIGINT', 'lag:BIGINT'),
-        rows: engine.queries().map((q) => [q.id, q.kind, q.name ?? null, q.status, q.rowsIn, q.rowsOut, q.deadLetters, q.lag ?? null]),
-      };
-  }
-}
-
-export async function describeStatement(engine: Engine, s: Extract<Statement, { kind: 'Describe' }>): Promise<Rows> {
+async function describeRows(session: Session, s: StatementOf<'Describe'>): Promise<Rows> {
   const name = s.name.name;
-  if (s.objectKind === 'MODEL' || (s.objectKind === undefined && !engine.catalog.findRelation(name) && engine.models.has(name))) {
-    if (!engine.models.has(name)) engine.catalog.model(name, s.name.span);
-    const quality = await describeQualityRows(engine, name);
-    return { kind: 'rows', columns: cols('property', 'value'), rows: [...describeModelRows(engine.models.describe(name)), ['used_by', modelUsedBy(engine, name)], ...quality] };
+  if (s.objectKind === 'MODEL' || (s.objectKind === undefined && !session.catalog.findRelation(name) && session.models.has(name))) {
+    if (!session.models.has(name)) session.catalog.model(name, s.name.span);
+    const quality = await describeQualityRows(sessionReader(session), name);
+    return { kind: 'rows', columns: cols('property', 'value'), rows: [...describeModelRows(session.models.describe(name)), ['used_by', modelUsedBy(session, name)], ...quality] };
   }
   if (s.objectKind === 'FUNCTION') {
-    const f = engine.catalog.findFunction(name);
+    const f = session.catalog.findFunction(name);
     if (!f) throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
     return { kind: 'rows', columns: cols('name', 'type'), rows: [...f.params.map((p) => [p.name, typeToString(p.type)]), ['RETURNS', typeToString(f.returns)]] };
   }
-  const def = engine.catalog.relation(name, s.name.span);
+  const def = session.catalog.relation(name, s.name.span);
   const keyCols = new Set(def.kind === 'table' ? def.primaryKey.map((k) => k.toLowerCase()) : def.kind === 'view' ? def.key.map((k) => k.toLowerCase()) : def.kind === 'stream' && def.key ? [def.key.toLowerCase()] : []);
   return {
     kind: 'rows',
@@ -72,9 +35,9 @@ export async function describeStatement(engine: Engine, s: Extract<Statement, { 
 }
 
 /** The views and sinks that call the model, with the versions they pin. */
-function modelUsedBy(engine: Engine, name: string): string {
-  const readers = readersOf(engine, 'models', name).map((r) => {
-    const def = engine.catalog.findRelation(r.name);
+function modelUsedBy(session: Session, name: string): string {
+  const readers = readersOf(session.catalog, 'models', name).map((r) => {
+    const def = session.catalog.findRelation(r.name);
     const stmt = def ? parseStatements(def.sql)[0]?.statement : undefined;
     const query = stmt?.kind === 'CreateMaterializedView' || stmt?.kind === 'CreateSink' ? stmt.query : undefined;
     const pinned = query ? [...(pinnedVersions(query).get(normalizeName(name)) ?? [])] : [];
