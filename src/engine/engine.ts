@@ -8,6 +8,7 @@
  */
 import { quoteIdent } from '../common/quote-ident.js';
 import { qualityReport, registerQualityMetrics, sessionReader, type QualityReport } from './model-quality.js';
+import { checkGuards } from './model-guard.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
@@ -57,6 +58,8 @@ export class Engine {
   private readonly tableRegistry = new TableRegistry();
   private readonly engineMetrics: EngineMetrics;
   private retentionTimer: NodeJS.Timeout | undefined;
+  private guardTimer: NodeJS.Timeout | undefined;
+  private guardCheck: Promise<void> | undefined;
 
   /**
    * Statements of the catalog that could not be restored on open (a model file that is gone, a
@@ -100,6 +103,14 @@ export class Engine {
     registerQualityMetrics(this.engineMetrics.registry, sessionReader(this.session));
   }
 
+  /** Acts on guarded candidates whose evidence calls for a promotion or a rollback (model-guard.ts); one check at a time. */
+  checkModelGuards(): Promise<void> {
+    this.guardCheck ??= checkGuards(this.session, sessionReader(this.session), this.engineMetrics.registry)
+      .catch((err: unknown) => console.error(`sluice: model guard check failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => (this.guardCheck = undefined));
+    return this.guardCheck;
+  }
+
   /** A model's labels settings, recent quality windows and totals per version and role (GET /v1/models/:name/quality). */
   modelQuality(name: string): Promise<QualityReport> {
     return qualityReport(sessionReader(this.session), name);
@@ -115,6 +126,8 @@ export class Engine {
     await adoptPushDlqs(engine.session);
     engine.retentionTimer = setInterval(() => void engine.expireLogs(), options.retentionCheckMs);
     engine.retentionTimer.unref();
+    engine.guardTimer = setInterval(() => void engine.checkModelGuards(), Math.max(options.checkpointIntervalMs, 100));
+    engine.guardTimer.unref();
     return engine;
   }
 
@@ -316,6 +329,8 @@ export class Engine {
 
   async close(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.guardTimer) clearInterval(this.guardTimer);
+    await this.guardCheck;
     await this.queryRegistry.stopAll();
     await this.tableRegistry.closeAll();
     await this.scoring.close();

@@ -7,6 +7,7 @@ import { ok, optionsOf } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 import { changeModel, ensurePredictionLog } from './model-rollout.js';
 import { applyQualityOptions, atOption, splitQualityOptions } from '../model-quality.js';
+import { guardText, parseGuardOptions, setGuard, splitGuardOptions } from '../model-guard.js';
 import type { Session } from '../session.js';
 
 export const alterModel: StatementHandler<'AlterModel'> = async (session, s, text) => {
@@ -28,8 +29,20 @@ export const alterModel: StatementHandler<'AlterModel'> = async (session, s, tex
       refreshReference(session, name);
       return ok(text, `model ${name} now at version ${v.number} (${v.provider})`);
     }
-    case 'candidate':
-      return ok(text, (await changeModel(session, name, { kind: 'candidate', options: optionsOf(s.options) }, { by: 'sql' }, text)).message);
+    case 'candidate': {
+      // 'promote.*' and 'rollback.*' guard the candidate (model-guard.ts); the rest make it.
+      const { guard, rest } = splitGuardOptions(optionsOf(s.options));
+      const guarded = (() => {
+        try {
+          return parseGuardOptions(guard);
+        } catch (e) {
+          throw atOption(e, s.options, s.name.span);
+        }
+      })();
+      const message = (await changeModel(session, name, { kind: 'candidate', options: rest }, { by: 'sql' }, text)).message;
+      setGuard(session.catalog, name, guard);
+      return ok(text, Object.keys(guard).length ? `${message}; guarded (${guardText(guarded)})` : message);
+    }
     case 'rollback':
       if (!session.models.hasVersion(name, s.version!.value)) {
         throw new SluiceError('UNKNOWN_VERSION', `model '${name}' has no version ${s.version!.value}`, { span: s.version!.span, hint: `DESCRIBE MODEL ${name} lists its versions` });
