@@ -12,7 +12,7 @@ import { checkGuards } from './model-guard.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { SluiceError, asSluiceError } from '../common/errors.js';
+import { SluiceError, asSluiceError, throwIfCancelled } from '../common/errors.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import { parseStatements, type ParsedStatement } from '../parser/index.js';
 import { Catalog } from '../planner/catalog.js';
@@ -22,7 +22,7 @@ import { AllowedFiles } from '../udf/allowed-files.js';
 import { FunctionRegistry } from '../udf/js-function.js';
 import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
 import { InteractiveScoring, type ScoredRows } from './interactive-predict.js';
-import { changeModel, createModelSql, type ModelChange, type ModelChangeResult } from './statements/model-rollout.js';
+import { changeModel, createModelSql, rememberServing, type ModelChange, type ModelChangeResult } from './statements/model-rollout.js';
 import { CatalogRecord } from './catalog-record.js';
 import { adoptPushDlqs, ensureDlq } from './dead-letter-topics.js';
 import { allowedRoots, resolveEngineOptions, type EngineOptions, type ExecuteOptions, type ResolvedEngineOptions } from './engine-options.js';
@@ -78,6 +78,12 @@ export class Engine {
     this.files = new AllowedFiles({ roots: allowedRoots(options), baseDir: options.baseDir, maxBytes: options.maxFileBytes });
     this.models = new ModelRegistry({ baseDir: options.baseDir, files: this.files });
     this.scoring = new InteractiveScoring(this.models);
+    // Versions from a watched folder are recorded like the ALTER they stand for, so a restart serves them.
+    this.models.onArrived = (v) =>
+      v.as === 'candidate'
+        ? this.record.remember('model-candidate', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET CANDIDATE (path = '${v.path.replace(/'/g, "''")}', mode = 'shadow')`)
+        : rememberServing(this.session, v.model, this.models.get(v.model));
+    this.models.onArrivalFailed = (model, path, error) => process.stderr.write(`sluice: model '${model}': the file ${path} from the watched folder did not load, nothing changed: ${error.message}\n`);
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
@@ -218,6 +224,7 @@ export class Engine {
     }
     for (const p of parsed) {
       try {
+        throwIfCancelled(opts.signal, 'the statement', p.statement.span);
         const r = await runStatement(this.session, p.statement, p.text, opts);
         results.push(r);
         opts.onResult?.(r);
@@ -287,7 +294,7 @@ export class Engine {
     }
     const v = await this.models.alter(name, { path }, by);
     // Replayed on open like an ALTER MODEL, so the uploaded version stays active after a restart.
-    await this.record.remember('model-alter', name, `ALTER MODEL ${quoteIdent(name)} SET (path = '${path.replace(/'/g, "''")}')`);
+    await rememberServing(this.session, name, v);
     return v;
   }
 

@@ -15,7 +15,7 @@ import { physicalStreamKind } from '../planner/stream-kind.js';
 import type { EmbeddedLog } from '../state/index.js';
 import type { FunctionRegistry } from '../udf/js-function.js';
 import type { ModelRegistry } from '../udf/model-registry.js';
-import { parseDuration } from '../udf/model-registry.js';
+import { parseDuration } from '../common/duration.js';
 import { PredictRunner } from '../udf/predict-runner.js';
 import type { EngineMetrics } from './metrics.js';
 import { predictRollout } from './prediction-log.js';
@@ -44,7 +44,7 @@ export function createExecEnv(deps: ExecEnvDeps): ExecEnv {
       const kind = physicalStreamKind(plan.input);
       const rowKey = kind.kind === 'upsert' ? kind.key : kind.kind === 'retracting' ? plan.input.fields.map((_, i) => i) : undefined;
       const runner = new PredictRunner(deps.models, plan.model, plan.width, plan.version === undefined ? { kind: 'serving' } : { kind: 'pinned', version: plan.version });
-      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: env.udfs, rowKey, rollout: predictRollout(deps.models, plan) });
+      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: env.udfs, rowKey, rollout: predictRollout(deps.models, plan, (t) => deps.log.hasTopic(t)) });
     },
     udfs: (name) => {
       const f = deps.functions.find(name);

@@ -119,5 +119,6 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
       for (const [m, snap] of models.statsSnapshots()) for (const [role, n] of Object.entries(snap.rowsByRole)) byRole.set({ model: m, role }, n);
     },
   });
+  g('sluice_model_load_failures_total', 'Model files from a watched folder that failed to load (nothing changed).', (s) => s.loadFailures);
   g('sluice_model_shadow_skipped_total', 'Rows a shadow candidate could not keep up with (skipped, never waited for).', (s) => s.shadowSkipped);
 }

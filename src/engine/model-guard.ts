@@ -16,7 +16,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { SluiceError } from '../common/errors.js';
 import type { Catalog, Options } from '../planner/catalog.js';
-import { parseDuration } from '../udf/model-registry.js';
+import { parseDuration } from '../common/duration.js';
 import { qualityReport, type QualityReader } from './model-quality.js';
 import type { Session } from './session.js';
 import { changeModel } from './statements/model-rollout.js';

@@ -23,7 +23,7 @@ import { quoteIdent } from '../common/quote-ident.js';
 import type { Catalog, ModelSignature, Options, RelationDef } from '../planner/catalog.js';
 import { Gauge, type Registry } from 'prom-client';
 import { parseStatements } from '../parser/index.js';
-import { parseDuration } from '../udf/model-registry.js';
+import { parseDuration } from '../common/duration.js';
 import { storedRows } from './relation-storage.js';
 import type { Session } from './session.js';
 import { pushCopies } from './sinks.js';

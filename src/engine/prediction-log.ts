@@ -18,13 +18,15 @@ export function modelLive(models: ModelRegistry, name: string): ModelLive {
 }
 
 /** What a predict operator needs for candidates and the prediction log. */
-export function predictRollout(models: ModelRegistry, plan: PredictExec): PredictRollout {
+export function predictRollout(models: ModelRegistry, plan: PredictExec, topicExists: (topic: string) => boolean): PredictRollout {
+  const logTopic = predictionLogName(plan.model);
   return {
     registry: models,
     rowInfo: plan.rowInfo,
     pinned: plan.version !== undefined,
-    logTopic: predictionLogName(plan.model),
+    logTopic,
     logFields: predictionLogFields(plan.outputs),
+    logExists: () => topicExists(logTopic),
   };
 }
 

@@ -6,11 +6,13 @@
  * replaced version's sessions are closed when its last batch finishes.
  */
 import { join } from 'node:path';
+import { parseDuration } from '../common/duration.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { AllowedFiles } from './allowed-files.js';
 import { parseReference, type Reference } from './drift.js';
 import { ModelStats, type ModelStatsSnapshot } from './model-stats.js';
+import { FolderWatch } from './model-watch.js';
 import { OnnxModel, type DeviceOption, type ProviderName, type TensorInfo } from './onnx-model.js';
 
 /** Option values as the parser hands them over (`WITH (key = value, ...)`). */
@@ -43,13 +45,17 @@ export interface ModelOptions {
   readonly logRetentionMs: number;
   /** `metadata`: JSON text about this version (data set, code version, metrics); not inherited by the next version. */
   readonly metadata: string | undefined;
+  /** `watch`: a folder whose new `.onnx` files become versions (or candidates). */
+  readonly watch: string | undefined;
+  /** `watch.as`: 'version' (default) or 'candidate' (a shadow candidate). */
+  readonly watchAs: 'version' | 'candidate';
   /** `reference`: a CSV or NDJSON file whose rows are the reference distribution for drift. */
   readonly reference: string | undefined;
   /** `drift.alert`: a window whose PSI is above this is marked as drifted. Default 0.2. */
   readonly driftAlert: number;
 }
 
-const OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'reference', 'drift.alert'] as const;
+const OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as', 'reference', 'drift.alert'] as const;
 type OptionKey = (typeof OPTION_KEYS)[number];
 
 const DEFAULTS: Omit<ModelOptions, 'path'> = {
@@ -65,24 +71,11 @@ const DEFAULTS: Omit<ModelOptions, 'path'> = {
   logSample: 1,
   logRetentionMs: 7 * 86_400_000,
   metadata: undefined,
+  watch: undefined,
+  watchAs: 'version',
   reference: undefined,
   driftAlert: 0.2,
 };
-
-const DURATION_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * Parses a duration: a number (milliseconds) or a string like '5ms', '1.5s', '250us', '1m', '12h', '7d'.
- * Throws INVALID_ARGUMENT naming the option.
- */
-export function parseDuration(key: string, value: string | number | boolean): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h|d)?\s*$/i.exec(value);
-    if (m) return Number(m[1]) * (DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()] ?? 1);
-  }
-  throw new SluiceError('INVALID_ARGUMENT', `option '${key}' must be a duration such as '5ms' or '1s', got ${JSON.stringify(value)}`);
-}
 
 function parsePositiveInt(key: string, value: string | number | boolean, max: number): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
@@ -184,6 +177,16 @@ export function parseModelOptions(model: string, raw: RawModelOptions, base?: Mo
       case 'metadata':
         o.metadata = parseMetadata(value);
         break;
+      case 'watch':
+        if (typeof value !== 'string') throw new SluiceError('INVALID_ARGUMENT', `option 'watch' must be a folder, got ${JSON.stringify(value)}`);
+        o.watch = /^\s*(none|off)?\s*$/i.test(value) ? undefined : value.trim();
+        break;
+      case 'watch.as': {
+        const v = String(value).toLowerCase();
+        if (v !== 'version' && v !== 'candidate') throw new SluiceError('INVALID_ARGUMENT', `option 'watch.as' must be 'version' or 'candidate', got ${JSON.stringify(value)}`);
+        o.watchAs = v;
+        break;
+      }
       case 'reference':
         if (typeof value !== 'string') throw new SluiceError('INVALID_ARGUMENT', `option 'reference' must be a file path, got ${JSON.stringify(value)}`, { hint: "a CSV or NDJSON file of reference rows, e.g. 'models/data/fraud-reference.csv', or 'none'" });
         o.reference = /^\s*(none)?\s*$/i.test(value) ? undefined : value.trim();
@@ -213,6 +216,7 @@ function optionsToRaw(o: ModelOptions): Record<string, string | number> {
     ...(o.fallback === undefined ? {} : { fallback: o.fallback }),
     device: o.device,
     inflight: o.inflight,
+    ...(o.watch === undefined ? {} : { watch: o.watch, 'watch.as': o.watchAs }),
     ...(o.log ? { log: 'on', ...(o.logId ? { 'log.id': o.logId } : {}), 'log.inputs': o.logInputs ? 'on' : 'off', 'log.sample': o.logSample, 'log.retention': `${o.logRetentionMs}ms` } : {}),
     ...(o.reference === undefined ? {} : { reference: o.reference }),
     'drift.alert': o.driftAlert,
@@ -417,13 +421,57 @@ function candidateOptions(model: string, raw: RawModelOptions): { mode: 'shadow'
 /** Options of SET CANDIDATE that are not model options, for "did you mean". */
 export const CANDIDATE_OPTION_KEYS: readonly string[] = [...CANDIDATE_KEYS, ...OPTION_KEYS];
 
+/** A version that arrived as data (a watched folder): what to record so that a restart serves it too. */
+export interface ArrivedVersion {
+  readonly model: string;
+  readonly as: 'version' | 'candidate';
+  readonly path: string;
+}
+
 export class ModelRegistry {
   private readonly models = new Map<string, ModelEntry>();
   private readonly files: AllowedFiles;
+  private readonly baseDir: string;
+  /** Watched folders by model (lower-case name). */
+  private readonly watches = new Map<string, FolderWatch>();
+  /** Told of each version that arrived from a watched folder (the engine records it). */
+  onArrived: ((v: ArrivedVersion) => Promise<void>) | undefined;
+  /** Told of each watched file that failed to load (the engine logs it). */
+  onArrivalFailed: ((model: string, path: string, error: SluiceError) => void) | undefined;
 
   constructor(opts: ModelRegistryOptions = {}) {
-    const baseDir = opts.baseDir ?? process.cwd();
-    this.files = opts.files ?? new AllowedFiles({ roots: [join(baseDir, 'models')], baseDir });
+    this.baseDir = opts.baseDir ?? process.cwd();
+    this.files = opts.files ?? new AllowedFiles({ roots: [join(this.baseDir, 'models')], baseDir: this.baseDir });
+  }
+
+  /**
+   * Starts, moves or stops the model's folder watch to match its serving options. A new file
+   * becomes the next version or the (shadow) candidate; one that fails to load changes nothing
+   * and is counted, noted in the model's history and reported.
+   */
+  private async syncWatch(name: string): Promise<void> {
+    const key = name.toLowerCase();
+    const e = this.models.get(key);
+    const want = e && !e.dropped ? e.active.info.options.watch : undefined;
+    const have = this.watches.get(key);
+    if (have?.folder === want) return;
+    this.watches.delete(key);
+    await have?.stop();
+    if (want === undefined) return;
+    const watch = new FolderWatch(want, this.baseDir, async (path) => {
+      const as = this.models.get(key)?.active.info.options.watchAs ?? 'version';
+      try {
+        if (as === 'candidate') await this.setCandidate(name, { path, mode: 'shadow' }, { by: 'watch', reason: `file ${path} arrived` });
+        else await this.alter(name, { path }, 'watch');
+        await this.onArrived?.({ model: name, as, path });
+      } catch (err) {
+        const error = err instanceof SluiceError ? err : new SluiceError('MODEL_ERROR', String(err));
+        this.models.get(key)?.stats.recordLoadFailure();
+        this.onArrivalFailed?.(name, path, error);
+      }
+    });
+    this.watches.set(key, watch);
+    await watch.start();
   }
 
   private async loadVersion(name: string, inputs: readonly Field[], outputs: readonly Field[], options: ModelOptions, number: number, by: string, createdAt = new Date(), intraOpThreads?: number): Promise<LoadedVersion> {
@@ -494,6 +542,7 @@ export class ModelRegistry {
       pending: Promise.resolve(),
       dropped: false,
     });
+    await this.syncWatch(name);
     return loaded.info;
   }
 
@@ -554,6 +603,9 @@ export class ModelRegistry {
       this.serve(entry, loaded);
       this.note(entry, { action: 'alter', version: loaded.info.number, by, reason: undefined });
       return loaded.info;
+    }).then(async (v) => {
+      await this.syncWatch(name);
+      return v;
     });
   }
 
@@ -656,6 +708,7 @@ export class ModelRegistry {
     const entry = this.entry(name);
     entry.dropped = true;
     this.models.delete(name.toLowerCase());
+    await this.syncWatch(name);
     await entry.pending;
     entry.candidate = undefined;
     for (const v of entry.loaded.values()) this.closeIfUnused(entry, v);
@@ -902,6 +955,9 @@ export class ModelRegistry {
 
   /** Closes every model's sessions. */
   async close(): Promise<void> {
+    const watches = [...this.watches.values()];
+    this.watches.clear();
+    await Promise.all(watches.map((w) => w.stop()));
     const entries = [...this.models.values()];
     this.models.clear();
     await Promise.all(entries.map(async (e) => {

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../src/common/errors.js';
 import { arrayOf, T } from '../../src/common/types.js';
 import { AllowedFiles } from '../../src/udf/allowed-files.js';
-import { ModelRegistry, parseDuration, parseModelOptions } from '../../src/udf/model-registry.js';
+import { parseDuration } from '../../src/common/duration.js';
+import { ModelRegistry, parseModelOptions } from '../../src/udf/model-registry.js';
 import { cudaProviderInstalled, OnnxModel } from '../../src/udf/onnx-model.js';
 import { dataset, INPUTS, OUTPUTS, WIDTH } from './helpers.js';
 import { linearModel } from './onnx-builder.js';
@@ -100,7 +101,7 @@ describe('model options', () => {
     expect(parseDuration('t', '250us')).toBe(0.25);
     expect(parseDuration('t', 7)).toBe(7);
     const o = parseModelOptions('m', { path: 'a.onnx', 'batch.max_rows': 1024, 'batch.max_wait': '5ms', timeout: '20ms', fallback: 'other', device: 'auto', inflight: 4 });
-    const noLog = { log: false, logId: undefined, logInputs: false, logSample: 1, logRetentionMs: 7 * 86_400_000, metadata: undefined };
+    const noLog = { log: false, logId: undefined, logInputs: false, logSample: 1, logRetentionMs: 7 * 86_400_000, metadata: undefined, watch: undefined, watchAs: 'version' };
     expect(o).toEqual({ path: 'a.onnx', maxRows: 1024, maxWaitMs: 5, timeoutMs: 20, fallback: 'other', device: 'auto', inflight: 4, ...noLog });
     const logged = parseModelOptions('m', { path: 'a.onnx', log: 'on', 'log.id': 'tx_id', 'log.inputs': 'on', 'log.sample': 0.25, 'log.retention': '1d', metadata: '{"dataset": "tx-2026-11", "auc": 0.97}' });
     expect(logged).toMatchObject({ log: true, logId: 'tx_id', logInputs: true, logSample: 0.25, logRetentionMs: 86_400_000, metadata: '{"dataset":"tx-2026-11","auc":0.97}' });

@@ -5,12 +5,13 @@
 import { SluiceError } from '../../common/errors.js';
 import { ok, optionsOf } from './definitions.js';
 import type { StatementHandler } from './handler.js';
-import { changeModel, ensurePredictionLog } from './model-rollout.js';
+import { changeModel, ensurePredictionLog, rememberServing } from './model-rollout.js';
 import { applyQualityOptions, atOption, splitQualityOptions } from '../model-quality.js';
 import { guardText, parseGuardOptions, setGuard, splitGuardOptions } from '../model-guard.js';
 import type { Session } from '../session.js';
 
 export const alterModel: StatementHandler<'AlterModel'> = async (session, s, text) => {
+  // SET is recorded as the serving version's full options (rememberServing), not as its text.
   const name = s.name.name;
   session.catalog.model(name, s.name.span);
   switch (s.action) {
@@ -24,7 +25,7 @@ export const alterModel: StatementHandler<'AlterModel'> = async (session, s, tex
         if (Object.keys(rest).length === 0) return ok(text, done);
       }
       const v = await session.models.alter(name, rest, 'sql');
-      await session.record.remember('model-alter', name, text);
+      await rememberServing(session, name, v);
       await ensurePredictionLog(session, name);
       refreshReference(session, name);
       return ok(text, `model ${name} now at version ${v.number} (${v.provider})`);

@@ -84,6 +84,7 @@ function describeModelRows(d: ModelDescription): unknown[][] {
       ['rows_as_fallback', st.rowsAsFallback],
       ['rows_by_role', Object.entries(st.rowsByRole).map(([r, n]) => `${r} ${n}`).join(', ') || 'none yet'],
       ['shadow_skipped', st.shadowSkipped],
+      ['load_failures', st.loadFailures],
     );
     const sizes = st.batchSize.buckets.filter((b) => b.count > 0).map((b) => `${b.le === null ? 'more' : `<=${b.le}`}: ${b.count}`);
     rows.push(['batch_size', st.batchSize.count === 0 ? 'no batches yet' : `mean ${(st.batchSize.sum / st.batchSize.count).toFixed(1)} rows; ${sizes.join(', ')}`]);

@@ -55,7 +55,7 @@ export async function changeModel(session: Session, name: string, change: ModelC
   switch (change.kind) {
     case 'candidate': {
       const c = await models.setCandidate(name, change.options, origin);
-      await record.remember('model-candidate', name, text ?? `ALTER MODEL ${name} SET CANDIDATE (${optionsSql(change.options)})`);
+      await record.remember('model-candidate', name, text ?? `ALTER MODEL ${sqlName(name)} SET CANDIDATE (${optionsSql(change.options)})`);
       const share = c.mode === 'canary' ? ` for ${+(c.share * 100).toFixed(2)}% of keys` : '';
       result = { message: `model ${name}: version ${c.version.number} is the ${c.mode} candidate${share} (${c.version.provider})`, version: c.version, candidate: c };
       break;
@@ -84,6 +84,11 @@ export async function changeModel(session: Session, name: string, change: ModelC
   return result;
 }
 
+/** A model name as SQL: quoted unless it is a plain identifier. */
+function sqlName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
 /** Options as SQL: `'key' = value, ...`. */
 function optionsSql(raw: RawModelOptions): string {
   return Object.entries(raw)
@@ -92,14 +97,15 @@ function optionsSql(raw: RawModelOptions): string {
 }
 
 /**
- * After PROMOTE or ROLLBACK, a restart must serve the same file with the same options: the
- * model's recorded ALTER becomes a SET of that version's options, and a promoted candidate is
- * no longer recorded as one.
+ * A restart must serve the same file with the same options: after any change of the serving
+ * version (SET, PROMOTE, ROLLBACK, a file from a watched folder) the model's recorded ALTER
+ * becomes a SET of all that version's options (only the last ALTER is replayed, so a SET of one
+ * option would lose the others), and a promoted candidate is no longer recorded as one.
  */
-async function rememberServing(session: Session, name: string, v: ModelVersion): Promise<void> {
+export async function rememberServing(session: Pick<Session, 'models' | 'record'>, name: string, v: ModelVersion): Promise<void> {
   const raw: Record<string, string | number> = { ...session.models.describe(name, false).options };
   if (v.options.metadata !== undefined) raw['metadata'] = v.options.metadata;
-  await session.record.remember('model-alter', name, `ALTER MODEL ${name} SET (${optionsSql(raw)})`);
+  await session.record.remember('model-alter', name, `ALTER MODEL ${sqlName(name)} SET (${optionsSql(raw)})`);
   if (!session.models.candidate(name)) await session.record.forget('model-candidate', name);
 }
 

@@ -4,19 +4,15 @@
  * serving and canary results back together in row order, and the prediction log's rows.
  */
 import type { RecordBatch } from 'apache-arrow';
+import { fnv1a32 } from '../../common/hash.js';
 import type { Field } from '../../common/types.js';
 import type { OutputArray } from '../../udf/onnx-model.js';
 import { SCORED_BY, type PredictResult } from '../../udf/predict-runner.js';
 import { readColumn } from '../columns.js';
 
-/** FNV-1a over the text, as a fraction in [0, 1). */
+/** FNV-1a over the text, as a fraction in [0, 1): the same key always gets the same fraction. */
 export function keyFraction(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) / 4294967296;
+  return fnv1a32(text) / 4294967296;
 }
 
 /** The routing text of each packed row: its key column's value, else its input values. */

@@ -15,7 +15,7 @@ import { errorOf, PredictRunner, SCORED_BY, versionOf, type PredictResult } from
 import { batchFromRows, batchOfData, buildData, buildDataChecked, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { dropRows, keepRows } from '../changes.js';
-import { RowKind, rowJson } from '../message.js';
+import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { EmittedScores, type EmittedScore } from './emitted-scores.js';
 import { keyFraction, mergeResults, roleName, rowKeys, splitCanary, takeFeatures, type LogRow } from './predict-routing.js';
@@ -32,6 +32,8 @@ export interface PredictRollout {
   /** The prediction log's topic and columns. */
   readonly logTopic: string;
   readonly logFields: readonly Field[];
+  /** Whether the log's stream exists (it may have been dropped): rows for a missing one are not written. */
+  readonly logExists: () => boolean;
 }
 
 /** Shadow rows waiting for the candidate; cancelled (logged as skipped) at a barrier. */
@@ -210,7 +212,7 @@ export class PredictOperator extends StreamOperator {
     const reg = this.rollout?.registry;
     if (!reg || !this.ctx.sideOutput || !reg.has(this.model)) return undefined;
     const o = reg.get(this.model).options;
-    return o.log ? o : undefined;
+    return o.log && this.rollout!.logExists() ? o : undefined;
   }
 
   /**
@@ -266,7 +268,7 @@ export class PredictOperator extends StreamOperator {
           const row = addIdx[packed.index ? packed.index[j]! : j]!;
           const err = r.errorCount > 0 ? errorOf(r, j) : undefined;
           if (err !== undefined) {
-            this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: this.rowText(batch, row) });
+            this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: rowText(batch, this.input, row) });
             continue;
           }
           const output = columns.length === 1 ? columns[0]![j] : Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]]));
@@ -277,7 +279,7 @@ export class PredictOperator extends StreamOperator {
       const addRows = [...scored.keys()];
       const check = buildDataChecked(this.fields[this.keep.length]!.type, addRows.map((i) => scored.get(i)!.output), addRows.length);
       for (const [j, reason] of check.bad) {
-        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: this.rowText(batch, addRows[j]!) });
+        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: rowText(batch, this.input, addRows[j]!) });
         scored.delete(addRows[j]!);
       }
       const keys = emitted.keys(batch);
@@ -352,7 +354,7 @@ export class PredictOperator extends StreamOperator {
       }
       if (!problem && w !== width) problem = `the row has ${w} input values; model '${this.model}' takes ${width}`;
       if (problem) {
-        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${problem}`, operator: this.name, row: this.rowText(batch, i) });
+        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${problem}`, operator: this.name, row: rowText(batch, this.input, i) });
         continue;
       }
       index[rows++] = i;
@@ -403,7 +405,7 @@ export class PredictOperator extends StreamOperator {
       for (let j = 0; j < rows; j++) {
         const err = errorOf(r, j);
         if (err === undefined) ok.push(j);
-        else this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: this.rowText(batch, index ? index[j]! : j) });
+        else this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: rowText(batch, this.input, index ? index[j]! : j) });
       }
       if (ok.length === 0) return;
       keep = Uint32Array.from(ok);
@@ -442,7 +444,7 @@ export class PredictOperator extends StreamOperator {
     const built = buildDataChecked(this.fields[n0]!.type, out, count);
     let outBatch = batchOfData(this.fields, [...inputCols, built.data, buildData(this.fields[n0 + 1]!.type, versions, count), buildData(T.STRING, roles, count)], count);
     if (built.bad.size) {
-      for (const [j, reason] of built.bad) this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: this.rowText(batch, source(j)) });
+      for (const [j, reason] of built.bad) this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: rowText(batch, this.input, source(j)) });
       ({ batch: outBatch, rowKinds: kinds } = dropRows(outBatch, this.fields, kinds, built.bad));
       if (outBatch.numRows === 0) return built.bad;
     }
@@ -453,9 +455,6 @@ export class PredictOperator extends StreamOperator {
     return built.bad;
   }
 
-  private rowText(batch: RecordBatch, row: number): string {
-    return rowJson(this.input, this.input.map((f, c) => readColumn(batch, c, f.type)[row]));
-  }
 
   override async close(): Promise<void> {
     await this.tail.catch(() => undefined);
