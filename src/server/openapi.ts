@@ -139,6 +139,30 @@ export const openApiDocument = {
         responses: { '200': jsonOk('The model'), ...common, '404': jsonError('Unknown model') },
       },
     },
+    '/v1/models/{name}/quality': {
+      get: {
+        summary: "Live quality of a model whose labels are joined (ALTER MODEL ... SET (labels = ...)): its labels settings, the most recent windows of <model>_quality (newest first) and the totals per version and role",
+        parameters: [nameParam],
+        responses: {
+          '200': jsonOk('Quality', {
+            type: 'object',
+            properties: {
+              quality: {
+                type: 'object',
+                properties: {
+                  model: { type: 'string' },
+                  labels: { type: 'object', nullable: true, description: 'labels, labelId, labelValue, withinMs, threshold, windowMs; null when no labels are joined' },
+                  windows: { type: 'array', items: { type: 'object', description: 'window_start, window_end, version, role, labelled, positive_rate, auc, log_loss, brier, precision, recall, mean_score, label_delay_p50, label_delay_p99[, score_psi]' } },
+                  totals: { type: 'array', items: { type: 'object', description: 'version, role and the same metrics over every labelled row' } },
+                },
+              },
+            },
+          }),
+          ...common,
+          '404': jsonError('Unknown model'),
+        },
+      },
+    },
     '/v1/models/{name}/candidate': {
       post: {
         summary: 'Set the candidate (ALTER MODEL ... SET CANDIDATE): a new version beside the serving one, in shadow or canary mode',
