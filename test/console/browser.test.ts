@@ -139,13 +139,16 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in chromium', () => {
     await page.close();
   });
 
-  it('models page: serving version, histograms, rows scored, no quality route asked for when absent', async () => {
+  it('models page: serving version, roles, histograms, rows scored', async () => {
     const { page, problems } = await openPage();
     await page.goto(`${demo.url}/#/models/fraud`);
     await page.waitForSelector('[data-model="fraud"] .versions tbody tr', WAIT);
-    const { model } = await api<{ model: { version: number; stats: { rows: number } } }>(demo, '/v1/models/fraud');
+    const { model } = await api<{ model: { version: number; versions: unknown[]; stats: { rows: number } } }>(demo, '/v1/models/fraud');
     expect(await page.textContent('[data-stat="serving"] .stat-value')).toBe(String(model.version));
-    expect(await texts(page, '.versions tbody tr td:nth-child(2)')).toEqual(['serving']);
+    // One row per version; the serving one says so.
+    const roles = await texts(page, '.versions tbody tr td:nth-child(2)');
+    expect(roles).toHaveLength(model.versions.length);
+    expect(roles.filter((r) => r.split(', ').includes('serving'))).toHaveLength(1);
     expect(Number((await page.textContent('[data-stat="rows"] .stat-value'))!.replace(/k$/, '000'))).toBeGreaterThan(0);
     await page.waitForFunction(() => Number(document.querySelector('[data-histogram="batch size (rows)"]')?.getAttribute('data-buckets')) > 0, undefined, WAIT);
     await page.waitForFunction(() => Number(document.querySelector('[data-chart="model-rows"]')?.getAttribute('data-points')) > 0, undefined, WAIT);

@@ -57,7 +57,8 @@ function rolesOf(model: Json): Map<number, string[]> {
     const r = obj(v)['role'] ?? obj(v)['roles'];
     for (const role of Array.isArray(r) ? r : r === undefined ? [] : [r]) add(v, String(role));
   }
-  for (const [v, rs] of roles) roles.set(v, [...new Set(rs)]);
+  // A version's own role ('shadow') repeats what 'candidate (shadow)' already says.
+  for (const [v, rs] of roles) roles.set(v, rs.filter((r, i) => !rs.some((o, j) => j !== i && o !== r && o.includes(r)) && rs.indexOf(r) === i));
   return roles;
 }
 
