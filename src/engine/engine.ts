@@ -6,6 +6,9 @@
  * Each statement runs in the handler of its kind (statements/), against the engine's session;
  * this class opens and closes that session and answers the HTTP API, the shell and the CLI.
  */
+import { quoteIdent } from '../common/quote-ident.js';
+import { qualityReport, registerQualityMetrics, sessionReader, type QualityReport } from './model-quality.js';
+import { checkGuards } from './model-guard.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
@@ -60,6 +63,8 @@ export class Engine {
   private readonly tableRegistry = new TableRegistry();
   private readonly engineMetrics: EngineMetrics;
   private retentionTimer: NodeJS.Timeout | undefined;
+  private guardTimer: NodeJS.Timeout | undefined;
+  private guardCheck: Promise<void> | undefined;
 
   /**
    * Statements of the catalog that could not be restored on open (a model file that is gone, a
@@ -110,6 +115,20 @@ export class Engine {
       env: this.env,
       options,
     };
+    registerQualityMetrics(this.engineMetrics.registry, sessionReader(this.session));
+  }
+
+  /** Acts on guarded candidates whose evidence calls for a promotion or a rollback (model-guard.ts); one check at a time. */
+  checkModelGuards(): Promise<void> {
+    this.guardCheck ??= checkGuards(this.session, sessionReader(this.session), this.engineMetrics.registry)
+      .catch((err: unknown) => console.error(`sluice: model guard check failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => (this.guardCheck = undefined));
+    return this.guardCheck;
+  }
+
+  /** A model's labels settings, recent quality windows and totals per version and role (GET /v1/models/:name/quality). */
+  modelQuality(name: string): Promise<QualityReport> {
+    return qualityReport(sessionReader(this.session), name);
   }
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -122,6 +141,8 @@ export class Engine {
     await adoptPushDlqs(engine.session);
     engine.retentionTimer = setInterval(() => void engine.expireLogs(), options.retentionCheckMs);
     engine.retentionTimer.unref();
+    engine.guardTimer = setInterval(() => void engine.checkModelGuards(), Math.max(options.checkpointIntervalMs, 100));
+    engine.guardTimer.unref();
     return engine;
   }
 
@@ -359,6 +380,8 @@ export class Engine {
 
   async close(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.guardTimer) clearInterval(this.guardTimer);
+    await this.guardCheck;
     await this.queryRegistry.stopAll();
     await this.tableRegistry.closeAll();
     await this.scoring.close();
@@ -381,6 +404,3 @@ function checkStatementCount(parsed: readonly ParsedStatement[], max: number | u
   });
 }
 
-function quoteIdent(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}

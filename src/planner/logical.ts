@@ -2,6 +2,7 @@
  * The logical plan: what a query computes, independent of how. A discriminated union of
  * readonly nodes; every node states its output `fields`.
  */
+import type { ReferenceBins } from '../udf/drift.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { AggregateFn } from './functions.js';
@@ -92,6 +93,8 @@ export interface AggregateCall {
   readonly fn: AggregateFn;
   readonly args: readonly BoundExpr[];
   readonly name: string;
+  /** PSI: the reference distribution it compares with, fixed when the query is planned. */
+  readonly reference?: ReferenceBins;
 }
 
 /**

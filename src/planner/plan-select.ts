@@ -7,6 +7,7 @@ import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.j
 import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, ModelSignature } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
+import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
 import { resolveGroupByRefs } from './group-by-refs.js';
 import { resolveOrderBy, type OrderKey } from './order-by.js';
@@ -124,16 +125,18 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
         hint: call.args.length > 1 ? 'COUNT(DISTINCT x) counts the distinct values of one expression' : 'COUNT(*) counts rows',
       });
     }
-    const args = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
+    const bound = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
     const rule = AGGREGATE_FUNCTIONS[name]!;
-    const type = rule(args.map((a) => a.type));
+    const type = rule(bound.map((a) => a.type));
     if (typeof type === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${type}`, { span: call.span });
+    const args = foldConstantArgs(fn, bound);
+    const reference = fn === 'psi' ? psiReference(args, catalog, call.span) : undefined;
     const key = fn + JSON.stringify(args.map(exprKey));
     let idx = aggKeys.indexOf(key);
     if (idx < 0) {
       idx = aggregates.length;
       aggKeys.push(key);
-      aggregates.push({ fn, args, name: `${fn}_${idx}` });
+      aggregates.push({ fn, args, name: `${fn}_${idx}`, ...(reference ? { reference } : {}) });
       aggTypes.push(type);
     }
     return { kind: 'Column', index: -1 - idx, name: `${name}(${args.map(exprToString).join(', ')})`, type, span: call.span };

@@ -64,6 +64,8 @@ export interface EngineLike {
   ingest(name: string, rows: readonly IngestRow[], opts?: IngestOptions): Promise<IngestResult>;
   /** The columns of a stream, table, view or sink, types as text; throws UNKNOWN_RELATION. */
   relationColumns(name: string): readonly ResultColumn[];
+  /** A model's labels settings, recent quality windows and totals per version and role; throws UNKNOWN_MODEL. */
+  modelQuality?(name: string): Promise<unknown>;
   readonly metrics: Registry;
   /** Relations with their kinds and columns, models, functions and WITH option keys (GET /v1/catalog). */
   catalogSummary(): CatalogSummary;

@@ -1,6 +1,6 @@
 /**
- * GET/POST /v1/models, GET /v1/models/:name, GET /v1/models/:name/versions, and the rollout:
- * POST/DELETE /v1/models/:name/candidate, POST /v1/models/:name/promote and /rollback.
+ * GET/POST /v1/models, GET /v1/models/:name, GET /v1/models/:name/quality, GET /v1/models/:name/versions,
+ * and the rollout: POST/DELETE /v1/models/:name/candidate, POST /v1/models/:name/promote and /rollback.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +28,11 @@ export function registerModelRoutes(app: FastifyInstance, engine: EngineLike, op
   app.get('/v1/models', async () => ({ models: toJsonValue(engine.models.summaries()) }));
 
   app.get<{ Params: { name: string } }>('/v1/models/:name', async (req) => ({ model: toJsonValue(engine.models.describe(req.params.name)) }));
+
+  app.get<{ Params: { name: string } }>('/v1/models/:name/quality', async (req) => {
+    if (!engine.modelQuality) throw apiError('UNSUPPORTED', 'this engine does not measure model quality');
+    return { quality: toJsonValue(await engine.modelQuality(req.params.name)) };
+  });
 
   app.get<{ Params: { name: string } }>('/v1/models/:name/versions', async (req) => ({
     model: req.params.name,

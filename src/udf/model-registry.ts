@@ -10,6 +10,7 @@ import { parseDuration } from '../common/duration.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { AllowedFiles } from './allowed-files.js';
+import { parseReference, type Reference } from './drift.js';
 import { ModelStats, type ModelStatsSnapshot } from './model-stats.js';
 import { FolderWatch } from './model-watch.js';
 import { OnnxModel, type DeviceOption, type ProviderName, type TensorInfo } from './onnx-model.js';
@@ -48,9 +49,13 @@ export interface ModelOptions {
   readonly watch: string | undefined;
   /** `watch.as`: 'version' (default) or 'candidate' (a shadow candidate). */
   readonly watchAs: 'version' | 'candidate';
+  /** `reference`: a CSV or NDJSON file whose rows are the reference distribution for drift. */
+  readonly reference: string | undefined;
+  /** `drift.alert`: a window whose PSI is above this is marked as drifted. Default 0.2. */
+  readonly driftAlert: number;
 }
 
-export const MODEL_OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as'] as const;
+export const MODEL_OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as', 'reference', 'drift.alert'] as const;
 type OptionKey = (typeof MODEL_OPTION_KEYS)[number];
 
 const DEFAULTS: Omit<ModelOptions, 'path'> = {
@@ -68,6 +73,8 @@ const DEFAULTS: Omit<ModelOptions, 'path'> = {
   metadata: undefined,
   watch: undefined,
   watchAs: 'version',
+  reference: undefined,
+  driftAlert: 0.2,
 };
 
 function parsePositiveInt(key: string, value: string | number | boolean, max: number): number {
@@ -180,6 +187,16 @@ export function parseModelOptions(model: string, raw: RawModelOptions, base?: Mo
         o.watchAs = v;
         break;
       }
+      case 'reference':
+        if (typeof value !== 'string') throw new SluiceError('INVALID_ARGUMENT', `option 'reference' must be a file path, got ${JSON.stringify(value)}`, { hint: "a CSV or NDJSON file of reference rows, e.g. 'models/data/fraud-reference.csv', or 'none'" });
+        o.reference = /^\s*(none)?\s*$/i.test(value) ? undefined : value.trim();
+        break;
+      case 'drift.alert': {
+        const n = Number(value);
+        if (typeof value === 'boolean' || !Number.isFinite(n) || n <= 0) throw new SluiceError('INVALID_ARGUMENT', `option 'drift.alert' must be a PSI above zero, got ${JSON.stringify(value)}`, { hint: "0.1 is a moderate shift, 0.2 (the default) a significant one" });
+        o.driftAlert = n;
+        break;
+      }
       default:
         throw new SluiceError('INVALID_ARGUMENT', `unknown model option '${rawKey}'`, {
           hint: didYouMean(rawKey, MODEL_OPTION_KEYS) ?? `known options: ${MODEL_OPTION_KEYS.join(', ')}`,
@@ -201,6 +218,8 @@ function optionsToRaw(o: ModelOptions): Record<string, string | number> {
     inflight: o.inflight,
     ...(o.watch === undefined ? {} : { watch: o.watch, 'watch.as': o.watchAs }),
     ...(o.log ? { log: 'on', ...(o.logId ? { 'log.id': o.logId } : {}), 'log.inputs': o.logInputs ? 'on' : 'off', 'log.sample': o.logSample, 'log.retention': `${o.logRetentionMs}ms` } : {}),
+    ...(o.reference === undefined ? {} : { reference: o.reference }),
+    'drift.alert': o.driftAlert,
   };
 }
 
@@ -221,6 +240,8 @@ export interface ModelVersion {
   readonly provider: ProviderName;
   readonly providerReason: string;
   readonly options: ModelOptions;
+  /** The reference distribution read from `options.reference`, per drift feature. */
+  readonly reference?: Reference;
 }
 
 /** A version leased for one batch; `release` must be called once when the batch is done. */
@@ -466,6 +487,10 @@ export class ModelRegistry {
       threads: options.inflight,
       ...(intraOpThreads === undefined ? {} : { intraOpThreads }),
     });
+    const reference = await this.readReference(name, inputs, outputs, options).catch(async (err: unknown) => {
+      await model.close();
+      throw err;
+    });
     const info: ModelVersion = {
       number,
       path: options.path,
@@ -475,8 +500,15 @@ export class ModelRegistry {
       provider: model.provider,
       providerReason: model.providerReason,
       options,
+      ...(reference ? { reference } : {}),
     };
     return { info, model, refs: 0, pins: 0, closed: false };
+  }
+
+  private async readReference(name: string, inputs: readonly Field[], outputs: readonly Field[], options: ModelOptions): Promise<Reference | undefined> {
+    if (options.reference === undefined) return undefined;
+    const file = await this.files.read(options.reference, `reference of model '${name}'`, 'INVALID_ARGUMENT');
+    return parseReference(name, options.reference, new TextDecoder().decode(file.bytes), inputs, outputs);
   }
 
   /** CREATE MODEL: loads version 1. Throws ALREADY_EXISTS, INVALID_ARGUMENT, MODEL_ERROR or MODEL_SCHEMA_MISMATCH. */

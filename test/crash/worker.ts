@@ -17,7 +17,8 @@ if (!dataDir) throw new Error('usage: worker.ts <dataDir> [pipeline module]');
 const { SINK_NAME, SINK_DDL, progress } = (await import(process.argv[3] ?? './pipeline.js')) as Pipeline;
 process.stdout.write('opening\n');
 const engine = await Engine.open({ dataDir, checkpointIntervalMs: 50 });
-if (!engine.catalog.hasRelation(SINK_NAME)) await engine.execute(SINK_DDL);
+// One statement at a time: a later one may read what an earlier one creates.
+if (!engine.catalog.hasRelation(SINK_NAME)) for (const sql of SINK_DDL.split(/;\s*\n/)) await engine.execute(sql);
 const report = (): void => {
   process.stdout.write(`progress ${JSON.stringify(progress(engine))}\n`);
 };

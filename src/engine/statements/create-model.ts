@@ -17,7 +17,7 @@ export const createModel: StatementHandler<'CreateModel'> = async (session, s, t
     await session.models.drop(s.name.name);
     throwIfCancelled(opts.signal, `loading model ${s.name.name}`, s.name.span);
   }
-  session.catalog.setModel({ name: s.name.name, inputs, outputs, live: modelLive(session.models, s.name.name) });
+  session.catalog.setModel({ name: s.name.name, inputs, outputs, live: modelLive(session.models, s.name.name), ...(v.reference ? { reference: v.reference } : {}) });
   await session.record.remember('model', s.name.name, text);
   await ensurePredictionLog(session, s.name.name);
   return ok(text, `model ${s.name.name} version ${v.number} registered (${v.provider})`);

@@ -1,4 +1,5 @@
 /** DESCRIBE a stream, table, view, sink, model or function. */
+import { describeQualityRows, sessionReader } from '../model-quality.js';
 import { SluiceError } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
 import { normalizeName, parseStatements } from '../../parser/index.js';
@@ -10,13 +11,14 @@ import type { Session } from '../session.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 import { cols, type Rows } from './result-columns.js';
 
-export const describe: StatementHandler<'Describe'> = async (session, s, text) => ({ statement: text, ...describeRows(session, s) });
+export const describe: StatementHandler<'Describe'> = async (session, s, text) => ({ statement: text, ...(await describeRows(session, s)) });
 
-function describeRows(session: Session, s: StatementOf<'Describe'>): Rows {
+async function describeRows(session: Session, s: StatementOf<'Describe'>): Promise<Rows> {
   const name = s.name.name;
   if (s.objectKind === 'MODEL' || (s.objectKind === undefined && !session.catalog.findRelation(name) && session.models.has(name))) {
     if (!session.models.has(name)) session.catalog.model(name, s.name.span);
-    return { kind: 'rows', columns: cols('property', 'value'), rows: [...describeModelRows(session.models.describe(name)), ['used_by', modelUsedBy(session, name)]] };
+    const quality = await describeQualityRows(sessionReader(session), name);
+    return { kind: 'rows', columns: cols('property', 'value'), rows: [...describeModelRows(session.models.describe(name)), ['used_by', modelUsedBy(session, name)], ...quality] };
   }
   if (s.objectKind === 'FUNCTION') {
     const f = session.catalog.findFunction(name);
