@@ -20,7 +20,8 @@ import { explainPlan, explainSplit } from '../planner/explain.js';
 import { splitAtExchange } from '../planner/exchange.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from '../planner/limits.js';
 import { planQuery, type QueryPlan } from '../planner/plan-query.js';
-import { CheckpointStore, EmbeddedLog, KvTable, Store, type StateRow } from '../state/index.js';
+import { CheckpointStore, DEFAULT_STATE_CACHE_BYTES, EmbeddedLog, KvTable, StateCache, Store, type StateRow } from '../state/index.js';
+import { registerStateMetrics } from './state-metrics.js';
 import { AllowedFiles, DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
 import { DEFAULT_MAX_FUNCTIONS, FunctionRegistry } from '../udf/js-function.js';
 import { DEFAULT_SANDBOX_LIMITS } from '../udf/js-sandbox.js';
@@ -80,6 +81,11 @@ export interface EngineOptions {
    * (`--no-start-queries`) opens the catalog without running them, so a bad one can be dropped.
    */
   readonly startQueries?: boolean;
+  /**
+   * Heap budget in bytes of the one cache all queries read their keyed state through; state
+   * beyond it stays in RocksDB only. Default 256 MiB. (`--state-cache SIZE`)
+   */
+  readonly stateCacheBytes?: number;
 }
 
 /** The options the engine runs with, defaults filled in. */
@@ -114,6 +120,8 @@ export class Engine {
   readonly tables = new Map<string, TableState>();
   readonly running = new Map<string, QueryHandle>();
   readonly metrics = new Registry();
+  /** The one bounded cache of keyed state shared by every query of the engine. */
+  readonly stateCache: StateCache;
   readonly models: ModelRegistry;
   /** The folders and size cap for files named in SQL. */
   readonly files: AllowedFiles;
@@ -147,6 +155,7 @@ export class Engine {
       maxFunctions: options.maxFunctions,
     });
     this.catalog.limits = { ...DEFAULT_PLAN_LIMITS, ...options.limits };
+    this.stateCache = new StateCache(options.stateCacheBytes);
     this.catalogKv = new KvTable<CatalogEntry>(store, '__catalog');
     this.env = createExecEnv(this);
     this.counters = {
@@ -200,6 +209,7 @@ export class Engine {
       }),
     };
     registerModelMetrics(this.metrics, this.models);
+    registerStateMetrics(this.metrics, this.stateCache, () => this.running.values());
   }
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -223,6 +233,7 @@ export class Engine {
       allowedPaths: (opts.allowedPaths ?? []).map((p) => resolve(baseDir, p)),
       maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
       startQueries: opts.startQueries ?? true,
+      stateCacheBytes: opts.stateCacheBytes ?? DEFAULT_STATE_CACHE_BYTES,
     });
     await engine.replay();
     await engine.adoptPushDlqs();
@@ -436,6 +447,7 @@ export class Engine {
       checkpoints: this.checkpoints,
       env: this.env,
       checkpointIntervalMs: this.options.checkpointIntervalMs,
+      stateCache: this.stateCache,
       onDeadLetters: (id: string, n: number) => this.counters.deadLetters.inc({ query: this.running.get(id)?.name ?? id }, n),
       onRowsOut: (id: string, n: number) => this.counters.rowsOut.inc({ query: this.running.get(id)?.name ?? id }, n),
       onLatency: (id: string, seconds: readonly number[]) => {
@@ -576,6 +588,7 @@ export class Engine {
       sourceTopic: source ? kafkaTopic(source.options, source.relation) : '',
       sessionTimeoutMs: sessionTimeout(sourceOptions),
       store: this.store,
+      stateCache: this.stateCache,
       env: this.env,
       checkpointIntervalMs: this.options.checkpointIntervalMs,
       onRowsOut: (n) => this.counters.rowsOut.inc({ query: name }, n),
