@@ -8,7 +8,7 @@ import type { QueryDependencies } from '../planner/dependencies.js';
 import { readerLabel, readersOf } from './readers.js';
 import { checkWithOptions } from './with-options.js';
 import { checkKafkaOptions, startKafkaTable } from '../connectors/kafka/index.js';
-import { KvTable } from '../state/index.js';
+import { TableRows } from '../state/index.js';
 import { parseDuration } from '../udf/model-registry.js';
 import type { Engine } from './engine.js';
 
@@ -109,11 +109,10 @@ export async function createDdl(engine: Engine, s: DdlStatement, text: string): 
       const { schema, options } = def;
       const connector = String(options['connector'] ?? 'table').toLowerCase();
       catalog.addRelation(def, s.name.span);
-      const kv = new KvTable(engine.store, `table:${normalizeName(s.name.name)}`);
-      const rows = new Map<string, unknown[]>();
-      for await (const [k, r] of kv.scan()) rows.set(k, schema.map((f) => (r as Record<string, unknown>)[f.name] ?? null));
-      const loader = connector === 'kafka' ? await startKafkaTable(def, engine.store, kv, rows) : undefined;
-      engine.tables.set(normalizeName(s.name.name), { def, kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
+      // Opening reads no rows: lookups read the keys they need through the state cache.
+      const rows = await TableRows.open(engine.store, `table:${normalizeName(s.name.name)}`, schema.map((f) => f.name), engine.stateCache);
+      const loader = connector === 'kafka' ? await startKafkaTable(def, rows) : undefined;
+      engine.tables.set(normalizeName(s.name.name), { def, kv: rows.kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
       await engine.remember('table', s.name.name, text);
       return `table ${s.name.name} created`;
     }
@@ -230,7 +229,8 @@ async function drop(engine: Engine, s: Extract<Statement, { kind: 'Drop' }>): Pr
       }
       if (def.kind === 'table') {
         await engine.table(def.name).close?.();
-        await engine.table(def.name).kv.clear();
+        await engine.table(def.name).rows.clear();
+        engine.table(def.name).rows.release();
         engine.tables.delete(normalizeName(def.name));
       }
       if (def.kind === 'stream' && String(def.options['connector'] ?? 'log') === 'log' && !def.options['dlq']) {

@@ -20,7 +20,7 @@ import { explainPlan, explainSplit } from '../planner/explain.js';
 import { splitAtExchange } from '../planner/exchange.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from '../planner/limits.js';
 import { planQuery, type QueryPlan } from '../planner/plan-query.js';
-import { CheckpointStore, DEFAULT_STATE_CACHE_BYTES, EmbeddedLog, KvTable, StateCache, Store, type StateRow } from '../state/index.js';
+import { CheckpointStore, DEFAULT_STATE_CACHE_BYTES, EmbeddedLog, KvTable, StateCache, Store, type StateRow, type TableChange, type TableRows } from '../state/index.js';
 import { registerStateMetrics } from './state-metrics.js';
 import { AllowedFiles, DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
 import { DEFAULT_MAX_FUNCTIONS, FunctionRegistry } from '../udf/js-function.js';
@@ -91,11 +91,12 @@ export interface EngineOptions {
 /** The options the engine runs with, defaults filled in. */
 export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'trustedFunctionsDir'>> & { readonly trustedFunctionsDir: string | undefined };
 
-/** Runtime state of a TABLE: durable rows plus an in-memory copy for lookups. */
+/** Runtime state of a TABLE: its rows in RocksDB, read through the state cache by lookups. */
 export interface TableState {
   readonly def: TableDef;
+  /** The rows (scans and reads by key); every change goes through `rows.apply`. */
   readonly kv: KvTable;
-  readonly rows: Map<string, unknown[]>;
+  readonly rows: TableRows;
   /** Stops what keeps the rows current (a Kafka table's loader). */
   readonly close?: () => Promise<void>;
 }
@@ -620,16 +621,8 @@ export class Engine {
     });
     if (def.kind === 'table') {
       const t = this.table(def.name);
-      const wb = this.store.batch();
-      const staged: [string, unknown[]][] = [];
-      for (const row of rows) {
-        const values = def.schema.map((f) => row[f.name] ?? null);
-        const key = keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name]));
-        t.kv.upsert(key, row as StateRow, wb);
-        staged.push([key, values]);
-      }
-      await wb.write();
-      for (const [k, v] of staged) t.rows.set(k, v);
+      const changes: TableChange[] = rows.map((row) => [keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])), row as StateRow]);
+      await t.rows.apply(changes);
       return `inserted ${rows.length} row(s) into table ${def.name}`;
     }
     const connector = String(def.options['connector'] ?? 'log');

@@ -19,7 +19,7 @@ export function createExecEnv(engine: Engine): ExecEnv {
     source: (plan) => sourceFor(engine, plan),
     table: (name) => {
       const t = engine.table(name);
-      return { get: (key) => t.rows.get(key) };
+      return { getMany: (keys) => t.rows.getMany(keys) };
     },
     operator: (plan, input) => createStatefulOperator(plan, input, engine.env.udfs),
     predict: (plan) => {
