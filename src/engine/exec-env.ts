@@ -26,7 +26,8 @@ export function createExecEnv(engine: Engine): ExecEnv {
       // Over an updating input, retractions carry the output emitted for their row.
       const kind = physicalStreamKind(plan.input);
       const rowKey = kind.kind === 'upsert' ? kind.key : kind.kind === 'retracting' ? plan.input.fields.map((_, i) => i) : undefined;
-      return new PredictOperator(plan.input.fields, plan.keep, plan.fields, plan.args, plan.model, plan.outputs, new PredictRunner(engine.models, plan.model, plan.width), engine.env.udfs, rowKey ? { rowKey } : {});
+      const runner = new PredictRunner(engine.models, plan.model, plan.width);
+      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: engine.env.udfs, rowKey });
     },
     udfs: (name) => {
       const f = engine.functions.find(name);

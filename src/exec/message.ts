@@ -71,8 +71,9 @@ export interface OperatorContext {
 
 /**
  * An operator: small and immutable in its plan; mutable state lives in objects it creates in
- * open(). `process` handles one message from input `port` (0 for single-input operators) and
- * must forward watermarks and barriers it does not consume.
+ * open(). `process` handles one message from input `port` (0 for single-input operators).
+ * Operators extend StreamOperator (operator-driver.ts), which forwards the watermarks, barriers
+ * and `end` an operator does not consume and aligns barriers across inputs.
  */
 export interface Operator {
   readonly name: string;

@@ -81,11 +81,11 @@ export class Pipeline {
     const udfs = this.env.udfs;
     switch (plan.kind) {
       case 'FilterExec':
-        return new FilterExecOperator(plan.input.fields, plan.predicate, udfs);
+        return new FilterExecOperator({ input: plan.input.fields, predicate: plan.predicate, udfs });
       case 'ProjectExec':
-        return new ProjectExecOperator(plan.input.fields, plan.exprs, plan.fields, udfs);
+        return new ProjectExecOperator({ input: plan.input.fields, exprs: plan.exprs, fields: plan.fields, udfs });
       case 'StreamLookupJoinExec':
-        return new StreamLookupJoinOperator(plan.input.fields, plan.fields, plan.keys, plan.tableColumns, plan.joinType, this.env.table(plan.table), udfs);
+        return new StreamLookupJoinOperator({ input: plan.input.fields, fields: plan.fields, keys: plan.keys, tableColumns: plan.tableColumns, joinType: plan.joinType, table: this.env.table(plan.table), udfs });
       case 'PredictExec':
         return this.env.predict(plan);
       case 'IntervalJoinExec':

@@ -25,7 +25,7 @@ afterEach(() => stores.dispose());
 
 async function setup(aggs = AGGS, retractable = true, h?: Harness) {
   const harness = h ?? (await Harness.create(stores));
-  const op = new GroupAggregateOperator(IN, [card], aggs, OUT, retractable, () => undefined);
+  const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: aggs, fields: OUT, retractable, udfs: () => undefined });
   await harness.open(op);
   return { h: harness, op };
 }
@@ -67,7 +67,7 @@ describe('GroupAggregateOperator', () => {
   it('keeps the one row of an aggregate without GROUP BY: the results of no rows first, never deleted', async () => {
     const h = await Harness.create(stores);
     const GOUT = OUT.slice(1);
-    const op = new GroupAggregateOperator(IN, [], AGGS, GOUT, true, () => undefined);
+    const op = new GroupAggregateOperator({ input: IN, groupBy: [], aggregates: AGGS, fields: GOUT, retractable: true, udfs: () => undefined });
     await h.open(op);
     await op.process({ kind: 'watermark', time: 0 }, 0);
     expect(h.rows(GOUT, true)).toEqual([['+I', 0n, null, null, 0n]]);

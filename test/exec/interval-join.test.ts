@@ -20,7 +20,7 @@ afterEach(() => stores.dispose());
 
 async function setup(residual?: BoundExpr, h?: Harness) {
   const harness = h ?? (await Harness.create(stores));
-  const op = new IntervalJoinOperator({ ...PLAN, residual }, L, R, () => undefined);
+  const op = new IntervalJoinOperator({ ...PLAN, residual, left: L, right: R, udfs: () => undefined });
   await harness.open(op);
   return { h: harness, op };
 }

@@ -30,7 +30,7 @@ afterEach(() => stores.dispose());
 
 async function filter(predicate = small) {
   const h = await Harness.create(stores);
-  const op = await h.open(new FilterExecOperator(IN, predicate, () => undefined));
+  const op = await h.open(new FilterExecOperator({ input: IN, predicate, udfs: () => undefined }));
   return { h, op };
 }
 
@@ -95,7 +95,7 @@ describe('ProjectExecOperator with retraction pairs', () => {
   const OUT = [f('g', T.STRING), f('x', T.BIGINT)];
   async function project(expr: BoundExpr) {
     const h = await Harness.create(stores);
-    const op = await h.open(new ProjectExecOperator(IN, [g, expr], [g, expr].map((e, i) => f(OUT[i]!.name, e.type)), udfs));
+    const op = await h.open(new ProjectExecOperator({ input: IN, exprs: [g, expr], fields: [g, expr].map((e, i) => f(OUT[i]!.name, e.type)), udfs }));
     return { h, op };
   }
 

@@ -42,16 +42,16 @@ function twoPhase(aggs: readonly AggregateCall[], out: readonly Field[], options
 
 /** Local then final operators wired together; the final's output goes to `h`. */
 async function openTwoPhase(h: Harness, plan: GroupAggregateExec, retractable: boolean, local: LocalAggregateExec): Promise<Operator> {
-  const final = new GroupAggregateOperator(local.fields, plan.groupBy, plan.aggregates, plan.fields, retractable, () => undefined, 'final');
+  const final = new GroupAggregateOperator({ input: local.fields, groupBy: plan.groupBy, aggregates: plan.aggregates, fields: plan.fields, retractable, udfs: () => undefined, phase: 'final' });
   await h.open(final);
-  const op = new LocalAggregateOperator(IN, local, retractable, () => undefined);
+  const op = new LocalAggregateOperator({ ...local, input: IN, retractable, udfs: () => undefined });
   await op.open({ ...h.ctx(), emit: (m) => final.process(m, 0) });
   return op;
 }
 
 async function runSingle(msgs: readonly Message[], aggs: readonly AggregateCall[], out: readonly Field[], retractable: boolean): Promise<Harness> {
   const h = await Harness.create(stores);
-  const op = await h.open(new GroupAggregateOperator(IN, [card], aggs, out, retractable, () => undefined));
+  const op = await h.open(new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: aggs, fields: out, retractable, udfs: () => undefined }));
   for (const m of msgs) await op.process(m, 0);
   return h;
 }
@@ -129,7 +129,7 @@ describe('two-phase GROUP BY (LocalAggregateExec + final GroupAggregateExec)', (
     const plan = twoPhase(COUNTS, COUNTS_OUT, { 'aggregate.salt': 4 });
     const local = plan.input as LocalAggregateExec;
     const h = await Harness.create(stores);
-    const op = await h.open(new LocalAggregateOperator(IN, local, true, () => undefined));
+    const op = await h.open(new LocalAggregateOperator({ ...local, input: IN, retractable: true, udfs: () => undefined }));
     await op.process(data(IN, Array.from({ length: 10 }, () => ({ card: 'hot', amount: 1 }))), 0);
     const partials = h.rows(local.fields);
     expect(partials.map((r) => [r[0], r[1], r[2]])).toEqual([

@@ -3,6 +3,7 @@ import { T } from '../../src/common/types.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
 import type { WindowSpec } from '../../src/planner/physical.js';
+import { SessionWindowAggregateOperator } from '../../src/exec/operators/session-window-aggregate.js';
 import { WindowAggregateOperator } from '../../src/exec/operators/window-aggregate.js';
 import { TempStores } from '../state/helpers.js';
 import { Harness, TS, data, f, t } from './harness.js';
@@ -26,7 +27,8 @@ afterEach(() => stores.dispose());
 
 async function setup(window = tumble, aggs = AGGS, group = GROUP, out = OUT) {
   const h = await Harness.create(stores);
-  const op = new WindowAggregateOperator(IN, window, group, aggs, out, () => undefined);
+  const spec = { input: IN, window, groupBy: group, aggregates: aggs, fields: out, udfs: () => undefined };
+  const op = (window.fn === 'SESSION' ? new SessionWindowAggregateOperator(spec) : new WindowAggregateOperator(spec));
   await h.open(op);
   return { h, op };
 }
@@ -146,13 +148,13 @@ describe('WindowAggregateOperator', () => {
     await first.h.commit();
     await first.op.process(data(IN, [row('zz', 100, 20)]), 0); // after the barrier: not committed
     const h2 = first.h.restart();
-    const op2 = await h2.open(new WindowAggregateOperator(IN, tumble, GROUP, AGGS, OUT, () => undefined));
+    const op2 = await h2.open(new WindowAggregateOperator({ input: IN, window: tumble, groupBy: GROUP, aggregates: AGGS, fields: OUT, udfs: () => undefined }));
     await op2.process(data(IN, input.slice(2, 3)), 0);
     await op2.process({ kind: 'watermark', time: at(60) }, 0);
     await op2.process({ kind: 'barrier', epoch: 2 }, 0);
     await h2.commit();
     const h3 = h2.restart();
-    const op3 = await h3.open(new WindowAggregateOperator(IN, tumble, GROUP, AGGS, OUT, () => undefined));
+    const op3 = await h3.open(new WindowAggregateOperator({ input: IN, window: tumble, groupBy: GROUP, aggregates: AGGS, fields: OUT, udfs: () => undefined }));
     await op3.process(data(IN, [row('c9', 1, 5)]), 0);
     expect(h3.letters).toHaveLength(1); // the watermark was restored too
     await op3.process(data(IN, input.slice(3)), 0);

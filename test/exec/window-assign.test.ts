@@ -14,7 +14,7 @@ const hop: WindowSpec = { fn: 'HOP', timeColumn: 1, sizeMs: 10, slideMs: 5, gapM
 async function setup(w: WindowSpec) {
   const stores = new TempStores();
   const h = await Harness.create(stores);
-  const op = new WindowAssignOperator(IN, w, OUT);
+  const op = new WindowAssignOperator({ input: IN, window: w, fields: OUT });
   await h.open(op);
   return { h, op, dispose: () => stores.dispose() };
 }

@@ -58,7 +58,7 @@ describe('PredictOperator', () => {
   it('scores list columns straight from their buffers, equal to a direct call, in order', async () => {
     const input = [f('id', T.INT), f('features', arrayOf(T.FLOAT, WIDTH))];
     const batch = batchFromRows(input, Array.from({ length: data.rows }, (_, r) => ({ id: r, features: features(r) })));
-    const op = new PredictOperator(input, [0], [input[0]!, ...OUT_FIELDS], [col(1, 'features', input[1]!.type)], 'lr', OUTPUTS, new PredictRunner(registry, 'lr', WIDTH), () => undefined);
+    const op = new PredictOperator({ input, keep: [0], fields: [input[0]!, ...OUT_FIELDS], args: [col(1, 'features', input[1]!.type)], model: 'lr', outputs: OUTPUTS, runner: new PredictRunner(registry, 'lr', WIDTH), udfs: () => undefined });
     // The whole batch, then a slice of it (its list offsets do not start at 0).
     const { out, letters } = await run(op, [{ kind: 'data', batch }, { kind: 'data', batch: batch.slice(500) }]);
     expect(letters).toEqual([]);
@@ -74,7 +74,7 @@ describe('PredictOperator', () => {
     const input = [f('first', T.DOUBLE), f('rest', arrayOf(T.DOUBLE, WIDTH - 1))];
     const batch = batchFromRows(input, Array.from({ length: 100 }, (_, r) => ({ first: features(r)[0], rest: features(r).slice(1) })));
     const args = [col(0, 'first', T.DOUBLE), col(1, 'rest', input[1]!.type)];
-    const op = new PredictOperator(input, [], OUT_FIELDS, args, 'lr', OUTPUTS, new PredictRunner(registry, 'lr', WIDTH), () => undefined);
+    const op = new PredictOperator({ input, keep: [], fields: OUT_FIELDS, args, model: 'lr', outputs: OUTPUTS, runner: new PredictRunner(registry, 'lr', WIDTH), udfs: () => undefined });
     const { out } = await run(op, [{ kind: 'data', batch }]);
     expect(scoredRows(out, OUT_FIELDS).map((r) => r[0])).toEqual(Array.from(expected.subarray(0, 100)));
   });
@@ -83,7 +83,7 @@ describe('PredictOperator', () => {
     const score = async (type: DataType, first: (r: number) => unknown): Promise<unknown[]> => {
       const input = [f('first', type), f('rest', arrayOf(T.DOUBLE, WIDTH - 1))];
       const batch = batchFromRows(input, Array.from({ length: 50 }, (_, r) => ({ first: first(r), rest: features(r).slice(1) })));
-      const op = new PredictOperator(input, [], OUT_FIELDS, [col(0, 'first', type), col(1, 'rest', input[1]!.type)], 'lr', OUTPUTS, new PredictRunner(registry, 'lr', WIDTH), () => undefined);
+      const op = new PredictOperator({ input, keep: [], fields: OUT_FIELDS, args: [col(0, 'first', type), col(1, 'rest', input[1]!.type)], model: 'lr', outputs: OUTPUTS, runner: new PredictRunner(registry, 'lr', WIDTH), udfs: () => undefined });
       const { out, letters } = await run(op, [{ kind: 'data', batch }]);
       expect(letters).toEqual([]);
       return scoredRows(out, OUT_FIELDS).map((r) => r[0]);
@@ -97,7 +97,7 @@ describe('PredictOperator', () => {
     const input = [f('id', T.INT), f('features', arrayOf(T.FLOAT))];
     const values = [features(0), null, features(2), [1, 2, 3], [...features(4).slice(0, 29), null], features(5)];
     const batch = batchFromRows(input, values.map((v, id) => ({ id, features: v })));
-    const op = new PredictOperator(input, [0], [input[0]!, ...OUT_FIELDS], [col(1, 'features', input[1]!.type)], 'lr', OUTPUTS, new PredictRunner(registry, 'lr', WIDTH), () => undefined);
+    const op = new PredictOperator({ input, keep: [0], fields: [input[0]!, ...OUT_FIELDS], args: [col(1, 'features', input[1]!.type)], model: 'lr', outputs: OUTPUTS, runner: new PredictRunner(registry, 'lr', WIDTH), udfs: () => undefined });
     const { out, letters } = await run(op, [{ kind: 'data', batch, rowKinds: Uint8Array.from([0, 3, 2, 0, 0, 3]) }]);
     expect(scoredRows(out, [input[0]!, ...OUT_FIELDS])).toEqual([
       [0, expected[0], 1],
@@ -115,7 +115,7 @@ describe('PredictOperator', () => {
 
   it('emits nothing for an empty batch and passes watermarks and barriers after the rows before them', async () => {
     const input = [f('features', arrayOf(T.FLOAT, WIDTH))];
-    const op = new PredictOperator(input, [], OUT_FIELDS, [col(0, 'features', input[0]!.type)], 'lr', OUTPUTS, new PredictRunner(registry, 'lr', WIDTH), () => undefined);
+    const op = new PredictOperator({ input, keep: [], fields: OUT_FIELDS, args: [col(0, 'features', input[0]!.type)], model: 'lr', outputs: OUTPUTS, runner: new PredictRunner(registry, 'lr', WIDTH), udfs: () => undefined });
     const rows = (from: number, n: number) => batchFromRows(input, Array.from({ length: n }, (_, i) => ({ features: features(from + i) })));
     const { out } = await run(op, [
       { kind: 'data', batch: rows(0, 0) },
@@ -130,7 +130,7 @@ describe('PredictOperator', () => {
   it('sends the rows of a batch the model fails to dead letters', async () => {
     await registry.register('late', INPUTS, OUTPUTS, { path: 'models/slow.onnx', device: 'cpu', timeout: '1ms' });
     const input = [f('features', arrayOf(T.FLOAT, WIDTH))];
-    const op = new PredictOperator(input, [], OUT_FIELDS, [col(0, 'features', input[0]!.type)], 'late', OUTPUTS, new PredictRunner(registry, 'late', WIDTH), () => undefined);
+    const op = new PredictOperator({ input, keep: [], fields: OUT_FIELDS, args: [col(0, 'features', input[0]!.type)], model: 'late', outputs: OUTPUTS, runner: new PredictRunner(registry, 'late', WIDTH), udfs: () => undefined });
     const batch = batchFromRows(input, [{ features: features(0) }, { features: features(1) }]);
     const { out, letters } = await run(op, [{ kind: 'data', batch }]);
     expect(out.map((m) => m.kind)).toEqual(['end']);

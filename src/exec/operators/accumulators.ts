@@ -10,12 +10,24 @@
 import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../../common/exact-json.js';
 import type { Field } from '../../common/types.js';
+import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateValue } from '../../state/index.js';
 import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
+
+/** What every GROUP BY operator is built from (see GroupAggregateSpec, LocalAggregateSpec). */
+export interface AggregateSpec {
+  readonly input: readonly Field[];
+  readonly groupBy: readonly BoundExpr[];
+  readonly aggregates: readonly AggregateCall[];
+  readonly fields: readonly Field[];
+  /** Whether the input may carry retractions (else MIN/MAX keep only the current extreme). */
+  readonly retractable: boolean;
+  readonly udfs: UdfResolver;
+}
 
 export interface Accumulator {
   /** Adds (sign 1) or retracts (sign -1) one row's arguments; returns an error message when it cannot. */

@@ -10,14 +10,14 @@ import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../../common/exact-json.js';
 import type { Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
-import type { AggregateCall } from '../../planner/logical.js';
 import type { StateRow, StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, type Values } from '../columns.js';
-import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
+import { compileExpr, type CompiledExpr } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
-import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
-import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
+import { RowKind, type Message } from '../message.js';
+import { StreamOperator } from '../operator-driver.js';
+import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec } from './accumulators.js';
 import { rowText } from './event-time.js';
 import { decodeState } from './partial-state.js';
 
@@ -30,6 +30,16 @@ interface Group {
 const TABLE = 'groups';
 /** The key of the one group of an aggregate without GROUP BY. */
 const GLOBAL_KEY = keyOf([]);
+
+/** `fields`: the group values then the aggregate results. */
+export interface GroupAggregateSpec extends AggregateSpec {
+  /**
+   * `final`: the input is LocalAggregateExec partials (group values, salt, net count, one
+   * encoded state per aggregate), merged into the groups instead of added row by row.
+   * Default `single`.
+   */
+  readonly phase?: 'single' | 'final';
+}
 
 /**
  * GroupAggregateExec.
@@ -54,9 +64,11 @@ const GLOBAL_KEY = keyOf([]);
  *   the first message moves on, with the results of no rows, and a count of zero updates it
  *   instead of deleting it.
  */
-export class GroupAggregateOperator implements Operator {
+export class GroupAggregateOperator extends StreamOperator {
   readonly name = 'GroupAggregateExec';
-  private ctx!: OperatorContext;
+  readonly fields: readonly Field[];
+  private readonly input: readonly Field[];
+  private readonly phase: 'single' | 'final';
   private readonly keys: CompiledExpr[];
   private readonly aggs: AggregateList;
   private readonly used: number[];
@@ -67,25 +79,17 @@ export class GroupAggregateOperator implements Operator {
   /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
   private announced = true;
 
-  constructor(
-    private readonly input: readonly Field[],
-    groupBy: readonly BoundExpr[],
-    aggregates: readonly AggregateCall[],
-    readonly fields: readonly Field[],
-    /** Whether the input may carry retractions (else MIN/MAX keep only the current extreme). */
-    retractable: boolean,
-    udfs: UdfResolver,
-    /**
-     * `final`: the input is LocalAggregateExec partials (group values, salt, net count, one
-     * encoded state per aggregate), merged into the groups instead of added row by row.
-     */
-    private readonly phase: 'single' | 'final' = 'single',
-  ) {
-    const final = phase === 'final';
+  constructor(spec: GroupAggregateSpec) {
+    super();
+    const { input, groupBy, aggregates, udfs } = spec;
+    this.input = input;
+    this.fields = spec.fields;
+    this.phase = spec.phase ?? 'single';
+    const final = this.phase === 'final';
     const keyExprs: readonly BoundExpr[] = final ? groupBy.map((_, i) => ({ kind: 'Column', index: i, name: input[i]!.name, type: input[i]!.type })) : groupBy;
     this.keys = keyExprs.map((g) => compileExpr(g, input, udfs));
     this.global = keyExprs.length === 0;
-    this.aggs = new AggregateList(final ? aggregates.map((a) => ({ ...a, args: [] })) : aggregates, input, udfs, retractable);
+    this.aggs = new AggregateList(final ? aggregates.map((a) => ({ ...a, args: [] })) : aggregates, input, udfs, spec.retractable);
     const used = new Set<number>();
     for (const g of keyExprs) columnsOf(g, used);
     if (final) for (let c = groupBy.length + 1; c < input.length; c++) used.add(c);
@@ -93,10 +97,9 @@ export class GroupAggregateOperator implements Operator {
     this.used = [...used].sort((a, b) => a - b);
   }
 
-  async open(ctx: OperatorContext): Promise<void> {
-    this.ctx = ctx;
+  protected override async onOpen(): Promise<void> {
     this.working = new Map();
-    this.announced = !this.global || (await ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
+    this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
 
   /** Reads the groups of `keys` that `working` does not hold into it, in one batched read. */
@@ -110,23 +113,17 @@ export class GroupAggregateOperator implements Operator {
     }
   }
 
-  async process(msg: Message, _port = 0): Promise<void> {
+  override async process(msg: Message, port = 0): Promise<void> {
     if (!this.announced) await this.announce();
-    switch (msg.kind) {
-      case 'data':
-        return this.onData(msg.batch, msg.rowKinds);
-      case 'barrier':
-        this.flush();
-        return this.ctx.emit(msg);
-      case 'watermark':
-      case 'end':
-        return this.ctx.emit(msg);
-    }
+    return super.process(msg, port);
   }
 
-  private async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+  protected override onBarrier(): void {
+    this.flush();
+  }
+
+  protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const n = batch.numRows;
-    if (n === 0) return;
     const cols = usedColumns(batch, this.input, this.used);
     const errors = new Map<number, string>();
     const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
@@ -249,8 +246,6 @@ export class GroupAggregateOperator implements Operator {
     for (const g of this.working.values()) if (g) n++;
     return n;
   }
-
-  async close(): Promise<void> {}
 }
 
 /** The net-count and state columns of a partial batch whose first `groups` columns are the group. */

@@ -11,7 +11,8 @@ import { emitRows } from '../changes.js';
 import { plain, readColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
-import { RowKind, rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+import { RowKind, rowJson } from '../message.js';
+import { StreamOperator } from '../operator-driver.js';
 import { lateReason, nullTimeReason, rowText } from './event-time.js';
 
 interface Buffered {
@@ -30,6 +31,14 @@ interface Side {
   rows: Map<string, Buffered[]>;
   readonly dirty: Set<string>;
   watermark: number;
+}
+
+export interface IntervalJoinSpec extends Pick<IntervalJoinExec, 'leftKeys' | 'rightKeys' | 'leftTime' | 'rightTime' | 'lowerMs' | 'upperMs' | 'fields'> {
+  readonly left: readonly Field[];
+  readonly right: readonly Field[];
+  /** A condition over the joined row (`fields`) beyond the keys and the time bounds. */
+  readonly residual?: BoundExpr | undefined;
+  readonly udfs: UdfResolver;
 }
 
 /**
@@ -53,37 +62,33 @@ interface Side {
  *   changed since the last barrier are written to state. `end` is forwarded once, after it
  *   arrived from both ports (each input's windows upstream flush on their own `end` first).
  */
-export class IntervalJoinOperator implements Operator {
+export class IntervalJoinOperator extends StreamOperator {
   readonly name = 'IntervalJoinExec';
-  private ctx!: OperatorContext;
+  readonly fields: readonly Field[];
   private readonly sides: readonly [Side, Side];
   private readonly residual: CompiledExpr | undefined;
   private readonly lowerMs: number;
   private readonly upperMs: number;
   private outWatermark = -Infinity;
-  private readonly barriers = new Map<number, number>();
-  private readonly ended = [false, false];
 
-  constructor(plan: Pick<IntervalJoinExec, 'leftKeys' | 'rightKeys' | 'leftTime' | 'rightTime' | 'lowerMs' | 'upperMs' | 'fields'> & { residual?: BoundExpr | undefined }, left: readonly Field[], right: readonly Field[], udfs: UdfResolver) {
-    this.fields = plan.fields;
+  constructor(spec: IntervalJoinSpec) {
+    super(2);
+    this.fields = spec.fields;
     const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, rows: new Map(), dirty: new Set(), watermark: -Infinity });
-    this.sides = [side(left, plan.leftKeys, plan.leftTime, 'left'), side(right, plan.rightKeys, plan.rightTime, 'right')];
-    this.lowerMs = plan.lowerMs;
-    this.upperMs = plan.upperMs;
-    this.residual = plan.residual ? compileExpr(plan.residual, plan.fields, udfs) : undefined;
+    this.sides = [side(spec.left, spec.leftKeys, spec.leftTime, 'left'), side(spec.right, spec.rightKeys, spec.rightTime, 'right')];
+    this.lowerMs = spec.lowerMs;
+    this.upperMs = spec.upperMs;
+    this.residual = spec.residual ? compileExpr(spec.residual, spec.fields, spec.udfs) : undefined;
   }
 
-  readonly fields: readonly Field[];
-
-  async open(ctx: OperatorContext): Promise<void> {
-    this.ctx = ctx;
+  protected override async onOpen(): Promise<void> {
     for (const s of this.sides) {
       s.rows = new Map();
-      for await (const [key, row] of ctx.state.table(s.table).scan()) {
+      for await (const [key, row] of this.ctx.state.table(s.table).scan()) {
         s.rows.set(key, (row['r'] as [number, StateValue[]][]).map(([t, v]) => ({ t, v: [...v] })));
       }
     }
-    const meta = await ctx.state.table('meta').get('wm');
+    const meta = await this.ctx.state.table('meta').get('wm');
     if (meta) {
       this.sides[0].watermark = meta['l'] as number;
       this.sides[1].watermark = meta['r'] as number;
@@ -91,32 +96,12 @@ export class IntervalJoinOperator implements Operator {
     }
   }
 
-  async process(msg: Message, port: number): Promise<void> {
-    const p = port === 1 ? 1 : 0;
-    switch (msg.kind) {
-      case 'data':
-        return this.onData(msg.batch, msg.rowKinds, p);
-      case 'watermark':
-        return this.onWatermark(msg.time, p);
-      case 'barrier': {
-        const seen = (this.barriers.get(msg.epoch) ?? 0) + 1;
-        if (seen < 2) {
-          this.barriers.set(msg.epoch, seen);
-          return;
-        }
-        this.barriers.delete(msg.epoch);
-        this.flush();
-        return this.ctx.emit(msg);
-      }
-      case 'end':
-        if (this.ended[p]) return;
-        this.ended[p] = true;
-        if (!this.ended[1 - p]) return;
-        return this.ctx.emit(msg);
-    }
+  protected override onBarrier(): void {
+    this.flush();
   }
 
-  private onData(batch: RecordBatch, rowKinds: Uint8Array | undefined, p: 0 | 1): Promise<void> {
+  protected onData(batch: RecordBatch, rowKinds: Uint8Array | undefined, port: number): Promise<void> {
+    const p = port === 1 ? 1 : 0;
     const me = this.sides[p];
     const other = this.sides[1 - p]!;
     const n = batch.numRows;
@@ -190,9 +175,11 @@ export class IntervalJoinOperator implements Operator {
     return emitRows(this.ctx, this.name, 'joined row', this.fields, cols, m, kinds && Uint8Array.from(kinds));
   }
 
-  private async onWatermark(time: number, p: 0 | 1): Promise<void> {
+  /** Retires the rows the watermark makes unmatchable; forwards the output watermark when it advances. */
+  protected override onWatermark(time: number, port: number): number | undefined {
+    const p = port === 1 ? 1 : 0;
     const me = this.sides[p];
-    if (time <= me.watermark) return;
+    if (time <= me.watermark) return undefined;
     me.watermark = time;
     // A left watermark retires right rows and vice versa.
     const other = this.sides[1 - p]!;
@@ -205,9 +192,9 @@ export class IntervalJoinOperator implements Operator {
       other.dirty.add(key);
     }
     const out = Math.min(this.sides[0].watermark + Math.min(0, this.lowerMs), this.sides[1].watermark - Math.max(0, this.upperMs));
-    if (out <= this.outWatermark) return;
+    if (out <= this.outWatermark) return undefined;
     this.outWatermark = out;
-    await this.ctx.emit({ kind: 'watermark', time: out });
+    return out;
   }
 
   private reject(row: string, reason: string): void {
@@ -232,8 +219,6 @@ export class IntervalJoinOperator implements Operator {
     const count = (s: Side) => [...s.rows.values()].reduce((a, l) => a + l.length, 0);
     return [count(this.sides[0]), count(this.sides[1])];
   }
-
-  async close(): Promise<void> {}
 }
 
 /** Whether two buffered rows hold the same values (nested values compared as JSON, BIGINTs as digits). */

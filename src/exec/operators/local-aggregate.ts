@@ -6,13 +6,14 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import { columnsOf } from '../../planner/bound-expr.js';
-import { SKEW_SALTS, type LocalAggregateExec } from '../../planner/physical.js';
+import { SKEW_SALTS } from '../../planner/physical.js';
 import { emitRows } from '../changes.js';
 import { plain } from '../columns.js';
-import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
+import { compileExpr, type CompiledExpr } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
-import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
-import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
+import { RowKind } from '../message.js';
+import { StreamOperator } from '../operator-driver.js';
+import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec } from './accumulators.js';
 import { rowText } from './event-time.js';
 import { encodeState } from './partial-state.js';
 
@@ -21,6 +22,14 @@ interface Partial {
   readonly salt: number;
   count: number;
   readonly accs: Accumulator[];
+}
+
+/** `fields`: the group columns, `__salt`, `__count`, then one encoded state per aggregate. */
+export interface LocalAggregateSpec extends AggregateSpec {
+  /** A hinted salt: rows of every key spread over this many partials (1: none). */
+  readonly salt: number;
+  /** Share of a batch's rows above which one key counts as skewed and is spread. */
+  readonly skewThreshold: number;
 }
 
 /**
@@ -35,41 +44,29 @@ interface Partial {
  * - Rows whose group or argument expressions throw, or that an accumulator refuses, go to the
  *   dead-letter stream and are in no partial.
  */
-export class LocalAggregateOperator implements Operator {
+export class LocalAggregateOperator extends StreamOperator {
   readonly name = 'LocalAggregateExec';
   readonly fields: readonly Field[];
-  private ctx!: OperatorContext;
+  private readonly input: readonly Field[];
+  private readonly salt: number;
+  private readonly skewThreshold: number;
   private readonly keys: CompiledExpr[];
   private readonly aggs: AggregateList;
   private readonly used: number[];
 
-  constructor(
-    private readonly input: readonly Field[],
-    private readonly plan: LocalAggregateExec,
-    retractable: boolean,
-    udfs: UdfResolver,
-  ) {
-    this.fields = plan.fields;
-    this.keys = plan.groupBy.map((g) => compileExpr(g, input, udfs));
-    this.aggs = new AggregateList(plan.aggregates, input, udfs, retractable);
+  constructor(spec: LocalAggregateSpec) {
+    super();
+    ({ input: this.input, fields: this.fields, salt: this.salt, skewThreshold: this.skewThreshold } = spec);
+    this.keys = spec.groupBy.map((g) => compileExpr(g, spec.input, spec.udfs));
+    this.aggs = new AggregateList(spec.aggregates, spec.input, spec.udfs, spec.retractable);
     const used = new Set<number>();
-    for (const g of plan.groupBy) columnsOf(g, used);
-    for (const a of plan.aggregates) for (const x of a.args) columnsOf(x, used);
+    for (const g of spec.groupBy) columnsOf(g, used);
+    for (const a of spec.aggregates) for (const x of a.args) columnsOf(x, used);
     this.used = [...used].sort((a, b) => a - b);
   }
 
-  async open(ctx: OperatorContext): Promise<void> {
-    this.ctx = ctx;
-  }
-
-  async process(msg: Message, _port = 0): Promise<void> {
-    if (msg.kind === 'data') return this.onData(msg.batch, msg.rowKinds);
-    return this.ctx.emit(msg);
-  }
-
-  private onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+  protected onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const n = batch.numRows;
-    if (n === 0) return Promise.resolve();
     const cols = usedColumns(batch, this.input, this.used);
     const errors = new Map<number, string>();
     const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
@@ -83,7 +80,7 @@ export class LocalAggregateOperator implements Operator {
       rowKeys[i] = key;
       perKey.set(key, (perKey.get(key) ?? 0) + 1);
     }
-    const limit = this.plan.skewThreshold * n;
+    const limit = this.skewThreshold * n;
     const seen = new Map<string, number>();
     const partials = new Map<string, Partial>();
     for (let i = 0; i < n; i++) {
@@ -123,7 +120,7 @@ export class LocalAggregateOperator implements Operator {
 
   /** The salt of row `i` of `key`: row index modulo the hinted salt, or a spread of a skewed key. */
   private saltOf(key: string, i: number, skewed: boolean, seen: Map<string, number>): number {
-    if (this.plan.salt > 1) return i % this.plan.salt;
+    if (this.salt > 1) return i % this.salt;
     if (!skewed) return 0;
     const k = seen.get(key) ?? 0;
     seen.set(key, k + 1);
@@ -133,6 +130,4 @@ export class LocalAggregateOperator implements Operator {
   private reject(batch: RecordBatch, row: number, reason: string): void {
     this.ctx.deadLetter({ reason, operator: this.name, row: rowText(batch, this.input, row) });
   }
-
-  async close(): Promise<void> {}
 }

@@ -10,12 +10,26 @@ import { dropRows, keepRows } from '../changes.js';
 import { batchOfData, buildDataChecked, readColumn, takeColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../keys.js';
-import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+import { rowJson } from '../message.js';
+import { StreamOperator } from '../operator-driver.js';
 
 /** Read access to a table's current rows (values in table schema order). */
 export interface TableLookup {
   /** The rows of `keys` (undefined where absent), in order: one batched read per batch of rows. */
   getMany(keys: readonly string[]): Promise<(readonly unknown[] | undefined)[]>;
+}
+
+export interface LookupJoinSpec {
+  readonly input: readonly Field[];
+  /** Input fields ++ the table's fields taken (`tableColumns`). */
+  readonly fields: readonly Field[];
+  /** One expression over the input per table key column, in key order. */
+  readonly keys: readonly BoundExpr[];
+  /** The table's columns appended to each row, by position in the table's schema. */
+  readonly tableColumns: readonly number[];
+  readonly joinType: 'INNER' | 'LEFT';
+  readonly table: TableLookup;
+  readonly udfs: UdfResolver;
 }
 
 /**
@@ -25,30 +39,22 @@ export interface TableLookup {
  * +I (see keepRows). A row whose key expression throws, or whose table values a column cannot
  * hold, goes to the dead-letter stream. Watermarks and barriers pass unchanged.
  */
-export class StreamLookupJoinOperator implements Operator {
+export class StreamLookupJoinOperator extends StreamOperator {
   readonly name = 'StreamLookupJoinExec';
-  private ctx!: OperatorContext;
+  readonly fields: readonly Field[];
+  private readonly input: readonly Field[];
   private readonly keys: CompiledExpr[];
+  private readonly tableColumns: readonly number[];
+  private readonly joinType: 'INNER' | 'LEFT';
+  private readonly table: TableLookup;
 
-  constructor(
-    private readonly input: readonly Field[],
-    readonly fields: readonly Field[],
-    keys: readonly BoundExpr[],
-    private readonly tableColumns: readonly number[],
-    private readonly joinType: 'INNER' | 'LEFT',
-    private readonly table: TableLookup,
-    udfs: UdfResolver,
-  ) {
-    this.keys = keys.map((k) => compileExpr(k, input, udfs));
+  constructor(spec: LookupJoinSpec) {
+    super();
+    ({ input: this.input, fields: this.fields, tableColumns: this.tableColumns, joinType: this.joinType, table: this.table } = spec);
+    this.keys = spec.keys.map((k) => compileExpr(k, spec.input, spec.udfs));
   }
 
-  async open(ctx: OperatorContext): Promise<void> {
-    this.ctx = ctx;
-  }
-
-  async process(msg: Message): Promise<void> {
-    if (msg.kind !== 'data') return this.ctx.emit(msg);
-    const { batch, rowKinds } = msg;
+  protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const n = batch.numRows;
     const keyVals = this.keys.map((k) => k.evaluate(batch));
     const failed = new Set<number>();
@@ -106,6 +112,4 @@ export class StreamLookupJoinOperator implements Operator {
   private rowText(batch: RecordBatch, row: number): string {
     return rowJson(this.input, this.input.map((f, c) => readColumn(batch, c, f.type)[row]));
   }
-
-  async close(): Promise<void> {}
 }

@@ -12,7 +12,8 @@ import { errorOf, versionOf, type PredictResult, type PredictRunner } from '../.
 import { batchOfData, buildData, buildDataChecked, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { dropRows, keepRows } from '../changes.js';
-import { RowKind, rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+import { RowKind, rowJson } from '../message.js';
+import { StreamOperator } from '../operator-driver.js';
 import { EmittedScores, type EmittedScore } from './emitted-scores.js';
 
 function isRetraction(kind: number): boolean {
@@ -26,9 +27,41 @@ interface Packed {
   readonly index: Uint32Array | undefined;
 }
 
-export class PredictOperator implements Operator {
+export interface PredictSpec {
+  readonly input: readonly Field[];
+  /** Input columns passed through, in output order. */
+  readonly keep: readonly number[];
+  /** The kept input fields, the model's output, then its version. */
+  readonly fields: readonly Field[];
+  /** The model's input expressions; their values are packed into `runner.width` floats per row. */
+  readonly args: readonly BoundExpr[];
+  readonly model: string;
+  /** The model's declared outputs (one: a scalar or array column; several: a STRUCT). */
+  readonly outputs: readonly Field[];
+  readonly runner: PredictRunner;
+  readonly udfs: UdfResolver;
+  /** Submissions allowed in flight before the operator waits (back-pressure). Default 8. */
+  readonly maxPending?: number;
+  /**
+   * Present when the input is updating: the input columns identifying a row (its upsert key,
+   * or every column). Retractions then carry the output emitted for their row.
+   */
+  readonly rowKey?: readonly number[] | undefined;
+}
+
+/**
+ * PredictExec. Invariants: output rows keep input order and change kinds; a row that cannot be
+ * scored goes to the dead-letter stream. Watermarks, barriers and `end` move on only after every
+ * row before them has been emitted.
+ */
+export class PredictOperator extends StreamOperator {
   readonly name = 'PredictExec';
-  private ctx!: OperatorContext;
+  readonly fields: readonly Field[];
+  private readonly input: readonly Field[];
+  private readonly keep: readonly number[];
+  private readonly model: string;
+  private readonly outputs: readonly Field[];
+  private readonly runner: PredictRunner;
   private readonly args: CompiledExpr[];
   /** The input column of each argument when every argument is a plain column reference. */
   private readonly argColumns: readonly number[] | undefined;
@@ -40,51 +73,40 @@ export class PredictOperator implements Operator {
   private readonly rowKey: readonly number[] | undefined;
   private emitted: EmittedScores | undefined;
 
-  constructor(
-    private readonly input: readonly Field[],
-    /** Input columns passed through, in output order. */
-    private readonly keep: readonly number[],
-    readonly fields: readonly Field[],
-    args: readonly BoundExpr[],
-    private readonly model: string,
-    private readonly outputs: readonly Field[],
-    private readonly runner: PredictRunner,
-    udfs: UdfResolver,
-    opts: {
-      /** Submissions allowed in flight before process() waits (back-pressure). Default 8. */
-      readonly maxPending?: number;
-      /**
-       * Present when the input is updating: the input columns identifying a row (its upsert
-       * key, or every column). Retractions then carry the output emitted for their row.
-       */
-      readonly rowKey?: readonly number[];
-    } = {},
-  ) {
-    this.maxPending = opts.maxPending ?? 8;
-    this.rowKey = opts.rowKey;
-    this.args = args.map((a) => compileExpr(a, input, udfs));
-    this.argColumns = args.every((a) => a.kind === 'Column') ? args.map((a) => (a.kind === 'Column' ? a.index : -1)) : undefined;
+  constructor(spec: PredictSpec) {
+    super();
+    ({ input: this.input, keep: this.keep, fields: this.fields, model: this.model, outputs: this.outputs, runner: this.runner, rowKey: this.rowKey } = spec);
+    this.maxPending = spec.maxPending ?? 8;
+    this.args = spec.args.map((a) => compileExpr(a, spec.input, spec.udfs));
+    this.argColumns = spec.args.every((a) => a.kind === 'Column') ? spec.args.map((a) => (a.kind === 'Column' ? a.index : -1)) : undefined;
   }
 
-  async open(ctx: OperatorContext): Promise<void> {
-    this.ctx = ctx;
-    if (this.rowKey) this.emitted = new EmittedScores(ctx.state, this.input, this.rowKey);
+  protected override onOpen(): void {
+    if (this.rowKey) this.emitted = new EmittedScores(this.ctx.state, this.input, this.rowKey);
   }
 
-  async process(msg: Message): Promise<void> {
-    if (msg.kind !== 'data') {
-      await this.drain();
-      return this.ctx.emit(msg);
-    }
-    const { batch, rowKinds } = msg;
+  protected onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     if (this.emitted) return this.processChanges(this.emitted, batch, rowKinds);
     const packed = this.pack(batch);
-    if (packed.rows === 0) return;
+    if (packed.rows === 0) return Promise.resolve();
     const result = this.runner.submit(packed.features, packed.rows);
     return this.enqueue(async () => {
       const r = await result;
       await this.emitScored(batch, rowKinds, packed.index, packed.rows, r);
     });
+  }
+
+  protected override async onWatermark(time: number): Promise<number> {
+    await this.drain();
+    return time;
+  }
+
+  protected override onBarrier(): Promise<void> {
+    return this.drain();
+  }
+
+  protected override onEnd(): Promise<void> {
+    return this.drain();
   }
 
   /**
@@ -286,7 +308,7 @@ export class PredictOperator implements Operator {
     return rowJson(this.input, this.input.map((f, c) => readColumn(batch, c, f.type)[row]));
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.tail.catch(() => undefined);
     await this.runner.close();
   }

@@ -8,6 +8,7 @@ import type { Operator } from '../message.js';
 import { GroupAggregateOperator } from './group-aggregate.js';
 import { IntervalJoinOperator } from './interval-join.js';
 import { LocalAggregateOperator } from './local-aggregate.js';
+import { SessionWindowAggregateOperator } from './session-window-aggregate.js';
 import { WindowAggregateOperator } from './window-aggregate.js';
 import { WindowAssignOperator } from './window-assign.js';
 
@@ -19,15 +20,29 @@ import { WindowAssignOperator } from './window-assign.js';
 export function createStatefulOperator(plan: PhysicalPlan, input: readonly Field[], udfs: UdfResolver): Operator | undefined {
   switch (plan.kind) {
     case 'WindowAssignExec':
-      return new WindowAssignOperator(input, plan.window, plan.fields);
-    case 'WindowAggregateExec':
-      return new WindowAggregateOperator(input, plan.window, plan.groupBy, plan.aggregates, plan.fields, udfs, isUpdating(physicalStreamKind(plan.input)));
+      return new WindowAssignOperator({ input, window: plan.window, fields: plan.fields });
+    case 'WindowAggregateExec': {
+      const spec = { input, window: plan.window, groupBy: plan.groupBy, aggregates: plan.aggregates, fields: plan.fields, udfs, retractable: isUpdating(physicalStreamKind(plan.input)) };
+      return plan.window.fn === 'SESSION' ? new SessionWindowAggregateOperator(spec) : new WindowAggregateOperator(spec);
+    }
     case 'GroupAggregateExec':
-      return new GroupAggregateOperator(input, plan.groupBy, plan.aggregates, plan.fields, isUpdating(physicalStreamKind(plan.input)), udfs, plan.phase ?? 'single');
+      return new GroupAggregateOperator({ input, groupBy: plan.groupBy, aggregates: plan.aggregates, fields: plan.fields, retractable: isUpdating(physicalStreamKind(plan.input)), udfs, phase: plan.phase ?? 'single' });
     case 'LocalAggregateExec':
-      return new LocalAggregateOperator(input, plan, isUpdating(physicalStreamKind(plan.input)), udfs);
+      return new LocalAggregateOperator({ input, groupBy: plan.groupBy, aggregates: plan.aggregates, fields: plan.fields, salt: plan.salt, skewThreshold: plan.skewThreshold, retractable: isUpdating(physicalStreamKind(plan.input)), udfs });
     case 'IntervalJoinExec':
-      return new IntervalJoinOperator(plan, input, plan.right.fields, udfs);
+      return new IntervalJoinOperator({
+        left: input,
+        right: plan.right.fields,
+        leftKeys: plan.leftKeys,
+        rightKeys: plan.rightKeys,
+        leftTime: plan.leftTime,
+        rightTime: plan.rightTime,
+        lowerMs: plan.lowerMs,
+        upperMs: plan.upperMs,
+        residual: plan.residual,
+        fields: plan.fields,
+        udfs,
+      });
     case 'SourceExec':
     case 'FilterExec':
     case 'ProjectExec':

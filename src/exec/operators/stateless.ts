@@ -5,20 +5,19 @@ import type { BoundExpr } from '../../planner/bound-expr.js';
 import { dropRows, keepRows } from '../changes.js';
 import { batchOfData, batchToRows, buildDataChecked, takeRows } from '../columns.js';
 import { compileExpr, type CompiledExpr, type RowError, type UdfResolver } from '../compile-expr.js';
-import { rowJson, type Message, type Operator, type OperatorContext } from '../message.js';
+import { rowJson } from '../message.js';
+import { StreamOperator } from '../operator-driver.js';
 
-abstract class StatelessOperator implements Operator {
-  protected ctx!: OperatorContext;
-  abstract readonly name: string;
-  constructor(readonly input: readonly Field[], readonly fields: readonly Field[]) {}
-
-  async open(ctx: OperatorContext): Promise<void> {
-    this.ctx = ctx;
+abstract class StatelessOperator extends StreamOperator {
+  constructor(
+    readonly input: readonly Field[],
+    readonly fields: readonly Field[],
+  ) {
+    super();
   }
 
-  async process(msg: Message): Promise<void> {
-    if (msg.kind !== 'data') return this.ctx.emit(msg);
-    const out = this.apply(msg.batch, msg.rowKinds);
+  protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+    const out = this.apply(batch, rowKinds);
     if (out && out.batch.numRows > 0) await this.ctx.emit({ kind: 'data', ...out });
   }
 
@@ -32,8 +31,12 @@ abstract class StatelessOperator implements Operator {
       this.ctx.deadLetter({ reason: `${what}: ${e.message}`, operator: this.name, row: rowJson(this.input, rows[e.row]!) });
     }
   }
+}
 
-  async close(): Promise<void> {}
+export interface FilterSpec {
+  readonly input: readonly Field[];
+  readonly predicate: BoundExpr;
+  readonly udfs: UdfResolver;
 }
 
 /**
@@ -46,9 +49,9 @@ export class FilterExecOperator extends StatelessOperator {
   readonly name = 'FilterExec';
   private readonly predicate: CompiledExpr;
 
-  constructor(input: readonly Field[], predicate: BoundExpr, udfs: UdfResolver) {
-    super(input, input);
-    this.predicate = compileExpr(predicate, input, udfs);
+  constructor(spec: FilterSpec) {
+    super(spec.input, spec.input);
+    this.predicate = compileExpr(spec.predicate, spec.input, spec.udfs);
   }
 
   protected apply(batch: RecordBatch, rowKinds?: Uint8Array) {
@@ -62,6 +65,14 @@ export class FilterExecOperator extends StatelessOperator {
   }
 }
 
+export interface ProjectSpec {
+  readonly input: readonly Field[];
+  /** One expression per output field. */
+  readonly exprs: readonly BoundExpr[];
+  readonly fields: readonly Field[];
+  readonly udfs: UdfResolver;
+}
+
 /**
  * ProjectExec. Invariants: one output row per input row with its change kind, except rows for
  * which an expression throws or whose value a column cannot hold: those go to the dead-letter
@@ -72,10 +83,10 @@ export class ProjectExecOperator extends StatelessOperator {
   private readonly exprs: CompiledExpr[];
   private readonly direct: (number | undefined)[];
 
-  constructor(input: readonly Field[], exprs: readonly BoundExpr[], fields: readonly Field[], udfs: UdfResolver) {
-    super(input, fields);
-    this.exprs = exprs.map((e) => compileExpr(e, input, udfs));
-    this.direct = exprs.map((e) => (e.kind === 'Column' ? e.index : undefined));
+  constructor(spec: ProjectSpec) {
+    super(spec.input, spec.fields);
+    this.exprs = spec.exprs.map((e) => compileExpr(e, spec.input, spec.udfs));
+    this.direct = spec.exprs.map((e) => (e.kind === 'Column' ? e.index : undefined));
   }
 
   protected apply(batch: RecordBatch, rowKinds?: Uint8Array) {

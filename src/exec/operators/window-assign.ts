@@ -4,11 +4,19 @@ import type { Field } from '../../common/types.js';
 import type { WindowSpec } from '../../planner/physical.js';
 import { emitRows } from '../changes.js';
 import { gather, readColumn } from '../columns.js';
-import { RowKind, type Message, type Operator, type OperatorContext } from '../message.js';
+import { RowKind } from '../message.js';
+import { StreamOperator } from '../operator-driver.js';
 import { assignWindows, nullTimeReason, rowText, timeColumn } from './event-time.js';
 
 /** Change kind of an output row by its input row's kind: pairs are split into -D and +I. */
 const SPLIT_PAIR: readonly number[] = [RowKind.INSERT, RowKind.DELETE, RowKind.INSERT, RowKind.DELETE];
+
+export interface WindowAssignSpec {
+  readonly input: readonly Field[];
+  /** TUMBLE or HOP. */
+  readonly window: WindowSpec;
+  readonly fields: readonly Field[];
+}
 
 /**
  * WindowAssignExec.
@@ -18,26 +26,18 @@ const SPLIT_PAIR: readonly number[] = [RowKind.INSERT, RowKind.DELETE, RowKind.I
  * Change kinds travel with their rows, -U as -D and +U as +I (see SPLIT_PAIR). Rows with a NULL event time go to the dead-letter
  * stream. Stateless: watermarks, barriers and `end` pass through unchanged.
  */
-export class WindowAssignOperator implements Operator {
+export class WindowAssignOperator extends StreamOperator {
   readonly name = 'WindowAssignExec';
-  private ctx!: OperatorContext;
+  private readonly input: readonly Field[];
+  private readonly window: WindowSpec;
+  readonly fields: readonly Field[];
 
-  constructor(
-    private readonly input: readonly Field[],
-    private readonly window: WindowSpec,
-    readonly fields: readonly Field[],
-  ) {}
-
-  async open(ctx: OperatorContext): Promise<void> {
-    this.ctx = ctx;
+  constructor(spec: WindowAssignSpec) {
+    super();
+    ({ input: this.input, window: this.window, fields: this.fields } = spec);
   }
 
-  async process(msg: Message, _port = 0): Promise<void> {
-    if (msg.kind !== 'data') return this.ctx.emit(msg);
-    await this.assign(msg.batch, msg.rowKinds);
-  }
-
-  private async assign(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+  protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const n = batch.numRows;
     const tc = this.window.timeColumn;
     const times = timeColumn(batch, this.input, tc);
@@ -56,6 +56,4 @@ export class WindowAssignOperator implements Operator {
     const kinds = rowKinds ? Uint8Array.from(rowIdx, (i) => SPLIT_PAIR[rowKinds[i] ?? RowKind.INSERT]!) : undefined;
     await emitRows(this.ctx, this.name, 'window bounds', this.fields, cols, m, kinds);
   }
-
-  async close(): Promise<void> {}
 }
