@@ -1,4 +1,4 @@
-/** The windowed pipeline of the crash test: its input rows, DDL and the sink over them. */
+/** The pipelines of the crash test: their input rows, DDL and the query over them. */
 import { T } from '../../src/common/types.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { batchFromRows } from '../../src/exec/columns.js';
@@ -20,6 +20,32 @@ SELECT window_start, k, COUNT(*) AS n, SUM(v) AS total, MAX(v) AS hi
 FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND))
 GROUP BY window_start, window_end, k`;
 
+/** The unwindowed GROUP BY of the crash test: 1,000 groups, an updating view. */
+export const VIEW_DDL = `CREATE MATERIALIZED VIEW agg AS
+SELECT k, v, COUNT(*) AS n, SUM(v) AS total, MAX(ts) AS last_ts
+FROM ev
+GROUP BY k, v`;
+
+/** A crash-test pipeline: the query `agg`, the topic whose records count its output, and how to read its result. */
+export interface CrashPipeline {
+  readonly ddl: string;
+  readonly outTopic: string;
+  readonly read: string;
+}
+
+export const PIPELINES: Readonly<Record<'windowed' | 'grouped', CrashPipeline>> = {
+  windowed: { ddl: SINK_DDL, outTopic: 'out', read: 'SELECT * FROM out' },
+  grouped: { ddl: VIEW_DDL, outTopic: 'agg__changes', read: 'SELECT * FROM agg' },
+};
+
+/** State cache of the crash runs: far below the state, so that entries are evicted all the time. */
+export const CRASH_STATE_CACHE_BYTES = 16 * 1024;
+
+/** The pipeline a worker runs (`SLUICE_CRASH_PIPELINE`, default windowed). */
+export function crashPipeline(): CrashPipeline {
+  return PIPELINES[process.env['SLUICE_CRASH_PIPELINE'] === 'grouped' ? 'grouped' : 'windowed'];
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 const FIELDS = [
@@ -39,9 +65,9 @@ export async function fillInput(engine: Engine): Promise<void> {
   await engine.execute(`INSERT INTO ev VALUES ('end', 0, TIMESTAMP '${iso(BASE + 86_400_000)}')`);
 }
 
-/** Progress of the sink query: its last checkpoint, source lag and rows in topic 'out'. */
-export function progress(engine: Engine): { epoch: number; lag: number; out: number; status: string } {
+/** Progress of the query `agg`: its last checkpoint, source lag and records in its output topic. */
+export function progress(engine: Engine, outTopic = crashPipeline().outTopic): { epoch: number; lag: number; out: number; status: string } {
   const q = engine.queries().find((x) => x.name === 'agg');
-  const out = engine.log.hasTopic('out') ? engine.log.highWatermark('out', 0) : 0;
+  const out = engine.log.hasTopic(outTopic) ? engine.log.highWatermark(outTopic, 0) : 0;
   return { epoch: q?.lastCheckpointEpoch ?? -1, lag: q?.lag ?? -1, out, status: q?.status ?? 'absent' };
 }

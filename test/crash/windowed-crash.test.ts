@@ -1,6 +1,9 @@
 /**
  * kill -9 at random points during a windowed aggregation into a log sink leaves topic 'out'
- * identical to an uninterrupted run of the same pipeline: no duplicates, nothing missing.
+ * identical to an uninterrupted run of the same pipeline: no duplicates, nothing missing; and
+ * during an unwindowed GROUP BY into a view, leaves the view's contents identical. The crashed
+ * runs read their state through a 16 KiB state cache, so entries are evicted and read back from
+ * RocksDB all the time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { collectRows } from '../sql/collect.js';
 import { formatRow } from '../sql/format-value.js';
-import { SINK_DDL, fillInput, progress } from './pipeline.js';
+import { CRASH_STATE_CACHE_BYTES, PIPELINES, fillInput, progress, type CrashPipeline } from './pipeline.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MIN_KILLS = 10;
@@ -33,10 +36,10 @@ function lcg(seed: number): () => number {
   };
 }
 
-async function readOut(dir: string): Promise<string[]> {
+async function readOut(dir: string, pipeline: CrashPipeline): Promise<string[]> {
   const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
   try {
-    const got = await collectRows(engine, 'SELECT * FROM out');
+    const got = await collectRows(engine, pipeline.read);
     const types = got.columns.map((c) => c.type);
     return got.rows.map((r) => formatRow(r, types)).sort();
   } finally {
@@ -45,8 +48,8 @@ async function readOut(dir: string): Promise<string[]> {
 }
 
 /** Starts a worker; resolves its progress lines through `onProgress`, and `exited` when it dies. */
-function startWorker(dir: string, onProgress: (p: Progress) => void, onOpening: () => void): { child: ChildProcess; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/worker.ts', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function startWorker(dir: string, pipeline: string, onProgress: (p: Progress) => void, onOpening: () => void): { child: ChildProcess; exited: Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/worker.ts', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_CRASH_PIPELINE: pipeline } });
   let buf = '';
   child.stdout?.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -63,7 +66,8 @@ function startWorker(dir: string, onProgress: (p: Progress) => void, onOpening: 
   return { child, exited };
 }
 
-describe('windowed aggregation on the embedded log under kill -9', () => {
+describe.each(Object.keys(PIPELINES) as (keyof typeof PIPELINES)[])('%s aggregation on the embedded log under kill -9, with a small state cache', (name) => {
+  const pipeline = PIPELINES[name];
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -85,16 +89,16 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
 
     // The uninterrupted run.
     const ref = await Engine.open({ dataDir: refDir, checkpointIntervalMs: 50 });
-    await ref.execute(SINK_DDL);
+    await ref.execute(pipeline.ddl);
     const until = Date.now() + 20_000;
     while (Date.now() < until) {
-      const p = progress(ref);
+      const p = progress(ref, pipeline.outTopic);
       if (p.lag === 0 && p.out > 0) break;
       await sleep(20);
     }
     await ref.checkpointAll();
     await ref.close();
-    const expected = await readOut(refDir);
+    const expected = await readOut(refDir, pipeline);
     expect(expected.length).toBeGreaterThan(0);
 
     // The interrupted run: kill -9 at random moments, restart, until the output stops growing.
@@ -114,6 +118,7 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
       const started = new Promise<void>((r) => (opening = r));
       const w = startWorker(
         crashDir,
+        name,
         (p) => {
           latest = p;
           openedAt ||= Date.now();
@@ -143,7 +148,7 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
       if (stableRuns >= 1 || Date.now() > deadline) break;
     }
 
-    const actual = await readOut(crashDir);
+    const actual = await readOut(crashDir, pipeline);
     const counts = new Map<string, number>();
     for (const r of actual) counts.set(r, (counts.get(r) ?? 0) + 1);
     const want = new Map<string, number>();
@@ -157,7 +162,7 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
       else if (n > w) duplicates += n - w;
     }
     for (const [r, n] of want) missing += Math.max(0, n - (counts.get(r) ?? 0));
-    console.log(`windowed crash test: seed=${seed} runs=${runs} kills=${kills} (${duringOpen} while opening, ${midway} before all output was written) records=${actual.length} expected=${expected.length} duplicates=${duplicates} missing=${missing} unexpected=${unexpected}`);
+    console.log(`${name} crash test (state cache ${CRASH_STATE_CACHE_BYTES} bytes): seed=${seed} runs=${runs} kills=${kills} (${duringOpen} while opening, ${midway} before all output was written) records=${actual.length} expected=${expected.length} duplicates=${duplicates} missing=${missing} unexpected=${unexpected}`);
     expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
     expect({ duplicates, missing, unexpected }).toEqual({ duplicates: 0, missing: 0, unexpected: 0 });
     expect(actual).toEqual(expected);
