@@ -9,31 +9,47 @@ import type { ExecEnv } from '../exec/pipeline.js';
 import type { Source } from '../exec/source.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import { LogSource } from '../exec/sources/log-source.js';
+import type { Catalog } from '../planner/catalog.js';
 import type { SourceExec } from '../planner/physical.js';
 import { physicalStreamKind } from '../planner/stream-kind.js';
+import type { EmbeddedLog } from '../state/index.js';
+import type { FunctionRegistry } from '../udf/js-function.js';
+import type { ModelRegistry } from '../udf/model-registry.js';
 import { PredictRunner } from '../udf/predict-runner.js';
-import type { Engine } from './engine.js';
+import type { EngineMetrics } from './metrics.js';
+import type { TableRegistry } from './relation-storage.js';
 
-export function createExecEnv(engine: Engine): ExecEnv {
-  return {
-    source: (plan) => sourceFor(engine, plan),
+/** What the executor reaches of the deps. */
+export interface ExecEnvDeps {
+  readonly catalog: Catalog;
+  readonly log: EmbeddedLog;
+  readonly tables: TableRegistry;
+  readonly models: ModelRegistry;
+  readonly functions: FunctionRegistry;
+  readonly metrics: EngineMetrics;
+}
+
+export function createExecEnv(deps: ExecEnvDeps): ExecEnv {
+  const env: ExecEnv = {
+    source: (plan) => sourceFor(deps, plan),
     table: (name) => {
-      const t = engine.table(name);
+      const t = deps.tables.table(name);
       return { getMany: (keys) => t.rows.getMany(keys) };
     },
-    operator: (plan, input) => createStatefulOperator(plan, input, engine.env.udfs),
+    operator: (plan, input) => createStatefulOperator(plan, input, env.udfs),
     predict: (plan) => {
       // Over an updating input, retractions carry the output emitted for their row.
       const kind = physicalStreamKind(plan.input);
       const rowKey = kind.kind === 'upsert' ? kind.key : kind.kind === 'retracting' ? plan.input.fields.map((_, i) => i) : undefined;
-      const runner = new PredictRunner(engine.models, plan.model, plan.width);
-      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: engine.env.udfs, rowKey });
+      const runner = new PredictRunner(deps.models, plan.model, plan.width);
+      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs: env.udfs, rowKey });
     },
     udfs: (name) => {
-      const f = engine.functions.find(name);
+      const f = deps.functions.find(name);
       return f ? (args, n) => f.callBatch(args, n) : undefined;
     },
   };
+  return env;
 }
 
 function num(options: SourceExec['options'], key: string, dflt: number): number {
@@ -44,16 +60,16 @@ function num(options: SourceExec['options'], key: string, dflt: number): number 
   return n;
 }
 
-function sourceFor(engine: Engine, plan: SourceExec): Source {
+function sourceFor(deps: ExecEnvDeps, plan: SourceExec): Source {
   switch (plan.connector) {
     case 'view': {
-      const def = engine.catalog.relation(plan.relation);
-      if (def.kind === 'view') return new LogSource(engine.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length, (n) => engine.noteMissedRecords(def.changelog, n));
+      const def = deps.catalog.relation(plan.relation);
+      if (def.kind === 'view') return new LogSource(deps.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length, (n) => deps.metrics.recordsMissed(def.changelog, n));
       return unsupported(plan);
     }
     case 'log': {
       const topic = String(plan.options['topic'] ?? plan.relation);
-      return new LogSource(engine.log, topic, plan.columns, plan.fields, plan.watermark, undefined, (n) => engine.noteMissedRecords(topic, n));
+      return new LogSource(deps.log, topic, plan.columns, plan.fields, plan.watermark, undefined, (n) => deps.metrics.recordsMissed(topic, n));
     }
     case 'datagen': {
       const config = txConfig({

@@ -15,9 +15,14 @@ import { SluiceError, assertNever } from '../common/errors.js';
 import { normalizeName, type ParsedStatement, type Statement } from '../parser/index.js';
 import type { Catalog } from '../planner/catalog.js';
 import { planQuery } from '../planner/plan-query.js';
-import { checkDropKind, fieldsOf, optionsOf, streamDefOf, tableDefOf } from './ddl.js';
+import { queryDependencies } from '../planner/dependencies.js';
+import { fieldsOf, optionsOf } from './statements/definitions.js';
+import { streamDefOf } from './statements/create-stream.js';
+import { tableDefOf } from './statements/create-table.js';
+import { checkDropKind } from './statements/drop.js';
 import { bindInsert, evaluateInsertValue } from './insert-bind.js';
 import { isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
+import { persistentId } from './statements/persistent.js';
 import type { PlannedStatement } from './types.js';
 
 type StatementMode = PlannedStatement['mode'];
@@ -105,16 +110,17 @@ function preparePersistent(s: Extract<Statement, { kind: 'CreateMaterializedView
   }
   const q = planQuery(s.query, scratch, { exchange: isScaleOutSink(s) });
   const options = optionsOf(s.options);
-  const id = `${s.kind === 'CreateSink' ? 'sink' : 'view'}_${normalizeName(name)}`;
+  const id = persistentId(s);
+  const reads = queryDependencies(s.query, scratch);
   if (s.kind === 'CreateMaterializedView') {
     const key = viewKey(q, options['key'], s.span);
     scratch.addRelation(
-      { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: id, changelog: `${name}__changes`, ...(q.watermark ? { watermark: q.watermark } : {}), options, sql: text },
+      { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: id, changelog: `${name}__changes`, ...(q.watermark ? { watermark: q.watermark } : {}), reads, options, sql: text },
       s.name.span,
     );
     return;
   }
-  scratch.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, options, sql: text }, s.name.span);
+  scratch.addRelation({ kind: 'sink', name, schema: q.fields, queryId: id, reads, options, sql: text }, s.name.span);
   const connector = String(options['connector'] ?? 'log').toLowerCase();
   const topic = String(options['topic'] ?? name);
   if (connector === 'log' && !scratch.hasRelation(topic)) scratch.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });

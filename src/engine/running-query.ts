@@ -115,6 +115,25 @@ export type QueryOutput =
 /** Least time between two measurements of a query's state on disk. */
 const STATE_MEASURE_MS = 5000;
 
+/** What a running query is made of. */
+export interface RunningQuerySpec {
+  readonly id: string;
+  readonly kind: QueryInfo['kind'];
+  /** The view's or sink's name; absent for a push query. */
+  readonly name?: string;
+  readonly sql: string;
+  readonly plan: PhysicalPlan;
+  readonly fields: readonly Field[];
+  readonly output: QueryOutput;
+  readonly deps: QueryDeps;
+  /** Embedded-log topic for dead letters. */
+  readonly dlqTopic: string;
+  /** Sources read what is there now and then end (finite runs, tests). Default false. */
+  readonly bounded?: boolean;
+  /** Output column holding the source's event time, for end-to-end latency. */
+  readonly eventTimeColumn?: number;
+}
+
 interface Letter extends DeadLetter {
   readonly at: number;
 }
@@ -143,21 +162,31 @@ export class RunningQuery implements QueryHandle {
   /** Dead letters of a push query being written (they go straight to the log). */
   private letterWrites: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    readonly id: string,
-    readonly kind: QueryInfo['kind'],
-    readonly name: string | undefined,
-    readonly sql: string,
-    private readonly plan: PhysicalPlan,
-    readonly fields: readonly Field[],
-    private readonly output: QueryOutput,
-    private readonly deps: QueryDeps,
-    /** Embedded-log topic for dead letters. */
-    readonly dlqTopic: string,
-    bounded = false,
-    /** Output column holding the source's event time, for end-to-end latency. */
-    private readonly eventTimeColumn?: number,
-  ) {
+  readonly id: string;
+  readonly kind: QueryInfo['kind'];
+  readonly name: string | undefined;
+  readonly sql: string;
+  readonly fields: readonly Field[];
+  /** Embedded-log topic for dead letters. */
+  readonly dlqTopic: string;
+  private readonly output: QueryOutput;
+  private readonly deps: QueryDeps;
+  private readonly eventTimeColumn: number | undefined;
+  private readonly plan: PhysicalPlan;
+
+  constructor(spec: RunningQuerySpec) {
+    const { id, plan, deps } = spec;
+    this.id = id;
+    this.kind = spec.kind;
+    this.name = spec.name;
+    this.sql = spec.sql;
+    this.fields = spec.fields;
+    this.dlqTopic = spec.dlqTopic;
+    this.output = spec.output;
+    this.deps = deps;
+    this.eventTimeColumn = spec.eventTimeColumn;
+    this.plan = plan;
+    const bounded = spec.bounded ?? false;
     this.pipeline = new Pipeline(plan, deps.env, { process: (m) => this.onOutput(m) }, {
       signal: this.abort.signal,
       bounded,

@@ -11,7 +11,7 @@ import { keyOf } from '../exec/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
 import type { EmbeddedLog, KvTable, WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';
-import type { PushRow } from './types.js';
+import type { PushBatch, PushRow } from './types.js';
 
 export interface EpochSink {
   /** Takes output rows (with change kinds for updating results). */
@@ -173,13 +173,6 @@ export function dlqBatch(letters: readonly { reason: string; operator: string; r
     [letters.map((l) => l.reason), letters.map((l) => l.operator), letters.map((l) => l.row), letters.map((l) => l.source ?? null), letters.map((l) => l.at)],
     letters.length,
   );
-}
-
-/** One batch of a push query's output as Arrow: the rows and, for an updating result, each row's change kind. */
-export interface PushBatch {
-  readonly batch: RecordBatch;
-  /** RowKind per row (0 = +I, 1 = -U, 2 = +U, 3 = -D); undefined when every row is an insert. */
-  readonly rowKinds: Uint8Array | undefined;
 }
 
 /**

@@ -1,8 +1,13 @@
 /** The engine's public surface, used by the HTTP server, the shell and the CLI. */
 import type { ErrorCode } from '../common/errors.js';
-import type { PushBatch } from './sinks.js';
+import type { RecordBatch } from 'apache-arrow';
 
-export type { PushBatch };
+/** One batch of a push query's output as Arrow: the rows and, for an updating result, each row's change kind. */
+export interface PushBatch {
+  readonly batch: RecordBatch;
+  /** RowKind per row (0 = +I, 1 = -U, 2 = +U, 3 = -D); undefined when every row is an insert. */
+  readonly rowKinds: Uint8Array | undefined;
+}
 
 export interface ResultColumn {
   readonly name: string;

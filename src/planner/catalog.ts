@@ -17,6 +17,17 @@ export interface WatermarkSpec {
   readonly latenessMs?: number;
 }
 
+/**
+ * What a view's or sink's query reads, by normalized name: the relations in its FROM and JOIN
+ * clauses, the models it calls and the registered functions it calls. Recorded when the view or
+ * sink is created, so DROP can refuse to remove an object something still reads.
+ */
+export interface QueryDependencies {
+  readonly relations: ReadonlySet<string>;
+  readonly models: ReadonlySet<string>;
+  readonly functions: ReadonlySet<string>;
+}
+
 export interface StreamDef {
   readonly kind: 'stream';
   readonly name: string;
@@ -55,6 +66,8 @@ export interface ViewDef {
   readonly changelog: string;
   /** Event time carried through from the source stream, when the view outputs that column. */
   readonly watermark?: WatermarkSpec;
+  /** What the view's query reads, recorded when it was created. */
+  readonly reads: QueryDependencies;
   readonly options: Options;
   readonly sql: string;
 }
@@ -64,6 +77,8 @@ export interface SinkDef {
   readonly name: string;
   readonly schema: readonly Field[];
   readonly queryId: string;
+  /** What the sink's query reads, recorded when it was created. */
+  readonly reads: QueryDependencies;
   readonly options: Options;
   readonly sql: string;
 }

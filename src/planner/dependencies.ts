@@ -5,14 +5,9 @@
  * which would leave that query unable to run again when the engine restarts.
  */
 import { normalizeName, type SelectQuery } from '../parser/ast.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, QueryDependencies } from './catalog.js';
 
-export interface QueryDependencies {
-  /** Normalized names. */
-  readonly relations: ReadonlySet<string>;
-  readonly models: ReadonlySet<string>;
-  readonly functions: ReadonlySet<string>;
-}
+export type { QueryDependencies };
 
 const MODEL_CALLS = new Set(['predict', 'model_version']);
 

@@ -42,7 +42,18 @@ describe('a sink writer that throws on one row', () => {
     const q = planQuery(stmt.query, engine.catalog);
     const dlq = await engine.ensureDlq('picky_dlq');
     const sink = new PickySink(q.fields);
-    const rq = new RunningQuery('sink_picky', 'sink', 'picky', 'SELECT id, n FROM s', q.physical, q.fields, { kind: 'epoch', sink }, engine.queryDeps(), dlq, true);
+    const rq = new RunningQuery({
+      id: 'sink_picky',
+      kind: 'sink',
+      name: 'picky',
+      sql: 'SELECT id, n FROM s',
+      plan: q.physical,
+      fields: q.fields,
+      output: { kind: 'epoch', sink },
+      deps: engine.queryDeps(),
+      dlqTopic: dlq,
+      bounded: true,
+    });
     await rq.start();
     await rq.stopped();
     expect(rq.info(undefined).status).toBe('finished');

@@ -1,0 +1,132 @@
+/**
+ * The queries of an engine: those running (push, view and sink queries), those recorded but not
+ * running (parked: failed to restore, or not started), and the push queries winding down.
+ */
+import type { SluiceError } from '../common/errors.js';
+import { normalizeName } from '../parser/index.js';
+import type { EmbeddedLog } from '../state/index.js';
+import { parkedInfo, type ParkedQuery } from './parked-query.js';
+import type { QueryHandle } from './running-query.js';
+import type { QueryInfo } from './types.js';
+
+export class QueryRegistry {
+  /** Running queries by id. */
+  readonly running = new Map<string, QueryHandle>();
+  /**
+   * Views and sinks recorded in the data folder that are not running, by normalized name: they
+   * failed to restore (status 'failed', with the reason) or the engine was opened with
+   * `startQueries: false` (status 'not_started'). SHOW QUERIES lists them and DROP removes them;
+   * they are tried again on the next open.
+   */
+  private readonly parked = new Map<string, ParkedQuery>();
+  /** Push queries winding down (their empty dead-letter streams being dropped). */
+  private readonly ending = new Set<Promise<unknown>>();
+  private counter = 0;
+
+  constructor(private readonly log: EmbeddedLog) {}
+
+  /** A new id for a push query: `<prefix>_<n>`. */
+  nextId(prefix: string): string {
+    return `${prefix}_${++this.counter}`;
+  }
+
+  /** Ids from earlier runs (`push_<n>` dead-letter topics): new ids start after `n`. */
+  noteUsedId(n: number): void {
+    this.counter = Math.max(this.counter, n);
+  }
+
+  add(q: QueryHandle): void {
+    this.running.set(q.id, q);
+  }
+
+  get(id: string): QueryHandle | undefined {
+    return this.running.get(id);
+  }
+
+  remove(id: string): void {
+    this.running.delete(id);
+  }
+
+  /** The query's name for metrics: its view or sink name, else its id. */
+  label(id: string): string {
+    return this.running.get(id)?.name ?? id;
+  }
+
+  /** Stops a running query; false when none has that id. */
+  cancel(id: string): boolean {
+    const q = this.running.get(id);
+    if (!q) return false;
+    q.stop('finished');
+    this.running.delete(id);
+    return true;
+  }
+
+  /** Stops a running query and waits until it has released what it holds. */
+  async stopAndWait(id: string): Promise<void> {
+    const q = this.running.get(id);
+    if (!q) return;
+    q.stop('finished');
+    await q.stopped();
+    this.running.delete(id);
+  }
+
+  park(kind: 'view' | 'sink', name: string, sql: string, status: ParkedQuery['status'], error?: SluiceError): void {
+    const n = normalizeName(name);
+    this.parked.set(n, { id: `${kind}_${n}`, kind, name: n, sql, status, ...(error ? { error } : {}) });
+  }
+
+  /** A recorded view or sink that is not running, by name. */
+  parkedQuery(name: string): ParkedQuery | undefined {
+    return this.parked.get(normalizeName(name));
+  }
+
+  unpark(name: string): void {
+    this.parked.delete(normalizeName(name));
+  }
+
+  /** Keeps `close` waiting for `done` (a push query winding down). */
+  track(done: Promise<unknown>): void {
+    this.ending.add(done);
+    void done.finally(() => this.ending.delete(done));
+  }
+
+  list(): QueryInfo[] {
+    return [...[...this.running.values()].map((q) => q.info(this.lagOf(q))), ...[...this.parked.values()].map(parkedInfo)];
+  }
+
+  info(id: string): QueryInfo | undefined {
+    const q = this.running.get(id);
+    if (q) return q.info(this.lagOf(q));
+    const p = [...this.parked.values()].find((x) => x.id === id);
+    return p && parkedInfo(p);
+  }
+
+  /** Views and sinks that are running now. */
+  persistentRunning(): QueryHandle[] {
+    return [...this.running.values()].filter((q) => q.kind !== 'push' && q.status === 'running');
+  }
+
+  /** Records available in a query's inputs but not yet read, when known. */
+  lagOf(q: QueryHandle): number | undefined {
+    if (q.lag) return q.lag();
+    let lag = 0;
+    let any = false;
+    for (const [k, pos] of Object.entries(q.positionsNow())) {
+      const slash = k.lastIndexOf('/');
+      if (slash < 0) continue;
+      const topic = k.slice(0, slash);
+      if (!this.log.hasTopic(topic)) continue;
+      lag += Math.max(0, this.log.highWatermark(topic, Number(k.slice(slash + 1))) - pos);
+      any = true;
+    }
+    return any ? lag : undefined;
+  }
+
+  /** Stops every query and waits for them and for push queries winding down. */
+  async stopAll(): Promise<void> {
+    for (const q of this.running.values()) q.stop('finished');
+    await Promise.all([...this.running.values()].map((q) => q.stopped()));
+    await Promise.all([...this.ending]);
+    this.running.clear();
+  }
+}

@@ -1,0 +1,16 @@
+/** CREATE MODEL: declares a model's signature and registers its first version from a file. */
+import { SluiceError } from '../../common/errors.js';
+import { fieldsOf, ok, optionsOf } from './definitions.js';
+import type { StatementHandler } from './handler.js';
+
+export const createModel: StatementHandler<'CreateModel'> = async (session, s, text) => {
+  if (s.ifNotExists && session.models.has(s.name.name)) return ok(text, `model ${s.name.name} already exists`);
+  const inputs = fieldsOf(s.inputs);
+  const outputs = fieldsOf(s.outputs);
+  const v = await session.models.register(s.name.name, inputs, outputs, optionsOf(s.options), 'sql').catch((e: unknown) => {
+    throw e instanceof SluiceError && !e.span ? new SluiceError(e.code, e.message, { span: s.name.span, ...(e.hint ? { hint: e.hint } : {}) }) : e;
+  });
+  session.catalog.setModel({ name: s.name.name, inputs, outputs });
+  await session.record.remember('model', s.name.name, text);
+  return ok(text, `model ${s.name.name} version ${v.number} registered (${v.provider})`);
+};

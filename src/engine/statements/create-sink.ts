@@ -1,0 +1,98 @@
+/** CREATE SINK: a persistent query writing to the embedded log or to Kafka (optionally across processes). */
+import { SluiceError } from '../../common/errors.js';
+import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../../connectors/kafka/index.js';
+import { kafkaBrokers, kafkaTopic } from '../../connectors/kafka/options.js';
+import { encodeBatch } from '../../exec/ipc.js';
+import type { PhysicalPlan, SourceExec } from '../../planner/physical.js';
+import { isScaleOutSink } from '../persistent-plan.js';
+import type { QueryHandle } from '../running-query.js';
+import { ScaleOutQuery, scaleOutPrefix } from '../scale-out/query.js';
+import type { Session } from '../session.js';
+import { dlqBatch, LogSink } from '../sinks.js';
+import { retentionOption } from './definitions.js';
+import type { StatementHandler } from './handler.js';
+import { persistentQuery, planPersistent, startPersistent, type PersistentPlan, type PersistentStatement } from './persistent.js';
+
+export const createSink: StatementHandler<'CreateSink'> = async (session, s, text) => {
+  const plan = await planPersistent(session, s, text);
+  if ('kind' in plan) return plan;
+  const { q, name, options, connector } = plan;
+  let rq: QueryHandle;
+  if (connector === 'kafka') {
+    rq = kafkaSinkQuery(session, s, plan);
+  } else if (connector !== 'log') {
+    throw new SluiceError('UNSUPPORTED', `sink connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log) or 'kafka'" });
+  } else {
+    const { log } = session.storage;
+    const topic = String(options['topic'] ?? name);
+    await log.createTopic(topic, 1, retentionOption(options));
+    addSinkRelation(session, s, plan);
+    if (!session.catalog.hasRelation(topic)) session.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
+    rq = persistentQuery(session, plan, 'sink', { kind: 'epoch', sink: new LogSink(log, topic) });
+  }
+  return startPersistent(session, s, plan, rq);
+};
+
+function addSinkRelation(session: Session, s: PersistentStatement, plan: PersistentPlan): void {
+  session.catalog.addRelation({ kind: 'sink', name: plan.name, schema: plan.q.fields, queryId: plan.id, reads: plan.reads, options: plan.options, sql: plan.text }, s.name.span);
+}
+
+/** A sink query writing to a Kafka topic (exactly once unless `semantic = 'at_least_once'`). */
+function kafkaSinkQuery(session: Session, s: PersistentStatement, plan: PersistentPlan): QueryHandle {
+  const { q, id, name, options } = plan;
+  checkKafkaOptions(options, `sink ${name}`, 'sink', false);
+  const defaultKey = q.keyColumns.length ? [...q.keyColumns] : q.streamKey !== undefined ? [q.streamKey] : [];
+  if (isScaleOutSink(s)) {
+    const query = scaleOutQuery(session, plan, defaultKey);
+    addSinkRelation(session, s, plan);
+    return query;
+  }
+  const { store, checkpoints } = session.storage;
+  const sink = kafkaSink({ queryId: id, name, options, fields: q.fields, plan: q.physical, defaultKey, store, checkpoints });
+  addSinkRelation(session, s, plan);
+  return persistentQuery(session, plan, 'sink', { kind: 'epoch', sink }, withKafkaQueryGroup(session.env, id));
+}
+
+/** A Kafka sink query shared by every process that runs it (`'scale.out' = true`). */
+function scaleOutQuery(session: Session, plan: PersistentPlan, defaultKey: readonly number[]): ScaleOutQuery {
+  const { q, id, name, options } = plan;
+  const what = `sink ${name}`;
+  let source: SourceExec | undefined;
+  const find = (p: PhysicalPlan): void => {
+    if (p.kind === 'SourceExec') source ??= p;
+    else if (p.kind === 'IntervalJoinExec') [p.left, p.right].forEach(find);
+    else find(p.input);
+  };
+  find(q.physical);
+  const partitions = options['scale.out.partitions'];
+  if (partitions !== undefined && !(Number.isInteger(Number(partitions)) && Number(partitions) > 0)) {
+    throw new SluiceError('INVALID_ARGUMENT', `${what}: 'scale.out.partitions' must be a positive integer, got '${String(partitions)}'`, { hint: "omit it to use the input topic's partition count" });
+  }
+  const sourceOptions = source?.options ?? {};
+  const { log, store } = session.storage;
+  return new ScaleOutQuery({
+    id,
+    name,
+    sql: plan.text,
+    plan: q.physical,
+    fields: q.fields,
+    brokers: kafkaBrokers(options, what),
+    sinkTopic: kafkaTopic(options, name),
+    keyColumns: sinkKeyColumns(options, q.fields, defaultKey, what),
+    groupId: kafkaGroupId(sourceOptions, id),
+    prefix: scaleOutPrefix(options, id),
+    ...(partitions !== undefined ? { partitions: Number(partitions) } : {}),
+    sourceTopic: source ? kafkaTopic(source.options, source.relation) : '',
+    sessionTimeoutMs: sessionTimeout(sourceOptions),
+    store,
+    stateCache: session.storage.stateCache,
+    env: session.env,
+    checkpointIntervalMs: session.options.checkpointIntervalMs,
+    onRowsOut: (n) => session.metrics.recordsOut(name, n),
+    onDeadLetters: (letters) => {
+      session.metrics.deadLettered(name, letters.length);
+      const at = Date.now();
+      void log.append(plan.dlq, 0, encodeBatch(dlqBatch(letters.map((l) => ({ ...l, at })))), letters.length).catch(() => undefined);
+    },
+  });
+}

@@ -1,0 +1,41 @@
+/** CREATE TABLE: rows by primary key, kept in the store (INSERT) or loaded from a compacted Kafka topic. */
+import { SluiceError } from '../../common/errors.js';
+import { checkKafkaOptions, startKafkaTable } from '../../connectors/kafka/index.js';
+import { normalizeName } from '../../parser/index.js';
+import type { TableDef } from '../../planner/catalog.js';
+import { openTableRows } from '../relation-storage.js';
+import { checkWithOptions } from '../with-options.js';
+import { fieldsOf, ok, optionsOf, withSpan } from './definitions.js';
+import type { StatementHandler, StatementOf } from './handler.js';
+
+export const createTable: StatementHandler<'CreateTable'> = async (session, s, text) => {
+  if (s.ifNotExists && session.catalog.hasRelation(s.name.name)) return ok(text, `table ${s.name.name} already exists`);
+  const def = tableDefOf(s, text, !session.record.replaying);
+  const { schema, options } = def;
+  const connector = String(options['connector'] ?? 'table').toLowerCase();
+  session.catalog.addRelation(def, s.name.span);
+  // Opening reads no rows: lookups read the keys they need through the state cache.
+  const rows = await openTableRows(session.storage.store, def, session.storage.stateCache);
+  const loader = connector === 'kafka' ? await startKafkaTable(def, rows) : undefined;
+  session.tables.set(normalizeName(s.name.name), { def, kv: rows.kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
+  await session.record.remember('table', s.name.name, text);
+  return ok(text, `table ${s.name.name} created`);
+};
+
+/** The catalog entry of a CREATE TABLE, checked without touching storage (see `streamDefOf`). */
+export function tableDefOf(s: StatementOf<'CreateTable'>, text: string, checkOptions: boolean): TableDef {
+  const pk = s.primaryKey.length ? s.primaryKey.map((k) => k.name) : s.columns.filter((c) => c.primaryKey).map((c) => c.name.name);
+  // Primary-key columns are NOT NULL, also when the key is declared as PRIMARY KEY (a, b).
+  const schema = fieldsOf(s.columns).map((f) => (pk.some((k) => normalizeName(k) === normalizeName(f.name)) ? { ...f, nullable: false } : f));
+  if (pk.length === 0) {
+    throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} needs a PRIMARY KEY`, { span: s.name.span, hint: 'mark a column: card_id STRING PRIMARY KEY' });
+  }
+  const options = optionsOf(s.options);
+  const connector = String(options['connector'] ?? 'table').toLowerCase();
+  if (connector !== 'table' && connector !== 'log' && connector !== 'kafka') {
+    throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: "tables are kept in the embedded store (fill them with INSERT) or read from a compacted topic (connector = 'kafka')" });
+  }
+  if (checkOptions) checkWithOptions(s.options, 'table', connector, `table ${s.name.name}`);
+  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
+  return { kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text };
+}

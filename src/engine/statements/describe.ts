@@ -1,0 +1,67 @@
+/** DESCRIBE a stream, table, view, sink, model or function. */
+import { SluiceError } from '../../common/errors.js';
+import { typeToString } from '../../common/types.js';
+import type { ModelDescription } from '../../udf/model-registry.js';
+import { shapeToString } from '../../udf/onnx-model.js';
+import { readerLabel, readersOf } from '../readers.js';
+import type { Session } from '../session.js';
+import type { StatementHandler, StatementOf } from './handler.js';
+import { cols, type Rows } from './result-columns.js';
+
+export const describe: StatementHandler<'Describe'> = async (session, s, text) => ({ statement: text, ...describeRows(session, s) });
+
+function describeRows(session: Session, s: StatementOf<'Describe'>): Rows {
+  const name = s.name.name;
+  if (s.objectKind === 'MODEL' || (s.objectKind === undefined && !session.catalog.findRelation(name) && session.models.has(name))) {
+    if (!session.models.has(name)) session.catalog.model(name, s.name.span);
+    const readers = readersOf(session.catalog, 'models', name).map(readerLabel);
+    return { kind: 'rows', columns: cols('property', 'value'), rows: [...describeModelRows(session.models.describe(name)), ['used_by', readers.length ? readers.join(', ') : 'no view or sink']] };
+  }
+  if (s.objectKind === 'FUNCTION') {
+    const f = session.catalog.findFunction(name);
+    if (!f) throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
+    return { kind: 'rows', columns: cols('name', 'type'), rows: [...f.params.map((p) => [p.name, typeToString(p.type)]), ['RETURNS', typeToString(f.returns)]] };
+  }
+  const def = session.catalog.relation(name, s.name.span);
+  const keyCols = new Set(def.kind === 'table' ? def.primaryKey.map((k) => k.toLowerCase()) : def.kind === 'view' ? def.key.map((k) => k.toLowerCase()) : def.kind === 'stream' && def.key ? [def.key.toLowerCase()] : []);
+  return {
+    kind: 'rows',
+    columns: cols('column', 'type', 'nullable:BOOLEAN', 'key:BOOLEAN'),
+    rows: def.schema.map((f) => [f.name, typeToString(f.type), f.nullable, keyCols.has(f.name.toLowerCase())]),
+  };
+}
+
+/**
+ * DESCRIBE MODEL as property/value rows a person reads in a terminal: one row per input, output,
+ * option and version, and the statistics spelled out. GET /v1/models/:name has the same as JSON.
+ */
+function describeModelRows(d: ModelDescription): unknown[][] {
+  const rows: unknown[][] = [['name', d.name]];
+  for (const f of d.inputs) rows.push(['input', `${f.name} ${f.type}`]);
+  for (const f of d.outputs) rows.push(['output', `${f.name} ${f.type}`]);
+  for (const t of d.fileInputs) rows.push(['file_input', `${t.name} ${t.type} ${shapeToString(t.shape)}`]);
+  for (const t of d.fileOutputs) rows.push(['file_output', `${t.name} ${t.type} ${shapeToString(t.shape)}`]);
+  rows.push(['version', d.version], ['path', d.path], ['checksum', d.checksum], ['provider', d.provider], ['provider_reason', d.providerReason]);
+  for (const [k, v] of Object.entries(d.options)) if (k !== 'path') rows.push([`option ${k}`, String(v)]);
+  for (const v of d.versions) {
+    rows.push([`version ${v.number}`, `${v.path} (sha256 ${v.checksum.slice(0, 12)}, ${v.provider}, by ${v.registeredBy} at ${v.createdAt})${v.number === d.version ? ' active' : ''}`]);
+  }
+  const st = d.stats;
+  if (st) {
+    rows.push(
+      ['rows_scored', st.rows],
+      ['batches', st.batches],
+      ['failed_batches', st.errors],
+      ['error_rows', st.errorRows],
+      ['timeouts', st.timeouts],
+      ['fallbacks', `${st.fallbacks} batches, ${st.fallbackRows} rows`],
+      ['rows_as_fallback', st.rowsAsFallback],
+    );
+    const sizes = st.batchSize.buckets.filter((b) => b.count > 0).map((b) => `${b.le === null ? 'more' : `<=${b.le}`}: ${b.count}`);
+    rows.push(['batch_size', st.batchSize.count === 0 ? 'no batches yet' : `mean ${(st.batchSize.sum / st.batchSize.count).toFixed(1)} rows; ${sizes.join(', ')}`]);
+    const l = st.latencyMs;
+    const ms = (x: number | null): string => (x === null ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(1));
+    rows.push(['latency_ms', l.count === 0 ? 'no batches yet' : `min ${ms(l.min)}, p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, max ${ms(l.max)} (p50/p99 over the last 1024 batches)`]);
+  }
+  return rows;
+}

@@ -1,0 +1,52 @@
+/**
+ * The statement handlers, one module per statement kind, and the one table that dispatches to
+ * them. Each handler works against a `Session` (catalog, storage, registries, metrics), never
+ * the engine itself. To add a statement kind, see docs/dev/add-a-statement.md.
+ */
+import type { ExecuteOptions } from '../engine-options.js';
+import type { Session } from '../session.js';
+import type { StatementResult } from '../types.js';
+import { alterModel } from './alter-model.js';
+import { createFunction } from './create-function.js';
+import { createModel } from './create-model.js';
+import { createSink } from './create-sink.js';
+import { createStream } from './create-stream.js';
+import { createTable } from './create-table.js';
+import { createView } from './create-view.js';
+import { describe } from './describe.js';
+import { drop } from './drop.js';
+import { explain } from './explain.js';
+import type { HandlerTable, StatementHandler, StatementKind, StatementOf } from './handler.js';
+import { insert } from './insert.js';
+import { pullTarget, selectPull } from './select-pull.js';
+import { selectPush } from './select-push.js';
+import { show } from './show.js';
+
+/** SELECT: a pull query when it reads a view or table directly, else a push query. */
+const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
+  const target = pullTarget(session, s);
+  return target ? selectPull(session, s, text, target) : selectPush(session, s, text, opts);
+};
+
+export const HANDLERS = {
+  CreateStream: createStream,
+  CreateTable: createTable,
+  CreateModel: createModel,
+  CreateFunction: createFunction,
+  CreateMaterializedView: createView,
+  CreateSink: createSink,
+  AlterModel: alterModel,
+  Drop: drop,
+  Insert: insert,
+  Query: select,
+  Show: show,
+  Describe: describe,
+  Explain: explain,
+} as const satisfies HandlerTable;
+
+/** Runs one statement with the handler of its kind. */
+export function runStatement<K extends StatementKind>(session: Session, s: StatementOf<K>, text: string, opts: ExecuteOptions): Promise<StatementResult> {
+  // The table maps each kind to its own handler; TypeScript cannot follow that through the index.
+  const handler = HANDLERS[s.kind as StatementKind] as unknown as StatementHandler<K>;
+  return handler(session, s, text, opts);
+}

@@ -1,0 +1,28 @@
+/** SELECT from a materialized view or table as a pull query: answers now from its current rows. */
+import { typeToString } from '../../common/types.js';
+import { batchFromRows } from '../../exec/columns.js';
+import type { RelationDef } from '../../planner/catalog.js';
+import { planQuery } from '../../planner/plan-query.js';
+import { storedRows } from '../relation-storage.js';
+import { runOnBatch } from '../run-on-batch.js';
+import { pushCopies } from '../sinks.js';
+import type { Session } from '../session.js';
+import type { StatementResult } from '../types.js';
+import type { StatementOf } from './handler.js';
+
+export async function selectPull(session: Session, s: StatementOf<'Query'>, text: string, def: RelationDef): Promise<StatementResult> {
+  const q = planQuery(s.query, session.catalog, { pull: true });
+  const rows: Record<string, unknown>[] = [];
+  const { store } = session.storage;
+  for await (const [, r] of storedRows(store, session.tables, def, def.name).scan()) pushCopies(rows, r as Record<string, unknown>);
+  const result = await runOnBatch(session.env, q, batchFromRows(def.schema, rows), store);
+  return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
+}
+
+/** The view or table a SELECT reads with a pull query, when it reads one directly. */
+export function pullTarget(session: Session, s: StatementOf<'Query'>): RelationDef | undefined {
+  const from = s.query.from;
+  if (from?.kind !== 'TableRef') return undefined;
+  const def = session.catalog.relation(from.name.name, from.name.span);
+  return def.kind === 'view' || def.kind === 'table' ? def : undefined;
+}
