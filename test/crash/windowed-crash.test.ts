@@ -133,8 +133,9 @@ describe.each(Object.keys(PIPELINES) as (keyof typeof PIPELINES)[])('%s aggregat
       const settled = kills >= MIN_KILLS;
       // The work (replaying the sink, reading input, closing windows, committing epochs) happens
       // while the engine opens and just after: while kills are still due, die at a random moment
-      // in that span (as long as the last open took, plus 200 ms); afterwards let the run finish.
-      await sleep(settled ? 600 : Math.floor(rand() * (openMs + 200)));
+      // in that span (as long as the last open took, plus 200 ms); afterwards let the run finish
+      // (for at least twice as long as opening took, so that a slow machine still gets there).
+      await sleep(settled ? Math.max(600, 2 * openMs) : Math.floor(rand() * (openMs + 200)));
       w.child.kill('SIGKILL');
       await w.exited;
       if (openedAt > openingAt && openingAt > 0) openMs = openedAt - openingAt;
