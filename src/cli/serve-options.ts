@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { PlanLimits } from '../planner/limits.js';
 import type { ServerLimits } from '../server/limits.js';
-import { parseDuration } from '../udf/model-registry.js';
+import { parseDuration } from '../common/duration.js';
 
 export { positiveInt } from './safety-options.js';
 

@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { kind: 'api', http: 415, description: 'The request body has a Content-Type the route does not take.' },
   TOO_MANY_QUERIES: { kind: 'api', http: 429, description: 'The server or this client already runs as many push queries as allowed.' },
   HEADERS_TOO_LARGE: { kind: 'api', http: 431, description: 'The request headers are larger than the server accepts.' },
+  CANCELLED: { kind: 'api', http: 499, description: 'The call was cancelled (its AbortSignal fired, e.g. the client went away) before a statement finished; the statements before it ran.' },
   CLIENT_TOO_SLOW: { kind: 'api', http: 408, description: 'The client was too slow: its request did not arrive in time, or it left its push query stream unread too long.' },
   INTERNAL: { kind: 'internal', http: 500, description: 'A bug in Sluice; please report it with the statement that caused it.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
@@ -160,6 +161,16 @@ export function asSluiceError(err: unknown, code: ErrorCode = 'INTERNAL'): Sluic
 }
 
 /** For exhaustive switches over discriminated unions. */
+/**
+ * Throws CANCELLED when `signal` has fired: `what` is about to start or was running. Long work
+ * calls it between steps, so a cancelled call stops at the next step and not at its end.
+ */
+export function throwIfCancelled(signal: AbortSignal | undefined, what: string, span?: Span): void {
+  if (!signal?.aborted) return;
+  const reason = signal.reason instanceof Error ? signal.reason.message : signal.reason !== undefined ? String(signal.reason) : 'aborted';
+  throw new SluiceError('CANCELLED', `${what} was cancelled (${reason})`, { ...(span ? { span } : {}), hint: 'the statements before it ran; run it again when the caller can wait for it' });
+}
+
 export function assertNever(x: never, what = 'value'): never {
   throw new SluiceError('INTERNAL', `unhandled ${what}: ${JSON.stringify(x)}`);
 }

@@ -9,6 +9,7 @@
  * The stream is sfc32 (128-bit state, 32-bit outputs), seeded from murmur3-finalised words of
  * the seed and the event number. One `Rng` object is reseeded per event; nothing is allocated.
  */
+import { fnv1a32 } from '../common/hash.js';
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_21 = 2097152;
@@ -28,12 +29,7 @@ export function mix32(x: number): number {
 
 /** A 32-bit hash of a string (FNV-1a, then mixed); used to seed per-key streams. */
 export function hashString32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return mix32(h);
+  return mix32(fnv1a32(s));
 }
 
 /**

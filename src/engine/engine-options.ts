@@ -84,13 +84,26 @@ export function allowedRoots(options: ResolvedEngineOptions): string[] {
   return [options.dataDir, join(options.baseDir, 'models'), ...options.allowedPaths];
 }
 
-/** Options of one `Engine.execute` call. */
+/**
+ * Options of one `Engine.execute` call (the HTTP server, the shell's server and the CLI pass
+ * the same type; see src/server/engine-like.ts).
+ */
 export interface ExecuteOptions {
+  /**
+   * Aborting it cancels the call: a statement not yet started does not run, one running stops
+   * at its next step with CANCELLED (a view or sink being started is undone), and push queries
+   * the call started are cancelled. Statements that finished stay done.
+   */
+  readonly signal?: AbortSignal;
+  /** Push queries read their inputs as they are now and then end, instead of running on. */
   readonly bounded?: boolean;
   /** Most statements one call may hold; more is refused (LIMIT_EXCEEDED) before anything runs. */
   readonly maxStatements?: number;
-  /** Sees every statement once all are planned and before any runs; throwing refuses the call. */
+  /**
+   * Sees every statement once all have been parsed and planned, before any runs; throwing
+   * refuses the call with that error, and nothing has changed.
+   */
   readonly accept?: (statements: readonly PlannedStatement[]) => void;
-  /** Receives each statement's result as soon as it has run (those before a failure included). */
+  /** Receives each statement's result as soon as it has run, so a caller knows what ran before a failure. */
   readonly onResult?: (result: StatementResult) => void;
 }

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { SluiceError, asSluiceError } from '../common/errors.js';
+import { SluiceError, asSluiceError, throwIfCancelled } from '../common/errors.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import { parseStatements, type ParsedStatement } from '../parser/index.js';
 import { Catalog } from '../planner/catalog.js';
@@ -198,6 +198,7 @@ export class Engine {
     }
     for (const p of parsed) {
       try {
+        throwIfCancelled(opts.signal, 'the statement', p.statement.span);
         const r = await runStatement(this.session, p.statement, p.text, opts);
         results.push(r);
         opts.onResult?.(r);

@@ -6,15 +6,15 @@
 import { SluiceError, asSluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import type { RecordBatch } from 'apache-arrow';
-import { batchToRows, readColumn } from '../exec/columns.js';
+import { readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { rowJson, type DeadLetter, type Message } from '../exec/message.js';
+import { rowText, type DeadLetter, type Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { PhysicalPlan } from '../planner/physical.js';
 import { isRecordedStateIds, resolveStateIds, type RecordedStateIds } from '../exec/state-ids.js';
 import type { CheckpointStore, EmbeddedLog, StateCache, Store } from '../state/index.js';
 import { QueryState, type OperatorStateBytes } from './query-state.js';
-import { dlqBatch, PushQueue, type EpochSink } from './sinks.js';
+import { appendDeadLetters, dlqBatch, PushQueue, type EpochSink } from './sinks.js';
 import type { QueryInfo } from './types.js';
 
 export interface QueryDeps {
@@ -323,7 +323,7 @@ export class RunningQuery implements QueryHandle {
       } catch (e) {
         let row: string;
         try {
-          row = rowJson(this.fields, batchToRows(one, this.fields)[0]!);
+          row = rowText(one, this.fields, 0);
         } catch {
           row = '(the row could not be rendered)';
         }
@@ -350,16 +350,29 @@ export class RunningQuery implements QueryHandle {
     return this.pipeline.operatorStats;
   }
 
-  /** Writes the epoch's output, dead letters and positions in one atomic batch. */
+  /**
+   * Writes the epoch's output, dead letters and positions in one atomic batch. When any part
+   * cannot be written, nothing of the epoch is: the checkpoint fails, and with it the query
+   * (STATE_ERROR, shown by SHOW QUERIES); on restart it resumes from the previous checkpoint
+   * and sends the same rows, and the same dead letters, again.
+   */
   private async commit(epoch: number): Promise<void> {
     if (this.output.kind !== 'epoch') return;
     const wb = this.deps.store.batch();
-    this.output.sink.stage(wb);
-    this.state?.flush(wb);
     const letters = this.letters;
-    if (letters.length) this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
-    this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {}, meta: { stateIds: { ids: [...this.stateIds.ids] } } });
-    await wb.write();
+    try {
+      this.output.sink.stage(wb);
+      this.state?.flush(wb);
+      if (letters.length) this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
+      this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {}, meta: { stateIds: { ids: [...this.stateIds.ids] } } });
+      await wb.write();
+    } catch (err) {
+      if (!wb.isDone) wb.discard();
+      throw new SluiceError('STATE_ERROR', `${this.kind} ${this.name ?? this.id}: checkpoint ${epoch} (its output, state, ${letters.length} dead letter(s) for '${this.dlqTopic}' and source positions) could not be written: ${err instanceof Error ? err.message : String(err)}`, {
+        hint: 'check the data folder (disk space, permissions); the query resumes from its last checkpoint when the engine restarts',
+        cause: err,
+      });
+    }
     this.positions.delete(epoch);
     this.letters = [];
     this.epoch = epoch;
@@ -385,9 +398,8 @@ export class RunningQuery implements QueryHandle {
           setImmediate(() => {
             const batch = this.letters;
             this.letters = [];
-            this.deps.log
-              .append(this.dlqTopic, 0, encodeBatch(dlqBatch(batch)), batch.length)
-              .catch(() => undefined)
+            appendDeadLetters(this.deps.log, this.dlqTopic, batch, `${this.kind} query ${this.name ?? this.id}`)
+              .catch((err: unknown) => this.fail(err))
               .then(() => resolve());
           });
         }),

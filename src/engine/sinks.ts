@@ -4,10 +4,11 @@
  * and source positions that produced it do. The push sink hands rows to a live client.
  */
 import type { RecordBatch } from 'apache-arrow';
+import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import { batchOfData, batchToRows, buildData, makeBatch } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { keyOf } from '../exec/keys.js';
+import { keyOf } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
 import type { EmbeddedLog, KvTable, WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';
@@ -167,12 +168,49 @@ export const DLQ_FIELDS: readonly Field[] = [
   { name: 'ts', type: { kind: 'TIMESTAMP', precision: 3 }, nullable: false },
 ];
 
-export function dlqBatch(letters: readonly { reason: string; operator: string; row: string; source?: string; at: number }[]): RecordBatch {
+/** A dead letter with the time it was sent. */
+export interface DeadLetterAt {
+  readonly reason: string;
+  readonly operator: string;
+  readonly row: string;
+  readonly source?: string;
+  readonly at: number;
+}
+
+export function dlqBatch(letters: readonly DeadLetterAt[]): RecordBatch {
   return makeBatch(
     DLQ_FIELDS,
     [letters.map((l) => l.reason), letters.map((l) => l.operator), letters.map((l) => l.row), letters.map((l) => l.source ?? null), letters.map((l) => l.at)],
     letters.length,
   );
+}
+
+/** Waits before the second and third try of a dead-letter write (ms). */
+const DLQ_RETRY_MS = [50, 250];
+
+/**
+ * Appends dead letters to their topic on the embedded log outside a checkpoint (push queries,
+ * and the local copy of a query across processes), trying three times. The last failure is
+ * thrown as STATE_ERROR naming the query and the topic: the caller fails the query with it, so
+ * letters never vanish unnoticed.
+ */
+export async function appendDeadLetters(log: EmbeddedLog, topic: string, letters: readonly DeadLetterAt[], owner: string): Promise<void> {
+  const payload = encodeBatch(dlqBatch(letters));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await log.append(topic, 0, payload, letters.length);
+      return;
+    } catch (err) {
+      const wait = DLQ_RETRY_MS[attempt];
+      if (wait === undefined) {
+        throw new SluiceError('STATE_ERROR', `${owner}: cannot write ${letters.length} dead letter(s) to '${topic}' after ${attempt + 1} tries: ${err instanceof Error ? err.message : String(err)}`, {
+          hint: 'check the data folder (disk space, permissions); the query stopped so that no bad row goes unrecorded',
+          cause: err,
+        });
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 /**

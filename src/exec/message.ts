@@ -5,6 +5,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../common/exact-json.js';
 import type { Field } from '../common/types.js';
+import { readColumn } from './columns.js';
 import type { StateRow, StateTable } from '../state/index.js';
 
 /**
@@ -81,6 +82,11 @@ export interface Operator {
   open(ctx: OperatorContext): Promise<void>;
   process(msg: Message, port: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Row `row` of `batch` as JSON text, for dead letters. */
+export function rowText(batch: RecordBatch, fields: readonly Field[], row: number): string {
+  return rowJson(fields, fields.map((f, c) => readColumn(batch, c, f.type)[row]));
 }
 
 /** Row as JSON text for dead letters; typed arrays become arrays, BIGINT exact digits. */

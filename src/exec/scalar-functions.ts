@@ -4,6 +4,7 @@
  * throws an Error with a plain message for a value it cannot handle; the row then goes to the
  * query's dead-letter stream.
  */
+import { fnv1a32 } from '../common/hash.js';
 import { toBigint } from './integers.js';
 import { valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
@@ -60,7 +61,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   cardinality: { fn: (a) => (a as ArrayLike<unknown>).length },
   proctime: { fn: () => Date.now(), nullSafe: true },
   // Signed, so that every hash fits the INT it is declared as (FNV-1a's 32 bits, two's complement).
-  hash_code: { fn: (x) => hashString(String(x)) | 0 },
+  hash_code: { fn: (x) => fnv1a32(String(x)) | 0 },
 };
 
 /** ROUND of a BIGINT to `digits` (negative: tens, hundreds...), half away from zero, exact. */
@@ -75,12 +76,3 @@ function roundBigint(x: bigint, digits: number): bigint {
   return toBigint(v);
 }
 
-/** 32-bit FNV-1a; stable across processes (used for partitioning keys). */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}

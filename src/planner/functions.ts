@@ -66,10 +66,12 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
 };
 
-export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc';
+export type AggregateFn = 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc';
 
 export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   count: () => T.BIGINT,
+  // COUNT_IF(cond): the rows where cond is TRUE (DuckDB); NULL and FALSE are not counted.
+  count_if: (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BIGINT : 'expects one BOOLEAN condition'),
   // SUM(NULL) and AVG(NULL) are NULL, as in DuckDB and PostgreSQL.
   sum: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'FLOAT' || a[0]!.kind === 'DOUBLE' ? T.DOUBLE : T.BIGINT) : 'expects one number'),
   avg: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),

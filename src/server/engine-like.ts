@@ -3,24 +3,10 @@
  * `Engine` (src/engine/engine.ts) satisfies it structurally; tests pass small fakes.
  */
 import type { Registry } from 'prom-client';
-import type { PlannedStatement, QueryInfo, StatementResult } from '../engine/types.js';
+import type { ExecuteOptions } from '../engine/engine-options.js';
+import type { QueryInfo, StatementResult } from '../engine/types.js';
 
-/** Options for `EngineLike.execute`. */
-export interface ExecuteOptions {
-  /** Aborting stops statements that have not finished yet (an engine may ignore it). */
-  readonly signal?: AbortSignal;
-  /** Push queries read their inputs as they are now and then end, instead of running on. */
-  readonly bounded?: boolean;
-  /** Most statements in one call; more is refused (LIMIT_EXCEEDED) before anything runs. */
-  readonly maxStatements?: number;
-  /**
-   * Sees every statement once all have been parsed and planned, before any runs; throwing
-   * refuses the call with that error, and nothing has changed.
-   */
-  readonly accept?: (statements: readonly PlannedStatement[]) => void;
-  /** Receives each statement's result as soon as it has run, so a caller knows what ran before a failure. */
-  readonly onResult?: (result: StatementResult) => void;
-}
+export type { ExecuteOptions };
 
 /** Options for `EngineLike.viewScan`. */
 export interface ViewScanOptions {

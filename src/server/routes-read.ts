@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineLike } from './engine-like.js';
 import { apiError } from './error-body.js';
-import { keyOf } from '../exec/keys.js';
+import { keyOf } from '../common/keys.js';
 import { queryInfoToJson, toJsonValue, type JsonValue } from './json-values.js';
 import { intParam, stringParam } from './request-body.js';
 

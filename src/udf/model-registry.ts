@@ -6,6 +6,7 @@
  * replaced version's sessions are closed when its last batch finishes.
  */
 import { join } from 'node:path';
+import { parseDuration } from '../common/duration.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { AllowedFiles } from './allowed-files.js';
@@ -43,21 +44,6 @@ const DEFAULTS: Omit<ModelOptions, 'path'> = {
   device: 'auto',
   inflight: 2,
 };
-
-const DURATION_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * Parses a duration: a number (milliseconds) or a string like '5ms', '1.5s', '250us', '1m', '12h', '7d'.
- * Throws INVALID_ARGUMENT naming the option.
- */
-export function parseDuration(key: string, value: string | number | boolean): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h|d)?\s*$/i.exec(value);
-    if (m) return Number(m[1]) * (DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()] ?? 1);
-  }
-  throw new SluiceError('INVALID_ARGUMENT', `option '${key}' must be a duration such as '5ms' or '1s', got ${JSON.stringify(value)}`);
-}
 
 function parsePositiveInt(key: string, value: string | number | boolean, max: number): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyOf } from '../../src/exec/keys.js';
+import { keyOf } from '../../src/common/keys.js';
 
 describe('keyOf', () => {
   it('keeps ordinary values as they were written before', () => {

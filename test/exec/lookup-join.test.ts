@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { T } from '../../src/common/types.js';
-import { keyOf } from '../../src/exec/keys.js';
+import { keyOf } from '../../src/common/keys.js';
 import { RowKind } from '../../src/exec/message.js';
 import { StreamLookupJoinOperator } from '../../src/exec/operators/lookup-join.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';

@@ -24,7 +24,7 @@ import type { DeadLetter } from '../../exec/message.js';
 import { readColumn } from '../../exec/columns.js';
 import { WatermarkTracker, type Source, type SourceContext } from '../../exec/source.js';
 import { decodeJsonRecords, type RawRecord } from './json-codec.js';
-import { connectorError, kafkaClient } from './options.js';
+import { connectorError, kafkaClient, kafkaConsumer } from './options.js';
 
 export interface KafkaSourceConfig {
   readonly relation: string;
@@ -105,16 +105,7 @@ export class KafkaSource implements Source {
       await ctx.emit({ kind: 'end' });
       return;
     }
-    const consumer = client.consumer({
-      groupId: this.config.groupId,
-      sessionTimeout: this.config.sessionTimeoutMs,
-      rebalanceTimeout: this.config.sessionTimeoutMs,
-      heartbeatInterval: Math.max(100, Math.floor(this.config.sessionTimeoutMs / 5)),
-      readUncommitted: false,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
-    });
+    const consumer = kafkaConsumer(client, this.config.groupId, this.config.sessionTimeoutMs);
     let settle: (err?: unknown) => void = () => undefined;
     const finished = new Promise<void>((resolve, reject) => {
       settle = (err) => (err === undefined ? resolve() : reject(err));

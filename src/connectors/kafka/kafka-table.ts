@@ -14,10 +14,10 @@
 import { parseExactJson } from '../../common/exact-json.js';
 import type { Consumer } from 'kafkajs';
 import type { Field } from '../../common/types.js';
-import { keyOf } from '../../exec/keys.js';
+import { keyOf } from '../../common/keys.js';
 import type { StateRow, TableChange, TableRows } from '../../state/index.js';
 import { decodeJsonRow } from './json-codec.js';
-import { connectorError, kafkaClient } from './options.js';
+import { connectorError, kafkaClient, kafkaConsumer } from './options.js';
 
 export interface KafkaTableConfig {
   readonly name: string;
@@ -75,13 +75,7 @@ export class KafkaTableLoader {
       if (pending.size === 0) this.markReady();
     };
     if (pending.size === 0) this.markReady();
-    const consumer = client.consumer({
-      groupId: `sluice-table-${this.config.name}-${process.pid}-${Date.now()}`,
-      sessionTimeout: this.config.sessionTimeoutMs,
-      heartbeatInterval: Math.max(100, Math.floor(this.config.sessionTimeoutMs / 5)),
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-    });
+    const consumer = kafkaConsumer(client, `sluice-table-${this.config.name}-${process.pid}-${Date.now()}`, this.config.sessionTimeoutMs);
     this.consumer = consumer;
     consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize === 0 && payload.offsetLag === '0') done(payload.partition);

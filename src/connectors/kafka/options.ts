@@ -16,7 +16,7 @@
  * - `'transactional.id'` (sinks): defaults to `sluice-<query id>`.
  */
 import kafkajs from 'kafkajs';
-import type { Kafka as KafkaClient } from 'kafkajs';
+import type { Consumer, Kafka as KafkaClient } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Options } from '../../planner/catalog.js';
 
@@ -80,6 +80,23 @@ export function kafkaClient(brokers: readonly string[], clientId: string): Kafka
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 2000 },
+  });
+}
+
+/**
+ * A consumer as every reader of Kafka in Sluice sets one up: committed records only (reads stop
+ * at open transactions), short fetch waits, no topic created by reading, retries with backoff.
+ * With `sessionTimeoutMs` (a member of a consumer group that shares partitions): that session
+ * timeout, the same rebalance timeout, and heartbeats five times per session.
+ */
+export function kafkaConsumer(client: KafkaClient, groupId: string, sessionTimeoutMs?: number): Consumer {
+  return client.consumer({
+    groupId,
+    ...(sessionTimeoutMs !== undefined ? { sessionTimeout: sessionTimeoutMs, rebalanceTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.floor(sessionTimeoutMs / 5)) } : {}),
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kafka as KafkaClient, KafkaMessage } from 'kafkajs';
+import { kafkaConsumer } from './options.js';
 
 export async function readPartitionToEnd(
   client: KafkaClient,
@@ -15,7 +16,7 @@ export async function readPartitionToEnd(
   signal?: AbortSignal,
 ): Promise<void> {
   if (end <= 0) return;
-  const consumer = client.consumer({ groupId: `sluice-restore-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  const consumer = kafkaConsumer(client, `sluice-restore-${randomUUID()}`);
   let reached = 0;
   let settle: (err?: unknown) => void = () => undefined;
   const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));

@@ -21,13 +21,12 @@ import { asSluiceError, SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
 import { decodeKafkaRecords } from '../../connectors/kafka/kafka-source.js';
 import { sinkRecords } from '../../connectors/kafka/kafka-sink.js';
-import { connectorError, kafkaClient } from '../../connectors/kafka/options.js';
+import { connectorError, kafkaClient, kafkaConsumer } from '../../connectors/kafka/options.js';
 import { PartitionFeed, type FeedDecoder } from '../../connectors/kafka/partition-feed.js';
 import { takeRows } from '../../exec/columns.js';
 import { compileExpr } from '../../exec/compile-expr.js';
 import { decodeBatches, encodeBatch } from '../../exec/ipc.js';
-import { keyOf } from '../../exec/keys.js';
-import { hashString } from '../../exec/scalar-functions.js';
+import { partitionOf } from '../../common/hash.js';
 import type { DeadLetter } from '../../exec/message.js';
 import { evaluateGroupKeys, usedColumns } from '../../exec/operators/accumulators.js';
 import type { ExecEnv } from '../../exec/pipeline.js';
@@ -62,7 +61,8 @@ export interface ScaleOutSpec {
   readonly env: ExecEnv;
   readonly checkpointIntervalMs: number;
   readonly onRowsOut: (n: number) => void;
-  readonly onDeadLetters: (letters: readonly DeadLetter[]) => void;
+  /** Copies the dead letters of a committed checkpoint to the local dead-letter stream; a rejection fails the task. */
+  readonly onDeadLetters: (letters: readonly DeadLetter[]) => Promise<void>;
 }
 
 /** Prefix of a scale-out sink's internal topics and transactional ids. */
@@ -149,9 +149,9 @@ export class ScaleOutQuery implements QueryHandle {
       this.rowsOut += n;
       spec.onRowsOut(n);
     };
-    const onDeadLetters = (letters: readonly DeadLetter[]) => {
+    const onDeadLetters = (letters: readonly DeadLetter[]): Promise<void> => {
       this.deadLetters += letters.length;
-      spec.onDeadLetters(letters);
+      return spec.onDeadLetters(letters);
     };
     this.stages.push(
       new Stage(this, this.client, spec.sessionTimeoutMs, 'source', spec.sourceTopic, spec.groupId, (p) => ({
@@ -276,16 +276,7 @@ class Stage {
   ) {}
 
   async start(): Promise<void> {
-    const c = this.client.consumer({
-      groupId: this.groupId,
-      sessionTimeout: this.sessionTimeoutMs,
-      rebalanceTimeout: this.sessionTimeoutMs,
-      heartbeatInterval: Math.max(100, Math.floor(this.sessionTimeoutMs / 5)),
-      readUncommitted: false,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
-    });
+    const c = kafkaConsumer(this.client, this.groupId, this.sessionTimeoutMs);
     this.consumer = c;
     c.on(c.events.GROUP_JOIN, ({ payload }) => this.reconcile(payload.memberAssignment[this.topic] ?? []));
     // Batches of only transaction markers never reach eachBatch.
@@ -414,7 +405,7 @@ function exchangeEncoder(split: ExchangeSplit, topic: string, partitions: number
     const parts = new Array<unknown>(keys.length);
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
-      buckets[hashString(keyOf(parts)) % partitions]!.push(i);
+      buckets[partitionOf(parts, partitions)]!.push(i);
     }
     const out: TaskRecord[] = [];
     buckets.forEach((rows, p) => {

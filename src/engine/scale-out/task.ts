@@ -64,8 +64,11 @@ export interface TaskSpec {
   readonly dlqTopic: string;
   readonly checkpointIntervalMs: number;
   readonly onRowsOut: (n: number) => void;
-  /** Dead letters of a committed checkpoint. */
-  readonly onDeadLetters: (letters: readonly DeadLetter[]) => void;
+  /**
+   * Dead letters of a committed checkpoint (they are in the Kafka dead-letter topic already);
+   * a rejection fails the checkpoint, and so the task.
+   */
+  readonly onDeadLetters: (letters: readonly DeadLetter[]) => Promise<void>;
   readonly onFailed: (task: Task, err: SluiceError, fenced: boolean) => void;
 }
 
@@ -288,7 +291,7 @@ export class Task {
     this.sentWatermark = Math.max(this.sentWatermark, watermark);
     this.committedOffset = offset;
     this.epoch = epoch;
-    if (letters.length) spec.onDeadLetters(letters);
+    if (letters.length) await spec.onDeadLetters(letters);
   }
 
   private fail(err: unknown): void {

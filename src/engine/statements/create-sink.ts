@@ -2,18 +2,17 @@
 import { SluiceError } from '../../common/errors.js';
 import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../../connectors/kafka/index.js';
 import { kafkaBrokers, kafkaTopic } from '../../connectors/kafka/options.js';
-import { encodeBatch } from '../../exec/ipc.js';
 import type { PhysicalPlan, SourceExec } from '../../planner/physical.js';
 import { isScaleOutSink } from '../persistent-plan.js';
 import type { QueryHandle } from '../running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from '../scale-out/query.js';
 import type { Session } from '../session.js';
-import { dlqBatch, LogSink } from '../sinks.js';
+import { appendDeadLetters, LogSink } from '../sinks.js';
 import { retentionOption } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 import { persistentQuery, planPersistent, startPersistent, type PersistentPlan, type PersistentStatement } from './persistent.js';
 
-export const createSink: StatementHandler<'CreateSink'> = async (session, s, text) => {
+export const createSink: StatementHandler<'CreateSink'> = async (session, s, text, opts) => {
   const plan = await planPersistent(session, s, text);
   if ('kind' in plan) return plan;
   const { q, name, options, connector } = plan;
@@ -30,7 +29,7 @@ export const createSink: StatementHandler<'CreateSink'> = async (session, s, tex
     if (!session.catalog.hasRelation(topic)) session.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
     rq = persistentQuery(session, plan, 'sink', { kind: 'epoch', sink: new LogSink(log, topic) });
   }
-  return startPersistent(session, s, plan, rq);
+  return startPersistent(session, s, plan, rq, opts.signal);
 };
 
 function addSinkRelation(session: Session, s: PersistentStatement, plan: PersistentPlan): void {
@@ -92,7 +91,7 @@ function scaleOutQuery(session: Session, plan: PersistentPlan, defaultKey: reado
     onDeadLetters: (letters) => {
       session.metrics.deadLettered(name, letters.length);
       const at = Date.now();
-      void log.append(plan.dlq, 0, encodeBatch(dlqBatch(letters.map((l) => ({ ...l, at })))), letters.length).catch(() => undefined);
+      return appendDeadLetters(log, plan.dlq, letters.map((l) => ({ ...l, at })), `sink ${name}`);
     },
   });
 }

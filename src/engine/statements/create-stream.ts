@@ -5,7 +5,7 @@ import { normalizeName, type Expr } from '../../parser/index.js';
 import type { Options, StreamDef, WatermarkSpec } from '../../planner/catalog.js';
 import { checkInterval, formatMillis, limitError, type PlanLimits } from '../../planner/limits.js';
 import { checkKafkaOptions } from '../../connectors/kafka/index.js';
-import { parseDuration } from '../../udf/model-registry.js';
+import { parseDuration } from '../../common/duration.js';
 import { checkWithOptions } from '../with-options.js';
 import { fieldsOf, ok, optionsOf, retentionOption, withSpan } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';

@@ -1,5 +1,5 @@
 /** CREATE TABLE: rows by primary key, kept in the store (INSERT) or loaded from a compacted Kafka topic. */
-import { SluiceError } from '../../common/errors.js';
+import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { checkKafkaOptions, startKafkaTable } from '../../connectors/kafka/index.js';
 import { normalizeName } from '../../parser/index.js';
 import type { TableDef } from '../../planner/catalog.js';
@@ -8,7 +8,7 @@ import { checkWithOptions } from '../with-options.js';
 import { fieldsOf, ok, optionsOf, withSpan } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
-export const createTable: StatementHandler<'CreateTable'> = async (session, s, text) => {
+export const createTable: StatementHandler<'CreateTable'> = async (session, s, text, opts) => {
   if (s.ifNotExists && session.catalog.hasRelation(s.name.name)) return ok(text, `table ${s.name.name} already exists`);
   const def = tableDefOf(s, text, !session.record.replaying);
   const { schema, options } = def;
@@ -17,6 +17,12 @@ export const createTable: StatementHandler<'CreateTable'> = async (session, s, t
   // Opening reads no rows: lookups read the keys they need through the state cache.
   const rows = await openTableRows(session.storage.store, def, session.storage.stateCache);
   const loader = connector === 'kafka' ? await startKafkaTable(def, rows) : undefined;
+  if (opts.signal?.aborted) {
+    // Reading the table's topic to the end is the long part.
+    await loader?.stop();
+    session.catalog.removeRelation(def.name);
+    throwIfCancelled(opts.signal, `loading table ${def.name}`, s.name.span);
+  }
   session.tables.set(normalizeName(s.name.name), { def, kv: rows.kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
   await session.record.remember('table', s.name.name, text);
   return ok(text, `table ${s.name.name} created`);

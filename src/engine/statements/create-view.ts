@@ -7,7 +7,7 @@ import { retentionOption } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 import { persistentQuery, planPersistent, startPersistent } from './persistent.js';
 
-export const createView: StatementHandler<'CreateMaterializedView'> = async (session, s, text) => {
+export const createView: StatementHandler<'CreateMaterializedView'> = async (session, s, text, opts) => {
   const plan = await planPersistent(session, s, text);
   if ('kind' in plan) return plan;
   const { q, name, options } = plan;
@@ -21,5 +21,5 @@ export const createView: StatementHandler<'CreateMaterializedView'> = async (ses
   );
   const sink = new ViewSink(q.fields, key, viewKv(store, name), { log, topic: changelog }, isMultisetView(q, options['key']));
   const rq = persistentQuery(session, plan, 'view', { kind: 'epoch', sink }, withKafkaQueryGroup(session.env, plan.id));
-  return startPersistent(session, s, plan, rq);
+  return startPersistent(session, s, plan, rq, opts.signal);
 };

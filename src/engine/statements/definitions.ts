@@ -5,7 +5,7 @@ import type { Field } from '../../common/types.js';
 import type { ColumnDef, OptionEntry } from '../../parser/index.js';
 import type { Options } from '../../planner/catalog.js';
 import type { QueryPlan } from '../../planner/plan-query.js';
-import { parseDuration } from '../../udf/model-registry.js';
+import { parseDuration } from '../../common/duration.js';
 import type { StatementResult } from '../types.js';
 
 export function fieldsOf(cols: readonly ColumnDef[]): Field[] {

@@ -25,7 +25,7 @@ import { show } from './show.js';
 /** SELECT: a pull query when it reads a view or table directly, else a push query. */
 const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
   const target = pullTarget(session, s);
-  return target ? selectPull(session, s, text, target) : selectPush(session, s, text, opts);
+  return target ? selectPull(session, s, text, target, opts.signal) : selectPush(session, s, text, opts);
 };
 
 export const HANDLERS = {

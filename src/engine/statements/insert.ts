@@ -1,16 +1,16 @@
 /** INSERT INTO a table (upsert by primary key) or a stream on the embedded log. */
-import { SluiceError } from '../../common/errors.js';
+import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { batchFromRows } from '../../exec/columns.js';
 import { encodeBatch } from '../../exec/ipc.js';
-import { keyOf } from '../../exec/keys.js';
-import { hashString } from '../../exec/scalar-functions.js';
+import { keyOf } from '../../common/keys.js';
+import { partitionOf } from '../../common/hash.js';
 import { normalizeName } from '../../parser/index.js';
 import type { StateRow, TableChange } from '../../state/index.js';
 import { bindInsert, evaluateInsertValue } from '../insert-bind.js';
 import { ok } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 
-export const insert: StatementHandler<'Insert'> = async (session, s, text) => {
+export const insert: StatementHandler<'Insert'> = async (session, s, text, opts) => {
   const { store, log } = session.storage;
   const bound = bindInsert(s, session.catalog);
   const def = bound.def;
@@ -19,6 +19,8 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text) => {
     for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span, def);
     return row;
   });
+  // Everything below writes in one batch: the last point where the call can still be cancelled.
+  throwIfCancelled(opts.signal, 'the INSERT', s.span);
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
     const changes: TableChange[] = rows.map((row) => [keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])), row as StateRow]);
@@ -34,7 +36,7 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text) => {
   const byPart = new Map<number, Record<string, unknown>[]>();
   const keyCol = def.kind === 'stream' ? def.key : undefined;
   rows.forEach((row, i) => {
-    const p = keyCol !== undefined ? hashString(String(row[keyCol] ?? '')) % parts : (log.highWatermark(topic, 0) + i) % parts;
+    const p = keyCol !== undefined ? partitionOf([row[keyCol]], parts) : (log.highWatermark(topic, 0) + i) % parts;
     const list = byPart.get(p) ?? [];
     list.push(row);
     byPart.set(p, list);

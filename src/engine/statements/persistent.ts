@@ -2,6 +2,7 @@
  * What CREATE MATERIALIZED VIEW and CREATE SINK share: planning the query, its dead-letter
  * stream, starting it (undone if the start fails) and recording the statement.
  */
+import { throwIfCancelled } from '../../common/errors.js';
 import type { ExecEnv } from '../../exec/pipeline.js';
 import { normalizeName } from '../../parser/index.js';
 import type { Options, QueryDependencies } from '../../planner/catalog.js';
@@ -79,11 +80,12 @@ export function persistentQuery(session: Session, plan: PersistentPlan, kind: 'v
  * Starts a view's or sink's query (restoring it from its checkpoint) and records the statement.
  * A failed start is undone, so that it leaves nothing half-made behind it.
  */
-export async function startPersistent(session: Session, s: PersistentStatement, plan: PersistentPlan, rq: QueryHandle): Promise<StatementResult> {
+export async function startPersistent(session: Session, s: PersistentStatement, plan: PersistentPlan, rq: QueryHandle, signal?: AbortSignal): Promise<StatementResult> {
   const kind = s.kind === 'CreateSink' ? 'sink' : 'view';
   session.queries.add(rq);
   try {
     await rq.start();
+    throwIfCancelled(signal, `starting the ${kind === 'sink' ? 'sink' : 'materialized view'} ${plan.name}`, s.name.span);
   } catch (err) {
     session.queries.remove(plan.id);
     session.catalog.removeRelation(plan.name);

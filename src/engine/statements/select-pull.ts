@@ -1,4 +1,5 @@
 /** SELECT from a materialized view or table as a pull query: answers now from its current rows. */
+import { throwIfCancelled } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
 import { batchFromRows } from '../../exec/columns.js';
 import type { RelationDef } from '../../planner/catalog.js';
@@ -10,11 +11,19 @@ import type { Session } from '../session.js';
 import type { StatementResult } from '../types.js';
 import type { StatementOf } from './handler.js';
 
-export async function selectPull(session: Session, s: StatementOf<'Query'>, text: string, def: RelationDef): Promise<StatementResult> {
+/** Rows read between two looks at the caller's signal. */
+const CANCEL_CHECK_ROWS = 1024;
+
+export async function selectPull(session: Session, s: StatementOf<'Query'>, text: string, def: RelationDef, signal?: AbortSignal): Promise<StatementResult> {
   const q = planQuery(s.query, session.catalog, { pull: true });
   const rows: Record<string, unknown>[] = [];
   const { store } = session.storage;
-  for await (const [, r] of storedRows(store, session.tables, def, def.name).scan()) pushCopies(rows, r as Record<string, unknown>);
+  let n = 0;
+  for await (const [, r] of storedRows(store, session.tables, def, def.name).scan()) {
+    pushCopies(rows, r as Record<string, unknown>);
+    if (++n % CANCEL_CHECK_ROWS === 0) throwIfCancelled(signal, 'the pull query', s.span);
+  }
+  throwIfCancelled(signal, 'the pull query', s.span);
   const result = await runOnBatch(session.env, q, batchFromRows(def.schema, rows), store);
   return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }

@@ -1,4 +1,5 @@
 /** SELECT as a push query: runs until cancelled (or, bounded, until its input ends), streaming its rows. */
+import { throwIfCancelled } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
 import { planQuery } from '../../planner/plan-query.js';
 import { dropDlqIfEmpty, ensureDlq } from '../dead-letter-topics.js';
@@ -28,13 +29,21 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
   });
   session.queries.add(rq);
   await rq.start();
+  // The caller's signal cancels the query, also after this call has returned it.
+  const cancel = (): void => rq.stop('finished');
+  opts.signal?.addEventListener('abort', cancel, { once: true });
   session.queries.track(
     rq
       .stopped()
       .then(() => dropDlqIfEmpty(session, dlq))
       .catch(() => undefined)
-      .finally(() => setTimeout(() => session.queries.remove(id), 1000).unref()),
+      .finally(() => {
+        opts.signal?.removeEventListener('abort', cancel);
+        setTimeout(() => session.queries.remove(id), 1000).unref();
+      }),
   );
+  if (opts.signal?.aborted) cancel();
+  throwIfCancelled(opts.signal, 'the push query', s.span);
   return {
     kind: 'push',
     statement: text,

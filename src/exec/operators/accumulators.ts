@@ -1,8 +1,8 @@
 /**
- * Aggregate accumulators: COUNT(*), COUNT(x), SUM, AVG, MIN, MAX, COUNT(DISTINCT x), AUC.
+ * Aggregate accumulators: COUNT(*), COUNT(x), COUNT_IF(cond), SUM, AVG, MIN, MAX, COUNT(DISTINCT x), AUC.
  *
  * SQL semantics: NULL arguments are ignored; SUM/AVG/MIN/MAX/AUC of no non-null values is NULL;
- * COUNT is 0. Every accumulator can merge another of its kind (session windows) and saves to a
+ * COUNT and COUNT_IF are 0. Every accumulator can merge another of its kind (session windows) and saves to a
  * v8-serialisable value (operator state). Retraction (`sign = -1`) is exact for all kinds when
  * the accumulator was created retractable; append-only MIN/MAX keep only the current extreme and
  * refuse retractions (the caller sends such rows to the dead-letter stream).
@@ -55,6 +55,8 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
     switch (call.fn) {
       case 'count':
         return call.args.length === 0 ? new CountStar() : new Count();
+      case 'count_if':
+        return new CountIf();
       case 'sum':
         return new Sum(false, integerArgs);
       case 'avg':
@@ -120,6 +122,13 @@ class CountStar implements Accumulator, Restorable {
 class Count extends CountStar {
   override add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
     if (a !== null && a !== undefined) this.n += sign;
+  }
+}
+
+/** COUNT_IF(cond): counts the rows whose condition is TRUE; FALSE and NULL count nothing. */
+class CountIf extends CountStar {
+  override add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
+    if (a === true) this.n += sign;
   }
 }
 

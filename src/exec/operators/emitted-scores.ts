@@ -6,7 +6,7 @@
  * a keyless input may carry equal rows, which are retracted oldest first.
  */
 import { plain, readColumn } from '../columns.js';
-import { keyOf } from '../keys.js';
+import { keyOf } from '../../common/keys.js';
 import type { OperatorState } from '../message.js';
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';

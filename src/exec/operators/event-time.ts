@@ -3,7 +3,6 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { WindowSpec } from '../../planner/physical.js';
 import { readColumn } from '../columns.js';
-import { rowJson } from '../message.js';
 
 /** `2024-01-01 00:00:05.000` for an epoch-ms time (UTC); the number itself when out of range. */
 export function formatTime(ms: number): string {
@@ -38,11 +37,6 @@ export function windowStarts(w: WindowSpec, t: number, out: number[]): number[] 
 /** The time column of a batch as numbers (null for NULL). */
 export function timeColumn(batch: RecordBatch, fields: readonly Field[], column: number): ArrayLike<unknown> {
   return readColumn(batch, column, fields[column]!.type);
-}
-
-/** Row `row` of `batch` as JSON text, for dead letters. */
-export function rowText(batch: RecordBatch, fields: readonly Field[], row: number): string {
-  return rowJson(fields, fields.map((f, c) => readColumn(batch, c, f.type)[row]));
 }
 
 /**

@@ -14,11 +14,10 @@ import type { StateRow, StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr } from '../compile-expr.js';
-import { keyOf } from '../keys.js';
-import { RowKind, type Message } from '../message.js';
+import { keyOf } from '../../common/keys.js';
+import { RowKind, rowText, type Message } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec } from './accumulators.js';
-import { rowText } from './event-time.js';
 import { decodeState } from './partial-state.js';
 
 interface Group {

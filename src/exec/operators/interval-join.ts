@@ -10,10 +10,10 @@ import type { StateRow, StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, readColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf } from '../keys.js';
-import { RowKind, rowJson } from '../message.js';
+import { keyOf } from '../../common/keys.js';
+import { RowKind, rowJson, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { lateReason, nullTimeReason, rowText } from './event-time.js';
+import { lateReason, nullTimeReason } from './event-time.js';
 
 interface Buffered {
   readonly t: number;

@@ -10,11 +10,10 @@ import { SKEW_SALTS } from '../../planner/physical.js';
 import { emitRows } from '../changes.js';
 import { plain } from '../columns.js';
 import { compileExpr, type CompiledExpr } from '../compile-expr.js';
-import { keyOf } from '../keys.js';
-import { RowKind } from '../message.js';
+import { keyOf } from '../../common/keys.js';
+import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec } from './accumulators.js';
-import { rowText } from './event-time.js';
 import { encodeState } from './partial-state.js';
 
 interface Partial {

@@ -7,10 +7,10 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import { dropRows, keepRows } from '../changes.js';
-import { batchOfData, buildDataChecked, readColumn, takeColumn } from '../columns.js';
+import { batchOfData, buildDataChecked, takeColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf } from '../keys.js';
-import { rowJson } from '../message.js';
+import { keyOf } from '../../common/keys.js';
+import { rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 
 /** Read access to a table's current rows (values in table schema order). */
@@ -62,7 +62,7 @@ export class StreamLookupJoinOperator extends StreamOperator {
       for (const e of kv.errors) {
         if (failed.has(e.row)) continue;
         failed.add(e.row);
-        this.ctx.deadLetter({ reason: `join key: ${e.message}`, operator: this.name, row: this.rowText(batch, e.row) });
+        this.ctx.deadLetter({ reason: `join key: ${e.message}`, operator: this.name, row: rowText(batch, this.input, e.row) });
       }
     }
     const matches = new Array<readonly unknown[] | undefined>(n);
@@ -102,14 +102,11 @@ export class StreamLookupJoinOperator extends StreamOperator {
     let out = batchOfData(this.fields, [...left, ...right], m);
     let kinds = kept.rowKinds;
     if (bad.size) {
-      for (const [row, reason] of bad) this.ctx.deadLetter({ reason: `lookup join: ${reason}`, operator: this.name, row: this.rowText(batch, idx[row]!) });
+      for (const [row, reason] of bad) this.ctx.deadLetter({ reason: `lookup join: ${reason}`, operator: this.name, row: rowText(batch, this.input, idx[row]!) });
       ({ batch: out, rowKinds: kinds } = dropRows(out, this.fields, kinds, bad));
       if (out.numRows === 0) return;
     }
     await this.ctx.emit({ kind: 'data', batch: out, ...(kinds ? { rowKinds: kinds } : {}) });
   }
 
-  private rowText(batch: RecordBatch, row: number): string {
-    return rowJson(this.input, this.input.map((f, c) => readColumn(batch, c, f.type)[row]));
-  }
 }

@@ -9,10 +9,10 @@ import type { DataType, Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { OutputArray } from '../../udf/onnx-model.js';
 import { errorOf, versionOf, type PredictResult, type PredictRunner } from '../../udf/predict-runner.js';
-import { batchOfData, buildData, buildDataChecked, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
+import { batchOfData, buildData, buildDataChecked, fixedWidthValues, takeColumn, takeRows, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { dropRows, keepRows } from '../changes.js';
-import { RowKind, rowJson } from '../message.js';
+import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { EmittedScores, type EmittedScore } from './emitted-scores.js';
 
@@ -131,7 +131,7 @@ export class PredictOperator extends StreamOperator {
           const row = addIdx[packed.index ? packed.index[j]! : j]!;
           const err = r.errorCount > 0 ? errorOf(r, j) : undefined;
           if (err !== undefined) {
-            this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: this.rowText(batch, row) });
+            this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: rowText(batch, this.input, row) });
             continue;
           }
           const output = columns.length === 1 ? columns[0]![j] : Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]]));
@@ -142,7 +142,7 @@ export class PredictOperator extends StreamOperator {
       const addRows = [...scored.keys()];
       const check = buildDataChecked(this.fields[this.keep.length]!.type, addRows.map((i) => scored.get(i)!.output), addRows.length);
       for (const [j, reason] of check.bad) {
-        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: this.rowText(batch, addRows[j]!) });
+        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: rowText(batch, this.input, addRows[j]!) });
         scored.delete(addRows[j]!);
       }
       const keys = emitted.keys(batch);
@@ -217,7 +217,7 @@ export class PredictOperator extends StreamOperator {
       }
       if (!problem && w !== width) problem = `the row has ${w} input values; model '${this.model}' takes ${width}`;
       if (problem) {
-        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${problem}`, operator: this.name, row: this.rowText(batch, i) });
+        this.ctx.deadLetter({ reason: `predict('${this.model}'): ${problem}`, operator: this.name, row: rowText(batch, this.input, i) });
         continue;
       }
       index[rows++] = i;
@@ -267,7 +267,7 @@ export class PredictOperator extends StreamOperator {
       for (let j = 0; j < rows; j++) {
         const err = errorOf(r, j);
         if (err === undefined) ok.push(j);
-        else this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: this.rowText(batch, index ? index[j]! : j) });
+        else this.ctx.deadLetter({ reason: `predict('${this.model}'): ${err}`, operator: this.name, row: rowText(batch, this.input, index ? index[j]! : j) });
       }
       if (ok.length === 0) return;
       keep = Uint32Array.from(ok);
@@ -297,16 +297,13 @@ export class PredictOperator extends StreamOperator {
     const built = buildDataChecked(this.fields[n0]!.type, out, count);
     let outBatch = batchOfData(this.fields, [...inputCols, built.data, buildData(this.fields[n0 + 1]!.type, versions, count)], count);
     if (built.bad.size) {
-      for (const [j, reason] of built.bad) this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: this.rowText(batch, source(j)) });
+      for (const [j, reason] of built.bad) this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: rowText(batch, this.input, source(j)) });
       ({ batch: outBatch, rowKinds: kinds } = dropRows(outBatch, this.fields, kinds, built.bad));
       if (outBatch.numRows === 0) return;
     }
     await this.ctx.emit({ kind: 'data', batch: outBatch, ...(kinds ? { rowKinds: kinds } : {}) });
   }
 
-  private rowText(batch: RecordBatch, row: number): string {
-    return rowJson(this.input, this.input.map((f, c) => readColumn(batch, c, f.type)[row]));
-  }
 
   override async close(): Promise<void> {
     await this.tail.catch(() => undefined);

@@ -7,7 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../../common/errors.js';
 import type { StateRow, StateValue } from '../../state/index.js';
 import { plain } from '../columns.js';
-import { keyOf } from '../keys.js';
+import { keyOf } from '../../common/keys.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
 import { lateReason, nullTimeReason, timeColumn } from './event-time.js';
 import { WindowAggregateBase, retracts, type ClosedWindow, type WindowAggregateSpec } from './window-aggregate-base.js';

@@ -10,10 +10,9 @@ import type { AggregateCall } from '../../planner/logical.js';
 import type { WindowSpec } from '../../planner/physical.js';
 import { emitRows } from '../changes.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { RowKind } from '../message.js';
+import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { AggregateList } from './accumulators.js';
-import { rowText } from './event-time.js';
 
 export interface WindowAggregateSpec {
   readonly input: readonly Field[];

@@ -4,9 +4,9 @@ import type { Field } from '../../common/types.js';
 import type { WindowSpec } from '../../planner/physical.js';
 import { emitRows } from '../changes.js';
 import { gather, readColumn } from '../columns.js';
-import { RowKind } from '../message.js';
+import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { assignWindows, nullTimeReason, rowText, timeColumn } from './event-time.js';
+import { assignWindows, nullTimeReason, timeColumn } from './event-time.js';
 
 /** Change kind of an output row by its input row's kind: pairs are split into -D and +I. */
 const SPLIT_PAIR: readonly number[] = [RowKind.INSERT, RowKind.DELETE, RowKind.INSERT, RowKind.DELETE];

@@ -14,7 +14,7 @@
  *
  * Invariant: the rewrite never changes a query's output (up to the order in which SUM/AVG add
  * doubles). It is applied only where merging partials is exact: when the input can carry
- * retractions, every aggregate must be a COUNT, whose partials may go negative. (MIN/MAX,
+ * retractions, every aggregate must be a COUNT or COUNT_IF, whose partials may go negative. (MIN/MAX,
  * COUNT(DISTINCT) and AUC refuse negative multiplicities, and SUM/AVG reset their sum whenever
  * their count reaches zero, which a signed partial may pass through.)
  */
@@ -64,7 +64,7 @@ function partialFields(agg: GroupAggregateExec): Field[] {
 }
 
 function mergesSigned(a: AggregateCall): boolean {
-  return a.fn === 'count';
+  return a.fn === 'count' || a.fn === 'count_if';
 }
 
 function firstSource(p: PhysicalPlan): SourceExec | undefined {
