@@ -31,11 +31,14 @@ export interface CrashPipeline {
   readonly ddl: string;
   readonly outTopic: string;
   readonly read: string;
+  /** How long the interrupted runs may take to reach the end of the input (ms). */
+  readonly budgetMs: number;
 }
 
 export const PIPELINES: Readonly<Record<'windowed' | 'grouped', CrashPipeline>> = {
-  windowed: { ddl: SINK_DDL, outTopic: 'out', read: 'SELECT * FROM out' },
-  grouped: { ddl: VIEW_DDL, outTopic: 'agg__changes', read: 'SELECT * FROM agg' },
+  windowed: { ddl: SINK_DDL, outTopic: 'out', read: 'SELECT * FROM out', budgetMs: 150_000 },
+  // An updating view writes a view row and a changelog record per changed group each epoch.
+  grouped: { ddl: VIEW_DDL, outTopic: 'agg__changes', read: 'SELECT * FROM agg', budgetMs: 300_000 },
 };
 
 /** State cache of the crash runs: far below the state, so that entries are evicted all the time. */
