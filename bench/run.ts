@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench` runs every benchmark, `npm run bench -- predict` (or
- * nexmark, fraud, groupby, kafka, state; several may be given) runs those whose name contains a filter.
+ * nexmark, fraud, groupby, kafka, ingest, state; several may be given) runs those whose name contains a filter.
  * Prints one table per benchmark and writes bench/RESULTS.md, replacing only the sections of the
  * benchmarks that ran (the others keep their latest figures); each section ends with the command,
  * date and machine of the run that produced it. Every figure is a median over several runs and
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { benchFraud } from './fraud.js';
 import { benchGroupBy } from './groupby.js';
+import { benchIngest } from './ingest.js';
 import { benchKafka, benchScaleOut } from './kafka.js';
 import { benchNexmark } from './nexmark.js';
 import { benchPredict } from './predict.js';
@@ -38,6 +39,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'fraud', run: () => benchFraud({ events: size(50_000, 20_000), runs: quick ? 2 : 3, latencySeconds: quick ? 3 : 8 }) },
   { name: 'groupby', run: () => benchGroupBy({ rows: size(200_000, 50_000), keys: 10_000, runs: quick ? 2 : 3 }) },
   { name: 'kafka', run: () => benchKafka(size(40_000, 10_000)) },
+  { name: 'ingest', run: () => benchIngest({ rows: size(100_000, 20_000), runs: quick ? 2 : 3, batchSizes: [100, 1000, 10_000], inFlight: 4 }) },
   { name: 'scale-out', run: () => benchScaleOut(size(200_000, 20_000), quick ? 1 : 3) },
   {
     name: 'state',

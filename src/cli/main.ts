@@ -1,5 +1,5 @@
 /** The `sluice` command line: serve, shell, run, explain, bench. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
 import { parseKafkaAllowList } from '../engine/kafka-allow.js';
 import { addSafetyFlags, type SafetyFlags } from './safety-options.js';
@@ -38,6 +38,9 @@ export function buildProgram(): Command {
     .option('--max-push-queries <n>', 'most push queries streaming at once', positiveInt)
     .option('--max-push-queries-per-client <n>', 'most push queries streaming at once to one client address', positiveInt)
     .option('--push-stall-timeout <duration>', 'disconnect a push query client that reads nothing for this long', duration)
+    .option('--max-ingest-bytes <n>', 'largest body of POST /v1/streams/:name/rows in bytes', positiveInt)
+    .option('--max-ingest-rows <n>', 'most rows in one POST /v1/streams/:name/rows request', positiveInt)
+    .option('--ingest-max-lag <n>', 'refuse posted rows (429) while a view or sink reading the stream is more records behind than this', positiveInt)
     .option('--allow-kafka <brokers>', "only these Kafka brokers (host:port,...) may be named in SQL's bootstrap.servers", parseKafkaAllowList)
     .option('--demo', 'load the demo streams, models and queries')
     .option('--log', 'log requests'))
@@ -58,8 +61,8 @@ export function buildProgram(): Command {
     .action(async (o: { url: string; token?: string; tokenFile?: string; history?: string }) => {
       const token = resolveToken(o);
       const { runShell } = await import('../shell/shell.js');
-      await runShell({ url: o.url, ...(token !== undefined ? { token } : {}), ...(o.history !== undefined ? { historyFile: o.history } : {}) });
-      process.exit(0);
+      const connected = await runShell({ url: o.url, ...(token !== undefined ? { token } : {}), ...(o.history !== undefined ? { historyFile: o.history } : {}) });
+      process.exit(connected ? 0 : 1);
     });
 
   addSafetyFlags(program
@@ -67,8 +70,9 @@ export function buildProgram(): Command {
     .description('run a SQL file on an embedded engine; shows progress until Ctrl-C while queries run')
     .argument('<file>', 'SQL file')
     .option('--data <dir>', 'folder for durable state', './data')
-    .option('--bounded', 'push queries read their inputs as they are now, then end'))
-    .action(async (file: string, o: { data: string; bounded?: boolean } & SafetyFlags) => {
+    .option('--bounded', 'push queries read their inputs as they are now, then end')
+    .addOption(new Option('--from <position>', 'where push queries start reading their streams: latest (new rows only) or earliest').choices(['latest', 'earliest']).default('latest')))
+    .action(async (file: string, o: { data: string; bounded?: boolean; from: 'latest' | 'earliest' } & SafetyFlags) => {
       const { runFile } = await import('./run-file.js');
       finish(await runFile(file, o));
     });

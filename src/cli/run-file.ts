@@ -17,6 +17,8 @@ export interface RunFileOptions extends SafetyFlags {
   readonly data: string;
   /** Push queries read their input as it is now and end. */
   readonly bounded?: boolean;
+  /** Where push queries start reading their streams (default: the latest position). */
+  readonly from?: 'earliest' | 'latest';
 }
 
 type PushResult = Extract<StatementResult, { kind: 'push' }>;
@@ -31,7 +33,7 @@ export async function runFile(file: string, opts: RunFileOptions): Promise<numbe
   };
   let results: StatementResult[];
   try {
-    results = await engine.execute(sql, opts.bounded === true ? { bounded: true } : {});
+    results = await engine.execute(sql, { ...(opts.bounded === true ? { bounded: true } : {}), ...(opts.from !== undefined ? { from: opts.from } : {}) });
   } catch (err) {
     await engine.close();
     process.stderr.write(`${err instanceof SluiceError ? err.withSql(sql).render() : String(err)}\n`);

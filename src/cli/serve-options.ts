@@ -66,6 +66,9 @@ export interface LimitFlags {
   readonly maxPushQueries?: number;
   readonly maxPushQueriesPerClient?: number;
   readonly pushStallTimeout?: number;
+  readonly maxIngestBytes?: number;
+  readonly maxIngestRows?: number;
+  readonly ingestMaxLag?: number;
 }
 
 /** The limits given on the command line, split by who enforces them; missing ones keep their defaults. */
@@ -85,6 +88,9 @@ export function limitsOf(o: LimitFlags): { plan: Partial<PlanLimits>; server: Pa
       ['maxPushQueries', o.maxPushQueries],
       ['maxPushQueriesPerClient', o.maxPushQueriesPerClient],
       ['pushStallTimeoutMs', o.pushStallTimeout],
+      ['maxIngestBytes', o.maxIngestBytes],
+      ['maxIngestRows', o.maxIngestRows],
+      ['ingestMaxLag', o.ingestMaxLag],
     ]),
   };
 }

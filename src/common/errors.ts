@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   URI_TOO_LONG: { kind: 'api', http: 414, description: 'The request line is longer than the server accepts.' },
   UNSUPPORTED_MEDIA_TYPE: { kind: 'api', http: 415, description: 'The request body has a Content-Type the route does not take.' },
   TOO_MANY_QUERIES: { kind: 'api', http: 429, description: 'The server or this client already runs as many push queries as allowed.' },
+  BACKPRESSURE: { kind: 'api', http: 429, description: "Rows posted to a stream were refused because the queries reading it are further behind than the server allows; retry after Retry-After seconds." },
+  CONNECTION: { kind: 'api', http: 503, description: 'A client (the shell, sluice run --url) could not reach the server at the URL it was given.' },
   HEADERS_TOO_LARGE: { kind: 'api', http: 431, description: 'The request headers are larger than the server accepts.' },
   CANCELLED: { kind: 'api', http: 499, description: 'The call was cancelled (its AbortSignal fired, e.g. the client went away) before a statement finished; the statements before it ran.' },
   CLIENT_TOO_SLOW: { kind: 'api', http: 408, description: 'The client was too slow: its request did not arrive in time, or it left its push query stream unread too long.' },

@@ -28,3 +28,13 @@ function offsetMillis(zone: string | undefined): number {
   const digits = zone.slice(1).replace(':', '');
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
 }
+
+/**
+ * TIMESTAMP text as every output writes it: ISO-8601 in UTC with milliseconds,
+ * `2026-12-02T14:00:00.123Z`. Years beyond 9999 take the extended form (`+010000-...`); a value
+ * outside the range of dates is written as its number.
+ */
+export function formatTimestamp(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
+}

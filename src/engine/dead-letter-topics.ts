@@ -26,11 +26,14 @@ export async function dropDlqIfEmpty(session: DlqSession, name: string): Promise
 
 /**
  * Dead-letter topics of push queries from earlier runs: empty ones go, the others become
- * readable streams again; new push query ids start after them.
+ * readable streams again; new push query ids start after them. Those of streams (rows posted
+ * over HTTP) become readable streams again too.
  */
 export async function adoptPushDlqs(session: DlqSession): Promise<void> {
   const { log } = session.storage;
   for (const topic of log.topics()) {
+    // Dead letters of rows posted to a stream: readable again as long as they are kept.
+    if (topic.endsWith('_dlq') && !session.catalog.hasRelation(topic) && log.highWatermark(topic, 0) > 0) await ensureDlq(session, topic);
     const m = /^push_(\d+)_dlq$/.exec(topic);
     if (!m) continue;
     session.queries.noteUsedId(Number(m[1]));

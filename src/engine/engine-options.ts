@@ -6,6 +6,7 @@ import { DEFAULT_SANDBOX_LIMITS } from '../udf/js-sandbox.js';
 import type { PlanLimits } from '../planner/limits.js';
 import { DEFAULT_STATE_CACHE_BYTES } from '../state/index.js';
 import type { KafkaAllowList } from './kafka-allow.js';
+import type { StartFrom } from './start-position.js';
 import type { PlannedStatement, StatementResult } from './types.js';
 
 export interface EngineOptions {
@@ -97,6 +98,8 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Push queries read their inputs as they are now and then end, instead of running on. */
   readonly bounded?: boolean;
+  /** Where push queries start reading their streams (default 'latest', new rows only); bounded runs read from the earliest. */
+  readonly from?: StartFrom;
   /** Most statements one call may hold; more is refused (LIMIT_EXCEEDED) before anything runs. */
   readonly maxStatements?: number;
   /**

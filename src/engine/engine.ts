@@ -35,7 +35,11 @@ import type { Session } from './session.js';
 import { pushCopies, withoutCopies } from './sinks.js';
 import { dropParked } from './statements/drop.js';
 import { runStatement } from './statements/index.js';
-import type { QueryInfo, StatementResult } from './types.js';
+import type { QueryInfo, ResultColumn, StatementResult } from './types.js';
+import { catalogSummary, type CatalogSummary } from './catalog-summary.js';
+import { ingestRows, type IngestOptions, type IngestResult, type IngestRow } from './ingest.js';
+import { typeToString } from '../common/types.js';
+import { SLUICE_VERSION } from '../common/version.js';
 
 export type { EngineOptions, ExecuteOptions, ResolvedEngineOptions, TableState };
 
@@ -253,6 +257,29 @@ export class Engine {
     return out;
   }
 
+  /** Appends rows posted over HTTP to a log stream; see ingest.ts. */
+  ingest(name: string, rows: readonly IngestRow[], opts: IngestOptions = {}): Promise<IngestResult> {
+    const session = {
+      catalog: this.catalog,
+      log: this.log,
+      store: this.store,
+      ensureDlq: (n: string) => this.ensureDlq(n),
+      readerLag: (topic: string) => this.queryRegistry.readerLag(topic),
+      countDeadLetters: (stream: string, n: number) => this.engineMetrics.deadLettered(`${stream}_ingest`, n),
+    };
+    return ingestRows(session, name, rows, opts);
+  }
+
+  /** The columns of a stream, table, view or sink, with their types as text; throws UNKNOWN_RELATION. */
+  relationColumns(name: string): ResultColumn[] {
+    return this.catalog.relation(name).schema.map((f) => ({ name: f.name, type: typeToString(f.type) }));
+  }
+
+  /** Relations with kinds and columns, models, functions and WITH option keys, for completion. */
+  catalogSummary(): CatalogSummary {
+    return catalogSummary(this.catalog);
+  }
+
   completions(): string[] {
     return this.catalog.names();
   }
@@ -304,7 +331,7 @@ export class Engine {
   }
 
   /** Internal: new ids for persistent queries restored on replay keep their names. */
-  static readonly version = '0.1.0';
+  static readonly version = SLUICE_VERSION;
 }
 
 /** Refuses a call with more than `max` statements, pointing at the first one too many. */

@@ -106,6 +106,20 @@ export class QueryRegistry {
     return [...this.running.values()].filter((q) => q.kind !== 'push' && q.status === 'running');
   }
 
+  /** The most records a running view or sink reading `topic` has yet to read (0 when none reads it). */
+  readerLag(topic: string): number {
+    let most = 0;
+    for (const q of this.persistentRunning()) {
+      let lag = 0;
+      for (const [k, pos] of Object.entries(q.positionsNow())) {
+        const slash = k.lastIndexOf('/');
+        if (k.slice(0, slash) === topic) lag += Math.max(0, this.log.highWatermark(topic, Number(k.slice(slash + 1))) - pos);
+      }
+      most = Math.max(most, lag);
+    }
+    return most;
+  }
+
   /** Records available in a query's inputs but not yet read, when known. */
   lagOf(q: QueryHandle): number | undefined {
     if (q.lag) return q.lag();

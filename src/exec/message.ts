@@ -41,7 +41,13 @@ export type RowKind = (typeof RowKind)[keyof typeof RowKind];
 export const ROW_KIND_NAMES = ['+I', '-U', '+U', '-D'] as const;
 
 export type Message =
-  | { readonly kind: 'data'; readonly batch: RecordBatch; readonly rowKinds?: Uint8Array }
+  | {
+      readonly kind: 'data';
+      readonly batch: RecordBatch;
+      readonly rowKinds?: Uint8Array;
+      /** Set by an exchange (operators/exchange.ts): the key partition the rows are bound for. */
+      readonly partition?: number;
+    }
   | { readonly kind: 'watermark'; readonly time: number }
   | { readonly kind: 'barrier'; readonly epoch: number }
   | { readonly kind: 'end' };

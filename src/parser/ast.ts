@@ -386,6 +386,8 @@ export interface DescribeStmt {
 export interface ExplainStmt {
   readonly kind: 'Explain';
   readonly statement: QueryStmt | CreateViewStmt | CreateSinkStmt;
+  /** EXPLAIN VERBOSE: the logical plan and each rewrite's result too. */
+  readonly verbose?: boolean;
   readonly span: Span;
 }
 

@@ -269,6 +269,7 @@ export class SqlParser extends CstParser {
 
   readonly explainStatement = this.RULE('explainStatement', () => {
     this.CONSUME(K.EXPLAIN);
+    this.OPTION(() => this.CONSUME(K.VERBOSE));
     this.OR([
       { ALT: () => this.SUBRULE(this.selectQuery) },
       { ALT: () => this.SUBRULE(this.createStatement) },

@@ -206,11 +206,12 @@ function toDescribe(n: CstNode, cx: AstContext): DescribeStmt {
 
 function toExplain(n: CstNode, cx: AstContext): ExplainStmt {
   const span = cx.src.nodeSpan(n);
+  const verbose = optToken(n, 'VERBOSE') ? { verbose: true } : {};
   const select = optNode(n, 'selectQuery');
-  if (select) return { kind: 'Explain', statement: { kind: 'Query', query: toSelect(select, cx), span: cx.src.nodeSpan(select) }, span };
+  if (select) return { kind: 'Explain', statement: { kind: 'Query', query: toSelect(select, cx), span: cx.src.nodeSpan(select) }, span, ...verbose };
   const create = toCreate(node(n, 'createStatement'), cx);
   if (create.kind !== 'CreateMaterializedView' && create.kind !== 'CreateSink') {
     throw astError('EXPLAIN takes a SELECT, CREATE MATERIALIZED VIEW or CREATE SINK', create.span);
   }
-  return { kind: 'Explain', statement: create, span };
+  return { kind: 'Explain', statement: create, span, ...verbose };
 }

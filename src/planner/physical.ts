@@ -21,6 +21,11 @@ export interface SourceExec {
   readonly fields: readonly Field[];
   readonly watermark?: { readonly column: number; readonly delayMs: number };
   readonly changes?: ScanChanges;
+  /**
+   * 'latest': read only records that arrive after the query starts (push queries by default);
+   * absent: from the earliest record still stored, or from a checkpoint's positions.
+   */
+  readonly startAt?: 'latest';
 }
 
 export interface FilterExec {
@@ -139,8 +144,25 @@ export interface PredictExec {
   readonly fields: readonly Field[];
 }
 
+/**
+ * Repartitions rows by key, so rows with equal keys meet in the same instance of the keyed
+ * operator above. Inserted where a query is cut to run across processes (exchange.ts): the plan
+ * below runs once per source partition and sends each row to partition hash(key) mod N of
+ * `topic`; the plan above runs once per key partition and reads it.
+ */
+export interface ExchangeExec {
+  readonly kind: 'ExchangeExec';
+  readonly input: PhysicalPlan;
+  /** Key expressions over the input's rows: equal keys go to the same partition. */
+  readonly key: readonly BoundExpr[];
+  /** Where the exchanged rows travel (the repartition topic). */
+  readonly topic: string;
+  readonly fields: readonly Field[];
+}
+
 export type PhysicalPlan =
   | SourceExec
+  | ExchangeExec
   | FilterExec
   | ProjectExec
   | StreamLookupJoinExec
@@ -240,6 +262,7 @@ export type PhysicalKind = PhysicalPlan['kind'];
 /** One entry per node kind: a new kind without one fails to compile. */
 const PHYSICAL_CHILDREN: ChildrenTable<PhysicalPlan> = {
   SourceExec: leaf(),
+  ExchangeExec: oneInput(),
   FilterExec: oneInput(),
   ProjectExec: oneInput(),
   StreamLookupJoinExec: oneInput(),

@@ -6,12 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { stringifyExactJson } from '../common/exact-json.js';
+import { SLUICE_VERSION } from '../common/version.js';
 import { requireToken } from './auth.js';
 import type { EngineLike } from './engine-like.js';
 import { apiError, toErrorReply } from './error-body.js';
 import { answerWrongMethods, clientErrorHandler, collectRouteMethods, frameworkErrors, MAX_REQUEST_LINE } from './http-errors.js';
 import { DEFAULT_SERVER_LIMITS, PushSlots, type ServerLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
+import { registerIngestParsers, registerIngestRoutes } from './routes-ingest.js';
 import { registerModelRoutes } from './routes-models.js';
 import { registerReadRoutes } from './routes-read.js';
 import { registerSqlRoutes } from './routes-sql.js';
@@ -68,6 +70,8 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
   const routes = collectRouteMethods(app);
   registerSqlRoutes(app, engine, limits, new PushSlots(limits));
   registerReadRoutes(app, engine);
+  registerIngestParsers(app);
+  registerIngestRoutes(app, engine, limits);
   registerModelRoutes(app, engine, {
     modelsDir: opts.modelsDir ?? join(tmpdir(), 'sluice-models'),
     modelBodyLimit: opts.modelBodyLimit ?? 512 * 1024 * 1024,
@@ -77,7 +81,7 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
     const text = await engine.metrics.metrics();
     return reply.type(engine.metrics.contentType).send(text);
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', async () => ({ status: 'ok', version: SLUICE_VERSION }));
   app.get('/v1/openapi.json', async () => openApiDocument);
   answerWrongMethods(app, routes);
 

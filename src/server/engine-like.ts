@@ -3,8 +3,10 @@
  * `Engine` (src/engine/engine.ts) satisfies it structurally; tests pass small fakes.
  */
 import type { Registry } from 'prom-client';
+import type { CatalogSummary } from '../engine/catalog-summary.js';
 import type { ExecuteOptions } from '../engine/engine-options.js';
-import type { QueryInfo, StatementResult } from '../engine/types.js';
+import type { IngestOptions, IngestResult, IngestRow } from '../engine/ingest.js';
+import type { QueryInfo, ResultColumn, StatementResult } from '../engine/types.js';
 
 export type { ExecuteOptions };
 
@@ -44,7 +46,17 @@ export interface EngineLike {
    */
   viewRow(name: string, key: string): Promise<Record<string, unknown> | undefined>;
   viewScan(name: string, opts?: ViewScanOptions): Promise<Record<string, unknown>[]>;
+  /**
+   * Appends rows to a log stream in one write: rows that do not fit the schema are answered as
+   * rejected and go to the stream's dead-letter stream. Throws UNKNOWN_RELATION, INVALID_ARGUMENT
+   * (not a stream), UNSUPPORTED (not kept in the log) or BACKPRESSURE (`opts.maxLag` exceeded).
+   */
+  ingest(name: string, rows: readonly IngestRow[], opts?: IngestOptions): Promise<IngestResult>;
+  /** The columns of a stream, table, view or sink, types as text; throws UNKNOWN_RELATION. */
+  relationColumns(name: string): readonly ResultColumn[];
   readonly metrics: Registry;
+  /** Relations with their kinds and columns, models, functions and WITH option keys (GET /v1/catalog). */
+  catalogSummary(): CatalogSummary;
   /** Catalog names: streams, tables, views, sinks, models, functions. */
   completions(): string[];
   readonly models: ModelRegistryLike;

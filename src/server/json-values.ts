@@ -1,10 +1,11 @@
 /**
  * Converts engine values into JSON-safe values: typed arrays become arrays, bytes become base64,
- * dates ISO text. BIGINT stays a bigint, which `stringifyExactJson` (the server's serializer)
+ * dates ISO text; TIMESTAMP columns are written by the writers of timestamps.ts. BIGINT stays a bigint, which `stringifyExactJson` (the server's serializer)
  * writes as a JSON number with every digit: 9007199254740993 is never rounded to ...992.
  */
 import { parseExactJson } from '../common/exact-json.js';
 import type { QueryInfo, RowError, StatementResult } from '../engine/types.js';
+import { columnWriters, type TimestampFormat, type ValueWriter } from './timestamps.js';
 
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -39,12 +40,13 @@ function objectToJson(v: object): JsonValue {
   return out;
 }
 
-export function rowToJson(values: readonly unknown[]): JsonValue[] {
-  return values.map(toJsonValue);
+/** A row as JSON; `writers` (one per column, see timestamps.ts) write its TIMESTAMP values first. */
+export function rowToJson(values: readonly unknown[], writers?: readonly ValueWriter[]): JsonValue[] {
+  return writers === undefined ? values.map(toJsonValue) : values.map((v, i) => toJsonValue(writers[i] ? writers[i](v) : v));
 }
 
 /** The JSON form of a finished statement's result. Push results are never passed here. */
-export function resultToJson(r: Exclude<StatementResult, { kind: 'push' }>): JsonValue {
+export function resultToJson(r: Exclude<StatementResult, { kind: 'push' }>, timestamps: TimestampFormat = 'iso'): JsonValue {
   switch (r.kind) {
     case 'ok':
       return { kind: 'ok', statement: r.statement, message: r.message };
@@ -53,7 +55,7 @@ export function resultToJson(r: Exclude<StatementResult, { kind: 'push' }>): Jso
         kind: 'rows',
         statement: r.statement,
         columns: r.columns.map((c) => ({ name: c.name, type: c.type })),
-        rows: r.rows.map(rowToJson),
+        rows: ((writers) => r.rows.map((row) => rowToJson(row, writers)))(columnWriters(r.columns, timestamps)),
         ...(r.errors ? { errors: r.errors.map(rowErrorToJson) } : {}),
       };
     case 'explain':

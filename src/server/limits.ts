@@ -15,6 +15,12 @@ export interface ServerLimits {
   readonly maxPushQueriesPerClient: number;
   /** How long a push query client may leave its stream unread before it is disconnected (ms). */
   readonly pushStallTimeoutMs: number;
+  /** Largest body of POST /v1/streams/:name/rows in bytes. */
+  readonly maxIngestBytes: number;
+  /** Most rows in one POST /v1/streams/:name/rows request. */
+  readonly maxIngestRows: number;
+  /** Rows posted to a stream are refused (429) while a view or sink reading it is more records behind than this. */
+  readonly ingestMaxLag: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -23,6 +29,9 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxPushQueries: 64,
   maxPushQueriesPerClient: 8,
   pushStallTimeoutMs: 30_000,
+  maxIngestBytes: 16 * 1024 * 1024,
+  maxIngestRows: 100_000,
+  ingestMaxLag: 1_000_000,
 };
 
 /** Refuses SQL text longer than the limit, before it is parsed. */

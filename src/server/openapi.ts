@@ -28,6 +28,12 @@ const sqlErrors = {
   '415': jsonError('Content-Type is neither application/json nor text/plain'),
 };
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const timestampsParam = {
+  name: 'timestamps',
+  in: 'query',
+  schema: { type: 'string', enum: ['iso', 'epoch_ms'], default: 'iso' },
+  description: "How TIMESTAMP values are written: ISO-8601 text in UTC with milliseconds, or epoch milliseconds (a JSON body's 'timestamps' field takes precedence)",
+};
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
 export const openApiDocument = {
@@ -35,7 +41,7 @@ export const openApiDocument = {
   info: {
     title: 'Sluice HTTP API',
     version: '1',
-    description: 'Statements, push queries, materialized view lookups, query status and models. Errors are JSON with a stable code.',
+    description: 'Statements, push queries, rows in over HTTP, materialized view lookups, query status and models. Errors are JSON with a stable code.',
   },
   security: [{ bearer: [] }],
   paths: {
@@ -46,6 +52,7 @@ export const openApiDocument = {
           'Every statement is parsed and planned before any runs, so a syntax or binding error (or a push query in the request) changes nothing and ' +
           'answers the error alone. When a statement fails while running, the answer has the status of its error and holds both `results` ' +
           '(of the statements that ran before it) and `error`; the statements after it did not run.',
+        parameters: [timestampsParam],
         requestBody: sqlBody,
         responses: {
           '200': jsonOk('One result per statement', { $ref: '#/components/schemas/SqlResponse' }),
@@ -60,6 +67,10 @@ export const openApiDocument = {
         description:
           'The first message is {columns, queryId, updating}; then one {op, values} per row; {error} on failure; {end, rows} when the input ends. ' +
           'NDJSON by default; server-sent events (events columns, row, error, end) with Accept: text/event-stream. Disconnecting cancels the query.',
+        parameters: [
+          timestampsParam,
+          { name: 'from', in: 'query', schema: { type: 'string', enum: ['latest', 'earliest'], default: 'latest' }, description: "Where a push query starts reading (a JSON body's 'from' field takes precedence)" },
+        ],
         requestBody: sqlBody,
         responses: {
           '200': {
@@ -79,6 +90,7 @@ export const openApiDocument = {
         summary: 'Scan a materialized view',
         parameters: [
           nameParam,
+          timestampsParam,
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 } },
           { name: 'prefix', in: 'query', schema: { type: 'string' }, description: 'Only keys starting with this text' },
         ],
@@ -89,14 +101,14 @@ export const openApiDocument = {
       get: {
         summary: 'Look up one row of a materialized view by a string key',
         description: "The key is one string value ('%00' is the string of one NUL, never NULL). Use POST .../lookup for NULL, composite or very long keys.",
-        parameters: [nameParam, { name: 'key', in: 'path', required: true, schema: { type: 'string' } }],
+        parameters: [nameParam, { name: 'key', in: 'path', required: true, schema: { type: 'string' } }, timestampsParam],
         responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key') },
       },
     },
     '/v1/views/{name}/lookup': {
       post: {
         summary: 'Look up one row of a materialized view by a key given as JSON',
-        parameters: [nameParam],
+        parameters: [nameParam, timestampsParam],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/LookupRequest' } } } },
         responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key'), '415': jsonError('Not application/json') },
       },
@@ -128,22 +140,84 @@ export const openApiDocument = {
     '/v1/models/{name}/versions': {
       get: { summary: 'Versions of a model', parameters: [nameParam], responses: { '200': jsonOk('Versions'), ...common, '404': jsonError('Unknown model') } },
     },
+    '/v1/streams/{name}/rows': {
+      post: {
+        summary: 'Append rows to a stream kept in the embedded log',
+        description:
+          'The body is NDJSON (one JSON object per line) or a JSON array of objects; each is decoded with the stream schema (TIMESTAMP as ISO-8601 text or ' +
+          'epoch milliseconds, BIGINT exact, BYTES base64). Rows that fit are appended and rows that do not go to the dead-letter stream <name>_dlq, in one ' +
+          'write: a request is stored whole or not at all. Limits: --max-ingest-bytes, --max-ingest-rows; 429 with Retry-After while a view or sink ' +
+          'reading the stream is more than --ingest-max-lag records behind.',
+        parameters: [nameParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object per line; blank lines are skipped' } },
+            'application/json': { schema: { type: 'array', items: { type: 'object' } } },
+          },
+        },
+        responses: {
+          '200': jsonOk('How many rows were appended, and why each rejected row was refused', { $ref: '#/components/schemas/IngestResponse' }),
+          ...common,
+          '404': jsonError('No such stream'),
+          '413': jsonError('Body larger than --max-ingest-bytes'),
+          '415': jsonError('Content-Type is neither application/x-ndjson nor application/json'),
+          '429': { ...jsonError('The readers of the stream lag too far behind; retry after the Retry-After seconds'), headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+        },
+      },
+    },
     '/v1/catalog': {
       get: {
-        summary: 'Names in the catalog (for completion)',
-        responses: { '200': jsonOk('Names', { type: 'object', properties: { names: { type: 'array', items: { type: 'string' } } } }), ...common },
+        summary: 'Names in the catalog, relations with kinds and columns, models, functions and WITH option keys (for completion)',
+        responses: {
+          '200': jsonOk('The catalog', {
+            type: 'object',
+            properties: {
+              names: { type: 'array', items: { type: 'string' } },
+              relations: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['stream', 'table', 'view', 'sink'] }, columns: { type: 'array', items: { $ref: '#/components/schemas/Column' } } },
+                },
+              },
+              models: { type: 'array', items: { type: 'string' } },
+              functions: { type: 'array', items: { type: 'string' } },
+              options: { type: 'array', items: { type: 'string' } },
+            },
+          }),
+          ...common,
+        },
       },
     },
     '/v1/openapi.json': { get: { summary: 'This document', responses: { '200': jsonOk('OpenAPI 3 document') } } },
     '/metrics': {
       get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...common } },
     },
-    '/healthz': { get: { summary: 'Liveness; never needs a token', security: [], responses: { '200': jsonOk('{"status":"ok"}') } } },
+    '/healthz': { get: { summary: 'Liveness and the server version; never needs a token', security: [], responses: { '200': jsonOk('{"status":"ok","version":"0.1.0"}') } } },
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
-      SqlRequest: { type: 'object', required: ['sql'], properties: { sql: { type: 'string' } } },
+      SqlRequest: {
+        type: 'object',
+        required: ['sql'],
+        properties: {
+          sql: { type: 'string' },
+          from: {
+            type: 'string',
+            enum: ['latest', 'earliest'],
+            default: 'latest',
+            description: 'POST /v1/query: where a push query starts reading its streams, at the rows that arrive after it starts (latest) or at every row still stored (earliest)',
+          },
+          timestamps: {
+            type: 'string',
+            enum: ['iso', 'epoch_ms'],
+            default: 'iso',
+            description: "How TIMESTAMP values are written: ISO-8601 text in UTC with milliseconds ('2026-12-02T14:00:00.123Z'), or epoch milliseconds",
+          },
+        },
+      },
       SqlResponse: {
         type: 'object',
         properties: {
@@ -178,6 +252,20 @@ export const openApiDocument = {
             oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', minItems: 1, items: {} }],
             nullable: true,
           },
+          timestamps: { $ref: '#/components/schemas/SqlRequest/properties/timestamps' },
+        },
+      },
+      IngestResponse: {
+        type: 'object',
+        required: ['stream', 'accepted', 'rejected'],
+        properties: {
+          stream: { type: 'string' },
+          accepted: { type: 'integer', description: 'Rows appended to the stream' },
+          rejected: {
+            type: 'array',
+            items: { type: 'object', properties: { index: { type: 'integer', description: 'Position of the row in the request, from 0' }, reason: { type: 'string' } } },
+          },
+          deadLetters: { type: 'string', description: 'The dead-letter stream that holds the rejected rows, when there were any' },
         },
       },
       Column: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } },

@@ -11,6 +11,7 @@ import { stringifyExactJson } from '../common/exact-json.js';
 import type { PushRow, ResultColumn, RowError } from '../engine/types.js';
 import { apiError, toErrorReply } from './error-body.js';
 import { rowErrorToJson, rowToJson, type JsonValue } from './json-values.js';
+import { columnWriters, type TimestampFormat } from './timestamps.js';
 
 /** What a stream sends: rows from a push query, or the rows of a pull query, once. */
 export interface RowSource {
@@ -36,6 +37,8 @@ const FAREWELL_MS = 1_000;
 export interface StreamOptions {
   /** A client that leaves the stream unread this long (ms) gets a CLIENT_TOO_SLOW line and is disconnected. */
   readonly stallTimeoutMs: number;
+  /** How TIMESTAMP values are written (default ISO text). */
+  readonly timestamps?: TimestampFormat;
 }
 
 /** Thrown inside `streamRows` when the client stopped reading. */
@@ -92,6 +95,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
   };
 
   let count = 0;
+  const writers = columnWriters(src.columns, opts.timestamps ?? 'iso');
   try {
     await send('columns', {
       columns: src.columns.map((c) => ({ name: c.name, type: c.type })),
@@ -107,7 +111,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
       }
       if (next.done === true) break;
       for (const row of next.value) {
-        await send('row', { op: row.op, values: rowToJson(row.values) });
+        await send('row', { op: row.op, values: rowToJson(row.values, writers) });
         count++;
       }
     }

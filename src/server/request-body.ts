@@ -41,3 +41,16 @@ export function stringParam(value: unknown, name: string): string | undefined {
   if (typeof value !== 'string') throw apiError('BAD_REQUEST', `'${name}' must be given once, as text`);
   return value;
 }
+
+/**
+ * A request option that takes one of `values`: the JSON body's field `name`, else the query
+ * parameter of that name, else undefined; any other value is a BAD_REQUEST naming the choices.
+ */
+export function choiceOption<T extends string>(body: unknown, query: unknown, name: string, values: readonly T[], hint: string): T | undefined {
+  const fromBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)[name] : undefined;
+  const fromQuery = query !== null && typeof query === 'object' ? (query as Record<string, unknown>)[name] : undefined;
+  const v = fromBody ?? fromQuery;
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
+  throw apiError('BAD_REQUEST', `'${name}' must be one of ${values.map((f) => `'${f}'`).join(', ')}`, hint);
+}

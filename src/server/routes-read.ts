@@ -5,6 +5,7 @@ import { apiError } from './error-body.js';
 import { keyOf } from '../common/keys.js';
 import { queryInfoToJson, toJsonValue, type JsonValue } from './json-values.js';
 import { intParam, stringParam } from './request-body.js';
+import { recordWriter, timestampFormatOf, type TimestampFormat } from './timestamps.js';
 
 interface NameParams {
   name: string;
@@ -45,20 +46,22 @@ export function registerReadRoutes(app: FastifyInstance, engine: EngineLike): vo
   app.get<{ Params: NameParams; Querystring: Record<string, unknown> }>('/v1/views/:name', async (req) => {
     const limit = intParam(req.query.limit, 'limit', MAX_SCAN_LIMIT) ?? 1000;
     const prefix = stringParam(req.query.prefix, 'prefix');
+    const write = recordWriter(engine.relationColumns(req.params.name), timestampFormatOf(undefined, req.query));
     const rows = await engine.viewScan(req.params.name, prefix === undefined ? { limit } : { limit, prefix });
-    return { view: req.params.name, rows: rows.map(toJsonValue) };
+    return { view: req.params.name, rows: rows.map((r) => toJsonValue(write(r))) };
   });
 
-  const lookup = async (name: string, key: JsonKey): Promise<{ view: string; key: JsonKey; row: JsonValue }> => {
+  const lookup = async (name: string, key: JsonKey, timestamps: TimestampFormat): Promise<{ view: string; key: JsonKey; row: JsonValue }> => {
+    const write = recordWriter(engine.relationColumns(name), timestamps);
     const row = await engine.viewRow(name, keyOf(Array.isArray(key) ? key : [key]));
     if (row === undefined) throw apiError('NOT_FOUND', `view '${name}' has no row with key ${shortJson(key)}`);
-    return { view: name, key, row: toJsonValue(row) };
+    return { view: name, key, row: toJsonValue(write(row)) };
   };
 
   // The key is one string value: '%00' is the string '\u0000', never NULL (use the lookup route for NULL).
-  app.get<{ Params: KeyParams }>('/v1/views/:name/keys/:key', async (req) => lookup(req.params.name, req.params.key));
+  app.get<{ Params: KeyParams }>('/v1/views/:name/keys/:key', async (req) => lookup(req.params.name, req.params.key, timestampFormatOf(undefined, req.query)));
 
-  app.post<{ Params: NameParams }>('/v1/views/:name/lookup', async (req) => lookup(req.params.name, keyFromBody(req.body)));
+  app.post<{ Params: NameParams }>('/v1/views/:name/lookup', async (req) => lookup(req.params.name, keyFromBody(req.body), timestampFormatOf(req.body, req.query)));
 
   app.get('/v1/queries', async () => ({ queries: engine.queries().map(queryInfoToJson) }));
 
@@ -75,5 +78,5 @@ export function registerReadRoutes(app: FastifyInstance, engine: EngineLike): vo
     return { id: req.params.id, cancelled: true };
   });
 
-  app.get('/v1/catalog', async () => ({ names: engine.completions() }));
+  app.get('/v1/catalog', async () => ({ names: engine.completions(), ...(toJsonValue(engine.catalogSummary()) as Record<string, JsonValue>) }));
 }

@@ -13,7 +13,8 @@ import { apiError, toErrorReply } from './error-body.js';
 import { resultToJson, type JsonValue } from './json-values.js';
 import { checkSqlSize, type PushSlots, type ServerLimits } from './limits.js';
 import { pullRowSource, streamFormat, streamRows, type RowSource } from './push-stream.js';
-import { sqlFromBody } from './request-body.js';
+import { choiceOption, sqlFromBody } from './request-body.js';
+import { timestampFormatOf, type TimestampFormat } from './timestamps.js';
 
 /** An AbortSignal that fires when the client goes away before the reply is sent. */
 function disconnectSignal(reply: FastifyReply): AbortSignal {
@@ -44,14 +45,15 @@ function requireOneSelect(statements: readonly PlannedStatement[]): void {
   );
 }
 
-function json(r: StatementResult): JsonValue {
-  return r.kind === 'push' ? null : resultToJson(r);
+function json(r: StatementResult, timestamps: TimestampFormat): JsonValue {
+  return r.kind === 'push' ? null : resultToJson(r, timestamps);
 }
 
 export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limits: ServerLimits, slots: PushSlots): void {
   app.post('/v1/sql', async (req, reply) => {
     const sql = sqlFromBody(req.body, req.headers['content-type']);
     checkSqlSize(sql, limits);
+    const timestamps = timestampFormatOf(req.body, req.query);
     const ran: StatementResult[] = [];
     let planned = false;
     try {
@@ -64,24 +66,26 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
         },
         onResult: (r) => ran.push(r),
       });
-      return { results: results.map(json) };
+      return { results: results.map((r) => json(r, timestamps)) };
     } catch (err) {
       cancelAll(ran);
       // Failed before anything ran: the error alone says it all.
       if (!planned) throw err;
       const { status, body } = toErrorReply(err);
       void reply.code(status).type('application/json; charset=utf-8');
-      return { results: ran.map(json), ...body };
+      return { results: ran.map((r) => json(r, timestamps)), ...body };
     }
   });
 
   app.post('/v1/query', async (req, reply) => {
     const sql = sqlFromBody(req.body, req.headers['content-type']);
     checkSqlSize(sql, limits);
+    const timestamps = timestampFormatOf(req.body, req.query);
+    const from = choiceOption(req.body, req.query, 'from', ['earliest', 'latest'] as const, "'latest' (the default) streams rows that arrive after the query starts, 'earliest' every row still stored first");
     const release = slots.acquire(req.ip);
     let src: RowSource;
     try {
-      const results = await engine.execute(sql, { signal: disconnectSignal(reply), maxStatements: limits.maxStatements, accept: requireOneSelect });
+      const results = await engine.execute(sql, { signal: disconnectSignal(reply), maxStatements: limits.maxStatements, accept: requireOneSelect, ...(from !== undefined ? { from } : {}) });
       src = singleQuery(results);
     } catch (err) {
       release();
@@ -89,7 +93,7 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
     }
     reply.hijack();
     try {
-      await streamRows(reply.raw, src, streamFormat(req.headers.accept), { stallTimeoutMs: limits.pushStallTimeoutMs });
+      await streamRows(reply.raw, src, streamFormat(req.headers.accept), { stallTimeoutMs: limits.pushStallTimeoutMs, timestamps });
     } finally {
       release();
     }

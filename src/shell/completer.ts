@@ -1,4 +1,9 @@
-/** Tab completion of SQL keywords and catalog names. */
+/**
+ * Tab completion that knows where the cursor is in the statement: relations after FROM, JOIN,
+ * INTO and DESCRIBE; model names inside predict(); option keys inside WITH (...); the columns of
+ * the relations the statement names (also after `alias.`) with keywords elsewhere; and the words
+ * that start a statement on an empty line.
+ */
 
 /**
  * Keywords of the dialect plus common type and function names. Listed here rather than taken
@@ -14,16 +19,85 @@ export const SQL_KEYWORDS: readonly string[] = [
   'MINUTES', 'MODEL', 'MODELS', 'MODEL_VERSION', 'NOT', 'NULL', 'ON', 'OR', 'ORDER', 'OUTER', 'OUTPUT', 'PRECISION',
   'PREDICT', 'PRIMARY', 'PROCTIME', 'QUERIES', 'QUERY', 'REPLACE', 'RETURNS', 'SECOND', 'SECONDS', 'SELECT',
   'SESSION', 'SET', 'SHOW', 'SINK', 'SINKS', 'STREAM', 'STREAMS', 'STRING', 'STRUCT', 'SUM', 'TABLE', 'TABLES',
-  'THEN', 'TIMESTAMP', 'TRAILING', 'TRIM', 'TRUE', 'TUMBLE', 'VALUES', 'VIEW', 'VIEWS', 'WATERMARK', 'WHEN', 'WHERE', 'WITH',
+  'THEN', 'TIMESTAMP', 'TRAILING', 'TRIM', 'TRUE', 'TUMBLE', 'VALUES', 'VERBOSE', 'VIEW', 'VIEWS', 'WATERMARK', 'WHEN', 'WHERE', 'WITH',
 ];
 
-/** Completions for the word before the cursor: readline's `[matches, word]`. */
-export function complete(line: string, names: readonly string[]): [string[], string] {
-  const word = /[A-Za-z_][A-Za-z0-9_]*$/.exec(line)?.[0] ?? '';
-  if (word === '') return [[], word];
+/** What a statement can start with, offered on an empty line. */
+export const STATEMENT_STARTS: readonly string[] = ['ALTER', 'CREATE', 'DESCRIBE', 'DROP', 'EXPLAIN', 'INSERT', 'RESET', 'SELECT', 'SET', 'SHOW', 'help', 'exit'];
+
+/** What completion knows of the server's catalog (GET /v1/catalog). */
+export interface CompletionCatalog {
+  readonly relations: readonly { readonly name: string; readonly kind: string; readonly columns: readonly { readonly name: string }[] }[];
+  readonly models: readonly string[];
+  readonly functions: readonly string[];
+  readonly options: readonly string[];
+}
+
+export const EMPTY_CATALOG: CompletionCatalog = { relations: [], models: [], functions: [], options: [] };
+
+const RELATION_BEFORE = /\b(from|join|into|describe|table|stream|view|sink|drop)\s+$/i;
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Completions for the word before the cursor: readline's `[matches, word]`. `before` is the
+ * statement typed so far (earlier lines of it too), up to the cursor.
+ */
+export function complete(before: string, catalog: CompletionCatalog): [string[], string] {
+  const word = IDENT.exec(before)?.[0] ?? '';
+  const head = before.slice(0, before.length - word.length);
   const lower = word.toLowerCase();
-  const upper = word === word.toUpperCase();
-  const keywords = SQL_KEYWORDS.filter((k) => k.toLowerCase().startsWith(lower)).map((k) => (upper ? k : k.toLowerCase()));
-  const catalog = names.filter((n) => n.toLowerCase().startsWith(lower));
-  return [[...new Set([...catalog, ...keywords])].sort(), word];
+  const match = (names: readonly string[]): string[] => [...new Set(names.filter((n) => n.toLowerCase().startsWith(lower)))].sort();
+  const keywords = (list: readonly string[]): string[] => {
+    const upper = word === '' || word === word.toUpperCase();
+    return match(list).map((k) => (/^[A-Z_]+$/.test(k) ? (upper ? k : k.toLowerCase()) : k));
+  };
+
+  if (/^\s*\\d\s+$/.test(head)) return [match(catalog.relations.map((r) => r.name)), word];
+  if (/\bpredict\s*\(\s*'?$/i.test(head)) return [match(catalog.models), word];
+  if (insideWith(head) && /[(,]\s*'?$/.test(head)) return [match(catalog.options), word];
+  if (RELATION_BEFORE.test(head)) {
+    const kinds = /describe\s+$/i.test(head) ? undefined : ['stream', 'table', 'view'];
+    const relations = catalog.relations.filter((r) => kinds === undefined || kinds.includes(r.kind) || /drop\s+$/i.test(head)).map((r) => r.name);
+    return [match(/describe\s+$/i.test(head) ? [...relations, ...catalog.models] : relations), word];
+  }
+  const qualified = /([A-Za-z_][A-Za-z0-9_]*)\.$/.exec(head);
+  if (qualified) {
+    const rel = relationsNamed(before, catalog).get(qualified[1]!.toLowerCase());
+    return [match(rel?.columns.map((c) => c.name) ?? []), word];
+  }
+  if (head.trim() === '') return [keywords(STATEMENT_STARTS), word];
+  // Before FROM is typed the statement names no relation yet: every column is a candidate.
+  const named = [...relationsNamed(before, catalog).values()];
+  const columns = (named.length > 0 ? named : catalog.relations).flatMap((r) => r.columns.map((c) => c.name));
+  return [[...new Set([...match(columns), ...match(catalog.functions), ...keywords(SQL_KEYWORDS)])], word];
+}
+
+/** Whether the cursor is inside the parentheses of a WITH (...). */
+function insideWith(head: string): boolean {
+  const open = head.toUpperCase().lastIndexOf('WITH');
+  if (open < 0) return false;
+  const rest = head.slice(open + 4);
+  if (!/^\s*\(/.test(rest)) return false;
+  let depth = 0;
+  for (const c of rest.replace(/'[^']*'/g, "''")) {
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+  }
+  return depth > 0;
+}
+
+/** The relations a statement names after FROM or JOIN, by name and by alias (lower case). */
+function relationsNamed(sql: string, catalog: CompletionCatalog): Map<string, CompletionCatalog['relations'][number]> {
+  const byName = new Map(catalog.relations.map((r) => [r.name.toLowerCase(), r]));
+  const out = new Map<string, CompletionCatalog['relations'][number]>();
+  // The alias is read ahead without being consumed, so `FROM a JOIN b` finds b too.
+  const ref = /\b(?:from|join)\s+([A-Za-z_][A-Za-z0-9_]*)(?=\s+(?:as\s+)?([A-Za-z_][A-Za-z0-9_]*)|)/gi;
+  for (const m of sql.matchAll(ref)) {
+    const rel = byName.get(m[1]!.toLowerCase());
+    if (!rel) continue;
+    out.set(m[1]!.toLowerCase(), rel);
+    const alias = m[2]?.toLowerCase();
+    if (alias !== undefined && !SQL_KEYWORDS.includes(alias.toUpperCase())) out.set(alias, rel);
+  }
+  return out;
 }

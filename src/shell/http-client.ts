@@ -1,6 +1,7 @@
 /** A small client of the Sluice HTTP API, used by the shell. */
 import { parseExactJson } from '../common/exact-json.js';
 import type { ResultColumn, PushRow } from '../engine/types.js';
+import type { CompletionCatalog } from './completer.js';
 
 /** The `error` object of an API error answer. */
 export interface ApiErrorBody {
@@ -45,6 +46,12 @@ export interface StreamHandlers {
   onRowErrors?(errors: RowErrorJson[]): void;
 }
 
+/** Request properties of a streamed query (see docs/http-api.md). */
+export interface QueryOptions {
+  /** Where a push query starts reading its streams; the server's default is 'latest'. */
+  readonly from?: 'earliest' | 'latest';
+}
+
 export class SluiceClient {
   private readonly base: string;
 
@@ -61,9 +68,14 @@ export class SluiceClient {
     try {
       res = await fetch(`${this.base}${path}`, init);
     } catch (err) {
-      if (init.signal?.aborted === true) throw err;
-      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      throw new ApiError(0, { code: 'CONNECTION', message: `cannot reach ${this.base}${cause}`, hint: 'is `sluice serve` running? pass --url' });
+      const timedOut = err instanceof Error && err.name === 'TimeoutError';
+      if (init.signal?.aborted === true && !timedOut) throw err;
+      const cause = timedOut ? ': no answer within 5 s' : err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      throw new ApiError(0, {
+        code: 'CONNECTION',
+        message: `cannot reach a Sluice server at ${this.base}${cause}`,
+        hint: 'start one with `sluice serve` (it listens on http://127.0.0.1:8080), or pass the address of a running one with --url (or $SLUICE_URL)',
+      });
     }
     if (!res.ok) throw await errorOf(res);
     return res;
@@ -81,21 +93,37 @@ export class SluiceClient {
     return body.results;
   }
 
-  async catalog(): Promise<string[]> {
+  /** What completion needs: relations with kinds and columns, models, functions, WITH option keys. */
+  async catalog(): Promise<CompletionCatalog> {
     const res = await this.request('/v1/catalog', { headers: this.headers() });
-    const body = (await res.json()) as { names?: unknown };
-    return Array.isArray(body.names) ? body.names.filter((n): n is string => typeof n === 'string') : [];
+    const body = (await res.json()) as Partial<Record<keyof CompletionCatalog, unknown>>;
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string') : []);
+    const relations = Array.isArray(body.relations) ? (body.relations as CompletionCatalog['relations']).filter((r) => typeof r?.name === 'string' && Array.isArray(r.columns)) : [];
+    return { relations, models: strings(body.models), functions: strings(body.functions), options: strings(body.options) };
+  }
+
+  /**
+   * Checks that a Sluice server answers at the URL (and accepts the token): its version. Throws
+   * ApiError CONNECTION when nothing answers there, UNAUTHORIZED for a wrong token.
+   */
+  async connect(): Promise<string> {
+    const res = await this.request('/healthz', { headers: this.headers(), signal: AbortSignal.timeout(5000) });
+    const body = (await res.json().catch(() => ({}))) as { status?: unknown; version?: unknown };
+    if (body.status !== 'ok') throw new ApiError(0, { code: 'CONNECTION', message: `${this.base} answers, but not as a Sluice server (GET /healthz gave no status)`, hint: 'check --url' });
+    // /healthz needs no token: ask a route that does, so a wrong token shows now.
+    await this.request('/v1/catalog', { headers: this.headers(), signal: AbortSignal.timeout(5000) });
+    return typeof body.version === 'string' ? body.version : 'unknown';
   }
 
   /**
    * Runs a SELECT through POST /v1/query and calls the handlers as messages arrive. Resolves
    * with the row count when the stream ends or `signal` aborts (which cancels the query).
    */
-  async query(sql: string, handlers: StreamHandlers, signal: AbortSignal): Promise<number> {
+  async query(sql: string, handlers: StreamHandlers, signal: AbortSignal, options: QueryOptions = {}): Promise<number> {
     const res = await this.request('/v1/query', {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json', accept: 'application/x-ndjson' }),
-      body: JSON.stringify({ sql }),
+      body: JSON.stringify({ sql, ...options }),
       signal,
     });
     if (res.body === null) return 0;

@@ -1,5 +1,6 @@
 /** Text rendering of results and errors for the shell and the CLI. */
 import { ERROR_CODES, SluiceError, type ErrorCode } from '../common/errors.js';
+import { isoWriters, type ValueWriter } from '../common/timestamp-writers.js';
 import type { ApiErrorBody } from './http-client.js';
 
 /** One cell as text: NULL for null, JSON for arrays and objects. */
@@ -14,20 +15,72 @@ export function formatValue(v: unknown): string {
 
 const isNumeric = (v: unknown): boolean => typeof v === 'number' || typeof v === 'bigint';
 
+/**
+ * Each row's cells as text: TIMESTAMP values (epoch milliseconds from the engine) as ISO-8601
+ * text in UTC, like the HTTP API writes them; text from the API is kept as it came.
+ */
+export function formatRow(columns: readonly { readonly type?: string }[], writers: readonly ValueWriter[], row: readonly unknown[]): string[] {
+  return columns.map((_, i) => formatValue(writers[i] ? writers[i](row[i]) : row[i]));
+}
+
+/** Options of `renderTable`. */
+export interface TableOptions {
+  /** Terminal width: wider tables get their widest columns cut (with '…') to fit; undefined: no limit. */
+  readonly maxWidth?: number;
+  /** The last line; default `(N rows)`. */
+  readonly footer?: string;
+}
+
+/** Narrowest a column is cut to before the lines themselves are cut. */
+const MIN_CUT_WIDTH = 8;
+
 /** An aligned table in the style of psql: header, rule, rows, and a row count. */
-export function renderTable(columns: readonly { readonly name: string }[], rows: readonly (readonly unknown[])[]): string {
-  const cells = rows.map((r) => columns.map((_, i) => formatValue(r[i])));
-  const widths = columns.map((c, i) => Math.max(c.name.length, ...cells.map((r) => (r[i] ?? '').length)));
+export function renderTable(columns: readonly { readonly name: string; readonly type?: string }[], rows: readonly (readonly unknown[])[], opts: TableOptions = {}): string {
+  const writers = isoWriters(columns);
+  const cells = rows.map((r) => formatRow(columns, writers, r));
+  const widths = fitWidths(
+    columns.map((c, i) => Math.max(c.name.length, ...cells.map((r) => (r[i] ?? '').length))),
+    opts.maxWidth,
+  );
   const right = columns.map((_, i) => rows.some((r) => isNumeric(r[i])) && rows.every((r) => r[i] === null || r[i] === undefined || isNumeric(r[i])));
   const line = (vals: string[], alignRight: boolean[]): string =>
-    ' ' + vals.map((v, i) => (alignRight[i] ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join(' | ').trimEnd();
+    cutLine(' ' + vals.map((v, i) => {
+      const w = widths[i] ?? 0;
+      const t = cut(v, w);
+      return alignRight[i] ? t.padStart(w) : t.padEnd(w);
+    }).join(' | ').trimEnd(), opts.maxWidth);
   const out = [
     line(columns.map((c) => c.name), right),
-    '-' + widths.map((w) => '-'.repeat(w)).join('-+-') + '-',
+    cutLine('-' + widths.map((w) => '-'.repeat(w)).join('-+-') + '-', opts.maxWidth),
     ...cells.map((r) => line(r, right)),
-    `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`,
+    opts.footer ?? `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`,
   ];
   return out.join('\n');
+}
+
+/**
+ * Column widths that fit `maxWidth` (with the ' | ' separators): the widest columns are cut
+ * first, down to MIN_CUT_WIDTH; narrow columns keep their width.
+ */
+export function fitWidths(widths: readonly number[], maxWidth: number | undefined): number[] {
+  const out = [...widths];
+  if (maxWidth === undefined) return out;
+  const total = (): number => out.reduce((a, b) => a + b, 0) + 3 * Math.max(0, out.length - 1) + 2;
+  while (total() > maxWidth) {
+    const widest = out.reduce((best, w, i) => (w > (out[best] ?? 0) ? i : best), 0);
+    if ((out[widest] ?? 0) <= MIN_CUT_WIDTH) break;
+    out[widest] = Math.max(MIN_CUT_WIDTH, (out[widest] ?? 0) - Math.max(1, total() - maxWidth));
+  }
+  return out;
+}
+
+/** `text` cut to `width` characters, the last one '…' when anything was cut. */
+export function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+function cutLine(line: string, maxWidth: number | undefined): string {
+  return maxWidth === undefined ? line : cut(line, maxWidth);
 }
 
 /**
@@ -58,7 +111,7 @@ export type FinishedResult =
   | { readonly kind: 'ok'; readonly message: string }
   | {
       readonly kind: 'rows';
-      readonly columns: readonly { readonly name: string }[];
+      readonly columns: readonly { readonly name: string; readonly type?: string }[];
       readonly rows: readonly (readonly unknown[])[];
       readonly errors?: readonly { readonly reason: string; readonly row: unknown }[];
     }
@@ -74,13 +127,13 @@ export function renderRowErrors(errors: readonly { readonly reason: string; read
 }
 
 /** Prints a finished statement's result: its message, a table, or the plan text. */
-export function printResult(r: FinishedResult, write: (s: string) => void): void {
+export function printResult(r: FinishedResult, write: (s: string) => void, opts: TableOptions = {}): void {
   switch (r.kind) {
     case 'ok':
       write(`${r.message}\n`);
       break;
     case 'rows':
-      write(`${renderTable(r.columns, r.rows)}\n`);
+      write(`${renderTable(r.columns, r.rows, opts)}\n`);
       if (r.errors?.length) write(renderRowErrors(r.errors));
       break;
     case 'explain':

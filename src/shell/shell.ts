@@ -1,14 +1,18 @@
 /**
  * The interactive shell: reads SQL (several lines, up to a `;`), sends it to a Sluice server and
- * prints the answers. SELECTs are streamed through POST /v1/query; Ctrl-C stops a running one.
+ * prints the answers with the time each took. SELECTs are streamed through POST /v1/query;
+ * Ctrl-C stops a running one. An updating push query is shown as a table redrawn in place (or
+ * as its changelog, `SET 'result-mode' = 'changelog';`). The shell answers some commands itself
+ * (session-commands.ts); it checks the server at start and does not run without one.
  */
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { complete } from './completer.js';
+import { complete, EMPTY_CATALOG, type CompletionCatalog } from './completer.js';
 import { appendHistory, defaultHistoryPath, HISTORY_SIZE, loadHistory } from './history.js';
 import { ApiError, SluiceClient, type RowErrorJson } from './http-client.js';
-import { LiveRowPrinter } from './live-rows.js';
+import { LiveRowPrinter, LiveTable } from './live-rows.js';
 import { printResult, renderApiError, renderRowErrors, renderTable } from './render.js';
+import { DEFAULT_SETTINGS, HELP_TEXT, lineCommand, statementCommand, type ShellCommand, type ShellSettings } from './session-commands.js';
 import { isQuery, splitStatements } from './statement-splitter.js';
 
 export const PROMPT = 'sluice> ';
@@ -24,10 +28,11 @@ export interface ShellOptions {
   readonly output?: Writable;
 }
 
-const EXIT_WORDS = new Set(['\\q', 'exit', 'quit']);
-
-/** Runs until the user exits (Ctrl-D, `\q`, or Ctrl-C twice at an empty prompt). */
-export async function runShell(opts: ShellOptions): Promise<void> {
+/**
+ * Runs until the user exits (Ctrl-D, `exit`, `\q`, or Ctrl-C twice at an empty prompt); resolves
+ * true, or false when no server answered at the start (the reason is printed).
+ */
+export async function runShell(opts: ShellOptions): Promise<boolean> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const client = new SluiceClient(opts.url, opts.token);
@@ -35,29 +40,42 @@ export async function runShell(opts: ShellOptions): Promise<void> {
   const write = (s: string): void => {
     output.write(s);
   };
+  const tty = output as { isTTY?: boolean; columns?: number; rows?: number };
+  const width = (): number | undefined => (tty.isTTY === true && typeof tty.columns === 'number' ? tty.columns : undefined);
+  const settings: ShellSettings = { ...DEFAULT_SETTINGS };
 
-  let names: string[] = [];
-  const refreshNames = async (): Promise<void> => {
+  let version: string;
+  try {
+    version = await client.connect();
+  } catch (err) {
+    write(`${err instanceof ApiError ? renderApiError(err.body, '') : `ERROR [CONNECTION]: ${String(err)}`}\n`);
+    return false;
+  }
+
+  let catalog: CompletionCatalog = EMPTY_CATALOG;
+  const refreshCatalog = async (): Promise<void> => {
     try {
-      names = await client.catalog();
+      catalog = await client.catalog();
     } catch {
-      // completion of catalog names is best effort
+      // completion is best effort
     }
   };
-  await refreshNames();
+  await refreshCatalog();
 
+  let buffer = '';
   const rl = createInterface({
     input,
     output,
     prompt: PROMPT,
     history: loadHistory(historyPath),
     historySize: HISTORY_SIZE,
-    completer: (line: string) => complete(line, names),
-    terminal: (output as { isTTY?: boolean }).isTTY === true,
+    completer: (line: string) => complete(buffer === '' ? line : `${buffer}\n${line}`, catalog),
+    terminal: tty.isTTY === true,
   });
 
-  let buffer = '';
   let streaming: AbortController | null = null;
+  /** The live table of the running query: finished before anything else is printed under it. */
+  let live: LiveTable | undefined;
   let interrupted = false;
   let chain: Promise<void> = Promise.resolve();
 
@@ -70,8 +88,9 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     const ac = new AbortController();
     streaming = ac;
     let printer: LiveRowPrinter | undefined;
+    let table: LiveTable | undefined;
     let queryId: string | null = null;
-    let columns: { name: string }[] = [];
+    let columns: { name: string; type: string }[] = [];
     const pulled: unknown[][] = [];
     let failed: RowErrorJson[] = [];
     try {
@@ -81,14 +100,20 @@ export async function runShell(opts: ShellOptions): Promise<void> {
           onHeader: (h) => {
             queryId = h.queryId;
             columns = h.columns;
-            if (h.queryId !== null) {
-              write(`-- push query ${h.queryId}; press Ctrl-C to stop\n`);
-              printer = new LiveRowPrinter(h.columns, h.updating, write);
+            if (h.queryId === null) return;
+            write(`-- push query ${h.queryId} from the ${settings.from === 'latest' ? 'latest rows' : 'earliest rows'}; press Ctrl-C to stop\n`);
+            if (h.updating && settings.resultMode === 'table' && tty.isTTY === true) {
+              table = new LiveTable(h.columns, write, width(), tty.rows);
+              live = table;
+              table.flush();
+            } else {
+              printer = new LiveRowPrinter(h.columns, h.updating, write, width());
               printer.header();
             }
           },
           onRow: (r) => {
-            if (printer) printer.row(r);
+            if (table) table.apply(r);
+            else if (printer) printer.row(r);
             else pulled.push([...r.values]);
           },
           onRowErrors: (errors) => {
@@ -96,34 +121,68 @@ export async function runShell(opts: ShellOptions): Promise<void> {
           },
         },
         ac.signal,
+        settings.from === 'latest' ? {} : { from: settings.from },
       );
-      if (queryId === null) write(`${renderTable(columns, pulled)}\n${failed.length ? renderRowErrors(failed) : ''}`);
+      table?.finish();
+      const w = width();
+      if (queryId === null) write(`${renderTable(columns, pulled, w === undefined ? {} : { maxWidth: w })}\n${failed.length ? renderRowErrors(failed) : ''}`);
       else if (ac.signal.aborted) write(`-- cancelled query ${queryId} after ${n} ${n === 1 ? 'row' : 'rows'}\n`);
       else write(`-- query ${queryId} ended (${n} ${n === 1 ? 'row' : 'rows'})\n`);
     } finally {
+      table?.finish();
+      live = undefined;
       streaming = null;
     }
   };
 
+  const runLocal = async (cmd: ShellCommand): Promise<void> => {
+    switch (cmd.kind) {
+      case 'exit':
+        rl.close();
+        return;
+      case 'help':
+        write(`${HELP_TEXT}\n`);
+        return;
+      case 'print':
+        write(`${cmd.text}\n`);
+        return;
+      case 'sql':
+        await runStatement(cmd.sql);
+        return;
+    }
+  };
+
   const runStatement = async (sql: string): Promise<void> => {
+    const local = statementCommand(sql, settings);
+    if (local) return runLocal(local);
+    const started = performance.now();
     try {
       if (isQuery(sql)) {
         await runQuery(sql);
       } else {
         const results = await client.sql(sql);
-        for (const r of results) printResult(r, write);
-        if (results.some((r) => r.kind === 'ok')) await refreshNames();
+        const w = width();
+        for (const r of results) {
+          // Several answers (\d, or statements sent together): each under the statement it answers.
+          if (results.length > 1 && r.kind === 'rows') write(`-- ${r.statement}\n`);
+          printResult(r, write, w === undefined ? {} : { maxWidth: w });
+        }
+        if (results.some((r) => r.kind === 'ok')) await refreshCatalog();
       }
     } catch (err) {
       if (err instanceof ApiError) write(`${renderApiError(err.body, sql)}\n`);
       else if (!(err instanceof Error && err.name === 'AbortError')) write(`ERROR: ${err instanceof Error ? err.message : String(err)}\n`);
     }
+    write(`Time: ${formatMs(performance.now() - started)}\n`);
   };
 
   const onLine = async (line: string): Promise<void> => {
     interrupted = false;
-    if (buffer === '' && EXIT_WORDS.has(line.trim())) {
-      rl.close();
+    const command = buffer === '' ? lineCommand(line) : undefined;
+    if (command) {
+      appendHistory(historyPath, line.trim());
+      await runLocal(command);
+      if (command.kind !== 'exit') prompt();
       return;
     }
     buffer = buffer === '' ? line : `${buffer}\n${line}`;
@@ -133,19 +192,24 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       collapseHistory(rl, entered);
       appendHistory(historyPath, entered);
       buffer = rest.trim() === '' ? '' : rest;
-      for (const stmt of statements) await runStatement(stmt);
+      for (const stmt of statements) {
+        await runStatement(stmt);
+        if (closed) return;
+      }
     } else if (buffer.trim() === '') {
       buffer = '';
     }
     prompt();
   };
 
+  let closed = false;
   rl.on('line', (line) => {
     chain = chain.then(() => onLine(line));
   });
 
   rl.on('SIGINT', () => {
     if (streaming !== null) {
+      live?.finish();
       write('^C\n');
       streaming.abort();
       return;
@@ -168,15 +232,22 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     prompt();
   });
 
-  write(`Connected to ${opts.url}. End statements with ';'. Ctrl-D to exit.\n`);
+  write(`Connected to Sluice ${version} at ${opts.url}. End statements with ';'; type help for help, exit to leave.\n`);
   prompt();
   await new Promise<void>((resolve) => {
     rl.on('close', () => {
+      closed = true;
       streaming?.abort();
       write('\n');
       void chain.finally(resolve);
     });
   });
+  return true;
+}
+
+/** A statement's time as psql's \timing prints it: milliseconds, or seconds from a minute. */
+export function formatMs(ms: number): string {
+  return ms < 60_000 ? `${ms.toFixed(3)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Replaces the per-line history entries of a multi-line statement with the whole statement. */

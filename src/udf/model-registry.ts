@@ -33,8 +33,8 @@ export interface ModelOptions {
   readonly inflight: number;
 }
 
-const OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight'] as const;
-type OptionKey = (typeof OPTION_KEYS)[number];
+export const MODEL_OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight'] as const;
+type OptionKey = (typeof MODEL_OPTION_KEYS)[number];
 
 const DEFAULTS: Omit<ModelOptions, 'path'> = {
   maxRows: 1024,
@@ -100,7 +100,7 @@ export function parseModelOptions(model: string, raw: RawModelOptions, base?: Mo
         break;
       default:
         throw new SluiceError('INVALID_ARGUMENT', `unknown model option '${rawKey}'`, {
-          hint: didYouMean(rawKey, OPTION_KEYS) ?? `known options: ${OPTION_KEYS.join(', ')}`,
+          hint: didYouMean(rawKey, MODEL_OPTION_KEYS) ?? `known options: ${MODEL_OPTION_KEYS.join(', ')}`,
         });
     }
   }

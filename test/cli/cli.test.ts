@@ -88,7 +88,7 @@ describe('sluice command line', () => {
   });
 
   it('runs a file: tables for statements, live rows for a push query until Ctrl-C', async () => {
-    const r = await sluice(['run', join(dir, 'run.sql'), '--data', join(dir, 'data')], /t1 +\| 50/);
+    const r = await sluice(['run', join(dir, 'run.sql'), '--data', join(dir, 'data'), '--from', 'earliest'], /t1 +\| 50/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('stream tx created');
     expect(r.stdout).toMatch(/ name \| connector \| key +\| watermark\n/);

@@ -24,7 +24,7 @@ describe('back-pressure', () => {
   afterEach(async () => cleanup());
 
   it('a slow reader slows the source: rows read stay bounded while the reader waits', async () => {
-    const [res] = await engine.execute('SELECT id, v * 2 AS w FROM s');
+    const [res] = await engine.execute('SELECT id, v * 2 AS w FROM s', { from: 'earliest' });
     if (res?.kind !== 'push') throw new Error('expected a push query');
     const it = res.rows[Symbol.asyncIterator]();
     await it.next();

@@ -19,7 +19,7 @@ describe('the mission query on the embedded engine', () => {
 
   it('joins, filters and projects rows inserted before and while it runs', async () => {
     await engine.execute(`INSERT INTO tx VALUES ('t1', 'c1', 5.0, TIMESTAMP '2024-01-01 00:00:00'), ('t2', 'c1', 50.0, TIMESTAMP '2024-01-01 00:00:01'), ('t3', 'zz', 99.0, TIMESTAMP '2024-01-01 00:00:02')`);
-    const [res] = await engine.execute('SELECT tx.tx_id, tx.amount * 2 AS x FROM tx JOIN card_features WHERE amount > 10');
+    const [res] = await engine.execute('SELECT tx.tx_id, tx.amount * 2 AS x FROM tx JOIN card_features WHERE amount > 10', { from: 'earliest' });
     expect(res?.kind).toBe('push');
     if (res?.kind !== 'push') return;
     expect(res.columns).toEqual([

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { SLUICE_VERSION } from '../../src/common/version.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,8 +215,12 @@ describe('views, queries, catalog', () => {
     expectJsonError(await app.inject({ method: 'DELETE', url: '/v1/queries/q1' }), 404, 'UNKNOWN_QUERY');
   });
 
-  it('returns catalog names', async () => {
-    expect((await app.inject({ url: '/v1/catalog' })).json()).toEqual({ names: ['ticks', 'counts', 'scores', 'fraud'] });
+  it('returns catalog names, relations with kinds and columns, models and option keys', async () => {
+    const body = (await app.inject({ url: '/v1/catalog' })).json() as { names: string[]; relations: { name: string; kind: string; columns: unknown[] }[]; models: string[]; options: string[] };
+    expect(body.names).toEqual(['ticks', 'counts', 'scores', 'fraud']);
+    expect(body.relations).toContainEqual({ name: 'scores', kind: 'view', columns: [{ name: 'card_id', type: 'STRING' }, { name: 'score', type: 'DOUBLE' }, { name: 'n', type: 'BIGINT' }] });
+    expect(body.models).toEqual(['fraud']);
+    expect(body.options).toContain('connector');
   });
 });
 
@@ -256,15 +262,17 @@ describe('metrics, health, openapi, 404', () => {
     expect(res.body).toContain('sluice_statements_total 1');
   });
 
-  it('answers health', async () => {
-    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+  it('answers health with the version package.json states', async () => {
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', version: SLUICE_VERSION });
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(SLUICE_VERSION).toBe(pkg.version);
   });
 
   it('describes every route in the OpenAPI document', async () => {
     const doc = (await app.inject({ url: '/v1/openapi.json' })).json() as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/views/{name}', '/v1/views/{name}/keys/{key}', '/v1/views/{name}/lookup'].sort(),
+      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/streams/{name}/rows', '/v1/views/{name}', '/v1/views/{name}/keys/{key}', '/v1/views/{name}/lookup'].sort(),
     );
   });
 

@@ -88,6 +88,7 @@ describe('BIGINT in HTTP JSON', () => {
         },
       },
       ac.signal,
+      { from: 'earliest' },
     );
     expect(pushed).toEqual([[9223372036854775807n]]);
   });
@@ -97,7 +98,7 @@ describe('BIGINT in HTTP JSON', () => {
     const res = await fetch(`${baseUrl()}/v1/query`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sql: 'SELECT k, v, v - 1 AS below FROM big' }),
+      body: JSON.stringify({ sql: 'SELECT k, v, v - 1 AS below FROM big', from: 'earliest' }),
       signal: ac.signal,
     });
     const reader = res.body!.getReader();

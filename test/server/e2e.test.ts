@@ -1,3 +1,4 @@
+import { SLUICE_VERSION } from '../../src/common/version.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ async function eventually(cond: () => Promise<boolean>, ms = 5000): Promise<void
 
 describe('sluice serve end to end', () => {
   it('answers health and runs DDL through POST /v1/sql', async () => {
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', version: SLUICE_VERSION });
     const res = await sql(`
       CREATE STREAM tx (tx_id STRING, card_id STRING, amount DOUBLE) WITH (key = 'card_id');
       CREATE TABLE cards (card_id STRING PRIMARY KEY, owner STRING);
@@ -89,7 +90,7 @@ describe('sluice serve end to end', () => {
 
   it('streams a push query as NDJSON, live, and cancels it when the client disconnects', async () => {
     const ac = new AbortController();
-    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT tx_id, amount FROM tx' }), signal: ac.signal });
+    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT tx_id, amount FROM tx', from: 'earliest' }), signal: ac.signal });
     expect(res.status).toBe(200);
     const id = res.headers.get('sluice-query-id') ?? '';
     expect(id).not.toBe('');
@@ -110,7 +111,7 @@ describe('sluice serve end to end', () => {
 
   it('streams server-sent events with Accept: text/event-stream', async () => {
     const ac = new AbortController();
-    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ sql: 'SELECT tx_id FROM tx WHERE amount > 10' }), signal: ac.signal });
+    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ sql: 'SELECT tx_id FROM tx WHERE amount > 10', from: 'earliest' }), signal: ac.signal });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const id = res.headers.get('sluice-query-id') ?? '';
     if (res.body === null) throw new Error('no body');
@@ -129,7 +130,7 @@ describe('sluice serve end to end', () => {
     const one = await fetch(`${server.url}/v1/queries/${view?.id ?? ''}`);
     expect(((await one.json()) as { query: QueryJson }).query).toMatchObject({ id: view?.id, kind: 'view' });
 
-    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT tx_id FROM tx' }) });
+    const res = await fetch(`${server.url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT tx_id FROM tx', from: 'earliest' }) });
     const id = res.headers.get('sluice-query-id') ?? '';
     if (res.body === null) throw new Error('no body');
     await readUntil(res.body, (t) => t.includes('"op"'));

@@ -86,12 +86,12 @@ export function createFakeEngine(): FakeEngine {
   /** Plans one statement: its mode, or the error a real engine finds before running anything. */
   function plan(stmt: string, sql: string, at: number): PlannedStatement['mode'] {
     const s = stmt.trim();
-    if (/^(create|explain)\b/i.test(s)) return 'statement';
+    if (/^(create|explain|show|describe)\b/i.test(s)) return 'statement';
     const from = /\bfrom\s+(\w+)/i.exec(s);
     if (/^select\b/i.test(s) && from?.[1] !== undefined) {
       const rel = from[1].toLowerCase();
       if (rel === 'ticks' || rel === 'counts') return 'push';
-      if (rel === 'scores') return 'pull';
+      if (rel === 'scores' || rel === 'wide') return 'pull';
       const off = at + stmt.indexOf(from[1], from.index);
       throw spanError('UNKNOWN_RELATION', sql, off, from[1].length, `unknown relation '${from[1]}'`, "did you mean 'scores'?");
     }
@@ -111,9 +111,17 @@ export function createFakeEngine(): FakeEngine {
       return { kind: 'ok', statement: 'CREATE', message: `created ${m?.[1] ?? 'object'}` };
     }
     if (/^explain\b/i.test(s)) return { kind: 'explain', statement: 'EXPLAIN', text: 'Project [seq]\n  Scan ticks' };
+    const show = /^show\s+(\w+)/i.exec(s);
+    if (show) return { kind: 'rows', statement: s, columns: [{ name: show[1]!.toLowerCase(), type: 'STRING' }], rows: show[1]!.toLowerCase() === 'streams' ? [['ticks'], ['counts']] : [] };
+    if (/^describe\s+scores$/i.test(s)) {
+      return { kind: 'rows', statement: s, columns: [{ name: 'column', type: 'STRING' }, { name: 'type', type: 'STRING' }], rows: [['card_id', 'STRING'], ['score', 'DOUBLE']] };
+    }
     const rel = (/\bfrom\s+(\w+)/i.exec(s)?.[1] ?? '').toLowerCase();
     if (rel === 'ticks') return push(s, false);
     if (rel === 'counts') return push(s, true);
+    if (rel === 'wide') {
+      return { kind: 'rows', statement: 'SELECT', columns: [{ name: 'id', type: 'INT' }, { name: 'note', type: 'STRING' }], rows: [[1, `${'long text '.repeat(30)}end`]] };
+    }
     return {
       kind: 'rows',
       statement: 'SELECT',
@@ -169,8 +177,30 @@ export function createFakeEngine(): FakeEngine {
       const rows = Object.entries(VIEW).filter(([k]) => opts?.prefix === undefined || k.startsWith(opts.prefix));
       return rows.slice(0, opts?.limit ?? rows.length).map(([, v]) => v);
     },
+    relationColumns(name) {
+      if (name !== 'scores') throw new SluiceError('UNKNOWN_RELATION', `unknown view '${name}'`);
+      return [
+        { name: 'card_id', type: 'STRING' },
+        { name: 'score', type: 'DOUBLE' },
+        { name: 'n', type: 'BIGINT' },
+      ];
+    },
+    async ingest(name) {
+      throw new SluiceError('UNKNOWN_RELATION', `unknown stream '${name}'`);
+    },
     metrics,
     completions: () => [...names],
+    catalogSummary: () => ({
+      relations: [
+        { name: 'scores', kind: 'view', columns: [{ name: 'card_id', type: 'STRING' }, { name: 'score', type: 'DOUBLE' }, { name: 'n', type: 'BIGINT' }] },
+        { name: 'ticks', kind: 'stream', columns: [{ name: 'seq', type: 'INT' }, { name: 'label', type: 'STRING' }] },
+        { name: 'counts', kind: 'stream', columns: [{ name: 'k', type: 'STRING' }, { name: 'n', type: 'BIGINT' }] },
+        ...[...names].filter((n) => !['scores', 'ticks', 'counts', 'fraud'].includes(n)).map((name) => ({ name, kind: 'stream' as const, columns: [] })),
+      ],
+      models: ['fraud'],
+      functions: [],
+      options: ['connector', 'key', 'path', 'topic'],
+    }),
     models: {
       list: () => [{ name: 'fraud', version: registered.length + 1 }],
       versions(name) {

@@ -9,6 +9,7 @@
  * Bounded (REQUESTS requests or BUDGET_MS, whichever comes first) and deterministic for a seed:
  * the seed is printed; rerun one with SLUICE_FUZZ_SEED=<seed>.
  */
+import { SLUICE_VERSION } from '../../src/common/version.js';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,11 +259,11 @@ describe('HTTP fuzzing', () => {
       checkAnswer(req, res.statusCode, res.headers['content-type'], res.body);
       const code = res.statusCode >= 400 && req.method !== 'HEAD' ? (res.json() as { error: { code: string } }).error.code : 'ok';
       seen.set(`${res.statusCode} ${code}`, (seen.get(`${res.statusCode} ${code}`) ?? 0) + 1);
-      if (sent % 100 === 0) expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+      if (sent % 100 === 0) expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', version: SLUICE_VERSION });
     }
     console.log(`fuzz: ${sent} requests in ${Date.now() - started} ms: ${[...seen].sort().map(([k, n]) => `${k} x${n}`).join(', ')}`);
     expect(sent).toBeGreaterThan(200);
-    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', version: SLUICE_VERSION });
   }, 120_000);
 
   it('answers malformed HTTP over TCP in the JSON shape', async () => {
@@ -283,7 +284,7 @@ describe('HTTP fuzzing', () => {
       const req: Req = { method: 'GET', url: String(c).slice(0, 60), headers: {}, payload: undefined };
       checkAnswer(req, status, /content-type: ([^\r]+)/i.exec(head)?.[1] ?? '', body);
     }
-    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', version: SLUICE_VERSION });
   }, 60_000);
 
   it('streams a push query over TCP and stops it when the client leaves', async () => {

@@ -83,6 +83,14 @@ function decodeInto(fields: readonly Field[], value: Buffer | null, timestamp: n
   } catch (err) {
     return `value is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
   }
+  return fillRow(fields, obj, timestamp, recordTimeColumn, row);
+}
+
+/**
+ * Fills `row` from one parsed JSON value (an object keyed by field name); returns why it does
+ * not fit `fields`, or undefined. Used for Kafka records and rows posted over HTTP alike.
+ */
+export function fillRow(fields: readonly Field[], obj: unknown, timestamp: number, recordTimeColumn: number | undefined, row: unknown[]): string | undefined {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return `value must be a JSON object, got ${show(obj)}`;
   const o = obj as Record<string, unknown>;
   for (let c = 0; c < fields.length; c++) {

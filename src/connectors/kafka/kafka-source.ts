@@ -5,7 +5,7 @@
  * - Positions (`<topic>/<partition>` -> next offset) come from the engine's checkpoint, never
  *   from the consumer group's committed offsets: on every (re)assignment each partition is
  *   sought to the position this source holds (the checkpoint's after a restart), or to the
- *   earliest offset when it holds none. Group offsets are only a monitoring copy (the sink
+ *   earliest offset when it holds none (the latest for a push query that starts there). Group offsets are only a monitoring copy (the sink
  *   commits them in its transaction).
  * - A record is emitted once per position: records below a partition's position are skipped,
  *   and the position moves (inside the pipeline lock, after downstream took the batch) to one
@@ -37,6 +37,8 @@ export interface KafkaSourceConfig {
   /** Fill the watermark column from the record timestamp (`timestamp = 'record'`). */
   readonly recordTime: boolean;
   readonly sessionTimeoutMs: number;
+  /** Partitions without a position start at their end (new records only) instead of their beginning. */
+  readonly startAtLatest?: boolean;
 }
 
 /** Records per emitted batch: a fetched batch larger than this is emitted in pieces. */
@@ -114,7 +116,10 @@ export class KafkaSource implements Source {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       for (const p of payload.memberAssignment[topic] ?? []) {
-        consumer.seek({ topic, partition: p, offset: String(this.next.get(p) ?? -2) });
+        const at = this.next.get(p);
+        // Without a position: -2 makes kafkajs read from offset 0; starting at the latest, no seek
+        // leaves it to the subscription (fromBeginning false: the end of the partition).
+        if (at !== undefined || this.config.startAtLatest !== true) consumer.seek({ topic, partition: p, offset: String(at ?? -2) });
       }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -131,7 +136,7 @@ export class KafkaSource implements Source {
     const wm = this.config.watermark ? new WatermarkTracker(this.config.watermark.delayMs) : undefined;
     try {
       await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.subscribe({ topic, fromBeginning: this.config.startAtLatest !== true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: true,

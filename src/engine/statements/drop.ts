@@ -6,6 +6,7 @@ import type { ParkedQuery } from '../parked-query.js';
 import { refuseIfRead } from '../readers.js';
 import { viewKv } from '../relation-storage.js';
 import type { Session } from '../session.js';
+import { connectorFor, connectorName } from '../../connectors/registry.js';
 import { ok } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
@@ -77,9 +78,7 @@ async function dropRelation(session: Session, s: Drop): Promise<string> {
     t.rows.release();
     session.tables.delete(normalizeName(def.name));
   }
-  if (def.kind === 'stream' && String(def.options['connector'] ?? 'log') === 'log' && !def.options['dlq']) {
-    await log.dropTopic(String(def.options['topic'] ?? def.name));
-  }
+  if (def.kind === 'stream' && !def.options['dlq']) await connectorFor('stream', connectorName('stream', def.options)).release?.('stream', def.name, def.options, log);
   catalog.removeRelation(def.name);
   await session.record.forget(def.kind, def.name);
   return `${def.kind === 'view' ? 'materialized view' : def.kind} ${def.name} dropped`;

@@ -5,6 +5,7 @@ import { planQuery } from '../../planner/plan-query.js';
 import { dropDlqIfEmpty, ensureDlq } from '../dead-letter-topics.js';
 import { queryDeps } from '../query-deps.js';
 import { RunningQuery } from '../running-query.js';
+import { startingFrom } from '../start-position.js';
 import { PushQueue } from '../sinks.js';
 import { eventTimeColumn } from './definitions.js';
 import type { StatementHandler } from './handler.js';
@@ -19,7 +20,7 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
     id,
     kind: 'push',
     sql: text,
-    plan: q.physical,
+    plan: startingFrom(q.physical, opts.bounded === true ? 'earliest' : (opts.from ?? 'latest')),
     fields: q.fields,
     output: { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) },
     deps: queryDeps(session),

@@ -1,0 +1,48 @@
+/**
+ * Writing the TIMESTAMP values of result columns as ISO-8601 text (see `formatTimestamp`), found
+ * from each column's type text, nested ARRAY and STRUCT values included. The HTTP API, the shell
+ * and the CLI write timestamps through these.
+ */
+import { formatTimestamp } from './timestamp-text.js';
+import { parseTypeText } from './type-text.js';
+import type { DataType } from './types.js';
+
+/** Rewrites the TIMESTAMP values inside one value of a column; values of other types pass unchanged. */
+export type ValueWriter = (v: unknown) => unknown;
+
+export const same: ValueWriter = (v) => v;
+
+/**
+ * One writer per column, from the column's type text; `same` where there is no TIMESTAMP to
+ * write (or no type is known).
+ */
+export function isoWriters(columns: readonly { readonly type?: string }[]): ValueWriter[] {
+  return columns.map((c) => {
+    if (c.type === undefined || !c.type.toUpperCase().includes('TIMESTAMP')) return same;
+    const t = parseTypeText(c.type);
+    return t === undefined ? same : (writerOf(t) ?? same);
+  });
+}
+
+function writerOf(t: DataType): ValueWriter | undefined {
+  switch (t.kind) {
+    case 'TIMESTAMP':
+      return (v) => (typeof v === 'number' ? formatTimestamp(v) : typeof v === 'bigint' ? formatTimestamp(Number(v)) : v);
+    case 'ARRAY': {
+      const w = writerOf(t.element);
+      return w && ((v) => (Array.isArray(v) ? v.map(w) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<unknown>, w) : v));
+    }
+    case 'STRUCT': {
+      const ws = t.fields.map((f) => [f.name, writerOf(f.type)] as const).filter((x): x is readonly [string, ValueWriter] => x[1] !== undefined);
+      if (ws.length === 0) return undefined;
+      return (v) => {
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+        const out = { ...(v as Record<string, unknown>) };
+        for (const [name, w] of ws) if (name in out) out[name] = w(out[name]);
+        return out;
+      };
+    }
+    default:
+      return undefined;
+  }
+}
