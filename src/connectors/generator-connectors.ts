@@ -2,7 +2,7 @@
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
-import { txConfig, txEvent } from './datagen.js';
+import { txConfig, txEvent, txLabelEvent } from './datagen.js';
 import { nexmarkEvent, nexmarkSourceOptions } from './nexmark.js';
 
 const num = (name: string, doc: string, dflt?: string, min?: number): OptionDecl => ({ name, type: { kind: 'number', ...(min !== undefined ? { min } : {}) }, doc, ...(dflt !== undefined ? { default: dflt } : {}) });
@@ -18,6 +18,8 @@ const DATAGEN: readonly OptionDecl[] = [
   int('seed', 'Seed of the generator: the same seed gives the same rows.', '1'),
   BASE_TIME,
   int('batch.size', 'Rows per batch.', '256', 1),
+  str('kind', "What the stream carries: 'tx', the transactions, or 'labels', the truth about each transaction (tx_id, is_fraud, ts), 'label.delay' after it.", 'tx', ['tx', 'labels']),
+  { name: 'label.delay', type: { kind: 'duration' }, doc: "With kind = 'labels': how long after its transaction a label arrives.", default: '30s' },
 ];
 
 export const datagenConnector: Connector = {
@@ -32,10 +34,11 @@ export const datagenConnector: Connector = {
       numCards: o.number('cards', 1000),
       baseTime: o.number('base.time', Date.now()),
     });
+    const labelDelayMs = o.string('kind', 'tx') === 'labels' ? o.number('label.delay', 30_000) : undefined;
     return new GeneratorSource(
       {
         name: plan.relation,
-        event: (n) => txEvent(n, config) as unknown as Record<string, unknown>,
+        event: labelDelayMs === undefined ? (n) => txEvent(n, config) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
         firstEvent: 0,
         maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
         rowsPerSecond: o.number('rows.per.second', 0),

@@ -10,6 +10,7 @@ import type { EmbeddedLog } from '../state/index.js';
 import type { FunctionRegistry } from '../udf/js-function.js';
 import type { ModelRegistry } from '../udf/model-registry.js';
 import type { EngineMetrics } from './metrics.js';
+import { predictRollout } from './prediction-log.js';
 import type { TableRegistry } from './relation-storage.js';
 
 /** What the executor reaches of the deps. */
@@ -30,6 +31,7 @@ export function createExecEnv(deps: ExecEnvDeps): ExecEnv {
       return { getMany: (keys) => t.rows.getMany(keys) };
     },
     models: deps.models,
+    predictRollout: (plan) => predictRollout(deps.models, plan, (t) => deps.log.hasTopic(t)),
     udfs: (name) => {
       const f = deps.functions.find(name);
       return f ? (args, n) => f.callBatch(args, n) : undefined;

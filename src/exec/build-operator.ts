@@ -35,8 +35,8 @@ export function buildOperator(plan: PhysicalPlan, env: ExecEnv): Operator {
       // Over an updating input, retractions carry the output emitted for their row.
       const kind = physicalStreamKind(plan.input);
       const rowKey = kind.kind === 'upsert' ? kind.key : kind.kind === 'retracting' ? plan.input.fields.map((_, i) => i) : undefined;
-      const runner = new PredictRunner(env.models, plan.model, plan.width);
-      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs, rowKey });
+      const runner = new PredictRunner(env.models, plan.model, plan.width, plan.version === undefined ? { kind: 'serving' } : { kind: 'pinned', version: plan.version });
+      return new PredictOperator({ input: plan.input.fields, keep: plan.keep, fields: plan.fields, args: plan.args, model: plan.model, outputs: plan.outputs, runner, udfs, rowKey, rollout: env.predictRollout?.(plan) });
     }
     case 'WindowAssignExec':
       return new WindowAssignOperator({ input: plan.input.fields, window: plan.window, fields: plan.fields });

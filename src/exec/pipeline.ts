@@ -7,7 +7,7 @@
 import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
 import { buildOperator } from './build-operator.js';
 import type { ExecEnv } from './exec-env.js';
-import type { DeadLetter, Message, Operator, OperatorContext, OperatorState } from './message.js';
+import type { DeadLetter, Message, Operator, OperatorContext, OperatorState, SideOutput } from './message.js';
 import type { Source } from './source.js';
 
 export type { ExecEnv } from './exec-env.js';
@@ -21,6 +21,8 @@ export interface PipelineOptions {
   readonly signal: AbortSignal;
   readonly bounded: boolean;
   readonly deadLetter: (letter: DeadLetter) => void;
+  readonly sideOutput?: (out: SideOutput) => void;
+  readonly queryId?: string;
   /** State for the operator at `index` (in build order: root first). */
   readonly state: (index: number) => OperatorState;
 }
@@ -83,7 +85,8 @@ export class Pipeline {
 
   async open(): Promise<void> {
     for (const [i, { op, emit }] of this.wiring.entries()) {
-      const ctx: OperatorContext = { emit, deadLetter: this.options.deadLetter, signal: this.options.signal, state: this.options.state(i) };
+      const { deadLetter, sideOutput, queryId, signal } = this.options;
+      const ctx: OperatorContext = { emit, deadLetter, signal, state: this.options.state(i), ...(sideOutput ? { sideOutput } : {}), ...(queryId ? { queryId } : {}) };
       await op.open(ctx);
     }
   }

@@ -7,7 +7,7 @@ import { SluiceError, assertNever } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog, Options } from './catalog.js';
-import type { AggregateCall, LogicalPlan, ScanChanges, WindowFn } from './logical.js';
+import type { AggregateCall, LogicalPlan, PredictRowInfo, ScanChanges, WindowFn } from './logical.js';
 import { isUpdating, logicalStreamKind } from './stream-kind.js';
 import { leaf, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
@@ -138,6 +138,8 @@ export interface PredictExec {
   /** Input columns passed through to the output, before the score and version. */
   readonly keep: readonly number[];
   readonly model: string;
+  readonly version?: number;
+  readonly rowInfo: PredictRowInfo;
   readonly args: readonly BoundExpr[];
   readonly width: number;
   readonly outputs: readonly Field[];
@@ -243,6 +245,8 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         input: rec(plan.input),
         keep: plan.keep,
         model: plan.model,
+        ...(plan.version !== undefined ? { version: plan.version } : {}),
+        rowInfo: plan.rowInfo,
         args: plan.args,
         width: plan.width,
         outputs: plan.outputs,

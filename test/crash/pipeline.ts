@@ -1,4 +1,4 @@
-/** The pipelines of the crash test: their input rows, DDL and the query over them. */
+/** The windowed pipeline of the crash test: its input rows, DDL and the sink over them. */
 import { T } from '../../src/common/types.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { batchFromRows } from '../../src/exec/columns.js';
@@ -15,39 +15,12 @@ export const BASE = Date.UTC(2024, 0, 1);
 export const STREAM_DDL =
   "CREATE STREAM ev (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH (partitions = 1)";
 
+export const SINK_NAME = 'agg';
+
 export const SINK_DDL = `CREATE SINK agg WITH (connector = 'log', topic = 'out') AS
 SELECT window_start, k, COUNT(*) AS n, SUM(v) AS total, MAX(v) AS hi
 FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND))
 GROUP BY window_start, window_end, k`;
-
-/** The unwindowed GROUP BY of the crash test: 1,000 groups, an updating view. */
-export const VIEW_DDL = `CREATE MATERIALIZED VIEW agg AS
-SELECT k, v, COUNT(*) AS n, SUM(v) AS total, MAX(ts) AS last_ts
-FROM ev
-GROUP BY k, v`;
-
-/** A crash-test pipeline: the query `agg`, the topic whose records count its output, and how to read its result. */
-export interface CrashPipeline {
-  readonly ddl: string;
-  readonly outTopic: string;
-  readonly read: string;
-  /** How long the interrupted runs may take to reach the end of the input (ms). */
-  readonly budgetMs: number;
-}
-
-export const PIPELINES: Readonly<Record<'windowed' | 'grouped', CrashPipeline>> = {
-  windowed: { ddl: SINK_DDL, outTopic: 'out', read: 'SELECT * FROM out', budgetMs: 150_000 },
-  // An updating view writes a view row and a changelog record per changed group each epoch.
-  grouped: { ddl: VIEW_DDL, outTopic: 'agg__changes', read: 'SELECT * FROM agg', budgetMs: 300_000 },
-};
-
-/** State cache of the crash runs: far below the state, so that entries are evicted all the time. */
-export const CRASH_STATE_CACHE_BYTES = 16 * 1024;
-
-/** The pipeline a worker runs (`SLUICE_CRASH_PIPELINE`, default windowed). */
-export function crashPipeline(): CrashPipeline {
-  return PIPELINES[process.env['SLUICE_CRASH_PIPELINE'] === 'grouped' ? 'grouped' : 'windowed'];
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
@@ -68,9 +41,9 @@ export async function fillInput(engine: Engine): Promise<void> {
   await engine.execute(`INSERT INTO ev VALUES ('end', 0, TIMESTAMP '${iso(BASE + 86_400_000)}')`);
 }
 
-/** Progress of the query `agg`: its last checkpoint, source lag and records in its output topic. */
-export function progress(engine: Engine, outTopic = crashPipeline().outTopic): { epoch: number; lag: number; out: number; status: string } {
+/** Progress of the sink query: its last checkpoint, source lag and rows in topic 'out'. */
+export function progress(engine: Engine): { epoch: number; lag: number; out: number; status: string } {
   const q = engine.queries().find((x) => x.name === 'agg');
-  const out = engine.log.hasTopic(outTopic) ? engine.log.highWatermark(outTopic, 0) : 0;
+  const out = engine.log.hasTopic('out') ? engine.log.highWatermark('out', 0) : 0;
   return { epoch: q?.lastCheckpointEpoch ?? -1, lag: q?.lag ?? -1, out, status: q?.status ?? 'absent' };
 }

@@ -28,6 +28,7 @@ async function dropObject(session: Session, s: Drop): Promise<string> {
       catalog.removeModel(name);
       await record.forget('model', name);
       await record.forget('model-alter', name);
+      await record.forget('model-candidate', name);
       return `model ${name} dropped`;
     case 'FUNCTION':
       refuseIfRead(catalog, 'functions', s.name, 'drop', 'function');
