@@ -17,7 +17,8 @@ import type { ExecEnv } from '../exec/pipeline.js';
 import { parseStatements, type ParsedStatement } from '../parser/index.js';
 import { Catalog } from '../planner/catalog.js';
 import { DEFAULT_PLAN_LIMITS } from '../planner/limits.js';
-import { CheckpointStore, EmbeddedLog, KvTable, Store } from '../state/index.js';
+import { CheckpointStore, EmbeddedLog, KvTable, StateCache, Store } from '../state/index.js';
+import { registerStateMetrics } from './state-metrics.js';
 import { AllowedFiles } from '../udf/allowed-files.js';
 import { FunctionRegistry } from '../udf/js-function.js';
 import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
@@ -56,6 +57,8 @@ export class Engine {
   readonly files: AllowedFiles;
   readonly functions: FunctionRegistry;
   readonly env: ExecEnv;
+  /** The one bounded cache of keyed state shared by every query and table. */
+  readonly stateCache: StateCache;
   /** What statement handlers work against. */
   readonly session: Session;
   private readonly record: CatalogRecord;
@@ -96,17 +99,19 @@ export class Engine {
     });
     this.catalog.limits = { ...DEFAULT_PLAN_LIMITS, ...options.limits };
     this.record = new CatalogRecord(store);
+    this.stateCache = new StateCache(options.stateCacheBytes);
     this.queryRegistry = new QueryRegistry(log);
     this.engineMetrics = new EngineMetrics(this.queryRegistry, this.models);
     this.catalog.whyAbsent = (name) => {
       const p = this.queryRegistry.parkedQuery(name);
       return p && parkedError(p);
     };
+    registerStateMetrics(this.engineMetrics.registry, this.stateCache, () => this.queryRegistry.running.values());
     this.env = createExecEnv({ catalog: this.catalog, log, tables: this.tableRegistry, models: this.models, functions: this.functions, metrics: this.engineMetrics });
     this.session = {
       catalog: this.catalog,
       record: this.record,
-      storage: { store, log, checkpoints },
+      storage: { store, log, checkpoints, stateCache: this.stateCache },
       queries: this.queryRegistry,
       tables: this.tableRegistry,
       models: this.models,

@@ -89,4 +89,9 @@ export interface QueryInfo {
   /** Records available in the source but not yet read (embedded log), or undefined. */
   readonly lag?: number;
   readonly lastCheckpointEpoch?: number;
+  /**
+   * Keyed state on disk (approximate bytes of flushed RocksDB files, measured after a
+   * checkpoint at most every few seconds), in all and per stateful operator (by state id).
+   */
+  readonly state?: { readonly diskBytes: number; readonly operators: readonly { readonly operator: string; readonly bytes: number }[] };
 }

@@ -115,7 +115,7 @@ export const openApiDocument = {
         responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key'), '415': jsonError('Not application/json') },
       },
     },
-    '/v1/queries': { get: { summary: 'List running and finished queries', responses: { '200': jsonOk('Queries'), ...common } } },
+    '/v1/queries': { get: { summary: 'List running and finished queries (status, rates, lag, checkpoint, state size per operator)', responses: { '200': jsonOk('Queries'), ...common } } },
     '/v1/queries/{id}': {
       get: { summary: 'Status of one query', parameters: [idParam], responses: { '200': jsonOk('The query'), ...common, '404': jsonError('Unknown query') } },
       delete: {

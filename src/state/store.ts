@@ -59,6 +59,23 @@ export class Store {
     }
   }
 
+  /**
+   * The values of many keys in one read from one snapshot (undefined where a key is missing),
+   * in the order of `keys`. One trip to RocksDB's thread pool: much cheaper than a get per key.
+   */
+  async getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
+    this.checkOpen();
+    if (keys.length === 0) return [];
+    const values = await wrap('read state', call<(Buffer | undefined)[]>((cb) => this.db.getMany([...keys], { asBuffer: true }, cb)));
+    return values ?? [];
+  }
+
+  /** Approximate bytes a key range takes in the database files (data still in memory counts 0). */
+  async approximateSize(range: { readonly gte: Buffer; readonly lt: Buffer }): Promise<number> {
+    this.checkOpen();
+    return (await wrap('measure state', call<number>((cb) => this.db.approximateSize(range.gte, range.lt, cb)))) ?? 0;
+  }
+
   async put(key: Buffer, value: Buffer): Promise<void> {
     this.checkOpen();
     await wrap('write state', call((cb) => this.db.put(key, value, { sync: true }, cb)));

@@ -75,7 +75,8 @@ async function dropRelation(session: Session, s: Drop): Promise<string> {
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
     await t.close?.();
-    await t.kv.clear();
+    await t.rows.clear();
+    t.rows.release();
     session.tables.delete(normalizeName(def.name));
   }
   if (def.kind === 'stream' && !def.options['dlq']) await connectorFor('stream', connectorName('stream', def.options)).release?.('stream', def.name, def.options, log);
