@@ -1,5 +1,5 @@
 /** Prometheus metrics of keyed state: the engine's state cache and each query's state on disk. */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { StateCache, StateCacheStats } from '../state/index.js';
 import type { QueryHandle } from './running-query.js';
 
@@ -14,7 +14,20 @@ const CACHE_GAUGES: readonly [name: string, help: string, stat: keyof StateCache
 
 export function registerStateMetrics(registry: Registry, cache: StateCache, queries: () => Iterable<QueryHandle>): void {
   for (const [name, help, stat] of CACHE_GAUGES) {
-    const g: Gauge = new Gauge({ name, help, registers: [registry], collect: () => g.set(cache.stats()[stat]) });
+    // Counts that only grow (hits, misses, evictions) are counters, per Prometheus conventions.
+    if (name.endsWith('_total')) {
+      const c: Counter = new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect: () => {
+          c.reset();
+          c.inc(cache.stats()[stat]);
+        },
+      });
+    } else {
+      const g: Gauge = new Gauge({ name, help, registers: [registry], collect: () => g.set(cache.stats()[stat]) });
+    }
   }
   const disk: Gauge<'query' | 'operator'> = new Gauge({
     name: 'sluice_state_disk_bytes',
