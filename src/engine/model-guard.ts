@@ -11,7 +11,8 @@
  * `rollback.*` bound, it is dropped. A decision goes through the same path as ALTER MODEL
  * PROMOTE / DROP CANDIDATE (recorded, replayed on restart), by 'auto', with the evidence as its
  * reason in DESCRIBE MODEL's history, and counts in `sluice_model_auto_decisions_total`. Once the
- * candidate is promoted or dropped its guard is gone, so a decision happens at most once.
+ * candidate is promoted or dropped its guard is gone, so a decision happens at most once. Each
+ * decision is also a row of the stream `<model>_events` (model-events.ts) with its evidence.
  */
 import { Counter, type Registry } from 'prom-client';
 import { SluiceError } from '../common/errors.js';
@@ -20,6 +21,7 @@ import { parseDuration } from '../common/duration.js';
 import { qualityReport, type QualityReader } from './model-quality.js';
 import type { Session } from './session.js';
 import { changeModel } from './statements/model-rollout.js';
+import { appendModelEvent, type DecisionEvidence } from './model-events.js';
 
 export const GUARD_OPTION_KEYS = ['promote.auto', 'promote.min_labels', 'promote.min_gain', 'rollback.max_error_rate', 'rollback.max_p99'] as const;
 
@@ -105,35 +107,53 @@ function decisionCounter(registry: Registry): Counter {
   return c;
 }
 
-/** A decision the evidence calls for, with the evidence as text; undefined when none. */
-export async function guardDecision(reader: QualityReader, session: Pick<Session, 'models'>, model: string, g: GuardOptions): Promise<{ action: 'promote' | 'drop candidate'; reason: string } | undefined> {
+/** A decision the evidence calls for, with the evidence as text and as values; undefined when none. */
+export async function guardDecision(
+  reader: QualityReader,
+  session: Pick<Session, 'models'>,
+  model: string,
+  g: GuardOptions,
+): Promise<{ action: 'promote' | 'drop candidate'; reason: string; evidence: DecisionEvidence } | undefined> {
   const c = session.models.candidate(model);
   if (!c) return undefined;
   const stats = session.models.describe(model).candidate?.stats;
-  if (stats && stats.rows > 0) {
-    const errorRate = stats.errorRows / stats.rows;
-    if (g.maxErrorRate !== undefined && errorRate > g.maxErrorRate) {
-      return { action: 'drop candidate', reason: `error rate ${errorRate.toFixed(4)} over ${stats.rows} rows is above rollback.max_error_rate ${g.maxErrorRate}` };
-    }
-    const p99 = stats.latencyMs.p99;
-    if (g.maxP99Ms !== undefined && p99 !== null && p99 > g.maxP99Ms) {
-      return { action: 'drop candidate', reason: `batch latency p99 ${p99.toFixed(2)} ms is above rollback.max_p99 ${g.maxP99Ms} ms` };
-    }
-  }
-  if (!g.autoPromote) return undefined;
   const report = await qualityReport(reader, model);
   const serving = session.models.get(model).number;
   const row = (version: number, roles: readonly string[]) => report.totals.find((t) => Number(t['version']) === version && roles.includes(String(t['role'])));
   const cand = row(c.version.number, [c.mode]);
   const serv = row(serving, ['serving']);
-  if (!cand || !serv) return undefined;
-  const [nc, ns, ac, as] = [Number(cand['labelled']), Number(serv['labelled']), cand['auc'], serv['auc']];
-  if (nc < g.minLabels || ns < g.minLabels || typeof ac !== 'number' || typeof as !== 'number') return undefined;
+  const auc = (r: Record<string, unknown> | undefined) => (typeof r?.['auc'] === 'number' ? r['auc'] : null);
+  const labelled = (r: Record<string, unknown> | undefined) => (r ? Number(r['labelled']) : null);
+  // `rows` counts the rows a version scored; the ones it failed are `errorRows` beside them.
+  const rows = stats ? stats.rows + stats.errorRows : 0;
+  const evidence: DecisionEvidence = {
+    candidateAuc: auc(cand),
+    servingAuc: auc(serv),
+    candidateLabelled: labelled(cand),
+    servingLabelled: labelled(serv),
+    candidateRows: rows,
+    errorRate: stats && rows > 0 ? stats.errorRows / rows : null,
+    p99Ms: stats?.latencyMs.p99 ?? null,
+  };
+  const { errorRate, p99Ms } = evidence;
+  if (g.maxErrorRate !== undefined && errorRate !== null && errorRate > g.maxErrorRate) {
+    return { action: 'drop candidate', reason: `error rate ${errorRate.toFixed(4)} over ${rows} rows is above rollback.max_error_rate ${g.maxErrorRate}`, evidence };
+  }
+  if (g.maxP99Ms !== undefined && rows > 0 && p99Ms !== null && p99Ms > g.maxP99Ms) {
+    return { action: 'drop candidate', reason: `batch latency p99 ${p99Ms.toFixed(2)} ms is above rollback.max_p99 ${g.maxP99Ms} ms`, evidence };
+  }
+  if (!g.autoPromote) return undefined;
+  const [nc, ns, ac, as] = [evidence.candidateLabelled, evidence.servingLabelled, evidence.candidateAuc, evidence.servingAuc];
+  if (nc === null || ns === null || ac === null || as === null || nc < g.minLabels || ns < g.minLabels) return undefined;
   if (!(ac - as > g.minGain)) return undefined;
-  return { action: 'promote', reason: `AUC ${ac.toFixed(4)} of version ${c.version.number} (${c.mode}, ${nc} labelled rows) beats ${as.toFixed(4)} of serving version ${serving} (${ns} labelled rows) by more than promote.min_gain ${g.minGain}` };
+  return {
+    action: 'promote',
+    reason: `AUC ${ac.toFixed(4)} of version ${c.version.number} (${c.mode}, ${nc} labelled rows) beats ${as.toFixed(4)} of serving version ${serving} (${ns} labelled rows) by more than promote.min_gain ${g.minGain}`,
+    evidence,
+  };
 }
 
-/** Checks every guarded candidate once and acts on what the evidence calls for. */
+/** Checks every guarded candidate once and acts on what the evidence calls for; each decision is a row of `<model>_events`. */
 export async function checkGuards(session: Session, reader: QualityReader, registry: Registry): Promise<void> {
   const byModel = guards.get(session.catalog);
   if (!byModel) return;
@@ -145,7 +165,11 @@ export async function checkGuards(session: Session, reader: QualityReader, regis
     const d = await guardDecision(reader, session, model, g);
     if (!d) continue;
     byModel.delete(model);
+    const version = session.models.candidate(model)!.version.number;
+    const servingVersion = session.models.get(model).number;
     await changeModel(session, model, { kind: d.action }, { by: 'auto', reason: d.reason });
-    decisionCounter(registry).inc({ model, action: d.action === 'promote' ? 'promote' : 'rollback' });
+    const action = d.action === 'promote' ? 'promote' : 'rollback';
+    decisionCounter(registry).inc({ model, action });
+    await appendModelEvent(session, model, { action, version, servingVersion, reason: d.reason, evidence: d.evidence, thresholds: g });
   }
 }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { txEvent } from '../../src/connectors/datagen.js';
 import type { Engine } from '../../src/engine/engine.js';
+import { collectRows } from '../sql/collect.js';
 import { tempEngine } from './helpers.js';
 
 /**
@@ -65,6 +67,16 @@ describe('guarded promotion', () => {
     const labelled = Number(/shadow, (\d+) labelled/.exec(promotions[0]!.reason!)![1]);
     expect(labelled).toBeGreaterThanOrEqual(200);
     expect(await engine.metrics.metrics()).toContain('sluice_model_auto_decisions_total{model="fraud",action="promote"} 1');
+    // The decision is one row of fraud_events, with both AUCs, the labelled rows and the guard's thresholds.
+    const events = await eventRows(engine);
+    expect(events).toHaveLength(1);
+    const e = events[0]!;
+    expect(e).toMatchObject({ action: 'promote', version: 2, serving_version: 1, reason: promotions[0]!.reason, min_labels: 200n, min_gain: 0.01, max_error_rate: null, max_p99_ms: null });
+    expect(e['candidate_labelled']).toBe(BigInt(labelled));
+    expect(Number(e['serving_labelled'])).toBeGreaterThanOrEqual(200);
+    expect((e['candidate_auc'] as number).toFixed(4)).toBe(/^AUC (0\.\d{4})/.exec(promotions[0]!.reason!)![1]);
+    expect((e['serving_auc'] as number).toFixed(4)).toBe(/beats (0\.\d{4})/.exec(promotions[0]!.reason!)![1]);
+    expect((e['candidate_auc'] as number) - (e['serving_auc'] as number)).toBeGreaterThan(0.01);
   });
 
   it('never promotes a worse candidate', async () => {
@@ -86,4 +98,86 @@ describe('guarded promotion', () => {
     expect(engine.models.candidate('fraud')?.version.number).toBe(2);
     expect(engine.models.events('fraud').filter((e) => e.action === 'promote')).toHaveLength(0);
   });
+});
+
+/** The rows of fraud_events as objects. */
+async function eventRows(engine: Engine): Promise<Record<string, unknown>[]> {
+  const r = await collectRows(engine, 'SELECT * FROM fraud_events');
+  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+}
+
+/**
+ * Rollback bounds: a canary whose error rate or batch latency p99 breaches its bound is dropped
+ * exactly once, with the evidence in DESCRIBE MODEL's history, the metric and fraud_events; a
+ * canary within its bounds is kept.
+ */
+describe('guarded rollback of a canary', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  /** An engine serving models/fraud.onnx with a canary for half the keys, guarded as `candidate` says. */
+  async function canary(candidate: string): Promise<Engine> {
+    const t = await tempEngine(50);
+    cleanup = t.cleanup;
+    const { engine } = t;
+    await engine.execute(`
+      CREATE STREAM tx (tx_id STRING, features ARRAY<FLOAT>(30)) WITH (partitions = 1);
+      CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 16, 'batch.max_wait' = '0ms', device = 'cpu');
+      ALTER MODEL fraud SET CANDIDATE (mode = 'canary', share = 0.5, key = 'tx_id', ${candidate})`);
+    const rows = Array.from({ length: 64 }, (_, i) => txEvent(i)).map((e) => `('${e.tx_id}', ARRAY[${Array.from(e.features).join(', ')}])`);
+    await engine.execute(`INSERT INTO tx VALUES ${rows.join(', ')}`);
+    const scored = await collectRows(engine, "SELECT tx_id, model_role('fraud') AS r, predict('fraud', features) AS s FROM tx");
+    // Every row meets one version: the serving one (an output row) or the canary (an output row
+    // when it scores, a dead letter when it fails).
+    const stats = engine.models.describe('fraud').candidate?.stats;
+    const canaryRows = (stats?.rows ?? 0) + (stats?.errorRows ?? 0);
+    expect(canaryRows).toBeGreaterThan(0);
+    expect(scored.rows.filter((r) => r[1] === 'serving').length + canaryRows).toBe(64);
+    return engine;
+  }
+
+  async function expectDroppedOnce(engine: Engine, reason: RegExp): Promise<Record<string, unknown>> {
+    for (let k = 0; k < 5; k++) await engine.checkModelGuards();
+    expect(engine.models.candidate('fraud')).toBeUndefined();
+    expect(engine.models.get('fraud').number).toBe(1);
+    const drops = engine.models.events('fraud').filter((e) => e.action === 'drop candidate');
+    expect(drops).toHaveLength(1);
+    expect(drops[0]!.by).toBe('auto');
+    expect(drops[0]!.reason).toMatch(reason);
+    expect(await engine.metrics.metrics()).toContain('sluice_model_auto_decisions_total{model="fraud",action="rollback"} 1');
+    const events = await eventRows(engine);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ action: 'rollback', version: 2, serving_version: 1, reason: drops[0]!.reason, candidate_auc: null, candidate_labelled: null });
+    expect(Number(events[0]!['candidate_rows'])).toBeGreaterThan(0);
+    return events[0]!;
+  }
+
+  it('drops a canary whose error rate is above rollback.max_error_rate, once, with its evidence', async () => {
+    // models/slow.onnx misses a 10 ms timeout on every batch: every canary row fails.
+    const engine = await canary("path = 'models/slow.onnx', timeout = '10ms', 'rollback.max_error_rate' = 0.01");
+    const e = await expectDroppedOnce(engine, /^error rate 1\.0000 over \d+ rows is above rollback.max_error_rate 0.01$/);
+    expect(e['error_rate']).toBe(1);
+    expect(e['max_error_rate']).toBe(0.01);
+    expect(e['max_p99_ms']).toBeNull();
+  }, 60_000);
+
+  it('drops a canary whose batch latency p99 is above rollback.max_p99, once, with its evidence', async () => {
+    const engine = await canary("path = 'models/fraud-mlp.onnx', 'rollback.max_p99' = '1us'");
+    const e = await expectDroppedOnce(engine, /^batch latency p99 \d+\.\d{2} ms is above rollback.max_p99 0.001 ms$/);
+    expect(e['p99_ms']).toBeGreaterThan(0.001);
+    expect(e['max_p99_ms']).toBe(0.001);
+    expect(e['error_rate']).toBe(0);
+  }, 60_000);
+
+  it('keeps a canary within its bounds', async () => {
+    const engine = await canary("path = 'models/fraud-mlp.onnx', 'rollback.max_error_rate' = 0.01, 'rollback.max_p99' = '10s'");
+    for (let k = 0; k < 5; k++) await engine.checkModelGuards();
+    expect(engine.models.candidate('fraud')?.version.number).toBe(2);
+    expect(engine.models.events('fraud').filter((e) => e.by === 'auto')).toHaveLength(0);
+    expect(await eventRows(engine)).toHaveLength(0);
+    expect(await engine.metrics.metrics()).not.toContain('sluice_model_auto_decisions_total{model="fraud"');
+  }, 60_000);
 });

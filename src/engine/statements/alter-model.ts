@@ -9,6 +9,7 @@ import { changeModel, ensurePredictionLog, rememberServing } from './model-rollo
 import { applyQualityOptions, atOption, splitQualityOptions } from '../model-quality.js';
 import { guardText, parseGuardOptions, setGuard, splitGuardOptions } from '../model-guard.js';
 import type { Session } from '../session.js';
+import { ensureModelEvents } from '../model-events.js';
 
 export const alterModel: StatementHandler<'AlterModel'> = async (session, s, text) => {
   // SET is recorded as the serving version's full options (rememberServing), not as its text.
@@ -42,6 +43,7 @@ export const alterModel: StatementHandler<'AlterModel'> = async (session, s, tex
       })();
       const message = (await changeModel(session, name, { kind: 'candidate', options: rest }, { by: 'sql' }, text)).message;
       setGuard(session.catalog, name, guard);
+      if (Object.keys(guard).length) await ensureModelEvents(session, name);
       return ok(text, Object.keys(guard).length ? `${message}; guarded (${guardText(guarded)})` : message);
     }
     case 'rollback':

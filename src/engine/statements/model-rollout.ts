@@ -4,7 +4,7 @@
  * prediction log stream `<model>_predictions`, and a model registered from a file's signature.
  */
 import { SluiceError } from '../../common/errors.js';
-import { typeToString } from '../../common/types.js';
+import { typeToString, type Field } from '../../common/types.js';
 import { parseStatements } from '../../parser/index.js';
 import type { AllowedFiles } from '../../udf/allowed-files.js';
 import type { CandidateInfo, ChangeOrigin, ModelVersion, RawModelOptions } from '../../udf/model-registry.js';
@@ -37,11 +37,16 @@ export async function ensurePredictionLog(session: Session, model: string): Prom
   if (!v.options.log) return;
   const name = predictionLogName(session.models.signature(model).name);
   if (session.catalog.findRelation(name)) return;
-  const fields = predictionLogFields(session.models.signature(model).outputs);
+  await createLogStream(session, name, predictionLogFields(session.models.signature(model).outputs), 'scored_at', v.options.logRetentionMs);
+}
+
+/** Creates an embedded-log stream of `fields` (one partition, watermark on `time`), recorded like any CREATE STREAM. */
+export async function createLogStream(session: Session, name: string, fields: readonly Field[], time: string, retentionMs?: number): Promise<void> {
   const cols = fields.map((f) => `${f.name} ${typeToString(f.type)}`).join(', ');
-  const sql = `CREATE STREAM ${name} (${cols}, WATERMARK FOR scored_at AS scored_at - INTERVAL '5' SECOND) WITH (partitions = 1, retention = '${v.options.logRetentionMs}ms')`;
+  const retention = retentionMs === undefined ? '' : `, retention = '${retentionMs}ms'`;
+  const sql = `CREATE STREAM ${name} (${cols}, WATERMARK FOR ${time} AS ${time} - INTERVAL '5' SECOND) WITH (partitions = 1${retention})`;
   const stmt = parseStatements(sql)[0]!.statement;
-  if (stmt.kind !== 'CreateStream') throw new SluiceError('INTERNAL', 'the prediction log statement is not a CREATE STREAM');
+  if (stmt.kind !== 'CreateStream') throw new SluiceError('INTERNAL', `the statement creating ${name} is not a CREATE STREAM`);
   await createStream(session, stmt, sql, {});
 }
 
