@@ -178,10 +178,11 @@ const seconds = (ms: number): string => `INTERVAL '${ms / 1000}' SECOND`;
  * The CREATE MATERIALIZED VIEW statements of the labelled rows, the quality stream and the
  * totals per version and role (an updating view over every labelled row). The metric columns:
  * labelled, positive_rate, auc, log_loss, brier, precision, recall, mean_score,
- * label_delay_p50, label_delay_p99, and score_psi when the model has a reference of its score;
+ * label_delay_p50, label_delay_p99, and score_psi and drift_alert (score_psi above `driftAlert`)
+ * when the model has a reference of its score (a file, or its first scored rows being collected);
  * the quality stream has window_start, window_end, version and role before them.
  */
-export function qualityStatements(model: ModelSignature, opts: QualityOptions, catalog: Catalog): string[] {
+export function qualityStatements(model: ModelSignature, opts: QualityOptions, catalog: Catalog, driftAlert: number): string[] {
   const log = catalog.findRelation(predictionsStream(model.name));
   if (!log) {
     throw new SluiceError('INVALID_ARGUMENT', `model '${model.name}' has no prediction log to join labels to`, {
@@ -193,7 +194,8 @@ export function qualityStatements(model: ModelSignature, opts: QualityOptions, c
   const q = quoteIdent;
   const positive = l.labelBoolean ? 'label' : 'label > 0';
   const output = model.outputs[0]!.name;
-  const psi = model.reference?.[output] ? `,\n       PSI(score, '${model.name}', '${output}') AS score_psi` : '';
+  const scorePsi = `PSI(score, '${model.name}', '${output}')`;
+  const psi = model.reference?.[output] || model.live?.collectedReference?.() ? `,\n       ${scorePsi} AS score_psi, ${scorePsi} > ${driftAlert} AS drift_alert` : '';
   const metrics = `COUNT(*) AS labelled,
        AVG(CASE WHEN label IS NULL THEN NULL WHEN ${positive} THEN 1.0 ELSE 0.0 END) AS positive_rate,
        AUC(score, label) AS auc, LOG_LOSS(score, label) AS log_loss, BRIER(score, label) AS brier,
@@ -259,7 +261,7 @@ export async function applyQualityOptions(session: Session, model: ModelSignatur
   const before = byModel.get(model.name.toLowerCase());
   const opts = parseQualityOptions(model.name, raw, before);
   if (!session.record.replaying) {
-    const statements = qualityStatements(model, opts, session.catalog);
+    const statements = qualityStatements(model, opts, session.catalog, session.models.get(model.name).options.driftAlert);
     if (before) {
       for (const view of qualityViews(model.name).reverse()) {
         if (session.catalog.findRelation(view)) await runGenerated(session, `DROP MATERIALIZED VIEW ${quoteIdent(view)}`);
@@ -348,7 +350,7 @@ export async function describeQualityRows(engine: QualityReader, model: string):
   if (r.labelCounts) rows.push(['labels_read', `${r.labelCounts.labels}: ${r.labelCounts.joined} joined, ${r.labelCounts.late} late, ${r.labelCounts.unmatched} unmatched`]);
   const num = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v === null || v === undefined ? '-' : String(v));
   for (const t of r.totals) {
-    rows.push([`quality v${String(t['version'])} ${String(t['role'])}`, `labelled ${String(t['labelled'])}, auc ${num(t['auc'])}, log_loss ${num(t['log_loss'])}, brier ${num(t['brier'])}, precision ${num(t['precision'])}, recall ${num(t['recall'])}, mean_score ${num(t['mean_score'])}, label_delay p50 ${num(t['label_delay_p50'])} ms p99 ${num(t['label_delay_p99'])} ms${t['score_psi'] === undefined ? '' : `, score_psi ${num(t['score_psi'])}`}`]);
+    rows.push([`quality v${String(t['version'])} ${String(t['role'])}`, `labelled ${String(t['labelled'])}, auc ${num(t['auc'])}, log_loss ${num(t['log_loss'])}, brier ${num(t['brier'])}, precision ${num(t['precision'])}, recall ${num(t['recall'])}, mean_score ${num(t['mean_score'])}, label_delay p50 ${num(t['label_delay_p50'])} ms p99 ${num(t['label_delay_p99'])} ms${t['score_psi'] === undefined ? '' : `, score_psi ${num(t['score_psi'])}${t['drift_alert'] === true ? ' (drift alert)' : ''}`}`]);
   }
   return rows;
 }
@@ -374,6 +376,7 @@ export function registerQualityMetrics(registry: Registry, engine: QualityReader
     return scan.rows;
   };
   registerLabelCountMetric(registry, engine);
+  registerDriftMetric(registry, engine);
   for (const [column, name, help] of metrics) {
     const gauge: Gauge = new Gauge({
       name,
@@ -403,6 +406,26 @@ function registerLabelCountMetric(registry: Registry, engine: QualityReader): vo
       for (const sig of engine.catalog.listModels()) {
         const c = modelQuality(engine.catalog, sig.name) ? await labelCounts(engine, sig.name) : null;
         if (c) for (const status of ['joined', 'late', 'unmatched'] as const) gauge.set({ model: sig.name, status }, c[status]);
+      }
+    },
+  });
+}
+
+/** `sluice_model_quality_drift_windows{model, version, role}`: windows of `<m>_quality` marked `drift_alert`. */
+function registerDriftMetric(registry: Registry, engine: QualityReader): void {
+  const gauge: Gauge = new Gauge({
+    name: 'sluice_model_quality_drift_windows',
+    help: "Windows of <model>_quality whose score PSI is above the model's 'drift.alert'.",
+    labelNames: ['model', 'version', 'role'],
+    registers: [registry],
+    collect: async () => {
+      gauge.reset();
+      for (const sig of engine.catalog.listModels()) {
+        const view = engine.catalog.findRelation(qualityView(sig.name));
+        if (!modelQuality(engine.catalog, sig.name) || !view?.schema.some((f) => f.name === 'drift_alert')) continue;
+        for (const row of await engine.viewScan(qualityView(sig.name))) {
+          if (row['drift_alert'] === true) gauge.inc({ model: sig.name, version: String(row['version']), role: String(row['role']) });
+        }
       }
     },
   });

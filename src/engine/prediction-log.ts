@@ -14,6 +14,10 @@ export function modelLive(models: ModelRegistry, name: string): ModelLive {
     hasVersion: (n) => models.hasVersion(name, n),
     logId: () => (models.has(name) && models.get(name).options.log ? models.get(name).options.logId : undefined),
     routeKey: () => models.candidate(name)?.key,
+    collectedReference: () => {
+      const collector = models.has(name) && !models.get(name).reference ? models.get(name).collector : undefined;
+      return collector && ((feature: string) => collector.reference?.[feature]);
+    },
   };
 }
 

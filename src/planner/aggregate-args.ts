@@ -5,7 +5,7 @@
  */
 import type { Span } from '../common/span.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
-import { featureNames, type ReferenceBins } from '../udf/drift.js';
+import { featureNames, type ReferenceSource } from '../udf/drift.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
 import { CONSTANT_AGGREGATE_ARGS, type AggregateFn } from './functions.js';
@@ -40,7 +40,7 @@ function constantNumber(e: BoundExpr): number | undefined {
  * PSI(value, 'model', 'feature'): the reference distribution of that feature of the model's active
  * version, with a caret on a model or feature that does not exist or has no reference.
  */
-export function psiReference(args: readonly BoundExpr[], catalog: Catalog, span: Span | undefined): ReferenceBins {
+export function psiReference(args: readonly BoundExpr[], catalog: Catalog, span: Span | undefined): ReferenceSource {
   const [, modelArg, featureArg] = args;
   const text = (e: BoundExpr | undefined, what: string): string => {
     if (e?.kind === 'Literal' && typeof e.value === 'string') return e.value;
@@ -56,10 +56,12 @@ export function psiReference(args: readonly BoundExpr[], catalog: Catalog, span:
     });
   }
   const bins = sig.reference?.[feature];
+  const collected = bins ? undefined : sig.live?.collectedReference?.();
+  if (collected) return () => collected(feature);
   if (!bins) {
     throw new SluiceError('INVALID_ARGUMENT', `model '${sig.name}' has no reference distribution${sig.reference ? ` of feature '${feature}'` : ''} to compare with`, {
       span: featureArg?.span,
-      hint: sig.reference ? `add a '${feature}' column to its reference file` : `give it one: ALTER MODEL ${sig.name} SET (reference = 'models/data/${sig.name}-reference.csv')`,
+      hint: sig.reference ? `add a '${feature}' column to its reference file` : `give it one: ALTER MODEL ${sig.name} SET (reference = 'models/data/${sig.name}-reference.csv'), or let it collect its first scored rows ('reference.rows')`,
     });
   }
   return bins;

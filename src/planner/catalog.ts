@@ -1,4 +1,4 @@
-import type { Reference } from '../udf/drift.js';
+import type { Reference, ReferenceBins } from '../udf/drift.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { DataType, Field } from '../common/types.js';
@@ -104,6 +104,8 @@ export interface ModelLive {
   logId(): string | undefined;
   /** The candidate's `key` option. */
   routeKey(): string | undefined;
+  /** When the serving version has no reference file: its reference of `feature` as collected from its first scored rows (undefined until complete). */
+  collectedReference?(): ((feature: string) => ReferenceBins | undefined) | undefined;
 }
 
 export interface FunctionSignature {

