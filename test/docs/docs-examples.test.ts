@@ -49,7 +49,6 @@ const SKIPPED: Readonly<Record<string, string>> = {
   'docs/models.md: -- 1. Shadow:': "reads the demo's tx stream, and docs/models.md runs on a server without the demo (its first examples create a model named fraud)",
   'README.md: curl -s localhost:8080/v1/models/fraud/quality': 'the answer shown holds per-window quality rows, which need labels that arrived after the first window closed; a demo started seconds ago has none yet',
   "docs/http-api.md: curl -s 'localhost:8080/v1/relations/ratio_dlq/rows": "reads the dead letters of a view 'ratio' that the demo has not",
-  "docs/models.md: ALTER MODEL fraud SET (reference = 'models/data/fraud-reference.csv');": 'names models/data/fraud-reference.csv, which is not in the repository',
   'docs/models.md: ONNXRUNTIME_NODE_INSTALL=cuda12': 'downloads the CUDA provider from api.nuget.org',
   'docs/models.md: ls node_modules/onnxruntime-node/bin': 'lists what that download installed',
 };
