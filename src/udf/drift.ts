@@ -159,7 +159,6 @@ export function parseReference(model: string, file: string, text: string, inputs
  * (`reference.rows`), then freezes. Used when a model has no reference file.
  */
 export class ReferenceCollector {
-  // # fields: a version's JSON form (HTTP answers) shows the collector's progress, not its samples.
   readonly #samples: number[][];
   private seen = 0;
   #frozen: Reference | undefined;

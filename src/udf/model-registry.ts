@@ -509,8 +509,10 @@ export class ModelRegistry {
       provider: model.provider,
       providerReason: model.providerReason,
       options,
-      ...(reference ? { reference } : { collector: new ReferenceCollector(inputs, outputs, options.referenceRows) }),
+      ...(reference ? { reference } : {}),
     };
+    // Not enumerable: the version's JSON form (HTTP answers) leaves the collector out.
+    if (!reference) Object.defineProperty(info, 'collector', { value: new ReferenceCollector(inputs, outputs, options.referenceRows), enumerable: false });
     return { info, model, refs: 0, pins: 0, closed: false };
   }
 
