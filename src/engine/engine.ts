@@ -69,6 +69,9 @@ export class Engine {
   private retentionTimer: NodeJS.Timeout | undefined;
   private guardTimer: NodeJS.Timeout | undefined;
   private guardCheck: Promise<void> | undefined;
+  private markRestored: () => void = () => undefined;
+  /** Resolves once the recorded catalog was replayed on open. */
+  private readonly restored = new Promise<void>((r) => (this.markRestored = r));
 
   /**
    * Statements of the catalog that could not be restored on open (a model file that is gone, a
@@ -95,7 +98,7 @@ export class Engine {
         : rememberServing(this.session, v.model, this.models.get(v.model));
     this.models.onArrivalFailed = (model, origin, error) => process.stderr.write(`sluice: model '${model}': ${origin} did not load, nothing changed: ${error.message}\n`);
     this.models.topicFeed = (model, o, arrive) =>
-      startTopicFeed({ model, options: o, arrive, registry: this.models, store, dataDir: options.dataDir, report: (m) => process.stderr.write(`sluice: ${m}\n`) });
+      startTopicFeed({ model, options: o, arrive, registry: this.models, store, dataDir: options.dataDir, report: (m) => process.stderr.write(`sluice: ${m}\n`), restored: this.restored, restoring: this.record.replaying });
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
@@ -147,6 +150,7 @@ export class Engine {
     const log = await EmbeddedLog.open(store);
     const engine = new Engine(store, log, new CheckpointStore(store), options);
     await engine.replay();
+    engine.markRestored();
     await adoptPushDlqs(engine.session);
     engine.retentionTimer = setInterval(() => void engine.expireLogs(), options.retentionCheckMs);
     engine.retentionTimer.unref();

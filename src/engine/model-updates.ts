@@ -41,6 +41,13 @@ export interface TopicFeedArgs {
   readonly dataDir: string;
   /** Told of a topic that cannot be read (the feed keeps trying). */
   readonly report: (message: string) => void;
+  /**
+   * Resolves once the engine has restored its catalog. A feed started while it restores waits
+   * for it: a record applied between a model's replayed CREATE and its replayed ALTER would be
+   * served, then replaced by the recorded version, and never recorded.
+   */
+  readonly restored: Promise<void>;
+  readonly restoring: boolean;
 }
 
 /**
@@ -67,6 +74,10 @@ export function checkUpdatesBrokers(s: Statement, models: ModelRegistry): void {
  */
 export async function startTopicFeed(args: TopicFeedArgs): Promise<ModelFeed> {
   const feed = new TopicFeed(args);
+  if (args.restoring) {
+    void args.restored.then(() => feed.start());
+    return feed;
+  }
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([feed.start(), new Promise<void>((r) => (timer = setTimeout(r, START_WAIT_MS)))]);
   clearTimeout(timer);
@@ -91,6 +102,7 @@ class TopicFeed implements ModelFeed {
   }
 
   async start(): Promise<void> {
+    if (this.stopped) return;
     try {
       await this.run();
     } catch (err) {
