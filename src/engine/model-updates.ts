@@ -67,6 +67,16 @@ export function checkUpdatesBrokers(s: Statement, models: ModelRegistry): void {
   });
 }
 
+const POSITIONS = '__model_updates';
+
+/** DROP MODEL: forgets where the model was in its updates topics, so a model created again under the name starts at their end. */
+export async function forgetTopicPositions(store: Store, model: string): Promise<void> {
+  const positions = new KvTable(store, POSITIONS);
+  const keys: string[] = [];
+  for await (const [key] of positions.scan({ prefix: `${model.toLowerCase()}\u0000` })) keys.push(key);
+  for (const key of keys) await positions.delete(key);
+}
+
 /**
  * Starts reading the model's updates topic; resolves once the start position is fixed (records
  * produced after that are applied), or after START_WAIT_MS when the topic cannot be reached yet
@@ -96,7 +106,7 @@ class TopicFeed implements ModelFeed {
 
   constructor(private readonly a: TopicFeedArgs) {
     this.topic = a.options.updatesTopic!;
-    this.positions = new KvTable(a.store, '__model_updates');
+    this.positions = new KvTable(a.store, POSITIONS);
     this.positionKey = `${a.model.toLowerCase()}\u0000${this.topic}`;
     this.folder = join(a.dataDir, 'model-updates', encodeURIComponent(a.model.toLowerCase()));
   }

@@ -138,6 +138,10 @@ describe("a model's updates topic", () => {
       await until('the record to become the candidate', () => engine.models.candidate('fraud') !== undefined);
       expect(engine.models.candidate('fraud')).toMatchObject({ mode: 'shadow', version: { registeredBy: 'topic' } });
       expect(engine.models.get('fraud').number).toBe(serving);
+
+      // A model created again under the name starts at the topic's end, not where the dropped one was.
+      await engine.execute('DROP MODEL fraud');
+      expect(await positions.get(key)).toBeUndefined();
     } finally {
       await engine.close();
     }
