@@ -15,9 +15,9 @@ export interface FraudOptions {
   readonly latencySeconds: number;
 }
 
-const CARDS = 1000;
+export const CARDS = 1000;
 
-const SELECT = (stream: string) => `SELECT ${stream}.tx_id, ${stream}.card_id, ${stream}.amount,
+export const SELECT = (stream: string) => `SELECT ${stream}.tx_id, ${stream}.card_id, ${stream}.amount,
        predict('fraud', ${stream}.features) AS score,
        model_version('fraud') AS model_version,
        ${stream}.ts
@@ -30,11 +30,17 @@ function cardLiteral(r: CardFeatureRow): string {
 async function setup(engine: Engine, events: number): Promise<void> {
   await engine.execute(`
 CREATE STREAM tx (tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>(30), ts TIMESTAMP(3))
-  WITH (connector = 'datagen', cards = ${CARDS}, 'max.events' = ${events}, 'base.time' = 1704067200000, key = 'card_id');
+  WITH (connector = 'datagen', cards = ${CARDS}, 'max.events' = ${events}, 'base.time' = 1704067200000, key = 'card_id')`);
+  await setupCardsAndModel(engine);
+}
+
+/** Table card_features with the generated cards (seed 1) and model fraud (fraud.onnx, batches of 256). */
+export async function setupCardsAndModel(engine: Engine, numCards = CARDS): Promise<void> {
+  await engine.execute(`
 CREATE TABLE card_features (card_id STRING PRIMARY KEY, avg_amount_30d DOUBLE, features ARRAY<FLOAT>);
 CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT)
   WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms');`);
-  const cards = cardFeatureRows({ seed: 1, numCards: CARDS });
+  const cards = cardFeatureRows({ seed: 1, numCards });
   for (let i = 0; i < cards.length; i += 250) {
     await engine.execute(`INSERT INTO card_features VALUES ${cards.slice(i, i + 250).map(cardLiteral).join(', ')}`);
   }
