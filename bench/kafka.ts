@@ -209,30 +209,28 @@ function kafkaCase(name: KafkaBenchCase['name'], n: number, sluice: number, hand
 }
 
 /** Transactions 0..n-1 of the fraud generator as JSON records of topic f-in, keyed by card. */
-async function produceFraudInput(kafka: KafkaClient, n: number): Promise<void> {
-  const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await p.connect();
-  for (let i = 0; i < n; i += 2000) {
-    const messages = [];
-    for (let k = i; k < Math.min(n, i + 2000); k++) {
-      const tx = txEvent(k);
-      messages.push({ key: tx.card_id, value: JSON.stringify(tx) });
-    }
-    await p.send({ topic: 'f-in', messages });
-  }
-  await p.disconnect();
+function produceFraudInput(kafka: KafkaClient, n: number): Promise<void> {
+  return produceRecords(kafka, 'f-in', n, (k) => {
+    const tx = txEvent(k);
+    return { key: tx.card_id, value: JSON.stringify(tx) };
+  });
 }
 
-async function produceInput(kafka: KafkaClient, n: number): Promise<void> {
+function produceInput(kafka: KafkaClient, n: number): Promise<void> {
+  return produceRecords(kafka, 'b-in', n, (id) => {
+    const row: Row = { id, grp: `g${id % 50}`, v: (id % 100) / 100, ts: 1_700_000_000_000 + id };
+    return { key: String(id), value: JSON.stringify(row) };
+  });
+}
+
+/** Records make(0)..make(n-1) into `topic`, 2000 per send. */
+async function produceRecords(kafka: KafkaClient, topic: string, n: number, make: (i: number) => OutRecord): Promise<void> {
   const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await p.connect();
   for (let i = 0; i < n; i += 2000) {
     const messages = [];
-    for (let id = i; id < Math.min(n, i + 2000); id++) {
-      const row: Row = { id, grp: `g${id % 50}`, v: (id % 100) / 100, ts: 1_700_000_000_000 + id };
-      messages.push({ key: String(id), value: JSON.stringify(row) });
-    }
-    await p.send({ topic: 'b-in', messages });
+    for (let k = i; k < Math.min(n, i + 2000); k++) messages.push(make(k));
+    await p.send({ topic, messages });
   }
   await p.disconnect();
 }
