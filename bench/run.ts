@@ -8,8 +8,14 @@
  * numbers on a shared machine.
  *
  * BENCH_QUICK=1 shrinks every size (a smoke run).
+ *
+ * `--profile` records a CPU profile of the main thread while each selected benchmark runs, writes
+ * it to bench/profiles/NAME-<time>.cpuprofile (open it in Chrome DevTools or VS Code, or
+ * summarise it again with bench/profile-summary.ts) and prints the top frames; RESULTS.md is left
+ * alone, since figures measured under the profiler are slower than the real ones.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +26,7 @@ import { benchIngest } from './ingest.js';
 import { benchKafka, benchScaleOut } from './kafka.js';
 import { benchNexmark } from './nexmark.js';
 import { benchPredict } from './predict.js';
+import { summarize, summaryText, type Profile } from './profile-summary.js';
 import { reasonOf, section, type Section } from './util.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
@@ -90,7 +97,30 @@ function storedSections(md: string): StoredSection[] {
     });
 }
 
+/** Runs `fn` under the V8 sampling profiler of this thread; writes the profile and prints its summary. */
+async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+    session.disconnect();
+    const dir = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`CPU profile of '${name}' (main thread; model sessions run in worker threads and are not in it): ${file}`);
+    console.log(summaryText(summarize(profile, 15)));
+    console.log('');
+  }
+}
+
 async function main(): Promise<void> {
+  const profile = process.argv.includes('--profile');
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((a) => a.toLowerCase());
   const selected = BENCHES.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
   if (selected.length === 0) {
@@ -107,7 +137,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let out: Section[];
     try {
-      out = await b.run();
+      out = profile ? await profiled(b.name, () => b.run()) : await b.run();
     } catch (err) {
       const s = section(`${b.name}: failed`, ['benchmark', 'reason']);
       s.rows.push([b.name, reasonOf(err)]);
@@ -122,6 +152,10 @@ async function main(): Promise<void> {
     sections.push({ bench: b.name, out });
   }
   const total = (Date.now() - started.getTime()) / 1000;
+  if (profile) {
+    console.log(`RESULTS.md not written: figures measured under the profiler (${total.toFixed(0)} s in all)`);
+    return;
+  }
   const here = dirname(fileURLToPath(import.meta.url));
   const file = join(here, 'RESULTS.md');
   // Benchmarks that did not run keep their sections; the order follows BENCHES.
