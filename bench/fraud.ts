@@ -27,7 +27,7 @@ function cardLiteral(r: CardFeatureRow): string {
   return `('${r.card_id}', ${r.avg_amount_30d}, ARRAY[${r.features.join(', ')}])`;
 }
 
-async function setup(engine: Engine, events: number): Promise<void> {
+export async function setup(engine: Engine, events: number): Promise<void> {
   await engine.execute(`
 CREATE STREAM tx (tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>(30), ts TIMESTAMP(3))
   WITH (connector = 'datagen', cards = ${CARDS}, 'max.events' = ${events}, 'base.time' = 1704067200000, key = 'card_id')`);
@@ -47,7 +47,7 @@ CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT)
 }
 
 /** Creates a materialized view over the bounded stream and waits until its query has finished. */
-async function runView(engine: Engine, name: string, expected: number): Promise<number> {
+export async function runView(engine: Engine, name: string, expected: number): Promise<number> {
   const t0 = now();
   await engine.execute(`CREATE MATERIALIZED VIEW ${name} AS\n${SELECT('tx')}`);
   const id = `view_${name}`;
@@ -66,7 +66,7 @@ async function runView(engine: Engine, name: string, expected: number): Promise<
   return expected / secs;
 }
 
-interface Latency {
+export interface Latency {
   readonly rows: number;
   readonly seconds: number;
   readonly batchGen: Float64Array;
@@ -80,7 +80,7 @@ interface Latency {
  * `batchSize` events that holds `n` at about the ts of its first event, so (b) understates the
  * latency of all but a batch's first row, and (a) is the figure to read.
  */
-async function measureLatency(engine: Engine, stream: string, rps: number, seconds: number): Promise<Latency> {
+export async function measureLatency(engine: Engine, stream: string, rps: number, seconds: number): Promise<Latency> {
   const batchSize = Math.max(1, Math.round(rps / 200)); // a generator batch spans about 5 ms
   await engine.execute(`CREATE STREAM ${stream} (tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>(30), ts TIMESTAMP(3))
   WITH (connector = 'datagen', cards = ${CARDS}, 'rows.per.second' = ${Math.round(rps)}, 'batch.size' = ${batchSize}, key = 'card_id')`);

@@ -4,6 +4,7 @@
  * Usage: `npx tsx bench/profile-summary.ts PROFILE.cpuprofile [top]`.
  */
 import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 
 interface ProfileNode {
@@ -37,10 +38,19 @@ export interface ProfileSummary {
 const frameKey = (name: string, url: string, line: number) => `${name || '(anonymous)'}  ${url}${line > 0 ? `:${line + 1}` : ''}`;
 const shortUrl = (u: string) => u.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/(src|bench)\//, '$1/');
 
+/** Summarises a profile; samples taken inside the inspector (the profiler stopping itself and serialising the profile) are left out. */
 export function summarize(p: Profile, top = 30): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inInspector = (id: number): boolean => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) if (byId.get(cur)?.callFrame.url === 'node:inspector') return true;
+    return false;
+  };
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  p.samples.forEach((id, i) => {
+    if (!inInspector(id)) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const fn = new Map<string, number>();
   const files = new Map<string, number>();
@@ -53,10 +63,9 @@ export function summarize(p: Profile, top = 30): ProfileSummary {
     const pkg = url.startsWith('node_modules/') ? url.split('/').slice(0, url.includes('/@') ? 3 : 2).join('/') : url;
     files.set(pkg, (files.get(pkg) ?? 0) + us);
   }
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const incl = new Map<string, number>();
   p.samples.forEach((id, i) => {
+    if (inInspector(id)) return;
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const n = byId.get(cur);
@@ -75,6 +84,22 @@ export function summarize(p: Profile, top = 30): ProfileSummary {
       .slice(0, top)
       .map(([key, us]) => ({ key, us, share: total > 0 ? us / total : 0 }));
   return { totalUs: total, byFunction: rank(fn), byFile: rank(files), inclusive: rank(incl) };
+}
+
+/** Runs `fn` under the V8 sampling profiler of this thread (200 µs samples) and returns its value and the profile. */
+export async function profileWhile<T>(fn: () => Promise<T>): Promise<{ value: T; profile: Profile }> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    const value = await fn();
+    const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+    return { value, profile };
+  } finally {
+    session.disconnect();
+  }
 }
 
 /** The summary as text: three ranked lists with percentages and milliseconds. */

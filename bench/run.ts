@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench` runs every benchmark, `npm run bench -- predict` (or
- * nexmark, fraud, groupby, kafka, ingest; several may be given) runs those whose name contains a filter.
+ * nexmark, fraud, growth, groupby, kafka, ingest; several may be given) runs those whose name contains a filter.
  * Prints one table per benchmark and writes bench/RESULTS.md, replacing only the sections of the
  * benchmarks that ran (the others keep their latest figures); each section ends with the command,
  * date and machine of the run that produced it. Every figure is a median over several runs and
@@ -15,18 +15,18 @@
  * alone, since figures measured under the profiler are slower than the real ones.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { benchFraud } from './fraud.js';
 import { benchGroupBy } from './groupby.js';
+import { benchGrowth } from './growth.js';
 import { benchIngest } from './ingest.js';
 import { benchKafka, benchScaleOut } from './kafka.js';
 import { benchNexmark } from './nexmark.js';
 import { benchPredict } from './predict.js';
-import { summarize, summaryText, type Profile } from './profile-summary.js';
+import { profileWhile, summarize, summaryText } from './profile-summary.js';
 import { reasonOf, section, type Section } from './util.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
@@ -43,6 +43,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'predict', run: () => benchPredict({ rows: size(262_144, 32_768), runs: quick ? 2 : 5, batchSizes: [64, 256, 1024] }) },
   { name: 'nexmark', run: () => benchNexmark({ events: size(300_000, 100_000), windowEvents: size(100_000, 50_000), runs: quick ? 2 : 3, windowRuns: quick ? 1 : 3 }) },
   { name: 'fraud', run: () => benchFraud({ events: size(50_000, 20_000), runs: quick ? 2 : 3, latencySeconds: quick ? 3 : 8 }) },
+  { name: 'growth', run: () => benchGrowth({ events: size(50_000, 10_000), viewEvents: size(10_000, 2_000), seconds: quick ? 2 : 4, runs: quick ? 1 : 3 }) },
   { name: 'groupby', run: () => benchGroupBy({ rows: size(200_000, 50_000), keys: 10_000, runs: quick ? 2 : 3 }) },
   { name: 'kafka', run: () => benchKafka(size(40_000, 10_000)) },
   { name: 'ingest', run: () => benchIngest({ rows: size(100_000, 20_000), runs: quick ? 2 : 3, batchSizes: [100, 1000, 10_000], inFlight: 4 }) },
@@ -99,24 +100,15 @@ function storedSections(md: string): StoredSection[] {
 
 /** Runs `fn` under the V8 sampling profiler of this thread; writes the profile and prints its summary. */
 async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  try {
-    return await fn();
-  } finally {
-    const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-    session.disconnect();
-    const dir = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    console.log(`CPU profile of '${name}' (main thread; model sessions run in worker threads and are not in it): ${file}`);
-    console.log(summaryText(summarize(profile, 15)));
-    console.log('');
-  }
+  const { value, profile } = await profileWhile(fn);
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`CPU profile of '${name}' (main thread; model sessions run in worker threads and are not in it): ${file}`);
+  console.log(summaryText(summarize(profile, 15)));
+  console.log('');
+  return value;
 }
 
 async function main(): Promise<void> {
