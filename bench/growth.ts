@@ -62,6 +62,14 @@ function bound(s: Spent): string {
 
 const spentCells = (s: Spent): string[] => [`${Math.round(s.elu * 100)}%`, s.cores.toFixed(2), bound(s)];
 
+/** What to do next about the resource the peak is bound by. */
+function nextStep(s: Spent): string {
+  if (s.elu >= 0.75) {
+    return `Next step: the main thread is the limit (${Math.round(s.elu * 100)}% busy) while the process uses ${s.cores.toFixed(2)} of ${availableParallelism()} cores, so the work to move is on it: run the pipeline of each partition (generator/decode, Arrow building, lookup, packing for the model) in worker threads and keep only the hand-off on the main thread; the partition curve shows how much independent pipelines gain.`;
+  }
+  return `Next step: the main thread is not saturated (${Math.round(s.elu * 100)}% busy); the wait is on the model workers or RocksDB: larger or more concurrent model batches and fewer, larger checkpoint writes.`;
+}
+
 /** Where the main thread's sampled time goes, in the categories the issue names. */
 function categories(s: ProfileSummary): string {
   const rules: [string, RegExp][] = [
@@ -199,6 +207,7 @@ export async function benchGrowth(opts: GrowthOptions): Promise<Section[]> {
     const spent = spents[rates.indexOf([...rates].sort((a, b) => a - b)[rates.length >> 1]!)] ?? spents[0]!;
     const { profile } = await profileWhile(() => runView(engine, 'peak_profiled', opts.events));
     peakS.rows.push([rate(peak), `${Math.round(spent.elu * 100)}%`, spent.cores.toFixed(2), bound(spent), categories(summarize(profile, 200))]);
+    peakS.notes.push(nextStep(spent));
 
     for (const [i, f] of LOADS.entries()) {
       const rps = peak * f;
