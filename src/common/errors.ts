@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   AMBIGUOUS_COLUMN: { kind: 'plan', http: 400, description: 'A column name is provided by more than one input; qualify it.' },
   UNKNOWN_FUNCTION: { kind: 'plan', http: 400, description: 'A call names a function that is neither built in nor registered.' },
   UNKNOWN_MODEL: { kind: 'plan', http: 404, description: 'A statement names a model that is not registered.' },
+  UNKNOWN_VERSION: { kind: 'plan', http: 404, description: 'A statement names a model version that does not exist.' },
+  NO_CANDIDATE: { kind: 'plan', http: 409, description: 'A model change needs a candidate and the model has none.' },
   UNKNOWN_QUERY: { kind: 'plan', http: 404, description: 'A query id does not name a running query.' },
   ALREADY_EXISTS: { kind: 'plan', http: 409, description: 'An object with that name already exists.' },
   IN_USE: { kind: 'plan', http: 409, description: 'An object cannot be dropped while a materialized view or sink reads it.' },

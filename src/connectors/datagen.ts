@@ -270,6 +270,24 @@ export function txEvent(n: number, config: TxConfig = DEFAULT_TX_CONFIG): TxRow 
   };
 }
 
+/** A row of the demo's `labels` stream: the truth about a transaction, known later. */
+export interface TxLabelRow {
+  tx_id: string;
+  is_fraud: boolean;
+  ts: number;
+}
+
+/**
+ * Event `m` of the labels stream: the label of transaction m - delay * rate, stamped `delayMs`
+ * after it, so that at the same rate it is delivered that much later than its transaction too;
+ * undefined for the first delay * rate events (no transaction is that old yet).
+ */
+export function txLabelEvent(m: number, delayMs: number, config: TxConfig = DEFAULT_TX_CONFIG): TxLabelRow | undefined {
+  const n = m - Math.round((delayMs * config.eventsPerSecond) / 1000);
+  if (n < 0) return undefined;
+  return { tx_id: `tx-${n}`, is_fraud: txLabel(n, config) === 1, ts: config.baseTime + Math.floor((n * 1000) / config.eventsPerSecond) + delayMs };
+}
+
 /** Transactions [from, to), in order; nothing is generated until pulled. */
 export function* txRange(from: number, to: number, config: TxConfig = DEFAULT_TX_CONFIG): Generator<TxRow, void, undefined> {
   for (let n = from; n < to; n++) yield txEvent(n, config);

@@ -540,11 +540,6 @@ export interface NexmarkSourceOptions {
   readonly maxEvents: number;
 }
 
-/** The WITH option keys of a nexmark stream (for completion). */
-export function nexmarkOptionKeys(): string[] {
-  return ['nexmark.table', 'first.event', 'max.events', ...Object.keys(OPTION_KEYS)];
-}
-
 /**
  * Parses the WITH options of a `connector = 'nexmark'` stream (keys as written by `nexmarkDdl`;
  * `connector` itself is ignored). Throws INVALID_ARGUMENT naming the offending key.

@@ -1,10 +1,13 @@
 /**
  * The demo served by `npm start`: a generated transaction stream, a card feature table, the
- * fraud model, and the fraud_scores materialized view. Idempotent: on a restart the catalog is
- * replayed and only what is missing is created.
+ * fraud model with its prediction log and `fraud-mlp` as its shadow candidate, the fraud_scores
+ * materialized view, and a labels stream (each transaction's truth, 30 s later) joined to the
+ * log into fraud_quality. Idempotent: on a restart the catalog is replayed and only what is
+ * missing is created.
  */
 import { cardFeatureRows } from '../connectors/datagen.js';
 import type { Engine } from './engine.js';
+import { modelQuality } from './model-quality.js';
 
 export const DEMO_SQL = `
 CREATE STREAM IF NOT EXISTS tx (
@@ -25,7 +28,8 @@ CREATE TABLE IF NOT EXISTS card_features (
 CREATE MODEL IF NOT EXISTS fraud
   INPUT (features ARRAY<FLOAT>(30))
   OUTPUT (score FLOAT)
-  WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms');
+  WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms',
+        'log' = 'on', 'log.id' = 'tx_id');
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS fraud_scores WITH ('retention' = '1h') AS
 SELECT tx.tx_id, tx.card_id, tx.amount,
@@ -33,7 +37,18 @@ SELECT tx.tx_id, tx.card_id, tx.amount,
        model_version('fraud')        AS model_version,
        tx.ts
 FROM tx JOIN card_features;
+
+CREATE STREAM IF NOT EXISTS labels (
+  tx_id    STRING,
+  is_fraud BOOLEAN,
+  ts       TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) WITH (connector = 'datagen', kind = 'labels', 'label.delay' = '30s', 'rows.per.second' = 200, cards = 50);
 `;
+
+/** Set once, on the first start: the candidate and the labels are recorded and replayed after that. */
+const CANDIDATE_SQL = "ALTER MODEL fraud SET CANDIDATE (path = 'models/fraud-mlp.onnx', mode = 'shadow')";
+const LABELS_SQL = "ALTER MODEL fraud SET (labels = 'labels', 'labels.id' = 'tx_id', 'labels.value' = 'is_fraud', 'labels.within' = '10m', 'quality.window' = '1m')";
 
 export async function setupDemo(engine: Engine): Promise<void> {
   const ddl = DEMO_SQL.split(/;\s*\n/).filter((s) => s.trim());
@@ -45,4 +60,6 @@ export async function setupDemo(engine: Engine): Promise<void> {
     await engine.execute(`INSERT INTO card_features VALUES ${values.join(', ')}`);
   }
   await engine.execute(ddl.slice(3).join(';\n'));
+  if (!engine.models.candidate('fraud') && engine.models.versions('fraud').length === 1) await engine.execute(CANDIDATE_SQL);
+  if (!modelQuality(engine.catalog, 'fraud') && engine.catalog.findRelation('fraud_predictions')) await engine.execute(LABELS_SQL);
 }

@@ -6,6 +6,9 @@
  * Each statement runs in the handler of its kind (statements/), against the engine's session;
  * this class opens and closes that session and answers the HTTP API, the shell and the CLI.
  */
+import { quoteIdent } from '../common/quote-ident.js';
+import { qualityReport, registerQualityMetrics, sessionReader, type QualityReport } from './model-quality.js';
+import { checkGuards } from './model-guard.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
@@ -17,7 +20,9 @@ import { DEFAULT_PLAN_LIMITS } from '../planner/limits.js';
 import { CheckpointStore, EmbeddedLog, KvTable, Store } from '../state/index.js';
 import { AllowedFiles } from '../udf/allowed-files.js';
 import { FunctionRegistry } from '../udf/js-function.js';
-import { ModelRegistry } from '../udf/model-registry.js';
+import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
+import { InteractiveScoring, type ScoredRows } from './interactive-predict.js';
+import { changeModel, createModelSql, rememberServing, type ModelChange, type ModelChangeResult } from './statements/model-rollout.js';
 import { CatalogRecord } from './catalog-record.js';
 import { adoptPushDlqs, ensureDlq } from './dead-letter-topics.js';
 import { allowedRoots, resolveEngineOptions, type EngineOptions, type ExecuteOptions, type ResolvedEngineOptions } from './engine-options.js';
@@ -45,6 +50,7 @@ export type { EngineOptions, ExecuteOptions, ResolvedEngineOptions, TableState }
 export class Engine {
   readonly catalog = new Catalog();
   readonly models: ModelRegistry;
+  private readonly scoring: InteractiveScoring;
   /** The folders and size cap for files named in SQL. */
   readonly files: AllowedFiles;
   readonly functions: FunctionRegistry;
@@ -56,6 +62,8 @@ export class Engine {
   private readonly tableRegistry = new TableRegistry();
   private readonly engineMetrics: EngineMetrics;
   private retentionTimer: NodeJS.Timeout | undefined;
+  private guardTimer: NodeJS.Timeout | undefined;
+  private guardCheck: Promise<void> | undefined;
 
   /**
    * Statements of the catalog that could not be restored on open (a model file that is gone, a
@@ -73,6 +81,13 @@ export class Engine {
   ) {
     this.files = new AllowedFiles({ roots: allowedRoots(options), baseDir: options.baseDir, maxBytes: options.maxFileBytes });
     this.models = new ModelRegistry({ baseDir: options.baseDir, files: this.files });
+    this.scoring = new InteractiveScoring(this.models);
+    // Versions from a watched folder are recorded like the ALTER they stand for, so a restart serves them.
+    this.models.onArrived = (v) =>
+      v.as === 'candidate'
+        ? this.record.remember('model-candidate', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET CANDIDATE (path = '${v.path.replace(/'/g, "''")}', mode = 'shadow')`)
+        : rememberServing(this.session, v.model, this.models.get(v.model));
+    this.models.onArrivalFailed = (model, path, error) => process.stderr.write(`sluice: model '${model}': the file ${path} from the watched folder did not load, nothing changed: ${error.message}\n`);
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
@@ -95,6 +110,20 @@ export class Engine {
       env: this.env,
       options,
     };
+    registerQualityMetrics(this.engineMetrics.registry, sessionReader(this.session));
+  }
+
+  /** Acts on guarded candidates whose evidence calls for a promotion or a rollback (model-guard.ts); one check at a time. */
+  checkModelGuards(): Promise<void> {
+    this.guardCheck ??= checkGuards(this.session, sessionReader(this.session), this.engineMetrics.registry)
+      .catch((err: unknown) => console.error(`sluice: model guard check failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => (this.guardCheck = undefined));
+    return this.guardCheck;
+  }
+
+  /** A model's labels settings, recent quality windows and totals per version and role (GET /v1/models/:name/quality). */
+  modelQuality(name: string): Promise<QualityReport> {
+    return qualityReport(sessionReader(this.session), name);
   }
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -107,6 +136,8 @@ export class Engine {
     await adoptPushDlqs(engine.session);
     engine.retentionTimer = setInterval(() => void engine.expireLogs(), options.retentionCheckMs);
     engine.retentionTimer.unref();
+    engine.guardTimer = setInterval(() => void engine.checkModelGuards(), Math.max(options.checkpointIntervalMs, 100));
+    engine.guardTimer.unref();
     return engine;
   }
 
@@ -279,15 +310,29 @@ export class Engine {
     return this.catalog.names();
   }
 
-  /** Registers a model from an ONNX file, or adds a version when the model exists. */
+  /**
+   * Registers a model from an ONNX file, or adds a version when the model exists. A new model
+   * takes the signature its file declares (recorded as its CREATE MODEL).
+   */
   async registerModelFile(name: string, path: string, by: string): Promise<unknown> {
     if (!this.models.has(name)) {
-      throw new SluiceError('UNKNOWN_MODEL', `model '${name}' is not declared`, { hint: `declare it first: CREATE MODEL ${name} INPUT (...) OUTPUT (...) WITH (path = '${path}')` });
+      await this.execute(await createModelSql(name, path, this.files));
+      return this.models.get(name);
     }
     const v = await this.models.alter(name, { path }, by);
     // Replayed on open like an ALTER MODEL, so the uploaded version stays active after a restart.
-    await this.record.remember('model-alter', name, `ALTER MODEL ${quoteIdent(name)} SET (path = '${path.replace(/'/g, "''")}')`);
+    await rememberServing(this.session, name, v);
     return v;
+  }
+
+  /** A candidate, promotion or rollback from the HTTP API (ALTER MODEL does the same from SQL). */
+  changeModel(name: string, change: ModelChange, origin: ChangeOrigin): Promise<ModelChangeResult> {
+    return changeModel(this.session, name, change, origin);
+  }
+
+  /** Interactive scoring: POST /v1/models/:name/predict. */
+  predictRows(name: string, rows: unknown, version?: number): Promise<ScoredRows> {
+    return this.scoring.predict(name, rows, version);
   }
 
   /**
@@ -318,8 +363,11 @@ export class Engine {
 
   async close(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.guardTimer) clearInterval(this.guardTimer);
+    await this.guardCheck;
     await this.queryRegistry.stopAll();
     await this.tableRegistry.closeAll();
+    await this.scoring.close();
     await this.models.close();
     this.functions.close();
     await this.store.close();
@@ -339,6 +387,3 @@ function checkStatementCount(parsed: readonly ParsedStatement[], max: number | u
   });
 }
 
-function quoteIdent(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}

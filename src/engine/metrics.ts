@@ -110,4 +110,15 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
   g('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
   g('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
   g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+  const byRole: Gauge = new Gauge({
+    name: 'sluice_model_rows_by_role_total',
+    help: 'Rows that went out scored by a model, by role (serving, canary, fallback, pinned; interactive for POST /v1/models/:name/predict).',
+    labelNames: ['model', 'role'],
+    registers: [registry],
+    collect: () => {
+      for (const [m, snap] of models.statsSnapshots()) for (const [role, n] of Object.entries(snap.rowsByRole)) byRole.set({ model: m, role }, n);
+    },
+  });
+  g('sluice_model_load_failures_total', 'Model files from a watched folder that failed to load (nothing changed).', (s) => s.loadFailures);
+  g('sluice_model_shadow_skipped_total', 'Rows a shadow candidate could not keep up with (skipped, never waited for).', (s) => s.shadowSkipped);
 }

@@ -8,7 +8,7 @@ import type { Field } from '../common/types.js';
 import type { RecordBatch } from 'apache-arrow';
 import { readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { rowText, type DeadLetter, type Message } from '../exec/message.js';
+import { rowText, type DeadLetter, type Message, type SideOutput } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { PhysicalPlan } from '../planner/physical.js';
 import { StateTable, type CheckpointStore, type EmbeddedLog, type StateRow, type Store } from '../state/index.js';
@@ -138,6 +138,7 @@ export class RunningQuery implements QueryHandle {
   epoch = 0;
   private readonly pipeline: Pipeline;
   private letters: Letter[] = [];
+  private sideOutputs: SideOutput[] = [];
   private readonly positions = new Map<number, Record<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly rate = new RateMeter();
@@ -173,6 +174,8 @@ export class RunningQuery implements QueryHandle {
       signal: this.abort.signal,
       bounded,
       deadLetter: (l) => this.deadLetter(l),
+      sideOutput: (o) => this.sideOutput(o),
+      queryId: id,
       state: (i) => ({
         table: (name) => {
           const ns = `${id}/op${i}.${name}`;
@@ -335,7 +338,7 @@ export class RunningQuery implements QueryHandle {
   }
 
   /**
-   * Writes the epoch's output, dead letters and positions in one atomic batch. When any part
+   * Writes the epoch's output, dead letters, side outputs (prediction logs) and positions in one atomic batch. When any part
    * cannot be written, nothing of the epoch is: the checkpoint fails, and with it the query
    * (STATE_ERROR, shown by SHOW QUERIES); on restart it resumes from the previous checkpoint
    * and sends the same rows, and the same dead letters, again.
@@ -344,10 +347,12 @@ export class RunningQuery implements QueryHandle {
     if (this.output.kind !== 'epoch') return;
     const wb = this.deps.store.batch();
     const letters = this.letters;
+    const side = this.sideOutputs;
     try {
       this.output.sink.stage(wb);
       for (const t of this.stateTables.values()) t.flush(wb);
       if (letters.length) this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
+      for (const o of side) this.deps.log.append(o.topic, 0, encodeBatch(o.batch), o.batch.numRows, wb);
       this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {} });
       await wb.write();
     } catch (err) {
@@ -359,8 +364,34 @@ export class RunningQuery implements QueryHandle {
     }
     this.positions.delete(epoch);
     this.letters = [];
+    this.sideOutputs = this.sideOutputs.slice(side.length);
     this.epoch = epoch;
     await this.output.sink.committed(epoch);
+  }
+
+  /**
+   * Rows for another stream (a model's prediction log). A persistent query writes them with the
+   * epoch's output and positions, so after a crash they are there exactly once; a push query
+   * writes them at once, in order.
+   */
+  private sideOutput(o: SideOutput): void {
+    this.sideOutputs.push(o);
+    if (this.output.kind === 'epoch' || this.sideOutputs.length > 1) return;
+    // A push query writes them in one durable write per turn of the event loop, like its dead letters.
+    this.letterWrites = this.letterWrites.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setImmediate(() => {
+            const wb = this.deps.store.batch();
+            for (const x of this.sideOutputs) this.deps.log.append(x.topic, 0, encodeBatch(x.batch), x.batch.numRows, wb);
+            this.sideOutputs = [];
+            // A log row that cannot be written fails the query, like a dead letter that cannot.
+            wb.write()
+              .catch((err: unknown) => this.fail(new SluiceError('STATE_ERROR', `${this.kind} query ${this.name ?? this.id}: prediction log rows could not be written: ${err instanceof Error ? err.message : String(err)}`, { cause: err })))
+              .then(() => resolve());
+          });
+        }),
+    );
   }
 
   private deadLetter(l: DeadLetter): void {

@@ -5,6 +5,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
+import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
 import { batchOfData, batchToRows, buildData, makeBatch } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
@@ -14,21 +15,8 @@ import type { EmbeddedLog, KvTable, WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';
 import type { PushBatch, PushRow } from './types.js';
 
-export interface EpochSink {
-  /** Takes output rows (with change kinds for updating results). */
-  write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void>;
-  /** Stages the buffered output of the epoch into `wb`. */
-  stage(wb: WriteBatch): void;
-  /**
-   * Called after the batch was written. A sink that delivers to an external system does it
-   * here, from what it staged (an outbox in the same batch), and the query waits for it before
-   * the next epoch commits.
-   */
-  committed(epoch: number): void | Promise<void>;
-  /** Called once before the query starts: deliver what a crash left staged but undelivered. */
-  recover?(): Promise<void>;
-  close?(): Promise<void>;
-}
+export type { EpochSink } from '../exec/epoch-sink.js';
+export { LogSink } from '../connectors/log-connector.js';
 
 /** The columns of a view's changelog topic: the view's columns and the change kind. */
 export function changelogFields(fields: readonly Field[]): Field[] {
@@ -138,27 +126,6 @@ export class ViewSink implements EpochSink {
 }
 
 /** Appends output batches to an embedded log topic (one partition per key hash). */
-export class LogSink implements EpochSink {
-  private pending: RecordBatch[] = [];
-
-  constructor(
-    private readonly log: EmbeddedLog,
-    private readonly topic: string,
-  ) {}
-
-  write(batch: RecordBatch): void {
-    this.pending.push(batch);
-  }
-
-  stage(wb: WriteBatch): void {
-    for (const b of this.pending) this.log.append(this.topic, 0, encodeBatch(b), b.numRows, wb);
-  }
-
-  committed(): void {
-    this.pending = [];
-  }
-}
-
 /** Dead letters of a query, as rows of its `<name>_dlq` stream. */
 export const DLQ_FIELDS: readonly Field[] = [
   { name: 'reason', type: { kind: 'STRING' }, nullable: false },

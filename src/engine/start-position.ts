@@ -6,7 +6,6 @@
  * Changelogs of views and tables are read whole either way: a join needs their state.
  */
 import { mapPhysicalInputs, type PhysicalPlan } from '../planner/physical.js';
-import type { EmbeddedLog } from '../state/index.js';
 
 export type StartFrom = 'earliest' | 'latest';
 
@@ -17,9 +16,4 @@ export function startingFrom(plan: PhysicalPlan, from: StartFrom): PhysicalPlan 
   if (from === 'earliest') return plan;
   if (plan.kind === 'SourceExec') return plan.relationKind === 'stream' && plan.connector !== 'view' ? { ...plan, startAt: 'latest' } : plan;
   return mapPhysicalInputs(plan, (c) => startingFrom(c, from));
-}
-
-/** The end of every partition of a log topic now, as source positions (`topic/partition`). */
-export function logEnds(log: EmbeddedLog, topic: string): Record<string, number> {
-  return Object.fromEntries(Array.from({ length: log.partitions(topic) }, (_, p) => [`${topic}/${p}`, log.highWatermark(topic, p)]));
 }

@@ -41,7 +41,13 @@ export type RowKind = (typeof RowKind)[keyof typeof RowKind];
 export const ROW_KIND_NAMES = ['+I', '-U', '+U', '-D'] as const;
 
 export type Message =
-  | { readonly kind: 'data'; readonly batch: RecordBatch; readonly rowKinds?: Uint8Array }
+  | {
+      readonly kind: 'data';
+      readonly batch: RecordBatch;
+      readonly rowKinds?: Uint8Array;
+      /** Set by an exchange (operators/exchange.ts): the key partition the rows are bound for. */
+      readonly partition?: number;
+    }
   | { readonly kind: 'watermark'; readonly time: number }
   | { readonly kind: 'barrier'; readonly epoch: number }
   | { readonly kind: 'end' };
@@ -62,11 +68,25 @@ export interface OperatorState {
   table(name: string): StateTable<StateRow>;
 }
 
+/** Rows an operator writes to a stream of their own beside the query's output (a prediction log). */
+export interface SideOutput {
+  /** Embedded-log topic. */
+  readonly topic: string;
+  readonly batch: RecordBatch;
+}
+
 export interface OperatorContext {
   readonly state: OperatorState;
   /** Passes a message downstream; resolves when downstream has taken it (back-pressure). */
   emit(msg: Message): Promise<void>;
   deadLetter(letter: DeadLetter): void;
+  /**
+   * Writes rows to another stream in the same atomic checkpoint as the output emitted before
+   * the next barrier (at once for a query without checkpoints). Absent where nothing takes them.
+   */
+  readonly sideOutput?: (out: SideOutput) => void;
+  /** The running query's id, for rows that name it. */
+  readonly queryId?: string;
   readonly signal: AbortSignal;
 }
 

@@ -4,24 +4,13 @@
  * is aligned across inputs by construction, and the positions snapshot taken with it matches
  * exactly the rows that went before it.
  */
-import { SluiceError, assertNever } from '../common/errors.js';
-import type { Field } from '../common/types.js';
-import { physicalInputs, type PhysicalPlan, type PredictExec, type SourceExec } from '../planner/physical.js';
-import type { UdfResolver } from './compile-expr.js';
-import type { DeadLetter, Message, Operator, OperatorContext, OperatorState } from './message.js';
-import { StreamLookupJoinOperator, type TableLookup } from './operators/lookup-join.js';
-import { FilterExecOperator, ProjectExecOperator } from './operators/stateless.js';
+import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
+import { buildOperator } from './build-operator.js';
+import type { ExecEnv } from './exec-env.js';
+import type { DeadLetter, Message, Operator, OperatorContext, OperatorState, SideOutput } from './message.js';
 import type { Source } from './source.js';
 
-/** What the executor needs from the engine around it. */
-export interface ExecEnv {
-  source(plan: SourceExec): Source;
-  table(name: string): TableLookup;
-  predict(plan: PredictExec): Operator;
-  /** Operators the executor does not build itself (windows, aggregates, joins of streams). */
-  operator?(plan: PhysicalPlan, input: readonly Field[]): Operator | undefined;
-  readonly udfs: UdfResolver;
-}
+export type { ExecEnv } from './exec-env.js';
 
 /** The root of a pipeline: takes the query's output messages. */
 export interface PipelineSink {
@@ -32,6 +21,8 @@ export interface PipelineOptions {
   readonly signal: AbortSignal;
   readonly bounded: boolean;
   readonly deadLetter: (letter: DeadLetter) => void;
+  readonly sideOutput?: (out: SideOutput) => void;
+  readonly queryId?: string;
   /** State for the operator at `index` (in build order: root first). */
   readonly state: (index: number) => OperatorState;
 }
@@ -57,13 +48,13 @@ export class Pipeline {
   }
 
   private build(plan: PhysicalPlan, emit: (m: Message) => Promise<void>): void {
-    if (plan.kind === 'SourceExec') {
-      const source = this.env.source(plan);
+    const source = this.sourceAt(plan);
+    if (source) {
       this.sources.push(source);
       this.roots.push({ source, emit });
       return;
     }
-    const op = this.operatorFor(plan);
+    const op = buildOperator(plan, this.env);
     this.operators.push(op);
     const stats = { operator: `${this.operatorStats.length}:${op.name}`, rowsOut: 0 };
     this.operatorStats.push(stats);
@@ -77,29 +68,12 @@ export class Pipeline {
     physicalInputs(plan).forEach((input, port) => this.build(input, (m) => op.process(m, port)));
   }
 
-  private operatorFor(plan: Exclude<PhysicalPlan, SourceExec>): Operator {
-    const udfs = this.env.udfs;
-    switch (plan.kind) {
-      case 'FilterExec':
-        return new FilterExecOperator({ input: plan.input.fields, predicate: plan.predicate, udfs });
-      case 'ProjectExec':
-        return new ProjectExecOperator({ input: plan.input.fields, exprs: plan.exprs, fields: plan.fields, udfs });
-      case 'StreamLookupJoinExec':
-        return new StreamLookupJoinOperator({ input: plan.input.fields, fields: plan.fields, keys: plan.keys, tableColumns: plan.tableColumns, joinType: plan.joinType, table: this.env.table(plan.table), udfs });
-      case 'PredictExec':
-        return this.env.predict(plan);
-      case 'IntervalJoinExec':
-      case 'WindowAssignExec':
-      case 'WindowAggregateExec':
-      case 'GroupAggregateExec':
-      case 'LocalAggregateExec': {
-        const op = this.env.operator?.(plan, physicalInputs(plan)[0]!.fields);
-        if (!op) throw new SluiceError('UNSUPPORTED', `${plan.kind} is not available in this engine build`);
-        return op;
-      }
-      default:
-        return assertNever(plan, 'physical plan node');
-    }
+  /** The source a leaf of this pipeline reads: a SourceExec, or the exchange it runs above. */
+  private sourceAt(plan: PhysicalPlan): Source | undefined {
+    if (plan.kind === 'SourceExec') return this.env.source(plan);
+    const exchange = this.env.exchange;
+    if (plan.kind === 'ExchangeExec' && exchange?.side === 'receive') return exchange.source;
+    return undefined;
   }
 
   /** Runs emit under the pipeline lock; `advance` runs inside it after emit. */
@@ -111,7 +85,8 @@ export class Pipeline {
 
   async open(): Promise<void> {
     for (const [i, { op, emit }] of this.wiring.entries()) {
-      const ctx: OperatorContext = { emit, deadLetter: this.options.deadLetter, signal: this.options.signal, state: this.options.state(i) };
+      const { deadLetter, sideOutput, queryId, signal } = this.options;
+      const ctx: OperatorContext = { emit, deadLetter, signal, state: this.options.state(i), ...(sideOutput ? { sideOutput } : {}), ...(queryId ? { queryId } : {}) };
       await op.open(ctx);
     }
   }

@@ -345,10 +345,18 @@ export interface DropStmt {
   readonly span: Span;
 }
 
+/**
+ * `ALTER MODEL m SET (...)` (a new serving version), `SET CANDIDATE (...)`, `PROMOTE`,
+ * `ROLLBACK TO VERSION n` or `DROP CANDIDATE`.
+ */
 export interface AlterModelStmt {
   readonly kind: 'AlterModel';
   readonly name: Ident;
+  readonly action: 'set' | 'candidate' | 'promote' | 'rollback' | 'drop candidate';
+  /** SET and SET CANDIDATE options; empty for the other actions. */
   readonly options: readonly OptionEntry[];
+  /** ROLLBACK's version and where it is written. */
+  readonly version?: { readonly value: number; readonly span: Span };
   readonly span: Span;
 }
 
@@ -386,6 +394,8 @@ export interface DescribeStmt {
 export interface ExplainStmt {
   readonly kind: 'Explain';
   readonly statement: QueryStmt | CreateViewStmt | CreateSinkStmt;
+  /** EXPLAIN VERBOSE: the logical plan and each rewrite's result too. */
+  readonly verbose?: boolean;
   readonly span: Span;
 }
 

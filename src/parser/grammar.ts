@@ -219,8 +219,30 @@ export class SqlParser extends CstParser {
     this.CONSUME(K.ALTER);
     this.CONSUME(K.MODEL);
     this.SUBRULE(this.identifier, { LABEL: 'name' });
-    this.CONSUME(K.SET);
-    this.SUBRULE(this.optionList);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.SET);
+          this.OPTION(() => this.CONSUME(K.CANDIDATE, { LABEL: 'candidate' }));
+          this.SUBRULE(this.optionList);
+        },
+      },
+      { ALT: () => this.CONSUME(K.PROMOTE, { LABEL: 'promote' }) },
+      {
+        ALT: () => {
+          this.CONSUME(K.ROLLBACK, { LABEL: 'rollback' });
+          this.CONSUME(K.TO);
+          this.CONSUME(K.VERSION);
+          this.CONSUME(IntegerLiteral, { LABEL: 'version' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.DROP, { LABEL: 'dropCandidate' });
+          this.CONSUME2(K.CANDIDATE);
+        },
+      },
+    ]);
   });
 
   readonly insertStatement = this.RULE('insertStatement', () => {
@@ -269,6 +291,7 @@ export class SqlParser extends CstParser {
 
   readonly explainStatement = this.RULE('explainStatement', () => {
     this.CONSUME(K.EXPLAIN);
+    this.OPTION(() => this.CONSUME(K.VERBOSE));
     this.OR([
       { ALT: () => this.SUBRULE(this.selectQuery) },
       { ALT: () => this.SUBRULE(this.createStatement) },

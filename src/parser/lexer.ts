@@ -42,7 +42,7 @@ const soft = [
   'VIEW', 'VIEWS', 'SINK', 'SINKS', 'LANGUAGE', 'RETURNS', 'REPLACE', 'DESCRIPTOR', 'WATERMARK',
   'INPUT', 'OUTPUT', 'SET', 'HOP', 'TUMBLE', 'SESSION', 'TIMESTAMP', 'PRECISION', 'STRUCT',
   'MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS',
-  'ILIKE', 'ESCAPE', 'BOTH', 'LEADING', 'TRAILING',
+  'ILIKE', 'ESCAPE', 'BOTH', 'LEADING', 'TRAILING', 'VERBOSE', 'CANDIDATE', 'PROMOTE', 'ROLLBACK', 'TO', 'VERSION',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];

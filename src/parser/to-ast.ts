@@ -176,7 +176,13 @@ function toDrop(n: CstNode, cx: AstContext): DropStmt {
 }
 
 function toAlter(n: CstNode, cx: AstContext): AlterModelStmt {
-  return { kind: 'AlterModel', name: toIdent(node(n, 'name'), cx), options: toOptions(node(n, 'optionList'), cx), span: cx.src.nodeSpan(n) };
+  const base = { kind: 'AlterModel', name: toIdent(node(n, 'name'), cx), span: cx.src.nodeSpan(n) } as const;
+  const list = optNode(n, 'optionList');
+  if (list) return { ...base, action: optToken(n, 'candidate') ? 'candidate' : 'set', options: toOptions(list, cx) };
+  if (optToken(n, 'promote')) return { ...base, action: 'promote', options: [] };
+  if (optToken(n, 'dropCandidate')) return { ...base, action: 'drop candidate', options: [] };
+  const v = token(n, 'version');
+  return { ...base, action: 'rollback', options: [], version: { value: Number(v.image), span: cx.src.tokenSpan(v) } };
 }
 
 function toInsert(n: CstNode, cx: AstContext): InsertStmt {
@@ -206,11 +212,12 @@ function toDescribe(n: CstNode, cx: AstContext): DescribeStmt {
 
 function toExplain(n: CstNode, cx: AstContext): ExplainStmt {
   const span = cx.src.nodeSpan(n);
+  const verbose = optToken(n, 'VERBOSE') ? { verbose: true } : {};
   const select = optNode(n, 'selectQuery');
-  if (select) return { kind: 'Explain', statement: { kind: 'Query', query: toSelect(select, cx), span: cx.src.nodeSpan(select) }, span };
+  if (select) return { kind: 'Explain', statement: { kind: 'Query', query: toSelect(select, cx), span: cx.src.nodeSpan(select) }, span, ...verbose };
   const create = toCreate(node(n, 'createStatement'), cx);
   if (create.kind !== 'CreateMaterializedView' && create.kind !== 'CreateSink') {
     throw astError('EXPLAIN takes a SELECT, CREATE MATERIALIZED VIEW or CREATE SINK', create.span);
   }
-  return { kind: 'Explain', statement: create, span };
+  return { kind: 'Explain', statement: create, span, ...verbose };
 }

@@ -234,7 +234,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     });
     return { kind: 'Udf', name: udf.name, args: typed, type: udf.returns, span: e.span };
   }
-  const known = [...Object.keys(SCALAR_FUNCTIONS), ...Object.keys(AGGREGATE_FUNCTIONS), 'predict', 'model_version', ...catalog.listFunctions().map((f) => f.name)];
+  const known = [...Object.keys(SCALAR_FUNCTIONS), ...Object.keys(AGGREGATE_FUNCTIONS), 'predict', 'model_version', 'model_role', ...catalog.listFunctions().map((f) => f.name)];
   throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${e.name.name}'`, {
     span: e.name.span,
     hint: didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION',

@@ -1,3 +1,4 @@
+import type { Reference } from '../udf/drift.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { DataType, Field } from '../common/types.js';
@@ -85,11 +86,24 @@ export interface SinkDef {
 
 export type RelationDef = StreamDef | TableDef | ViewDef | SinkDef;
 
-/** What the planner needs to know of a model: its declared signature. */
+/** What the planner needs to know of a model: its declared signature, and its drift reference when it has one. */
 export interface ModelSignature {
   readonly name: string;
   readonly inputs: readonly Field[];
   readonly outputs: readonly Field[];
+  /** The active version's reference distribution per drift feature (for PSI). */
+  readonly reference?: Reference;
+  /** What the registry knows now (absent while a request is only being planned). */
+  readonly live?: ModelLive;
+}
+
+/** A model's registry state the planner checks: versions a query may pin, the log's id column, the canary's key. */
+export interface ModelLive {
+  hasVersion(n: number): boolean;
+  /** `log.id` when the model logs its predictions. */
+  logId(): string | undefined;
+  /** The candidate's `key` option. */
+  routeKey(): string | undefined;
 }
 
 export interface FunctionSignature {

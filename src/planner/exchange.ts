@@ -10,26 +10,25 @@
  */
 import { SluiceError, assertNever } from '../common/errors.js';
 import { columnsOf, type BoundExpr } from './bound-expr.js';
-import { physicalInputs, withPhysicalInputs, type PhysicalKind, type PhysicalPlan, type SourceExec } from './physical.js';
+import { physicalInputs, withPhysicalInputs, type ExchangeExec, type PhysicalKind, type PhysicalPlan, type SourceExec } from './physical.js';
 
 export interface ExchangeSplit {
   /** The only source of the query. */
   readonly source: SourceExec;
-  /** The plan below the exchange, run once per source partition (the whole plan when there is no exchange). */
-  readonly lower: PhysicalPlan;
-  /** Above the exchange; absent when the query keeps no keyed state. */
-  readonly upper?: {
-    /** The plan above the exchange; its leaf is `source`, which reads the exchanged rows. */
-    readonly plan: PhysicalPlan;
-    readonly source: SourceExec;
-    /** Key expressions over `lower`'s rows: equal keys go to the same key partition. */
-    readonly key: readonly BoundExpr[];
-  };
+  /** The whole plan, with `exchange` inserted below its keyed operator. */
+  readonly plan: PhysicalPlan;
+  /**
+   * Where the plan is cut: the source stage runs the exchange and the plan below it once per
+   * source partition; the keyed stage runs the plan above it once per key partition. Absent
+   * when the query keeps no keyed state (one stage runs the whole plan).
+   */
+  readonly exchange?: ExchangeExec;
 }
 
 /** Kinds that keep no keyed state across batches, so they run wherever their input is. */
 const STATELESS: { readonly [K in PhysicalKind]: boolean } = {
   SourceExec: false,
+  ExchangeExec: false,
   FilterExec: true,
   ProjectExec: true,
   StreamLookupJoinExec: true,
@@ -47,14 +46,14 @@ function inputOf(p: PhysicalPlan): PhysicalPlan {
 }
 
 /** Cuts `plan` at its keyed operator, or says why it cannot run across processes. */
-export function splitAtExchange(plan: PhysicalPlan, exchangeName: string, what: string): ExchangeSplit {
+export function splitAtExchange(plan: PhysicalPlan, topic: string, what: string): ExchangeSplit {
   const above: PhysicalPlan[] = [];
   let node = plan;
   while (STATELESS[node.kind] && node.kind !== 'LocalAggregateExec') {
     above.push(node);
     node = inputOf(node);
   }
-  if (node.kind === 'SourceExec') return { source: checkSource(node, what), lower: plan };
+  if (node.kind === 'SourceExec') return { source: checkSource(node, what), plan };
   if (node.kind !== 'GroupAggregateExec' && node.kind !== 'WindowAggregateExec') {
     throw new SluiceError('UNSUPPORTED', `${what}: a query with ${describe(node)} cannot run across processes yet`, {
       hint: "'scale.out' supports filters, projections, lookup joins, predict() and one GROUP BY (windowed or not); drop 'scale.out' to run it in one process",
@@ -76,18 +75,10 @@ export function splitAtExchange(plan: PhysicalPlan, exchangeName: string, what: 
       hint: "add a GROUP BY, or drop 'scale.out' to run it in one process",
     });
   }
-  const exchange: SourceExec = {
-    kind: 'SourceExec',
-    relation: exchangeName,
-    relationKind: 'stream',
-    connector: 'exchange',
-    options: {},
-    columns: lower.fields.map((_, i) => i),
-    fields: lower.fields,
-  };
-  let upper: PhysicalPlan = { ...node, input: exchange };
-  for (let i = above.length - 1; i >= 0; i--) upper = withPhysicalInputs(above[i]!, [upper]);
-  return { source, lower, upper: { plan: upper, source: exchange, key } };
+  const exchange: ExchangeExec = { kind: 'ExchangeExec', input: lower, key, topic, fields: lower.fields };
+  let cut: PhysicalPlan = { ...node, input: exchange };
+  for (let i = above.length - 1; i >= 0; i--) cut = withPhysicalInputs(above[i]!, [cut]);
+  return { source, plan: cut, exchange };
 }
 
 function checkLower(plan: PhysicalPlan, what: string): SourceExec {
@@ -120,6 +111,8 @@ function describe(p: PhysicalPlan): string {
       return 'a second GROUP BY';
     case 'WindowAggregateExec':
       return 'a second windowed GROUP BY';
+    case 'ExchangeExec':
+      return 'a second exchange';
     case 'SourceExec':
     case 'FilterExec':
     case 'ProjectExec':

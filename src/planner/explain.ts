@@ -3,38 +3,26 @@ import { assertNever } from '../common/errors.js';
 import { exprToString, type BoundExpr } from './bound-expr.js';
 import type { AggregateCall } from './logical.js';
 import type { ExchangeSplit } from './exchange.js';
-import { physicalInputs, type PhysicalPlan, type SourceExec, type WindowSpec } from './physical.js';
+import { physicalInputs, type PhysicalPlan, type WindowSpec } from './physical.js';
 import { physicalStreamKind, streamKindText } from './stream-kind.js';
 
-export function explainPlan(plan: PhysicalPlan, header?: string, exchange?: { readonly at: SourceExec; readonly line: string; readonly below: PhysicalPlan }): string {
+export function explainPlan(plan: PhysicalPlan, header?: string): string {
   const lines: string[] = header ? [header] : [];
   const walk = (p: PhysicalPlan, depth: number) => {
     const indent = '  '.repeat(depth + (header ? 1 : 0));
-    if (p === exchange?.at) {
-      lines.push(`${indent}${exchange.line}`);
-      walk(exchange.below, depth + 1);
-      return;
-    }
-    lines.push(`${indent}${describe(p)}  [${streamKindText(physicalStreamKind(p), p.fields)}]`);
+    // An exchange moves rows without changing them: its stream kind is its input's, shown there.
+    const kind = p.kind === 'ExchangeExec' ? '' : `  [${streamKindText(physicalStreamKind(p), p.fields)}]`;
+    lines.push(`${indent}${describe(p)}${kind}`);
     for (const c of physicalInputs(p)) walk(c, depth + 1);
   };
   walk(plan, 0);
   return lines.join('\n');
 }
 
-/**
- * A plan cut to run across processes: the keyed stage, the exchange where the keyed stage reads
- * it, then the source stage below.
- */
+/** A plan cut to run across processes: the keyed stage, the exchange, then the source stage below. */
 export function explainSplit(split: ExchangeSplit, header: string): string {
-  const { upper } = split;
-  if (!upper) return explainPlan(split.lower, `${header}, one stage: a task per input partition`);
-  const keys = upper.key.map(exprToString).join(', ') || 'no key: one partition';
-  return explainPlan(upper.plan, `${header}, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below`, {
-    at: upper.source,
-    line: `Exchange: hash(${keys}) -> topic ${upper.source.relation}`,
-    below: split.lower,
-  });
+  if (!split.exchange) return explainPlan(split.plan, `${header}, one stage: a task per input partition`);
+  return explainPlan(split.plan, `${header}, two stages: a task per key partition above the exchange (state in a changelog topic), a task per input partition below`);
 }
 
 function names(p: PhysicalPlan, e: BoundExpr): string {
@@ -42,7 +30,7 @@ function names(p: PhysicalPlan, e: BoundExpr): string {
   return exprToString(e);
 }
 
-function aggs(a: readonly AggregateCall[]): string {
+export function aggs(a: readonly AggregateCall[]): string {
   return a
     .map((x) => {
       const fn = x.fn === 'count_distinct' ? 'count(DISTINCT ' : `${x.fn}(`;
@@ -51,7 +39,7 @@ function aggs(a: readonly AggregateCall[]): string {
     .join(', ');
 }
 
-function ms(n: number): string {
+export function ms(n: number): string {
   if (n % 86_400_000 === 0) return `${n / 86_400_000}d`;
   if (n % 3_600_000 === 0) return `${n / 3_600_000}h`;
   if (n % 60_000 === 0) return `${n / 60_000}m`;
@@ -59,7 +47,7 @@ function ms(n: number): string {
   return `${n}ms`;
 }
 
-function window(w: WindowSpec, fieldsBelow: readonly { name: string }[]): string {
+export function window(w: WindowSpec, fieldsBelow: readonly { name: string }[]): string {
   const t = fieldsBelow[w.timeColumn]?.name ?? `#${w.timeColumn}`;
   switch (w.fn) {
     case 'TUMBLE':
@@ -79,21 +67,16 @@ function describe(p: PhysicalPlan): string {
       return `SourceExec: ${p.relationKind}=${p.relation}, connector=${p.connector}, columns=[${p.fields.map((f) => f.name).join(', ')}]${
         p.watermark ? `, watermark=${p.fields[p.watermark.column]!.name} - ${ms(p.watermark.delayMs)}` : ''
       }`;
+    case 'ExchangeExec':
+      return `Exchange: hash(${p.key.map(exprToString).join(', ') || 'no key: one partition'}) -> topic ${p.topic}`;
     case 'FilterExec':
       return `FilterExec: ${names(p, p.predicate)}`;
     case 'ProjectExec':
-      return `ProjectExec: ${p.exprs.map((e, i) => (e.kind === 'Column' && e.name === p.fields[i]!.name ? e.name : `${p.fields[i]!.name} := ${exprToString(e)}`)).join(', ')}`;
+      return `ProjectExec: ${projection(p)}`;
     case 'StreamLookupJoinExec':
-      return `StreamLookupJoinExec: ${p.joinType.toLowerCase()}, table=${p.table}, key=[${p.keys.map(exprToString).join(', ')}], columns=[${p.fields
-        .slice(p.fields.length - p.tableColumns.length)
-        .map((f) => f.name)
-        .join(', ')}]`;
-    case 'IntervalJoinExec': {
-      const lf = p.left.fields;
-      const rf = p.right.fields;
-      const keys = p.leftKeys.map((k, i) => `${lf[k]!.name} = ${rf[p.rightKeys[i]!]!.name}`).join(', ');
-      return `IntervalJoinExec: ${keys}, ${rf[p.rightTime]!.name} BETWEEN ${lf[p.leftTime]!.name} ${p.lowerMs < 0 ? '-' : '+'} ${ms(Math.abs(p.lowerMs))} AND ${lf[p.leftTime]!.name} ${p.upperMs < 0 ? '-' : '+'} ${ms(Math.abs(p.upperMs))}${p.residual ? `, filter=${exprToString(p.residual)}` : ''}`;
-    }
+      return `StreamLookupJoinExec: ${lookupJoin(p)}`;
+    case 'IntervalJoinExec':
+      return `IntervalJoinExec: ${intervalJoin(p.left.fields, p.right.fields, p)}`;
     case 'WindowAssignExec':
       return `WindowAssignExec: ${window(p.window, p.input.fields)}`;
     case 'WindowAggregateExec':
@@ -103,8 +86,31 @@ function describe(p: PhysicalPlan): string {
     case 'LocalAggregateExec':
       return `LocalAggregateExec: partial, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]${p.salt > 1 ? `, salt=${p.salt}` : ''}`;
     case 'PredictExec':
-      return `PredictExec: model=${p.model}${p.keep.length === p.input.fields.length ? '' : `, pass=[${p.keep.map((k) => p.input.fields[k]!.name).join(', ')}]`}, inputs=[${p.args.map(exprToString).join(', ')}], width=${p.width || 'per row'}, outputs=[${p.outputs.map((o) => o.name).join(', ')}]`;
+      return `PredictExec: ${predict(p.input.fields, p)}`;
     default:
       return assertNever(p, 'physical plan node');
   }
+}
+
+/** The parts of a node's line that logical and physical nodes of the same operation share. */
+export function projection(p: { readonly exprs: readonly BoundExpr[]; readonly fields: readonly { readonly name: string }[] }): string {
+  return p.exprs.map((e, i) => (e.kind === 'Column' && e.name === p.fields[i]!.name ? e.name : `${p.fields[i]!.name} := ${exprToString(e)}`)).join(', ');
+}
+
+export function lookupJoin(p: { readonly joinType: string; readonly table: string; readonly keys: readonly BoundExpr[]; readonly tableColumns: readonly number[]; readonly fields: readonly { readonly name: string }[] }): string {
+  const columns = p.fields.slice(p.fields.length - p.tableColumns.length).map((f) => f.name);
+  return `${p.joinType.toLowerCase()}, table=${p.table}, key=[${p.keys.map(exprToString).join(', ')}], columns=[${columns.join(', ')}]`;
+}
+
+type Named = readonly { readonly name: string }[];
+
+export function intervalJoin(lf: Named, rf: Named, p: { readonly leftKeys: readonly number[]; readonly rightKeys: readonly number[]; readonly leftTime: number; readonly rightTime: number; readonly lowerMs: number; readonly upperMs: number; readonly residual?: BoundExpr | undefined }): string {
+  const keys = p.leftKeys.map((k, i) => `${lf[k]!.name} = ${rf[p.rightKeys[i]!]!.name}`).join(', ');
+  const bound = (x: number) => `${x < 0 ? '-' : '+'} ${ms(Math.abs(x))}`;
+  return `${keys}, ${rf[p.rightTime]!.name} BETWEEN ${lf[p.leftTime]!.name} ${bound(p.lowerMs)} AND ${lf[p.leftTime]!.name} ${bound(p.upperMs)}${p.residual ? `, filter=${exprToString(p.residual)}` : ''}`;
+}
+
+export function predict(input: Named, p: { readonly model: string; readonly keep: readonly number[]; readonly args: readonly BoundExpr[]; readonly width: number; readonly outputs: Named }): string {
+  const pass = p.keep.length === input.length ? '' : `, pass=[${p.keep.map((k) => input[k]!.name).join(', ')}]`;
+  return `model=${p.model}${pass}, inputs=[${p.args.map(exprToString).join(', ')}], width=${p.width || 'per row'}, outputs=[${p.outputs.map((o) => o.name).join(', ')}]`;
 }

@@ -66,7 +66,10 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
 };
 
-export type AggregateFn = 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc';
+export type AggregateFn = 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc';
+
+/** (score, label): a number and a number or BOOLEAN label. */
+const scoreLabel = (a: readonly DataType[]): boolean => isNumeric(a[0]!) && (isNumeric(a[1]!) || a[1]!.kind === 'BOOLEAN');
 
 export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   count: () => T.BIGINT,
@@ -77,7 +80,20 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   avg: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
   min: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   max: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
-  auc: (a) => (a.length === 2 && isNumeric(a[0]!) && (isNumeric(a[1]!) || a[1]!.kind === 'BOOLEAN') ? T.DOUBLE : 'expects (score, label)'),
+  auc: (a) => (a.length === 2 && scoreLabel(a) ? T.DOUBLE : 'expects (score, label)'),
+  log_loss: (a) => (a.length === 2 && scoreLabel(a) ? T.DOUBLE : 'expects (score, label)'),
+  brier: (a) => (a.length === 2 && scoreLabel(a) ? T.DOUBLE : 'expects (score, label)'),
+  precision_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
+  recall_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
+  quantile_disc: (a) => (a.length === 2 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' && isNumeric(a[1]!) ? a[0]! : 'expects (value, fraction)'),
+  psi: (a) => (a.length === 3 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && a[1]!.kind === 'STRING' && a[2]!.kind === 'STRING' ? T.DOUBLE : "expects (value, 'model', 'feature')"),
+};
+
+/** Aggregate arguments that must be constants, by position (the threshold of PRECISION_AT). */
+export const CONSTANT_AGGREGATE_ARGS: Readonly<Partial<Record<AggregateFn, readonly number[]>>> = {
+  precision_at: [2],
+  recall_at: [2],
+  quantile_disc: [1],
 };
 
 export function isAggregateName(name: string): boolean {

@@ -2,6 +2,7 @@
  * The logical plan: what a query computes, independent of how. A discriminated union of
  * readonly nodes; every node states its output `fields`.
  */
+import type { ReferenceBins } from '../udf/drift.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { AggregateFn } from './functions.js';
@@ -92,6 +93,8 @@ export interface AggregateCall {
   readonly fn: AggregateFn;
   readonly args: readonly BoundExpr[];
   readonly name: string;
+  /** PSI: the reference distribution it compares with, fixed when the query is planned. */
+  readonly reference?: ReferenceBins;
 }
 
 /**
@@ -108,14 +111,27 @@ export interface LogicalAggregate {
 }
 
 /**
+ * Input columns the predict operator reads besides its arguments: the prediction log's id, the
+ * event time, and the key a canary routes by. Indexes into the input's fields.
+ */
+export interface PredictRowInfo {
+  readonly id?: number;
+  readonly eventTime?: number;
+  readonly key?: number;
+}
+
+/**
  * Scores each row with a model; output = the input columns in `keep` ++ the model output (scalar
- * or STRUCT) ++ version. `keep` lists every input column until pruning drops unread ones.
+ * or STRUCT) ++ version ++ role. `keep` lists every input column until pruning drops unread ones.
  */
 export interface LogicalPredict {
   readonly kind: 'LogicalPredict';
   readonly input: LogicalPlan;
   readonly keep: readonly number[];
   readonly model: string;
+  /** A version the query names (`predict('fraud@2', ...)`); undefined: the serving version and its candidate. */
+  readonly version?: number;
+  readonly rowInfo: PredictRowInfo;
   readonly args: readonly BoundExpr[];
   readonly width: number;
   readonly outputs: readonly Field[];

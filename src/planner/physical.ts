@@ -7,7 +7,7 @@ import { SluiceError, assertNever } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog, Options } from './catalog.js';
-import type { AggregateCall, LogicalPlan, ScanChanges, WindowFn } from './logical.js';
+import type { AggregateCall, LogicalPlan, PredictRowInfo, ScanChanges, WindowFn } from './logical.js';
 import { isUpdating, logicalStreamKind } from './stream-kind.js';
 import { leaf, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
@@ -138,14 +138,33 @@ export interface PredictExec {
   /** Input columns passed through to the output, before the score and version. */
   readonly keep: readonly number[];
   readonly model: string;
+  readonly version?: number;
+  readonly rowInfo: PredictRowInfo;
   readonly args: readonly BoundExpr[];
   readonly width: number;
   readonly outputs: readonly Field[];
   readonly fields: readonly Field[];
 }
 
+/**
+ * Repartitions rows by key, so rows with equal keys meet in the same instance of the keyed
+ * operator above. Inserted where a query is cut to run across processes (exchange.ts): the plan
+ * below runs once per source partition and sends each row to partition hash(key) mod N of
+ * `topic`; the plan above runs once per key partition and reads it.
+ */
+export interface ExchangeExec {
+  readonly kind: 'ExchangeExec';
+  readonly input: PhysicalPlan;
+  /** Key expressions over the input's rows: equal keys go to the same partition. */
+  readonly key: readonly BoundExpr[];
+  /** Where the exchanged rows travel (the repartition topic). */
+  readonly topic: string;
+  readonly fields: readonly Field[];
+}
+
 export type PhysicalPlan =
   | SourceExec
+  | ExchangeExec
   | FilterExec
   | ProjectExec
   | StreamLookupJoinExec
@@ -226,6 +245,8 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         input: rec(plan.input),
         keep: plan.keep,
         model: plan.model,
+        ...(plan.version !== undefined ? { version: plan.version } : {}),
+        rowInfo: plan.rowInfo,
         args: plan.args,
         width: plan.width,
         outputs: plan.outputs,
@@ -245,6 +266,7 @@ export type PhysicalKind = PhysicalPlan['kind'];
 /** One entry per node kind: a new kind without one fails to compile. */
 const PHYSICAL_CHILDREN: ChildrenTable<PhysicalPlan> = {
   SourceExec: leaf(),
+  ExchangeExec: oneInput(),
   FilterExec: oneInput(),
   ProjectExec: oneInput(),
   StreamLookupJoinExec: oneInput(),

@@ -42,12 +42,32 @@ export interface PlanOptions {
    * says `'aggregate.two_phase' = false`.
    */
   readonly exchange?: boolean;
+  /** Called after each rewrite rule ran (EXPLAIN VERBOSE). */
+  readonly onRewrite?: (step: RewriteStep) => void;
 }
+
+/** One rewrite rule's run: the plan it was given and the plan it returned (the same when it changed nothing). */
+export type RewriteStep =
+  | { readonly rule: string; readonly level: 'logical'; readonly before: LogicalPlan; readonly after: LogicalPlan }
+  | { readonly rule: string; readonly level: 'physical'; readonly before: PhysicalPlan; readonly after: PhysicalPlan };
+
+/** The logical rewrite rules (src/planner/rules), in the order they run. */
+const LOGICAL_RULES: readonly { readonly rule: string; readonly apply: (p: LogicalPlan) => LogicalPlan }[] = [
+  { rule: 'filter-pushdown', apply: pushDownFilters },
+  { rule: 'projection-pruning', apply: pruneColumns },
+];
 
 export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = {}): QueryPlan {
   const planned = planSelect(q, catalog, opts);
-  const logical = pruneColumns(pushDownFilters(planned.plan));
-  const physical = twoPhaseAggregate(toPhysical(logical, catalog), { byDefault: opts.exchange === true });
+  let logical = planned.plan;
+  for (const { rule, apply } of LOGICAL_RULES) {
+    const before = logical;
+    logical = apply(before);
+    opts.onRewrite?.({ rule, level: 'logical', before, after: logical });
+  }
+  const unsplit = toPhysical(logical, catalog);
+  const physical = twoPhaseAggregate(unsplit, { byDefault: opts.exchange === true });
+  opts.onRewrite?.({ rule: 'two-phase-aggregate', level: 'physical', before: unsplit, after: physical });
   const kind = physicalStreamKind(physical);
   const updating = isUpdating(kind);
   const fields = planned.plan.fields.map((f, i) => ({ ...f, name: planned.names[i] ?? f.name }));

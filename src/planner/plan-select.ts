@@ -5,9 +5,10 @@ import { T, isNumeric, typeToString, type DataType, type Field } from '../common
 import { normalizeName, type CallExpr, type Expr, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
 import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, ModelSignature } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
-import type { AggregateCall, LogicalPlan } from './logical.js';
+import { foldConstantArgs, psiReference } from './aggregate-args.js';
+import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
 import { resolveGroupByRefs } from './group-by-refs.js';
 import { resolveOrderBy, type OrderKey } from './order-by.js';
 import { planFrom } from './plan-from.js';
@@ -47,12 +48,15 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
 
   // predict(): one LogicalPredict per distinct call, appended after FROM (filters are pushed below later).
   const predicts = collectPredicts(q);
-  const predictColumns = new Map<string, { output: number; version: number }>();
+  const predictColumns = new Map<string, { output: number; version: number; role: number }>();
   for (const call of predicts) {
     const key = predictKey(call);
     if (predictColumns.has(key)) continue;
-    const modelArg = call.args[0];
-    const sig = catalog.model(modelNameOf(call), modelArg?.span ?? call.span);
+    const ref = modelRefOf(call);
+    const sig = catalog.model(ref.name, ref.span);
+    if (ref.version !== undefined && sig.live && !sig.live.hasVersion(ref.version)) {
+      throw new SluiceError('UNKNOWN_VERSION', `model '${sig.name}' has no version ${ref.version}`, { span: ref.span, hint: `DESCRIBE MODEL ${sig.name} lists its versions` });
+    }
     const args = call.args.slice(1).map((a) => bindExpr(a, scope, catalog, { clause: 'predict() arguments' }));
     const width = checkPredictArgs(call, sig.name, sig.inputs, args);
     const outType: DataType = sig.outputs.length === 1 ? sig.outputs[0]!.type : { kind: 'STRUCT', fields: sig.outputs };
@@ -60,10 +64,12 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     const outFields: Field[] = [
       { name: `predict_${sig.name}`, type: outType, nullable: true },
       { name: `model_version_${sig.name}`, type: T.INT, nullable: true },
+      { name: `model_role_${sig.name}`, type: T.STRING, nullable: true },
     ];
-    plan = { kind: 'LogicalPredict', input: plan, keep: plan.fields.map((_, i) => i), model: sig.name, args, width, outputs: sig.outputs, fields: [...plan.fields, ...outFields] };
+    const rowInfo = predictRowInfo(call, sig, from, catalog);
+    plan = { kind: 'LogicalPredict', input: plan, keep: plan.fields.map((_, i) => i), model: sig.name, ...(ref.version !== undefined ? { version: ref.version } : {}), rowInfo, args, width, outputs: sig.outputs, fields: [...plan.fields, ...outFields] };
     scope = new Scope([...scope.columns, ...outFields.map((f): ScopeColumn => ({ name: f.name, type: f.type, hidden: true }))]);
-    predictColumns.set(key, { output: base, version: base + 1 });
+    predictColumns.set(key, { output: base, version: base + 1, role: base + 2 });
   }
   const special: BindHooks['special'] = (call) => {
     const name = normalizeName(call.name.name);
@@ -72,14 +78,15 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
       const c = scope.columns[cols.output]!;
       return { kind: 'Column', index: cols.output, name: c.name, type: c.type, span: call.span };
     }
-    if (name === 'model_version') {
+    if (name === 'model_version' || name === 'model_role') {
       const model = modelNameOf(call);
       const entry = [...predictColumns.entries()].find(([k]) => k.startsWith(normalizeName(model) + '\u0000'));
       if (!entry) {
-        throw new SluiceError('INVALID_ARGUMENT', `model_version('${model}') needs a predict('${model}', ...) in the same query`, { span: call.span });
+        throw new SluiceError('INVALID_ARGUMENT', `${name}('${model}') needs a predict('${model}', ...) in the same query`, { span: call.span });
       }
-      const c = scope.columns[entry[1].version]!;
-      return { kind: 'Column', index: entry[1].version, name: c.name, type: c.type, span: call.span };
+      const index = name === 'model_version' ? entry[1].version : entry[1].role;
+      const c = scope.columns[index]!;
+      return { kind: 'Column', index, name: c.name, type: c.type, span: call.span };
     }
     return undefined;
   };
@@ -118,16 +125,18 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
         hint: call.args.length > 1 ? 'COUNT(DISTINCT x) counts the distinct values of one expression' : 'COUNT(*) counts rows',
       });
     }
-    const args = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
+    const bound = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
     const rule = AGGREGATE_FUNCTIONS[name]!;
-    const type = rule(args.map((a) => a.type));
+    const type = rule(bound.map((a) => a.type));
     if (typeof type === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${type}`, { span: call.span });
+    const args = foldConstantArgs(fn, bound);
+    const reference = fn === 'psi' ? psiReference(args, catalog, call.span) : undefined;
     const key = fn + JSON.stringify(args.map(exprKey));
     let idx = aggKeys.indexOf(key);
     if (idx < 0) {
       idx = aggregates.length;
       aggKeys.push(key);
-      aggregates.push({ fn, args, name: `${fn}_${idx}` });
+      aggregates.push({ fn, args, name: `${fn}_${idx}`, ...(reference ? { reference } : {}) });
       aggTypes.push(type);
     }
     return { kind: 'Column', index: -1 - idx, name: `${name}(${args.map(exprToString).join(', ')})`, type, span: call.span };
@@ -279,6 +288,52 @@ function modelNameOf(call: CallExpr): string {
     });
   }
   return a.value as string;
+}
+
+/**
+ * The model a predict() call names: `'fraud'` (the serving version and its candidate) or
+ * `'fraud@2'` (version 2 only). The span is the name's literal, for carets.
+ */
+export function modelRefOf(call: CallExpr): { readonly name: string; readonly version: number | undefined; readonly span: Span } {
+  const text = modelNameOf(call);
+  const span = call.args[0]!.span ?? call.span;
+  const at = text.lastIndexOf('@');
+  if (at < 0) return { name: text, version: undefined, span };
+  const v = text.slice(at + 1).trim();
+  if (!/^[1-9][0-9]{0,8}$/.test(v)) {
+    throw new SluiceError('INVALID_ARGUMENT', `'${text}' names version '${v}'; a version is a number from 1`, { span, hint: `e.g. predict('${text.slice(0, at)}@2', ...)` });
+  }
+  return { name: text.slice(0, at), version: Number(v), span };
+}
+
+/**
+ * The input columns the predict operator reads besides its arguments: the log's id column (an
+ * error when the model logs and the input lacks it), the source's event time, and the key a
+ * canary routes by (the candidate's `key`, else the stream's key, else the log id).
+ */
+function predictRowInfo(call: CallExpr, sig: ModelSignature, from: { plan: LogicalPlan; scope: Scope }, catalog: Catalog): PredictRowInfo {
+  const find = (column: string): number => from.scope.columns.findIndex((c) => !c.hidden && normalizeName(c.name) === normalizeName(column));
+  const logId = sig.live?.logId();
+  const id = logId === undefined ? -1 : find(logId);
+  if (logId !== undefined && id < 0) {
+    throw new SluiceError('UNKNOWN_COLUMN', `model '${sig.name}' logs its predictions by '${logId}' (option 'log.id'), but the query's input has no column ${logId}`, {
+      span: call.span,
+      hint: `select from a stream with a column ${logId}, or change the id with ALTER MODEL ${sig.name} SET ('log.id' = '...')`,
+    });
+  }
+  const scan = from.plan.kind === 'LogicalScan' ? from.plan : undefined;
+  const def = scan ? catalog.findRelation(scan.relation) : undefined;
+  const routeKey = sig.live?.routeKey();
+  if (routeKey !== undefined && find(routeKey) < 0) {
+    throw new SluiceError('UNKNOWN_COLUMN', `the candidate of model '${sig.name}' routes rows by '${routeKey}' (option 'key'), but the query's input has no column ${routeKey}`, {
+      span: call.span,
+      hint: `set the candidate with a key the input has: ALTER MODEL ${sig.name} SET CANDIDATE (..., key = '<column>')`,
+    });
+  }
+  const streamKey = def?.kind === 'stream' && def.key !== undefined ? find(def.key) : -1;
+  const key = routeKey !== undefined ? find(routeKey) : streamKey >= 0 ? streamKey : id;
+  const eventTime = scan?.watermark?.column;
+  return { ...(id >= 0 ? { id } : {}), ...(eventTime !== undefined ? { eventTime } : {}), ...(key >= 0 ? { key } : {}) };
 }
 
 function predictKey(call: CallExpr): string {

@@ -91,6 +91,7 @@ function computePhysical(p: PhysicalPlan): StreamKind {
   switch (p.kind) {
     case 'SourceExec':
       return scan(p.columns, p.changes);
+    case 'ExchangeExec':
     case 'FilterExec':
     case 'StreamLookupJoinExec':
       return physicalStreamKind(p.input);

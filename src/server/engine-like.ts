@@ -7,6 +7,7 @@ import type { CatalogSummary } from '../engine/catalog-summary.js';
 import type { ExecuteOptions } from '../engine/engine-options.js';
 import type { IngestOptions, IngestResult, IngestRow } from '../engine/ingest.js';
 import type { QueryInfo, ResultColumn, StatementResult } from '../engine/types.js';
+import type { ModelChange } from '../engine/statements/model-rollout.js';
 
 export type { ExecuteOptions };
 
@@ -20,6 +21,8 @@ export interface ViewScanOptions {
 /** The model registry as the API sees it: entries are returned to clients as JSON. */
 export interface ModelRegistryLike {
   list(): readonly unknown[];
+  /** Each model with its serving version, candidate and the role of every version. */
+  summaries(): readonly unknown[];
   /** Throws a SluiceError (UNKNOWN_MODEL) when no model has that name. */
   versions(name: string): readonly unknown[];
   /** Signature, active version, provider, versions and statistics; throws UNKNOWN_MODEL. */
@@ -54,6 +57,8 @@ export interface EngineLike {
   ingest(name: string, rows: readonly IngestRow[], opts?: IngestOptions): Promise<IngestResult>;
   /** The columns of a stream, table, view or sink, types as text; throws UNKNOWN_RELATION. */
   relationColumns(name: string): readonly ResultColumn[];
+  /** A model's labels settings, recent quality windows and totals per version and role; throws UNKNOWN_MODEL. */
+  modelQuality?(name: string): Promise<unknown>;
   readonly metrics: Registry;
   /** Relations with their kinds and columns, models, functions and WITH option keys (GET /v1/catalog). */
   catalogSummary(): CatalogSummary;
@@ -62,5 +67,12 @@ export interface EngineLike {
   readonly models: ModelRegistryLike;
   /** Registers a model, or adds a version to an existing one, from an ONNX file on disk. */
   registerModelFile(name: string, path: string, by: string): Promise<unknown>;
+  /**
+   * Sets or drops a model's candidate, promotes it, or rolls back to a version (as ALTER MODEL
+   * does, recorded the same way); throws UNKNOWN_MODEL, UNKNOWN_VERSION, NO_CANDIDATE, INVALID_ARGUMENT or MODEL_ERROR.
+   */
+  changeModel(name: string, change: ModelChange, origin: { readonly by?: string; readonly reason?: string }): Promise<unknown>;
+  /** Scores JSON rows with a model (serving, or `version`); per-row errors in the answer. */
+  predictRows(name: string, rows: unknown, version?: number): Promise<unknown>;
   close(): Promise<void>;
 }

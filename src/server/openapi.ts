@@ -35,6 +35,8 @@ const timestampsParam = {
   description: "How TIMESTAMP values are written: ISO-8601 text in UTC with milliseconds, or epoch milliseconds (a JSON body's 'timestamps' field takes precedence)",
 };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const byParam = { name: 'by', in: 'query', schema: { type: 'string' }, description: 'Who makes the change (default http), kept in the model history' };
+const reasonParam = { name: 'reason', in: 'query', schema: { type: 'string' }, description: 'Why, kept in the model history' };
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -119,7 +121,7 @@ export const openApiDocument = {
       delete: { summary: 'Cancel a query', parameters: [idParam], responses: { '200': jsonOk('Cancelled'), ...common, '404': jsonError('Unknown query') } },
     },
     '/v1/models': {
-      get: { summary: 'List registered models', responses: { '200': jsonOk('Models'), ...common } },
+      get: { summary: 'Registered models, each with its serving version, candidate and the role of every version', responses: { '200': jsonOk('Models'), ...common } },
       post: {
         summary: 'Upload an ONNX file and register it (or a new version of it)',
         parameters: [
@@ -135,6 +137,63 @@ export const openApiDocument = {
         summary: 'One model: signature, active version, provider and why, options, versions, statistics',
         parameters: [nameParam],
         responses: { '200': jsonOk('The model'), ...common, '404': jsonError('Unknown model') },
+      },
+    },
+    '/v1/models/{name}/quality': {
+      get: {
+        summary: "Live quality of a model whose labels are joined (ALTER MODEL ... SET (labels = ...)): its labels settings, the most recent windows of <model>_quality (newest first) and the totals per version and role",
+        parameters: [nameParam],
+        responses: {
+          '200': jsonOk('Quality', {
+            type: 'object',
+            properties: {
+              quality: {
+                type: 'object',
+                properties: {
+                  model: { type: 'string' },
+                  labels: { type: 'object', nullable: true, description: 'labels, labelId, labelValue, withinMs, threshold, windowMs; null when no labels are joined' },
+                  windows: { type: 'array', items: { type: 'object', description: 'window_start, window_end, version, role, labelled, positive_rate, auc, log_loss, brier, precision, recall, mean_score, label_delay_p50, label_delay_p99[, score_psi]' } },
+                  totals: { type: 'array', items: { type: 'object', description: 'version, role and the same metrics over every labelled row' } },
+                },
+              },
+            },
+          }),
+          ...common,
+          '404': jsonError('Unknown model'),
+        },
+      },
+    },
+    '/v1/models/{name}/candidate': {
+      post: {
+        summary: 'Set the candidate (ALTER MODEL ... SET CANDIDATE): a new version beside the serving one, in shadow or canary mode',
+        parameters: [nameParam, byParam, reasonParam],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', description: 'path, mode (shadow or canary), share (canary, 0..1), key (input column), and any model option, merged over the serving version', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } } } },
+        },
+        responses: { '201': jsonOk('The candidate'), ...common, '404': jsonError('Unknown model'), '400': jsonError('Bad options, or the file does not match the signature'), '500': jsonError('The file does not load') },
+      },
+      delete: { summary: 'Drop the candidate (ALTER MODEL ... DROP CANDIDATE)', parameters: [nameParam, byParam, reasonParam], responses: { '200': jsonOk('The dropped version'), ...common, '404': jsonError('Unknown model, or no candidate') } },
+    },
+    '/v1/models/{name}/promote': {
+      post: { summary: 'The candidate becomes the serving version (ALTER MODEL ... PROMOTE)', parameters: [nameParam, byParam, reasonParam], responses: { '200': jsonOk('The serving version'), ...common, '404': jsonError('Unknown model, or no candidate') } },
+    },
+    '/v1/models/{name}/rollback': {
+      post: {
+        summary: 'Serve an earlier version again, without a reload gap (ALTER MODEL ... ROLLBACK TO VERSION n)',
+        parameters: [nameParam, { name: 'version', in: 'query', schema: { type: 'integer', minimum: 1 }, description: 'Or {"version": n} in a JSON body' }, byParam, reasonParam],
+        responses: { '200': jsonOk('The serving version'), ...common, '404': jsonError('Unknown model or version') },
+      },
+    },
+    '/v1/models/{name}/predict': {
+      post: {
+        summary: 'Score rows now with the serving version (or "version"), through the same workers and batching as streams; row errors per row',
+        parameters: [nameParam],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['rows'], properties: { rows: { type: 'array', description: 'Each row: the INPUT values in declaration order, or an object by input name', items: {} }, version: { type: 'integer', minimum: 1 } } } } },
+        },
+        responses: { '200': jsonOk('{"model", "rows": [{"outputs": {...}, "version": n} | {"error": "..."}]}'), ...common, '404': jsonError('Unknown model or version') },
       },
     },
     '/v1/models/{name}/versions': {

@@ -93,6 +93,16 @@ export class SluiceClient {
     return body.results;
   }
 
+  /** Scores rows now with a model (POST /v1/models/:name/predict). */
+  async predict(model: string, rows: readonly unknown[], version?: number): Promise<{ rows: ({ outputs: Record<string, unknown>; version: number } | { error: string })[] }> {
+    const res = await this.request(`/v1/models/${encodeURIComponent(model)}/predict`, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ rows, ...(version === undefined ? {} : { version }) }),
+    });
+    return parseExactJson(await res.text()) as { rows: ({ outputs: Record<string, unknown>; version: number } | { error: string })[] };
+  }
+
   /** What completion needs: relations with kinds and columns, models, functions, WITH option keys. */
   async catalog(): Promise<CompletionCatalog> {
     const res = await this.request('/v1/catalog', { headers: this.headers() });

@@ -13,7 +13,9 @@ import { ApiError, SluiceClient, type RowErrorJson } from './http-client.js';
 import { LiveRowPrinter, LiveTable } from './live-rows.js';
 import { printResult, renderApiError, renderRowErrors, renderTable } from './render.js';
 import { DEFAULT_SETTINGS, HELP_TEXT, lineCommand, statementCommand, type ShellCommand, type ShellSettings } from './session-commands.js';
+import { isPredictCommand, parsePredictCommand } from './predict-command.js';
 import { isQuery, splitStatements } from './statement-splitter.js';
+import { SluiceError } from '../common/errors.js';
 
 export const PROMPT = 'sluice> ';
 export const CONTINUATION_PROMPT = '     -> ';
@@ -152,12 +154,27 @@ export async function runShell(opts: ShellOptions): Promise<boolean> {
     }
   };
 
+  /** PREDICT model (values): one row scored now, printed as a table of its outputs and version. */
+  const runPredict = async (sql: string): Promise<void> => {
+    const cmd = parsePredictCommand(sql);
+    const answer = await client.predict(cmd.model, [cmd.row], cmd.version);
+    const row = answer.rows[0];
+    if (!row || 'error' in row) {
+      write(`ERROR: ${row?.error ?? 'no answer'}\n`);
+      return;
+    }
+    const names = Object.keys(row.outputs);
+    write(`${renderTable([...names, 'version'].map((name) => ({ name })), [[...names.map((n) => row.outputs[n]), row.version]])}\n`);
+  };
+
   const runStatement = async (sql: string): Promise<void> => {
     const local = statementCommand(sql, settings);
     if (local) return runLocal(local);
     const started = performance.now();
     try {
-      if (isQuery(sql)) {
+      if (isPredictCommand(sql)) {
+        await runPredict(sql);
+      } else if (isQuery(sql)) {
         await runQuery(sql);
       } else {
         const results = await client.sql(sql);
@@ -171,6 +188,7 @@ export async function runShell(opts: ShellOptions): Promise<boolean> {
       }
     } catch (err) {
       if (err instanceof ApiError) write(`${renderApiError(err.body, sql)}\n`);
+      else if (err instanceof SluiceError) write(`ERROR [${err.code}]: ${err.message}${err.hint ? `\nHINT: ${err.hint}` : ''}\n`);
       else if (!(err instanceof Error && err.name === 'AbortError')) write(`ERROR: ${err instanceof Error ? err.message : String(err)}\n`);
     }
     write(`Time: ${formatMs(performance.now() - started)}\n`);

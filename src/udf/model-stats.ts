@@ -36,6 +36,12 @@ export interface ModelStatsSnapshot {
   readonly fallbackRows: number;
   /** Rows this model scored while standing in as another model's fallback. */
   readonly rowsAsFallback: number;
+  /** Rows that went out per role: serving, canary, pinned (a query naming a version), fallback, interactive (POST /v1/models/:name/predict). */
+  readonly rowsByRole: Readonly<Record<string, number>>;
+  /** Rows the shadow candidate could not keep up with (its queue was full, or a checkpoint came first). */
+  readonly shadowSkipped: number;
+  /** Files from a watched folder that failed to load (nothing changed). */
+  readonly loadFailures: number;
   readonly batchSize: { readonly buckets: readonly HistogramBucket[]; readonly sum: number; readonly count: number };
   readonly latencyMs: {
     readonly min: number | null;
@@ -58,6 +64,9 @@ export class ModelStats {
   private fallbacks = 0;
   private fallbackRows = 0;
   private rowsAsFallback = 0;
+  private readonly rowsByRole: Record<string, number> = {};
+  private shadowSkipped = 0;
+  private loadFailures = 0;
   private readonly batchBuckets = new Float64Array(BATCH_BUCKETS + 1);
   private batchRowSum = 0;
   private readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS_MS.length + 1);
@@ -103,6 +112,19 @@ export class ModelStats {
     this.timeouts++;
   }
 
+  /** Rows that went out scored in `role`. */
+  recordRole(role: string, rows: number): void {
+    this.rowsByRole[role] = (this.rowsByRole[role] ?? 0) + rows;
+  }
+
+  recordLoadFailure(): void {
+    this.loadFailures++;
+  }
+
+  recordShadowSkipped(rows: number): void {
+    this.shadowSkipped += rows;
+  }
+
   recordFallback(rows: number): void {
     this.fallbacks++;
     this.fallbackRows += rows;
@@ -121,6 +143,9 @@ export class ModelStats {
       fallbacks: this.fallbacks,
       fallbackRows: this.fallbackRows,
       rowsAsFallback: this.rowsAsFallback,
+      rowsByRole: { ...this.rowsByRole },
+      shadowSkipped: this.shadowSkipped,
+      loadFailures: this.loadFailures,
       batchSize: {
         buckets: Array.from(this.batchBuckets, (count, i) => ({ le: i === BATCH_BUCKETS ? Infinity : 2 ** i, count })),
         sum: this.batchRowSum,

@@ -141,6 +141,24 @@ export function shapeToString(shape: readonly (number | string)[]): string {
   return `[${shape.map((d) => (typeof d === 'number' && d < 0 ? '?' : String(d))).join(', ')}]`;
 }
 
+/**
+ * The signature a file declares itself: float32 [batch, n] is ARRAY<FLOAT>(n), [batch] or
+ * [batch, 1] a scalar of the element type. Undefined (with the reason) for what a declaration
+ * cannot describe, e.g. a symbolic feature dimension.
+ */
+export function signatureOf(t: TensorInfo): { readonly sql: string } | { readonly problem: string } {
+  const scalar: Record<string, string> = { float32: 'FLOAT', float64: 'DOUBLE', int32: 'INT', int64: 'BIGINT', bool: 'BOOLEAN' };
+  const element = scalar[t.type];
+  const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(t.name) ? t.name : `"${t.name.replace(/"/g, '""')}"`;
+  if (element === undefined) return { problem: `${describeTensor(t)} has no SQL type` };
+  const [, feature, ...more] = t.shape;
+  if (more.length > 0) return { problem: `${describeTensor(t)} has more than two dimensions` };
+  if (feature === undefined || feature === 1) return { sql: `${name} ${element}` };
+  if (typeof feature !== 'number' || feature < 1) return { problem: `${describeTensor(t)} has no fixed width` };
+  if (element !== 'FLOAT') return { problem: `${describeTensor(t)}: only float32 arrays are supported` };
+  return { sql: `${name} ARRAY<FLOAT>(${feature})` };
+}
+
 function describeTensor(t: TensorInfo): string {
   return t.type === 'non-tensor' ? `${t.name} (not a tensor)` : `${t.name} ${t.type} ${shapeToString(t.shape)}`;
 }
@@ -471,6 +489,21 @@ export class OnnxModel {
     private readonly workers: SessionWorker[],
   ) {
     this.fetch = outputs.map((o) => o.onnxName);
+  }
+
+  /**
+   * The file's inputs and outputs as onnxruntime reports them (a CPU session, closed again), for
+   * registering a file without a declared signature. Throws MODEL_ERROR when it does not load.
+   */
+  static async inspect(name: string, path: string, bytes: Uint8Array): Promise<{ readonly inputs: readonly TensorInfo[]; readonly outputs: readonly TensorInfo[] }> {
+    const w = new SessionWorker();
+    try {
+      const loaded = await w.request({ type: 'load', bytes, options: { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 } });
+      if (!loaded.ok) throw new SluiceError('MODEL_ERROR', `model '${name}': onnxruntime cannot load '${path}': ${loaded.error}`);
+      return { inputs: (loaded.inputs ?? []) as TensorInfo[], outputs: (loaded.outputs ?? []) as TensorInfo[] };
+    } finally {
+      await w.close();
+    }
   }
 
   /** Loads, checks and warms up a model; throws MODEL_ERROR or MODEL_SCHEMA_MISMATCH. */

@@ -11,7 +11,7 @@
  * otherwise its rows come back flagged as errors for the dead-letter output.
  */
 import { SluiceError } from '../common/errors.js';
-import type { ModelLease, ModelOptions, ModelRegistry } from './model-registry.js';
+import type { LeaseResult, ModelLease, ModelOptions, ModelRegistry, VersionPin } from './model-registry.js';
 import { newOutputArray, WORKER_QUEUE_DEPTH, type ModelRunResult, type OutputArray, type OutputBinding } from './onnx-model.js';
 
 /** The scored rows of one submission, in the order they were submitted. */
@@ -31,7 +31,17 @@ export interface PredictResult {
   /** Per-row error messages, or undefined when no row failed. */
   readonly errors: readonly (string | undefined)[] | undefined;
   readonly errorCount: number;
+  /** Which version scored each row: SCORED_BY.* per row. */
+  readonly scoredBy: Uint8Array;
+  /** Latency (ms) of the batch that scored each row, from when it was sent. */
+  readonly latencyMs: Float32Array;
 }
+
+/** Values of PredictResult.scoredBy. */
+export const SCORED_BY = { serving: 0, candidate: 1, pinned: 2, fallback: 3, none: 4 } as const;
+
+/** What a runner scores with: the serving version, the candidate (the serving one when there is none), or one version by number. */
+export type RunnerTarget = { readonly kind: 'serving' } | { readonly kind: 'candidate' } | { readonly kind: 'pinned'; readonly version: number };
 
 /** The version that scored row `i` (0 when the row failed). */
 export function versionOf(r: PredictResult, i: number): number {
@@ -55,6 +65,8 @@ interface Submission {
   readonly outputs: Record<string, OutputArray>;
   readonly versions: Int32Array;
   readonly fallback: Uint8Array;
+  readonly scoredBy: Uint8Array;
+  readonly latencyMs: Float32Array;
   fallbackModel: string | undefined;
   errors: (string | undefined)[] | undefined;
   readonly promise: Promise<PredictResult>;
@@ -104,16 +116,22 @@ export class PredictRunner {
   private closed = false;
   private readonly outputLayout: readonly OutputBinding[];
   private lastOptions: ModelOptions;
+  private readonly pin: VersionPin | undefined;
 
   /**
    * @param width values per packed row; must equal the model's input width.
-   * Throws UNKNOWN_MODEL, or SCHEMA_MISMATCH when the width differs (plan-time errors).
+   * @param target what scores the rows; a pinned version stays loaded until close().
+   * @param useFallback whether a failed or late batch goes to the version's fallback model (a shadow's does not).
+   * Throws UNKNOWN_MODEL, UNKNOWN_VERSION (no such version), or SCHEMA_MISMATCH when the width differs (plan-time errors).
    */
   constructor(
     private readonly registry: ModelRegistry,
     readonly modelName: string,
     readonly width: number,
+    readonly target: RunnerTarget = { kind: 'serving' },
+    private readonly useFallback = true,
   ) {
+    this.pin = target.kind === 'pinned' ? registry.pin(modelName, target.version) : undefined;
     const model = registry.activeModel(modelName);
     if (model.width !== width) {
       throw new SluiceError('SCHEMA_MISMATCH', `model '${modelName}' takes rows of ${model.width} values, but the query passes ${width}`);
@@ -153,6 +171,8 @@ export class PredictRunner {
       outputs,
       versions: new Int32Array(rows),
       fallback: new Uint8Array(rows),
+      scoredBy: new Uint8Array(rows).fill(SCORED_BY.none),
+      latencyMs: new Float32Array(rows),
       fallbackModel: undefined,
       errors: undefined,
       promise,
@@ -195,6 +215,17 @@ export class PredictRunner {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.pin?.release();
+  }
+
+  /** Leases what this runner scores with, and how the rows will be marked. */
+  private async lease(): Promise<{ readonly leased: LeaseResult; readonly by: number }> {
+    if (this.pin) return { leased: await this.pin.lease(), by: SCORED_BY.pinned };
+    if (this.target.kind === 'candidate') {
+      const c = this.registry.acquireCandidate(this.modelName);
+      if (c) return { leased: { ok: true, lease: c }, by: SCORED_BY.candidate };
+    }
+    return { leased: this.registry.acquire(this.modelName), by: SCORED_BY.serving };
   }
 
   private pump(): void {
@@ -274,7 +305,7 @@ export class PredictRunner {
   }
 
   private async runBatch(batch: readonly Segment[], rows: number): Promise<void> {
-    const leased = this.registry.acquire(this.modelName);
+    const { leased, by } = await this.lease();
     if (!leased.ok) {
       for (const seg of batch) this.failRows(seg.sub, seg.start, seg.rows, leased.error.message);
       return;
@@ -293,14 +324,15 @@ export class PredictRunner {
     const t0 = performance.now();
     const result = await this.runOn(main, input, rows);
     if (result.ok) {
-      stats.recordBatch(rows, performance.now() - t0);
-      this.scatter(batch, result.outputs, version.number, undefined);
+      const ms = performance.now() - t0;
+      stats.recordBatch(rows, ms);
+      this.scatter(batch, result.outputs, version.number, undefined, by, ms);
       return;
     }
     if ('timedOut' in result) stats.recordTimeout();
     else stats.recordError();
     let message = result.error.message;
-    const fallbackName = version.options.fallback;
+    const fallbackName = this.useFallback ? version.options.fallback : undefined;
     if (fallbackName !== undefined) {
       const fb = this.registry.acquire(fallbackName);
       if (!fb.ok) {
@@ -314,7 +346,7 @@ export class PredictRunner {
         if (second.ok) {
           stats.recordFallback(rows);
           fb.lease.stats.recordBatch(rows, performance.now() - t1, true);
-          this.scatter(batch, second.outputs, fb.lease.version.number, fb.lease.name);
+          this.scatter(batch, second.outputs, fb.lease.version.number, fb.lease.name, SCORED_BY.fallback, performance.now() - t0);
           return;
         }
         if ('timedOut' in second) fb.lease.stats.recordTimeout();
@@ -326,7 +358,7 @@ export class PredictRunner {
     for (const seg of batch) this.failRows(seg.sub, seg.start, seg.rows, message);
   }
 
-  private scatter(batch: readonly Segment[], outputs: Readonly<Record<string, OutputArray>>, versionNo: number, fallbackModel: string | undefined): void {
+  private scatter(batch: readonly Segment[], outputs: Readonly<Record<string, OutputArray>>, versionNo: number, fallbackModel: string | undefined, by: number, ms: number): void {
     let at = 0;
     for (const seg of batch) {
       const sub = seg.sub;
@@ -336,6 +368,8 @@ export class PredictRunner {
         if (src && dst) copyRows(dst, src, at * o.width, seg.start * o.width, seg.rows * o.width);
       }
       sub.versions.fill(versionNo, seg.start, seg.start + seg.rows);
+      sub.scoredBy.fill(by, seg.start, seg.start + seg.rows);
+      sub.latencyMs.fill(ms, seg.start, seg.start + seg.rows);
       if (fallbackModel !== undefined) {
         sub.fallback.fill(1, seg.start, seg.start + seg.rows);
         sub.fallbackModel = fallbackModel;
@@ -376,5 +410,7 @@ function finish(sub: Submission): PredictResult {
     fallbackModel: sub.fallbackModel,
     errors: errorCount > 0 ? sub.errors : undefined,
     errorCount,
+    scoredBy: sub.scoredBy,
+    latencyMs: sub.latencyMs,
   };
 }

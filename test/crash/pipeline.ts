@@ -15,6 +15,8 @@ export const BASE = Date.UTC(2024, 0, 1);
 export const STREAM_DDL =
   "CREATE STREAM ev (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH (partitions = 1)";
 
+export const SINK_NAME = 'agg';
+
 export const SINK_DDL = `CREATE SINK agg WITH (connector = 'log', topic = 'out') AS
 SELECT window_start, k, COUNT(*) AS n, SUM(v) AS total, MAX(v) AS hi
 FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND))

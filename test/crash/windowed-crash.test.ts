@@ -2,36 +2,18 @@
  * kill -9 at random points during a windowed aggregation into a log sink leaves topic 'out'
  * identical to an uninterrupted run of the same pipeline: no duplicates, nothing missing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { collectRows } from '../sql/collect.js';
 import { formatRow } from '../sql/format-value.js';
+import { killUntilStable, lcg } from './harness.js';
 import { SINK_DDL, fillInput, progress } from './pipeline.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MIN_KILLS = 10;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface Progress {
-  epoch: number;
-  lag: number;
-  out: number;
-  status: string;
-}
-
-/** A seeded generator, so a failing run can be repeated with SLUICE_CRASH_SEED. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 async function readOut(dir: string): Promise<string[]> {
   const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
@@ -42,25 +24,6 @@ async function readOut(dir: string): Promise<string[]> {
   } finally {
     await engine.close();
   }
-}
-
-/** Starts a worker; resolves its progress lines through `onProgress`, and `exited` when it dies. */
-function startWorker(dir: string, onProgress: (p: Progress) => void, onOpening: () => void): { child: ChildProcess; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/worker.ts', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line === 'opening') onOpening();
-      else if (line.startsWith('progress ')) onProgress(JSON.parse(line.slice(9)) as Progress);
-    }
-  });
-  child.stderr?.resume();
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return { child, exited };
 }
 
 describe('windowed aggregation on the embedded log under kill -9', () => {
@@ -98,50 +61,7 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
     expect(expected.length).toBeGreaterThan(0);
 
     // The interrupted run: kill -9 at random moments, restart, until the output stops growing.
-    let kills = 0;
-    let runs = 0;
-    let stableRuns = 0;
-    let lastOut = -1;
-    let midway = 0;
-    let duringOpen = 0;
-    let openMs = 300;
-    const deadline = Date.now() + 150_000;
-    for (;;) {
-      let latest: Progress | undefined;
-      let openingAt = 0;
-      let openedAt = 0;
-      let opening!: () => void;
-      const started = new Promise<void>((r) => (opening = r));
-      const w = startWorker(
-        crashDir,
-        (p) => {
-          latest = p;
-          openedAt ||= Date.now();
-        },
-        () => {
-          openingAt = Date.now();
-          opening();
-        },
-      );
-      runs++;
-      await Promise.race([started, w.exited, sleep(30_000)]);
-      const settled = kills >= MIN_KILLS;
-      // The work (replaying the sink, reading input, closing windows, committing epochs) happens
-      // while the engine opens and just after: while kills are still due, die at a random moment
-      // in that span (as long as the last open took, plus 200 ms); afterwards let the run finish.
-      await sleep(settled ? 600 : Math.floor(rand() * (openMs + 200)));
-      w.child.kill('SIGKILL');
-      await w.exited;
-      if (openedAt > openingAt && openingAt > 0) openMs = openedAt - openingAt;
-      kills++;
-      const p = latest;
-      if (p && p.out < expected.length) midway++;
-      if (!p) duringOpen++;
-      if (settled && p && p.lag === 0 && p.out === lastOut) stableRuns++;
-      else stableRuns = 0;
-      lastOut = p?.out ?? lastOut;
-      if (stableRuns >= 1 || Date.now() > deadline) break;
-    }
+    const { runs, kills, duringOpen, midway } = await killUntilStable('./pipeline.js', crashDir, { expectedOut: expected.length, minKills: MIN_KILLS, rand });
 
     const actual = await readOut(crashDir);
     const counts = new Map<string, number>();

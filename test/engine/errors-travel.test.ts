@@ -139,7 +139,7 @@ describe('the AbortSignal of execute', () => {
   it('cancels a push query it started, also after execute returned', async () => {
     await engine.execute(SETUP);
     const ac = new AbortController();
-    const [r] = await engine.execute('SELECT id FROM s', { signal: ac.signal });
+    const [r] = await engine.execute('SELECT id FROM s', { signal: ac.signal, from: 'earliest' });
     if (r?.kind !== 'push') throw new Error('expected a push result');
     const done = drain(r);
     await until(() => (engine.query(r.queryId)?.rowsOut ?? 0) >= 4, 'the rows');

@@ -5,8 +5,32 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fnv1a32, partitionOf } from '../../src/common/hash.js';
+import { T } from '../../src/common/types.js';
 import type { Engine } from '../../src/engine/engine.js';
+import { ExchangeOperator } from '../../src/exec/operators/exchange.js';
+import type { BoundExpr } from '../../src/planner/bound-expr.js';
+import { Harness, data, f } from '../exec/harness.js';
+import { TempStores } from '../state/helpers.js';
 import { tempEngine } from './helpers.js';
+
+const stores = new TempStores();
+afterEach(() => stores.dispose());
+
+/** The key partition the exchange sends each of `keys` to, one row each. */
+async function exchangedPartitions(keys: readonly (string | null)[], partitions: number): Promise<number[]> {
+  const fields = [f('k', T.STRING), f('v', T.INT)];
+  const k: BoundExpr = { kind: 'Column', index: 0, name: 'k', type: T.STRING };
+  const h = await Harness.create(stores);
+  const op = await h.open(new ExchangeOperator({ input: fields, key: [k], partitions, udfs: () => undefined }));
+  const out: number[] = [];
+  for (const key of keys) {
+    h.out.length = 0;
+    await op.process(data(fields, [{ k: key, v: 1 }]), 0);
+    const m = h.out.find((x) => x.kind === 'data');
+    out.push(m?.kind === 'data' ? (m.partition ?? -1) : -1);
+  }
+  return out;
+}
 
 let engine: Engine;
 let cleanup: () => Promise<void>;
@@ -45,5 +69,11 @@ describe('partitionOf', () => {
     expect(got).toEqual(keys.map((k) => partitionOf([k], 8)));
     // NULL and '' are different keys: with 8 partitions they land apart.
     expect(got[0]).not.toBe(got[1]);
+  });
+
+  it('sends a key to the same partition from INSERT and from the exchange, NULL included', async () => {
+    const keys = [null, '', 'a', 'card-17', 'b'];
+    const inserted = await insertedPartitions(keys, 8);
+    expect(await exchangedPartitions(keys, 8)).toEqual(inserted);
   });
 });

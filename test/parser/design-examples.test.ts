@@ -111,7 +111,7 @@ describe('DESIGN.md §2 examples', () => {
   });
 
   it('ALTER MODEL ... SET', () => {
-    expect(noSpans(stmt(3))).toEqual({ kind: 'AlterModel', name: { name: 'fraud' }, options: [{ key: 'path', value: 'models/fraud-v2.onnx' }] });
+    expect(noSpans(stmt(3))).toEqual({ kind: 'AlterModel', name: { name: 'fraud' }, action: 'set', options: [{ key: 'path', value: 'models/fraud-v2.onnx' }] });
   });
 
   it('CREATE MATERIALIZED VIEW with a lookup join and no ON', () => {

@@ -253,7 +253,7 @@ describe('error details', () => {
   });
 
   it('EXPLAIN only takes queries, views and sinks', () => {
-    expect(catchSluice(() => parseStatement('EXPLAIN DROP STREAM s')).hint).toBe('expected SELECT or CREATE');
+    expect(catchSluice(() => parseStatement('EXPLAIN DROP STREAM s')).hint).toBe('expected VERBOSE, SELECT or CREATE');
     expect(catchSluice(() => parseStatement('EXPLAIN CREATE STREAM s (a INT)')).message).toBe(
       'EXPLAIN takes a SELECT, CREATE MATERIALIZED VIEW or CREATE SINK',
     );

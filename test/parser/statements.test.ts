@@ -175,8 +175,23 @@ describe('DROP / ALTER / SHOW / DESCRIBE / INSERT / EXPLAIN', () => {
     expect(shape("ALTER MODEL m SET (path = 'b.onnx', batch.max_rows = 64)")).toEqual({
       kind: 'AlterModel',
       name: { name: 'm' },
+      action: 'set',
       options: [{ key: 'path', value: 'b.onnx' }, { key: 'batch.max_rows', value: 64 }],
     });
+  });
+
+  it('ALTER MODEL candidates: SET CANDIDATE, PROMOTE, ROLLBACK TO VERSION, DROP CANDIDATE', () => {
+    expect(shape("ALTER MODEL fraud SET CANDIDATE (path = 'models/fraud-mlp.onnx', mode = 'canary', share = 0.1)")).toEqual({
+      kind: 'AlterModel',
+      name: { name: 'fraud' },
+      action: 'candidate',
+      options: [{ key: 'path', value: 'models/fraud-mlp.onnx' }, { key: 'mode', value: 'canary' }, { key: 'share', value: 0.1 }],
+    });
+    expect(shape('ALTER MODEL fraud PROMOTE')).toEqual({ kind: 'AlterModel', name: { name: 'fraud' }, action: 'promote', options: [] });
+    expect(shape('alter model fraud rollback to version 1')).toEqual({ kind: 'AlterModel', name: { name: 'fraud' }, action: 'rollback', options: [], version: { value: 1 } });
+    expect(shape('ALTER MODEL fraud DROP CANDIDATE')).toEqual({ kind: 'AlterModel', name: { name: 'fraud' }, action: 'drop candidate', options: [] });
+    // The new words stay usable as names.
+    expect(shape('SELECT version, candidate, to FROM s')).toMatchObject({ kind: 'Query' });
   });
 
   it('INSERT with columns and several rows', () => {

@@ -226,11 +226,28 @@ describe('views, queries, catalog', () => {
 
 describe('models', () => {
   it('lists models and versions', async () => {
-    expect((await app.inject({ url: '/v1/models' })).json()).toEqual({ models: [{ name: 'fraud', version: 1 }] });
+    expect((await app.inject({ url: '/v1/models' })).json()).toEqual({ models: [{ name: 'fraud', serving: 1, candidate: null, versions: [{ number: 1, role: 'serving' }] }] });
     expect((await app.inject({ url: '/v1/models/fraud/versions' })).json()).toEqual({ model: 'fraud', versions: [{ version: 1, by: 'test' }] });
     expectJsonError(await app.inject({ url: '/v1/models/nope/versions' }), 404, 'UNKNOWN_MODEL');
     expect((await app.inject({ url: '/v1/models/fraud' })).json()).toEqual({ model: { name: 'fraud', version: 1, provider: 'cpu', stats: { rows: 3 } } });
     expectJsonError(await app.inject({ url: '/v1/models/nope' }), 404, 'UNKNOWN_MODEL');
+  });
+
+  it('sets, promotes, rolls back and drops candidates, with who and why', async () => {
+    const set = await app.inject({ method: 'POST', url: '/v1/models/fraud/candidate?by=ci&reason=offline%20auc%200.97', payload: { path: 'models/fraud-mlp.onnx', mode: 'canary', share: 0.1 } });
+    expect(set.statusCode).toBe(201);
+    expect((await app.inject({ method: 'POST', url: '/v1/models/fraud/promote' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/v1/models/fraud/rollback', payload: { version: 1 } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: '/v1/models/fraud/candidate?reason=worse' })).statusCode).toBe(200);
+    expect(engine.changes).toEqual([
+      { name: 'fraud', change: { kind: 'candidate', options: { path: 'models/fraud-mlp.onnx', mode: 'canary', share: 0.1 } }, origin: { by: 'ci', reason: 'offline auc 0.97' } },
+      { name: 'fraud', change: { kind: 'promote' }, origin: { by: 'http' } },
+      { name: 'fraud', change: { kind: 'rollback', version: 1 }, origin: { by: 'http' } },
+      { name: 'fraud', change: { kind: 'drop candidate' }, origin: { by: 'http', reason: 'worse' } },
+    ]);
+    expectJsonError(await app.inject({ method: 'POST', url: '/v1/models/fraud/rollback' }), 400, 'BAD_REQUEST');
+    expectJsonError(await app.inject({ method: 'POST', url: '/v1/models/fraud/candidate', payload: { path: ['x'] } }), 400, 'BAD_REQUEST');
+    expectJsonError(await app.inject({ method: 'POST', url: '/v1/models/nope/promote' }), 404, 'UNKNOWN_MODEL');
   });
 
   it('stores an uploaded ONNX file and registers it', async () => {
@@ -272,7 +289,7 @@ describe('metrics, health, openapi, 404', () => {
     const doc = (await app.inject({ url: '/v1/openapi.json' })).json() as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/streams/{name}/rows', '/v1/views/{name}', '/v1/views/{name}/keys/{key}', '/v1/views/{name}/lookup'].sort(),
+      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/candidate', '/v1/models/{name}/predict', '/v1/models/{name}/promote', '/v1/models/{name}/quality', '/v1/models/{name}/rollback', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/streams/{name}/rows', '/v1/views/{name}', '/v1/views/{name}/keys/{key}', '/v1/views/{name}/lookup'].sort(),
     );
   });
 

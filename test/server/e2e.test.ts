@@ -2,7 +2,9 @@ import { SLUICE_VERSION } from '../../src/common/version.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { txEvent } from '../../src/connectors/datagen.js';
 import { freePort, readUntil, startServerProcess, type ServerProcess } from './server-process.js';
 
 let server: ServerProcess;
@@ -170,5 +172,64 @@ describe('sluice serve end to end', () => {
     const bad = await fetch(`${server.url}/v1/models?name=up`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from('not a model') });
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toMatch(/MODEL/);
+  });
+
+  it('POST /v1/models/:name/predict answers the scores a direct onnxruntime call gives, row errors per row', async () => {
+    expect((await sql("CREATE MODEL inter INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx', 'batch.max_wait' = '2ms')")).status).toBe(200);
+    const n = 50;
+    const rows: unknown[] = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? { features: txEvent(i).features } : [txEvent(i).features]));
+    rows.push({ features: [1, 2] });
+    const post = (body: unknown) => fetch(`${server.url}/v1/models/inter/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const t0 = performance.now();
+    const res = await post({ rows });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { model: string; rows: ({ outputs: { score: number }; version: number } | { error: string })[] };
+    const session = await ort.InferenceSession.create('models/fraud.onnx');
+    const features = new Float32Array(n * 30);
+    for (let i = 0; i < n; i++) features.set(Float32Array.from(txEvent(i).features), i * 30);
+    const direct = (await session.run({ features: new ort.Tensor('float32', features, [n, 30]) }))['score']!.data as Float32Array;
+    for (let i = 0; i < n; i++) expect(body.rows[i]).toEqual({ outputs: { score: direct[i] }, version: 1 });
+    expect(body.rows[n]).toEqual({ error: "input 'features' needs 30 number(s), got 2" });
+    // One row alone waits for batch.max_wait at most, not for a full batch.
+    const one = await post({ rows: [{ features: txEvent(0).features }] });
+    expect(((await one.json()) as { rows: unknown[] }).rows[0]).toEqual({ outputs: { score: direct[0] }, version: 1 });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const pinned = await post({ rows: [{ features: txEvent(0).features }], version: 3 });
+    expect(pinned.status).toBe(404);
+    expect(((await pinned.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_VERSION');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/sluice_model_rows_by_role_total\{model="inter",role="interactive"\} 51/);
+  });
+
+  it('registers a new model from an upload with the signature its file declares (201)', async () => {
+    const bytes = await readFile('models/fraud-mlp.onnx');
+    const res = await fetch(`${server.url}/v1/models?name=fresh&by=alice`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    expect(res.status).toBe(201);
+    const one = (await (await fetch(`${server.url}/v1/models/fresh`)).json()) as { model: { version: number; inputs: unknown; outputs: unknown } };
+    expect(one.model).toMatchObject({ version: 1, inputs: [{ name: 'features', type: 'ARRAY<FLOAT>(30)' }], outputs: [{ name: 'score', type: 'FLOAT' }] });
+  });
+
+  it('rolls a model out over HTTP: candidate, promote, rollback, with the roles in GET /v1/models', async () => {
+    expect((await sql("CREATE MODEL ro INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx')")).status).toBe(200);
+    const post = (url: string, body?: unknown) => fetch(`${server.url}${url}`, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+    const set = await post('/v1/models/ro/candidate?by=ci&reason=nightly', { path: 'models/fraud-mlp.onnx', mode: 'canary', share: 0.25, metadata: '{"auc": 0.97}' });
+    expect(set.status).toBe(201);
+    const summary = async () => ((await (await fetch(`${server.url}/v1/models`)).json()) as { models: { name: string }[] }).models.find((m) => m.name === 'ro');
+    expect(await summary()).toMatchObject({ serving: 1, candidate: { version: 2, mode: 'canary', share: 0.25 }, versions: [{ number: 1, role: 'serving' }, { number: 2, role: 'canary' }] });
+    expect((await post('/v1/models/ro/promote')).status).toBe(200);
+    expect(await summary()).toMatchObject({ serving: 2, candidate: null });
+    expect((await post('/v1/models/ro/rollback?version=1')).status).toBe(200);
+    expect(await summary()).toMatchObject({ serving: 1, versions: [{ number: 1, role: 'serving' }, { number: 2, role: 'retired' }] });
+    const none = await post('/v1/models/ro/promote');
+    expect(none.status).toBe(409);
+    expect(((await none.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'NO_CANDIDATE', message: "model 'ro' has no candidate to promote" });
+    const one = (await (await fetch(`${server.url}/v1/models/ro`)).json()) as { model: { versions: { number: number; metadata: unknown }[]; events: { action: string; by: string; reason: string | null }[] } };
+    expect(one.model.versions[1]?.metadata).toEqual({ auc: 0.97 });
+    expect(one.model.events.map((e) => [e.action, e.by, e.reason])).toEqual([
+      ['create', 'sql', null],
+      ['candidate', 'ci', 'nightly'],
+      ['promote', 'http', null],
+      ['rollback', 'http', null],
+    ]);
   });
 });

@@ -16,6 +16,7 @@ export interface FakeEngine extends EngineLike {
   /** Ids of push queries whose cancel() was called. */
   readonly cancelled: Set<string>;
   readonly registered: { name: string; path: string; by: string }[];
+  readonly changes: { name: string; change: unknown; origin: unknown }[];
   /** Milliseconds between batches of push rows. */
   tickMs: number;
   /** Rows in each batch of an append-only push query. */
@@ -39,6 +40,7 @@ export function createFakeEngine(): FakeEngine {
   const cancelled = new Set<string>();
   const cancels = new Map<string, () => void>();
   const registered: { name: string; path: string; by: string }[] = [];
+  const changes: { name: string; change: unknown; origin: unknown }[] = [];
   let nextId = 1;
   const names = ['ticks', 'counts', 'scores', 'fraud'];
 
@@ -133,6 +135,7 @@ export function createFakeEngine(): FakeEngine {
   const engine: FakeEngine = {
     cancelled,
     registered,
+    changes,
     tickMs: 50,
     tickRows: 1,
     async execute(sql, opts = {}) {
@@ -203,6 +206,7 @@ export function createFakeEngine(): FakeEngine {
     }),
     models: {
       list: () => [{ name: 'fraud', version: registered.length + 1 }],
+      summaries: () => [{ name: 'fraud', serving: 1, candidate: null, versions: [{ number: 1, role: 'serving' }] }],
       versions(name) {
         if (name !== 'fraud') throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`);
         return [{ version: 1, by: 'test' }];
@@ -211,6 +215,15 @@ export function createFakeEngine(): FakeEngine {
         if (name !== 'fraud') throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`);
         return { name: 'fraud', version: 1, provider: 'cpu', stats: { rows: 3n } };
       },
+    },
+    async changeModel(name, change, origin) {
+      if (name !== 'fraud') throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`);
+      changes.push({ name, change, origin });
+      return { message: 'changed' };
+    },
+    async predictRows(name, rows) {
+      if (name !== 'fraud') throw new SluiceError('UNKNOWN_MODEL', `unknown model '${name}'`);
+      return { model: name, rows: (rows as unknown[]).map(() => ({ outputs: { score: 0.5 }, version: 1 })) };
     },
     async registerModelFile(name, path, by) {
       registered.push({ name, path, by });

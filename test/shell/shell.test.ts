@@ -129,6 +129,12 @@ describe('sluice shell in a terminal', () => {
     expect(left.queries.map((q) => q.id)).not.toContain(id);
   });
 
+  it('PREDICT scores one row now and prints its outputs and version', async () => {
+    tmux.line('PREDICT fraud (ARRAY[0.1, 0.2, 0.3]);');
+    const screen = await tmux.waitFor(/\(1 row\)\nTime: .*\nsluice> $/m);
+    expect(after(screen, 'PREDICT fraud (ARRAY[0.1, 0.2, 0.3]);\n')).toMatch(/^ score \| version\n-------\+---------\n {3}0\.5 \| {7}1\n\(1 row\)/);
+  });
+
   it('shows an updating push query as a table redrawn in place', async () => {
     tmux.line('SELECT k, n FROM counts;');
     // Several updates of the one row have come (+I, then -U/+U pairs) and the table shows the latest.

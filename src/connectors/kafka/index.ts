@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
-import type { EpochSink } from '../../engine/sinks.js';
+import type { EpochSink } from '../../exec/epoch-sink.js';
+import type { SinkArgs } from '../connector.js';
 import type { ExecEnv } from '../../exec/pipeline.js';
 import type { Source } from '../../exec/source.js';
 import type { Options, TableDef } from '../../planner/catalog.js';
 import { physicalInputs, type PhysicalPlan, type SourceExec } from '../../planner/physical.js';
-import type { CheckpointStore, KvTable, Store } from '../../state/index.js';
+import type { KvTable, Store } from '../../state/index.js';
 import { KafkaSink } from './kafka-sink.js';
 import { KafkaSource } from './kafka-source.js';
 import { KafkaTableLoader } from './kafka-table.js';
@@ -57,17 +58,8 @@ export function withKafkaQueryGroup(env: ExecEnv, queryId: string): ExecEnv {
   };
 }
 
-export interface KafkaSinkArgs {
-  readonly queryId: string;
-  readonly name: string;
-  readonly options: Options;
-  readonly fields: readonly Field[];
-  readonly plan: PhysicalPlan;
-  /** Key columns when the sink names none (the query's key for updating results). */
-  readonly defaultKey: readonly number[];
-  readonly store: Store;
-  readonly checkpoints: CheckpointStore;
-}
+/** What a Kafka sink is built from (the embedded log is not needed). */
+export type KafkaSinkArgs = Omit<SinkArgs, 'log'>;
 
 /** The sink's key columns: its `key` option, else `defaultKey`. */
 export function sinkKeyColumns(options: Options, fields: readonly Field[], defaultKey: readonly number[], what: string): number[] {

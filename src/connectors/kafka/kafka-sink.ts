@@ -38,7 +38,7 @@ import { SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
 import { readColumn, plain } from '../../exec/columns.js';
 import { RowKind } from '../../exec/message.js';
-import type { EpochSink } from '../../engine/sinks.js';
+import type { EpochSink } from '../../exec/epoch-sink.js';
 import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore, type KeyPart, type Store, type WriteBatch } from '../../state/index.js';
 import { queryStateParts } from '../../state/state-table.js';
 import { crashPoint } from './crash-points.js';

@@ -4,10 +4,12 @@
  * group assigns it.
  *
  * Shape: the plan is cut at its keyed operator (planner/exchange.ts).
- * - The source stage runs the plan below the cut once per input partition (consumer group
- *   `<group>`), and writes its rows to the repartition topic `<prefix>-repartition`, each row to
- *   partition hash(key) mod N as Arrow IPC — or, with no keyed operator, straight to the sink.
- * - The keyed stage runs the rest once per repartition partition (group `<group>-keyed`), keeps
+ * - The source stage runs the exchange and the plan below it once per input partition (consumer
+ *   group `<group>`); the exchange operator routes each row to key partition hash(key) mod N,
+ *   which goes to that partition of the repartition topic `<prefix>-repartition` as Arrow IPC
+ *   — or, with no keyed operator, the whole plan runs here and writes straight to the sink.
+ * - The keyed stage runs the plan above the exchange once per repartition partition (group
+ *   `<group>-keyed`), reading the exchanged rows as its source, keeps
  *   its state in the changelog topic `<prefix>-changelog` (same partition as its input), and
  *   writes the sink topic.
  * Each (stage, partition) is a Task with its own transactional producer; see task.ts for how
@@ -24,13 +26,9 @@ import { sinkRecords } from '../../connectors/kafka/kafka-sink.js';
 import { connectorError, kafkaClient, kafkaConsumer } from '../../connectors/kafka/options.js';
 import { PartitionFeed, type FeedDecoder } from '../../connectors/kafka/partition-feed.js';
 import { takeRows } from '../../exec/columns.js';
-import { compileExpr } from '../../exec/compile-expr.js';
 import { decodeBatches, encodeBatch } from '../../exec/ipc.js';
-import { partitionOf } from '../../common/hash.js';
 import type { DeadLetter } from '../../exec/message.js';
-import { evaluateGroupKeys, usedColumns } from '../../exec/operators/accumulators.js';
 import type { ExecEnv } from '../../exec/pipeline.js';
-import { columnsOf } from '../../planner/bound-expr.js';
 import { splitAtExchange, type ExchangeSplit } from '../../planner/exchange.js';
 import type { PhysicalPlan } from '../../planner/physical.js';
 import type { Store } from '../../state/index.js';
@@ -121,7 +119,7 @@ export class ScaleOutQuery implements QueryHandle {
       partitions = spec.partitions ?? sourcePartitions;
       await ensureTopics(admin, [
         { topic: dlq, numPartitions: 1 },
-        ...(split.upper
+        ...(split.exchange
           ? [
               { topic: repartition, numPartitions: partitions },
               { topic: changelog, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
@@ -142,7 +140,7 @@ export class ScaleOutQuery implements QueryHandle {
         const { batch, letters } = decodeKafkaRecords({ topic: spec.sourceTopic, fields: source.fields, operator: `kafka:${spec.sourceTopic}` }, p, chunk);
         return { batches: [batch], letters };
       };
-    const base = { queryId: spec.id, env: spec.env, store: spec.store, client: this.client, dlqTopic: dlq, checkpointIntervalMs: spec.checkpointIntervalMs };
+    const base = { queryId: spec.id, store: spec.store, client: this.client, dlqTopic: dlq, checkpointIntervalMs: spec.checkpointIntervalMs };
     const onRowsOut = (n: number) => {
       this.rowsOut += n;
       spec.onRowsOut(n);
@@ -157,17 +155,18 @@ export class ScaleOutQuery implements QueryHandle {
         stage: 'source',
         feed: new PartitionFeed(spec.sourceTopic, p, source.fields, jsonDecoder(p), source.watermark ? { column: { index: source.watermark.column, delayMs: source.watermark.delayMs } } : {}),
         groupId: spec.groupId,
-        plan: split.lower,
+        plan: split.exchange ?? split.plan,
+        env: split.exchange ? { ...spec.env, exchange: { side: 'send', partitions } } : spec.env,
         transactionalId: `${spec.prefix}-source-${p}`,
-        encode: split.upper ? exchangeEncoder(split, repartition, partitions) : sinkEncode,
-        ...(split.upper && source.watermark ? { markers: watermarkMarkers(repartition, partitions, p) } : {}),
-        onRowsOut: split.upper ? () => undefined : onRowsOut,
+        encode: split.exchange ? exchangeRecords(repartition, split.exchange.fields) : sinkEncode,
+        ...(split.exchange && source.watermark ? { markers: watermarkMarkers(repartition, partitions, p) } : {}),
+        onRowsOut: split.exchange ? () => undefined : onRowsOut,
         onDeadLetters,
         onFailed: (t, err, fenced) => this.stages[0]!.failed(t, err, fenced),
       })),
     );
-    if (split.upper) {
-      const upper = split.upper;
+    if (split.exchange) {
+      const exchange = split.exchange;
       const keyedGroup = `${spec.groupId}-keyed`;
       const ipcDecoder: FeedDecoder = (chunk) => ({
         batches: chunk.flatMap((m) => (m.value ? decodeBatches(m.value) : [])),
@@ -178,19 +177,23 @@ export class ScaleOutQuery implements QueryHandle {
         }),
       });
       this.stages.push(
-        new Stage(this, this.client, spec.sessionTimeoutMs, 'keyed', repartition, keyedGroup, (p) => ({
+        new Stage(this, this.client, spec.sessionTimeoutMs, 'keyed', repartition, keyedGroup, (p) => {
+          const feed = new PartitionFeed(repartition, p, exchange.fields, ipcDecoder, source.watermark ? { sources: sourcePartitions } : {});
+          return {
           ...base,
           stage: 'keyed',
-          feed: new PartitionFeed(repartition, p, upper.source.fields, ipcDecoder, source.watermark ? { sources: sourcePartitions } : {}),
+          feed,
           groupId: keyedGroup,
-          plan: upper.plan,
+          plan: split.plan,
+          env: { ...spec.env, exchange: { side: 'receive', source: feed } },
           transactionalId: `${spec.prefix}-keyed-${p}`,
           encode: sinkEncode,
           changelogTopic: changelog,
           onRowsOut,
           onDeadLetters,
           onFailed: (t, err, fenced) => this.stages[1]!.failed(t, err, fenced),
-        })),
+          };
+        }),
       );
     }
     for (const s of this.stages) await s.start();
@@ -388,30 +391,19 @@ class Stage {
   }
 }
 
-/** Rows of the lower plan to repartition records: each row to partition hash(key) mod N. */
-function exchangeEncoder(split: ExchangeSplit, topic: string, partitions: number): TaskSpec['encode'] {
-  const fields = split.lower.fields;
-  const keyExprs = split.upper!.key;
-  const keys = keyExprs.map((k) => compileExpr(k, fields));
-  const used = new Set<number>();
-  for (const k of keyExprs) columnsOf(k, used);
-  return (batch) => {
+/**
+ * The exchange's output to repartition records: the rows bound for key partition p (the
+ * exchange operator hashed them) go to partition p of the topic, as Arrow IPC.
+ */
+function exchangeRecords(topic: string, fields: readonly Field[]): TaskSpec['encode'] {
+  return (batch, _rowKinds, partition) => {
     const n = batch.numRows;
-    // A row whose key fails goes to partition 0, where the GROUP BY sends it to the dead letters.
-    const keyVals = evaluateGroupKeys(keys, usedColumns(batch, fields, used), n, new Map());
-    const buckets: number[][] = Array.from({ length: partitions }, () => []);
-    const parts = new Array<unknown>(keys.length);
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
-      buckets[partitionOf(parts, partitions)]!.push(i);
-    }
+    if (n <= ROWS_PER_EXCHANGE_RECORD) return [{ topic, partition: partition ?? 0, key: null, value: encodeBatch(batch) }];
     const out: TaskRecord[] = [];
-    buckets.forEach((rows, p) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_EXCHANGE_RECORD) {
-        const slice = rows.slice(i, i + ROWS_PER_EXCHANGE_RECORD);
-        out.push({ topic, partition: p, key: null, value: encodeBatch(takeRows(batch, fields, slice)) });
-      }
-    });
+    for (let i = 0; i < n; i += ROWS_PER_EXCHANGE_RECORD) {
+      const rows = Array.from({ length: Math.min(ROWS_PER_EXCHANGE_RECORD, n - i) }, (_, j) => i + j);
+      out.push({ topic, partition: partition ?? 0, key: null, value: encodeBatch(takeRows(batch, fields, rows)) });
+    }
     return out;
   };
 }

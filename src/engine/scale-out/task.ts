@@ -48,8 +48,8 @@ export interface TaskSpec {
   readonly store: Store;
   readonly client: KafkaClient;
   readonly transactionalId: string;
-  /** The records a batch of the plan's output becomes. */
-  readonly encode: (batch: RecordBatch, rowKinds: Uint8Array | undefined) => TaskRecord[];
+  /** The records a batch of the plan's output becomes (`partition`: set when the plan ends at an exchange). */
+  readonly encode: (batch: RecordBatch, rowKinds: Uint8Array | undefined, partition: number | undefined) => TaskRecord[];
   /**
    * Watermark markers for the output's downstream partitions (source stage feeding a
    * repartition topic): sent with a checkpoint whenever the output's watermark advanced.
@@ -224,7 +224,7 @@ export class Task {
       this.outWatermark = Math.max(this.outWatermark, msg.time);
     } else if (msg.kind === 'data') {
       if (msg.batch.numRows === 0) return;
-      const records = this.spec.encode(msg.batch, msg.rowKinds);
+      const records = this.spec.encode(msg.batch, msg.rowKinds, msg.partition);
       for (const r of records) this.pending.push(r);
       this.spec.onRowsOut(msg.batch.numRows);
     } else if (msg.kind === 'barrier') {

@@ -2,6 +2,8 @@
 import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { fieldsOf, ok, optionsOf } from './definitions.js';
 import type { StatementHandler } from './handler.js';
+import { modelLive } from '../prediction-log.js';
+import { ensurePredictionLog } from './model-rollout.js';
 
 export const createModel: StatementHandler<'CreateModel'> = async (session, s, text, opts) => {
   if (s.ifNotExists && session.models.has(s.name.name)) return ok(text, `model ${s.name.name} already exists`);
@@ -15,7 +17,8 @@ export const createModel: StatementHandler<'CreateModel'> = async (session, s, t
     await session.models.drop(s.name.name);
     throwIfCancelled(opts.signal, `loading model ${s.name.name}`, s.name.span);
   }
-  session.catalog.setModel({ name: s.name.name, inputs, outputs });
+  session.catalog.setModel({ name: s.name.name, inputs, outputs, live: modelLive(session.models, s.name.name), ...(v.reference ? { reference: v.reference } : {}) });
   await session.record.remember('model', s.name.name, text);
+  await ensurePredictionLog(session, s.name.name);
   return ok(text, `model ${s.name.name} version ${v.number} registered (${v.provider})`);
 };

@@ -1,14 +1,15 @@
 /** CREATE SINK: a persistent query writing to the embedded log or to Kafka (optionally across processes). */
 import { SluiceError } from '../../common/errors.js';
-import { checkKafkaOptions, kafkaGroupId, kafkaSink, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../../connectors/kafka/index.js';
+import { checkKafkaOptions, kafkaGroupId, sessionTimeout, sinkKeyColumns, withKafkaQueryGroup } from '../../connectors/kafka/index.js';
+import { connectorFor } from '../../connectors/registry.js';
+import type { EpochSink } from '../../exec/epoch-sink.js';
 import { kafkaBrokers, kafkaTopic } from '../../connectors/kafka/options.js';
 import type { PhysicalPlan, SourceExec } from '../../planner/physical.js';
 import { isScaleOutSink } from '../persistent-plan.js';
 import type { QueryHandle } from '../running-query.js';
 import { ScaleOutQuery, scaleOutPrefix } from '../scale-out/query.js';
 import type { Session } from '../session.js';
-import { appendDeadLetters, LogSink } from '../sinks.js';
-import { retentionOption } from './definitions.js';
+import { appendDeadLetters } from '../sinks.js';
 import type { StatementHandler } from './handler.js';
 import { persistentQuery, planPersistent, startPersistent, type PersistentPlan, type PersistentStatement } from './persistent.js';
 
@@ -19,18 +20,24 @@ export const createSink: StatementHandler<'CreateSink'> = async (session, s, tex
   let rq: QueryHandle;
   if (connector === 'kafka') {
     rq = kafkaSinkQuery(session, s, plan);
-  } else if (connector !== 'log') {
-    throw new SluiceError('UNSUPPORTED', `sink connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log) or 'kafka'" });
   } else {
-    const { log } = session.storage;
+    // The embedded log: its topic can be read back as a stream.
     const topic = String(options['topic'] ?? name);
-    await log.createTopic(topic, 1, retentionOption(options));
+    await connectorFor('sink', plan.connector).provision?.('sink', name, options, session.storage.log);
     addSinkRelation(session, s, plan);
     if (!session.catalog.hasRelation(topic)) session.catalog.addRelation({ kind: 'stream', name: topic, schema: q.fields, options: { connector: 'log', topic }, sql: '' });
-    rq = persistentQuery(session, plan, 'sink', { kind: 'epoch', sink: new LogSink(log, topic) });
+    rq = persistentQuery(session, plan, 'sink', { kind: 'epoch', sink: epochSink(session, plan, []) });
   }
   return startPersistent(session, s, plan, rq, opts.signal);
 };
+
+/** The sink's connector's EpochSink for the query's output. */
+function epochSink(session: Session, plan: PersistentPlan, defaultKey: readonly number[]): EpochSink {
+  const { store, checkpoints, log } = session.storage;
+  const connector = connectorFor('sink', plan.connector);
+  if (!connector.sink) throw new SluiceError('UNSUPPORTED', `connector '${plan.connector}' cannot write sink ${plan.name}`);
+  return connector.sink({ queryId: plan.id, name: plan.name, options: plan.options, fields: plan.q.fields, plan: plan.q.physical, defaultKey, store, checkpoints, log });
+}
 
 function addSinkRelation(session: Session, s: PersistentStatement, plan: PersistentPlan): void {
   session.catalog.addRelation({ kind: 'sink', name: plan.name, schema: plan.q.fields, queryId: plan.id, reads: plan.reads, options: plan.options, sql: plan.text }, s.name.span);
@@ -46,8 +53,7 @@ function kafkaSinkQuery(session: Session, s: PersistentStatement, plan: Persiste
     addSinkRelation(session, s, plan);
     return query;
   }
-  const { store, checkpoints } = session.storage;
-  const sink = kafkaSink({ queryId: id, name, options, fields: q.fields, plan: q.physical, defaultKey, store, checkpoints });
+  const sink = epochSink(session, plan, defaultKey);
   addSinkRelation(session, s, plan);
   return persistentQuery(session, plan, 'sink', { kind: 'epoch', sink }, withKafkaQueryGroup(session.env, id));
 }

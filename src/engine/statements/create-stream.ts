@@ -4,9 +4,8 @@ import type { Span } from '../../common/span.js';
 import { normalizeName, type Expr } from '../../parser/index.js';
 import type { Options, StreamDef, WatermarkSpec } from '../../planner/catalog.js';
 import { checkInterval, formatMillis, limitError, type PlanLimits } from '../../planner/limits.js';
-import { checkKafkaOptions } from '../../connectors/kafka/index.js';
 import { parseDuration } from '../../common/duration.js';
-import { checkWithOptions } from '../with-options.js';
+import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
 import { fieldsOf, ok, optionsOf, retentionOption, withSpan } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
@@ -16,10 +15,7 @@ export const createStream: StatementHandler<'CreateStream'> = async (session, s,
   if (s.ifNotExists && session.catalog.hasRelation(s.name.name)) return ok(text, `stream ${s.name.name} already exists`);
   const def = streamDefOf(s, text, session.catalog.limits, !session.record.replaying);
   const { options } = def;
-  const connector = String(options['connector'] ?? 'log').toLowerCase();
-  if (connector === 'log') {
-    await session.storage.log.createTopic(String(options['topic'] ?? s.name.name), Number(options['partitions'] ?? 4), retentionOption(options));
-  }
+  await connectorFor('stream', connectorName('stream', options)).provision?.('stream', s.name.name, options, session.storage.log);
   session.catalog.addRelation(def, s.name.span);
   await session.record.remember('stream', s.name.name, text);
   return ok(text, `stream ${s.name.name} created`);
@@ -33,6 +29,7 @@ export const createStream: StatementHandler<'CreateStream'> = async (session, s,
 export function streamDefOf(s: CreateStream, text: string, limits: PlanLimits, checkOptions: boolean): StreamDef {
   const schema = fieldsOf(s.columns);
   const options = optionsOf(s.options);
+  const connector = checkConnectorOptions('stream', s.options, { what: `stream ${s.name.name}`, hasWatermark: s.watermark !== undefined, span: s.span, checkEach: checkOptions });
   let watermark: WatermarkSpec | undefined;
   if (s.watermark) {
     const col = s.watermark.column.name;
@@ -50,16 +47,10 @@ export function streamDefOf(s: CreateStream, text: string, limits: PlanLimits, c
   if (key !== undefined && !schema.some((f) => normalizeName(f.name) === normalizeName(key))) {
     throw new SluiceError('UNKNOWN_COLUMN', `key '${key}' is not a column of ${s.name.name}`, { span: s.span });
   }
-  const connector = String(options['connector'] ?? 'log').toLowerCase();
-  if (!['log', 'kafka', 'datagen', 'nexmark'].includes(connector)) {
-    throw new SluiceError('UNSUPPORTED', `stream connector '${connector}' is not available in this build`, { span: s.span, hint: "use connector = 'log' (the embedded log), 'kafka', 'datagen' or 'nexmark'" });
-  }
-  if (checkOptions) checkWithOptions(s.options, 'stream', connector, `stream ${s.name.name}`);
-  if (connector === 'log') {
+  if (connector.name === 'log') {
     checkPartitions(s, options, limits);
     withSpan(s.span, () => retentionOption(options));
   }
-  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `stream ${s.name.name}`, 'stream', watermark !== undefined));
   return { kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text };
 }
 

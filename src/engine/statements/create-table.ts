@@ -1,24 +1,23 @@
 /** CREATE TABLE: rows by primary key, kept in the store (INSERT) or loaded from a compacted Kafka topic. */
 import { SluiceError, throwIfCancelled } from '../../common/errors.js';
-import { checkKafkaOptions, startKafkaTable } from '../../connectors/kafka/index.js';
+import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
 import { normalizeName } from '../../parser/index.js';
 import type { TableDef } from '../../planner/catalog.js';
 import { tableKv } from '../relation-storage.js';
-import { checkWithOptions } from '../with-options.js';
-import { fieldsOf, ok, optionsOf, withSpan } from './definitions.js';
+import { fieldsOf, ok, optionsOf } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
 export const createTable: StatementHandler<'CreateTable'> = async (session, s, text, opts) => {
   if (s.ifNotExists && session.catalog.hasRelation(s.name.name)) return ok(text, `table ${s.name.name} already exists`);
   const def = tableDefOf(s, text, !session.record.replaying);
   const { schema, options } = def;
-  const connector = String(options['connector'] ?? 'table').toLowerCase();
+  const connector = connectorFor('table', connectorName('table', options));
   session.catalog.addRelation(def, s.name.span);
   const { store } = session.storage;
   const kv = tableKv(store, s.name.name);
   const rows = new Map<string, unknown[]>();
   for await (const [k, r] of kv.scan()) rows.set(k, schema.map((f) => (r as Record<string, unknown>)[f.name] ?? null));
-  const loader = connector === 'kafka' ? await startKafkaTable(def, store, kv, rows) : undefined;
+  const loader = await connector.table?.({ def, store, kv, rows });
   if (opts.signal?.aborted) {
     // Reading the table's rows (from the store, or its topic to the end) is the long part.
     await loader?.stop();
@@ -39,11 +38,6 @@ export function tableDefOf(s: StatementOf<'CreateTable'>, text: string, checkOpt
     throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} needs a PRIMARY KEY`, { span: s.name.span, hint: 'mark a column: card_id STRING PRIMARY KEY' });
   }
   const options = optionsOf(s.options);
-  const connector = String(options['connector'] ?? 'table').toLowerCase();
-  if (connector !== 'table' && connector !== 'log' && connector !== 'kafka') {
-    throw new SluiceError('UNSUPPORTED', `table connector '${connector}' is not available in this build`, { span: s.span, hint: "tables are kept in the embedded store (fill them with INSERT) or read from a compacted topic (connector = 'kafka')" });
-  }
-  if (checkOptions) checkWithOptions(s.options, 'table', connector, `table ${s.name.name}`);
-  if (connector === 'kafka') withSpan(s.span, () => checkKafkaOptions(options, `table ${s.name.name}`, 'table', false));
+  checkConnectorOptions('table', s.options, { what: `table ${s.name.name}`, hasWatermark: false, span: s.span, checkEach: checkOptions });
   return { kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text };
 }

@@ -6,6 +6,7 @@ import type { ParkedQuery } from '../parked-query.js';
 import { refuseIfRead } from '../readers.js';
 import { viewKv } from '../relation-storage.js';
 import type { Session } from '../session.js';
+import { connectorFor, connectorName } from '../../connectors/registry.js';
 import { ok } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
@@ -27,6 +28,7 @@ async function dropObject(session: Session, s: Drop): Promise<string> {
       catalog.removeModel(name);
       await record.forget('model', name);
       await record.forget('model-alter', name);
+      await record.forget('model-candidate', name);
       return `model ${name} dropped`;
     case 'FUNCTION':
       refuseIfRead(catalog, 'functions', s.name, 'drop', 'function');
@@ -76,9 +78,7 @@ async function dropRelation(session: Session, s: Drop): Promise<string> {
     await t.kv.clear();
     session.tables.delete(normalizeName(def.name));
   }
-  if (def.kind === 'stream' && String(def.options['connector'] ?? 'log') === 'log' && !def.options['dlq']) {
-    await log.dropTopic(String(def.options['topic'] ?? def.name));
-  }
+  if (def.kind === 'stream' && !def.options['dlq']) await connectorFor('stream', connectorName('stream', def.options)).release?.('stream', def.name, def.options, log);
   catalog.removeRelation(def.name);
   await session.record.forget(def.kind, def.name);
   return `${def.kind === 'view' ? 'materialized view' : def.kind} ${def.name} dropped`;

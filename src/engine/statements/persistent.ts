@@ -14,7 +14,7 @@ import { queryDeps } from '../query-deps.js';
 import { RunningQuery, type QueryHandle, type QueryOutput } from '../running-query.js';
 import type { Session } from '../session.js';
 import type { StatementResult } from '../types.js';
-import { checkWithOptions } from '../with-options.js';
+import { checkConnectorOptions, checkViewOptions, connectorName } from '../../connectors/registry.js';
 import { eventTimeColumn, ok, optionsOf } from './definitions.js';
 import type { StatementOf } from './handler.js';
 
@@ -49,11 +49,10 @@ export async function planPersistent(session: Session, s: PersistentStatement, t
   }
   const q = planQuery(s.query, catalog, { exchange: isScaleOutSink(s) });
   const options = optionsOf(s.options);
-  const connector = String(options['connector'] ?? 'log').toLowerCase();
-  if (!session.record.replaying) {
-    const what = s.kind === 'CreateSink' ? `sink ${name}` : `materialized view ${name}`;
-    checkWithOptions(s.options, s.kind === 'CreateSink' ? 'sink' : 'view', connector, what);
-  }
+  const checkEach = !session.record.replaying;
+  if (s.kind === 'CreateSink') checkConnectorOptions('sink', s.options, { what: `sink ${name}`, hasWatermark: false, span: s.span, checkEach });
+  else if (checkEach) checkViewOptions(s.options, `materialized view ${name}`);
+  const connector = connectorName('sink', options);
   const reads = queryDependencies(s.query, catalog);
   const dlq = await ensureDlq(session, `${name}_dlq`);
   return { id: persistentId(s), name, text, q, options, connector, reads, dlq };

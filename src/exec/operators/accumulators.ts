@@ -1,8 +1,10 @@
 /**
- * Aggregate accumulators: COUNT(*), COUNT(x), COUNT_IF(cond), SUM, AVG, MIN, MAX, COUNT(DISTINCT x), AUC.
+ * Aggregate accumulators: COUNT(*), COUNT(x), COUNT_IF(cond), SUM, AVG, MIN, MAX, COUNT(DISTINCT x),
+ * QUANTILE_DISC, and the model-quality aggregates of quality-accumulators.ts (AUC, LOG_LOSS, BRIER,
+ * PRECISION_AT, RECALL_AT, PSI).
  *
- * SQL semantics: NULL arguments are ignored; SUM/AVG/MIN/MAX/AUC of no non-null values is NULL;
- * COUNT and COUNT_IF are 0. Every accumulator can merge another of its kind (session windows) and saves to a
+ * SQL semantics: NULL arguments are ignored; SUM/AVG/MIN/MAX and the quality aggregates of no
+ * non-null values are NULL; COUNT and COUNT_IF are 0. Every accumulator can merge another of its kind (session windows) and saves to a
  * v8-serialisable value (operator state). Retraction (`sign = -1`) is exact for all kinds when
  * the accumulator was created retractable; append-only MIN/MAX keep only the current extreme and
  * refuse retractions (the caller sends such rows to the dead-letter stream).
@@ -17,6 +19,7 @@ import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
+import { Auc, MeanLoss, Psi, ThresholdRate } from './quality-accumulators.js';
 
 /** What every GROUP BY operator is built from (see GroupAggregateSpec, LocalAggregateSpec). */
 export interface AggregateSpec {
@@ -68,6 +71,16 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new CountDistinct();
       case 'auc':
         return new Auc();
+      case 'log_loss':
+      case 'brier':
+        return new MeanLoss(call.fn);
+      case 'precision_at':
+      case 'recall_at':
+        return new ThresholdRate(call.fn, constantNumber(call.args[2]));
+      case 'psi':
+        return new Psi(call.reference);
+      case 'quantile_disc':
+        return new QuantileDisc(constantNumber(call.args[1]));
     }
   };
   return {
@@ -79,6 +92,11 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       return acc;
     },
   };
+}
+
+/** A constant argument's number (the planner folds constant arguments into literals); NaN when absent, as in a final phase. */
+function constantNumber(e: AggregateCall['args'][number] | undefined): number {
+  return e?.kind === 'Literal' ? Number(e.value) : Number.NaN;
 }
 
 interface Restorable {
@@ -294,11 +312,7 @@ class MultisetExtreme implements Accumulator, Restorable {
     return undefined;
   }
   merge(o: Accumulator): void {
-    for (const [k, [v, n]] of (o as MultisetExtreme).values) {
-      const e = this.values.get(k);
-      if (e) e[1] += n;
-      else this.values.set(k, [v, n]);
-    }
+    mergeMultiset(this.values, (o as MultisetExtreme).values);
     this.stale = true;
   }
   result(): unknown {
@@ -318,6 +332,65 @@ class MultisetExtreme implements Accumulator, Restorable {
       if (s !== null && s !== undefined) this.values.set(mapKey(s), [s, 1]);
     } else for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
     this.stale = true;
+  }
+}
+
+type Multiset = Map<MapKey, [unknown, number]>;
+
+/** Adds `from`'s counts to `into`; returns how many values it added. */
+function mergeMultiset(into: Multiset, from: Multiset): number {
+  let added = 0;
+  for (const [k, [v, n]] of from) {
+    const e = into.get(k);
+    if (e) e[1] += n;
+    else into.set(k, [v, n]);
+    added += n;
+  }
+  return added;
+}
+
+/**
+ * QUANTILE_DISC(x, q): the first of the n non-NULL values in SQL order whose cumulative share
+ * reaches q, i.e. the one at 0-based position max(ceil(n * q) - 1, 0), as the SQL standard's
+ * PERCENTILE_DISC and DuckDB's quantile_disc. Exact: a value -> count multiset, sorted when read.
+ */
+class QuantileDisc implements Accumulator, Restorable {
+  readonly values = new Map<MapKey, [unknown, number]>();
+  n = 0;
+  constructor(private readonly q: number) {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    const k = mapKey(a);
+    const e = this.values.get(k);
+    const n = (e ? e[1] : 0) + sign;
+    if (n < 0) return `QUANTILE_DISC cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
+    if (n === 0) this.values.delete(k);
+    else if (e) e[1] = n;
+    else this.values.set(k, [a, n]);
+    this.n += sign;
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    this.n += mergeMultiset(this.values, (o as QuantileDisc).values);
+  }
+  result(): unknown {
+    if (this.n <= 0) return null;
+    const sorted = [...this.values.values()].sort((a, b) => compareValues(a[0], b[0]));
+    let left = Math.max(Math.ceil(this.n * this.q) - 1, 0);
+    for (const [v, n] of sorted) {
+      if (left < n) return v;
+      left -= n;
+    }
+    return null;
+  }
+  save(): StateValue {
+    return [...this.values.values()].map(([v, n]) => [storable(v), n]);
+  }
+  load(s: StateValue): void {
+    for (const [v, n] of s as readonly (readonly [StateValue, number])[]) {
+      this.values.set(mapKey(v), [v, n]);
+      this.n += n;
+    }
   }
 }
 
@@ -344,57 +417,6 @@ class CountDistinct implements Accumulator, Restorable {
   }
   load(s: StateValue): void {
     for (const [k, n] of s as readonly (readonly [MapKey, number])[]) this.values.set(k, n);
-  }
-}
-
-/**
- * AUC(score, label): area under the ROC curve, i.e. the probability that a random positive
- * scores above a random negative (ties count one half). Exact: keeps a score -> [positives,
- * negatives] histogram. A label is positive when it is TRUE or a number > 0. NULL when either
- * class is empty.
- */
-class Auc implements Accumulator, Restorable {
-  readonly hist = new Map<number, [number, number]>();
-  add(score: unknown, label: unknown, sign: 1 | -1): string | undefined {
-    if (score === null || score === undefined || label === null || label === undefined) return undefined;
-    const s = Number(score);
-    if (Number.isNaN(s)) return `AUC score is not a number: ${stringifyExactJson(storable(score))}`;
-    const pos = label === true || (typeof label === 'number' && label > 0) || (typeof label === 'bigint' && label > 0n);
-    const e = this.hist.get(s) ?? [0, 0];
-    const i = pos ? 0 : 1;
-    if (e[i] + sign < 0) return `AUC cannot retract a pair it never saw`;
-    e[i] += sign;
-    if (e[0] === 0 && e[1] === 0) this.hist.delete(s);
-    else this.hist.set(s, e);
-    return undefined;
-  }
-  merge(o: Accumulator): void {
-    for (const [s, [p, n]] of (o as Auc).hist) {
-      const e = this.hist.get(s) ?? [0, 0];
-      e[0] += p;
-      e[1] += n;
-      this.hist.set(s, e);
-    }
-  }
-  result(): number | null {
-    const scores = [...this.hist.keys()].sort((a, b) => a - b);
-    let negBelow = 0;
-    let pairs = 0;
-    let P = 0;
-    for (const s of scores) {
-      const [p, n] = this.hist.get(s) ?? [0, 0];
-      pairs += p * negBelow + 0.5 * p * n;
-      negBelow += n;
-      P += p;
-    }
-    if (P === 0 || negBelow === 0) return null;
-    return pairs / (P * negBelow);
-  }
-  save(): StateValue {
-    return [...this.hist].map(([s, [p, n]]) => [s, p, n]);
-  }
-  load(s: StateValue): void {
-    for (const [score, p, n] of s as readonly (readonly [number, number, number])[]) this.hist.set(score, [p, n]);
   }
 }
 

@@ -16,6 +16,8 @@ import type { StateRow, StateValue } from '../../state/index.js';
 export interface EmittedScore {
   readonly output: unknown;
   readonly version: number;
+  /** The role that scored it (model_role()); 'serving' for outputs recorded before roles existed. */
+  readonly role: string;
 }
 
 const TABLE = 'emitted';
@@ -37,17 +39,17 @@ export class EmittedScores {
   async record(key: string, s: EmittedScore): Promise<void> {
     const table = this.state.table(TABLE);
     const list = ((await table.get(key))?.['list'] as StateValue[] | undefined) ?? [];
-    table.put(key, { list: [...list, [plain(s.output) as StateValue, s.version]] } satisfies StateRow);
+    table.put(key, { list: [...list, [plain(s.output) as StateValue, s.version, s.role]] } satisfies StateRow);
   }
 
   /** Removes and returns the oldest output recorded under `key`; undefined when none is. */
   async take(key: string): Promise<EmittedScore | undefined> {
     const table = this.state.table(TABLE);
-    const list = (await table.get(key))?.['list'] as (readonly [unknown, number])[] | undefined;
+    const list = (await table.get(key))?.['list'] as (readonly [unknown, number, string?])[] | undefined;
     if (!list || list.length === 0) return undefined;
     const [first, ...rest] = list;
     if (rest.length) table.put(key, { list: rest as StateValue[] } satisfies StateRow);
     else table.delete(key);
-    return { output: first![0], version: first![1] };
+    return { output: first![0], version: first![1], role: first![2] ?? 'serving' };
   }
 }

@@ -7,14 +7,41 @@
 import type { Data, RecordBatch } from 'apache-arrow';
 import type { DataType, Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
+import { T } from '../../common/types.js';
+import type { PredictRowInfo } from '../../planner/logical.js';
+import type { ModelOptions, ModelRegistry } from '../../udf/model-registry.js';
 import type { OutputArray } from '../../udf/onnx-model.js';
-import { errorOf, versionOf, type PredictResult, type PredictRunner } from '../../udf/predict-runner.js';
-import { batchOfData, buildData, buildDataChecked, fixedWidthValues, takeColumn, takeRows, type Values } from '../columns.js';
+import { errorOf, PredictRunner, SCORED_BY, versionOf, type PredictResult } from '../../udf/predict-runner.js';
+import { batchFromRows, batchOfData, buildData, buildDataChecked, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { dropRows, keepRows } from '../changes.js';
 import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { EmittedScores, type EmittedScore } from './emitted-scores.js';
+import { keyFraction, mergeResults, roleName, rowKeys, splitCanary, takeFeatures, type LogRow } from './predict-routing.js';
+
+/** Most rows a shadow candidate may have waiting or running; beyond that its rows are skipped, never waited for. */
+const SHADOW_QUEUE_ROWS = 4096;
+
+/** What the operator needs for candidates and the prediction log; absent in bare operator tests. */
+export interface PredictRollout {
+  readonly registry: ModelRegistry;
+  readonly rowInfo: PredictRowInfo;
+  /** The query names a version: no candidate routing. */
+  readonly pinned: boolean;
+  /** The prediction log's topic and columns. */
+  readonly logTopic: string;
+  readonly logFields: readonly Field[];
+  /** Whether the log's stream exists (it may have been dropped): rows for a missing one are not written. */
+  readonly logExists: () => boolean;
+}
+
+/** Shadow rows waiting for the candidate; cancelled (logged as skipped) at a barrier. */
+interface PendingShadow {
+  cancelled: boolean;
+  readonly batch: RecordBatch;
+  readonly packed: Packed;
+}
 
 function isRetraction(kind: number): boolean {
   return kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE;
@@ -31,7 +58,7 @@ export interface PredictSpec {
   readonly input: readonly Field[];
   /** Input columns passed through, in output order. */
   readonly keep: readonly number[];
-  /** The kept input fields, the model's output, then its version. */
+  /** The kept input fields, the model's output, then its version and role. */
   readonly fields: readonly Field[];
   /** The model's input expressions; their values are packed into `runner.width` floats per row. */
   readonly args: readonly BoundExpr[];
@@ -47,6 +74,8 @@ export interface PredictSpec {
    * or every column). Retractions then carry the output emitted for their row.
    */
   readonly rowKey?: readonly number[] | undefined;
+  /** Candidates and the prediction log; absent in bare operator tests. */
+  readonly rollout?: PredictRollout | undefined;
 }
 
 /**
@@ -72,10 +101,14 @@ export class PredictOperator extends StreamOperator {
   private readonly maxPending: number;
   private readonly rowKey: readonly number[] | undefined;
   private emitted: EmittedScores | undefined;
+  private readonly rollout: PredictRollout | undefined;
+  private canaryRunner: PredictRunner | undefined;
+  private shadowRunner: PredictRunner | undefined;
+  private readonly shadows = new Set<PendingShadow>();
 
   constructor(spec: PredictSpec) {
     super();
-    ({ input: this.input, keep: this.keep, fields: this.fields, model: this.model, outputs: this.outputs, runner: this.runner, rowKey: this.rowKey } = spec);
+    ({ input: this.input, keep: this.keep, fields: this.fields, model: this.model, outputs: this.outputs, runner: this.runner, rowKey: this.rowKey, rollout: this.rollout } = spec);
     this.maxPending = spec.maxPending ?? 8;
     this.args = spec.args.map((a) => compileExpr(a, spec.input, spec.udfs));
     this.argColumns = spec.args.every((a) => a.kind === 'Column') ? spec.args.map((a) => (a.kind === 'Column' ? a.index : -1)) : undefined;
@@ -89,10 +122,10 @@ export class PredictOperator extends StreamOperator {
     if (this.emitted) return this.processChanges(this.emitted, batch, rowKinds);
     const packed = this.pack(batch);
     if (packed.rows === 0) return Promise.resolve();
-    const result = this.runner.submit(packed.features, packed.rows);
+    const result = this.route(batch, packed);
     return this.enqueue(async () => {
       const r = await result;
-      await this.emitScored(batch, rowKinds, packed.index, packed.rows, r);
+      await this.emitScored(batch, rowKinds, packed, r);
     });
   }
 
@@ -101,12 +134,116 @@ export class PredictOperator extends StreamOperator {
     return time;
   }
 
-  protected override onBarrier(): Promise<void> {
-    return this.drain();
+  /**
+   * Shadow rows not scored by a barrier are logged as skipped in its checkpoint, so the log holds
+   * each of them exactly once whatever happens after it.
+   */
+  protected override async onBarrier(): Promise<void> {
+    await this.drain();
+    this.cancelShadows('a checkpoint came before the candidate scored them');
   }
 
-  protected override onEnd(): Promise<void> {
-    return this.drain();
+  protected override async onEnd(): Promise<void> {
+    await this.drain();
+    this.cancelShadows('the input ended before the candidate scored them');
+  }
+
+  /**
+   * Submits a batch's packed rows: all to the runner, or — with a canary candidate — the rows
+   * whose key falls in the canary's share to the candidate; a shadow candidate gets a copy of
+   * every row off the output path.
+   */
+  private route(batch: RecordBatch, packed: Packed): Promise<PredictResult> {
+    const ro = this.rollout;
+    const candidate = ro && !ro.pinned ? ro.registry.candidate(this.model) : undefined;
+    if (!ro || !candidate) return this.runner.submit(packed.features, packed.rows);
+    if (candidate.mode === 'shadow') {
+      this.shadow(ro, batch, packed);
+      return this.runner.submit(packed.features, packed.rows);
+    }
+    const width = this.runner.width;
+    const split = splitCanary(rowKeys(batch, this.input, ro.rowInfo.key, packed.index, packed.rows, packed.features, width), candidate.share);
+    if (split.canary.length === 0) return this.runner.submit(packed.features, packed.rows);
+    this.canaryRunner ??= new PredictRunner(ro.registry, this.model, width, { kind: 'candidate' });
+    const parts = [{ rows: split.canary, result: this.canaryRunner.submit(takeFeatures(packed.features, width, split.canary), split.canary.length) }];
+    if (split.serving.length > 0) parts.push({ rows: split.serving, result: this.runner.submit(takeFeatures(packed.features, width, split.serving), split.serving.length) });
+    return Promise.all(parts.map(async (p) => ({ rows: p.rows, result: await p.result }))).then((done) => mergeResults(done, packed.rows));
+  }
+
+  /** Scores a copy of the rows with the shadow candidate, unless its queue is full (then they are skipped). */
+  private shadow(ro: PredictRollout, batch: RecordBatch, packed: Packed): void {
+    const runner = (this.shadowRunner ??= new PredictRunner(ro.registry, this.model, this.runner.width, { kind: 'candidate' }, false));
+    const entry: PendingShadow = { cancelled: false, batch, packed };
+    // One batch running and about one waiting: a shadow that cannot keep up skips rows instead of piling work up.
+    const bound = Math.min(SHADOW_QUEUE_ROWS, 2 * (ro.registry.candidate(this.model)?.version.options.maxRows ?? SHADOW_QUEUE_ROWS));
+    if (runner.pendingRows > 0 && runner.pendingRows + packed.rows > bound) return this.skipShadow(entry, `the candidate's queue was full (${bound} rows)`);
+    this.shadows.add(entry);
+    void runner.submit(packed.features, packed.rows).then((r) => {
+      this.shadows.delete(entry);
+      if (entry.cancelled) return;
+      const rows = Array.from({ length: packed.rows }, (_, j) => j).filter((j) => r.scoredBy[j] === SCORED_BY.candidate || (r.scoredBy[j] === SCORED_BY.none && errorOf(r, j) !== undefined));
+      const outputs = this.outputs.map((o) => outputValues(o.type, r.outputs[o.name]!, packed.rows, undefined));
+      this.log(batch, packed, rows, (j) => ({
+        version: r.scoredBy[j] === SCORED_BY.candidate ? versionOf(r, j) : null,
+        role: 'shadow',
+        outputs: errorOf(r, j) === undefined ? (outputs.length === 1 ? outputs[0]![j] : Object.fromEntries(this.outputs.map((o, k) => [o.name, outputs[k]![j]]))) : null,
+        latency_ms: errorOf(r, j) === undefined ? r.latencyMs[j]! : null,
+        error: errorOf(r, j) ?? null,
+      }));
+    });
+  }
+
+  private skipShadow(entry: PendingShadow, why: string): void {
+    const ro = this.rollout!;
+    if (ro.registry.has(this.model)) ro.registry.stats(this.model).recordShadowSkipped(entry.packed.rows);
+    this.log(entry.batch, entry.packed, Array.from({ length: entry.packed.rows }, (_, j) => j), () => ({ version: ro.registry.candidate(this.model)?.version.number ?? null, role: 'shadow', outputs: null, latency_ms: null, error: `skipped: ${why}` }));
+  }
+
+  private cancelShadows(why: string): void {
+    for (const entry of this.shadows) {
+      entry.cancelled = true;
+      this.skipShadow(entry, why);
+    }
+    this.shadows.clear();
+  }
+
+  /** The serving version's log options when the model logs its predictions. */
+  private logOptions(): ModelOptions | undefined {
+    const reg = this.rollout?.registry;
+    if (!reg || !this.ctx.sideOutput || !reg.has(this.model)) return undefined;
+    const o = reg.get(this.model).options;
+    return o.log && this.rollout!.logExists() ? o : undefined;
+  }
+
+  /**
+   * Writes log rows for packed rows `rows` of a batch (`what(j)` gives the scoring part of packed
+   * row j), sampled by the row's id when 'log.sample' is below 1.
+   */
+  private log(batch: RecordBatch, packed: Packed, rows: readonly number[], what: (j: number) => Pick<LogRow, 'version' | 'role' | 'outputs' | 'latency_ms' | 'error'>): void {
+    const o = this.logOptions();
+    if (!o || rows.length === 0) return;
+    const info = this.rollout!.rowInfo;
+    const at = (j: number): number => (packed.index ? packed.index[j]! : j);
+    const ids = info.id === undefined ? undefined : readColumn(batch, info.id, this.input[info.id]!.type);
+    const times = info.eventTime === undefined ? undefined : readColumn(batch, info.eventTime, this.input[info.eventTime]!.type);
+    const width = this.runner.width;
+    const now = Date.now();
+    const out: LogRow[] = [];
+    for (const j of rows) {
+      const idValue = ids?.[at(j)];
+      const id = idValue === null || idValue === undefined ? null : String(idValue);
+      if (o.logSample < 1 && keyFraction(id ?? Array.prototype.join.call(packed.features.subarray(j * width, (j + 1) * width), ',')) >= o.logSample) continue;
+      const t = times?.[at(j)];
+      out.push({
+        query: this.ctx.queryId ?? '',
+        id,
+        event_time: typeof t === 'number' ? t : null,
+        scored_at: now,
+        ...what(j),
+        inputs: o.logInputs ? Array.from(packed.features.subarray(j * width, (j + 1) * width)) : null,
+      });
+    }
+    if (out.length) this.ctx.sideOutput!({ topic: this.rollout!.logTopic, batch: batchFromRows(this.rollout!.logFields, out as unknown as Record<string, unknown>[]) });
   }
 
   /**
@@ -135,7 +272,7 @@ export class PredictOperator extends StreamOperator {
             continue;
           }
           const output = columns.length === 1 ? columns[0]![j] : Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]]));
-          scored.set(row, { output, version: typeof r.versions === 'number' ? r.versions : versionOf(r, j) });
+          scored.set(row, { output, version: typeof r.versions === 'number' ? r.versions : versionOf(r, j), role: roleName(r.scoredBy[j]!, 'canary') });
         }
       }
       // An output the column cannot hold must fail before it is recorded as emitted.
@@ -159,7 +296,7 @@ export class PredictOperator extends StreamOperator {
       if (kept.count === 0) return;
       const idx = kept.indexes.subarray(0, kept.count);
       const inputCols = this.keep.map((c) => (kept.all ? batch.data.children[c]! : takeColumn(batch, c, this.input[c]!.type, idx, kept.count)));
-      await this.emitOutputs(batch, inputCols, Array.from(idx, (i) => scored.get(i)!.output), Int32Array.from(idx, (i) => scored.get(i)!.version), kept.count, kept.rowKinds, (j) => idx[j]!);
+      await this.emitOutputs(batch, inputCols, Array.from(idx, (i) => scored.get(i)!.output), Int32Array.from(idx, (i) => scored.get(i)!.version), Array.from(idx, (i) => scored.get(i)!.role), kept.count, kept.rowKinds, (j) => idx[j]!);
     });
   }
 
@@ -259,7 +396,8 @@ export class PredictOperator extends StreamOperator {
     return features;
   }
 
-  private async emitScored(batch: RecordBatch, rowKinds: Uint8Array | undefined, index: Uint32Array | undefined, rows: number, r: PredictResult): Promise<void> {
+  private async emitScored(batch: RecordBatch, rowKinds: Uint8Array | undefined, packed: Packed, r: PredictResult): Promise<void> {
+    const { index, rows } = packed;
     // Packed rows that scored: undefined when all did (the common case, kept free of per-row work).
     let keep: Uint32Array | undefined;
     if (r.errorCount > 0) {
@@ -284,7 +422,16 @@ export class PredictOperator extends StreamOperator {
         : Array.from({ length: count }, (_, j) => Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]])));
     const versions = typeof r.versions === 'number' ? new Int32Array(count).fill(r.versions) : Int32Array.from({ length: count }, (_, j) => versionOf(r, at(j)));
     const kinds = rowKinds && srcRows ? Uint8Array.from(srcRows, (i) => rowKinds[i]!) : rowKinds;
-    await this.emitOutputs(batch, inputCols, out, versions, count, kinds, (j) => (srcRows ? srcRows[j]! : j));
+    const roles = Array.from({ length: count }, (_, j) => roleName(r.scoredBy[at(j)]!, 'canary'));
+    const dropped = await this.emitOutputs(batch, inputCols, out, versions, roles, count, kinds, (j) => (srcRows ? srcRows[j]! : j));
+    if (this.logOptions()) {
+      const byPacked = new Map<number, number>();
+      for (let j = 0; j < count; j++) if (!dropped.has(j)) byPacked.set(at(j), j);
+      this.log(batch, packed, [...byPacked.keys()], (p) => {
+        const j = byPacked.get(p)!;
+        return { version: versions[j]!, role: roles[j]!, outputs: (out as ArrayLike<unknown>)[j], latency_ms: r.latencyMs[p]!, error: null };
+      });
+    }
   }
 
   /**
@@ -292,23 +439,36 @@ export class PredictOperator extends StreamOperator {
    * column cannot hold (e.g. a BIGINT output out of range) goes to the dead-letter stream as
    * its input row (`source(j)` is output row j's batch row), pairs rewritten as in keepRows.
    */
-  private async emitOutputs(batch: RecordBatch, inputCols: readonly Data[], out: Values, versions: Int32Array, count: number, kinds: Uint8Array | undefined, source: (j: number) => number): Promise<void> {
+  private async emitOutputs(batch: RecordBatch, inputCols: readonly Data[], out: Values, versions: Int32Array, roles: readonly string[], count: number, kinds: Uint8Array | undefined, source: (j: number) => number): Promise<ReadonlyMap<number, string>> {
     const n0 = this.keep.length;
     const built = buildDataChecked(this.fields[n0]!.type, out, count);
-    let outBatch = batchOfData(this.fields, [...inputCols, built.data, buildData(this.fields[n0 + 1]!.type, versions, count)], count);
+    let outBatch = batchOfData(this.fields, [...inputCols, built.data, buildData(this.fields[n0 + 1]!.type, versions, count), buildData(T.STRING, roles, count)], count);
     if (built.bad.size) {
       for (const [j, reason] of built.bad) this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: rowText(batch, this.input, source(j)) });
       ({ batch: outBatch, rowKinds: kinds } = dropRows(outBatch, this.fields, kinds, built.bad));
-      if (outBatch.numRows === 0) return;
+      if (outBatch.numRows === 0) return built.bad;
     }
+    const rolesOut = built.bad.size ? roles.filter((_, j) => !built.bad.has(j)) : roles;
+    const stats = this.rollout?.registry.has(this.model) ? this.rollout.registry.stats(this.model) : undefined;
+    if (stats) for (const [role, n] of countBy(rolesOut)) stats.recordRole(role, n);
     await this.ctx.emit({ kind: 'data', batch: outBatch, ...(kinds ? { rowKinds: kinds } : {}) });
+    return built.bad;
   }
 
 
   override async close(): Promise<void> {
     await this.tail.catch(() => undefined);
+    this.cancelShadows('the query stopped');
     await this.runner.close();
+    await this.canaryRunner?.close();
+    await this.shadowRunner?.close();
   }
+}
+
+function countBy(values: readonly string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return m;
 }
 
 /**

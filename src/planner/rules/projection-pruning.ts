@@ -74,22 +74,25 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
       };
     }
     case 'LogicalPredict': {
-      const n = plan.fields.length - 2;
+      const n = plan.fields.length - 3;
       const passed = sorted([...required].filter((i) => i < n));
       const need = new Set(passed.map((i) => plan.keep[i]!));
       for (const a of plan.args) columnsOf(a, need);
+      for (const c of Object.values(plan.rowInfo)) need.add(c);
       const child = prune(plan.input, need);
       const map = new Map<number, number>();
       passed.forEach((old, j) => map.set(old, j));
       map.set(n, passed.length);
       map.set(n + 1, passed.length + 1);
+      map.set(n + 2, passed.length + 2);
       return {
         plan: {
           ...plan,
           input: child.plan,
           keep: passed.map((i) => child.map.get(plan.keep[i]!)!),
           args: plan.args.map((a) => remap(a, child.map)),
-          fields: [...passed.map((i) => plan.fields[i]!), plan.fields[n]!, plan.fields[n + 1]!],
+          rowInfo: Object.fromEntries(Object.entries(plan.rowInfo).map(([k, c]) => [k, child.map.get(c)!])),
+          fields: [...passed.map((i) => plan.fields[i]!), plan.fields[n]!, plan.fields[n + 1]!, plan.fields[n + 2]!],
         },
         map,
       };

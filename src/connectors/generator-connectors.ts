@@ -1,0 +1,102 @@
+/** The data generators: `datagen` (card transactions) and `nexmark` (the Nexmark auction benchmark). */
+import { GeneratorSource } from '../exec/sources/generator-source.js';
+import type { Connector } from './connector.js';
+import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
+import { txConfig, txEvent, txLabelEvent } from './datagen.js';
+import { nexmarkEvent, nexmarkSourceOptions } from './nexmark.js';
+
+const num = (name: string, doc: string, dflt?: string, min?: number): OptionDecl => ({ name, type: { kind: 'number', ...(min !== undefined ? { min } : {}) }, doc, ...(dflt !== undefined ? { default: dflt } : {}) });
+const BASE_TIME: OptionDecl = { name: 'base.time', type: { kind: 'timestamp' }, doc: 'Event time of the first event.', default: 'the time the query starts' };
+const PACING = [
+  num('rows.per.second', 'Rows per second, in event time and in real time (0: as fast as the query takes them; the event-time spacing then uses 1000).', '0', 0),
+  int('max.events', 'Events after which the stream ends.', 'unlimited', 0),
+];
+
+const DATAGEN: readonly OptionDecl[] = [
+  ...PACING,
+  int('cards', 'Distinct card ids.', '1000', 1),
+  int('seed', 'Seed of the generator: the same seed gives the same rows.', '1'),
+  BASE_TIME,
+  int('batch.size', 'Rows per batch.', '256', 1),
+  str('kind', "What the stream carries: 'tx', the transactions, or 'labels', the truth about each transaction (tx_id, is_fraud, ts), 'label.delay' after it.", 'tx', ['tx', 'labels']),
+  { name: 'label.delay', type: { kind: 'duration' }, doc: "With kind = 'labels': how long after its transaction a label arrives.", default: '30s' },
+];
+
+export const datagenConnector: Connector = {
+  name: 'datagen',
+  doc: 'Generates card transactions (tx_id, card_id, amount, merchant, ts, ...) deterministically from a seed; a restart resumes at the next event.',
+  options: { stream: DATAGEN },
+  source(plan) {
+    const o = new ParsedOptions(plan.options, DATAGEN, `stream ${plan.relation}`);
+    const config = txConfig({
+      seed: o.number('seed', 1),
+      eventsPerSecond: o.number('rows.per.second', 1000) || 1000,
+      numCards: o.number('cards', 1000),
+      baseTime: o.number('base.time', Date.now()),
+    });
+    const labelDelayMs = o.string('kind', 'tx') === 'labels' ? o.number('label.delay', 30_000) : undefined;
+    return new GeneratorSource(
+      {
+        name: plan.relation,
+        event: labelDelayMs === undefined ? (n) => txEvent(n, config) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
+        firstEvent: 0,
+        maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
+        rowsPerSecond: o.number('rows.per.second', 0),
+        batchSize: o.number('batch.size', 256),
+      },
+      plan.fields,
+      plan.watermark,
+    );
+  },
+};
+
+/** The generator's own settings (see nexmarkSourceOptions); pacing and batching are the source's. */
+const NEXMARK_GENERATOR: readonly OptionDecl[] = [
+  str('nexmark.table', 'Which events the stream carries.', 'bid', ['person', 'auction', 'bid']),
+  int('first.event', 'Number of the first event.', '0', 0),
+  int('max.events', 'Events (of all three kinds) after which the stream ends.', 'unlimited', 0),
+  int('seed', 'Seed of the generator: the same seed gives the same events.', '0'),
+  { ...BASE_TIME, default: '2024-01-01 00:00:00 UTC' },
+  num('events.per.second', 'Events per second of event time, all kinds together.', '10000', 0),
+  int('active.people', 'How many of the newest persons sellers and bidders are drawn from.', '1000', 1),
+  int('in.flight.auctions', 'How many of the newest auctions bids are drawn from.', '100', 1),
+  int('hot.auction.ratio', 'A bid goes to the hot auction with probability (ratio - 1) / ratio.', '2', 1),
+  int('hot.seller.ratio', 'An auction is sold by the hot seller with probability (ratio - 1) / ratio.', '4', 1),
+  int('hot.bidder.ratio', 'A bid comes from the hot bidder with probability (ratio - 1) / ratio.', '4', 1),
+  int('hot.channel.ratio', 'A bid comes through a hot channel with probability (ratio - 1) / ratio.', '2', 1),
+  int('categories', 'Auction categories (10 up to 10 + categories - 1).', '5', 1),
+  int('person.id.lead', 'Sellers and bidders may name persons up to this many ids ahead of the newest.', '10', 0),
+  int('auction.id.lead', 'Bids may name auctions up to this many ids ahead of the newest (the standard uses 10).', '0', 0),
+  int('person.avg.size', 'Average serialized size of a person in bytes (the extra column pads towards it).', '200', 1),
+  int('auction.avg.size', 'Average serialized size of an auction in bytes.', '500', 1),
+  int('bid.avg.size', 'Average serialized size of a bid in bytes.', '100', 1),
+];
+const NEXMARK: readonly OptionDecl[] = [...NEXMARK_GENERATOR, num('rows.per.second', 'Rows per second in real time (0: as fast as the query takes them).', '0', 0), int('batch.size', 'Rows per batch.', '1024', 1)];
+const GENERATOR_KEYS = new Set(NEXMARK_GENERATOR.map((d) => d.name));
+
+export const nexmarkConnector: Connector = {
+  name: 'nexmark',
+  doc: 'Generates the Nexmark benchmark events (person, auction, bid) deterministically; one stream per event kind, chosen with nexmark.table.',
+  options: { stream: NEXMARK },
+  source(plan) {
+    const o = new ParsedOptions(plan.options, NEXMARK, `stream ${plan.relation}`);
+    const written = Object.fromEntries(Object.entries(plan.options).filter(([k]) => GENERATOR_KEYS.has(k)));
+    // A generator has no past: starting at the latest position runs it in event time from now.
+    const generator = nexmarkSourceOptions(plan.startAt === 'latest' && written['base.time'] === undefined ? { ...written, 'base.time': Date.now() } : written);
+    return new GeneratorSource(
+      {
+        name: plan.relation,
+        event: (n) => {
+          const e = nexmarkEvent(n, generator.config);
+          return e.kind === generator.table ? (e.row as unknown as Record<string, unknown>) : undefined;
+        },
+        firstEvent: generator.firstEvent,
+        maxEvents: generator.maxEvents,
+        rowsPerSecond: o.number('rows.per.second', 0),
+        batchSize: o.number('batch.size', 1024),
+      },
+      plan.fields,
+      plan.watermark,
+    );
+  },
+};

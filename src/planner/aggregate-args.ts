@@ -1,0 +1,66 @@
+/**
+ * Constant arguments of aggregates, checked at plan time: the threshold of PRECISION_AT/RECALL_AT
+ * and the fraction of QUANTILE_DISC (folded into a literal, so the executor reads it once instead of per row) and the model and
+ * feature of PSI (resolved to the model's reference distribution).
+ */
+import type { Span } from '../common/span.js';
+import { SluiceError, didYouMean } from '../common/errors.js';
+import { featureNames, type ReferenceBins } from '../udf/drift.js';
+import type { BoundExpr } from './bound-expr.js';
+import type { Catalog } from './catalog.js';
+import { CONSTANT_AGGREGATE_ARGS, type AggregateFn } from './functions.js';
+
+/** `args` with every position that must be constant folded into a Literal; a caret on one that is not. */
+export function foldConstantArgs(fn: AggregateFn, args: readonly BoundExpr[]): BoundExpr[] {
+  const positions = CONSTANT_AGGREGATE_ARGS[fn] ?? [];
+  return args.map((a, k) => {
+    if (!positions.includes(k)) return a;
+    const value = constantNumber(a);
+    if (value === undefined || Number.isNaN(value) || (fn === 'quantile_disc' && !(value >= 0 && value <= 1))) {
+      throw new SluiceError('INVALID_ARGUMENT', `argument ${k + 1} of ${fn.toUpperCase()} must be a constant ${fn === 'quantile_disc' ? 'fraction from 0 to 1' : 'number'}`, {
+        span: a.span,
+        hint: fn === 'quantile_disc' ? 'write e.g. QUANTILE_DISC(latency, 0.99) for the 99th percentile' : `write a number such as ${fn.toUpperCase()}(score, label, 0.5)`,
+      });
+    }
+    return { kind: 'Literal', value, type: a.type, ...(a.span ? { span: a.span } : {}) };
+  });
+}
+
+function constantNumber(e: BoundExpr): number | undefined {
+  if (e.kind === 'Literal') return e.value === null ? undefined : Number(e.value);
+  if (e.kind === 'Unary' && e.op === '-') {
+    const v = constantNumber(e.operand);
+    return v === undefined ? undefined : -v;
+  }
+  if (e.kind === 'Cast') return constantNumber(e.operand);
+  return undefined;
+}
+
+/**
+ * PSI(value, 'model', 'feature'): the reference distribution of that feature of the model's active
+ * version, with a caret on a model or feature that does not exist or has no reference.
+ */
+export function psiReference(args: readonly BoundExpr[], catalog: Catalog, span: Span | undefined): ReferenceBins {
+  const [, modelArg, featureArg] = args;
+  const text = (e: BoundExpr | undefined, what: string): string => {
+    if (e?.kind === 'Literal' && typeof e.value === 'string') return e.value;
+    throw new SluiceError('INVALID_ARGUMENT', `the ${what} of PSI must be a constant string`, { span: e?.span ?? span, hint: "write PSI(value, 'model', 'feature'), e.g. PSI(amount, 'fraud', 'score')" });
+  };
+  const sig = catalog.model(text(modelArg, 'model'), modelArg?.span);
+  const feature = text(featureArg, 'feature');
+  const features = featureNames(sig.inputs, sig.outputs);
+  if (!features.includes(feature)) {
+    throw new SluiceError('INVALID_ARGUMENT', `model '${sig.name}' has no feature '${feature}'`, {
+      span: featureArg?.span,
+      hint: didYouMean(feature, features) ?? `its features: ${features.slice(0, 4).join(', ')}${features.length > 4 ? ', ...' : ''}`,
+    });
+  }
+  const bins = sig.reference?.[feature];
+  if (!bins) {
+    throw new SluiceError('INVALID_ARGUMENT', `model '${sig.name}' has no reference distribution${sig.reference ? ` of feature '${feature}'` : ''} to compare with`, {
+      span: featureArg?.span,
+      hint: sig.reference ? `add a '${feature}' column to its reference file` : `give it one: ALTER MODEL ${sig.name} SET (reference = 'models/data/${sig.name}-reference.csv')`,
+    });
+  }
+  return bins;
+}
