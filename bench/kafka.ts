@@ -1,8 +1,9 @@
 /**
  * Kafka -> Kafka throughput: Sluice (exactly-once sink) against a hand-written kafkajs
  * consume-transform-produce loop doing the same work (read_committed consumer, JSON decode,
- * the same filter/projection, JSON encode, one transaction per fetched batch with sendOffsets),
- * in the same run, on the Kafka test broker (tools/kafka-mock).
+ * the same filter/projection, or the fraud pipeline's card lookup and scoring with fraud.onnx,
+ * JSON encode, one transaction per fetched batch with sendOffsets), in the same run, on the Kafka
+ * test broker (tools/kafka-mock).
  *
  *   import { runKafkaBench } from './kafka.js';
  *   const figures = await runKafkaBench({ records: 40_000 });
