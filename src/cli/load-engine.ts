@@ -3,6 +3,7 @@
  * loading storage and model runtimes.
  */
 import type { EngineOptions } from '../engine/engine.js';
+import type { RelationInspector } from '../engine/relation-info.js';
 import type { EngineLike } from '../server/engine-like.js';
 
 export type OpenEngineOptions = EngineOptions;
@@ -37,4 +38,10 @@ export async function setupDemo(engine: EngineLike): Promise<void> {
   const fn = (mod as { setupDemo?: unknown }).setupDemo;
   if (typeof fn !== 'function') throw new Error('src/engine/demo.ts does not export setupDemo(engine)');
   await (fn as (e: EngineLike) => Promise<void>)(engine);
+}
+
+/** What the console shows of the engine's streams, tables and views; undefined for another EngineLike. */
+export async function inspectorOf(engine: EngineLike): Promise<RelationInspector | undefined> {
+  const [{ Engine }, { relationInspector }] = await Promise.all([import('../engine/engine.js'), import('../engine/relation-info.js')]);
+  return engine instanceof Engine ? relationInspector(engine) : undefined;
 }

@@ -3,7 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
 import { parseKafkaAllowList } from '../engine/kafka-allow.js';
 import { addSafetyFlags, type SafetyFlags } from './safety-options.js';
-import { duration, limitsOf, positiveInt, resolveToken, type LimitFlags } from './serve-options.js';
+import type { ConsoleMode } from '../server/routes-console.js';
+import { consoleMode, duration, limitsOf, positiveInt, resolveToken, type LimitFlags } from './serve-options.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -42,10 +43,11 @@ export function buildProgram(): Command {
     .option('--max-ingest-rows <n>', 'most rows in one POST /v1/streams/:name/rows request', positiveInt)
     .option('--ingest-max-lag <n>', 'refuse posted rows (429) while a view or sink reading the stream is more records behind than this', positiveInt)
     .option('--allow-kafka <brokers>', "only these Kafka brokers (host:port,...) may be named in SQL's bootstrap.servers", parseKafkaAllowList)
+    .option('--console <mode>', "the web console at /: 'read-write', or 'read-only' (it offers no changes and the server refuses them from it)", consoleMode, 'read-write')
     .option('--demo', 'load the demo streams, models and queries')
     .option('--log', 'log requests'))
     .addHelpText('after', '\nDefaults of the limits and the trust model: docs/security.md')
-    .action(async (o: { port: number; host: string; data: string; token?: string; tokenFile?: string; allowKafka?: string[]; demo?: boolean; log?: boolean } & LimitFlags & SafetyFlags) => {
+    .action(async (o: { port: number; host: string; data: string; token?: string; tokenFile?: string; allowKafka?: string[]; console: ConsoleMode; demo?: boolean; log?: boolean } & LimitFlags & SafetyFlags) => {
       const token = resolveToken(o);
       const { serve } = await import('./serve.js');
       await serve({ ...o, token, limits: limitsOf(o) });

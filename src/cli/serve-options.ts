@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { PlanLimits } from '../planner/limits.js';
 import type { ServerLimits } from '../server/limits.js';
+import type { ConsoleMode } from '../server/routes-console.js';
 import { parseDuration } from '../common/duration.js';
 
 export { positiveInt } from './safety-options.js';
@@ -93,4 +94,10 @@ export function limitsOf(o: LimitFlags): { plan: Partial<PlanLimits>; server: Pa
       ['ingestMaxLag', o.ingestMaxLag],
     ]),
   };
+}
+
+/** The value of --console: 'read-write' or 'read-only'. */
+export function consoleMode(value: string): ConsoleMode {
+  if (value === 'read-write' || value === 'read-only') return value;
+  throw new InvalidArgumentError("the console mode is 'read-write' or 'read-only'");
 }

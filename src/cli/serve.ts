@@ -2,8 +2,9 @@
 import { join, resolve } from 'node:path';
 import type { PlanLimits } from '../planner/limits.js';
 import { buildServer } from '../server/app.js';
+import type { ConsoleMode } from '../server/routes-console.js';
 import type { ServerLimits } from '../server/limits.js';
-import { openEngine, setupDemo } from './load-engine.js';
+import { inspectorOf, openEngine, setupDemo } from './load-engine.js';
 import { safetyOptions, type SafetyFlags } from './safety-options.js';
 
 export interface ServeOptions extends SafetyFlags {
@@ -15,6 +16,8 @@ export interface ServeOptions extends SafetyFlags {
   readonly limits?: { readonly plan: Partial<PlanLimits>; readonly server: Partial<ServerLimits> };
   /** Kafka brokers SQL may name (already parsed by parseKafkaAllowList); any when absent. */
   readonly allowKafka?: readonly string[] | undefined;
+  /** Default 'read-write'. */
+  readonly console?: ConsoleMode;
   readonly demo?: boolean;
   readonly log?: boolean;
 }
@@ -34,11 +37,13 @@ export async function serve(opts: ServeOptions): Promise<void> {
       throw err;
     }
   }
+  const inspector = await inspectorOf(engine);
   const app = buildServer(engine, {
     ...(opts.token !== undefined ? { token: opts.token } : {}),
     limits: opts.limits?.server ?? {},
     modelsDir: join(dataDir, 'models'),
     logger: opts.log === true,
+    console: { mode: opts.console ?? 'read-write', ...(inspector ? { inspector } : {}) },
   });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

@@ -4,15 +4,20 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { RelationInspector } from '../engine/relation-info.js';
+import type { PlannedStatement } from '../engine/types.js';
 import { stringifyExactJson } from '../common/exact-json.js';
 import { SLUICE_VERSION } from '../common/version.js';
 import { requireToken } from './auth.js';
+import { defaultAssetsDir, registerConsoleAssets } from './console-assets.js';
+import { ConsoleSampler, type SamplerOptions } from './console-metrics.js';
 import type { EngineLike } from './engine-like.js';
 import { apiError, toErrorReply } from './error-body.js';
 import { answerWrongMethods, clientErrorHandler, collectRouteMethods, frameworkErrors, MAX_REQUEST_LINE } from './http-errors.js';
 import { DEFAULT_SERVER_LIMITS, PushSlots, type ServerLimits } from './limits.js';
 import { openApiDocument } from './openapi.js';
+import { fromConsole, guardReadOnlyConsole, refuseChangesFromConsole, registerConsoleRoutes, type ConsoleMode } from './routes-console.js';
 import { registerIngestParsers, registerIngestRoutes } from './routes-ingest.js';
 import { registerModelRoutes } from './routes-models.js';
 import { registerReadRoutes } from './routes-read.js';
@@ -34,6 +39,16 @@ export interface ServerOptions {
   /** Request limits; each missing one takes its default (src/server/limits.ts). */
   readonly limits?: Partial<ServerLimits>;
   readonly logger?: boolean;
+  /** The web console served at `/`; see docs/security.md for what read-only mode refuses. */
+  readonly console?: {
+    /** Default 'read-write'. */
+    readonly mode?: ConsoleMode;
+    /** Lists relations and peeks at their rows; without it GET /v1/relations answers 404. */
+    readonly inspector?: RelationInspector;
+    /** Where the built bundle is; default dist/console of the repository. */
+    readonly assetsDir?: string;
+    readonly sampler?: SamplerOptions;
+  };
 }
 
 export { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
@@ -66,9 +81,20 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
   });
 
   if (opts.token !== undefined) requireToken(app, opts.token);
+  const consoleMode = opts.console?.mode ?? 'read-write';
+  if (consoleMode === 'read-only') guardReadOnlyConsole(app);
+  const sampler = new ConsoleSampler(engine, opts.console?.sampler);
+  app.addHook('onReady', async () => sampler.start());
+  app.addHook('onClose', async () => sampler.stop());
 
   const routes = collectRouteMethods(app);
-  registerSqlRoutes(app, engine, limits, new PushSlots(limits));
+  const sqlCheck =
+    consoleMode === 'read-only'
+      ? (req: FastifyRequest, statements: readonly PlannedStatement[]): void => {
+          if (fromConsole(req)) refuseChangesFromConsole(statements);
+        }
+      : undefined;
+  registerSqlRoutes(app, engine, limits, new PushSlots(limits), sqlCheck);
   registerReadRoutes(app, engine);
   registerIngestParsers(app);
   registerIngestRoutes(app, engine, limits);
@@ -76,6 +102,9 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
     modelsDir: opts.modelsDir ?? join(tmpdir(), 'sluice-models'),
     modelBodyLimit: opts.modelBodyLimit ?? 512 * 1024 * 1024,
   });
+
+  registerConsoleRoutes(app, engine, { mode: consoleMode, sampler, ...(opts.console?.inspector ? { inspector: opts.console.inspector } : {}) });
+  registerConsoleAssets(app, opts.console?.assetsDir ?? defaultAssetsDir());
 
   app.get('/metrics', async (_req, reply) => {
     const text = await engine.metrics.metrics();

@@ -5,10 +5,17 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { isConsoleAssetPath } from './console-assets.js';
 import { apiError } from './error-body.js';
 
-/** Routes that answer without a token: liveness must work for probes that hold no secret. */
-const OPEN_PATHS = new Set(['/healthz']);
+/**
+ * Routes that answer without a token: liveness must work for probes that hold no secret, and the
+ * console's own files (its login page and code, the same for every install, holding no data) must
+ * load before it can ask for the token.
+ */
+function isOpenPath(path: string): boolean {
+  return path === '/healthz' || isConsoleAssetPath(path);
+}
 
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -34,7 +41,7 @@ export function requireToken(app: FastifyInstance, token: string): void {
   checkToken(token);
   const expected = digest(token);
   app.addHook('onRequest', async (req) => {
-    if (OPEN_PATHS.has(req.url.split('?')[0] ?? '')) return;
+    if (isOpenPath(req.url.split('?')[0] ?? '')) return;
     if (!bearerMatches(req.headers.authorization, expected)) {
       throw apiError('UNAUTHORIZED', 'a valid bearer token is required', 'send Authorization: Bearer <token>');
     }

@@ -199,6 +199,48 @@ export const openApiDocument = {
     '/v1/models/{name}/versions': {
       get: { summary: 'Versions of a model', parameters: [nameParam], responses: { '200': jsonOk('Versions'), ...common, '404': jsonError('Unknown model') } },
     },
+    '/v1/queries/{id}/plan': {
+      get: {
+        summary: "A query's plan: EXPLAIN of its SQL",
+        parameters: [idParam],
+        responses: { '200': jsonOk('The plan as EXPLAIN text', { type: 'object', properties: { id: { type: 'string' }, text: { type: 'string' } } }), ...common, '404': jsonError('Unknown query') },
+      },
+    },
+    '/v1/series': {
+      get: {
+        summary: 'Live figures of the last 15 minutes, sampled about once a second (the console charts)',
+        description:
+          'One series per figure: scope `engine` (cpu_percent, heap_used_bytes, rss_bytes, external_bytes), `query` (rows_in_per_s, rows_out_per_s, lag, ' +
+          'latency_p50_ms, latency_p99_ms, dead_letters_per_s, checkpoint_age_s), `operator` (rows_per_s, id `<query id>/<n>:<Operator>`) and `model` ' +
+          '(rows_per_s, fallbacks_per_s, errors_per_s). Rates are over the last ~5 s. Values that were not known are null.',
+        parameters: [
+          { name: 'scope', in: 'query', schema: { type: 'string', enum: ['engine', 'query', 'operator', 'model'] } },
+          { name: 'id', in: 'query', schema: { type: 'string' }, description: 'A query id (its operators too) or model name' },
+          { name: 'since', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Only samples at or after this time (ms since the epoch)' },
+        ],
+        responses: { '200': jsonOk('Series', { $ref: '#/components/schemas/SeriesResponse' }), ...common },
+      },
+    },
+    '/v1/relations': {
+      get: { summary: 'Streams, tables, views and sinks: schema, key, connector, partitions, retention and size', responses: { '200': jsonOk('Relations'), ...common, '404': jsonError('This server does not describe its relations') } },
+    },
+    '/v1/relations/{name}/rows': {
+      get: {
+        summary: 'The latest rows of a stream (newest first, with partition and offset), or rows of a table or view',
+        parameters: [
+          nameParam,
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } },
+          { name: 'partition', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Only this partition of a stream' },
+          { name: 'before', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Only offsets below this one (the `next` of the previous page); needs one partition' },
+          { name: 'timestamps', in: 'query', schema: { type: 'string', enum: ['iso', 'epoch_ms'], default: 'iso' }, description: 'How TIMESTAMP values are written' },
+        ],
+        responses: { '200': jsonOk('Rows'), ...common, '404': jsonError('No such relation') },
+      },
+    },
+    '/v1/console': {
+      get: { summary: "The web console's settings: mode (read-write or read-only), sampling interval and window", responses: { '200': jsonOk('Settings'), ...common } },
+    },
+    '/': { get: { summary: 'The web console (its page and files under /console/ answer without a token; they hold no data)', security: [], responses: { '200': { description: 'HTML page' } } } },
     '/v1/streams/{name}/rows': {
       post: {
         summary: 'Append rows to a stream kept in the embedded log',
@@ -328,6 +370,27 @@ export const openApiDocument = {
         },
       },
       Column: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } },
+      SeriesResponse: {
+        type: 'object',
+        properties: {
+          now: { type: 'integer' },
+          intervalMs: { type: 'integer' },
+          windowMs: { type: 'integer' },
+          series: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                scope: { type: 'string' },
+                id: { type: 'string' },
+                metric: { type: 'string' },
+                t: { type: 'array', items: { type: 'integer' } },
+                v: { type: 'array', items: { type: 'number', nullable: true } },
+              },
+            },
+          },
+        },
+      },
       StreamMessage: {
         type: 'object',
         properties: {

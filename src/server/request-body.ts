@@ -25,12 +25,12 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** A positive integer query parameter, or undefined when absent. */
-export function intParam(value: unknown, name: string, max: number): number | undefined {
+/** An integer query parameter from `min` (default 1) to `max`, or undefined when absent. */
+export function intParam(value: unknown, name: string, max: number, min = 1): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw apiError('BAD_REQUEST', `'${name}' must be an integer from 1 to ${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw apiError('BAD_REQUEST', `'${name}' must be an integer from ${min} to ${max}`);
   }
   return n;
 }

@@ -6,7 +6,7 @@
  * to /v1/query) changes nothing. When a statement fails while running, /v1/sql answers the
  * results of the statements that ran before it together with the error.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PlannedStatement, StatementResult } from '../engine/types.js';
 import type { EngineLike } from './engine-like.js';
 import { apiError, toErrorReply } from './error-body.js';
@@ -49,7 +49,10 @@ function json(r: StatementResult, timestamps: TimestampFormat): JsonValue {
   return r.kind === 'push' ? null : resultToJson(r, timestamps);
 }
 
-export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limits: ServerLimits, slots: PushSlots): void {
+/** Sees the planned statements of a POST /v1/sql request before any runs; throwing refuses it. */
+export type SqlCheck = (req: FastifyRequest, statements: readonly PlannedStatement[]) => void;
+
+export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limits: ServerLimits, slots: PushSlots, check?: SqlCheck): void {
   app.post('/v1/sql', async (req, reply) => {
     const sql = sqlFromBody(req.body, req.headers['content-type']);
     checkSqlSize(sql, limits);
@@ -62,6 +65,7 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
         maxStatements: limits.maxStatements,
         accept: (statements) => {
           refusePush(statements);
+          check?.(req, statements);
           planned = true;
         },
         onResult: (r) => ran.push(r),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { duration, limitsOf, positiveInt, resolveToken } from '../../src/cli/serve-options.js';
+import { consoleMode, duration, limitsOf, positiveInt, resolveToken } from '../../src/cli/serve-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-token-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,5 +59,13 @@ describe('limit flags', () => {
       plan: { maxWindowsPerRow: 10 },
       server: { maxStatements: 5, pushStallTimeoutMs: 1000 },
     });
+  });
+});
+
+describe('--console', () => {
+  it("takes 'read-write' or 'read-only' and refuses anything else with the choices", () => {
+    expect(consoleMode('read-only')).toBe('read-only');
+    expect(consoleMode('read-write')).toBe('read-write');
+    expect(() => consoleMode('readonly')).toThrow(/'read-write' or 'read-only'/);
   });
 });

@@ -289,7 +289,34 @@ describe('metrics, health, openapi, 404', () => {
     const doc = (await app.inject({ url: '/v1/openapi.json' })).json() as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/v1/catalog', '/v1/models', '/v1/models/{name}', '/v1/models/{name}/candidate', '/v1/models/{name}/predict', '/v1/models/{name}/promote', '/v1/models/{name}/quality', '/v1/models/{name}/rollback', '/v1/models/{name}/versions', '/v1/openapi.json', '/v1/query', '/v1/queries', '/v1/queries/{id}', '/v1/sql', '/v1/streams/{name}/rows', '/v1/views/{name}', '/v1/views/{name}/keys/{key}', '/v1/views/{name}/lookup'].sort(),
+      [
+        '/',
+        '/healthz',
+        '/metrics',
+        '/v1/catalog',
+        '/v1/console',
+        '/v1/models',
+        '/v1/models/{name}',
+        '/v1/models/{name}/candidate',
+        '/v1/models/{name}/predict',
+        '/v1/models/{name}/promote',
+        '/v1/models/{name}/quality',
+        '/v1/models/{name}/rollback',
+        '/v1/models/{name}/versions',
+        '/v1/openapi.json',
+        '/v1/query',
+        '/v1/queries',
+        '/v1/queries/{id}',
+        '/v1/queries/{id}/plan',
+        '/v1/relations',
+        '/v1/relations/{name}/rows',
+        '/v1/series',
+        '/v1/sql',
+        '/v1/streams/{name}/rows',
+        '/v1/views/{name}',
+        '/v1/views/{name}/keys/{key}',
+        '/v1/views/{name}/lookup',
+      ].sort(),
     );
   });
 

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../src/common/errors.js';
 import { Rng } from '../../src/connectors/rng.js';
 import type { Engine } from '../../src/engine/engine.js';
+import { relationInspector } from '../../src/engine/relation-info.js';
 import { buildServer } from '../../src/server/app.js';
 import { tempEngine } from '../engine/helpers.js';
 
@@ -122,7 +123,7 @@ interface Req {
   payload: Body;
 }
 
-const PATHS = ['/v1/sql', '/v1/query', '/v1/views/per_card', '/v1/views/per_card/keys/c1', '/v1/views/per_card/lookup', '/v1/queries', '/v1/queries/view_per_card', '/v1/catalog', '/v1/models', '/v1/models/nope', '/v1/openapi.json', '/metrics', '/healthz'];
+const PATHS = ['/v1/sql', '/v1/query', '/v1/views/per_card', '/v1/views/per_card/keys/c1', '/v1/views/per_card/lookup', '/v1/queries', '/v1/queries/view_per_card', '/v1/catalog', '/v1/models', '/v1/models/nope', '/v1/openapi.json', '/metrics', '/healthz', '/v1/series', '/v1/relations', '/v1/relations/per_card/rows', '/v1/queries/view_per_card/plan', '/v1/console', '/', '/console/app.js'];
 const TYPES = ['application/json', 'APPLICATION/JSON', 'text/plain', 'Text/Plain; charset=utf-8', 'application/json; charset=latin1', 'text/html', 'multipart/form-data; boundary=x', '', 'application/octet-stream', ';;;', 'application/x-www-form-urlencoded'];
 
 function mutateUrl(): string {
@@ -205,7 +206,7 @@ let port = 0;
 
 beforeAll(async () => {
   ({ engine, cleanup } = await tempEngine(200));
-  app = buildServer(engine, { limits: { maxPushQueries: 4 } });
+  app = buildServer(engine, { limits: { maxPushQueries: 4 }, console: { inspector: relationInspector(engine) } });
   for (const sql of SETUP) await engine.execute(sql);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
