@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench` runs every benchmark, `npm run bench -- predict` (or
- * nexmark, fraud, growth, groupby, kafka, ingest; several may be given) runs those whose name contains a filter.
+ * nexmark, fraud, growth, groupby, kafka, ingest, state, startup; several may be given) runs those whose name contains a filter.
  * Prints one table per benchmark and writes bench/RESULTS.md, replacing only the sections of the
  * benchmarks that ran (the others keep their latest figures); each section ends with the command,
  * date and machine of the run that produced it. Every figure is a median over several runs and
@@ -27,6 +27,8 @@ import { benchKafka, benchScaleOut } from './kafka.js';
 import { benchNexmark } from './nexmark.js';
 import { benchPredict } from './predict.js';
 import { profileWhile, summarize, summaryText } from './profile-summary.js';
+import { benchStartup } from './startup.js';
+import { benchState } from './state.js';
 import { reasonOf, section, type Section } from './util.js';
 
 const quick = process.env['BENCH_QUICK'] === '1';
@@ -48,6 +50,19 @@ const BENCHES: readonly Bench[] = [
   { name: 'kafka', run: () => benchKafka(size(40_000, 10_000)) },
   { name: 'ingest', run: () => benchIngest({ rows: size(100_000, 20_000), runs: quick ? 2 : 3, batchSizes: [100, 1000, 10_000], inFlight: 4 }) },
   { name: 'scale-out', run: () => benchScaleOut(size(200_000, 20_000), quick ? 1 : 3) },
+  { name: 'startup', run: () => benchStartup({ runs: quick ? 3 : 9 }) },
+  {
+    name: 'state',
+    run: () =>
+      benchState({
+        keys: (process.env['BENCH_STATE_KEYS'] ?? (quick ? '10000,100000' : '10000,1000000,10000000')).split(',').map(Number),
+        rowsFor: (keys) => Math.max(size(200_000, 50_000), keys),
+        tableRows: size(10_000_000, 200_000),
+        lookupRows: size(1_000_000, 100_000),
+        restartKeys: size(2_000_000, 200_000),
+        distinctRows: size(1_000_000, 100_000),
+      }),
+  },
 ];
 
 function render(s: Section): string {

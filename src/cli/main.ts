@@ -1,5 +1,6 @@
 /** The `sluice` command line: serve, shell, run, explain, bench. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { SluiceError } from '../common/errors.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
 import { parseKafkaAllowList } from '../engine/kafka-allow.js';
 import { addSafetyFlags, type SafetyFlags } from './safety-options.js';
@@ -69,12 +70,21 @@ export function buildProgram(): Command {
 
   addSafetyFlags(program
     .command('run')
-    .description('run a SQL file on an embedded engine; shows progress until Ctrl-C while queries run')
+    .description('run a SQL file on an embedded engine, or on a running server with --url; shows progress until Ctrl-C while queries run')
     .argument('<file>', 'SQL file')
-    .option('--data <dir>', 'folder for durable state', './data')
-    .option('--bounded', 'push queries read their inputs as they are now, then end')
+    .option('--data <dir>', 'folder for durable state (embedded engine)', './data')
+    .option('--url <url>', 'send the statements to the server at this address instead (e.g. http://127.0.0.1:8080)')
+    .option('--token <token>', 'bearer token for --url (else $SLUICE_TOKEN when set)')
+    .option('--token-file <file>', 'read the bearer token for --url from this file')
+    .option('--bounded', 'push queries read their inputs as they are now, then end (embedded engine)')
     .addOption(new Option('--from <position>', 'where push queries start reading their streams: latest (new rows only) or earliest').choices(['latest', 'earliest']).default('latest')))
-    .action(async (file: string, o: { data: string; bounded?: boolean; from: 'latest' | 'earliest' } & SafetyFlags) => {
+    .action(async (file: string, o: { data: string; url?: string; token?: string; tokenFile?: string; bounded?: boolean; from: 'latest' | 'earliest' } & SafetyFlags) => {
+      if (o.url !== undefined) {
+        const token = resolveToken(o);
+        const { runRemote } = await import('./run-remote.js');
+        finish(await runRemote(file, { url: o.url, from: o.from, ...(token !== undefined ? { token } : {}) }));
+        return;
+      }
       const { runFile } = await import('./run-file.js');
       finish(await runFile(file, o));
     });
@@ -103,9 +113,15 @@ export function buildProgram(): Command {
   return program;
 }
 
+// Output piped into a command that stops reading (`sluice run f.sql | head`) ends the program quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`sluice: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(err instanceof SluiceError ? `${err.render()}\n` : `sluice: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }

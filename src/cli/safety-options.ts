@@ -1,10 +1,11 @@
 /**
  * The command-line flags that set what SQL may reach on the host: trusted function modules,
- * sandbox budgets, the folders files may come from, and whether recorded queries start.
- * Shared by `sluice serve` and `sluice run`.
+ * sandbox budgets, the folders files may come from, whether recorded queries start, and the
+ * heap budget of keyed state. Shared by `sluice serve` and `sluice run`.
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { EngineOptions } from '../engine/engine.js';
+import { parseByteSize } from '../state/index.js';
 
 /** The flags as commander parses them. */
 export interface SafetyFlags {
@@ -16,12 +17,21 @@ export interface SafetyFlags {
   readonly maxModelBytes?: number;
   /** `--no-start-queries` sets it false. */
   readonly startQueries?: boolean;
+  /** Bytes, from `--state-cache SIZE`. */
+  readonly stateCache?: number;
 }
 
 /** Commander parser for a positive integer flag. */
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** Commander parser for a byte size such as `256MiB`, `1g` or `1048576`. */
+export function byteSize(value: string): number {
+  const n = parseByteSize(value);
+  if (n === undefined || n <= 0) throw new InvalidArgumentError('expected a size such as 512MiB, 2GiB or a number of bytes');
   return n;
 }
 
@@ -37,6 +47,7 @@ export function addSafetyFlags(cmd: Command): Command {
     .option('--max-functions <n>', 'most functions that may exist at once; each sandbox holds a thread (default 100)', positiveInt)
     .option('--allow-path <dir>', 'also allow model files from this folder (repeatable; the data folder and ./models always are)', collect)
     .option('--max-model-bytes <bytes>', 'largest model file SQL may load (default 1073741824, 1 GiB)', positiveInt)
+    .option('--state-cache <size>', 'heap budget of the cache all queries read keyed state through, e.g. 512MiB or 2GiB; state beyond it stays in RocksDB (default 256MiB)', byteSize)
     .option('--no-start-queries', 'open the data folder without running its views and sinks (to DROP one that fails)');
 }
 
@@ -50,5 +61,6 @@ export function safetyOptions(f: SafetyFlags): Partial<EngineOptions> {
     ...(f.allowPath !== undefined ? { allowedPaths: f.allowPath } : {}),
     ...(f.maxModelBytes !== undefined ? { maxFileBytes: f.maxModelBytes } : {}),
     ...(f.startQueries === false ? { startQueries: false } : {}),
+    ...(f.stateCache !== undefined ? { stateCacheBytes: f.stateCache } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /** `sluice serve`: the engine behind the HTTP API until SIGINT/SIGTERM. */
 import { join, resolve } from 'node:path';
+import { PACKAGE_MODELS_DIR } from '../common/package-root.js';
 import type { PlanLimits } from '../planner/limits.js';
 import { buildServer } from '../server/app.js';
 import type { ConsoleMode } from '../server/routes-console.js';
@@ -28,7 +29,10 @@ function isLoopback(host: string): boolean {
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const dataDir = resolve(opts.data);
-  const engine = await openEngine({ ...safetyOptions(opts), dataDir, limits: opts.limits?.plan ?? {}, ...(opts.allowKafka !== undefined ? { kafkaAllow: opts.allowKafka } : {}) });
+  const safety = safetyOptions(opts);
+  // The demo's model may come from the installed package when the current folder has none.
+  const allowedPaths = opts.demo === true ? [...(safety.allowedPaths ?? []), PACKAGE_MODELS_DIR] : safety.allowedPaths;
+  const engine = await openEngine({ ...safety, ...(allowedPaths !== undefined ? { allowedPaths } : {}), dataDir, limits: opts.limits?.plan ?? {}, ...(opts.allowKafka !== undefined ? { kafkaAllow: opts.allowKafka } : {}) });
   if (opts.demo === true) {
     try {
       await setupDemo(engine);

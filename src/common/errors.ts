@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   UNKNOWN_VERSION: { kind: 'plan', http: 404, description: 'A statement names a model version that does not exist.' },
   NO_CANDIDATE: { kind: 'plan', http: 409, description: 'A model change needs a candidate and the model has none.' },
   UNKNOWN_QUERY: { kind: 'plan', http: 404, description: 'A query id does not name a running query.' },
+  QUERY_STOPPED: { kind: 'plan', http: 409, description: 'A materialized view or sink is not running (stopped, failed to start, or not started); start its query (POST /v1/queries/:id/start) to read it again.' },
   ALREADY_EXISTS: { kind: 'plan', http: 409, description: 'An object with that name already exists.' },
   IN_USE: { kind: 'plan', http: 409, description: 'An object cannot be dropped while a materialized view or sink reads it.' },
   TYPE_MISMATCH: { kind: 'plan', http: 400, description: 'An expression combines values of types that do not fit.' },

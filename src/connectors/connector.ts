@@ -8,7 +8,7 @@ import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Source } from '../exec/source.js';
 import type { TableDef } from '../planner/catalog.js';
 import type { PhysicalPlan, SourceExec } from '../planner/physical.js';
-import type { CheckpointStore, EmbeddedLog, KvTable, Store } from '../state/index.js';
+import type { CheckpointStore, EmbeddedLog, Store, TableRows } from '../state/index.js';
 import type { OptionDecl, OptionMap } from './connector-options.js';
 
 /** The kinds of relation a connector can back. */
@@ -36,10 +36,8 @@ export interface SinkArgs {
 
 export interface TableArgs {
   readonly def: TableDef;
-  readonly store: Store;
-  readonly kv: KvTable;
-  /** The table's rows by key, kept current by the loader. */
-  readonly rows: Map<string, unknown[]>;
+  /** The table's rows by key (RocksDB through the state cache); the loader changes them with `rows.apply`. */
+  readonly rows: TableRows;
 }
 
 /** Keeps a table current from outside (a Kafka topic); stopped when the table is dropped. */

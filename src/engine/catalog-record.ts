@@ -2,7 +2,8 @@
  * The durable record of the catalog: every DDL statement that created or changed an object, in
  * order, so the engine replays them on open and views and sinks resume from their checkpoints.
  * Keys are `<kind>:<normalized name>` (kinds: stream, table, view, sink, model, model-alter,
- * function); values hold a sequence number and the statement's text.
+ * function, and `stopped` marking a stopped view or sink); values hold a sequence number and the
+ * statement's text.
  */
 import { normalizeName } from '../parser/index.js';
 import { KvTable, type StateRow, type Store } from '../state/index.js';
@@ -66,6 +67,19 @@ export class CatalogRecord {
   /** Whether a statement of this kind and name is recorded (restored or not). */
   async isRecorded(kind: string, name: string): Promise<boolean> {
     return (await this.kv.get(`${kind}:${normalizeName(name)}`)) !== undefined;
+  }
+
+  /**
+   * Runs `run` (which records the statement of `kind` and `name` again) and then puts back the
+   * sequence number it had, so that it keeps its place in the replay order (views that read it
+   * are replayed after it).
+   */
+  async keepingPlace<T>(kind: string, name: string, run: () => Promise<T>): Promise<T> {
+    const key = `${kind}:${normalizeName(name)}`;
+    const before = await this.kv.get(key);
+    const result = await run();
+    if (before !== undefined) await this.kv.upsert(key, before);
+    return result;
   }
 
   async forget(kind: string, name: string): Promise<void> {

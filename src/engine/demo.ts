@@ -5,11 +5,14 @@
  * log into fraud_quality. Idempotent: on a restart the catalog is replayed and only what is
  * missing is created.
  */
+import { demoModelPath } from '../common/package-root.js';
 import { cardFeatureRows } from '../connectors/datagen.js';
 import type { Engine } from './engine.js';
 import { modelQuality } from './model-quality.js';
 
-export const DEMO_SQL = `
+/** The demo's statements, with the model file at `modelPath`. */
+export function demoSql(modelPath: string): string {
+  return `
 CREATE STREAM IF NOT EXISTS tx (
   tx_id    STRING,
   card_id  STRING,
@@ -28,7 +31,7 @@ CREATE TABLE IF NOT EXISTS card_features (
 CREATE MODEL IF NOT EXISTS fraud
   INPUT (features ARRAY<FLOAT>(30))
   OUTPUT (score FLOAT)
-  WITH (path = 'models/fraud.onnx', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms',
+  WITH (path = '${modelPath.replace(/'/g, "''")}', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms',
         'log' = 'on', 'log.id' = 'tx_id');
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS fraud_scores WITH ('retention' = '1h') AS
@@ -45,13 +48,14 @@ CREATE STREAM IF NOT EXISTS labels (
   WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
 ) WITH (connector = 'datagen', kind = 'labels', 'label.delay' = '30s', 'rows.per.second' = 200, cards = 50);
 `;
+}
 
 /** Set once, on the first start: the candidate and the labels are recorded and replayed after that. */
 const CANDIDATE_SQL = "ALTER MODEL fraud SET CANDIDATE (path = 'models/fraud-mlp.onnx', mode = 'shadow')";
 const LABELS_SQL = "ALTER MODEL fraud SET (labels = 'labels', 'labels.id' = 'tx_id', 'labels.value' = 'is_fraud', 'labels.within' = '10m', 'quality.window' = '1m')";
 
 export async function setupDemo(engine: Engine): Promise<void> {
-  const ddl = DEMO_SQL.split(/;\s*\n/).filter((s) => s.trim());
+  const ddl = demoSql(demoModelPath()).split(/;\s*\n/).filter((s) => s.trim());
   await engine.execute(ddl.slice(0, 3).join(';\n'));
   const cards = engine.table('card_features');
   if (cards.rows.size === 0) {

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_FILE_BYTES } from '../udf/allowed-files.js';
 import { DEFAULT_MAX_FUNCTIONS } from '../udf/js-function.js';
 import { DEFAULT_SANDBOX_LIMITS } from '../udf/js-sandbox.js';
 import type { PlanLimits } from '../planner/limits.js';
+import { DEFAULT_STATE_CACHE_BYTES } from '../state/index.js';
 import type { KafkaAllowList } from './kafka-allow.js';
 import type { StartFrom } from './start-position.js';
 import type { PlannedStatement, StatementResult } from './types.js';
@@ -47,6 +48,11 @@ export interface EngineOptions {
    * (`--no-start-queries`) opens the catalog without running them, so a bad one can be dropped.
    */
   readonly startQueries?: boolean;
+  /**
+   * Heap budget in bytes of the one cache all queries read their keyed state through; state
+   * beyond it stays in RocksDB only. Default 256 MiB. (`--state-cache SIZE`)
+   */
+  readonly stateCacheBytes?: number;
 }
 
 /** The options the engine runs with, defaults filled in. */
@@ -70,6 +76,7 @@ export function resolveEngineOptions(opts: EngineOptions): ResolvedEngineOptions
     allowedPaths: (opts.allowedPaths ?? []).map((p) => resolve(baseDir, p)),
     maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     startQueries: opts.startQueries ?? true,
+    stateCacheBytes: opts.stateCacheBytes ?? DEFAULT_STATE_CACHE_BYTES,
   };
 }
 

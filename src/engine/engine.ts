@@ -17,7 +17,8 @@ import type { ExecEnv } from '../exec/pipeline.js';
 import { parseStatements, type ParsedStatement } from '../parser/index.js';
 import { Catalog } from '../planner/catalog.js';
 import { DEFAULT_PLAN_LIMITS } from '../planner/limits.js';
-import { CheckpointStore, EmbeddedLog, KvTable, Store } from '../state/index.js';
+import { CheckpointStore, EmbeddedLog, KvTable, StateCache, Store } from '../state/index.js';
+import { registerStateMetrics } from './state-metrics.js';
 import { AllowedFiles } from '../udf/allowed-files.js';
 import { FunctionRegistry } from '../udf/js-function.js';
 import { ModelRegistry, type ChangeOrigin } from '../udf/model-registry.js';
@@ -29,7 +30,8 @@ import { allowedRoots, resolveEngineOptions, type EngineOptions, type ExecuteOpt
 import { createExecEnv } from './exec-env.js';
 import { checkKafkaAllowed } from './kafka-allow.js';
 import { EngineMetrics } from './metrics.js';
-import type { ParkedQuery } from './parked-query.js';
+import { parkedError, STOPPED_KIND, stoppedNames, type ParkedQuery } from './parked-query.js';
+import { startQuery, stopQuery } from './query-control.js';
 import { prepareStatements } from './prepare.js';
 import { queryDeps } from './query-deps.js';
 import { QueryRegistry } from './query-registry.js';
@@ -55,6 +57,8 @@ export class Engine {
   readonly files: AllowedFiles;
   readonly functions: FunctionRegistry;
   readonly env: ExecEnv;
+  /** The one bounded cache of keyed state shared by every query and table. */
+  readonly stateCache: StateCache;
   /** What statement handlers work against. */
   readonly session: Session;
   private readonly record: CatalogRecord;
@@ -95,13 +99,19 @@ export class Engine {
     });
     this.catalog.limits = { ...DEFAULT_PLAN_LIMITS, ...options.limits };
     this.record = new CatalogRecord(store);
+    this.stateCache = new StateCache(options.stateCacheBytes);
     this.queryRegistry = new QueryRegistry(log);
     this.engineMetrics = new EngineMetrics(this.queryRegistry, this.models);
+    this.catalog.whyAbsent = (name) => {
+      const p = this.queryRegistry.parkedQuery(name);
+      return p && parkedError(p);
+    };
+    registerStateMetrics(this.engineMetrics.registry, this.stateCache, () => this.queryRegistry.running.values());
     this.env = createExecEnv({ catalog: this.catalog, log, tables: this.tableRegistry, models: this.models, functions: this.functions, metrics: this.engineMetrics });
     this.session = {
       catalog: this.catalog,
       record: this.record,
-      storage: { store, log, checkpoints },
+      storage: { store, log, checkpoints, stateCache: this.stateCache },
       queries: this.queryRegistry,
       tables: this.tableRegistry,
       models: this.models,
@@ -163,11 +173,13 @@ export class Engine {
 
   private async replay(): Promise<void> {
     const entries = await this.record.entries();
+    const stopped = stoppedNames(entries);
     await this.record.replay(async () => {
       for (const e of entries) {
+        if (e.kind === STOPPED_KIND) continue;
         const persistent = e.kind === 'view' || e.kind === 'sink' ? e.kind : undefined;
-        if (persistent && !this.options.startQueries) {
-          this.queryRegistry.park(persistent, e.name, e.sql, 'not_started');
+        if (persistent && (!this.options.startQueries || stopped.has(e.name))) {
+          this.queryRegistry.park(persistent, e.name, e.sql, stopped.has(e.name) ? 'stopped' : 'not_started');
           continue;
         }
         try {
@@ -268,6 +280,16 @@ export class Engine {
 
   cancelQuery(id: string): boolean {
     return this.queryRegistry.cancel(id);
+  }
+
+  /** Stops a view's or sink's query, keeping its state until started (see query-control.ts). */
+  stopQuery(id: string): Promise<QueryInfo | undefined> {
+    return stopQuery(this.session, id);
+  }
+
+  /** Starts a stopped (or failed, or not started) view or sink from its last checkpoint. */
+  startQuery(id: string): Promise<QueryInfo | undefined> {
+    return startQuery(this.session, id, (sql) => this.execute(sql));
   }
 
   async viewRow(name: string, key: string): Promise<Record<string, unknown> | undefined> {

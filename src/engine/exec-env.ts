@@ -28,7 +28,7 @@ export function createExecEnv(deps: ExecEnvDeps): ExecEnv {
     source: (plan) => sourceFor(deps, plan),
     table: (name) => {
       const t = deps.tables.table(name);
-      return { get: (key) => t.rows.get(key) };
+      return { getMany: (keys) => t.rows.getMany(keys) };
     },
     models: deps.models,
     predictRollout: (plan) => predictRollout(deps.models, plan, (t) => deps.log.hasTopic(t)),

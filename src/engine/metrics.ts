@@ -1,4 +1,8 @@
-/** The engine's Prometheus metrics: per query, per operator, per log topic and per model. */
+/**
+ * The engine's Prometheus metrics: per query, per operator, per log topic and per model. Names
+ * follow Prometheus conventions: a count that only grows is a counter ending in `_total`; a value
+ * that can go down is a gauge without it.
+ */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelRegistry } from '../udf/model-registry.js';
 import type { ModelStatsSnapshot } from '../udf/model-stats.js';
@@ -24,25 +28,17 @@ export class EngineMetrics {
       labelNames: ['topic'],
       registers,
     });
-    const rowsIn: Gauge = new Gauge({
+    readCounter(this.registry, {
       name: 'sluice_query_records_in_total',
       help: 'Records a query has read from its sources.',
       labelNames: ['query'],
-      registers,
-      collect: () => {
-        for (const q of queries.running.values()) rowsIn.set({ query: q.name ?? q.id }, q.rowsIn);
-      },
+      read: () => [...queries.running.values()].map((q) => [{ query: q.name ?? q.id }, q.rowsIn] as const),
     });
-    const operatorOut: Gauge = new Gauge({
+    readCounter(this.registry, {
       name: 'sluice_operator_records_out_total',
       help: 'Records an operator has emitted (its parent operator reads them).',
       labelNames: ['query', 'operator'],
-      registers,
-      collect: () => {
-        for (const q of queries.running.values()) {
-          for (const o of q.operatorStats()) operatorOut.set({ query: q.name ?? q.id, operator: o.operator }, o.rowsOut);
-        }
-      },
+      read: () => [...queries.running.values()].flatMap((q) => q.operatorStats().map((o) => [{ query: q.name ?? q.id, operator: o.operator }, o.rowsOut] as const)),
     });
     this.latency = new Histogram({
       name: 'sluice_end_to_end_latency_seconds',
@@ -51,17 +47,14 @@ export class EngineMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    const lag: Gauge = new Gauge({
+    readGauge(this.registry, {
       name: 'sluice_query_lag_records',
       help: 'Records available in a query source but not yet read.',
       labelNames: ['query'],
-      registers,
-      collect: () => {
-        for (const q of queries.running.values()) {
-          const n = queries.lagOf(q);
-          if (n !== undefined) lag.set({ query: q.name ?? q.id }, n);
-        }
-      },
+      read: () => [...queries.running.values()].flatMap((q) => {
+        const n = queries.lagOf(q);
+        return n === undefined ? [] : [[{ query: q.name ?? q.id }, n] as const];
+      }),
     });
     registerModelMetrics(this.registry, models);
   }
@@ -93,32 +86,68 @@ export class EngineMetrics {
 }
 
 function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
-  const g = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => {
-    const gauge: Gauge = new Gauge({
-      name,
-      help,
-      labelNames: ['model'],
-      registers: [registry],
-      collect: () => {
-        for (const [m, snap] of models.statsSnapshots()) gauge.set({ model: m }, read(snap));
-      },
-    });
-  };
-  g('sluice_model_rows_scored_total', 'Rows scored by a model.', (s) => s.rows);
-  g('sluice_model_batches_total', 'Batches run by a model.', (s) => s.batches);
-  g('sluice_model_latency_p50_ms', 'Median model batch latency (ms).', (s) => s.latencyMs.p50 ?? 0);
-  g('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
-  g('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
-  g('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
-  const byRole: Gauge = new Gauge({
+  const per = (read: (s: ModelStatsSnapshot) => number) => () => [...models.statsSnapshots()].map(([m, snap]) => [{ model: m }, read(snap)] as const);
+  const counter = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => readCounter(registry, { name, help, labelNames: ['model'], read: per(read) });
+  const gauge = (name: string, help: string, read: (s: ModelStatsSnapshot) => number) => readGauge(registry, { name, help, labelNames: ['model'], read: per(read) });
+  counter('sluice_model_rows_scored_total', 'Rows scored by a model.', (s) => s.rows);
+  counter('sluice_model_batches_total', 'Batches run by a model.', (s) => s.batches);
+  gauge('sluice_model_latency_p50_ms', 'Median model batch latency (ms).', (s) => s.latencyMs.p50 ?? 0);
+  gauge('sluice_model_latency_p99_ms', '99th percentile model batch latency (ms).', (s) => s.latencyMs.p99 ?? 0);
+  counter('sluice_model_errors_total', 'Model batches that failed.', (s) => s.errors);
+  counter('sluice_model_fallbacks_total', 'Rows scored by a fallback model.', (s) => s.fallbackRows);
+  readCounter(registry, {
     name: 'sluice_model_rows_by_role_total',
     help: 'Rows that went out scored by a model, by role (serving, canary, fallback, pinned; interactive for POST /v1/models/:name/predict).',
     labelNames: ['model', 'role'],
+    read: () => [...models.statsSnapshots()].flatMap(([m, snap]) => Object.entries(snap.rowsByRole).map(([role, n]) => [{ model: m, role }, n] as const)),
+  });
+  counter('sluice_model_load_failures_total', 'Model files from a watched folder that failed to load (nothing changed).', (s) => s.loadFailures);
+  counter('sluice_model_shadow_skipped_total', 'Rows a shadow candidate could not keep up with (skipped, never waited for).', (s) => s.shadowSkipped);
+}
+
+type Labels<L extends string> = Partial<Record<L, string>>;
+
+interface ReadMetricSpec<L extends string> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly L[];
+  /** The current values, one per label set; read at each scrape. */
+  readonly read: () => Iterable<readonly [Labels<L>, number]>;
+}
+
+/**
+ * A counter read from its source (a running query, a model) at each scrape. Counts that only
+ * grow are counters ending in _total; values that go up and down are gauges without it
+ * (Prometheus conventions). Series of a source that is gone disappear; one that starts again
+ * from zero reads as a counter reset, which rate() and increase() allow for.
+ */
+function readCounter<L extends string>(registry: Registry, spec: ReadMetricSpec<L>): Counter<L> {
+  if (!spec.name.endsWith('_total')) throw new Error(`counter ${spec.name} must end in _total`);
+  const counter: Counter<L> = new Counter<L>({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
     registers: [registry],
     collect: () => {
-      for (const [m, snap] of models.statsSnapshots()) for (const [role, n] of Object.entries(snap.rowsByRole)) byRole.set({ model: m, role }, n);
+      counter.reset();
+      for (const [labels, value] of spec.read()) counter.inc(labels, Math.max(0, value));
     },
   });
-  g('sluice_model_load_failures_total', 'Model files from a watched folder that failed to load (nothing changed).', (s) => s.loadFailures);
-  g('sluice_model_shadow_skipped_total', 'Rows a shadow candidate could not keep up with (skipped, never waited for).', (s) => s.shadowSkipped);
+  return counter;
+}
+
+/** A gauge read from its source at each scrape. */
+function readGauge<L extends string>(registry: Registry, spec: ReadMetricSpec<L>): Gauge<L> {
+  if (spec.name.endsWith('_total')) throw new Error(`gauge ${spec.name} must not end in _total`);
+  const gauge: Gauge<L> = new Gauge<L>({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    registers: [registry],
+    collect: () => {
+      gauge.reset();
+      for (const [labels, value] of spec.read()) gauge.set(labels, value);
+    },
+  });
+  return gauge;
 }

@@ -14,9 +14,10 @@ export class QueryRegistry {
   readonly running = new Map<string, QueryHandle>();
   /**
    * Views and sinks recorded in the data folder that are not running, by normalized name: they
-   * failed to restore (status 'failed', with the reason) or the engine was opened with
-   * `startQueries: false` (status 'not_started'). SHOW QUERIES lists them and DROP removes them;
-   * they are tried again on the next open.
+   * failed to restore (status 'failed', with the reason), the engine was opened with
+   * `startQueries: false` (status 'not_started'), or they were stopped (status 'stopped', until
+   * started; see query-control.ts). SHOW QUERIES lists them and DROP removes them; failed and
+   * not started ones are tried again on the next open.
    */
   private readonly parked = new Map<string, ParkedQuery>();
   /** Push queries winding down (their empty dead-letter streams being dropped). */
@@ -80,6 +81,16 @@ export class QueryRegistry {
     return this.parked.get(normalizeName(name));
   }
 
+  /** A recorded view or sink that is not running, by its query id. */
+  parkedById(id: string): ParkedQuery | undefined {
+    return [...this.parked.values()].find((x) => x.id === id);
+  }
+
+  /** The recorded views or sinks of one kind that are not running. */
+  parkedOf(kind: ParkedQuery['kind']): ParkedQuery[] {
+    return [...this.parked.values()].filter((p) => p.kind === kind);
+  }
+
   unpark(name: string): void {
     this.parked.delete(normalizeName(name));
   }
@@ -97,7 +108,7 @@ export class QueryRegistry {
   info(id: string): QueryInfo | undefined {
     const q = this.running.get(id);
     if (q) return q.info(this.lagOf(q));
-    const p = [...this.parked.values()].find((x) => x.id === id);
+    const p = this.parkedById(id);
     return p && parkedInfo(p);
   }
 

@@ -1,17 +1,18 @@
 /**
- * Where the rows of tables and views live: a table's rows in `table:<name>` (plus an in-memory
- * copy for lookup joins), a view's current rows in `view:<name>`.
+ * Where the rows of tables and views live: a table's rows in `table:<name>` (read by lookup
+ * joins through the state cache, see TableRows), a view's current rows in `view:<name>`.
  */
 import { SluiceError } from '../common/errors.js';
 import { normalizeName } from '../parser/index.js';
 import type { RelationDef, TableDef } from '../planner/catalog.js';
-import { KvTable, type Store } from '../state/index.js';
+import { KvTable, TableRows, type StateCache, type Store } from '../state/index.js';
 
-/** Runtime state of a TABLE: durable rows plus an in-memory copy for lookups. */
+/** Runtime state of a TABLE: its rows in RocksDB, read through the state cache by lookups. */
 export interface TableState {
   readonly def: TableDef;
+  /** The rows (scans and reads by key); every change goes through `rows.apply`. */
   readonly kv: KvTable;
-  readonly rows: Map<string, unknown[]>;
+  readonly rows: TableRows;
   /** Stops what keeps the rows current (a Kafka table's loader). */
   readonly close?: () => Promise<void>;
 }
@@ -31,8 +32,9 @@ export class TableRegistry extends Map<string, TableState> {
   }
 }
 
-export function tableKv(store: Store, name: string): KvTable {
-  return new KvTable(store, `table:${normalizeName(name)}`);
+/** Opens a table's rows; reads its row count, not its rows. */
+export function openTableRows(store: Store, def: TableDef, cache: StateCache): Promise<TableRows> {
+  return TableRows.open(store, `table:${normalizeName(def.name)}`, def.schema.map((f) => f.name), cache);
 }
 
 export function viewKv(store: Store, name: string): KvTable {

@@ -7,7 +7,8 @@ import type { Source, SourceContext } from '../exec/source.js';
 import { compareValues } from '../exec/sql-values.js';
 import type { OrderKey } from '../planner/order-by.js';
 import type { QueryPlan } from '../planner/plan-query.js';
-import { StateTable, type StateRow, type Store } from '../state/index.js';
+import type { Store } from '../state/index.js';
+import { QueryState } from './query-state.js';
 import type { RowError } from './types.js';
 
 /**
@@ -32,6 +33,7 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch,
     }),
   };
   const errors: RowError[] = [];
+  const state = new QueryState(store, undefined, 'pull', []);
   const pipeline = new Pipeline(
     q.physical,
     oneBatch,
@@ -40,11 +42,12 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch,
         if (m.kind === 'data') for (const r of batchToRows(m.batch, q.fields)) rows.push(r.map(plain));
       },
     },
-    { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push({ reason: l.reason, operator: l.operator, row: l.row }), state: (i) => ({ table: (name) => new StateTable<StateRow>(store, `pull/op${i}.${name}`, 0) }) },
+    { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push({ reason: l.reason, operator: l.operator, row: l.row }), state: (i) => state.operator(i) },
   );
   await pipeline.open();
   await pipeline.run();
   await pipeline.close();
+  state.release();
   if (q.orderBy?.length) sortRows(rows, q.orderBy);
   return { rows: q.limit !== undefined ? rows.slice(0, q.limit) : rows, errors };
 }

@@ -11,7 +11,9 @@ import { encodeBatch } from '../exec/ipc.js';
 import { rowText, type DeadLetter, type Message, type SideOutput } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { PhysicalPlan } from '../planner/physical.js';
-import { StateTable, type CheckpointStore, type EmbeddedLog, type StateRow, type Store } from '../state/index.js';
+import { isRecordedStateIds, resolveStateIds, type RecordedStateIds } from '../exec/state-ids.js';
+import type { CheckpointStore, EmbeddedLog, StateCache, Store } from '../state/index.js';
+import { QueryState, type OperatorStateBytes } from './query-state.js';
 import { appendDeadLetters, dlqBatch, PushQueue, type EpochSink } from './sinks.js';
 import type { QueryInfo } from './types.js';
 
@@ -21,6 +23,8 @@ export interface QueryDeps {
   readonly checkpoints: CheckpointStore;
   readonly env: ExecEnv;
   readonly checkpointIntervalMs: number;
+  /** The engine's state cache, which every state table reads through. */
+  readonly stateCache?: StateCache;
   readonly onDeadLetters?: (queryId: string, n: number) => void;
   readonly onRowsOut?: (queryId: string, n: number) => void;
   /** End-to-end latency samples (seconds): output time minus the row's event time. */
@@ -46,6 +50,8 @@ export interface QueryHandle {
   positionsNow(): Record<string, number>;
   /** Records waiting in the query's inputs, when the query knows it itself (Kafka). */
   lag?(): number | undefined;
+  /** Approximate state bytes on disk per stateful operator, as last measured. */
+  stateBytes?(): readonly OperatorStateBytes[];
 }
 
 /** Records per second in and out, over at least the last second. */
@@ -83,7 +89,7 @@ export interface QueryCounters {
 }
 
 /** The public description of a running query. */
-export function queryInfo(q: QueryCounters, rate: RateMeter, lag: number | undefined, lastCheckpointEpoch: number | undefined): QueryInfo {
+export function queryInfo(q: QueryCounters, rate: RateMeter, lag: number | undefined, lastCheckpointEpoch: number | undefined, state?: readonly OperatorStateBytes[]): QueryInfo {
   return {
     id: q.id,
     kind: q.kind,
@@ -98,12 +104,16 @@ export function queryInfo(q: QueryCounters, rate: RateMeter, lag: number | undef
     ...rate.sample(q.rowsIn, q.rowsOut),
     ...(lag !== undefined ? { lag } : {}),
     ...(lastCheckpointEpoch !== undefined ? { lastCheckpointEpoch } : {}),
+    ...(state?.length ? { state: { diskBytes: state.reduce((a, o) => a + o.bytes, 0), operators: state } } : {}),
   };
 }
 
 export type QueryOutput =
   | { readonly kind: 'push'; readonly queue: PushQueue; readonly limit?: number }
   | { readonly kind: 'epoch'; readonly sink: EpochSink };
+
+/** Least time between two measurements of a query's state on disk. */
+const STATE_MEASURE_MS = 5000;
 
 /** What a running query is made of. */
 export interface RunningQuerySpec {
@@ -143,7 +153,13 @@ export class RunningQuery implements QueryHandle {
   private timer: NodeJS.Timeout | undefined;
   private readonly rate = new RateMeter();
   private finished: Promise<void> = Promise.resolve();
-  private readonly stateTables = new Map<string, StateTable<StateRow>>();
+  /** Created by start(), once the checkpoint says under which ids the state lives. */
+  private state: QueryState | undefined;
+  /** The stateful operators' ids, recorded with every checkpoint. */
+  private stateIds: RecordedStateIds = { ids: [] };
+  /** State bytes on disk per operator, as last measured, and when. */
+  private stateSizes: readonly OperatorStateBytes[] = [];
+  private stateMeasuredAt = 0;
   /** Dead letters of a push query being written (they go straight to the log). */
   private letterWrites: Promise<unknown> = Promise.resolve();
 
@@ -157,6 +173,7 @@ export class RunningQuery implements QueryHandle {
   private readonly output: QueryOutput;
   private readonly deps: QueryDeps;
   private readonly eventTimeColumn: number | undefined;
+  private readonly plan: PhysicalPlan;
 
   constructor(spec: RunningQuerySpec) {
     const { id, plan, deps } = spec;
@@ -169,6 +186,7 @@ export class RunningQuery implements QueryHandle {
     this.output = spec.output;
     this.deps = deps;
     this.eventTimeColumn = spec.eventTimeColumn;
+    this.plan = plan;
     const bounded = spec.bounded ?? false;
     this.pipeline = new Pipeline(plan, deps.env, { process: (m) => this.onOutput(m) }, {
       signal: this.abort.signal,
@@ -176,17 +194,7 @@ export class RunningQuery implements QueryHandle {
       deadLetter: (l) => this.deadLetter(l),
       sideOutput: (o) => this.sideOutput(o),
       queryId: id,
-      state: (i) => ({
-        table: (name) => {
-          const ns = `${id}/op${i}.${name}`;
-          let t = this.stateTables.get(ns);
-          if (!t) {
-            t = new StateTable<StateRow>(deps.store, ns, 0);
-            this.stateTables.set(ns, t);
-          }
-          return t;
-        },
-      }),
+      state: (i) => this.queryState().operator(i),
     });
   }
 
@@ -196,14 +204,22 @@ export class RunningQuery implements QueryHandle {
 
   /** Restores from the latest checkpoint (persistent queries), opens operators and starts running. */
   async start(): Promise<void> {
+    let recorded: RecordedStateIds | undefined;
+    let restored = false;
     if (this.output.kind === 'epoch') {
       await this.output.sink.recover?.();
       const ckpt = await this.deps.checkpoints.latest(this.id);
       if (ckpt) {
+        restored = true;
+        const ids = ckpt.meta?.['stateIds'];
+        if (isRecordedStateIds(ids)) recorded = ids;
         this.epoch = ckpt.epoch;
         for (const s of this.pipeline.sources) s.seek(ckpt.offsets);
       }
     }
+    const layout = resolveStateIds(this.name ?? this.id, this.plan, recorded, restored);
+    this.stateIds = layout.record;
+    this.state = new QueryState(this.deps.store, this.deps.stateCache, this.id, layout.ids);
     await this.pipeline.open();
     this.finished = this.pipeline
       .run()
@@ -267,13 +283,13 @@ export class RunningQuery implements QueryHandle {
   private async onOutput(msg: Message): Promise<void> {
     switch (msg.kind) {
       case 'data': {
-        this.rowsOut += msg.batch.numRows;
-        this.deps.onRowsOut?.(this.id, msg.batch.numRows);
-        this.observeLatency(msg.batch);
+        // A push query's LIMIT cuts the batch first: rowsOut counts the rows delivered.
+        const limit = this.output.kind === 'push' ? this.output.limit : undefined;
+        const batch = limit !== undefined && this.rowsOut + msg.batch.numRows > limit ? msg.batch.slice(0, Math.max(0, limit - this.rowsOut)) : msg.batch;
+        this.rowsOut += batch.numRows;
+        this.deps.onRowsOut?.(this.id, batch.numRows);
+        this.observeLatency(batch);
         if (this.output.kind === 'push') {
-          const limit = this.output.limit;
-          let batch = msg.batch;
-          if (limit !== undefined && this.rowsOut > limit) batch = batch.slice(0, Math.max(0, batch.numRows - (this.rowsOut - limit)));
           await this.output.queue.push(batch, msg.rowKinds);
           if (limit !== undefined && this.rowsOut >= limit) this.stop('finished');
         } else {
@@ -350,10 +366,10 @@ export class RunningQuery implements QueryHandle {
     const side = this.sideOutputs;
     try {
       this.output.sink.stage(wb);
-      for (const t of this.stateTables.values()) t.flush(wb);
+      this.state?.flush(wb);
       if (letters.length) this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
       for (const o of side) this.deps.log.append(o.topic, 0, encodeBatch(o.batch), o.batch.numRows, wb);
-      this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {} });
+      this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {}, meta: { stateIds: { ids: [...this.stateIds.ids] } } });
       await wb.write();
     } catch (err) {
       if (!wb.isDone) wb.discard();
@@ -366,6 +382,7 @@ export class RunningQuery implements QueryHandle {
     this.letters = [];
     this.sideOutputs = this.sideOutputs.slice(side.length);
     this.epoch = epoch;
+    this.measureState();
     await this.output.sink.committed(epoch);
   }
 
@@ -426,15 +443,37 @@ export class RunningQuery implements QueryHandle {
     this.abort.abort();
   }
 
+  /** The query's state (operator tables), once started. */
+  private queryState(): QueryState {
+    if (!this.state) throw new SluiceError('INTERNAL', `query ${this.id} opened its operators before its state layout was resolved`);
+    return this.state;
+  }
+
+  stateBytes(): readonly OperatorStateBytes[] {
+    return this.stateSizes;
+  }
+
+  /** Measures the state on disk again when the last measurement is a few seconds old. */
+  private measureState(): void {
+    const now = Date.now();
+    if (!this.state || now - this.stateMeasuredAt < STATE_MEASURE_MS || this.deps.store.isClosed) return;
+    this.stateMeasuredAt = now;
+    this.state.diskBytes().then(
+      (sizes) => (this.stateSizes = sizes),
+      () => undefined,
+    );
+  }
+
   async stopped(): Promise<void> {
     await this.finished;
     await this.letterWrites;
     await this.pipeline.close().catch(() => undefined);
+    this.state?.release();
     if (this.output.kind === 'epoch') await this.output.sink.close?.().catch(() => undefined);
   }
 
   info(lag: number | undefined): QueryInfo {
-    return queryInfo(this, this.rate, lag, this.output.kind === 'epoch' ? this.epoch : undefined);
+    return queryInfo(this, this.rate, lag, this.output.kind === 'epoch' ? this.epoch : undefined, this.stateSizes);
   }
 
   /** Source positions now, for lag. */

@@ -5,7 +5,7 @@
  */
 import type { ExecEnv } from '../exec/pipeline.js';
 import type { Catalog } from '../planner/catalog.js';
-import type { CheckpointStore, EmbeddedLog, Store } from '../state/index.js';
+import type { CheckpointStore, EmbeddedLog, StateCache, Store } from '../state/index.js';
 import type { FunctionRegistry } from '../udf/js-function.js';
 import type { ModelRegistry } from '../udf/model-registry.js';
 import type { CatalogRecord } from './catalog-record.js';
@@ -14,11 +14,13 @@ import type { EngineMetrics } from './metrics.js';
 import type { QueryRegistry } from './query-registry.js';
 import type { TableRegistry } from './relation-storage.js';
 
-/** The embedded storage: the RocksDB store, the log on it, and query checkpoints. */
+/** The embedded storage: the RocksDB store, the log on it, query checkpoints and the state cache. */
 export interface Storage {
   readonly store: Store;
   readonly log: EmbeddedLog;
   readonly checkpoints: CheckpointStore;
+  /** The one bounded cache of keyed state shared by every query and table of the engine. */
+  readonly stateCache: StateCache;
 }
 
 export interface Session {

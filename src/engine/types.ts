@@ -72,8 +72,12 @@ export interface QueryInfo {
   readonly kind: 'push' | 'view' | 'sink';
   readonly name?: string;
   readonly sql: string;
-  /** 'not_started': recorded in the data folder but not run (the engine was opened with startQueries off). */
-  readonly status: 'running' | 'failed' | 'finished' | 'not_started';
+  /**
+   * 'not_started': recorded in the data folder but not run (the engine was opened with
+   * startQueries off); 'stopped': a view or sink stopped by POST /v1/queries/:id/stop (or DELETE),
+   * kept with its state until started again or dropped.
+   */
+  readonly status: 'running' | 'failed' | 'finished' | 'not_started' | 'stopped';
   readonly error?: { readonly code: ErrorCode; readonly message: string };
   readonly startedAt: number;
   readonly rowsIn: number;
@@ -85,4 +89,9 @@ export interface QueryInfo {
   /** Records available in the source but not yet read (embedded log), or undefined. */
   readonly lag?: number;
   readonly lastCheckpointEpoch?: number;
+  /**
+   * Keyed state on disk (approximate bytes of flushed RocksDB files, measured after a
+   * checkpoint at most every few seconds), in all and per stateful operator (by state id).
+   */
+  readonly state?: { readonly diskBytes: number; readonly operators: readonly { readonly operator: string; readonly bytes: number }[] };
 }

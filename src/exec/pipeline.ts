@@ -101,8 +101,10 @@ export class Pipeline {
             deadLetter: this.options.deadLetter,
             emit: (msg, advance) =>
               this.locked(async () => {
-                await emit(msg);
+                // Counted as read before the graph runs it, so that no output (which may wait
+                // for a slow push client) is ever counted ahead of the input that produced it.
                 if (msg.kind === 'data') this.rowsIn += msg.batch.numRows;
+                await emit(msg);
                 advance?.();
               }),
           },

@@ -3,7 +3,7 @@
  * their parts; all interpretation (types, literals, checks) happens in the CST→AST visitor.
  * Create no instances of your own: use `sqlParser`, which is built once.
  */
-import { CstParser, tokenMatcher } from 'chevrotain';
+import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
   allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, Equals, Greater, Identifier,
   IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash,
@@ -11,8 +11,13 @@ import {
 } from './lexer.js';
 
 export class SqlParser extends CstParser {
-  constructor() {
-    super(allTokens, { maxLookahead: 3, recoveryEnabled: false, nodeLocationTracking: 'onlyOffset' });
+  /**
+   * `validate` runs chevrotain's grammar checks (ambiguous alternatives, left recursion); they
+   * take most of the parser's construction time and the grammar is fixed, so the engine skips
+   * them and a test builds a validated parser.
+   */
+  constructor(validate = false) {
+    super(allTokens, { maxLookahead: 3, recoveryEnabled: false, nodeLocationTracking: 'onlyOffset', skipValidations: !validate });
     this.performSelfAnalysis();
   }
 
@@ -807,8 +812,15 @@ export class SqlParser extends CstParser {
   });
 }
 
-/** The one parser instance (chevrotain parsers are costly to build and meant to be reused). */
-export const sqlParser = new SqlParser();
+let parser: SqlParser | undefined;
+/**
+ * The one parser instance, built on first use (chevrotain parsers are costly to build and meant
+ * to be reused; a server that starts with no SQL to run does not pay for it at start-up).
+ */
+export function sqlParser(): SqlParser {
+  parser ??= new SqlParser();
+  return parser;
+}
 
 /** Names of the rules that can start a parse. */
 export type StartRule = 'script' | 'standaloneExpression';

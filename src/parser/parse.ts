@@ -2,7 +2,8 @@
  * The parser's entry points: SQL text in, typed AST (or one SYNTAX_ERROR with a span) out.
  * Spans are offsets into the whole text passed in, so errors render against it.
  */
-import { type CstNode, type IToken, tokenMatcher } from 'chevrotain';
+import type { CstNode, IToken } from 'chevrotain';
+import { tokenMatcher } from './chevrotain-runtime.js';
 import { SluiceError } from '../common/errors.js';
 import type { Expr, ParsedStatement, Statement } from './ast.js';
 import { type AstContext, nodes, SourceText } from './cst-access.js';
@@ -43,7 +44,7 @@ function lex(src: SourceText): IToken[] {
       sql: src.text,
     });
   }
-  const { tokens, errors } = sqlLexer.tokenize(src.text);
+  const { tokens, errors } = sqlLexer().tokenize(src.text);
   const lexError = errors[0];
   const bad = tokens.find((t) => UNTERMINATED.has(t.tokenType));
   if (bad && (!lexError || bad.startOffset < lexError.offset)) {
@@ -63,17 +64,18 @@ function lex(src: SourceText): IToken[] {
 
 function runParser(src: SourceText, tokens: IToken[], rule: StartRule): CstNode {
   checkTokenNesting(tokens, src);
-  sqlParser.input = tokens;
+  const parser = sqlParser();
+  parser.input = tokens;
   let cst: CstNode;
   try {
-    cst = rule === 'script' ? sqlParser.script() : sqlParser.standaloneExpression();
+    cst = rule === 'script' ? parser.script() : parser.standaloneExpression();
   } catch (e) {
     // Past the nesting limit the stack cannot run out; this is the net below it (e.g. when the
     // caller itself runs deep). The parser reports it as RangeError, sometimes of another kind.
     if (e instanceof RangeError) throw stackExhausted(tokens, src);
     throw e;
   }
-  const err = sqlParser.errors[0];
+  const err = parser.errors[0];
   if (err) {
     const i = tokens.indexOf(err.token);
     const upTo = i < 0 ? tokens.length : i;

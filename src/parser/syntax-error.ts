@@ -6,7 +6,8 @@
  * content assist (which also yields the expected tokens), starting from where the parser stopped.
  * That is exact even where the LL(k) parser gives up early, at the start of a decision.
  */
-import { type IToken, type TokenType, tokenMatcher } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
+import { tokenMatcher } from './chevrotain-runtime.js';
 import { didYouMean, SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { SourceText } from './cst-access.js';
@@ -39,7 +40,7 @@ const TWO_WORD: Readonly<Record<string, string>> = {
 /** What the grammar accepts after `prefix`, deduplicated, in grammar order. */
 function expectedAfter(rule: StartRule, prefix: IToken[]): TokenType[] {
   const seen = new Set<TokenType>();
-  for (const p of sqlParser.computeContentAssist(rule, prefix)) seen.add(p.nextTokenType);
+  for (const p of sqlParser().computeContentAssist(rule, prefix)) seen.add(p.nextTokenType);
   return [...seen];
 }
 
@@ -121,7 +122,7 @@ export interface ParseFailure {
 
 export function syntaxError(f: ParseFailure, src: SourceText): SluiceError {
   const { tokens, from, rule } = f;
-  const viable = (j: number) => j === from || sqlParser.computeContentAssist(rule, tokens.slice(from, j)).length > 0;
+  const viable = (j: number) => j === from || sqlParser().computeContentAssist(rule, tokens.slice(from, j)).length > 0;
   // The tokens the parser consumed form a viable prefix; the true error is at most a few tokens
   // further on (where an LL(k) decision looked ahead and found no alternative).
   const parserAt = tokens.indexOf(f.parserToken);

@@ -122,6 +122,11 @@ export class Catalog {
   private readonly relations = new Map<string, RelationDef>();
   private readonly models = new Map<string, ModelSignature>();
   private readonly functions = new Map<string, FunctionSignature>();
+  /**
+   * Set by the engine: the error to answer, instead of UNKNOWN_RELATION, for a name that is not
+   * in the catalog but still taken (a view or sink recorded but not running, e.g. stopped).
+   */
+  whyAbsent: ((name: string) => SluiceError | undefined) | undefined;
 
   /**
    * A copy whose changes do not reach this catalog: a request is planned against it, statement
@@ -130,6 +135,7 @@ export class Catalog {
   clone(): Catalog {
     const c = new Catalog();
     c.limits = this.limits;
+    c.whyAbsent = this.whyAbsent;
     for (const [k, v] of this.relations) c.relations.set(k, v);
     for (const [k, v] of this.models) c.models.set(k, v);
     for (const [k, v] of this.functions) c.functions.set(k, v);
@@ -164,6 +170,8 @@ export class Catalog {
   relation(name: string, span?: Span): RelationDef {
     const def = this.findRelation(name);
     if (def) return def;
+    const why = this.whyAbsent?.(name);
+    if (why) throw new SluiceError(why.code, why.message, { span, ...(why.hint !== undefined ? { hint: why.hint } : {}) });
     const candidates = [...this.relations.values()].map((r) => r.name);
     throw new SluiceError('UNKNOWN_RELATION', `unknown stream, table or view '${name}'`, {
       span,

@@ -22,6 +22,7 @@ import { registerIngestParsers, registerIngestRoutes } from './routes-ingest.js'
 import { registerModelRoutes } from './routes-models.js';
 import { registerReadRoutes } from './routes-read.js';
 import { registerSqlRoutes } from './routes-sql.js';
+import { errorReplier, requestId, stderrSink, type ErrorSink } from './server-errors.js';
 
 /** Options of `buildServer`. */
 export interface ServerOptions {
@@ -38,7 +39,10 @@ export interface ServerOptions {
   readonly modelsDir?: string;
   /** Request limits; each missing one takes its default (src/server/limits.ts). */
   readonly limits?: Partial<ServerLimits>;
+  /** Log every request (fastify's logger). Errors with a 5xx status are logged either way. */
   readonly logger?: boolean;
+  /** Where 5xx errors are logged, with their request id; default: stderr. */
+  readonly errorSink?: ErrorSink;
   /** The web console served at `/`; see docs/security.md for what read-only mode refuses. */
   readonly console?: {
     /** Default 'read-write'. */
@@ -64,13 +68,17 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
     routerOptions: { maxParamLength: MAX_REQUEST_LINE },
     frameworkErrors,
     clientErrorHandler,
+    genReqId: requestId,
+  });
+  const replyError = errorReplier(opts.errorSink ?? stderrSink, opts.logger === true ? app.log : undefined);
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
   });
 
   // BIGINT values reach replies as bigints; they are written as exact JSON numbers.
   app.setReplySerializer((payload) => stringifyExactJson(payload));
-  app.setErrorHandler((err, _req, reply) => {
-    const { status, body } = toErrorReply(err);
-    if (status >= 500) app.log.error(err);
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = replyError(req, err);
     void reply.code(status).type('application/json; charset=utf-8').send(body);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -94,7 +102,7 @@ export function buildServer(engine: EngineLike, opts: ServerOptions = {}): Fasti
           if (fromConsole(req)) refuseChangesFromConsole(statements);
         }
       : undefined;
-  registerSqlRoutes(app, engine, limits, new PushSlots(limits), sqlCheck);
+  registerSqlRoutes(app, engine, limits, new PushSlots(limits), replyError, sqlCheck);
   registerReadRoutes(app, engine);
   registerIngestParsers(app);
   registerIngestRoutes(app, engine, limits);

@@ -44,6 +44,13 @@ export interface EngineLike {
   /** Stops a push query or a persistent query's runner; false when no query has that id. */
   cancelQuery(id: string): boolean;
   /**
+   * Stops a view's or sink's query, keeping its state for a later start (status 'stopped'); a
+   * push query is cancelled. Undefined when no query has that id.
+   */
+  stopQuery(id: string): Promise<QueryInfo | undefined>;
+  /** Starts a stopped view or sink from its last checkpoint. Undefined when no query has that id. */
+  startQuery(id: string): Promise<QueryInfo | undefined>;
+  /**
    * Undefined when the view has no row with that key; throws UNKNOWN_RELATION for a missing view.
    * `key` is the encoded key (`keyOf` in src/exec/keys.ts), so NULL and the string '\u0000' differ.
    */

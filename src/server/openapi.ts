@@ -115,10 +115,28 @@ export const openApiDocument = {
         responses: { '200': jsonOk('The row'), ...common, '404': jsonError('No such view, or no row with that key'), '415': jsonError('Not application/json') },
       },
     },
-    '/v1/queries': { get: { summary: 'List running and finished queries', responses: { '200': jsonOk('Queries'), ...common } } },
+    '/v1/queries': { get: { summary: 'List running and finished queries (status, rates, lag, checkpoint, state size per operator)', responses: { '200': jsonOk('Queries'), ...common } } },
     '/v1/queries/{id}': {
       get: { summary: 'Status of one query', parameters: [idParam], responses: { '200': jsonOk('The query'), ...common, '404': jsonError('Unknown query') } },
-      delete: { summary: 'Cancel a query', parameters: [idParam], responses: { '200': jsonOk('Cancelled'), ...common, '404': jsonError('Unknown query') } },
+      delete: {
+        summary: "Cancel a push query; a view's or sink's query is stopped, as by POST .../stop",
+        parameters: [idParam],
+        responses: { '200': jsonOk('Cancelled'), ...common, '404': jsonError('Unknown query') },
+      },
+    },
+    '/v1/queries/{id}/stop': {
+      post: {
+        summary: "Stop a view's or sink's query, keeping its state (status 'stopped', also after a restart); a push query is cancelled",
+        parameters: [idParam],
+        responses: { '200': jsonOk('The query, stopped'), ...common, '404': jsonError('Unknown query') },
+      },
+    },
+    '/v1/queries/{id}/start': {
+      post: {
+        summary: 'Start a stopped (or failed, or not started) view or sink again from its last checkpoint',
+        parameters: [idParam],
+        responses: { '200': jsonOk('The query, running'), ...common, '404': jsonError('Unknown query') },
+      },
     },
     '/v1/models': {
       get: { summary: 'Registered models, each with its serving version, candidate and the role of every version', responses: { '200': jsonOk('Models'), ...common } },
@@ -415,6 +433,7 @@ export const openApiDocument = {
           position: { $ref: '#/components/schemas/Position' },
           end: { $ref: '#/components/schemas/Position' },
           hint: { type: 'string' },
+          requestId: { type: 'string', description: 'Errors with a 5xx status: the request id (also in the x-request-id header) under which the server logged the error' },
         },
       },
       Error: { type: 'object', required: ['error'], properties: { error: { $ref: '#/components/schemas/ErrorDetail' } } },

@@ -9,7 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import { stringifyExactJson } from '../common/exact-json.js';
 import type { PushRow, ResultColumn, RowError } from '../engine/types.js';
-import { apiError, toErrorReply } from './error-body.js';
+import { apiError, toErrorReply, type ErrorReply } from './error-body.js';
 import { rowErrorToJson, rowToJson, type JsonValue } from './json-values.js';
 import { columnWriters, type TimestampFormat } from './timestamps.js';
 
@@ -37,6 +37,10 @@ const FAREWELL_MS = 1_000;
 export interface StreamOptions {
   /** A client that leaves the stream unread this long (ms) gets a CLIENT_TOO_SLOW line and is disconnected. */
   readonly stallTimeoutMs: number;
+  /** The request's id, sent as the x-request-id header. */
+  readonly requestId?: string;
+  /** Turns an error part-way into its message (logging a 5xx one with the request id); default toErrorReply. */
+  readonly replyError?: (err: unknown) => ErrorReply;
   /** How TIMESTAMP values are written (default ISO text). */
   readonly timestamps?: TimestampFormat;
 }
@@ -70,6 +74,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
     ...(src.queryId !== null ? { 'sluice-query-id': src.queryId } : {}),
+    ...(opts.requestId !== undefined ? { 'x-request-id': opts.requestId } : {}),
   });
   const heartbeat = setInterval(() => {
     if (!closed) res.write(format === 'sse' ? ': keep-alive\n\n' : '\n');
@@ -126,7 +131,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
       res.end(frame(format, 'error', toErrorReply(e).body));
       setTimeout(() => res.destroy(), FAREWELL_MS).unref();
     } else {
-      await send('error', toErrorReply(err).body);
+      await send('error', (opts.replyError ?? toErrorReply)(err).body);
     }
   } finally {
     clearInterval(heartbeat);

@@ -71,11 +71,29 @@ export function registerReadRoutes(app: FastifyInstance, engine: EngineLike): vo
     return { query: queryInfoToJson(q) };
   });
 
+  const unknownQuery = (id: string) => apiError('UNKNOWN_QUERY', `no query has id '${id}'`, 'GET /v1/queries lists them');
+
+  // A push query is cancelled; a view's or sink's query is stopped, as by POST .../stop.
   app.delete<{ Params: IdParams }>('/v1/queries/:id', async (req) => {
-    if (!engine.cancelQuery(req.params.id)) {
-      throw apiError('UNKNOWN_QUERY', `no query has id '${req.params.id}'`, 'GET /v1/queries lists them');
+    const q = engine.query(req.params.id);
+    if (q !== undefined && q.kind !== 'push') {
+      const stopped = await engine.stopQuery(req.params.id);
+      return { id: req.params.id, cancelled: true, query: queryInfoToJson(stopped ?? q) };
     }
+    if (!engine.cancelQuery(req.params.id)) throw unknownQuery(req.params.id);
     return { id: req.params.id, cancelled: true };
+  });
+
+  app.post<{ Params: IdParams }>('/v1/queries/:id/stop', async (req) => {
+    const q = await engine.stopQuery(req.params.id);
+    if (q === undefined) throw unknownQuery(req.params.id);
+    return { query: queryInfoToJson(q) };
+  });
+
+  app.post<{ Params: IdParams }>('/v1/queries/:id/start', async (req) => {
+    const q = await engine.startQuery(req.params.id);
+    if (q === undefined) throw unknownQuery(req.params.id);
+    return { query: queryInfoToJson(q) };
   });
 
   app.get('/v1/catalog', async () => ({ names: engine.completions(), ...(toJsonValue(engine.catalogSummary()) as Record<string, JsonValue>) }));

@@ -9,11 +9,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PlannedStatement, StatementResult } from '../engine/types.js';
 import type { EngineLike } from './engine-like.js';
-import { apiError, toErrorReply } from './error-body.js';
+import { apiError } from './error-body.js';
 import { resultToJson, type JsonValue } from './json-values.js';
 import { checkSqlSize, type PushSlots, type ServerLimits } from './limits.js';
 import { pullRowSource, streamFormat, streamRows, type RowSource } from './push-stream.js';
 import { choiceOption, sqlFromBody } from './request-body.js';
+import type { ReplyError } from './server-errors.js';
 import { timestampFormatOf, type TimestampFormat } from './timestamps.js';
 
 /** An AbortSignal that fires when the client goes away before the reply is sent. */
@@ -52,7 +53,7 @@ function json(r: StatementResult, timestamps: TimestampFormat): JsonValue {
 /** Sees the planned statements of a POST /v1/sql request before any runs; throwing refuses it. */
 export type SqlCheck = (req: FastifyRequest, statements: readonly PlannedStatement[]) => void;
 
-export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limits: ServerLimits, slots: PushSlots, check?: SqlCheck): void {
+export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limits: ServerLimits, slots: PushSlots, replyError: ReplyError, check?: SqlCheck): void {
   app.post('/v1/sql', async (req, reply) => {
     const sql = sqlFromBody(req.body, req.headers['content-type']);
     checkSqlSize(sql, limits);
@@ -75,7 +76,7 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
       cancelAll(ran);
       // Failed before anything ran: the error alone says it all.
       if (!planned) throw err;
-      const { status, body } = toErrorReply(err);
+      const { status, body } = replyError(req, err);
       void reply.code(status).type('application/json; charset=utf-8');
       return { results: ran.map((r) => json(r, timestamps)), ...body };
     }
@@ -97,7 +98,12 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
     }
     reply.hijack();
     try {
-      await streamRows(reply.raw, src, streamFormat(req.headers.accept), { stallTimeoutMs: limits.pushStallTimeoutMs, timestamps });
+      await streamRows(reply.raw, src, streamFormat(req.headers.accept), {
+        stallTimeoutMs: limits.pushStallTimeoutMs,
+        timestamps,
+        requestId: req.id,
+        replyError: (err) => replyError(req, err),
+      });
     } finally {
       release();
     }

@@ -52,6 +52,17 @@ export class KvTable<R extends StateRow = StateRow> {
     return bytes === undefined ? undefined : decodeValue<R>(bytes);
   }
 
+  /** The rows of many keys, with their encoded size, in one batched read (undefined where absent). */
+  async getManyRaw(keys: readonly string[]): Promise<({ readonly row: R; readonly bytes: number } | undefined)[]> {
+    const values = await this.store.getMany(keys.map((k) => this.diskKey(k)));
+    return values.map((b) => (b === undefined ? undefined : { row: decodeValue<R>(b), bytes: b.length }));
+  }
+
+  /** A new write batch on this table's store. */
+  batch(): WriteBatch {
+    return this.store.batch();
+  }
+
   /** Rows in key order, from one consistent snapshot. */
   async *scan(options: KvScanOptions = {}): AsyncGenerator<[string, R]> {
     const range = stringPrefixRange([KV, this.name], options.prefix ?? '');

@@ -29,6 +29,10 @@ export interface RawDb {
   open(options: { createIfMissing: boolean }, cb: Callback): void;
   close(cb: Callback): void;
   get(key: Buffer, options: { asBuffer: true }, cb: Callback<Buffer>): void;
+  /** One trip to RocksDB's thread pool for all keys, read from one snapshot; missing keys give undefined. */
+  getMany(keys: Buffer[], options: { asBuffer: true }, cb: Callback<(Buffer | undefined)[]>): void;
+  /** Approximate bytes the key range takes in the database's files (not its memtables). */
+  approximateSize(start: Buffer, end: Buffer, cb: Callback<number>): void;
   put(key: Buffer, value: Buffer, options: { sync: boolean }, cb: Callback): void;
   del(key: Buffer, options: { sync: boolean }, cb: Callback): void;
   batch(ops: RawOp[], options: { sync: boolean }, cb: Callback): void;

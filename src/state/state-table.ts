@@ -1,5 +1,6 @@
 import { decodeValue, encodeValue, type StateRow, type StateValue } from './codec.js';
 import { decodeKey, encodeKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
+import { entryBytes, StateCache } from './state-cache.js';
 import type { Store, WriteBatch } from './store.js';
 
 export const STATE_PREFIX = 'state';
@@ -16,8 +17,11 @@ export function queryStateParts(queryId: string): KeyPart[] {
 }
 
 export interface StateTableOptions {
-  /** Most clean (already durable) entries kept in memory; dirty entries are never evicted. */
-  readonly cacheSize?: number;
+  /**
+   * The engine-wide cache of clean entries this table reads through (default: a private cache
+   * of 16 MiB). Dirty entries are held by the table itself until the flush that writes them.
+   */
+  readonly cache?: StateCache;
 }
 
 interface Dirty<V> {
@@ -26,24 +30,29 @@ interface Dirty<V> {
   readonly version: number;
 }
 
+const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
+
 /**
- * Keyed operator state for one partition of one operator.
+ * Keyed operator state for one partition of one operator. RocksDB holds the state; this table
+ * holds only the entries changed since the last flush, and reads everything else through a
+ * bounded cache shared by the engine, so its heap does not grow with the number of keys.
  *
  * Invariants:
  * - Reads see this table's own writes at once (dirty entries shadow disk; deletes hide keys).
  * - Nothing reaches disk until `flush(wb)` stages the dirty entries and `wb` is written; an entry
- *   leaves the dirty set only if it did not change again after the flush that staged it.
+ *   leaves the dirty set only if it did not change again after the flush that staged it, and
+ *   then moves to the cache (clean, evictable).
  * - Keys order by Unicode code point in `scan`.
  * - Stored values are shared with the cache: callers must not mutate a value after `put` or
  *   after `get` returns it.
  * - One StateTable per (namespace, partition) at a time; two would not see each other's
- *   unflushed writes.
+ *   unflushed writes. Its cache entries are its own (see StateCache.register).
  */
 export class StateTable<V extends StateValue = StateRow> {
   private readonly dirty = new Map<string, Dirty<V>>();
-  private readonly clean = new Map<string, V>();
   private readonly prefix: KeyPart[];
-  private readonly cacheSize: number;
+  private readonly cache: StateCache;
+  private readonly owner: number;
   private version = 0;
   /** Bumped whenever disk contents change under us, so that racing disk reads do not fill the cache. */
   private generation = 0;
@@ -55,35 +64,60 @@ export class StateTable<V extends StateValue = StateRow> {
     options: StateTableOptions = {},
   ) {
     this.prefix = [...namespaceParts(namespace), partition];
-    this.cacheSize = options.cacheSize ?? 10_000;
+    this.cache = options.cache ?? new StateCache(PRIVATE_CACHE_BYTES);
+    this.owner = this.cache.register();
   }
 
   async get(key: string): Promise<V | undefined> {
-    const d = this.dirty.get(key);
-    if (d) return d.value;
-    const c = this.clean.get(key);
-    if (c !== undefined) {
-      this.clean.delete(key);
-      this.clean.set(key, c);
-      return c;
+    return (await this.getMany([key]))[0];
+  }
+
+  /**
+   * The values of `keys` (undefined where absent), in order: dirty entries and cache hits at
+   * once, the rest in one batched read from RocksDB whose results fill the cache.
+   */
+  async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
+    const out = new Array<V | undefined>(keys.length);
+    let missing: number[] | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const d = this.dirty.get(key);
+      if (d) {
+        out[i] = d.value;
+        continue;
+      }
+      const c = this.cache.get(this.owner, key) as V | undefined;
+      if (c !== undefined) out[i] = c;
+      else (missing ??= []).push(i);
     }
+    if (!missing) return out;
     const gen = this.generation;
-    const bytes = await this.store.get(this.diskKey(key));
-    const d2 = this.dirty.get(key);
-    if (d2) return d2.value;
-    const value = bytes === undefined ? undefined : decodeValue<V>(bytes);
-    if (value !== undefined && gen === this.generation && !this.clean.has(key)) this.remember(key, value);
-    return value;
+    const bytes = await this.store.getMany(missing.map((i) => this.diskKey(keys[i]!)));
+    for (let j = 0; j < missing.length; j++) {
+      const i = missing[j]!;
+      const key = keys[i]!;
+      const d = this.dirty.get(key);
+      if (d) {
+        out[i] = d.value;
+        continue;
+      }
+      const b = bytes[j];
+      if (b === undefined) continue;
+      const value = decodeValue<V>(b);
+      out[i] = value;
+      if (gen === this.generation) this.cache.set(this.owner, key, value, entryBytes(key.length, b.length));
+    }
+    return out;
   }
 
   put(key: string, value: V): void {
     this.dirty.set(key, { value, version: ++this.version });
-    this.clean.delete(key);
+    this.cache.delete(this.owner, key);
   }
 
   delete(key: string): void {
     this.dirty.set(key, { value: undefined, version: ++this.version });
-    this.clean.delete(key);
+    this.cache.delete(this.owner, key);
   }
 
   /** Number of entries changed since their last committed flush. */
@@ -123,22 +157,27 @@ export class StateTable<V extends StateValue = StateRow> {
     }
   }
 
-  /** Stages every dirty entry into `wb`; they become clean when `wb` commits. */
+  /** Stages every dirty entry into `wb`; they become clean (cached) when `wb` commits. */
   flush(wb: WriteBatch): void {
-    const staged: Array<[string, number]> = [];
+    const staged: Array<[string, number, number]> = [];
     for (const [key, d] of this.dirty) {
+      let size = 0;
       if (d.value === undefined) wb.del(this.diskKey(key));
-      else wb.put(this.diskKey(key), encodeValue(d.value));
-      staged.push([key, d.version]);
+      else {
+        const bytes = encodeValue(d.value);
+        size = bytes.length;
+        wb.put(this.diskKey(key), bytes);
+      }
+      staged.push([key, d.version, size]);
     }
     if (staged.length === 0) return;
     wb.onCommit(() => {
       this.generation++;
-      for (const [key, version] of staged) {
+      for (const [key, version, size] of staged) {
         const d = this.dirty.get(key);
         if (d?.version !== version) continue;
         this.dirty.delete(key);
-        if (d.value !== undefined) this.remember(key, d.value);
+        if (d.value !== undefined) this.cache.set(this.owner, key, d.value, entryBytes(key.length, size));
       }
     });
   }
@@ -146,17 +185,14 @@ export class StateTable<V extends StateValue = StateRow> {
   /** Deletes every entry of this table, in memory and (immediately, durably) on disk. */
   async clear(): Promise<void> {
     this.dirty.clear();
-    this.clean.clear();
+    this.cache.release(this.owner);
     this.generation++;
     await this.store.clearRange(prefixRange(this.prefix));
   }
 
-  private remember(key: string, value: V): void {
-    this.clean.set(key, value);
-    if (this.clean.size > this.cacheSize) {
-      const oldest = this.clean.keys().next();
-      if (!oldest.done) this.clean.delete(oldest.value);
-    }
+  /** Drops this table's cached entries (the table is no longer used; disk is untouched). */
+  release(): void {
+    this.cache.release(this.owner);
   }
 
   private diskKey(key: string): Buffer {

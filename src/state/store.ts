@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { SluiceError } from '../common/errors.js';
 import type { KeyRange } from './keys.js';
 import { call, createRawDb, type RawDb, type RawIterator, type RawIteratorOptions, type RawOp } from './rocksdb-binding.js';
@@ -40,7 +41,11 @@ export class Store {
   static async open(dir: string): Promise<Store> {
     await mkdir(dir, { recursive: true });
     const db = createRawDb(dir);
-    await wrap(`open state store at ${dir}`, call((cb) => db.open({ createIfMissing: true }, cb)));
+    try {
+      await call((cb) => db.open({ createIfMissing: true }, cb));
+    } catch (err) {
+      throw isLockHeld(err) ? folderInUse(dir, err) : stateError(`open state store at ${dir}`, err);
+    }
     return new Store(db, dir);
   }
 
@@ -52,6 +57,23 @@ export class Store {
       if (err instanceof Error && /NotFound/i.test(err.message)) return undefined;
       throw stateError('read state', err);
     }
+  }
+
+  /**
+   * The values of many keys in one read from one snapshot (undefined where a key is missing),
+   * in the order of `keys`. One trip to RocksDB's thread pool: much cheaper than a get per key.
+   */
+  async getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
+    this.checkOpen();
+    if (keys.length === 0) return [];
+    const values = await wrap('read state', call<(Buffer | undefined)[]>((cb) => this.db.getMany([...keys], { asBuffer: true }, cb)));
+    return values ?? [];
+  }
+
+  /** Approximate bytes a key range takes in the database files (data still in memory counts 0). */
+  async approximateSize(range: { readonly gte: Buffer; readonly lt: Buffer }): Promise<number> {
+    this.checkOpen();
+    return (await wrap('measure state', call<number>((cb) => this.db.approximateSize(range.gte, range.lt, cb)))) ?? 0;
   }
 
   async put(key: Buffer, value: Buffer): Promise<void> {
@@ -231,6 +253,19 @@ function rangeOptions(range: KeyRange): Pick<RawIteratorOptions, 'gt' | 'gte' | 
   if (range.lt !== undefined) out.lt = range.lt;
   if (range.lte !== undefined) out.lte = range.lte;
   return out;
+}
+
+/** RocksDB's answer when another process holds the folder's LOCK file. */
+function isLockHeld(err: unknown): boolean {
+  return err instanceof Error && /lock file: .*LOCK: (Resource temporarily unavailable|No locks available)/i.test(err.message);
+}
+
+function folderInUse(dir: string, err: unknown): SluiceError {
+  const data = basename(dir) === 'state' ? dirname(dir) : dir;
+  return new SluiceError('STATE_ERROR', `the data folder ${data} is in use by another process (a running \`sluice serve\` or \`sluice run\` holds ${join(dir, 'LOCK')})`, {
+    hint: 'stop that process, or give this command another folder with --data DIR; to run a SQL file on a running server, use `sluice run FILE --url http://127.0.0.1:8080`',
+    cause: err,
+  });
 }
 
 function stateError(what: string, err: unknown): SluiceError {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../server/server-process.js';
+import { freePort, REPO_ROOT, startServerProcess } from '../server/server-process.js';
 
 interface Run {
   code: number | null;
@@ -108,5 +108,32 @@ describe('sluice command line', () => {
     const r = await sluice(['run', join(dir, 'nope.sql')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('nope.sql');
+  });
+
+  it('names the folder in use and what to do when a server holds the data folder, and runs the file on that server with --url', async () => {
+    const data = join(dir, 'data-locked');
+    const port = await freePort();
+    const server = await startServerProcess(['bin/sluice.js', 'serve', '--port', String(port), '--data', data], port);
+    try {
+      const locked = await sluice(['run', join(dir, 'run.sql'), '--data', data]);
+      expect(locked.code).toBe(1);
+      expect(locked.stderr).toContain(`ERROR [STATE_ERROR]: the data folder ${data} is in use by another process`);
+      expect(locked.stderr).toMatch(/HINT: .*--data DIR.*sluice run FILE --url/);
+      expect(locked.stderr).not.toMatch(/IO error|Resource temporarily unavailable/);
+
+      const remote = await sluice(['run', join(dir, 'run.sql'), '--url', server.url, '--from', 'earliest'], /t1 +\| 50/);
+      expect(remote.stdout).toContain('stream tx created');
+      expect(remote.stdout).toContain('inserted 2 row(s) into stream tx');
+      expect(remote.stdout).toMatch(/ name \| connector \| key +\| watermark\n/);
+      expect(remote.stdout).toMatch(/-- push query \S+\ntx_id +\| amount/);
+      expect(remote.stdout).not.toContain('t2 ');
+
+      const again = await sluice(['run', join(dir, 'run.sql'), '--url', server.url]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('ERROR [ALREADY_EXISTS]');
+      expect(again.stderr).toMatch(/LINE 1: CREATE STREAM tx/);
+    } finally {
+      await server.stop();
+    }
   });
 });

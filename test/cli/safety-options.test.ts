@@ -25,6 +25,13 @@ describe('the safety flags of sluice serve and run', () => {
     });
   });
 
+  it('--state-cache takes a size with binary units', () => {
+    expect(parse(['--state-cache', '512MiB'])).toEqual({ stateCacheBytes: 512 * 1024 * 1024 });
+    expect(parse(['--state-cache', '2g'])).toEqual({ stateCacheBytes: 2 * 1024 ** 3 });
+    expect(() => parse(['--state-cache', 'plenty'])).toThrow(/size such as 512MiB/);
+    expect(() => parse(['--state-cache', '0'])).toThrow(/size such as 512MiB/);
+  });
+
   it('refuse a budget that is not a positive integer', () => {
     expect(() => parse(['--function-cpu-ms', '0'])).toThrow(/positive integer/);
     expect(() => parse(['--max-model-bytes', 'lots'])).toThrow(/positive integer/);

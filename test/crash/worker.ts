@@ -16,7 +16,9 @@ const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: worker.ts <dataDir> [pipeline module]');
 const { SINK_NAME, SINK_DDL, progress } = (await import(process.argv[3] ?? './pipeline.js')) as Pipeline;
 process.stdout.write('opening\n');
-const engine = await Engine.open({ dataDir, checkpointIntervalMs: 50 });
+// State is read through a 16 KiB state cache, far below the state, so that entries are evicted
+// and read back from RocksDB all the time while the runs are killed.
+const engine = await Engine.open({ dataDir, checkpointIntervalMs: 50, stateCacheBytes: 16 * 1024 });
 // One statement at a time: a later one may read what an earlier one creates.
 if (!engine.catalog.hasRelation(SINK_NAME)) for (const sql of SINK_DDL.split(/;\s*\n/)) await engine.execute(sql);
 const report = (): void => {

@@ -84,7 +84,7 @@ describe('restoring the catalog on open', () => {
       expect(engine.restoreErrors.map((e) => [e.error.code, /^CREATE (MODEL|MATERIALIZED VIEW|SINK) \w+/.exec(e.sql)?.[0]])).toEqual([
         ['MODEL_ERROR', 'CREATE MODEL fraud'],
         ['UNKNOWN_MODEL', 'CREATE MATERIALIZED VIEW scores'],
-        ['UNKNOWN_RELATION', 'CREATE SINK high'],
+        ['QUERY_STOPPED', 'CREATE SINK high'],
       ]);
       expect(engine.restoreErrors[0]!.error.render()).toContain('cannot read');
       // Everything else is there and works.

@@ -26,4 +26,59 @@ describe('metrics', () => {
     expect(Number(count?.[1])).toBeGreaterThan(0);
     expect(text).toMatch(/sluice_end_to_end_latency_seconds_bucket\{le="1",query="big"\} 0/);
   });
+
+  it('names counters *_total and gauges without it, per Prometheus conventions', async () => {
+    await engine.execute(`
+      CREATE STREAM s (x INT) WITH (partitions = 1);
+      CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx');
+      CREATE MATERIALIZED VIEW v AS SELECT x FROM s;`);
+    await engine.execute('INSERT INTO s VALUES (1), (2)');
+    await engine.checkpointAll();
+    const text = await engine.metrics.metrics();
+    const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1]!, type: m[2]! }));
+    for (const name of ['sluice_query_records_in_total', 'sluice_operator_records_out_total', 'sluice_model_rows_scored_total', 'sluice_model_batches_total']) {
+      expect(types).toContainEqual({ name, type: 'counter' });
+    }
+    expect(types.filter((t) => t.type === 'counter' && !t.name.endsWith('_total'))).toEqual([]);
+    expect(types.filter((t) => t.type !== 'counter' && t.name.endsWith('_total'))).toEqual([]);
+    expect(text).toContain('sluice_model_rows_scored_total{model="fraud"} 0');
+  });
+
+  it('never counts a projection\'s output ahead of its input, even while a push client is not reading', async () => {
+    await engine.execute('CREATE STREAM s (x INT) WITH (partitions = 1)');
+    const values = (from: number) => Array.from({ length: 5000 }, (_, i) => `(${from + i})`).join(', ');
+    for (let k = 0; k < 3; k++) await engine.execute(`INSERT INTO s VALUES ${values(k * 5000)}`);
+    const [res] = await engine.execute('SELECT x FROM s', { from: 'earliest' });
+    if (res?.kind !== 'push') throw new Error('expected a push query');
+    const info = () => engine.queries().find((q) => q.id === res.queryId)!;
+    // Nobody reads: the push queue (10,000 rows) fills and the query waits on it.
+    let last = -1;
+    while (info().rowsOut !== last) {
+      last = info().rowsOut;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(info().rowsOut).toBeGreaterThanOrEqual(10_000);
+    expect(info().rowsIn).toBe(info().rowsOut);
+    let read = 0;
+    for await (const batch of res.rows) {
+      read += batch.length;
+      expect(info().rowsOut).toBeLessThanOrEqual(info().rowsIn);
+      if (read >= 15_000) break;
+    }
+    expect(info().rowsIn).toBe(15_000);
+    expect(info().rowsOut).toBe(15_000);
+    res.cancel();
+  });
+
+  it('counts the rows a LIMIT delivers, not the batch it cut them from', async () => {
+    await engine.execute('CREATE STREAM s (x INT) WITH (partitions = 1)');
+    await engine.execute(`INSERT INTO s VALUES ${Array.from({ length: 100 }, (_, i) => `(${i})`).join(', ')}`);
+    const [res] = await engine.execute('SELECT x FROM s LIMIT 7', { from: 'earliest' });
+    if (res?.kind !== 'push') throw new Error('expected a push query');
+    let n = 0;
+    for await (const batch of res.rows) n += batch.length;
+    expect(n).toBe(7);
+    const text = await engine.metrics.metrics();
+    expect(text).toContain(`sluice_query_records_out_total{query="${res.queryId}"} 7`);
+  });
 });

@@ -121,7 +121,8 @@ describe('GroupAggregateOperator', () => {
     await h.commit();
     await op.process(data(IN, [r('c2', 100)]), 0); // not committed
     const next = await setup(AGGS, true, h.restart());
-    expect(next.op.size).toBe(2);
+    // Open reads no groups: they are read from state as batches need them.
+    expect(next.op.size).toBe(0);
     await next.op.process(data(IN, [r('c1', 9), r('c2', 3), r('c3', 1)], [D, I, I]), 0);
     expect(next.h.rows(OUT, true)).toEqual([
       ['-U', 'c1', 2n, 14, 9, 2n],

@@ -25,7 +25,7 @@ afterEach(() => stores.dispose());
 
 async function setup(joinType: 'INNER' | 'LEFT', key: BoundExpr = card) {
   const h = await Harness.create(stores);
-  const op = await h.open(new StreamLookupJoinOperator({ input: IN, fields: OUT, keys: [key], tableColumns: [1], joinType, table: { get: (k) => TABLE.get(k) }, udfs: () => undefined }));
+  const op = await h.open(new StreamLookupJoinOperator({ input: IN, fields: OUT, keys: [key], tableColumns: [1], joinType, table: { getMany: async (keys) => keys.map((k) => TABLE.get(k)) }, udfs: () => undefined }));
   return { h, op };
 }
 

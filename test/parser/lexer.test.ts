@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sqlLexer } from '../../src/parser/lexer.js';
 
 function lex(sql: string): string[] {
-  const r = sqlLexer.tokenize(sql);
+  const r = sqlLexer().tokenize(sql);
   expect(r.errors).toEqual([]);
   return r.tokens.map((t) => `${t.tokenType.name}:${t.image}`);
 }

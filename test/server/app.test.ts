@@ -308,6 +308,8 @@ describe('metrics, health, openapi, 404', () => {
         '/v1/queries',
         '/v1/queries/{id}',
         '/v1/queries/{id}/plan',
+        '/v1/queries/{id}/start',
+        '/v1/queries/{id}/stop',
         '/v1/relations',
         '/v1/relations/{name}/rows',
         '/v1/series',

@@ -171,6 +171,15 @@ export function createFakeEngine(): FakeEngine {
       c();
       return true;
     },
+    async stopQuery(id) {
+      const q = running.get(id);
+      if (q === undefined) return undefined;
+      cancels.get(id)?.();
+      return { ...q, status: 'finished' };
+    },
+    async startQuery(id) {
+      return running.get(id);
+    },
     async viewRow(name, key) {
       if (name !== 'scores') throw new SluiceError('UNKNOWN_RELATION', `unknown view '${name}'`);
       return VIEW[key];

@@ -101,7 +101,7 @@ describe('model options', () => {
     expect(parseDuration('t', '250us')).toBe(0.25);
     expect(parseDuration('t', 7)).toBe(7);
     const o = parseModelOptions('m', { path: 'a.onnx', 'batch.max_rows': 1024, 'batch.max_wait': '5ms', timeout: '20ms', fallback: 'other', device: 'auto', inflight: 4 });
-    const noLog = { log: false, logId: undefined, logInputs: false, logSample: 1, logRetentionMs: 7 * 86_400_000, metadata: undefined, watch: undefined, watchAs: 'version' };
+    const noLog = { log: false, logId: undefined, logInputs: false, logSample: 1, logRetentionMs: 7 * 86_400_000, metadata: undefined, watch: undefined, watchAs: 'version', reference: undefined, driftAlert: 0.2 };
     expect(o).toEqual({ path: 'a.onnx', maxRows: 1024, maxWaitMs: 5, timeoutMs: 20, fallback: 'other', device: 'auto', inflight: 4, ...noLog });
     const logged = parseModelOptions('m', { path: 'a.onnx', log: 'on', 'log.id': 'tx_id', 'log.inputs': 'on', 'log.sample': 0.25, 'log.retention': '1d', metadata: '{"dataset": "tx-2026-11", "auc": 0.97}' });
     expect(logged).toMatchObject({ log: true, logId: 'tx_id', logInputs: true, logSample: 0.25, logRetentionMs: 86_400_000, metadata: '{"dataset":"tx-2026-11","auc":0.97}' });

@@ -35,5 +35,5 @@ export const kafkaConnector: Connector = {
   },
   source: (plan) => kafkaSource(plan),
   sink: (args) => kafkaSink(args),
-  table: (args) => startKafkaTable(args.def, args.store, args.kv, args.rows),
+  table: (args) => startKafkaTable(args.def, args.rows),
 };

@@ -11,7 +11,7 @@ import type { ExecEnv } from '../../exec/pipeline.js';
 import type { Source } from '../../exec/source.js';
 import type { Options, TableDef } from '../../planner/catalog.js';
 import { physicalInputs, type PhysicalPlan, type SourceExec } from '../../planner/physical.js';
-import type { KvTable, Store } from '../../state/index.js';
+import type { TableRows } from '../../state/index.js';
 import { KafkaSink } from './kafka-sink.js';
 import { KafkaSource } from './kafka-source.js';
 import { KafkaTableLoader } from './kafka-table.js';
@@ -104,21 +104,16 @@ export function kafkaSink(a: KafkaSinkArgs): EpochSink {
  * Starts keeping a table current from its topic; waits until the topic was read up to its end
  * as of now, or 'load.timeout.ms' (default 30 s) passed — then it keeps loading in the background.
  */
-export async function startKafkaTable(def: TableDef, store: Store, kv: KvTable, rows: Map<string, unknown[]>): Promise<KafkaTableLoader> {
+export async function startKafkaTable(def: TableDef, rows: TableRows): Promise<KafkaTableLoader> {
   const loader = new KafkaTableLoader({
     name: def.name,
     topic: kafkaTopic(def.options, def.name),
     brokers: kafkaBrokers(def.options, `table ${def.name}`),
     schema: def.schema,
     primaryKey: def.primaryKey,
-    store,
-    kv,
     rows,
     sessionTimeoutMs: sessionTimeout(def.options),
   });
-  // Rebuilt from the topic: a key whose tombstone was compacted away must not survive a restart.
-  await kv.clear();
-  rows.clear();
   const timeout = Number(def.options['load.timeout.ms'] ?? 30_000);
   let timer: NodeJS.Timeout | undefined;
   const started = loader.start().catch((err: unknown) => {

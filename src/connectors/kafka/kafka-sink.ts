@@ -32,7 +32,6 @@
  */
 import { stringifyExactJson } from '../../common/exact-json.js';
 import type { RecordBatch } from 'apache-arrow';
-import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaClient, Message as KafkaMessage, Producer } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
@@ -43,9 +42,8 @@ import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore,
 import { queryStateParts } from '../../state/state-table.js';
 import { crashPoint } from './crash-points.js';
 import { rowsAsJson } from './json-codec.js';
-import { connectorError, kafkaClient, type Semantic } from './options.js';
+import { connectorError, kafkaClient, kafkajs, type Semantic } from './options.js';
 
-const { Partitioners } = kafkajs;
 
 export interface KafkaSinkConfig {
   readonly queryId: string;
@@ -255,7 +253,7 @@ export class KafkaSink implements EpochSink {
       ...(eo ? { transactionalId: this.config.transactionalId } : {}),
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
     });
     // For a transactional producer, connect() runs InitProducerId: it fences older producers.

@@ -3,10 +3,11 @@
  * a tombstone (null value) deletes the key.
  *
  * Invariants:
- * - The table is rebuilt from the beginning of the topic on every start, so it needs no
- *   positions: the consumer group is private to this run and commits nothing.
- * - Each fetched batch is applied to the durable KvTable in one write batch, then to the
- *   in-memory rows that lookup joins read; a lookup never sees a row that is not durable.
+ * - Each fetched batch is applied to the table's rows in one write batch together with the
+ *   partition's next offset; a lookup never sees a row that is not durable.
+ * - A start resumes every partition from its stored offset (the consumer group is private to
+ *   the run and commits nothing); a partition with no stored offset, or whose stored offset
+ *   the topic no longer holds, makes the table rebuild from the beginning of the topic.
  * - Records whose value does not decode into the table's columns are skipped and counted
  *   (`rejected`, `lastError`), since a table has no dead-letter stream.
  */
@@ -14,7 +15,7 @@ import { parseExactJson } from '../../common/exact-json.js';
 import type { Consumer } from 'kafkajs';
 import type { Field } from '../../common/types.js';
 import { keyOf } from '../../common/keys.js';
-import type { KvTable, StateRow, Store } from '../../state/index.js';
+import type { StateRow, TableChange, TableRows } from '../../state/index.js';
 import { decodeJsonRow } from './json-codec.js';
 import { connectorError, kafkaClient, kafkaConsumer } from './options.js';
 
@@ -24,9 +25,7 @@ export interface KafkaTableConfig {
   readonly brokers: readonly string[];
   readonly schema: readonly Field[];
   readonly primaryKey: readonly string[];
-  readonly store: Store;
-  readonly kv: KvTable;
-  readonly rows: Map<string, unknown[]>;
+  readonly rows: TableRows;
   readonly sessionTimeoutMs: number;
 }
 
@@ -44,15 +43,26 @@ export class KafkaTableLoader {
     this.pkIndexes = config.primaryKey.map((k) => config.schema.findIndex((f) => f.name.toLowerCase() === k.toLowerCase()));
   }
 
-  /** Starts reading in the background. */
+  /** Starts reading in the background, from the stored offsets (see the invariants). */
   async start(): Promise<void> {
     const { topic } = this.config;
     const client = kafkaClient(this.config.brokers, `sluice-table-${this.config.name}`);
     const pending = new Set<number>();
     const admin = client.admin();
+    let resume = await this.config.rows.offsets();
     try {
       await admin.connect();
-      for (const o of await admin.fetchTopicOffsets(topic)) if (Number(o.high) > Number(o.low)) pending.add(o.partition);
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const resumable = offsets.every((o) => {
+        const at = resume.get(o.partition);
+        return at !== undefined && at >= Number(o.low) && at <= Number(o.high);
+      });
+      if (!resumable) {
+        // Rebuilt from the topic: a key whose tombstone was compacted away must not survive.
+        await this.config.rows.clear();
+        resume = new Map();
+      }
+      for (const o of offsets) if (Number(o.high) > Math.max(Number(o.low), resume.get(o.partition) ?? 0)) pending.add(o.partition);
     } catch (err) {
       this.lastError = connectorError(`table ${this.config.name} (topic '${topic}')`, err, "check 'bootstrap.servers' and that the topic exists").message;
       this.markReady();
@@ -75,16 +85,17 @@ export class KafkaTableLoader {
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        const wb = this.config.store.batch();
-        const changes: [string, unknown[] | null][] = [];
+        const changes: TableChange[] = [];
+        // Until the seek below lands, a fetch may start at the beginning: what the table holds is skipped.
+        const from = resume.get(batch.partition) ?? 0;
         for (const m of batch.messages) {
+          if (Number(m.offset) < from) continue;
           if (m.value === null) {
             const key = m.key === null ? undefined : this.keyFromRecordKey(m.key.toString('utf8'));
             if (key === undefined) {
               this.reject(`${topic}/${batch.partition}@${m.offset}: tombstone without a usable key`);
               continue;
             }
-            this.config.kv.delete(key, wb);
             changes.push([key, null]);
             continue;
           }
@@ -96,17 +107,14 @@ export class KafkaTableLoader {
           const key = keyOf(this.pkIndexes.map((i) => r.values[i]));
           const row: Record<string, unknown> = {};
           this.config.schema.forEach((f, i) => (row[f.name] = r.values[i]));
-          this.config.kv.upsert(key, row as StateRow, wb);
-          changes.push([key, r.values]);
+          changes.push([key, row as StateRow]);
         }
-        await wb.write();
-        for (const [k, v] of changes) {
-          if (v === null) this.config.rows.delete(k);
-          else this.config.rows.set(k, v);
-        }
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) await this.config.rows.apply(changes, new Map([[batch.partition, Number(last.offset) + 1]]));
         if (batch.offsetLag() === '0') done(batch.partition);
       },
     });
+    for (const [partition, offset] of resume) consumer.seek({ topic, partition, offset: String(offset) });
   }
 
   async stop(): Promise<void> {

@@ -15,12 +15,20 @@
  *   against; defaults to `__sluice_decisions` and must exist.
  * - `'transactional.id'` (sinks): defaults to `sluice-<query id>`.
  */
-import kafkajs from 'kafkajs';
+import { createRequire } from 'node:module';
 import type { Consumer, Kafka as KafkaClient } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Options } from '../../planner/catalog.js';
 
-const { Kafka, logLevel } = kafkajs;
+/**
+ * kafkajs, loaded on first use: most engines never talk to Kafka, and loading it took a tenth of
+ * the command line's start-up. It is CommonJS, so a synchronous require keeps its callers sync.
+ */
+let kafkajsModule: typeof import('kafkajs') | undefined;
+export function kafkajs(): typeof import('kafkajs') {
+  kafkajsModule ??= createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs');
+  return kafkajsModule;
+}
 
 export const DEFAULT_DECISIONS_TOPIC = '__sluice_decisions';
 
@@ -73,6 +81,7 @@ export function checkKafkaOptions(options: Options, what: string, kind: 'stream'
 
 /** A kafkajs client that logs nothing itself: failures surface as Sluice errors. */
 export function kafkaClient(brokers: readonly string[], clientId: string): KafkaClient {
+  const { Kafka, logLevel } = kafkajs();
   return new Kafka({
     clientId,
     brokers: [...brokers],

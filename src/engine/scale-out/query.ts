@@ -31,7 +31,7 @@ import type { DeadLetter } from '../../exec/message.js';
 import type { ExecEnv } from '../../exec/pipeline.js';
 import { splitAtExchange, type ExchangeSplit } from '../../planner/exchange.js';
 import type { PhysicalPlan } from '../../planner/physical.js';
-import type { Store } from '../../state/index.js';
+import type { StateCache, Store } from '../../state/index.js';
 import type { QueryInfo } from '../types.js';
 import { queryInfo, RateMeter, type QueryHandle } from '../running-query.js';
 import { Task, type TaskRecord, type TaskSpec } from './task.js';
@@ -54,6 +54,8 @@ export interface ScaleOutSpec {
   readonly sourceTopic: string;
   readonly sessionTimeoutMs: number;
   readonly store: Store;
+  /** The engine's state cache, which every task's state tables read through. */
+  readonly stateCache?: StateCache;
   readonly env: ExecEnv;
   readonly checkpointIntervalMs: number;
   readonly onRowsOut: (n: number) => void;
@@ -140,7 +142,7 @@ export class ScaleOutQuery implements QueryHandle {
         const { batch, letters } = decodeKafkaRecords({ topic: spec.sourceTopic, fields: source.fields, operator: `kafka:${spec.sourceTopic}` }, p, chunk);
         return { batches: [batch], letters };
       };
-    const base = { queryId: spec.id, store: spec.store, client: this.client, dlqTopic: dlq, checkpointIntervalMs: spec.checkpointIntervalMs };
+    const base = { queryId: spec.id, store: spec.store, ...(spec.stateCache ? { stateCache: spec.stateCache } : {}), client: this.client, dlqTopic: dlq, checkpointIntervalMs: spec.checkpointIntervalMs };
     const onRowsOut = (n: number) => {
       this.rowsOut += n;
       spec.onRowsOut(n);

@@ -24,8 +24,10 @@ import { readPartitionToEnd } from '../../connectors/kafka/read-to-end.js';
 import type { DeadLetter, Message } from '../../exec/message.js';
 import { Pipeline, type ExecEnv } from '../../exec/pipeline.js';
 import type { PhysicalPlan } from '../../planner/physical.js';
-import { StateTable, stringPrefixRange, type StateRow, type Store } from '../../state/index.js';
+import { isRecordedStateIds, resolveStateIds, type RecordedStateIds } from '../../exec/state-ids.js';
+import { stringPrefixRange, type StateCache, type StateRow, type StateTable, type Store } from '../../state/index.js';
 import { queryStateParts } from '../../state/state-table.js';
+import { QueryState } from '../query-state.js';
 
 /** A record a task produces: to `topic`, at `partition` when set (else by key). */
 export interface TaskRecord {
@@ -46,6 +48,8 @@ export interface TaskSpec {
   readonly plan: PhysicalPlan;
   readonly env: ExecEnv;
   readonly store: Store;
+  /** The engine's state cache, which every state table reads through. */
+  readonly stateCache?: StateCache;
   readonly client: KafkaClient;
   readonly transactionalId: string;
   /** The records a batch of the plan's output becomes (`partition`: set when the plan ends at an exchange). */
@@ -70,6 +74,8 @@ export interface TaskSpec {
 
 const SEND_CHUNK = 1000;
 const UPSTREAM_WATERMARKS = 'upstream-watermarks';
+/** The stateful operators' ids (RecordedStateIds) the state of the partition was written by. */
+const STATE_IDS = 'state-ids';
 
 export class Task {
   readonly partition: number;
@@ -84,7 +90,9 @@ export class Task {
   private pending: TaskRecord[] = [];
   private letters: DeadLetter[] = [];
   private readonly positions = new Map<number, number>();
-  private readonly tables = new Map<string, StateTable<StateRow>>();
+  private state: QueryState;
+  /** The ids to record with the next checkpoint, until they are recorded. */
+  private unrecordedIds: RecordedStateIds | undefined;
   private committedOffset = -1;
   private startedAt = 0;
   private passed = 0;
@@ -98,6 +106,7 @@ export class Task {
 
   constructor(private readonly spec: TaskSpec) {
     this.partition = spec.feed.partition;
+    this.state = new QueryState(spec.store, spec.stateCache, spec.queryId, [], `${this.label()}.`);
     this.ready = this.start();
     this.ready.catch((err: unknown) => this.fail(err));
   }
@@ -148,6 +157,7 @@ export class Task {
       const topic = spec.feed.topic;
       const offsets = await admin.fetchOffsets({ groupId: spec.groupId, topics: [topic] });
       const committed = Number(offsets[0]?.partitions.find((p) => p.partition === this.partition)?.offset ?? -1);
+      let recorded: RecordedStateIds | undefined;
       this.committedOffset = committed >= 0 ? committed : 0;
       this.startedAt = this.committedOffset;
       spec.feed.startAt(this.committedOffset);
@@ -167,7 +177,13 @@ export class Task {
         const marks = await this.feedTable().get(UPSTREAM_WATERMARKS);
         if (marks) spec.feed.restoreUpstreamWatermarks(marks as Record<string, number>);
         this.savedMarks = JSON.stringify(spec.feed.upstreamWatermarks());
+        const ids = await this.feedTable().get(STATE_IDS);
+        if (isRecordedStateIds(ids)) recorded = ids;
       }
+      const layout = resolveStateIds(`${spec.queryId} partition ${this.partition}`, spec.plan, recorded, spec.changelogTopic !== undefined && committed >= 0);
+      this.state.release();
+      this.state = new QueryState(spec.store, spec.stateCache, spec.queryId, layout.ids, `${this.label()}.`);
+      if (spec.changelogTopic && recorded === undefined) this.unrecordedIds = layout.record;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -176,17 +192,7 @@ export class Task {
       signal: this.abort.signal,
       bounded: false,
       deadLetter: (l) => this.letters.push(l),
-      state: (i) => ({
-        table: (name) => {
-          const ns = `${spec.queryId}/${this.label()}.op${i}.${name}`;
-          let t = this.tables.get(ns);
-          if (!t) {
-            t = new StateTable<StateRow>(spec.store, ns, 0);
-            this.tables.set(ns, t);
-          }
-          return t;
-        },
-      }),
+      state: (i) => this.state.operator(i),
     });
     this.pipeline = pipeline;
     await pipeline.open();
@@ -210,13 +216,7 @@ export class Task {
 
   /** Task-level state of the keyed stage (the feed's upstream watermarks). */
   private feedTable(): StateTable<StateRow> {
-    const ns = `${this.spec.queryId}/${this.label()}.feed`;
-    let t = this.tables.get(ns);
-    if (!t) {
-      t = new StateTable<StateRow>(this.spec.store, ns, 0);
-      this.tables.set(ns, t);
-    }
-    return t;
+    return this.state.table('feed');
   }
 
   private async onOutput(msg: Message): Promise<void> {
@@ -241,9 +241,13 @@ export class Task {
         this.feedTable().put(UPSTREAM_WATERMARKS, marks);
         this.savedMarks = json;
       }
+      if (this.unrecordedIds) {
+        this.feedTable().put(STATE_IDS, { ids: [...this.unrecordedIds.ids] });
+        this.unrecordedIds = undefined;
+      }
     }
     const wb = spec.store.batch();
-    for (const t of this.tables.values()) t.flush(wb);
+    this.state.flush(wb);
     const changes = wb.staged();
     const records = this.pending;
     const letters = this.letters;
@@ -306,6 +310,7 @@ export class Task {
     this.abort.abort();
     await this.running;
     await this.pipeline?.close().catch(() => undefined);
+    this.state.release();
     // An open transaction is left to the next owner, whose InitProducerId aborts it.
     await this.producer?.disconnect().catch(() => undefined);
   }

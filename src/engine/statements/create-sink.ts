@@ -90,6 +90,7 @@ function scaleOutQuery(session: Session, plan: PersistentPlan, defaultKey: reado
     sourceTopic: source ? kafkaTopic(source.options, source.relation) : '',
     sessionTimeoutMs: sessionTimeout(sourceOptions),
     store,
+    stateCache: session.storage.stateCache,
     env: session.env,
     checkpointIntervalMs: session.options.checkpointIntervalMs,
     onRowsOut: (n) => session.metrics.recordsOut(name, n),

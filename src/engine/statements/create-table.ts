@@ -3,7 +3,7 @@ import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
 import { normalizeName } from '../../parser/index.js';
 import type { TableDef } from '../../planner/catalog.js';
-import { tableKv } from '../relation-storage.js';
+import { openTableRows } from '../relation-storage.js';
 import { fieldsOf, ok, optionsOf } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
@@ -13,18 +13,16 @@ export const createTable: StatementHandler<'CreateTable'> = async (session, s, t
   const { schema, options } = def;
   const connector = connectorFor('table', connectorName('table', options));
   session.catalog.addRelation(def, s.name.span);
-  const { store } = session.storage;
-  const kv = tableKv(store, s.name.name);
-  const rows = new Map<string, unknown[]>();
-  for await (const [k, r] of kv.scan()) rows.set(k, schema.map((f) => (r as Record<string, unknown>)[f.name] ?? null));
-  const loader = await connector.table?.({ def, store, kv, rows });
+  // Opening reads no rows: lookups read the keys they need through the state cache.
+  const rows = await openTableRows(session.storage.store, def, session.storage.stateCache);
+  const loader = await connector.table?.({ def, rows });
   if (opts.signal?.aborted) {
-    // Reading the table's rows (from the store, or its topic to the end) is the long part.
+    // Reading the table's topic to the end is the long part.
     await loader?.stop();
     session.catalog.removeRelation(def.name);
     throwIfCancelled(opts.signal, `loading table ${def.name}`, s.name.span);
   }
-  session.tables.set(normalizeName(s.name.name), { def, kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
+  session.tables.set(normalizeName(s.name.name), { def, kv: rows.kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
   await session.record.remember('table', s.name.name, text);
   return ok(text, `table ${s.name.name} created`);
 };

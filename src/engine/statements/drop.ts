@@ -2,7 +2,7 @@
 import { SluiceError } from '../../common/errors.js';
 import { normalizeName } from '../../parser/index.js';
 import type { RelationDef } from '../../planner/catalog.js';
-import type { ParkedQuery } from '../parked-query.js';
+import { STOPPED_KIND, type ParkedQuery } from '../parked-query.js';
 import { refuseIfRead } from '../readers.js';
 import { viewKv } from '../relation-storage.js';
 import type { Session } from '../session.js';
@@ -75,7 +75,8 @@ async function dropRelation(session: Session, s: Drop): Promise<string> {
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
     await t.close?.();
-    await t.kv.clear();
+    await t.rows.clear();
+    t.rows.release();
     session.tables.delete(normalizeName(def.name));
   }
   if (def.kind === 'stream' && !def.options['dlq']) await connectorFor('stream', connectorName('stream', def.options)).release?.('stream', def.name, def.options, log);
@@ -93,6 +94,7 @@ export async function dropParked(session: Session, q: ParkedQuery): Promise<void
     if (log.hasTopic(`${q.name}__changes`)) await log.dropTopic(`${q.name}__changes`);
   }
   await session.record.forget(q.kind, q.name);
+  await session.record.forget(STOPPED_KIND, q.name);
   session.queries.unpark(q.name);
 }
 

@@ -2,7 +2,7 @@
 import { throwIfCancelled } from '../../common/errors.js';
 import { keyOf } from '../../common/keys.js';
 import { normalizeName } from '../../parser/index.js';
-import type { StateRow } from '../../state/index.js';
+import type { StateRow, TableChange } from '../../state/index.js';
 import { bindInsert, evaluateInsertValue } from '../insert-bind.js';
 import { logTopicOf, stageStreamRows } from '../stream-append.js';
 import { ok } from './definitions.js';
@@ -21,16 +21,8 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text, opts)
   throwIfCancelled(opts.signal, 'the INSERT', s.span);
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
-    const wb = store.batch();
-    const staged: [string, unknown[]][] = [];
-    for (const row of rows) {
-      const values = def.schema.map((f) => row[f.name] ?? null);
-      const key = keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name]));
-      t.kv.upsert(key, row as StateRow, wb);
-      staged.push([key, values]);
-    }
-    await wb.write();
-    for (const [k, v] of staged) t.rows.set(k, v);
+    const changes: TableChange[] = rows.map((row) => [keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])), row as StateRow]);
+    await t.rows.apply(changes);
     return ok(text, `inserted ${rows.length} row(s) into table ${def.name}`);
   }
   const topic = logTopicOf(def, 'INSERT INTO', s.target.span);

@@ -1,10 +1,16 @@
 /** SHOW STREAMS/TABLES/VIEWS/SINKS/MODELS/FUNCTIONS/QUERIES. */
 import { typeToString } from '../../common/types.js';
+import type { RelationDef } from '../../planner/catalog.js';
 import type { Session } from '../session.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 import { cols, type Rows } from './result-columns.js';
 
 export const show: StatementHandler<'Show'> = async (session, s, text) => ({ statement: text, ...showRows(session, s) });
+
+/** The status of a view's or sink's query, as SHOW QUERIES and GET /v1/queries give it. */
+function queryStatus(session: Session, r: RelationDef): string {
+  return ((r.kind === 'view' || r.kind === 'sink') ? session.queries.info(r.queryId)?.status : undefined) ?? 'running';
+}
 
 function showRows(session: Session, s: StatementOf<'Show'>): Rows {
   const c = session.catalog;
@@ -14,9 +20,23 @@ function showRows(session: Session, s: StatementOf<'Show'>): Rows {
     case 'TABLES':
       return { kind: 'rows', columns: cols('name', 'primary_key', 'rows:BIGINT'), rows: c.listRelations('table').map((r) => [r.name, r.kind === 'table' ? r.primaryKey.join(', ') : '', session.tables.table(r.name).rows.size]) };
     case 'VIEWS':
-      return { kind: 'rows', columns: cols('name', 'key', 'query'), rows: c.listRelations('view').map((r) => [r.name, r.kind === 'view' ? r.key.join(', ') : '', r.kind === 'view' ? r.queryId : '']) };
+      return {
+        kind: 'rows',
+        columns: cols('name', 'key', 'query', 'status'),
+        rows: [
+          ...c.listRelations('view').map((r) => [r.name, r.kind === 'view' ? r.key.join(', ') : '', r.kind === 'view' ? r.queryId : '', queryStatus(session, r)]),
+          ...session.queries.parkedOf('view').map((p) => [p.name, null, p.id, p.status]),
+        ],
+      };
     case 'SINKS':
-      return { kind: 'rows', columns: cols('name', 'connector', 'query'), rows: c.listRelations('sink').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'sink' ? r.queryId : '']) };
+      return {
+        kind: 'rows',
+        columns: cols('name', 'connector', 'query', 'status'),
+        rows: [
+          ...c.listRelations('sink').map((r) => [r.name, String(r.options['connector'] ?? 'log'), r.kind === 'sink' ? r.queryId : '', queryStatus(session, r)]),
+          ...session.queries.parkedOf('sink').map((p) => [p.name, null, p.id, p.status]),
+        ],
+      };
     case 'MODELS':
       return {
         kind: 'rows',

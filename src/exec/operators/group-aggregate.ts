@@ -44,8 +44,13 @@ export interface GroupAggregateSpec extends AggregateSpec {
  * GroupAggregateExec.
  *
  * Invariants:
- * - `groups` holds exactly the groups with a positive row count; the output downstream equals,
- *   after every batch, one row per group: group values then aggregate results (`fields`).
+ * - The `groups` state table holds exactly the groups with a positive row count (as of the last
+ *   barrier, plus `working`); the output downstream equals, after every batch, one row per
+ *   group: group values then aggregate results (`fields`).
+ * - `working` holds the groups touched since the last barrier (null: known not to exist); a
+ *   batch reads the groups it needs and does not hold in one batched read of the state table,
+ *   so memory grows with the keys touched per checkpoint interval, not with all keys. open()
+ *   reads nothing but the global group.
  * - One change per group per batch (changes within a batch are coalesced); a group whose
  *   output did not change emits nothing.
  * - Rows whose group or argument expressions throw, and retractions the state cannot apply,
@@ -53,7 +58,7 @@ export interface GroupAggregateSpec extends AggregateSpec {
  *   partials (see LocalAggregateExec) whose states are merged; retractions are checked per key
  *   over the whole batch, and a key whose net count goes negative is dead-lettered and dropped.
  * - On a barrier the groups changed since the last barrier are written to the `groups` state
- *   table before the barrier moves on; open() restores from it.
+ *   table before the barrier moves on, and `working` is emptied (the table's cache keeps them).
  * - Without group keys (`global`), the one group always exists: its row is emitted (+I) before
  *   the first message moves on, with the results of no rows, and a count of zero updates it
  *   instead of deleting it.
@@ -66,7 +71,7 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly keys: CompiledExpr[];
   private readonly aggs: AggregateList;
   private readonly used: number[];
-  private groups = new Map<string, Group>();
+  private working = new Map<string, Group | null>();
   private readonly dirty = new Set<string>();
   /** No GROUP BY: one group, present from the start (see the invariants). */
   private readonly global: boolean;
@@ -92,12 +97,19 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   protected override async onOpen(): Promise<void> {
-    this.groups = new Map();
-    for await (const [key, row] of this.ctx.state.table(TABLE).scan()) {
-      const r = row as { g: StateValue[]; c: number; a: StateValue[] };
-      this.groups.set(key, { values: [...r.g], count: r.c, accs: this.aggs.restore(r.a) });
+    this.working = new Map();
+    this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
+  }
+
+  /** Reads the groups of `keys` that `working` does not hold into it, in one batched read. */
+  private async load(keys: readonly string[]): Promise<void> {
+    const missing = [...new Set(keys)].filter((k) => !this.working.has(k));
+    if (missing.length === 0) return;
+    const rows = await this.ctx.state.table(TABLE).getMany(missing);
+    for (let i = 0; i < missing.length; i++) {
+      const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
+      this.working.set(missing[i]!, r ? { values: [...r.g], count: r.c, accs: this.aggs.restore(r.a) } : null);
     }
-    this.announced = !this.global || this.groups.has(GLOBAL_KEY);
   }
 
   override async process(msg: Message, port = 0): Promise<void> {
@@ -109,7 +121,7 @@ export class GroupAggregateOperator extends StreamOperator {
     this.flush();
   }
 
-  protected onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
+  protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const n = batch.numRows;
     const cols = usedColumns(batch, this.input, this.used);
     const errors = new Map<number, string>();
@@ -119,6 +131,13 @@ export class GroupAggregateOperator extends StreamOperator {
     /** Output row of each changed group as it was before this batch (null: did not exist). */
     const before = new Map<string, unknown[] | null>();
     const parts = new Array<unknown>(this.keys.length);
+    const rowKeys = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      if (errors.has(i)) continue;
+      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
+      rowKeys[i] = keyOf(parts);
+    }
+    await this.load(rowKeys.filter((k) => k !== undefined));
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
     // of a key over the whole batch is checked, after the loop.
     for (let i = 0; i < n; i++) {
@@ -130,17 +149,17 @@ export class GroupAggregateOperator extends StreamOperator {
       const kind = rowKinds ? rowKinds[i] : RowKind.INSERT;
       const delta = partial ? Number(partial.counts[i]) : kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
       const sign = delta < 0 ? -1 : 1;
-      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
-      const key = keyOf(parts);
-      let g = this.groups.get(key);
+      const key = rowKeys[i]!;
+      let g = this.working.get(key) ?? undefined;
       if (!partial && sign < 0 && (!g || g.count <= 0)) {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
       }
       if (!before.has(key)) before.set(key, g ? this.output(g) : null);
       if (!g) {
-        g = this.emptyGroup(parts.map(plain));
-        this.groups.set(key, g);
+        for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![i]);
+        g = this.emptyGroup([...parts]);
+        this.working.set(key, g);
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
@@ -162,13 +181,12 @@ export class GroupAggregateOperator extends StreamOperator {
     const rows: unknown[][] = [];
     const kinds: number[] = [];
     for (const [key, old] of before) {
-      let g = this.groups.get(key);
+      let g = this.working.get(key) ?? undefined;
       if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g && g.count <= 0) {
         // The global group outlives its last row, reset to the results of no rows.
         g = this.global ? this.emptyGroup([]) : undefined;
-        if (g) this.groups.set(key, g);
-        else this.groups.delete(key);
+        this.working.set(key, g ?? null);
       }
       const now = g ? this.output(g) : null;
       this.dirty.add(key);
@@ -184,7 +202,7 @@ export class GroupAggregateOperator extends StreamOperator {
         kinds.push(RowKind.DELETE);
       }
     }
-    if (rows.length === 0) return Promise.resolve();
+    if (rows.length === 0) return;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => rows.map((r) => r[c] ?? null)), rows.length, Uint8Array.from(kinds));
   }
 
@@ -192,7 +210,7 @@ export class GroupAggregateOperator extends StreamOperator {
   private announce(): Promise<void> {
     this.announced = true;
     const g = this.emptyGroup([]);
-    this.groups.set(GLOBAL_KEY, g);
+    this.working.set(GLOBAL_KEY, g);
     this.dirty.add(GLOBAL_KEY);
     const row = this.output(g);
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => [row[c] ?? null]), 1, Uint8Array.of(RowKind.INSERT));
@@ -213,16 +231,19 @@ export class GroupAggregateOperator extends StreamOperator {
   private flush(): void {
     const table = this.ctx.state.table(TABLE);
     for (const key of this.dirty) {
-      const g = this.groups.get(key);
+      const g = this.working.get(key);
       if (!g) table.delete(key);
       else table.put(key, { g: g.values as StateValue[], c: g.count, a: AggregateList.save(g.accs) } satisfies StateRow);
     }
     this.dirty.clear();
+    this.working.clear();
   }
 
-  /** Number of groups held in memory. */
+  /** Number of groups held in memory: those touched since the last barrier that exist. */
   get size(): number {
-    return this.groups.size;
+    let n = 0;
+    for (const g of this.working.values()) if (g) n++;
+    return n;
   }
 }
 

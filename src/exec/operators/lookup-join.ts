@@ -1,6 +1,7 @@
 /**
  * Stream-table lookup join: each stream row looks up the latest row of a TABLE by primary key,
- * at the time the row is processed. INNER drops rows with no match; LEFT fills NULLs.
+ * at the time the row is processed. The keys of a batch are read together (one batched read of
+ * the keys the state cache does not hold). INNER drops rows with no match; LEFT fills NULLs.
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
@@ -14,7 +15,8 @@ import { StreamOperator } from '../operator-driver.js';
 
 /** Read access to a table's current rows (values in table schema order). */
 export interface TableLookup {
-  get(key: string): readonly unknown[] | undefined;
+  /** The rows of `keys` (undefined where absent), in order: one batched read per batch of rows. */
+  getMany(keys: readonly string[]): Promise<(readonly unknown[] | undefined)[]>;
 }
 
 export interface LookupJoinSpec {
@@ -65,15 +67,24 @@ export class StreamLookupJoinOperator extends StreamOperator {
     }
     const matches = new Array<readonly unknown[] | undefined>(n);
     const parts = new Array<unknown>(this.keys.length);
-    const kept = keepRows(n, rowKinds, (i) => {
-      if (failed.has(i)) return false;
+    const rowKeys = new Array<string | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      if (failed.has(i)) continue;
       let isNull = false;
       for (let k = 0; k < keyVals.length; k++) {
         const v = keyVals[k]!.values[i];
         if (v === null || v === undefined) isNull = true;
         parts[k] = v;
       }
-      matches[i] = isNull ? undefined : this.table.get(keyOf(parts));
+      if (!isNull) rowKeys[i] = keyOf(parts);
+    }
+    const distinct = [...new Set(rowKeys.filter((k): k is string => k !== undefined))];
+    const found = new Map<string, readonly unknown[] | undefined>();
+    if (distinct.length) (await this.table.getMany(distinct)).forEach((row, j) => found.set(distinct[j]!, row));
+    const kept = keepRows(n, rowKinds, (i) => {
+      if (failed.has(i)) return false;
+      const key = rowKeys[i];
+      matches[i] = key === undefined ? undefined : found.get(key);
       return matches[i] !== undefined || this.joinType === 'LEFT';
     });
     const m = kept.count;

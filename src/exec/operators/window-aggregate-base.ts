@@ -99,13 +99,13 @@ export abstract class WindowAggregateBase extends StreamOperator {
   protected abstract flushWindows(): void;
 
   /** Removes every window whose end is <= `limit` and returns its output rows. */
-  protected abstract takeClosed(limit: number): ClosedWindow[];
+  protected abstract takeClosed(limit: number): ClosedWindow[] | Promise<ClosedWindow[]>;
 
   /** Windows (or sessions) held in memory. */
   abstract get openWindows(): number;
 
   private async emitClosed(limit: number): Promise<void> {
-    const closed = this.takeClosed(limit);
+    const closed = await this.takeClosed(limit);
     if (closed.length === 0) return;
     closed.sort((a, b) => a.end - b.end || a.start - b.start);
     await emitRows(this.ctx, this.name, 'window result', this.fields, this.fields.map((_, c) => closed.map((r) => r.row[c] ?? null)), closed.length);

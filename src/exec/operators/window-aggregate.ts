@@ -19,13 +19,22 @@ interface Group {
   count: number;
 }
 
-/** A TUMBLE/HOP window: [start, start + size). */
-interface FixedWindow {
-  readonly start: number;
-  readonly groups: Map<string, Group>;
+interface SavedGroup {
+  readonly s: number;
+  readonly k: string;
+  readonly g: StateValue[];
+  readonly a: StateValue[];
+  readonly c?: number;
 }
 
 const WINDOWS = 'windows';
+/** The starts of the open windows (`open` -> { s: number[] }): what open() reads instead of the windows. */
+const STARTS = 'window-starts';
+
+/** The state key of a group of a window: all groups of one window share the prefix `<start>\u0002`. */
+function stateKey(start: number, key: string): string {
+  return `${start}\u0002${key}`;
+}
 
 /**
  * WindowAggregateExec over TUMBLE or HOP.
@@ -33,7 +42,11 @@ const WINDOWS = 'windows';
  * Invariants (beyond WindowAggregateBase's):
  * - A row counts once in every window that contains its event time (TUMBLE: epoch-aligned;
  *   HOP: windows of `size` starting at multiples of `slide`).
- * - State holds only windows whose end is after the watermark.
+ * - State holds only windows whose end is after the watermark. Its keys start with the window
+ *   start, so closing a window reads that window's groups alone (a prefix of the table), never
+ *   the groups of the windows still open; the set of open window starts is kept beside them.
+ * - The heap holds the open window starts and the groups touched since the last barrier
+ *   (`working`); a batch reads the groups it needs and does not hold in one batched read.
  * - A row none of whose windows is still open, a row with a NULL event time, and a row whose
  *   expressions throw go to the dead-letter stream; nothing else is dropped.
  * - Over an updating input, a retraction (-U/-D) is taken back from the open windows of its
@@ -41,9 +54,13 @@ const WINDOWS = 'windows';
  *   open window holds goes to the dead-letter stream.
  */
 export class WindowAggregateOperator extends WindowAggregateBase {
-  private windows = new Map<number, FixedWindow>();
-  /** Changed (window, group) pairs since the last barrier, by state key. */
-  private readonly dirty = new Map<string, readonly [number, string]>();
+  /** Starts of the windows that hold groups and are not closed yet. */
+  private starts = new Set<number>();
+  private startsDirty = false;
+  /** Groups touched since the last barrier, by state key (null: known not to exist). */
+  private working = new Map<string, Group | null>();
+  /** Changed groups since they were last staged into the state table. */
+  private readonly dirty = new Set<string>();
 
   constructor(spec: WindowAggregateSpec) {
     super(spec);
@@ -51,23 +68,31 @@ export class WindowAggregateOperator extends WindowAggregateBase {
   }
 
   protected async restoreWindows(): Promise<void> {
-    this.windows = new Map();
-    for await (const [, row] of this.ctx.state.table(WINDOWS).scan()) {
-      const r = row as { s: number; k: string; g: StateValue[]; a: StateValue[]; c?: number };
-      this.fixed(r.s).groups.set(r.k, { values: [...r.g], accs: this.aggs.restore(r.a), count: r.c ?? 1 });
+    this.working = new Map();
+    this.dirty.clear();
+    const saved = await this.ctx.state.table(STARTS).get('open');
+    if (Array.isArray(saved?.['s'])) {
+      this.starts = new Set(saved['s'] as number[]);
+      return;
+    }
+    // State written before the starts were kept: find them once.
+    this.starts = new Set();
+    for await (const [, row] of this.ctx.state.table(WINDOWS).scan()) this.starts.add((row as unknown as SavedGroup).s);
+    this.startsDirty = this.starts.size > 0;
+  }
+
+  /** Reads the groups of `keys` that `working` does not hold into it, in one batched read. */
+  private async load(keys: readonly string[]): Promise<void> {
+    const missing = [...new Set(keys)].filter((k) => !this.working.has(k));
+    if (missing.length === 0) return;
+    const rows = await this.ctx.state.table(WINDOWS).getMany(missing);
+    for (let i = 0; i < missing.length; i++) {
+      const r = rows[i] as unknown as SavedGroup | undefined;
+      this.working.set(missing[i]!, r ? { values: [...r.g], accs: this.aggs.restore(r.a), count: r.c ?? 1 } : null);
     }
   }
 
-  private fixed(start: number): FixedWindow {
-    let w = this.windows.get(start);
-    if (!w) {
-      w = { start, groups: new Map() };
-      this.windows.set(start, w);
-    }
-    return w;
-  }
-
-  protected onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
+  protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const n = batch.numRows;
     const { timeColumn: tc, sizeMs } = this.window;
     const times = timeColumn(batch, this.input, tc);
@@ -92,13 +117,20 @@ export class WindowAggregateOperator extends WindowAggregateBase {
       failed.add(i);
     }
     const parts = new Array<unknown>(this.keys.length);
+    const groupKeys = new Array<string>(m);
+    const stateKeys = new Array<string>(m);
+    for (let j = 0; j < m; j++) {
+      if (failed.has(rowIdx[j]!)) continue;
+      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![j];
+      groupKeys[j] = keyOf(parts);
+      stateKeys[j] = stateKey(starts[j]!, groupKeys[j]!);
+    }
+    await this.load(stateKeys.filter((k) => k !== undefined));
     for (let j = 0; j < m; j++) {
       const i = rowIdx[j]!;
       if (failed.has(i)) continue;
-      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![j];
-      const key = keyOf(parts);
-      const w = this.fixed(starts[j]!);
-      const g = w.groups.get(key);
+      const sk = stateKeys[j]!;
+      const g = this.working.get(sk) ?? undefined;
       const sign = retracts(rowKinds, i) ? -1 : 1;
       if (sign < 0 && (!g || g.count <= 0)) {
         failed.add(i);
@@ -113,36 +145,63 @@ export class WindowAggregateOperator extends WindowAggregateBase {
         continue;
       }
       if (g) g.count += sign;
-      else w.groups.set(key, { values: parts.map(plain), accs, count: 1 });
-      this.dirty.set(`${w.start}\u0002${key}`, [w.start, key]);
+      else {
+        for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![j]);
+        this.working.set(sk, { values: [...parts], accs, count: 1 });
+        if (!this.starts.has(starts[j]!)) {
+          this.starts.add(starts[j]!);
+          this.startsDirty = true;
+        }
+      }
+      this.dirty.add(sk);
     }
   }
 
-  protected takeClosed(limit: number): ClosedWindow[] {
-    const closed: ClosedWindow[] = [];
+  protected async takeClosed(limit: number): Promise<ClosedWindow[]> {
     const size = this.window.sizeMs;
-    for (const [start, w] of this.windows) {
-      if (start + size > limit) continue;
-      for (const [key, g] of w.groups) {
-        if (g.count > 0) closed.push({ start, end: start + size, row: [...g.values, ...AggregateList.results(g.accs)] });
-        this.dirty.set(`${start}\u0002${key}`, [start, key]);
+    const closing = [...this.starts].filter((s) => s + size <= limit).sort((a, b) => a - b);
+    if (closing.length === 0) return [];
+    // What changed since the last barrier goes to the table first, so a window reads whole.
+    this.stageDirty();
+    const table = this.ctx.state.table(WINDOWS);
+    const closed: ClosedWindow[] = [];
+    for (const start of closing) {
+      const keys: string[] = [];
+      for await (const [key, row] of table.scan(stateKey(start, ''))) {
+        const r = row as unknown as SavedGroup;
+        keys.push(key);
+        if ((r.c ?? 1) > 0) closed.push({ start, end: start + size, row: [...r.g, ...AggregateList.results(this.aggs.restore(r.a))] });
       }
-      this.windows.delete(start);
+      for (const key of keys) {
+        table.delete(key);
+        this.working.delete(key);
+      }
+      this.starts.delete(start);
+      this.startsDirty = true;
     }
     return closed;
   }
 
-  protected flushWindows(): void {
+  /** Puts the groups changed since they were last staged into the state table. */
+  private stageDirty(): void {
     const table = this.ctx.state.table(WINDOWS);
-    for (const [stateKey, [start, key]] of this.dirty) {
-      const g = this.windows.get(start)?.groups.get(key);
-      if (!g) table.delete(stateKey);
-      else table.put(stateKey, { s: start, k: key, g: g.values as StateValue[], a: AggregateList.save(g.accs), c: g.count } satisfies StateRow);
+    for (const sk of this.dirty) {
+      const g = this.working.get(sk);
+      if (!g) continue;
+      const sep = sk.indexOf('\u0002');
+      table.put(sk, { s: Number(sk.slice(0, sep)), k: sk.slice(sep + 1), g: g.values as StateValue[], a: AggregateList.save(g.accs), c: g.count } satisfies StateRow);
     }
     this.dirty.clear();
   }
 
+  protected flushWindows(): void {
+    this.stageDirty();
+    this.working.clear();
+    if (this.startsDirty) this.ctx.state.table(STARTS).put('open', { s: [...this.starts] });
+    this.startsDirty = false;
+  }
+
   get openWindows(): number {
-    return this.windows.size;
+    return this.starts.size;
   }
 }

@@ -1,0 +1,124 @@
+/**
+ * Stable identity of the state of each operator of a physical plan.
+ *
+ * An operator's state id is derived from what the operator is, not from where it happens to be
+ * built: its kind, its position among the plan's inputs (the input port taken at every join on
+ * the way from the root; single-input nodes such as projections and filters add nothing), and a
+ * hash of its own definition (keys, aggregates, window, join bounds, types), leaving out its
+ * inputs, source spans and column names. So adding or removing a projection or filter keeps
+ * every id, while a change that alters what an operator keeps (another aggregate, another key,
+ * columns that moved) gives it a new id, and restoring it finds no state under the new id
+ * instead of reading another operator's.
+ */
+import { SluiceError } from '../common/errors.js';
+import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
+
+/** Plan kinds whose operators keep state across checkpoints. */
+const STATEFUL_KINDS: ReadonlySet<PhysicalPlan['kind']> = new Set(['GroupAggregateExec', 'WindowAggregateExec', 'IntervalJoinExec', 'PredictExec']);
+
+const SHORT: Readonly<Partial<Record<PhysicalPlan['kind'], string>>> = {
+  GroupAggregateExec: 'agg',
+  WindowAggregateExec: 'window',
+  IntervalJoinExec: 'join',
+  PredictExec: 'predict',
+};
+
+const LEGACY_ID = /^op\d+$/;
+
+/** The keys of a plan node that hold its inputs: not part of its identity. */
+const CHILD_KEYS = ['input', 'left', 'right'];
+
+/** One operator of a plan, in the Pipeline's build order (root first, sources left out). */
+export interface OperatorIdentity {
+  /** The operator's index in build order (what `PipelineOptions.state` receives). */
+  readonly index: number;
+  readonly kind: PhysicalPlan['kind'];
+  /** Stable state id (see the module comment); undefined for operators that keep no state. */
+  readonly stateId: string | undefined;
+  /** The id state was kept under before ids were stable: `op<index>`. */
+  readonly legacyId: string;
+}
+
+/** Every operator of the plan in build order, with the state id of each stateful one. */
+export function operatorIdentities(plan: PhysicalPlan): OperatorIdentity[] {
+  const out: OperatorIdentity[] = [];
+  const seen = new Map<string, number>();
+  const visit = (node: PhysicalPlan, path: readonly number[]): void => {
+    if (node.kind === 'SourceExec') return;
+    const index = out.length;
+    let stateId: string | undefined;
+    if (STATEFUL_KINDS.has(node.kind)) {
+      const base = `${SHORT[node.kind] ?? node.kind}${path.length ? `@${path.join('.')}` : ''}-${hash(canonical(node))}`;
+      const n = seen.get(base) ?? 0;
+      seen.set(base, n + 1);
+      stateId = n === 0 ? base : `${base}~${n}`;
+    }
+    out.push({ index, kind: node.kind, stateId, legacyId: `op${index}` });
+    const inputs = physicalInputs(node);
+    inputs.forEach((input, port) => visit(input, inputs.length > 1 ? [...path, port] : path));
+  };
+  visit(plan, []);
+  return out;
+}
+
+/** What a checkpoint records of a plan's state layout. */
+export interface RecordedStateIds {
+  readonly ids: readonly string[];
+}
+
+/**
+ * The state id of every operator index for a query whose last checkpoint recorded `recorded`
+ * (undefined: a new query, or a checkpoint from before state ids were recorded, which used
+ * `op<index>`). Throws STATE_ERROR, naming the operators, when the recorded stateful operators
+ * are not exactly those of the plan: restoring would lose state or give it to the wrong one.
+ */
+export function resolveStateIds(query: string, plan: PhysicalPlan, recorded: RecordedStateIds | undefined, hasCheckpoint: boolean): { readonly ids: readonly string[]; readonly record: RecordedStateIds } {
+  const ops = operatorIdentities(plan);
+  // State written before ids were stable stays under `op<index>`, and is recorded so.
+  const legacy = hasCheckpoint && (recorded === undefined || (recorded.ids.length > 0 && recorded.ids.every((id) => LEGACY_ID.test(id))));
+  const ids = ops.map((o) => (legacy ? o.legacyId : (o.stateId ?? o.legacyId)));
+  const planned = ops.filter((o) => o.stateId !== undefined).map((o) => (legacy ? o.legacyId : o.stateId!));
+  const record = { ids: planned };
+  if (recorded === undefined) return { ids, record };
+  const missing = recorded.ids.filter((id) => !planned.includes(id));
+  const added = planned.filter((id) => !recorded.ids.includes(id));
+  if (missing.length === 0 && added.length === 0) return { ids, record };
+  const describe = (list: readonly string[]) => (list.length ? list.join(', ') : 'none');
+  throw new SluiceError(
+    'STATE_ERROR',
+    `query '${query}' cannot restore its state: its checkpoint holds state of operators the plan no longer has (${describe(missing)}), and the plan has stateful operators the checkpoint does not know (${describe(added)})`,
+    { hint: 'the query was planned differently when its state was written (an engine upgrade, or a changed definition it reads); restore with the version that wrote it, or drop and create the query again to start from empty state' },
+  );
+}
+
+/** Whether a value is a recorded state-id list (as read back from a checkpoint). */
+export function isRecordedStateIds(v: unknown): v is RecordedStateIds {
+  return typeof v === 'object' && v !== null && Array.isArray((v as { ids?: unknown }).ids) && (v as { ids: unknown[] }).ids.every((x) => typeof x === 'string');
+}
+
+/** The node's own definition as text: no inputs, spans or column names (`name` counts for a function call). */
+function canonical(node: PhysicalPlan): string {
+  const own: Record<string, unknown> = { ...node };
+  for (const k of CHILD_KEYS) delete own[k];
+  return JSON.stringify(own, function (this: unknown, key: string, value: unknown) {
+    if (key === 'span') return undefined;
+    if (key === 'name' && (this as { kind?: unknown }).kind !== 'Udf') return undefined;
+    if (typeof value === 'bigint') return `${value}n`;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return value;
+  });
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,142 @@
+/** Default budget of an engine's state cache: 256 MiB. */
+export const DEFAULT_STATE_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** Counters of a state cache since it was created. */
+export interface StateCacheStats {
+  /** Budget in bytes. */
+  readonly budget: number;
+  /** Estimated heap bytes of the entries held now. */
+  readonly bytes: number;
+  readonly entries: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions: number;
+}
+
+interface Entry {
+  readonly value: unknown;
+  readonly bytes: number;
+  readonly owner: number;
+}
+
+/**
+ * Fixed heap cost assumed per cached entry (map slot, entry record, the decoded object's
+ * headers), on top of the key's and the encoded value's size.
+ */
+const ENTRY_OVERHEAD = 160;
+/** A decoded value takes about this many times its encoded (v8 serialized) size on the heap. */
+const DECODED_FACTOR = 3;
+
+/**
+ * Estimated heap bytes of a cached entry whose key is `keyLength` characters long and whose
+ * value encodes to `encodedBytes` bytes.
+ */
+export function entryBytes(keyLength: number, encodedBytes: number): number {
+  return ENTRY_OVERHEAD + 2 * keyLength + DECODED_FACTOR * encodedBytes;
+}
+
+/**
+ * One bounded LRU cache of clean (durable) state entries, shared by every state table of an
+ * engine, so that the heap state takes does not grow with the number of keys.
+ *
+ * Invariants:
+ * - `bytes` (the sum of the entries' estimated sizes) stays at or below `budget` after every
+ *   `set`: the least recently used entries are evicted first.
+ * - An entry belongs to one owner (a state table instance, see `register`); owners never see
+ *   each other's entries, and `release` drops all of an owner's entries.
+ * - Only clean values are cached: what is here is also on disk, so eviction loses nothing.
+ */
+export class StateCache {
+  /** Insertion order of a Map is the recency order: the first entry is the coldest. */
+  private readonly entries = new Map<string, Entry>();
+  private nextOwner = 1;
+  private used = 0;
+  private hitCount = 0;
+  private missCount = 0;
+  private evictionCount = 0;
+
+  constructor(readonly budget: number = DEFAULT_STATE_CACHE_BYTES) {
+    if (!Number.isFinite(budget) || budget < 0) throw new RangeError(`state cache budget must be a non-negative number of bytes, got ${budget}`);
+  }
+
+  /** A new owner id: the prefix under which one state table's entries live. */
+  register(): number {
+    return this.nextOwner++;
+  }
+
+  /** The value cached for the owner's key (and marks it recently used), or undefined. */
+  get(owner: number, key: string): unknown {
+    const id = cacheKey(owner, key);
+    const e = this.entries.get(id);
+    if (e === undefined) {
+      this.missCount++;
+      return undefined;
+    }
+    this.hitCount++;
+    this.entries.delete(id);
+    this.entries.set(id, e);
+    return e.value;
+  }
+
+  /** Caches a clean value of `bytes` estimated heap bytes, evicting cold entries past the budget. */
+  set(owner: number, key: string, value: unknown, bytes: number): void {
+    const id = cacheKey(owner, key);
+    const old = this.entries.get(id);
+    if (old !== undefined) {
+      this.entries.delete(id);
+      this.used -= old.bytes;
+    }
+    if (bytes > this.budget) return;
+    this.entries.set(id, { value, bytes, owner });
+    this.used += bytes;
+    if (this.used > this.budget) this.evict();
+  }
+
+  delete(owner: number, key: string): void {
+    const id = cacheKey(owner, key);
+    const e = this.entries.get(id);
+    if (e === undefined) return;
+    this.entries.delete(id);
+    this.used -= e.bytes;
+  }
+
+  /** Drops every entry of the owner (a state table that is closed or cleared). */
+  release(owner: number): void {
+    for (const [id, e] of this.entries) {
+      if (e.owner !== owner) continue;
+      this.entries.delete(id);
+      this.used -= e.bytes;
+    }
+  }
+
+  stats(): StateCacheStats {
+    return { budget: this.budget, bytes: this.used, entries: this.entries.size, hits: this.hitCount, misses: this.missCount, evictions: this.evictionCount };
+  }
+
+  private evict(): void {
+    for (const [id, e] of this.entries) {
+      if (this.used <= this.budget) return;
+      this.entries.delete(id);
+      this.used -= e.bytes;
+      this.evictionCount++;
+    }
+  }
+}
+
+function cacheKey(owner: number, key: string): string {
+  return `${owner}\u0000${key}`;
+}
+
+const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/**
+ * Parses a byte size such as `256MiB`, `64mb`, `1g` or `1048576` (binary units). Returns
+ * undefined for text that is not one.
+ */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = UNITS[m[2]!.toLowerCase()];
+  if (unit === undefined) return undefined;
+  return Math.floor(Number(m[1]) * unit);
+}

@@ -1,0 +1,108 @@
+/**
+ * Stable state ids: a stored query whose plan changes shape (an added projection) restores its
+ * state exactly; one whose stateful operators changed stops with an error that names them,
+ * instead of giving one operator's state to another.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.js';
+import { operatorIdentities, resolveStateIds } from '../../src/exec/state-ids.js';
+import { planQuery } from '../../src/planner/plan-query.js';
+import { parseStatement, type SelectQuery } from '../../src/parser/index.js';
+import { KvTable } from '../../src/state/index.js';
+import { tempEngine } from './helpers.js';
+
+const STREAM = 'CREATE STREAM ev (k STRING, v INT)';
+const VIEW = 'CREATE MATERIALIZED VIEW per_k AS SELECT k, COUNT(*) AS n, SUM(v) AS s FROM ev GROUP BY k';
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups) await c();
+  cleanups = [];
+});
+
+/** Replaces the recorded statement of view `name` (what an upgrade that plans it differently does). */
+async function rewriteView(engine: Engine, name: string, sql: string): Promise<void> {
+  const catalog = new KvTable<{ seq: number; sql: string }>(engine.store, '__catalog');
+  const entry = await catalog.get(`view:${name}`);
+  if (!entry) throw new Error(`view ${name} is not recorded`);
+  await catalog.upsert(`view:${name}`, { seq: entry.seq, sql });
+}
+
+async function contents(engine: Engine): Promise<Record<string, unknown>> {
+  await engine.checkpointAll();
+  return Object.fromEntries((await engine.viewScan('per_k')).map((r) => [String(r['k']), [r['n'], r['s']]]));
+}
+
+function query(sql: string): SelectQuery {
+  const stmt = parseStatement(sql);
+  if (stmt.kind !== 'Query') throw new Error('expected a query');
+  return stmt.query;
+}
+
+function statefulIds(engine: Engine, sql: string): string[] {
+  return operatorIdentities(planQuery(query(sql), engine.catalog).physical).flatMap((o) => (o.stateId ? [o.stateId] : []));
+}
+
+describe('stable state ids', () => {
+  it('depend on what a stateful operator is, not on the projections and filters around it', async () => {
+    const { engine, cleanup } = await tempEngine();
+    cleanups.push(cleanup);
+    await engine.execute(STREAM);
+    const base = statefulIds(engine, 'SELECT k, COUNT(*) AS n FROM ev GROUP BY k');
+    expect(base).toHaveLength(1);
+    expect(base[0]).toMatch(/^agg-[0-9a-f]{8}$/);
+    expect(statefulIds(engine, 'SELECT n * 2 AS twice, k FROM (SELECT k, COUNT(*) AS n FROM ev GROUP BY k) WHERE n > 1')).toEqual(base);
+    expect(statefulIds(engine, 'SELECT k, COUNT(*) AS total FROM ev GROUP BY k')).toEqual(base);
+    expect(statefulIds(engine, 'SELECT k, COUNT(*) AS n, SUM(v) AS s FROM ev GROUP BY k')).not.toEqual(base);
+    expect(statefulIds(engine, 'SELECT v, COUNT(*) AS n FROM ev GROUP BY v')).not.toEqual(base);
+  });
+
+  it('refuse a checkpoint whose operators differ from the plan, naming both sides', async () => {
+    const { engine, cleanup } = await tempEngine();
+    cleanups.push(cleanup);
+    await engine.execute(STREAM);
+    const plan = planQuery(query('SELECT k, COUNT(*) AS n FROM ev GROUP BY k'), engine.catalog).physical;
+    const fresh = resolveStateIds('q', plan, undefined, false);
+    expect(resolveStateIds('q', plan, fresh.record, true).ids).toEqual(fresh.ids);
+    // A checkpoint from before ids were recorded keeps its positional layout.
+    expect(resolveStateIds('q', plan, undefined, true).ids).toContain('op0');
+    expect(() => resolveStateIds('q', plan, { ids: ['agg-00000000'] }, true)).toThrow(
+      new RegExp(`query 'q' cannot restore its state: .*no longer has \\(agg-00000000\\).*does not know \\(${fresh.record.ids[0]}\\)`),
+    );
+  });
+
+  it('restore a stored view after an added projection, and stop one whose aggregate changed with a clear error', async () => {
+    const { engine, dir, cleanup } = await tempEngine(50);
+    cleanups.push(cleanup);
+    await engine.execute(STREAM);
+    await engine.execute(VIEW);
+    await engine.execute("INSERT INTO ev VALUES ('a', 1), ('a', 2), ('b', 5)");
+    expect(await contents(engine)).toEqual({ a: [2n, 3n], b: [1n, 5n] });
+    // Planned with a projection on top: the aggregate keeps its id and its state.
+    await rewriteView(engine, 'per_k', 'CREATE MATERIALIZED VIEW per_k AS SELECT k, n, s FROM (SELECT k, COUNT(*) AS n, SUM(v) AS s FROM ev WHERE v IS NOT NULL OR v IS NULL GROUP BY k)');
+    await engine.close();
+
+    let again = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
+    try {
+      expect(again.restoreErrors).toEqual([]);
+      await again.execute("INSERT INTO ev VALUES ('a', 10), ('c', 7)");
+      expect(await contents(again)).toEqual({ a: [3n, 13n], b: [1n, 5n], c: [1n, 7n] });
+      // Planned with another aggregate: its state cannot be the old operator's.
+      await rewriteView(again, 'per_k', 'CREATE MATERIALIZED VIEW per_k AS SELECT k, COUNT(*) AS n, MAX(v) AS s FROM ev GROUP BY k');
+    } finally {
+      await again.close();
+    }
+
+    again = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
+    try {
+      expect(again.restoreErrors).toHaveLength(1);
+      const err = again.restoreErrors[0]!.error;
+      expect(err.code).toBe('STATE_ERROR');
+      expect(err.message).toMatch(/query 'per_k' cannot restore its state: its checkpoint holds state of operators the plan no longer has \(agg-[0-9a-f]{8}\), and the plan has stateful operators the checkpoint does not know \(agg-[0-9a-f]{8}\)/);
+      expect(err.hint).toMatch(/drop and create the query again/);
+      expect(again.queries().find((q) => q.name === 'per_k')?.status).toBe('failed');
+    } finally {
+      await again.close();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseByteSize, StateCache, StateTable } from '../../src/state/index.js';
+import { TempStores } from './helpers.js';
+
+const temp = new TempStores();
+afterEach(() => temp.dispose());
+
+describe('StateCache', () => {
+  it('evicts the least recently used entries to stay within its budget', () => {
+    const cache = new StateCache(300);
+    const a = cache.register();
+    cache.set(a, 'x', 1, 100);
+    cache.set(a, 'y', 2, 100);
+    cache.set(a, 'z', 3, 100);
+    expect(cache.get(a, 'x')).toBe(1); // x is now the most recent
+    cache.set(a, 'w', 4, 100);
+    expect(cache.get(a, 'y')).toBeUndefined();
+    expect([cache.get(a, 'x'), cache.get(a, 'z'), cache.get(a, 'w')]).toEqual([1, 3, 4]);
+    expect(cache.stats()).toMatchObject({ budget: 300, bytes: 300, entries: 3, evictions: 1, hits: 4, misses: 1 });
+    cache.set(a, 'huge', 5, 301);
+    expect(cache.get(a, 'huge')).toBeUndefined();
+    expect(cache.stats().bytes).toBe(300);
+  });
+
+  it('keeps owners apart and releases one owner entirely', () => {
+    const cache = new StateCache(1000);
+    const a = cache.register();
+    const b = cache.register();
+    cache.set(a, 'k', 'from a', 10);
+    cache.set(b, 'k', 'from b', 10);
+    expect([cache.get(a, 'k'), cache.get(b, 'k')]).toEqual(['from a', 'from b']);
+    cache.release(a);
+    expect([cache.get(a, 'k'), cache.get(b, 'k')]).toEqual([undefined, 'from b']);
+    expect(cache.stats()).toMatchObject({ bytes: 10, entries: 1 });
+  });
+
+  it('parses sizes with binary units', () => {
+    expect(parseByteSize('256MiB')).toBe(256 * 1024 * 1024);
+    expect(parseByteSize('2g')).toBe(2 * 1024 ** 3);
+    expect(parseByteSize('1.5 kb')).toBe(1536);
+    expect(parseByteSize('4096')).toBe(4096);
+    expect(parseByteSize('lots')).toBeUndefined();
+    expect(parseByteSize('12 parsecs')).toBeUndefined();
+  });
+});
+
+describe('StateTable over a small shared cache', () => {
+  it('reads evicted entries back from RocksDB, in one batched read, and never evicts unflushed changes', async () => {
+    const store = await temp.open();
+    const cache = new StateCache(4096);
+    const t = new StateTable(store, 'q/agg', 0, { cache });
+    const other = new StateTable(store, 'q/other', 0, { cache });
+    for (let i = 0; i < 500; i++) t.put(`k${i}`, { n: i });
+    other.put('k1', { n: -1 });
+    // 500 dirty entries are far beyond 4 KiB, and all stay readable before any flush.
+    expect((await t.getMany(['k0', 'k499', 'nope'])).map((v) => v?.['n'])).toEqual([0, 499, undefined]);
+    const wb = store.batch();
+    t.flush(wb);
+    other.flush(wb);
+    await wb.write();
+    expect(t.dirtyCount).toBe(0);
+    const stats = cache.stats();
+    expect(stats.bytes).toBeLessThanOrEqual(4096);
+    expect(stats.evictions).toBeGreaterThan(400);
+    const keys = Array.from({ length: 500 }, (_, i) => `k${i}`);
+    const values = await t.getMany(keys);
+    expect(values.map((v) => v?.['n'])).toEqual(keys.map((_, i) => i));
+    expect((await other.get('k1'))?.['n']).toBe(-1);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(4096);
+  });
+});
