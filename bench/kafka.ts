@@ -1,8 +1,9 @@
 /**
  * Kafka -> Kafka throughput: Sluice (exactly-once sink) against a hand-written kafkajs
  * consume-transform-produce loop doing the same work (read_committed consumer, JSON decode,
- * the same filter/projection, JSON encode, one transaction per fetched batch with sendOffsets),
- * in the same run, on the Kafka test broker (tools/kafka-mock).
+ * the same filter/projection, or the fraud pipeline's card lookup and scoring with fraud.onnx,
+ * JSON encode, one transaction per fetched batch with sendOffsets), in the same run, on the Kafka
+ * test broker (tools/kafka-mock).
  *
  *   import { runKafkaBench } from './kafka.js';
  *   const figures = await runKafkaBench({ records: 40_000 });
@@ -19,6 +20,9 @@ import { Engine } from '../src/engine/engine.js';
 import { ScaleOutQuery } from '../src/engine/scale-out/query.js';
 import { decodeBatches } from '../src/exec/ipc.js';
 import { startKafkaMock } from '../test/kafka-mock/harness.js';
+import { txEvent, type TxRow } from '../src/connectors/datagen.js';
+import { CARDS, SELECT as FRAUD_SELECT, setupCardsAndModel } from './fraud.js';
+import { FRAUD_BATCH, HandFraud } from './handwritten.js';
 import { median, section, type Section } from './util.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
@@ -32,7 +36,7 @@ export interface KafkaBenchOptions {
 }
 
 export interface KafkaBenchCase {
-  readonly name: 'pass-through' | 'filter+project';
+  readonly name: 'pass-through' | 'filter+project' | 'fraud: lookup + predict';
   readonly records: number;
   readonly outputRecords: number;
   readonly sluiceRecordsPerSec: number;
@@ -52,10 +56,46 @@ interface Row {
   ts: number;
 }
 
+/** A record to produce. */
+interface OutRecord {
+  key: string;
+  value: string;
+}
+
+/** The hand-written loop's work on one fetched batch of record values. */
+type BatchTransform = (values: readonly Buffer[]) => Promise<OutRecord[]>;
+
+/** A per-row transform as a batch transform (JSON decode, transform, JSON encode). */
+function perRow(transform: (r: Row) => Record<string, unknown> | undefined): BatchTransform {
+  return async (values) => {
+    const out: OutRecord[] = [];
+    for (const v of values) {
+      const row = JSON.parse(v.toString()) as Row;
+      const o = transform(row);
+      if (o) out.push({ key: String(row.id), value: JSON.stringify(o) });
+    }
+    return out;
+  };
+}
+
 const CASES = [
-  { name: 'pass-through', sql: 'SELECT id, grp, v, ts FROM b_in', transform: (r: Row): Record<string, unknown> | undefined => ({ ...r }) },
-  { name: 'filter+project', sql: 'SELECT id, grp, v * 2 AS v2 FROM b_in WHERE v >= 0.5', transform: (r: Row): Record<string, unknown> | undefined => (r.v >= 0.5 ? { id: r.id, grp: r.grp, v2: r.v * 2 } : undefined) },
+  { name: 'pass-through', sql: 'SELECT id, grp, v, ts FROM b_in', transform: perRow((r) => ({ ...r })) },
+  { name: 'filter+project', sql: 'SELECT id, grp, v * 2 AS v2 FROM b_in WHERE v >= 0.5', transform: perRow((r) => (r.v >= 0.5 ? { id: r.id, grp: r.grp, v2: r.v * 2 } : undefined)) },
 ] as const;
+
+/** The fraud pipeline by hand over Kafka: JSON decode, card Map lookup, one run() per 256 rows, JSON encode. */
+function fraudTransform(hand: HandFraud, modelVersion: string): BatchTransform {
+  return async (values) => {
+    const out: OutRecord[] = [];
+    for (let i = 0; i < values.length; i += FRAUD_BATCH) {
+      const txs = values.slice(i, i + FRAUD_BATCH).map((v) => JSON.parse(v.toString()) as TxRow);
+      for (const r of await hand.score(txs)) {
+        out.push({ key: r.card_id, value: JSON.stringify({ tx_id: r.tx_id, card_id: r.card_id, amount: r.amount, score: r.score, model_version: modelVersion, ts: r.ts }) });
+      }
+    }
+    return out;
+  };
+}
 
 export interface ScaleOutBenchResult {
   readonly records: number;
@@ -122,51 +162,76 @@ export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<Kafka
   const n = opts.records ?? 40_000;
   const log = opts.log ?? ((l: string) => console.log(l));
   process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
-  const topics = ['b-in:4', '__sluice_decisions:1', ...CASES.flatMap((_, i) => [`b-out-s${i}:4`, `b-out-h${i}:4`])];
+  const topics = ['b-in:4', 'f-in:4', 'f-out-s:4', 'f-out-h:4', '__sluice_decisions:1', ...CASES.flatMap((_, i) => [`b-out-s${i}:4`, `b-out-h${i}:4`])];
   const mock = await startKafkaMock({ brokers: 1, topics, groupInitialRebalanceDelayMs: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'sluice-kafka-bench-'));
   const kafka = new Kafka({ clientId: 'bench', brokers: mock.brokers, logLevel: logLevel.NOTHING });
   const cases: KafkaBenchCase[] = [];
+  const hand = await HandFraud.open(CARDS);
   try {
     await produceInput(kafka, n);
+    await produceFraudInput(kafka, n);
     const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: opts.checkpointIntervalMs ?? 200 });
     try {
       const kopts = `'bootstrap.servers' = '${mock.bootstrap}', 'session.timeout.ms' = 3000`;
       await engine.execute(`CREATE STREAM b_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 'b-in', ${kopts})`);
       for (const [i, c] of CASES.entries()) {
         const sluice = await timeSluice(engine, `b_out_s${i}`, `b-out-s${i}`, c.sql, kopts, n);
-        const hand = await timeHandwritten(kafka, `b-out-h${i}`, c.transform, n, i);
-        const row: KafkaBenchCase = {
-          name: c.name,
-          records: n,
-          outputRecords: hand.out,
-          sluiceRecordsPerSec: Math.round(n / sluice),
-          handwrittenRecordsPerSec: Math.round(n / hand.seconds),
-          ratio: Number((hand.seconds / sluice).toFixed(2)),
-        };
-        cases.push(row);
-        log(`kafka ${row.name}: sluice ${row.sluiceRecordsPerSec} rec/s, hand-written kafkajs ${row.handwrittenRecordsPerSec} rec/s, ratio ${row.ratio}`);
+        const handTime = await timeHandwritten(kafka, 'b-in', `b-out-h${i}`, c.transform, n, i);
+        cases.push(kafkaCase(c.name, n, sluice, handTime, log));
       }
+      await setupCardsAndModel(engine);
+      await engine.execute(`CREATE STREAM f_in (tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>(30), ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 'f-in', ${kopts})`);
+      const sluice = await timeSluice(engine, 'f_out_s', 'f-out-s', FRAUD_SELECT('f_in'), kopts, n, ", key = 'card_id'");
+      const handTime = await timeHandwritten(kafka, 'f-in', 'f-out-h', fraudTransform(hand, '1'), n, CASES.length);
+      cases.push(kafkaCase('fraud: lookup + predict', n, sluice, handTime, log));
     } finally {
       await engine.close();
     }
   } finally {
+    await hand.close();
     await mock.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return { cases };
 }
 
-async function produceInput(kafka: KafkaClient, n: number): Promise<void> {
+function kafkaCase(name: KafkaBenchCase['name'], n: number, sluice: number, hand: { seconds: number; out: number }, log: (line: string) => void): KafkaBenchCase {
+  const row: KafkaBenchCase = {
+    name,
+    records: n,
+    outputRecords: hand.out,
+    sluiceRecordsPerSec: Math.round(n / sluice),
+    handwrittenRecordsPerSec: Math.round(n / hand.seconds),
+    ratio: Number((hand.seconds / sluice).toFixed(2)),
+  };
+  log(`kafka ${row.name}: sluice ${row.sluiceRecordsPerSec} rec/s, hand-written kafkajs ${row.handwrittenRecordsPerSec} rec/s, ratio ${row.ratio}`);
+  return row;
+}
+
+/** Transactions 0..n-1 of the fraud generator as JSON records of topic f-in, keyed by card. */
+function produceFraudInput(kafka: KafkaClient, n: number): Promise<void> {
+  return produceRecords(kafka, 'f-in', n, (k) => {
+    const tx = txEvent(k);
+    return { key: tx.card_id, value: JSON.stringify(tx) };
+  });
+}
+
+function produceInput(kafka: KafkaClient, n: number): Promise<void> {
+  return produceRecords(kafka, 'b-in', n, (id) => {
+    const row: Row = { id, grp: `g${id % 50}`, v: (id % 100) / 100, ts: 1_700_000_000_000 + id };
+    return { key: String(id), value: JSON.stringify(row) };
+  });
+}
+
+/** Records make(0)..make(n-1) into `topic`, 2000 per send. */
+async function produceRecords(kafka: KafkaClient, topic: string, n: number, make: (i: number) => OutRecord): Promise<void> {
   const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await p.connect();
   for (let i = 0; i < n; i += 2000) {
     const messages = [];
-    for (let id = i; id < Math.min(n, i + 2000); id++) {
-      const row: Row = { id, grp: `g${id % 50}`, v: (id % 100) / 100, ts: 1_700_000_000_000 + id };
-      messages.push({ key: String(id), value: JSON.stringify(row) });
-    }
-    await p.send({ topic: 'b-in', messages });
+    for (let k = i; k < Math.min(n, i + 2000); k++) messages.push(make(k));
+    await p.send({ topic, messages });
   }
   await p.disconnect();
 }
@@ -195,14 +260,14 @@ async function timeSluice(engine: Engine, name: string, topic: string, sql: stri
 }
 
 /** The same work by hand: consume (read_committed), transform, produce in one transaction per batch. */
-async function timeHandwritten(kafka: KafkaClient, topic: string, transform: (r: Row) => Record<string, unknown> | undefined, n: number, i: number): Promise<{ seconds: number; out: number }> {
+async function timeHandwritten(kafka: KafkaClient, input: string, topic: string, transform: BatchTransform, n: number, i: number): Promise<{ seconds: number; out: number }> {
   const t0 = performance.now();
   const groupId = `bench-hand-${i}-${Date.now()}`;
   const producer = kafka.producer({ transactionalId: `bench-hand-${i}`, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100, readUncommitted: false });
   await consumer.connect();
-  await consumer.subscribe({ topic: 'b-in', fromBeginning: true });
+  await consumer.subscribe({ topic: input, fromBeginning: true });
   let read = 0;
   let out = 0;
   let finish: () => void = () => undefined;
@@ -210,15 +275,10 @@ async function timeHandwritten(kafka: KafkaClient, topic: string, transform: (r:
   await consumer.run({
     autoCommit: false,
     eachBatch: async ({ batch }) => {
-      const messages = [];
-      for (const m of batch.messages) {
-        const row = JSON.parse(m.value!.toString()) as Row;
-        const o = transform(row);
-        if (o) messages.push({ key: String(row.id), value: JSON.stringify(o) });
-      }
+      const messages = await transform(batch.messages.map((m) => m.value!));
       const txn = await producer.transaction();
       if (messages.length) await txn.send({ topic, acks: -1, messages });
-      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: 'b-in', partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
+      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
       await txn.commit();
       read += batch.messages.length;
       out += messages.length;
@@ -257,6 +317,7 @@ export async function benchKafka(records: number, runs = 3): Promise<Section[]> 
   s.notes.push(
     'Sluice: CREATE SINK ... WITH (connector = kafka) AS <query> over a Kafka stream, timed from CREATE SINK until every input record was read and its output committed (transactions with an outbox and a decision record).',
     'Hand-written: a kafkajs read_committed consumer with JSON decode, the same filter/projection, JSON encode, and one transaction per fetched batch with sendOffsets, in the same process right after.',
+    "fraud: topic f-in holds the same transactions as the fraud benchmark (txEvent as JSON, keyed by card); Sluice runs CREATE SINK ... AS the fraud SELECT (JOIN card_features + predict('fraud') with 'batch.max_rows' = 256); the hand-written loop decodes each fetched batch, looks each card up in a Map, scores 256 rows per awaited InferenceSession.run of fraud.onnx, and produces the scored rows in the batch's transaction (bench/handwritten.ts).",
     'The broker is librdkafka\'s mock cluster (tools/kafka-mock) on loopback: figures compare the two clients, not a production broker.',
   );
   return [s];

@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench` runs every benchmark, `npm run bench -- predict` (or
- * nexmark, fraud, groupby, kafka, ingest, state, startup; several may be given) runs those whose name contains a filter.
+ * nexmark, fraud, growth, groupby, kafka, ingest, state, startup; several may be given) runs those whose name contains a filter.
  * Prints one table per benchmark and writes bench/RESULTS.md, replacing only the sections of the
  * benchmarks that ran (the others keep their latest figures); each section ends with the command,
  * date and machine of the run that produced it. Every figure is a median over several runs and
@@ -8,18 +8,25 @@
  * numbers on a shared machine.
  *
  * BENCH_QUICK=1 shrinks every size (a smoke run).
+ *
+ * `--profile` records a CPU profile of the main thread while each selected benchmark runs, writes
+ * it to bench/profiles/NAME-<time>.cpuprofile (open it in Chrome DevTools or VS Code, or
+ * summarise it again with bench/profile-summary.ts) and prints the top frames; RESULTS.md is left
+ * alone, since figures measured under the profiler are slower than the real ones.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { benchFraud } from './fraud.js';
 import { benchGroupBy } from './groupby.js';
+import { benchGrowth } from './growth.js';
 import { benchIngest } from './ingest.js';
 import { benchKafka, benchScaleOut } from './kafka.js';
 import { benchNexmark } from './nexmark.js';
 import { benchPredict } from './predict.js';
+import { profileWhile, summarize, summaryText } from './profile-summary.js';
 import { benchStartup } from './startup.js';
 import { benchState } from './state.js';
 import { reasonOf, section, type Section } from './util.js';
@@ -38,6 +45,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'predict', run: () => benchPredict({ rows: size(262_144, 32_768), runs: quick ? 2 : 5, batchSizes: [64, 256, 1024] }) },
   { name: 'nexmark', run: () => benchNexmark({ events: size(300_000, 100_000), windowEvents: size(100_000, 50_000), runs: quick ? 2 : 3, windowRuns: quick ? 1 : 3 }) },
   { name: 'fraud', run: () => benchFraud({ events: size(50_000, 20_000), runs: quick ? 2 : 3, latencySeconds: quick ? 3 : 8 }) },
+  { name: 'growth', run: () => benchGrowth({ events: size(50_000, 10_000), viewEvents: size(10_000, 2_000), seconds: quick ? 2 : 4, runs: quick ? 1 : 3 }) },
   { name: 'groupby', run: () => benchGroupBy({ rows: size(200_000, 50_000), keys: 10_000, runs: quick ? 2 : 3 }) },
   { name: 'kafka', run: () => benchKafka(size(40_000, 10_000)) },
   { name: 'ingest', run: () => benchIngest({ rows: size(100_000, 20_000), runs: quick ? 2 : 3, batchSizes: [100, 1000, 10_000], inFlight: 4 }) },
@@ -105,7 +113,21 @@ function storedSections(md: string): StoredSection[] {
     });
 }
 
+/** Runs `fn` under the V8 sampling profiler of this thread; writes the profile and prints its summary. */
+async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const { value, profile } = await profileWhile(fn);
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`CPU profile of '${name}' (main thread; model sessions run in worker threads and are not in it): ${file}`);
+  console.log(summaryText(summarize(profile, 15)));
+  console.log('');
+  return value;
+}
+
 async function main(): Promise<void> {
+  const profile = process.argv.includes('--profile');
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((a) => a.toLowerCase());
   const selected = BENCHES.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
   if (selected.length === 0) {
@@ -122,7 +144,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let out: Section[];
     try {
-      out = await b.run();
+      out = profile ? await profiled(b.name, () => b.run()) : await b.run();
     } catch (err) {
       const s = section(`${b.name}: failed`, ['benchmark', 'reason']);
       s.rows.push([b.name, reasonOf(err)]);
@@ -137,6 +159,10 @@ async function main(): Promise<void> {
     sections.push({ bench: b.name, out });
   }
   const total = (Date.now() - started.getTime()) / 1000;
+  if (profile) {
+    console.log(`RESULTS.md not written: figures measured under the profiler (${total.toFixed(0)} s in all)`);
+    return;
+  }
   const here = dirname(fileURLToPath(import.meta.url));
   const file = join(here, 'RESULTS.md');
   // Benchmarks that did not run keep their sections; the order follows BENCHES.

@@ -29,6 +29,7 @@ import { adoptPushDlqs, ensureDlq } from './dead-letter-topics.js';
 import { allowedRoots, resolveEngineOptions, type EngineOptions, type ExecuteOptions, type ResolvedEngineOptions } from './engine-options.js';
 import { createExecEnv } from './exec-env.js';
 import { checkKafkaAllowed } from './kafka-allow.js';
+import { checkUpdatesBrokers, startTopicFeed } from './model-updates.js';
 import { EngineMetrics } from './metrics.js';
 import { parkedError, STOPPED_KIND, stoppedNames, type ParkedQuery } from './parked-query.js';
 import { startQuery, stopQuery } from './query-control.js';
@@ -68,6 +69,9 @@ export class Engine {
   private retentionTimer: NodeJS.Timeout | undefined;
   private guardTimer: NodeJS.Timeout | undefined;
   private guardCheck: Promise<void> | undefined;
+  private markRestored: () => void = () => undefined;
+  /** Resolves once the recorded catalog was replayed on open. */
+  private readonly restored = new Promise<void>((r) => (this.markRestored = r));
 
   /**
    * Statements of the catalog that could not be restored on open (a model file that is gone, a
@@ -86,12 +90,15 @@ export class Engine {
     this.files = new AllowedFiles({ roots: allowedRoots(options), baseDir: options.baseDir, maxBytes: options.maxFileBytes });
     this.models = new ModelRegistry({ baseDir: options.baseDir, files: this.files });
     this.scoring = new InteractiveScoring(this.models);
-    // Versions from a watched folder are recorded like the ALTER they stand for, so a restart serves them.
+    // Versions from a watched folder or an updates topic are recorded like the ALTER they stand for, so a restart serves them.
+    const sqlText = (t: string) => `'${t.replace(/'/g, "''")}'`;
     this.models.onArrived = (v) =>
       v.as === 'candidate'
-        ? this.record.remember('model-candidate', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET CANDIDATE (path = '${v.path.replace(/'/g, "''")}', mode = 'shadow')`)
+        ? this.record.remember('model-candidate', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET CANDIDATE (path = ${sqlText(v.path)}, mode = 'shadow'${v.metadata === undefined ? '' : `, metadata = ${sqlText(v.metadata)}`})`)
         : rememberServing(this.session, v.model, this.models.get(v.model));
-    this.models.onArrivalFailed = (model, path, error) => process.stderr.write(`sluice: model '${model}': the file ${path} from the watched folder did not load, nothing changed: ${error.message}\n`);
+    this.models.onArrivalFailed = (model, origin, error) => process.stderr.write(`sluice: model '${model}': ${origin} did not load, nothing changed: ${error.message}\n`);
+    this.models.topicFeed = (model, o, arrive) =>
+      startTopicFeed({ model, options: o, arrive, registry: this.models, store, dataDir: options.dataDir, report: (m) => process.stderr.write(`sluice: ${m}\n`), restored: this.restored, restoring: this.record.replaying });
     this.functions = new FunctionRegistry({
       ...(options.trustedFunctionsDir !== undefined ? { trustedDir: options.trustedFunctionsDir } : {}),
       limits: { memoryBytes: options.functionMemoryBytes, cpuMsPerBatch: options.functionCpuMsPerBatch },
@@ -143,6 +150,7 @@ export class Engine {
     const log = await EmbeddedLog.open(store);
     const engine = new Engine(store, log, new CheckpointStore(store), options);
     await engine.replay();
+    engine.markRestored();
     await adoptPushDlqs(engine.session);
     engine.retentionTimer = setInterval(() => void engine.expireLogs(), options.retentionCheckMs);
     engine.retentionTimer.unref();
@@ -232,6 +240,7 @@ export class Engine {
       for (const p of parsed) checkKafkaAllowed(p.statement, this.options.kafkaAllow);
       // Restoring runs statements one at a time, already checked when they were first run.
       if (!this.record.replaying) {
+        for (const p of parsed) checkUpdatesBrokers(p.statement, this.models);
         const prepared = prepareStatements(parsed, this.catalog, (name) => this.parkedQuery(name));
         opts.accept?.(prepared.map((p) => ({ text: p.text, mode: p.mode })));
       }

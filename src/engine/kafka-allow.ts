@@ -11,6 +11,8 @@ import type { Statement } from '../parser/index.js';
 export type KafkaAllowList = 'any' | readonly string[];
 
 const BROKER_KEYS = ['bootstrap.servers', 'properties.bootstrap.servers'];
+/** A model's updates topic (CREATE/ALTER MODEL ... WITH ('updates.topic' = ...)). */
+const MODEL_BROKER_KEYS = ['updates.brokers'];
 
 /** `Host:9092` -> `host:9092`: host names compare without regard to case. */
 export function normalizeBroker(broker: string): string {
@@ -27,17 +29,20 @@ export function parseKafkaAllowList(value: string): string[] {
   return entries;
 }
 
-/** Refuses a statement whose WITH options name a Kafka broker outside the list. */
+/** Refuses a statement whose WITH options name a Kafka broker outside the list (streams, tables and sinks; a model's updates topic). */
 export function checkKafkaAllowed(s: Statement, allow: KafkaAllowList): void {
   if (allow === 'any') return;
-  if (s.kind !== 'CreateStream' && s.kind !== 'CreateTable' && s.kind !== 'CreateSink') return;
+  let keys: readonly string[];
+  if (s.kind === 'CreateModel' || s.kind === 'AlterModel') keys = MODEL_BROKER_KEYS;
+  else if (s.kind === 'CreateStream' || s.kind === 'CreateTable' || s.kind === 'CreateSink') keys = BROKER_KEYS;
+  else return;
   for (const o of s.options) {
-    if (!BROKER_KEYS.includes(o.key.toLowerCase())) continue;
+    if (!keys.includes(o.key.toLowerCase())) continue;
     for (const broker of String(o.value).split(',').map(normalizeBroker).filter((b) => b !== '')) {
       if (!allow.includes(broker)) {
         throw new SluiceError('NOT_ALLOWED', `Kafka broker '${broker}' is not on this server's allow-list`, {
           span: o.span,
-          hint: `allowed: ${allow.join(', ')} (set by sluice serve --allow-kafka); or leave bootstrap.servers out to use the server's own SLUICE_KAFKA_BOOTSTRAP`,
+          hint: `allowed: ${allow.join(', ')} (set by sluice serve --allow-kafka); or leave ${o.key} out to use the server's own SLUICE_KAFKA_BOOTSTRAP`,
         });
       }
     }

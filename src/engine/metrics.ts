@@ -101,7 +101,7 @@ function registerModelMetrics(registry: Registry, models: ModelRegistry): void {
     labelNames: ['model', 'role'],
     read: () => [...models.statsSnapshots()].flatMap(([m, snap]) => Object.entries(snap.rowsByRole).map(([role, n]) => [{ model: m, role }, n] as const)),
   });
-  counter('sluice_model_load_failures_total', 'Model files from a watched folder that failed to load (nothing changed).', (s) => s.loadFailures);
+  counter('sluice_model_load_failures_total', 'Model files from a watched folder or an updates topic that failed to load (nothing changed).', (s) => s.loadFailures);
   counter('sluice_model_shadow_skipped_total', 'Rows a shadow candidate could not keep up with (skipped, never waited for).', (s) => s.shadowSkipped);
 }
 

@@ -49,6 +49,12 @@ export interface ModelOptions {
   readonly watch: string | undefined;
   /** `watch.as`: 'version' (default) or 'candidate' (a shadow candidate). */
   readonly watchAs: 'version' | 'candidate';
+  /** `updates.topic`: a Kafka topic whose records (key = model name, value = the model file) become versions (or candidates). */
+  readonly updatesTopic: string | undefined;
+  /** `updates.brokers`: the topic's brokers; undefined means the engine's default (SLUICE_KAFKA_BOOTSTRAP). */
+  readonly updatesBrokers: string | undefined;
+  /** `updates.as`: 'version' (default) or 'candidate' (a shadow candidate). */
+  readonly updatesAs: 'version' | 'candidate';
   /** `reference`: a CSV or NDJSON file whose rows are the reference distribution for drift. */
   readonly reference: string | undefined;
   /** `drift.alert`: a window whose PSI is above this is marked as drifted. Default 0.2. */
@@ -57,7 +63,7 @@ export interface ModelOptions {
   readonly referenceRows: number;
 }
 
-export const MODEL_OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as', 'reference', 'reference.rows', 'drift.alert'] as const;
+export const MODEL_OPTION_KEYS = ['path', 'batch.max_rows', 'batch.max_wait', 'timeout', 'fallback', 'device', 'inflight', 'log', 'log.id', 'log.inputs', 'log.sample', 'log.retention', 'metadata', 'watch', 'watch.as', 'updates.topic', 'updates.brokers', 'updates.as', 'reference', 'reference.rows', 'drift.alert'] as const;
 type OptionKey = (typeof MODEL_OPTION_KEYS)[number];
 
 const DEFAULTS: Omit<ModelOptions, 'path'> = {
@@ -75,6 +81,9 @@ const DEFAULTS: Omit<ModelOptions, 'path'> = {
   metadata: undefined,
   watch: undefined,
   watchAs: 'version',
+  updatesTopic: undefined,
+  updatesBrokers: undefined,
+  updatesAs: 'version',
   reference: undefined,
   driftAlert: 0.2,
   referenceRows: 10_000,
@@ -86,6 +95,13 @@ function parsePositiveInt(key: string, value: string | number | boolean, max: nu
     throw new SluiceError('INVALID_ARGUMENT', `option '${key}' must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/** `watch.as` / `updates.as`: what an arriving model file becomes. */
+function parseArrivalRole(key: string, value: string | number | boolean): 'version' | 'candidate' {
+  const v = String(value).toLowerCase();
+  if (v !== 'version' && v !== 'candidate') throw new SluiceError('INVALID_ARGUMENT', `option '${key}' must be 'version' or 'candidate', got ${JSON.stringify(value)}`);
+  return v;
 }
 
 function parseSwitch(key: string, value: string | number | boolean): boolean {
@@ -184,12 +200,22 @@ export function parseModelOptions(model: string, raw: RawModelOptions, base?: Mo
         if (typeof value !== 'string') throw new SluiceError('INVALID_ARGUMENT', `option 'watch' must be a folder, got ${JSON.stringify(value)}`);
         o.watch = /^\s*(none|off)?\s*$/i.test(value) ? undefined : value.trim();
         break;
-      case 'watch.as': {
-        const v = String(value).toLowerCase();
-        if (v !== 'version' && v !== 'candidate') throw new SluiceError('INVALID_ARGUMENT', `option 'watch.as' must be 'version' or 'candidate', got ${JSON.stringify(value)}`);
-        o.watchAs = v;
+      case 'watch.as':
+        o.watchAs = parseArrivalRole(key, value);
         break;
-      }
+      case 'updates.topic':
+        if (typeof value !== 'string') throw new SluiceError('INVALID_ARGUMENT', `option 'updates.topic' must be a Kafka topic, got ${JSON.stringify(value)}`);
+        o.updatesTopic = /^\s*(none|off)?\s*$/i.test(value) ? undefined : value.trim();
+        break;
+      case 'updates.brokers':
+        if (typeof value !== 'string' || !/^\s*[^\s,]+(\s*,\s*[^\s,]+)*\s*$/.test(value)) {
+          throw new SluiceError('INVALID_ARGUMENT', `option 'updates.brokers' must be 'host:port[,host:port...]', got ${JSON.stringify(value)}`);
+        }
+        o.updatesBrokers = value.trim();
+        break;
+      case 'updates.as':
+        o.updatesAs = parseArrivalRole(key, value);
+        break;
       case 'reference':
         if (typeof value !== 'string') throw new SluiceError('INVALID_ARGUMENT', `option 'reference' must be a file path, got ${JSON.stringify(value)}`, { hint: "a CSV or NDJSON file of reference rows, e.g. 'models/data/fraud-reference.csv', or 'none'" });
         o.reference = /^\s*(none)?\s*$/i.test(value) ? undefined : value.trim();
@@ -223,6 +249,7 @@ function optionsToRaw(o: ModelOptions): Record<string, string | number> {
     device: o.device,
     inflight: o.inflight,
     ...(o.watch === undefined ? {} : { watch: o.watch, 'watch.as': o.watchAs }),
+    ...(o.updatesTopic === undefined ? {} : { 'updates.topic': o.updatesTopic, ...(o.updatesBrokers === undefined ? {} : { 'updates.brokers': o.updatesBrokers }), 'updates.as': o.updatesAs }),
     ...(o.log ? { log: 'on', ...(o.logId ? { 'log.id': o.logId } : {}), 'log.inputs': o.logInputs ? 'on' : 'off', 'log.sample': o.logSample, 'log.retention': `${o.logRetentionMs}ms` } : {}),
     ...(o.reference === undefined ? {} : { reference: o.reference }),
     'reference.rows': o.referenceRows,
@@ -430,23 +457,52 @@ function candidateOptions(model: string, raw: RawModelOptions): { mode: 'shadow'
 /** Options of SET CANDIDATE that are not model options, for "did you mean". */
 export const CANDIDATE_OPTION_KEYS: readonly string[] = [...CANDIDATE_KEYS, ...MODEL_OPTION_KEYS];
 
-/** A version that arrived as data (a watched folder): what to record so that a restart serves it too. */
+/** A version that arrived as data (a watched folder, an updates topic): what to record so that a restart serves it too. */
 export interface ArrivedVersion {
   readonly model: string;
   readonly as: 'version' | 'candidate';
   readonly path: string;
+  /** The version's `metadata` (JSON object text), when the file came with some. */
+  readonly metadata?: string;
 }
+
+/** A model file that arrived as data. */
+export interface ArrivedFile {
+  /** Where the file lies, as an option value (`path = ...`). */
+  readonly path: string;
+  /** Where it came from, for messages: `the file ... from the watched folder`, `the record ...`. */
+  readonly origin: string;
+  /** JSON object text that becomes the version's `metadata`. */
+  readonly metadata?: string;
+}
+
+/**
+ * Hands an arrived file to the registry: it becomes the next version or the (shadow) candidate.
+ * Resolves true once it serves; false when it failed to load — then nothing changed, and the
+ * failure was counted, noted and reported.
+ */
+export type ArriveFn = (file: ArrivedFile) => Promise<boolean>;
+
+/** Something that delivers a model's files as they arrive: a watched folder, an updates topic. */
+export interface ModelFeed {
+  stop(): Promise<void>;
+}
+
+/** Starts reading a model's updates topic (the engine sets it: it owns the Kafka clients and the data folder). */
+export type TopicFeedFactory = (model: string, options: ModelOptions, arrive: ArriveFn) => Promise<ModelFeed>;
 
 export class ModelRegistry {
   private readonly models = new Map<string, ModelEntry>();
   private readonly files: AllowedFiles;
   private readonly baseDir: string;
-  /** Watched folders by model (lower-case name). */
-  private readonly watches = new Map<string, FolderWatch>();
-  /** Told of each version that arrived from a watched folder (the engine records it). */
+  /** Running feeds by model (lower-case name), each under what it reads (`watch:<folder>`, `topic:<topic>@<brokers>`). */
+  private readonly feeds = new Map<string, Map<string, ModelFeed>>();
+  /** Starts the feed of a model's `updates.topic`; without it the option is refused. */
+  topicFeed: TopicFeedFactory | undefined;
+  /** Told of each version that arrived as data (the engine records it). */
   onArrived: ((v: ArrivedVersion) => Promise<void>) | undefined;
-  /** Told of each watched file that failed to load (the engine logs it). */
-  onArrivalFailed: ((model: string, path: string, error: SluiceError) => void) | undefined;
+  /** Told of each arrived file that failed to load (the engine logs it). */
+  onArrivalFailed: ((model: string, origin: string, error: SluiceError) => void) | undefined;
 
   constructor(opts: ModelRegistryOptions = {}) {
     this.baseDir = opts.baseDir ?? process.cwd();
@@ -454,33 +510,59 @@ export class ModelRegistry {
   }
 
   /**
-   * Starts, moves or stops the model's folder watch to match its serving options. A new file
-   * becomes the next version or the (shadow) candidate; one that fails to load changes nothing
-   * and is counted, noted in the model's history and reported.
+   * Starts, moves or stops the model's feeds (watched folder, updates topic) to match its
+   * serving options. A file that arrives becomes the next version or the (shadow) candidate; one
+   * that fails to load changes nothing and is counted, noted in the model's history and reported.
    */
-  private async syncWatch(name: string): Promise<void> {
+  private async syncFeeds(name: string): Promise<void> {
     const key = name.toLowerCase();
     const e = this.models.get(key);
-    const want = e && !e.dropped ? e.active.info.options.watch : undefined;
-    const have = this.watches.get(key);
-    if (have?.folder === want) return;
-    this.watches.delete(key);
-    await have?.stop();
-    if (want === undefined) return;
-    const watch = new FolderWatch(want, this.baseDir, async (path) => {
-      const as = this.models.get(key)?.active.info.options.watchAs ?? 'version';
+    const o = e && !e.dropped ? e.active.info.options : undefined;
+    const want = new Map<string, () => Promise<ModelFeed>>();
+    if (o?.watch !== undefined) {
+      const folder = o.watch;
+      want.set(`watch:${folder}`, async () => {
+        const arrive = this.arrival(name, 'watch');
+        const w = new FolderWatch(folder, this.baseDir, async (path) => void (await arrive({ path, origin: `the file ${path} from the watched folder` })));
+        await w.start();
+        return w;
+      });
+    }
+    if (o?.updatesTopic !== undefined) {
+      const start = this.topicFeed;
+      if (!start) throw new SluiceError('UNSUPPORTED', `model '${name}': 'updates.topic' needs an engine that reads Kafka`);
+      want.set(`topic:${o.updatesTopic}@${o.updatesBrokers ?? ''}`, () => start(name, o, this.arrival(name, 'topic')));
+    }
+    const have = this.feeds.get(key) ?? new Map<string, ModelFeed>();
+    this.feeds.set(key, have);
+    for (const [id, feed] of [...have]) {
+      if (want.has(id)) continue;
+      have.delete(id);
+      await feed.stop();
+    }
+    for (const [id, start] of want) if (!have.has(id)) have.set(id, await start());
+    if (have.size === 0) this.feeds.delete(key);
+  }
+
+  /** What a feed of `name` calls with each file: the next version or the candidate, as the model's `watch.as` / `updates.as` says. */
+  private arrival(name: string, by: 'watch' | 'topic'): ArriveFn {
+    return async ({ path, origin, metadata }) => {
+      const key = name.toLowerCase();
+      const options = this.models.get(key)?.active.info.options;
+      const as = (by === 'watch' ? options?.watchAs : options?.updatesAs) ?? 'version';
+      const raw = { path, ...(metadata === undefined ? {} : { metadata }) };
       try {
-        if (as === 'candidate') await this.setCandidate(name, { path, mode: 'shadow' }, { by: 'watch', reason: `file ${path} arrived` });
-        else await this.alter(name, { path }, 'watch');
-        await this.onArrived?.({ model: name, as, path });
+        if (as === 'candidate') await this.setCandidate(name, { ...raw, mode: 'shadow' }, { by, reason: `${origin} arrived` });
+        else await this.alter(name, raw, by);
+        await this.onArrived?.({ model: name, as, path, ...(metadata === undefined ? {} : { metadata }) });
+        return true;
       } catch (err) {
         const error = err instanceof SluiceError ? err : new SluiceError('MODEL_ERROR', String(err));
         this.models.get(key)?.stats.recordLoadFailure();
-        this.onArrivalFailed?.(name, path, error);
+        this.onArrivalFailed?.(name, origin, error);
+        return false;
       }
-    });
-    this.watches.set(key, watch);
-    await watch.start();
+    };
   }
 
   private async loadVersion(name: string, inputs: readonly Field[], outputs: readonly Field[], options: ModelOptions, number: number, by: string, createdAt = new Date(), intraOpThreads?: number): Promise<LoadedVersion> {
@@ -553,7 +635,7 @@ export class ModelRegistry {
       pending: Promise.resolve(),
       dropped: false,
     });
-    await this.syncWatch(name);
+    await this.syncFeeds(name);
     return loaded.info;
   }
 
@@ -615,7 +697,7 @@ export class ModelRegistry {
       this.note(entry, { action: 'alter', version: loaded.info.number, by, reason: undefined });
       return loaded.info;
     }).then(async (v) => {
-      await this.syncWatch(name);
+      await this.syncFeeds(name);
       return v;
     });
   }
@@ -719,7 +801,7 @@ export class ModelRegistry {
     const entry = this.entry(name);
     entry.dropped = true;
     this.models.delete(name.toLowerCase());
-    await this.syncWatch(name);
+    await this.syncFeeds(name);
     await entry.pending;
     entry.candidate = undefined;
     for (const v of entry.loaded.values()) this.closeIfUnused(entry, v);
@@ -966,9 +1048,9 @@ export class ModelRegistry {
 
   /** Closes every model's sessions. */
   async close(): Promise<void> {
-    const watches = [...this.watches.values()];
-    this.watches.clear();
-    await Promise.all(watches.map((w) => w.stop()));
+    const feeds = [...this.feeds.values()].flatMap((m) => [...m.values()]);
+    this.feeds.clear();
+    await Promise.all(feeds.map((f) => f.stop()));
     const entries = [...this.models.values()];
     this.models.clear();
     await Promise.all(entries.map(async (e) => {

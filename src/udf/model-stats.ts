@@ -40,7 +40,7 @@ export interface ModelStatsSnapshot {
   readonly rowsByRole: Readonly<Record<string, number>>;
   /** Rows the shadow candidate could not keep up with (its queue was full, or a checkpoint came first). */
   readonly shadowSkipped: number;
-  /** Files from a watched folder that failed to load (nothing changed). */
+  /** Files from a watched folder or records from an updates topic that failed to load (nothing changed). */
   readonly loadFailures: number;
   readonly batchSize: { readonly buckets: readonly HistogramBucket[]; readonly sum: number; readonly count: number };
   readonly latencyMs: {

@@ -25,6 +25,6 @@ describe('catalog summary', () => {
         { name: 'big', kind: 'view', columns: [{ name: 'tx_id', type: 'STRING' }, { name: 'amount', type: 'DOUBLE' }] },
       ]),
     );
-    expect(s.options).toEqual(expect.arrayContaining(['partitions', 'retention', 'bootstrap.servers', 'rows.per.second', 'batch.max_rows', 'nexmark.table']));
+    expect(s.options).toEqual(expect.arrayContaining(['partitions', 'retention', 'bootstrap.servers', 'rows.per.second', 'batch.max_rows', 'nexmark.table', 'updates.topic', 'updates.brokers', 'updates.as']));
   });
 });

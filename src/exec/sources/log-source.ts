@@ -2,6 +2,7 @@
  * Reads a stream from the embedded log: all partitions, from stored positions, decoding each
  * chunk's Arrow batch once and keeping only the columns the query reads.
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import * as A from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { EmbeddedLog, LogChunk } from '../../state/index.js';
@@ -115,6 +116,8 @@ export class LogSource implements Source {
       if (!ctx.signal.aborted) await ctx.emit({ kind: 'end' });
       return;
     }
+    // Each partition's tail waits on the query's signal: one listener per partition, not a leak.
+    setMaxListeners(getMaxListeners(ctx.signal) + parts.length, ctx.signal);
     await Promise.all(
       parts.map(async (p) => {
         for await (const chunk of this.log.tail(this.topic, p, this.next[p]!, ctx.signal)) await onChunk(p, chunk);
