@@ -101,7 +101,7 @@ describe('model options', () => {
     expect(parseDuration('t', '250us')).toBe(0.25);
     expect(parseDuration('t', 7)).toBe(7);
     const o = parseModelOptions('m', { path: 'a.onnx', 'batch.max_rows': 1024, 'batch.max_wait': '5ms', timeout: '20ms', fallback: 'other', device: 'auto', inflight: 4 });
-    const noLog = { log: false, logId: undefined, logInputs: false, logSample: 1, logRetentionMs: 7 * 86_400_000, metadata: undefined, watch: undefined, watchAs: 'version', updatesTopic: undefined, updatesBrokers: undefined, updatesAs: 'version', reference: undefined, driftAlert: 0.2 };
+    const noLog = { log: false, logId: undefined, logInputs: false, logSample: 1, logRetentionMs: 7 * 86_400_000, metadata: undefined, watch: undefined, watchAs: 'version', updatesTopic: undefined, updatesBrokers: undefined, updatesAs: 'version', reference: undefined, referenceRows: 10_000, driftAlert: 0.2 };
     expect(o).toEqual({ path: 'a.onnx', maxRows: 1024, maxWaitMs: 5, timeoutMs: 20, fallback: 'other', device: 'auto', inflight: 4, ...noLog });
     const updates = parseModelOptions('m', { path: 'a.onnx', 'updates.topic': 'model-updates', 'updates.brokers': 'k1:9092, k2:9092', 'updates.as': 'candidate' });
     expect(updates).toMatchObject({ updatesTopic: 'model-updates', updatesBrokers: 'k1:9092, k2:9092', updatesAs: 'candidate' });
