@@ -3,7 +3,7 @@
  * `{error: {code, kind, message, position?, hint?}}` with the HTTP status of the code.
  */
 import { ERROR_CODES, SluiceError, type ErrorCode } from '../common/errors.js';
-import type { JsonValue } from './json-values.js';
+import type { JsonValue } from './json-value.js';
 
 export interface ErrorReply {
   readonly status: number;

@@ -5,9 +5,10 @@
  */
 import { parseExactJson } from '../common/exact-json.js';
 import type { QueryInfo, RowError, StatementResult } from '../engine/types.js';
+import type { JsonValue } from './json-value.js';
 import { columnWriters, type TimestampFormat, type ValueWriter } from './timestamps.js';
 
-export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue } from './json-value.js';
 
 export function toJsonValue(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;

@@ -19,6 +19,9 @@ import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
+import type { Accumulator } from './accumulator.js';
+
+export type { Accumulator } from './accumulator.js';
 import { Auc, MeanLoss, Psi, ThresholdRate } from './quality-accumulators.js';
 
 /** What every GROUP BY operator is built from (see GroupAggregateSpec, LocalAggregateSpec). */
@@ -30,17 +33,6 @@ export interface AggregateSpec {
   /** Whether the input may carry retractions (else MIN/MAX keep only the current extreme). */
   readonly retractable: boolean;
   readonly udfs: UdfResolver;
-}
-
-export interface Accumulator {
-  /** Adds (sign 1) or retracts (sign -1) one row's arguments; returns an error message when it cannot. */
-  add(a: unknown, b: unknown, sign: 1 | -1): string | undefined;
-  /** Folds `other` (same kind) into this one. */
-  merge(other: Accumulator): void;
-  /** Why folding `other` in would fail (an exact SUM leaving BIGINT), checked before `merge`. */
-  mergeError?(other: Accumulator): string | undefined;
-  result(): unknown;
-  save(): StateValue;
 }
 
 /** Creates and restores accumulators of one aggregate call. */

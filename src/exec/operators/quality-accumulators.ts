@@ -11,7 +11,7 @@
 import { stringifyExactJson } from '../../common/exact-json.js';
 import type { StateValue } from '../../state/index.js';
 import { binOf, psi, type ReferenceBins, type ReferenceSource } from '../../udf/drift.js';
-import type { Accumulator } from './accumulators.js';
+import type { Accumulator } from './accumulator.js';
 
 /** LOG_LOSS clips scores to [LOG_LOSS_EPSILON, 1 - LOG_LOSS_EPSILON] so that ln never sees 0. */
 export const LOG_LOSS_EPSILON = 1e-15;
