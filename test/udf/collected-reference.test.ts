@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { txEvent } from '../../src/connectors/datagen.js';
-import type { Engine } from '../../src/engine/engine.js';
+import { rmSync } from 'node:fs';
+import { Engine } from '../../src/engine/engine.js';
 import { PSI_EPSILON, REFERENCE_BINS } from '../../src/udf/drift.js';
 import { collectRows } from '../sql/collect.js';
 import { tempEngine } from '../engine/helpers.js';
@@ -34,9 +35,11 @@ describe('a reference collected from the first scored rows', () => {
     cleanup = undefined;
   });
 
+  let dir = '';
   async function engineWith(options: string): Promise<Engine> {
     const t = await tempEngine(50);
     cleanup = t.cleanup;
+    dir = t.dir;
     await t.engine.execute(`
       CREATE STREAM tx (tx_id STRING, features ARRAY<FLOAT>(30)) WITH (partitions = 1);
       CREATE STREAM tx2 (tx_id STRING, features ARRAY<FLOAT>(30)) WITH (partitions = 1);
@@ -61,6 +64,30 @@ describe('a reference collected from the first scored rows', () => {
     expect(row![1]).toBeCloseTo(directPsi(ref.map((r) => Number(r[1])), later.map((r) => Number(r[1]))), 12);
     // More scored rows leave the reference as it was.
     expect((await collectRows(engine, psiSql)).rows[0]).toEqual(row);
+  }, 60_000);
+
+  it('keeps the collected reference across a restart instead of collecting one from later rows, and forgets it on DROP MODEL', async () => {
+    const engine = await engineWith("'reference.rows' = 200");
+    await engine.execute(`INSERT INTO tx VALUES ${txRows(0, 200)}; INSERT INTO tx2 VALUES ${txRows(10_000, 300)}`);
+    const ref = (await collectRows(engine, "SELECT features[1] FROM tx WHERE predict('fraud', features) IS NOT NULL")).rows.map((r) => Number(r[0]));
+    const before = engine.models.get('fraud').collector?.reference;
+    expect(before).toBeDefined();
+    await engine.close();
+    cleanup = undefined;
+    const again = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
+    cleanup = async () => {
+      await again.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    // The rows scored first after the restart (tx2's) are not the reference: PSI still compares tx2 with tx.
+    expect(again.models.get('fraud').collector?.reference).toEqual(before);
+    const later = (await collectRows(again, "SELECT features[1], predict('fraud', features) FROM tx2")).rows.map((r) => Number(r[0]));
+    const [[psi]] = (await collectRows(again, "SELECT PSI(features[1], 'fraud', 'features[1]') FROM tx2")).rows as [[number]];
+    expect(psi).toBeCloseTo(directPsi(ref, later), 12);
+    expect(psi).toBeGreaterThan(0);
+    expect(again.models.get('fraud').collector?.reference).toEqual(before);
+    await again.execute(`DROP MODEL fraud; CREATE MODEL fraud INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = 'models/fraud.onnx', device = 'cpu', 'reference.rows' = 200)`);
+    expect(again.models.get('fraud').collector?.reference).toBeUndefined();
   }, 60_000);
 
   it('gives the quality windows the PSI of the score and of every input feature, and marks those above drift.alert', async () => {
