@@ -190,7 +190,8 @@ export const featurePsiColumn = (feature: string): string => `psi_${feature.toLo
 function psiColumns(model: ModelSignature, driftAlert: number): string {
   const collected = model.live?.collectedReference?.();
   const has = (feature: string) => Boolean(model.reference?.[feature] ?? collected);
-  const psi = (value: string, feature: string) => `PSI(${value}, '${model.name.replace(/'/g, "''")}', '${feature.replace(/'/g, "''")}')`;
+  // Each version's values against that version's own reference.
+  const psi = (value: string, feature: string) => `PSI(${value}, '${model.name.replace(/'/g, "''")}', '${feature.replace(/'/g, "''")}', version)`;
   const output = model.outputs[0]!.name;
   const columns: [string, string][] = [];
   if (has(output)) columns.push([psi('score', output), 'score_psi']);

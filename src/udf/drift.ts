@@ -33,8 +33,12 @@ export interface ReferenceBins {
 /** A reference per feature name. */
 export type Reference = Readonly<Record<string, ReferenceBins>>;
 
-/** A feature's reference, fixed, or read when needed (one being collected: undefined until it is complete). */
-export type ReferenceSource = ReferenceBins | (() => ReferenceBins | undefined);
+/**
+ * A feature's reference, fixed, or read when needed (one being collected: undefined until it is
+ * complete); `version` is given where the reference is the one of the version that scored the
+ * values (PSI's fourth argument).
+ */
+export type ReferenceSource = ReferenceBins | ((version?: number) => ReferenceBins | undefined);
 
 /** Bins a sample (NaN and non-finite values left out); undefined for an empty sample. */
 export function referenceBins(sample: readonly number[]): ReferenceBins | undefined {

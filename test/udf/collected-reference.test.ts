@@ -66,6 +66,27 @@ describe('a reference collected from the first scored rows', () => {
     expect((await collectRows(engine, psiSql)).rows[0]).toEqual(row);
   }, 60_000);
 
+  it("PSI with a version compares each version's values with that version's own reference", async () => {
+    const engine = await engineWith("'reference.rows' = 100");
+    await engine.execute(`ALTER MODEL fraud SET CANDIDATE (path = 'models/fraud-mlp.onnx', mode = 'shadow'); INSERT INTO tx VALUES ${txRows(0, 100)}`);
+    // The serving version and the shadow both score the 100 rows: each collects its own reference.
+    await collectRows(engine, "SELECT predict('fraud', features) FROM tx");
+    const v2 = () => engine.models.versions('fraud').find((v) => v.number === 2);
+    for (const end = Date.now() + 10_000; !v2()?.collector?.reference && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    expect(engine.models.get('fraud').collector?.reference).toBeDefined();
+    expect(v2()?.collector?.reference).toBeDefined();
+    const scores = async (v: number) => (await collectRows(engine, `SELECT predict('fraud@${v}', features) FROM tx`)).rows.map((r) => Number(r[0]));
+    const [s1, s2] = [await scores(1), await scores(2)];
+    // Version 2's scores under either version number: against version 2's reference they are its own (PSI 0).
+    await engine.execute(`CREATE STREAM sc (v INT, s DOUBLE) WITH (partitions = 1); INSERT INTO sc VALUES ${[1, 2].flatMap((v) => s2.map((x) => `(${v}, ${x})`)).join(', ')}`);
+    const got = new Map((await collectRows(engine, "SELECT v, PSI(s, 'fraud', 'score', v) FROM sc GROUP BY v")).rows.map((r) => [Number(r[0]), Number(r[1])]));
+    expect(got.get(2)).toBeCloseTo(0, 12);
+    expect(got.get(1)).toBeCloseTo(directPsi(s1, s2), 12);
+    expect(got.get(1)).toBeGreaterThan(0.1);
+    // Without the version, the serving version's reference.
+    expect(Number((await collectRows(engine, "SELECT PSI(s, 'fraud', 'score') FROM sc WHERE v = 2")).rows[0]![0])).toBeCloseTo(directPsi(s1, s2), 12);
+  }, 60_000);
+
   it('keeps the collected reference across a restart instead of collecting one from later rows, and forgets it on DROP MODEL', async () => {
     const engine = await engineWith("'reference.rows' = 200");
     await engine.execute(`INSERT INTO tx VALUES ${txRows(0, 200)}; INSERT INTO tx2 VALUES ${txRows(10_000, 300)}`);
