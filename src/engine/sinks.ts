@@ -85,12 +85,16 @@ export class ViewSink implements EpochSink {
 
   private async writeCounted(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const rows = batchToRows(batch, this.fields);
+    const keys = rows.map((values) => keyOf(this.keyColumns.map((k) => values[k])));
+    // The stored rows of the keys this epoch has not written yet, in one batched read.
     const next = new Map<string, StateRow | null>();
+    const unread = [...new Set(keys.filter((k) => !this.pending.has(k)))];
+    (await this.kv.getManyRaw(unread)).forEach((found, j) => next.set(unread[j]!, found?.row ?? null));
     for (let i = 0; i < rows.length; i++) {
       const values = rows[i]!;
-      const key = keyOf(this.keyColumns.map((k) => values[k]));
+      const key = keys[i]!;
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      const held = next.has(key) ? next.get(key) : this.pending.has(key) ? this.pending.get(key) : ((await this.kv.get(key)) ?? null);
+      const held = next.has(key) ? next.get(key) : (this.pending.get(key) ?? null);
       const copies = (held ? viewRowCopies(held) : 0) + (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1);
       if (copies <= 0) {
         next.set(key, null);

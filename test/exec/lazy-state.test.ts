@@ -2,11 +2,13 @@
  * Keyed operators over a large existing state: open() reads metadata only (no scan), a batch
  * reads the keys it touches in one multi-get per table, and a watermark finds what it retires
  * through a time index, not by scanning the state. State written before the time indexes
- * existed is indexed once on open and then behaves the same.
+ * existed is indexed once on open and then behaves the same. predict()'s record of emitted
+ * outputs reads the keys of a batch in one multi-get too.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { T } from '../../src/common/types.js';
 import { IntervalJoinOperator } from '../../src/exec/operators/interval-join.js';
+import { EmittedScores } from '../../src/exec/operators/emitted-scores.js';
 import { SessionWindowAggregateOperator } from '../../src/exec/operators/session-window-aggregate.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { WindowSpec } from '../../src/planner/physical.js';
@@ -193,5 +195,21 @@ describe('SESSION windows over a large state', () => {
     await dropTables(store, 'session-ends', 'session-count');
     const reads = countReads(store);
     await continueRun(h.restart(), reads);
+  });
+});
+
+describe('emitted predict() outputs', () => {
+  it('are recorded and taken back in row order with one multi-get per batch', async () => {
+    const store = await stores.open();
+    const h = new Harness(store);
+    const emitted = new EmittedScores(h.ctx().state, [f('id', T.STRING)], [0]);
+    const reads = countReads(store);
+    const score = (output: number) => ({ output, version: 1, role: 'serving' });
+    expect(await emitted.apply([{ key: 'a', record: score(1) }, { key: 'a', record: score(2) }, { key: 'b', record: score(3) }, { key: 'a' }])).toEqual([undefined, undefined, undefined, score(1)]);
+    await h.commit();
+    expect(await h.restart().ctx().state.table('emitted').get('a')).toEqual({ list: [[2, 1, 'serving']] });
+    const next = new EmittedScores(h.restart().ctx().state, [f('id', T.STRING)], [0]);
+    expect(await next.apply([{ key: 'b' }, { key: 'a' }, { key: 'a' }, { key: 'c' }])).toEqual([score(3), score(2), undefined, undefined]);
+    expect(reads.getManyCalls).toBe(3);
   });
 });
