@@ -61,8 +61,13 @@ export interface IntervalJoinSpec extends Pick<IntervalJoinExec, 'leftKeys' | 'r
  * - The output watermark never passes a time a future output row can still carry in either
  *   time column: min(left wm + min(0, lower), right wm - max(0, upper)), which is the min of
  *   both input watermarks when lower = upper = 0. It is forwarded only when it advances.
+ * - The buffered rows live in state alone: a batch reads the rows of its keys on both sides in
+ *   one batched read per side and writes back the keys it changed; open() reads the watermarks
+ *   and row counts only. Every buffered row's (time, key) has an entry in its side's time
+ *   index, so the rows a watermark retires are one range scan of that index away, never a scan
+ *   of the buffers.
  * - A barrier moves on once it arrived from both ports, after the buffers and watermarks
- *   changed since the last barrier are written to state. `end` is forwarded once, after it
+ *   changed since the last barrier are staged into state. `end` is forwarded once, after it
  *   arrived from both ports (each input's windows upstream flush on their own `end` first).
  */
 export class IntervalJoinOperator extends StreamOperator {
