@@ -135,8 +135,11 @@ export class ViewSink implements EpochSink {
 
   /** The row the view holds under `key` as of the rows written so far (`next`: this batch's). */
   private async held(key: string, next: ReadonlyMap<string, StateRow | null>): Promise<StateRow | null> {
-    if (next.has(key)) return next.get(key)!;
-    if (this.pending.has(key)) return this.pending.get(key)!;
+    // null: deleted, undefined: not written here.
+    const inBatch = next.get(key);
+    if (inBatch !== undefined) return inBatch;
+    const inEpoch = this.pending.get(key);
+    if (inEpoch !== undefined) return inEpoch;
     return (await this.kv.get(key)) ?? null;
   }
 
