@@ -10,8 +10,8 @@ import { batchFromRows } from '../../src/exec/columns.js';
 import { encodeBatch } from '../../src/exec/ipc.js';
 
 /** Scored ids; each is scored by the serving version and a shadow role. */
-export const IDS = 5_000;
-/** Milliseconds between ids: 5,000 ids span 5 minutes, five 1-minute windows. */
+export const IDS = 3_000;
+/** Milliseconds between ids: 3,000 ids span 3 minutes, three 1-minute windows. */
 export const STEP_MS = 60;
 /** The quality stream's rows: one per window and role. */
 export const WINDOWS = ((IDS * STEP_MS) / 60_000) * 2;
