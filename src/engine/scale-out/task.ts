@@ -20,6 +20,7 @@ import type { Kafka as KafkaClient, KafkaMessage, Message as ProducerMessage, Pr
 import { asSluiceError, SluiceError } from '../../common/errors.js';
 import { crashPoint } from '../../connectors/kafka/crash-points.js';
 import type { PartitionFeed } from '../../connectors/kafka/partition-feed.js';
+import { keyHashPartitioner, withKeyHash } from '../../connectors/kafka/partitioner.js';
 import { readPartitionToEnd } from '../../connectors/kafka/read-to-end.js';
 import type { DeadLetter } from '../../exec/message.js';
 import type { ExecEnv } from '../../exec/pipeline.js';
@@ -30,10 +31,12 @@ import { queryStateParts } from '../../state/state-table.js';
 import type { QueryState } from '../query-state.js';
 import { QueryRunner, type EpochCommit, type OutputMessage, type Resume } from '../query-runner.js';
 
-/** A record a task produces: to `topic`, at `partition` when set (else by key). */
+/** A record a task produces: to `topic`, at `partition` when set (else by its key hash, common/hash.ts). */
 export interface TaskRecord {
   readonly topic: string;
   readonly partition?: number;
+  /** The hash of the row's key columns (a keyed sink's records). */
+  readonly keyHash?: number;
   readonly key: string | Buffer | null;
   readonly value: string | Buffer | null;
   readonly headers?: Readonly<Record<string, string>>;
@@ -177,7 +180,7 @@ export class Task {
    */
   private async resume(state: QueryState): Promise<Resume> {
     const { spec } = this;
-    const producer = spec.client.producer({ transactionalId: spec.transactionalId, idempotent: true, maxInFlightRequests: 1, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
+    const producer = spec.client.producer({ transactionalId: spec.transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: keyHashPartitioner, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
     // InitProducerId: fences the partition's previous owner and aborts its open transaction.
     await producer.connect();
     this.producer = producer;
@@ -269,7 +272,7 @@ export class Task {
         list.push(m);
         byTopic.set(topic, list);
       };
-      for (const r of records) add(r.topic, { key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}), ...(r.headers ? { headers: { ...r.headers } } : {}) });
+      for (const r of records) add(r.topic, withKeyHash({ key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}), ...(r.headers ? { headers: { ...r.headers } } : {}) }, r.keyHash));
       if (spec.changelogTopic) for (const c of changes) add(spec.changelogTopic, { partition: this.partition, key: c.key, value: c.value ?? null });
       for (const l of letters) add(spec.dlqTopic, { partition: 0, key: l.source ?? null, value: JSON.stringify({ ...l, query: spec.queryId }) });
       for (const [topic, messages] of byTopic) {
