@@ -11,9 +11,13 @@
  *   changes, output, dead letters, side outputs and positions go to the protocol's `commit`
  *   together: it commits all of them or none (and throws), so a restart resumes from the last
  *   committed checkpoint with no row lost or repeated.
- * - One checkpoint is taken at a time. A call while one is in flight gets the next one (queued
- *   once, shared by every caller meanwhile): the barrier in flight may have gone before rows
- *   the caller wants covered.
+ * - One checkpoint is taken at a time, and it resolves once its epoch is committed. A call while
+ *   one is in flight gets the next one (queued once, shared by every caller meanwhile): the
+ *   barrier in flight may have gone before rows the caller wants covered.
+ * - With a pipelined protocol the pipeline goes on with the next epoch's rows while an epoch's
+ *   commit is in flight. At most one commit is in flight: the next barrier is injected only
+ *   after it ended, so an epoch is staged only once the one before it committed (or failed,
+ *   which fails the query).
  */
 import { isRecordedStateIds, resolveStateIds, type RecordedStateIds } from '../exec/state-ids.js';
 import type { DeadLetter, Message, SideOutput } from '../exec/message.js';
@@ -81,6 +85,12 @@ export interface CommitProtocol {
    * restart resumes from the previous checkpoint). Without it the query takes no checkpoints.
    */
   commit?(c: EpochCommit): Promise<void>;
+  /**
+   * The next epoch's rows may flow while this epoch's `commit` and `committed` run. A pipelined
+   * protocol takes all it commits (from `c`, and its own output buffers) before the first
+   * `await` in `commit`, and reads nothing back from the store that an epoch in flight wrote.
+   */
+  readonly pipelined?: boolean;
   /** Runs after the epoch committed and the runner moved to it (delivery from an outbox). */
   committed?(epoch: number): Promise<void>;
 }
@@ -104,7 +114,7 @@ export interface QueryRunnerSpec {
   readonly protocol: CommitProtocol;
   /** Whether the query still takes checkpoints (false once it stopped or failed). */
   readonly live: () => boolean;
-  /** A checkpoint the timer took failed. */
+  /** A checkpoint failed: the query fails (called again for the same failure is harmless). */
   readonly onFailed: (err: unknown) => void;
   /** Counts every dead letter, however it commits. */
   readonly onDeadLetter?: (letter: TimedDeadLetter) => void;
@@ -128,6 +138,8 @@ export class QueryRunner {
   private timer: NodeJS.Timeout | undefined;
   private checkpointing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  /** The commit of the last epoch whose barrier reached the output (pipelined: maybe still in flight). */
+  private inFlight: Promise<void> = Promise.resolve();
   private stateSizes: readonly OperatorStateBytes[] = [];
   private stateMeasuredAt = 0;
 
@@ -187,7 +199,7 @@ export class QueryRunner {
       const epoch = this.epoch + 1;
       this.checkpointing = this.pipeline
         .checkpoint(epoch, (p) => this.positions.set(epoch, p))
-        .then(() => undefined)
+        .then(() => this.inFlight)
         .finally(() => {
           this.positions.delete(epoch);
           this.checkpointing = undefined;
@@ -211,9 +223,17 @@ export class QueryRunner {
       case 'watermark':
         this.spec.protocol.watermark?.(msg.time);
         return;
-      case 'barrier':
-        await this.commit(msg.epoch);
+      case 'barrier': {
+        // Only one commit at a time (checkpoint() waits for it before the next barrier; a
+        // barrier that comes otherwise waits here).
+        await this.inFlight;
+        const commit = this.commit(msg.epoch);
+        this.inFlight = commit;
+        // What the epoch took from the buffers is gone: a failed commit fails the query.
+        commit.catch((err: unknown) => this.spec.onFailed(err));
+        if (!this.spec.protocol.pipelined) await commit;
         return;
+      }
       case 'end':
         return;
     }
@@ -269,9 +289,10 @@ export class QueryRunner {
     );
   }
 
-  /** Closes the operators and frees the state's cache entries (the state stays on disk). */
+  /** Closes the operators and frees the state's cache entries (the state stays on disk), after the commit in flight. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await this.inFlight.catch(() => undefined);
     if (this.opened) await this.pipeline.close().catch(() => undefined);
     this.state.release();
   }

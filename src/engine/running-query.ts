@@ -239,6 +239,7 @@ export class RunningQuery implements QueryHandle {
   private epochCommit(sink: EpochSink): CommitProtocol {
     const { checkpoints, log } = this.deps;
     return {
+      pipelined: true,
       resume: async () => {
         await sink.recover?.();
         const ckpt = await checkpoints.latest(this.id);

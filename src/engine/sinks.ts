@@ -59,6 +59,8 @@ export function withoutCopies(row: Record<string, unknown>): Record<string, unkn
  */
 export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
+  /** The rows of the epoch being committed (not on disk yet: a multiset's counts read them first). */
+  private staged = new Map<string, StateRow | null>();
   private changes: RecordBatch[] = [];
 
   constructor(
@@ -90,7 +92,7 @@ export class ViewSink implements EpochSink {
       const values = rows[i]!;
       const key = keyOf(this.keyColumns.map((k) => values[k]));
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      const held = next.has(key) ? next.get(key) : this.pending.has(key) ? this.pending.get(key) : ((await this.kv.get(key)) ?? null);
+      const held = next.has(key) ? next.get(key) : this.pending.has(key) ? this.pending.get(key) : this.staged.has(key) ? this.staged.get(key) : ((await this.kv.get(key)) ?? null);
       const copies = (held ? viewRowCopies(held) : 0) + (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1);
       if (copies <= 0) {
         next.set(key, null);
@@ -112,16 +114,19 @@ export class ViewSink implements EpochSink {
   }
 
   stage(wb: WriteBatch): void {
-    for (const [k, row] of this.pending) {
+    this.staged = this.pending;
+    const changes = this.changes;
+    this.pending = new Map();
+    this.changes = [];
+    for (const [k, row] of this.staged) {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     }
-    if (this.changelog) for (const b of this.changes) this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
+    if (this.changelog) for (const b of changes) this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
   }
 
   committed(): void {
-    this.pending = new Map();
-    this.changes = [];
+    this.staged = new Map();
   }
 }
 

@@ -128,6 +128,7 @@ export class KafkaSink implements EpochSink {
       return;
     }
     const entry: OutboxEntry = { seq: this.seq + 1, records: this.pending };
+    this.pending = [];
     wb.put(this.outboxKey(entry.seq), encodeValue({ seq: entry.seq, records: entry.records as unknown as string[][] }));
     this.staged = entry;
     crashPoint('mid-stage');
@@ -136,7 +137,6 @@ export class KafkaSink implements EpochSink {
   async committed(): Promise<void> {
     const entry = this.staged;
     this.staged = undefined;
-    this.pending = [];
     if (!entry) return;
     this.seq = entry.seq;
     await this.deliver(entry, false);

@@ -116,6 +116,7 @@ export class Task {
       bounded: false,
       checkpointIntervalMs: spec.checkpointIntervalMs,
       protocol: {
+        pipelined: true,
         resume: (state) => this.resume(state),
         write: (msg) => this.write(msg),
         watermark: (time) => (this.outWatermark = Math.max(this.outWatermark, time)),
