@@ -5,9 +5,8 @@
  * committed epoch: no row lost or repeated, state included.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Field } from '../../src/common/types.js';
-import type { Engine } from '../../src/engine/engine.js';
 import { RunningQuery } from '../../src/engine/running-query.js';
 import type { EpochSink } from '../../src/engine/sinks.js';
 import { batchToRows } from '../../src/exec/columns.js';
@@ -15,6 +14,7 @@ import { RowKind } from '../../src/exec/message.js';
 import { parseStatements } from '../../src/parser/index.js';
 import { planQuery } from '../../src/planner/plan-query.js';
 import type { Store } from '../../src/state/index.js';
+import { waitFor } from '../state/helpers.js';
 import { tempEngine } from './helpers.js';
 
 /** Keeps what reaches it: rows as written, and per committed epoch the rows it staged. */
@@ -81,24 +81,14 @@ class GatedStore {
   }
 }
 
-async function until(what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** An engine that checkpoints only when the test asks. */
+let opened: Awaited<ReturnType<typeof tempEngine>> | undefined;
+afterEach(async () => opened?.cleanup());
 
 describe('pipelined checkpoints', () => {
-  let engine: Engine;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => {
-    // Checkpoints only when the test asks for them.
-    ({ engine, cleanup } = await tempEngine(600_000));
-  });
-  afterEach(async () => cleanup());
-
   it('run the next epoch while a write is in flight, one write at a time, and resume exactly after a failed one', async () => {
+    opened = await tempEngine(600_000);
+    const { engine } = opened;
     await engine.execute('CREATE STREAM s (id INT) WITH (partitions = 1)');
     const sql = 'SELECT id % 2 AS k, COUNT(*) AS c FROM s GROUP BY id % 2';
     const stmt = parseStatements(sql)[0]?.statement;
@@ -115,7 +105,7 @@ describe('pipelined checkpoints', () => {
     const rq = query(sink);
     await rq.start();
     await insert([1, 2, 3]);
-    await until('epoch 1 rows', () => sink.written.length >= 2);
+    await waitFor(() => sink.written.length >= 2);
     await rq.checkpoint();
     expect(sink.commits).toEqual([{ epoch: 1, rows: [[1, 2], [0, 1]] }]);
 
@@ -123,11 +113,11 @@ describe('pipelined checkpoints', () => {
     let release!: () => void;
     gate.hold = new Promise((r) => (release = r));
     await insert([4, 5]);
-    await until('epoch 2 rows', () => sink.written.length >= 4);
+    await waitFor(() => sink.written.length >= 4);
     const second = rq.checkpoint();
-    await until('epoch 2 write', () => gate.started === 2);
+    await waitFor(() => gate.started === 2);
     await insert([6, 7]);
-    await until('rows of epoch 3 while epoch 2 is written', () => sink.written.length >= 6);
+    await waitFor(() => sink.written.length >= 6);
     const third = rq.checkpoint();
     await new Promise((r) => setTimeout(r, 200));
     expect(sink.stages).toBe(2);
@@ -147,7 +137,7 @@ describe('pipelined checkpoints', () => {
     // Epoch 4's write fails: the query fails, and nothing of the epoch is on disk.
     gate.fail = new Error('disk full');
     await insert([8]);
-    await until('epoch 4 rows', () => sink.written.length >= 7);
+    await waitFor(() => sink.written.length >= 7);
     await expect(rq.checkpoint()).rejects.toThrow(/checkpoint 4 .* could not be written: disk full/);
     await rq.stopped();
     expect(rq.info(undefined)).toMatchObject({ status: 'failed', error: { code: 'STATE_ERROR' }, lastCheckpointEpoch: 3 });
@@ -158,9 +148,9 @@ describe('pipelined checkpoints', () => {
     const again = new RecordingSink(q.fields);
     const rq2 = query(again);
     await rq2.start();
-    await until('row 8 again', () => again.written.length >= 1);
+    await waitFor(() => again.written.length >= 1);
     await insert([9]);
-    await until('row 9', () => again.written.length >= 2);
+    await waitFor(() => again.written.length >= 2);
     await rq2.checkpoint();
     rq2.stop();
     await rq2.stopped();
