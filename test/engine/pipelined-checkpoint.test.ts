@@ -8,13 +8,14 @@ import type { RecordBatch } from 'apache-arrow';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Field } from '../../src/common/types.js';
 import { RunningQuery } from '../../src/engine/running-query.js';
-import type { EpochSink } from '../../src/engine/sinks.js';
-import { batchToRows } from '../../src/exec/columns.js';
+import { VIEW_ROW_COUNT, ViewSink, type EpochSink } from '../../src/engine/sinks.js';
+import { T } from '../../src/common/types.js';
+import { batchFromRows, batchToRows } from '../../src/exec/columns.js';
 import { RowKind } from '../../src/exec/message.js';
 import { parseStatements } from '../../src/parser/index.js';
 import { planQuery } from '../../src/planner/plan-query.js';
-import type { Store } from '../../src/state/index.js';
-import { waitFor } from '../state/helpers.js';
+import { KvTable, type Store } from '../../src/state/index.js';
+import { TempStores, collect, waitFor } from '../state/helpers.js';
 import { tempEngine } from './helpers.js';
 
 /** Keeps what reaches it: rows as written, and per committed epoch the rows it staged. */
@@ -83,7 +84,12 @@ class GatedStore {
 
 /** An engine that checkpoints only when the test asks. */
 let opened: Awaited<ReturnType<typeof tempEngine>> | undefined;
-afterEach(async () => opened?.cleanup());
+const stores = new TempStores();
+afterEach(async () => {
+  await opened?.cleanup();
+  opened = undefined;
+  await stores.dispose();
+});
 
 describe('pipelined checkpoints', () => {
   it('run the next epoch while a write is in flight, one write at a time, and resume exactly after a failed one', async () => {
@@ -156,5 +162,29 @@ describe('pipelined checkpoints', () => {
     await rq2.stopped();
     expect(again.commits).toEqual([{ epoch: 4, rows: [[0, 4], [1, 5]] }]);
     expect(latest([...sink.commits.flatMap((c) => c.rows), ...again.commits.flatMap((c) => c.rows)])).toEqual({ '0': 4, '1': 5 });
+  });
+
+  it("a view's rows of the epoch being written count when the next epoch changes the same key", async () => {
+    const store = await stores.open();
+    const fields = [
+      { name: 'k', type: T.STRING, nullable: true },
+      { name: 'n', type: T.INT, nullable: true },
+    ];
+    const kv = new KvTable(store, 'view:v');
+    // A multiset view: the key is every column, the row holds its copies.
+    const sink = new ViewSink(fields, [0, 1], kv, undefined, 'multiset');
+    const batch = batchFromRows(fields, [{ k: 'a', n: 1 }]);
+    await sink.write(batch, undefined);
+    const first = store.batch();
+    sink.stage(first);
+    // Epoch 2 adds the same row while epoch 1 is not on disk yet.
+    await sink.write(batch, undefined);
+    await first.write();
+    sink.committed();
+    const second = store.batch();
+    sink.stage(second);
+    await second.write();
+    sink.committed();
+    expect((await collect(kv.scan())).map(([, row]) => row)).toEqual([{ k: 'a', n: 1, [VIEW_ROW_COUNT]: 2 }]);
   });
 });
