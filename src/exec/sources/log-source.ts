@@ -13,6 +13,12 @@ import type { Source, SourceContext } from '../source.js';
 export class LogSource implements Source {
   readonly name: string;
   private readonly next: number[];
+  /**
+   * The largest event time read from each partition up to its position: stored with the
+   * positions, so that a restarted query's watermark starts where the checkpoint left it (the
+   * input may hold no more rows to move it; windows held at the checkpoint would never close).
+   */
+  private readonly maxTime: number[];
 
   constructor(
     private readonly log: EmbeddedLog,
@@ -28,23 +34,31 @@ export class LogSource implements Source {
   ) {
     this.name = `log:${topic}`;
     this.next = Array.from({ length: log.partitions(topic) }, () => 0);
+    this.maxTime = this.next.map(() => -Infinity);
   }
 
   seek(positions: Readonly<Record<string, number>>): void {
     this.next.forEach((_, p) => {
       const v = positions[`${this.topic}/${p}`];
       if (v !== undefined) this.next[p] = v;
+      const t = positions[maxTimeKey(this.topic, p)];
+      if (t !== undefined) this.maxTime[p] = t;
     });
   }
 
   positions(): Record<string, number> {
-    return Object.fromEntries(this.next.map((o, p) => [`${this.topic}/${p}`, o]));
+    const out: Record<string, number> = {};
+    this.next.forEach((o, p) => {
+      out[`${this.topic}/${p}`] = o;
+      if (this.watermark && Number.isFinite(this.maxTime[p])) out[maxTimeKey(this.topic, p)] = this.maxTime[p]!;
+    });
+    return out;
   }
 
   async run(ctx: SourceContext, bounded: boolean): Promise<void> {
     const parts = this.next.map((_, p) => p);
     const ends = bounded ? parts.map((p) => this.log.highWatermark(this.topic, p)) : undefined;
-    const maxTime = parts.map(() => -Infinity);
+    const maxTime = this.maxTime;
     let emitted = -Infinity;
     const wmCol = this.watermark?.column;
     /**
@@ -77,22 +91,28 @@ export class LogSource implements Source {
         if (skip > 0) batch = batch.slice(skip);
         const out = this.project(batch);
         const rowKinds = this.opColumn === undefined ? undefined : Uint8Array.from(readColumn(batch, this.opColumn, { kind: 'INT' }) as Int32Array);
-        await ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds } : {}) }, () => {
-          this.next[p] = chunk.baseOffset + chunk.count;
-        });
+        let m = maxTime[p]!;
         if (wmCol !== undefined) {
           const times = readColumn(out, wmCol, this.fields[wmCol]!.type);
-          let m = maxTime[p]!;
           for (let i = 0; i < times.length; i++) {
             const t = times[i];
             if (typeof t === 'number' && t > m) m = t;
           }
+        }
+        // The largest event time moves with the position, so a checkpoint holds both or neither.
+        await ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds } : {}) }, () => {
+          this.next[p] = chunk.baseOffset + chunk.count;
           maxTime[p] = m;
+        });
+        if (wmCol !== undefined) {
           const w = watermark();
           if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
         }
       }
     };
+    // Restored from a checkpoint: the watermark it had reached, before any row is read.
+    const restored = watermark();
+    if (restored !== undefined) await ctx.emit({ kind: 'watermark', time: restored });
     if (ends) {
       // Round robin over partitions, a chunk at a time, so event time advances evenly; each
       // partition's scan reads ahead while the chunks already read are processed.
@@ -132,3 +152,6 @@ export class LogSource implements Source {
     return new A.RecordBatch(schema, data);
   }
 }
+
+/** The key of a partition's largest event time among a log source's positions (not an offset: no `topic/partition`). */
+const maxTimeKey = (topic: string, partition: number): string => `max-time:${topic}:${partition}`;

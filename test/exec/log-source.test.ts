@@ -1,0 +1,75 @@
+/**
+ * The embedded-log source's positions carry its watermark: a query restored from a checkpoint
+ * taken between a chunk and the watermark after it starts at that watermark, even when the
+ * input holds nothing more to read.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { T } from '../../src/common/types.js';
+import { batchFromRows } from '../../src/exec/columns.js';
+import { encodeBatch } from '../../src/exec/ipc.js';
+import type { Message } from '../../src/exec/message.js';
+import { LogSource } from '../../src/exec/sources/log-source.js';
+import { EmbeddedLog } from '../../src/state/index.js';
+import { TempStores } from '../state/helpers.js';
+
+const temp = new TempStores();
+afterEach(() => temp.dispose());
+
+const FIELDS = [
+  { name: 'id', type: T.INT, nullable: false },
+  { name: 'ts', type: T.TIMESTAMP, nullable: false },
+];
+const WATERMARK = { column: 1, delayMs: 1000 };
+
+/** Runs `source` bounded; `onAdvance` sees its positions after each data message, as a barrier next in line would. */
+async function run(source: LogSource, onAdvance: (positions: Record<string, number>) => void = () => undefined): Promise<Message[]> {
+  const seen: Message[] = [];
+  const ctx = {
+    signal: new AbortController().signal,
+    emit: async (msg: Message, advance?: () => void) => {
+      seen.push(msg);
+      advance?.();
+      if (msg.kind === 'data') onAdvance(source.positions());
+    },
+  };
+  await source.run(ctx, true);
+  return seen;
+}
+
+const kinds = (msgs: Message[]): string[] => msgs.map((m) => (m.kind === 'watermark' ? `watermark ${m.time}` : m.kind));
+
+describe('LogSource', () => {
+  it('resumes at the watermark of its checkpointed positions', async () => {
+    const log = await EmbeddedLog.open(await temp.open());
+    await log.createTopic('events', 2);
+    // Partition 0 holds two chunks (up to 4 s, then 9 s), partition 1 one (up to 5 s).
+    for (const [p, times] of [[0, [2000, 4000]], [0, [9000]], [1, [3000, 5000]]] as const) {
+      const rows = times.map((ts, id) => ({ id, ts }));
+      await log.append('events', p, encodeBatch(batchFromRows(FIELDS, rows)), rows.length);
+    }
+    const source = (positions?: Record<string, number>): LogSource => {
+      const s = new LogSource(log, 'events', [0, 1], FIELDS, WATERMARK);
+      if (positions) s.seek(positions);
+      return s;
+    };
+    const snapshots: Record<string, number>[] = [];
+    const first = await run(source(), (p) => snapshots.push(p));
+    expect(kinds(first)).toEqual(['data', 'data', 'watermark 3000', 'data', 'watermark 8000', 'end']);
+    expect(snapshots[2]).toEqual({ 'events/0': 3, 'events/1': 2, 'max-time:events:0': 9000, 'max-time:events:1': 5000 });
+
+    // A checkpoint taken between a chunk and its watermark restores that watermark first.
+    expect(kinds(await run(source(snapshots[0])))).toEqual(['data', 'data', 'watermark 8000', 'end']);
+    expect(kinds(await run(source(snapshots[1])))).toEqual(['watermark 3000', 'data', 'watermark 8000', 'end']);
+    // At the end of the input, with nothing more to read, the watermark still reaches 8 s.
+    expect(kinds(await run(source(snapshots[2])))).toEqual(['watermark 8000', 'end']);
+  });
+
+  it('stores no event time for a stream without a watermark', async () => {
+    const log = await EmbeddedLog.open(await temp.open());
+    await log.createTopic('plain', 1);
+    await log.append('plain', 0, encodeBatch(batchFromRows(FIELDS, [{ id: 1, ts: 5000 }])), 1);
+    const source = new LogSource(log, 'plain', [0, 1], FIELDS);
+    expect(kinds(await run(source))).toEqual(['data', 'end']);
+    expect(source.positions()).toEqual({ 'plain/0': 1 });
+  });
+});
