@@ -124,7 +124,7 @@ const qualityViews = (model: string): string[] => [labelledView(model), qualityV
 /** What the quality views read from the prediction log, by column name. */
 interface PredictionColumns {
   readonly id: string;
-  /** The log's watermark column (`scored_at`). */
+  /** The log's watermark column: `event_time` (`scored_at` in a log created before it carried the prediction's event time). */
   readonly time: string;
   readonly version: string;
   readonly role: string;
@@ -135,8 +135,8 @@ interface PredictionColumns {
 }
 
 /**
- * The prediction log's columns the views need: its event time (`scored_at`), and the score, the
- * model's first output (`outputs` itself for a model with one output, else a field of it).
+ * The prediction log's columns the views need: its event time (the watermark column), and the
+ * score, the model's first output (`outputs` itself for a model with one output, else a field of it).
  */
 function predictionColumns(model: ModelSignature, log: RelationDef): PredictionColumns {
   const names = log.schema.map((f) => f.name.toLowerCase());
@@ -144,8 +144,8 @@ function predictionColumns(model: ModelSignature, log: RelationDef): PredictionC
     if (names.includes(name)) return name;
     throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no column '${name}'`, { hint: `its columns: ${names.join(', ')}` });
   };
-  // The log's own event time: when the row was scored. (`event_time`, the input row's event time,
-  // is NULL for queries whose input carries none through, and is not what the log's watermark follows.)
+  // The log's event time: `event_time`, the scored row's event time (scored_at when its stream has
+  // none). A log created before that keeps its watermark on scored_at, and the views follow it.
   const time = log.kind === 'stream' || log.kind === 'view' ? log.watermark?.column : undefined;
   if (!time) throw new SluiceError('SCHEMA_MISMATCH', `the prediction log '${log.name}' has no event time (WATERMARK)`);
   const output = model.outputs[0]!.name;

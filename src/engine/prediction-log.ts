@@ -43,6 +43,12 @@ export function predictionLogName(model: string): string {
   return `${model}_predictions`;
 }
 
+/**
+ * The prediction log's event time, which its watermark follows: the scored row's event time (the
+ * watermark column of the stream the query reads) or, when that stream has none, scored_at.
+ */
+export const PREDICTION_TIME = 'event_time';
+
 /** The columns of `<model>_predictions`; `outputs` has the model's output type (a STRUCT for several). */
 export function predictionLogFields(outputs: readonly Field[]): Field[] {
   const out: DataType = outputs.length === 1 ? outputs[0]!.type : { kind: 'STRUCT', fields: outputs };

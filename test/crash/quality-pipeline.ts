@@ -43,7 +43,7 @@ const LABEL_FIELDS = [
 export async function fillInput(engine: Engine): Promise<void> {
   await engine.execute(SETUP_DDL);
   const logFields = predictionLogFields([{ name: 'score', type: T.FLOAT, nullable: true }]);
-  const row = (i: number, version: number, role: string, score: number) => ({ query: 'q', id: `tx-${i}`, event_time: null, scored_at: BASE + i * STEP_MS, version, role, outputs: score, inputs: null, latency_ms: 1, error: null });
+  const row = (i: number, version: number, role: string, score: number) => ({ query: 'q', id: `tx-${i}`, event_time: BASE + i * STEP_MS, scored_at: BASE + i * STEP_MS, version, role, outputs: score, inputs: null, latency_ms: 1, error: null });
   // One closing row an hour past the data (and its label) moves the watermarks past every window.
   const ids = [...Array.from({ length: IDS }, (_, i) => i), IDS + 60_000];
   for (let k = 0; k < ids.length; k += CHUNK) {

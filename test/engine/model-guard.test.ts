@@ -30,7 +30,7 @@ async function setUp(engine: Engine, candidateBetter: boolean, minLabels: number
     const sharp = fraud ? (40 + (i % 24)) / 64 : ((i * 13) % 44) / 64;
     const noisy = ((i * 37) % 64) / 64;
     const [serving, shadow] = candidateBetter ? [noisy, sharp] : [sharp, noisy];
-    preds.push(`('q1', 'tx-${i}', NULL, ${ts(t)}, 1, 'serving', ${serving}, NULL, 0.5, NULL)`, `('q1', 'tx-${i}', NULL, ${ts(t)}, 2, 'shadow', ${shadow}, NULL, 0.5, NULL)`);
+    preds.push(`('q1', 'tx-${i}', ${ts(t)}, ${ts(t)}, 1, 'serving', ${serving}, NULL, 0.5, NULL)`, `('q1', 'tx-${i}', ${ts(t)}, ${ts(t)}, 2, 'shadow', ${shadow}, NULL, 0.5, NULL)`);
     labels.push(`('tx-${i}', ${fraud}, ${ts(t + 30_000)})`);
   }
   await engine.execute(`INSERT INTO fraud_predictions VALUES ${preds.join(', ')}`);

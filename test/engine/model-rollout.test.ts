@@ -119,7 +119,7 @@ describe('model rollout', () => {
     await until('the sink to catch up', () => engine.log.hasTopic('scored') && engine.log.highWatermark('scored', 0) >= n);
     await engine.checkpointAll();
     const out = await collectRows(engine, 'SELECT tx_id, score, v FROM scored');
-    const logged = await collectRows(engine, "SELECT id, outputs, version, role, query, latency_ms, inputs, event_time FROM fraud_predictions WHERE role = 'serving'");
+    const logged = await collectRows(engine, "SELECT id, outputs, version, role, query, latency_ms, inputs, event_time, scored_at FROM fraud_predictions WHERE role = 'serving'");
     expect(out.rows).toHaveLength(n);
     const key = (r: readonly unknown[]): string => `${String(r[0])}|${Number(r[1]).toFixed(6)}|${String(r[2])}`;
     expect(logged.rows.map(key).sort()).toEqual(out.rows.map(key).sort());
@@ -128,7 +128,8 @@ describe('model rollout', () => {
       expect(r[4]).toBe(q.id);
       expect(typeof r[5]).toBe('number');
       expect((r[6] as unknown[]).length).toBe(30);
-      expect(r[7]).toBeNull();
+      // tx has no event time: a prediction's is when it was scored.
+      expect(r[7]).toBe(r[8]);
     }
     // The log is a stream like any other: windowed and aggregated by version.
     const perVersion = await collectRows(engine, 'SELECT version, COUNT(*) AS n FROM fraud_predictions GROUP BY version');

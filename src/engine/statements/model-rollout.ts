@@ -9,7 +9,7 @@ import { parseStatements } from '../../parser/index.js';
 import type { AllowedFiles } from '../../udf/allowed-files.js';
 import type { CandidateInfo, ChangeOrigin, ModelVersion, RawModelOptions } from '../../udf/model-registry.js';
 import { OnnxModel, signatureOf, type TensorInfo } from '../../udf/onnx-model.js';
-import { predictionLogFields, predictionLogName } from '../prediction-log.js';
+import { PREDICTION_TIME, predictionLogFields, predictionLogName } from '../prediction-log.js';
 import type { WriteBatch } from '../../state/index.js';
 import type { Session } from '../session.js';
 import { createStream } from './create-stream.js';
@@ -29,8 +29,10 @@ export interface ModelChangeResult {
 }
 
 /**
- * Creates `<model>_predictions` (an embedded-log stream, one partition, watermark on scored_at)
- * when the model logs and the stream does not exist yet; it is recorded like any CREATE STREAM.
+ * Creates `<model>_predictions` (an embedded-log stream, one partition, watermark on event_time:
+ * the scored row's event time, or scored_at when its stream has none) when the model logs and the
+ * stream does not exist yet; it is recorded like any CREATE STREAM. A log created before event_time
+ * carried the prediction's event time keeps its recorded watermark on scored_at.
  */
 export async function ensurePredictionLog(session: Session, model: string): Promise<void> {
   if (session.record.replaying || !session.models.has(model)) return;
@@ -38,7 +40,7 @@ export async function ensurePredictionLog(session: Session, model: string): Prom
   if (!v.options.log) return;
   const name = predictionLogName(session.models.signature(model).name);
   if (session.catalog.findRelation(name)) return;
-  await createLogStream(session, name, predictionLogFields(session.models.signature(model).outputs), 'scored_at', v.options.logRetentionMs);
+  await createLogStream(session, name, predictionLogFields(session.models.signature(model).outputs), PREDICTION_TIME, v.options.logRetentionMs);
 }
 
 /** Creates an embedded-log stream of `fields` (one partition, watermark on `time`), recorded like any CREATE STREAM. */

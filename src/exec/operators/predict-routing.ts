@@ -99,7 +99,8 @@ export function roleName(scoredBy: number, candidateRole: 'canary' | 'shadow'): 
 export interface LogRow {
   readonly query: string;
   readonly id: string | null;
-  readonly event_time: number | null;
+  /** The scored row's event time, or scored_at when its stream has none. */
+  readonly event_time: number;
   readonly scored_at: number;
   readonly version: number | null;
   readonly role: string;

@@ -237,7 +237,8 @@ export class PredictOperator extends StreamOperator {
       out.push({
         query: this.ctx.queryId ?? '',
         id,
-        event_time: typeof t === 'number' ? t : null,
+        // The prediction's event time: its input row's, else when it was scored.
+        event_time: typeof t === 'number' ? t : now,
         scored_at: now,
         ...what(j),
         inputs: o.logInputs ? Array.from(packed.features.subarray(j * width, (j + 1) * width)) : null,
