@@ -133,12 +133,12 @@ describe('a reference collected from the first scored rows', () => {
       minutes.forEach((at, minute) => {
         const [s, x] = at(i);
         const t = base + minute * 60_000 + i * 100;
-        preds.push(`('q1', 'p${minute}-${i}', NULL, ${ts(t)}, 1, 'serving', ${s}, ARRAY[${x.join(', ')}], 0.5, NULL)`);
+        preds.push(`('q1', 'p${minute}-${i}', ${ts(t)}, ${ts(t)}, 1, 'serving', ${s}, ARRAY[${x.join(', ')}], 0.5, NULL)`);
         labels.push(`('p${minute}-${i}', ${i % 3 === 0}, ${ts(t + 1000)})`);
       });
     });
     const far = base + 3 * 3_600_000;
-    await engine.execute(`INSERT INTO fraud_predictions VALUES ${preds.join(', ')}, ('q1', 'tick', NULL, ${ts(far)}, 1, 'serving', 0.5, NULL, 0.5, NULL)`);
+    await engine.execute(`INSERT INTO fraud_predictions VALUES ${preds.join(', ')}, ('q1', 'tick', ${ts(far)}, ${ts(far)}, 1, 'serving', 0.5, NULL, 0.5, NULL)`);
     // The closing pair joins, so the labelled rows' event time passes every window (its own window stays open).
     await engine.execute(`INSERT INTO labels VALUES ${labels.join(', ')}, ('tick', true, ${ts(far + 1000)})`);
     let windows: Record<string, unknown>[] = [];
