@@ -408,17 +408,19 @@ export function fixedWidthValues(data: A.Data): FixedWidthValues | undefined {
 
 /** A RecordBatch from plain column values. */
 export function makeBatch(fields: readonly Field[], columns: readonly Values[], length: number): A.RecordBatch {
-  const schema = arrowSchema(fields);
-  const children = fields.map((f, i) => buildData(f.type, columns[i]!, length));
-  const data = A.makeData({ type: new A.Struct(schema.fields), length, nullCount: 0, children } as never) as unknown as A.Data<A.Struct>;
-  return new A.RecordBatch(schema, data);
+  return batchOfData(fields, fields.map((f, i) => buildData(f.type, columns[i]!, length)), length);
 }
 
-/** A RecordBatch from Arrow columns that already exist (no copy). */
+/** A RecordBatch from Arrow columns that already exist (no copy); each holds `length` rows. */
 export function batchOfData(fields: readonly Field[], children: readonly A.Data[], length: number): A.RecordBatch {
   const schema = arrowSchema(fields);
   const data = A.makeData({ type: new A.Struct(schema.fields), length, nullCount: 0, children } as never) as unknown as A.Data<A.Struct>;
-  return new A.RecordBatch(schema, data);
+  if (children.some((c) => c.length !== length)) return new A.RecordBatch(schema, data);
+  // What Arrow's constructor makes of a schema and columns of equal length, without the copy of
+  // the schema and the second struct it builds on the way (together dearer than a small batch).
+  const batch = Object.create(A.RecordBatch.prototype) as A.RecordBatch & { _metadata: Map<string, string> };
+  Object.assign(batch, { schema, data, _metadata: new Map<string, string>() });
+  return batch;
 }
 
 /** The rows of column `i` of `batch` at `indexes`, copied at the buffer level where it can be. */

@@ -2,7 +2,7 @@
 import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { Field } from '../../src/common/types.js';
-import { arrowSchema, batchToRows, concatBatches, makeBatch, readColumn } from '../../src/exec/columns.js';
+import { arrowSchema, batchOfData, batchToRows, concatBatches, makeBatch, readColumn } from '../../src/exec/columns.js';
 import { decodeBatches, encodeBatch } from '../../src/exec/ipc.js';
 
 const STRING: Field = { name: 's', type: { kind: 'STRING' }, nullable: true };
@@ -84,5 +84,22 @@ describe('arrowSchema', () => {
     const second = arrowSchema(fields);
     expect(second.fields.map((f) => f.name)).toEqual(['s', 'n']);
     expect(arrowSchema([STRING]).fields.map((f) => f.name)).toEqual(['s']);
+  });
+});
+
+describe('batchOfData', () => {
+  it("makes a batch Arrow reads as its own: slicing, selecting, a Table, IPC", () => {
+    const fields: Field[] = [STRING, { name: 'n', type: { kind: 'INT' }, nullable: true }];
+    const cols = makeBatch(fields, [['a', null, 'c'], [1, 2, null]], 3).data.children;
+    const b = batchOfData(fields, cols, 3);
+    expect(b).toBeInstanceOf(A.RecordBatch);
+    expect(A.RecordBatch.isRecordBatch(b)).toBe(true);
+    expect(b.schema.fields.map((f) => f.name)).toEqual(['s', 'n']);
+    expect(b.metadata.size).toBe(0);
+    expect(b.toArray().map((r) => r.toJSON())).toEqual([{ s: 'a', n: 1 }, { s: null, n: 2 }, { s: 'c', n: null }]);
+    expect(batchToRows(b.slice(1, 3), fields)).toEqual([[null, 2], ['c', null]]);
+    expect(b.select(['n']).numCols).toBe(1);
+    expect(new A.Table([b, b]).numRows).toBe(6);
+    expect(batchToRows(decodeBatches(encodeBatch(b))[0]!, fields)).toEqual([['a', 1], [null, 2], ['c', null]]);
   });
 });
