@@ -32,7 +32,7 @@
  */
 import { stringifyExactJson } from '../../common/exact-json.js';
 import type { RecordBatch } from 'apache-arrow';
-import type { Admin, Kafka as KafkaClient, Message as KafkaMessage, Producer } from 'kafkajs';
+import type { Message as KafkaMessage } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
 import { readColumn, plain } from '../../exec/columns.js';
@@ -42,7 +42,8 @@ import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore,
 import { queryStateParts } from '../../state/state-table.js';
 import { crashPoint } from './crash-points.js';
 import { rowsAsJson } from './json-codec.js';
-import { connectorError, kafkaClient, kafkajs, type Semantic } from './options.js';
+import { connectorClient, type ClientKind, type KafkaAdmin, type KafkaClient, type SinkProducer } from './client.js';
+import { connectorError, kafkajs, type Semantic } from './options.js';
 
 
 export interface KafkaSinkConfig {
@@ -63,6 +64,8 @@ export interface KafkaSinkConfig {
   readonly checkpoints: CheckpointStore;
   /** How long delivery of one epoch is retried before the query fails. Default 120 s. */
   readonly deliveryTimeoutMs?: number;
+  /** The Kafka client to write with (default kafkajs). */
+  readonly client?: ClientKind;
 }
 
 /** A record as kept in the outbox: [key, value]; a null value is a tombstone. */
@@ -102,12 +105,12 @@ export class KafkaSink implements EpochSink {
   /** Last sequence number used (or found decided); the next entry gets seq + 1. */
   private seq = 0;
   private readonly client: KafkaClient;
-  private producer: Producer | undefined;
-  private admin: Admin | undefined;
+  private producer: SinkProducer | undefined;
+  private admin: KafkaAdmin | undefined;
   private readonly decisionsGroup: string;
 
   constructor(private readonly config: KafkaSinkConfig) {
-    this.client = kafkaClient(config.brokers, config.transactionalId);
+    this.client = connectorClient(config.client ?? 'kafkajs', config.brokers, config.transactionalId);
     this.decisionsGroup = `${config.transactionalId}-decisions`;
   }
 
@@ -246,7 +249,7 @@ export class KafkaSink implements EpochSink {
     }
   }
 
-  private async ensureProducer(): Promise<Producer> {
+  private async ensureProducer(): Promise<SinkProducer> {
     if (this.producer) return this.producer;
     const eo = this.config.semantic === 'exactly_once';
     const p = this.client.producer({
@@ -262,7 +265,7 @@ export class KafkaSink implements EpochSink {
     return p;
   }
 
-  private async ensureAdmin(): Promise<Admin> {
+  private async ensureAdmin(): Promise<KafkaAdmin> {
     if (this.admin) return this.admin;
     const a = this.client.admin();
     await a.connect();
