@@ -128,5 +128,7 @@ log "loaded: librdkafka $version"
 rm -rf "$PKG"
 mv "$PKG.tmp" "$PKG"
 echo "$STAMP" >"$PKG.stamp"
+# The build tree is not needed at run time (a rebuild starts from the tarballs).
+rm -rf "$SRC"
 log "done"
 echo "$PKG"

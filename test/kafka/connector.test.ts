@@ -8,7 +8,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { keyOf } from '../../src/exec/keys.js';
 import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
 import { tempEngine } from '../engine/helpers.js';
-import { produce, readCommitted, waitFor } from './support.js';
+import { nativeTitle, NATIVE_SKIP, produce, readCommitted, waitFor } from './support.js';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 
@@ -19,7 +19,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   mock = await startKafkaMock({
     brokers: 1,
-    topics: ['c-src:2', 'c-out:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', '__sluice_decisions:1'],
+    topics: ['c-src:2', 'c-out:1', 'n-src:2', 'n-out:1', 'n-cards:1', 'n-joined:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', '__sluice_decisions:1'],
     groupInitialRebalanceDelayMs: 0,
   });
   ({ engine, cleanup } = await tempEngine(100));
@@ -108,6 +108,29 @@ describe('kafka connector', () => {
     expect(tiers.filter((t) => t === 'gold')).toHaveLength(10);
     expect(tiers.filter((t) => t === 'platinum')).toHaveLength(10);
     expect(tiers).toHaveLength(20);
+  }, 120_000);
+
+  it.skipIf(NATIVE_SKIP !== undefined)(nativeTitle("native client: a filter/project sink delivers exactly once, and a table's lookup join reads it"), async () => {
+    const native = `${opts()}, client = 'native'`;
+    const rows = Array.from({ length: 30 }, (_, i) => ({ id: i, name: `n${i % 3}`, amount: i }));
+    await produce(mock.brokers, 'n-src', rows.map((r) => ({ key: String(r.id), value: JSON.stringify(r), partition: r.id % 2 })));
+    await produce(mock.brokers, 'n-cards', [
+      { key: 'n0', value: JSON.stringify({ name: 'n0', tier: 'gold' }) },
+      { key: 'n1', value: JSON.stringify({ name: 'n1', tier: 'silver' }) },
+      { key: 'n1', value: null },
+    ]);
+    await engine.execute(`CREATE STREAM n_src (id INT, name STRING, amount DOUBLE) WITH (connector = 'kafka', topic = 'n-src', ${native})`);
+    await engine.execute(`CREATE SINK n_out WITH (connector = 'kafka', topic = 'n-out', key = 'id', ${native}) AS SELECT id, amount * 2 AS doubled FROM n_src WHERE amount >= 10`);
+    const out = await readCommitted(mock.brokers, 'n-out', 20, 60_000);
+    expect(out.map((r) => JSON.parse(r.value ?? 'null') as unknown).sort((a, b) => (a as { id: number }).id - (b as { id: number }).id)).toEqual(rows.filter((r) => r.amount >= 10).map((r) => ({ id: r.id, doubled: r.amount * 2 })));
+    expect(out.map((r) => r.key).sort()).toEqual(rows.filter((r) => r.amount >= 10).map((r) => String(r.id)).sort());
+
+    await engine.execute(`CREATE TABLE n_cards (name STRING PRIMARY KEY, tier STRING) WITH (connector = 'kafka', topic = 'n-cards', ${native})`);
+    const [t] = await engine.execute('SELECT name, tier FROM n_cards');
+    expect(t?.kind === 'rows' ? [...t.rows].map((x) => [...x]) : t).toEqual([['n0', 'gold']]);
+    await engine.execute(`CREATE SINK n_joined WITH (connector = 'kafka', topic = 'n-joined', ${native}) AS SELECT n_src.id, n_cards.tier FROM n_src JOIN n_cards ON n_src.name = n_cards.name`);
+    const joined = await readCommitted(mock.brokers, 'n-joined', 10, 60_000);
+    expect(joined.map((o) => JSON.parse(o.value ?? '{}') as { id: number; tier: string }).sort((a, b) => a.id - b.id)).toEqual(rows.filter((r) => r.name === 'n0').map((r) => ({ id: r.id, tier: 'gold' })));
   }, 120_000);
 
   it('a table over a topic resumes from the offsets stored with its rows after a restart', async () => {

@@ -94,6 +94,14 @@ const ERR_UNKNOWN_TOPIC_LOCAL = -188;
 /** Records fetched per consume call, and how long a call waits for the first of them. */
 const CONSUME_BATCH = 2000;
 const CONSUME_WAIT_MS = 100;
+/** How long a produced record may wait for its acknowledgement. */
+const DELIVERY_TIMEOUT_MS = 10_000;
+/** How long a transactional call (sendOffsets, commit, abort) or a producer's disconnect may take. */
+const TXN_CALL_TIMEOUT_MS = 15_000;
+/** How long `disconnect` waits for a batch handler to return before it closes the consumer. */
+const STOP_WAIT_MS = 5000;
+/** Timeouts and back-off as kafkajs's (3 s to connect, 10 s per request, retries backing off to 2 s). */
+const RECONNECT = { 'socket.timeout.ms': 10_000, 'socket.connection.setup.timeout.ms': 3000, 'reconnect.backoff.max.ms': 2000, 'retry.backoff.max.ms': 2000 } as const;
 
 /** Where the build script puts the package: <repo>/build/native-kafka/package. */
 export function defaultNativePackageDir(): string {
@@ -155,7 +163,11 @@ class NativeClient implements KafkaClient {
   }
 
   admin(): KafkaAdmin {
-    return this.compat.admin();
+    const admin = this.compat.admin();
+    // A group's offsets committed in a transaction count once it completed: the sink reads its
+    // decision offset after fencing the previous producer, and must not see it from before.
+    const fetchOffsets: KafkaAdmin['fetchOffsets'] = (options) => admin.fetchOffsets({ ...options, requireStableOffsets: true } as typeof options);
+    return { connect: () => admin.connect(), disconnect: () => admin.disconnect(), listTopics: () => admin.listTopics(), fetchTopicOffsets: (topic) => admin.fetchTopicOffsets(topic), fetchOffsets };
   }
 }
 
@@ -176,6 +188,10 @@ class NativeProducer implements SinkProducer, SinkTransaction {
         acks: -1,
         retry: { retries: config.retry?.retries ?? 5 },
       },
+      // A send fails within seconds while a broker is away (librdkafka's default waits five
+      // minutes): the sink recreates the producer and retries, as with kafkajs.
+      'message.timeout.ms': DELIVERY_TIMEOUT_MS,
+      ...RECONNECT,
     });
   }
 
@@ -187,7 +203,7 @@ class NativeProducer implements SinkProducer, SinkTransaction {
     const groups = [...this.groups.values()];
     this.groups.clear();
     await Promise.all(groups.map(async (c) => (await c.catch(() => undefined))?.disconnect().catch(() => undefined)));
-    await this.producer.disconnect();
+    await bounded('disconnecting', this.producer.disconnect());
   }
 
   async send(record: ProducerRecord): Promise<unknown> {
@@ -201,15 +217,16 @@ class NativeProducer implements SinkProducer, SinkTransaction {
   }
 
   async sendOffsets({ consumerGroupId, topics }: { consumerGroupId: string; topics: TopicOffsets[] }): Promise<void> {
-    await this.producer.sendOffsets({ consumer: await this.groupConsumer(consumerGroupId), topics });
+    const consumer = await this.groupConsumer(consumerGroupId);
+    await bounded(`sending the offsets of group '${consumerGroupId}'`, this.producer.sendOffsets({ consumer, topics }));
   }
 
   commit(): Promise<void> {
-    return this.producer.commit();
+    return bounded('committing the transaction', this.producer.commit());
   }
 
   abort(): Promise<void> {
-    return this.producer.abort();
+    return bounded('aborting the transaction', this.producer.abort());
   }
 
   private groupConsumer(groupId: string): Promise<CompatConsumer> {
@@ -278,8 +295,7 @@ class NativeConsumer implements GroupConsumer {
         'fetch.wait.max.ms': config.maxWaitTimeInMs ?? 100,
         ...(config.sessionTimeout !== undefined ? { 'session.timeout.ms': config.sessionTimeout } : {}),
         ...(config.heartbeatInterval !== undefined ? { 'heartbeat.interval.ms': config.heartbeatInterval } : {}),
-        'socket.connection.setup.timeout.ms': 3000,
-        'reconnect.backoff.max.ms': 2000,
+        ...RECONNECT,
         rebalance_cb(err: RawError | undefined, assignment: RawTopicPartition[]) {
           self.onRebalance(err, assignment);
         },
@@ -344,7 +360,9 @@ class NativeConsumer implements GroupConsumer {
 
   async disconnect(): Promise<void> {
     this.running = false;
-    await this.loop?.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop?.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
     const raw = this.rawConsumer;
     if (!raw?.isConnected()) return;
     await new Promise<void>((resolve) => raw.disconnect(() => resolve()));
@@ -487,6 +505,17 @@ class NativeConsumer implements GroupConsumer {
     const event = { id: String(++this.eventId), type, timestamp: Date.now(), payload };
     for (const l of this.listeners.get(type) ?? []) (l as (e: unknown) => void)(event);
   }
+}
+
+/**
+ * `call`, failing after TXN_CALL_TIMEOUT_MS: a transactional call of librdkafka can stay
+ * unanswered while a broker is away, and the sink then recreates the producer (whose new
+ * instance fences this one) instead of waiting for it.
+ */
+function bounded<T>(what: string, call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`librdkafka: ${what} got no answer within ${TXN_CALL_TIMEOUT_MS} ms`)), TXN_CALL_TIMEOUT_MS)));
+  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
 }
 
 function toKafkaMessage(m: RawMessage): KafkaMessage {
