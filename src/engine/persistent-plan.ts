@@ -41,8 +41,18 @@ export function isMultisetView(q: QueryPlan, explicitKey: unknown): boolean {
   return explicitKey === undefined && q.keyColumns.length === 0 && !q.singleRow && q.updating;
 }
 
+/**
+ * An append-only result kept under a key named WITH (key = ...) that does not tell its rows apart
+ * (the query's own key is not part of it): a row replaces the view's row with its key, so the
+ * view is updating for what reads it.
+ */
+export function isReplacingView(q: QueryPlan, key: readonly number[], explicitKey: unknown): boolean {
+  return !q.updating && explicitKey !== undefined && !(q.keyColumns.length > 0 && q.keyColumns.every((k) => key.includes(k)));
+}
+
 /** How a view's changelog reads (see ViewDef.changes). */
-export function viewChanges(q: QueryPlan, key: readonly number[]): { changes?: 'upsert' | 'retracting' } {
+export function viewChanges(q: QueryPlan, key: readonly number[], explicitKey: unknown): { changes?: 'upsert' | 'retracting' } {
+  if (isReplacingView(q, key, explicitKey)) return { changes: 'upsert' };
   if (!q.updating) return {};
   const upsert = q.keyColumns.length > 0 && key.length === q.keyColumns.length && key.every((k, i) => k === q.keyColumns[i]);
   return { changes: upsert ? 'upsert' : 'retracting' };

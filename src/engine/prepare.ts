@@ -115,7 +115,7 @@ function preparePersistent(s: Extract<Statement, { kind: 'CreateMaterializedView
   if (s.kind === 'CreateMaterializedView') {
     const key = viewKey(q, options['key'], s.span);
     scratch.addRelation(
-      { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: id, changelog: `${name}__changes`, ...(q.watermark ? { watermark: q.watermark } : {}), reads, options, sql: text },
+      { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key, options['key']), queryId: id, changelog: `${name}__changes`, ...(q.watermark ? { watermark: q.watermark } : {}), reads, options, sql: text },
       s.name.span,
     );
     return;

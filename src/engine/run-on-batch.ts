@@ -1,7 +1,7 @@
 /** Runs a query plan over one finite batch (pull queries over views and tables). */
 import type { RecordBatch } from 'apache-arrow';
 import { batchToRows, plain } from '../exec/columns.js';
-import type { Message } from '../exec/message.js';
+import { RowKind, type Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { Source, SourceContext } from '../exec/source.js';
 import { compareValues } from '../exec/sql-values.js';
@@ -12,11 +12,12 @@ import { QueryState } from './query-state.js';
 import type { RowError } from './types.js';
 
 /**
- * Operator state lives only in memory here: nothing is flushed. Rows that fail on the way come
- * back in `errors` (a pull query has no dead-letter stream: its caller is the one to tell).
+ * Operator state lives only in memory here: nothing is flushed. The result is the rows the plan's
+ * changes leave (an aggregate's update replaces the row it updates). Rows that fail on the way
+ * come back in `errors` (a pull query has no dead-letter stream: its caller is the one to tell).
  */
 export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch, store: Store): Promise<{ rows: unknown[][]; errors: RowError[] }> {
-  const rows: unknown[][] = [];
+  const result = new FoldedRows();
   const abort = new AbortController();
   const oneBatch: ExecEnv = {
     ...env,
@@ -39,7 +40,7 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch,
     oneBatch,
     {
       process: async (m: Message) => {
-        if (m.kind === 'data') for (const r of batchToRows(m.batch, q.fields)) rows.push(r.map(plain));
+        if (m.kind === 'data') batchToRows(m.batch, q.fields).forEach((r, i) => result.apply(m.rowKinds ? m.rowKinds[i]! : RowKind.INSERT, r.map(plain)));
       },
     },
     { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push({ reason: l.reason, operator: l.operator, row: l.row }), state: (i) => state.operator(i) },
@@ -48,8 +49,33 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch,
   await pipeline.run();
   await pipeline.close();
   state.release();
+  const rows = result.rows();
   if (q.orderBy?.length) sortRows(rows, q.orderBy);
   return { rows: q.limit !== undefined ? rows.slice(0, q.limit) : rows, errors };
+}
+
+/** The rows a changelog leaves: +I/+U add a row, -U/-D take away one equal row. */
+class FoldedRows {
+  private readonly held: (unknown[] | undefined)[] = [];
+  /** Indexes into `held` of the rows still there, by the row's text. */
+  private readonly at = new Map<string, number[]>();
+
+  apply(kind: number, row: unknown[]): void {
+    const text = JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    if (kind === RowKind.INSERT || kind === RowKind.UPDATE_AFTER) {
+      const list = this.at.get(text) ?? [];
+      list.push(this.held.length);
+      this.at.set(text, list);
+      this.held.push(row);
+      return;
+    }
+    const i = this.at.get(text)?.pop();
+    if (i !== undefined) this.held[i] = undefined;
+  }
+
+  rows(): unknown[][] {
+    return this.held.filter((r): r is unknown[] => r !== undefined);
+  }
 }
 
 /** Sorts in SQL value order (strings by code point, NaN above numbers), NULLs last either way. */

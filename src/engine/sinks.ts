@@ -7,7 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
-import { batchOfData, batchToRows, buildData, makeBatch } from '../exec/columns.js';
+import { batchFromRows, batchOfData, batchToRows, buildData, makeBatch } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { keyOf } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
@@ -56,6 +56,11 @@ export function withoutCopies(row: Record<string, unknown>): Record<string, unkn
  * copies of each row it holds in the row's `VIEW_ROW_COUNT` property: +I/+U add one, -U/-D take
  * one away, and the row goes when none is left, so equal rows from different groups stay apart
  * as in SQL. Readers expand the copies with `viewRowCopies`.
+ *
+ * A replacing view (an append-only result under a key that does not tell its rows apart, see
+ * isReplacingView) keeps the latest row per key too, and its changelog says so: a row whose key
+ * the view holds goes there as -U of the row it replaces and +U of itself, so that a reader sees
+ * what the view holds, not every row of the query.
  */
 export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
@@ -66,11 +71,12 @@ export class ViewSink implements EpochSink {
     private readonly keyColumns: readonly number[],
     private readonly kv: KvTable,
     private readonly changelog?: { readonly log: EmbeddedLog; readonly topic: string },
-    private readonly multiset = false,
+    private readonly rows: 'changes' | 'multiset' | 'replacing' = 'changes',
   ) {}
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
-    if (this.multiset) return this.writeCounted(batch, rowKinds);
+    if (this.rows === 'multiset') return this.writeCounted(batch, rowKinds);
+    if (this.rows === 'replacing') return this.writeReplacing(batch);
     const updates = batchToRows(batch, this.fields).map((values, i): [string, StateRow | null] => {
       const key = keyOf(this.keyColumns.map((k) => values[k]));
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
@@ -90,7 +96,7 @@ export class ViewSink implements EpochSink {
       const values = rows[i]!;
       const key = keyOf(this.keyColumns.map((k) => values[k]));
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      const held = next.has(key) ? next.get(key) : this.pending.has(key) ? this.pending.get(key) : ((await this.kv.get(key)) ?? null);
+      const held = await this.held(key, next);
       const copies = (held ? viewRowCopies(held) : 0) + (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1);
       if (copies <= 0) {
         next.set(key, null);
@@ -102,6 +108,39 @@ export class ViewSink implements EpochSink {
     }
     this.recordChanges(batch, rowKinds);
     for (const [key, row] of next) this.pending.set(key, row);
+  }
+
+  /** Writes each row (all inserts) under its key; the changelog gets -U/+U where it replaces one. */
+  private async writeReplacing(batch: RecordBatch): Promise<void> {
+    const next = new Map<string, StateRow | null>();
+    const changed: Record<string, unknown>[] = [];
+    const kinds: number[] = [];
+    for (const values of batchToRows(batch, this.fields)) {
+      const key = keyOf(this.keyColumns.map((k) => values[k]));
+      const held = await this.held(key, next);
+      const row: Record<string, unknown> = {};
+      this.fields.forEach((f, c) => (row[f.name] = values[c]));
+      if (held) {
+        changed.push(held, row);
+        kinds.push(RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER);
+      } else {
+        changed.push(row);
+        kinds.push(RowKind.INSERT);
+      }
+      next.set(key, row as StateRow);
+    }
+    this.recordChanges(batchFromRows(this.fields, changed), Uint8Array.from(kinds));
+    for (const [key, row] of next) this.pending.set(key, row);
+  }
+
+  /** The row the view holds under `key` as of the rows written so far (`next`: this batch's). */
+  private async held(key: string, next: ReadonlyMap<string, StateRow | null>): Promise<StateRow | null> {
+    // null: deleted, undefined: not written here.
+    const inBatch = next.get(key);
+    if (inBatch !== undefined) return inBatch;
+    const inEpoch = this.pending.get(key);
+    if (inEpoch !== undefined) return inEpoch;
+    return (await this.kv.get(key)) ?? null;
   }
 
   /** Keeps the batch, with its change kinds, for the view's changelog topic. */

@@ -10,11 +10,12 @@ const CACHE_GAUGES: readonly [name: string, help: string, stat: keyof StateCache
   ['sluice_state_cache_hits_total', 'State reads answered by the state cache.', 'hits'],
   ['sluice_state_cache_misses_total', 'State reads the state cache could not answer (read from RocksDB).', 'misses'],
   ['sluice_state_cache_evictions_total', 'Entries the state cache dropped to stay within its budget.', 'evictions'],
+  ['sluice_state_disk_reads_total', 'Keyed state entries read from RocksDB (looked up past the state cache, or scanned).', 'diskReads'],
 ];
 
 export function registerStateMetrics(registry: Registry, cache: StateCache, queries: () => Iterable<QueryHandle>): void {
   for (const [name, help, stat] of CACHE_GAUGES) {
-    // Counts that only grow (hits, misses, evictions) are counters, per Prometheus conventions.
+    // Counts that only grow (hits, misses, evictions, disk reads) are counters, per Prometheus conventions.
     if (name.endsWith('_total')) {
       const c: Counter = new Counter({
         name,

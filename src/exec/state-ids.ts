@@ -4,11 +4,12 @@
  * An operator's state id is derived from what the operator is, not from where it happens to be
  * built: its kind, its position among the plan's inputs (the input port taken at every join on
  * the way from the root; single-input nodes such as projections and filters add nothing), and a
- * hash of its own definition (keys, aggregates, window, join bounds, types), leaving out its
- * inputs, source spans and column names. So adding or removing a projection or filter keeps
+ * hash of its own definition (keys, aggregates, window, join bounds, types) and of the relations
+ * each of its inputs reads (sources and lookup tables, by name), leaving out the inputs' other
+ * nodes, source spans and column names. So adding or removing a projection or filter keeps
  * every id, while a change that alters what an operator keeps (another aggregate, another key,
- * columns that moved) gives it a new id, and restoring it finds no state under the new id
- * instead of reading another operator's.
+ * columns that moved, another relation, the two sides of a join exchanged) gives it a new id,
+ * and restoring it finds no state under the new id instead of reading another operator's.
  */
 import { SluiceError } from '../common/errors.js';
 import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
@@ -37,28 +38,52 @@ export interface OperatorIdentity {
   readonly stateId: string | undefined;
   /** The id state was kept under before ids were stable: `op<index>`. */
   readonly legacyId: string;
+  /**
+   * The stable id from before ids covered the relations an operator's inputs read (undefined
+   * for operators that keep no state): a checkpoint recorded so restores under it.
+   */
+  readonly unsourcedId: string | undefined;
 }
 
 /** Every operator of the plan in build order, with the state id of each stateful one. */
 export function operatorIdentities(plan: PhysicalPlan): OperatorIdentity[] {
   const out: OperatorIdentity[] = [];
   const seen = new Map<string, number>();
+  const seenUnsourced = new Map<string, number>();
+  const numbered = (base: string, counts: Map<string, number>): string => {
+    const n = counts.get(base) ?? 0;
+    counts.set(base, n + 1);
+    return n === 0 ? base : `${base}~${n}`;
+  };
   const visit = (node: PhysicalPlan, path: readonly number[]): void => {
     if (node.kind === 'SourceExec') return;
     const index = out.length;
-    let stateId: string | undefined;
-    if (STATEFUL_KINDS.has(node.kind)) {
-      const base = `${SHORT[node.kind] ?? node.kind}${path.length ? `@${path.join('.')}` : ''}-${hash(canonical(node))}`;
-      const n = seen.get(base) ?? 0;
-      seen.set(base, n + 1);
-      stateId = n === 0 ? base : `${base}~${n}`;
-    }
-    out.push({ index, kind: node.kind, stateId, legacyId: `op${index}` });
     const inputs = physicalInputs(node);
+    let stateId: string | undefined;
+    let unsourcedId: string | undefined;
+    if (STATEFUL_KINDS.has(node.kind)) {
+      const prefix = `${SHORT[node.kind] ?? node.kind}${path.length ? `@${path.join('.')}` : ''}`;
+      const own = canonical(node);
+      stateId = numbered(`${prefix}-${hash(`${own}\u0000${JSON.stringify(inputs.map(relationsRead))}`)}`, seen);
+      unsourcedId = numbered(`${prefix}-${hash(own)}`, seenUnsourced);
+    }
+    out.push({ index, kind: node.kind, stateId, legacyId: `op${index}`, unsourcedId });
     inputs.forEach((input, port) => visit(input, inputs.length > 1 ? [...path, port] : path));
   };
   visit(plan, []);
   return out;
+}
+
+/** The names of the relations a plan reads (its sources and lookup tables), sorted, each once. */
+function relationsRead(plan: PhysicalPlan): string[] {
+  const names = new Set<string>();
+  const visit = (node: PhysicalPlan): void => {
+    if (node.kind === 'SourceExec') names.add(node.relation);
+    if (node.kind === 'StreamLookupJoinExec') names.add(node.table);
+    physicalInputs(node).forEach(visit);
+  };
+  visit(plan);
+  return [...names].sort();
 }
 
 /** What a checkpoint records of a plan's state layout. */
@@ -76,8 +101,13 @@ export function resolveStateIds(query: string, plan: PhysicalPlan, recorded: Rec
   const ops = operatorIdentities(plan);
   // State written before ids were stable stays under `op<index>`, and is recorded so.
   const legacy = hasCheckpoint && (recorded === undefined || (recorded.ids.length > 0 && recorded.ids.every((id) => LEGACY_ID.test(id))));
-  const ids = ops.map((o) => (legacy ? o.legacyId : (o.stateId ?? o.legacyId)));
-  const planned = ops.filter((o) => o.stateId !== undefined).map((o) => (legacy ? o.legacyId : o.stateId!));
+  // State written before ids covered the relations read stays under those ids, when the plan's
+  // operators are exactly the recorded ones.
+  const listed = (pick: (o: OperatorIdentity) => string | undefined): string[] => ops.flatMap((o) => pick(o) ?? []);
+  const unsourced = !legacy && recorded !== undefined && sameIds(recorded.ids, listed((o) => o.unsourcedId)) && !sameIds(recorded.ids, listed((o) => o.stateId));
+  const idOf = (o: OperatorIdentity): string | undefined => (o.stateId === undefined ? undefined : legacy ? o.legacyId : unsourced ? o.unsourcedId : o.stateId);
+  const ids = ops.map((o) => idOf(o) ?? o.legacyId);
+  const planned = listed(idOf);
   const record = { ids: planned };
   if (recorded === undefined) return { ids, record };
   const missing = recorded.ids.filter((id) => !planned.includes(id));
@@ -89,6 +119,10 @@ export function resolveStateIds(query: string, plan: PhysicalPlan, recorded: Rec
     `query '${query}' cannot restore its state: its checkpoint holds state of operators the plan no longer has (${describe(missing)}), and the plan has stateful operators the checkpoint does not know (${describe(added)})`,
     { hint: 'the query was planned differently when its state was written (an engine upgrade, or a changed definition it reads); restore with the version that wrote it, or drop and create the query again to start from empty state' },
   );
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }
 
 /** Whether a value is a recorded state-id list (as read back from a checkpoint). */

@@ -57,9 +57,10 @@ export interface ViewDef {
   readonly schema: readonly Field[];
   readonly key: readonly string[];
   /**
-   * Absent when the view's query is append-only. Otherwise its changelog carries -U/+U/-D:
-   * 'upsert' when `key` is the query's upsert key (both halves of an update share it),
-   * 'retracting' when it is not (a consumer must match whole rows).
+   * Absent when the view's rows are only ever added (an append-only query whose rows `key` tells
+   * apart). Otherwise its changelog carries -U/+U/-D: 'upsert' when `key` is the query's upsert
+   * key, or the key of an append-only query's rows that replace each other (both halves of an
+   * update share it), 'retracting' when it is not (a consumer must match whole rows).
    */
   readonly changes?: 'upsert' | 'retracting';
   readonly queryId: string;

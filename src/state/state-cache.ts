@@ -11,6 +11,8 @@ export interface StateCacheStats {
   readonly hits: number;
   readonly misses: number;
   readonly evictions: number;
+  /** State entries the tables reading through this cache read from RocksDB (looked up or scanned). */
+  readonly diskReads: number;
 }
 
 interface Entry {
@@ -54,6 +56,7 @@ export class StateCache {
   private hitCount = 0;
   private missCount = 0;
   private evictionCount = 0;
+  private diskReadCount = 0;
 
   constructor(readonly budget: number = DEFAULT_STATE_CACHE_BYTES) {
     if (!Number.isFinite(budget) || budget < 0) throw new RangeError(`state cache budget must be a non-negative number of bytes, got ${budget}`);
@@ -109,8 +112,13 @@ export class StateCache {
     }
   }
 
+  /** Counts `n` state entries read from RocksDB by a table reading through this cache. */
+  countDiskReads(n: number): void {
+    this.diskReadCount += n;
+  }
+
   stats(): StateCacheStats {
-    return { budget: this.budget, bytes: this.used, entries: this.entries.size, hits: this.hitCount, misses: this.missCount, evictions: this.evictionCount };
+    return { budget: this.budget, bytes: this.used, entries: this.entries.size, hits: this.hitCount, misses: this.missCount, evictions: this.evictionCount, diskReads: this.diskReadCount };
   }
 
   private evict(): void {

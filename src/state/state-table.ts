@@ -93,6 +93,7 @@ export class StateTable<V extends StateValue = StateRow> {
     if (!missing) return out;
     const gen = this.generation;
     const bytes = await this.store.getMany(missing.map((i) => this.diskKey(keys[i]!)));
+    this.cache.countDiskReads(missing.length);
     for (let j = 0; j < missing.length; j++) {
       const i = missing[j]!;
       const key = keys[i]!;
@@ -136,6 +137,7 @@ export class StateTable<V extends StateValue = StateRow> {
       .sort((a, b) => Buffer.compare(a.bytes, b.bytes));
     let i = 0;
     for await (const [rawKey, rawValue] of this.store.iterate(stringPrefixRange(this.prefix, prefix))) {
+      this.cache.countDiskReads(1);
       const key = decodeKey(rawKey)[this.prefix.length];
       if (typeof key !== 'string') continue;
       const keyBytes = Buffer.from(key, 'utf8');

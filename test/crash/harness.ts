@@ -9,12 +9,16 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** What a worker prints every few milliseconds: its query's last checkpoint, lag, output rows and status. */
+/**
+ * What a worker prints every few milliseconds: its query's last checkpoint, lag, output rows and
+ * status, and the evictions of its state cache since it started.
+ */
 export interface Progress {
   epoch: number;
   lag: number;
   out: number;
   status: string;
+  evictions: number;
 }
 
 /** A seeded generator, so a failing run can be repeated with SLUICE_CRASH_SEED. */
@@ -27,8 +31,9 @@ export function lcg(seed: number): () => number {
 }
 
 /** Starts test/crash/worker.ts with `pipeline` on `dir`; reports progress lines and `exited` when it dies. */
-function startWorker(pipeline: string, dir: string, onProgress: (p: Progress) => void, onOpening: () => void): { child: ChildProcess; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/worker.ts', dir, pipeline], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function startWorker(pipeline: string, dir: string, stateCacheBytes: number | undefined, onProgress: (p: Progress) => void, onOpening: () => void): { child: ChildProcess; exited: Promise<void> } {
+  const args = ['--import', 'tsx', 'test/crash/worker.ts', dir, pipeline, ...(stateCacheBytes !== undefined ? [String(stateCacheBytes)] : [])];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   child.stdout?.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -52,15 +57,23 @@ export interface CrashRuns {
   readonly duringOpen: number;
   /** Kills before all output was written. */
   readonly midway: number;
+  /** State cache evictions over all runs (as far as each run reported them before it died). */
+  readonly evictions: number;
 }
 
 /**
  * Kills and restarts the worker running `pipeline` (a module of test/crash, see worker.ts) on `dir`
  * at random moments (at least `minKills` times) until its output stops growing with no lag left,
- * or `budgetMs` passed.
+ * or `budgetMs` passed. Each run reads its state through a cache of `stateCacheBytes` (default:
+ * the worker's).
  */
-export async function killUntilStable(pipeline: string, dir: string, opts: { readonly expectedOut: number; readonly minKills: number; readonly rand: () => number; readonly budgetMs?: number }): Promise<CrashRuns> {
+export async function killUntilStable(
+  pipeline: string,
+  dir: string,
+  opts: { readonly expectedOut: number; readonly minKills: number; readonly rand: () => number; readonly budgetMs?: number; readonly stateCacheBytes?: number },
+): Promise<CrashRuns> {
   let kills = 0;
+  let evictions = 0;
   let runs = 0;
   let stableRuns = 0;
   let lastOut = -1;
@@ -77,6 +90,7 @@ export async function killUntilStable(pipeline: string, dir: string, opts: { rea
     const w = startWorker(
       pipeline,
       dir,
+      opts.stateCacheBytes,
       (p) => {
         latest = p;
         openedAt ||= Date.now();
@@ -106,6 +120,7 @@ export async function killUntilStable(pipeline: string, dir: string, opts: { rea
     else if (!latest) openMs = Math.min(2 * openMs, 10_000);
     kills++;
     const p = latest;
+    evictions += p?.evictions ?? 0;
     if (p && p.out < opts.expectedOut) midway++;
     if (!p) duringOpen++;
     if (settled && p && p.lag === 0 && p.out === lastOut) stableRuns++;
@@ -113,5 +128,5 @@ export async function killUntilStable(pipeline: string, dir: string, opts: { rea
     lastOut = p?.out ?? lastOut;
     if (stableRuns >= 1 || Date.now() > deadline) break;
   }
-  return { runs, kills, duringOpen, midway };
+  return { runs, kills, duringOpen, midway, evictions };
 }

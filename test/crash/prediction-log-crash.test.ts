@@ -49,7 +49,7 @@ describe('the prediction log under kill -9', () => {
       const duplicates = [...logCounts.values()].filter((n) => n > 1).length;
       const outCounts = counts(out);
       const missing = [...outCounts.keys()].filter((k) => !logCounts.has(k)).length;
-      console.log(`prediction log crash test: seed=${seed} runs=${runs.runs} kills=${runs.kills} (${runs.duringOpen} while opening, ${runs.midway} before all output was written) output=${out.length} log=${log.length} duplicates=${duplicates} missing=${missing}`);
+      console.log(`prediction log crash test: seed=${seed} runs=${runs.runs} kills=${runs.kills} (${runs.duringOpen} while opening, ${runs.midway} before all output was written) output=${out.length} log=${log.length} duplicates=${duplicates} missing=${missing} evictions=${runs.evictions}`);
       expect(runs.kills).toBeGreaterThanOrEqual(8);
       expect(out).toHaveLength(ROWS);
       expect(outIds).toEqual(new Set(Array.from({ length: ROWS }, (_, i) => txEvent(i).tx_id)));

@@ -1,6 +1,8 @@
 /**
  * kill -9 at random points during a windowed aggregation into a log sink leaves topic 'out'
- * identical to an uninterrupted run of the same pipeline: no duplicates, nothing missing.
+ * identical to an uninterrupted run of the same pipeline: no duplicates, nothing missing. The
+ * killed runs read their state through a 1 KiB state cache (a few entries), so that windows are
+ * evicted and read back from RocksDB between the kills; the uninterrupted run has the default.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { killUntilStable, lcg } from './harness.js';
 import { SINK_DDL, fillInput, progress } from './pipeline.js';
 
 const MIN_KILLS = 10;
+const STATE_CACHE_BYTES = 1024;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function readOut(dir: string): Promise<string[]> {
@@ -61,7 +64,7 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
     expect(expected.length).toBeGreaterThan(0);
 
     // The interrupted run: kill -9 at random moments, restart, until the output stops growing.
-    const { runs, kills, duringOpen, midway } = await killUntilStable('./pipeline.js', crashDir, { expectedOut: expected.length, minKills: MIN_KILLS, rand });
+    const { runs, kills, duringOpen, midway, evictions } = await killUntilStable('./pipeline.js', crashDir, { expectedOut: expected.length, minKills: MIN_KILLS, rand, stateCacheBytes: STATE_CACHE_BYTES });
 
     const actual = await readOut(crashDir);
     const counts = new Map<string, number>();
@@ -77,8 +80,9 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
       else if (n > w) duplicates += n - w;
     }
     for (const [r, n] of want) missing += Math.max(0, n - (counts.get(r) ?? 0));
-    console.log(`windowed crash test: seed=${seed} runs=${runs} kills=${kills} (${duringOpen} while opening, ${midway} before all output was written) records=${actual.length} expected=${expected.length} duplicates=${duplicates} missing=${missing} unexpected=${unexpected}`);
+    console.log(`windowed crash test: seed=${seed} runs=${runs} kills=${kills} (${duringOpen} while opening, ${midway} before all output was written) records=${actual.length} expected=${expected.length} duplicates=${duplicates} missing=${missing} unexpected=${unexpected} cache=${STATE_CACHE_BYTES}B evictions=${evictions}`);
     expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
+    expect(evictions).toBeGreaterThan(0);
     expect({ duplicates, missing, unexpected }).toEqual({ duplicates: 0, missing: 0, unexpected: 0 });
     expect(actual).toEqual(expected);
   }, 240_000);

@@ -13,6 +13,11 @@ import { tempEngine } from './helpers.js';
 
 const STREAM = 'CREATE STREAM ev (k STRING, v INT)';
 const VIEW = 'CREATE MATERIALIZED VIEW per_k AS SELECT k, COUNT(*) AS n, SUM(v) AS s FROM ev GROUP BY k';
+const SIDE_A = "CREATE STREAM a (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)";
+const SIDE_B = "CREATE STREAM b (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)";
+/** One interval join written with its two sides in either order: same keys, bounds and types. */
+const JOIN_AB = "SELECT a.k AS ak, a.v AS av, b.v AS bv FROM a JOIN b ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts + INTERVAL '1' MINUTE";
+const JOIN_BA = "SELECT a.k AS ak, a.v AS av, b.v AS bv FROM b JOIN a ON b.k = a.k AND a.ts BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts + INTERVAL '1' MINUTE";
 
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -57,6 +62,21 @@ describe('stable state ids', () => {
     expect(statefulIds(engine, 'SELECT v, COUNT(*) AS n FROM ev GROUP BY v')).not.toEqual(base);
   });
 
+  it('cover the relations each input of an operator reads, so exchanged join sides get other ids', async () => {
+    const { engine, cleanup } = await tempEngine();
+    cleanups.push(cleanup);
+    await engine.execute(SIDE_A);
+    await engine.execute(SIDE_B);
+    await engine.execute(STREAM);
+    const ab = statefulIds(engine, JOIN_AB);
+    expect(ab).toHaveLength(1);
+    expect(ab[0]).toMatch(/^join-[0-9a-f]{8}$/);
+    expect(statefulIds(engine, JOIN_BA)).not.toEqual(ab);
+    expect(statefulIds(engine, `SELECT ak FROM (${JOIN_AB}) WHERE av > 0`)).toEqual(ab);
+    // The same aggregate over another stream is another operator.
+    expect(statefulIds(engine, 'SELECT k, COUNT(*) AS n FROM a GROUP BY k')).not.toEqual(statefulIds(engine, 'SELECT k, COUNT(*) AS n FROM b GROUP BY k'));
+  });
+
   it('refuse a checkpoint whose operators differ from the plan, naming both sides', async () => {
     const { engine, cleanup } = await tempEngine();
     cleanups.push(cleanup);
@@ -66,6 +86,10 @@ describe('stable state ids', () => {
     expect(resolveStateIds('q', plan, fresh.record, true).ids).toEqual(fresh.ids);
     // A checkpoint from before ids were recorded keeps its positional layout.
     expect(resolveStateIds('q', plan, undefined, true).ids).toContain('op0');
+    // One from before ids covered the relations read keeps the ids it was written under.
+    const unsourced = operatorIdentities(plan).flatMap((o) => (o.unsourcedId ? [o.unsourcedId] : []));
+    expect(unsourced).not.toEqual(fresh.record.ids);
+    expect(resolveStateIds('q', plan, { ids: unsourced }, true).record.ids).toEqual(unsourced);
     expect(() => resolveStateIds('q', plan, { ids: ['agg-00000000'] }, true)).toThrow(
       new RegExp(`query 'q' cannot restore its state: .*no longer has \\(agg-00000000\\).*does not know \\(${fresh.record.ids[0]}\\)`),
     );
@@ -101,6 +125,32 @@ describe('stable state ids', () => {
       expect(err.message).toMatch(/query 'per_k' cannot restore its state: its checkpoint holds state of operators the plan no longer has \(agg-[0-9a-f]{8}\), and the plan has stateful operators the checkpoint does not know \(agg-[0-9a-f]{8}\)/);
       expect(err.hint).toMatch(/drop and create the query again/);
       expect(again.queries().find((q) => q.name === 'per_k')?.status).toBe('failed');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('stop a stored join whose sides were exchanged instead of giving each side the other one\'s rows', async () => {
+    const { engine, dir, cleanup } = await tempEngine(50);
+    cleanups.push(cleanup);
+    await engine.execute(SIDE_A);
+    await engine.execute(SIDE_B);
+    await engine.execute(`CREATE MATERIALIZED VIEW pairs WITH (key = 'ak,av,bv') AS ${JOIN_AB}`);
+    // Rows buffered on both sides, within the join's bounds of rows still to come.
+    await engine.execute("INSERT INTO a VALUES ('x', 1, TIMESTAMP '2024-01-01 00:00:00')");
+    await engine.execute("INSERT INTO b VALUES ('y', 2, TIMESTAMP '2024-01-01 00:00:00')");
+    await engine.checkpointAll();
+    expect(await engine.viewScan('pairs')).toEqual([]);
+    await rewriteView(engine, 'pairs', `CREATE MATERIALIZED VIEW pairs WITH (key = 'ak,av,bv') AS ${JOIN_BA}`);
+    await engine.close();
+
+    const again = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
+    try {
+      expect(again.restoreErrors).toHaveLength(1);
+      const err = again.restoreErrors[0]!.error;
+      expect(err.code).toBe('STATE_ERROR');
+      expect(err.message).toMatch(/query 'pairs' cannot restore its state: its checkpoint holds state of operators the plan no longer has \(join-[0-9a-f]{8}\), and the plan has stateful operators the checkpoint does not know \(join-[0-9a-f]{8}\)/);
+      expect(again.queries().find((q) => q.name === 'pairs')?.status).toBe('failed');
     } finally {
       await again.close();
     }

@@ -62,10 +62,20 @@ describe('StateTable over a small shared cache', () => {
     const stats = cache.stats();
     expect(stats.bytes).toBeLessThanOrEqual(4096);
     expect(stats.evictions).toBeGreaterThan(400);
+    // Of those reads only the key no table holds ('nope') went to RocksDB.
+    expect(stats.diskReads).toBe(1);
     const keys = Array.from({ length: 500 }, (_, i) => `k${i}`);
     const values = await t.getMany(keys);
     expect(values.map((v) => v?.['n'])).toEqual(keys.map((_, i) => i));
     expect((await other.get('k1'))?.['n']).toBe(-1);
     expect(cache.stats().bytes).toBeLessThanOrEqual(4096);
+    // Every key not cached was read from RocksDB, and a scan reads every entry it passes.
+    const afterGets = cache.stats();
+    expect(afterGets.diskReads).toBe(afterGets.misses);
+    expect(afterGets.diskReads).toBeGreaterThan(400);
+    let scanned = 0;
+    for await (const _entry of t.scan('k1')) scanned++;
+    expect(scanned).toBe(111);
+    expect(cache.stats().diskReads).toBe(afterGets.diskReads + 111);
   });
 });

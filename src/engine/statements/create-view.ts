@@ -1,6 +1,6 @@
 /** CREATE MATERIALIZED VIEW: a persistent query whose result is kept by key and can be read. */
 import { withKafkaQueryGroup } from '../../connectors/kafka/index.js';
-import { isMultisetView, viewChanges, viewKey } from '../persistent-plan.js';
+import { isMultisetView, isReplacingView, viewChanges, viewKey } from '../persistent-plan.js';
 import { viewKv } from '../relation-storage.js';
 import { ViewSink } from '../sinks.js';
 import { retentionOption } from './definitions.js';
@@ -16,10 +16,11 @@ export const createView: StatementHandler<'CreateMaterializedView'> = async (ses
   const changelog = `${name}__changes`;
   await log.createTopic(changelog, 1, retentionOption(options));
   session.catalog.addRelation(
-    { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key), queryId: plan.id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), reads: plan.reads, options, sql: text },
+    { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key, options['key']), queryId: plan.id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), reads: plan.reads, options, sql: text },
     s.name.span,
   );
-  const sink = new ViewSink(q.fields, key, viewKv(store, name), { log, topic: changelog }, isMultisetView(q, options['key']));
+  const rows = isMultisetView(q, options['key']) ? 'multiset' : isReplacingView(q, key, options['key']) ? 'replacing' : 'changes';
+  const sink = new ViewSink(q.fields, key, viewKv(store, name), { log, topic: changelog }, rows);
   const rq = persistentQuery(session, plan, 'view', { kind: 'epoch', sink }, withKafkaQueryGroup(session.env, plan.id));
   return startPersistent(session, s, plan, rq, opts.signal);
 };
