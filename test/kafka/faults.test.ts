@@ -42,48 +42,46 @@ describe('kafka connector under broker faults', () => {
 });
 
 async function faultRun(kafka: string, input: string, output: string, stream: string, sink: string): Promise<void> {
-  {
-    let next = 0;
-    const add = async (n: number) => {
-      const rows = Array.from({ length: n }, () => ({ id: next++ }));
-      await produce(mock.brokers, input, rows.map((r) => ({ key: String(r.id), value: JSON.stringify(r) })));
-    };
-    await add(100);
-    await engine.execute(`CREATE STREAM ${stream} (id BIGINT) WITH (connector = 'kafka', topic = '${input}', ${kafka})`);
-    await engine.execute(`CREATE SINK ${sink} WITH (connector = 'kafka', topic = '${output}', key = 'id', ${kafka}) AS SELECT id, id * 2 AS twice FROM ${stream}`);
-    await readCommitted(mock.brokers, output, 100, 60_000);
+  let next = 0;
+  const add = async (n: number) => {
+    const rows = Array.from({ length: n }, () => ({ id: next++ }));
+    await produce(mock.brokers, input, rows.map((r) => ({ key: String(r.id), value: JSON.stringify(r) })));
+  };
+  await add(100);
+  await engine.execute(`CREATE STREAM ${stream} (id BIGINT) WITH (connector = 'kafka', topic = '${input}', ${kafka})`);
+  await engine.execute(`CREATE SINK ${sink} WITH (connector = 'kafka', topic = '${output}', key = 'id', ${kafka}) AS SELECT id, id * 2 AS twice FROM ${stream}`);
+  await readCommitted(mock.brokers, output, 100, 60_000);
 
-    await add(100);
-    await mock.command('broker-down 1');
-    await sleep(3000);
-    await mock.command('broker-up 1');
+  await add(100);
+  await mock.command('broker-down 1');
+  await sleep(3000);
+  await mock.command('broker-up 1');
 
-    const errors = [
-      'error Produce 19 3', // NOT_ENOUGH_REPLICAS
-      'error EndTxn 15 2', // COORDINATOR_NOT_AVAILABLE
-      'error AddOffsetsToTxn 16 2', // NOT_COORDINATOR
-      'error TxnOffsetCommit 15 2',
-      'error Fetch 6 3', // NOT_LEADER_OR_FOLLOWER
-      'error AddPartitionsToTxn 7 2', // REQUEST_TIMED_OUT
-    ];
-    for (const e of errors) {
-      await mock.command(e);
-      await add(50);
-      await sleep(500);
-    }
-    const expected = next;
-    const out = await readCommitted(mock.brokers, output, expected, 120_000);
-    const counts = new Map<number, number>();
-    for (const r of out) {
-      const id = (JSON.parse(r.value ?? '{}') as { id: number }).id;
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    const duplicates = [...counts.values()].reduce((a, n) => a + n - 1, 0);
-    const missing = Array.from({ length: expected }, (_, i) => i).filter((i) => !counts.has(i)).length;
-    console.log(`faults: records=${out.length} duplicates=${duplicates} missing=${missing}`);
-    expect(duplicates).toBe(0);
-    expect(missing).toBe(0);
-    const q = engine.queries().find((x) => x.name === sink);
-    expect(q?.status).toBe('running');
+  const errors = [
+    'error Produce 19 3', // NOT_ENOUGH_REPLICAS
+    'error EndTxn 15 2', // COORDINATOR_NOT_AVAILABLE
+    'error AddOffsetsToTxn 16 2', // NOT_COORDINATOR
+    'error TxnOffsetCommit 15 2',
+    'error Fetch 6 3', // NOT_LEADER_OR_FOLLOWER
+    'error AddPartitionsToTxn 7 2', // REQUEST_TIMED_OUT
+  ];
+  for (const e of errors) {
+    await mock.command(e);
+    await add(50);
+    await sleep(500);
   }
+  const expected = next;
+  const out = await readCommitted(mock.brokers, output, expected, 120_000);
+  const counts = new Map<number, number>();
+  for (const r of out) {
+    const id = (JSON.parse(r.value ?? '{}') as { id: number }).id;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  const duplicates = [...counts.values()].reduce((a, n) => a + n - 1, 0);
+  const missing = Array.from({ length: expected }, (_, i) => i).filter((i) => !counts.has(i)).length;
+  console.log(`faults: records=${out.length} duplicates=${duplicates} missing=${missing}`);
+  expect(duplicates).toBe(0);
+  expect(missing).toBe(0);
+  const q = engine.queries().find((x) => x.name === sink);
+  expect(q?.status).toBe('running');
 }
