@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { keyOf } from '../../src/exec/keys.js';
 import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
+import { connectorClient } from '../../src/connectors/kafka/client.js';
 import { tempEngine } from '../engine/helpers.js';
 import { nativeTitle, NATIVE_SKIP, produce, readCommitted, waitFor } from './support.js';
 
@@ -19,7 +20,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   mock = await startKafkaMock({
     brokers: 1,
-    topics: ['c-src:2', 'c-out:1', 'n-src:2', 'n-out:1', 'n-cards:1', 'n-joined:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', '__sluice_decisions:1'],
+    topics: ['c-src:2', 'c-out:1', 'n-src:2', 'n-out:1', 'n-cards:1', 'n-joined:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', 'n-offsets:2', '__sluice_decisions:1'],
     groupInitialRebalanceDelayMs: 0,
   });
   ({ engine, cleanup } = await tempEngine(100));
@@ -132,6 +133,27 @@ describe('kafka connector', () => {
     const joined = await readCommitted(mock.brokers, 'n-joined', 10, 60_000);
     expect(joined.map((o) => JSON.parse(o.value ?? '{}') as { id: number; tier: string }).sort((a, b) => a.id - b.id)).toEqual(rows.filter((r) => r.name === 'n0').map((r) => ({ id: r.id, tier: 'gold' })));
   }, 120_000);
+
+  it.skipIf(NATIVE_SKIP !== undefined)(nativeTitle("native client: a group's offsets committed in a transaction read back by topic name"), async () => {
+    const kafka = connectorClient('native', mock.brokers, 'sluice-offsets-test');
+    const producer = kafka.producer({ transactionalId: 'sluice-offsets-test', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const txn = await producer.transaction();
+      await txn.sendOffsets({ consumerGroupId: 'n-offsets-group', topics: [{ topic: 'n-offsets', partitions: [{ partition: 0, offset: '7' }, { partition: 1, offset: '42' }] }] });
+      await txn.commit();
+    } finally {
+      await producer.disconnect();
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const res = await admin.fetchOffsets({ groupId: 'n-offsets-group', topics: ['n-offsets'] });
+      expect(res.map((t) => ({ topic: t.topic, offsets: t.partitions.map((p) => [p.partition, p.offset]).sort() }))).toEqual([{ topic: 'n-offsets', offsets: [[0, '7'], [1, '42']] }]);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
 
   it('a table over a topic resumes from the offsets stored with its rows after a restart', async () => {
     const own = await tempEngine(100);
