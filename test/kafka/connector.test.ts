@@ -1,10 +1,12 @@
 /**
  * Kafka connector against the mock broker: JSON decoding with dead letters that name
  * topic/partition@offset, a filter/project sink with exactly-once delivery, an updating
- * (upsert) sink with tombstone-free final values per key, and a table kept from a topic.
+ * (upsert) sink with tombstone-free final values per key, a keyed sink partitioned by the engine's
+ * key hash, and a table kept from a topic.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
+import { partitionOf } from '../../src/common/hash.js';
 import { keyOf } from '../../src/exec/keys.js';
 import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
 import { connectorClient } from '../../src/connectors/kafka/client.js';
@@ -20,7 +22,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   mock = await startKafkaMock({
     brokers: 1,
-    topics: ['c-src:2', 'c-out:1', 'n-src:2', 'n-out:1', 'n-cards:1', 'n-joined:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', 'n-offsets:2', '__sluice_decisions:1'],
+    topics: ['c-src:2', 'c-out:1', 'n-src:2', 'n-out:1', 'n-cards:1', 'n-joined:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', 'c-keyed:4', 'n-offsets:2', 'n-keyed:4', '__sluice_decisions:1'],
     groupInitialRebalanceDelayMs: 0,
   });
   ({ engine, cleanup } = await tempEngine(100));
@@ -194,4 +196,23 @@ describe('kafka connector', () => {
       await own.cleanup().catch(() => undefined);
     }
   }, 120_000);
+
+  it("a keyed sink sends each record to its key's partition by the engine's key hash, NULL keys included", async () => {
+    await keyedSink('c', opts());
+  }, 120_000);
+
+  it.skipIf(NATIVE_SKIP !== undefined)(nativeTitle("native client: a keyed sink sends each record to its key's partition by the engine's key hash"), async () => {
+    await keyedSink('n', `${opts()}, client = 'native'`);
+  }, 120_000);
 });
+
+/** Keyed records (NULL and empty keys among them) through a sink `<prefix>_keyed` to its 4-partition topic. */
+async function keyedSink(prefix: string, kafka: string): Promise<void> {
+  await engine.execute(`CREATE STREAM ${prefix}_keys (k STRING, v INT)`);
+  const keys = [null, '', 'a', 'b', 'card-17', null, 'a', 'x', 'y', 'z'];
+  await engine.execute(`INSERT INTO ${prefix}_keys VALUES ${keys.map((k, i) => `(${k === null ? 'NULL' : `'${k}'`}, ${i})`).join(', ')}`);
+  await engine.execute(`CREATE SINK ${prefix}_keyed WITH (connector = 'kafka', topic = '${prefix}-keyed', key = 'k', ${kafka}) AS SELECT k, v FROM ${prefix}_keys`);
+  const out = await readCommitted(mock.brokers, `${prefix}-keyed`, keys.length, 60_000);
+  const got = out.map((r) => JSON.parse(r.value ?? '{}') as { k: string | null; v: number }).map((row, i) => [row.v, row.k, out[i]!.partition, out[i]!.key]);
+  expect(got.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(keys.map((k, i) => [i, k, partitionOf([k], 4), k]));
+}

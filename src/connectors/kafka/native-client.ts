@@ -5,7 +5,9 @@
  * binary, so it is loaded at run time when present.
  *
  * It implements client.ts's interfaces:
- * - producers and admins are the package's KafkaJS-compatible ones; a transaction's
+ * - producers and admins are the package's KafkaJS-compatible ones; a producer picks each
+ *   record's partition with the configured kafkajs partitioner (over the topic's partitions as
+ *   described once per producer), as a kafkajs producer would; a transaction's
  *   `sendOffsets` for a group goes through a consumer of that group that never joins it (its
  *   group metadata carries no generation, as kafkajs's offsets commit does);
  * - consumers are librdkafka consumers in the group with a rebalance callback: on each
@@ -19,7 +21,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ConsumerConfig, ConsumerCrashEvent, ConsumerGroupJoinEvent, ConsumerStartBatchProcessEvent, KafkaMessage, ProducerConfig, ProducerRecord, TopicOffsets, TopicPartitionOffset } from 'kafkajs';
+import type { ConsumerConfig, ConsumerCrashEvent, ConsumerGroupJoinEvent, ConsumerStartBatchProcessEvent, KafkaMessage, Message, PartitionMetadata, ProducerConfig, ProducerRecord, TopicOffsets, TopicPartitionOffset } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { BatchPayload, BatchRunConfig, ConsumerEventNames, GroupConsumer, KafkaAdmin, KafkaClient, SinkProducer, SinkTransaction } from './client.js';
 
@@ -81,7 +83,7 @@ interface CompatKafka {
   admin(config?: Record<string, unknown>): CompatAdmin;
 }
 interface CompatAdmin extends KafkaAdmin {
-  fetchTopicMetadata(options: { topics: string[] }): Promise<{ name: string; partitions: { partitionId: number }[] }[]>;
+  fetchTopicMetadata(options: { topics: string[] }): Promise<{ name: string; partitions: PartitionMetadata[] }[]>;
 }
 
 interface NativeModule {
@@ -185,6 +187,9 @@ class NativeProducer implements SinkProducer, SinkTransaction {
   private readonly producer: CompatProducer;
   /** Per consumer group: a consumer that never joins it, whose group metadata `sendOffsets` needs. */
   private readonly groups = new Map<string, Promise<CompatConsumer>>();
+  /** The configured partitioner (librdkafka's own is not kafkajs's), and the partitions per topic it picks from. */
+  private readonly partitioner: ReturnType<NonNullable<ProducerConfig['createPartitioner']>> | undefined;
+  private readonly partitions = new Map<string, Promise<PartitionMetadata[]>>();
 
   constructor(
     private readonly compat: CompatKafka,
@@ -203,6 +208,7 @@ class NativeProducer implements SinkProducer, SinkTransaction {
       'message.timeout.ms': DELIVERY_TIMEOUT_MS,
       ...RECONNECT,
     });
+    this.partitioner = config.createPartitioner?.();
   }
 
   async connect(): Promise<void> {
@@ -218,7 +224,35 @@ class NativeProducer implements SinkProducer, SinkTransaction {
 
   async send(record: ProducerRecord): Promise<unknown> {
     // acks is the producer's (all replicas); the package rejects it per send.
-    return this.producer.send({ topic: record.topic, messages: record.messages });
+    return this.producer.send({ topic: record.topic, messages: await this.partitioned(record.topic, record.messages) });
+  }
+
+  /** `messages` with the partition the configured partitioner gives each that names none. */
+  private async partitioned(topic: string, messages: Message[]): Promise<Message[]> {
+    const partitioner = this.partitioner;
+    if (!partitioner) return messages;
+    const partitionMetadata = await this.topicPartitions(topic);
+    return messages.map((message) => (message.partition !== undefined && message.partition !== null ? message : { ...message, partition: partitioner({ topic, partitionMetadata, message }) }));
+  }
+
+  private topicPartitions(topic: string): Promise<PartitionMetadata[]> {
+    let p = this.partitions.get(topic);
+    if (!p) {
+      p = (async () => {
+        const admin = this.compat.admin();
+        await admin.connect();
+        try {
+          const [meta] = await admin.fetchTopicMetadata({ topics: [topic] });
+          if (!meta?.partitions.length) throw new Error(`librdkafka: no partitions known for topic '${topic}'`);
+          return [...meta.partitions].sort((a, b) => a.partitionId - b.partitionId);
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      })();
+      p.catch(() => this.partitions.delete(topic));
+      this.partitions.set(topic, p);
+    }
+    return p;
   }
 
   async transaction(): Promise<SinkTransaction> {
