@@ -76,9 +76,10 @@ async function faultRun(kafka: string, input: string, output: string, stream: st
   }
   const duplicates = [...counts.values()].reduce((a, n) => a + n - 1, 0);
   const missing = Array.from({ length: expected }, (_, i) => i).filter((i) => !counts.has(i)).length;
-  console.log(`faults: records=${out.length} duplicates=${duplicates} missing=${missing}`);
+  const q = engine.queries().find((x) => x.name === sink);
+  // The query's own account says where a shortfall stopped: reading (rows in) or delivering.
+  console.log(`faults: records=${out.length} duplicates=${duplicates} missing=${missing}; query ${q?.status}, rows in ${q?.rowsIn}, out ${q?.rowsOut}${q?.error ? `: ${q.error.message}` : ''}`);
   expect(duplicates).toBe(0);
   expect(missing).toBe(0);
-  const q = engine.queries().find((x) => x.name === sink);
   expect(q?.status).toBe('running');
 }
