@@ -26,6 +26,10 @@ interface Group {
   readonly accs: Accumulator[];
   /** The output row downstream holds for the group (null: none yet), kept so a change is found without recomputing it. */
   row: unknown[] | null;
+  /** The number of the last batch that touched the group. */
+  batch: number;
+  /** Whether its key is in `dirty`. */
+  dirty: boolean;
 }
 
 const TABLE = 'groups';
@@ -79,6 +83,8 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly global: boolean;
   /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
   private announced = true;
+  /** Batches seen, numbering them for Group.batch. */
+  private batches = 0;
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -114,7 +120,7 @@ export class GroupAggregateOperator extends StreamOperator {
       const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
       if (!r) this.working.set(list[i]!, null);
       else {
-        const g: Group = { values: [...r.g], count: r.c, accs: this.aggs.restore(r.a), row: null };
+        const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
         g.row = this.output(g);
         this.working.set(list[i]!, g);
       }
@@ -137,8 +143,10 @@ export class GroupAggregateOperator extends StreamOperator {
     const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
-    /** Output row of each changed group as it was before this batch (null: did not exist). */
-    const before = new Map<string, unknown[] | null>();
+    /** The keys and groups this batch touches, in the order it first touches them. */
+    const touchedKeys: string[] = [];
+    const touched: Group[] = [];
+    const batchNo = ++this.batches;
     const parts = new Array<unknown>(this.keys.length);
     const rowKeys = new Array<string | undefined>(n);
     const single = parts.length === 1 ? keyVals[0]! : undefined;
@@ -168,11 +176,15 @@ export class GroupAggregateOperator extends StreamOperator {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
       }
-      if (!before.has(key)) before.set(key, g ? g.row : null);
       if (!g) {
         for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![i]);
         g = this.emptyGroup([...parts]);
         this.working.set(key, g);
+      }
+      if (g.batch !== batchNo) {
+        g.batch = batchNo;
+        touchedKeys.push(key);
+        touched.push(g);
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
@@ -193,8 +205,11 @@ export class GroupAggregateOperator extends StreamOperator {
     }
     const rows: unknown[][] = [];
     const kinds: number[] = [];
-    for (const [key, old] of before) {
-      let g = this.working.get(key) ?? undefined;
+    for (let t = 0; t < touched.length; t++) {
+      const key = touchedKeys[t]!;
+      // The row downstream holds from before this batch (null: the group did not exist).
+      const old = touched[t]!.row;
+      let g: Group | undefined = touched[t]!;
       if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g && g.count <= 0) {
         // The global group outlives its last row, reset to the results of no rows.
@@ -202,8 +217,12 @@ export class GroupAggregateOperator extends StreamOperator {
         this.working.set(key, g ?? null);
       }
       const now = g ? this.output(g) : null;
-      if (g) g.row = now;
-      this.dirty.add(key);
+      if (!g) this.dirty.add(key);
+      else {
+        g.row = now;
+        if (!g.dirty) this.dirty.add(key);
+        g.dirty = true;
+      }
       if (old && now) {
         if (sameRow(old, now)) continue;
         rows.push(old, now);
@@ -232,11 +251,19 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   private emptyGroup(values: unknown[]): Group {
-    return { values, count: 0, accs: this.aggs.create(), row: null };
+    return this.group(values, 0, this.aggs.create());
+  }
+
+  private group(values: unknown[], count: number, accs: Accumulator[]): Group {
+    return { values, count, accs, row: null, batch: 0, dirty: false };
   }
 
   private output(g: Group): unknown[] {
-    return [...g.values, ...AggregateList.results(g.accs)];
+    const nv = g.values.length;
+    const row = new Array<unknown>(nv + g.accs.length);
+    for (let i = 0; i < nv; i++) row[i] = g.values[i];
+    for (let k = 0; k < g.accs.length; k++) row[nv + k] = g.accs[k]!.result();
+    return row;
   }
 
   private reject(batch: RecordBatch, row: number, reason: string): void {
