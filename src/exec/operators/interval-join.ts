@@ -10,7 +10,8 @@ import type { StateRow, StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, readColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf } from '../../common/keys.js';
+import { keyOf, keyOfValue } from '../../common/keys.js';
+import { TimeHeap } from '../time-heap.js';
 import { RowKind, rowJson, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { lateReason, nullTimeReason } from './event-time.js';
@@ -29,6 +30,8 @@ interface Side {
   readonly time: number;
   readonly table: string;
   rows: Map<string, Buffered[]>;
+  /** The key of every buffered row by its time (and of rows since taken back, which find nothing). */
+  expiry: TimeHeap<string>;
   readonly dirty: Set<string>;
   watermark: number;
 }
@@ -74,7 +77,7 @@ export class IntervalJoinOperator extends StreamOperator {
   constructor(spec: IntervalJoinSpec) {
     super(2);
     this.fields = spec.fields;
-    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, rows: new Map(), dirty: new Set(), watermark: -Infinity });
+    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, rows: new Map(), expiry: new TimeHeap(), dirty: new Set(), watermark: -Infinity });
     this.sides = [side(spec.left, spec.leftKeys, spec.leftTime, 'left'), side(spec.right, spec.rightKeys, spec.rightTime, 'right')];
     this.lowerMs = spec.lowerMs;
     this.upperMs = spec.upperMs;
@@ -84,8 +87,11 @@ export class IntervalJoinOperator extends StreamOperator {
   protected override async onOpen(): Promise<void> {
     for (const s of this.sides) {
       s.rows = new Map();
+      s.expiry = new TimeHeap();
       for await (const [key, row] of this.ctx.state.table(s.table).scan()) {
-        s.rows.set(key, (row['r'] as [number, StateValue[]][]).map(([t, v]) => ({ t, v: [...v] })));
+        const list = (row['r'] as [number, StateValue[]][]).map(([t, v]) => ({ t, v: [...v] }));
+        s.rows.set(key, list);
+        for (const b of list) s.expiry.push(b.t, key);
       }
     }
     const meta = await this.ctx.state.table('meta').get('wm');
@@ -129,7 +135,7 @@ export class IntervalJoinOperator extends StreamOperator {
         parts[k] = v;
       }
       if (nullKey) continue;
-      const key = keyOf(parts);
+      const key = parts.length === 1 ? keyOfValue(parts[0]) : keyOf(parts);
       const values = cols.map((c) => plain(c[i]));
       const list = me.rows.get(key);
       if (retract) {
@@ -148,6 +154,7 @@ export class IntervalJoinOperator extends StreamOperator {
       if (!retract) {
         if (list) list.push({ t, v: values });
         else me.rows.set(key, [{ t, v: values }]);
+        me.expiry.push(t, key);
       }
       me.dirty.add(key);
     }
@@ -184,9 +191,14 @@ export class IntervalJoinOperator extends StreamOperator {
     // A left watermark retires right rows and vice versa.
     const other = this.sides[1 - p]!;
     const expired = p === 0 ? (t: number) => t - this.lowerMs < time : (t: number) => t + this.upperMs < time;
-    for (const [key, list] of other.rows) {
-      if (!list.some((r) => expired(r.t))) continue;
+    // Expiry is monotone in time: the keys of the expired rows are those of the heap's expired entries.
+    const keys = new Set<string>();
+    while (expired(other.expiry.minTime)) keys.add(other.expiry.pop()!);
+    for (const key of keys) {
+      const list = other.rows.get(key);
+      if (!list) continue;
       const keep = list.filter((r) => !expired(r.t));
+      if (keep.length === list.length) continue;
       if (keep.length === 0) other.rows.delete(key);
       else other.rows.set(key, keep);
       other.dirty.add(key);
