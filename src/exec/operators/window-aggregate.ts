@@ -10,7 +10,7 @@ import type { StateRow, StateValue } from '../../state/index.js';
 import { gather, plain } from '../columns.js';
 import { keyOf } from '../../common/keys.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
-import { assignWindows, lateReason, nullTimeReason, timeColumn } from './event-time.js';
+import { assignWindows, lateReason, nullTimeReason, timeColumn, windowColumns } from './event-time.js';
 import { WindowAggregateBase, retracts, type ClosedWindow, type WindowAggregateSpec } from './window-aggregate-base.js';
 
 interface Group {
@@ -28,7 +28,7 @@ interface Group {
  */
 interface OpenWindow {
   readonly groups: Map<unknown, Group | null>;
-  /** Keys of the groups changed since they were last staged into the state table. */
+  /** Keys of the groups changed since they were last staged into the state table (of a fresh window: all). */
   readonly dirty: Set<unknown>;
   /**
    * Created since the last barrier: every group of the window is in `groups`, and nothing of it
@@ -52,6 +52,28 @@ const STARTS = 'window-starts';
 /** The state key of a group of a window: all groups of one window share the prefix `<start>\u0002`. */
 function stateKey(start: number, key: string): string {
   return `${start}\u0002${key}`;
+}
+
+const SAFE = 2n ** 53n;
+
+/**
+ * A column of group values as Map keys: BIGINTs within ±2^53 become numbers (exact, and cheaper
+ * to hash than bigints), read from a BigInt64Array's 32-bit halves so that no bigint is made.
+ * The same value becomes the same key whichever way its column was decoded.
+ */
+function mapKeys(col: readonly unknown[]): readonly unknown[] {
+  if (col instanceof BigInt64Array) {
+    // Little-endian halves: low word unsigned, high word signed.
+    const words = new Int32Array(col.buffer, col.byteOffset, col.length * 2);
+    const out = new Array<unknown>(col.length);
+    for (let j = 0; j < col.length; j++) {
+      const hi = words[2 * j + 1]!;
+      out[j] = hi >= -0x200000 && hi < 0x200000 ? hi * 0x100000000 + (words[2 * j]! >>> 0) : col[j];
+    }
+    return out;
+  }
+  if (ArrayBuffer.isView(col)) return col;
+  return col.map((v) => (typeof v === 'bigint' && v >= -SAFE && v < SAFE ? Number(v) : v));
 }
 
 /** Key types whose values are their own keys in a Map (SameValueZero, as keyOf: 0 = -0, NaN = NaN). */
@@ -120,9 +142,9 @@ export class WindowAggregateOperator extends WindowAggregateBase {
     return w;
   }
 
-  /** Row `j`'s key within its window (see `inner`). */
-  private innerKey(keyVals: readonly (readonly unknown[])[], j: number, parts: unknown[]): unknown {
-    if (this.innerIsValue) return keyVals[this.inner[0]!]![j] ?? null;
+  /** Row `j`'s key within its window (see `inner`); `values`: the one inner column as mapKeys made it. */
+  private innerKey(keyVals: readonly (readonly unknown[])[], values: readonly unknown[] | undefined, j: number, parts: unknown[]): unknown {
+    if (values) return values[j] ?? null;
     for (let k = 0; k < parts.length; k++) parts[k] = keyVals[this.inner[k]!]![j];
     return keyOf(parts);
   }
@@ -160,8 +182,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
     if (m === 0) return;
     const cols = usedColumns(batch, this.input, this.used);
     if (!identity) for (const c of this.used) cols[c] = gather(cols[c]!, rowIdx, m);
-    cols[this.input.length] = Float64Array.from(starts);
-    cols[this.input.length + 1] = Float64Array.from(starts, (s) => s + sizeMs);
+    [cols[this.input.length], cols[this.input.length + 1]] = windowColumns(starts, sizeMs);
     const errors = new Map<number, string>();
     const keyVals = evaluateGroupKeys(this.keys, cols, m, errors);
     const args = this.aggs.evaluate(cols, m, errors);
@@ -172,6 +193,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
       failed.add(i);
     }
     const parts = new Array<unknown>(this.inner.length);
+    const innerValues = this.innerIsValue ? mapKeys(keyVals[this.inner[0]!]!) : undefined;
     const wins = new Array<OpenWindow>(m);
     const inner = new Array<unknown>(m);
     const rows: number[] = [];
@@ -185,7 +207,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
         wStart = s;
       }
       wins[j] = w!;
-      inner[j] = this.innerKey(keyVals, j, parts);
+      inner[j] = this.innerKey(keyVals, innerValues, j, parts);
       rows.push(j);
     }
     await this.load(rows, wins, inner, starts, keyVals);
@@ -216,7 +238,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
           this.startsDirty = true;
         }
       }
-      win.dirty.add(ik);
+      if (!win.fresh) win.dirty.add(ik);
     }
   }
 
@@ -252,7 +274,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
   /** Puts the groups of window `start` changed since they were last staged into the state table. */
   private stage(start: number, w: OpenWindow): void {
     const table = this.ctx.state.table(WINDOWS);
-    for (const ik of w.dirty) {
+    for (const ik of w.fresh ? w.groups.keys() : w.dirty) {
       const g = w.groups.get(ik);
       if (!g) continue;
       const k = keyOf(g.values);
@@ -260,6 +282,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
       table.put(g.stateKey, { s: start, k, g: g.values as StateValue[], a: AggregateList.save(g.accs), c: g.count } satisfies StateRow);
     }
     w.dirty.clear();
+    w.fresh = false;
   }
 
   protected flushWindows(): void {
