@@ -64,6 +64,8 @@ export function withoutCopies(row: Record<string, unknown>): Record<string, unkn
  */
 export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
+  /** The rows of the epoch being committed (not on disk yet: `readHeld` reads them first). */
+  private staged = new Map<string, StateRow | null>();
   private changes: RecordBatch[] = [];
 
   constructor(
@@ -91,12 +93,13 @@ export class ViewSink implements EpochSink {
 
   private async writeCounted(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const rows = batchToRows(batch, this.fields);
-    const next = new Map<string, StateRow | null>();
+    const keys = rows.map((values) => keyOf(this.keyColumns.map((k) => values[k])));
+    const next = await this.readHeld(keys);
     for (let i = 0; i < rows.length; i++) {
       const values = rows[i]!;
-      const key = keyOf(this.keyColumns.map((k) => values[k]));
+      const key = keys[i]!;
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      const held = await this.held(key, next);
+      const held = this.held(key, next);
       const copies = (held ? viewRowCopies(held) : 0) + (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1);
       if (copies <= 0) {
         next.set(key, null);
@@ -112,12 +115,15 @@ export class ViewSink implements EpochSink {
 
   /** Writes each row (all inserts) under its key; the changelog gets -U/+U where it replaces one. */
   private async writeReplacing(batch: RecordBatch): Promise<void> {
-    const next = new Map<string, StateRow | null>();
+    const rows = batchToRows(batch, this.fields);
+    const keys = rows.map((values) => keyOf(this.keyColumns.map((k) => values[k])));
+    const next = await this.readHeld(keys);
     const changed: Record<string, unknown>[] = [];
     const kinds: number[] = [];
-    for (const values of batchToRows(batch, this.fields)) {
-      const key = keyOf(this.keyColumns.map((k) => values[k]));
-      const held = await this.held(key, next);
+    for (let i = 0; i < rows.length; i++) {
+      const values = rows[i]!;
+      const key = keys[i]!;
+      const held = this.held(key, next);
       const row: Record<string, unknown> = {};
       this.fields.forEach((f, c) => (row[f.name] = values[c]));
       if (held) {
@@ -133,14 +139,26 @@ export class ViewSink implements EpochSink {
     for (const [key, row] of next) this.pending.set(key, row);
   }
 
-  /** The row the view holds under `key` as of the rows written so far (`next`: this batch's). */
-  private async held(key: string, next: ReadonlyMap<string, StateRow | null>): Promise<StateRow | null> {
-    // null: deleted, undefined: not written here.
-    const inBatch = next.get(key);
-    if (inBatch !== undefined) return inBatch;
-    const inEpoch = this.pending.get(key);
-    if (inEpoch !== undefined) return inEpoch;
-    return (await this.kv.get(key)) ?? null;
+  /**
+   * The rows the view holds under those of `keys` this epoch has not written (null: none), in
+   * one batched read: the start of a batch's `next` (see `held`).
+   */
+  private async readHeld(keys: readonly string[]): Promise<Map<string, StateRow | null>> {
+    const next = new Map<string, StateRow | null>();
+    const unread: string[] = [];
+    for (const k of new Set(keys)) {
+      if (this.pending.has(k)) continue;
+      // The epoch being committed is not on disk yet.
+      if (this.staged.has(k)) next.set(k, this.staged.get(k) ?? null);
+      else unread.push(k);
+    }
+    if (unread.length > 0) (await this.kv.getManyRaw(unread)).forEach((found, j) => next.set(unread[j]!, found?.row ?? null));
+    return next;
+  }
+
+  /** The row the view holds under `key` as of the rows written so far (`next`: this batch's, from `readHeld`). */
+  private held(key: string, next: ReadonlyMap<string, StateRow | null>): StateRow | null {
+    return (next.has(key) ? next.get(key) : this.pending.get(key)) ?? null;
   }
 
   /** Keeps the batch, with its change kinds, for the view's changelog topic. */
@@ -151,16 +169,19 @@ export class ViewSink implements EpochSink {
   }
 
   stage(wb: WriteBatch): void {
-    for (const [k, row] of this.pending) {
+    this.staged = this.pending;
+    const changes = this.changes;
+    this.pending = new Map();
+    this.changes = [];
+    for (const [k, row] of this.staged) {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     }
-    if (this.changelog) for (const b of this.changes) this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
+    if (this.changelog) for (const b of changes) this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
   }
 
   committed(): void {
-    this.pending = new Map();
-    this.changes = [];
+    this.staged = new Map();
   }
 }
 

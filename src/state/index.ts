@@ -12,6 +12,7 @@ export { encodeKey, decodeKey, prefixRange, stringPrefixRange, type KeyPart, typ
 export { encodeValue, decodeValue, type StateValue, type StateRow } from './codec.js';
 export { EmbeddedLog, type LogChunk } from './embedded-log.js';
 export { StateTable, type StateTableOptions } from './state-table.js';
+export { TimeIndex } from './time-index.js';
 export { StateCache, DEFAULT_STATE_CACHE_BYTES, parseByteSize, type StateCacheStats } from './state-cache.js';
 export { CheckpointStore, type Checkpoint, type CheckpointInput } from './checkpoints.js';
 export { KvTable, type KvScanOptions } from './kv-table.js';

@@ -130,13 +130,28 @@ export class StateTable<V extends StateValue = StateRow> {
    * Entries whose key starts with `prefix`, in key order: disk merged with the dirty entries as
    * they were when the scan started.
    */
-  async *scan(prefix = ''): AsyncGenerator<[string, V]> {
+  scan(prefix = ''): AsyncGenerator<[string, V]> {
+    return this.merged(stringPrefixRange(this.prefix, prefix), (k) => k.startsWith(prefix));
+  }
+
+  /**
+   * Entries whose key is at or after `gte` and before `lt` (bounds absent: unbounded), in key
+   * order, merged with the dirty entries like `scan`. Reads only that key range from disk.
+   */
+  range(bounds: { readonly gte?: string; readonly lt?: string }): AsyncGenerator<[string, V]> {
+    const { gte, lt } = bounds;
+    const all = stringPrefixRange(this.prefix, '');
+    const disk = { gte: gte === undefined ? all.gte : this.diskKey(gte), lt: lt === undefined ? all.lt : this.diskKey(lt) };
+    return this.merged(disk, (k) => (gte === undefined || compareKeys(k, gte) >= 0) && (lt === undefined || compareKeys(k, lt) < 0));
+  }
+
+  private async *merged(disk: { gte: Buffer; lt: Buffer }, wanted: (key: string) => boolean): AsyncGenerator<[string, V]> {
     const pending = [...this.dirty.entries()]
-      .filter(([k]) => k.startsWith(prefix))
+      .filter(([k]) => wanted(k))
       .map(([k, d]) => ({ key: k, bytes: Buffer.from(k, 'utf8'), value: d.value }))
       .sort((a, b) => Buffer.compare(a.bytes, b.bytes));
     let i = 0;
-    for await (const [rawKey, rawValue] of this.store.iterate(stringPrefixRange(this.prefix, prefix))) {
+    for await (const [rawKey, rawValue] of this.store.iterate(disk)) {
       this.cache.countDiskReads(1);
       const key = decodeKey(rawKey)[this.prefix.length];
       if (typeof key !== 'string') continue;
@@ -200,4 +215,9 @@ export class StateTable<V extends StateValue = StateRow> {
   private diskKey(key: string): Buffer {
     return encodeKey([...this.prefix, key]);
   }
+}
+
+/** Orders keys as `scan` does: by Unicode code point (the order of their UTF-8 bytes). */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -10,10 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { T } from '../../src/common/types.js';
 import { Engine } from '../../src/engine/engine.js';
-import { batchFromRows } from '../../src/exec/columns.js';
-import { encodeBatch } from '../../src/exec/ipc.js';
+import { appendEvents, EVENT_STREAMS, viewsCaughtUp } from './log-input.js';
 
 const BASE = Date.UTC(2024, 0, 1);
 const KEYS = 1500;
@@ -25,17 +23,7 @@ const ROWS_PER_ROUND = 3000;
  */
 const EV2_SALT = 1150;
 
-const FIELDS = [
-  { name: 'k', type: T.STRING, nullable: false },
-  { name: 'v', type: T.INT, nullable: false },
-  { name: 'ts', type: T.TIMESTAMP, nullable: false },
-];
-
-const DDL = [
-  "CREATE STREAM ev (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH (partitions = 1)",
-  "CREATE STREAM ev2 (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH (partitions = 1)",
-  'CREATE TABLE dims (k STRING PRIMARY KEY, w INT)',
-];
+const DDL = [...EVENT_STREAMS, 'CREATE TABLE dims (k STRING PRIMARY KEY, w INT)'];
 
 const VIEWS = {
   grouped: 'SELECT k, COUNT(*) AS n, SUM(v) AS s, MAX(v) AS hi, MIN(v) AS lo, COUNT(DISTINCT v) AS dv FROM ev GROUP BY k',
@@ -77,8 +65,6 @@ const DUCK: Readonly<Record<keyof typeof VIEWS, string>> = {
   per_count: 'SELECT n, COUNT(*), SUM(s) FROM (SELECT k, COUNT(*) AS n, SUM(v) AS s FROM ev GROUP BY k) GROUP BY n',
 };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 function rows(round: number, salt: number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < ROWS_PER_ROUND; i++) {
@@ -86,26 +72,6 @@ function rows(round: number, salt: number): Record<string, unknown>[] {
     out.push({ k: `k${(j * 7 + salt) % KEYS}`, v: (j * 31 + salt) % 97, ts: BASE + j * 20 });
   }
   return out;
-}
-
-async function append(engine: Engine, stream: string, list: Record<string, unknown>[]): Promise<void> {
-  for (let i = 0; i < list.length; i += 500) {
-    const chunk = list.slice(i, i + 500);
-    await engine.log.append(stream, 0, encodeBatch(batchFromRows(FIELDS, chunk)), chunk.length);
-  }
-}
-
-async function caughtUp(engine: Engine): Promise<void> {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const qs = engine.queries().filter((q) => q.kind === 'view');
-    const failed = qs.find((q) => q.status === 'failed');
-    if (failed) throw new Error(`view ${failed.name} failed: ${failed.error?.message}`);
-    if (qs.length === Object.keys(VIEWS).length && qs.every((q) => q.lag === 0)) break;
-    if (Date.now() > until) throw new Error(`views did not catch up: ${JSON.stringify(qs.map((q) => [q.name, q.lag]))}`);
-    await sleep(20);
-  }
-  await engine.checkpointAll();
 }
 
 /** Runs every view over the same rounds of input with the given cache, restarting between rounds. */
@@ -119,9 +85,9 @@ async function run(dir: string, stateCacheBytes: number): Promise<{ contents: Re
   let diskReads = 0;
   let maxBytes = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    await append(engine, 'ev', rows(round, 0));
-    await append(engine, 'ev2', rows(round, EV2_SALT));
-    await caughtUp(engine);
+    await appendEvents(engine, 'ev', rows(round, 0));
+    await appendEvents(engine, 'ev2', rows(round, EV2_SALT));
+    await viewsCaughtUp(engine, Object.keys(VIEWS).length);
     const stats = engine.stateCache.stats();
     evictions += stats.evictions;
     diskReads += stats.diskReads;
@@ -131,9 +97,9 @@ async function run(dir: string, stateCacheBytes: number): Promise<{ contents: Re
   }
   // Close every window and session: a row far past them moves the watermarks.
   const end = [{ k: 'end', v: 0, ts: BASE + 86_400_000 }];
-  await append(engine, 'ev', end);
-  await append(engine, 'ev2', end);
-  await caughtUp(engine);
+  await appendEvents(engine, 'ev', end);
+  await appendEvents(engine, 'ev2', end);
+  await viewsCaughtUp(engine, Object.keys(VIEWS).length);
   evictions += engine.stateCache.stats().evictions;
   diskReads += engine.stateCache.stats().diskReads;
   const contents: Record<string, string[]> = {};

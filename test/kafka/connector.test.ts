@@ -1,10 +1,12 @@
 /**
  * Kafka connector against the mock broker: JSON decoding with dead letters that name
  * topic/partition@offset, a filter/project sink with exactly-once delivery, an updating
- * (upsert) sink with tombstone-free final values per key, and a table kept from a topic.
+ * (upsert) sink with tombstone-free final values per key, a keyed sink partitioned by the engine's
+ * key hash, and a table kept from a topic.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
+import { partitionOf } from '../../src/common/hash.js';
 import { keyOf } from '../../src/exec/keys.js';
 import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
 import { tempEngine } from '../engine/helpers.js';
@@ -19,7 +21,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   mock = await startKafkaMock({
     brokers: 1,
-    topics: ['c-src:2', 'c-out:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', '__sluice_decisions:1'],
+    topics: ['c-src:2', 'c-out:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', 'c-keyed:4', '__sluice_decisions:1'],
     groupInitialRebalanceDelayMs: 0,
   });
   ({ engine, cleanup } = await tempEngine(100));
@@ -148,5 +150,15 @@ describe('kafka connector', () => {
       await e.close().catch(() => undefined);
       await own.cleanup().catch(() => undefined);
     }
+  }, 120_000);
+
+  it("a keyed sink sends each record to its key's partition by the engine's key hash, NULL keys included", async () => {
+    await engine.execute('CREATE STREAM c_keys (k STRING, v INT)');
+    const keys = [null, '', 'a', 'b', 'card-17', null, 'a', 'x', 'y', 'z'];
+    await engine.execute(`INSERT INTO c_keys VALUES ${keys.map((k, i) => `(${k === null ? 'NULL' : `'${k}'`}, ${i})`).join(', ')}`);
+    await engine.execute(`CREATE SINK c_keyed WITH (connector = 'kafka', topic = 'c-keyed', key = 'k', ${opts()}) AS SELECT k, v FROM c_keys`);
+    const out = await readCommitted(mock.brokers, 'c-keyed', keys.length, 60_000);
+    const got = out.map((r) => JSON.parse(r.value ?? '{}') as { k: string | null; v: number }).map((row, i) => [row.v, row.k, out[i]!.partition, out[i]!.key]);
+    expect(got.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(keys.map((k, i) => [i, k, partitionOf([k], 4), k]));
   }, 120_000);
 });

@@ -31,6 +31,7 @@
  *   between send and delete repeats that epoch's records).
  */
 import { stringifyExactJson } from '../../common/exact-json.js';
+import { keyHash } from '../../common/hash.js';
 import type { RecordBatch } from 'apache-arrow';
 import type { Admin, Kafka as KafkaClient, Message as KafkaMessage, Producer } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
@@ -42,7 +43,8 @@ import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore,
 import { queryStateParts } from '../../state/state-table.js';
 import { crashPoint } from './crash-points.js';
 import { rowsAsJson } from './json-codec.js';
-import { connectorError, kafkaClient, kafkajs, type Semantic } from './options.js';
+import { connectorError, kafkaClient, type Semantic } from './options.js';
+import { keyHashPartitioner, withKeyHash } from './partitioner.js';
 
 
 export interface KafkaSinkConfig {
@@ -65,8 +67,12 @@ export interface KafkaSinkConfig {
   readonly deliveryTimeoutMs?: number;
 }
 
-/** A record as kept in the outbox: [key, value]; a null value is a tombstone. */
-export type OutboxRecord = readonly [string | null, string | null];
+/**
+ * A record as kept in the outbox: [key, value, key hash]; a null value is a tombstone. The key
+ * hash (common/hash.ts, over the key columns' values) picks the partition; a sink without key
+ * columns has none.
+ */
+export type OutboxRecord = readonly [key: string | null, value: string | null, hash?: number];
 
 /**
  * The records a batch of output becomes: JSON values keyed by the key columns; for updating
@@ -77,13 +83,14 @@ export function sinkRecords(batch: RecordBatch, rowKinds: Uint8Array | undefined
   const values = rowsAsJson(batch, fields);
   const keyCols = keyColumns.map((c) => readColumn(batch, c, fields[c]!.type));
   const keyAt = (r: number) => (keyCols.length === 0 ? null : recordKey(keyCols.map((c) => plain(c[r]))));
+  const hashAt = (r: number) => keyHash(keyCols.map((c) => c[r]));
   const out: OutboxRecord[] = [];
   for (let r = 0; r < batch.numRows; r++) {
     const kind = rowKinds ? rowKinds[r]! : RowKind.INSERT;
     if (kind === RowKind.UPDATE_BEFORE && keyCols.length > 0 && rowKinds?.[r + 1] === RowKind.UPDATE_AFTER && keyAt(r + 1) === keyAt(r)) continue;
     const retract = kind === RowKind.DELETE || kind === RowKind.UPDATE_BEFORE;
-    const key = keyCols.length === 0 ? (retract ? values[r]! : null) : keyAt(r);
-    out.push([key, retract ? null : values[r]!]);
+    const value = retract ? null : values[r]!;
+    out.push(keyCols.length === 0 ? [retract ? values[r]! : null, value] : [keyAt(r), value, hashAt(r)]);
   }
   return out;
 }
@@ -121,6 +128,7 @@ export class KafkaSink implements EpochSink {
       return;
     }
     const entry: OutboxEntry = { seq: this.seq + 1, records: this.pending };
+    this.pending = [];
     wb.put(this.outboxKey(entry.seq), encodeValue({ seq: entry.seq, records: entry.records as unknown as string[][] }));
     this.staged = entry;
     crashPoint('mid-stage');
@@ -129,7 +137,6 @@ export class KafkaSink implements EpochSink {
   async committed(): Promise<void> {
     const entry = this.staged;
     this.staged = undefined;
-    this.pending = [];
     if (!entry) return;
     this.seq = entry.seq;
     await this.deliver(entry, false);
@@ -253,7 +260,7 @@ export class KafkaSink implements EpochSink {
       ...(eo ? { transactionalId: this.config.transactionalId } : {}),
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
+      createPartitioner: keyHashPartitioner,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
     });
     // For a transactional producer, connect() runs InitProducerId: it fences older producers.
@@ -305,8 +312,9 @@ export class KafkaSink implements EpochSink {
   }
 }
 
-function toMessage([key, value]: OutboxRecord): KafkaMessage {
-  return { key, value };
+/** An outbox record as a Kafka message, partitioned by its key hash. */
+export function toMessage([key, value, hash]: OutboxRecord): KafkaMessage {
+  return withKeyHash({ key, value }, hash);
 }
 
 /** One key column as its text; several as a JSON array. NULL key values give no key. */

@@ -22,6 +22,15 @@ export interface EmittedScore {
 
 const TABLE = 'emitted';
 
+/** An output as stored: [score, model version, role] (no role in outputs recorded before roles). */
+type Saved = readonly StateValue[];
+
+/** One row's change to the emitted outputs: record `record` under `key`, or (without it) take the oldest. */
+export interface EmittedChange {
+  readonly key: string;
+  readonly record?: EmittedScore | undefined;
+}
+
 export class EmittedScores {
   constructor(
     private readonly state: OperatorState,
@@ -36,20 +45,35 @@ export class EmittedScores {
     return Array.from({ length: batch.numRows }, (_, i) => keyOf(cols.map((col) => plain(col[i]))));
   }
 
-  async record(key: string, s: EmittedScore): Promise<void> {
+  /**
+   * Applies one batch's changes in row order: a change with a score records it under its key, one
+   * without takes (removes and returns) the oldest output recorded under its key, undefined when
+   * none is. The keys are read in one batched read and written back once each.
+   */
+  async apply(changes: readonly EmittedChange[]): Promise<(EmittedScore | undefined)[]> {
     const table = this.state.table(TABLE);
-    const list = ((await table.get(key))?.['list'] as StateValue[] | undefined) ?? [];
-    table.put(key, { list: [...list, [plain(s.output) as StateValue, s.version, s.role]] } satisfies StateRow);
-  }
-
-  /** Removes and returns the oldest output recorded under `key`; undefined when none is. */
-  async take(key: string): Promise<EmittedScore | undefined> {
-    const table = this.state.table(TABLE);
-    const list = (await table.get(key))?.['list'] as (readonly [unknown, number, string?])[] | undefined;
-    if (!list || list.length === 0) return undefined;
-    const [first, ...rest] = list;
-    if (rest.length) table.put(key, { list: rest as StateValue[] } satisfies StateRow);
-    else table.delete(key);
-    return { output: first![0], version: first![1], role: first![2] ?? 'serving' };
+    const keys = [...new Set(changes.map((c) => c.key))];
+    const rows = await table.getMany(keys);
+    const lists = new Map<string, Saved[]>();
+    keys.forEach((k, i) => lists.set(k, [...((rows[i]?.['list'] as Saved[] | undefined) ?? [])]));
+    const changed = new Set<string>();
+    const out = changes.map(({ key, record }): EmittedScore | undefined => {
+      const list = lists.get(key)!;
+      if (record) {
+        list.push([plain(record.output) as StateValue, record.version, record.role]);
+        changed.add(key);
+        return undefined;
+      }
+      const first = list.shift();
+      if (!first) return undefined;
+      changed.add(key);
+      return { output: first[0], version: first[1] as number, role: (first[2] as string | undefined) ?? 'serving' };
+    });
+    for (const key of changed) {
+      const list = lists.get(key)!;
+      if (list.length) table.put(key, { list } satisfies StateRow);
+      else table.delete(key);
+    }
+    return out;
   }
 }

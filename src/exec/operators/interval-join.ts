@@ -6,20 +6,17 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { IntervalJoinExec } from '../../planner/physical.js';
-import type { StateRow, StateValue } from '../../state/index.js';
+import { TimeIndex, type StateRow, type StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, readColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf, keyOfValue } from '../../common/keys.js';
-import { TimeHeap } from '../time-heap.js';
+import { keyOf } from '../../common/keys.js';
 import { RowKind, rowJson, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { lateReason, nullTimeReason } from './event-time.js';
 
-interface Buffered {
-  readonly t: number;
-  readonly v: unknown[];
-}
+/** A buffered row: its time and values. */
+type Buffered = readonly [t: number, v: StateValue[]];
 
 /** A joined pair: left values, right values, and whether it is taken back (an input retraction). */
 type Pair = readonly [unknown[], unknown[], boolean];
@@ -28,13 +25,16 @@ interface Side {
   readonly fields: readonly Field[];
   readonly keys: readonly number[];
   readonly time: number;
+  /** State table of the buffered rows by key (`{ r: Buffered[] }`); its time index is `<table>-time`. */
   readonly table: string;
-  rows: Map<string, Buffered[]>;
-  /** The key of every buffered row by its time (and of rows since taken back, which find nothing). */
-  expiry: TimeHeap<string>;
-  readonly dirty: Set<string>;
   watermark: number;
+  /** Rows buffered. */
+  count: number;
 }
+
+const META = 'meta';
+/** Keys expired by a watermark are read and rewritten this many at a time. */
+const EXPIRY_CHUNK = 1024;
 
 export interface IntervalJoinSpec extends Pick<IntervalJoinExec, 'leftKeys' | 'rightKeys' | 'leftTime' | 'rightTime' | 'lowerMs' | 'upperMs' | 'fields'> {
   readonly left: readonly Field[];
@@ -61,8 +61,13 @@ export interface IntervalJoinSpec extends Pick<IntervalJoinExec, 'leftKeys' | 'r
  * - The output watermark never passes a time a future output row can still carry in either
  *   time column: min(left wm + min(0, lower), right wm - max(0, upper)), which is the min of
  *   both input watermarks when lower = upper = 0. It is forwarded only when it advances.
+ * - The buffered rows live in state alone: a batch reads the rows of its keys on both sides in
+ *   one batched read per side and writes back the keys it changed; open() reads the watermarks
+ *   and row counts only. Every buffered row's (time, key) has an entry in its side's time
+ *   index, so the rows a watermark retires are one range scan of that index away, never a scan
+ *   of the buffers.
  * - A barrier moves on once it arrived from both ports, after the buffers and watermarks
- *   changed since the last barrier are written to state. `end` is forwarded once, after it
+ *   changed since the last barrier are staged into state. `end` is forwarded once, after it
  *   arrived from both ports (each input's windows upstream flush on their own `end` first).
  */
 export class IntervalJoinOperator extends StreamOperator {
@@ -77,36 +82,48 @@ export class IntervalJoinOperator extends StreamOperator {
   constructor(spec: IntervalJoinSpec) {
     super(2);
     this.fields = spec.fields;
-    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, rows: new Map(), expiry: new TimeHeap(), dirty: new Set(), watermark: -Infinity });
+    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, watermark: -Infinity, count: 0 });
     this.sides = [side(spec.left, spec.leftKeys, spec.leftTime, 'left'), side(spec.right, spec.rightKeys, spec.rightTime, 'right')];
     this.lowerMs = spec.lowerMs;
     this.upperMs = spec.upperMs;
     this.residual = spec.residual ? compileExpr(spec.residual, spec.fields, spec.udfs) : undefined;
   }
 
+  /** Reads the watermarks and row counts; the buffered rows stay on disk until a key is touched. */
   protected override async onOpen(): Promise<void> {
-    for (const s of this.sides) {
-      s.rows = new Map();
-      s.expiry = new TimeHeap();
-      for await (const [key, row] of this.ctx.state.table(s.table).scan()) {
-        const list = (row['r'] as [number, StateValue[]][]).map(([t, v]) => ({ t, v: [...v] }));
-        s.rows.set(key, list);
-        for (const b of list) s.expiry.push(b.t, key);
-      }
+    const meta = await this.ctx.state.table(META).get('wm');
+    if (!meta) return;
+    this.sides[0].watermark = meta['l'] as number;
+    this.sides[1].watermark = meta['r'] as number;
+    this.outWatermark = meta['o'] as number;
+    if (typeof meta['nl'] === 'number' && typeof meta['nr'] === 'number') {
+      this.sides[0].count = meta['nl'];
+      this.sides[1].count = meta['nr'];
+    } else {
+      await this.indexOldState();
     }
-    const meta = await this.ctx.state.table('meta').get('wm');
-    if (meta) {
-      this.sides[0].watermark = meta['l'] as number;
-      this.sides[1].watermark = meta['r'] as number;
-      this.outWatermark = meta['o'] as number;
+  }
+
+  /**
+   * State written before the time index existed holds rows but neither their index entries nor
+   * the counts: both are built once, from one scan, and committed with the next barrier.
+   */
+  private async indexOldState(): Promise<void> {
+    for (const s of this.sides) {
+      const index = this.index(s);
+      for await (const [key, row] of this.ctx.state.table(s.table).scan()) {
+        const rows = row['r'] as Buffered[];
+        for (const [t] of rows) index.add(t, key);
+        s.count += rows.length;
+      }
     }
   }
 
   protected override onBarrier(): void {
-    this.flush();
+    this.ctx.state.table(META).put('wm', { l: this.sides[0].watermark, r: this.sides[1].watermark, o: this.outWatermark, nl: this.sides[0].count, nr: this.sides[1].count });
   }
 
-  protected onData(batch: RecordBatch, rowKinds: Uint8Array | undefined, port: number): Promise<void> {
+  protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined, port: number): Promise<void> {
     const p = port === 1 ? 1 : 0;
     const me = this.sides[p];
     const other = this.sides[1 - p]!;
@@ -114,6 +131,27 @@ export class IntervalJoinOperator extends StreamOperator {
     const cols = me.fields.map((f, c) => readColumn(batch, c, f.type));
     const times = cols[me.time]!;
     const parts = new Array<unknown>(me.keys.length);
+    const rowKeys = new Array<string | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      if (typeof times[i] !== 'number') continue;
+      let nullKey = false;
+      for (let k = 0; k < parts.length; k++) {
+        const v = cols[me.keys[k]!]![i] ?? null;
+        if (v === null) nullKey = true;
+        parts[k] = v;
+      }
+      if (!nullKey) rowKeys[i] = keyOf(parts);
+    }
+    const keys = [...new Set(rowKeys.filter((k): k is string => k !== undefined))];
+    const [mine, theirs] = await Promise.all([this.ctx.state.table(me.table).getMany(keys), this.ctx.state.table(other.table).getMany(keys)]);
+    const lists = new Map<string, Buffered[]>();
+    const partners = new Map<string, readonly Buffered[]>();
+    keys.forEach((k, j) => {
+      lists.set(k, [...((mine[j]?.['r'] as Buffered[] | undefined) ?? [])]);
+      partners.set(k, (theirs[j]?.['r'] as Buffered[] | undefined) ?? []);
+    });
+    const changed = new Set<string>();
+    const index = this.index(me);
     const pairs: Pair[] = [];
     for (let i = 0; i < n; i++) {
       const t = times[i];
@@ -128,37 +166,47 @@ export class IntervalJoinOperator extends StreamOperator {
         this.reject(rowText(batch, me.fields, i), lateReason(t, me.watermark));
         continue;
       }
-      let nullKey = false;
-      for (let k = 0; k < parts.length; k++) {
-        const v = cols[me.keys[k]!]![i] ?? null;
-        if (v === null) nullKey = true;
-        parts[k] = v;
-      }
-      if (nullKey) continue;
-      const key = parts.length === 1 ? keyOfValue(parts[0]) : keyOf(parts);
-      const values = cols.map((c) => plain(c[i]));
-      const list = me.rows.get(key);
+      const key = rowKeys[i];
+      if (key === undefined) continue;
+      const values = cols.map((c) => plain(c[i]) as StateValue);
+      const list = lists.get(key)!;
       if (retract) {
-        const at = list ? list.findIndex((b) => b.t === t && sameValues(b.v, values)) : -1;
+        const at = list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
         if (at < 0) {
           this.reject(rowText(batch, me.fields, i), 'retraction of a row the join does not hold (never seen, or already retired by the watermark)');
           continue;
         }
-        list!.splice(at, 1);
-        if (list!.length === 0) me.rows.delete(key);
+        list.splice(at, 1);
+        me.count--;
+        if (!list.some(([bt]) => bt === t)) index.delete(t, key);
       }
-      for (const o of other.rows.get(key) ?? []) {
-        const [tl, tr] = p === 0 ? [t, o.t] : [o.t, t];
-        if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, o.v, retract] : [o.v, values, retract]);
+      for (const [ot, ov] of partners.get(key)!) {
+        const [tl, tr] = p === 0 ? [t, ot] : [ot, t];
+        if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
       }
       if (!retract) {
-        if (list) list.push({ t, v: values });
-        else me.rows.set(key, [{ t, v: values }]);
-        me.expiry.push(t, key);
+        list.push([t, values]);
+        me.count++;
+        index.add(t, key);
       }
-      me.dirty.add(key);
+      changed.add(key);
     }
+    this.store(me, changed, lists);
     return this.emitPairs(pairs);
+  }
+
+  /** Writes the row lists of `keys` back to the side's table (an empty list deletes its key). */
+  private store(s: Side, keys: Iterable<string>, lists: ReadonlyMap<string, readonly Buffered[]>): void {
+    const table = this.ctx.state.table(s.table);
+    for (const key of keys) {
+      const list = lists.get(key)!;
+      if (list.length === 0) table.delete(key);
+      else table.put(key, { r: list } satisfies StateRow);
+    }
+  }
+
+  private index(s: Side): TimeIndex {
+    return new TimeIndex(this.ctx.state.table(`${s.table}-time`));
   }
 
   private emitPairs(pairs: readonly Pair[]): Promise<void> {
@@ -182,54 +230,49 @@ export class IntervalJoinOperator extends StreamOperator {
     return emitRows(this.ctx, this.name, 'joined row', this.fields, cols, m, kinds && Uint8Array.from(kinds));
   }
 
-  /** Retires the rows the watermark makes unmatchable; forwards the output watermark when it advances. */
-  protected override onWatermark(time: number, port: number): number | undefined {
+  /**
+   * Retires the rows the watermark makes unmatchable, found through the other side's time
+   * index (never a scan of the rows); forwards the output watermark when it advances.
+   */
+  protected override async onWatermark(time: number, port: number): Promise<number | undefined> {
     const p = port === 1 ? 1 : 0;
     const me = this.sides[p];
     if (time <= me.watermark) return undefined;
     me.watermark = time;
-    // A left watermark retires right rows and vice versa.
-    const other = this.sides[1 - p]!;
-    const expired = p === 0 ? (t: number) => t - this.lowerMs < time : (t: number) => t + this.upperMs < time;
-    // Expiry is monotone in time: the keys of the expired rows are those of the heap's expired entries.
-    const keys = new Set<string>();
-    while (expired(other.expiry.minTime)) keys.add(other.expiry.pop()!);
-    for (const key of keys) {
-      const list = other.rows.get(key);
-      if (!list) continue;
-      const keep = list.filter((r) => !expired(r.t));
-      if (keep.length === list.length) continue;
-      if (keep.length === 0) other.rows.delete(key);
-      else other.rows.set(key, keep);
-      other.dirty.add(key);
-    }
+    // A left watermark retires right rows (t - lower < wm) and vice versa (t + upper < wm).
+    await this.retire(this.sides[1 - p]!, p === 0 ? time + this.lowerMs : time - this.upperMs);
     const out = Math.min(this.sides[0].watermark + Math.min(0, this.lowerMs), this.sides[1].watermark - Math.max(0, this.upperMs));
     if (out <= this.outWatermark) return undefined;
     this.outWatermark = out;
     return out;
   }
 
+  /** Drops the rows of side `s` whose time is before `bound`, with their index entries. */
+  private async retire(s: Side, bound: number): Promise<void> {
+    const index = this.index(s);
+    const table = this.ctx.state.table(s.table);
+    for await (const chunk of index.dueChunks(bound, false, EXPIRY_CHUNK)) {
+      const keys = [...new Set(chunk.map(([, k]) => k))];
+      const rows = await table.getMany(keys);
+      const lists = new Map<string, Buffered[]>();
+      keys.forEach((k, j) => {
+        const list = (rows[j]?.['r'] as Buffered[] | undefined) ?? [];
+        const keep = list.filter(([t]) => t >= bound);
+        s.count -= list.length - keep.length;
+        lists.set(k, keep);
+      });
+      this.store(s, keys, lists);
+      for (const [t, k] of chunk) index.delete(t, k);
+    }
+  }
+
   private reject(row: string, reason: string): void {
     this.ctx.deadLetter({ reason, operator: this.name, row });
   }
 
-  private flush(): void {
-    for (const s of this.sides) {
-      const table = this.ctx.state.table(s.table);
-      for (const key of s.dirty) {
-        const list = s.rows.get(key);
-        if (!list) table.delete(key);
-        else table.put(key, { r: list.map((b) => [b.t, b.v as StateValue[]]) } satisfies StateRow);
-      }
-      s.dirty.clear();
-    }
-    this.ctx.state.table('meta').put('wm', { l: this.sides[0].watermark, r: this.sides[1].watermark, o: this.outWatermark });
-  }
-
   /** Rows buffered on each side. */
   get buffered(): [number, number] {
-    const count = (s: Side) => [...s.rows.values()].reduce((a, l) => a + l.length, 0);
-    return [count(this.sides[0]), count(this.sides[1])];
+    return [this.sides[0].count, this.sides[1].count];
   }
 }
 

@@ -17,7 +17,7 @@ import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-exp
 import { dropRows, keepRows } from '../changes.js';
 import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { EmittedScores, type EmittedScore } from './emitted-scores.js';
+import { EmittedScores, type EmittedChange, type EmittedScore } from './emitted-scores.js';
 import { keyFraction, mergeResults, roleName, rowKeys, splitCanary, takeFeatures, type LogRow } from './predict-routing.js';
 
 /** Most rows a shadow candidate may have waiting or running; beyond that its rows are skipped, never waited for. */
@@ -283,15 +283,17 @@ export class PredictOperator extends StreamOperator {
         scored.delete(addRows[j]!);
       }
       const keys = emitted.keys(batch);
+      const rows: number[] = [];
+      const changes: EmittedChange[] = [];
       for (let i = 0; i < batch.numRows; i++) {
-        if (isRetraction(rowKinds?.[i] ?? RowKind.INSERT)) {
-          const before = await emitted.take(keys[i]!);
-          if (before) scored.set(i, before);
-        } else {
-          const s = scored.get(i);
-          if (s) await emitted.record(keys[i]!, s);
-        }
+        const retract = isRetraction(rowKinds?.[i] ?? RowKind.INSERT);
+        if (!retract && !scored.has(i)) continue;
+        rows.push(i);
+        changes.push({ key: keys[i]!, record: retract ? undefined : scored.get(i) });
       }
+      (await emitted.apply(changes)).forEach((before, j) => {
+        if (before) scored.set(rows[j]!, before);
+      });
       const kept = keepRows(batch.numRows, rowKinds, (i) => scored.has(i));
       if (kept.count === 0) return;
       const idx = kept.indexes.subarray(0, kept.count);

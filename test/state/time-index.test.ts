@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { decodeKey, StateTable, TimeIndex, type StateRow } from '../../src/state/index.js';
+import { collect, TempStores } from './helpers.js';
+
+const stores = new TempStores();
+afterEach(() => stores.dispose());
+
+async function commit(store: Awaited<ReturnType<TempStores['open']>>, ...tables: StateTable<StateRow>[]): Promise<void> {
+  const wb = store.batch();
+  for (const t of tables) t.flush(wb);
+  await wb.write();
+}
+
+describe('StateTable.range', () => {
+  it('reads the keys in [gte, lt), disk merged with dirty entries, deletes hidden', async () => {
+    const store = await stores.open();
+    const t = new StateTable(store, 'q/op0.x', 0);
+    for (const k of ['a', 'ab', 'b', 'b\u0000', 'ba', 'c', '\u{1F600}']) t.put(k, { k });
+    await commit(store, t);
+    t.put('bb', { k: 'bb' });
+    t.delete('ba');
+    t.put('a', { k: 'a2' });
+    expect((await collect(t.range({ gte: 'ab', lt: 'c' }))).map(([k]) => k)).toEqual(['ab', 'b', 'b\u0000', 'bb']);
+    expect((await collect(t.range({ lt: 'b' }))).map(([k, v]) => `${k}=${String(v['k'])}`)).toEqual(['a=a2', 'ab=ab']);
+    expect((await collect(t.range({ gte: 'c' }))).map(([k]) => k)).toEqual(['c', '\u{1F600}']);
+    expect((await collect(t.range({}))).length).toBe(7);
+  });
+});
+
+describe('TimeIndex', () => {
+  it('yields the entries due by a limit in time order, exclusive or inclusive, across commits', async () => {
+    const store = await stores.open();
+    const table = new StateTable(store, 'q/op0.ends', 0);
+    const index = new TimeIndex(table);
+    const times = [5, -3.5, 0, -0, 1e15, -1e15, 2.25, 5, -Infinity, 1_700_000_000_123];
+    times.forEach((t, i) => index.add(t, `k${i}`));
+    await commit(store, table);
+    index.add(4, 'dirty');
+    index.delete(2.25, 'k6');
+    index.delete(99, 'absent');
+    index.add(5, 'k0');
+    expect(await collect(index.due(5))).toEqual([
+      [-Infinity, 'k8'],
+      [-1e15, 'k5'],
+      [-3.5, 'k1'],
+      [0, 'k2'],
+      [0, 'k3'],
+      [4, 'dirty'],
+    ]);
+    expect((await collect(index.due(5, true))).slice(-2)).toEqual([
+      [5, 'k0'],
+      [5, 'k7'],
+    ]);
+    expect((await collect(index.due(Infinity, true))).map(([, k]) => k)).toEqual(['k8', 'k5', 'k1', 'k2', 'k3', 'dirty', 'k0', 'k7', 'k9', 'k4']);
+    expect(await collect(index.due(-Infinity))).toEqual([]);
+    const chunks = await collect(index.dueChunks(Infinity, true, 4));
+    expect(chunks.map((c) => c.length)).toEqual([4, 4, 2]);
+  });
+
+  it('reads only the due range of its table, not the entries after it', async () => {
+    const store = await stores.open();
+    const table = new StateTable(store, 'q/op0.ends', 0);
+    const index = new TimeIndex(table);
+    for (let i = 0; i < 2000; i++) index.add(i * 1000, `key-${i}`);
+    await commit(store, table);
+    const iterate = vi.spyOn(store, 'iterate');
+    let read = 0;
+    const got = await collect(index.due(10_000));
+    expect(got.map(([t]) => t)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]);
+    expect(iterate).toHaveBeenCalledTimes(1);
+    const range = iterate.mock.calls[0]![0]!;
+    for await (const [k] of store.iterate({ ...range, values: false })) {
+      expect(decodeKey(k).at(-1)).toMatch(/key-\d$/);
+      read++;
+    }
+    expect(read).toBe(10);
+    iterate.mockRestore();
+  });
+
+  it('refuses a NaN time with a state error', async () => {
+    const index = new TimeIndex(new StateTable(await stores.open(), 'q/op0.ends', 0));
+    expect(() => index.add(NaN, 'k')).toThrow(/NaN time/);
+  });
+});
