@@ -280,12 +280,22 @@ function buildUtf8(values: Values, n: number): A.Data {
       bitmap[i >> 3]! &= ~(1 << (i & 7));
     } else {
       const str = typeof x === 'string' ? x : String(x);
-      if (pos + str.length * 3 > bytes.length) {
-        const grown = new Uint8Array(Math.max(bytes.length * 2, pos + str.length * 3));
+      const len = str.length;
+      if (pos + len * 3 > bytes.length) {
+        const grown = new Uint8Array(Math.max(bytes.length * 2, pos + len * 3));
         grown.set(bytes.subarray(0, pos));
         bytes = grown;
       }
-      pos += encoder.encodeInto(str, bytes.subarray(pos)).written;
+      // ASCII is copied code unit by code unit (short strings are most keys and labels); the
+      // first other character hands the whole string to the encoder.
+      let k = 0;
+      while (k < len) {
+        const c = str.charCodeAt(k);
+        if (c > 0x7f) break;
+        bytes[pos + k] = c;
+        k++;
+      }
+      pos += k === len ? len : encoder.encodeInto(str, bytes.subarray(pos)).written;
     }
     offsets[i + 1] = pos;
   }

@@ -16,6 +16,7 @@ describe('readColumn: STRING', () => {
     ascii: ['tx-1', 'tx-22', '', 'tx-333'],
     'non-ASCII': ['é', 'naïve', '日本', '🙂 ok', ''],
     'with NULLs': [null, 'a', null, 'ü', 'b', null, null, 'c', 'd', null],
+    'ASCII runs then other text': ['abcé', 'k1', 'tx-🙂', '\u007f\u0080', 'a\u0000b', 'long ASCII prefix before 日本 and after'],
   };
   for (const [name, values] of Object.entries(cases)) {
     it(`${name}: equals what was written, whole and sliced`, () => {
