@@ -276,18 +276,13 @@ function isNumericElement(t: DataType): boolean {
 
 const encoder = new TextEncoder();
 
-/**
- * Utf8 column built straight into one byte buffer with offsets. A value equal to the one before
- * it (a constant column, runs of one key) copies that value's bytes instead of encoding again.
- */
+/** Utf8 column built straight into one byte buffer with offsets. */
 function buildUtf8(values: Values, n: number): A.Data {
   const offsets = new Int32Array(n + 1);
   let bytes = new Uint8Array(Math.max(64, n * 16));
   let pos = 0;
   let nulls = 0;
   let bitmap: Uint8Array | undefined;
-  let prev: string | undefined;
-  let prevStart = 0;
   for (let i = 0; i < n; i++) {
     const x = values[i];
     if (x === null || x === undefined) {
@@ -296,21 +291,22 @@ function buildUtf8(values: Values, n: number): A.Data {
       bitmap[i >> 3]! &= ~(1 << (i & 7));
     } else {
       const str = typeof x === 'string' ? x : String(x);
-      if (pos + str.length * 3 > bytes.length) {
-        const grown = new Uint8Array(Math.max(bytes.length * 2, pos + str.length * 3));
+      const len = str.length;
+      if (pos + len * 3 > bytes.length) {
+        const grown = new Uint8Array(Math.max(bytes.length * 2, pos + len * 3));
         grown.set(bytes.subarray(0, pos));
         bytes = grown;
       }
-      if (str === prev) {
-        const len = pos - prevStart;
-        bytes.copyWithin(pos, prevStart, prevStart + len);
-        prevStart = pos;
-        pos += len;
-      } else {
-        prevStart = pos;
-        pos += encoder.encodeInto(str, bytes.subarray(pos)).written;
-        prev = str;
+      // ASCII is copied code unit by code unit (short strings are most keys and labels); the
+      // first other character hands the whole string to the encoder.
+      let k = 0;
+      while (k < len) {
+        const c = str.charCodeAt(k);
+        if (c > 0x7f) break;
+        bytes[pos + k] = c;
+        k++;
       }
+      pos += k === len ? len : encoder.encodeInto(str, bytes.subarray(pos)).written;
     }
     offsets[i + 1] = pos;
   }

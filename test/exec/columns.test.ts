@@ -17,6 +17,7 @@ describe('readColumn: STRING', () => {
     'non-ASCII': ['é', 'naïve', '日本', '🙂 ok', ''],
     'with NULLs': [null, 'a', null, 'ü', 'b', null, null, 'c', 'd', null],
     'repeated values': ['serving', 'serving', null, 'serving', 'é', 'é', '', '', 'x', 'serving', null, null, 'x', 'x'],
+    'ASCII runs then other text': ['abcé', 'k1', 'tx-🙂', '\u007f\u0080', 'a\u0000b', 'long ASCII prefix before 日本 and after'],
   };
   for (const [name, values] of Object.entries(cases)) {
     it(`${name}: equals what was written, whole and sliced`, () => {
