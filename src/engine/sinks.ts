@@ -38,6 +38,9 @@ export function pushCopies(out: Record<string, unknown>[], row: Record<string, u
   for (let n = viewRowCopies(row); n > 0; n--) out.push(plain);
 }
 
+/** Most committed rows a view's sink keeps in memory, so that keys written again are not read back from disk. */
+export const VIEW_RECENT_ROWS = 16_384;
+
 /** Most rows a view's changelog batch gathers from an epoch's output batches. */
 export const CHANGELOG_CHUNK_ROWS = 16_384;
 
@@ -69,6 +72,11 @@ export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
   /** The rows of the epoch being committed (not on disk yet: `readHeld` reads them first). */
   private staged = new Map<string, StateRow | null>();
+  /**
+   * Rows of committed epochs as they are on disk (null: none), the latest written last, at most
+   * VIEW_RECENT_ROWS of them: only this sink writes the view, so they stay what the disk holds.
+   */
+  private readonly recent = new Map<string, StateRow | null>();
   private changes: RecordBatch[] = [];
   /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
   private readonly changelogFields: readonly Field[];
@@ -157,6 +165,7 @@ export class ViewSink implements EpochSink {
       if (this.pending.has(k)) continue;
       // The epoch being committed is not on disk yet.
       if (this.staged.has(k)) next.set(k, this.staged.get(k) ?? null);
+      else if (this.recent.has(k)) next.set(k, this.recent.get(k) ?? null);
       else unread.push(k);
     }
     if (unread.length > 0) (await this.kv.getManyRaw(unread)).forEach((found, j) => next.set(unread[j]!, found?.row ?? null));
@@ -200,6 +209,14 @@ export class ViewSink implements EpochSink {
   }
 
   committed(): void {
+    for (const [k, row] of this.staged) {
+      this.recent.delete(k);
+      this.recent.set(k, row);
+    }
+    for (const k of this.recent.keys()) {
+      if (this.recent.size <= VIEW_RECENT_ROWS) break;
+      this.recent.delete(k);
+    }
     this.staged = new Map();
   }
 }

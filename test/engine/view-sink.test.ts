@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { T } from '../../src/common/types.js';
-import { changelogFields, ViewSink, viewRowCopies } from '../../src/engine/sinks.js';
+import { changelogFields, VIEW_RECENT_ROWS, ViewSink, viewRowCopies } from '../../src/engine/sinks.js';
 import { batchFromRows, batchToRows } from '../../src/exec/columns.js';
 import { decodeBatches } from '../../src/exec/ipc.js';
 import { RowKind } from '../../src/exec/message.js';
@@ -48,9 +48,40 @@ describe('ViewSink (multiset)', () => {
       [[a, b], [I, I]],
     ]);
     expect(await contents()).toEqual(['a:1x3', 'b:2x1', 'c:3x1']);
-    // Keys this epoch already wrote are not read again.
-    expect(getMany.mock.calls.map(([keys]) => keys.length)).toEqual([2, 3]);
+    // Keys this epoch already wrote are not read again, nor those an earlier epoch wrote (the sink
+    // keeps the rows it committed): only c is read.
+    expect(getMany.mock.calls.map(([keys]) => keys.length)).toEqual([2, 1]);
     expect(get).not.toHaveBeenCalled();
+    // A new sink over the same view (a restarted query) reads what the disk holds.
+    const again = new ViewSink(FIELDS, [0, 1], kv, undefined, 'multiset');
+    await again.write(batchFromRows(FIELDS, [a, b]), Uint8Array.from([D, I]));
+    const wb = store.batch();
+    again.stage(wb);
+    await wb.write();
+    again.committed();
+    expect(await contents()).toEqual(['a:1x2', 'b:2x2', 'c:3x1']);
+    expect(getMany.mock.calls.map(([keys]) => keys.length)).toEqual([2, 1, 2]);
+  });
+});
+
+describe('ViewSink (rows kept in memory)', () => {
+  it(`keeps the latest ${VIEW_RECENT_ROWS} committed rows; older ones are read from disk again`, async () => {
+    const store = await stores.open();
+    const kv = new KvTable(store, 'v');
+    const sink = new ViewSink(FIELDS, [0, 1], kv, undefined, 'multiset');
+    const epoch = async (rows: Record<string, unknown>[]) => {
+      await sink.write(batchFromRows(FIELDS, rows), new Uint8Array(rows.length).fill(I));
+      const wb = store.batch();
+      sink.stage(wb);
+      await wb.write();
+      sink.committed();
+    };
+    const row = (n: number) => ({ g: `k${n}`, n });
+    await epoch(Array.from({ length: VIEW_RECENT_ROWS + 2 }, (_, n) => row(n)));
+    const getMany = vi.spyOn(store, 'getMany');
+    await epoch([row(0), row(1), row(2), row(VIEW_RECENT_ROWS + 1)]);
+    expect(getMany.mock.calls.map(([keys]) => keys.length)).toEqual([2]);
+    expect((await collect(kv.scan())).filter(([, r]) => Number(r['n']) <= 2 || Number(r['n']) === VIEW_RECENT_ROWS + 1).map(([, r]) => viewRowCopies(r))).toEqual([2, 2, 2, 2]);
   });
 });
 
