@@ -4,6 +4,9 @@
  * (process.cpuUsage) per event, for the loop in memory, the loop with RocksDB, the view and the
  * push query over the same bounded datagen stream.
  *   npx tsx --expose-gc bench/fraud-cpu.ts [events] [runs]
+ * Also prints the main thread's share (from /proc, Linux). FRAUD_CPU_PROFILE=mem|db|view|push
+ * profiles that measurement's last run and prints the summary (FRAUD_CPU_TOP lines);
+ * FRAUD_CPU_THREADS=1 (or =tid, one line per thread) prints CPU ticks per thread of each run.
  */
 import { txEvent } from '../src/connectors/datagen.js';
 import { CARDS, runView, SELECT, setup } from './fraud.js';
