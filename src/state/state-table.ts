@@ -1,5 +1,5 @@
 import { decodeValue, encodeValue, type StateRow, type StateValue } from './codec.js';
-import { decodeKey, encodeKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
+import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
 import { entryBytes, StateCache } from './state-cache.js';
 import type { Store, WriteBatch } from './store.js';
 
@@ -38,7 +38,8 @@ const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
  * bounded cache shared by the engine, so its heap does not grow with the number of keys.
  *
  * Invariants:
- * - Reads see this table's own writes at once (dirty entries shadow disk; deletes hide keys).
+ * - Reads see this table's own writes at once (dirty entries shadow the cache and disk; deletes
+ *   hide keys).
  * - Nothing reaches disk until `flush(wb)` stages the dirty entries and `wb` is written; an entry
  *   leaves the dirty set only if it did not change again after the flush that staged it, and
  *   then moves to the cache (clean, evictable).
@@ -51,6 +52,8 @@ const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
 export class StateTable<V extends StateValue = StateRow> {
   private readonly dirty = new Map<string, Dirty<V>>();
   private readonly prefix: KeyPart[];
+  /** `prefix` encoded: every disk key of this table starts with it. */
+  private readonly encodedPrefix: Buffer;
   private readonly cache: StateCache;
   private readonly owner: number;
   private version = 0;
@@ -64,6 +67,7 @@ export class StateTable<V extends StateValue = StateRow> {
     options: StateTableOptions = {},
   ) {
     this.prefix = [...namespaceParts(namespace), partition];
+    this.encodedPrefix = encodeKey(this.prefix);
     this.cache = options.cache ?? new StateCache(PRIVATE_CACHE_BYTES);
     this.owner = this.cache.register();
   }
@@ -111,14 +115,13 @@ export class StateTable<V extends StateValue = StateRow> {
     return out;
   }
 
+  /** Writes `key` (the dirty entry shadows a cached older value until the flush commits). */
   put(key: string, value: V): void {
     this.dirty.set(key, { value, version: ++this.version });
-    this.cache.delete(this.owner, key);
   }
 
   delete(key: string): void {
     this.dirty.set(key, { value: undefined, version: ++this.version });
-    this.cache.delete(this.owner, key);
   }
 
   /** Number of entries changed since their last committed flush. */
@@ -174,9 +177,15 @@ export class StateTable<V extends StateValue = StateRow> {
     }
   }
 
-  /** Stages every dirty entry into `wb`; they become clean (cached) when `wb` commits. */
+  /**
+   * Stages every dirty entry into `wb`; they become clean when `wb` commits: the written values
+   * move to the cache (replacing what it held for their keys), deleted keys leave it.
+   */
   flush(wb: WriteBatch): void {
-    const staged: Array<[string, number, number]> = [];
+    if (this.dirty.size === 0) return;
+    const keys: string[] = [];
+    const versions: number[] = [];
+    const sizes: number[] = [];
     for (const [key, d] of this.dirty) {
       let size = 0;
       if (d.value === undefined) wb.del(this.diskKey(key));
@@ -185,16 +194,19 @@ export class StateTable<V extends StateValue = StateRow> {
         size = bytes.length;
         wb.put(this.diskKey(key), bytes);
       }
-      staged.push([key, d.version, size]);
+      keys.push(key);
+      versions.push(d.version);
+      sizes.push(size);
     }
-    if (staged.length === 0) return;
     wb.onCommit(() => {
       this.generation++;
-      for (const [key, version, size] of staged) {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
         const d = this.dirty.get(key);
-        if (d?.version !== version) continue;
+        if (d === undefined || d.version !== versions[i]) continue;
         this.dirty.delete(key);
-        if (d.value !== undefined) this.cache.set(this.owner, key, d.value, entryBytes(key.length, size));
+        if (d.value !== undefined) this.cache.set(this.owner, key, d.value, entryBytes(key.length, sizes[i]!));
+        else this.cache.delete(this.owner, key);
       }
     });
   }
@@ -213,7 +225,7 @@ export class StateTable<V extends StateValue = StateRow> {
   }
 
   private diskKey(key: string): Buffer {
-    return encodeKey([...this.prefix, key]);
+    return encodeStringKey(this.encodedPrefix, key);
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SluiceError } from '../common/errors.js';
 import type { KeyRange } from './keys.js';
-import { call, createRawDb, type RawDb, type RawIterator, type RawIteratorOptions, type RawOp } from './rocksdb-binding.js';
+import { call, createRawDb, type RawDb, type RawIterator, type RawIteratorOptions } from './rocksdb-binding.js';
 
 /** Options of `Store.iterate`: a key range plus direction, a row limit and cancellation. */
 export interface IterateOptions extends KeyRange {
@@ -126,9 +126,15 @@ export class Store {
 
   /** A new, empty atomic write batch. */
   batch(): WriteBatch {
-    return new WriteBatch((ops) => {
+    return new WriteBatch((keys, values) => {
       this.checkOpen();
-      return wrap('write state batch', call((cb) => this.db.batch(ops, { sync: true }, cb)));
+      const raw = this.db.batch();
+      for (let i = 0; i < keys.length; i++) {
+        const value = values[i];
+        if (value === undefined) raw.del(keys[i]!);
+        else raw.put(keys[i]!, value);
+      }
+      return wrap('write state batch', call((cb) => raw.write({ sync: true }, cb)));
     });
   }
 
@@ -160,23 +166,27 @@ export class Store {
  * fails or the batch is discarded. A batch is written at most once.
  */
 export class WriteBatch {
-  private ops: RawOp[] = [];
+  /** The staged operations: a put of `values[i]` under `keys[i]`, or a delete where it is undefined. */
+  private keys: Buffer[] = [];
+  private values: (Buffer | undefined)[] = [];
   private commitHooks: Array<() => void> = [];
   private abortHooks: Array<() => void> = [];
   private done = false;
 
   /** @internal Created by `Store.batch()`. */
-  constructor(private readonly apply: (ops: RawOp[]) => Promise<void>) {}
+  constructor(private readonly apply: (keys: readonly Buffer[], values: readonly (Buffer | undefined)[]) => Promise<void>) {}
 
   put(key: Buffer, value: Buffer): this {
     this.checkOpen();
-    this.ops.push({ type: 'put', key, value });
+    this.keys.push(key);
+    this.values.push(value);
     return this;
   }
 
   del(key: Buffer): this {
     this.checkOpen();
-    this.ops.push({ type: 'del', key });
+    this.keys.push(key);
+    this.values.push(undefined);
     return this;
   }
 
@@ -194,12 +204,12 @@ export class WriteBatch {
 
   /** The staged operations in order: a put with its value, or a delete (value undefined). */
   staged(): { readonly key: Buffer; readonly value: Buffer | undefined }[] {
-    return this.ops.map((o) => ({ key: o.key, value: o.type === 'put' ? o.value : undefined }));
+    return this.keys.map((key, i) => ({ key, value: this.values[i] }));
   }
 
   /** Number of staged operations. */
   get size(): number {
-    return this.ops.length;
+    return this.keys.length;
   }
 
   get isDone(): boolean {
@@ -210,7 +220,7 @@ export class WriteBatch {
     this.checkOpen();
     this.done = true;
     try {
-      if (this.ops.length > 0) await this.apply(this.ops);
+      if (this.keys.length > 0) await this.apply(this.keys, this.values);
     } catch (err) {
       this.runHooks(this.abortHooks);
       throw err;
@@ -226,7 +236,8 @@ export class WriteBatch {
   }
 
   private runHooks(hooks: Array<() => void>): void {
-    this.ops = [];
+    this.keys = [];
+    this.values = [];
     this.commitHooks = [];
     this.abortHooks = [];
     let first: unknown;
