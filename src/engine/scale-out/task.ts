@@ -246,7 +246,7 @@ export class Task {
         this.unrecordedIds = undefined;
       }
     }
-    const wb = spec.store.batch();
+    const wb = spec.store.batch({ keepStaged: true });
     this.state.flush(wb);
     const changes = wb.staged();
     const records = this.pending;
