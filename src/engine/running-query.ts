@@ -219,7 +219,8 @@ export class RunningQuery implements QueryHandle {
     }
     const layout = resolveStateIds(this.name ?? this.id, this.plan, recorded, restored);
     this.stateIds = layout.record;
-    this.state = new QueryState(this.deps.store, this.deps.stateCache, this.id, layout.ids);
+    // State is written only with a checkpoint, so a persistent query without one has none.
+    this.state = new QueryState(this.deps.store, this.deps.stateCache, this.id, layout.ids, '', this.output.kind === 'epoch' && !restored);
     await this.pipeline.open();
     this.finished = this.pipeline
       .run()

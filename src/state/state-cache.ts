@@ -20,7 +20,8 @@ interface Entry {
   readonly key: string;
   value: unknown;
   bytes: number;
-  readonly owner: Map<string, Entry>;
+  readonly owner: number;
+  readonly entries: Map<string, Entry>;
   /** The next colder and next hotter entry (undefined at the ends of the list). */
   colder: Entry | undefined;
   hotter: Entry | undefined;
@@ -52,10 +53,15 @@ export function entryBytes(keyLength: number, encodedBytes: number): number {
  * - An entry belongs to one owner (a state table instance, see `register`); owners never see
  *   each other's entries, and `release` drops all of an owner's entries.
  * - Only clean values are cached: what is here is also on disk, so eviction loses nothing.
+ * - `holdsAll(owner)` is true until the cache drops an entry of the owner that the owner did not
+ *   delete itself (evicted, refused as larger than the budget, or released): while it is true,
+ *   every value ever set for the owner and not deleted is still here.
  */
 export class StateCache {
   /** The entries of each owner that has any, by key. */
   private readonly owners = new Map<number, Map<string, Entry>>();
+  /** Owners that never lost an entry to the cache (see `holdsAll`). */
+  private readonly whole = new Set<number>();
   /** The recency list: `coldest` is evicted first, `hottest` was used last. */
   private coldest: Entry | undefined;
   private hottest: Entry | undefined;
@@ -73,7 +79,9 @@ export class StateCache {
 
   /** A new owner id: the prefix under which one state table's entries live. */
   register(): number {
-    return this.nextOwner++;
+    const id = this.nextOwner++;
+    this.whole.add(id);
+    return id;
   }
 
   /** The value cached for the owner's key (and marks it recently used), or undefined. */
@@ -95,7 +103,10 @@ export class StateCache {
   set(owner: number, key: string, value: unknown, bytes: number): void {
     let entries = this.owners.get(owner);
     if (entries === undefined) {
-      if (bytes > this.budget) return;
+      if (bytes > this.budget) {
+        this.whole.delete(owner);
+        return;
+      }
       entries = new Map();
       this.owners.set(owner, entries);
     }
@@ -103,6 +114,7 @@ export class StateCache {
     if (old !== undefined) {
       if (bytes > this.budget) {
         this.remove(old);
+        this.whole.delete(owner);
         return;
       }
       old.value = value;
@@ -113,8 +125,11 @@ export class StateCache {
         this.append(old);
       }
     } else {
-      if (bytes > this.budget) return;
-      const e: Entry = { key, value, bytes, owner: entries, colder: undefined, hotter: undefined };
+      if (bytes > this.budget) {
+        this.whole.delete(owner);
+        return;
+      }
+      const e: Entry = { key, value, bytes, owner, entries, colder: undefined, hotter: undefined };
       entries.set(key, e);
       this.append(e);
       this.count++;
@@ -128,8 +143,17 @@ export class StateCache {
     if (e !== undefined) this.remove(e);
   }
 
+  /**
+   * Whether every value set for the owner and not deleted by it is still cached (see the
+   * invariants): then a key the cache lacks was never set, or was deleted.
+   */
+  holdsAll(owner: number): boolean {
+    return this.whole.has(owner);
+  }
+
   /** Drops every entry of the owner (a state table that is closed or cleared). */
   release(owner: number): void {
+    this.whole.delete(owner);
     const entries = this.owners.get(owner);
     if (entries === undefined) return;
     for (const e of entries.values()) {
@@ -151,13 +175,14 @@ export class StateCache {
 
   private evict(): void {
     while (this.used > this.budget && this.coldest !== undefined) {
+      this.whole.delete(this.coldest.owner);
       this.remove(this.coldest);
       this.evictionCount++;
     }
   }
 
   private remove(e: Entry): void {
-    e.owner.delete(e.key);
+    e.entries.delete(e.key);
     this.unlink(e);
     this.used -= e.bytes;
     this.count--;

@@ -22,6 +22,12 @@ export interface StateTableOptions {
    * of 16 MiB). Dirty entries are held by the table itself until the flush that writes them.
    */
   readonly cache?: StateCache;
+  /**
+   * The caller knows that the table holds nothing on disk now (a query that has no checkpoint
+   * yet: state is only ever written with one). Then its point reads go to disk only once the
+   * cache has dropped one of its entries.
+   */
+  readonly startsEmpty?: boolean;
 }
 
 interface Dirty<V> {
@@ -59,6 +65,8 @@ export class StateTable<V extends StateValue = StateRow> {
   private version = 0;
   /** Bumped whenever disk contents change under us, so that racing disk reads do not fill the cache. */
   private generation = 0;
+  /** See StateTableOptions.startsEmpty. */
+  private readonly startedEmpty: boolean;
 
   constructor(
     private readonly store: Store,
@@ -70,6 +78,7 @@ export class StateTable<V extends StateValue = StateRow> {
     this.encodedPrefix = encodeKey(this.prefix);
     this.cache = options.cache ?? new StateCache(PRIVATE_CACHE_BYTES);
     this.owner = this.cache.register();
+    this.startedEmpty = options.startsEmpty ?? false;
   }
 
   async get(key: string): Promise<V | undefined> {
@@ -78,7 +87,9 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /**
    * The values of `keys` (undefined where absent), in order: dirty entries and cache hits at
-   * once, the rest in one batched read from RocksDB whose results fill the cache.
+   * once, the rest in one batched read from RocksDB whose results fill the cache. A table that
+   * starts empty reads nothing from disk while the cache holds all it wrote (see
+   * StateCache.holdsAll): what neither holds is absent.
    */
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
     const out = new Array<V | undefined>(keys.length);
@@ -94,7 +105,7 @@ export class StateTable<V extends StateValue = StateRow> {
       if (c !== undefined) out[i] = c;
       else (missing ??= []).push(i);
     }
-    if (!missing) return out;
+    if (!missing || (this.startedEmpty && this.cache.holdsAll(this.owner))) return out;
     const gen = this.generation;
     const bytes = await this.store.getMany(missing.map((i) => this.diskKey(keys[i]!)));
     this.cache.countDiskReads(missing.length);
