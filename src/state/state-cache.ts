@@ -32,7 +32,7 @@ interface Entry {
  * headers), on top of the key's and the encoded value's size.
  */
 const ENTRY_OVERHEAD = 160;
-/** A decoded value takes about this many times its encoded (v8 serialized) size on the heap. */
+/** A decoded value takes about this many times its encoded size (see codec.ts) on the heap. */
 const DECODED_FACTOR = 3;
 
 /**
@@ -77,7 +77,7 @@ export class StateCache {
     if (!Number.isFinite(budget) || budget < 0) throw new RangeError(`state cache budget must be a non-negative number of bytes, got ${budget}`);
   }
 
-  /** A new owner id: the prefix under which one state table's entries live. */
+  /** A new owner id: one state table's own part of the cache. */
   register(): number {
     const id = this.nextOwner++;
     this.whole.add(id);
