@@ -1,8 +1,8 @@
 /**
  * Hashing of keys: one function decides which partition a key belongs to, wherever rows are
  * partitioned by key (INSERT into a keyed stream on the embedded log, the exchange in front of a
- * keyed operator, the repartition topic of a query across processes), so rows with equal keys
- * meet, NULL keys included.
+ * keyed operator, the repartition topic of a query across processes, the records of a keyed
+ * Kafka sink), so rows with equal keys meet, NULL keys included.
  */
 import { keyOf } from './keys.js';
 
@@ -17,9 +17,14 @@ export function fnv1a32(s: string): number {
 }
 
 /**
- * The partition (0 .. `partitions` - 1) of a row whose key columns hold `key`: FNV-1a of the
- * key's encoded string (`keyOf`, where NULL is its own value and differs from '').
+ * The hash of a row whose key columns hold `key`: FNV-1a of the key's encoded string (`keyOf`,
+ * where NULL is its own value and differs from '').
  */
+export function keyHash(key: readonly unknown[]): number {
+  return fnv1a32(keyOf(key));
+}
+
+/** The partition (0 .. `partitions` - 1) of a row whose key columns hold `key`. */
 export function partitionOf(key: readonly unknown[], partitions: number): number {
-  return fnv1a32(keyOf(key)) % partitions;
+  return keyHash(key) % partitions;
 }

@@ -26,12 +26,12 @@ export class LogSink implements EpochSink {
   }
 
   stage(wb: WriteBatch): void {
-    for (const b of this.pending) this.log.append(this.topic, 0, encodeBatch(b), b.numRows, wb);
+    const batches = this.pending;
+    this.pending = [];
+    for (const b of batches) this.log.append(this.topic, 0, encodeBatch(b), b.numRows, wb);
   }
 
-  committed(): void {
-    this.pending = [];
-  }
+  committed(): void {}
 }
 
 export const logConnector: Connector = {

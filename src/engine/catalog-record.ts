@@ -6,7 +6,7 @@
  * statement's text.
  */
 import { normalizeName } from '../parser/index.js';
-import { KvTable, type StateRow, type Store } from '../state/index.js';
+import { KvTable, type StateRow, type Store, type WriteBatch } from '../state/index.js';
 
 interface CatalogEntry extends StateRow {
   readonly seq: number;
@@ -58,10 +58,12 @@ export class CatalogRecord {
     }
   }
 
-  /** Records a DDL statement so it is replayed on open (not while replaying). */
-  async remember(kind: string, name: string, sql: string): Promise<void> {
+  /** Records a DDL statement so it is replayed on open (not while replaying); with `wb`, when that batch is written. */
+  async remember(kind: string, name: string, sql: string, wb?: WriteBatch): Promise<void> {
     if (this.replayingNow) return;
-    await this.kv.upsert(`${kind}:${normalizeName(name)}`, { seq: ++this.seq, sql });
+    const key = `${kind}:${normalizeName(name)}`;
+    if (wb) this.kv.upsert(key, { seq: ++this.seq, sql }, wb);
+    else await this.kv.upsert(key, { seq: ++this.seq, sql });
   }
 
   /** Whether a statement of this kind and name is recorded (restored or not). */
@@ -82,7 +84,10 @@ export class CatalogRecord {
     return result;
   }
 
-  async forget(kind: string, name: string): Promise<void> {
-    await this.kv.delete(`${kind}:${normalizeName(name)}`);
+  /** Forgets a recorded statement; with `wb`, when that batch is written. */
+  async forget(kind: string, name: string, wb?: WriteBatch): Promise<void> {
+    const key = `${kind}:${normalizeName(name)}`;
+    if (wb) this.kv.delete(key, wb);
+    else await this.kv.delete(key);
   }
 }

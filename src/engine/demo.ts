@@ -32,7 +32,7 @@ CREATE MODEL IF NOT EXISTS fraud
   INPUT (features ARRAY<FLOAT>(30))
   OUTPUT (score FLOAT)
   WITH (path = '${modelPath.replace(/'/g, "''")}', 'batch.max_rows' = 256, 'batch.max_wait' = '5ms',
-        'log' = 'on', 'log.id' = 'tx_id');
+        'log' = 'on', 'log.id' = 'tx_id', 'log.inputs' = 'on');
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS fraud_scores WITH ('retention' = '1h') AS
 SELECT tx.tx_id, tx.card_id, tx.amount,

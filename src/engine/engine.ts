@@ -7,6 +7,7 @@
  * this class opens and closes that session and answers the HTTP API, the shell and the CLI.
  */
 import { quoteIdent } from '../common/quote-ident.js';
+import { storeReferences } from './model-references.js';
 import { qualityReport, registerQualityMetrics, sessionReader, type QualityReport } from './model-quality.js';
 import { checkGuards } from './model-guard.js';
 import { mkdirSync } from 'node:fs';
@@ -96,6 +97,7 @@ export class Engine {
       v.as === 'candidate'
         ? this.record.remember('model-candidate', v.model, `ALTER MODEL ${quoteIdent(v.model)} SET CANDIDATE (path = ${sqlText(v.path)}, mode = 'shadow'${v.metadata === undefined ? '' : `, metadata = ${sqlText(v.metadata)}`})`)
         : rememberServing(this.session, v.model, this.models.get(v.model));
+    this.models.references = storeReferences(store);
     this.models.onArrivalFailed = (model, origin, error) => process.stderr.write(`sluice: model '${model}': ${origin} did not load, nothing changed: ${error.message}\n`);
     this.models.topicFeed = (model, o, arrive) =>
       startTopicFeed({ model, options: o, arrive, registry: this.models, store, dataDir: options.dataDir, report: (m) => process.stderr.write(`sluice: ${m}\n`), restored: this.restored, restoring: this.record.replaying });

@@ -4,6 +4,7 @@
  * created when a candidate gets a guard, so users query, view and sink it like any stream.
  */
 import { T, type Field } from '../common/types.js';
+import type { WriteBatch } from '../state/index.js';
 import type { Session } from './session.js';
 import { createLogStream } from './statements/model-rollout.js';
 import { logTopicOf, stageStreamRows } from './stream-append.js';
@@ -64,8 +65,8 @@ export async function ensureModelEvents(session: Session, model: string): Promis
   await createLogStream(session, name, modelEventFields(), 'decided_at');
 }
 
-/** Appends one decision to `<model>_events` (a no-op when the stream was dropped). */
-export async function appendModelEvent(session: Session, model: string, e: DecisionEvent, at = Date.now()): Promise<void> {
+/** Stages one decision as a row of `<model>_events` in `wb` (nothing when the stream was dropped). */
+export function stageModelEvent(session: Session, model: string, e: DecisionEvent, wb: WriteBatch, at = Date.now()): void {
   const def = session.catalog.findRelation(modelEventsName(session.models.signature(model).name));
   if (!def || def.kind !== 'stream') return;
   const big = (n: number | null | undefined) => (n === null || n === undefined ? null : BigInt(Math.round(n)));
@@ -87,7 +88,5 @@ export async function appendModelEvent(session: Session, model: string, e: Decis
     max_error_rate: e.thresholds.maxErrorRate ?? null,
     max_p99_ms: e.thresholds.maxP99Ms ?? null,
   };
-  const wb = session.storage.store.batch();
   stageStreamRows(session.storage.log, def, logTopicOf(def, 'appending a decision to'), [row], wb);
-  await wb.write();
 }

@@ -21,7 +21,7 @@ import { parseDuration } from '../common/duration.js';
 import { qualityReport, type QualityReader } from './model-quality.js';
 import type { Session } from './session.js';
 import { changeModel } from './statements/model-rollout.js';
-import { appendModelEvent, type DecisionEvidence } from './model-events.js';
+import { stageModelEvent, type DecisionEvidence } from './model-events.js';
 
 export const GUARD_OPTION_KEYS = ['promote.auto', 'promote.min_labels', 'promote.min_gain', 'rollback.max_error_rate', 'rollback.max_p99'] as const;
 
@@ -167,9 +167,13 @@ export async function checkGuards(session: Session, reader: QualityReader, regis
     byModel.delete(model);
     const version = session.models.candidate(model)!.version.number;
     const servingVersion = session.models.get(model).number;
-    await changeModel(session, model, { kind: d.action }, { by: 'auto', reason: d.reason });
     const action = d.action === 'promote' ? 'promote' : 'rollback';
+    // The changed record (which versions serve after a restart) and the event row are one write:
+    // a kill before it leaves the candidate and its guard to decide again, after it neither.
+    const wb = session.storage.store.batch();
+    await changeModel(session, model, { kind: d.action }, { by: 'auto', reason: d.reason }, undefined, wb);
+    stageModelEvent(session, model, { action, version, servingVersion, reason: d.reason, evidence: d.evidence, thresholds: g }, wb);
+    await wb.write();
     decisionCounter(registry).inc({ model, action });
-    await appendModelEvent(session, model, { action, version, servingVersion, reason: d.reason, evidence: d.evidence, thresholds: g });
   }
 }

@@ -25,6 +25,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { parseStatements } from '../parser/index.js';
 import { parseDuration } from '../common/duration.js';
 import { storedRows } from './relation-storage.js';
+import { featureNames } from '../udf/drift.js';
 import type { Session } from './session.js';
 import { pushCopies } from './sinks.js';
 import { createView } from './statements/create-view.js';
@@ -129,6 +130,8 @@ interface PredictionColumns {
   readonly role: string;
   /** An expression over `p` giving the score. */
   readonly score: string;
+  /** The packed input values (NULL unless the model logs them, `'log.inputs' = 'on'`). */
+  readonly inputs: string;
 }
 
 /**
@@ -148,7 +151,7 @@ function predictionColumns(model: ModelSignature, log: RelationDef): PredictionC
   const output = model.outputs[0]!.name;
   const outputs = log.schema.find((f) => f.name.toLowerCase() === 'outputs');
   const score = !outputs ? `p.${quoteIdent(need(output.toLowerCase()))}` : outputs.type.kind === 'STRUCT' ? `p.outputs.${quoteIdent(output)}` : 'p.outputs';
-  return { id: need('id'), time, version: need('version'), role: need('role'), score };
+  return { id: need('id'), time, version: need('version'), role: need('role'), score, inputs: need('inputs') };
 }
 
 /** The label stream's event-time column and the two named columns, checked. */
@@ -174,12 +177,38 @@ function labelColumns(opts: QualityOptions, catalog: Catalog): { time: string; l
 
 const seconds = (ms: number): string => `INTERVAL '${ms / 1000}' SECOND`;
 
+/** The quality column of a feature's PSI: `psi_` and the feature's name in lower case, other characters as `_` (`features[3]` is `psi_features_3`). */
+export const featurePsiColumn = (feature: string): string => `psi_${feature.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/_+$/, '')}`;
+
+/**
+ * The drift columns of the quality views: `score_psi` (the first output's PSI), one
+ * `psi_<feature>` per input feature (over the logged input values, `inputs[i]` being the i-th
+ * feature), each where the model has a reference of it (a file, or the first `reference.rows`
+ * scored rows being collected), and `drift_alert`: whether the highest of those known is above
+ * `driftAlert` (NULL while none is known). Empty when the model has no reference.
+ */
+function psiColumns(model: ModelSignature, driftAlert: number): string {
+  const collected = model.live?.collectedReference?.();
+  const has = (feature: string) => Boolean(model.reference?.[feature] ?? collected);
+  // Each version's values against that version's own reference.
+  const psi = (value: string, feature: string) => `PSI(${value}, '${model.name.replace(/'/g, "''")}', '${feature.replace(/'/g, "''")}', version)`;
+  const output = model.outputs[0]!.name;
+  const columns: [string, string][] = [];
+  if (has(output)) columns.push([psi('score', output), 'score_psi']);
+  featureNames(model.inputs, []).forEach((feature, i) => {
+    if (has(feature)) columns.push([psi(`inputs[${i + 1}]`, feature), featurePsiColumn(feature)]);
+  });
+  if (columns.length === 0) return '';
+  const highest = columns.length === 1 ? columns[0]![0] : `GREATEST(${columns.map(([e]) => e).join(', ')})`;
+  return [...columns.map(([e, name]) => `${e} AS ${quoteIdent(name)}`), `${highest} > ${driftAlert} AS drift_alert`].join(',\n       ');
+}
+
 /**
  * The CREATE MATERIALIZED VIEW statements of the labelled rows, the quality stream and the
  * totals per version and role (an updating view over every labelled row). The metric columns:
  * labelled, positive_rate, auc, log_loss, brier, precision, recall, mean_score,
- * label_delay_p50, label_delay_p99, and score_psi and drift_alert (score_psi above `driftAlert`)
- * when the model has a reference of its score (a file, or its first scored rows being collected);
+ * label_delay_p50, label_delay_p99, and the drift columns of `psiColumns` (score_psi,
+ * psi_<feature> per input feature, drift_alert) when the model has a reference;
  * the quality stream has window_start, window_end, version and role before them.
  */
 export function qualityStatements(model: ModelSignature, opts: QualityOptions, catalog: Catalog, driftAlert: number): string[] {
@@ -193,19 +222,17 @@ export function qualityStatements(model: ModelSignature, opts: QualityOptions, c
   const l = labelColumns(opts, catalog);
   const q = quoteIdent;
   const positive = l.labelBoolean ? 'label' : 'label > 0';
-  const output = model.outputs[0]!.name;
-  const scorePsi = `PSI(score, '${model.name}', '${output}')`;
-  const psi = model.reference?.[output] || model.live?.collectedReference?.() ? `,\n       ${scorePsi} AS score_psi, ${scorePsi} > ${driftAlert} AS drift_alert` : '';
+  const psi = psiColumns(model, driftAlert);
   const metrics = `COUNT(*) AS labelled,
        AVG(CASE WHEN label IS NULL THEN NULL WHEN ${positive} THEN 1.0 ELSE 0.0 END) AS positive_rate,
        AUC(score, label) AS auc, LOG_LOSS(score, label) AS log_loss, BRIER(score, label) AS brier,
        PRECISION_AT(score, label, ${opts.threshold}) AS "precision", RECALL_AT(score, label, ${opts.threshold}) AS recall,
        AVG(score) AS mean_score,
-       QUANTILE_DISC(label_delay, 0.5) AS label_delay_p50, QUANTILE_DISC(label_delay, 0.99) AS label_delay_p99${psi}`;
+       QUANTILE_DISC(label_delay, 0.5) AS label_delay_p50, QUANTILE_DISC(label_delay, 0.99) AS label_delay_p99${psi ? `,\n       ${psi}` : ''}`;
   return [
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(labelledView(model.name))} AS
 SELECT p.${q(p.version)} AS version, p.${q(p.role)} AS role, p.${q(p.id)} AS id, p.${q(p.time)} AS ${q(p.time)},
-       ${p.score} AS score, l.${q(opts.labelValue)} AS label, l.${q(l.time)} - p.${q(p.time)} AS label_delay
+       ${p.score} AS score, p.${q(p.inputs)} AS inputs, l.${q(opts.labelValue)} AS label, l.${q(l.time)} - p.${q(p.time)} AS label_delay
 FROM ${q(log.name)} AS p JOIN ${q(opts.labels)} AS l
   ON p.${q(p.id)} = l.${q(opts.labelId)} AND l.${q(l.time)} BETWEEN p.${q(p.time)} AND p.${q(p.time)} + ${seconds(opts.withinMs)}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${q(qualityView(model.name))} AS
@@ -350,9 +377,16 @@ export async function describeQualityRows(engine: QualityReader, model: string):
   if (r.labelCounts) rows.push(['labels_read', `${r.labelCounts.labels}: ${r.labelCounts.joined} joined, ${r.labelCounts.late} late, ${r.labelCounts.unmatched} unmatched`]);
   const num = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v === null || v === undefined ? '-' : String(v));
   for (const t of r.totals) {
-    rows.push([`quality v${String(t['version'])} ${String(t['role'])}`, `labelled ${String(t['labelled'])}, auc ${num(t['auc'])}, log_loss ${num(t['log_loss'])}, brier ${num(t['brier'])}, precision ${num(t['precision'])}, recall ${num(t['recall'])}, mean_score ${num(t['mean_score'])}, label_delay p50 ${num(t['label_delay_p50'])} ms p99 ${num(t['label_delay_p99'])} ms${t['score_psi'] === undefined ? '' : `, score_psi ${num(t['score_psi'])}${t['drift_alert'] === true ? ' (drift alert)' : ''}`}`]);
+    const top = featurePsis(t).sort((a, b) => b[1] - a[1])[0];
+    const drift = `${t['score_psi'] === undefined ? '' : `, score_psi ${num(t['score_psi'])}`}${top ? `, highest feature psi ${num(top[1])} (${top[0]})` : ''}${t['drift_alert'] === true ? ' (drift alert)' : ''}`;
+    rows.push([`quality v${String(t['version'])} ${String(t['role'])}`, `labelled ${String(t['labelled'])}, auc ${num(t['auc'])}, log_loss ${num(t['log_loss'])}, brier ${num(t['brier'])}, precision ${num(t['precision'])}, recall ${num(t['recall'])}, mean_score ${num(t['mean_score'])}, label_delay p50 ${num(t['label_delay_p50'])} ms p99 ${num(t['label_delay_p99'])} ms${drift}`]);
   }
   return rows;
+}
+
+/** The known PSIs of a quality row's input features, as [column, psi]. */
+function featurePsis(row: Record<string, unknown>): [string, number][] {
+  return Object.entries(row).flatMap(([k, v]) => (k.startsWith('psi_') && typeof v === 'number' ? [[k, v] as [string, number]] : []));
 }
 
 /** The Prometheus gauges `sluice_model_quality_*{model, version, role}`, read from the totals views when scraped. */
@@ -377,6 +411,16 @@ export function registerQualityMetrics(registry: Registry, engine: QualityReader
   };
   registerLabelCountMetric(registry, engine);
   registerDriftMetric(registry, engine);
+  const featureGauge: Gauge = new Gauge({
+    name: 'sluice_model_quality_feature_psi',
+    help: "PSI of an input feature's logged values against the model's reference, over every joined label.",
+    labelNames: ['model', 'version', 'role', 'feature'],
+    registers: [registry],
+    collect: async () => {
+      featureGauge.reset();
+      for (const { labels, row } of await totals()) for (const [column, v] of featurePsis(row)) featureGauge.set({ ...labels, feature: column.slice('psi_'.length) }, v);
+    },
+  });
   for (const [column, name, help] of metrics) {
     const gauge: Gauge = new Gauge({
       name,

@@ -71,10 +71,7 @@ const POSITIONS = '__model_updates';
 
 /** DROP MODEL: forgets where the model was in its updates topics, so a model created again under the name starts at their end. */
 export async function forgetTopicPositions(store: Store, model: string): Promise<void> {
-  const positions = new KvTable(store, POSITIONS);
-  const keys: string[] = [];
-  for await (const [key] of positions.scan({ prefix: `${model.toLowerCase()}\u0000` })) keys.push(key);
-  for (const key of keys) await positions.delete(key);
+  await new KvTable(store, POSITIONS).deletePrefix(`${model.toLowerCase()}\u0000`);
 }
 
 /**

@@ -18,6 +18,10 @@ export function modelLive(models: ModelRegistry, name: string): ModelLive {
       const collector = models.has(name) && !models.get(name).reference ? models.get(name).collector : undefined;
       return collector && ((feature: string) => collector.reference?.[feature]);
     },
+    versionReference: (n, feature) => {
+      const v = models.has(name) ? models.versions(name).find((x) => x.number === n) : undefined;
+      return v?.reference?.[feature] ?? v?.collector?.reference?.[feature];
+    },
   };
 }
 

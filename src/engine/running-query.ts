@@ -1,19 +1,20 @@
 /**
- * A running query: its pipeline, its sink, its dead letters, and — for persistent queries — the
- * checkpoint loop. Each epoch's output, dead letters, and source positions are written in one
- * atomic batch, so a restart resumes from the last checkpoint with no row lost or repeated.
+ * A query running here alone: its output (a push client, or an epoch sink for views and sinks),
+ * its dead letters and its counters, on a QueryRunner that drives the pipeline and checkpoints.
+ * A persistent query's epoch output, state, dead letters and source positions are written in
+ * one atomic batch, so a restart resumes from the last checkpoint with no row lost or repeated.
  */
 import { SluiceError, asSluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import type { RecordBatch } from 'apache-arrow';
 import { readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { rowText, type DeadLetter, type Message, type SideOutput } from '../exec/message.js';
-import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
+import { rowText, type SideOutput } from '../exec/message.js';
+import type { ExecEnv } from '../exec/pipeline.js';
 import type { PhysicalPlan } from '../planner/physical.js';
-import { isRecordedStateIds, resolveStateIds, type RecordedStateIds } from '../exec/state-ids.js';
 import type { CheckpointStore, EmbeddedLog, StateCache, Store } from '../state/index.js';
-import { QueryState, type OperatorStateBytes } from './query-state.js';
+import type { OperatorStateBytes } from './query-state.js';
+import { QueryRunner, type CommitProtocol, type TimedDeadLetter } from './query-runner.js';
 import { appendDeadLetters, dlqBatch, PushQueue, type EpochSink } from './sinks.js';
 import type { QueryInfo } from './types.js';
 
@@ -112,9 +113,6 @@ export type QueryOutput =
   | { readonly kind: 'push'; readonly queue: PushQueue; readonly limit?: number }
   | { readonly kind: 'epoch'; readonly sink: EpochSink };
 
-/** Least time between two measurements of a query's state on disk. */
-const STATE_MEASURE_MS = 5000;
-
 /** What a running query is made of. */
 export interface RunningQuerySpec {
   readonly id: string;
@@ -134,10 +132,6 @@ export interface RunningQuerySpec {
   readonly eventTimeColumn?: number;
 }
 
-interface Letter extends DeadLetter {
-  readonly at: number;
-}
-
 export class RunningQuery implements QueryHandle {
   readonly abort = new AbortController();
   readonly startedAt = Date.now();
@@ -145,22 +139,12 @@ export class RunningQuery implements QueryHandle {
   error: SluiceError | undefined;
   rowsOut = 0;
   deadLetters = 0;
-  epoch = 0;
-  private readonly pipeline: Pipeline;
-  private letters: Letter[] = [];
-  private sideOutputs: SideOutput[] = [];
-  private readonly positions = new Map<number, Record<string, number>>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly runner: QueryRunner;
   private readonly rate = new RateMeter();
   private finished: Promise<void> = Promise.resolve();
-  /** Created by start(), once the checkpoint says under which ids the state lives. */
-  private state: QueryState | undefined;
-  /** The stateful operators' ids, recorded with every checkpoint. */
-  private stateIds: RecordedStateIds = { ids: [] };
-  /** State bytes on disk per operator, as last measured, and when. */
-  private stateSizes: readonly OperatorStateBytes[] = [];
-  private stateMeasuredAt = 0;
-  /** Dead letters of a push query being written (they go straight to the log). */
+  /** Dead letters and side outputs of a push query waiting for their write, and the writes in flight. */
+  private letters: TimedDeadLetter[] = [];
+  private sideOutputs: SideOutput[] = [];
   private letterWrites: Promise<unknown> = Promise.resolve();
 
   readonly id: string;
@@ -173,10 +157,9 @@ export class RunningQuery implements QueryHandle {
   private readonly output: QueryOutput;
   private readonly deps: QueryDeps;
   private readonly eventTimeColumn: number | undefined;
-  private readonly plan: PhysicalPlan;
 
   constructor(spec: RunningQuerySpec) {
-    const { id, plan, deps } = spec;
+    const { id, deps } = spec;
     this.id = id;
     this.kind = spec.kind;
     this.name = spec.name;
@@ -186,62 +169,51 @@ export class RunningQuery implements QueryHandle {
     this.output = spec.output;
     this.deps = deps;
     this.eventTimeColumn = spec.eventTimeColumn;
-    this.plan = plan;
-    const bounded = spec.bounded ?? false;
-    this.pipeline = new Pipeline(plan, deps.env, { process: (m) => this.onOutput(m) }, {
-      signal: this.abort.signal,
-      bounded,
-      deadLetter: (l) => this.deadLetter(l),
-      sideOutput: (o) => this.sideOutput(o),
+    this.runner = new QueryRunner({
       queryId: id,
-      state: (i) => this.queryState().operator(i),
+      label: this.name ?? id,
+      plan: spec.plan,
+      env: deps.env,
+      store: deps.store,
+      ...(deps.stateCache ? { stateCache: deps.stateCache } : {}),
+      signal: this.abort.signal,
+      bounded: spec.bounded ?? false,
+      checkpointIntervalMs: deps.checkpointIntervalMs,
+      protocol: this.output.kind === 'epoch' ? this.epochCommit(this.output.sink) : this.pushOutput(this.output),
+      live: () => this.status === 'running' || this.status === 'finished',
+      onFailed: (err) => this.fail(err),
+      onDeadLetter: () => {
+        this.deadLetters++;
+        this.deps.onDeadLetters?.(this.id, 1);
+      },
+      measureState: true,
     });
   }
 
   get rowsIn(): number {
-    return this.pipeline.rowsIn;
+    return this.runner.pipeline.rowsIn;
+  }
+
+  /** The last committed checkpoint's epoch. */
+  get epoch(): number {
+    return this.runner.epoch;
   }
 
   /** Restores from the latest checkpoint (persistent queries), opens operators and starts running. */
   async start(): Promise<void> {
-    let recorded: RecordedStateIds | undefined;
-    let restored = false;
-    if (this.output.kind === 'epoch') {
-      await this.output.sink.recover?.();
-      const ckpt = await this.deps.checkpoints.latest(this.id);
-      if (ckpt) {
-        restored = true;
-        const ids = ckpt.meta?.['stateIds'];
-        if (isRecordedStateIds(ids)) recorded = ids;
-        this.epoch = ckpt.epoch;
-        for (const s of this.pipeline.sources) s.seek(ckpt.offsets);
-      }
-    }
-    const layout = resolveStateIds(this.name ?? this.id, this.plan, recorded, restored);
-    this.stateIds = layout.record;
-    // State is written only with a checkpoint, so a persistent query without one has none.
-    this.state = new QueryState(this.deps.store, this.deps.stateCache, this.id, layout.ids, '', this.output.kind === 'epoch' && !restored);
-    await this.pipeline.open();
-    this.finished = this.pipeline
+    await this.runner.start();
+    this.finished = this.runner
       .run()
-      .then(async () => {
-        if (this.output.kind === 'epoch' && !this.abort.signal.aborted) await this.checkpoint();
+      .then(() => {
         if (this.status === 'running') this.status = 'finished';
       })
       .catch((err: unknown) => this.fail(err))
       .finally(async () => {
-        if (this.timer) clearInterval(this.timer);
         // A push query's reader sees the end only once its dead letters are in the log, so a
         // bounded query's letters can be read as soon as its rows have ended.
         await this.letterWrites;
         if (this.output.kind === 'push') this.output.queue.end(this.error);
       });
-    if (this.output.kind === 'epoch') {
-      this.timer = setInterval(() => {
-        this.checkpoint().catch((err: unknown) => this.fail(err));
-      }, this.deps.checkpointIntervalMs);
-      this.timer.unref();
-    }
   }
 
   private fail(err: unknown): void {
@@ -251,60 +223,105 @@ export class RunningQuery implements QueryHandle {
     this.abort.abort();
   }
 
-  private checkpointing: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
+  /** Takes a checkpoint now, covering every row emitted before the call. */
+  checkpoint(): Promise<void> {
+    return this.runner.checkpoint();
+  }
 
   /**
-   * Takes a checkpoint (one at a time) that covers every row emitted before the call: when one
-   * is in flight, its barrier may have gone before those rows, so a next one is queued behind it
-   * (one at most, shared by every caller meanwhile).
+   * A persistent query's commit: the epoch's output (staged by the sink), state, dead letters,
+   * side outputs (prediction logs) and source positions in one atomic batch. When any part
+   * cannot be written, nothing of the epoch is: the checkpoint fails, and with it the query
+   * (STATE_ERROR, shown by SHOW QUERIES); on restart it resumes from the previous checkpoint
+   * and sends the same rows, and the same dead letters, again. A sink that delivers elsewhere
+   * (the Kafka outbox) does it once the batch is durable.
    */
-  checkpoint(): Promise<void> {
-    if (this.status !== 'running' && this.status !== 'finished') return Promise.resolve();
-    if (!this.checkpointing) {
-      this.checkpointing = this.takeCheckpoint().finally(() => {
-        this.checkpointing = undefined;
-      });
-      return this.checkpointing;
-    }
-    this.queued ??= this.checkpointing
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        return this.checkpoint();
-      });
-    return this.queued;
-  }
-
-  private async takeCheckpoint(): Promise<void> {
-    const epoch = this.epoch + 1;
-    await this.pipeline.checkpoint(epoch, (p) => this.positions.set(epoch, p));
-  }
-
-  private async onOutput(msg: Message): Promise<void> {
-    switch (msg.kind) {
-      case 'data': {
-        // A push query's LIMIT cuts the batch first: rowsOut counts the rows delivered.
-        const limit = this.output.kind === 'push' ? this.output.limit : undefined;
-        const batch = limit !== undefined && this.rowsOut + msg.batch.numRows > limit ? msg.batch.slice(0, Math.max(0, limit - this.rowsOut)) : msg.batch;
-        this.rowsOut += batch.numRows;
-        this.deps.onRowsOut?.(this.id, batch.numRows);
-        this.observeLatency(batch);
-        if (this.output.kind === 'push') {
-          await this.output.queue.push(batch, msg.rowKinds);
-          if (limit !== undefined && this.rowsOut >= limit) this.stop('finished');
-        } else {
-          await this.writeToSink(this.output.sink, msg.batch, msg.rowKinds);
+  private epochCommit(sink: EpochSink): CommitProtocol {
+    const { checkpoints, log } = this.deps;
+    return {
+      pipelined: true,
+      resume: async () => {
+        await sink.recover?.();
+        const ckpt = await checkpoints.latest(this.id);
+        return ckpt ? { restored: true, epoch: ckpt.epoch, offsets: ckpt.offsets, stateIds: ckpt.meta?.['stateIds'] } : { restored: false, stateEmpty: true };
+      },
+      write: (msg) => {
+        this.countOutput(msg.batch);
+        return this.writeToSink(sink, msg.batch, msg.rowKinds);
+      },
+      commit: async ({ epoch, wb, positions, letters, sideOutputs, stateIds }) => {
+        try {
+          sink.stage(wb);
+          if (letters.length) log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
+          for (const o of sideOutputs) log.append(o.topic, 0, encodeBatch(o.batch), o.batch.numRows, wb);
+          checkpoints.stage(wb, this.id, { epoch, offsets: positions, meta: { stateIds: { ids: [...stateIds.ids] } } });
+          await wb.write();
+        } catch (err) {
+          throw new SluiceError('STATE_ERROR', `${this.kind} ${this.name ?? this.id}: checkpoint ${epoch} (its output, state, ${letters.length} dead letter(s) for '${this.dlqTopic}' and source positions) could not be written: ${err instanceof Error ? err.message : String(err)}`, {
+            hint: 'check the data folder (disk space, permissions); the query resumes from its last checkpoint when the engine restarts',
+            cause: err,
+          });
         }
-        return;
-      }
-      case 'barrier':
-        if (this.output.kind === 'epoch') await this.commit(msg.epoch);
-        return;
-      case 'watermark':
-      case 'end':
-        return;
-    }
+      },
+      committed: async (epoch) => {
+        await sink.committed(epoch);
+      },
+    };
+  }
+
+  /**
+   * A push query's output: rows go to the client as they come (a LIMIT cuts them), and dead
+   * letters and side outputs (prediction logs) go to the log at once, in order. It takes no
+   * checkpoints.
+   */
+  private pushOutput(output: Extract<QueryOutput, { kind: 'push' }>): CommitProtocol {
+    return {
+      resume: () => Promise.resolve(undefined),
+      write: async (msg) => {
+        // The LIMIT cuts the batch first: rowsOut counts the rows delivered.
+        const { limit } = output;
+        const batch = limit !== undefined && this.rowsOut + msg.batch.numRows > limit ? msg.batch.slice(0, Math.max(0, limit - this.rowsOut)) : msg.batch;
+        this.countOutput(batch);
+        await output.queue.push(batch, msg.rowKinds);
+        if (limit !== undefined && this.rowsOut >= limit) this.stop('finished');
+      },
+      deadLetter: (l) => this.writeSoon(() => this.letters.push(l) === 1),
+      sideOutput: (o) => this.writeSoon(() => this.sideOutputs.push(o) === 1),
+    };
+  }
+
+  /**
+   * Queues a push query's dead letter or side output (`add` says whether it is the first
+   * waiting): they go to the log in one durable write per turn of the event loop, not one
+   * synchronous write each, so a stream of bad rows does not slow the query to the disk's pace.
+   */
+  private writeSoon(add: () => boolean): void {
+    if (!add()) return;
+    this.letterWrites = this.letterWrites.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setImmediate(() => this.writeWaiting().then(resolve));
+        }),
+    );
+  }
+
+  /** Writes the waiting dead letters and side outputs of a push query; a failed write fails the query. */
+  private async writeWaiting(): Promise<void> {
+    const letters = this.letters;
+    const side = this.sideOutputs;
+    this.letters = [];
+    this.sideOutputs = [];
+    if (letters.length) await appendDeadLetters(this.deps.log, this.dlqTopic, letters, `${this.kind} query ${this.name ?? this.id}`).catch((err: unknown) => this.fail(err));
+    if (side.length === 0) return;
+    const wb = this.deps.store.batch();
+    for (const x of side) this.deps.log.append(x.topic, 0, encodeBatch(x.batch), x.batch.numRows, wb);
+    await wb.write().catch((err: unknown) => this.fail(new SluiceError('STATE_ERROR', `${this.kind} query ${this.name ?? this.id}: prediction log rows could not be written: ${err instanceof Error ? err.message : String(err)}`, { cause: err })));
+  }
+
+  private countOutput(batch: RecordBatch): void {
+    this.rowsOut += batch.numRows;
+    this.deps.onRowsOut?.(this.id, batch.numRows);
+    this.observeLatency(batch);
   }
 
   /**
@@ -331,13 +348,13 @@ export class RunningQuery implements QueryHandle {
         } catch {
           row = '(the row could not be rendered)';
         }
-        this.deadLetter({ reason: `${this.kind} ${this.name ?? this.id}: cannot write the row: ${e instanceof Error ? e.message : String(e)}`, operator: 'sink', row });
+        this.runner.deadLetter({ reason: `${this.kind} ${this.name ?? this.id}: cannot write the row: ${e instanceof Error ? e.message : String(e)}`, operator: 'sink', row });
       }
     }
   }
 
   /** Samples output time minus event time, when the output carries the source's event time. */
-  private observeLatency(batch: import('apache-arrow').RecordBatch): void {
+  private observeLatency(batch: RecordBatch): void {
     if (this.eventTimeColumn === undefined || !this.deps.onLatency || batch.numRows === 0) return;
     const times = readColumn(batch, this.eventTimeColumn, this.fields[this.eventTimeColumn]!.type);
     const now = Date.now();
@@ -351,91 +368,7 @@ export class RunningQuery implements QueryHandle {
   }
 
   operatorStats(): readonly { readonly operator: string; readonly rowsOut: number }[] {
-    return this.pipeline.operatorStats;
-  }
-
-  /**
-   * Writes the epoch's output, dead letters, side outputs (prediction logs) and positions in one atomic batch. When any part
-   * cannot be written, nothing of the epoch is: the checkpoint fails, and with it the query
-   * (STATE_ERROR, shown by SHOW QUERIES); on restart it resumes from the previous checkpoint
-   * and sends the same rows, and the same dead letters, again.
-   */
-  private async commit(epoch: number): Promise<void> {
-    if (this.output.kind !== 'epoch') return;
-    const wb = this.deps.store.batch();
-    const letters = this.letters;
-    const side = this.sideOutputs;
-    try {
-      this.output.sink.stage(wb);
-      this.state?.flush(wb);
-      if (letters.length) this.deps.log.append(this.dlqTopic, 0, encodeBatch(dlqBatch(letters)), letters.length, wb);
-      for (const o of side) this.deps.log.append(o.topic, 0, encodeBatch(o.batch), o.batch.numRows, wb);
-      this.deps.checkpoints.stage(wb, this.id, { epoch, offsets: this.positions.get(epoch) ?? {}, meta: { stateIds: { ids: [...this.stateIds.ids] } } });
-      await wb.write();
-    } catch (err) {
-      if (!wb.isDone) wb.discard();
-      throw new SluiceError('STATE_ERROR', `${this.kind} ${this.name ?? this.id}: checkpoint ${epoch} (its output, state, ${letters.length} dead letter(s) for '${this.dlqTopic}' and source positions) could not be written: ${err instanceof Error ? err.message : String(err)}`, {
-        hint: 'check the data folder (disk space, permissions); the query resumes from its last checkpoint when the engine restarts',
-        cause: err,
-      });
-    }
-    this.positions.delete(epoch);
-    this.letters = [];
-    this.sideOutputs = this.sideOutputs.slice(side.length);
-    this.epoch = epoch;
-    this.measureState();
-    await this.output.sink.committed(epoch);
-  }
-
-  /**
-   * Rows for another stream (a model's prediction log). A persistent query writes them with the
-   * epoch's output and positions, so after a crash they are there exactly once; a push query
-   * writes them at once, in order.
-   */
-  private sideOutput(o: SideOutput): void {
-    this.sideOutputs.push(o);
-    if (this.output.kind === 'epoch' || this.sideOutputs.length > 1) return;
-    // A push query writes them in one durable write per turn of the event loop, like its dead letters.
-    this.letterWrites = this.letterWrites.then(
-      () =>
-        new Promise<void>((resolve) => {
-          setImmediate(() => {
-            const wb = this.deps.store.batch();
-            for (const x of this.sideOutputs) this.deps.log.append(x.topic, 0, encodeBatch(x.batch), x.batch.numRows, wb);
-            this.sideOutputs = [];
-            // A log row that cannot be written fails the query, like a dead letter that cannot.
-            wb.write()
-              .catch((err: unknown) => this.fail(new SluiceError('STATE_ERROR', `${this.kind} query ${this.name ?? this.id}: prediction log rows could not be written: ${err instanceof Error ? err.message : String(err)}`, { cause: err })))
-              .then(() => resolve());
-          });
-        }),
-    );
-  }
-
-  private deadLetter(l: DeadLetter): void {
-    this.deadLetters++;
-    this.deps.onDeadLetters?.(this.id, 1);
-    const letter = { ...l, at: Date.now() };
-    if (this.output.kind === 'epoch') {
-      this.letters.push(letter);
-      return;
-    }
-    // Letters of a push query go to the log in one chunk per turn of the event loop, not one
-    // synchronous write each: a stream of bad rows must not slow the query to the disk's pace.
-    this.letters.push(letter);
-    if (this.letters.length > 1) return;
-    this.letterWrites = this.letterWrites.then(
-      () =>
-        new Promise<void>((resolve) => {
-          setImmediate(() => {
-            const batch = this.letters;
-            this.letters = [];
-            appendDeadLetters(this.deps.log, this.dlqTopic, batch, `${this.kind} query ${this.name ?? this.id}`)
-              .catch((err: unknown) => this.fail(err))
-              .then(() => resolve());
-          });
-        }),
-    );
+    return this.runner.pipeline.operatorStats;
   }
 
   /** Stops the query; the pipeline's sources see the abort and end. */
@@ -444,41 +377,23 @@ export class RunningQuery implements QueryHandle {
     this.abort.abort();
   }
 
-  /** The query's state (operator tables), once started. */
-  private queryState(): QueryState {
-    if (!this.state) throw new SluiceError('INTERNAL', `query ${this.id} opened its operators before its state layout was resolved`);
-    return this.state;
-  }
-
   stateBytes(): readonly OperatorStateBytes[] {
-    return this.stateSizes;
-  }
-
-  /** Measures the state on disk again when the last measurement is a few seconds old. */
-  private measureState(): void {
-    const now = Date.now();
-    if (!this.state || now - this.stateMeasuredAt < STATE_MEASURE_MS || this.deps.store.isClosed) return;
-    this.stateMeasuredAt = now;
-    this.state.diskBytes().then(
-      (sizes) => (this.stateSizes = sizes),
-      () => undefined,
-    );
+    return this.runner.stateBytes();
   }
 
   async stopped(): Promise<void> {
     await this.finished;
     await this.letterWrites;
-    await this.pipeline.close().catch(() => undefined);
-    this.state?.release();
+    await this.runner.close();
     if (this.output.kind === 'epoch') await this.output.sink.close?.().catch(() => undefined);
   }
 
   info(lag: number | undefined): QueryInfo {
-    return queryInfo(this, this.rate, lag, this.output.kind === 'epoch' ? this.epoch : undefined, this.stateSizes);
+    return queryInfo(this, this.rate, lag, this.output.kind === 'epoch' ? this.runner.epoch : undefined, this.runner.stateBytes());
   }
 
   /** Source positions now, for lag. */
   positionsNow(): Record<string, number> {
-    return Object.assign({}, ...this.pipeline.sources.map((s) => s.positions())) as Record<string, number>;
+    return Object.assign({}, ...this.runner.pipeline.sources.map((s) => s.positions())) as Record<string, number>;
   }
 }

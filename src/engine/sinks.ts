@@ -64,6 +64,8 @@ export function withoutCopies(row: Record<string, unknown>): Record<string, unkn
  */
 export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
+  /** The rows of the epoch being committed (not on disk yet: `readHeld` reads them first). */
+  private staged = new Map<string, StateRow | null>();
   private changes: RecordBatch[] = [];
 
   constructor(
@@ -143,7 +145,13 @@ export class ViewSink implements EpochSink {
    */
   private async readHeld(keys: readonly string[]): Promise<Map<string, StateRow | null>> {
     const next = new Map<string, StateRow | null>();
-    const unread = [...new Set(keys.filter((k) => !this.pending.has(k)))];
+    const unread: string[] = [];
+    for (const k of new Set(keys)) {
+      if (this.pending.has(k)) continue;
+      // The epoch being committed is not on disk yet.
+      if (this.staged.has(k)) next.set(k, this.staged.get(k) ?? null);
+      else unread.push(k);
+    }
     if (unread.length > 0) (await this.kv.getManyRaw(unread)).forEach((found, j) => next.set(unread[j]!, found?.row ?? null));
     return next;
   }
@@ -161,16 +169,19 @@ export class ViewSink implements EpochSink {
   }
 
   stage(wb: WriteBatch): void {
-    for (const [k, row] of this.pending) {
+    this.staged = this.pending;
+    const changes = this.changes;
+    this.pending = new Map();
+    this.changes = [];
+    for (const [k, row] of this.staged) {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     }
-    if (this.changelog) for (const b of this.changes) this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
+    if (this.changelog) for (const b of changes) this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
   }
 
   committed(): void {
-    this.pending = new Map();
-    this.changes = [];
+    this.staged = new Map();
   }
 }
 

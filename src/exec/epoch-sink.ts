@@ -10,7 +10,11 @@ import type { WriteBatch } from '../state/index.js';
 export interface EpochSink {
   /** Takes output rows (with change kinds for updating results). */
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void>;
-  /** Stages the buffered output of the epoch into `wb`. */
+  /**
+   * Stages the buffered output of the epoch into `wb`, and takes it out of the buffer: rows
+   * written from then on belong to the next epoch, even before `committed` runs (the query may
+   * go on while the batch is written).
+   */
   stage(wb: WriteBatch): void;
   /**
    * Called after the batch was written. A sink that delivers to an external system does it

@@ -37,8 +37,9 @@ function constantNumber(e: BoundExpr): number | undefined {
 }
 
 /**
- * PSI(value, 'model', 'feature'): the reference distribution of that feature of the model's active
- * version, with a caret on a model or feature that does not exist or has no reference.
+ * PSI(value, 'model', 'feature'[, version]): the reference distribution of that feature of the
+ * model's active version (or, with a version, of the version given on each row), with a caret on
+ * a model or feature that does not exist or (without a version) has no reference.
  */
 export function psiReference(args: readonly BoundExpr[], catalog: Catalog, span: Span | undefined): ReferenceSource {
   const [, modelArg, featureArg] = args;
@@ -55,6 +56,9 @@ export function psiReference(args: readonly BoundExpr[], catalog: Catalog, span:
       hint: didYouMean(feature, features) ?? `its features: ${features.slice(0, 4).join(', ')}${features.length > 4 ? ', ...' : ''}`,
     });
   }
+  // With a version argument: the reference of the version that scored each group's values.
+  const byVersion = sig.live?.versionReference;
+  if (args.length === 4 && byVersion) return (version) => (version === undefined ? undefined : byVersion(version, feature));
   const bins = sig.reference?.[feature];
   const collected = bins ? undefined : sig.live?.collectedReference?.();
   if (collected) return () => collected(feature);

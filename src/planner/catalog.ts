@@ -107,6 +107,8 @@ export interface ModelLive {
   routeKey(): string | undefined;
   /** When the serving version has no reference file: its reference of `feature` as collected from its first scored rows (undefined until complete). */
   collectedReference?(): ((feature: string) => ReferenceBins | undefined) | undefined;
+  /** Version `n`'s own reference of `feature`: from its file, or collected from its first scored rows (undefined until complete, or for no such version). */
+  versionReference?(n: number, feature: string): ReferenceBins | undefined;
 }
 
 export interface FunctionSignature {

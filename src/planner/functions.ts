@@ -86,7 +86,10 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   precision_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
   recall_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
   quantile_disc: (a) => (a.length === 2 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' && isNumeric(a[1]!) ? a[0]! : 'expects (value, fraction)'),
-  psi: (a) => (a.length === 3 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && a[1]!.kind === 'STRING' && a[2]!.kind === 'STRING' ? T.DOUBLE : "expects (value, 'model', 'feature')"),
+  psi: (a) =>
+    (a.length === 3 || (a.length === 4 && (['INT', 'BIGINT'].includes(a[3]!.kind) || a[3]!.kind === 'NULL'))) && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && a[1]!.kind === 'STRING' && a[2]!.kind === 'STRING'
+      ? T.DOUBLE
+      : "expects (value, 'model', 'feature'[, version])",
 };
 
 /** Aggregate arguments that must be constants, by position (the threshold of PRECISION_AT). */

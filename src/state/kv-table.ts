@@ -93,6 +93,13 @@ export class KvTable<R extends StateRow = StateRow> {
     await this.store.clearRange(prefixRange([KV, this.name]));
   }
 
+  /** Deletes the rows whose key starts with `prefix`. */
+  async deletePrefix(prefix: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const [key] of this.scan({ prefix })) keys.push(key);
+    for (const key of keys) await this.delete(key);
+  }
+
   private diskKey(key: string): Buffer {
     return encodeStringKey(this.prefix, key);
   }

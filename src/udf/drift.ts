@@ -33,8 +33,12 @@ export interface ReferenceBins {
 /** A reference per feature name. */
 export type Reference = Readonly<Record<string, ReferenceBins>>;
 
-/** A feature's reference, fixed, or read when needed (one being collected: undefined until it is complete). */
-export type ReferenceSource = ReferenceBins | (() => ReferenceBins | undefined);
+/**
+ * A feature's reference, fixed, or read when needed (one being collected: undefined until it is
+ * complete); `version` is given where the reference is the one of the version that scored the
+ * values (PSI's fourth argument).
+ */
+export type ReferenceSource = ReferenceBins | ((version?: number) => ReferenceBins | undefined);
 
 /** Bins a sample (NaN and non-finite values left out); undefined for an empty sample. */
 export function referenceBins(sample: readonly number[]): ReferenceBins | undefined {
@@ -156,7 +160,8 @@ export function parseReference(model: string, file: string, text: string, inputs
 
 /**
  * Builds a reference from the first rows a version scores: collects up to `limit` rows
- * (`reference.rows`), then freezes. Used when a model has no reference file.
+ * (`reference.rows`), then freezes and hands the reference to `onFrozen` (which keeps it). Used
+ * when a model has no reference file; one kept before starts frozen (`restored`).
  */
 export class ReferenceCollector {
   readonly #samples: number[][];
@@ -167,8 +172,14 @@ export class ReferenceCollector {
     private readonly inputs: readonly Field[],
     private readonly outputs: readonly Field[],
     private readonly limit: number,
+    restored?: Reference,
+    private readonly onFrozen?: (reference: Reference) => void,
   ) {
-    this.#samples = featureNames(inputs, outputs).map(() => []);
+    this.#samples = restored ? [] : featureNames(inputs, outputs).map(() => []);
+    if (restored) {
+      this.#frozen = restored;
+      this.seen = Math.max(0, ...Object.values(restored).map((b) => b.rows));
+    }
   }
 
   /** Adds one scored row (inputs and outputs by column name); a no-op once frozen. */
@@ -204,6 +215,7 @@ export class ReferenceCollector {
   private freeze(): void {
     this.#frozen = binSamples(featureNames(this.inputs, this.outputs), this.#samples);
     this.#samples.length = 0;
+    this.onFrozen?.(this.#frozen);
   }
 }
 

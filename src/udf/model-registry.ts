@@ -488,6 +488,12 @@ export interface ModelFeed {
   stop(): Promise<void>;
 }
 
+/** Where a version's reference collected from its first scored rows is kept, so that a restart does not collect it again. */
+export interface ReferenceKeeper {
+  load(model: string, version: number): Promise<Reference | undefined>;
+  save(model: string, version: number, reference: Reference): Promise<void>;
+}
+
 /** Starts reading a model's updates topic (the engine sets it: it owns the Kafka clients and the data folder). */
 export type TopicFeedFactory = (model: string, options: ModelOptions, arrive: ArriveFn) => Promise<ModelFeed>;
 
@@ -503,6 +509,8 @@ export class ModelRegistry {
   onArrived: ((v: ArrivedVersion) => Promise<void>) | undefined;
   /** Told of each arrived file that failed to load (the engine logs it). */
   onArrivalFailed: ((model: string, origin: string, error: SluiceError) => void) | undefined;
+  /** Keeps collected references (the engine sets it: it owns the store); without it they last as long as the process. */
+  references: ReferenceKeeper | undefined;
 
   constructor(opts: ModelRegistryOptions = {}) {
     this.baseDir = opts.baseDir ?? process.cwd();
@@ -594,7 +602,15 @@ export class ModelRegistry {
       ...(reference ? { reference } : {}),
     };
     // Not enumerable: the version's JSON form (HTTP answers) leaves the collector out.
-    if (!reference) Object.defineProperty(info, 'collector', { value: new ReferenceCollector(inputs, outputs, options.referenceRows), enumerable: false });
+    if (!reference) {
+      const keeper = this.references;
+      const kept = await keeper?.load(name, number).catch(async (err: unknown) => {
+        await model.close();
+        throw err;
+      });
+      const keep = (r: Reference) => void keeper?.save(name, number, r).catch((err: unknown) => process.stderr.write(`sluice: model '${name}' version ${number}: its collected reference was not kept: ${String(err)}\n`));
+      Object.defineProperty(info, 'collector', { value: new ReferenceCollector(inputs, outputs, options.referenceRows, kept, keep), enumerable: false });
+    }
     return { info, model, refs: 0, pins: 0, closed: false };
   }
 

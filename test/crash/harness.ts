@@ -65,12 +65,20 @@ export interface CrashRuns {
  * Kills and restarts the worker running `pipeline` (a module of test/crash, see worker.ts) on `dir`
  * at random moments (at least `minKills` times) until its output stops growing with no lag left,
  * or `budgetMs` passed. Each run reads its state through a cache of `stateCacheBytes` (default:
- * the worker's).
+ * the worker's). `workMs`, how long the pipeline works after the engine opened (an uninterrupted
+ * run's time), widens the span the kills fall in beyond the opening.
  */
 export async function killUntilStable(
   pipeline: string,
   dir: string,
-  opts: { readonly expectedOut: number; readonly minKills: number; readonly rand: () => number; readonly budgetMs?: number; readonly stateCacheBytes?: number },
+  opts: {
+    readonly expectedOut: number;
+    readonly minKills: number;
+    readonly rand: () => number;
+    readonly budgetMs?: number;
+    readonly stateCacheBytes?: number;
+    readonly workMs?: number;
+  },
 ): Promise<CrashRuns> {
   let kills = 0;
   let evictions = 0;
@@ -105,13 +113,13 @@ export async function killUntilStable(
     const settled = kills >= opts.minKills;
     // The work (replaying, reading input, committing epochs) happens while the engine opens and
     // just after: while kills are still due, die at a random moment in that span (as long as the
-    // last open took, plus 200 ms); afterwards let the run finish (caught up, or 30 s).
+    // last open took, plus 200 ms and `workMs`); afterwards let the run finish (caught up, or 30 s).
     if (settled) {
       const until = Date.now() + 30_000;
       while (Date.now() < until && !(latest && latest.lag === 0 && latest.out >= opts.expectedOut)) await sleep(20);
       await sleep(300);
     } else {
-      await sleep(Math.floor(opts.rand() * (openMs + 200)));
+      await sleep(Math.floor(opts.rand() * (openMs + 200 + (opts.workMs ?? 0))));
     }
     w.child.kill('SIGKILL');
     await w.exited;

@@ -2,7 +2,8 @@
  * kill -9 at random points while labels are joined to a prediction log and aggregated into the
  * quality stream: the sink over it, the totals and the label counts equal an uninterrupted run's,
  * and the counts equal what the input holds (nothing joined twice, nothing lost).
- * Run with SLUICE_QUALITY_CRASH=1 npx vitest run test/crash/quality-crash.test.ts
+ * The kills fall while the engine opens and while the views work through the input (as long as
+ * an uninterrupted run took).
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { collectRows } from '../sql/collect.js';
 import { formatRow } from '../sql/format-value.js';
 import { killUntilStable, lcg } from './harness.js';
-import { IDS, SINK_DDL, fillInput, late, progress, unlabelled } from './quality-pipeline.js';
+import { IDS, SINK_DDL, WINDOWS, fillInput, late, progress, unlabelled } from './quality-pipeline.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -34,10 +35,7 @@ async function read(dir: string): Promise<Outcome> {
   }
 }
 
-// Opt-in (SLUICE_QUALITY_CRASH=1): it passed in 3 of 4 runs here; one run (seed 78646) ended with
-// the quality views and the sink empty, which the same seed did not repeat. Until that is
-// understood it does not run with the suite.
-describe.skipIf(!process.env['SLUICE_QUALITY_CRASH'])('model quality under kill -9', () => {
+describe('model quality under kill -9', () => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -54,29 +52,32 @@ describe.skipIf(!process.env['SLUICE_QUALITY_CRASH'])('model quality under kill 
     cpSync(crashDir, refDir, { recursive: true });
 
     const ref = await Engine.open({ dataDir: refDir, checkpointIntervalMs: 50 });
+    const started = Date.now();
     for (const sql of SINK_DDL.split(/;\s*\n/)) await ref.execute(sql);
     const until = Date.now() + 60_000;
     while (Date.now() < until) {
       const p = progress(ref);
-      if (p.lag === 0 && p.out > 0) {
+      // Every window out (the views pass rows on over several epochs, so no lag is not enough).
+      if (p.lag === 0 && p.out >= WINDOWS) {
         await ref.checkpointAll();
         if (progress(ref).lag === 0) break;
       }
       await sleep(50);
     }
     await ref.checkpointAll();
+    const workMs = Date.now() - started;
     await ref.close();
     const expected = await read(refDir);
     const joined = Array.from({ length: IDS }, (_, i) => i).filter((i) => !unlabelled(i) && !late(i)).length + 1;
     const lateCount = Array.from({ length: IDS }, (_, i) => i).filter(late).length;
     expect(expected.labelCounts).toEqual({ labels: joined + lateCount, joined, late: lateCount, unmatched: 0 });
     expect(expected.totals.map((t) => t.split(' ').slice(0, 3).join(' '))).toEqual([`1 serving ${joined}`, `2 shadow ${joined}`]);
-    expect(expected.out.length).toBe(40);
+    expect(expected.out.length).toBe(WINDOWS);
 
-    const runs = await killUntilStable('./quality-pipeline.js', crashDir, { expectedOut: expected.out.length, minKills: 10, rand: lcg(seed) });
+    const runs = await killUntilStable('./quality-pipeline.js', crashDir, { expectedOut: expected.out.length, minKills: 4, rand: lcg(seed), workMs });
     const actual = await read(crashDir);
-    console.log(`quality crash test: seed=${seed} runs=${runs.runs} kills=${runs.kills} (${runs.duringOpen} while opening, ${runs.midway} before all output was written) windows=${actual.out.length}`);
-    expect(runs.kills).toBeGreaterThanOrEqual(10);
+    console.log(`quality crash test: seed=${seed} work=${workMs}ms runs=${runs.runs} kills=${runs.kills} (${runs.duringOpen} while opening, ${runs.midway} before all output was written) windows=${actual.out.length}`);
+    expect(runs.kills).toBeGreaterThanOrEqual(4);
     expect(actual).toEqual(expected);
-  }, 300_000);
+  }, 120_000);
 });

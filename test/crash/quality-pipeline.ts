@@ -10,9 +10,11 @@ import { batchFromRows } from '../../src/exec/columns.js';
 import { encodeBatch } from '../../src/exec/ipc.js';
 
 /** Scored ids; each is scored by the serving version and a shadow role. */
-export const IDS = 20_000;
-/** Milliseconds between ids: 20,000 ids span 20 minutes, twenty 1-minute windows. */
+export const IDS = 3_000;
+/** Milliseconds between ids: 3,000 ids span 3 minutes, three 1-minute windows. */
 export const STEP_MS = 60;
+/** The quality stream's rows: one per window and role. */
+export const WINDOWS = ((IDS * STEP_MS) / 60_000) * 2;
 export const CHUNK = 500;
 export const BASE = Date.UTC(2024, 9, 1);
 

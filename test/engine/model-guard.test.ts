@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { txEvent } from '../../src/connectors/datagen.js';
-import type { Engine } from '../../src/engine/engine.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../src/engine/engine.js';
 import { collectRows } from '../sql/collect.js';
 import { tempEngine } from './helpers.js';
 
@@ -77,6 +80,56 @@ describe('guarded promotion', () => {
     expect((e['candidate_auc'] as number).toFixed(4)).toBe(/^AUC (0\.\d{4})/.exec(promotions[0]!.reason!)![1]);
     expect((e['serving_auc'] as number).toFixed(4)).toBe(/beats (0\.\d{4})/.exec(promotions[0]!.reason!)![1]);
     expect((e['candidate_auc'] as number) - (e['serving_auc'] as number)).toBeGreaterThan(0.01);
+
+    // The decision was written with the record of the serving version: a restart serves version
+    // 2 with no candidate, holds the one event row, and decides nothing again.
+    await engine.close();
+    const again = await Engine.open({ dataDir: t.dir, checkpointIntervalMs: 50 });
+    cleanup = async () => {
+      await again.close();
+      rmSync(t.dir, { recursive: true, force: true });
+    };
+    expect(again.models.get('fraud').number).toBe(2);
+    expect(again.models.candidate('fraud')).toBeUndefined();
+    for (let k = 0; k < 5; k++) await again.checkModelGuards();
+    expect(await eventRows(again)).toEqual(events);
+  });
+
+  it('decides again after a restart when the decision was not written, and then once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-guard-'));
+    // No timers: checkpoints and guard checks run only when the test calls them.
+    const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 600_000 });
+    cleanup = async () => {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await setUp(engine, true, 200);
+    await untilLabelled(engine, 300);
+    // The process dies at the decision's write: the batch is never written.
+    const batch = engine.store.batch.bind(engine.store);
+    engine.store.batch = () => {
+      const wb = batch();
+      wb.write = () => Promise.reject(new Error('killed before the write'));
+      return wb;
+    };
+    await engine.checkModelGuards();
+    engine.store.batch = batch;
+    expect(engine.models.get('fraud').number).toBe(2);
+    await engine.close();
+
+    const again = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
+    cleanup = async () => {
+      await again.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    // Nothing of the decision was kept: version 1 serves, version 2 is the guarded candidate, no event.
+    expect(again.models.get('fraud').number).toBe(1);
+    expect(again.models.candidate('fraud')?.version.number).toBe(2);
+    expect(await eventRows(again)).toEqual([]);
+    await until(again, () => again.models.get('fraud').number === 2, 20_000);
+    for (let k = 0; k < 5; k++) await again.checkModelGuards();
+    expect(again.models.get('fraud').number).toBe(2);
+    expect((await eventRows(again)).map((e) => [e['action'], e['version'], e['serving_version']])).toEqual([['promote', 2, 1]]);
   });
 
   it('never promotes a worse candidate', async () => {
@@ -85,20 +138,25 @@ describe('guarded promotion', () => {
     const { engine } = t;
     await setUp(engine, false, 200);
     // Wait until the evidence is all in (every row labelled for both versions), then keep checking.
-    let labelled = 0;
-    const end = Date.now() + 20_000;
-    while (labelled < 300 && Date.now() < end) {
-      await engine.checkpointAll();
-      const rows = await engine.viewScan('fraud_quality_totals');
-      labelled = Math.min(...[1, 2].map((v) => Number(rows.find((r) => r['version'] === v)?.['labelled'] ?? 0)));
-    }
-    expect(labelled).toBe(300);
+    await untilLabelled(engine, 300);
     for (let k = 0; k < 10; k++) await engine.checkModelGuards();
     expect(engine.models.get('fraud').number).toBe(1);
     expect(engine.models.candidate('fraud')?.version.number).toBe(2);
     expect(engine.models.events('fraud').filter((e) => e.action === 'promote')).toHaveLength(0);
   });
 });
+
+/** Checkpoints until both versions have `n` labelled rows in the quality totals. */
+async function untilLabelled(engine: Engine, n: number): Promise<void> {
+  let labelled = 0;
+  const end = Date.now() + 20_000;
+  while (labelled < n && Date.now() < end) {
+    await engine.checkpointAll();
+    const rows = await engine.viewScan('fraud_quality_totals');
+    labelled = Math.min(...[1, 2].map((v) => Number(rows.find((r) => r['version'] === v)?.['labelled'] ?? 0)));
+  }
+  expect(labelled).toBe(n);
+}
 
 /** The rows of fraud_events as objects. */
 async function eventRows(engine: Engine): Promise<Record<string, unknown>[]> {

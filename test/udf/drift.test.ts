@@ -95,7 +95,7 @@ describe('PSI(value, model, feature) in SQL', () => {
   it('refuses an unknown feature and a feature without reference, with a caret', async () => {
     await expect(engine.execute("SELECT PSI(v, 'fraud', 'featres[1]') FROM s")).rejects.toThrow(/model 'fraud' has no feature 'featres\[1\]'/);
     await expect(engine.execute("SELECT PSI(v, 'fraud', 'features[2]') FROM s")).rejects.toThrow(/no reference distribution of feature 'features\[2\]'/);
-    await expect(engine.execute("SELECT PSI(v, 'fraud', v) FROM s")).rejects.toThrow(/PSI expects \(value, 'model', 'feature'\)/);
+    await expect(engine.execute("SELECT PSI(v, 'fraud', v) FROM s")).rejects.toThrow(/PSI expects \(value, 'model', 'feature'\[, version\]\)/);
     const err = await engine.execute("SELECT PSI(v, 'fraud', 'features[2]') FROM s").catch((e: { render?: () => string }) => e.render?.());
     expect(err).toContain("                          ^^^^^^^^^^^^^");
     expect(err).toContain("add a 'features[2]' column to its reference file");

@@ -31,8 +31,9 @@
  *   between send and delete repeats that epoch's records).
  */
 import { stringifyExactJson } from '../../common/exact-json.js';
+import { keyHash } from '../../common/hash.js';
 import type { RecordBatch } from 'apache-arrow';
-import type { Admin, Kafka as KafkaClient, Message as KafkaMessage, Producer } from 'kafkajs';
+import type { Message as KafkaMessage } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
 import { readColumn, plain } from '../../exec/columns.js';
@@ -42,7 +43,9 @@ import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore,
 import { queryStateParts } from '../../state/state-table.js';
 import { crashPoint } from './crash-points.js';
 import { rowsAsJson } from './json-codec.js';
-import { connectorError, kafkaClient, kafkajs, type Semantic } from './options.js';
+import { connectorClient, type ClientKind, type KafkaAdmin, type KafkaClient, type SinkProducer } from './client.js';
+import { connectorError, type Semantic } from './options.js';
+import { keyHashPartitioner, withKeyHash } from './partitioner.js';
 
 
 export interface KafkaSinkConfig {
@@ -63,10 +66,16 @@ export interface KafkaSinkConfig {
   readonly checkpoints: CheckpointStore;
   /** How long delivery of one epoch is retried before the query fails. Default 120 s. */
   readonly deliveryTimeoutMs?: number;
+  /** The Kafka client to write with (default kafkajs). */
+  readonly client?: ClientKind;
 }
 
-/** A record as kept in the outbox: [key, value]; a null value is a tombstone. */
-export type OutboxRecord = readonly [string | null, string | null];
+/**
+ * A record as kept in the outbox: [key, value, key hash]; a null value is a tombstone. The key
+ * hash (common/hash.ts, over the key columns' values) picks the partition; a sink without key
+ * columns has none.
+ */
+export type OutboxRecord = readonly [key: string | null, value: string | null, hash?: number];
 
 /**
  * The records a batch of output becomes: JSON values keyed by the key columns; for updating
@@ -77,13 +86,14 @@ export function sinkRecords(batch: RecordBatch, rowKinds: Uint8Array | undefined
   const values = rowsAsJson(batch, fields);
   const keyCols = keyColumns.map((c) => readColumn(batch, c, fields[c]!.type));
   const keyAt = (r: number) => (keyCols.length === 0 ? null : recordKey(keyCols.map((c) => plain(c[r]))));
+  const hashAt = (r: number) => keyHash(keyCols.map((c) => c[r]));
   const out: OutboxRecord[] = [];
   for (let r = 0; r < batch.numRows; r++) {
     const kind = rowKinds ? rowKinds[r]! : RowKind.INSERT;
     if (kind === RowKind.UPDATE_BEFORE && keyCols.length > 0 && rowKinds?.[r + 1] === RowKind.UPDATE_AFTER && keyAt(r + 1) === keyAt(r)) continue;
     const retract = kind === RowKind.DELETE || kind === RowKind.UPDATE_BEFORE;
-    const key = keyCols.length === 0 ? (retract ? values[r]! : null) : keyAt(r);
-    out.push([key, retract ? null : values[r]!]);
+    const value = retract ? null : values[r]!;
+    out.push(keyCols.length === 0 ? [retract ? values[r]! : null, value] : [keyAt(r), value, hashAt(r)]);
   }
   return out;
 }
@@ -102,12 +112,12 @@ export class KafkaSink implements EpochSink {
   /** Last sequence number used (or found decided); the next entry gets seq + 1. */
   private seq = 0;
   private readonly client: KafkaClient;
-  private producer: Producer | undefined;
-  private admin: Admin | undefined;
+  private producer: SinkProducer | undefined;
+  private admin: KafkaAdmin | undefined;
   private readonly decisionsGroup: string;
 
   constructor(private readonly config: KafkaSinkConfig) {
-    this.client = kafkaClient(config.brokers, config.transactionalId);
+    this.client = connectorClient(config.client ?? 'kafkajs', config.brokers, config.transactionalId);
     this.decisionsGroup = `${config.transactionalId}-decisions`;
   }
 
@@ -121,6 +131,7 @@ export class KafkaSink implements EpochSink {
       return;
     }
     const entry: OutboxEntry = { seq: this.seq + 1, records: this.pending };
+    this.pending = [];
     wb.put(this.outboxKey(entry.seq), encodeValue({ seq: entry.seq, records: entry.records as unknown as string[][] }));
     this.staged = entry;
     crashPoint('mid-stage');
@@ -129,7 +140,6 @@ export class KafkaSink implements EpochSink {
   async committed(): Promise<void> {
     const entry = this.staged;
     this.staged = undefined;
-    this.pending = [];
     if (!entry) return;
     this.seq = entry.seq;
     await this.deliver(entry, false);
@@ -246,14 +256,14 @@ export class KafkaSink implements EpochSink {
     }
   }
 
-  private async ensureProducer(): Promise<Producer> {
+  private async ensureProducer(): Promise<SinkProducer> {
     if (this.producer) return this.producer;
     const eo = this.config.semantic === 'exactly_once';
     const p = this.client.producer({
       ...(eo ? { transactionalId: this.config.transactionalId } : {}),
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: kafkajs().Partitioners.DefaultPartitioner,
+      createPartitioner: keyHashPartitioner,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
     });
     // For a transactional producer, connect() runs InitProducerId: it fences older producers.
@@ -262,7 +272,7 @@ export class KafkaSink implements EpochSink {
     return p;
   }
 
-  private async ensureAdmin(): Promise<Admin> {
+  private async ensureAdmin(): Promise<KafkaAdmin> {
     if (this.admin) return this.admin;
     const a = this.client.admin();
     await a.connect();
@@ -305,8 +315,9 @@ export class KafkaSink implements EpochSink {
   }
 }
 
-function toMessage([key, value]: OutboxRecord): KafkaMessage {
-  return { key, value };
+/** An outbox record as a Kafka message, partitioned by its key hash. */
+export function toMessage([key, value, hash]: OutboxRecord): KafkaMessage {
+  return withKeyHash({ key, value }, hash);
 }
 
 /** One key column as its text; several as a JSON array. NULL key values give no key. */

@@ -134,7 +134,7 @@ export class ScaleOutQuery implements QueryHandle {
       await admin.disconnect().catch(() => undefined);
     }
     const sinkEncode = (batch: RecordBatch, rowKinds: Uint8Array | undefined): TaskRecord[] =>
-      sinkRecords(batch, rowKinds, spec.fields, spec.keyColumns).map(([key, value]) => ({ topic: spec.sinkTopic, key, value }));
+      sinkRecords(batch, rowKinds, spec.fields, spec.keyColumns).map(([key, value, keyHash]) => ({ topic: spec.sinkTopic, key, value, ...(keyHash !== undefined ? { keyHash } : {}) }));
     const source = split.source;
     const jsonDecoder =
       (p: number): FeedDecoder =>

@@ -20,19 +20,23 @@ import type { Kafka as KafkaClient, KafkaMessage, Message as ProducerMessage, Pr
 import { asSluiceError, SluiceError } from '../../common/errors.js';
 import { crashPoint } from '../../connectors/kafka/crash-points.js';
 import type { PartitionFeed } from '../../connectors/kafka/partition-feed.js';
+import { keyHashPartitioner, withKeyHash } from '../../connectors/kafka/partitioner.js';
 import { readPartitionToEnd } from '../../connectors/kafka/read-to-end.js';
-import type { DeadLetter, Message } from '../../exec/message.js';
-import { Pipeline, type ExecEnv } from '../../exec/pipeline.js';
+import type { DeadLetter } from '../../exec/message.js';
+import type { ExecEnv } from '../../exec/pipeline.js';
 import type { PhysicalPlan } from '../../planner/physical.js';
-import { isRecordedStateIds, resolveStateIds, type RecordedStateIds } from '../../exec/state-ids.js';
-import { stringPrefixRange, type StateCache, type StateRow, type StateTable, type Store } from '../../state/index.js';
+import { isRecordedStateIds, type RecordedStateIds } from '../../exec/state-ids.js';
+import { stringPrefixRange, type StateCache, type Store } from '../../state/index.js';
 import { queryStateParts } from '../../state/state-table.js';
-import { QueryState } from '../query-state.js';
+import type { QueryState } from '../query-state.js';
+import { QueryRunner, type EpochCommit, type OutputMessage, type Resume } from '../query-runner.js';
 
-/** A record a task produces: to `topic`, at `partition` when set (else by key). */
+/** A record a task produces: to `topic`, at `partition` when set (else by its key hash, common/hash.ts). */
 export interface TaskRecord {
   readonly topic: string;
   readonly partition?: number;
+  /** The hash of the row's key columns (a keyed sink's records). */
+  readonly keyHash?: number;
   readonly key: string | Buffer | null;
   readonly value: string | Buffer | null;
   readonly headers?: Readonly<Record<string, string>>;
@@ -82,21 +86,15 @@ export class Task {
   readonly abort = new AbortController();
   /** Resolves once the task restored its state and reads input (rejects if it could not). */
   readonly ready: Promise<void>;
-  epoch = 0;
-  private pipeline: Pipeline | undefined;
+  private readonly runner: QueryRunner;
   private producer: Producer | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private pending: TaskRecord[] = [];
-  private letters: DeadLetter[] = [];
-  private readonly positions = new Map<number, number>();
-  private state: QueryState;
-  /** The ids to record with the next checkpoint, until they are recorded. */
-  private unrecordedIds: RecordedStateIds | undefined;
+  /** Whether the state ids are recorded in the changelog (keyed stage). */
+  private idsRecorded = false;
   private committedOffset = -1;
   private startedAt = 0;
   private passed = 0;
-  private checkpointing: Promise<void> | undefined;
   private stopped = false;
   /** The latest watermark of the plan's output, and the latest one sent downstream. */
   private outWatermark = -Infinity;
@@ -106,9 +104,37 @@ export class Task {
 
   constructor(private readonly spec: TaskSpec) {
     this.partition = spec.feed.partition;
-    this.state = new QueryState(spec.store, spec.stateCache, spec.queryId, [], `${this.label()}.`);
+    this.runner = new QueryRunner({
+      queryId: spec.queryId,
+      label: `${spec.queryId} partition ${this.partition}`,
+      plan: spec.plan,
+      env: { ...spec.env, source: () => spec.feed },
+      store: spec.store,
+      ...(spec.stateCache ? { stateCache: spec.stateCache } : {}),
+      stateScope: `${this.label()}.`,
+      signal: this.abort.signal,
+      bounded: false,
+      checkpointIntervalMs: spec.checkpointIntervalMs,
+      protocol: {
+        pipelined: true,
+        resume: (state) => this.resume(state),
+        write: (msg) => this.write(msg),
+        watermark: (time) => (this.outWatermark = Math.max(this.outWatermark, time)),
+        beforeFlush: (state, stateIds) => this.beforeFlush(state, stateIds),
+        commit: (c) => this.commit(c),
+        // The epoch's state changes go to the changelog topic too.
+        readsStaged: true,
+      },
+      live: () => !this.stopped,
+      onFailed: (err) => this.fail(err),
+    });
     this.ready = this.start();
     this.ready.catch((err: unknown) => this.fail(err));
+  }
+
+  /** The last committed epoch. */
+  get epoch(): number {
+    return this.runner.epoch;
   }
 
   /** The input offset the task started from (the group's committed offset). */
@@ -127,11 +153,11 @@ export class Task {
   }
 
   get rowsIn(): number {
-    return this.pipeline?.rowsIn ?? 0;
+    return this.runner.pipeline.rowsIn;
   }
 
   get operatorStats(): readonly { readonly operator: string; readonly rowsOut: number }[] {
-    return this.pipeline?.operatorStats ?? [];
+    return this.runner.pipeline.operatorStats;
   }
 
   /** Feeds fetched records of the partition (waits until the task is ready). */
@@ -146,8 +172,18 @@ export class Task {
   }
 
   private async start(): Promise<void> {
+    await this.runner.start();
+    if (this.stopped) return;
+    this.running = this.runner.run().catch((err: unknown) => this.fail(err));
+  }
+
+  /**
+   * Takes over the partition: fences its previous owner, starts the feed at the group's
+   * committed offset and restores the state from the changelog (keyed stage).
+   */
+  private async resume(state: QueryState): Promise<Resume> {
     const { spec } = this;
-    const producer = spec.client.producer({ transactionalId: spec.transactionalId, idempotent: true, maxInFlightRequests: 1, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
+    const producer = spec.client.producer({ transactionalId: spec.transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: keyHashPartitioner, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
     // InitProducerId: fences the partition's previous owner and aborts its open transaction.
     await producer.connect();
     this.producer = producer;
@@ -157,109 +193,78 @@ export class Task {
       const topic = spec.feed.topic;
       const offsets = await admin.fetchOffsets({ groupId: spec.groupId, topics: [topic] });
       const committed = Number(offsets[0]?.partitions.find((p) => p.partition === this.partition)?.offset ?? -1);
-      let recorded: RecordedStateIds | undefined;
       this.committedOffset = committed >= 0 ? committed : 0;
       this.startedAt = this.committedOffset;
       spec.feed.startAt(this.committedOffset);
-      if (spec.changelogTopic) {
-        await spec.store.clearRange(stringPrefixRange(queryStateParts(spec.queryId), `${this.label()}.`));
-        const ends = await admin.fetchTopicOffsets(spec.changelogTopic);
-        const end = Number(ends.find((o) => o.partition === this.partition)?.high ?? 0);
-        await readPartitionToEnd(spec.client, spec.changelogTopic, this.partition, end, async (messages) => {
-          const wb = spec.store.batch();
-          for (const m of messages) {
-            if (!m.key) continue;
-            if (m.value === null) wb.del(m.key);
-            else wb.put(m.key, m.value);
-          }
-          await wb.write();
-        }, this.abort.signal);
-        const marks = await this.feedTable().get(UPSTREAM_WATERMARKS);
-        if (marks) spec.feed.restoreUpstreamWatermarks(marks as Record<string, number>);
-        this.savedMarks = JSON.stringify(spec.feed.upstreamWatermarks());
-        const ids = await this.feedTable().get(STATE_IDS);
-        if (isRecordedStateIds(ids)) recorded = ids;
-      }
-      const layout = resolveStateIds(`${spec.queryId} partition ${this.partition}`, spec.plan, recorded, spec.changelogTopic !== undefined && committed >= 0);
-      this.state.release();
-      this.state = new QueryState(spec.store, spec.stateCache, spec.queryId, layout.ids, `${this.label()}.`);
-      if (spec.changelogTopic && recorded === undefined) this.unrecordedIds = layout.record;
+      if (!spec.changelogTopic) return { restored: false };
+      await spec.store.clearRange(stringPrefixRange(queryStateParts(spec.queryId), `${this.label()}.`));
+      const ends = await admin.fetchTopicOffsets(spec.changelogTopic);
+      const end = Number(ends.find((o) => o.partition === this.partition)?.high ?? 0);
+      await readPartitionToEnd(spec.client, spec.changelogTopic, this.partition, end, async (messages) => {
+        const wb = spec.store.batch();
+        for (const m of messages) {
+          if (!m.key) continue;
+          if (m.value === null) wb.del(m.key);
+          else wb.put(m.key, m.value);
+        }
+        await wb.write();
+      }, this.abort.signal);
+      const feed = state.table('feed');
+      const marks = await feed.get(UPSTREAM_WATERMARKS);
+      if (marks) spec.feed.restoreUpstreamWatermarks(marks as Record<string, number>);
+      this.savedMarks = JSON.stringify(spec.feed.upstreamWatermarks());
+      const stateIds = await feed.get(STATE_IDS);
+      this.idsRecorded = isRecordedStateIds(stateIds);
+      return { restored: committed >= 0, stateIds };
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    if (this.stopped) return;
-    const pipeline = new Pipeline(spec.plan, { ...spec.env, source: () => spec.feed }, { process: (m) => this.onOutput(m) }, {
-      signal: this.abort.signal,
-      bounded: false,
-      deadLetter: (l) => this.letters.push(l),
-      state: (i) => this.state.operator(i),
-    });
-    this.pipeline = pipeline;
-    await pipeline.open();
-    this.running = pipeline.run().catch((err: unknown) => this.fail(err));
-    this.timer = setInterval(() => void this.checkpoint(), spec.checkpointIntervalMs);
-    this.timer.unref();
   }
 
-  /** Commits what the task did since the last checkpoint (one at a time). */
+  /** Commits what the task did since the last checkpoint (one at a time); a failure fails the task. */
   checkpoint(): Promise<void> {
-    const pipeline = this.pipeline;
-    if (!pipeline || this.stopped) return Promise.resolve();
-    this.checkpointing ??= (async () => {
-      const epoch = this.epoch + 1;
-      await pipeline.checkpoint(epoch, (p) => this.positions.set(epoch, p[`${this.spec.feed.topic}/${this.partition}`] ?? this.spec.feed.position));
-    })()
-      .catch((err: unknown) => this.fail(err))
-      .finally(() => (this.checkpointing = undefined));
-    return this.checkpointing;
+    return this.runner.checkpoint().catch((err: unknown) => this.fail(err));
   }
 
-  /** Task-level state of the keyed stage (the feed's upstream watermarks). */
-  private feedTable(): StateTable<StateRow> {
-    return this.state.table('feed');
+  private write(msg: OutputMessage): void {
+    if (msg.batch.numRows === 0) return;
+    const records = this.spec.encode(msg.batch, msg.rowKinds, msg.partition);
+    for (const r of records) this.pending.push(r);
+    this.spec.onRowsOut(msg.batch.numRows);
   }
 
-  private async onOutput(msg: Message): Promise<void> {
-    if (msg.kind === 'watermark') {
-      this.outWatermark = Math.max(this.outWatermark, msg.time);
-    } else if (msg.kind === 'data') {
-      if (msg.batch.numRows === 0) return;
-      const records = this.spec.encode(msg.batch, msg.rowKinds, msg.partition);
-      for (const r of records) this.pending.push(r);
-      this.spec.onRowsOut(msg.batch.numRows);
-    } else if (msg.kind === 'barrier') {
-      await this.commit(msg.epoch);
+  /** Task-level state of the keyed stage that commits with the epoch: upstream watermarks, state ids. */
+  private beforeFlush(state: QueryState, stateIds: RecordedStateIds): void {
+    if (!this.spec.changelogTopic) return;
+    const feed = state.table('feed');
+    const marks = this.spec.feed.upstreamWatermarks();
+    const json = JSON.stringify(marks);
+    if (json !== this.savedMarks) {
+      feed.put(UPSTREAM_WATERMARKS, marks);
+      this.savedMarks = json;
+    }
+    if (!this.idsRecorded) {
+      feed.put(STATE_IDS, { ids: [...stateIds.ids] });
+      this.idsRecorded = true;
     }
   }
 
-  private async commit(epoch: number): Promise<void> {
+  /**
+   * One Kafka transaction: the epoch's output records, its state changes (to the changelog),
+   * dead letters and the input offset; then the same state changes to the local store.
+   */
+  private async commit({ wb, positions, letters }: EpochCommit): Promise<void> {
     const { spec } = this;
-    if (spec.changelogTopic) {
-      const marks = spec.feed.upstreamWatermarks();
-      const json = JSON.stringify(marks);
-      if (json !== this.savedMarks) {
-        this.feedTable().put(UPSTREAM_WATERMARKS, marks);
-        this.savedMarks = json;
-      }
-      if (this.unrecordedIds) {
-        this.feedTable().put(STATE_IDS, { ids: [...this.unrecordedIds.ids] });
-        this.unrecordedIds = undefined;
-      }
-    }
-    const wb = spec.store.batch({ keepStaged: true });
-    this.state.flush(wb);
     const changes = wb.staged();
     const records = this.pending;
-    const letters = this.letters;
     this.pending = [];
-    this.letters = [];
-    const offset = this.positions.get(epoch) ?? spec.feed.position;
-    this.positions.delete(epoch);
+    const at = `${spec.feed.topic}/${this.partition}`;
+    const offset = positions[at];
+    if (offset === undefined) throw new SluiceError('INTERNAL', `sink task ${spec.transactionalId}: the checkpoint holds no position of '${at}'`);
     const watermark = this.outWatermark;
     if (spec.markers && watermark > this.sentWatermark) records.push(...spec.markers(watermark));
     if (records.length === 0 && changes.length === 0 && letters.length === 0 && offset === this.committedOffset) {
       wb.discard();
-      this.epoch = epoch;
       return;
     }
     const txn = await this.producer!.transaction();
@@ -270,9 +275,9 @@ export class Task {
         list.push(m);
         byTopic.set(topic, list);
       };
-      for (const r of records) add(r.topic, { key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}), ...(r.headers ? { headers: { ...r.headers } } : {}) });
+      for (const r of records) add(r.topic, withKeyHash({ key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}), ...(r.headers ? { headers: { ...r.headers } } : {}) }, r.keyHash));
       if (spec.changelogTopic) for (const c of changes) add(spec.changelogTopic, { partition: this.partition, key: c.key, value: c.value ?? null });
-      for (const l of letters) add(spec.dlqTopic, { partition: 0, key: l.source ?? null, value: JSON.stringify({ ...l, query: spec.queryId, at: Date.now() }) });
+      for (const l of letters) add(spec.dlqTopic, { partition: 0, key: l.source ?? null, value: JSON.stringify({ ...l, query: spec.queryId }) });
       for (const [topic, messages] of byTopic) {
         for (let i = 0; i < messages.length; i += SEND_CHUNK) {
           await txn.send({ topic, acks: -1, messages: messages.slice(i, i + SEND_CHUNK) });
@@ -284,13 +289,11 @@ export class Task {
       await txn.commit();
     } catch (err) {
       await txn.abort().catch(() => undefined);
-      wb.discard();
       throw err;
     }
     await wb.write();
     this.sentWatermark = Math.max(this.sentWatermark, watermark);
     this.committedOffset = offset;
-    this.epoch = epoch;
     if (letters.length) await spec.onDeadLetters(letters);
   }
 
@@ -306,11 +309,9 @@ export class Task {
     if (commitFirst && !this.stopped) await this.checkpoint();
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
     this.abort.abort();
     await this.running;
-    await this.pipeline?.close().catch(() => undefined);
-    this.state.release();
+    await this.runner.close();
     // An open transaction is left to the next owner, whose InitProducerId aborts it.
     await this.producer?.disconnect().catch(() => undefined);
   }

@@ -3,6 +3,7 @@ import { SluiceError } from '../../common/errors.js';
 import { normalizeName } from '../../parser/index.js';
 import type { RelationDef } from '../../planner/catalog.js';
 import { STOPPED_KIND, type ParkedQuery } from '../parked-query.js';
+import { forgetReferences } from '../model-references.js';
 import { forgetTopicPositions } from '../model-updates.js';
 import { refuseIfRead } from '../readers.js';
 import { viewKv } from '../relation-storage.js';
@@ -31,6 +32,7 @@ async function dropObject(session: Session, s: Drop): Promise<string> {
       await record.forget('model-alter', name);
       await record.forget('model-candidate', name);
       await forgetTopicPositions(session.storage.store, name);
+      await forgetReferences(session.storage.store, name);
       return `model ${name} dropped`;
     case 'FUNCTION':
       refuseIfRead(catalog, 'functions', s.name, 'drop', 'function');

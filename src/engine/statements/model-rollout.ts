@@ -10,6 +10,7 @@ import type { AllowedFiles } from '../../udf/allowed-files.js';
 import type { CandidateInfo, ChangeOrigin, ModelVersion, RawModelOptions } from '../../udf/model-registry.js';
 import { OnnxModel, signatureOf, type TensorInfo } from '../../udf/onnx-model.js';
 import { predictionLogFields, predictionLogName } from '../prediction-log.js';
+import type { WriteBatch } from '../../state/index.js';
 import type { Session } from '../session.js';
 import { createStream } from './create-stream.js';
 
@@ -53,33 +54,35 @@ export async function createLogStream(session: Session, name: string, fields: re
 /**
  * Applies a change and records it so that a restart serves the same versions: a candidate is
  * recorded as its SET CANDIDATE, a promotion or rollback as a SET of the serving version's options.
+ * With `wb` the record is staged in that batch, so it is durable with whatever else the caller
+ * writes there (a guard's decision and its event row), or not at all.
  */
-export async function changeModel(session: Session, name: string, change: ModelChange, origin: ChangeOrigin, text?: string): Promise<ModelChangeResult> {
+export async function changeModel(session: Session, name: string, change: ModelChange, origin: ChangeOrigin, text?: string, wb?: WriteBatch): Promise<ModelChangeResult> {
   const { models, record } = session;
   let result: ModelChangeResult;
   switch (change.kind) {
     case 'candidate': {
       const c = await models.setCandidate(name, change.options, origin);
-      await record.remember('model-candidate', name, text ?? `ALTER MODEL ${sqlName(name)} SET CANDIDATE (${optionsSql(change.options)})`);
+      await record.remember('model-candidate', name, text ?? `ALTER MODEL ${sqlName(name)} SET CANDIDATE (${optionsSql(change.options)})`, wb);
       const share = c.mode === 'canary' ? ` for ${+(c.share * 100).toFixed(2)}% of keys` : '';
       result = { message: `model ${name}: version ${c.version.number} is the ${c.mode} candidate${share} (${c.version.provider})`, version: c.version, candidate: c };
       break;
     }
     case 'promote': {
       const v = await models.promote(name, origin);
-      await rememberServing(session, name, v);
+      await rememberServing(session, name, v, wb);
       result = { message: `model ${name}: version ${v.number} promoted; it serves now`, version: v };
       break;
     }
     case 'rollback': {
       const v = await models.rollback(name, change.version, origin);
-      await rememberServing(session, name, v);
+      await rememberServing(session, name, v, wb);
       result = { message: `model ${name}: rolled back; version ${v.number} serves now`, version: v };
       break;
     }
     case 'drop candidate': {
       const v = await models.dropCandidate(name, origin);
-      await record.forget('model-candidate', name);
+      await record.forget('model-candidate', name, wb);
       result = { message: `model ${name}: candidate version ${v.number} dropped`, version: v };
       break;
     }
@@ -107,11 +110,11 @@ function optionsSql(raw: RawModelOptions): string {
  * becomes a SET of all that version's options (only the last ALTER is replayed, so a SET of one
  * option would lose the others), and a promoted candidate is no longer recorded as one.
  */
-export async function rememberServing(session: Pick<Session, 'models' | 'record'>, name: string, v: ModelVersion): Promise<void> {
+export async function rememberServing(session: Pick<Session, 'models' | 'record'>, name: string, v: ModelVersion, wb?: WriteBatch): Promise<void> {
   const raw: Record<string, string | number> = { ...session.models.describe(name, false).options };
   if (v.options.metadata !== undefined) raw['metadata'] = v.options.metadata;
-  await session.record.remember('model-alter', name, `ALTER MODEL ${sqlName(name)} SET (${optionsSql(raw)})`);
-  if (!session.models.candidate(name)) await session.record.forget('model-candidate', name);
+  await session.record.remember('model-alter', name, `ALTER MODEL ${sqlName(name)} SET (${optionsSql(raw)})`, wb);
+  if (!session.models.candidate(name)) await session.record.forget('model-candidate', name, wb);
 }
 
 /**

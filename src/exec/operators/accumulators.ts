@@ -425,7 +425,8 @@ export class AggregateList {
 
   constructor(calls: readonly AggregateCall[], input: readonly Field[], udfs: UdfResolver, retractable: boolean) {
     this.factories = calls.map((c) => accumulatorFactory(c, retractable));
-    this.args = calls.map((c) => c.args.map((a) => compileExpr(a, input, udfs)));
+    // PSI's model and feature were resolved at plan time: it adds the value and the version.
+    this.args = calls.map((c) => (c.fn === 'psi' ? [c.args[0]!, ...c.args.slice(3)] : c.args).map((a) => compileExpr(a, input, udfs)));
   }
 
   /** Evaluates every argument; rows that threw are reported in `errors` (row -> reason). */

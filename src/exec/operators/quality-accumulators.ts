@@ -176,14 +176,21 @@ export class ThresholdRate implements Accumulator {
  */
 export class Psi implements Accumulator {
   counts: number[];
+  /** With a version argument: the version of the values counted (one per group). */
+  private version: number | undefined;
   constructor(private readonly source: ReferenceSource | undefined) {
     this.counts = new Array<number>((typeof source === 'object' ? source.cuts.length : 0) + 1).fill(0);
   }
   private get reference(): ReferenceBins | undefined {
-    return typeof this.source === 'function' ? this.source() : this.source;
+    return typeof this.source === 'function' ? this.source(this.version) : this.source;
   }
-  add(value: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+  add(value: unknown, version: unknown, sign: 1 | -1): string | undefined {
     if (absent(value)) return undefined;
+    if (!absent(version)) {
+      const n = Number(version);
+      if (this.version !== undefined && this.version !== n) return `PSI compares one version's values with its reference; got versions ${this.version} and ${n} in one group (GROUP BY the version)`;
+      this.version = n;
+    }
     const v = scoreOf('PSI', value);
     if (typeof v === 'string') return v;
     const reference = this.reference;
@@ -197,15 +204,21 @@ export class Psi implements Accumulator {
   }
   merge(o: Accumulator): void {
     (o as Psi).counts.forEach((c, i) => (this.counts[i] = (this.counts[i] ?? 0) + c));
+    this.version ??= (o as Psi).version;
   }
   result(): number | null {
     const reference = this.reference;
     return reference ? psi(reference, this.counts) : null;
   }
   save(): StateValue {
-    return [...this.counts];
+    return this.version === undefined ? [...this.counts] : { counts: [...this.counts], version: this.version };
   }
   load(s: StateValue): void {
-    this.counts = [...(s as number[])];
+    if (Array.isArray(s)) this.counts = [...(s as number[])];
+    else {
+      const o = s as { counts: number[]; version: number };
+      this.counts = [...o.counts];
+      this.version = o.version;
+    }
   }
 }
