@@ -3,7 +3,8 @@
  * consume-transform-produce loop doing the same work (read_committed consumer, JSON decode,
  * the same filter/projection, or the fraud pipeline's card lookup and scoring with fraud.onnx,
  * JSON encode, one transaction per fetched batch with sendOffsets), in the same run, on the Kafka
- * test broker (tools/kafka-mock).
+ * test broker (tools/kafka-mock). When the librdkafka client is built (scripts/build-native-kafka.sh),
+ * the pass-through and filter+project queries also run with `client = 'native'` in the same run.
  *
  *   import { runKafkaBench } from './kafka.js';
  *   const figures = await runKafkaBench({ records: 40_000 });
@@ -20,6 +21,7 @@ import { Engine } from '../src/engine/engine.js';
 import { ScaleOutQuery } from '../src/engine/scale-out/query.js';
 import { decodeBatches } from '../src/exec/ipc.js';
 import { startKafkaMock } from '../test/kafka-mock/harness.js';
+import { loadNativeKafka } from '../src/connectors/kafka/native-client.js';
 import { txEvent, type TxRow } from '../src/connectors/datagen.js';
 import { CARDS, SELECT as FRAUD_SELECT, setupCardsAndModel } from './fraud.js';
 import { FRAUD_BATCH, HandFraud } from './handwritten.js';
@@ -32,6 +34,8 @@ export interface KafkaBenchOptions {
   readonly records?: number;
   /** Sluice checkpoint interval (ms), i.e. how often the sink commits a transaction. Default 200. */
   readonly checkpointIntervalMs?: number;
+  /** Also time the pass-through and filter+project sinks on the librdkafka client. Default: when it is built. */
+  readonly native?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -43,6 +47,8 @@ export interface KafkaBenchCase {
   readonly handwrittenRecordsPerSec: number;
   /** sluice / hand-written throughput. */
   readonly ratio: number;
+  /** The same query with `client = 'native'` (librdkafka), and its throughput / the kafkajs query's. */
+  readonly native?: { readonly sluiceRecordsPerSec: number; readonly ratio: number };
 }
 
 export interface KafkaBenchResult {
@@ -162,7 +168,8 @@ export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<Kafka
   const n = opts.records ?? 40_000;
   const log = opts.log ?? ((l: string) => console.log(l));
   process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
-  const topics = ['b-in:4', 'f-in:4', 'f-out-s:4', 'f-out-h:4', '__sluice_decisions:1', ...CASES.flatMap((_, i) => [`b-out-s${i}:4`, `b-out-h${i}:4`])];
+  const native = opts.native ?? !('error' in loadNativeKafka());
+  const topics = ['b-in:4', 'f-in:4', 'f-out-s:4', 'f-out-h:4', '__sluice_decisions:1', ...CASES.flatMap((_, i) => [`b-out-s${i}:4`, `b-out-n${i}:4`, `b-out-h${i}:4`])];
   const mock = await startKafkaMock({ brokers: 1, topics, groupInitialRebalanceDelayMs: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'sluice-kafka-bench-'));
   const kafka = new Kafka({ clientId: 'bench', brokers: mock.brokers, logLevel: logLevel.NOTHING });
@@ -175,10 +182,13 @@ export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<Kafka
     try {
       const kopts = `'bootstrap.servers' = '${mock.bootstrap}', 'session.timeout.ms' = 3000`;
       await engine.execute(`CREATE STREAM b_in (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 'b-in', ${kopts})`);
+      // The same topic read through librdkafka: its sinks write through it too.
+      if (native) await engine.execute(`CREATE STREAM b_in_n (id BIGINT, grp STRING, v DOUBLE, ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 'b-in', client = 'native', ${kopts})`);
       for (const [i, c] of CASES.entries()) {
         const sluice = await timeSluice(engine, `b_out_s${i}`, `b-out-s${i}`, c.sql, kopts, n);
+        const nativeTime = native ? await timeSluice(engine, `b_out_n${i}`, `b-out-n${i}`, c.sql.replace('FROM b_in', 'FROM b_in_n'), `${kopts}, client = 'native'`, n) : undefined;
         const handTime = await timeHandwritten(kafka, 'b-in', `b-out-h${i}`, c.transform, n, i);
-        cases.push(kafkaCase(c.name, n, sluice, handTime, log));
+        cases.push(kafkaCase(c.name, n, sluice, handTime, log, nativeTime));
       }
       await setupCardsAndModel(engine);
       await engine.execute(`CREATE STREAM f_in (tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>(30), ts TIMESTAMP(3)) WITH (connector = 'kafka', topic = 'f-in', ${kopts})`);
@@ -196,7 +206,7 @@ export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<Kafka
   return { cases };
 }
 
-function kafkaCase(name: KafkaBenchCase['name'], n: number, sluice: number, hand: { seconds: number; out: number }, log: (line: string) => void): KafkaBenchCase {
+function kafkaCase(name: KafkaBenchCase['name'], n: number, sluice: number, hand: { seconds: number; out: number }, log: (line: string) => void, native?: number): KafkaBenchCase {
   const row: KafkaBenchCase = {
     name,
     records: n,
@@ -204,8 +214,10 @@ function kafkaCase(name: KafkaBenchCase['name'], n: number, sluice: number, hand
     sluiceRecordsPerSec: Math.round(n / sluice),
     handwrittenRecordsPerSec: Math.round(n / hand.seconds),
     ratio: Number((hand.seconds / sluice).toFixed(2)),
+    ...(native !== undefined ? { native: { sluiceRecordsPerSec: Math.round(n / native), ratio: Number((sluice / native).toFixed(2)) } } : {}),
   };
-  log(`kafka ${row.name}: sluice ${row.sluiceRecordsPerSec} rec/s, hand-written kafkajs ${row.handwrittenRecordsPerSec} rec/s, ratio ${row.ratio}`);
+  const nativeText = row.native ? `, sluice native ${row.native.sluiceRecordsPerSec} rec/s (native / kafkajs ${row.native.ratio})` : '';
+  log(`kafka ${row.name}: sluice ${row.sluiceRecordsPerSec} rec/s, hand-written kafkajs ${row.handwrittenRecordsPerSec} rec/s, ratio ${row.ratio}${nativeText}`);
   return row;
 }
 
@@ -300,6 +312,7 @@ export async function benchKafka(records: number, runs = 3): Promise<Section[]> 
     'hand-written kafkajs rec/s',
     'Sluice / hand-written',
     'target >= 1.0',
+    'Sluice on librdkafka rec/s (native / kafkajs)',
   ]);
   const all: KafkaBenchCase[][] = [];
   for (let i = 0; i < runs; i++) all.push([...(await runKafkaBench({ records, log: () => undefined })).cases]);
@@ -312,12 +325,14 @@ export async function benchKafka(records: number, runs = 3): Promise<Section[]> 
       Math.round(of((x) => x.handwrittenRecordsPerSec)).toLocaleString('en-US'),
       `${ratio.toFixed(2)} (runs: ${all.map((r) => r[k]!.ratio.toFixed(2)).join(', ')})`,
       ratio >= 1 ? 'met' : 'NOT met',
+      c.native ? `${Math.round(of((x) => x.native?.sluiceRecordsPerSec ?? 0)).toLocaleString('en-US')} (${of((x) => x.native?.ratio ?? 0).toFixed(2)})` : '—',
     ]);
   }
   s.notes.push(
     'Sluice: CREATE SINK ... WITH (connector = kafka) AS <query> over a Kafka stream, timed from CREATE SINK until every input record was read and its output committed (transactions with an outbox and a decision record).',
     'Hand-written: a kafkajs read_committed consumer with JSON decode, the same filter/projection, JSON encode, and one transaction per fetched batch with sendOffsets, in the same process right after.',
     "fraud: topic f-in holds the same transactions as the fraud benchmark (txEvent as JSON, keyed by card); Sluice runs CREATE SINK ... AS the fraud SELECT (JOIN card_features + predict('fraud') with 'batch.max_rows' = 256); the hand-written loop decodes each fetched batch, looks each card up in a Map, scores 256 rows per awaited InferenceSession.run of fraud.onnx, and produces the scored rows in the batch's transaction (bench/handwritten.ts).",
+    "Sluice on librdkafka: the same query over a stream and sink with client = 'native' (@confluentinc/kafka-javascript built by scripts/build-native-kafka.sh), timed in the same run right after the kafkajs one; native / kafkajs is the ratio of their throughputs. '—' where the query does not run on it here or the client is not built.",
     'The broker is librdkafka\'s mock cluster (tools/kafka-mock) on loopback: figures compare the two clients, not a production broker.',
   );
   return [s];

@@ -13,6 +13,11 @@ export function keyOf(values: readonly unknown[]): string {
   return values.map(keyPart).join('\u0001');
 }
 
+/** keyOf([value]), without the list. */
+export function keyOfValue(value: unknown): string {
+  return keyPart(value);
+}
+
 const HAS_RESERVED = /[\u0000-\u0002]/;
 const RESERVED = /[\u0000-\u0002]/g;
 

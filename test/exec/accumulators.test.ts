@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { T } from '../../src/common/types.js';
-import { accumulatorFactory } from '../../src/exec/operators/accumulators.js';
+import { accumulatorFactory, AggregateList } from '../../src/exec/operators/accumulators.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
 import { decodeValue, encodeValue } from '../../src/state/index.js';
@@ -51,6 +51,39 @@ describe('accumulators', () => {
     const max = run('max', [['b'], ['a'], ['c']], false).acc;
     expect(max.result()).toBe('c');
     expect(max.add('c', null, -1)).toMatch(/append-only/);
+  });
+
+  it('give the same results over typed columns as over lists, NaN above every number', () => {
+    const fields = [{ name: 'x', type: T.DOUBLE, nullable: true }];
+    const calls = [call('count', 0), call('count'), call('sum'), call('min'), call('max'), call('avg')];
+    const results = (col: ArrayLike<unknown>) => {
+      const list = new AggregateList(calls, fields, () => undefined, false);
+      const args = list.evaluate([col as unknown[]], col.length, new Map());
+      const accs = list.create();
+      for (let i = 0; i < col.length; i++) expect(list.add(accs, args, i, 1)).toBeUndefined();
+      return AggregateList.results(accs);
+    };
+    const withNaN = [2, NaN, -1, 5.5, -Infinity];
+    expect(results(Float64Array.from(withNaN))).toEqual([5n, 5n, NaN, -Infinity, NaN, NaN]);
+    expect(results(withNaN)).toEqual([5n, 5n, NaN, -Infinity, NaN, NaN]);
+    expect(results(Float64Array.of(NaN, 2, Infinity))).toEqual([3n, 3n, NaN, 2, NaN, NaN]);
+    expect(results(Float64Array.of(2, -1, 5.5, Infinity))).toEqual([4n, 4n, Infinity, -1, Infinity, Infinity]);
+    expect(results([2, null, -1])).toEqual([3n, 2n, 1, -1, 2, 0.5]);
+    const int = new AggregateList([{ fn: 'sum', args: [{ kind: 'Column', index: 0, name: 'i', type: T.INT }], name: 'sum' }], [{ name: 'i', type: T.INT, nullable: true }], () => undefined, false);
+    const accs = int.create();
+    const args = int.evaluate([Int32Array.of(1, 2, 2147483647)], 3, new Map());
+    for (let i = 0; i < 3; i++) int.add(accs, args, i, 1);
+    expect(AggregateList.results(accs)).toEqual([2147483650n]);
+  });
+
+  it('roll back the row on a refused retraction', () => {
+    const fields = [{ name: 'x', type: T.DOUBLE, nullable: true }];
+    const list = new AggregateList([call('count', 0), call('sum'), call('max')], fields, () => undefined, false);
+    const args = list.evaluate([Float64Array.of(4, 4)], 2, new Map());
+    const accs = list.create();
+    list.add(accs, args, 0, 1);
+    expect(list.add(accs, args, 1, -1)).toMatch(/append-only/);
+    expect(AggregateList.results(accs)).toEqual([1n, 4, 4]);
   });
 
   it('sum BIGINT and INT exactly, refuse a SUM leaving BIGINT, and merge exactly', () => {

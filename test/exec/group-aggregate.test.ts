@@ -48,6 +48,28 @@ describe('GroupAggregateOperator', () => {
     expect(op.size).toBe(3);
   });
 
+  it('emits a change between non-finite results (Infinity to NaN) and none while a result stays NaN', async () => {
+    const SUMS = [f('card', T.STRING), f('sum_1', T.DOUBLE)];
+    const h = await Harness.create(stores);
+    const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: [AGGS[1]!], fields: SUMS, retractable: false, udfs: () => undefined });
+    await h.open(op);
+    const step = async (amount: number) => {
+      h.clear();
+      await op.process(data(IN, [r('c1', amount)]), 0);
+      return h.rows(SUMS, true);
+    };
+    expect(await step(1)).toEqual([['+I', 'c1', 1]]);
+    expect(await step(Infinity)).toEqual([
+      ['-U', 'c1', 1],
+      ['+U', 'c1', Infinity],
+    ]);
+    expect(await step(-Infinity)).toEqual([
+      ['-U', 'c1', Infinity],
+      ['+U', 'c1', NaN],
+    ]);
+    expect(await step(5)).toEqual([]);
+  });
+
   it('retracts on UPDATE_BEFORE and DELETE, and deletes a group whose count drops to zero', async () => {
     const { h, op } = await setup();
     await op.process(data(IN, [r('c1', 5), r('c1', 9), r('c2', 1)]), 0);

@@ -52,6 +52,38 @@ describe('WindowAggregateOperator', () => {
     expect(op.openWindows).toBe(0);
   });
 
+  it('keys BIGINT groups exactly, beyond 2^53 and across batches decoded with and without NULLs, before and after a barrier', async () => {
+    const BIN = [f('id', T.BIGINT), f('ts', TS)];
+    const BOUT = [f('window_start', TS), f('window_end', TS), f('id', T.BIGINT), f('count_0', T.BIGINT)];
+    const h = await Harness.create(stores);
+    const id: BoundExpr = { kind: 'Column', index: 0, name: 'id', type: T.BIGINT };
+    const ws: BoundExpr = { kind: 'Column', index: 2, name: 'window_start', type: TS };
+    const we: BoundExpr = { kind: 'Column', index: 3, name: 'window_end', type: TS };
+    const op = new WindowAggregateOperator({ input: BIN, window: { ...tumble, timeColumn: 1 }, groupBy: [ws, we, id], aggregates: [AGGS[0]!], fields: BOUT, udfs: () => undefined });
+    await h.open(op);
+    const big = 2n ** 53n;
+    const ids = (xs: (bigint | null)[]) => data(BIN, xs.map((x, i) => ({ id: x, ts: at(i) })));
+    await op.process(ids([big, big + 1n, -1n, 5n, big]), 0);
+    await op.process(ids([big + 1n, 5n, null, -1n, -big]), 0);
+    await op.process({ kind: 'barrier', epoch: 1 }, 0);
+    await h.commit();
+    await op.process(ids([-big, big, null, -big - 1n]), 0);
+    await op.process({ kind: 'end' }, 0);
+    const counts = h.rows(BOUT).map((r) => [r[2], r[3]]);
+    expect(new Map(counts as [unknown, unknown][])).toEqual(
+      new Map<unknown, unknown>([
+        [big, 3n],
+        [big + 1n, 2n],
+        [-1n, 2n],
+        [5n, 2n],
+        [null, 2n],
+        [-big, 2n],
+        [-big - 1n, 1n],
+      ]),
+    );
+    expect(counts).toHaveLength(7);
+  });
+
   it('passes empty input, watermarks and barriers through', async () => {
     const { h, op } = await setup();
     await op.process(data(IN, []), 0);

@@ -9,8 +9,9 @@ import { Engine } from '../../src/engine/engine.js';
 import { partitionOf } from '../../src/common/hash.js';
 import { keyOf } from '../../src/exec/keys.js';
 import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
+import { connectorClient } from '../../src/connectors/kafka/client.js';
 import { tempEngine } from '../engine/helpers.js';
-import { produce, readCommitted, waitFor } from './support.js';
+import { nativeTitle, NATIVE_SKIP, produce, readCommitted, waitFor } from './support.js';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 
@@ -21,7 +22,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   mock = await startKafkaMock({
     brokers: 1,
-    topics: ['c-src:2', 'c-out:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', 'c-keyed:4', '__sluice_decisions:1'],
+    topics: ['c-src:2', 'c-out:1', 'n-src:2', 'n-out:1', 'n-cards:1', 'n-joined:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', 'c-keyed:4', 'n-offsets:2', 'n-keyed:4', '__sluice_decisions:1'],
     groupInitialRebalanceDelayMs: 0,
   });
   ({ engine, cleanup } = await tempEngine(100));
@@ -112,6 +113,50 @@ describe('kafka connector', () => {
     expect(tiers).toHaveLength(20);
   }, 120_000);
 
+  it.skipIf(NATIVE_SKIP !== undefined)(nativeTitle("native client: a filter/project sink delivers exactly once, and a table's lookup join reads it"), async () => {
+    const native = `${opts()}, client = 'native'`;
+    const rows = Array.from({ length: 30 }, (_, i) => ({ id: i, name: `n${i % 3}`, amount: i }));
+    await produce(mock.brokers, 'n-src', rows.map((r) => ({ key: String(r.id), value: JSON.stringify(r), partition: r.id % 2 })));
+    await produce(mock.brokers, 'n-cards', [
+      { key: 'n0', value: JSON.stringify({ name: 'n0', tier: 'gold' }) },
+      { key: 'n1', value: JSON.stringify({ name: 'n1', tier: 'silver' }) },
+      { key: 'n1', value: null },
+    ]);
+    await engine.execute(`CREATE STREAM n_src (id INT, name STRING, amount DOUBLE) WITH (connector = 'kafka', topic = 'n-src', ${native})`);
+    await engine.execute(`CREATE SINK n_out WITH (connector = 'kafka', topic = 'n-out', key = 'id', ${native}) AS SELECT id, amount * 2 AS doubled FROM n_src WHERE amount >= 10`);
+    const out = await readCommitted(mock.brokers, 'n-out', 20, 60_000);
+    expect(out.map((r) => JSON.parse(r.value ?? 'null') as unknown).sort((a, b) => (a as { id: number }).id - (b as { id: number }).id)).toEqual(rows.filter((r) => r.amount >= 10).map((r) => ({ id: r.id, doubled: r.amount * 2 })));
+    expect(out.map((r) => r.key).sort()).toEqual(rows.filter((r) => r.amount >= 10).map((r) => String(r.id)).sort());
+
+    await engine.execute(`CREATE TABLE n_cards (name STRING PRIMARY KEY, tier STRING) WITH (connector = 'kafka', topic = 'n-cards', ${native})`);
+    const [t] = await engine.execute('SELECT name, tier FROM n_cards');
+    expect(t?.kind === 'rows' ? [...t.rows].map((x) => [...x]) : t).toEqual([['n0', 'gold']]);
+    await engine.execute(`CREATE SINK n_joined WITH (connector = 'kafka', topic = 'n-joined', ${native}) AS SELECT n_src.id, n_cards.tier FROM n_src JOIN n_cards ON n_src.name = n_cards.name`);
+    const joined = await readCommitted(mock.brokers, 'n-joined', 10, 60_000);
+    expect(joined.map((o) => JSON.parse(o.value ?? '{}') as { id: number; tier: string }).sort((a, b) => a.id - b.id)).toEqual(rows.filter((r) => r.name === 'n0').map((r) => ({ id: r.id, tier: 'gold' })));
+  }, 120_000);
+
+  it.skipIf(NATIVE_SKIP !== undefined)(nativeTitle("native client: a group's offsets committed in a transaction read back by topic name"), async () => {
+    const kafka = connectorClient('native', mock.brokers, 'sluice-offsets-test');
+    const producer = kafka.producer({ transactionalId: 'sluice-offsets-test', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const txn = await producer.transaction();
+      await txn.sendOffsets({ consumerGroupId: 'n-offsets-group', topics: [{ topic: 'n-offsets', partitions: [{ partition: 0, offset: '7' }, { partition: 1, offset: '42' }] }] });
+      await txn.commit();
+    } finally {
+      await producer.disconnect();
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const res = await admin.fetchOffsets({ groupId: 'n-offsets-group', topics: ['n-offsets'] });
+      expect(res.map((t) => ({ topic: t.topic, offsets: t.partitions.map((p) => [p.partition, p.offset]).sort() }))).toEqual([{ topic: 'n-offsets', offsets: [[0, '7'], [1, '42']] }]);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
+
   it('a table over a topic resumes from the offsets stored with its rows after a restart', async () => {
     const own = await tempEngine(100);
     let e = own.engine;
@@ -153,12 +198,21 @@ describe('kafka connector', () => {
   }, 120_000);
 
   it("a keyed sink sends each record to its key's partition by the engine's key hash, NULL keys included", async () => {
-    await engine.execute('CREATE STREAM c_keys (k STRING, v INT)');
-    const keys = [null, '', 'a', 'b', 'card-17', null, 'a', 'x', 'y', 'z'];
-    await engine.execute(`INSERT INTO c_keys VALUES ${keys.map((k, i) => `(${k === null ? 'NULL' : `'${k}'`}, ${i})`).join(', ')}`);
-    await engine.execute(`CREATE SINK c_keyed WITH (connector = 'kafka', topic = 'c-keyed', key = 'k', ${opts()}) AS SELECT k, v FROM c_keys`);
-    const out = await readCommitted(mock.brokers, 'c-keyed', keys.length, 60_000);
-    const got = out.map((r) => JSON.parse(r.value ?? '{}') as { k: string | null; v: number }).map((row, i) => [row.v, row.k, out[i]!.partition, out[i]!.key]);
-    expect(got.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(keys.map((k, i) => [i, k, partitionOf([k], 4), k]));
+    await keyedSink('c', opts());
+  }, 120_000);
+
+  it.skipIf(NATIVE_SKIP !== undefined)(nativeTitle("native client: a keyed sink sends each record to its key's partition by the engine's key hash"), async () => {
+    await keyedSink('n', `${opts()}, client = 'native'`);
   }, 120_000);
 });
+
+/** Keyed records (NULL and empty keys among them) through a sink `<prefix>_keyed` to its 4-partition topic. */
+async function keyedSink(prefix: string, kafka: string): Promise<void> {
+  await engine.execute(`CREATE STREAM ${prefix}_keys (k STRING, v INT)`);
+  const keys = [null, '', 'a', 'b', 'card-17', null, 'a', 'x', 'y', 'z'];
+  await engine.execute(`INSERT INTO ${prefix}_keys VALUES ${keys.map((k, i) => `(${k === null ? 'NULL' : `'${k}'`}, ${i})`).join(', ')}`);
+  await engine.execute(`CREATE SINK ${prefix}_keyed WITH (connector = 'kafka', topic = '${prefix}-keyed', key = 'k', ${kafka}) AS SELECT k, v FROM ${prefix}_keys`);
+  const out = await readCommitted(mock.brokers, `${prefix}-keyed`, keys.length, 60_000);
+  const got = out.map((r) => JSON.parse(r.value ?? '{}') as { k: string | null; v: number }).map((row, i) => [row.v, row.k, out[i]!.partition, out[i]!.key]);
+  expect(got.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(keys.map((k, i) => [i, k, partitionOf([k], 4), k]));
+}

@@ -1,6 +1,7 @@
 /** Kafka test helpers: plain kafkajs producers and read_committed readers over the mock broker. */
 import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient } from 'kafkajs';
+import { loadNativeKafka } from '../../src/connectors/kafka/native-client.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 
@@ -89,3 +90,9 @@ export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs:
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+const native = loadNativeKafka();
+/** Why the native (librdkafka) client's tests are skipped, or undefined when it is built. */
+export const NATIVE_SKIP = 'error' in native ? `${native.error}; scripts/build-native-kafka.sh builds it` : undefined;
+/** A test title for the native client's variant that says when and why it is skipped. */
+export const nativeTitle = (title: string) => (NATIVE_SKIP ? `${title} (skipped: ${NATIVE_SKIP})` : title);

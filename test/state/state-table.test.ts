@@ -62,4 +62,18 @@ describe('StateTable', () => {
     expect(got.map(([k, v]) => `${k}=${String(v['k'])}`)).toEqual(['user:1=user:1', 'user:2=user:2*', 'user:3=user:3*', 'user:9=user:9']);
     expect((await collect(t.scan())).map(([k]) => k)).toEqual(['item:1', 'user:1', 'user:2', 'user:3', 'user:9']);
   });
+
+  it('reads a key range in UTF-8 byte order, unflushed keys beyond the surrogates included', async () => {
+    const store = await temp.open();
+    const t = new StateTable(store, 'q/op', 0);
+    for (const k of ['a', 'é', '\u{1F600}']) t.put(k, { k });
+    const wb = store.batch();
+    t.flush(wb);
+    await wb.write();
+    for (const k of ['ab', 'b', '\uffff', '\u{1F600}x']) t.put(k, { k });
+    const keys = async (bounds: { gte?: string; lt?: string }) => (await collect(t.range(bounds))).map(([k]) => k);
+    expect(await keys({ gte: 'b', lt: '\u{1F600}' })).toEqual(['b', 'é', '\uffff']);
+    expect(await keys({ gte: '\uffff' })).toEqual(['\uffff', '\u{1F600}', '\u{1F600}x']);
+    expect(await keys({ lt: 'b' })).toEqual(['a', 'ab']);
+  });
 });

@@ -15,6 +15,7 @@ import type { TableRows } from '../../state/index.js';
 import { KafkaSink } from './kafka-sink.js';
 import { KafkaSource } from './kafka-source.js';
 import { KafkaTableLoader } from './kafka-table.js';
+import { kafkaClientKind } from './client.js';
 import { DEFAULT_DECISIONS_TOPIC, kafkaBrokers, kafkaSemantic, kafkaTopic } from './options.js';
 
 export { checkKafkaOptions, DEFAULT_DECISIONS_TOPIC } from './options.js';
@@ -47,6 +48,7 @@ export function kafkaSource(plan: SourceExec): Source {
     recordTime: recordTime && plan.watermark !== undefined,
     sessionTimeoutMs: sessionTimeout(plan.options),
     startAtLatest: plan.startAt === 'latest',
+    client: kafkaClientKind(plan.options),
   });
 }
 
@@ -97,6 +99,7 @@ export function kafkaSink(a: KafkaSinkArgs): EpochSink {
     store: a.store,
     checkpoints: a.checkpoints,
     ...(a.options['delivery.timeout.ms'] !== undefined ? { deliveryTimeoutMs: Number(a.options['delivery.timeout.ms']) } : {}),
+    client: kafkaClientKind(a.options),
   });
 }
 
@@ -113,6 +116,7 @@ export async function startKafkaTable(def: TableDef, rows: TableRows): Promise<K
     primaryKey: def.primaryKey,
     rows,
     sessionTimeoutMs: sessionTimeout(def.options),
+    client: kafkaClientKind(def.options),
   });
   const timeout = Number(def.options['load.timeout.ms'] ?? 30_000);
   let timer: NodeJS.Timeout | undefined;

@@ -33,7 +33,7 @@
 import { stringifyExactJson } from '../../common/exact-json.js';
 import { keyHash } from '../../common/hash.js';
 import type { RecordBatch } from 'apache-arrow';
-import type { Admin, Kafka as KafkaClient, Message as KafkaMessage, Producer } from 'kafkajs';
+import type { Message as KafkaMessage } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
 import { readColumn, plain } from '../../exec/columns.js';
@@ -43,7 +43,8 @@ import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore,
 import { queryStateParts } from '../../state/state-table.js';
 import { crashPoint } from './crash-points.js';
 import { rowsAsJson } from './json-codec.js';
-import { connectorError, kafkaClient, type Semantic } from './options.js';
+import { connectorClient, type ClientKind, type KafkaAdmin, type KafkaClient, type SinkProducer } from './client.js';
+import { connectorError, type Semantic } from './options.js';
 import { keyHashPartitioner, withKeyHash } from './partitioner.js';
 
 
@@ -65,6 +66,8 @@ export interface KafkaSinkConfig {
   readonly checkpoints: CheckpointStore;
   /** How long delivery of one epoch is retried before the query fails. Default 120 s. */
   readonly deliveryTimeoutMs?: number;
+  /** The Kafka client to write with (default kafkajs). */
+  readonly client?: ClientKind;
 }
 
 /**
@@ -109,12 +112,12 @@ export class KafkaSink implements EpochSink {
   /** Last sequence number used (or found decided); the next entry gets seq + 1. */
   private seq = 0;
   private readonly client: KafkaClient;
-  private producer: Producer | undefined;
-  private admin: Admin | undefined;
+  private producer: SinkProducer | undefined;
+  private admin: KafkaAdmin | undefined;
   private readonly decisionsGroup: string;
 
   constructor(private readonly config: KafkaSinkConfig) {
-    this.client = kafkaClient(config.brokers, config.transactionalId);
+    this.client = connectorClient(config.client ?? 'kafkajs', config.brokers, config.transactionalId);
     this.decisionsGroup = `${config.transactionalId}-decisions`;
   }
 
@@ -253,7 +256,7 @@ export class KafkaSink implements EpochSink {
     }
   }
 
-  private async ensureProducer(): Promise<Producer> {
+  private async ensureProducer(): Promise<SinkProducer> {
     if (this.producer) return this.producer;
     const eo = this.config.semantic === 'exactly_once';
     const p = this.client.producer({
@@ -269,7 +272,7 @@ export class KafkaSink implements EpochSink {
     return p;
   }
 
-  private async ensureAdmin(): Promise<Admin> {
+  private async ensureAdmin(): Promise<KafkaAdmin> {
     if (this.admin) return this.admin;
     const a = this.client.admin();
     await a.connect();

@@ -18,13 +18,14 @@
  *   is busy.
  */
 import type { RecordBatch } from 'apache-arrow';
-import type { EachBatchPayload, KafkaMessage, Kafka as KafkaClient } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import type { Field } from '../../common/types.js';
 import type { DeadLetter } from '../../exec/message.js';
 import { readColumn } from '../../exec/columns.js';
 import { WatermarkTracker, type Source, type SourceContext } from '../../exec/source.js';
 import { decodeJsonRecords, type RawRecord } from './json-codec.js';
-import { connectorError, kafkaClient, kafkaConsumer } from './options.js';
+import { connectorClient, type BatchPayload, type ClientKind, type KafkaClient } from './client.js';
+import { connectorError, kafkaConsumer } from './options.js';
 
 export interface KafkaSourceConfig {
   readonly relation: string;
@@ -39,6 +40,8 @@ export interface KafkaSourceConfig {
   readonly sessionTimeoutMs: number;
   /** Partitions without a position start at their end (new records only) instead of their beginning. */
   readonly startAtLatest?: boolean;
+  /** The Kafka client to read with (default kafkajs). */
+  readonly client?: ClientKind;
 }
 
 /** Records per emitted batch: a fetched batch larger than this is emitted in pieces. */
@@ -101,7 +104,7 @@ export class KafkaSource implements Source {
 
   async run(ctx: SourceContext, bounded: boolean): Promise<void> {
     const { topic } = this.config;
-    const client = kafkaClient(this.config.brokers, `sluice-${this.config.groupId}`);
+    const client = connectorClient(this.config.client ?? 'kafkajs', this.config.brokers, `sluice-${this.config.groupId}`);
     const ends = bounded ? await this.endOffsets(client) : undefined;
     if (ends && this.caughtUp(ends)) {
       await ctx.emit({ kind: 'end' });
@@ -156,7 +159,7 @@ export class KafkaSource implements Source {
     if (ends && !ctx.signal.aborted) await ctx.emit({ kind: 'end' });
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload, ctx: SourceContext, wm: WatermarkTracker | undefined): Promise<void> {
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: BatchPayload, ctx: SourceContext, wm: WatermarkTracker | undefined): Promise<void> {
     const p = batch.partition;
     const from = this.next.get(p) ?? 0;
     const messages = batch.messages.filter((m) => Number(m.offset) >= from);

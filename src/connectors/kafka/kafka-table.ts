@@ -12,12 +12,12 @@
  *   (`rejected`, `lastError`), since a table has no dead-letter stream.
  */
 import { parseExactJson } from '../../common/exact-json.js';
-import type { Consumer } from 'kafkajs';
 import type { Field } from '../../common/types.js';
 import { keyOf } from '../../common/keys.js';
 import type { StateRow, TableChange, TableRows } from '../../state/index.js';
 import { decodeJsonRow } from './json-codec.js';
-import { connectorError, kafkaClient, kafkaConsumer } from './options.js';
+import { connectorClient, type ClientKind, type GroupConsumer } from './client.js';
+import { connectorError, kafkaConsumer } from './options.js';
 
 export interface KafkaTableConfig {
   readonly name: string;
@@ -27,6 +27,8 @@ export interface KafkaTableConfig {
   readonly primaryKey: readonly string[];
   readonly rows: TableRows;
   readonly sessionTimeoutMs: number;
+  /** The Kafka client to read with (default kafkajs). */
+  readonly client?: ClientKind;
 }
 
 export class KafkaTableLoader {
@@ -34,7 +36,7 @@ export class KafkaTableLoader {
   lastError: string | undefined;
   /** Resolves once the topic was read up to its end as of the start (or the start failed). */
   readonly ready: Promise<void>;
-  private consumer: Consumer | undefined;
+  private consumer: GroupConsumer | undefined;
   private markReady: () => void = () => undefined;
   private readonly pkIndexes: number[];
 
@@ -46,7 +48,7 @@ export class KafkaTableLoader {
   /** Starts reading in the background, from the stored offsets (see the invariants). */
   async start(): Promise<void> {
     const { topic } = this.config;
-    const client = kafkaClient(this.config.brokers, `sluice-table-${this.config.name}`);
+    const client = connectorClient(this.config.client ?? 'kafkajs', this.config.brokers, `sluice-table-${this.config.name}`);
     const pending = new Set<number>();
     const admin = client.admin();
     let resume = await this.config.rows.offsets();

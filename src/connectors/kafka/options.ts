@@ -14,11 +14,14 @@
  * - `'decisions.topic'` (sinks): the one-partition topic the commit decisions are recorded
  *   against; defaults to `__sluice_decisions` and must exist.
  * - `'transactional.id'` (sinks): defaults to `sluice-<query id>`.
+ * - `client`: `'kafkajs'`, `'native'` (librdkafka) or `'auto'`; defaults to the SLUICE_KAFKA_CLIENT
+ *   environment variable, else kafkajs (see client.ts).
  */
 import { createRequire } from 'node:module';
-import type { Consumer, Kafka as KafkaClient } from 'kafkajs';
+import type { ConsumerConfig, Kafka as KafkaClient } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Options } from '../../planner/catalog.js';
+import { kafkaClientKind } from './client.js';
 
 /**
  * kafkajs, loaded on first use: most engines never talk to Kafka, and loading it took a tenth of
@@ -68,6 +71,7 @@ export function checkKafkaOptions(options: Options, what: string, kind: 'stream'
     throw new SluiceError('UNSUPPORTED', `${what}: format '${format}' is not supported by the Kafka connector`, { hint: "use format = 'json'" });
   }
   if (kind === 'sink') kafkaSemantic(options);
+  kafkaClientKind(options);
   const ts = options['timestamp'];
   if (ts !== undefined) {
     if (kind !== 'stream' || String(ts).toLowerCase() !== 'record') {
@@ -98,7 +102,7 @@ export function kafkaClient(brokers: readonly string[], clientId: string): Kafka
  * With `sessionTimeoutMs` (a member of a consumer group that shares partitions): that session
  * timeout, the same rebalance timeout, and heartbeats five times per session.
  */
-export function kafkaConsumer(client: KafkaClient, groupId: string, sessionTimeoutMs?: number): Consumer {
+export function kafkaConsumer<C>(client: { consumer(config: ConsumerConfig): C }, groupId: string, sessionTimeoutMs?: number): C {
   return client.consumer({
     groupId,
     ...(sessionTimeoutMs !== undefined ? { sessionTimeout: sessionTimeoutMs, rebalanceTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.floor(sessionTimeoutMs / 5)) } : {}),

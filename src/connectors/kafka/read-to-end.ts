@@ -4,7 +4,8 @@
  * joins a private consumer group of its own and skips the other partitions.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kafka as KafkaClient, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
+import type { KafkaClient } from './client.js';
 import { kafkaConsumer } from './options.js';
 
 export async function readPartitionToEnd(

@@ -163,14 +163,19 @@ class Sum implements Accumulator, Restorable {
 
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
-    if (typeof a === 'bigint') {
-      const next = sign > 0 ? this.big + a : this.big - a;
-      if (!this.avg && (next > BIGINT_MAX || next < BIGINT_MIN)) return this.overflow(next + BigInt(this.small));
-      this.integer = true;
-      this.big = next;
-    } else if (typeof a !== 'number') {
-      return `${this.avg ? 'AVG' : 'SUM'} expects a number, got ${String(a)}`;
-    } else if (this.integer) {
+    if (typeof a === 'number') return this.addNumber(a, sign);
+    if (typeof a !== 'bigint') return `${this.avg ? 'AVG' : 'SUM'} expects a number, got ${String(a)}`;
+    const next = sign > 0 ? this.big + a : this.big - a;
+    if (!this.avg && (next > BIGINT_MAX || next < BIGINT_MIN)) return this.overflow(next + BigInt(this.small));
+    this.integer = true;
+    this.big = next;
+    this.count(sign);
+    return undefined;
+  }
+
+  /** add() of a number. */
+  addNumber(a: number, sign: 1 | -1): string | undefined {
+    if (this.integer) {
       this.small += sign * a;
       if (this.near || this.small > FOLD || this.small < -FOLD) {
         const err = this.fold();
@@ -180,9 +185,13 @@ class Sum implements Accumulator, Restorable {
         }
       }
     } else this.f += sign * a;
+    this.count(sign);
+    return undefined;
+  }
+
+  private count(sign: 1 | -1): void {
     this.n += sign;
     if (this.n === 0) this.reset();
-    return undefined;
   }
 
   /** Moves `small` into `big`, refusing (and changing nothing) when SUM would leave BIGINT. */
@@ -259,12 +268,27 @@ function better(fn: 'min' | 'max', a: unknown, b: unknown): boolean {
 /** Append-only MIN/MAX: the current extreme only. */
 class Extreme implements Accumulator, Restorable {
   v: unknown = null;
-  constructor(private readonly fn: 'min' | 'max') {}
+  private readonly max: boolean;
+  constructor(private readonly fn: 'min' | 'max') {
+    this.max = fn === 'max';
+  }
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
-    if (sign < 0) return `${this.fn.toUpperCase()} over an append-only input cannot retract a row`;
+    if (sign < 0) return this.noRetraction();
     if (this.v === null || better(this.fn, a, this.v)) this.v = a;
     return undefined;
+  }
+  /** add() of a number, compared without compareValues: NaN above every number, as there. */
+  addNumber(a: number, sign: 1 | -1): string | undefined {
+    if (sign < 0) return this.noRetraction();
+    const v = this.v;
+    if (typeof v !== 'number') {
+      if (v === null || better(this.fn, a, v)) this.v = a;
+    } else if (this.max ? a > v || (a !== a && v === v) : a < v || (v !== v && a === a)) this.v = a;
+    return undefined;
+  }
+  private noRetraction(): string {
+    return `${this.fn.toUpperCase()} over an append-only input cannot retract a row`;
   }
   merge(o: Accumulator): void {
     const x = (o as Extreme).v;
@@ -422,11 +446,14 @@ export type ArgValues = readonly (readonly (readonly unknown[])[])[];
 export class AggregateList {
   private readonly factories: AccumulatorFactory[];
   private readonly args: CompiledExpr[][];
+  /** Per call, how `add` drives its accumulator (see Drive). */
+  private readonly drives: Drive[];
 
   constructor(calls: readonly AggregateCall[], input: readonly Field[], udfs: UdfResolver, retractable: boolean) {
     this.factories = calls.map((c) => accumulatorFactory(c, retractable));
     // PSI's model and feature were resolved at plan time: it adds the value and the version.
     this.args = calls.map((c) => (c.fn === 'psi' ? [c.args[0]!, ...c.args.slice(3)] : c.args).map((a) => compileExpr(a, input, udfs)));
+    this.drives = calls.map((c) => driveOf(c, retractable));
   }
 
   /** Evaluates every argument; rows that threw are reported in `errors` (row -> reason). */
@@ -452,7 +479,32 @@ export class AggregateList {
   add(accs: readonly Accumulator[], args: ArgValues, row: number, sign: 1 | -1): string | undefined {
     for (let k = 0; k < accs.length; k++) {
       const a = args[k]!;
-      const err = accs[k]!.add(a[0]?.[row] ?? null, a[1]?.[row] ?? null, sign);
+      const acc = accs[k]!;
+      let err: string | undefined;
+      // Each kind on its own call site, so that one site sees one class, and a number read from
+      // a typed column reaches the accumulator unboxed.
+      switch (this.drives[k]) {
+        case Drive.CountStar:
+          (acc as CountStar).n += sign;
+          continue;
+        case Drive.Count: {
+          const v = a[0]![row];
+          if (v !== null && v !== undefined) (acc as Count).n += sign;
+          continue;
+        }
+        case Drive.Sum: {
+          const v = a[0]![row];
+          err = typeof v === 'number' ? (acc as Sum).addNumber(v, sign) : (acc as Sum).add(v, null, sign);
+          break;
+        }
+        case Drive.Extreme: {
+          const v = a[0]![row];
+          err = typeof v === 'number' ? (acc as Extreme).addNumber(v, sign) : (acc as Extreme).add(v, null, sign);
+          break;
+        }
+        default:
+          err = acc.add(a[0]?.[row] ?? null, a[1]?.[row] ?? null, sign);
+      }
       if (err !== undefined) {
         for (let j = 0; j < k; j++) accs[j]!.add(args[j]![0]?.[row] ?? null, args[j]![1]?.[row] ?? null, sign === 1 ? -1 : 1);
         return err;
@@ -477,6 +529,25 @@ export class AggregateList {
 
   static save(accs: readonly Accumulator[]): StateValue[] {
     return accs.map((a) => a.save());
+  }
+}
+
+/** How AggregateList.add drives the accumulator of a call: a kind of its own, or through Accumulator.add. */
+const Drive = { Generic: 0, CountStar: 1, Count: 2, Sum: 3, Extreme: 4 } as const;
+type Drive = (typeof Drive)[keyof typeof Drive];
+
+function driveOf(call: AggregateCall, retractable: boolean): Drive {
+  switch (call.fn) {
+    case 'count':
+      return call.args.length === 0 ? Drive.CountStar : Drive.Count;
+    case 'sum':
+    case 'avg':
+      return call.args.length === 1 ? Drive.Sum : Drive.Generic;
+    case 'min':
+    case 'max':
+      return retractable || call.args.length !== 1 ? Drive.Generic : Drive.Extreme;
+    default:
+      return Drive.Generic;
   }
 }
 

@@ -51,6 +51,17 @@ export interface WindowAssignment {
   readonly identity: boolean;
 }
 
+/** The window_start and window_end columns of the windows starting at `starts`. */
+export function windowColumns(starts: readonly number[], sizeMs: number): [Float64Array, Float64Array] {
+  const start = new Float64Array(starts.length);
+  const end = new Float64Array(starts.length);
+  for (let j = 0; j < starts.length; j++) {
+    start[j] = starts[j]!;
+    end[j] = starts[j]! + sizeMs;
+  }
+  return [start, end];
+}
+
 /**
  * Assigns TUMBLE/HOP windows to each row's time. Rows whose time is NULL go to `onNullTime`;
  * windows failing `isOpen` are skipped, and a row left with none goes to `onAllClosed`.

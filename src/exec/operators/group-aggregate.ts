@@ -14,7 +14,7 @@ import type { StateRow, StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr } from '../compile-expr.js';
-import { keyOf } from '../../common/keys.js';
+import { keyOf, keyOfValue } from '../../common/keys.js';
 import { RowKind, rowText, type Message } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec } from './accumulators.js';
@@ -24,6 +24,12 @@ interface Group {
   readonly values: unknown[];
   count: number;
   readonly accs: Accumulator[];
+  /** The output row downstream holds for the group (null: none yet), kept so a change is found without recomputing it. */
+  row: unknown[] | null;
+  /** The number of the last batch that touched the group. */
+  batch: number;
+  /** Whether its key is in `dirty`. */
+  dirty: boolean;
 }
 
 const TABLE = 'groups';
@@ -77,6 +83,8 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly global: boolean;
   /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
   private announced = true;
+  /** Batches seen, numbering them for Group.batch. */
+  private batches = 0;
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -102,13 +110,20 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   /** Reads the groups of `keys` that `working` does not hold into it, in one batched read. */
-  private async load(keys: readonly string[]): Promise<void> {
-    const missing = [...new Set(keys)].filter((k) => !this.working.has(k));
-    if (missing.length === 0) return;
-    const rows = await this.ctx.state.table(TABLE).getMany(missing);
-    for (let i = 0; i < missing.length; i++) {
+  private async load(keys: readonly (string | undefined)[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const k of keys) if (k !== undefined && !this.working.has(k)) missing.add(k);
+    if (missing.size === 0) return;
+    const list = [...missing];
+    const rows = await this.ctx.state.table(TABLE).getMany(list);
+    for (let i = 0; i < list.length; i++) {
       const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
-      this.working.set(missing[i]!, r ? { values: [...r.g], count: r.c, accs: this.aggs.restore(r.a) } : null);
+      if (!r) this.working.set(list[i]!, null);
+      else {
+        const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
+        g.row = this.output(g);
+        this.working.set(list[i]!, g);
+      }
     }
   }
 
@@ -128,20 +143,26 @@ export class GroupAggregateOperator extends StreamOperator {
     const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
-    /** Output row of each changed group as it was before this batch (null: did not exist). */
-    const before = new Map<string, unknown[] | null>();
+    /** The keys and groups this batch touches, in the order it first touches them. */
+    const touchedKeys: string[] = [];
+    const touched: Group[] = [];
+    const batchNo = ++this.batches;
     const parts = new Array<unknown>(this.keys.length);
-    const rowKeys = new Array<string>(n);
+    const rowKeys = new Array<string | undefined>(n);
+    const single = parts.length === 1 ? keyVals[0]! : undefined;
     for (let i = 0; i < n; i++) {
-      if (errors.has(i)) continue;
-      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
-      rowKeys[i] = keyOf(parts);
+      if (errors.size > 0 && errors.has(i)) continue;
+      if (single) rowKeys[i] = keyOfValue(single[i]);
+      else {
+        for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
+        rowKeys[i] = keyOf(parts);
+      }
     }
-    await this.load(rowKeys.filter((k) => k !== undefined));
+    await this.load(rowKeys);
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
     // of a key over the whole batch is checked, after the loop.
     for (let i = 0; i < n; i++) {
-      const err = errors.get(i);
+      const err = errors.size > 0 ? errors.get(i) : undefined;
       if (err !== undefined) {
         this.reject(batch, i, err);
         continue;
@@ -155,11 +176,15 @@ export class GroupAggregateOperator extends StreamOperator {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
       }
-      if (!before.has(key)) before.set(key, g ? this.output(g) : null);
       if (!g) {
         for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![i]);
         g = this.emptyGroup([...parts]);
         this.working.set(key, g);
+      }
+      if (g.batch !== batchNo) {
+        g.batch = batchNo;
+        touchedKeys.push(key);
+        touched.push(g);
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
@@ -180,8 +205,11 @@ export class GroupAggregateOperator extends StreamOperator {
     }
     const rows: unknown[][] = [];
     const kinds: number[] = [];
-    for (const [key, old] of before) {
-      let g = this.working.get(key) ?? undefined;
+    for (let t = 0; t < touched.length; t++) {
+      const key = touchedKeys[t]!;
+      // The row downstream holds from before this batch (null: the group did not exist).
+      const old = touched[t]!.row;
+      let g: Group | undefined = touched[t]!;
       if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g && g.count <= 0) {
         // The global group outlives its last row, reset to the results of no rows.
@@ -189,7 +217,12 @@ export class GroupAggregateOperator extends StreamOperator {
         this.working.set(key, g ?? null);
       }
       const now = g ? this.output(g) : null;
-      this.dirty.add(key);
+      if (!g) this.dirty.add(key);
+      else {
+        g.row = now;
+        if (!g.dirty) this.dirty.add(key);
+        g.dirty = true;
+      }
       if (old && now) {
         if (sameRow(old, now)) continue;
         rows.push(old, now);
@@ -213,15 +246,24 @@ export class GroupAggregateOperator extends StreamOperator {
     this.working.set(GLOBAL_KEY, g);
     this.dirty.add(GLOBAL_KEY);
     const row = this.output(g);
+    g.row = row;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => [row[c] ?? null]), 1, Uint8Array.of(RowKind.INSERT));
   }
 
   private emptyGroup(values: unknown[]): Group {
-    return { values, count: 0, accs: this.aggs.create() };
+    return this.group(values, 0, this.aggs.create());
+  }
+
+  private group(values: unknown[], count: number, accs: Accumulator[]): Group {
+    return { values, count, accs, row: null, batch: 0, dirty: false };
   }
 
   private output(g: Group): unknown[] {
-    return [...g.values, ...AggregateList.results(g.accs)];
+    const nv = g.values.length;
+    const row = new Array<unknown>(nv + g.accs.length);
+    for (let i = 0; i < nv; i++) row[i] = g.values[i];
+    for (let k = 0; k < g.accs.length; k++) row[nv + k] = g.accs[k]!.result();
+    return row;
   }
 
   private reject(batch: RecordBatch, row: number, reason: string): void {
@@ -253,7 +295,28 @@ function partialColumns(cols: readonly (Values | undefined)[], groups: number): 
   return { counts: cols[groups + 1] ?? empty, states: cols.slice(groups + 2).map((c) => c ?? empty) };
 }
 
+/** Whether a group's output row is unchanged: values equal as SQL sees them, NaN equal to NaN (as DuckDB), 0 to -0. */
 function sameRow(a: readonly unknown[], b: readonly unknown[]): boolean {
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i]) && stringifyExactJson(a[i]) !== stringifyExactJson(b[i])) return false;
+  for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
   return true;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number') return typeof b === 'number' && a !== a && b !== b;
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false;
+  const list = (x: object) => Array.isArray(x) || ArrayBuffer.isView(x);
+  if (list(a) || list(b)) {
+    if (!list(a) || !list(b)) return false;
+    const x = a as ArrayLike<unknown>;
+    const y = b as ArrayLike<unknown>;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameValue(x[i], y[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const names = Object.keys(x);
+  if (names.length !== Object.keys(y).length) return false;
+  return names.every((k) => Object.hasOwn(y, k) && sameValue(x[k], y[k]));
 }

@@ -5,11 +5,12 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../../common/errors.js';
+import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { StateRow, StateValue } from '../../state/index.js';
 import { gather, plain } from '../columns.js';
 import { keyOf } from '../../common/keys.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
-import { assignWindows, lateReason, nullTimeReason, timeColumn } from './event-time.js';
+import { assignWindows, lateReason, nullTimeReason, timeColumn, windowColumns } from './event-time.js';
 import { WindowAggregateBase, retracts, type ClosedWindow, type WindowAggregateSpec } from './window-aggregate-base.js';
 
 interface Group {
@@ -17,6 +18,23 @@ interface Group {
   readonly accs: Accumulator[];
   /** Rows added minus rows retracted; a group at zero is not emitted. */
   count: number;
+  /** Its key in the `windows` state table, once asked for. */
+  stateKey?: string;
+}
+
+/**
+ * The groups of one window touched since the last barrier, by key within the window (see
+ * WindowAggregateOperator.innerKey): null marks a group known not to exist.
+ */
+interface OpenWindow {
+  readonly groups: Map<unknown, Group | null>;
+  /** Keys of the groups changed since they were last staged into the state table (of a fresh window: all). */
+  readonly dirty: Set<unknown>;
+  /**
+   * Created since the last barrier: every group of the window is in `groups`, and nothing of it
+   * is in the state table.
+   */
+  fresh: boolean;
 }
 
 interface SavedGroup {
@@ -35,6 +53,31 @@ const STARTS = 'window-starts';
 function stateKey(start: number, key: string): string {
   return `${start}\u0002${key}`;
 }
+
+const SAFE = 2n ** 53n;
+
+/**
+ * A column of group values as Map keys: BIGINTs within ±2^53 become numbers (exact, and cheaper
+ * to hash than bigints), read from a BigInt64Array's 32-bit halves so that no bigint is made.
+ * The same value becomes the same key whichever way its column was decoded.
+ */
+function mapKeys(col: readonly unknown[]): readonly unknown[] {
+  if (col instanceof BigInt64Array) {
+    // Little-endian halves: low word unsigned, high word signed.
+    const words = new Int32Array(col.buffer, col.byteOffset, col.length * 2);
+    const out = new Array<unknown>(col.length);
+    for (let j = 0; j < col.length; j++) {
+      const hi = words[2 * j + 1]!;
+      out[j] = hi >= -0x200000 && hi < 0x200000 ? hi * 0x100000000 + (words[2 * j]! >>> 0) : col[j];
+    }
+    return out;
+  }
+  if (ArrayBuffer.isView(col)) return col;
+  return col.map((v) => (typeof v === 'bigint' && v >= -SAFE && v < SAFE ? Number(v) : v));
+}
+
+/** Key types whose values are their own keys in a Map (SameValueZero, as keyOf: 0 = -0, NaN = NaN). */
+const PRIMITIVE_KEYS: ReadonlySet<string> = new Set(['INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'STRING', 'BOOLEAN', 'TIMESTAMP', 'INTERVAL']);
 
 /**
  * WindowAggregateExec over TUMBLE or HOP.
@@ -57,19 +100,27 @@ export class WindowAggregateOperator extends WindowAggregateBase {
   /** Starts of the windows that hold groups and are not closed yet. */
   private starts = new Set<number>();
   private startsDirty = false;
-  /** Groups touched since the last barrier, by state key (null: known not to exist). */
-  private working = new Map<string, Group | null>();
-  /** Changed groups since they were last staged into the state table. */
-  private readonly dirty = new Set<string>();
+  /** Windows touched since the last barrier, by start. */
+  private windows = new Map<number, OpenWindow>();
+  /**
+   * The group expressions other than window_start and window_end (constant within a window):
+   * a group's key within its window is their one value where there is one of a primitive
+   * type, else keyOf of their values ('' where there is none).
+   */
+  private readonly inner: number[];
+  private readonly innerIsValue: boolean;
 
   constructor(spec: WindowAggregateSpec) {
     super(spec);
     if (spec.window.fn === 'SESSION') throw new SluiceError('INTERNAL', 'SESSION windows are aggregated by SessionWindowAggregateOperator');
+    const n = spec.input.length;
+    const isWindowColumn = (g: BoundExpr) => g.kind === 'Column' && (g.index === n || g.index === n + 1);
+    this.inner = spec.groupBy.flatMap((g, k) => (isWindowColumn(g) ? [] : [k]));
+    this.innerIsValue = this.inner.length === 1 && PRIMITIVE_KEYS.has(spec.groupBy[this.inner[0]!]!.type.kind);
   }
 
   protected async restoreWindows(): Promise<void> {
-    this.working = new Map();
-    this.dirty.clear();
+    this.windows = new Map();
     const saved = await this.ctx.state.table(STARTS).get('open');
     if (Array.isArray(saved?.['s'])) {
       this.starts = new Set(saved['s'] as number[]);
@@ -81,14 +132,40 @@ export class WindowAggregateOperator extends WindowAggregateBase {
     this.startsDirty = this.starts.size > 0;
   }
 
-  /** Reads the groups of `keys` that `working` does not hold into it, in one batched read. */
-  private async load(keys: readonly string[]): Promise<void> {
-    const missing = [...new Set(keys)].filter((k) => !this.working.has(k));
-    if (missing.length === 0) return;
-    const rows = await this.ctx.state.table(WINDOWS).getMany(missing);
-    for (let i = 0; i < missing.length; i++) {
-      const r = rows[i] as unknown as SavedGroup | undefined;
-      this.working.set(missing[i]!, r ? { values: [...r.g], accs: this.aggs.restore(r.a), count: r.c ?? 1 } : null);
+  /** The window of `start` as touched since the last barrier (created, fresh, if it holds no groups yet). */
+  private windowOf(start: number): OpenWindow {
+    let w = this.windows.get(start);
+    if (!w) {
+      w = { groups: new Map(), dirty: new Set(), fresh: !this.starts.has(start) };
+      this.windows.set(start, w);
+    }
+    return w;
+  }
+
+  /** Row `j`'s key within its window (see `inner`); `values`: the one inner column as mapKeys made it. */
+  private innerKey(keyVals: readonly (readonly unknown[])[], values: readonly unknown[] | undefined, j: number, parts: unknown[]): unknown {
+    if (values) return values[j] ?? null;
+    for (let k = 0; k < parts.length; k++) parts[k] = keyVals[this.inner[k]!]![j];
+    return keyOf(parts);
+  }
+
+  /** Reads the groups of windows open before the last barrier that `rows` need and their window does not hold, in one batched read. */
+  private async load(rows: readonly number[], wins: readonly OpenWindow[], inner: readonly unknown[], starts: readonly number[], keyVals: readonly (readonly unknown[])[]): Promise<void> {
+    const missing = new Map<string, [OpenWindow, unknown]>();
+    const parts = new Array<unknown>(keyVals.length);
+    for (const j of rows) {
+      const w = wins[j]!;
+      if (w.fresh || w.groups.has(inner[j])) continue;
+      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![j];
+      missing.set(stateKey(starts[j]!, keyOf(parts)), [w, inner[j]]);
+    }
+    if (missing.size === 0) return;
+    const keys = [...missing.keys()];
+    const saved = await this.ctx.state.table(WINDOWS).getMany(keys);
+    for (let i = 0; i < keys.length; i++) {
+      const r = saved[i] as unknown as SavedGroup | undefined;
+      const [w, ik] = missing.get(keys[i]!)!;
+      w.groups.set(ik, r ? { values: [...r.g], accs: this.aggs.restore(r.a), count: r.c ?? 1, stateKey: keys[i]! } : null);
     }
   }
 
@@ -105,8 +182,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
     if (m === 0) return;
     const cols = usedColumns(batch, this.input, this.used);
     if (!identity) for (const c of this.used) cols[c] = gather(cols[c]!, rowIdx, m);
-    cols[this.input.length] = Float64Array.from(starts);
-    cols[this.input.length + 1] = Float64Array.from(starts, (s) => s + sizeMs);
+    [cols[this.input.length], cols[this.input.length + 1]] = windowColumns(starts, sizeMs);
     const errors = new Map<number, string>();
     const keyVals = evaluateGroupKeys(this.keys, cols, m, errors);
     const args = this.aggs.evaluate(cols, m, errors);
@@ -116,21 +192,31 @@ export class WindowAggregateOperator extends WindowAggregateBase {
       if (!failed.has(i)) this.reject(batch, i, reason);
       failed.add(i);
     }
-    const parts = new Array<unknown>(this.keys.length);
-    const groupKeys = new Array<string>(m);
-    const stateKeys = new Array<string>(m);
+    const parts = new Array<unknown>(this.inner.length);
+    const innerValues = this.innerIsValue ? mapKeys(keyVals[this.inner[0]!]!) : undefined;
+    const wins = new Array<OpenWindow>(m);
+    const inner = new Array<unknown>(m);
+    const rows: number[] = [];
+    let w: OpenWindow | undefined;
+    let wStart = NaN;
     for (let j = 0; j < m; j++) {
-      if (failed.has(rowIdx[j]!)) continue;
-      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![j];
-      groupKeys[j] = keyOf(parts);
-      stateKeys[j] = stateKey(starts[j]!, groupKeys[j]!);
+      if (failed.size > 0 && failed.has(rowIdx[j]!)) continue;
+      const s = starts[j]!;
+      if (s !== wStart) {
+        w = this.windowOf(s);
+        wStart = s;
+      }
+      wins[j] = w!;
+      inner[j] = this.innerKey(keyVals, innerValues, j, parts);
+      rows.push(j);
     }
-    await this.load(stateKeys.filter((k) => k !== undefined));
-    for (let j = 0; j < m; j++) {
+    await this.load(rows, wins, inner, starts, keyVals);
+    for (const j of rows) {
       const i = rowIdx[j]!;
       if (failed.has(i)) continue;
-      const sk = stateKeys[j]!;
-      const g = this.working.get(sk) ?? undefined;
+      const win = wins[j]!;
+      const ik = inner[j];
+      const g = win.groups.get(ik) ?? undefined;
       const sign = retracts(rowKinds, i) ? -1 : 1;
       if (sign < 0 && (!g || g.count <= 0)) {
         failed.add(i);
@@ -146,14 +232,13 @@ export class WindowAggregateOperator extends WindowAggregateBase {
       }
       if (g) g.count += sign;
       else {
-        for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![j]);
-        this.working.set(sk, { values: [...parts], accs, count: 1 });
+        win.groups.set(ik, { values: keyVals.map((col) => plain(col[j])), accs, count: 1 });
         if (!this.starts.has(starts[j]!)) {
           this.starts.add(starts[j]!);
           this.startsDirty = true;
         }
       }
-      this.dirty.add(sk);
+      if (!win.fresh) win.dirty.add(ik);
     }
   }
 
@@ -161,42 +246,48 @@ export class WindowAggregateOperator extends WindowAggregateBase {
     const size = this.window.sizeMs;
     const closing = [...this.starts].filter((s) => s + size <= limit).sort((a, b) => a - b);
     if (closing.length === 0) return [];
-    // What changed since the last barrier goes to the table first, so a window reads whole.
-    this.stageDirty();
     const table = this.ctx.state.table(WINDOWS);
     const closed: ClosedWindow[] = [];
     for (const start of closing) {
+      const w = this.windows.get(start);
+      this.windows.delete(start);
+      this.starts.delete(start);
+      this.startsDirty = true;
+      if (w?.fresh) {
+        // Whole in memory, and never staged: nothing to read or delete.
+        for (const g of w.groups.values()) if (g && g.count > 0) closed.push({ start, end: start + size, row: [...g.values, ...AggregateList.results(g.accs)] });
+        continue;
+      }
+      // What changed since the last barrier goes to the table first, so the window reads whole.
+      if (w) this.stage(start, w);
       const keys: string[] = [];
       for await (const [key, row] of table.scan(stateKey(start, ''))) {
         const r = row as unknown as SavedGroup;
         keys.push(key);
         if ((r.c ?? 1) > 0) closed.push({ start, end: start + size, row: [...r.g, ...AggregateList.results(this.aggs.restore(r.a))] });
       }
-      for (const key of keys) {
-        table.delete(key);
-        this.working.delete(key);
-      }
-      this.starts.delete(start);
-      this.startsDirty = true;
+      for (const key of keys) table.delete(key);
     }
     return closed;
   }
 
-  /** Puts the groups changed since they were last staged into the state table. */
-  private stageDirty(): void {
+  /** Puts the groups of window `start` changed since they were last staged into the state table. */
+  private stage(start: number, w: OpenWindow): void {
     const table = this.ctx.state.table(WINDOWS);
-    for (const sk of this.dirty) {
-      const g = this.working.get(sk);
+    for (const ik of w.fresh ? w.groups.keys() : w.dirty) {
+      const g = w.groups.get(ik);
       if (!g) continue;
-      const sep = sk.indexOf('\u0002');
-      table.put(sk, { s: Number(sk.slice(0, sep)), k: sk.slice(sep + 1), g: g.values as StateValue[], a: AggregateList.save(g.accs), c: g.count } satisfies StateRow);
+      const k = keyOf(g.values);
+      g.stateKey ??= stateKey(start, k);
+      table.put(g.stateKey, { s: start, k, g: g.values as StateValue[], a: AggregateList.save(g.accs), c: g.count } satisfies StateRow);
     }
-    this.dirty.clear();
+    w.dirty.clear();
+    w.fresh = false;
   }
 
   protected flushWindows(): void {
-    this.stageDirty();
-    this.working.clear();
+    for (const [start, w] of this.windows) this.stage(start, w);
+    this.windows.clear();
     if (this.startsDirty) this.ctx.state.table(STARTS).put('open', { s: [...this.starts] });
     this.startsDirty = false;
   }

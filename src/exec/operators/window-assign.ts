@@ -6,7 +6,7 @@ import { emitRows } from '../changes.js';
 import { gather, readColumn } from '../columns.js';
 import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { assignWindows, nullTimeReason, timeColumn } from './event-time.js';
+import { assignWindows, nullTimeReason, timeColumn, windowColumns } from './event-time.js';
 
 /** Change kind of an output row by its input row's kind: pairs are split into -D and +I. */
 const SPLIT_PAIR: readonly number[] = [RowKind.INSERT, RowKind.DELETE, RowKind.INSERT, RowKind.DELETE];
@@ -50,7 +50,7 @@ export class WindowAssignOperator extends StreamOperator {
       const v = readColumn(batch, c, f.type);
       return identity ? v : gather(v, rowIdx, m);
     });
-    cols.push(Float64Array.from(starts), Float64Array.from(starts, (s) => s + this.window.sizeMs));
+    cols.push(...windowColumns(starts, this.window.sizeMs));
     // The old and new rows of an update can fall in different (HOP: several) windows, so the
     // halves of a pair no longer sit next to each other: each travels alone, as -D and +I.
     const kinds = rowKinds ? Uint8Array.from(rowIdx, (i) => SPLIT_PAIR[rowKinds[i] ?? RowKind.INSERT]!) : undefined;
