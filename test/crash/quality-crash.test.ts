@@ -23,13 +23,20 @@ interface Outcome {
   readonly labelCounts: unknown;
 }
 
+/** Each query's name, status and lag (and error), for the message of a failed run. */
+function queryStates(engine: Engine): string {
+  return engine.queries().map((q) => `${q.name ?? q.id} ${q.status} lag=${q.lag ?? '?'}${q.error ? ` ${q.error.message}` : ''}`).join('; ');
+}
+
 async function read(dir: string): Promise<Outcome> {
   const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
   try {
     const got = await collectRows(engine, 'SELECT * FROM quality_out');
     const types = got.columns.map((c) => c.type);
     const totals = (await engine.viewScan('fraud_quality_totals')).map((r) => `${String(r['version'])} ${String(r['role'])} ${String(r['labelled'])} ${Number(r['auc']).toFixed(12)}`).sort();
-    return { out: got.rows.map((r) => formatRow(r, types)).sort(), totals, labelCounts: (await engine.modelQuality('fraud')).labelCounts };
+    const out = { out: got.rows.map((r) => formatRow(r, types)).sort(), totals, labelCounts: (await engine.modelQuality('fraud')).labelCounts };
+    if (out.out.length < WINDOWS) console.log(`quality crash test: ${out.out.length} of ${WINDOWS} windows after the kills: ${queryStates(engine)}`);
+    return out;
   } finally {
     await engine.close();
   }
