@@ -43,6 +43,12 @@ export interface Resume {
   readonly offsets?: Readonly<Record<string, number>>;
   /** The stateful operators' ids as the checkpoint recorded them (checked before use). */
   readonly stateIds?: unknown;
+  /**
+   * The query holds no state on disk (it never committed a checkpoint, and its state is written
+   * only with one), so its tables need not read keys they never wrote (see
+   * StateTableOptions.startsEmpty).
+   */
+  readonly stateEmpty?: boolean;
 }
 
 /** What one checkpoint commits, all of it or none. */
@@ -85,6 +91,8 @@ export interface CommitProtocol {
    * restart resumes from the previous checkpoint). Without it the query takes no checkpoints.
    */
   commit?(c: EpochCommit): Promise<void>;
+  /** `commit` reads the epoch's state changes back from its batch (`wb.staged()`, see Store.batch's keepStaged). */
+  readonly readsStaged?: boolean;
   /**
    * The next epoch's rows may flow while this epoch's `commit` and `committed` run. A pipelined
    * protocol takes all it commits (from `c`, and its own output buffers) before the first
@@ -166,7 +174,7 @@ export class QueryRunner {
     const layout = resolveStateIds(spec.label, spec.plan, isRecordedStateIds(resume?.stateIds) ? resume.stateIds : undefined, resume?.restored ?? false);
     this.stateIds = layout.record;
     this.state.release();
-    this.state = new QueryState(spec.store, spec.stateCache, spec.queryId, layout.ids, spec.stateScope);
+    this.state = new QueryState(spec.store, spec.stateCache, spec.queryId, layout.ids, spec.stateScope, resume?.stateEmpty ?? false);
     await this.pipeline.open();
     this.opened = true;
   }
@@ -243,7 +251,7 @@ export class QueryRunner {
     const { protocol, store } = this.spec;
     if (!protocol.commit) return;
     protocol.beforeFlush?.(this.state, this.stateIds);
-    const wb = store.batch();
+    const wb = store.batch({ keepStaged: protocol.readsStaged ?? false });
     const letters = this.letters;
     const sideOutputs = this.sideOutputs;
     this.letters = [];

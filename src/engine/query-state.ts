@@ -28,6 +28,8 @@ export class QueryState {
     /** State id of each operator index (see resolveStateIds). */
     private readonly ids: readonly string[],
     private readonly scope = '',
+    /** The query has no checkpoint yet, so none of its tables holds anything on disk (see StateTableOptions.startsEmpty). */
+    private readonly fresh = false,
   ) {}
 
   /** The state of operator `index` of the pipeline (what PipelineOptions.state returns). */
@@ -41,7 +43,7 @@ export class QueryState {
     const ns = `${this.queryId}/${this.scope}${name}`;
     let t = this.tables.get(ns);
     if (!t) {
-      t = new StateTable<StateRow>(this.store, ns, 0, this.cache ? { cache: this.cache } : {});
+      t = new StateTable<StateRow>(this.store, ns, 0, { ...(this.cache ? { cache: this.cache } : {}), startsEmpty: this.fresh });
       this.tables.set(ns, t);
     }
     return t;

@@ -243,7 +243,7 @@ export class RunningQuery implements QueryHandle {
       resume: async () => {
         await sink.recover?.();
         const ckpt = await checkpoints.latest(this.id);
-        return ckpt ? { restored: true, epoch: ckpt.epoch, offsets: ckpt.offsets, stateIds: ckpt.meta?.['stateIds'] } : undefined;
+        return ckpt ? { restored: true, epoch: ckpt.epoch, offsets: ckpt.offsets, stateIds: ckpt.meta?.['stateIds'] } : { restored: false, stateEmpty: true };
       },
       write: (msg) => {
         this.countOutput(msg.batch);

@@ -7,7 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
-import { batchFromRows, batchOfData, batchToRows, buildData, makeBatch } from '../exec/columns.js';
+import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { keyOf } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
@@ -38,6 +38,12 @@ export function pushCopies(out: Record<string, unknown>[], row: Record<string, u
   for (let n = viewRowCopies(row); n > 0; n--) out.push(plain);
 }
 
+/** Most committed rows a view's sink keeps in memory, so that keys written again are not read back from disk. */
+export const VIEW_RECENT_ROWS = 16_384;
+
+/** Most rows a view's changelog batch gathers from an epoch's output batches. */
+export const CHANGELOG_CHUNK_ROWS = 16_384;
+
 /** A stored view row as its columns alone. */
 export function withoutCopies(row: Record<string, unknown>): Record<string, unknown> {
   if (!(VIEW_ROW_COUNT in row)) return row;
@@ -66,7 +72,14 @@ export class ViewSink implements EpochSink {
   private pending = new Map<string, StateRow | null>();
   /** The rows of the epoch being committed (not on disk yet: `readHeld` reads them first). */
   private staged = new Map<string, StateRow | null>();
+  /**
+   * Rows of committed epochs as they are on disk (null: none), the latest written last, at most
+   * VIEW_RECENT_ROWS of them: only this sink writes the view, so they stay what the disk holds.
+   */
+  private readonly recent = new Map<string, StateRow | null>();
   private changes: RecordBatch[] = [];
+  /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
+  private readonly changelogFields: readonly Field[];
 
   constructor(
     private readonly fields: readonly Field[],
@@ -74,7 +87,9 @@ export class ViewSink implements EpochSink {
     private readonly kv: KvTable,
     private readonly changelog?: { readonly log: EmbeddedLog; readonly topic: string },
     private readonly rows: 'changes' | 'multiset' | 'replacing' = 'changes',
-  ) {}
+  ) {
+    this.changelogFields = changelogFields(fields);
+  }
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
     if (this.rows === 'multiset') return this.writeCounted(batch, rowKinds);
@@ -150,6 +165,7 @@ export class ViewSink implements EpochSink {
       if (this.pending.has(k)) continue;
       // The epoch being committed is not on disk yet.
       if (this.staged.has(k)) next.set(k, this.staged.get(k) ?? null);
+      else if (this.recent.has(k)) next.set(k, this.recent.get(k) ?? null);
       else unread.push(k);
     }
     if (unread.length > 0) (await this.kv.getManyRaw(unread)).forEach((found, j) => next.set(unread[j]!, found?.row ?? null));
@@ -165,7 +181,7 @@ export class ViewSink implements EpochSink {
   private recordChanges(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
     if (!this.changelog) return;
     const kinds = buildData({ kind: 'INT' }, rowKinds ? Int32Array.from(rowKinds) : new Int32Array(batch.numRows), batch.numRows);
-    this.changes.push(batchOfData(changelogFields(this.fields), [...batch.data.children, kinds], batch.numRows));
+    this.changes.push(batchOfData(this.changelogFields, [...batch.data.children, kinds], batch.numRows));
   }
 
   stage(wb: WriteBatch): void {
@@ -177,10 +193,30 @@ export class ViewSink implements EpochSink {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     }
-    if (this.changelog) for (const b of changes) this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
+    if (this.changelog) {
+      // An epoch's changes go out in a few large batches: encoding one costs about as much as
+      // encoding many small ones.
+      const fields = this.changelogFields;
+      for (let from = 0; from < changes.length; ) {
+        let rows = 0;
+        let to = from;
+        while (to < changes.length && (to === from || rows + changes[to]!.numRows <= CHANGELOG_CHUNK_ROWS)) rows += changes[to++]!.numRows;
+        const b = concatBatches(fields, changes.slice(from, to));
+        this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
+        from = to;
+      }
+    }
   }
 
   committed(): void {
+    for (const [k, row] of this.staged) {
+      this.recent.delete(k);
+      this.recent.set(k, row);
+    }
+    for (const k of this.recent.keys()) {
+      if (this.recent.size <= VIEW_RECENT_ROWS) break;
+      this.recent.delete(k);
+    }
     this.staged = new Map();
   }
 }

@@ -48,8 +48,19 @@ export function arrowType(t: DataType): A.DataType {
   }
 }
 
+/** The Arrow schema made for each list of fields, with the fields it was made from. */
+const schemas = new WeakMap<readonly Field[], { readonly fields: readonly Field[]; readonly schema: A.Schema }>();
+
+/**
+ * The Arrow schema of `fields`. Operators pass the same list for every batch, so its schema is
+ * made once and shared by their batches (building one costs more than a small batch's data).
+ */
 export function arrowSchema(fields: readonly Field[]): A.Schema {
-  return new A.Schema(fields.map((f) => new A.Field(f.name, arrowType(f.type), true)));
+  const hit = schemas.get(fields);
+  if (hit && hit.fields.length === fields.length && hit.fields.every((f, i) => f === fields[i])) return hit.schema;
+  const schema = new A.Schema(fields.map((f) => new A.Field(f.name, arrowType(f.type), true)));
+  schemas.set(fields, { fields: [...fields], schema });
+  return schema;
 }
 
 /** Reads column `i` of a batch as plain values (see module doc). */
@@ -393,17 +404,19 @@ export function fixedWidthValues(data: A.Data): FixedWidthValues | undefined {
 
 /** A RecordBatch from plain column values. */
 export function makeBatch(fields: readonly Field[], columns: readonly Values[], length: number): A.RecordBatch {
-  const schema = arrowSchema(fields);
-  const children = fields.map((f, i) => buildData(f.type, columns[i]!, length));
-  const data = A.makeData({ type: new A.Struct(schema.fields), length, nullCount: 0, children } as never) as unknown as A.Data<A.Struct>;
-  return new A.RecordBatch(schema, data);
+  return batchOfData(fields, fields.map((f, i) => buildData(f.type, columns[i]!, length)), length);
 }
 
-/** A RecordBatch from Arrow columns that already exist (no copy). */
+/** A RecordBatch from Arrow columns that already exist (no copy); each holds `length` rows. */
 export function batchOfData(fields: readonly Field[], children: readonly A.Data[], length: number): A.RecordBatch {
   const schema = arrowSchema(fields);
   const data = A.makeData({ type: new A.Struct(schema.fields), length, nullCount: 0, children } as never) as unknown as A.Data<A.Struct>;
-  return new A.RecordBatch(schema, data);
+  if (children.some((c) => c.length !== length)) return new A.RecordBatch(schema, data);
+  // What Arrow's constructor makes of a schema and columns of equal length, without the copy of
+  // the schema and the second struct it builds on the way (together dearer than a small batch).
+  const batch = Object.create(A.RecordBatch.prototype) as A.RecordBatch & { _metadata: Map<string, string> };
+  Object.assign(batch, { schema, data, _metadata: new Map<string, string>() });
+  return batch;
 }
 
 /** The rows of column `i` of `batch` at `indexes`, copied at the buffer level where it can be. */
@@ -460,6 +473,75 @@ export function plain(x: unknown): unknown {
   if (x === undefined) return null;
   if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return Array.from(x as unknown as ArrayLike<number>);
   return x;
+}
+
+/**
+ * One batch holding the rows of `batches` (all with the columns of `fields`), in order. Strings
+ * and numbers without nulls are copied buffer to buffer; other columns are decoded and built
+ * again. A single batch is returned as it is.
+ */
+export function concatBatches(fields: readonly Field[], batches: readonly A.RecordBatch[]): A.RecordBatch {
+  if (batches.length === 1) return batches[0]!;
+  let total = 0;
+  for (const b of batches) total += b.numRows;
+  return batchOfData(
+    fields,
+    fields.map((f, c) => concatColumn(f.type, batches.map((b) => b.data.children[c]!), total)),
+    total,
+  );
+}
+
+/** The values of an Arrow Data of a primitive type, `length` of them (no copy). */
+function primitiveValues(d: A.Data): Int32Array | Float32Array | Float64Array | BigInt64Array | undefined {
+  const v: unknown = d.values;
+  const ok = v instanceof Int32Array || v instanceof Float32Array || v instanceof Float64Array || v instanceof BigInt64Array;
+  const primitive = A.DataType.isInt(d.type) || A.DataType.isFloat(d.type) || A.DataType.isTimestamp(d.type);
+  // One array element per value (the array type of the Arrow type), so `length` of them are the column.
+  return ok && primitive && v.constructor === (d.type as A.DataType).ArrayType && v.length >= d.length ? v.subarray(0, d.length) : undefined;
+}
+
+function concatColumn(t: DataType, parts: readonly A.Data[], total: number): A.Data {
+  const first = parts[0];
+  if (first && parts.every((d) => d.nullCount === 0)) {
+    if (t.kind === 'STRING') {
+      const offsets = new Int32Array(total + 1);
+      let bytes = 0;
+      for (const d of parts) {
+        const offs = d.valueOffsets as Int32Array;
+        bytes += offs[d.length]! - offs[0]!;
+      }
+      const out = new Uint8Array(bytes);
+      let row = 0;
+      let pos = 0;
+      for (const d of parts) {
+        const offs = d.valueOffsets as Int32Array;
+        const base = offs[0]!;
+        out.set((d.values as Uint8Array).subarray(base, offs[d.length]!), pos);
+        for (let i = 1; i <= d.length; i++) offsets[row + i] = pos + offs[i]! - base;
+        pos += offs[d.length]! - base;
+        row += d.length;
+      }
+      return A.makeData({ type: new A.Utf8(), length: total, nullCount: 0, valueOffsets: offsets, data: out } as never) as A.Data;
+    }
+    const values = parts.map(primitiveValues);
+    const v0 = values[0];
+    if (v0 && values.every((v, k) => v !== undefined && v.constructor === v0.constructor && A.util.compareTypes(parts[k]!.type, first.type))) {
+      const out = new (v0.constructor as new (n: number) => typeof v0)(total);
+      let at = 0;
+      for (const v of values) {
+        (out as { set(a: ArrayLike<unknown>, offset: number): void }).set(v!, at);
+        at += v!.length;
+      }
+      return A.makeData({ type: first.type, length: total, nullCount: 0, data: out } as never) as A.Data;
+    }
+  }
+  const all = new Array<unknown>(total);
+  let at = 0;
+  for (const d of parts) {
+    const values = decoded.get(d) ?? decode(A.makeVector(d), t);
+    for (let i = 0; i < d.length; i++) all[at++] = values[i];
+  }
+  return buildData(t, all, total);
 }
 
 /** The rows of `batch` at `indexes`, in that order. */

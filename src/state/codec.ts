@@ -16,19 +16,287 @@ export type StateValue =
 export type StateRow = { readonly [key: string]: StateValue | undefined };
 
 /**
- * Value codec for rows and state (v8 structured serialization).
+ * Value codec for rows and state.
  *
- * Invariant: `decodeValue(encodeValue(v))` deep-equals `v` for every `StateValue`; Buffers come
- * back as Buffers. The bytes are opaque and only meant for this codec.
+ * Invariants:
+ * - `decodeValue(encodeValue(v))` deep-equals `v` for every `StateValue`; Buffers come back as
+ *   Buffers, -0 as -0, a property holding undefined as such. The bytes are opaque and only
+ *   meant for this codec.
+ * - The first byte says the format. `BINARY` (0x01): the compact format below. 0xff: v8
+ *   structured serialization (its header byte), what every value was stored as before, and
+ *   still what a value holding anything else (a Date, a Map, a class instance...) is stored as,
+ *   so data folders written by older versions open and read as before.
+ *
+ * Binary layout after the format byte: one tagged value. Tags: null, undefined, false, true;
+ * int32 (4 bytes, little-endian); double (8 bytes, little-endian); string (varint byte length,
+ * UTF-8); bigint (varint length, decimal digits); Buffer (varint length, bytes); array (varint
+ * count, values); object (varint count, then per property its name as varint length + UTF-8 and
+ * its value). Varints are unsigned LEB128.
  */
+const BINARY = 0x01;
+const V8_HEADER = 0xff;
+
+const T_NULL = 0;
+const T_UNDEFINED = 1;
+const T_FALSE = 2;
+const T_TRUE = 3;
+const T_INT32 = 4;
+const T_DOUBLE = 5;
+const T_STRING = 6;
+const T_BIGINT = 7;
+const T_BUFFER = 8;
+const T_ARRAY = 9;
+const T_OBJECT = 10;
+
+/** Strings this short take at most 127 UTF-8 bytes (3 per UTF-16 unit), so their length is one varint byte. */
+const SHORT_STRING = 42;
+
 export function encodeValue(value: StateValue): Buffer {
-  return v8.serialize(value);
+  const w = writer;
+  w.pos = 0;
+  w.ensure(1);
+  w.buf[w.pos++] = BINARY;
+  if (!w.value(value, 0)) return v8.serialize(value);
+  const out = Buffer.allocUnsafe(w.pos);
+  w.buf.copy(out, 0, 0, w.pos);
+  if (w.buf.length > MAX_KEPT_SCRATCH) w.buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
+  return out;
 }
 
 export function decodeValue<V = StateValue>(bytes: Buffer): V {
   try {
+    if (bytes[0] === BINARY) {
+      const r = new Reader(bytes);
+      const v = r.value();
+      if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing byte(s)`);
+      return v as V;
+    }
+    if (bytes[0] !== V8_HEADER) throw new Error(bytes.length === 0 ? 'no bytes' : `unknown format byte 0x${bytes[0]!.toString(16)}`);
     return v8.deserialize(bytes) as V;
   } catch (err) {
     throw new SluiceError('STATE_ERROR', `cannot decode stored value: ${String(err)}`, { cause: err });
+  }
+}
+
+const INITIAL_SCRATCH = 64 * 1024;
+/** A scratch buffer grown past this by one large value is not kept for the next one. */
+const MAX_KEPT_SCRATCH = 4 * 1024 * 1024;
+/** Nesting deeper than this is left to v8 serialization (which reports cycles as errors). */
+const MAX_DEPTH = 64;
+
+/** Writes values into one reused scratch buffer (encoding is synchronous, so one is enough). */
+class Writer {
+  buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
+  pos = 0;
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Writes `v`; false when it holds something this format does not cover. */
+  value(v: unknown, depth: number): boolean {
+    switch (typeof v) {
+      case 'number':
+        if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+          this.ensure(5);
+          this.buf[this.pos] = T_INT32;
+          this.buf.writeInt32LE(v, this.pos + 1);
+          this.pos += 5;
+        } else {
+          this.ensure(9);
+          this.buf[this.pos] = T_DOUBLE;
+          this.buf.writeDoubleLE(v, this.pos + 1);
+          this.pos += 9;
+        }
+        return true;
+      case 'string':
+        this.ensure(1);
+        this.buf[this.pos++] = T_STRING;
+        this.string(v);
+        return true;
+      case 'boolean':
+        this.ensure(1);
+        this.buf[this.pos++] = v ? T_TRUE : T_FALSE;
+        return true;
+      case 'undefined':
+        this.ensure(1);
+        this.buf[this.pos++] = T_UNDEFINED;
+        return true;
+      case 'bigint':
+        this.ensure(1);
+        this.buf[this.pos++] = T_BIGINT;
+        this.string(v.toString());
+        return true;
+      case 'object':
+        return this.object(v, depth);
+      default:
+        return false;
+    }
+  }
+
+  private object(v: object | null, depth: number): boolean {
+    if (v === null) {
+      this.ensure(1);
+      this.buf[this.pos++] = T_NULL;
+      return true;
+    }
+    if (depth >= MAX_DEPTH) return false;
+    if (Array.isArray(v)) {
+      if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+      this.ensure(6);
+      this.buf[this.pos++] = T_ARRAY;
+      this.varint(v.length);
+      for (let i = 0; i < v.length; i++) if (!this.value(v[i], depth + 1)) return false;
+      return true;
+    }
+    if (Buffer.isBuffer(v)) {
+      this.ensure(6 + v.length);
+      this.buf[this.pos++] = T_BUFFER;
+      this.varint(v.length);
+      v.copy(this.buf, this.pos);
+      this.pos += v.length;
+      return true;
+    }
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+    const keys = Object.keys(v);
+    this.ensure(6);
+    this.buf[this.pos++] = T_OBJECT;
+    this.varint(keys.length);
+    for (const k of keys) {
+      this.string(k);
+      if (!this.value((v as Record<string, unknown>)[k], depth + 1)) return false;
+    }
+    return true;
+  }
+
+  /** Varint byte length, then the UTF-8 bytes. */
+  private string(s: string): void {
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      this.ensure(1 + 3 * n);
+      const buf = this.buf;
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      const bytes = i === n ? n : buf.write(s, start);
+      buf[this.pos] = bytes;
+      this.pos = start + bytes;
+      return;
+    }
+    const bytes = Buffer.byteLength(s);
+    this.ensure(5 + bytes);
+    this.varint(bytes);
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  /** Needs 5 bytes of room (every length here is below 2^32). */
+  private varint(n: number): void {
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.buf[this.pos++] = n;
+  }
+}
+
+const writer = new Writer();
+
+class Reader {
+  pos = 1;
+
+  constructor(private readonly buf: Buffer) {}
+
+  value(): unknown {
+    const buf = this.buf;
+    const tag = this.byte();
+    switch (tag) {
+      case T_NULL:
+        return null;
+      case T_UNDEFINED:
+        return undefined;
+      case T_FALSE:
+        return false;
+      case T_TRUE:
+        return true;
+      case T_INT32: {
+        this.need(4);
+        const v = buf.readInt32LE(this.pos);
+        this.pos += 4;
+        return v;
+      }
+      case T_DOUBLE: {
+        this.need(8);
+        const v = buf.readDoubleLE(this.pos);
+        this.pos += 8;
+        return v;
+      }
+      case T_STRING:
+        return this.string();
+      case T_BIGINT:
+        return BigInt(this.string());
+      case T_BUFFER: {
+        const n = this.varint();
+        this.need(n);
+        const v = Buffer.from(buf.subarray(this.pos, this.pos + n));
+        this.pos += n;
+        return v;
+      }
+      case T_ARRAY: {
+        const n = this.varint();
+        this.need(n);
+        const v = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) v[i] = this.value();
+        return v;
+      }
+      case T_OBJECT: {
+        const n = this.varint();
+        this.need(n);
+        const v: Record<string, unknown> = {};
+        for (let i = 0; i < n; i++) {
+          const k = this.string();
+          const x = this.value();
+          if (k === '__proto__') Object.defineProperty(v, k, { value: x, enumerable: true, writable: true, configurable: true });
+          else v[k] = x;
+        }
+        return v;
+      }
+      default:
+        throw new Error(`unknown value tag ${tag} at byte ${this.pos - 1}`);
+    }
+  }
+
+  private string(): string {
+    const n = this.varint();
+    this.need(n);
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  private byte(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  private varint(): number {
+    let n = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = this.byte();
+      n += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return n;
+      if (shift >= 28) throw new Error(`bad length at byte ${this.pos}`);
+    }
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new Error(`value ends early at byte ${this.buf.length}`);
   }
 }

@@ -29,22 +29,53 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 export function encodeKey(parts: readonly KeyPart[]): Buffer {
+  if (parts.length === 1) return encodePart(parts[0]!);
   const chunks: Buffer[] = [];
   for (const part of parts) chunks.push(encodePart(part));
   return Buffer.concat(chunks);
 }
 
+/**
+ * `encodeKey([...parts, s])` where `prefix` is `encodeKey(parts)`: one allocation, for the keys
+ * of a table whose prefix is encoded once.
+ */
+export function encodeStringKey(prefix: Buffer, s: string): Buffer {
+  const p = prefix.length;
+  const n = s.length;
+  // An ASCII string without NUL (most keys) is copied byte for byte.
+  let ascii = n <= SHORT_KEY;
+  if (ascii) {
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0 || c >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+  }
+  if (!ascii) return Buffer.concat([prefix, encodePart(s)]);
+  const b = Buffer.allocUnsafe(p + n + 2);
+  prefix.copy(b, 0);
+  b[p] = TAG_STRING;
+  for (let i = 0; i < n; i++) b[p + 1 + i] = s.charCodeAt(i);
+  b[p + 1 + n] = 0;
+  return b;
+}
+
+/** Strings up to this long are checked and copied by `encodeStringKey` character by character. */
+const SHORT_KEY = 256;
+
 function encodePart(part: KeyPart): Buffer {
   if (typeof part === 'number') {
     if (Number.isNaN(part)) throw new SluiceError('STATE_ERROR', 'cannot encode NaN in a state key');
-    const b = Buffer.alloc(9);
+    const b = Buffer.allocUnsafe(9);
     b[0] = TAG_NUMBER;
     // -0 and 0 must encode alike so that equal numbers give equal keys.
     b.writeDoubleBE(part === 0 ? 0 : part, 1);
-    if ((b.readUInt8(1) & 0x80) !== 0) {
-      for (let i = 1; i < 9; i++) b.writeUInt8(~b.readUInt8(i) & 0xff, i);
+    if ((b[1]! & 0x80) !== 0) {
+      for (let i = 1; i < 9; i++) b[i] = ~b[i]! & 0xff;
     } else {
-      b.writeUInt8(b.readUInt8(1) | 0x80, 1);
+      b[1] = b[1]! | 0x80;
     }
     return b;
   }
@@ -52,24 +83,44 @@ function encodePart(part: KeyPart): Buffer {
     if (part < INT64_MIN || part > INT64_MAX) {
       throw new SluiceError('STATE_ERROR', `bigint key part ${part} does not fit in 64 bits`);
     }
-    const b = Buffer.alloc(9);
+    const b = Buffer.allocUnsafe(9);
     b[0] = TAG_BIGINT;
     b.writeBigInt64BE(part, 1);
-    b.writeUInt8(b.readUInt8(1) ^ 0x80, 1);
+    b[1] = b[1]! ^ 0x80;
     return b;
   }
-  return Buffer.concat([Buffer.of(TAG_STRING), escapeString(part), Buffer.of(0)]);
+  const raw = Buffer.from(part, 'utf8');
+  const zeros = countZeros(raw);
+  const b = Buffer.allocUnsafe(raw.length + zeros + 2);
+  b[0] = TAG_STRING;
+  if (zeros === 0) raw.copy(b, 1);
+  else escapeInto(raw, b, 1);
+  b[b.length - 1] = 0;
+  return b;
+}
+
+function countZeros(raw: Buffer): number {
+  let zeros = 0;
+  for (let i = raw.indexOf(0); i >= 0; i = raw.indexOf(0, i + 1)) zeros++;
+  return zeros;
+}
+
+/** Copies `raw` into `out` at `at` with every 0x00 written as 0x00 0xff. */
+function escapeInto(raw: Buffer, out: Buffer, at: number): void {
+  let j = at;
+  for (const byte of raw) {
+    out[j++] = byte;
+    if (byte === 0) out[j++] = END;
+  }
 }
 
 function escapeString(s: string): Buffer {
   const raw = Buffer.from(s, 'utf8');
-  if (!raw.includes(0)) return raw;
-  const out: number[] = [];
-  for (const byte of raw) {
-    out.push(byte);
-    if (byte === 0) out.push(END);
-  }
-  return Buffer.from(out);
+  const zeros = countZeros(raw);
+  if (zeros === 0) return raw;
+  const out = Buffer.allocUnsafe(raw.length + zeros);
+  escapeInto(raw, out, 0);
+  return out;
 }
 
 /** Inverse of `encodeKey`. Throws STATE_ERROR on bytes that are not a valid encoding. */

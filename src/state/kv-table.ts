@@ -1,5 +1,5 @@
 import { decodeValue, encodeValue, type StateRow } from './codec.js';
-import { decodeKey, encodeKey, prefixRange, stringPrefixRange } from './keys.js';
+import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange } from './keys.js';
 import type { Store, WriteBatch } from './store.js';
 
 const KV = 'kv';
@@ -20,10 +20,15 @@ export interface KvScanOptions {
  * code point.
  */
 export class KvTable<R extends StateRow = StateRow> {
+  /** Every disk key of this table starts with these bytes. */
+  private readonly prefix: Buffer;
+
   constructor(
     private readonly store: Store,
     readonly name: string,
-  ) {}
+  ) {
+    this.prefix = encodeKey([KV, name]);
+  }
 
   upsert(key: string, row: R, wb: WriteBatch): void;
   upsert(key: string, row: R): Promise<void>;
@@ -96,6 +101,6 @@ export class KvTable<R extends StateRow = StateRow> {
   }
 
   private diskKey(key: string): Buffer {
-    return encodeKey([KV, this.name, key]);
+    return encodeStringKey(this.prefix, key);
   }
 }

@@ -25,6 +25,13 @@ export interface RawIterator {
 
 export type RawOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
+/** A batch built op by op in native memory (abstract-leveldown's chained batch). */
+export interface RawChainedBatch {
+  put(key: Buffer, value: Buffer): void;
+  del(key: Buffer): void;
+  write(options: { sync: boolean }, cb: Callback): void;
+}
+
 export interface RawDb {
   open(options: { createIfMissing: boolean }, cb: Callback): void;
   close(cb: Callback): void;
@@ -35,7 +42,10 @@ export interface RawDb {
   approximateSize(start: Buffer, end: Buffer, cb: Callback<number>): void;
   put(key: Buffer, value: Buffer, options: { sync: boolean }, cb: Callback): void;
   del(key: Buffer, options: { sync: boolean }, cb: Callback): void;
+  /** Writes the ops as one batch (each op object is read through N-API: slower than a chained batch). */
   batch(ops: RawOp[], options: { sync: boolean }, cb: Callback): void;
+  /** A new chained batch: each put or del goes straight to the native batch, with no op object. */
+  batch(): RawChainedBatch;
   clear(options: Omit<RawIteratorOptions, 'keys' | 'values' | 'keyAsBuffer' | 'valueAsBuffer'>, cb: Callback): void;
   iterator(options: RawIteratorOptions): RawIterator;
 }

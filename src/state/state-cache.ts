@@ -15,18 +15,26 @@ export interface StateCacheStats {
   readonly diskReads: number;
 }
 
+/** A cached value, linked into the cache's recency list. */
 interface Entry {
-  readonly value: unknown;
-  readonly bytes: number;
+  readonly key: string;
+  value: unknown;
+  bytes: number;
   readonly owner: number;
+  readonly entries: Map<string, Entry>;
+  /** The next colder and next hotter entry (undefined at the ends of the list). */
+  colder: Entry | undefined;
+  hotter: Entry | undefined;
 }
 
 /**
- * Fixed heap cost assumed per cached entry (map slot, entry record, the decoded object's
- * headers), on top of the key's and the encoded value's size.
+ * Fixed heap cost assumed per cached entry (map slot, entry record with its recency links, the
+ * decoded object's headers), on top of the key's and the encoded value's size. Measured: a
+ * GROUP BY state row of a short key (`{ g: [key], c, a: [...] }`, 50 bytes encoded) takes about
+ * 380 bytes of heap with its entry.
  */
-const ENTRY_OVERHEAD = 160;
-/** A decoded value takes about this many times its encoded (v8 serialized) size on the heap. */
+const ENTRY_OVERHEAD = 224;
+/** A decoded value takes about this many times its encoded size (see codec.ts) on the heap. */
 const DECODED_FACTOR = 3;
 
 /**
@@ -47,10 +55,19 @@ export function entryBytes(keyLength: number, encodedBytes: number): number {
  * - An entry belongs to one owner (a state table instance, see `register`); owners never see
  *   each other's entries, and `release` drops all of an owner's entries.
  * - Only clean values are cached: what is here is also on disk, so eviction loses nothing.
+ * - `holdsAll(owner)` is true until the cache drops an entry of the owner that the owner did not
+ *   delete itself (evicted, refused as larger than the budget, or released): while it is true,
+ *   every value ever set for the owner and not deleted is still here.
  */
 export class StateCache {
-  /** Insertion order of a Map is the recency order: the first entry is the coldest. */
-  private readonly entries = new Map<string, Entry>();
+  /** The entries of each owner that has any, by key. */
+  private readonly owners = new Map<number, Map<string, Entry>>();
+  /** Owners that never lost an entry to the cache (see `holdsAll`). */
+  private readonly whole = new Set<number>();
+  /** The recency list: `coldest` is evicted first, `hottest` was used last. */
+  private coldest: Entry | undefined;
+  private hottest: Entry | undefined;
+  private count = 0;
   private nextOwner = 1;
   private used = 0;
   private hitCount = 0;
@@ -62,54 +79,91 @@ export class StateCache {
     if (!Number.isFinite(budget) || budget < 0) throw new RangeError(`state cache budget must be a non-negative number of bytes, got ${budget}`);
   }
 
-  /** A new owner id: the prefix under which one state table's entries live. */
+  /** A new owner id: one state table's own part of the cache. */
   register(): number {
-    return this.nextOwner++;
+    const id = this.nextOwner++;
+    this.whole.add(id);
+    return id;
   }
 
   /** The value cached for the owner's key (and marks it recently used), or undefined. */
   get(owner: number, key: string): unknown {
-    const id = cacheKey(owner, key);
-    const e = this.entries.get(id);
+    const e = this.owners.get(owner)?.get(key);
     if (e === undefined) {
       this.missCount++;
       return undefined;
     }
     this.hitCount++;
-    this.entries.delete(id);
-    this.entries.set(id, e);
+    if (e !== this.hottest) {
+      this.unlink(e);
+      this.append(e);
+    }
     return e.value;
   }
 
   /** Caches a clean value of `bytes` estimated heap bytes, evicting cold entries past the budget. */
   set(owner: number, key: string, value: unknown, bytes: number): void {
-    const id = cacheKey(owner, key);
-    const old = this.entries.get(id);
-    if (old !== undefined) {
-      this.entries.delete(id);
-      this.used -= old.bytes;
+    let entries = this.owners.get(owner);
+    if (entries === undefined) {
+      if (bytes > this.budget) {
+        this.whole.delete(owner);
+        return;
+      }
+      entries = new Map();
+      this.owners.set(owner, entries);
     }
-    if (bytes > this.budget) return;
-    this.entries.set(id, { value, bytes, owner });
-    this.used += bytes;
+    const old = entries.get(key);
+    if (old !== undefined) {
+      if (bytes > this.budget) {
+        this.remove(old);
+        this.whole.delete(owner);
+        return;
+      }
+      old.value = value;
+      this.used += bytes - old.bytes;
+      old.bytes = bytes;
+      if (old !== this.hottest) {
+        this.unlink(old);
+        this.append(old);
+      }
+    } else {
+      if (bytes > this.budget) {
+        this.whole.delete(owner);
+        return;
+      }
+      const e: Entry = { key, value, bytes, owner, entries, colder: undefined, hotter: undefined };
+      entries.set(key, e);
+      this.append(e);
+      this.count++;
+      this.used += bytes;
+    }
     if (this.used > this.budget) this.evict();
   }
 
   delete(owner: number, key: string): void {
-    const id = cacheKey(owner, key);
-    const e = this.entries.get(id);
-    if (e === undefined) return;
-    this.entries.delete(id);
-    this.used -= e.bytes;
+    const e = this.owners.get(owner)?.get(key);
+    if (e !== undefined) this.remove(e);
+  }
+
+  /**
+   * Whether every value set for the owner and not deleted by it is still cached (see the
+   * invariants): then a key the cache lacks was never set, or was deleted.
+   */
+  holdsAll(owner: number): boolean {
+    return this.whole.has(owner);
   }
 
   /** Drops every entry of the owner (a state table that is closed or cleared). */
   release(owner: number): void {
-    for (const [id, e] of this.entries) {
-      if (e.owner !== owner) continue;
-      this.entries.delete(id);
+    this.whole.delete(owner);
+    const entries = this.owners.get(owner);
+    if (entries === undefined) return;
+    for (const e of entries.values()) {
+      this.unlink(e);
       this.used -= e.bytes;
+      this.count--;
     }
+    this.owners.delete(owner);
   }
 
   /** Counts `n` state entries read from RocksDB by a table reading through this cache. */
@@ -118,21 +172,40 @@ export class StateCache {
   }
 
   stats(): StateCacheStats {
-    return { budget: this.budget, bytes: this.used, entries: this.entries.size, hits: this.hitCount, misses: this.missCount, evictions: this.evictionCount, diskReads: this.diskReadCount };
+    return { budget: this.budget, bytes: this.used, entries: this.count, hits: this.hitCount, misses: this.missCount, evictions: this.evictionCount, diskReads: this.diskReadCount };
   }
 
   private evict(): void {
-    for (const [id, e] of this.entries) {
-      if (this.used <= this.budget) return;
-      this.entries.delete(id);
-      this.used -= e.bytes;
+    while (this.used > this.budget && this.coldest !== undefined) {
+      this.whole.delete(this.coldest.owner);
+      this.remove(this.coldest);
       this.evictionCount++;
     }
   }
-}
 
-function cacheKey(owner: number, key: string): string {
-  return `${owner}\u0000${key}`;
+  private remove(e: Entry): void {
+    e.entries.delete(e.key);
+    this.unlink(e);
+    this.used -= e.bytes;
+    this.count--;
+  }
+
+  private append(e: Entry): void {
+    e.colder = this.hottest;
+    e.hotter = undefined;
+    if (this.hottest) this.hottest.hotter = e;
+    else this.coldest = e;
+    this.hottest = e;
+  }
+
+  private unlink(e: Entry): void {
+    if (e.colder) e.colder.hotter = e.hotter;
+    else this.coldest = e.hotter;
+    if (e.hotter) e.hotter.colder = e.colder;
+    else this.hottest = e.colder;
+    e.colder = undefined;
+    e.hotter = undefined;
+  }
 }
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };

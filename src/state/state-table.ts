@@ -1,5 +1,5 @@
 import { decodeValue, encodeValue, type StateRow, type StateValue } from './codec.js';
-import { decodeKey, encodeKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
+import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
 import { entryBytes, StateCache } from './state-cache.js';
 import type { Store, WriteBatch } from './store.js';
 
@@ -22,6 +22,12 @@ export interface StateTableOptions {
    * of 16 MiB). Dirty entries are held by the table itself until the flush that writes them.
    */
   readonly cache?: StateCache;
+  /**
+   * The caller knows that the table holds nothing on disk now (a query that has no checkpoint
+   * yet: state is only ever written with one). Then its point reads go to disk only once the
+   * cache has dropped one of its entries.
+   */
+  readonly startsEmpty?: boolean;
 }
 
 interface Dirty<V> {
@@ -38,7 +44,8 @@ const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
  * bounded cache shared by the engine, so its heap does not grow with the number of keys.
  *
  * Invariants:
- * - Reads see this table's own writes at once (dirty entries shadow disk; deletes hide keys).
+ * - Reads see this table's own writes at once (dirty entries shadow the cache and disk; deletes
+ *   hide keys).
  * - Nothing reaches disk until `flush(wb)` stages the dirty entries and `wb` is written; an entry
  *   leaves the dirty set only if it did not change again after the flush that staged it, and
  *   then moves to the cache (clean, evictable).
@@ -51,11 +58,15 @@ const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
 export class StateTable<V extends StateValue = StateRow> {
   private readonly dirty = new Map<string, Dirty<V>>();
   private readonly prefix: KeyPart[];
+  /** `prefix` encoded: every disk key of this table starts with it. */
+  private readonly encodedPrefix: Buffer;
   private readonly cache: StateCache;
   private readonly owner: number;
   private version = 0;
   /** Bumped whenever disk contents change under us, so that racing disk reads do not fill the cache. */
   private generation = 0;
+  /** See StateTableOptions.startsEmpty. */
+  private readonly startedEmpty: boolean;
 
   constructor(
     private readonly store: Store,
@@ -64,8 +75,10 @@ export class StateTable<V extends StateValue = StateRow> {
     options: StateTableOptions = {},
   ) {
     this.prefix = [...namespaceParts(namespace), partition];
+    this.encodedPrefix = encodeKey(this.prefix);
     this.cache = options.cache ?? new StateCache(PRIVATE_CACHE_BYTES);
     this.owner = this.cache.register();
+    this.startedEmpty = options.startsEmpty ?? false;
   }
 
   async get(key: string): Promise<V | undefined> {
@@ -74,7 +87,9 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /**
    * The values of `keys` (undefined where absent), in order: dirty entries and cache hits at
-   * once, the rest in one batched read from RocksDB whose results fill the cache.
+   * once, the rest in one batched read from RocksDB whose results fill the cache. A table that
+   * starts empty reads nothing from disk while the cache holds all it wrote (see
+   * StateCache.holdsAll): what neither holds is absent.
    */
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
     const out = new Array<V | undefined>(keys.length);
@@ -90,7 +105,7 @@ export class StateTable<V extends StateValue = StateRow> {
       if (c !== undefined) out[i] = c;
       else (missing ??= []).push(i);
     }
-    if (!missing) return out;
+    if (!missing || (this.startedEmpty && this.cache.holdsAll(this.owner))) return out;
     const gen = this.generation;
     const bytes = await this.store.getMany(missing.map((i) => this.diskKey(keys[i]!)));
     this.cache.countDiskReads(missing.length);
@@ -111,14 +126,13 @@ export class StateTable<V extends StateValue = StateRow> {
     return out;
   }
 
+  /** Writes `key` (the dirty entry shadows a cached older value until the flush commits). */
   put(key: string, value: V): void {
     this.dirty.set(key, { value, version: ++this.version });
-    this.cache.delete(this.owner, key);
   }
 
   delete(key: string): void {
     this.dirty.set(key, { value: undefined, version: ++this.version });
-    this.cache.delete(this.owner, key);
   }
 
   /** Number of entries changed since their last committed flush. */
@@ -174,9 +188,15 @@ export class StateTable<V extends StateValue = StateRow> {
     }
   }
 
-  /** Stages every dirty entry into `wb`; they become clean (cached) when `wb` commits. */
+  /**
+   * Stages every dirty entry into `wb`; they become clean when `wb` commits: the written values
+   * move to the cache (replacing what it held for their keys), deleted keys leave it.
+   */
   flush(wb: WriteBatch): void {
-    const staged: Array<[string, number, number]> = [];
+    if (this.dirty.size === 0) return;
+    const keys: string[] = [];
+    const versions: number[] = [];
+    const sizes: number[] = [];
     for (const [key, d] of this.dirty) {
       let size = 0;
       if (d.value === undefined) wb.del(this.diskKey(key));
@@ -185,16 +205,19 @@ export class StateTable<V extends StateValue = StateRow> {
         size = bytes.length;
         wb.put(this.diskKey(key), bytes);
       }
-      staged.push([key, d.version, size]);
+      keys.push(key);
+      versions.push(d.version);
+      sizes.push(size);
     }
-    if (staged.length === 0) return;
     wb.onCommit(() => {
       this.generation++;
-      for (const [key, version, size] of staged) {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
         const d = this.dirty.get(key);
-        if (d?.version !== version) continue;
+        if (d === undefined || d.version !== versions[i]) continue;
         this.dirty.delete(key);
-        if (d.value !== undefined) this.cache.set(this.owner, key, d.value, entryBytes(key.length, size));
+        if (d.value !== undefined) this.cache.set(this.owner, key, d.value, entryBytes(key.length, sizes[i]!));
+        else this.cache.delete(this.owner, key);
       }
     });
   }
@@ -213,7 +236,7 @@ export class StateTable<V extends StateValue = StateRow> {
   }
 
   private diskKey(key: string): Buffer {
-    return encodeKey([...this.prefix, key]);
+    return encodeStringKey(this.encodedPrefix, key);
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SluiceError } from '../common/errors.js';
 import type { KeyRange } from './keys.js';
-import { call, createRawDb, type RawDb, type RawIterator, type RawIteratorOptions, type RawOp } from './rocksdb-binding.js';
+import { call, createRawDb, type RawChainedBatch, type RawDb, type RawIterator, type RawIteratorOptions } from './rocksdb-binding.js';
 
 /** Options of `Store.iterate`: a key range plus direction, a row limit and cancellation. */
 export interface IterateOptions extends KeyRange {
@@ -124,12 +124,20 @@ export class Store {
     }
   }
 
-  /** A new, empty atomic write batch. */
-  batch(): WriteBatch {
-    return new WriteBatch((ops) => {
-      this.checkOpen();
-      return wrap('write state batch', call((cb) => this.db.batch(ops, { sync: true }, cb)));
-    });
+  /**
+   * A new, empty atomic write batch. With `keepStaged`, it also keeps what it stages for
+   * `staged()` (otherwise each put or delete goes straight to RocksDB's own batch, which copies
+   * the bytes, so the caller's Buffers are garbage at once).
+   */
+  batch(options: { readonly keepStaged?: boolean } = {}): WriteBatch {
+    return new WriteBatch(
+      () => this.db.batch(),
+      (raw) => {
+        this.checkOpen();
+        return wrap('write state batch', call((cb) => raw.write({ sync: true }, cb)));
+      },
+      options.keepStaged ?? false,
+    );
   }
 
   /** Closes the database; open iterators are ended. Idempotent. */
@@ -160,23 +168,37 @@ export class Store {
  * fails or the batch is discarded. A batch is written at most once.
  */
 export class WriteBatch {
-  private ops: RawOp[] = [];
+  /** RocksDB's batch, created on the first put or delete. */
+  private raw: RawChainedBatch | undefined;
+  private count = 0;
+  /** What was staged, in order (a delete where the value is undefined), when kept. */
+  private kept: { readonly key: Buffer; readonly value: Buffer | undefined }[] | undefined;
   private commitHooks: Array<() => void> = [];
   private abortHooks: Array<() => void> = [];
   private done = false;
 
   /** @internal Created by `Store.batch()`. */
-  constructor(private readonly apply: (ops: RawOp[]) => Promise<void>) {}
+  constructor(
+    private readonly create: () => RawChainedBatch,
+    private readonly apply: (raw: RawChainedBatch) => Promise<void>,
+    keepStaged: boolean,
+  ) {
+    if (keepStaged) this.kept = [];
+  }
 
   put(key: Buffer, value: Buffer): this {
     this.checkOpen();
-    this.ops.push({ type: 'put', key, value });
+    (this.raw ??= this.create()).put(key, value);
+    this.count++;
+    this.kept?.push({ key, value });
     return this;
   }
 
   del(key: Buffer): this {
     this.checkOpen();
-    this.ops.push({ type: 'del', key });
+    (this.raw ??= this.create()).del(key);
+    this.count++;
+    this.kept?.push({ key, value: undefined });
     return this;
   }
 
@@ -192,14 +214,18 @@ export class WriteBatch {
     return this;
   }
 
-  /** The staged operations in order: a put with its value, or a delete (value undefined). */
+  /**
+   * The staged operations in order: a put with its value, or a delete (value undefined). Only
+   * for a batch created with `keepStaged`.
+   */
   staged(): { readonly key: Buffer; readonly value: Buffer | undefined }[] {
-    return this.ops.map((o) => ({ key: o.key, value: o.type === 'put' ? o.value : undefined }));
+    if (!this.kept) throw new SluiceError('STATE_ERROR', 'this write batch does not keep what it stages (create it with keepStaged)');
+    return [...this.kept];
   }
 
   /** Number of staged operations. */
   get size(): number {
-    return this.ops.length;
+    return this.count;
   }
 
   get isDone(): boolean {
@@ -210,7 +236,7 @@ export class WriteBatch {
     this.checkOpen();
     this.done = true;
     try {
-      if (this.ops.length > 0) await this.apply(this.ops);
+      if (this.raw !== undefined && this.count > 0) await this.apply(this.raw);
     } catch (err) {
       this.runHooks(this.abortHooks);
       throw err;
@@ -226,7 +252,7 @@ export class WriteBatch {
   }
 
   private runHooks(hooks: Array<() => void>): void {
-    this.ops = [];
+    this.raw = undefined;
     this.commitHooks = [];
     this.abortHooks = [];
     let first: unknown;

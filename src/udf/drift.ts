@@ -42,7 +42,8 @@ export type ReferenceSource = ReferenceBins | ((version?: number) => ReferenceBi
 
 /** Bins a sample (NaN and non-finite values left out); undefined for an empty sample. */
 export function referenceBins(sample: readonly number[]): ReferenceBins | undefined {
-  const sorted = sample.filter(Number.isFinite).sort((a, b) => a - b);
+  // A typed array sorts numbers natively, many times faster than a comparator over an array.
+  const sorted = Float64Array.from(sample.filter(Number.isFinite)).sort();
   const n = sorted.length;
   if (n === 0) return undefined;
   const cuts: number[] = [];

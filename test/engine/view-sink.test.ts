@@ -1,10 +1,14 @@
-/** A multiset view's sink counts the copies of each row, reading the stored rows of a batch in one multi-get. */
+/**
+ * A multiset view's sink counts the copies of each row, reading the stored rows of a batch in one
+ * multi-get; a view's changelog gets an epoch's changes in one chunk.
+ */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { T } from '../../src/common/types.js';
-import { ViewSink, viewRowCopies } from '../../src/engine/sinks.js';
-import { batchFromRows } from '../../src/exec/columns.js';
+import { changelogFields, VIEW_RECENT_ROWS, ViewSink, viewRowCopies } from '../../src/engine/sinks.js';
+import { batchFromRows, batchToRows } from '../../src/exec/columns.js';
+import { decodeBatches } from '../../src/exec/ipc.js';
 import { RowKind } from '../../src/exec/message.js';
-import { KvTable } from '../../src/state/index.js';
+import { EmbeddedLog, KvTable } from '../../src/state/index.js';
 import { collect, TempStores } from '../state/helpers.js';
 
 const FIELDS = [
@@ -44,8 +48,70 @@ describe('ViewSink (multiset)', () => {
       [[a, b], [I, I]],
     ]);
     expect(await contents()).toEqual(['a:1x3', 'b:2x1', 'c:3x1']);
-    // Keys this epoch already wrote are not read again.
-    expect(getMany.mock.calls.map(([keys]) => keys.length)).toEqual([2, 3]);
+    // Keys this epoch already wrote are not read again, nor those an earlier epoch wrote (the sink
+    // keeps the rows it committed): only c is read.
+    expect(getMany.mock.calls.map(([keys]) => keys.length)).toEqual([2, 1]);
     expect(get).not.toHaveBeenCalled();
+    // A new sink over the same view (a restarted query) reads what the disk holds.
+    const again = new ViewSink(FIELDS, [0, 1], kv, undefined, 'multiset');
+    await again.write(batchFromRows(FIELDS, [a, b]), Uint8Array.from([D, I]));
+    const wb = store.batch();
+    again.stage(wb);
+    await wb.write();
+    again.committed();
+    expect(await contents()).toEqual(['a:1x2', 'b:2x2', 'c:3x1']);
+    expect(getMany.mock.calls.map(([keys]) => keys.length)).toEqual([2, 1, 2]);
+  });
+});
+
+describe('ViewSink (rows kept in memory)', () => {
+  it(`keeps the latest ${VIEW_RECENT_ROWS} committed rows; older ones are read from disk again`, async () => {
+    const store = await stores.open();
+    const kv = new KvTable(store, 'v');
+    const sink = new ViewSink(FIELDS, [0, 1], kv, undefined, 'multiset');
+    const epoch = async (rows: Record<string, unknown>[]) => {
+      await sink.write(batchFromRows(FIELDS, rows), new Uint8Array(rows.length).fill(I));
+      const wb = store.batch();
+      sink.stage(wb);
+      await wb.write();
+      sink.committed();
+    };
+    const row = (n: number) => ({ g: `k${n}`, n });
+    await epoch(Array.from({ length: VIEW_RECENT_ROWS + 2 }, (_, n) => row(n)));
+    const getMany = vi.spyOn(store, 'getMany');
+    await epoch([row(0), row(1), row(2), row(VIEW_RECENT_ROWS + 1)]);
+    expect(getMany.mock.calls.map(([keys]) => keys.length)).toEqual([2]);
+    expect((await collect(kv.scan())).filter(([, r]) => Number(r['n']) <= 2 || Number(r['n']) === VIEW_RECENT_ROWS + 1).map(([, r]) => viewRowCopies(r))).toEqual([2, 2, 2, 2]);
+  });
+});
+
+describe('ViewSink changelog', () => {
+  it("writes an epoch's changes as one chunk holding every row in order with its kind", async () => {
+    const store = await stores.open();
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('v_changes', 1);
+    const sink = new ViewSink(FIELDS, [0], new KvTable(store, 'v'), { log, topic: 'v_changes' }, 'changes');
+    const batches: [Record<string, unknown>[], number[]][] = [
+      [[{ g: 'a', n: 1 }, { g: 'b', n: 2 }], [I, I]],
+      [[{ g: 'a', n: 1 }], [D]],
+      [[{ g: 'ü', n: 3 }, { g: 'b', n: 4 }, { g: 'c', n: 5 }], [I, I, I]],
+    ];
+    for (const [rows, kinds] of batches) await sink.write(batchFromRows(FIELDS, rows), Uint8Array.from(kinds));
+    const wb = store.batch();
+    sink.stage(wb);
+    await wb.write();
+    sink.committed();
+    const chunks = await collect(log.scan('v_changes', 0, 0, log.highWatermark('v_changes', 0)));
+    expect(chunks.map((c) => [c.baseOffset, c.count])).toEqual([[0, 6]]);
+    const fields = changelogFields(FIELDS);
+    const rows = decodeBatches(chunks[0]!.payload).flatMap((b) => batchToRows(b, fields));
+    expect(rows).toEqual([
+      ['a', 1, I],
+      ['b', 2, I],
+      ['a', 1, D],
+      ['ü', 3, I],
+      ['b', 4, I],
+      ['c', 5, I],
+    ]);
   });
 });

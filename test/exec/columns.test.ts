@@ -1,8 +1,8 @@
-/** Reading Arrow columns back as values: strings, through IPC and slicing, with and without NULLs. */
+/** Reading Arrow columns back as values: strings, through IPC and slicing, with and without NULLs; joining batches. */
 import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { Field } from '../../src/common/types.js';
-import { makeBatch, readColumn } from '../../src/exec/columns.js';
+import { arrowSchema, batchOfData, batchToRows, concatBatches, makeBatch, readColumn } from '../../src/exec/columns.js';
 import { decodeBatches, encodeBatch } from '../../src/exec/ipc.js';
 
 const STRING: Field = { name: 's', type: { kind: 'STRING' }, nullable: true };
@@ -16,6 +16,7 @@ describe('readColumn: STRING', () => {
     ascii: ['tx-1', 'tx-22', '', 'tx-333'],
     'non-ASCII': ['é', 'naïve', '日本', '🙂 ok', ''],
     'with NULLs': [null, 'a', null, 'ü', 'b', null, null, 'c', 'd', null],
+    'repeated values': ['serving', 'serving', null, 'serving', 'é', 'é', '', '', 'x', 'serving', null, null, 'x', 'x'],
     'ASCII runs then other text': ['abcé', 'k1', 'tx-🙂', '\u007f\u0080', 'a\u0000b', 'long ASCII prefix before 日本 and after'],
   };
   for (const [name, values] of Object.entries(cases)) {
@@ -34,5 +35,72 @@ describe('readColumn: STRING', () => {
     const values = Array.from({ length: 5000 }, (_, i) => (i % 11 === 0 ? null : i % 5 === 0 ? `ß${i}` : `k${i}`));
     const batch = roundTrip(values);
     expect(Array.from(readColumn(batch, 0, STRING.type))).toEqual(A.makeVector(batch.data.children[0]!).toArray());
+  });
+});
+
+describe('concatBatches', () => {
+  const FIELDS: Field[] = [
+    { name: 's', type: { kind: 'STRING' }, nullable: true },
+    { name: 'd', type: { kind: 'DOUBLE' }, nullable: true },
+    { name: 'i', type: { kind: 'INT' }, nullable: true },
+    { name: 'b', type: { kind: 'BIGINT' }, nullable: true },
+    { name: 'ts', type: { kind: 'TIMESTAMP', precision: 3 }, nullable: true },
+    { name: 'f', type: { kind: 'ARRAY', element: { kind: 'FLOAT' }, size: 2 }, nullable: true },
+  ];
+  const row = (n: number, nulls: boolean): unknown[] => [
+    nulls && n % 3 === 0 ? null : `r${n}${n % 2 ? 'é' : ''}`,
+    nulls && n % 4 === 1 ? null : n + 0.5,
+    n * 7,
+    BigInt(n) * 10_000_000_000n,
+    1_704_067_200_000 + n,
+    [n, -n],
+  ];
+  const batchOf = (rows: unknown[][]) => makeBatch(FIELDS, FIELDS.map((_, c) => rows.map((r) => r[c])), rows.length);
+
+  for (const nulls of [false, true]) {
+    it(`${nulls ? 'with' : 'without'} NULLs: the rows of every batch in order, slices included, through IPC too`, () => {
+      const parts = [[0, 1, 2], [3], [], [4, 5, 6, 7, 8]].map((ns) => ns.map((n) => row(n, nulls)));
+      const whole = batchOf([9, 10, 11, 12].map((n) => row(n, nulls)));
+      const batches = [...parts.map(batchOf), whole.slice(1, 3)];
+      const expected = [...parts.flat(), row(10, nulls), row(11, nulls)];
+      const joined = concatBatches(FIELDS, batches);
+      expect(joined.numRows).toBe(expected.length);
+      expect(batchToRows(joined, FIELDS)).toEqual(expected);
+      expect(batchToRows(decodeBatches(encodeBatch(joined))[0]!, FIELDS)).toEqual(expected);
+    });
+  }
+
+  it('returns a single batch as it is', () => {
+    const b = batchOf([row(1, false)]);
+    expect(concatBatches(FIELDS, [b])).toBe(b);
+  });
+});
+
+describe('arrowSchema', () => {
+  it('is made once per list of fields, and again when the list changed', () => {
+    const fields: Field[] = [STRING];
+    const first = arrowSchema(fields);
+    expect(arrowSchema(fields)).toBe(first);
+    fields.push({ name: 'n', type: { kind: 'INT' }, nullable: true });
+    const second = arrowSchema(fields);
+    expect(second.fields.map((f) => f.name)).toEqual(['s', 'n']);
+    expect(arrowSchema([STRING]).fields.map((f) => f.name)).toEqual(['s']);
+  });
+});
+
+describe('batchOfData', () => {
+  it("makes a batch Arrow reads as its own: slicing, selecting, a Table, IPC", () => {
+    const fields: Field[] = [STRING, { name: 'n', type: { kind: 'INT' }, nullable: true }];
+    const cols = makeBatch(fields, [['a', null, 'c'], [1, 2, null]], 3).data.children;
+    const b = batchOfData(fields, cols, 3);
+    expect(b).toBeInstanceOf(A.RecordBatch);
+    expect(A.RecordBatch.isRecordBatch(b)).toBe(true);
+    expect(b.schema.fields.map((f) => f.name)).toEqual(['s', 'n']);
+    expect(b.metadata.size).toBe(0);
+    expect(b.toArray().map((r) => r.toJSON())).toEqual([{ s: 'a', n: 1 }, { s: null, n: 2 }, { s: 'c', n: null }]);
+    expect(batchToRows(b.slice(1, 3), fields)).toEqual([[null, 2], ['c', null]]);
+    expect(b.select(['n']).numCols).toBe(1);
+    expect(new A.Table([b, b]).numRows).toBe(6);
+    expect(batchToRows(decodeBatches(encodeBatch(b))[0]!, fields)).toEqual([['a', 1], [null, 2], ['c', null]]);
   });
 });

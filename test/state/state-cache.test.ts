@@ -78,4 +78,34 @@ describe('StateTable over a small shared cache', () => {
     expect(scanned).toBe(111);
     expect(cache.stats().diskReads).toBe(afterGets.diskReads + 111);
   });
+
+  it('a table that starts empty reads nothing from disk until the cache drops one of its entries', async () => {
+    const store = await temp.open();
+    const cache = new StateCache(2048);
+    const t = new StateTable(store, 'q/fresh', 0, { cache, startsEmpty: true });
+    const write = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) t.put(`k${i}`, { n: i });
+      const wb = store.batch();
+      t.flush(wb);
+      await wb.write();
+    };
+    await write(0, 4);
+    expect((await t.getMany(['k0', 'k3', 'new'])).map((v) => v?.['n'])).toEqual([0, 3, undefined]);
+    expect(cache.stats().diskReads).toBe(0);
+    expect(cache.holdsAll(1)).toBe(true);
+    // A committed delete leaves the cache with the disk, so the cache still holds all there is.
+    t.delete('k1');
+    await write(0, 0);
+    expect(await t.get('k1')).toBeUndefined();
+    expect(cache.stats().diskReads).toBe(0);
+    // Past the budget entries are evicted: from then on misses go to disk, and find them there.
+    await write(4, 200);
+    expect(cache.stats().evictions).toBeGreaterThan(0);
+    expect(cache.holdsAll(1)).toBe(false);
+    expect((await t.getMany(['k0', 'k2', 'k1', 'new'])).map((v) => v?.['n'])).toEqual([0, 2, undefined, undefined]);
+    expect(cache.stats().diskReads).toBe(4);
+    // A table without the promise reads what it does not cache from disk, as before.
+    const other = new StateTable(store, 'q/fresh', 0, { cache: new StateCache(1 << 20) });
+    expect((await other.get('k5'))?.['n']).toBe(5);
+  });
 });

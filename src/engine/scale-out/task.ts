@@ -122,6 +122,8 @@ export class Task {
         watermark: (time) => (this.outWatermark = Math.max(this.outWatermark, time)),
         beforeFlush: (state, stateIds) => this.beforeFlush(state, stateIds),
         commit: (c) => this.commit(c),
+        // The epoch's state changes go to the changelog topic too.
+        readsStaged: true,
       },
       live: () => !this.stopped,
       onFailed: (err) => this.fail(err),

@@ -72,13 +72,21 @@ export class LogSource implements Source {
       if (chunk.baseOffset + chunk.count <= from) return;
       // Retention removed the records between the position and this chunk.
       if (chunk.baseOffset > from) this.onMissed?.(chunk.baseOffset - from);
-      for (let batch of decodeBatches(chunk.payload)) {
-        const skip = from - chunk.baseOffset;
+      // A chunk may hold several batches: each one's rows have their own offsets, and the
+      // position passes a batch only once that batch is emitted.
+      const batches = decodeBatches(chunk.payload);
+      let start = chunk.baseOffset;
+      for (let b = 0; b < batches.length; b++) {
+        let batch = batches[b]!;
+        const end = b === batches.length - 1 ? chunk.baseOffset + chunk.count : start + batch.numRows;
+        const skip = from - start;
+        start = end;
+        if (skip >= batch.numRows && b < batches.length - 1) continue;
         if (skip > 0) batch = batch.slice(skip);
         const out = this.project(batch);
         const rowKinds = this.opColumn === undefined ? undefined : Uint8Array.from(readColumn(batch, this.opColumn, { kind: 'INT' }) as Int32Array);
         await ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds } : {}) }, () => {
-          this.next[p] = chunk.baseOffset + chunk.count;
+          this.next[p] = end;
         });
         if (wmCol !== undefined) {
           const times = readColumn(out, wmCol, this.fields[wmCol]!.type);
