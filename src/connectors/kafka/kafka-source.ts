@@ -16,6 +16,9 @@
  *   so a dead letter belongs to exactly one checkpoint.
  * - Back-pressure: eachBatch awaits the emit, so kafkajs fetches no further while downstream
  *   is busy.
+ * - A source never stops silently: a consumer that fetches nothing for twice the session timeout
+ *   (no batch in hand) while the brokers report committed records past an assigned partition's
+ *   position is replaced by a new one, which rejoins and seeks to the positions.
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { KafkaMessage } from 'kafkajs';
