@@ -88,6 +88,8 @@ export class KafkaSource implements Source {
   private readonly next = new Map<number, number>();
   /** Per partition: one past the last offset fetched, control records included (bounded runs). */
   private readonly reached = new Map<number, number>();
+  /** Whether SLUICE_FAULT_SOURCE_SILENT already silenced a consumer of this source (tests). */
+  private silenced = false;
 
   constructor(private readonly config: KafkaSourceConfig) {
     this.name = `kafka:${config.topic}`;
@@ -195,6 +197,11 @@ export class KafkaSource implements Source {
             lastActivity = Date.now();
           }
           if (ends && this.caughtUp(ends)) settle();
+          if (!this.silenced && process.env['SLUICE_FAULT_SOURCE_SILENT']) {
+            // Fault injection for tests: the consumer stops fetching as one whose fetch loop died would.
+            this.silenced = true;
+            consumer.pause([{ topic }]);
+          }
         },
       });
       if (!ctx.signal.aborted) await finished;
