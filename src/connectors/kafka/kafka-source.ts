@@ -16,6 +16,9 @@
  *   so a dead letter belongs to exactly one checkpoint.
  * - Back-pressure: eachBatch awaits the emit, so kafkajs fetches no further while downstream
  *   is busy.
+ * - A source never stops silently: a consumer that fetches nothing for twice the session timeout
+ *   (no batch in hand) while the brokers report committed records past an assigned partition's
+ *   position is replaced by a new one, which rejoins and seeks to the positions.
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { KafkaMessage } from 'kafkajs';
@@ -47,6 +50,8 @@ export interface KafkaSourceConfig {
 /** Records per emitted batch: a fetched batch larger than this is emitted in pieces. */
 export const MAX_ROWS_PER_EMIT = 4096;
 const MAX_DEAD_LETTER_TEXT = 4096;
+/** A consumer idle this long (at least; twice the session timeout) while records wait is replaced. */
+const STALL_MIN_MS = 5000;
 
 export interface KafkaDecodeConfig {
   readonly topic: string;
@@ -83,6 +88,8 @@ export class KafkaSource implements Source {
   private readonly next = new Map<number, number>();
   /** Per partition: one past the last offset fetched, control records included (bounded runs). */
   private readonly reached = new Map<number, number>();
+  /** Whether SLUICE_FAULT_SOURCE_SILENT already silenced a consumer of this source (tests). */
+  private silenced = false;
 
   constructor(private readonly config: KafkaSourceConfig) {
     this.name = `kafka:${config.topic}`;
@@ -103,22 +110,43 @@ export class KafkaSource implements Source {
   }
 
   async run(ctx: SourceContext, bounded: boolean): Promise<void> {
-    const { topic } = this.config;
     const client = connectorClient(this.config.client ?? 'kafkajs', this.config.brokers, `sluice-${this.config.groupId}`);
     const ends = bounded ? await this.endOffsets(client) : undefined;
     if (ends && this.caughtUp(ends)) {
       await ctx.emit({ kind: 'end' });
       return;
     }
+    const wm = this.config.watermark ? new WatermarkTracker(this.config.watermark.delayMs) : undefined;
+    // A consumer that went silent is replaced by a new one, which rejoins and seeks to the positions.
+    while ((await this.consume(client, ctx, ends, wm)) === 'stalled' && !ctx.signal.aborted);
+    if (ends && !ctx.signal.aborted) await ctx.emit({ kind: 'end' });
+  }
+
+  /**
+   * Runs one group consumer until the run ends (aborted, or caught up to `ends`), fails, or
+   * stalls: brokers answer and committed records wait past what an assigned partition fetched,
+   * yet for a stall period nothing was fetched and no batch was in hand (kafkajs can leave a
+   * consumer in that state after a broker outage, its fetch loop never resumed).
+   */
+  private async consume(client: KafkaClient, ctx: SourceContext, ends: ReadonlyMap<number, number> | undefined, wm: WatermarkTracker | undefined): Promise<'done' | 'stalled'> {
+    const { topic } = this.config;
     const consumer = kafkaConsumer(client, this.config.groupId, this.config.sessionTimeoutMs);
     let settle: (err?: unknown) => void = () => undefined;
+    let outcome = 'done' as 'done' | 'stalled';
     const finished = new Promise<void>((resolve, reject) => {
       settle = (err) => (err === undefined ? resolve() : reject(err));
     });
     const onAbort = () => settle();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let assigned: readonly number[] = [];
+    /** Per partition: one past the last offset fetched, control records included. */
+    const fetched = new Map<number, number>();
+    let lastActivity = Date.now();
+    let inHand = 0;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      for (const p of payload.memberAssignment[topic] ?? []) {
+      lastActivity = Date.now();
+      assigned = payload.memberAssignment[topic] ?? [];
+      for (const p of assigned) {
         const at = this.next.get(p);
         // Without a position: -2 makes kafkajs read from offset 0; starting at the latest, no seek
         // leaves it to the subscription (fromBeginning false: the end of the partition).
@@ -131,12 +159,28 @@ export class KafkaSource implements Source {
       }
     });
     consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      if (payload.topic !== topic) return;
+      lastActivity = Date.now();
+      fetched.set(payload.partition, Math.max(fetched.get(payload.partition) ?? 0, Number(payload.lastOffset) + 1));
       // Batches of only transaction markers or aborted records never reach eachBatch.
-      if (payload.topic !== topic || payload.batchSize !== 0) return;
+      if (payload.batchSize !== 0) return;
       this.reached.set(payload.partition, Math.max(this.reached.get(payload.partition) ?? 0, Number(payload.lastOffset) + 1));
       if (ends && this.caughtUp(ends)) settle();
     });
-    const wm = this.config.watermark ? new WatermarkTracker(this.config.watermark.delayMs) : undefined;
+    const stallMs = Math.max(STALL_MIN_MS, 2 * this.config.sessionTimeoutMs);
+    let checking = false;
+    const watchdog = setInterval(() => {
+      if (checking || inHand > 0 || Date.now() - lastActivity < stallMs) return;
+      checking = true;
+      void this.waiting(client, assigned, fetched)
+        .then((waiting) => {
+          if (waiting && inHand === 0 && Date.now() - lastActivity >= stallMs) {
+            outcome = 'stalled';
+            settle();
+          }
+        })
+        .finally(() => (checking = false));
+    }, stallMs / 2);
     try {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: this.config.startAtLatest !== true });
@@ -145,18 +189,56 @@ export class KafkaSource implements Source {
         eachBatchAutoResolve: true,
         partitionsConsumedConcurrently: 1,
         eachBatch: async (payload) => {
-          await this.onBatch(payload, ctx, wm);
+          inHand++;
+          try {
+            await this.onBatch(payload, ctx, wm);
+          } finally {
+            inHand--;
+            lastActivity = Date.now();
+          }
           if (ends && this.caughtUp(ends)) settle();
+          if (!this.silenced && process.env['SLUICE_FAULT_SOURCE_SILENT']) {
+            // Fault injection for tests: the consumer stops fetching as one whose fetch loop died would.
+            this.silenced = true;
+            consumer.pause([{ topic }]);
+          }
         },
       });
       if (!ctx.signal.aborted) await finished;
     } catch (err) {
       if (!ctx.signal.aborted) throw connectorError(`source ${this.config.relation} (topic '${topic}')`, err, "check 'bootstrap.servers' and that the topic exists");
     } finally {
+      clearInterval(watchdog);
       ctx.signal.removeEventListener('abort', onAbort);
-      await consumer.disconnect().catch(() => undefined);
+      const disconnected = consumer.disconnect().catch(() => undefined);
+      // A stalled consumer may never finish stopping: its session then lapses at the coordinator.
+      if (outcome === 'stalled') await Promise.race([disconnected, new Promise((r) => setTimeout(r, this.config.sessionTimeoutMs).unref())]);
+      else await disconnected;
     }
-    if (ends && !ctx.signal.aborted) await ctx.emit({ kind: 'end' });
+    return outcome;
+  }
+
+  /**
+   * Whether committed records wait past what some assigned partition holds or fetched. False
+   * when the brokers cannot tell (an outage the consumer is still retrying through).
+   */
+  private async waiting(client: KafkaClient, assigned: readonly number[], fetched: ReadonlyMap<number, number>): Promise<boolean> {
+    if (assigned.length === 0) return false;
+    const admin = client.admin();
+    try {
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(this.config.topic);
+      return offsets.some((o) => {
+        if (!assigned.includes(o.partition)) return false;
+        const at = this.next.get(o.partition) ?? fetched.get(o.partition) ?? (this.config.startAtLatest === true ? undefined : Number(o.low));
+        // The last stable offset (fetchTopicOffsets reads committed) past the position and what was fetched.
+        return at !== undefined && Number(o.high) > Math.max(at, fetched.get(o.partition) ?? 0);
+      });
+    } catch {
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale }: BatchPayload, ctx: SourceContext, wm: WatermarkTracker | undefined): Promise<void> {
