@@ -41,6 +41,8 @@ interface PendingShadow {
   cancelled: boolean;
   readonly batch: RecordBatch;
   readonly packed: Packed;
+  /** The candidate version the rows were meant for: the one their skip is logged under, even when it is gone by then. */
+  readonly version: number | null;
 }
 
 function isRetraction(kind: number): boolean {
@@ -173,7 +175,7 @@ export class PredictOperator extends StreamOperator {
   /** Scores a copy of the rows with the shadow candidate, unless its queue is full (then they are skipped). */
   private shadow(ro: PredictRollout, batch: RecordBatch, packed: Packed): void {
     const runner = (this.shadowRunner ??= new PredictRunner(ro.registry, this.model, this.runner.width, { kind: 'candidate' }, false));
-    const entry: PendingShadow = { cancelled: false, batch, packed };
+    const entry: PendingShadow = { cancelled: false, batch, packed, version: ro.registry.candidate(this.model)?.version.number ?? null };
     // One batch running and about one waiting: a shadow that cannot keep up skips rows instead of piling work up.
     const bound = Math.min(SHADOW_QUEUE_ROWS, 2 * (ro.registry.candidate(this.model)?.version.options.maxRows ?? SHADOW_QUEUE_ROWS));
     if (runner.pendingRows > 0 && runner.pendingRows + packed.rows > bound) return this.skipShadow(entry, `the candidate's queue was full (${bound} rows)`);
@@ -196,7 +198,7 @@ export class PredictOperator extends StreamOperator {
   private skipShadow(entry: PendingShadow, why: string): void {
     const ro = this.rollout!;
     if (ro.registry.has(this.model)) ro.registry.stats(this.model).recordShadowSkipped(entry.packed.rows);
-    this.log(entry.batch, entry.packed, Array.from({ length: entry.packed.rows }, (_, j) => j), () => ({ version: ro.registry.candidate(this.model)?.version.number ?? null, role: 'shadow', outputs: null, latency_ms: null, error: `skipped: ${why}` }));
+    this.log(entry.batch, entry.packed, Array.from({ length: entry.packed.rows }, (_, j) => j), () => ({ version: entry.version, role: 'shadow', outputs: null, latency_ms: null, error: `skipped: ${why}` }));
   }
 
   private cancelShadows(why: string): void {
