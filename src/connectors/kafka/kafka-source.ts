@@ -86,6 +86,8 @@ export class KafkaSource implements Source {
   readonly name: string;
   readonly fields: readonly Field[];
   private readonly next = new Map<number, number>();
+  /** The largest event time among the rows emitted so far; checkpointed with the positions. */
+  private maxTime = -Infinity;
   /** Per partition: one past the last offset fetched, control records included (bounded runs). */
   private readonly reached = new Map<number, number>();
   /** Whether SLUICE_FAULT_SOURCE_SILENT already silenced a consumer of this source (tests). */
@@ -103,10 +105,14 @@ export class KafkaSource implements Source {
       const p = Number(k.slice(prefix.length));
       if (Number.isInteger(p)) this.next.set(p, v);
     }
+    const t = positions[maxTimeKey(this.config.topic)];
+    if (t !== undefined) this.maxTime = t;
   }
 
   positions(): Record<string, number> {
-    return Object.fromEntries([...this.next].map(([p, o]) => [`${this.config.topic}/${p}`, o]));
+    const out: Record<string, number> = Object.fromEntries([...this.next].map(([p, o]) => [`${this.config.topic}/${p}`, o]));
+    if (this.config.watermark && Number.isFinite(this.maxTime)) out[maxTimeKey(this.config.topic)] = this.maxTime;
+    return out;
   }
 
   async run(ctx: SourceContext, bounded: boolean): Promise<void> {
@@ -117,6 +123,13 @@ export class KafkaSource implements Source {
       return;
     }
     const wm = this.config.watermark ? new WatermarkTracker(this.config.watermark.delayMs) : undefined;
+    // A restored source resumes at the watermark its checkpointed rows had produced: a checkpoint
+    // may fall between a batch and the watermark after it, and no row may be left to move it.
+    if (wm && Number.isFinite(this.maxTime)) {
+      wm.observe([this.maxTime]);
+      const w = wm.next();
+      if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
+    }
     // A consumer that went silent is replaced by a new one, which rejoins and seeks to the positions.
     while ((await this.consume(client, ctx, ends, wm)) === 'stalled' && !ctx.signal.aborted);
     if (ends && !ctx.signal.aborted) await ctx.emit({ kind: 'end' });
@@ -250,13 +263,23 @@ export class KafkaSource implements Source {
       const recordTime = this.config.recordTime ? this.config.watermark?.column : undefined;
       const { batch: decoded, letters } = decodeKafkaRecords({ topic: this.config.topic, fields: this.fields, operator: this.name, ...(recordTime !== undefined ? { recordTimeColumn: recordTime } : {}) }, p, chunk);
       const nextOffset = Number(chunk[chunk.length - 1]!.offset) + 1;
+      let m = this.maxTime;
+      if (wm && decoded.numRows > 0) {
+        const c = this.config.watermark!.column;
+        const times = readColumn(decoded, c, this.fields[c]!.type);
+        for (let j = 0; j < times.length; j++) {
+          const t = times[j];
+          if (typeof t === 'number' && t > m) m = t;
+        }
+      }
+      // The largest event time moves with the position, so a checkpoint holds both or neither.
       await ctx.emit({ kind: 'data', batch: decoded }, () => {
         this.next.set(p, nextOffset);
+        if (m > this.maxTime) this.maxTime = m;
         for (const l of letters) ctx.deadLetter?.(l);
       });
       if (wm && decoded.numRows > 0) {
-        const c = this.config.watermark!.column;
-        wm.observe(readColumn(decoded, c, this.fields[c]!.type));
+        wm.observe([m]);
         const w = wm.next();
         if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
       }
@@ -289,3 +312,6 @@ export class KafkaSource implements Source {
     return true;
   }
 }
+
+/** The checkpoint key of a source's largest event time (no '/': not a partition position). */
+const maxTimeKey = (topic: string): string => `max-time:${topic}`;
