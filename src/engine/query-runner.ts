@@ -49,6 +49,8 @@ export interface Resume {
    * StateTableOptions.startsEmpty).
    */
   readonly stateEmpty?: boolean;
+  /** The run never checkpoints (a push query), so its state is never written (see StateTableOptions.ephemeral). */
+  readonly stateEphemeral?: boolean;
 }
 
 /** What one checkpoint commits, all of it or none. */
@@ -174,7 +176,7 @@ export class QueryRunner {
     const layout = resolveStateIds(spec.label, spec.plan, isRecordedStateIds(resume?.stateIds) ? resume.stateIds : undefined, resume?.restored ?? false);
     this.stateIds = layout.record;
     this.state.release();
-    this.state = new QueryState(spec.store, spec.stateCache, spec.queryId, layout.ids, spec.stateScope, resume?.stateEmpty ?? false);
+    this.state = new QueryState(spec.store, spec.stateCache, spec.queryId, layout.ids, spec.stateScope, resume?.stateEmpty ?? false, resume?.stateEphemeral ?? false);
     await this.pipeline.open();
     this.opened = true;
   }

@@ -30,6 +30,8 @@ export class QueryState {
     private readonly scope = '',
     /** The query has no checkpoint yet, so none of its tables holds anything on disk (see StateTableOptions.startsEmpty). */
     private readonly fresh = false,
+    /** The query never checkpoints (a push query): its tables are ephemeral (see StateTableOptions.ephemeral). */
+    private readonly ephemeral = false,
   ) {}
 
   /** The state of operator `index` of the pipeline (what PipelineOptions.state returns). */
@@ -43,7 +45,7 @@ export class QueryState {
     const ns = `${this.queryId}/${this.scope}${name}`;
     let t = this.tables.get(ns);
     if (!t) {
-      t = new StateTable<StateRow>(this.store, ns, 0, { ...(this.cache ? { cache: this.cache } : {}), startsEmpty: this.fresh });
+      t = new StateTable<StateRow>(this.store, ns, 0, { ...(this.cache ? { cache: this.cache } : {}), startsEmpty: this.fresh, ephemeral: this.ephemeral });
       this.tables.set(ns, t);
     }
     return t;

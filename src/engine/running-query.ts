@@ -277,7 +277,7 @@ export class RunningQuery implements QueryHandle {
   private pushOutput(output: Extract<QueryOutput, { kind: 'push' }>): CommitProtocol {
     return {
       // A push query's id is new to the data folder and it never commits state: nothing of it is on disk.
-      resume: () => Promise.resolve({ restored: false, stateEmpty: true }),
+      resume: () => Promise.resolve({ restored: false, stateEmpty: true, stateEphemeral: true }),
       write: async (msg) => {
         // The LIMIT cuts the batch first: rowsOut counts the rows delivered.
         const { limit } = output;

@@ -2,6 +2,7 @@ import { decodeValue, encodeValue, type StateRow, type StateValue } from './code
 import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
 import { entryBytes, StateCache } from './state-cache.js';
 import type { Store, WriteBatch } from './store.js';
+import { SluiceError } from '../common/errors.js';
 
 export const STATE_PREFIX = 'state';
 
@@ -28,6 +29,11 @@ export interface StateTableOptions {
    * cache has dropped one of its entries.
    */
   readonly startsEmpty?: boolean;
+  /**
+   * The table is never flushed (a push query's, which takes no checkpoints): it starts empty and
+   * a delete forgets the key instead of keeping a tombstone for a flush that never comes.
+   */
+  readonly ephemeral?: boolean;
 }
 
 interface Dirty<V> {
@@ -67,6 +73,8 @@ export class StateTable<V extends StateValue = StateRow> {
   private generation = 0;
   /** See StateTableOptions.startsEmpty. */
   private readonly startedEmpty: boolean;
+  /** See StateTableOptions.ephemeral. */
+  private readonly ephemeral: boolean;
 
   constructor(
     private readonly store: Store,
@@ -78,7 +86,8 @@ export class StateTable<V extends StateValue = StateRow> {
     this.encodedPrefix = encodeKey(this.prefix);
     this.cache = options.cache ?? new StateCache(PRIVATE_CACHE_BYTES);
     this.owner = this.cache.register();
-    this.startedEmpty = options.startsEmpty ?? false;
+    this.ephemeral = options.ephemeral ?? false;
+    this.startedEmpty = this.ephemeral || (options.startsEmpty ?? false);
   }
 
   async get(key: string): Promise<V | undefined> {
@@ -132,6 +141,10 @@ export class StateTable<V extends StateValue = StateRow> {
   }
 
   delete(key: string): void {
+    if (this.ephemeral) {
+      this.dirty.delete(key);
+      return;
+    }
     this.dirty.set(key, { value: undefined, version: ++this.version });
   }
 
@@ -194,6 +207,7 @@ export class StateTable<V extends StateValue = StateRow> {
    */
   flush(wb: WriteBatch): void {
     if (this.dirty.size === 0) return;
+    if (this.ephemeral) throw new SluiceError('STATE_ERROR', `state table ${this.namespace} is never flushed (its query takes no checkpoints)`);
     const keys: string[] = [];
     const versions: number[] = [];
     const sizes: number[] = [];

@@ -6,6 +6,19 @@ const temp = new TempStores();
 afterEach(() => temp.dispose());
 
 describe('StateTable', () => {
+  it('an ephemeral table (a push query\'s) forgets deleted keys, reads no disk and refuses a flush', async () => {
+    const store = await temp.open();
+    const t = new StateTable<{ n: number }>(store, 'push_1/op1', 0, { ephemeral: true });
+    for (let i = 0; i < 1000; i++) t.put(`k${i}`, { n: i });
+    for (let i = 0; i < 1000; i += 2) t.delete(`k${i}`);
+    expect(t.dirtyCount).toBe(500);
+    expect(await t.getMany(['k0', 'k1', 'k998', 'k999'])).toEqual([undefined, { n: 1 }, undefined, { n: 999 }]);
+    expect((await collect(t.range({ gte: 'k990' }))).map(([k]) => k)).toEqual(['k991', 'k993', 'k995', 'k997', 'k999']);
+    const wb = store.batch();
+    expect(() => t.flush(wb)).toThrow(/never flushed/);
+    wb.discard();
+  });
+
   it('reads its own writes, flushes on commit and survives reopen', async () => {
     const dir = await temp.dir();
     const store = await temp.open(dir);
