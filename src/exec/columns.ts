@@ -181,6 +181,7 @@ export function buildData(t: DataType, values: Values, length: number): A.Data {
   const data = build(t, values, length);
   // BIGINT may be built from numbers (generators, older callers); readers must get bigints, so
   // only a BigInt64Array is kept as the decoded form and anything else is decoded again.
+
   if (t.kind !== 'BIGINT' || values instanceof BigInt64Array) decoded.set(data, values);
   return data;
 }
@@ -232,10 +233,23 @@ function build(t: DataType, values: Values, n: number): A.Data {
         return A.makeData({ type, length: n, nullCount: 0, data: values } as never) as A.Data;
       }
       const out = new BigInt64Array(n);
+      const words = LITTLE_ENDIAN ? new Int32Array(out.buffer) : undefined;
       const { bitmap, nulls } = validity(values, n);
       for (let i = 0; i < n; i++) {
         const x = values[i];
-        if (x !== null && x !== undefined) out[i] = typeof x === 'bigint' ? x : BigInt(Math.trunc(x as number));
+        if (x === null || x === undefined) continue;
+        if (typeof x === 'bigint') {
+          out[i] = x;
+          continue;
+        }
+        const v = Math.trunc(x as number);
+        // A safe integer is written as its two 32-bit halves: no bigint is made per row.
+        if (words && Number.isSafeInteger(v)) {
+          words[2 * i] = v >>> 0;
+          words[2 * i + 1] = Math.floor(v / 4294967296);
+        } else {
+          out[i] = BigInt(v);
+        }
       }
       return A.makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, data: out } as never) as A.Data;
     }
@@ -275,6 +289,8 @@ function isNumericElement(t: DataType): boolean {
 }
 
 const encoder = new TextEncoder();
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Utf8 column built straight into one byte buffer with offsets. */
 function buildUtf8(values: Values, n: number): A.Data {
@@ -328,7 +344,8 @@ function buildNumericList(element: DataType, values: Values, n: number): A.Data 
   for (let i = 0; i < n; i++) {
     const x = values[i] as ArrayLike<unknown>;
     const at = offsets[i]!;
-    if (ArrayBuffer.isView(x)) {
+    // A typed array, or an array without holes, nulls or undefined, is copied natively.
+    if (ArrayBuffer.isView(x) || (Array.isArray(x) && !x.includes(null) && !x.includes(undefined))) {
       child.set(x as unknown as ArrayLike<number>, at);
       continue;
     }
@@ -400,6 +417,19 @@ export function fixedWidthValues(data: A.Data): FixedWidthValues | undefined {
   const width = n === 0 ? 0 : offs[1]! - start;
   for (let i = 1; i < n; i++) if (offs[i + 1]! - offs[i]! !== width) return undefined;
   return { values: child.values.subarray(start, start + n * width), width };
+}
+
+/** A column of `length` rows all holding `value`; a string is encoded once and its bytes repeated. */
+export function buildConstant(t: DataType, value: unknown, length: number): A.Data {
+  if (t.kind !== 'STRING' || typeof value !== 'string') return buildData(t, new Array<unknown>(length).fill(value), length);
+  const one = Buffer.from(value, 'utf8');
+  const bytes = new Uint8Array(one.length * length);
+  const offsets = new Int32Array(length + 1);
+  for (let i = 0; i < length; i++) {
+    bytes.set(one, i * one.length);
+    offsets[i + 1] = (i + 1) * one.length;
+  }
+  return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: bytes } as never) as A.Data;
 }
 
 /** A RecordBatch from plain column values. */

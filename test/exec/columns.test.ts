@@ -2,7 +2,7 @@
 import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { Field } from '../../src/common/types.js';
-import { arrowSchema, batchOfData, batchToRows, concatBatches, makeBatch, readColumn } from '../../src/exec/columns.js';
+import { arrowSchema, batchOfData, batchToRows, buildConstant, buildDataChecked, concatBatches, makeBatch, readColumn } from '../../src/exec/columns.js';
 import { decodeBatches, encodeBatch } from '../../src/exec/ipc.js';
 
 const STRING: Field = { name: 's', type: { kind: 'STRING' }, nullable: true };
@@ -102,5 +102,41 @@ describe('batchOfData', () => {
     expect(b.select(['n']).numCols).toBe(1);
     expect(new A.Table([b, b]).numRows).toBe(6);
     expect(batchToRows(decodeBatches(encodeBatch(b))[0]!, fields)).toEqual([['a', 1], [null, 2], ['c', null]]);
+  });
+});
+
+describe('building columns from plain values', () => {
+  const read = (t: Field['type'], values: unknown[]) => {
+    const field: Field = { name: 'x', type: t, nullable: true };
+    // Through IPC, so the values come from the Arrow buffers and not from what was built.
+    return batchToRows(decodeBatches(encodeBatch(makeBatch([field], [values], values.length)))[0]!, [field]).map((r) => r[0]);
+  };
+
+  it('TIMESTAMP and BIGINT from numbers: truncated, exact over the whole safe range and beyond it, NULLs kept', () => {
+    const values = [0, -0, 1.9, -1.9, -1, 2 ** 32, -(2 ** 32) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 60, -(2 ** 62), 1_704_067_200_123, null];
+    const truncated = values.map((v) => (v === null ? null : BigInt(Math.trunc(v))));
+    expect(read({ kind: 'BIGINT' }, values)).toEqual(truncated);
+    expect(read({ kind: 'TIMESTAMP', precision: 3 }, values)).toEqual(truncated.map((v) => (v === null ? null : Number(v))));
+  });
+
+  it('TIMESTAMP and BIGINT: a value that is no integer fails only its row', () => {
+    const built = buildDataChecked({ kind: 'BIGINT' }, [1, Number.NaN, 3, Infinity], 4);
+    expect([...built.bad.keys()]).toEqual([1, 3]);
+  });
+
+  it('ARRAY<FLOAT> from arrays and typed arrays; a NULL element stays NULL', () => {
+    const t: Field['type'] = { kind: 'ARRAY', element: { kind: 'FLOAT' } };
+    expect(read(t, [[1.5, -2], Float32Array.of(3, 4), [], [0.25]])).toEqual([[1.5, -2], [3, 4], [], [0.25]]);
+    expect(read(t, [[1, 2], [3, null], [null, 5], null])).toEqual([[1, 2], [3, null], [null, 5], null]);
+  });
+
+  it('buildConstant repeats one value, encoded once', () => {
+    for (const value of ['serving', 'naïve 日本', '']) {
+      const data = buildConstant({ kind: 'STRING' }, value, 5);
+      expect(A.makeVector(data).toArray()).toEqual(Array(5).fill(value));
+    }
+    expect(A.makeVector(buildConstant({ kind: 'STRING' }, 'x', 0)).toArray()).toEqual([]);
+    expect(Array.from(A.makeVector(buildConstant({ kind: 'INT' }, 7, 3)).toArray())).toEqual([7, 7, 7]);
+    expect(A.makeVector(buildConstant({ kind: 'STRING' }, null, 2)).toArray()).toEqual([null, null]);
   });
 });

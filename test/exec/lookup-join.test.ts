@@ -23,10 +23,15 @@ const rows = (...r: [string | null, number][]) => r.map(([c, n]) => ({ card: c, 
 const stores = new TempStores();
 afterEach(() => stores.dispose());
 
-async function setup(joinType: 'INNER' | 'LEFT', key: BoundExpr = card) {
+async function setup(joinType: 'INNER' | 'LEFT', key: BoundExpr | BoundExpr[] = card) {
   const h = await Harness.create(stores);
-  const op = await h.open(new StreamLookupJoinOperator({ input: IN, fields: OUT, keys: [key], tableColumns: [1], joinType, table: { getMany: async (keys) => keys.map((k) => TABLE.get(k)) }, udfs: () => undefined }));
-  return { h, op };
+  const reads: string[][] = [];
+  const getMany = async (keys: readonly string[]) => {
+    reads.push([...keys]);
+    return keys.map((k) => TABLE.get(k));
+  };
+  const op = await h.open(new StreamLookupJoinOperator({ input: IN, fields: OUT, keys: Array.isArray(key) ? key : [key], tableColumns: [1], joinType, table: { getMany }, udfs: () => undefined }));
+  return { h, op, reads };
 }
 
 describe('StreamLookupJoinOperator with retraction pairs', () => {
@@ -78,6 +83,37 @@ describe('StreamLookupJoinOperator with retraction pairs', () => {
     await op.process(data(IN, rows(['c1', 1], ['c2', 2])), 0);
     expect(h.rows(OUT)).toEqual([['c2', 2, null]]);
     expect(h.letters.map((l) => [l.reason.slice(0, 10), JSON.parse(l.row)])).toEqual([['join key: ', { card: 'c1', n: 1 }]]);
+  });
+
+  it('reads each key of a batch once, in first-seen order, and gives every row with it the match', async () => {
+    const { h, op, reads } = await setup('LEFT');
+    await op.process(data(IN, rows(['c2', 1], ['c1', 2], ['c2', 3], [null, 4], ['zz', 5], ['c1', 6], ['zz', 7])), 0);
+    expect(reads).toEqual([['c2', 'c1', 'zz']]);
+    expect(h.rows(OUT)).toEqual([
+      ['c2', 1, 200n],
+      ['c1', 2, 100n],
+      ['c2', 3, 200n],
+      [null, 4, null],
+      ['zz', 5, null],
+      ['c1', 6, 100n],
+      ['zz', 7, null],
+    ]);
+  });
+
+  it('a key of several columns: rows with a NULL part match nothing, equal keys are read once', async () => {
+    const n: BoundExpr = { kind: 'Column', index: 1, name: 'n', type: T.INT };
+    const { h, op, reads } = await setup('INNER', [card, n]);
+    TABLE.set(keyOf(['c1', 1]), ['c1', 11]);
+    try {
+      await op.process(data(IN, rows(['c1', 1], ['c1', 2], [null, 1], ['c1', 1])), 0);
+    } finally {
+      TABLE.delete(keyOf(['c1', 1]));
+    }
+    expect(reads).toEqual([[keyOf(['c1', 1]), keyOf(['c1', 2])]]);
+    expect(h.rows(OUT)).toEqual([
+      ['c1', 1, 11n],
+      ['c1', 1, 11n],
+    ]);
   });
 
   it('handles empty input and passes watermarks, barriers and end through', async () => {

@@ -9,7 +9,7 @@ import type { BoundExpr } from '../../planner/bound-expr.js';
 import { dropRows, keepRows } from '../changes.js';
 import { batchOfData, buildDataChecked, takeColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf } from '../../common/keys.js';
+import { keyOf, keyOfValue } from '../../common/keys.js';
 import { rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 
@@ -65,28 +65,39 @@ export class StreamLookupJoinOperator extends StreamOperator {
         this.ctx.deadLetter({ reason: `join key: ${e.message}`, operator: this.name, row: rowText(batch, this.input, e.row) });
       }
     }
-    const matches = new Array<readonly unknown[] | undefined>(n);
+    // Each row's index into `distinct` (-1: no key), so a key repeated in the batch is looked up once.
+    const slots = new Int32Array(n).fill(-1);
+    const distinct: string[] = [];
+    const slotOf = new Map<string, number>();
+    const single = keyVals.length === 1 ? keyVals[0]!.values : undefined;
     const parts = new Array<unknown>(this.keys.length);
-    const rowKeys = new Array<string | undefined>(n);
     for (let i = 0; i < n; i++) {
-      if (failed.has(i)) continue;
-      let isNull = false;
-      for (let k = 0; k < keyVals.length; k++) {
-        const v = keyVals[k]!.values[i];
-        if (v === null || v === undefined) isNull = true;
-        parts[k] = v;
+      if (failed.size > 0 && failed.has(i)) continue;
+      let key: string | undefined;
+      if (single) {
+        const v = single[i];
+        if (v !== null && v !== undefined) key = keyOfValue(v);
+      } else {
+        let isNull = false;
+        for (let k = 0; k < keyVals.length; k++) {
+          const v = keyVals[k]!.values[i];
+          if (v === null || v === undefined) isNull = true;
+          parts[k] = v;
+        }
+        if (!isNull) key = keyOf(parts);
       }
-      if (!isNull) rowKeys[i] = keyOf(parts);
+      if (key === undefined) continue;
+      let slot = slotOf.get(key);
+      if (slot === undefined) {
+        slot = distinct.length;
+        slotOf.set(key, slot);
+        distinct.push(key);
+      }
+      slots[i] = slot;
     }
-    const distinct = [...new Set(rowKeys.filter((k): k is string => k !== undefined))];
-    const found = new Map<string, readonly unknown[] | undefined>();
-    if (distinct.length) (await this.table.getMany(distinct)).forEach((row, j) => found.set(distinct[j]!, row));
-    const kept = keepRows(n, rowKinds, (i) => {
-      if (failed.has(i)) return false;
-      const key = rowKeys[i];
-      matches[i] = key === undefined ? undefined : found.get(key);
-      return matches[i] !== undefined || this.joinType === 'LEFT';
-    });
+    const found = distinct.length ? await this.table.getMany(distinct) : [];
+    const matchOf = (i: number): readonly unknown[] | undefined => (slots[i]! < 0 ? undefined : found[slots[i]!]);
+    const kept = keepRows(n, rowKinds, (i) => !(failed.size > 0 && failed.has(i)) && (this.joinType === 'LEFT' || matchOf(i) !== undefined));
     const m = kept.count;
     if (m === 0) return;
     const idx = kept.indexes.subarray(0, m);
@@ -95,7 +106,7 @@ export class StreamLookupJoinOperator extends StreamOperator {
     const bad = new Map<number, string>();
     const right = this.tableColumns.map((tc, j) => {
       const f = this.fields[n0 + j]!;
-      const built = buildDataChecked(f.type, Array.from(idx, (i) => matches[i]?.[tc] ?? null), m);
+      const built = buildDataChecked(f.type, Array.from(idx, (i) => matchOf(i)?.[tc] ?? null), m);
       for (const [row, reason] of built.bad) if (!bad.has(row)) bad.set(row, `table ${f.name}: ${reason}`);
       return built.data;
     });

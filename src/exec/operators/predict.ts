@@ -12,7 +12,7 @@ import type { PredictRowInfo } from '../../planner/logical.js';
 import type { ModelOptions, ModelRegistry } from '../../udf/model-registry.js';
 import type { OutputArray } from '../../udf/onnx-model.js';
 import { errorOf, PredictRunner, SCORED_BY, versionOf, type PredictResult } from '../../udf/predict-runner.js';
-import { batchFromRows, batchOfData, buildData, buildDataChecked, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
+import { batchFromRows, batchOfData, buildConstant, buildData, buildDataChecked, fixedWidthValues, readColumn, takeColumn, takeRows, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { dropRows, keepRows } from '../changes.js';
 import { RowKind, rowText } from '../message.js';
@@ -427,14 +427,14 @@ export class PredictOperator extends StreamOperator {
         : Array.from({ length: count }, (_, j) => Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]])));
     const versions = typeof r.versions === 'number' ? new Int32Array(count).fill(r.versions) : Int32Array.from({ length: count }, (_, j) => versionOf(r, at(j)));
     const kinds = rowKinds && srcRows ? Uint8Array.from(srcRows, (i) => rowKinds[i]!) : rowKinds;
-    const roles = Array.from({ length: count }, (_, j) => roleName(r.scoredBy[at(j)]!, 'canary'));
+    const roles = uniformRole(r.scoredBy, count, at) ?? Array.from({ length: count }, (_, j) => roleName(r.scoredBy[at(j)]!, 'canary'));
     const dropped = await this.emitOutputs(batch, inputCols, out, versions, roles, count, kinds, (j) => (srcRows ? srcRows[j]! : j));
     if (this.logOptions()) {
       const byPacked = new Map<number, number>();
       for (let j = 0; j < count; j++) if (!dropped.has(j)) byPacked.set(at(j), j);
       this.log(batch, packed, [...byPacked.keys()], (p) => {
         const j = byPacked.get(p)!;
-        return { version: versions[j]!, role: roles[j]!, outputs: (out as ArrayLike<unknown>)[j], latency_ms: r.latencyMs[p]!, error: null };
+        return { version: versions[j]!, role: typeof roles === 'string' ? roles : roles[j]!, outputs: (out as ArrayLike<unknown>)[j], latency_ms: r.latencyMs[p]!, error: null };
       });
     }
   }
@@ -444,18 +444,20 @@ export class PredictOperator extends StreamOperator {
    * column cannot hold (e.g. a BIGINT output out of range) goes to the dead-letter stream as
    * its input row (`source(j)` is output row j's batch row), pairs rewritten as in keepRows.
    */
-  private async emitOutputs(batch: RecordBatch, inputCols: readonly Data[], out: Values, versions: Int32Array, roles: readonly string[], count: number, kinds: Uint8Array | undefined, source: (j: number) => number): Promise<ReadonlyMap<number, string>> {
+  private async emitOutputs(batch: RecordBatch, inputCols: readonly Data[], out: Values, versions: Int32Array, roles: string | readonly string[], count: number, kinds: Uint8Array | undefined, source: (j: number) => number): Promise<ReadonlyMap<number, string>> {
     const n0 = this.keep.length;
     const built = buildDataChecked(this.fields[n0]!.type, out, count);
-    let outBatch = batchOfData(this.fields, [...inputCols, built.data, buildData(this.fields[n0 + 1]!.type, versions, count), buildData(T.STRING, roles, count)], count);
+    let outBatch = batchOfData(this.fields, [...inputCols, built.data, buildData(this.fields[n0 + 1]!.type, versions, count), typeof roles === 'string' ? buildConstant(T.STRING, roles, count) : buildData(T.STRING, roles, count)], count);
     if (built.bad.size) {
       for (const [j, reason] of built.bad) this.ctx.deadLetter({ reason: `predict('${this.model}'): ${reason}`, operator: this.name, row: rowText(batch, this.input, source(j)) });
       ({ batch: outBatch, rowKinds: kinds } = dropRows(outBatch, this.fields, kinds, built.bad));
       if (outBatch.numRows === 0) return built.bad;
     }
-    const rolesOut = built.bad.size ? roles.filter((_, j) => !built.bad.has(j)) : roles;
     const stats = this.rollout?.registry.has(this.model) ? this.rollout.registry.stats(this.model) : undefined;
-    if (stats) for (const [role, n] of countBy(rolesOut)) stats.recordRole(role, n);
+    if (stats) {
+      if (typeof roles === 'string') stats.recordRole(roles, outBatch.numRows);
+      else for (const [role, n] of countBy(built.bad.size ? roles.filter((_, j) => !built.bad.has(j)) : roles)) stats.recordRole(role, n);
+    }
     await this.ctx.emit({ kind: 'data', batch: outBatch, ...(kinds ? { rowKinds: kinds } : {}) });
     return built.bad;
   }
@@ -468,6 +470,14 @@ export class PredictOperator extends StreamOperator {
     await this.canaryRunner?.close();
     await this.shadowRunner?.close();
   }
+}
+
+/** The role of every output row when one version role scored them all (`at(j)`: output row j's packed row). */
+function uniformRole(scoredBy: Uint8Array, count: number, at: (j: number) => number): string | undefined {
+  if (count === 0) return undefined;
+  const first = scoredBy[at(0)]!;
+  for (let j = 1; j < count; j++) if (scoredBy[at(j)] !== first) return undefined;
+  return roleName(first, 'canary');
 }
 
 function countBy(values: readonly string[]): Map<string, number> {
