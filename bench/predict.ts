@@ -24,6 +24,9 @@ const MODELS = [
   { label: 'fraud-mlp-wide (30-256-256-1)', path: 'models/fraud-mlp-wide.onnx', prefix: 'wide' },
 ] as const;
 
+/** engine / direct wanted at batch.max_rows >= 256 (issue "Faster than the code a user would write"). */
+const TARGET = 0.85;
+
 /** Rows of stream `ptx` chunked as the log stores them: one Arrow IPC batch per `chunk` rows. */
 export async function preload(engine: Engine, rows: number, chunk: number): Promise<Float32Array> {
   await engine.execute(`CREATE STREAM ptx (tx_id STRING, features ARRAY<FLOAT>(30)) WITH (partitions = 1)`);
@@ -78,7 +81,7 @@ export async function benchPredict(opts: PredictOptions): Promise<Section[]> {
     'direct intra-op threads',
     'engine rows/s (Arrow out)',
     'engine / direct',
-    'target ≥ 0.70',
+    `target ≥ ${TARGET}`,
     'engine runs (min–max)',
     'engine rows/s (JS rows out)',
     'JS rows / direct',
@@ -155,7 +158,7 @@ export async function benchPredict(opts: PredictOptions): Promise<Section[]> {
           `${threadCounts[best]} (${threadCounts.map((t, k) => `${t}: ${rate(medians[k]!)}`).join('; ')})`,
           failure === undefined ? rate(em) : `n/a (${failure})`,
           ratio(ratioV),
-          bs >= 256 ? (ratioV >= 0.7 ? 'met' : 'NOT met') : '(not targeted)',
+          bs >= 256 ? (ratioV >= TARGET ? 'met' : 'NOT met') : '(not targeted)',
           spread(e),
           rate(jm),
           ratio(jm / dm),
@@ -167,7 +170,7 @@ export async function benchPredict(opts: PredictOptions): Promise<Section[]> {
     s.notes.push(
       'Direct: one InferenceSession in the main thread (CPU provider, interOpNumThreads = 1, graphOptimizationLevel = all), one awaited run() per batch over a pre-packed Float32Array; measured with intraOpNumThreads = cores / 2 (what each engine session gets) and = cores (all the engine may use with its two sessions), and the faster is the baseline.',
       "Engine: `SELECT tx_id, predict(model, features) AS score FROM ptx` run bounded over rows pre-loaded into the embedded log as Arrow IPC chunks of 1024 rows (one partition); timed from execute() until the last output row was read (planning, log read, Arrow decode, packing, worker round trips included). 'Arrow out' reads the push result's Arrow batches (`result.batches`: the engine's own output, as sinks receive it); 'JS rows out' reads it as JavaScript rows (`result.rows`, what the HTTP API and the shell serialise), which adds a conversion per row.",
-      `Ceiling: the same query without predict (\`${passSql}\`, Arrow out) ran at ${rate(passRate)} rows/s (runs ${spread(pass)}); its ratio to the direct call is the most any engine figure in that row could reach. A model that costs less per row than reading the row from the log (the logistic regression, the 30-16-1 MLP) cannot reach 0.70 by this measure; the ratio is about the engine's overhead on models whose inference is the work.`,
+      `Ceiling: the same query without predict (\`${passSql}\`, Arrow out) ran at ${rate(passRate)} rows/s (runs ${spread(pass)}); its ratio to the direct call is the most any engine figure in that row could reach. A model that costs less per row than reading the row from the log (the logistic regression, the 30-16-1 MLP) cannot reach ${TARGET} by this measure; the ratio is about the engine's overhead on models whose inference is the work.`,
     );
   } finally {
     await te.close();
