@@ -475,8 +475,34 @@ export function takeColumn(batch: A.RecordBatch, i: number, t: DataType, indexes
   return buildData(t, gather(readColumn(batch, i, t), indexes, count), count);
 }
 export function batchFromRows(fields: readonly Field[], rows: readonly Record<string, unknown>[]): A.RecordBatch {
-  const cols = fields.map((f) => rows.map((r) => r[f.name] ?? null));
+  const cols = fields.map(() => new Array<unknown>(rows.length));
+  rowReader(fields)(rows, cols);
   return makeBatch(fields, cols, rows.length);
+}
+
+type RowReader = (rows: readonly Record<string, unknown>[], cols: unknown[][]) => void;
+
+const rowReaders = new WeakMap<readonly Field[], RowReader>();
+
+/**
+ * Copies the fields' values of each row into one array per field (undefined, or a property the
+ * row does not have, as null). Made once per list of fields (callers pass the same list for every
+ * batch), with each field's name written into the code: a load by a fixed name stays fast on rows
+ * of one shape, where a load by a name held in a variable goes through a generic lookup for every
+ * value.
+ */
+function rowReader(fields: readonly Field[]): RowReader {
+  let reader = rowReaders.get(fields);
+  if (!reader) {
+    const loads = fields.map((f, c) => {
+      const name = JSON.stringify(f.name);
+      // A name such as 'constructor' would otherwise read what every object inherits.
+      return f.name in Object.prototype ? `cols[${c}][i] = Object.hasOwn(r, ${name}) ? r[${name}] ?? null : null;` : `cols[${c}][i] = r[${name}] ?? null;`;
+    }).join('\n');
+    reader = new Function('rows', 'cols', `for (let i = 0; i < rows.length; i++) {\nconst r = rows[i];\n${loads}\n}`) as RowReader;
+    rowReaders.set(fields, reader);
+  }
+  return reader;
 }
 
 /** Row arrays (one array of values per row), for results and tests. */

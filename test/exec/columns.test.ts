@@ -2,7 +2,7 @@
 import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { Field } from '../../src/common/types.js';
-import { arrowSchema, batchOfData, batchToRows, buildConstant, buildDataChecked, concatBatches, makeBatch, readColumn } from '../../src/exec/columns.js';
+import { arrowSchema, batchFromRows, batchOfData, batchToRows, buildConstant, buildDataChecked, concatBatches, makeBatch, readColumn } from '../../src/exec/columns.js';
 import { decodeBatches, encodeBatch } from '../../src/exec/ipc.js';
 
 const STRING: Field = { name: 's', type: { kind: 'STRING' }, nullable: true };
@@ -128,6 +128,18 @@ describe('building columns from plain values', () => {
     const t: Field['type'] = { kind: 'ARRAY', element: { kind: 'FLOAT' } };
     expect(read(t, [[1.5, -2], Float32Array.of(3, 4), [], [0.25]])).toEqual([[1.5, -2], [3, 4], [], [0.25]]);
     expect(read(t, [[1, 2], [3, null], [null, 5], null])).toEqual([[1, 2], [3, null], [null, 5], null]);
+  });
+
+  it('batchFromRows reads each field by name, a missing one as NULL, whatever the name holds', () => {
+    const fields: Field[] = [
+      { name: 'id', type: { kind: 'INT' }, nullable: true },
+      { name: 'it\'s "quoted"\n', type: { kind: 'STRING' }, nullable: true },
+      { name: 'constructor', type: { kind: 'DOUBLE' }, nullable: true },
+    ];
+    for (const n of [3, 100]) {
+      const rows = Array.from({ length: n }, (_, i) => (i % 3 === 2 ? { id: i, extra: true } : { id: i, 'it\'s "quoted"\n': `v${i}`, constructor: i / 2 }));
+      expect(batchToRows(batchFromRows(fields, rows), fields)).toEqual(rows.map((r, i) => [i, i % 3 === 2 ? null : `v${i}`, i % 3 === 2 ? null : i / 2]));
+    }
   });
 
   it('buildConstant repeats one value, encoded once', () => {
