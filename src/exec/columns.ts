@@ -424,11 +424,11 @@ export function buildConstant(t: DataType, value: unknown, length: number): A.Da
   if (t.kind !== 'STRING' || typeof value !== 'string') return buildData(t, new Array<unknown>(length).fill(value), length);
   const one = Buffer.from(value, 'utf8');
   const bytes = new Uint8Array(one.length * length);
+  if (bytes.length > 0) bytes.set(one);
+  // The bytes written so far are copied after themselves until the buffer is full.
+  for (let filled = one.length; filled > 0 && filled < bytes.length; filled *= 2) bytes.copyWithin(filled, 0, Math.min(filled, bytes.length - filled));
   const offsets = new Int32Array(length + 1);
-  for (let i = 0; i < length; i++) {
-    bytes.set(one, i * one.length);
-    offsets[i + 1] = (i + 1) * one.length;
-  }
+  for (let i = 1; i <= length; i++) offsets[i] = i * one.length;
   return A.makeData({ type: new A.Utf8(), length, nullCount: 0, valueOffsets: offsets, data: bytes } as never) as A.Data;
 }
 

@@ -144,8 +144,10 @@ describe('building columns from plain values', () => {
 
   it('buildConstant repeats one value, encoded once', () => {
     for (const value of ['serving', 'naïve 日本', '']) {
-      const data = buildConstant({ kind: 'STRING' }, value, 5);
-      expect(A.makeVector(data).toArray()).toEqual(Array(5).fill(value));
+      for (const length of [1, 5, 257]) {
+        const data = buildConstant({ kind: 'STRING' }, value, length);
+        expect(A.makeVector(data).toArray()).toEqual(Array(length).fill(value));
+      }
     }
     expect(A.makeVector(buildConstant({ kind: 'STRING' }, 'x', 0)).toArray()).toEqual([]);
     expect(Array.from(A.makeVector(buildConstant({ kind: 'INT' }, 7, 3)).toArray())).toEqual([7, 7, 7]);
