@@ -325,6 +325,7 @@ function recordKey(values: readonly unknown[]): string | null {
   if (values.length === 1) {
     const v = values[0];
     if (v === null || v === undefined) return null;
+    if (typeof v === 'bigint') return v.toString();
     return typeof v === 'string' ? v : stringifyExactJson(v);
   }
   return stringifyExactJson(values);
