@@ -64,6 +64,8 @@ interface RawConsumer {
   pause(topicPartitions: RawTopicPartition[]): void;
   seek(toppar: RawTopicPartition, timeout: number, cb: (err?: RawError | null) => void): void;
   setDefaultConsumeTimeout(ms: number): void;
+  /** true: a consume call waits its timeout for the first record only, then takes what is ready. */
+  setDefaultIsTimeoutOnlyForFirstMessage(firstOnly: boolean): void;
   consume(count: number, cb: (err: RawError | null, messages: RawMessage[]) => void): void;
   getWatermarkOffsets(topic: string, partition: number): { highOffset: number; lowOffset: number };
   on(event: 'data', listener: (m: RawMessage) => void): void;
@@ -437,6 +439,8 @@ class NativeConsumer implements GroupConsumer {
       { 'auto.offset.reset': fromBeginning ? 'earliest' : 'latest' },
     );
     raw.setDefaultConsumeTimeout(CONSUME_WAIT_MS);
+    // Otherwise a call waits up to the timeout for each record until it has CONSUME_BATCH.
+    raw.setDefaultIsTimeoutOnlyForFirstMessage(true);
     raw.on('data', (m) => this.fetched.push(m));
     raw.on('partition.eof', (e) => this.fetched.push(new PartitionEnd(e.partition, e.offset)));
     raw.on('event.error', (err) => {
