@@ -135,16 +135,20 @@ export class KafkaSource implements Source {
   }
 
   private async runWith(client: KafkaClient, logStarts: LogStarts, ctx: SourceContext, bounded: boolean): Promise<void> {
+    const restored = new Map(this.next);
     const ends = bounded ? await this.endOffsets(client) : undefined;
-    // Positions restored from a checkpoint may lie below what retention kept since.
-    const starts = await logStarts.get().catch((err: unknown) => {
-      throw connectorError(`source ${this.config.relation} (topic '${this.config.topic}')`, err, "check 'bootstrap.servers' and that the topic exists");
-    });
-    for (const [p, low] of starts) {
-      const at = this.next.get(p);
-      if (at === undefined || at >= low) continue;
-      const failure = await this.onDeleted(ctx, p, at, low);
-      if (failure) throw failure;
+    // Positions restored from a checkpoint may lie below what retention kept since (with nothing
+    // left to read past them, no fetched batch would tell).
+    if (restored.size > 0) {
+      const starts = await logStarts.get().catch((err: unknown) => {
+        throw connectorError(`source ${this.config.relation} (topic '${this.config.topic}')`, err, "check 'bootstrap.servers' and that the topic exists");
+      });
+      for (const [p, low] of starts) {
+        const at = restored.get(p);
+        if (at === undefined || at >= low) continue;
+        const failure = await this.onDeleted(ctx, p, at, low);
+        if (failure) throw failure;
+      }
     }
     if (ends && this.caughtUp(ends)) {
       await ctx.emit({ kind: 'end' });
