@@ -269,6 +269,8 @@ export class KafkaSink implements EpochSink {
     // For a transactional producer, connect() runs InitProducerId: it fences older producers.
     await p.connect();
     this.producer = p;
+    // In the background, while the query starts reading.
+    if (eo) void p.prepare?.(this.config.topic, [...new Set(this.config.sourceGroups.values()), this.decisionsGroup]).catch(() => undefined);
     return p;
   }
 

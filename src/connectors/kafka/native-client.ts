@@ -310,6 +310,10 @@ class NativeProducer implements SinkProducer, SinkTransaction {
     return p;
   }
 
+  async prepare(topic: string, groups: readonly string[]): Promise<void> {
+    await Promise.all([this.partitioner ? this.topicPartitions(topic) : undefined, ...groups.map((g) => this.groupConsumer(g))]);
+  }
+
   async transaction(): Promise<SinkTransaction> {
     await this.producer.transaction();
     this.acks = new Acknowledgements();
