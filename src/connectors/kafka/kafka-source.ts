@@ -300,7 +300,7 @@ export class KafkaSource implements Source {
     // or records deleted before they were read (the clients then start again at the log start).
     const first = messages.length > 0 ? Number(messages[0]!.offset) : undefined;
     if (at !== undefined && first !== undefined && first > at) {
-      const low = (await logStarts.get(p).catch((err: unknown) => connectorError(`source ${this.config.relation} (topic '${this.config.topic}' partition ${p})`, err, 'the query resumes from its last checkpoint when restarted')));
+      const low = await logStarts.get(p).catch((err: unknown) => connectorError(`source ${this.config.relation} (topic '${this.config.topic}' partition ${p})`, err, 'the query resumes from its last checkpoint when restarted'));
       if (low instanceof SluiceError) return low;
       if (low !== undefined && low > at) {
         const failure = await this.onDeleted(ctx, p, at, Math.min(low, first));
