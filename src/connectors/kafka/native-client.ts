@@ -9,7 +9,9 @@
  *   record's partition with the configured kafkajs partitioner (over the topic's partitions as
  *   described once per producer), as a kafkajs producer would; a transaction's
  *   `sendOffsets` for a group goes through a consumer of that group that never joins it (its
- *   group metadata carries no generation, as kafkajs's offsets commit does);
+ *   group metadata carries no generation, as kafkajs's offsets commit does); a transaction's
+ *   records go straight to the librdkafka producer underneath, counted by one acknowledgement
+ *   tracker, and `commit` waits for all of them;
  * - consumers are librdkafka consumers in the group with a rebalance callback: on each
  *   assignment GROUP_JOIN listeners run first, and the partitions they `seek` are assigned at
  *   those offsets (the others at the group's committed offset, else the subscription's start);
@@ -255,20 +257,26 @@ class NativeProducer implements SinkProducer, SinkTransaction {
   async send(record: ProducerRecord): Promise<unknown> {
     const messages = await this.partitioned(record.topic, record.messages);
     const acks = this.acks;
-    // acks is the producer's (all replicas); the package rejects it per send.
+    // acks is the producer's (all replicas); the package rejects it per send. Records with headers
+    // take the package's path (which converts them), acknowledged before the send resolves.
     if (!acks) return this.producer.send({ topic: record.topic, messages });
+    if (messages.some((m) => m.headers !== undefined)) {
+      await acks.all();
+      return this.producer.send({ topic: record.topic, messages });
+    }
     const raw = this.producer._getInternalClient();
     for (const m of messages) {
       const value = m.value === null || m.value === undefined ? null : Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value);
       const key = m.key ?? null;
       const partition = m.partition ?? -1;
+      const timestamp = m.timestamp ? Number(m.timestamp) : 0;
       try {
-        raw.produce(record.topic, partition, value, key, 0, acks);
+        raw.produce(record.topic, partition, value, key, timestamp, acks);
       } catch (err) {
         if ((err as RawError).code !== ERR_QUEUE_FULL) throw err;
         // librdkafka's queue is full: its records go out as they are acknowledged.
         await acks.all();
-        raw.produce(record.topic, partition, value, key, 0, acks);
+        raw.produce(record.topic, partition, value, key, timestamp, acks);
       }
       acks.sent++;
     }
