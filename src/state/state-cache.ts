@@ -46,6 +46,17 @@ export function entryBytes(keyLength: number, encodedBytes: number): number {
 }
 
 /**
+ * Fixed heap cost assumed per entry that holds its value encoded, as a string of one character
+ * per byte (see StateTable): map slot, entry record, the two strings' headers.
+ */
+const ENCODED_ENTRY_OVERHEAD = 160;
+
+/** Estimated heap bytes of a cached entry whose value is held as its `encodedBytes` encoded bytes. */
+export function encodedEntryBytes(keyLength: number, encodedBytes: number): number {
+  return ENCODED_ENTRY_OVERHEAD + 2 * keyLength + encodedBytes;
+}
+
+/**
  * One bounded LRU cache of clean (durable) state entries, shared by every state table of an
  * engine, so that the heap state takes does not grow with the number of keys.
  *

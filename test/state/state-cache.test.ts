@@ -104,6 +104,14 @@ describe('StateTable over a small shared cache', () => {
     expect(cache.holdsAll(1)).toBe(false);
     expect((await t.getMany(['k0', 'k2', 'k1', 'new'])).map((v) => v?.['n'])).toEqual([0, 2, undefined, undefined]);
     expect(cache.stats().diskReads).toBe(4);
+    // Keys found absent are cached as such: read again, they stay on the heap.
+    expect((await t.getMany(['k1', 'new'])).map((v) => v?.['n'])).toEqual([undefined, undefined]);
+    expect(cache.stats().diskReads).toBe(4);
+    // Until one is written: the flushed value replaces the absence.
+    t.put('new', { n: -5 });
+    await write(0, 0);
+    expect((await t.get('new'))?.['n']).toBe(-5);
+    expect(cache.stats().diskReads).toBe(4);
     // A table without the promise reads what it does not cache from disk, as before.
     const other = new StateTable(store, 'q/fresh', 0, { cache: new StateCache(1 << 20) });
     expect((await other.get('k5'))?.['n']).toBe(5);
