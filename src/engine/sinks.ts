@@ -197,14 +197,15 @@ export class ViewSink implements EpochSink {
     this.pending = new Map();
     this.pendingValues = new Map();
     this.changes = [];
-    for (const [k, row] of this.staged) {
+    // forEach: a for-of loop over the entries would make an array per entry.
+    this.staged.forEach((row, k) => {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
-    }
-    for (const [k, row] of values) {
+    });
+    values.forEach((row, k) => {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsertValues(k, this.names, row, wb);
-    }
+    });
     if (this.changelog) {
       // An epoch's changes go out in a few large batches: encoding one costs about as much as
       // encoding many small ones.

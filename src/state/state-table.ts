@@ -211,7 +211,8 @@ export class StateTable<V extends StateValue = StateRow> {
     const staged: (V | typeof DELETED)[] = [];
     /** The bytes written for each key (undefined: deleted). */
     const written: (Buffer | undefined)[] = [];
-    for (const [key, d] of this.dirty) {
+    // forEach: a for-of loop over the entries would make an array per entry.
+    this.dirty.forEach((d, key) => {
       let bytes: Buffer | undefined;
       if (d === DELETED) wb.del(this.diskKey(key));
       else {
@@ -221,7 +222,7 @@ export class StateTable<V extends StateValue = StateRow> {
       keys.push(key);
       staged.push(d);
       written.push(bytes);
-    }
+    });
     wb.onCommit(() => {
       this.generation++;
       for (let i = 0; i < keys.length; i++) {
