@@ -1,5 +1,6 @@
 import { decodeValue, encodeValue, type StateRow, type StateValue } from './codec.js';
 import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
+import { KeyFilter } from './key-filter.js';
 import { encodedEntryBytes, StateCache } from './state-cache.js';
 import type { Store, WriteBatch } from './store.js';
 import { SluiceError } from '../common/errors.js';
@@ -25,8 +26,8 @@ export interface StateTableOptions {
   readonly cache?: StateCache;
   /**
    * The caller knows that the table holds nothing on disk now (a query that has no checkpoint
-   * yet: state is only ever written with one). Then its point reads go to disk only once the
-   * cache has dropped one of its entries.
+   * yet: state is only ever written with one). Then its point reads go to disk only for keys it
+   * may have written (see KeyFilter).
    */
   readonly startsEmpty?: boolean;
   /**
@@ -46,7 +47,9 @@ const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
 /**
  * Keyed operator state for one partition of one operator. RocksDB holds the state; this table
  * holds only the entries changed since the last flush, and reads everything else through a
- * bounded cache shared by the engine, so its heap does not grow with the number of keys.
+ * bounded cache shared by the engine, so its heap does not grow with the number of keys. The
+ * cache takes what the table reads (values and absences); a flush updates the keys it holds but
+ * adds none, so keys written and never read again (every key distinct) do not fill it.
  *
  * Invariants:
  * - Reads see this table's own writes at once (dirty entries shadow the cache and disk; deletes
@@ -72,8 +75,8 @@ export class StateTable<V extends StateValue = StateRow> {
   private readonly owner: number;
   /** Bumped whenever disk contents change under us, so that racing disk reads do not fill the cache. */
   private generation = 0;
-  /** See StateTableOptions.startsEmpty. */
-  private readonly startedEmpty: boolean;
+  /** The keys written since a start with nothing on disk (see StateTableOptions.startsEmpty). */
+  private readonly written: KeyFilter | undefined;
   /** See StateTableOptions.ephemeral. */
   private readonly ephemeral: boolean;
 
@@ -88,7 +91,7 @@ export class StateTable<V extends StateValue = StateRow> {
     this.cache = options.cache ?? new StateCache(PRIVATE_CACHE_BYTES);
     this.owner = this.cache.register();
     this.ephemeral = options.ephemeral ?? false;
-    this.startedEmpty = this.ephemeral || (options.startsEmpty ?? false);
+    if (!this.ephemeral && options.startsEmpty) this.written = new KeyFilter();
   }
 
   async get(key: string): Promise<V | undefined> {
@@ -98,8 +101,8 @@ export class StateTable<V extends StateValue = StateRow> {
   /**
    * The values of `keys` (undefined where absent), in order: dirty entries and cache hits at
    * once, the rest in one batched read from RocksDB whose results, found or not, fill the cache.
-   * A table that starts empty reads nothing from disk while the cache holds all it wrote (see
-   * StateCache.holdsAll): what neither holds is absent.
+   * A table that starts empty reads only the keys it may have written; an ephemeral one reads
+   * nothing (what it has not flushed is all it has).
    */
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
     const out = new Array<V | undefined>(keys.length);
@@ -112,10 +115,11 @@ export class StateTable<V extends StateValue = StateRow> {
         continue;
       }
       const c = this.cache.get(this.owner, key) as string | undefined;
-      if (c === undefined) (missing ??= []).push(i);
-      else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
+      if (c === undefined) {
+        if (!this.ephemeral && (this.written === undefined || this.written.mayHold(key))) (missing ??= []).push(i);
+      } else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
     }
-    if (!missing || (this.startedEmpty && this.cache.holdsAll(this.owner))) return out;
+    if (!missing) return out;
     const gen = this.generation;
     const bytes = await this.store.getMany(missing.map((i) => this.diskKey(keys[i]!)));
     this.cache.countDiskReads(missing.length);
@@ -137,6 +141,7 @@ export class StateTable<V extends StateValue = StateRow> {
   /** Writes `key` (the dirty entry shadows a cached older value until the flush commits). */
   put(key: string, value: V): void {
     this.dirty.set(key, value);
+    this.written?.add(key);
   }
 
   delete(key: string): void {
@@ -230,7 +235,7 @@ export class StateTable<V extends StateValue = StateRow> {
         if (this.dirty.get(key) !== staged[i]) continue;
         this.dirty.delete(key);
         const bytes = written[i];
-        if (bytes !== undefined) this.cacheBytes(key, bytes);
+        if (bytes !== undefined) this.cache.update(this.owner, key, bytes.toString('latin1'), encodedEntryBytes(key.length, bytes.length));
         else this.cache.delete(this.owner, key);
       }
     });
