@@ -196,6 +196,29 @@ class Writer {
     }
     const proto = Object.getPrototypeOf(v) as unknown;
     if (proto !== Object.prototype && proto !== null) return false;
+    // for-in lists the own properties as Object.keys does (the prototype has no enumerable
+    // ones) without making the array; the count is written after them, in the byte kept for it.
+    const start = this.pos;
+    this.ensure(2);
+    this.buf[this.pos++] = T_OBJECT;
+    const countAt = this.pos++;
+    let n = 0;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      this.string(k);
+      if (!this.value((v as Record<string, unknown>)[k], depth + 1)) return false;
+      n++;
+    }
+    if (n < 0x80) {
+      this.buf[countAt] = n;
+      return true;
+    }
+    this.pos = start;
+    return this.manyProperties(v, depth);
+  }
+
+  /** An object of 128 or more properties, whose count takes more than one varint byte. */
+  private manyProperties(v: object, depth: number): boolean {
     const keys = Object.keys(v);
     this.ensure(6);
     this.buf[this.pos++] = T_OBJECT;

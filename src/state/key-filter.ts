@@ -4,8 +4,8 @@
  *
  * Invariants:
  * - `mayHold(k)` is true for every key added (no false negatives); for a key never added it is
- *   false but for about 1% per stage (10 bits and 7 probes a key).
- * - Memory grows with the keys added (stages of doubling size, about 2.5 bytes a key in all) up
+ *   false but for about 0.05% per stage (16 bits and 11 probes a key).
+ * - Memory grows with the keys added (stages of doubling size, about 4 bytes a key in all) up
  *   to `maxBytes`; past that the filter stops adding and `mayHold` answers true for every key,
  *   so it never takes more than `maxBytes`.
  */
@@ -76,12 +76,12 @@ export class KeyFilter {
   }
 }
 
-/** The first stage: 128 KiB, about 100k keys. */
+/** The first stage: 128 KiB, some 65k keys. */
 const FIRST_STAGE_BYTES = 128 * 1024;
-/** At most 64 MiB of filter (some 25 million keys). */
+/** At most 64 MiB of filter (some 16 million keys). */
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
-const BITS_PER_KEY = 10;
-const PROBES = 7;
+const BITS_PER_KEY = 16;
+const PROBES = 11;
 
 /** The two hashes of the last `hashKey` (probes are h1 + i * h2, double hashing). */
 let h1 = 0;

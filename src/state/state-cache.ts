@@ -127,6 +127,11 @@ export class StateCache {
     if (this.used > this.budget) this.evict();
   }
 
+  /** Whether the owner's key is cached (without marking it used or counting a hit or miss). */
+  has(owner: number, key: string): boolean {
+    return this.owners.get(owner)?.has(key) ?? false;
+  }
+
   /**
    * Replaces the value of a key the cache holds for the owner, as `set` does; a key it does not
    * hold stays out (for values written rather than read: see StateTable).

@@ -235,8 +235,8 @@ export class StateTable<V extends StateValue = StateRow> {
         if (this.dirty.get(key) !== staged[i]) continue;
         this.dirty.delete(key);
         const bytes = written[i];
-        if (bytes !== undefined) this.cache.update(this.owner, key, bytes.toString('latin1'), encodedEntryBytes(key.length, bytes.length));
-        else this.cache.delete(this.owner, key);
+        if (bytes === undefined) this.cache.delete(this.owner, key);
+        else if (this.cache.has(this.owner, key)) this.cache.update(this.owner, key, bytes.toString('latin1'), encodedEntryBytes(key.length, bytes.length));
       }
     });
   }

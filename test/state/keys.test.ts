@@ -169,6 +169,13 @@ describe('value codec', () => {
     expect(decodeValue(bytes)).toEqual(dated);
   });
 
+  it('round-trips objects of many properties and inherited-looking names', () => {
+    const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${i}`, { i, nested: Object.fromEntries(Array.from({ length: 130 }, (_, j) => [String(j), j])) }]));
+    expect(decodeValue(encodeValue(wide as StateValue))).toStrictEqual(wide);
+    const odd = { toString: 1, constructor: 'x', hasOwnProperty: null };
+    expect(decodeValue(encodeValue(odd))).toStrictEqual(odd);
+  });
+
   it('encodes a record given as names and values as the record itself', () => {
     const names = ['k', 'n', 's', '1', 'tags', '__proto__'];
     const values = ['tx-1', 3, 12.5, null, ['a', 2], 7];
