@@ -24,8 +24,6 @@ interface Group {
   readonly values: unknown[];
   count: number;
   readonly accs: Accumulator[];
-  /** The output row downstream holds for the group (null: none yet), kept so a change is found without recomputing it. */
-  row: unknown[] | null;
   /** The number of the last batch that touched the group. */
   batch: number;
   /** Whether it changed since the last barrier (and is to be written at the next). */
@@ -131,9 +129,7 @@ export class GroupAggregateOperator extends StreamOperator {
     for (let i = 0; i < list.length; i++) {
       const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
       if (!r) continue;
-      const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
-      g.row = this.output(g);
-      working.set(list[i]!, g);
+      working.set(list[i]!, this.group([...r.g], r.c, this.aggs.restore(r.a)));
     }
   }
 
@@ -153,9 +149,13 @@ export class GroupAggregateOperator extends StreamOperator {
     const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
-    /** The keys and groups this batch touches, in the order it first touches them. */
+    /**
+     * The keys and groups this batch touches, in the order it first touches them, and the row
+     * downstream held for each before the batch (null: the group did not exist).
+     */
     const touchedKeys: string[] = [];
     const touched: Group[] = [];
+    const before: (unknown[] | null)[] = [];
     const batchNo = ++this.batches;
     const parts = new Array<unknown>(this.keys.length);
     const rowKeys = new Array<string | undefined>(n);
@@ -186,15 +186,18 @@ export class GroupAggregateOperator extends StreamOperator {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
       }
+      let created = false;
       if (!g) {
         for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![i]);
         g = this.emptyGroup([...parts]);
         this.working.set(key, g);
+        created = true;
       }
       if (g.batch !== batchNo) {
         g.batch = batchNo;
         touchedKeys.push(key);
         touched.push(g);
+        before.push(created ? null : this.output(g));
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
@@ -217,8 +220,7 @@ export class GroupAggregateOperator extends StreamOperator {
     const kinds: number[] = [];
     for (let t = 0; t < touched.length; t++) {
       const key = touchedKeys[t]!;
-      // The row downstream holds from before this batch (null: the group did not exist).
-      const old = touched[t]!.row;
+      const old = before[t] ?? null;
       let g: Group | undefined = touched[t]!;
       if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g && g.count <= 0) {
@@ -228,10 +230,7 @@ export class GroupAggregateOperator extends StreamOperator {
       }
       const now = g ? this.output(g) : null;
       if (!g) this.deleted.add(key);
-      else {
-        g.row = now;
-        g.dirty = true;
-      }
+      else g.dirty = true;
       if (old && now) {
         if (sameRow(old, now)) continue;
         rows.push(old, now);
@@ -255,7 +254,6 @@ export class GroupAggregateOperator extends StreamOperator {
     this.working.set(GLOBAL_KEY, g);
     g.dirty = true;
     const row = this.output(g);
-    g.row = row;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => [row[c] ?? null]), 1, Uint8Array.of(RowKind.INSERT));
   }
 
@@ -264,7 +262,7 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   private group(values: unknown[], count: number, accs: Accumulator[]): Group {
-    return { values, count, accs, row: null, batch: 0, dirty: false };
+    return { values, count, accs, batch: 0, dirty: false };
   }
 
   private output(g: Group): unknown[] {
