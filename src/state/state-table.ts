@@ -207,15 +207,18 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /**
    * Stages every dirty entry into `wb`; they become clean when `wb` commits: the written values
-   * move to the cache (replacing what it held for their keys), deleted keys leave it.
+   * replace what the cache holds for their keys (it takes no others), deleted keys leave it.
    */
   flush(wb: WriteBatch): void {
     if (this.dirty.size === 0) return;
     if (this.ephemeral) throw new SluiceError('STATE_ERROR', `state table ${this.namespace} is never flushed (its query takes no checkpoints)`);
     const keys: string[] = [];
     const staged: (V | typeof DELETED)[] = [];
-    /** The bytes written for each key (undefined: deleted). */
-    const written: (Buffer | undefined)[] = [];
+    /**
+     * The bytes written for each key the cache holds (undefined for the others). Until the
+     * commit no read of a dirty key reaches the cache, so the keys it holds stay those.
+     */
+    const cached: (Buffer | undefined)[] = [];
     // forEach: a for-of loop over the entries would make an array per entry.
     this.dirty.forEach((d, key) => {
       let bytes: Buffer | undefined;
@@ -226,17 +229,18 @@ export class StateTable<V extends StateValue = StateRow> {
       }
       keys.push(key);
       staged.push(d);
-      written.push(bytes);
+      cached.push(bytes !== undefined && this.cache.has(this.owner, key) ? bytes : undefined);
     });
     wb.onCommit(() => {
       this.generation++;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
-        if (this.dirty.get(key) !== staged[i]) continue;
+        const d = staged[i];
+        if (this.dirty.get(key) !== d) continue;
         this.dirty.delete(key);
-        const bytes = written[i];
-        if (bytes === undefined) this.cache.delete(this.owner, key);
-        else if (this.cache.has(this.owner, key)) this.cache.update(this.owner, key, bytes.toString('latin1'), encodedEntryBytes(key.length, bytes.length));
+        const bytes = cached[i];
+        if (d === DELETED) this.cache.delete(this.owner, key);
+        else if (bytes !== undefined) this.cache.update(this.owner, key, bytes.toString('latin1'), encodedEntryBytes(key.length, bytes.length));
       }
     });
   }
