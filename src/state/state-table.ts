@@ -56,11 +56,10 @@ const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
  *   hide keys).
  * - Nothing reaches disk until `flush(wb)` stages the dirty entries and `wb` is written; an entry
  *   leaves the dirty set only if it still holds what the flush that staged it wrote (the same
- *   value object, or a delete), and
- *   then moves to the cache (clean, evictable).
+ *   value object, or a delete), and then replaces the cache's entry of its key, if it has one.
  * - Keys order by Unicode code point in `scan`.
- * - Stored values are shared with the cache: callers must not mutate a value after `put` or
- *   after `get` returns it.
+ * - A value put is held as it is until the flush encodes it, and a dirty one is returned as it
+ *   is: callers must not mutate a value after `put` or after `get` returns it.
  * - One StateTable per (namespace, partition) at a time; two would not see each other's
  *   unflushed writes, nor flushed ones over what they cached (values and absences alike).
  *   Its cache entries are its own (see StateCache.register).
