@@ -35,10 +35,12 @@ export const datagenConnector: Connector = {
       baseTime: o.number('base.time', Date.now()),
     });
     const labelDelayMs = o.string('kind', 'tx') === 'labels' ? o.number('label.delay', 30_000) : undefined;
+    const features = plan.fields.some((f) => f.name === 'features');
+    const tx = features ? (n: number) => txEvent(n, config) : (n: number) => txEvent(n, config, { features: false });
     return new GeneratorSource(
       {
         name: plan.relation,
-        event: labelDelayMs === undefined ? (n) => txEvent(n, config) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
+        event: labelDelayMs === undefined ? (n) => tx(n) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
         firstEvent: 0,
         maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
         rowsPerSecond: o.number('rows.per.second', 0),

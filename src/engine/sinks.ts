@@ -9,7 +9,7 @@ import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
 import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
-import { keyOf } from '../common/keys.js';
+import { keyOf, keyOfValue } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
 import type { EmbeddedLog, KvTable, WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';
@@ -69,17 +69,22 @@ export function withoutCopies(row: Record<string, unknown>): Record<string, unkn
  * what the view holds, not every row of the query.
  */
 export class ViewSink implements EpochSink {
+  /** The epoch's rows by key (null: deleted) of a multiset or replacing view. */
   private pending = new Map<string, StateRow | null>();
+  /** The epoch's rows by key (null: deleted) of a 'changes' view: column values, encoded once, when staged. */
+  private pendingValues = new Map<string, readonly unknown[] | null>();
   /** The rows of the epoch being committed (not on disk yet: `readHeld` reads them first). */
   private staged = new Map<string, StateRow | null>();
   /**
    * Rows of committed epochs as they are on disk (null: none), the latest written last, at most
    * VIEW_RECENT_ROWS of them: only this sink writes the view, so they stay what the disk holds.
+   * Kept only by the views that read what they hold (multiset and replacing ones).
    */
   private readonly recent = new Map<string, StateRow | null>();
   private changes: RecordBatch[] = [];
   /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
   private readonly changelogFields: readonly Field[];
+  private readonly names: readonly string[];
 
   constructor(
     private readonly fields: readonly Field[],
@@ -89,21 +94,22 @@ export class ViewSink implements EpochSink {
     private readonly rows: 'changes' | 'multiset' | 'replacing' = 'changes',
   ) {
     this.changelogFields = changelogFields(fields);
+    this.names = fields.map((f) => f.name);
   }
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
     if (this.rows === 'multiset') return this.writeCounted(batch, rowKinds);
     if (this.rows === 'replacing') return this.writeReplacing(batch);
-    const updates = batchToRows(batch, this.fields).map((values, i): [string, StateRow | null] => {
-      const key = keyOf(this.keyColumns.map((k) => values[k]));
+    const rows = batchToRows(batch, this.fields);
+    const keyColumns = this.keyColumns;
+    const single = keyColumns.length === 1 ? keyColumns[0]! : -1;
+    for (let i = 0; i < rows.length; i++) {
+      const values = rows[i]!;
+      const key = single >= 0 ? keyOfValue(values[single]) : keyOf(keyColumns.map((k) => values[k]));
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      if (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE) return [key, null];
-      const row: Record<string, unknown> = {};
-      this.fields.forEach((f, c) => (row[f.name] = values[c]));
-      return [key, row as StateRow];
-    });
+      this.pendingValues.set(key, kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? null : values);
+    }
     this.recordChanges(batch, rowKinds);
-    for (const [key, row] of updates) this.pending.set(key, row);
   }
 
   private async writeCounted(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
@@ -186,13 +192,20 @@ export class ViewSink implements EpochSink {
 
   stage(wb: WriteBatch): void {
     this.staged = this.pending;
+    const values = this.pendingValues;
     const changes = this.changes;
     this.pending = new Map();
+    this.pendingValues = new Map();
     this.changes = [];
-    for (const [k, row] of this.staged) {
+    // forEach: a for-of loop over the entries would make an array per entry.
+    this.staged.forEach((row, k) => {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
-    }
+    });
+    values.forEach((row, k) => {
+      if (row === null) this.kv.delete(k, wb);
+      else this.kv.upsertValues(k, this.names, row, wb);
+    });
     if (this.changelog) {
       // An epoch's changes go out in a few large batches: encoding one costs about as much as
       // encoding many small ones.
@@ -209,6 +222,7 @@ export class ViewSink implements EpochSink {
   }
 
   committed(): void {
+    if (this.staged.size === 0) return;
     for (const [k, row] of this.staged) {
       this.recent.delete(k);
       this.recent.set(k, row);

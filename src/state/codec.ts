@@ -57,10 +57,24 @@ export function encodeValue(value: StateValue): Buffer {
   w.ensure(1);
   w.buf[w.pos++] = BINARY;
   if (!w.value(value, 0)) return v8.serialize(value);
-  const out = Buffer.allocUnsafe(w.pos);
-  w.buf.copy(out, 0, 0, w.pos);
-  if (w.buf.length > MAX_KEPT_SCRATCH) w.buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
-  return out;
+  return w.take();
+}
+
+/**
+ * Encodes the record whose properties are `names` with `values` without building it: it
+ * decodes as `encodeValue` of that record does. How a row given as column values is stored.
+ */
+export function encodeRecord(names: readonly string[], values: readonly unknown[]): Buffer {
+  const w = writer;
+  w.pos = 0;
+  w.ensure(7);
+  w.buf[w.pos++] = BINARY;
+  if (!w.record(names, values)) {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+    return encodeValue(row as StateRow);
+  }
+  return w.take();
 }
 
 export function decodeValue<V = StateValue>(bytes: Buffer): V {
@@ -94,6 +108,26 @@ class Writer {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /** A copy of what was written. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    if (this.buf.length > MAX_KEPT_SCRATCH) this.buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
+    return out;
+  }
+
+  /** Writes the record of `names` and `values` as `object` writes one; false as `value` says. */
+  record(names: readonly string[], values: readonly unknown[]): boolean {
+    this.ensure(6);
+    this.buf[this.pos++] = T_OBJECT;
+    this.varint(names.length);
+    for (let i = 0; i < names.length; i++) {
+      this.string(names[i]!);
+      if (!this.value(values[i], 1)) return false;
+    }
+    return true;
   }
 
   /** Writes `v`; false when it holds something this format does not cover. */
@@ -162,6 +196,29 @@ class Writer {
     }
     const proto = Object.getPrototypeOf(v) as unknown;
     if (proto !== Object.prototype && proto !== null) return false;
+    // for-in lists the own properties as Object.keys does (the prototype has no enumerable
+    // ones) without making the array; the count is written after them, in the byte kept for it.
+    const start = this.pos;
+    this.ensure(2);
+    this.buf[this.pos++] = T_OBJECT;
+    const countAt = this.pos++;
+    let n = 0;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      this.string(k);
+      if (!this.value((v as Record<string, unknown>)[k], depth + 1)) return false;
+      n++;
+    }
+    if (n < 0x80) {
+      this.buf[countAt] = n;
+      return true;
+    }
+    this.pos = start;
+    return this.manyProperties(v, depth);
+  }
+
+  /** An object of 128 or more properties, whose count takes more than one varint byte. */
+  private manyProperties(v: object, depth: number): boolean {
     const keys = Object.keys(v);
     this.ensure(6);
     this.buf[this.pos++] = T_OBJECT;
@@ -208,6 +265,7 @@ class Writer {
 }
 
 const writer = new Writer();
+
 
 class Reader {
   pos = 1;

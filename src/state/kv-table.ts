@@ -1,4 +1,4 @@
-import { decodeValue, encodeValue, type StateRow } from './codec.js';
+import { decodeValue, encodeRecord, encodeValue, type StateRow } from './codec.js';
 import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange } from './keys.js';
 import type { Store, WriteBatch } from './store.js';
 
@@ -40,6 +40,11 @@ export class KvTable<R extends StateRow = StateRow> {
       return;
     }
     return this.store.put(k, v);
+  }
+
+  /** Stages the row of `names` and `values` (the record they make, see encodeRecord) under `key`. */
+  upsertValues(key: string, names: readonly string[], values: readonly unknown[], wb: WriteBatch): void {
+    wb.put(this.diskKey(key), encodeRecord(names, values));
   }
 
   delete(key: string, wb: WriteBatch): void;

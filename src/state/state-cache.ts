@@ -20,7 +20,7 @@ interface Entry {
   readonly key: string;
   value: unknown;
   bytes: number;
-  readonly owner: number;
+  /** The owner's entries, this one among them. */
   readonly entries: Map<string, Entry>;
   /** The next colder and next hotter entry (undefined at the ends of the list). */
   colder: Entry | undefined;
@@ -46,6 +46,17 @@ export function entryBytes(keyLength: number, encodedBytes: number): number {
 }
 
 /**
+ * Fixed heap cost assumed per entry that holds its value encoded, as a string of one character
+ * per byte (see StateTable): map slot, entry record, the two strings' headers.
+ */
+const ENCODED_ENTRY_OVERHEAD = 160;
+
+/** Estimated heap bytes of a cached entry whose value is held as its `encodedBytes` encoded bytes. */
+export function encodedEntryBytes(keyLength: number, encodedBytes: number): number {
+  return ENCODED_ENTRY_OVERHEAD + 2 * keyLength + encodedBytes;
+}
+
+/**
  * One bounded LRU cache of clean (durable) state entries, shared by every state table of an
  * engine, so that the heap state takes does not grow with the number of keys.
  *
@@ -55,15 +66,10 @@ export function entryBytes(keyLength: number, encodedBytes: number): number {
  * - An entry belongs to one owner (a state table instance, see `register`); owners never see
  *   each other's entries, and `release` drops all of an owner's entries.
  * - Only clean values are cached: what is here is also on disk, so eviction loses nothing.
- * - `holdsAll(owner)` is true until the cache drops an entry of the owner that the owner did not
- *   delete itself (evicted, refused as larger than the budget, or released): while it is true,
- *   every value ever set for the owner and not deleted is still here.
  */
 export class StateCache {
   /** The entries of each owner that has any, by key. */
   private readonly owners = new Map<number, Map<string, Entry>>();
-  /** Owners that never lost an entry to the cache (see `holdsAll`). */
-  private readonly whole = new Set<number>();
   /** The recency list: `coldest` is evicted first, `hottest` was used last. */
   private coldest: Entry | undefined;
   private hottest: Entry | undefined;
@@ -81,9 +87,7 @@ export class StateCache {
 
   /** A new owner id: one state table's own part of the cache. */
   register(): number {
-    const id = this.nextOwner++;
-    this.whole.add(id);
-    return id;
+    return this.nextOwner++;
   }
 
   /** The value cached for the owner's key (and marks it recently used), or undefined. */
@@ -105,39 +109,36 @@ export class StateCache {
   set(owner: number, key: string, value: unknown, bytes: number): void {
     let entries = this.owners.get(owner);
     if (entries === undefined) {
-      if (bytes > this.budget) {
-        this.whole.delete(owner);
-        return;
-      }
+      if (bytes > this.budget) return;
       entries = new Map();
       this.owners.set(owner, entries);
     }
     const old = entries.get(key);
     if (old !== undefined) {
-      if (bytes > this.budget) {
-        this.remove(old);
-        this.whole.delete(owner);
-        return;
-      }
-      old.value = value;
-      this.used += bytes - old.bytes;
-      old.bytes = bytes;
-      if (old !== this.hottest) {
-        this.unlink(old);
-        this.append(old);
-      }
-    } else {
-      if (bytes > this.budget) {
-        this.whole.delete(owner);
-        return;
-      }
-      const e: Entry = { key, value, bytes, owner, entries, colder: undefined, hotter: undefined };
-      entries.set(key, e);
-      this.append(e);
-      this.count++;
-      this.used += bytes;
+      this.replace(old, value, bytes);
+      return;
     }
+    if (bytes > this.budget) return;
+    const e: Entry = { key, value, bytes, entries, colder: undefined, hotter: undefined };
+    entries.set(key, e);
+    this.append(e);
+    this.count++;
+    this.used += bytes;
     if (this.used > this.budget) this.evict();
+  }
+
+  /** Whether the owner's key is cached (without marking it used or counting a hit or miss). */
+  has(owner: number, key: string): boolean {
+    return this.owners.get(owner)?.has(key) ?? false;
+  }
+
+  /**
+   * Replaces the value of a key the cache holds for the owner, as `set` does; a key it does not
+   * hold stays out (for values written rather than read: see StateTable).
+   */
+  update(owner: number, key: string, value: unknown, bytes: number): void {
+    const e = this.owners.get(owner)?.get(key);
+    if (e !== undefined) this.replace(e, value, bytes);
   }
 
   delete(owner: number, key: string): void {
@@ -145,17 +146,8 @@ export class StateCache {
     if (e !== undefined) this.remove(e);
   }
 
-  /**
-   * Whether every value set for the owner and not deleted by it is still cached (see the
-   * invariants): then a key the cache lacks was never set, or was deleted.
-   */
-  holdsAll(owner: number): boolean {
-    return this.whole.has(owner);
-  }
-
   /** Drops every entry of the owner (a state table that is closed or cleared). */
   release(owner: number): void {
-    this.whole.delete(owner);
     const entries = this.owners.get(owner);
     if (entries === undefined) return;
     for (const e of entries.values()) {
@@ -177,10 +169,24 @@ export class StateCache {
 
   private evict(): void {
     while (this.used > this.budget && this.coldest !== undefined) {
-      this.whole.delete(this.coldest.owner);
       this.remove(this.coldest);
       this.evictionCount++;
     }
+  }
+
+  private replace(e: Entry, value: unknown, bytes: number): void {
+    if (bytes > this.budget) {
+      this.remove(e);
+      return;
+    }
+    e.value = value;
+    this.used += bytes - e.bytes;
+    e.bytes = bytes;
+    if (e !== this.hottest) {
+      this.unlink(e);
+      this.append(e);
+    }
+    if (this.used > this.budget) this.evict();
   }
 
   private remove(e: Entry): void {

@@ -1,6 +1,7 @@
 import { decodeValue, encodeValue, type StateRow, type StateValue } from './codec.js';
 import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
-import { entryBytes, StateCache } from './state-cache.js';
+import { KeyFilter } from './key-filter.js';
+import { encodedEntryBytes, StateCache } from './state-cache.js';
 import type { Store, WriteBatch } from './store.js';
 import { SluiceError } from '../common/errors.js';
 
@@ -25,8 +26,8 @@ export interface StateTableOptions {
   readonly cache?: StateCache;
   /**
    * The caller knows that the table holds nothing on disk now (a query that has no checkpoint
-   * yet: state is only ever written with one). Then its point reads go to disk only once the
-   * cache has dropped one of its entries.
+   * yet: state is only ever written with one). Then its point reads go to disk only for keys it
+   * may have written (see KeyFilter).
    */
   readonly startsEmpty?: boolean;
   /**
@@ -36,43 +37,45 @@ export interface StateTableOptions {
   readonly ephemeral?: boolean;
 }
 
-interface Dirty<V> {
-  /** undefined marks a delete. */
-  readonly value: V | undefined;
-  readonly version: number;
-}
+/** A deleted key's entry in a table's dirty set. */
+const DELETED = Symbol('deleted');
+/** What the cache holds for a key known to be absent: no encoded value is empty. */
+const ABSENT = '';
 
 const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Keyed operator state for one partition of one operator. RocksDB holds the state; this table
  * holds only the entries changed since the last flush, and reads everything else through a
- * bounded cache shared by the engine, so its heap does not grow with the number of keys.
+ * bounded cache shared by the engine, so its heap does not grow with the number of keys. The
+ * cache takes what the table reads (values and absences); a flush updates the keys it holds but
+ * adds none, so keys written and never read again (every key distinct) do not fill it.
  *
  * Invariants:
  * - Reads see this table's own writes at once (dirty entries shadow the cache and disk; deletes
  *   hide keys).
  * - Nothing reaches disk until `flush(wb)` stages the dirty entries and `wb` is written; an entry
- *   leaves the dirty set only if it did not change again after the flush that staged it, and
- *   then moves to the cache (clean, evictable).
+ *   leaves the dirty set only if it still holds what the flush that staged it wrote (the same
+ *   value object, or a delete), and then replaces the cache's entry of its key, if it has one.
  * - Keys order by Unicode code point in `scan`.
- * - Stored values are shared with the cache: callers must not mutate a value after `put` or
- *   after `get` returns it.
+ * - A value put is held as it is until the flush encodes it, and a dirty one is returned as it
+ *   is: callers must not mutate a value after `put` or after `get` returns it.
  * - One StateTable per (namespace, partition) at a time; two would not see each other's
- *   unflushed writes. Its cache entries are its own (see StateCache.register).
+ *   unflushed writes, nor flushed ones over what they cached (values and absences alike).
+ *   Its cache entries are its own (see StateCache.register).
  */
 export class StateTable<V extends StateValue = StateRow> {
-  private readonly dirty = new Map<string, Dirty<V>>();
+  /** Entries changed since their last committed flush: the value, or DELETED. */
+  private readonly dirty = new Map<string, V | typeof DELETED>();
   private readonly prefix: KeyPart[];
   /** `prefix` encoded: every disk key of this table starts with it. */
   private readonly encodedPrefix: Buffer;
   private readonly cache: StateCache;
   private readonly owner: number;
-  private version = 0;
   /** Bumped whenever disk contents change under us, so that racing disk reads do not fill the cache. */
   private generation = 0;
-  /** See StateTableOptions.startsEmpty. */
-  private readonly startedEmpty: boolean;
+  /** The keys written since a start with nothing on disk (see StateTableOptions.startsEmpty). */
+  private readonly written: KeyFilter | undefined;
   /** See StateTableOptions.ephemeral. */
   private readonly ephemeral: boolean;
 
@@ -87,7 +90,7 @@ export class StateTable<V extends StateValue = StateRow> {
     this.cache = options.cache ?? new StateCache(PRIVATE_CACHE_BYTES);
     this.owner = this.cache.register();
     this.ephemeral = options.ephemeral ?? false;
-    this.startedEmpty = this.ephemeral || (options.startsEmpty ?? false);
+    if (!this.ephemeral && options.startsEmpty) this.written = new KeyFilter();
   }
 
   async get(key: string): Promise<V | undefined> {
@@ -96,9 +99,9 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /**
    * The values of `keys` (undefined where absent), in order: dirty entries and cache hits at
-   * once, the rest in one batched read from RocksDB whose results fill the cache. A table that
-   * starts empty reads nothing from disk while the cache holds all it wrote (see
-   * StateCache.holdsAll): what neither holds is absent.
+   * once, the rest in one batched read from RocksDB whose results, found or not, fill the cache.
+   * A table that starts empty reads only the keys it may have written; an ephemeral one reads
+   * nothing (what it has not flushed is all it has).
    */
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
     const out = new Array<V | undefined>(keys.length);
@@ -106,15 +109,16 @@ export class StateTable<V extends StateValue = StateRow> {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const d = this.dirty.get(key);
-      if (d) {
-        out[i] = d.value;
+      if (d !== undefined) {
+        out[i] = d === DELETED ? undefined : d;
         continue;
       }
-      const c = this.cache.get(this.owner, key) as V | undefined;
-      if (c !== undefined) out[i] = c;
-      else (missing ??= []).push(i);
+      const c = this.cache.get(this.owner, key) as string | undefined;
+      if (c === undefined) {
+        if (!this.ephemeral && (this.written === undefined || this.written.mayHold(key))) (missing ??= []).push(i);
+      } else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
     }
-    if (!missing || (this.startedEmpty && this.cache.holdsAll(this.owner))) return out;
+    if (!missing) return out;
     const gen = this.generation;
     const bytes = await this.store.getMany(missing.map((i) => this.diskKey(keys[i]!)));
     this.cache.countDiskReads(missing.length);
@@ -122,22 +126,21 @@ export class StateTable<V extends StateValue = StateRow> {
       const i = missing[j]!;
       const key = keys[i]!;
       const d = this.dirty.get(key);
-      if (d) {
-        out[i] = d.value;
+      if (d !== undefined) {
+        out[i] = d === DELETED ? undefined : d;
         continue;
       }
       const b = bytes[j];
-      if (b === undefined) continue;
-      const value = decodeValue<V>(b);
-      out[i] = value;
-      if (gen === this.generation) this.cache.set(this.owner, key, value, entryBytes(key.length, b.length));
+      if (b !== undefined) out[i] = decodeValue<V>(b);
+      if (gen === this.generation) this.cacheBytes(key, b);
     }
     return out;
   }
 
   /** Writes `key` (the dirty entry shadows a cached older value until the flush commits). */
   put(key: string, value: V): void {
-    this.dirty.set(key, { value, version: ++this.version });
+    this.dirty.set(key, value);
+    this.written?.add(key);
   }
 
   delete(key: string): void {
@@ -145,7 +148,7 @@ export class StateTable<V extends StateValue = StateRow> {
       this.dirty.delete(key);
       return;
     }
-    this.dirty.set(key, { value: undefined, version: ++this.version });
+    this.dirty.set(key, DELETED);
   }
 
   /** Number of entries changed since their last committed flush. */
@@ -175,7 +178,7 @@ export class StateTable<V extends StateValue = StateRow> {
   private async *merged(disk: { gte: Buffer; lt: Buffer }, wanted: (key: string) => boolean): AsyncGenerator<[string, V]> {
     const pending = [...this.dirty.entries()]
       .filter(([k]) => wanted(k))
-      .map(([k, d]) => ({ key: k, bytes: Buffer.from(k, 'utf8'), value: d.value }))
+      .map(([k, d]) => ({ key: k, bytes: Buffer.from(k, 'utf8'), value: d === DELETED ? undefined : d }))
       .sort((a, b) => Buffer.compare(a.bytes, b.bytes));
     let i = 0;
     for await (const [rawKey, rawValue] of this.store.iterate(disk)) {
@@ -203,35 +206,40 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /**
    * Stages every dirty entry into `wb`; they become clean when `wb` commits: the written values
-   * move to the cache (replacing what it held for their keys), deleted keys leave it.
+   * replace what the cache holds for their keys (it takes no others), deleted keys leave it.
    */
   flush(wb: WriteBatch): void {
     if (this.dirty.size === 0) return;
     if (this.ephemeral) throw new SluiceError('STATE_ERROR', `state table ${this.namespace} is never flushed (its query takes no checkpoints)`);
     const keys: string[] = [];
-    const versions: number[] = [];
-    const sizes: number[] = [];
-    for (const [key, d] of this.dirty) {
-      let size = 0;
-      if (d.value === undefined) wb.del(this.diskKey(key));
+    const staged: (V | typeof DELETED)[] = [];
+    /**
+     * The bytes written for each key the cache holds (undefined for the others). Until the
+     * commit no read of a dirty key reaches the cache, so the keys it holds stay those.
+     */
+    const cached: (Buffer | undefined)[] = [];
+    // forEach: a for-of loop over the entries would make an array per entry.
+    this.dirty.forEach((d, key) => {
+      let bytes: Buffer | undefined;
+      if (d === DELETED) wb.del(this.diskKey(key));
       else {
-        const bytes = encodeValue(d.value);
-        size = bytes.length;
+        bytes = encodeValue(d);
         wb.put(this.diskKey(key), bytes);
       }
       keys.push(key);
-      versions.push(d.version);
-      sizes.push(size);
-    }
+      staged.push(d);
+      cached.push(bytes !== undefined && this.cache.has(this.owner, key) ? bytes : undefined);
+    });
     wb.onCommit(() => {
       this.generation++;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
-        const d = this.dirty.get(key);
-        if (d === undefined || d.version !== versions[i]) continue;
+        const d = staged[i];
+        if (this.dirty.get(key) !== d) continue;
         this.dirty.delete(key);
-        if (d.value !== undefined) this.cache.set(this.owner, key, d.value, entryBytes(key.length, sizes[i]!));
-        else this.cache.delete(this.owner, key);
+        const bytes = cached[i];
+        if (d === DELETED) this.cache.delete(this.owner, key);
+        else if (bytes !== undefined) this.cache.update(this.owner, key, bytes.toString('latin1'), encodedEntryBytes(key.length, bytes.length));
       }
     });
   }
@@ -247,6 +255,17 @@ export class StateTable<V extends StateValue = StateRow> {
   /** Drops this table's cached entries (the table is no longer used; disk is untouched). */
   release(): void {
     this.cache.release(this.owner);
+  }
+
+  /**
+   * Caches a clean value as its encoded bytes in a latin1 string: one compact heap object per
+   * entry (a decoded row is several), with no backing store of its own to outlive an eviction,
+   * decoded again on each hit. A key read from disk and not found (`bytes` undefined) is cached
+   * as ABSENT, so that it is not read again before it is written.
+   */
+  private cacheBytes(key: string, bytes: Buffer | undefined): void {
+    if (bytes === undefined) this.cache.set(this.owner, key, ABSENT, encodedEntryBytes(key.length, 0));
+    else this.cache.set(this.owner, key, bytes.toString('latin1'), encodedEntryBytes(key.length, bytes.length));
   }
 
   private diskKey(key: string): Buffer {

@@ -79,6 +79,14 @@ describe('tx datagen', () => {
     for (const f of row.features) expect(Math.fround(f)).toBe(f);
   });
 
+  it('leaves the features out on request, every other column as drawn with them', () => {
+    const config = txConfig({ seed: 3 });
+    for (const n of [0, 1, 77, 123_456]) {
+      const { features: _features, ...rest } = txEvent(n, config);
+      expect(txEvent(n, config, { features: false })).toEqual(rest);
+    }
+  });
+
   it('skews cards towards card-1', () => {
     const counts = new Map<string, number>();
     for (const r of txRange(0, 20_000)) counts.set(r.card_id, (counts.get(r.card_id) ?? 0) + 1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from '../../src/state/index.js';
-import { decodeValue, encodeValue, type StateValue } from '../../src/state/index.js';
+import { decodeValue, encodeRecord, encodeValue, type StateValue } from '../../src/state/index.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -167,6 +167,26 @@ describe('value codec', () => {
     const bytes = encodeValue(dated);
     expect(bytes[0]).toBe(0xff);
     expect(decodeValue(bytes)).toEqual(dated);
+  });
+
+  it('round-trips objects of many properties and inherited-looking names', () => {
+    const wide = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`c${i}`, { i, nested: Object.fromEntries(Array.from({ length: 130 }, (_, j) => [String(j), j])) }]));
+    expect(decodeValue(encodeValue(wide as StateValue))).toStrictEqual(wide);
+    const odd = { toString: 1, constructor: 'x', hasOwnProperty: null };
+    expect(decodeValue(encodeValue(odd))).toStrictEqual(odd);
+  });
+
+  it('encodes a record given as names and values as the record itself', () => {
+    const names = ['k', 'n', 's', '1', 'tags', '__proto__'];
+    const values = ['tx-1', 3, 12.5, null, ['a', 2], 7];
+    const row: Record<string, unknown> = {};
+    names.forEach((n, i) => Object.defineProperty(row, n, { value: values[i], enumerable: true, writable: true, configurable: true }));
+    expect(decodeValue(encodeRecord(names, values))).toStrictEqual(row);
+    expect(encodeRecord(['k', 'n'], ['x', 1])).toEqual(encodeValue({ k: 'x', n: 1 }));
+    // A value beyond StateValue falls back to v8 serialization of the whole record.
+    const dated = encodeRecord(['at'], [new Date(1000)]);
+    expect(dated[0]).toBe(0xff);
+    expect(decodeValue(dated)).toEqual({ at: new Date(1000) });
   });
 
   it('refuses bytes it cannot decode with STATE_ERROR', () => {

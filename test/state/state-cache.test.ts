@@ -45,7 +45,7 @@ describe('StateCache', () => {
 });
 
 describe('StateTable over a small shared cache', () => {
-  it('reads evicted entries back from RocksDB, in one batched read, and never evicts unflushed changes', async () => {
+  it('reads what it does not cache from RocksDB, in one batched read, and never evicts unflushed changes', async () => {
     const store = await temp.open();
     const cache = new StateCache(4096);
     const t = new StateTable(store, 'q/agg', 0, { cache });
@@ -59,16 +59,16 @@ describe('StateTable over a small shared cache', () => {
     other.flush(wb);
     await wb.write();
     expect(t.dirtyCount).toBe(0);
-    const stats = cache.stats();
-    expect(stats.bytes).toBeLessThanOrEqual(4096);
-    expect(stats.evictions).toBeGreaterThan(400);
-    // Of those reads only the key no table holds ('nope') went to RocksDB.
-    expect(stats.diskReads).toBe(1);
+    // Of those reads only the key no table holds ('nope') went to RocksDB, and its absence is
+    // all the cache holds: a flush adds nothing it wrote.
+    expect(cache.stats()).toMatchObject({ diskReads: 1, entries: 1 });
     const keys = Array.from({ length: 500 }, (_, i) => `k${i}`);
     const values = await t.getMany(keys);
     expect(values.map((v) => v?.['n'])).toEqual(keys.map((_, i) => i));
     expect((await other.get('k1'))?.['n']).toBe(-1);
+    // What was read filled the cache up to its budget, the least recently used evicted.
     expect(cache.stats().bytes).toBeLessThanOrEqual(4096);
+    expect(cache.stats().evictions).toBeGreaterThan(400);
     // Every key not cached was read from RocksDB, and a scan reads every entry it passes.
     const afterGets = cache.stats();
     expect(afterGets.diskReads).toBe(afterGets.misses);
@@ -79,7 +79,7 @@ describe('StateTable over a small shared cache', () => {
     expect(cache.stats().diskReads).toBe(afterGets.diskReads + 111);
   });
 
-  it('a table that starts empty reads nothing from disk until the cache drops one of its entries', async () => {
+  it('a table that starts empty reads from disk only keys it wrote; a flush updates cached keys and adds none', async () => {
     const store = await temp.open();
     const cache = new StateCache(2048);
     const t = new StateTable(store, 'q/fresh', 0, { cache, startsEmpty: true });
@@ -90,20 +90,30 @@ describe('StateTable over a small shared cache', () => {
       await wb.write();
     };
     await write(0, 4);
+    // Written and never read: on disk only, and the cache holds none of it.
+    expect(cache.stats().entries).toBe(0);
     expect((await t.getMany(['k0', 'k3', 'new'])).map((v) => v?.['n'])).toEqual([0, 3, undefined]);
-    expect(cache.stats().diskReads).toBe(0);
-    expect(cache.holdsAll(1)).toBe(true);
-    // A committed delete leaves the cache with the disk, so the cache still holds all there is.
-    t.delete('k1');
+    // k0 and k3 were read from disk; 'new' was never written, so it was not.
+    expect(cache.stats().diskReads).toBe(2);
+    expect(cache.stats().entries).toBe(2);
+    // Read once, a key stays cached across flushes: the flush updates it.
+    t.put('k0', { n: 10 });
     await write(0, 0);
-    expect(await t.get('k1')).toBeUndefined();
-    expect(cache.stats().diskReads).toBe(0);
-    // Past the budget entries are evicted: from then on misses go to disk, and find them there.
-    await write(4, 200);
-    expect(cache.stats().evictions).toBeGreaterThan(0);
-    expect(cache.holdsAll(1)).toBe(false);
-    expect((await t.getMany(['k0', 'k2', 'k1', 'new'])).map((v) => v?.['n'])).toEqual([0, 2, undefined, undefined]);
-    expect(cache.stats().diskReads).toBe(4);
+    expect((await t.getMany(['k0', 'k3'])).map((v) => v?.['n'])).toEqual([10, 3]);
+    expect(cache.stats().diskReads).toBe(2);
+    // A committed delete leaves the cache with the disk.
+    t.delete('k3');
+    await write(0, 0);
+    expect(await t.get('k3')).toBeUndefined();
+    expect(cache.stats().diskReads).toBe(3);
+    // Many keys written: none is read back but those asked for, and none fills the cache.
+    await write(4, 5000);
+    expect(cache.stats().entries).toBeLessThanOrEqual(3);
+    const keys = Array.from({ length: 5000 }, (_, i) => `absent${i}`);
+    expect((await t.getMany(keys)).every((v) => v === undefined)).toBe(true);
+    // Only the filter's false positives (about 1%) went to disk.
+    expect(cache.stats().diskReads).toBeLessThan(3 + 150);
+    expect((await t.getMany(['k4', 'k4999'])).map((v) => v?.['n'])).toEqual([4, 4999]);
     // A table without the promise reads what it does not cache from disk, as before.
     const other = new StateTable(store, 'q/fresh', 0, { cache: new StateCache(1 << 20) });
     expect((await other.get('k5'))?.['n']).toBe(5);

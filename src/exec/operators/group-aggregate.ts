@@ -24,11 +24,9 @@ interface Group {
   readonly values: unknown[];
   count: number;
   readonly accs: Accumulator[];
-  /** The output row downstream holds for the group (null: none yet), kept so a change is found without recomputing it. */
-  row: unknown[] | null;
   /** The number of the last batch that touched the group. */
   batch: number;
-  /** Whether its key is in `dirty`. */
+  /** Whether it changed since the last barrier (and is to be written at the next). */
   dirty: boolean;
 }
 
@@ -78,7 +76,8 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly aggs: AggregateList;
   private readonly used: number[];
   private working = new Map<string, Group | null>();
-  private readonly dirty = new Set<string>();
+  /** Keys whose group was deleted since the last barrier (a changed group is marked `dirty` instead). */
+  private readonly deleted = new Set<string>();
   /** No GROUP BY: one group, present from the start (see the invariants). */
   private readonly global: boolean;
   /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
@@ -111,19 +110,26 @@ export class GroupAggregateOperator extends StreamOperator {
 
   /** Reads the groups of `keys` that `working` does not hold into it, in one batched read. */
   private async load(keys: readonly (string | undefined)[]): Promise<void> {
-    const missing = new Set<string>();
-    for (const k of keys) if (k !== undefined && !this.working.has(k)) missing.add(k);
-    if (missing.size === 0) return;
-    const list = [...missing];
-    const rows = await this.ctx.state.table(TABLE).getMany(list);
+    const working = this.working;
+    // A key being read is held as absent meanwhile, which also drops the batch's repeats.
+    const list: string[] = [];
+    for (const k of keys) {
+      if (k === undefined || working.has(k)) continue;
+      working.set(k, null);
+      list.push(k);
+    }
+    if (list.length === 0) return;
+    let rows: (StateRow | undefined)[];
+    try {
+      rows = await this.ctx.state.table(TABLE).getMany(list);
+    } catch (err) {
+      for (const k of list) working.delete(k);
+      throw err;
+    }
     for (let i = 0; i < list.length; i++) {
       const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
-      if (!r) this.working.set(list[i]!, null);
-      else {
-        const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
-        g.row = this.output(g);
-        this.working.set(list[i]!, g);
-      }
+      if (!r) continue;
+      working.set(list[i]!, this.group([...r.g], r.c, this.aggs.restore(r.a)));
     }
   }
 
@@ -143,9 +149,13 @@ export class GroupAggregateOperator extends StreamOperator {
     const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
-    /** The keys and groups this batch touches, in the order it first touches them. */
+    /**
+     * The keys and groups this batch touches, in the order it first touches them, and the row
+     * downstream held for each before the batch (null: the group did not exist).
+     */
     const touchedKeys: string[] = [];
     const touched: Group[] = [];
+    const before: (unknown[] | null)[] = [];
     const batchNo = ++this.batches;
     const parts = new Array<unknown>(this.keys.length);
     const rowKeys = new Array<string | undefined>(n);
@@ -176,15 +186,18 @@ export class GroupAggregateOperator extends StreamOperator {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
       }
+      let created = false;
       if (!g) {
         for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![i]);
         g = this.emptyGroup([...parts]);
         this.working.set(key, g);
+        created = true;
       }
       if (g.batch !== batchNo) {
         g.batch = batchNo;
         touchedKeys.push(key);
         touched.push(g);
+        before.push(created ? null : this.output(g));
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
@@ -207,8 +220,7 @@ export class GroupAggregateOperator extends StreamOperator {
     const kinds: number[] = [];
     for (let t = 0; t < touched.length; t++) {
       const key = touchedKeys[t]!;
-      // The row downstream holds from before this batch (null: the group did not exist).
-      const old = touched[t]!.row;
+      const old = before[t] ?? null;
       let g: Group | undefined = touched[t]!;
       if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g && g.count <= 0) {
@@ -217,12 +229,8 @@ export class GroupAggregateOperator extends StreamOperator {
         this.working.set(key, g ?? null);
       }
       const now = g ? this.output(g) : null;
-      if (!g) this.dirty.add(key);
-      else {
-        g.row = now;
-        if (!g.dirty) this.dirty.add(key);
-        g.dirty = true;
-      }
+      if (!g) this.deleted.add(key);
+      else g.dirty = true;
       if (old && now) {
         if (sameRow(old, now)) continue;
         rows.push(old, now);
@@ -244,9 +252,8 @@ export class GroupAggregateOperator extends StreamOperator {
     this.announced = true;
     const g = this.emptyGroup([]);
     this.working.set(GLOBAL_KEY, g);
-    this.dirty.add(GLOBAL_KEY);
+    g.dirty = true;
     const row = this.output(g);
-    g.row = row;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => [row[c] ?? null]), 1, Uint8Array.of(RowKind.INSERT));
   }
 
@@ -255,7 +262,7 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   private group(values: unknown[], count: number, accs: Accumulator[]): Group {
-    return { values, count, accs, row: null, batch: 0, dirty: false };
+    return { values, count, accs, batch: 0, dirty: false };
   }
 
   private output(g: Group): unknown[] {
@@ -272,12 +279,11 @@ export class GroupAggregateOperator extends StreamOperator {
 
   private flush(): void {
     const table = this.ctx.state.table(TABLE);
-    for (const key of this.dirty) {
-      const g = this.working.get(key);
-      if (!g) table.delete(key);
-      else table.put(key, { g: g.values as StateValue[], c: g.count, a: AggregateList.save(g.accs) } satisfies StateRow);
-    }
-    this.dirty.clear();
+    for (const key of this.deleted) if (!this.working.get(key)) table.delete(key);
+    this.working.forEach((g, key) => {
+      if (g?.dirty) table.put(key, { g: g.values as StateValue[], c: g.count, a: AggregateList.save(g.accs) } satisfies StateRow);
+    });
+    this.deleted.clear();
     this.working.clear();
   }
 
