@@ -53,8 +53,41 @@ describe('TimeIndex', () => {
     ]);
     expect((await collect(index.due(Infinity, true))).map(([, k]) => k)).toEqual(['k8', 'k5', 'k1', 'k2', 'k3', 'dirty', 'k0', 'k7', 'k9', 'k4']);
     expect(await collect(index.due(-Infinity))).toEqual([]);
-    const chunks = await collect(index.dueChunks(Infinity, true, 4));
+    const chunks = await collect(index.take(Infinity, true, 4));
     expect(chunks.map((c) => c.length)).toEqual([4, 4, 2]);
+    expect(await collect(index.due(Infinity, true))).toEqual([]);
+  });
+
+  it('take deletes what it yields, and the next read starts where the last complete take ended', async () => {
+    const store = await stores.open();
+    const table = new StateTable(store, 'q/op0.ends', 0);
+    const index = new TimeIndex(table);
+    for (let i = 0; i < 100; i++) index.add(i, `k${i}`);
+    await commit(store, table);
+    for (let i = 100; i < 200; i++) index.add(i, `k${i}`);
+    const taken = (await collect(index.take(150, false, 16))).flat();
+    expect(taken.map(([t]) => t)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    await commit(store, table);
+    const range = vi.spyOn(table, 'range');
+    expect((await collect(index.due(160))).map(([t]) => t)).toEqual(Array.from({ length: 10 }, (_, i) => 150 + i));
+    expect(range.mock.calls[0]![0].gte).toBeDefined();
+    // An entry added behind the last take is still found.
+    index.add(3, 'late');
+    expect((await collect(index.due(152))).map(([t, k]) => `${t}:${k}`)).toEqual(['3:late', '150:k150', '151:k151']);
+    range.mockRestore();
+  });
+
+  it('a take left part-way keeps the untaken entries and the old floor', async () => {
+    const table = new StateTable(await stores.open(), 'q/op0.ends', 0, { ephemeral: true });
+    const index = new TimeIndex(table);
+    for (let i = 0; i < 10; i++) index.add(i, `k${i}`);
+    for await (const chunk of index.take(8, false, 4)) {
+      expect(chunk.map(([t]) => t)).toEqual([0, 1, 2, 3]);
+      break;
+    }
+    expect((await collect(index.due(Infinity))).map(([t]) => t)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for await (const chunk of index.take(8, false, 4)) void chunk;
+    expect((await collect(index.due(Infinity))).map(([t]) => t)).toEqual([8, 9]);
   });
 
   it('reads only the due range of its table, not the entries after it', async () => {

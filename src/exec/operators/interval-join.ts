@@ -30,6 +30,8 @@ interface Side {
   watermark: number;
   /** Rows buffered. */
   count: number;
+  /** The time index of the buffered rows, made on first use. */
+  index?: TimeIndex;
 }
 
 const META = 'meta';
@@ -206,7 +208,7 @@ export class IntervalJoinOperator extends StreamOperator {
   }
 
   private index(s: Side): TimeIndex {
-    return new TimeIndex(this.ctx.state.table(`${s.table}-time`));
+    return (s.index ??= new TimeIndex(this.ctx.state.table(`${s.table}-time`)));
   }
 
   private emitPairs(pairs: readonly Pair[]): Promise<void> {
@@ -251,7 +253,7 @@ export class IntervalJoinOperator extends StreamOperator {
   private async retire(s: Side, bound: number): Promise<void> {
     const index = this.index(s);
     const table = this.ctx.state.table(s.table);
-    for await (const chunk of index.dueChunks(bound, false, EXPIRY_CHUNK)) {
+    for await (const chunk of index.take(bound, false, EXPIRY_CHUNK)) {
       const keys = [...new Set(chunk.map(([, k]) => k))];
       const rows = await table.getMany(keys);
       const lists = new Map<string, Buffered[]>();
@@ -262,7 +264,6 @@ export class IntervalJoinOperator extends StreamOperator {
         lists.set(k, keep);
       });
       this.store(s, keys, lists);
-      for (const [t, k] of chunk) index.delete(t, k);
     }
   }
 

@@ -64,6 +64,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
   private readonly sessionKeyAt: number[] = [];
   /** Open sessions, over all keys. */
   private openCount = 0;
+  private endIndex: TimeIndex | undefined;
 
   constructor(spec: WindowAggregateSpec) {
     super(spec);
@@ -113,7 +114,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
   }
 
   private ends(): TimeIndex {
-    return new TimeIndex(this.ctx.state.table(ENDS));
+    return (this.endIndex ??= new TimeIndex(this.ctx.state.table(ENDS)));
   }
 
   protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
@@ -190,7 +191,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
     const closed: ClosedWindow[] = [];
     const gap = this.window.gapMs;
     const ends = this.ends();
-    for await (const chunk of ends.dueChunks(limit, true, CLOSE_CHUNK)) {
+    for await (const chunk of ends.take(limit, true, CLOSE_CHUNK)) {
       const keys = [...new Set(chunk.map(([, k]) => k))];
       const lists = await this.load(keys);
       for (const sk of lists.values()) {
@@ -210,7 +211,6 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
         sk.sessions = keep;
       }
       this.store(keys, lists);
-      for (const [end, key] of chunk) ends.delete(end, key);
     }
     return closed;
   }
