@@ -216,6 +216,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
   }
 
   protected flushWindows(): void {
+    this.endIndex?.stage();
     this.ctx.state.table(COUNT).put('open', { n: this.openCount });
   }
 
