@@ -202,7 +202,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
             keep.push(s);
             continue;
           }
-          const row = [...sk.values, ...AggregateList.results(s.accs)];
+          const row = this.outputRow(sk.values, s.accs);
           for (const p of this.startAt) row[p] = s.start;
           for (const p of this.endAt) row[p] = s.last + gap;
           closed.push({ start: s.start, end: s.last + gap, row });
