@@ -4,7 +4,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
-import type { BoundExpr } from '../../planner/bound-expr.js';
+import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { IntervalJoinExec } from '../../planner/physical.js';
 import { TimeIndex, type StateRow, type StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
@@ -84,6 +84,8 @@ export class IntervalJoinOperator extends StreamOperator {
   readonly fields: readonly Field[];
   private readonly sides: readonly [Side, Side];
   private readonly residual: CompiledExpr | undefined;
+  /** The output columns the residual reads. */
+  private readonly residualReads: ReadonlySet<number>;
   private readonly lowerMs: number;
   private readonly upperMs: number;
   private outWatermark = -Infinity;
@@ -98,6 +100,7 @@ export class IntervalJoinOperator extends StreamOperator {
     this.lowerMs = spec.lowerMs;
     this.upperMs = spec.upperMs;
     this.residual = spec.residual ? compileExpr(spec.residual, spec.fields, spec.udfs) : undefined;
+    this.residualReads = spec.residual ? columnsOf(spec.residual) : new Set();
   }
 
   /** Reads the watermarks and row counts; the buffered rows stay on disk until a key is touched. */
@@ -239,25 +242,20 @@ export class IntervalJoinOperator extends StreamOperator {
     return (s.index ??= new TimeIndex(this.ctx.state.table(`${s.table}-time`)));
   }
 
-  private emitPairs(pairs: readonly Pair[]): Promise<void> {
-    if (pairs.length === 0) return Promise.resolve();
+  /** Emits the pairs the residual keeps; it is evaluated over the columns it reads before the others are built. */
+  private emitPairs(all: readonly Pair[]): Promise<void> {
     const width = this.sides[0].fields.length;
-    let cols: unknown[][] = this.fields.map((_, c) => pairs.map(([l, r]) => (c < width ? l[c] : r[c - width]) ?? null));
-    let kinds = pairs.some((x) => x[2]) ? pairs.map((x) => (x[2] ? RowKind.DELETE : RowKind.INSERT)) : undefined;
-    let m = pairs.length;
-    if (this.residual) {
-      const { values, errors } = this.residual.evaluateColumns(cols, m);
-      for (const e of errors) this.reject(rowJson(this.fields, cols.map((c) => c[e.row])), `join condition ${this.residual.text}: ${e.message}`);
-      const keep: number[] = [];
-      for (let j = 0; j < m; j++) if (values[j] === true) keep.push(j);
-      if (keep.length < m) {
-        cols = cols.map((c) => keep.map((j) => c[j]));
-        kinds = kinds && keep.map((j) => kinds![j]!);
-        m = keep.length;
-      }
-      if (m === 0) return Promise.resolve();
+    const column = (pairs: readonly Pair[], c: number) => pairs.map(([l, r]) => (c < width ? l[c] : r[c - width]) ?? null);
+    let pairs = all;
+    if (this.residual && pairs.length > 0) {
+      const read = this.residualReads;
+      const { values, errors } = this.residual.evaluateColumns(this.fields.map((_, c) => (read.has(c) ? column(pairs, c) : undefined)), pairs.length);
+      for (const e of errors) this.reject(rowJson(this.fields, [...pairs[e.row]![0], ...pairs[e.row]![1]]), `join condition ${this.residual.text}: ${e.message}`);
+      pairs = pairs.filter((_, j) => values[j] === true);
     }
-    return emitRows(this.ctx, this.name, 'joined row', this.fields, cols, m, kinds && Uint8Array.from(kinds));
+    if (pairs.length === 0) return Promise.resolve();
+    const kinds = pairs.some((x) => x[2]) ? Uint8Array.from(pairs, (x) => (x[2] ? RowKind.DELETE : RowKind.INSERT)) : undefined;
+    return emitRows(this.ctx, this.name, 'joined row', this.fields, this.fields.map((_, c) => column(pairs, c)), pairs.length, kinds);
   }
 
   /**
