@@ -131,7 +131,9 @@ export async function killUntilStable(
     evictions += p?.evictions ?? 0;
     if (p && p.out < opts.expectedOut) midway++;
     if (!p) duringOpen++;
-    if (settled && p && p.lag === 0 && p.out === lastOut) stableRuns++;
+    // Stable: a run after the kills found nothing left to read and everything out, as the run
+    // before it did (a run that read everything but had not yet passed the rows on is not).
+    if (settled && p && p.lag === 0 && p.out >= opts.expectedOut && p.out === lastOut) stableRuns++;
     else stableRuns = 0;
     lastOut = p?.out ?? lastOut;
     if (stableRuns >= 1 || Date.now() > deadline) break;
