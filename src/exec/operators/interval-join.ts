@@ -206,7 +206,8 @@ export class IntervalJoinOperator extends StreamOperator {
       const theirs = other.working.get(key) ?? read.get(key);
       if (theirs !== undefined) {
         for (const [ot, ov] of theirs) {
-          const [tl, tr] = p === 0 ? [t, ot] : [ot, t];
+          const tl = p === 0 ? t : ot;
+          const tr = p === 0 ? ot : t;
           if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
         }
       }
