@@ -164,13 +164,37 @@ async function exchangeVolume(kafka: KafkaClient, topic: string): Promise<Exchan
 
 const GROUP_BY_SQL = 'SELECT grp, COUNT(*) AS n, SUM(v) AS s FROM b_in GROUP BY grp';
 
+/**
+ * Bytes each partition of the test broker keeps (its default is 5 MiB: 40 000 fraud records of
+ * ~665 bytes over 4 partitions are 6.6 MB each, and the oldest would be deleted before the
+ * queries read them).
+ */
+const RETENTION_BYTES = 1 << 30;
+
+/** Fails unless the broker still holds all `n` records produced to `topic` (none deleted by retention). */
+async function checkKept(kafka: KafkaClient, topic: string, n: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const deleted = offsets.filter((o) => Number(o.low) > 0);
+    const held = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+    if (deleted.length > 0 || held !== n) {
+      const where = deleted.map((o) => `partition ${o.partition} starts at ${o.low}`).join(', ');
+      throw new Error(`the broker holds ${held} of the ${n} records produced to '${topic}'${where ? ` (${where})` : ''}: raise the mock's retention (RETENTION_BYTES)`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<KafkaBenchResult> {
   const n = opts.records ?? 40_000;
   const log = opts.log ?? ((l: string) => console.log(l));
   process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
   const native = opts.native ?? !('error' in loadNativeKafka());
   const topics = ['b-in:4', 'f-in:4', 'f-out-s:4', 'f-out-h:4', '__sluice_decisions:1', ...CASES.flatMap((_, i) => [`b-out-s${i}:4`, `b-out-n${i}:4`, `b-out-h${i}:4`])];
-  const mock = await startKafkaMock({ brokers: 1, topics, groupInitialRebalanceDelayMs: 0 });
+  const mock = await startKafkaMock({ brokers: 1, topics, groupInitialRebalanceDelayMs: 0, retentionBytes: RETENTION_BYTES });
   const dir = mkdtempSync(join(tmpdir(), 'sluice-kafka-bench-'));
   const kafka = new Kafka({ clientId: 'bench', brokers: mock.brokers, logLevel: logLevel.NOTHING });
   const cases: KafkaBenchCase[] = [];
@@ -178,6 +202,8 @@ export async function runKafkaBench(opts: KafkaBenchOptions = {}): Promise<Kafka
   try {
     await produceInput(kafka, n);
     await produceFraudInput(kafka, n);
+    await checkKept(kafka, 'b-in', n);
+    await checkKept(kafka, 'f-in', n);
     const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: opts.checkpointIntervalMs ?? 200 });
     try {
       const kopts = `'bootstrap.servers' = '${mock.bootstrap}', 'session.timeout.ms' = 3000`;
@@ -333,7 +359,7 @@ export async function benchKafka(records: number, runs = 3): Promise<Section[]> 
     'Hand-written: a kafkajs read_committed consumer with JSON decode, the same filter/projection, JSON encode, and one transaction per fetched batch with sendOffsets, in the same process right after.',
     "fraud: topic f-in holds the same transactions as the fraud benchmark (txEvent as JSON, keyed by card); Sluice runs CREATE SINK ... AS the fraud SELECT (JOIN card_features + predict('fraud') with 'batch.max_rows' = 256); the hand-written loop decodes each fetched batch, looks each card up in a Map, scores 256 rows per awaited InferenceSession.run of fraud.onnx, and produces the scored rows in the batch's transaction (bench/handwritten.ts).",
     "Sluice on librdkafka: the same query over a stream and sink with client = 'native' (@confluentinc/kafka-javascript built by scripts/build-native-kafka.sh), timed in the same run right after the kafkajs one; native / kafkajs is the ratio of their throughputs. '—' where the query does not run on it here or the client is not built.",
-    'The broker is librdkafka\'s mock cluster (tools/kafka-mock) on loopback: figures compare the two clients, not a production broker.',
+    'The broker is librdkafka\'s mock cluster (tools/kafka-mock) on loopback: figures compare the two clients, not a production broker. It keeps up to 1 GiB per partition (--retention-bytes; its default 5 MiB would delete the oldest fraud records), and the run checks that it holds every produced record before timing.',
   );
   return [s];
 }
@@ -347,11 +373,12 @@ export async function benchKafka(records: number, runs = 3): Promise<Section[]> 
 export async function runScaleOutBench(records: number, rowsFirst = false): Promise<ScaleOutBenchResult> {
   process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
   const internal = ['g_scale', 'g_rows'].flatMap((q) => ['repartition:4', 'changelog:4', 'dlq:1'].map((t) => `sluice-sink_${q}-${t}`));
-  const mock = await startKafkaMock({ brokers: 1, topics: ['b-in:4', '__sluice_decisions:1', 'g-single:4', 'g-scale:4', 'g-rows:4', ...internal], groupInitialRebalanceDelayMs: 0 });
+  const mock = await startKafkaMock({ brokers: 1, topics: ['b-in:4', '__sluice_decisions:1', 'g-single:4', 'g-scale:4', 'g-rows:4', ...internal], groupInitialRebalanceDelayMs: 0, retentionBytes: RETENTION_BYTES });
   const dir = mkdtempSync(join(tmpdir(), 'sluice-kafka-bench-'));
   const kafka = new Kafka({ clientId: 'bench', brokers: mock.brokers, logLevel: logLevel.NOTHING });
   try {
     await produceInput(kafka, records);
+    await checkKept(kafka, 'b-in', records);
     const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 200 });
     try {
       const kopts = `'bootstrap.servers' = '${mock.bootstrap}', 'session.timeout.ms' = 3000`;

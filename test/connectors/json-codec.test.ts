@@ -1,8 +1,9 @@
 /** The Kafka JSON codec keeps BIGINT exact both ways and refuses values that do not fit. */
 import { describe, expect, it } from 'vitest';
-import { T, type Field } from '../../src/common/types.js';
+import { stringifyExactJson } from '../../src/common/exact-json.js';
+import { arrayOf, T, type Field } from '../../src/common/types.js';
 import { decodeJsonRecords, decodeJsonRow, rowsAsJson } from '../../src/connectors/kafka/json-codec.js';
-import { batchToRows } from '../../src/exec/columns.js';
+import { batchToRows, makeBatch, plain, readColumn } from '../../src/exec/columns.js';
 
 const fields: Field[] = [
   { name: 'id', type: T.INT, nullable: true },
@@ -54,6 +55,39 @@ describe('Kafka JSON codec and BIGINT', () => {
     expect(out).toEqual(['{"id":1,"v":9007199254740993,"x":1.25}', '{"id":2,"v":-9223372036854775808,"x":null}']);
     const again = decodeJsonRecords(fields, records(...out));
     expect(batchToRows(again.batch, fields)).toEqual(batchToRows(batch, fields));
+  });
+
+  it('writes every kind of column as the generic JSON writer writes the row object', () => {
+    const all: Field[] = [
+      { name: 'b', type: T.BOOLEAN, nullable: true },
+      { name: 'i', type: T.INT, nullable: true },
+      { name: 'big', type: T.BIGINT, nullable: true },
+      { name: 'f', type: T.FLOAT, nullable: true },
+      { name: 'd', type: T.DOUBLE, nullable: true },
+      { name: 's "quoted"', type: T.STRING, nullable: true },
+      { name: 'bytes', type: T.BYTES, nullable: true },
+      { name: 'ts', type: T.TIMESTAMP, nullable: true },
+      { name: 'iv', type: T.INTERVAL, nullable: true },
+      { name: 'arr', type: arrayOf(T.DOUBLE), nullable: true },
+      { name: 'st', type: { kind: 'STRUCT', fields: [{ name: 'k', type: T.BIGINT, nullable: true }] }, nullable: true },
+    ];
+    const rows = [
+      [true, -7, 9223372036854775807n, 0.5, -0, 'a "b"\n\u2028é', new Uint8Array([1, 2, 255]), 1709164800250, 86_400_000, [1.5, Number.NaN], { k: -9007199254740993n }],
+      [false, 0, -1n, Number.POSITIVE_INFINITY, Number.NaN, '', new Uint8Array([]), 0, 0, [], { k: null }],
+      [null, null, null, null, null, null, null, null, null, null, null],
+    ];
+    const batch = makeBatch(all, all.map((_, c) => rows.map((r) => r[c])), rows.length);
+    // The row-at-a-time writer: each value made plain, BYTES as base64, non-finite numbers as text.
+    const cols = all.map((f, c) => readColumn(batch, c, f.type));
+    const generic = rows.map((_, r) => {
+      const o: Record<string, unknown> = {};
+      all.forEach((f, c) => {
+        const v = plain(cols[c]![r]);
+        o[f.name] = v instanceof Uint8Array ? Buffer.from(v).toString('base64') : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+      });
+      return stringifyExactJson(o);
+    });
+    expect(rowsAsJson(batch, all)).toEqual(generic);
   });
 
   it('writes NaN and infinities as the strings the HTTP API uses, and reads them back', () => {

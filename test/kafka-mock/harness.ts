@@ -21,8 +21,9 @@
  * - Consumer groups: the first join waits `groupInitialRebalanceDelayMs`
  *   (3 s by default); later rebalances wait about session timeout - 1 s, so
  *   use a short session timeout (~6 s) in tests.
- * - Each partition keeps at most 5 MiB / 100k batches in memory; older
- *   batches are dropped (the log start offset moves).
+ * - Each partition keeps at most 5 MiB (`retentionBytes`) / 100k batches in
+ *   memory; older batches are dropped (the log start offset moves), as
+ *   retention does on a real broker. `delete-records` drops them on demand.
  * - A Fetch returns at most one record batch per partition.
  * - No transaction timeout: an open transaction stays open until its
  *   producer ends it or a new producer with the same transactional id
@@ -51,6 +52,8 @@ export interface KafkaMockOptions {
   topics?: string[];
   /** Initial consumer group rebalance delay in ms (mock default 3000). */
   groupInitialRebalanceDelayMs?: number;
+  /** Bytes of record batches each partition keeps before older ones are deleted. Default 5 MiB. */
+  retentionBytes?: number;
   /** librdkafka debug contexts for the broker's stderr log, e.g. 'mock,protocol'. */
   debug?: string;
   /** Forward the broker's stderr to this process's stderr. Default: only when `debug` is set. */
@@ -72,6 +75,8 @@ export interface KafkaMock {
    * - `error <ApiKeyName|num> <errcode|ERROR_NAME> [count]`: the next `count`
    *   requests of that API (on any broker) fail with the error
    * - `create-topic name:partitions[:replication]`
+   * - `delete-records <topic> <partition> <offset>`: deletes the records
+   *   before `offset` (the partition's log start offset moves there)
    * - `leader <topic> <partition> <broker>`
    * - `coordinator <group|transaction> <key> <broker>`
    */
@@ -123,6 +128,7 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
   if (options.groupInitialRebalanceDelayMs !== undefined) {
     args.push('--rebalance-delay', String(options.groupInitialRebalanceDelayMs));
   }
+  if (options.retentionBytes !== undefined) args.push('--retention-bytes', String(options.retentionBytes));
   if (options.debug) args.push('--debug', options.debug);
   const forwardStderr = options.stderr ?? Boolean(options.debug);
 

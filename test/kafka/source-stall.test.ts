@@ -6,10 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { T, type Field } from '../../src/common/types.js';
 import { KafkaSource } from '../../src/connectors/kafka/kafka-source.js';
-import { readColumn } from '../../src/exec/columns.js';
-import type { SourceContext } from '../../src/exec/source.js';
 import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
-import { produce, waitFor } from './support.js';
+import { collectingContext, produce, waitFor } from './support.js';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 
@@ -36,15 +34,7 @@ describe('kafka source with a consumer gone silent', () => {
     await add(0, 20);
     process.env['SLUICE_FAULT_SOURCE_SILENT'] = '1';
     const source = new KafkaSource({ relation: 'stall_in', topic: 'stall-in', brokers: mock.brokers, groupId: 'stall-test', fields, recordTime: false, sessionTimeoutMs: 1000 });
-    const ids: number[] = [];
-    const abort = new AbortController();
-    const ctx: SourceContext = {
-      signal: abort.signal,
-      emit: async (msg, advance) => {
-        if (msg.kind === 'data') ids.push(...Array.from(readColumn(msg.batch, 0, T.BIGINT), Number));
-        advance?.();
-      },
-    };
+    const { ctx, ids, abort } = collectingContext();
     const running = source.run(ctx, false);
     try {
       await waitFor(() => ids.length > 0, 15_000, 'the first batch');

@@ -1,7 +1,11 @@
 /** Kafka test helpers: plain kafkajs producers and read_committed readers over the mock broker. */
 import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient } from 'kafkajs';
+import { T } from '../../src/common/types.js';
 import { loadNativeKafka } from '../../src/connectors/kafka/native-client.js';
+import { readColumn } from '../../src/exec/columns.js';
+import type { DeadLetter } from '../../src/exec/message.js';
+import type { SourceContext } from '../../src/exec/source.js';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 
@@ -89,6 +93,22 @@ export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs:
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A context for running a source alone: the BIGINT first column of its batches and its dead letters, collected; positions move at once. */
+export function collectingContext(): { ctx: SourceContext; ids: number[]; letters: DeadLetter[]; abort: AbortController } {
+  const ids: number[] = [];
+  const letters: DeadLetter[] = [];
+  const abort = new AbortController();
+  const ctx: SourceContext = {
+    signal: abort.signal,
+    emit: async (msg, advance) => {
+      if (msg.kind === 'data') ids.push(...Array.from(readColumn(msg.batch, 0, T.BIGINT), Number));
+      advance?.();
+    },
+    deadLetter: (l) => letters.push(l),
+  };
+  return { ctx, ids, letters, abort };
 }
 
 const native = loadNativeKafka();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Kafka test broker (tools/kafka-mock/launcher.c linked against a
 # static librdkafka 2.15.1 with the patches in tools/kafka-mock/*.patch applied:
-# transactions.patch, group-sync.patch).
+# transactions.patch, group-sync.patch, retention.patch).
 #
 # Requirements: bash, gcc, make, tar, npm (registry access on the first run
 # only), flock (util-linux). No apt packages beyond a C toolchain are needed:
@@ -28,7 +28,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="${KAFKA_MOCK_BUILD_DIR:-$ROOT/build/kafka-mock}"
 JOBS="${JOBS:-2}"
-PATCHES=("$HERE/transactions.patch" "$HERE/group-sync.patch")
+PATCHES=("$HERE/transactions.patch" "$HERE/group-sync.patch" "$HERE/retention.patch")
 LAUNCHER="$HERE/launcher.c"
 BIN="$CACHE/kafka-mock"
 PRISTINE="$CACHE/librdkafka-$LIBRDKAFKA_VERSION-orig"

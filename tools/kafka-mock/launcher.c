@@ -3,14 +3,21 @@
  *
  * Usage:
  *   kafka-mock [--brokers N] [--topic name:partitions[:replication]]...
- *              [--rebalance-delay MS] [--debug CONTEXTS]
+ *              [--rebalance-delay MS] [--retention-bytes BYTES]
+ *              [--debug CONTEXTS]
  *
  * Starts N brokers (ids 1..N) listening on 127.0.0.1, sets broker 1 as the
  * controller, creates the given topics and prints one line
  *
  *   BOOTSTRAP=127.0.0.1:port,127.0.0.1:port,...
  *
- * to stdout once the cluster is ready. It then reads one command per line
+ * to stdout once the cluster is ready. Each partition keeps at most
+ * --retention-bytes bytes of record batches (default 5 MiB; the newest batch
+ * is always kept) and 100000 batches: older batches are deleted and the
+ * partition's log start offset moves past them, as retention does on a
+ * real broker.
+ *
+ * It then reads one command per line
  * from stdin and answers each with a single line, "OK" or "ERR <reason>":
  *
  *   broker-down <id>                   close the broker's connections and
@@ -23,6 +30,9 @@
  *                                      number (26), errcode by number (51)
  *                                      or name (CONCURRENT_TRANSACTIONS)
  *   create-topic name:partitions[:replication]
+ *   delete-records <topic> <partition> <offset>
+ *                                      delete the records before offset
+ *                                      (the log start offset moves there)
  *   leader <topic> <partition> <broker>   move a partition leader
  *   coordinator <group|transaction> <key> <broker>
  *                                      pin a group/transaction coordinator
@@ -44,6 +54,15 @@
 
 #include "rdkafka.h"
 #include "rdkafka_mock.h"
+
+/* From retention.patch (kept out of rdkafka_mock.h, which every librdkafka
+ * source includes). */
+void rd_kafka_mock_partition_set_retention(rd_kafka_mock_cluster_t *mcluster,
+                                           size_t max_size,
+                                           size_t max_cnt);
+
+/* Message sets a partition keeps at most (librdkafka's mock default). */
+#define RETENTION_MAX_CNT 100000
 
 static volatile sig_atomic_t stop_signal = 0;
 
@@ -256,6 +275,18 @@ static int run_command(rd_kafka_mock_cluster_t *mcluster, int broker_cnt,
                 err = create_topic(mcluster, broker_cnt, argv[1], errstr,
                                    sizeof(errstr));
 
+        } else if (!strcmp(argv[0], "delete-records")) {
+                long long before;
+                char *end;
+                if (argc != 4 || parse_int(argv[2], &a))
+                        USAGE("delete-records <topic> <partition> <offset>");
+                errno  = 0;
+                before = strtoll(argv[3], &end, 10);
+                if (errno || *end || end == argv[3] || before < 0)
+                        USAGE("delete-records <topic> <partition> <offset>");
+                err = rd_kafka_mock_partition_delete_records(
+                    mcluster, argv[1], (int32_t)a, (int64_t)before);
+
         } else if (!strcmp(argv[0], "leader")) {
                 if (argc != 4 || parse_int(argv[2], &a) ||
                     parse_int(argv[3], &b))
@@ -290,7 +321,8 @@ static void usage(const char *argv0) {
         fprintf(stderr,
                 "Usage: %s [--brokers N] "
                 "[--topic name:partitions[:replication]]... "
-                "[--rebalance-delay MS] [--debug CONTEXTS]\n",
+                "[--rebalance-delay MS] [--retention-bytes BYTES] "
+                "[--debug CONTEXTS]\n",
                 argv0);
         exit(2);
 }
@@ -300,7 +332,7 @@ int main(int argc, char **argv) {
         rd_kafka_t *rk;
         rd_kafka_mock_cluster_t *mcluster;
         char errstr[512];
-        long broker_cnt = 1, rebalance_delay = -1;
+        long broker_cnt = 1, rebalance_delay = -1, retention_bytes = -1;
         const char *debug = NULL;
         char **topics     = calloc((size_t)argc, sizeof(*topics));
         int topic_cnt     = 0;
@@ -321,6 +353,11 @@ int main(int argc, char **argv) {
                            i + 1 < argc) {
                         if (parse_int(argv[++i], &rebalance_delay) ||
                             rebalance_delay < 0)
+                                usage(argv[0]);
+                } else if (!strcmp(argv[i], "--retention-bytes") &&
+                           i + 1 < argc) {
+                        if (parse_int(argv[++i], &retention_bytes) ||
+                            retention_bytes < 1)
                                 usage(argv[0]);
                 } else if (!strcmp(argv[i], "--debug") && i + 1 < argc) {
                         debug = argv[++i];
@@ -376,6 +413,11 @@ int main(int argc, char **argv) {
         if (rebalance_delay >= 0)
                 rd_kafka_mock_group_initial_rebalance_delay_ms(
                     mcluster, (int32_t)rebalance_delay);
+
+        /* Before any topic exists: it applies to partitions created later. */
+        if (retention_bytes > 0)
+                rd_kafka_mock_partition_set_retention(
+                    mcluster, (size_t)retention_bytes, RETENTION_MAX_CNT);
 
         for (i = 0; i < topic_cnt; i++) {
                 char spec[512];

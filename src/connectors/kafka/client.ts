@@ -79,6 +79,12 @@ export interface SinkProducer {
   disconnect(): Promise<void>;
   send(record: ProducerRecord): Promise<unknown>;
   transaction(): Promise<SinkTransaction>;
+  /**
+   * Optional: sets up ahead (in the background) what sending to `topic` and `sendOffsets` for
+   * `groups` need, so that the first transaction does not wait for it. A failure here only leaves
+   * it to the first use.
+   */
+  prepare?(topic: string, groups: readonly string[]): Promise<void>;
 }
 
 export type KafkaAdmin = Pick<Admin, 'connect' | 'disconnect' | 'listTopics' | 'fetchOffsets' | 'fetchTopicOffsets'>;

@@ -2,7 +2,7 @@
 import type { Connector } from '../connector.js';
 import { int, str, type OptionDecl } from '../connector-options.js';
 import { kafkaSink, kafkaSource, startKafkaTable } from './index.js';
-import { checkKafkaOptions, DEFAULT_DECISIONS_TOPIC } from './options.js';
+import { checkKafkaOptions, DEFAULT_DECISIONS_TOPIC, DELETED_RECORDS_POLICIES } from './options.js';
 
 const CLIENT: readonly OptionDecl[] = [
   str('topic', 'The Kafka topic.', "the relation's name"),
@@ -18,7 +18,11 @@ export const kafkaConnector: Connector = {
   name: 'kafka',
   doc: 'Apache Kafka (or any broker speaking its protocol). Streams read JSON records of a topic by partition; tables keep the latest record per key of a compacted topic; sinks write JSON records exactly once with Kafka transactions that also commit the consumer offsets.',
   options: {
-    stream: [...CLIENT, str('timestamp', "'record': fill the WATERMARK column from the Kafka record timestamp instead of the JSON value.", 'the JSON value', ['record'])],
+    stream: [
+      ...CLIENT,
+      str('timestamp', "'record': fill the WATERMARK column from the Kafka record timestamp instead of the JSON value.", 'the JSON value', ['record']),
+      str('deleted.records', "When records were deleted (retention, DeleteRecords) before the query read them: 'fail' the query with an error naming the partition, its position and log start offset, or 'skip' to the log start offset with a dead letter stating the skipped offsets.", 'the SLUICE_KAFKA_DELETED_RECORDS environment variable, else fail', DELETED_RECORDS_POLICIES),
+    ],
     table: [...CLIENT, int('load.timeout.ms', 'How long CREATE TABLE waits for the topic to be read up to its end before it keeps loading in the background.', '30000', 0)],
     sink: [
       str('key', "Output column(s) used as the record key, comma-separated.", "the query's key, or none"),

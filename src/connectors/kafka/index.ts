@@ -16,7 +16,7 @@ import { KafkaSink } from './kafka-sink.js';
 import { KafkaSource } from './kafka-source.js';
 import { KafkaTableLoader } from './kafka-table.js';
 import { kafkaClientKind } from './client.js';
-import { DEFAULT_DECISIONS_TOPIC, kafkaBrokers, kafkaSemantic, kafkaTopic } from './options.js';
+import { DEFAULT_DECISIONS_TOPIC, kafkaBrokers, kafkaDeletedRecords, kafkaSemantic, kafkaTopic } from './options.js';
 
 export { checkKafkaOptions, DEFAULT_DECISIONS_TOPIC } from './options.js';
 export { KafkaSink, type KafkaSinkConfig } from './kafka-sink.js';
@@ -49,6 +49,7 @@ export function kafkaSource(plan: SourceExec): Source {
     sessionTimeoutMs: sessionTimeout(plan.options),
     startAtLatest: plan.startAt === 'latest',
     client: kafkaClientKind(plan.options),
+    deletedRecords: kafkaDeletedRecords(plan.options),
   });
 }
 

@@ -7,7 +7,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson, parseExactJson } from '../../common/exact-json.js';
-import type { Field } from '../../common/types.js';
+import type { DataType, Field } from '../../common/types.js';
 import { makeBatch, readColumn, plain } from '../../exec/columns.js';
 import { coerceJson as coerce, Misfit, show } from '../../exec/nested-values.js';
 
@@ -47,16 +47,44 @@ export function decodeJsonRecords(fields: readonly Field[], records: readonly Ra
   return { batch: makeBatch(fields, cols, kept.length), kept, rejected };
 }
 
-/** Each row of `batch` as a JSON object keyed by field name. */
+/**
+ * Each row of `batch` as a JSON object keyed by field name, as `stringifyExactJson` writes it,
+ * built column by column: scalars are written directly, nested values go through the generic path.
+ */
 export function rowsAsJson(batch: RecordBatch, fields: readonly Field[]): string[] {
-  const cols = fields.map((f, i) => readColumn(batch, i, f.type));
-  const out = new Array<string>(batch.numRows);
-  for (let r = 0; r < batch.numRows; r++) {
-    const o: Record<string, unknown> = {};
-    for (let c = 0; c < fields.length; c++) o[fields[c]!.name] = jsonValue(plain(cols[c]![r]));
-    out[r] = stringifyExactJson(o);
+  const n = batch.numRows;
+  const out = new Array<string>(n).fill('{');
+  for (let c = 0; c < fields.length; c++) {
+    const f = fields[c]!;
+    const prefix = `${c === 0 ? '' : ','}${JSON.stringify(f.name)}:`;
+    const values = readColumn(batch, c, f.type);
+    const text = jsonText(f.type);
+    for (let r = 0; r < n; r++) out[r] += prefix + text(values[r]);
   }
+  for (let r = 0; r < n; r++) out[r] += '}';
   return out;
+}
+
+/** Writes one column value of `type` as JSON text. */
+function jsonText(type: DataType): (v: unknown) => string {
+  switch (type.kind) {
+    case 'INT':
+    case 'FLOAT':
+    case 'DOUBLE':
+    case 'TIMESTAMP':
+    case 'INTERVAL':
+      return (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : anyJsonText(v));
+    case 'BIGINT':
+      return (v) => (typeof v === 'bigint' ? v.toString() : anyJsonText(v));
+    case 'STRING':
+      return (v) => (typeof v === 'string' ? JSON.stringify(v) : anyJsonText(v));
+    default:
+      return anyJsonText;
+  }
+}
+
+function anyJsonText(v: unknown): string {
+  return stringifyExactJson(jsonValue(plain(v)));
 }
 
 /** BYTES become base64 text so that decoding them again gives the same bytes; BIGINT stays exact. */

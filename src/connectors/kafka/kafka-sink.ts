@@ -269,6 +269,8 @@ export class KafkaSink implements EpochSink {
     // For a transactional producer, connect() runs InitProducerId: it fences older producers.
     await p.connect();
     this.producer = p;
+    // In the background, while the query starts reading.
+    if (eo) void p.prepare?.(this.config.topic, [...new Set(this.config.sourceGroups.values()), this.decisionsGroup]).catch(() => undefined);
     return p;
   }
 
@@ -325,6 +327,7 @@ function recordKey(values: readonly unknown[]): string | null {
   if (values.length === 1) {
     const v = values[0];
     if (v === null || v === undefined) return null;
+    if (typeof v === 'bigint') return v.toString();
     return typeof v === 'string' ? v : stringifyExactJson(v);
   }
   return stringifyExactJson(values);

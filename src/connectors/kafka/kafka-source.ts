@@ -19,16 +19,23 @@
  * - A source never stops silently: a consumer that fetches nothing for twice the session timeout
  *   (no batch in hand) while the brokers report committed records past an assigned partition's
  *   position is replaced by a new one, which rejoins and seeks to the positions.
+ * - Records deleted before they were read never pass unnoticed: when a partition's position is
+ *   below its log start offset (checked when the source starts, and whenever a fetched batch
+ *   begins past the position), the source fails with an error naming the topic, partition,
+ *   position and log start offset ('deleted.records' = 'fail', the default), or moves the
+ *   position to the log start offset and sends one dead letter stating the skipped offsets, in
+ *   the same critical section ('skip').
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { KafkaMessage } from 'kafkajs';
 import type { Field } from '../../common/types.js';
 import type { DeadLetter } from '../../exec/message.js';
+import { SluiceError } from '../../common/errors.js';
 import { readColumn } from '../../exec/columns.js';
 import { WatermarkTracker, type Source, type SourceContext } from '../../exec/source.js';
 import { decodeJsonRecords, type RawRecord } from './json-codec.js';
-import { connectorClient, type BatchPayload, type ClientKind, type KafkaClient } from './client.js';
-import { connectorError, kafkaConsumer } from './options.js';
+import { connectorClient, type BatchPayload, type ClientKind, type KafkaAdmin, type KafkaClient } from './client.js';
+import { connectorError, kafkaConsumer, type DeletedRecordsPolicy } from './options.js';
 
 export interface KafkaSourceConfig {
   readonly relation: string;
@@ -45,6 +52,8 @@ export interface KafkaSourceConfig {
   readonly startAtLatest?: boolean;
   /** The Kafka client to read with (default kafkajs). */
   readonly client?: ClientKind;
+  /** What to do when records past a position were deleted before they were read (default 'fail'). */
+  readonly deletedRecords?: DeletedRecordsPolicy;
 }
 
 /** Records per emitted batch: a fetched batch larger than this is emitted in pieces. */
@@ -117,7 +126,30 @@ export class KafkaSource implements Source {
 
   async run(ctx: SourceContext, bounded: boolean): Promise<void> {
     const client = connectorClient(this.config.client ?? 'kafkajs', this.config.brokers, `sluice-${this.config.groupId}`);
+    const logStarts = new LogStarts(client, this.config.topic);
+    try {
+      await this.runWith(client, logStarts, ctx, bounded);
+    } finally {
+      await logStarts.close();
+    }
+  }
+
+  private async runWith(client: KafkaClient, logStarts: LogStarts, ctx: SourceContext, bounded: boolean): Promise<void> {
+    const restored = new Map(this.next);
     const ends = bounded ? await this.endOffsets(client) : undefined;
+    // Positions restored from a checkpoint may lie below what retention kept since (with nothing
+    // left to read past them, no fetched batch would tell).
+    if (restored.size > 0) {
+      const starts = await logStarts.get().catch((err: unknown) => {
+        throw connectorError(`source ${this.config.relation} (topic '${this.config.topic}')`, err, "check 'bootstrap.servers' and that the topic exists");
+      });
+      for (const [p, low] of starts) {
+        const at = restored.get(p);
+        if (at === undefined || at >= low) continue;
+        const failure = await this.onDeleted(ctx, p, at, low);
+        if (failure) throw failure;
+      }
+    }
     if (ends && this.caughtUp(ends)) {
       await ctx.emit({ kind: 'end' });
       return;
@@ -131,7 +163,7 @@ export class KafkaSource implements Source {
       if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
     }
     // A consumer that went silent is replaced by a new one, which rejoins and seeks to the positions.
-    while ((await this.consume(client, ctx, ends, wm)) === 'stalled' && !ctx.signal.aborted);
+    while ((await this.consume(client, logStarts, ctx, ends, wm)) === 'stalled' && !ctx.signal.aborted);
     if (ends && !ctx.signal.aborted) await ctx.emit({ kind: 'end' });
   }
 
@@ -141,7 +173,7 @@ export class KafkaSource implements Source {
    * yet for a stall period nothing was fetched and no batch was in hand (kafkajs can leave a
    * consumer in that state after a broker outage, its fetch loop never resumed).
    */
-  private async consume(client: KafkaClient, ctx: SourceContext, ends: ReadonlyMap<number, number> | undefined, wm: WatermarkTracker | undefined): Promise<'done' | 'stalled'> {
+  private async consume(client: KafkaClient, logStarts: LogStarts, ctx: SourceContext, ends: ReadonlyMap<number, number> | undefined, wm: WatermarkTracker | undefined): Promise<'done' | 'stalled'> {
     const { topic } = this.config;
     const consumer = kafkaConsumer(client, this.config.groupId, this.config.sessionTimeoutMs);
     let settle: (err?: unknown) => void = () => undefined;
@@ -204,7 +236,11 @@ export class KafkaSource implements Source {
         eachBatch: async (payload) => {
           inHand++;
           try {
-            await this.onBatch(payload, ctx, wm);
+            const failure = await this.onBatch(payload, ctx, wm, logStarts);
+            if (failure) {
+              settle(failure);
+              return;
+            }
           } finally {
             inHand--;
             lastActivity = Date.now();
@@ -219,6 +255,7 @@ export class KafkaSource implements Source {
       });
       if (!ctx.signal.aborted) await finished;
     } catch (err) {
+      if (err instanceof SluiceError) throw err;
       if (!ctx.signal.aborted) throw connectorError(`source ${this.config.relation} (topic '${topic}')`, err, "check 'bootstrap.servers' and that the topic exists");
     } finally {
       clearInterval(watchdog);
@@ -254,10 +291,22 @@ export class KafkaSource implements Source {
     }
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale }: BatchPayload, ctx: SourceContext, wm: WatermarkTracker | undefined): Promise<void> {
+  /** Emits the batch's records past the partition's position; a failure when records before them were deleted and the policy is 'fail'. */
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: BatchPayload, ctx: SourceContext, wm: WatermarkTracker | undefined, logStarts: LogStarts): Promise<SluiceError | undefined> {
     const p = batch.partition;
-    const from = this.next.get(p) ?? 0;
-    const messages = batch.messages.filter((m) => Number(m.offset) >= from);
+    const at = this.next.get(p);
+    const messages = batch.messages.filter((m) => Number(m.offset) >= (at ?? 0));
+    // A batch that begins past the position: transaction markers or aborted records in between,
+    // or records deleted before they were read (the clients then start again at the log start).
+    const first = messages.length > 0 ? Number(messages[0]!.offset) : undefined;
+    if (at !== undefined && first !== undefined && first > at) {
+      const low = await logStarts.get(p).catch((err: unknown) => connectorError(`source ${this.config.relation} (topic '${this.config.topic}' partition ${p})`, err, 'the query resumes from its last checkpoint when restarted'));
+      if (low instanceof SluiceError) return low;
+      if (low !== undefined && low > at) {
+        const failure = await this.onDeleted(ctx, p, at, Math.min(low, first));
+        if (failure) return failure;
+      }
+    }
     for (let i = 0; i < messages.length && isRunning() && !isStale() && !ctx.signal.aborted; i += MAX_ROWS_PER_EMIT) {
       const chunk = messages.slice(i, i + MAX_ROWS_PER_EMIT);
       const recordTime = this.config.recordTime ? this.config.watermark?.column : undefined;
@@ -285,6 +334,33 @@ export class KafkaSource implements Source {
       }
       await heartbeat();
     }
+    return undefined;
+  }
+
+  /**
+   * Records from `at` up to `low` were deleted before they were read: the query's failure, or
+   * (policy 'skip') the position moved to `low` with one dead letter stating the range.
+   */
+  private async onDeleted(ctx: SourceContext, p: number, at: number, low: number): Promise<SluiceError | undefined> {
+    const { relation, topic } = this.config;
+    const range = `${low - at} record${low - at === 1 ? '' : 's'} (offsets ${at}..${low - 1})`;
+    const found = `position ${at}, log start offset ${low}`;
+    if (this.config.deletedRecords !== 'skip') {
+      return new SluiceError('CONNECTOR_ERROR', `kafka source ${relation} (topic '${topic}' partition ${p}): ${range} were deleted by the broker (retention or DeleteRecords) before the query read them (${found})`, {
+        hint: "keep records longer than queries take to read them (the topic's retention.ms / retention.bytes), or set 'deleted.records' = 'skip' on the stream to go on from the log start offset with a dead letter per skipped range",
+      });
+    }
+    const empty = decodeJsonRecords(this.fields, []).batch;
+    await ctx.emit({ kind: 'data', batch: empty }, () => {
+      this.next.set(p, low);
+      ctx.deadLetter?.({
+        reason: `${range} were deleted by the broker (retention or DeleteRecords) before the query read them (${found}); 'deleted.records' = 'skip' went on from offset ${low}`,
+        operator: this.name,
+        row: '',
+        source: `${topic}/${p}@${at}`,
+      });
+    });
+    return undefined;
   }
 
   /** High watermarks per partition now (bounded runs read up to them). */
@@ -310,6 +386,37 @@ export class KafkaSource implements Source {
   private caughtUp(ends: ReadonlyMap<number, number>): boolean {
     for (const [p, end] of ends) if (Math.max(this.next.get(p) ?? 0, this.reached.get(p) ?? 0) < end) return false;
     return true;
+  }
+}
+
+/** Log start offsets of a topic's partitions, through one admin connection kept while a source runs. */
+class LogStarts {
+  private admin: Promise<KafkaAdmin> | undefined;
+
+  constructor(
+    private readonly client: KafkaClient,
+    private readonly topic: string,
+  ) {}
+
+  /** Every partition's log start offset now. */
+  async get(): Promise<Map<number, number>>;
+  /** The partition's log start offset now (undefined: no such partition). */
+  async get(partition: number): Promise<number | undefined>;
+  async get(partition?: number): Promise<Map<number, number> | number | undefined> {
+    if (!this.admin) {
+      const admin = this.client.admin();
+      this.admin = admin.connect().then(() => admin);
+      this.admin.catch(() => (this.admin = undefined));
+    }
+    const offsets = await (await this.admin).fetchTopicOffsets(this.topic);
+    const starts = new Map(offsets.map((o) => [o.partition, Number(o.low)]));
+    return partition === undefined ? starts : starts.get(partition);
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await (await admin?.catch(() => undefined))?.disconnect().catch(() => undefined);
   }
 }
 

@@ -9,7 +9,9 @@
  *   record's partition with the configured kafkajs partitioner (over the topic's partitions as
  *   described once per producer), as a kafkajs producer would; a transaction's
  *   `sendOffsets` for a group goes through a consumer of that group that never joins it (its
- *   group metadata carries no generation, as kafkajs's offsets commit does);
+ *   group metadata carries no generation, as kafkajs's offsets commit does); a transaction's
+ *   records go straight to the librdkafka producer underneath, counted by one acknowledgement
+ *   tracker, and `commit` waits for all of them;
  * - consumers are librdkafka consumers in the group with a rebalance callback: on each
  *   assignment GROUP_JOIN listeners run first, and the partitions they `seek` are assigned at
  *   those offsets (the others at the group's committed offset, else the subscription's start);
@@ -40,6 +42,14 @@ interface RawMessage {
   timestamp?: number;
 }
 
+/** The end of a partition as a consume call reports it (the records before it were delivered). */
+class PartitionEnd {
+  constructor(
+    readonly partition: number,
+    readonly offset: number,
+  ) {}
+}
+
 interface RawError extends Error {
   code: number;
   isFatal?: boolean;
@@ -56,6 +66,8 @@ interface RawConsumer {
   pause(topicPartitions: RawTopicPartition[]): void;
   seek(toppar: RawTopicPartition, timeout: number, cb: (err?: RawError | null) => void): void;
   setDefaultConsumeTimeout(ms: number): void;
+  /** true: a consume call waits its timeout for the first record only, then takes what is ready. */
+  setDefaultIsTimeoutOnlyForFirstMessage(firstOnly: boolean): void;
   consume(count: number, cb: (err: RawError | null, messages: RawMessage[]) => void): void;
   getWatermarkOffsets(topic: string, partition: number): { highOffset: number; lowOffset: number };
   on(event: 'data', listener: (m: RawMessage) => void): void;
@@ -64,7 +76,13 @@ interface RawConsumer {
 }
 
 /** The KafkaJS-compatible client of the package, as used here. */
+/** The package's librdkafka producer under its KafkaJS-compatible one, as used here. */
+interface RawProducer {
+  produce(topic: string, partition: number, value: Buffer | null, key: Buffer | string | null, timestamp: number, opaque: Acknowledgements): void;
+}
 interface CompatProducer {
+  /** The librdkafka producer, once connected; its delivery reports settle each record's opaque. */
+  _getInternalClient(): RawProducer;
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   send(record: { topic: string; messages: ProducerRecord['messages'] }): Promise<unknown>;
@@ -101,6 +119,12 @@ const CONSUME_BATCH = 2000;
 const CONSUME_WAIT_MS = 100;
 /** How long a produced record may wait for its acknowledgement. */
 const DELIVERY_TIMEOUT_MS = 10_000;
+/**
+ * Records of a transaction sent but not yet acknowledged, at most: past this many a send waits
+ * for the acknowledgements (librdkafka's queue holds 100 000 messages by default).
+ */
+const MAX_UNACKNOWLEDGED = 20_000;
+const ERR_QUEUE_FULL = -184;
 /** How long a transactional call (sendOffsets, commit, abort) or a producer's disconnect may take. */
 const TXN_CALL_TIMEOUT_MS = 15_000;
 /** How long `disconnect` waits for a batch handler to return before it closes the consumer. */
@@ -190,6 +214,8 @@ class NativeProducer implements SinkProducer, SinkTransaction {
   /** The configured partitioner (librdkafka's own is not kafkajs's), and the partitions per topic it picks from. */
   private readonly partitioner: ReturnType<NonNullable<ProducerConfig['createPartitioner']>> | undefined;
   private readonly partitions = new Map<string, Promise<PartitionMetadata[]>>();
+  /** In a transaction: the acknowledgements of its records. */
+  private acks: Acknowledgements | undefined;
 
   constructor(
     private readonly compat: CompatKafka,
@@ -222,17 +248,54 @@ class NativeProducer implements SinkProducer, SinkTransaction {
     await bounded('disconnecting', this.producer.disconnect());
   }
 
+  /**
+   * Sends outside a transaction resolve once their records are acknowledged. In a transaction
+   * the records go straight to librdkafka, which keeps their order, and a send resolves once
+   * they are queued: sends follow each other without a round trip each, and `commit` waits for
+   * every acknowledgement first.
+   */
   async send(record: ProducerRecord): Promise<unknown> {
-    // acks is the producer's (all replicas); the package rejects it per send.
-    return this.producer.send({ topic: record.topic, messages: await this.partitioned(record.topic, record.messages) });
+    const messages = await this.partitioned(record.topic, record.messages);
+    const acks = this.acks;
+    // acks is the producer's (all replicas); the package rejects it per send. Records with headers
+    // take the package's path (which converts them), acknowledged before the send resolves.
+    if (!acks) return this.producer.send({ topic: record.topic, messages });
+    if (messages.some((m) => m.headers !== undefined)) {
+      await acks.all();
+      return this.producer.send({ topic: record.topic, messages });
+    }
+    const raw = this.producer._getInternalClient();
+    for (const m of messages) {
+      const value = m.value === null || m.value === undefined ? null : Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value);
+      const key = m.key ?? null;
+      const partition = m.partition ?? -1;
+      const timestamp = m.timestamp ? Number(m.timestamp) : 0;
+      try {
+        raw.produce(record.topic, partition, value, key, timestamp, acks);
+      } catch (err) {
+        if ((err as RawError).code !== ERR_QUEUE_FULL) throw err;
+        // librdkafka's queue is full: its records go out as they are acknowledged.
+        await acks.all();
+        raw.produce(record.topic, partition, value, key, timestamp, acks);
+      }
+      acks.sent++;
+    }
+    if (acks.sent - acks.acked >= MAX_UNACKNOWLEDGED) await acks.all();
+    return undefined;
   }
 
-  /** `messages` with the partition the configured partitioner gives each that names none. */
+  /**
+   * `messages`, each that names no partition given the one the configured partitioner picks (in
+   * place: the package's send rewrites the messages it is given too).
+   */
   private async partitioned(topic: string, messages: Message[]): Promise<Message[]> {
     const partitioner = this.partitioner;
     if (!partitioner) return messages;
     const partitionMetadata = await this.topicPartitions(topic);
-    return messages.map((message) => (message.partition !== undefined && message.partition !== null ? message : { ...message, partition: partitioner({ topic, partitionMetadata, message }) }));
+    for (const message of messages) {
+      if (message.partition === undefined || message.partition === null) message.partition = partitioner({ topic, partitionMetadata, message });
+    }
+    return messages;
   }
 
   private topicPartitions(topic: string): Promise<PartitionMetadata[]> {
@@ -255,8 +318,13 @@ class NativeProducer implements SinkProducer, SinkTransaction {
     return p;
   }
 
+  async prepare(topic: string, groups: readonly string[]): Promise<void> {
+    await Promise.all([this.partitioner ? this.topicPartitions(topic) : undefined, ...groups.map((g) => this.groupConsumer(g))]);
+  }
+
   async transaction(): Promise<SinkTransaction> {
     await this.producer.transaction();
+    this.acks = new Acknowledgements();
     return this;
   }
 
@@ -265,11 +333,14 @@ class NativeProducer implements SinkProducer, SinkTransaction {
     await bounded(`sending the offsets of group '${consumerGroupId}'`, this.producer.sendOffsets({ consumer, topics }));
   }
 
-  commit(): Promise<void> {
-    return bounded('committing the transaction', this.producer.commit());
+  async commit(): Promise<void> {
+    await bounded('waiting for the acknowledgements of the transaction', this.acks?.all() ?? Promise.resolve());
+    this.acks = undefined;
+    await bounded('committing the transaction', this.producer.commit());
   }
 
   abort(): Promise<void> {
+    this.acks = undefined;
     return bounded('aborting the transaction', this.producer.abort());
   }
 
@@ -282,6 +353,38 @@ class NativeProducer implements SinkProducer, SinkTransaction {
       this.groups.set(groupId, c);
     }
     return c;
+  }
+}
+
+/**
+ * The acknowledgements of a transaction's records: the opaque of each, settled by the package's
+ * delivery report handler (`resolve` per acknowledged record, `reject` with a failure).
+ */
+class Acknowledgements {
+  sent = 0;
+  acked = 0;
+  private failure: Error | undefined;
+  private waiter: (() => void) | undefined;
+
+  readonly resolve = (): void => {
+    if (++this.acked >= this.sent) this.wake();
+  };
+
+  readonly reject = (err: Error): void => {
+    this.failure ??= err;
+    this.wake();
+  };
+
+  /** Resolves once every record sent so far is acknowledged; rejects with the first failure. */
+  async all(): Promise<void> {
+    while (this.failure === undefined && this.acked < this.sent) await new Promise<void>((r) => (this.waiter = r));
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
   }
 }
 
@@ -306,7 +409,7 @@ class NativeConsumer implements GroupConsumer {
   private running = false;
   private loop: Promise<void> | undefined;
   /** What the last consume call delivered, in order: records and partition ends. */
-  private fetched: ({ kind: 'message'; m: RawMessage } | { kind: 'eof'; partition: number; offset: number })[] = [];
+  private fetched: (RawMessage | PartitionEnd)[] = [];
   private eventId = 0;
 
   constructor(
@@ -348,8 +451,10 @@ class NativeConsumer implements GroupConsumer {
       { 'auto.offset.reset': fromBeginning ? 'earliest' : 'latest' },
     );
     raw.setDefaultConsumeTimeout(CONSUME_WAIT_MS);
-    raw.on('data', (m) => this.fetched.push({ kind: 'message', m }));
-    raw.on('partition.eof', (e) => this.fetched.push({ kind: 'eof', partition: e.partition, offset: e.offset }));
+    // Otherwise a call waits up to the timeout for each record until it has CONSUME_BATCH.
+    raw.setDefaultIsTimeoutOnlyForFirstMessage(true);
+    raw.on('data', (m) => this.fetched.push(m));
+    raw.on('partition.eof', (e) => this.fetched.push(new PartitionEnd(e.partition, e.offset)));
     raw.on('event.error', (err) => {
       if (err.isFatal) this.crash(err);
     });
@@ -477,11 +582,11 @@ class NativeConsumer implements GroupConsumer {
       const generation = this.generation;
       for (const item of items) {
         if (!this.running) return;
-        if (item.kind === 'message') {
-          if (item.m.topic !== topic) continue;
-          const list = batches.get(item.m.partition) ?? [];
-          list.push(item.m);
-          batches.set(item.m.partition, list);
+        if (!(item instanceof PartitionEnd)) {
+          if (item.topic !== topic) continue;
+          const list = batches.get(item.partition);
+          if (list) list.push(item);
+          else batches.set(item.partition, [item]);
           continue;
         }
         const pending = batches.get(item.partition);

@@ -16,12 +16,18 @@
  * - `'transactional.id'` (sinks): defaults to `sluice-<query id>`.
  * - `client`: `'kafkajs'`, `'native'` (librdkafka) or `'auto'`; defaults to the SLUICE_KAFKA_CLIENT
  *   environment variable, else kafkajs (see client.ts).
+ * - `'deleted.records'` (streams): `'fail'` or `'skip'` when records were deleted before the query
+ *   read them; defaults to the SLUICE_KAFKA_DELETED_RECORDS environment variable, else `'fail'`.
  */
 import { createRequire } from 'node:module';
 import type { ConsumerConfig, Kafka as KafkaClient } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Options } from '../../planner/catalog.js';
 import { kafkaClientKind } from './client.js';
+
+/** The `'deleted.records'` option: fail the query, or go on from the log start offset with a dead letter. */
+export type DeletedRecordsPolicy = 'fail' | 'skip';
+export const DELETED_RECORDS_POLICIES: readonly DeletedRecordsPolicy[] = ['fail', 'skip'];
 
 /**
  * kafkajs, loaded on first use: most engines never talk to Kafka, and loading it took a tenth of
@@ -63,6 +69,16 @@ export function kafkaSemantic(options: Options): Semantic {
   return s;
 }
 
+/** What a stream's source does with records deleted before it read them: the option, else SLUICE_KAFKA_DELETED_RECORDS, else 'fail'. */
+export function kafkaDeletedRecords(options: Options): DeletedRecordsPolicy {
+  const fromOption = options['deleted.records'] !== undefined;
+  const raw = String(options['deleted.records'] ?? process.env['SLUICE_KAFKA_DELETED_RECORDS'] ?? 'fail').toLowerCase();
+  if (!(DELETED_RECORDS_POLICIES as readonly string[]).includes(raw)) {
+    throw new SluiceError('INVALID_ARGUMENT', `${fromOption ? "option 'deleted.records'" : 'SLUICE_KAFKA_DELETED_RECORDS'} is '${raw}'`, { hint: "use 'fail' (the query fails naming the deleted offsets) or 'skip' (it goes on from the log start offset with a dead letter)" });
+  }
+  return raw as DeletedRecordsPolicy;
+}
+
 /** Checks the options of a Kafka stream, table or sink at CREATE time. */
 export function checkKafkaOptions(options: Options, what: string, kind: 'stream' | 'table' | 'sink', hasWatermark: boolean): void {
   kafkaBrokers(options, what);
@@ -72,6 +88,7 @@ export function checkKafkaOptions(options: Options, what: string, kind: 'stream'
   }
   if (kind === 'sink') kafkaSemantic(options);
   kafkaClientKind(options);
+  if (kind === 'stream') kafkaDeletedRecords(options);
   const ts = options['timestamp'];
   if (ts !== undefined) {
     if (kind !== 'stream' || String(ts).toLowerCase() !== 'record') {
