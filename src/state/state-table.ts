@@ -1,6 +1,7 @@
 import { decodeValue, encodeValue, type StateRow, type StateValue } from './codec.js';
 import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
 import { KeyFilter } from './key-filter.js';
+import { compareKeys, SortedKeys } from './sorted-keys.js';
 import { encodedEntryBytes, StateCache } from './state-cache.js';
 import type { Store, WriteBatch } from './store.js';
 import { SluiceError } from '../common/errors.js';
@@ -67,6 +68,13 @@ const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
 export class StateTable<V extends StateValue = StateRow> {
   /** Entries changed since their last committed flush: the value, or DELETED. */
   private readonly dirty = new Map<string, V | typeof DELETED>();
+  /**
+   * The keys of `dirty` in key order (and keys an ephemeral table forgot since): built by the
+   * first ordered read (`scan`, `range`), then given every new key, so that an ordered read of
+   * k dirty entries costs O(log n + k) instead of a sort of them all. Dropped when a flush
+   * commits or most of its keys are forgotten; the next ordered read builds it again.
+   */
+  private ordered: SortedKeys | undefined;
   private readonly prefix: KeyPart[];
   /** `prefix` encoded: every disk key of this table starts with it. */
   private readonly encodedPrefix: Buffer;
@@ -139,15 +147,17 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /** Writes `key` (the dirty entry shadows a cached older value until the flush commits). */
   put(key: string, value: V): void {
+    if (this.ordered !== undefined && !this.dirty.has(key)) this.ordered.add(key);
     this.dirty.set(key, value);
     this.written?.add(key);
   }
 
   delete(key: string): void {
     if (this.ephemeral) {
-      this.dirty.delete(key);
+      if (this.dirty.delete(key) && this.ordered?.forget()) this.ordered = undefined;
       return;
     }
+    if (this.ordered !== undefined && !this.dirty.has(key)) this.ordered.add(key);
     this.dirty.set(key, DELETED);
   }
 
@@ -161,7 +171,7 @@ export class StateTable<V extends StateValue = StateRow> {
    * they were when the scan started.
    */
   scan(prefix = ''): AsyncGenerator<[string, V]> {
-    return this.merged(stringPrefixRange(this.prefix, prefix), (k) => k.startsWith(prefix));
+    return this.merged(stringPrefixRange(this.prefix, prefix), prefix, (k) => k.startsWith(prefix));
   }
 
   /**
@@ -172,36 +182,44 @@ export class StateTable<V extends StateValue = StateRow> {
     const { gte, lt } = bounds;
     const all = stringPrefixRange(this.prefix, '');
     const disk = { gte: gte === undefined ? all.gte : this.diskKey(gte), lt: lt === undefined ? all.lt : this.diskKey(lt) };
-    return this.merged(disk, (k) => (gte === undefined || compareKeys(k, gte) >= 0) && (lt === undefined || compareKeys(k, lt) < 0));
+    return this.merged(disk, gte, lt === undefined ? () => true : (k) => compareKeys(k, lt) < 0);
   }
 
-  private async *merged(disk: { gte: Buffer; lt: Buffer }, wanted: (key: string) => boolean): AsyncGenerator<[string, V]> {
-    const pending = [...this.dirty.entries()]
-      .filter(([k]) => wanted(k))
-      .map(([k, d]) => ({ key: k, bytes: Buffer.from(k, 'utf8'), value: d === DELETED ? undefined : d }))
-      .sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  /**
+   * Disk keys in `disk` merged with the dirty keys from `gte` on for which `within` holds (a
+   * contiguous run in key order). An ephemeral table has nothing on disk to read.
+   */
+  private async *merged(disk: { gte: Buffer; lt: Buffer }, gte: string | undefined, within: (key: string) => boolean): AsyncGenerator<[string, V]> {
+    this.ordered ??= SortedKeys.of(this.dirty.keys());
+    const pending: string[] = [];
+    const values: (V | undefined)[] = [];
+    for (const key of this.ordered.from(gte, within)) {
+      const d = this.dirty.get(key);
+      if (d === undefined) continue;
+      pending.push(key);
+      values.push(d === DELETED ? undefined : d);
+    }
     let i = 0;
-    for await (const [rawKey, rawValue] of this.store.iterate(disk)) {
-      this.cache.countDiskReads(1);
-      const key = decodeKey(rawKey)[this.prefix.length];
-      if (typeof key !== 'string') continue;
-      const keyBytes = Buffer.from(key, 'utf8');
-      let shadowed = false;
-      for (let p = pending[i]; p !== undefined; p = pending[i]) {
-        const cmp = Buffer.compare(p.bytes, keyBytes);
-        if (cmp > 0) break;
-        i++;
-        if (p.value !== undefined) yield [p.key, p.value];
-        if (cmp === 0) {
-          shadowed = true;
-          break;
+    if (!this.ephemeral) {
+      for await (const [rawKey, rawValue] of this.store.iterate(disk)) {
+        this.cache.countDiskReads(1);
+        const key = decodeKey(rawKey)[this.prefix.length];
+        if (typeof key !== 'string') continue;
+        let shadowed = false;
+        for (; i < pending.length; i++) {
+          const cmp = compareKeys(pending[i]!, key);
+          if (cmp > 0) break;
+          if (values[i] !== undefined) yield [pending[i]!, values[i]!];
+          if (cmp === 0) {
+            shadowed = true;
+            i++;
+            break;
+          }
         }
+        if (!shadowed) yield [key, decodeValue<V>(rawValue)];
       }
-      if (!shadowed) yield [key, decodeValue<V>(rawValue)];
     }
-    for (let p = pending[i]; p !== undefined; p = pending[++i]) {
-      if (p.value !== undefined) yield [p.key, p.value];
-    }
+    for (; i < pending.length; i++) if (values[i] !== undefined) yield [pending[i]!, values[i]!];
   }
 
   /**
@@ -232,6 +250,7 @@ export class StateTable<V extends StateValue = StateRow> {
     });
     wb.onCommit(() => {
       this.generation++;
+      this.ordered = undefined;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
         const d = staged[i];
@@ -247,6 +266,7 @@ export class StateTable<V extends StateValue = StateRow> {
   /** Deletes every entry of this table, in memory and (immediately, durably) on disk. */
   async clear(): Promise<void> {
     this.dirty.clear();
+    this.ordered = undefined;
     this.cache.release(this.owner);
     this.generation++;
     await this.store.clearRange(prefixRange(this.prefix));
@@ -271,18 +291,4 @@ export class StateTable<V extends StateValue = StateRow> {
   private diskKey(key: string): Buffer {
     return encodeStringKey(this.encodedPrefix, key);
   }
-}
-
-/** Orders keys as `scan` does: by Unicode code point (the order of their UTF-8 bytes). */
-function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Below the surrogates, UTF-16 order is code point order; past them, compare as UTF-8.
-    if (x < 0xd800 && y < 0xd800) return x < y ? -1 : 1;
-    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateTable } from '../../src/state/index.js';
 import { TempStores, collect } from './helpers.js';
+import { Rng } from '../../src/connectors/rng.js';
+import { compareKeys } from '../../src/state/sorted-keys.js';
 
 const temp = new TempStores();
 afterEach(() => temp.dispose());
@@ -89,4 +91,39 @@ describe('StateTable', () => {
     expect(await keys({ gte: '\uffff' })).toEqual(['\uffff', '\u{1F600}', '\u{1F600}x']);
     expect(await keys({ lt: 'b' })).toEqual(['a', 'ab']);
   });
+
+  for (const ephemeral of [false, true]) {
+    it(`ordered reads match a model across writes, reads, flushes and commits${ephemeral ? ' (ephemeral)' : ''}`, async () => {
+      const store = await temp.open();
+      const t = new StateTable<{ v: number }>(store, 'q/op', 0, { ephemeral });
+      const model = new Map<string, number>();
+      const rng = new Rng(ephemeral ? 17 : 19);
+      const key = () => `${String(rng.nextInt(300)).padStart(3, '0')}${['', 'x', '\u{1F600}'][rng.nextInt(3)]}`;
+      for (let step = 0; step < 60; step++) {
+        for (let i = rng.nextInt(50); i > 0; i--) {
+          const k = key();
+          if (rng.nextInt(3) === 0) {
+            t.delete(k);
+            model.delete(k);
+          } else {
+            t.put(k, { v: step });
+            model.set(k, step);
+          }
+        }
+        const gte = key();
+        const lt = key();
+        const want = [...model.entries()].filter(([k]) => compareKeys(k, gte) >= 0 && compareKeys(k, lt) < 0).sort(([a], [b]) => compareKeys(a, b));
+        expect(await collect(t.range({ gte, lt }))).toEqual(want.map(([k, v]) => [k, { v }]));
+        const prefix = key().slice(0, 2);
+        expect((await collect(t.scan(prefix))).map(([k]) => k)).toEqual([...model.keys()].filter((k) => k.startsWith(prefix)).sort(compareKeys));
+        if (!ephemeral && step % 7 === 3) {
+          const wb = store.batch();
+          t.flush(wb);
+          t.put('late', { v: step });
+          model.set('late', step);
+          await wb.write();
+        }
+      }
+    });
+  }
 });

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeKey, StateTable, TimeIndex, type StateRow } from '../../src/state/index.js';
 import { collect, TempStores } from './helpers.js';
+import { Rng } from '../../src/connectors/rng.js';
+import { compareKeys } from '../../src/state/sorted-keys.js';
 
 const stores = new TempStores();
 afterEach(() => stores.dispose());
@@ -34,6 +36,7 @@ describe('TimeIndex', () => {
     const index = new TimeIndex(table);
     const times = [5, -3.5, 0, -0, 1e15, -1e15, 2.25, 5, -Infinity, 1_700_000_000_123];
     times.forEach((t, i) => index.add(t, `k${i}`));
+    index.stage();
     await commit(store, table);
     index.add(4, 'dirty');
     index.delete(2.25, 'k6');
@@ -53,8 +56,43 @@ describe('TimeIndex', () => {
     ]);
     expect((await collect(index.due(Infinity, true))).map(([, k]) => k)).toEqual(['k8', 'k5', 'k1', 'k2', 'k3', 'dirty', 'k0', 'k7', 'k9', 'k4']);
     expect(await collect(index.due(-Infinity))).toEqual([]);
-    const chunks = await collect(index.dueChunks(Infinity, true, 4));
+    const chunks = await collect(index.take(Infinity, true, 4));
     expect(chunks.map((c) => c.length)).toEqual([4, 4, 2]);
+    expect(await collect(index.due(Infinity, true))).toEqual([]);
+  });
+
+  it('take deletes what it yields, and the next read starts where the last complete take ended', async () => {
+    const store = await stores.open();
+    const table = new StateTable(store, 'q/op0.ends', 0);
+    const index = new TimeIndex(table);
+    for (let i = 0; i < 100; i++) index.add(i, `k${i}`);
+    index.stage();
+    await commit(store, table);
+    for (let i = 100; i < 200; i++) index.add(i, `k${i}`);
+    const taken = (await collect(index.take(150, false, 16))).flat();
+    expect(taken.map(([t]) => t)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    index.stage();
+    await commit(store, table);
+    const range = vi.spyOn(table, 'range');
+    expect((await collect(index.due(160))).map(([t]) => t)).toEqual(Array.from({ length: 10 }, (_, i) => 150 + i));
+    expect(range.mock.calls[0]![0].gte).toBeDefined();
+    // An entry added behind the last take is still found.
+    index.add(3, 'late');
+    expect((await collect(index.due(152))).map(([t, k]) => `${t}:${k}`)).toEqual(['3:late', '150:k150', '151:k151']);
+    range.mockRestore();
+  });
+
+  it('a take left part-way keeps the untaken entries and the old floor', async () => {
+    const table = new StateTable(await stores.open(), 'q/op0.ends', 0, { ephemeral: true });
+    const index = new TimeIndex(table);
+    for (let i = 0; i < 10; i++) index.add(i, `k${i}`);
+    for await (const chunk of index.take(8, false, 4)) {
+      expect(chunk.map(([t]) => t)).toEqual([0, 1, 2, 3]);
+      break;
+    }
+    expect((await collect(index.due(Infinity))).map(([t]) => t)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for await (const chunk of index.take(8, false, 4)) void chunk;
+    expect((await collect(index.due(Infinity))).map(([t]) => t)).toEqual([8, 9]);
   });
 
   it('reads only the due range of its table, not the entries after it', async () => {
@@ -62,6 +100,7 @@ describe('TimeIndex', () => {
     const table = new StateTable(store, 'q/op0.ends', 0);
     const index = new TimeIndex(table);
     for (let i = 0; i < 2000; i++) index.add(i * 1000, `key-${i}`);
+    index.stage();
     await commit(store, table);
     const iterate = vi.spyOn(store, 'iterate');
     let read = 0;
@@ -81,4 +120,60 @@ describe('TimeIndex', () => {
     const index = new TimeIndex(new StateTable(await stores.open(), 'q/op0.ends', 0));
     expect(() => index.add(NaN, 'k')).toThrow(/NaN time/);
   });
+
+  for (const ephemeral of [false, true]) {
+    it(`matches a model over adds out of order, deletes, takes (some left part-way), stages and commits${ephemeral ? ' (never staged)' : ''}`, async () => {
+      const store = await stores.open();
+      const table = new StateTable(store, 'q/op0.ends', 0, { ephemeral });
+      const index = new TimeIndex(table);
+      const model = new Set<string>();
+      const rng = new Rng(ephemeral ? 23 : 29);
+      const entry = (t: number, k: string) => `${t}|${k}`;
+      const sorted = (limit: number, inclusive: boolean) =>
+        [...model]
+          .map((e): [number, string] => [Number(e.slice(0, e.indexOf('|'))), e.slice(e.indexOf('|') + 1)])
+          .filter(([t]) => (inclusive ? t <= limit : t < limit))
+          .sort((a, b) => a[0] - b[0] || compareKeys(a[1], b[1]));
+      let clock = 0;
+      for (let step = 0; step < 150; step++) {
+        for (let i = rng.nextInt(30); i > 0; i--) {
+          const t = clock + rng.nextInt(40) - 10;
+          const k = `k${rng.nextInt(8)}`;
+          if (rng.nextInt(5) === 0 && model.size > 0) {
+            const [dt, dk] = sorted(Infinity, true)[rng.nextInt(model.size)]!;
+            index.delete(dt, dk);
+            model.delete(entry(dt, dk));
+          } else {
+            index.add(t, k);
+            model.add(entry(t, k));
+          }
+        }
+        clock += rng.nextInt(10);
+        const limit = clock - 20 + rng.nextInt(10);
+        const inclusive = rng.nextInt(2) === 0;
+        expect(await collect(index.due(limit, inclusive))).toEqual(sorted(limit, inclusive));
+        const due = sorted(limit, inclusive);
+        if (rng.nextInt(4) === 0) {
+          // Taken part-way: the first chunk is deleted once the second is asked for.
+          let chunks = 0;
+          for await (const chunk of index.take(limit, inclusive, 3)) {
+            if (++chunks === 2) {
+              expect(chunk).toEqual(due.slice(3, 6));
+              break;
+            }
+          }
+          for (const [t, k] of chunks === 2 ? due.slice(0, 3) : due) model.delete(entry(t, k));
+        } else {
+          const got = (await collect(index.take(limit, inclusive, 4))).flat();
+          expect(got).toEqual(due);
+          for (const [t, k] of got) model.delete(entry(t, k));
+        }
+        expect(await collect(index.due(Infinity, true))).toEqual(sorted(Infinity, true));
+        if (!ephemeral && rng.nextInt(3) === 0) {
+          index.stage();
+          await commit(store, table);
+        }
+      }
+    });
+  }
 });

@@ -216,8 +216,14 @@ export class GroupAggregateOperator extends StreamOperator {
       }
       g.count += sign;
     }
-    const rows: unknown[][] = [];
-    const kinds: number[] = [];
+    const width = this.fields.length;
+    const out = this.fields.map(() => new Array<unknown>());
+    const kinds = new Uint8Array(2 * touched.length);
+    let m = 0;
+    const push = (row: readonly unknown[], kind: number) => {
+      for (let c = 0; c < width; c++) out[c]!.push(row[c] ?? null);
+      kinds[m++] = kind;
+    };
     for (let t = 0; t < touched.length; t++) {
       const key = touchedKeys[t]!;
       const old = before[t] ?? null;
@@ -233,18 +239,13 @@ export class GroupAggregateOperator extends StreamOperator {
       else g.dirty = true;
       if (old && now) {
         if (sameRow(old, now)) continue;
-        rows.push(old, now);
-        kinds.push(RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER);
-      } else if (now) {
-        rows.push(now);
-        kinds.push(RowKind.INSERT);
-      } else if (old) {
-        rows.push(old);
-        kinds.push(RowKind.DELETE);
-      }
+        push(old, RowKind.UPDATE_BEFORE);
+        push(now, RowKind.UPDATE_AFTER);
+      } else if (now) push(now, RowKind.INSERT);
+      else if (old) push(old, RowKind.DELETE);
     }
-    if (rows.length === 0) return;
-    return emitRows(this.ctx, this.name, 'aggregate result', this.fields, this.fields.map((_, c) => rows.map((r) => r[c] ?? null)), rows.length, Uint8Array.from(kinds));
+    if (m === 0) return;
+    return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
   }
 
   /** Emits the global group's row for no input, before anything else leaves the operator. */

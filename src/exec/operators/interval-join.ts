@@ -4,7 +4,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
-import type { BoundExpr } from '../../planner/bound-expr.js';
+import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { IntervalJoinExec } from '../../planner/physical.js';
 import { TimeIndex, type StateRow, type StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
@@ -30,6 +30,13 @@ interface Side {
   watermark: number;
   /** Rows buffered. */
   count: number;
+  /**
+   * The buffered rows of the keys touched since the last barrier, by key (an empty list: the
+   * key has none left): this operator's own lists, staged into the table at the next barrier.
+   */
+  readonly working: Map<string, Buffered[]>;
+  /** The time index of the buffered rows, made on first use. */
+  index?: TimeIndex;
 }
 
 const META = 'meta';
@@ -61,11 +68,13 @@ export interface IntervalJoinSpec extends Pick<IntervalJoinExec, 'leftKeys' | 'r
  * - The output watermark never passes a time a future output row can still carry in either
  *   time column: min(left wm + min(0, lower), right wm - max(0, upper)), which is the min of
  *   both input watermarks when lower = upper = 0. It is forwarded only when it advances.
- * - The buffered rows live in state alone: a batch reads the rows of its keys on both sides in
- *   one batched read per side and writes back the keys it changed; open() reads the watermarks
- *   and row counts only. Every buffered row's (time, key) has an entry in its side's time
- *   index, so the rows a watermark retires are one range scan of that index away, never a scan
- *   of the buffers.
+ * - The heap holds the row lists of the keys touched since the last barrier (`working`); the
+ *   rest live in state alone. A batch reads the other keys it needs in one batched read per
+ *   side table (none before anything was staged or restored: the tables are empty then); a
+ *   barrier stages the working lists into the tables and drops them. open() reads the
+ *   watermarks and row counts only. Every buffered row's (time, key) has an entry in its side's
+ *   time index, so the rows a watermark retires are found there, never by a scan of the
+ *   buffers.
  * - A barrier moves on once it arrived from both ports, after the buffers and watermarks
  *   changed since the last barrier are staged into state. `end` is forwarded once, after it
  *   arrived from both ports (each input's windows upstream flush on their own `end` first).
@@ -75,24 +84,30 @@ export class IntervalJoinOperator extends StreamOperator {
   readonly fields: readonly Field[];
   private readonly sides: readonly [Side, Side];
   private readonly residual: CompiledExpr | undefined;
+  /** The output columns the residual reads. */
+  private readonly residualReads: ReadonlySet<number>;
   private readonly lowerMs: number;
   private readonly upperMs: number;
   private outWatermark = -Infinity;
+  /** Whether the side tables may hold rows (restored at open, or staged at a barrier); until then `working` holds them all. */
+  private tablesHoldRows = false;
 
   constructor(spec: IntervalJoinSpec) {
     super(2);
     this.fields = spec.fields;
-    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, watermark: -Infinity, count: 0 });
+    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, watermark: -Infinity, count: 0, working: new Map() });
     this.sides = [side(spec.left, spec.leftKeys, spec.leftTime, 'left'), side(spec.right, spec.rightKeys, spec.rightTime, 'right')];
     this.lowerMs = spec.lowerMs;
     this.upperMs = spec.upperMs;
     this.residual = spec.residual ? compileExpr(spec.residual, spec.fields, spec.udfs) : undefined;
+    this.residualReads = spec.residual ? columnsOf(spec.residual) : new Set();
   }
 
   /** Reads the watermarks and row counts; the buffered rows stay on disk until a key is touched. */
   protected override async onOpen(): Promise<void> {
     const meta = await this.ctx.state.table(META).get('wm');
     if (!meta) return;
+    this.tablesHoldRows = true;
     this.sides[0].watermark = meta['l'] as number;
     this.sides[1].watermark = meta['r'] as number;
     this.outWatermark = meta['o'] as number;
@@ -120,6 +135,16 @@ export class IntervalJoinOperator extends StreamOperator {
   }
 
   protected override onBarrier(): void {
+    for (const s of this.sides) {
+      const table = this.ctx.state.table(s.table);
+      for (const [key, list] of s.working) {
+        if (list.length === 0) table.delete(key);
+        else table.put(key, { r: list } satisfies StateRow);
+      }
+      s.working.clear();
+      s.index?.stage();
+    }
+    this.tablesHoldRows = true;
     this.ctx.state.table(META).put('wm', { l: this.sides[0].watermark, r: this.sides[1].watermark, o: this.outWatermark, nl: this.sides[0].count, nr: this.sides[1].count });
   }
 
@@ -128,6 +153,7 @@ export class IntervalJoinOperator extends StreamOperator {
     const me = this.sides[p];
     const other = this.sides[1 - p]!;
     const n = batch.numRows;
+    const width = me.fields.length;
     const cols = me.fields.map((f, c) => readColumn(batch, c, f.type));
     const times = cols[me.time]!;
     const parts = new Array<unknown>(me.keys.length);
@@ -142,15 +168,11 @@ export class IntervalJoinOperator extends StreamOperator {
       }
       if (!nullKey) rowKeys[i] = keyOf(parts);
     }
-    const keys = [...new Set(rowKeys.filter((k): k is string => k !== undefined))];
-    const [mine, theirs] = await Promise.all([this.ctx.state.table(me.table).getMany(keys), this.ctx.state.table(other.table).getMany(keys)]);
-    const lists = new Map<string, Buffered[]>();
-    const partners = new Map<string, readonly Buffered[]>();
-    keys.forEach((k, j) => {
-      lists.set(k, [...((mine[j]?.['r'] as Buffered[] | undefined) ?? [])]);
-      partners.set(k, (theirs[j]?.['r'] as Buffered[] | undefined) ?? []);
-    });
-    const changed = new Set<string>();
+    const read = new Map<string, readonly Buffered[]>();
+    if (this.tablesHoldRows) {
+      const keys = rowKeys.filter((k): k is string => k !== undefined);
+      await Promise.all([this.load(me, keys), this.load(other, keys, read)]);
+    }
     const index = this.index(me);
     const pairs: Pair[] = [];
     for (let i = 0; i < n; i++) {
@@ -168,11 +190,12 @@ export class IntervalJoinOperator extends StreamOperator {
       }
       const key = rowKeys[i];
       if (key === undefined) continue;
-      const values = cols.map((c) => plain(c[i]) as StateValue);
-      const list = lists.get(key)!;
+      const values = new Array<StateValue>(width);
+      for (let c = 0; c < width; c++) values[c] = plain(cols[c]![i]) as StateValue;
+      let list = me.working.get(key);
       if (retract) {
-        const at = list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
-        if (at < 0) {
+        const at = list === undefined ? -1 : list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
+        if (list === undefined || at < 0) {
           this.reject(rowText(batch, me.fields, i), 'retraction of a row the join does not hold (never seen, or already retired by the watermark)');
           continue;
         }
@@ -180,54 +203,60 @@ export class IntervalJoinOperator extends StreamOperator {
         me.count--;
         if (!list.some(([bt]) => bt === t)) index.delete(t, key);
       }
-      for (const [ot, ov] of partners.get(key)!) {
-        const [tl, tr] = p === 0 ? [t, ot] : [ot, t];
-        if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
+      const theirs = other.working.get(key) ?? read.get(key);
+      if (theirs !== undefined) {
+        for (const [ot, ov] of theirs) {
+          const tl = p === 0 ? t : ot;
+          const tr = p === 0 ? ot : t;
+          if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
+        }
       }
       if (!retract) {
-        list.push([t, values]);
+        if (list === undefined) me.working.set(key, [[t, values]]);
+        else list.push([t, values]);
         me.count++;
         index.add(t, key);
       }
-      changed.add(key);
     }
-    this.store(me, changed, lists);
     return this.emitPairs(pairs);
   }
 
-  /** Writes the row lists of `keys` back to the side's table (an empty list deletes its key). */
-  private store(s: Side, keys: Iterable<string>, lists: ReadonlyMap<string, readonly Buffered[]>): void {
-    const table = this.ctx.state.table(s.table);
-    for (const key of keys) {
-      const list = lists.get(key)!;
-      if (list.length === 0) table.delete(key);
-      else table.put(key, { r: list } satisfies StateRow);
-    }
+  /**
+   * Reads the row lists of the `keys` side `s` holds no working list for from its table, in one
+   * batched read (none while the tables hold no rows): into `read` as they are, or without it
+   * into `s.working` as copies (the table's values are shared), for the caller to change.
+   */
+  private async load(s: Side, keys: readonly string[], read?: Map<string, readonly Buffered[]>): Promise<void> {
+    if (!this.tablesHoldRows) return;
+    const missing = [...new Set(keys.filter((k) => !s.working.has(k)))];
+    if (missing.length === 0) return;
+    const rows = await this.ctx.state.table(s.table).getMany(missing);
+    missing.forEach((key, m) => {
+      const list = rows[m]?.['r'] as Buffered[] | undefined;
+      if (list === undefined) return;
+      if (read) read.set(key, list);
+      else s.working.set(key, [...list]);
+    });
   }
 
   private index(s: Side): TimeIndex {
-    return new TimeIndex(this.ctx.state.table(`${s.table}-time`));
+    return (s.index ??= new TimeIndex(this.ctx.state.table(`${s.table}-time`)));
   }
 
-  private emitPairs(pairs: readonly Pair[]): Promise<void> {
-    if (pairs.length === 0) return Promise.resolve();
+  /** Emits the pairs the residual keeps; it is evaluated over the columns it reads before the others are built. */
+  private emitPairs(all: readonly Pair[]): Promise<void> {
     const width = this.sides[0].fields.length;
-    let cols: unknown[][] = this.fields.map((_, c) => pairs.map(([l, r]) => (c < width ? l[c] : r[c - width]) ?? null));
-    let kinds = pairs.some((x) => x[2]) ? pairs.map((x) => (x[2] ? RowKind.DELETE : RowKind.INSERT)) : undefined;
-    let m = pairs.length;
-    if (this.residual) {
-      const { values, errors } = this.residual.evaluateColumns(cols, m);
-      for (const e of errors) this.reject(rowJson(this.fields, cols.map((c) => c[e.row])), `join condition ${this.residual.text}: ${e.message}`);
-      const keep: number[] = [];
-      for (let j = 0; j < m; j++) if (values[j] === true) keep.push(j);
-      if (keep.length < m) {
-        cols = cols.map((c) => keep.map((j) => c[j]));
-        kinds = kinds && keep.map((j) => kinds![j]!);
-        m = keep.length;
-      }
-      if (m === 0) return Promise.resolve();
+    const column = (pairs: readonly Pair[], c: number) => pairs.map(([l, r]) => (c < width ? l[c] : r[c - width]) ?? null);
+    let pairs = all;
+    if (this.residual && pairs.length > 0) {
+      const read = this.residualReads;
+      const { values, errors } = this.residual.evaluateColumns(this.fields.map((_, c) => (read.has(c) ? column(pairs, c) : undefined)), pairs.length);
+      for (const e of errors) this.reject(rowJson(this.fields, [...pairs[e.row]![0], ...pairs[e.row]![1]]), `join condition ${this.residual.text}: ${e.message}`);
+      pairs = pairs.filter((_, j) => values[j] === true);
     }
-    return emitRows(this.ctx, this.name, 'joined row', this.fields, cols, m, kinds && Uint8Array.from(kinds));
+    if (pairs.length === 0) return Promise.resolve();
+    const kinds = pairs.some((x) => x[2]) ? Uint8Array.from(pairs, (x) => (x[2] ? RowKind.DELETE : RowKind.INSERT)) : undefined;
+    return emitRows(this.ctx, this.name, 'joined row', this.fields, this.fields.map((_, c) => column(pairs, c)), pairs.length, kinds);
   }
 
   /**
@@ -249,20 +278,18 @@ export class IntervalJoinOperator extends StreamOperator {
 
   /** Drops the rows of side `s` whose time is before `bound`, with their index entries. */
   private async retire(s: Side, bound: number): Promise<void> {
-    const index = this.index(s);
-    const table = this.ctx.state.table(s.table);
-    for await (const chunk of index.dueChunks(bound, false, EXPIRY_CHUNK)) {
-      const keys = [...new Set(chunk.map(([, k]) => k))];
-      const rows = await table.getMany(keys);
-      const lists = new Map<string, Buffered[]>();
-      keys.forEach((k, j) => {
-        const list = (rows[j]?.['r'] as Buffered[] | undefined) ?? [];
-        const keep = list.filter(([t]) => t >= bound);
-        s.count -= list.length - keep.length;
-        lists.set(k, keep);
-      });
-      this.store(s, keys, lists);
-      for (const [t, k] of chunk) index.delete(t, k);
+    for await (const chunk of this.index(s).take(bound, false, EXPIRY_CHUNK)) {
+      await this.load(s, chunk.map(([, k]) => k));
+      for (const [, key] of chunk) {
+        const list = s.working.get(key);
+        if (list === undefined || list.length === 0) continue;
+        let kept = 0;
+        for (const row of list) if (row[0] >= bound) list[kept++] = row;
+        s.count -= list.length - kept;
+        list.length = kept;
+        // A key the table cannot hold needs no tombstone.
+        if (kept === 0 && !this.tablesHoldRows) s.working.delete(key);
+      }
     }
   }
 

@@ -64,6 +64,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
   private readonly sessionKeyAt: number[] = [];
   /** Open sessions, over all keys. */
   private openCount = 0;
+  private endIndex: TimeIndex | undefined;
 
   constructor(spec: WindowAggregateSpec) {
     super(spec);
@@ -113,7 +114,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
   }
 
   private ends(): TimeIndex {
-    return new TimeIndex(this.ctx.state.table(ENDS));
+    return (this.endIndex ??= new TimeIndex(this.ctx.state.table(ENDS)));
   }
 
   protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
@@ -190,7 +191,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
     const closed: ClosedWindow[] = [];
     const gap = this.window.gapMs;
     const ends = this.ends();
-    for await (const chunk of ends.dueChunks(limit, true, CLOSE_CHUNK)) {
+    for await (const chunk of ends.take(limit, true, CLOSE_CHUNK)) {
       const keys = [...new Set(chunk.map(([, k]) => k))];
       const lists = await this.load(keys);
       for (const sk of lists.values()) {
@@ -201,7 +202,7 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
             keep.push(s);
             continue;
           }
-          const row = [...sk.values, ...AggregateList.results(s.accs)];
+          const row = this.outputRow(sk.values, s.accs);
           for (const p of this.startAt) row[p] = s.start;
           for (const p of this.endAt) row[p] = s.last + gap;
           closed.push({ start: s.start, end: s.last + gap, row });
@@ -210,12 +211,12 @@ export class SessionWindowAggregateOperator extends WindowAggregateBase {
         sk.sessions = keep;
       }
       this.store(keys, lists);
-      for (const [end, key] of chunk) ends.delete(end, key);
     }
     return closed;
   }
 
   protected flushWindows(): void {
+    this.endIndex?.stage();
     this.ctx.state.table(COUNT).put('open', { n: this.openCount });
   }
 

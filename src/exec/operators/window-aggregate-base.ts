@@ -12,7 +12,7 @@ import { emitRows } from '../changes.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { AggregateList } from './accumulators.js';
+import { AggregateList, type Accumulator } from './accumulators.js';
 
 export interface WindowAggregateSpec {
   readonly input: readonly Field[];
@@ -107,8 +107,22 @@ export abstract class WindowAggregateBase extends StreamOperator {
   private async emitClosed(limit: number): Promise<void> {
     const closed = await this.takeClosed(limit);
     if (closed.length === 0) return;
-    closed.sort((a, b) => a.end - b.end || a.start - b.start);
-    await emitRows(this.ctx, this.name, 'window result', this.fields, this.fields.map((_, c) => closed.map((r) => r.row[c] ?? null)), closed.length);
+    const before = (a: ClosedWindow, b: ClosedWindow) => a.end - b.end || a.start - b.start;
+    if (!closed.every((w, r) => r === 0 || before(closed[r - 1]!, w) <= 0)) closed.sort(before);
+    const cols = this.fields.map(() => new Array<unknown>(closed.length));
+    for (let r = 0; r < closed.length; r++) {
+      const row = closed[r]!.row;
+      for (let c = 0; c < cols.length; c++) cols[c]![r] = row[c] ?? null;
+    }
+    await emitRows(this.ctx, this.name, 'window result', this.fields, cols, closed.length);
+  }
+
+  /** The output row of a group: its group values, then its aggregates' results. */
+  protected outputRow(values: readonly unknown[], accs: readonly Accumulator[]): unknown[] {
+    const row = new Array<unknown>(values.length + accs.length);
+    for (let k = 0; k < values.length; k++) row[k] = values[k];
+    for (let k = 0; k < accs.length; k++) row[values.length + k] = accs[k]!.result();
+    return row;
   }
 
   protected reject(batch: RecordBatch, row: number, reason: string): void {

@@ -10,7 +10,9 @@ import type { StateRow, StateValue } from '../../state/index.js';
 import { gather, plain } from '../columns.js';
 import { keyOf } from '../../common/keys.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
-import { assignWindows, lateReason, nullTimeReason, timeColumn, windowColumns } from './event-time.js';
+import type { CompiledExpr } from '../compile-expr.js';
+import { columnsOf } from '../../planner/bound-expr.js';
+import { assignWindows, lateReason, nullTimeReason, timeColumn, windowColumns, type WindowAssignment } from './event-time.js';
 import { WindowAggregateBase, retracts, type ClosedWindow, type WindowAggregateSpec } from './window-aggregate-base.js';
 
 interface Group {
@@ -53,6 +55,9 @@ const STARTS = 'window-starts';
 function stateKey(start: number, key: string): string {
   return `${start}\u0002${key}`;
 }
+
+/** Most window slots one batch's starts may span for them to be looked up by slot (see batchWindows). */
+const MAX_SLOTS = 64;
 
 const SAFE = 2n ** 53n;
 
@@ -108,7 +113,16 @@ export class WindowAggregateOperator extends WindowAggregateBase {
    * type, else keyOf of their values ('' where there is none).
    */
   private readonly inner: number[];
+  private readonly innerKeys: CompiledExpr[];
   private readonly innerIsValue: boolean;
+  /** Group positions of window_start and of window_end. */
+  private readonly startAt: number[];
+  private readonly endAt: number[];
+  /**
+   * No inner group expression and no aggregate argument reads window_start or window_end: they
+   * are evaluated once per input row, however many windows the row falls in.
+   */
+  private readonly perRow: boolean;
 
   constructor(spec: WindowAggregateSpec) {
     super(spec);
@@ -116,7 +130,14 @@ export class WindowAggregateOperator extends WindowAggregateBase {
     const n = spec.input.length;
     const isWindowColumn = (g: BoundExpr) => g.kind === 'Column' && (g.index === n || g.index === n + 1);
     this.inner = spec.groupBy.flatMap((g, k) => (isWindowColumn(g) ? [] : [k]));
+    this.innerKeys = this.inner.map((k) => this.keys[k]!);
     this.innerIsValue = this.inner.length === 1 && PRIMITIVE_KEYS.has(spec.groupBy[this.inner[0]!]!.type.kind);
+    this.startAt = spec.groupBy.flatMap((g, k) => (g.kind === 'Column' && g.index === n ? [k] : []));
+    this.endAt = spec.groupBy.flatMap((g, k) => (g.kind === 'Column' && g.index === n + 1 ? [k] : []));
+    const read = new Set<number>();
+    for (const k of this.inner) columnsOf(spec.groupBy[k]!, read);
+    for (const a of spec.aggregates) for (const x of a.args) columnsOf(x, read);
+    this.perRow = !read.has(n) && !read.has(n + 1);
   }
 
   protected async restoreWindows(): Promise<void> {
@@ -142,22 +163,57 @@ export class WindowAggregateOperator extends WindowAggregateBase {
     return w;
   }
 
-  /** Row `j`'s key within its window (see `inner`); `values`: the one inner column as mapKeys made it. */
-  private innerKey(keyVals: readonly (readonly unknown[])[], values: readonly unknown[] | undefined, j: number, parts: unknown[]): unknown {
-    if (values) return values[j] ?? null;
-    for (let k = 0; k < parts.length; k++) parts[k] = keyVals[this.inner[k]!]![j];
+  /**
+   * The windows of one batch's assignment starts, and those starts (each once). When the starts
+   * are few slots apart (a batch covers a short stretch of event time) a window is found by its
+   * slot in an array rather than in the map of windows.
+   */
+  private batchWindows(starts: ArrayLike<number>): { readonly starts: readonly number[]; get(start: number): OpenWindow } {
+    const step = this.window.fn === 'HOP' ? this.window.slideMs : this.window.sizeMs;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < starts.length; j++) {
+      const s = starts[j]!;
+      if (s < lo) lo = s;
+      if (s > hi) hi = s;
+    }
+    const slots = (hi - lo) / step + 1;
+    if (!Number.isInteger(slots) || slots > MAX_SLOTS) return { starts: [...new Set(Array.from(starts))], get: (s) => this.windowOf(s) };
+    const windows = new Array<OpenWindow | undefined>(slots);
+    return { starts: Array.from({ length: slots }, (_, k) => lo + k * step), get: (s) => (windows[(s - lo) / step] ??= this.windowOf(s)) };
+  }
+
+  /** The key within its window of the row at `e` (see `inner`); `values`: the one inner column as mapKeys made it. */
+  private innerKey(innerVals: readonly (readonly unknown[])[], values: readonly unknown[] | undefined, e: number, parts: unknown[]): unknown {
+    if (values) return values[e] ?? null;
+    for (let k = 0; k < parts.length; k++) parts[k] = innerVals[k]![e];
     return keyOf(parts);
   }
 
-  /** Reads the groups of windows open before the last barrier that `rows` need and their window does not hold, in one batched read. */
-  private async load(rows: readonly number[], wins: readonly OpenWindow[], inner: readonly unknown[], starts: readonly number[], keyVals: readonly (readonly unknown[])[]): Promise<void> {
+  /** The group values of the row at `e` in the window of `start`. */
+  private groupValues(innerVals: readonly (readonly unknown[])[], e: number, start: number): unknown[] {
+    const out = new Array<unknown>(this.keys.length);
+    for (let k = 0; k < this.inner.length; k++) out[this.inner[k]!] = plain(innerVals[k]![e]);
+    for (const p of this.startAt) out[p] = start;
+    for (const p of this.endAt) out[p] = start + this.window.sizeMs;
+    return out;
+  }
+
+  /**
+   * Reads the groups that assignments need from windows open before the last barrier, where
+   * the window does not hold them yet, in one batched read. `e(j)` is where assignment j reads
+   * the keys.
+   */
+  private async load(a: WindowAssignment, e: (j: number) => number, failed: ReadonlySet<number>, innerVals: readonly (readonly unknown[])[], innerValues: readonly unknown[] | undefined): Promise<void> {
     const missing = new Map<string, [OpenWindow, unknown]>();
-    const parts = new Array<unknown>(keyVals.length);
-    for (const j of rows) {
-      const w = wins[j]!;
-      if (w.fresh || w.groups.has(inner[j])) continue;
-      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![j];
-      missing.set(stateKey(starts[j]!, keyOf(parts)), [w, inner[j]]);
+    const parts = new Array<unknown>(this.inner.length);
+    for (let j = 0; j < a.rowIdx.length; j++) {
+      if (failed.has(a.rowIdx[j]!)) continue;
+      const s = a.starts[j]!;
+      const w = this.windowOf(s);
+      if (w.fresh) continue;
+      const ik = this.innerKey(innerVals, innerValues, e(j), parts);
+      if (!w.groups.has(ik)) missing.set(stateKey(s, keyOf(this.groupValues(innerVals, e(j), s))), [w, ik]);
     }
     if (missing.size === 0) return;
     const keys = [...missing.keys()];
@@ -173,49 +229,54 @@ export class WindowAggregateOperator extends WindowAggregateBase {
     const n = batch.numRows;
     const { timeColumn: tc, sizeMs } = this.window;
     const times = timeColumn(batch, this.input, tc);
-    const { rowIdx, starts, identity } = assignWindows(this.window, times, n, {
+    const a = assignWindows(this.window, times, n, {
       onNullTime: (i) => this.reject(batch, i, nullTimeReason(this.input[tc]!)),
-      isOpen: (s) => s + sizeMs > this.watermark,
+      watermark: this.watermark,
       onAllClosed: (i, t) => this.reject(batch, i, lateReason(t, this.watermark)),
     });
+    const { rowIdx, starts } = a;
     const m = rowIdx.length;
     if (m === 0) return;
     const cols = usedColumns(batch, this.input, this.used);
-    if (!identity) for (const c of this.used) cols[c] = gather(cols[c]!, rowIdx, m);
-    [cols[this.input.length], cols[this.input.length + 1]] = windowColumns(starts, sizeMs);
+    // Where assignment j reads the keys and arguments: its row, or (when they read the window
+    // columns) its own position among the assignments.
+    const perRow = this.perRow;
+    if (!perRow) {
+      if (!a.identity) for (const c of this.used) cols[c] = gather(cols[c]!, rowIdx, m);
+      [cols[this.input.length], cols[this.input.length + 1]] = windowColumns(starts, sizeMs);
+    }
+    const e = perRow ? (j: number) => rowIdx[j]! : (j: number) => j;
     const errors = new Map<number, string>();
-    const keyVals = evaluateGroupKeys(this.keys, cols, m, errors);
-    const args = this.aggs.evaluate(cols, m, errors);
+    const innerVals = evaluateGroupKeys(this.innerKeys, cols, perRow ? n : m, errors);
+    const args = this.aggs.evaluate(cols, perRow ? n : m, errors);
     const failed = new Set<number>();
-    for (const [j, reason] of errors) {
-      const i = rowIdx[j]!;
+    for (const [at, reason] of errors) {
+      const i = perRow ? at : rowIdx[at]!;
       if (!failed.has(i)) this.reject(batch, i, reason);
       failed.add(i);
     }
+    const innerValues = this.innerIsValue ? mapKeys(innerVals[0]!) : undefined;
+    const windowAt = this.batchWindows(starts);
+    if (windowAt.starts.some((s) => !(this.windows.get(s)?.fresh ?? !this.starts.has(s)))) await this.load(a, e, failed, innerVals, innerValues);
     const parts = new Array<unknown>(this.inner.length);
-    const innerValues = this.innerIsValue ? mapKeys(keyVals[this.inner[0]!]!) : undefined;
-    const wins = new Array<OpenWindow>(m);
-    const inner = new Array<unknown>(m);
-    const rows: number[] = [];
     let w: OpenWindow | undefined;
     let wStart = NaN;
+    let lastAt = -1;
+    let ik: unknown;
     for (let j = 0; j < m; j++) {
-      if (failed.size > 0 && failed.has(rowIdx[j]!)) continue;
+      const i = rowIdx[j]!;
+      if (failed.size > 0 && failed.has(i)) continue;
       const s = starts[j]!;
       if (s !== wStart) {
-        w = this.windowOf(s);
+        w = windowAt.get(s);
         wStart = s;
       }
-      wins[j] = w!;
-      inner[j] = this.innerKey(keyVals, innerValues, j, parts);
-      rows.push(j);
-    }
-    await this.load(rows, wins, inner, starts, keyVals);
-    for (const j of rows) {
-      const i = rowIdx[j]!;
-      if (failed.has(i)) continue;
-      const win = wins[j]!;
-      const ik = inner[j];
+      const win = w!;
+      const at = perRow ? i : j;
+      if (at !== lastAt) {
+        ik = this.innerKey(innerVals, innerValues, at, parts);
+        lastAt = at;
+      }
       const g = win.groups.get(ik) ?? undefined;
       const sign = retracts(rowKinds, i) ? -1 : 1;
       if (sign < 0 && (!g || g.count <= 0)) {
@@ -224,7 +285,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
         continue;
       }
       const accs = g ? g.accs : this.aggs.create();
-      const err = this.aggs.add(accs, args, j, sign);
+      const err = this.aggs.add(accs, args, at, sign);
       if (err !== undefined) {
         failed.add(i);
         this.reject(batch, i, err);
@@ -232,9 +293,9 @@ export class WindowAggregateOperator extends WindowAggregateBase {
       }
       if (g) g.count += sign;
       else {
-        win.groups.set(ik, { values: keyVals.map((col) => plain(col[j])), accs, count: 1 });
-        if (!this.starts.has(starts[j]!)) {
-          this.starts.add(starts[j]!);
+        win.groups.set(ik, { values: this.groupValues(innerVals, at, s), accs, count: 1 });
+        if (!this.starts.has(s)) {
+          this.starts.add(s);
           this.startsDirty = true;
         }
       }
@@ -255,7 +316,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
       this.startsDirty = true;
       if (w?.fresh) {
         // Whole in memory, and never staged: nothing to read or delete.
-        for (const g of w.groups.values()) if (g && g.count > 0) closed.push({ start, end: start + size, row: [...g.values, ...AggregateList.results(g.accs)] });
+        for (const g of w.groups.values()) if (g && g.count > 0) closed.push({ start, end: start + size, row: this.outputRow(g.values, g.accs) });
         continue;
       }
       // What changed since the last barrier goes to the table first, so the window reads whole.
@@ -264,7 +325,7 @@ export class WindowAggregateOperator extends WindowAggregateBase {
       for await (const [key, row] of table.scan(stateKey(start, ''))) {
         const r = row as unknown as SavedGroup;
         keys.push(key);
-        if ((r.c ?? 1) > 0) closed.push({ start, end: start + size, row: [...r.g, ...AggregateList.results(this.aggs.restore(r.a))] });
+        if ((r.c ?? 1) > 0) closed.push({ start, end: start + size, row: this.outputRow(r.g, this.aggs.restore(r.a)) });
       }
       for (const key of keys) table.delete(key);
     }
