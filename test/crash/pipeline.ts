@@ -5,8 +5,8 @@ import { batchFromRows } from '../../src/exec/columns.js';
 import { encodeBatch } from '../../src/exec/ipc.js';
 
 export const KEYS = 10;
-export const ROWS = 100_000;
-/** Milliseconds between input rows: 100,000 rows span 200 s, twenty 10-second windows. */
+export const ROWS = 300_000;
+/** Milliseconds between input rows: 300,000 rows span 600 s, sixty 10-second windows. */
 export const STEP_MS = 2;
 /** Rows per log chunk: small chunks give many checkpoints while the input is read. */
 export const CHUNK = 250;

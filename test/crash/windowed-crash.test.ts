@@ -51,6 +51,7 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
 
     // The uninterrupted run.
     const ref = await Engine.open({ dataDir: refDir, checkpointIntervalMs: 50 });
+    const started = Date.now();
     await ref.execute(SINK_DDL);
     const until = Date.now() + 20_000;
     while (Date.now() < until) {
@@ -58,13 +59,15 @@ describe('windowed aggregation on the embedded log under kill -9', () => {
       if (p.lag === 0 && p.out > 0) break;
       await sleep(20);
     }
+    // The kills fall over as long as the work took, so that some land while it is being done.
+    const workMs = Date.now() - started;
     await ref.checkpointAll();
     await ref.close();
     const expected = await readOut(refDir);
     expect(expected.length).toBeGreaterThan(0);
 
     // The interrupted run: kill -9 at random moments, restart, until the output stops growing.
-    const { runs, kills, duringOpen, midway, evictions } = await killUntilStable('./pipeline.js', crashDir, { expectedOut: expected.length, minKills: MIN_KILLS, rand, stateCacheBytes: STATE_CACHE_BYTES });
+    const { runs, kills, duringOpen, midway, evictions } = await killUntilStable('./pipeline.js', crashDir, { expectedOut: expected.length, minKills: MIN_KILLS, rand, stateCacheBytes: STATE_CACHE_BYTES, workMs });
 
     const actual = await readOut(crashDir);
     const counts = new Map<string, number>();
