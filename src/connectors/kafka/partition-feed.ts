@@ -39,6 +39,8 @@ export interface FeedWatermarks {
 export class PartitionFeed implements Source {
   readonly name: string;
   private next = 0;
+  /** The push in progress (see `push`). */
+  private pushing: Promise<void> = Promise.resolve();
   private ctx: SourceContext | undefined;
   private started: () => void = () => undefined;
   private readonly running = new Promise<void>((r) => (this.started = r));
@@ -92,8 +94,19 @@ export class PartitionFeed implements Source {
     await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   }
 
-  /** Emits the records at or past the position; `live` says whether to go on (rebalance, shutdown). */
-  async push(messages: readonly KafkaMessage[], live: () => boolean = () => true): Promise<void> {
+  /**
+   * Emits the records at or past the position; `live` says whether to go on (rebalance, shutdown).
+   * Pushes run one after another: across a rebalance the consumer may hand over the partition's
+   * records again (from the committed offset) while an earlier push is still emitting, and the
+   * later one must see the position that push left, or it would emit the same records twice.
+   */
+  push(messages: readonly KafkaMessage[], live: () => boolean = () => true): Promise<void> {
+    const done = this.pushing.then(() => this.emitFresh(messages, live));
+    this.pushing = done.catch(() => undefined);
+    return done;
+  }
+
+  private async emitFresh(messages: readonly KafkaMessage[], live: () => boolean): Promise<void> {
     await this.running;
     const ctx = this.ctx!;
     const from = this.next;
