@@ -4,8 +4,8 @@
  *
  * Invariants:
  * - `mayHold(k)` is true for every key added (no false negatives); for a key never added it is
- *   false but for about 0.001% per stage (24 bits and 16 probes a key: a batch of a thousand
- *   new keys seldom needs a read from disk at all).
+ *   false but for about 0.005% per stage (24 bits and 12 probes a key, all in one cache line:
+ *   a batch of a thousand new keys seldom needs a read from disk at all).
  * - Memory grows with the keys added (stages of doubling size, about 6 bytes a key in all) up
  *   to `maxBytes`; past that the filter stops adding and `mayHold` answers true for every key,
  *   so it never takes more than `maxBytes`.
@@ -29,10 +29,10 @@ export class KeyFilter {
     if (this.count >= this.capacity && !this.grow()) return;
     hashKey(key);
     const bits = this.stages[this.stages.length - 1]!;
-    const mask = bits.length * 32 - 1;
-    for (let i = 0, h = h1; i < PROBES; i++, h = (h + h2) | 0) {
-      const b = h & mask;
-      const w = b >>> 5;
+    const base = (h1 & (bits.length / BLOCK_WORDS - 1)) * BLOCK_WORDS;
+    for (let i = 0, h = h2; i < PROBES; i++, h = Math.imul(h, PROBE_STEP)) {
+      const b = h >>> (32 - BLOCK_BITS_LOG2);
+      const w = base + (b >>> 5);
       bits[w] = bits[w]! | (1 << (b & 31));
     }
     this.count++;
@@ -42,11 +42,11 @@ export class KeyFilter {
     if (this.full) return true;
     hashKey(key);
     for (const bits of this.stages) {
-      const mask = bits.length * 32 - 1;
+      const base = (h1 & (bits.length / BLOCK_WORDS - 1)) * BLOCK_WORDS;
       let all = true;
-      for (let i = 0, h = h1; i < PROBES; i++, h = (h + h2) | 0) {
-        const b = h & mask;
-        if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) {
+      for (let i = 0, h = h2; i < PROBES; i++, h = Math.imul(h, PROBE_STEP)) {
+        const b = h >>> (32 - BLOCK_BITS_LOG2);
+        if ((bits[base + (b >>> 5)]! & (1 << (b & 31))) === 0) {
           all = false;
           break;
         }
@@ -82,9 +82,17 @@ const FIRST_STAGE_BYTES = 128 * 1024;
 /** At most 64 MiB of filter (some 11 million keys). */
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const BITS_PER_KEY = 24;
-const PROBES = 16;
+const PROBES = 12;
+/**
+ * A key's probes all fall in one block of 512 bits (a cache line), chosen by `h1`: one memory
+ * access per stage instead of one per probe, at a slightly higher false-positive rate.
+ */
+const BLOCK_BITS_LOG2 = 9;
+const BLOCK_WORDS = (1 << BLOCK_BITS_LOG2) / 32;
+/** Each probe's bit is the top bits of `h2` times this, again (multiplicative hashing). */
+const PROBE_STEP = 0x9e3779b9;
 
-/** The two hashes of the last `hashKey` (probes are h1 + i * h2, double hashing). */
+/** The two hashes of the last `hashKey`: `h1` picks the block, `h2` the bits in it. */
 let h1 = 0;
 let h2 = 0;
 
@@ -102,6 +110,6 @@ function hashKey(key: string): void {
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
   h1 = a;
-  // An odd step visits distinct bits of a power-of-two array.
+  // Odd, so that multiplying by the odd PROBE_STEP never reaches zero.
   h2 = (b ^ (b >>> 13)) | 1;
 }
