@@ -52,12 +52,18 @@ const T_OBJECT = 10;
 const SHORT_STRING = 42;
 
 export function encodeValue(value: StateValue): Buffer {
-  const w = writer;
-  w.pos = 0;
-  w.ensure(1);
+  return Buffer.from(encodeValueView(value));
+}
+
+/**
+ * `encodeValue` without the copy: a view of the encoder's scratch buffer, valid only until the
+ * next encode. For bytes handed at once to something that copies them (a write batch).
+ */
+export function encodeValueView(value: StateValue): Buffer {
+  const w = writer.start(1);
   w.buf[w.pos++] = BINARY;
   if (!w.value(value, 0)) return v8.serialize(value);
-  return w.take();
+  return w.view();
 }
 
 /**
@@ -65,16 +71,19 @@ export function encodeValue(value: StateValue): Buffer {
  * decodes as `encodeValue` of that record does. How a row given as column values is stored.
  */
 export function encodeRecord(names: readonly string[], values: readonly unknown[]): Buffer {
-  const w = writer;
-  w.pos = 0;
-  w.ensure(7);
+  return Buffer.from(encodeRecordView(names, values));
+}
+
+/** `encodeRecord` as a view of the encoder's scratch buffer, valid only until the next encode (see encodeValueView). */
+export function encodeRecordView(names: readonly string[], values: readonly unknown[]): Buffer {
+  const w = writer.start(7);
   w.buf[w.pos++] = BINARY;
   if (!w.record(names, values)) {
     const row: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-    return encodeValue(row as StateRow);
+    return encodeValueView(row as StateRow);
   }
-  return w.take();
+  return w.view();
 }
 
 export function decodeValue<V = StateValue>(bytes: Buffer): V {
@@ -110,12 +119,17 @@ class Writer {
     this.buf = next;
   }
 
-  /** A copy of what was written. */
-  take(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+  /** Starts a new encoding with room for `n` bytes (dropping a scratch buffer grown too large). */
+  start(n: number): this {
     if (this.buf.length > MAX_KEPT_SCRATCH) this.buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
-    return out;
+    this.pos = 0;
+    this.ensure(n);
+    return this;
+  }
+
+  /** What was written, as a view of the scratch buffer (overwritten by the next encoding). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
   }
 
   /** Writes the record of `names` and `values` as `object` writes one; false as `value` says. */
