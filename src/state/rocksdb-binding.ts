@@ -33,7 +33,8 @@ export interface RawChainedBatch {
 }
 
 export interface RawDb {
-  open(options: { createIfMissing: boolean }, cb: Callback): void;
+  /** `cacheSize`: bytes of the block cache (default 8 MiB); `writeBufferSize`: bytes of a memtable (default 4 MiB). */
+  open(options: { createIfMissing: boolean; cacheSize?: number; writeBufferSize?: number }, cb: Callback): void;
   close(cb: Callback): void;
   get(key: Buffer, options: { asBuffer: true }, cb: Callback<Buffer>): void;
   /** One trip to RocksDB's thread pool for all keys, read from one snapshot; missing keys give undefined. */

@@ -21,6 +21,15 @@ export interface IterateOptions extends KeyRange {
 }
 
 /**
+ * RocksDB's own memory, outside the heap and the state cache (see docs/state.md): an LRU cache
+ * of uncompressed data blocks, and the write buffer (memtable) that takes writes until it is
+ * flushed to a file; one more may be flushing meanwhile. Small on purpose: state reads that
+ * repeat are answered by the state cache, and a checkpoint's writes are one batch.
+ * Besides these, each open table file keeps its index and Bloom filter (10 bits a key) in memory.
+ */
+const NATIVE_MEMORY = { cacheSize: 8 * 1024 * 1024, writeBufferSize: 4 * 1024 * 1024 } as const;
+
+/**
  * The one RocksDB database of an engine data directory.
  *
  * Invariants: single-key writes (`put`, `del`) and `WriteBatch.write` are synchronous-durable
@@ -42,7 +51,7 @@ export class Store {
     await mkdir(dir, { recursive: true });
     const db = createRawDb(dir);
     try {
-      await call((cb) => db.open({ createIfMissing: true }, cb));
+      await call((cb) => db.open({ createIfMissing: true, ...NATIVE_MEMORY }, cb));
     } catch (err) {
       throw isLockHeld(err) ? folderInUse(dir, err) : stateError(`open state store at ${dir}`, err);
     }
