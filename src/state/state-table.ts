@@ -113,9 +113,9 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /**
    * The values of `keys` (undefined where absent), in order: dirty entries and cache hits at
-   * once, the rest in batched reads from RocksDB (see readMany) whose results, found or not, fill the cache.
-   * A table that starts empty reads only the keys it may have written; an ephemeral one reads
-   * nothing (what it has not flushed is all it has).
+   * once, the rest in batched reads from RocksDB (see readMany) whose results, found or not,
+   * fill the cache. A table that starts empty reads only the keys it may have written; an
+   * ephemeral one reads nothing (what it has not flushed is all it has).
    */
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
     const out = new Array<V | undefined>(keys.length);
