@@ -123,17 +123,28 @@ export class GroupAggregateOperator extends StreamOperator {
     this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
 
-  /** Reads the groups of `keys` (distinct) that `working` does not hold into it, in one batched read. */
-  private async load(keys: readonly string[]): Promise<void> {
+  /**
+   * The group of each of `keys` (distinct; undefined where none exists), reading those that
+   * `working` does not hold from the state table into it, in one batched read.
+   */
+  private async load(keys: readonly string[]): Promise<(Group | undefined)[]> {
     const working = this.working;
+    const groups = new Array<Group | undefined>(keys.length);
     // A key being read is held as absent meanwhile.
     const list: string[] = [];
-    for (const k of keys) {
-      if (working.has(k)) continue;
+    const at: number[] = [];
+    for (let s = 0; s < keys.length; s++) {
+      const k = keys[s]!;
+      const g = working.get(k);
+      if (g !== undefined) {
+        groups[s] = g ?? undefined;
+        continue;
+      }
       working.set(k, null);
       list.push(k);
+      at.push(s);
     }
-    if (list.length === 0) return;
+    if (list.length === 0) return groups;
     let rows: (StateRow | undefined)[];
     try {
       rows = await this.ctx.state.table(TABLE).getMany(list);
@@ -144,8 +155,11 @@ export class GroupAggregateOperator extends StreamOperator {
     for (let i = 0; i < list.length; i++) {
       const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
       if (!r) continue;
-      working.set(list[i]!, this.group([...r.g], r.c, this.aggs.restore(r.a)));
+      const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
+      working.set(list[i]!, g);
+      groups[at[i]!] = g;
     }
+    return groups;
   }
 
   override async process(msg: Message, port = 0): Promise<void> {
@@ -172,9 +186,8 @@ export class GroupAggregateOperator extends StreamOperator {
     const round = this.rounds;
     const parts = new Array<unknown>(this.keys.length);
     const { slots, keys } = this.slotRows(keyVals, n, errors, parts);
-    await this.load(keys);
-    // The group of each slot, as `working` holds it (undefined: absent until a row creates it).
-    const slotGroups = keys.map((k) => this.working.get(k) ?? undefined);
+    // The group of each slot (undefined: absent until a row creates it).
+    const slotGroups = await this.load(keys);
     this.heldRows += n;
     const held = this.held;
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
