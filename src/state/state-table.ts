@@ -44,12 +44,6 @@ const DELETED = Symbol('deleted');
 const ABSENT = '';
 
 const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
-/**
- * A batched read of at least twice this many keys is split in parts read in parallel, at most
- * READ_PARTS of them (two of libuv's four threads: commits and scans keep the others).
- */
-const READ_PART_MIN = 64;
-const READ_PARTS = 2;
 
 /**
  * Keyed operator state for one partition of one operator. RocksDB holds the state; this table
@@ -113,9 +107,9 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /**
    * The values of `keys` (undefined where absent), in order: dirty entries and cache hits at
-   * once, the rest in batched reads from RocksDB (see readMany) whose results, found or not,
-   * fill the cache. A table that starts empty reads only the keys it may have written; an
-   * ephemeral one reads nothing (what it has not flushed is all it has).
+   * once, the rest in one batched read from RocksDB whose results, found or not, fill the cache.
+   * A table that starts empty reads only the keys it may have written; an ephemeral one reads
+   * nothing (what it has not flushed is all it has).
    */
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
     const out = new Array<V | undefined>(keys.length);
@@ -134,7 +128,7 @@ export class StateTable<V extends StateValue = StateRow> {
     }
     if (!missing) return out;
     const gen = this.generation;
-    const bytes = await this.readMany(missing.map((i) => this.diskKey(keys[i]!)));
+    const bytes = await this.store.getMany(missing.map((i) => this.diskKey(keys[i]!)));
     this.cache.countDiskReads(missing.length);
     for (let j = 0; j < missing.length; j++) {
       const i = missing[j]!;
@@ -149,20 +143,6 @@ export class StateTable<V extends StateValue = StateRow> {
       if (gen === this.generation) this.cacheBytes(key, b);
     }
     return out;
-  }
-
-  /**
-   * Reads many disk keys as `Store.getMany` does, a long list in READ_PARTS parts read at once
-   * on RocksDB's thread pool, so that the wait for the reads is a fraction of their time. Each
-   * part reads a snapshot of its own, and they agree: the keys read are clean, and only a flush
-   * of this table's dirty keys (or `clear`, which bumps the generation) writes its keys.
-   */
-  private async readMany(diskKeys: Buffer[]): Promise<(Buffer | undefined)[]> {
-    if (diskKeys.length < 2 * READ_PART_MIN) return this.store.getMany(diskKeys);
-    const size = Math.ceil(diskKeys.length / Math.min(READ_PARTS, Math.floor(diskKeys.length / READ_PART_MIN)));
-    const reads: Promise<(Buffer | undefined)[]>[] = [];
-    for (let from = 0; from < diskKeys.length; from += size) reads.push(this.store.getMany(diskKeys.slice(from, from + size)));
-    return (await Promise.all(reads)).flat();
   }
 
   /** Writes `key` (the dirty entry shadows a cached older value until the flush commits). */
