@@ -25,12 +25,9 @@ async function liveChanges(engine: Engine, sql: string, inserts: readonly number
   if (res?.kind !== 'push') throw new Error('expected a push query');
   const it = res.rows[Symbol.asyncIterator]();
   const seen: string[] = [];
-  let pending: Promise<IteratorResult<PushRow[]>> | undefined;
   const read = async (n: number) => {
     while (seen.length < n) {
-      pending ??= it.next();
-      const r = await pending;
-      pending = undefined;
+      const r = await it.next();
       if (r.done) break;
       seen.push(...r.value.map(text));
     }
