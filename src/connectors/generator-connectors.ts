@@ -28,7 +28,7 @@ const THREADED_RATE = 10_000;
 
 export const datagenConnector: Connector = {
   name: 'datagen',
-  doc: 'Generates card transactions (tx_id, card_id, amount, merchant, ts, ...) deterministically from a seed; a restart resumes at the next event.',
+  doc: 'Generates card transactions (tx_id, card_id, amount, merchant, ts, ...) deterministically from a seed; a restart resumes at the next event. A long run, unpaced or paced at 10,000 rows per second or more, makes its batches ahead of the query on a generator thread that the process shares between such streams.',
   options: { stream: DATAGEN },
   source(plan) {
     const o = new ParsedOptions(plan.options, DATAGEN, `stream ${plan.relation}`);
