@@ -8,8 +8,8 @@
  * while the query processes one batch, the worker makes the ones after it, and posts them back
  * as buffers that the query's thread takes over without a copy. A batch is the same on either
  * thread; the positions a checkpoint stores stay event numbers, so a restart makes the same rows.
- * A short run (tests, LIMIT queries) never waits for the worker to start: it makes its first
- * batches itself, and any batch the worker cannot make (it failed to start, it died) is made on
+ * A run never waits for the worker to start: it makes its first batches itself (a short run, such
+ * as a LIMIT query, all of them), and any batch the worker cannot make (it failed to start, it died) is made on
  * the query's thread.
  */
 import { createRequire } from 'node:module';
@@ -183,7 +183,10 @@ export class TxBatches implements GeneratorBatches {
     private readonly end: number,
     private readonly batchSize: number,
     private readonly threaded: boolean,
-  ) {}
+  ) {
+    // Started now, it is ready by the time the run is long enough to use it.
+    if (threaded) generatorThread();
+  }
 
   make(from: number, to: number): A.RecordBatch | Promise<A.RecordBatch> {
     this.made++;
