@@ -8,9 +8,9 @@
  * while the query processes one batch, the worker makes the ones after it, and posts them back
  * as buffers that the query's thread takes over without a copy. A batch is the same on either
  * thread; the positions a checkpoint stores stay event numbers, so a restart makes the same rows.
- * A run never waits for the worker to start: it makes its first batches itself (a short run, such
- * as a LIMIT query, all of them), and any batch the worker cannot make (it failed to start, it died) is made on
- * the query's thread.
+ * A run never waits for the worker to start: it makes its first batches itself (a short run,
+ * such as a LIMIT query, all of them), and any batch the worker cannot make (it failed to start,
+ * it died) is made on the query's thread.
  */
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
