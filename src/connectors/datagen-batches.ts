@@ -103,7 +103,6 @@ class GeneratorThread {
     let started: (ok: boolean) => void = () => undefined;
     this.started = new Promise((resolve) => (started = resolve));
     this.worker = new Worker(BOOT, { eval: true, workerData: workerEntry() });
-    this.worker.unref();
     this.worker.on('message', (reply: GeneratorReply) => {
       if (reply.type === 'ready') {
         this.ready = true;
@@ -122,6 +121,8 @@ class GeneratorThread {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', fail);
+    // After the listeners: adding a 'message' listener refs the thread again.
+    this.worker.unref();
   }
 
   send(msg: GeneratorRequest): void {
