@@ -2,8 +2,11 @@
  * CPU time of predict() against direct InferenceSession.run calls on the same rows, in one
  * process (user + system time of all threads per row), for a loaded machine where rows/s say
  * little:  npx tsx --expose-gc bench/predict-cpu.ts [model] [batch] [rows] [runs]
+ * The engine's time is split by thread: its main thread, the threads CREATE MODEL started (the
+ * model's workers and their intra-op threads), and the rest (garbage collection, JIT compiling,
+ * RocksDB). The same query without predict shows the engine's own cost of a row.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { FEATURE_COUNT } from '../src/connectors/datagen.js';
 import { preload } from './predict.js';
@@ -14,33 +17,60 @@ const batch = Number(process.argv[3] ?? 256);
 const rows = Number(process.argv[4] ?? 32_768);
 const runs = Number(process.argv[5] ?? 3);
 
-/** CPU ticks of this process's main thread (/proc; Linux only, else 0). */
-function mainTicks(): number {
+/** CPU ticks of each thread of this process (/proc; Linux only, else none). */
+function threadTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  let tids: string[];
   try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return Number(parts[11]) + Number(parts[12]);
+    tids = readdirSync('/proc/self/task');
   } catch {
-    return 0;
+    return ticks;
   }
+  for (const tid of tids) {
+    try {
+      const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks.set(tid, Number(parts[11]) + Number(parts[12]));
+    } catch {
+      // The thread ended since the listing.
+    }
+  }
+  return ticks;
 }
 
-async function measure(fn: () => Promise<number>): Promise<{ cpu: number; wall: number; main: number }> {
+interface Sample {
+  /** µs of CPU a row: all threads, the main thread, the model's threads. */
+  readonly cpu: number;
+  readonly main: number;
+  readonly model: number;
+  /** µs of wall time a row. */
+  readonly wall: number;
+}
+
+async function measure(fn: () => Promise<number>, modelThreads: ReadonlySet<string>): Promise<Sample> {
   gc();
   await settle();
-  const m0 = mainTicks();
+  const t0s = threadTicks();
   const c0 = process.cpuUsage();
   const t0 = now();
   const n = await fn();
   if (n !== rows) throw new Error(`expected ${rows} rows, got ${n}`);
   const c = process.cpuUsage(c0);
-  return { cpu: (c.user + c.system) / rows, wall: ((now() - t0) * 1000) / rows, main: ((mainTicks() - m0) * 10_000) / rows };
+  const wall = ((now() - t0) * 1000) / rows;
+  const perRow = (tids: (tid: string) => boolean): number => {
+    let ticks = 0;
+    for (const [tid, t] of threadTicks()) if (tids(tid)) ticks += t - (t0s.get(tid) ?? 0);
+    return (ticks * 10_000) / rows;
+  };
+  return { cpu: (c.user + c.system) / rows, main: perRow((tid) => tid === String(process.pid)), model: perRow((tid) => modelThreads.has(tid)), wall };
 }
 
 const te = await tempEngine();
 try {
   const packed = await preload(te.engine, rows, 1024);
+  const before = new Set(threadTicks().keys());
   await te.engine.execute(`CREATE MODEL m INPUT (features ARRAY<FLOAT>(30)) OUTPUT (score FLOAT) WITH (path = '${model}', 'batch.max_rows' = ${batch}, 'batch.max_wait' = '5ms')`);
+  const modelThreads = new Set([...threadTicks().keys()].filter((tid) => !before.has(tid)));
   const sessions = await Promise.all([1, 2].map((intra) => ort.InferenceSession.create(model, { executionProviders: ['cpu'], intraOpNumThreads: intra, interOpNumThreads: 1, graphOptimizationLevel: 'all' })));
   const direct = (s: ort.InferenceSession) => async () => {
     let n = 0;
@@ -51,8 +81,8 @@ try {
     }
     return n;
   };
-  const engine = async () => {
-    const [res] = await te.engine.execute(`SELECT tx_id, predict('m', features) AS score FROM ptx`, { bounded: true });
+  const query = (sql: string) => async () => {
+    const [res] = await te.engine.execute(sql, { bounded: true });
     if (res?.kind !== 'push') throw new Error('expected a push result');
     let n = 0;
     try {
@@ -62,14 +92,21 @@ try {
     }
     return n;
   };
-  const results: Record<string, { cpu: number; wall: number; main: number }[]> = { 'direct intra 1': [], 'direct intra 2': [], engine: [] };
+  const engine = query(`SELECT tx_id, predict('m', features) AS score FROM ptx`);
+  const cases: Record<string, () => Promise<number>> = {
+    'direct intra 1': direct(sessions[0]!),
+    'direct intra 2': direct(sessions[1]!),
+    engine,
+    'engine without predict': query('SELECT tx_id, features FROM ptx'),
+  };
+  const results: Record<string, Sample[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   await engine();
-  for (let r = 0; r < runs; r++) {
-    results['direct intra 1']!.push(await measure(direct(sessions[0]!)));
-    results['direct intra 2']!.push(await measure(direct(sessions[1]!)));
-    results['engine']!.push(await measure(engine));
+  for (let r = 0; r < runs; r++) for (const [k, fn] of Object.entries(cases)) results[k]!.push(await measure(fn, modelThreads));
+  const med = (xs: readonly Sample[], f: (x: Sample) => number): string => median(xs.map(f)).toFixed(2);
+  for (const [k, xs] of Object.entries(results)) {
+    const split = k === 'engine' ? ` (main thread ${med(xs, (x) => x.main)}, model threads ${med(xs, (x) => x.model)}, other threads ${med(xs, (x) => x.cpu - x.main - x.model)})` : `, main thread CPU ${med(xs, (x) => x.main)} µs/row`;
+    console.log(`${k}: CPU ${med(xs, (x) => x.cpu)} µs/row${split}, wall ${med(xs, (x) => x.wall)} µs/row`);
   }
-  for (const [k, xs] of Object.entries(results)) console.log(`${k}: CPU ${median(xs.map((x) => x.cpu)).toFixed(2)} µs/row, wall ${median(xs.map((x) => x.wall)).toFixed(2)} µs/row, main thread CPU ${median(xs.map((x) => x.main)).toFixed(2)} µs/row`);
   const best = Math.min(...['direct intra 1', 'direct intra 2'].map((k) => median(results[k]!.map((x) => x.cpu))));
   console.log(`CPU ratio best direct / engine: ${(best / median(results['engine']!.map((x) => x.cpu))).toFixed(2)}`);
 } finally {

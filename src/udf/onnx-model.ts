@@ -442,6 +442,14 @@ class SessionWorker {
   }
 }
 
+/**
+ * Session config for every model session: intra-op threads sleep between parallel sections
+ * instead of spinning. A model's sessions share the cores with the engine's main thread (which
+ * reads, decodes and emits the rows) and with the model's other workers, and a spinning thread
+ * holds a core they need (see docs/models.md, "How a batch runs").
+ */
+const INTRA_OP_NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
+
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -543,6 +551,7 @@ export class OnnxModel {
       intraOpNumThreads: intra,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      extra: INTRA_OP_NO_SPINNING,
     });
     const first = new SessionWorker();
     workers.push(first);
