@@ -169,7 +169,9 @@ const oneRow = new Float32Array(FEATURE_COUNT);
 /** drawFeatures as a new array of numbers. */
 function featureArray(rng: Rng, severity: number): number[] {
   drawFeatures(rng, severity, oneRow, 0);
-  return Array.from(oneRow);
+  const out = new Array<number>(FEATURE_COUNT);
+  for (let i = 0; i < FEATURE_COUNT; i++) out[i] = oneRow[i]!;
+  return out;
 }
 
 // ---------------------------------------------------------------- transactions
@@ -295,9 +297,8 @@ export function txEvent(n: number, config?: TxConfig): TxRow;
 export function txEvent(n: number, config: TxConfig, columns: { readonly features: false }): Omit<TxRow, 'features'>;
 export function txEvent(n: number, config: TxConfig = DEFAULT_TX_CONFIG, columns?: { readonly features: false }): TxRow | Omit<TxRow, 'features'> {
   drawTx(n, config, zipfSampler(config.numCards, config.zipfS));
-  const row = { tx_id: `tx-${n}`, card_id: cardName(drawn.card), amount: drawn.amount, ts: txTime(n, config) };
-  if (columns) return row;
-  return { tx_id: row.tx_id, card_id: row.card_id, amount: row.amount, features: featureArray(rng, drawn.severity), ts: row.ts };
+  if (columns) return { tx_id: `tx-${n}`, card_id: cardName(drawn.card), amount: drawn.amount, ts: txTime(n, config) };
+  return { tx_id: `tx-${n}`, card_id: cardName(drawn.card), amount: drawn.amount, features: featureArray(rng, drawn.severity), ts: txTime(n, config) };
 }
 
 /**
