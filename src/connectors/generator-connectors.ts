@@ -1,9 +1,11 @@
 /** The data generators: `datagen` (card transactions) and `nexmark` (the Nexmark auction benchmark). */
+import type * as A from 'apache-arrow';
+import type { Field } from '../common/types.js';
+import { batchOfData, buildConstant, buildData, buildFixedWidthList } from '../exec/columns.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
-import { TxBatches } from './datagen-batches.js';
-import { txConfig, txEvent, txLabelEvent } from './datagen.js';
+import { FEATURE_COUNT, txColumns, txConfig, txEvent, txLabelEvent, type TxConfig } from './datagen.js';
 import { nexmarkEvent, nexmarkSourceOptions } from './nexmark.js';
 
 const num = (name: string, doc: string, dflt?: string, min?: number): OptionDecl => ({ name, type: { kind: 'number', ...(min !== undefined ? { min } : {}) }, doc, ...(dflt !== undefined ? { default: dflt } : {}) });
@@ -23,12 +25,9 @@ const DATAGEN: readonly OptionDecl[] = [
   { name: 'label.delay', type: { kind: 'duration' }, doc: "With kind = 'labels': how long after its transaction a label arrives.", default: '30s' },
 ];
 
-/** Paced at this many rows per second or more, a datagen stream makes its batches on the generator thread. */
-const THREADED_RATE = 10_000;
-
 export const datagenConnector: Connector = {
   name: 'datagen',
-  doc: 'Generates card transactions (tx_id, card_id, amount, merchant, ts, ...) deterministically from a seed; a restart resumes at the next event. A long run, unpaced or paced at 10,000 rows per second or more, makes its batches ahead of the query on a generator thread that the process shares between such streams.',
+  doc: 'Generates card transactions (tx_id, card_id, amount, merchant, ts, ...) deterministically from a seed; a restart resumes at the next event.',
   options: { stream: DATAGEN },
   source(plan) {
     const o = new ParsedOptions(plan.options, DATAGEN, `stream ${plan.relation}`);
@@ -38,9 +37,6 @@ export const datagenConnector: Connector = {
       numCards: o.number('cards', 1000),
       baseTime: o.number('base.time', Date.now()),
     });
-    // A paced stream slower than this leaves the query's thread time to make its events.
-    const rowsPerSecond = o.number('rows.per.second', 0);
-    const threaded = rowsPerSecond === 0 || rowsPerSecond >= THREADED_RATE;
     const labelDelayMs = o.string('kind', 'tx') === 'labels' ? o.number('label.delay', 30_000) : undefined;
     const features = plan.fields.some((f) => f.name === 'features');
     const tx = features ? (n: number) => txEvent(n, config) : (n: number) => txEvent(n, config, { features: false });
@@ -48,10 +44,10 @@ export const datagenConnector: Connector = {
       {
         name: plan.relation,
         event: labelDelayMs === undefined ? (n) => tx(n) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
-        ...(labelDelayMs === undefined ? { batches: (end: number, batchSize: number) => new TxBatches(plan.fields, config, end, batchSize, threaded) } : {}),
+        ...(labelDelayMs === undefined ? { batch: (from: number, to: number) => txBatch(plan.fields, config, from, to) } : {}),
         firstEvent: 0,
         maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
-        rowsPerSecond,
+        rowsPerSecond: o.number('rows.per.second', 0),
         batchSize: o.number('batch.size', 256),
       },
       plan.fields,
@@ -59,6 +55,37 @@ export const datagenConnector: Connector = {
     );
   },
 };
+
+/**
+ * Transactions [from, to) as a batch of `fields`, built from txColumns: the batch txEvent's rows
+ * would give, without a row object or a features array per event. A field the generator does not
+ * make is NULL, as in a row that lacks it.
+ */
+function txBatch(fields: readonly Field[], config: TxConfig, from: number, to: number): A.RecordBatch {
+  const cols = txColumns(from, to, config, fields.some((f) => f.name === 'features'));
+  const n = cols.length;
+  const data = fields.map((f) => {
+    switch (f.name) {
+      case 'tx_id':
+      case 'card_id':
+      case 'amount':
+      case 'ts':
+        return buildData(f.type, cols[f.name], n);
+      case 'features':
+        return cols.features && f.type.kind === 'ARRAY' ? buildFixedWidthList(f.type.element, cols.features, FEATURE_COUNT, n) : buildData(f.type, rowsOf(cols.features, n), n);
+      default:
+        return buildConstant(f.type, null, n);
+    }
+  });
+  return batchOfData(fields, data, n);
+}
+
+/** One subarray per row of row-major features, for a column not declared as an array. */
+function rowsOf(features: Float32Array | undefined, n: number): (Float32Array | null)[] {
+  const rows = new Array<Float32Array | null>(n);
+  for (let i = 0; i < n; i++) rows[i] = features ? features.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT) : null;
+  return rows;
+}
 
 /** The generator's own settings (see nexmarkSourceOptions); pacing and batching are the source's. */
 const NEXMARK_GENERATOR: readonly OptionDecl[] = [

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type * as A from 'apache-arrow';
 import { arrayOf, T, type Field } from '../../src/common/types.js';
-import { generatorThreadBatches, startGeneratorThread } from '../../src/connectors/datagen-batches.js';
 import { datagenConnector } from '../../src/connectors/generator-connectors.js';
 import type { Message } from '../../src/exec/message.js';
 import { batchFromRows, batchToRows } from '../../src/exec/columns.js';
-import { decodeBatches, encodeBatch } from '../../src/exec/ipc.js';
 import type { SourceExec } from '../../src/planner/physical.js';
 import {
   DEFAULT_TX_CONFIG,
@@ -180,46 +178,21 @@ describe('datagen source', () => {
   const options = { seed: '4', cards: '50', 'base.time': '1704067200000', 'batch.size': '100' };
   const config = txConfig({ seed: 4, numCards: 50, baseTime: 1704067200000 });
 
-  const cases: Field[][] = [
+  it('emits the rows of txEvent, batch by batch, from any position', async () => {
+    const cases: Field[][] = [
       datagenSchemas.tx.map((c) => ({ name: c.name, type: c.name === 'features' ? arrayOf(T.FLOAT, FEATURE_COUNT) : c.type, nullable: true })),
       [{ name: 'ts', type: T.TIMESTAMP, nullable: true }, { name: 'card_id', type: T.STRING, nullable: true }, { name: 'merchant', type: T.STRING, nullable: true }],
       [{ name: 'features', type: arrayOf(T.DOUBLE), nullable: true }, { name: 'amount', type: T.FLOAT, nullable: true }],
-  ];
-
-  /**
-   * The rows of batches as stored (read back from Arrow IPC): the batch that made a column keeps
-   * the values it was made from, e.g. doubles for a FLOAT column, where a batch from another
-   * thread holds what the column stores.
-   */
-  function stored(fields: readonly Field[], batches: readonly A.RecordBatch[]): unknown[][] {
-    return batches.flatMap((b) => decodeBatches(encodeBatch(b))).flatMap((b) => batchToRows(b, fields));
-  }
-
-  /** The rows of txEvent for events [first, first + count), as a batch of `fields` stores them. */
-  function expected(fields: readonly Field[], first: number, count: number): unknown[][] {
-    const features = fields.some((f) => f.name === 'features');
-    const rows = Array.from({ length: count }, (_, i) => (features ? txEvent(first + i, config) : txEvent(first + i, config, { features: false })) as unknown as Record<string, unknown>);
-    return stored(fields, [batchFromRows(fields, rows)]);
-  }
-
-  it('emits the rows of txEvent, batch by batch, from any position', async () => {
+    ];
     for (const fields of cases) {
       for (const first of [0, 1_234]) {
         const batches = await sourceBatches(fields, options, first, 250);
         expect(batches.map((b) => b.numRows)).toEqual([100, 100, 50]);
-        expect(stored(fields, batches)).toEqual(expected(fields, first, 250));
+        const got = batches.flatMap((b) => batchToRows(b, fields));
+        const features = fields.some((f) => f.name === 'features');
+        const rows = Array.from({ length: 250 }, (_, i) => (features ? txEvent(first + i, config) : txEvent(first + i, config, { features: false })) as unknown as Record<string, unknown>);
+        expect(got).toEqual(batchToRows(batchFromRows(fields, rows), fields));
       }
-    }
-  });
-
-  it('emits the same rows when the generator thread makes the batches of a long run', async () => {
-    expect(await startGeneratorThread()).toBe(true);
-    for (const fields of cases) {
-      const taken = generatorThreadBatches();
-      const batches = await sourceBatches(fields, options, 777, 3_050);
-      expect(batches.map((b) => b.numRows)).toEqual([...Array.from({ length: 30 }, () => 100), 50]);
-      expect(generatorThreadBatches() - taken).toBeGreaterThan(10);
-      expect(stored(fields, batches)).toEqual(expected(fields, 777, 3_050));
     }
   });
 });

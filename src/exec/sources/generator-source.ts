@@ -13,26 +13,15 @@ export interface GeneratorSpec {
   /** Row for event `n`, or undefined when event `n` belongs to another stream (Nexmark). */
   event(n: number): Record<string, unknown> | undefined;
   /**
-   * For a generator that writes columns itself: the maker of one run's batches, `batchSize`
-   * events at a time up to event `end` (exclusive). `event` is then not called.
+   * Events [from, to) as one batch of the source's fields, for a generator that writes columns
+   * itself: the rows `event` gives for them, in order. `event` is then not called.
    */
-  batches?(end: number, batchSize: number): GeneratorBatches;
+  batch?(from: number, to: number): A.RecordBatch;
   readonly firstEvent: number;
   readonly maxEvents: number;
   /** 0 = as fast as downstream takes them. */
   readonly rowsPerSecond: number;
   readonly batchSize: number;
-}
-
-/** The batches of one run of a generator source, asked for in order. */
-export interface GeneratorBatches {
-  /**
-   * Events [from, to) as one batch of the source's fields: the rows `event` gives for them. Each
-   * call's `from` is the previous call's `to`, so a maker can work ahead.
-   */
-  make(from: number, to: number): A.RecordBatch | Promise<A.RecordBatch>;
-  /** The run is over: batches made ahead are dropped. */
-  close(): void;
 }
 
 export class GeneratorSource implements Source {
@@ -61,21 +50,11 @@ export class GeneratorSource implements Source {
   async run(ctx: SourceContext, bounded: boolean): Promise<void> {
     const end = this.spec.firstEvent + this.spec.maxEvents;
     const wm = this.watermark ? new WatermarkTracker(this.watermark.delayMs) : undefined;
-    const batches = this.spec.batches?.(end, this.spec.batchSize);
-    try {
-      await this.emitBatches(ctx, end, wm, batches);
-    } finally {
-      batches?.close();
-    }
-    if (!ctx.signal.aborted && (bounded || this.next >= end)) await ctx.emit({ kind: 'end' });
-  }
-
-  private async emitBatches(ctx: SourceContext, end: number, wm: WatermarkTracker | undefined, batches: GeneratorBatches | undefined): Promise<void> {
     const started = Date.now();
     const startEvent = this.next;
     while (!ctx.signal.aborted && this.next < end) {
       const to = Math.min(end, this.next + this.spec.batchSize);
-      const batch = batches ? await batches.make(this.next, to) : this.rows(this.next, to);
+      const batch = this.spec.batch ? this.spec.batch(this.next, to) : this.rows(this.next, to);
       await ctx.emit({ kind: 'data', batch }, () => {
         this.next = to;
       });
@@ -92,6 +71,7 @@ export class GeneratorSource implements Source {
         await new Promise((r) => setImmediate(r));
       }
     }
+    if (!ctx.signal.aborted && (bounded || this.next >= end)) await ctx.emit({ kind: 'end' });
   }
 
   private rows(from: number, to: number): A.RecordBatch {
