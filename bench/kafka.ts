@@ -360,6 +360,7 @@ export async function benchKafka(records: number, runs = 3): Promise<Section[]> 
     "fraud: topic f-in holds the same transactions as the fraud benchmark (txEvent as JSON, keyed by card); Sluice runs CREATE SINK ... AS the fraud SELECT (JOIN card_features + predict('fraud') with 'batch.max_rows' = 256); the hand-written loop decodes each fetched batch, looks each card up in a Map, scores 256 rows per awaited InferenceSession.run of fraud.onnx, and produces the scored rows in the batch's transaction (bench/handwritten.ts).",
     "Sluice on librdkafka: the same query over a stream and sink with client = 'native' (@confluentinc/kafka-javascript built by scripts/build-native-kafka.sh), timed in the same run right after the kafkajs one; native / kafkajs is the ratio of their throughputs. '—' where the query does not run on it here or the client is not built.",
     'The broker is librdkafka\'s mock cluster (tools/kafka-mock) on loopback: figures compare the two clients, not a production broker. It keeps up to 1 GiB per partition (--retention-bytes; its default 5 MiB would delete the oldest fraud records), and the run checks that it holds every produced record before timing.',
+    'What the broker and librdkafka give without the engine (a consumer alone, and with a transactional producer committing every 200 ms, and the CPU time per record they take): `npx tsx bench/kafka-ceiling.ts`.',
   );
   return [s];
 }

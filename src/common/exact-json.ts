@@ -9,8 +9,13 @@
 
 import { randomBytes } from 'node:crypto';
 
-/** Digit runs long enough to hold an integer beyond 2^53; texts without one take the native path. */
-const LONG_DIGITS = /\d{16}/;
+/**
+ * A run of digits long enough to hold an integer beyond 2^53 that is not a fraction (after '.')
+ * nor followed by one or an exponent; texts without one take the native path. (Digits of doubles
+ * written in full, 0.12345678901234568, no longer send a text down the slow path; runs inside
+ * strings still do, harmlessly.)
+ */
+const LONG_DIGITS = /(?<![\d.])\d{16,}(?![\d.eE])/;
 
 /** Parses JSON text; integers outside the safe range become bigints (everything else as JSON.parse). */
 export function parseExactJson(text: string): unknown {

@@ -47,6 +47,14 @@ export type Message =
       readonly rowKinds?: Uint8Array;
       /** Set by an exchange (operators/exchange.ts): the key partition the rows are bound for. */
       readonly partition?: number;
+      /**
+       * A hint from a source: it already holds further input and sends another data message
+       * right after this one. A stateful operator may hold its output back across such batches
+       * (a mini-batch) until a message without the hint, or any control message, arrives. An
+       * operator that emits messages of its own does not pass the hint on; absent, nothing is
+       * known, and nothing may wait for more input.
+       */
+      readonly more?: boolean;
     }
   | { readonly kind: 'watermark'; readonly time: number }
   | { readonly kind: 'barrier'; readonly epoch: number }

@@ -80,8 +80,9 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
       if (t.size !== undefined && v.length !== t.size) return new Misfit(`${path}: expected an array of ${t.size} elements, got ${v.length}`);
       const out = new Array<unknown>(v.length);
       for (let i = 0; i < v.length; i++) {
-        const x = coerceJson(t.element, v[i], `${path}[${i}]`);
-        if (x instanceof Misfit) return x;
+        // The element's path is spelled out only for a misfit (not once per element of every row).
+        const x = coerceJson(t.element, v[i], path);
+        if (x instanceof Misfit) return coerceJson(t.element, v[i], `${path}[${i}]`);
         out[i] = x;
       }
       return out;

@@ -2,12 +2,15 @@
  * Turns a physical plan into a running operator graph: sources at the leaves, the query's sink
  * at the root. All sources emit under one lock, so a checkpoint barrier injected under that lock
  * is aligned across inputs by construction, and the positions snapshot taken with it matches
- * exactly the rows that went before it.
+ * exactly the rows that went before it. Scans the planner marked shared (rules/share-scans.ts)
+ * get one source between them, whose messages fan out to each, so the input is read once and
+ * its positions are one set.
  */
 import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
 import { buildOperator } from './build-operator.js';
 import type { ExecEnv } from './exec-env.js';
 import type { DeadLetter, Message, Operator, OperatorContext, OperatorState, SideOutput } from './message.js';
+import { ScanFanout, sharedReader } from './shared-scan.js';
 import type { Source } from './source.js';
 
 export type { ExecEnv } from './exec-env.js';
@@ -32,6 +35,8 @@ export class Pipeline {
   readonly operators: Operator[] = [];
   private readonly wiring: { op: Operator; emit: (m: Message) => Promise<void> }[] = [];
   private readonly roots: { source: Source; emit: (m: Message) => Promise<void> }[] = [];
+  /** The reader of each shared scan group, by `shared.id`. */
+  private readonly fanouts = new Map<number, ScanFanout>();
   private lock: Promise<void> = Promise.resolve();
   /** Rows emitted by the sources so far. */
   rowsIn = 0;
@@ -48,6 +53,17 @@ export class Pipeline {
   }
 
   private build(plan: PhysicalPlan, emit: (m: Message) => Promise<void>): void {
+    if (plan.kind === 'SourceExec' && plan.shared) {
+      const known = this.fanouts.get(plan.shared.id);
+      const fanout = known ?? new ScanFanout();
+      fanout.add(plan, emit);
+      if (known) return;
+      this.fanouts.set(plan.shared.id, fanout);
+      const source = this.env.source(sharedReader(plan));
+      this.sources.push(source);
+      this.roots.push({ source, emit: fanout.emit });
+      return;
+    }
     const source = this.sourceAt(plan);
     if (source) {
       this.sources.push(source);

@@ -66,7 +66,7 @@ function describe(p: PhysicalPlan): string {
     case 'SourceExec':
       return `SourceExec: ${p.relationKind}=${p.relation}, connector=${p.connector}, columns=[${p.fields.map((f) => f.name).join(', ')}]${
         p.watermark ? `, watermark=${p.fields[p.watermark.column]!.name} - ${ms(p.watermark.delayMs)}` : ''
-      }`;
+      }${p.shared ? `, shared scan #${p.shared.id} reading [${p.shared.fields.map((f) => f.name).join(', ')}]` : ''}`;
     case 'ExchangeExec':
       return `Exchange: hash(${p.key.map(exprToString).join(', ') || 'no key: one partition'}) -> topic ${p.topic}`;
     case 'FilterExec':

@@ -26,6 +26,13 @@ export interface SourceExec {
    * absent: from the earliest record still stored, or from a checkpoint's positions.
    */
   readonly startAt?: 'latest';
+  /**
+   * Set when the query reads this input in more than one place (rules/share-scans.ts): every
+   * scan with the same `id` is served by one reader of `columns` (relation indexes, the union of
+   * the scans' columns, with `fields` their types), whose batches each scan takes its own
+   * columns of. EXPLAIN shows it.
+   */
+  readonly shared?: { readonly id: number; readonly columns: readonly number[]; readonly fields: readonly Field[] };
 }
 
 export interface FilterExec {

@@ -9,6 +9,7 @@ import { planSelect, type UnselectedKey } from './plan-select.js';
 import { isUpdating, physicalStreamKind } from './stream-kind.js';
 import { pushDownFilters } from './rules/filter-pushdown.js';
 import { pruneColumns } from './rules/projection-pruning.js';
+import { shareScans } from './rules/share-scans.js';
 import { twoPhaseAggregate } from './rules/two-phase-aggregate.js';
 
 export interface QueryPlan {
@@ -66,8 +67,10 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     opts.onRewrite?.({ rule, level: 'logical', before, after: logical });
   }
   const unsplit = toPhysical(logical, catalog);
-  const physical = twoPhaseAggregate(unsplit, { byDefault: opts.exchange === true });
-  opts.onRewrite?.({ rule: 'two-phase-aggregate', level: 'physical', before: unsplit, after: physical });
+  const split = twoPhaseAggregate(unsplit, { byDefault: opts.exchange === true });
+  opts.onRewrite?.({ rule: 'two-phase-aggregate', level: 'physical', before: unsplit, after: split });
+  const physical = shareScans(split);
+  opts.onRewrite?.({ rule: 'share-scans', level: 'physical', before: split, after: physical });
   const kind = physicalStreamKind(physical);
   const updating = isUpdating(kind);
   const fields = planned.plan.fields.map((f, i) => ({ ...f, name: planned.names[i] ?? f.name }));

@@ -86,11 +86,20 @@ export class TimeIndex {
       fromTable = [];
     };
     try {
-      for await (const [e, tableKey, used] of this.merged(held, limit, inclusive)) {
+      for await (const [e, tableKey, used] of this.merged(held, limit, inclusive, false)) {
         chunk.push(e);
         if (tableKey !== undefined) fromTable.push(tableKey);
         heldUsed = used;
         if (chunk.length < size) continue;
+        yield chunk;
+        done();
+      }
+      // Past the table's last due entry the rest are held ones: whole chunks of them at once.
+      while (heldUsed < held.length) {
+        const end = Math.min(held.length, heldUsed + size - chunk.length);
+        for (let i = heldUsed; i < end; i++) chunk.push(held[i]!);
+        heldUsed = end;
+        if (chunk.length < size) break;
         yield chunk;
         done();
       }
@@ -137,8 +146,9 @@ export class TimeIndex {
   /**
    * The due entries of the table merged with `held` (ascending, each once): each entry once,
    * with its table key where the table holds it, and how many of `held` were used up to it.
+   * Without `tail`, it stops after the table's last due entry, leaving the held ones after it.
    */
-  private async *merged(held: readonly Entry[], limit: number, inclusive: boolean): AsyncGenerator<[Entry, string | undefined, number]> {
+  private async *merged(held: readonly Entry[], limit: number, inclusive: boolean, tail = true): AsyncGenerator<[Entry, string | undefined, number]> {
     const lt = timeKey(limit, inclusive);
     const range = { ...(this.floor > -Infinity ? { gte: timeHex(this.floor) } : {}), ...(lt === undefined ? {} : { lt }) };
     let i = 0;
@@ -156,7 +166,7 @@ export class TimeIndex {
       }
       yield [e, tableKey, i];
     }
-    for (; i < held.length; i++) yield [held[i]!, undefined, i + 1];
+    if (tail) for (; i < held.length; i++) yield [held[i]!, undefined, i + 1];
   }
 
   /** Sorts the entries added out of order into the ordered ones. */

@@ -30,12 +30,12 @@ const FIELDS = [
   { name: 'ts', type: T.TIMESTAMP, nullable: false },
 ];
 
-/** Appends the input straight to the embedded log in small chunks (SQL INSERT is far slower). */
-export async function fillInput(engine: Engine): Promise<void> {
+/** Appends `count` input rows (default ROWS) straight to the embedded log in small chunks (SQL INSERT is far slower). */
+export async function fillInput(engine: Engine, count = ROWS): Promise<void> {
   await engine.execute(STREAM_DDL);
-  for (let i = 0; i < ROWS; i += CHUNK) {
+  for (let i = 0; i < count; i += CHUNK) {
     const rows = [];
-    for (let j = i; j < Math.min(ROWS, i + CHUNK); j++) rows.push({ k: `k${(j * 7) % KEYS}`, v: (j * 31) % 1000, ts: BASE + j * STEP_MS });
+    for (let j = i; j < Math.min(count, i + CHUNK); j++) rows.push({ k: `k${(j * 7) % KEYS}`, v: (j * 31) % 1000, ts: BASE + j * STEP_MS });
     await engine.log.append('ev', 0, encodeBatch(batchFromRows(FIELDS, rows)), rows.length);
   }
   await engine.execute(`INSERT INTO ev VALUES ('end', 0, TIMESTAMP '${iso(BASE + 86_400_000)}')`);

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { operatorIdentities, resolveStateIds } from '../../src/exec/state-ids.js';
+import { mapPhysicalInputs, type PhysicalPlan } from '../../src/planner/physical.js';
 import { planQuery } from '../../src/planner/plan-query.js';
 import { parseStatement, type SelectQuery } from '../../src/parser/index.js';
 import { KvTable } from '../../src/state/index.js';
@@ -18,6 +19,10 @@ const SIDE_B = "CREATE STREAM b (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR
 /** One interval join written with its two sides in either order: same keys, bounds and types. */
 const JOIN_AB = "SELECT a.k AS ak, a.v AS av, b.v AS bv FROM a JOIN b ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts + INTERVAL '1' MINUTE";
 const JOIN_BA = "SELECT a.k AS ak, a.v AS av, b.v AS bv FROM b JOIN a ON b.k = a.k AND a.ts BETWEEN b.ts - INTERVAL '1' MINUTE AND b.ts + INTERVAL '1' MINUTE";
+
+/** Stream `a` joined with its own windowed maximum: both scans of `a` share one reader. */
+const SELF_JOIN =
+  "SELECT a.k, a.v FROM a JOIN (SELECT MAX(v) AS hi, window_end AS we FROM TABLE(TUMBLE(TABLE a, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end) AS m ON a.v = m.hi AND a.ts BETWEEN m.we - INTERVAL '10' SECOND AND m.we";
 
 let cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -42,6 +47,13 @@ function query(sql: string): SelectQuery {
   const stmt = parseStatement(sql);
   if (stmt.kind !== 'Query') throw new Error('expected a query');
   return stmt.query;
+}
+
+/** The plan as it was before scans shared readers. */
+function unshared(plan: PhysicalPlan): PhysicalPlan {
+  if (plan.kind !== 'SourceExec') return mapPhysicalInputs(plan, unshared);
+  const { shared: _shared, ...scan } = plan;
+  return scan;
 }
 
 function statefulIds(engine: Engine, sql: string): string[] {
@@ -75,6 +87,17 @@ describe('stable state ids', () => {
     expect(statefulIds(engine, `SELECT ak FROM (${JOIN_AB}) WHERE av > 0`)).toEqual(ab);
     // The same aggregate over another stream is another operator.
     expect(statefulIds(engine, 'SELECT k, COUNT(*) AS n FROM a GROUP BY k')).not.toEqual(statefulIds(engine, 'SELECT k, COUNT(*) AS n FROM b GROUP BY k'));
+  });
+
+  it('stay the same when the scans of an input share one reader, so checkpoints from before restore', async () => {
+    const { engine, cleanup } = await tempEngine();
+    cleanups.push(cleanup);
+    await engine.execute(SIDE_A);
+    const plan = planQuery(query(SELF_JOIN), engine.catalog).physical;
+    expect(JSON.stringify(plan)).toContain('"shared"');
+    const ids = operatorIdentities(plan);
+    expect(ids.filter((o) => o.stateId !== undefined).map((o) => o.kind)).toEqual(['IntervalJoinExec', 'WindowAggregateExec']);
+    expect(ids).toEqual(operatorIdentities(unshared(plan)));
   });
 
   it('refuse a checkpoint whose operators differ from the plan, naming both sides', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { T } from '../../src/common/types.js';
-import { RowKind } from '../../src/exec/message.js';
-import { GroupAggregateOperator } from '../../src/exec/operators/group-aggregate.js';
+import { RowKind, type Message } from '../../src/exec/message.js';
+import { GroupAggregateOperator, MINI_BATCH_ROWS } from '../../src/exec/operators/group-aggregate.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
 import { TempStores } from '../state/helpers.js';
@@ -19,6 +19,21 @@ const AGGS: AggregateCall[] = [
 const OUT = [f('card', T.STRING), f('count_0', T.BIGINT), f('sum_1', T.DOUBLE), f('max_2', T.DOUBLE), f('count_distinct_3', T.BIGINT)];
 const { INSERT: I, UPDATE_BEFORE: UB, UPDATE_AFTER: UA, DELETE: D } = RowKind;
 const r = (c: string | null, a: number | null) => ({ card: c, amount: a });
+
+/** A data message sent with the source's hint that more input follows. */
+const more = (m: Message): Message => (m.kind === 'data' ? { ...m, more: true } : m);
+
+/** Applies a changelog to a table keyed by the group (the first column), as a view does. */
+function applied(changes: readonly unknown[][]): unknown[][] {
+  const table = new Map<unknown, unknown[]>();
+  for (const [op, key, ...rest] of changes) {
+    if (op === '-U' || op === '-D') {
+      expect(table.get(key)).toEqual([key, ...rest]);
+      table.delete(key);
+    } else table.set(key, [key, ...rest]);
+  }
+  return [...table.values()].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+}
 
 const stores = new TempStores();
 afterEach(() => stores.dispose());
@@ -152,6 +167,98 @@ describe('GroupAggregateOperator', () => {
       ['-U', 'c2', 1n, 1, 1, 1n],
       ['+U', 'c2', 2n, 4, 3, 2n],
       ['+I', 'c3', 1n, 1, 1, 1n],
+    ]);
+  });
+  it('holds the output of batches sent with the `more` hint and emits one change per group for the mini-batch', async () => {
+    const { h, op } = await setup();
+    await op.process(data(IN, [r('c1', 5), r('c2', 1)]), 0);
+    h.clear();
+    await op.process(more(data(IN, [r('c1', 7), r('c3', 2), r(null, 4)])), 0);
+    await op.process(more(data(IN, [r('c3', 2), r('c2', 1), r(null, 6)], [D, D, I])), 0);
+    expect(h.out).toEqual([]);
+    await op.process(data(IN, [r('c4', 1), r('c1', 5)], [I, D]), 0);
+    expect(h.rows(OUT, true)).toEqual([
+      ['-U', 'c1', 1n, 5, 5, 1n],
+      ['+U', 'c1', 1n, 7, 7, 1n],
+      ['+I', null, 2n, 10, 6, 2n],
+      ['-D', 'c2', 1n, 1, 1, 1n],
+      ['+I', 'c4', 1n, 1, 1, 1n],
+    ]);
+    expect(h.letters).toEqual([]);
+  });
+
+  it('emits a held mini-batch before a barrier, watermark or end moves on, and writes its groups at the barrier', async () => {
+    for (const control of [{ kind: 'barrier', epoch: 1 }, { kind: 'watermark', time: 9 }, { kind: 'end' }] as const) {
+      const { h, op } = await setup();
+      await op.process(more(data(IN, [r('c1', 5), r('c1', 2)])), 0);
+      expect(h.out).toEqual([]);
+      await op.process(control, 0);
+      expect(h.out.map((m) => m.kind)).toEqual(['data', control.kind]);
+      expect(h.rows(OUT, true)).toEqual([['+I', 'c1', 2n, 7, 5, 2n]]);
+      if (control.kind !== 'barrier') continue;
+      await h.commit();
+      const next = await setup(AGGS, true, h.restart());
+      await next.op.process(data(IN, [r('c1', 1)]), 0);
+      expect(next.h.rows(OUT, true)).toEqual([
+        ['-U', 'c1', 2n, 7, 5, 2n],
+        ['+U', 'c1', 3n, 8, 5, 3n],
+      ]);
+    }
+  });
+
+  it('gives the same final table whatever the mini-batches, as the batch answer', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => r(i % 7 === 0 ? null : `c${(i * 13) % 11}`, (i * 37) % 17));
+    const kinds = rows.map((_, i) => (i % 5 === 4 ? D : I));
+    // A retraction takes back a row inserted earlier: the one four rows before it.
+    rows.forEach((row, i) => {
+      if (kinds[i] === D) rows[i] = rows[i - 4]!;
+    });
+    const split = async (size: number, hinted: boolean) => {
+      const { h, op } = await setup();
+      for (let from = 0; from < rows.length; from += size) {
+        const m = data(IN, rows.slice(from, from + size), kinds.slice(from, from + size));
+        await op.process(hinted && from + size < rows.length ? more(m) : m, 0);
+      }
+      expect(h.letters).toEqual([]);
+      return { changes: h.rows(OUT, true), table: applied(h.rows(OUT, true)) };
+    };
+    const batch = new Map<string | null, number[]>();
+    rows.forEach((row, i) => {
+      const list = batch.get(row.card) ?? [];
+      if (kinds[i] === D) list.splice(list.indexOf(row.amount!), 1);
+      else list.push(row.amount!);
+      batch.set(row.card, list);
+    });
+    const expected = [...batch]
+      .filter(([, list]) => list.length > 0)
+      .map(([card, list]) => [card, BigInt(list.length), list.reduce((a, b) => a + b, 0), Math.max(...list), BigInt(new Set(list).size)])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    const one = await split(rows.length, false);
+    expect(one.table).toEqual(expected);
+    expect(one.changes.every(([op]) => op === '+I')).toBe(true);
+    for (const size of [1, 7, 64]) {
+      const perBatch = await split(size, false);
+      const mini = await split(size, true);
+      expect(perBatch.table).toEqual(expected);
+      expect(mini.changes).toEqual(one.changes);
+    }
+  });
+
+  it('ends a mini-batch at MINI_BATCH_ROWS input rows even while the source holds more', async () => {
+    const { h, op } = await setup([{ fn: 'count', args: [], name: 'count_0' }]);
+    const OUT1 = OUT.slice(0, 2);
+    const rows = Array.from({ length: MINI_BATCH_ROWS / 4 }, () => r('c1', 1));
+    for (let b = 0; b < 4; b++) {
+      await op.process(more(data(IN, rows)), 0);
+      expect(h.out.length).toBe(b < 3 ? 0 : 1);
+    }
+    expect(h.rows(OUT1, true)).toEqual([['+I', 'c1', BigInt(MINI_BATCH_ROWS)]]);
+    h.clear();
+    await op.process(more(data(IN, [r('c1', 1)])), 0);
+    await op.process({ kind: 'end' }, 0);
+    expect(h.rows(OUT1, true)).toEqual([
+      ['-U', 'c1', BigInt(MINI_BATCH_ROWS)],
+      ['+U', 'c1', BigInt(MINI_BATCH_ROWS + 1)],
     ]);
   });
 });

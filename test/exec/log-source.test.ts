@@ -119,3 +119,66 @@ describe('LogSource watermarks', () => {
     expect(source.positions()).toEqual({ 'plain/0': 1 });
   });
 });
+
+describe('LogSource hint that more input follows', () => {
+  it('marks every data message but the last of a bounded read, over all partitions', async () => {
+    const log = await EmbeddedLog.open(await temp.open());
+    await log.createTopic('ev', 2);
+    await log.append('ev', 0, chunkOf([0, 1], [2]), 3);
+    await log.append('ev', 1, chunkOf([3]), 1);
+    await log.append('ev', 0, chunkOf([4]), 1);
+    const seen = await run(new LogSource(log, 'ev', [0], fields));
+    const hints = seen.filter((m) => m.kind === 'data').map((m) => m.kind === 'data' && m.more === true);
+    expect(hints).toEqual([true, true, true, false]);
+    expect(seen.at(-1)?.kind).toBe('end');
+  });
+
+  it('marks a tailed batch only while the log already holds records past it', async () => {
+    const log = await EmbeddedLog.open(await temp.open());
+    await log.createTopic('ev', 1);
+    await log.append('ev', 0, chunkOf([0]), 1);
+    await log.append('ev', 0, chunkOf([1]), 1);
+    const abort = new AbortController();
+    const hints: boolean[] = [];
+    const source = new LogSource(log, 'ev', [0], fields);
+    const running = source.run(
+      {
+        signal: abort.signal,
+        emit: async (msg: Message, advance?: () => void) => {
+          advance?.();
+          if (msg.kind !== 'data') return;
+          hints.push(msg.more === true);
+          if (hints.length === 2) await log.append('ev', 0, chunkOf([2]), 1);
+          if (hints.length === 3) abort.abort();
+        },
+      },
+      false,
+    );
+    await running;
+    expect(hints).toEqual([true, false, false]);
+  });
+
+  it('marks a tailed batch while another partition holds records not yet read', async () => {
+    const log = await EmbeddedLog.open(await temp.open());
+    await log.createTopic('ev', 2);
+    await log.append('ev', 0, chunkOf([0]), 1);
+    await log.append('ev', 1, chunkOf([1]), 1);
+    const abort = new AbortController();
+    const hints: boolean[] = [];
+    const running = new LogSource(log, 'ev', [0], fields).run(
+      {
+        signal: abort.signal,
+        emit: async (msg: Message, advance?: () => void) => {
+          advance?.();
+          if (msg.kind !== 'data') return;
+          hints.push(msg.more === true);
+          if (hints.length === 2) abort.abort();
+        },
+      },
+      false,
+    );
+    await running;
+    // Whichever partition goes first, the other still holds its record; the second batch is the last.
+    expect(hints).toEqual([true, false]);
+  });
+});

@@ -11,7 +11,7 @@ const CLIENT: readonly OptionDecl[] = [
   str('properties.bootstrap.servers', "Brokers, as Flink names the option (same as 'bootstrap.servers').", 'none'),
   str('group.id', 'Consumer group the query reads in.', 'sluice-<query id>'),
   int('session.timeout.ms', 'Consumer group session timeout in milliseconds.', '10000', 1000),
-  str('client', "Kafka client library: 'kafkajs', 'native' (librdkafka, built by scripts/build-native-kafka.sh) or 'auto' (native when built, else kafkajs). Scaled-out queries use kafkajs. The native client is experimental: it is not yet exactly once across crashes or broker outages.", 'the SLUICE_KAFKA_CLIENT environment variable, else kafkajs', ['kafkajs', 'native', 'auto']),
+  str('client', "Kafka client library: 'kafkajs', 'native' (librdkafka, built by scripts/build-native-kafka.sh) or 'auto' (native when built, else kafkajs). Both are exactly once and pass the same kill -9 and broker-outage tests; scaled-out queries use kafkajs.", 'the SLUICE_KAFKA_CLIENT environment variable, else kafkajs', ['kafkajs', 'native', 'auto']),
 ];
 
 export const kafkaConnector: Connector = {

@@ -10,8 +10,11 @@
  *   described once per producer), as a kafkajs producer would; a transaction's
  *   `sendOffsets` for a group goes through a consumer of that group that never joins it (its
  *   group metadata carries no generation, as kafkajs's offsets commit does); a transaction's
- *   records go straight to the librdkafka producer underneath, counted by one acknowledgement
- *   tracker, and `commit` waits for all of them;
+ *   records go straight to the librdkafka producer underneath, and `commit` first waits in
+ *   librdkafka until all of them are delivered (a transactional producer reports failed
+ *   deliveries only: the package hands delivery reports to JavaScript 100 per turn of the event
+ *   loop, which made a busy query wait for them far longer than the broker took, and keeps a
+ *   handle per record for them); librdkafka's commit fails if any record failed;
  * - consumers are librdkafka consumers in the group with a rebalance callback: on each
  *   assignment GROUP_JOIN listeners run first, and the partitions they `seek` are assigned at
  *   those offsets (the others at the group's committed offset, else the subscription's start);
@@ -78,10 +81,16 @@ interface RawConsumer {
 /** The KafkaJS-compatible client of the package, as used here. */
 /** The package's librdkafka producer under its KafkaJS-compatible one, as used here. */
 interface RawProducer {
-  produce(topic: string, partition: number, value: Buffer | null, key: Buffer | string | null, timestamp: number, opaque: Acknowledgements): void;
+  produce(topic: string, partition: number, value: Buffer | null, key: Buffer | string | null, timestamp: number, opaque?: undefined, headers?: RawHeader[]): void;
+  /** Waits (off the event loop) until every record produced so far is delivered or failed. */
+  flush(timeoutMs: number, cb: (err?: RawError | null) => void): void;
+  on(event: 'delivery-report', listener: (err: RawError | null) => void): void;
+  removeAllListeners(event: 'delivery-report'): void;
 }
+/** One record header as librdkafka takes it: { name: value }. */
+type RawHeader = Record<string, string | Buffer>;
 interface CompatProducer {
-  /** The librdkafka producer, once connected; its delivery reports settle each record's opaque. */
+  /** The librdkafka producer, once connected. */
   _getInternalClient(): RawProducer;
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -119,11 +128,7 @@ const CONSUME_BATCH = 2000;
 const CONSUME_WAIT_MS = 100;
 /** How long a produced record may wait for its acknowledgement. */
 const DELIVERY_TIMEOUT_MS = 10_000;
-/**
- * Records of a transaction sent but not yet acknowledged, at most: past this many a send waits
- * for the acknowledgements (librdkafka's queue holds 100 000 messages by default).
- */
-const MAX_UNACKNOWLEDGED = 20_000;
+/** librdkafka's queue of undelivered records is full (100 000 records by default). */
 const ERR_QUEUE_FULL = -184;
 /** How long a transactional call (sendOffsets, commit, abort) or a producer's disconnect may take. */
 const TXN_CALL_TIMEOUT_MS = 15_000;
@@ -214,13 +219,16 @@ class NativeProducer implements SinkProducer, SinkTransaction {
   /** The configured partitioner (librdkafka's own is not kafkajs's), and the partitions per topic it picks from. */
   private readonly partitioner: ReturnType<NonNullable<ProducerConfig['createPartitioner']>> | undefined;
   private readonly partitions = new Map<string, Promise<PartitionMetadata[]>>();
-  /** In a transaction: the acknowledgements of its records. */
-  private acks: Acknowledgements | undefined;
+  private readonly transactional: boolean;
+  private inTransaction = false;
+  /** The first delivery failure reported in the transaction. */
+  private deliveryFailure: Error | undefined;
 
   constructor(
     private readonly compat: CompatKafka,
     config: ProducerConfig,
   ) {
+    this.transactional = config.transactionalId !== undefined;
     this.producer = compat.producer({
       kafkaJS: {
         ...(config.transactionalId !== undefined ? { transactionalId: config.transactionalId } : {}),
@@ -232,6 +240,8 @@ class NativeProducer implements SinkProducer, SinkTransaction {
       // A send fails within seconds while a broker is away (librdkafka's default waits five
       // minutes): the sink recreates the producer and retries, as with kafkajs.
       'message.timeout.ms': DELIVERY_TIMEOUT_MS,
+      // A transactional producer sends in transactions only, whose records commit waits for.
+      ...(this.transactional ? { 'delivery.report.only.error': true } : {}),
       ...RECONNECT,
     });
     this.partitioner = config.createPartitioner?.();
@@ -239,6 +249,14 @@ class NativeProducer implements SinkProducer, SinkTransaction {
 
   async connect(): Promise<void> {
     await this.producer.connect();
+    if (!this.transactional) return;
+    // Only failures are reported (see the constructor), for records sent without an opaque: the
+    // package's handler, which settles the opaque of its own sends, would throw on them.
+    const raw = this.producer._getInternalClient();
+    raw.removeAllListeners('delivery-report');
+    raw.on('delivery-report', (err) => {
+      if (err) this.deliveryFailure ??= new Error(`librdkafka: a record of the transaction was not delivered: ${err.message}`);
+    });
   }
 
   async disconnect(): Promise<void> {
@@ -252,36 +270,41 @@ class NativeProducer implements SinkProducer, SinkTransaction {
    * Sends outside a transaction resolve once their records are acknowledged. In a transaction
    * the records go straight to librdkafka, which keeps their order, and a send resolves once
    * they are queued: sends follow each other without a round trip each, and `commit` waits for
-   * every acknowledgement first.
+   * every delivery first.
    */
   async send(record: ProducerRecord): Promise<unknown> {
     const messages = await this.partitioned(record.topic, record.messages);
-    const acks = this.acks;
-    // acks is the producer's (all replicas); the package rejects it per send. Records with headers
-    // take the package's path (which converts them), acknowledged before the send resolves.
-    if (!acks) return this.producer.send({ topic: record.topic, messages });
-    if (messages.some((m) => m.headers !== undefined)) {
-      await acks.all();
-      return this.producer.send({ topic: record.topic, messages });
-    }
+    // acks is the producer's (all replicas); the package rejects it per send.
+    if (!this.inTransaction) return this.producer.send({ topic: record.topic, messages });
+    this.checkDeliveries();
     const raw = this.producer._getInternalClient();
     for (const m of messages) {
       const value = m.value === null || m.value === undefined ? null : Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value);
       const key = m.key ?? null;
       const partition = m.partition ?? -1;
       const timestamp = m.timestamp ? Number(m.timestamp) : 0;
+      const headers = m.headers === undefined ? undefined : rawHeaders(m.headers);
       try {
-        raw.produce(record.topic, partition, value, key, timestamp, acks);
+        raw.produce(record.topic, partition, value, key, timestamp, undefined, headers);
       } catch (err) {
         if ((err as RawError).code !== ERR_QUEUE_FULL) throw err;
-        // librdkafka's queue is full: its records go out as they are acknowledged.
-        await acks.all();
-        raw.produce(record.topic, partition, value, key, timestamp, acks);
+        // librdkafka's queue is full: it empties as the records are delivered.
+        await this.delivered();
+        raw.produce(record.topic, partition, value, key, timestamp, undefined, headers);
       }
-      acks.sent++;
     }
-    if (acks.sent - acks.acked >= MAX_UNACKNOWLEDGED) await acks.all();
     return undefined;
+  }
+
+  /** Resolves once every record produced so far is delivered; rejects with a delivery failure. */
+  private async delivered(): Promise<void> {
+    const raw = this.producer._getInternalClient();
+    await new Promise<void>((resolve, reject) => raw.flush(TXN_CALL_TIMEOUT_MS, (err) => (err ? reject(new Error(`librdkafka: waiting for the records of the transaction to be delivered: ${err.message}`)) : resolve())));
+    this.checkDeliveries();
+  }
+
+  private checkDeliveries(): void {
+    if (this.deliveryFailure !== undefined) throw this.deliveryFailure;
   }
 
   /**
@@ -324,7 +347,8 @@ class NativeProducer implements SinkProducer, SinkTransaction {
 
   async transaction(): Promise<SinkTransaction> {
     await this.producer.transaction();
-    this.acks = new Acknowledgements();
+    this.inTransaction = true;
+    this.deliveryFailure = undefined;
     return this;
   }
 
@@ -334,13 +358,14 @@ class NativeProducer implements SinkProducer, SinkTransaction {
   }
 
   async commit(): Promise<void> {
-    await bounded('waiting for the acknowledgements of the transaction', this.acks?.all() ?? Promise.resolve());
-    this.acks = undefined;
+    // librdkafka's commit waits for the deliveries too (and fails if one failed), but within the package's 5 s.
+    if (this.inTransaction) await this.delivered();
+    this.inTransaction = false;
     await bounded('committing the transaction', this.producer.commit());
   }
 
   abort(): Promise<void> {
-    this.acks = undefined;
+    this.inTransaction = false;
     return bounded('aborting the transaction', this.producer.abort());
   }
 
@@ -356,36 +381,13 @@ class NativeProducer implements SinkProducer, SinkTransaction {
   }
 }
 
-/**
- * The acknowledgements of a transaction's records: the opaque of each, settled by the package's
- * delivery report handler (`resolve` per acknowledged record, `reject` with a failure).
- */
-class Acknowledgements {
-  sent = 0;
-  acked = 0;
-  private failure: Error | undefined;
-  private waiter: (() => void) | undefined;
-
-  readonly resolve = (): void => {
-    if (++this.acked >= this.sent) this.wake();
-  };
-
-  readonly reject = (err: Error): void => {
-    this.failure ??= err;
-    this.wake();
-  };
-
-  /** Resolves once every record sent so far is acknowledged; rejects with the first failure. */
-  async all(): Promise<void> {
-    while (this.failure === undefined && this.acked < this.sent) await new Promise<void>((r) => (this.waiter = r));
-    if (this.failure !== undefined) throw this.failure;
+/** KafkaJS headers ({ name: value or values }) as librdkafka's list of { name: value }. */
+function rawHeaders(headers: NonNullable<Message['headers']>): RawHeader[] {
+  const out: RawHeader[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) out.push({ [name]: v });
   }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
-  }
+  return out;
 }
 
 type Listener = (event: never) => void;

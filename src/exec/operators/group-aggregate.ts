@@ -1,7 +1,7 @@
 /**
- * Unwindowed GROUP BY: an updating table. Each input batch changes some groups; for each changed
- * group the operator emits one change: +I (new group), -U/+U (new values), or -D (its row count
- * fell to zero).
+ * Unwindowed GROUP BY: an updating table. Each input batch (or mini-batch of batches the source
+ * already held) changes some groups; for each changed group the operator emits one change: +I
+ * (new group), -U/+U (new values), or -D (its row count fell to zero).
  *
  * An aggregate without GROUP BY has exactly one row, as in SQL: COUNT(*) = 0 and SUM NULL before
  * any input, and it never disappears.
@@ -24,8 +24,8 @@ interface Group {
   readonly values: unknown[];
   count: number;
   readonly accs: Accumulator[];
-  /** The number of the last batch that touched the group. */
-  batch: number;
+  /** The number of the last mini-batch that touched the group. */
+  round: number;
   /** Whether it changed since the last barrier (and is to be written at the next). */
   dirty: boolean;
 }
@@ -33,6 +33,11 @@ interface Group {
 const TABLE = 'groups';
 /** The key of the one group of an aggregate without GROUP BY. */
 const GLOBAL_KEY = keyOf([]);
+/**
+ * Most input rows a mini-batch holds before its changes are emitted, however much more input
+ * the source holds: bounds the delay of the output and the results held per touched group.
+ */
+export const MINI_BATCH_ROWS = 65_536;
 
 /** `fields`: the group values then the aggregate results. */
 export interface GroupAggregateSpec extends AggregateSpec {
@@ -55,8 +60,11 @@ export interface GroupAggregateSpec extends AggregateSpec {
  *   batch reads the groups it needs and does not hold in one batched read of the state table,
  *   so memory grows with the keys touched per checkpoint interval, not with all keys. open()
  *   reads nothing but the global group.
- * - One change per group per batch (changes within a batch are coalesced); a group whose
- *   output did not change emits nothing.
+ * - One change per group per mini-batch (its changes are coalesced); a group whose output did
+ *   not change emits nothing. A mini-batch is one data message, or consecutive ones sent with
+ *   the `more` hint (the source holds further input), up to MINI_BATCH_ROWS input rows; it ends
+ *   at a message without the hint and before any control message, so the output of a
+ *   mini-batch always moves on before the barrier, watermark or end that follows it.
  * - Rows whose group or argument expressions throw, and retractions the state cannot apply,
  *   go to the dead-letter stream and change nothing. In phase `final` the input rows are
  *   partials (see LocalAggregateExec) whose states are merged; retractions are checked per key
@@ -82,8 +90,15 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly global: boolean;
   /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
   private announced = true;
-  /** Batches seen, numbering them for Group.batch. */
-  private batches = 0;
+  /**
+   * The mini-batch being held: the keys and groups it touched, in the order it first touched
+   * them, and each group's results downstream before it (null: the group did not exist).
+   */
+  private held: { keys: string[]; groups: Group[]; before: (unknown[] | null)[] } = { keys: [], groups: [], before: [] };
+  /** Input rows of the held mini-batch. */
+  private heldRows = 0;
+  /** Mini-batches emitted, numbering them for Group.round. */
+  private rounds = 0;
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -108,17 +123,28 @@ export class GroupAggregateOperator extends StreamOperator {
     this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
 
-  /** Reads the groups of `keys` that `working` does not hold into it, in one batched read. */
-  private async load(keys: readonly (string | undefined)[]): Promise<void> {
+  /**
+   * The group of each of `keys` (distinct; undefined where none exists), reading those that
+   * `working` does not hold from the state table into it, in one batched read.
+   */
+  private async load(keys: readonly string[]): Promise<(Group | undefined)[]> {
     const working = this.working;
-    // A key being read is held as absent meanwhile, which also drops the batch's repeats.
+    const groups = new Array<Group | undefined>(keys.length);
+    // A key being read is held as absent meanwhile.
     const list: string[] = [];
-    for (const k of keys) {
-      if (k === undefined || working.has(k)) continue;
+    const at: number[] = [];
+    for (let s = 0; s < keys.length; s++) {
+      const k = keys[s]!;
+      const g = working.get(k);
+      if (g !== undefined) {
+        groups[s] = g ?? undefined;
+        continue;
+      }
       working.set(k, null);
       list.push(k);
+      at.push(s);
     }
-    if (list.length === 0) return;
+    if (list.length === 0) return groups;
     let rows: (StateRow | undefined)[];
     try {
       rows = await this.ctx.state.table(TABLE).getMany(list);
@@ -129,13 +155,21 @@ export class GroupAggregateOperator extends StreamOperator {
     for (let i = 0; i < list.length; i++) {
       const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
       if (!r) continue;
-      working.set(list[i]!, this.group([...r.g], r.c, this.aggs.restore(r.a)));
+      const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
+      working.set(list[i]!, g);
+      groups[at[i]!] = g;
     }
+    return groups;
   }
 
   override async process(msg: Message, port = 0): Promise<void> {
     if (!this.announced) await this.announce();
-    return super.process(msg, port);
+    if (msg.kind !== 'data') {
+      await this.emitHeld();
+      return super.process(msg, port);
+    }
+    await super.process(msg, port);
+    if (msg.more !== true || this.heldRows >= MINI_BATCH_ROWS) await this.emitHeld();
   }
 
   protected override onBarrier(): void {
@@ -149,28 +183,15 @@ export class GroupAggregateOperator extends StreamOperator {
     const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
-    /**
-     * The keys and groups this batch touches, in the order it first touches them, and the row
-     * downstream held for each before the batch (null: the group did not exist).
-     */
-    const touchedKeys: string[] = [];
-    const touched: Group[] = [];
-    const before: (unknown[] | null)[] = [];
-    const batchNo = ++this.batches;
+    const round = this.rounds;
     const parts = new Array<unknown>(this.keys.length);
-    const rowKeys = new Array<string | undefined>(n);
-    const single = parts.length === 1 ? keyVals[0]! : undefined;
-    for (let i = 0; i < n; i++) {
-      if (errors.size > 0 && errors.has(i)) continue;
-      if (single) rowKeys[i] = keyOfValue(single[i]);
-      else {
-        for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
-        rowKeys[i] = keyOf(parts);
-      }
-    }
-    await this.load(rowKeys);
+    const { slots, keys } = this.slotRows(keyVals, n, errors, parts);
+    // The group of each slot (undefined: absent until a row creates it).
+    const slotGroups = await this.load(keys);
+    this.heldRows += n;
+    const held = this.held;
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
-    // of a key over the whole batch is checked, after the loop.
+    // of a key over the whole mini-batch is checked, when it is emitted.
     for (let i = 0; i < n; i++) {
       const err = errors.size > 0 ? errors.get(i) : undefined;
       if (err !== undefined) {
@@ -180,8 +201,8 @@ export class GroupAggregateOperator extends StreamOperator {
       const kind = rowKinds ? rowKinds[i] : RowKind.INSERT;
       const delta = partial ? Number(partial.counts[i]) : kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
       const sign = delta < 0 ? -1 : 1;
-      const key = rowKeys[i]!;
-      let g = this.working.get(key) ?? undefined;
+      const slot = slots[i]!;
+      let g = slotGroups[slot];
       if (!partial && sign < 0 && (!g || g.count <= 0)) {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
@@ -190,14 +211,15 @@ export class GroupAggregateOperator extends StreamOperator {
       if (!g) {
         for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![i]);
         g = this.emptyGroup([...parts]);
-        this.working.set(key, g);
+        this.working.set(keys[slot]!, g);
+        slotGroups[slot] = g;
         created = true;
       }
-      if (g.batch !== batchNo) {
-        g.batch = batchNo;
-        touchedKeys.push(key);
-        touched.push(g);
-        before.push(created ? null : this.output(g));
+      if (g.round !== round) {
+        g.round = round;
+        held.keys.push(keys[slot]!);
+        held.groups.push(g);
+        held.before.push(created ? null : this.results(g));
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
@@ -216,35 +238,91 @@ export class GroupAggregateOperator extends StreamOperator {
       }
       g.count += sign;
     }
-    const width = this.fields.length;
+  }
+
+  /**
+   * Numbers the distinct group keys of a batch: `slots[i]` is the index in `keys` of row i's
+   * key (rows in `errors` have none). A single key column of primitive values is numbered by
+   * value, so each distinct value is turned into its key text once per batch.
+   */
+  private slotRows(keyVals: readonly (readonly unknown[])[], n: number, errors: ReadonlyMap<number, string>, parts: unknown[]): { slots: Int32Array; keys: string[] } {
+    const slots = new Int32Array(n);
+    const keys: string[] = [];
+    const byKey = new Map<string, number>();
+    const slotOf = (key: string): number => {
+      let slot = byKey.get(key);
+      if (slot === undefined) {
+        slot = keys.length;
+        keys.push(key);
+        byKey.set(key, slot);
+      }
+      return slot;
+    };
+    const single = parts.length === 1 ? keyVals[0]! : undefined;
+    const byValue = new Map<unknown, number>();
+    for (let i = 0; i < n; i++) {
+      if (errors.size > 0 && errors.has(i)) continue;
+      if (single) {
+        const v = single[i];
+        if (v !== null && typeof v === 'object') {
+          slots[i] = slotOf(keyOfValue(v));
+          continue;
+        }
+        let slot = byValue.get(v);
+        if (slot === undefined) {
+          slot = slotOf(keyOfValue(v));
+          byValue.set(v, slot);
+        }
+        slots[i] = slot;
+        continue;
+      }
+      for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
+      slots[i] = slotOf(keyOf(parts));
+    }
+    return { slots, keys };
+  }
+
+  /** Emits one change per group the held mini-batch touched and starts the next mini-batch. */
+  private emitHeld(): Promise<void> | undefined {
+    const { keys, groups, before } = this.held;
+    this.held = { keys: [], groups: [], before: [] };
+    this.heldRows = 0;
+    this.rounds++;
+    if (groups.length === 0) return undefined;
+    const nv = this.keys.length;
     const out = this.fields.map(() => new Array<unknown>());
-    const kinds = new Uint8Array(2 * touched.length);
+    const kinds = new Uint8Array(2 * groups.length);
     let m = 0;
-    const push = (row: readonly unknown[], kind: number) => {
-      for (let c = 0; c < width; c++) out[c]!.push(row[c] ?? null);
+    const push = (values: readonly unknown[], results: readonly unknown[], kind: number) => {
+      for (let c = 0; c < nv; c++) out[c]!.push(values[c] ?? null);
+      for (let c = 0; c < results.length; c++) out[nv + c]!.push(results[c] ?? null);
       kinds[m++] = kind;
     };
-    for (let t = 0; t < touched.length; t++) {
-      const key = touchedKeys[t]!;
+    for (let t = 0; t < groups.length; t++) {
+      const key = keys[t]!;
       const old = before[t] ?? null;
-      let g: Group | undefined = touched[t]!;
-      if (g && g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
-      if (g && g.count <= 0) {
+      let g: Group | undefined = groups[t]!;
+      const values = g.values;
+      if (g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
+      if (g.count <= 0) {
         // The global group outlives its last row, reset to the results of no rows.
         g = this.global ? this.emptyGroup([]) : undefined;
         this.working.set(key, g ?? null);
       }
-      const now = g ? this.output(g) : null;
-      if (!g) this.deleted.add(key);
-      else g.dirty = true;
-      if (old && now) {
-        if (sameRow(old, now)) continue;
-        push(old, RowKind.UPDATE_BEFORE);
-        push(now, RowKind.UPDATE_AFTER);
-      } else if (now) push(now, RowKind.INSERT);
-      else if (old) push(old, RowKind.DELETE);
+      if (!g) {
+        this.deleted.add(key);
+        if (old) push(values, old, RowKind.DELETE);
+        continue;
+      }
+      g.dirty = true;
+      const now = this.results(g);
+      if (!old) push(values, now, RowKind.INSERT);
+      else if (!sameRow(old, now)) {
+        push(values, old, RowKind.UPDATE_BEFORE);
+        push(values, now, RowKind.UPDATE_AFTER);
+      }
     }
-    if (m === 0) return;
+    if (m === 0) return undefined;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
   }
 
@@ -263,14 +341,18 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   private group(values: unknown[], count: number, accs: Accumulator[]): Group {
-    return { values, count, accs, batch: 0, dirty: false };
+    return { values, count, accs, round: -1, dirty: false };
   }
 
   private output(g: Group): unknown[] {
-    const nv = g.values.length;
-    const row = new Array<unknown>(nv + g.accs.length);
-    for (let i = 0; i < nv; i++) row[i] = g.values[i];
-    for (let k = 0; k < g.accs.length; k++) row[nv + k] = g.accs[k]!.result();
+    return [...g.values, ...this.results(g)];
+  }
+
+  /** The aggregate results of `g`, in call order. */
+  private results(g: Group): unknown[] {
+    const accs = g.accs;
+    const row = new Array<unknown>(accs.length);
+    for (let k = 0; k < accs.length; k++) row[k] = accs[k]!.result();
     return row;
   }
 

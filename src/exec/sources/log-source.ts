@@ -107,8 +107,11 @@ export class LogSource implements Source {
             if (typeof t === 'number' && t > m) m = t;
           }
         }
+        // More input follows at once while any partition has records left to read: up to its
+        // end when bounded, what its log already holds when tailing.
+        const more = parts.some((q) => (q === p ? end : this.next[q]!) < (ends ? ends[q]! : this.log.highWatermark(this.topic, q)));
         // The largest event time moves with the position, so a checkpoint holds both or neither.
-        await ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds } : {}) }, () => {
+        await ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds } : {}), ...(more ? { more } : {}) }, () => {
           this.next[p] = end;
           maxTime[p] = m;
         });
