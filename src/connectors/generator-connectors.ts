@@ -1,8 +1,11 @@
 /** The data generators: `datagen` (card transactions) and `nexmark` (the Nexmark auction benchmark). */
+import type * as A from 'apache-arrow';
+import type { Field } from '../common/types.js';
+import { batchOfData, buildConstant, buildData, buildFixedWidthList } from '../exec/columns.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
-import { txConfig, txEvent, txLabelEvent } from './datagen.js';
+import { FEATURE_COUNT, txColumns, txConfig, txEvent, txLabelEvent, type TxConfig } from './datagen.js';
 import { nexmarkEvent, nexmarkSourceOptions } from './nexmark.js';
 
 const num = (name: string, doc: string, dflt?: string, min?: number): OptionDecl => ({ name, type: { kind: 'number', ...(min !== undefined ? { min } : {}) }, doc, ...(dflt !== undefined ? { default: dflt } : {}) });
@@ -41,6 +44,7 @@ export const datagenConnector: Connector = {
       {
         name: plan.relation,
         event: labelDelayMs === undefined ? (n) => tx(n) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
+        ...(labelDelayMs === undefined ? { batch: (from: number, to: number) => txBatch(plan.fields, config, from, to) } : {}),
         firstEvent: 0,
         maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
         rowsPerSecond: o.number('rows.per.second', 0),
@@ -51,6 +55,37 @@ export const datagenConnector: Connector = {
     );
   },
 };
+
+/**
+ * Transactions [from, to) as a batch of `fields`, built from txColumns: the batch txEvent's rows
+ * would give, without a row object or a features array per event. A field the generator does not
+ * make is NULL, as in a row that lacks it.
+ */
+function txBatch(fields: readonly Field[], config: TxConfig, from: number, to: number): A.RecordBatch {
+  const cols = txColumns(from, to, config, fields.some((f) => f.name === 'features'));
+  const n = cols.length;
+  const data = fields.map((f) => {
+    switch (f.name) {
+      case 'tx_id':
+      case 'card_id':
+      case 'amount':
+      case 'ts':
+        return buildData(f.type, cols[f.name], n);
+      case 'features':
+        return cols.features && f.type.kind === 'ARRAY' ? buildFixedWidthList(f.type.element, cols.features, FEATURE_COUNT, n) : buildData(f.type, rowsOf(cols.features, n), n);
+      default:
+        return buildConstant(f.type, null, n);
+    }
+  });
+  return batchOfData(fields, data, n);
+}
+
+/** One subarray per row of row-major features, for a column not declared as an array. */
+function rowsOf(features: Float32Array | undefined, n: number): (Float32Array | null)[] {
+  const rows = new Array<Float32Array | null>(n);
+  for (let i = 0; i < n; i++) rows[i] = features ? features.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT) : null;
+  return rows;
+}
 
 /** The generator's own settings (see nexmarkSourceOptions); pacing and batching are the source's. */
 const NEXMARK_GENERATOR: readonly OptionDecl[] = [
