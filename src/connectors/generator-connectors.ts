@@ -1,6 +1,7 @@
 /** The data generators: `datagen` (card transactions) and `nexmark` (the Nexmark auction benchmark). */
 import type * as A from 'apache-arrow';
-import type { Field } from '../common/types.js';
+import { SluiceError } from '../common/errors.js';
+import { typeToString, type DataType, type Field } from '../common/types.js';
 import { batchOfData, buildConstant, buildData, buildFixedWidthList } from '../exec/columns.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
@@ -27,8 +28,19 @@ const DATAGEN: readonly OptionDecl[] = [
 
 export const datagenConnector: Connector = {
   name: 'datagen',
-  doc: 'Generates card transactions (tx_id, card_id, amount, merchant, ts, ...) deterministically from a seed; a restart resumes at the next event.',
+  doc: "Generates card transactions deterministically from a seed (columns tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>, ts TIMESTAMP; with kind = 'labels': tx_id STRING, is_fraud BOOLEAN, ts TIMESTAMP); a declared column of another type is refused at CREATE, one the generator does not make reads as NULL. A restart resumes at the next event.",
   options: { stream: DATAGEN },
+  check(_kind, options, ctx) {
+    const made = String(options['kind'] ?? 'tx') === 'labels' ? LABEL_COLUMNS : TX_COLUMNS;
+    for (const { field, span } of ctx.columns ?? []) {
+      const fits = made[field.name.toLowerCase()];
+      if (!fits || fits.test(field.type)) continue;
+      throw new SluiceError('TYPE_MISMATCH', `${ctx.what}: column '${field.name}' is declared ${typeToString(field.type)}, but the datagen connector makes it ${fits.what}`, {
+        span,
+        hint: `declare '${field.name}' as ${fits.what}; columns the generator does not make read as NULL`,
+      });
+    }
+  },
   source(plan) {
     const o = new ParsedOptions(plan.options, DATAGEN, `stream ${plan.relation}`);
     const config = txConfig({
@@ -54,6 +66,29 @@ export const datagenConnector: Connector = {
       plan.watermark,
     );
   },
+};
+
+/** A column the generator makes: the declared types that hold its values. */
+interface MadeColumn {
+  readonly what: string;
+  test(t: DataType): boolean;
+}
+const STRING_COLUMN: MadeColumn = { what: 'STRING', test: (t) => t.kind === 'STRING' };
+const TIMESTAMP_COLUMN: MadeColumn = { what: 'TIMESTAMP', test: (t) => t.kind === 'TIMESTAMP' };
+const floating = (t: DataType) => t.kind === 'DOUBLE' || t.kind === 'FLOAT';
+/** The columns of a 'tx' stream (datagenSchemas.tx), by name. */
+const TX_COLUMNS: Readonly<Record<string, MadeColumn>> = {
+  tx_id: STRING_COLUMN,
+  card_id: STRING_COLUMN,
+  amount: { what: 'DOUBLE (or FLOAT)', test: floating },
+  features: { what: 'ARRAY<FLOAT> (or ARRAY<DOUBLE>)', test: (t) => t.kind === 'ARRAY' && floating(t.element) },
+  ts: TIMESTAMP_COLUMN,
+};
+/** The columns of a 'labels' stream (txLabelEvent), by name. */
+const LABEL_COLUMNS: Readonly<Record<string, MadeColumn>> = {
+  tx_id: STRING_COLUMN,
+  is_fraud: { what: 'BOOLEAN', test: (t) => t.kind === 'BOOLEAN' },
+  ts: TIMESTAMP_COLUMN,
 };
 
 /**
