@@ -3,6 +3,7 @@
  * types, defaults and docs) and what it provides (sources for streams, sinks, table loaders).
  * Connectors live in the registry (registry.ts), the one place that knows their names.
  */
+import type { Span } from '../common/span.js';
 import type { Field } from '../common/types.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Source } from '../exec/source.js';
@@ -50,6 +51,8 @@ export interface CheckContext {
   /** "stream tx", "sink alerts": how errors name the relation. */
   readonly what: string;
   readonly hasWatermark: boolean;
+  /** The relation's declared columns, with where each is written (a new CREATE STREAM; absent when a data folder's statements are replayed). */
+  readonly columns?: readonly { readonly field: Field; readonly span: Span }[];
 }
 
 export interface Connector {

@@ -140,23 +140,37 @@ const FEATURE_STATS: readonly (readonly [bMean: number, bStd: number, mMean: num
 export const FEATURE_COUNT = FEATURE_STATS.length;
 
 /**
- * Fills `out` with 30 features at `severity` (0 = the benign profile, 1 = the malignant one).
- * The noise is a shared component (the features of one case are strongly correlated, e.g. radius,
- * perimeter and area) plus a per-feature one; values are clamped to the observed range and
- * rounded to FLOAT precision.
+ * FEATURE_STATS flattened for the inner loop, per feature: benign mean, malignant minus benign
+ * mean, benign std, malignant minus benign std, min, max.
  */
-function drawFeatures(rng: Rng, severity: number, out: number[]): number[] {
+const STATS = Float64Array.from(FEATURE_STATS.flatMap(([bMean, bStd, mMean, mStd, min, max]) => [bMean, mMean - bMean, bStd, mStd - bStd, min, max]));
+
+/**
+ * Writes 30 features at `severity` (0 = the benign profile, 1 = the malignant one) into
+ * `out[at .. at + 30)`. The noise is a shared component (the features of one case are strongly
+ * correlated, e.g. radius, perimeter and area) plus a per-feature one; values are clamped to the
+ * observed range and rounded to FLOAT precision (by the Float32Array).
+ */
+function drawFeatures(rng: Rng, severity: number, out: Float32Array, at: number): void {
   const shared = rng.nextGaussian();
-  for (let i = 0; i < FEATURE_COUNT; i++) {
-    const st = FEATURE_STATS[i];
-    if (st === undefined) break;
-    const [bMean, bStd, mMean, mStd, min, max] = st;
-    const mean = bMean + severity * (mMean - bMean);
-    const std = bStd + severity * (mStd - bStd);
+  for (let i = 0, s = 0; i < FEATURE_COUNT; i++, s += 6) {
+    const mean = STATS[s]! + severity * STATS[s + 1]!;
+    const std = STATS[s + 2]! + severity * STATS[s + 3]!;
     const z = 0.6 * shared + 0.5 * rng.nextGaussian();
     const v = mean + std * z;
-    out[i] = Math.fround(v < min ? min : v > max ? max : v);
+    const min = STATS[s + 4]!;
+    const max = STATS[s + 5]!;
+    out[at + i] = v < min ? min : v > max ? max : v;
   }
+}
+
+const oneRow = new Float32Array(FEATURE_COUNT);
+
+/** drawFeatures as a new array of numbers. */
+function featureArray(rng: Rng, severity: number): number[] {
+  drawFeatures(rng, severity, oneRow, 0);
+  const out = new Array<number>(FEATURE_COUNT);
+  for (let i = 0; i < FEATURE_COUNT; i++) out[i] = oneRow[i]!;
   return out;
 }
 
@@ -252,6 +266,27 @@ export function txLabel(n: number, config: TxConfig = DEFAULT_TX_CONFIG): 0 | 1 
   return isFraudLike(config) ? 1 : 0;
 }
 
+/** What `drawTx` drew for one transaction, before its features. */
+const drawn = { card: 0, severity: 0, amount: 0 };
+
+/**
+ * Seeds the generator for transaction `n` and draws its card, severity and amount into `drawn`;
+ * the features are the next draws.
+ */
+function drawTx(n: number, config: TxConfig, zipf: ZipfSampler): void {
+  rng.seedEvent(config.seed ^ TX_SALT, n);
+  const fraud = isFraudLike(config);
+  drawn.card = zipf.sample(rng);
+  // Severity: legitimate cases mostly near the benign profile with a tail, fraud-like ones high.
+  const u = rng.nextDouble();
+  drawn.severity = fraud ? 0.5 + 0.5 * u : 0.45 * u * u * u;
+  drawn.amount = Math.round(Math.exp(3.5 + (fraud ? 1.2 : 0) + 0.9 * rng.nextGaussian()) * 100) / 100;
+}
+
+function txTime(n: number, config: TxConfig): number {
+  return config.baseTime + Math.floor((n * 1000) / config.eventsPerSecond);
+}
+
 /** Transaction `n` (a non-negative safe integer). */
 export function txEvent(n: number, config?: TxConfig): TxRow;
 /**
@@ -261,17 +296,46 @@ export function txEvent(n: number, config?: TxConfig): TxRow;
  */
 export function txEvent(n: number, config: TxConfig, columns: { readonly features: false }): Omit<TxRow, 'features'>;
 export function txEvent(n: number, config: TxConfig = DEFAULT_TX_CONFIG, columns?: { readonly features: false }): TxRow | Omit<TxRow, 'features'> {
-  rng.seedEvent(config.seed ^ TX_SALT, n);
-  const fraud = isFraudLike(config);
-  const card = zipfSampler(config.numCards, config.zipfS).sample(rng);
-  // Severity: legitimate cases mostly near the benign profile with a tail, fraud-like ones high.
-  const u = rng.nextDouble();
-  const severity = fraud ? 0.5 + 0.5 * u : 0.45 * u * u * u;
-  const amount = Math.round(Math.exp(3.5 + (fraud ? 1.2 : 0) + 0.9 * rng.nextGaussian()) * 100) / 100;
-  const txId = `tx-${n}`;
-  const ts = config.baseTime + Math.floor((n * 1000) / config.eventsPerSecond);
-  if (columns) return { tx_id: txId, card_id: cardName(card), amount, ts };
-  return { tx_id: txId, card_id: cardName(card), amount, features: drawFeatures(rng, severity, new Array<number>(FEATURE_COUNT)), ts };
+  drawTx(n, config, zipfSampler(config.numCards, config.zipfS));
+  if (columns) return { tx_id: `tx-${n}`, card_id: cardName(drawn.card), amount: drawn.amount, ts: txTime(n, config) };
+  return { tx_id: `tx-${n}`, card_id: cardName(drawn.card), amount: drawn.amount, features: featureArray(rng, drawn.severity), ts: txTime(n, config) };
+}
+
+/**
+ * Transactions [from, to) as columns, for a source that builds column batches: row `i` holds
+ * exactly the values of `txEvent(from + i, config)`. `features` is row-major, FEATURE_COUNT
+ * values per row, or undefined when not asked for (then none are drawn, as with txEvent).
+ */
+export interface TxColumns {
+  readonly length: number;
+  readonly tx_id: string[];
+  readonly card_id: string[];
+  readonly amount: Float64Array;
+  readonly features: Float32Array | undefined;
+  readonly ts: Float64Array;
+}
+
+export function txColumns(from: number, to: number, config: TxConfig, withFeatures: boolean): TxColumns {
+  const length = Math.max(0, to - from);
+  const zipf = zipfSampler(config.numCards, config.zipfS);
+  const cols: TxColumns = {
+    length,
+    tx_id: new Array<string>(length),
+    card_id: new Array<string>(length),
+    amount: new Float64Array(length),
+    features: withFeatures ? new Float32Array(length * FEATURE_COUNT) : undefined,
+    ts: new Float64Array(length),
+  };
+  for (let i = 0; i < length; i++) {
+    const n = from + i;
+    drawTx(n, config, zipf);
+    cols.tx_id[i] = `tx-${n}`;
+    cols.card_id[i] = cardName(drawn.card);
+    cols.amount[i] = drawn.amount;
+    cols.ts[i] = txTime(n, config);
+    if (cols.features) drawFeatures(rng, drawn.severity, cols.features, i * FEATURE_COUNT);
+  }
+  return cols;
 }
 
 /** A row of the demo's `labels` stream: the truth about a transaction, known later. */
@@ -289,7 +353,7 @@ export interface TxLabelRow {
 export function txLabelEvent(m: number, delayMs: number, config: TxConfig = DEFAULT_TX_CONFIG): TxLabelRow | undefined {
   const n = m - Math.round((delayMs * config.eventsPerSecond) / 1000);
   if (n < 0) return undefined;
-  return { tx_id: `tx-${n}`, is_fraud: txLabel(n, config) === 1, ts: config.baseTime + Math.floor((n * 1000) / config.eventsPerSecond) + delayMs };
+  return { tx_id: `tx-${n}`, is_fraud: txLabel(n, config) === 1, ts: txTime(n, config) + delayMs };
 }
 
 /** Transactions [from, to), in order; nothing is generated until pulled. */
@@ -304,7 +368,7 @@ export function* txRange(from: number, to: number, config: TxConfig = DEFAULT_TX
 export function cardFeatureRow(cardId: string, config: Pick<TxConfig, 'seed'> = DEFAULT_TX_CONFIG): CardFeatureRow {
   rng.seedEvent(config.seed ^ CARD_SALT, hashString32(cardId));
   const avg = Math.round(Math.exp(3.5 + 0.5 * rng.nextGaussian()) * 100) / 100;
-  return { card_id: cardId, avg_amount_30d: avg, features: drawFeatures(rng, 0.25 * rng.nextDouble(), new Array<number>(FEATURE_COUNT)) };
+  return { card_id: cardId, avg_amount_30d: avg, features: featureArray(rng, 0.25 * rng.nextDouble()) };
 }
 
 /** The card_features rows of every generated card, 'card-1' .. 'card-<numCards>'. */

@@ -1,8 +1,12 @@
 /** The data generators: `datagen` (card transactions) and `nexmark` (the Nexmark auction benchmark). */
+import type * as A from 'apache-arrow';
+import { SluiceError } from '../common/errors.js';
+import { typeToString, type DataType, type Field } from '../common/types.js';
+import { batchOfData, buildConstant, buildData, buildFixedWidthList } from '../exec/columns.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
-import { txConfig, txEvent, txLabelEvent } from './datagen.js';
+import { FEATURE_COUNT, txColumns, txConfig, txEvent, txLabelEvent, type TxConfig } from './datagen.js';
 import { nexmarkEvent, nexmarkSourceOptions } from './nexmark.js';
 
 const num = (name: string, doc: string, dflt?: string, min?: number): OptionDecl => ({ name, type: { kind: 'number', ...(min !== undefined ? { min } : {}) }, doc, ...(dflt !== undefined ? { default: dflt } : {}) });
@@ -24,8 +28,19 @@ const DATAGEN: readonly OptionDecl[] = [
 
 export const datagenConnector: Connector = {
   name: 'datagen',
-  doc: 'Generates card transactions (tx_id, card_id, amount, merchant, ts, ...) deterministically from a seed; a restart resumes at the next event.',
+  doc: "Generates card transactions deterministically from a seed (columns tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>, ts TIMESTAMP; with kind = 'labels': tx_id STRING, is_fraud BOOLEAN, ts TIMESTAMP); a declared column of another type is refused at CREATE, one the generator does not make reads as NULL. A restart resumes at the next event.",
   options: { stream: DATAGEN },
+  check(_kind, options, ctx) {
+    const made = String(options['kind'] ?? 'tx') === 'labels' ? LABEL_COLUMNS : TX_COLUMNS;
+    for (const { field, span } of ctx.columns ?? []) {
+      const fits = made[field.name.toLowerCase()];
+      if (!fits || fits.test(field.type)) continue;
+      throw new SluiceError('TYPE_MISMATCH', `${ctx.what}: column '${field.name}' is declared ${typeToString(field.type)}, but the datagen connector makes it ${fits.what}`, {
+        span,
+        hint: `declare '${field.name}' as ${fits.what}; columns the generator does not make read as NULL`,
+      });
+    }
+  },
   source(plan) {
     const o = new ParsedOptions(plan.options, DATAGEN, `stream ${plan.relation}`);
     const config = txConfig({
@@ -41,6 +56,7 @@ export const datagenConnector: Connector = {
       {
         name: plan.relation,
         event: labelDelayMs === undefined ? (n) => tx(n) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
+        ...(labelDelayMs === undefined ? { batch: (from: number, to: number) => txBatch(plan.fields, config, from, to) } : {}),
         firstEvent: 0,
         maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
         rowsPerSecond: o.number('rows.per.second', 0),
@@ -51,6 +67,60 @@ export const datagenConnector: Connector = {
     );
   },
 };
+
+/** A column the generator makes: the declared types that hold its values. */
+interface MadeColumn {
+  readonly what: string;
+  test(t: DataType): boolean;
+}
+const STRING_COLUMN: MadeColumn = { what: 'STRING', test: (t) => t.kind === 'STRING' };
+const TIMESTAMP_COLUMN: MadeColumn = { what: 'TIMESTAMP', test: (t) => t.kind === 'TIMESTAMP' };
+const floating = (t: DataType) => t.kind === 'DOUBLE' || t.kind === 'FLOAT';
+/** The columns of a 'tx' stream (datagenSchemas.tx), by name. */
+const TX_COLUMNS: Readonly<Record<string, MadeColumn>> = {
+  tx_id: STRING_COLUMN,
+  card_id: STRING_COLUMN,
+  amount: { what: 'DOUBLE (or FLOAT)', test: floating },
+  features: { what: 'ARRAY<FLOAT> (or ARRAY<DOUBLE>)', test: (t) => t.kind === 'ARRAY' && floating(t.element) },
+  ts: TIMESTAMP_COLUMN,
+};
+/** The columns of a 'labels' stream (txLabelEvent), by name. */
+const LABEL_COLUMNS: Readonly<Record<string, MadeColumn>> = {
+  tx_id: STRING_COLUMN,
+  is_fraud: { what: 'BOOLEAN', test: (t) => t.kind === 'BOOLEAN' },
+  ts: TIMESTAMP_COLUMN,
+};
+
+/**
+ * Transactions [from, to) as a batch of `fields`, built from txColumns: the batch txEvent's rows
+ * would give, without a row object or a features array per event. A field the generator does not
+ * make is NULL, as in a row that lacks it.
+ */
+function txBatch(fields: readonly Field[], config: TxConfig, from: number, to: number): A.RecordBatch {
+  const cols = txColumns(from, to, config, fields.some((f) => f.name === 'features'));
+  const n = cols.length;
+  const data = fields.map((f) => {
+    switch (f.name) {
+      case 'tx_id':
+      case 'card_id':
+      case 'amount':
+      case 'ts':
+        return buildData(f.type, cols[f.name], n);
+      case 'features':
+        return cols.features && f.type.kind === 'ARRAY' ? buildFixedWidthList(f.type.element, cols.features, FEATURE_COUNT, n) : buildData(f.type, rowsOf(cols.features, n), n);
+      default:
+        return buildConstant(f.type, null, n);
+    }
+  });
+  return batchOfData(fields, data, n);
+}
+
+/** One subarray per row of row-major features, for a column not declared as an array. */
+function rowsOf(features: Float32Array | undefined, n: number): (Float32Array | null)[] {
+  const rows = new Array<Float32Array | null>(n);
+  for (let i = 0; i < n; i++) rows[i] = features ? features.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT) : null;
+  return rows;
+}
 
 /** The generator's own settings (see nexmarkSourceOptions); pacing and batching are the source's. */
 const NEXMARK_GENERATOR: readonly OptionDecl[] = [

@@ -360,6 +360,24 @@ function buildNumericList(element: DataType, values: Values, n: number): A.Data 
   return A.makeData({ type: arrowType({ kind: 'ARRAY', element }), length: n, nullCount: 0, valueOffsets: offsets, child: childData } as never) as A.Data;
 }
 
+/**
+ * A List<number> column of `n` rows of `width` elements each, over `values` (row-major, at least
+ * `n * width` long, no nulls) without a copy when its element type is `element`'s.
+ */
+export function buildFixedWidthList(element: DataType, values: Float32Array | Float64Array | Int32Array, width: number, n: number): A.Data {
+  const Ctor = element.kind === 'FLOAT' ? Float32Array : element.kind === 'DOUBLE' ? Float64Array : element.kind === 'INT' ? Int32Array : undefined;
+  if (Ctor === undefined) {
+    const rows = new Array<ArrayLike<number>>(n);
+    for (let i = 0; i < n; i++) rows[i] = values.subarray(i * width, (i + 1) * width);
+    return buildData({ kind: 'ARRAY', element }, rows, n);
+  }
+  const child = values instanceof Ctor ? values.subarray(0, n * width) : Ctor.from(values.subarray(0, n * width));
+  const offsets = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) offsets[i] = i * width;
+  const childData = A.makeData({ type: arrowType(element), length: n * width, nullCount: 0, data: child } as never) as A.Data;
+  return A.makeData({ type: arrowType({ kind: 'ARRAY', element }), length: n, nullCount: 0, valueOffsets: offsets, child: childData } as never) as A.Data;
+}
+
 type NumCtor = Int32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
 
 function numeric(type: A.Int32 | A.Float32 | A.Float64, Ctor: NumCtor, values: Values, n: number): A.Data {

@@ -133,7 +133,7 @@ describe('LogSource hint that more input follows', () => {
     expect(seen.at(-1)?.kind).toBe('end');
   });
 
-  it('marks a tailed batch only while the partition already holds records past it', async () => {
+  it('marks a tailed batch only while the log already holds records past it', async () => {
     const log = await EmbeddedLog.open(await temp.open());
     await log.createTopic('ev', 1);
     await log.append('ev', 0, chunkOf([0]), 1);
@@ -156,5 +156,29 @@ describe('LogSource hint that more input follows', () => {
     );
     await running;
     expect(hints).toEqual([true, false, false]);
+  });
+
+  it('marks a tailed batch while another partition holds records not yet read', async () => {
+    const log = await EmbeddedLog.open(await temp.open());
+    await log.createTopic('ev', 2);
+    await log.append('ev', 0, chunkOf([0]), 1);
+    await log.append('ev', 1, chunkOf([1]), 1);
+    const abort = new AbortController();
+    const hints: boolean[] = [];
+    const running = new LogSource(log, 'ev', [0], fields).run(
+      {
+        signal: abort.signal,
+        emit: async (msg: Message, advance?: () => void) => {
+          advance?.();
+          if (msg.kind !== 'data') return;
+          hints.push(msg.more === true);
+          if (hints.length === 2) abort.abort();
+        },
+      },
+      false,
+    );
+    await running;
+    // Whichever partition goes first, the other still holds its record; the second batch is the last.
+    expect(hints).toEqual([true, false]);
   });
 });

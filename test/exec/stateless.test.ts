@@ -149,3 +149,36 @@ describe('ProjectExecOperator with retraction pairs', () => {
     ]);
   });
 });
+
+describe('the source hint `more` through stateless operators', () => {
+  const more = <M extends { kind: string }>(m: M): M => ({ ...m, more: true });
+
+  it('passes the hint with each batch and ends a hinted run with an empty batch when the last batch leaves no rows', async () => {
+    const { h, op } = await filter();
+    await op.process(more(data(IN, rows(['a', 1], ['b', 20]))), 0);
+    await op.process(more(data(IN, rows(['c', 30]))), 0);
+    await op.process(data(IN, rows(['d', 40])), 0);
+    const sent = h.out.map((m) => (m.kind === 'data' ? { rows: m.batch.numRows, more: m.more === true } : m.kind));
+    expect(sent).toEqual([
+      { rows: 1, more: true },
+      { rows: 0, more: false },
+    ]);
+  });
+
+  it('sends nothing for a batch that leaves no rows when no hint is outstanding', async () => {
+    const { h, op } = await filter();
+    await op.process(data(IN, rows(['a', 50])), 0);
+    await op.process(more(data(IN, rows(['a', 1]))), 0);
+    await op.process({ kind: 'barrier', epoch: 1 }, 0);
+    await op.process(data(IN, rows(['a', 60])), 0);
+    expect(h.out.map((m) => (m.kind === 'data' ? `data ${m.batch.numRows} ${m.more === true}` : m.kind))).toEqual(['data 1 true', 'barrier']);
+  });
+
+  it('a projection keeps the hint of its input', async () => {
+    const h = await Harness.create(stores);
+    const op = await h.open(new ProjectExecOperator({ input: IN, exprs: [t], fields: [f('t', T.INT)], udfs }));
+    await op.process(more(data(IN, rows(['a', 1]))), 0);
+    await op.process(data(IN, rows(['a', 2])), 0);
+    expect(h.out.map((m) => (m.kind === 'data' ? m.more === true : m.kind))).toEqual([true, false]);
+  });
+});

@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type * as A from 'apache-arrow';
+import { arrayOf, T, type Field } from '../../src/common/types.js';
+import { datagenConnector } from '../../src/connectors/generator-connectors.js';
+import type { Message } from '../../src/exec/message.js';
+import { batchFromRows, batchToRows } from '../../src/exec/columns.js';
+import type { SourceExec } from '../../src/planner/physical.js';
 import {
   DEFAULT_TX_CONFIG,
   FEATURE_COUNT,
@@ -6,6 +12,7 @@ import {
   cardFeatureRow,
   cardFeatureRows,
   datagenSchemas,
+  txColumns,
   txConfig,
   txEvent,
   txLabel,
@@ -87,6 +94,23 @@ describe('tx datagen', () => {
     }
   });
 
+  it('writes columns holding exactly the values of txEvent', () => {
+    for (const config of [DEFAULT_TX_CONFIG, txConfig({ seed: 9, numCards: 7, eventsPerSecond: 333, baseTime: 5 })]) {
+      for (const [from, to] of [[0, 300], [12_345, 12_345], [2 ** 32 - 3, 2 ** 32 + 3]] as const) {
+        const cols = txColumns(from, to, config, true);
+        const lean = txColumns(from, to, config, false);
+        expect(cols.length).toBe(to - from);
+        expect(lean.features).toBeUndefined();
+        for (let i = 0; i < cols.length; i++) {
+          const row = txEvent(from + i, config);
+          const got = { tx_id: cols.tx_id[i], card_id: cols.card_id[i], amount: cols.amount[i], features: Array.from(cols.features!.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)), ts: cols.ts[i] };
+          expect(got).toEqual(row);
+          expect([lean.tx_id[i], lean.card_id[i], lean.amount[i], lean.ts[i]]).toEqual([row.tx_id, row.card_id, row.amount, row.ts]);
+        }
+      }
+    }
+  });
+
   it('skews cards towards card-1', () => {
     const counts = new Map<string, number>();
     for (const r of txRange(0, 20_000)) counts.set(r.card_id, (counts.get(r.card_id) ?? 0) + 1);
@@ -130,5 +154,45 @@ describe('card_features rows', () => {
   it('cover every generated card', () => {
     const rows = cardFeatureRows({ seed: 0, numCards: 50 });
     expect(rows.map((r) => r.card_id)).toEqual(Array.from({ length: 50 }, (_, i) => `card-${i + 1}`));
+  });
+});
+
+/** The batches a datagen source emits for events [first, first + count), resumed at `first`. */
+async function sourceBatches(fields: readonly Field[], options: Record<string, string>, first: number, count: number): Promise<A.RecordBatch[]> {
+  const plan: SourceExec = { kind: 'SourceExec', relation: 'tx', relationKind: 'stream', connector: 'datagen', options: { ...options, 'max.events': String(first + count) }, columns: fields.map((_, i) => i), fields };
+  const source = datagenConnector.source!(plan, {} as never);
+  source.seek({ 'gen:tx': first });
+  const batches: A.RecordBatch[] = [];
+  const ctx = {
+    signal: new AbortController().signal,
+    async emit(msg: Message, advance?: () => void) {
+      if (msg.kind === 'data') batches.push(msg.batch);
+      advance?.();
+    },
+  };
+  await source.run(ctx, true);
+  return batches;
+}
+
+describe('datagen source', () => {
+  const options = { seed: '4', cards: '50', 'base.time': '1704067200000', 'batch.size': '100' };
+  const config = txConfig({ seed: 4, numCards: 50, baseTime: 1704067200000 });
+
+  it('emits the rows of txEvent, batch by batch, from any position', async () => {
+    const cases: Field[][] = [
+      datagenSchemas.tx.map((c) => ({ name: c.name, type: c.name === 'features' ? arrayOf(T.FLOAT, FEATURE_COUNT) : c.type, nullable: true })),
+      [{ name: 'ts', type: T.TIMESTAMP, nullable: true }, { name: 'card_id', type: T.STRING, nullable: true }, { name: 'merchant', type: T.STRING, nullable: true }],
+      [{ name: 'features', type: arrayOf(T.DOUBLE), nullable: true }, { name: 'amount', type: T.FLOAT, nullable: true }],
+    ];
+    for (const fields of cases) {
+      for (const first of [0, 1_234]) {
+        const batches = await sourceBatches(fields, options, first, 250);
+        expect(batches.map((b) => b.numRows)).toEqual([100, 100, 50]);
+        const got = batches.flatMap((b) => batchToRows(b, fields));
+        const features = fields.some((f) => f.name === 'features');
+        const rows = Array.from({ length: 250 }, (_, i) => (features ? txEvent(first + i, config) : txEvent(first + i, config, { features: false })) as unknown as Record<string, unknown>);
+        expect(got).toEqual(batchToRows(batchFromRows(fields, rows), fields));
+      }
+    }
   });
 });

@@ -29,7 +29,7 @@ export const createStream: StatementHandler<'CreateStream'> = async (session, s,
 export function streamDefOf(s: CreateStream, text: string, limits: PlanLimits, checkOptions: boolean): StreamDef {
   const schema = fieldsOf(s.columns);
   const options = optionsOf(s.options);
-  const connector = checkConnectorOptions('stream', s.options, { what: `stream ${s.name.name}`, hasWatermark: s.watermark !== undefined, span: s.span, checkEach: checkOptions });
+  const connector = checkConnectorOptions('stream', s.options, { what: `stream ${s.name.name}`, hasWatermark: s.watermark !== undefined, span: s.span, checkEach: checkOptions, ...(checkOptions ? { columns: s.columns.map((c, i) => ({ field: schema[i]!, span: c.span })) } : {}) });
   let watermark: WatermarkSpec | undefined;
   if (s.watermark) {
     const col = s.watermark.column.name;

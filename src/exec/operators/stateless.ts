@@ -3,12 +3,20 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import { dropRows, keepRows } from '../changes.js';
-import { batchOfData, batchToRows, buildDataChecked, takeRows } from '../columns.js';
+import { batchOfData, batchToRows, buildDataChecked, emptyBatch, takeRows } from '../columns.js';
 import { compileExpr, type CompiledExpr, type RowError, type UdfResolver } from '../compile-expr.js';
-import { rowJson } from '../message.js';
+import { rowJson, type Message } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 
+/**
+ * Invariant: the source's `more` hint (message.ts) passes through with each batch. A batch
+ * without the hint that leaves no rows still goes downstream, empty, when the last batch sent
+ * carried the hint, so an operator holding a mini-batch learns that it has ended.
+ */
 abstract class StatelessOperator extends StreamOperator {
+  /** Whether the last batch sent downstream carried the `more` hint. */
+  private promised = false;
+
   constructor(
     readonly input: readonly Field[],
     readonly fields: readonly Field[],
@@ -16,10 +24,24 @@ abstract class StatelessOperator extends StreamOperator {
     super();
   }
 
-  protected async onData(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
-    const out = this.apply(batch, rowKinds);
-    if (out && out.batch.numRows > 0) await this.ctx.emit({ kind: 'data', ...out });
+  override async process(msg: Message, port = 0): Promise<void> {
+    if (msg.kind !== 'data') {
+      // Every control message ends a mini-batch downstream.
+      this.promised = false;
+      return super.process(msg, port);
+    }
+    const more = msg.more === true;
+    const out = msg.batch.numRows > 0 ? this.apply(msg.batch, msg.rowKinds) : undefined;
+    if (out && out.batch.numRows > 0) {
+      this.promised = more;
+      await this.ctx.emit({ kind: 'data', ...out, ...(more ? { more } : {}) });
+    } else if (this.promised && !more) {
+      this.promised = false;
+      await this.ctx.emit({ kind: 'data', batch: emptyBatch(this.fields) });
+    }
   }
+
+  protected onData(): void {}
 
   protected abstract apply(batch: RecordBatch, rowKinds?: Uint8Array): { batch: RecordBatch; rowKinds?: Uint8Array } | undefined;
 

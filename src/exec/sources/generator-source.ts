@@ -3,15 +3,20 @@
  * is just the next event number and a restart resumes exactly. Optionally paced in real time
  * ('rows.per.second'), optionally finite ('max.events').
  */
+import type * as A from 'apache-arrow';
 import type { Field } from '../../common/types.js';
-import { batchFromRows } from '../columns.js';
+import { batchFromRows, readColumn } from '../columns.js';
 import { WatermarkTracker, type Source, type SourceContext } from '../source.js';
-import { readColumn } from '../columns.js';
 
 export interface GeneratorSpec {
   readonly name: string;
   /** Row for event `n`, or undefined when event `n` belongs to another stream (Nexmark). */
   event(n: number): Record<string, unknown> | undefined;
+  /**
+   * Events [from, to) as one batch of the source's fields, for a generator that writes columns
+   * itself: the rows `event` gives for them, in order. `event` is then not called.
+   */
+  batch?(from: number, to: number): A.RecordBatch;
   readonly firstEvent: number;
   readonly maxEvents: number;
   /** 0 = as fast as downstream takes them. */
@@ -49,16 +54,11 @@ export class GeneratorSource implements Source {
     const startEvent = this.next;
     while (!ctx.signal.aborted && this.next < end) {
       const to = Math.min(end, this.next + this.spec.batchSize);
-      const rows: Record<string, unknown>[] = [];
-      for (let n = this.next; n < to; n++) {
-        const r = this.spec.event(n);
-        if (r) rows.push(r);
-      }
-      const batch = batchFromRows(this.fields, rows);
+      const batch = this.spec.batch ? this.spec.batch(this.next, to) : this.rows(this.next, to);
       await ctx.emit({ kind: 'data', batch }, () => {
         this.next = to;
       });
-      if (wm && rows.length) {
+      if (wm && batch.numRows) {
         wm.observe(readColumn(batch, this.watermark!.column, this.fields[this.watermark!.column]!.type));
         const w = wm.next();
         if (w !== undefined) await ctx.emit({ kind: 'watermark', time: w });
@@ -72,6 +72,15 @@ export class GeneratorSource implements Source {
       }
     }
     if (!ctx.signal.aborted && (bounded || this.next >= end)) await ctx.emit({ kind: 'end' });
+  }
+
+  private rows(from: number, to: number): A.RecordBatch {
+    const rows: Record<string, unknown>[] = [];
+    for (let n = from; n < to; n++) {
+      const r = this.spec.event(n);
+      if (r) rows.push(r);
+    }
+    return batchFromRows(this.fields, rows);
   }
 }
 

@@ -107,9 +107,9 @@ export class LogSource implements Source {
             if (typeof t === 'number' && t > m) m = t;
           }
         }
-        // More input follows at once: bounded, while any partition has records left to read;
-        // tailing, while this partition's log already holds records past this batch.
-        const more = ends ? parts.some((q) => (q === p ? end : this.next[q]!) < ends[q]!) : end < this.log.highWatermark(this.topic, p);
+        // More input follows at once while any partition has records left to read: up to its
+        // end when bounded, what its log already holds when tailing.
+        const more = parts.some((q) => (q === p ? end : this.next[q]!) < (ends ? ends[q]! : this.log.highWatermark(this.topic, q)));
         // The largest event time moves with the position, so a checkpoint holds both or neither.
         await ctx.emit({ kind: 'data', batch: out, ...(rowKinds ? { rowKinds } : {}), ...(more ? { more } : {}) }, () => {
           this.next[p] = end;
