@@ -52,18 +52,12 @@ const T_OBJECT = 10;
 const SHORT_STRING = 42;
 
 export function encodeValue(value: StateValue): Buffer {
-  return Buffer.from(encodeValueView(value));
-}
-
-/**
- * `encodeValue` without the copy: a view of the encoder's scratch buffer, valid only until the
- * next encode. For bytes handed at once to something that copies them (a write batch).
- */
-export function encodeValueView(value: StateValue): Buffer {
-  const w = writer.start(1);
+  const w = writer;
+  w.pos = 0;
+  w.ensure(1);
   w.buf[w.pos++] = BINARY;
   if (!w.value(value, 0)) return v8.serialize(value);
-  return w.view();
+  return w.take();
 }
 
 /**
@@ -71,19 +65,16 @@ export function encodeValueView(value: StateValue): Buffer {
  * decodes as `encodeValue` of that record does. How a row given as column values is stored.
  */
 export function encodeRecord(names: readonly string[], values: readonly unknown[]): Buffer {
-  return Buffer.from(encodeRecordView(names, values));
-}
-
-/** `encodeRecord` as a view of the encoder's scratch buffer, valid only until the next encode (see encodeValueView). */
-export function encodeRecordView(names: readonly string[], values: readonly unknown[]): Buffer {
-  const w = writer.start(7);
+  const w = writer;
+  w.pos = 0;
+  w.ensure(7);
   w.buf[w.pos++] = BINARY;
   if (!w.record(names, values)) {
     const row: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-    return encodeValueView(row as StateRow);
+    return encodeValue(row as StateRow);
   }
-  return w.view();
+  return w.take();
 }
 
 export function decodeValue<V = StateValue>(bytes: Buffer): V {
@@ -119,17 +110,12 @@ class Writer {
     this.buf = next;
   }
 
-  /** Starts a new encoding with room for `n` bytes (dropping a scratch buffer grown too large). */
-  start(n: number): this {
+  /** A copy of what was written. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
     if (this.buf.length > MAX_KEPT_SCRATCH) this.buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
-    this.pos = 0;
-    this.ensure(n);
-    return this;
-  }
-
-  /** What was written, as a view of the scratch buffer (overwritten by the next encoding). */
-  view(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    return out;
   }
 
   /** Writes the record of `names` and `values` as `object` writes one; false as `value` says. */
