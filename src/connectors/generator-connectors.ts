@@ -7,7 +7,7 @@ import { GeneratorSource } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
 import { FEATURE_COUNT, txColumns, txConfig, txEvent, txLabelEvent, type TxConfig } from './datagen.js';
-import { nexmarkEvent, nexmarkSourceOptions } from './nexmark.js';
+import { nexmarkBidColumns, nexmarkEvent, nexmarkSourceOptions, type BidColumnName, type NexmarkConfig } from './nexmark.js';
 
 const num = (name: string, doc: string, dflt?: string, min?: number): OptionDecl => ({ name, type: { kind: 'number', ...(min !== undefined ? { min } : {}) }, doc, ...(dflt !== undefined ? { default: dflt } : {}) });
 const BASE_TIME: OptionDecl = { name: 'base.time', type: { kind: 'timestamp' }, doc: 'Event time of the first event.', default: 'the time the query starts' };
@@ -122,6 +122,21 @@ function rowsOf(features: Float32Array | undefined, n: number): (Float32Array | 
   return rows;
 }
 
+const BID_COLUMNS: ReadonlySet<string> = new Set<BidColumnName>(['auction', 'bidder', 'price', 'channel', 'url', 'date_time', 'extra']);
+
+/**
+ * The bids among events [from, to) as a batch of `fields`, built from nexmarkBidColumns: the
+ * batch nexmarkEvent's rows would give, drawing only the string columns the fields name. A field
+ * the generator does not make is NULL, as in a row that lacks it.
+ */
+function bidBatch(fields: readonly Field[], config: NexmarkConfig, from: number, to: number): A.RecordBatch {
+  const wanted = fields.map((f) => f.name).filter((name): name is BidColumnName => BID_COLUMNS.has(name));
+  const cols = nexmarkBidColumns(from, to - from, config, wanted);
+  const n = cols.length;
+  const data = fields.map((f) => (BID_COLUMNS.has(f.name) ? buildData(f.type, cols[f.name as BidColumnName], n) : buildConstant(f.type, null, n)));
+  return batchOfData(fields, data, n);
+}
+
 /** The generator's own settings (see nexmarkSourceOptions); pacing and batching are the source's. */
 const NEXMARK_GENERATOR: readonly OptionDecl[] = [
   str('nexmark.table', 'Which events the stream carries.', 'bid', ['person', 'auction', 'bid']),
@@ -162,6 +177,7 @@ export const nexmarkConnector: Connector = {
           const e = nexmarkEvent(n, generator.config);
           return e.kind === generator.table ? (e.row as unknown as Record<string, unknown>) : undefined;
         },
+        ...(generator.table === 'bid' ? { batch: (from: number, to: number) => bidBatch(plan.fields, generator.config, from, to) } : {}),
         firstEvent: generator.firstEvent,
         maxEvents: generator.maxEvents,
         rowsPerSecond: o.number('rows.per.second', 0),
