@@ -17,15 +17,14 @@ import { compileExpr, type CompiledExpr } from '../compile-expr.js';
 import { keyOf, keyOfValue } from '../../common/keys.js';
 import { RowKind, rowText, type Message } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec } from './accumulators.js';
+import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec, type ArgValues } from './accumulators.js';
+import { ColumnAccumulators } from './column-accumulators.js';
 import { decodeState } from './partial-state.js';
 
 interface Group {
   readonly values: unknown[];
   count: number;
   readonly accs: Accumulator[];
-  /** The number of the last mini-batch that touched the group. */
-  round: number;
   /** Whether it changed since the last barrier (and is to be written at the next). */
   dirty: boolean;
 }
@@ -82,6 +81,11 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly phase: 'single' | 'final';
   private readonly keys: CompiledExpr[];
   private readonly aggs: AggregateList;
+  /**
+   * The held mini-batch's aggregate state in columns, when every call has them (phase
+   * `single`); the groups' accumulators and counts are then stale until emitHeld stores them.
+   */
+  private readonly columns: ColumnAccumulators | undefined;
   private readonly used: number[];
   private working = new Map<string, Group | null>();
   /** Keys whose group was deleted since the last barrier (a changed group is marked `dirty` instead). */
@@ -90,15 +94,9 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly global: boolean;
   /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
   private announced = true;
-  /**
-   * The mini-batch being held: the keys and groups it touched, in the order it first touched
-   * them, and each group's results downstream before it (null: the group did not exist).
-   */
-  private held: { keys: string[]; groups: Group[]; before: (unknown[] | null)[] } = { keys: [], groups: [], before: [] };
+  private held = heldBatch();
   /** Input rows of the held mini-batch. */
   private heldRows = 0;
-  /** Mini-batches emitted, numbering them for Group.round. */
-  private rounds = 0;
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -111,6 +109,7 @@ export class GroupAggregateOperator extends StreamOperator {
     this.keys = keyExprs.map((g) => compileExpr(g, input, udfs));
     this.global = keyExprs.length === 0;
     this.aggs = new AggregateList(final ? aggregates.map((a) => ({ ...a, args: [] })) : aggregates, input, udfs, spec.retractable);
+    this.columns = final ? undefined : ColumnAccumulators.of(aggregates, spec.retractable);
     const used = new Set<number>();
     for (const g of keyExprs) columnsOf(g, used);
     if (final) for (let c = groupBy.length + 1; c < input.length; c++) used.add(c);
@@ -183,13 +182,14 @@ export class GroupAggregateOperator extends StreamOperator {
     const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
-    const round = this.rounds;
-    const parts = new Array<unknown>(this.keys.length);
-    const { slots, keys } = this.slotRows(keyVals, n, errors, parts);
-    // The group of each slot (undefined: absent until a row creates it).
-    const slotGroups = await this.load(keys);
-    this.heldRows += n;
     const held = this.held;
+    const first = held.keys.length;
+    const slots = this.slotRows(keyVals, n, errors);
+    await this.loadSlots(first);
+    this.heldRows += n;
+    if (this.columns && args) return this.addColumns(this.columns, batch, rowKinds, keyVals, args, slots, errors);
+    const { keys, groups } = held;
+    const parts = new Array<unknown>(this.keys.length);
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
     // of a key over the whole mini-batch is checked, when it is emitted.
     for (let i = 0; i < n; i++) {
@@ -202,24 +202,16 @@ export class GroupAggregateOperator extends StreamOperator {
       const delta = partial ? Number(partial.counts[i]) : kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
       const sign = delta < 0 ? -1 : 1;
       const slot = slots[i]!;
-      let g = slotGroups[slot];
+      let g = groups[slot];
       if (!partial && sign < 0 && (!g || g.count <= 0)) {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
       }
-      let created = false;
       if (!g) {
         for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![i]);
         g = this.emptyGroup([...parts]);
         this.working.set(keys[slot]!, g);
-        slotGroups[slot] = g;
-        created = true;
-      }
-      if (g.round !== round) {
-        g.round = round;
-        held.keys.push(keys[slot]!);
-        held.groups.push(g);
-        held.before.push(created ? null : this.results(g));
+        groups[slot] = g;
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
@@ -241,14 +233,50 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   /**
-   * Numbers the distinct group keys of a batch: `slots[i]` is the index in `keys` of row i's
-   * key (rows in `errors` have none). A single key column of primitive values is numbered by
-   * value, so each distinct value is turned into its key text once per batch.
+   * onData when the aggregate state is in columns: accepts or refuses each row in order (its
+   * group's running count in `columns.rows` decides whether a retraction applies), then adds
+   * the accepted rows call by call.
    */
-  private slotRows(keyVals: readonly (readonly unknown[])[], n: number, errors: ReadonlyMap<number, string>, parts: unknown[]): { slots: Int32Array; keys: string[] } {
+  private addColumns(columns: ColumnAccumulators, batch: RecordBatch, rowKinds: Uint8Array | undefined, keyVals: readonly (readonly unknown[])[], args: ArgValues, slots: Int32Array, errors: ReadonlyMap<number, string>): void {
+    const n = batch.numRows;
+    const { keys, groups } = this.held;
+    const rows = columns.rows;
+    const signs = new Int8Array(n);
+    for (let i = 0; i < n; i++) {
+      const err = errors.size > 0 ? errors.get(i) : undefined;
+      if (err !== undefined) {
+        this.reject(batch, i, err);
+        continue;
+      }
+      const kind = rowKinds ? rowKinds[i] : RowKind.INSERT;
+      const sign = kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
+      const slot = slots[i]!;
+      if (sign < 0) {
+        const failed = groups[slot] === undefined || rows[slot]! <= 0 ? 'retraction of a row in a group that does not exist' : columns.retractError(args, i);
+        if (failed !== undefined) {
+          this.reject(batch, i, failed);
+          continue;
+        }
+      } else if (groups[slot] === undefined) {
+        const g = this.emptyGroup(keyVals.map((col) => plain(col[i])));
+        this.working.set(keys[slot]!, g);
+        groups[slot] = g;
+      }
+      rows[slot] = rows[slot]! + sign;
+      signs[i] = sign;
+    }
+    columns.add(args, slots, signs, n);
+  }
+
+  /**
+   * The slot of each row of a batch in the held mini-batch (rows in `errors` have none): the
+   * index in `held.keys` of its group key, numbering keys the mini-batch has not seen yet. A
+   * single key column of primitive values is numbered by value, so each distinct value is
+   * turned into its key text once per mini-batch.
+   */
+  private slotRows(keyVals: readonly (readonly unknown[])[], n: number, errors: ReadonlyMap<number, string>): Int32Array {
     const slots = new Int32Array(n);
-    const keys: string[] = [];
-    const byKey = new Map<string, number>();
+    const { keys, byKey, byValue } = this.held;
     const slotOf = (key: string): number => {
       let slot = byKey.get(key);
       if (slot === undefined) {
@@ -258,8 +286,8 @@ export class GroupAggregateOperator extends StreamOperator {
       }
       return slot;
     };
-    const single = parts.length === 1 ? keyVals[0]! : undefined;
-    const byValue = new Map<unknown, number>();
+    const single = keyVals.length === 1 ? keyVals[0]! : undefined;
+    const parts = new Array<unknown>(keyVals.length);
     for (let i = 0; i < n; i++) {
       if (errors.size > 0 && errors.has(i)) continue;
       if (single) {
@@ -279,15 +307,33 @@ export class GroupAggregateOperator extends StreamOperator {
       for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
       slots[i] = slotOf(keyOf(parts));
     }
-    return { slots, keys };
+    return slots;
+  }
+
+  /**
+   * Finds the groups of the held slots from `first` on (slots the last batch added), reading
+   * those that `working` does not hold from the state table in one batched read, and records
+   * the results downstream of each before the mini-batch.
+   */
+  private async loadSlots(first: number): Promise<void> {
+    const { keys, groups, before } = this.held;
+    if (first === keys.length) return;
+    const found = await this.load(first === 0 ? keys : keys.slice(first));
+    for (let s = first; s < keys.length; s++) {
+      const g = found[s - first];
+      groups.push(g);
+      before.push(g ? this.results(g) : null);
+      if (!this.columns) continue;
+      if (g) this.columns.load(g.accs, g.count);
+      else this.columns.loadEmpty();
+    }
   }
 
   /** Emits one change per group the held mini-batch touched and starts the next mini-batch. */
   private emitHeld(): Promise<void> | undefined {
     const { keys, groups, before } = this.held;
-    this.held = { keys: [], groups: [], before: [] };
+    this.held = heldBatch();
     this.heldRows = 0;
-    this.rounds++;
     if (groups.length === 0) return undefined;
     const nv = this.keys.length;
     const out = this.fields.map(() => new Array<unknown>());
@@ -300,8 +346,13 @@ export class GroupAggregateOperator extends StreamOperator {
     };
     for (let t = 0; t < groups.length; t++) {
       const key = keys[t]!;
+      let g = groups[t];
+      if (!g) continue;
+      if (this.columns) {
+        this.columns.store(t, g.accs);
+        g.count = this.columns.rows[t]!;
+      }
       const old = before[t] ?? null;
-      let g: Group | undefined = groups[t]!;
       const values = g.values;
       if (g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g.count <= 0) {
@@ -322,6 +373,7 @@ export class GroupAggregateOperator extends StreamOperator {
         push(values, now, RowKind.UPDATE_AFTER);
       }
     }
+    this.columns?.clear();
     if (m === 0) return undefined;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
   }
@@ -341,7 +393,7 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   private group(values: unknown[], count: number, accs: Accumulator[]): Group {
-    return { values, count, accs, round: -1, dirty: false };
+    return { values, count, accs, dirty: false };
   }
 
   private output(g: Group): unknown[] {
@@ -376,6 +428,24 @@ export class GroupAggregateOperator extends StreamOperator {
     for (const g of this.working.values()) if (g) n++;
     return n;
   }
+}
+
+/**
+ * The mini-batch being held, one slot per group key it touched, in the order it first touched
+ * them: the key, the group (undefined while none exists), and the group's results downstream
+ * before the mini-batch (null: the group did not exist). `byKey` and `byValue` number the keys
+ * (see slotRows).
+ */
+interface HeldBatch {
+  readonly keys: string[];
+  readonly groups: (Group | undefined)[];
+  readonly before: (unknown[] | null)[];
+  readonly byKey: Map<string, number>;
+  readonly byValue: Map<unknown, number>;
+}
+
+function heldBatch(): HeldBatch {
+  return { keys: [], groups: [], before: [], byKey: new Map(), byValue: new Map() };
 }
 
 /** The net-count and state columns of a partial batch whose first `groups` columns are the group. */
