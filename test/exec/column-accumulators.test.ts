@@ -130,7 +130,7 @@ describe('GROUP BY with its state in columns', () => {
   it('keeps append-only MIN/MAX as the accumulators do: NaN above every number, -0, infinities, NULLs, refused retractions', async () => {
     const values = [3, -0, 0, Number.NaN, -Infinity, null, Infinity, 2.5, null, -7];
     const rows: Row[] = values.map((v, i) => ({ card: i % 3 === 0 ? null : `c${i % 2}`, amount: v, n: i % 4 === 1 ? null : i * 3 - 10 }));
-    const kinds = rows.map(() => I);
+    const kinds: number[] = rows.map(() => I);
     // A retraction of a non-NULL value is refused; of a row whose MIN/MAX arguments are NULL it applies.
     rows.push({ card: 'c1', amount: 2.5, n: 4 }, { card: 'c0', amount: null, n: null });
     kinds.push(D, D);

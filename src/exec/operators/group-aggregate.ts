@@ -298,7 +298,9 @@ export class GroupAggregateOperator extends StreamOperator {
         }
         let slot = byValue.get(v);
         if (slot === undefined) {
-          slot = slotOf(keyOfValue(v));
+          // Distinct primitives of one column have distinct key texts: no need for byKey.
+          slot = keys.length;
+          keys.push(keyOfValue(v));
           byValue.set(v, slot);
         }
         slots[i] = slot;
@@ -313,7 +315,8 @@ export class GroupAggregateOperator extends StreamOperator {
   /**
    * Finds the groups of the held slots from `first` on (slots the last batch added), reading
    * those that `working` does not hold from the state table in one batched read, and records
-   * the results downstream of each before the mini-batch.
+   * the results downstream of each before the mini-batch (with columns, the group's
+   * accumulators keep those results until emitHeld: STALE stands for them).
    */
   private async loadSlots(first: number): Promise<void> {
     const { keys, groups, before } = this.held;
@@ -322,10 +325,14 @@ export class GroupAggregateOperator extends StreamOperator {
     for (let s = first; s < keys.length; s++) {
       const g = found[s - first];
       groups.push(g);
-      before.push(g ? this.results(g) : null);
-      if (!this.columns) continue;
-      if (g) this.columns.load(g.accs, g.count);
-      else this.columns.loadEmpty();
+      if (!this.columns) before.push(g ? this.results(g) : null);
+      else if (g) {
+        before.push(STALE);
+        this.columns.load(g.accs, g.count);
+      } else {
+        before.push(null);
+        this.columns.loadEmpty();
+      }
     }
   }
 
@@ -348,11 +355,12 @@ export class GroupAggregateOperator extends StreamOperator {
       const key = keys[t]!;
       let g = groups[t];
       if (!g) continue;
+      let old = before[t] ?? null;
       if (this.columns) {
+        if (old) old = this.results(g);
         this.columns.store(t, g.accs);
         g.count = this.columns.rows[t]!;
       }
-      const old = before[t] ?? null;
       const values = g.values;
       if (g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g.count <= 0) {
@@ -439,10 +447,13 @@ export class GroupAggregateOperator extends StreamOperator {
 interface HeldBatch {
   readonly keys: string[];
   readonly groups: (Group | undefined)[];
-  readonly before: (unknown[] | null)[];
+  readonly before: (readonly unknown[] | null)[];
   readonly byKey: Map<string, number>;
   readonly byValue: Map<unknown, number>;
 }
+
+/** In HeldBatch.before with columns: the group existed, and its accumulators still hold its results before the mini-batch. */
+const STALE: readonly unknown[] = [];
 
 function heldBatch(): HeldBatch {
   return { keys: [], groups: [], before: [], byKey: new Map(), byValue: new Map() };
