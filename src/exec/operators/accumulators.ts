@@ -150,7 +150,12 @@ class CountIf extends CountStar {
  * digit, so an INT column pays no bigint work per row until its sum nears the BIGINT limits.
  */
 export class Sum implements Accumulator, Restorable {
-  f = 0;
+  /**
+   * The double sum. It is first set to -0, a double, so that V8 lays the field out as a double
+   * in every Sum from the start: widening it later, when many Sums already exist (the column
+   * accumulators write sums back at the end of a mini-batch), migrates each of them.
+   */
+  f = -0;
   small = 0;
   big = 0n;
   n = 0;
@@ -159,7 +164,9 @@ export class Sum implements Accumulator, Restorable {
   constructor(
     private readonly avg: boolean,
     private integer: boolean | undefined,
-  ) {}
+  ) {
+    this.f = 0;
+  }
 
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;

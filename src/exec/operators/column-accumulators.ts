@@ -120,17 +120,22 @@ export class ColumnAccumulators {
       switch (kernels[k]!) {
         case Kernel.CountStar:
         case Kernel.Count:
-          (accs[k] as CountStar).n = a[s]!;
+          (accs[k] as CountStar).n = small(a[s]!);
           break;
         case Kernel.FloatSum:
           (accs[k] as Sum).f = a[s]!;
-          (accs[k] as Sum).n = b[s]!;
+          (accs[k] as Sum).n = small(b[s]!);
           break;
         case Kernel.Min:
         case Kernel.Max:
           (accs[k] as Extreme).v = b[s] === 1 ? a[s]! : null;
       }
     }
+  }
+
+  /** The row count of slot `s`. */
+  rowCount(s: number): number {
+    return small(this.rows[s]!);
   }
 
   /** Why retracting row `row` fails (MIN/MAX over an append-only input with a non-NULL value), as AggregateList.add reports it. */
@@ -177,6 +182,16 @@ export class ColumnAccumulators {
     this.rows = bigger(this.rows);
     this.cols = this.cols.map(([a, b]) => [bigger(a), bigger(b)]);
   }
+}
+
+/**
+ * A whole number read from a Float64Array, as a small integer where it is one. V8 reads such
+ * elements as heap numbers; storing those into fields that have held small integers (counts)
+ * would widen the fields of every group's objects to doubles, one slow migration per object.
+ */
+function small(x: number): number {
+  const i = x | 0;
+  return i === x ? i : x;
 }
 
 function countStar(n: Float64Array, slots: Int32Array, signs: Int8Array, rows: number): void {

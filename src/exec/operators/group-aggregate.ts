@@ -359,7 +359,7 @@ export class GroupAggregateOperator extends StreamOperator {
       if (this.columns) {
         if (old) old = this.results(g);
         this.columns.store(t, g.accs);
-        g.count = this.columns.rows[t]!;
+        g.count = this.columns.rowCount(t);
       }
       const values = g.values;
       if (g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
