@@ -3,6 +3,8 @@ import { T, type DataType } from '../../src/common/types.js';
 import { RowKind, type Message } from '../../src/exec/message.js';
 import { ColumnAccumulators } from '../../src/exec/operators/column-accumulators.js';
 import { GroupAggregateOperator } from '../../src/exec/operators/group-aggregate.js';
+import { Utf8Slots } from '../../src/exec/operators/utf8-slots.js';
+import { batchFromRows } from '../../src/exec/columns.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
 import { TempStores } from '../state/helpers.js';
@@ -167,6 +169,23 @@ describe('GROUP BY with its state in columns', () => {
     ]);
   });
 
+  it('numbers STRING keys by their bytes as the accumulator path numbers them by text: empty, NULL, non-ASCII, reserved characters, many keys', async () => {
+    const odd = ['', 'ä', 'a', '日本', 'a\u0000b', 'a\u0001', '\u0002', 'ab', 'ba', '😀'];
+    const rows: Row[] = [];
+    for (let i = 0; i < 2000; i++) rows.push({ card: i % 11 === 0 ? null : i % 3 === 0 ? odd[i % odd.length]! : `k${(i * 7919) % 700}`, amount: i % 13 === 0 ? null : i / 8 });
+    const kinds: number[] = rows.map(() => I);
+    const withCard = [...COLUMNED, call('count', card)];
+    for (const [size, hinted] of [[2000, false], [100, true], [7, true], [64, false]] as const) {
+      const reference = await run([...withCard, DISTINCT], rows, kinds, size, hinted, true);
+      const got = await run(withCard, rows, kinds, size, hinted, true);
+      expect(got.changes).toEqual(withoutLast(reference.changes));
+    }
+    const table = (await run(withCard, rows, kinds, 2000, false, true)).table;
+    expect(table.length).toBe(new Set(rows.map((r) => r.card)).size);
+    expect(table.length).toBeGreaterThan(600);
+    expect(table.filter((r) => odd.includes(r[0] as string)).length).toBe(odd.length);
+  });
+
   it('resets a sum whose rows were all retracted to no rows, not to a rounding residue', async () => {
     const rows = [0.1, 0.2, 0.1, 0.2, 1e-17].map((amount) => ({ card: 'a', amount }));
     for (const size of [1, rows.length]) {
@@ -202,5 +221,39 @@ describe('GROUP BY SUM over integers (accumulators)', () => {
       ['+I', 'c1', 3n, big + 1n, 2n * BigInt(2 ** 31 - 1)],
       ['+I', 'c2', 2n, 2n ** 63n - 7n, 0n],
     ]);
+  });
+});
+
+describe('Utf8Slots', () => {
+  /** FNV-1a of an ASCII string's bytes, as Utf8Slots hashes. */
+  const fnv = (s: string): number => {
+    let h = 0x811c9dc5 | 0;
+    for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+    return h;
+  };
+
+  it('tells apart strings of the same length and hash, and keeps numbering them after a clear', () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const s = `x${String(i).padStart(7, '0')}`;
+      const other = seen.get(fnv(s));
+      if (other !== undefined) pair = [other, s];
+      else seen.set(fnv(s), s);
+    }
+    const [a, b] = pair;
+    expect(fnv(a)).toBe(fnv(b));
+    const slots = new Utf8Slots();
+    const texts: string[] = [];
+    const number = (rows: (string | null)[]) => {
+      const data = batchFromRows([f('s', T.STRING)], rows.map((s) => ({ s }))).data.children[0]!;
+      const out = new Int32Array(rows.length);
+      slots.slotRows(data, out, 0, () => -1, (text) => texts.push(text) - 1);
+      return [...out];
+    };
+    expect(number([a, b, a, null, '', b, ''])).toEqual([0, 1, 0, -1, 2, 1, 2]);
+    expect(texts).toEqual([a, b, '']);
+    slots.clear();
+    expect(number([b, a])).toEqual([3, 4]);
   });
 });

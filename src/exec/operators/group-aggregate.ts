@@ -6,13 +6,13 @@
  * An aggregate without GROUP BY has exactly one row, as in SQL: COUNT(*) = 0 and SUM NULL before
  * any input, and it never disappears.
  */
-import type { RecordBatch } from 'apache-arrow';
+import { DataType, Utf8, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../../common/exact-json.js';
-import type { Field } from '../../common/types.js';
+import { T, type Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { StateRow, StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
-import { plain, type Values } from '../columns.js';
+import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr } from '../compile-expr.js';
 import { keyOf, keyOfValue } from '../../common/keys.js';
 import { RowKind, rowText, type Message } from '../message.js';
@@ -20,6 +20,7 @@ import { StreamOperator } from '../operator-driver.js';
 import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec, type ArgValues } from './accumulators.js';
 import { ColumnAccumulators } from './column-accumulators.js';
 import { decodeState } from './partial-state.js';
+import { Utf8Slots } from './utf8-slots.js';
 
 interface Group {
   readonly values: unknown[];
@@ -86,6 +87,12 @@ export class GroupAggregateOperator extends StreamOperator {
    * `single`); the groups' accumulators and counts are then stale until emitHeld stores them.
    */
   private readonly columns: ColumnAccumulators | undefined;
+  /**
+   * With columns and one STRING column as the group key: that column's index. Rows then find
+   * their slot by the column's bytes (`utf8`), and a key's text is decoded once per mini-batch.
+   */
+  private readonly utf8Key: number | undefined;
+  private readonly utf8 = new Utf8Slots();
   private readonly used: number[];
   private working = new Map<string, Group | null>();
   /** Keys whose group was deleted since the last barrier (a changed group is marked `dirty` instead). */
@@ -110,8 +117,10 @@ export class GroupAggregateOperator extends StreamOperator {
     this.global = keyExprs.length === 0;
     this.aggs = new AggregateList(final ? aggregates.map((a) => ({ ...a, args: [] })) : aggregates, input, udfs, spec.retractable);
     this.columns = final ? undefined : ColumnAccumulators.of(aggregates, spec.retractable);
+    const key = keyExprs.length === 1 ? keyExprs[0] : undefined;
+    this.utf8Key = this.columns && key?.kind === 'Column' && key.type.kind === 'STRING' ? key.index : undefined;
     const used = new Set<number>();
-    for (const g of keyExprs) columnsOf(g, used);
+    if (this.utf8Key === undefined) for (const g of keyExprs) columnsOf(g, used);
     if (final) for (let c = groupBy.length + 1; c < input.length; c++) used.add(c);
     else for (const a of aggregates) for (const x of a.args) columnsOf(x, used);
     this.used = [...used].sort((a, b) => a - b);
@@ -179,15 +188,19 @@ export class GroupAggregateOperator extends StreamOperator {
     const n = batch.numRows;
     const cols = usedColumns(batch, this.input, this.used);
     const errors = new Map<number, string>();
-    const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
+    const keyVals = this.utf8Key === undefined ? evaluateGroupKeys(this.keys, cols, n, errors) : [];
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
     const held = this.held;
     const first = held.keys.length;
-    const slots = this.slotRows(keyVals, n, errors);
+    const slots = this.utf8Key === undefined ? this.slotRows(keyVals, n, errors) : this.slotUtf8(batch, this.utf8Key);
     await this.loadSlots(first);
     this.heldRows += n;
-    if (this.columns && args) return this.addColumns(this.columns, batch, rowKinds, keyVals, args, slots, errors);
+    if (this.columns && args) {
+      const texts = held.texts;
+      const valuesOf = this.utf8Key === undefined ? (row: number) => keyVals.map((col) => plain(col[row])) : (_row: number, slot: number) => [texts[slot] ?? null];
+      return this.addColumns(this.columns, batch, rowKinds, valuesOf, args, slots, errors);
+    }
     const { keys, groups } = held;
     const parts = new Array<unknown>(this.keys.length);
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
@@ -237,7 +250,7 @@ export class GroupAggregateOperator extends StreamOperator {
    * group's running count in `columns.rows` decides whether a retraction applies), then adds
    * the accepted rows call by call.
    */
-  private addColumns(columns: ColumnAccumulators, batch: RecordBatch, rowKinds: Uint8Array | undefined, keyVals: readonly (readonly unknown[])[], args: ArgValues, slots: Int32Array, errors: ReadonlyMap<number, string>): void {
+  private addColumns(columns: ColumnAccumulators, batch: RecordBatch, rowKinds: Uint8Array | undefined, valuesOf: (row: number, slot: number) => unknown[], args: ArgValues, slots: Int32Array, errors: ReadonlyMap<number, string>): void {
     const n = batch.numRows;
     const { keys, groups } = this.held;
     const rows = columns.rows;
@@ -258,7 +271,7 @@ export class GroupAggregateOperator extends StreamOperator {
           continue;
         }
       } else if (groups[slot] === undefined) {
-        const g = this.emptyGroup(keyVals.map((col) => plain(col[i])));
+        const g = this.emptyGroup(valuesOf(i, slot));
         this.working.set(keys[slot]!, g);
         groups[slot] = g;
       }
@@ -266,6 +279,21 @@ export class GroupAggregateOperator extends StreamOperator {
       signs[i] = sign;
     }
     columns.add(args, slots, signs, n);
+  }
+
+  /** slotRows for the STRING key column `column` (see utf8Key): every row has a slot. */
+  private slotUtf8(batch: RecordBatch, column: number): Int32Array {
+    const n = batch.numRows;
+    const slots = new Int32Array(n);
+    const held = this.held;
+    let data = batch.data.children[column]!;
+    if (!DataType.isUtf8(data.type)) data = vectorFromArray(readColumn(batch, column, T.STRING) as (string | null)[], new Utf8()).data[0]!;
+    const newSlot = (text: string | null): number => {
+      held.texts.push(text);
+      return held.keys.push(keyOfValue(text)) - 1;
+    };
+    this.utf8.slotRows(data, slots, 0, () => (held.nullSlot ??= newSlot(null)), newSlot);
+    return slots;
   }
 
   /**
@@ -382,6 +410,7 @@ export class GroupAggregateOperator extends StreamOperator {
       }
     }
     this.columns?.clear();
+    this.utf8.clear();
     if (m === 0) return undefined;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
   }
@@ -450,13 +479,16 @@ interface HeldBatch {
   readonly before: (readonly unknown[] | null)[];
   readonly byKey: Map<string, number>;
   readonly byValue: Map<unknown, number>;
+  /** With utf8Key: the key text of each slot, and the slot of the NULL key. */
+  readonly texts: (string | null)[];
+  nullSlot: number | undefined;
 }
 
 /** In HeldBatch.before with columns: the group existed, and its accumulators still hold its results before the mini-batch. */
 const STALE: readonly unknown[] = [];
 
 function heldBatch(): HeldBatch {
-  return { keys: [], groups: [], before: [], byKey: new Map(), byValue: new Map() };
+  return { keys: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), texts: [], nullSlot: undefined };
 }
 
 /** The net-count and state columns of a partial batch whose first `groups` columns are the group. */
