@@ -255,5 +255,6 @@ describe('Utf8Slots', () => {
     expect(texts).toEqual([a, b, '']);
     slots.clear();
     expect(number([b, a])).toEqual([3, 4]);
-  });
+    // The search for a colliding pair takes some 80,000 strings.
+  }, 30_000);
 });
