@@ -1,7 +1,7 @@
 /**
  * Numbers distinct strings by their UTF-8 bytes, read straight from an Arrow Utf8 column, so a
  * GROUP BY over one STRING column finds each row's slot without decoding the row's string:
- * only a string seen for the first time is decoded. An open-addressing table of entry numbers
+ * only a string seen for the first time is decoded. An open-addressing table of entries
  * over a byte arena; no JS object per string.
  */
 import type * as A from 'apache-arrow';
