@@ -8,12 +8,13 @@ import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { IntervalJoinExec } from '../../planner/physical.js';
 import { TimeIndex, type StateRow, type StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
-import { plain, readColumn } from '../columns.js';
+import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { keyOf } from '../../common/keys.js';
 import { RowKind, rowJson, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { lateReason, nullTimeReason } from './event-time.js';
+import { HeldRows } from './held-rows.js';
 
 /** A buffered row: its time and values. */
 type Buffered = readonly [t: number, v: StateValue[]];
@@ -31,10 +32,13 @@ interface Side {
   /** Rows buffered. */
   count: number;
   /**
-   * The buffered rows of the keys touched since the last barrier, by key (an empty list: the
-   * key has none left): this operator's own lists, staged into the table at the next barrier.
+   * The lists read from the table of the keys retracted or retired since the last barrier, by
+   * key (an empty list: the key has none left): this operator's own copies, staged into the
+   * table at the next barrier.
    */
   readonly working: Map<string, Buffered[]>;
+  /** The rows added since the last barrier, in their batches: a key's rows are its list (from `working` or the table) followed by these. */
+  readonly held: HeldRows;
   /** The time index of the buffered rows, made on first use. */
   index?: TimeIndex;
 }
@@ -95,7 +99,7 @@ export class IntervalJoinOperator extends StreamOperator {
   constructor(spec: IntervalJoinSpec) {
     super(2);
     this.fields = spec.fields;
-    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, watermark: -Infinity, count: 0, working: new Map() });
+    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, watermark: -Infinity, count: 0, working: new Map(), held: new HeldRows(fields) });
     this.sides = [side(spec.left, spec.leftKeys, spec.leftTime, 'left'), side(spec.right, spec.rightKeys, spec.rightTime, 'right')];
     this.lowerMs = spec.lowerMs;
     this.upperMs = spec.upperMs;
@@ -134,8 +138,9 @@ export class IntervalJoinOperator extends StreamOperator {
     }
   }
 
-  protected override onBarrier(): void {
+  protected override async onBarrier(): Promise<void> {
     for (const s of this.sides) {
+      await this.stageHeld(s);
       const table = this.ctx.state.table(s.table);
       for (const [key, list] of s.working) {
         if (list.length === 0) table.delete(key);
@@ -153,28 +158,35 @@ export class IntervalJoinOperator extends StreamOperator {
     const me = this.sides[p];
     const other = this.sides[1 - p]!;
     const n = batch.numRows;
-    const width = me.fields.length;
-    const cols = me.fields.map((f, c) => readColumn(batch, c, f.type));
-    const times = cols[me.time]!;
-    const parts = new Array<unknown>(me.keys.length);
+    const times = readColumn(batch, me.time, me.fields[me.time]!.type);
+    const keyCols = me.keys.map((c) => readColumn(batch, c, me.fields[c]!.type));
+    const parts = new Array<unknown>(keyCols.length);
     const rowKeys = new Array<string | undefined>(n);
     for (let i = 0; i < n; i++) {
       if (typeof times[i] !== 'number') continue;
       let nullKey = false;
       for (let k = 0; k < parts.length; k++) {
-        const v = cols[me.keys[k]!]![i] ?? null;
+        const v = keyCols[k]![i] ?? null;
         if (v === null) nullKey = true;
         parts[k] = v;
       }
       if (!nullKey) rowKeys[i] = keyOf(parts);
     }
+    const retracts = rowKinds !== undefined && rowKinds.some((k) => k === RowKind.UPDATE_BEFORE || k === RowKind.DELETE);
     const read = new Map<string, readonly Buffered[]>();
     if (this.tablesHoldRows) {
       const keys = rowKeys.filter((k): k is string => k !== undefined);
-      await Promise.all([this.load(me, keys), this.load(other, keys, read)]);
+      // Additions go to the held rows; only a retraction changes the lists in the table.
+      await Promise.all([retracts ? this.load(me, keys) : undefined, other.count > 0 ? this.load(other, keys, read) : undefined]);
     }
     const index = this.index(me);
     const pairs: Pair[] = [];
+    /** The values of this batch's rows, read once a row needs them (a pair or a retraction). */
+    let cols: Values[] | undefined;
+    const valuesOf = (i: number): StateValue[] => {
+      cols ??= me.fields.map((f, c) => readColumn(batch, c, f.type));
+      return cols.map((col) => plain(col[i]) as StateValue);
+    };
     for (let i = 0; i < n; i++) {
       const t = times[i];
       const kind = rowKinds?.[i];
@@ -190,35 +202,83 @@ export class IntervalJoinOperator extends StreamOperator {
       }
       const key = rowKeys[i];
       if (key === undefined) continue;
-      const values = new Array<StateValue>(width);
-      for (let c = 0; c < width; c++) values[c] = plain(cols[c]![i]) as StateValue;
-      let list = me.working.get(key);
+      let values: StateValue[] | undefined;
       if (retract) {
-        const at = list === undefined ? -1 : list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
-        if (list === undefined || at < 0) {
+        values = valuesOf(i);
+        if (!this.takeBack(me, key, t, values)) {
           this.reject(rowText(batch, me.fields, i), 'retraction of a row the join does not hold (never seen, or already retired by the watermark)');
           continue;
         }
-        list.splice(at, 1);
-        me.count--;
-        if (!list.some(([bt]) => bt === t)) index.delete(t, key);
       }
       const theirs = other.working.get(key) ?? read.get(key);
       if (theirs !== undefined) {
         for (const [ot, ov] of theirs) {
-          const tl = p === 0 ? t : ot;
-          const tr = p === 0 ? ot : t;
-          if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
+          if (this.matches(p, t, ot)) {
+            values ??= valuesOf(i);
+            pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
+          }
+        }
+      }
+      if (other.held.has(key)) {
+        for (const id of other.held.rows(key)) {
+          if (this.matches(p, t, other.held.time(id))) {
+            values ??= valuesOf(i);
+            const ov = other.held.values(id);
+            pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
+          }
         }
       }
       if (!retract) {
-        if (list === undefined) me.working.set(key, [[t, values]]);
-        else list.push([t, values]);
+        me.held.add(batch, i, t, key);
         me.count++;
         index.add(t, key);
       }
     }
     return this.emitPairs(pairs);
+  }
+
+  /** Whether a row of side `p` at time `t` and one of the other side at `ot` are within the bounds. */
+  private matches(p: 0 | 1, t: number, ot: number): boolean {
+    const tl = p === 0 ? t : ot;
+    const tr = p === 0 ? ot : t;
+    return tl + this.lowerMs <= tr && tr <= tl + this.upperMs;
+  }
+
+  /**
+   * Removes the first buffered row of `key` at `t` with `values` from side `s` (its list, then
+   * its held rows, each oldest first), with its index entry when no other row of the key has
+   * that time; false when it holds none.
+   */
+  private takeBack(s: Side, key: string, t: number, values: readonly StateValue[]): boolean {
+    const list = s.working.get(key);
+    const at = list === undefined ? -1 : list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
+    if (list !== undefined && at >= 0) list.splice(at, 1);
+    else {
+      const id = s.held.rows(key).find((h) => s.held.time(h) === t && sameValues(s.held.values(h), values));
+      if (id === undefined) return false;
+      s.held.drop(id);
+    }
+    s.count--;
+    if (!list?.some(([bt]) => bt === t) && !s.held.rows(key).some((h) => s.held.time(h) === t)) this.index(s).delete(t, key);
+    return true;
+  }
+
+  /**
+   * Appends the live held rows of side `s` to their keys' lists in `working` (reading the lists
+   * of the keys it has none of from the table, in one batched read) and lets the batches go.
+   */
+  private async stageHeld(s: Side): Promise<void> {
+    const held = s.held;
+    if (held.length === 0) return;
+    await this.load(s, [...held.heldKeys()]);
+    for (const key of held.heldKeys()) {
+      const rows = held.rows(key);
+      if (rows.length === 0) continue;
+      let list = s.working.get(key);
+      if (list === undefined) s.working.set(key, (list = []));
+      for (const id of rows) list.push([held.time(id), held.values(id)]);
+    }
+    held.clear();
   }
 
   /**
@@ -281,6 +341,17 @@ export class IntervalJoinOperator extends StreamOperator {
     for await (const chunk of this.index(s).take(bound, false, EXPIRY_CHUNK)) {
       await this.load(s, chunk.map(([, k]) => k));
       for (const [, key] of chunk) {
+        if (s.held.has(key)) {
+          let kept = 0;
+          for (const id of s.held.rows(key)) {
+            if (s.held.time(id) >= bound) kept++;
+            else {
+              s.held.drop(id);
+              s.count--;
+            }
+          }
+          if (kept === 0) s.held.forget(key);
+        }
         const list = s.working.get(key);
         if (list === undefined || list.length === 0) continue;
         let kept = 0;
@@ -291,6 +362,7 @@ export class IntervalJoinOperator extends StreamOperator {
         if (kept === 0 && !this.tablesHoldRows) s.working.delete(key);
       }
     }
+    s.held.compact();
   }
 
   private reject(row: string, reason: string): void {
