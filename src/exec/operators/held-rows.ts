@@ -26,6 +26,10 @@ const COMPACT_AFTER = 4096;
  */
 export class HeldRows {
   private batches: RecordBatch[] = [];
+  /** Per batch: the first id of its rows (its ids are contiguous), the least time among its live rows (a bound), its live rows. */
+  private firstIds: number[] = [];
+  private leastTimes: number[] = [];
+  private liveCounts: number[] = [];
   /** Decoded columns of each batch, filled as values are read. */
   private decoded: (Values | undefined)[][] = [];
   private batchOf = new Int32Array(INITIAL_ROWS);
@@ -52,7 +56,12 @@ export class HeldRows {
     if (this.batches[b] !== batch) {
       b = this.batches.push(batch) - 1;
       this.decoded.push([]);
+      this.firstIds.push(id);
+      this.leastTimes.push(time);
+      this.liveCounts.push(0);
     }
+    if (time < this.leastTimes[b]!) this.leastTimes[b] = time;
+    this.liveCounts[b]!++;
     this.batchOf[id] = b;
     this.rowOf[id] = row;
     this.times[id] = time;
@@ -64,14 +73,9 @@ export class HeldRows {
     return id;
   }
 
-  /** Whether the key has held rows (live or dropped since the last compaction). */
+  /** Whether the key may have live rows (false: it has none). */
   has(key: string): boolean {
     return this.lastOf.has(key);
-  }
-
-  /** The keys with held rows (live or dropped since the last compaction). */
-  heldKeys(): IterableIterator<string> {
-    return this.lastOf.keys();
   }
 
   /**
@@ -107,17 +111,48 @@ export class HeldRows {
   drop(id: number): void {
     if (this.live[id] !== 1) return;
     this.live[id] = 0;
+    this.liveCounts[this.batchOf[id]!]!--;
     this.dropped++;
   }
 
-  /** Forgets a key whose rows are all dropped. */
-  forget(key: string): void {
-    this.lastOf.delete(key);
+  /**
+   * Drops the live rows whose time is before `bound`; returns how many. Reads only the batches
+   * that may hold one (their least time is before `bound` and they have live rows).
+   */
+  dropBefore(bound: number): number {
+    let n = 0;
+    for (let b = 0; b < this.batches.length; b++) {
+      if (this.liveCounts[b] === 0 || this.leastTimes[b]! >= bound) continue;
+      const end = b + 1 < this.batches.length ? this.firstIds[b + 1]! : this.size;
+      let least = Infinity;
+      let gone = 0;
+      for (let id = this.firstIds[b]!; id < end; id++) {
+        if (this.live[id] !== 1) continue;
+        const t = this.times[id]!;
+        if (t < bound) {
+          this.live[id] = 0;
+          gone++;
+        } else if (t < least) least = t;
+      }
+      this.liveCounts[b] = this.liveCounts[b]! - gone;
+      this.leastTimes[b] = least;
+      n += gone;
+    }
+    this.dropped += n;
+    return n;
+  }
+
+  /** Calls `f` with the time and key of each live row, in arrival order. */
+  forEachLive(f: (time: number, key: string) => void): void {
+    for (let id = 0; id < this.size; id++) if (this.live[id] === 1) f(this.times[id]!, this.keys[id]!);
   }
 
   /** Lets go of every row. */
   clear(): void {
     this.batches = [];
+    this.firstIds = [];
+    this.leastTimes = [];
+    this.liveCounts = [];
     this.decoded = [];
     this.keys = [];
     this.lastOf.clear();
@@ -142,6 +177,9 @@ export class HeldRows {
     /** Per old batch: the position of each live row in its new batch. */
     const position = kept.map((rows, b) => (moved[b] === batches[b] ? undefined : new Map(rows.map((r, j) => [r, j]))));
     this.batches = [];
+    this.firstIds = [];
+    this.leastTimes = [];
+    this.liveCounts = [];
     this.decoded = [];
     this.keys = [];
     this.lastOf = new Map();

@@ -16,7 +16,7 @@ import { StreamOperator } from '../operator-driver.js';
 import { lateReason, nullTimeReason } from './event-time.js';
 import { HeldRows } from './held-rows.js';
 
-/** A buffered row: its time and values. */
+/** A buffered row as state holds it: its time and values. */
 type Buffered = readonly [t: number, v: StateValue[]];
 
 /** A joined pair: left values, right values, and whether it is taken back (an input retraction). */
@@ -72,13 +72,15 @@ export interface IntervalJoinSpec extends Pick<IntervalJoinExec, 'leftKeys' | 'r
  * - The output watermark never passes a time a future output row can still carry in either
  *   time column: min(left wm + min(0, lower), right wm - max(0, upper)), which is the min of
  *   both input watermarks when lower = upper = 0. It is forwarded only when it advances.
- * - The heap holds the row lists of the keys touched since the last barrier (`working`); the
- *   rest live in state alone. A batch reads the other keys it needs in one batched read per
- *   side table (none before anything was staged or restored: the tables are empty then); a
- *   barrier stages the working lists into the tables and drops them. open() reads the
- *   watermarks and row counts only. Every buffered row's (time, key) has an entry in its side's
- *   time index, so the rows a watermark retires are found there, never by a scan of the
- *   buffers.
+ * - The heap holds the rows added since the last barrier in the batches they came in (`held`,
+ *   no object per row) and the lists read from state of the keys retracted or retired since
+ *   (`working`); the rest live in state alone. A batch reads the other side's lists of its keys
+ *   in one batched read (none before anything was staged or restored, or while the other side
+ *   holds no rows); a barrier appends the held rows to their keys' lists (reading the lists
+ *   it lacks in one batched read), stages the lists into the tables and drops both. open()
+ *   reads the watermarks and row counts only. Every staged row's (time, key) has an entry in
+ *   its side's time index, so the staged rows a watermark retires are found there and the held
+ *   ones by their batches' least times, never by a scan of the buffers.
  * - A barrier moves on once it arrived from both ports, after the buffers and watermarks
  *   changed since the last barrier are staged into state. `end` is forwarded once, after it
  *   arrived from both ports (each input's windows upstream flush on their own `end` first).
@@ -179,7 +181,6 @@ export class IntervalJoinOperator extends StreamOperator {
       // Additions go to the held rows; only a retraction changes the lists in the table.
       await Promise.all([retracts ? this.load(me, keys) : undefined, other.count > 0 ? this.load(other, keys, read) : undefined]);
     }
-    const index = this.index(me);
     const pairs: Pair[] = [];
     /** The values of this batch's rows, read once a row needs them (a pair or a retraction). */
     let cols: Values[] | undefined;
@@ -231,7 +232,6 @@ export class IntervalJoinOperator extends StreamOperator {
       if (!retract) {
         me.held.add(batch, i, t, key);
         me.count++;
-        index.add(t, key);
       }
     }
     return this.emitPairs(pairs);
@@ -246,20 +246,21 @@ export class IntervalJoinOperator extends StreamOperator {
 
   /**
    * Removes the first buffered row of `key` at `t` with `values` from side `s` (its list, then
-   * its held rows, each oldest first), with its index entry when no other row of the key has
-   * that time; false when it holds none.
+   * its held rows, each oldest first), and a list row's index entry when no other row of the
+   * list has that time; false when it holds none.
    */
   private takeBack(s: Side, key: string, t: number, values: readonly StateValue[]): boolean {
     const list = s.working.get(key);
     const at = list === undefined ? -1 : list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
-    if (list !== undefined && at >= 0) list.splice(at, 1);
-    else {
+    if (list !== undefined && at >= 0) {
+      list.splice(at, 1);
+      if (!list.some(([bt]) => bt === t)) this.index(s).delete(t, key);
+    } else {
       const id = s.held.rows(key).find((h) => s.held.time(h) === t && sameValues(s.held.values(h), values));
       if (id === undefined) return false;
       s.held.drop(id);
     }
     s.count--;
-    if (!list?.some(([bt]) => bt === t) && !s.held.rows(key).some((h) => s.held.time(h) === t)) this.index(s).delete(t, key);
     return true;
   }
 
@@ -270,10 +271,15 @@ export class IntervalJoinOperator extends StreamOperator {
   private async stageHeld(s: Side): Promise<void> {
     const held = s.held;
     if (held.length === 0) return;
-    await this.load(s, [...held.heldKeys()]);
-    for (const key of held.heldKeys()) {
+    const index = this.index(s);
+    const keys = new Set<string>();
+    held.forEachLive((t, key) => {
+      index.add(t, key);
+      keys.add(key);
+    });
+    await this.load(s, [...keys]);
+    for (const key of keys) {
       const rows = held.rows(key);
-      if (rows.length === 0) continue;
       let list = s.working.get(key);
       if (list === undefined) s.working.set(key, (list = []));
       for (const id of rows) list.push([held.time(id), held.values(id)]);
@@ -336,22 +342,16 @@ export class IntervalJoinOperator extends StreamOperator {
     return out;
   }
 
-  /** Drops the rows of side `s` whose time is before `bound`, with their index entries. */
+  /**
+   * Drops the rows of side `s` whose time is before `bound`: the held ones by their batches'
+   * times, the others found through the time index, with their index entries.
+   */
   private async retire(s: Side, bound: number): Promise<void> {
+    s.count -= s.held.dropBefore(bound);
+    s.held.compact();
     for await (const chunk of this.index(s).take(bound, false, EXPIRY_CHUNK)) {
       await this.load(s, chunk.map(([, k]) => k));
       for (const [, key] of chunk) {
-        if (s.held.has(key)) {
-          let kept = 0;
-          for (const id of s.held.rows(key)) {
-            if (s.held.time(id) >= bound) kept++;
-            else {
-              s.held.drop(id);
-              s.count--;
-            }
-          }
-          if (kept === 0) s.held.forget(key);
-        }
         const list = s.working.get(key);
         if (list === undefined || list.length === 0) continue;
         let kept = 0;
@@ -362,7 +362,6 @@ export class IntervalJoinOperator extends StreamOperator {
         if (kept === 0 && !this.tablesHoldRows) s.working.delete(key);
       }
     }
-    s.held.compact();
   }
 
   private reject(row: string, reason: string): void {
