@@ -7,6 +7,9 @@ import type { Field } from '../../common/types.js';
 import type { StateValue } from '../../state/index.js';
 import { plain, readColumn, takeRows, type Values } from '../columns.js';
 
+/** A row's join key as held: any value Map tells apart by SameValueZero (see IntervalJoinOperator). */
+export type HeldKey = number | string;
+
 const INITIAL_ROWS = 1024;
 /** Dropped rows are cut out once there are this many and they outnumber the live ones. */
 const COMPACT_AFTER = 4096;
@@ -38,9 +41,9 @@ export class HeldRows {
   /** The previous row of the same key; -1: none. */
   private prev = new Int32Array(INITIAL_ROWS);
   private live = new Uint8Array(INITIAL_ROWS);
-  private keys: string[] = [];
+  private keys: HeldKey[] = [];
   /** The newest row of each key held. */
-  private lastOf = new Map<string, number>();
+  private lastOf = new Map<HeldKey, number>();
   private size = 0;
   private dropped = 0;
   /** A reusable list for `rows`. */
@@ -49,7 +52,7 @@ export class HeldRows {
   constructor(private readonly fields: readonly Field[]) {}
 
   /** Holds row `row` of `batch` (time `time`, key `key`); returns its id. */
-  add(batch: RecordBatch, row: number, time: number, key: string): number {
+  add(batch: RecordBatch, row: number, time: number, key: HeldKey): number {
     const id = this.size;
     if (id === this.times.length) this.grow();
     let b = this.batches.length - 1;
@@ -74,7 +77,7 @@ export class HeldRows {
   }
 
   /** Whether the key may have live rows (false: it has none). */
-  has(key: string): boolean {
+  has(key: HeldKey): boolean {
     return this.lastOf.has(key);
   }
 
@@ -82,7 +85,7 @@ export class HeldRows {
    * The live rows of `key`, oldest first. The list is reused by the next call: read it before
    * calling again. Empty when the key has none.
    */
-  rows(key: string): readonly number[] {
+  rows(key: HeldKey): readonly number[] {
     const out = this.scratch;
     out.length = 0;
     for (let id = this.lastOf.get(key) ?? -1; id >= 0; id = this.prev[id]!) if (this.live[id] === 1) out.push(id);
@@ -143,7 +146,7 @@ export class HeldRows {
   }
 
   /** Calls `f` with the time and key of each live row, in arrival order. */
-  forEachLive(f: (time: number, key: string) => void): void {
+  forEachLive(f: (time: number, key: HeldKey) => void): void {
     for (let id = 0; id < this.size; id++) if (this.live[id] === 1) f(this.times[id]!, this.keys[id]!);
   }
 

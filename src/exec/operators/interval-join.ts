@@ -3,18 +3,18 @@
  * left.time + lowerMs <= right.time <= left.time + upperMs (and the residual holds).
  */
 import type { RecordBatch } from 'apache-arrow';
-import type { Field } from '../../common/types.js';
+import type { DataType, Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { IntervalJoinExec } from '../../planner/physical.js';
 import { TimeIndex, type StateRow, type StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf } from '../../common/keys.js';
+import { keyOf, keyOfValue } from '../../common/keys.js';
 import { RowKind, rowJson, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { lateReason, nullTimeReason } from './event-time.js';
-import { HeldRows } from './held-rows.js';
+import { HeldRows, type HeldKey } from './held-rows.js';
 
 /** A buffered row as state holds it: its time and values. */
 type Buffered = readonly [t: number, v: StateValue[]];
@@ -95,6 +95,11 @@ export class IntervalJoinOperator extends StreamOperator {
   private readonly lowerMs: number;
   private readonly upperMs: number;
   private outWatermark = -Infinity;
+  /**
+   * Both sides join on one numeric column: a row whose key is a safe integer is held under the
+   * number (hashed far cheaper than its text), any other under its state key.
+   */
+  private readonly numericKey: boolean;
   /** Whether the side tables may hold rows (restored at open, or staged at a barrier); until then `working` holds them all. */
   private tablesHoldRows = false;
 
@@ -103,6 +108,7 @@ export class IntervalJoinOperator extends StreamOperator {
     this.fields = spec.fields;
     const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, watermark: -Infinity, count: 0, working: new Map(), held: new HeldRows(fields) });
     this.sides = [side(spec.left, spec.leftKeys, spec.leftTime, 'left'), side(spec.right, spec.rightKeys, spec.rightTime, 'right')];
+    this.numericKey = spec.leftKeys.length === 1 && isNumeric(spec.left[spec.leftKeys[0]!]!.type) && isNumeric(spec.right[spec.rightKeys[0]!]!.type);
     this.lowerMs = spec.lowerMs;
     this.upperMs = spec.upperMs;
     this.residual = spec.residual ? compileExpr(spec.residual, spec.fields, spec.udfs) : undefined;
@@ -163,9 +169,14 @@ export class IntervalJoinOperator extends StreamOperator {
     const times = readColumn(batch, me.time, me.fields[me.time]!.type);
     const keyCols = me.keys.map((c) => readColumn(batch, c, me.fields[c]!.type));
     const parts = new Array<unknown>(keyCols.length);
-    const rowKeys = new Array<string | undefined>(n);
+    const rowKeys = new Array<HeldKey | undefined>(n);
     for (let i = 0; i < n; i++) {
       if (typeof times[i] !== 'number') continue;
+      if (this.numericKey) {
+        const v = keyCols[0]![i] ?? null;
+        if (v !== null) rowKeys[i] = numericHeldKey(v);
+        continue;
+      }
       let nullKey = false;
       for (let k = 0; k < parts.length; k++) {
         const v = keyCols[k]![i] ?? null;
@@ -176,11 +187,12 @@ export class IntervalJoinOperator extends StreamOperator {
     }
     const retracts = rowKinds !== undefined && rowKinds.some((k) => k === RowKind.UPDATE_BEFORE || k === RowKind.DELETE);
     const read = new Map<string, readonly Buffered[]>();
-    if (this.tablesHoldRows) {
-      const keys = rowKeys.filter((k): k is string => k !== undefined);
+    if (this.tablesHoldRows && (retracts || other.count > 0)) {
+      const keys = rowKeys.flatMap((k) => (k === undefined ? [] : [stateKey(k)]));
       // Additions go to the held rows; only a retraction changes the lists in the table.
       await Promise.all([retracts ? this.load(me, keys) : undefined, other.count > 0 ? this.load(other, keys, read) : undefined]);
     }
+    const lists = other.working.size > 0 || read.size > 0;
     const pairs: Pair[] = [];
     /** The values of this batch's rows, read once a row needs them (a pair or a retraction). */
     let cols: Values[] | undefined;
@@ -201,17 +213,18 @@ export class IntervalJoinOperator extends StreamOperator {
         this.reject(rowText(batch, me.fields, i), lateReason(t, me.watermark));
         continue;
       }
-      const key = rowKeys[i];
-      if (key === undefined) continue;
+      const heldKey = rowKeys[i];
+      if (heldKey === undefined) continue;
+      const key = lists || retract ? stateKey(heldKey) : '';
       let values: StateValue[] | undefined;
       if (retract) {
         values = valuesOf(i);
-        if (!this.takeBack(me, key, t, values)) {
+        if (!this.takeBack(me, key, heldKey, t, values)) {
           this.reject(rowText(batch, me.fields, i), 'retraction of a row the join does not hold (never seen, or already retired by the watermark)');
           continue;
         }
       }
-      const theirs = other.working.get(key) ?? read.get(key);
+      const theirs = lists ? (other.working.get(key) ?? read.get(key)) : undefined;
       if (theirs !== undefined) {
         for (const [ot, ov] of theirs) {
           if (this.matches(p, t, ot)) {
@@ -220,8 +233,8 @@ export class IntervalJoinOperator extends StreamOperator {
           }
         }
       }
-      if (other.held.has(key)) {
-        for (const id of other.held.rows(key)) {
+      if (other.held.has(heldKey)) {
+        for (const id of other.held.rows(heldKey)) {
           if (this.matches(p, t, other.held.time(id))) {
             values ??= valuesOf(i);
             const ov = other.held.values(id);
@@ -230,7 +243,7 @@ export class IntervalJoinOperator extends StreamOperator {
         }
       }
       if (!retract) {
-        me.held.add(batch, i, t, key);
+        me.held.add(batch, i, t, heldKey);
         me.count++;
       }
     }
@@ -249,14 +262,14 @@ export class IntervalJoinOperator extends StreamOperator {
    * its held rows, each oldest first), and a list row's index entry when no other row of the
    * list has that time; false when it holds none.
    */
-  private takeBack(s: Side, key: string, t: number, values: readonly StateValue[]): boolean {
+  private takeBack(s: Side, key: string, heldKey: HeldKey, t: number, values: readonly StateValue[]): boolean {
     const list = s.working.get(key);
     const at = list === undefined ? -1 : list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
     if (list !== undefined && at >= 0) {
       list.splice(at, 1);
       if (!list.some(([bt]) => bt === t)) this.index(s).delete(t, key);
     } else {
-      const id = s.held.rows(key).find((h) => s.held.time(h) === t && sameValues(s.held.values(h), values));
+      const id = s.held.rows(heldKey).find((h) => s.held.time(h) === t && sameValues(s.held.values(h), values));
       if (id === undefined) return false;
       s.held.drop(id);
     }
@@ -272,14 +285,15 @@ export class IntervalJoinOperator extends StreamOperator {
     const held = s.held;
     if (held.length === 0) return;
     const index = this.index(s);
-    const keys = new Set<string>();
-    held.forEachLive((t, key) => {
+    const keys = new Map<string, HeldKey>();
+    held.forEachLive((t, heldKey) => {
+      const key = stateKey(heldKey);
       index.add(t, key);
-      keys.add(key);
+      keys.set(key, heldKey);
     });
-    await this.load(s, [...keys]);
-    for (const key of keys) {
-      const rows = held.rows(key);
+    await this.load(s, [...keys.keys()]);
+    for (const [key, heldKey] of keys) {
+      const rows = held.rows(heldKey);
       let list = s.working.get(key);
       if (list === undefined) s.working.set(key, (list = []));
       for (const id of rows) list.push([held.time(id), held.values(id)]);
@@ -379,4 +393,23 @@ function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   const text = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return a.every((x, i) => Object.is(x, b[i]) || (typeof x === 'object' && x !== null && text(x) === text(b[i])) || (typeof x === 'bigint' && x === b[i]));
+}
+
+function isNumeric(t: DataType): boolean {
+  return t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'FLOAT' || t.kind === 'DOUBLE' || t.kind === 'TIMESTAMP';
+}
+
+/**
+ * The held key of one numeric key value: the number where it is a safe integer (a BIGINT too),
+ * else its state key. Equal values give equal keys whatever their column's type, as their state
+ * keys are equal.
+ */
+function numericHeldKey(v: unknown): HeldKey {
+  const n = typeof v === 'bigint' ? Number(v) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : keyOfValue(v);
+}
+
+/** The state key of a held key: a number's is its text (keyOf writes numbers and BIGINTs so). */
+function stateKey(k: HeldKey): string {
+  return typeof k === 'number' ? String(k) : k;
 }
