@@ -24,8 +24,8 @@ const COMPACT_AFTER = 4096;
  * Invariants:
  * - `rows(key)` gives the live rows of a key in arrival order; a dropped row is skipped by every
  *   read and leaves the arrays at the next `compact` that finds most rows dropped.
- * - A batch is held while any of its rows is live (a batch mostly dropped is cut to its live
- *   rows when compacted), so memory follows the live rows, not every row ever added.
+ * - After a `compact` a batch is held only if some of its rows are live (one mostly dropped is
+ *   cut to its live rows), so memory follows the live rows, not every row ever added.
  */
 export class HeldRows {
   private batches: RecordBatch[] = [];
