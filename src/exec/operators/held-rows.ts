@@ -17,8 +17,8 @@ const COMPACT_AFTER = 4096;
 /**
  * Rows by key, columnar: each row is an id (dense, in arrival order) with its batch, its row in
  * that batch, its time and its key in typed arrays; a key's rows form one chain through the ids
- * (newest first, `lastOf` the head), so holding a row makes no heap object of its own beyond its
- * key, and the long-lived data is mostly the batches' buffers. Values are read from the batch
+ * (newest first, its head in `numberHeads` or `textHeads`), so holding a row makes no heap
+ * object of its own beyond a text key, and the long-lived data is mostly the batches' buffers. Values are read from the batch
  * only when a pair or a barrier needs them.
  *
  * Invariants:
@@ -42,8 +42,9 @@ export class HeldRows {
   private prev = new Int32Array(INITIAL_ROWS);
   private live = new Uint8Array(INITIAL_ROWS);
   private keys: HeldKey[] = [];
-  /** The newest row of each key held. */
-  private lastOf = new Map<HeldKey, number>();
+  /** The newest row of each key held: number keys, text keys. */
+  private readonly numberHeads = new NumberHeads();
+  private readonly textHeads = new Map<string, number>();
   private size = 0;
   private dropped = 0;
   /** A reusable list for `rows`. */
@@ -68,17 +69,20 @@ export class HeldRows {
     this.batchOf[id] = b;
     this.rowOf[id] = row;
     this.times[id] = time;
-    this.prev[id] = this.lastOf.get(key) ?? -1;
+    if (typeof key === 'number') this.prev[id] = this.numberHeads.swap(key, id);
+    else {
+      this.prev[id] = this.textHeads.get(key) ?? -1;
+      this.textHeads.set(key, id);
+    }
     this.live[id] = 1;
     this.keys.push(key);
-    this.lastOf.set(key, id);
     this.size++;
     return id;
   }
 
   /** Whether the key may have live rows (false: it has none). */
   has(key: HeldKey): boolean {
-    return this.lastOf.has(key);
+    return this.head(key) >= 0;
   }
 
   /**
@@ -88,7 +92,7 @@ export class HeldRows {
   rows(key: HeldKey): readonly number[] {
     const out = this.scratch;
     out.length = 0;
-    for (let id = this.lastOf.get(key) ?? -1; id >= 0; id = this.prev[id]!) if (this.live[id] === 1) out.push(id);
+    for (let id = this.head(key); id >= 0; id = this.prev[id]!) if (this.live[id] === 1) out.push(id);
     return out.reverse();
   }
 
@@ -158,7 +162,8 @@ export class HeldRows {
     this.liveCounts = [];
     this.decoded = [];
     this.keys = [];
-    this.lastOf.clear();
+    this.numberHeads.clear();
+    this.textHeads.clear();
     this.size = 0;
     this.dropped = 0;
     if (this.times.length > INITIAL_ROWS) this.resize(INITIAL_ROWS);
@@ -185,7 +190,8 @@ export class HeldRows {
     this.liveCounts = [];
     this.decoded = [];
     this.keys = [];
-    this.lastOf = new Map();
+    this.numberHeads.clear();
+    this.textHeads.clear();
     this.size = 0;
     this.dropped = 0;
     this.resize(Math.max(INITIAL_ROWS, liveRows));
@@ -195,6 +201,11 @@ export class HeldRows {
       const row = position[b]?.get(rowOf[id]!) ?? rowOf[id]!;
       this.add(moved[b]!, row, times[id]!, keys[id]!);
     }
+  }
+
+  /** The newest row of `key`; -1: none. */
+  private head(key: HeldKey): number {
+    return typeof key === 'number' ? this.numberHeads.get(key) : (this.textHeads.get(key) ?? -1);
   }
 
   /** Rows held, live and dropped. */
@@ -218,5 +229,72 @@ export class HeldRows {
     this.times = copy(this.times, (n) => new Float64Array(n));
     this.prev = copy(this.prev, (n) => new Int32Array(n));
     this.live = copy(this.live, (n) => new Uint8Array(n));
+  }
+}
+
+const MIN_SLOTS = 1024;
+
+/**
+ * Row ids by number key: open addressing with linear probing over typed arrays, so that a
+ * key's entry is no heap object and holding many keys adds nothing for the collector to trace.
+ * At most half the slots are used.
+ */
+class NumberHeads {
+  private keys = new Float64Array(MIN_SLOTS);
+  /** The id of each slot's key; -1: the slot is free. */
+  private ids = new Int32Array(MIN_SLOTS).fill(-1);
+  private count = 0;
+  /** 32 less log2 of the slots: a hash's top bits pick the slot. */
+  private shift = 32 - Math.log2(MIN_SLOTS);
+
+  /** The id of `key`; -1: none. */
+  get(key: number): number {
+    return this.ids[this.slot(key)]!;
+  }
+
+  /** Sets the id of `key`; returns its previous one (-1: none). */
+  swap(key: number, id: number): number {
+    let at = this.slot(key);
+    const old = this.ids[at]!;
+    if (old < 0) {
+      if ((this.count + 1) * 2 > this.ids.length) {
+        this.rehash(this.ids.length * 2);
+        at = this.slot(key);
+      }
+      this.keys[at] = key;
+      this.count++;
+    }
+    this.ids[at] = id;
+    return old;
+  }
+
+  clear(): void {
+    if (this.count === 0) return;
+    this.keys = new Float64Array(MIN_SLOTS);
+    this.ids = new Int32Array(MIN_SLOTS).fill(-1);
+    this.count = 0;
+    this.shift = 32 - Math.log2(MIN_SLOTS);
+  }
+
+  /** The slot holding `key`, or the free slot where it would go. */
+  private slot(key: number): number {
+    const mask = this.ids.length - 1;
+    // Safe integers: the low 32 bits mixed with the rest.
+    let at = Math.imul((key | 0) ^ ((key / 4294967296) | 0), 0x9e3779b1) >>> this.shift;
+    while (this.ids[at]! >= 0 && this.keys[at] !== key) at = (at + 1) & mask;
+    return at;
+  }
+
+  private rehash(slots: number): void {
+    const { keys, ids } = this;
+    this.keys = new Float64Array(slots);
+    this.ids = new Int32Array(slots).fill(-1);
+    this.shift = 32 - Math.log2(slots);
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i]! < 0) continue;
+      const at = this.slot(keys[i]!);
+      this.keys[at] = keys[i]!;
+      this.ids[at] = ids[i]!;
+    }
   }
 }
