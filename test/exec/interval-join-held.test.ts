@@ -89,13 +89,13 @@ async function run(left: readonly Row[], right: readonly Row[], seed: number, ma
     await op.process({ kind: 'barrier', epoch }, 1);
     await h.commit();
     if (restarts && rnd(2) === 0) {
-      out.push(...labels(h));
+      for (const x of labels(h)) out.push(x);
       h = h.restart();
       op = join();
       await h.open(op);
     }
   }
-  out.push(...labels(h));
+  for (const x of labels(h)) out.push(x);
   return out.sort();
 }
 
@@ -109,6 +109,16 @@ describe('interval join: held rows', () => {
       expect(await run(left, right, seed + 10, 1, false)).toEqual(expected);
       expect(await run(left, right, seed + 20, 17, true)).toEqual(expected);
     }
+  });
+
+  it('tells many number keys apart, negative and up to 2^53, as the table of keys grows', async () => {
+    const rnd = random(7);
+    const key = () => (rnd(20) === 0 ? [-(2n ** 53n) + 1n, 2n ** 53n - 1n][rnd(2)]! : rnd(2) === 0 ? BigInt(rnd(2000)) - 1000n : BigInt(rnd(2000)) * 4294967296n);
+    const left = Array.from({ length: 3000 }, (_, i) => ({ id: `l${i}`, k: key(), lt: rnd(40) * S, x: null }));
+    const right = Array.from({ length: 3000 }, (_, i) => ({ rid: `r${i}`, k: key(), rt: rnd(40) * S }));
+    const expected = nestedLoop(left, right);
+    expect(expected.length).toBeGreaterThan(500);
+    expect(await run(left, right, 8, 700, true)).toEqual(expected);
   });
 
   it('retires held and staged rows by the watermark, with their pairs intact, and compacts what it dropped', async () => {

@@ -190,7 +190,7 @@ export class HeldRows {
     this.liveCounts = [];
     this.decoded = [];
     this.keys = [];
-    this.numberHeads.clear();
+    this.numberHeads.clear(liveRows);
     this.textHeads.clear();
     this.size = 0;
     this.dropped = 0;
@@ -268,12 +268,15 @@ class NumberHeads {
     return old;
   }
 
-  clear(): void {
-    if (this.count === 0) return;
-    this.keys = new Float64Array(MIN_SLOTS);
-    this.ids = new Int32Array(MIN_SLOTS).fill(-1);
+  /** Forgets every key, with room for `expected` keys before the table grows. */
+  clear(expected = 0): void {
+    let slots = MIN_SLOTS;
+    while (slots < expected * 2) slots *= 2;
+    if (this.count === 0 && slots === this.ids.length) return;
+    this.keys = new Float64Array(slots);
+    this.ids = new Int32Array(slots).fill(-1);
     this.count = 0;
-    this.shift = 32 - Math.log2(MIN_SLOTS);
+    this.shift = 32 - Math.log2(slots);
   }
 
   /** The slot holding `key`, or the free slot where it would go. */
