@@ -7,7 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
-import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch } from '../exec/columns.js';
+import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { keyOf, keyOfValue } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
@@ -100,15 +100,20 @@ export class ViewSink implements EpochSink {
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
     if (this.rows === 'multiset') return this.writeCounted(batch, rowKinds);
     if (this.rows === 'replacing') return this.writeReplacing(batch);
-    const rows = batchToRows(batch, this.fields);
-    const keyColumns = this.keyColumns;
-    const single = keyColumns.length === 1 ? keyColumns[0]! : -1;
-    for (let i = 0; i < rows.length; i++) {
-      const values = rows[i]!;
-      const key = single >= 0 ? keyOfValue(values[single]) : keyOf(keyColumns.map((k) => values[k]));
-      const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      this.pendingValues.set(key, kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? null : values);
+    // Only the last row of a key in the batch counts, so only those rows are made.
+    const last = new Map<string, number>();
+    const keys = this.keyColumns.map((k) => readColumn(batch, k, this.fields[k]!.type));
+    const single = keys.length === 1 ? keys[0]! : undefined;
+    for (let i = 0; i < batch.numRows; i++) {
+      last.set(single ? keyOfValue(single[i]) : keyOf(keys.map((col) => col[i])), i);
     }
+    const rows = batchToRows(batch, this.fields, Int32Array.from(last.values()));
+    let j = 0;
+    last.forEach((i, key) => {
+      const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
+      this.pendingValues.set(key, kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? null : rows[j]!);
+      j++;
+    });
     this.recordChanges(batch, rowKinds);
   }
 

@@ -523,21 +523,25 @@ function rowReader(fields: readonly Field[]): RowReader {
   return reader;
 }
 
-/** Row arrays (one array of values per row), for results and tests. */
-export function batchToRows(batch: A.RecordBatch, fields: readonly Field[]): unknown[][] {
+/**
+ * Row arrays (one array of values per row), for results and tests; with `indexes`, only the rows
+ * at those positions, in that order.
+ */
+export function batchToRows(batch: A.RecordBatch, fields: readonly Field[], indexes?: ArrayLike<number>): unknown[][] {
   const cols = fields.map((f, i) => readColumn(batch, i, f.type));
   // Only these kinds can hold typed arrays that `plain` turns into arrays.
   const typed = fields.map((f) => f.type.kind === 'ARRAY' || f.type.kind === 'BYTES');
-  const n = batch.numRows;
+  const n = indexes ? indexes.length : batch.numRows;
   const width = cols.length;
   const rows = new Array<unknown[]>(n);
-  for (let r = 0; r < n; r++) {
+  for (let j = 0; j < n; j++) {
+    const r = indexes ? indexes[j]! : j;
     const row = new Array<unknown>(width);
     for (let c = 0; c < width; c++) {
       const v = cols[c]![r];
       row[c] = typed[c] ? plain(v) : (v ?? null);
     }
-    rows[r] = row;
+    rows[j] = row;
   }
   return rows;
 }
