@@ -21,12 +21,10 @@ const runs = Number(process.argv[3] ?? 3);
 
 const profileWhat = process.env['FRAUD_CPU_PROFILE'];
 
-/** CPU ticks of the main thread (/proc; Linux only, else 0). */
-function mainTicks(): number {
+/** CPU time of the main thread in microseconds (/proc schedstat, in ns; Linux only, else 0). */
+function mainCpuUs(): number {
   try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return Number(parts[11]) + Number(parts[12]);
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
   } catch {
     return 0;
   }
@@ -54,7 +52,7 @@ const mainShare: Record<string, number[]> = {};
 async function cpuPerEvent(what: string, fn: () => Promise<unknown>): Promise<number> {
   gc();
   await settle();
-  const t0 = mainTicks();
+  const t0 = mainCpuUs();
   const before = threadTicks();
   const c0 = process.cpuUsage();
   if (profileWhat === what && (mainShare[what]?.length ?? 0) === runs - 1) {
@@ -66,7 +64,7 @@ async function cpuPerEvent(what: string, fn: () => Promise<unknown>): Promise<nu
   const c = process.cpuUsage(c0);
   const total = (c.user + c.system) / events;
   if (process.env['FRAUD_CPU_THREADS']) console.log(what, [...threadTicks()].map(([k, v]) => `${k}=${v - (before.get(k) ?? 0)}`).filter((x) => !x.endsWith('=0')).join(' '));
-  (mainShare[what] ??= []).push(((mainTicks() - t0) * 10_000) / events);
+  (mainShare[what] ??= []).push((mainCpuUs() - t0) / events);
   return total;
 }
 

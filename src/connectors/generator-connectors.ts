@@ -2,7 +2,7 @@
 import type * as A from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import { typeToString, type DataType, type Field } from '../common/types.js';
-import { batchOfData, buildConstant, buildData, buildFixedWidthList } from '../exec/columns.js';
+import { batchOfData, buildConstant, buildData, buildFixedWidthList, utf8Data } from '../exec/columns.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
@@ -103,6 +103,8 @@ function txBatch(fields: readonly Field[], config: TxConfig, from: number, to: n
     switch (f.name) {
       case 'tx_id':
       case 'card_id':
+        // Declared STRING (TX_COLUMNS).
+        return utf8Data(cols[f.name].offsets, cols[f.name].bytes, n);
       case 'amount':
       case 'ts':
         return buildData(f.type, cols[f.name], n);

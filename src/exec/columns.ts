@@ -329,6 +329,11 @@ function buildUtf8(values: Values, n: number): A.Data {
   return A.makeData({ type: new A.Utf8(), length: n, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, data: bytes.subarray(0, pos) } as never) as A.Data;
 }
 
+/** A Utf8 column of `n` strings without nulls: string i is bytes[offsets[i] .. offsets[i + 1]). */
+export function utf8Data(offsets: Int32Array, bytes: Uint8Array, n: number): A.Data {
+  return A.makeData({ type: new A.Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data: bytes } as never) as A.Data;
+}
+
 /** List<number> built from arrays of numbers; undefined when any row or element is null. */
 function buildNumericList(element: DataType, values: Values, n: number): A.Data | undefined {
   const offsets = new Int32Array(n + 1);
@@ -599,7 +604,7 @@ function concatColumn(t: DataType, parts: readonly A.Data[], total: number): A.D
         pos += offs[d.length]! - base;
         row += d.length;
       }
-      return A.makeData({ type: new A.Utf8(), length: total, nullCount: 0, valueOffsets: offsets, data: out } as never) as A.Data;
+      return utf8Data(offsets, out, total);
     }
     const values = parts.map(primitiveValues);
     const v0 = values[0];
