@@ -81,7 +81,8 @@ export class ViewSink implements EpochSink {
    * Kept only by the views that read what they hold (multiset and replacing ones).
    */
   private readonly recent = new Map<string, StateRow | null>();
-  private changes: RecordBatch[] = [];
+  /** The epoch's output batches with their change kinds, for the changelog topic. */
+  private changes: { readonly batch: RecordBatch; readonly rowKinds: Uint8Array | undefined }[] = [];
   /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
   private readonly changelogFields: readonly Field[];
   private readonly names: readonly string[];
@@ -190,9 +191,19 @@ export class ViewSink implements EpochSink {
 
   /** Keeps the batch, with its change kinds, for the view's changelog topic. */
   private recordChanges(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    if (!this.changelog) return;
-    const kinds = buildData({ kind: 'INT' }, rowKinds ? Int32Array.from(rowKinds) : new Int32Array(batch.numRows), batch.numRows);
-    this.changes.push(batchOfData(this.changelogFields, [...batch.data.children, kinds], batch.numRows));
+    if (this.changelog) this.changes.push({ batch, rowKinds });
+  }
+
+  /** The changelog batch of `changes`: their rows in order, with the change kind of each in `__op`. */
+  private changelogBatch(changes: readonly { readonly batch: RecordBatch; readonly rowKinds: Uint8Array | undefined }[]): RecordBatch {
+    const rows = concatBatches(this.fields, changes.map((c) => c.batch));
+    const kinds = new Int32Array(rows.numRows);
+    let at = 0;
+    for (const { batch, rowKinds } of changes) {
+      if (rowKinds) kinds.set(rowKinds, at);
+      at += batch.numRows;
+    }
+    return batchOfData(this.changelogFields, [...rows.data.children, buildData({ kind: 'INT' }, kinds, rows.numRows)], rows.numRows);
   }
 
   stage(wb: WriteBatch): void {
@@ -214,12 +225,11 @@ export class ViewSink implements EpochSink {
     if (this.changelog) {
       // An epoch's changes go out in a few large batches: encoding one costs about as much as
       // encoding many small ones.
-      const fields = this.changelogFields;
       for (let from = 0; from < changes.length; ) {
         let rows = 0;
         let to = from;
-        while (to < changes.length && (to === from || rows + changes[to]!.numRows <= CHANGELOG_CHUNK_ROWS)) rows += changes[to++]!.numRows;
-        const b = concatBatches(fields, changes.slice(from, to));
+        while (to < changes.length && (to === from || rows + changes[to]!.batch.numRows <= CHANGELOG_CHUNK_ROWS)) rows += changes[to++]!.batch.numRows;
+        const b = this.changelogBatch(changes.slice(from, to));
         this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
         from = to;
       }
