@@ -101,18 +101,18 @@ export class ViewSink implements EpochSink {
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
     if (this.rows === 'multiset') return this.writeCounted(batch, rowKinds);
     if (this.rows === 'replacing') return this.writeReplacing(batch);
-    // Only the last row of a key in the batch counts, so only those rows are made.
-    const last = new Map<string, number>();
+    // Only the last row of a key in the batch counts, so only those rows are made. A single key
+    // of a primitive type is told apart by its value, and its key made once per distinct value;
+    // other values (each row's own object) keep the rows in order, so the last one still wins.
+    const last = new Map<unknown, number>();
     const keys = this.keyColumns.map((k) => readColumn(batch, k, this.fields[k]!.type));
     const single = keys.length === 1 ? keys[0]! : undefined;
-    for (let i = 0; i < batch.numRows; i++) {
-      last.set(single ? keyOfValue(single[i]) : keyOf(keys.map((col) => col[i])), i);
-    }
+    for (let i = 0; i < batch.numRows; i++) last.set(single ? (single[i] ?? null) : keyOf(keys.map((col) => col[i])), i);
     const rows = batchToRows(batch, this.fields, Int32Array.from(last.values()));
     let j = 0;
-    last.forEach((i, key) => {
+    last.forEach((i, id) => {
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      this.pendingValues.set(key, kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? null : rows[j]!);
+      this.pendingValues.set(single ? keyOfValue(id) : (id as string), kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? null : rows[j]!);
       j++;
     });
     this.recordChanges(batch, rowKinds);
