@@ -5,13 +5,14 @@
  * push query over the same bounded datagen stream.
  *   npx tsx --expose-gc bench/fraud-cpu.ts [events] [runs]
  * Also prints the main thread's share (from /proc, Linux). FRAUD_CPU_PROFILE=mem|db|view|push
- * profiles that measurement's last run and prints the summary (FRAUD_CPU_TOP lines);
+ * profiles that measurement's last run and prints the summary (FRAUD_CPU_TOP lines; the profile
+ * itself goes to the file FRAUD_CPU_PROFILE_OUT names, if set);
  * FRAUD_CPU_THREADS=1 (or =tid, one line per thread) prints CPU ticks per thread of each run.
  */
 import { txEvent } from '../src/connectors/datagen.js';
 import { CARDS, runView, SELECT, setup } from './fraud.js';
 import { HandFraud, runHandFraud } from './handwritten.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { profileWhile, summarize, summaryText } from './profile-summary.js';
 import { gc, median, settle, tempEngine, timeBounded } from './util.js';
 
@@ -20,12 +21,10 @@ const runs = Number(process.argv[3] ?? 3);
 
 const profileWhat = process.env['FRAUD_CPU_PROFILE'];
 
-/** CPU ticks of the main thread (/proc; Linux only, else 0). */
-function mainTicks(): number {
+/** CPU time of the main thread in microseconds (/proc schedstat, in ns; Linux only, else 0). */
+function mainCpuUs(): number {
   try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return Number(parts[11]) + Number(parts[12]);
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
   } catch {
     return 0;
   }
@@ -53,15 +52,19 @@ const mainShare: Record<string, number[]> = {};
 async function cpuPerEvent(what: string, fn: () => Promise<unknown>): Promise<number> {
   gc();
   await settle();
-  const t0 = mainTicks();
+  const t0 = mainCpuUs();
   const before = threadTicks();
   const c0 = process.cpuUsage();
-  if (profileWhat === what && (mainShare[what]?.length ?? 0) === runs - 1) console.log(summaryText(summarize((await profileWhile(fn)).profile, Number(process.env["FRAUD_CPU_TOP"] ?? 25))));
-  else await fn();
+  if (profileWhat === what && (mainShare[what]?.length ?? 0) === runs - 1) {
+    const { profile } = await profileWhile(fn);
+    const out = process.env['FRAUD_CPU_PROFILE_OUT'];
+    if (out) writeFileSync(out, JSON.stringify(profile));
+    console.log(summaryText(summarize(profile, Number(process.env['FRAUD_CPU_TOP'] ?? 25))));
+  } else await fn();
   const c = process.cpuUsage(c0);
   const total = (c.user + c.system) / events;
   if (process.env['FRAUD_CPU_THREADS']) console.log(what, [...threadTicks()].map(([k, v]) => `${k}=${v - (before.get(k) ?? 0)}`).filter((x) => !x.endsWith('=0')).join(' '));
-  (mainShare[what] ??= []).push(((mainTicks() - t0) * 10_000) / events);
+  (mainShare[what] ??= []).push((mainCpuUs() - t0) / events);
   return total;
 }
 

@@ -301,41 +301,73 @@ export function txEvent(n: number, config: TxConfig = DEFAULT_TX_CONFIG, columns
   return { tx_id: `tx-${n}`, card_id: cardName(drawn.card), amount: drawn.amount, features: featureArray(rng, drawn.severity), ts: txTime(n, config) };
 }
 
+/** Strings as UTF-8 bytes, laid out as an Arrow Utf8 column: string i is bytes[offsets[i] .. offsets[i + 1]). */
+export interface Utf8Strings {
+  readonly offsets: Int32Array;
+  readonly bytes: Uint8Array;
+}
+
 /**
  * Transactions [from, to) as columns, for a source that builds column batches: row `i` holds
- * exactly the values of `txEvent(from + i, config)`. `features` is row-major, FEATURE_COUNT
- * values per row, or undefined when not asked for (then none are drawn, as with txEvent).
+ * exactly the values of `txEvent(from + i, config)`, the ids as UTF-8 bytes (no string per
+ * event). `features` is row-major, FEATURE_COUNT values per row, or undefined when not asked for
+ * (then none are drawn, as with txEvent).
  */
 export interface TxColumns {
   readonly length: number;
-  readonly tx_id: string[];
-  readonly card_id: string[];
+  readonly tx_id: Utf8Strings;
+  readonly card_id: Utf8Strings;
   readonly amount: Float64Array;
   readonly features: Float32Array | undefined;
   readonly ts: Float64Array;
 }
 
+/** Longest decimal of a safe integer. */
+const MAX_DIGITS = 16;
+const TX_PREFIX = 'tx-';
+const CARD_PREFIX = 'card-';
+
+/** Writes `prefix` (ASCII) and the decimal digits of the non-negative safe integer `n` at `pos`; returns the end. */
+function writeId(bytes: Uint8Array, pos: number, prefix: string, n: number): number {
+  for (let k = 0; k < prefix.length; k++) bytes[pos++] = prefix.charCodeAt(k);
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  // % and the division of a multiple of 10 are exact for any safe integer.
+  for (let k = pos + digits - 1, x = n; k >= pos; k--) {
+    const d = x % 10;
+    bytes[k] = 48 + d;
+    x = (x - d) / 10;
+  }
+  return pos + digits;
+}
+
+function utf8Ids(length: number, prefix: string): { offsets: Int32Array; bytes: Uint8Array } {
+  return { offsets: new Int32Array(length + 1), bytes: new Uint8Array(length * (prefix.length + MAX_DIGITS)) };
+}
+
 export function txColumns(from: number, to: number, config: TxConfig, withFeatures: boolean): TxColumns {
   const length = Math.max(0, to - from);
   const zipf = zipfSampler(config.numCards, config.zipfS);
-  const cols: TxColumns = {
+  const txIds = utf8Ids(length, TX_PREFIX);
+  const cardIds = utf8Ids(length, CARD_PREFIX);
+  const cols = {
     length,
-    tx_id: new Array<string>(length),
-    card_id: new Array<string>(length),
     amount: new Float64Array(length),
     features: withFeatures ? new Float32Array(length * FEATURE_COUNT) : undefined,
     ts: new Float64Array(length),
   };
+  let txEnd = 0;
+  let cardEnd = 0;
   for (let i = 0; i < length; i++) {
     const n = from + i;
     drawTx(n, config, zipf);
-    cols.tx_id[i] = `tx-${n}`;
-    cols.card_id[i] = cardName(drawn.card);
+    txIds.offsets[i + 1] = txEnd = writeId(txIds.bytes, txEnd, TX_PREFIX, n);
+    cardIds.offsets[i + 1] = cardEnd = writeId(cardIds.bytes, cardEnd, CARD_PREFIX, drawn.card + 1);
     cols.amount[i] = drawn.amount;
     cols.ts[i] = txTime(n, config);
     if (cols.features) drawFeatures(rng, drawn.severity, cols.features, i * FEATURE_COUNT);
   }
-  return cols;
+  return { ...cols, tx_id: { offsets: txIds.offsets, bytes: txIds.bytes.subarray(0, txEnd) }, card_id: { offsets: cardIds.offsets, bytes: cardIds.bytes.subarray(0, cardEnd) } };
 }
 
 /** A row of the demo's `labels` stream: the truth about a transaction, known later. */

@@ -2,7 +2,7 @@
 import type * as A from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import { typeToString, type DataType, type Field } from '../common/types.js';
-import { batchOfData, buildConstant, buildData, buildFixedWidthList } from '../exec/columns.js';
+import { batchOfData, buildConstant, buildData, buildFixedWidthList, utf8Data } from '../exec/columns.js';
 import { GeneratorSource } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
@@ -16,12 +16,16 @@ const PACING = [
   int('max.events', 'Events after which the stream ends.', 'unlimited', 0),
 ];
 
+/** Default rows per datagen batch: a paced stream hands out smaller batches, so rows wait less for the rest of theirs. */
+const UNPACED_BATCH_ROWS = 1024;
+const PACED_BATCH_ROWS = 256;
+
 const DATAGEN: readonly OptionDecl[] = [
   ...PACING,
   int('cards', 'Distinct card ids.', '1000', 1),
   int('seed', 'Seed of the generator: the same seed gives the same rows.', '1'),
   BASE_TIME,
-  int('batch.size', 'Rows per batch.', '256', 1),
+  int('batch.size', 'Rows per batch: larger batches cost less per row, smaller ones wait less for the rows a paced stream has not made yet.', `${UNPACED_BATCH_ROWS} (${PACED_BATCH_ROWS} with rows.per.second)`, 1),
   str('kind', "What the stream carries: 'tx', the transactions, or 'labels', the truth about each transaction (tx_id, is_fraud, ts), 'label.delay' after it.", 'tx', ['tx', 'labels']),
   { name: 'label.delay', type: { kind: 'duration' }, doc: "With kind = 'labels': how long after its transaction a label arrives.", default: '30s' },
 ];
@@ -60,7 +64,7 @@ export const datagenConnector: Connector = {
         firstEvent: 0,
         maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
         rowsPerSecond: o.number('rows.per.second', 0),
-        batchSize: o.number('batch.size', 256),
+        batchSize: o.number('batch.size', o.number('rows.per.second', 0) > 0 ? PACED_BATCH_ROWS : UNPACED_BATCH_ROWS),
       },
       plan.fields,
       plan.watermark,
@@ -103,6 +107,8 @@ function txBatch(fields: readonly Field[], config: TxConfig, from: number, to: n
     switch (f.name) {
       case 'tx_id':
       case 'card_id':
+        // Declared STRING (TX_COLUMNS).
+        return utf8Data(cols[f.name].offsets, cols[f.name].bytes, n);
       case 'amount':
       case 'ts':
         return buildData(f.type, cols[f.name], n);

@@ -7,7 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
-import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch } from '../exec/columns.js';
+import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { keyOf, keyOfValue } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
@@ -81,7 +81,8 @@ export class ViewSink implements EpochSink {
    * Kept only by the views that read what they hold (multiset and replacing ones).
    */
   private readonly recent = new Map<string, StateRow | null>();
-  private changes: RecordBatch[] = [];
+  /** The epoch's output batches with their change kinds, for the changelog topic. */
+  private changes: { readonly batch: RecordBatch; readonly rowKinds: Uint8Array | undefined }[] = [];
   /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
   private readonly changelogFields: readonly Field[];
   private readonly names: readonly string[];
@@ -100,15 +101,20 @@ export class ViewSink implements EpochSink {
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
     if (this.rows === 'multiset') return this.writeCounted(batch, rowKinds);
     if (this.rows === 'replacing') return this.writeReplacing(batch);
-    const rows = batchToRows(batch, this.fields);
-    const keyColumns = this.keyColumns;
-    const single = keyColumns.length === 1 ? keyColumns[0]! : -1;
-    for (let i = 0; i < rows.length; i++) {
-      const values = rows[i]!;
-      const key = single >= 0 ? keyOfValue(values[single]) : keyOf(keyColumns.map((k) => values[k]));
+    // Only the last row of a key in the batch counts, so only those rows are made. A single key
+    // of a primitive type is told apart by its value, and its key made once per distinct value;
+    // other values (each row's own object) keep the rows in order, so the last one still wins.
+    const last = new Map<unknown, number>();
+    const keys = this.keyColumns.map((k) => readColumn(batch, k, this.fields[k]!.type));
+    const single = keys.length === 1 ? keys[0]! : undefined;
+    for (let i = 0; i < batch.numRows; i++) last.set(single ? (single[i] ?? null) : keyOf(keys.map((col) => col[i])), i);
+    const rows = batchToRows(batch, this.fields, Int32Array.from(last.values()));
+    let j = 0;
+    last.forEach((i, id) => {
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      this.pendingValues.set(key, kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? null : values);
-    }
+      this.pendingValues.set(single ? keyOfValue(id) : (id as string), kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? null : rows[j]!);
+      j++;
+    });
     this.recordChanges(batch, rowKinds);
   }
 
@@ -185,9 +191,19 @@ export class ViewSink implements EpochSink {
 
   /** Keeps the batch, with its change kinds, for the view's changelog topic. */
   private recordChanges(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    if (!this.changelog) return;
-    const kinds = buildData({ kind: 'INT' }, rowKinds ? Int32Array.from(rowKinds) : new Int32Array(batch.numRows), batch.numRows);
-    this.changes.push(batchOfData(this.changelogFields, [...batch.data.children, kinds], batch.numRows));
+    if (this.changelog) this.changes.push({ batch, rowKinds });
+  }
+
+  /** The changelog batch of `changes`: their rows in order, with the change kind of each in `__op`. */
+  private changelogBatch(changes: readonly { readonly batch: RecordBatch; readonly rowKinds: Uint8Array | undefined }[]): RecordBatch {
+    const rows = concatBatches(this.fields, changes.map((c) => c.batch));
+    const kinds = new Int32Array(rows.numRows);
+    let at = 0;
+    for (const { batch, rowKinds } of changes) {
+      if (rowKinds) kinds.set(rowKinds, at);
+      at += batch.numRows;
+    }
+    return batchOfData(this.changelogFields, [...rows.data.children, buildData({ kind: 'INT' }, kinds, rows.numRows)], rows.numRows);
   }
 
   stage(wb: WriteBatch): void {
@@ -209,12 +225,11 @@ export class ViewSink implements EpochSink {
     if (this.changelog) {
       // An epoch's changes go out in a few large batches: encoding one costs about as much as
       // encoding many small ones.
-      const fields = this.changelogFields;
       for (let from = 0; from < changes.length; ) {
         let rows = 0;
         let to = from;
-        while (to < changes.length && (to === from || rows + changes[to]!.numRows <= CHANGELOG_CHUNK_ROWS)) rows += changes[to++]!.numRows;
-        const b = concatBatches(fields, changes.slice(from, to));
+        while (to < changes.length && (to === from || rows + changes[to]!.batch.numRows <= CHANGELOG_CHUNK_ROWS)) rows += changes[to++]!.batch.numRows;
+        const b = this.changelogBatch(changes.slice(from, to));
         this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
         from = to;
       }

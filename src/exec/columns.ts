@@ -329,6 +329,11 @@ function buildUtf8(values: Values, n: number): A.Data {
   return A.makeData({ type: new A.Utf8(), length: n, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, data: bytes.subarray(0, pos) } as never) as A.Data;
 }
 
+/** A Utf8 column of `n` strings without nulls: string i is bytes[offsets[i] .. offsets[i + 1]). */
+export function utf8Data(offsets: Int32Array, bytes: Uint8Array, n: number): A.Data {
+  return A.makeData({ type: new A.Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data: bytes } as never) as A.Data;
+}
+
 /** List<number> built from arrays of numbers; undefined when any row or element is null. */
 function buildNumericList(element: DataType, values: Values, n: number): A.Data | undefined {
   const offsets = new Int32Array(n + 1);
@@ -523,21 +528,25 @@ function rowReader(fields: readonly Field[]): RowReader {
   return reader;
 }
 
-/** Row arrays (one array of values per row), for results and tests. */
-export function batchToRows(batch: A.RecordBatch, fields: readonly Field[]): unknown[][] {
+/**
+ * Row arrays (one array of values per row), for results and tests; with `indexes`, only the rows
+ * at those positions, in that order.
+ */
+export function batchToRows(batch: A.RecordBatch, fields: readonly Field[], indexes?: ArrayLike<number>): unknown[][] {
   const cols = fields.map((f, i) => readColumn(batch, i, f.type));
   // Only these kinds can hold typed arrays that `plain` turns into arrays.
   const typed = fields.map((f) => f.type.kind === 'ARRAY' || f.type.kind === 'BYTES');
-  const n = batch.numRows;
+  const n = indexes ? indexes.length : batch.numRows;
   const width = cols.length;
   const rows = new Array<unknown[]>(n);
-  for (let r = 0; r < n; r++) {
+  for (let j = 0; j < n; j++) {
+    const r = indexes ? indexes[j]! : j;
     const row = new Array<unknown>(width);
     for (let c = 0; c < width; c++) {
       const v = cols[c]![r];
       row[c] = typed[c] ? plain(v) : (v ?? null);
     }
-    rows[r] = row;
+    rows[j] = row;
   }
   return rows;
 }
@@ -595,7 +604,7 @@ function concatColumn(t: DataType, parts: readonly A.Data[], total: number): A.D
         pos += offs[d.length]! - base;
         row += d.length;
       }
-      return A.makeData({ type: new A.Utf8(), length: total, nullCount: 0, valueOffsets: offsets, data: out } as never) as A.Data;
+      return utf8Data(offsets, out, total);
     }
     const values = parts.map(primitiveValues);
     const v0 = values[0];

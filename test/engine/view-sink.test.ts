@@ -18,6 +18,15 @@ const FIELDS = [
 const { INSERT: I, DELETE: D } = RowKind;
 
 const stores = new TempStores();
+
+/** Writes the batches (rows with their kinds) to `sink` and commits them as one epoch. */
+async function writeEpoch(store: Awaited<ReturnType<TempStores['open']>>, sink: ViewSink, batches: [Record<string, unknown>[], number[]][]): Promise<void> {
+  for (const [rows, kinds] of batches) await sink.write(batchFromRows(FIELDS, rows), Uint8Array.from(kinds));
+  const wb = store.batch();
+  sink.stage(wb);
+  await wb.write();
+  sink.committed();
+}
 afterEach(() => {
   vi.restoreAllMocks();
   return stores.dispose();
@@ -30,13 +39,7 @@ describe('ViewSink (multiset)', () => {
     const sink = new ViewSink(FIELDS, [0, 1], kv, undefined, 'multiset');
     const getMany = vi.spyOn(store, 'getMany');
     const get = vi.spyOn(store, 'get');
-    const epoch = async (batches: [Record<string, unknown>[], number[]][]) => {
-      for (const [rows, kinds] of batches) await sink.write(batchFromRows(FIELDS, rows), Uint8Array.from(kinds));
-      const wb = store.batch();
-      sink.stage(wb);
-      await wb.write();
-      sink.committed();
-    };
+    const epoch = (batches: [Record<string, unknown>[], number[]][]) => writeEpoch(store, sink, batches);
     const contents = async () => (await collect(kv.scan())).map(([, r]) => `${String(r['g'])}:${String(r['n'])}x${viewRowCopies(r)}`);
     const a = { g: 'a', n: 1 };
     const b = { g: 'b', n: 2 };
@@ -113,5 +116,28 @@ describe('ViewSink changelog', () => {
       ['b', 4, I],
       ['c', 5, I],
     ]);
+  });
+});
+
+describe('ViewSink (changes)', () => {
+  it('keeps the last row of each key, within a batch and across batches of an epoch', async () => {
+    const store = await stores.open();
+    const kv = new KvTable(store, 'v');
+    const sink = new ViewSink(FIELDS, [0], kv, undefined, 'changes');
+    const { UPDATE_BEFORE: UB, UPDATE_AFTER: UA } = RowKind;
+    const epoch = (batches: [Record<string, unknown>[], number[]][]) => writeEpoch(store, sink, batches);
+    const contents = async () => (await collect(kv.scan())).map(([, r]) => `${String(r['g'])}:${String(r['n'])}`);
+    await epoch([
+      [
+        [{ g: 'a', n: 1 }, { g: 'b', n: 2 }, { g: 'a', n: 3 }, { g: 'c', n: 4 }, { g: 'c', n: 4 }],
+        [I, I, I, I, D],
+      ],
+    ]);
+    expect(await contents()).toEqual(['a:3', 'b:2']);
+    await epoch([
+      [[{ g: 'b', n: 2 }, { g: 'd', n: 5 }, { g: 'a', n: 3 }, { g: 'a', n: 6 }], [UB, UA, UB, UA]],
+      [[{ g: 'd', n: 5 }, { g: 'd', n: 7 }], [D, I]],
+    ]);
+    expect(await contents()).toEqual(['a:6', 'd:7']);
   });
 });

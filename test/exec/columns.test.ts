@@ -99,6 +99,7 @@ describe('batchOfData', () => {
     expect(b.metadata.size).toBe(0);
     expect(b.toArray().map((r) => r.toJSON())).toEqual([{ s: 'a', n: 1 }, { s: null, n: 2 }, { s: 'c', n: null }]);
     expect(batchToRows(b.slice(1, 3), fields)).toEqual([[null, 2], ['c', null]]);
+    expect(batchToRows(b, fields, [2, 0])).toEqual([['c', null], ['a', 1]]);
     expect(b.select(['n']).numCols).toBe(1);
     expect(new A.Table([b, b]).numRows).toBe(6);
     expect(batchToRows(decodeBatches(encodeBatch(b))[0]!, fields)).toEqual([['a', 1], [null, 2], ['c', null]]);

@@ -15,6 +15,8 @@ const card: BoundExpr = { kind: 'Column', index: 0, name: 'card', type: T.STRING
 const TABLE = new Map<string, unknown[]>([
   [keyOf(['c1']), ['c1', 100]],
   [keyOf(['c2']), ['c2', 200]],
+  // A key holding a character the key encoding escapes.
+  [keyOf(['c\u00013']), ['c\u00013', 300]],
   // A value no BIGINT column can hold: building the output column throws for this row.
   [keyOf(['bad']), ['bad', Infinity]],
 ]);
@@ -97,6 +99,17 @@ describe('StreamLookupJoinOperator with retraction pairs', () => {
       ['zz', 5, null],
       ['c1', 6, 100n],
       ['zz', 7, null],
+    ]);
+  });
+
+  it('reads a key as the table stores it when the value holds a character the key encoding escapes', async () => {
+    const { h, op, reads } = await setup('INNER');
+    await op.process(data(IN, rows(['c\u00013', 1], ['c2', 2], ['c\u00013', 3])), 0);
+    expect(reads).toEqual([[keyOf(['c\u00013']), 'c2']]);
+    expect(h.rows(OUT)).toEqual([
+      ['c\u00013', 1, 300n],
+      ['c2', 2, 200n],
+      ['c\u00013', 3, 300n],
     ]);
   });
 

@@ -13,6 +13,7 @@ import {
   cardFeatureRows,
   datagenSchemas,
   txColumns,
+  type Utf8Strings,
   txConfig,
   txEvent,
   txLabel,
@@ -96,17 +97,20 @@ describe('tx datagen', () => {
 
   it('writes columns holding exactly the values of txEvent', () => {
     for (const config of [DEFAULT_TX_CONFIG, txConfig({ seed: 9, numCards: 7, eventsPerSecond: 333, baseTime: 5 })]) {
-      for (const [from, to] of [[0, 300], [12_345, 12_345], [2 ** 32 - 3, 2 ** 32 + 3]] as const) {
+      for (const [from, to] of [[0, 300], [12_345, 12_345], [2 ** 32 - 3, 2 ** 32 + 3], [2 ** 53 - 5, 2 ** 53 - 1]] as const) {
         const cols = txColumns(from, to, config, true);
         const lean = txColumns(from, to, config, false);
         expect(cols.length).toBe(to - from);
         expect(lean.features).toBeUndefined();
+        const text = (s: Utf8Strings, i: number) => Buffer.from(s.bytes.subarray(s.offsets[i]!, s.offsets[i + 1]!)).toString('utf8');
         for (let i = 0; i < cols.length; i++) {
           const row = txEvent(from + i, config);
-          const got = { tx_id: cols.tx_id[i], card_id: cols.card_id[i], amount: cols.amount[i], features: Array.from(cols.features!.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)), ts: cols.ts[i] };
+          const got = { tx_id: text(cols.tx_id, i), card_id: text(cols.card_id, i), amount: cols.amount[i], features: Array.from(cols.features!.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)), ts: cols.ts[i] };
           expect(got).toEqual(row);
-          expect([lean.tx_id[i], lean.card_id[i], lean.amount[i], lean.ts[i]]).toEqual([row.tx_id, row.card_id, row.amount, row.ts]);
+          expect([text(lean.tx_id, i), text(lean.card_id, i), lean.amount[i], lean.ts[i]]).toEqual([row.tx_id, row.card_id, row.amount, row.ts]);
         }
+        expect(cols.tx_id.offsets[cols.length]).toBe(cols.tx_id.bytes.length);
+        expect(cols.card_id.offsets[cols.length]).toBe(cols.card_id.bytes.length);
       }
     }
   });

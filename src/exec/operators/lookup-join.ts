@@ -68,15 +68,17 @@ export class StreamLookupJoinOperator extends StreamOperator {
     // Each row's index into `distinct` (-1: no key), so a key repeated in the batch is looked up once.
     const slots = new Int32Array(n).fill(-1);
     const distinct: string[] = [];
-    const slotOf = new Map<string, number>();
+    // Keyed by the key, or for a single key of a primitive type by the value itself, so that its key is made once per distinct value.
+    const slotOf = new Map<unknown, number>();
     const single = keyVals.length === 1 ? keyVals[0]!.values : undefined;
     const parts = new Array<unknown>(this.keys.length);
     for (let i = 0; i < n; i++) {
       if (failed.size > 0 && failed.has(i)) continue;
-      let key: string | undefined;
+      let id: unknown;
       if (single) {
         const v = single[i];
-        if (v !== null && v !== undefined) key = keyOfValue(v);
+        if (v === null || v === undefined) continue;
+        id = typeof v === 'object' ? keyOfValue(v) : v;
       } else {
         let isNull = false;
         for (let k = 0; k < keyVals.length; k++) {
@@ -84,14 +86,14 @@ export class StreamLookupJoinOperator extends StreamOperator {
           if (v === null || v === undefined) isNull = true;
           parts[k] = v;
         }
-        if (!isNull) key = keyOf(parts);
+        if (isNull) continue;
+        id = keyOf(parts);
       }
-      if (key === undefined) continue;
-      let slot = slotOf.get(key);
+      let slot = slotOf.get(id);
       if (slot === undefined) {
         slot = distinct.length;
-        slotOf.set(key, slot);
-        distinct.push(key);
+        slotOf.set(id, slot);
+        distinct.push(single && typeof single[i] !== 'object' ? keyOfValue(id) : (id as string));
       }
       slots[i] = slot;
     }
