@@ -7,7 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
-import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, readColumn } from '../exec/columns.js';
+import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, plain, readColumn } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
 import { keyOf, keyOfValue } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
@@ -51,6 +51,13 @@ export function withoutCopies(row: Record<string, unknown>): Record<string, unkn
   return plain;
 }
 
+/** An output batch of an epoch, its change kinds, and the rows of it a 'changes' view writes (see ViewSink.lastOfKeys). */
+interface EpochChange {
+  readonly batch: RecordBatch;
+  readonly rowKinds: Uint8Array | undefined;
+  readonly writes: Int32Array | undefined;
+}
+
 /**
  * Keeps the latest row per key in a KvTable, applying the changelog: +I and +U write the row
  * under its key, -U and -D delete the key of the row they carry (so a -U/+U pair whose halves
@@ -71,8 +78,6 @@ export function withoutCopies(row: Record<string, unknown>): Record<string, unkn
 export class ViewSink implements EpochSink {
   /** The epoch's rows by key (null: deleted) of a multiset or replacing view. */
   private pending = new Map<string, StateRow | null>();
-  /** The epoch's rows by key (null: deleted) of a 'changes' view: column values, encoded once, when staged. */
-  private pendingValues = new Map<string, readonly unknown[] | null>();
   /** The rows of the epoch being committed (not on disk yet: `readHeld` reads them first). */
   private staged = new Map<string, StateRow | null>();
   /**
@@ -81,11 +86,17 @@ export class ViewSink implements EpochSink {
    * Kept only by the views that read what they hold (multiset and replacing ones).
    */
   private readonly recent = new Map<string, StateRow | null>();
-  /** The epoch's output batches with their change kinds, for the changelog topic. */
-  private changes: { readonly batch: RecordBatch; readonly rowKinds: Uint8Array | undefined }[] = [];
+  /**
+   * The epoch's output batches with their change kinds, for the changelog topic; a 'changes'
+   * view's also with the rows it writes (the last of each key in the batch), staged from the
+   * batch's columns, so that no object per row is held until the checkpoint.
+   */
+  private changes: EpochChange[] = [];
   /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
   private readonly changelogFields: readonly Field[];
   private readonly names: readonly string[];
+  /** The columns whose values may be typed arrays, stored as plain arrays (see `plain`). */
+  private readonly typed: readonly boolean[];
 
   constructor(
     private readonly fields: readonly Field[],
@@ -96,26 +107,50 @@ export class ViewSink implements EpochSink {
   ) {
     this.changelogFields = changelogFields(fields);
     this.names = fields.map((f) => f.name);
+    this.typed = fields.map((f) => f.type.kind === 'ARRAY' || f.type.kind === 'BYTES');
   }
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
     if (this.rows === 'multiset') return this.writeCounted(batch, rowKinds);
     if (this.rows === 'replacing') return this.writeReplacing(batch);
-    // Only the last row of a key in the batch counts, so only those rows are made. A single key
-    // of a primitive type is told apart by its value, and its key made once per distinct value;
-    // other values (each row's own object) keep the rows in order, so the last one still wins.
+    this.changes.push({ batch, rowKinds, writes: this.lastOfKeys(batch) });
+  }
+
+  /**
+   * The rows of `batch` that are the last of their key in it, in order. The batches of an epoch
+   * are staged in order, so a key written by several of them keeps the last one's row.
+   */
+  private lastOfKeys(batch: RecordBatch): Int32Array {
+    // A single key of a primitive type is told apart by its value; other values (each row's own
+    // object) by their key.
     const last = new Map<unknown, number>();
     const keys = this.keyColumns.map((k) => readColumn(batch, k, this.fields[k]!.type));
     const single = keys.length === 1 ? keys[0]! : undefined;
-    for (let i = 0; i < batch.numRows; i++) last.set(single ? (single[i] ?? null) : keyOf(keys.map((col) => col[i])), i);
-    const rows = batchToRows(batch, this.fields, Int32Array.from(last.values()));
-    let j = 0;
-    last.forEach((i, id) => {
+    for (let i = 0; i < batch.numRows; i++) {
+      const v = single?.[i];
+      last.set(single ? (typeof v === 'object' && v !== null ? keyOfValue(v) : (v ?? null)) : keyOf(keys.map((col) => col[i])), i);
+    }
+    return Int32Array.from(last.values());
+  }
+
+  /** Stages the rows `writes` of `batch` under their keys (deletes for -U and -D). */
+  private stageWrites(batch: RecordBatch, rowKinds: Uint8Array | undefined, writes: Int32Array, wb: WriteBatch): void {
+    const cols = this.fields.map((f, c) => readColumn(batch, c, f.type));
+    const keys = this.keyColumns.map((k) => cols[k]!);
+    const single = keys.length === 1 ? keys[0]! : undefined;
+    // One array for every row: the write batch copies what is encoded from it at once.
+    const row = new Array<unknown>(cols.length);
+    for (let j = 0; j < writes.length; j++) {
+      const i = writes[j]!;
+      const key = single ? keyOfValue(single[i]) : keyOf(keys.map((col) => col[i]));
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      this.pendingValues.set(single ? keyOfValue(id) : (id as string), kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? null : rows[j]!);
-      j++;
-    });
-    this.recordChanges(batch, rowKinds);
+      if (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE) {
+        this.kv.delete(key, wb);
+        continue;
+      }
+      for (let c = 0; c < cols.length; c++) row[c] = this.typed[c] ? plain(cols[c]![i]) : (cols[c]![i] ?? null);
+      this.kv.upsertValues(key, this.names, row, wb);
+    }
   }
 
   private async writeCounted(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
@@ -191,11 +226,11 @@ export class ViewSink implements EpochSink {
 
   /** Keeps the batch, with its change kinds, for the view's changelog topic. */
   private recordChanges(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    if (this.changelog) this.changes.push({ batch, rowKinds });
+    if (this.changelog) this.changes.push({ batch, rowKinds, writes: undefined });
   }
 
   /** The changelog batch of `changes`: their rows in order, with the change kind of each in `__op`. */
-  private changelogBatch(changes: readonly { readonly batch: RecordBatch; readonly rowKinds: Uint8Array | undefined }[]): RecordBatch {
+  private changelogBatch(changes: readonly EpochChange[]): RecordBatch {
     const rows = concatBatches(this.fields, changes.map((c) => c.batch));
     const kinds = new Int32Array(rows.numRows);
     let at = 0;
@@ -208,20 +243,15 @@ export class ViewSink implements EpochSink {
 
   stage(wb: WriteBatch): void {
     this.staged = this.pending;
-    const values = this.pendingValues;
     const changes = this.changes;
     this.pending = new Map();
-    this.pendingValues = new Map();
     this.changes = [];
     // forEach: a for-of loop over the entries would make an array per entry.
     this.staged.forEach((row, k) => {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     });
-    values.forEach((row, k) => {
-      if (row === null) this.kv.delete(k, wb);
-      else this.kv.upsertValues(k, this.names, row, wb);
-    });
+    for (const { batch, rowKinds, writes } of changes) if (writes) this.stageWrites(batch, rowKinds, writes, wb);
     if (this.changelog) {
       // An epoch's changes go out in a few large batches: encoding one costs about as much as
       // encoding many small ones.
