@@ -139,5 +139,11 @@ describe('ViewSink (changes)', () => {
       [[{ g: 'd', n: 5 }, { g: 'd', n: 7 }], [D, I]],
     ]);
     expect(await contents()).toEqual(['a:6', 'd:7']);
+    await epoch([
+      [[{ g: 'e', n: 8 }, { g: 'a', n: 6 }], [I, D]],
+      [[{ g: 'f', n: 9 }], [I]],
+      [[{ g: 'e', n: 8 }, { g: 'a', n: 10 }, { g: 'f', n: 9 }, { g: 'f', n: 11 }], [D, I, UB, UA]],
+    ]);
+    expect(await contents()).toEqual(['a:10', 'd:7', 'f:11']);
   });
 });
