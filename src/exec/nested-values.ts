@@ -83,9 +83,16 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
       if (!Array.isArray(v)) return new Misfit(`${path}: expected ${t.size === undefined ? 'an array' : `an array of ${t.size}`}, got ${show(v)}`);
       if (t.size !== undefined && v.length !== t.size) return new Misfit(`${path}: expected an array of ${t.size} elements, got ${v.length}`);
       const out = new Array<unknown>(v.length);
+      // A number is a FLOAT or DOUBLE element as it is: no call per element of a feature vector.
+      const numbers = t.element.kind === 'FLOAT' || t.element.kind === 'DOUBLE';
       for (let i = 0; i < v.length; i++) {
+        const e = v[i];
+        if (numbers && typeof e === 'number') {
+          out[i] = e;
+          continue;
+        }
         // The element's path is spelled out only for a misfit (not once per element of every row).
-        const x = coerceJson(t.element, v[i], path);
+        const x = coerceJson(t.element, e, path);
         if (x instanceof Misfit) return coerceJson(t.element, v[i], `${path}[${i}]`);
         out[i] = x;
       }

@@ -122,6 +122,7 @@ describe('Kafka JSON codec and BIGINT', () => {
         '{"s": 90071992547409930}',
         '{"bs": [1, 18446744073709551615]}',
         '{"xs": [1, 2',
+        '{"xs": [1, "NaN", true]}',
       ),
     );
     expect(kept).toEqual([0]);
@@ -132,6 +133,7 @@ describe('Kafka JSON codec and BIGINT', () => {
       's: expected STRING, got 90071992547409930',
       'bs[1]: expected BIGINT (64-bit integer), got 18446744073709551615',
       expect.stringMatching(/^value is not valid JSON: /),
+      'xs[2]: expected DOUBLE (a number, or "NaN", "Infinity", "-Infinity"), got true',
     ]);
   });
 });
