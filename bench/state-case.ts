@@ -12,6 +12,7 @@ import { T } from '../src/common/types.js';
 import { zipfKeys } from '../src/connectors/datagen.js';
 import { Rng } from '../src/connectors/rng.js';
 import { Engine } from '../src/engine/engine.js';
+import { limitHeapGrowth } from '../src/engine/heap-growth.js';
 import { batchFromRows } from '../src/exec/columns.js';
 import { encodeBatch } from '../src/exec/ipc.js';
 import { keyOf } from '../src/exec/keys.js';
@@ -133,6 +134,8 @@ async function distinct(c: Extract<StateCase, { step: 'distinct' }>): Promise<Ca
 
 async function main(): Promise<void> {
   const c = JSON.parse(process.argv[2] ?? '{}') as StateCase;
+  // As `sluice serve` and `sluice run` do.
+  limitHeapGrowth();
   let result: CaseResult;
   const t0 = performance.now();
   switch (c.step) {

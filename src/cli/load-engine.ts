@@ -8,9 +8,13 @@ import type { EngineLike } from '../server/engine-like.js';
 
 export type OpenEngineOptions = EngineOptions;
 
-/** Opens the engine; statements of the catalog that could not be restored are reported on stderr. */
+/**
+ * Opens the engine; statements of the catalog that could not be restored are reported on stderr.
+ * The process's heap growth is limited first (see limitHeapGrowth).
+ */
 export async function openEngine(opts: OpenEngineOptions): Promise<EngineLike> {
-  const { Engine } = await import('../engine/engine.js');
+  const [{ Engine }, { limitHeapGrowth }] = await Promise.all([import('../engine/engine.js'), import('../engine/heap-growth.js')]);
+  limitHeapGrowth();
   const engine = await Engine.open(opts);
   for (const { error } of engine.restoreErrors) {
     process.stderr.write(

@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
 import { SluiceError } from '../common/errors.js';
+import { ScratchViews } from './scratch-views.js';
 
 /** A value that can be stored: what rows and operator state are made of. */
 export type StateValue =
@@ -52,12 +53,21 @@ const T_OBJECT = 10;
 const SHORT_STRING = 42;
 
 export function encodeValue(value: StateValue): Buffer {
-  const w = writer;
-  w.pos = 0;
-  w.ensure(1);
+  const w = writer.start(1);
   w.buf[w.pos++] = BINARY;
   if (!w.value(value, 0)) return v8.serialize(value);
   return w.take();
+}
+
+/**
+ * `encodeValue` without the copy: a view of the encoder's scratch buffer, valid only until the
+ * next encode. For bytes handed at once to something that copies them (a write batch).
+ */
+export function encodeValueView(value: StateValue): Buffer {
+  const w = writer.start(1);
+  w.buf[w.pos++] = BINARY;
+  if (!w.value(value, 0)) return v8.serialize(value);
+  return w.view();
 }
 
 /**
@@ -65,16 +75,25 @@ export function encodeValue(value: StateValue): Buffer {
  * decodes as `encodeValue` of that record does. How a row given as column values is stored.
  */
 export function encodeRecord(names: readonly string[], values: readonly unknown[]): Buffer {
-  const w = writer;
-  w.pos = 0;
-  w.ensure(7);
+  return writeRecord(names, values) ? writer.take() : encodeValue(recordOf(names, values));
+}
+
+/** `encodeRecord` as a view of the encoder's scratch buffer, valid only until the next encode (see encodeValueView). */
+export function encodeRecordView(names: readonly string[], values: readonly unknown[]): Buffer {
+  return writeRecord(names, values) ? writer.view() : encodeValueView(recordOf(names, values));
+}
+
+/** Writes the record into the scratch buffer; false when a value needs v8 serialization. */
+function writeRecord(names: readonly string[], values: readonly unknown[]): boolean {
+  const w = writer.start(7);
   w.buf[w.pos++] = BINARY;
-  if (!w.record(names, values)) {
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-    return encodeValue(row as StateRow);
-  }
-  return w.take();
+  return w.record(names, values);
+}
+
+function recordOf(names: readonly string[], values: readonly unknown[]): StateRow {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+  return row as StateRow;
 }
 
 export function decodeValue<V = StateValue>(bytes: Buffer): V {
@@ -93,6 +112,9 @@ export function decodeValue<V = StateValue>(bytes: Buffer): V {
 }
 
 const INITIAL_SCRATCH = 64 * 1024;
+/** Values up to this many bytes are copied out of the scratch buffer byte by byte (Buffer.copy costs more for them). */
+const SMALL_COPY = 128;
+
 /** A scratch buffer grown past this by one large value is not kept for the next one. */
 const MAX_KEPT_SCRATCH = 4 * 1024 * 1024;
 /** Nesting deeper than this is left to v8 serialization (which reports cycles as errors). */
@@ -100,22 +122,43 @@ const MAX_DEPTH = 64;
 
 /** Writes values into one reused scratch buffer (encoding is synchronous, so one is enough). */
 class Writer {
-  buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
+  buf: Buffer = Buffer.allocUnsafe(INITIAL_SCRATCH);
   pos = 0;
+  private readonly views = new ScratchViews(this.buf);
+
+  /** Starts a new encoding with room for `n` bytes (dropping a scratch buffer grown too large). */
+  start(n: number): this {
+    if (this.buf.length > MAX_KEPT_SCRATCH) this.replace(Buffer.allocUnsafe(INITIAL_SCRATCH));
+    this.pos = 0;
+    this.ensure(n);
+    return this;
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    this.replace(next);
   }
 
   /** A copy of what was written. */
   take(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
-    if (this.buf.length > MAX_KEPT_SCRATCH) this.buf = Buffer.allocUnsafe(INITIAL_SCRATCH);
+    const n = this.pos;
+    const out = Buffer.allocUnsafe(n);
+    const buf = this.buf;
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) out[i] = buf[i]!;
+    else buf.copy(out, 0, 0, n);
     return out;
+  }
+
+  /** What was written, as a view of the scratch buffer (overwritten by the next encoding). */
+  view(): Buffer {
+    return this.views.of(this.pos);
+  }
+
+  private replace(buf: Buffer): void {
+    this.buf = buf;
+    this.views.reset(buf);
   }
 
   /** Writes the record of `names` and `values` as `object` writes one; false as `value` says. */

@@ -1,4 +1,5 @@
 import { SluiceError } from '../common/errors.js';
+import { ScratchViews } from './scratch-views.js';
 
 /** One element of a key tuple. */
 export type KeyPart = string | number | bigint;
@@ -40,22 +41,33 @@ export function encodeKey(parts: readonly KeyPart[]): Buffer {
  * of a table whose prefix is encoded once.
  */
 export function encodeStringKey(prefix: Buffer, s: string): Buffer {
+  return asciiStringKey(prefix, s, Buffer.allocUnsafe(prefix.length + s.length + 2)) ?? Buffer.concat([prefix, encodePart(s)]);
+}
+
+/**
+ * `encodeStringKey` without the allocation where it can: a view of a scratch buffer, valid only
+ * until the next call. For keys handed at once to something that copies them (a write batch).
+ */
+export function encodeStringKeyView(prefix: Buffer, s: string): Buffer {
+  const size = prefix.length + s.length + 2;
+  if (size > keyScratch.length) return encodeStringKey(prefix, s);
+  return asciiStringKey(prefix, s, keyScratch) === undefined ? Buffer.concat([prefix, encodePart(s)]) : keyViews.of(size);
+}
+
+const keyScratch = Buffer.allocUnsafe(1024);
+const keyViews = new ScratchViews(keyScratch);
+
+/** Writes the key of an ASCII string without NUL (most keys) byte for byte into `b`; undefined for other strings. */
+function asciiStringKey(prefix: Buffer, s: string, b: Buffer): Buffer | undefined {
   const p = prefix.length;
   const n = s.length;
-  // An ASCII string without NUL (most keys) is copied byte for byte.
-  let ascii = n <= SHORT_KEY;
-  if (ascii) {
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 0 || c >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
+  if (n > SHORT_KEY) return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0 || c >= 0x80) return undefined;
   }
-  if (!ascii) return Buffer.concat([prefix, encodePart(s)]);
-  const b = Buffer.allocUnsafe(p + n + 2);
-  prefix.copy(b, 0);
+  // Byte by byte: Buffer.copy costs more than the few bytes of a prefix.
+  for (let i = 0; i < p; i++) b[i] = prefix[i]!;
   b[p] = TAG_STRING;
   for (let i = 0; i < n; i++) b[p + 1 + i] = s.charCodeAt(i);
   b[p + 1 + n] = 0;

@@ -1,5 +1,5 @@
-import { decodeValue, encodeRecord, encodeValue, type StateRow } from './codec.js';
-import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange } from './keys.js';
+import { decodeValue, encodeRecordView, encodeValue, type StateRow } from './codec.js';
+import { decodeKey, encodeKey, encodeStringKey, encodeStringKeyView, prefixRange, stringPrefixRange } from './keys.js';
 import type { Store, WriteBatch } from './store.js';
 
 const KV = 'kv';
@@ -44,7 +44,7 @@ export class KvTable<R extends StateRow = StateRow> {
 
   /** Stages the row of `names` and `values` (the record they make, see encodeRecord) under `key`. */
   upsertValues(key: string, names: readonly string[], values: readonly unknown[], wb: WriteBatch): void {
-    wb.put(this.diskKey(key), encodeRecord(names, values));
+    wb.put(encodeStringKeyView(this.prefix, key), encodeRecordView(names, values));
   }
 
   delete(key: string, wb: WriteBatch): void;

@@ -1,5 +1,5 @@
-import { decodeValue, encodeValue, type StateRow, type StateValue } from './codec.js';
-import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
+import { decodeValue, encodeValueView, type StateRow, type StateValue } from './codec.js';
+import { decodeKey, encodeKey, encodeStringKey, encodeStringKeyView, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
 import { KeyFilter } from './key-filter.js';
 import { compareKeys, SortedKeys } from './sorted-keys.js';
 import { encodedEntryBytes, StateCache } from './state-cache.js';
@@ -232,21 +232,25 @@ export class StateTable<V extends StateValue = StateRow> {
     const keys: string[] = [];
     const staged: (V | typeof DELETED)[] = [];
     /**
-     * The bytes written for each key the cache holds (undefined for the others). Until the
-     * commit no read of a dirty key reaches the cache, so the keys it holds stay those.
+     * The bytes written for each key the cache holds, as it caches them (undefined for the
+     * others). Until the commit no read of a dirty key reaches the cache, so the keys it holds
+     * stay those.
      */
-    const cached: (Buffer | undefined)[] = [];
+    const cached: (string | undefined)[] = [];
     // forEach: a for-of loop over the entries would make an array per entry.
     this.dirty.forEach((d, key) => {
-      let bytes: Buffer | undefined;
-      if (d === DELETED) wb.del(this.diskKey(key));
+      let bytes: string | undefined;
+      const diskKey = encodeStringKeyView(this.encodedPrefix, key);
+      if (d === DELETED) wb.del(diskKey);
       else {
-        bytes = encodeValue(d);
-        wb.put(this.diskKey(key), bytes);
+        // The batch copies the encoder's scratch bytes, so they need no copy of their own.
+        const view = encodeValueView(d);
+        wb.put(diskKey, view);
+        if (this.cache.has(this.owner, key)) bytes = view.toString('latin1');
       }
       keys.push(key);
       staged.push(d);
-      cached.push(bytes !== undefined && this.cache.has(this.owner, key) ? bytes : undefined);
+      cached.push(bytes);
     });
     wb.onCommit(() => {
       this.generation++;
@@ -258,7 +262,7 @@ export class StateTable<V extends StateValue = StateRow> {
         this.dirty.delete(key);
         const bytes = cached[i];
         if (d === DELETED) this.cache.delete(this.owner, key);
-        else if (bytes !== undefined) this.cache.update(this.owner, key, bytes.toString('latin1'), encodedEntryBytes(key.length, bytes.length));
+        else if (bytes !== undefined) this.cache.update(this.owner, key, bytes, encodedEntryBytes(key.length, bytes.length));
       }
     });
   }

@@ -195,19 +195,21 @@ export class WriteBatch {
     if (keepStaged) this.kept = [];
   }
 
+  /** Stages a put. The batch copies `key` and `value`: the caller may reuse them once this returns. */
   put(key: Buffer, value: Buffer): this {
     this.checkOpen();
     (this.raw ??= this.create()).put(key, value);
     this.count++;
-    this.kept?.push({ key, value });
+    this.kept?.push({ key: Buffer.from(key), value: Buffer.from(value) });
     return this;
   }
 
+  /** Stages a delete (the batch copies `key`, as `put` does). */
   del(key: Buffer): this {
     this.checkOpen();
     (this.raw ??= this.create()).del(key);
     this.count++;
-    this.kept?.push({ key, value: undefined });
+    this.kept?.push({ key: Buffer.from(key), value: undefined });
     return this;
   }
 

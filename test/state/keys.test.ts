@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from '../../src/state/index.js';
+import { encodeRecordView, encodeValueView } from '../../src/state/codec.js';
+import { encodeStringKeyView } from '../../src/state/keys.js';
 import { decodeValue, encodeRecord, encodeValue, type StateValue } from '../../src/state/index.js';
 
 function rng(seed: number): () => number {
@@ -100,6 +102,17 @@ describe('key encoding', () => {
     }
   });
 
+  it('gives the same bytes as a scratch view, valid until the next call', () => {
+    const prefix = encodeKey(['kv', 'view']);
+    const strings = ['', 'k1', 'tx-000042', 'k2', 'a\u0000b', 'ünï', 'x'.repeat(256), 'y'.repeat(2000), 'k1'];
+    for (const s of strings) expect(Buffer.from(encodeStringKeyView(prefix, s))).toEqual(encodeStringKey(prefix, s));
+    // Keys of one length share one view of the scratch buffer: the next call overwrites it.
+    const first = encodeStringKeyView(prefix, 'k1');
+    const copy = Buffer.from(first);
+    encodeStringKeyView(prefix, 'k2');
+    expect(first).not.toEqual(copy);
+  });
+
   it('rejects malformed keys and out-of-range bigints', () => {
     expect(() => decodeKey(Buffer.from([0x10, 1, 2]))).toThrow(/malformed/);
     expect(() => encodeKey([2n ** 64n])).toThrow(/64 bits/);
@@ -187,6 +200,19 @@ describe('value codec', () => {
     const dated = encodeRecord(['at'], [new Date(1000)]);
     expect(dated[0]).toBe(0xff);
     expect(decodeValue(dated)).toEqual({ at: new Date(1000) });
+  });
+
+  it('gives the same bytes as a scratch view, valid until the next encode', () => {
+    const values: StateValue[] = [{ g: ['k1'], c: 3, a: [3, 4.5] }, { g: ['k2'], c: 3, a: [3, 4.5] }, 'x'.repeat(5000), [1, 'two', null], { at: new Date(1) } as unknown as StateValue, {}];
+    for (const v of values) expect(Buffer.from(encodeValueView(v))).toEqual(encodeValue(v));
+    for (const [names, vals] of [[['k', 'n'], ['x', 1]], [['at'], [new Date(1000)]], [['s'], ['é'.repeat(3000)]]] as const) {
+      expect(Buffer.from(encodeRecordView(names, vals))).toEqual(encodeRecord(names, vals));
+    }
+    const first = encodeValueView(values[0]!);
+    const copy = Buffer.from(first);
+    encodeValueView(values[1]!);
+    expect(first).not.toEqual(copy);
+    expect(decodeValue(copy)).toEqual(values[0]);
   });
 
   it('refuses bytes it cannot decode with STATE_ERROR', () => {

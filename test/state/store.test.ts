@@ -64,6 +64,21 @@ describe('Store', () => {
     expect(events).toEqual(['commit', 'abort2']);
   });
 
+  it('copies what a batch stages, so that the caller may reuse its buffers at once', async () => {
+    const s = await temp.open();
+    const wb = s.batch({ keepStaged: true });
+    const scratch = Buffer.from('first');
+    const key = k('c', 1);
+    wb.put(key, scratch);
+    scratch.write('other');
+    key.fill(0);
+    wb.put(k('c', 2), scratch);
+    expect(wb.staged().map((e) => e.value?.toString())).toEqual(['first', 'other']);
+    await wb.write();
+    expect((await s.get(k('c', 1)))?.toString()).toBe('first');
+    expect((await s.get(k('c', 2)))?.toString()).toBe('other');
+  });
+
   it('reports STATE_ERROR on a closed store', async () => {
     const s = await temp.open();
     await s.close();

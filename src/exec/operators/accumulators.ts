@@ -109,7 +109,7 @@ function storable(v: unknown): StateValue {
   return v as StateValue;
 }
 
-class CountStar implements Accumulator, Restorable {
+export class CountStar implements Accumulator, Restorable {
   n = 0;
   add(_a: unknown, _b: unknown, sign: 1 | -1): undefined {
     this.n += sign;
@@ -149,8 +149,13 @@ class CountIf extends CountStar {
  * are added as doubles into `small` and folded into the bigint `big` before `small` could lose a
  * digit, so an INT column pays no bigint work per row until its sum nears the BIGINT limits.
  */
-class Sum implements Accumulator, Restorable {
-  f = 0;
+export class Sum implements Accumulator, Restorable {
+  /**
+   * The double sum. It is first set to -0, a double, so that V8 lays the field out as a double
+   * in every Sum from the start: widening it later, when many Sums already exist (the column
+   * accumulators write sums back at the end of a mini-batch), migrates each of them.
+   */
+  f = -0;
   small = 0;
   big = 0n;
   n = 0;
@@ -159,7 +164,9 @@ class Sum implements Accumulator, Restorable {
   constructor(
     private readonly avg: boolean,
     private integer: boolean | undefined,
-  ) {}
+  ) {
+    this.f = 0;
+  }
 
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
@@ -266,7 +273,7 @@ function better(fn: 'min' | 'max', a: unknown, b: unknown): boolean {
 }
 
 /** Append-only MIN/MAX: the current extreme only. */
-class Extreme implements Accumulator, Restorable {
+export class Extreme implements Accumulator, Restorable {
   v: unknown = null;
   private readonly max: boolean;
   constructor(private readonly fn: 'min' | 'max') {
@@ -288,7 +295,7 @@ class Extreme implements Accumulator, Restorable {
     return undefined;
   }
   private noRetraction(): string {
-    return `${this.fn.toUpperCase()} over an append-only input cannot retract a row`;
+    return extremeNoRetraction(this.fn);
   }
   merge(o: Accumulator): void {
     const x = (o as Extreme).v;
@@ -303,6 +310,11 @@ class Extreme implements Accumulator, Restorable {
   load(s: StateValue): void {
     this.v = s;
   }
+}
+
+/** Why an append-only MIN/MAX refuses a retraction. */
+export function extremeNoRetraction(fn: 'min' | 'max'): string {
+  return `${fn.toUpperCase()} over an append-only input cannot retract a row`;
 }
 
 /** Retractable MIN/MAX: a value -> count multiset and the cached extreme (recomputed when it leaves). */

@@ -6,26 +6,26 @@
  * An aggregate without GROUP BY has exactly one row, as in SQL: COUNT(*) = 0 and SUM NULL before
  * any input, and it never disappears.
  */
-import type { RecordBatch } from 'apache-arrow';
+import { DataType, Utf8, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../../common/exact-json.js';
-import type { Field } from '../../common/types.js';
+import { T, type Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { StateRow, StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
-import { plain, type Values } from '../columns.js';
+import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr } from '../compile-expr.js';
 import { keyOf, keyOfValue } from '../../common/keys.js';
 import { RowKind, rowText, type Message } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec } from './accumulators.js';
+import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec, type ArgValues } from './accumulators.js';
+import { ColumnAccumulators } from './column-accumulators.js';
 import { decodeState } from './partial-state.js';
+import { Utf8Slots } from './utf8-slots.js';
 
 interface Group {
   readonly values: unknown[];
   count: number;
   readonly accs: Accumulator[];
-  /** The number of the last mini-batch that touched the group. */
-  round: number;
   /** Whether it changed since the last barrier (and is to be written at the next). */
   dirty: boolean;
 }
@@ -82,6 +82,17 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly phase: 'single' | 'final';
   private readonly keys: CompiledExpr[];
   private readonly aggs: AggregateList;
+  /**
+   * The held mini-batch's aggregate state in columns, when every call has them (phase
+   * `single`); the groups' accumulators and counts are then stale until emitHeld stores them.
+   */
+  private readonly columns: ColumnAccumulators | undefined;
+  /**
+   * With columns and one STRING column as the group key: that column's index. Rows then find
+   * their slot by the column's bytes (`utf8`), and a key's text is decoded once per mini-batch.
+   */
+  private readonly utf8Key: number | undefined;
+  private readonly utf8 = new Utf8Slots();
   private readonly used: number[];
   private working = new Map<string, Group | null>();
   /** Keys whose group was deleted since the last barrier (a changed group is marked `dirty` instead). */
@@ -90,15 +101,9 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly global: boolean;
   /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
   private announced = true;
-  /**
-   * The mini-batch being held: the keys and groups it touched, in the order it first touched
-   * them, and each group's results downstream before it (null: the group did not exist).
-   */
-  private held: { keys: string[]; groups: Group[]; before: (unknown[] | null)[] } = { keys: [], groups: [], before: [] };
+  private held = heldBatch();
   /** Input rows of the held mini-batch. */
   private heldRows = 0;
-  /** Mini-batches emitted, numbering them for Group.round. */
-  private rounds = 0;
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -111,8 +116,11 @@ export class GroupAggregateOperator extends StreamOperator {
     this.keys = keyExprs.map((g) => compileExpr(g, input, udfs));
     this.global = keyExprs.length === 0;
     this.aggs = new AggregateList(final ? aggregates.map((a) => ({ ...a, args: [] })) : aggregates, input, udfs, spec.retractable);
+    this.columns = final ? undefined : ColumnAccumulators.of(aggregates, spec.retractable);
+    const key = keyExprs.length === 1 ? keyExprs[0] : undefined;
+    this.utf8Key = this.columns && key?.kind === 'Column' && key.type.kind === 'STRING' ? key.index : undefined;
     const used = new Set<number>();
-    for (const g of keyExprs) columnsOf(g, used);
+    if (this.utf8Key === undefined) for (const g of keyExprs) columnsOf(g, used);
     if (final) for (let c = groupBy.length + 1; c < input.length; c++) used.add(c);
     else for (const a of aggregates) for (const x of a.args) columnsOf(x, used);
     this.used = [...used].sort((a, b) => a - b);
@@ -180,16 +188,21 @@ export class GroupAggregateOperator extends StreamOperator {
     const n = batch.numRows;
     const cols = usedColumns(batch, this.input, this.used);
     const errors = new Map<number, string>();
-    const keyVals = evaluateGroupKeys(this.keys, cols, n, errors);
+    const keyVals = this.utf8Key === undefined ? evaluateGroupKeys(this.keys, cols, n, errors) : [];
     const args = this.phase === 'final' ? undefined : this.aggs.evaluate(cols, n, errors);
     const partial = args ? undefined : partialColumns(cols, this.keys.length);
-    const round = this.rounds;
-    const parts = new Array<unknown>(this.keys.length);
-    const { slots, keys } = this.slotRows(keyVals, n, errors, parts);
-    // The group of each slot (undefined: absent until a row creates it).
-    const slotGroups = await this.load(keys);
-    this.heldRows += n;
     const held = this.held;
+    const first = held.keys.length;
+    const slots = this.utf8Key === undefined ? this.slotRows(keyVals, n, errors) : this.slotUtf8(batch, this.utf8Key);
+    await this.loadSlots(first);
+    this.heldRows += n;
+    if (this.columns && args) {
+      const texts = held.texts;
+      const valuesOf = this.utf8Key === undefined ? (row: number) => keyVals.map((col) => plain(col[row])) : (_row: number, slot: number) => [texts[slot] ?? null];
+      return this.addColumns(this.columns, batch, rowKinds, valuesOf, args, slots, errors);
+    }
+    const { keys, groups } = held;
+    const parts = new Array<unknown>(this.keys.length);
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
     // of a key over the whole mini-batch is checked, when it is emitted.
     for (let i = 0; i < n; i++) {
@@ -202,24 +215,16 @@ export class GroupAggregateOperator extends StreamOperator {
       const delta = partial ? Number(partial.counts[i]) : kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
       const sign = delta < 0 ? -1 : 1;
       const slot = slots[i]!;
-      let g = slotGroups[slot];
+      let g = groups[slot];
       if (!partial && sign < 0 && (!g || g.count <= 0)) {
         this.reject(batch, i, 'retraction of a row in a group that does not exist');
         continue;
       }
-      let created = false;
       if (!g) {
         for (let k = 0; k < parts.length; k++) parts[k] = plain(keyVals[k]![i]);
         g = this.emptyGroup([...parts]);
         this.working.set(keys[slot]!, g);
-        slotGroups[slot] = g;
-        created = true;
-      }
-      if (g.round !== round) {
-        g.round = round;
-        held.keys.push(keys[slot]!);
-        held.groups.push(g);
-        held.before.push(created ? null : this.results(g));
+        groups[slot] = g;
       }
       if (partial) {
         const states = partial.states.map((col) => decodeState(String(col[i])));
@@ -241,14 +246,65 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   /**
-   * Numbers the distinct group keys of a batch: `slots[i]` is the index in `keys` of row i's
-   * key (rows in `errors` have none). A single key column of primitive values is numbered by
-   * value, so each distinct value is turned into its key text once per batch.
+   * onData when the aggregate state is in columns: accepts or refuses each row in order (its
+   * group's running count in `columns.rows` decides whether a retraction applies), then adds
+   * the accepted rows call by call.
    */
-  private slotRows(keyVals: readonly (readonly unknown[])[], n: number, errors: ReadonlyMap<number, string>, parts: unknown[]): { slots: Int32Array; keys: string[] } {
+  private addColumns(columns: ColumnAccumulators, batch: RecordBatch, rowKinds: Uint8Array | undefined, valuesOf: (row: number, slot: number) => unknown[], args: ArgValues, slots: Int32Array, errors: ReadonlyMap<number, string>): void {
+    const n = batch.numRows;
+    const { keys, groups } = this.held;
+    const rows = columns.rows;
+    const signs = new Int8Array(n);
+    for (let i = 0; i < n; i++) {
+      const err = errors.size > 0 ? errors.get(i) : undefined;
+      if (err !== undefined) {
+        this.reject(batch, i, err);
+        continue;
+      }
+      const kind = rowKinds ? rowKinds[i] : RowKind.INSERT;
+      const sign = kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE ? -1 : 1;
+      const slot = slots[i]!;
+      if (sign < 0) {
+        const failed = groups[slot] === undefined || rows[slot]! <= 0 ? 'retraction of a row in a group that does not exist' : columns.retractError(args, i);
+        if (failed !== undefined) {
+          this.reject(batch, i, failed);
+          continue;
+        }
+      } else if (groups[slot] === undefined) {
+        const g = this.emptyGroup(valuesOf(i, slot));
+        this.working.set(keys[slot]!, g);
+        groups[slot] = g;
+      }
+      rows[slot] = rows[slot]! + sign;
+      signs[i] = sign;
+    }
+    columns.add(args, slots, signs, n);
+  }
+
+  /** slotRows for the STRING key column `column` (see utf8Key): every row has a slot. */
+  private slotUtf8(batch: RecordBatch, column: number): Int32Array {
+    const n = batch.numRows;
     const slots = new Int32Array(n);
-    const keys: string[] = [];
-    const byKey = new Map<string, number>();
+    const held = this.held;
+    let data = batch.data.children[column]!;
+    if (!DataType.isUtf8(data.type)) data = vectorFromArray(readColumn(batch, column, T.STRING) as (string | null)[], new Utf8()).data[0]!;
+    const newSlot = (text: string | null): number => {
+      held.texts.push(text);
+      return held.keys.push(keyOfValue(text)) - 1;
+    };
+    this.utf8.slotRows(data, slots, 0, () => (held.nullSlot ??= newSlot(null)), newSlot);
+    return slots;
+  }
+
+  /**
+   * The slot of each row of a batch in the held mini-batch (rows in `errors` have none): the
+   * index in `held.keys` of its group key, numbering keys the mini-batch has not seen yet. A
+   * single key column of primitive values is numbered by value, so each distinct value is
+   * turned into its key text once per mini-batch.
+   */
+  private slotRows(keyVals: readonly (readonly unknown[])[], n: number, errors: ReadonlyMap<number, string>): Int32Array {
+    const slots = new Int32Array(n);
+    const { keys, byKey, byValue } = this.held;
     const slotOf = (key: string): number => {
       let slot = byKey.get(key);
       if (slot === undefined) {
@@ -258,8 +314,8 @@ export class GroupAggregateOperator extends StreamOperator {
       }
       return slot;
     };
-    const single = parts.length === 1 ? keyVals[0]! : undefined;
-    const byValue = new Map<unknown, number>();
+    const single = keyVals.length === 1 ? keyVals[0]! : undefined;
+    const parts = new Array<unknown>(keyVals.length);
     for (let i = 0; i < n; i++) {
       if (errors.size > 0 && errors.has(i)) continue;
       if (single) {
@@ -270,7 +326,9 @@ export class GroupAggregateOperator extends StreamOperator {
         }
         let slot = byValue.get(v);
         if (slot === undefined) {
-          slot = slotOf(keyOfValue(v));
+          // Distinct primitives of one column have distinct key texts: no need for byKey.
+          slot = keys.length;
+          keys.push(keyOfValue(v));
           byValue.set(v, slot);
         }
         slots[i] = slot;
@@ -279,15 +337,38 @@ export class GroupAggregateOperator extends StreamOperator {
       for (let k = 0; k < parts.length; k++) parts[k] = keyVals[k]![i];
       slots[i] = slotOf(keyOf(parts));
     }
-    return { slots, keys };
+    return slots;
+  }
+
+  /**
+   * Finds the groups of the held slots from `first` on (slots the last batch added), reading
+   * those that `working` does not hold from the state table in one batched read, and records
+   * the results downstream of each before the mini-batch (with columns, the group's
+   * accumulators keep those results until emitHeld: STALE stands for them).
+   */
+  private async loadSlots(first: number): Promise<void> {
+    const { keys, groups, before } = this.held;
+    if (first === keys.length) return;
+    const found = await this.load(first === 0 ? keys : keys.slice(first));
+    for (let s = first; s < keys.length; s++) {
+      const g = found[s - first];
+      groups.push(g);
+      if (!this.columns) before.push(g ? this.results(g) : null);
+      else if (g) {
+        before.push(STALE);
+        this.columns.load(g.accs, g.count);
+      } else {
+        before.push(null);
+        this.columns.loadEmpty();
+      }
+    }
   }
 
   /** Emits one change per group the held mini-batch touched and starts the next mini-batch. */
   private emitHeld(): Promise<void> | undefined {
     const { keys, groups, before } = this.held;
-    this.held = { keys: [], groups: [], before: [] };
+    this.held = heldBatch();
     this.heldRows = 0;
-    this.rounds++;
     if (groups.length === 0) return undefined;
     const nv = this.keys.length;
     const out = this.fields.map(() => new Array<unknown>());
@@ -300,8 +381,14 @@ export class GroupAggregateOperator extends StreamOperator {
     };
     for (let t = 0; t < groups.length; t++) {
       const key = keys[t]!;
-      const old = before[t] ?? null;
-      let g: Group | undefined = groups[t]!;
+      let g = groups[t];
+      if (!g) continue;
+      let old = before[t] ?? null;
+      if (this.columns) {
+        if (old) old = this.results(g);
+        this.columns.store(t, g.accs);
+        g.count = this.columns.rowCount(t);
+      }
       const values = g.values;
       if (g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g.count <= 0) {
@@ -322,6 +409,8 @@ export class GroupAggregateOperator extends StreamOperator {
         push(values, now, RowKind.UPDATE_AFTER);
       }
     }
+    this.columns?.clear();
+    this.utf8.clear();
     if (m === 0) return undefined;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
   }
@@ -341,7 +430,7 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   private group(values: unknown[], count: number, accs: Accumulator[]): Group {
-    return { values, count, accs, round: -1, dirty: false };
+    return { values, count, accs, dirty: false };
   }
 
   private output(g: Group): unknown[] {
@@ -376,6 +465,30 @@ export class GroupAggregateOperator extends StreamOperator {
     for (const g of this.working.values()) if (g) n++;
     return n;
   }
+}
+
+/**
+ * The mini-batch being held, one slot per group key it touched, in the order it first touched
+ * them: the key, the group (undefined while none exists), and the group's results downstream
+ * before the mini-batch (null: the group did not exist). `byKey` and `byValue` number the keys
+ * (see slotRows).
+ */
+interface HeldBatch {
+  readonly keys: string[];
+  readonly groups: (Group | undefined)[];
+  readonly before: (readonly unknown[] | null)[];
+  readonly byKey: Map<string, number>;
+  readonly byValue: Map<unknown, number>;
+  /** With utf8Key: the key text of each slot, and the slot of the NULL key. */
+  readonly texts: (string | null)[];
+  nullSlot: number | undefined;
+}
+
+/** In HeldBatch.before with columns: the group existed, and its accumulators still hold its results before the mini-batch. */
+const STALE: readonly unknown[] = [];
+
+function heldBatch(): HeldBatch {
+  return { keys: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), texts: [], nullSlot: undefined };
 }
 
 /** The net-count and state columns of a partial batch whose first `groups` columns are the group. */

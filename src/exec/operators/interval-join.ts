@@ -3,19 +3,20 @@
  * left.time + lowerMs <= right.time <= left.time + upperMs (and the residual holds).
  */
 import type { RecordBatch } from 'apache-arrow';
-import type { Field } from '../../common/types.js';
+import type { DataType, Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import type { IntervalJoinExec } from '../../planner/physical.js';
 import { TimeIndex, type StateRow, type StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
-import { plain, readColumn } from '../columns.js';
+import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf } from '../../common/keys.js';
+import { keyOf, keyOfValue } from '../../common/keys.js';
 import { RowKind, rowJson, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { lateReason, nullTimeReason } from './event-time.js';
+import { HeldRows, type HeldKey } from './held-rows.js';
 
-/** A buffered row: its time and values. */
+/** A buffered row as state holds it: its time and values. */
 type Buffered = readonly [t: number, v: StateValue[]];
 
 /** A joined pair: left values, right values, and whether it is taken back (an input retraction). */
@@ -31,10 +32,13 @@ interface Side {
   /** Rows buffered. */
   count: number;
   /**
-   * The buffered rows of the keys touched since the last barrier, by key (an empty list: the
-   * key has none left): this operator's own lists, staged into the table at the next barrier.
+   * The lists read from the table of the keys retracted or retired since the last barrier, by
+   * key (an empty list: the key has none left): this operator's own copies, staged into the
+   * table at the next barrier.
    */
   readonly working: Map<string, Buffered[]>;
+  /** The rows added since the last barrier, in their batches: a key's rows are its list (from `working` or the table) followed by these. */
+  readonly held: HeldRows;
   /** The time index of the buffered rows, made on first use. */
   index?: TimeIndex;
 }
@@ -68,13 +72,15 @@ export interface IntervalJoinSpec extends Pick<IntervalJoinExec, 'leftKeys' | 'r
  * - The output watermark never passes a time a future output row can still carry in either
  *   time column: min(left wm + min(0, lower), right wm - max(0, upper)), which is the min of
  *   both input watermarks when lower = upper = 0. It is forwarded only when it advances.
- * - The heap holds the row lists of the keys touched since the last barrier (`working`); the
- *   rest live in state alone. A batch reads the other keys it needs in one batched read per
- *   side table (none before anything was staged or restored: the tables are empty then); a
- *   barrier stages the working lists into the tables and drops them. open() reads the
- *   watermarks and row counts only. Every buffered row's (time, key) has an entry in its side's
- *   time index, so the rows a watermark retires are found there, never by a scan of the
- *   buffers.
+ * - The heap holds the rows added since the last barrier in the batches they came in (`held`,
+ *   no object per row) and the lists read from state of the keys retracted or retired since
+ *   (`working`); the rest live in state alone. A batch reads the other side's lists of its keys
+ *   in one batched read (none before anything was staged or restored, or while the other side
+ *   holds no rows); a barrier appends the held rows to their keys' lists (reading the lists
+ *   it lacks in one batched read), stages the lists into the tables and drops both. open()
+ *   reads the watermarks and row counts only. Every staged row's (time, key) has an entry in
+ *   its side's time index, so the staged rows a watermark retires are found there and the held
+ *   ones by their batches' least times, never by a scan of the buffers.
  * - A barrier moves on once it arrived from both ports, after the buffers and watermarks
  *   changed since the last barrier are staged into state. `end` is forwarded once, after it
  *   arrived from both ports (each input's windows upstream flush on their own `end` first).
@@ -89,14 +95,20 @@ export class IntervalJoinOperator extends StreamOperator {
   private readonly lowerMs: number;
   private readonly upperMs: number;
   private outWatermark = -Infinity;
+  /**
+   * Both sides join on one numeric column: a row whose key is a safe integer is held under the
+   * number (hashed far cheaper than its text), any other under its state key.
+   */
+  private readonly numericKey: boolean;
   /** Whether the side tables may hold rows (restored at open, or staged at a barrier); until then `working` holds them all. */
   private tablesHoldRows = false;
 
   constructor(spec: IntervalJoinSpec) {
     super(2);
     this.fields = spec.fields;
-    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, watermark: -Infinity, count: 0, working: new Map() });
+    const side = (fields: readonly Field[], keys: readonly number[], time: number, table: string): Side => ({ fields, keys, time, table, watermark: -Infinity, count: 0, working: new Map(), held: new HeldRows(fields) });
     this.sides = [side(spec.left, spec.leftKeys, spec.leftTime, 'left'), side(spec.right, spec.rightKeys, spec.rightTime, 'right')];
+    this.numericKey = spec.leftKeys.length === 1 && isNumeric(spec.left[spec.leftKeys[0]!]!.type) && isNumeric(spec.right[spec.rightKeys[0]!]!.type);
     this.lowerMs = spec.lowerMs;
     this.upperMs = spec.upperMs;
     this.residual = spec.residual ? compileExpr(spec.residual, spec.fields, spec.udfs) : undefined;
@@ -134,8 +146,9 @@ export class IntervalJoinOperator extends StreamOperator {
     }
   }
 
-  protected override onBarrier(): void {
+  protected override async onBarrier(): Promise<void> {
     for (const s of this.sides) {
+      await this.stageHeld(s);
       const table = this.ctx.state.table(s.table);
       for (const [key, list] of s.working) {
         if (list.length === 0) table.delete(key);
@@ -153,28 +166,40 @@ export class IntervalJoinOperator extends StreamOperator {
     const me = this.sides[p];
     const other = this.sides[1 - p]!;
     const n = batch.numRows;
-    const width = me.fields.length;
-    const cols = me.fields.map((f, c) => readColumn(batch, c, f.type));
-    const times = cols[me.time]!;
-    const parts = new Array<unknown>(me.keys.length);
-    const rowKeys = new Array<string | undefined>(n);
+    const times = readColumn(batch, me.time, me.fields[me.time]!.type);
+    const keyCols = me.keys.map((c) => readColumn(batch, c, me.fields[c]!.type));
+    const parts = new Array<unknown>(keyCols.length);
+    const rowKeys = new Array<HeldKey | undefined>(n);
     for (let i = 0; i < n; i++) {
       if (typeof times[i] !== 'number') continue;
+      if (this.numericKey) {
+        const v = keyCols[0]![i] ?? null;
+        if (v !== null) rowKeys[i] = numericHeldKey(v);
+        continue;
+      }
       let nullKey = false;
       for (let k = 0; k < parts.length; k++) {
-        const v = cols[me.keys[k]!]![i] ?? null;
+        const v = keyCols[k]![i] ?? null;
         if (v === null) nullKey = true;
         parts[k] = v;
       }
       if (!nullKey) rowKeys[i] = keyOf(parts);
     }
+    const retracts = rowKinds !== undefined && rowKinds.some((k) => k === RowKind.UPDATE_BEFORE || k === RowKind.DELETE);
     const read = new Map<string, readonly Buffered[]>();
-    if (this.tablesHoldRows) {
-      const keys = rowKeys.filter((k): k is string => k !== undefined);
-      await Promise.all([this.load(me, keys), this.load(other, keys, read)]);
+    if (this.tablesHoldRows && (retracts || other.count > 0)) {
+      const keys = rowKeys.flatMap((k) => (k === undefined ? [] : [stateKey(k)]));
+      // Additions go to the held rows; only a retraction changes the lists in the table.
+      await Promise.all([retracts ? this.load(me, keys) : undefined, other.count > 0 ? this.load(other, keys, read) : undefined]);
     }
-    const index = this.index(me);
+    const lists = other.working.size > 0 || read.size > 0;
     const pairs: Pair[] = [];
+    /** The values of this batch's rows, read once a row needs them (a pair or a retraction). */
+    let cols: Values[] | undefined;
+    const valuesOf = (i: number): StateValue[] => {
+      cols ??= me.fields.map((f, c) => readColumn(batch, c, f.type));
+      return cols.map((col) => plain(col[i]) as StateValue);
+    };
     for (let i = 0; i < n; i++) {
       const t = times[i];
       const kind = rowKinds?.[i];
@@ -188,37 +213,92 @@ export class IntervalJoinOperator extends StreamOperator {
         this.reject(rowText(batch, me.fields, i), lateReason(t, me.watermark));
         continue;
       }
-      const key = rowKeys[i];
-      if (key === undefined) continue;
-      const values = new Array<StateValue>(width);
-      for (let c = 0; c < width; c++) values[c] = plain(cols[c]![i]) as StateValue;
-      let list = me.working.get(key);
+      const heldKey = rowKeys[i];
+      if (heldKey === undefined) continue;
+      const key = lists || retract ? stateKey(heldKey) : '';
+      let values: StateValue[] | undefined;
       if (retract) {
-        const at = list === undefined ? -1 : list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
-        if (list === undefined || at < 0) {
+        values = valuesOf(i);
+        if (!this.takeBack(me, key, heldKey, t, values)) {
           this.reject(rowText(batch, me.fields, i), 'retraction of a row the join does not hold (never seen, or already retired by the watermark)');
           continue;
         }
-        list.splice(at, 1);
-        me.count--;
-        if (!list.some(([bt]) => bt === t)) index.delete(t, key);
       }
-      const theirs = other.working.get(key) ?? read.get(key);
+      const theirs = lists ? (other.working.get(key) ?? read.get(key)) : undefined;
       if (theirs !== undefined) {
         for (const [ot, ov] of theirs) {
-          const tl = p === 0 ? t : ot;
-          const tr = p === 0 ? ot : t;
-          if (tl + this.lowerMs <= tr && tr <= tl + this.upperMs) pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
+          if (this.matches(p, t, ot)) {
+            values ??= valuesOf(i);
+            pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
+          }
+        }
+      }
+      if (other.held.has(heldKey)) {
+        for (const id of other.held.rows(heldKey)) {
+          if (this.matches(p, t, other.held.time(id))) {
+            values ??= valuesOf(i);
+            const ov = other.held.values(id);
+            pairs.push(p === 0 ? [values, ov, retract] : [ov, values, retract]);
+          }
         }
       }
       if (!retract) {
-        if (list === undefined) me.working.set(key, [[t, values]]);
-        else list.push([t, values]);
+        me.held.add(batch, i, t, heldKey);
         me.count++;
-        index.add(t, key);
       }
     }
     return this.emitPairs(pairs);
+  }
+
+  /** Whether a row of side `p` at time `t` and one of the other side at `ot` are within the bounds. */
+  private matches(p: 0 | 1, t: number, ot: number): boolean {
+    const tl = p === 0 ? t : ot;
+    const tr = p === 0 ? ot : t;
+    return tl + this.lowerMs <= tr && tr <= tl + this.upperMs;
+  }
+
+  /**
+   * Removes the first buffered row of `key` at `t` with `values` from side `s` (its list, then
+   * its held rows, each oldest first), and a list row's index entry when no other row of the
+   * list has that time; false when it holds none.
+   */
+  private takeBack(s: Side, key: string, heldKey: HeldKey, t: number, values: readonly StateValue[]): boolean {
+    const list = s.working.get(key);
+    const at = list === undefined ? -1 : list.findIndex(([bt, bv]) => bt === t && sameValues(bv, values));
+    if (list !== undefined && at >= 0) {
+      list.splice(at, 1);
+      if (!list.some(([bt]) => bt === t)) this.index(s).delete(t, key);
+    } else {
+      const id = s.held.rows(heldKey).find((h) => s.held.time(h) === t && sameValues(s.held.values(h), values));
+      if (id === undefined) return false;
+      s.held.drop(id);
+    }
+    s.count--;
+    return true;
+  }
+
+  /**
+   * Appends the live held rows of side `s` to their keys' lists in `working` (reading the lists
+   * of the keys it has none of from the table, in one batched read) and lets the batches go.
+   */
+  private async stageHeld(s: Side): Promise<void> {
+    const held = s.held;
+    if (held.length === 0) return;
+    const index = this.index(s);
+    const keys = new Map<string, HeldKey>();
+    held.forEachLive((t, heldKey) => {
+      const key = stateKey(heldKey);
+      index.add(t, key);
+      keys.set(key, heldKey);
+    });
+    await this.load(s, [...keys.keys()]);
+    for (const [key, heldKey] of keys) {
+      const rows = held.rows(heldKey);
+      let list = s.working.get(key);
+      if (list === undefined) s.working.set(key, (list = []));
+      for (const id of rows) list.push([held.time(id), held.values(id)]);
+    }
+    held.clear();
   }
 
   /**
@@ -276,8 +356,13 @@ export class IntervalJoinOperator extends StreamOperator {
     return out;
   }
 
-  /** Drops the rows of side `s` whose time is before `bound`, with their index entries. */
+  /**
+   * Drops the rows of side `s` whose time is before `bound`: the held ones by their batches'
+   * times, the others found through the time index, with their index entries.
+   */
   private async retire(s: Side, bound: number): Promise<void> {
+    s.count -= s.held.dropBefore(bound);
+    s.held.compact();
     for await (const chunk of this.index(s).take(bound, false, EXPIRY_CHUNK)) {
       await this.load(s, chunk.map(([, k]) => k));
       for (const [, key] of chunk) {
@@ -308,4 +393,23 @@ function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   const text = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return a.every((x, i) => Object.is(x, b[i]) || (typeof x === 'object' && x !== null && text(x) === text(b[i])) || (typeof x === 'bigint' && x === b[i]));
+}
+
+function isNumeric(t: DataType): boolean {
+  return t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'FLOAT' || t.kind === 'DOUBLE' || t.kind === 'TIMESTAMP';
+}
+
+/**
+ * The held key of one numeric key value: the number where it is a safe integer (a BIGINT too),
+ * else its state key. Equal values give equal keys whatever their column's type, as their state
+ * keys are equal.
+ */
+function numericHeldKey(v: unknown): HeldKey {
+  const n = typeof v === 'bigint' ? Number(v) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : keyOfValue(v);
+}
+
+/** The state key of a held key: a number's is its text (keyOf writes numbers and BIGINTs so). */
+function stateKey(k: HeldKey): string {
+  return typeof k === 'number' ? String(k) : k;
 }

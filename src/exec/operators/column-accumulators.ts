@@ -1,0 +1,238 @@
+/**
+ * Column accumulators: the running state of a GROUP BY's aggregate calls for the groups one
+ * mini-batch touches, held in typed arrays indexed by the group's slot in the mini-batch, so
+ * that adding a batch is one loop per call over typed arrays instead of calls on each row's
+ * group and accumulator objects.
+ *
+ * Only calls whose state is plain numbers have columns: COUNT(*), COUNT(x), SUM/AVG over
+ * DOUBLE/FLOAT, and append-only MIN/MAX over INT/FLOAT/DOUBLE. Exact integer sums, DISTINCT,
+ * retractable MIN/MAX and the rest keep their accumulator objects (AggregateList.add).
+ */
+import type { AggregateCall } from '../../planner/logical.js';
+import type { Accumulator } from './accumulator.js';
+import { extremeNoRetraction, type CountStar, type Extreme, type Sum } from './accumulators.js';
+import type { ArgValues } from './accumulators.js';
+
+/** How the state of one call is held in columns. */
+const Kernel = { CountStar: 0, Count: 1, FloatSum: 2, Min: 3, Max: 4 } as const;
+type Kernel = (typeof Kernel)[keyof typeof Kernel];
+
+/** The kernel of a call, or undefined when its state is not plain numbers (see the module doc). */
+function kernelOf(call: AggregateCall, retractable: boolean): Kernel | undefined {
+  const arg = call.args[0]?.type.kind;
+  const float = arg === 'DOUBLE' || arg === 'FLOAT';
+  switch (call.fn) {
+    case 'count':
+      return call.args.length === 0 ? Kernel.CountStar : call.args.length === 1 ? Kernel.Count : undefined;
+    case 'sum':
+    case 'avg':
+      return call.args.length === 1 && float ? Kernel.FloatSum : undefined;
+    case 'min':
+    case 'max':
+      if (retractable || call.args.length !== 1 || !(float || arg === 'INT')) return undefined;
+      return call.fn === 'min' ? Kernel.Min : Kernel.Max;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Invariants:
+ * - Slots `0 .. size - 1` hold, per call, the state of one group's accumulator (`load` copies it
+ *   in, `store` copies it back out) and the group's row count in `rows`.
+ * - `add` applies rows already accepted (sign 1 or -1; 0 skips the row) exactly as the
+ *   accumulators' own add would, row by row in order, so the state, floating-point rounding
+ *   included, does not depend on how the input was split into batches.
+ */
+export class ColumnAccumulators {
+  /** Per slot, the group's row count. */
+  rows = new Float64Array(0);
+  private size = 0;
+  /** Per call, its two columns: COUNT [n, unused]; SUM/AVG [sum, n]; MIN/MAX [value, has (0/1)]. */
+  private cols: [Float64Array, Float64Array][];
+
+  private constructor(
+    private readonly kernels: readonly Kernel[],
+    private readonly fns: readonly string[],
+  ) {
+    this.cols = kernels.map(() => [new Float64Array(0), new Float64Array(0)]);
+  }
+
+  /** Column accumulators for `calls`, or undefined when a call has no columns (see the module doc). */
+  static of(calls: readonly AggregateCall[], retractable: boolean): ColumnAccumulators | undefined {
+    const kernels: Kernel[] = [];
+    for (const c of calls) {
+      const k = kernelOf(c, retractable);
+      if (k === undefined) return undefined;
+      kernels.push(k);
+    }
+    return new ColumnAccumulators(
+      kernels,
+      calls.map((c) => c.fn),
+    );
+  }
+
+  /** Forgets every slot (a new mini-batch). */
+  clear(): void {
+    this.size = 0;
+  }
+
+  /** Appends a slot holding `accs` and a row count of `count` (an absent group: empty accumulators, 0). */
+  load(accs: readonly Accumulator[], count: number): void {
+    const s = this.size++;
+    if (s >= this.rows.length) this.grow(Math.max(64, 2 * this.rows.length));
+    this.rows[s] = count;
+    const kernels = this.kernels;
+    for (let k = 0; k < kernels.length; k++) {
+      const [a, b] = this.cols[k]!;
+      switch (kernels[k]!) {
+        case Kernel.CountStar:
+        case Kernel.Count:
+          a[s] = (accs[k] as CountStar).n;
+          break;
+        case Kernel.FloatSum:
+          a[s] = (accs[k] as Sum).f;
+          b[s] = (accs[k] as Sum).n;
+          break;
+        case Kernel.Min:
+        case Kernel.Max: {
+          const v = (accs[k] as Extreme).v;
+          a[s] = typeof v === 'number' ? v : 0;
+          b[s] = typeof v === 'number' ? 1 : 0;
+        }
+      }
+    }
+  }
+
+  /** Loads an empty slot: a group that does not exist yet. */
+  loadEmpty(): void {
+    const s = this.size++;
+    if (s >= this.rows.length) this.grow(Math.max(64, 2 * this.rows.length));
+    this.rows[s] = 0;
+    for (const col of this.cols) for (const c of col) c[s] = 0;
+  }
+
+  /** Copies slot `s` back into `accs` (of a group created empty or loaded from slot `s`). */
+  store(s: number, accs: readonly Accumulator[]): void {
+    const kernels = this.kernels;
+    for (let k = 0; k < kernels.length; k++) {
+      const [a, b] = this.cols[k]!;
+      switch (kernels[k]!) {
+        case Kernel.CountStar:
+        case Kernel.Count:
+          (accs[k] as CountStar).n = small(a[s]!);
+          break;
+        case Kernel.FloatSum:
+          (accs[k] as Sum).f = a[s]!;
+          (accs[k] as Sum).n = small(b[s]!);
+          break;
+        case Kernel.Min:
+        case Kernel.Max:
+          (accs[k] as Extreme).v = b[s] === 1 ? a[s]! : null;
+      }
+    }
+  }
+
+  /** The row count of slot `s`. */
+  rowCount(s: number): number {
+    return small(this.rows[s]!);
+  }
+
+  /** Why retracting row `row` fails (MIN/MAX over an append-only input with a non-NULL value), as AggregateList.add reports it. */
+  retractError(args: ArgValues, row: number): string | undefined {
+    for (let k = 0; k < this.kernels.length; k++) {
+      const kernel = this.kernels[k]!;
+      if (kernel !== Kernel.Min && kernel !== Kernel.Max) continue;
+      const v = args[k]![0]![row];
+      if (v !== null && v !== undefined) return extremeNoRetraction(this.fns[k] as 'min' | 'max');
+    }
+    return undefined;
+  }
+
+  /** Adds the rows of a batch: row i to slot `slots[i]` with sign `signs[i]` (0: skipped). */
+  add(args: ArgValues, slots: Int32Array, signs: Int8Array, n: number): void {
+    for (let k = 0; k < this.kernels.length; k++) {
+      const [a, b] = this.cols[k]!;
+      const values = args[k]![0]!;
+      switch (this.kernels[k]!) {
+        case Kernel.CountStar:
+          countStar(a, slots, signs, n);
+          break;
+        case Kernel.Count:
+          count(a, values, slots, signs, n);
+          break;
+        case Kernel.FloatSum:
+          floatSum(a, b, values, slots, signs, n);
+          break;
+        case Kernel.Min:
+          extreme(a, b, values, slots, signs, n, false);
+          break;
+        case Kernel.Max:
+          extreme(a, b, values, slots, signs, n, true);
+      }
+    }
+  }
+
+  private grow(capacity: number): void {
+    const bigger = (c: Float64Array) => {
+      const next = new Float64Array(capacity);
+      next.set(c);
+      return next;
+    };
+    this.rows = bigger(this.rows);
+    this.cols = this.cols.map(([a, b]) => [bigger(a), bigger(b)]);
+  }
+}
+
+/**
+ * A whole number read from a Float64Array, as a small integer where it is one. V8 reads such
+ * elements as heap numbers; storing those into fields that have held small integers (counts)
+ * would widen the fields of every group's objects to doubles, one slow migration per object.
+ */
+function small(x: number): number {
+  const i = x | 0;
+  return i === x ? i : x;
+}
+
+function countStar(n: Float64Array, slots: Int32Array, signs: Int8Array, rows: number): void {
+  for (let i = 0; i < rows; i++) {
+    const s = slots[i]!;
+    n[s] = n[s]! + signs[i]!;
+  }
+}
+
+function count(n: Float64Array, values: ArgValues[number][number], slots: Int32Array, signs: Int8Array, rows: number): void {
+  for (let i = 0; i < rows; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    const s = slots[i]!;
+    n[s] = n[s]! + signs[i]!;
+  }
+}
+
+/** As Sum.addNumber over a non-integer argument: a sum whose row count returns to 0 is reset to 0. */
+function floatSum(sum: Float64Array, n: Float64Array, values: ArgValues[number][number], slots: Int32Array, signs: Int8Array, rows: number): void {
+  for (let i = 0; i < rows; i++) {
+    const sign = signs[i]!;
+    const v = values[i];
+    if (sign === 0 || typeof v !== 'number') continue;
+    const s = slots[i]!;
+    const left = n[s]! + sign;
+    n[s] = left;
+    sum[s] = left === 0 ? 0 : sum[s]! + sign * v;
+  }
+}
+
+/** As Extreme.addNumber: NaN above every number. Retractions were refused before (retractError). */
+function extreme(best: Float64Array, has: Float64Array, values: ArgValues[number][number], slots: Int32Array, signs: Int8Array, rows: number, max: boolean): void {
+  for (let i = 0; i < rows; i++) {
+    const v = values[i];
+    if (signs[i] === 0 || typeof v !== 'number') continue;
+    const s = slots[i]!;
+    const b = best[s]!;
+    if (has[s] === 0 || (max ? v > b || (v !== v && b === b) : v < b || (b !== b && v === v))) {
+      best[s] = v;
+      has[s] = 1;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Numbers distinct strings by their UTF-8 bytes, read straight from an Arrow Utf8 column, so a
+ * GROUP BY over one STRING column finds each row's slot without decoding the row's string:
+ * only a string seen for the first time is decoded. An open-addressing table of entries
+ * over a byte arena; no JS object per string.
+ */
+import type * as A from 'apache-arrow';
+
+export class Utf8Slots {
+  /** Per table position: entry + 1, 0 when free. Its size is a power of two, at least twice the entries. */
+  private table = new Int32Array(1024);
+  /** Per entry: its hash, its bytes' start in `arena` (they end where the next entry's start), and the caller's slot. */
+  private hashes = new Int32Array(256);
+  private starts = new Int32Array(257);
+  private slots = new Int32Array(256);
+  private arena = new Uint8Array(4096);
+  private count = 0;
+
+  /** Forgets every string. */
+  clear(): void {
+    if (this.count === 0) return;
+    this.table.fill(0);
+    this.count = 0;
+  }
+
+  /**
+   * The slot of each row of `data` (a Utf8 column chunk) from `at` on in `out`; a NULL row gets
+   * `nullSlot()`, a string seen for the first time `newSlot(text)`.
+   */
+  slotRows(data: A.Data, out: Int32Array, at: number, nullSlot: () => number, newSlot: (text: string) => number): void {
+    const n = data.length;
+    const offs = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+    for (let i = 0; i < n; i++) {
+      if (bitmap) {
+        const bit = data.offset + i;
+        if (((bitmap[bit >> 3]! >> (bit & 7)) & 1) === 0) {
+          out[at + i] = nullSlot();
+          continue;
+        }
+      }
+      const from = offs[i]!;
+      const to = offs[i + 1]!;
+      let h = 0x811c9dc5 | 0;
+      for (let p = from; p < to; p++) h = Math.imul(h ^ bytes[p]!, 0x01000193);
+      const e = this.find(bytes, from, to, h);
+      out[at + i] = e >= 0 ? this.slots[e]! : this.add(bytes, from, to, h, newSlot(Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8')));
+    }
+  }
+
+  /** The entry holding bytes[from, to) (hash `h`), or -1. */
+  private find(bytes: Uint8Array, from: number, to: number, h: number): number {
+    const table = this.table;
+    const mask = table.length - 1;
+    const len = to - from;
+    for (let pos = h & mask; ; pos = (pos + 1) & mask) {
+      const t = table[pos]!;
+      if (t === 0) return -1;
+      const e = t - 1;
+      if (this.hashes[e] !== h) continue;
+      const start = this.starts[e]!;
+      if (this.starts[e + 1]! - start !== len) continue;
+      const arena = this.arena;
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (arena[start + k] !== bytes[from + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return e;
+    }
+  }
+
+  /** Adds bytes[from, to) (hash `h`) for `slot`; returns the slot. */
+  private add(bytes: Uint8Array, from: number, to: number, h: number, slot: number): number {
+    const e = this.count++;
+    if (e + 1 >= this.hashes.length) {
+      this.hashes = grown(this.hashes, 2 * this.hashes.length);
+      this.slots = grown(this.slots, 2 * this.slots.length);
+      this.starts = grown(this.starts, 2 * this.starts.length + 1);
+    }
+    const start = this.starts[e]!;
+    const end = start + to - from;
+    if (end > this.arena.length) {
+      const arena = new Uint8Array(Math.max(2 * this.arena.length, end));
+      arena.set(this.arena.subarray(0, start));
+      this.arena = arena;
+    }
+    this.arena.set(bytes.subarray(from, to), start);
+    this.starts[e + 1] = end;
+    this.hashes[e] = h;
+    this.slots[e] = slot;
+    if (2 * this.count > this.table.length) this.rehash(2 * this.table.length);
+    else this.place(e);
+    return slot;
+  }
+
+  private place(e: number): void {
+    const table = this.table;
+    const mask = table.length - 1;
+    let pos = this.hashes[e]! & mask;
+    while (table[pos] !== 0) pos = (pos + 1) & mask;
+    table[pos] = e + 1;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size);
+    for (let e = 0; e < this.count; e++) this.place(e);
+  }
+}
+
+function grown(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
+}
