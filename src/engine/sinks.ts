@@ -116,10 +116,7 @@ export class ViewSink implements EpochSink {
     this.changes.push({ batch, rowKinds, writes: this.lastOfKeys(batch) });
   }
 
-  /**
-   * The rows of `batch` that are the last of their key in it, in order. The batches of an epoch
-   * are staged in order, so a key written by several of them keeps the last one's row.
-   */
+  /** The rows of `batch` that are the last of their key in it, in order (see `stageWrites`). */
   private lastOfKeys(batch: RecordBatch): Int32Array {
     // A single key of a primitive type is told apart by its value; other values (each row's own
     // object) by their key.
@@ -133,8 +130,11 @@ export class ViewSink implements EpochSink {
     return Int32Array.from(last.values());
   }
 
-  /** Stages the rows `writes` of `batch` under their keys (deletes for -U and -D). */
-  private stageWrites(batch: RecordBatch, rowKinds: Uint8Array | undefined, writes: Int32Array, wb: WriteBatch): void {
+  /**
+   * Stages the rows `writes` of `batch` under their keys (deletes for -U and -D), but for the
+   * keys in `staged` (those of later batches of the epoch, which win), adding its keys there.
+   */
+  private stageWrites(batch: RecordBatch, rowKinds: Uint8Array | undefined, writes: Int32Array, wb: WriteBatch, staged: Set<string> | undefined): void {
     const cols = this.fields.map((f, c) => readColumn(batch, c, f.type));
     const keys = this.keyColumns.map((k) => cols[k]!);
     const single = keys.length === 1 ? keys[0]! : undefined;
@@ -143,6 +143,10 @@ export class ViewSink implements EpochSink {
     for (let j = 0; j < writes.length; j++) {
       const i = writes[j]!;
       const key = single ? keyOfValue(single[i]) : keyOf(keys.map((col) => col[i]));
+      if (staged) {
+        if (staged.has(key)) continue;
+        staged.add(key);
+      }
       const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
       if (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE) {
         this.kv.delete(key, wb);
@@ -251,7 +255,12 @@ export class ViewSink implements EpochSink {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     });
-    for (const { batch, rowKinds, writes } of changes) if (writes) this.stageWrites(batch, rowKinds, writes, wb);
+    // Last batch first, so that each key is written once, with its last row.
+    const staged = changes.length > 1 ? new Set<string>() : undefined;
+    for (let c = changes.length - 1; c >= 0; c--) {
+      const { batch, rowKinds, writes } = changes[c]!;
+      if (writes) this.stageWrites(batch, rowKinds, writes, wb, staged);
+    }
     if (this.changelog) {
       // An epoch's changes go out in a few large batches: encoding one costs about as much as
       // encoding many small ones.

@@ -146,4 +146,14 @@ describe('ViewSink (changes)', () => {
     ]);
     expect(await contents()).toEqual(['a:10', 'd:7', 'f:11']);
   });
+
+  it('stages one write per key an epoch touched, however many batches wrote it', async () => {
+    const store = await stores.open();
+    const sink = new ViewSink(FIELDS, [0], new KvTable(store, 'v'), undefined, 'changes');
+    for (let n = 0; n < 3; n++) await sink.write(batchFromRows(FIELDS, [{ g: 'a', n }, { g: `b${n}`, n }, { g: 'a', n: n + 10 }]), undefined);
+    const wb = store.batch();
+    sink.stage(wb);
+    expect(wb.size).toBe(4);
+    wb.discard();
+  });
 });
