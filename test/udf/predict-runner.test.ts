@@ -159,7 +159,7 @@ describe('PredictRunner', () => {
     expect(r.versions).toBeInstanceOf(Int32Array);
     expect(Array.from({ length: 25 }, (_, i) => versionOf(r, i))).toEqual([...Array<number>(20).fill(1), ...Array<number>(5).fill(2)]);
     expect(r.fallback).toBe(false);
-    expect(Array.from(r.outputs['score']!)).toEqual([...expectedLr.subarray(0, 20), ...expectedMlp.subarray(20, 25)]);
+    expect(Array.from(r.outputs['score'] as Float32Array)).toEqual([...expectedLr.subarray(0, 20), ...expectedMlp.subarray(20, 25)]);
     await runner.close();
   });
 
