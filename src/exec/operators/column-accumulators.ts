@@ -1,8 +1,8 @@
 /**
- * Column accumulators: the running state of a GROUP BY's aggregate calls for the groups one
- * mini-batch touches, held in typed arrays indexed by the group's slot in the mini-batch, so
- * that adding a batch is one loop per call over typed arrays instead of calls on each row's
- * group and accumulator objects.
+ * Column accumulators: the running state of a GROUP BY's aggregate calls for the groups touched
+ * since the last barrier, held in typed arrays indexed by the group's slot, so that adding a
+ * batch is one loop per call over typed arrays instead of calls on each row's group and
+ * accumulator objects, and a group's results are read from the arrays without its objects.
  *
  * Only calls whose state is plain numbers have columns: COUNT(*), COUNT(x), SUM/AVG over
  * DOUBLE/FLOAT, and append-only MIN/MAX over INT/FLOAT/DOUBLE. Exact integer sums, DISTINCT,
@@ -40,6 +40,9 @@ function kernelOf(call: AggregateCall, retractable: boolean): Kernel | undefined
  * Invariants:
  * - Slots `0 .. size - 1` hold, per call, the state of one group's accumulator (`load` copies it
  *   in, `store` copies it back out) and the group's row count in `rows`.
+ * - Each slot also holds the state its results were last shown from (`show`; `load` shows the
+ *   loaded state, `loadEmpty` and `reset` the empty one), so that `changed` and `result`
+ *   compare and read the results before and after without any accumulator object.
  * - `add` applies rows already accepted (sign 1 or -1; 0 skips the row) exactly as the
  *   accumulators' own add would, row by row in order, so the state, floating-point rounding
  *   included, does not depend on how the input was split into batches.
@@ -50,12 +53,15 @@ export class ColumnAccumulators {
   private size = 0;
   /** Per call, its two columns: COUNT [n, unused]; SUM/AVG [sum, n]; MIN/MAX [value, has (0/1)]. */
   private cols: [Float64Array, Float64Array][];
+  /** `cols` as last shown (see the invariants). */
+  private shown: [Float64Array, Float64Array][];
 
   private constructor(
     private readonly kernels: readonly Kernel[],
     private readonly fns: readonly string[],
   ) {
     this.cols = kernels.map(() => [new Float64Array(0), new Float64Array(0)]);
+    this.shown = kernels.map(() => [new Float64Array(0), new Float64Array(0)]);
   }
 
   /** Column accumulators for `calls`, or undefined when a call has no columns (see the module doc). */
@@ -102,14 +108,67 @@ export class ColumnAccumulators {
         }
       }
     }
+    this.show(s);
   }
 
   /** Loads an empty slot: a group that does not exist yet. */
   loadEmpty(): void {
     const s = this.size++;
     if (s >= this.rows.length) this.grow(Math.max(64, 2 * this.rows.length));
+    this.reset(s);
+    this.show(s);
+  }
+
+  /** Empties slot `s`, leaving its shown state: its group was deleted, or is the global group reset. */
+  reset(s: number): void {
     this.rows[s] = 0;
     for (const col of this.cols) for (const c of col) c[s] = 0;
+  }
+
+  /** Records the state of slot `s` as shown. */
+  show(s: number): void {
+    for (let k = 0; k < this.cols.length; k++) {
+      const [a, b] = this.cols[k]!;
+      const [x, y] = this.shown[k]!;
+      x[s] = a[s]!;
+      y[s] = b[s]!;
+    }
+  }
+
+  /** Whether some result of slot `s` differs from the shown one (NaN equal to NaN, 0 to -0, as sameRow). */
+  changed(s: number): boolean {
+    for (let k = 0; k < this.kernels.length; k++) {
+      const x = this.result(s, k, false);
+      const y = this.result(s, k, true);
+      if (x !== y && (typeof x !== 'number' || typeof y !== 'number' || x === x || y === y)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The result of call `k` for slot `s`, current or as shown, as the accumulator's result()
+   * except that COUNT is a number (BIGINT columns are built from numbers too).
+   */
+  result(s: number, k: number, shown: boolean): number | null {
+    const [a, b] = (shown ? this.shown : this.cols)[k]!;
+    switch (this.kernels[k]!) {
+      case Kernel.CountStar:
+      case Kernel.Count:
+        return small(a[s]!);
+      case Kernel.FloatSum: {
+        const n = b[s]!;
+        if (n <= 0) return null;
+        return this.fns[k] === 'avg' ? a[s]! / n : a[s]!;
+      }
+      case Kernel.Min:
+      case Kernel.Max:
+        return b[s] === 1 ? a[s]! : null;
+    }
+  }
+
+  /** The number of calls. */
+  get calls(): number {
+    return this.kernels.length;
   }
 
   /** Copies slot `s` back into `accs` (of a group created empty or loaded from slot `s`). */
@@ -181,6 +240,7 @@ export class ColumnAccumulators {
     };
     this.rows = bigger(this.rows);
     this.cols = this.cols.map(([a, b]) => [bigger(a), bigger(b)]);
+    this.shown = this.shown.map(([a, b]) => [bigger(a), bigger(b)]);
   }
 }
 

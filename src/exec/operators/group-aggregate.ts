@@ -83,8 +83,10 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly keys: CompiledExpr[];
   private readonly aggs: AggregateList;
   /**
-   * The held mini-batch's aggregate state in columns, when every call has them (phase
-   * `single`); the groups' accumulators and counts are then stale until emitHeld stores them.
+   * The aggregate state of the held slots in columns, when every call has them (phase
+   * `single`); the groups' accumulators and counts are then stale until the barrier stores
+   * them, and the slots (with their key numbering) are kept from one mini-batch to the next
+   * until the barrier, so a key seen again finds its slot and state without `working`.
    */
   private readonly columns: ColumnAccumulators | undefined;
   /**
@@ -104,6 +106,8 @@ export class GroupAggregateOperator extends StreamOperator {
   private held = heldBatch();
   /** Input rows of the held mini-batch. */
   private heldRows = 0;
+  /** Numbers the mini-batches (HeldBatch.seen). */
+  private epoch = 0;
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -128,6 +132,7 @@ export class GroupAggregateOperator extends StreamOperator {
 
   protected override async onOpen(): Promise<void> {
     this.working = new Map();
+    this.forgetSlots();
     this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
 
@@ -252,7 +257,8 @@ export class GroupAggregateOperator extends StreamOperator {
    */
   private addColumns(columns: ColumnAccumulators, batch: RecordBatch, rowKinds: Uint8Array | undefined, valuesOf: (row: number, slot: number) => unknown[], args: ArgValues, slots: Int32Array, errors: ReadonlyMap<number, string>): void {
     const n = batch.numRows;
-    const { keys, groups } = this.held;
+    const { keys, groups, seen, touched } = this.held;
+    const epoch = this.epoch;
     const rows = columns.rows;
     const signs = new Int8Array(n);
     for (let i = 0; i < n; i++) {
@@ -277,6 +283,10 @@ export class GroupAggregateOperator extends StreamOperator {
       }
       rows[slot] = rows[slot]! + sign;
       signs[i] = sign;
+      if (seen[slot] !== epoch) {
+        seen[slot] = epoch;
+        touched.push(slot);
+      }
     }
     columns.add(args, slots, signs, n);
   }
@@ -347,7 +357,7 @@ export class GroupAggregateOperator extends StreamOperator {
    * accumulators keep those results until emitHeld: STALE stands for them).
    */
   private async loadSlots(first: number): Promise<void> {
-    const { keys, groups, before } = this.held;
+    const { keys, groups, before, seen } = this.held;
     if (first === keys.length) return;
     const found = await this.load(first === 0 ? keys : keys.slice(first));
     for (let s = first; s < keys.length; s++) {
@@ -361,11 +371,13 @@ export class GroupAggregateOperator extends StreamOperator {
         before.push(null);
         this.columns.loadEmpty();
       }
+      if (this.columns) seen.push(-1);
     }
   }
 
   /** Emits one change per group the held mini-batch touched and starts the next mini-batch. */
   private emitHeld(): Promise<void> | undefined {
+    if (this.columns) return this.emitColumns(this.columns);
     const { keys, groups, before } = this.held;
     this.held = heldBatch();
     this.heldRows = 0;
@@ -383,12 +395,7 @@ export class GroupAggregateOperator extends StreamOperator {
       const key = keys[t]!;
       let g = groups[t];
       if (!g) continue;
-      let old = before[t] ?? null;
-      if (this.columns) {
-        if (old) old = this.results(g);
-        this.columns.store(t, g.accs);
-        g.count = this.columns.rowCount(t);
-      }
+      const old = before[t] ?? null;
       const values = g.values;
       if (g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g.count <= 0) {
@@ -409,8 +416,62 @@ export class GroupAggregateOperator extends StreamOperator {
         push(values, now, RowKind.UPDATE_AFTER);
       }
     }
-    this.columns?.clear();
-    this.utf8.clear();
+    if (m === 0) return undefined;
+    return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
+  }
+
+  /**
+   * emitHeld with columns: one change per slot the mini-batch touched, its results before (as
+   * last shown) and after read from the columns; the slots stay for the next mini-batch.
+   */
+  private emitColumns(columns: ColumnAccumulators): Promise<void> | undefined {
+    const held = this.held;
+    const { keys, groups, before, touched } = held;
+    this.heldRows = 0;
+    if (touched.length === 0) return undefined;
+    held.touched = [];
+    this.epoch++;
+    const nv = this.keys.length;
+    const calls = columns.calls;
+    const out = this.fields.map(() => new Array<unknown>());
+    const kinds = new Uint8Array(2 * touched.length);
+    let m = 0;
+    const push = (values: readonly unknown[], s: number, shown: boolean, kind: number) => {
+      for (let c = 0; c < nv; c++) out[c]!.push(values[c] ?? null);
+      for (let k = 0; k < calls; k++) out[nv + k]!.push(columns.result(s, k, shown));
+      kinds[m++] = kind;
+    };
+    for (const s of touched) {
+      let g = groups[s];
+      if (!g) continue;
+      const existed = before[s] !== null;
+      const count = columns.rowCount(s);
+      if (count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
+      if (count <= 0) {
+        const key = keys[s]!;
+        const values = g.values;
+        columns.reset(s);
+        // The global group outlives its last row, reset to the results of no rows.
+        g = this.global ? this.emptyGroup([]) : undefined;
+        groups[s] = g;
+        this.working.set(key, g ?? null);
+        if (!g) {
+          this.deleted.add(key);
+          if (existed) push(values, s, true, RowKind.DELETE);
+          before[s] = null;
+          columns.show(s);
+          continue;
+        }
+      }
+      g.dirty = true;
+      if (!existed) push(g.values, s, false, RowKind.INSERT);
+      else if (columns.changed(s)) {
+        push(g.values, s, true, RowKind.UPDATE_BEFORE);
+        push(g.values, s, false, RowKind.UPDATE_AFTER);
+      }
+      before[s] = STALE;
+      columns.show(s);
+    }
     if (m === 0) return undefined;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
   }
@@ -450,6 +511,16 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   private flush(): void {
+    if (this.columns) {
+      const { groups } = this.held;
+      for (let s = 0; s < groups.length; s++) {
+        const g = groups[s];
+        if (!g) continue;
+        this.columns.store(s, g.accs);
+        g.count = this.columns.rowCount(s);
+      }
+      this.forgetSlots();
+    }
     const table = this.ctx.state.table(TABLE);
     for (const key of this.deleted) if (!this.working.get(key)) table.delete(key);
     this.working.forEach((g, key) => {
@@ -457,6 +528,14 @@ export class GroupAggregateOperator extends StreamOperator {
     });
     this.deleted.clear();
     this.working.clear();
+  }
+
+  /** Forgets the held slots (the state of any group in them is stored first, see flush). */
+  private forgetSlots(): void {
+    this.held = heldBatch();
+    this.heldRows = 0;
+    this.columns?.clear();
+    this.utf8.clear();
   }
 
   /** Number of groups held in memory: those touched since the last barrier that exist. */
@@ -471,10 +550,13 @@ export class GroupAggregateOperator extends StreamOperator {
  * The mini-batch being held, one slot per group key it touched, in the order it first touched
  * them: the key, the group (undefined while none exists), and the group's results downstream
  * before the mini-batch (null: the group did not exist). `byKey` and `byValue` number the keys
- * (see slotRows).
+ * (see slotRows). With columns the slots are kept until the barrier: `touched` lists those the
+ * held mini-batch touched, and `seen` holds per slot the epoch of the last mini-batch that did.
  */
 interface HeldBatch {
   readonly keys: string[];
+  touched: number[];
+  readonly seen: number[];
   readonly groups: (Group | undefined)[];
   readonly before: (readonly unknown[] | null)[];
   readonly byKey: Map<string, number>;
@@ -484,11 +566,11 @@ interface HeldBatch {
   nullSlot: number | undefined;
 }
 
-/** In HeldBatch.before with columns: the group existed, and its accumulators still hold its results before the mini-batch. */
+/** In HeldBatch.before with columns: the group exists downstream, with the results the columns last showed for its slot. */
 const STALE: readonly unknown[] = [];
 
 function heldBatch(): HeldBatch {
-  return { keys: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), texts: [], nullSlot: undefined };
+  return { keys: [], touched: [], seen: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), texts: [], nullSlot: undefined };
 }
 
 /** The net-count and state columns of a partial batch whose first `groups` columns are the group. */
