@@ -166,6 +166,39 @@ export class ColumnAccumulators {
     }
   }
 
+  /**
+   * The output column of call `k` for `m` rows: row i holds the result of slot `slots[i]`, as
+   * shown where `shown[i]` is 1, else current. COUNT is never NULL, and the other calls rarely:
+   * a typed array where no row is NULL (Arrow takes it without a copy), else an array.
+   */
+  output(k: number, slots: Int32Array, shown: Uint8Array, m: number): Float64Array | (number | null)[] {
+    const out = new Float64Array(m);
+    const [a, b] = this.cols[k]!;
+    const [x, y] = this.shown[k]!;
+    const kernel = this.kernels[k]!;
+    if (kernel === Kernel.CountStar || kernel === Kernel.Count) {
+      for (let i = 0; i < m; i++) out[i] = (shown[i] === 1 ? x : a)[slots[i]!]!;
+      return out;
+    }
+    let nulls = false;
+    const avg = this.fns[k] === 'avg';
+    for (let i = 0; i < m; i++) {
+      const s = slots[i]!;
+      const was = shown[i] === 1;
+      const v = (was ? x : a)[s]!;
+      const w = (was ? y : b)[s]!;
+      if (kernel === Kernel.FloatSum) {
+        if (w <= 0) nulls = true;
+        else out[i] = avg ? v / w : v;
+      } else if (w !== 1) nulls = true;
+      else out[i] = v;
+    }
+    if (!nulls) return out;
+    const list = new Array<number | null>(m);
+    for (let i = 0; i < m; i++) list[i] = this.result(slots[i]!, k, shown[i] === 1);
+    return list;
+  }
+
   /** The number of calls. */
   get calls(): number {
     return this.kernels.length;

@@ -432,13 +432,16 @@ export class GroupAggregateOperator extends StreamOperator {
     held.touched = [];
     this.epoch++;
     const nv = this.keys.length;
-    const calls = columns.calls;
-    const out = this.fields.map(() => new Array<unknown>());
+    // Output row i: the group values `values[i]` and the results of slot `picks[i]`, as last shown where `shown[i]` is 1.
+    const values: (readonly unknown[])[] = [];
+    const picks = new Int32Array(2 * touched.length);
+    const shown = new Uint8Array(2 * touched.length);
     const kinds = new Uint8Array(2 * touched.length);
     let m = 0;
-    const push = (values: readonly unknown[], s: number, shown: boolean, kind: number) => {
-      for (let c = 0; c < nv; c++) out[c]!.push(values[c] ?? null);
-      for (let k = 0; k < calls; k++) out[nv + k]!.push(columns.result(s, k, shown));
+    const push = (v: readonly unknown[], s: number, was: boolean, kind: number) => {
+      values.push(v);
+      picks[m] = s;
+      shown[m] = was ? 1 : 0;
       kinds[m++] = kind;
     };
     for (const s of touched) {
@@ -449,19 +452,20 @@ export class GroupAggregateOperator extends StreamOperator {
       if (count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (count <= 0) {
         const key = keys[s]!;
-        const values = g.values;
-        columns.reset(s);
-        // The global group outlives its last row, reset to the results of no rows.
-        g = this.global ? this.emptyGroup([]) : undefined;
-        groups[s] = g;
-        this.working.set(key, g ?? null);
-        if (!g) {
+        // The slot's shown results stay until the output below is built: reset it after.
+        if (!this.global) {
+          groups[s] = undefined;
+          this.working.set(key, null);
           this.deleted.add(key);
-          if (existed) push(values, s, true, RowKind.DELETE);
+          if (existed) push(g.values, s, true, RowKind.DELETE);
           before[s] = null;
-          columns.show(s);
           continue;
         }
+        // The global group outlives its last row, reset to the results of no rows.
+        columns.reset(s);
+        g = this.emptyGroup([]);
+        groups[s] = g;
+        this.working.set(key, g);
       }
       g.dirty = true;
       if (!existed) push(g.values, s, false, RowKind.INSERT);
@@ -470,6 +474,12 @@ export class GroupAggregateOperator extends StreamOperator {
         push(g.values, s, false, RowKind.UPDATE_AFTER);
       }
       before[s] = STALE;
+    }
+    const out: Values[] = [];
+    for (let c = 0; c < nv; c++) out.push(values.map((v) => v[c] ?? null));
+    for (let k = 0; k < columns.calls; k++) out.push(columns.output(k, picks, shown, m));
+    for (const s of touched) {
+      if (!groups[s]) columns.reset(s);
       columns.show(s);
     }
     if (m === 0) return undefined;
