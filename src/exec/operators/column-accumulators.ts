@@ -9,6 +9,7 @@
  * retractable MIN/MAX and the rest keep their accumulator objects (AggregateList.add).
  */
 import type { AggregateCall } from '../../planner/logical.js';
+import type { StateValue } from '../../state/index.js';
 import type { Accumulator } from './accumulator.js';
 import { extremeNoRetraction, type CountStar, type Extreme, type Sum } from './accumulators.js';
 import type { ArgValues } from './accumulators.js';
@@ -39,7 +40,7 @@ function kernelOf(call: AggregateCall, retractable: boolean): Kernel | undefined
 /**
  * Invariants:
  * - Slots `0 .. size - 1` hold, per call, the state of one group's accumulator (`load` copies it
- *   in, `store` copies it back out) and the group's row count in `rows`.
+ *   in, `save` writes it as the accumulator saves its own) and the group's row count in `rows`.
  * - Each slot also holds the state its results were last shown from (`show`; `load` shows the
  *   loaded state, `loadEmpty` and `reset` the empty one), so that `changed` and `result`
  *   compare and read the results before and after without any accumulator object.
@@ -204,25 +205,26 @@ export class ColumnAccumulators {
     return this.kernels.length;
   }
 
-  /** Copies slot `s` back into `accs` (of a group created empty or loaded from slot `s`). */
-  store(s: number, accs: readonly Accumulator[]): void {
+  /** The saved state of slot `s`'s accumulators, as AggregateList.save writes theirs. */
+  save(s: number): StateValue[] {
     const kernels = this.kernels;
+    const saved = new Array<StateValue>(kernels.length);
     for (let k = 0; k < kernels.length; k++) {
       const [a, b] = this.cols[k]!;
       switch (kernels[k]!) {
         case Kernel.CountStar:
         case Kernel.Count:
-          (accs[k] as CountStar).n = small(a[s]!);
+          saved[k] = small(a[s]!);
           break;
         case Kernel.FloatSum:
-          (accs[k] as Sum).f = a[s]!;
-          (accs[k] as Sum).n = small(b[s]!);
+          saved[k] = [a[s]!, small(b[s]!)];
           break;
         case Kernel.Min:
         case Kernel.Max:
-          (accs[k] as Extreme).v = b[s] === 1 ? a[s]! : null;
+          saved[k] = b[s] === 1 ? a[s]! : null;
       }
     }
+    return saved;
   }
 
   /** The row count of slot `s`. */

@@ -25,7 +25,8 @@ import { Utf8Slots } from './utf8-slots.js';
 interface Group {
   readonly values: unknown[];
   count: number;
-  readonly accs: Accumulator[];
+  /** With columns, none once the group has a slot: the columns hold its state (and `count`) until the barrier. */
+  accs: Accumulator[];
   /** Whether it changed since the last barrier (and is to be written at the next). */
   dirty: boolean;
 }
@@ -84,8 +85,8 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly aggs: AggregateList;
   /**
    * The aggregate state of the held slots in columns, when every call has them (phase
-   * `single`); the groups' accumulators and counts are then stale until the barrier stores
-   * them, and the slots (with their key numbering) are kept from one mini-batch to the next
+   * `single`); the groups of the slots then have no accumulators and a stale count, the
+   * barrier writes their state from the columns, and the slots (with their key numbering) are kept from one mini-batch to the next
    * until the barrier, so a key seen again finds its slot and state without `working`.
    */
   private readonly columns: ColumnAccumulators | undefined;
@@ -277,7 +278,7 @@ export class GroupAggregateOperator extends StreamOperator {
           continue;
         }
       } else if (groups[slot] === undefined) {
-        const g = this.emptyGroup(valuesOf(i, slot));
+        const g = this.group(valuesOf(i, slot), 0, NO_ACCS);
         this.working.set(keys[slot]!, g);
         groups[slot] = g;
       }
@@ -367,6 +368,7 @@ export class GroupAggregateOperator extends StreamOperator {
       else if (g) {
         before.push(STALE);
         this.columns.load(g.accs, g.count);
+        g.accs = NO_ACCS;
       } else {
         before.push(null);
         this.columns.loadEmpty();
@@ -463,7 +465,7 @@ export class GroupAggregateOperator extends StreamOperator {
         }
         // The global group outlives its last row, reset to the results of no rows.
         columns.reset(s);
-        g = this.emptyGroup([]);
+        g = this.group([], 0, NO_ACCS);
         groups[s] = g;
         this.working.set(key, g);
       }
@@ -521,17 +523,17 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   private flush(): void {
+    const table = this.ctx.state.table(TABLE);
     if (this.columns) {
-      const { groups } = this.held;
+      const { keys, groups } = this.held;
       for (let s = 0; s < groups.length; s++) {
         const g = groups[s];
-        if (!g) continue;
-        this.columns.store(s, g.accs);
-        g.count = this.columns.rowCount(s);
+        if (!g?.dirty) continue;
+        g.dirty = false;
+        table.put(keys[s]!, { g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
       }
       this.forgetSlots();
     }
-    const table = this.ctx.state.table(TABLE);
     for (const key of this.deleted) if (!this.working.get(key)) table.delete(key);
     this.working.forEach((g, key) => {
       if (g?.dirty) table.put(key, { g: g.values as StateValue[], c: g.count, a: AggregateList.save(g.accs) } satisfies StateRow);
@@ -540,7 +542,7 @@ export class GroupAggregateOperator extends StreamOperator {
     this.working.clear();
   }
 
-  /** Forgets the held slots (the state of any group in them is stored first, see flush). */
+  /** Forgets the held slots (with columns, flush writes their groups first). */
   private forgetSlots(): void {
     this.held = heldBatch();
     this.heldRows = 0;
@@ -575,6 +577,9 @@ interface HeldBatch {
   readonly texts: (string | null)[];
   nullSlot: number | undefined;
 }
+
+/** The accumulators of a group whose state the columns hold. */
+const NO_ACCS: Accumulator[] = [];
 
 /** In HeldBatch.before with columns: the group exists downstream, with the results the columns last showed for its slot. */
 const STALE: readonly unknown[] = [];
