@@ -138,10 +138,30 @@ export class ColumnAccumulators {
 
   /** Whether some result of slot `s` differs from the shown one (NaN equal to NaN, 0 to -0, as sameRow). */
   changed(s: number): boolean {
-    for (let k = 0; k < this.kernels.length; k++) {
-      const x = this.result(s, k, false);
-      const y = this.result(s, k, true);
-      if (x !== y && (typeof x !== 'number' || typeof y !== 'number' || x === x || y === y)) return true;
+    const kernels = this.kernels;
+    for (let k = 0; k < kernels.length; k++) {
+      const now = this.cols[k]!;
+      const was = this.shown[k]!;
+      const a = now[0][s]!;
+      const x = was[0][s]!;
+      const b = now[1][s]!;
+      const y = was[1][s]!;
+      switch (kernels[k]!) {
+        case Kernel.CountStar:
+        case Kernel.Count:
+          if (a !== x) return true;
+          break;
+        case Kernel.FloatSum: {
+          if (b > 0 !== y > 0) return true;
+          if (b <= 0) break;
+          const avg = this.fns[k] === 'avg';
+          if (!same(avg ? a / b : a, avg ? x / y : x)) return true;
+          break;
+        }
+        case Kernel.Min:
+        case Kernel.Max:
+          if (b !== y || (b === 1 && !same(a, x))) return true;
+      }
     }
     return false;
   }
@@ -287,6 +307,11 @@ export class ColumnAccumulators {
 function small(x: number): number {
   const i = x | 0;
   return i === x ? i : x;
+}
+
+/** Whether two results are equal as sameRow sees them: NaN equal to NaN, 0 to -0. */
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 function countStar(n: Float64Array, slots: Int32Array, signs: Int8Array, rows: number): void {
