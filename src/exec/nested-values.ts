@@ -28,11 +28,6 @@ export function listElement(list: ArrayLike<unknown>, k: number | bigint): unkno
   return at >= 0 && at < n ? (list[at] ?? null) : null;
 }
 
-/**
- * Checks and converts one JSON value to the executor's representation of `t` (bigints for
- * BIGINT, numbers for other numeric and TIMESTAMP columns, Uint8Array for BYTES).
- * `undefined`/null mean SQL NULL.
- */
 /** JSON has no NaN or infinities: they travel as these strings (written by every JSON output). */
 const NON_FINITE_TEXT = new Map<string, number>([
   ['NaN', NaN],
@@ -40,6 +35,15 @@ const NON_FINITE_TEXT = new Map<string, number>([
   ['-Infinity', -Infinity],
 ]);
 
+/**
+ * Checks and converts one JSON value to the executor's representation of `t` (bigints for
+ * BIGINT, numbers for other numeric and TIMESTAMP columns, Uint8Array for BYTES).
+ * `undefined`/null mean SQL NULL.
+ *
+ * Invariant: an integer beyond ±(2^53 - 1) read as a double (by `JSON.parse`) either fits as the
+ * same value `parseExactJson`'s bigint gives (FLOAT, DOUBLE) or does not fit, so a value that
+ * fits after `JSON.parse` is the value the exact parse would give.
+ */
 export function coerceJson(t: DataType, v: unknown, path: string): unknown {
   if (v === null || v === undefined) return null;
   switch (t.kind) {
@@ -54,7 +58,7 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
       return new Misfit(`${path}: expected BIGINT (64-bit integer), got ${show(v)}`);
     }
     case 'INTERVAL':
-      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
       if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
       return new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
     case 'FLOAT':
@@ -67,7 +71,7 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
     case 'BYTES':
       return typeof v === 'string' ? new Uint8Array(Buffer.from(v, 'base64')) : new Misfit(`${path}: expected BYTES as a base64 string, got ${show(v)}`);
     case 'TIMESTAMP': {
-      if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
+      if (typeof v === 'number' && Number.isSafeInteger(Math.trunc(v))) return Math.trunc(v);
       if (typeof v === 'string') {
         // Field by field: Date.parse would read 2024-02-30 as March 1.
         const ms = parseTimestampText(v);
@@ -79,9 +83,16 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
       if (!Array.isArray(v)) return new Misfit(`${path}: expected ${t.size === undefined ? 'an array' : `an array of ${t.size}`}, got ${show(v)}`);
       if (t.size !== undefined && v.length !== t.size) return new Misfit(`${path}: expected an array of ${t.size} elements, got ${v.length}`);
       const out = new Array<unknown>(v.length);
+      // A number is a FLOAT or DOUBLE element as it is: no call per element of a feature vector.
+      const numbers = t.element.kind === 'FLOAT' || t.element.kind === 'DOUBLE';
       for (let i = 0; i < v.length; i++) {
+        const e = v[i];
+        if (numbers && typeof e === 'number') {
+          out[i] = e;
+          continue;
+        }
         // The element's path is spelled out only for a misfit (not once per element of every row).
-        const x = coerceJson(t.element, v[i], path);
+        const x = coerceJson(t.element, e, path);
         if (x instanceof Misfit) return coerceJson(t.element, v[i], `${path}[${i}]`);
         out[i] = x;
       }

@@ -104,4 +104,36 @@ describe('Kafka JSON codec and BIGINT', () => {
     expect(batchToRows(batch, ts)).toEqual([[Date.UTC(2024, 1, 29, 10, 0, 0, 250)], [Date.UTC(2024, 2, 1)], [1709164800000]]);
     expect(rejected.map((r) => r.reason)).toEqual(['ts: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got "2024-02-30T00:00:00Z"']);
   });
+
+  it('decodes integers beyond 2^53 in every kind of column as the exact parse does, nested ones too', () => {
+    const wide: Field[] = [
+      { name: 'ts', type: T.TIMESTAMP, nullable: true },
+      { name: 'iv', type: T.INTERVAL, nullable: true },
+      { name: 's', type: T.STRING, nullable: true },
+      { name: 'xs', type: arrayOf(T.DOUBLE), nullable: true },
+      { name: 'bs', type: arrayOf(T.BIGINT), nullable: true },
+    ];
+    const { batch, kept, rejected } = decodeJsonRecords(
+      wide,
+      records(
+        '{"ts": 1709164800000.7, "iv": 86400000, "xs": [9007199254740993, 0.5], "bs": [9007199254740993, 1]}',
+        '{"ts": 9007199254740993}',
+        '{"iv": 9007199254740993}',
+        '{"s": 90071992547409930}',
+        '{"bs": [1, 18446744073709551615]}',
+        '{"xs": [1, 2',
+        '{"xs": [1, "NaN", true]}',
+      ),
+    );
+    expect(kept).toEqual([0]);
+    expect(batchToRows(batch, wide)).toEqual([[1709164800000, 86400000, null, [9007199254740992, 0.5], [9007199254740993n, 1n]]]);
+    expect(rejected.map((r) => r.reason)).toEqual([
+      'ts: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got 9007199254740993',
+      'iv: expected INTERVAL, got 9007199254740993',
+      's: expected STRING, got 90071992547409930',
+      'bs[1]: expected BIGINT (64-bit integer), got 18446744073709551615',
+      expect.stringMatching(/^value is not valid JSON: /),
+      'xs[2]: expected DOUBLE (a number, or "NaN", "Infinity", "-Infinity"), got true',
+    ]);
+  });
 });

@@ -102,16 +102,33 @@ export function decodeJsonRow(fields: readonly Field[], value: Buffer): { values
   return reason === undefined ? { values: row } : { error: reason };
 }
 
-/** Fills `row` from one record; returns why the record does not fit, or undefined. */
+/**
+ * Fills `row` from one record; returns why the record does not fit, or undefined. The text is
+ * read by `JSON.parse` first: a row that fits that way holds what the exact parse would give
+ * (see `coerceJson`), and only a record that does not fit (a BIGINT beyond 2^53, or a misfit
+ * whose reason shows the value as written) is parsed again exactly.
+ */
 function decodeInto(fields: readonly Field[], value: Buffer | null, timestamp: number, recordTimeColumn: number | undefined, row: unknown[]): string | undefined {
   if (value === null) return 'record has no value (a tombstone); a stream expects a JSON object';
+  const text = value.toString('utf8');
+  const quick = parseOrUndefined(text);
+  if (quick !== undefined && fillRow(fields, quick, timestamp, recordTimeColumn, row) === undefined) return undefined;
   let obj: unknown;
   try {
-    obj = parseExactJson(value.toString('utf8'));
+    obj = parseExactJson(text);
   } catch (err) {
     return `value is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
   }
   return fillRow(fields, obj, timestamp, recordTimeColumn, row);
+}
+
+/** `JSON.parse` of `text`, or undefined where it is not JSON (the exact parse then says where). */
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
