@@ -85,9 +85,10 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly aggs: AggregateList;
   /**
    * The aggregate state of the held slots in columns, when every call has them (phase
-   * `single`); the groups of the slots then have no accumulators and a stale count, the
-   * barrier writes their state from the columns, and the slots (with their key numbering) are kept from one mini-batch to the next
-   * until the barrier, so a key seen again finds its slot and state without `working`.
+   * `single`). The groups of the slots then have no accumulators and a stale count, and the
+   * barrier writes their state from the columns. The slots (with their key numbering) are
+   * kept from one mini-batch to the next until the barrier, so a key seen again finds its
+   * slot and state without `working` and without copying its state in and out.
    */
   private readonly columns: ColumnAccumulators | undefined;
   /**
@@ -354,8 +355,8 @@ export class GroupAggregateOperator extends StreamOperator {
   /**
    * Finds the groups of the held slots from `first` on (slots the last batch added), reading
    * those that `working` does not hold from the state table in one batched read, and records
-   * the results downstream of each before the mini-batch (with columns, the group's
-   * accumulators keep those results until emitHeld: STALE stands for them).
+   * the results downstream of each before the mini-batch (with columns, the columns hold
+   * them: STALE stands for them).
    */
   private async loadSlots(first: number): Promise<void> {
     const { keys, groups, before, seen } = this.held;
@@ -454,7 +455,7 @@ export class GroupAggregateOperator extends StreamOperator {
       if (count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (count <= 0) {
         const key = keys[s]!;
-        // The slot's shown results stay until the output below is built: reset it after.
+        // A deleted group's slot keeps the results it showed until the output is built.
         if (!this.global) {
           groups[s] = undefined;
           this.working.set(key, null);
