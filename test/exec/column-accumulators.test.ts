@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { T, type DataType } from '../../src/common/types.js';
 import { RowKind, type Message } from '../../src/exec/message.js';
 import { ColumnAccumulators } from '../../src/exec/operators/column-accumulators.js';
@@ -33,7 +33,10 @@ interface Row {
 const more = (m: Message): Message => (m.kind === 'data' ? { ...m, more: true } : m);
 
 const stores = new TempStores();
-afterEach(() => stores.dispose());
+afterEach(() => {
+  vi.restoreAllMocks();
+  return stores.dispose();
+});
 
 async function run(calls: readonly AggregateCall[], rows: readonly Row[], kinds: readonly number[], size: number, hinted: boolean, retractable: boolean) {
   const h = await Harness.create(stores);
@@ -186,7 +189,7 @@ describe('GROUP BY with its state in columns', () => {
     expect(table.filter((r) => odd.includes(r[0] as string)).length).toBe(odd.length);
   });
 
-  it('keeps each key\'s slot across mini-batches until the barrier, writes the state it reached there, and continues after a restart', async () => {
+  it('gives the accumulators\' changelog across mini-batches, barriers and restarts, with groups deleted and coming back', async () => {
     // With 150 keys every row of a fifth of them is retracted: they are deleted and come back.
     const { rows, kinds } = changelog(900, 150, (i) => (i % 11 === 5 ? null : i / 10 + 0.1));
     /** Messages of 1 to 6 rows, a third of them hinted, a barrier after every seventh and a restart after every third barrier. */
@@ -233,6 +236,40 @@ describe('GROUP BY with its state in columns', () => {
       else if (op === '+I' && deleted.has(key)) back.add(key);
     }
     expect(back.size).toBeGreaterThan(10);
+  });
+
+  it('reads a key\'s group and loads its slot once per checkpoint interval, not once per mini-batch', async () => {
+    const h = await Harness.create(stores);
+    const fields = fieldsOf(COLUMNED);
+    const table = h.ctx().state.table('groups');
+    const reads: string[][] = [];
+    const getMany = table.getMany.bind(table);
+    vi.spyOn(table, 'getMany').mockImplementation(async (keys) => {
+      reads.push([...keys]);
+      return getMany(keys);
+    });
+    const loads = vi.spyOn(ColumnAccumulators.prototype, 'load');
+    const empties = vi.spyOn(ColumnAccumulators.prototype, 'loadEmpty');
+    const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: COLUMNED, fields, retractable: true, udfs: () => undefined });
+    await h.open(op);
+    const batch = (...cards: string[]) => data(IN, cards.map((c) => ({ card: c, amount: 1 })));
+    await op.process(batch('a', 'b'), 0);
+    await op.process(batch('a', 'b', 'c'), 0);
+    await op.process({ kind: 'barrier', epoch: 1 }, 0);
+    await h.commit();
+    await op.process(batch('c', 'a'), 0);
+    await op.process(batch('a'), 0);
+    expect(reads.map((keys) => keys.length)).toEqual([2, 1, 2]);
+    expect([empties.mock.calls.length, loads.mock.calls.length]).toEqual([3, 2]);
+    expect(h.rows(fields, true).filter((r) => r[1] === 'a')).toEqual([
+      ['+I', 'a', 1n, 1n, 1, 1],
+      ['-U', 'a', 1n, 1n, 1, 1],
+      ['+U', 'a', 2n, 2n, 2, 1],
+      ['-U', 'a', 2n, 2n, 2, 1],
+      ['+U', 'a', 3n, 3n, 3, 1],
+      ['-U', 'a', 3n, 3n, 3, 1],
+      ['+U', 'a', 4n, 4n, 4, 1],
+    ]);
   });
 
   it('resets a sum whose rows were all retracted to no rows, not to a rounding residue', async () => {
