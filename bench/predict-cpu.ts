@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { FEATURE_COUNT } from '../src/connectors/datagen.js';
-import { preload } from './predict.js';
+import { preload, WARMUP_ROUNDS } from './predict.js';
 import { gc, median, now, settle, tempEngine } from './util.js';
 
 const model = process.argv[2] ?? 'models/fraud-mlp-wide.onnx';
@@ -100,8 +100,13 @@ try {
     'engine without predict': query('SELECT tx_id, features FROM ptx'),
   };
   const results: Record<string, Sample[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
-  await engine();
-  for (let r = 0; r < runs; r++) for (const [k, fn] of Object.entries(cases)) results[k]!.push(await measure(fn, modelThreads));
+  // Untimed warm-up rounds exactly like the timed ones, so V8 has compiled every measured path first.
+  for (let r = -WARMUP_ROUNDS; r < runs; r++) {
+    for (const [k, fn] of Object.entries(cases)) {
+      const sample = await measure(fn, modelThreads);
+      if (r >= 0) results[k]!.push(sample);
+    }
+  }
   const med = (xs: readonly Sample[], f: (x: Sample) => number): string => median(xs.map(f)).toFixed(2);
   for (const [k, xs] of Object.entries(results)) {
     const split = k === 'engine' ? ` (main thread ${med(xs, (x) => x.main)}, model threads ${med(xs, (x) => x.model)}, other threads ${med(xs, (x) => x.cpu - x.main - x.model)})` : `, main thread CPU ${med(xs, (x) => x.main)} µs/row`;

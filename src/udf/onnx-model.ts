@@ -284,6 +284,9 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortEntry);
 let session;
+// The feeds (name, values per row, dimensions after the batch) and the outputs to fetch: sent
+// once, before the first run, since they are the same for every batch.
+let layout;
 const slabs = [];
 const scratch = [];
 const message = (e) => (e && e.message) || String(e);
@@ -299,28 +302,36 @@ async function handle(msg) {
     } catch (e) {
       parentPort.postMessage({ id: msg.id, ok: false, error: message(e) });
     }
+  } else if (msg.type === 'layout') {
+    layout = msg;
   } else if (msg.type === 'run') {
     try {
       if (msg.slab) slabs[msg.slot] = new Float32Array(msg.slab);
       const slab = slabs[msg.slot];
+      const rows = msg.rows;
       const feeds = {};
-      for (const [k, f] of msg.feeds.entries()) {
-        // The rows sit in the shared slab; onnxruntime takes only ordinary memory, so they are
-        // copied into this worker's own buffer for the feed (grown when a batch needs more).
-        if (!(scratch[k] && scratch[k].length >= f.length)) scratch[k] = new Float32Array(Math.max(f.length, 2 * ((scratch[k] && scratch[k].length) || 0)));
-        const data = scratch[k].subarray(0, f.length);
-        data.set(slab.subarray(f.offset, f.offset + f.length));
-        feeds[f.name] = new ort.Tensor('float32', data, f.dims);
+      let at = 0;
+      for (const [k, f] of layout.feeds.entries()) {
+        // The rows sit in the shared slab, one input after the other; onnxruntime takes only
+        // ordinary memory, so they are copied into this worker's own buffer for the feed
+        // (grown when a batch needs more).
+        const length = rows * f.width;
+        if (!(scratch[k] && scratch[k].length >= length)) scratch[k] = new Float32Array(Math.max(length, 2 * ((scratch[k] && scratch[k].length) || 0)));
+        const data = scratch[k].subarray(0, length);
+        data.set(slab.subarray(at, at + length));
+        feeds[f.name] = new ort.Tensor('float32', data, [rows, ...f.innerDims]);
+        at += length;
       }
       const t0 = performance.now();
-      const out = await session.run(feeds, msg.fetch);
+      const out = await session.run(feeds, layout.fetch);
       const ms = performance.now() - t0;
-      const outputs = {};
+      // One entry per fetched output, in order: its element type, dimensions and values.
+      const outputs = [];
       // Output arrays that own their whole buffer move to the caller instead of being copied.
       const transfer = [];
-      for (const name of msg.fetch) {
+      for (const name of layout.fetch) {
         const t = out[name];
-        outputs[name] = { type: t.type, dims: t.dims, data: t.data };
+        outputs.push(t.type, t.dims, t.data);
         const b = t.data && t.data.buffer;
         if (b instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === b.byteLength && !transfer.includes(b)) transfer.push(b);
       }
@@ -344,7 +355,8 @@ interface WorkerReply {
   readonly ok: boolean;
   readonly error?: string;
   readonly inputs?: TensorInfo[];
-  readonly outputs?: Record<string, { type: string; dims: number[]; data: OutputArray }> | TensorInfo[];
+  /** A load's outputs, or a run's: element type, dimensions and values of each fetched output in turn. */
+  readonly outputs?: TensorInfo[] | unknown[];
   readonly ms?: number;
 }
 
@@ -368,6 +380,7 @@ class SessionWorker {
   private deadReason: string | undefined;
   private readonly slabs: (Float32Array | undefined)[] = Array.from({ length: WORKER_QUEUE_DEPTH }, () => undefined);
   private readonly slabInUse: boolean[] = Array.from({ length: WORKER_QUEUE_DEPTH }, () => false);
+  private layoutSent = false;
   /** Runs sent and not yet answered. */
   busy = 0;
 
@@ -399,41 +412,53 @@ class SessionWorker {
   }
 
   /**
-   * Scores one batch: writes its feeds into a free shared slab and sends offsets into it. The
-   * caller has counted the run in `busy` already, when it chose this worker (so no two callers
-   * take the last free slab); `busy` drops when the worker answers. The slab stays taken until
-   * then, since the worker reads the rows until it answers.
+   * Scores one batch: writes its feeds into a free shared slab, one input after the other, and
+   * sends the slab's number and the row count (the feeds' layout goes once, before the first
+   * run). The caller has counted the run in `busy` already, when it chose this worker (so no
+   * two callers take the last free slab); `busy` drops when the worker answers. The slab stays
+   * taken until then, since the worker reads the rows until it answers.
    */
-  async run(inputs: readonly InputBinding[], input: Float32Array, rows: number, width: number, fetch: readonly string[]): Promise<WorkerReply> {
+  run(inputs: readonly InputBinding[], input: Float32Array, rows: number, width: number, fetch: readonly string[]): Promise<WorkerReply> {
     const slot = this.slabInUse.indexOf(false);
     if (slot < 0) {
       this.busy--;
-      throw new Error('no free input slab: more runs queued than WORKER_QUEUE_DEPTH');
+      return Promise.reject(new Error('no free input slab: more runs queued than WORKER_QUEUE_DEPTH'));
+    }
+    const id = this.nextId++;
+    if (this.deadReason !== undefined) {
+      this.busy--;
+      return Promise.resolve({ id, ok: false, error: this.deadReason });
     }
     const need = rows * width;
     let slab = this.slabs[slot];
-    const msg: Record<string, unknown> = { type: 'run', slot, fetch };
+    let grown: SharedArrayBuffer | undefined;
     if (slab === undefined || slab.length < need) {
-      slab = new Float32Array(new SharedArrayBuffer(Math.max(need, 2 * (slab?.length ?? 0)) * Float32Array.BYTES_PER_ELEMENT));
+      grown = new SharedArrayBuffer(Math.max(need, 2 * (slab?.length ?? 0)) * Float32Array.BYTES_PER_ELEMENT);
+      slab = new Float32Array(grown);
       this.slabs[slot] = slab;
-      msg['slab'] = slab.buffer;
     }
-    let at = 0;
-    msg['feeds'] = inputs.map((b) => {
-      const length = rows * b.width;
-      if (inputs.length === 1) slab.set(input.subarray(0, length), at);
-      else for (let r = 0; r < rows; r++) slab.set(input.subarray(r * width + b.offset, r * width + b.offset + b.width), at + r * b.width);
-      const feed = { name: b.onnxName, offset: at, length, dims: [rows, ...b.innerDims] };
-      at += length;
-      return feed;
-    });
+    if (inputs.length === 1) {
+      slab.set(input.subarray(0, need));
+    } else {
+      let at = 0;
+      for (const b of inputs) {
+        for (let r = 0; r < rows; r++) slab.set(input.subarray(r * width + b.offset, r * width + b.offset + b.width), at + r * b.width);
+        at += rows * b.width;
+      }
+    }
+    if (!this.layoutSent) {
+      this.worker.postMessage({ type: 'layout', feeds: inputs.map((b) => ({ name: b.onnxName, width: b.width, innerDims: b.innerDims })), fetch });
+      this.layoutSent = true;
+    }
     this.slabInUse[slot] = true;
-    try {
-      return await this.request(msg);
-    } finally {
-      this.slabInUse[slot] = false;
-      this.busy--;
-    }
+    return new Promise((resolve) => {
+      this.pending.set(id, (reply) => {
+        this.slabInUse[slot] = false;
+        this.busy--;
+        resolve(reply);
+      });
+      this.worker.postMessage(grown ? { type: 'run', id, slot, rows, slab: grown } : { type: 'run', id, slot, rows });
+    });
   }
 
   async close(): Promise<void> {
@@ -610,7 +635,7 @@ export class OnnxModel {
     if (input.length < rows * this.width) {
       return { ok: false, error: new SluiceError('MODEL_ERROR', `model '${this.name}': expected ${rows * this.width} values for ${rows} rows, got ${input.length}`) };
     }
-    const worker = await this.freeWorker();
+    const worker = this.freeWorker() ?? (await this.nextFreeWorker());
     let reply: WorkerReply;
     try {
       reply = await worker.run(this.inputs, input, rows, this.width, this.fetch);
@@ -618,19 +643,21 @@ export class OnnxModel {
       this.waiting.shift()?.();
     }
     if (!reply.ok) return { ok: false, error: new SluiceError('MODEL_ERROR', `model '${this.name}' failed: ${reply.error ?? 'unknown error'}`) };
-    const raw = (reply.outputs ?? {}) as Record<string, { type: string; dims: number[]; data: OutputArray }>;
+    const raw = (reply.outputs ?? []) as unknown[];
     const outputs: Record<string, OutputArray> = {};
-    for (const o of this.outputs) {
-      const t = raw[o.onnxName];
+    for (let k = 0; k < this.outputs.length; k++) {
+      const o = this.outputs[k]!;
+      const type = raw[3 * k] as string | undefined;
+      const data = raw[3 * k + 2] as OutputArray | undefined;
       const want = rows * o.width;
-      if (!t || t.type !== o.elementType || t.data.length !== want) {
-        const got = t ? `${t.type} ${shapeToString(t.dims)}` : 'nothing';
+      if (type !== o.elementType || data?.length !== want) {
+        const got = type === undefined ? 'nothing' : `${type} ${shapeToString(raw[3 * k + 1] as number[])}`;
         return {
           ok: false,
           error: new SluiceError('MODEL_SCHEMA_MISMATCH', `model '${this.name}': output '${o.onnxName}' should have ${want} ${o.elementType} values for ${rows} rows, got ${got}`),
         };
       }
-      outputs[o.column] = t.data;
+      outputs[o.column] = data;
     }
     return { ok: true, outputs, ms: reply.ms ?? 0 };
   }
@@ -643,18 +670,22 @@ export class OnnxModel {
   }
 
   /**
-   * The least busy worker that can take another run, waiting for one when all are full. The run
-   * is counted in the worker's `busy` before this returns.
+   * The least busy worker that can take another run, or undefined when all are full. The run is
+   * counted in the worker's `busy` before this returns.
    */
-  private async freeWorker(): Promise<SessionWorker> {
+  private freeWorker(): SessionWorker | undefined {
+    let best: SessionWorker | undefined;
+    for (const w of this.workers) if (w.busy < WORKER_QUEUE_DEPTH && (best === undefined || w.busy < best.busy)) best = w;
+    if (best) best.busy++;
+    return best;
+  }
+
+  /** Waits until a worker can take another run, as freeWorker. */
+  private async nextFreeWorker(): Promise<SessionWorker> {
     for (;;) {
-      let best: SessionWorker | undefined;
-      for (const w of this.workers) if (w.busy < WORKER_QUEUE_DEPTH && (best === undefined || w.busy < best.busy)) best = w;
-      if (best) {
-        best.busy++;
-        return best;
-      }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+      const w = this.freeWorker();
+      if (w) return w;
     }
   }
 

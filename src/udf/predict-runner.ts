@@ -69,6 +69,12 @@ interface Submission {
   readonly latencyMs: Float32Array;
   fallbackModel: string | undefined;
   errors: (string | undefined)[] | undefined;
+  /** The first version written into `versions`, and whether a different one was written since. */
+  firstVersion: number | undefined;
+  mixedVersions: boolean;
+  /** Whether rows were marked as scored by the fallback, and whether rows were marked otherwise. */
+  someFallback: boolean;
+  someNotFallback: boolean;
   readonly promise: Promise<PredictResult>;
   resolve: (r: PredictResult) => void;
 }
@@ -175,6 +181,10 @@ export class PredictRunner {
       latencyMs: new Float32Array(rows),
       fallbackModel: undefined,
       errors: undefined,
+      firstVersion: undefined,
+      mixedVersions: false,
+      someFallback: false,
+      someNotFallback: false,
       promise,
       resolve,
     };
@@ -218,9 +228,8 @@ export class PredictRunner {
     this.pin?.release();
   }
 
-  /** Leases what this runner scores with, and how the rows will be marked. */
-  private async lease(): Promise<{ readonly leased: LeaseResult; readonly by: number }> {
-    if (this.pin) return { leased: await this.pin.lease(), by: SCORED_BY.pinned };
+  /** Leases what this runner scores with, and how the rows will be marked; a pinned version is leased by the caller. */
+  private lease(): { readonly leased: LeaseResult; readonly by: number } {
     if (this.target.kind === 'candidate') {
       const c = this.registry.acquireCandidate(this.modelName);
       if (c) return { leased: { ok: true, lease: c }, by: SCORED_BY.candidate };
@@ -236,7 +245,8 @@ export class PredictRunner {
       const head = this.queue[0];
       const due = this.queued >= opts.maxRows || this.flushing > 0 || (head !== undefined && performance.now() - head.arrived >= opts.maxWaitMs);
       if (!due) break;
-      this.dispatch(this.takeBatch(opts.maxRows));
+      const rows = Math.min(this.queued, opts.maxRows);
+      this.dispatch(this.takeBatch(rows), rows);
     }
     if (this.queued > 0 && this.running < sendable && this.timer === undefined) {
       const head = this.queue[0];
@@ -248,12 +258,13 @@ export class PredictRunner {
     }
   }
 
-  private takeBatch(maxRows: number): Segment[] {
+  /** The next `want` queued rows (at most the rows queued). */
+  private takeBatch(want: number): Segment[] {
     const batch: Segment[] = [];
     let rows = 0;
-    while (rows < maxRows && this.queue.length > 0) {
+    while (rows < want && this.queue.length > 0) {
       const seg = this.queue[0] as Segment;
-      const take = Math.min(seg.rows, maxRows - rows);
+      const take = Math.min(seg.rows, want - rows);
       if (take === seg.rows) {
         this.queue.shift();
         batch.push(seg);
@@ -267,22 +278,25 @@ export class PredictRunner {
     return batch;
   }
 
-  private dispatch(batch: Segment[]): void {
-    const rows = batch.reduce((s, seg) => s + seg.rows, 0);
+  private dispatch(batch: Segment[], rows: number): void {
     this.running++;
     this.runningRows += rows;
-    void this.runBatch(batch, rows)
-      .catch((e: unknown) => {
-        // A bug rather than a model failure; the rows still come back, flagged.
-        for (const seg of batch) this.failRows(seg.sub, seg.start, seg.rows, `internal error in predict('${this.modelName}'): ${String(e)}`);
-      })
-      .finally(() => {
-        this.running--;
-        this.runningRows -= rows;
-        for (const seg of batch) seg.sub.remaining -= seg.rows;
-        this.resolveReady();
-        this.pump();
-      });
+    void this.settleBatch(batch, rows);
+  }
+
+  /** Runs a batch, then hands back its rows and sends what waits. */
+  private async settleBatch(batch: readonly Segment[], rows: number): Promise<void> {
+    try {
+      await this.runBatch(batch, rows);
+    } catch (e) {
+      // A bug rather than a model failure; the rows still come back, flagged.
+      for (const seg of batch) this.failRows(seg.sub, seg.start, seg.rows, `internal error in predict('${this.modelName}'): ${String(e)}`);
+    }
+    this.running--;
+    this.runningRows -= rows;
+    for (const seg of batch) seg.sub.remaining -= seg.rows;
+    this.resolveReady();
+    this.pump();
   }
 
   private gather(batch: readonly Segment[], rows: number): Float32Array {
@@ -305,7 +319,7 @@ export class PredictRunner {
   }
 
   private async runBatch(batch: readonly Segment[], rows: number): Promise<void> {
-    const { leased, by } = await this.lease();
+    const { leased, by } = this.pin ? { leased: await this.pin.lease(), by: SCORED_BY.pinned } : this.lease();
     if (!leased.ok) {
       for (const seg of batch) this.failRows(seg.sub, seg.start, seg.rows, leased.error.message);
       return;
@@ -368,12 +382,15 @@ export class PredictRunner {
         const dst = sub.outputs[o.column];
         if (src && dst) copyRows(dst, src, at * o.width, seg.start * o.width, seg.rows * o.width);
       }
-      sub.versions.fill(versionNo, seg.start, seg.start + seg.rows);
+      markVersion(sub, versionNo, seg.start, seg.rows);
       sub.scoredBy.fill(by, seg.start, seg.start + seg.rows);
       sub.latencyMs.fill(ms, seg.start, seg.start + seg.rows);
       if (fallbackModel !== undefined) {
         sub.fallback.fill(1, seg.start, seg.start + seg.rows);
         sub.fallbackModel = fallbackModel;
+        sub.someFallback = true;
+      } else {
+        sub.someNotFallback = true;
       }
       at += seg.rows;
     }
@@ -386,7 +403,8 @@ export class PredictRunner {
       const dst = sub.outputs[o.column];
       if (dst && isFloat(dst)) dst.fill(NaN, start * o.width, (start + rows) * o.width);
     }
-    sub.versions.fill(0, start, start + rows);
+    markVersion(sub, 0, start, rows);
+    sub.someNotFallback = true;
   }
 
   private resolveReady(): void {
@@ -397,17 +415,22 @@ export class PredictRunner {
   }
 }
 
+/** Writes the version of rows `start` to `start + rows`, noting whether the submission's rows still agree on one. */
+function markVersion(sub: Submission, version: number, start: number, rows: number): void {
+  sub.versions.fill(version, start, start + rows);
+  if (sub.firstVersion === undefined) sub.firstVersion = version;
+  else if (sub.firstVersion !== version) sub.mixedVersions = true;
+}
+
 function finish(sub: Submission): PredictResult {
-  const v0 = sub.versions[0] ?? 0;
-  const uniformVersion = sub.versions.every((v) => v === v0);
-  const f0 = sub.fallback[0] ?? 0;
-  const uniformFallback = sub.fallback.every((f) => f === f0);
+  // The marks are written as rows are scored or fail, so they agree with the per-row arrays;
+  // only a submission with both kinds of rows needs the arrays.
   const errorCount = sub.errors ? sub.errors.reduce((n, e) => n + (e === undefined ? 0 : 1), 0) : 0;
   return {
     rows: sub.rows,
     outputs: sub.outputs,
-    versions: uniformVersion ? v0 : sub.versions,
-    fallback: uniformFallback ? f0 === 1 : sub.fallback,
+    versions: sub.mixedVersions ? sub.versions : (sub.firstVersion ?? 0),
+    fallback: sub.someFallback && sub.someNotFallback ? sub.fallback : sub.someFallback,
     fallbackModel: sub.fallbackModel,
     errors: errorCount > 0 ? sub.errors : undefined,
     errorCount,

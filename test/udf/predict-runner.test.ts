@@ -147,6 +147,22 @@ describe('PredictRunner', () => {
     expect(registry.versions('swap').map((v) => v.number)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('a submission split by a swap reports the version of each row', async () => {
+    await registry.register('split', INPUTS, OUTPUTS, { path: 'models/fraud.onnx', device: 'cpu', 'batch.max_rows': 10, 'batch.max_wait': '1h', inflight: 1 });
+    const runner = new PredictRunner(registry, 'split', WIDTH);
+    // Two full batches leave at once on version 1; the last 5 rows wait for flush(), after the swap.
+    const pending = runner.submit(rowsOf(0, 25), 25);
+    await registry.alter('split', { path: 'models/fraud-mlp.onnx' });
+    await runner.flush();
+    const r = await pending;
+    expect(r.errorCount).toBe(0);
+    expect(r.versions).toBeInstanceOf(Int32Array);
+    expect(Array.from({ length: 25 }, (_, i) => versionOf(r, i))).toEqual([...Array<number>(20).fill(1), ...Array<number>(5).fill(2)]);
+    expect(r.fallback).toBe(false);
+    expect(Array.from(r.outputs['score'] as Float32Array)).toEqual([...expectedLr.subarray(0, 20), ...expectedMlp.subarray(20, 25)]);
+    await runner.close();
+  });
+
   it('timeout -> fallback scores the batch and marks the rows', async () => {
     await registry.register('quick', INPUTS, OUTPUTS, { path: 'models/fraud.onnx', device: 'cpu' });
     await registry.register('slow_fb', INPUTS, OUTPUTS, { path: 'models/slow.onnx', device: 'cpu', timeout: '10ms', fallback: 'quick', 'batch.max_wait': '0ms' });

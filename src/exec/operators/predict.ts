@@ -427,7 +427,7 @@ export class PredictOperator extends StreamOperator {
         : Array.from({ length: count }, (_, j) => Object.fromEntries(this.outputs.map((o, k) => [o.name, columns[k]![j]])));
     const versions = typeof r.versions === 'number' ? new Int32Array(count).fill(r.versions) : Int32Array.from({ length: count }, (_, j) => versionOf(r, at(j)));
     const kinds = rowKinds && srcRows ? Uint8Array.from(srcRows, (i) => rowKinds[i]!) : rowKinds;
-    const roles = uniformRole(r.scoredBy, count, at) ?? Array.from({ length: count }, (_, j) => roleName(r.scoredBy[at(j)]!, 'canary'));
+    const roles = uniformRole(r.scoredBy, count, keep) ?? Array.from({ length: count }, (_, j) => roleName(r.scoredBy[at(j)]!, 'canary'));
     const dropped = await this.emitOutputs(batch, inputCols, out, versions, roles, count, kinds, (j) => (srcRows ? srcRows[j]! : j));
     if (this.logOptions()) {
       const byPacked = new Map<number, number>();
@@ -472,11 +472,15 @@ export class PredictOperator extends StreamOperator {
   }
 }
 
-/** The role of every output row when one version role scored them all (`at(j)`: output row j's packed row). */
-function uniformRole(scoredBy: Uint8Array, count: number, at: (j: number) => number): string | undefined {
+/** The role of every output row when one version role scored them all (`keep`: the packed rows that go out, undefined for all of them). */
+function uniformRole(scoredBy: Uint8Array, count: number, keep: Uint32Array | undefined): string | undefined {
   if (count === 0) return undefined;
-  const first = scoredBy[at(0)]!;
-  for (let j = 1; j < count; j++) if (scoredBy[at(j)] !== first) return undefined;
+  const first = scoredBy[keep ? keep[0]! : 0]!;
+  if (keep) {
+    for (let j = 1; j < count; j++) if (scoredBy[keep[j]!] !== first) return undefined;
+  } else {
+    for (let j = 1; j < count; j++) if (scoredBy[j] !== first) return undefined;
+  }
   return roleName(first, 'canary');
 }
 
