@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { T, type DataType } from '../../src/common/types.js';
 import { RowKind, type Message } from '../../src/exec/message.js';
 import { ColumnAccumulators } from '../../src/exec/operators/column-accumulators.js';
@@ -33,7 +33,10 @@ interface Row {
 const more = (m: Message): Message => (m.kind === 'data' ? { ...m, more: true } : m);
 
 const stores = new TempStores();
-afterEach(() => stores.dispose());
+afterEach(() => {
+  vi.restoreAllMocks();
+  return stores.dispose();
+});
 
 async function run(calls: readonly AggregateCall[], rows: readonly Row[], kinds: readonly number[], size: number, hinted: boolean, retractable: boolean) {
   const h = await Harness.create(stores);
@@ -184,6 +187,89 @@ describe('GROUP BY with its state in columns', () => {
     expect(table.length).toBe(new Set(rows.map((r) => r.card)).size);
     expect(table.length).toBeGreaterThan(600);
     expect(table.filter((r) => odd.includes(r[0] as string)).length).toBe(odd.length);
+  });
+
+  it('gives the accumulators\' changelog across mini-batches, barriers and restarts, with groups deleted and coming back', async () => {
+    // With 150 keys every row of a fifth of them is retracted: they are deleted and come back.
+    const { rows, kinds } = changelog(900, 150, (i) => (i % 11 === 5 ? null : i / 10 + 0.1));
+    /** Messages of 1 to 6 rows, a third of them hinted, a barrier after every seventh and a restart after every third barrier. */
+    const replay = async (calls: readonly AggregateCall[], global = false) => {
+      const fields = global ? fieldsOf(calls).slice(1) : fieldsOf(calls);
+      const open = async (harness: Harness) => {
+        const op = new GroupAggregateOperator({ input: IN, groupBy: global ? [] : [card], aggregates: calls, fields, retractable: true, udfs: () => undefined });
+        await harness.open(op);
+        return op;
+      };
+      let h = await Harness.create(stores);
+      let op = await open(h);
+      const changes: unknown[][] = [];
+      const sizes: number[] = [];
+      for (let from = 0, m = 1; from < rows.length; m++) {
+        const size = 1 + ((m * 5) % 6);
+        const msg = data(IN, rows.slice(from, from + size) as unknown as Record<string, unknown>[], kinds.slice(from, from + size));
+        await op.process(m % 3 === 0 ? more(msg) : msg, 0);
+        from += size;
+        if (m % 7 !== 0) continue;
+        await op.process({ kind: 'barrier', epoch: m }, 0);
+        await h.commit();
+        sizes.push(op.size);
+        if (m % 21 !== 0) continue;
+        changes.push(...h.rows(fields, true));
+        h = h.restart();
+        op = await open(h);
+      }
+      await op.process({ kind: 'end' }, 0);
+      changes.push(...h.rows(fields, true));
+      return { changes, letters: h.letters.map((l) => l.reason), sizes };
+    };
+    const reference = await replay([...COLUMNED, DISTINCT]);
+    const got = await replay(COLUMNED);
+    expect(got.letters).toEqual([]);
+    expect(got.sizes).toEqual(reference.sizes);
+    expect(got.changes).toEqual(withoutLast(reference.changes));
+    const deleted = new Set<unknown>();
+    const back = new Set<unknown>();
+    for (const [op, key] of got.changes) {
+      if (op === '-D') deleted.add(key);
+      else if (op === '+I' && deleted.has(key)) back.add(key);
+    }
+    expect(back.size).toBeGreaterThan(10);
+    const total = await replay([...COLUMNED, DISTINCT], true);
+    expect((await replay(COLUMNED, true)).changes).toEqual(withoutLast(total.changes));
+  });
+
+  it('reads a key\'s group and loads its slot once per checkpoint interval, not once per mini-batch', async () => {
+    const h = await Harness.create(stores);
+    const fields = fieldsOf(COLUMNED);
+    const table = h.ctx().state.table('groups');
+    const reads: string[][] = [];
+    const getMany = table.getMany.bind(table);
+    vi.spyOn(table, 'getMany').mockImplementation(async (keys) => {
+      reads.push([...keys]);
+      return getMany(keys);
+    });
+    const loads = vi.spyOn(ColumnAccumulators.prototype, 'load');
+    const empties = vi.spyOn(ColumnAccumulators.prototype, 'loadEmpty');
+    const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: COLUMNED, fields, retractable: true, udfs: () => undefined });
+    await h.open(op);
+    const batch = (...cards: string[]) => data(IN, cards.map((c) => ({ card: c, amount: 1 })));
+    await op.process(batch('a', 'b'), 0);
+    await op.process(batch('a', 'b', 'c'), 0);
+    await op.process({ kind: 'barrier', epoch: 1 }, 0);
+    await h.commit();
+    await op.process(batch('c', 'a'), 0);
+    await op.process(batch('a'), 0);
+    expect(reads.map((keys) => keys.length)).toEqual([2, 1, 2]);
+    expect([empties.mock.calls.length, loads.mock.calls.length]).toEqual([3, 2]);
+    expect(h.rows(fields, true).filter((r) => r[1] === 'a')).toEqual([
+      ['+I', 'a', 1n, 1n, 1, 1],
+      ['-U', 'a', 1n, 1n, 1, 1],
+      ['+U', 'a', 2n, 2n, 2, 1],
+      ['-U', 'a', 2n, 2n, 2, 1],
+      ['+U', 'a', 3n, 3n, 3, 1],
+      ['-U', 'a', 3n, 3n, 3, 1],
+      ['+U', 'a', 4n, 4n, 4, 1],
+    ]);
   });
 
   it('resets a sum whose rows were all retracted to no rows, not to a rounding residue', async () => {

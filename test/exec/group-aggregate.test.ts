@@ -40,7 +40,8 @@ afterEach(() => stores.dispose());
 
 async function setup(aggs = AGGS, retractable = true, h?: Harness) {
   const harness = h ?? (await Harness.create(stores));
-  const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: aggs, fields: OUT, retractable, udfs: () => undefined });
+  // `aggs` are a prefix of AGGS: the fields are the group then one per call.
+  const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: aggs, fields: OUT.slice(0, 1 + aggs.length), retractable, udfs: () => undefined });
   await harness.open(op);
   return { h: harness, op };
 }

@@ -1,14 +1,15 @@
 /**
- * Column accumulators: the running state of a GROUP BY's aggregate calls for the groups one
- * mini-batch touches, held in typed arrays indexed by the group's slot in the mini-batch, so
- * that adding a batch is one loop per call over typed arrays instead of calls on each row's
- * group and accumulator objects.
+ * Column accumulators: the running state of a GROUP BY's aggregate calls for the groups touched
+ * since the last barrier, held in typed arrays indexed by the group's slot, so that adding a
+ * batch is one loop per call over typed arrays instead of calls on each row's group and
+ * accumulator objects, and a group's results are read from the arrays without its objects.
  *
  * Only calls whose state is plain numbers have columns: COUNT(*), COUNT(x), SUM/AVG over
  * DOUBLE/FLOAT, and append-only MIN/MAX over INT/FLOAT/DOUBLE. Exact integer sums, DISTINCT,
  * retractable MIN/MAX and the rest keep their accumulator objects (AggregateList.add).
  */
 import type { AggregateCall } from '../../planner/logical.js';
+import type { StateValue } from '../../state/index.js';
 import type { Accumulator } from './accumulator.js';
 import { extremeNoRetraction, type CountStar, type Extreme, type Sum } from './accumulators.js';
 import type { ArgValues } from './accumulators.js';
@@ -39,7 +40,10 @@ function kernelOf(call: AggregateCall, retractable: boolean): Kernel | undefined
 /**
  * Invariants:
  * - Slots `0 .. size - 1` hold, per call, the state of one group's accumulator (`load` copies it
- *   in, `store` copies it back out) and the group's row count in `rows`.
+ *   in, `save` writes it as the accumulator saves its own) and the group's row count in `rows`.
+ * - Each slot also holds the state its results were last shown from (`show`; `load` shows the
+ *   loaded state, `loadEmpty` and `reset` the empty one), so that `changed` and `result`
+ *   compare and read the results before and after without any accumulator object.
  * - `add` applies rows already accepted (sign 1 or -1; 0 skips the row) exactly as the
  *   accumulators' own add would, row by row in order, so the state, floating-point rounding
  *   included, does not depend on how the input was split into batches.
@@ -50,12 +54,15 @@ export class ColumnAccumulators {
   private size = 0;
   /** Per call, its two columns: COUNT [n, unused]; SUM/AVG [sum, n]; MIN/MAX [value, has (0/1)]. */
   private cols: [Float64Array, Float64Array][];
+  /** `cols` as last shown (see the invariants). */
+  private shown: [Float64Array, Float64Array][];
 
   private constructor(
     private readonly kernels: readonly Kernel[],
     private readonly fns: readonly string[],
   ) {
     this.cols = kernels.map(() => [new Float64Array(0), new Float64Array(0)]);
+    this.shown = kernels.map(() => [new Float64Array(0), new Float64Array(0)]);
   }
 
   /** Column accumulators for `calls`, or undefined when a call has no columns (see the module doc). */
@@ -102,35 +109,142 @@ export class ColumnAccumulators {
         }
       }
     }
+    this.show(s);
   }
 
   /** Loads an empty slot: a group that does not exist yet. */
   loadEmpty(): void {
     const s = this.size++;
     if (s >= this.rows.length) this.grow(Math.max(64, 2 * this.rows.length));
+    this.reset(s);
+    this.show(s);
+  }
+
+  /** Empties slot `s`, leaving its shown state: its group was deleted, or is the global group reset. */
+  reset(s: number): void {
     this.rows[s] = 0;
     for (const col of this.cols) for (const c of col) c[s] = 0;
   }
 
-  /** Copies slot `s` back into `accs` (of a group created empty or loaded from slot `s`). */
-  store(s: number, accs: readonly Accumulator[]): void {
+  /** Records the state of slot `s` as shown. */
+  show(s: number): void {
+    for (let k = 0; k < this.cols.length; k++) {
+      const [a, b] = this.cols[k]!;
+      const [x, y] = this.shown[k]!;
+      x[s] = a[s]!;
+      y[s] = b[s]!;
+    }
+  }
+
+  /** Whether some result of slot `s` differs from the shown one (NaN equal to NaN, 0 to -0, as sameRow). */
+  changed(s: number): boolean {
     const kernels = this.kernels;
+    for (let k = 0; k < kernels.length; k++) {
+      const now = this.cols[k]!;
+      const was = this.shown[k]!;
+      const a = now[0][s]!;
+      const x = was[0][s]!;
+      const b = now[1][s]!;
+      const y = was[1][s]!;
+      switch (kernels[k]!) {
+        case Kernel.CountStar:
+        case Kernel.Count:
+          if (a !== x) return true;
+          break;
+        case Kernel.FloatSum: {
+          if (b > 0 !== y > 0) return true;
+          if (b <= 0) break;
+          const avg = this.fns[k] === 'avg';
+          if (!same(avg ? a / b : a, avg ? x / y : x)) return true;
+          break;
+        }
+        case Kernel.Min:
+        case Kernel.Max:
+          if (b !== y || (b === 1 && !same(a, x))) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The result of call `k` for slot `s`, current or as shown, as the accumulator's result()
+   * except that COUNT is a number (BIGINT columns are built from numbers too).
+   */
+  result(s: number, k: number, shown: boolean): number | null {
+    const [a, b] = (shown ? this.shown : this.cols)[k]!;
+    switch (this.kernels[k]!) {
+      case Kernel.CountStar:
+      case Kernel.Count:
+        return small(a[s]!);
+      case Kernel.FloatSum: {
+        const n = b[s]!;
+        if (n <= 0) return null;
+        return this.fns[k] === 'avg' ? a[s]! / n : a[s]!;
+      }
+      case Kernel.Min:
+      case Kernel.Max:
+        return b[s] === 1 ? a[s]! : null;
+    }
+  }
+
+  /**
+   * The output column of call `k` for `m` rows: row i holds the result of slot `slots[i]`, as
+   * shown where `shown[i]` is 1, else current. COUNT is never NULL, and the other calls rarely:
+   * a typed array where no row is NULL (Arrow takes it without a copy), else an array.
+   */
+  output(k: number, slots: Int32Array, shown: Uint8Array, m: number): Float64Array | (number | null)[] {
+    const out = new Float64Array(m);
+    const [a, b] = this.cols[k]!;
+    const [x, y] = this.shown[k]!;
+    const kernel = this.kernels[k]!;
+    if (kernel === Kernel.CountStar || kernel === Kernel.Count) {
+      for (let i = 0; i < m; i++) out[i] = (shown[i] === 1 ? x : a)[slots[i]!]!;
+      return out;
+    }
+    let nulls = false;
+    const avg = this.fns[k] === 'avg';
+    for (let i = 0; i < m; i++) {
+      const s = slots[i]!;
+      const was = shown[i] === 1;
+      const v = (was ? x : a)[s]!;
+      const w = (was ? y : b)[s]!;
+      if (kernel === Kernel.FloatSum) {
+        if (w <= 0) nulls = true;
+        else out[i] = avg ? v / w : v;
+      } else if (w !== 1) nulls = true;
+      else out[i] = v;
+    }
+    if (!nulls) return out;
+    const list = new Array<number | null>(m);
+    for (let i = 0; i < m; i++) list[i] = this.result(slots[i]!, k, shown[i] === 1);
+    return list;
+  }
+
+  /** The number of calls. */
+  get calls(): number {
+    return this.kernels.length;
+  }
+
+  /** The saved state of slot `s`'s accumulators, as AggregateList.save writes theirs. */
+  save(s: number): StateValue[] {
+    const kernels = this.kernels;
+    const saved = new Array<StateValue>(kernels.length);
     for (let k = 0; k < kernels.length; k++) {
       const [a, b] = this.cols[k]!;
       switch (kernels[k]!) {
         case Kernel.CountStar:
         case Kernel.Count:
-          (accs[k] as CountStar).n = small(a[s]!);
+          saved[k] = small(a[s]!);
           break;
         case Kernel.FloatSum:
-          (accs[k] as Sum).f = a[s]!;
-          (accs[k] as Sum).n = small(b[s]!);
+          saved[k] = [a[s]!, small(b[s]!)];
           break;
         case Kernel.Min:
         case Kernel.Max:
-          (accs[k] as Extreme).v = b[s] === 1 ? a[s]! : null;
+          saved[k] = b[s] === 1 ? a[s]! : null;
       }
     }
+    return saved;
   }
 
   /** The row count of slot `s`. */
@@ -181,6 +295,7 @@ export class ColumnAccumulators {
     };
     this.rows = bigger(this.rows);
     this.cols = this.cols.map(([a, b]) => [bigger(a), bigger(b)]);
+    this.shown = this.shown.map(([a, b]) => [bigger(a), bigger(b)]);
   }
 }
 
@@ -192,6 +307,11 @@ export class ColumnAccumulators {
 function small(x: number): number {
   const i = x | 0;
   return i === x ? i : x;
+}
+
+/** Whether two results are equal as sameRow sees them: NaN equal to NaN, 0 to -0. */
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 function countStar(n: Float64Array, slots: Int32Array, signs: Int8Array, rows: number): void {

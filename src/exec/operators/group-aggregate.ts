@@ -25,7 +25,8 @@ import { Utf8Slots } from './utf8-slots.js';
 interface Group {
   readonly values: unknown[];
   count: number;
-  readonly accs: Accumulator[];
+  /** With columns, none once the group has a slot: the columns hold its state (and `count`) until the barrier. */
+  accs: Accumulator[];
   /** Whether it changed since the last barrier (and is to be written at the next). */
   dirty: boolean;
 }
@@ -83,8 +84,11 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly keys: CompiledExpr[];
   private readonly aggs: AggregateList;
   /**
-   * The held mini-batch's aggregate state in columns, when every call has them (phase
-   * `single`); the groups' accumulators and counts are then stale until emitHeld stores them.
+   * The aggregate state of the held slots in columns, when every call has them (phase
+   * `single`). The groups of the slots then have no accumulators and a stale count, and the
+   * barrier writes their state from the columns. The slots (with their key numbering) are
+   * kept from one mini-batch to the next until the barrier, so a key seen again finds its
+   * slot and state without `working` and without copying its state in and out.
    */
   private readonly columns: ColumnAccumulators | undefined;
   /**
@@ -104,6 +108,8 @@ export class GroupAggregateOperator extends StreamOperator {
   private held = heldBatch();
   /** Input rows of the held mini-batch. */
   private heldRows = 0;
+  /** Numbers the mini-batches (HeldBatch.seen). */
+  private epoch = 0;
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -128,6 +134,7 @@ export class GroupAggregateOperator extends StreamOperator {
 
   protected override async onOpen(): Promise<void> {
     this.working = new Map();
+    this.forgetSlots();
     this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
 
@@ -252,7 +259,8 @@ export class GroupAggregateOperator extends StreamOperator {
    */
   private addColumns(columns: ColumnAccumulators, batch: RecordBatch, rowKinds: Uint8Array | undefined, valuesOf: (row: number, slot: number) => unknown[], args: ArgValues, slots: Int32Array, errors: ReadonlyMap<number, string>): void {
     const n = batch.numRows;
-    const { keys, groups } = this.held;
+    const { keys, groups, seen, touched } = this.held;
+    const epoch = this.epoch;
     const rows = columns.rows;
     const signs = new Int8Array(n);
     for (let i = 0; i < n; i++) {
@@ -271,12 +279,16 @@ export class GroupAggregateOperator extends StreamOperator {
           continue;
         }
       } else if (groups[slot] === undefined) {
-        const g = this.emptyGroup(valuesOf(i, slot));
+        const g = this.group(valuesOf(i, slot), 0, NO_ACCS);
         this.working.set(keys[slot]!, g);
         groups[slot] = g;
       }
       rows[slot] = rows[slot]! + sign;
       signs[i] = sign;
+      if (seen[slot] !== epoch) {
+        seen[slot] = epoch;
+        touched.push(slot);
+      }
     }
     columns.add(args, slots, signs, n);
   }
@@ -343,11 +355,11 @@ export class GroupAggregateOperator extends StreamOperator {
   /**
    * Finds the groups of the held slots from `first` on (slots the last batch added), reading
    * those that `working` does not hold from the state table in one batched read, and records
-   * the results downstream of each before the mini-batch (with columns, the group's
-   * accumulators keep those results until emitHeld: STALE stands for them).
+   * the results downstream of each before the mini-batch (with columns, the columns hold
+   * them: STALE stands for them).
    */
   private async loadSlots(first: number): Promise<void> {
-    const { keys, groups, before } = this.held;
+    const { keys, groups, before, seen } = this.held;
     if (first === keys.length) return;
     const found = await this.load(first === 0 ? keys : keys.slice(first));
     for (let s = first; s < keys.length; s++) {
@@ -357,15 +369,18 @@ export class GroupAggregateOperator extends StreamOperator {
       else if (g) {
         before.push(STALE);
         this.columns.load(g.accs, g.count);
+        g.accs = NO_ACCS;
       } else {
         before.push(null);
         this.columns.loadEmpty();
       }
+      if (this.columns) seen.push(-1);
     }
   }
 
   /** Emits one change per group the held mini-batch touched and starts the next mini-batch. */
   private emitHeld(): Promise<void> | undefined {
+    if (this.columns) return this.emitColumns(this.columns);
     const { keys, groups, before } = this.held;
     this.held = heldBatch();
     this.heldRows = 0;
@@ -383,12 +398,7 @@ export class GroupAggregateOperator extends StreamOperator {
       const key = keys[t]!;
       let g = groups[t];
       if (!g) continue;
-      let old = before[t] ?? null;
-      if (this.columns) {
-        if (old) old = this.results(g);
-        this.columns.store(t, g.accs);
-        g.count = this.columns.rowCount(t);
-      }
+      const old = before[t] ?? null;
       const values = g.values;
       if (g.count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (g.count <= 0) {
@@ -409,8 +419,72 @@ export class GroupAggregateOperator extends StreamOperator {
         push(values, now, RowKind.UPDATE_AFTER);
       }
     }
-    this.columns?.clear();
-    this.utf8.clear();
+    if (m === 0) return undefined;
+    return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
+  }
+
+  /**
+   * emitHeld with columns: one change per slot the mini-batch touched, its results before (as
+   * last shown) and after read from the columns; the slots stay for the next mini-batch.
+   */
+  private emitColumns(columns: ColumnAccumulators): Promise<void> | undefined {
+    const held = this.held;
+    const { keys, groups, before, touched } = held;
+    this.heldRows = 0;
+    if (touched.length === 0) return undefined;
+    held.touched = [];
+    this.epoch++;
+    const nv = this.keys.length;
+    // Output row i: the group values `values[i]` and the results of slot `picks[i]`, as last shown where `shown[i]` is 1.
+    const values: (readonly unknown[])[] = [];
+    const picks = new Int32Array(2 * touched.length);
+    const shown = new Uint8Array(2 * touched.length);
+    const kinds = new Uint8Array(2 * touched.length);
+    let m = 0;
+    const push = (v: readonly unknown[], s: number, was: boolean, kind: number) => {
+      values.push(v);
+      picks[m] = s;
+      shown[m] = was ? 1 : 0;
+      kinds[m++] = kind;
+    };
+    for (const s of touched) {
+      let g = groups[s];
+      if (!g) continue;
+      const existed = before[s] !== null;
+      const count = columns.rowCount(s);
+      if (count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
+      if (count <= 0) {
+        const key = keys[s]!;
+        // A deleted group's slot keeps the results it showed until the output is built.
+        if (!this.global) {
+          groups[s] = undefined;
+          this.working.set(key, null);
+          this.deleted.add(key);
+          if (existed) push(g.values, s, true, RowKind.DELETE);
+          before[s] = null;
+          continue;
+        }
+        // The global group outlives its last row, reset to the results of no rows.
+        columns.reset(s);
+        g = this.group([], 0, NO_ACCS);
+        groups[s] = g;
+        this.working.set(key, g);
+      }
+      g.dirty = true;
+      if (!existed) push(g.values, s, false, RowKind.INSERT);
+      else if (columns.changed(s)) {
+        push(g.values, s, true, RowKind.UPDATE_BEFORE);
+        push(g.values, s, false, RowKind.UPDATE_AFTER);
+      }
+      before[s] = STALE;
+    }
+    const out: Values[] = [];
+    for (let c = 0; c < nv; c++) out.push(values.map((v) => v[c] ?? null));
+    for (let k = 0; k < columns.calls; k++) out.push(columns.output(k, picks, shown, m));
+    for (const s of touched) {
+      if (!groups[s]) columns.reset(s);
+      columns.show(s);
+    }
     if (m === 0) return undefined;
     return emitRows(this.ctx, this.name, 'aggregate result', this.fields, out, m, kinds.subarray(0, m));
   }
@@ -451,12 +525,30 @@ export class GroupAggregateOperator extends StreamOperator {
 
   private flush(): void {
     const table = this.ctx.state.table(TABLE);
+    if (this.columns) {
+      const { keys, groups } = this.held;
+      for (let s = 0; s < groups.length; s++) {
+        const g = groups[s];
+        if (!g?.dirty) continue;
+        g.dirty = false;
+        table.put(keys[s]!, { g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
+      }
+      this.forgetSlots();
+    }
     for (const key of this.deleted) if (!this.working.get(key)) table.delete(key);
     this.working.forEach((g, key) => {
       if (g?.dirty) table.put(key, { g: g.values as StateValue[], c: g.count, a: AggregateList.save(g.accs) } satisfies StateRow);
     });
     this.deleted.clear();
     this.working.clear();
+  }
+
+  /** Forgets the held slots (with columns, flush writes their groups first). */
+  private forgetSlots(): void {
+    this.held = heldBatch();
+    this.heldRows = 0;
+    this.columns?.clear();
+    this.utf8.clear();
   }
 
   /** Number of groups held in memory: those touched since the last barrier that exist. */
@@ -471,10 +563,13 @@ export class GroupAggregateOperator extends StreamOperator {
  * The mini-batch being held, one slot per group key it touched, in the order it first touched
  * them: the key, the group (undefined while none exists), and the group's results downstream
  * before the mini-batch (null: the group did not exist). `byKey` and `byValue` number the keys
- * (see slotRows).
+ * (see slotRows). With columns the slots are kept until the barrier: `touched` lists those the
+ * held mini-batch touched, and `seen` holds per slot the epoch of the last mini-batch that did.
  */
 interface HeldBatch {
   readonly keys: string[];
+  touched: number[];
+  readonly seen: number[];
   readonly groups: (Group | undefined)[];
   readonly before: (readonly unknown[] | null)[];
   readonly byKey: Map<string, number>;
@@ -484,11 +579,14 @@ interface HeldBatch {
   nullSlot: number | undefined;
 }
 
-/** In HeldBatch.before with columns: the group existed, and its accumulators still hold its results before the mini-batch. */
+/** The accumulators of a group whose state the columns hold. */
+const NO_ACCS: Accumulator[] = [];
+
+/** In HeldBatch.before with columns: the group exists downstream, with the results the columns last showed for its slot. */
 const STALE: readonly unknown[] = [];
 
 function heldBatch(): HeldBatch {
-  return { keys: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), texts: [], nullSlot: undefined };
+  return { keys: [], touched: [], seen: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), texts: [], nullSlot: undefined };
 }
 
 /** The net-count and state columns of a partial batch whose first `groups` columns are the group. */
