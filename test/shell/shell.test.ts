@@ -108,8 +108,9 @@ describe('sluice shell in a terminal', () => {
     tmux.line('\\?');
     await tmux.waitFor(/\\d NAME +describe a relation/);
     tmux.line('\\d');
-    const all = await tmux.waitFor(new RegExp(` streams\\n-+\\n ticks\\n counts\\n\\(2 rows\\)`));
-    expect(all).toMatch(/ models\n-+\n\(0 rows\)/);
+    // The models come last: once they are on the screen, every section is.
+    const all = await tmux.waitFor(/ models\n-+\n\(0 rows\)/);
+    expect(all).toMatch(new RegExp(` streams\\n-+\\n ticks\\n counts\\n\\(2 rows\\)`));
     tmux.line('\\d scores');
     const one = await tmux.waitFor(/ column +\| type\n-+\+-+\n card_id \| STRING\n score +\| DOUBLE\n\(2 rows\)/);
     expect(one).toContain('sluice> \\d scores');
