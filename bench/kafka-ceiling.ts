@@ -15,9 +15,9 @@
  * Needs the native client (scripts/build-native-kafka.sh) and KAFKA_MOCK_BIN or the broker's build.
  */
 import { pathToFileURL } from 'node:url';
-import kafkajs from 'kafkajs';
 import { startKafkaMock, type KafkaMock } from '../test/kafka-mock/harness.js';
 import { loadNativeKafka } from '../src/connectors/kafka/native-client.js';
+import { kafkajs } from '../src/connectors/kafka/options.js';
 import { median } from './util.js';
 
 interface RawMessage {
@@ -56,7 +56,7 @@ const TXN_INTERVAL_MS = 200;
 const call = (f: (cb: Callback) => void): Promise<void> => new Promise((resolve, reject) => f((err) => (err ? reject(err) : resolve())));
 
 async function produceInput(mock: KafkaMock, n: number): Promise<void> {
-  const { Kafka, logLevel, Partitioners } = kafkajs;
+  const { Kafka, logLevel, Partitioners } = kafkajs();
   const kafka = new Kafka({ clientId: 'ceiling', brokers: mock.brokers, logLevel: logLevel.NOTHING });
   const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await p.connect();

@@ -15,19 +15,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient } from 'kafkajs';
 import { Engine } from '../src/engine/engine.js';
 import { ScaleOutQuery } from '../src/engine/scale-out/query.js';
 import { decodeBatches } from '../src/exec/ipc.js';
 import { startKafkaMock } from '../test/kafka-mock/harness.js';
 import { loadNativeKafka } from '../src/connectors/kafka/native-client.js';
+import { kafkajs } from '../src/connectors/kafka/options.js';
 import { txEvent, type TxRow } from '../src/connectors/datagen.js';
 import { CARDS, SELECT as FRAUD_SELECT, setupCardsAndModel } from './fraud.js';
 import { FRAUD_BATCH, HandFraud } from './handwritten.js';
 import { median, section, type Section } from './util.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Kafka, logLevel, Partitioners } = kafkajs();
 
 export interface KafkaBenchOptions {
   /** Input records (JSON, ~80 bytes each, over 4 partitions). Default 40 000. */

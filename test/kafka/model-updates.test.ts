@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import kafkajs from 'kafkajs';
+import { kafkajs } from '../../src/connectors/kafka/options.js';
 import { Engine } from '../../src/engine/engine.js';
 import { KvTable } from '../../src/state/index.js';
 import { startKafkaMock, type KafkaMock } from '../kafka-mock/harness.js';
@@ -38,7 +38,7 @@ function tempDir(): string {
 
 /** Publishes model files as a training job would: key = model name, value = the file's bytes. */
 async function publish(records: readonly { key: string; value: Buffer; metadata?: string }[], topic = TOPIC): Promise<void> {
-  const p = client(mock.brokers).producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  const p = client(mock.brokers).producer({ createPartitioner: kafkajs().Partitioners.DefaultPartitioner });
   await p.connect();
   try {
     await p.send({ topic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.metadata ? { headers: { metadata: r.metadata } } : {}) })) });

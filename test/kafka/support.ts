@@ -1,13 +1,13 @@
 /** Kafka test helpers: plain kafkajs producers and read_committed readers over the mock broker. */
-import kafkajs from 'kafkajs';
 import type { Kafka as KafkaClient } from 'kafkajs';
 import { T } from '../../src/common/types.js';
 import { loadNativeKafka } from '../../src/connectors/kafka/native-client.js';
+import { kafkajs } from '../../src/connectors/kafka/options.js';
 import { readColumn } from '../../src/exec/columns.js';
 import type { DeadLetter } from '../../src/exec/message.js';
 import type { SourceContext } from '../../src/exec/source.js';
 
-const { Kafka, logLevel, Partitioners } = kafkajs;
+const { Kafka, logLevel, Partitioners } = kafkajs();
 
 export function client(brokers: readonly string[]): KafkaClient {
   return new Kafka({ clientId: 'sluice-test', brokers: [...brokers], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });

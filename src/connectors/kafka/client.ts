@@ -10,8 +10,10 @@
  *   (GROUP_JOIN, where `seek` and `pause` of the assigned partitions take effect before any
  *   fetch), the end of a partition (START_BATCH_PROCESS with batchSize 0, lastOffset one below
  *   the position past any transaction markers), and fatal errors (CRASH);
- * - a transactional producer's `connect` fences older producers of its transactional id, and
- *   `sendOffsets` commits a group's offsets within the transaction.
+ * - a transactional producer fences older producers of its transactional id (and ends their open
+ *   transaction) by its first `transaction()` at the latest (kafkajs runs InitProducerId there,
+ *   not in `connect`: see connectFenced), and `sendOffsets` commits a group's offsets within the
+ *   transaction.
  */
 import type {
   Admin,
@@ -93,6 +95,17 @@ export interface KafkaClient {
   producer(config: ProducerConfig): SinkProducer;
   consumer(config: ConsumerConfig): GroupConsumer;
   admin(): KafkaAdmin;
+}
+
+/**
+ * Connects a transactional producer and fences the older producers of its transactional id
+ * before it resolves: their open transaction is ended, so offsets and data read next are final.
+ * kafkajs runs the transactional InitProducerId on the first `transaction()`, not on `connect`,
+ * so one is begun and aborted (with nothing in it, the abort sends nothing).
+ */
+export async function connectFenced(producer: Pick<SinkProducer, 'connect' | 'transaction'>): Promise<void> {
+  await producer.connect();
+  await (await producer.transaction()).abort();
 }
 
 /** The `client` option, else SLUICE_KAFKA_CLIENT, else kafkajs. */

@@ -43,7 +43,7 @@ import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore,
 import { queryStateParts } from '../../state/state-table.js';
 import { crashPoint } from './crash-points.js';
 import { rowsAsJson } from './json-codec.js';
-import { connectorClient, type ClientKind, type KafkaAdmin, type KafkaClient, type SinkProducer } from './client.js';
+import { connectFenced, connectorClient, type ClientKind, type KafkaAdmin, type KafkaClient, type SinkProducer } from './client.js';
 import { connectorError, type Semantic } from './options.js';
 import { keyHashPartitioner, withKeyHash } from './partitioner.js';
 
@@ -267,8 +267,8 @@ export class KafkaSink implements EpochSink {
       createPartitioner: keyHashPartitioner,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
     });
-    // For a transactional producer, connect() runs InitProducerId: it fences older producers.
-    await p.connect();
+    if (eo) await connectFenced(p);
+    else await p.connect();
     this.producer = p;
     // In the background, while the query starts reading.
     if (eo) void p.prepare?.(this.config.topic, [...new Set(this.config.sourceGroups.values()), this.decisionsGroup]).catch(() => undefined);

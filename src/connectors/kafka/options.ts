@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import type { ConsumerConfig, Kafka as KafkaClient } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Options } from '../../planner/catalog.js';
+import { installAbortedFilter } from './aborted-records.js';
 import { kafkaClientKind } from './client.js';
 
 /** The `'deleted.records'` option: fail the query, or go on from the log start offset with a dead letter. */
@@ -32,10 +33,15 @@ export const DELETED_RECORDS_POLICIES: readonly DeletedRecordsPolicy[] = ['fail'
 /**
  * kafkajs, loaded on first use: most engines never talk to Kafka, and loading it took a tenth of
  * the command line's start-up. It is CommonJS, so a synchronous require keeps its callers sync.
+ * Its consumers leave out aborted transactions with our filter (aborted-records.ts).
  */
 let kafkajsModule: typeof import('kafkajs') | undefined;
 export function kafkajs(): typeof import('kafkajs') {
-  kafkajsModule ??= createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs');
+  if (!kafkajsModule) {
+    const require = createRequire(import.meta.url);
+    installAbortedFilter(require);
+    kafkajsModule = require('kafkajs') as typeof import('kafkajs');
+  }
   return kafkajsModule;
 }
 

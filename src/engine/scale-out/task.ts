@@ -18,6 +18,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Kafka as KafkaClient, KafkaMessage, Message as ProducerMessage, Producer } from 'kafkajs';
 import { asSluiceError, SluiceError } from '../../common/errors.js';
+import { connectFenced } from '../../connectors/kafka/client.js';
 import { crashPoint } from '../../connectors/kafka/crash-points.js';
 import type { PartitionFeed } from '../../connectors/kafka/partition-feed.js';
 import { keyHashPartitioner, withKeyHash } from '../../connectors/kafka/partitioner.js';
@@ -184,9 +185,10 @@ export class Task {
   private async resume(state: QueryState): Promise<Resume> {
     const { spec } = this;
     const producer = spec.client.producer({ transactionalId: spec.transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: keyHashPartitioner, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 } });
-    // InitProducerId: fences the partition's previous owner and aborts its open transaction.
-    await producer.connect();
     this.producer = producer;
+    // Fences the partition's previous owner and ends its open transaction before the committed
+    // offset and the changelog are read.
+    await connectFenced(producer);
     const admin = spec.client.admin();
     await admin.connect();
     try {
