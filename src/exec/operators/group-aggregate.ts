@@ -57,10 +57,10 @@ export interface GroupAggregateSpec extends AggregateSpec {
  * - The `groups` state table holds exactly the groups with a positive row count (as of the last
  *   barrier, plus `working`); the output downstream equals, after every batch, one row per
  *   group: group values then aggregate results (`fields`).
- * - `working` holds the groups touched since the last barrier (null: known not to exist); a
- *   batch reads the groups it needs and does not hold in one batched read of the state table,
- *   so memory grows with the keys touched per checkpoint interval, not with all keys. open()
- *   reads nothing but the global group.
+ * - The groups touched since the last barrier are held (with columns in the held slots, else in
+ *   `working`, null: known not to exist); a batch reads the groups it needs and does not hold
+ *   in one batched read of the state table, so memory grows with the keys touched per
+ *   checkpoint interval, not with all keys. open() reads nothing but the global group.
  * - One change per group per mini-batch (its changes are coalesced); a group whose output did
  *   not change emits nothing. A mini-batch is one data message, or consecutive ones sent with
  *   the `more` hint (the source holds further input), up to MINI_BATCH_ROWS input rows; it ends
@@ -98,8 +98,16 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly utf8Key: number | undefined;
   private readonly utf8 = new Utf8Slots();
   private readonly used: number[];
+  /**
+   * Without columns: the groups touched since the last barrier (see the invariants). With
+   * columns the held slots hold them, and this at most the global group, from its announcement
+   * until its first input.
+   */
   private working = new Map<string, Group | null>();
-  /** Keys whose group was deleted since the last barrier (a changed group is marked `dirty` instead). */
+  /**
+   * Without columns: keys whose group was deleted since the last barrier (a changed group is
+   * marked `dirty` instead). With columns, HeldBatch.deleted.
+   */
   private readonly deleted = new Set<string>();
   /** No GROUP BY: one group, present from the start (see the invariants). */
   private readonly global: boolean;
@@ -140,22 +148,26 @@ export class GroupAggregateOperator extends StreamOperator {
 
   /**
    * The group of each of `keys` (distinct; undefined where none exists), reading those that
-   * `working` does not hold from the state table into it, in one batched read.
+   * `working` does not hold from the state table in one batched read. Without columns the
+   * groups read join `working`; with columns they go to their slots alone, and so does a group
+   * `working` holds (the global group announced before any input).
    */
   private async load(keys: readonly string[]): Promise<(Group | undefined)[]> {
     const working = this.working;
+    const hold = this.columns === undefined;
     const groups = new Array<Group | undefined>(keys.length);
     // A key being read is held as absent meanwhile.
     const list: string[] = [];
     const at: number[] = [];
     for (let s = 0; s < keys.length; s++) {
       const k = keys[s]!;
-      const g = working.get(k);
+      const g = working.size > 0 ? working.get(k) : undefined;
       if (g !== undefined) {
         groups[s] = g ?? undefined;
+        if (!hold) working.delete(k);
         continue;
       }
-      working.set(k, null);
+      if (hold) working.set(k, null);
       list.push(k);
       at.push(s);
     }
@@ -164,14 +176,14 @@ export class GroupAggregateOperator extends StreamOperator {
     try {
       rows = await this.ctx.state.table(TABLE).getMany(list);
     } catch (err) {
-      for (const k of list) working.delete(k);
+      if (hold) for (const k of list) working.delete(k);
       throw err;
     }
     for (let i = 0; i < list.length; i++) {
       const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
       if (!r) continue;
       const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
-      working.set(list[i]!, g);
+      if (hold) working.set(list[i]!, g);
       groups[at[i]!] = g;
     }
     return groups;
@@ -259,7 +271,7 @@ export class GroupAggregateOperator extends StreamOperator {
    */
   private addColumns(columns: ColumnAccumulators, batch: RecordBatch, rowKinds: Uint8Array | undefined, valuesOf: (row: number, slot: number) => unknown[], args: ArgValues, slots: Int32Array, errors: ReadonlyMap<number, string>): void {
     const n = batch.numRows;
-    const { keys, groups, seen, touched } = this.held;
+    const { groups, seen, touched } = this.held;
     const epoch = this.epoch;
     const rows = columns.rows;
     const signs = new Int8Array(n);
@@ -278,11 +290,7 @@ export class GroupAggregateOperator extends StreamOperator {
           this.reject(batch, i, failed);
           continue;
         }
-      } else if (groups[slot] === undefined) {
-        const g = this.group(valuesOf(i, slot), 0, NO_ACCS);
-        this.working.set(keys[slot]!, g);
-        groups[slot] = g;
-      }
+      } else if (groups[slot] === undefined) groups[slot] = this.group(valuesOf(i, slot), 0, NO_ACCS);
       rows[slot] = rows[slot]! + sign;
       signs[i] = sign;
       if (seen[slot] !== epoch) {
@@ -429,7 +437,7 @@ export class GroupAggregateOperator extends StreamOperator {
    */
   private emitColumns(columns: ColumnAccumulators): Promise<void> | undefined {
     const held = this.held;
-    const { keys, groups, before, touched } = held;
+    const { groups, before, touched } = held;
     this.heldRows = 0;
     if (touched.length === 0) return undefined;
     held.touched = [];
@@ -454,12 +462,10 @@ export class GroupAggregateOperator extends StreamOperator {
       const count = columns.rowCount(s);
       if (count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (count <= 0) {
-        const key = keys[s]!;
         // A deleted group's slot keeps the results it showed until the output is built.
         if (!this.global) {
           groups[s] = undefined;
-          this.working.set(key, null);
-          this.deleted.add(key);
+          held.deleted.push(s);
           if (existed) push(g.values, s, true, RowKind.DELETE);
           before[s] = null;
           continue;
@@ -468,7 +474,6 @@ export class GroupAggregateOperator extends StreamOperator {
         columns.reset(s);
         g = this.group([], 0, NO_ACCS);
         groups[s] = g;
-        this.working.set(key, g);
       }
       g.dirty = true;
       if (!existed) push(g.values, s, false, RowKind.INSERT);
@@ -533,6 +538,7 @@ export class GroupAggregateOperator extends StreamOperator {
         g.dirty = false;
         table.put(keys[s]!, { g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
       }
+      for (const s of this.held.deleted) if (!groups[s]) table.delete(keys[s]!);
       this.forgetSlots();
     }
     for (const key of this.deleted) if (!this.working.get(key)) table.delete(key);
@@ -555,6 +561,7 @@ export class GroupAggregateOperator extends StreamOperator {
   get size(): number {
     let n = 0;
     for (const g of this.working.values()) if (g) n++;
+    if (this.columns) for (const g of this.held.groups) if (g) n++;
     return n;
   }
 }
@@ -564,7 +571,8 @@ export class GroupAggregateOperator extends StreamOperator {
  * them: the key, the group (undefined while none exists), and the group's results downstream
  * before the mini-batch (null: the group did not exist). `byKey` and `byValue` number the keys
  * (see slotRows). With columns the slots are kept until the barrier: `touched` lists those the
- * held mini-batch touched, and `seen` holds per slot the epoch of the last mini-batch that did.
+ * held mini-batch touched, `seen` holds per slot the epoch of the last mini-batch that did, and
+ * `deleted` the slots whose group was deleted (it may exist again since).
  */
 interface HeldBatch {
   readonly keys: string[];
@@ -574,6 +582,7 @@ interface HeldBatch {
   readonly before: (readonly unknown[] | null)[];
   readonly byKey: Map<string, number>;
   readonly byValue: Map<unknown, number>;
+  readonly deleted: number[];
   /** With utf8Key: the key text of each slot, and the slot of the NULL key. */
   readonly texts: (string | null)[];
   nullSlot: number | undefined;
@@ -586,7 +595,7 @@ const NO_ACCS: Accumulator[] = [];
 const STALE: readonly unknown[] = [];
 
 function heldBatch(): HeldBatch {
-  return { keys: [], touched: [], seen: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), texts: [], nullSlot: undefined };
+  return { keys: [], touched: [], seen: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), deleted: [], texts: [], nullSlot: undefined };
 }
 
 /** The net-count and state columns of a partial batch whose first `groups` columns are the group. */
