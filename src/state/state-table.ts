@@ -82,6 +82,8 @@ export class StateTable<V extends StateValue = StateRow> {
   private readonly owner: number;
   /** Bumped whenever disk contents change under us, so that racing disk reads do not fill the cache. */
   private generation = 0;
+  /** Counts the changes to `dirty` (puts, deletes, clears), so that a commit can tell whether any came after its flush. */
+  private changes = 0;
   /** The keys written since a start with nothing on disk (see StateTableOptions.startsEmpty). */
   private readonly written: KeyFilter | undefined;
   /** See StateTableOptions.ephemeral. */
@@ -116,7 +118,7 @@ export class StateTable<V extends StateValue = StateRow> {
     let missing: number[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const d = this.dirty.get(key);
+      const d = this.dirty.size > 0 ? this.dirty.get(key) : undefined;
       if (d !== undefined) {
         out[i] = d === DELETED ? undefined : d;
         continue;
@@ -149,10 +151,12 @@ export class StateTable<V extends StateValue = StateRow> {
   put(key: string, value: V): void {
     if (this.ordered !== undefined && !this.dirty.has(key)) this.ordered.add(key);
     this.dirty.set(key, value);
+    this.changes++;
     this.written?.add(key);
   }
 
   delete(key: string): void {
+    this.changes++;
     if (this.ephemeral) {
       if (this.dirty.delete(key) && this.ordered?.forget()) this.ordered = undefined;
       return;
@@ -237,6 +241,7 @@ export class StateTable<V extends StateValue = StateRow> {
      * stay those.
      */
     const cached: (string | undefined)[] = [];
+    const changes = this.changes;
     // forEach: a for-of loop over the entries would make an array per entry.
     this.dirty.forEach((d, key) => {
       let bytes: string | undefined;
@@ -255,11 +260,16 @@ export class StateTable<V extends StateValue = StateRow> {
     wb.onCommit(() => {
       this.generation++;
       this.ordered = undefined;
+      // Nothing changed since this flush: every dirty entry is one it staged, as it staged it.
+      const all = this.changes === changes;
+      if (all) this.dirty.clear();
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
         const d = staged[i];
-        if (this.dirty.get(key) !== d) continue;
-        this.dirty.delete(key);
+        if (!all) {
+          if (this.dirty.get(key) !== d) continue;
+          this.dirty.delete(key);
+        }
         const bytes = cached[i];
         if (d === DELETED) this.cache.delete(this.owner, key);
         else if (bytes !== undefined) this.cache.update(this.owner, key, bytes, encodedEntryBytes(key.length, bytes.length));
@@ -270,6 +280,7 @@ export class StateTable<V extends StateValue = StateRow> {
   /** Deletes every entry of this table, in memory and (immediately, durably) on disk. */
   async clear(): Promise<void> {
     this.dirty.clear();
+    this.changes++;
     this.ordered = undefined;
     this.cache.release(this.owner);
     this.generation++;
