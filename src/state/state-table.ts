@@ -123,10 +123,12 @@ export class StateTable<V extends StateValue = StateRow> {
         out[i] = d === DELETED ? undefined : d;
         continue;
       }
+      // A key this table cannot have written it has never read from disk either (see
+      // `cacheBytes`), so the cache does not hold it: only a cache hit can spare a disk read.
+      if (this.ephemeral || (this.written !== undefined && !this.written.mayHold(key))) continue;
       const c = this.cache.get(this.owner, key) as string | undefined;
-      if (c === undefined) {
-        if (!this.ephemeral && (this.written === undefined || this.written.mayHold(key))) (missing ??= []).push(i);
-      } else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
+      if (c === undefined) (missing ??= []).push(i);
+      else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
     }
     if (!missing) return out;
     const gen = this.generation;
@@ -296,7 +298,9 @@ export class StateTable<V extends StateValue = StateRow> {
    * Caches a clean value as its encoded bytes in a latin1 string: one compact heap object per
    * entry (a decoded row is several), with no backing store of its own to outlive an eviction,
    * decoded again on each hit. A key read from disk and not found (`bytes` undefined) is cached
-   * as ABSENT, so that it is not read again before it is written.
+   * as ABSENT, so that it is not read again before it is written. Only keys read from disk are
+   * cached (a flush updates cached keys and adds none), so a table that starts empty caches none
+   * of the keys its `written` filter rules out.
    */
   private cacheBytes(key: string, bytes: Buffer | undefined): void {
     if (bytes === undefined) this.cache.set(this.owner, key, ABSENT, encodedEntryBytes(key.length, 0));
