@@ -118,6 +118,11 @@ export class GroupAggregateOperator extends StreamOperator {
   private heldRows = 0;
   /** Numbers the mini-batches (HeldBatch.seen). */
   private epoch = 0;
+  /**
+   * With columns: the last batch's rows being added, once its new groups are read and the rows
+   * of the batch before it added (see onData). Settled before anything reads the columns.
+   */
+  private adding: Promise<void> = Promise.resolve();
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -142,6 +147,7 @@ export class GroupAggregateOperator extends StreamOperator {
 
   protected override async onOpen(): Promise<void> {
     this.working = new Map();
+    this.adding = Promise.resolve();
     this.forgetSlots();
     this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
@@ -192,11 +198,15 @@ export class GroupAggregateOperator extends StreamOperator {
   override async process(msg: Message, port = 0): Promise<void> {
     if (!this.announced) await this.announce();
     if (msg.kind !== 'data') {
+      await this.adding;
       await this.emitHeld();
       return super.process(msg, port);
     }
     await super.process(msg, port);
-    if (msg.more !== true || this.heldRows >= MINI_BATCH_ROWS) await this.emitHeld();
+    if (msg.more !== true || this.heldRows >= MINI_BATCH_ROWS) {
+      await this.adding;
+      await this.emitHeld();
+    }
   }
 
   protected override onBarrier(): void {
@@ -213,13 +223,26 @@ export class GroupAggregateOperator extends StreamOperator {
     const held = this.held;
     const first = held.keys.length;
     const slots = this.utf8Key === undefined ? this.slotRows(keyVals, n, errors) : this.slotUtf8(batch, this.utf8Key);
-    await this.loadSlots(first);
     this.heldRows += n;
     if (this.columns && args) {
+      const columns = this.columns;
       const texts = held.texts;
       const valuesOf = this.utf8Key === undefined ? (row: number) => keyVals.map((col) => plain(col[row])) : (_row: number, slot: number) => [texts[slot] ?? null];
-      return this.addColumns(this.columns, batch, rowKinds, valuesOf, args, slots, errors);
+      // The new slots of a batch are keys no earlier batch since the barrier had, so their read
+      // need not wait for the rows before them: it goes on while the next batch finds its slots.
+      // Rows are still added batch by batch, in order; at most two batches are in flight.
+      const found = first === held.keys.length ? undefined : this.load(held.keys.slice(first));
+      const previous = this.adding;
+      const adding = Promise.all([found, previous]).then(([groups]) => {
+        if (groups) this.placeSlots(first, groups);
+        this.addColumns(columns, batch, rowKinds, valuesOf, args, slots, errors);
+      });
+      // Awaited by the next batch or message; a failed read fails that one.
+      adding.catch(() => undefined);
+      this.adding = adding;
+      return previous;
     }
+    await this.loadSlots(first);
     const { keys, groups } = held;
     const parts = new Array<unknown>(this.keys.length);
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
@@ -367,10 +390,15 @@ export class GroupAggregateOperator extends StreamOperator {
    * them: STALE stands for them).
    */
   private async loadSlots(first: number): Promise<void> {
-    const { keys, groups, before, seen } = this.held;
+    const { keys } = this.held;
     if (first === keys.length) return;
-    const found = await this.load(first === 0 ? keys : keys.slice(first));
-    for (let s = first; s < keys.length; s++) {
+    this.placeSlots(first, await this.load(first === 0 ? keys : keys.slice(first)));
+  }
+
+  /** Records the groups `found` of the held slots from `first` on (see loadSlots). */
+  private placeSlots(first: number, found: readonly (Group | undefined)[]): void {
+    const { groups, before, seen } = this.held;
+    for (let s = first; s < first + found.length; s++) {
       const g = found[s - first];
       groups.push(g);
       if (!this.columns) before.push(g ? this.results(g) : null);
