@@ -55,7 +55,7 @@ export interface GroupAggregateSpec extends AggregateSpec {
  *
  * Invariants:
  * - The `groups` state table holds exactly the groups with a positive row count (as of the last
- *   barrier, plus `working`); the output downstream equals, after every batch, one row per
+ *   barrier, plus the groups held since); the output downstream equals, after every batch, one row per
  *   group: group values then aggregate results (`fields`).
  * - The groups touched since the last barrier are held (with columns in the held slots, else in
  *   `working`, null: known not to exist); a batch reads the groups it needs and does not hold
@@ -162,7 +162,7 @@ export class GroupAggregateOperator extends StreamOperator {
     const working = this.working;
     const hold = this.columns === undefined;
     const groups = new Array<Group | undefined>(keys.length);
-    // A key being read is held as absent meanwhile.
+    // Without columns a key being read is held as absent meanwhile.
     const list: string[] = [];
     const at: number[] = [];
     for (let s = 0; s < keys.length; s++) {
