@@ -55,8 +55,8 @@ export interface GroupAggregateSpec extends AggregateSpec {
  *
  * Invariants:
  * - The `groups` state table holds exactly the groups with a positive row count (as of the last
- *   barrier, plus the groups held since); the output downstream equals, after every batch, one row per
- *   group: group values then aggregate results (`fields`).
+ *   barrier, plus the groups held since); the output downstream equals, after every batch, one
+ *   row per group: group values then aggregate results (`fields`).
  * - The groups touched since the last barrier are held (with columns in the held slots, else in
  *   `working`, null: known not to exist); a batch reads the groups it needs and does not hold
  *   in one batched read of the state table, so memory grows with the keys touched per
