@@ -82,6 +82,8 @@ export class StateTable<V extends StateValue = StateRow> {
   private readonly owner: number;
   /** Bumped whenever disk contents change under us, so that racing disk reads do not fill the cache. */
   private generation = 0;
+  /** Counts the changes to `dirty` (puts, deletes, clears), so that a commit can tell whether any came after its flush. */
+  private changes = 0;
   /** The keys written since a start with nothing on disk (see StateTableOptions.startsEmpty). */
   private readonly written: KeyFilter | undefined;
   /** See StateTableOptions.ephemeral. */
@@ -116,15 +118,17 @@ export class StateTable<V extends StateValue = StateRow> {
     let missing: number[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const d = this.dirty.get(key);
+      const d = this.dirty.size > 0 ? this.dirty.get(key) : undefined;
       if (d !== undefined) {
         out[i] = d === DELETED ? undefined : d;
         continue;
       }
+      // A key this table cannot have written it has never read from disk either (see
+      // `cacheBytes`), so the cache does not hold it: only a cache hit can spare a disk read.
+      if (this.ephemeral || (this.written !== undefined && !this.written.mayHold(key))) continue;
       const c = this.cache.get(this.owner, key) as string | undefined;
-      if (c === undefined) {
-        if (!this.ephemeral && (this.written === undefined || this.written.mayHold(key))) (missing ??= []).push(i);
-      } else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
+      if (c === undefined) (missing ??= []).push(i);
+      else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
     }
     if (!missing) return out;
     const gen = this.generation;
@@ -149,10 +153,12 @@ export class StateTable<V extends StateValue = StateRow> {
   put(key: string, value: V): void {
     if (this.ordered !== undefined && !this.dirty.has(key)) this.ordered.add(key);
     this.dirty.set(key, value);
+    this.changes++;
     this.written?.add(key);
   }
 
   delete(key: string): void {
+    this.changes++;
     if (this.ephemeral) {
       if (this.dirty.delete(key) && this.ordered?.forget()) this.ordered = undefined;
       return;
@@ -237,6 +243,7 @@ export class StateTable<V extends StateValue = StateRow> {
      * stay those.
      */
     const cached: (string | undefined)[] = [];
+    const changes = this.changes;
     // forEach: a for-of loop over the entries would make an array per entry.
     this.dirty.forEach((d, key) => {
       let bytes: string | undefined;
@@ -255,11 +262,16 @@ export class StateTable<V extends StateValue = StateRow> {
     wb.onCommit(() => {
       this.generation++;
       this.ordered = undefined;
+      // Nothing changed since this flush: every dirty entry is one it staged, as it staged it.
+      const all = this.changes === changes;
+      if (all) this.dirty.clear();
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
         const d = staged[i];
-        if (this.dirty.get(key) !== d) continue;
-        this.dirty.delete(key);
+        if (!all) {
+          if (this.dirty.get(key) !== d) continue;
+          this.dirty.delete(key);
+        }
         const bytes = cached[i];
         if (d === DELETED) this.cache.delete(this.owner, key);
         else if (bytes !== undefined) this.cache.update(this.owner, key, bytes, encodedEntryBytes(key.length, bytes.length));
@@ -270,6 +282,7 @@ export class StateTable<V extends StateValue = StateRow> {
   /** Deletes every entry of this table, in memory and (immediately, durably) on disk. */
   async clear(): Promise<void> {
     this.dirty.clear();
+    this.changes++;
     this.ordered = undefined;
     this.cache.release(this.owner);
     this.generation++;
@@ -285,7 +298,9 @@ export class StateTable<V extends StateValue = StateRow> {
    * Caches a clean value as its encoded bytes in a latin1 string: one compact heap object per
    * entry (a decoded row is several), with no backing store of its own to outlive an eviction,
    * decoded again on each hit. A key read from disk and not found (`bytes` undefined) is cached
-   * as ABSENT, so that it is not read again before it is written.
+   * as ABSENT, so that it is not read again before it is written. Only keys read from disk are
+   * cached (a flush updates cached keys and adds none), so a table that starts empty caches none
+   * of the keys its `written` filter rules out.
    */
   private cacheBytes(key: string, bytes: Buffer | undefined): void {
     if (bytes === undefined) this.cache.set(this.owner, key, ABSENT, encodedEntryBytes(key.length, 0));

@@ -245,6 +245,55 @@ describe('GroupAggregateOperator', () => {
     }
   });
 
+  it('with column state, reads the groups of hinted batches while later batches arrive and adds their rows in order', async () => {
+    const aggs = AGGS.slice(0, 2);
+    const OUT2 = OUT.slice(0, 3);
+    const { h, op } = await setup(aggs);
+    await op.process(data(IN, [r('c1', 5), r('c2', 1), r('c3', 2)]), 0);
+    await op.process({ kind: 'barrier', epoch: 1 }, 0);
+    await h.commit();
+    const next = await setup(aggs, true, h.restart());
+    // c1 and c2 are read from state while the next batches find their slots; c2's retraction
+    // comes in the batch after its read started.
+    await next.op.process(more(data(IN, [r('c1', 1), r('c4', 3), r('c2', 4)])), 0);
+    await next.op.process(more(data(IN, [r('c2', 1), r('c3', 2), r('c4', 3)], [D, I, D])), 0);
+    await next.op.process(more(data(IN, [r('c5', 7), r('c2', 4)], [I, D])), 0);
+    expect(next.h.out).toEqual([]);
+    await next.op.process({ kind: 'barrier', epoch: 2 }, 0);
+    expect(next.h.rows(OUT2, true)).toEqual([
+      ['-U', 'c1', 1n, 5],
+      ['+U', 'c1', 2n, 6],
+      ['-D', 'c2', 1n, 1],
+      ['-U', 'c3', 1n, 2],
+      ['+U', 'c3', 2n, 4],
+      ['+I', 'c5', 1n, 7],
+    ]);
+    expect(next.h.letters).toEqual([]);
+    await next.h.commit();
+    const last = await setup(aggs, true, next.h.restart());
+    await last.op.process(data(IN, [r('c1', 1), r('c2', 1), r('c4', 1)]), 0);
+    expect(last.h.rows(OUT2, true)).toEqual([
+      ['-U', 'c1', 2n, 6],
+      ['+U', 'c1', 3n, 7],
+      ['+I', 'c2', 1n, 1],
+      ['+I', 'c4', 1n, 1],
+    ]);
+  });
+
+  it('with column state, a failed read of a hinted batch fails the message after it and adds nothing', async () => {
+    const aggs = AGGS.slice(0, 2);
+    const { h, op } = await setup(aggs);
+    await op.process(data(IN, [r('c1', 5)]), 0);
+    await op.process({ kind: 'barrier', epoch: 1 }, 0);
+    await h.commit();
+    const store = await stores.open();
+    const next = await setup(aggs, true, new Harness(store));
+    await store.close();
+    await next.op.process(more(data(IN, [r('c1', 1)])), 0);
+    await expect(next.op.process({ kind: 'barrier', epoch: 2 }, 0)).rejects.toThrow(/closed/);
+    expect(next.h.out).toEqual([]);
+  });
+
   it('ends a mini-batch at MINI_BATCH_ROWS input rows even while the source holds more', async () => {
     const { h, op } = await setup([{ fn: 'count', args: [], name: 'count_0' }]);
     const OUT1 = OUT.slice(0, 2);

@@ -55,12 +55,12 @@ export interface GroupAggregateSpec extends AggregateSpec {
  *
  * Invariants:
  * - The `groups` state table holds exactly the groups with a positive row count (as of the last
- *   barrier, plus `working`); the output downstream equals, after every batch, one row per
- *   group: group values then aggregate results (`fields`).
- * - `working` holds the groups touched since the last barrier (null: known not to exist); a
- *   batch reads the groups it needs and does not hold in one batched read of the state table,
- *   so memory grows with the keys touched per checkpoint interval, not with all keys. open()
- *   reads nothing but the global group.
+ *   barrier, plus the groups held since); the output downstream equals, after every batch, one
+ *   row per group: group values then aggregate results (`fields`).
+ * - The groups touched since the last barrier are held (with columns in the held slots, else in
+ *   `working`, null: known not to exist); a batch reads the groups it needs and does not hold
+ *   in one batched read of the state table, so memory grows with the keys touched per
+ *   checkpoint interval, not with all keys. open() reads nothing but the global group.
  * - One change per group per mini-batch (its changes are coalesced); a group whose output did
  *   not change emits nothing. A mini-batch is one data message, or consecutive ones sent with
  *   the `more` hint (the source holds further input), up to MINI_BATCH_ROWS input rows; it ends
@@ -98,8 +98,16 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly utf8Key: number | undefined;
   private readonly utf8 = new Utf8Slots();
   private readonly used: number[];
+  /**
+   * Without columns: the groups touched since the last barrier (see the invariants). With
+   * columns the held slots hold them, and this at most the global group, from its announcement
+   * until its first input.
+   */
   private working = new Map<string, Group | null>();
-  /** Keys whose group was deleted since the last barrier (a changed group is marked `dirty` instead). */
+  /**
+   * Without columns: keys whose group was deleted since the last barrier (a changed group is
+   * marked `dirty` instead). With columns, HeldBatch.deleted.
+   */
   private readonly deleted = new Set<string>();
   /** No GROUP BY: one group, present from the start (see the invariants). */
   private readonly global: boolean;
@@ -110,6 +118,11 @@ export class GroupAggregateOperator extends StreamOperator {
   private heldRows = 0;
   /** Numbers the mini-batches (HeldBatch.seen). */
   private epoch = 0;
+  /**
+   * With columns: the last batch's rows being added, once its new groups are read and the rows
+   * of the batch before it added (see onData). Settled before anything reads the columns.
+   */
+  private adding: Promise<void> = Promise.resolve();
 
   constructor(spec: GroupAggregateSpec) {
     super();
@@ -134,28 +147,33 @@ export class GroupAggregateOperator extends StreamOperator {
 
   protected override async onOpen(): Promise<void> {
     this.working = new Map();
+    this.adding = Promise.resolve();
     this.forgetSlots();
     this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
 
   /**
    * The group of each of `keys` (distinct; undefined where none exists), reading those that
-   * `working` does not hold from the state table into it, in one batched read.
+   * `working` does not hold from the state table in one batched read. Without columns the
+   * groups read join `working`; with columns they go to their slots alone, and so does a group
+   * `working` holds (the global group announced before any input).
    */
   private async load(keys: readonly string[]): Promise<(Group | undefined)[]> {
     const working = this.working;
+    const hold = this.columns === undefined;
     const groups = new Array<Group | undefined>(keys.length);
-    // A key being read is held as absent meanwhile.
+    // Without columns a key being read is held as absent meanwhile.
     const list: string[] = [];
     const at: number[] = [];
     for (let s = 0; s < keys.length; s++) {
       const k = keys[s]!;
-      const g = working.get(k);
+      const g = working.size > 0 ? working.get(k) : undefined;
       if (g !== undefined) {
         groups[s] = g ?? undefined;
+        if (!hold) working.delete(k);
         continue;
       }
-      working.set(k, null);
+      if (hold) working.set(k, null);
       list.push(k);
       at.push(s);
     }
@@ -164,14 +182,14 @@ export class GroupAggregateOperator extends StreamOperator {
     try {
       rows = await this.ctx.state.table(TABLE).getMany(list);
     } catch (err) {
-      for (const k of list) working.delete(k);
+      if (hold) for (const k of list) working.delete(k);
       throw err;
     }
     for (let i = 0; i < list.length; i++) {
       const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
       if (!r) continue;
       const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
-      working.set(list[i]!, g);
+      if (hold) working.set(list[i]!, g);
       groups[at[i]!] = g;
     }
     return groups;
@@ -180,11 +198,15 @@ export class GroupAggregateOperator extends StreamOperator {
   override async process(msg: Message, port = 0): Promise<void> {
     if (!this.announced) await this.announce();
     if (msg.kind !== 'data') {
+      await this.adding;
       await this.emitHeld();
       return super.process(msg, port);
     }
     await super.process(msg, port);
-    if (msg.more !== true || this.heldRows >= MINI_BATCH_ROWS) await this.emitHeld();
+    if (msg.more !== true || this.heldRows >= MINI_BATCH_ROWS) {
+      await this.adding;
+      await this.emitHeld();
+    }
   }
 
   protected override onBarrier(): void {
@@ -201,13 +223,26 @@ export class GroupAggregateOperator extends StreamOperator {
     const held = this.held;
     const first = held.keys.length;
     const slots = this.utf8Key === undefined ? this.slotRows(keyVals, n, errors) : this.slotUtf8(batch, this.utf8Key);
-    await this.loadSlots(first);
     this.heldRows += n;
     if (this.columns && args) {
+      const columns = this.columns;
       const texts = held.texts;
       const valuesOf = this.utf8Key === undefined ? (row: number) => keyVals.map((col) => plain(col[row])) : (_row: number, slot: number) => [texts[slot] ?? null];
-      return this.addColumns(this.columns, batch, rowKinds, valuesOf, args, slots, errors);
+      // The new slots of a batch are keys no earlier batch since the barrier had, so their read
+      // need not wait for the rows before them: it goes on while the next batch finds its slots.
+      // Rows are still added batch by batch, in order; at most two batches are in flight.
+      const found = first === held.keys.length ? undefined : this.load(held.keys.slice(first));
+      const previous = this.adding;
+      const adding = Promise.all([found, previous]).then(([groups]) => {
+        if (groups) this.placeSlots(first, groups);
+        this.addColumns(columns, batch, rowKinds, valuesOf, args, slots, errors);
+      });
+      // Awaited by the next batch or message; a failed read fails that one.
+      adding.catch(() => undefined);
+      this.adding = adding;
+      return previous;
     }
+    await this.loadSlots(first);
     const { keys, groups } = held;
     const parts = new Array<unknown>(this.keys.length);
     // Partials (final phase) of one key may arrive in any salt order, so only the net count
@@ -259,7 +294,7 @@ export class GroupAggregateOperator extends StreamOperator {
    */
   private addColumns(columns: ColumnAccumulators, batch: RecordBatch, rowKinds: Uint8Array | undefined, valuesOf: (row: number, slot: number) => unknown[], args: ArgValues, slots: Int32Array, errors: ReadonlyMap<number, string>): void {
     const n = batch.numRows;
-    const { keys, groups, seen, touched } = this.held;
+    const { groups, seen, touched } = this.held;
     const epoch = this.epoch;
     const rows = columns.rows;
     const signs = new Int8Array(n);
@@ -278,11 +313,7 @@ export class GroupAggregateOperator extends StreamOperator {
           this.reject(batch, i, failed);
           continue;
         }
-      } else if (groups[slot] === undefined) {
-        const g = this.group(valuesOf(i, slot), 0, NO_ACCS);
-        this.working.set(keys[slot]!, g);
-        groups[slot] = g;
-      }
+      } else if (groups[slot] === undefined) groups[slot] = this.group(valuesOf(i, slot), 0, NO_ACCS);
       rows[slot] = rows[slot]! + sign;
       signs[i] = sign;
       if (seen[slot] !== epoch) {
@@ -359,10 +390,15 @@ export class GroupAggregateOperator extends StreamOperator {
    * them: STALE stands for them).
    */
   private async loadSlots(first: number): Promise<void> {
-    const { keys, groups, before, seen } = this.held;
+    const { keys } = this.held;
     if (first === keys.length) return;
-    const found = await this.load(first === 0 ? keys : keys.slice(first));
-    for (let s = first; s < keys.length; s++) {
+    this.placeSlots(first, await this.load(first === 0 ? keys : keys.slice(first)));
+  }
+
+  /** Records the groups `found` of the held slots from `first` on (see loadSlots). */
+  private placeSlots(first: number, found: readonly (Group | undefined)[]): void {
+    const { groups, before, seen } = this.held;
+    for (let s = first; s < first + found.length; s++) {
       const g = found[s - first];
       groups.push(g);
       if (!this.columns) before.push(g ? this.results(g) : null);
@@ -429,7 +465,7 @@ export class GroupAggregateOperator extends StreamOperator {
    */
   private emitColumns(columns: ColumnAccumulators): Promise<void> | undefined {
     const held = this.held;
-    const { keys, groups, before, touched } = held;
+    const { groups, before, touched } = held;
     this.heldRows = 0;
     if (touched.length === 0) return undefined;
     held.touched = [];
@@ -454,12 +490,10 @@ export class GroupAggregateOperator extends StreamOperator {
       const count = columns.rowCount(s);
       if (count < 0) this.ctx.deadLetter({ reason: 'retraction of a row in a group that does not exist', operator: this.name, row: stringifyExactJson(g.values) });
       if (count <= 0) {
-        const key = keys[s]!;
         // A deleted group's slot keeps the results it showed until the output is built.
         if (!this.global) {
           groups[s] = undefined;
-          this.working.set(key, null);
-          this.deleted.add(key);
+          held.deleted.push(s);
           if (existed) push(g.values, s, true, RowKind.DELETE);
           before[s] = null;
           continue;
@@ -468,7 +502,6 @@ export class GroupAggregateOperator extends StreamOperator {
         columns.reset(s);
         g = this.group([], 0, NO_ACCS);
         groups[s] = g;
-        this.working.set(key, g);
       }
       g.dirty = true;
       if (!existed) push(g.values, s, false, RowKind.INSERT);
@@ -533,6 +566,7 @@ export class GroupAggregateOperator extends StreamOperator {
         g.dirty = false;
         table.put(keys[s]!, { g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
       }
+      for (const s of this.held.deleted) if (!groups[s]) table.delete(keys[s]!);
       this.forgetSlots();
     }
     for (const key of this.deleted) if (!this.working.get(key)) table.delete(key);
@@ -555,6 +589,7 @@ export class GroupAggregateOperator extends StreamOperator {
   get size(): number {
     let n = 0;
     for (const g of this.working.values()) if (g) n++;
+    if (this.columns) for (const g of this.held.groups) if (g) n++;
     return n;
   }
 }
@@ -564,7 +599,8 @@ export class GroupAggregateOperator extends StreamOperator {
  * them: the key, the group (undefined while none exists), and the group's results downstream
  * before the mini-batch (null: the group did not exist). `byKey` and `byValue` number the keys
  * (see slotRows). With columns the slots are kept until the barrier: `touched` lists those the
- * held mini-batch touched, and `seen` holds per slot the epoch of the last mini-batch that did.
+ * held mini-batch touched, `seen` holds per slot the epoch of the last mini-batch that did, and
+ * `deleted` the slots whose group was deleted (it may exist again since).
  */
 interface HeldBatch {
   readonly keys: string[];
@@ -574,6 +610,7 @@ interface HeldBatch {
   readonly before: (readonly unknown[] | null)[];
   readonly byKey: Map<string, number>;
   readonly byValue: Map<unknown, number>;
+  readonly deleted: number[];
   /** With utf8Key: the key text of each slot, and the slot of the NULL key. */
   readonly texts: (string | null)[];
   nullSlot: number | undefined;
@@ -586,7 +623,7 @@ const NO_ACCS: Accumulator[] = [];
 const STALE: readonly unknown[] = [];
 
 function heldBatch(): HeldBatch {
-  return { keys: [], touched: [], seen: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), texts: [], nullSlot: undefined };
+  return { keys: [], touched: [], seen: [], groups: [], before: [], byKey: new Map(), byValue: new Map(), deleted: [], texts: [], nullSlot: undefined };
 }
 
 /** The net-count and state columns of a partial batch whose first `groups` columns are the group. */
