@@ -8,10 +8,10 @@ import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
 import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, plain, readColumn, readColumnAt } from '../exec/columns.js';
-import { encodeBatch } from '../exec/ipc.js';
+import { encodeBatch, encodeBatchView } from '../exec/ipc.js';
 import { keyOf, keyOfValue } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
-import type { EmbeddedLog, KvTable, WriteBatch } from '../state/index.js';
+import { LOG_CHUNK_HEADER_BYTES, type EmbeddedLog, type KvTable, type WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';
 import type { PushBatch, PushRow } from './types.js';
 
@@ -283,7 +283,7 @@ export class ViewSink implements EpochSink {
         let to = from;
         while (to < changes.length && (to === from || rows + changes[to]!.batch.numRows <= CHANGELOG_CHUNK_ROWS)) rows += changes[to++]!.batch.numRows;
         const b = this.changelogBatch(changes.slice(from, to));
-        this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
+        this.changelog.log.appendFramed(this.changelog.topic, 0, encodeBatchView(b, LOG_CHUNK_HEADER_BYTES), b.numRows, wb);
         from = to;
       }
     }
