@@ -3,12 +3,13 @@
  * and stage it into the checkpoint's write batch, so it becomes visible exactly when the state
  * and source positions that produced it do. The push sink hands rows to a live client.
  */
+import type * as A from 'apache-arrow';
 import type { RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
-import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, plain, readColumn, readColumnAt } from '../exec/columns.js';
-import { encodeBatch, encodeBatchView } from '../exec/ipc.js';
+import { arrowSchema, batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, plain, readColumn, readColumnAt } from '../exec/columns.js';
+import { encodeBatch, encodeBatchView, encodeConcatView } from '../exec/ipc.js';
 import { keyOf, keyOfValue } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
 import { LOG_CHUNK_HEADER_BYTES, type EmbeddedLog, type KvTable, type WriteBatch } from '../state/index.js';
@@ -249,16 +250,26 @@ export class ViewSink implements EpochSink {
     if (this.changelog) this.changes.push({ batch, rowKinds });
   }
 
-  /** The changelog batch of `changes`: their rows in order, with the change kind of each in `__op`. */
-  private changelogBatch(changes: readonly EpochChange[]): RecordBatch {
-    const rows = concatBatches(this.fields, changes.map((c) => c.batch));
-    const kinds = new Int32Array(rows.numRows);
-    let at = 0;
-    for (const { batch, rowKinds } of changes) {
+  /**
+   * The changelog chunk of `changes` (see EmbeddedLog.appendFramed): their rows in order, with
+   * the change kind of each in `__op`, as one batch; written from the batches' columns where
+   * encodeConcatView can, else from the batch they make.
+   */
+  private changelogChunk(changes: readonly EpochChange[]): Buffer {
+    let total = 0;
+    for (const { batch } of changes) total += batch.numRows;
+    const kinds = new Int32Array(total);
+    const parts: A.Data[][] = [];
+    for (let k = 0, at = 0; k < changes.length; k++) {
+      const { batch, rowKinds } = changes[k]!;
       if (rowKinds) kinds.set(rowKinds, at);
+      parts.push([...batch.data.children, buildData({ kind: 'INT' }, kinds.subarray(at, at + batch.numRows), batch.numRows)]);
       at += batch.numRows;
     }
-    return batchOfData(this.changelogFields, [...rows.data.children, buildData({ kind: 'INT' }, kinds, rows.numRows)], rows.numRows);
+    const direct = encodeConcatView(arrowSchema(this.changelogFields), parts, LOG_CHUNK_HEADER_BYTES);
+    if (direct) return direct;
+    const rows = concatBatches(this.fields, changes.map((c) => c.batch));
+    return encodeBatchView(batchOfData(this.changelogFields, [...rows.data.children, buildData({ kind: 'INT' }, kinds, total)], total), LOG_CHUNK_HEADER_BYTES);
   }
 
   stage(wb: WriteBatch): void {
@@ -282,8 +293,7 @@ export class ViewSink implements EpochSink {
         let rows = 0;
         let to = from;
         while (to < changes.length && (to === from || rows + changes[to]!.batch.numRows <= CHANGELOG_CHUNK_ROWS)) rows += changes[to++]!.batch.numRows;
-        const b = this.changelogBatch(changes.slice(from, to));
-        this.changelog.log.appendFramed(this.changelog.topic, 0, encodeBatchView(b, LOG_CHUNK_HEADER_BYTES), b.numRows, wb);
+        this.changelog.log.appendFramed(this.changelog.topic, 0, this.changelogChunk(changes.slice(from, to)), rows, wb);
         from = to;
       }
     }

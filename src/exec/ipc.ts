@@ -1,6 +1,6 @@
 /** Arrow IPC bytes of one record batch: how batches are stored in the embedded log. */
 import * as A from 'apache-arrow';
-import { RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { BufferRegion, FieldNode, RecordBatch as RecordBatchHeader } from 'apache-arrow/ipc/metadata/message';
 import { VectorAssembler } from 'apache-arrow/visitor/vectorassembler';
 
 /** The continuation marker and end-of-stream word of the IPC stream format. */
@@ -26,14 +26,141 @@ let scratch: Buffer | undefined;
  * at once to something that copies them (a write batch), without a new buffer per batch.
  */
 export function encodeBatchView(batch: A.RecordBatch, reserve = 0): Buffer {
-  return encodeInto(batch, reserve, (n) => {
-    if (!scratch || scratch.length < n) {
-      const grown = Buffer.allocUnsafe(Math.max(n, 2 * (scratch?.length ?? 0)));
-      if (grown.length > MAX_KEPT_SCRATCH) return grown.subarray(0, n);
-      scratch = grown;
+  return encodeInto(batch, reserve, scratchOf);
+}
+
+/** The values of a fixed-width column (a typed array). */
+interface FixedWidth {
+  readonly buffer: ArrayBufferLike;
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** The scratch buffer, at least `bytes` long (see encodeBatchView). */
+function scratchOf(bytes: number): Buffer {
+  if (!scratch || scratch.length < bytes) {
+    const grown = Buffer.allocUnsafe(Math.max(bytes, 2 * (scratch?.length ?? 0)));
+    if (grown.length > MAX_KEPT_SCRATCH) return grown.subarray(0, bytes);
+    scratch = grown;
+  }
+  return scratch.subarray(0, bytes);
+}
+
+/**
+ * `encodeBatchView` of the batch of `schema` that `parts` (each the columns of some rows) make
+ * one after the other, written from the parts without concatenating them first: the bytes
+ * encodeBatchView writes for that batch. Only for columns of strings and fixed-width numbers
+ * without NULLs; undefined when a column is of another kind.
+ */
+export function encodeConcatView(schema: A.Schema, parts: readonly (readonly A.Data[])[], reserve = 0): Buffer | undefined {
+  if (schema.dictionaries.size > 0) return undefined;
+  const width = schema.fields.length;
+  let rows = 0;
+  for (const part of parts) {
+    if (part.length !== width) return undefined;
+    for (let c = 0; c < width; c++) if (!flatColumn(part[c]!, schema.fields[c]!.type)) return undefined;
+    rows += part[0]?.length ?? 0;
+  }
+  const nodes: FieldNode[] = [];
+  const regions: BufferRegion[] = [];
+  let bodyBytes = 0;
+  const region = (bytes: number) => {
+    regions.push(new BufferRegion(bodyBytes, (bytes + 7) & ~7));
+    bodyBytes += (bytes + 7) & ~7;
+  };
+  for (let c = 0; c < width; c++) {
+    nodes.push(new FieldNode(rows, 0));
+    region(0);
+    if (A.DataType.isUtf8(schema.fields[c]!.type)) {
+      let bytes = 0;
+      for (const part of parts) {
+        const offs = part[c]!.valueOffsets;
+        bytes += offs[part[c]!.length]! - offs[0]!;
+      }
+      region((rows + 1) * 4);
+      region(bytes);
+    } else {
+      let bytes = 0;
+      for (const part of parts) bytes += part[c]!.length * (part[c]!.values as FixedWidth).BYTES_PER_ELEMENT;
+      region(bytes);
     }
-    return scratch.subarray(0, n);
-  });
+  }
+  const header = new RecordBatchHeader(rows, nodes, regions, null, [], new Map());
+  const meta = A.Message.encode(A.Message.from(header, bodyBytes));
+  const schemaMessage = schemaMessageOf(schema);
+  const out = scratchOf(reserve + framed(schemaMessage) + framed(meta) + bodyBytes + 8);
+  let at = writeMessage(out, reserve, schemaMessage);
+  at = writeMessage(out, at, meta);
+  const pad = (from: number) => {
+    const end = (from + 7) & ~7;
+    out.fill(0, from, end);
+    return end;
+  };
+  for (let c = 0; c < width; c++) {
+    if (A.DataType.isUtf8(schema.fields[c]!.type)) {
+      // Offsets rebased onto the concatenated bytes, then the bytes.
+      const offsets = int32sAt(out, at, rows + 1);
+      let row = 0;
+      let pos = 0;
+      offsets[0] = 0;
+      for (const part of parts) {
+        const d = part[c]!;
+        const offs = d.valueOffsets;
+        const base = offs[0]!;
+        for (let i = 1; i <= d.length; i++) offsets[row + i] = pos + offs[i]! - base;
+        pos += offs[d.length]! - base;
+        row += d.length;
+      }
+      if (offsets.buffer !== out.buffer) for (let k = 0; k <= rows; k++) out.writeInt32LE(offsets[k]!, at + 4 * k);
+      at = pad(at + 4 * (rows + 1));
+      for (const part of parts) {
+        const d = part[c]!;
+        const offs = d.valueOffsets;
+        const values = d.values as Uint8Array;
+        out.set(values.subarray(offs[0]!, offs[d.length]!), at);
+        at += offs[d.length]! - offs[0]!;
+      }
+      at = pad(at);
+    } else {
+      for (const part of parts) {
+        const d = part[c]!;
+        const values = d.values as FixedWidth;
+        const bytes = d.length * values.BYTES_PER_ELEMENT;
+        out.set(new Uint8Array(values.buffer, values.byteOffset, bytes), at);
+        at += bytes;
+      }
+      at = pad(at);
+    }
+  }
+  out.writeInt32LE(CONTINUATION, at);
+  out.writeInt32LE(0, at + 4);
+  return out;
+}
+
+/** `count` little-endian int32s at `at` of `out`: a view of it where it is aligned, else an array to copy there. */
+function int32sAt(out: Buffer, at: number, count: number): Int32Array {
+  return LITTLE_ENDIAN && (out.byteOffset + at) % 4 === 0 ? new Int32Array(out.buffer, out.byteOffset + at, count) : new Int32Array(count);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Whether `d` is a column of `type` that encodeConcatView writes: strings or fixed-width numbers, no NULLs. */
+function flatColumn(d: A.Data, type: A.DataType): boolean {
+  if (d.nullCount !== 0 || !A.util.compareTypes(d.type, type)) return false;
+  if (A.DataType.isUtf8(type)) return d.valueOffsets instanceof Int32Array && d.values instanceof Uint8Array;
+  if (!A.DataType.isInt(type) && !A.DataType.isFloat(type) && !A.DataType.isTimestamp(type)) return false;
+  const values: unknown = d.values;
+  return ArrayBuffer.isView(values) && values.constructor === type.ArrayType && (values as FixedWidth).length >= d.length;
+}
+
+function schemaMessageOf(schema: A.Schema): Uint8Array {
+  let message = schemaMessages.get(schema);
+  if (!message) {
+    message = A.Message.encode(A.Message.from(schema));
+    schemaMessages.set(schema, message);
+  }
+  return message;
 }
 
 function encodeInto(batch: A.RecordBatch, reserve: number, alloc: (bytes: number) => Buffer): Buffer {
@@ -43,11 +170,7 @@ function encodeInto(batch: A.RecordBatch, reserve: number, alloc: (bytes: number
     out.set(bytes, reserve);
     return out;
   }
-  let schema = schemaMessages.get(batch.schema);
-  if (!schema) {
-    schema = A.Message.encode(A.Message.from(batch.schema));
-    schemaMessages.set(batch.schema, schema);
-  }
+  const schema = schemaMessageOf(batch.schema);
   const body = VectorAssembler.assemble(batch);
   const header = new RecordBatchHeader(batch.numRows, body.nodes, body.bufferRegions, null, body.variadicBufferCounts, batch.metadata);
   const meta = A.Message.encode(A.Message.from(header, body.byteLength));
