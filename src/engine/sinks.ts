@@ -3,8 +3,7 @@
  * and stage it into the checkpoint's write batch, so it becomes visible exactly when the state
  * and source positions that produced it do. The push sink hands rows to a live client.
  */
-import type * as A from 'apache-arrow';
-import type { RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
@@ -129,14 +128,17 @@ export class ViewSink implements EpochSink {
   private noteLastOfKeys(batch: RecordBatch): void {
     // A single key of a primitive type is told apart by its value; other values (each row's own
     // object) by their key.
-    const last = this.lastOfKey;
-    const base = this.changeRows;
     const keys = this.keyColumns.map((k) => readColumn(batch, k, this.fields[k]!.type));
     const single = keys.length === 1 ? keys[0]! : undefined;
+    const ids = new Array<unknown>(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) {
       const v = single?.[i];
-      last.set(single ? (typeof v === 'object' && v !== null ? keyOfValue(v) : (v ?? null)) : keyOf(keys.map((col) => col[i])), base + i);
+      ids[i] = single ? (typeof v === 'object' && v !== null ? keyOfValue(v) : (v ?? null)) : keyOf(keys.map((col) => col[i]));
     }
+    // Recorded only once every key is made: a write that throws leaves the epoch as it was.
+    const last = this.lastOfKey;
+    const base = this.changeRows;
+    for (let i = 0; i < ids.length; i++) last.set(ids[i], base + i);
   }
 
   /**
@@ -259,7 +261,7 @@ export class ViewSink implements EpochSink {
     let total = 0;
     for (const { batch } of changes) total += batch.numRows;
     const kinds = new Int32Array(total);
-    const parts: A.Data[][] = [];
+    const parts: Data[][] = [];
     for (let k = 0, at = 0; k < changes.length; k++) {
       const { batch, rowKinds } = changes[k]!;
       if (rowKinds) kinds.set(rowKinds, at);
