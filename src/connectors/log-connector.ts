@@ -1,9 +1,9 @@
 /** The embedded log: streams and sinks stored in the engine's own data folder (the default). */
 import type { RecordBatch } from 'apache-arrow';
 import type { EpochSink } from '../exec/epoch-sink.js';
-import { encodeBatch } from '../exec/ipc.js';
+import { encodeBatchView } from '../exec/ipc.js';
 import { LogSource } from '../exec/sources/log-source.js';
-import type { EmbeddedLog, WriteBatch } from '../state/index.js';
+import { LOG_CHUNK_HEADER_BYTES, type EmbeddedLog, type WriteBatch } from '../state/index.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
 
@@ -28,7 +28,7 @@ export class LogSink implements EpochSink {
   stage(wb: WriteBatch): void {
     const batches = this.pending;
     this.pending = [];
-    for (const b of batches) this.log.append(this.topic, 0, encodeBatch(b), b.numRows, wb);
+    for (const b of batches) this.log.appendFramed(this.topic, 0, encodeBatchView(b, LOG_CHUNK_HEADER_BYTES), b.numRows, wb);
   }
 
   committed(): void {}

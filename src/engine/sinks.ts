@@ -3,15 +3,15 @@
  * and stage it into the checkpoint's write batch, so it becomes visible exactly when the state
  * and source positions that produced it do. The push sink hands rows to a live client.
  */
-import type { RecordBatch } from 'apache-arrow';
+import type { Data, RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
-import { batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, plain, readColumn } from '../exec/columns.js';
-import { encodeBatch } from '../exec/ipc.js';
+import { arrowSchema, batchFromRows, batchOfData, batchToRows, buildData, concatBatches, makeBatch, plain, readColumn, readColumnAt } from '../exec/columns.js';
+import { encodeBatch, encodeBatchView, encodeConcatView } from '../exec/ipc.js';
 import { keyOf, keyOfValue } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
-import type { EmbeddedLog, KvTable, WriteBatch } from '../state/index.js';
+import { LOG_CHUNK_HEADER_BYTES, type EmbeddedLog, type KvTable, type WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';
 import type { PushBatch, PushRow } from './types.js';
 
@@ -51,11 +51,10 @@ export function withoutCopies(row: Record<string, unknown>): Record<string, unkn
   return plain;
 }
 
-/** An output batch of an epoch, its change kinds, and the rows of it a 'changes' view writes (see ViewSink.lastOfKeys). */
+/** An output batch of an epoch and its change kinds. */
 interface EpochChange {
   readonly batch: RecordBatch;
   readonly rowKinds: Uint8Array | undefined;
-  readonly writes: Int32Array | undefined;
 }
 
 /**
@@ -87,11 +86,18 @@ export class ViewSink implements EpochSink {
    */
   private readonly recent = new Map<string, StateRow | null>();
   /**
-   * The epoch's output batches with their change kinds, for the changelog topic; a 'changes'
-   * view's also with the rows it writes (the last of each key in the batch), staged from the
-   * batch's columns, so that no object per row is held until the checkpoint.
+   * The epoch's output batches with their change kinds: for the changelog topic, and a 'changes'
+   * view's rows, staged from the batches' columns so that no object per row is held until the
+   * checkpoint.
    */
   private changes: EpochChange[] = [];
+  /** Rows of the epoch's batches so far (a 'changes' view's). */
+  private changeRows = 0;
+  /**
+   * A 'changes' view's last row of each key in the epoch, as its number among the epoch's rows
+   * (see `changes`), by the key or, for a single key of a primitive type, the key's value.
+   */
+  private lastOfKey = new Map<unknown, number>();
   /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
   private readonly changelogFields: readonly Field[];
   private readonly names: readonly string[];
@@ -113,47 +119,60 @@ export class ViewSink implements EpochSink {
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
     if (this.rows === 'multiset') return this.writeCounted(batch, rowKinds);
     if (this.rows === 'replacing') return this.writeReplacing(batch);
-    this.changes.push({ batch, rowKinds, writes: this.lastOfKeys(batch) });
+    this.noteLastOfKeys(batch);
+    this.changes.push({ batch, rowKinds });
+    this.changeRows += batch.numRows;
   }
 
-  /** The rows of `batch` that are the last of their key in it, in order (see `stageWrites`). */
-  private lastOfKeys(batch: RecordBatch): Int32Array {
+  /** Records the rows of `batch` as the last of their keys so far in the epoch (see `lastOfKey`). */
+  private noteLastOfKeys(batch: RecordBatch): void {
     // A single key of a primitive type is told apart by its value; other values (each row's own
     // object) by their key.
-    const last = new Map<unknown, number>();
     const keys = this.keyColumns.map((k) => readColumn(batch, k, this.fields[k]!.type));
     const single = keys.length === 1 ? keys[0]! : undefined;
+    const ids = new Array<unknown>(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) {
       const v = single?.[i];
-      last.set(single ? (typeof v === 'object' && v !== null ? keyOfValue(v) : (v ?? null)) : keyOf(keys.map((col) => col[i])), i);
+      ids[i] = single ? (typeof v === 'object' && v !== null ? keyOfValue(v) : (v ?? null)) : keyOf(keys.map((col) => col[i]));
     }
-    return Int32Array.from(last.values());
+    // Recorded only once every key is made: a write that throws leaves the epoch as it was.
+    const last = this.lastOfKey;
+    const base = this.changeRows;
+    for (let i = 0; i < ids.length; i++) last.set(ids[i], base + i);
   }
 
   /**
-   * Stages the rows `writes` of `batch` under their keys (deletes for -U and -D), but for the
-   * keys in `staged` (those of later batches of the epoch, which win), adding its keys there.
+   * Stages the last row of each key in the epoch (`last`) under its key, a delete where it is a
+   * -U or -D: only those rows of the epoch's batches are read.
    */
-  private stageWrites(batch: RecordBatch, rowKinds: Uint8Array | undefined, writes: Int32Array, wb: WriteBatch, staged: Set<string> | undefined): void {
-    const cols = this.fields.map((f, c) => readColumn(batch, c, f.type));
-    const keys = this.keyColumns.map((k) => cols[k]!);
-    const single = keys.length === 1 ? keys[0]! : undefined;
+  private stageLastRows(changes: readonly EpochChange[], last: ReadonlyMap<unknown, number>, wb: WriteBatch): void {
+    const rowsOut = Float64Array.from(last.values()).sort();
     // One array for every row: the write batch copies what is encoded from it at once.
-    const row = new Array<unknown>(cols.length);
-    for (let j = 0; j < writes.length; j++) {
-      const i = writes[j]!;
-      const key = single ? keyOfValue(single[i]) : keyOf(keys.map((col) => col[i]));
-      if (staged) {
-        if (staged.has(key)) continue;
-        staged.add(key);
+    const row = new Array<unknown>(this.fields.length);
+    let e = 0;
+    let base = 0;
+    for (const { batch, rowKinds } of changes) {
+      const end = base + batch.numRows;
+      let to = e;
+      while (to < rowsOut.length && rowsOut[to]! < end) to++;
+      if (to > e) {
+        const idx = Int32Array.from(rowsOut.subarray(e, to), (r) => r - base);
+        const cols = this.fields.map((f, c) => readColumnAt(batch, c, f.type, idx));
+        const keys = this.keyColumns.map((k) => cols[k]!);
+        const single = keys.length === 1 ? keys[0]! : undefined;
+        for (let j = 0; j < idx.length; j++) {
+          const key = single ? keyOfValue(single[j]) : keyOf(keys.map((col) => col[j]));
+          const kind = rowKinds ? rowKinds[idx[j]!]! : RowKind.INSERT;
+          if (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE) {
+            this.kv.delete(key, wb);
+            continue;
+          }
+          for (let c = 0; c < cols.length; c++) row[c] = this.typed[c] ? plain(cols[c]![j]) : (cols[c]![j] ?? null);
+          this.kv.upsertValues(key, this.names, row, wb);
+        }
       }
-      const kind = rowKinds ? rowKinds[i]! : RowKind.INSERT;
-      if (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE) {
-        this.kv.delete(key, wb);
-        continue;
-      }
-      for (let c = 0; c < cols.length; c++) row[c] = this.typed[c] ? plain(cols[c]![i]) : (cols[c]![i] ?? null);
-      this.kv.upsertValues(key, this.names, row, wb);
+      e = to;
+      base = end;
     }
   }
 
@@ -230,37 +249,45 @@ export class ViewSink implements EpochSink {
 
   /** Keeps the batch, with its change kinds, for the view's changelog topic. */
   private recordChanges(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    if (this.changelog) this.changes.push({ batch, rowKinds, writes: undefined });
+    if (this.changelog) this.changes.push({ batch, rowKinds });
   }
 
-  /** The changelog batch of `changes`: their rows in order, with the change kind of each in `__op`. */
-  private changelogBatch(changes: readonly EpochChange[]): RecordBatch {
-    const rows = concatBatches(this.fields, changes.map((c) => c.batch));
-    const kinds = new Int32Array(rows.numRows);
-    let at = 0;
-    for (const { batch, rowKinds } of changes) {
+  /**
+   * The changelog chunk of `changes` (see EmbeddedLog.appendFramed): their rows in order, with
+   * the change kind of each in `__op`, as one batch; written from the batches' columns where
+   * encodeConcatView can, else from the batch they make.
+   */
+  private changelogChunk(changes: readonly EpochChange[]): Buffer {
+    let total = 0;
+    for (const { batch } of changes) total += batch.numRows;
+    const kinds = new Int32Array(total);
+    const parts: Data[][] = [];
+    for (let k = 0, at = 0; k < changes.length; k++) {
+      const { batch, rowKinds } = changes[k]!;
       if (rowKinds) kinds.set(rowKinds, at);
+      parts.push([...batch.data.children, buildData({ kind: 'INT' }, kinds.subarray(at, at + batch.numRows), batch.numRows)]);
       at += batch.numRows;
     }
-    return batchOfData(this.changelogFields, [...rows.data.children, buildData({ kind: 'INT' }, kinds, rows.numRows)], rows.numRows);
+    const direct = encodeConcatView(arrowSchema(this.changelogFields), parts, LOG_CHUNK_HEADER_BYTES);
+    if (direct) return direct;
+    const rows = concatBatches(this.fields, changes.map((c) => c.batch));
+    return encodeBatchView(batchOfData(this.changelogFields, [...rows.data.children, buildData({ kind: 'INT' }, kinds, total)], total), LOG_CHUNK_HEADER_BYTES);
   }
 
   stage(wb: WriteBatch): void {
     this.staged = this.pending;
     const changes = this.changes;
+    const last = this.lastOfKey;
     this.pending = new Map();
     this.changes = [];
+    this.changeRows = 0;
+    this.lastOfKey = new Map();
     // forEach: a for-of loop over the entries would make an array per entry.
     this.staged.forEach((row, k) => {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     });
-    // Last batch first, so that each key is written once, with its last row.
-    const staged = changes.length > 1 ? new Set<string>() : undefined;
-    for (let c = changes.length - 1; c >= 0; c--) {
-      const { batch, rowKinds, writes } = changes[c]!;
-      if (writes) this.stageWrites(batch, rowKinds, writes, wb, staged);
-    }
+    if (this.rows === 'changes') this.stageLastRows(changes, last, wb);
     if (this.changelog) {
       // An epoch's changes go out in a few large batches: encoding one costs about as much as
       // encoding many small ones.
@@ -268,8 +295,7 @@ export class ViewSink implements EpochSink {
         let rows = 0;
         let to = from;
         while (to < changes.length && (to === from || rows + changes[to]!.batch.numRows <= CHANGELOG_CHUNK_ROWS)) rows += changes[to++]!.batch.numRows;
-        const b = this.changelogBatch(changes.slice(from, to));
-        this.changelog.log.append(this.changelog.topic, 0, encodeBatch(b), b.numRows, wb);
+        this.changelog.log.appendFramed(this.changelog.topic, 0, this.changelogChunk(changes.slice(from, to)), rows, wb);
         from = to;
       }
     }

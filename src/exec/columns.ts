@@ -74,6 +74,16 @@ export function readColumn(batch: A.RecordBatch, i: number, t: DataType): Values
   return out;
 }
 
+/**
+ * The values of column `i` of `batch` at `indexes`, as `readColumn` reads them: of a string
+ * column not decoded yet, only those rows are decoded.
+ */
+export function readColumnAt(batch: A.RecordBatch, i: number, t: DataType, indexes: ArrayLike<number>, count = indexes.length): Values {
+  const data = batch.data.children[i]!;
+  if (t.kind === 'STRING' && count < data.length && !decoded.has(data)) return utf8StringsAt(data, indexes, count);
+  return gather(readColumn(batch, i, t), indexes, count);
+}
+
 function decode(v: A.Vector, t: DataType): Values {
   const n = v.length;
   switch (t.kind) {
@@ -172,6 +182,21 @@ function utf8Strings(d: A.Data): (string | null)[] {
       const bit = d.offset + i;
       if (((bitmap[bit >> 3]! >> (bit & 7)) & 1) === 0) out[i] = null;
     }
+  }
+  return out;
+}
+
+/** The strings of a Utf8 column at `indexes` (see utf8Strings; UTF-8 reads ASCII as latin1 does). */
+function utf8StringsAt(d: A.Data, indexes: ArrayLike<number>, count: number): (string | null)[] {
+  const offs = d.valueOffsets as Int32Array;
+  const bytes = d.values as Uint8Array;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bitmap = d.nullCount > 0 ? d.nullBitmap : undefined;
+  const out = new Array<string | null>(count);
+  for (let j = 0; j < count; j++) {
+    const i = indexes[j]!;
+    const bit = d.offset + i;
+    out[j] = bitmap && ((bitmap[bit >> 3]! >> (bit & 7)) & 1) === 0 ? null : buf.toString('utf8', offs[i]!, offs[i + 1]!);
   }
   return out;
 }

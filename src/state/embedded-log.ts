@@ -245,7 +245,22 @@ export class EmbeddedLog {
     return own.write().then(() => base);
   }
 
+  /**
+   * `append` of a chunk whose first LOG_CHUNK_HEADER_BYTES bytes are free for its header (see
+   * encodeBatch's `reserve`): its header is written there, and the payload is not copied into a
+   * new value. The batch copies the chunk, so the caller may reuse it once this returns.
+   */
+  appendFramed(topic: string, partition: number, chunk: Buffer, count: number, wb: WriteBatch): number {
+    return this.stageChunk(topic, partition, chunk, count, wb);
+  }
+
   private stage(topic: string, partition: number, payload: Buffer, count: number, wb: WriteBatch): number {
+    const chunk = Buffer.allocUnsafe(LOG_CHUNK_HEADER_BYTES + payload.length);
+    payload.copy(chunk, LOG_CHUNK_HEADER_BYTES);
+    return this.stageChunk(topic, partition, chunk, count, wb);
+  }
+
+  private stageChunk(topic: string, partition: number, chunk: Buffer, count: number, wb: WriteBatch): number {
     if (!Number.isInteger(count) || count < 1 || count > 0xffffffff) {
       throw new SluiceError('STATE_ERROR', `a log chunk needs a positive record count, got ${count}`);
     }
@@ -257,9 +272,9 @@ export class EmbeddedLog {
     const r: Reservation = { base: p.next, end: p.next + count, state: 'staged' };
     p.next = r.end;
     p.pending.push(r);
-    const header = Buffer.alloc(CHUNK_HEADER_BYTES);
-    header.writeUInt32BE(count, 0);
-    wb.put(encodeKey([DATA, topic, partition, r.base]), Buffer.concat([header, payload]));
+    chunk.writeUInt32BE(count, 0);
+    chunk.writeUInt32BE(0, 4);
+    wb.put(encodeKey([DATA, topic, partition, r.base]), chunk);
     const time = Buffer.alloc(8);
     time.writeBigUInt64BE(BigInt(Date.now()), 0);
     wb.put(encodeKey([TIME, topic, partition, r.base]), time);
@@ -406,7 +421,7 @@ function waitForChange(p: PartitionState, signal: AbortSignal): Promise<void> {
  * payload right after the count; an Arrow stream never starts with four zero bytes, which tells
  * the two apart.
  */
-const CHUNK_HEADER_BYTES = 8;
+export const LOG_CHUNK_HEADER_BYTES = 8;
 
 /** Bytes of chunks one native iterator step of a read brings back. */
 const READ_FETCH_BYTES = 4 * 1024 * 1024;
@@ -418,6 +433,6 @@ const SCAN_READS_AHEAD = 3;
 function chunkFrom(key: Buffer, value: Buffer): LogChunk {
   const base = decodeKey(key)[3];
   if (typeof base !== 'number') throw new SluiceError('STATE_ERROR', `malformed log key ${key.toString('hex')}`);
-  const padded = value.length >= CHUNK_HEADER_BYTES && value.readUInt32BE(4) === 0;
-  return { baseOffset: base, count: value.readUInt32BE(0), payload: value.subarray(padded ? CHUNK_HEADER_BYTES : 4) };
+  const padded = value.length >= LOG_CHUNK_HEADER_BYTES && value.readUInt32BE(4) === 0;
+  return { baseOffset: base, count: value.readUInt32BE(0), payload: value.subarray(padded ? LOG_CHUNK_HEADER_BYTES : 4) };
 }

@@ -147,6 +147,31 @@ describe('ViewSink (changes)', () => {
     expect(await contents()).toEqual(['a:10', 'd:7', 'f:11']);
   });
 
+  it('writes each key its last row of the epoch, reading only those rows (NULLs, non-ASCII text, a key of two columns)', async () => {
+    const store = await stores.open();
+    const kv = new KvTable(store, 'v');
+    const fields = [
+      { name: 'g', type: T.STRING, nullable: false },
+      { name: 'h', type: T.INT, nullable: false },
+      { name: 's', type: T.STRING, nullable: true },
+      { name: 'xs', type: { kind: 'ARRAY', element: T.DOUBLE }, nullable: true },
+    ] as const;
+    const sink = new ViewSink(fields, [0, 1], kv, undefined, 'changes');
+    const row = (g: string, h: number, s: string | null, xs: number[] | null) => ({ g, h, s, xs });
+    const batches: [Record<string, unknown>[], number[]][] = [
+      [[row('a', 1, 'é', [1]), row('b\u0000', 1, null, null), row('a', 2, 'x', [2, 3])], [I, I, I]],
+      [[row('a', 1, null, [4]), row('c', 1, '日本', []), row('b\u0000', 1, 'gone', null)], [I, I, D]],
+      [[row('c', 1, '🙂', [5.5]), row('d', 1, 'last', null)], [I, I]],
+    ];
+    for (const [rows, kinds] of batches) await sink.write(batchFromRows(fields, rows), Uint8Array.from(kinds));
+    const wb = store.batch();
+    sink.stage(wb);
+    expect(wb.size).toBe(5);
+    await wb.write();
+    sink.committed();
+    expect((await collect(kv.scan())).map(([, r]) => r)).toEqual([row('a', 1, null, [4]), row('a', 2, 'x', [2, 3]), row('c', 1, '🙂', [5.5]), row('d', 1, 'last', null)]);
+  });
+
   it('stages one write per key an epoch touched, however many batches wrote it', async () => {
     const store = await stores.open();
     const sink = new ViewSink(FIELDS, [0], new KvTable(store, 'v'), undefined, 'changes');

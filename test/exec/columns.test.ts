@@ -2,7 +2,7 @@
 import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import type { Field } from '../../src/common/types.js';
-import { arrowSchema, batchFromRows, batchOfData, batchToRows, buildConstant, buildDataChecked, concatBatches, makeBatch, readColumn } from '../../src/exec/columns.js';
+import { arrowSchema, batchFromRows, batchOfData, batchToRows, buildConstant, buildDataChecked, concatBatches, makeBatch, readColumn, readColumnAt } from '../../src/exec/columns.js';
 import { decodeBatches, encodeBatch } from '../../src/exec/ipc.js';
 
 const STRING: Field = { name: 's', type: { kind: 'STRING' }, nullable: true };
@@ -30,6 +30,20 @@ describe('readColumn: STRING', () => {
       }
     });
   }
+
+  it('readColumnAt: the rows asked for, as readColumn reads them, decoded or not, whole and sliced', () => {
+    for (const values of Object.values(cases)) {
+      const batch = roundTrip(values);
+      for (let from = 0; from < values.length; from++) {
+        const slice = batch.slice(from, values.length);
+        const rows = Array.from({ length: values.length - from }, (_, i) => i).filter((i) => i % 3 !== 1);
+        const want = rows.map((i) => values[from + i]);
+        expect(Array.from(readColumnAt(slice, 0, STRING.type, rows))).toEqual(want);
+        readColumn(slice, 0, STRING.type);
+        expect(Array.from(readColumnAt(slice, 0, STRING.type, rows))).toEqual(want);
+      }
+    }
+  });
 
   it('agrees with Arrow on a larger column', () => {
     const values = Array.from({ length: 5000 }, (_, i) => (i % 11 === 0 ? null : i % 5 === 0 ? `ß${i}` : `k${i}`));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddedLog, StateTable, type LogChunk } from '../../src/state/index.js';
+import { EmbeddedLog, LOG_CHUNK_HEADER_BYTES, StateTable, type LogChunk } from '../../src/state/index.js';
 import { batchFromRows } from '../../src/exec/columns.js';
-import { decodeBatches, encodeBatch } from '../../src/exec/ipc.js';
+import { decodeBatches, encodeBatch, encodeBatchView } from '../../src/exec/ipc.js';
 import { encodeKey } from '../../src/state/keys.js';
 import { TempStores, collect, waitFor } from './helpers.js';
 
@@ -212,6 +212,25 @@ describe('EmbeddedLog', () => {
     expect(chunks[0]!.payload.byteOffset % 8).toBe(0);
     const xs = chunks.flatMap((c) => decodeBatches(c.payload).flatMap((b) => Array.from(b.getChild('x')!.toArray() as Float64Array)));
     expect(xs).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('appends a chunk encoded with room for its header as append does, and the caller may reuse it at once', async () => {
+    const store = await temp.open();
+    const log = await EmbeddedLog.open(store);
+    await log.createTopic('a', 1);
+    const fields = [{ name: 'x', type: { kind: 'DOUBLE' as const }, nullable: false }];
+    const batch = (xs: number[]) => batchFromRows(fields, xs.map((x) => ({ x })));
+    const wb = store.batch();
+    expect(log.appendFramed('a', 0, encodeBatchView(batch([1, 2, 3]), LOG_CHUNK_HEADER_BYTES), 3, wb)).toBe(0);
+    // The scratch buffer is written again by the next chunk; the batch holds its own copy.
+    expect(log.appendFramed('a', 0, encodeBatchView(batch([4, 5]), LOG_CHUNK_HEADER_BYTES), 2, wb)).toBe(3);
+    expect(log.append('a', 0, encodeBatch(batch([6])), 1, wb)).toBe(5);
+    await wb.write();
+    const chunks = await log.read('a', 0, 0);
+    expect(chunks.map((c) => [c.baseOffset, c.count])).toEqual([[0, 3], [3, 2], [5, 1]]);
+    expect(chunks.map((c) => c.payload.equals(encodeBatch(batch(c.baseOffset === 0 ? [1, 2, 3] : c.baseOffset === 3 ? [4, 5] : [6]))))).toEqual([true, true, true]);
+    const xs = chunks.flatMap((c) => decodeBatches(c.payload).flatMap((b) => Array.from(b.getChild('x')!.toArray() as Float64Array)));
+    expect(xs).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('scans a range in order with several reads ahead, each chunk once, across read spans', async () => {
