@@ -107,11 +107,11 @@ interface OutputBatch {
   readonly rowKinds: Uint8Array | undefined;
 }
 
-/** An epoch's output to deliver: its batches as written (or read back), and their records once made. */
+/** An epoch's output to deliver: its batches as written or read back (or, as earlier versions stored it, its records). */
 interface OutboxEntry {
   readonly seq: number;
   readonly batches: readonly OutputBatch[];
-  records?: readonly OutboxRecord[];
+  readonly records?: readonly OutboxRecord[];
 }
 
 /**
@@ -213,12 +213,9 @@ export class KafkaSink implements EpochSink {
 
   private async sendTransaction(entry: OutboxEntry): Promise<void> {
     const producer = await this.ensureProducer();
-    const records = this.records(entry);
     const txn = await producer.transaction();
-    const half = Math.ceil(records.length / 2);
-    await this.sendChunks(records.slice(0, half), (messages) => txn.send({ topic: this.config.topic, acks: -1, messages }));
-    crashPoint('mid-send');
-    await this.sendChunks(records.slice(half), (messages) => txn.send({ topic: this.config.topic, acks: -1, messages }));
+    const send = (messages: KafkaMessage[]) => txn.send({ topic: this.config.topic, acks: -1, messages });
+    await this.sendChunks(entry, send, () => crashPoint('mid-send'));
     for (const [group, topics] of await this.sourceOffsets()) await txn.sendOffsets({ consumerGroupId: group, topics });
     await txn.sendOffsets({
       consumerGroupId: this.decisionsGroup,
@@ -230,32 +227,61 @@ export class KafkaSink implements EpochSink {
 
   private async sendPlain(entry: OutboxEntry): Promise<void> {
     const producer = await this.ensureProducer();
-    await this.sendChunks(this.records(entry), (messages) => producer.send({ topic: this.config.topic, acks: -1, messages }));
+    await this.sendChunks(entry, (messages) => producer.send({ topic: this.config.topic, acks: -1, messages }));
   }
 
   /**
-   * The entry's records, made once (a retried delivery sends the same), batch by batch: JSON
-   * text of a few hundred rows at a time costs a third of what one of thousands does.
+   * Sends the entry's records SEND_CHUNK at a time, each chunk made just before it is sent (so
+   * that an epoch's records are never all held at once; a retried delivery makes the same
+   * again); `halfway` runs once, after the chunk that takes the sent rows to half or more.
    */
-  private records(entry: OutboxEntry): readonly OutboxRecord[] {
-    if (entry.records) return entry.records;
-    const { fields, keyColumns } = this.config;
-    const records: OutboxRecord[] = [];
-    for (const b of entry.batches) {
-      for (let from = 0, to = 0; from < b.batch.numRows; from = to) {
-        to = Math.min(b.batch.numRows, from + RECORDS_CHUNK_ROWS);
-        // The old row of an update stays with its new row (see sinkRecords).
-        if (b.rowKinds?.[to - 1] === RowKind.UPDATE_BEFORE && to < b.batch.numRows) to++;
-        const part = from === 0 && to === b.batch.numRows ? b : { batch: b.batch.slice(from, to), rowKinds: b.rowKinds?.subarray(from, to) };
-        for (const r of sinkRecords(part.batch, part.rowKinds, fields, keyColumns)) records.push(r);
+  private async sendChunks(entry: OutboxEntry, send: (messages: KafkaMessage[]) => Promise<unknown>, halfway?: () => void): Promise<void> {
+    const rows = entry.records?.length ?? entry.batches.reduce((n, b) => n + b.batch.numRows, 0);
+    let sent = 0;
+    let half = halfway;
+    for (const chunk of this.recordChunks(entry)) {
+      await send(chunk.records.map(toMessage));
+      sent += chunk.rows;
+      if (half && 2 * sent >= rows) {
+        half();
+        half = undefined;
       }
     }
-    entry.records = records;
-    return records;
+    half?.();
   }
 
-  private async sendChunks(records: readonly OutboxRecord[], send: (messages: KafkaMessage[]) => Promise<unknown>): Promise<void> {
-    for (let i = 0; i < records.length; i += SEND_CHUNK) await send(records.slice(i, i + SEND_CHUNK).map(toMessage));
+  /**
+   * The entry's records in chunks of about SEND_CHUNK, with the rows each covers, made from
+   * the batches a few hundred rows at a time (JSON text of a few hundred rows at a time costs a
+   * third of what one of thousands does).
+   */
+  private *recordChunks(entry: OutboxEntry): Generator<{ records: OutboxRecord[]; rows: number }> {
+    if (entry.records) {
+      for (let i = 0; i < entry.records.length; i += SEND_CHUNK) {
+        const records = entry.records.slice(i, i + SEND_CHUNK);
+        yield { records, rows: records.length };
+      }
+      return;
+    }
+    const { fields, keyColumns } = this.config;
+    let chunk: OutboxRecord[] = [];
+    let rows = 0;
+    for (const b of entry.batches) {
+      for (let from = 0, to = 0; from < b.batch.numRows; from = to) {
+        to = Math.min(b.batch.numRows, from + RECORDS_CHUNK_ROWS, from + SEND_CHUNK - chunk.length);
+        // The old row of an update stays with its new row (see sinkRecords).
+        if (b.rowKinds?.[to - 1] === RowKind.UPDATE_BEFORE && to < b.batch.numRows) to++;
+        const whole = from === 0 && to === b.batch.numRows;
+        for (const r of sinkRecords(whole ? b.batch : b.batch.slice(from, to), whole ? b.rowKinds : b.rowKinds?.subarray(from, to), fields, keyColumns)) chunk.push(r);
+        rows += to - from;
+        if (chunk.length >= SEND_CHUNK) {
+          yield { records: chunk, rows };
+          chunk = [];
+          rows = 0;
+        }
+      }
+    }
+    if (chunk.length > 0) yield { records: chunk, rows };
   }
 
   /**
