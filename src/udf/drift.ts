@@ -56,8 +56,14 @@ export function referenceBins(sample: ArrayLike<number>): ReferenceBins | undefi
     const v = sorted[Math.floor((k * n) / REFERENCE_BINS)]!;
     if (cuts.length === 0 || v > cuts[cuts.length - 1]!) cuts.push(v);
   }
+  // Sorted values fill the bins in order: the bin moves on past each cut point reached (binOf, in one pass).
   const counts = new Array<number>(cuts.length + 1).fill(0);
-  for (const v of sorted) counts[binOf(cuts, v)]!++;
+  let bin = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sorted[i]!;
+    while (bin < cuts.length && cuts[bin]! <= v) bin++;
+    counts[bin]!++;
+  }
   return { cuts, expected: counts.map((c) => c / n), rows: n };
 }
 
