@@ -195,7 +195,7 @@ export class KafkaSink implements EpochSink {
   /** Delivers an outbox entry, retrying through broker faults, then deletes it. */
   private async deliver(entry: OutboxEntry, checkFirst: boolean): Promise<void> {
     let check = checkFirst;
-    await this.retrying(`epoch output (outbox entry ${entry.seq}, ${entry.batches.reduce((n, b) => n + b.batch.numRows, 0)} rows)`, async () => {
+    await this.retrying(`epoch output (outbox entry ${entry.seq}, ${entryRows(entry)} rows)`, async () => {
       if (check && this.config.semantic === 'exactly_once') {
         await this.ensureProducer();
         if ((await this.decided()) >= entry.seq) {
@@ -236,7 +236,7 @@ export class KafkaSink implements EpochSink {
    * again); `halfway` runs once, after the chunk that takes the sent rows to half or more.
    */
   private async sendChunks(entry: OutboxEntry, send: (messages: KafkaMessage[]) => Promise<unknown>, halfway?: () => void): Promise<void> {
-    const rows = entry.records?.length ?? entry.batches.reduce((n, b) => n + b.batch.numRows, 0);
+    const rows = entryRows(entry);
     let sent = 0;
     let half = halfway;
     for (const chunk of this.recordChunks(entry)) {
@@ -413,6 +413,11 @@ function outboxChunks(fields: readonly Field[], pending: readonly OutputBatch[])
     from = to;
   }
   return chunks;
+}
+
+/** The rows of an entry's output (of an entry stored as records: its records). */
+function entryRows(entry: OutboxEntry): number {
+  return entry.records?.length ?? entry.batches.reduce((n, b) => n + b.batch.numRows, 0);
 }
 
 /** An outbox entry as read back from the store. */
