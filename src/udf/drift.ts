@@ -41,18 +41,29 @@ export type Reference = Readonly<Record<string, ReferenceBins>>;
 export type ReferenceSource = ReferenceBins | ((version?: number) => ReferenceBins | undefined);
 
 /** Bins a sample (NaN and non-finite values left out); undefined for an empty sample. */
-export function referenceBins(sample: readonly number[]): ReferenceBins | undefined {
+export function referenceBins(sample: ArrayLike<number>): ReferenceBins | undefined {
   // A typed array sorts numbers natively, many times faster than a comparator over an array.
-  const sorted = Float64Array.from(sample.filter(Number.isFinite)).sort();
-  const n = sorted.length;
+  const finite = new Float64Array(sample.length);
+  let n = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const v = sample[i]!;
+    if (Number.isFinite(v)) finite[n++] = v;
+  }
+  const sorted = finite.subarray(0, n).sort();
   if (n === 0) return undefined;
   const cuts: number[] = [];
   for (let k = 1; k < REFERENCE_BINS; k++) {
     const v = sorted[Math.floor((k * n) / REFERENCE_BINS)]!;
     if (cuts.length === 0 || v > cuts[cuts.length - 1]!) cuts.push(v);
   }
+  // Sorted values fill the bins in order: the bin moves on past each cut point reached (binOf, in one pass).
   const counts = new Array<number>(cuts.length + 1).fill(0);
-  for (const v of sorted) counts[binOf(cuts, v)]!++;
+  let bin = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sorted[i]!;
+    while (bin < cuts.length && cuts[bin]! <= v) bin++;
+    counts[bin]!++;
+  }
   return { cuts, expected: counts.map((c) => c / n), rows: n };
 }
 
@@ -165,7 +176,8 @@ export function parseReference(model: string, file: string, text: string, inputs
  * when a model has no reference file; one kept before starts frozen (`restored`).
  */
 export class ReferenceCollector {
-  readonly #samples: number[][];
+  /** One sample per feature, `seen` values each (grown as rows come, up to `limit`). */
+  #samples: Float64Array[];
   private seen = 0;
   #frozen: Reference | undefined;
 
@@ -176,7 +188,7 @@ export class ReferenceCollector {
     restored?: Reference,
     private readonly onFrozen?: (reference: Reference) => void,
   ) {
-    this.#samples = restored ? [] : featureNames(inputs, outputs).map(() => []);
+    this.#samples = restored ? [] : featureNames(inputs, outputs).map(() => new Float64Array(Math.min(limit, 1024)));
     if (restored) {
       this.#frozen = restored;
       this.seen = Math.max(0, ...Object.values(restored).map((b) => b.rows));
@@ -186,7 +198,8 @@ export class ReferenceCollector {
   /** Adds one scored row (inputs and outputs by column name); a no-op once frozen. */
   add(row: Readonly<Record<string, unknown>>): void {
     if (this.#frozen) return;
-    featureValues(this.inputs, this.outputs, row).forEach((v, i) => this.#samples[i]!.push(v));
+    this.reserve(1);
+    featureValues(this.inputs, this.outputs, row).forEach((v, i) => (this.#samples[i]![this.seen] = v));
     if (++this.seen >= this.limit) this.freeze();
   }
 
@@ -195,13 +208,23 @@ export class ReferenceCollector {
    * feature order (`width` per row), `outputs` each output column's values by name.
    */
   addBatch(inputs: ArrayLike<number>, width: number, rows: number, outputs: Readonly<Record<string, ArrayLike<unknown> | undefined>>): void {
+    if (this.#frozen) return;
+    const take = Math.min(rows, this.limit - this.seen);
+    this.reserve(take);
     const nIn = featureNames(this.inputs, []).length;
-    for (let r = 0; r < rows && !this.#frozen; r++) {
-      for (let i = 0; i < nIn; i++) this.#samples[i]!.push(i < width ? Number(inputs[r * width + i]) : Number.NaN);
-      // A scalar output has one value per row; an array output is not a drift feature value.
-      this.outputs.forEach((f, k) => this.#samples[nIn + k]!.push(f.type.kind === 'ARRAY' ? Number.NaN : toNumber(outputs[f.name]?.[r])));
-      if (++this.seen >= this.limit) this.freeze();
+    const at = this.seen;
+    for (let i = 0; i < nIn; i++) {
+      const sample = this.#samples[i]!;
+      for (let r = 0; r < take; r++) sample[at + r] = i < width ? Number(inputs[r * width + i]) : Number.NaN;
     }
+    // A scalar output has one value per row; an array output is not a drift feature value.
+    this.outputs.forEach((f, k) => {
+      const sample = this.#samples[nIn + k]!;
+      const values = outputs[f.name];
+      for (let r = 0; r < take; r++) sample[at + r] = f.type.kind === 'ARRAY' ? Number.NaN : toNumber(values?.[r]);
+    });
+    this.seen += take;
+    if (this.seen >= this.limit) this.freeze();
   }
 
   /** The reference once `limit` rows were seen. */
@@ -213,15 +236,30 @@ export class ReferenceCollector {
     return this.seen;
   }
 
+  /** Room in every sample for `more` values past the ones seen. */
+  private reserve(more: number): void {
+    const need = this.seen + more;
+    if (need <= (this.#samples[0]?.length ?? need)) return;
+    const size = Math.min(this.limit, Math.max(need, 2 * this.#samples[0]!.length));
+    this.#samples = this.#samples.map((old) => {
+      const grown = new Float64Array(size);
+      grown.set(old.subarray(0, this.seen));
+      return grown;
+    });
+  }
+
   private freeze(): void {
-    this.#frozen = binSamples(featureNames(this.inputs, this.outputs), this.#samples);
-    this.#samples.length = 0;
+    this.#frozen = binSamples(
+      featureNames(this.inputs, this.outputs),
+      this.#samples.map((s) => s.subarray(0, this.seen)),
+    );
+    this.#samples = [];
     this.onFrozen?.(this.#frozen);
   }
 }
 
 /** A reference per feature from one sample per feature (features without a number left out). */
-function binSamples(names: readonly string[], samples: readonly (readonly number[])[]): Reference {
+function binSamples(names: readonly string[], samples: readonly ArrayLike<number>[]): Reference {
   const reference: Record<string, ReferenceBins> = {};
   names.forEach((n, i) => {
     const bins = referenceBins(samples[i] ?? []);

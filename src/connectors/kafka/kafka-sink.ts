@@ -3,15 +3,17 @@
  * record"), or at least once.
  *
  * Exactly-once protocol, per epoch with output:
- * 1. `write` buffers the epoch's records (JSON value, key from the key columns; for updating
- *    results a delete is a tombstone and the old row of an update is dropped: upsert semantics).
- * 2. `stage` puts them into an OUTBOX entry with sequence number `seq` in the epoch's RocksDB
- *    write batch — the same atomic batch as the operator state and the checkpoint.
+ * 1. `write` buffers the epoch's output batches.
+ * 2. `stage` puts them, as Arrow IPC with their change kinds, into an OUTBOX entry with sequence
+ *    number `seq` in the epoch's RocksDB write batch — the same atomic batch as the operator
+ *    state and the checkpoint.
  * 3. `committed` delivers the outbox in one Kafka transaction (transactional id
  *    `sluice-<query>`): the records, the Kafka sources' positions (sendOffsets to their
  *    consumer groups), and the decision record — sendOffsets for group
  *    `<transactional id>-decisions` on partition 0 of the decisions topic with offset = seq.
- *    Then commit, then delete the outbox entry.
+ *    Then commit, then delete the outbox entry. The entry's rows become records there (JSON
+ *    value, key from the key columns; for updating results a delete is a tombstone and the old
+ *    row of an update is dropped: upsert semantics, see `sinkRecords`).
  *
  * Invariants:
  * - The decisions group's committed offset D says which outbox entries are delivered: the
@@ -36,7 +38,8 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Message as KafkaMessage } from 'kafkajs';
 import { SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
-import { readColumn, plain } from '../../exec/columns.js';
+import { concatBatches, readColumn, plain } from '../../exec/columns.js';
+import { decodeBatches, encodeBatch } from '../../exec/ipc.js';
 import { RowKind } from '../../exec/message.js';
 import type { EpochSink } from '../../exec/epoch-sink.js';
 import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore, type KeyPart, type Store, type WriteBatch } from '../../state/index.js';
@@ -98,15 +101,33 @@ export function sinkRecords(batch: RecordBatch, rowKinds: Uint8Array | undefined
   return out;
 }
 
-interface OutboxEntry {
-  readonly seq: number;
-  readonly records: readonly OutboxRecord[];
+/** A batch of output with the change kind of each row (undefined: all inserts). */
+interface OutputBatch {
+  readonly batch: RecordBatch;
+  readonly rowKinds: Uint8Array | undefined;
 }
 
+/** An epoch's output to deliver: its batches as written or read back (or, as earlier versions stored it, its records). */
+interface OutboxEntry {
+  readonly seq: number;
+  readonly batches: readonly OutputBatch[];
+  readonly records?: readonly OutboxRecord[];
+}
+
+/**
+ * An outbox entry as stored: the output as Arrow IPC, one buffer per chunk of rows with their
+ * change kinds (null: all inserts). Entries written by earlier versions hold the records.
+ */
+type StoredOutbox = { readonly seq: number; readonly batches: readonly Buffer[]; readonly kinds: readonly (Buffer | null)[] } | { readonly seq: number; readonly records: readonly OutboxRecord[] };
+
 const SEND_CHUNK = 2000;
+/** Rows per Arrow IPC chunk of an outbox entry. */
+const OUTBOX_CHUNK_ROWS = 16_384;
+/** Rows turned into records at a time. */
+const RECORDS_CHUNK_ROWS = 512;
 
 export class KafkaSink implements EpochSink {
-  private pending: OutboxRecord[] = [];
+  private pending: OutputBatch[] = [];
   /** The entry staged for the epoch being committed, if it had output. */
   private staged: OutboxEntry | undefined;
   /** Last sequence number used (or found decided); the next entry gets seq + 1. */
@@ -122,7 +143,7 @@ export class KafkaSink implements EpochSink {
   }
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    for (const r of sinkRecords(batch, rowKinds, this.config.fields, this.config.keyColumns)) this.pending.push(r);
+    if (batch.numRows > 0) this.pending.push({ batch, rowKinds });
   }
 
   stage(wb: WriteBatch): void {
@@ -130,9 +151,11 @@ export class KafkaSink implements EpochSink {
       this.staged = undefined;
       return;
     }
-    const entry: OutboxEntry = { seq: this.seq + 1, records: this.pending };
+    const entry: OutboxEntry = { seq: this.seq + 1, batches: this.pending };
     this.pending = [];
-    wb.put(this.outboxKey(entry.seq), encodeValue({ seq: entry.seq, records: entry.records as unknown as string[][] }));
+    const chunks = outboxChunks(this.config.fields, entry.batches);
+    const stored: StoredOutbox = { seq: entry.seq, batches: chunks.map((b) => encodeBatch(b.batch)), kinds: chunks.map((b) => (b.rowKinds ? Buffer.from(b.rowKinds.buffer, b.rowKinds.byteOffset, b.rowKinds.byteLength) : null)) };
+    wb.put(this.outboxKey(entry.seq), encodeValue(stored));
     this.staged = entry;
     crashPoint('mid-stage');
   }
@@ -147,7 +170,7 @@ export class KafkaSink implements EpochSink {
 
   async recover(): Promise<void> {
     const entries: OutboxEntry[] = [];
-    for await (const [, v] of this.config.store.iterate(prefixRange(this.outboxPrefix()))) entries.push(decodeValue<OutboxEntry>(v));
+    for await (const [, v] of this.config.store.iterate(prefixRange(this.outboxPrefix()))) entries.push(storedEntry(decodeValue<StoredOutbox>(v)));
     entries.sort((a, b) => a.seq - b.seq);
     if (this.config.semantic === 'exactly_once') {
       await this.retrying('recover', async () => {
@@ -172,7 +195,7 @@ export class KafkaSink implements EpochSink {
   /** Delivers an outbox entry, retrying through broker faults, then deletes it. */
   private async deliver(entry: OutboxEntry, checkFirst: boolean): Promise<void> {
     let check = checkFirst;
-    await this.retrying(`epoch output (outbox entry ${entry.seq}, ${entry.records.length} records)`, async () => {
+    await this.retrying(`epoch output (outbox entry ${entry.seq}, ${entryRows(entry)} rows)`, async () => {
       if (check && this.config.semantic === 'exactly_once') {
         await this.ensureProducer();
         if ((await this.decided()) >= entry.seq) {
@@ -191,10 +214,8 @@ export class KafkaSink implements EpochSink {
   private async sendTransaction(entry: OutboxEntry): Promise<void> {
     const producer = await this.ensureProducer();
     const txn = await producer.transaction();
-    const half = Math.ceil(entry.records.length / 2);
-    await this.sendChunks(entry.records.slice(0, half), (messages) => txn.send({ topic: this.config.topic, acks: -1, messages }));
-    crashPoint('mid-send');
-    await this.sendChunks(entry.records.slice(half), (messages) => txn.send({ topic: this.config.topic, acks: -1, messages }));
+    const send = (messages: KafkaMessage[]) => txn.send({ topic: this.config.topic, acks: -1, messages });
+    await this.sendChunks(entry, send, () => crashPoint('mid-send'));
     for (const [group, topics] of await this.sourceOffsets()) await txn.sendOffsets({ consumerGroupId: group, topics });
     await txn.sendOffsets({
       consumerGroupId: this.decisionsGroup,
@@ -206,11 +227,61 @@ export class KafkaSink implements EpochSink {
 
   private async sendPlain(entry: OutboxEntry): Promise<void> {
     const producer = await this.ensureProducer();
-    await this.sendChunks(entry.records, (messages) => producer.send({ topic: this.config.topic, acks: -1, messages }));
+    await this.sendChunks(entry, (messages) => producer.send({ topic: this.config.topic, acks: -1, messages }));
   }
 
-  private async sendChunks(records: readonly OutboxRecord[], send: (messages: KafkaMessage[]) => Promise<unknown>): Promise<void> {
-    for (let i = 0; i < records.length; i += SEND_CHUNK) await send(records.slice(i, i + SEND_CHUNK).map(toMessage));
+  /**
+   * Sends the entry's records SEND_CHUNK at a time, each chunk made just before it is sent (so
+   * that an epoch's records are never all held at once; a retried delivery makes the same
+   * again); `halfway` runs once, after the chunk that takes the sent rows to half or more.
+   */
+  private async sendChunks(entry: OutboxEntry, send: (messages: KafkaMessage[]) => Promise<unknown>, halfway?: () => void): Promise<void> {
+    const rows = entryRows(entry);
+    let sent = 0;
+    let half = halfway;
+    for (const chunk of this.recordChunks(entry)) {
+      await send(chunk.records.map(toMessage));
+      sent += chunk.rows;
+      if (half && 2 * sent >= rows) {
+        half();
+        half = undefined;
+      }
+    }
+    half?.();
+  }
+
+  /**
+   * The entry's records in chunks of about SEND_CHUNK, with the rows each covers, made from
+   * the batches a few hundred rows at a time (JSON text of a few hundred rows at a time costs a
+   * third of what one of thousands does).
+   */
+  private *recordChunks(entry: OutboxEntry): Generator<{ records: OutboxRecord[]; rows: number }> {
+    if (entry.records) {
+      for (let i = 0; i < entry.records.length; i += SEND_CHUNK) {
+        const records = entry.records.slice(i, i + SEND_CHUNK);
+        yield { records, rows: records.length };
+      }
+      return;
+    }
+    const { fields, keyColumns } = this.config;
+    let chunk: OutboxRecord[] = [];
+    let rows = 0;
+    for (const b of entry.batches) {
+      for (let from = 0, to = 0; from < b.batch.numRows; from = to) {
+        to = Math.min(b.batch.numRows, from + RECORDS_CHUNK_ROWS, from + SEND_CHUNK - chunk.length);
+        // The old row of an update stays with its new row (see sinkRecords).
+        if (b.rowKinds?.[to - 1] === RowKind.UPDATE_BEFORE && to < b.batch.numRows) to++;
+        const whole = from === 0 && to === b.batch.numRows;
+        for (const r of sinkRecords(whole ? b.batch : b.batch.slice(from, to), whole ? b.rowKinds : b.rowKinds?.subarray(from, to), fields, keyColumns)) chunk.push(r);
+        rows += to - from;
+        if (chunk.length >= SEND_CHUNK) {
+          yield { records: chunk, rows };
+          chunk = [];
+          rows = 0;
+        }
+      }
+    }
+    if (chunk.length > 0) yield { records: chunk, rows };
   }
 
   /**
@@ -316,6 +387,49 @@ export class KafkaSink implements EpochSink {
   private outboxKey(seq: number): Buffer {
     return encodeKey([...this.outboxPrefix(), seq]);
   }
+}
+
+/**
+ * The epoch's output in chunks of up to OUTBOX_CHUNK_ROWS rows (batches are joined, their
+ * change kinds with them; a batch larger than a chunk stays whole).
+ */
+function outboxChunks(fields: readonly Field[], pending: readonly OutputBatch[]): OutputBatch[] {
+  const chunks: OutputBatch[] = [];
+  for (let from = 0; from < pending.length; ) {
+    let rows = 0;
+    let to = from;
+    while (to < pending.length && (to === from || rows + pending[to]!.batch.numRows <= OUTBOX_CHUNK_ROWS)) rows += pending[to++]!.batch.numRows;
+    const part = pending.slice(from, to);
+    let rowKinds: Uint8Array | undefined;
+    if (part.some((b) => b.rowKinds)) {
+      rowKinds = new Uint8Array(rows).fill(RowKind.INSERT);
+      let at = 0;
+      for (const b of part) {
+        if (b.rowKinds) rowKinds.set(b.rowKinds.subarray(0, b.batch.numRows), at);
+        at += b.batch.numRows;
+      }
+    }
+    chunks.push({ batch: concatBatches(fields, part.map((b) => b.batch)), rowKinds });
+    from = to;
+  }
+  return chunks;
+}
+
+/** The rows of an entry's output (of an entry stored as records: its records). */
+function entryRows(entry: OutboxEntry): number {
+  return entry.records?.length ?? entry.batches.reduce((n, b) => n + b.batch.numRows, 0);
+}
+
+/** An outbox entry as read back from the store. */
+function storedEntry(stored: StoredOutbox): OutboxEntry {
+  if ('records' in stored) return { seq: stored.seq, batches: [], records: stored.records };
+  return {
+    seq: stored.seq,
+    batches: stored.batches.map((bytes, i) => {
+      const kinds = stored.kinds[i];
+      return { batch: decodeBatches(bytes)[0]!, rowKinds: kinds ? new Uint8Array(kinds) : undefined };
+    }),
+  };
 }
 
 /** An outbox record as a Kafka message, partitioned by its key hash. */

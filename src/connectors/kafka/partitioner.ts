@@ -9,14 +9,16 @@ import { kafkajs } from './options.js';
 const KEY_HASH = Symbol('sluice.keyHash');
 
 interface HashedMessage extends Message {
-  readonly [KEY_HASH]?: number;
+  [KEY_HASH]?: number;
 }
 
-/** `message` carrying the hash of its row's key (`keyHash`), for keyHashPartitioner. */
+/**
+ * `message` carrying the hash of its row's key (`keyHash`), for keyHashPartitioner: the hash is
+ * set on `message` itself (callers pass a message they just made), not on a copy.
+ */
 export function withKeyHash(message: Message, hash: number | undefined): Message {
-  if (hash === undefined) return message;
-  const out: HashedMessage = { ...message, [KEY_HASH]: hash };
-  return out;
+  if (hash !== undefined) (message as HashedMessage)[KEY_HASH] = hash;
+  return message;
 }
 
 /**
