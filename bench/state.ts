@@ -27,10 +27,12 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 const AGG = 'SELECT k, COUNT(*) AS n, SUM(v) AS s FROM ev GROUP BY k';
+/** malloc arenas of the case processes: docs/state.md recommends 2 for a process holding much state. */
+const MALLOC_ARENAS = process.env['MALLOC_ARENA_MAX'] ?? '2';
 
 function runCase(c: StateCase): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/state-case.ts', JSON.stringify(c)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/state-case.ts', JSON.stringify(c)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: MALLOC_ARENAS } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -80,7 +82,7 @@ export async function benchState(opts: StateBenchOptions): Promise<Section[]> {
     }
   }
   g.notes.push(
-    `Each case: a child process writes the rows (keys k0..k<N-1>, uniform or Zipf s = 1.2) into one embedded-log partition, then another child runs \`CREATE MATERIALIZED VIEW per_k AS ${AGG}\` until it has read every row and checkpointed; rows/s counts from CREATE to that checkpoint; peak RSS is that child's maxRSS. State on disk is RocksDB's approximate size of the view's operator state (flushed files).`,
+    `Each case: a child process writes the rows (keys k0..k<N-1>, uniform or Zipf s = 1.2) into one embedded-log partition, then another child runs \`CREATE MATERIALIZED VIEW per_k AS ${AGG}\` until it has read every row and checkpointed; rows/s counts from CREATE to that checkpoint; peak RSS is that child's maxRSS, with MALLOC_ARENA_MAX=${MALLOC_ARENAS} in its environment as docs/state.md recommends (glibc's default, 8 arenas per core, measured about 150–250 MiB more at 1M keys and 1.6 GiB at 10M uniform keys). State on disk is RocksDB's approximate size of the view's operator state (flushed files).`,
   );
 
   const o = section('State beyond memory: lookup join, restart, all-distinct view', ['case', 'size', 'figure', 'peak RSS', 'target']);
