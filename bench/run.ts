@@ -56,7 +56,7 @@ const BENCHES: readonly Bench[] = [
     run: () =>
       benchState({
         keys: (process.env['BENCH_STATE_KEYS'] ?? (quick ? '10000,100000' : '10000,1000000,10000000')).split(',').map(Number),
-        rowsFor: (keys) => Math.max(size(200_000, 50_000), keys),
+        rowsFor: (keys) => Math.max(size(2_000_000, 50_000), keys),
         tableRows: size(10_000_000, 200_000),
         lookupRows: size(1_000_000, 100_000),
         restartKeys: size(2_000_000, 200_000),
