@@ -3,7 +3,7 @@
  * and stage it into the checkpoint's write batch, so it becomes visible exactly when the state
  * and source positions that produced it do. The push sink hands rows to a live client.
  */
-import type { Data, RecordBatch } from 'apache-arrow';
+import { DataType, Utf8, vectorFromArray, type Data, type RecordBatch } from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Field } from '../common/types.js';
@@ -11,6 +11,7 @@ import { arrowSchema, batchFromRows, batchOfData, batchToRows, buildData, concat
 import { encodeBatch, encodeBatchView, encodeConcatView } from '../exec/ipc.js';
 import { keyOf, keyOfValue } from '../common/keys.js';
 import { ROW_KIND_NAMES, RowKind } from '../exec/message.js';
+import { Utf8Slots } from '../exec/operators/utf8-slots.js';
 import { LOG_CHUNK_HEADER_BYTES, type EmbeddedLog, type KvTable, type WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';
 import type { PushBatch, PushRow } from './types.js';
@@ -98,6 +99,16 @@ export class ViewSink implements EpochSink {
    * (see `changes`), by the key or, for a single key of a primitive type, the key's value.
    */
   private lastOfKey = new Map<unknown, number>();
+  /**
+   * With one STRING key column, `lastOfKey` stays empty: the epoch's keys are numbered by their
+   * UTF-8 bytes, read from the batches' columns without making a string per row, and
+   * `lastRows` holds the last row of each number.
+   */
+  private readonly utf8Keys: Utf8Slots | undefined;
+  private lastRows = new Float64Array(1024);
+  private keyCount = 0;
+  /** The number of the NULL key in the epoch, once it has one. */
+  private nullKey: number | undefined;
   /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
   private readonly changelogFields: readonly Field[];
   private readonly names: readonly string[];
@@ -114,6 +125,7 @@ export class ViewSink implements EpochSink {
     this.changelogFields = changelogFields(fields);
     this.names = fields.map((f) => f.name);
     this.typed = fields.map((f) => f.type.kind === 'ARRAY' || f.type.kind === 'BYTES');
+    if (keyColumns.length === 1 && fields[keyColumns[0]!]!.type.kind === 'STRING') this.utf8Keys = new Utf8Slots();
   }
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
@@ -126,6 +138,10 @@ export class ViewSink implements EpochSink {
 
   /** Records the rows of `batch` as the last of their keys so far in the epoch (see `lastOfKey`). */
   private noteLastOfKeys(batch: RecordBatch): void {
+    if (this.utf8Keys) {
+      this.noteLastOfUtf8Keys(batch, this.utf8Keys, this.keyColumns[0]!);
+      return;
+    }
     // A single key of a primitive type is told apart by its value; other values (each row's own
     // object) by their key.
     const keys = this.keyColumns.map((k) => readColumn(batch, k, this.fields[k]!.type));
@@ -141,12 +157,46 @@ export class ViewSink implements EpochSink {
     for (let i = 0; i < ids.length; i++) last.set(ids[i], base + i);
   }
 
+  /** noteLastOfKeys for one STRING key column (see `utf8Keys`). */
+  private noteLastOfUtf8Keys(batch: RecordBatch, keys: Utf8Slots, column: number): void {
+    const n = batch.numRows;
+    let data = batch.data.children[column]!;
+    if (!DataType.isUtf8(data.type)) data = vectorFromArray(readColumn(batch, column, this.fields[column]!.type) as (string | null)[], new Utf8()).data[0]!;
+    const numbers = new Int32Array(n);
+    const newKey = () => this.keyCount++;
+    keys.numberRows(data, numbers, 0, () => (this.nullKey ??= newKey()), newKey);
+    if (this.keyCount > this.lastRows.length) {
+      const grown = new Float64Array(Math.max(2 * this.lastRows.length, this.keyCount));
+      grown.set(this.lastRows);
+      this.lastRows = grown;
+    }
+    const last = this.lastRows;
+    const base = this.changeRows;
+    for (let i = 0; i < n; i++) last[numbers[i]!] = base + i;
+  }
+
   /**
-   * Stages the last row of each key in the epoch (`last`) under its key, a delete where it is a
-   * -U or -D: only those rows of the epoch's batches are read.
+   * The epoch's last row of each key (see noteLastOfKeys), in order, and forgets them for the
+   * next epoch.
    */
-  private stageLastRows(changes: readonly EpochChange[], last: ReadonlyMap<unknown, number>, wb: WriteBatch): void {
-    const rowsOut = Float64Array.from(last.values()).sort();
+  private takeLastRows(): Float64Array {
+    if (!this.utf8Keys) {
+      const rows = Float64Array.from(this.lastOfKey.values()).sort();
+      this.lastOfKey = new Map();
+      return rows;
+    }
+    const rows = this.lastRows.slice(0, this.keyCount).sort();
+    this.utf8Keys.clear();
+    this.keyCount = 0;
+    this.nullKey = undefined;
+    return rows;
+  }
+
+  /**
+   * Stages the last row of each key in the epoch (`rowsOut`, in order) under its key, a delete
+   * where it is a -U or -D: only those rows of the epoch's batches are read.
+   */
+  private stageLastRows(changes: readonly EpochChange[], rowsOut: Float64Array, wb: WriteBatch): void {
     // One array for every row: the write batch copies what is encoded from it at once.
     const row = new Array<unknown>(this.fields.length);
     let e = 0;
@@ -277,17 +327,16 @@ export class ViewSink implements EpochSink {
   stage(wb: WriteBatch): void {
     this.staged = this.pending;
     const changes = this.changes;
-    const last = this.lastOfKey;
+    const last = this.rows === 'changes' ? this.takeLastRows() : undefined;
     this.pending = new Map();
     this.changes = [];
     this.changeRows = 0;
-    this.lastOfKey = new Map();
     // forEach: a for-of loop over the entries would make an array per entry.
     this.staged.forEach((row, k) => {
       if (row === null) this.kv.delete(k, wb);
       else this.kv.upsert(k, row, wb);
     });
-    if (this.rows === 'changes') this.stageLastRows(changes, last, wb);
+    if (last) this.stageLastRows(changes, last, wb);
     if (this.changelog) {
       // An epoch's changes go out in a few large batches: encoding one costs about as much as
       // encoding many small ones.

@@ -41,7 +41,9 @@ export class KeyFilter {
   mayHold(key: string): boolean {
     if (this.full) return true;
     hashKey(key);
-    for (const bits of this.stages) {
+    // Newest first: the stages double, so most keys are in the last ones.
+    for (let s = this.stages.length - 1; s >= 0; s--) {
+      const bits = this.stages[s]!;
       const base = (h1 & (bits.length / BLOCK_WORDS - 1)) * BLOCK_WORDS;
       let all = true;
       for (let i = 0, h = h2; i < PROBES; i++, h = Math.imul(h, PROBE_STEP)) {

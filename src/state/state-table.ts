@@ -118,14 +118,16 @@ export class StateTable<V extends StateValue = StateRow> {
     let missing: number[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
+      // A key this table cannot have written is not dirty, and it has never read it from disk
+      // either (see `cacheBytes`), so the cache does not hold it.
+      if (this.written !== undefined && !this.written.mayHold(key)) continue;
       const d = this.dirty.size > 0 ? this.dirty.get(key) : undefined;
       if (d !== undefined) {
         out[i] = d === DELETED ? undefined : d;
         continue;
       }
-      // A key this table cannot have written it has never read from disk either (see
-      // `cacheBytes`), so the cache does not hold it: only a cache hit can spare a disk read.
-      if (this.ephemeral || (this.written !== undefined && !this.written.mayHold(key))) continue;
+      // Only a cache hit can spare a disk read.
+      if (this.ephemeral) continue;
       const c = this.cache.get(this.owner, key) as string | undefined;
       if (c === undefined) (missing ??= []).push(i);
       else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
@@ -137,7 +139,7 @@ export class StateTable<V extends StateValue = StateRow> {
     for (let j = 0; j < missing.length; j++) {
       const i = missing[j]!;
       const key = keys[i]!;
-      const d = this.dirty.get(key);
+      const d = this.dirty.size > 0 ? this.dirty.get(key) : undefined;
       if (d !== undefined) {
         out[i] = d === DELETED ? undefined : d;
         continue;

@@ -172,6 +172,34 @@ describe('ViewSink (changes)', () => {
     expect((await collect(kv.scan())).map(([, r]) => r)).toEqual([row('a', 1, null, [4]), row('a', 2, 'x', [2, 3]), row('c', 1, '🙂', [5.5]), row('d', 1, 'last', null)]);
   });
 
+  it('tells a single STRING key apart by its text over many keys and epochs (NULL, non-ASCII, a key that is a prefix of another)', async () => {
+    const store = await stores.open();
+    const kv = new KvTable(store, 'v');
+    const fields = [
+      { name: 'g', type: T.STRING, nullable: true },
+      { name: 'n', type: T.INT, nullable: false },
+    ] as const;
+    const sink = new ViewSink(fields, [0], kv, undefined, 'changes');
+    const texts = [null, '', 'a', 'ab', 'é', 'e\u0301', '日本', '🙂'];
+    for (let i = 0; i < 3000; i++) texts.push(`k${i}`);
+    const held = new Map<string | null, number>();
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for (let b = 0; b < 4; b++) {
+        const rows = texts.map((g, i) => ({ g, n: epoch * 100 + b * 10 + (i % 7) }));
+        const kinds = texts.map((_, i) => (b === 3 && i % 5 === epoch ? D : I));
+        await sink.write(batchFromRows(fields, rows), Uint8Array.from(kinds));
+        rows.forEach((r, i) => (kinds[i] === D ? held.delete(r.g) : held.set(r.g, r.n)));
+      }
+      const wb = store.batch();
+      sink.stage(wb);
+      expect(wb.size).toBe(texts.length);
+      await wb.write();
+      sink.committed();
+      const stored = new Map((await collect(kv.scan())).map(([, r]) => [r['g'] as string | null, r['n'] as number]));
+      expect(stored).toEqual(held);
+    }
+  });
+
   it('stages one write per key an epoch touched, however many batches wrote it', async () => {
     const store = await stores.open();
     const sink = new ViewSink(FIELDS, [0], new KvTable(store, 'v'), undefined, 'changes');

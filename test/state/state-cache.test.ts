@@ -118,4 +118,24 @@ describe('StateTable over a small shared cache', () => {
     const other = new StateTable(store, 'q/fresh', 0, { cache: new StateCache(1 << 20) });
     expect((await other.get('k5'))?.['n']).toBe(5);
   });
+
+  it('a table that starts empty answers its unflushed writes and deletes while a flush is being written', async () => {
+    const store = await temp.open();
+    const cache = new StateCache(1 << 20);
+    const t = new StateTable(store, 'q/fresh', 0, { cache, startsEmpty: true });
+    for (let i = 0; i < 1000; i++) t.put(`k${i}`, { n: i });
+    t.delete('never');
+    const wb = store.batch();
+    t.flush(wb);
+    // Staged, not committed: the entries are still dirty.
+    expect(t.dirtyCount).toBe(1001);
+    const keys = ['k0', 'k999', 'never', 'new', ...Array.from({ length: 1000 }, (_, i) => `other${i}`)];
+    const got = await t.getMany(keys);
+    expect(got.slice(0, 4).map((v) => v?.['n'])).toEqual([0, 999, undefined, undefined]);
+    expect(got.every((v, i) => i < 2 || v === undefined)).toBe(true);
+    expect(cache.stats().diskReads).toBeLessThan(50);
+    await wb.write();
+    expect(t.dirtyCount).toBe(0);
+    expect((await t.getMany(['k0', 'k999', 'never'])).map((v) => v?.['n'])).toEqual([0, 999, undefined]);
+  });
 });

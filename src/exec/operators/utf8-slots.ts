@@ -28,6 +28,18 @@ export class Utf8Slots {
    * `nullSlot()`, a string seen for the first time `newSlot(text)`.
    */
   slotRows(data: A.Data, out: Int32Array, at: number, nullSlot: () => number, newSlot: (text: string) => number): void {
+    this.number(data, out, at, nullSlot, (bytes, from, to) => newSlot(Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8')));
+  }
+
+  /**
+   * As `slotRows`, for a caller that needs no text: a string seen for the first time gets
+   * `newSlot()`, and no row's string is decoded.
+   */
+  numberRows(data: A.Data, out: Int32Array, at: number, nullSlot: () => number, newSlot: () => number): void {
+    this.number(data, out, at, nullSlot, newSlot);
+  }
+
+  private number(data: A.Data, out: Int32Array, at: number, nullSlot: () => number, newSlot: (bytes: Uint8Array, from: number, to: number) => number): void {
     const n = data.length;
     const offs = data.valueOffsets as Int32Array;
     const bytes = data.values as Uint8Array;
@@ -45,7 +57,7 @@ export class Utf8Slots {
       let h = 0x811c9dc5 | 0;
       for (let p = from; p < to; p++) h = Math.imul(h ^ bytes[p]!, 0x01000193);
       const e = this.find(bytes, from, to, h);
-      out[at + i] = e >= 0 ? this.slots[e]! : this.add(bytes, from, to, h, newSlot(Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8')));
+      out[at + i] = e >= 0 ? this.slots[e]! : this.add(bytes, from, to, h, newSlot(bytes, from, to));
     }
   }
 
