@@ -87,6 +87,10 @@ async function lastStable(topic: string): Promise<number> {
   }
 }
 
+/** Rows `from` .. `from + n - 1` of FIELDS, keyed k<i>. */
+const rowsOf = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ k: `k${from + i}`, n: BigInt(from + i), v: (from + i) / 4 }));
+const valueOf = (r: { k: string; n: bigint; v: number }) => JSON.stringify({ k: r.k, n: Number(r.n), v: r.v });
+
 const asRead = (records: readonly (readonly [string | null, string | null, number?])[]) => records.map(([key, value]) => ({ key, value }));
 
 describe('kafka sink outbox', () => {
@@ -142,36 +146,36 @@ describe('kafka sink outbox', () => {
   it('sends records ahead into the epoch\'s transaction, visible with its commit; rows written once it is staged go into the next', async () => {
     const sink = sinkFor('q_ahead', 'o-ahead');
     await sink.recover();
-    const first = batchFromRows(FIELDS, [
-      { k: 'a', n: 1n, v: 0.5 },
-      { k: 'b', n: 2n, v: 1.5 },
-    ]);
-    await sink.write(first, undefined);
-    expect(await readUncommitted('o-ahead', 2)).toEqual(['{"k":"a","n":1,"v":0.5}', '{"k":"b","n":2,"v":1.5}']);
+    // Records go ahead a send's worth (2000) at a time; the rest of the epoch goes at its delivery.
+    const first = rowsOf(0, 2500);
+    await sink.write(batchFromRows(FIELDS, first.slice(0, 1500)), undefined);
+    await sink.write(batchFromRows(FIELDS, first.slice(1500)), undefined);
+    expect(await readUncommitted('o-ahead', 2000)).toEqual(first.slice(0, 2000).map(valueOf));
     expect(await lastStable('o-ahead')).toBe(0);
     const wb = store.batch();
     sink.stage(wb);
     await wb.write();
-    await sink.write(batchFromRows(FIELDS, [{ k: 'c', n: 3n, v: null }]), undefined);
+    const second = rowsOf(2500, 10);
+    await sink.write(batchFromRows(FIELDS, second), undefined);
     await sink.committed();
-    expect((await readCommitted(mock.brokers, 'o-ahead', 2)).map((r) => r.value)).toEqual(['{"k":"a","n":1,"v":0.5}', '{"k":"b","n":2,"v":1.5}']);
+    expect((await readCommitted(mock.brokers, 'o-ahead', 2500)).map((r) => r.value)).toEqual(first.map(valueOf));
     const next = store.batch();
     sink.stage(next);
     await next.write();
     await sink.committed();
     await sink.close();
-    expect((await readCommitted(mock.brokers, 'o-ahead', 3)).map((r) => r.value)).toEqual(['{"k":"a","n":1,"v":0.5}', '{"k":"b","n":2,"v":1.5}', '{"k":"c","n":3,"v":null}']);
+    expect((await readCommitted(mock.brokers, 'o-ahead', 2510)).map((r) => r.value)).toEqual([...first, ...second].map(valueOf));
   }, 60_000);
 
   it('aborts on close a transaction its records were sent ahead into, so read_committed readers are not held back', async () => {
     const sink = sinkFor('q_close', 'o-close');
     await sink.recover();
-    await sink.write(batchFromRows(FIELDS, [{ k: 'a', n: 1n, v: 0.5 }]), undefined);
-    expect(await readUncommitted('o-close', 1)).toHaveLength(1);
+    await sink.write(batchFromRows(FIELDS, rowsOf(0, 2000)), undefined);
+    expect(await readUncommitted('o-close', 2000)).toHaveLength(2000);
     expect(await lastStable('o-close')).toBe(0);
     await sink.close();
-    // The record and the abort marker: nothing is open past them.
-    expect(await lastStable('o-close')).toBe(2);
+    // The records and the abort marker: nothing is open past them.
+    expect(await lastStable('o-close')).toBe(2001);
     expect(await readCommitted(mock.brokers, 'o-close')).toEqual([]);
   }, 60_000);
 });

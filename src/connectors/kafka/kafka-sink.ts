@@ -125,14 +125,17 @@ interface OutboxEntry {
 }
 
 /**
- * An epoch's transaction opened before its checkpoint, with the records of its first `handed`
- * batches sent (or being sent) into it. `batches` is the epoch's output as `write` appends it.
+ * An epoch's transaction opened before its checkpoint, with the records of its first
+ * `handedRows` rows sent (or being sent) into it: the batches before `handed`, and the first
+ * `offset` rows of batch `handed`. `batches` is the epoch's output as `write` appends it.
  */
 interface SentAhead {
   readonly batches: OutputBatch[];
   readonly txn: Promise<SinkTransaction>;
   handed: number;
-  /** Rows of the handed batches whose records were sent. */
+  offset: number;
+  handedRows: number;
+  /** Rows of the handed rows whose records were sent. */
   sentRows: number;
   /** The sends in progress; settles once the handed batches are sent or a send failed. */
   work: Promise<void> | undefined;
@@ -147,23 +150,18 @@ interface SentAhead {
  */
 type StoredOutbox = { readonly seq: number; readonly batches: readonly Buffer[]; readonly kinds: readonly (Buffer | null)[] } | { readonly seq: number; readonly records: readonly OutboxRecord[] };
 
-/**
- * Records per send. kafkajs groups a send's records by partition copying the partition's list
- * for every record, in time and garbage quadratic in the records a partition gets per send
- * (at 2000 records over 4 partitions about 2 KB of garbage a record; at 512, a quarter).
- */
-const SEND_CHUNK = 512;
+const SEND_CHUNK = 2000;
 /**
  * Rows written and not yet sent ahead beyond which `write` waits for the sends (so that the
  * query does not read far ahead of its output, leaving a long delivery at the checkpoint).
  */
-const AHEAD_BACKLOG_ROWS = 8 * SEND_CHUNK;
+const AHEAD_BACKLOG_ROWS = 4 * SEND_CHUNK;
 /** How long close waits to abort a transaction sent ahead (otherwise the broker's transaction timeout ends it). */
 const ABORT_ON_CLOSE_MS = 5000;
 /** Rows per Arrow IPC chunk of an outbox entry. */
 const OUTBOX_CHUNK_ROWS = 16_384;
 /** Rows turned into records at a time. */
-const RECORDS_CHUNK_ROWS = SEND_CHUNK;
+const RECORDS_CHUNK_ROWS = 512;
 
 export class KafkaSink implements EpochSink {
   private pending: OutputBatch[] = [];
@@ -174,6 +172,7 @@ export class KafkaSink implements EpochSink {
   private ahead: SentAhead | undefined;
   /** Whether records may be sent ahead: exactly once, recovered, and no epoch staged or being delivered. */
   private aheadAllowed = false;
+  private closed = false;
   /** Last sequence number used (or found decided); the next entry gets seq + 1. */
   private seq = 0;
   private readonly client: KafkaClient;
@@ -219,7 +218,7 @@ export class KafkaSink implements EpochSink {
     if (!staged) return;
     this.seq = staged.entry.seq;
     await this.deliver(staged.entry, false, staged.ahead);
-    this.aheadAllowed = this.config.semantic === 'exactly_once';
+    this.aheadAllowed = this.config.semantic === 'exactly_once' && !this.closed;
     this.sendAhead();
   }
 
@@ -246,6 +245,7 @@ export class KafkaSink implements EpochSink {
     const ahead = this.ahead;
     this.ahead = undefined;
     this.aheadAllowed = false;
+    this.closed = true;
     ahead?.wake?.();
     // Its records would otherwise hold back read_committed consumers until the broker's transaction timeout.
     if (ahead) await bounded(ABORT_ON_CLOSE_MS, abortAhead(ahead));
@@ -281,25 +281,28 @@ export class KafkaSink implements EpochSink {
 
   /**
    * Opens the pending epoch's transaction when sending ahead is allowed, and sends the records
-   * of the batches written since into it, SEND_CHUNK rows a send (batches written while a send
-   * is in flight go together in the next). A failed send stops the sending: `committed` then
-   * delivers the entry anew.
+   * of the rows written since into it, SEND_CHUNK rows a send, as the rows come (the rest of
+   * the epoch goes at its delivery). A failed send stops the sending: `committed` then delivers
+   * the entry anew.
    */
   private sendAhead(): void {
     if (!this.aheadAllowed || this.pending.length === 0) return;
-    const ahead = (this.ahead ??= { batches: this.pending, txn: this.ensureProducer().then((p) => p.transaction()), handed: 0, sentRows: 0, work: undefined, failure: undefined, wake: undefined });
-    if (ahead.work || ahead.failure !== undefined) return;
+    if (!this.ahead) {
+      const txn = this.ensureProducer().then((p) => p.transaction());
+      // A failure to open it is the delivery's to report (or nobody's, once closed).
+      txn.catch(() => undefined);
+      this.ahead = { batches: this.pending, txn, handed: 0, offset: 0, handedRows: 0, sentRows: 0, work: undefined, failure: undefined, wake: undefined };
+    }
+    const ahead = this.ahead;
+    if (ahead.work || ahead.failure !== undefined || this.pendingRows - ahead.handedRows < SEND_CHUNK) return;
     ahead.work = (async () => {
       try {
         const txn = await ahead.txn;
         const send = (messages: KafkaMessage[]) => txn.send({ topic: this.config.topic, acks: -1, messages });
-        while (ahead.handed < ahead.batches.length) {
-          const from = ahead.handed;
-          let rows = 0;
-          do rows += ahead.batches[ahead.handed++]!.batch.numRows;
-          while (ahead.handed < ahead.batches.length && rows < SEND_CHUNK);
-          await this.sendChunks({ seq: 0, batches: ahead.batches.slice(from, ahead.handed) }, send);
-          ahead.sentRows += rows;
+        while (this.pendingRows - ahead.handedRows >= SEND_CHUNK && ahead.batches === this.pending) {
+          const part = takeRows(ahead, SEND_CHUNK);
+          await this.sendChunks({ seq: 0, batches: part.batches }, send);
+          ahead.sentRows += part.rows;
           ahead.wake?.();
         }
       } catch (err) {
@@ -327,15 +330,17 @@ export class KafkaSink implements EpochSink {
       await ahead.work;
       if (ahead.failure !== undefined) throw ahead.failure;
       txn = await ahead.txn;
-      rest = { seq: entry.seq, batches: entry.batches.slice(ahead.handed) };
+      rest = { seq: entry.seq, batches: takeRows(ahead, Infinity).batches };
       sent = ahead.sentRows;
     } else {
       txn = await (await this.ensureProducer()).transaction();
     }
     const send = (messages: KafkaMessage[]) => txn.send({ topic: this.config.topic, acks: -1, messages });
     const rows = entryRows(entry);
-    if (2 * sent >= rows) crashPoint('mid-send');
-    else await this.sendChunks(rest, send, () => crashPoint('mid-send'), rows, sent);
+    // Half of the records or more went ahead: the crash point comes before the rest.
+    const halfAhead = 2 * sent >= rows;
+    if (halfAhead) crashPoint('mid-send');
+    await this.sendChunks(rest, send, halfAhead ? undefined : () => crashPoint('mid-send'), rows, sent);
     for (const [group, topics] of await this.sourceOffsets()) await txn.sendOffsets({ consumerGroupId: group, topics });
     await txn.sendOffsets({
       consumerGroupId: this.decisionsGroup,
@@ -533,6 +538,32 @@ function outboxChunks(fields: readonly Field[], pending: readonly OutputBatch[])
     from = to;
   }
   return chunks;
+}
+
+/**
+ * The next `max` rows (or all that are left) of an epoch sent ahead, from where its handed rows
+ * end, as batches (the first and last may be slices); an update's old row stays with its new
+ * row (see sinkRecords). Moves the handed position past them.
+ */
+function takeRows(ahead: SentAhead, max: number): { batches: OutputBatch[]; rows: number } {
+  const batches: OutputBatch[] = [];
+  let rows = 0;
+  while (rows < max && ahead.handed < ahead.batches.length) {
+    const { batch, rowKinds } = ahead.batches[ahead.handed]!;
+    const from = ahead.offset;
+    let to = Math.min(batch.numRows, from + max - rows);
+    if (rowKinds?.[to - 1] === RowKind.UPDATE_BEFORE && to < batch.numRows) to++;
+    batches.push(from === 0 && to === batch.numRows ? { batch, rowKinds } : { batch: batch.slice(from, to), rowKinds: rowKinds?.subarray(from, to) });
+    rows += to - from;
+    if (to === batch.numRows) {
+      ahead.handed++;
+      ahead.offset = 0;
+    } else {
+      ahead.offset = to;
+    }
+  }
+  ahead.handedRows += rows;
+  return { batches, rows };
 }
 
 /** Aborts a transaction sent ahead, once its sends are over; nothing when it never opened. */
