@@ -150,7 +150,8 @@ interface SentAhead {
  */
 type StoredOutbox = { readonly seq: number; readonly batches: readonly Buffer[]; readonly kinds: readonly (Buffer | null)[] } | { readonly seq: number; readonly records: readonly OutboxRecord[] };
 
-const SEND_CHUNK = 2000;
+/** Records per send; SLUICE_KAFKA_SEND_CHUNK sets another count (crash tests: small epochs are then sent ahead too). */
+const SEND_CHUNK = Math.max(1, Math.floor(Number(process.env['SLUICE_KAFKA_SEND_CHUNK'] ?? 2000)) || 2000);
 /**
  * Rows written and not yet sent ahead beyond which `write` waits for the sends (so that the
  * query does not read far ahead of its output, leaving a long delivery at the checkpoint).
