@@ -4,9 +4,11 @@
  * is aligned across inputs by construction, and the positions snapshot taken with it matches
  * exactly the rows that went before it. Scans the planner marked shared (rules/share-scans.ts)
  * get one source between them, whose messages fan out to each, so the input is read once and
- * its positions are one set.
+ * its positions are one set; a sub-plan the query computes more than once (rules/share-subplans.ts)
+ * is built once, and its messages fan out to each use the same way.
  */
 import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
+import { reusedSubplans, type SubplanUse } from '../planner/rules/share-subplans.js';
 import { buildOperator } from './build-operator.js';
 import type { ExecEnv } from './exec-env.js';
 import type { DeadLetter, Message, Operator, OperatorContext, OperatorState, SideOutput } from './message.js';
@@ -37,6 +39,9 @@ export class Pipeline {
   private readonly roots: { source: Source; emit: (m: Message) => Promise<void> }[] = [];
   /** The reader of each shared scan group, by `shared.id`. */
   private readonly fanouts = new Map<number, ScanFanout>();
+  /** The shared sub-plans (rules/share-subplans.ts), and the fan-out of each built so far, by id. */
+  private readonly reused: ReadonlyMap<PhysicalPlan, SubplanUse>;
+  private readonly subplanFanouts = new Map<number, ScanFanout>();
   private lock: Promise<void> = Promise.resolve();
   /** Rows emitted by the sources so far. */
   rowsIn = 0;
@@ -49,10 +54,21 @@ export class Pipeline {
     private readonly sink: PipelineSink,
     private readonly options: PipelineOptions,
   ) {
+    this.reused = reusedSubplans(plan);
     this.build(plan, (m) => this.sink.process(m));
   }
 
   private build(plan: PhysicalPlan, emit: (m: Message) => Promise<void>): void {
+    const use = this.reused.get(plan);
+    if (use) {
+      // A shared sub-plan is built at its first use; every use takes its output.
+      const known = this.subplanFanouts.get(use.id);
+      const fanout = known ?? new ScanFanout();
+      fanout.addConsumer(emit);
+      if (known) return;
+      this.subplanFanouts.set(use.id, fanout);
+      emit = fanout.emit;
+    }
     if (plan.kind === 'SourceExec' && plan.shared) {
       const known = this.fanouts.get(plan.shared.id);
       const fanout = known ?? new ScanFanout();

@@ -17,7 +17,8 @@ export function sharedReader(scan: SourceExec): SourceExec {
 }
 
 /**
- * Fans the messages of one reader out to the scans sharing it, in the order they were added.
+ * Fans the messages of one reader out to the scans sharing it (or of one shared sub-plan out to
+ * its uses), in the order they were added.
  * Every consumer has taken a message before the next one is sent, so a barrier reaches all of
  * them after the same rows.
  */
@@ -29,7 +30,7 @@ export class ScanFanout {
     const all = scan.shared?.columns ?? scan.columns;
     const pick = scan.columns.map((c) => all.indexOf(c));
     if (pick.length === all.length && pick.every((c, i) => c === i)) {
-      this.consumers.push(emit);
+      this.addConsumer(emit);
       return;
     }
     this.consumers.push((m) => {
@@ -38,6 +39,11 @@ export class ScanFanout {
       const columns = pick.map((c) => batch.data.children[c]!);
       return emit({ ...m, batch: batchOfData(scan.fields, columns, batch.numRows) });
     });
+  }
+
+  /** Adds a consumer of every message as it is (the uses of a shared sub-plan). */
+  addConsumer(emit: (m: Message) => Promise<void>): void {
+    this.consumers.push(emit);
   }
 
   readonly emit = async (m: Message): Promise<void> => {

@@ -13,6 +13,7 @@
  */
 import { SluiceError } from '../common/errors.js';
 import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
+import { planJson, reusedSubplans } from '../planner/rules/share-subplans.js';
 
 /** Plan kinds whose operators keep state across checkpoints. */
 const STATEFUL_KINDS: ReadonlySet<PhysicalPlan['kind']> = new Set(['GroupAggregateExec', 'WindowAggregateExec', 'IntervalJoinExec', 'PredictExec']);
@@ -45,9 +46,14 @@ export interface OperatorIdentity {
   readonly unsourcedId: string | undefined;
 }
 
-/** Every operator of the plan in build order, with the state id of each stateful one. */
-export function operatorIdentities(plan: PhysicalPlan): OperatorIdentity[] {
+/**
+ * Every operator of the plan in build order, with the state id of each stateful one; and the ids
+ * the operators under the later uses of a shared sub-plan (rules/share-subplans.ts) had when each
+ * use was built: a checkpoint written then holds their state, which the one built use now keeps.
+ */
+export function operatorIdentities(plan: PhysicalPlan): { readonly operators: OperatorIdentity[]; readonly absorbed: readonly string[] } {
   const out: OperatorIdentity[] = [];
+  const absorbedIds: string[] = [];
   const seen = new Map<string, number>();
   const seenUnsourced = new Map<string, number>();
   const numbered = (base: string, counts: Map<string, number>): string => {
@@ -55,8 +61,12 @@ export function operatorIdentities(plan: PhysicalPlan): OperatorIdentity[] {
     counts.set(base, n + 1);
     return n === 0 ? base : `${base}~${n}`;
   };
-  const visit = (node: PhysicalPlan, path: readonly number[]): void => {
+  const reused = reusedSubplans(plan);
+  // `absorbed`: under a later use of a shared sub-plan, which is not built; its operators are
+  // numbered as if it were, so every other id stays what it was before the sub-plan was shared.
+  const visit = (node: PhysicalPlan, path: readonly number[], absorbed: boolean): void => {
     if (node.kind === 'SourceExec') return;
+    const later = absorbed || reused.get(node)?.first === false;
     const index = out.length;
     const inputs = physicalInputs(node);
     let stateId: string | undefined;
@@ -67,11 +77,15 @@ export function operatorIdentities(plan: PhysicalPlan): OperatorIdentity[] {
       stateId = numbered(`${prefix}-${hash(`${own}\u0000${JSON.stringify(inputs.map(relationsRead))}`)}`, seen);
       unsourcedId = numbered(`${prefix}-${hash(own)}`, seenUnsourced);
     }
-    out.push({ index, kind: node.kind, stateId, legacyId: `op${index}`, unsourcedId });
-    inputs.forEach((input, port) => visit(input, inputs.length > 1 ? [...path, port] : path));
+    if (later) {
+      if (stateId !== undefined) absorbedIds.push(stateId, unsourcedId!);
+    } else {
+      out.push({ index, kind: node.kind, stateId, legacyId: `op${index}`, unsourcedId });
+    }
+    inputs.forEach((input, port) => visit(input, inputs.length > 1 ? [...path, port] : path, later));
   };
-  visit(plan, []);
-  return out;
+  visit(plan, [], false);
+  return { operators: out, absorbed: absorbedIds };
 }
 
 /** The names of the relations a plan reads (its sources and lookup tables), sorted, each once. */
@@ -98,7 +112,7 @@ export interface RecordedStateIds {
  * are not exactly those of the plan: restoring would lose state or give it to the wrong one.
  */
 export function resolveStateIds(query: string, plan: PhysicalPlan, recorded: RecordedStateIds | undefined, hasCheckpoint: boolean): { readonly ids: readonly string[]; readonly record: RecordedStateIds } {
-  const ops = operatorIdentities(plan);
+  const { operators: ops, absorbed } = operatorIdentities(plan);
   // State written before ids were stable stays under `op<index>`, and is recorded so.
   const legacy = hasCheckpoint && (recorded === undefined || (recorded.ids.length > 0 && recorded.ids.every((id) => LEGACY_ID.test(id))));
   // State written before ids covered the relations read stays under those ids, when the plan's
@@ -109,11 +123,18 @@ export function resolveStateIds(query: string, plan: PhysicalPlan, recorded: Rec
   const ids = ops.map((o) => idOf(o) ?? o.legacyId);
   const planned = listed(idOf);
   const record = { ids: planned };
+  const describe = (list: readonly string[]) => (list.length ? list.join(', ') : 'none');
+  if (legacy && absorbed.length > 0) {
+    // Positional ids moved when the sub-plan's later uses stopped being built.
+    throw new SluiceError('STATE_ERROR', `query '${query}' cannot restore its state: its checkpoint keeps state by operator position, and the plan now computes a repeated sub-plan once, which moved the positions`, {
+      hint: 'restore with the version that wrote it, or drop and create the query again to start from empty state',
+    });
+  }
   if (recorded === undefined) return { ids, record };
-  const missing = recorded.ids.filter((id) => !planned.includes(id));
+  // State of an operator whose sub-plan is now built once for all its uses is left unread.
+  const missing = recorded.ids.filter((id) => !planned.includes(id) && !(!legacy && absorbed.includes(id)));
   const added = planned.filter((id) => !recorded.ids.includes(id));
   if (missing.length === 0 && added.length === 0) return { ids, record };
-  const describe = (list: readonly string[]) => (list.length ? list.join(', ') : 'none');
   throw new SluiceError(
     'STATE_ERROR',
     `query '${query}' cannot restore its state: its checkpoint holds state of operators the plan no longer has (${describe(missing)}), and the plan has stateful operators the checkpoint does not know (${describe(added)})`,
@@ -134,17 +155,7 @@ export function isRecordedStateIds(v: unknown): v is RecordedStateIds {
 function canonical(node: PhysicalPlan): string {
   const own: Record<string, unknown> = { ...node };
   for (const k of CHILD_KEYS) delete own[k];
-  return JSON.stringify(own, function (this: unknown, key: string, value: unknown) {
-    if (key === 'span') return undefined;
-    if (key === 'name' && (this as { kind?: unknown }).kind !== 'Udf') return undefined;
-    if (typeof value === 'bigint') return `${value}n`;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
-      return sorted;
-    }
-    return value;
-  });
+  return planJson(own, false);
 }
 
 /** FNV-1a, 32 bits, as 8 hex digits. */

@@ -4,15 +4,22 @@ import { exprToString, type BoundExpr } from './bound-expr.js';
 import type { AggregateCall } from './logical.js';
 import type { ExchangeSplit } from './exchange.js';
 import { physicalInputs, type PhysicalPlan, type WindowSpec } from './physical.js';
+import { reusedSubplans } from './rules/share-subplans.js';
 import { physicalStreamKind, streamKindText } from './stream-kind.js';
 
 export function explainPlan(plan: PhysicalPlan, header?: string): string {
   const lines: string[] = header ? [header] : [];
+  const reused = reusedSubplans(plan);
   const walk = (p: PhysicalPlan, depth: number) => {
     const indent = '  '.repeat(depth + (header ? 1 : 0));
+    const use = reused.get(p);
+    if (use?.first === false) {
+      lines.push(`${indent}(shared sub-plan #${use.id}: computed once, above)`);
+      return;
+    }
     // An exchange moves rows without changing them: its stream kind is its input's, shown there.
     const kind = p.kind === 'ExchangeExec' ? '' : `  [${streamKindText(physicalStreamKind(p), p.fields)}]`;
-    lines.push(`${indent}${describe(p)}${kind}`);
+    lines.push(`${indent}${describe(p)}${use ? `, shared sub-plan #${use.id}` : ''}${kind}`);
     for (const c of physicalInputs(p)) walk(c, depth + 1);
   };
   walk(plan, 0);
