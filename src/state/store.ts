@@ -23,11 +23,14 @@ export interface IterateOptions extends KeyRange {
 /**
  * RocksDB's own memory, outside the heap and the state cache (see docs/state.md): an LRU cache
  * of uncompressed data blocks, and the write buffer (memtable) that takes writes until it is
- * flushed to a file; one more may be flushing meanwhile. Small on purpose: state reads that
- * repeat are answered by the state cache, and a checkpoint's writes are one batch.
+ * flushed to a file; one more may be flushing meanwhile. The block cache is small on purpose:
+ * state reads that repeat are answered by the state cache. The write buffer is not: each flush
+ * makes a level-0 file, and with keys spread over the whole key space every few of those are
+ * merged with all of level 1, so a 4 MiB buffer spent 10-20% more CPU (compaction) on a view
+ * over 3 million distinct keys than 16 MiB did.
  * Besides these, each open table file keeps its index and Bloom filter (10 bits a key) in memory.
  */
-const NATIVE_MEMORY = { cacheSize: 8 * 1024 * 1024, writeBufferSize: 4 * 1024 * 1024 } as const;
+const NATIVE_MEMORY = { cacheSize: 8 * 1024 * 1024, writeBufferSize: 16 * 1024 * 1024 } as const;
 
 /**
  * The one RocksDB database of an engine data directory.
