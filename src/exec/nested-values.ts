@@ -82,9 +82,15 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
     case 'ARRAY': {
       if (!Array.isArray(v)) return new Misfit(`${path}: expected ${t.size === undefined ? 'an array' : `an array of ${t.size}`}, got ${show(v)}`);
       if (t.size !== undefined && v.length !== t.size) return new Misfit(`${path}: expected an array of ${t.size} elements, got ${v.length}`);
-      const out = new Array<unknown>(v.length);
-      // A number is a FLOAT or DOUBLE element as it is: no call per element of a feature vector.
+      // A number is a FLOAT or DOUBLE element as it is: an array of numbers only is the value
+      // itself (no copy, no call per element of a feature vector).
       const numbers = t.element.kind === 'FLOAT' || t.element.kind === 'DOUBLE';
+      if (numbers) {
+        let i = 0;
+        while (i < v.length && typeof v[i] === 'number') i++;
+        if (i === v.length) return v;
+      }
+      const out = new Array<unknown>(v.length);
       for (let i = 0; i < v.length; i++) {
         const e = v[i];
         if (numbers && typeof e === 'number') {

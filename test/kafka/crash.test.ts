@@ -3,7 +3,8 @@
  * (test/kafka/worker.ts) that is SIGKILLed again and again — at random moments (mid-batch,
  * mid-checkpoint) by this process, and at named points of the sink's protocol by itself
  * (SLUICE_CRASH_AT: mid-stage, mid-send, before-commit, after-commit-before-outbox-delete) —
- * and restarted on the same data folder, while input keeps arriving. At the end the committed
+ * and restarted on the same data folder, while input keeps arriving; some rounds send records
+ * ahead of their checkpoints in small chunks (SLUICE_KAFKA_SEND_CHUNK). At the end the committed
  * output (read_committed) must hold every expected record exactly once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -88,6 +89,9 @@ async function crashRounds(mock: KafkaMock, rounds: number, clientEnv: Record<st
     await addInput(150);
     const mode = round % 2 === 0 ? 'random' : CRASH_POINTS[Math.floor(round / 2) % CRASH_POINTS.length]!;
     const env: Record<string, string> = mode === 'random' ? {} : { SLUICE_CRASH_AT: mode, SLUICE_CRASH_AFTER: String(1 + Math.floor(rand() * 2)) };
+    // Every third pair of rounds sends 16 records a send, so that these small epochs' records are
+    // sent ahead of their checkpoints (each crash point is met that way too).
+    if (Math.floor(round / 2) % 3 === 1) env['SLUICE_KAFKA_SEND_CHUNK'] = '16';
     const w = startWorker(mock, dir, 'filter', { ...clientEnv, ...env });
     await w.ready;
     let killedByUs = false;

@@ -14,6 +14,12 @@
  *    Then commit, then delete the outbox entry. The entry's rows become records there (JSON
  *    value, key from the key columns; for updating results a delete is a tombstone and the old
  *    row of an update is dropped: upsert semantics, see `sinkRecords`).
+ *    Once the sink has recovered and no delivery is in flight, the epoch's transaction is
+ *    opened early and its records are sent into it as `write` takes their rows (sent ahead):
+ *    `committed` then sends what is left, the offsets and the decision, and commits. Records
+ *    sent ahead are invisible until that commit; a crash before it leaves the transaction to be
+ *    aborted by the next producer's fencing, and a failure of a send ahead only makes
+ *    `committed` deliver the whole entry in a new transaction, as without sending ahead.
  *
  * Invariants:
  * - The decisions group's committed offset D says which outbox entries are delivered: the
@@ -25,6 +31,10 @@
  * - An outbox entry is deleted only after its transaction committed (or D shows it did), so a
  *   crash at any point neither loses a record nor commits it twice. `recover` re-delivers
  *   (or just deletes) what a crash left.
+ * - One transaction is open at a time: an epoch's records are sent ahead only after the
+ *   previous epoch's delivery ended, and only that epoch's rows go into its transaction (rows
+ *   written once it is staged wait for the next one). A transaction sent ahead that is never
+ *   committed (the query stops) is aborted on close.
  * - On any transaction error the producer is dropped and recreated (kafkajs does not retry a
  *   failed EndTxn and keeps the transaction stuck); delivery is retried from the decision
  *   check until `deliveryTimeoutMs`, after which the query fails with the outbox kept.
@@ -46,7 +56,7 @@ import { decodeValue, encodeKey, encodeValue, prefixRange, type CheckpointStore,
 import { queryStateParts } from '../../state/state-table.js';
 import { crashPoint } from './crash-points.js';
 import { rowsAsJson } from './json-codec.js';
-import { connectFenced, connectorClient, type ClientKind, type KafkaAdmin, type KafkaClient, type SinkProducer } from './client.js';
+import { connectFenced, connectorClient, type ClientKind, type KafkaAdmin, type KafkaClient, type SinkProducer, type SinkTransaction } from './client.js';
 import { connectorError, type Semantic } from './options.js';
 import { keyHashPartitioner, withKeyHash } from './partitioner.js';
 
@@ -115,12 +125,40 @@ interface OutboxEntry {
 }
 
 /**
+ * An epoch's transaction opened before its checkpoint, with the records of its first
+ * `handedRows` rows sent (or being sent) into it: the batches before `handed`, and the first
+ * `offset` rows of batch `handed`. `batches` is the epoch's output as `write` appends it.
+ */
+interface SentAhead {
+  readonly batches: OutputBatch[];
+  readonly txn: Promise<SinkTransaction>;
+  handed: number;
+  offset: number;
+  handedRows: number;
+  /** Rows of the handed rows whose records were sent. */
+  sentRows: number;
+  /** The sends in progress; settles once the handed batches are sent or a send failed. */
+  work: Promise<void> | undefined;
+  failure: unknown;
+  /** Wakes a `write` waiting for the sends to catch up. */
+  wake: (() => void) | undefined;
+}
+
+/**
  * An outbox entry as stored: the output as Arrow IPC, one buffer per chunk of rows with their
  * change kinds (null: all inserts). Entries written by earlier versions hold the records.
  */
 type StoredOutbox = { readonly seq: number; readonly batches: readonly Buffer[]; readonly kinds: readonly (Buffer | null)[] } | { readonly seq: number; readonly records: readonly OutboxRecord[] };
 
-const SEND_CHUNK = 2000;
+/** Records per send; SLUICE_KAFKA_SEND_CHUNK sets another count (crash tests: small epochs are then sent ahead too). */
+const SEND_CHUNK = Math.max(1, Math.floor(Number(process.env['SLUICE_KAFKA_SEND_CHUNK'] ?? 2000)) || 2000);
+/**
+ * Rows written and not yet sent ahead beyond which `write` waits for the sends (so that the
+ * query does not read far ahead of its output, leaving a long delivery at the checkpoint).
+ */
+const AHEAD_BACKLOG_ROWS = 4 * SEND_CHUNK;
+/** How long close waits to abort a transaction sent ahead (otherwise the broker's transaction timeout ends it). */
+const ABORT_ON_CLOSE_MS = 5000;
 /** Rows per Arrow IPC chunk of an outbox entry. */
 const OUTBOX_CHUNK_ROWS = 16_384;
 /** Rows turned into records at a time. */
@@ -128,8 +166,14 @@ const RECORDS_CHUNK_ROWS = 512;
 
 export class KafkaSink implements EpochSink {
   private pending: OutputBatch[] = [];
-  /** The entry staged for the epoch being committed, if it had output. */
-  private staged: OutboxEntry | undefined;
+  private pendingRows = 0;
+  /** The entry staged for the epoch being committed, if it had output, and its transaction if sent ahead. */
+  private staged: { readonly entry: OutboxEntry; readonly ahead: SentAhead | undefined } | undefined;
+  /** The pending epoch's transaction, when its records are being sent ahead. */
+  private ahead: SentAhead | undefined;
+  /** Whether records may be sent ahead: exactly once, recovered, and no epoch staged or being delivered. */
+  private aheadAllowed = false;
+  private closed = false;
   /** Last sequence number used (or found decided); the next entry gets seq + 1. */
   private seq = 0;
   private readonly client: KafkaClient;
@@ -142,8 +186,13 @@ export class KafkaSink implements EpochSink {
     this.decisionsGroup = `${config.transactionalId}-decisions`;
   }
 
-  write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void {
-    if (batch.numRows > 0) this.pending.push({ batch, rowKinds });
+  write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
+    if (batch.numRows === 0) return;
+    this.pending.push({ batch, rowKinds });
+    this.pendingRows += batch.numRows;
+    this.sendAhead();
+    const ahead = this.ahead;
+    if (ahead && this.pendingRows - ahead.sentRows > AHEAD_BACKLOG_ROWS) return this.catchUp(ahead);
   }
 
   stage(wb: WriteBatch): void {
@@ -153,19 +202,25 @@ export class KafkaSink implements EpochSink {
     }
     const entry: OutboxEntry = { seq: this.seq + 1, batches: this.pending };
     this.pending = [];
+    this.pendingRows = 0;
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    this.aheadAllowed = false;
     const chunks = outboxChunks(this.config.fields, entry.batches);
     const stored: StoredOutbox = { seq: entry.seq, batches: chunks.map((b) => encodeBatch(b.batch)), kinds: chunks.map((b) => (b.rowKinds ? Buffer.from(b.rowKinds.buffer, b.rowKinds.byteOffset, b.rowKinds.byteLength) : null)) };
     wb.put(this.outboxKey(entry.seq), encodeValue(stored));
-    this.staged = entry;
+    this.staged = { entry, ahead };
     crashPoint('mid-stage');
   }
 
   async committed(): Promise<void> {
-    const entry = this.staged;
+    const staged = this.staged;
     this.staged = undefined;
-    if (!entry) return;
-    this.seq = entry.seq;
-    await this.deliver(entry, false);
+    if (!staged) return;
+    this.seq = staged.entry.seq;
+    await this.deliver(staged.entry, false, staged.ahead);
+    this.aheadAllowed = this.config.semantic === 'exactly_once' && !this.closed;
+    this.sendAhead();
   }
 
   async recover(): Promise<void> {
@@ -184,17 +239,29 @@ export class KafkaSink implements EpochSink {
       this.seq = Math.max(this.seq, e.seq);
       await this.deliver(e, true);
     }
+    this.aheadAllowed = this.config.semantic === 'exactly_once' && this.staged === undefined;
   }
 
   async close(): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    this.aheadAllowed = false;
+    this.closed = true;
+    ahead?.wake?.();
+    // Its records would otherwise hold back read_committed consumers until the broker's transaction timeout.
+    if (ahead) await bounded(ABORT_ON_CLOSE_MS, abortAhead(ahead));
     await this.dropProducer();
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = undefined;
   }
 
-  /** Delivers an outbox entry, retrying through broker faults, then deletes it. */
-  private async deliver(entry: OutboxEntry, checkFirst: boolean): Promise<void> {
+  /**
+   * Delivers an outbox entry, retrying through broker faults, then deletes it. The first try
+   * completes the transaction its records were sent ahead into, if any; a retry sends them all.
+   */
+  private async deliver(entry: OutboxEntry, checkFirst: boolean, ahead?: SentAhead): Promise<void> {
     let check = checkFirst;
+    let open = ahead;
     await this.retrying(`epoch output (outbox entry ${entry.seq}, ${entryRows(entry)} rows)`, async () => {
       if (check && this.config.semantic === 'exactly_once') {
         await this.ensureProducer();
@@ -204,18 +271,77 @@ export class KafkaSink implements EpochSink {
         }
       }
       check = true;
-      if (this.config.semantic === 'exactly_once') await this.sendTransaction(entry);
+      const sentAhead = open;
+      open = undefined;
+      if (this.config.semantic === 'exactly_once') await this.sendTransaction(entry, sentAhead);
       else await this.sendPlain(entry);
       crashPoint('after-commit-before-outbox-delete');
       await this.config.store.del(this.outboxKey(entry.seq));
     });
   }
 
-  private async sendTransaction(entry: OutboxEntry): Promise<void> {
-    const producer = await this.ensureProducer();
-    const txn = await producer.transaction();
+  /**
+   * Opens the pending epoch's transaction when sending ahead is allowed, and sends the records
+   * of the rows written since into it, SEND_CHUNK rows a send, as the rows come (the rest of
+   * the epoch goes at its delivery). A failed send stops the sending: `committed` then delivers
+   * the entry anew.
+   */
+  private sendAhead(): void {
+    if (!this.aheadAllowed || this.pending.length === 0) return;
+    if (!this.ahead) {
+      const txn = this.ensureProducer().then((p) => p.transaction());
+      // A failure to open it is the delivery's to report (or nobody's, once closed).
+      txn.catch(() => undefined);
+      this.ahead = { batches: this.pending, txn, handed: 0, offset: 0, handedRows: 0, sentRows: 0, work: undefined, failure: undefined, wake: undefined };
+    }
+    const ahead = this.ahead;
+    if (ahead.work || ahead.failure !== undefined || this.pendingRows - ahead.handedRows < SEND_CHUNK) return;
+    ahead.work = (async () => {
+      try {
+        const txn = await ahead.txn;
+        const send = (messages: KafkaMessage[]) => txn.send({ topic: this.config.topic, acks: -1, messages });
+        while (this.pendingRows - ahead.handedRows >= SEND_CHUNK && ahead.batches === this.pending) {
+          const part = takeRows(ahead, SEND_CHUNK);
+          await this.sendChunks({ seq: 0, batches: part.batches }, send);
+          ahead.sentRows += part.rows;
+          ahead.wake?.();
+        }
+      } catch (err) {
+        ahead.failure = err;
+      } finally {
+        ahead.work = undefined;
+        ahead.wake?.();
+      }
+    })();
+  }
+
+  /** Waits until the rows written are sent ahead up to AHEAD_BACKLOG_ROWS, or the sending stops. */
+  private async catchUp(ahead: SentAhead): Promise<void> {
+    while (this.ahead === ahead && ahead.work && this.pendingRows - ahead.sentRows > AHEAD_BACKLOG_ROWS) {
+      await new Promise<void>((resolve) => (ahead.wake = resolve));
+      ahead.wake = undefined;
+    }
+  }
+
+  private async sendTransaction(entry: OutboxEntry, ahead?: SentAhead): Promise<void> {
+    let txn: SinkTransaction;
+    let rest = entry;
+    let sent = 0;
+    if (ahead) {
+      await ahead.work;
+      if (ahead.failure !== undefined) throw ahead.failure;
+      txn = await ahead.txn;
+      rest = { seq: entry.seq, batches: takeRows(ahead, Infinity).batches };
+      sent = ahead.sentRows;
+    } else {
+      txn = await (await this.ensureProducer()).transaction();
+    }
     const send = (messages: KafkaMessage[]) => txn.send({ topic: this.config.topic, acks: -1, messages });
-    await this.sendChunks(entry, send, () => crashPoint('mid-send'));
+    const rows = entryRows(entry);
+    // Half of the records or more went ahead: the crash point comes before the rest.
+    const halfAhead = 2 * sent >= rows;
+    if (halfAhead) crashPoint('mid-send');
+    await this.sendChunks(rest, send, halfAhead ? undefined : () => crashPoint('mid-send'), rows, sent);
     for (const [group, topics] of await this.sourceOffsets()) await txn.sendOffsets({ consumerGroupId: group, topics });
     await txn.sendOffsets({
       consumerGroupId: this.decisionsGroup,
@@ -233,11 +359,11 @@ export class KafkaSink implements EpochSink {
   /**
    * Sends the entry's records SEND_CHUNK at a time, each chunk made just before it is sent (so
    * that an epoch's records are never all held at once; a retried delivery makes the same
-   * again); `halfway` runs once, after the chunk that takes the sent rows to half or more.
+   * again); `halfway` runs once, after the chunk that takes the sent rows (`sentBefore` were
+   * sent already) to half of `rows` (default: the entry's) or more.
    */
-  private async sendChunks(entry: OutboxEntry, send: (messages: KafkaMessage[]) => Promise<unknown>, halfway?: () => void): Promise<void> {
-    const rows = entryRows(entry);
-    let sent = 0;
+  private async sendChunks(entry: OutboxEntry, send: (messages: KafkaMessage[]) => Promise<unknown>, halfway?: () => void, rows = entryRows(entry), sentBefore = 0): Promise<void> {
+    let sent = sentBefore;
     let half = halfway;
     for (const chunk of this.recordChunks(entry)) {
       await send(chunk.records.map(toMessage));
@@ -413,6 +539,46 @@ function outboxChunks(fields: readonly Field[], pending: readonly OutputBatch[])
     from = to;
   }
   return chunks;
+}
+
+/**
+ * The next `max` rows (or all that are left) of an epoch sent ahead, from where its handed rows
+ * end, as batches (the first and last may be slices); an update's old row stays with its new
+ * row (see sinkRecords). Moves the handed position past them.
+ */
+function takeRows(ahead: SentAhead, max: number): { batches: OutputBatch[]; rows: number } {
+  const batches: OutputBatch[] = [];
+  let rows = 0;
+  while (rows < max && ahead.handed < ahead.batches.length) {
+    const { batch, rowKinds } = ahead.batches[ahead.handed]!;
+    const from = ahead.offset;
+    let to = Math.min(batch.numRows, from + max - rows);
+    if (rowKinds?.[to - 1] === RowKind.UPDATE_BEFORE && to < batch.numRows) to++;
+    batches.push(from === 0 && to === batch.numRows ? { batch, rowKinds } : { batch: batch.slice(from, to), rowKinds: rowKinds?.subarray(from, to) });
+    rows += to - from;
+    if (to === batch.numRows) {
+      ahead.handed++;
+      ahead.offset = 0;
+    } else {
+      ahead.offset = to;
+    }
+  }
+  ahead.handedRows += rows;
+  return { batches, rows };
+}
+
+/** Aborts a transaction sent ahead, once its sends are over; nothing when it never opened. */
+async function abortAhead(ahead: SentAhead): Promise<void> {
+  await ahead.work;
+  const txn = await ahead.txn.catch(() => undefined);
+  await txn?.abort().catch(() => undefined);
+}
+
+/** Waits for `work` at most `ms`. */
+async function bounded(ms: number, work: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 /** The rows of an entry's output (of an entry stored as records: its records). */
