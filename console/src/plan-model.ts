@@ -3,7 +3,7 @@
 export interface PlanNode {
   /** Position in pre-order (the order EXPLAIN prints). */
   readonly index: number;
-  /** Index among the executable operators, as the engine numbers them in its metrics; -1 for others. */
+  /** Index among the operators, as the engine numbers them in its metrics; -1 for scans and other lines. */
   readonly execIndex: number;
   readonly name: string;
   readonly detail: string;
@@ -27,7 +27,8 @@ export function parsePlan(text: string): PlanNode[] {
     const name = colon < 0 ? main : main.slice(0, colon);
     const detail = colon < 0 ? '' : main.slice(colon + 1).trim();
     stack.length = depth;
-    const isExec = name.endsWith('Exec');
+    // The engine numbers the operators it builds, root first; a scan is a source, not one of them.
+    const isExec = name.endsWith('Exec') && name !== 'SourceExec';
     nodes.push({ index: nodes.length, execIndex: isExec ? exec++ : -1, name, detail, streamKind: kind?.[1] ?? '', parent: depth > 0 ? stack[depth - 1] : undefined, depth });
     stack[depth] = nodes.length - 1;
   }

@@ -14,7 +14,7 @@ export function explainPlan(plan: PhysicalPlan, header?: string): string {
     const indent = '  '.repeat(depth + (header ? 1 : 0));
     const use = reused.get(p);
     if (use?.first === false) {
-      lines.push(`${indent}(shared sub-plan #${use.id}: computed once, above)`);
+      lines.push(`${indent}Reuse: shared sub-plan #${use.id}, computed once above`);
       return;
     }
     // An exchange moves rows without changing them: its stream kind is its input's, shown there.

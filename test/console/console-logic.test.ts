@@ -2,6 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlan, slowestOperator } from '../../console/src/plan-model.js';
 import { applyChange, isOneSelect } from '../../console/src/sql-text.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nexmarkDdl } from '../../src/connectors/nexmark.js';
+import { operatorIdentities } from '../../src/exec/state-ids.js';
+import { parseStatement } from '../../src/parser/index.js';
+import { planQuery } from '../../src/planner/plan-query.js';
+import { tempEngine } from '../engine/helpers.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const EXPLAIN = `MaterializedView: fraud_scores
   ProjectExec: tx_id, score := predict_fraud  [append-only]
@@ -16,10 +26,28 @@ describe('parsePlan', () => {
       ['MaterializedView', undefined, -1, ''],
       ['ProjectExec', 0, 0, 'append-only'],
       ['StreamJoinExec', 1, 1, 'retract'],
-      ['SourceExec', 2, 2, 'append-only'],
-      ['SourceExec', 2, 3, 'append-only'],
+      ['SourceExec', 2, -1, 'append-only'],
+      ['SourceExec', 2, -1, 'append-only'],
     ]);
     expect(nodes[1]!.detail).toBe('tx_id, score := predict_fraud');
+  });
+
+  it('numbers the operators after a scan and a shared sub-plan as the engine builds them', async () => {
+    const { engine, cleanup } = await tempEngine();
+    try {
+      const ddl = nexmarkDdl({ maxEvents: 10 });
+      await engine.execute(`${ddl.person}\n${ddl.auction}\n${ddl.bid}`);
+      const sql = readFileSync(join(REPO, 'queries/nexmark/q5.sql'), 'utf8');
+      const [explained] = await engine.execute(`EXPLAIN ${sql}`);
+      const nodes = parsePlan(explained?.kind === 'explain' ? explained.text : '');
+      expect(nodes.map((n) => n.name)).toContain('Reuse');
+      const stmt = parseStatement(sql);
+      if (stmt.kind !== 'Query') throw new Error('expected a query');
+      const built = operatorIdentities(planQuery(stmt.query, engine.catalog).physical).operators.map((o) => [o.index, o.kind]);
+      expect(nodes.filter((n) => n.execIndex >= 0).map((n) => [n.execIndex, n.name])).toEqual(built);
+    } finally {
+      await cleanup();
+    }
   });
 
   it('answers no operators for no text', () => {
