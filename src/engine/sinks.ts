@@ -15,6 +15,7 @@ import { Utf8Slots } from '../exec/operators/utf8-slots.js';
 import { LOG_CHUNK_HEADER_BYTES, type EmbeddedLog, type KvTable, type WriteBatch } from '../state/index.js';
 import type { StateRow } from '../state/index.js';
 import type { PushBatch, PushRow } from './types.js';
+import { ViewRowBytes } from './view-row-bytes.js';
 
 export type { EpochSink } from '../exec/epoch-sink.js';
 export { LogSink } from '../connectors/log-connector.js';
@@ -109,6 +110,8 @@ export class ViewSink implements EpochSink {
   private keyCount = 0;
   /** The number of the NULL key in the epoch, once it has one. */
   private nullKey: number | undefined;
+  /** Stages a 'changes' view's last rows from their columns where it can (see ViewRowBytes). */
+  private readonly rowBytes: ViewRowBytes | undefined;
   /** The changelog topic's columns (one list, so its batches share one Arrow schema). */
   private readonly changelogFields: readonly Field[];
   private readonly names: readonly string[];
@@ -125,7 +128,10 @@ export class ViewSink implements EpochSink {
     this.changelogFields = changelogFields(fields);
     this.names = fields.map((f) => f.name);
     this.typed = fields.map((f) => f.type.kind === 'ARRAY' || f.type.kind === 'BYTES');
-    if (keyColumns.length === 1 && fields[keyColumns[0]!]!.type.kind === 'STRING') this.utf8Keys = new Utf8Slots();
+    if (keyColumns.length === 1 && fields[keyColumns[0]!]!.type.kind === 'STRING') {
+      this.utf8Keys = new Utf8Slots();
+      if (rows === 'changes') this.rowBytes = ViewRowBytes.of(fields, keyColumns[0]!);
+    }
   }
 
   write(batch: RecordBatch, rowKinds: Uint8Array | undefined): void | Promise<void> {
@@ -207,24 +213,30 @@ export class ViewSink implements EpochSink {
       while (to < rowsOut.length && rowsOut[to]! < end) to++;
       if (to > e) {
         const idx = Int32Array.from(rowsOut.subarray(e, to), (r) => r - base);
-        const cols = this.fields.map((f, c) => readColumnAt(batch, c, f.type, idx));
-        const keys = this.keyColumns.map((k) => cols[k]!);
-        const single = keys.length === 1 ? keys[0]! : undefined;
-        for (let j = 0; j < idx.length; j++) {
-          const key = single ? keyOfValue(single[j]) : keyOf(keys.map((col) => col[j]));
-          const kind = rowKinds ? rowKinds[idx[j]!]! : RowKind.INSERT;
-          if (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE) {
-            this.kv.delete(key, wb);
-            continue;
-          }
-          for (let c = 0; c < cols.length; c++) row[c] = this.typed[c] ? plain(cols[c]![j]) : (cols[c]![j] ?? null);
-          this.kv.upsertValues(key, this.names, row, wb);
-        }
+        if (!this.rowBytes?.stage(batch, rowKinds, idx, this.kv, wb)) this.stageRowValues(batch, rowKinds, idx, row, wb);
       }
       e = to;
       base = end;
     }
   }
+
+  /** Stages rows `idx` of `batch` (see stageLastRows) from their values, read into `row` one at a time. */
+  private stageRowValues(batch: RecordBatch, rowKinds: Uint8Array | undefined, idx: Int32Array, row: unknown[], wb: WriteBatch): void {
+    const cols = this.fields.map((f, c) => readColumnAt(batch, c, f.type, idx));
+    const keys = this.keyColumns.map((k) => cols[k]!);
+    const single = keys.length === 1 ? keys[0]! : undefined;
+    for (let j = 0; j < idx.length; j++) {
+      const key = single ? keyOfValue(single[j]) : keyOf(keys.map((col) => col[j]));
+      const kind = rowKinds ? rowKinds[idx[j]!]! : RowKind.INSERT;
+      if (kind === RowKind.UPDATE_BEFORE || kind === RowKind.DELETE) {
+        this.kv.delete(key, wb);
+        continue;
+      }
+      for (let c = 0; c < cols.length; c++) row[c] = this.typed[c] ? plain(cols[c]![j]) : (cols[c]![j] ?? null);
+      this.kv.upsertValues(key, this.names, row, wb);
+    }
+  }
+
 
   private async writeCounted(batch: RecordBatch, rowKinds: Uint8Array | undefined): Promise<void> {
     const rows = batchToRows(batch, this.fields);

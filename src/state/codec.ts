@@ -90,6 +90,62 @@ function writeRecord(names: readonly string[], values: readonly unknown[]): bool
   return w.record(names, values);
 }
 
+/**
+ * Encodes records field by field, for a caller that holds a row's values in columns (Arrow
+ * buffers) and would otherwise make a JS value per field only to encode it. The bytes are those
+ * `encodeRecordView(names, values)` writes for the same values, and like them a view of the
+ * encoder's scratch buffer, valid only until the next encode.
+ *
+ * Use: `start()`; then for each name in order `field(i)` and one value call (`null`, `number`,
+ * `boolean`, `bigint`, `string`); then `view()`. No other encode may come in between.
+ */
+export class RecordBytes {
+  private readonly names: readonly Buffer[];
+
+  constructor(names: readonly string[]) {
+    this.names = names.map((n) => Buffer.from(n, 'utf8'));
+  }
+
+  start(): void {
+    const w = writer.start(7);
+    w.buf[w.pos++] = BINARY;
+    w.buf[w.pos++] = T_OBJECT;
+    w.varint(this.names.length);
+  }
+
+  field(i: number): void {
+    const name = this.names[i]!;
+    writer.utf8(name, 0, name.length);
+  }
+
+  null(): void {
+    writer.tag(T_NULL);
+  }
+
+  number(v: number): void {
+    writer.number(v);
+  }
+
+  boolean(v: boolean): void {
+    writer.tag(v ? T_TRUE : T_FALSE);
+  }
+
+  bigint(v: bigint): void {
+    writer.tag(T_BIGINT);
+    writer.ascii(v.toString());
+  }
+
+  /** A string given as its UTF-8 bytes[from, to). */
+  string(bytes: Uint8Array, from: number, to: number): void {
+    writer.tag(T_STRING);
+    writer.utf8(bytes, from, to);
+  }
+
+  view(): Buffer {
+    return writer.view();
+  }
+}
+
 function recordOf(names: readonly string[], values: readonly unknown[]): StateRow {
   const row: Record<string, unknown> = {};
   for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
@@ -177,17 +233,7 @@ class Writer {
   value(v: unknown, depth: number): boolean {
     switch (typeof v) {
       case 'number':
-        if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
-          this.ensure(5);
-          this.buf[this.pos] = T_INT32;
-          this.buf.writeInt32LE(v, this.pos + 1);
-          this.pos += 5;
-        } else {
-          this.ensure(9);
-          this.buf[this.pos] = T_DOUBLE;
-          this.buf.writeDoubleLE(v, this.pos + 1);
-          this.pos += 9;
-        }
+        this.number(v);
         return true;
       case 'string':
         this.ensure(1);
@@ -297,8 +343,53 @@ class Writer {
     this.pos += this.buf.write(s, this.pos);
   }
 
+  /** A number: int32 where it is one (not -0), else a double. */
+  number(v: number): void {
+    if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+      this.ensure(5);
+      this.buf[this.pos] = T_INT32;
+      this.buf.writeInt32LE(v, this.pos + 1);
+      this.pos += 5;
+    } else {
+      this.ensure(9);
+      this.buf[this.pos] = T_DOUBLE;
+      this.buf.writeDoubleLE(v, this.pos + 1);
+      this.pos += 9;
+    }
+  }
+
+  /** One tag byte (null, undefined, false, true). */
+  tag(t: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = t;
+  }
+
+  /** Varint byte length, then bytes[from, to) (UTF-8): as `string` writes a string of those bytes. */
+  utf8(bytes: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(5 + n);
+    this.varint(n);
+    const buf = this.buf;
+    let p = this.pos;
+    // Byte by byte: short strings cost less so than through a subarray and set.
+    if (n <= SMALL_COPY) for (let i = from; i < to; i++) buf[p++] = bytes[i]!;
+    else {
+      buf.set(bytes.subarray(from, to), p);
+      p += n;
+    }
+    this.pos = p;
+  }
+
+  /** Varint length, then the characters of `s`, all ASCII (as `string` writes them). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.ensure(5 + n);
+    this.varint(n);
+    for (let i = 0; i < n; i++) this.buf[this.pos++] = s.charCodeAt(i);
+  }
+
   /** Needs 5 bytes of room (every length here is below 2^32). */
-  private varint(n: number): void {
+  varint(n: number): void {
     while (n >= 0x80) {
       this.buf[this.pos++] = (n & 0x7f) | 0x80;
       n >>>= 7;

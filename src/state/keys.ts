@@ -57,6 +57,28 @@ export function encodeStringKeyView(prefix: Buffer, s: string): Buffer {
 const keyScratch = Buffer.allocUnsafe(1024);
 const keyViews = new ScratchViews(keyScratch);
 
+/**
+ * `encodeStringKeyView(prefix, s)` for the string s whose UTF-8 bytes are bytes[from, to), where
+ * they are ASCII from 0x03 on (most keys; the characters below are those a key text escapes, see
+ * common/keys.ts), without making s; undefined for other bytes.
+ */
+export function encodeAsciiKeyView(prefix: Buffer, bytes: Uint8Array, from: number, to: number): Buffer | undefined {
+  const p = prefix.length;
+  const n = to - from;
+  const size = p + n + 2;
+  if (n > SHORT_KEY || size > keyScratch.length) return undefined;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if (c < 0x03 || c >= 0x80) return undefined;
+  }
+  const b = keyScratch;
+  for (let i = 0; i < p; i++) b[i] = prefix[i]!;
+  b[p] = TAG_STRING;
+  for (let i = 0; i < n; i++) b[p + 1 + i] = bytes[from + i]!;
+  b[p + 1 + n] = 0;
+  return keyViews.of(size);
+}
+
 /** Writes the key of an ASCII string without NUL (most keys) byte for byte into `b`; undefined for other strings. */
 function asciiStringKey(prefix: Buffer, s: string, b: Buffer): Buffer | undefined {
   const p = prefix.length;

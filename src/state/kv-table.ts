@@ -1,5 +1,5 @@
 import { decodeValue, encodeRecordView, encodeValue, type StateRow } from './codec.js';
-import { decodeKey, encodeKey, encodeStringKey, encodeStringKeyView, prefixRange, stringPrefixRange } from './keys.js';
+import { decodeKey, encodeAsciiKeyView, encodeKey, encodeStringKey, encodeStringKeyView, prefixRange, stringPrefixRange } from './keys.js';
 import type { Store, WriteBatch } from './store.js';
 
 const KV = 'kv';
@@ -45,6 +45,22 @@ export class KvTable<R extends StateRow = StateRow> {
   /** Stages the row of `names` and `values` (the record they make, see encodeRecord) under `key`. */
   upsertValues(key: string, names: readonly string[], values: readonly unknown[], wb: WriteBatch): void {
     wb.put(encodeStringKeyView(this.prefix, key), encodeRecordView(names, values));
+  }
+
+  /** Stages the encoded row `value` (see RecordBytes) under `key`. */
+  upsertEncoded(key: string, value: Buffer, wb: WriteBatch): void {
+    wb.put(encodeStringKeyView(this.prefix, key), value);
+  }
+
+  /**
+   * Stages the encoded row `value` under the key whose characters are the bytes[from, to), where
+   * they are ASCII from 0x03 on (see encodeAsciiKeyView); false, staging nothing, for other bytes.
+   */
+  upsertEncodedAscii(bytes: Uint8Array, from: number, to: number, value: Buffer, wb: WriteBatch): boolean {
+    const key = encodeAsciiKeyView(this.prefix, bytes, from, to);
+    if (key === undefined) return false;
+    wb.put(key, value);
+    return true;
   }
 
   delete(key: string, wb: WriteBatch): void;
