@@ -8,18 +8,29 @@
  */
 import v8 from 'node:v8';
 
-/** Past LARGE_HEAP_BYTES, the heap grows by at most this many percent of what survived the last full collection. */
-export const HEAP_GROWING_PERCENT = 50;
-/** The heap size (bytes V8 holds for it) from which growth is limited. */
-export const LARGE_HEAP_BYTES = 384 * 1024 * 1024;
+/**
+ * How far the heap may grow past what survived the last full collection, by the heap's size
+ * (bytes V8 holds for it): past `fromBytes`, by at most `percent`; below the last step, as V8
+ * chooses. A heap of a few hundred MiB collects at twice its survivors; past 384 MiB (a full
+ * state cache), at one and a half times.
+ */
+export const HEAP_GROWTH_STEPS: readonly { readonly fromBytes: number; readonly percent: number }[] = [
+  { fromBytes: 384 * 1024 * 1024, percent: 50 },
+  { fromBytes: 128 * 1024 * 1024, percent: 100 },
+];
 /** How often the heap's size is looked at. */
 const CHECK_MS = 500;
 
 const FLAG = '--heap-growing-percent';
 
+/** The growth limit (percent; 0: V8's own choice) for a heap of `heapBytes` (see HEAP_GROWTH_STEPS). */
+export function heapGrowthPercent(heapBytes: number): number {
+  return HEAP_GROWTH_STEPS.find((s) => heapBytes > s.fromBytes)?.percent ?? 0;
+}
+
 /**
- * Limits V8's heap growing factor for this process (`sluice serve`, `sluice run`) while its heap is
- * larger than LARGE_HEAP_BYTES, unless the process was started with a factor of its own
+ * Limits V8's heap growing factor for this process (`sluice serve`, `sluice run`) by its heap's
+ * size (see HEAP_GROWTH_STEPS), unless the process was started with a factor of its own
  * (`node --heap-growing-percent=N`; 0 is V8's own choice).
  */
 export function limitHeapGrowth(): void {
@@ -28,12 +39,12 @@ export function limitHeapGrowth(): void {
     return flag === FLAG || flag.startsWith(`${FLAG}=`);
   });
   if (given) return;
-  let limited = false;
+  let percent = 0;
   const timer = setInterval(() => {
-    const large = v8.getHeapStatistics().total_heap_size > LARGE_HEAP_BYTES;
-    if (large === limited) return;
-    limited = large;
-    v8.setFlagsFromString(`${FLAG}=${large ? HEAP_GROWING_PERCENT : 0}`);
+    const next = heapGrowthPercent(v8.getHeapStatistics().total_heap_size);
+    if (next === percent) return;
+    percent = next;
+    v8.setFlagsFromString(`${FLAG}=${percent}`);
   }, CHECK_MS);
   timer.unref();
 }
