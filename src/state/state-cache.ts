@@ -15,9 +15,14 @@ export interface StateCacheStats {
   readonly diskReads: number;
 }
 
+/** A handle on a cached entry (see StateCache.entry). */
+export type CacheEntry = object;
+
 /** A cached value, linked into the cache's recency list. */
 interface Entry {
   readonly key: string;
+  /** False once the entry has left the cache (evicted, deleted, released). */
+  live: boolean;
   value: unknown;
   bytes: number;
   /** The owner's entries, this one among them. */
@@ -119,7 +124,7 @@ export class StateCache {
       return;
     }
     if (bytes > this.budget) return;
-    const e: Entry = { key, value, bytes, entries, colder: undefined, hotter: undefined };
+    const e: Entry = { key, value, bytes, entries, live: true, colder: undefined, hotter: undefined };
     entries.set(key, e);
     this.append(e);
     this.count++;
@@ -127,18 +132,23 @@ export class StateCache {
     if (this.used > this.budget) this.evict();
   }
 
-  /** Whether the owner's key is cached (without marking it used or counting a hit or miss). */
-  has(owner: number, key: string): boolean {
-    return this.owners.get(owner)?.has(key) ?? false;
+  /**
+   * The owner's entry of `key`, if cached, as a handle for `updateEntry` (without marking it used
+   * or counting a hit or miss): a caller that will replace the values of many keys it looked up
+   * earlier finds each once.
+   */
+  entry(owner: number, key: string): CacheEntry | undefined {
+    return this.owners.get(owner)?.get(key);
   }
 
   /**
-   * Replaces the value of a key the cache holds for the owner, as `set` does; a key it does not
-   * hold stays out (for values written rather than read: see StateTable).
+   * Replaces the value of the entry, as `set` does, while it is cached; nothing once it has left
+   * the cache. A key it does not hold stays out (for values written rather than read: see
+   * StateTable).
    */
-  update(owner: number, key: string, value: unknown, bytes: number): void {
-    const e = this.owners.get(owner)?.get(key);
-    if (e !== undefined) this.replace(e, value, bytes);
+  updateEntry(handle: CacheEntry, value: unknown, bytes: number): void {
+    const e = handle as Entry;
+    if (e.live) this.replace(e, value, bytes);
   }
 
   delete(owner: number, key: string): void {
@@ -151,6 +161,7 @@ export class StateCache {
     const entries = this.owners.get(owner);
     if (entries === undefined) return;
     for (const e of entries.values()) {
+      e.live = false;
       this.unlink(e);
       this.used -= e.bytes;
       this.count--;
@@ -190,6 +201,7 @@ export class StateCache {
   }
 
   private remove(e: Entry): void {
+    e.live = false;
     e.entries.delete(e.key);
     this.unlink(e);
     this.used -= e.bytes;

@@ -2,7 +2,7 @@ import { decodeValue, encodeValueView, type StateRow, type StateValue } from './
 import { decodeKey, encodeKey, encodeStringKey, encodeStringKeyView, prefixRange, stringPrefixRange, type KeyPart } from './keys.js';
 import { KeyFilter } from './key-filter.js';
 import { compareKeys, SortedKeys } from './sorted-keys.js';
-import { encodedEntryBytes, StateCache } from './state-cache.js';
+import { encodedEntryBytes, StateCache, type CacheEntry } from './state-cache.js';
 import type { Store, WriteBatch } from './store.js';
 import { SluiceError } from '../common/errors.js';
 
@@ -240,26 +240,30 @@ export class StateTable<V extends StateValue = StateRow> {
     const keys: string[] = [];
     const staged: (V | typeof DELETED)[] = [];
     /**
-     * The bytes written for each key the cache holds, as it caches them (undefined for the
-     * others). Until the commit no read of a dirty key reaches the cache, so the keys it holds
-     * stay those.
+     * The bytes written for each key the cache holds, as it caches them, and its cache entry
+     * (undefined for the others). Until the commit no read of a dirty key reaches the cache, so
+     * the keys it holds stay those, or leave it.
      */
     const cached: (string | undefined)[] = [];
+    const entries: (CacheEntry | undefined)[] = [];
     const changes = this.changes;
     // forEach: a for-of loop over the entries would make an array per entry.
     this.dirty.forEach((d, key) => {
       let bytes: string | undefined;
+      let entry: CacheEntry | undefined;
       const diskKey = encodeStringKeyView(this.encodedPrefix, key);
       if (d === DELETED) wb.del(diskKey);
       else {
         // The batch copies the encoder's scratch bytes, so they need no copy of their own.
         const view = encodeValueView(d);
         wb.put(diskKey, view);
-        if (this.cache.has(this.owner, key)) bytes = view.toString('latin1');
+        entry = this.cache.entry(this.owner, key);
+        if (entry !== undefined) bytes = view.toString('latin1');
       }
       keys.push(key);
       staged.push(d);
       cached.push(bytes);
+      entries.push(entry);
     });
     wb.onCommit(() => {
       this.generation++;
@@ -276,7 +280,7 @@ export class StateTable<V extends StateValue = StateRow> {
         }
         const bytes = cached[i];
         if (d === DELETED) this.cache.delete(this.owner, key);
-        else if (bytes !== undefined) this.cache.update(this.owner, key, bytes, encodedEntryBytes(key.length, bytes.length));
+        else if (bytes !== undefined) this.cache.updateEntry(entries[i]!, bytes, encodedEntryBytes(key.length, bytes.length));
       }
     });
   }

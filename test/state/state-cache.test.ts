@@ -34,6 +34,30 @@ describe('StateCache', () => {
     expect(cache.stats()).toMatchObject({ bytes: 10, entries: 1 });
   });
 
+  it('replaces a value through the handle of its entry only while the entry is cached', () => {
+    const cache = new StateCache(300);
+    const a = cache.register();
+    cache.set(a, 'x', 1, 100);
+    cache.set(a, 'y', 2, 100);
+    const x = cache.entry(a, 'x')!;
+    const y = cache.entry(a, 'y')!;
+    expect(cache.entry(a, 'nope')).toBeUndefined();
+    cache.updateEntry(x, 10, 150);
+    expect(cache.stats()).toMatchObject({ bytes: 250, entries: 2, hits: 0, misses: 0 });
+    // x was used last, so y goes first; its handle then changes nothing.
+    cache.set(a, 'z', 3, 100);
+    expect(cache.get(a, 'y')).toBeUndefined();
+    cache.updateEntry(y, 20, 50);
+    expect(cache.get(a, 'y')).toBeUndefined();
+    expect([cache.get(a, 'x'), cache.get(a, 'z')]).toEqual([10, 3]);
+    expect(cache.stats()).toMatchObject({ bytes: 250, entries: 2 });
+    // Nor does the handle of an entry its owner released, even once the key is cached again.
+    cache.release(a);
+    cache.set(a, 'x', 30, 100);
+    cache.updateEntry(x, 40, 100);
+    expect(cache.get(a, 'x')).toBe(30);
+  });
+
   it('parses sizes with binary units', () => {
     expect(parseByteSize('256MiB')).toBe(256 * 1024 * 1024);
     expect(parseByteSize('2g')).toBe(2 * 1024 ** 3);
