@@ -11,11 +11,13 @@ import v8 from 'node:v8';
 /**
  * How far the heap may grow past what survived the last full collection, by the heap's size
  * (bytes V8 holds for it): past `fromBytes`, by at most `percent`; below the last step, as V8
- * chooses. A heap of a few hundred MiB collects at twice its survivors; past 384 MiB (a full
- * state cache), at one and a half times.
+ * chooses. A heap of 128-256 MiB collects at twice its survivors; a larger one (a full state
+ * cache) at one and a half times. A heap never holds less than survived, so one whose survivors
+ * alone pass 256 MiB stays at 50% between collections too: a step set after a collection (the
+ * size is looked at every CHECK_MS) cannot let it grow to twice its survivors.
  */
 export const HEAP_GROWTH_STEPS: readonly { readonly fromBytes: number; readonly percent: number }[] = [
-  { fromBytes: 384 * 1024 * 1024, percent: 50 },
+  { fromBytes: 256 * 1024 * 1024, percent: 50 },
   { fromBytes: 128 * 1024 * 1024, percent: 100 },
 ];
 /** How often the heap's size is looked at. */

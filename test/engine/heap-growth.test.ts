@@ -1,4 +1,4 @@
-/** The heap growth limit by heap size: V8's own below 128 MiB, 100% up to 384 MiB, 50% past it. */
+/** The heap growth limit by heap size: V8's own below 128 MiB, 100% up to 256 MiB, 50% past it. */
 import { describe, expect, it } from 'vitest';
 import { heapGrowthPercent } from '../../src/engine/heap-growth.js';
 
@@ -9,7 +9,8 @@ describe('heapGrowthPercent', () => {
     expect(heapGrowthPercent(64 * MIB)).toBe(0);
     expect(heapGrowthPercent(128 * MIB)).toBe(0);
     expect(heapGrowthPercent(200 * MIB)).toBe(100);
-    expect(heapGrowthPercent(384 * MIB)).toBe(100);
+    expect(heapGrowthPercent(256 * MIB)).toBe(100);
+    expect(heapGrowthPercent(300 * MIB)).toBe(50);
     expect(heapGrowthPercent(1024 * MIB)).toBe(50);
   });
 });
