@@ -4,21 +4,21 @@
  * state the survivors are the state cache, the Bloom filters and the groups of one checkpoint
  * interval, and up to three times as much garbage on top of them is most of a large view's peak
  * RSS. Collecting earlier costs time (more full collections, each marking the whole state cache),
- * so the limit applies only while the heap is large: a small heap keeps V8's own choice.
+ * so the limit is loosest where marking costs most relative to what it saves.
  */
 import v8 from 'node:v8';
 
 /**
  * How far the heap may grow past what survived the last full collection, by the heap's size
- * (bytes V8 holds for it): past `fromBytes`, by at most `percent`; below the last step, as V8
- * chooses. A heap of 128-256 MiB collects at twice its survivors; a larger one (a full state
- * cache) at one and a half times. A heap never holds less than survived, so one whose survivors
- * alone pass 256 MiB stays at 50% between collections too: a step set after a collection (the
- * size is looked at every CHECK_MS) cannot let it grow to twice its survivors.
+ * (bytes V8 holds for it): past `fromBytes`, by at most `percent`. Any heap collects at twice its
+ * survivors at most; one past 256 MiB (a full state cache) at one and a half times. A heap never
+ * holds less than survived, so one whose survivors alone pass 256 MiB stays at 50% between
+ * collections too: a step set after a collection (the size is looked at every CHECK_MS) cannot
+ * let it grow to twice its survivors.
  */
 export const HEAP_GROWTH_STEPS: readonly { readonly fromBytes: number; readonly percent: number }[] = [
   { fromBytes: 256 * 1024 * 1024, percent: 50 },
-  { fromBytes: 128 * 1024 * 1024, percent: 100 },
+  { fromBytes: 0, percent: 100 },
 ];
 /** How often the heap's size is looked at. */
 const CHECK_MS = 500;
@@ -42,11 +42,12 @@ export function limitHeapGrowth(): void {
   });
   if (given) return;
   let percent = 0;
-  const timer = setInterval(() => {
+  const check = (): void => {
     const next = heapGrowthPercent(v8.getHeapStatistics().total_heap_size);
     if (next === percent) return;
     percent = next;
     v8.setFlagsFromString(`${FLAG}=${percent}`);
-  }, CHECK_MS);
-  timer.unref();
+  };
+  check();
+  setInterval(check, CHECK_MS).unref();
 }

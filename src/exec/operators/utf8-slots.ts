@@ -28,7 +28,9 @@ export class Utf8Slots {
    * `nullSlot()`, a string seen for the first time `newSlot(text)`.
    */
   slotRows(data: A.Data, out: Int32Array, at: number, nullSlot: () => number, newSlot: (text: string) => number): void {
-    this.number(data, out, at, nullSlot, (bytes, from, to) => newSlot(Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8')));
+    // One Buffer over the column's bytes, made when the first new string needs it.
+    let text: Buffer | undefined;
+    this.number(data, out, at, nullSlot, (bytes, from, to) => newSlot((text ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8', from, to)));
   }
 
   /**
@@ -100,7 +102,10 @@ export class Utf8Slots {
       arena.set(this.arena.subarray(0, start));
       this.arena = arena;
     }
-    this.arena.set(bytes.subarray(from, to), start);
+    const arena = this.arena;
+    // Byte by byte: most keys are short, and a subarray per key would be garbage.
+    if (end - start <= 64) for (let i = from, p = start; i < to; i++, p++) arena[p] = bytes[i]!;
+    else arena.set(bytes.subarray(from, to), start);
     this.starts[e + 1] = end;
     this.hashes[e] = h;
     this.slots[e] = slot;
