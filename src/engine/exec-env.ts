@@ -28,7 +28,7 @@ export function createExecEnv(deps: ExecEnvDeps): ExecEnv {
     source: (plan) => sourceFor(deps, plan),
     table: (name) => {
       const t = deps.tables.table(name);
-      return { getMany: (keys) => t.rows.getMany(keys) };
+      return { getMany: (keys) => t.rows.getMany(keys), version: () => t.rows.version };
     },
     models: deps.models,
     predictRollout: (plan) => predictRollout(deps.models, plan, (t) => deps.log.hasTopic(t)),

@@ -49,6 +49,11 @@ export class TableRows {
     return new TableRows(kv, meta, columns, cache, count);
   }
 
+  /** Changes with every write (apply, clear): rows read at one version are still the table's rows while it holds. */
+  get version(): number {
+    return this.generation;
+  }
+
   /** Number of rows. */
   get size(): number {
     return this.count;

@@ -25,14 +25,16 @@ const rows = (...r: [string | null, number][]) => r.map(([c, n]) => ({ card: c, 
 const stores = new TempStores();
 afterEach(() => stores.dispose());
 
-async function setup(joinType: 'INNER' | 'LEFT', key: BoundExpr | BoundExpr[] = card) {
+async function setup(joinType: 'INNER' | 'LEFT', key: BoundExpr | BoundExpr[] = card, table: ReadonlyMap<string, unknown[]> = TABLE, version?: () => number, duringRead?: () => void) {
   const h = await Harness.create(stores);
   const reads: string[][] = [];
   const getMany = async (keys: readonly string[]) => {
     reads.push([...keys]);
-    return keys.map((k) => TABLE.get(k));
+    const rows = keys.map((k) => table.get(k));
+    duringRead?.();
+    return rows;
   };
-  const op = await h.open(new StreamLookupJoinOperator({ input: IN, fields: OUT, keys: Array.isArray(key) ? key : [key], tableColumns: [1], joinType, table: { getMany }, udfs: () => undefined }));
+  const op = await h.open(new StreamLookupJoinOperator({ input: IN, fields: OUT, keys: Array.isArray(key) ? key : [key], tableColumns: [1], joinType, table: { getMany, ...(version ? { version } : {}) }, udfs: () => undefined }));
   return { h, op, reads };
 }
 
@@ -137,5 +139,92 @@ describe('StreamLookupJoinOperator with retraction pairs', () => {
     await op.process({ kind: 'end' }, 0);
     expect(h.rows(OUT)).toEqual([]);
     expect(h.control()).toEqual([['watermark', 9], ['barrier', 2], ['end']]);
+  });
+
+  it('numbers a STRING key by its bytes: multi-byte, empty and escaped keys each read once and matched', async () => {
+    const keys = ['é', '日本', '😀x', '', 'c\u00013', 'e\u0301'];
+    const table = new Map(keys.map((k, i) => [keyOf([k]), [k, i]] as [string, unknown[]]));
+    const { h, op, reads } = await setup('LEFT', card, table);
+    const input = [...keys, ...keys.slice().reverse(), 'é ', null].map((k, i) => [k, i] as [string | null, number]);
+    await op.process(data(IN, rows(...input)), 0);
+    expect(reads).toEqual([[...keys.map((k) => keyOf([k])), keyOf(['é '])]]);
+    expect(h.rows(OUT)).toEqual(input.map(([k, i]) => [k, i, k === null || !keys.includes(k) ? null : BigInt(keys.indexOf(k))]));
+  });
+});
+
+describe('StreamLookupJoinOperator reusing rows while the table does not change', () => {
+  it('reads a key once over batches while the version holds, and again with the new row after a write', async () => {
+    const table = new Map<string, unknown[]>([[keyOf(['c1']), ['c1', 1]]]);
+    let version = 0;
+    const { h, op, reads } = await setup('LEFT', card, table, () => version);
+    await op.process(data(IN, rows(['c1', 1], ['c2', 2])), 0);
+    await op.process(data(IN, rows(['c2', 3], ['c1', 4])), 0);
+    expect(reads).toEqual([['c1', 'c2']]);
+    table.set(keyOf(['c1']), ['c1', 10]);
+    table.set(keyOf(['c2']), ['c2', 20]);
+    version++;
+    await op.process(data(IN, rows(['c1', 5], ['c2', 6])), 0);
+    table.delete(keyOf(['c1']));
+    version++;
+    await op.process(data(IN, rows(['c1', 7], ['c2', 8])), 0);
+    expect(reads).toEqual([['c1', 'c2'], ['c1', 'c2'], ['c1', 'c2']]);
+    expect(h.rows(OUT)).toEqual([
+      ['c1', 1, 1n],
+      ['c2', 2, null],
+      ['c2', 3, null],
+      ['c1', 4, 1n],
+      ['c1', 5, 10n],
+      ['c2', 6, 20n],
+      ['c1', 7, null],
+      ['c2', 8, 20n],
+    ]);
+  });
+
+  it('uses what a read returned while a write changed the table, and reads the key again for the next batch', async () => {
+    const table = new Map<string, unknown[]>([[keyOf(['c1']), ['c1', 1]]]);
+    let version = 0;
+    const { h, op, reads } = await setup('INNER', card, table, () => version, () => {
+      table.set(keyOf(['c1']), ['c1', 2]);
+      version++;
+    });
+    await op.process(data(IN, rows(['c1', 1])), 0);
+    await op.process(data(IN, rows(['c1', 2])), 0);
+    expect(reads).toEqual([['c1'], ['c1']]);
+    expect(h.rows(OUT)).toEqual([
+      ['c1', 1, 1n],
+      ['c1', 2, 2n],
+    ]);
+  });
+
+  it('keeps the keys of at most 4096 rows over batches: after a batch of more, it reads them again', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `k${i}`);
+    const table = new Map(many.map((k, i) => [keyOf([k]), [k, i]] as [string, unknown[]]));
+    const { h, op, reads } = await setup('INNER', card, table, () => 0);
+    await op.process(data(IN, rows(...many.slice(0, 100).map((k, i) => [k, i] as [string, number]))), 0);
+    await op.process(data(IN, rows(['k0', 0], ['k99', 1])), 0);
+    await op.process(data(IN, rows(...many.map((k, i) => [k, i] as [string, number]))), 0);
+    await op.process(data(IN, rows(['k0', 0], ['k4999', 1])), 0);
+    await op.process(data(IN, rows(['k0', 2], ['k4999', 3])), 0);
+    expect(reads.map((r) => r.length)).toEqual([100, 4900, 2]);
+    expect(h.rows(OUT).slice(-4)).toEqual([
+      ['k0', 0, 0n],
+      ['k4999', 1, 4999n],
+      ['k0', 2, 0n],
+      ['k4999', 3, 4999n],
+    ]);
+  });
+
+  it('a key expression that is not a STRING column reuses rows the same way', async () => {
+    const n: BoundExpr = { kind: 'Column', index: 1, name: 'n', type: T.INT };
+    const table = new Map<string, unknown[]>([[keyOf([1]), [1, 11]]]);
+    let version = 0;
+    const { h, op, reads } = await setup('LEFT', n, table, () => version);
+    await op.process(data(IN, rows(['a', 1], ['b', 2])), 0);
+    await op.process(data(IN, rows(['c', 2], ['d', 1])), 0);
+    table.set(keyOf([2]), [2, 22]);
+    version++;
+    await op.process(data(IN, rows(['e', 1], ['f', 2])), 0);
+    expect(reads).toEqual([[keyOf([1]), keyOf([2])], [keyOf([1]), keyOf([2])]]);
+    expect(h.rows(OUT).map((r) => r[2])).toEqual([11n, null, null, 11n, 11n, 22n]);
   });
 });
