@@ -146,6 +146,51 @@ export class RecordBytes {
   }
 }
 
+/**
+ * Encodes a value piece by piece, for a caller that holds its parts in columns (typed arrays)
+ * and would otherwise build the value only to encode it. The bytes are those `encodeValue`
+ * writes for the value the calls describe.
+ *
+ * Use: `start()`; then the value depth first: `object(n)` followed by n pairs of `name` and a
+ * value, `array(n)` followed by n values, `number`, `null`, or `any(v, depth)` for a value as
+ * it is (false: it needs v8 serialization, so encode the whole value with `encodeValue`
+ * instead); then `take()`. No other encode may come in between.
+ */
+export const valueBytes = {
+  start(): void {
+    const w = writer.start(16);
+    w.buf[w.pos++] = BINARY;
+  },
+  object(n: number): void {
+    writer.ensure(6);
+    writer.buf[writer.pos++] = T_OBJECT;
+    writer.varint(n);
+  },
+  array(n: number): void {
+    writer.ensure(6);
+    writer.buf[writer.pos++] = T_ARRAY;
+    writer.varint(n);
+  },
+  /** A property name of an `object`. */
+  name(s: string): void {
+    writer.string(s);
+  },
+  number(v: number): void {
+    writer.number(v);
+  },
+  null(): void {
+    writer.tag(T_NULL);
+  },
+  /** `v` at nesting depth `depth` (the outermost value is at 0); false as above. */
+  any(v: unknown, depth: number): boolean {
+    return writer.value(v, depth);
+  },
+  /** A copy of the bytes written. */
+  take(): Buffer {
+    return writer.take();
+  },
+};
+
 function recordOf(names: readonly string[], values: readonly unknown[]): StateRow {
   const row: Record<string, unknown> = {};
   for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
@@ -320,7 +365,7 @@ class Writer {
   }
 
   /** Varint byte length, then the UTF-8 bytes. */
-  private string(s: string): void {
+  string(s: string): void {
     const n = s.length;
     if (n <= SHORT_STRING) {
       this.ensure(1 + 3 * n);

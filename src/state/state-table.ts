@@ -40,6 +40,11 @@ export interface StateTableOptions {
 
 /** A deleted key's entry in a table's dirty set. */
 const DELETED = Symbol('deleted');
+
+/** A dirty entry put already encoded (see putEncoded): written as it is, decoded when read. */
+class Encoded {
+  constructor(readonly bytes: Buffer) {}
+}
 /** What the cache holds for a key known to be absent: no encoded value is empty. */
 const ABSENT = '';
 
@@ -67,7 +72,7 @@ const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
  */
 export class StateTable<V extends StateValue = StateRow> {
   /** Entries changed since their last committed flush: the value, or DELETED. */
-  private readonly dirty = new Map<string, V | typeof DELETED>();
+  private readonly dirty = new Map<string, V | Encoded | typeof DELETED>();
   /**
    * The keys of `dirty` in key order (and keys an ephemeral table forgot since): built by the
    * first ordered read (`scan`, `range`), then given every new key, so that an ordered read of
@@ -123,7 +128,7 @@ export class StateTable<V extends StateValue = StateRow> {
       if (this.written !== undefined && !this.written.mayHold(key)) continue;
       const d = this.dirty.size > 0 ? this.dirty.get(key) : undefined;
       if (d !== undefined) {
-        out[i] = d === DELETED ? undefined : d;
+        out[i] = d === DELETED ? undefined : d instanceof Encoded ? decodeValue<V>(d.bytes) : d;
         continue;
       }
       // Only a cache hit can spare a disk read.
@@ -141,7 +146,7 @@ export class StateTable<V extends StateValue = StateRow> {
       const key = keys[i]!;
       const d = this.dirty.size > 0 ? this.dirty.get(key) : undefined;
       if (d !== undefined) {
-        out[i] = d === DELETED ? undefined : d;
+        out[i] = d === DELETED ? undefined : d instanceof Encoded ? decodeValue<V>(d.bytes) : d;
         continue;
       }
       const b = bytes[j];
@@ -153,6 +158,19 @@ export class StateTable<V extends StateValue = StateRow> {
 
   /** Writes `key` (the dirty entry shadows a cached older value until the flush commits). */
   put(key: string, value: V): void {
+    this.set(key, value);
+  }
+
+  /**
+   * `put` of a value given as the bytes `encodeValue` writes for it (see codec's valueBytes):
+   * the flush writes them as they are, and a read before the flush decodes them. The table
+   * keeps `bytes`: the caller must not change them.
+   */
+  putEncoded(key: string, bytes: Buffer): void {
+    this.set(key, new Encoded(bytes));
+  }
+
+  private set(key: string, value: V | Encoded): void {
     if (this.ordered !== undefined && !this.dirty.has(key)) this.ordered.add(key);
     this.dirty.set(key, value);
     this.changes++;
@@ -205,7 +223,7 @@ export class StateTable<V extends StateValue = StateRow> {
       const d = this.dirty.get(key);
       if (d === undefined) continue;
       pending.push(key);
-      values.push(d === DELETED ? undefined : d);
+      values.push(d === DELETED ? undefined : d instanceof Encoded ? decodeValue<V>(d.bytes) : d);
     }
     let i = 0;
     if (!this.ephemeral) {
@@ -238,7 +256,7 @@ export class StateTable<V extends StateValue = StateRow> {
     if (this.dirty.size === 0) return;
     if (this.ephemeral) throw new SluiceError('STATE_ERROR', `state table ${this.namespace} is never flushed (its query takes no checkpoints)`);
     const keys: string[] = [];
-    const staged: (V | typeof DELETED)[] = [];
+    const staged: (V | Encoded | typeof DELETED)[] = [];
     /**
      * The bytes written for each key the cache holds, as it caches them, and its cache entry
      * (undefined for the others). Until the commit no read of a dirty key reaches the cache, so
@@ -255,7 +273,7 @@ export class StateTable<V extends StateValue = StateRow> {
       if (d === DELETED) wb.del(diskKey);
       else {
         // The batch copies the encoder's scratch bytes, so they need no copy of their own.
-        const view = encodeValueView(d);
+        const view = d instanceof Encoded ? d.bytes : encodeValueView(d);
         wb.put(diskKey, view);
         entry = this.cache.entry(this.owner, key);
         if (entry !== undefined) bytes = view.toString('latin1');

@@ -7,6 +7,7 @@ import { Utf8Slots } from '../../src/exec/operators/utf8-slots.js';
 import { batchFromRows } from '../../src/exec/columns.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
+import { encodeValue } from '../../src/state/codec.js';
 import { TempStores } from '../state/helpers.js';
 import { Harness, data, f } from './harness.js';
 
@@ -88,6 +89,45 @@ describe('ColumnAccumulators', () => {
       expect(ColumnAccumulators.of([...COLUMNED, other], true)).toBeUndefined();
     }
     expect(ColumnAccumulators.of([call('max', card)], false)).toBeUndefined();
+  });
+
+  it('writes a group state as encodeValue writes { g, c, a: save(s) }, byte for byte', () => {
+    const amounts = [1, -0, 0.5, NaN, Infinity, -Infinity, null, 2 ** 40, -3, 1e300, 5e-324, 2 ** 31, -(2 ** 31)];
+    const group = [['k1'], [null], [''], ['é日本😀'], ['x'.repeat(300)], [12n], [3, 'x', true, false], [-0, 2.5], [Buffer.from([1, 2])], [[1, [2, 'y']]], [{ a: 1, b: [null] }]];
+    for (const [calls, retractable] of [[APPEND_ONLY, false], [COLUMNED, true]] as const) {
+      const c = ColumnAccumulators.of(calls, retractable)!;
+      // Slot s gets the rows of amounts[0..s]; in the retractable case every other slot has them all retracted again...
+      // ...and one more slot has only NULL amounts (MIN/MAX over no value).
+      const slots = amounts.length + 1;
+      for (let s = 0; s < slots; s++) c.loadEmpty();
+      const rowSlots: number[] = [slots - 1, slots - 1];
+      const values: (number | null)[] = [null, null];
+      const signs: number[] = [1, 1];
+      for (let s = 0; s < slots - 1; s++) {
+        for (let i = 0; i <= s; i++) {
+          rowSlots.push(s);
+          values.push(amounts[i]!);
+          signs.push(1);
+        }
+        if (retractable && s % 2 === 1) {
+          for (let i = 0; i <= s; i++) {
+            rowSlots.push(s);
+            values.push(amounts[i]!);
+            signs.push(-1);
+          }
+        }
+      }
+      const args = calls.map((k) => (k.args.length === 0 ? [] : [k.args[0] === n ? values.map((v) => (v === null || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 ? null : v)) : values]));
+      c.add(args, Int32Array.from(rowSlots), Int8Array.from(signs), rowSlots.length);
+      for (let s = 0; s < slots; s++) {
+        for (const g of group) {
+          const expected = encodeValue({ g, c: c.rowCount(s), a: c.save(s) });
+          expect(c.groupBytes(g, s)?.toString('hex'), `slot ${s}, group ${String(g)}`).toBe(expected.toString('hex'));
+        }
+      }
+      // A group value the compact format does not hold: the caller encodes the state itself.
+      expect(c.groupBytes([new Date(0)], 0)).toBeUndefined();
+    }
   });
 });
 

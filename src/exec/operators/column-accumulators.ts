@@ -9,7 +9,7 @@
  * retractable MIN/MAX and the rest keep their accumulator objects (AggregateList.add).
  */
 import type { AggregateCall } from '../../planner/logical.js';
-import type { StateValue } from '../../state/index.js';
+import { valueBytes, type StateValue } from '../../state/index.js';
 import type { Accumulator } from './accumulator.js';
 import { extremeNoRetraction, type CountStar, type Extreme, type Sum } from './accumulators.js';
 import type { ArgValues } from './accumulators.js';
@@ -245,6 +245,44 @@ export class ColumnAccumulators {
       }
     }
     return saved;
+  }
+
+  /**
+   * The bytes `encodeValue` writes for the group state a GROUP BY stores for slot `s` with group
+   * values `values`, { g: values, c: rowCount(s), a: save(s) }, written without making it;
+   * undefined when a group value needs the general encoding (then encode the state itself).
+   */
+  groupBytes(values: readonly unknown[], s: number): Buffer | undefined {
+    valueBytes.start();
+    valueBytes.object(3);
+    valueBytes.name('g');
+    valueBytes.array(values.length);
+    for (const v of values) if (!valueBytes.any(v, 2)) return undefined;
+    valueBytes.name('c');
+    valueBytes.number(this.rowCount(s));
+    valueBytes.name('a');
+    const kernels = this.kernels;
+    valueBytes.array(kernels.length);
+    for (let k = 0; k < kernels.length; k++) {
+      const [a, b] = this.cols[k]!;
+      // As `save` makes each value.
+      switch (kernels[k]!) {
+        case Kernel.CountStar:
+        case Kernel.Count:
+          valueBytes.number(small(a[s]!));
+          break;
+        case Kernel.FloatSum:
+          valueBytes.array(2);
+          valueBytes.number(a[s]!);
+          valueBytes.number(small(b[s]!));
+          break;
+        case Kernel.Min:
+        case Kernel.Max:
+          if (b[s] === 1) valueBytes.number(a[s]!);
+          else valueBytes.null();
+      }
+    }
+    return valueBytes.take();
   }
 
   /** The row count of slot `s`. */

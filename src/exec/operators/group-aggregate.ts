@@ -564,7 +564,9 @@ export class GroupAggregateOperator extends StreamOperator {
         const g = groups[s];
         if (!g?.dirty) continue;
         g.dirty = false;
-        table.put(keys[s]!, { g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
+        const bytes = this.columns.groupBytes(g.values, s);
+        if (bytes) table.putEncoded(keys[s]!, bytes);
+        else table.put(keys[s]!, { g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
       }
       for (const s of this.held.deleted) if (!groups[s]) table.delete(keys[s]!);
       this.forgetSlots();
