@@ -191,6 +191,93 @@ export const valueBytes = {
   },
 };
 
+/**
+ * Reads a value piece by piece, as `valueBytes` writes one: for a caller that knows the shape
+ * it stored and wants the parts without making the value. Each read returns undefined (or
+ * false) when the bytes hold something else there (or end), and then the caller decodes the
+ * whole value with `decodeValue` instead. One reader, reset per value: reading is synchronous.
+ */
+export const valueReader = {
+  buf: Buffer.alloc(0) as Buffer,
+  pos: 0,
+  /** Starts reading `bytes`; false when they are not in the compact format. */
+  start(bytes: Buffer): boolean {
+    this.buf = bytes;
+    this.pos = 1;
+    return bytes.length > 0 && bytes[0] === BINARY;
+  },
+  /** An object's property count. */
+  object(): number | undefined {
+    return this.buf[this.pos] === T_OBJECT ? this.count() : undefined;
+  },
+  /** An array's length. */
+  array(): number | undefined {
+    return this.buf[this.pos] === T_ARRAY ? this.count() : undefined;
+  },
+  /** Whether the next property name is `name` (a short ASCII name), reading it if so. */
+  name(name: string): boolean {
+    const buf = this.buf;
+    const n = name.length;
+    let p = this.pos;
+    if (buf[p] !== n || p + 1 + n > buf.length) return false;
+    p++;
+    for (let i = 0; i < n; i++) if (buf[p + i] !== name.charCodeAt(i)) return false;
+    this.pos = p + n;
+    return true;
+  },
+  number(): number | undefined {
+    const buf = this.buf;
+    const p = this.pos;
+    if (buf[p] === T_INT32 && p + 5 <= buf.length) {
+      this.pos = p + 5;
+      return buf.readInt32LE(p + 1);
+    }
+    if (buf[p] === T_DOUBLE && p + 9 <= buf.length) {
+      this.pos = p + 9;
+      return buf.readDoubleLE(p + 1);
+    }
+    return undefined;
+  },
+  /** A number, or null. */
+  numberOrNull(): number | null | undefined {
+    if (this.buf[this.pos] !== T_NULL) return this.number();
+    this.pos++;
+    return null;
+  },
+  /** Any value, decoded (undefined when the bytes are malformed there). */
+  any(): unknown {
+    try {
+      const r = new Reader(this.buf);
+      r.pos = this.pos;
+      const v = r.value();
+      this.pos = r.pos;
+      return v;
+    } catch {
+      return undefined;
+    }
+  },
+  /** Whether every byte was read. */
+  done(): boolean {
+    return this.pos === this.buf.length;
+  },
+  /** A tag byte, then a varint count (at most 2^28, as the format writes them). */
+  count(): number | undefined {
+    const buf = this.buf;
+    let p = this.pos + 1;
+    let n = 0;
+    for (let shift = 0; shift <= 21; shift += 7) {
+      if (p >= buf.length) return undefined;
+      const b = buf[p++]!;
+      n += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) {
+        this.pos = p;
+        return n;
+      }
+    }
+    return undefined;
+  },
+};
+
 function recordOf(names: readonly string[], values: readonly unknown[]): StateRow {
   const row: Record<string, unknown> = {};
   for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];

@@ -9,7 +9,7 @@
  */
 export { Store, WriteBatch, type IterateOptions } from './store.js';
 export { encodeKey, encodeStringKey, decodeKey, prefixRange, stringPrefixRange, type KeyPart, type KeyRange } from './keys.js';
-export { encodeValue, encodeRecord, decodeValue, RecordBytes, valueBytes, type StateValue, type StateRow } from './codec.js';
+export { encodeValue, encodeRecord, decodeValue, RecordBytes, valueBytes, valueReader, type StateValue, type StateRow } from './codec.js';
 export { EmbeddedLog, LOG_CHUNK_HEADER_BYTES, type LogChunk } from './embedded-log.js';
 export { StateTable, type StateTableOptions } from './state-table.js';
 export { TimeIndex } from './time-index.js';

@@ -45,6 +45,13 @@ const DELETED = Symbol('deleted');
 class Encoded {
   constructor(readonly bytes: Buffer) {}
 }
+
+/** What a read gives for a dirty entry: undefined when deleted; bytes put encoded decoded, or not (`decode`). */
+function dirtyValue<V>(d: V | Encoded | typeof DELETED, decode: boolean): V | Buffer | undefined {
+  if (d === DELETED) return undefined;
+  if (d instanceof Encoded) return decode ? decodeValue<V>(d.bytes) : d.bytes;
+  return d;
+}
 /** What the cache holds for a key known to be absent: no encoded value is empty. */
 const ABSENT = '';
 
@@ -118,8 +125,22 @@ export class StateTable<V extends StateValue = StateRow> {
    * A table that starts empty reads only the keys it may have written; an ephemeral one reads
    * nothing (what it has not flushed is all it has).
    */
-  async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
-    const out = new Array<V | undefined>(keys.length);
+  getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
+    return this.read(keys, true) as Promise<(V | undefined)[]>;
+  }
+
+  /**
+   * `getMany`, giving each value found as its encoded bytes where the table has them (cached,
+   * read from disk, or put encoded), for a caller that reads them piece by piece (codec's
+   * valueReader); a value put as it is comes as it is. For tables whose values are not
+   * Buffers themselves (those would read the same as encoded bytes).
+   */
+  getManyEncoded(keys: readonly string[]): Promise<(V | Buffer | undefined)[]> {
+    return this.read(keys, false);
+  }
+
+  private async read(keys: readonly string[], decode: boolean): Promise<(V | Buffer | undefined)[]> {
+    const out = new Array<V | Buffer | undefined>(keys.length);
     let missing: number[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
@@ -128,14 +149,17 @@ export class StateTable<V extends StateValue = StateRow> {
       if (this.written !== undefined && !this.written.mayHold(key)) continue;
       const d = this.dirty.size > 0 ? this.dirty.get(key) : undefined;
       if (d !== undefined) {
-        out[i] = d === DELETED ? undefined : d instanceof Encoded ? decodeValue<V>(d.bytes) : d;
+        out[i] = dirtyValue(d, decode);
         continue;
       }
       // Only a cache hit can spare a disk read.
       if (this.ephemeral) continue;
       const c = this.cache.get(this.owner, key) as string | undefined;
       if (c === undefined) (missing ??= []).push(i);
-      else if (c !== ABSENT) out[i] = decodeValue<V>(Buffer.from(c, 'latin1'));
+      else if (c !== ABSENT) {
+        const bytes = Buffer.from(c, 'latin1');
+        out[i] = decode ? decodeValue<V>(bytes) : bytes;
+      }
     }
     if (!missing) return out;
     const gen = this.generation;
@@ -146,11 +170,11 @@ export class StateTable<V extends StateValue = StateRow> {
       const key = keys[i]!;
       const d = this.dirty.size > 0 ? this.dirty.get(key) : undefined;
       if (d !== undefined) {
-        out[i] = d === DELETED ? undefined : d instanceof Encoded ? decodeValue<V>(d.bytes) : d;
+        out[i] = dirtyValue(d, decode);
         continue;
       }
       const b = bytes[j];
-      if (b !== undefined) out[i] = decodeValue<V>(b);
+      if (b !== undefined) out[i] = decode ? decodeValue<V>(b) : b;
       if (gen === this.generation) this.cacheBytes(key, b);
     }
     return out;
@@ -223,7 +247,7 @@ export class StateTable<V extends StateValue = StateRow> {
       const d = this.dirty.get(key);
       if (d === undefined) continue;
       pending.push(key);
-      values.push(d === DELETED ? undefined : d instanceof Encoded ? decodeValue<V>(d.bytes) : d);
+      values.push(dirtyValue(d, true) as V | undefined);
     }
     let i = 0;
     if (!this.ephemeral) {

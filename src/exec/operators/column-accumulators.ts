@@ -9,7 +9,7 @@
  * retractable MIN/MAX and the rest keep their accumulator objects (AggregateList.add).
  */
 import type { AggregateCall } from '../../planner/logical.js';
-import { valueBytes, type StateValue } from '../../state/index.js';
+import { valueBytes, valueReader, type StateValue } from '../../state/index.js';
 import type { Accumulator } from './accumulator.js';
 import { extremeNoRetraction, type CountStar, type Extreme, type Sum } from './accumulators.js';
 import type { ArgValues } from './accumulators.js';
@@ -110,6 +110,64 @@ export class ColumnAccumulators {
       }
     }
     this.show(s);
+  }
+
+  /**
+   * `load` of a group state stored as `groupBytes` writes it: appends a slot holding its
+   * accumulators and row count, and returns its group values. Undefined, appending nothing,
+   * when the bytes hold a state of another shape (then decode it and `load` that).
+   */
+  loadBytes(bytes: Buffer): unknown[] | undefined {
+    const r = valueReader;
+    if (!r.start(bytes) || r.object() !== 3 || !r.name('g')) return undefined;
+    const n = r.array();
+    if (n === undefined) return undefined;
+    const values = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const v = r.any();
+      if (v === undefined) return undefined;
+      values[i] = v;
+    }
+    if (!r.name('c')) return undefined;
+    const count = r.number();
+    const kernels = this.kernels;
+    if (count === undefined || !r.name('a') || r.array() !== kernels.length) return undefined;
+    const s = this.size;
+    if (s >= this.rows.length) this.grow(Math.max(64, 2 * this.rows.length));
+    // Into the next slot, taken only once every value read: as `load` of what `save` made.
+    for (let k = 0; k < kernels.length; k++) {
+      const [a, b] = this.cols[k]!;
+      switch (kernels[k]!) {
+        case Kernel.CountStar:
+        case Kernel.Count: {
+          const x = r.number();
+          if (x === undefined) return undefined;
+          a[s] = x;
+          break;
+        }
+        case Kernel.FloatSum: {
+          if (r.array() !== 2) return undefined;
+          const f = r.number();
+          const m = r.number();
+          if (f === undefined || m === undefined) return undefined;
+          a[s] = f;
+          b[s] = m;
+          break;
+        }
+        case Kernel.Min:
+        case Kernel.Max: {
+          const v = r.numberOrNull();
+          if (v === undefined) return undefined;
+          a[s] = v ?? 0;
+          b[s] = v === null ? 0 : 1;
+        }
+      }
+    }
+    if (!r.done()) return undefined;
+    this.rows[s] = count;
+    this.size++;
+    this.show(s);
+    return values;
   }
 
   /** Loads an empty slot: a group that does not exist yet. */

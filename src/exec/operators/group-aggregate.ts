@@ -10,7 +10,7 @@ import { DataType, Utf8, vectorFromArray, type RecordBatch } from 'apache-arrow'
 import { stringifyExactJson } from '../../common/exact-json.js';
 import { T, type Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
-import type { StateRow, StateValue } from '../../state/index.js';
+import { decodeValue, type StateRow, type StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr } from '../compile-expr.js';
@@ -155,13 +155,14 @@ export class GroupAggregateOperator extends StreamOperator {
   /**
    * The group of each of `keys` (distinct; undefined where none exists), reading those that
    * `working` does not hold from the state table in one batched read. Without columns the
-   * groups read join `working`; with columns they go to their slots alone, and so does a group
-   * `working` holds (the global group announced before any input).
+   * groups read join `working`; with columns they go to their slots alone (see placeSlots), and
+   * so does a group `working` holds (the global group announced before any input). With columns
+   * a group read as its stored bytes comes as them, for placeSlots to load into its slot.
    */
-  private async load(keys: readonly string[]): Promise<(Group | undefined)[]> {
+  private async load(keys: readonly string[]): Promise<(Group | Buffer | undefined)[]> {
     const working = this.working;
     const hold = this.columns === undefined;
-    const groups = new Array<Group | undefined>(keys.length);
+    const groups = new Array<Group | Buffer | undefined>(keys.length);
     // Without columns a key being read is held as absent meanwhile.
     const list: string[] = [];
     const at: number[] = [];
@@ -178,21 +179,32 @@ export class GroupAggregateOperator extends StreamOperator {
       at.push(s);
     }
     if (list.length === 0) return groups;
-    let rows: (StateRow | undefined)[];
+    let rows: (StateRow | Buffer | undefined)[];
     try {
-      rows = await this.ctx.state.table(TABLE).getMany(list);
+      const table = this.ctx.state.table(TABLE);
+      rows = hold ? await table.getMany(list) : await table.getManyEncoded(list);
     } catch (err) {
       if (hold) for (const k of list) working.delete(k);
       throw err;
     }
     for (let i = 0; i < list.length; i++) {
-      const r = rows[i] as { g: StateValue[]; c: number; a: StateValue[] } | undefined;
+      const r = rows[i];
       if (!r) continue;
-      const g = this.group([...r.g], r.c, this.aggs.restore(r.a));
+      if (Buffer.isBuffer(r)) {
+        groups[at[i]!] = r;
+        continue;
+      }
+      const g = this.restored(r);
       if (hold) working.set(list[i]!, g);
       groups[at[i]!] = g;
     }
     return groups;
+  }
+
+  /** The group of a stored state. */
+  private restored(r: StateRow): Group {
+    const { g, c, a } = r as { g: StateValue[]; c: number; a: StateValue[] };
+    return this.group([...g], c, this.aggs.restore(a));
   }
 
   override async process(msg: Message, port = 0): Promise<void> {
@@ -396,21 +408,33 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   /** Records the groups `found` of the held slots from `first` on (see loadSlots). */
-  private placeSlots(first: number, found: readonly (Group | undefined)[]): void {
+  private placeSlots(first: number, found: readonly (Group | Buffer | undefined)[]): void {
     const { groups, before, seen } = this.held;
+    const columns = this.columns;
     for (let s = first; s < first + found.length; s++) {
-      const g = found[s - first];
+      let g = found[s - first];
+      if (Buffer.isBuffer(g)) {
+        // Stored bytes (with columns only): straight into the slot, else decoded and loaded.
+        const values = columns!.loadBytes(g);
+        if (values !== undefined) {
+          groups.push(this.group(values, 0, NO_ACCS));
+          before.push(STALE);
+          seen.push(-1);
+          continue;
+        }
+        g = this.restored(decodeValue<StateRow>(g));
+      }
       groups.push(g);
-      if (!this.columns) before.push(g ? this.results(g) : null);
+      if (!columns) before.push(g ? this.results(g) : null);
       else if (g) {
         before.push(STALE);
-        this.columns.load(g.accs, g.count);
+        columns.load(g.accs, g.count);
         g.accs = NO_ACCS;
       } else {
         before.push(null);
-        this.columns.loadEmpty();
+        columns.loadEmpty();
       }
-      if (this.columns) seen.push(-1);
+      if (columns) seen.push(-1);
     }
   }
 
