@@ -8,6 +8,7 @@ import { batchFromRows } from '../../src/exec/columns.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
 import { encodeValue } from '../../src/state/codec.js';
+import { Rng } from '../../src/connectors/rng.js';
 import { TempStores } from '../state/helpers.js';
 import { Harness, data, f } from './harness.js';
 
@@ -413,4 +414,29 @@ describe('Utf8Slots', () => {
     expect(number([b, a])).toEqual([3, 4]);
     // The search for a colliding pair takes some 80,000 strings.
   }, 30_000);
+
+  it('numbers many strings over batches as a map of their texts does, through growth and clears', () => {
+    const slots = new Utf8Slots();
+    const rng = new Rng(5);
+    const pool = Array.from({ length: 40_000 }, (_, i) => (i % 97 === 0 ? `long-${'é'.repeat(40)}-${i}` : i % 31 === 0 ? `日本${i}` : `k${i}`));
+    for (let round = 0; round < 2; round++) {
+      const model = new Map<string, number>();
+      const texts: string[] = [];
+      for (let b = 0; b < 20; b++) {
+        const rows = Array.from({ length: 2048 }, () => (rng.nextInt(50) === 0 ? null : pool[rng.nextInt(b < 10 ? 5_000 : pool.length)]!));
+        const data = batchFromRows([f('s', T.STRING)], rows.map((x) => ({ s: x }))).data.children[0]!;
+        const out = new Int32Array(rows.length);
+        slots.slotRows(data, out, 0, () => -1, (text) => texts.push(text) - 1);
+        const expected = rows.map((x) => {
+          if (x === null) return -1;
+          let slot = model.get(x);
+          if (slot === undefined) model.set(x, (slot = model.size));
+          return slot;
+        });
+        expect([...out]).toEqual(expected);
+      }
+      expect(texts).toEqual([...model.keys()]);
+      slots.clear();
+    }
+  });
 });
