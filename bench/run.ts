@@ -44,7 +44,7 @@ interface Bench {
 const BENCHES: readonly Bench[] = [
   { name: 'predict', run: () => benchPredict({ rows: size(262_144, 32_768), runs: quick ? 2 : 5, batchSizes: [64, 256, 1024] }) },
   { name: 'nexmark', run: () => benchNexmark({ events: size(300_000, 100_000), windowEvents: size(100_000, 50_000), runs: quick ? 2 : 3, windowRuns: quick ? 1 : 3 }) },
-  { name: 'fraud', run: () => benchFraud({ events: size(250_000, 20_000), runs: quick ? 2 : 3, latencySeconds: quick ? 3 : 8 }) },
+  { name: 'fraud', run: () => benchFraud({ events: size(250_000, 20_000), runs: quick ? 2 : 5, latencySeconds: quick ? 3 : 8 }) },
   { name: 'growth', run: () => benchGrowth({ events: size(50_000, 10_000), viewEvents: size(10_000, 2_000), seconds: quick ? 2 : 4, runs: quick ? 1 : 3 }) },
   { name: 'groupby', run: () => benchGroupBy({ rows: size(200_000, 50_000), keys: 10_000, runs: quick ? 2 : 3 }) },
   { name: 'kafka', run: () => benchKafka(size(40_000, 10_000)) },
