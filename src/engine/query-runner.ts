@@ -134,6 +134,8 @@ export interface QueryRunnerSpec {
 
 /** Least time between two measurements of a query's state on disk. */
 const STATE_MEASURE_MS = 5000;
+/** How long a commit may run before the sources wait for it (see QueryRunner.admit). */
+const MAX_COMMIT_LAG_MS = 1000;
 
 export class QueryRunner {
   readonly pipeline: Pipeline;
@@ -150,6 +152,8 @@ export class QueryRunner {
   private queued: Promise<void> | undefined;
   /** The commit of the last epoch whose barrier reached the output (pipelined: maybe still in flight). */
   private inFlight: Promise<void> = Promise.resolve();
+  /** When the commit in flight began; undefined when none is (see admit). */
+  private commitSince: number | undefined;
   private stateSizes: readonly OperatorStateBytes[] = [];
   private stateMeasuredAt = 0;
 
@@ -163,6 +167,7 @@ export class QueryRunner {
       queryId: spec.queryId,
       // Operators open in start(), after the state ids are resolved.
       state: (i) => this.state.operator(i),
+      admit: () => this.admit(),
     });
   }
 
@@ -249,9 +254,35 @@ export class QueryRunner {
     }
   }
 
+  /**
+   * Holds the sources while the commit in flight has run longer than MAX_COMMIT_LAG_MS (or two
+   * checkpoint intervals, if longer): the next epoch's rows flow while an epoch commits, but its
+   * changes are held in memory until its own commit, so when writes are slow (RocksDB stalling
+   * them while compaction catches up) they would grow with the commit's duration. Waiting costs
+   * nothing while commits keep up; the commit never needs the input to finish.
+   */
+  private admit(): Promise<void> | undefined {
+    const since = this.commitSince;
+    if (since === undefined || Date.now() - since < Math.max(MAX_COMMIT_LAG_MS, 2 * this.spec.checkpointIntervalMs)) return undefined;
+    return this.inFlight.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   private async commit(epoch: number): Promise<void> {
+    const commit = this.spec.protocol.commit;
+    if (!commit) return;
+    this.commitSince = Date.now();
+    try {
+      await this.commitEpoch(epoch, commit);
+    } finally {
+      this.commitSince = undefined;
+    }
+  }
+
+  private async commitEpoch(epoch: number, commit: (c: EpochCommit) => Promise<void>): Promise<void> {
     const { protocol, store } = this.spec;
-    if (!protocol.commit) return;
     protocol.beforeFlush?.(this.state, this.stateIds);
     const wb = store.batch({ keepStaged: protocol.readsStaged ?? false });
     const letters = this.letters;
@@ -260,7 +291,7 @@ export class QueryRunner {
     this.sideOutputs = [];
     try {
       this.state.flush(wb);
-      await protocol.commit({ epoch, wb, positions: this.positions.get(epoch) ?? {}, letters, sideOutputs, stateIds: { ids: [...this.stateIds.ids] } });
+      await commit.call(protocol, { epoch, wb, positions: this.positions.get(epoch) ?? {}, letters, sideOutputs, stateIds: { ids: [...this.stateIds.ids] } });
     } catch (err) {
       if (!wb.isDone) wb.discard();
       throw err;

@@ -30,6 +30,11 @@ export interface PipelineOptions {
   readonly queryId?: string;
   /** State for the operator at `index` (in build order: root first). */
   readonly state: (index: number) => OperatorState;
+  /**
+   * Asked before each source message: a promise to wait for before it goes in (undefined: go
+   * on). How a query holds its input while its output falls behind (see QueryRunner).
+   */
+  readonly admit?: () => Promise<void> | undefined;
 }
 
 export class Pipeline {
@@ -131,14 +136,18 @@ export class Pipeline {
           {
             signal: this.options.signal,
             deadLetter: this.options.deadLetter,
-            emit: (msg, advance) =>
-              this.locked(async () => {
+            emit: async (msg, advance) => {
+              // Outside the lock: what is waited for never needs it.
+              const wait = this.options.admit?.();
+              if (wait) await wait;
+              return this.locked(async () => {
                 // Counted as read before the graph runs it, so that no output (which may wait
                 // for a slow push client) is ever counted ahead of the input that produced it.
                 if (msg.kind === 'data') this.rowsIn += msg.batch.numRows;
                 await emit(msg);
                 advance?.();
-              }),
+              });
+            },
           },
           this.options.bounded,
         ),
