@@ -79,6 +79,20 @@ describe('Store', () => {
     expect((await s.get(k('c', 2)))?.toString()).toBe('other');
   });
 
+  it('reads many keys at once in the order asked, missing and repeated ones included', async () => {
+    const s = await temp.open();
+    const wb = s.batch();
+    for (let i = 0; i < 3000; i += 2) wb.put(k('m', i), v(`v${i}`));
+    await wb.write();
+    for (const n of [0, 1, 5, 127, 128, 129, 300, 1001, 3000]) {
+      // Every other key is missing; the list runs backwards and repeats some keys.
+      const keys = Array.from({ length: n }, (_, j) => k('m', (n - j) % 1500));
+      const got = await s.getMany(keys);
+      expect(got).toHaveLength(n);
+      expect(got.map((b) => b?.toString())).toEqual(keys.map((_, j) => ((n - j) % 1500) % 2 === 0 ? `v${(n - j) % 1500}` : undefined));
+    }
+  });
+
   it('reports STATE_ERROR on a closed store', async () => {
     const s = await temp.open();
     await s.close();
