@@ -31,7 +31,13 @@ export function positiveInt(value: string): number {
 /** Commander parser for a byte size such as `256MiB`, `1g` or `1048576`. */
 export function byteSize(value: string): number {
   const n = parseByteSize(value);
-  if (n === undefined || n <= 0) throw new InvalidArgumentError('expected a size such as 512MiB, 2GiB or a number of bytes');
+  if (n === undefined) {
+    const unit = /^\s*\d+(?:\.\d+)?\s*([a-z]+)\s*$/i.exec(value)?.[1];
+    throw new InvalidArgumentError(
+      unit !== undefined ? `unknown unit '${unit}': use KiB, MiB, GiB or TiB (or k, m, g, t), e.g. 512MiB` : 'expected a number of bytes with an optional unit, e.g. 512MiB, 2GiB or 1048576',
+    );
+  }
+  if (n <= 0) throw new InvalidArgumentError('the size must be more than 0 bytes, e.g. 512MiB');
   return n;
 }
 

@@ -226,10 +226,10 @@ export class StateCache {
   }
 }
 
-const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4, tib: 1024 ** 4 };
 
 /**
- * Parses a byte size such as `256MiB`, `64mb`, `1g` or `1048576` (binary units). Returns
+ * Parses a byte size such as `256MiB`, `64mb`, `1g`, `1TiB` or `1048576` (binary units). Returns
  * undefined for text that is not one.
  */
 export function parseByteSize(text: string): number | undefined {

@@ -28,8 +28,11 @@ describe('the safety flags of sluice serve and run', () => {
   it('--state-cache takes a size with binary units', () => {
     expect(parse(['--state-cache', '512MiB'])).toEqual({ stateCacheBytes: 512 * 1024 * 1024 });
     expect(parse(['--state-cache', '2g'])).toEqual({ stateCacheBytes: 2 * 1024 ** 3 });
-    expect(() => parse(['--state-cache', 'plenty'])).toThrow(/size such as 512MiB/);
-    expect(() => parse(['--state-cache', '0'])).toThrow(/size such as 512MiB/);
+    expect(parse(['--state-cache', '1TiB'])).toEqual({ stateCacheBytes: 1024 ** 4 });
+    expect(() => parse(['--state-cache', 'plenty'])).toThrow(/number of bytes with an optional unit, e\.g\. 512MiB/);
+    expect(() => parse(['--state-cache', '-5'])).toThrow(/number of bytes with an optional unit/);
+    expect(() => parse(['--state-cache', '2PiB'])).toThrow(/unknown unit 'PiB': use KiB, MiB, GiB or TiB/);
+    expect(() => parse(['--state-cache', '0'])).toThrow(/more than 0 bytes/);
   });
 
   it('refuse a budget that is not a positive integer', () => {

@@ -63,6 +63,7 @@ describe('StateCache', () => {
     expect(parseByteSize('2g')).toBe(2 * 1024 ** 3);
     expect(parseByteSize('1.5 kb')).toBe(1536);
     expect(parseByteSize('4096')).toBe(4096);
+    expect(parseByteSize('1tib')).toBe(1024 ** 4);
     expect(parseByteSize('lots')).toBeUndefined();
     expect(parseByteSize('12 parsecs')).toBeUndefined();
   });
