@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { toErrorReply, type ErrorReply } from './error-body.js';
+import { apiError, toErrorReply, type ErrorReply } from './error-body.js';
+import { mediaType } from './request-body.js';
 
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -29,7 +30,7 @@ export type ReplyError = (req: FastifyRequest, err: unknown) => ErrorReply;
 
 export function errorReplier(sink: ErrorSink, logger: FastifyBaseLogger | undefined): ReplyError {
   return (req, err) => {
-    const reply = toErrorReply(err);
+    const reply = toErrorReply(mediaTypeError(req, err));
     if (reply.status < 500) return reply;
     const path = req.url.split('?')[0] ?? '';
     const message = err instanceof Error ? err.stack ?? err.message : String(err);
@@ -38,3 +39,25 @@ export function errorReplier(sink: ErrorSink, logger: FastifyBaseLogger | undefi
     return { status: reply.status, body: { error: { ...reply.body.error, requestId: req.id } } };
   };
 }
+
+/**
+ * Fastify refuses a body whose Content-Type no parser takes with a bare "Unsupported Media
+ * Type": this says which type the route was sent and what it takes (curl's `--data` sends
+ * application/x-www-form-urlencoded, the likeliest case).
+ */
+function mediaTypeError(req: FastifyRequest, err: unknown): unknown {
+  if (!(err instanceof Error) || (err as Error & { code?: unknown }).code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return err;
+  const path = req.url.split('?')[0] ?? '';
+  const header = req.headers['content-type'];
+  const sent = typeof header === 'string' && header.trim() !== '' ? clip(mediaType(header), 100) : 'a body without a Content-Type';
+  const hint = /^\/v1\/(sql|query)$/.test(path)
+    ? "send the SQL as text/plain (curl: -H 'content-type: text/plain' --data-binary @file.sql) or as application/json {\"sql\": \"...\"}"
+    : /^\/v1\/streams\/[^/]+\/rows$/.test(path)
+      ? 'send one JSON object per line as application/x-ndjson, or a JSON array of objects as application/json'
+      : path === '/v1/models'
+        ? "send the ONNX file as application/octet-stream (curl: -H 'content-type: application/octet-stream' --data-binary @model.onnx)"
+        : 'send application/json';
+  return apiError('UNSUPPORTED_MEDIA_TYPE', `${req.method} ${clip(path, 200)} does not take ${sent}`, hint);
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}...` : text);

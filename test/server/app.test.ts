@@ -88,6 +88,15 @@ describe('POST /v1/sql', () => {
   it('answers 415 UNSUPPORTED_MEDIA_TYPE JSON for an unknown content type', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/sql', headers: { 'content-type': 'application/xml' }, payload: '<sql/>' });
     expectJsonError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect((res.json() as ErrorBody).error.message).toBe('POST /v1/sql does not take application/xml');
+  });
+
+  it("says what /v1/sql takes when sent curl --data's form encoding", async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/sql?x=1', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, payload: 'SELECT 1' });
+    expectJsonError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const { message, hint } = (res.json() as ErrorBody & { error: { hint?: string } }).error;
+    expect(message).toBe('POST /v1/sql does not take application/x-www-form-urlencoded');
+    expect(hint).toMatch(/text\/plain .*--data-binary.*application\/json/);
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE for a body over the limit', async () => {
