@@ -12,6 +12,7 @@ import { didYouMean, SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { SourceText } from './cst-access.js';
 import { sqlParser, type StartRule } from './grammar.js';
+import { windowCallExample } from './window-calls.js';
 import {
   Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K,
   LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, PlainIdentifier, Plus, RParen,
@@ -168,6 +169,7 @@ export function syntaxError(f: ParseFailure, src: SourceText): SluiceError {
       hintExtra = `${found.tokenType.name} is a reserved word; write "${found.image}" in double quotes to use it as a name`;
     }
   }
+  hintExtra ??= windowCallHint(found, prev, at >= from + 2 ? tokens[at - 2] : undefined);
   if (hintExtra) hints.push(hintExtra);
   if (prev && tokenMatcher(prev, Comma) && (!found || !described.includes(`'${found.image}'`))) {
     const after = found ? `before '${shown(found.image)}'` : 'at the end';
@@ -176,4 +178,15 @@ export function syntaxError(f: ParseFailure, src: SourceText): SluiceError {
     }
   }
   return new SluiceError('SYNTAX_ERROR', message, { span, hint: hints.join('; '), sql: src.text });
+}
+
+/**
+ * `FROM TUMBLE(s, ts, ...)`, as other engines write a window: the call was read as a relation
+ * named TUMBLE and fails at its '('. Says how this dialect writes it.
+ */
+function windowCallHint(found: IToken | undefined, name: IToken | undefined, before: IToken | undefined): string | undefined {
+  if (!found || !name || !before || !tokenMatcher(found, LParen)) return undefined;
+  const call = windowCallExample(name.image);
+  if (call === undefined || !(tokenMatcher(before, K.FROM) || tokenMatcher(before, K.JOIN))) return undefined;
+  return `a window is a table function over the stream, written in FROM: FROM TABLE(${call})`;
 }

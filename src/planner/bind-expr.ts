@@ -4,6 +4,7 @@ import type { Span } from '../common/span.js';
 import { T, isNumeric, typeToString, type DataType } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
 import { normalizeName, type CallExpr, type Expr } from '../parser/ast.js';
+import { windowCallExample } from '../parser/window-calls.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, commonType } from './functions.js';
@@ -235,9 +236,12 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     return { kind: 'Udf', name: udf.name, args: typed, type: udf.returns, span: e.span };
   }
   const known = [...Object.keys(SCALAR_FUNCTIONS), ...Object.keys(AGGREGATE_FUNCTIONS), 'predict', 'model_version', 'model_role', ...catalog.listFunctions().map((f) => f.name)];
+  const window = windowCallExample(e.name.name);
   throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${e.name.name}'`, {
     span: e.name.span,
-    hint: didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION',
+    hint: window
+      ? `${e.name.name.toUpperCase()} is a window table function, used in FROM: FROM TABLE(${window}) ... GROUP BY window_start, window_end`
+      : (didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION'),
   });
 }
 
