@@ -169,7 +169,7 @@ export function syntaxError(f: ParseFailure, src: SourceText): SluiceError {
       hintExtra = `${found.tokenType.name} is a reserved word; write "${found.image}" in double quotes to use it as a name`;
     }
   }
-  hintExtra ??= windowCallHint(found, prev, at >= from + 2 ? tokens[at - 2] : undefined);
+  hintExtra ??= windowCallHint(found, prev, at >= from + 2 ? tokens[at - 2] : undefined) ?? dialectHint(found, tokens.slice(from, at));
   if (hintExtra) hints.push(hintExtra);
   if (prev && tokenMatcher(prev, Comma) && (!found || !described.includes(`'${found.image}'`))) {
     const after = found ? `before '${shown(found.image)}'` : 'at the end';
@@ -189,4 +189,23 @@ function windowCallHint(found: IToken | undefined, name: IToken | undefined, bef
   const call = windowCallExample(name.image);
   if (call === undefined || !(tokenMatcher(before, K.FROM) || tokenMatcher(before, K.JOIN))) return undefined;
   return `a window is a table function over the stream, written in FROM: FROM TABLE(${call})`;
+}
+
+/**
+ * Hints for statements other streaming engines take and this dialect writes otherwise: `found`
+ * is the token the parse failed at, `before` the statement's tokens up to it.
+ */
+function dialectHint(found: IToken | undefined, before: readonly IToken[]): string | undefined {
+  if (!found) return undefined;
+  const word = (t: IToken | undefined) => (t === undefined ? '' : t.image.toUpperCase());
+  const last = before[before.length - 1];
+  // ksqlDB: SELECT ... EMIT CHANGES (EMIT was read as an alias).
+  if (word(found) === 'CHANGES' && word(last) === 'EMIT') return 'a push query streams its changes as they happen: leave out EMIT CHANGES';
+  // CREATE VIEW: every view here is materialized.
+  if (word(found) === 'VIEW' && before.length === 1 && word(last) === 'CREATE') return 'views are materialized: CREATE MATERIALIZED VIEW name AS SELECT ...';
+  // Flink: INSERT INTO sink SELECT ...
+  if (tokenMatcher(found, K.SELECT) && word(before[0]) === 'INSERT') {
+    return "INSERT takes VALUES; to write a query's rows into a stream or topic as they come, CREATE SINK name WITH (connector = 'log' or 'kafka', ...) AS SELECT ..., or keep them in CREATE MATERIALIZED VIEW";
+  }
+  return undefined;
 }

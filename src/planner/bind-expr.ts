@@ -54,7 +54,10 @@ export class Scope {
       .map((c) => c.name);
     throw new SluiceError('UNKNOWN_COLUMN', `unknown column '${full}'`, {
       span,
-      hint: didYouMean(name, candidates) ?? (candidates.length ? `available columns: ${[...new Set(candidates)].join(', ')}` : undefined),
+      hint:
+        (q === undefined ? clockHint(name) : undefined) ??
+        didYouMean(name, candidates) ??
+        (candidates.length ? `available columns: ${[...new Set(candidates)].join(', ')}` : undefined),
     });
   }
 }
@@ -241,7 +244,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     span: e.name.span,
     hint: window
       ? `${e.name.name.toUpperCase()} is a window table function, used in FROM: FROM TABLE(${window}) ... GROUP BY window_start, window_end`
-      : (didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION'),
+      : (clockHint(e.name.name) ?? didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION'),
   });
 }
 
@@ -356,4 +359,16 @@ function expectType(e: BoundExpr, kind: DataType['kind'], where: string): void {
 
 function typeError(message: string, span: Span | undefined, hint?: string): SluiceError {
   return new SluiceError('TYPE_MISMATCH', message, { span, hint });
+}
+
+/** Names other engines give the current time, as a column or a call. */
+const CLOCKS = new Set(['now', 'current_timestamp', 'current_date', 'current_time', 'localtimestamp', 'localtime', 'getdate', 'sysdate']);
+
+/**
+ * The hint for the current time asked for as other engines do (NOW(), CURRENT_TIMESTAMP): a
+ * continuous query has no one "now"; PROCTIME() is the time each row is processed.
+ */
+function clockHint(name: string): string | undefined {
+  if (!CLOCKS.has(normalizeName(name))) return undefined;
+  return "a continuous query has no single current time: PROCTIME() is the time each row is processed; compare event times with a TIMESTAMP literal, or window them (FROM TABLE(TUMBLE(...)))";
 }
