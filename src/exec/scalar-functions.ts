@@ -8,6 +8,7 @@ import { fnv1a32 } from '../common/hash.js';
 import { toBigint } from './integers.js';
 import { valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
+import { datePart, dateTrunc } from './time-functions.js';
 
 export type ScalarImpl = (...args: never[]) => unknown;
 
@@ -62,6 +63,9 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   proctime: { fn: () => Date.now(), nullSafe: true },
   // Signed, so that every hash fits the INT it is declared as (FNV-1a's 32 bits, two's complement).
   hash_code: { fn: (x) => fnv1a32(String(x)) | 0 },
+  date_trunc: { fn: (unit, ts) => dateTrunc(unit, num(ts)) },
+  // BIGINT values are bigints.
+  date_part: { fn: (part, ts) => BigInt(datePart(part, num(ts))) },
 };
 
 /** ROUND of a BIGINT to `digits` (negative: tens, hundreds...), half away from zero, exact. */

@@ -1,5 +1,6 @@
 /** CST→AST for expressions. Spans come from CST locations, so they include parentheses. */
 import type { CstNode, IToken } from 'chevrotain';
+import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr } from './ast.js';
@@ -240,14 +241,33 @@ const TRIM_FUNCTION: Readonly<Record<string, string>> = { BOTH: 'trim', LEADING:
  * the `FROM` form belongs to TRIM alone.
  */
 function toTrimFrom(n: CstNode, name: Ident, from: IToken, span: Span, cx: AstContext): CallExpr {
+  if (normalizeName(name.name) === 'extract' && !optToken(n, 'distinct') && !optToken(n, 'side') && nodes(n, 'args').length === 1) return toExtract(n, name, span, cx);
   if (normalizeName(name.name) !== 'trim' || optToken(n, 'distinct') || nodes(n, 'args').length > 1) {
     throw new SluiceError('SYNTAX_ERROR', `unexpected FROM in a call to ${name.name}`, {
       span: cx.src.span(from.startOffset, endOf(from)),
-      hint: "only TRIM takes FROM: TRIM([BOTH | LEADING | TRAILING] [characters] FROM string); separate arguments with ','",
+      hint: "only TRIM and EXTRACT take FROM: TRIM([BOTH | LEADING | TRAILING] [characters] FROM string), EXTRACT(part FROM timestamp); separate arguments with ','",
     });
   }
   const side = optToken(n, 'side')?.image.toUpperCase() ?? 'BOTH';
   const chars = nodes(n, 'args').map((a) => toExpr(a, cx));
   const fn = TRIM_FUNCTION[side]!;
   return { kind: 'Call', name: { name: fn, span: name.span }, args: [toExpr(node(n, 'fromArg'), cx), ...chars], distinct: false, star: false, span };
+}
+
+/**
+ * `EXTRACT(part FROM ts)` as the call `date_part('part', ts)`: the part is a bare word (HOUR,
+ * dow, ...) or a string, one of DATE_PARTS.
+ */
+function toExtract(n: CstNode, name: Ident, span: Span, cx: AstContext): CallExpr {
+  const part = toExpr(nodes(n, 'args')[0]!, cx);
+  const text = part.kind === 'ColumnRef' && part.qualifier === undefined ? part.column.name : part.kind === 'Literal' && part.literal === 'string' ? String(part.value) : undefined;
+  const known = text !== undefined && (DATE_PARTS as readonly string[]).includes(text.toLowerCase());
+  if (!known) {
+    throw new SluiceError('SYNTAX_ERROR', text === undefined ? 'EXTRACT takes a part name before FROM' : `unknown EXTRACT part '${text}'`, {
+      span: part.span,
+      hint: `write EXTRACT(part FROM timestamp) with part one of ${DATE_PARTS.join(', ')}`,
+    });
+  }
+  const literal: Expr = { kind: 'Literal', literal: 'string', value: text.toLowerCase(), span: part.span };
+  return { kind: 'Call', name: { name: 'date_part', span: name.span }, args: [literal, toExpr(node(n, 'fromArg'), cx)], distinct: false, star: false, span };
 }

@@ -1,4 +1,5 @@
 /** Binds AST expressions against a scope: resolves names, checks and infers types. */
+import { DATE_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, isNumeric, typeToString, type DataType } from '../common/types.js';
@@ -218,6 +219,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     if (typeof t === 'string') {
       throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} ${t}`, e.span);
     }
+    checkConstantUnit(name, args);
     return { kind: 'Call', fn: name, args, type: t, span: e.span };
   }
   const udf = catalog.findFunction(name);
@@ -371,4 +373,20 @@ const CLOCKS = new Set(['now', 'current_timestamp', 'current_date', 'current_tim
 function clockHint(name: string): string | undefined {
   if (!CLOCKS.has(normalizeName(name))) return undefined;
   return "a continuous query has no single current time: PROCTIME() is the time each row is processed; compare event times with a TIMESTAMP literal, or window them (FROM TABLE(TUMBLE(...)))";
+}
+
+/** The units a function takes as its first argument, where they are fixed. */
+const UNIT_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { date_trunc: TRUNC_UNITS, date_part: DATE_PARTS };
+
+/**
+ * A unit given as a constant that the function does not take is refused with the statement,
+ * instead of failing every row (a unit computed per row can only fail per row).
+ */
+function checkConstantUnit(name: string, args: readonly BoundExpr[]): void {
+  const units = UNIT_ARGUMENTS[name];
+  const first = args[0];
+  if (!units || first?.kind !== 'Literal' || typeof first.value !== 'string') return;
+  const text = first.value.trim().toLowerCase();
+  if (units.includes(text) || (text.endsWith('s') && units.includes(text.slice(0, -1)))) return;
+  throw new SluiceError('INVALID_ARGUMENT', `${name.toUpperCase()} has no unit '${first.value}'`, { span: first.span, hint: `use one of ${units.join(', ')}` });
 }

@@ -64,6 +64,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   cardinality: (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' ? T.INT : 'expects one array'),
   proctime: (a) => (a.length === 0 ? T.TIMESTAMP : 'takes no arguments'),
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
+  date_trunc: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.TIMESTAMP : "expects (unit, timestamp), e.g. DATE_TRUNC('hour', ts)"),
+  date_part: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
 };
 
 export type AggregateFn = 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc';

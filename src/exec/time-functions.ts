@@ -1,0 +1,91 @@
+/**
+ * DATE_TRUNC and DATE_PART (EXTRACT) over TIMESTAMP values (epoch milliseconds, UTC), with
+ * DuckDB's units and results: weeks are ISO weeks starting on Monday, DATE_PART's `millisecond`
+ * counts the milliseconds within the minute, `dow` runs from 0 (Sunday), `isodow` from 1 (Monday).
+ */
+
+import { DATE_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
+
+type TruncUnit = (typeof TRUNC_UNITS)[number];
+type DatePart = (typeof DATE_PARTS)[number];
+
+const DAY_MS = 86_400_000;
+
+function unitOf<U extends string>(text: unknown, units: readonly U[], what: string): U {
+  const name = String(text).trim().toLowerCase();
+  const unit = (units as readonly string[]).includes(name) ? name : name.endsWith('s') && (units as readonly string[]).includes(name.slice(0, -1)) ? name.slice(0, -1) : undefined;
+  if (unit === undefined) throw new Error(`unknown ${what} unit '${String(text)}'; use one of ${units.join(', ')}`);
+  return unit as U;
+}
+
+/** Days since 1970-01-01 of the Monday on or before day `days` (1970-01-01 was a Thursday). */
+function mondayOf(days: number): number {
+  return days - ((days + 3) % 7 + 7) % 7;
+}
+
+/** The instant `ts` cut down to the start of its `unit` (UTC). */
+export function dateTrunc(unitText: unknown, ts: number): number {
+  const unit: TruncUnit = unitOf(unitText, TRUNC_UNITS, 'DATE_TRUNC');
+  const floorTo = (ms: number) => Math.floor(ts / ms) * ms;
+  switch (unit) {
+    case 'millisecond':
+      return ts;
+    case 'second':
+      return floorTo(1000);
+    case 'minute':
+      return floorTo(60_000);
+    case 'hour':
+      return floorTo(3_600_000);
+    case 'day':
+      return floorTo(DAY_MS);
+    case 'week':
+      return mondayOf(Math.floor(ts / DAY_MS)) * DAY_MS;
+  }
+  const d = new Date(ts);
+  const year = d.getUTCFullYear();
+  const month = d.getUTCMonth();
+  if (unit === 'month') return Date.UTC(year, month, 1);
+  if (unit === 'quarter') return Date.UTC(year, month - (month % 3), 1);
+  return Date.UTC(year, 0, 1);
+}
+
+/** ISO 8601 week number (1-53) of day `days` since 1970-01-01: the week holding its Thursday. */
+function isoWeek(days: number): number {
+  const thursday = mondayOf(days) + 3;
+  const year = new Date(thursday * DAY_MS).getUTCFullYear();
+  const jan1 = Math.floor(Date.UTC(year, 0, 1) / DAY_MS);
+  return Math.floor((thursday - jan1) / 7) + 1;
+}
+
+/** The `part` of the instant `ts` (UTC), as a whole number. */
+export function datePart(partText: unknown, ts: number): number {
+  const part: DatePart = unitOf(partText, DATE_PARTS, 'DATE_PART');
+  const d = new Date(ts);
+  const days = Math.floor(ts / DAY_MS);
+  switch (part) {
+    case 'year':
+      return d.getUTCFullYear();
+    case 'quarter':
+      return Math.floor(d.getUTCMonth() / 3) + 1;
+    case 'month':
+      return d.getUTCMonth() + 1;
+    case 'week':
+      return isoWeek(days);
+    case 'day':
+      return d.getUTCDate();
+    case 'doy':
+      return days - Math.floor(Date.UTC(d.getUTCFullYear(), 0, 1) / DAY_MS) + 1;
+    case 'dow':
+      return d.getUTCDay();
+    case 'isodow':
+      return d.getUTCDay() === 0 ? 7 : d.getUTCDay();
+    case 'hour':
+      return d.getUTCHours();
+    case 'minute':
+      return d.getUTCMinutes();
+    case 'second':
+      return d.getUTCSeconds();
+    case 'millisecond':
+      return d.getUTCSeconds() * 1000 + d.getUTCMilliseconds();
+  }
+}
