@@ -265,7 +265,7 @@ function toExtract(n: CstNode, name: Ident, span: Span, cx: AstContext): CallExp
   if (!known) {
     throw new SluiceError('SYNTAX_ERROR', text === undefined ? 'EXTRACT takes a part name before FROM' : `unknown EXTRACT part '${text}'`, {
       span: part.span,
-      hint: `write EXTRACT(part FROM timestamp) with part one of ${DATE_PARTS.join(', ')}`,
+      hint: `write EXTRACT(part FROM timestamp) with part one of ${DATE_PARTS.join(', ')}${text?.toLowerCase() === 'epoch' ? '; epoch milliseconds are CAST(ts AS BIGINT)' : ''}`,
     });
   }
   const literal: Expr = { kind: 'Literal', literal: 'string', value: text.toLowerCase(), span: part.span };

@@ -388,5 +388,6 @@ function checkConstantUnit(name: string, args: readonly BoundExpr[]): void {
   if (!units || first?.kind !== 'Literal' || typeof first.value !== 'string') return;
   const text = first.value.trim().toLowerCase();
   if (units.includes(text) || (text.endsWith('s') && units.includes(text.slice(0, -1)))) return;
-  throw new SluiceError('INVALID_ARGUMENT', `${name.toUpperCase()} has no unit '${first.value}'`, { span: first.span, hint: `use one of ${units.join(', ')}` });
+  const epoch = text === 'epoch' ? '; epoch milliseconds are CAST(ts AS BIGINT)' : '';
+  throw new SluiceError('INVALID_ARGUMENT', `${name.toUpperCase()} has no unit '${first.value}'`, { span: first.span, hint: `use one of ${units.join(', ')}${epoch}` });
 }
