@@ -38,3 +38,17 @@ export function formatTimestamp(ms: number): string {
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
+
+/**
+ * TIMESTAMP text as SQL writes it (CAST to STRING, `||`, CONCAT), as DuckDB and PostgreSQL do:
+ * `2026-12-02 14:00:00.12`, the fraction cut of its trailing zeros and left out when it is
+ * zero (`2026-12-02 14:00:00`). A value outside the range of dates is written as its number.
+ */
+export function timestampSqlText(ms: number): string {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return String(ms);
+  const iso = d.toISOString();
+  const t = iso.indexOf('T');
+  const frac = iso.slice(-4, -1).replace(/0+$/, '');
+  return `${iso.slice(0, t)} ${iso.slice(t + 1, -5)}${frac ? `.${frac}` : ''}`;
+}

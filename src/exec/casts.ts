@@ -11,7 +11,7 @@
  * TIMESTAMP -> BIGINT is epoch milliseconds (TIMESTAMP -> INT is refused by the planner), and a
  * number cast to TIMESTAMP is read as epoch milliseconds (NaN or beyond ±8.64e15 is an error).
  */
-import { parseTimestampText } from '../common/timestamp-text.js';
+import { parseTimestampText, timestampSqlText } from '../common/timestamp-text.js';
 import { typeToString, type DataType } from '../common/types.js';
 import { castNested } from './nested-values.js';
 import { fits, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
@@ -30,7 +30,8 @@ export function caster(from: DataType, to: DataType): Caster {
     case 'STRING':
       if (from.kind === 'FLOAT') return (x) => floatText(x as number);
       if (from.kind === 'DOUBLE') return (x) => decimalText(x as number);
-      return (x) => (from.kind === 'TIMESTAMP' ? new Date(x as number).toISOString().replace('T', ' ').replace('Z', '') : typeof x === 'object' ? JSON.stringify(x, bigintAsText) : String(x));
+      if (from.kind === 'TIMESTAMP') return (x) => timestampSqlText(Number(x));
+      return (x) => (typeof x === 'object' ? JSON.stringify(x, bigintAsText) : String(x));
     case 'BOOLEAN':
       return toBoolean;
     case 'TIMESTAMP':
@@ -189,7 +190,7 @@ function decimalText(x: number): string {
   const [mantissa, exp] = Math.abs(x).toExponential().split('e') as [string, string];
   const digits = mantissa.replace('.', '');
   const e = Number(exp);
-  const sign = x < 0 ? '-' : '';
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
   if (e < -4 || e >= 16) {
     const frac = digits.length > 1 ? `.${digits.slice(1)}` : '';
     return `${sign}${digits[0]}${frac}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;

@@ -220,7 +220,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} ${t}`, e.span);
     }
     checkConstantUnit(name, args);
-    return { kind: 'Call', fn: name, args, type: t, span: e.span };
+    return { kind: 'Call', fn: name, args: name === 'concat' ? args.map(asText) : args, type: t, span: e.span };
   }
   const udf = catalog.findFunction(name);
   if (udf) {
@@ -276,6 +276,16 @@ function bindInteger(value: number | bigint, span: Span): BoundExpr {
   return { kind: 'Literal', value: big, type: T.BIGINT, span };
 }
 
+/**
+ * An operand of `||` or CONCAT as text: a value of another type is written as CAST(x AS STRING)
+ * writes it (DOUBLE 3 as `3.0`, a TIMESTAMP as `2024-01-01 10:00:00`, an array as JSON), as
+ * DuckDB does, not as its number or JavaScript's text.
+ */
+function asText(a: BoundExpr): BoundExpr {
+  if (a.type.kind === 'STRING' || a.type.kind === 'NULL' || castRefusal(a.type, T.STRING) !== undefined) return a;
+  return { kind: 'Cast', operand: a, type: T.STRING, ...(a.span ? { span: a.span } : {}) };
+}
+
 function bindBinary(op: import('../parser/ast.js').BinaryOp, left: BoundExpr, right: BoundExpr, span: Span): BoundExpr {
   const mk = (type: DataType): BoundExpr => ({ kind: 'Binary', op, left, right, type, span });
   switch (op) {
@@ -295,7 +305,7 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, left: BoundExpr, ri
       comparable(left, right, span);
       return mk(T.BOOLEAN);
     case '||':
-      return mk(T.STRING);
+      return { kind: 'Binary', op, left: asText(left), right: asText(right), type: T.STRING, span };
     case '+':
     case '-': {
       const l = left.type.kind;

@@ -92,7 +92,9 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   };
 
   if (q.where) {
-    const predicate = bindExpr(q.where, scope, catalog, { special, clause: 'WHERE' });
+    const bound = bindExpr(q.where, scope, catalog, { special, clause: 'WHERE' });
+    // WHERE NULL is a condition that is never TRUE, as in DuckDB and PostgreSQL.
+    const predicate: BoundExpr = bound.type.kind === 'NULL' ? { kind: 'Cast', operand: bound, type: { kind: 'BOOLEAN' } } : bound;
     if (predicate.type.kind !== 'BOOLEAN') {
       throw new SluiceError('TYPE_MISMATCH', `WHERE needs a BOOLEAN condition, got ${typeToString(predicate.type)}`, { span: q.where.span });
     }

@@ -21,7 +21,7 @@ export function duckType(sluice: string): string {
 function literal(v: unknown, type: string): string {
   if (v === null || v === undefined) return 'NULL';
   if (type.startsWith('TIMESTAMP') && typeof v === 'number') return `TIMESTAMP '${formatTimestamp(v)}'`;
-  if (typeof v === 'number' && !Number.isFinite(v)) return `'${String(v)}'::DOUBLE`; // NaN, Infinity, -Infinity
+  if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return `'${Object.is(v, -0) ? '-0.0' : String(v)}'::DOUBLE`; // NaN, Infinity, -Infinity, -0
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
   if (typeof v === 'string') return `'${v.replace(/'/g, "''")}'`;

@@ -48,10 +48,16 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
       return { plan: { ...plan, input: child.plan, predicate: remap(plan.predicate, child.map), fields: child.plan.fields }, map: child.map };
     }
     case 'LogicalProject': {
+      // A computed column nothing above reads is not computed: it becomes a NULL of its type, so
+      // that the columns keep their places (operators above, and their state ids, see them
+      // unchanged) and a value that would fail (CAST('x' AS INT)) cannot send the row to the dead
+      // letters for a column the result does not have (DuckDB and PostgreSQL never evaluate it).
+      // A column passed through as it is stays: it costs nothing and may carry the rows' key.
+      const exprs = plan.exprs.map((e, i): BoundExpr => (required.has(i) || e.kind === 'Literal' || e.kind === 'Column' ? e : { kind: 'Literal', value: null, type: e.type }));
       const need = new Set<number>();
-      for (const e of plan.exprs) columnsOf(e, need);
+      for (const e of exprs) columnsOf(e, need);
       const child = prune(plan.input, need);
-      return { plan: { ...plan, input: child.plan, exprs: plan.exprs.map((e) => remap(e, child.map)) }, map: identity(plan.fields.length) };
+      return { plan: { ...plan, input: child.plan, exprs: exprs.map((e) => remap(e, child.map)) }, map: identity(plan.fields.length) };
     }
     case 'LogicalLookupJoin': {
       const n = plan.input.fields.length;
