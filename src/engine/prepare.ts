@@ -14,7 +14,7 @@
 import { SluiceError, assertNever } from '../common/errors.js';
 import { normalizeName, type ParsedStatement, type Statement } from '../parser/index.js';
 import type { Catalog } from '../planner/catalog.js';
-import { planQuery } from '../planner/plan-query.js';
+import { planQuery, pullRelation } from '../planner/plan-query.js';
 import { queryDependencies } from '../planner/dependencies.js';
 import { fieldsOf, optionsOf } from './statements/definitions.js';
 import { streamDefOf } from './statements/create-stream.js';
@@ -85,9 +85,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       for (const row of bound.rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span, bound.def);
       return 'statement';
     case 'Query': {
-      const from = s.query.from;
-      const def = from?.kind === 'TableRef' ? scratch.relation(from.name.name, from.name.span) : undefined;
-      const pull = def?.kind === 'view' || def?.kind === 'table';
+      const pull = pullRelation(s.query, scratch) !== undefined;
       planQuery(s.query, scratch, pull ? { pull: true } : {});
       return pull ? 'pull' : 'push';
     }

@@ -81,11 +81,11 @@ class FoldedRows {
 /** Sorts in SQL value order (strings by code point, NaN above numbers), NULLs last either way. */
 function sortRows(rows: unknown[][], keys: readonly OrderKey[]): void {
   rows.sort((a, b) => {
-    for (const { index, desc } of keys) {
+    for (const { index, desc, nullsFirst } of keys) {
       const x = a[index] ?? null;
       const y = b[index] ?? null;
       if (x === null || y === null) {
-        if (x !== y) return x === null ? 1 : -1;
+        if (x !== y) return (x === null) === nullsFirst ? -1 : 1;
         continue;
       }
       const c = compareValues(x, y);

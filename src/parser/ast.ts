@@ -229,6 +229,8 @@ export interface SubqueryRef {
 export interface OrderItem {
   readonly expr: Expr;
   readonly desc: boolean;
+  /** NULLS FIRST; NULLs sort last otherwise, in either direction (as DuckDB). */
+  readonly nullsFirst: boolean;
 }
 
 export interface SelectQuery {

@@ -469,6 +469,13 @@ export class SqlParser extends CstParser {
         { ALT: () => this.CONSUME(K.DESC, { LABEL: 'direction' }) },
       ]);
     });
+    this.OPTION2(() => {
+      this.CONSUME(K.NULLS);
+      this.OR2([
+        { ALT: () => this.CONSUME(K.FIRST, { LABEL: 'nulls' }) },
+        { ALT: () => this.CONSUME(K.LAST, { LABEL: 'nulls' }) },
+      ]);
+    });
   });
 
   /** A left-deep chain of joins over from-items. */

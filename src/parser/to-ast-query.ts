@@ -22,6 +22,7 @@ export function toSelect(n: CstNode, cx: AstContext): SelectQuery {
     orderBy: nodes(n, 'orderBy').map((o) => ({
       expr: toExpr(node(o, 'expression'), cx),
       desc: optToken(o, 'direction')?.image.toUpperCase() === 'DESC',
+      nullsFirst: optToken(o, 'nulls')?.image.toUpperCase() === 'FIRST',
     })),
     ...(limitTok ? { limit: Number(limitTok.image) } : {}),
     span: cx.src.nodeSpan(n),

@@ -1,7 +1,7 @@
 /**
  * ORDER BY of a pull query, resolved to output columns: an output name or alias, a 1-based
  * position, or an expression written exactly as a select item. The rows are sorted where the
- * pull query runs (src/engine/run-on-batch.ts) in SQL value order, NULLs last as DuckDB does.
+ * pull query runs (src/engine/run-on-batch.ts) in SQL value order, NULLs last in either direction as DuckDB does (NULLS FIRST puts them first).
  */
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
@@ -11,6 +11,7 @@ export interface OrderKey {
   /** Output column index. */
   readonly index: number;
   readonly desc: boolean;
+  readonly nullsFirst: boolean;
 }
 
 /** The AST without spans, for comparing an ORDER BY item with the select items. */
@@ -19,7 +20,7 @@ function shape(e: Expr): string {
 }
 
 export function resolveOrderBy(q: SelectQuery, names: readonly (string | undefined)[]): OrderKey[] {
-  return q.orderBy.map(({ expr, desc }) => ({ index: outputIndex(q, expr, names), desc }));
+  return q.orderBy.map(({ expr, desc, nullsFirst }) => ({ index: outputIndex(q, expr, names), desc, nullsFirst }));
 }
 
 function outputIndex(q: SelectQuery, e: Expr, names: readonly (string | undefined)[]): number {

@@ -1,7 +1,7 @@
 /** The planner's entry point: SELECT -> logical plan -> rewrites -> physical plan. */
 import type { Field } from '../common/types.js';
 import { normalizeName, type SelectQuery } from '../parser/ast.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, RelationDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import type { OrderKey } from './order-by.js';
 import { toPhysical, type PhysicalPlan } from './physical.js';
@@ -45,6 +45,24 @@ export interface PlanOptions {
   readonly exchange?: boolean;
   /** Called after each rewrite rule ran (EXPLAIN VERBOSE). */
   readonly onRewrite?: (step: RewriteStep) => void;
+}
+
+/**
+ * The view or table a pull query answers from: the one the query reads directly, or a table it
+ * reads through subqueries in FROM (`SELECT n, COUNT(*) FROM (SELECT k, COUNT(*) AS n FROM t
+ * GROUP BY k) q GROUP BY n`). A view read through a subquery is read as a stream of its changes
+ * (a push query), and so is everything over streams, joins or windows: undefined for those.
+ */
+export function pullRelation(q: SelectQuery, catalog: Catalog): RelationDef | undefined {
+  let from = q.from;
+  let nested = false;
+  while (from?.kind === 'Subquery') {
+    from = from.query.from;
+    nested = true;
+  }
+  if (from?.kind !== 'TableRef') return undefined;
+  const def = catalog.relation(from.name.name, from.name.span);
+  return def.kind === 'table' || (def.kind === 'view' && !nested) ? def : undefined;
 }
 
 /** One rewrite rule's run: the plan it was given and the plan it returned (the same when it changed nothing). */

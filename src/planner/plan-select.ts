@@ -42,7 +42,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
       hint: 'order the results of a pull query or in the client; for top-N per window use MAX/MIN',
     });
   }
-  const from = planFrom(q.from, catalog, (sub) => planSelect(sub, catalog), opts.pull === true);
+  const from = planFrom(q.from, catalog, (sub) => planSelect(checkSubquery(sub), catalog, opts), opts.pull === true);
   let plan = from.plan;
   let scope = from.scope;
 
@@ -190,6 +190,21 @@ function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySe
   const windowBound = (g: BoundExpr | undefined) => g?.kind === 'Column' && (g.name === 'window_start' || g.name === 'window_end');
   const windowSelected = groupBy.some((g, i) => selected.has(i) && windowBound(g));
   return groupBy.flatMap((g, i) => (selected.has(i) || (windowSelected && windowBound(g)) ? [] : [{ text: exprToString(g), ...(g.span ? { span: g.span } : {}) }]));
+}
+
+/**
+ * A subquery in FROM takes no ORDER BY or LIMIT: a row order means nothing to the query around
+ * it, and a LIMIT there (a top-N) is not implemented; refused rather than left out.
+ */
+function checkSubquery(sub: SelectQuery): SelectQuery {
+  const span = sub.orderBy[0]?.expr.span ?? (sub.limit !== undefined ? sub.span : undefined);
+  if (span) {
+    throw new SluiceError('UNSUPPORTED', `${sub.limit !== undefined ? 'LIMIT' : 'ORDER BY'} in a subquery is not supported`, {
+      span,
+      hint: 'put ORDER BY and LIMIT on the outermost SELECT of a pull query',
+    });
+  }
+  return sub;
 }
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {

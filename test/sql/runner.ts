@@ -126,12 +126,14 @@ export class SltSession {
     } catch (err) {
       return { actual: renderError(err), expected: r.expected };
     }
-    if (r.mode === 'duckdb') {
+    if (r.mode === 'duckdb' || r.mode === 'duckdb-ordered') {
+      // duckdb-ordered: the rows must come in DuckDB's order (a pull query's ORDER BY).
+      const sort = r.mode === 'duckdb';
       this.oracle ??= await DuckOracle.create();
       await this.oracle.load(this.e);
       const want = await this.oracle.query(r.expected);
-      const wantText = want.rows.map((row) => formatRow(row, want.types, 10)).sort().join('\n');
-      return { actual: rowsText(got, true, 10), expected: wantText };
+      const lines = want.rows.map((row) => formatRow(row, want.types, 10));
+      return { actual: rowsText(got, sort, 10), expected: (sort ? lines.sort() : lines).join('\n') };
     }
     const actual =
       r.mode === 'changelog'

@@ -1,6 +1,6 @@
 /**
  * The `.slt` file format: records separated by blank lines. A record starts with a header line
- * (`statement ok`, `statement error CODE`, `query [rowsort|changelog|duckdb]`, `checkpoint`) or
+ * (`statement ok`, `statement error CODE`, `query [rowsort|changelog|duckdb|duckdb-ordered]`, `checkpoint`) or
  * is a run of `#` comment lines. A blank line ends a record only when the next non-blank line
  * starts a new record, so expected error text may itself contain blank lines.
  */
@@ -12,7 +12,7 @@ export type SltRecord =
   | { readonly kind: 'statement-error'; readonly line: number; readonly sql: string; code: string; expected: string }
   | { readonly kind: 'query'; readonly line: number; readonly sql: string; readonly mode: QueryMode; expected: string };
 
-export type QueryMode = 'plain' | 'rowsort' | 'changelog' | 'duckdb';
+export type QueryMode = 'plain' | 'rowsort' | 'changelog' | 'duckdb' | 'duckdb-ordered';
 
 const HEADER = /^(statement ok|statement error\b|query\b|checkpoint\b|#)/;
 
@@ -66,7 +66,7 @@ export function parseSlt(text: string, file = '<slt>'): SltRecord[] {
     }
     if (words[0] === 'query') {
       const mode = (words[1] ?? 'plain') as QueryMode;
-      if (!['plain', 'rowsort', 'changelog', 'duckdb'].includes(mode)) throw new Error(`${where}: unknown query mode '${mode}'`);
+      if (!['plain', 'rowsort', 'changelog', 'duckdb', 'duckdb-ordered'].includes(mode)) throw new Error(`${where}: unknown query mode '${mode}'`);
       if (sep < 0) throw new Error(`${where}: query needs '----' and expected output`);
       return { kind: 'query', line, sql: body, mode, expected };
     }

@@ -3,7 +3,7 @@ import { throwIfCancelled } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
 import { batchFromRows } from '../../exec/columns.js';
 import type { RelationDef } from '../../planner/catalog.js';
-import { planQuery } from '../../planner/plan-query.js';
+import { planQuery, pullRelation } from '../../planner/plan-query.js';
 import { storedRows } from '../relation-storage.js';
 import { runOnBatch } from '../run-on-batch.js';
 import { pushCopies } from '../sinks.js';
@@ -28,10 +28,7 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
   return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
 
-/** The view or table a SELECT reads with a pull query, when it reads one directly. */
+/** The view or table a SELECT reads with a pull query (see pullRelation), if it is one. */
 export function pullTarget(session: Session, s: StatementOf<'Query'>): RelationDef | undefined {
-  const from = s.query.from;
-  if (from?.kind !== 'TableRef') return undefined;
-  const def = session.catalog.relation(from.name.name, from.name.span);
-  return def.kind === 'view' || def.kind === 'table' ? def : undefined;
+  return pullRelation(s.query, session.catalog);
 }
