@@ -335,7 +335,10 @@ function widenValue(v: unknown, to: DataType): unknown {
 /** Functions whose numeric arguments take the call's result type (so bigint meets bigint). */
 const RESULT_TYPED_ARGS = new Set(['coalesce', 'greatest', 'least', 'mod']);
 /** Functions that compute with doubles: a BIGINT argument reaches them as a number. */
-const DOUBLE_ARGS = new Set(['sqrt', 'ln', 'log10', 'exp', 'power', 'pow', 'substring', 'substr']);
+const DOUBLE_ARGS = new Set([
+  'sqrt', 'ln', 'log10', 'log', 'log2', 'cbrt', 'exp', 'power', 'pow', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'degrees', 'radians',
+  'isnan', 'isinf', 'isfinite', 'substring', 'substr', 'right', 'repeat', 'lpad', 'rpad', 'split_part', 'chr',
+]);
 
 /**
  * The type argument `k` of a call is converted to before the implementation sees it. Others get

@@ -45,6 +45,24 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
       return Math.log10(num(x));
     },
   },
+  log2: { fn: (x) => positiveLog('LOG2', Math.log2, x) },
+  log: { fn: (x) => positiveLog('LOG', Math.log10, x) },
+  cbrt: { fn: (x) => Math.cbrt(num(x)) },
+  sign: { fn: (x) => (typeof x === 'bigint' ? (x > 0n ? 1 : x < 0n ? -1 : 0) : num(x) > 0 ? 1 : num(x) < 0 ? -1 : 0) },
+  trunc: { fn: (x) => (typeof x === 'bigint' ? x : Math.trunc(num(x))) },
+  sin: { fn: (x) => Math.sin(num(x)) },
+  cos: { fn: (x) => Math.cos(num(x)) },
+  tan: { fn: (x) => Math.tan(num(x)) },
+  asin: { fn: (x) => unitDomain('ASIN', Math.asin, x) },
+  acos: { fn: (x) => unitDomain('ACOS', Math.acos, x) },
+  atan: { fn: (x) => Math.atan(num(x)) },
+  atan2: { fn: (y, x) => Math.atan2(num(y), num(x)) },
+  pi: { fn: () => Math.PI, nullSafe: true },
+  degrees: { fn: (x) => (num(x) * 180) / Math.PI },
+  radians: { fn: (x) => (num(x) * Math.PI) / 180 },
+  isnan: { fn: (x) => Number.isNaN(num(x)) },
+  isinf: { fn: (x) => num(x) === Infinity || num(x) === -Infinity },
+  isfinite: { fn: (x) => Number.isFinite(num(x)) },
   exp: { fn: (x) => Math.exp(num(x)) },
   power: { fn: (x, y) => num(x) ** num(y) },
   pow: { fn: (x, y) => num(x) ** num(y) },
@@ -58,6 +76,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   ...STRING_IMPLS,
   // Compiled inline (lazily, see compile-logic.ts); these are for callers outside compiled code.
   coalesce: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
+  // IFNULL(a, b) is bound as COALESCE(a, b); this is for callers outside compiled code.
+  ifnull: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
   nullif: { fn: (a, b) => (a === null || (b !== null && valuesEqual(a, b)) ? null : a), nullSafe: true },
   cardinality: { fn: (a) => (a as ArrayLike<unknown>).length },
   proctime: { fn: () => Date.now(), nullSafe: true },
@@ -67,6 +87,18 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   // BIGINT values are bigints.
   date_part: { fn: (part, ts) => BigInt(datePart(part, num(ts))) },
 };
+
+/** A logarithm of a positive number; zero or less is a row error, as in DuckDB. */
+function positiveLog(name: string, log: (x: number) => number, x: unknown): number {
+  if (num(x) <= 0) throw new Error(`${name} of a non-positive number (${String(x)})`);
+  return log(num(x));
+}
+
+/** ASIN / ACOS, defined on [-1, 1] only: outside it a row error, as in DuckDB. */
+function unitDomain(name: string, f: (x: number) => number, x: unknown): number {
+  if (!(num(x) >= -1 && num(x) <= 1)) throw new Error(`${name} is undefined outside [-1, 1] (got ${String(x)})`);
+  return f(num(x));
+}
 
 /** ROUND of a BIGINT to `digits` (negative: tens, hundreds...), half away from zero, exact. */
 function roundBigint(x: bigint, digits: number): bigint {

@@ -52,6 +52,43 @@ export function substring(s: string, start: number, length?: number): string {
   return from < to ? chars.slice(from, to).join('') : '';
 }
 
+/**
+ * The longest string (in code points) REPEAT, LPAD and RPAD build: a row asking for more is a
+ * row error, not a gigabyte string (docs/security.md).
+ */
+export const MAX_BUILT_STRING = 1 << 20;
+
+function checkBuilt(fn: string, n: number): void {
+  if (n > MAX_BUILT_STRING) throw new Error(`${fn} would build a string of ${n} characters, more than the ${MAX_BUILT_STRING} allowed`);
+}
+
+/** LPAD / RPAD as DuckDB: cut to `n` characters, or filled up to them with `fill` repeated. */
+function pad(fn: 'LPAD' | 'RPAD', s: string, n: number, fill: string): string {
+  if (n <= 0) return '';
+  const chars = Array.from(s);
+  if (chars.length >= n) return chars.slice(0, n).join('');
+  checkBuilt(fn, n);
+  const f = Array.from(fill);
+  if (f.length === 0) throw new Error(`${fn} needs a non-empty fill to pad '${s}' to ${n} characters`);
+  const need = n - chars.length;
+  const padding = Array.from({ length: need }, (_, i) => f[i % f.length]!).join('');
+  return fn === 'LPAD' ? padding + s : s + padding;
+}
+
+/** SPLIT_PART as DuckDB: 1-based, negative from the end, '' out of range; an empty delimiter splits into characters. */
+function splitPart(s: string, delim: string, n: number): string {
+  const parts = delim === '' ? Array.from(s) : s.split(delim);
+  if (s === '' && delim === '') return '';
+  const i = n > 0 ? n - 1 : n < 0 ? parts.length + n : -1;
+  return i >= 0 && i < parts.length ? parts[i]! : '';
+}
+
+/** 1-based code-point position of the first `sub` in `s`, 0 when absent (an empty `sub` is at 1). */
+function strpos(s: string, sub: string): bigint {
+  const at = s.indexOf(sub);
+  return at < 0 ? 0n : BigInt(codePointLength(s.slice(0, at)) + 1);
+}
+
 /** Removes characters in `chars` (default: the space only) from the chosen ends of `s`. */
 export function trimChars(s: string, chars: string, leading: boolean, trailing: boolean): string {
   const set = new Set(chars);
@@ -84,6 +121,33 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   replace: { fn: (s, from, to) => (str(from) === '' ? s : str(s).split(str(from)).join(str(to))) },
   // CONCAT skips NULLs (all NULL gives ''); `||` is NULL when either side is.
   concat: { fn: (...xs) => xs.map((x) => (x === null ? '' : String(x))).join(''), nullSafe: true },
+  // CONCAT_WS(sep, ...) skips NULL values; a NULL separator gives NULL.
+  concat_ws: { fn: (sep, ...xs) => (sep === null ? null : xs.filter((x) => x !== null).map(String).join(str(sep))), nullSafe: true },
+  right: { fn: (s, n) => substring(str(s), int(n) >= 0 ? -int(n) || codePointLength(str(s)) + 1 : 1 - int(n)) },
+  lpad: { fn: (s, n, fill) => pad('LPAD', str(s), int(n), str(fill)) },
+  rpad: { fn: (s, n, fill) => pad('RPAD', str(s), int(n), str(fill)) },
+  repeat: {
+    fn: (s, n) => {
+      const times = Math.max(0, int(n));
+      checkBuilt('REPEAT', codePointLength(str(s)) * times);
+      return str(s).repeat(times);
+    },
+  },
+  reverse: { fn: (s) => Array.from(str(s)).reverse().join('') },
+  split_part: { fn: (s, delim, n) => splitPart(str(s), str(delim), int(n)) },
+  strpos: { fn: (s, sub) => strpos(str(s), str(sub)) },
+  instr: { fn: (s, sub) => strpos(str(s), str(sub)) },
+  starts_with: { fn: (s, p) => str(s).startsWith(str(p)) },
+  ends_with: { fn: (s, p) => str(s).endsWith(str(p)) },
+  contains: { fn: (s, p) => str(s).includes(str(p)) },
+  ascii: { fn: (s) => str(s).codePointAt(0) ?? 0 },
+  chr: {
+    fn: (n) => {
+      const c = int(n);
+      if (!Number.isInteger(c) || c < 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) throw new Error(`CHR of ${String(n)}, which is not a Unicode code point`);
+      return String.fromCodePoint(c);
+    },
+  },
   // GREATEST and LEAST ignore NULLs, as DuckDB and PostgreSQL do.
   greatest: { fn: (...xs) => pick(xs, (c) => c > 0), nullSafe: true },
   least: { fn: (...xs) => pick(xs, (c) => c < 0), nullSafe: true },

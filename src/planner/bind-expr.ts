@@ -220,7 +220,9 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} ${t}`, e.span);
     }
     checkConstantUnit(name, args);
-    return { kind: 'Call', fn: name, args: name === 'concat' ? args.map(asText) : args, type: t, span: e.span };
+    // Values written into text are written as CAST writes them; IFNULL is COALESCE of two.
+    const typed = name === 'concat' ? args.map(asText) : name === 'concat_ws' ? [args[0]!, ...args.slice(1).map(asText)] : args;
+    return { kind: 'Call', fn: name === 'ifnull' ? 'coalesce' : name, args: typed, type: t, span: e.span };
   }
   const udf = catalog.findFunction(name);
   if (udf) {

@@ -33,8 +33,48 @@ const sameType: TypeRule = (a) => {
   return t ?? 'expects arguments of one type';
 };
 
+const isString = (t: DataType): boolean => t.kind === 'STRING' || t.kind === 'NULL';
+const isNumberArg = (t: DataType): boolean => isNumeric(t) || t.kind === 'NULL';
+const stringInt: TypeRule = (a) => (a.length === 2 && isString(a[0]!) && isNumberArg(a[1]!) ? T.STRING : 'expects (string, count)');
+const stringIntString: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isNumberArg(a[1]!) && isString(a[2]!) ? T.STRING : 'expects (string, length, fill)');
+const twoStrings = (result: DataType): TypeRule => (a) => (a.length === 2 && a.every(isString) ? result : 'expects two strings');
+const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
+
 export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   abs: numeric1,
+  sign: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.INT : 'expects one number'),
+  trunc: numeric1,
+  cbrt: double1,
+  log: double1,
+  log2: double1,
+  sin: double1,
+  cos: double1,
+  tan: double1,
+  asin: double1,
+  acos: double1,
+  atan: double1,
+  atan2: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (y, x)'),
+  pi: (a) => (a.length === 0 ? T.DOUBLE : 'takes no arguments'),
+  degrees: double1,
+  radians: double1,
+  isnan: numberTest,
+  isinf: numberTest,
+  isfinite: numberTest,
+  right: stringInt,
+  repeat: stringInt,
+  lpad: stringIntString,
+  rpad: stringIntString,
+  reverse: string1,
+  split_part: (a) => (a.length === 3 && isString(a[0]!) && isString(a[1]!) && isNumberArg(a[2]!) ? T.STRING : 'expects (string, delimiter, index)'),
+  strpos: twoStrings(T.BIGINT),
+  instr: twoStrings(T.BIGINT),
+  starts_with: twoStrings(T.BOOLEAN),
+  ends_with: twoStrings(T.BOOLEAN),
+  contains: twoStrings(T.BOOLEAN),
+  ascii: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
+  chr: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.STRING : 'expects one code point'),
+  concat_ws: (a) => (a.length >= 2 && isString(a[0]!) ? T.STRING : 'expects (separator, value, ...)'),
+  ifnull: (a) => (a.length === 2 && commonType(a[0]!, a[1]!) ? commonType(a[0]!, a[1]!)! : 'expects two arguments of one type'),
   floor: numeric1,
   ceil: numeric1,
   ceiling: numeric1,
