@@ -337,7 +337,7 @@ const RESULT_TYPED_ARGS = new Set(['coalesce', 'greatest', 'least', 'mod']);
 /** Functions that compute with doubles: a BIGINT argument reaches them as a number. */
 const DOUBLE_ARGS = new Set([
   'sqrt', 'ln', 'log10', 'log', 'log2', 'cbrt', 'exp', 'power', 'pow', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'degrees', 'radians',
-  'isnan', 'isinf', 'isfinite', 'substring', 'substr', 'right', 'repeat', 'lpad', 'rpad', 'split_part', 'chr',
+  'isnan', 'isinf', 'isfinite', 'substring', 'substr', 'left', 'right', 'repeat', 'lpad', 'rpad', 'split_part', 'chr',
 ]);
 
 /**

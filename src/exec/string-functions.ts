@@ -123,6 +123,8 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   concat: { fn: (...xs) => xs.map((x) => (x === null ? '' : String(x))).join(''), nullSafe: true },
   // CONCAT_WS(sep, ...) skips NULL values; a NULL separator gives NULL.
   concat_ws: { fn: (sep, ...xs) => (sep === null ? null : xs.filter((x) => x !== null).map(String).join(str(sep))), nullSafe: true },
+  // LEFT(s, n): the first n characters; a negative n drops the last -n (DuckDB).
+  left: { fn: (s, n) => (int(n) >= 0 ? substring(str(s), 1, int(n)) : substring(str(s), 1, Math.max(0, codePointLength(str(s)) + int(n)))) },
   right: { fn: (s, n) => substring(str(s), int(n) >= 0 ? -int(n) || codePointLength(str(s)) + 1 : 1 - int(n)) },
   lpad: { fn: (s, n, fill) => pad('LPAD', str(s), int(n), str(fill)) },
   rpad: { fn: (s, n, fill) => pad('RPAD', str(s), int(n), str(fill)) },

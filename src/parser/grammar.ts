@@ -710,8 +710,21 @@ export class SqlParser extends CstParser {
           this.CONSUME(RParen);
         },
       },
+      { ALT: () => this.SUBRULE(this.leftCall) },
       { ALT: () => this.SUBRULE(this.nameOrCall) },
     ]);
+  });
+
+  /** `LEFT(s, n)`: the function, whose name is also the keyword of LEFT JOIN. */
+  readonly leftCall = this.RULE('leftCall', () => {
+    this.CONSUME(K.LEFT, { LABEL: 'name' });
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expression, { LABEL: 'args' });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.expression, { LABEL: 'args' });
+    });
+    this.CONSUME(RParen);
   });
 
   readonly literal = this.RULE('literal', () => {

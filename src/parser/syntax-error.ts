@@ -23,7 +23,7 @@ const KEYWORD_TYPES = new Set<TokenType>(Object.values(K));
 
 const EXPRESSION_START = new Set<TokenType>([
   Identifier, Word, StringLiteral, IntegerLiteral, DecimalLiteral, K.TRUE, K.FALSE, K.NULL, K.INTERVAL,
-  K.TIMESTAMP, K.CASE, K.CAST, K.ARRAY, K.NOT, Minus, Plus, LParen,
+  K.TIMESTAMP, K.CASE, K.CAST, K.ARRAY, K.NOT, K.LEFT, Minus, Plus, LParen,
 ]);
 
 const OPERATORS = new Set<TokenType>([

@@ -4,7 +4,7 @@ import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr } from './ast.js';
-import { type AstContext, node, nodes, onlyChild, optNode, optToken, tokens } from './cst-access.js';
+import { type AstContext, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
 import { toDataType } from './to-ast-type.js';
@@ -178,6 +178,10 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
       return { kind: 'Cast', operand: toExpr(node(c, 'expression'), cx), type: toDataType(node(c, 'dataType'), cx), span: cx.src.nodeSpan(c) };
     case 'arrayExpr':
       return { kind: 'Array', elements: nodes(c, 'elements').map((e) => toExpr(e, cx)), span: cx.src.nodeSpan(c) };
+    case 'leftCall': {
+      const name = { ...identFromToken(token(c, 'name'), cx), name: 'left' };
+      return { kind: 'Call', name, args: nodes(c, 'args').map((a) => toExpr(a, cx)), distinct: false, star: false, span: cx.src.nodeSpan(c) };
+    }
     case 'nameOrCall':
       return toNameOrCall(c, cx);
     default:

@@ -60,6 +60,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   isnan: numberTest,
   isinf: numberTest,
   isfinite: numberTest,
+  left: stringInt,
   right: stringInt,
   repeat: stringInt,
   lpad: stringIntString,
@@ -108,7 +109,15 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   date_part: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
 };
 
-export type AggregateFn = 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc';
+export type AggregateFn =
+  | 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc'
+  | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or';
+
+/** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
+export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = { stddev: 'stddev_samp', variance: 'var_samp' };
+
+const spread: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
+const logic: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects one BOOLEAN');
 
 /** (score, label): a number and a number or BOOLEAN label. */
 const scoreLabel = (a: readonly DataType[]): boolean => isNumeric(a[0]!) && (isNumeric(a[1]!) || a[1]!.kind === 'BOOLEAN');
@@ -120,6 +129,14 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   // SUM(NULL) and AVG(NULL) are NULL, as in DuckDB and PostgreSQL.
   sum: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'FLOAT' || a[0]!.kind === 'DOUBLE' ? T.DOUBLE : T.BIGINT) : 'expects one number'),
   avg: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
+  stddev: spread,
+  stddev_samp: spread,
+  stddev_pop: spread,
+  variance: spread,
+  var_samp: spread,
+  var_pop: spread,
+  bool_and: logic,
+  bool_or: logic,
   min: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   max: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   auc: (a) => (a.length === 2 && scoreLabel(a) ? T.DOUBLE : 'expects (score, label)'),

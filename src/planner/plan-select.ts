@@ -6,7 +6,7 @@ import { normalizeName, type CallExpr, type Expr, type SelectQuery } from '../pa
 import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
 import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, ModelSignature } from './catalog.js';
-import { AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
+import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
 import { resolveGroupByRefs } from './group-by-refs.js';
@@ -117,7 +117,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   const aggKeys: string[] = [];
   const aggregate: BindHooks['aggregate'] = (call, bind) => {
     const name = normalizeName(call.name.name);
-    const fn: AggregateFn = name === 'count' && call.distinct ? 'count_distinct' : (name as AggregateFn);
+    const fn: AggregateFn = name === 'count' && call.distinct ? 'count_distinct' : (AGGREGATE_ALIASES[name] ?? (name as AggregateFn));
     if (call.distinct && name !== 'count') {
       throw new SluiceError('UNSUPPORTED', `DISTINCT is supported only in COUNT(DISTINCT ...)`, { span: call.span });
     }

@@ -73,6 +73,14 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new Psi(call.reference);
       case 'quantile_disc':
         return new QuantileDisc(constantNumber(call.args[1]));
+      case 'stddev_samp':
+      case 'stddev_pop':
+      case 'var_samp':
+      case 'var_pop':
+        return new Spread(call.fn);
+      case 'bool_and':
+      case 'bool_or':
+        return new BoolFold(call.fn === 'bool_and');
     }
   };
   return {
@@ -419,6 +427,87 @@ class QuantileDisc implements Accumulator, Restorable {
       this.values.set(mapKey(v), [v, n]);
       this.n += n;
     }
+  }
+}
+
+/**
+ * VAR_SAMP, VAR_POP, STDDEV_SAMP, STDDEV_POP: count, mean and sum of squared deviations
+ * (Welford's update), which retract exactly in the algebra and merge by Chan's formula; after a
+ * retraction the last digits carry rounding of the order of the values removed. The sample
+ * forms of fewer than two values, and every form of none, are NULL (as DuckDB).
+ */
+class Spread implements Accumulator, Restorable {
+  n = 0;
+  mean = 0;
+  m2 = 0;
+  constructor(private readonly fn: 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop') {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
+    if (a === null || a === undefined) return;
+    const x = Number(a);
+    if (sign > 0) {
+      this.n++;
+      const d = x - this.mean;
+      this.mean += d / this.n;
+      this.m2 += d * (x - this.mean);
+    } else if (this.n <= 1) this.reset(this.n - 1);
+    else {
+      const before = this.mean;
+      this.n--;
+      this.mean = (before * (this.n + 1) - x) / this.n;
+      // One value left has no spread: 0 exactly, not the rounding the removals left behind.
+      this.m2 = this.n === 1 ? 0 : Math.max(0, this.m2 - (x - this.mean) * (x - before));
+    }
+  }
+  private reset(n: number): void {
+    this.n = n;
+    this.mean = 0;
+    this.m2 = 0;
+  }
+  merge(o: Accumulator): void {
+    const other = o as Spread;
+    const n = this.n + other.n;
+    if (n <= 0) return this.reset(n);
+    const d = other.mean - this.mean;
+    this.m2 = Math.max(0, this.m2 + other.m2 + (d * d * this.n * other.n) / n);
+    this.mean += (d * other.n) / n;
+    this.n = n;
+  }
+  result(): number | null {
+    const sample = this.fn === 'var_samp' || this.fn === 'stddev_samp';
+    if (this.n < (sample ? 2 : 1)) return null;
+    const v = this.m2 / (sample ? this.n - 1 : this.n);
+    return this.fn === 'var_samp' || this.fn === 'var_pop' ? v : Math.sqrt(v);
+  }
+  save(): StateValue {
+    return [this.n, this.mean, this.m2];
+  }
+  load(s: StateValue): void {
+    [this.n, this.mean, this.m2] = s as [number, number, number];
+  }
+}
+
+/** BOOL_AND / BOOL_OR: counts of TRUE and FALSE values, so that a retraction is exact. NULL over no values. */
+class BoolFold implements Accumulator, Restorable {
+  t = 0;
+  f = 0;
+  constructor(private readonly and: boolean) {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
+    if (a === true) this.t += sign;
+    else if (a === false) this.f += sign;
+  }
+  merge(o: Accumulator): void {
+    this.t += (o as BoolFold).t;
+    this.f += (o as BoolFold).f;
+  }
+  result(): boolean | null {
+    if (this.t + this.f <= 0) return null;
+    return this.and ? this.f === 0 : this.t > 0;
+  }
+  save(): StateValue {
+    return [this.t, this.f];
+  }
+  load(s: StateValue): void {
+    [this.t, this.f] = s as [number, number];
   }
 }
 
