@@ -16,11 +16,26 @@ export class EngineMetrics {
   private readonly latency: Histogram;
   private readonly expired: Counter;
   private readonly missed: Counter;
+  /** The query labels each per-query metric has a series for (see `pruned`). */
+  private readonly rowsOutSeen = new Set<string>();
+  private readonly deadLettersSeen = new Set<string>();
+  private readonly latencySeen = new Set<string>();
 
   constructor(queries: QueryRegistry, models: ModelRegistry) {
     const registers = [this.registry];
-    this.rowsOut = new Counter({ name: 'sluice_query_records_out_total', help: 'Records a query has output.', labelNames: ['query'], registers });
-    this.deadLetters = new Counter({ name: 'sluice_dead_letters_total', help: 'Rows sent to a query dead-letter stream.', labelNames: ['query'], registers });
+    // The series of a query that no longer runs (a push query that ended, a view stopped or
+    // dropped) leave at the next scrape, so that the labels do not grow with every query run.
+    const live = () => new Set([...queries.running.values()].map((q) => q.name ?? q.id));
+    const pruned = <M extends Counter<'query'> | Histogram<'query'>>(seen: Set<string>, metric: () => M) => () => {
+      const now = live();
+      for (const q of seen) {
+        if (now.has(q)) continue;
+        metric().remove({ query: q });
+        seen.delete(q);
+      }
+    };
+    this.rowsOut = new Counter({ name: 'sluice_query_records_out_total', help: 'Records a query has output.', labelNames: ['query'], registers, collect: pruned(this.rowsOutSeen, () => this.rowsOut) });
+    this.deadLetters = new Counter({ name: 'sluice_dead_letters_total', help: 'Rows sent to a query dead-letter stream.', labelNames: ['query'], registers, collect: pruned(this.deadLettersSeen, () => this.deadLetters) });
     this.expired = new Counter({ name: 'sluice_log_records_expired_total', help: 'Records removed from embedded-log topics by their retention.', labelNames: ['topic'], registers });
     this.missed = new Counter({
       name: 'sluice_log_records_missed_total',
@@ -46,6 +61,7 @@ export class EngineMetrics {
       labelNames: ['query'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
+      collect: pruned(this.latencySeen, () => this.latency),
     });
     readGauge(this.registry, {
       name: 'sluice_query_lag_records',
@@ -61,16 +77,19 @@ export class EngineMetrics {
 
   /** A query (by its label: view or sink name, else id) has output `n` records. */
   recordsOut(query: string, n: number): void {
+    this.rowsOutSeen.add(query);
     this.rowsOut.inc({ query }, n);
   }
 
   /** A query has sent `n` rows to its dead-letter stream. */
   deadLettered(query: string, n: number): void {
+    this.deadLettersSeen.add(query);
     this.deadLetters.inc({ query }, n);
   }
 
   /** End-to-end latency samples (seconds) of a query's output rows. */
   observeLatency(query: string, seconds: readonly number[]): void {
+    this.latencySeen.add(query);
     for (const x of seconds) this.latency.observe({ query }, x);
   }
 

@@ -27,6 +27,31 @@ describe('metrics', () => {
     expect(text).toMatch(/sluice_end_to_end_latency_seconds_bucket\{le="1",query="big"\} 0/);
   });
 
+  it('drops the series of push queries that ended and of views that were dropped, so labels do not grow with every query', async () => {
+    await engine.execute(`
+      CREATE STREAM s (x INT) WITH (partitions = 1);
+      CREATE MATERIALIZED VIEW v AS SELECT 10 / x AS y FROM s;`);
+    await engine.execute('INSERT INTO s VALUES (1), (0), (2)');
+    await engine.checkpointAll();
+    const ids: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const [res] = await engine.execute('SELECT 10 / x FROM s', { bounded: true });
+      if (res?.kind !== 'push') throw new Error('expected a push query');
+      ids.push(res.queryId);
+      for await (const _ of res.rows);
+    }
+    let text = await engine.metrics.metrics();
+    expect(text).toContain('sluice_query_records_out_total{query="v"} 2');
+    expect(text).toContain('sluice_dead_letters_total{query="v"} 1');
+    // An ended push query stays listed for a second (GET /v1/queries shows how it ended).
+    await new Promise((r) => setTimeout(r, 1100));
+    text = await engine.metrics.metrics();
+    for (const id of ids) expect(text.split("\n").filter((l) => l.includes(`query="${id}"`))).toEqual([]);
+    await engine.execute('DROP VIEW v');
+    text = await engine.metrics.metrics();
+    expect(text).not.toContain('query="v"');
+  });
+
   it('names counters *_total and gauges without it, per Prometheus conventions', async () => {
     await engine.execute(`
       CREATE STREAM s (x INT) WITH (partitions = 1);
