@@ -288,7 +288,15 @@ export async function applyQualityOptions(session: Session, model: ModelSignatur
   const before = byModel.get(model.name.toLowerCase());
   const opts = parseQualityOptions(model.name, raw, before);
   if (!session.record.replaying) {
-    const statements = qualityStatements(model, opts, session.catalog, session.models.get(model.name).options.driftAlert);
+    const serving = session.models.get(model.name);
+    // A version keeps the options it was made with: one from before 'log' = 'on' (say, after a
+    // ROLLBACK to it) writes no predictions, and labels would then join nothing.
+    if (!serving.options.log && session.catalog.findRelation(predictionsStream(model.name))) {
+      throw new SluiceError('INVALID_ARGUMENT', `model '${model.name}' does not log predictions now: version ${serving.number}, which serves it, has 'log' off, so labels would join nothing`, {
+        hint: `turn the log on for the serving version first: ALTER MODEL ${model.name} SET ('log' = 'on', 'log.id' = '<id column>')`,
+      });
+    }
+    const statements = qualityStatements(model, opts, session.catalog, serving.options.driftAlert);
     if (before) {
       for (const view of qualityViews(model.name).reverse()) {
         if (session.catalog.findRelation(view)) await runGenerated(session, `DROP MATERIALIZED VIEW ${quoteIdent(view)}`);
