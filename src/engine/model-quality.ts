@@ -268,6 +268,23 @@ export function modelQuality(catalog: Catalog, model: string): QualityOptions | 
   return settings.get(catalog)?.get(model.toLowerCase());
 }
 
+/**
+ * The views an ALTER MODEL ... SET with these options will create, as statements, so that a
+ * request is planned as it will run (engine/prepare.ts): a later statement of the same request
+ * may read the quality views. `base` holds the quality options set before. Undefined when the
+ * options set no labels or do not apply to `catalog` as it is; the ALTER says why when it runs.
+ */
+export function plannedQualityStatements(catalog: Catalog, base: Catalog, model: ModelSignature, raw: Options): string[] | undefined {
+  const { quality } = splitQualityOptions(raw);
+  if (Object.keys(quality).length === 0) return undefined;
+  try {
+    // The drift threshold only changes a constant in the SQL; planning does not depend on it.
+    return qualityStatements(model, parseQualityOptions(model.name, quality, modelQuality(base, model.name)), catalog, 0.2);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs generated CREATE MATERIALIZED VIEW and DROP statements in the session. */
 async function runGenerated(session: Session, sql: string): Promise<void> {
   for (const { statement, text } of parseStatements(sql)) {

@@ -12,7 +12,7 @@
  * the statements before it have run.
  */
 import { SluiceError, assertNever } from '../common/errors.js';
-import { normalizeName, type ParsedStatement, type Statement } from '../parser/index.js';
+import { normalizeName, parseStatements, type ParsedStatement, type Statement } from '../parser/index.js';
 import type { Catalog } from '../planner/catalog.js';
 import { planQuery, pullRelation } from '../planner/plan-query.js';
 import { queryDependencies } from '../planner/dependencies.js';
@@ -21,6 +21,7 @@ import { streamDefOf } from './statements/create-stream.js';
 import { tableDefOf } from './statements/create-table.js';
 import { checkDropKind } from './statements/drop.js';
 import { bindInsert, evaluateInsertValue } from './insert-bind.js';
+import { plannedQualityStatements } from './model-quality.js';
 import { isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { persistentId } from './statements/persistent.js';
 import type { PlannedStatement } from './types.js';
@@ -43,13 +44,13 @@ export function prepareStatements(parsed: readonly ParsedStatement[], catalog: C
   const dropped = new Set<string>();
   const parkedNow: ParkedLookup = (name) => (dropped.has(normalizeName(name)) ? undefined : parked(name));
   return parsed.map((p) => {
-    const mode = prepareOne(p.statement, p.text, scratch, parkedNow);
+    const mode = prepareOne(p.statement, p.text, scratch, parkedNow, catalog);
     if (p.statement.kind === 'Drop') dropped.add(normalizeName(p.statement.name.name));
     return { ...p, mode };
   });
 }
 
-function prepareOne(s: Statement, text: string, scratch: Catalog, parked: ParkedLookup): StatementMode {
+function prepareOne(s: Statement, text: string, scratch: Catalog, parked: ParkedLookup, base: Catalog): StatementMode {
   switch (s.kind) {
     case 'CreateStream':
       if (!(s.ifNotExists && scratch.hasRelation(s.name.name))) scratch.addRelation(streamDefOf(s, text, scratch.limits, true), s.name.span);
@@ -63,9 +64,13 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       }
       scratch.setModel({ name: s.name.name, inputs: fieldsOf(s.inputs), outputs: fieldsOf(s.outputs) });
       return 'statement';
-    case 'AlterModel':
-      scratch.model(s.name.name, s.name.span);
+    case 'AlterModel': {
+      const model = scratch.model(s.name.name, s.name.span);
+      // Labels create the quality views, which later statements of the request may read.
+      const views = s.action === 'set' ? plannedQualityStatements(scratch, base, model, optionsOf(s.options)) : undefined;
+      for (const sql of views ?? []) for (const v of parseStatements(sql)) prepareOne(v.statement, v.text, scratch, parked, base);
       return 'statement';
+    }
     case 'CreateFunction':
       if (scratch.findFunction(s.name.name) && !s.orReplace) {
         throw new SluiceError('ALREADY_EXISTS', `function '${s.name.name}' already exists`, { span: s.name.span, hint: 'use CREATE OR REPLACE FUNCTION, or DROP FUNCTION first' });
