@@ -212,7 +212,8 @@ export interface JoinRef {
 export interface WindowRef {
   readonly kind: 'Window';
   readonly fn: 'TUMBLE' | 'HOP' | 'SESSION';
-  readonly input: TableRef;
+  /** `TABLE name`, or `TABLE (SELECT ...)`. */
+  readonly input: TableRef | SubqueryRef;
   readonly timeColumn: Ident;
   readonly args: readonly Expr[];
   readonly alias?: Ident;

@@ -524,7 +524,7 @@ export class SqlParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.alias));
   });
 
-  /** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE [, ...]))`. */
+  /** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE [, ...]))`; `TABLE (SELECT ...)` for t too. */
   readonly windowTvf = this.RULE('windowTvf', () => {
     this.CONSUME(K.TABLE);
     this.CONSUME(LParen);
@@ -535,7 +535,17 @@ export class SqlParser extends CstParser {
     ]);
     this.CONSUME2(LParen);
     this.CONSUME2(K.TABLE, { LABEL: 'inputStart' });
-    this.SUBRULE(this.identifier, { LABEL: 'input' });
+    this.OR2([
+      { ALT: () => this.SUBRULE(this.identifier, { LABEL: 'input' }) },
+      {
+        // TABLE (SELECT ...): the rows of a query, e.g. filtered before they form sessions.
+        ALT: () => {
+          this.CONSUME4(LParen);
+          this.SUBRULE(this.selectQuery, { LABEL: 'inputQuery' });
+          this.CONSUME4(RParen, { LABEL: 'inputEnd' });
+        },
+      },
+    ]);
     this.CONSUME(Comma);
     this.CONSUME(K.DESCRIPTOR);
     this.CONSUME3(LParen);

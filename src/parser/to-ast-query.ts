@@ -1,7 +1,7 @@
 /** CST→AST for SELECT queries and their FROM clauses. */
 import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
-import type { FromItem, Ident, SelectItem, SelectQuery, TableRef, WindowRef } from './ast.js';
+import type { FromItem, Ident, SelectItem, SelectQuery, SubqueryRef, TableRef, WindowRef } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token } from './cst-access.js';
 import { toExpr } from './to-ast-expr.js';
 import { toIdent } from './to-ast-names.js';
@@ -90,13 +90,16 @@ const WINDOW_ARGS: Readonly<Record<WindowRef['fn'], readonly string[]>> = {
 function toWindow(n: CstNode, cx: AstContext, alias: Ident | undefined): WindowRef {
   const fnTok = token(n, 'fn');
   const fn = fnTok.tokenType.name as WindowRef['fn'];
-  const inputNode = node(n, 'input');
   const inputStart = token(n, 'inputStart');
-  const input: TableRef = {
-    kind: 'TableRef',
-    name: toIdent(inputNode, cx),
-    span: cx.src.span(inputStart.startOffset, inputNode.location!.endOffset! + 1),
-  };
+  const query = optNode(n, 'inputQuery');
+  const inputNode = optNode(n, 'input');
+  const input: TableRef | SubqueryRef = query
+    ? { kind: 'Subquery', query: toSelect(query, cx), span: cx.src.span(inputStart.startOffset, token(n, 'inputEnd').endOffset! + 1) }
+    : {
+        kind: 'TableRef',
+        name: toIdent(inputNode!, cx),
+        span: cx.src.span(inputStart.startOffset, inputNode!.location!.endOffset! + 1),
+      };
   const args = nodes(n, 'args').map((a) => toExpr(a, cx));
   const expected = WINDOW_ARGS[fn];
   if (args.length !== expected.length) {

@@ -91,6 +91,14 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     return undefined;
   };
 
+  if (q.where && q.from.kind === 'Window' && q.from.fn === 'SESSION') {
+    // Which rows exist decides where sessions split: a WHERE after the window would either
+    // change the sessions or keep rows out of sessions they shaped. Filter before it instead.
+    throw new SluiceError('UNSUPPORTED', 'WHERE directly over a SESSION window is not supported', {
+      span: q.where.span,
+      hint: 'filter the rows before they form sessions: TABLE(SESSION(TABLE (SELECT * FROM s WHERE ...), DESCRIPTOR(ts), gap)), or filter sessions with HAVING',
+    });
+  }
   if (q.where) {
     const bound = bindExpr(q.where, scope, catalog, { special, clause: 'WHERE' });
     // WHERE NULL is a condition that is never TRUE, as in DuckDB and PostgreSQL.
