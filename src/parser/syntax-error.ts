@@ -161,6 +161,7 @@ export function syntaxError(f: ParseFailure, src: SourceText): SluiceError {
 
   const described = describeExpected(rule === 'script' && at === from ? expected.filter((t) => t !== Semicolon) : expected);
   const hints = [`expected ${joinExpected(described)}`];
+  hintExtra ??= dialectHint(found, tokens.slice(from, at));
   if (found && !hintExtra && isWordToken(found)) {
     hintExtra = suggestKeyword(found.image, keywordNames(expected));
     const reserved = KEYWORD_TYPES.has(found.tokenType) && !SOFT_KEYWORDS.has(found.tokenType.name);
@@ -169,7 +170,7 @@ export function syntaxError(f: ParseFailure, src: SourceText): SluiceError {
       hintExtra = `${found.tokenType.name} is a reserved word; write "${found.image}" in double quotes to use it as a name`;
     }
   }
-  hintExtra ??= windowCallHint(found, prev, at >= from + 2 ? tokens[at - 2] : undefined) ?? dialectHint(found, tokens.slice(from, at));
+  hintExtra ??= windowCallHint(found, prev, at >= from + 2 ? tokens[at - 2] : undefined);
   if (hintExtra) hints.push(hintExtra);
   if (prev && tokenMatcher(prev, Comma) && (!found || !described.includes(`'${found.image}'`))) {
     const after = found ? `before '${shown(found.image)}'` : 'at the end';
@@ -191,6 +192,8 @@ function windowCallHint(found: IToken | undefined, name: IToken | undefined, bef
   return `a window is a table function over the stream, written in FROM: FROM TABLE(${call})`;
 }
 
+const SET_OPERATIONS = new Set(['UNION', 'INTERSECT', 'EXCEPT', 'MINUS']);
+
 /**
  * Hints for statements other streaming engines take and this dialect writes otherwise: `found`
  * is the token the parse failed at, `before` the statement's tokens up to it.
@@ -203,6 +206,17 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   if (word(found) === 'CHANGES' && word(last) === 'EMIT') return 'a push query streams its changes as they happen: leave out EMIT CHANGES';
   // CREATE VIEW: every view here is materialized.
   if (word(found) === 'VIEW' && before.length === 1 && word(last) === 'CREATE') return 'views are materialized: CREATE MATERIALIZED VIEW name AS SELECT ...';
+  // UNION, INTERSECT, EXCEPT: the word was read as an alias, or comes where none fits.
+  const setOp = [word(found), word(last)].find((w) => SET_OPERATIONS.has(w));
+  if (setOp) return `${setOp} is not supported: run each SELECT as a query of its own, or write one SELECT whose WHERE keeps the rows of both (OR)`;
+  // ROW_NUMBER() OVER (...): OVER was read as an alias and its '(' fails.
+  if (tokenMatcher(found, LParen) && word(last) === 'OVER') {
+    return 'window functions (OVER) are not supported: aggregate over time with GROUP BY over TABLE(TUMBLE(...)), HOP or SESSION; keep the latest row per key with a view WITH (key = ...)';
+  }
+  // x IN (SELECT ...), EXISTS (SELECT ...)
+  if (tokenMatcher(found, K.SELECT) && last !== undefined && tokenMatcher(last, LParen) && ['IN', 'EXISTS'].includes(word(before[before.length - 2]))) {
+    return `subqueries in ${word(before[before.length - 2])} are not supported: JOIN a table on its key (a lookup join) and test its columns`;
+  }
   // Flink: INSERT INTO sink SELECT ...
   if (tokenMatcher(found, K.SELECT) && word(before[0]) === 'INSERT') {
     return "INSERT takes VALUES; to write a query's rows into a stream or topic as they come, CREATE SINK name WITH (connector = 'log' or 'kafka', ...) AS SELECT ..., or keep them in CREATE MATERIALIZED VIEW";

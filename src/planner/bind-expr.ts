@@ -57,10 +57,28 @@ export class Scope {
       span,
       hint:
         (q === undefined ? clockHint(name) : undefined) ??
+        quotedStringHint(name) ??
         didYouMean(name, candidates) ??
+        prefixOf(name, candidates) ??
         (candidates.length ? `available columns: ${[...new Set(candidates)].join(', ')}` : undefined),
     });
   }
+}
+
+/**
+ * A "column" no unquoted name could spell (`"card-1"`) was written in double quotes, which name
+ * columns; the string was meant.
+ */
+function quotedStringHint(name: string): string | undefined {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return undefined;
+  return `double quotes name a column; a string takes single quotes: '${name.replace(/'/g, "''")}'`;
+}
+
+/** `card` for `card_id`: a column whose name starts with the one written. */
+function prefixOf(name: string, candidates: readonly string[]): string | undefined {
+  const n = normalizeName(name);
+  const hit = n.length >= 2 ? candidates.find((c) => normalizeName(c).startsWith(n)) : undefined;
+  return hit === undefined ? undefined : `did you mean '${hit}'?`;
 }
 
 /** Hooks for the calls the expression binder does not handle itself. */
