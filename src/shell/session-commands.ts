@@ -63,6 +63,9 @@ export function lineCommand(line: string): ShellCommand | undefined {
   if (DESCRIBE_ALL.test(t)) return { kind: 'sql', sql: 'SHOW STREAMS; SHOW TABLES; SHOW VIEWS; SHOW SINKS; SHOW MODELS' };
   const one = DESCRIBE_ONE.exec(t);
   if (one) return { kind: 'sql', sql: `DESCRIBE ${one[1]}` };
+  // No SQL starts with a backslash: an unknown command is answered, not kept as the start of a
+  // statement that would swallow the next line.
+  if (t.startsWith('\\')) return { kind: 'print', text: `ERROR: unknown command '${t.split(/\s/)[0]}'; the shell knows \\d, \\d NAME, \\q and \\? (help)` };
   return undefined;
 }
 

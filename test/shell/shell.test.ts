@@ -114,6 +114,11 @@ describe('sluice shell in a terminal', () => {
     tmux.line('\\d scores');
     const one = await tmux.waitFor(/ column +\| type\n-+\+-+\n card_id \| STRING\n score +\| DOUBLE\n\(2 rows\)/);
     expect(one).toContain('sluice> \\d scores');
+    // An unknown command is answered at once; the next line is a statement of its own.
+    tmux.line('\\x');
+    await tmux.waitFor(/ERROR: unknown command '\\x'; the shell knows/);
+    tmux.line('\\d scores');
+    await tmux.waitFor(/sluice> \\d scores[\s\S]*sluice> \\x[\s\S]*sluice> \\d scores\n column/);
   });
 
   it('streams a push query live until Ctrl-C, which cancels it on the server', async () => {
