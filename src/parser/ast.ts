@@ -154,6 +154,8 @@ export interface CallExpr {
   readonly distinct: boolean;
   /** True for `COUNT(*)`; then `args` is empty. */
   readonly star: boolean;
+  /** An aggregate's `FILTER (WHERE cond)`. */
+  readonly filter?: Expr;
   readonly span: Span;
 }
 

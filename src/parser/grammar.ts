@@ -838,6 +838,14 @@ export class SqlParser extends CstParser {
         ]);
       });
       this.CONSUME(RParen);
+      // An aggregate's FILTER (WHERE cond): only the rows where cond is TRUE are aggregated.
+      this.OPTION5(() => {
+        this.CONSUME(K.FILTER);
+        this.CONSUME5(LParen);
+        this.CONSUME(K.WHERE);
+        this.SUBRULE7(this.expression, { LABEL: 'filter' });
+        this.CONSUME5(RParen);
+      });
     });
   });
 }

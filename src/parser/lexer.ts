@@ -44,7 +44,7 @@ const soft = [
   'INPUT', 'OUTPUT', 'SET', 'HOP', 'TUMBLE', 'SESSION', 'TIMESTAMP', 'PRECISION', 'STRUCT',
   'MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS',
   'ILIKE', 'ESCAPE', 'BOTH', 'LEADING', 'TRAILING', 'VERBOSE', 'CANDIDATE', 'PROMOTE', 'ROLLBACK', 'TO', 'VERSION',
-  'NULLS', 'FIRST', 'LAST',
+  'NULLS', 'FIRST', 'LAST', 'FILTER',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];

@@ -228,12 +228,14 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
   if (!optToken(n, 'call')) return { kind: 'ColumnRef', column: name, span };
   const from = optToken(n, 'from');
   if (from) return toTrimFrom(n, name, from, span, cx);
+  const filter = optNode(n, 'filter');
   return {
     kind: 'Call',
     name,
     args: nodes(n, 'args').map((a) => toExpr(a, cx)),
     distinct: optToken(n, 'distinct') !== undefined,
     star: optToken(n, 'star') !== undefined,
+    ...(filter ? { filter: toExpr(filter, cx) } : {}),
     span,
   };
 }

@@ -230,6 +230,9 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     }
     return hooks.aggregate(e, bind);
   }
+  if (e.filter) {
+    throw new SluiceError('INVALID_ARGUMENT', `FILTER (WHERE ...) applies to aggregates, and ${name.toUpperCase()} is not one`, { span: e.filter.span, hint: 'filter the rows with WHERE, or choose with CASE WHEN ... THEN ... END' });
+  }
   const args = e.args.map(bind);
   const rule = SCALAR_FUNCTIONS[name];
   if (rule) {

@@ -125,7 +125,9 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   const aggKeys: string[] = [];
   const aggregate: BindHooks['aggregate'] = (call, bind) => {
     const name = normalizeName(call.name.name);
-    const fn: AggregateFn = name === 'count' && call.distinct ? 'count_distinct' : (AGGREGATE_ALIASES[name] ?? (name as AggregateFn));
+    // COUNT(*) FILTER (WHERE c) counts the rows where c is TRUE: COUNT_IF(c).
+    const starFilter = call.star && call.filter !== undefined;
+    const fn: AggregateFn = starFilter ? 'count_if' : name === 'count' && call.distinct ? 'count_distinct' : (AGGREGATE_ALIASES[name] ?? (name as AggregateFn));
     if (call.distinct && name !== 'count') {
       throw new SluiceError('UNSUPPORTED', `DISTINCT is supported only in COUNT(DISTINCT ...)`, { span: call.span });
     }
@@ -135,8 +137,9 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
         hint: call.args.length > 1 ? 'COUNT(DISTINCT x) counts the distinct values of one expression' : 'COUNT(*) counts rows',
       });
     }
-    const bound = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
-    const rule = AGGREGATE_FUNCTIONS[name]!;
+    const unfiltered = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
+    const bound = call.filter ? filtered(unfiltered, bindExpr(call.filter, scope, catalog, { special, clause: 'FILTER (WHERE ...)' }), call.filter.span) : unfiltered;
+    const rule = AGGREGATE_FUNCTIONS[starFilter ? 'count_if' : name]!;
     const type = rule(bound.map((a) => a.type));
     if (typeof type === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${type}`, { span: call.span });
     const args = foldConstantArgs(fn, bound);
@@ -198,6 +201,20 @@ function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySe
   const windowBound = (g: BoundExpr | undefined) => g?.kind === 'Column' && (g.name === 'window_start' || g.name === 'window_end');
   const windowSelected = groupBy.some((g, i) => selected.has(i) && windowBound(g));
   return groupBy.flatMap((g, i) => (selected.has(i) || (windowSelected && windowBound(g)) ? [] : [{ text: exprToString(g), ...(g.span ? { span: g.span } : {}) }]));
+}
+
+/**
+ * The arguments of an aggregate with `FILTER (WHERE cond)`: its first argument becomes
+ * `CASE WHEN cond THEN x END`, which every aggregate ignores where cond is not TRUE (their other
+ * arguments, such as a threshold, stay as they are); COUNT(*)'s is cond itself (COUNT_IF).
+ */
+function filtered(args: readonly BoundExpr[], cond: BoundExpr, span: Span): BoundExpr[] {
+  if (cond.type.kind !== 'BOOLEAN' && cond.type.kind !== 'NULL') {
+    throw new SluiceError('TYPE_MISMATCH', `FILTER needs a BOOLEAN condition, got ${typeToString(cond.type)}`, { span });
+  }
+  if (args.length === 0) return [cond];
+  const [first, ...rest] = args;
+  return [{ kind: 'Case', whens: [{ when: cond, then: first! }], type: first!.type, ...(first!.span ? { span: first!.span } : {}) }, ...rest];
 }
 
 /**
