@@ -111,7 +111,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
 
 export type AggregateFn =
   | 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc'
-  | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or';
+  | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct';
 
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
 export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = { stddev: 'stddev_samp', variance: 'var_samp' };

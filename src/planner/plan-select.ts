@@ -127,10 +127,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     const name = normalizeName(call.name.name);
     // COUNT(*) FILTER (WHERE c) counts the rows where c is TRUE: COUNT_IF(c).
     const starFilter = call.star && call.filter !== undefined;
-    const fn: AggregateFn = starFilter ? 'count_if' : name === 'count' && call.distinct ? 'count_distinct' : (AGGREGATE_ALIASES[name] ?? (name as AggregateFn));
-    if (call.distinct && name !== 'count') {
-      throw new SluiceError('UNSUPPORTED', `DISTINCT is supported only in COUNT(DISTINCT ...)`, { span: call.span });
-    }
+    const fn: AggregateFn = starFilter ? 'count_if' : call.distinct ? distinctFn(name, call.span) : (AGGREGATE_ALIASES[name] ?? (name as AggregateFn));
     if (name === 'count' && !call.star && call.args.length !== 1) {
       throw new SluiceError('TYPE_MISMATCH', `COUNT${call.distinct ? '(DISTINCT ...)' : ''} takes one argument${call.distinct ? '' : ' or *'}, got ${call.args.length}`, {
         span: call.span,
@@ -201,6 +198,16 @@ function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySe
   const windowBound = (g: BoundExpr | undefined) => g?.kind === 'Column' && (g.name === 'window_start' || g.name === 'window_end');
   const windowSelected = groupBy.some((g, i) => selected.has(i) && windowBound(g));
   return groupBy.flatMap((g, i) => (selected.has(i) || (windowSelected && windowBound(g)) ? [] : [{ text: exprToString(g), ...(g.span ? { span: g.span } : {}) }]));
+}
+
+/**
+ * The aggregate of `name(DISTINCT x)`: COUNT, SUM and AVG over the distinct values; MIN and MAX
+ * are the same with or without DISTINCT.
+ */
+function distinctFn(name: string, span: Span): AggregateFn {
+  const fn = ({ count: 'count_distinct', sum: 'sum_distinct', avg: 'avg_distinct', min: 'min', max: 'max' } as const)[name as 'count'];
+  if (fn === undefined) throw new SluiceError('UNSUPPORTED', `DISTINCT is supported in COUNT, SUM, AVG, MIN and MAX, not in ${name.toUpperCase()}`, { span });
+  return fn;
 }
 
 /**

@@ -81,6 +81,9 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'bool_and':
       case 'bool_or':
         return new BoolFold(call.fn === 'bool_and');
+      case 'sum_distinct':
+      case 'avg_distinct':
+        return new SumDistinct(call.fn === 'avg_distinct', integerArgs);
     }
   };
   return {
@@ -508,6 +511,43 @@ class BoolFold implements Accumulator, Restorable {
   }
   load(s: StateValue): void {
     [this.t, this.f] = s as [number, number];
+  }
+}
+
+/**
+ * SUM(DISTINCT x) and AVG(DISTINCT x): a value -> count multiset (so that retraction is exact);
+ * the result sums each distinct value once, exactly as SUM and AVG do.
+ */
+class SumDistinct implements Accumulator, Restorable {
+  readonly values: Multiset = new Map();
+  constructor(
+    private readonly avg: boolean,
+    private readonly integer: boolean | undefined,
+  ) {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    const k = mapKey(a);
+    const e = this.values.get(k);
+    const n = (e ? e[1] : 0) + sign;
+    if (n < 0) return `${this.avg ? 'AVG' : 'SUM'}(DISTINCT) cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
+    if (n === 0) this.values.delete(k);
+    else if (e) e[1] = n;
+    else this.values.set(k, [a, n]);
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    mergeMultiset(this.values, (o as SumDistinct).values);
+  }
+  result(): unknown {
+    const sum = new Sum(this.avg, this.integer);
+    for (const [v] of this.values.values()) sum.add(v, null, 1);
+    return sum.result();
+  }
+  save(): StateValue {
+    return [...this.values.values()].map(([v, n]) => [storable(v), n]);
+  }
+  load(s: StateValue): void {
+    for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
   }
 }
 
