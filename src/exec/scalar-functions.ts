@@ -58,8 +58,9 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   atan: { fn: (x) => Math.atan(num(x)) },
   atan2: { fn: (y, x) => Math.atan2(num(y), num(x)) },
   pi: { fn: () => Math.PI, nullSafe: true },
-  degrees: { fn: (x) => (num(x) * 180) / Math.PI },
-  radians: { fn: (x) => (num(x) * Math.PI) / 180 },
+  // As DuckDB computes them, to the last digit.
+  degrees: { fn: (x) => num(x) * (180 / Math.PI) },
+  radians: { fn: (x) => num(x) * (Math.PI / 180) },
   isnan: { fn: (x) => Number.isNaN(num(x)) },
   isinf: { fn: (x) => num(x) === Infinity || num(x) === -Infinity },
   isfinite: { fn: (x) => Number.isFinite(num(x)) },
