@@ -324,7 +324,7 @@ export class Engine {
       store: this.store,
       ensureDlq: (n: string) => this.ensureDlq(n),
       readerLag: (topic: string) => this.queryRegistry.readerLag(topic),
-      countDeadLetters: (stream: string, n: number) => this.engineMetrics.deadLettered(`${stream}_ingest`, n),
+      countDeadLetters: (stream: string, n: number) => this.engineMetrics.ingestDeadLettered(stream, n),
     };
     return ingestRows(session, name, rows, opts);
   }

@@ -87,6 +87,11 @@ export class EngineMetrics {
     this.deadLetters.inc({ query }, n);
   }
 
+  /** Rows posted to a stream (POST /v1/streams/:name/rows) were refused into its dead letters: the series `<stream>_ingest`, which is no query's and stays. */
+  ingestDeadLettered(stream: string, n: number): void {
+    this.deadLetters.inc({ query: `${stream}_ingest` }, n);
+  }
+
   /** End-to-end latency samples (seconds) of a query's output rows. */
   observeLatency(query: string, seconds: readonly number[]): void {
     this.latencySeen.add(query);
