@@ -102,6 +102,8 @@ export interface ExecuteOptions {
   readonly from?: StartFrom;
   /** Most statements one call may hold; more is refused (LIMIT_EXCEEDED) before anything runs. */
   readonly maxStatements?: number;
+  /** Sees the text of every statement once all have been parsed, before any is planned; throwing refuses the call with that error. */
+  readonly parsed?: (statements: readonly string[]) => void;
   /**
    * Sees every statement once all have been parsed and planned, before any runs; throwing
    * refuses the call with that error, and nothing has changed.

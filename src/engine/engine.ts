@@ -238,6 +238,7 @@ export class Engine {
     try {
       parsed = parseStatements(sql);
       checkStatementCount(parsed, opts.maxStatements);
+      opts.parsed?.(parsed.map((p) => p.text));
       // Checked on restore too: narrowing the list stops recorded statements from reaching other brokers.
       for (const p of parsed) checkKafkaAllowed(p.statement, this.options.kafkaAllow);
       // Restoring runs statements one at a time, already checked when they were first run.

@@ -37,6 +37,11 @@ function refusePush(statements: readonly PlannedStatement[]): void {
   }
 }
 
+/** Before planning: a second statement is refused as such, not by whatever planning it finds wrong. */
+function requireOneStatement(statements: readonly string[]): void {
+  if (statements.length > 1) throw apiError('BAD_REQUEST', `POST /v1/query runs one SELECT and nothing else; this request has ${statements.length} statements`, 'send one SELECT per request; use POST /v1/sql for the others');
+}
+
 function requireOneSelect(statements: readonly PlannedStatement[]): void {
   if (statements.length === 1 && statements[0]!.mode !== 'statement') return;
   throw apiError(
@@ -90,7 +95,7 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
     const release = slots.acquire(req.ip);
     let src: RowSource;
     try {
-      const results = await engine.execute(sql, { signal: disconnectSignal(reply), maxStatements: limits.maxStatements, accept: requireOneSelect, ...(from !== undefined ? { from } : {}) });
+      const results = await engine.execute(sql, { signal: disconnectSignal(reply), maxStatements: limits.maxStatements, parsed: requireOneStatement, accept: requireOneSelect, ...(from !== undefined ? { from } : {}) });
       src = singleQuery(results);
     } catch (err) {
       release();

@@ -112,6 +112,12 @@ describe('POST /v1/query', () => {
     expect(body.error.hint).toContain('/v1/sql');
   });
 
+  it('refuses a second statement as such, whatever is wrong with it', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/query', payload: { sql: 'SELECT * FROM scores; SELECT * FROM nowhere' } });
+    const body = expectJsonError(res, 400, 'BAD_REQUEST');
+    expect(body.error.message).toBe('POST /v1/query runs one SELECT and nothing else; this request has 2 statements');
+  });
+
   it('streams a pull query as NDJSON and ends', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/query', payload: { sql: 'SELECT * FROM scores' } });
     expect(res.statusCode).toBe(200);

@@ -148,6 +148,7 @@ export function createFakeEngine(): FakeEngine {
       if (opts.maxStatements !== undefined && parts.length > opts.maxStatements) {
         throw new SluiceError('LIMIT_EXCEEDED', `the request holds ${parts.length} statements; the limit is ${opts.maxStatements}`, { sql });
       }
+      opts.parsed?.(parts.map((p) => p.stmt.trim()));
       const planned = parts.map(({ stmt, at: off }) => ({ text: stmt.trim(), mode: plan(stmt, sql, off) }));
       opts.accept?.(planned);
       const out: StatementResult[] = [];
