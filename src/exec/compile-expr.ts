@@ -181,6 +181,9 @@ class Gen implements CodeGen {
           // ROUND(2147483647, -1) is 2147483650: out of INT range, an error rather than a wrap.
           return this.strict(args, (ts) => `${this.konst(toInt)}(F.round(${ts.join(', ')}))`);
         }
+        // An INT has no negative zero: MOD(-100, -100) is 0, not JavaScript's -0 (which ATAN2 or a
+        // cast to DOUBLE would show).
+        if (e.fn === 'mod' && e.type.kind === 'INT') return this.strict(args, ([a, b]) => `(F.mod(${a}, ${b}) + 0)`);
         if (impl.nullSafe) return `F.${e.fn}(${args.join(', ')})`;
         return args.length ? this.strict(args, (ts) => `F.${e.fn}(${ts.join(', ')})`) : `F.${e.fn}()`;
       }
@@ -263,8 +266,11 @@ class Gen implements CodeGen {
         const dbl: DataType = { kind: 'DOUBLE' };
         return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, dbl)} / ${widenCode(b!, e.right.type, dbl)})`);
       }
-      case '%':
-        return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, e.type)} % ${widenCode(b!, e.right.type, e.type)})`);
+      case '%': {
+        // An INT remainder has no negative zero (-100 % -100 is 0); a DOUBLE's keeps it, as DuckDB's.
+        const zero = e.type.kind === 'INT' ? ' + 0' : '';
+        return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, e.type)} % ${widenCode(b!, e.right.type, e.type)}${zero})`);
+      }
       default:
         return assertNever(op, 'operator');
     }
@@ -277,7 +283,9 @@ class Gen implements CodeGen {
     // when it is not its rounded value is still out of range, so one check on the double suffices.
     const [lo, hi] = t.kind === 'INT' ? ['-2147483648', '2147483647'] : ['-9223372036854775808n', '9223372036854775807n'];
     const r = this.temp();
-    return `((${r} = ${a} ${op} ${b}) > ${hi} || ${r} < ${lo} ? ${this.konst(overflow)}(${JSON.stringify(t.kind)}, ${JSON.stringify(op)}, ${a}, ${b}) : ${r})`;
+    // `+ 0`: an INT product has no negative zero (0 * -5 is 0, not JavaScript's -0).
+    const value = t.kind === 'INT' && op === '*' ? `${r} + 0` : r;
+    return `((${r} = ${a} ${op} ${b}) > ${hi} || ${r} < ${lo} ? ${this.konst(overflow)}(${JSON.stringify(t.kind)}, ${JSON.stringify(op)}, ${a}, ${b}) : ${value})`;
   }
 
   private negate(t: DataType, a: string): string {

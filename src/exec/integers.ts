@@ -66,7 +66,8 @@ export function roundDouble(x: number, kind: IntKind): number | bigint {
   const r = d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
   if (kind === 'INT') {
     if (r > INT_MAX || r < INT_MIN) throw outOfRange(x, kind);
-    return r;
+    // An INT has no negative zero: -0.0 and -0.4 round to 0.
+    return r + 0;
   }
   // 2^63 is exact in a double; BIGINT's largest value is not, so the upper bound is exclusive.
   if (r >= 2 ** 63 || r < -(2 ** 63)) throw outOfRange(x, kind);

@@ -48,10 +48,26 @@ async function deadLetters(engine: Engine): Promise<string[]> {
   return reasons;
 }
 
-const text = (rows: readonly (readonly unknown[])[], types: readonly string[]) => rows.map((r) => formatRow(r, types, 10)).sort();
+/**
+ * Rows as sorted text, numbers to 10 significant digits: a DOUBLE beyond 2^53 is whole, and would
+ * otherwise show every digit of a sum whose last bits depend on the order of addition.
+ */
+const round = (v: unknown): unknown => (typeof v === 'number' && Math.abs(v) >= 2 ** 53 ? Number(v.toPrecision(10)) : v);
+/**
+ * The query for DuckDB: a decimal literal is a DOUBLE in Sluice and a DECIMAL in DuckDB (a
+ * documented difference), so DuckDB reads it as a DOUBLE too, except as the operand of a CAST
+ * (`CAST(2.5 AS INT)`, `CAST((-2.5) AS INT)`), where Sluice also reads its exact digits.
+ */
+export function duckSql(sql: string): string {
+  return sql.replace(/(CAST\(\(?-?)?(?<![\w.'])(\d+\.\d+(?:e-?\d+)?|\d+e-?\d+)(?![\w.])/g, (m: string, cast: string | undefined, lit: string, at: number) =>
+    cast !== undefined && /^\)?\s+AS\b/.test(sql.slice(at + m.length)) ? m : `${cast ?? ''}${lit}::DOUBLE`,
+  );
+}
+
+const text = (rows: readonly (readonly unknown[])[], types: readonly string[]) => rows.map((r) => formatRow(r.map(round), types, 10)).sort();
 
 describe('random queries give the rows DuckDB gives', () => {
-  for (const seed of [1, 2, 3, 4, 5, 6]) {
+  for (const seed of (process.env["SLUICE_RANDOM_SEEDS"] ?? "1,2,3,4,5,6").split(",").map(Number)) {
     it(`seed ${seed}`, { timeout: 120_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'sluice-random-'));
       const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
@@ -82,7 +98,7 @@ describe('random queries give the rows DuckDB gives', () => {
             refused = e;
           }
           const letters = await deadLetters(engine);
-          const want = await oracle.query(sql).catch(() => undefined);
+          const want = await oracle.query(duckSql(sql)).catch(() => undefined);
           if (refused !== undefined) {
             if (!(refused instanceof SluiceError) || refused.code === 'INTERNAL') mismatches.push(`${sql}\n  failed: ${String(refused)}`);
             continue;
