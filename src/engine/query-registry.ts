@@ -22,6 +22,8 @@ export class QueryRegistry {
   private readonly parked = new Map<string, ParkedQuery>();
   /** Push queries winding down (their empty dead-letter streams being dropped). */
   private readonly ending = new Set<Promise<unknown>>();
+  /** Push queries cancelled by `cancel` (DELETE /v1/queries/:id), until removed: their streams say so at the end. */
+  private readonly cancelledIds = new Set<string>();
   private counter = 0;
 
   constructor(private readonly log: EmbeddedLog) {}
@@ -46,6 +48,12 @@ export class QueryRegistry {
 
   remove(id: string): void {
     this.running.delete(id);
+    this.cancelledIds.delete(id);
+  }
+
+  /** Whether `cancel` stopped the query (rather than its input ending, a LIMIT or its own client). */
+  wasCancelled(id: string): boolean {
+    return this.cancelledIds.has(id);
   }
 
   /** The query's name for metrics: its view or sink name, else its id. */
@@ -57,6 +65,7 @@ export class QueryRegistry {
   cancel(id: string): boolean {
     const q = this.running.get(id);
     if (!q) return false;
+    if (q.kind === 'push') this.cancelledIds.add(id);
     q.stop('finished');
     this.running.delete(id);
     return true;

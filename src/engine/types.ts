@@ -65,6 +65,8 @@ export type StatementResult =
        */
       readonly batches: AsyncIterable<PushBatch>;
       cancel(): void;
+      /** Whether the query was cancelled by its id (`Engine.cancelQuery`, DELETE /v1/queries/:id) rather than by this caller or the end of its input. */
+      cancelledElsewhere?(): boolean;
     };
 
 export interface QueryInfo {

@@ -22,6 +22,8 @@ export interface RowSource {
   /** Pull queries: the rows that failed, sent after the rows. */
   readonly errors?: readonly RowError[];
   cancel(): void;
+  /** Whether the query was cancelled by its id (DELETE /v1/queries/:id): the end message says so. */
+  cancelledElsewhere?(): boolean;
 }
 
 export type StreamFormat = 'ndjson' | 'sse';
@@ -121,7 +123,7 @@ export async function streamRows(res: ServerResponse, src: RowSource, format: St
       }
     }
     if (src.errors?.length) await send('errors', { errors: src.errors.map(rowErrorToJson) });
-    await send('end', { end: true, rows: count });
+    await send('end', { end: true, rows: count, ...(src.cancelledElsewhere?.() ? { cancelled: true } : {}) });
   } catch (err) {
     if (err instanceof ClientStalled) {
       // The socket's buffer is full: queue the last line, end, and drop the socket if even that is not read.

@@ -118,7 +118,9 @@ export function registerSqlRoutes(app: FastifyInstance, engine: EngineLike, limi
 /** The one SELECT of a /v1/query request, as a row source. */
 function singleQuery(results: readonly StatementResult[]): RowSource {
   const only = results.length === 1 ? results[0] : undefined;
-  if (only?.kind === 'push') return { queryId: only.queryId, columns: only.columns, updating: only.updating, rows: only.rows, cancel: () => only.cancel() };
+  if (only?.kind === 'push') {
+    return { queryId: only.queryId, columns: only.columns, updating: only.updating, rows: only.rows, cancel: () => only.cancel(), cancelledElsewhere: () => only.cancelledElsewhere?.() ?? false };
+  }
   if (only?.kind === 'rows') return pullRowSource(only.columns, only.rows, only.errors);
   cancelAll(results);
   throw apiError('BAD_REQUEST', 'POST /v1/query runs one SELECT and nothing else', 'use POST /v1/sql for other statements');

@@ -54,5 +54,6 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
     rows: queue,
     batches: queue.batches(),
     cancel: () => rq.stop('finished'),
+    cancelledElsewhere: () => session.queries.wasCancelled(id),
   };
 };
