@@ -3,10 +3,11 @@ import type * as A from 'apache-arrow';
 import { SluiceError } from '../common/errors.js';
 import { typeToString, type DataType, type Field } from '../common/types.js';
 import { batchOfData, buildConstant, buildData, buildFixedWidthList, utf8Data } from '../exec/columns.js';
-import { GeneratorSource } from '../exec/sources/generator-source.js';
+import { GeneratorSource, type BatchMaker } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
-import { FEATURE_COUNT, txColumns, txConfig, txEvent, txLabelEvent, type TxConfig } from './datagen.js';
+import { FEATURE_COUNT, txConfig, txEvent, txLabelEvent, type TxColumns, type TxConfig } from './datagen.js';
+import { datagenWorker } from './datagen-columns.js';
 import { nexmarkBidColumns, nexmarkEvent, nexmarkSourceOptions, type BidColumnName, type NexmarkConfig } from './nexmark.js';
 
 const num = (name: string, doc: string, dflt?: string, min?: number): OptionDecl => ({ name, type: { kind: 'number', ...(min !== undefined ? { min } : {}) }, doc, ...(dflt !== undefined ? { default: dflt } : {}) });
@@ -60,7 +61,7 @@ export const datagenConnector: Connector = {
       {
         name: plan.relation,
         event: labelDelayMs === undefined ? (n) => tx(n) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
-        ...(labelDelayMs === undefined ? { batch: (from: number, to: number) => txBatch(plan.fields, config, from, to) } : {}),
+        ...(labelDelayMs === undefined ? { batchesAhead: () => txBatchMaker(plan.fields, config, features) } : {}),
         firstEvent: 0,
         maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
         rowsPerSecond: o.number('rows.per.second', 0),
@@ -96,13 +97,11 @@ const LABEL_COLUMNS: Readonly<Record<string, MadeColumn>> = {
 };
 
 /**
- * Transactions [from, to) as a batch of `fields`, built from txColumns: the batch txEvent's rows
- * would give, without a row object or a features array per event. A field the generator does not
- * make is NULL, as in a row that lacks it.
+ * Transactions as a batch of `fields`, built from their columns (txColumns): the batch txEvent's
+ * rows would give, without a row object or a features array per event. A field the generator
+ * does not make is NULL, as in a row that lacks it.
  */
-function txBatch(fields: readonly Field[], config: TxConfig, from: number, to: number): A.RecordBatch {
-  const cols = txColumns(from, to, config, fields.some((f) => f.name === 'features'));
-  const n = cols.length;
+function txBatch(fields: readonly Field[], cols: TxColumns, n: number): A.RecordBatch {
   const data = fields.map((f) => {
     switch (f.name) {
       case 'tx_id':
@@ -119,6 +118,15 @@ function txBatch(fields: readonly Field[], config: TxConfig, from: number, to: n
     }
   });
   return batchOfData(fields, data, n);
+}
+
+/** Transaction batches of `fields`, drawn by the datagen worker. */
+function txBatchMaker(fields: readonly Field[], config: TxConfig, features: boolean): BatchMaker {
+  datagenWorker.acquire();
+  return {
+    make: async (from, to) => txBatch(fields, await datagenWorker.columns(from, to, config, features), to - from),
+    close: () => datagenWorker.release(),
+  };
 }
 
 /** One subarray per row of row-major features, for a column not declared as an array. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type * as A from 'apache-arrow';
 import { arrayOf, T, type Field } from '../../src/common/types.js';
+import { datagenWorker } from '../../src/connectors/datagen-columns.js';
 import { datagenConnector } from '../../src/connectors/generator-connectors.js';
 import type { Message } from '../../src/exec/message.js';
 import { batchFromRows, batchToRows } from '../../src/exec/columns.js';
@@ -198,5 +199,19 @@ describe('datagen source', () => {
         expect(got).toEqual(batchToRows(batchFromRows(fields, rows), fields));
       }
     }
+  });
+
+  it('draws batches in a worker thread once it runs, with the same rows as on the main thread', async () => {
+    const fields = datagenSchemas.tx.map((c) => ({ name: c.name, type: c.name === 'features' ? arrayOf(T.FLOAT, FEATURE_COUNT) : c.type, nullable: true }));
+    const before = datagenWorker.drawn.worker;
+    // The first source starts the worker; batches are drawn on the main thread until it is ready.
+    for (let tries = 0; datagenWorker.drawn.worker === before && tries < 100; tries++) {
+      await sourceBatches(fields, { ...options, 'batch.size': '500' }, 0, 2_000);
+    }
+    expect(datagenWorker.drawn.worker).toBeGreaterThan(before);
+    const first = 77_000;
+    const got = (await sourceBatches(fields, { ...options, 'batch.size': '300' }, first, 3_000)).flatMap((b) => batchToRows(b, fields));
+    const rows = Array.from({ length: 3_000 }, (_, i) => txEvent(first + i, config) as unknown as Record<string, unknown>);
+    expect(got).toEqual(batchToRows(batchFromRows(fields, rows), fields));
   });
 });

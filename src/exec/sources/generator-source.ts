@@ -17,11 +17,23 @@ export interface GeneratorSpec {
    * itself: the rows `event` gives for them, in order. `event` is then not called.
    */
   batch?(from: number, to: number): A.RecordBatch;
+  /**
+   * As `batch`, made elsewhere (a worker thread): the source asks for the next few batches ahead
+   * of the one it emits, so they are made while the query works on the current one. Called when
+   * the source starts running; `close` when it stops.
+   */
+  batchesAhead?(): BatchMaker;
   readonly firstEvent: number;
   readonly maxEvents: number;
   /** 0 = as fast as downstream takes them. */
   readonly rowsPerSecond: number;
   readonly batchSize: number;
+}
+
+/** Makes a generator's batches elsewhere, for as long as its source runs. */
+export interface BatchMaker {
+  make(from: number, to: number): Promise<A.RecordBatch>;
+  close(): void;
 }
 
 export class GeneratorSource implements Source {
@@ -49,12 +61,22 @@ export class GeneratorSource implements Source {
 
   async run(ctx: SourceContext, bounded: boolean): Promise<void> {
     const end = this.spec.firstEvent + this.spec.maxEvents;
+    const maker = this.spec.batchesAhead?.();
+    try {
+      await this.emitAll(ctx, bounded, maker && new BatchesAhead(maker, this.next, end, this.spec.batchSize));
+    } finally {
+      maker?.close();
+    }
+  }
+
+  private async emitAll(ctx: SourceContext, bounded: boolean, ahead: BatchesAhead | undefined): Promise<void> {
+    const end = this.spec.firstEvent + this.spec.maxEvents;
     const wm = this.watermark ? new WatermarkTracker(this.watermark.delayMs) : undefined;
     const started = Date.now();
     const startEvent = this.next;
     while (!ctx.signal.aborted && this.next < end) {
       const to = Math.min(end, this.next + this.spec.batchSize);
-      const batch = this.spec.batch ? this.spec.batch(this.next, to) : this.rows(this.next, to);
+      const batch = ahead ? await ahead.take(this.next, to) : this.spec.batch ? this.spec.batch(this.next, to) : this.rows(this.next, to);
       await ctx.emit({ kind: 'data', batch }, () => {
         this.next = to;
       });
@@ -81,6 +103,37 @@ export class GeneratorSource implements Source {
       if (r) rows.push(r);
     }
     return batchFromRows(this.fields, rows);
+  }
+}
+
+/** How many batches a source asks for ahead of the one it emits. */
+const BATCHES_AHEAD = 3;
+
+/** The next batches of a generator, asked for in order ahead of their turn. */
+class BatchesAhead {
+  private readonly queue: { readonly from: number; readonly to: number; readonly batch: Promise<A.RecordBatch> }[] = [];
+
+  constructor(
+    private readonly maker: BatchMaker,
+    private planned: number,
+    private readonly end: number,
+    private readonly size: number,
+  ) {}
+
+  /** Events [from, to): the batch asked for ahead, after asking for the ones behind it. */
+  take(from: number, to: number): Promise<A.RecordBatch> {
+    const head = this.queue[0];
+    if (head && (head.from !== from || head.to !== to)) {
+      this.queue.length = 0;
+      this.planned = from;
+    }
+    if (this.queue.length === 0) this.planned = from;
+    while (this.queue.length < BATCHES_AHEAD && this.planned < this.end) {
+      const next = Math.min(this.end, this.planned + this.size);
+      this.queue.push({ from: this.planned, to: next, batch: this.maker.make(this.planned, next) });
+      this.planned = next;
+    }
+    return this.queue.shift()!.batch;
   }
 }
 
