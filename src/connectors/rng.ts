@@ -108,17 +108,28 @@ export class Rng {
     return Math.floor(this.nextDouble() * n);
   }
 
-  /** A standard normal draw (Box–Muller; the second of each pair is kept for the next call). */
+  /**
+   * A standard normal draw (Marsaglia's polar method: a point drawn uniformly in the unit disc
+   * gives two independent normals with one log and one square root, and no sine or cosine; the
+   * second of each pair is kept for the next call).
+   */
   nextGaussian(): number {
     if (this.hasSpare) {
       this.hasSpare = false;
       return this.spare;
     }
-    const r = Math.sqrt(-2 * Math.log(1 - this.nextFloat()));
-    const theta = 2 * Math.PI * this.nextFloat();
-    this.spare = r * Math.sin(theta);
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.nextFloat() - 1;
+      v = 2 * this.nextFloat() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * f;
     this.hasSpare = true;
-    return r * Math.cos(theta);
+    return u * f;
   }
 }
 
