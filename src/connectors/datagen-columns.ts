@@ -19,7 +19,7 @@ interface Pending {
 /** How long the worker waits for the next source after the last one stopped. */
 const IDLE_STOP_MS = 1000;
 
-type Reply = { readonly ready: true } | { readonly id: number; readonly cols: TxColumns };
+type Reply = { readonly ready: true; readonly osThreadId?: number } | { readonly id: number; readonly cols: TxColumns };
 
 class DatagenWorker {
   private worker: Worker | undefined;
@@ -28,6 +28,8 @@ class DatagenWorker {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   private users = 0;
+  /** The running worker's thread id in the operating system, where it could tell (Linux), for CPU accounting. */
+  osThreadId: number | undefined;
   /** Batches drawn, by where. */
   readonly drawn = { worker: 0, mainThread: 0 };
 
@@ -54,6 +56,7 @@ class DatagenWorker {
     const worker = this.worker;
     this.worker = undefined;
     this.ready = false;
+    this.osThreadId = undefined;
     this.pending.clear();
     void worker?.terminate();
   }
@@ -87,6 +90,7 @@ class DatagenWorker {
     worker.on('message', (reply: Reply) => {
       if ('ready' in reply) {
         this.ready = true;
+        this.osThreadId = reply.osThreadId;
         return;
       }
       const p = this.pending.get(reply.id);

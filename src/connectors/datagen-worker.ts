@@ -2,6 +2,7 @@
  * The worker side of the datagen source's prefetching (datagen-columns.ts): draws the columns of
  * transactions [from, to) and hands their buffers over without copying.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { txColumns, type TxConfig } from './datagen.js';
 
@@ -19,4 +20,13 @@ parentPort?.on('message', (req: DatagenRequest) => {
   parentPort!.postMessage({ id: req.id, cols }, buffers);
 });
 
-parentPort?.postMessage({ ready: true });
+/** This thread's id in the operating system (Linux: /proc/thread-self is PID/task/TID), for telling its CPU time apart. */
+function osThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+parentPort?.postMessage({ ready: true, osThreadId: osThreadId() });
