@@ -33,7 +33,7 @@ const DATAGEN: readonly OptionDecl[] = [
 
 export const datagenConnector: Connector = {
   name: 'datagen',
-  doc: "Generates card transactions deterministically from a seed (columns tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>, ts TIMESTAMP; with kind = 'labels': tx_id STRING, is_fraud BOOLEAN, ts TIMESTAMP); a declared column of another type is refused at CREATE, one the generator does not make reads as NULL. A restart resumes at the next event.",
+  doc: "Generates card transactions deterministically from a seed (columns tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>, ts TIMESTAMP; with kind = 'labels': tx_id STRING, is_fraud BOOLEAN, ts TIMESTAMP); a declared column of another type is refused at CREATE, one the generator does not make reads as NULL. A restart resumes at the next event. Transactions are drawn in a worker thread, a few batches ahead of the query (on the main thread while that worker starts, or if it cannot run); the rows are the same either way.",
   options: { stream: DATAGEN },
   check(_kind, options, ctx) {
     const made = String(options['kind'] ?? 'tx') === 'labels' ? LABEL_COLUMNS : TX_COLUMNS;
