@@ -57,6 +57,67 @@ export class QueryGenerator {
     return `INSERT INTO s VALUES ${out.join(',\n')}`;
   }
 
+  /**
+   * Rows like `rows`, their times within one hour (milliseconds apart, some equal), for windows
+   * of seconds and minutes; no NULL time, so every row is in a window.
+   */
+  windowRows(n: number): string {
+    const r = this.r;
+    const base = this.rows(n);
+    let k = 0;
+    return base.replace(/TIMESTAMP '[^']*'|NULL\)(?=,\n|$)/g, (m) => {
+      k++;
+      const ms = r.chance(0.1) ? 0 : r.below(3_600_000);
+      const at = new Date(Date.UTC(2024, 2, 10, 10) + ms).toISOString().replace('T', ' ').replace('Z', '');
+      return m.startsWith('TIMESTAMP') ? `TIMESTAMP '${at}'` : `TIMESTAMP '${at}')`;
+    });
+  }
+
+  /**
+   * A windowed GROUP BY (TUMBLE, HOP or SESSION over the rows with a time) and the same query
+   * for DuckDB, which has no window functions of this kind: there the windows are computed from
+   * epoch milliseconds (a HOP row joined with the range of windows that hold it; sessions by
+   * LAG over the group's rows in time order, a new one where the gap is `gap` or more).
+   */
+  windowQuery(): { readonly sql: string; readonly duck: string } {
+    const r = this.r;
+    const kind = r.pick(['TUMBLE', 'HOP', 'SESSION'] as const);
+    const cond = r.chance(0.4) ? this.expr('bool', 2) : undefined;
+    const key = r.pick([undefined, 't', 'b', 'i', this.expr(this.scalarTy(), 1)]);
+    const aggs = Array.from({ length: 1 + r.below(3) }, () => this.aggregate(1));
+    const having = r.chance(0.2) ? ` HAVING ${r.pick(['COUNT(*) > 1', 'MIN(i) < 3', `${this.aggregate(1)} IS NOT NULL`])}` : '';
+    const interval = (ms: number) => (ms % 60_000 === 0 ? `INTERVAL '${ms / 60_000}' MINUTE` : `INTERVAL '${ms / 1000}' SECOND`);
+    const inner = `TABLE (SELECT * FROM s WHERE ts IS NOT NULL${cond ? ` AND (${cond})` : ''})`;
+    const select = (start: string, end: string, g: string) => `SELECT ${start} AS window_start, ${end} AS window_end${key ? `, ${g} AS g` : ''}, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')}`;
+    const rowsOf = (extra: string) => `SELECT *, ${extra}${key ? `, (${key}) AS gk` : ''} FROM s`;
+    const where = `WHERE ts IS NOT NULL${cond ? ` AND (${cond})` : ''}`;
+    const sluice = (fn: string) => `${select('window_start', 'window_end', key ?? '')} FROM TABLE(${fn}) GROUP BY window_start, window_end${key ? `, ${key}` : ''}${having}`;
+    if (kind === 'TUMBLE') {
+      const size = r.pick([10_000, 60_000, 300_000, 900_000]);
+      return {
+        sql: sluice(`TUMBLE(${inner}, DESCRIPTOR(ts), ${interval(size)})`),
+        duck: `${select('epoch_ms(ws)', `epoch_ms(ws + ${size})`, 'gk')} FROM (${rowsOf(`(epoch_ms(ts) // ${size}) * ${size} AS ws`)} ${where}) q GROUP BY ws${key ? ', gk' : ''}${having}`,
+      };
+    }
+    if (kind === 'HOP') {
+      const [slide, size] = r.pick([[60_000, 300_000], [300_000, 900_000], [30_000, 120_000], [600_000, 600_000]] as const);
+      return {
+        sql: sluice(`HOP(${inner}, DESCRIPTOR(ts), ${interval(slide)}, ${interval(size)})`),
+        duck: `${select('epoch_ms(ws)', `epoch_ms(ws + ${size})`, 'gk')} FROM (${rowsOf(`hop_k * ${slide} AS ws`)}, range((epoch_ms(ts) - ${size}) // ${slide} + 1, epoch_ms(ts) // ${slide} + 1) hops(hop_k) ${where}) q GROUP BY ws${key ? ', gk' : ''}${having}`,
+      };
+    }
+    const gap = r.pick([30_000, 120_000, 300_000]);
+    const part = key ? 'PARTITION BY gk ' : '';
+    return {
+      sql: sluice(`SESSION(${inner}, DESCRIPTOR(ts), ${interval(gap)})`),
+      duck:
+        `WITH x AS (${rowsOf('epoch_ms(ts) AS e')} ${where}), ` +
+        `y AS (SELECT *, CASE WHEN e - LAG(e) OVER (${part}ORDER BY e) < ${gap} THEN 0 ELSE 1 END AS brk FROM x), ` +
+        `z AS (SELECT *, SUM(brk) OVER (${part}ORDER BY e) AS sid FROM y) ` +
+        `${select('epoch_ms(MIN(e))', `epoch_ms(MAX(e) + ${gap})`, 'gk')} FROM z GROUP BY ${key ? 'gk, ' : ''}sid${having}`,
+    };
+  }
+
   query(): string {
     const r = this.r;
     const shape = r.next();
