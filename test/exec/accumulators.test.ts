@@ -53,6 +53,16 @@ describe('accumulators', () => {
     }
     expect(run('var_samp', [[5], [null]]).acc.result()).toBeNull();
     expect(run('var_pop', [[5], [null]]).acc.result()).toBe(0);
+    // One value has no spread, also an infinite one (DuckDB: 0); several with one infinite are NaN.
+    for (const v of [Infinity, -Infinity, NaN]) {
+      expect(run('var_pop', [[v]]).acc.result()).toBe(0);
+      expect(run('stddev_pop', [[v]]).acc.result()).toBe(0);
+      const fac = accumulatorFactory(call('var_pop'), true);
+      const merged = fac.create();
+      merged.merge(run('var_pop', [[v]]).acc);
+      expect(merged.result()).toBe(0);
+    }
+    expect(run('var_pop', [[Infinity], [1]]).acc.result()).toBeNaN();
   });
 
   it('compute BOOL_AND and BOOL_OR, NULL over no values, and retract exactly', () => {

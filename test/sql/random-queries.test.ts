@@ -149,12 +149,13 @@ describe('random queries give the rows DuckDB gives', () => {
 /**
  * Windowed GROUP BY (TUMBLE, HOP, SESSION) over rows within one hour, as bounded push queries
  * (a bounded query closes every window at the end of its input), against the same windows
- * computed in DuckDB from epoch milliseconds (QueryGenerator.windowQuery).
+ * computed in DuckDB from epoch milliseconds (QueryGenerator.windowQuery); and interval joins of
+ * the stream with itself, which DuckDB runs as they are.
  */
-describe('random windowed aggregates give the rows DuckDB gives', () => {
+describe('random windowed aggregates and interval joins give the rows DuckDB gives', () => {
   for (const seed of SEEDS) {
     it(`seed ${seed}`, { timeout: 120_000 }, () =>
-      withSeed(seed, async (engine, oracle, _r, gen) => {
+      withSeed(seed, async (engine, oracle, r, gen) => {
         await engine.execute(SCHEMA[0]!);
         await engine.execute(gen.windowRows(60));
         await oracle.load(engine);
@@ -162,7 +163,7 @@ describe('random windowed aggregates give the rows DuckDB gives', () => {
         let compared = 0;
         const queries = QUERIES_PER_SEED / 2;
         for (let q = 0; q < queries; q++) {
-          const { sql, duck } = gen.windowQuery();
+          const { sql, duck } = r.chance(0.3) ? { sql: gen.intervalJoinQuery(), duck: undefined } : gen.windowQuery();
           let got: Collected | undefined;
           try {
             got = await collectRows(engine, sql);
@@ -173,7 +174,7 @@ describe('random windowed aggregates give the rows DuckDB gives', () => {
           const letters = await deadLetters(engine);
           // DuckDB fails a statement where a cast fails (Sluice sends the row to the dead letters);
           // any other failure is a mistake in the translated query.
-          const want = await oracle.query(duckSql(duck)).catch((e: unknown) => {
+          const want = await oracle.query(duckSql(duck ?? sql)).catch((e: unknown) => {
             if (!/Conversion Error|Out of Range|Invalid Input/.test(String(e))) mismatches.push(`${duck}\n  DuckDB failed: ${String(e)}`);
             return undefined;
           });

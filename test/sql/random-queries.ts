@@ -40,6 +40,8 @@ const TB_COLS: Partial<Record<Ty, string[]>> = { int: ['tb.k'], dbl: ['tb.w'], s
 export class QueryGenerator {
   /** Inside a join: columns are qualified, and the table's count too. */
   private join = false;
+  /** Inside a self-join of s: columns are qualified by one of these aliases. */
+  private selfJoin: readonly string[] | undefined;
   constructor(private readonly r: Random) {}
 
   /** `INSERT INTO s VALUES ...`: `n` rows with NULLs and edge values in every column. */
@@ -116,6 +118,31 @@ export class QueryGenerator {
         `z AS (SELECT *, SUM(brk) OVER (${part}ORDER BY e) AS sid FROM y) ` +
         `${select('epoch_ms(MIN(e))', `epoch_ms(MAX(e) + ${gap})`, 'gk')} FROM z GROUP BY ${key ? 'gk, ' : ''}sid${having}`,
     };
+  }
+
+  /**
+   * An interval join of s with itself (an equality on a column and a time bound, maybe another
+   * condition), projected or aggregated: plain SQL, so DuckDB runs the same text.
+   */
+  intervalJoinQuery(): string {
+    const r = this.r;
+    this.selfJoin = ['x', 'y'];
+    try {
+      const key = r.pick(['t', 'b', 'i', 'u']);
+      const bounds = [r.pick([-300_000, -60_000, 0, 30_000]), r.pick([0, 30_000, 120_000, -30_000])].sort((a, b) => a - b);
+      const at = (ms: number) => (ms === 0 ? 'x.ts' : `x.ts ${ms < 0 ? '-' : '+'} INTERVAL '${Math.abs(ms) / 1000}' SECOND`);
+      const extra = r.chance(0.3) ? ` AND ${this.expr('bool', 1)}` : '';
+      const from = `FROM s AS x JOIN s AS y ON x.${key} = y.${key} AND y.ts BETWEEN ${at(bounds[0]!)} AND ${at(bounds[1]!)}${extra}`;
+      if (r.chance(0.6)) {
+        const items = Array.from({ length: 1 + r.below(3) }, () => this.expr(r.pick<Ty>(['int', 'dbl', 'str', 'bool', 'ts']), 1));
+        return `SELECT ${items.map((x, k) => `${x} AS c${k}`).join(', ')} ${from}`;
+      }
+      const g = r.pick([`x.${key}`, 'y.b', 'x.t']);
+      const aggs = Array.from({ length: 1 + r.below(2) }, () => this.aggregate(1));
+      return `SELECT ${g} AS g, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} ${from} GROUP BY ${g}`;
+    } finally {
+      this.selfJoin = undefined;
+    }
   }
 
   query(): string {
@@ -210,6 +237,7 @@ export class QueryGenerator {
   }
 
   private column(ty: Ty): string {
+    if (this.selfJoin) return `${this.r.pick(this.selfJoin)}.${this.r.pick(COLS[ty])}`;
     return this.join ? this.r.pick([...COLS[ty].map((c) => `s.${c}`), ...(TB_COLS[ty] ?? [])]) : this.r.pick(COLS[ty]);
   }
 

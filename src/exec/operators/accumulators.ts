@@ -437,7 +437,8 @@ class QuantileDisc implements Accumulator, Restorable {
  * VAR_SAMP, VAR_POP, STDDEV_SAMP, STDDEV_POP: count, mean and sum of squared deviations
  * (Welford's update), which retract exactly in the algebra and merge by Chan's formula; after a
  * retraction the last digits carry rounding of the order of the values removed. The sample
- * forms of fewer than two values, and every form of none, are NULL (as DuckDB).
+ * forms of fewer than two values, and every form of none, are NULL (as DuckDB); the population
+ * forms of one value are 0, whatever the value. Infinite values among several give NaN.
  */
 class Spread implements Accumulator, Restorable {
   n = 0;
@@ -451,7 +452,8 @@ class Spread implements Accumulator, Restorable {
       this.n++;
       const d = x - this.mean;
       this.mean += d / this.n;
-      this.m2 += d * (x - this.mean);
+      // One value has no spread: 0, also for an infinite one (where the update would give NaN).
+      this.m2 = this.n === 1 ? 0 : this.m2 + d * (x - this.mean);
     } else if (this.n <= 1) this.reset(this.n - 1);
     else {
       const before = this.mean;
@@ -470,6 +472,11 @@ class Spread implements Accumulator, Restorable {
     const other = o as Spread;
     const n = this.n + other.n;
     if (n <= 0) return this.reset(n);
+    if (other.n === 0) return;
+    if (this.n === 0) {
+      [this.n, this.mean, this.m2] = [other.n, other.mean, other.m2];
+      return;
+    }
     const d = other.mean - this.mean;
     this.m2 = Math.max(0, this.m2 + other.m2 + (d * d * this.n * other.n) / n);
     this.mean += (d * other.n) / n;
