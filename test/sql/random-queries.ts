@@ -83,6 +83,41 @@ export class QueryGenerator {
    */
   windowQuery(): { readonly sql: string; readonly duck: string } {
     const r = this.r;
+    const shape = r.next();
+    if (shape < 0.15) return this.windowRowsQuery();
+    if (shape < 0.3) {
+      // An aggregate over the windows' results (append-only rows, one per window and key).
+      const w = this.windowAggregate();
+      const outer = r.pick(['COUNT(*)', 'MIN(window_start)', 'MAX(window_end)', 'COUNT(DISTINCT window_start)', 'SUM(a0 IS NULL)']);
+      const over = (q: string) => `SELECT ${outer.replace('SUM(a0 IS NULL)', 'SUM(CASE WHEN a0 IS NULL THEN 1 ELSE 0 END)')} AS n, MAX(a0) AS m FROM (${q}) q`;
+      return { sql: over(w.sql), duck: over(w.duck) };
+    }
+    return this.windowAggregate();
+  }
+
+  /** TUMBLE or HOP without GROUP BY: each row once per window it is in, with the window's bounds. */
+  private windowRowsQuery(): { readonly sql: string; readonly duck: string } {
+    const r = this.r;
+    const items = Array.from({ length: 1 + r.below(2) }, () => this.expr(r.pick<Ty>(['int', 'str', 'dbl', 'bool']), 1));
+    const cols = items.map((x, k) => `${x} AS c${k}`).join(', ');
+    const cond = r.chance(0.4) ? this.expr('bool', 1) : undefined;
+    const where = `WHERE ts IS NOT NULL${cond ? ` AND (${cond})` : ''}`;
+    if (r.chance(0.5)) {
+      const size = r.pick([60_000, 300_000]);
+      return {
+        sql: `SELECT window_start, window_end, ${cols} FROM TABLE(TUMBLE(TABLE s, DESCRIPTOR(ts), INTERVAL '${size / 60_000}' MINUTE)) ${where}`,
+        duck: `SELECT epoch_ms((epoch_ms(ts) // ${size}) * ${size}) AS window_start, epoch_ms((epoch_ms(ts) // ${size}) * ${size} + ${size}) AS window_end, ${cols} FROM s ${where}`,
+      };
+    }
+    const [slide, size] = r.pick([[60_000, 180_000], [300_000, 600_000]] as const);
+    return {
+      sql: `SELECT window_start, window_end, ${cols} FROM TABLE(HOP(TABLE s, DESCRIPTOR(ts), INTERVAL '${slide / 60_000}' MINUTE, INTERVAL '${size / 60_000}' MINUTE)) ${where}`,
+      duck: `SELECT epoch_ms(hop_k * ${slide}) AS window_start, epoch_ms(hop_k * ${slide} + ${size}) AS window_end, ${cols} FROM s, range((epoch_ms(ts) - ${size}) // ${slide} + 1, epoch_ms(ts) // ${slide} + 1) hops(hop_k) ${where}`,
+    };
+  }
+
+  private windowAggregate(): { readonly sql: string; readonly duck: string } {
+    const r = this.r;
     const kind = r.pick(['TUMBLE', 'HOP', 'SESSION'] as const);
     const cond = r.chance(0.4) ? this.expr('bool', 2) : undefined;
     const key = r.pick([undefined, 't', 'b', 'i', this.expr(this.scalarTy(), 1)]);
