@@ -3,7 +3,8 @@
  * Whether dist/ holds a build of the current sources, and the commands that keep it so:
  *   node scripts/dist.mjs stamp    after a build: records that dist/ matches src/
  *   node scripts/dist.mjs ensure   before `npm start`: builds when dist/ is missing or older
- *                                  than src/ (cheap when it is current; needs dev dependencies)
+ *                                  than src/ or console/ (cheap when it is current; needs dev
+ *                                  dependencies)
  * Plain JavaScript so that it runs without a TypeScript loader; bin/sluice.js imports it too.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,9 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST_MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 const STAMP = join(ROOT, 'dist', '.build-stamp');
 const SRC = join(ROOT, 'src');
+/** The web console's sources, built into dist/console by the same build. */
+const CONSOLE = join(ROOT, 'console');
+const CONSOLE_APP = join(ROOT, 'dist', 'console', 'app.js');
 
 function newestMtime(dir) {
   let newest = 0;
@@ -26,13 +30,17 @@ function newestMtime(dir) {
 }
 
 /**
- * 'current' when dist/ was built from the sources as they are (or there are no sources, as in an
- * installed package); 'stale' when a source changed since; 'missing' when there is no build.
+ * 'current' when dist/ was built from the sources as they are, the web console's included (or
+ * there are no sources, as in an installed package); 'stale' when a source changed since;
+ * 'missing' when there is no build.
  */
 export function distStatus() {
   if (!existsSync(DIST_MAIN) || !existsSync(STAMP)) return 'missing';
   if (!existsSync(SRC)) return 'current';
-  return newestMtime(SRC) <= statSync(STAMP).mtimeMs ? 'current' : 'stale';
+  const console = existsSync(CONSOLE);
+  if (console && !existsSync(CONSOLE_APP)) return 'missing';
+  const newest = Math.max(newestMtime(SRC), console ? newestMtime(CONSOLE) : 0);
+  return newest <= statSync(STAMP).mtimeMs ? 'current' : 'stale';
 }
 
 function ensure() {
