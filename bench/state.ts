@@ -82,7 +82,7 @@ export async function benchState(opts: StateBenchOptions): Promise<Section[]> {
     }
   }
   g.notes.push(
-    `Each case: a child process writes the rows (keys k0..k<N-1>, uniform or Zipf s = 1.2) into one embedded-log partition, then another child runs \`CREATE MATERIALIZED VIEW per_k AS ${AGG}\` until it has read every row and checkpointed; rows/s counts from CREATE to that checkpoint; peak RSS is that child's maxRSS, with MALLOC_ARENA_MAX=${MALLOC_ARENAS} in its environment as docs/state.md recommends (glibc's default, 8 arenas per core, measured 150–250 MiB more on the all-distinct view at 1M keys); peak RSS at 1M keys and more varies by a few hundred MiB from run to run. State on disk is RocksDB's approximate size of the view's operator state (flushed files).`,
+    `Each case: a child process writes the rows (keys k0..k<N-1>, uniform or Zipf s = 1.2) into one embedded-log partition, then another child runs \`CREATE MATERIALIZED VIEW per_k AS ${AGG}\` until it has read every row and checkpointed; rows/s counts from CREATE to that checkpoint; peak RSS is that child's own peak (VmHWM: getrusage's maxRSS would count the benchmark process it was forked from), with MALLOC_ARENA_MAX=${MALLOC_ARENAS} in its environment as docs/state.md recommends (glibc's default, 8 arenas per core, measured 150–250 MiB more on the all-distinct view at 1M keys); peak RSS at 1M keys and more varies by a few hundred MiB from run to run. State on disk is RocksDB's approximate size of the view's operator state (flushed files).`,
   );
 
   const o = section('State beyond memory: lookup join, restart, all-distinct view', ['case', 'size', 'figure', 'peak RSS', 'target']);

@@ -6,7 +6,7 @@ import { batchOfData, buildConstant, buildData, buildFixedWidthList, utf8Data } 
 import { GeneratorSource, type BatchMaker } from '../exec/sources/generator-source.js';
 import type { Connector } from './connector.js';
 import { ParsedOptions, int, str, type OptionDecl } from './connector-options.js';
-import { FEATURE_COUNT, txConfig, txEvent, txLabelEvent, type TxColumns, type TxConfig } from './datagen.js';
+import { FEATURE_COUNT, txColumns, txConfig, txEvent, txLabelEvent, type TxColumns, type TxConfig } from './datagen.js';
 import { datagenWorker } from './datagen-columns.js';
 import { nexmarkBidColumns, nexmarkEvent, nexmarkSourceOptions, type BidColumnName, type NexmarkConfig } from './nexmark.js';
 
@@ -33,7 +33,7 @@ const DATAGEN: readonly OptionDecl[] = [
 
 export const datagenConnector: Connector = {
   name: 'datagen',
-  doc: "Generates card transactions deterministically from a seed (columns tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>, ts TIMESTAMP; with kind = 'labels': tx_id STRING, is_fraud BOOLEAN, ts TIMESTAMP); a declared column of another type is refused at CREATE, one the generator does not make reads as NULL. A restart resumes at the next event. Transactions are drawn in a worker thread, a few batches ahead of the query (on the main thread while that worker starts, or if it cannot run); the rows are the same either way.",
+  doc: "Generates card transactions deterministically from a seed (columns tx_id STRING, card_id STRING, amount DOUBLE, features ARRAY<FLOAT>, ts TIMESTAMP; with kind = 'labels': tx_id STRING, is_fraud BOOLEAN, ts TIMESTAMP); a declared column of another type is refused at CREATE, one the generator does not make reads as NULL. A restart resumes at the next event. Transactions with their features are drawn in a worker thread, a few batches ahead of the query (on the main thread while that worker starts, or if it cannot run); the rows are the same either way.",
   options: { stream: DATAGEN },
   check(_kind, options, ctx) {
     const made = String(options['kind'] ?? 'tx') === 'labels' ? LABEL_COLUMNS : TX_COLUMNS;
@@ -61,7 +61,8 @@ export const datagenConnector: Connector = {
       {
         name: plan.relation,
         event: labelDelayMs === undefined ? (n) => tx(n) as unknown as Record<string, unknown> : (n) => txLabelEvent(n, labelDelayMs, config) as Record<string, unknown> | undefined,
-        ...(labelDelayMs === undefined ? { batchesAhead: () => txBatchMaker(plan.fields, config, features) } : {}),
+        // Drawing the 30 features is most of an event's cost: only then is a worker worth its messages.
+        ...(labelDelayMs !== undefined ? {} : features ? { batchesAhead: () => txBatchMaker(plan.fields, config) } : { batch: (from: number, to: number) => txBatch(plan.fields, txColumns(from, to, config, false), to - from) }),
         firstEvent: 0,
         maxEvents: o.number('max.events', Number.POSITIVE_INFINITY),
         rowsPerSecond: o.number('rows.per.second', 0),
@@ -120,11 +121,11 @@ function txBatch(fields: readonly Field[], cols: TxColumns, n: number): A.Record
   return batchOfData(fields, data, n);
 }
 
-/** Transaction batches of `fields`, drawn by the datagen worker. */
-function txBatchMaker(fields: readonly Field[], config: TxConfig, features: boolean): BatchMaker {
+/** Transaction batches of `fields` (features among them), drawn by the datagen worker. */
+function txBatchMaker(fields: readonly Field[], config: TxConfig): BatchMaker {
   datagenWorker.acquire();
   return {
-    make: async (from, to) => txBatch(fields, await datagenWorker.columns(from, to, config, features), to - from),
+    make: async (from, to) => txBatch(fields, await datagenWorker.columns(from, to, config, true), to - from),
     close: () => datagenWorker.release(),
   };
 }
