@@ -3,12 +3,16 @@
  * Statements go one by one to POST /v1/sql, queries (SELECT, WITH) to POST /v1/query; results
  * print as `sluice run` prints them. The first failing statement stops the file (like the
  * embedded run) and the command exits 1. Push queries stream until Ctrl-C, or until they all end.
+ * The progress line on stderr shows the queries the server started while the file runs, as
+ * GET /v1/queries lists them (polled each second).
  */
 import { readFile } from 'node:fs/promises';
+import type { QueryInfo } from '../engine/types.js';
 import { ApiError, SluiceClient } from '../shell/http-client.js';
 import { LiveRowPrinter } from '../shell/live-rows.js';
 import { printResult, renderApiError, renderRowErrors, renderTable } from '../shell/render.js';
 import { isQuery, splitStatements, stripComments } from '../shell/statement-splitter.js';
+import { ProgressReporter } from './progress.js';
 
 export interface RunRemoteOptions {
   readonly url: string;
@@ -22,7 +26,11 @@ export async function runRemote(file: string, opts: RunRemoteOptions): Promise<n
   const { statements, rest } = splitStatements(text);
   if (stripComments(rest) !== '') statements.push(rest.trim());
   const client = new SluiceClient(opts.url, opts.token);
-  const write = (s: string): void => void process.stdout.write(s);
+  const progress = await RemoteProgress.start(client);
+  const write = (s: string): void => {
+    progress.clear();
+    process.stdout.write(s);
+  };
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
@@ -49,6 +57,60 @@ export async function runRemote(file: string, opts: RunRemoteOptions): Promise<n
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    progress.stop();
+  }
+}
+
+/**
+ * The progress line of a remote run: the running queries the server did not have when the run
+ * began (the ones its statements started, and any another client started meanwhile).
+ */
+class RemoteProgress {
+  private shown: readonly QueryInfo[] = [];
+  private readonly reporter = new ProgressReporter(() => this.shown);
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  private constructor(
+    private readonly client: SluiceClient,
+    private readonly before: ReadonlySet<string>,
+  ) {}
+
+  /** Notes the queries running now and polls each second; a server that cannot list them gets no line. */
+  static async start(client: SluiceClient): Promise<RemoteProgress> {
+    const before = await client.queries(AbortSignal.timeout(5000)).then(
+      (qs) => new Set(qs.map((q) => q.id)),
+      () => undefined,
+    );
+    const progress = new RemoteProgress(client, before ?? new Set());
+    if (before !== undefined) {
+      progress.timer = setInterval(() => void progress.poll(), 1000);
+      progress.timer.unref();
+    }
+    return progress;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const queries = await this.client.queries(AbortSignal.timeout(5000));
+      this.shown = queries.filter((q) => q.status === 'running' && !this.before.has(q.id));
+      if (this.shown.length > 0) this.reporter.draw();
+    } catch {
+      // The server went away or is slow: the statements' own requests say so.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  clear(): void {
+    this.reporter.clear();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.reporter.clear();
   }
 }
 

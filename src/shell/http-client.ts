@@ -1,6 +1,6 @@
 /** A small client of the Sluice HTTP API, used by the shell. */
 import { parseExactJson } from '../common/exact-json.js';
-import type { ResultColumn, PushRow } from '../engine/types.js';
+import type { PushRow, QueryInfo, ResultColumn } from '../engine/types.js';
 import type { CompletionCatalog } from './completer.js';
 
 /** The `error` object of an API error answer. */
@@ -79,6 +79,12 @@ export class SluiceClient {
     }
     if (!res.ok) throw await errorOf(res);
     return res;
+  }
+
+  /** The server's queries, running and ended (GET /v1/queries). */
+  async queries(signal?: AbortSignal): Promise<QueryInfo[]> {
+    const res = await this.request('/v1/queries', { headers: this.headers(), ...(signal ? { signal } : {}) });
+    return ((await res.json()) as { queries: QueryInfo[] }).queries;
   }
 
   async sql(sql: string, signal?: AbortSignal): Promise<SqlResultJson[]> {

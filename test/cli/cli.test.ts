@@ -25,7 +25,13 @@ function sluice(args: readonly string[], until?: RegExp, env: NodeJS.ProcessEnv 
         child.kill('SIGINT');
       }
     });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (until !== undefined && !interrupted && until.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
@@ -132,6 +138,12 @@ describe('sluice command line', () => {
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('ERROR [ALREADY_EXISTS]');
       expect(again.stderr).toMatch(/LINE 1: CREATE STREAM tx/);
+
+      // While its push query runs, a remote run shows the query's progress on stderr, as GET /v1/queries lists it.
+      await writeFile(join(dir, 'watch.sql'), 'SELECT tx_id FROM tx;\n');
+      const watched = await sluice(['run', join(dir, 'watch.sql'), '--url', server.url], /push_\d+: in \d+/);
+      expect(watched.stdout).toMatch(/-- push query push_\d+/);
+      expect(watched.stderr).toMatch(/push_\d+: in \d+ \(\d+\/s\) out \d+ \(\d+\/s\) dlq 0/);
     } finally {
       await server.stop();
     }
