@@ -8,7 +8,8 @@
  * Left out of the comparison, as deliberate differences (docs/sql.md): queries where Sluice sends
  * a row to the dead letters (division by zero, a failed cast: DuckDB gives NULL or fails the
  * statement) and queries DuckDB refuses (CAST(ts AS BIGINT) and others it lacks). A statement
- * Sluice refuses must be refused with a SluiceError that is not INTERNAL. Each seed must compare
+ * Sluice refuses must be refused with a SluiceError that is not INTERNAL. ROUND(x, -1) takes a
+ * column only: DuckDB 1.5 rounds an infinite or NaN x to 0 there (Sluice keeps it). Each seed must compare
  * most of its queries, so the test cannot pass by skipping them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -72,8 +73,9 @@ const text = (rows: readonly (readonly unknown[])[], types: readonly string[]) =
 
 /**
  * Whether two sorted row texts agree: cell by cell the same text, or numbers within a relative
- * 1e-9 of each other (to 10 digits, a value near a rounding boundary, or an integral DOUBLE
- * printed whole, can still differ in its last digit when the arithmetic ran in another order).
+ * 1e-7 of each other (to 10 digits, a value near a rounding boundary, or an integral DOUBLE
+ * printed whole, can still differ in its last digits when the arithmetic ran in another order:
+ * AVG over values near 1e10 whose mean is 6.7 came out 6.739790514 here and 6.739790532 in DuckDB).
  */
 function sameRows(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -83,7 +85,7 @@ function sameRows(a: readonly string[], b: readonly string[]): boolean {
     return x.length === y.length && x.every((c, k) => c === y[k] || close(Number(c), Number(y[k])));
   });
 }
-const close = (x: number, y: number): boolean => Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
+const close = (x: number, y: number): boolean => Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-7 * Math.max(Math.abs(x), Math.abs(y));
 
 const SEEDS = (process.env['SLUICE_RANDOM_SEEDS'] ?? '1,2,3,4,5,6').split(',').map(Number);
 
@@ -92,6 +94,9 @@ async function withSeed(seed: number, body: (engine: Engine, oracle: DuckOracle,
   const dir = mkdtempSync(join(tmpdir(), 'sluice-random-'));
   const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
   const oracle = await DuckOracle.create();
+  // DuckDB 1.5's optimizer folds DATE_TRUNC('hour', ts) <> (a time not on an hour) to TRUE, a NULL
+  // ts included; unoptimized it answers NULL there, as SQL does (and Sluice).
+  await oracle.conn.run('PRAGMA disable_optimizer');
   try {
     const r = new Random(seed);
     await body(engine, oracle, r, new QueryGenerator(r));
