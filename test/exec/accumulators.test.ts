@@ -65,6 +65,20 @@ describe('accumulators', () => {
     expect(run('var_pop', [[Infinity], [1]]).acc.result()).toBeNaN();
   });
 
+  it('refuse a row whose new distinct BIGINT value would take SUM(DISTINCT) out of range, as SUM does', () => {
+    const big = 2n ** 62n;
+    const acc = accumulatorFactory(call('sum_distinct'), true).create();
+    expect(acc.add(big, null, 1)).toBeUndefined();
+    expect(acc.add(big, null, 1)).toBeUndefined(); // the same value again: summed once
+    expect(acc.add(big - 1n, null, 1)).toBeUndefined();
+    expect(acc.add(5n, null, 1)).toMatch(/^SUM\(DISTINCT\) overflow: the sum 9223372036854775812 is outside the BIGINT range/);
+    expect(acc.result()).toBe(2n * big - 1n);
+    // Once a value leaves, there is room again.
+    expect(acc.add(big - 1n, null, -1)).toBeUndefined();
+    expect(acc.add(5n, null, 1)).toBeUndefined();
+    expect(acc.result()).toBe(big + 5n);
+  });
+
   it('compute BOOL_AND and BOOL_OR, NULL over no values, and retract exactly', () => {
     const { acc: and } = run('bool_and', [[true], [null], [false], [true]]);
     const { acc: or } = run('bool_or', [[false], [null], [true], [false]]);

@@ -223,7 +223,7 @@ export class Sum implements Accumulator, Restorable {
   }
 
   private overflow(total: bigint): string {
-    return `SUM overflow: the sum ${total} is outside the BIGINT range [${BIGINT_MIN}, ${BIGINT_MAX}]; SUM(CAST(x AS DOUBLE)) gives an approximate sum`;
+    return overflowText('SUM', total);
   }
 
   private reset(): void {
@@ -377,6 +377,10 @@ class MultisetExtreme implements Accumulator, Restorable {
 type Multiset = Map<MapKey, [unknown, number]>;
 
 /** Adds `from`'s counts to `into`; returns how many values it added. */
+function overflowText(fn: string, total: bigint): string {
+  return `${fn} overflow: the sum ${total} is outside the BIGINT range [${BIGINT_MIN}, ${BIGINT_MAX}]; ${fn === 'SUM' ? 'SUM(CAST(x AS DOUBLE))' : 'SUM(DISTINCT CAST(x AS DOUBLE))'} gives an approximate sum`;
+}
+
 function mergeMultiset(into: Multiset, from: Multiset): number {
   let added = 0;
   for (const [k, [v, n]] of from) {
@@ -523,10 +527,14 @@ class BoolFold implements Accumulator, Restorable {
 
 /**
  * SUM(DISTINCT x) and AVG(DISTINCT x): a value -> count multiset (so that retraction is exact);
- * the result sums each distinct value once, exactly as SUM and AVG do.
+ * the result sums each distinct value once, exactly as SUM and AVG do. As SUM does, a row whose
+ * new BIGINT value would take the sum of the distinct values out of range is refused (a row
+ * error), so the result never leaves a value out silently.
  */
 class SumDistinct implements Accumulator, Restorable {
   readonly values: Multiset = new Map();
+  /** The sum of the distinct BIGINT values held (SUM only). */
+  private big = 0n;
   constructor(
     private readonly avg: boolean,
     private readonly integer: boolean | undefined,
@@ -537,13 +545,27 @@ class SumDistinct implements Accumulator, Restorable {
     const e = this.values.get(k);
     const n = (e ? e[1] : 0) + sign;
     if (n < 0) return `${this.avg ? 'AVG' : 'SUM'}(DISTINCT) cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
-    if (n === 0) this.values.delete(k);
-    else if (e) e[1] = n;
+    if (!e && !this.avg && typeof a === 'bigint') {
+      const next = this.big + a;
+      if (next > BIGINT_MAX || next < BIGINT_MIN) return overflowText('SUM(DISTINCT)', next);
+      this.big = next;
+    }
+    if (n === 0) {
+      this.values.delete(k);
+      if (!this.avg && typeof a === 'bigint') this.big -= a;
+    } else if (e) e[1] = n;
     else this.values.set(k, [a, n]);
     return undefined;
   }
+  mergeError(o: Accumulator): string | undefined {
+    if (this.avg) return undefined;
+    let total = this.big;
+    for (const [k, [v]] of (o as SumDistinct).values) if (typeof v === 'bigint' && !this.values.has(k)) total += v;
+    return total > BIGINT_MAX || total < BIGINT_MIN ? overflowText('SUM(DISTINCT)', total) : undefined;
+  }
   merge(o: Accumulator): void {
     mergeMultiset(this.values, (o as SumDistinct).values);
+    this.recount();
   }
   result(): unknown {
     const sum = new Sum(this.avg, this.integer);
@@ -555,6 +577,11 @@ class SumDistinct implements Accumulator, Restorable {
   }
   load(s: StateValue): void {
     for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
+    this.recount();
+  }
+  private recount(): void {
+    this.big = 0n;
+    if (!this.avg) for (const [v] of this.values.values()) if (typeof v === 'bigint') this.big += v;
   }
 }
 
