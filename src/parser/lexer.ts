@@ -6,8 +6,31 @@
  * them wherever a name is expected and the alternatives stay unambiguous. Every keyword is a
  * member of the `Word` category, used where any word can stand (option keys, field names).
  */
-import type { TokenType } from 'chevrotain';
+import type { CustomPatternMatcherFunc, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain-runtime.js';
+
+/**
+ * Matches text quoted by one of `quotes`, a doubled quote standing for itself: with `closed`, up
+ * to and including the closing quote; without, the rest of the text when no closing quote follows
+ * (an unterminated string or name). A scan with indexOf instead of a regular expression, whose
+ * repetition of `''` or of each character takes backtracking stack in V8 and overflowed it on
+ * literals of some millions of characters.
+ */
+function quoted(quotes: readonly string[], closed: boolean): CustomPatternMatcherFunc {
+  return (text, offset) => {
+    const q = text[offset];
+    if (q === undefined || !quotes.includes(q)) return null;
+    for (let i = offset + 1; ; ) {
+      const j = text.indexOf(q, i);
+      if (j < 0) return closed ? null : [text.slice(offset)];
+      if (text[j + 1] === q) {
+        i = j + 2;
+        continue;
+      }
+      return closed ? [text.slice(offset, j + 1)] : null;
+    }
+  };
+}
 
 /** Any word at all: identifiers and every keyword. */
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a name' });
@@ -24,7 +47,8 @@ export const PlainIdentifier = createToken({
 
 export const QuotedIdentifier = createToken({
   name: 'QuotedIdentifier',
-  pattern: /"(?:[^"]|"")*"|`(?:[^`]|``)*`/,
+  pattern: quoted(['"', '`'], true),
+  start_chars_hint: ['"', '`'],
   categories: [Identifier],
   line_breaks: true,
   label: 'a quoted name',
@@ -93,15 +117,16 @@ export const BlockComment = createToken({
 });
 
 /** Lexed only when the closing quote or comment end is missing; parse.ts reports it. */
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /'(?:[^']|'')*/, line_breaks: true });
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: quoted(["'"], false), start_chars_hint: ["'"], line_breaks: true });
 export const UnterminatedIdentifier = createToken({
   name: 'UnterminatedIdentifier',
-  pattern: /"(?:[^"]|"")*|`(?:[^`]|``)*/,
+  pattern: quoted(['"', '`'], false),
+  start_chars_hint: ['"', '`'],
   line_breaks: true,
 });
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true });
 
-export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /'(?:[^']|'')*'/, line_breaks: true, label: 'a string' });
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: quoted(["'"], true), start_chars_hint: ["'"], line_breaks: true, label: 'a string' });
 export const DecimalLiteral = createToken({
   name: 'DecimalLiteral',
   pattern: /(?:\d+\.\d+|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/,

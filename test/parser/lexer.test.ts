@@ -22,6 +22,21 @@ describe('lexer', () => {
     ]);
   });
 
+  it('strings and quoted names of millions of characters, doubled quotes included', () => {
+    // A regular expression repeating per character or per doubled quote ran out of stack here.
+    const body = "x''".repeat(8_000_000);
+    const tokens = sqlLexer().tokenize(`SELECT '${body}', "${'y""'.repeat(8_000_000)}" FROM t`);
+    expect(tokens.errors).toEqual([]);
+    expect(tokens.tokens.map((t) => t.tokenType.name)).toEqual(['SELECT', 'StringLiteral', 'Comma', 'QuotedIdentifier', 'FROM', 'PlainIdentifier']);
+    expect(tokens.tokens[1]!.image).toBe(`'${body}'`);
+    expect(tokens.tokens[4]!.startLine).toBe(1);
+  });
+
+  it('a quote left open reads to the end as an unterminated token', () => {
+    expect(sqlLexer().tokenize("a 'it''s").tokens.map((t) => `${t.tokenType.name}:${t.image}`)).toEqual(['PlainIdentifier:a', "UnterminatedString:'it''s"]);
+    expect(sqlLexer().tokenize('a "b""c').tokens.map((t) => `${t.tokenType.name}:${t.image}`)).toEqual(['PlainIdentifier:a', 'UnterminatedIdentifier:"b""c']);
+  });
+
   it('operators, longest first', () => {
     expect(lex('<> != <= >= < > = || + - * / % . , ; ( ) [ ]').map((t) => t.split(':')[0])).toEqual([
       'NotEquals', 'NotEquals', 'LessEquals', 'GreaterEquals', 'Less', 'Greater', 'Equals', 'Concat', 'Plus', 'Minus',
