@@ -64,7 +64,18 @@ export function caster(from: DataType, to: DataType): Caster {
 }
 
 /** JavaScript dates reach ±8.64e15 ms (about ±273,790 years); beyond that a TIMESTAMP cannot print. */
-const MAX_EPOCH_MS = 8.64e15;
+export const MAX_EPOCH_MS = 8.64e15;
+/** An INTERVAL is a whole number of milliseconds, exact up to 2^53 - 1. */
+export const MAX_INTERVAL_MS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Throws the error of TIMESTAMP or INTERVAL arithmetic `a op b` (milliseconds) whose result is
+ * past the type's range (called only once it is known to be).
+ */
+export function temporalOverflow(kind: 'TIMESTAMP' | 'INTERVAL', op: string, a: unknown, b: unknown): never {
+  const range = kind === 'TIMESTAMP' ? `±${MAX_EPOCH_MS} ms from 1970, the years -271821 to 275760` : `±${MAX_INTERVAL_MS} ms`;
+  throw new Error(`${kind} out of range: ${String(a)} ${op} ${String(b)} (milliseconds) is outside ${range}`);
+}
 
 /** A number of epoch milliseconds as a TIMESTAMP value: whole, finite and within the range of a date. */
 function epochMillis(x: number | bigint): number {

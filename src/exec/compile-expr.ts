@@ -11,7 +11,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { SluiceError, assertNever } from '../common/errors.js';
 import { typeToString, type DataType, type Field } from '../common/types.js';
 import { columnsOf, exprToString, type BoundExpr } from '../planner/bound-expr.js';
-import { caster } from './casts.js';
+import { caster, MAX_EPOCH_MS, MAX_INTERVAL_MS, temporalOverflow } from './casts.js';
 import { readColumn, type Values } from './columns.js';
 import { fits, negationOverflow, overflow, overflowMessage, toInt, widenCode } from './integers.js';
 import { SCALAR_IMPLS } from './scalar-functions.js';
@@ -276,8 +276,16 @@ class Gen implements CodeGen {
     }
   }
 
-  /** `a op b` in type `t`; INT and BIGINT results outside their range throw instead of wrapping. */
+  /**
+   * `a op b` in type `t`; INT and BIGINT results outside their range throw instead of wrapping,
+   * TIMESTAMP and INTERVAL ones instead of printing as a bare number (or losing milliseconds).
+   */
   private checked(op: string, t: DataType, a: string, b: string): string {
+    if (t.kind === 'TIMESTAMP' || t.kind === 'INTERVAL') {
+      const r = this.temp();
+      const max = t.kind === 'TIMESTAMP' ? MAX_EPOCH_MS : MAX_INTERVAL_MS;
+      return `((${r} = ${a} ${op} ${b}) > ${max} || ${r} < -${max} ? ${this.konst(temporalOverflow)}(${JSON.stringify(t.kind)}, ${JSON.stringify(op)}, ${a}, ${b}) : ${r})`;
+    }
     if (t.kind !== 'INT' && t.kind !== 'BIGINT') return `${a} ${op} ${b}`;
     // An int32 sum, difference or product is exact in a double as long as it is in range, and
     // when it is not its rounded value is still out of range, so one check on the double suffices.
@@ -329,6 +337,13 @@ function integerConstant(e: Extract<BoundExpr, { kind: 'Binary' }>): unknown {
   const kind = e.type.kind;
   if ((kind === 'INT' || kind === 'BIGINT') && !fits(r, kind)) {
     throw new SluiceError('TYPE_MISMATCH', overflowMessage(kind, e.op, a, b), { span: e.span });
+  }
+  if (kind === 'TIMESTAMP' || kind === 'INTERVAL') {
+    try {
+      if (Math.abs(r) > (kind === 'TIMESTAMP' ? MAX_EPOCH_MS : MAX_INTERVAL_MS)) temporalOverflow(kind, e.op, a, b);
+    } catch (err) {
+      throw new SluiceError('TYPE_MISMATCH', (err as Error).message, { span: e.span, hint: kind === 'TIMESTAMP' ? 'a TIMESTAMP lies between the years -271821 and 275760' : 'write a shorter INTERVAL' });
+    }
   }
   return r;
 }

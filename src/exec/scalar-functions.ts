@@ -87,6 +87,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   date_trunc: { fn: (unit, ts) => dateTrunc(unit, num(ts)) },
   // BIGINT values are bigints.
   date_part: { fn: (part, ts) => BigInt(datePart(part, num(ts))) },
+  epoch: { fn: (ts) => num(ts) / 1000 },
+  epoch_ms: { fn: (ts) => BigInt(num(ts)) },
 };
 
 /** A logarithm of a positive number; zero or less is a row error, as in DuckDB. */

@@ -267,11 +267,13 @@ function toTrimFrom(n: CstNode, name: Ident, from: IToken, span: Span, cx: AstCo
 function toExtract(n: CstNode, name: Ident, span: Span, cx: AstContext): CallExpr {
   const part = toExpr(nodes(n, 'args')[0]!, cx);
   const text = part.kind === 'ColumnRef' && part.qualifier === undefined ? part.column.name : part.kind === 'Literal' && part.literal === 'string' ? String(part.value) : undefined;
+  // EPOCH: seconds since 1970 as a fraction (DOUBLE), as DuckDB's.
+  if (text?.toLowerCase() === 'epoch') return { kind: 'Call', name: { name: 'epoch', span: name.span }, args: [toExpr(node(n, 'fromArg'), cx)], distinct: false, star: false, span };
   const known = text !== undefined && (DATE_PARTS as readonly string[]).includes(text.toLowerCase());
   if (!known) {
     throw new SluiceError('SYNTAX_ERROR', text === undefined ? 'EXTRACT takes a part name before FROM' : `unknown EXTRACT part '${text}'`, {
       span: part.span,
-      hint: `write EXTRACT(part FROM timestamp) with part one of ${DATE_PARTS.join(', ')}${text?.toLowerCase() === 'epoch' ? '; epoch milliseconds are CAST(ts AS BIGINT)' : ''}`,
+      hint: `write EXTRACT(part FROM timestamp) with part one of ${DATE_PARTS.join(', ')}, epoch`,
     });
   }
   const literal: Expr = { kind: 'Literal', literal: 'string', value: text.toLowerCase(), span: part.span };

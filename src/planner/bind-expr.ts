@@ -233,8 +233,16 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (e.filter) {
     throw new SluiceError('INVALID_ARGUMENT', `FILTER (WHERE ...) applies to aggregates, and ${name.toUpperCase()} is not one`, { span: e.filter.span, hint: 'filter the rows with WHERE, or choose with CASE WHEN ... THEN ... END' });
   }
-  const args = e.args.map(bind);
-  const rule = SCALAR_FUNCTIONS[name];
+  const bound = e.args.map(bind);
+  // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
+  const epoch = name === 'date_part' && isEpochPart(bound[0]);
+  const args = epoch ? bound.slice(1) : bound;
+  const rule = SCALAR_FUNCTIONS[epoch ? 'epoch' : name];
+  if (epoch && rule) {
+    const t = rule(args.map((a) => a.type));
+    if (typeof t === 'string') throw typeError(`DATE_PART('epoch', ${args.map((a) => typeToString(a.type)).join(', ')}): DATE_PART ${t}`, e.span);
+    return { kind: 'Call', fn: 'epoch', args, type: t, span: e.span };
+  }
   if (rule) {
     const t = rule(args.map((a) => a.type));
     if (typeof t === 'string') {
@@ -408,6 +416,11 @@ function clockHint(name: string): string | undefined {
   return "a continuous query has no single current time: PROCTIME() is the time each row is processed; compare event times with a TIMESTAMP literal, or window them (FROM TABLE(TUMBLE(...)))";
 }
 
+/** Whether a DATE_PART's part is the constant 'epoch'. */
+function isEpochPart(part: BoundExpr | undefined): boolean {
+  return part?.kind === 'Literal' && typeof part.value === 'string' && part.value.trim().toLowerCase() === 'epoch';
+}
+
 /** The units a function takes as its first argument, where they are fixed. */
 const UNIT_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { date_trunc: TRUNC_UNITS, date_part: DATE_PARTS };
 
@@ -421,6 +434,6 @@ function checkConstantUnit(name: string, args: readonly BoundExpr[]): void {
   if (!units || first?.kind !== 'Literal' || typeof first.value !== 'string') return;
   const text = first.value.trim().toLowerCase();
   if (units.includes(text) || (text.endsWith('s') && units.includes(text.slice(0, -1)))) return;
-  const epoch = text === 'epoch' ? '; epoch milliseconds are CAST(ts AS BIGINT)' : '';
+  const epoch = name === 'date_part' ? ', epoch' : '';
   throw new SluiceError('INVALID_ARGUMENT', `${name.toUpperCase()} has no unit '${first.value}'`, { span: first.span, hint: `use one of ${units.join(', ')}${epoch}` });
 }

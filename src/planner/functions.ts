@@ -107,6 +107,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
   date_trunc: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.TIMESTAMP : "expects (unit, timestamp), e.g. DATE_TRUNC('hour', ts)"),
   date_part: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
+  epoch: (a) => (a.length === 1 && a[0]!.kind === 'TIMESTAMP' ? T.DOUBLE : 'expects one timestamp: seconds since 1970-01-01 00:00:00 UTC'),
+  epoch_ms: (a) => (a.length === 1 && a[0]!.kind === 'TIMESTAMP' ? T.BIGINT : 'expects one timestamp: milliseconds since 1970-01-01 00:00:00 UTC'),
 };
 
 export type AggregateFn =
