@@ -115,7 +115,8 @@ function toInteger(from: DataType, kind: IntKind): Caster {
   }
 }
 
-const DECIMAL_TEXT = /^([+-]?)(\d+(?:_\d+)*)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+/** Digits may be grouped by single underscores between them (`1_000.000_5`), as DuckDB reads numbers. */
+const DECIMAL_TEXT = /^([+-]?)(\d+(?:_\d+)*)?(?:\.((?:\d+(?:_\d+)*)?))?(?:[eE]([+-]?\d+))?$/;
 const HEX_TEXT = /^([+-]?)0[xX]([0-9a-fA-F]+)$/;
 
 /**
@@ -130,7 +131,7 @@ export function parseIntegerText(text: string): bigint | 'overflow' | undefined 
   const m = DECIMAL_TEXT.exec(s);
   if (!m || (m[2] === undefined && !m[3])) return undefined;
   const int = (m[2] ?? '').replace(/_/g, '');
-  const frac = m[3] ?? '';
+  const frac = (m[3] ?? '').replace(/_/g, '');
   const exp = m[4] === undefined ? 0 : Number(m[4]);
   const shift = exp - frac.length;
   const digits = (int + frac).replace(/^0+(?=\d)/, '') || '0';
@@ -148,7 +149,7 @@ export function parseIntegerText(text: string): bigint | 'overflow' | undefined 
   return m[1] === '-' ? -v : v;
 }
 
-const DOUBLE_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DOUBLE_TEXT = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
 const SPECIAL_DOUBLES: Readonly<Record<string, number>> = {
   nan: NaN, '+nan': NaN, '-nan': NaN,
   inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
@@ -163,7 +164,7 @@ function toDouble(x: unknown): number {
   const special = SPECIAL_DOUBLES[s.toLowerCase()];
   if (special !== undefined) return special;
   if (!DOUBLE_TEXT.test(s)) throw new Error(`cannot cast '${String(x)}' to DOUBLE`);
-  return Number(s);
+  return Number(s.includes('_') ? s.replace(/_/g, '') : s);
 }
 
 const FLOAT_MAX = 3.4028234663852886e38;

@@ -164,7 +164,7 @@ class Gen implements CodeGen {
         return caseCode(e, this);
       case 'Cast': {
         if (e.operand.type.kind === e.type.kind && e.type.kind !== 'ARRAY' && e.type.kind !== 'STRUCT') return this.expr(e.operand);
-        const cast = caster(e.operand.type, e.type);
+        const cast = e.try ? tryCaster(caster(e.operand.type, e.type)) : caster(e.operand.type, e.type);
         if (e.operand.kind === 'Literal' && e.operand.value !== null) return this.konst(castConstant(cast, e));
         return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(cast)}(${a})`);
       }
@@ -309,6 +309,17 @@ class Gen implements CodeGen {
     const t = this.temp();
     return `((${t} = ${code}) === null ? null : ${widenCode(t, from, to)})`;
   }
+}
+
+/** TRY_CAST's caster: NULL where `cast` fails. */
+function tryCaster(cast: (x: unknown) => unknown): (x: unknown) => unknown {
+  return (x) => {
+    try {
+      return cast(x);
+    } catch {
+      return null;
+    }
+  };
 }
 
 /**

@@ -143,6 +143,8 @@ export interface CastExpr {
   readonly kind: 'Cast';
   readonly operand: Expr;
   readonly type: DataType;
+  /** TRY_CAST: a value that does not convert gives NULL instead of a row error. */
+  readonly try?: boolean;
   readonly span: Span;
 }
 

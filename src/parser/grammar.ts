@@ -5,7 +5,7 @@
  */
 import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
-  allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, Equals, Greater, Identifier,
+  allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
   IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash,
   Star, StringLiteral, TimeUnit, TrimSide, Word,
 } from './lexer.js';
@@ -574,8 +574,10 @@ export class SqlParser extends CstParser {
    */
   readonly expression = this.RULE('expression', () => {
     this.SUBRULE(this.operand, { LABEL: 'operands' });
-    this.MANY(() => {
-      this.OR([
+    this.MANY({
+      // IN without '(' after it is POSITION(substring IN string)'s, not a predicate.
+      GATE: () => !tokenMatcher(this.LA(1), K.IN) || tokenMatcher(this.LA(2), LParen),
+      DEF: () => this.OR([
         {
           ALT: () => {
             this.SUBRULE(this.binaryOperator, { LABEL: 'ops' });
@@ -583,7 +585,7 @@ export class SqlParser extends CstParser {
           },
         },
         { ALT: () => this.SUBRULE(this.predicateSuffix, { LABEL: 'suffixes' }) },
-      ]);
+      ]),
     });
   });
 
@@ -625,6 +627,9 @@ export class SqlParser extends CstParser {
           this.OPTION(() => this.CONSUME(K.NOT, { LABEL: 'not' }));
           this.OR3([
             { ALT: () => this.CONSUME(K.NULL, { LABEL: 'end' }) },
+            { ALT: () => this.CONSUME(K.TRUE, { LABEL: 'truth' }) },
+            { ALT: () => this.CONSUME(K.FALSE, { LABEL: 'truth' }) },
+            { ALT: () => this.CONSUME(K.UNKNOWN, { LABEL: 'truth' }) },
             {
               ALT: () => {
                 this.CONSUME(K.DISTINCT, { LABEL: 'distinct' });
@@ -691,6 +696,12 @@ export class SqlParser extends CstParser {
     this.OR([
       {
         ALT: () => {
+          this.CONSUME(DoubleColon, { LABEL: 'cast' });
+          this.SUBRULE(this.dataType);
+        },
+      },
+      {
+        ALT: () => {
           this.CONSUME(Dot);
           this.CONSUME(Word, { LABEL: 'field' });
         },
@@ -750,8 +761,21 @@ export class SqlParser extends CstParser {
 
   readonly intervalLiteral = this.RULE('intervalLiteral', () => {
     this.CONSUME(K.INTERVAL);
-    this.CONSUME(StringLiteral, { LABEL: 'text' });
-    this.OPTION(() => this.CONSUME(TimeUnit, { LABEL: 'unit' }));
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(StringLiteral, { LABEL: 'text' });
+          this.OPTION(() => this.CONSUME(TimeUnit, { LABEL: 'unit' }));
+        },
+      },
+      // INTERVAL 5 MINUTE, as DuckDB and MySQL take it.
+      {
+        ALT: () => {
+          this.CONSUME(IntegerLiteral, { LABEL: 'text' });
+          this.CONSUME2(TimeUnit, { LABEL: 'unit' });
+        },
+      },
+    ]);
   });
 
   readonly timestampLiteral = this.RULE('timestampLiteral', () => {
@@ -776,7 +800,7 @@ export class SqlParser extends CstParser {
   });
 
   readonly castExpr = this.RULE('castExpr', () => {
-    this.CONSUME(K.CAST);
+    this.OR([{ ALT: () => this.CONSUME(K.CAST) }, { ALT: () => this.CONSUME(K.TRY_CAST, { LABEL: 'try' }) }]);
     this.CONSUME(LParen);
     this.SUBRULE(this.expression);
     this.CONSUME(K.AS);
@@ -826,6 +850,13 @@ export class SqlParser extends CstParser {
                   ALT: () => {
                     this.CONSUME3(K.FROM, { LABEL: 'from' });
                     this.SUBRULE6(this.expression, { LABEL: 'fromArg' });
+                  },
+                },
+                // POSITION(substring IN string), the standard's form.
+                {
+                  ALT: () => {
+                    this.CONSUME(K.IN, { LABEL: 'in' });
+                    this.SUBRULE8(this.expression, { LABEL: 'inArg' });
                   },
                 },
                 { ALT: () => this.MANY(() => {

@@ -59,7 +59,7 @@ const reserved = [
   'AS', 'AND', 'OR', 'NOT', 'IS', 'NULL', 'IN', 'BETWEEN', 'LIKE', 'CASE', 'WHEN', 'THEN', 'ELSE',
   'END', 'CAST', 'TRUE', 'FALSE', 'JOIN', 'INNER', 'LEFT', 'OUTER', 'ON', 'CREATE', 'DROP', 'ALTER',
   'INSERT', 'INTO', 'VALUES', 'WITH', 'IF', 'EXISTS', 'PRIMARY', 'INTERVAL', 'ARRAY', 'TABLE',
-  'MATERIALIZED', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'FOR',
+  'MATERIALIZED', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'FOR', 'TRY_CAST',
 ] as const;
 
 const soft = [
@@ -68,7 +68,7 @@ const soft = [
   'INPUT', 'OUTPUT', 'SET', 'HOP', 'TUMBLE', 'SESSION', 'TIMESTAMP', 'PRECISION', 'STRUCT',
   'MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS',
   'ILIKE', 'ESCAPE', 'BOTH', 'LEADING', 'TRAILING', 'VERBOSE', 'CANDIDATE', 'PROMOTE', 'ROLLBACK', 'TO', 'VERSION',
-  'NULLS', 'FIRST', 'LAST', 'FILTER',
+  'NULLS', 'FIRST', 'LAST', 'FILTER', 'UNKNOWN',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];
@@ -151,6 +151,8 @@ export const Star = punct('Star', '*');
 export const Slash = punct('Slash', '/');
 export const Percent = punct('Percent', '%');
 export const Dot = punct('Dot', '.');
+/** `x::type`, the PostgreSQL and DuckDB shorthand for CAST(x AS type). */
+export const DoubleColon = punct('DoubleColon', '::');
 export const Comma = punct('Comma', ',');
 export const Semicolon = punct('Semicolon', ';');
 export const LParen = punct('LParen', '(');
@@ -188,6 +190,7 @@ export const allTokens: TokenType[] = [
   Slash,
   Percent,
   Dot,
+  DoubleColon,
   Comma,
   Semicolon,
   LParen,

@@ -14,7 +14,7 @@ import type { SourceText } from './cst-access.js';
 import { sqlParser, type StartRule } from './grammar.js';
 import { windowCallExample } from './window-calls.js';
 import {
-  Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K,
+  Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K,
   LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, PlainIdentifier, Plus, RParen,
   Semicolon, Slash, SOFT_KEYWORDS, Star, StringLiteral, Word,
 } from './lexer.js';
@@ -23,12 +23,12 @@ const KEYWORD_TYPES = new Set<TokenType>(Object.values(K));
 
 const EXPRESSION_START = new Set<TokenType>([
   Identifier, Word, StringLiteral, IntegerLiteral, DecimalLiteral, K.TRUE, K.FALSE, K.NULL, K.INTERVAL,
-  K.TIMESTAMP, K.CASE, K.CAST, K.ARRAY, K.NOT, K.LEFT, Minus, Plus, LParen,
+  K.TIMESTAMP, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.NOT, K.LEFT, Minus, Plus, LParen,
 ]);
 
 const OPERATORS = new Set<TokenType>([
   ComparisonOperator, Plus, Minus, Star, Slash, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
-  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.ILIKE, K.NOT, Dot, LBracket,
+  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.ILIKE, K.NOT, Dot, LBracket, DoubleColon,
 ]);
 
 const TWO_WORD: Readonly<Record<string, string>> = {

@@ -129,6 +129,14 @@ function materialize(x: Item, cx: AstContext): Expr {
 function toSuffix(operand: Expr, s: CstNode, span: Span, cx: AstContext): Expr {
   const negated = optToken(s, 'not') !== undefined;
   if (optToken(s, 'is')) {
+    const truth = optToken(s, 'truth');
+    if (truth) {
+      // x IS [NOT] UNKNOWN is x IS [NOT] NULL; x IS TRUE is x IS NOT DISTINCT FROM TRUE (never NULL).
+      const word = truth.image.toUpperCase();
+      if (word === 'UNKNOWN') return { kind: 'IsNull', operand, negated, span };
+      const right: Expr = { kind: 'Literal', literal: 'boolean', value: word === 'TRUE', span: cx.src.tokenSpan(truth) };
+      return { kind: 'Binary', op: negated ? 'IS DISTINCT FROM' : 'IS NOT DISTINCT FROM', left: operand, right, span };
+    }
     return optToken(s, 'distinct')
       ? { kind: 'Binary', op: negated ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM', left: operand, right: toExpr(node(s, 'right'), cx), span }
       : { kind: 'IsNull', operand, negated, span };
@@ -149,7 +157,9 @@ function toPostfix(operandNode: CstNode, primaryNode: CstNode, cx: AstContext): 
   for (const op of nodes(operandNode, 'ops')) {
     const span = cx.src.span(start, endOf(op));
     const fieldTok = optToken(op, 'field');
-    if (fieldTok) {
+    if (optToken(op, 'cast')) {
+      expr = { kind: 'Cast', operand: expr, type: toDataType(node(op, 'dataType'), cx), span };
+    } else if (fieldTok) {
       const field = identFromToken(fieldTok, cx);
       expr = canQualify && expr.kind === 'ColumnRef'
         ? { kind: 'ColumnRef', qualifier: expr.column, column: field, span }
@@ -175,7 +185,7 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
     case 'caseExpr':
       return toCase(c, cx);
     case 'castExpr':
-      return { kind: 'Cast', operand: toExpr(node(c, 'expression'), cx), type: toDataType(node(c, 'dataType'), cx), span: cx.src.nodeSpan(c) };
+      return { kind: 'Cast', operand: toExpr(node(c, 'expression'), cx), type: toDataType(node(c, 'dataType'), cx), ...(optToken(c, 'try') ? { try: true } : {}), span: cx.src.nodeSpan(c) };
     case 'arrayExpr':
       return { kind: 'Array', elements: nodes(c, 'elements').map((e) => toExpr(e, cx)), span: cx.src.nodeSpan(c) };
     case 'leftCall': {
@@ -228,6 +238,17 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
   if (!optToken(n, 'call')) return { kind: 'ColumnRef', column: name, span };
   const from = optToken(n, 'from');
   if (from) return toTrimFrom(n, name, from, span, cx);
+  const inToken = optToken(n, 'in');
+  if (inToken) {
+    if (normalizeName(name.name) !== 'position' || optToken(n, 'distinct')) {
+      throw new SluiceError('SYNTAX_ERROR', `unexpected IN in a call to ${name.name}`, {
+        span: cx.src.span(inToken.startOffset, endOf(inToken)),
+        hint: "only POSITION takes IN: POSITION(substring IN string); separate arguments with ','",
+      });
+    }
+    // POSITION(a IN b) is STRPOS(b, a).
+    return { kind: 'Call', name: { name: 'strpos', span: name.span }, args: [toExpr(node(n, 'inArg'), cx), toExpr(nodes(n, 'args')[0]!, cx)], distinct: false, star: false, span };
+  }
   const filter = optNode(n, 'filter');
   return {
     kind: 'Call',

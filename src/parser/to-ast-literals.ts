@@ -3,6 +3,7 @@ import type { CstNode } from 'chevrotain';
 import type { IntervalExpr, IntervalUnit, TimestampLiteralExpr } from './ast.js';
 import { type AstContext, astError, optToken, token } from './cst-access.js';
 import { stringValue } from './to-ast-names.js';
+import { IntegerLiteral } from './lexer.js';
 
 const UNIT_MILLIS: Readonly<Record<IntervalUnit, number>> = {
   MILLISECOND: 1,
@@ -25,7 +26,8 @@ const INTERVAL_HINT = "write e.g. INTERVAL '5' SECOND (units: MILLISECOND, SECON
 
 export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
   const textTok = token(n, 'text');
-  const text = stringValue(textTok);
+  // INTERVAL 5 MINUTE: a bare integer, always with its unit.
+  const text = textTok.tokenType === IntegerLiteral ? textTok.image : stringValue(textTok);
   const unitTok = optToken(n, 'unit');
   const span = cx.src.nodeSpan(n);
   const bad = () => astError(`invalid interval '${text}'`, cx.src.tokenSpan(textTok), INTERVAL_HINT);

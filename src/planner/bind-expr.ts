@@ -133,14 +133,14 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       return { kind: 'IsNull', operand: bind(e.operand), negated: e.negated, type: T.BOOLEAN, span: e.span };
     case 'In': {
       const operand = bind(e.operand);
-      const list = e.list.map(bind);
+      const list = e.list.map((x) => literalAs(operand, bind(x)));
       for (const item of list) comparable(operand, item, e.span);
       return { kind: 'In', operand, list, negated: e.negated, type: T.BOOLEAN, span: e.span };
     }
     case 'Between': {
       const operand = bind(e.operand);
-      const low = bind(e.low);
-      const high = bind(e.high);
+      const low = literalAs(operand, bind(e.low));
+      const high = literalAs(operand, bind(e.high));
       comparable(operand, low, e.span);
       comparable(operand, high, e.span);
       return { kind: 'Between', operand, low, high, negated: e.negated, type: T.BOOLEAN, span: e.span };
@@ -157,7 +157,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'Case': {
       const operand = e.operand ? bind(e.operand) : undefined;
       const whens = e.whens.map((w) => {
-        const when = bind(w.when);
+        const when = operand ? literalAs(operand, bind(w.when)) : bind(w.when);
         if (operand) comparable(operand, when, w.when.span);
         else expectType(when, 'BOOLEAN', 'CASE WHEN');
         return { when, then: bind(w.then) };
@@ -182,7 +182,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       }
       const refusal = castRefusal(operand.type, e.type);
       if (refusal) throw typeError(refusal, e.span, 'docs/sql.md lists the casts there are; CAST through STRING or compute the value with a function');
-      return { kind: 'Cast', operand, type: e.type, span: e.span };
+      return { kind: 'Cast', operand, type: e.type, ...(e.try ? { try: true } : {}), span: e.span };
     }
     case 'Call':
       return bindCall(e, bind, catalog, hooks);
@@ -233,6 +233,9 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (e.filter) {
     throw new SluiceError('INVALID_ARGUMENT', `FILTER (WHERE ...) applies to aggregates, and ${name.toUpperCase()} is not one`, { span: e.filter.span, hint: 'filter the rows with WHERE, or choose with CASE WHEN ... THEN ... END' });
   }
+  // HOUR(ts), YEAR(ts), DAYOFWEEK(ts), ...: DuckDB's names for DATE_PART('hour', ts), ...
+  const part = PART_FUNCTIONS[name];
+  if (part !== undefined && !catalog.findFunction(name)) return bindPart(name, part, e.args.map(bind), e);
   const bound = e.args.map(bind);
   // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
   const epoch = name === 'date_part' && isEpochPart(bound[0]);
@@ -317,7 +320,10 @@ function asText(a: BoundExpr): BoundExpr {
   return { kind: 'Cast', operand: a, type: T.STRING, ...(a.span ? { span: a.span } : {}) };
 }
 
-function bindBinary(op: import('../parser/ast.js').BinaryOp, left: BoundExpr, right: BoundExpr, span: Span): BoundExpr {
+function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExpr, boundRight: BoundExpr, span: Span): BoundExpr {
+  const comparison = COMPARISONS.has(op);
+  const left = comparison ? literalAs(boundRight, boundLeft) : boundLeft;
+  const right = comparison ? literalAs(boundLeft, boundRight) : boundRight;
   const mk = (type: DataType): BoundExpr => ({ kind: 'Binary', op, left, right, type, span });
   switch (op) {
     case 'AND':
@@ -389,6 +395,21 @@ function acceptsArgument(param: DataType, arg: DataType): boolean {
   return param.kind === arg.kind;
 }
 
+const LITERAL_TARGETS: ReadonlySet<string> = new Set(['TIMESTAMP', 'BOOLEAN', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE']);
+const COMPARISONS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>=', 'IS DISTINCT FROM', 'IS NOT DISTINCT FROM']);
+
+/**
+ * A string literal compared with a TIMESTAMP, number or BOOLEAN, as that type (`ts >= '2024-01-01'`,
+ * `i = '7'`), as DuckDB reads it: a CAST of the literal to the other side's type, done once, so
+ * text that does not convert fails the statement with a caret. As in DuckDB, an INT side reads
+ * '7.5' as the INT 8 (so `7 = '7.5'` is FALSE and `-3 < '-2.5'` is FALSE too).
+ */
+function literalAs(other: BoundExpr, x: BoundExpr): BoundExpr {
+  if (x.kind !== 'Literal' || x.type.kind !== 'STRING' || typeof x.value !== 'string') return x;
+  if (!LITERAL_TARGETS.has(other.type.kind)) return x;
+  return { kind: 'Cast', operand: x, type: other.type, ...(x.span ? { span: x.span } : {}) };
+}
+
 function comparable(a: BoundExpr, b: BoundExpr, span: Span): void {
   if (commonType(a.type, b.type)) return;
   throw typeError(`cannot compare ${typeToString(a.type)} with ${typeToString(b.type)}`, span, 'use CAST to convert one side');
@@ -414,6 +435,21 @@ const CLOCKS = new Set(['now', 'current_timestamp', 'current_date', 'current_tim
 function clockHint(name: string): string | undefined {
   if (!CLOCKS.has(normalizeName(name))) return undefined;
   return "a continuous query has no single current time: PROCTIME() is the time each row is processed; compare event times with a TIMESTAMP literal, or window them (FROM TABLE(TUMBLE(...)))";
+}
+
+/** Functions of one timestamp that are DATE_PART of a fixed part, as DuckDB has them. */
+const PART_FUNCTIONS: Readonly<Record<string, string>> = {
+  year: 'year', quarter: 'quarter', month: 'month', week: 'week', weekofyear: 'week', day: 'day', dayofmonth: 'day',
+  dayofyear: 'doy', dayofweek: 'dow', weekday: 'dow', isodow: 'isodow', hour: 'hour', minute: 'minute', second: 'second', millisecond: 'millisecond',
+};
+
+/** `name(ts)` as DATE_PART(part, ts): BIGINT, and an error names the function as written. */
+function bindPart(name: string, part: string, args: readonly BoundExpr[], e: CallExpr): BoundExpr {
+  const ts = args[0];
+  if (args.length !== 1 || (ts!.type.kind !== 'TIMESTAMP' && ts!.type.kind !== 'NULL')) {
+    throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} expects one timestamp, e.g. ${name.toUpperCase()}(ts)`, e.span);
+  }
+  return { kind: 'Call', fn: 'date_part', args: [{ kind: 'Literal', value: part, type: T.STRING, span: e.name.span }, ts!], type: T.BIGINT, span: e.span };
 }
 
 /** Whether a DATE_PART's part is the constant 'epoch'. */

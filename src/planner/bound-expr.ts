@@ -16,7 +16,7 @@ export type BoundExpr =
   | { readonly kind: 'Between'; readonly operand: BoundExpr; readonly low: BoundExpr; readonly high: BoundExpr; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'Like'; readonly operand: BoundExpr; readonly pattern: BoundExpr; readonly escape?: BoundExpr; readonly caseInsensitive: boolean; readonly negated: boolean; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'Case'; readonly operand?: BoundExpr; readonly whens: readonly { readonly when: BoundExpr; readonly then: BoundExpr }[]; readonly else?: BoundExpr; readonly type: DataType; readonly span?: Span }
-  | { readonly kind: 'Cast'; readonly operand: BoundExpr; readonly type: DataType; readonly span?: Span }
+  | { readonly kind: 'Cast'; readonly operand: BoundExpr; readonly type: DataType; readonly try?: boolean; readonly span?: Span }
   | { readonly kind: 'Call'; readonly fn: string; readonly args: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'Udf'; readonly name: string; readonly args: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'FieldAccess'; readonly operand: BoundExpr; readonly field: string; readonly type: DataType; readonly span?: Span }
@@ -163,7 +163,7 @@ export function exprToString(e: BoundExpr): string {
         .map((w) => ` WHEN ${exprToString(w.when)} THEN ${exprToString(w.then)}`)
         .join('')}${e.else ? ' ELSE ' + exprToString(e.else) : ''} END`;
     case 'Cast':
-      return `CAST(${exprToString(e.operand)} AS ${typeName(e.type)})`;
+      return `${e.try ? 'TRY_CAST' : 'CAST'}(${exprToString(e.operand)} AS ${typeName(e.type)})`;
     case 'Call':
     case 'Udf':
       return `${e.kind === 'Call' ? e.fn : e.name}(${e.args.map(exprToString).join(', ')})`;
