@@ -206,6 +206,8 @@ export interface JoinRef {
   readonly left: FromItem;
   readonly right: FromItem;
   readonly on?: Expr;
+  /** `USING (a, b)`: the columns both sides have, compared for equality. */
+  readonly using?: readonly Ident[];
   readonly span: Span;
 }
 

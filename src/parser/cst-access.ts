@@ -5,6 +5,7 @@
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import type { Position, Span } from '../common/span.js';
+import type { SelectQuery } from './ast.js';
 
 function isToken(e: CstElement): e is IToken {
   return 'image' in e;
@@ -90,6 +91,8 @@ export class SourceText {
 /** Context passed through the CST→AST visitor. */
 export interface AstContext {
   readonly src: SourceText;
+  /** The common table expressions (WITH) in scope, by normalized name. */
+  readonly ctes?: ReadonlyMap<string, SelectQuery>;
 }
 
 /** A syntax error found while building the AST (the grammar is looser than the language). */

@@ -406,6 +406,11 @@ export class SqlParser extends CstParser {
   // ------------------------------------------------------------ queries
 
   readonly selectQuery = this.RULE('selectQuery', () => {
+    // WITH name AS (SELECT ...), ...: common table expressions, each a subquery by name.
+    this.OPTION8(() => {
+      this.CONSUME(K.WITH, { LABEL: 'with' });
+      this.AT_LEAST_ONE_SEP4({ SEP: Comma, DEF: () => this.SUBRULE(this.commonTable, { LABEL: 'ctes' }) });
+    });
     this.CONSUME(K.SELECT);
     this.OPTION(() => this.CONSUME(K.DISTINCT, { LABEL: 'distinct' }));
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.selectItem, { LABEL: 'items' }) });
@@ -435,6 +440,14 @@ export class SqlParser extends CstParser {
       this.CONSUME(K.LIMIT);
       this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
     });
+  });
+
+  readonly commonTable = this.RULE('commonTable', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.CONSUME(K.AS);
+    this.CONSUME(LParen);
+    this.SUBRULE(this.selectQuery);
+    this.CONSUME(RParen);
   });
 
   readonly selectItem = this.RULE('selectItem', () => {
@@ -499,8 +512,22 @@ export class SqlParser extends CstParser {
     this.CONSUME(K.JOIN);
     this.SUBRULE(this.fromPrimary, { LABEL: 'right' });
     this.OPTION3(() => {
-      this.CONSUME(K.ON);
-      this.SUBRULE(this.expression, { LABEL: 'on' });
+      this.OR2([
+        {
+          ALT: () => {
+            this.CONSUME(K.ON);
+            this.SUBRULE(this.expression, { LABEL: 'on' });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.USING, { LABEL: 'using' });
+            this.CONSUME(LParen);
+            this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.identifier, { LABEL: 'usingColumns' }) });
+            this.CONSUME(RParen);
+          },
+        },
+      ]);
     });
   });
 

@@ -47,7 +47,8 @@ function expectedAfter(rule: StartRule, prefix: IToken[]): TokenType[] {
 
 /** Collapses expected tokens into a short list of plain words. */
 export function describeExpected(types: readonly TokenType[]): string[] {
-  let rest = [...types];
+  // A query may open with WITH; where SELECT is expected, naming it too only adds noise.
+  let rest = types.includes(K.SELECT) ? types.filter((t) => t !== K.WITH) : [...types];
   const words: string[] = [];
   const has = (t: TokenType) => rest.includes(t);
   const tail: string[] = [];

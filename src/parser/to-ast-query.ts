@@ -1,12 +1,14 @@
 /** CST→AST for SELECT queries and their FROM clauses. */
 import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
-import type { FromItem, Ident, SelectItem, SelectQuery, SubqueryRef, TableRef, WindowRef } from './ast.js';
+import type { Span } from '../common/span.js';
+import { normalizeName, type FromItem, type Ident, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token } from './cst-access.js';
 import { toExpr } from './to-ast-expr.js';
 import { toIdent } from './to-ast-names.js';
 
-export function toSelect(n: CstNode, cx: AstContext): SelectQuery {
+export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
+  const cx = withCommonTables(n, outer);
   const fromNode = optNode(n, 'fromClause');
   const whereNode = optNode(n, 'where');
   const havingNode = optNode(n, 'having');
@@ -27,6 +29,32 @@ export function toSelect(n: CstNode, cx: AstContext): SelectQuery {
     ...(limitTok ? { limit: Number(limitTok.image) } : {}),
     span: cx.src.nodeSpan(n),
   };
+}
+
+/**
+ * The context of a query with its WITH clause: each common table is read in order, seeing the
+ * ones before it (and the enclosing query's), not itself (there is no WITH RECURSIVE); a name
+ * used twice in one WITH is an error. A reference to one becomes a subquery where it is used.
+ */
+function withCommonTables(n: CstNode, cx: AstContext): AstContext {
+  const list = nodes(n, 'ctes');
+  if (list.length === 0) return cx;
+  const ctes = new Map(cx.ctes);
+  const own = new Set<string>();
+  for (const c of list) {
+    const name = toIdent(node(c, 'name'), cx);
+    const key = normalizeName(name.name);
+    if (own.has(key)) throw astError(`WITH defines '${name.name}' twice`, name.span, 'give each common table its own name');
+    own.add(key);
+    ctes.set(key, toSelect(node(c, 'selectQuery'), { ...cx, ctes: new Map(ctes) }));
+  }
+  return { ...cx, ctes };
+}
+
+/** A reference to a common table in scope as that query, named as written (or by its alias). */
+function commonTableRef(name: Ident, alias: Ident | undefined, span: Span, cx: AstContext): SubqueryRef | undefined {
+  const query = cx.ctes?.get(normalizeName(name.name));
+  return query ? { kind: 'Subquery', query, alias: alias ?? name, span } : undefined;
 }
 
 function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
@@ -50,6 +78,7 @@ function toFrom(n: CstNode, cx: AstContext): FromItem {
   let left = toFromPrimary(first, cx);
   for (const j of nodes(n, 'joins')) {
     const onNode = optNode(j, 'on');
+    const using = optToken(j, 'using') ? nodes(j, 'usingColumns').map((c) => toIdent(c, cx)) : undefined;
     const right = toFromPrimary(node(j, 'right'), cx);
     const span = cx.src.span(first.location!.startOffset, j.location!.endOffset! + 1);
     left = {
@@ -58,6 +87,7 @@ function toFrom(n: CstNode, cx: AstContext): FromItem {
       left,
       right,
       ...(onNode ? { on: toExpr(onNode, cx) } : {}),
+      ...(using ? { using } : {}),
       span,
     };
   }
@@ -70,8 +100,10 @@ function toFromPrimary(n: CstNode, cx: AstContext): FromItem {
   const alias = aliasOf(c, cx);
   const withAlias = alias ? { alias } : {};
   switch (c.name) {
-    case 'tableRef':
-      return { kind: 'TableRef', name: toIdent(node(c, 'name'), cx), ...withAlias, span };
+    case 'tableRef': {
+      const name = toIdent(node(c, 'name'), cx);
+      return commonTableRef(name, alias, span, cx) ?? { kind: 'TableRef', name, ...withAlias, span };
+    }
     case 'subquery':
       return { kind: 'Subquery', query: toSelect(node(c, 'selectQuery'), cx), ...withAlias, span };
     case 'windowTvf':
@@ -93,13 +125,11 @@ function toWindow(n: CstNode, cx: AstContext, alias: Ident | undefined): WindowR
   const inputStart = token(n, 'inputStart');
   const query = optNode(n, 'inputQuery');
   const inputNode = optNode(n, 'input');
+  const inputName = inputNode ? toIdent(inputNode, cx) : undefined;
+  const inputSpan = inputNode ? cx.src.span(inputStart.startOffset, inputNode.location!.endOffset! + 1) : undefined;
   const input: TableRef | SubqueryRef = query
     ? { kind: 'Subquery', query: toSelect(query, cx), span: cx.src.span(inputStart.startOffset, token(n, 'inputEnd').endOffset! + 1) }
-    : {
-        kind: 'TableRef',
-        name: toIdent(inputNode!, cx),
-        span: cx.src.span(inputStart.startOffset, inputNode!.location!.endOffset! + 1),
-      };
+    : (commonTableRef(inputName!, undefined, inputSpan!, cx) ?? { kind: 'TableRef', name: inputName!, span: inputSpan! });
   const args = nodes(n, 'args').map((a) => toExpr(a, cx));
   const expected = WINDOW_ARGS[fn];
   if (args.length !== expected.length) {

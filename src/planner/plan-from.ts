@@ -1,8 +1,8 @@
 /** Plans the FROM clause: scans, lookup joins, interval joins, window table functions, subqueries. */
 import { SluiceError } from '../common/errors.js';
-import type { Span } from '../common/span.js';
+import { spanOf, type Span } from '../common/span.js';
 import { T, typeToString, type Field } from '../common/types.js';
-import { normalizeName, type Expr, type FromItem, type JoinRef, type WindowRef } from '../parser/ast.js';
+import { normalizeName, type Expr, type FromItem, type Ident, type JoinRef, type WindowRef } from '../parser/ast.js';
 import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
@@ -126,6 +126,8 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
   let keys: BoundExpr[];
   let residual: BoundExpr | undefined;
   const hiddenPk = new Set<number>();
+  if (item.using) checkUsingKey(item.using, table, qualifier);
+  // Without ON, or with USING (the key), the left column of the key's name is looked up.
   if (!item.on) {
     keys = table.primaryKey.map((k, i) => {
       const idx = left.scope.columns.findIndex((c) => normalizeName(c.name) === normalizeName(k));
@@ -214,6 +216,18 @@ function refsAtOrAbove(e: BoundExpr, n: number): boolean {
 }
 
 import { visit as import_visit } from './bound-expr.js';
+
+/** A lookup join's USING names exactly the table's primary key columns. */
+function checkUsingKey(using: readonly Ident[], table: TableDef, qualifier: string): void {
+  const key = table.primaryKey.map(normalizeName);
+  const names = using.map((u) => normalizeName(u.name));
+  if (names.length === key.length && key.every((k) => names.includes(k))) return;
+  const span = spanOf(using[0]!.span, using[using.length - 1]!.span);
+  throw new SluiceError('INVALID_JOIN', `a join with table '${table.name}' must match its primary key (${table.primaryKey.join(', ')}); USING names ${using.map((u) => u.name).join(', ')}`, {
+    span,
+    hint: `write USING (${table.primaryKey.join(', ')}), or ON <left column> = ${qualifier}.${table.primaryKey[0]}`,
+  });
+}
 
 function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog: Catalog): Planned {
   const span: Span = item.span;
