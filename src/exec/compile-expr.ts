@@ -349,6 +349,8 @@ function integerConstant(e: Extract<BoundExpr, { kind: 'Binary' }>): unknown {
   if ((kind === 'INT' || kind === 'BIGINT') && !fits(r, kind)) {
     throw new SluiceError('TYPE_MISMATCH', overflowMessage(kind, e.op, a, b), { span: e.span });
   }
+  // An INT product has no negative zero (0 * -100 is 0), as in compiled code (`checked`).
+  if (kind === 'INT') return (r as number) + 0;
   if (kind === 'TIMESTAMP' || kind === 'INTERVAL') {
     try {
       if (Math.abs(r) > (kind === 'TIMESTAMP' ? MAX_EPOCH_MS : MAX_INTERVAL_MS)) temporalOverflow(kind, e.op, a, b);

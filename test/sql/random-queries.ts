@@ -317,6 +317,8 @@ export class QueryGenerator {
         () => `ROUND(${e('int')})`, () => `MOD(${e('int')}, ${e('int')})`, () => `CAST(${e('dbl')} AS INT)`, () => `CAST(${e('bool')} AS INT)`, () => `CAST(${e('str')} AS INT)`,
         () => `DATE_PART('${r.pick(['hour', 'minute', 'dow', 'year', 'doy', 'week', 'day', 'month', 'quarter', 'isodow', 'second', 'millisecond'])}', ${e('ts')})`,
         () => `SIGN(${e(r.pick<Ty>(['int', 'dbl']))})`, () => `TRUNC(${e('int')})`, () => `STRPOS(${e('str')}, ${e('str')})`, () => `ASCII(${e('str')})`, () => `IFNULL(${e('int')}, ${e('int')})`,
+        () => `${e(r.pick<Ty>(['dbl', 'bool', 'int']))}::INT`, () => `TRY_CAST(${e('str')} AS INT)`, () => `POSITION(${e('str')} IN ${e('str')})`,
+        () => `${r.pick(['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND', 'DAYOFWEEK', 'DAYOFYEAR', 'QUARTER', 'WEEK'])}(${e('ts')})`, () => `EXTRACT(${r.pick(['HOUR', 'DOW', 'YEAR'])} FROM ${e('ts')})`,
       ],
       dbl: [
         () => `(${e('dbl')} ${r.pick(['+', '*', '-'])} ${e(r.pick<Ty>(['dbl', 'int']))})`, () => `(${e('int')} / ${e('int')})`, () => `(${e('dbl')} / ${e('dbl')})`, () => `(${e('dbl')} % ${this.plainDouble()})`,
@@ -324,6 +326,7 @@ export class QueryGenerator {
         () => `POWER(${e('dbl')}, ${r.pick(['2', '0.5', '-1'])})`, () => `EXP(${e('int')} % 5)`, () => `LN(ABS(${e('dbl')}) + 1)`, () => `LOG10(ABS(${e('dbl')}) + 1)`, () => `CBRT(${e('dbl')})`,
         () => `ATAN2(${e('dbl')}, ${e('int')})`, () => `DEGREES(${e('dbl')})`, () => `SIN(${e('int')})`, () => `CAST(${e('int')} AS DOUBLE)`, () => `ABS(${e('dbl')})`, () => `(-${e('dbl')})`,
         () => `COALESCE(${e('dbl')}, ${e('int')})`, () => `GREATEST(${e('dbl')}, ${e('int')})`, () => `CASE WHEN ${e('bool')} THEN ${e('dbl')} ELSE ${e('int')} END`, () => `CAST(${e('str')} AS DOUBLE)`, () => `NULLIF(${e('dbl')}, ${e('dbl')})`,
+        () => `TRY_CAST(${e('str')} AS DOUBLE)`, () => `${e('int')}::DOUBLE`, () => `EXTRACT(EPOCH FROM ${e('ts')})`,
       ],
       str: [
         () => `(${e('str')} || ${e('str')})`, () => `(${e('str')} || ${r.chance(0.5) ? this.plainDouble() : e(r.pick<Ty>(['int', 'ts', 'bool']))})`, () => `CONCAT(${e('str')}, ${this.plainDouble()}, ${e('ts')})`,
@@ -355,10 +358,14 @@ export class QueryGenerator {
         () => `(${e('str')} ${r.pick(['LIKE', 'NOT LIKE', 'ILIKE'])} ${r.pick(["'a%'", "'%b'", "'_'", "'%'", "'%a%'", "'A%'", "'__'", "''", "'h_llo'"])})`,
         () => `CAST(${e('int')} AS BOOLEAN)`, () => `CAST(${e('str')} AS BOOLEAN)`, () => `COALESCE(${e('bool')}, ${e('bool')})`, () => `CASE WHEN ${e('bool')} THEN ${e('bool')} ELSE ${e('bool')} END`,
         () => `STARTS_WITH(${e('str')}, ${e('str')})`, () => `CONTAINS(${e('str')}, ${this.stringLiteral()})`, () => `ISNAN(${e('dbl')})`,
+        () => `(${e('bool')} IS ${r.pick(['', 'NOT '])}${r.pick(['TRUE', 'FALSE', 'UNKNOWN'])})`,
+        // A string literal compared with a TIMESTAMP or a number is read as that type.
+        () => `(${e('ts')} ${r.pick(['=', '<', '>=', '<>'])} '${r.pick(['2022-05-20 12:30:05.500', '2023-01-01', '2024-07-15 18:00:00'])}')`,
+        () => `(${e('int')} ${r.pick(['=', '<', '>='])} '${r.pick(['7', '-1', '100', '2.5', ' 3 '])}')`,
       ],
       ts: [
         () => `(${e('ts')} + INTERVAL '${r.pick(['1', '90', '3600'])}' SECOND)`, () => `DATE_TRUNC('${r.pick(['hour', 'day', 'week', 'month', 'year', 'minute', 'quarter'])}', ${e('ts')})`,
-        () => `COALESCE(${e('ts')}, ${e('ts')})`, () => `GREATEST(${e('ts')}, ${e('ts')})`,
+        () => `COALESCE(${e('ts')}, ${e('ts')})`, () => `GREATEST(${e('ts')}, ${e('ts')})`, () => `(${e('ts')} - INTERVAL ${r.pick(['1', '90'])} MINUTE)`,
       ],
     };
     return r.pick(forms[ty])();
