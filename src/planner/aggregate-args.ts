@@ -16,10 +16,11 @@ export function foldConstantArgs(fn: AggregateFn, args: readonly BoundExpr[]): B
   return args.map((a, k) => {
     if (!positions.includes(k)) return a;
     const value = constantNumber(a);
-    if (value === undefined || Number.isNaN(value) || (fn === 'quantile_disc' && !(value >= 0 && value <= 1))) {
-      throw new SluiceError('INVALID_ARGUMENT', `argument ${k + 1} of ${fn.toUpperCase()} must be a constant ${fn === 'quantile_disc' ? 'fraction from 0 to 1' : 'number'}`, {
+    const quantile = fn === 'quantile_disc' || fn === 'quantile_cont';
+    if (value === undefined || Number.isNaN(value) || (quantile && !(value >= 0 && value <= 1))) {
+      throw new SluiceError('INVALID_ARGUMENT', `argument ${k + 1} of ${fn.toUpperCase()} must be a constant ${quantile ? 'fraction from 0 to 1' : 'number'}`, {
         span: a.span,
-        hint: fn === 'quantile_disc' ? 'write e.g. QUANTILE_DISC(latency, 0.99) for the 99th percentile' : `write a number such as ${fn.toUpperCase()}(score, label, 0.5)`,
+        hint: quantile ? `write e.g. ${fn.toUpperCase()}(latency, 0.99) for the 99th percentile` : `write a number such as ${fn.toUpperCase()}(score, label, 0.5)`,
       });
     }
     return { kind: 'Literal', value, type: a.type, ...(a.span ? { span: a.span } : {}) };

@@ -112,11 +112,11 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
 };
 
 export type AggregateFn =
-  | 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc'
+  | 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc' | 'quantile_cont'
   | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct';
 
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
-export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = { stddev: 'stddev_samp', variance: 'var_samp' };
+export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = { stddev: 'stddev_samp', variance: 'var_samp', median: 'quantile_cont' };
 
 const spread: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
 const logic: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects one BOOLEAN');
@@ -147,6 +147,9 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   precision_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
   recall_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
   quantile_disc: (a) => (a.length === 2 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' && isNumeric(a[1]!) ? a[0]! : 'expects (value, fraction)'),
+  quantile_cont: (a) => (a.length === 2 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && isNumeric(a[1]!) ? T.DOUBLE : 'expects (number, fraction)'),
+  // MEDIAN(x) is QUANTILE_CONT(x, 0.5).
+  median: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
   psi: (a) =>
     (a.length === 3 || (a.length === 4 && (['INT', 'BIGINT'].includes(a[3]!.kind) || a[3]!.kind === 'NULL'))) && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && a[1]!.kind === 'STRING' && a[2]!.kind === 'STRING'
       ? T.DOUBLE
@@ -158,6 +161,7 @@ export const CONSTANT_AGGREGATE_ARGS: Readonly<Partial<Record<AggregateFn, reado
   precision_at: [2],
   recall_at: [2],
   quantile_disc: [1],
+  quantile_cont: [1],
 };
 
 export function isAggregateName(name: string): boolean {

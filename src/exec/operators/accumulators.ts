@@ -73,6 +73,9 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new Psi(call.reference);
       case 'quantile_disc':
         return new QuantileDisc(constantNumber(call.args[1]));
+      case 'quantile_cont':
+        // MEDIAN(x) is bound as QUANTILE_CONT with one argument.
+        return new QuantileCont(call.args.length > 1 ? constantNumber(call.args[1]) : 0.5);
       case 'stddev_samp':
       case 'stddev_pop':
       case 'var_samp':
@@ -434,6 +437,34 @@ class QuantileDisc implements Accumulator, Restorable {
       this.values.set(mapKey(v), [v, n]);
       this.n += n;
     }
+  }
+}
+
+/**
+ * QUANTILE_CONT(x, q) and MEDIAN(x): over the n non-NULL numbers in order, the value at the
+ * fractional 0-based position h = (n - 1) * q, interpolated linearly between its neighbours
+ * (lo + (h - floor(h)) * (hi - lo)), as the SQL standard's PERCENTILE_CONT and DuckDB's
+ * quantile_cont; a DOUBLE. The same exact multiset as QUANTILE_DISC.
+ */
+class QuantileCont extends QuantileDisc {
+  constructor(private readonly fraction: number) {
+    super(fraction);
+  }
+  override result(): unknown {
+    if (this.n <= 0) return null;
+    const sorted = [...this.values.values()].sort((a, b) => compareValues(a[0], b[0]));
+    const h = (this.n - 1) * this.fraction;
+    const lo = Math.floor(h);
+    const at = (position: number): number => {
+      let left = position;
+      for (const [v, n] of sorted) {
+        if (left < n) return Number(v);
+        left -= n;
+      }
+      return NaN;
+    };
+    const low = at(lo);
+    return h === lo ? low : low + (h - lo) * (at(lo + 1) - low);
   }
 }
 
