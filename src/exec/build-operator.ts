@@ -17,6 +17,7 @@ import { SessionWindowAggregateOperator } from './operators/session-window-aggre
 import { FilterExecOperator, ProjectExecOperator } from './operators/stateless.js';
 import { WindowAggregateOperator } from './operators/window-aggregate.js';
 import { WindowAssignOperator } from './operators/window-assign.js';
+import { UnionOperator } from './operators/union.js';
 import type { ExecEnv } from './exec-env.js';
 
 /** The operator for `plan`, whose inputs the pipeline wires to it. */
@@ -79,6 +80,8 @@ export function buildOperator(plan: PhysicalPlan, env: ExecEnv): Operator {
         fields: plan.fields,
         udfs,
       });
+    case 'UnionExec':
+      return new UnionOperator({ inputs: plan.inputs.length, fields: plan.fields });
     case 'SourceExec':
       throw new SluiceError('INTERNAL', `source ${plan.relation} is read by the pipeline, not built as an operator`);
     default:

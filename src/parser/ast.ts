@@ -190,7 +190,17 @@ export type SelectItem =
   | { readonly kind: 'Star'; readonly qualifier?: Ident; readonly span: Span }
   | { readonly kind: 'ExprItem'; readonly expr: Expr; readonly alias?: Ident; readonly span: Span };
 
-export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef;
+export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef | UnionRef;
+
+/**
+ * `q1 UNION ALL q2 ...`: the rows of every branch, columns matched by position and named by the
+ * first branch. (UNION without ALL is a SELECT DISTINCT * over this.)
+ */
+export interface UnionRef {
+  readonly kind: 'Union';
+  readonly inputs: readonly SelectQuery[];
+  readonly span: Span;
+}
 
 export interface TableRef {
   readonly kind: 'TableRef';

@@ -411,6 +411,26 @@ export class SqlParser extends CstParser {
       this.CONSUME(K.WITH, { LABEL: 'with' });
       this.AT_LEAST_ONE_SEP4({ SEP: Comma, DEF: () => this.SUBRULE(this.commonTable, { LABEL: 'ctes' }) });
     });
+    this.SUBRULE(this.selectBody, { LABEL: 'bodies' });
+    // SELECT ... UNION [ALL] SELECT ...: ORDER BY and LIMIT after the last apply to the whole.
+    this.MANY(() => {
+      this.CONSUME(K.UNION, { LABEL: 'union' });
+      this.OPTION9(() => this.CONSUME(K.ALL, { LABEL: 'all' }));
+      this.SUBRULE2(this.selectBody, { LABEL: 'bodies' });
+    });
+    this.OPTION6(() => {
+      this.CONSUME(K.ORDER);
+      this.CONSUME2(K.BY);
+      this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE(this.orderItem, { LABEL: 'orderBy' }) });
+    });
+    this.OPTION7(() => {
+      this.CONSUME(K.LIMIT);
+      this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
+    });
+  });
+
+  /** One SELECT up to HAVING: a query, or one branch of a UNION. */
+  readonly selectBody = this.RULE('selectBody', () => {
     this.CONSUME(K.SELECT);
     this.OPTION(() => this.CONSUME(K.DISTINCT, { LABEL: 'distinct' }));
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.selectItem, { LABEL: 'items' }) });
@@ -430,15 +450,6 @@ export class SqlParser extends CstParser {
     this.OPTION5(() => {
       this.CONSUME(K.HAVING);
       this.SUBRULE3(this.expression, { LABEL: 'having' });
-    });
-    this.OPTION6(() => {
-      this.CONSUME(K.ORDER);
-      this.CONSUME2(K.BY);
-      this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE(this.orderItem, { LABEL: 'orderBy' }) });
-    });
-    this.OPTION7(() => {
-      this.CONSUME(K.LIMIT);
-      this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
     });
   });
 

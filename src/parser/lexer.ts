@@ -59,7 +59,7 @@ const reserved = [
   'AS', 'AND', 'OR', 'NOT', 'IS', 'NULL', 'IN', 'BETWEEN', 'LIKE', 'CASE', 'WHEN', 'THEN', 'ELSE',
   'END', 'CAST', 'TRUE', 'FALSE', 'JOIN', 'INNER', 'LEFT', 'OUTER', 'ON', 'CREATE', 'DROP', 'ALTER',
   'INSERT', 'INTO', 'VALUES', 'WITH', 'IF', 'EXISTS', 'PRIMARY', 'INTERVAL', 'ARRAY', 'TABLE',
-  'MATERIALIZED', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'FOR', 'TRY_CAST', 'USING',
+  'MATERIALIZED', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'FOR', 'TRY_CAST', 'USING', 'UNION',
 ] as const;
 
 const soft = [
@@ -68,7 +68,7 @@ const soft = [
   'INPUT', 'OUTPUT', 'SET', 'HOP', 'TUMBLE', 'SESSION', 'TIMESTAMP', 'PRECISION', 'STRUCT',
   'MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS',
   'ILIKE', 'ESCAPE', 'BOTH', 'LEADING', 'TRAILING', 'VERBOSE', 'CANDIDATE', 'PROMOTE', 'ROLLBACK', 'TO', 'VERSION',
-  'NULLS', 'FIRST', 'LAST', 'FILTER', 'UNKNOWN',
+  'NULLS', 'FIRST', 'LAST', 'FILTER', 'UNKNOWN', 'ALL',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];

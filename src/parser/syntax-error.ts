@@ -193,7 +193,7 @@ function windowCallHint(found: IToken | undefined, name: IToken | undefined, bef
   return `a window is a table function over the stream, written in FROM: FROM TABLE(${call})`;
 }
 
-const SET_OPERATIONS = new Set(['UNION', 'INTERSECT', 'EXCEPT', 'MINUS']);
+const SET_OPERATIONS = new Set(['INTERSECT', 'EXCEPT', 'MINUS']);
 
 /**
  * Hints for statements other streaming engines take and this dialect writes otherwise: `found`
@@ -207,9 +207,9 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   if (word(found) === 'CHANGES' && word(last) === 'EMIT') return 'a push query streams its changes as they happen: leave out EMIT CHANGES';
   // CREATE VIEW: every view here is materialized.
   if (word(found) === 'VIEW' && before.length === 1 && word(last) === 'CREATE') return 'views are materialized: CREATE MATERIALIZED VIEW name AS SELECT ...';
-  // UNION, INTERSECT, EXCEPT: the word was read as an alias, or comes where none fits.
+  // INTERSECT, EXCEPT: the word was read as an alias, or comes where none fits.
   const setOp = [word(found), word(last)].find((w) => SET_OPERATIONS.has(w));
-  if (setOp) return `${setOp} is not supported: run each SELECT as a query of its own, or write one SELECT whose WHERE keeps the rows of both (OR)`;
+  if (setOp) return `${setOp} is not supported: UNION [ALL] is; or write one SELECT whose WHERE keeps the rows wanted`;
   // ROW_NUMBER() OVER (...): OVER was read as an alias and its '(' fails.
   if (tokenMatcher(found, LParen) && word(last) === 'OVER') {
     return 'window functions (OVER) are not supported: aggregate over time with GROUP BY over TABLE(TUMBLE(...)), HOP or SESSION; keep the latest row per key with a view WITH (key = ...)';

@@ -3,16 +3,45 @@ import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { normalizeName, type FromItem, type Ident, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
-import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token } from './cst-access.js';
+import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toExpr } from './to-ast-expr.js';
 import { toIdent } from './to-ast-names.js';
 
 export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
   const cx = withCommonTables(n, outer);
+  const limitTok = optToken(n, 'limit');
+  const bodies = nodes(n, 'bodies');
+  const orderBy = nodes(n, 'orderBy').map((o) => ({
+    expr: toExpr(node(o, 'expression'), cx),
+    desc: optToken(o, 'direction')?.image.toUpperCase() === 'DESC',
+    nullsFirst: optToken(o, 'nulls')?.image.toUpperCase() === 'FIRST',
+  }));
+  const tail = { orderBy, ...(limitTok ? { limit: Number(limitTok.image) } : {}), span: cx.src.nodeSpan(n) };
+  if (bodies.length === 1) return { ...toSelectBody(bodies[0]!, cx), ...tail };
+  // Left to right: a UNION ALL adds the next branch; a UNION also removes duplicate rows from
+  // everything before it, the next branch included (SELECT DISTINCT * over the union so far).
+  const unions = tokens(n, 'union');
+  const alls = tokens(n, 'all');
+  let query = toSelectBody(bodies[0]!, cx);
+  for (let k = 1; k < bodies.length; k++) {
+    const word = unions[k - 1]!;
+    const all = alls.some((t) => t.startOffset > word.startOffset && t.startOffset < bodies[k]!.location!.startOffset);
+    const span = cx.src.span(bodies[0]!.location!.startOffset, bodies[k]!.location!.endOffset! + 1);
+    const inputs = query.from?.kind === 'Union' && isPlainUnion(query) ? [...query.from.inputs, toSelectBody(bodies[k]!, cx)] : [query, toSelectBody(bodies[k]!, cx)];
+    query = { kind: 'Select', distinct: !all, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs, span }, groupBy: [], orderBy: [], span };
+  }
+  return { ...query, ...tail };
+}
+
+/** SELECT * FROM (a UNION ALL b), which another UNION ALL extends instead of nesting. */
+function isPlainUnion(q: SelectQuery): boolean {
+  return !q.distinct && q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier;
+}
+
+function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {
   const fromNode = optNode(n, 'fromClause');
   const whereNode = optNode(n, 'where');
   const havingNode = optNode(n, 'having');
-  const limitTok = optToken(n, 'limit');
   return {
     kind: 'Select',
     distinct: optToken(n, 'distinct') !== undefined,
@@ -21,12 +50,7 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
     ...(whereNode ? { where: toExpr(whereNode, cx) } : {}),
     groupBy: nodes(n, 'groupBy').map((e) => toExpr(e, cx)),
     ...(havingNode ? { having: toExpr(havingNode, cx) } : {}),
-    orderBy: nodes(n, 'orderBy').map((o) => ({
-      expr: toExpr(node(o, 'expression'), cx),
-      desc: optToken(o, 'direction')?.image.toUpperCase() === 'DESC',
-      nullsFirst: optToken(o, 'nulls')?.image.toUpperCase() === 'FIRST',
-    })),
-    ...(limitTok ? { limit: Number(limitTok.image) } : {}),
+    orderBy: [],
     span: cx.src.nodeSpan(n),
   };
 }

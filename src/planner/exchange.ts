@@ -36,6 +36,8 @@ const STATELESS: { readonly [K in PhysicalKind]: boolean } = {
   WindowAssignExec: true,
   LocalAggregateExec: true,
   IntervalJoinExec: false,
+  // Several inputs: the cut takes one source.
+  UnionExec: false,
   WindowAggregateExec: false,
   GroupAggregateExec: false,
 };
@@ -107,6 +109,8 @@ function describe(p: PhysicalPlan): string {
   switch (p.kind) {
     case 'IntervalJoinExec':
       return 'a join of two streams';
+    case 'UnionExec':
+      return 'a UNION';
     case 'GroupAggregateExec':
       return 'a second GROUP BY';
     case 'WindowAggregateExec':

@@ -52,6 +52,8 @@ function describeLogical(p: LogicalPlan): string {
       return `LogicalAggregate: group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]`;
     case 'LogicalPredict':
       return `LogicalPredict: ${predict(p.input.fields, p)}`;
+    case 'LogicalUnion':
+      return `LogicalUnion: ${p.inputs.length} inputs, columns=[${p.fields.map((f) => f.name).join(', ')}]`;
     default:
       return assertNever(p, 'plan node');
   }

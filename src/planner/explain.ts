@@ -94,6 +94,8 @@ function describe(p: PhysicalPlan): string {
       return `LocalAggregateExec: partial, group=[${p.groupBy.map(exprToString).join(', ')}], aggs=[${aggs(p.aggregates)}]${p.salt > 1 ? `, salt=${p.salt}` : ''}`;
     case 'PredictExec':
       return `PredictExec: ${predict(p.input.fields, p)}`;
+    case 'UnionExec':
+      return `UnionExec: ${p.inputs.length} inputs, columns=[${p.fields.map((f) => f.name).join(', ')}]`;
     default:
       return assertNever(p, 'physical plan node');
   }

@@ -6,7 +6,7 @@ import type { ReferenceSource } from '../udf/drift.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { AggregateFn } from './functions.js';
-import { leaf, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
+import { leaf, manyInputs, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
 /**
  * Present on a scan whose relation carries updates (a materialized view over an updating
@@ -138,7 +138,18 @@ export interface LogicalPredict {
   readonly fields: readonly Field[];
 }
 
+/**
+ * UNION ALL: the rows and changes of every input, which have the same column types (the planner
+ * casts where they differ); output fields are named as the first input's.
+ */
+export interface LogicalUnion {
+  readonly kind: 'LogicalUnion';
+  readonly inputs: readonly LogicalPlan[];
+  readonly fields: readonly Field[];
+}
+
 export type LogicalPlan =
+  | LogicalUnion
   | LogicalScan
   | LogicalFilter
   | LogicalProject
@@ -160,6 +171,7 @@ const LOGICAL_CHILDREN: ChildrenTable<LogicalPlan> = {
   LogicalWindow: oneInput(),
   LogicalAggregate: oneInput(),
   LogicalPredict: oneInput(),
+  LogicalUnion: manyInputs(),
 };
 
 const tree = planTree(LOGICAL_CHILDREN);

@@ -9,7 +9,7 @@ import type { BoundExpr } from './bound-expr.js';
 import type { Catalog, Options } from './catalog.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo, ScanChanges, WindowFn } from './logical.js';
 import { isUpdating, logicalStreamKind } from './stream-kind.js';
-import { leaf, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
+import { leaf, manyInputs, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
 export interface SourceExec {
   readonly kind: 'SourceExec';
@@ -169,7 +169,15 @@ export interface ExchangeExec {
   readonly fields: readonly Field[];
 }
 
+/** UNION ALL: forwards every input's rows (port i = input i); the watermark is the least of the inputs'. */
+export interface UnionExec {
+  readonly kind: 'UnionExec';
+  readonly inputs: readonly PhysicalPlan[];
+  readonly fields: readonly Field[];
+}
+
 export type PhysicalPlan =
+  | UnionExec
   | SourceExec
   | ExchangeExec
   | FilterExec
@@ -259,6 +267,8 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         outputs: plan.outputs,
         fields: plan.fields,
       };
+    case 'LogicalUnion':
+      return { kind: 'UnionExec', inputs: plan.inputs.map(rec), fields: plan.fields };
     default:
       return assertNever(plan, 'plan node');
   }
@@ -283,6 +293,7 @@ const PHYSICAL_CHILDREN: ChildrenTable<PhysicalPlan> = {
   GroupAggregateExec: oneInput(),
   LocalAggregateExec: oneInput(),
   PredictExec: oneInput(),
+  UnionExec: manyInputs(),
 };
 
 const tree = planTree(PHYSICAL_CHILDREN);

@@ -1,8 +1,8 @@
 /** Plans the FROM clause: scans, lookup joins, interval joins, window table functions, subqueries. */
 import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
-import { T, typeToString, type Field } from '../common/types.js';
-import { normalizeName, type Expr, type FromItem, type Ident, type JoinRef, type WindowRef } from '../parser/ast.js';
+import { T, typeToString, type DataType, type Field } from '../common/types.js';
+import { normalizeName, type Expr, type FromItem, type Ident, type JoinRef, type UnionRef, type WindowRef } from '../parser/ast.js';
 import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
@@ -61,7 +61,56 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
       return planWindow(item, catalog, planSub);
     case 'Join':
       return planJoin(item, catalog, planSub);
+    case 'Union':
+      return planUnion(item, planSub);
   }
+}
+
+/**
+ * UNION ALL: each branch planned as a subquery; columns match by position, named as the first
+ * branch names them, of the type that holds every branch's (a branch of another type is cast).
+ */
+function planUnion(item: UnionRef, planSub: SubqueryPlanner): Planned {
+  const branches = item.inputs.map((q) => ({ q, ...planSub(q) }));
+  const first = branches[0]!;
+  const width = first.plan.fields.length;
+  for (const b of branches) {
+    if (b.plan.fields.length !== width) {
+      throw new SluiceError('TYPE_MISMATCH', `each SELECT of a UNION must have the same number of columns: the first has ${width}, this one ${b.plan.fields.length}`, {
+        span: b.q.span,
+        hint: `select ${width} column${width === 1 ? '' : 's'} here, in the order of the first SELECT`,
+      });
+    }
+  }
+  const types = first.plan.fields.map((f, i) => {
+    let t: DataType | undefined = f.type;
+    for (const b of branches) {
+      const next: DataType | undefined = t && commonType(t, b.plan.fields[i]!.type);
+      if (!next) {
+        throw new SluiceError('TYPE_MISMATCH', `column ${i + 1} (${first.names[i] ?? f.name}) of the UNION is ${typeToString(t!)} in one SELECT and ${typeToString(b.plan.fields[i]!.type)} in another`, {
+          span: b.q.span,
+          hint: 'CAST one of them so that they have one type',
+        });
+      }
+      t = next;
+    }
+    return t!.kind === 'NULL' ? T.STRING : t!;
+  });
+  const fields: Field[] = types.map((type, i) => ({ name: first.names[i] ?? first.plan.fields[i]!.name, type, nullable: true }));
+  const inputs = branches.map(({ plan }): LogicalPlan => {
+    if (plan.fields.every((f, i) => sameType(f.type, types[i]!))) return plan;
+    const exprs: BoundExpr[] = plan.fields.map((f, i) => {
+      const column: BoundExpr = { kind: 'Column', index: i, name: f.name, type: f.type };
+      return sameType(f.type, types[i]!) ? column : { kind: 'Cast', operand: column, type: types[i]! };
+    });
+    return { kind: 'LogicalProject', input: plan, exprs, fields: plan.fields.map((f, i) => ({ ...f, type: types[i]! })) };
+  });
+  const plan: LogicalPlan = { kind: 'LogicalUnion', inputs, fields };
+  return { plan, scope: new Scope(fields.map((f) => ({ name: f.name, type: f.type }))) };
+}
+
+function sameType(a: DataType, b: DataType): boolean {
+  return typeToString(a) === typeToString(b);
 }
 
 function planWindow(item: WindowRef, catalog: Catalog, planSub: SubqueryPlanner): Planned {

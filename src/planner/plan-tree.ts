@@ -25,6 +25,10 @@ export function twoInputs<N extends { readonly left: P; readonly right: P }, P>(
   return { children: (p) => [p.left, p.right], withChildren: (p, c) => ({ ...p, left: c[0]!, right: c[1]! }) };
 }
 
+export function manyInputs<N extends { readonly inputs: readonly P[] }, P>(): ChildrenOf<N, P> {
+  return { children: (p) => [...p.inputs], withChildren: (p, c) => ({ ...p, inputs: [...c] }) };
+}
+
 /** children / withChildren / mapChildren over a plan type, from its table. */
 export function planTree<P extends { readonly kind: string }>(table: ChildrenTable<P>) {
   const entry = (p: P) => table[p.kind as P['kind']] as unknown as ChildrenOf<P, P>;

@@ -82,6 +82,8 @@ function computeLogical(p: LogicalPlan): StreamKind {
     }
     case 'LogicalPredict':
       return keep(logicalStreamKind(p.input), p.keep);
+    case 'LogicalUnion':
+      return union(p.inputs.map(logicalStreamKind));
     default:
       return assertNever(p, 'plan node');
   }
@@ -110,6 +112,8 @@ function computePhysical(p: PhysicalPlan): StreamKind {
       return APPEND_ONLY;
     case 'PredictExec':
       return keep(physicalStreamKind(p.input), p.keep);
+    case 'UnionExec':
+      return union(p.inputs.map(physicalStreamKind));
     default:
       return assertNever(p, 'physical plan node');
   }
@@ -149,6 +153,14 @@ function keep(input: StreamKind, sources: readonly number[]): StreamKind {
 }
 
 /** Either side's row can match many of the other's, so no key survives a join of two streams. */
+/**
+ * A union of inserts is inserts; one updating input makes it retracting: a key of one input does
+ * not identify a row among the others' rows.
+ */
+function union(inputs: readonly StreamKind[]): StreamKind {
+  return inputs.every((k) => k.kind === 'append-only') ? APPEND_ONLY : RETRACTING;
+}
+
 function join(left: StreamKind, right: StreamKind): StreamKind {
   return left.kind === 'append-only' && right.kind === 'append-only' ? APPEND_ONLY : RETRACTING;
 }

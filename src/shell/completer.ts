@@ -11,7 +11,7 @@
  * checks that every lexer keyword is present.
  */
 export const SQL_KEYWORDS: readonly string[] = [
-  'ALTER', 'AND', 'ARRAY', 'AS', 'ASC', 'AVG', 'BETWEEN', 'BIGINT', 'BOOLEAN', 'BOTH', 'BY', 'BYTES', 'CANDIDATE', 'CASE', 'CAST',
+  'ALL', 'ALTER', 'AND', 'ARRAY', 'AS', 'ASC', 'AVG', 'BETWEEN', 'BIGINT', 'BOOLEAN', 'BOTH', 'BY', 'BYTES', 'CANDIDATE', 'CASE', 'CAST',
   'COALESCE', 'COUNT', 'COUNT_IF', 'CREATE', 'DAY', 'DAYS', 'DESC', 'DESCRIBE', 'DESCRIPTOR', 'DISTINCT', 'DOUBLE', 'DROP',
   'ELSE', 'END', 'ESCAPE', 'EXISTS', 'EXPLAIN', 'FALSE', 'FILTER', 'FIRST', 'FLOAT', 'FOR', 'FROM', 'FUNCTION', 'FUNCTIONS', 'GROUP', 'HAVING',
   'HOP', 'HOUR', 'HOURS', 'IF', 'ILIKE', 'IN', 'INNER', 'INPUT', 'INSERT', 'INT', 'INTERVAL', 'INTO', 'IS', 'JOIN', 'KEY',
@@ -19,7 +19,7 @@ export const SQL_KEYWORDS: readonly string[] = [
   'MINUTES', 'MODEL', 'MODELS', 'MODEL_ROLE', 'MODEL_VERSION', 'NOT', 'NULL', 'NULLS', 'ON', 'OR', 'ORDER', 'OUTER', 'OUTPUT', 'PRECISION',
   'PREDICT', 'PRIMARY', 'PROCTIME', 'PROMOTE', 'QUERIES', 'QUERY', 'REPLACE', 'RETURNS', 'ROLLBACK', 'SECOND', 'SECONDS', 'SELECT',
   'SESSION', 'SET', 'SHOW', 'SINK', 'SINKS', 'STREAM', 'STREAMS', 'STRING', 'STRUCT', 'SUM', 'TABLE', 'TABLES',
-  'THEN', 'TIMESTAMP', 'TO', 'TRAILING', 'TRIM', 'TRUE', 'TRY_CAST', 'TUMBLE', 'UNKNOWN', 'USING', 'VALUES', 'VERBOSE', 'VERSION', 'VIEW', 'VIEWS', 'WATERMARK', 'WHEN', 'WHERE', 'WITH',
+  'THEN', 'TIMESTAMP', 'TO', 'TRAILING', 'TRIM', 'TRUE', 'TRY_CAST', 'TUMBLE', 'UNION', 'UNKNOWN', 'USING', 'VALUES', 'VERBOSE', 'VERSION', 'VIEW', 'VIEWS', 'WATERMARK', 'WHEN', 'WHERE', 'WITH',
 ];
 
 /** What a statement can start with, offered on an empty line. */

@@ -180,12 +180,27 @@ export class QueryGenerator {
     }
   }
 
+  /**
+   * Two or three SELECTs joined by UNION ALL or UNION (a number column may be INT in one and
+   * DOUBLE in another), maybe aggregated over.
+   */
+  private unionQuery(): string {
+    const r = this.r;
+    const second = r.pick<Ty>(['str', 'bool', 'ts', 'int']);
+    const branch = () => `SELECT ${this.expr(r.pick<Ty>(['int', 'dbl']), 2)} AS c0, ${this.expr(second, 2)} AS c1 FROM s${this.where(2)}`;
+    let union = branch();
+    for (let k = 0, n = 1 + r.below(2); k < n; k++) union += ` ${r.pick(['UNION ALL', 'UNION ALL', 'UNION'])} ${branch()}`;
+    if (r.chance(0.6)) return union;
+    return `SELECT c1 AS g, ${r.pick(['COUNT(*)', 'SUM(c0)', 'MIN(c0)', 'COUNT(DISTINCT c0)', 'AVG(c0)'])} AS a0, COUNT(c0) AS a1 FROM (${union}) q GROUP BY c1`;
+  }
+
   query(): string {
     const r = this.r;
     const shape = r.next();
     if (shape < 0.2) return this.joinQuery();
     if (shape < 0.4) return this.nestedQuery();
     if (shape < 0.45) return `SELECT DISTINCT ${this.expr(this.scalarTy(), 1)} AS a, ${this.expr(this.scalarTy(), 1)} AS b FROM s${this.where(2)}`;
+    if (shape < 0.52) return this.unionQuery();
     const d = 2 + r.below(2);
     if (shape < 0.7) {
       const items = Array.from({ length: 1 + r.below(3) }, () => this.expr(r.pick<Ty>(['int', 'dbl', 'str', 'bool', 'int', 'str']), d));

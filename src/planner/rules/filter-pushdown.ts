@@ -41,6 +41,9 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
       const rebuilt = pushDownFilters({ ...input, left: l, right: r });
       return up.length ? { ...plan, input: rebuilt, predicate: andAll(up)! } : rebuilt;
     }
+    // Every input of a union has the union's columns: the filter applies to each.
+    case 'LogicalUnion':
+      return { ...input, inputs: input.inputs.map((i) => pushDownFilters({ kind: 'LogicalFilter', input: i, predicate: plan.predicate, fields: i.fields })) };
     // A projection's or aggregate's output is not its input's columns; a scan has nothing below.
     case 'LogicalScan':
     case 'LogicalProject':

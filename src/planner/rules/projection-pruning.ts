@@ -154,6 +154,12 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
         map,
       };
     }
+    case 'LogicalUnion': {
+      // Every input keeps all its columns, so that they stay in the same places in each: below
+      // each input, what it does not read itself is still pruned.
+      const all = new Set(plan.fields.map((_, i) => i));
+      return { plan: { ...plan, inputs: plan.inputs.map((i) => prune(i, all).plan) }, map: identity(plan.fields.length) };
+    }
     default:
       return assertNever(plan, 'plan node');
   }
