@@ -90,7 +90,8 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       for (const row of bound.rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span, bound.def);
       return 'statement';
     case 'Query': {
-      const pull = pullRelation(s.query, scratch) !== undefined;
+      // A SELECT without FROM answers once, as a pull query does.
+      const pull = !s.query.from || pullRelation(s.query, scratch) !== undefined;
       planQuery(s.query, scratch, pull ? { pull: true } : {});
       return pull ? 'pull' : 'push';
     }

@@ -9,6 +9,7 @@ import type { BoundExpr } from './bound-expr.js';
 import type { Catalog, Options } from './catalog.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo, ScanChanges, WindowFn } from './logical.js';
 import { isUpdating, logicalStreamKind } from './stream-kind.js';
+import { NO_RELATION } from './plan-from.js';
 import { leaf, manyInputs, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
 export interface SourceExec {
@@ -194,6 +195,7 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const rec = (p: LogicalPlan) => toPhysical(p, catalog);
   switch (plan.kind) {
     case 'LogicalScan': {
+      if (plan.relation === NO_RELATION) return { kind: 'SourceExec', relation: plan.relation, relationKind: plan.relationKind, connector: 'none', options: {}, columns: [], fields: [] };
       const def = catalog.relation(plan.relation);
       const connector = String(def.options['connector'] ?? (def.kind === 'stream' || def.kind === 'sink' ? 'log' : def.kind === 'table' ? 'table' : 'view')).toLowerCase();
       return {

@@ -10,6 +10,9 @@ import { commonType } from './functions.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
+/** The relation of a SELECT without FROM: one row of no columns. */
+export const NO_RELATION = '';
+
 export interface Planned {
   readonly plan: LogicalPlan;
   readonly scope: Scope;

@@ -11,7 +11,7 @@ import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
 import { resolveGroupByRefs } from './group-by-refs.js';
 import { resolveOrderBy, type OrderKey } from './order-by.js';
-import { planFrom } from './plan-from.js';
+import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
 const UNGROUPED = 1 << 30;
@@ -33,8 +33,8 @@ export interface PlannedQuery {
 }
 
 export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: boolean } = {}): PlannedQuery {
-  if (!q.from) {
-    throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view' });
+  if (!q.from && !opts.pull) {
+    throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view; a SELECT without FROM runs on its own, as a query that answers once' });
   }
   if (q.orderBy.length && !opts.pull) {
     throw new SluiceError('UNSUPPORTED', 'ORDER BY is not supported on a continuous query', {
@@ -42,7 +42,10 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
       hint: 'order the results of a pull query or in the client; for top-N per window use MAX/MIN',
     });
   }
-  const from = planFrom(q.from, catalog, (sub) => planSelect(checkSubquery(sub), catalog, opts), opts.pull === true);
+  // Without FROM (a pull query only): one row of no columns, as SQL's SELECT 1 + 1.
+  const from: Planned = q.from
+    ? planFrom(q.from, catalog, (sub) => planSelect(checkSubquery(sub), catalog, opts), opts.pull === true)
+    : { plan: { kind: 'LogicalScan', relation: NO_RELATION, relationKind: 'table', columns: [], fields: [] }, scope: new Scope([]) };
   let plan = from.plan;
   let scope = from.scope;
 
@@ -91,7 +94,7 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
     return undefined;
   };
 
-  if (q.where && q.from.kind === 'Window' && q.from.fn === 'SESSION') {
+  if (q.where && q.from?.kind === 'Window' && q.from.fn === 'SESSION') {
     // Which rows exist decides where sessions split: a WHERE after the window would either
     // change the sessions or keep rows out of sessions they shaped. Filter before it instead.
     throw new SluiceError('UNSUPPORTED', 'WHERE directly over a SESSION window is not supported', {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 
-async function minutes(engine: Engine): Promise<unknown[]> {
+async function minutes(engine: Engine): Promise<readonly unknown[]> {
   const [res] = await engine.execute('SELECT window_start, n FROM per_minute');
   return res?.kind === 'rows' ? res.rows : [];
 }

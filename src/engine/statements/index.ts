@@ -18,12 +18,13 @@ import { drop } from './drop.js';
 import { explain } from './explain.js';
 import type { HandlerTable, StatementHandler, StatementKind, StatementOf } from './handler.js';
 import { insert } from './insert.js';
-import { pullTarget, selectPull } from './select-pull.js';
+import { pullTarget, selectConstant, selectPull } from './select-pull.js';
 import { selectPush } from './select-push.js';
 import { show } from './show.js';
 
 /** SELECT: a pull query when it reads a view or table directly, else a push query. */
 const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
+  if (!s.query.from) return selectConstant(session, s, text);
   const target = pullTarget(session, s);
   return target ? selectPull(session, s, text, target, opts.signal) : selectPush(session, s, text, opts);
 };

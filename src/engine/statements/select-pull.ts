@@ -28,6 +28,13 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
   return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
 
+/** SELECT without FROM: its items over one row of no columns, answered at once. */
+export async function selectConstant(session: Session, s: StatementOf<'Query'>, text: string): Promise<StatementResult> {
+  const q = planQuery(s.query, session.catalog, { pull: true });
+  const result = await runOnBatch(session.env, q, batchFromRows([], [{}]), session.storage.store);
+  return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
+}
+
 /** The view or table a SELECT reads with a pull query (see pullRelation), if it is one. */
 export function pullTarget(session: Session, s: StatementOf<'Query'>): RelationDef | undefined {
   return pullRelation(s.query, session.catalog);
