@@ -8,7 +8,7 @@ import { fnv1a32 } from '../common/hash.js';
 import { toBigint } from './integers.js';
 import { valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
-import { datePart, dateTrunc } from './time-functions.js';
+import { dateDiff, datePart, dateTrunc } from './time-functions.js';
 
 export type ScalarImpl = (...args: never[]) => unknown;
 
@@ -46,10 +46,10 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
     },
   },
   log2: { fn: (x) => positiveLog('LOG2', Math.log2, x) },
-  log: { fn: (x) => positiveLog('LOG', Math.log10, x) },
+  log: { fn: (x, y) => (y === undefined ? positiveLog('LOG', Math.log10, x) : baseLog(num(x), num(y))) },
   cbrt: { fn: (x) => Math.cbrt(num(x)) },
   sign: { fn: (x) => (typeof x === 'bigint' ? (x > 0n ? 1 : x < 0n ? -1 : 0) : num(x) > 0 ? 1 : num(x) < 0 ? -1 : 0) },
-  trunc: { fn: (x) => (typeof x === 'bigint' ? x : Math.trunc(num(x))) },
+  trunc: { fn: (x, d) => truncTo(x, d === undefined ? 0 : num(d)) },
   sin: { fn: (x) => Math.sin(num(x)) },
   cos: { fn: (x) => Math.cos(num(x)) },
   tan: { fn: (x) => Math.tan(num(x)) },
@@ -88,8 +88,26 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   // BIGINT values are bigints.
   date_part: { fn: (part, ts) => BigInt(datePart(part, num(ts))) },
   epoch: { fn: (ts) => num(ts) / 1000 },
+  date_diff: { fn: (unit, start, end) => BigInt(dateDiff(unit, num(start), num(end))) },
+  datediff: { fn: (unit, start, end) => BigInt(dateDiff(unit, num(start), num(end))) },
   epoch_ms: { fn: (ts) => BigInt(num(ts)) },
 };
+
+/** LOG(base, x): log10(x) / log10(base), as DuckDB computes it; a base of 1 or a non-positive value is a row error. */
+function baseLog(base: number, x: number): number {
+  if (base <= 0 || x <= 0) throw new Error(`LOG of a non-positive number (base ${base}, value ${x})`);
+  if (base === 1) throw new Error(`LOG to base 1 of ${x} is undefined (a division by zero)`);
+  return Math.log10(x) / Math.log10(base);
+}
+
+/** TRUNC(x, digits): toward zero at `digits` decimals; an integer keeps its type (digits < 0 clears its last ones). */
+function truncTo(x: unknown, digits: number): unknown {
+  if (typeof x === 'bigint') return digits >= 0 ? x : (x / 10n ** BigInt(-digits)) * 10n ** BigInt(-digits);
+  const v = num(x);
+  if (Number.isInteger(v) && digits >= 0) return v;
+  const p = 10 ** digits;
+  return Math.trunc(v * p) / p;
+}
 
 /** A logarithm of a positive number; zero or less is a row error, as in DuckDB. */
 function positiveLog(name: string, log: (x: number) => number, x: unknown): number {

@@ -49,6 +49,38 @@ export function dateTrunc(unitText: unknown, ts: number): number {
   return Date.UTC(year, 0, 1);
 }
 
+/**
+ * DATE_DIFF(unit, start, end): the `unit` boundaries between two instants, as DuckDB's date_diff:
+ * for millisecond to day the difference of the instants floored to the unit, so 23:59 to 00:01
+ * is one day; for weeks the whole weeks in the difference of their days (rounded toward zero);
+ * for months, quarters and years the difference of their calendar numbers (Jan 31 to Feb 1 is
+ * one month). Negative when `end` is before `start`.
+ */
+export function dateDiff(unitText: unknown, start: number, end: number): number {
+  const unit: TruncUnit = unitOf(unitText, TRUNC_UNITS, 'DATE_DIFF');
+  const steps = (ms: number) => Math.floor(end / ms) - Math.floor(start / ms);
+  switch (unit) {
+    case 'millisecond':
+      return end - start;
+    case 'second':
+      return steps(1000);
+    case 'minute':
+      return steps(60_000);
+    case 'hour':
+      return steps(3_600_000);
+    case 'day':
+      return steps(DAY_MS);
+    case 'week':
+      return Math.trunc(steps(DAY_MS) / 7);
+  }
+  const a = new Date(start);
+  const b = new Date(end);
+  const years = b.getUTCFullYear() - a.getUTCFullYear();
+  if (unit === 'year') return years;
+  if (unit === 'quarter') return years * 4 + Math.floor(b.getUTCMonth() / 3) - Math.floor(a.getUTCMonth() / 3);
+  return years * 12 + b.getUTCMonth() - a.getUTCMonth();
+}
+
 /** ISO 8601 week number (1-53) of day `days` since 1970-01-01: the week holding its Thursday. */
 function isoWeek(days: number): number {
   const thursday = mondayOf(days) + 3;

@@ -458,7 +458,7 @@ function isEpochPart(part: BoundExpr | undefined): boolean {
 }
 
 /** The units a function takes as its first argument, where they are fixed. */
-const UNIT_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { date_trunc: TRUNC_UNITS, date_part: DATE_PARTS };
+const UNIT_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { date_trunc: TRUNC_UNITS, date_part: DATE_PARTS, date_diff: TRUNC_UNITS, datediff: TRUNC_UNITS };
 
 /**
  * A unit given as a constant that the function does not take is refused with the statement,

@@ -35,17 +35,22 @@ const sameType: TypeRule = (a) => {
 
 const isString = (t: DataType): boolean => t.kind === 'STRING' || t.kind === 'NULL';
 const isNumberArg = (t: DataType): boolean => isNumeric(t) || t.kind === 'NULL';
+const isIntegerArg = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'NULL';
 const stringInt: TypeRule = (a) => (a.length === 2 && isString(a[0]!) && isNumberArg(a[1]!) ? T.STRING : 'expects (string, count)');
 const stringIntString: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isNumberArg(a[1]!) && isString(a[2]!) ? T.STRING : 'expects (string, length, fill)');
 const twoStrings = (result: DataType): TypeRule => (a) => (a.length === 2 && a.every(isString) ? result : 'expects two strings');
+const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'NULL';
+const dateDiffRule: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isTime(a[1]!) && isTime(a[2]!) ? T.BIGINT : "expects (unit, start, end), e.g. DATE_DIFF('day', t1, t2)");
 const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
 
 export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   abs: numeric1,
   sign: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.INT : 'expects one number'),
-  trunc: numeric1,
+  // TRUNC(x[, digits]): toward zero, to `digits` decimals (negative: tens, hundreds, ...).
+  trunc: (a) => (a.length === 1 ? numeric1(a) : a.length === 2 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && isIntegerArg(a[1]!) ? a[0]! : 'expects (number[, digits])'),
   cbrt: double1,
-  log: double1,
+  // LOG(x) is base 10; LOG(b, x) is base b, as DuckDB's.
+  log: (a) => (a.length === 1 ? double1(a) : a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (number) or (base, number)'),
   log2: double1,
   sin: double1,
   cos: double1,
@@ -107,6 +112,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
   date_trunc: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.TIMESTAMP : "expects (unit, timestamp), e.g. DATE_TRUNC('hour', ts)"),
   date_part: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
+  date_diff: dateDiffRule,
+  datediff: dateDiffRule,
   epoch: (a) => (a.length === 1 && a[0]!.kind === 'TIMESTAMP' ? T.DOUBLE : 'expects one timestamp: seconds since 1970-01-01 00:00:00 UTC'),
   epoch_ms: (a) => (a.length === 1 && a[0]!.kind === 'TIMESTAMP' ? T.BIGINT : 'expects one timestamp: milliseconds since 1970-01-01 00:00:00 UTC'),
 };

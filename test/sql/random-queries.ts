@@ -333,6 +333,7 @@ export class QueryGenerator {
         () => `DATE_PART('${r.pick(['hour', 'minute', 'dow', 'year', 'doy', 'week', 'day', 'month', 'quarter', 'isodow', 'second', 'millisecond'])}', ${e('ts')})`,
         () => `SIGN(${e(r.pick<Ty>(['int', 'dbl']))})`, () => `TRUNC(${e('int')})`, () => `STRPOS(${e('str')}, ${e('str')})`, () => `ASCII(${e('str')})`, () => `IFNULL(${e('int')}, ${e('int')})`,
         () => `${e(r.pick<Ty>(['dbl', 'bool', 'int']))}::INT`, () => `TRY_CAST(${e('str')} AS INT)`, () => `POSITION(${e('str')} IN ${e('str')})`,
+        () => `DATE_DIFF('${r.pick(['millisecond', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year'])}', ${e('ts')}, ${e('ts')})`, () => `TRUNC(${e('int')}, ${r.pick(['-1', '-2', '1'])})`,
         () => `${r.pick(['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND', 'DAYOFWEEK', 'DAYOFYEAR', 'QUARTER', 'WEEK'])}(${e('ts')})`, () => `EXTRACT(${r.pick(['HOUR', 'DOW', 'YEAR'])} FROM ${e('ts')})`,
       ],
       dbl: [
@@ -342,6 +343,7 @@ export class QueryGenerator {
         () => `ATAN2(${e('dbl')}, ${e('int')})`, () => `DEGREES(${e('dbl')})`, () => `SIN(${e('int')})`, () => `CAST(${e('int')} AS DOUBLE)`, () => `ABS(${e('dbl')})`, () => `(-${e('dbl')})`,
         () => `COALESCE(${e('dbl')}, ${e('int')})`, () => `GREATEST(${e('dbl')}, ${e('int')})`, () => `CASE WHEN ${e('bool')} THEN ${e('dbl')} ELSE ${e('int')} END`, () => `CAST(${e('str')} AS DOUBLE)`, () => `NULLIF(${e('dbl')}, ${e('dbl')})`,
         () => `TRY_CAST(${e('str')} AS DOUBLE)`, () => `${e('int')}::DOUBLE`, () => `EXTRACT(EPOCH FROM ${e('ts')})`,
+        () => `TRUNC(${e('dbl')}, ${r.pick(['0', '1', '2', '-1'])})`, () => `LOG(${r.pick(['2', '10', '0.5'])}, ABS(${e('dbl')}) + 1)`,
       ],
       str: [
         () => `(${e('str')} || ${e('str')})`, () => `(${e('str')} || ${r.chance(0.5) ? this.plainDouble() : e(r.pick<Ty>(['int', 'ts', 'bool']))})`, () => `CONCAT(${e('str')}, ${this.plainDouble()}, ${e('ts')})`,
