@@ -27,15 +27,18 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
     const word = unions[k - 1]!;
     const all = alls.some((t) => t.startOffset > word.startOffset && t.startOffset < bodies[k]!.location!.startOffset);
     const span = cx.src.span(bodies[0]!.location!.startOffset, bodies[k]!.location!.endOffset! + 1);
-    const inputs = query.from?.kind === 'Union' && isPlainUnion(query) ? [...query.from.inputs, toSelectBody(bodies[k]!, cx)] : [query, toSelectBody(bodies[k]!, cx)];
+    // A branch joins the union so far instead of nesting it, unless a UNION ALL follows a UNION
+    // (whose duplicates must go first): DISTINCT over (DISTINCT over a, b), c is DISTINCT over a, b, c.
+    const flat = query.from?.kind === 'Union' && isStarOverUnion(query) && (!all || !query.distinct);
+    const inputs = flat && query.from?.kind === 'Union' ? [...query.from.inputs, toSelectBody(bodies[k]!, cx)] : [query, toSelectBody(bodies[k]!, cx)];
     query = { kind: 'Select', distinct: !all, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs, span }, groupBy: [], orderBy: [], span };
   }
   return { ...query, ...tail };
 }
 
-/** SELECT * FROM (a UNION ALL b), which another UNION ALL extends instead of nesting. */
-function isPlainUnion(q: SelectQuery): boolean {
-  return !q.distinct && q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier;
+/** SELECT [DISTINCT] * FROM (a UNION ALL b): a union built here, which the next branch may extend. */
+function isStarOverUnion(q: SelectQuery): boolean {
+  return q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier;
 }
 
 function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {

@@ -32,7 +32,30 @@ export interface PlannedQuery {
   readonly orderBy?: readonly OrderKey[];
 }
 
+/**
+ * Most SELECTs nested in one another (subqueries in FROM, UNION without ALL, common tables used
+ * by others): each level is a few frames of recursion here and in every planner pass, so a
+ * deeper query fails with a clear error instead of running out of stack.
+ */
+export const MAX_QUERY_NESTING = 128;
+let nesting = 0;
+
 export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: boolean } = {}): PlannedQuery {
+  if (nesting >= MAX_QUERY_NESTING) {
+    throw new SluiceError('EXPRESSION_TOO_COMPLEX', `query nested more than ${MAX_QUERY_NESTING} levels deep (subqueries, UNION, WITH)`, {
+      span: q.span,
+      hint: 'use fewer levels: the branches of one UNION do not nest, but each subquery in FROM, and each common table read by another, adds one',
+    });
+  }
+  nesting++;
+  try {
+    return planSelectAt(q, catalog, opts);
+  } finally {
+    nesting--;
+  }
+}
+
+function planSelectAt(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: boolean }): PlannedQuery {
   if (!q.from && !opts.pull) {
     throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view; a SELECT without FROM runs on its own, as a query that answers once' });
   }
