@@ -244,7 +244,7 @@ export class Engine {
       // Restoring runs statements one at a time, already checked when they were first run.
       if (!this.record.replaying) {
         for (const p of parsed) checkUpdatesBrokers(p.statement, this.models);
-        const prepared = prepareStatements(parsed, this.catalog, (name) => this.parkedQuery(name));
+        const prepared = prepareStatements(parsed, this.catalog, (name) => this.parkedQuery(name), { bounded: opts.bounded === true });
         opts.accept?.(prepared.map((p) => ({ text: p.text, mode: p.mode })));
       }
     } catch (err) {

@@ -68,3 +68,18 @@ export function isScaleOutSink(s: Statement): boolean {
 function isTrue(v: unknown): boolean {
   return v === true || String(v).toLowerCase() === 'true';
 }
+
+/**
+ * A view or sink keeps every row its query gives: LIMIT and OFFSET (which a push query applies to
+ * the rows it delivers) have no meaning there, and are refused rather than left out.
+ */
+export function checkNoLimit(s: Extract<Statement, { kind: 'CreateMaterializedView' | 'CreateSink' }>): void {
+  const { limit, offset } = s.query;
+  if (limit === undefined && offset === undefined) return;
+  const what = s.kind === 'CreateSink' ? 'sink' : 'materialized view';
+  const clause = limit !== undefined ? 'LIMIT' : 'OFFSET';
+  throw new SluiceError('UNSUPPORTED', `${clause} is not supported on a ${what}: it keeps every row of its query`, {
+    span: s.query.span,
+    hint: `leave out ${clause}, and apply it when reading${s.kind === 'CreateSink' ? " the sink's output" : `: SELECT * FROM ${s.name.name} ORDER BY ... ${clause} n`}`,
+  });
+}

@@ -22,7 +22,7 @@ import { tableDefOf } from './statements/create-table.js';
 import { checkDropKind } from './statements/drop.js';
 import { bindInsert, evaluateInsertValue } from './insert-bind.js';
 import { plannedQualityStatements } from './model-quality.js';
-import { isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
+import { checkNoLimit, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { persistentId } from './statements/persistent.js';
 import type { PlannedStatement } from './types.js';
 
@@ -39,18 +39,18 @@ export interface PreparedStatement extends ParsedStatement {
 export type ParkedLookup = (name: string) => { readonly kind: 'view' | 'sink' } | undefined;
 
 /** Plans `parsed` in order against a scratch copy of `catalog`; throws the first error, with its caret. */
-export function prepareStatements(parsed: readonly ParsedStatement[], catalog: Catalog, parked: ParkedLookup): PreparedStatement[] {
+export function prepareStatements(parsed: readonly ParsedStatement[], catalog: Catalog, parked: ParkedLookup, opts: { readonly bounded?: boolean } = {}): PreparedStatement[] {
   const scratch = catalog.clone();
   const dropped = new Set<string>();
   const parkedNow: ParkedLookup = (name) => (dropped.has(normalizeName(name)) ? undefined : parked(name));
   return parsed.map((p) => {
-    const mode = prepareOne(p.statement, p.text, scratch, parkedNow, catalog);
+    const mode = prepareOne(p.statement, p.text, scratch, parkedNow, catalog, opts.bounded === true);
     if (p.statement.kind === 'Drop') dropped.add(normalizeName(p.statement.name.name));
     return { ...p, mode };
   });
 }
 
-function prepareOne(s: Statement, text: string, scratch: Catalog, parked: ParkedLookup, base: Catalog): StatementMode {
+function prepareOne(s: Statement, text: string, scratch: Catalog, parked: ParkedLookup, base: Catalog, bounded = false): StatementMode {
   switch (s.kind) {
     case 'CreateStream':
       if (!(s.ifNotExists && scratch.hasRelation(s.name.name))) scratch.addRelation(streamDefOf(s, text, scratch.limits, true), s.name.span);
@@ -92,7 +92,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
     case 'Query': {
       // A SELECT without FROM answers once, as a pull query does.
       const pull = !s.query.from || pullRelation(s.query, scratch) !== undefined;
-      planQuery(s.query, scratch, pull ? { pull: true } : {});
+      planQuery(s.query, scratch, pull ? { pull: true } : { bounded });
       return pull ? 'pull' : 'push';
     }
     case 'Explain':
@@ -112,6 +112,7 @@ function preparePersistent(s: Extract<Statement, { kind: 'CreateMaterializedView
     if (s.ifNotExists) return;
     scratch.addRelation(scratch.relation(name), s.name.span);
   }
+  checkNoLimit(s);
   const q = planQuery(s.query, scratch, { exchange: isScaleOutSink(s) });
   const options = optionsOf(s.options);
   const id = persistentId(s);

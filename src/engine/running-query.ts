@@ -110,7 +110,7 @@ export function queryInfo(q: QueryCounters, rate: RateMeter, lag: number | undef
 }
 
 export type QueryOutput =
-  | { readonly kind: 'push'; readonly queue: PushQueue; readonly limit?: number }
+  | { readonly kind: 'push'; readonly queue: PushQueue; readonly limit?: number; readonly offset?: number }
   | { readonly kind: 'epoch'; readonly sink: EpochSink };
 
 /** What a running query is made of. */
@@ -275,15 +275,25 @@ export class RunningQuery implements QueryHandle {
    * checkpoints.
    */
   private pushOutput(output: Extract<QueryOutput, { kind: 'push' }>): CommitProtocol {
+    // Rows still to skip (OFFSET) before the first one delivered.
+    let skip = output.offset ?? 0;
     return {
       // A push query's id is new to the data folder and it never commits state: nothing of it is on disk.
       resume: () => Promise.resolve({ restored: false, stateEmpty: true, stateEphemeral: true }),
       write: async (msg) => {
+        let { batch, rowKinds } = msg;
+        if (skip > 0) {
+          const n = Math.min(skip, batch.numRows);
+          skip -= n;
+          if (n === batch.numRows) return;
+          batch = batch.slice(n);
+          rowKinds = rowKinds?.subarray(n);
+        }
         // The LIMIT cuts the batch first: rowsOut counts the rows delivered.
         const { limit } = output;
-        const batch = limit !== undefined && this.rowsOut + msg.batch.numRows > limit ? msg.batch.slice(0, Math.max(0, limit - this.rowsOut)) : msg.batch;
+        if (limit !== undefined && this.rowsOut + batch.numRows > limit) batch = batch.slice(0, Math.max(0, limit - this.rowsOut));
         this.countOutput(batch);
-        await output.queue.push(batch, msg.rowKinds);
+        await output.queue.push(batch, rowKinds);
         if (limit !== undefined && this.rowsOut >= limit) this.stop('finished');
       },
       deadLetter: (l) => this.writeSoon(() => this.letters.push(l) === 1),

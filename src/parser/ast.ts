@@ -260,6 +260,8 @@ export interface SelectQuery {
   readonly having?: Expr;
   readonly orderBy: readonly OrderItem[];
   readonly limit?: number;
+  /** OFFSET: rows skipped before the LIMIT counts. */
+  readonly offset?: number;
   readonly span: Span;
 }
 

@@ -423,9 +423,30 @@ export class SqlParser extends CstParser {
       this.CONSUME2(K.BY);
       this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE(this.orderItem, { LABEL: 'orderBy' }) });
     });
+    // LIMIT n [OFFSET m], or OFFSET m [LIMIT n].
     this.OPTION7(() => {
-      this.CONSUME(K.LIMIT);
-      this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(K.LIMIT);
+            this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
+            this.option(10, () => {
+              this.CONSUME(K.OFFSET);
+              this.CONSUME2(IntegerLiteral, { LABEL: 'offset' });
+            });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME2(K.OFFSET);
+            this.CONSUME3(IntegerLiteral, { LABEL: 'offset' });
+            this.option(11, () => {
+              this.CONSUME2(K.LIMIT);
+              this.CONSUME4(IntegerLiteral, { LABEL: 'limit' });
+            });
+          },
+        },
+      ]);
     });
   });
 

@@ -81,7 +81,7 @@ export function describeExpected(types: readonly TokenType[]): string[] {
 
 /** `A`, `A or B`, `A, B or C`; long lists keep their head and the last item. */
 export function joinExpected(items: readonly string[]): string {
-  const list = items.length > 9 ? [...items.slice(0, 6), '...', items[items.length - 1]!] : [...items];
+  const list = items.length > 10 ? [...items.slice(0, 7), '...', items[items.length - 1]!] : [...items];
   if (list.length <= 1) return list[0] ?? 'nothing';
   return `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
 }

@@ -10,13 +10,14 @@ import { toIdent } from './to-ast-names.js';
 export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
   const cx = withCommonTables(n, outer);
   const limitTok = optToken(n, 'limit');
+  const offsetTok = optToken(n, 'offset');
   const bodies = nodes(n, 'bodies');
   const orderBy = nodes(n, 'orderBy').map((o) => ({
     expr: toExpr(node(o, 'expression'), cx),
     desc: optToken(o, 'direction')?.image.toUpperCase() === 'DESC',
     nullsFirst: optToken(o, 'nulls')?.image.toUpperCase() === 'FIRST',
   }));
-  const tail = { orderBy, ...(limitTok ? { limit: Number(limitTok.image) } : {}), span: cx.src.nodeSpan(n) };
+  const tail = { orderBy, ...(limitTok ? { limit: Number(limitTok.image) } : {}), ...(offsetTok ? { offset: Number(offsetTok.image) } : {}), span: cx.src.nodeSpan(n) };
   if (bodies.length === 1) return { ...toSelectBody(bodies[0]!, cx), ...tail };
   // Left to right: a UNION ALL adds the next branch; a UNION also removes duplicate rows from
   // everything before it, the next branch included (SELECT DISTINCT * over the union so far).

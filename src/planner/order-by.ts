@@ -1,7 +1,9 @@
 /**
- * ORDER BY of a pull query, resolved to output columns: an output name or alias, a 1-based
- * position, or an expression written exactly as a select item. The rows are sorted where the
- * pull query runs (src/engine/run-on-batch.ts) in SQL value order, NULLs last in either direction as DuckDB does (NULLS FIRST puts them first).
+ * ORDER BY of a pull query or a bounded push query, resolved to output columns: an output name
+ * or alias, a 1-based position, an expression written exactly as a select item, or else a hidden
+ * output column the planner adds (plan-select.ts). The rows are sorted where the query ends
+ * (src/engine/sorted-rows.ts) in SQL value order, NULLs last in either direction as DuckDB does
+ * (NULLS FIRST puts them first).
  */
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
@@ -24,6 +26,16 @@ export function resolveOrderBy(q: SelectQuery, names: readonly (string | undefin
 }
 
 function outputIndex(q: SelectQuery, e: Expr, names: readonly (string | undefined)[]): number {
+  const i = orderOutputIndex(q, e, names);
+  if (i === undefined) throw notAnOutput('ORDER BY must name an output column', e.span);
+  return i;
+}
+
+/**
+ * The output column an ORDER BY expression names, undefined when it names none (the planner
+ * then adds it as a hidden column); a position out of range is an error.
+ */
+export function orderOutputIndex(q: SelectQuery, e: Expr, names: readonly (string | undefined)[]): number | undefined {
   if (e.kind === 'Literal' && e.literal === 'integer') {
     const k = e.value as number;
     if (k >= 1 && k <= names.length) return k - 1;
@@ -36,7 +48,7 @@ function outputIndex(q: SelectQuery, e: Expr, names: readonly (string | undefine
   const wanted = shape(e);
   const i = q.items.findIndex((item) => item.kind === 'ExprItem' && shape(item.expr) === wanted);
   if (i >= 0 && !q.items.some((item) => item.kind === 'Star')) return i;
-  throw notAnOutput('ORDER BY of a pull query must name an output column', e.span);
+  return undefined;
 }
 
 function notAnOutput(message: string, span: Span): SluiceError {

@@ -30,13 +30,19 @@ export interface QueryPlan {
   /** The source's event-time column and watermark delay, when the output carries that column. */
   readonly watermark?: { readonly column: string; readonly delayMs: number };
   readonly limit?: number;
-  /** Sort keys of a pull query's rows, applied before the limit. */
+  /** Rows skipped before the limit counts (OFFSET). */
+  readonly offset?: number;
+  /** Sort keys of a pull or bounded push query's rows, applied before the limit. */
   readonly orderBy?: readonly OrderKey[];
+  /** Output columns at the end that only ORDER BY reads (see plan-select.ts planOrdered). */
+  readonly hiddenColumns?: number;
 }
 
 export interface PlanOptions {
   /** A pull query reads a view or table as one finite batch. */
   readonly pull?: boolean;
+  /** A push query that ends with its input: ORDER BY sorts its rows at the end. */
+  readonly bounded?: boolean;
   /**
    * The plan will be cut at its GROUP BY into stages joined through a repartition topic
    * (a scale-out sink): aggregations pre-combine before the exchange unless the source stream
@@ -108,7 +114,9 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     ...(streamKey >= 0 ? { streamKey } : {}),
     ...(wmSpec && wmOut && !updating ? { watermark: { column: wmOut.name, delayMs: wmSpec.delayMs } } : {}),
     ...(planned.limit !== undefined ? { limit: planned.limit } : {}),
+    ...(planned.offset ? { offset: planned.offset } : {}),
     ...(planned.orderBy ? { orderBy: planned.orderBy } : {}),
+    ...(planned.hiddenColumns ? { hiddenColumns: planned.hiddenColumns } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
-import { normalizeName, type CallExpr, type Expr, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type CallExpr, type Expr, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
 import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, ModelSignature } from './catalog.js';
@@ -10,7 +10,7 @@ import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './func
 import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
 import { resolveGroupByRefs } from './group-by-refs.js';
-import { resolveOrderBy, type OrderKey } from './order-by.js';
+import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
@@ -28,8 +28,11 @@ export interface PlannedQuery {
    */
   readonly unselectedKeys?: readonly UnselectedKey[];
   readonly limit?: number;
-  /** Pull queries only (continuous queries refuse ORDER BY). */
+  readonly offset?: number;
+  /** Pull and bounded push queries only (continuous queries refuse ORDER BY). */
   readonly orderBy?: readonly OrderKey[];
+  /** Output columns at the end that only ORDER BY reads: dropped once the rows are sorted. */
+  readonly hiddenColumns?: number;
 }
 
 /**
@@ -40,7 +43,7 @@ export interface PlannedQuery {
 export const MAX_QUERY_NESTING = 128;
 let nesting = 0;
 
-export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: boolean } = {}): PlannedQuery {
+export function planSelect(q: SelectQuery, catalog: Catalog, opts: SelectOptions = {}): PlannedQuery {
   if (nesting >= MAX_QUERY_NESTING) {
     throw new SluiceError('EXPRESSION_TOO_COMPLEX', `query nested more than ${MAX_QUERY_NESTING} levels deep (subqueries, UNION, WITH)`, {
       span: q.span,
@@ -49,21 +52,60 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: { readonly pu
   }
   nesting++;
   try {
-    return planSelectAt(q, catalog, opts);
+    return planOrdered(q, catalog, opts);
   } finally {
     nesting--;
   }
 }
 
-function planSelectAt(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: boolean }): PlannedQuery {
-  if (!q.from && !opts.pull) {
-    throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view; a SELECT without FROM runs on its own, as a query that answers once' });
-  }
-  if (q.orderBy.length && !opts.pull) {
+/** What planSelect needs to know of where the query runs. */
+interface SelectOptions {
+  /** A pull query: over tables and views, answered once. */
+  readonly pull?: boolean;
+  /** A push query that ends with its input: its ORDER BY sorts all its rows at the end. */
+  readonly bounded?: boolean;
+}
+
+/**
+ * The query with its ORDER BY resolved. An ORDER BY expression that is not an output column
+ * (ORDER BY amount when only the name is selected) becomes a hidden output column after the
+ * selected ones, which the rows are sorted by and then lose (QueryPlan.hiddenColumns).
+ */
+function planOrdered(q: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
+  if (q.orderBy.length && !opts.pull && !opts.bounded) {
     throw new SluiceError('UNSUPPORTED', 'ORDER BY is not supported on a continuous query', {
       span: q.orderBy[0]!.expr.span,
-      hint: 'order the results of a pull query or in the client; for top-N per window use MAX/MIN',
+      hint: 'a query over a stream that runs until cancelled has no last row to sort by; order the results of a pull query, a bounded run (sluice run --bounded) or in the client; for top-N per window use MAX/MIN',
     });
+  }
+  const planned = planSelectAt(q, catalog, opts);
+  if (!q.orderBy.length) return withLimit(q, planned);
+  const hidden = q.orderBy.filter((o) => orderOutputIndex(q, o.expr, planned.names) === undefined);
+  if (hidden.length === 0) return withLimit(q, planned);
+  if (q.distinct) {
+    throw new SluiceError('UNSUPPORTED', 'ORDER BY of a SELECT DISTINCT must name a selected column', {
+      span: hidden[0]!.expr.span,
+      hint: 'select the expression too, or order by a selected column',
+    });
+  }
+  const names = hidden.map((_, i) => `${HIDDEN_ORDER_PREFIX}${i}`);
+  const extended: SelectQuery = {
+    ...q,
+    items: [...q.items, ...hidden.map((o, i): SelectItem => ({ kind: 'ExprItem', expr: o.expr, alias: { name: names[i]!, span: o.expr.span }, span: o.expr.span }))],
+    orderBy: q.orderBy.map((o) => {
+      const at = hidden.indexOf(o);
+      return at < 0 ? o : { ...o, expr: { kind: 'ColumnRef', column: { name: names[at]!, span: o.expr.span }, span: o.expr.span } };
+    }),
+  };
+  return { ...withLimit(extended, planSelectAt(extended, catalog, opts)), hiddenColumns: hidden.length };
+}
+
+/** Names of hidden ORDER BY columns; no select item can take one (uniqueNames would rename a clash). */
+const HIDDEN_ORDER_PREFIX = '\u0000order_';
+
+function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
+  if (!q.from && !opts.pull) {
+    throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view; a SELECT without FROM runs on its own, as a query that answers once' });
   }
   // Without FROM (a pull query only): one row of no columns, as SQL's SELECT 1 + 1.
   const from: Planned = q.from
@@ -141,7 +183,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: 
     const exprs = items.map((i) => i.bind({ special, clause: 'SELECT' }));
     const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(exprs[k]!, k)));
     const fields = exprs.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
-    return withLimit(q, { plan: { kind: 'LogicalProject', input: plan, exprs, fields }, names });
+    return { plan: { kind: 'LogicalProject', input: plan, exprs, fields }, names };
   }
 
   // Aggregation: group keys, then aggregate calls; select and having are rebound over them.
@@ -205,12 +247,12 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: { readonly pull?: 
   const fields = finalSelect.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
   const selectedKeys = new Set(finalSelect.flatMap((e) => (e.kind === 'Column' && e.index < groupBy.length ? [e.index] : [])));
   const unselectedKeys = unselectedGroupKeys(groupBy, selectedKeys);
-  return withLimit(q, {
+  return {
     plan: { kind: 'LogicalProject', input: plan, exprs: finalSelect, fields },
     names,
     ...(groupBy.length === 0 ? { singleRow: true } : {}),
     ...(unselectedKeys.length ? { unselectedKeys } : {}),
-  });
+  };
 }
 
 /** A GROUP BY expression left out of the select list, and where it is written. */
@@ -255,11 +297,11 @@ function filtered(args: readonly BoundExpr[], cond: BoundExpr, span: Span): Boun
  * it, and a LIMIT there (a top-N) is not implemented; refused rather than left out.
  */
 function checkSubquery(sub: SelectQuery): SelectQuery {
-  const span = sub.orderBy[0]?.expr.span ?? (sub.limit !== undefined ? sub.span : undefined);
-  if (span) {
-    throw new SluiceError('UNSUPPORTED', `${sub.limit !== undefined ? 'LIMIT' : 'ORDER BY'} in a subquery is not supported`, {
-      span,
-      hint: 'put ORDER BY and LIMIT on the outermost SELECT of a pull query',
+  const clause = sub.orderBy.length ? 'ORDER BY' : sub.limit !== undefined ? 'LIMIT' : sub.offset !== undefined ? 'OFFSET' : undefined;
+  if (clause) {
+    throw new SluiceError('UNSUPPORTED', `${clause} in a subquery is not supported`, {
+      span: sub.orderBy[0]?.expr.span ?? sub.span,
+      hint: 'put ORDER BY, LIMIT and OFFSET on the outermost SELECT',
     });
   }
   return sub;
@@ -267,7 +309,7 @@ function checkSubquery(sub: SelectQuery): SelectQuery {
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {
   const ordered = q.orderBy.length ? { ...p, orderBy: resolveOrderBy(q, p.names) } : p;
-  return q.limit === undefined ? ordered : { ...ordered, limit: q.limit };
+  return { ...ordered, ...(q.limit !== undefined ? { limit: q.limit } : {}), ...(q.offset ? { offset: q.offset } : {}) };
 }
 
 function checkGrouped(e: BoundExpr, original: BoundExpr, limit: number, scope: Scope, clause: string): void {

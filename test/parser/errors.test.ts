@@ -19,7 +19,7 @@ describe('syntax errors render with line, caret and hint', () => {
         "ERROR [SYNTAX_ERROR]: unexpected 'FORM'",
         'LINE 3: FORM tx',
         '        ^^^^',
-        "HINT: expected FROM, WHERE, GROUP BY, HAVING, UNION, ORDER BY, ... or ';'; did you mean 'FROM'?",
+        "HINT: expected FROM, WHERE, GROUP BY, HAVING, UNION, ORDER BY, LIMIT, ... or ';'; did you mean 'FROM'?",
       ),
     );
   });
@@ -30,7 +30,7 @@ describe('syntax errors render with line, caret and hint', () => {
         "ERROR [SYNTAX_ERROR]: unexpected 'FORM'",
         'LINE 1: SELECT * FORM t',
         '                 ^^^^',
-        "HINT: expected FROM, WHERE, GROUP BY, HAVING, UNION, ORDER BY, LIMIT, ',' or ';'; did you mean 'FROM'?",
+        "HINT: expected FROM, WHERE, GROUP BY, HAVING, UNION, ORDER BY, LIMIT, OFFSET, ',' or ';'; did you mean 'FROM'?",
       ),
     );
   });
@@ -63,7 +63,7 @@ describe('syntax errors render with line, caret and hint', () => {
         "ERROR [SYNTAX_ERROR]: unexpected 'ANDD'",
         'LINE 3: WHERE amount > 10 ANDD card_id = 1',
         '                          ^^^^',
-        "HINT: expected GROUP BY, HAVING, UNION, ORDER BY, LIMIT, an operator or ';'; did you mean 'AND'?",
+        "HINT: expected GROUP BY, HAVING, UNION, ORDER BY, LIMIT, OFFSET, an operator or ';'; did you mean 'AND'?",
       ),
     );
   });

@@ -9,7 +9,7 @@ import type { Options, QueryDependencies } from '../../planner/catalog.js';
 import { queryDependencies } from '../../planner/dependencies.js';
 import { planQuery, type QueryPlan } from '../../planner/plan-query.js';
 import { ensureDlq } from '../dead-letter-topics.js';
-import { isScaleOutSink } from '../persistent-plan.js';
+import { checkNoLimit, isScaleOutSink } from '../persistent-plan.js';
 import { queryDeps } from '../query-deps.js';
 import { RunningQuery, type QueryHandle, type QueryOutput } from '../running-query.js';
 import type { Session } from '../session.js';
@@ -47,9 +47,11 @@ export async function planPersistent(session: Session, s: PersistentStatement, t
     if (s.ifNotExists) return ok(text, `${name} already exists`);
     catalog.checkNameFree(name, s.name.span);
   }
+  const checkEach = !session.record.replaying;
+  // A view stored before LIMIT was refused still opens (as it ran: without it).
+  if (checkEach) checkNoLimit(s);
   const q = planQuery(s.query, catalog, { exchange: isScaleOutSink(s) });
   const options = optionsOf(s.options);
-  const checkEach = !session.record.replaying;
   if (s.kind === 'CreateSink') checkConnectorOptions('sink', s.options, { what: `sink ${name}`, hasWatermark: false, span: s.span, checkEach });
   else if (checkEach) checkViewOptions(s.options, `materialized view ${name}`);
   const connector = connectorName('sink', options);

@@ -6,6 +6,7 @@ import type { RelationDef } from '../../planner/catalog.js';
 import { planQuery, pullRelation } from '../../planner/plan-query.js';
 import { storedRows } from '../relation-storage.js';
 import { runOnBatch } from '../run-on-batch.js';
+import { visibleFields } from '../sorted-rows.js';
 import { pushCopies } from '../sinks.js';
 import type { Session } from '../session.js';
 import type { StatementResult } from '../types.js';
@@ -25,14 +26,14 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
   }
   throwIfCancelled(signal, 'the pull query', s.span);
   const result = await runOnBatch(session.env, q, batchFromRows(def.schema, rows), store);
-  return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
+  return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
 
 /** SELECT without FROM: its items over one row of no columns, answered at once. */
 export async function selectConstant(session: Session, s: StatementOf<'Query'>, text: string): Promise<StatementResult> {
   const q = planQuery(s.query, session.catalog, { pull: true });
   const result = await runOnBatch(session.env, q, batchFromRows([], [{}]), session.storage.store);
-  return { kind: 'rows', statement: text, columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
+  return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
 
 /** The view or table a SELECT reads with a pull query (see pullRelation), if it is one. */

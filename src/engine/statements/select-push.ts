@@ -1,19 +1,24 @@
 /** SELECT as a push query: runs until cancelled (or, bounded, until its input ends), streaming its rows. */
 import { throwIfCancelled } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
-import { planQuery } from '../../planner/plan-query.js';
+import { batchToRows, makeBatch } from '../../exec/columns.js';
+import { RowKind } from '../../exec/message.js';
+import { planQuery, type QueryPlan } from '../../planner/plan-query.js';
 import { dropDlqIfEmpty, ensureDlq } from '../dead-letter-topics.js';
 import { queryDeps } from '../query-deps.js';
 import { RunningQuery } from '../running-query.js';
 import { startingFrom } from '../start-position.js';
 import { PushQueue } from '../sinks.js';
+import { FoldedRows, finishRows, visibleFields } from '../sorted-rows.js';
 import { eventTimeColumn } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 
 export const selectPush: StatementHandler<'Query'> = async (session, s, text, opts) => {
-  const q = planQuery(s.query, session.catalog);
+  const q = planQuery(s.query, session.catalog, { bounded: opts.bounded === true });
   const id = session.queries.nextId('push');
   const queue = new PushQueue(q.fields);
+  // With ORDER BY (a bounded run only), the client gets the sorted rows once the input has ended.
+  const sorted = q.orderBy ? sortAtEnd(q, queue) : undefined;
   const dlq = await ensureDlq(session, `${id}_dlq`);
   const timeColumn = eventTimeColumn(q);
   const rq = new RunningQuery({
@@ -22,7 +27,7 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
     sql: text,
     plan: startingFrom(q.physical, opts.bounded === true ? 'earliest' : (opts.from ?? 'latest')),
     fields: q.fields,
-    output: { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}) },
+    output: sorted ? { kind: 'push', queue } : { kind: 'push', queue, ...(q.limit !== undefined ? { limit: q.limit } : {}), ...(q.offset ? { offset: q.offset } : {}) },
     deps: queryDeps(session),
     dlqTopic: dlq,
     bounded: opts.bounded === true,
@@ -49,11 +54,35 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
     kind: 'push',
     statement: text,
     queryId: id,
-    columns: q.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
-    updating: q.updating,
-    rows: queue,
-    batches: queue.batches(),
+    columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })),
+    updating: sorted ? false : q.updating,
+    rows: sorted ?? queue,
+    batches: (sorted ?? queue).batches(),
     cancel: () => rq.stop('finished'),
     cancelledElsewhere: () => session.queries.wasCancelled(id),
   };
 };
+
+/**
+ * The queue a client reads for a push query with ORDER BY: it takes every change of `queue` as it
+ * comes, folds them into rows, and when `queue` ends gives those rows sorted, cut by OFFSET and
+ * LIMIT and without hidden columns, as inserts.
+ */
+function sortAtEnd(q: QueryPlan, queue: PushQueue): PushQueue {
+  const fields = visibleFields(q);
+  const out = new PushQueue(fields, Number.POSITIVE_INFINITY);
+  const folded = new FoldedRows();
+  void (async () => {
+    try {
+      for await (const { batch, rowKinds } of queue.batches()) {
+        batchToRows(batch, q.fields).forEach((r, i) => folded.apply(rowKinds ? rowKinds[i]! : RowKind.INSERT, r));
+      }
+      const rows = finishRows(q, folded.rows());
+      if (rows.length > 0) await out.push(makeBatch(fields, fields.map((_, c) => rows.map((r) => r[c])), rows.length), undefined);
+      out.end();
+    } catch (err) {
+      out.end(err);
+    }
+  })();
+  return out;
+}

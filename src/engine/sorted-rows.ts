@@ -1,0 +1,66 @@
+/**
+ * The end of a query whose result is one set of rows (a pull query, a bounded push query with
+ * ORDER BY): its changes folded into rows, sorted by ORDER BY, cut by OFFSET and LIMIT, and
+ * stripped of the hidden columns only ORDER BY read.
+ */
+import type { Field } from '../common/types.js';
+import { RowKind } from '../exec/message.js';
+import { compareValues } from '../exec/sql-values.js';
+import type { OrderKey } from '../planner/order-by.js';
+import type { QueryPlan } from '../planner/plan-query.js';
+
+/** The rows of a finished result, in the order and number the query asks for, without hidden columns. */
+export function finishRows(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'hiddenColumns'>, rows: unknown[][]): unknown[][] {
+  if (q.orderBy?.length) sortRows(rows, q.orderBy);
+  const from = q.offset ?? 0;
+  const cut = q.limit !== undefined || from > 0 ? rows.slice(from, q.limit !== undefined ? from + q.limit : undefined) : rows;
+  const hidden = q.hiddenColumns ?? 0;
+  return hidden > 0 ? cut.map((r) => r.slice(0, r.length - hidden)) : cut;
+}
+
+/** The output columns a client sees: all but the hidden ORDER BY columns at the end. */
+export function visibleFields(q: Pick<QueryPlan, 'fields' | 'hiddenColumns'>): readonly Field[] {
+  const hidden = q.hiddenColumns ?? 0;
+  return hidden > 0 ? q.fields.slice(0, q.fields.length - hidden) : q.fields;
+}
+
+/** The rows a changelog leaves: +I/+U add a row, -U/-D take away one equal row. */
+export class FoldedRows {
+  private readonly held: (unknown[] | undefined)[] = [];
+  /** Indexes into `held` of the rows still there, by the row's text. */
+  private readonly at = new Map<string, number[]>();
+
+  apply(kind: number, row: unknown[]): void {
+    const text = JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    if (kind === RowKind.INSERT || kind === RowKind.UPDATE_AFTER) {
+      const list = this.at.get(text) ?? [];
+      list.push(this.held.length);
+      this.at.set(text, list);
+      this.held.push(row);
+      return;
+    }
+    const i = this.at.get(text)?.pop();
+    if (i !== undefined) this.held[i] = undefined;
+  }
+
+  rows(): unknown[][] {
+    return this.held.filter((r): r is unknown[] => r !== undefined);
+  }
+}
+
+/** Sorts in SQL value order (strings by code point, NaN above numbers), NULLs last either way. */
+function sortRows(rows: unknown[][], keys: readonly OrderKey[]): void {
+  rows.sort((a, b) => {
+    for (const { index, desc, nullsFirst } of keys) {
+      const x = a[index] ?? null;
+      const y = b[index] ?? null;
+      if (x === null || y === null) {
+        if (x !== y) return (x === null) === nullsFirst ? -1 : 1;
+        continue;
+      }
+      const c = compareValues(x, y);
+      if (c !== 0) return desc ? -c : c;
+    }
+    return 0;
+  });
+}
