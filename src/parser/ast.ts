@@ -32,6 +32,9 @@ export type Expr =
   | UnaryExpr
   | IsNullExpr
   | InExpr
+  | InSubqueryExpr
+  | ExistsExpr
+  | ScalarSubqueryExpr
   | BetweenExpr
   | LikeExpr
   | CaseExpr
@@ -106,6 +109,29 @@ export interface InExpr {
   readonly operand: Expr;
   readonly list: readonly Expr[];
   readonly negated: boolean;
+  readonly span: Span;
+}
+
+/** `x [NOT] IN (SELECT ...)`. */
+export interface InSubqueryExpr {
+  readonly kind: 'InSubquery';
+  readonly operand: Expr;
+  readonly query: SelectQuery;
+  readonly negated: boolean;
+  readonly span: Span;
+}
+
+/** `EXISTS (SELECT ...)` (NOT EXISTS is NOT over it). */
+export interface ExistsExpr {
+  readonly kind: 'Exists';
+  readonly query: SelectQuery;
+  readonly span: Span;
+}
+
+/** `(SELECT ...)` as a value: a scalar subquery. */
+export interface ScalarSubqueryExpr {
+  readonly kind: 'ScalarSubquery';
+  readonly query: SelectQuery;
   readonly span: Span;
 }
 

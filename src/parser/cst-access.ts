@@ -93,6 +93,8 @@ export interface AstContext {
   readonly src: SourceText;
   /** The common table expressions (WITH) in scope, by normalized name. */
   readonly ctes?: ReadonlyMap<string, SelectQuery>;
+  /** Builds a SELECT's AST (to-ast-query.ts), for subqueries inside expressions. */
+  readonly select?: (n: CstNode, cx: AstContext) => SelectQuery;
 }
 
 /** A syntax error found while building the AST (the grammar is looser than the language). */

@@ -707,7 +707,10 @@ export class SqlParser extends CstParser {
               ALT: () => {
                 this.CONSUME(K.IN, { LABEL: 'in' });
                 this.CONSUME(LParen);
-                this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'list' }) });
+                this.OR5([
+                  { ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'subquery' }) },
+                  { ALT: () => this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'list' }) }) },
+                ]);
                 this.CONSUME(RParen, { LABEL: 'end' });
               },
             },
@@ -783,6 +786,23 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.caseExpr) },
       { ALT: () => this.SUBRULE(this.castExpr) },
       { ALT: () => this.SUBRULE(this.arrayExpr) },
+      {
+        // EXISTS (SELECT ...)
+        ALT: () => {
+          this.CONSUME(K.EXISTS, { LABEL: 'exists' });
+          this.CONSUME2(LParen);
+          this.SUBRULE2(this.selectQuery, { LABEL: 'subquery' });
+          this.CONSUME2(RParen);
+        },
+      },
+      {
+        // (SELECT ...) as a value
+        ALT: () => {
+          this.CONSUME3(LParen, { LABEL: 'scalar' });
+          this.SUBRULE(this.selectQuery, { LABEL: 'subquery' });
+          this.CONSUME3(RParen);
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(LParen, { LABEL: 'paren' });

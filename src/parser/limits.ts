@@ -87,6 +87,11 @@ function operands(e: Expr): readonly Expr[] {
       return [e.operand];
     case 'In':
       return [e.operand, ...e.list];
+    case 'InSubquery':
+      return [e.operand];
+    case 'Exists':
+    case 'ScalarSubquery':
+      return [];
     case 'Between':
       return [e.operand, e.low, e.high];
     case 'Like':
@@ -118,6 +123,8 @@ export function checkExpressionTrees(roots: readonly Expr[], src: SourceText): v
         });
       }
       for (const c of operands(e)) stack.push([c, depth + 1]);
+      // A subquery's own expressions are trees of their own.
+      if (e.kind === 'InSubquery' || e.kind === 'Exists' || e.kind === 'ScalarSubquery') checkExpressionTrees(expressionRoots(e.query), src);
     }
   }
 }
@@ -144,6 +151,7 @@ export function expressionRoots(node: unknown): Expr[] {
 
 const EXPR_KINDS: ReadonlySet<string> = new Set<Expr['kind']>([
   'Literal', 'Interval', 'TimestampLiteral', 'ColumnRef', 'Binary', 'Unary', 'IsNull', 'In', 'Between', 'Like', 'Case', 'Cast', 'Call', 'FieldAccess', 'Index', 'Array',
+  'InSubquery', 'Exists', 'ScalarSubquery',
 ]);
 
 function isExpr(x: object): x is Expr {

@@ -12,6 +12,7 @@ import { Semicolon, sqlLexer, UnterminatedComment, UnterminatedIdentifier, Unter
 import { checkExpressionTrees, checkTokenNesting, expressionRoots, stackExhausted } from './limits.js';
 import { syntaxError } from './syntax-error.js';
 import { toExpr, toStatement } from './to-ast.js';
+import { toSelect } from './to-ast-query.js';
 
 const UNTERMINATED = new Map([
   [UnterminatedString, ['unterminated string literal', "close it with ' (write '' for a quote inside a string)"]],
@@ -118,7 +119,7 @@ export function parseStatements(sql: string): ParsedStatement[] {
   const src = new SourceText(sql);
   return withSql(src, () => {
     const cst = runParser(src, lex(src), 'script');
-    const cx: AstContext = { src };
+    const cx: AstContext = { src, select: toSelect };
     return nodes(cst, 'statements').map((n) => {
       const loc = n.location!;
       const statement = toStatement(n, cx);

@@ -23,7 +23,7 @@ const KEYWORD_TYPES = new Set<TokenType>(Object.values(K));
 
 const EXPRESSION_START = new Set<TokenType>([
   Identifier, Word, StringLiteral, IntegerLiteral, DecimalLiteral, K.TRUE, K.FALSE, K.NULL, K.INTERVAL,
-  K.TIMESTAMP, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.NOT, K.LEFT, Minus, Plus, LParen,
+  K.TIMESTAMP, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.EXISTS, K.NOT, K.LEFT, Minus, Plus, LParen,
 ]);
 
 const OPERATORS = new Set<TokenType>([
@@ -213,10 +213,6 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   // ROW_NUMBER() OVER (...): OVER was read as an alias and its '(' fails.
   if (tokenMatcher(found, LParen) && word(last) === 'OVER') {
     return 'window functions (OVER) are not supported: aggregate over time with GROUP BY over TABLE(TUMBLE(...)), HOP or SESSION; keep the latest row per key with a view WITH (key = ...)';
-  }
-  // x IN (SELECT ...), EXISTS (SELECT ...)
-  if (tokenMatcher(found, K.SELECT) && last !== undefined && tokenMatcher(last, LParen) && ['IN', 'EXISTS'].includes(word(before[before.length - 2]))) {
-    return `subqueries in ${word(before[before.length - 2])} are not supported: JOIN a table on its key (a lookup join) and test its columns`;
   }
   // Flink: INSERT INTO sink SELECT ...
   if (tokenMatcher(found, K.SELECT) && word(before[0]) === 'INSERT') {

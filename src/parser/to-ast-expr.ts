@@ -3,7 +3,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr } from './ast.js';
+import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr, type SelectQuery } from './ast.js';
 import { type AstContext, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
@@ -141,7 +141,11 @@ function toSuffix(operand: Expr, s: CstNode, span: Span, cx: AstContext): Expr {
       ? { kind: 'Binary', op: negated ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM', left: operand, right: toExpr(node(s, 'right'), cx), span }
       : { kind: 'IsNull', operand, negated, span };
   }
-  if (optToken(s, 'in')) return { kind: 'In', operand, list: nodes(s, 'list').map((e) => toExpr(e, cx)), negated, span };
+  if (optToken(s, 'in')) {
+    const sub = optNode(s, 'subquery');
+    if (sub) return { kind: 'InSubquery', operand, query: subquery(sub, cx), negated, span };
+    return { kind: 'In', operand, list: nodes(s, 'list').map((e) => toExpr(e, cx)), negated, span };
+  }
   if (optToken(s, 'between')) return { kind: 'Between', operand, low: toExpr(node(s, 'low'), cx), high: toExpr(node(s, 'high'), cx), negated, span };
   const escape = optNode(s, 'escape');
   const caseInsensitive = optToken(s, 'like')!.image.toUpperCase() === 'ILIKE';
@@ -174,6 +178,8 @@ function toPostfix(operandNode: CstNode, primaryNode: CstNode, cx: AstContext): 
 
 function toPrimary(n: CstNode, cx: AstContext): Expr {
   if (optToken(n, 'paren')) return toExpr(node(n, 'expression'), cx);
+  if (optToken(n, 'exists')) return { kind: 'Exists', query: subquery(node(n, 'subquery'), cx), span: cx.src.nodeSpan(n) };
+  if (optToken(n, 'scalar')) return { kind: 'ScalarSubquery', query: subquery(node(n, 'subquery'), cx), span: cx.src.nodeSpan(n) };
   const c = onlyChild(n);
   switch (c.name) {
     case 'literal':
@@ -299,4 +305,10 @@ function toExtract(n: CstNode, name: Ident, span: Span, cx: AstContext): CallExp
   }
   const literal: Expr = { kind: 'Literal', literal: 'string', value: text.toLowerCase(), span: part.span };
   return { kind: 'Call', name: { name: 'date_part', span: name.span }, args: [literal, toExpr(node(n, 'fromArg'), cx)], distinct: false, star: false, span };
+}
+
+/** A SELECT inside an expression, built by the query builder the context carries. */
+function subquery(n: CstNode, cx: AstContext): SelectQuery {
+  if (!cx.select) throw new SluiceError('INTERNAL', 'parser: no query builder for a subquery in an expression');
+  return cx.select(n, cx);
 }

@@ -4,7 +4,7 @@ import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, isNumeric, typeToString, type DataType } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
-import { normalizeName, type CallExpr, type Expr } from '../parser/ast.js';
+import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
@@ -87,6 +87,8 @@ export interface BindHooks {
   readonly special?: (call: CallExpr, bind: (e: Expr) => BoundExpr) => BoundExpr | undefined;
   /** An aggregate call; absent means aggregates are not allowed here. */
   readonly aggregate?: (call: CallExpr, bind: (e: Expr) => BoundExpr) => BoundExpr;
+  /** A subquery (IN (SELECT ...), EXISTS, a scalar subquery); absent means none is allowed here. */
+  readonly subquery?: (e: InSubqueryExpr | ExistsExpr | ScalarSubqueryExpr) => BoundExpr;
   /** Where this expression is, for the "not allowed here" message. */
   readonly clause?: string;
 }
@@ -131,6 +133,14 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     }
     case 'IsNull':
       return { kind: 'IsNull', operand: bind(e.operand), negated: e.negated, type: T.BOOLEAN, span: e.span };
+    case 'InSubquery':
+    case 'Exists':
+    case 'ScalarSubquery':
+      if (hooks.subquery) return hooks.subquery(e);
+      throw new SluiceError('UNSUPPORTED', `a subquery is not supported in ${hooks.clause ?? 'this expression'}`, {
+        span: e.span,
+        hint: 'a subquery over a table is supported in WHERE, the select list, GROUP BY and aggregate arguments of a query (not inside another subquery); to keep groups by one, test it in WHERE before grouping',
+      });
     case 'In': {
       const operand = bind(e.operand);
       const list = e.list.map((x) => literalAs(operand, bind(x)));
@@ -410,7 +420,7 @@ function literalAs(other: BoundExpr, x: BoundExpr): BoundExpr {
   return { kind: 'Cast', operand: x, type: other.type, ...(x.span ? { span: x.span } : {}) };
 }
 
-function comparable(a: BoundExpr, b: BoundExpr, span: Span): void {
+export function comparable(a: BoundExpr, b: BoundExpr, span: Span): void {
   if (commonType(a.type, b.type)) return;
   throw typeError(`cannot compare ${typeToString(a.type)} with ${typeToString(b.type)}`, span, 'use CAST to convert one side');
 }

@@ -204,28 +204,7 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
   } else {
     const joined = new Scope([...left.scope.columns, ...tableCols]);
     const cond = bindExpr(item.on, joined, catalog, { clause: 'ON' });
-    const found = new Map<number, BoundExpr>();
-    const rest: BoundExpr[] = [];
-    const n = left.scope.columns.length;
-    for (const c of conjuncts(cond)) {
-      if (c.kind === 'Binary' && c.op === '=') {
-        const [l, r] = [c.left, c.right];
-        const tableSide = (x: BoundExpr) => (x.kind === 'Column' && x.index >= n ? x.index - n : -1);
-        const leftOnly = (x: BoundExpr) => !refsAtOrAbove(x, n);
-        // The first equality on a key column is the lookup; a second one on the same column is a
-        // condition on the joined row (else it would replace the first and look up the wrong key).
-        const fresh = (i: number) => pkIndexes.includes(i) && !found.has(i);
-        if (fresh(tableSide(r)) && leftOnly(l)) {
-          found.set(tableSide(r), l);
-          continue;
-        }
-        if (fresh(tableSide(l)) && leftOnly(r)) {
-          found.set(tableSide(l), r);
-          continue;
-        }
-      }
-      rest.push(c);
-    }
+    const { found, rest } = splitKeyEqualities(cond, left.scope.columns.length, pkIndexes);
     const missing = table.primaryKey.filter((_, i) => !found.has(pkIndexes[i]!));
     if (missing.length) {
       throw new SluiceError('INVALID_JOIN', `a join with table '${table.name}' must match its primary key (${table.primaryKey.join(', ')}); ON does not give ${missing.join(', ')}`, {
@@ -258,7 +237,37 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
   return { plan, scope: new Scope(scopeCols) };
 }
 
-function refsAtOrAbove(e: BoundExpr, n: number): boolean {
+/**
+ * The primary-key lookup in a condition over a row of `n` input columns followed by a table's
+ * columns: for each key column (an index into the table's schema), the input expression its
+ * first equality gives, and the conjuncts left over.
+ */
+export function splitKeyEqualities(cond: BoundExpr, n: number, pkIndexes: readonly number[]): { found: Map<number, BoundExpr>; rest: BoundExpr[] } {
+  const found = new Map<number, BoundExpr>();
+  const rest: BoundExpr[] = [];
+  for (const c of conjuncts(cond)) {
+    if (c.kind === 'Binary' && c.op === '=') {
+      const [l, r] = [c.left, c.right];
+      const tableSide = (x: BoundExpr) => (x.kind === 'Column' && x.index >= n ? x.index - n : -1);
+      const leftOnly = (x: BoundExpr) => !refsAtOrAbove(x, n);
+      // The first equality on a key column is the lookup; a second one on the same column is a
+      // condition on the joined row (else it would replace the first and look up the wrong key).
+      const fresh = (i: number) => pkIndexes.includes(i) && !found.has(i);
+      if (fresh(tableSide(r)) && leftOnly(l)) {
+        found.set(tableSide(r), l);
+        continue;
+      }
+      if (fresh(tableSide(l)) && leftOnly(r)) {
+        found.set(tableSide(l), r);
+        continue;
+      }
+    }
+    rest.push(c);
+  }
+  return { found, rest };
+}
+
+export function refsAtOrAbove(e: BoundExpr, n: number): boolean {
   let found = false;
   const walk = (x: BoundExpr): void => {
     if (x.kind === 'Column' && x.index >= n) found = true;

@@ -12,6 +12,7 @@ import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
 import { resolveGroupByRefs } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
+import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
 const UNGROUPED = 1 << 30;
@@ -114,6 +115,15 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
   let plan = from.plan;
   let scope = from.scope;
 
+  // Subqueries in WHERE and the select list: a lookup join each, under everything else.
+  const subs = collectSubqueries([q.where, ...q.items.map((i) => (i.kind === 'ExprItem' ? i.expr : undefined)), ...q.groupBy]);
+  let subquery: BindHooks['subquery'];
+  if (subs.length) {
+    const joined = planSubqueries(subs, plan, scope, catalog, containsAggregate);
+    ({ plan, scope } = joined);
+    subquery = (e) => joined.bound.get(e) ?? refuseNestedSubquery(e);
+  }
+
   // predict(): one LogicalPredict per distinct call, appended after FROM (filters are pushed below later).
   const predicts = collectPredicts(q);
   const predictColumns = new Map<string, { output: number; version: number; role: number }>();
@@ -168,7 +178,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     });
   }
   if (q.where) {
-    const bound = bindExpr(q.where, scope, catalog, { special, clause: 'WHERE' });
+    const bound = bindExpr(q.where, scope, catalog, { special, subquery, clause: 'WHERE' });
     // WHERE NULL is a condition that is never TRUE, as in DuckDB and PostgreSQL.
     const predicate: BoundExpr = bound.type.kind === 'NULL' ? { kind: 'Cast', operand: bound, type: { kind: 'BOOLEAN' } } : bound;
     if (predicate.type.kind !== 'BOOLEAN') {
@@ -180,14 +190,14 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
   const items = expandItems(q, scope, catalog, special);
   const hasAggregates = items.some((i) => i.ast && containsAggregate(i.ast)) || (q.having !== undefined) || q.groupBy.length > 0 || q.distinct;
   if (!hasAggregates) {
-    const exprs = items.map((i) => i.bind({ special, clause: 'SELECT' }));
+    const exprs = items.map((i) => i.bind({ special, subquery, clause: 'SELECT' }));
     const names = uniqueNames(items.map((i, k) => i.name ?? defaultName(exprs[k]!, k)));
     const fields = exprs.map((e, k) => ({ name: names[k]!, type: e.type, nullable: true }));
     return { plan: { kind: 'LogicalProject', input: plan, exprs, fields }, names };
   }
 
   // Aggregation: group keys, then aggregate calls; select and having are rebound over them.
-  const groupBy = (q.distinct ? items.map((i) => i.bind({ special, clause: 'SELECT DISTINCT' })) : resolveGroupByRefs(q.groupBy, items, scope, containsAggregate).map((g) => bindExpr(g, scope, catalog, { special, clause: 'GROUP BY' })));
+  const groupBy = (q.distinct ? items.map((i) => i.bind({ special, subquery, clause: 'SELECT DISTINCT' })) : resolveGroupByRefs(q.groupBy, items, scope, containsAggregate).map((g) => bindExpr(g, scope, catalog, { special, subquery, clause: 'GROUP BY' })));
   const groupKeys = groupBy.map(exprKey);
   const aggregates: AggregateCall[] = [];
   const aggKeys: string[] = [];
@@ -202,8 +212,8 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
         hint: call.args.length > 1 ? 'COUNT(DISTINCT x) counts the distinct values of one expression' : 'COUNT(*) counts rows',
       });
     }
-    const unfiltered = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, clause: `${name.toUpperCase()}()` }));
-    const bound = call.filter ? filtered(unfiltered, bindExpr(call.filter, scope, catalog, { special, clause: 'FILTER (WHERE ...)' }), call.filter.span) : unfiltered;
+    const unfiltered = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, subquery, clause: `${name.toUpperCase()}()` }));
+    const bound = call.filter ? filtered(unfiltered, bindExpr(call.filter, scope, catalog, { special, subquery, clause: 'FILTER (WHERE ...)' }), call.filter.span) : unfiltered;
     const rule = AGGREGATE_FUNCTIONS[starFilter ? 'count_if' : name]!;
     const type = rule(bound.map((a) => a.type));
     if (typeof type === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${type}`, { span: call.span });
@@ -230,7 +240,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     if (e.kind === 'Column') return e.index < 0 ? { ...e, index: groupBy.length + (-1 - e.index) } : { ...e, index: UNGROUPED + e.index };
     return mapChildren(e, overAggregate);
   };
-  const selectExprs = items.map((i) => i.bind({ special, aggregate, clause: 'SELECT' }));
+  const selectExprs = items.map((i) => i.bind({ special, subquery, aggregate, clause: 'SELECT' }));
   const having = q.having ? bindExpr(q.having, scope, catalog, { special, aggregate, clause: 'HAVING' }) : undefined;
   const finalSelect = selectExprs.map(overAggregate);
   const finalHaving = having ? overAggregate(having) : undefined;
@@ -510,6 +520,10 @@ export function walkAst(e: Expr, f: (e: Expr) => void): void {
       w(e.operand);
       e.list.forEach(w);
       break;
+    case 'InSubquery':
+      // A subquery's own expressions belong to it.
+      w(e.operand);
+      break;
     case 'Between':
       w(e.operand);
       w(e.low);
@@ -529,6 +543,7 @@ export function walkAst(e: Expr, f: (e: Expr) => void): void {
       break;
     case 'Call':
       e.args.forEach(w);
+      w(e.filter);
       break;
     case 'Index':
       w(e.operand);
@@ -540,4 +555,19 @@ export function walkAst(e: Expr, f: (e: Expr) => void): void {
     default:
       break;
   }
+}
+
+/** The subqueries of `exprs` (not those inside another subquery), each once. */
+function collectSubqueries(exprs: readonly (Expr | undefined)[]): SubqueryExpr[] {
+  const out: SubqueryExpr[] = [];
+  for (const e of exprs) {
+    if (e) walkAst(e, (x) => {
+      if (isSubquery(x) && !out.includes(x)) out.push(x);
+    });
+  }
+  return out;
+}
+
+function refuseNestedSubquery(e: SubqueryExpr): never {
+  throw new SluiceError('UNSUPPORTED', 'a subquery is supported in WHERE and the select list of the query itself, not here', { span: e.span });
 }

@@ -38,6 +38,12 @@ function sexpr(e: Expr): string {
       return `index(${sexpr(e.operand)}, ${sexpr(e.index)})`;
     case 'Array':
       return `[${e.elements.map(sexpr).join(', ')}]`;
+    case 'InSubquery':
+      return `(${sexpr(e.operand)} ${e.negated ? 'NOT ' : ''}IN subquery)`;
+    case 'Exists':
+      return 'exists(subquery)';
+    case 'ScalarSubquery':
+      return 'subquery';
   }
 }
 
