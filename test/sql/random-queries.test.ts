@@ -61,12 +61,13 @@ const round = (v: unknown): unknown => (typeof v === 'number' && Math.abs(v) >= 
 /**
  * The query for DuckDB: a decimal literal is a DOUBLE in Sluice and a DECIMAL in DuckDB (a
  * documented difference), so DuckDB reads it as a DOUBLE too, except as the operand of a CAST
- * (`CAST(2.5 AS INT)`, `CAST((-2.5) AS INT)`, `2.5::INT`), where Sluice also reads its exact digits.
+ * (`CAST(2.5 AS INT)`, `CAST((-2.5) AS INT)`, `2.5::INT`, `(-2.5)::INT`), where Sluice also reads its exact digits.
  */
 export function duckSql(sql: string): string {
   return sql.replace(/(CAST\(\(?-?)?(?<![\w.'])(\d+\.\d+(?:e-?\d+)?|\d+e-?\d+)(?![\w.])/g, (m: string, cast: string | undefined, lit: string, at: number) => {
     const rest = sql.slice(at + m.length);
-    return (cast !== undefined && /^\)?\s+AS\b/.test(rest)) || rest.startsWith('::') ? m : `${cast ?? ''}${lit}::DOUBLE`;
+    const operand = (cast !== undefined && /^\)?\s+AS\b/.test(rest)) || rest.startsWith('::') || (rest.startsWith(')::') && sql.slice(at - 2, at) === '(-');
+    return operand ? m : `${cast ?? ''}${lit}::DOUBLE`;
   });
 }
 

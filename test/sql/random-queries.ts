@@ -212,7 +212,37 @@ export class QueryGenerator {
       const having = r.chance(0.25) ? ` HAVING ${r.pick(['COUNT(*) > 1', `${this.aggregate(1)} IS NOT NULL`, 'MIN(i) < 3'])}` : '';
       return `SELECT ${g} AS g, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)} GROUP BY ${g}${having}`;
     }
-    return `SELECT ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)}`;
+    if (shape < 0.95) return `SELECT ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)}`;
+    return this.subqueryQuery();
+  }
+
+  /** Subqueries over tb by its key: IN, NOT IN, EXISTS, NOT EXISTS and scalar, correlated or not. */
+  private subqueryQuery(): string {
+    const r = this.r;
+    const key = () => r.pick(['i', 'j', 'ABS(i) % 8', 'COALESCE(j, 3)', 'i + 1']);
+    const pred = (): string => {
+      switch (r.below(4)) {
+        case 0:
+          // Never NULL: NULL IN (SELECT ...) is NULL here, also where DuckDB finds the subquery empty (docs/sql.md).
+          return `${r.pick(['COALESCE(j, 3)', 'COALESCE(i, -1) + 1', 'ABS(COALESCE(i, 5)) % 8'])} ${r.chance(0.5) ? 'NOT ' : ''}IN (SELECT k FROM tb${r.pick(['', ' WHERE w > 0', ' WHERE name IS NOT NULL', ' WHERE w < s.d', ' WHERE name <> s.t'])})`;
+        case 1:
+          return `${r.chance(0.5) ? 'NOT ' : ''}EXISTS (SELECT 1 FROM tb WHERE tb.k = ${key()}${r.pick(['', ' AND w > 0', ' AND tb.name IS NULL', ' AND w > s.d'])})`;
+        case 2:
+          return `(SELECT w FROM tb WHERE tb.k = ${key()}) ${r.pick(['>', '<=', '='])} ${r.pick(['0', 's.d', '1.5'])}`;
+        default:
+          return `(SELECT name FROM tb WHERE tb.k = ${key()}${r.pick(['', ' AND w >= 0'])}) IS NULL`;
+      }
+    };
+    const scalar = () => r.pick([`(SELECT w * 2 FROM tb WHERE tb.k = ${key()})`, `(SELECT name FROM tb WHERE k = ${key()})`, `(SELECT w + s.d FROM tb WHERE tb.k = ${key()})`]);
+    const where = ` WHERE ${pred()}${r.chance(0.3) ? ` ${r.pick(['AND', 'OR'])} ${pred()}` : ''}`;
+    switch (r.below(3)) {
+      case 0:
+        return `SELECT i, j, ${scalar()} AS c0 FROM s${where}`;
+      case 1:
+        return `SELECT ${pred()} AS c0, ${scalar()} AS c1, i FROM s${r.chance(0.5) ? where : ''}`;
+      default:
+        return `SELECT t AS g, COUNT(*) AS a0, SUM(${r.pick(['(SELECT w FROM tb WHERE tb.k = s.i)', 'CASE WHEN COALESCE(i, 0) IN (SELECT k FROM tb) THEN 1 ELSE 0 END'])}) AS a1 FROM s${r.chance(0.6) ? where : ''} GROUP BY t`;
+    }
   }
 
   private scalarTy(): Ty {
