@@ -225,6 +225,11 @@ export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef | UnionRef;
 export interface UnionRef {
   readonly kind: 'Union';
   readonly inputs: readonly SelectQuery[];
+  /**
+   * `a INTERSECT b`, `a EXCEPT b` (two inputs): the distinct rows of `a` that are (not) rows of
+   * `b`, instead of the rows of every input.
+   */
+  readonly setOp?: 'INTERSECT' | 'EXCEPT';
   readonly span: Span;
 }
 

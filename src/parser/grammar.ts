@@ -412,10 +412,19 @@ export class SqlParser extends CstParser {
       this.AT_LEAST_ONE_SEP4({ SEP: Comma, DEF: () => this.SUBRULE(this.commonTable, { LABEL: 'ctes' }) });
     });
     this.SUBRULE(this.selectBody, { LABEL: 'bodies' });
-    // SELECT ... UNION [ALL] SELECT ...: ORDER BY and LIMIT after the last apply to the whole.
+    // SELECT ... UNION | INTERSECT | EXCEPT [ALL | DISTINCT] SELECT ...: ORDER BY and LIMIT after the last apply to the whole.
     this.MANY(() => {
-      this.CONSUME(K.UNION, { LABEL: 'union' });
-      this.OPTION9(() => this.CONSUME(K.ALL, { LABEL: 'all' }));
+      this.OR2([
+        { ALT: () => this.CONSUME(K.UNION, { LABEL: 'setOps' }) },
+        { ALT: () => this.CONSUME(K.INTERSECT, { LABEL: 'setOps' }) },
+        { ALT: () => this.CONSUME(K.EXCEPT, { LABEL: 'setOps' }) },
+      ]);
+      this.OPTION9(() => {
+        this.OR3([
+          { ALT: () => this.CONSUME(K.ALL, { LABEL: 'quantifiers' }) },
+          { ALT: () => this.CONSUME(K.DISTINCT, { LABEL: 'quantifiers' }) },
+        ]);
+      });
       this.SUBRULE2(this.selectBody, { LABEL: 'bodies' });
     });
     this.OPTION6(() => {

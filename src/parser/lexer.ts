@@ -59,7 +59,7 @@ const reserved = [
   'AS', 'AND', 'OR', 'NOT', 'IS', 'NULL', 'IN', 'BETWEEN', 'LIKE', 'CASE', 'WHEN', 'THEN', 'ELSE',
   'END', 'CAST', 'TRUE', 'FALSE', 'JOIN', 'INNER', 'LEFT', 'OUTER', 'ON', 'CREATE', 'DROP', 'ALTER',
   'INSERT', 'INTO', 'VALUES', 'WITH', 'IF', 'EXISTS', 'PRIMARY', 'INTERVAL', 'ARRAY', 'TABLE',
-  'MATERIALIZED', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'FOR', 'TRY_CAST', 'USING', 'UNION', 'OFFSET',
+  'MATERIALIZED', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'FOR', 'TRY_CAST', 'USING', 'UNION', 'OFFSET', 'INTERSECT', 'EXCEPT',
 ] as const;
 
 const soft = [

@@ -49,6 +49,8 @@ function expectedAfter(rule: StartRule, prefix: IToken[]): TokenType[] {
 export function describeExpected(types: readonly TokenType[]): string[] {
   // A query may open with WITH; where SELECT is expected, naming it too only adds noise.
   let rest = types.includes(K.SELECT) ? types.filter((t) => t !== K.WITH) : [...types];
+  // Where UNION may come, so may INTERSECT and EXCEPT: UNION stands for the three.
+  if (rest.includes(K.UNION)) rest = rest.filter((t) => t !== K.INTERSECT && t !== K.EXCEPT);
   const words: string[] = [];
   const has = (t: TokenType) => rest.includes(t);
   const tail: string[] = [];
@@ -193,8 +195,6 @@ function windowCallHint(found: IToken | undefined, name: IToken | undefined, bef
   return `a window is a table function over the stream, written in FROM: FROM TABLE(${call})`;
 }
 
-const SET_OPERATIONS = new Set(['INTERSECT', 'EXCEPT', 'MINUS']);
-
 /**
  * Hints for statements other streaming engines take and this dialect writes otherwise: `found`
  * is the token the parse failed at, `before` the statement's tokens up to it.
@@ -207,9 +207,8 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   if (word(found) === 'CHANGES' && word(last) === 'EMIT') return 'a push query streams its changes as they happen: leave out EMIT CHANGES';
   // CREATE VIEW: every view here is materialized.
   if (word(found) === 'VIEW' && before.length === 1 && word(last) === 'CREATE') return 'views are materialized: CREATE MATERIALIZED VIEW name AS SELECT ...';
-  // INTERSECT, EXCEPT: the word was read as an alias, or comes where none fits.
-  const setOp = [word(found), word(last)].find((w) => SET_OPERATIONS.has(w));
-  if (setOp) return `${setOp} is not supported: UNION [ALL] is; or write one SELECT whose WHERE keeps the rows wanted`;
+  // Oracle's MINUS: the word was read as an alias, or comes where none fits.
+  if ([word(found), word(last)].includes('MINUS')) return 'the rows of one SELECT that another does not give: SELECT ... EXCEPT SELECT ...';
   // ROW_NUMBER() OVER (...): OVER was read as an alias and its '(' fails.
   if (tokenMatcher(found, LParen) && word(last) === 'OVER') {
     return 'window functions (OVER) are not supported: aggregate over time with GROUP BY over TABLE(TUMBLE(...)), HOP or SESSION; keep the latest row per key with a view WITH (key = ...)';

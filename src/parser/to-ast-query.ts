@@ -1,7 +1,7 @@
 /** CST→AST for SELECT queries and their FROM clauses. */
 import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
-import type { Span } from '../common/span.js';
+import { spanOf, type Span } from '../common/span.js';
 import { normalizeName, type FromItem, type Ident, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toExpr } from './to-ast-expr.js';
@@ -19,27 +19,57 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
   }));
   const tail = { orderBy, ...(limitTok ? { limit: Number(limitTok.image) } : {}), ...(offsetTok ? { offset: Number(offsetTok.image) } : {}), span: cx.src.nodeSpan(n) };
   if (bodies.length === 1) return { ...toSelectBody(bodies[0]!, cx), ...tail };
-  // Left to right: a UNION ALL adds the next branch; a UNION also removes duplicate rows from
-  // everything before it, the next branch included (SELECT DISTINCT * over the union so far).
-  const unions = tokens(n, 'union');
-  const alls = tokens(n, 'all');
-  let query = toSelectBody(bodies[0]!, cx);
+  // The operator before each body after the first, and its ALL or DISTINCT.
+  const words = tokens(n, 'setOps');
+  const quantifiers = tokens(n, 'quantifiers');
+  const ops = words.map((word, k) => {
+    const q = quantifiers.find((t) => t.startOffset > word.startOffset && t.startOffset < bodies[k + 1]!.location!.startOffset);
+    const op = word.image.toUpperCase() as 'UNION' | 'INTERSECT' | 'EXCEPT';
+    const all = q?.image.toUpperCase() === 'ALL';
+    if (all && op !== 'UNION') {
+      throw astError(`${op} ALL is not supported`, cx.src.span(word.startOffset, q!.endOffset! + 1), `${op} (without ALL) keeps each distinct row once; UNION ALL keeps duplicates`);
+    }
+    return { op, all };
+  });
+  // INTERSECT binds tighter than UNION and EXCEPT, which go left to right (as in SQL).
+  const terms: SelectQuery[] = [toSelectBody(bodies[0]!, cx)];
+  const between: { op: 'UNION' | 'EXCEPT'; all: boolean }[] = [];
   for (let k = 1; k < bodies.length; k++) {
-    const word = unions[k - 1]!;
-    const all = alls.some((t) => t.startOffset > word.startOffset && t.startOffset < bodies[k]!.location!.startOffset);
-    const span = cx.src.span(bodies[0]!.location!.startOffset, bodies[k]!.location!.endOffset! + 1);
+    const body = toSelectBody(bodies[k]!, cx);
+    const { op, all } = ops[k - 1]!;
+    if (op === 'INTERSECT') terms[terms.length - 1] = setOperation('INTERSECT', terms[terms.length - 1]!, body, spanOf(terms[terms.length - 1]!.span, body.span));
+    else {
+      between.push({ op, all });
+      terms.push(body);
+    }
+  }
+  let query = terms[0]!;
+  for (let k = 1; k < terms.length; k++) {
+    const { op, all } = between[k - 1]!;
+    const next = terms[k]!;
+    const span = spanOf(query.span, next.span);
+    if (op === 'EXCEPT') {
+      query = setOperation('EXCEPT', query, next, span);
+      continue;
+    }
     // A branch joins the union so far instead of nesting it, unless a UNION ALL follows a UNION
     // (whose duplicates must go first): DISTINCT over (DISTINCT over a, b), c is DISTINCT over a, b, c.
-    const flat = query.from?.kind === 'Union' && isStarOverUnion(query) && (!all || !query.distinct);
-    const inputs = flat && query.from?.kind === 'Union' ? [...query.from.inputs, toSelectBody(bodies[k]!, cx)] : [query, toSelectBody(bodies[k]!, cx)];
+    // A UNION also removes duplicate rows from everything before it, the next branch included.
+    const flat = isStarOverUnion(query) && (!all || !query.distinct);
+    const inputs = flat && query.from?.kind === 'Union' ? [...query.from.inputs, next] : [query, next];
     query = { kind: 'Select', distinct: !all, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs, span }, groupBy: [], orderBy: [], span };
   }
   return { ...query, ...tail };
 }
 
-/** SELECT [DISTINCT] * FROM (a UNION ALL b): a union built here, which the next branch may extend. */
+/** `a INTERSECT b` or `a EXCEPT b` as a query: SELECT * over the set operation. */
+function setOperation(op: 'INTERSECT' | 'EXCEPT', a: SelectQuery, b: SelectQuery, span: Span): SelectQuery {
+  return { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs: [a, b], setOp: op, span }, groupBy: [], orderBy: [], span };
+}
+
+/** SELECT [DISTINCT] * FROM (a UNION ALL b): a union built here, which the next branch may extend (not a set operation). */
 function isStarOverUnion(q: SelectQuery): boolean {
-  return q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier;
+  return q.from?.kind === 'Union' && q.from.setOp === undefined && q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier;
 }
 
 function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {

@@ -65,7 +65,7 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
     case 'Join':
       return planJoin(item, catalog, planSub);
     case 'Union':
-      return planUnion(item, planSub);
+      return planUnion(item, catalog, planSub);
   }
 }
 
@@ -73,13 +73,14 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
  * UNION ALL: each branch planned as a subquery; columns match by position, named as the first
  * branch names them, of the type that holds every branch's (a branch of another type is cast).
  */
-function planUnion(item: UnionRef, planSub: SubqueryPlanner): Planned {
+function planUnion(item: UnionRef, catalog: Catalog, planSub: SubqueryPlanner): Planned {
   const branches = item.inputs.map((q) => ({ q, ...planSub(q) }));
+  const what = item.setOp ?? 'UNION';
   const first = branches[0]!;
   const width = first.plan.fields.length;
   for (const b of branches) {
     if (b.plan.fields.length !== width) {
-      throw new SluiceError('TYPE_MISMATCH', `each SELECT of a UNION must have the same number of columns: the first has ${width}, this one ${b.plan.fields.length}`, {
+      throw new SluiceError('TYPE_MISMATCH', `each SELECT of ${what === 'UNION' ? 'a UNION' : `an ${what}`} must have the same number of columns: the first has ${width}, this one ${b.plan.fields.length}`, {
         span: b.q.span,
         hint: `select ${width} column${width === 1 ? '' : 's'} here, in the order of the first SELECT`,
       });
@@ -90,7 +91,7 @@ function planUnion(item: UnionRef, planSub: SubqueryPlanner): Planned {
     for (const b of branches) {
       const next: DataType | undefined = t && commonType(t, b.plan.fields[i]!.type);
       if (!next) {
-        throw new SluiceError('TYPE_MISMATCH', `column ${i + 1} (${first.names[i] ?? f.name}) of the UNION is ${typeToString(t!)} in one SELECT and ${typeToString(b.plan.fields[i]!.type)} in another`, {
+        throw new SluiceError('TYPE_MISMATCH', `column ${i + 1} (${first.names[i] ?? f.name}) of the ${what} is ${typeToString(t!)} in one SELECT and ${typeToString(b.plan.fields[i]!.type)} in another`, {
           span: b.q.span,
           hint: 'CAST one of them so that they have one type',
         });
@@ -108,8 +109,53 @@ function planUnion(item: UnionRef, planSub: SubqueryPlanner): Planned {
     });
     return { kind: 'LogicalProject', input: plan, exprs, fields: plan.fields.map((f, i) => ({ ...f, type: types[i]! })) };
   });
-  const plan: LogicalPlan = { kind: 'LogicalUnion', inputs, fields };
-  return { plan, scope: new Scope(fields.map((f) => ({ name: f.name, type: f.type }))) };
+  const scope = new Scope(fields.map((f) => ({ name: f.name, type: f.type })));
+  if (item.setOp) return { plan: planSetOperation(item.setOp, inputs, fields, catalog, item.span), scope };
+  return { plan: { kind: 'LogicalUnion', inputs, fields }, scope };
+}
+
+/**
+ * `a INTERSECT b` and `a EXCEPT b` as a grouping of both inputs' rows, each tagged with the input
+ * it came from: one row per distinct row (NULLs equal, as in GROUP BY) that `a` holds and `b`
+ * does (or does not). Over streams the result updates as rows arrive on either side.
+ */
+function planSetOperation(op: 'INTERSECT' | 'EXCEPT', inputs: readonly LogicalPlan[], fields: readonly Field[], catalog: Catalog, span: Span): LogicalPlan {
+  const n = fields.length;
+  const tags: Field[] = [
+    { name: 'in_left', type: T.INT, nullable: false },
+    { name: 'in_right', type: T.INT, nullable: false },
+  ];
+  const tagged = inputs.map((input, side): LogicalPlan => ({
+    kind: 'LogicalProject',
+    input,
+    exprs: [...fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type })), ...[0, 1].map((t): BoundExpr => ({ kind: 'Literal', value: t === side ? 1 : 0, type: T.INT }))],
+    fields: [...fields, ...tags],
+  }));
+  const union: LogicalPlan = { kind: 'LogicalUnion', inputs: tagged, fields: [...fields, ...tags] };
+  const counts: Field[] = [
+    { name: 'left_rows', type: T.BIGINT, nullable: true },
+    { name: 'right_rows', type: T.BIGINT, nullable: true },
+  ];
+  const grouped: LogicalPlan = {
+    kind: 'LogicalAggregate',
+    input: union,
+    groupBy: fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type })),
+    aggregates: [0, 1].map((t) => ({ fn: 'sum', args: [{ kind: 'Column', index: n + t, name: tags[t]!.name, type: T.INT }], name: counts[t]!.name })),
+    fields: [...fields, ...counts],
+  };
+  // The names of the counts, so that an expression over the grouped row can read them.
+  const over = new Scope([...fields.map((f, i) => ({ name: `\u0000c${i}`, type: f.type })), ...counts.map((f) => ({ name: f.name, type: f.type }))]);
+  const at = (name: string): Expr => ({ kind: 'ColumnRef', column: { name, span }, span });
+  const zero: Expr = { kind: 'Literal', literal: 'integer', value: 0, span };
+  const cond: Expr = {
+    kind: 'Binary',
+    op: 'AND',
+    left: { kind: 'Binary', op: '>', left: at('left_rows'), right: zero, span },
+    right: { kind: 'Binary', op: op === 'INTERSECT' ? '>' : '=', left: at('right_rows'), right: zero, span },
+    span,
+  };
+  const kept: LogicalPlan = { kind: 'LogicalFilter', input: grouped, predicate: bindExpr(cond, over, catalog), fields: grouped.fields };
+  return { kind: 'LogicalProject', input: kept, exprs: fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type })), fields };
 }
 
 function sameType(a: DataType, b: DataType): boolean {
