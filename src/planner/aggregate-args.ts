@@ -15,6 +15,7 @@ export function foldConstantArgs(fn: AggregateFn, args: readonly BoundExpr[]): B
   const positions = CONSTANT_AGGREGATE_ARGS[fn] ?? [];
   return args.map((a, k) => {
     if (!positions.includes(k)) return a;
+    if (fn === 'string_agg') return constantSeparator(a);
     const value = constantNumber(a);
     const quantile = fn === 'quantile_disc' || fn === 'quantile_cont';
     if (value === undefined || Number.isNaN(value) || (quantile && !(value >= 0 && value <= 1))) {
@@ -25,6 +26,13 @@ export function foldConstantArgs(fn: AggregateFn, args: readonly BoundExpr[]): B
     }
     return { kind: 'Literal', value, type: a.type, ...(a.span ? { span: a.span } : {}) };
   });
+}
+
+/** The separator of STRING_AGG: a string literal, or NULL (which makes every result NULL, as in DuckDB). */
+function constantSeparator(a: BoundExpr): BoundExpr {
+  const e = a.kind === 'Cast' ? a.operand : a;
+  if (e.kind === 'Literal' && (typeof e.value === 'string' || e.value === null)) return { kind: 'Literal', value: e.value, type: a.type, ...(a.span ? { span: a.span } : {}) };
+  throw new SluiceError('INVALID_ARGUMENT', 'the separator of STRING_AGG must be a constant string', { span: a.span, hint: "write e.g. STRING_AGG(name, ', ')" });
 }
 
 function constantNumber(e: BoundExpr): number | undefined {

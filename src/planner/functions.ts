@@ -120,10 +120,22 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
 
 export type AggregateFn =
   | 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc' | 'quantile_cont'
-  | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct';
+  | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct'
+  | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg';
 
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
-export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = { stddev: 'stddev_samp', variance: 'var_samp', median: 'quantile_cont' };
+export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
+  stddev: 'stddev_samp',
+  variance: 'var_samp',
+  median: 'quantile_cont',
+  max_by: 'arg_max',
+  min_by: 'arg_min',
+  group_concat: 'string_agg',
+  listagg: 'string_agg',
+};
+
+/** (value, by) of ARG_MAX and ARG_MIN: any value, by a value that has an order. */
+const argExtreme: TypeRule = (a) => (a.length === 2 && a[1]!.kind !== 'ARRAY' && a[1]!.kind !== 'STRUCT' ? a[0]! : 'expects (value, ordering value)');
 
 const spread: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
 const logic: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects one BOOLEAN');
@@ -147,6 +159,15 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   bool_and: logic,
   bool_or: logic,
   min: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
+  arg_max: argExtreme,
+  arg_min: argExtreme,
+  max_by: argExtreme,
+  min_by: argExtreme,
+  any_value: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
+  // STRING_AGG(s [, separator]): the non-NULL strings joined in arrival order, ',' by default.
+  string_agg: (a) => stringAgg(a),
+  group_concat: (a) => stringAgg(a),
+  listagg: (a) => stringAgg(a),
   max: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   auc: (a) => (a.length === 2 && scoreLabel(a) ? T.DOUBLE : 'expects (score, label)'),
   log_loss: (a) => (a.length === 2 && scoreLabel(a) ? T.DOUBLE : 'expects (score, label)'),
@@ -163,12 +184,18 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
       : "expects (value, 'model', 'feature'[, version])",
 };
 
+function stringAgg(a: readonly DataType[]): DataType | string {
+  const text = (t: DataType) => t.kind === 'STRING' || t.kind === 'NULL';
+  return (a.length === 1 || a.length === 2) && a.every(text) ? T.STRING : 'expects (string [, separator string]): CAST other values to STRING';
+}
+
 /** Aggregate arguments that must be constants, by position (the threshold of PRECISION_AT). */
 export const CONSTANT_AGGREGATE_ARGS: Readonly<Partial<Record<AggregateFn, readonly number[]>>> = {
   precision_at: [2],
   recall_at: [2],
   quantile_disc: [1],
   quantile_cont: [1],
+  string_agg: [1],
 };
 
 export function isAggregateName(name: string): boolean {

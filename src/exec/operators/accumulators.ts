@@ -87,6 +87,13 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'sum_distinct':
       case 'avg_distinct':
         return new SumDistinct(call.fn === 'avg_distinct', integerArgs);
+      case 'arg_max':
+      case 'arg_min':
+        return new ArgExtreme(call.fn === 'arg_max' ? 'max' : 'min');
+      case 'any_value':
+        return new AnyValue();
+      case 'string_agg':
+        return new StringAgg(call.args[1]?.kind === 'Literal' && typeof call.args[1].value === 'string' ? call.args[1].value : call.args.length > 1 ? null : ',');
     }
   };
   return {
@@ -378,6 +385,136 @@ class MultisetExtreme implements Accumulator, Restorable {
 }
 
 type Multiset = Map<MapKey, [unknown, number]>;
+
+/**
+ * ARG_MAX(value, by) and ARG_MIN (MAX_BY, MIN_BY): the value of the row with the greatest (least)
+ * `by`, rows where either is NULL left out, as DuckDB; of rows tied on `by`, the one that came
+ * first. Retractable: a (by, value) -> count multiset in arrival order, the best one cached until
+ * it leaves.
+ */
+class ArgExtreme implements Accumulator, Restorable {
+  readonly pairs = new Map<MapKey, [unknown, unknown, number]>();
+  private best: [unknown, unknown, number] | undefined;
+  private stale = false;
+  constructor(private readonly fn: 'min' | 'max') {}
+  add(value: unknown, by: unknown, sign: 1 | -1): string | undefined {
+    if (value === null || value === undefined || by === null || by === undefined) return undefined;
+    const k = mapKey([storable(by), storable(value)]);
+    const e = this.pairs.get(k);
+    const n = (e ? e[2] : 0) + sign;
+    if (n < 0) return `ARG_${this.fn.toUpperCase()} cannot retract a row it never saw`;
+    if (n === 0) {
+      this.pairs.delete(k);
+      if (e === this.best) this.stale = true;
+    } else if (e) e[2] = n;
+    else {
+      const entry: [unknown, unknown, number] = [by, value, n];
+      this.pairs.set(k, entry);
+      if (!this.stale && (this.best === undefined || better(this.fn, by, this.best[0]))) this.best = entry;
+    }
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    for (const [k, [by, value, n]] of (o as ArgExtreme).pairs) {
+      const e = this.pairs.get(k);
+      if (e) e[2] += n;
+      else this.pairs.set(k, [by, value, n]);
+    }
+    this.stale = true;
+  }
+  result(): unknown {
+    if (this.stale) {
+      this.best = undefined;
+      for (const e of this.pairs.values()) if (this.best === undefined || better(this.fn, e[0], this.best[0])) this.best = e;
+      this.stale = false;
+    }
+    return this.best === undefined ? null : this.best[1];
+  }
+  save(): StateValue {
+    return [...this.pairs.values()].map(([by, value, n]) => [storable(by), storable(value), n]);
+  }
+  load(s: StateValue): void {
+    for (const [by, value, n] of s as readonly (readonly [StateValue, StateValue, number])[]) this.pairs.set(mapKey([by, value]), [by, value, n]);
+    this.stale = true;
+  }
+}
+
+/** ANY_VALUE(x): a non-NULL value of the group (the first that came and is still there), NULL when none. */
+class AnyValue implements Accumulator, Restorable {
+  readonly values: Multiset = new Map();
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    const k = mapKey(a);
+    const e = this.values.get(k);
+    const n = (e ? e[1] : 0) + sign;
+    if (n < 0) return `ANY_VALUE cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
+    if (n === 0) this.values.delete(k);
+    else if (e) e[1] = n;
+    else this.values.set(k, [a, n]);
+    return undefined;
+  }
+  merge(o: Accumulator): void {
+    mergeMultiset(this.values, (o as AnyValue).values);
+  }
+  result(): unknown {
+    for (const [v] of this.values.values()) return v;
+    return null;
+  }
+  save(): StateValue {
+    return [...this.values.values()].map(([v, n]) => [storable(v), n]);
+  }
+  load(s: StateValue): void {
+    for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
+  }
+}
+
+/**
+ * STRING_AGG(s [, separator]) (GROUP_CONCAT, LISTAGG): the non-NULL strings in the order they
+ * came, joined by the separator (',' by default; a NULL separator gives NULL), NULL when there
+ * are none. A retraction takes out the latest copy of its string. Holds every string of the group.
+ */
+class StringAgg implements Accumulator, Restorable {
+  /** The strings by arrival number (a Map keeps that order). */
+  private readonly order = new Map<number, string>();
+  /** Arrival numbers of each string, oldest first. */
+  private readonly at = new Map<string, number[]>();
+  private next = 0;
+  constructor(private readonly separator: string | null) {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+    if (a === null || a === undefined) return undefined;
+    const text = String(a);
+    if (sign > 0) {
+      this.push(text);
+      return undefined;
+    }
+    const seen = this.at.get(text);
+    const last = seen?.pop();
+    if (last === undefined) return `STRING_AGG cannot retract a string it never saw: ${stringifyExactJson(text)}`;
+    if (seen!.length === 0) this.at.delete(text);
+    this.order.delete(last);
+    return undefined;
+  }
+  private push(text: string): void {
+    const n = this.next++;
+    this.order.set(n, text);
+    const seen = this.at.get(text);
+    if (seen) seen.push(n);
+    else this.at.set(text, [n]);
+  }
+  merge(o: Accumulator): void {
+    for (const text of (o as StringAgg).order.values()) this.push(text);
+  }
+  result(): unknown {
+    if (this.order.size === 0 || this.separator === null) return null;
+    return [...this.order.values()].join(this.separator);
+  }
+  save(): StateValue {
+    return [...this.order.values()];
+  }
+  load(s: StateValue): void {
+    for (const text of s as readonly string[]) this.push(text);
+  }
+}
 
 /** Adds `from`'s counts to `into`; returns how many values it added. */
 function overflowText(fn: string, total: bigint): string {
