@@ -4,7 +4,10 @@
  * throws an Error with a plain message for a value it cannot handle; the row then goes to the
  * query's dead-letter stream.
  */
+import { createHash } from 'node:crypto';
 import { fnv1a32 } from '../common/hash.js';
+import { strftime } from '../common/strftime.js';
+import { MAX_EPOCH_MS } from './casts.js';
 import { toBigint } from './integers.js';
 import { valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
@@ -91,7 +94,45 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   date_diff: { fn: (unit, start, end) => BigInt(dateDiff(unit, num(start), num(end))) },
   datediff: { fn: (unit, start, end) => BigInt(dateDiff(unit, num(start), num(end))) },
   epoch_ms: { fn: (ts) => BigInt(num(ts)) },
+  to_timestamp: { fn: (x) => timestampOf(microsToMillis(Math.round(Number(x) * 1e6)), 'TO_TIMESTAMP') },
+  make_timestamp: { fn: (...parts) => (parts.length === 1 ? timestampOf(microsToMillis(Number(parts[0])), 'MAKE_TIMESTAMP') : makeTimestamp(parts.map(Number))) },
+  strftime: { fn: (ts, format) => strftime(num(ts), String(format)) },
+  md5: { fn: (s) => createHash('md5').update(String(s), 'utf8').digest('hex') },
+  sha256: { fn: (s) => createHash('sha256').update(String(s), 'utf8').digest('hex') },
 };
+
+/** Microseconds as whole milliseconds, rounded down (a TIMESTAMP holds milliseconds). */
+function microsToMillis(micros: number): number {
+  return Math.floor(micros / 1000);
+}
+
+/** `ms` as a TIMESTAMP value: a row error past the range a TIMESTAMP can hold. */
+function timestampOf(ms: number, fn: string): number {
+  if (!(Math.abs(ms) <= MAX_EPOCH_MS)) throw new Error(`${fn} is outside the TIMESTAMP range (${ms} ms since 1970)`);
+  return ms;
+}
+
+/** MAKE_TIMESTAMP(year, month, day, hour, minute, seconds): each part in its range, or a row error. */
+function makeTimestamp([year, month, day, hour, minute, seconds]: number[]): number {
+  const days = new Date(Date.UTC(2000, month!, 0)).getUTCDate();
+  const check = (what: string, v: number, lo: number, hi: number) => {
+    if (!(v >= lo && v <= hi) || (what !== 'seconds' && !Number.isInteger(v))) throw new Error(`MAKE_TIMESTAMP: ${what} ${v} is out of range (${lo} to ${hi})`);
+  };
+  check('year', year!, -271821, 275760);
+  check('month', month!, 1, 12);
+  check('day', day!, 1, month === 2 && !isLeap(year!) ? 28 : days);
+  check('hour', hour!, 0, 23);
+  check('minute', minute!, 0, 59);
+  if (!(seconds! >= 0 && seconds! < 60)) throw new Error(`MAKE_TIMESTAMP: seconds ${seconds} is out of range (0 to below 60)`);
+  const midnight = Date.UTC(2000, month! - 1, day!, hour!, minute!);
+  const at = new Date(midnight);
+  at.setUTCFullYear(year!);
+  return timestampOf(at.getTime() + microsToMillis(Math.round(seconds! * 1e6)), 'MAKE_TIMESTAMP');
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
 
 /** LOG(base, x): log10(x) / log10(base), as DuckDB computes it; a base of 1 or a non-positive value is a row error. */
 function baseLog(base: number, x: number): number {

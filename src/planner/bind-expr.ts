@@ -1,5 +1,6 @@
 /** Binds AST expressions against a scope: resolves names, checks and infers types. */
 import { DATE_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
+import { strftimeFormatError } from '../common/strftime.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, isNumeric, typeToString, type DataType } from '../common/types.js';
@@ -475,6 +476,11 @@ const UNIT_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { date_trunc
  * instead of failing every row (a unit computed per row can only fail per row).
  */
 function checkConstantUnit(name: string, args: readonly BoundExpr[]): void {
+  const format = args[1];
+  if (name === 'strftime' && format?.kind === 'Literal' && typeof format.value === 'string') {
+    const bad = strftimeFormatError(format.value);
+    if (bad) throw new SluiceError('INVALID_ARGUMENT', bad, { span: format.span });
+  }
   const units = UNIT_ARGUMENTS[name];
   const first = args[0];
   if (!units || first?.kind !== 'Literal' || typeof first.value !== 'string') return;

@@ -116,6 +116,12 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   datediff: dateDiffRule,
   epoch: (a) => (a.length === 1 && a[0]!.kind === 'TIMESTAMP' ? T.DOUBLE : 'expects one timestamp: seconds since 1970-01-01 00:00:00 UTC'),
   epoch_ms: (a) => (a.length === 1 && a[0]!.kind === 'TIMESTAMP' ? T.BIGINT : 'expects one timestamp: milliseconds since 1970-01-01 00:00:00 UTC'),
+  // TO_TIMESTAMP(seconds since 1970), MAKE_TIMESTAMP(year, month, day, hour, minute, seconds) or (microseconds since 1970).
+  to_timestamp: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.TIMESTAMP : 'expects seconds since 1970-01-01 00:00:00 UTC'),
+  make_timestamp: (a) => ((a.length === 6 && a.every(isNumberArg)) || (a.length === 1 && isIntegerArg(a[0]!)) ? T.TIMESTAMP : 'expects (year, month, day, hour, minute, seconds), or microseconds since 1970-01-01 00:00:00 UTC'),
+  strftime: (a) => (a.length === 2 && isTime(a[0]!) && isString(a[1]!) ? T.STRING : "expects (timestamp, format), e.g. STRFTIME(ts, '%Y-%m-%d %H:%M')"),
+  md5: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string'),
+  sha256: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string'),
 };
 
 export type AggregateFn =

@@ -386,6 +386,18 @@ class MultisetExtreme implements Accumulator, Restorable {
 
 type Multiset = Map<MapKey, [unknown, number]>;
 
+/** Adds (sign 1) or takes out (sign -1) one copy of `a`; the error of `fn` when there is none to take out. */
+function countInMultiset(values: Multiset, a: unknown, sign: 1 | -1, fn: string): string | undefined {
+  const k = mapKey(a);
+  const e = values.get(k);
+  const n = (e ? e[1] : 0) + sign;
+  if (n < 0) return `${fn} cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
+  if (n === 0) values.delete(k);
+  else if (e) e[1] = n;
+  else values.set(k, [a, n]);
+  return undefined;
+}
+
 /**
  * ARG_MAX(value, by) and ARG_MIN (MAX_BY, MIN_BY): the value of the row with the greatest (least)
  * `by`, rows where either is NULL left out, as DuckDB; of rows tied on `by`, the one that came
@@ -444,14 +456,7 @@ class AnyValue implements Accumulator, Restorable {
   readonly values: Multiset = new Map();
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
-    const k = mapKey(a);
-    const e = this.values.get(k);
-    const n = (e ? e[1] : 0) + sign;
-    if (n < 0) return `ANY_VALUE cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
-    if (n === 0) this.values.delete(k);
-    else if (e) e[1] = n;
-    else this.values.set(k, [a, n]);
-    return undefined;
+    return countInMultiset(this.values, a, sign, 'ANY_VALUE');
   }
   merge(o: Accumulator): void {
     mergeMultiset(this.values, (o as AnyValue).values);
@@ -543,15 +548,9 @@ class QuantileDisc implements Accumulator, Restorable {
   constructor(private readonly q: number) {}
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
-    const k = mapKey(a);
-    const e = this.values.get(k);
-    const n = (e ? e[1] : 0) + sign;
-    if (n < 0) return `QUANTILE_DISC cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
-    if (n === 0) this.values.delete(k);
-    else if (e) e[1] = n;
-    else this.values.set(k, [a, n]);
-    this.n += sign;
-    return undefined;
+    const err = countInMultiset(this.values, a, sign, 'QUANTILE_DISC');
+    if (err === undefined) this.n += sign;
+    return err;
   }
   merge(o: Accumulator): void {
     this.n += mergeMultiset(this.values, (o as QuantileDisc).values);
