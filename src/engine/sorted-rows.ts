@@ -1,16 +1,19 @@
 /**
  * The end of a query whose result is one set of rows (a pull query, a bounded push query with
- * ORDER BY): its changes folded into rows, sorted by ORDER BY, cut by OFFSET and LIMIT, and
- * stripped of the hidden columns only ORDER BY read.
+ * ORDER BY or window functions): its changes folded into rows, window functions filled in,
+ * sorted by ORDER BY, cut by OFFSET and LIMIT, and stripped of the hidden columns only ORDER BY
+ * and the windows read.
  */
 import type { Field } from '../common/types.js';
 import { RowKind } from '../exec/message.js';
 import { compareValues } from '../exec/sql-values.js';
 import type { OrderKey } from '../planner/order-by.js';
 import type { QueryPlan } from '../planner/plan-query.js';
+import { computeWindows } from './window-functions.js';
 
 /** The rows of a finished result, in the order and number the query asks for, without hidden columns. */
-export function finishRows(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'hiddenColumns'>, rows: unknown[][]): unknown[][] {
+export function finishRows(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'hiddenColumns' | 'windows'>, rows: unknown[][]): unknown[][] {
+  if (q.windows) computeWindows(rows, q.windows);
   if (q.orderBy?.length) sortRows(rows, q.orderBy);
   const from = q.offset ?? 0;
   const cut = q.limit !== undefined || from > 0 ? rows.slice(from, q.limit !== undefined ? from + q.limit : undefined) : rows;
@@ -19,9 +22,13 @@ export function finishRows(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | '
 }
 
 /** The output columns a client sees: all but the hidden ORDER BY columns at the end. */
-export function visibleFields(q: Pick<QueryPlan, 'fields' | 'hiddenColumns'>): readonly Field[] {
+export function visibleFields(q: Pick<QueryPlan, 'fields' | 'hiddenColumns' | 'windows'>): readonly Field[] {
   const hidden = q.hiddenColumns ?? 0;
-  return hidden > 0 ? q.fields.slice(0, q.fields.length - hidden) : q.fields;
+  const fields = hidden > 0 ? q.fields.slice(0, q.fields.length - hidden) : q.fields;
+  // A window's column holds NULL until it is filled in: it shows the window's type.
+  if (!q.windows) return fields;
+  const types = new Map(q.windows.map((w) => [w.output, w.type]));
+  return fields.map((f, i) => (types.has(i) ? { ...f, type: types.get(i)!, nullable: true } : f));
 }
 
 /** The rows a changelog leaves: +I/+U add a row, -U/-D take away one equal row. */

@@ -184,6 +184,14 @@ export interface CallExpr {
   readonly star: boolean;
   /** An aggregate's `FILTER (WHERE cond)`. */
   readonly filter?: Expr;
+  /** A window function's `OVER (PARTITION BY ... ORDER BY ...)`. */
+  readonly over?: WindowOver;
+  readonly span: Span;
+}
+
+export interface WindowOver {
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly OrderItem[];
   readonly span: Span;
 }
 

@@ -965,7 +965,25 @@ export class SqlParser extends CstParser {
         this.SUBRULE7(this.expression, { LABEL: 'filter' });
         this.CONSUME5(RParen);
       });
+      // A window function's OVER (PARTITION BY ... ORDER BY ...).
+      this.OPTION6(() => this.SUBRULE(this.overClause, { LABEL: 'over' }));
     });
+  });
+
+  readonly overClause = this.RULE('overClause', () => {
+    this.CONSUME(K.OVER);
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.CONSUME(K.PARTITION);
+      this.CONSUME(K.BY);
+      this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'partitionBy' }) });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(K.ORDER);
+      this.CONSUME2(K.BY);
+      this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE(this.orderItem, { LABEL: 'orderBy' }) });
+    });
+    this.CONSUME(RParen);
   });
 }
 

@@ -68,7 +68,7 @@ const soft = [
   'INPUT', 'OUTPUT', 'SET', 'HOP', 'TUMBLE', 'SESSION', 'TIMESTAMP', 'PRECISION', 'STRUCT',
   'MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS',
   'ILIKE', 'ESCAPE', 'BOTH', 'LEADING', 'TRAILING', 'VERBOSE', 'CANDIDATE', 'PROMOTE', 'ROLLBACK', 'TO', 'VERSION',
-  'NULLS', 'FIRST', 'LAST', 'FILTER', 'UNKNOWN', 'ALL',
+  'NULLS', 'FIRST', 'LAST', 'FILTER', 'UNKNOWN', 'ALL', 'OVER', 'PARTITION',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];

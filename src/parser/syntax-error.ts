@@ -209,9 +209,13 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   if (word(found) === 'VIEW' && before.length === 1 && word(last) === 'CREATE') return 'views are materialized: CREATE MATERIALIZED VIEW name AS SELECT ...';
   // Oracle's MINUS: the word was read as an alias, or comes where none fits.
   if ([word(found), word(last)].includes('MINUS')) return 'the rows of one SELECT that another does not give: SELECT ... EXCEPT SELECT ...';
-  // ROW_NUMBER() OVER (...): OVER was read as an alias and its '(' fails.
+  // x OVER (...) after something that is not a function call: OVER was read as an alias.
   if (tokenMatcher(found, LParen) && word(last) === 'OVER') {
-    return 'window functions (OVER) are not supported: aggregate over time with GROUP BY over TABLE(TUMBLE(...)), HOP or SESSION; keep the latest row per key with a view WITH (key = ...)';
+    return 'OVER follows a window function call: ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts)';
+  }
+  // Window frames.
+  if (['ROWS', 'RANGE', 'GROUPS'].includes(word(found)) && before.some((t) => word(t) === 'OVER')) {
+    return 'window frames (ROWS/RANGE BETWEEN ...) are not supported: a window runs over its whole partition, or with ORDER BY up to the current row and its peers';
   }
   // Flink: INSERT INTO sink SELECT ...
   if (tokenMatcher(found, K.SELECT) && word(before[0]) === 'INSERT') {

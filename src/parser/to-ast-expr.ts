@@ -3,7 +3,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr, type SelectQuery } from './ast.js';
+import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr, type OrderItem, type SelectQuery } from './ast.js';
 import { type AstContext, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
@@ -256,6 +256,7 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
     return { kind: 'Call', name: { name: 'strpos', span: name.span }, args: [toExpr(node(n, 'inArg'), cx), toExpr(nodes(n, 'args')[0]!, cx)], distinct: false, star: false, span };
   }
   const filter = optNode(n, 'filter');
+  const over = optNode(n, 'over');
   return {
     kind: 'Call',
     name,
@@ -263,7 +264,17 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
     distinct: optToken(n, 'distinct') !== undefined,
     star: optToken(n, 'star') !== undefined,
     ...(filter ? { filter: toExpr(filter, cx) } : {}),
+    ...(over ? { over: { partitionBy: nodes(over, 'partitionBy').map((e) => toExpr(e, cx)), orderBy: nodes(over, 'orderBy').map((o) => toOrderItem(o, cx)), span: cx.src.nodeSpan(over) } } : {}),
     span,
+  };
+}
+
+/** `expr [ASC | DESC] [NULLS FIRST | NULLS LAST]` of ORDER BY. */
+export function toOrderItem(o: CstNode, cx: AstContext): OrderItem {
+  return {
+    expr: toExpr(node(o, 'expression'), cx),
+    desc: optToken(o, 'direction')?.image.toUpperCase() === 'DESC',
+    nullsFirst: optToken(o, 'nulls')?.image.toUpperCase() === 'FIRST',
   };
 }
 

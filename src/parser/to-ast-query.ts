@@ -4,7 +4,7 @@ import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
 import { normalizeName, type FromItem, type Ident, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
-import { toExpr } from './to-ast-expr.js';
+import { toExpr, toOrderItem } from './to-ast-expr.js';
 import { toIdent } from './to-ast-names.js';
 
 export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
@@ -12,11 +12,7 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
   const limitTok = optToken(n, 'limit');
   const offsetTok = optToken(n, 'offset');
   const bodies = nodes(n, 'bodies');
-  const orderBy = nodes(n, 'orderBy').map((o) => ({
-    expr: toExpr(node(o, 'expression'), cx),
-    desc: optToken(o, 'direction')?.image.toUpperCase() === 'DESC',
-    nullsFirst: optToken(o, 'nulls')?.image.toUpperCase() === 'FIRST',
-  }));
+  const orderBy = nodes(n, 'orderBy').map((o) => toOrderItem(o, cx));
   const tail = { orderBy, ...(limitTok ? { limit: Number(limitTok.image) } : {}), ...(offsetTok ? { offset: Number(offsetTok.image) } : {}), span: cx.src.nodeSpan(n) };
   if (bodies.length === 1) return { ...toSelectBody(bodies[0]!, cx), ...tail };
   // The operator before each body after the first, and its ALL or DISTINCT.

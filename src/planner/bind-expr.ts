@@ -196,6 +196,12 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       return { kind: 'Cast', operand, type: e.type, ...(e.try ? { try: true } : {}), span: e.span };
     }
     case 'Call':
+      if (e.over) {
+        throw new SluiceError('UNSUPPORTED', `a window function (OVER) is not supported in ${hooks.clause ?? 'this expression'}`, {
+          span: e.over.span,
+          hint: 'window functions go in the select list of the outermost SELECT of a pull query or a bounded run, each as a column of its own',
+        });
+      }
       return bindCall(e, bind, catalog, hooks);
     case 'FieldAccess': {
       const operand = bind(e.operand);

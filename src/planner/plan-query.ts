@@ -4,6 +4,7 @@ import { normalizeName, type SelectQuery } from '../parser/ast.js';
 import type { Catalog, RelationDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import type { OrderKey } from './order-by.js';
+import type { WindowSpec } from './window-spec.js';
 import { toPhysical, type PhysicalPlan } from './physical.js';
 import { planSelect, type UnselectedKey } from './plan-select.js';
 import { isUpdating, physicalStreamKind } from './stream-kind.js';
@@ -34,8 +35,10 @@ export interface QueryPlan {
   readonly offset?: number;
   /** Sort keys of a pull or bounded push query's rows, applied before the limit. */
   readonly orderBy?: readonly OrderKey[];
-  /** Output columns at the end that only ORDER BY reads (see plan-select.ts planOrdered). */
+  /** Output columns at the end that only ORDER BY and window functions read (see plan-select.ts planOrdered). */
   readonly hiddenColumns?: number;
+  /** Window functions of a pull or bounded query, filled in once its rows are final. */
+  readonly windows?: readonly WindowSpec[];
 }
 
 export interface PlanOptions {
@@ -117,6 +120,7 @@ export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = 
     ...(planned.offset ? { offset: planned.offset } : {}),
     ...(planned.orderBy ? { orderBy: planned.orderBy } : {}),
     ...(planned.hiddenColumns ? { hiddenColumns: planned.hiddenColumns } : {}),
+    ...(planned.windows ? { windows: planned.windows } : {}),
   };
 }
 

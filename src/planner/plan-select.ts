@@ -13,6 +13,8 @@ import { resolveGroupByRefs } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
 import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
+import { rewriteWindows } from './window-items.js';
+import type { WindowSpec } from './window-spec.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
 const UNGROUPED = 1 << 30;
@@ -32,8 +34,10 @@ export interface PlannedQuery {
   readonly offset?: number;
   /** Pull and bounded push queries only (continuous queries refuse ORDER BY). */
   readonly orderBy?: readonly OrderKey[];
-  /** Output columns at the end that only ORDER BY reads: dropped once the rows are sorted. */
+  /** Output columns at the end that only ORDER BY and window functions read: dropped once the rows are final. */
   readonly hiddenColumns?: number;
+  /** Window functions, filled in once the rows are final (pull and bounded queries). */
+  readonly windows?: readonly WindowSpec[];
 }
 
 /**
@@ -65,6 +69,8 @@ interface SelectOptions {
   readonly pull?: boolean;
   /** A push query that ends with its input: its ORDER BY sorts all its rows at the end. */
   readonly bounded?: boolean;
+  /** A subquery (in FROM or WITH): its rows are not the result's. */
+  readonly nested?: boolean;
 }
 
 /**
@@ -79,10 +85,18 @@ function planOrdered(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pla
       hint: 'a query over a stream that runs until cancelled has no last row to sort by; order the results of a pull query, a bounded run (sluice run --bounded) or in the client; for top-N per window use MAX/MIN',
     });
   }
-  const planned = planSelectAt(q, catalog, opts);
-  if (!q.orderBy.length) return withLimit(q, planned);
-  const hidden = q.orderBy.filter((o) => orderOutputIndex(q, o.expr, planned.names) === undefined);
-  if (hidden.length === 0) return withLimit(q, planned);
+  // Window functions: a NULL in each one's place and its inputs as hidden columns (window-items.ts).
+  const windows = rewriteWindows(q, opts.nested ? 'nested' : opts.pull || opts.bounded ? 'finished' : 'continuous', walkAst);
+  const base = windows?.query ?? q;
+  const withWindows = (p: PlannedQuery): PlannedQuery => {
+    if (!windows) return p;
+    const { windows: specs, names } = windows.resolve(p.names, p.plan.fields);
+    return { ...p, names, windows: specs, hiddenColumns: (p.hiddenColumns ?? 0) + windows.hidden };
+  };
+  const planned = withWindows(planSelectAt(base, catalog, opts));
+  if (!base.orderBy.length) return withLimit(base, planned);
+  const hidden = base.orderBy.filter((o) => orderOutputIndex(base, o.expr, planned.names) === undefined);
+  if (hidden.length === 0) return withLimit(base, planned);
   if (q.distinct) {
     throw new SluiceError('UNSUPPORTED', 'ORDER BY of a SELECT DISTINCT must name a selected column', {
       span: hidden[0]!.expr.span,
@@ -91,14 +105,15 @@ function planOrdered(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pla
   }
   const names = hidden.map((_, i) => `${HIDDEN_ORDER_PREFIX}${i}`);
   const extended: SelectQuery = {
-    ...q,
-    items: [...q.items, ...hidden.map((o, i): SelectItem => ({ kind: 'ExprItem', expr: o.expr, alias: { name: names[i]!, span: o.expr.span }, span: o.expr.span }))],
-    orderBy: q.orderBy.map((o) => {
+    ...base,
+    items: [...base.items, ...hidden.map((o, i): SelectItem => ({ kind: 'ExprItem', expr: o.expr, alias: { name: names[i]!, span: o.expr.span }, span: o.expr.span }))],
+    orderBy: base.orderBy.map((o) => {
       const at = hidden.indexOf(o);
       return at < 0 ? o : { ...o, expr: { kind: 'ColumnRef', column: { name: names[at]!, span: o.expr.span }, span: o.expr.span } };
     }),
   };
-  return { ...withLimit(extended, planSelectAt(extended, catalog, opts)), hiddenColumns: hidden.length };
+  const ordered = withWindows(planSelectAt(extended, catalog, opts));
+  return { ...withLimit(extended, ordered), hiddenColumns: (ordered.hiddenColumns ?? 0) + hidden.length };
 }
 
 /** Names of hidden ORDER BY columns; no select item can take one (uniqueNames would rename a clash). */
@@ -110,7 +125,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
   }
   // Without FROM (a pull query only): one row of no columns, as SQL's SELECT 1 + 1.
   const from: Planned = q.from
-    ? planFrom(q.from, catalog, (sub) => planSelect(checkSubquery(sub), catalog, opts), opts.pull === true)
+    ? planFrom(q.from, catalog, (sub) => planSelect(checkSubquery(sub), catalog, { ...opts, nested: true }), opts.pull === true)
     : { plan: { kind: 'LogicalScan', relation: NO_RELATION, relationKind: 'table', columns: [], fields: [] }, scope: new Scope([]) };
   let plan = from.plan;
   let scope = from.scope;

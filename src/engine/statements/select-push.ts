@@ -17,8 +17,8 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
   const q = planQuery(s.query, session.catalog, { bounded: opts.bounded === true });
   const id = session.queries.nextId('push');
   const queue = new PushQueue(q.fields);
-  // With ORDER BY (a bounded run only), the client gets the sorted rows once the input has ended.
-  const sorted = q.orderBy ? sortAtEnd(q, queue) : undefined;
+  // With ORDER BY or window functions (a bounded run only), the client gets the final rows once the input has ended.
+  const sorted = q.orderBy || q.windows ? sortAtEnd(q, queue) : undefined;
   const dlq = await ensureDlq(session, `${id}_dlq`);
   const timeColumn = eventTimeColumn(q);
   const rq = new RunningQuery({

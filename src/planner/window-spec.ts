@@ -1,0 +1,28 @@
+/**
+ * A window function of a finished result (`fn(...) OVER (PARTITION BY ... ORDER BY ...)` in the
+ * select list of a pull query or a bounded push query), as the planner hands it to the engine
+ * (src/engine/window-functions.ts computes it): every index is an output column of the query.
+ */
+import type { DataType } from '../common/types.js';
+import type { OrderKey } from './order-by.js';
+
+export type WindowFn =
+  | 'row_number' | 'rank' | 'dense_rank' | 'percent_rank' | 'cume_dist' | 'ntile'
+  | 'lag' | 'lead' | 'first_value' | 'last_value'
+  | 'count' | 'sum' | 'avg' | 'min' | 'max';
+
+export interface WindowSpec {
+  readonly fn: WindowFn;
+  /** The column the value goes into (the planner leaves a NULL there). */
+  readonly output: number;
+  /** Its type (the column's own type is NULL until the value is filled in). */
+  readonly type: DataType;
+  /** Columns of the arguments (none for COUNT(*) and the ranking functions). */
+  readonly args: readonly number[];
+  /** LAG/LEAD's offset, NTILE's bucket count: constants. */
+  readonly offset?: number;
+  /** LAG/LEAD's default: a constant. */
+  readonly fallback?: unknown;
+  readonly partitionBy: readonly number[];
+  readonly orderBy: readonly OrderKey[];
+}
