@@ -24,6 +24,7 @@ import { bindInsert, evaluateInsertValue } from './insert-bind.js';
 import { plannedQualityStatements } from './model-quality.js';
 import { checkNoLimit, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { persistentId } from './statements/persistent.js';
+import { finishedSubquery, planStages } from './statements/select-staged.js';
 import type { PlannedStatement } from './types.js';
 
 type StatementMode = PlannedStatement['mode'];
@@ -90,6 +91,12 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       for (const row of bound.rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span, bound.def);
       return 'statement';
     case 'Query': {
+      // Over a subquery with window functions: both stages, and it answers once.
+      const staged = finishedSubquery(s.query);
+      if (staged) {
+        planStages(staged, scratch, bounded);
+        return 'pull';
+      }
       // A SELECT without FROM answers once, as a pull query does.
       const pull = !s.query.from || pullRelation(s.query, scratch) !== undefined;
       planQuery(s.query, scratch, pull ? { pull: true } : { bounded });

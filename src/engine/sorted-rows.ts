@@ -6,10 +6,9 @@
  */
 import type { Field } from '../common/types.js';
 import { RowKind } from '../exec/message.js';
-import { compareValues } from '../exec/sql-values.js';
 import type { OrderKey } from '../planner/order-by.js';
 import type { QueryPlan } from '../planner/plan-query.js';
-import { computeWindows } from './window-functions.js';
+import { compareRows, computeWindows } from './window-functions.js';
 
 /** The rows of a finished result, in the order and number the query asks for, without hidden columns. */
 export function finishRows(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'hiddenColumns' | 'windows'>, rows: unknown[][]): unknown[][] {
@@ -57,17 +56,5 @@ export class FoldedRows {
 
 /** Sorts in SQL value order (strings by code point, NaN above numbers), NULLs last either way. */
 function sortRows(rows: unknown[][], keys: readonly OrderKey[]): void {
-  rows.sort((a, b) => {
-    for (const { index, desc, nullsFirst } of keys) {
-      const x = a[index] ?? null;
-      const y = b[index] ?? null;
-      if (x === null || y === null) {
-        if (x !== y) return (x === null) === nullsFirst ? -1 : 1;
-        continue;
-      }
-      const c = compareValues(x, y);
-      if (c !== 0) return desc ? -c : c;
-    }
-    return 0;
-  });
+  rows.sort((a, b) => compareRows(a, b, keys));
 }

@@ -36,8 +36,8 @@ function partitions(rows: readonly unknown[][], keys: readonly number[]): number
   return [...groups.values()];
 }
 
-/** Compares two rows by ORDER BY keys: NULLs last in either direction unless NULLS FIRST (as DuckDB). */
-function compareRows(a: readonly unknown[], b: readonly unknown[], keys: readonly OrderKey[]): number {
+/** Compares two rows by ORDER BY keys in SQL value order: NULLs last in either direction unless NULLS FIRST (as DuckDB). */
+export function compareRows(a: readonly unknown[], b: readonly unknown[], keys: readonly OrderKey[]): number {
   for (const { index, desc, nullsFirst } of keys) {
     const x = a[index] ?? null;
     const y = b[index] ?? null;

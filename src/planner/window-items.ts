@@ -63,9 +63,9 @@ export function rewriteWindows(q: SelectQuery, where: 'finished' | 'continuous' 
   if (windows.length === 0) return undefined;
   const first = windows[0]!.call;
   if (where === 'nested') {
-    throw new SluiceError('UNSUPPORTED', 'window functions (OVER) are supported in the outermost SELECT only, not in a subquery', {
+    throw new SluiceError('UNSUPPORTED', 'window functions (OVER) are supported in the outermost SELECT and in a subquery that is its whole FROM, not deeper', {
       span: first.over!.span,
-      hint: 'select the window function in the outer query; to keep the first rows per group, ORDER BY its alias with LIMIT, or use MAX/MIN with GROUP BY',
+      hint: 'make the subquery with the window function the FROM of the outermost query: SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rn FROM t) q WHERE rn <= 3',
     });
   }
   if (where === 'continuous') {

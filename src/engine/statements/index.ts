@@ -20,11 +20,14 @@ import type { HandlerTable, StatementHandler, StatementKind, StatementOf } from 
 import { insert } from './insert.js';
 import { pullTarget, selectConstant, selectPull } from './select-pull.js';
 import { selectPush } from './select-push.js';
+import { finishedSubquery, selectStaged } from './select-staged.js';
 import { show } from './show.js';
 
-/** SELECT: a pull query when it reads a view or table directly, else a push query. */
+/** SELECT: a pull query when it reads a view or table directly, else a push query (see select-staged.ts for a third way). */
 const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
   if (!s.query.from) return selectConstant(session, s, text);
+  // Over a subquery with window functions: the subquery to its final rows, then the query over them.
+  if (finishedSubquery(s.query)) return selectStaged(select, session, s, text, opts);
   const target = pullTarget(session, s);
   return target ? selectPull(session, s, text, target, opts.signal) : selectPush(session, s, text, opts);
 };

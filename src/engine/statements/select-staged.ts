@@ -1,0 +1,53 @@
+/**
+ * A SELECT over a subquery with window functions (see planner/finished-subquery.ts): the subquery
+ * runs first to its final rows (a pull query, or a push query run bounded), then the outer query
+ * runs as a pull query over them, and answers once.
+ */
+import { typeToString } from '../../common/types.js';
+import { makeBatch } from '../../exec/columns.js';
+import type { Catalog } from '../../planner/catalog.js';
+import { finishedSubquery, withFinishedRows, type FinishedSubquery } from '../../planner/finished-subquery.js';
+import { planQuery, pullRelation, type QueryPlan } from '../../planner/plan-query.js';
+import { runOnBatch } from '../run-on-batch.js';
+import { visibleFields } from '../sorted-rows.js';
+import type { RowError, StatementResult } from '../types.js';
+import type { StatementHandler } from './handler.js';
+
+export { finishedSubquery };
+
+/** Plans both stages of `staged` against `catalog`: the subquery's plan and the outer query's. */
+export function planStages(staged: FinishedSubquery, catalog: Catalog, bounded: boolean): { inner: QueryPlan; outer: QueryPlan } {
+  const pull = !staged.inner.from || pullRelation(staged.inner, catalog) !== undefined;
+  const inner = planQuery(staged.inner, catalog, pull ? { pull: true } : { bounded });
+  const outer = planQuery(staged.outer, withFinishedRows(catalog, visibleFields(inner)), { pull: true });
+  return { inner, outer };
+}
+
+/** Runs `staged`: `select` runs the subquery as a statement of its own. */
+export async function selectStaged(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Query'>>): Promise<StatementResult> {
+  const staged = finishedSubquery(s.query)!;
+  const { inner, outer } = planStages(staged, session.catalog, opts.bounded === true);
+  const first = await select(session, { ...s, query: staged.inner }, text, opts);
+  const rows: unknown[][] = [];
+  const errors: RowError[] = [];
+  if (first.kind === 'rows') {
+    for (const r of first.rows) rows.push([...r]);
+    errors.push(...(first.errors ?? []));
+  } else if (first.kind === 'push') {
+    try {
+      for await (const batch of first.rows) for (const r of batch) rows.push([...r.values]);
+    } finally {
+      first.cancel();
+    }
+  }
+  const fields = visibleFields(inner);
+  const batch = makeBatch(fields, fields.map((_, c) => rows.map((r) => r[c])), rows.length);
+  const result = await runOnBatch(session.env, outer, batch, session.storage.store);
+  return {
+    kind: 'rows',
+    statement: text,
+    columns: visibleFields(outer).map((f) => ({ name: f.name, type: typeToString(f.type) })),
+    rows: result.rows,
+    errors: [...errors, ...result.errors],
+  };
+}
