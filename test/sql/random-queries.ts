@@ -212,8 +212,42 @@ export class QueryGenerator {
       const having = r.chance(0.25) ? ` HAVING ${r.pick(['COUNT(*) > 1', `${this.aggregate(1)} IS NOT NULL`, 'MIN(i) < 3'])}` : '';
       return `SELECT ${g} AS g, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)} GROUP BY ${g}${having}`;
     }
-    if (shape < 0.95) return `SELECT ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)}`;
-    return this.subqueryQuery();
+    if (shape < 0.93) return `SELECT ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)}`;
+    if (shape < 0.96) return this.subqueryQuery();
+    if (shape < 0.98) return this.windowFunctionQuery();
+    return this.setOperationQuery();
+  }
+
+  /**
+   * Window functions whose values do not depend on how ties are ordered (s has no unique column):
+   * ranks, distributions and aggregates over partitions and peers; over grouped rows; over a
+   * subquery with a filter outside.
+   */
+  private windowFunctionQuery(): string {
+    const r = this.r;
+    const over = () => {
+      const part = r.pick(['', 'PARTITION BY t', 'PARTITION BY b', `PARTITION BY ${this.expr('int', 1)}`]);
+      const order = r.pick(['', 'ORDER BY i', 'ORDER BY d DESC', 'ORDER BY t NULLS FIRST', 'ORDER BY i, j DESC', `ORDER BY ${this.expr(this.scalarTy(), 1)}`]);
+      return `OVER (${[part, order].filter((x) => x).join(' ')})`;
+    };
+    const fn = () => r.pick(['RANK()', 'DENSE_RANK()', 'PERCENT_RANK()', 'CUME_DIST()', 'COUNT(*)', 'COUNT(d)', 'SUM(j)', 'MIN(t)', 'MAX(d)', 'MAX(ts)']);
+    switch (r.below(3)) {
+      case 0:
+        return `SELECT i, t, ${fn()} ${over()} AS w0, ${fn()} ${over()} AS w1 FROM s${this.where(2)}`;
+      case 1:
+        return `SELECT t, COUNT(*) AS n, RANK() OVER (ORDER BY COUNT(*) DESC) AS r, SUM(COUNT(*)) OVER () AS total FROM s${this.where(2)} GROUP BY t`;
+      default:
+        return `SELECT t, i, w0 FROM (SELECT t, i, ${fn()} ${over()} AS w0 FROM s${this.where(2)}) q WHERE ${r.pick(['w0 <= 2', 'w0 IS NOT NULL', 'w0 > 0.5'])}`;
+    }
+  }
+
+  /** INTERSECT and EXCEPT of two SELECTs of one type, one chained with a UNION at times. */
+  private setOperationQuery(): string {
+    const r = this.r;
+    const ty = this.scalarTy();
+    const branch = () => `SELECT ${this.expr(ty, 1)} AS c0 FROM s${this.where(2)}`;
+    const op = () => r.pick(['INTERSECT', 'EXCEPT', 'UNION']);
+    return r.chance(0.3) ? `${branch()} ${op()} ${branch()} ${op()} ${branch()}` : `${branch()} ${r.pick(['INTERSECT', 'EXCEPT'])} ${branch()}`;
   }
 
   /** Subqueries over tb by its key: IN, NOT IN, EXISTS, NOT EXISTS and scalar, correlated or not. */
