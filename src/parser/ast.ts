@@ -184,6 +184,8 @@ export interface CallExpr {
   readonly star: boolean;
   /** An aggregate's `FILTER (WHERE cond)`. */
   readonly filter?: Expr;
+  /** An aggregate's own `ORDER BY` inside the call (`STRING_AGG(s, ',' ORDER BY s)`). */
+  readonly orderBy?: readonly OrderItem[];
   /** A window function's `OVER (PARTITION BY ... ORDER BY ...)`. */
   readonly over?: WindowOver;
   readonly span: Span;

@@ -952,6 +952,12 @@ export class SqlParser extends CstParser {
                   this.SUBRULE2(this.expression, { LABEL: 'args' });
                 }) },
               ]);
+              // An aggregate's own order: STRING_AGG(name, ',' ORDER BY name).
+              this.OPTION7(() => {
+                this.CONSUME(K.ORDER);
+                this.CONSUME(K.BY);
+                this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.orderItem, { LABEL: 'argOrder' }) });
+              });
             },
           },
         ]);

@@ -257,6 +257,7 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
   }
   const filter = optNode(n, 'filter');
   const over = optNode(n, 'over');
+  const argOrder = nodes(n, 'argOrder');
   return {
     kind: 'Call',
     name,
@@ -264,6 +265,7 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
     distinct: optToken(n, 'distinct') !== undefined,
     star: optToken(n, 'star') !== undefined,
     ...(filter ? { filter: toExpr(filter, cx) } : {}),
+    ...(argOrder.length ? { orderBy: argOrder.map((o) => toOrderItem(o, cx)) } : {}),
     ...(over ? { over: { partitionBy: nodes(over, 'partitionBy').map((e) => toExpr(e, cx)), orderBy: nodes(over, 'orderBy').map((o) => toOrderItem(o, cx)), span: cx.src.nodeSpan(over) } } : {}),
     span,
   };

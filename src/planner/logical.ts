@@ -95,6 +95,8 @@ export interface AggregateCall {
   readonly name: string;
   /** PSI: the reference distribution it compares with, fixed when the query is planned (or the one being collected for the version serving then). */
   readonly reference?: ReferenceSource;
+  /** STRING_AGG(s, sep ORDER BY key): its second argument is the key, sorted this way. */
+  readonly order?: { readonly desc: boolean; readonly nullsFirst: boolean };
 }
 
 /**

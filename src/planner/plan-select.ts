@@ -232,14 +232,17 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     const rule = AGGREGATE_FUNCTIONS[starFilter ? 'count_if' : name]!;
     const type = rule(bound.map((a) => a.type));
     if (typeof type === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${type}`, { span: call.span });
-    const args = foldConstantArgs(fn, bound);
+    const folded = foldConstantArgs(fn, bound);
+    const ordered = aggregateOrder(call, fn, (e) => bindExpr(e, scope, catalog, { special, subquery, clause: `${name.toUpperCase()}(... ORDER BY)` }));
+    // STRING_AGG(s, sep ORDER BY key) takes (s, key, sep): the key travels with each string.
+    const args = ordered ? [folded[0]!, ordered.key, ...(folded[1] ? [folded[1]] : [])] : folded;
     const reference = fn === 'psi' ? psiReference(args, catalog, call.span) : undefined;
-    const key = fn + JSON.stringify(args.map(exprKey));
+    const key = fn + JSON.stringify(args.map(exprKey)) + (ordered ? JSON.stringify(ordered.order) : '');
     let idx = aggKeys.indexOf(key);
     if (idx < 0) {
       idx = aggregates.length;
       aggKeys.push(key);
-      aggregates.push({ fn, args, name: `${fn}_${idx}`, ...(reference ? { reference } : {}) });
+      aggregates.push({ fn, args, name: `${fn}_${idx}`, ...(reference ? { reference } : {}), ...(ordered ? { order: ordered.order } : {}) });
       aggTypes.push(type);
     }
     return { kind: 'Column', index: -1 - idx, name: `${name}(${args.map(exprToString).join(', ')})`, type, span: call.span };
@@ -291,6 +294,29 @@ function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySe
   const windowBound = (g: BoundExpr | undefined) => g?.kind === 'Column' && (g.name === 'window_start' || g.name === 'window_end');
   const windowSelected = groupBy.some((g, i) => selected.has(i) && windowBound(g));
   return groupBy.flatMap((g, i) => (selected.has(i) || (windowSelected && windowBound(g)) ? [] : [{ text: exprToString(g), ...(g.span ? { span: g.span } : {}) }]));
+}
+
+/**
+ * An aggregate's own ORDER BY: STRING_AGG's, by one key. An aggregate whose result does not
+ * depend on the order of its rows ignores it (as DuckDB); ARG_MAX, ARG_MIN and ANY_VALUE, whose
+ * ties it would decide, refuse it.
+ */
+function aggregateOrder(call: CallExpr, fn: AggregateFn, bind: (e: Expr) => BoundExpr): { key: BoundExpr; order: { desc: boolean; nullsFirst: boolean } } | undefined {
+  const items = call.orderBy;
+  if (!items?.length) return undefined;
+  if (fn !== 'string_agg') {
+    if (fn === 'arg_max' || fn === 'arg_min' || fn === 'any_value') {
+      throw new SluiceError('UNSUPPORTED', `ORDER BY inside ${call.name.name.toUpperCase()}() is not supported`, { span: items[0]!.expr.span, hint: 'of tied rows it takes the one that came first; leave out ORDER BY' });
+    }
+    for (const item of items) bind(item.expr);
+    return undefined;
+  }
+  if (items.length > 1) {
+    throw new SluiceError('UNSUPPORTED', 'STRING_AGG(... ORDER BY ...) takes one ORDER BY key', { span: items[1]!.expr.span, hint: "order by one expression, e.g. STRING_AGG(name, ',' ORDER BY ts)" });
+  }
+  const key = bind(items[0]!.expr);
+  if (key.type.kind === 'ARRAY' || key.type.kind === 'STRUCT') throw new SluiceError('TYPE_MISMATCH', `STRING_AGG cannot order by a value of type ${typeToString(key.type)}`, { span: items[0]!.expr.span });
+  return { key, order: { desc: items[0]!.desc, nullsFirst: items[0]!.nullsFirst } };
 }
 
 /**

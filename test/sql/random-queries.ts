@@ -340,6 +340,12 @@ export class QueryGenerator {
       // (ATAN2(0.5, 10) and ATAN2(0.1, 2) are one value in V8 and two in DuckDB): a plain one.
       () => `${r.pick(['SUM', 'AVG', 'MIN'])}(DISTINCT ${r.chance(0.5) ? e('int') : this.plainDouble()})`,
       () => `${r.pick(['COUNT(*)', `SUM(${e('int')})`, `MAX(${e('str')})`, `AVG(${e('dbl')})`])} FILTER (WHERE ${e('bool')})`,
+      // Ordered by the strings themselves, so that ties are equal strings and the text is one
+      // (never a constant: DuckDB refuses ORDER BY a literal).
+      () => {
+        const x = this.selfJoin || this.join ? this.column('str') : r.pick(['t', 'u', 'LOWER(t)', 't || u', 'TRIM(u)']);
+        return `STRING_AGG(${x}, '${r.pick([',', ' | ', ''])}' ORDER BY ${x}${r.pick(['', ' DESC', ' NULLS FIRST'])})`;
+      },
     ])();
   }
 

@@ -92,8 +92,11 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new ArgExtreme(call.fn === 'arg_max' ? 'max' : 'min');
       case 'any_value':
         return new AnyValue();
-      case 'string_agg':
-        return new StringAgg(call.args[1]?.kind === 'Literal' && typeof call.args[1].value === 'string' ? call.args[1].value : call.args.length > 1 ? null : ',');
+      case 'string_agg': {
+        // (s, sep), or (s, key, sep) with an ORDER BY.
+        const sep = call.args[call.order ? 2 : 1];
+        return new StringAgg(sep === undefined ? ',' : sep.kind === 'Literal' && typeof sep.value === 'string' ? sep.value : null, call.order);
+      }
     }
   };
   return {
@@ -474,50 +477,74 @@ class AnyValue implements Accumulator, Restorable {
 }
 
 /**
- * STRING_AGG(s [, separator]) (GROUP_CONCAT, LISTAGG): the non-NULL strings in the order they
- * came, joined by the separator (',' by default; a NULL separator gives NULL), NULL when there
- * are none. A retraction takes out the latest copy of its string. Holds every string of the group.
+ * STRING_AGG(s [, separator] [ORDER BY key]) (GROUP_CONCAT, LISTAGG): the non-NULL strings
+ * joined by the separator (',' by default; a NULL separator gives NULL), NULL when there are none;
+ * in the order they came, or sorted by their key (NULLs last unless NULLS FIRST; ties in the
+ * order they came). A retraction takes out the latest copy of its string (and key). Holds every
+ * string of the group.
  */
 class StringAgg implements Accumulator, Restorable {
-  /** The strings by arrival number (a Map keeps that order). */
-  private readonly order = new Map<number, string>();
-  /** Arrival numbers of each string, oldest first. */
-  private readonly at = new Map<string, number[]>();
+  /** The strings and their keys by arrival number (a Map keeps that order). */
+  private readonly order = new Map<number, [string, unknown]>();
+  /** Arrival numbers of each string (and key), oldest first. */
+  private readonly at = new Map<MapKey, number[]>();
   private next = 0;
-  constructor(private readonly separator: string | null) {}
-  add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
+  constructor(
+    private readonly separator: string | null,
+    private readonly sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean },
+  ) {}
+  add(a: unknown, key: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
     const text = String(a);
+    const k = this.sortBy ? (key ?? null) : null;
     if (sign > 0) {
-      this.push(text);
+      this.push(text, k);
       return undefined;
     }
-    const seen = this.at.get(text);
+    const id = this.idOf(text, k);
+    const seen = this.at.get(id);
     const last = seen?.pop();
     if (last === undefined) return `STRING_AGG cannot retract a string it never saw: ${stringifyExactJson(text)}`;
-    if (seen!.length === 0) this.at.delete(text);
+    if (seen!.length === 0) this.at.delete(id);
     this.order.delete(last);
     return undefined;
   }
-  private push(text: string): void {
+  private idOf(text: string, key: unknown): MapKey {
+    return this.sortBy ? mapKey([text, storable(key)]) : text;
+  }
+  private push(text: string, key: unknown): void {
     const n = this.next++;
-    this.order.set(n, text);
-    const seen = this.at.get(text);
+    this.order.set(n, [text, key]);
+    const id = this.idOf(text, key);
+    const seen = this.at.get(id);
     if (seen) seen.push(n);
-    else this.at.set(text, [n]);
+    else this.at.set(id, [n]);
   }
   merge(o: Accumulator): void {
-    for (const text of (o as StringAgg).order.values()) this.push(text);
+    for (const [text, key] of (o as StringAgg).order.values()) this.push(text, key);
   }
   result(): unknown {
     if (this.order.size === 0 || this.separator === null) return null;
-    return [...this.order.values()].join(this.separator);
+    const entries = [...this.order.values()];
+    const by = this.sortBy;
+    if (by) {
+      // Array.prototype.sort is stable: ties keep their arrival order.
+      entries.sort(([, x], [, y]) => {
+        if (x === null || y === null) return x === y ? 0 : (x === null) === by.nullsFirst ? -1 : 1;
+        const c = compareValues(x, y);
+        return by.desc ? -c : c;
+      });
+    }
+    return entries.map(([text]) => text).join(this.separator);
   }
   save(): StateValue {
-    return [...this.order.values()];
+    return this.sortBy ? [...this.order.values()].map(([text, key]) => [text, storable(key)]) : [...this.order.values()].map(([text]) => text);
   }
   load(s: StateValue): void {
-    for (const text of s as readonly string[]) this.push(text);
+    for (const e of s as readonly StateValue[]) {
+      if (Array.isArray(e)) this.push(e[0] as string, e[1]);
+      else this.push(e as string, null);
+    }
   }
 }
 
