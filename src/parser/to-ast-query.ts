@@ -127,10 +127,41 @@ function aliasOf(n: CstNode, cx: AstContext): Ident | undefined {
   return a ? toIdent(node(a, 'name'), cx) : undefined;
 }
 
+/**
+ * Join words of other dialects that the grammar would take as the alias of the item before
+ * `JOIN` (`FROM s RIGHT JOIN t` read as `s` aliased RIGHT, then an inner join): refused, with
+ * what to write, instead of answering as another join. A quoted alias is an alias.
+ */
+const FOREIGN_JOINS: Readonly<Record<string, string>> = {
+  RIGHT: 'a join keeps every row of its left side (LEFT JOIN), and a table cannot drive a join of a stream; put the stream first and write LEFT JOIN',
+  FULL: 'put the stream first and write LEFT JOIN to keep every row of it',
+  CROSS: 'a stream joins a table on its primary key (JOIN t ON t.key = s.col), or another stream within a time bound',
+  NATURAL: 'name the key, JOIN t USING (key)',
+  SEMI: "keep the rows that have a match with WHERE EXISTS (SELECT 1 FROM t WHERE t.key = s.col), or s.col IN (SELECT key FROM t)",
+  ANTI: "keep the rows without a match with WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.key = s.col), or s.col NOT IN (SELECT key FROM t)",
+  ASOF: 'join two streams within a time bound (ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL ... AND a.ts)',
+  POSITIONAL: 'a stream has no row positions to match',
+  LATERAL: 'join a table on its key, or select from the subquery in FROM',
+};
+
+function checkForeignJoin(item: CstNode, cx: AstContext): void {
+  const a = optNode(onlyChild(item), 'alias');
+  if (!a) return;
+  const name = node(a, 'name');
+  const start = name.location!.startOffset;
+  const word = cx.src.text.slice(start, name.location!.endOffset! + 1);
+  const hint = FOREIGN_JOINS[word.toUpperCase()];
+  const upper = word.toUpperCase();
+  if (hint) throw new SluiceError('UNSUPPORTED', `${upper === 'LATERAL' ? 'LATERAL' : `${upper} JOIN`} is not supported`, { span: cx.src.span(start, name.location!.endOffset! + 1), hint });
+}
+
 function toFrom(n: CstNode, cx: AstContext): FromItem {
   const first = node(n, 'first');
+  const joins = nodes(n, 'joins');
+  // Every item followed by a JOIN: its alias must not be a join word (see FOREIGN_JOINS).
+  for (const item of [first, ...joins.slice(0, -1).map((j) => node(j, 'right'))]) if (joins.length) checkForeignJoin(item, cx);
   let left = toFromPrimary(first, cx);
-  for (const j of nodes(n, 'joins')) {
+  for (const j of joins) {
     const onNode = optNode(j, 'on');
     const using = optToken(j, 'using') ? nodes(j, 'usingColumns').map((c) => toIdent(c, cx)) : undefined;
     const right = toFromPrimary(node(j, 'right'), cx);
