@@ -391,6 +391,11 @@ export class SqlParser extends CstParser {
   readonly typeLength = this.RULE('typeLength', () => {
     this.CONSUME(LParen);
     this.CONSUME(IntegerLiteral, { LABEL: 'value' });
+    // DECIMAL(precision, scale)
+    this.OPTION(() => {
+      this.CONSUME(Comma);
+      this.CONSUME2(IntegerLiteral, { LABEL: 'scale' });
+    });
     this.CONSUME(RParen);
   });
 

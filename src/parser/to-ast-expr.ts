@@ -7,7 +7,7 @@ import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type Column
 import { type AstContext, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
-import { toDataType } from './to-ast-type.js';
+import { decimalScale, toDataType } from './to-ast-type.js';
 
 /** An `expression` (or `standaloneExpression`) node. */
 export function toExpr(n: CstNode, cx: AstContext): Expr {
@@ -162,7 +162,7 @@ function toPostfix(operandNode: CstNode, primaryNode: CstNode, cx: AstContext): 
     const span = cx.src.span(start, endOf(op));
     const fieldTok = optToken(op, 'field');
     if (optToken(op, 'cast')) {
-      expr = { kind: 'Cast', operand: expr, type: toDataType(node(op, 'dataType'), cx), span };
+      expr = castTo(expr, node(op, 'dataType'), false, span, cx);
     } else if (fieldTok) {
       const field = identFromToken(fieldTok, cx);
       expr = canQualify && expr.kind === 'ColumnRef'
@@ -191,7 +191,7 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
     case 'caseExpr':
       return toCase(c, cx);
     case 'castExpr':
-      return { kind: 'Cast', operand: toExpr(node(c, 'expression'), cx), type: toDataType(node(c, 'dataType'), cx), ...(optToken(c, 'try') ? { try: true } : {}), span: cx.src.nodeSpan(c) };
+      return castTo(toExpr(node(c, 'expression'), cx), node(c, 'dataType'), optToken(c, 'try') !== undefined, cx.src.nodeSpan(c), cx);
     case 'arrayExpr':
       return { kind: 'Array', elements: nodes(c, 'elements').map((e) => toExpr(e, cx)), span: cx.src.nodeSpan(c) };
     case 'leftCall': {
@@ -324,4 +324,13 @@ function toExtract(n: CstNode, name: Ident, span: Span, cx: AstContext): CallExp
 function subquery(n: CstNode, cx: AstContext): SelectQuery {
   if (!cx.select) throw new SluiceError('INTERNAL', 'parser: no query builder for a subquery in an expression');
   return cx.select(n, cx);
+}
+
+/** CAST(x AS type); to DECIMAL(p, s), the DOUBLE rounded to s decimals (ROUND, half away from zero, as DuckDB). */
+function castTo(operand: Expr, typeNode: CstNode, isTry: boolean, span: Span, cx: AstContext): Expr {
+  const cast: Expr = { kind: 'Cast', operand, type: toDataType(typeNode, cx), ...(isTry ? { try: true } : {}), span };
+  const scale = decimalScale(typeNode, cx);
+  if (scale === undefined) return cast;
+  const digits: Expr = { kind: 'Literal', literal: 'integer', value: scale, span };
+  return { kind: 'Call', name: { name: 'round', span }, args: [cast, digits], distinct: false, star: false, span };
 }

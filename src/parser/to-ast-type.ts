@@ -22,10 +22,31 @@ const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
   BYTES: 'BYTES',
   TIMESTAMP: 'TIMESTAMP',
   TIMESTAMP_LTZ: 'TIMESTAMP',
+  // Other engines' names (DuckDB, PostgreSQL): SMALLINT and TINYINT hold an INT's range here.
+  SMALLINT: 'INT',
+  TINYINT: 'INT',
+  INT1: 'INT',
+  INT2: 'INT',
+  INT4: 'INT',
+  INT8: 'BIGINT',
+  LONG: 'BIGINT',
+  FLOAT4: 'FLOAT',
+  FLOAT8: 'DOUBLE',
+  CHAR: 'STRING',
+  BPCHAR: 'STRING',
+  BLOB: 'BYTES',
+  BYTEA: 'BYTES',
+  VARBINARY: 'BYTES',
+  DATETIME: 'TIMESTAMP',
+  // DECIMAL(p, s) is a DOUBLE; a CAST to it rounds to `s` decimals (see decimalScale).
+  DECIMAL: 'DOUBLE',
+  NUMERIC: 'DOUBLE',
 };
 
 /** Type names that accept a `(n)` argument. */
-const TAKES_LENGTH = new Set(['VARCHAR', 'TIMESTAMP', 'TIMESTAMP_LTZ']);
+const TAKES_LENGTH = new Set(['VARCHAR', 'TIMESTAMP', 'TIMESTAMP_LTZ', 'CHAR', 'BPCHAR', 'DECIMAL', 'NUMERIC']);
+/** Type names that accept `(precision, scale)`. */
+const TAKES_SCALE = new Set(['DECIMAL', 'NUMERIC']);
 
 /** The spellings a user may write, for "did you mean" (aliases included). */
 export const TYPE_SPELLINGS: readonly string[] = [...Object.keys(TYPE_NAMES), 'INTERVAL', 'ARRAY', 'STRUCT'];
@@ -60,6 +81,10 @@ export function toDataType(n: CstNode, cx: AstContext): DataType {
   if (len && !TAKES_LENGTH.has(name)) {
     throw astError(`type ${name} takes no length or precision`, cx.src.nodeSpan(len));
   }
+  if (len && optToken(len, 'scale') && !TAKES_SCALE.has(name)) {
+    throw astError(`type ${name} takes one length, not a precision and scale`, cx.src.nodeSpan(len));
+  }
+  if (TAKES_SCALE.has(name)) decimalScale(n, cx);
   if (kind === 'TIMESTAMP') return { kind, precision: len ? lengthOf(len, cx, 0) : 3 };
   return { kind };
 }
@@ -71,4 +96,23 @@ function lengthOf(n: CstNode, cx: AstContext, min = 1): number {
     throw astError(`invalid length ${t.image}`, cx.src.tokenSpan(t), `expected an integer of at least ${min}`);
   }
   return v;
+}
+
+/**
+ * The scale of `DECIMAL(p, s)` / `NUMERIC(p, s)` (0 for `DECIMAL(p)`), undefined for other types
+ * and for a bare DECIMAL (a DOUBLE as it is). A CAST to it rounds to `s` decimals, as DuckDB's
+ * DECIMAL does (its value is then a DOUBLE: docs/sql.md). Checks 1 <= p <= 38 and 0 <= s <= p.
+ */
+export function decimalScale(n: CstNode, cx: AstContext): number | undefined {
+  const nameTok = optToken(n, 'typeName');
+  if (!nameTok || !TAKES_SCALE.has(identName(nameTok).toUpperCase())) return undefined;
+  const len = optNode(n, 'length');
+  if (!len) return undefined;
+  const precision = lengthOf(len, cx);
+  const scaleTok = optToken(len, 'scale');
+  const scale = scaleTok ? Number(scaleTok.image) : 0;
+  if (precision > 38 || !(scale >= 0 && scale <= precision)) {
+    throw astError(`invalid DECIMAL(${precision}, ${scaleTok?.image ?? 0})`, cx.src.nodeSpan(len), 'the precision is 1 to 38 digits and the scale 0 to the precision');
+  }
+  return scale;
 }
