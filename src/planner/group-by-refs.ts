@@ -13,8 +13,19 @@ export interface SelectRef {
   readonly name?: string;
 }
 
-/** Replaces positions and aliases in `groupBy` by the select items they name. */
+/** Whether `e` is the word ALL where no input column has that name (GROUP BY ALL, ORDER BY ALL). */
+export function isAllWord(e: Expr | undefined, hasColumn: (name: string) => boolean): boolean {
+  return e?.kind === 'ColumnRef' && e.qualifier === undefined && normalizeName(e.column.name) === 'all' && !hasColumn('all');
+}
+
+/**
+ * Replaces positions and aliases in `groupBy` by the select items they name; `GROUP BY ALL` (as
+ * DuckDB) is every select item without an aggregate (the planner's hidden items aside).
+ */
 export function resolveGroupByRefs(groupBy: readonly Expr[], items: readonly SelectRef[], scope: Scope, hasAggregate: (e: Expr) => boolean): Expr[] {
+  if (groupBy.length === 1 && isAllWord(groupBy[0], (n) => scope.columns.some((c) => normalizeName(c.name) === n))) {
+    return items.flatMap((i) => (i.ast && !hasAggregate(i.ast) && !i.name?.startsWith('\u0000') ? [i.ast] : []));
+  }
   return groupBy.map((g) => {
     if (g.kind === 'Literal' && g.literal === 'integer') {
       const n = Number(g.value);

@@ -9,7 +9,7 @@ import type { Catalog, ModelSignature } from './catalog.js';
 import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
-import { resolveGroupByRefs } from './group-by-refs.js';
+import { isAllWord, resolveGroupByRefs } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
 import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
@@ -87,13 +87,20 @@ function planOrdered(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pla
   }
   // Window functions: a NULL in each one's place and its inputs as hidden columns (window-items.ts).
   const windows = rewriteWindows(q, opts.nested ? 'nested' : opts.pull || opts.bounded ? 'finished' : 'continuous', walkAst);
-  const base = windows?.query ?? q;
+  let base = windows?.query ?? q;
   const withWindows = (p: PlannedQuery): PlannedQuery => {
     if (!windows) return p;
     const { windows: specs, names } = windows.resolve(p.names, p.plan.fields);
     return { ...p, names, windows: specs, hiddenColumns: (p.hiddenColumns ?? 0) + windows.hidden };
   };
   const planned = withWindows(planSelectAt(base, catalog, opts));
+  // ORDER BY ALL (as DuckDB): every output column, left to right, in the direction given.
+  const all = base.orderBy.length === 1 && isAllWord(base.orderBy[0]!.expr, (n) => planned.names.some((x) => normalizeName(x) === n)) ? base.orderBy[0]! : undefined;
+  if (all) {
+    const shown = planned.names.length - (planned.hiddenColumns ?? 0);
+    const orderBy = Array.from({ length: shown }, (_, i) => ({ ...all, expr: { kind: 'Literal', literal: 'integer', value: i + 1, span: all.expr.span } as const }));
+    base = { ...base, orderBy };
+  }
   if (!base.orderBy.length) return withLimit(base, planned);
   const hidden = base.orderBy.filter((o) => orderOutputIndex(base, o.expr, planned.names) === undefined);
   if (hidden.length === 0) return withLimit(base, planned);
