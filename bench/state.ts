@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseResult, StateCase } from './state-case.js';
-import { rate, ratio, reasonOf, section, type Section } from './util.js';
+import { median, rate, ratio, reasonOf, section, spread, type Section } from './util.js';
 
 export interface StateBenchOptions {
   /** Distinct-key counts of the GROUP BY rows. */
@@ -27,6 +27,8 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 const AGG = 'SELECT k, COUNT(*) AS n, SUM(v) AS s FROM ev GROUP BY k';
+/** Runs of the all-distinct view (about 6 s each). */
+const DISTINCT_RUNS = 3;
 /** malloc arenas of the case processes: docs/state.md recommends 2 for a process holding much state. */
 const MALLOC_ARENAS = process.env['MALLOC_ARENA_MAX'] ?? '2';
 
@@ -108,15 +110,20 @@ export async function benchState(opts: StateBenchOptions): Promise<Section[]> {
     o.rows.push(['restart', keysLabel(opts.restartKeys), `n/a (${reasonOf(err)})`, '', '']);
   }
   try {
-    const r = await inFolder((dir) => runCase({ step: 'distinct', dir, rows: opts.distinctRows }));
-    const met = r.rowsPerSecond! >= 170_000 && r.peakRssBytes <= 700 * MIB;
-    o.rows.push(['all-distinct view: SELECT tx_id, COUNT(*) AS n, SUM(amount) AS s FROM tx GROUP BY tx_id (datagen)', `${keysLabel(opts.distinctRows)} keys`, `${rate(r.rowsPerSecond!)} rows/s`, mib(r.peakRssBytes), `≥ 170k rows/s and ≤ 700 MB: ${met ? 'met' : 'NOT met'}`]);
+    // Short enough to run several times: the median rate, and the largest peak RSS of the runs.
+    const runs: CaseResult[] = [];
+    for (let i = 0; i < DISTINCT_RUNS; i++) runs.push(await inFolder((dir) => runCase({ step: 'distinct', dir, rows: opts.distinctRows })));
+    const rates = runs.map((r) => r.rowsPerSecond!);
+    const rowsPerSecond = median(rates);
+    const peakRss = Math.max(...runs.map((r) => r.peakRssBytes));
+    const met = rowsPerSecond >= 170_000 && peakRss <= 700 * MIB;
+    o.rows.push(['all-distinct view: SELECT tx_id, COUNT(*) AS n, SUM(amount) AS s FROM tx GROUP BY tx_id (datagen)', `${keysLabel(opts.distinctRows)} keys`, `${rate(rowsPerSecond)} rows/s (median of ${DISTINCT_RUNS}: ${spread(rates)})`, mib(peakRss), `≥ 170k rows/s and ≤ 700 MB: ${met ? 'met' : 'NOT met'}`]);
   } catch (err) {
     o.rows.push(['all-distinct view', keysLabel(opts.distinctRows), `n/a (${reasonOf(err)})`, '', '']);
   }
   o.notes.push(
     'Lookup join: the table is written straight into its RocksDB rows by a child process, the stream rows (keys uniform over the table) by another; the sink query runs in a third. Restart: a child builds and checkpoints the view, and a new child opens the folder, appends two rows and polls the view for the new key.',
-    'All-distinct view: a datagen stream (every tx_id distinct) read unpaced into the view; rows/s counts from CREATE to the checkpoint after the last row.',
+    `All-distinct view: a datagen stream (every tx_id distinct) read unpaced into the view; rows/s counts from CREATE to the checkpoint after the last row; ${DISTINCT_RUNS} runs, each a child process on a fresh folder: the median rate and the largest peak RSS.`,
   );
   return [g, o];
 }

@@ -24,6 +24,7 @@ import { bindInsert, evaluateInsertValue } from './insert-bind.js';
 import { plannedQualityStatements } from './model-quality.js';
 import { checkNoLimit, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { persistentId } from './statements/persistent.js';
+import { explainText } from './statements/explain.js';
 import { finishedSubquery, planStages } from './statements/select-staged.js';
 import type { PlannedStatement } from './types.js';
 
@@ -92,7 +93,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       return 'statement';
     case 'Query': {
       // Over a subquery with window functions: both stages, and it answers once.
-      const staged = finishedSubquery(s.query);
+      const staged = finishedSubquery(s.query, scratch);
       if (staged) {
         planStages(staged, scratch, bounded);
         return 'pull';
@@ -103,7 +104,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       return pull ? 'pull' : 'push';
     }
     case 'Explain':
-      planQuery(s.statement.query, scratch, { exchange: isScaleOutSink(s.statement) });
+      explainText(s, scratch);
       return 'statement';
     case 'Show':
     case 'Describe':

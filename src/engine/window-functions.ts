@@ -4,14 +4,15 @@
  * arguments, partition and order keys are columns of the rows (the planner adds them as hidden
  * columns, see plan-select.ts); its value goes into its own column.
  *
- * Semantics as DuckDB and the SQL standard with the default frame: without ORDER BY the frame is
- * the whole partition; with ORDER BY it runs from the partition's first row to the current row's
- * last peer (rows equal on every ORDER BY key), so running sums and LAST_VALUE include peers.
+ * Semantics as DuckDB and the SQL standard. The default frame: without ORDER BY the whole
+ * partition; with ORDER BY from the partition's first row to the current row's last peer (rows
+ * equal on every ORDER BY key), so running sums and LAST_VALUE include peers. A frame clause
+ * (ROWS, RANGE, GROUPS) sets it for the aggregates and FIRST_VALUE, LAST_VALUE, NTH_VALUE.
  * Rows of a partition without ORDER BY keep the order they came in.
  */
 import { compareValues } from '../exec/sql-values.js';
 import type { OrderKey } from '../planner/order-by.js';
-import type { WindowSpec } from '../planner/window-spec.js';
+import type { WindowFn, WindowSpec } from '../planner/window-spec.js';
 
 /** Fills each window's column in `rows` (changed in place). */
 export function computeWindows(rows: unknown[][], windows: readonly WindowSpec[]): void {
@@ -117,48 +118,172 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
       });
       return;
     }
-    case 'first_value': {
-      const first = n > 0 ? arg(part[0]!) : null;
-      part.forEach((row) => out(row, first));
-      return;
-    }
-    case 'last_value': {
+    default: {
+      const { lo, hi } = frames(part, w, peerStart, peerEnd);
       const values = part.map(arg);
-      part.forEach((row, i) => out(row, values[peerEnd[i]! - 1]));
-      return;
+      if (w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') {
+        part.forEach((row, i) => {
+          const at = w.fn === 'first_value' ? lo[i]! : w.fn === 'last_value' ? hi[i]! - 1 : lo[i]! + w.offset! - 1;
+          out(row, at >= lo[i]! && at < hi[i]! ? values[at] : null);
+        });
+      } else {
+        frameAggregate(w.fn, w.args.length === 0 ? part.map(() => 1) : values, lo, hi).forEach((v, i) => out(part[i]!, v));
+      }
     }
-    default:
-      runningAggregate(part, w, peerEnd, out);
   }
 }
 
-/** COUNT, SUM, AVG, MIN, MAX over each row's frame: up to its last peer (the whole partition without ORDER BY). */
-function runningAggregate(part: unknown[][], w: WindowSpec, peerEnd: readonly number[], out: (row: unknown[], v: unknown) => void): void {
-  const star = w.args.length === 0;
-  let count = 0;
-  let sum: number | bigint | null = null;
-  let best: unknown = null;
-  let done = 0;
-  const values = part.map((row) => (star ? 1 : (row[w.args[0]!] ?? null)));
-  const results = new Array<unknown>(part.length);
-  for (let i = 0; i < part.length; i++) {
-    for (; done < peerEnd[i]!; done++) {
-      const v = values[done];
-      if (v === null) continue;
-      count++;
-      if (w.fn === 'sum' || w.fn === 'avg') {
-        if (typeof v === 'bigint' || typeof sum === 'bigint') sum = BigInt(sum ?? 0) + BigInt(v as number);
-        else sum = (sum ?? 0) + (v as number);
-      } else if (w.fn === 'min' || w.fn === 'max') {
-        const c = best === null ? 0 : compareValues(v, best);
-        if (best === null || (w.fn === 'min' ? c < 0 : c > 0)) best = v;
-      }
+/**
+ * Each row's frame in its (sorted) partition, as [lo[i], hi[i]) row indexes (empty when lo >= hi):
+ * ROWS counts rows from the current one; GROUPS counts peer groups from its own; RANGE takes the
+ * rows whose one ORDER BY key lies within the offsets of the current row's (its peers for 0 or
+ * CURRENT ROW). A row whose key is NULL has its NULL peers as the range of any offset, as in
+ * PostgreSQL and DuckDB; other rows' ranges hold no NULL keys.
+ */
+function frames(part: readonly unknown[][], w: WindowSpec, peerStart: readonly number[], peerEnd: readonly number[]): { lo: Int32Array; hi: Int32Array } {
+  const n = part.length;
+  const lo = new Int32Array(n);
+  const hi = new Int32Array(n);
+  const { unit, start, end } = w.frame;
+  const clamp = (x: number) => Math.max(0, Math.min(n, x));
+  if (unit === 'rows') {
+    for (let i = 0; i < n; i++) {
+      lo[i] = start === -Infinity ? 0 : clamp(i + start);
+      hi[i] = end === Infinity ? n : clamp(i + end + 1);
     }
-    results[i] =
-      w.fn === 'count' ? count
-      : w.fn === 'sum' ? sum
-      : w.fn === 'avg' ? (count === 0 ? null : Number(sum) / count)
-      : best;
+    return { lo, hi };
   }
-  part.forEach((row, i) => out(row, results[i]));
+  if (unit === 'groups') {
+    // The peer groups in order, and each row's group.
+    const groupStarts: number[] = [];
+    const group = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (peerStart[i] === i) groupStarts.push(i);
+      group[i] = groupStarts.length - 1;
+    }
+    const groups = groupStarts.length;
+    const groupStart = (g: number) => (g < 0 ? 0 : g >= groups ? n : groupStarts[g]!);
+    for (let i = 0; i < n; i++) {
+      lo[i] = start === -Infinity ? 0 : groupStart(group[i]! + start);
+      hi[i] = end === Infinity ? n : groupStart(group[i]! + end + 1);
+    }
+    return { lo, hi };
+  }
+  const key = w.orderBy[0];
+  const offsets = start !== -Infinity && start !== 0 || end !== Infinity && end !== 0;
+  if (!offsets || key === undefined) {
+    for (let i = 0; i < n; i++) {
+      lo[i] = start === -Infinity ? 0 : peerStart[i]!;
+      hi[i] = end === Infinity ? n : peerEnd[i]!;
+    }
+    return { lo, hi };
+  }
+  // Keys as numbers in the partition's order (TIMESTAMP: epoch ms; offsets of intervals in ms),
+  // negated when descending so that they ascend; the non-NULL keys are one run of rows.
+  const sign = key.desc ? -1 : 1;
+  const keys = part.map((row) => {
+    const v = row[key.index] ?? null;
+    return v === null ? NaN : sign * Number(v);
+  });
+  let first = 0;
+  while (first < n && Number.isNaN(keys[first]!)) first++;
+  let last = first;
+  while (last < n && !Number.isNaN(keys[last]!)) last++;
+  /** The first row of the non-NULL run at or after `from` whose key is >= x (> x when `after`). */
+  const search = (x: number, after: boolean): number => {
+    let a = first;
+    let b = last;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (after ? keys[m]! <= x : keys[m]! < x) a = m + 1;
+      else b = m;
+    }
+    return a;
+  };
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    const nulls = Number.isNaN(k);
+    lo[i] = start === -Infinity ? 0 : nulls || start === 0 ? peerStart[i]! : search(k + start, false);
+    hi[i] = end === Infinity ? n : nulls || end === 0 ? peerEnd[i]! : search(k + end, true);
+  }
+  return { lo, hi };
+}
+
+/**
+ * COUNT, SUM, AVG, MIN or MAX of `values` (NULLs skipped) over each frame [lo[i], hi[i]). The
+ * frames of a partition move forward (neither bound goes back from one row to the next), so one
+ * pass adds the rows entering and removes those leaving: sums keep a compensation term (and
+ * start again from zero when the frame empties), MIN and MAX a queue of the candidates in order.
+ * A frame that does go back is summed again from its start.
+ */
+function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array, hi: Int32Array): unknown[] {
+  const n = values.length;
+  const results = new Array<unknown>(n);
+  let from = 0;
+  let to = 0;
+  let count = 0;
+  let sum = 0;
+  let carry = 0;
+  let bigSum: bigint | undefined;
+  // MIN/MAX: indexes of the frame's rows that may still become its extreme, best first.
+  const queue: number[] = [];
+  let head = 0;
+  const better = (a: unknown, b: unknown) => (fn === 'min' ? compareValues(a, b) < 0 : compareValues(a, b) > 0);
+  const add = (j: number) => {
+    const v = values[j];
+    if (v === null || v === undefined) return;
+    count++;
+    if (fn === 'sum' || fn === 'avg') {
+      if (typeof v === 'bigint' || bigSum !== undefined) bigSum = (bigSum ?? BigInt(sum)) + BigInt(v as number);
+      else [sum, carry] = neumaier(sum, carry, v as number);
+    } else if (fn === 'min' || fn === 'max') {
+      while (queue.length > head && !better(values[queue[queue.length - 1]!], v)) queue.pop();
+      queue.push(j);
+    }
+  };
+  const remove = (j: number) => {
+    const v = values[j];
+    if (v === null || v === undefined) return;
+    count--;
+    if (fn === 'sum' || fn === 'avg') {
+      if (bigSum !== undefined) bigSum -= BigInt(v as number);
+      else [sum, carry] = neumaier(sum, carry, -(v as number));
+      if (count === 0) {
+        sum = 0;
+        carry = 0;
+        bigSum = undefined;
+      }
+    } else if (fn === 'min' || fn === 'max') {
+      if (queue[head] === j) head++;
+    }
+  };
+  const reset = (at: number) => {
+    from = to = at;
+    count = 0;
+    sum = carry = 0;
+    bigSum = undefined;
+    queue.length = head = 0;
+  };
+  for (let i = 0; i < n; i++) {
+    const a = lo[i]!;
+    const b = Math.max(a, hi[i]!);
+    if (a < from || b < to || a >= to) reset(a);
+    while (to < b) add(to++);
+    while (from < a) remove(from++);
+    const total = bigSum ?? sum + carry;
+    results[i] =
+      fn === 'count' ? count
+      : count === 0 ? null
+      : fn === 'sum' ? total
+      : fn === 'avg' ? Number(total) / count
+      : values[queue[head]!];
+  }
+  return results;
+}
+
+/** `sum + v` with Neumaier's compensation: the running sum and the error it has lost so far. */
+function neumaier(sum: number, carry: number, v: number): [number, number] {
+  const t = sum + v;
+  const lost = Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+  return [t, carry + lost];
 }

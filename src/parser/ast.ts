@@ -194,6 +194,26 @@ export interface CallExpr {
 export interface WindowOver {
   readonly partitionBy: readonly Expr[];
   readonly orderBy: readonly OrderItem[];
+  /** `ROWS | RANGE | GROUPS BETWEEN ... AND ...`; absent: SQL's default frame. */
+  readonly frame?: WindowFrame;
+  readonly span: Span;
+}
+
+/** A window's frame: the rows of its partition, around the current row, that it aggregates. */
+export interface WindowFrame {
+  readonly unit: 'rows' | 'range' | 'groups';
+  readonly start: FrameBound;
+  /** `ROWS n PRECEDING` alone ends at CURRENT ROW. */
+  readonly end: FrameBound;
+  /** An EXCLUDE clause was written (not supported: refused by the planner). */
+  readonly exclude?: Span;
+  readonly span: Span;
+}
+
+export interface FrameBound {
+  readonly kind: 'unbounded preceding' | 'preceding' | 'current row' | 'following' | 'unbounded following';
+  /** The n of `n PRECEDING` / `n FOLLOWING`. */
+  readonly offset?: Expr;
   readonly span: Span;
 }
 
@@ -299,6 +319,8 @@ export interface SelectQuery {
   readonly where?: Expr;
   readonly groupBy: readonly Expr[];
   readonly having?: Expr;
+  /** QUALIFY: a filter over the window functions' values (see planner/window-lift.ts). */
+  readonly qualify?: Expr;
   readonly orderBy: readonly OrderItem[];
   readonly limit?: number;
   /** OFFSET: rows skipped before the LIMIT counts. */

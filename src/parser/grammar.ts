@@ -486,6 +486,11 @@ export class SqlParser extends CstParser {
       this.CONSUME(K.HAVING);
       this.SUBRULE3(this.expression, { LABEL: 'having' });
     });
+    // QUALIFY cond (as DuckDB): keeps the rows for which cond, over window functions, is TRUE.
+    this.OPTION6(() => {
+      this.CONSUME(K.QUALIFY);
+      this.SUBRULE4(this.expression, { LABEL: 'qualify' });
+    });
   });
 
   readonly commonTable = this.RULE('commonTable', () => {
@@ -994,7 +999,65 @@ export class SqlParser extends CstParser {
       this.CONSUME2(K.BY);
       this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE(this.orderItem, { LABEL: 'orderBy' }) });
     });
+    this.OPTION3(() => this.SUBRULE(this.windowFrame, { LABEL: 'frame' }));
     this.CONSUME(RParen);
+  });
+
+  /** `ROWS | RANGE | GROUPS [BETWEEN bound AND bound | bound] [EXCLUDE ...]` of OVER (...). */
+  readonly windowFrame = this.RULE('windowFrame', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(K.ROWS, { LABEL: 'unit' }) },
+      { ALT: () => this.CONSUME(K.RANGE, { LABEL: 'unit' }) },
+      { ALT: () => this.CONSUME(K.GROUPS, { LABEL: 'unit' }) },
+    ]);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(K.BETWEEN);
+          this.SUBRULE(this.frameBound, { LABEL: 'start' });
+          this.CONSUME(K.AND);
+          this.SUBRULE2(this.frameBound, { LABEL: 'end' });
+        },
+      },
+      { ALT: () => this.SUBRULE3(this.frameBound, { LABEL: 'start' }) },
+    ]);
+    // Parsed so that it can be refused with a message rather than a syntax error.
+    this.OPTION(() => {
+      this.CONSUME(K.EXCLUDE, { LABEL: 'exclude' });
+      this.AT_LEAST_ONE(() => this.CONSUME(Identifier));
+    });
+  });
+
+  /** `UNBOUNDED PRECEDING | n PRECEDING | CURRENT ROW | n FOLLOWING | UNBOUNDED FOLLOWING`. */
+  readonly frameBound = this.RULE('frameBound', () => {
+    this.OR({
+      // UNBOUNDED and CURRENT are also names: as the first word of a bound they are the keywords.
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(K.UNBOUNDED, { LABEL: 'unbounded' });
+            this.SUBRULE(this.frameSide, { LABEL: 'side' });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.CURRENT, { LABEL: 'current' });
+            this.CONSUME(K.ROW);
+          },
+        },
+        {
+          ALT: () => {
+            this.SUBRULE(this.expression, { LABEL: 'offset' });
+            this.SUBRULE2(this.frameSide, { LABEL: 'side' });
+          },
+        },
+      ],
+    });
+  });
+
+  readonly frameSide = this.RULE('frameSide', () => {
+    this.OR([{ ALT: () => this.CONSUME(K.PRECEDING, { LABEL: 'side' }) }, { ALT: () => this.CONSUME(K.FOLLOWING, { LABEL: 'side' }) }]);
   });
 }
 

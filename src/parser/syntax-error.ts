@@ -51,6 +51,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   let rest = types.includes(K.SELECT) ? types.filter((t) => t !== K.WITH) : [...types];
   // Where UNION may come, so may INTERSECT and EXCEPT: UNION stands for the three.
   if (rest.includes(K.UNION)) rest = rest.filter((t) => t !== K.INTERSECT && t !== K.EXCEPT);
+  // QUALIFY may come where HAVING may, and is seldom what was meant there.
+  if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY);
   const words: string[] = [];
   const has = (t: TokenType) => rest.includes(t);
   const tail: string[] = [];
@@ -217,7 +219,7 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   }
   // Window frames.
   if (['ROWS', 'RANGE', 'GROUPS'].includes(word(found)) && before.some((t) => word(t) === 'OVER')) {
-    return 'window frames (ROWS/RANGE BETWEEN ...) are not supported: a window runs over its whole partition, or with ORDER BY up to the current row and its peers';
+    return 'a frame comes last in OVER (...): [PARTITION BY ...] [ORDER BY ...] ROWS | RANGE | GROUPS BETWEEN start AND end, each bound UNBOUNDED PRECEDING, n PRECEDING, CURRENT ROW, n FOLLOWING or UNBOUNDED FOLLOWING';
   }
   // Flink: INSERT INTO sink SELECT ...
   if (tokenMatcher(found, K.SELECT) && word(before[0]) === 'INSERT') {

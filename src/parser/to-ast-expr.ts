@@ -3,7 +3,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type Ident, type LiteralExpr, type OrderItem, type SelectQuery } from './ast.js';
+import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type Ident, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
 import { type AstContext, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
@@ -266,9 +266,42 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
     star: optToken(n, 'star') !== undefined,
     ...(filter ? { filter: toExpr(filter, cx) } : {}),
     ...(argOrder.length ? { orderBy: argOrder.map((o) => toOrderItem(o, cx)) } : {}),
-    ...(over ? { over: { partitionBy: nodes(over, 'partitionBy').map((e) => toExpr(e, cx)), orderBy: nodes(over, 'orderBy').map((o) => toOrderItem(o, cx)), span: cx.src.nodeSpan(over) } } : {}),
+    ...(over ? { over: toOver(over, cx) } : {}),
     span,
   };
+}
+
+function toOver(over: CstNode, cx: AstContext): WindowOver {
+  const frame = optNode(over, 'frame');
+  return {
+    partitionBy: nodes(over, 'partitionBy').map((e) => toExpr(e, cx)),
+    orderBy: nodes(over, 'orderBy').map((o) => toOrderItem(o, cx)),
+    ...(frame ? { frame: toFrame(frame, cx) } : {}),
+    span: cx.src.nodeSpan(over),
+  };
+}
+
+function toFrame(frame: CstNode, cx: AstContext): WindowFrame {
+  const unit = token(frame, 'unit').image.toLowerCase() as WindowFrame['unit'];
+  const start = toFrameBound(node(frame, 'start'), cx);
+  const end = optNode(frame, 'end');
+  const exclude = optToken(frame, 'exclude');
+  return {
+    unit,
+    start,
+    // `ROWS n PRECEDING` is `ROWS BETWEEN n PRECEDING AND CURRENT ROW`.
+    end: end ? toFrameBound(end, cx) : { kind: 'current row', span: start.span },
+    ...(exclude ? { exclude: cx.src.span(exclude.startOffset, endOf(exclude)) } : {}),
+    span: cx.src.nodeSpan(frame),
+  };
+}
+
+function toFrameBound(b: CstNode, cx: AstContext): FrameBound {
+  const span = cx.src.nodeSpan(b);
+  if (optToken(b, 'current')) return { kind: 'current row', span };
+  const following = token(node(b, 'side'), 'side').image.toUpperCase() === 'FOLLOWING';
+  if (optToken(b, 'unbounded')) return { kind: following ? 'unbounded following' : 'unbounded preceding', span };
+  return { kind: following ? 'following' : 'preceding', offset: toExpr(node(b, 'offset'), cx), span };
 }
 
 /** `expr [ASC | DESC] [NULLS FIRST | NULLS LAST]` of ORDER BY. */

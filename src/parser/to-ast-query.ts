@@ -72,6 +72,7 @@ function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {
   const fromNode = optNode(n, 'fromClause');
   const whereNode = optNode(n, 'where');
   const havingNode = optNode(n, 'having');
+  const qualifyNode = optNode(n, 'qualify');
   return {
     kind: 'Select',
     distinct: optToken(n, 'distinct') !== undefined,
@@ -80,6 +81,7 @@ function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {
     ...(whereNode ? { where: toExpr(whereNode, cx) } : {}),
     groupBy: nodes(n, 'groupBy').map((e) => toExpr(e, cx)),
     ...(havingNode ? { having: toExpr(havingNode, cx) } : {}),
+    ...(qualifyNode ? { qualify: toExpr(qualifyNode, cx) } : {}),
     orderBy: [],
     span: cx.src.nodeSpan(n),
   };

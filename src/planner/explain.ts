@@ -23,7 +23,8 @@ export function explainPlan(plan: PhysicalPlan, header?: string): string {
     for (const c of physicalInputs(p)) walk(c, depth + 1);
   };
   walk(plan, 0);
-  return lines.join('\n');
+  // Columns the planner adds for its own use have names no SQL name can be (they start with NUL).
+  return lines.join('\n').replaceAll('\u0000', '#');
 }
 
 /** A plan cut to run across processes: the keyed stage, the exchange, then the source stage below. */

@@ -8,6 +8,7 @@
 import type { Field } from '../common/types.js';
 import type { SelectQuery } from '../parser/ast.js';
 import type { Catalog, TableDef } from './catalog.js';
+import { inputColumns, liftWindows } from './window-lift.js';
 
 /** The name the outer stage reads the subquery's rows by; no SQL name can be it. */
 const FINISHED = '\u0000finished';
@@ -19,8 +20,13 @@ export interface FinishedSubquery {
   readonly outer: SelectQuery;
 }
 
-/** The two stages of `q`, or undefined when its FROM is not a subquery with window functions. */
-export function finishedSubquery(q: SelectQuery): FinishedSubquery | undefined {
+/**
+ * The two stages of `q`, or undefined when its FROM is not a subquery with window functions, nor
+ * made one because it computes with window functions, filters them with QUALIFY or has DISTINCT
+ * with them (window-lift.ts).
+ */
+export function finishedSubquery(query: SelectQuery, catalog: Catalog): FinishedSubquery | undefined {
+  const q = liftWindows(query, inputColumns(query.from, (name) => catalog.findRelation(name))) ?? query;
   const from = q.from;
   if (from?.kind !== 'Subquery') return undefined;
   const inner = from.query;

@@ -1,4 +1,5 @@
 /** Plans the FROM clause: scans, lookup joins, interval joins, window table functions, subqueries. */
+import { LIFTED_PREFIX } from './window-lift.js';
 import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
 import { T, typeToString, type DataType, type Field } from '../common/types.js';
@@ -52,7 +53,8 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
         // A pull query reads the view's current rows: inserts only.
         ...(!pull && def.kind === 'view' && def.changes ? { changes: { key: def.changes === 'upsert' ? def.key.map((k) => fields.findIndex((f) => normalizeName(f.name) === normalizeName(k))) : [] } } : {}),
       };
-      return { plan, scope: new Scope(fields.map((f) => ({ qualifier, name: f.name, type: f.type }))) };
+      // Columns a rewrite added for its own use (window-lift.ts) are not for `*`.
+      return { plan, scope: new Scope(fields.map((f) => ({ qualifier, name: f.name, type: f.type, ...(f.name.startsWith(LIFTED_PREFIX) ? { hidden: true } : {}) }))) };
     }
     case 'Subquery': {
       const sub = planSub(item.query);

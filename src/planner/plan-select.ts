@@ -13,6 +13,7 @@ import { isAllWord, resolveGroupByRefs } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
 import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
+import { implicitName } from './item-names.js';
 import { rewriteWindows } from './window-items.js';
 import type { WindowSpec } from './window-spec.js';
 
@@ -87,6 +88,13 @@ function planOrdered(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pla
   }
   // Window functions: a NULL in each one's place and its inputs as hidden columns (window-items.ts).
   const windows = rewriteWindows(q, opts.nested ? 'nested' : opts.pull || opts.bounded ? 'finished' : 'continuous', walkAst);
+  // A finished query's QUALIFY has become the WHERE of a query over it (window-lift.ts).
+  if (q.qualify) {
+    throw new SluiceError('UNSUPPORTED', 'QUALIFY is supported in the outermost SELECT of a finished result: a pull query over a table or view, or a query run bounded', {
+      span: q.qualify.span,
+      hint: 'filter with WHERE and HAVING here, or run the query bounded (sluice run --bounded)',
+    });
+  }
   let base = windows?.query ?? q;
   const withWindows = (p: PlannedQuery): PlannedQuery => {
     if (!windows) return p;
@@ -407,13 +415,6 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
     out.push({ ast: expr, ...(alias ? { name: alias } : {}), bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
   }
   return out;
-}
-
-function implicitName(e: Expr): string | undefined {
-  if (e.kind === 'ColumnRef') return e.column.name;
-  if (e.kind === 'FieldAccess') return e.field.name;
-  if (e.kind === 'Call') return normalizeName(e.name.name) === 'predict' ? 'predict' : normalizeName(e.name.name);
-  return undefined;
 }
 
 function defaultName(e: BoundExpr, k: number): string {

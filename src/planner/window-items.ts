@@ -7,12 +7,13 @@
  */
 import { SluiceError } from '../common/errors.js';
 import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
-import { normalizeName, type CallExpr, type Expr, type SelectItem, type SelectQuery } from '../parser/ast.js';
+import type { Span } from '../common/span.js';
+import { normalizeName, type CallExpr, type Expr, type FrameBound, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import type { OrderKey } from './order-by.js';
-import type { WindowFn, WindowSpec } from './window-spec.js';
+import type { FrameSpec, WindowFn, WindowSpec } from './window-spec.js';
 
 const RANKING: ReadonlySet<string> = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist']);
-const FUNCTIONS: ReadonlySet<string> = new Set([...RANKING, 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'count', 'sum', 'avg', 'min', 'max']);
+const FUNCTIONS: ReadonlySet<string> = new Set([...RANKING, 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value', 'count', 'sum', 'avg', 'min', 'max']);
 
 interface WindowItem {
   readonly call: CallExpr;
@@ -22,6 +23,8 @@ interface WindowItem {
   readonly args: number;
   readonly offset?: number;
   readonly fallback?: unknown;
+  /** Its frame, checked but for the ORDER BY key's type (see `frameSpec`). */
+  readonly frame: FrameSpec;
 }
 
 export interface WindowRewrite {
@@ -51,17 +54,8 @@ export function hasWindowCall(e: Expr | undefined, walk: (e: Expr, f: (x: Expr) 
  */
 export function rewriteWindows(q: SelectQuery, where: 'finished' | 'continuous' | 'nested', walk: (e: Expr, f: (x: Expr) => void) => void): WindowRewrite | undefined {
   const windows: WindowItem[] = [];
-  for (const item of q.items) {
-    if (item.kind !== 'ExprItem') continue;
-    const e = item.expr;
-    if (e.kind === 'Call' && e.over) {
-      for (const a of [...e.args, ...e.over.partitionBy, ...e.over.orderBy.map((o) => o.expr)]) if (hasWindowCall(a, walk)) nestedWindow(a);
-      windows.push(windowItem(e, item.alias?.name));
-    } else if (hasWindowCall(e, walk)) nestedWindow(e);
-  }
-  for (const e of [q.where, q.having, ...q.groupBy, ...q.orderBy.map((o) => o.expr)]) if (hasWindowCall(e, walk)) nestedWindow(e!);
-  if (windows.length === 0) return undefined;
-  const first = windows[0]!.call;
+  const first = firstWindowCall(q, walk);
+  if (first === undefined) return undefined;
   if (where === 'nested') {
     throw new SluiceError('UNSUPPORTED', 'window functions (OVER) are supported in the outermost SELECT and in a subquery that is its whole FROM, not deeper', {
       span: first.over!.span,
@@ -74,6 +68,17 @@ export function rewriteWindows(q: SelectQuery, where: 'finished' | 'continuous' 
       hint: 'a query over a stream that runs until cancelled has no final rows to rank; run it bounded (sluice run --bounded), keep its rows in a view and query that, or aggregate over time with GROUP BY over TABLE(TUMBLE(...)); window functions go in the outermost SELECT',
     });
   }
+  for (const item of q.items) {
+    if (item.kind !== 'ExprItem') continue;
+    const e = item.expr;
+    if (e.kind === 'Call' && e.over) {
+      for (const a of [...e.args, ...e.over.partitionBy, ...e.over.orderBy.map((o) => o.expr)]) if (hasWindowCall(a, walk)) nestedWindow(a, 'inside another window function');
+      windows.push(windowItem(e, item.alias?.name));
+    } else if (hasWindowCall(e, walk)) nestedWindow(e, 'inside an expression here');
+  }
+  for (const [e, clause] of [[q.where, 'WHERE'], [q.having, 'HAVING'], ...q.groupBy.map((g) => [g, 'GROUP BY'] as const)] as const) if (hasWindowCall(e, walk)) nestedWindow(e!, `in ${clause}`);
+  for (const o of q.orderBy) if (hasWindowCall(o.expr, walk)) nestedWindow(o.expr, 'in ORDER BY here');
+  if (windows.length === 0) return undefined;
   if (q.distinct) {
     throw new SluiceError('UNSUPPORTED', 'window functions (OVER) with SELECT DISTINCT are not supported', { span: first.span, hint: 'remove DISTINCT, or GROUP BY the selected columns' });
   }
@@ -109,6 +114,7 @@ export function rewriteWindows(q: SelectQuery, where: 'finished' | 'continuous' 
           ...(win.fallback !== undefined ? { fallback: win.fallback } : {}),
           partitionBy: win.call.over!.partitionBy.map((_, i) => at(`${PREFIX}${k}p${i}`)),
           orderBy,
+          frame: checkRangeKey(win, orderBy.map((o) => fields[o.index]!.type)),
         };
       });
       return { windows: specs, names: shown };
@@ -119,11 +125,25 @@ export function rewriteWindows(q: SelectQuery, where: 'finished' | 'continuous' 
 /** Names of the placeholders and hidden columns; no name in the query can be one. */
 const PREFIX = '\u0000window';
 
-function nestedWindow(e: Expr): never {
-  throw new SluiceError('UNSUPPORTED', 'a window function (OVER) must be a select item of its own', {
+function nestedWindow(e: Expr, where: string): never {
+  throw new SluiceError('UNSUPPORTED', `a window function (OVER) is not supported ${where}`, {
     span: e.span,
-    hint: 'select it as a column (ROW_NUMBER() OVER (...) AS rn) and compute with it in the client; ORDER BY may name its alias',
+    hint: where.startsWith('in WHERE') || where.startsWith('in HAVING') || where.startsWith('in GROUP BY')
+      ? 'window functions are computed after WHERE, GROUP BY and HAVING: filter on them with QUALIFY, or select them in a subquery and filter outside it'
+      : 'select it as a column of a subquery (ROW_NUMBER() OVER (...) AS rn) and compute with it outside',
   });
+}
+
+/** The first window function call of `q` outside its subqueries, if any. */
+function firstWindowCall(q: SelectQuery, walk: (e: Expr, f: (x: Expr) => void) => void): CallExpr | undefined {
+  let first: CallExpr | undefined;
+  const exprs = [...q.items.flatMap((i) => (i.kind === 'ExprItem' ? [i.expr] : [])), q.where, q.having, q.qualify, ...q.groupBy, ...q.orderBy.map((o) => o.expr)];
+  for (const e of exprs) {
+    if (e) walk(e, (x) => {
+      if (first === undefined && x.kind === 'Call' && x.over) first = x;
+    });
+  }
+  return first;
 }
 
 function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
@@ -133,11 +153,11 @@ function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
     throw new SluiceError('UNSUPPORTED', message, { span: call.span, ...(hint ? { hint } : {}) });
   };
   if (!FUNCTIONS.has(fn)) {
-    refuse(`${name} is not a window function`, 'window functions: ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG, LEAD, FIRST_VALUE, LAST_VALUE, and COUNT, SUM, AVG, MIN, MAX over a window');
+    refuse(`${name} is not a window function`, 'window functions: ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG, LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE, and COUNT, SUM, AVG, MIN, MAX over a window');
   }
   if (call.distinct || call.filter) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported`);
   const n = call.args.length;
-  const base = { call, fn: fn as WindowFn, display: alias ?? fn };
+  const base = { call, fn: fn as WindowFn, display: alias ?? fn, frame: frameSpec(call) };
   const wrongArgs = (want: string): never => {
     throw new SluiceError('TYPE_MISMATCH', `${name} takes ${want}, got ${call.star ? '*' : `${n} argument${n === 1 ? '' : 's'}`}`, { span: call.span });
   };
@@ -157,7 +177,83 @@ function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
     if (n === 3 && fallback === undefined) refuse(`the default of ${name} must be a constant`);
     return { ...base, args: 1, offset: offset!, ...(fallback !== undefined ? { fallback: fallback.value } : {}) };
   }
+  if (fn === 'nth_value') {
+    if (n !== 2) wrongArgs('(value, n)');
+    const nth = constantInteger(call.args[1]!);
+    if (nth === undefined || nth < 1) refuse('the n of NTH_VALUE must be a constant integer of 1 or more', 'NTH_VALUE(x, 2) is the second row of the frame');
+    return { ...base, args: 1, offset: nth! };
+  }
   return n === 1 ? { ...base, args: 1 } : wrongArgs('one argument');
+}
+
+/**
+ * The frame of `call`'s window: its frame clause checked (bounds in order, constant offsets of
+ * the right kind, ORDER BY where the unit needs it), or SQL's default: the whole partition
+ * without ORDER BY, else from its start to the current row's last peer.
+ */
+function frameSpec(call: CallExpr): FrameSpec {
+  const over = call.over!;
+  const f = over.frame;
+  if (!f) return over.orderBy.length ? { unit: 'range', start: -Infinity, end: 0 } : { unit: 'rows', start: -Infinity, end: Infinity };
+  const refuse = (span: Span, message: string, hint?: string): never => {
+    throw new SluiceError('INVALID_ARGUMENT', message, { span, ...(hint ? { hint } : {}) });
+  };
+  if (f.exclude) throw new SluiceError('UNSUPPORTED', 'EXCLUDE in a window frame is not supported', { span: f.exclude, hint: 'remove the EXCLUDE clause, or subtract the current row yourself: SUM(v) OVER (...) - v' });
+  if (f.start.kind === 'unbounded following') refuse(f.start.span, 'a window frame cannot start at UNBOUNDED FOLLOWING');
+  if (f.end.kind === 'unbounded preceding') refuse(f.end.span, 'a window frame cannot end at UNBOUNDED PRECEDING');
+  const unit = f.unit.toUpperCase();
+  const offset = (b: FrameBound): number => {
+    switch (b.kind) {
+      case 'unbounded preceding':
+        return -Infinity;
+      case 'unbounded following':
+        return Infinity;
+      case 'current row':
+        return 0;
+      default: {
+        const e = b.offset!;
+        const v = e.kind === 'Interval' ? e.millis : constantValue(e)?.value;
+        const n = typeof v === 'bigint' ? Number(v) : v;
+        if (typeof n !== 'number' || !Number.isFinite(n)) return refuse(e.span, `the offset of ${b.kind.toUpperCase()} in a window frame must be a constant`, `e.g. ${unit} BETWEEN 2 PRECEDING AND CURRENT ROW`);
+        if (n < 0) refuse(e.span, `the offset of ${b.kind.toUpperCase()} in a window frame must not be negative`);
+        if (f.unit !== 'range' && !Number.isInteger(n)) refuse(e.span, `the offset of ${b.kind.toUpperCase()} in a ${unit} frame must be a whole number of ${f.unit === 'rows' ? 'rows' : 'peer groups'}`);
+        if (f.unit !== 'range' && e.kind === 'Interval') refuse(e.span, `an INTERVAL offset needs a RANGE frame over a TIMESTAMP key, not ${unit}`, `e.g. RANGE BETWEEN INTERVAL '1' HOUR PRECEDING AND CURRENT ROW`);
+        return b.kind === 'preceding' ? -n : n;
+      }
+    }
+  };
+  const start = offset(f.start);
+  const end = offset(f.end);
+  // As PostgreSQL: a frame cannot start after its end is bound to be, whatever the rows.
+  if (f.start.kind === 'current row' && f.end.kind === 'preceding') refuse(f.span, 'a window frame starting at CURRENT ROW cannot end at a PRECEDING row');
+  if (f.start.kind === 'following' && (f.end.kind === 'preceding' || f.end.kind === 'current row')) refuse(f.span, 'a window frame starting at a FOLLOWING row cannot end at CURRENT ROW or a PRECEDING row');
+  if (f.unit === 'groups' && over.orderBy.length === 0) refuse(f.span, 'a GROUPS frame needs ORDER BY in the window', 'peer groups are rows equal on every ORDER BY key');
+  const offsets = [f.start, f.end].some((b) => b.offset !== undefined);
+  if (f.unit === 'range' && offsets && over.orderBy.length !== 1) {
+    refuse(f.span, `a RANGE frame with an offset needs exactly one ORDER BY key in the window, got ${over.orderBy.length}`, 'use ROWS to count rows, or order by one number or timestamp');
+  }
+  return { unit: f.unit, start, end };
+}
+
+/** The frame of `win`, once its ORDER BY keys' types are known: a RANGE offset must suit its key. */
+function checkRangeKey(win: WindowItem, keys: readonly DataType[]): FrameSpec {
+  const f = win.call.over!.frame;
+  if (!f || f.unit !== 'range') return win.frame;
+  const bound = [f.start, f.end].find((b) => b.offset !== undefined);
+  if (!bound) return win.frame;
+  const key = keys[0]!;
+  const interval = bound.offset!.kind === 'Interval';
+  const wanted = key.kind === 'TIMESTAMP' ? 'an INTERVAL' : isNumeric(key) ? 'a number' : undefined;
+  if (wanted === undefined) {
+    throw new SluiceError('TYPE_MISMATCH', `a RANGE frame with an offset needs an ORDER BY key that is a number or a timestamp, not ${typeToString(key)}`, { span: bound.span, hint: 'use ROWS to count rows, or GROUPS to count groups of equal keys' });
+  }
+  if ((key.kind === 'TIMESTAMP') !== interval) {
+    throw new SluiceError('TYPE_MISMATCH', `the offset of a RANGE frame ordered by a ${typeToString(key)} must be ${wanted}`, {
+      span: bound.offset!.span,
+      hint: key.kind === 'TIMESTAMP' ? "e.g. RANGE BETWEEN INTERVAL '10' MINUTE PRECEDING AND CURRENT ROW" : 'e.g. RANGE BETWEEN 5 PRECEDING AND CURRENT ROW',
+    });
+  }
+  return win.frame;
 }
 
 function constantInteger(e: Expr): number | undefined {

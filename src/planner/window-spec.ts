@@ -8,8 +8,21 @@ import type { OrderKey } from './order-by.js';
 
 export type WindowFn =
   | 'row_number' | 'rank' | 'dense_rank' | 'percent_rank' | 'cume_dist' | 'ntile'
-  | 'lag' | 'lead' | 'first_value' | 'last_value'
+  | 'lag' | 'lead' | 'first_value' | 'last_value' | 'nth_value'
   | 'count' | 'sum' | 'avg' | 'min' | 'max';
+
+/**
+ * The rows around the current one that a window aggregates (COUNT, SUM, AVG, MIN, MAX,
+ * FIRST_VALUE, LAST_VALUE, NTH_VALUE; the others ignore it). Bounds are signed offsets from the
+ * current row (negative: PRECEDING; 0: CURRENT ROW), -Infinity for UNBOUNDED PRECEDING and
+ * Infinity for UNBOUNDED FOLLOWING, counted in rows, in ORDER BY key values (RANGE: its one key;
+ * 0 is the current row's peers) or in peer groups (GROUPS).
+ */
+export interface FrameSpec {
+  readonly unit: 'rows' | 'range' | 'groups';
+  readonly start: number;
+  readonly end: number;
+}
 
 export interface WindowSpec {
   readonly fn: WindowFn;
@@ -19,10 +32,11 @@ export interface WindowSpec {
   readonly type: DataType;
   /** Columns of the arguments (none for COUNT(*) and the ranking functions). */
   readonly args: readonly number[];
-  /** LAG/LEAD's offset, NTILE's bucket count: constants. */
+  /** LAG/LEAD's offset, NTILE's bucket count, NTH_VALUE's n: constants. */
   readonly offset?: number;
   /** LAG/LEAD's default: a constant. */
   readonly fallback?: unknown;
   readonly partitionBy: readonly number[];
   readonly orderBy: readonly OrderKey[];
+  readonly frame: FrameSpec;
 }

@@ -231,7 +231,36 @@ export class QueryGenerator {
       return `OVER (${[part, order].filter((x) => x).join(' ')})`;
     };
     const fn = () => r.pick(['RANK()', 'DENSE_RANK()', 'PERCENT_RANK()', 'CUME_DIST()', 'COUNT(*)', 'COUNT(d)', 'SUM(j)', 'MIN(t)', 'MAX(d)', 'MAX(ts)']);
-    switch (r.below(3)) {
+    // Frames over peers (RANGE, GROUPS) or whole partitions, whose rows do not depend on how ties are ordered.
+    const framed = () => {
+      const n = () => r.pick(['0', '1', '2', '3']);
+      const part = r.pick(['', 'PARTITION BY t ', 'PARTITION BY b ']);
+      const frame = r.pick([
+        `ORDER BY i RANGE BETWEEN ${n()} PRECEDING AND ${n()} FOLLOWING`,
+        `ORDER BY i NULLS FIRST RANGE BETWEEN CURRENT ROW AND ${n()} FOLLOWING`,
+        `ORDER BY i RANGE BETWEEN 1 FOLLOWING AND ${r.pick(['3', 'UNBOUNDED'])} FOLLOWING`,
+        `ORDER BY d DESC RANGE BETWEEN ${n()}.5 PRECEDING AND CURRENT ROW`,
+        `ORDER BY d RANGE ${n()} PRECEDING`,
+        `ORDER BY ts RANGE BETWEEN INTERVAL '${r.pick(['1', '10', '90'])}' SECOND PRECEDING AND INTERVAL '${n()}' SECOND FOLLOWING`,
+        `ORDER BY t GROUPS BETWEEN ${n()} PRECEDING AND ${n()} FOLLOWING`,
+        `ORDER BY i, j DESC GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING`,
+        'ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING',
+        `ORDER BY j RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING`,
+      ]);
+      return `${r.pick(['COUNT(*)', 'COUNT(d)', 'SUM(j)', 'AVG(i)', 'MIN(t)', 'MAX(d)', 'MIN(ts)'])} OVER (${part}${frame})`;
+    };
+    switch (r.below(5)) {
+      case 3:
+        return `SELECT i, t, ${framed()} AS w0, ${framed()} AS w1 FROM s${this.where(2)}`;
+      case 4:
+        // Windows inside expressions, filtered by QUALIFY, under DISTINCT (a second stage over the first's rows).
+        return r.pick([
+          `SELECT i, t, ${fn()} ${over()} - COALESCE(j, 0) AS w0, CASE WHEN ${fn()} ${over()} IS NULL THEN 'none' ELSE 'some' END AS w1 FROM s${this.where(2)}`,
+          `SELECT t, i, d FROM s${this.where(2)} QUALIFY ${r.pick(['RANK()', 'DENSE_RANK()'])} OVER (PARTITION BY t ORDER BY i DESC) <= ${r.pick(['1', '2'])}`,
+          `SELECT DISTINCT t, ${r.pick(['DENSE_RANK()', 'COUNT(*)', 'MAX(i)'])} ${over()} AS w0 FROM s${this.where(2)}`,
+          `SELECT t, COUNT(*) AS n FROM s${this.where(2)} GROUP BY t QUALIFY COUNT(*) ${r.pick(['>=', '<'])} AVG(COUNT(*)) OVER ()`,
+          `SELECT i, ${framed()} * 2 + 1 AS w0 FROM s${this.where(2)} QUALIFY ${framed()} ${r.pick(['>', '<=', 'IS NOT'])} ${r.pick(['1', 'NULL'])}`.replace(/IS NOT 1/, 'IS NOT NULL'),
+        ]);
       case 0:
         return `SELECT i, t, ${fn()} ${over()} AS w0, ${fn()} ${over()} AS w1 FROM s${this.where(2)}`;
       case 1:

@@ -27,7 +27,7 @@ import { show } from './show.js';
 const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
   if (!s.query.from) return selectConstant(session, s, text);
   // Over a subquery with window functions: the subquery to its final rows, then the query over them.
-  if (finishedSubquery(s.query)) return selectStaged(select, session, s, text, opts);
+  if (finishedSubquery(s.query, session.catalog)) return selectStaged(select, session, s, text, opts);
   const target = pullTarget(session, s);
   return target ? selectPull(session, s, text, target, opts.signal) : selectPush(session, s, text, opts);
 };

@@ -25,7 +25,7 @@ export function planStages(staged: FinishedSubquery, catalog: Catalog, bounded: 
 
 /** Runs `staged`: `select` runs the subquery as a statement of its own. */
 export async function selectStaged(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Query'>>): Promise<StatementResult> {
-  const staged = finishedSubquery(s.query)!;
+  const staged = finishedSubquery(s.query, session.catalog)!;
   const { inner, outer } = planStages(staged, session.catalog, opts.bounded === true);
   const first = await select(session, { ...s, query: staged.inner }, text, opts);
   const rows: unknown[][] = [];
