@@ -115,6 +115,11 @@ function readUdfRow(r: UdfRows, i: number): unknown {
   return r.values[i] ?? null;
 }
 
+/** 0 for -0, any other value as it is. */
+function noNegativeZero(v: unknown): unknown {
+  return v === 0 ? 0 : v;
+}
+
 const SCALAR_FNS: Record<string, (...args: unknown[]) => unknown> = Object.fromEntries(Object.entries(SCALAR_IMPLS).map(([k, v]) => [k, v.fn]));
 
 class Gen implements CodeGen {
@@ -181,9 +186,13 @@ class Gen implements CodeGen {
           // ROUND(2147483647, -1) is 2147483650: out of INT range, an error rather than a wrap.
           return this.strict(args, (ts) => `${this.konst(toInt)}(F.round(${ts.join(', ')}))`);
         }
-        // An INT has no negative zero: MOD(-100, -100) is 0, not JavaScript's -0 (which ATAN2 or a
-        // cast to DOUBLE would show).
-        if (e.fn === 'mod' && e.type.kind === 'INT') return this.strict(args, ([a, b]) => `(F.mod(${a}, ${b}) + 0)`);
+        // An INT has no negative zero: MOD(-100, -100) and TRUNC(-1, -1) are 0, not JavaScript's
+        // -0 (which ATAN2 or a cast to DOUBLE would show).
+        if (e.type.kind === 'INT') {
+          const z = this.konst(noNegativeZero);
+          if (impl.nullSafe) return `${z}(F.${e.fn}(${args.join(', ')}))`;
+          return args.length ? this.strict(args, (ts) => `${z}(F.${e.fn}(${ts.join(', ')}))`) : `${z}(F.${e.fn}())`;
+        }
         if (impl.nullSafe) return `F.${e.fn}(${args.join(', ')})`;
         return args.length ? this.strict(args, (ts) => `F.${e.fn}(${ts.join(', ')})`) : `F.${e.fn}()`;
       }

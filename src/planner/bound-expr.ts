@@ -116,7 +116,7 @@ export function mapChildren(e: BoundExpr, r: (e: BoundExpr) => BoundExpr): Bound
 /** A structural key for comparing expressions (ignores spans and names of columns). */
 export function exprKey(e: BoundExpr): string {
   const bare = rebuild(e, (x) => (x.kind === 'Column' ? { kind: 'Column', index: x.index, name: '', type: x.type } : x));
-  return JSON.stringify(bare, (k, v: unknown) => (k === 'span' ? undefined : v));
+  return JSON.stringify(bare, (k, v: unknown) => (k === 'span' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
 }
 
 /** Splits a predicate into its AND-ed conjuncts. */

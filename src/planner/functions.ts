@@ -127,7 +127,9 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
 export type AggregateFn =
   | 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc' | 'quantile_cont'
   | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct'
-  | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg';
+  | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg' | 'mode' | 'bit_and' | 'bit_or' | 'bit_xor'
+  | 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count'
+  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy';
 
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
 export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
@@ -142,6 +144,10 @@ export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
 
 /** (value, by) of ARG_MAX and ARG_MIN: any value, by a value that has an order. */
 const argExtreme: TypeRule = (a) => (a.length === 2 && a[1]!.kind !== 'ARRAY' && a[1]!.kind !== 'STRUCT' ? a[0]! : 'expects (value, ordering value)');
+
+/** (y, x) of CORR, COVAR_ and REGR_: two numbers. */
+const pair = (result: DataType): TypeRule => (a) => (a.length === 2 && a.every((t) => isNumeric(t) || t.kind === 'NULL') ? result : 'expects (y, x): two numbers');
+const bits: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'INT' || a[0]!.kind === 'BIGINT' || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'NULL' ? T.INT : a[0]!) : 'expects one integer');
 
 const spread: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
 const logic: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects one BOOLEAN');
@@ -170,6 +176,23 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   max_by: argExtreme,
   min_by: argExtreme,
   any_value: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
+  // MODE(x): the most frequent value; of tied values, the first that came.
+  mode: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? a[0]! : 'expects one value'),
+  bit_and: bits,
+  bit_or: bits,
+  bit_xor: bits,
+  corr: pair(T.DOUBLE),
+  covar_pop: pair(T.DOUBLE),
+  covar_samp: pair(T.DOUBLE),
+  regr_slope: pair(T.DOUBLE),
+  regr_intercept: pair(T.DOUBLE),
+  regr_r2: pair(T.DOUBLE),
+  regr_count: pair(T.BIGINT),
+  regr_avgx: pair(T.DOUBLE),
+  regr_avgy: pair(T.DOUBLE),
+  regr_sxx: pair(T.DOUBLE),
+  regr_syy: pair(T.DOUBLE),
+  regr_sxy: pair(T.DOUBLE),
   // STRING_AGG(s [, separator]): the non-NULL strings joined in arrival order, ',' by default.
   string_agg: (a) => stringAgg(a),
   group_concat: (a) => stringAgg(a),

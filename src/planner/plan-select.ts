@@ -513,7 +513,7 @@ function predictRowInfo(call: CallExpr, sig: ModelSignature, from: { plan: Logic
 }
 
 function predictKey(call: CallExpr): string {
-  return normalizeName(modelNameOf(call)) + '\u0000' + JSON.stringify(call.args.slice(1), (k, v: unknown) => (k === 'span' ? undefined : v));
+  return normalizeName(modelNameOf(call)) + '\u0000' + JSON.stringify(call.args.slice(1), (k, v: unknown) => (k === 'span' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
 }
 
 /** Checks predict() arguments against the model's declared inputs; returns the input width (0: decided per row). */

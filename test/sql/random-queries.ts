@@ -344,7 +344,7 @@ export class QueryGenerator {
       // An aggregate over an updating input: each change of the inner result retracts its old row.
       const having = r.chance(0.3) ? ` HAVING ${r.pick(['COUNT(*) > 1', 'SUM(x) > 0', 'MIN(x) < 3'])}` : '';
       const agg1 = r.pick(['COUNT(*)', 'SUM(x)', 'MIN(x)', 'MAX(y)', 'COUNT(x)']);
-      const agg2 = r.pick(['COUNT(*)', 'SUM(n)', 'MIN(n)', 'MAX(n)', 'AVG(n)', 'COUNT(DISTINCT n)', 'SUM(DISTINCT n)', 'VAR_POP(n)', 'COUNT(*) FILTER (WHERE n > 1)']);
+      const agg2 = r.pick(['COUNT(*)', 'SUM(n)', 'MIN(n)', 'MAX(n)', 'AVG(n)', 'COUNT(DISTINCT n)', 'SUM(DISTINCT n)', 'VAR_POP(n)', 'COUNT(*) FILTER (WHERE n > 1)', 'BIT_OR(n)', 'BIT_XOR(n)', 'COVAR_POP(n, n)', 'REGR_COUNT(n, n)']);
       return `SELECT n, ${agg2} AS m FROM (SELECT g, ${agg1} AS n FROM (${inner}) q GROUP BY g${having}) r GROUP BY n`;
     }
     const a0 = r.pick(['SUM(x) / COUNT(*)', 'MAX(x) - MIN(x)', 'CASE WHEN COUNT(*) > 2 THEN SUM(x) ELSE -1 END', 'COALESCE(MAX(y), 0.5)', 'COUNT(x) * 2 + COUNT(*)', 'ROUND(AVG(y), 2)']);
@@ -365,6 +365,10 @@ export class QueryGenerator {
       () => `COUNT(DISTINCT ${e(r.pick<Ty>(['int', 'str']))})`,
       () => `${r.pick(['STDDEV_SAMP', 'STDDEV_POP', 'VAR_SAMP', 'VAR_POP'])}(${e(r.pick<Ty>(['int', 'dbl']))})`,
       () => `${r.pick(['BOOL_AND', 'BOOL_OR'])}(${e('bool')})`,
+      () => `${r.pick(['BIT_AND', 'BIT_OR', 'BIT_XOR'])}(${e('int')})`,
+      // Not CORR, REGR_SLOPE, REGR_INTERCEPT, REGR_R2: where x (or y) does not vary, DuckDB 1.5
+      // gives NaN on some plans and NULL (the standard's answer, and Sluice's) on others.
+      () => `${r.pick(['COVAR_POP', 'COVAR_SAMP', 'REGR_COUNT', 'REGR_AVGX', 'REGR_SYY', 'REGR_SXY'])}(${e(r.pick<Ty>(['int', 'dbl']))}, ${e(r.pick<Ty>(['int', 'dbl']))})`,
       // DISTINCT over a computed DOUBLE would count a one-ulp difference between libm and V8
       // (ATAN2(0.5, 10) and ATAN2(0.1, 2) are one value in V8 and two in DuckDB): a plain one.
       () => `${r.pick(['SUM', 'AVG', 'MIN'])}(DISTINCT ${r.chance(0.5) ? e('int') : this.plainDouble()})`,

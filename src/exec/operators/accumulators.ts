@@ -92,6 +92,25 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new ArgExtreme(call.fn === 'arg_max' ? 'max' : 'min');
       case 'any_value':
         return new AnyValue();
+      case 'mode':
+        return new Mode();
+      case 'corr':
+      case 'covar_pop':
+      case 'covar_samp':
+      case 'regr_slope':
+      case 'regr_intercept':
+      case 'regr_r2':
+      case 'regr_count':
+      case 'regr_avgx':
+      case 'regr_avgy':
+      case 'regr_sxx':
+      case 'regr_syy':
+      case 'regr_sxy':
+        return new CoMoments(call.fn);
+      case 'bit_and':
+      case 'bit_or':
+      case 'bit_xor':
+        return new Bits(call.fn, argKind === 'BIGINT');
       case 'string_agg': {
         // (s, sep), or (s, key, sep) with an ORDER BY.
         const sep = call.args[call.order ? 2 : 1];
@@ -457,9 +476,10 @@ class ArgExtreme implements Accumulator, Restorable {
 /** ANY_VALUE(x): a non-NULL value of the group (the first that came and is still there), NULL when none. */
 class AnyValue implements Accumulator, Restorable {
   readonly values: Multiset = new Map();
+  constructor(private readonly name = 'ANY_VALUE') {}
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
-    return countInMultiset(this.values, a, sign, 'ANY_VALUE');
+    return countInMultiset(this.values, a, sign, this.name);
   }
   merge(o: Accumulator): void {
     mergeMultiset(this.values, (o as AnyValue).values);
@@ -473,6 +493,168 @@ class AnyValue implements Accumulator, Restorable {
   }
   load(s: StateValue): void {
     for (const [v, n] of s as readonly (readonly [StateValue, number])[]) this.values.set(mapKey(v), [v, n]);
+  }
+}
+
+/**
+ * MODE(x): the most frequent non-NULL value, NULL when there is none; of values tied on their
+ * count, the one that came first (as DuckDB, over the values still counted). The value -> count
+ * multiset of ANY_VALUE, which keeps the order the values first came.
+ */
+class Mode extends AnyValue {
+  constructor() {
+    super('MODE');
+  }
+  override result(): unknown {
+    let best: [unknown, number] | undefined;
+    for (const e of this.values.values()) if (best === undefined || e[1] > best[1]) best = e;
+    return best === undefined ? null : best[0];
+  }
+}
+
+type CoMomentFn = 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count' | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy';
+
+/**
+ * CORR(y, x), COVAR_POP, COVAR_SAMP and the REGR_ functions (the least-squares line of y over x):
+ * over the rows where both are non-NULL, their count, means, sums of squared deviations and sum
+ * of co-deviations, updated one row at a time (Welford's form, exact to retract in the algebra,
+ * merged by Chan's formula). As DuckDB: NULL over no rows (REGR_COUNT 0); COVAR_POP of one row 0
+ * and COVAR_SAMP NULL; CORR NULL where either variance is 0; REGR_SLOPE, REGR_INTERCEPT and
+ * REGR_R2 NULL where x does not vary, and REGR_R2 1 where only y does not.
+ */
+class CoMoments implements Accumulator, Restorable {
+  n = 0;
+  mx = 0;
+  my = 0;
+  sxx = 0;
+  syy = 0;
+  sxy = 0;
+  constructor(private readonly fn: CoMomentFn) {}
+  add(y: unknown, x: unknown, sign: 1 | -1): undefined {
+    if (y === null || y === undefined || x === null || x === undefined) return;
+    const [a, b] = [Number(x), Number(y)];
+    if (sign > 0) {
+      this.n++;
+      const dx = a - this.mx;
+      const dy = b - this.my;
+      this.mx += dx / this.n;
+      this.my += dy / this.n;
+      this.sxx += dx * (a - this.mx);
+      this.syy += dy * (b - this.my);
+      this.sxy += dx * (b - this.my);
+    } else if (this.n <= 1) this.reset(this.n - 1);
+    else {
+      const [mx, my] = [this.mx, this.my];
+      this.n--;
+      this.mx = (mx * (this.n + 1) - a) / this.n;
+      this.my = (my * (this.n + 1) - b) / this.n;
+      this.sxx = Math.max(0, this.sxx - (a - this.mx) * (a - mx));
+      this.syy = Math.max(0, this.syy - (b - this.my) * (b - my));
+      this.sxy -= (a - this.mx) * (b - my);
+    }
+  }
+  private reset(n: number): void {
+    this.n = n;
+    this.mx = this.my = this.sxx = this.syy = this.sxy = 0;
+  }
+  merge(o: Accumulator): void {
+    const other = o as CoMoments;
+    const n = this.n + other.n;
+    if (n <= 0) return this.reset(n);
+    if (other.n === 0) return;
+    if (this.n === 0) {
+      [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy] = [other.n, other.mx, other.my, other.sxx, other.syy, other.sxy];
+      return;
+    }
+    const dx = other.mx - this.mx;
+    const dy = other.my - this.my;
+    const w = (this.n * other.n) / n;
+    this.sxx += other.sxx + dx * dx * w;
+    this.syy += other.syy + dy * dy * w;
+    this.sxy += other.sxy + dx * dy * w;
+    this.mx += (dx * other.n) / n;
+    this.my += (dy * other.n) / n;
+    this.n = n;
+  }
+  result(): number | null {
+    const { n, sxx, syy, sxy } = this;
+    if (this.fn === 'regr_count') return Math.max(0, n);
+    if (n < 1) return null;
+    switch (this.fn) {
+      case 'covar_pop':
+        return sxy / n;
+      case 'covar_samp':
+        return n < 2 ? null : sxy / (n - 1);
+      case 'corr':
+        return n < 2 || sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
+      case 'regr_slope':
+        return sxx === 0 ? null : sxy / sxx;
+      case 'regr_intercept':
+        return sxx === 0 ? null : this.my - (sxy / sxx) * this.mx;
+      case 'regr_r2':
+        return sxx === 0 ? null : syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
+      case 'regr_avgx':
+        return this.mx;
+      case 'regr_avgy':
+        return this.my;
+      case 'regr_sxx':
+        return sxx;
+      case 'regr_syy':
+        return syy;
+      default:
+        return sxy;
+    }
+  }
+  save(): StateValue {
+    return [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy];
+  }
+  load(s: StateValue): void {
+    [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy] = s as [number, number, number, number, number, number];
+  }
+}
+
+/**
+ * BIT_AND, BIT_OR, BIT_XOR of integers (two's complement, 64 bits): how many values have each bit
+ * set, and how many there are, so that a retraction is exact; NULL over no non-NULL values. The
+ * result has the argument's type.
+ */
+class Bits implements Accumulator, Restorable {
+  n = 0;
+  readonly ones = new Array<number>(64).fill(0);
+  constructor(
+    private readonly fn: 'bit_and' | 'bit_or' | 'bit_xor',
+    private readonly bigint: boolean,
+  ) {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
+    if (a === null || a === undefined) return;
+    this.n += sign;
+    let v = BigInt.asUintN(64, BigInt(a as number | bigint));
+    for (let i = 0; v !== 0n; i++, v >>= 1n) if (v & 1n) this.ones[i]! += sign;
+  }
+  merge(o: Accumulator): void {
+    const other = o as Bits;
+    this.n += other.n;
+    other.ones.forEach((c, i) => (this.ones[i]! += c));
+  }
+  result(): number | bigint | null {
+    if (this.n <= 0) return null;
+    let v = 0n;
+    for (let i = 63; i >= 0; i--) {
+      const c = this.ones[i]!;
+      const set = this.fn === 'bit_and' ? c === this.n : this.fn === 'bit_or' ? c > 0 : c % 2 === 1;
+      v = (v << 1n) | (set ? 1n : 0n);
+    }
+    const signed = BigInt.asIntN(64, v);
+    // A final phase of two does not know the argument's type: a value past 2^53 is a BIGINT's.
+    return this.bigint || !Number.isSafeInteger(Number(signed)) ? signed : Number(signed);
+  }
+  save(): StateValue {
+    return [this.n, ...this.ones];
+  }
+  load(s: StateValue): void {
+    const [n, ...ones] = s as number[];
+    this.n = n!;
+    ones.forEach((c, i) => (this.ones[i] = c));
   }
 }
 
