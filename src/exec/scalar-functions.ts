@@ -84,6 +84,20 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   ifnull: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
   nullif: { fn: (a, b) => (a === null || (b !== null && valuesEqual(a, b)) ? null : a), nullSafe: true },
   cardinality: { fn: (a) => (a as ArrayLike<unknown>).length },
+  array_length: { fn: (a) => (a as ArrayLike<unknown>).length },
+  len: { fn: (a) => (typeof a === 'string' ? STRING_IMPLS['length']!.fn(a) : (a as ArrayLike<unknown>).length) },
+  array_contains: { fn: (a, x) => contains(a as ArrayLike<unknown>, x) },
+  list_contains: { fn: (a, x) => contains(a as ArrayLike<unknown>, x) },
+  gcd: { fn: (a, b) => gcd(toBigint(a as number | bigint), toBigint(b as number | bigint)) },
+  lcm: {
+    fn: (a, b) => {
+      const [x, y] = [toBigint(a as number | bigint), toBigint(b as number | bigint)];
+      if (x === 0n || y === 0n) return 0n;
+      const v = (x / gcd(x, y)) * y;
+      return v < 0n ? -v : v;
+    },
+  },
+  date_add: { fn: (ts, iv) => timestampOf(num(ts) + num(iv), 'DATE_ADD') },
   proctime: { fn: () => Date.now(), nullSafe: true },
   // Signed, so that every hash fits the INT it is declared as (FNV-1a's 32 bits, two's complement).
   hash_code: { fn: (x) => fnv1a32(String(x)) | 0 },
@@ -128,6 +142,19 @@ function makeTimestamp([year, month, day, hour, minute, seconds]: number[]): num
   const at = new Date(midnight);
   at.setUTCFullYear(year!);
   return timestampOf(at.getTime() + microsToMillis(Math.round(seconds! * 1e6)), 'MAKE_TIMESTAMP');
+}
+
+/** Whether an element of `a` equals `x` (not NULL: a NULL `x` gives NULL before this is called, as DuckDB). */
+function contains(a: ArrayLike<unknown>, x: unknown): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== null && a[i] !== undefined && valuesEqual(a[i], x)) return true;
+  return false;
+}
+
+/** The greatest common divisor, 0 for (0, 0), never negative. */
+function gcd(a: bigint, b: bigint): bigint {
+  let [x, y] = [a < 0n ? -a : a, b < 0n ? -b : b];
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
 }
 
 function isLeap(year: number): boolean {

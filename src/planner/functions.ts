@@ -2,7 +2,7 @@
  * Built-in scalar and aggregate functions: names and typing rules. The executor holds the
  * implementations (src/exec/scalar-functions.ts) under the same names; a test keeps them in step.
  */
-import { T, isNumeric, type DataType } from '../common/types.js';
+import { T, arrayOf, isNumeric, type DataType } from '../common/types.js';
 
 /** Returns the result type, or a message saying why the argument types do not fit. */
 export type TypeRule = (args: readonly DataType[]) => DataType | string;
@@ -40,6 +40,11 @@ const stringInt: TypeRule = (a) => (a.length === 2 && isString(a[0]!) && isNumbe
 const stringIntString: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isNumberArg(a[1]!) && isString(a[2]!) ? T.STRING : 'expects (string, length, fill)');
 const twoStrings = (result: DataType): TypeRule => (a) => (a.length === 2 && a.every(isString) ? result : 'expects two strings');
 const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'NULL';
+const isInteger = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'NULL';
+/** GCD, LCM: BIGINT of two integers, as DuckDB. */
+const integerPair: TypeRule = (a) => (a.length === 2 && a.every(isInteger) ? T.BIGINT : 'expects two integers');
+/** ARRAY_CONTAINS(array, x) (LIST_CONTAINS): whether an element equals x. */
+const arrayContains: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects (array, value)');
 const dateDiffRule: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isTime(a[1]!) && isTime(a[2]!) ? T.BIGINT : "expects (unit, start, end), e.g. DATE_DIFF('day', t1, t2)");
 const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
 
@@ -108,6 +113,14 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   greatest: sameType,
   least: sameType,
   cardinality: (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' ? T.INT : 'expects one array'),
+  array_length: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.INT : 'expects one array'),
+  // LEN(x): characters of a string, elements of an array (as DuckDB).
+  len: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || isString(a[0]!)) ? T.INT : 'expects one string or array'),
+  array_contains: arrayContains,
+  list_contains: arrayContains,
+  gcd: integerPair,
+  lcm: integerPair,
+  date_add: (a) => (a.length === 2 && isTime(a[0]!) && (a[1]!.kind === 'INTERVAL' || a[1]!.kind === 'NULL') ? T.TIMESTAMP : "expects (timestamp, interval), e.g. DATE_ADD(ts, INTERVAL '1' HOUR)"),
   proctime: (a) => (a.length === 0 ? T.TIMESTAMP : 'takes no arguments'),
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
   date_trunc: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.TIMESTAMP : "expects (unit, timestamp), e.g. DATE_TRUNC('hour', ts)"),
@@ -127,7 +140,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
 export type AggregateFn =
   | 'count' | 'count_if' | 'sum' | 'avg' | 'min' | 'max' | 'count_distinct' | 'auc' | 'log_loss' | 'brier' | 'precision_at' | 'recall_at' | 'psi' | 'quantile_disc' | 'quantile_cont'
   | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct'
-  | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg' | 'mode' | 'bit_and' | 'bit_or' | 'bit_xor'
+  | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg' | 'array_agg' | 'mode' | 'bit_and' | 'bit_or' | 'bit_xor'
   | 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count'
   | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy';
 
@@ -140,6 +153,7 @@ export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
   min_by: 'arg_min',
   group_concat: 'string_agg',
   listagg: 'string_agg',
+  list: 'array_agg',
 };
 
 /** (value, by) of ARG_MAX and ARG_MIN: any value, by a value that has an order. */
@@ -148,6 +162,8 @@ const argExtreme: TypeRule = (a) => (a.length === 2 && a[1]!.kind !== 'ARRAY' &&
 /** (y, x) of CORR, COVAR_ and REGR_: two numbers. */
 const pair = (result: DataType): TypeRule => (a) => (a.length === 2 && a.every((t) => isNumeric(t) || t.kind === 'NULL') ? result : 'expects (y, x): two numbers');
 const bits: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'INT' || a[0]!.kind === 'BIGINT' || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'NULL' ? T.INT : a[0]!) : 'expects one integer');
+
+const arrayAgg: TypeRule = (a) => (a.length === 1 ? arrayOf(a[0]!.kind === 'NULL' ? T.STRING : a[0]!) : 'expects one argument');
 
 const spread: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
 const logic: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects one BOOLEAN');
@@ -176,6 +192,9 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   max_by: argExtreme,
   min_by: argExtreme,
   any_value: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
+  // ARRAY_AGG(x [ORDER BY key]) (LIST): every value, NULLs included, as an array.
+  array_agg: arrayAgg,
+  list: arrayAgg,
   // MODE(x): the most frequent value; of tied values, the first that came.
   mode: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? a[0]! : 'expects one value'),
   bit_and: bits,

@@ -1,7 +1,7 @@
 /** Plans a SELECT: FROM, predict(), WHERE, GROUP BY/aggregates, HAVING, the select list. */
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
+import { T, arrayOf, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type CallExpr, type Expr, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
 import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
@@ -243,9 +243,11 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
       });
     }
     const unfiltered = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, subquery, clause: `${name.toUpperCase()}()` }));
-    const bound = call.filter ? filtered(unfiltered, bindExpr(call.filter, scope, catalog, { special, subquery, clause: 'FILTER (WHERE ...)' }), call.filter.span) : unfiltered;
+    // ARRAY_AGG keeps NULLs: each value travels in an array of one, so that a row FILTER leaves out (NULL) differs from a NULL value.
+    const collected = fn === 'array_agg' && unfiltered.length === 1 ? [singleton(unfiltered[0]!)] : unfiltered;
+    const bound = call.filter ? filtered(collected, bindExpr(call.filter, scope, catalog, { special, subquery, clause: 'FILTER (WHERE ...)' }), call.filter.span) : collected;
     const rule = AGGREGATE_FUNCTIONS[starFilter ? 'count_if' : name]!;
-    const type = rule(bound.map((a) => a.type));
+    const type = rule((fn === 'array_agg' ? unfiltered : bound).map((a) => a.type));
     if (typeof type === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${type}`, { span: call.span });
     const folded = foldConstantArgs(fn, bound);
     const ordered = aggregateOrder(call, fn, (e) => bindExpr(e, scope, catalog, { special, subquery, clause: `${name.toUpperCase()}(... ORDER BY)` }));
@@ -319,7 +321,7 @@ function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySe
 function aggregateOrder(call: CallExpr, fn: AggregateFn, bind: (e: Expr) => BoundExpr): { key: BoundExpr; order: { desc: boolean; nullsFirst: boolean } } | undefined {
   const items = call.orderBy;
   if (!items?.length) return undefined;
-  if (fn !== 'string_agg') {
+  if (fn !== 'string_agg' && fn !== 'array_agg') {
     if (fn === 'arg_max' || fn === 'arg_min' || fn === 'any_value') {
       throw new SluiceError('UNSUPPORTED', `ORDER BY inside ${call.name.name.toUpperCase()}() is not supported`, { span: items[0]!.expr.span, hint: 'of tied rows it takes the one that came first; leave out ORDER BY' });
     }
@@ -327,10 +329,10 @@ function aggregateOrder(call: CallExpr, fn: AggregateFn, bind: (e: Expr) => Boun
     return undefined;
   }
   if (items.length > 1) {
-    throw new SluiceError('UNSUPPORTED', 'STRING_AGG(... ORDER BY ...) takes one ORDER BY key', { span: items[1]!.expr.span, hint: "order by one expression, e.g. STRING_AGG(name, ',' ORDER BY ts)" });
+    throw new SluiceError('UNSUPPORTED', `${fn.toUpperCase()}(... ORDER BY ...) takes one ORDER BY key`, { span: items[1]!.expr.span, hint: `order by one expression, e.g. ${fn === 'array_agg' ? 'ARRAY_AGG(name ORDER BY ts)' : "STRING_AGG(name, ',' ORDER BY ts)"}` });
   }
   const key = bind(items[0]!.expr);
-  if (key.type.kind === 'ARRAY' || key.type.kind === 'STRUCT') throw new SluiceError('TYPE_MISMATCH', `STRING_AGG cannot order by a value of type ${typeToString(key.type)}`, { span: items[0]!.expr.span });
+  if (key.type.kind === 'ARRAY' || key.type.kind === 'STRUCT') throw new SluiceError('TYPE_MISMATCH', `${fn.toUpperCase()} cannot order by a value of type ${typeToString(key.type)}`, { span: items[0]!.expr.span });
   return { key, order: { desc: items[0]!.desc, nullsFirst: items[0]!.nullsFirst } };
 }
 
@@ -349,6 +351,11 @@ function distinctFn(name: string, span: Span): AggregateFn {
  * `CASE WHEN cond THEN x END`, which every aggregate ignores where cond is not TRUE (their other
  * arguments, such as a threshold, stay as they are); COUNT(*)'s is cond itself (COUNT_IF).
  */
+/** `ARRAY[e]`. */
+function singleton(e: BoundExpr): BoundExpr {
+  return { kind: 'Array', elements: [e], type: arrayOf(e.type), ...(e.span ? { span: e.span } : {}) };
+}
+
 function filtered(args: readonly BoundExpr[], cond: BoundExpr, span: Span): BoundExpr[] {
   if (cond.type.kind !== 'BOOLEAN' && cond.type.kind !== 'NULL') {
     throw new SluiceError('TYPE_MISMATCH', `FILTER needs a BOOLEAN condition, got ${typeToString(cond.type)}`, { span });

@@ -116,6 +116,8 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         const sep = call.args[call.order ? 2 : 1];
         return new StringAgg(sep === undefined ? ',' : sep.kind === 'Literal' && typeof sep.value === 'string' ? sep.value : null, call.order);
       }
+      case 'array_agg':
+        return new ArrayAgg(call.order);
     }
   };
   return {
@@ -659,54 +661,57 @@ class Bits implements Accumulator, Restorable {
 }
 
 /**
- * STRING_AGG(s [, separator] [ORDER BY key]) (GROUP_CONCAT, LISTAGG): the non-NULL strings
- * joined by the separator (',' by default; a NULL separator gives NULL), NULL when there are none;
- * in the order they came, or sorted by their key (NULLs last unless NULLS FIRST; ties in the
- * order they came). A retraction takes out the latest copy of its string (and key). Holds every
- * string of the group.
+ * The values of a group with their sort keys, in the order they came, for STRING_AGG and
+ * ARRAY_AGG: read in that order, or sorted by key (NULLs last unless NULLS FIRST; ties in the
+ * order they came). A retraction takes out the latest copy of its value (and key). Holds every
+ * value of the group.
  */
-class StringAgg implements Accumulator, Restorable {
-  /** The strings and their keys by arrival number (a Map keeps that order). */
-  private readonly order = new Map<number, [string, unknown]>();
-  /** Arrival numbers of each string (and key), oldest first. */
+abstract class Collected implements Accumulator, Restorable {
+  /** The values and their keys by arrival number (a Map keeps that order). */
+  private readonly order = new Map<number, [unknown, unknown]>();
+  /** Arrival numbers of each value (and key), oldest first. */
   private readonly at = new Map<MapKey, number[]>();
   private next = 0;
   constructor(
-    private readonly separator: string | null,
-    private readonly sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean },
+    private readonly name: string,
+    private readonly sortBy: { readonly desc: boolean; readonly nullsFirst: boolean } | undefined,
   ) {}
+  /** The value `a` as collected, or undefined to leave it out. */
+  protected abstract take(a: unknown): unknown;
   add(a: unknown, key: unknown, sign: 1 | -1): string | undefined {
-    if (a === null || a === undefined) return undefined;
-    const text = String(a);
+    const v = this.take(a);
+    if (v === undefined) return undefined;
     const k = this.sortBy ? (key ?? null) : null;
     if (sign > 0) {
-      this.push(text, k);
+      this.push(v, k);
       return undefined;
     }
-    const id = this.idOf(text, k);
+    const id = this.idOf(v, k);
     const seen = this.at.get(id);
     const last = seen?.pop();
-    if (last === undefined) return `STRING_AGG cannot retract a string it never saw: ${stringifyExactJson(text)}`;
+    if (last === undefined) return `${this.name} cannot retract a value it never saw: ${stringifyExactJson(storable(v))}`;
     if (seen!.length === 0) this.at.delete(id);
     this.order.delete(last);
     return undefined;
   }
-  private idOf(text: string, key: unknown): MapKey {
-    return this.sortBy ? mapKey([text, storable(key)]) : text;
+  private idOf(v: unknown, key: unknown): MapKey {
+    // NULL apart from the string 'null', which mapKey would give for both.
+    const value = v === null ? '\u0000null' : mapKey(v);
+    return this.sortBy ? mapKey([value, storable(key)]) : value;
   }
-  private push(text: string, key: unknown): void {
+  private push(v: unknown, key: unknown): void {
     const n = this.next++;
-    this.order.set(n, [text, key]);
-    const id = this.idOf(text, key);
+    this.order.set(n, [v, key]);
+    const id = this.idOf(v, key);
     const seen = this.at.get(id);
     if (seen) seen.push(n);
     else this.at.set(id, [n]);
   }
   merge(o: Accumulator): void {
-    for (const [text, key] of (o as StringAgg).order.values()) this.push(text, key);
+    for (const [v, key] of (o as Collected).order.values()) this.push(v, key);
   }
-  result(): unknown {
-    if (this.order.size === 0 || this.separator === null) return null;
+  /** The values in their order (arrival, or by key). */
+  protected values(): unknown[] {
     const entries = [...this.order.values()];
     const by = this.sortBy;
     if (by) {
@@ -717,16 +722,56 @@ class StringAgg implements Accumulator, Restorable {
         return by.desc ? -c : c;
       });
     }
-    return entries.map(([text]) => text).join(this.separator);
+    return entries.map(([v]) => v);
   }
+  abstract result(): unknown;
   save(): StateValue {
-    return this.sortBy ? [...this.order.values()].map(([text, key]) => [text, storable(key)]) : [...this.order.values()].map(([text]) => text);
+    return this.sortBy ? [...this.order.values()].map(([v, key]) => [storable(v), storable(key)]) : [...this.order.values()].map(([v]) => [storable(v)]);
   }
   load(s: StateValue): void {
     for (const e of s as readonly StateValue[]) {
-      if (Array.isArray(e)) this.push(e[0] as string, e[1]);
-      else this.push(e as string, null);
+      // Saved before values were kept in pairs: a string of STRING_AGG.
+      if (!Array.isArray(e)) this.push(e, null);
+      else this.push(e[0], e.length > 1 ? e[1] : null);
     }
+  }
+}
+
+/**
+ * STRING_AGG(s [, separator] [ORDER BY key]) (GROUP_CONCAT, LISTAGG): the non-NULL strings
+ * joined by the separator (',' by default; a NULL separator gives NULL), NULL when there are none.
+ */
+class StringAgg extends Collected {
+  constructor(
+    private readonly separator: string | null,
+    sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean },
+  ) {
+    super('STRING_AGG', sortBy);
+  }
+  protected take(a: unknown): unknown {
+    return a === null || a === undefined ? undefined : String(a);
+  }
+  result(): unknown {
+    const values = this.values();
+    return values.length === 0 || this.separator === null ? null : values.join(this.separator);
+  }
+}
+
+/**
+ * ARRAY_AGG(x [ORDER BY key]) (LIST): the values, NULLs included (as DuckDB), as an array; NULL
+ * over no rows. Each value comes in an array of one (see plan-select.ts): NULL is a row that
+ * FILTER left out.
+ */
+class ArrayAgg extends Collected {
+  constructor(sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean }) {
+    super('ARRAY_AGG', sortBy);
+  }
+  protected take(a: unknown): unknown {
+    return a === null || a === undefined ? undefined : ((a as ArrayLike<unknown>)[0] ?? null);
+  }
+  result(): unknown {
+    const values = this.values();
+    return values.length === 0 ? null : values;
   }
 }
 
