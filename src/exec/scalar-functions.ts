@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { fnv1a32 } from '../common/hash.js';
 import { strftime } from '../common/strftime.js';
 import { MAX_EPOCH_MS } from './casts.js';
+import { regexpExtract, regexpFullMatch, regexpMatches, regexpReplace } from './regex-functions.js';
 import { toBigint } from './integers.js';
 import { valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
@@ -98,6 +99,10 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
     },
   },
   date_add: { fn: (ts, iv) => timestampOf(num(ts) + num(iv), 'DATE_ADD') },
+  regexp_matches: { fn: regexpMatches },
+  regexp_full_match: { fn: regexpFullMatch },
+  regexp_replace: { fn: regexpReplace },
+  regexp_extract: { fn: regexpExtract },
   proctime: { fn: () => Date.now(), nullSafe: true },
   // Signed, so that every hash fits the INT it is declared as (FNV-1a's 32 bits, two's complement).
   hash_code: { fn: (x) => fnv1a32(String(x)) | 0 },

@@ -243,7 +243,8 @@ export interface ArrayExpr {
 // ---------------------------------------------------------------- queries
 
 export type SelectItem =
-  | { readonly kind: 'Star'; readonly qualifier?: Ident; readonly span: Span }
+  /** `*`, `t.*`; `EXCLUDE (a, ...)` leaves those columns out (as DuckDB). */
+  | { readonly kind: 'Star'; readonly qualifier?: Ident; readonly exclude?: readonly Ident[]; readonly span: Span }
   | { readonly kind: 'ExprItem'; readonly expr: Expr; readonly alias?: Ident; readonly span: Span };
 
 export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef | UnionRef;

@@ -503,20 +503,41 @@ export class SqlParser extends CstParser {
 
   readonly selectItem = this.RULE('selectItem', () => {
     this.OR([
-      { ALT: () => this.CONSUME(Star, { LABEL: 'star' }) },
+      {
+        ALT: () => {
+          this.CONSUME(Star, { LABEL: 'star' });
+          this.OPTION(() => this.SUBRULE(this.starExclude, { LABEL: 'exclude' }));
+        },
+      },
       {
         ALT: () => {
           this.SUBRULE(this.identifier, { LABEL: 'qualifier' });
           this.CONSUME(Dot);
           this.CONSUME2(Star, { LABEL: 'star' });
+          this.OPTION2(() => this.SUBRULE2(this.starExclude, { LABEL: 'exclude' }));
         },
       },
       {
         ALT: () => {
           this.SUBRULE(this.expression);
-          this.OPTION(() => this.SUBRULE(this.alias));
+          this.OPTION3(() => this.SUBRULE(this.alias));
         },
       },
+    ]);
+  });
+
+  /** `* EXCLUDE (a, b)` or `* EXCLUDE a` (as DuckDB): every column but those. */
+  readonly starExclude = this.RULE('starExclude', () => {
+    this.CONSUME(K.EXCLUDE);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.identifier, { LABEL: 'columns' }) });
+          this.CONSUME(RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.identifier, { LABEL: 'columns' }) },
     ]);
   });
 

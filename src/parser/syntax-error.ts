@@ -53,6 +53,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   if (rest.includes(K.UNION)) rest = rest.filter((t) => t !== K.INTERSECT && t !== K.EXCEPT);
   // QUALIFY may come where HAVING may, and is seldom what was meant there.
   if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY);
+  // After *, EXCLUDE may come where FROM may: FROM is what was meant.
+  if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE);
   const words: string[] = [];
   const has = (t: TokenType) => rest.includes(t);
   const tail: string[] = [];

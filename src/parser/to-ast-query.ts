@@ -117,7 +117,13 @@ function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
   const span = cx.src.nodeSpan(n);
   if (optToken(n, 'star')) {
     const q = optNode(n, 'qualifier');
-    return q ? { kind: 'Star', qualifier: toIdent(q, cx), span } : { kind: 'Star', span };
+    const exclude = optNode(n, 'exclude');
+    return {
+      kind: 'Star',
+      ...(q ? { qualifier: toIdent(q, cx) } : {}),
+      ...(exclude ? { exclude: nodes(exclude, 'columns').map((c) => toIdent(c, cx)) } : {}),
+      span,
+    };
   }
   const alias = aliasOf(n, cx);
   const expr = toExpr(node(n, 'expression'), cx);

@@ -45,6 +45,8 @@ const isInteger = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'BIGI
 const integerPair: TypeRule = (a) => (a.length === 2 && a.every(isInteger) ? T.BIGINT : 'expects two integers');
 /** ARRAY_CONTAINS(array, x) (LIST_CONTAINS): whether an element equals x. */
 const arrayContains: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects (array, value)');
+/** (string, pattern[, options]) of REGEXP_MATCHES and REGEXP_FULL_MATCH. */
+const regexMatch: TypeRule = (a) => ((a.length === 2 || a.length === 3) && a.every(isString) ? T.BOOLEAN : 'expects (string, pattern[, options])');
 const dateDiffRule: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isTime(a[1]!) && isTime(a[2]!) ? T.BIGINT : "expects (unit, start, end), e.g. DATE_DIFF('day', t1, t2)");
 const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
 
@@ -106,6 +108,10 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   char_length: (a) => (a.length === 1 && a[0]!.kind === 'STRING' ? T.INT : 'expects one string'),
   substring: (a) => (a.length >= 2 && a.length <= 3 && a[0]!.kind === 'STRING' && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
   substr: (a) => (a.length >= 2 && a.length <= 3 && a[0]!.kind === 'STRING' && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
+  regexp_matches: regexMatch,
+  regexp_full_match: regexMatch,
+  regexp_replace: (a) => ((a.length === 3 || a.length === 4) && a.every(isString) ? T.STRING : 'expects (string, pattern, replacement[, options])'),
+  regexp_extract: (a) => ((a.length === 2 && a.every(isString)) || (a.length === 3 && isString(a[0]!) && isString(a[1]!) && isInteger(a[2]!)) ? T.STRING : 'expects (string, pattern[, group])'),
   replace: (a) => (a.length === 3 && a.every((t) => t.kind === 'STRING') ? T.STRING : 'expects (string, from, to)'),
   concat: (a) => (a.length >= 1 ? T.STRING : 'expects at least one argument'),
   coalesce: sameType,

@@ -1,8 +1,8 @@
 /** Plans a SELECT: FROM, predict(), WHERE, GROUP BY/aggregates, HAVING, the select list. */
-import { SluiceError } from '../common/errors.js';
+import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, arrayOf, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
-import { normalizeName, type CallExpr, type Expr, type SelectItem, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type CallExpr, type Expr, type Ident, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
 import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, ModelSignature } from './catalog.js';
@@ -408,10 +408,11 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
   for (const it of q.items) {
     if (it.kind === 'Star') {
       const qual = it.qualifier ? normalizeName(it.qualifier.name) : undefined;
-      const cols = scope.columns
+      const all = scope.columns
         .map((c, index) => ({ c, index }))
         .filter(({ c }) => !c.hidden && (qual === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === qual)));
-      if (qual !== undefined && cols.length === 0) scope.resolve(it.qualifier!.name, '*', it.span);
+      if (qual !== undefined && all.length === 0) scope.resolve(it.qualifier!.name, '*', it.span);
+      const cols = excludeColumns(all, it.exclude);
       for (const { c, index } of cols) {
         out.push({ name: c.name, bind: () => ({ kind: 'Column', index, name: c.name, type: c.type, span: it.span }) });
       }
@@ -422,6 +423,21 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
     out.push({ ast: expr, ...(alias ? { name: alias } : {}), bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
   }
   return out;
+}
+
+/** The columns of a `*` but those its `EXCLUDE` names; a name it does not have is an error. */
+function excludeColumns<C extends { readonly c: { readonly name: string } }>(cols: readonly C[], exclude: readonly Ident[] | undefined): readonly C[] {
+  if (!exclude?.length) return cols;
+  const names = new Set(exclude.map((x) => normalizeName(x.name)));
+  for (const x of exclude) {
+    if (!cols.some(({ c }) => normalizeName(c.name) === normalizeName(x.name))) {
+      throw new SluiceError('UNKNOWN_COLUMN', `EXCLUDE names '${x.name}', which * does not select`, {
+        span: x.span,
+        hint: didYouMean(x.name, cols.map(({ c }) => c.name)) ?? `* selects ${cols.map(({ c }) => c.name).join(', ')}`,
+      });
+    }
+  }
+  return cols.filter(({ c }) => !names.has(normalizeName(c.name)));
 }
 
 function defaultName(e: BoundExpr, k: number): string {

@@ -460,10 +460,17 @@ export class QueryGenerator {
         () => `CAST(${e('int')} AS STRING)`, () => `CAST(${this.plainDouble()} AS STRING)`, () => `CAST(${e('bool')} AS STRING)`, () => `CAST(${e('ts')} AS STRING)`,
         () => `CASE WHEN ${e('bool')} THEN ${e('str')} END`, () => `COALESCE(${e('str')}, ${e('str')})`, () => `NULLIF(${e('str')}, ${e('str')})`, () => `GREATEST(${e('str')}, ${e('str')})`, () => `LEAST(${e('str')}, ${e('str')})`,
         () => `LEFT(${e('str')}, ${e('int')})`, () => `RIGHT(${e('str')}, ${e('int')})`, () => `LPAD(${e('str')}, ${r.below(8)}, '*')`, () => `RPAD(${e('str')}, ${r.below(8)}, 'xy')`,
+        () => {
+          // \1 only where the pattern has a group (DuckDB fails the statement on it, Sluice the row).
+          const [pattern, replacement] = r.pick([['[ab]', '-'], ['a+', ''], ['^.', '<\\0>'], ['b*', '-'], ['(\\w)(\\w)', '\\2\\1'], ['[^a-z]', '_']]);
+          return `REGEXP_REPLACE(${e('str')}, '${pattern}', '${replacement}'${r.pick(['', ", 'g'", ", 'gi'"])})`;
+        },
+        () => `REGEXP_EXTRACT(${e('str')}, '${r.pick(['[a-z]+', 'b.', '\\d', '(a)(b)?'])}')`,
         () => `REVERSE(${e('str')})`, () => `REPEAT(${e('str')}, ${r.below(4)})`, () => `SPLIT_PART(${e('str')}, ${r.pick(["' '", "'a'", "','"])}, ${e('int')})`, () => `CONCAT_WS(${this.stringLiteral()}, ${e('str')}, ${e('int')})`,
       ],
       bool: [
         cmp, cmp, () => `(${e('bool')} ${r.pick(['AND', 'OR'])} ${e('bool')})`, () => `(NOT ${e('bool')})`,
+        () => `REGEXP_${r.pick(['MATCHES', 'FULL_MATCH'])}(${e('str')}, '${r.pick(['a', '^[a-c]', 'b$', '[A-Z]', '.*', 'x|y'])}'${r.pick(['', ", 'i'"])})`,
         () => `(${e(r.pick<Ty>(['int', 'str', 'dbl', 'bool']))} IS ${r.pick(['', 'NOT '])}NULL)`,
         () => {
           const t = r.pick<Ty>(['int', 'str', 'dbl']);

@@ -1,0 +1,118 @@
+/**
+ * REGEXP_MATCHES, REGEXP_FULL_MATCH, REGEXP_REPLACE and REGEXP_EXTRACT, as DuckDB. Patterns come
+ * from SQL, which is untrusted (docs/security.md): they run on re2js, a port of RE2 whose
+ * matching takes time linear in the input whatever the pattern (JavaScript's own RegExp
+ * backtracks, so `(a+)+$` over a long string would hold the event loop for minutes). The syntax
+ * is RE2's, DuckDB's too: no backreferences or lookaround.
+ */
+import { RE2JS } from 're2js';
+
+/** Longest pattern accepted: a pattern past it is a row error rather than a large automaton. */
+const MAX_PATTERN_LENGTH = 10_000;
+/** Compiled patterns kept for reuse (a pattern is usually a constant: compiled once). */
+const CACHE_SIZE = 256;
+const cache = new Map<string, RE2JS>();
+
+interface Options {
+  readonly flags: number;
+  readonly global: boolean;
+  readonly literal: boolean;
+}
+
+/**
+ * DuckDB's option letters: `i` case-insensitive, `c` case-sensitive (the default), `s` `.`
+ * matches a newline, `m`, `n` and `p` it does not (the default), `l` the pattern is literal text,
+ * `g` every match (REGEXP_REPLACE).
+ */
+function parseOptions(fn: string, text: string | undefined): Options {
+  let flags = 0;
+  let global = false;
+  let literal = false;
+  for (const ch of text ?? '') {
+    if (ch === 'i') flags |= RE2JS.CASE_INSENSITIVE;
+    else if (ch === 'c') flags &= ~RE2JS.CASE_INSENSITIVE;
+    else if (ch === 's') flags |= RE2JS.DOTALL;
+    else if (ch === 'm' || ch === 'n' || ch === 'p') flags &= ~RE2JS.DOTALL;
+    else if (ch === 'l') literal = true;
+    else if (ch === 'g' && fn === 'REGEXP_REPLACE') global = true;
+    else throw new Error(`${fn}: unknown option '${ch}' (options: i, c, s, m, n, p, l${fn === 'REGEXP_REPLACE' ? ', g' : ''})`);
+  }
+  return { flags, global, literal };
+}
+
+function compiled(fn: string, pattern: string, options: Options): RE2JS {
+  if (pattern.length > MAX_PATTERN_LENGTH) throw new Error(`${fn}: the pattern is ${pattern.length} characters long, more than the ${MAX_PATTERN_LENGTH} allowed`);
+  const key = `${options.flags}:${options.literal ? 'l' : ''}:${pattern}`;
+  let re = cache.get(key);
+  if (re === undefined) {
+    try {
+      re = RE2JS.compile(options.literal ? RE2JS.quote(pattern) : pattern, options.flags);
+    } catch (err) {
+      throw new Error(`${fn}: invalid pattern ${JSON.stringify(pattern)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(key, re);
+  }
+  return re;
+}
+
+/** REGEXP_MATCHES(s, pattern[, options]): whether the pattern matches anywhere in `s`. */
+export function regexpMatches(s: unknown, pattern: unknown, options?: unknown): boolean {
+  const o = parseOptions('REGEXP_MATCHES', options as string | undefined);
+  return compiled('REGEXP_MATCHES', pattern as string, o).matcher(s as string).find();
+}
+
+/** REGEXP_FULL_MATCH(s, pattern[, options]): whether the pattern matches all of `s`. */
+export function regexpFullMatch(s: unknown, pattern: unknown, options?: unknown): boolean {
+  const o = parseOptions('REGEXP_FULL_MATCH', options as string | undefined);
+  return compiled('REGEXP_FULL_MATCH', pattern as string, o).matches(s as string);
+}
+
+/**
+ * REGEXP_REPLACE(s, pattern, replacement[, options]): the first match (every match with `g`)
+ * replaced; in the replacement `\0` to `\9` are the match and its groups and `\\` a backslash.
+ */
+export function regexpReplace(s: unknown, pattern: unknown, replacement: unknown, options?: unknown): string {
+  const o = parseOptions('REGEXP_REPLACE', options as string | undefined);
+  const text = s as string;
+  const m = compiled('REGEXP_REPLACE', pattern as string, o).matcher(text);
+  let out = '';
+  let last = 0;
+  let afterMatch = false;
+  while (m.find()) {
+    // As RE2's global replace: an empty match right after a non-empty one is not a match.
+    if (afterMatch && m.start() === m.end() && m.start() === last) continue;
+    out += text.slice(last, m.start()) + expand(replacement as string, (g) => (g <= m.groupCount() ? (m.group(g) ?? '') : undefined));
+    afterMatch = m.end() > m.start();
+    last = m.end();
+    if (!o.global) break;
+  }
+  return out + text.slice(last);
+}
+
+/** REGEXP_EXTRACT(s, pattern[, group]): the first match's group (0: the whole match); '' when none matches, as DuckDB. */
+export function regexpExtract(s: unknown, pattern: unknown, group?: unknown): string {
+  const re = compiled('REGEXP_EXTRACT', pattern as string, parseOptions('REGEXP_EXTRACT', undefined));
+  const g = group === undefined ? 0 : Number(group);
+  if (!Number.isInteger(g) || g < 0 || g > re.groupCount()) throw new Error(`REGEXP_EXTRACT: the pattern has ${re.groupCount()} group${re.groupCount() === 1 ? '' : 's'}, not group ${String(group)}`);
+  const m = re.matcher(s as string);
+  return m.find() ? (m.group(g) ?? '') : '';
+}
+
+function expand(replacement: string, group: (n: number) => string | undefined): string {
+  let out = '';
+  for (let i = 0; i < replacement.length; i++) {
+    const ch = replacement[i]!;
+    if (ch !== '\\' || i + 1 === replacement.length) {
+      out += ch;
+      continue;
+    }
+    const next = replacement[++i]!;
+    if (next >= '0' && next <= '9') {
+      const value = group(Number(next));
+      if (value === undefined) throw new Error(`REGEXP_REPLACE: the replacement refers to group \\${next}, which the pattern does not have`);
+      out += value;
+    } else out += next;
+  }
+  return out;
+}
