@@ -6,6 +6,7 @@
  * is RE2's, DuckDB's too: no backreferences or lookaround.
  */
 import { RE2JS } from 're2js';
+import { MAX_BUILT_STRING } from './string-functions.js';
 
 /** Longest pattern accepted: a pattern past it is a row error rather than a large automaton. */
 const MAX_PATTERN_LENGTH = 10_000;
@@ -83,6 +84,8 @@ export function regexpReplace(s: unknown, pattern: unknown, replacement: unknown
     // As RE2's global replace: an empty match right after a non-empty one is not a match.
     if (afterMatch && m.start() === m.end() && m.start() === last) continue;
     out += text.slice(last, m.start()) + expand(replacement as string, (g) => (g <= m.groupCount() ? (m.group(g) ?? '') : undefined));
+    // Every empty match of 'x*' in a long string times a long replacement could build gigabytes.
+    if (out.length > MAX_BUILT_STRING) throw new Error(`REGEXP_REPLACE would build a string of more than the ${MAX_BUILT_STRING} characters allowed`);
     afterMatch = m.end() > m.start();
     last = m.end();
     if (!o.global) break;

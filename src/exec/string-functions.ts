@@ -118,7 +118,15 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   substring: { fn: (s, start, len) => substring(str(s), int(start), len === undefined ? undefined : int(len)) },
   substr: { fn: (s, start, len) => substring(str(s), int(start), len === undefined ? undefined : int(len)) },
   // An empty pattern matches nowhere (DuckDB): the input comes back unchanged.
-  replace: { fn: (s, from, to) => (str(from) === '' ? s : str(s).split(str(from)).join(str(to))) },
+  replace: {
+    fn: (s, from, to) => {
+      if (str(from) === '') return s;
+      const parts = str(s).split(str(from));
+      // Checked before joining: many occurrences of a short string replaced by a long one.
+      checkBuilt('REPLACE', str(s).length + (parts.length - 1) * (str(to).length - str(from).length));
+      return parts.join(str(to));
+    },
+  },
   // CONCAT skips NULLs (all NULL gives ''); `||` is NULL when either side is.
   concat: { fn: (...xs) => xs.map((x) => (x === null ? '' : String(x))).join(''), nullSafe: true },
   // CONCAT_WS(sep, ...) skips NULL values; a NULL separator gives NULL.

@@ -243,8 +243,8 @@ export interface ArrayExpr {
 // ---------------------------------------------------------------- queries
 
 export type SelectItem =
-  /** `*`, `t.*`; `EXCLUDE (a, ...)` leaves those columns out (as DuckDB). */
-  | { readonly kind: 'Star'; readonly qualifier?: Ident; readonly exclude?: readonly Ident[]; readonly span: Span }
+  /** `*`, `t.*`; `EXCLUDE (a, ...)` leaves those columns out, `REPLACE (e AS a, ...)` gives `a` as `e` (as DuckDB). */
+  | { readonly kind: 'Star'; readonly qualifier?: Ident; readonly exclude?: readonly Ident[]; readonly replace?: readonly { readonly expr: Expr; readonly name: Ident }[]; readonly span: Span }
   | { readonly kind: 'ExprItem'; readonly expr: Expr; readonly alias?: Ident; readonly span: Span };
 
 export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef | UnionRef;

@@ -507,6 +507,7 @@ export class SqlParser extends CstParser {
         ALT: () => {
           this.CONSUME(Star, { LABEL: 'star' });
           this.OPTION(() => this.SUBRULE(this.starExclude, { LABEL: 'exclude' }));
+          this.OPTION4(() => this.SUBRULE(this.starReplace, { LABEL: 'replace' }));
         },
       },
       {
@@ -515,6 +516,7 @@ export class SqlParser extends CstParser {
           this.CONSUME(Dot);
           this.CONSUME2(Star, { LABEL: 'star' });
           this.OPTION2(() => this.SUBRULE2(this.starExclude, { LABEL: 'exclude' }));
+          this.OPTION5(() => this.SUBRULE2(this.starReplace, { LABEL: 'replace' }));
         },
       },
       {
@@ -539,6 +541,21 @@ export class SqlParser extends CstParser {
       },
       { ALT: () => this.SUBRULE2(this.identifier, { LABEL: 'columns' }) },
     ]);
+  });
+
+  /** `* REPLACE (expr AS name, ...)` (as DuckDB): the star's column `name` as `expr` instead. */
+  readonly starReplace = this.RULE('starReplace', () => {
+    this.CONSUME(K.REPLACE);
+    this.CONSUME(LParen);
+    this.AT_LEAST_ONE_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.SUBRULE(this.expression, { LABEL: 'exprs' });
+        this.CONSUME(K.AS);
+        this.SUBRULE(this.identifier, { LABEL: 'names' });
+      },
+    });
+    this.CONSUME(RParen);
   });
 
   readonly alias = this.RULE('alias', () => {
@@ -856,8 +873,9 @@ export class SqlParser extends CstParser {
   });
 
   /** `LEFT(s, n)`: the function, whose name is also the keyword of LEFT JOIN. */
+  /** A call of a function whose name is a reserved word: LEFT(s, n), IF(cond, a, b). */
   readonly leftCall = this.RULE('leftCall', () => {
-    this.CONSUME(K.LEFT, { LABEL: 'name' });
+    this.OR([{ ALT: () => this.CONSUME(K.LEFT, { LABEL: 'name' }) }, { ALT: () => this.CONSUME(K.IF, { LABEL: 'name' }) }]);
     this.CONSUME(LParen);
     this.SUBRULE(this.expression, { LABEL: 'args' });
     this.MANY(() => {

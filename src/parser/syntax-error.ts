@@ -23,7 +23,7 @@ const KEYWORD_TYPES = new Set<TokenType>(Object.values(K));
 
 const EXPRESSION_START = new Set<TokenType>([
   Identifier, Word, StringLiteral, IntegerLiteral, DecimalLiteral, K.TRUE, K.FALSE, K.NULL, K.INTERVAL,
-  K.TIMESTAMP, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.EXISTS, K.NOT, K.LEFT, Minus, Plus, LParen,
+  K.TIMESTAMP, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.EXISTS, K.NOT, K.LEFT, K.IF, Minus, Plus, LParen,
 ]);
 
 const OPERATORS = new Set<TokenType>([
@@ -53,8 +53,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   if (rest.includes(K.UNION)) rest = rest.filter((t) => t !== K.INTERSECT && t !== K.EXCEPT);
   // QUALIFY may come where HAVING may, and is seldom what was meant there.
   if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY);
-  // After *, EXCLUDE may come where FROM may: FROM is what was meant.
-  if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE);
+  // After *, EXCLUDE and REPLACE may come where FROM may: FROM is what was meant.
+  if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE);
   const words: string[] = [];
   const has = (t: TokenType) => rest.includes(t);
   const tail: string[] = [];

@@ -195,8 +195,15 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
     case 'arrayExpr':
       return { kind: 'Array', elements: nodes(c, 'elements').map((e) => toExpr(e, cx)), span: cx.src.nodeSpan(c) };
     case 'leftCall': {
-      const name = { ...identFromToken(token(c, 'name'), cx), name: 'left' };
-      return { kind: 'Call', name, args: nodes(c, 'args').map((a) => toExpr(a, cx)), distinct: false, star: false, span: cx.src.nodeSpan(c) };
+      const word = token(c, 'name');
+      const args = nodes(c, 'args').map((a) => toExpr(a, cx));
+      const span = cx.src.nodeSpan(c);
+      if (word.image.toUpperCase() === 'IF') {
+        // IF(cond, a, b) (as DuckDB) is CASE WHEN cond THEN a ELSE b END.
+        if (args.length !== 3) throw new SluiceError('TYPE_MISMATCH', `IF takes (condition, value if TRUE, value otherwise), got ${args.length} argument${args.length === 1 ? '' : 's'}`, { span, hint: "e.g. IF(amount > 100, 'big', 'small')" });
+        return { kind: 'Case', whens: [{ when: args[0]!, then: args[1]! }], else: args[2]!, span };
+      }
+      return { kind: 'Call', name: { ...identFromToken(word, cx), name: 'left' }, args, distinct: false, star: false, span };
     }
     case 'nameOrCall':
       return toNameOrCall(c, cx);

@@ -118,10 +118,13 @@ function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
   if (optToken(n, 'star')) {
     const q = optNode(n, 'qualifier');
     const exclude = optNode(n, 'exclude');
+    const replace = optNode(n, 'replace');
+    const names = replace ? nodes(replace, 'names').map((c) => toIdent(c, cx)) : [];
     return {
       kind: 'Star',
       ...(q ? { qualifier: toIdent(q, cx) } : {}),
       ...(exclude ? { exclude: nodes(exclude, 'columns').map((c) => toIdent(c, cx)) } : {}),
+      ...(replace ? { replace: nodes(replace, 'exprs').map((e, i) => ({ expr: toExpr(e, cx), name: names[i]! })) } : {}),
       span,
     };
   }

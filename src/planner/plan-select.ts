@@ -413,8 +413,11 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
         .filter(({ c }) => !c.hidden && (qual === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === qual)));
       if (qual !== undefined && all.length === 0) scope.resolve(it.qualifier!.name, '*', it.span);
       const cols = excludeColumns(all, it.exclude);
+      const replaced = replacedColumns(cols, it.replace);
       for (const { c, index } of cols) {
-        out.push({ name: c.name, bind: () => ({ kind: 'Column', index, name: c.name, type: c.type, span: it.span }) });
+        const expr = replaced.get(normalizeName(c.name));
+        if (expr) out.push({ ast: expr, name: c.name, bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
+        else out.push({ name: c.name, bind: () => ({ kind: 'Column', index, name: c.name, type: c.type, span: it.span }) });
       }
       continue;
     }
@@ -428,16 +431,28 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
 /** The columns of a `*` but those its `EXCLUDE` names; a name it does not have is an error. */
 function excludeColumns<C extends { readonly c: { readonly name: string } }>(cols: readonly C[], exclude: readonly Ident[] | undefined): readonly C[] {
   if (!exclude?.length) return cols;
+  for (const x of exclude) checkStarColumn(cols, x, 'EXCLUDE');
   const names = new Set(exclude.map((x) => normalizeName(x.name)));
-  for (const x of exclude) {
-    if (!cols.some(({ c }) => normalizeName(c.name) === normalizeName(x.name))) {
-      throw new SluiceError('UNKNOWN_COLUMN', `EXCLUDE names '${x.name}', which * does not select`, {
-        span: x.span,
-        hint: didYouMean(x.name, cols.map(({ c }) => c.name)) ?? `* selects ${cols.map(({ c }) => c.name).join(', ')}`,
-      });
-    }
-  }
   return cols.filter(({ c }) => !names.has(normalizeName(c.name)));
+}
+
+/** An UNKNOWN_COLUMN error unless `name` is one of the star's columns. */
+function checkStarColumn(cols: readonly { readonly c: { readonly name: string } }[], name: Ident, clause: 'EXCLUDE' | 'REPLACE'): void {
+  if (cols.some(({ c }) => normalizeName(c.name) === normalizeName(name.name))) return;
+  throw new SluiceError('UNKNOWN_COLUMN', `${clause} names '${name.name}', which * does not select`, {
+    span: name.span,
+    hint: didYouMean(name.name, cols.map(({ c }) => c.name)) ?? `* selects ${cols.map(({ c }) => c.name).join(', ')}`,
+  });
+}
+
+/** The expressions `* REPLACE` gives for the star's columns, by name; a name it does not select is an error. */
+function replacedColumns<C extends { readonly c: { readonly name: string } }>(cols: readonly C[], replace: readonly { readonly expr: Expr; readonly name: Ident }[] | undefined): Map<string, Expr> {
+  const out = new Map<string, Expr>();
+  for (const { expr, name } of replace ?? []) {
+    checkStarColumn(cols, name, 'REPLACE');
+    out.set(normalizeName(name.name), expr);
+  }
+  return out;
 }
 
 function defaultName(e: BoundExpr, k: number): string {

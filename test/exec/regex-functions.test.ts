@@ -20,6 +20,8 @@ describe('regular expressions from SQL', () => {
     expect(() => regexpMatches('a', 'a'.repeat(10_001))).toThrow(/more than the 10000 allowed/);
     expect(() => regexpExtract('ab', '(a)', 2)).toThrow('REGEXP_EXTRACT: the pattern has 1 group, not group 2');
     expect(() => regexpReplace('ab', 'a', '\\1')).toThrow(/refers to group \\1/);
+    // An empty match between every character, each replaced by a long string: refused, not built.
+    expect(() => regexpReplace('a'.repeat(100_000), '', 'x'.repeat(100), 'g')).toThrow('REGEXP_REPLACE would build a string of more than the 1048576 characters allowed');
   });
 
   it('replace the first match, or every match with g, as RE2 (no empty match right after a match)', () => {
