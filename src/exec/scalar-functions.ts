@@ -10,7 +10,7 @@ import { strftime } from '../common/strftime.js';
 import { MAX_EPOCH_MS } from './casts.js';
 import { regexpExtract, regexpFullMatch, regexpMatches, regexpReplace } from './regex-functions.js';
 import { toBigint } from './integers.js';
-import { valuesEqual } from './sql-values.js';
+import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
 import { dateDiff, datePart, dateTrunc } from './time-functions.js';
 
@@ -88,6 +88,21 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   array_length: { fn: (a) => (a as ArrayLike<unknown>).length },
   len: { fn: (a) => (typeof a === 'string' ? STRING_IMPLS['length']!.fn(a) : (a as ArrayLike<unknown>).length) },
   array_contains: { fn: (a, x) => contains(a as ArrayLike<unknown>, x) },
+  string_split: { fn: (s, sep) => splitString(s as string, sep as string) },
+  str_split: { fn: (s, sep) => splitString(s as string, sep as string) },
+  string_to_array: { fn: (s, sep) => splitString(s as string, sep as string) },
+  // NULL elements are left out, as DuckDB.
+  array_to_string: { fn: (a, sep) => Array.from(a as ArrayLike<unknown>).filter((e) => e !== null && e !== undefined).map(String).join(sep as string) },
+  list_sort: { fn: (a) => sortElements(a as ArrayLike<unknown>) },
+  array_sort: { fn: (a) => sortElements(a as ArrayLike<unknown>) },
+  array_slice: { fn: (a, b, e) => sliceElements(a as ArrayLike<unknown>, Number(b), Number(e)) },
+  list_slice: { fn: (a, b, e) => sliceElements(a as ArrayLike<unknown>, Number(b), Number(e)) },
+  list_sum: { fn: (a) => sumElements(a as ArrayLike<unknown>) },
+  list_min: { fn: (a) => extremeElement(a as ArrayLike<unknown>, -1) },
+  list_max: { fn: (a) => extremeElement(a as ArrayLike<unknown>, 1) },
+  levenshtein: { fn: (a, b) => levenshtein(a as string, b as string) },
+  // EVEN(x): away from zero to the next even integer.
+  even: { fn: (x) => (num(x) >= 0 ? 2 * Math.ceil(num(x) / 2) : -2 * Math.ceil(-num(x) / 2)) },
   list_contains: { fn: (a, x) => contains(a as ArrayLike<unknown>, x) },
   gcd: { fn: (a, b) => gcd(toBigint(a as number | bigint), toBigint(b as number | bigint)) },
   lcm: {
@@ -147,6 +162,65 @@ function makeTimestamp([year, month, day, hour, minute, seconds]: number[]): num
   const at = new Date(midnight);
   at.setUTCFullYear(year!);
   return timestampOf(at.getTime() + microsToMillis(Math.round(seconds! * 1e6)), 'MAKE_TIMESTAMP');
+}
+
+/** STRING_SPLIT as DuckDB: an empty separator splits into characters (code points). */
+function splitString(s: string, sep: string): string[] {
+  return sep === '' ? (s === '' ? [''] : Array.from(s)) : s.split(sep);
+}
+
+/** Ascending in SQL order, NULLs last (as DuckDB's LIST_SORT). */
+function sortElements(a: ArrayLike<unknown>): unknown[] {
+  const present = Array.from(a).filter((e) => e !== null && e !== undefined);
+  return [...present.sort(compareValues), ...new Array<null>(a.length - present.length).fill(null)];
+}
+
+/** ARRAY_SLICE(a, begin, end) as DuckDB: 1-based, both ends included; a negative index counts from the end. */
+function sliceElements(a: ArrayLike<unknown>, begin: number, end: number): unknown[] {
+  const n = a.length;
+  const from = begin < 0 ? Math.max(0, n + begin) : Math.max(0, begin - 1);
+  const to = end < 0 ? n + end + 1 : Math.min(n, end);
+  return Array.from(a).slice(from, Math.max(from, to));
+}
+
+/** LIST_SUM: the non-NULL elements added (exact for integers), NULL when there are none. */
+function sumElements(a: ArrayLike<unknown>): unknown {
+  let sum: number | bigint | null = null;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'bigint' || typeof sum === 'bigint') sum = BigInt(sum ?? 0) + BigInt(v as number);
+    else sum = (sum ?? 0) + (v as number);
+  }
+  return sum;
+}
+
+/** LIST_MIN (sign -1) and LIST_MAX (1): NULL when no element is non-NULL. */
+function extremeElement(a: ArrayLike<unknown>, sign: 1 | -1): unknown {
+  let best: unknown = null;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v === null || v === undefined) continue;
+    if (best === null || sign * compareValues(v, best) > 0) best = v;
+  }
+  return best;
+}
+
+/**
+ * Edits (insert, delete, substitute one character) from `a` to `b`, by code point. Its time is
+ * the product of the lengths: past 10 million (two strings of about 3,000 characters) a row error.
+ */
+function levenshtein(a: string, b: string): number {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  if (x.length * y.length > 10_000_000) throw new Error(`LEVENSHTEIN of strings of ${x.length} and ${y.length} characters: their product is more than the 10000000 allowed`);
+  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= y.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[y.length]!;
 }
 
 /** Whether an element of `a` equals `x` (not NULL: a NULL `x` gives NULL before this is called, as DuckDB). */

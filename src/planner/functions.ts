@@ -43,6 +43,11 @@ const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'N
 const isInteger = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'NULL';
 /** GCD, LCM: BIGINT of two integers, as DuckDB. */
 const integerPair: TypeRule = (a) => (a.length === 2 && a.every(isInteger) ? T.BIGINT : 'expects two integers');
+const stringSplit: TypeRule = (a) => (a.length === 2 && a.every(isString) ? arrayOf(T.STRING) : 'expects (string, separator)');
+/** LIST_SORT(array): ascending, NULLs last; ARRAY_SLICE(array, begin, end): 1-based, both ends in. */
+const sortedArray: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && a[0]!.element.kind !== 'ARRAY' && a[0]!.element.kind !== 'STRUCT' ? arrayOf(a[0]!.element) : 'expects one array of numbers, strings, booleans or timestamps');
+const slicedArray: TypeRule = (a) => (a.length === 3 && a[0]!.kind === 'ARRAY' && isInteger(a[1]!) && isInteger(a[2]!) ? arrayOf(a[0]!.element) : 'expects (array, begin, end)');
+const arrayElement: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && a[0]!.element.kind !== 'ARRAY' && a[0]!.element.kind !== 'STRUCT' ? a[0]!.element : 'expects one array of numbers, strings, booleans or timestamps');
 /** ARRAY_CONTAINS(array, x) (LIST_CONTAINS): whether an element equals x. */
 const arrayContains: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects (array, value)');
 /** (string, pattern[, options]) of REGEXP_MATCHES and REGEXP_FULL_MATCH. */
@@ -123,6 +128,20 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   // LEN(x): characters of a string, elements of an array (as DuckDB).
   len: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || isString(a[0]!)) ? T.INT : 'expects one string or array'),
   array_contains: arrayContains,
+  // STRING_SPLIT(s, sep) (STR_SPLIT, STRING_TO_ARRAY): the parts between separators; '' splits into characters.
+  string_split: stringSplit,
+  str_split: stringSplit,
+  string_to_array: stringSplit,
+  array_to_string: (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && isString(a[1]!) ? T.STRING : 'expects (array, separator)'),
+  list_sort: sortedArray,
+  array_sort: sortedArray,
+  array_slice: slicedArray,
+  list_slice: slicedArray,
+  list_sum: (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && isNumeric(a[0]!.element) ? (a[0]!.element.kind === 'FLOAT' || a[0]!.element.kind === 'DOUBLE' ? T.DOUBLE : T.BIGINT) : 'expects an array of numbers'),
+  list_min: arrayElement,
+  list_max: arrayElement,
+  levenshtein: (a) => (a.length === 2 && a.every(isString) ? T.BIGINT : 'expects two strings'),
+  even: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
   list_contains: arrayContains,
   gcd: integerPair,
   lcm: integerPair,

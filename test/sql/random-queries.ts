@@ -466,6 +466,7 @@ export class QueryGenerator {
           return `REGEXP_REPLACE(${e('str')}, '${pattern}', '${replacement}'${r.pick(['', ", 'g'", ", 'gi'"])})`;
         },
         () => `REGEXP_EXTRACT(${e('str')}, '${r.pick(['[a-z]+', 'b.', '\\d', '(a)(b)?'])}')`,
+        () => `ARRAY_TO_STRING(${r.pick(['LIST_SORT', ''])}(STRING_SPLIT(${e('str')}, '${r.pick([' ', 'a', ''])}')), '${r.pick(['-', ''])}')`,
         () => `REVERSE(${e('str')})`, () => `REPEAT(${e('str')}, ${r.below(4)})`, () => `SPLIT_PART(${e('str')}, ${r.pick(["' '", "'a'", "','"])}, ${e('int')})`, () => `CONCAT_WS(${this.stringLiteral()}, ${e('str')}, ${e('int')})`,
       ],
       bool: [
