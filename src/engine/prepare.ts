@@ -14,7 +14,7 @@
 import { SluiceError, assertNever } from '../common/errors.js';
 import { normalizeName, parseStatements, type ParsedStatement, type Statement } from '../parser/index.js';
 import type { Catalog } from '../planner/catalog.js';
-import { planQuery, pullRelation } from '../planner/plan-query.js';
+import { planQuery, pullRelation, readsOnlyTables } from '../planner/plan-query.js';
 import { queryDependencies } from '../planner/dependencies.js';
 import { fieldsOf, optionsOf } from './statements/definitions.js';
 import { streamDefOf } from './statements/create-stream.js';
@@ -99,7 +99,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
         return 'pull';
       }
       // A SELECT without FROM answers once, as a pull query does.
-      const pull = !s.query.from || pullRelation(s.query, scratch) !== undefined;
+      const pull = !s.query.from || pullRelation(s.query, scratch) !== undefined || readsOnlyTables(s.query, scratch);
       planQuery(s.query, scratch, pull ? { pull: true } : { bounded });
       return pull ? 'pull' : 'push';
     }

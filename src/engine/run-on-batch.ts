@@ -1,4 +1,4 @@
-/** Runs a query plan over one finite batch (pull queries over views and tables). */
+/** Runs a query plan over finite batches (pull queries over views and tables). */
 import type { RecordBatch } from 'apache-arrow';
 import { batchToRows, plain } from '../exec/columns.js';
 import { RowKind, type Message } from '../exec/message.js';
@@ -15,7 +15,7 @@ import type { RowError } from './types.js';
  * changes leave (an aggregate's update replaces the row it updates). Rows that fail on the way
  * come back in `errors` (a pull query has no dead-letter stream: its caller is the one to tell).
  */
-export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch, store: Store): Promise<{ rows: unknown[][]; errors: RowError[] }> {
+export async function runOnBatch(env: ExecEnv, q: QueryPlan, input: RecordBatch | ((relation: string) => Promise<RecordBatch>), store: Store): Promise<{ rows: unknown[][]; errors: RowError[] }> {
   const result = new FoldedRows();
   const abort = new AbortController();
   const oneBatch: ExecEnv = {
@@ -26,6 +26,8 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, batch: RecordBatch,
       seek: () => undefined,
       positions: () => ({}),
       async run(ctx: SourceContext) {
+        // One batch for the one relation read, or each relation's own rows.
+        const batch = typeof input === 'function' ? await input(plan.relation) : input;
         const projected = batch.selectAt(plan.columns as number[]);
         if (projected.numRows) await ctx.emit({ kind: 'data', batch: projected });
         await ctx.emit({ kind: 'end' });

@@ -65,7 +65,7 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
     case 'Window':
       return planWindow(item, catalog, planSub);
     case 'Join':
-      return planJoin(item, catalog, planSub);
+      return planJoin(item, catalog, planSub, pull);
     case 'Union':
       return planUnion(item, catalog, planSub);
   }
@@ -210,13 +210,14 @@ function intervalMillis(e: Expr): number {
   throw new SluiceError('INVALID_ARGUMENT', 'expected a positive INTERVAL literal', { span: e.span, hint: "e.g. INTERVAL '1' MINUTE" });
 }
 
-function planJoin(item: JoinRef, catalog: Catalog, planSub: SubqueryPlanner): Planned {
-  const left = planFrom(item.left, catalog, planSub);
+function planJoin(item: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
+  // A pull query over tables only reads the left one's rows (the right is looked up by its key).
+  const left = planFrom(item.left, catalog, planSub, pull);
   if (item.right.kind === 'TableRef') {
     const def = catalog.relation(item.right.name.name, item.right.name.span);
     if (def.kind === 'table') return planLookupJoin(item, left, def, item.right.alias?.name ?? def.name, catalog);
   }
-  const right = planFrom(item.right, catalog, planSub);
+  const right = planFrom(item.right, catalog, planSub, pull);
   return planIntervalJoin(item, left, right, catalog);
 }
 

@@ -1,6 +1,6 @@
 /** The planner's entry point: SELECT -> logical plan -> rewrites -> physical plan. */
 import type { Field } from '../common/types.js';
-import { normalizeName, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type FromItem, type SelectQuery } from '../parser/ast.js';
 import type { Catalog, RelationDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import type { OrderKey } from './order-by.js';
@@ -72,6 +72,29 @@ export function pullRelation(q: SelectQuery, catalog: Catalog): RelationDef | un
   if (from?.kind !== 'TableRef') return undefined;
   const def = catalog.relation(from.name.name, from.name.span);
   return def.kind === 'table' || (def.kind === 'view' && !nested) ? def : undefined;
+}
+
+/**
+ * Whether every relation `q` reads (through joins, subqueries and unions) is a table: such a
+ * query answers once from the tables' current rows, as a pull query over one table does
+ * (`SELECT ... FROM orders o JOIN customers c ON o.cust = c.cust` over two tables).
+ */
+export function readsOnlyTables(q: SelectQuery, catalog: Catalog): boolean {
+  const from = (item: FromItem): boolean => {
+    switch (item.kind) {
+      case 'TableRef':
+        return catalog.findRelation(item.name.name)?.kind === 'table';
+      case 'Join':
+        return from(item.left) && from(item.right);
+      case 'Subquery':
+        return readsOnlyTables(item.query, catalog);
+      case 'Union':
+        return item.inputs.every((i) => readsOnlyTables(i, catalog));
+      case 'Window':
+        return false;
+    }
+  };
+  return q.from !== undefined && from(q.from);
 }
 
 /** One rewrite rule's run: the plan it was given and the plan it returned (the same when it changed nothing). */

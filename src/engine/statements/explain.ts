@@ -7,7 +7,7 @@ import type { Catalog } from '../../planner/catalog.js';
 import { splitAtExchange } from '../../planner/exchange.js';
 import { explainPlan, explainSplit } from '../../planner/explain.js';
 import { explainVerbose } from '../../planner/explain-verbose.js';
-import { planQuery, pullRelation, type RewriteStep } from '../../planner/plan-query.js';
+import { planQuery, pullRelation, readsOnlyTables, type RewriteStep } from '../../planner/plan-query.js';
 import { isScaleOutSink } from '../persistent-plan.js';
 import { scaleOutPrefix } from '../scale-out/query.js';
 import { optionsOf } from './definitions.js';
@@ -30,7 +30,7 @@ export function explainText(s: ExplainStmt, catalog: Catalog): string {
   }
   // A query over a table reads its rows once (a pull query; over a view EXPLAIN shows the push
   // query over its changes); one with window functions runs bounded.
-  const pull = inner.kind === 'Query' && pullRelation(inner.query, catalog)?.kind === 'table';
+  const pull = inner.kind === 'Query' && (pullRelation(inner.query, catalog)?.kind === 'table' || readsOnlyTables(inner.query, catalog));
   const windows = inner.kind === 'Query' && inner.query.items.some((i) => i.kind === 'ExprItem' && i.expr.kind === 'Call' && i.expr.over !== undefined);
   const mode = pull ? { pull: true } : windows ? { bounded: true } : {};
   const q = planQuery(inner.query, catalog, { exchange: isScaleOutSink(inner), ...mode, onRewrite: (step) => steps.push(step) });

@@ -29,6 +29,28 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
   return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
 
+/**
+ * A SELECT that reads only tables, through joins, subqueries or unions (see readsOnlyTables):
+ * answers now from their current rows, each table read once per scan of it.
+ */
+export async function selectPullTables(session: Session, s: StatementOf<'Query'>, text: string, signal?: AbortSignal): Promise<StatementResult> {
+  const q = planQuery(s.query, session.catalog, { pull: true });
+  const { store } = session.storage;
+  const rowsOf = async (relation: string) => {
+    const def = session.catalog.relation(relation);
+    const rows: Record<string, unknown>[] = [];
+    let n = 0;
+    for await (const [, r] of storedRows(store, session.tables, def, def.name).scan()) {
+      pushCopies(rows, r as Record<string, unknown>);
+      if (++n % CANCEL_CHECK_ROWS === 0) throwIfCancelled(signal, 'the pull query', s.span);
+    }
+    return batchFromRows(def.schema, rows);
+  };
+  const result = await runOnBatch(session.env, q, rowsOf, store);
+  throwIfCancelled(signal, 'the pull query', s.span);
+  return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
+}
+
 /** SELECT without FROM: its items over one row of no columns, answered at once. */
 export async function selectConstant(session: Session, s: StatementOf<'Query'>, text: string): Promise<StatementResult> {
   const q = planQuery(s.query, session.catalog, { pull: true });

@@ -7,7 +7,7 @@ import { typeToString } from '../../common/types.js';
 import { makeBatch } from '../../exec/columns.js';
 import type { Catalog } from '../../planner/catalog.js';
 import { finishedSubquery, withFinishedRows, type FinishedSubquery } from '../../planner/finished-subquery.js';
-import { planQuery, pullRelation, type QueryPlan } from '../../planner/plan-query.js';
+import { planQuery, pullRelation, readsOnlyTables, type QueryPlan } from '../../planner/plan-query.js';
 import { runOnBatch } from '../run-on-batch.js';
 import { visibleFields } from '../sorted-rows.js';
 import type { RowError, StatementResult } from '../types.js';
@@ -17,7 +17,7 @@ export { finishedSubquery };
 
 /** Plans both stages of `staged` against `catalog`: the subquery's plan and the outer query's. */
 export function planStages(staged: FinishedSubquery, catalog: Catalog, bounded: boolean): { inner: QueryPlan; outer: QueryPlan } {
-  const pull = !staged.inner.from || pullRelation(staged.inner, catalog) !== undefined;
+  const pull = !staged.inner.from || pullRelation(staged.inner, catalog) !== undefined || readsOnlyTables(staged.inner, catalog);
   const inner = planQuery(staged.inner, catalog, pull ? { pull: true } : { bounded });
   const outer = planQuery(staged.outer, withFinishedRows(catalog, visibleFields(inner)), { pull: true });
   return { inner, outer };
