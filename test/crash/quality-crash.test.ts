@@ -31,6 +31,9 @@ function queryStates(engine: Engine): string {
 async function read(dir: string): Promise<Outcome> {
   const engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
   try {
+    // The last run may have stopped once the sink's windows were out, before the label-count
+    // views had read all of their input: let every view catch up before reading them.
+    await settled(engine);
     const got = await collectRows(engine, 'SELECT * FROM quality_out');
     const types = got.columns.map((c) => c.type);
     const totals = (await engine.viewScan('fraud_quality_totals')).map((r) => `${String(r['version'])} ${String(r['role'])} ${String(r['labelled'])} ${Number(r['auc']).toFixed(12)}`).sort();
@@ -39,6 +42,18 @@ async function read(dir: string): Promise<Outcome> {
     return out;
   } finally {
     await engine.close();
+  }
+}
+
+/** Waits until no view or sink has input left to read, checkpointed (as the reference run does before it closes). */
+async function settled(engine: Engine): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (progress(engine).lag === 0) {
+      await engine.checkpointAll();
+      if (progress(engine).lag === 0) return;
+    }
+    await sleep(50);
   }
 }
 
