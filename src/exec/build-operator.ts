@@ -9,6 +9,7 @@ import { PredictRunner } from '../udf/predict-runner.js';
 import type { Operator } from './message.js';
 import { ExchangeOperator } from './operators/exchange.js';
 import { GroupAggregateOperator } from './operators/group-aggregate.js';
+import { HashJoinOperator } from './operators/hash-join.js';
 import { IntervalJoinOperator } from './operators/interval-join.js';
 import { LocalAggregateOperator } from './operators/local-aggregate.js';
 import { StreamLookupJoinOperator } from './operators/lookup-join.js';
@@ -76,6 +77,17 @@ export function buildOperator(plan: PhysicalPlan, env: ExecEnv): Operator {
         rightTime: plan.rightTime,
         lowerMs: plan.lowerMs,
         upperMs: plan.upperMs,
+        residual: plan.residual,
+        fields: plan.fields,
+        udfs,
+      });
+    case 'HashJoinExec':
+      return new HashJoinOperator({
+        joinType: plan.joinType,
+        left: plan.left.fields,
+        right: plan.right.fields,
+        leftKeys: plan.leftKeys,
+        rightKeys: plan.rightKeys,
         residual: plan.residual,
         fields: plan.fields,
         udfs,

@@ -271,15 +271,20 @@ export interface TableRef {
   readonly span: Span;
 }
 
-/** `left [INNER|LEFT] JOIN right [ON cond]`. No ON means a lookup join on the table's primary key. */
+/**
+ * `left [INNER | LEFT | RIGHT | FULL [OUTER] | CROSS] JOIN right [ON cond | USING (cols)]`. An
+ * inner or left join with a table and no ON is a lookup join on the table's primary key.
+ */
 export interface JoinRef {
   readonly kind: 'Join';
-  readonly joinType: 'INNER' | 'LEFT';
+  readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'CROSS';
   readonly left: FromItem;
   readonly right: FromItem;
   readonly on?: Expr;
   /** `USING (a, b)`: the columns both sides have, compared for equality. */
   readonly using?: readonly Ident[];
+  /** `NATURAL JOIN`: USING the column names both sides have. */
+  readonly natural?: true;
   readonly span: Span;
 }
 

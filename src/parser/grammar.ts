@@ -580,44 +580,83 @@ export class SqlParser extends CstParser {
     });
   });
 
+  /**
+   * RIGHT, FULL, CROSS and NATURAL are names too (soft keywords): before JOIN (or OUTER JOIN,
+   * or a join type after NATURAL) they start a join rather than alias the item before them.
+   */
+  private joinWordNext(): boolean {
+    const t = this.LA(1).tokenType;
+    const next = this.LA(2).tokenType;
+    if (t === K.NATURAL) return next === K.JOIN || next === K.INNER || next === K.LEFT || next === K.RIGHT || next === K.FULL;
+    if (t !== K.RIGHT && t !== K.FULL && t !== K.CROSS) return false;
+    return next === K.JOIN || (next === K.OUTER && t !== K.CROSS);
+  }
+
   /** A left-deep chain of joins over from-items. */
   readonly fromClause = this.RULE('fromClause', () => {
     this.SUBRULE(this.fromPrimary, { LABEL: 'first' });
     this.MANY(() => this.SUBRULE(this.joinClause, { LABEL: 'joins' }));
   });
 
+  /** `[NATURAL] [kind] JOIN item [ON ... | USING (...)]`, or `, item` (a CROSS JOIN, as in `FROM a, b WHERE ...`). */
   readonly joinClause = this.RULE('joinClause', () => {
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(K.INNER, { LABEL: 'inner' }) },
-        {
-          ALT: () => {
-            this.CONSUME(K.LEFT, { LABEL: 'left' });
-            this.OPTION2(() => this.CONSUME(K.OUTER));
-          },
+    this.OR7([
+      {
+        ALT: () => {
+          this.CONSUME2(Comma, { LABEL: 'comma' });
+          this.SUBRULE2(this.fromPrimary, { LABEL: 'right' });
         },
-      ]);
-    });
-    this.CONSUME(K.JOIN);
-    this.SUBRULE(this.fromPrimary, { LABEL: 'right' });
-    this.OPTION3(() => {
-      this.OR2([
-        {
-          ALT: () => {
-            this.CONSUME(K.ON);
-            this.SUBRULE(this.expression, { LABEL: 'on' });
-          },
+      },
+      {
+        ALT: () => {
+          this.OPTION6(() => this.CONSUME(K.NATURAL, { LABEL: 'natural' }));
+          this.OPTION(() => {
+            this.OR([
+              { ALT: () => this.CONSUME(K.INNER, { LABEL: 'inner' }) },
+              {
+                ALT: () => {
+                  this.CONSUME(K.LEFT, { LABEL: 'left' });
+                  this.OPTION2(() => this.CONSUME(K.OUTER));
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(K.RIGHT, { LABEL: 'rightJoin' });
+                  this.OPTION4(() => this.CONSUME2(K.OUTER));
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(K.FULL, { LABEL: 'full' });
+                  this.OPTION5(() => this.CONSUME3(K.OUTER));
+                },
+              },
+              { ALT: () => this.CONSUME(K.CROSS, { LABEL: 'cross' }) },
+            ]);
+          });
+          this.CONSUME(K.JOIN);
+          this.SUBRULE(this.fromPrimary, { LABEL: 'right' });
+          this.OPTION3(() => {
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(K.ON);
+                  this.SUBRULE(this.expression, { LABEL: 'on' });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(K.USING, { LABEL: 'using' });
+                  this.CONSUME(LParen);
+                  this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.identifier, { LABEL: 'usingColumns' }) });
+                  this.CONSUME(RParen);
+                },
+              },
+            ]);
+          });
         },
-        {
-          ALT: () => {
-            this.CONSUME(K.USING, { LABEL: 'using' });
-            this.CONSUME(LParen);
-            this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.identifier, { LABEL: 'usingColumns' }) });
-            this.CONSUME(RParen);
-          },
-        },
-      ]);
-    });
+      },
+    ]);
   });
 
   readonly fromPrimary = this.RULE('fromPrimary', () => {
@@ -630,14 +669,14 @@ export class SqlParser extends CstParser {
 
   readonly tableRef = this.RULE('tableRef', () => {
     this.SUBRULE(this.identifier, { LABEL: 'name' });
-    this.OPTION(() => this.SUBRULE(this.alias));
+    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.alias) });
   });
 
   readonly subquery = this.RULE('subquery', () => {
     this.CONSUME(LParen);
     this.SUBRULE(this.selectQuery);
     this.CONSUME(RParen);
-    this.OPTION(() => this.SUBRULE(this.alias));
+    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.alias) });
   });
 
   /** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE [, ...]))`; `TABLE (SELECT ...)` for t too. */
@@ -673,7 +712,7 @@ export class SqlParser extends CstParser {
     });
     this.CONSUME2(RParen);
     this.CONSUME3(RParen);
-    this.OPTION(() => this.SUBRULE(this.alias));
+    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.alias) });
   });
 
   // ------------------------------------------------------------ expressions

@@ -45,6 +45,8 @@ function expectedAfter(rule: StartRule, prefix: IToken[]): TokenType[] {
   return [...seen];
 }
 
+const JOIN_KINDS: ReadonlySet<TokenType> = new Set([K.INNER, K.LEFT, K.RIGHT, K.FULL, K.CROSS, K.NATURAL]);
+
 /** Collapses expected tokens into a short list of plain words. */
 export function describeExpected(types: readonly TokenType[]): string[] {
   // A query may open with WITH; where SELECT is expected, naming it too only adds noise.
@@ -55,6 +57,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY);
   // After *, EXCLUDE and REPLACE may come where FROM may: FROM is what was meant.
   if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE);
+  // Where JOIN may come, so may the words of a join's kind: JOIN stands for them.
+  if (rest.includes(K.JOIN)) rest = rest.filter((t) => !JOIN_KINDS.has(t));
   const words: string[] = [];
   const has = (t: TokenType) => rest.includes(t);
   const tail: string[] = [];
@@ -211,8 +215,6 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   if (word(found) === 'CHANGES' && word(last) === 'EMIT') return 'a push query streams its changes as they happen: leave out EMIT CHANGES';
   // CREATE VIEW: every view here is materialized.
   if (word(found) === 'VIEW' && before.length === 1 && word(last) === 'CREATE') return 'views are materialized: CREATE MATERIALIZED VIEW name AS SELECT ...';
-  // RIGHT OUTER JOIN, FULL OUTER JOIN: RIGHT or FULL was read as an alias.
-  if (word(found) === 'OUTER' && ['RIGHT', 'FULL'].includes(word(last))) return `${word(last)} OUTER JOIN is not supported: put the stream first and write LEFT JOIN, which keeps every row of it`;
   // Oracle's MINUS: the word was read as an alias, or comes where none fits.
   if ([word(found), word(last)].includes('MINUS')) return 'the rows of one SELECT that another does not give: SELECT ... EXCEPT SELECT ...';
   // x OVER (...) after something that is not a function call: OVER was read as an alias.

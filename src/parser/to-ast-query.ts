@@ -144,10 +144,6 @@ function aliasOf(n: CstNode, cx: AstContext): Ident | undefined {
  * what to write, instead of answering as another join. A quoted alias is an alias.
  */
 const FOREIGN_JOINS: Readonly<Record<string, string>> = {
-  RIGHT: 'a join keeps every row of its left side (LEFT JOIN), and a table cannot drive a join of a stream; put the stream first and write LEFT JOIN',
-  FULL: 'put the stream first and write LEFT JOIN to keep every row of it',
-  CROSS: 'a stream joins a table on its primary key (JOIN t ON t.key = s.col), or another stream within a time bound',
-  NATURAL: 'name the key, JOIN t USING (key)',
   SEMI: "keep the rows that have a match with WHERE EXISTS (SELECT 1 FROM t WHERE t.key = s.col), or s.col IN (SELECT key FROM t)",
   ANTI: "keep the rows without a match with WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.key = s.col), or s.col NOT IN (SELECT key FROM t)",
   ASOF: 'join two streams within a time bound (ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL ... AND a.ts)',
@@ -177,13 +173,28 @@ function toFrom(n: CstNode, cx: AstContext): FromItem {
     const using = optToken(j, 'using') ? nodes(j, 'usingColumns').map((c) => toIdent(c, cx)) : undefined;
     const right = toFromPrimary(node(j, 'right'), cx);
     const span = cx.src.span(first.location!.startOffset, j.location!.endOffset! + 1);
+    const joinType = optToken(j, 'left') ? 'LEFT' : optToken(j, 'rightJoin') ? 'RIGHT' : optToken(j, 'full') ? 'FULL' : optToken(j, 'cross') || optToken(j, 'comma') ? 'CROSS' : 'INNER';
+    const natural = optToken(j, 'natural');
+    if (natural && (joinType === 'CROSS' || onNode || using)) {
+      throw new SluiceError('SYNTAX_ERROR', `NATURAL JOIN joins on the columns both sides name alike and takes no ${joinType === 'CROSS' ? 'CROSS' : onNode ? 'ON' : 'USING'}`, {
+        span: cx.src.tokenSpan(natural),
+        hint: 'leave out NATURAL to join on a condition',
+      });
+    }
+    if (joinType === 'CROSS' && (onNode || using)) {
+      throw new SluiceError('SYNTAX_ERROR', `CROSS JOIN pairs every row of both sides and takes no ${onNode ? 'ON' : 'USING'}`, {
+        span: cx.src.tokenSpan(optToken(j, 'cross')!),
+        hint: 'write JOIN ... ON <condition> to join on a condition',
+      });
+    }
     left = {
       kind: 'Join',
-      joinType: optToken(j, 'left') ? 'LEFT' : 'INNER',
+      joinType,
       left,
       right,
       ...(onNode ? { on: toExpr(onNode, cx) } : {}),
       ...(using ? { using } : {}),
+      ...(natural ? { natural: true } : {}),
       span,
     };
   }

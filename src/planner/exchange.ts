@@ -36,6 +36,7 @@ const STATELESS: { readonly [K in PhysicalKind]: boolean } = {
   WindowAssignExec: true,
   LocalAggregateExec: true,
   IntervalJoinExec: false,
+  HashJoinExec: false,
   // Several inputs: the cut takes one source.
   UnionExec: false,
   WindowAggregateExec: false,
@@ -109,6 +110,8 @@ function describe(p: PhysicalPlan): string {
   switch (p.kind) {
     case 'IntervalJoinExec':
       return 'a join of two streams';
+    case 'HashJoinExec':
+      return 'a join of two inputs';
     case 'UnionExec':
       return 'a UNION';
     case 'GroupAggregateExec':

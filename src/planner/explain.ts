@@ -85,6 +85,8 @@ function describe(p: PhysicalPlan): string {
       return `StreamLookupJoinExec: ${lookupJoin(p)}`;
     case 'IntervalJoinExec':
       return `IntervalJoinExec: ${intervalJoin(p.left.fields, p.right.fields, p)}`;
+    case 'HashJoinExec':
+      return `HashJoinExec: ${hashJoin(p.left.fields, p.right.fields, p)}`;
     case 'WindowAssignExec':
       return `WindowAssignExec: ${window(p.window, p.input.fields)}`;
     case 'WindowAggregateExec':
@@ -118,6 +120,11 @@ export function intervalJoin(lf: Named, rf: Named, p: { readonly leftKeys: reado
   const keys = p.leftKeys.map((k, i) => `${lf[k]!.name} = ${rf[p.rightKeys[i]!]!.name}`).join(', ');
   const bound = (x: number) => `${x < 0 ? '-' : '+'} ${ms(Math.abs(x))}`;
   return `${keys}, ${rf[p.rightTime]!.name} BETWEEN ${lf[p.leftTime]!.name} ${bound(p.lowerMs)} AND ${lf[p.leftTime]!.name} ${bound(p.upperMs)}${p.residual ? `, filter=${exprToString(p.residual)}` : ''}`;
+}
+
+export function hashJoin(lf: Named, rf: Named, p: { readonly joinType: string; readonly leftKeys: readonly number[]; readonly rightKeys: readonly number[]; readonly residual?: BoundExpr | undefined }): string {
+  const keys = p.leftKeys.map((k, i) => `${lf[k]!.name} = ${rf[p.rightKeys[i]!]!.name}`).join(', ');
+  return `${p.joinType.toLowerCase()}, ${keys ? `keys=[${keys}]` : 'no keys: every pair'}${p.residual ? `, filter=${exprToString(p.residual)}` : ''}`;
 }
 
 export function predict(input: Named, p: { readonly model: string; readonly keep: readonly number[]; readonly args: readonly BoundExpr[]; readonly width: number; readonly outputs: Named }): string {

@@ -75,6 +75,23 @@ export interface LogicalIntervalJoin {
   readonly fields: readonly Field[];
 }
 
+/**
+ * Regular join of two inputs, each kept whole: rows match when their keys are equal (no keys: a
+ * cross join) and the residual holds; an outer join pads a preserved side's unmatched rows with
+ * NULLs. Output = left ++ right.
+ */
+export interface LogicalHashJoin {
+  readonly kind: 'LogicalHashJoin';
+  readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+  readonly left: LogicalPlan;
+  readonly right: LogicalPlan;
+  readonly leftKeys: readonly number[];
+  readonly rightKeys: readonly number[];
+  /** Conditions beyond the keys, over the joined row. */
+  readonly residual?: BoundExpr;
+  readonly fields: readonly Field[];
+}
+
 export type WindowFn = 'TUMBLE' | 'HOP' | 'SESSION';
 
 /** Window table function: adds window_start and window_end (HOP repeats a row per window). */
@@ -157,6 +174,7 @@ export type LogicalPlan =
   | LogicalProject
   | LogicalLookupJoin
   | LogicalIntervalJoin
+  | LogicalHashJoin
   | LogicalWindow
   | LogicalAggregate
   | LogicalPredict;
@@ -170,6 +188,7 @@ const LOGICAL_CHILDREN: ChildrenTable<LogicalPlan> = {
   LogicalProject: oneInput(),
   LogicalLookupJoin: oneInput(),
   LogicalIntervalJoin: twoInputs(),
+  LogicalHashJoin: twoInputs(),
   LogicalWindow: oneInput(),
   LogicalAggregate: oneInput(),
   LogicalPredict: oneInput(),

@@ -74,6 +74,17 @@ export interface IntervalJoinExec {
   readonly fields: readonly Field[];
 }
 
+export interface HashJoinExec {
+  readonly kind: 'HashJoinExec';
+  readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+  readonly left: PhysicalPlan;
+  readonly right: PhysicalPlan;
+  readonly leftKeys: readonly number[];
+  readonly rightKeys: readonly number[];
+  readonly residual?: BoundExpr;
+  readonly fields: readonly Field[];
+}
+
 export interface WindowSpec {
   readonly fn: WindowFn;
   readonly timeColumn: number;
@@ -185,6 +196,7 @@ export type PhysicalPlan =
   | ProjectExec
   | StreamLookupJoinExec
   | IntervalJoinExec
+  | HashJoinExec
   | WindowAssignExec
   | WindowAggregateExec
   | GroupAggregateExec
@@ -227,6 +239,10 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     case 'LogicalIntervalJoin': {
       const { kind: _k, left, right, ...rest } = plan;
       return { ...rest, kind: 'IntervalJoinExec', left: rec(left), right: rec(right) };
+    }
+    case 'LogicalHashJoin': {
+      const { kind: _k, left, right, ...rest } = plan;
+      return { ...rest, kind: 'HashJoinExec', left: rec(left), right: rec(right) };
     }
     case 'LogicalWindow': {
       if (plan.fn === 'SESSION') {
@@ -290,6 +306,7 @@ const PHYSICAL_CHILDREN: ChildrenTable<PhysicalPlan> = {
   ProjectExec: oneInput(),
   StreamLookupJoinExec: oneInput(),
   IntervalJoinExec: twoInputs(),
+  HashJoinExec: twoInputs(),
   WindowAssignExec: oneInput(),
   WindowAggregateExec: oneInput(),
   GroupAggregateExec: oneInput(),

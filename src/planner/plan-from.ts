@@ -8,6 +8,7 @@ import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
+import { crossColumns, joinKeys } from './join-keys.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
@@ -210,18 +211,143 @@ function intervalMillis(e: Expr): number {
   throw new SluiceError('INVALID_ARGUMENT', 'expected a positive INTERVAL literal', { span: e.span, hint: "e.g. INTERVAL '1' MINUTE" });
 }
 
-function planJoin(item: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
-  // A pull query over tables only reads the left one's rows (the right is looked up by its key).
-  const left = planFrom(item.left, catalog, planSub, pull);
-  if (item.right.kind === 'TableRef') {
-    const def = catalog.relation(item.right.name.name, item.right.name.span);
-    if (def.kind === 'table') return planLookupJoin(item, left, def, item.right.alias?.name ?? def.name, catalog);
+function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
+  const left = planFrom(written.left, catalog, planSub, pull);
+  const ref = written.right.kind === 'TableRef' ? written.right : undefined;
+  const def = ref ? catalog.relation(ref.name.name, ref.name.span) : undefined;
+  // Over streams a table is looked up by key per row (it is not read as a whole).
+  const lookupOnly = def?.kind === 'table' && !pull;
+  const right = lookupOnly ? undefined : planFrom(written.right, catalog, planSub, pull);
+  const item = written.natural ? naturalJoin(written, left, right ? visibleNames(right.scope) : def!.schema.map((f) => f.name)) : written;
+  if (def?.kind === 'table') {
+    const qualifier = ref?.alias?.name ?? def.name;
+    if (lookupOnly) return planLookupJoin(item, left, def, qualifier, catalog);
+    // A pull query over tables alone reads them whole: a join the table's key does not serve is a hash join.
+    if (item.joinType === 'INNER' || item.joinType === 'LEFT') {
+      try {
+        return planLookupJoin(item, left, def, qualifier, catalog);
+      } catch (e) {
+        if (!(e instanceof SluiceError && (e.code === 'INVALID_JOIN' || e.code === 'UNSUPPORTED'))) throw e;
+      }
+    }
   }
-  const right = planFrom(item.right, catalog, planSub, pull);
-  return planIntervalJoin(item, left, right, catalog);
+  // Two streams within a time bound: an interval join, which lets go of rows the bound retires.
+  if (!pull && item.joinType === 'INNER' && item.on && intervalJoinOn(item.on, left, right!, catalog)) return planIntervalJoin(item, left, right!, catalog);
+  return planHashJoin(item, left, right!, catalog);
 }
 
+function visibleNames(scope: Scope): string[] {
+  return scope.columns.filter((c) => !c.hidden).map((c) => c.name);
+}
+
+/** NATURAL JOIN: the join USING every column name both sides show. */
+function naturalJoin(item: JoinRef, left: Planned, rightNames: readonly string[]): JoinRef {
+  const theirs = new Set(rightNames.map(normalizeName));
+  const names = [...new Set(visibleNames(left.scope).filter((n) => theirs.has(normalizeName(n))))];
+  if (names.length === 0) {
+    throw new SluiceError('INVALID_JOIN', 'NATURAL JOIN finds no column name that both sides have', {
+      span: item.span,
+      hint: 'write CROSS JOIN for every pair of rows, or JOIN ... ON <condition>',
+    });
+  }
+  return { ...item, using: names.map((name) => ({ name, span: item.right.span })) };
+}
+
+/** Whether ON holds what an interval join needs: a key equality and a time bound. */
+function intervalJoinOn(on: Expr, left: Planned, right: Planned, catalog: Catalog): boolean {
+  const n = left.scope.columns.length;
+  const cond = bindExpr(on, new Scope([...left.scope.columns, ...right.scope.columns]), catalog, { clause: 'ON' });
+  const parts = conjuncts(cond);
+  return parts.some((c) => crossColumns(c, n) !== undefined) && parts.some((c) => c.kind === 'Between' && !c.negated && timeBound(c, n) !== undefined);
+}
+
+/**
+ * A join that keeps both inputs whole (LogicalHashJoin): INNER, LEFT, RIGHT, FULL or CROSS, on
+ * any condition; the equalities between a column of each side are its keys, the rest is checked
+ * per pair. USING (k) shows k once, where the left side has it (for RIGHT and FULL joins the
+ * value of either side, as COALESCE(l.k, r.k)); `l.k` and `r.k` still name each side's own.
+ */
+function planHashJoin(item: JoinRef, left: Planned, right: Planned, catalog: Catalog): Planned {
+  const n = left.scope.columns.length;
+  const joinType = item.joinType === 'CROSS' ? 'INNER' : item.joinType;
+  const joined = new Scope([...left.scope.columns, ...right.scope.columns]);
+  const using = item.using?.map((u) => usingPair(u, left, right, n));
+  const cond = using
+    ? andAll(using.map(([l, r]): BoundExpr => ({ kind: 'Binary', op: '=', left: column(joined, l), right: column(joined, r), type: T.BOOLEAN })))
+    : item.on
+      ? bindExpr(item.on, joined, catalog, { clause: 'ON' })
+      : undefined;
+  if (!cond && item.joinType !== 'CROSS') {
+    throw new SluiceError('INVALID_JOIN', 'this join needs ON or USING: only a join with a table may leave them out, to match its primary key', {
+      span: item.right.span,
+      hint: 'write ON <left column> = <right column>, USING (column), or CROSS JOIN for every pair',
+    });
+  }
+  // Keys are compared by value: the two columns must be of one kind (an INT 1 finds a DOUBLE 1.0).
+  const { leftKeys, rightKeys, rest } = joinKeys(cond ? conjuncts(cond) : [], n);
+  const residual = andAll(rest);
+  const padLeft = joinType === 'RIGHT' || joinType === 'FULL';
+  const padRight = joinType === 'LEFT' || joinType === 'FULL';
+  const fields: Field[] = [
+    ...left.plan.fields.map((f) => (padLeft ? { ...f, nullable: true } : f)),
+    ...right.plan.fields.map((f) => (padRight ? { ...f, nullable: true } : f)),
+  ];
+  const plan: LogicalPlan = { kind: 'LogicalHashJoin', joinType, left: left.plan, right: right.plan, leftKeys, rightKeys, ...(residual ? { residual } : {}), fields };
+  if (!using) return { plan, scope: joined };
+  const hiddenRight = new Set(using.map(([, r]) => r));
+  const scope = joined.columns.map((c, i) => (hiddenRight.has(i) ? { ...c, hidden: true } : c));
+  if (!padLeft) return { plan, scope: new Scope(scope) };
+  // The shown column is either side's value: the left one's place, unqualified; the left
+  // side's own columns follow, hidden, for `l.k`.
+  const merged = new Map(using.map(([l, r]) => [l, r]));
+  const exprs: BoundExpr[] = fields.map((f, i) => ({ kind: 'Column', index: i, name: f.name, type: f.type }));
+  const cols: ScopeColumn[] = [...scope];
+  for (const [l, r] of merged) {
+    const type = commonType(fields[l]!.type, fields[r]!.type)!;
+    const arg = (i: number): BoundExpr => (sameType(fields[i]!.type, type) ? exprs[i]! : { kind: 'Cast', operand: exprs[i]!, type });
+    exprs[l] = { kind: 'Call', fn: 'coalesce', args: [arg(l), arg(r)], type };
+    cols[l] = { name: scope[l]!.name, type };
+    exprs.push({ kind: 'Column', index: l, name: fields[l]!.name, type: fields[l]!.type });
+    cols.push({ ...scope[l]!, hidden: true });
+  }
+  const outFields = exprs.map((e, i): Field => ({ name: i < fields.length ? fields[i]!.name : fields[(e as { index: number }).index]!.name, type: e.type, nullable: true }));
+  return { plan: { kind: 'LogicalProject', input: plan, exprs, fields: outFields }, scope: new Scope(cols) };
+}
+
+/** The column of `USING (name)` on each side, as indexes of the joined row (left, right). */
+function usingPair(u: Ident, left: Planned, right: Planned, n: number): [number, number] {
+  const side = (p: Planned, what: string) => {
+    try {
+      return p.scope.resolve(undefined, u.name, u.span);
+    } catch (e) {
+      if (!(e instanceof SluiceError) || e.code !== 'UNKNOWN_COLUMN') throw e;
+      throw new SluiceError('UNKNOWN_COLUMN', `USING (${u.name}): the ${what} side of the join has no column '${u.name}'`, { span: u.span, hint: 'write ON <left column> = <right column>' });
+    }
+  };
+  const l = side(left, 'left');
+  const r = side(right, 'right');
+  const [lt, rt] = [left.scope.columns[l]!.type, right.scope.columns[r]!.type];
+  if (!commonType(lt, rt)) {
+    throw new SluiceError('TYPE_MISMATCH', `USING (${u.name}) compares ${typeToString(lt)} with ${typeToString(rt)}, which cannot be compared`, { span: u.span, hint: 'write ON with a CAST on one side' });
+  }
+  return [l, n + r];
+}
+
+function column(scope: Scope, i: number): BoundExpr {
+  const c = scope.columns[i]!;
+  return { kind: 'Column', index: i, name: c.name, type: c.type };
+}
+
+
 function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier: string, catalog: Catalog): Planned {
+  const joinType = item.joinType;
+  if (joinType !== 'INNER' && joinType !== 'LEFT') {
+    const why = joinType === 'CROSS' ? '' : ', so it cannot add its rows without a match';
+    throw new SluiceError('UNSUPPORTED', `a ${joinType} JOIN with table '${table.name}' in a query over a stream: the table is looked up by key for each stream row, never read whole${why}`, {
+      span: item.right.span,
+      hint: joinType === 'CROSS' ? `join on the table's key: JOIN ${table.name} ON ${qualifier}.${table.primaryKey[0]} = <column>` : `put the stream first and write LEFT JOIN ${table.name}, which keeps every stream row`,
+    });
+  }
   const tableCols: ScopeColumn[] = table.schema.map((f) => ({ qualifier, name: f.name, type: f.type }));
   const pkIndexes = table.primaryKey.map((k) => table.schema.findIndex((f) => normalizeName(f.name) === normalizeName(k)));
   let keys: BoundExpr[];
@@ -263,21 +389,21 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
     }
     keys = pkIndexes.map((i) => found.get(i)!);
     residual = andAll(rest);
-    if (residual && item.joinType === 'LEFT') {
+    if (residual && joinType === 'LEFT') {
       throw new SluiceError('UNSUPPORTED', 'LEFT JOIN with a table supports only primary-key equality in ON', {
         span: item.on.span,
         hint: 'move the other conditions to WHERE',
       });
     }
   }
-  const nullable = item.joinType === 'LEFT';
+  const nullable = joinType === 'LEFT';
   const scopeCols = [...left.scope.columns, ...tableCols.map((c, i) => (hiddenPk.has(i) ? { ...c, hidden: true } : c))];
   const fields: Field[] = [...left.plan.fields, ...table.schema.map((f) => ({ ...f, nullable: f.nullable || nullable }))];
   let plan: LogicalPlan = {
     kind: 'LogicalLookupJoin',
     input: left.plan,
     table: table.name,
-    joinType: item.joinType,
+    joinType,
     keys,
     tableColumns: table.schema.map((_, i) => i),
     fields,

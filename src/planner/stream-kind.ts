@@ -73,6 +73,8 @@ function computeLogical(p: LogicalPlan): StreamKind {
       return project(logicalStreamKind(p.input), p.exprs);
     case 'LogicalIntervalJoin':
       return join(logicalStreamKind(p.left), logicalStreamKind(p.right));
+    case 'LogicalHashJoin':
+      return hashJoin(p.joinType, logicalStreamKind(p.left), logicalStreamKind(p.right));
     case 'LogicalWindow':
       return windowed(logicalStreamKind(p.input), p.input.fields.length);
     case 'LogicalAggregate': {
@@ -101,6 +103,8 @@ function computePhysical(p: PhysicalPlan): StreamKind {
       return project(physicalStreamKind(p.input), p.exprs);
     case 'IntervalJoinExec':
       return join(physicalStreamKind(p.left), physicalStreamKind(p.right));
+    case 'HashJoinExec':
+      return hashJoin(p.joinType, physicalStreamKind(p.left), physicalStreamKind(p.right));
     case 'WindowAssignExec':
       return windowed(physicalStreamKind(p.input), p.input.fields.length);
     case 'WindowAggregateExec':
@@ -163,6 +167,11 @@ function union(inputs: readonly StreamKind[]): StreamKind {
 
 function join(left: StreamKind, right: StreamKind): StreamKind {
   return left.kind === 'append-only' && right.kind === 'append-only' ? APPEND_ONLY : RETRACTING;
+}
+
+/** An outer join takes back a padded row when its first partner comes: it is never append-only. */
+function hashJoin(type: string, left: StreamKind, right: StreamKind): StreamKind {
+  return type === 'INNER' ? join(left, right) : RETRACTING;
 }
 
 /** HOP repeats a row per window, so a key stays unique only together with window_start. */

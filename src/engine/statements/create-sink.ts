@@ -65,7 +65,7 @@ function scaleOutQuery(session: Session, plan: PersistentPlan, defaultKey: reado
   let source: SourceExec | undefined;
   const find = (p: PhysicalPlan): void => {
     if (p.kind === 'SourceExec') source ??= p;
-    else if (p.kind === 'IntervalJoinExec') [p.left, p.right].forEach(find);
+    else if (p.kind === 'IntervalJoinExec' || p.kind === 'HashJoinExec') [p.left, p.right].forEach(find);
     else if (p.kind === 'UnionExec') p.inputs.forEach(find);
     else find(p.input);
   };

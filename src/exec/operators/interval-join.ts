@@ -15,6 +15,7 @@ import { RowKind, rowJson, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { lateReason, nullTimeReason } from './event-time.js';
 import { HeldRows, type HeldKey } from './held-rows.js';
+import { sameValues } from './hash-join.js';
 
 /** A buffered row as state holds it: its time and values. */
 type Buffered = readonly [t: number, v: StateValue[]];
@@ -386,13 +387,6 @@ export class IntervalJoinOperator extends StreamOperator {
   get buffered(): [number, number] {
     return [this.sides[0].count, this.sides[1].count];
   }
-}
-
-/** Whether two buffered rows hold the same values (nested values compared as JSON, BIGINTs as digits). */
-function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  const text = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  return a.every((x, i) => Object.is(x, b[i]) || (typeof x === 'object' && x !== null && text(x) === text(b[i])) || (typeof x === 'bigint' && x === b[i]));
 }
 
 function isNumeric(t: DataType): boolean {

@@ -7,6 +7,7 @@
  */
 import { andAll, columnsOf, conjuncts, remapColumns, type BoundExpr } from '../bound-expr.js';
 import { assertNever } from '../../common/errors.js';
+import { joinKeys } from '../join-keys.js';
 import { mapLogicalChildren, type LogicalPlan } from '../logical.js';
 
 export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
@@ -29,18 +30,12 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
       const rebuilt = pushDownFilters({ ...input, input: pushed });
       return up.length ? { ...plan, input: rebuilt, predicate: andAll(up)! } : rebuilt;
     }
-    case 'LogicalIntervalJoin': {
-      const n = input.left.fields.length;
-      const [left, rest] = split(parts, below(n));
-      const [right, up] = split(rest, (e) => [...columnsOf(e)].every((i) => i >= n));
-      if (left.length === 0 && right.length === 0) return { ...plan, input: pushDownFilters(input) };
-      const l: LogicalPlan = left.length ? { kind: 'LogicalFilter', input: input.left, predicate: andAll(left)!, fields: input.left.fields } : input.left;
-      const r: LogicalPlan = right.length
-        ? { kind: 'LogicalFilter', input: input.right, predicate: remapColumns(andAll(right)!, (i) => i - n), fields: input.right.fields }
-        : input.right;
-      const rebuilt = pushDownFilters({ ...input, left: l, right: r });
-      return up.length ? { ...plan, input: rebuilt, predicate: andAll(up)! } : rebuilt;
-    }
+    case 'LogicalIntervalJoin':
+      return pushIntoJoin(plan, input, parts, true, true);
+    case 'LogicalHashJoin':
+      // A filter may go below a join only to a side whose rows the join never pads: on the side
+      // an outer join pads, a condition must see the NULLs.
+      return pushIntoJoin(plan, input, parts, input.joinType === 'INNER' || input.joinType === 'LEFT', input.joinType === 'INNER' || input.joinType === 'RIGHT');
     // Every input of a union has the union's columns: the filter applies to each.
     case 'LogicalUnion':
       return { ...input, inputs: input.inputs.map((i) => pushDownFilters({ kind: 'LogicalFilter', input: i, predicate: plan.predicate, fields: i.fields })) };
@@ -52,6 +47,31 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
     default:
       return assertNever(input, 'plan node');
   }
+}
+
+/** Moves the conjuncts over one side's columns below the join, to the sides allowed. */
+function pushIntoJoin(plan: Extract<LogicalPlan, { kind: 'LogicalFilter' }>, input: Extract<LogicalPlan, { kind: 'LogicalIntervalJoin' | 'LogicalHashJoin' }>, parts: readonly BoundExpr[], toLeft: boolean, toRight: boolean): LogicalPlan {
+  const n = input.left.fields.length;
+  const [left, rest] = split(parts, (e) => toLeft && [...columnsOf(e)].every((i) => i < n));
+  const [right, up] = split(rest, (e) => toRight && [...columnsOf(e)].every((i) => i >= n));
+  const l: LogicalPlan = left.length ? { kind: 'LogicalFilter', input: input.left, predicate: andAll(left)!, fields: input.left.fields } : input.left;
+  const r: LogicalPlan = right.length ? { kind: 'LogicalFilter', input: input.right, predicate: remapColumns(andAll(right)!, (i) => i - n), fields: input.right.fields } : input.right;
+  let joined: typeof input = { ...input, left: l, right: r };
+  let above = up;
+  // Over an inner hash join (`FROM a, b WHERE a.k = b.k`) a condition on both sides is the join's:
+  // its column equalities become keys, so that pairs are found by key rather than tried one by one.
+  if (joined.kind === 'LogicalHashJoin' && joined.joinType === 'INNER') {
+    const [both, rest] = split(up, (e) => [...columnsOf(e)].some((i) => i < n) && [...columnsOf(e)].some((i) => i >= n));
+    if (both.length) {
+      const keys = joinKeys(both, n);
+      const residual = andAll([...(joined.residual ? [joined.residual] : []), ...keys.rest]);
+      joined = { ...joined, leftKeys: [...joined.leftKeys, ...keys.leftKeys], rightKeys: [...joined.rightKeys, ...keys.rightKeys], ...(residual ? { residual } : {}) };
+      above = rest;
+    }
+  }
+  if (left.length === 0 && right.length === 0 && above === up) return { ...plan, input: pushDownFilters(input) };
+  const rebuilt = pushDownFilters(joined);
+  return above.length ? { ...plan, input: rebuilt, predicate: andAll(above)! } : rebuilt;
 }
 
 function split<T>(xs: readonly T[], p: (x: T) => boolean): [T[], T[]] {

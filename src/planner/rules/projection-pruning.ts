@@ -131,29 +131,11 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
       };
     }
     case 'LogicalIntervalJoin': {
-      const n = plan.left.fields.length;
-      const residualCols = plan.residual ? columnsOf(plan.residual) : new Set<number>();
-      const all = new Set([...required, ...residualCols]);
-      const left = prune(plan.left, new Set([...[...all].filter((i) => i < n), ...plan.leftKeys, plan.leftTime]));
-      const right = prune(plan.right, new Set([...[...all].filter((i) => i >= n).map((i) => i - n), ...plan.rightKeys, plan.rightTime]));
-      const m = left.plan.fields.length;
-      const map = new Map(left.map);
-      for (const [o, nw] of right.map) map.set(n + o, m + nw);
-      return {
-        plan: {
-          ...plan,
-          left: left.plan,
-          right: right.plan,
-          leftKeys: plan.leftKeys.map((k) => left.map.get(k)!),
-          rightKeys: plan.rightKeys.map((k) => right.map.get(k)!),
-          leftTime: left.map.get(plan.leftTime)!,
-          rightTime: right.map.get(plan.rightTime)!,
-          ...(plan.residual ? { residual: remap(plan.residual, map) } : {}),
-          fields: [...left.plan.fields, ...right.plan.fields],
-        },
-        map,
-      };
+      const { left, right, map, rebuilt } = pruneJoin(plan, required, [plan.leftTime], [plan.rightTime]);
+      return { plan: { ...rebuilt, leftTime: left.map.get(plan.leftTime)!, rightTime: right.map.get(plan.rightTime)! }, map };
     }
+    case 'LogicalHashJoin':
+      return pruneJoin(plan, required, [], []).pruned;
     case 'LogicalUnion': {
       // Every input keeps all its columns, so that they stay in the same places in each: below
       // each input, what it does not read itself is still pruned.
@@ -163,4 +145,29 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
     default:
       return assertNever(plan, 'plan node');
   }
+}
+
+/**
+ * A join keeps the columns read above it, its keys and residual's, and `leftMore`/`rightMore`
+ * (input column indexes) of each side: `rebuilt` has the sides pruned and the keys and residual
+ * remapped; `pruned` is it with the map of the join's output.
+ */
+function pruneJoin<J extends Extract<LogicalPlan, { kind: 'LogicalIntervalJoin' | 'LogicalHashJoin' }>>(plan: J, required: ReadonlySet<number>, leftMore: readonly number[], rightMore: readonly number[]) {
+  const n = plan.left.fields.length;
+  const all = new Set([...required, ...(plan.residual ? columnsOf(plan.residual) : [])]);
+  const left = prune(plan.left, new Set([...[...all].filter((i) => i < n), ...plan.leftKeys, ...leftMore]));
+  const right = prune(plan.right, new Set([...[...all].filter((i) => i >= n).map((i) => i - n), ...plan.rightKeys, ...rightMore]));
+  const m = left.plan.fields.length;
+  const map = new Map(left.map);
+  for (const [o, nw] of right.map) map.set(n + o, m + nw);
+  const rebuilt: J = {
+    ...plan,
+    left: left.plan,
+    right: right.plan,
+    leftKeys: plan.leftKeys.map((k) => left.map.get(k)!),
+    rightKeys: plan.rightKeys.map((k) => right.map.get(k)!),
+    ...(plan.residual ? { residual: remap(plan.residual, map) } : {}),
+    fields: [...left.plan.fields, ...right.plan.fields],
+  };
+  return { left, right, map, rebuilt, pruned: { plan: rebuilt, map } satisfies Pruned };
 }
