@@ -35,6 +35,7 @@ export function buildProgram(): Command {
     .option('--max-interval <duration>', 'longest interval in WATERMARK, allowed.lateness, windows and join bounds', duration)
     .option('--max-session-gap <duration>', 'longest SESSION window gap', duration)
     .option('--max-partitions <n>', 'most partitions of a stream on the embedded log', positiveInt)
+    .option('--max-result-rows <n>', 'most rows of an answer built in memory (pull queries, ORDER BY)', positiveInt)
     .option('--max-statements <n>', 'most statements in one request', positiveInt)
     .option('--max-sql-bytes <n>', 'most bytes of SQL text in one request', positiveInt)
     .option('--max-push-queries <n>', 'most push queries streaming at once', positiveInt)

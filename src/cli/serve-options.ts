@@ -62,6 +62,7 @@ export interface LimitFlags {
   readonly maxInterval?: number;
   readonly maxSessionGap?: number;
   readonly maxPartitions?: number;
+  readonly maxResultRows?: number;
   readonly maxStatements?: number;
   readonly maxSqlBytes?: number;
   readonly maxPushQueries?: number;
@@ -82,6 +83,7 @@ export function limitsOf(o: LimitFlags): { plan: Partial<PlanLimits>; server: Pa
       ['maxIntervalMs', o.maxInterval],
       ['maxSessionGapMs', o.maxSessionGap],
       ['maxPartitions', o.maxPartitions],
+      ['maxResultRows', o.maxResultRows],
     ]),
     server: pick<ServerLimits>([
       ['maxStatements', o.maxStatements],

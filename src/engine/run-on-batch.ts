@@ -15,9 +15,19 @@ import type { RowError } from './types.js';
  * changes leave (an aggregate's update replaces the row it updates). Rows that fail on the way
  * come back in `errors` (a pull query has no dead-letter stream: its caller is the one to tell).
  */
-export async function runOnBatch(env: ExecEnv, q: QueryPlan, input: RecordBatch | ((relation: string) => Promise<RecordBatch>), store: Store): Promise<{ rows: unknown[][]; errors: RowError[] }> {
-  const result = new FoldedRows();
+export async function runOnBatch(
+  env: ExecEnv,
+  q: QueryPlan,
+  input: RecordBatch | ((relation: string) => Promise<RecordBatch>),
+  store: Store,
+  opts: { readonly maxRows: number; readonly signal?: AbortSignal | undefined },
+): Promise<{ rows: unknown[][]; errors: RowError[] }> {
+  const result = new FoldedRows(opts.maxRows);
   const abort = new AbortController();
+  // The caller going away stops the operators (a join of large inputs stops pairing); the caller
+  // reports the cancellation.
+  const cancel = () => abort.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', cancel, { once: true });
   const oneBatch: ExecEnv = {
     ...env,
     source: (plan): Source => ({
@@ -46,9 +56,13 @@ export async function runOnBatch(env: ExecEnv, q: QueryPlan, input: RecordBatch 
     },
     { signal: abort.signal, bounded: true, deadLetter: (l) => errors.push({ reason: l.reason, operator: l.operator, row: l.row }), state: (i) => state.operator(i) },
   );
-  await pipeline.open();
-  await pipeline.run();
-  await pipeline.close();
-  state.release();
+  try {
+    await pipeline.open();
+    await pipeline.run();
+    await pipeline.close();
+  } finally {
+    opts.signal?.removeEventListener('abort', cancel);
+    state.release();
+  }
   return { rows: finishRows(q, result.rows()), errors };
 }

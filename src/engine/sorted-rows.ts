@@ -7,6 +7,7 @@
 import type { Field } from '../common/types.js';
 import { RowKind } from '../exec/message.js';
 import type { OrderKey } from '../planner/order-by.js';
+import { limitError } from '../planner/limits.js';
 import type { QueryPlan } from '../planner/plan-query.js';
 import { compareRows, computeWindows } from './window-functions.js';
 
@@ -35,10 +36,17 @@ export class FoldedRows {
   private readonly held: (unknown[] | undefined)[] = [];
   /** Indexes into `held` of the rows still there, by the row's text. */
   private readonly at = new Map<string, number[]>();
+  private live = 0;
+
+  /** @param maxRows most rows held at once (PlanLimits.maxResultRows): one more is LIMIT_EXCEEDED. */
+  constructor(private readonly maxRows = Number.POSITIVE_INFINITY) {}
 
   apply(kind: number, row: unknown[]): void {
     const text = JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
     if (kind === RowKind.INSERT || kind === RowKind.UPDATE_AFTER) {
+      if (++this.live > this.maxRows) {
+        throw limitError('maxResultRows', `the answer holds more than ${this.maxRows.toLocaleString('en-US')} rows, which is more than an answer built in memory may hold`, undefined, 'narrow it with WHERE or aggregate it; a view or a sink takes any number of rows');
+      }
       const list = this.at.get(text) ?? [];
       list.push(this.held.length);
       this.at.set(text, list);
@@ -46,7 +54,9 @@ export class FoldedRows {
       return;
     }
     const i = this.at.get(text)?.pop();
-    if (i !== undefined) this.held[i] = undefined;
+    if (i === undefined) return;
+    this.held[i] = undefined;
+    this.live--;
   }
 
   rows(): unknown[][] {

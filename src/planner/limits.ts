@@ -16,6 +16,8 @@ export interface PlanLimits {
   readonly maxSessionGapMs: number;
   /** Most partitions of a stream on the embedded log (each has its own offsets and state). */
   readonly maxPartitions: number;
+  /** Most rows an answer given at once holds (a pull query, a push query with ORDER BY): it is built in memory. */
+  readonly maxResultRows: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -25,6 +27,7 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
   maxIntervalMs: 365 * DAY_MS,
   maxSessionGapMs: DAY_MS,
   maxPartitions: 1024,
+  maxResultRows: 1_000_000,
 };
 
 /** The flag of `sluice serve` that sets each limit, named in error hints. */
@@ -33,6 +36,7 @@ const FLAGS: Readonly<Record<keyof PlanLimits, string>> = {
   maxIntervalMs: '--max-interval',
   maxSessionGapMs: '--max-session-gap',
   maxPartitions: '--max-partitions',
+  maxResultRows: '--max-result-rows',
 };
 
 /** `90061000` -> `'1d 1h 1m 1s'`: intervals in messages read in their own units. */

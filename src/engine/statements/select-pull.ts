@@ -25,7 +25,8 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
     if (++n % CANCEL_CHECK_ROWS === 0) throwIfCancelled(signal, 'the pull query', s.span);
   }
   throwIfCancelled(signal, 'the pull query', s.span);
-  const result = await runOnBatch(session.env, q, batchFromRows(def.schema, rows), store);
+  const result = await runOnBatch(session.env, q, batchFromRows(def.schema, rows), store, { maxRows: session.catalog.limits.maxResultRows, signal });
+  throwIfCancelled(signal, 'the pull query', s.span);
   return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
 
@@ -46,7 +47,7 @@ export async function selectPullTables(session: Session, s: StatementOf<'Query'>
     }
     return batchFromRows(def.schema, rows);
   };
-  const result = await runOnBatch(session.env, q, rowsOf, store);
+  const result = await runOnBatch(session.env, q, rowsOf, store, { maxRows: session.catalog.limits.maxResultRows, signal });
   throwIfCancelled(signal, 'the pull query', s.span);
   return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
@@ -54,7 +55,7 @@ export async function selectPullTables(session: Session, s: StatementOf<'Query'>
 /** SELECT without FROM: its items over one row of no columns, answered at once. */
 export async function selectConstant(session: Session, s: StatementOf<'Query'>, text: string): Promise<StatementResult> {
   const q = planQuery(s.query, session.catalog, { pull: true });
-  const result = await runOnBatch(session.env, q, batchFromRows([], [{}]), session.storage.store);
+  const result = await runOnBatch(session.env, q, batchFromRows([], [{}]), session.storage.store, { maxRows: session.catalog.limits.maxResultRows });
   return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
 

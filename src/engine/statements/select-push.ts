@@ -18,7 +18,7 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
   const id = session.queries.nextId('push');
   const queue = new PushQueue(q.fields);
   // With ORDER BY or window functions (a bounded run only), the client gets the final rows once the input has ended.
-  const sorted = q.orderBy || q.windows ? sortAtEnd(q, queue) : undefined;
+  const sorted = q.orderBy || q.windows ? sortAtEnd(q, queue, session.catalog.limits.maxResultRows) : undefined;
   const dlq = await ensureDlq(session, `${id}_dlq`);
   const timeColumn = eventTimeColumn(q);
   const rq = new RunningQuery({
@@ -68,10 +68,10 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
  * comes, folds them into rows, and when `queue` ends gives those rows sorted, cut by OFFSET and
  * LIMIT and without hidden columns, as inserts.
  */
-function sortAtEnd(q: QueryPlan, queue: PushQueue): PushQueue {
+function sortAtEnd(q: QueryPlan, queue: PushQueue, maxRows: number): PushQueue {
   const fields = visibleFields(q);
   const out = new PushQueue(fields, Number.POSITIVE_INFINITY);
-  const folded = new FoldedRows();
+  const folded = new FoldedRows(maxRows);
   void (async () => {
     try {
       for await (const { batch, rowKinds } of queue.batches()) {

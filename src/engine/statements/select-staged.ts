@@ -3,9 +3,11 @@
  * runs first to its final rows (a pull query, or a push query run bounded), then the outer query
  * runs as a pull query over them, and answers once.
  */
+import { throwIfCancelled } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
 import { makeBatch } from '../../exec/columns.js';
 import type { Catalog } from '../../planner/catalog.js';
+import { limitError } from '../../planner/limits.js';
 import { finishedSubquery, withFinishedRows, type FinishedSubquery } from '../../planner/finished-subquery.js';
 import { planQuery, pullRelation, readsOnlyTables, type QueryPlan } from '../../planner/plan-query.js';
 import { runOnBatch } from '../run-on-batch.js';
@@ -35,14 +37,19 @@ export async function selectStaged(select: StatementHandler<'Query'>, ...[sessio
     errors.push(...(first.errors ?? []));
   } else if (first.kind === 'push') {
     try {
-      for await (const batch of first.rows) for (const r of batch) rows.push([...r.values]);
+      const max = session.catalog.limits.maxResultRows;
+      for await (const batch of first.rows) {
+        for (const r of batch) rows.push([...r.values]);
+        if (rows.length > max) throw limitError('maxResultRows', `the subquery's answer holds more than ${max.toLocaleString('en-US')} rows, which is more than an answer built in memory may hold`, s.span, 'narrow it with WHERE');
+      }
     } finally {
       first.cancel();
     }
   }
   const fields = visibleFields(inner);
   const batch = makeBatch(fields, fields.map((_, c) => rows.map((r) => r[c])), rows.length);
-  const result = await runOnBatch(session.env, outer, batch, session.storage.store);
+  const result = await runOnBatch(session.env, outer, batch, session.storage.store, { maxRows: session.catalog.limits.maxResultRows, signal: opts.signal });
+  throwIfCancelled(opts.signal, 'the query', s.span);
   return {
     kind: 'rows',
     statement: text,

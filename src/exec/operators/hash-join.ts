@@ -16,6 +16,8 @@ import { StreamOperator } from '../operator-driver.js';
 
 /** Pairs tried, and output rows emitted, at a time. */
 const CHUNK = 8192;
+/** Full slices of pairs between two yields to the event loop. */
+const YIELD_SLICES = 8;
 
 /** A held row: its values and how many rows of the other side it joins with now. */
 type Held = readonly [values: StateValue[], matches: number];
@@ -73,6 +75,8 @@ export class HashJoinOperator extends StreamOperator {
   private readonly residual: CompiledExpr | undefined;
   private readonly residualReads: ReadonlySet<number>;
   private outWatermark = -Infinity;
+  /** Full slices of pairs tried (see YIELD_SLICES). */
+  private slices = 0;
 
   constructor(spec: HashJoinSpec) {
     super(2);
@@ -218,7 +222,13 @@ export class HashJoinOperator extends StreamOperator {
         const to = Math.min(m, from + CHUNK);
         slices.push([i, from, to]);
         pairs += to - from;
-        if (pairs >= CHUNK) await run();
+        if (pairs >= CHUNK) {
+          await run();
+          // Let timers and sockets run between slices, so that a caller going away is heard; a
+          // query stopped or cancelled stops pairing (nothing reads what it would emit).
+          if (++this.slices % YIELD_SLICES === 0) await new Promise(setImmediate);
+          if (this.ctx.signal.aborted) return;
+        }
       }
     }
     await run();
