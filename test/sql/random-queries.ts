@@ -197,7 +197,8 @@ export class QueryGenerator {
   query(): string {
     const r = this.r;
     const shape = r.next();
-    if (shape < 0.2) return this.joinQuery();
+    if (shape < 0.14) return this.joinQuery();
+    if (shape < 0.2) return this.hashJoinQuery();
     if (shape < 0.4) return this.nestedQuery();
     if (shape < 0.45) return `SELECT DISTINCT ${this.expr(this.scalarTy(), 1)} AS a, ${this.expr(this.scalarTy(), 1)} AS b FROM s${this.where(2)}`;
     if (shape < 0.52) return this.unionQuery();
@@ -332,6 +333,35 @@ export class QueryGenerator {
       return `SELECT ${g}, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} ${from} GROUP BY ${g}`;
     } finally {
       this.join = false;
+    }
+  }
+
+  /**
+   * s joined with itself without a time bound (a hash join): INNER, LEFT, RIGHT, FULL or CROSS, on
+   * a column equality, two, an equality and another condition, or no equality at all; or a comma
+   * join with its condition in WHERE. Projected or aggregated.
+   */
+  private hashJoinQuery(): string {
+    const r = this.r;
+    this.selfJoin = ['x', 'y'];
+    try {
+      const eq = () => {
+        const [a, b] = r.pick([['t', 'u'], ['t', 't'], ['i', 'j'], ['i', 'i'], ['b', 'b'], ['u', 'u'], ['d', 'd'], ['j', 'i']] as const);
+        return `x.${a} = y.${b}`;
+      };
+      const on = r.pick([() => eq(), () => `${eq()} AND ${eq()}`, () => `${eq()} AND ${this.expr('bool', 1)}`, () => this.expr('bool', 1), () => `x.i < y.i`]);
+      const kind = r.pick(['', 'LEFT ', 'RIGHT ', 'FULL ', 'FULL OUTER ', 'CROSS ', ',']);
+      const from =
+        kind === 'CROSS ' ? `FROM s AS x CROSS JOIN s AS y${this.where(1)}` : kind === ',' ? `FROM s AS x, s AS y WHERE ${on()}` : `FROM s AS x ${kind}JOIN s AS y ON ${on()}${this.where(1)}`;
+      if (r.chance(0.5)) {
+        const items = Array.from({ length: 1 + r.below(3) }, () => this.expr(r.pick<Ty>(['int', 'dbl', 'str', 'bool', 'ts']), 1));
+        return `SELECT ${items.map((x, k) => `${x} AS c${k}`).join(', ')} ${from}`;
+      }
+      const g = r.pick(['x.t', 'y.b', 'x.i', 'y.u']);
+      const aggs = Array.from({ length: 1 + r.below(2) }, () => this.aggregate(1));
+      return `SELECT ${g} AS g, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} ${from} GROUP BY ${g}`;
+    } finally {
+      this.selfJoin = undefined;
     }
   }
 
