@@ -140,7 +140,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (hooks.subquery) return hooks.subquery(e);
       throw new SluiceError('UNSUPPORTED', `a subquery is not supported in ${hooks.clause ?? 'this expression'}`, {
         span: e.span,
-        hint: 'a subquery over a table is supported in WHERE, the select list, GROUP BY and aggregate arguments of a query (not inside another subquery); to keep groups by one, test it in WHERE before grouping',
+        hint: 'a subquery is supported in WHERE, the select list, GROUP BY and aggregate arguments of a query (not inside another subquery); to keep groups by one, test it in WHERE before grouping',
       });
     case 'In': {
       const operand = bind(e.operand);

@@ -179,6 +179,8 @@ export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
   group_concat: 'string_agg',
   listagg: 'string_agg',
   list: 'array_agg',
+  // An exact count is a valid approximation: the distinct values are kept anyway for retractions.
+  approx_count_distinct: 'count_distinct',
 };
 
 /** (value, by) of ARG_MAX and ARG_MIN: any value, by a value that has an order. */
@@ -198,6 +200,7 @@ const scoreLabel = (a: readonly DataType[]): boolean => isNumeric(a[0]!) && (isN
 
 export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   count: () => T.BIGINT,
+  approx_count_distinct: (a) => (a.length === 1 ? T.BIGINT : 'expects one argument'),
   // COUNT_IF(cond): the rows where cond is TRUE (DuckDB); NULL and FALSE are not counted.
   count_if: (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BIGINT : 'expects one BOOLEAN condition'),
   // SUM(NULL) and AVG(NULL) are NULL, as in DuckDB and PostgreSQL.

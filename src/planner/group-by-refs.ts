@@ -6,6 +6,7 @@
 import { SluiceError } from '../common/errors.js';
 import { normalizeName, type Expr } from '../parser/ast.js';
 import type { Scope } from './bind-expr.js';
+import { mapChildren } from './window-lift.js';
 
 /** A select item as GROUP BY sees it: its expression (absent for `*` columns) and output name. */
 export interface SelectRef {
@@ -49,4 +50,22 @@ export function resolveGroupByRefs(groupBy: readonly Expr[], items: readonly Sel
     }
     return g;
   });
+}
+
+/**
+ * HAVING over the select list's aliases, as DuckDB allows (`SELECT k, COUNT(*) AS n ... HAVING n
+ * > 1`): a name that no input column has and a select item is given is that item's expression.
+ */
+export function resolveHavingAliases(having: Expr, items: readonly SelectRef[], scope: Scope): Expr {
+  const hasColumn = (name: string) => scope.columns.some((c) => normalizeName(c.name) === name);
+  const walk = (e: Expr): Expr => {
+    if (e.kind === 'ColumnRef' && e.qualifier === undefined) {
+      const name = normalizeName(e.column.name);
+      if (hasColumn(name)) return e;
+      const item = items.find((i) => i.ast && i.name !== undefined && normalizeName(i.name) === name);
+      return item?.ast ?? e;
+    }
+    return mapChildren(e, walk);
+  };
+  return walk(having);
 }

@@ -6,7 +6,8 @@ import type { LogicalPlan } from './logical.js';
 import type { OrderKey } from './order-by.js';
 import type { WindowSpec } from './window-spec.js';
 import { toPhysical, type PhysicalPlan } from './physical.js';
-import { planSelect, type UnselectedKey } from './plan-select.js';
+import { planSelect, walkAst, type UnselectedKey } from './plan-select.js';
+import { isSubquery } from './subqueries.js';
 import { isUpdating, physicalStreamKind } from './stream-kind.js';
 import { pushDownFilters } from './rules/filter-pushdown.js';
 import { pruneColumns } from './rules/projection-pruning.js';
@@ -65,7 +66,9 @@ export interface PlanOptions {
 export function pullRelation(q: SelectQuery, catalog: Catalog): RelationDef | undefined {
   let from = q.from;
   let nested = false;
+  if (!subqueriesReadOnlyTables(q, catalog)) return undefined;
   while (from?.kind === 'Subquery') {
+    if (!subqueriesReadOnlyTables(from.query, catalog)) return undefined;
     from = from.query.from;
     nested = true;
   }
@@ -94,7 +97,22 @@ export function readsOnlyTables(q: SelectQuery, catalog: Catalog): boolean {
         return false;
     }
   };
-  return q.from !== undefined && from(q.from);
+  return q.from !== undefined && from(q.from) && subqueriesReadOnlyTables(q, catalog);
+}
+
+/**
+ * Whether every subquery in `q`'s own expressions reads only tables: one over a stream or view
+ * makes the query a push query (a pull query has no rows of a stream to test against).
+ */
+function subqueriesReadOnlyTables(q: SelectQuery, catalog: Catalog): boolean {
+  let only = true;
+  const exprs = [q.where, q.having, q.qualify, ...q.groupBy, ...q.items.map((i) => (i.kind === 'ExprItem' ? i.expr : undefined))];
+  for (const e of exprs) {
+    if (e) walkAst(e, (x) => {
+      if (isSubquery(x) && !readsOnlyTables(x.query, catalog)) only = false;
+    });
+  }
+  return only;
 }
 
 /** One rewrite rule's run: the plan it was given and the plan it returned (the same when it changed nothing). */

@@ -9,7 +9,7 @@ import type { Catalog, ModelSignature } from './catalog.js';
 import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
-import { isAllWord, resolveGroupByRefs } from './group-by-refs.js';
+import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
 import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
@@ -149,7 +149,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
   const subs = collectSubqueries([q.where, ...q.items.map((i) => (i.kind === 'ExprItem' ? i.expr : undefined)), ...q.groupBy]);
   let subquery: BindHooks['subquery'];
   if (subs.length) {
-    const joined = planSubqueries(subs, plan, scope, catalog, containsAggregate);
+    const joined = planSubqueries(subs, plan, scope, catalog, containsAggregate, (sub) => planSelect(checkSubquery(sub), catalog, { ...opts, nested: true }), opts.pull === true);
     ({ plan, scope } = joined);
     subquery = (e) => joined.bound.get(e) ?? refuseNestedSubquery(e);
   }
@@ -276,7 +276,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     return mapChildren(e, overAggregate);
   };
   const selectExprs = items.map((i) => i.bind({ special, subquery, aggregate, clause: 'SELECT' }));
-  const having = q.having ? bindExpr(q.having, scope, catalog, { special, aggregate, clause: 'HAVING' }) : undefined;
+  const having = q.having ? bindExpr(resolveHavingAliases(q.having, items, scope), scope, catalog, { special, aggregate, clause: 'HAVING' }) : undefined;
   const finalSelect = selectExprs.map(overAggregate);
   const finalHaving = having ? overAggregate(having) : undefined;
   for (const [k, e] of [...finalSelect.map((e, k) => [k, e] as const), ...(finalHaving ? [[-1, finalHaving] as const] : [])]) {

@@ -5,7 +5,8 @@
  * that key, or none. Its columns are hidden from the query (no name reaches them), and the
  * subquery becomes an expression over that row: whether it was found and passes the subquery's
  * WHERE, or the subquery's value. Like a JOIN with a table, the row is the table's as each stream
- * row is read (docs/sql.md). A subquery over a stream or view, or one that aggregates, is refused.
+ * row is read (docs/sql.md). Any other subquery (over a stream or view, or one that aggregates;
+ * a table in a pull query over tables alone) is joined: see joined-subqueries.ts.
  *
  * Invariants: the query's own columns keep their indexes (the joins add columns after them); a
  * subquery's names resolve first to its table's columns, then to the query's (correlation).
@@ -18,7 +19,8 @@ import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
-import { splitKeyEqualities } from './plan-from.js';
+import { planJoinedSubquery } from './joined-subqueries.js';
+import { splitKeyEqualities, type SubqueryPlanner } from './plan-from.js';
 
 export type SubqueryExpr = InSubqueryExpr | ExistsExpr | ScalarSubqueryExpr;
 
@@ -38,62 +40,88 @@ export interface PlannedSubqueries {
  * subquery to an expression over the joined row. `aggregates` tells whether an expression holds
  * an aggregate call (refused in a subquery).
  */
-export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan, scope: Scope, catalog: Catalog, aggregates: (e: Expr) => boolean): PlannedSubqueries {
+export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan, scope: Scope, catalog: Catalog, aggregates: (e: Expr) => boolean, planSub: SubqueryPlanner, pull: boolean): PlannedSubqueries {
   const bound = new Map<SubqueryExpr, BoundExpr>();
   subs.forEach((sub, k) => {
-    const outer = scope;
-    const { table, qualifier } = subqueryTable(sub, catalog, aggregates);
-    const n = outer.columns.length;
-    const pkIndexes = table.primaryKey.map((key) => table.schema.findIndex((f) => normalizeName(f.name) === normalizeName(key)));
-    // The subquery sees its table's columns first, then the query's (hidden, so that a name of
-    // both is the table's unless qualified).
-    const inner = new Scope([...outer.columns.map((c) => ({ ...c, hidden: true })), ...table.schema.map((f): ScopeColumn => ({ qualifier, name: f.name, type: f.type }))]);
-    const hooks = { clause: 'a subquery' };
     const q = sub.query;
-    const where = q.where ? bindExpr(q.where, inner, catalog, hooks) : undefined;
-    if (where && where.type.kind !== 'BOOLEAN' && where.type.kind !== 'NULL') {
-      throw new SluiceError('TYPE_MISMATCH', 'the WHERE of a subquery needs a BOOLEAN condition', { span: q.where!.span });
-    }
-    const split = where ? splitKeyEqualities(where, n, pkIndexes) : { found: new Map<number, BoundExpr>(), rest: [] };
-    let keys: BoundExpr[];
-    let value: BoundExpr | undefined;
-    if (sub.kind === 'InSubquery') {
-      // x IN (SELECT key FROM t WHERE ...): x is the key looked up.
-      const item = onlyItem(q, 'IN (SELECT ...)');
-      const selected = bindExpr(item, inner, catalog, hooks);
-      const pk = pkIndexes.length === 1 ? n + pkIndexes[0]! : -1;
-      if (selected.kind !== 'Column' || selected.index !== pk) {
-        throw new SluiceError('UNSUPPORTED', `IN (SELECT ...) must select the primary key of table '${table.name}' (${table.primaryKey.join(', ')})`, {
-          span: item.span,
-          hint: pkIndexes.length === 1 ? `select ${qualifier}.${table.primaryKey[0]}, and test other columns in the subquery's WHERE` : 'use EXISTS (SELECT 1 FROM ... WHERE <each key column> = ...)',
-        });
+    const from = q.from?.kind === 'TableRef' ? q.from : undefined;
+    const table = from ? catalog.findRelation(from.name.name) : undefined;
+    let planned: { plan: LogicalPlan; scope: Scope; value: BoundExpr } | undefined;
+    // A table read by its primary key is looked up per row; over a stream that is the only way a
+    // table is read (its refusals say what to write). A pull query over tables alone may read it
+    // whole, as anything else is read: joined (joined-subqueries.ts).
+    if (table?.kind === 'table' && (!pull || lookupForm(q, aggregates))) {
+      try {
+        planned = planTableSubquery(sub, k, plan, scope, catalog, aggregates);
+      } catch (e) {
+        if (!(pull && e instanceof SluiceError && e.code === 'UNSUPPORTED')) throw e;
       }
-      const operand = bindExpr(sub.operand, outer, catalog, hooks);
-      comparable(operand, selected, sub.span);
-      keys = [operand];
-      for (const [keyIndex, e] of split.found) split.rest.push(equals(e, table, keyIndex, n));
-    } else {
-      const missing = table.primaryKey.filter((_, i) => !split.found.has(pkIndexes[i]!));
-      if (missing.length) {
-        throw new SluiceError('UNSUPPORTED', `a subquery over table '${table.name}' must match its primary key (${table.primaryKey.join(', ')}) in WHERE; it does not give ${missing.join(', ')}`, {
-          span: q.where?.span ?? q.span,
-          hint: `${q.where ? 'add' : 'add WHERE'} ${missing.map((m) => `${qualifier}.${m} = <a column of the outer query>`).join(' AND ')}${q.where ? ' to its WHERE' : ''}`,
-        });
-      }
-      keys = pkIndexes.map((i) => split.found.get(i)!);
-      if (sub.kind === 'ScalarSubquery') value = bindExpr(onlyItem(q, '(SELECT ...)'), inner, catalog, hooks);
     }
-    const fields = [...plan.fields, ...table.schema.map((f) => ({ ...f, nullable: true }))];
-    plan = { kind: 'LogicalLookupJoin', input: plan, table: table.name, joinType: 'LEFT', keys, tableColumns: table.schema.map((_, i) => i), fields };
-    // The joined columns, named so that no name in the query can reach them.
-    scope = new Scope([...outer.columns, ...table.schema.map((f): ScopeColumn => ({ qualifier: `\u0000subquery${k}`, name: `\u0000${f.name}`, type: f.type, hidden: true }))]);
-    const pkCol: BoundExpr = { kind: 'Column', index: n + pkIndexes[0]!, name: table.primaryKey[0]!, type: table.schema[pkIndexes[0]!]!.type };
-    // Found, and the rest of WHERE is TRUE (a key column is never NULL in a table).
-    const cond = andAll([{ kind: 'IsNull', operand: pkCol, negated: true, type: T.BOOLEAN }, ...split.rest])!;
-    const matched: BoundExpr = { kind: 'Case', whens: [{ when: cond, then: literal(true) }], else: literal(false), type: T.BOOLEAN, span: sub.span };
-    bound.set(sub, subqueryValue(sub, matched, keys[0]!, value));
+    planned ??= planJoinedSubquery(sub, k, plan, scope, catalog, planSub, pull, aggregates);
+    ({ plan, scope } = planned);
+    bound.set(sub, planned.value);
   });
   return { plan, scope, bound };
+}
+
+/** A plain SELECT of expressions over one table, without aggregates: what a lookup can answer. */
+function lookupForm(q: SelectQuery, aggregates: (e: Expr) => boolean): boolean {
+  return !q.groupBy.length && !q.having && !q.distinct && !q.orderBy.length && q.limit === undefined && q.offset === undefined && q.items.every((i) => i.kind !== 'ExprItem' || !aggregates(i.expr));
+}
+
+/** Subquery number `k` over a table read by its primary key: a LEFT lookup join under `plan`. */
+function planTableSubquery(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scope, catalog: Catalog, aggregates: (e: Expr) => boolean): { plan: LogicalPlan; scope: Scope; value: BoundExpr } {
+  const outer = scope;
+  const { table, qualifier } = subqueryTable(sub, catalog, aggregates);
+  const n = outer.columns.length;
+  const pkIndexes = table.primaryKey.map((key) => table.schema.findIndex((f) => normalizeName(f.name) === normalizeName(key)));
+  // The subquery sees its table's columns first, then the query's (hidden, so that a name of
+  // both is the table's unless qualified).
+  const inner = new Scope([...outer.columns.map((c) => ({ ...c, hidden: true })), ...table.schema.map((f): ScopeColumn => ({ qualifier, name: f.name, type: f.type }))]);
+  const hooks = { clause: 'a subquery' };
+  const q = sub.query;
+  const where = q.where ? bindExpr(q.where, inner, catalog, hooks) : undefined;
+  if (where && where.type.kind !== 'BOOLEAN' && where.type.kind !== 'NULL') {
+    throw new SluiceError('TYPE_MISMATCH', 'the WHERE of a subquery needs a BOOLEAN condition', { span: q.where!.span });
+  }
+  const split = where ? splitKeyEqualities(where, n, pkIndexes) : { found: new Map<number, BoundExpr>(), rest: [] };
+  let keys: BoundExpr[];
+  let value: BoundExpr | undefined;
+  if (sub.kind === 'InSubquery') {
+    // x IN (SELECT key FROM t WHERE ...): x is the key looked up.
+    const item = onlyItem(q, 'IN (SELECT ...)');
+    const selected = bindExpr(item, inner, catalog, hooks);
+    const pk = pkIndexes.length === 1 ? n + pkIndexes[0]! : -1;
+    if (selected.kind !== 'Column' || selected.index !== pk) {
+      throw new SluiceError('UNSUPPORTED', `IN (SELECT ...) must select the primary key of table '${table.name}' (${table.primaryKey.join(', ')})`, {
+        span: item.span,
+        hint: pkIndexes.length === 1 ? `select ${qualifier}.${table.primaryKey[0]}, and test other columns in the subquery's WHERE` : 'use EXISTS (SELECT 1 FROM ... WHERE <each key column> = ...)',
+      });
+    }
+    const operand = bindExpr(sub.operand, outer, catalog, hooks);
+    comparable(operand, selected, sub.span);
+    keys = [operand];
+    for (const [keyIndex, e] of split.found) split.rest.push(equals(e, table, keyIndex, n));
+  } else {
+    const missing = table.primaryKey.filter((_, i) => !split.found.has(pkIndexes[i]!));
+    if (missing.length) {
+      throw new SluiceError('UNSUPPORTED', `a subquery over table '${table.name}' must match its primary key (${table.primaryKey.join(', ')}) in WHERE; it does not give ${missing.join(', ')}`, {
+        span: q.where?.span ?? q.span,
+        hint: `${q.where ? 'add' : 'add WHERE'} ${missing.map((m) => `${qualifier}.${m} = <a column of the outer query>`).join(' AND ')}${q.where ? ' to its WHERE' : ''}`,
+      });
+    }
+    keys = pkIndexes.map((i) => split.found.get(i)!);
+    if (sub.kind === 'ScalarSubquery') value = bindExpr(onlyItem(q, '(SELECT ...)'), inner, catalog, hooks);
+  }
+  const fields = [...plan.fields, ...table.schema.map((f) => ({ ...f, nullable: true }))];
+  const joined: LogicalPlan = { kind: 'LogicalLookupJoin', input: plan, table: table.name, joinType: 'LEFT', keys, tableColumns: table.schema.map((_, i) => i), fields };
+  // The joined columns, named so that no name in the query can reach them.
+  const joinedScope = new Scope([...outer.columns, ...table.schema.map((f): ScopeColumn => ({ qualifier: `\u0000subquery${k}`, name: `\u0000${f.name}`, type: f.type, hidden: true }))]);
+  const pkCol: BoundExpr = { kind: 'Column', index: n + pkIndexes[0]!, name: table.primaryKey[0]!, type: table.schema[pkIndexes[0]!]!.type };
+  // Found, and the rest of WHERE is TRUE (a key column is never NULL in a table).
+  const cond = andAll([{ kind: 'IsNull', operand: pkCol, negated: true, type: T.BOOLEAN }, ...split.rest])!;
+  const matched: BoundExpr = { kind: 'Case', whens: [{ when: cond, then: literal(true) }], else: literal(false), type: T.BOOLEAN, span: sub.span };
+  return { plan: joined, scope: joinedScope, value: subqueryValue(sub, matched, keys[0]!, value) };
 }
 
 /** What the subquery expression is, given whether its row was found (`matched`). */

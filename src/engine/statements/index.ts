@@ -19,7 +19,7 @@ import { explain } from './explain.js';
 import type { HandlerTable, StatementHandler, StatementKind, StatementOf } from './handler.js';
 import { insert } from './insert.js';
 import { readsOnlyTables } from '../../planner/plan-query.js';
-import { pullTarget, selectConstant, selectPull, selectPullTables } from './select-pull.js';
+import { pullTarget, selectConstant, selectPull } from './select-pull.js';
 import { selectPush } from './select-push.js';
 import { finishedSubquery, selectStaged } from './select-staged.js';
 import { show } from './show.js';
@@ -29,10 +29,8 @@ const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
   if (!s.query.from) return selectConstant(session, s, text);
   // Over a subquery with window functions: the subquery to its final rows, then the query over them.
   if (finishedSubquery(s.query, session.catalog)) return selectStaged(select, session, s, text, opts);
-  const target = pullTarget(session, s);
-  if (target) return selectPull(session, s, text, target, opts.signal);
-  // Tables only (joined, in subqueries, in a union): their current rows, as a pull query.
-  if (readsOnlyTables(s.query, session.catalog)) return selectPullTables(session, s, text, opts.signal);
+  // One view or table, or tables only (joined, in subqueries, in a union): their current rows.
+  if (pullTarget(session, s) || readsOnlyTables(s.query, session.catalog)) return selectPull(session, s, text, opts.signal);
   return selectPush(session, s, text, opts);
 };
 

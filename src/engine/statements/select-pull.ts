@@ -15,26 +15,12 @@ import type { StatementOf } from './handler.js';
 /** Rows read between two looks at the caller's signal. */
 const CANCEL_CHECK_ROWS = 1024;
 
-export async function selectPull(session: Session, s: StatementOf<'Query'>, text: string, def: RelationDef, signal?: AbortSignal): Promise<StatementResult> {
-  const q = planQuery(s.query, session.catalog, { pull: true });
-  const rows: Record<string, unknown>[] = [];
-  const { store } = session.storage;
-  let n = 0;
-  for await (const [, r] of storedRows(store, session.tables, def, def.name).scan()) {
-    pushCopies(rows, r as Record<string, unknown>);
-    if (++n % CANCEL_CHECK_ROWS === 0) throwIfCancelled(signal, 'the pull query', s.span);
-  }
-  throwIfCancelled(signal, 'the pull query', s.span);
-  const result = await runOnBatch(session.env, q, batchFromRows(def.schema, rows), store, { maxRows: session.catalog.limits.maxResultRows, signal });
-  throwIfCancelled(signal, 'the pull query', s.span);
-  return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
-}
-
 /**
- * A SELECT that reads only tables, through joins, subqueries or unions (see readsOnlyTables):
- * answers now from their current rows, each table read once per scan of it.
+ * A pull query: a SELECT over one view or table (see pullRelation), or one that reads only
+ * tables, through joins, subqueries or unions (see readsOnlyTables): answers now from their
+ * current rows, each relation read once per scan of it.
  */
-export async function selectPullTables(session: Session, s: StatementOf<'Query'>, text: string, signal?: AbortSignal): Promise<StatementResult> {
+export async function selectPull(session: Session, s: StatementOf<'Query'>, text: string, signal?: AbortSignal): Promise<StatementResult> {
   const q = planQuery(s.query, session.catalog, { pull: true });
   const { store } = session.storage;
   const rowsOf = async (relation: string) => {

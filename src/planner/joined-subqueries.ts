@@ -1,0 +1,255 @@
+/**
+ * Subqueries inside expressions over any input (streams, views, subqueries, aggregates; tables in
+ * a pull query), each turned into a LEFT hash join of the query's rows with what the subquery
+ * gives per correlation key (decorrelation):
+ *
+ * - `EXISTS (SELECT ... FROM r WHERE r.a = q.x AND <r only>)`: the distinct keys `r.a` of the rows
+ *   that pass; a query row has a partner exactly when the subquery has a row. Without a
+ *   correlation, the count of its rows (one row, joined to every query row).
+ * - `(SELECT agg FROM r WHERE r.a = q.x AND ...)`: `agg` grouped by the keys; a query row without
+ *   a group gets NULL (a bare COUNT gets 0, as a batch engine gives for no rows).
+ * - `x [NOT] IN (SELECT y FROM r WHERE ...)`: the distinct non-NULL (keys, y), joined on (q.x...,
+ *   x), and per key the count of rows and of non-NULL y, for SQL's three values: TRUE on a match;
+ *   else FALSE when the subquery has no row; else NULL when x or some y is NULL; else FALSE.
+ *
+ * A correlation is an equality in the subquery's WHERE between an expression over the
+ * subquery's columns and one over the query's; every other condition must read only the
+ * subquery's columns. Names resolve to the subquery's columns first. The joins keep the query's
+ * columns where they are and add theirs after, hidden from every name.
+ */
+import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import { T, type DataType, type Field } from '../common/types.js';
+import { normalizeName, type ColumnRefExpr, type Expr, type Ident, type SelectQuery } from '../parser/ast.js';
+import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
+import type { BoundExpr } from './bound-expr.js';
+import type { Catalog } from './catalog.js';
+import { sameKeyKind } from './join-keys.js';
+import type { LogicalPlan } from './logical.js';
+import { planFrom, type SubqueryPlanner } from './plan-from.js';
+import type { SubqueryExpr } from './subqueries.js';
+import { mapChildren } from './window-lift.js';
+
+export interface JoinedSubquery {
+  readonly plan: LogicalPlan;
+  readonly scope: Scope;
+  /** The subquery's value over `plan`'s rows. */
+  readonly value: BoundExpr;
+}
+
+/** Plans subquery number `k` as LEFT hash joins under `plan` (see the module comment). */
+export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scope, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean, aggregates: (e: Expr) => boolean): JoinedSubquery {
+  const q = sub.query;
+  if (q.orderBy.length || q.limit !== undefined || q.offset !== undefined) {
+    throw new SluiceError('UNSUPPORTED', 'ORDER BY, LIMIT or OFFSET in a subquery inside an expression is not supported', { span: q.span, hint: 'a subquery in an expression is tested as a set of rows; leave them out' });
+  }
+  if (!q.from) throw new SluiceError('UNSUPPORTED', 'a subquery without FROM inside an expression is not supported', { span: q.span, hint: 'write the value itself' });
+  const inner = planFrom(q.from, catalog, planSub, pull).scope;
+  const { keys, rest } = correlation(q, inner);
+  const outerKeys = keys.map(([, o]) => bindExpr(o, scope, catalog, { clause: 'a subquery' }));
+  const where = andAll(rest);
+  const span = sub.span;
+  const named = (name: string, e: Expr): { kind: 'ExprItem'; expr: Expr; alias: Ident; span: Span } => ({ kind: 'ExprItem', expr: e, alias: { name, span }, span });
+  const keyItems = keys.map(([i], n) => named(`k${n}`, i));
+  const keyRefs = keys.map(([i]) => i);
+  const select = (items: ReturnType<typeof named>[], extra: { where?: Expr | undefined; groupBy?: readonly Expr[]; distinct?: boolean } = {}): SelectQuery => ({
+    kind: 'Select',
+    distinct: extra.distinct ?? false,
+    items,
+    from: q.from!,
+    ...(extra.where ? { where: extra.where } : {}),
+    groupBy: extra.groupBy ?? [],
+    orderBy: [],
+    span: q.span,
+  });
+
+  let joined: { plan: LogicalPlan; scope: Scope } = { plan, scope };
+  const join = (keysOver: readonly BoundExpr[], right: LogicalPlan, what: string): number => {
+    const j = leftJoin(joined, keysOver, right, k, what);
+    joined = { plan: j.plan, scope: j.scope };
+    return j.rightAt;
+  };
+  const col = (at: number): BoundExpr => {
+    const c = joined.scope.columns[at]!;
+    return { kind: 'Column', index: at, name: c.name, type: c.type };
+  };
+  const isNull = (e: BoundExpr, negated = false): BoundExpr => ({ kind: 'IsNull', operand: e, negated, type: T.BOOLEAN });
+  const lit = (value: boolean | number | null, type: DataType = T.BOOLEAN): BoundExpr => ({ kind: 'Literal', value, type });
+  const zeroIfNull = (e: BoundExpr): BoundExpr => ({ kind: 'Call', fn: 'coalesce', args: [e, lit(0, e.type)], type: e.type });
+
+  switch (sub.kind) {
+    case 'Exists': {
+      if (keys.length === 0) {
+        // Whether it has any row: its count, one row joined to every query row (none yet: 0).
+        const counted = select([named('n', countStar(span))], { where });
+        const at = join([], planSub(counted).plan, 'count');
+        return { ...joined, value: { kind: 'Binary', op: '>', left: zeroIfNull(col(at)), right: lit(0, T.BIGINT), type: T.BOOLEAN, span } };
+      }
+      const distinctKeys = select(keyItems, { where: andAll([...rest, ...keyRefs.map(notNull)]), distinct: true });
+      const at = join(outerKeys, planSub(distinctKeys).plan, 'keys');
+      return { ...joined, value: isNull(col(at), true) };
+    }
+    case 'ScalarSubquery': {
+      const item = onlyItem(q);
+      if (q.groupBy.length || q.having || q.distinct || !aggregates(item)) {
+        throw new SluiceError('UNSUPPORTED', 'a subquery used as a value over a stream or view must aggregate its rows into one value, without GROUP BY', {
+          span: item.span,
+          hint: 'e.g. (SELECT MAX(v) FROM r WHERE r.k = s.k); a subquery that reads a table by its primary key may select a column',
+        });
+      }
+      const grouped = select([...keyItems, named('v', item)], { where, groupBy: keyRefs });
+      const at = join(outerKeys, planSub(grouped).plan, 'value');
+      const v = col(at + keys.length);
+      // No row for the key: a batch engine counts 0 rows; every other aggregate is NULL.
+      const bareCount = item.kind === 'Call' && normalizeName(item.name.name) === 'count' && !item.filter;
+      return { ...joined, value: { ...(bareCount ? zeroIfNull(v) : v), span } };
+    }
+    case 'InSubquery': {
+      const item = onlyItem(q);
+      if (q.groupBy.length || q.having || aggregates(item)) {
+        throw new SluiceError('UNSUPPORTED', 'IN (SELECT ...) over a stream or view selects one column or expression of its rows, without aggregates', { span: item.span, hint: 'aggregate in a subquery in FROM and join it' });
+      }
+      const operand = bindExpr(sub.operand, scope, catalog, { clause: 'IN' });
+      // The subquery's values per key (NULLs aside), joined on (keys, operand).
+      const values = select([...keyItems, named('y', item)], { where: andAll([...rest, ...keyRefs.map(notNull), notNull(item)]), distinct: true });
+      const valuesPlan = planSub(values).plan;
+      comparable(operand, { kind: 'Column', index: keys.length, name: 'y', type: valuesPlan.fields[keys.length]!.type }, sub.span);
+      // How many rows, and rows with a value, each key has.
+      const stats = select([...keyItems, named('n', countStar(span)), named('nn', { kind: 'Call', name: { name: 'COUNT', span }, args: [item], distinct: false, star: false, span })], { where, groupBy: keyRefs });
+      const operandAt = joined.scope.columns.length;
+      joined = withColumns(joined, [operand]);
+      const matchAt = join([...outerKeys, col(operandAt)], valuesPlan, 'values');
+      const statsAt = join(outerKeys, planSub(stats).plan, 'stats');
+      const n = zeroIfNull(col(statsAt + keys.length));
+      const nn = zeroIfNull(col(statsAt + keys.length + 1));
+      const found: BoundExpr = {
+        kind: 'Case',
+        whens: [
+          { when: isNull(col(matchAt), true), then: lit(true) },
+          { when: { kind: 'Binary', op: '=', left: n, right: lit(0, T.BIGINT), type: T.BOOLEAN }, then: lit(false) },
+          { when: { kind: 'Binary', op: 'OR', left: isNull(col(operandAt)), right: { kind: 'Binary', op: '>', left: n, right: nn, type: T.BOOLEAN }, type: T.BOOLEAN }, then: lit(null) },
+        ],
+        else: lit(false),
+        type: T.BOOLEAN,
+        span,
+      };
+      return { ...joined, value: sub.negated ? { kind: 'Unary', op: 'NOT', operand: found, type: T.BOOLEAN, span } : found };
+    }
+  }
+}
+
+/**
+ * The correlation of a subquery's WHERE: its conjuncts `inner = outer` (an expression over the
+ * subquery's columns equal to one over the query's, either way round), and the rest, which must
+ * read only the subquery's columns.
+ */
+function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest: Expr[] } {
+  const keys: [Expr, Expr][] = [];
+  const rest: Expr[] = [];
+  for (const c of q.where ? conjunctsOf(q.where) : []) {
+    const side = (e: Expr) => sideOf(e, inner);
+    if (c.kind === 'Binary' && c.op === '=') {
+      const [l, r] = [side(c.left), side(c.right)];
+      if (l === 'inner' && r === 'outer') {
+        keys.push([c.left, c.right]);
+        continue;
+      }
+      if (l === 'outer' && r === 'inner') {
+        keys.push([c.right, c.left]);
+        continue;
+      }
+    }
+    if (side(c) === 'outer' || side(c) === 'both') {
+      throw new SluiceError('UNSUPPORTED', "a condition of a subquery over a stream or view may compare the query's columns only by equality with its own (a.k = q.k)", {
+        span: c.span,
+        hint: 'move the condition to the outer WHERE, or write it as an equality of the two sides',
+      });
+    }
+    rest.push(c);
+  }
+  for (const item of q.items) {
+    if (item.kind === 'ExprItem' && sideOf(item.expr, inner) !== 'inner' && sideOf(item.expr, inner) !== 'none') {
+      throw new SluiceError('UNSUPPORTED', "a subquery over a stream or view selects an expression over its own columns, not the query's", { span: item.expr.span });
+    }
+  }
+  return { keys, rest };
+}
+
+/** Which columns an expression reads: the subquery's, the query's (names the subquery lacks), both, or none. */
+function sideOf(e: Expr, inner: Scope): 'inner' | 'outer' | 'both' | 'none' {
+  let mine = false;
+  let theirs = false;
+  const walk = (x: Expr): Expr => {
+    if (x.kind === 'ColumnRef') {
+      if (resolves(inner, x)) mine = true;
+      else theirs = true;
+      return x;
+    }
+    return mapChildren(x, walk);
+  };
+  walk(e);
+  return mine && theirs ? 'both' : mine ? 'inner' : theirs ? 'outer' : 'none';
+}
+
+function resolves(scope: Scope, ref: ColumnRefExpr): boolean {
+  const name = normalizeName(ref.column.name);
+  const q = ref.qualifier ? normalizeName(ref.qualifier.name) : undefined;
+  return scope.columns.some((c) => normalizeName(c.name) === name && (q === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === q)));
+}
+
+function conjunctsOf(e: Expr): Expr[] {
+  return e.kind === 'Binary' && e.op === 'AND' ? [...conjunctsOf(e.left), ...conjunctsOf(e.right)] : [e];
+}
+
+function andAll(parts: readonly Expr[]): Expr | undefined {
+  return parts.reduce<Expr | undefined>((a, b) => (a ? { kind: 'Binary', op: 'AND', left: a, right: b, span: a.span } : b), undefined);
+}
+
+function notNull(e: Expr): Expr {
+  return { kind: 'IsNull', operand: e, negated: true, span: e.span };
+}
+
+function countStar(span: Span): Expr {
+  return { kind: 'Call', name: { name: 'COUNT', span }, args: [], distinct: false, star: true, span };
+}
+
+function onlyItem(q: SelectQuery): Expr {
+  const item = q.items[0];
+  if (q.items.length !== 1 || item?.kind !== 'ExprItem') {
+    throw new SluiceError('UNSUPPORTED', `a subquery inside an expression selects one expression, got ${q.items.length === 1 ? '*' : `${q.items.length} items`}`, { span: q.span });
+  }
+  return item.expr;
+}
+
+/** The query's rows with `exprs` appended as hidden columns. */
+function withColumns(at: { plan: LogicalPlan; scope: Scope }, exprs: readonly BoundExpr[]): { plan: LogicalPlan; scope: Scope } {
+  if (exprs.length === 0) return at;
+  const fields: Field[] = [...at.plan.fields, ...exprs.map((e, i): Field => ({ name: `\u0000e${i}`, type: e.type, nullable: true }))];
+  const own: BoundExpr[] = at.plan.fields.map((f, i) => ({ kind: 'Column', index: i, name: f.name, type: f.type }));
+  return {
+    plan: { kind: 'LogicalProject', input: at.plan, exprs: [...own, ...exprs], fields },
+    scope: new Scope([...at.scope.columns, ...exprs.map((e, i): ScopeColumn => ({ name: `\u0000e${i}`, type: e.type, hidden: true }))]),
+  };
+}
+
+/**
+ * A LEFT hash join of the query's rows with `right` on `outerKeys` (expressions over the
+ * query's rows) equal to the right's first columns; the right's columns come after the query's,
+ * hidden. A key of another type than its right column is cast to it (they are comparable).
+ */
+function leftJoin(at: { plan: LogicalPlan; scope: Scope }, outerKeys: readonly BoundExpr[], right: LogicalPlan, k: number, what: string): { plan: LogicalPlan; scope: Scope; rightAt: number } {
+  const keys = outerKeys.map((e, i) => {
+    const type = right.fields[i]!.type;
+    return sameKeyKind(e.type, type) ? e : ({ kind: 'Cast', operand: e, type } satisfies BoundExpr);
+  });
+  const computed = keys.filter((e) => e.kind !== 'Column');
+  const left = withColumns(at, computed);
+  let next = at.plan.fields.length;
+  const leftKeys = keys.map((e) => (e.kind === 'Column' ? e.index : next++));
+  const fields: Field[] = [...left.plan.fields, ...right.fields.map((f) => ({ ...f, nullable: true }))];
+  return {
+    rightAt: left.plan.fields.length,
+    plan: { kind: 'LogicalHashJoin', joinType: 'LEFT', left: left.plan, right, leftKeys, rightKeys: keys.map((_, i) => i), fields },
+    scope: new Scope([...left.scope.columns, ...right.fields.map((f): ScopeColumn => ({ qualifier: `\u0000subquery${k}.${what}`, name: `\u0000${f.name}`, type: f.type, hidden: true }))]),
+  };
+}
