@@ -284,7 +284,22 @@ export class QueryGenerator {
   private subqueryQuery(): string {
     const r = this.r;
     const key = () => r.pick(['i', 'j', 'ABS(i) % 8', 'COALESCE(j, 3)', 'i + 1']);
+    // Over the stream itself (joined): any operand, correlated by equalities or not.
+    const streamPred = (): string => {
+      const cond = r.pick(['', ' WHERE z.d > 0', ' WHERE z.b', ' WHERE z.t = s.t', ' WHERE z.i = s.j AND z.u IS NOT NULL', ' WHERE z.b = s.b AND z.i > 2']);
+      switch (r.below(3)) {
+        case 0: {
+          const [x, y] = r.pick([['i', 'j'], ['j', 'i'], ['t', 'u'], ['u', 't'], ['i', 'ABS(z.i) % 3'], ['d', 'z.d']]);
+          return `s.${x} ${r.chance(0.5) ? 'NOT ' : ''}IN (SELECT ${y} FROM s AS z${cond})`;
+        }
+        case 1:
+          return `${r.chance(0.5) ? 'NOT ' : ''}EXISTS (SELECT 1 FROM s AS z${cond})`;
+        default:
+          return `${r.pick(['s.d', 's.i', 's.j'])} ${r.pick(['>', '<=', '='])} (SELECT ${r.pick(['AVG(z.d)', 'MAX(z.i)', 'MIN(z.j)', 'COUNT(*)', 'COUNT(z.t)', 'SUM(z.i)'])} FROM s AS z${cond})`;
+      }
+    };
     const pred = (): string => {
+      if (r.chance(0.35)) return streamPred();
       switch (r.below(4)) {
         case 0:
           // Never NULL: NULL IN (SELECT ...) is NULL here, also where DuckDB finds the subquery empty (docs/sql.md).
