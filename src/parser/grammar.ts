@@ -467,7 +467,16 @@ export class SqlParser extends CstParser {
   /** One SELECT up to HAVING: a query, or one branch of a UNION. */
   readonly selectBody = this.RULE('selectBody', () => {
     this.CONSUME(K.SELECT);
-    this.OPTION(() => this.CONSUME(K.DISTINCT, { LABEL: 'distinct' }));
+    this.OPTION(() => {
+      this.CONSUME(K.DISTINCT, { LABEL: 'distinct' });
+      // DISTINCT ON (exprs) (as DuckDB and PostgreSQL): the first row of each value of exprs.
+      this.OPTION7(() => {
+        this.CONSUME(K.ON, { LABEL: 'distinctOn' });
+        this.CONSUME(LParen);
+        this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE5(this.expression, { LABEL: 'distinctOnExprs' }) });
+        this.CONSUME(RParen);
+      });
+    });
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.selectItem, { LABEL: 'items' }) });
     this.OPTION2(() => {
       this.CONSUME(K.FROM);

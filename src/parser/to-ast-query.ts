@@ -2,7 +2,7 @@
 import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
-import { normalizeName, type FromItem, type Ident, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
+import { normalizeName, type Expr, type FromItem, type Ident, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toExpr, toOrderItem } from './to-ast-expr.js';
 import { toIdent } from './to-ast-names.js';
@@ -14,7 +14,7 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
   const bodies = nodes(n, 'bodies');
   const orderBy = nodes(n, 'orderBy').map((o) => toOrderItem(o, cx));
   const tail = { orderBy, ...(limitTok ? { limit: Number(limitTok.image) } : {}), ...(offsetTok ? { offset: Number(offsetTok.image) } : {}), span: cx.src.nodeSpan(n) };
-  if (bodies.length === 1) return { ...toSelectBody(bodies[0]!, cx), ...tail };
+  if (bodies.length === 1) return lowerDistinctOn(toSelectBody(bodies[0]!, cx), tail.orderBy, bodies[0]!, cx, tail);
   // The operator before each body after the first, and its ALL or DISTINCT.
   const words = tokens(n, 'setOps');
   const quantifiers = tokens(n, 'quantifiers');
@@ -28,10 +28,10 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
     return { op, all };
   });
   // INTERSECT binds tighter than UNION and EXCEPT, which go left to right (as in SQL).
-  const terms: SelectQuery[] = [toSelectBody(bodies[0]!, cx)];
+  const terms: SelectQuery[] = [lowerDistinctOn(toSelectBody(bodies[0]!, cx), [], bodies[0]!, cx)];
   const between: { op: 'UNION' | 'EXCEPT'; all: boolean }[] = [];
   for (let k = 1; k < bodies.length; k++) {
-    const body = toSelectBody(bodies[k]!, cx);
+    const body = lowerDistinctOn(toSelectBody(bodies[k]!, cx), [], bodies[k]!, cx);
     const { op, all } = ops[k - 1]!;
     if (op === 'INTERSECT') terms[terms.length - 1] = setOperation('INTERSECT', terms[terms.length - 1]!, body, spanOf(terms[terms.length - 1]!.span, body.span));
     else {
@@ -66,6 +66,21 @@ function setOperation(op: 'INTERSECT' | 'EXCEPT', a: SelectQuery, b: SelectQuery
 /** SELECT [DISTINCT] * FROM (a UNION ALL b): a union built here, which the next branch may extend (not a set operation). */
 function isStarOverUnion(q: SelectQuery): boolean {
   return q.from?.kind === 'Union' && q.from.setOp === undefined && q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier;
+}
+
+/**
+ * `SELECT DISTINCT ON (e, ...) ... [ORDER BY o, ...]` is the first row of each value of (e, ...)
+ * in the order of o (any row without ORDER BY): `QUALIFY ROW_NUMBER() OVER (PARTITION BY e, ...
+ * ORDER BY o, ...) = 1`, as DuckDB computes it; the ORDER BY still orders the result.
+ */
+function lowerDistinctOn(q: SelectQuery, orderBy: SelectQuery['orderBy'], n: CstNode, cx: AstContext, tail?: Partial<SelectQuery>): SelectQuery {
+  const exprs = nodes(n, 'distinctOnExprs').map((e) => toExpr(e, cx));
+  if (exprs.length === 0) return { ...q, ...tail };
+  const span = cx.src.tokenSpan(token(n, 'distinctOn'));
+  const rowNumber: Expr = { kind: 'Call', name: { name: 'ROW_NUMBER', span }, args: [], distinct: false, star: false, over: { partitionBy: exprs, orderBy, span }, span };
+  const first: Expr = { kind: 'Binary', op: '=', left: rowNumber, right: { kind: 'Literal', literal: 'integer', value: 1, span }, span };
+  const qualify: Expr = q.qualify ? { kind: 'Binary', op: 'AND', left: q.qualify, right: first, span: q.qualify.span } : first;
+  return { ...q, distinct: false, qualify, ...tail };
 }
 
 function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {
