@@ -9,6 +9,7 @@ import type { Catalog, ModelSignature } from './catalog.js';
 import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
+import { lookupCommaJoins } from './comma-joins.js';
 import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
@@ -58,7 +59,8 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: SelectOptions
   }
   nesting++;
   try {
-    return planOrdered(q, catalog, opts);
+    // Over streams a table is looked up by key: `FROM s, t WHERE s.k = t.key` is that lookup join.
+    return planOrdered(opts.pull ? q : lookupCommaJoins(q, catalog), catalog, opts);
   } finally {
     nesting--;
   }
