@@ -324,6 +324,11 @@ export interface SelectQuery {
   readonly from?: FromItem;
   readonly where?: Expr;
   readonly groupBy: readonly Expr[];
+  /**
+   * GROUP BY with ROLLUP, CUBE or GROUPING SETS: the sets of expressions grouped by, each a list
+   * (`groupBy` is then empty); the result is the union of the grouping by each set.
+   */
+  readonly groupingSets?: readonly (readonly Expr[])[];
   readonly having?: Expr;
   /** QUALIFY: a filter over the window functions' values (see planner/window-lift.ts). */
   readonly qualify?: Expr;

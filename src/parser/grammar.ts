@@ -489,7 +489,7 @@ export class SqlParser extends CstParser {
     this.OPTION4(() => {
       this.CONSUME(K.GROUP);
       this.CONSUME(K.BY);
-      this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE2(this.expression, { LABEL: 'groupBy' }) });
+      this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE(this.groupingItem, { LABEL: 'groupBy' }) });
     });
     this.OPTION5(() => {
       this.CONSUME(K.HAVING);
@@ -499,6 +499,58 @@ export class SqlParser extends CstParser {
     this.OPTION6(() => {
       this.CONSUME(K.QUALIFY);
       this.SUBRULE4(this.expression, { LABEL: 'qualify' });
+    });
+  });
+
+  /**
+   * One item of GROUP BY: an expression, `ROLLUP (e, ...)`, `CUBE (e, ...)`, `GROUPING SETS (set,
+   * ...)` or `()` (the empty set). ROLLUP, CUBE, GROUPING and SETS are names too: they start a
+   * grouping only before `(` (GROUPING before SETS).
+   */
+  readonly groupingItem = this.RULE('groupingItem', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => this.LA(1).tokenType === K.GROUPING && this.LA(2).tokenType === K.SETS,
+          ALT: () => {
+            this.CONSUME(K.GROUPING, { LABEL: 'groupingSets' });
+            this.CONSUME(K.SETS);
+            this.CONSUME(LParen);
+            this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.groupingSet, { LABEL: 'sets' }) });
+            this.CONSUME(RParen);
+          },
+        },
+        {
+          GATE: () => (this.LA(1).tokenType === K.ROLLUP || this.LA(1).tokenType === K.CUBE) && this.LA(2).tokenType === LParen,
+          ALT: () => {
+            this.OR2([{ ALT: () => this.CONSUME(K.ROLLUP, { LABEL: 'rollup' }) }, { ALT: () => this.CONSUME(K.CUBE, { LABEL: 'cube' }) }]);
+            this.CONSUME2(LParen);
+            this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'exprs' }) });
+            this.CONSUME2(RParen);
+          },
+        },
+        { GATE: () => this.LA(1).tokenType === LParen && this.LA(2).tokenType === RParen, ALT: () => this.SUBRULE2(this.groupingSet, { LABEL: 'empty' }) },
+        { ALT: () => this.SUBRULE2(this.expression, { LABEL: 'expr' }) },
+      ],
+    });
+  });
+
+  /** A set of GROUPING SETS: `(e, ...)`, `()` or one expression. */
+  readonly groupingSet = this.RULE('groupingSet', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => this.LA(1).tokenType === LParen,
+          ALT: () => {
+            this.CONSUME(LParen);
+            this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'exprs' }) });
+            this.CONSUME(RParen);
+          },
+        },
+        { ALT: () => this.SUBRULE2(this.expression, { LABEL: 'exprs' }) },
+      ],
     });
   });
 

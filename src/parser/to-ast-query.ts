@@ -83,6 +83,38 @@ function lowerDistinctOn(q: SelectQuery, orderBy: SelectQuery['orderBy'], n: Cst
   return { ...q, distinct: false, qualify, ...tail };
 }
 
+/** Most grouping sets one GROUP BY may expand to (CUBE of n expressions gives 2^n). */
+const MAX_GROUPING_SETS = 256;
+
+/**
+ * GROUP BY's items: plain expressions, or (with ROLLUP, CUBE or GROUPING SETS among them) the
+ * grouping sets they expand to, the cross product of each item's sets as in SQL: `a, ROLLUP(b, c)`
+ * is (a, b, c), (a, b), (a).
+ */
+function groupingOf(items: readonly CstNode[], cx: AstContext): Pick<SelectQuery, 'groupBy' | 'groupingSets'> {
+  const exprs = (n: CstNode) => nodes(n, 'exprs').map((e) => toExpr(e, cx));
+  const plain = items.every((i) => optNode(i, 'expr'));
+  if (plain) return { groupBy: items.map((i) => toExpr(node(i, 'expr'), cx)) };
+  let sets: Expr[][] = [[]];
+  for (const item of items) {
+    let own: Expr[][];
+    if (optNode(item, 'expr')) own = [[toExpr(node(item, 'expr'), cx)]];
+    else if (optNode(item, 'empty')) own = [[]];
+    else if (optToken(item, 'groupingSets')) own = nodes(item, 'sets').map(exprs);
+    else {
+      const list = exprs(item);
+      own = optToken(item, 'rollup')
+        ? list.map((_, k) => list.slice(0, list.length - k)).concat([[]])
+        : Array.from({ length: 2 ** Math.min(list.length, 16) }, (_, mask) => list.filter((_, k) => (mask & (1 << (list.length - 1 - k))) === 0));
+    }
+    sets = sets.flatMap((s) => own.map((o) => [...s, ...o]));
+    if (sets.length > MAX_GROUPING_SETS) {
+      throw new SluiceError('LIMIT_EXCEEDED', `GROUP BY expands to more than ${MAX_GROUPING_SETS} grouping sets`, { span: cx.src.nodeSpan(item), hint: 'group by fewer sets: a CUBE of n expressions is 2^n sets' });
+    }
+  }
+  return { groupBy: [], groupingSets: sets };
+}
+
 function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {
   const fromNode = optNode(n, 'fromClause');
   const whereNode = optNode(n, 'where');
@@ -94,7 +126,7 @@ function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {
     items: nodes(n, 'items').map((i) => toSelectItem(i, cx)),
     ...(fromNode ? { from: toFrom(fromNode, cx) } : {}),
     ...(whereNode ? { where: toExpr(whereNode, cx) } : {}),
-    groupBy: nodes(n, 'groupBy').map((e) => toExpr(e, cx)),
+    ...groupingOf(nodes(n, 'groupBy'), cx),
     ...(havingNode ? { having: toExpr(havingNode, cx) } : {}),
     ...(qualifyNode ? { qualify: toExpr(qualifyNode, cx) } : {}),
     orderBy: [],

@@ -10,6 +10,7 @@ import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './func
 import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
 import { lookupCommaJoins } from './comma-joins.js';
+import { lowerGroupingSets } from './grouping-sets.js';
 import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
@@ -59,6 +60,8 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: SelectOptions
   }
   nesting++;
   try {
+    // ROLLUP, CUBE, GROUPING SETS: the union of the query grouped by each set.
+    if (q.groupingSets) return planOrdered(lowerGroupingSets(q, (name) => Object.hasOwn(AGGREGATE_FUNCTIONS, name)), catalog, opts);
     // Over streams a table is looked up by key: `FROM s, t WHERE s.k = t.key` is that lookup join.
     return planOrdered(opts.pull ? q : lookupCommaJoins(q, catalog), catalog, opts);
   } finally {
