@@ -10,6 +10,7 @@ import type { Operator } from './message.js';
 import { ExchangeOperator } from './operators/exchange.js';
 import { GroupAggregateOperator } from './operators/group-aggregate.js';
 import { HashJoinOperator } from './operators/hash-join.js';
+import { UnnestExecOperator } from './operators/unnest.js';
 import { IntervalJoinOperator } from './operators/interval-join.js';
 import { LocalAggregateOperator } from './operators/local-aggregate.js';
 import { StreamLookupJoinOperator } from './operators/lookup-join.js';
@@ -81,6 +82,8 @@ export function buildOperator(plan: PhysicalPlan, env: ExecEnv): Operator {
         fields: plan.fields,
         udfs,
       });
+    case 'UnnestExec':
+      return new UnnestExecOperator({ input: plan.input.fields, arrays: plan.arrays, fields: plan.fields, udfs });
     case 'HashJoinExec':
       return new HashJoinOperator({
         joinType: plan.joinType,

@@ -94,6 +94,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   // NULL elements are left out, as DuckDB.
   array_to_string: { fn: (a, sep) => Array.from(a as ArrayLike<unknown>).filter((e) => e !== null && e !== undefined).map(String).join(sep as string) },
   list_sort: { fn: (a) => sortElements(a as ArrayLike<unknown>) },
+  range: { fn: (...xs) => series('RANGE', xs, false) },
+  generate_series: { fn: (...xs) => series('GENERATE_SERIES', xs, true) },
   array_sort: { fn: (a) => sortElements(a as ArrayLike<unknown>) },
   array_slice: { fn: (a, b, e) => sliceElements(a as ArrayLike<unknown>, Number(b), Number(e)) },
   list_slice: { fn: (a, b, e) => sliceElements(a as ArrayLike<unknown>, Number(b), Number(e)) },
@@ -280,3 +282,20 @@ function roundBigint(x: bigint, digits: number): bigint {
   return toBigint(v);
 }
 
+
+/** Most elements RANGE and GENERATE_SERIES make. */
+const MAX_SERIES = 1_000_000;
+
+/** The integers from start (0) by step (1) up to stop, `inclusive` of it or not, as BIGINTs. */
+function series(fn: string, xs: readonly unknown[], inclusive: boolean): bigint[] {
+  const args = xs.map((x) => toBigint(x as number | bigint));
+  const [start, stop] = args.length === 1 ? [0n, args[0]!] : [args[0]!, args[1]!];
+  const step = args[2] ?? 1n;
+  if (step === 0n) throw new Error(`${fn} with a step of 0`);
+  const span = (stop - start) / step + (inclusive || (stop - start) % step !== 0n ? 1n : 0n);
+  const n = span > 0n ? span : 0n;
+  if (n > BigInt(MAX_SERIES)) throw new Error(`${fn} of ${n} elements: more than the ${MAX_SERIES} allowed`);
+  const out: bigint[] = [];
+  for (let v = start, k = 0n; k < n; k++, v += step) out.push(v);
+  return out;
+}

@@ -261,6 +261,8 @@ export interface UnionRef {
    * `b`, instead of the rows of every input.
    */
   readonly setOp?: 'INTERSECT' | 'EXCEPT';
+  /** INTERSECT ALL, EXCEPT ALL: a row as many times as min(copies in a, in b), or copies in a minus those in b. */
+  readonly all?: true;
   readonly span: Span;
 }
 

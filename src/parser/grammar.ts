@@ -386,6 +386,14 @@ export class SqlParser extends CstParser {
         },
       },
     ]);
+    // INT[] (as DuckDB and PostgreSQL): ARRAY<INT>.
+    this.MANY({
+      GATE: () => this.LA(2).tokenType === RBracket,
+      DEF: () => {
+        this.CONSUME(LBracket, { LABEL: 'listSuffix' });
+        this.CONSUME(RBracket);
+      },
+    });
   });
 
   readonly typeLength = this.RULE('typeLength', () => {
@@ -1045,8 +1053,9 @@ export class SqlParser extends CstParser {
     this.CONSUME(RParen);
   });
 
+  /** `ARRAY[a, b]`, or `[a, b]` as DuckDB writes a list. */
   readonly arrayExpr = this.RULE('arrayExpr', () => {
-    this.CONSUME(K.ARRAY);
+    this.OPTION(() => this.CONSUME(K.ARRAY));
     this.CONSUME(LBracket);
     this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'elements' }) });
     this.CONSUME(RBracket);

@@ -22,9 +22,6 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
     const q = quantifiers.find((t) => t.startOffset > word.startOffset && t.startOffset < bodies[k + 1]!.location!.startOffset);
     const op = word.image.toUpperCase() as 'UNION' | 'INTERSECT' | 'EXCEPT';
     const all = q?.image.toUpperCase() === 'ALL';
-    if (all && op !== 'UNION') {
-      throw astError(`${op} ALL is not supported`, cx.src.span(word.startOffset, q!.endOffset! + 1), `${op} (without ALL) keeps each distinct row once; UNION ALL keeps duplicates`);
-    }
     return { op, all };
   });
   // INTERSECT binds tighter than UNION and EXCEPT, which go left to right (as in SQL).
@@ -33,7 +30,7 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
   for (let k = 1; k < bodies.length; k++) {
     const body = lowerDistinctOn(toSelectBody(bodies[k]!, cx), [], bodies[k]!, cx);
     const { op, all } = ops[k - 1]!;
-    if (op === 'INTERSECT') terms[terms.length - 1] = setOperation('INTERSECT', terms[terms.length - 1]!, body, spanOf(terms[terms.length - 1]!.span, body.span));
+    if (op === 'INTERSECT') terms[terms.length - 1] = setOperation('INTERSECT', terms[terms.length - 1]!, body, spanOf(terms[terms.length - 1]!.span, body.span), all);
     else {
       between.push({ op, all });
       terms.push(body);
@@ -45,7 +42,7 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
     const next = terms[k]!;
     const span = spanOf(query.span, next.span);
     if (op === 'EXCEPT') {
-      query = setOperation('EXCEPT', query, next, span);
+      query = setOperation('EXCEPT', query, next, span, all);
       continue;
     }
     // A branch joins the union so far instead of nesting it, unless a UNION ALL follows a UNION
@@ -58,9 +55,9 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
   return { ...query, ...tail };
 }
 
-/** `a INTERSECT b` or `a EXCEPT b` as a query: SELECT * over the set operation. */
-function setOperation(op: 'INTERSECT' | 'EXCEPT', a: SelectQuery, b: SelectQuery, span: Span): SelectQuery {
-  return { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs: [a, b], setOp: op, span }, groupBy: [], orderBy: [], span };
+/** `a INTERSECT [ALL] b` or `a EXCEPT [ALL] b` as a query: SELECT * over the set operation. */
+function setOperation(op: 'INTERSECT' | 'EXCEPT', a: SelectQuery, b: SelectQuery, span: Span, all: boolean): SelectQuery {
+  return { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs: [a, b], setOp: op, ...(all ? { all: true } : {}), span }, groupBy: [], orderBy: [], span };
 }
 
 /** SELECT [DISTINCT] * FROM (a UNION ALL b): a union built here, which the next branch may extend (not a set operation). */

@@ -2,7 +2,7 @@
 import type { CstNode } from 'chevrotain';
 import { didYouMean } from '../common/errors.js';
 import type { DataType, Field } from '../common/types.js';
-import { type AstContext, astError, node, nodes, optNode, optToken, token } from './cst-access.js';
+import { type AstContext, astError, node, nodes, optNode, optToken, token, tokens } from './cst-access.js';
 import { identName, toIdent } from './to-ast-names.js';
 
 type SimpleKind = 'BOOLEAN' | 'INT' | 'BIGINT' | 'FLOAT' | 'DOUBLE' | 'STRING' | 'BYTES' | 'TIMESTAMP';
@@ -52,6 +52,12 @@ const TAKES_SCALE = new Set(['DECIMAL', 'NUMERIC']);
 export const TYPE_SPELLINGS: readonly string[] = [...Object.keys(TYPE_NAMES), 'INTERVAL', 'ARRAY', 'STRUCT'];
 
 export function toDataType(n: CstNode, cx: AstContext): DataType {
+  let t = baseType(n, cx);
+  for (let k = tokens(n, 'listSuffix').length; k > 0; k--) t = { kind: 'ARRAY', element: t };
+  return t;
+}
+
+function baseType(n: CstNode, cx: AstContext): DataType {
   if (optToken(n, 'interval')) return { kind: 'INTERVAL' };
   if (optToken(n, 'array')) {
     const element = toDataType(node(n, 'element'), cx);

@@ -37,6 +37,7 @@ const STATELESS: { readonly [K in PhysicalKind]: boolean } = {
   LocalAggregateExec: true,
   IntervalJoinExec: false,
   HashJoinExec: false,
+  UnnestExec: true,
   // Several inputs: the cut takes one source.
   UnionExec: false,
   WindowAggregateExec: false,
@@ -124,6 +125,7 @@ function describe(p: PhysicalPlan): string {
     case 'FilterExec':
     case 'ProjectExec':
     case 'StreamLookupJoinExec':
+    case 'UnnestExec':
     case 'WindowAssignExec':
     case 'LocalAggregateExec':
     case 'PredictExec':

@@ -4,7 +4,7 @@
  */
 import { assertNever } from '../common/errors.js';
 import { exprToString } from './bound-expr.js';
-import { aggs, explainPlan, hashJoin, intervalJoin, lookupJoin, ms, predict, projection, window } from './explain.js';
+import { aggs, explainPlan, hashJoin, intervalJoin, unnest, lookupJoin, ms, predict, projection, window } from './explain.js';
 import { logicalChildren, type LogicalPlan } from './logical.js';
 import type { RewriteStep } from './plan-query.js';
 import { logicalStreamKind, streamKindText } from './stream-kind.js';
@@ -46,6 +46,8 @@ function describeLogical(p: LogicalPlan): string {
       return `LogicalLookupJoin: ${lookupJoin(p)}`;
     case 'LogicalIntervalJoin':
       return `LogicalIntervalJoin: ${intervalJoin(p.left.fields, p.right.fields, p)}`;
+    case 'LogicalUnnest':
+      return `LogicalUnnest: ${unnest(p)}`;
     case 'LogicalHashJoin':
       return `LogicalHashJoin: ${hashJoin(p.left.fields, p.right.fields, p)}`;
     case 'LogicalWindow':

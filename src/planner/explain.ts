@@ -85,6 +85,8 @@ function describe(p: PhysicalPlan): string {
       return `StreamLookupJoinExec: ${lookupJoin(p)}`;
     case 'IntervalJoinExec':
       return `IntervalJoinExec: ${intervalJoin(p.left.fields, p.right.fields, p)}`;
+    case 'UnnestExec':
+      return `UnnestExec: ${unnest(p)}`;
     case 'HashJoinExec':
       return `HashJoinExec: ${hashJoin(p.left.fields, p.right.fields, p)}`;
     case 'WindowAssignExec':
@@ -120,6 +122,11 @@ export function intervalJoin(lf: Named, rf: Named, p: { readonly leftKeys: reado
   const keys = p.leftKeys.map((k, i) => `${lf[k]!.name} = ${rf[p.rightKeys[i]!]!.name}`).join(', ');
   const bound = (x: number) => `${x < 0 ? '-' : '+'} ${ms(Math.abs(x))}`;
   return `${keys}, ${rf[p.rightTime]!.name} BETWEEN ${lf[p.leftTime]!.name} ${bound(p.lowerMs)} AND ${lf[p.leftTime]!.name} ${bound(p.upperMs)}${p.residual ? `, filter=${exprToString(p.residual)}` : ''}`;
+}
+
+export function unnest(p: { readonly arrays: readonly BoundExpr[]; readonly fields: Named }): string {
+  const names = p.fields.slice(p.fields.length - p.arrays.length).map((f) => f.name);
+  return p.arrays.map((a, i) => `${names[i]} := UNNEST(${exprToString(a)})`).join(', ');
 }
 
 export function hashJoin(lf: Named, rf: Named, p: { readonly joinType: string; readonly leftKeys: readonly number[]; readonly rightKeys: readonly number[]; readonly residual?: BoundExpr | undefined }): string {

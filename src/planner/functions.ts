@@ -43,6 +43,7 @@ const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'N
 const isInteger = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'NULL';
 /** GCD, LCM: BIGINT of two integers, as DuckDB. */
 const integerPair: TypeRule = (a) => (a.length === 2 && a.every(isInteger) ? T.BIGINT : 'expects two integers');
+const series: TypeRule = (a) => (a.length >= 1 && a.length <= 3 && a.every(isInteger) ? arrayOf(T.BIGINT) : 'expects integers: (stop), (start, stop) or (start, stop, step)');
 const stringSplit: TypeRule = (a) => (a.length === 2 && a.every(isString) ? arrayOf(T.STRING) : 'expects (string, separator)');
 /** LIST_SORT(array): ascending, NULLs last; ARRAY_SLICE(array, begin, end): 1-based, both ends in. */
 const sortedArray: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && a[0]!.element.kind !== 'ARRAY' && a[0]!.element.kind !== 'STRUCT' ? arrayOf(a[0]!.element) : 'expects one array of numbers, strings, booleans or timestamps');
@@ -135,6 +136,9 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   array_to_string: (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && isString(a[1]!) ? T.STRING : 'expects (array, separator)'),
   list_sort: sortedArray,
   array_sort: sortedArray,
+  // RANGE(stop), RANGE(start, stop [, step]) (stop left out), GENERATE_SERIES(start, stop [, step]) (stop kept): BIGINTs, as DuckDB.
+  range: series,
+  generate_series: series,
   array_slice: slicedArray,
   list_slice: slicedArray,
   list_sum: (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && isNumeric(a[0]!.element) ? (a[0]!.element.kind === 'FLOAT' || a[0]!.element.kind === 'DOUBLE' ? T.DOUBLE : T.BIGINT) : 'expects an array of numbers'),

@@ -92,6 +92,14 @@ export interface LogicalHashJoin {
   readonly fields: readonly Field[];
 }
 
+/** UNNEST in the select list: a row per element of the arrays (side by side), after the input's columns. */
+export interface LogicalUnnest {
+  readonly kind: 'LogicalUnnest';
+  readonly input: LogicalPlan;
+  readonly arrays: readonly BoundExpr[];
+  readonly fields: readonly Field[];
+}
+
 export type WindowFn = 'TUMBLE' | 'HOP' | 'SESSION';
 
 /** Window table function: adds window_start and window_end (HOP repeats a row per window). */
@@ -175,6 +183,7 @@ export type LogicalPlan =
   | LogicalLookupJoin
   | LogicalIntervalJoin
   | LogicalHashJoin
+  | LogicalUnnest
   | LogicalWindow
   | LogicalAggregate
   | LogicalPredict;
@@ -189,6 +198,7 @@ const LOGICAL_CHILDREN: ChildrenTable<LogicalPlan> = {
   LogicalLookupJoin: oneInput(),
   LogicalIntervalJoin: twoInputs(),
   LogicalHashJoin: twoInputs(),
+  LogicalUnnest: oneInput(),
   LogicalWindow: oneInput(),
   LogicalAggregate: oneInput(),
   LogicalPredict: oneInput(),

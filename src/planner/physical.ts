@@ -85,6 +85,13 @@ export interface HashJoinExec {
   readonly fields: readonly Field[];
 }
 
+export interface UnnestExec {
+  readonly kind: 'UnnestExec';
+  readonly input: PhysicalPlan;
+  readonly arrays: readonly BoundExpr[];
+  readonly fields: readonly Field[];
+}
+
 export interface WindowSpec {
   readonly fn: WindowFn;
   readonly timeColumn: number;
@@ -197,6 +204,7 @@ export type PhysicalPlan =
   | StreamLookupJoinExec
   | IntervalJoinExec
   | HashJoinExec
+  | UnnestExec
   | WindowAssignExec
   | WindowAggregateExec
   | GroupAggregateExec
@@ -240,6 +248,8 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       const { kind: _k, left, right, ...rest } = plan;
       return { ...rest, kind: 'IntervalJoinExec', left: rec(left), right: rec(right) };
     }
+    case 'LogicalUnnest':
+      return { kind: 'UnnestExec', input: rec(plan.input), arrays: plan.arrays, fields: plan.fields };
     case 'LogicalHashJoin': {
       const { kind: _k, left, right, ...rest } = plan;
       return { ...rest, kind: 'HashJoinExec', left: rec(left), right: rec(right) };
@@ -307,6 +317,7 @@ const PHYSICAL_CHILDREN: ChildrenTable<PhysicalPlan> = {
   StreamLookupJoinExec: oneInput(),
   IntervalJoinExec: twoInputs(),
   HashJoinExec: twoInputs(),
+  UnnestExec: oneInput(),
   WindowAssignExec: oneInput(),
   WindowAggregateExec: oneInput(),
   GroupAggregateExec: oneInput(),

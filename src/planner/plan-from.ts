@@ -113,16 +113,18 @@ function planUnion(item: UnionRef, catalog: Catalog, planSub: SubqueryPlanner): 
     return { kind: 'LogicalProject', input: plan, exprs, fields: plan.fields.map((f, i) => ({ ...f, type: types[i]! })) };
   });
   const scope = new Scope(fields.map((f) => ({ name: f.name, type: f.type })));
-  if (item.setOp) return { plan: planSetOperation(item.setOp, inputs, fields, catalog, item.span), scope };
+  if (item.setOp) return { plan: planSetOperation(item.setOp, item.all === true, inputs, fields, catalog, item.span), scope };
   return { plan: { kind: 'LogicalUnion', inputs, fields }, scope };
 }
 
 /**
  * `a INTERSECT b` and `a EXCEPT b` as a grouping of both inputs' rows, each tagged with the input
  * it came from: one row per distinct row (NULLs equal, as in GROUP BY) that `a` holds and `b`
- * does (or does not). Over streams the result updates as rows arrive on either side.
+ * does (or does not). With ALL, the row as many times as both hold it (the fewer copies), or as
+ * `a` holds it more often than `b`: an UNNEST of that many. Over streams the result updates as
+ * rows arrive on either side.
  */
-function planSetOperation(op: 'INTERSECT' | 'EXCEPT', inputs: readonly LogicalPlan[], fields: readonly Field[], catalog: Catalog, span: Span): LogicalPlan {
+function planSetOperation(op: 'INTERSECT' | 'EXCEPT', all: boolean, inputs: readonly LogicalPlan[], fields: readonly Field[], catalog: Catalog, span: Span): LogicalPlan {
   const n = fields.length;
   const tags: Field[] = [
     { name: 'in_left', type: T.INT, nullable: false },
@@ -157,8 +159,18 @@ function planSetOperation(op: 'INTERSECT' | 'EXCEPT', inputs: readonly LogicalPl
     right: { kind: 'Binary', op: op === 'INTERSECT' ? '>' : '=', left: at('right_rows'), right: zero, span },
     span,
   };
-  const kept: LogicalPlan = { kind: 'LogicalFilter', input: grouped, predicate: bindExpr(cond, over, catalog), fields: grouped.fields };
-  return { kind: 'LogicalProject', input: kept, exprs: fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type })), fields };
+  const kept: LogicalPlan = { kind: 'LogicalFilter', input: grouped, predicate: bindExpr(all && op === 'EXCEPT' ? cond.left : cond, over, catalog), fields: grouped.fields };
+  const own = fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type }));
+  if (!all) return { kind: 'LogicalProject', input: kept, exprs: own, fields };
+  const call = (name: string, args: Expr[]): Expr => ({ kind: 'Call', name: { name, span }, args, distinct: false, star: false, span });
+  const copies = op === 'INTERSECT' ? call('LEAST', [at('left_rows'), at('right_rows')]) : { kind: 'Binary', op: '-', left: at('left_rows'), right: at('right_rows'), span } as const;
+  const repeated: LogicalPlan = {
+    kind: 'LogicalUnnest',
+    input: kept,
+    arrays: [bindExpr(call('RANGE', [copies]), over, catalog)],
+    fields: [...grouped.fields, { name: '\u0000copy', type: T.BIGINT, nullable: true }],
+  };
+  return { kind: 'LogicalProject', input: repeated, exprs: own, fields };
 }
 
 function sameType(a: DataType, b: DataType): boolean {

@@ -184,8 +184,18 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     scope = new Scope([...scope.columns, ...outFields.map((f): ScopeColumn => ({ name: f.name, type: f.type, hidden: true }))]);
     predictColumns.set(key, { output: base, version: base + 1, role: base + 2 });
   }
+  // UNNEST(array) in the select list: its element, a column of the LogicalUnnest added below.
+  const unnestColumns = new Map<CallExpr, number>();
   const special: BindHooks['special'] = (call) => {
     const name = normalizeName(call.name.name);
+    if (name === 'unnest' && !call.over) {
+      const at = unnestColumns.get(call);
+      if (at === undefined) {
+        throw new SluiceError('UNSUPPORTED', 'UNNEST is supported in the select list, not here', { span: call.span, hint: 'unnest in a subquery in FROM and filter or aggregate its rows outside it' });
+      }
+      const c = scope.columns[at]!;
+      return { kind: 'Column', index: at, name: c.name, type: c.type, span: call.span };
+    }
     if (name === 'predict') {
       const cols = predictColumns.get(predictKey(call))!;
       const c = scope.columns[cols.output]!;
@@ -222,6 +232,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     plan = { kind: 'LogicalFilter', input: plan, predicate, fields: plan.fields };
   }
 
+  ({ plan, scope } = planUnnest(q, plan, scope, catalog, special, unnestColumns));
   const items = expandItems(q, scope, catalog, special);
   const hasAggregates = items.some((i) => i.ast && containsAggregate(i.ast)) || (q.having !== undefined) || q.groupBy.length > 0 || q.distinct;
   if (!hasAggregates) {
@@ -662,4 +673,44 @@ function collectSubqueries(exprs: readonly (Expr | undefined)[]): SubqueryExpr[]
 
 function refuseNestedSubquery(e: SubqueryExpr): never {
   throw new SluiceError('UNSUPPORTED', 'a subquery is supported in WHERE and the select list of the query itself, not here', { span: e.span });
+}
+
+/**
+ * UNNEST(array) calls of the select list: one LogicalUnnest over the rows (after WHERE) with an
+ * element column per call, recorded in `columns` for the binder. A grouped query, or a call
+ * inside an aggregate, is refused: unnest in a subquery in FROM and aggregate outside it.
+ */
+function planUnnest(q: SelectQuery, plan: LogicalPlan, scope: Scope, catalog: Catalog, special: BindHooks['special'], columns: Map<CallExpr, number>): { plan: LogicalPlan; scope: Scope } {
+  const calls: CallExpr[] = [];
+  for (const item of q.items) {
+    if (item.kind === 'ExprItem') {
+      walkAst(item.expr, (x) => {
+        if (x.kind === 'Call' && !x.over && normalizeName(x.name.name) === 'unnest') calls.push(x);
+      });
+    }
+  }
+  if (calls.length === 0) return { plan, scope };
+  if (q.groupBy.length || q.groupingSets || q.having || q.items.some((i) => i.kind === 'ExprItem' && containsAggregate(i.expr))) {
+    throw new SluiceError('UNSUPPORTED', 'UNNEST in a query that groups or aggregates is not supported', {
+      span: calls[0]!.span,
+      hint: 'unnest in a subquery in FROM and aggregate its rows outside it: SELECT x, COUNT(*) FROM (SELECT UNNEST(arr) AS x FROM t) q GROUP BY x',
+    });
+  }
+  const arrays = calls.map((call) => {
+    if (call.args.length !== 1 || call.star || call.distinct) {
+      throw new SluiceError('TYPE_MISMATCH', `UNNEST takes one array, got ${call.args.length} arguments`, { span: call.span, hint: 'UNNEST(tags)' });
+    }
+    const a = bindExpr(call.args[0]!, scope, catalog, { special, clause: 'UNNEST' });
+    if (a.type.kind !== 'ARRAY') {
+      throw new SluiceError('TYPE_MISMATCH', `UNNEST expects an array, got ${typeToString(a.type)}`, { span: call.args[0]!.span, hint: 'UNNEST(STRING_SPLIT(s, \',\')) for the parts of a string' });
+    }
+    return a;
+  });
+  const base = plan.fields.length;
+  const elements: Field[] = arrays.map((a, i) => ({ name: `\u0000unnest${i}`, type: (a.type as Extract<DataType, { kind: 'ARRAY' }>).element, nullable: true }));
+  calls.forEach((c, i) => columns.set(c, base + i));
+  return {
+    plan: { kind: 'LogicalUnnest', input: plan, arrays, fields: [...plan.fields, ...elements] },
+    scope: new Scope([...scope.columns, ...elements.map((f): ScopeColumn => ({ name: f.name, type: f.type, hidden: true }))]),
+  };
 }

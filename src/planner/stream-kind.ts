@@ -73,6 +73,8 @@ function computeLogical(p: LogicalPlan): StreamKind {
       return project(logicalStreamKind(p.input), p.exprs);
     case 'LogicalIntervalJoin':
       return join(logicalStreamKind(p.left), logicalStreamKind(p.right));
+    case 'LogicalUnnest':
+      return unnested(logicalStreamKind(p.input));
     case 'LogicalHashJoin':
       return hashJoin(p.joinType, logicalStreamKind(p.left), logicalStreamKind(p.right));
     case 'LogicalWindow':
@@ -103,6 +105,8 @@ function computePhysical(p: PhysicalPlan): StreamKind {
       return project(physicalStreamKind(p.input), p.exprs);
     case 'IntervalJoinExec':
       return join(physicalStreamKind(p.left), physicalStreamKind(p.right));
+    case 'UnnestExec':
+      return unnested(physicalStreamKind(p.input));
     case 'HashJoinExec':
       return hashJoin(p.joinType, physicalStreamKind(p.left), physicalStreamKind(p.right));
     case 'WindowAssignExec':
@@ -172,6 +176,11 @@ function join(left: StreamKind, right: StreamKind): StreamKind {
 /** An outer join takes back a padded row when its first partner comes: it is never append-only. */
 function hashJoin(type: string, left: StreamKind, right: StreamKind): StreamKind {
   return type === 'INNER' ? join(left, right) : RETRACTING;
+}
+
+/** UNNEST repeats a row per element: inserts stay inserts, but no key identifies a row any more. */
+function unnested(input: StreamKind): StreamKind {
+  return input.kind === 'append-only' ? APPEND_ONLY : RETRACTING;
 }
 
 /** HOP repeats a row per window, so a key stays unique only together with window_start. */

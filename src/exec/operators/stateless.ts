@@ -13,7 +13,7 @@ import { StreamOperator } from '../operator-driver.js';
  * without the hint that leaves no rows still goes downstream, empty, when the last batch sent
  * carried the hint, so an operator holding a mini-batch learns that it has ended.
  */
-abstract class StatelessOperator extends StreamOperator {
+export abstract class StatelessOperator extends StreamOperator {
   /** Whether the last batch sent downstream carried the `more` hint. */
   private promised = false;
 

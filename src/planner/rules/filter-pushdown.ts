@@ -43,6 +43,7 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
     case 'LogicalScan':
     case 'LogicalProject':
     case 'LogicalAggregate':
+    case 'LogicalUnnest':
       return { ...plan, input: pushDownFilters(input) };
     default:
       return assertNever(input, 'plan node');

@@ -79,6 +79,20 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
         map,
       };
     }
+    case 'LogicalUnnest': {
+      // The input keeps what is read above and what the arrays read; the elements stay.
+      const n = plan.input.fields.length;
+      const need = new Set([...required].filter((i) => i < n));
+      for (const a of plan.arrays) columnsOf(a, need);
+      const child = prune(plan.input, need);
+      const m = child.plan.fields.length;
+      const map = new Map(child.map);
+      plan.arrays.forEach((_, a) => map.set(n + a, m + a));
+      return {
+        plan: { ...plan, input: child.plan, arrays: plan.arrays.map((a) => remap(a, child.map)), fields: [...child.plan.fields, ...plan.fields.slice(n)] },
+        map,
+      };
+    }
     case 'LogicalPredict': {
       const n = plan.fields.length - 3;
       const passed = sorted([...required].filter((i) => i < n));
