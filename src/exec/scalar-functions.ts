@@ -62,6 +62,12 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   atan: { fn: (x) => Math.atan(num(x)) },
   atan2: { fn: (y, x) => Math.atan2(num(y), num(x)) },
   pi: { fn: () => Math.PI, nullSafe: true },
+  error: {
+    fn: (m) => {
+      throw new Error(String(m));
+    },
+    nullSafe: true,
+  },
   // As DuckDB computes them, to the last digit.
   degrees: { fn: (x) => num(x) * (180 / Math.PI) },
   radians: { fn: (x) => num(x) * (Math.PI / 180) },

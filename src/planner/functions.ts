@@ -73,6 +73,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   atan: double1,
   atan2: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (y, x)'),
   pi: (a) => (a.length === 0 ? T.DOUBLE : 'takes no arguments'),
+  // ERROR(message) (as DuckDB): fails the row with the message; a NULL of any type where it does not run.
+  error: (a) => (a.length === 1 && isString(a[0]!) ? T.NULL : 'expects one string, the message'),
   degrees: double1,
   radians: double1,
   isnan: numberTest,

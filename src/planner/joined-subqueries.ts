@@ -91,11 +91,20 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
     }
     case 'ScalarSubquery': {
       const item = onlyItem(q);
-      if (q.groupBy.length || q.having || q.distinct || !aggregates(item)) {
-        throw new SluiceError('UNSUPPORTED', 'a subquery used as a value over a stream or view must aggregate its rows into one value, without GROUP BY', {
-          span: item.span,
-          hint: 'e.g. (SELECT MAX(v) FROM r WHERE r.k = s.k); a subquery that reads a table by its primary key may select a column',
+      if (q.groupBy.length || q.having || q.distinct) {
+        throw new SluiceError('UNSUPPORTED', 'a subquery used as a value over a stream or view gives one value per row: GROUP BY, HAVING and DISTINCT are not supported in it', {
+          span: q.groupBy[0]?.span ?? q.having?.span ?? item.span,
+          hint: 'aggregate its rows into one value, e.g. (SELECT MAX(v) FROM r WHERE r.k = s.k)',
         });
+      }
+      if (!aggregates(item)) {
+        // A column of at most one row (as DuckDB: a second row is an error, here of the query's row).
+        const grouped = select([...keyItems, named('v', call('ANY_VALUE', [item])), named('n', countStar(span))], { where, groupBy: keyRefs });
+        const at = join(outerKeys, planSub(grouped).plan, 'value');
+        const v = col(at + keys.length);
+        const many: BoundExpr = { kind: 'Binary', op: '>', left: col(at + keys.length + 1), right: lit(1, T.BIGINT), type: T.BOOLEAN };
+        const fail: BoundExpr = { kind: 'Call', fn: 'error', args: [{ kind: 'Literal', value: 'a subquery used as a value gave more than one row', type: T.STRING }], type: v.type };
+        return { ...joined, value: { kind: 'Case', whens: [{ when: many, then: fail }], else: v, type: v.type, span } };
       }
       const grouped = select([...keyItems, named('v', item)], { where, groupBy: keyRefs });
       const at = join(outerKeys, planSub(grouped).plan, 'value');
@@ -207,6 +216,11 @@ function andAll(parts: readonly Expr[]): Expr | undefined {
 
 function notNull(e: Expr): Expr {
   return { kind: 'IsNull', operand: e, negated: true, span: e.span };
+}
+
+function call(name: string, args: Expr[]): Expr {
+  const span = args[0]!.span;
+  return { kind: 'Call', name: { name, span }, args, distinct: false, star: false, span };
 }
 
 function countStar(span: Span): Expr {
