@@ -143,7 +143,9 @@ function balanced(parts: readonly BoundExpr[], from: number, to: number): BoundE
 export function exprToString(e: BoundExpr): string {
   switch (e.kind) {
     case 'Column':
-      return e.name;
+      // A column the planner added for its own use has a name no SQL can spell (it starts with
+      // U+0000); shown with # for it, as EXPLAIN shows it.
+      return e.name.replaceAll('\u0000', '#');
     case 'Literal':
       return e.value === null ? 'NULL' : typeof e.value === 'string' ? `'${e.value.replace(/'/g, "''")}'` : String(e.value);
     case 'Binary':

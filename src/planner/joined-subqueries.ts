@@ -22,9 +22,9 @@ import type { Span } from '../common/span.js';
 import { T, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type ColumnRefExpr, type Expr, type Ident, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
-import type { BoundExpr } from './bound-expr.js';
+import { andAll, conjuncts, type BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
-import { sameKeyKind } from './join-keys.js';
+import { joinKeys, sameKeyKind } from './join-keys.js';
 import type { LogicalPlan } from './logical.js';
 import { planFrom, type SubqueryPlanner } from './plan-from.js';
 import type { SubqueryExpr } from './subqueries.js';
@@ -45,9 +45,10 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
   }
   if (!q.from) throw new SluiceError('UNSUPPORTED', 'a subquery without FROM inside an expression is not supported', { span: q.span, hint: 'write the value itself' });
   const inner = planFrom(q.from, catalog, planSub, pull).scope;
-  const { keys, rest } = correlation(q, inner);
+  const { keys, rest, mixed } = correlation(q, inner, sub.kind === 'Exists');
+  if (mixed.length) return planMarked(sub, k, plan, scope, catalog, planSub, q, inner, rest, [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span })), ...mixed]);
   const outerKeys = keys.map(([, o]) => bindExpr(o, scope, catalog, { clause: 'a subquery' }));
-  const where = andAll(rest);
+  const where = andAst(rest);
   const span = sub.span;
   const named = (name: string, e: Expr): { kind: 'ExprItem'; expr: Expr; alias: Ident; span: Span } => ({ kind: 'ExprItem', expr: e, alias: { name, span }, span });
   const keyItems = keys.map(([i], n) => named(`k${n}`, i));
@@ -85,7 +86,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
         const at = join([], planSub(counted).plan, 'count');
         return { ...joined, value: { kind: 'Binary', op: '>', left: zeroIfNull(col(at)), right: lit(0, T.BIGINT), type: T.BOOLEAN, span } };
       }
-      const distinctKeys = select(keyItems, { where: andAll([...rest, ...keyRefs.map(notNull)]), distinct: true });
+      const distinctKeys = select(keyItems, { where: andAst([...rest, ...keyRefs.map(notNull)]), distinct: true });
       const at = join(outerKeys, planSub(distinctKeys).plan, 'keys');
       return { ...joined, value: isNull(col(at), true) };
     }
@@ -120,7 +121,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
       }
       const operand = bindExpr(sub.operand, scope, catalog, { clause: 'IN' });
       // The subquery's values per key (NULLs aside), joined on (keys, operand).
-      const values = select([...keyItems, named('y', item)], { where: andAll([...rest, ...keyRefs.map(notNull), notNull(item)]), distinct: true });
+      const values = select([...keyItems, named('y', item)], { where: andAst([...rest, ...keyRefs.map(notNull), notNull(item)]), distinct: true });
       const valuesPlan = planSub(values).plan;
       comparable(operand, { kind: 'Column', index: keys.length, name: 'y', type: valuesPlan.fields[keys.length]!.type }, sub.span);
       // How many rows, and rows with a value, each key has.
@@ -152,9 +153,10 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
  * subquery's columns equal to one over the query's, either way round), and the rest, which must
  * read only the subquery's columns.
  */
-function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest: Expr[] } {
+function correlation(q: SelectQuery, inner: Scope, allowMixed: boolean): { keys: [Expr, Expr][]; rest: Expr[]; mixed: Expr[] } {
   const keys: [Expr, Expr][] = [];
   const rest: Expr[] = [];
+  const mixed: Expr[] = [];
   for (const c of q.where ? conjunctsOf(q.where) : []) {
     const side = (e: Expr) => sideOf(e, inner);
     if (c.kind === 'Binary' && c.op === '=') {
@@ -168,10 +170,14 @@ function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest
         continue;
       }
     }
+    if ((side(c) === 'outer' || side(c) === 'both') && allowMixed) {
+      mixed.push(c);
+      continue;
+    }
     if (side(c) === 'outer' || side(c) === 'both') {
-      throw new SluiceError('UNSUPPORTED', "a condition of a subquery over a stream or view may compare the query's columns only by equality with its own (a.k = q.k)", {
+      throw new SluiceError('UNSUPPORTED', "a condition of this subquery over a stream or view compares the query's columns other than by equality with its own (a.k = q.k); only EXISTS may", {
         span: c.span,
-        hint: 'move the condition to the outer WHERE, or write it as an equality of the two sides',
+        hint: 'write the condition as an equality of the two sides, test it with EXISTS, or join the two in FROM',
       });
     }
     rest.push(c);
@@ -181,8 +187,36 @@ function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest
       throw new SluiceError('UNSUPPORTED', "a subquery over a stream or view selects an expression over its own columns, not the query's", { span: item.expr.span });
     }
   }
-  return { keys, rest };
+  return { keys, rest, mixed };
 }
+
+/**
+ * EXISTS whose conditions compare the query's columns other than by equality (`b.ts > a.ts`): a
+ * MARK join of the query's rows with the subquery's rows that pass its own conditions, on the
+ * correlation (`conds`, over both: its column equalities the keys, the rest tested per pair);
+ * the value is the mark.
+ */
+function planMarked(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scope, catalog: Catalog, planSub: SubqueryPlanner, q: SelectQuery, inner: Scope, own: readonly Expr[], conds: readonly Expr[]): JoinedSubquery {
+  const span = sub.span;
+  const rows: SelectQuery = { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: q.from!, ...(andAst(own) ? { where: andAst(own)! } : {}), groupBy: [], orderBy: [], span };
+  const right = planSub(rows).plan;
+  const visible = inner.columns.filter((c) => !c.hidden);
+  if (visible.length !== right.fields.length) throw new SluiceError('INTERNAL', 'the rows of an EXISTS subquery do not match its columns', { span });
+  // The subquery's names first: the query's columns are hidden, so that a name of both is the subquery's.
+  const n = scope.columns.length;
+  const joined = new Scope([...scope.columns.map((c) => ({ ...c, hidden: true })), ...visible]);
+  const cond = bindExpr(andAst(conds)!, joined, catalog, { clause: 'a subquery' });
+  const { leftKeys, rightKeys, rest } = joinKeys(conjuncts(cond), n);
+  const residual = andAll(rest);
+  const markField: Field = { name: `\u0000exists${k}`, type: T.BOOLEAN, nullable: false };
+  return {
+    plan: { kind: 'LogicalHashJoin', joinType: 'MARK', left: plan, right, leftKeys, rightKeys, ...(residual ? { residual } : {}), fields: [...plan.fields, markField] },
+    scope: new Scope([...scope.columns, { name: markField.name, type: T.BOOLEAN, hidden: true }]),
+    value: { kind: 'Column', index: n, name: markField.name, type: T.BOOLEAN, span },
+  };
+}
+
+
 
 /** Which columns an expression reads: the subquery's, the query's (names the subquery lacks), both, or none. */
 function sideOf(e: Expr, inner: Scope): 'inner' | 'outer' | 'both' | 'none' {
@@ -210,7 +244,7 @@ function conjunctsOf(e: Expr): Expr[] {
   return e.kind === 'Binary' && e.op === 'AND' ? [...conjunctsOf(e.left), ...conjunctsOf(e.right)] : [e];
 }
 
-function andAll(parts: readonly Expr[]): Expr | undefined {
+function andAst(parts: readonly Expr[]): Expr | undefined {
   return parts.reduce<Expr | undefined>((a, b) => (a ? { kind: 'Binary', op: 'AND', left: a, right: b, span: a.span } : b), undefined);
 }
 

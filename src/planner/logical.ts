@@ -82,7 +82,11 @@ export interface LogicalIntervalJoin {
  */
 export interface LogicalHashJoin {
   readonly kind: 'LogicalHashJoin';
-  readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+  /**
+   * MARK (a semi join that keeps every left row): output = left ++ [BOOLEAN], whether the row has
+   * a partner (EXISTS with conditions beyond key equalities).
+   */
+  readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'MARK';
   readonly left: LogicalPlan;
   readonly right: LogicalPlan;
   readonly leftKeys: readonly number[];

@@ -76,7 +76,7 @@ export interface IntervalJoinExec {
 
 export interface HashJoinExec {
   readonly kind: 'HashJoinExec';
-  readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+  readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'MARK';
   readonly left: PhysicalPlan;
   readonly right: PhysicalPlan;
   readonly leftKeys: readonly number[];

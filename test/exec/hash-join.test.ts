@@ -1,6 +1,6 @@
 /**
  * The hash join's output, applied as a changelog, is at every point the join a nested loop
- * computes over the rows each side holds: for INNER, LEFT, RIGHT and FULL joins, with and
+ * computes over the rows each side holds: for INNER, LEFT, RIGHT, FULL and MARK joins, with and
  * without a residual and keys, over inserts and retractions of both sides, whatever the batches,
  * barriers and restarts.
  */
@@ -15,6 +15,8 @@ import { Harness, data, f } from './harness.js';
 const L = [f('id', T.STRING), f('k', T.BIGINT), f('x', T.INT)];
 const R = [f('rid', T.STRING), f('k', T.INT), f('y', T.INT)];
 const OUT = [...L, ...R];
+const MARKED = [...L, f('mark', T.BOOLEAN)];
+const outOf = (s: Spec) => (s.joinType === 'MARK' ? MARKED : OUT);
 /** l.x < r.y */
 const RESIDUAL: BoundExpr = {
   kind: 'Binary',
@@ -35,7 +37,7 @@ const stores = new TempStores();
 afterEach(() => stores.dispose());
 
 const join = (s: Spec) =>
-  new HashJoinOperator({ joinType: s.joinType, left: L, right: R, leftKeys: s.keyed ? [1] : [], rightKeys: s.keyed ? [1] : [], residual: s.residual ? RESIDUAL : undefined, fields: OUT, udfs: () => undefined });
+  new HashJoinOperator({ joinType: s.joinType, left: L, right: R, leftKeys: s.keyed ? [1] : [], rightKeys: s.keyed ? [1] : [], residual: s.residual ? RESIDUAL : undefined, fields: outOf(s), udfs: () => undefined });
 
 /** A seeded generator of small integers (mulberry32), so a failure replays. */
 function random(seed: number): (n: number) => number {
@@ -94,6 +96,10 @@ function nestedLoop(s: Spec, cs: readonly Change[]): string[] {
   const nulls = [null, null, null];
   for (const l of left) {
     const pairs = right.filter((r) => matches(l, r));
+    if (s.joinType === 'MARK') {
+      out.push([...lv(l), pairs.length > 0]);
+      continue;
+    }
     for (const r of pairs) out.push([...lv(l), ...rv(r)]);
     if (pairs.length === 0 && (s.joinType === 'LEFT' || s.joinType === 'FULL')) out.push([...lv(l), ...nulls]);
   }
@@ -106,9 +112,9 @@ function big(_k: string, v: unknown): unknown {
 }
 
 /** Applies the output changelog: +I adds a row, -D takes one equal row away (it must be there). */
-function fold(hs: readonly Harness[]): string[] {
+function fold(hs: readonly Harness[], fields = OUT): string[] {
   const rows = new Map<string, number>();
-  for (const [op, ...r] of hs.flatMap((h) => h.rows(OUT, true))) {
+  for (const [op, ...r] of hs.flatMap((h) => h.rows(fields, true))) {
     const key = JSON.stringify(r, big);
     const n = rows.get(key) ?? 0;
     if (op === '+I') rows.set(key, n + 1);
@@ -140,7 +146,7 @@ async function run(s: Spec, cs: readonly Change[], seed: number, maxPiece: numbe
     const piece = cs.slice(at, end);
     at = end;
     await op.process(data(side === 0 ? L : R, piece.map((c) => c.row), piece.map((c) => (c.retract ? RowKind.DELETE : RowKind.INSERT))), side);
-    expect(fold([...before, h]), `after ${at} changes`).toEqual(nestedLoop(s, cs.slice(0, at)));
+    expect(fold([...before, h], outOf(s)), `after ${at} changes`).toEqual(nestedLoop(s, cs.slice(0, at)));
     if (rnd(4) !== 0) continue;
     epoch++;
     await op.process({ kind: 'barrier', epoch }, 0);
@@ -157,7 +163,7 @@ async function run(s: Spec, cs: readonly Change[], seed: number, maxPiece: numbe
 }
 
 describe('hash join', () => {
-  for (const joinType of ['INNER', 'LEFT', 'RIGHT', 'FULL'] as const) {
+  for (const joinType of ['INNER', 'LEFT', 'RIGHT', 'FULL', 'MARK'] as const) {
     for (const keyed of [true, false]) {
       for (const residual of [false, true]) {
         if (!keyed && !residual && joinType !== 'INNER') continue;

@@ -22,8 +22,11 @@ const YIELD_SLICES = 8;
 /** A held row: its values and how many rows of the other side it joins with now. */
 type Held = readonly [values: StateValue[], matches: number];
 
-/** One output row: left values (null: padded), right values (null: padded), taken back or not. */
-type Out = readonly [unknown[] | null, unknown[] | null, boolean];
+/**
+ * One output row: left values (null: padded), right values (null: padded; a MARK join's mark
+ * instead), taken back or not.
+ */
+type Out = readonly [unknown[] | null, unknown[] | boolean | null, boolean];
 
 export type JoinType = HashJoinExec['joinType'];
 
@@ -65,6 +68,8 @@ interface Side {
  * - However many pairs a batch makes, it holds at most CHUNK of them (and of output rows, and a
  *   row's pairs in a dead letter) at a time: pairs are tried in slices and the output is emitted
  *   as it grows.
+ * - A MARK join emits no pairs: each left row once, with whether it has a partner now; the mark
+ *   changes as a -D of the row with the old mark and a +I with the new one.
  * - The output watermark is the lesser of the two inputs' (an output row carries time columns of
  *   both); it is forwarded only when it advances. `end` moves on once both inputs ended.
  */
@@ -74,6 +79,10 @@ export class HashJoinOperator extends StreamOperator {
   private readonly sides: readonly [Side, Side];
   private readonly residual: CompiledExpr | undefined;
   private readonly residualReads: ReadonlySet<number>;
+  /** A pair's row (left ++ right), which the residual reads; the output of all but a MARK join. */
+  private readonly pairFields: readonly Field[];
+  /** A MARK join: each left row once, with whether it has a partner; no pairs. */
+  private readonly mark: boolean;
   private outWatermark = -Infinity;
   /** Full slices of pairs tried (see YIELD_SLICES). */
   private slices = 0;
@@ -82,11 +91,13 @@ export class HashJoinOperator extends StreamOperator {
     super(2);
     this.fields = spec.fields;
     const t = spec.joinType;
+    this.mark = t === 'MARK';
+    this.pairFields = [...spec.left, ...spec.right];
     this.sides = [
-      { fields: spec.left, keys: spec.leftKeys, preserved: t === 'LEFT' || t === 'FULL', table: 'left', watermark: -Infinity },
+      { fields: spec.left, keys: spec.leftKeys, preserved: t === 'LEFT' || t === 'FULL' || t === 'MARK', table: 'left', watermark: -Infinity },
       { fields: spec.right, keys: spec.rightKeys, preserved: t === 'RIGHT' || t === 'FULL', table: 'right', watermark: -Infinity },
     ];
-    this.residual = spec.residual ? compileExpr(spec.residual, spec.fields, spec.udfs) : undefined;
+    this.residual = spec.residual ? compileExpr(spec.residual, this.pairFields, spec.udfs) : undefined;
     this.residualReads = spec.residual ? columnsOf(spec.residual) : new Set();
   }
 
@@ -163,6 +174,16 @@ export class HashJoinOperator extends StreamOperator {
       const [ov, count] = partners[j]!;
       r.matched++;
       const pair: Out = p === 0 ? [r.v, ov, r.retract] : [ov, r.v, r.retract];
+      if (this.mark) {
+        // A left row's mark turns TRUE with its first partner and back with its last.
+        if (p === 0) return;
+        const next = count + (r.retract ? -1 : 1);
+        partners[j] = [ov, next];
+        changedTheirs.add(r.key!);
+        if (!r.retract && count === 0) out.push([ov, false, true], [ov, true, false]);
+        if (r.retract && next === 0) out.push([ov, true, true], [ov, false, false]);
+        return;
+      }
       if (!other.preserved) {
         out.push(pair);
         return;
@@ -180,7 +201,8 @@ export class HashJoinOperator extends StreamOperator {
       if (r.skip) return;
       if (r.key === undefined) {
         // A NULL key matches nothing and is not held: only a preserved side shows the row.
-        if (me.preserved) out.push(padded(p, r.v, r.retract));
+        if (this.mark && p === 0) out.push([r.v, false, r.retract]);
+        else if (me.preserved) out.push(padded(p, r.v, r.retract));
         return;
       }
       if (!r.retract) {
@@ -189,7 +211,9 @@ export class HashJoinOperator extends StreamOperator {
         list.push([r.v, r.matched]);
         changedMine.add(r.key);
       }
-      if (me.preserved && (r.retract ? r.own![1] === 0 : r.matched === 0)) out.push(padded(p, r.v, r.retract));
+      if (this.mark) {
+        if (p === 0) out.push([r.v, r.retract ? r.own![1] > 0 : r.matched > 0, r.retract]);
+      } else if (me.preserved && (r.retract ? r.own![1] === 0 : r.matched === 0)) out.push(padded(p, r.v, r.retract));
     };
 
     // Slices of pairs: [row, first partner, end partner]; a row without partners has an empty one.
@@ -266,7 +290,7 @@ export class HashJoinOperator extends StreamOperator {
     if (!this.residual) return new Array<boolean>(count).fill(true);
     if (count === 0) return [];
     const leftWidth = this.sides[0].fields.length;
-    const columns = this.fields.map((_, c) => {
+    const columns = this.pairFields.map((_, c) => {
       if (!this.residualReads.has(c)) return undefined;
       const mineSide = (c < leftWidth) === (p === 0);
       const at = c < leftWidth ? c : c - leftWidth;
@@ -282,7 +306,7 @@ export class HashJoinOperator extends StreamOperator {
     const failed = new Set<number>();
     for (const e of errors) {
       failed.add(e.row);
-      this.reject(rowJson(this.fields, this.pairAt(slices, e.row, rowKeys, theirs, cols, p, width)), `join condition ${this.residual.text}: ${e.message}`);
+      this.reject(rowJson(this.pairFields, this.pairAt(slices, e.row, rowKeys, theirs, cols, p, width)), `join condition ${this.residual.text}: ${e.message}`);
     }
     return Array.from({ length: count }, (_, k) => !failed.has(k) && values[k] === true);
   }
@@ -304,7 +328,7 @@ export class HashJoinOperator extends StreamOperator {
   private emit(out: readonly Out[]): Promise<void> {
     if (out.length === 0) return Promise.resolve();
     const width = this.sides[0].fields.length;
-    const columns = this.fields.map((_, c) => out.map(([l, r]) => (c < width ? (l ? l[c] : null) : r ? r[c - width] : null) ?? null));
+    const columns = this.fields.map((_, c) => out.map(([l, r]) => (c < width ? (l ? l[c] : null) : typeof r === 'boolean' ? r : r ? r[c - width] : null) ?? null));
     const kinds = out.some((o) => o[2]) ? Uint8Array.from(out, (o) => (o[2] ? RowKind.DELETE : RowKind.INSERT)) : undefined;
     return emitRows(this.ctx, this.name, 'joined row', this.fields, columns, out.length, kinds);
   }

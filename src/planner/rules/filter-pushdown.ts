@@ -35,7 +35,7 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
     case 'LogicalHashJoin':
       // A filter may go below a join only to a side whose rows the join never pads: on the side
       // an outer join pads, a condition must see the NULLs.
-      return pushIntoJoin(plan, input, parts, input.joinType === 'INNER' || input.joinType === 'LEFT', input.joinType === 'INNER' || input.joinType === 'RIGHT');
+      return pushIntoJoin(plan, input, parts, input.joinType !== 'RIGHT' && input.joinType !== 'FULL', input.joinType === 'INNER' || input.joinType === 'RIGHT');
     // Every input of a union has the union's columns: the filter applies to each.
     case 'LogicalUnion':
       return { ...input, inputs: input.inputs.map((i) => pushDownFilters({ kind: 'LogicalFilter', input: i, predicate: plan.predicate, fields: i.fields })) };

@@ -149,7 +149,7 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
       return { plan: { ...rebuilt, leftTime: left.map.get(plan.leftTime)!, rightTime: right.map.get(plan.rightTime)! }, map };
     }
     case 'LogicalHashJoin':
-      return pruneJoin(plan, required, [], []).pruned;
+      return plan.joinType === 'MARK' ? pruneMarkJoin(plan, required) : pruneJoin(plan, required, [], []).pruned;
     case 'LogicalUnion': {
       // Every input keeps all its columns, so that they stay in the same places in each: below
       // each input, what it does not read itself is still pruned.
@@ -184,4 +184,32 @@ function pruneJoin<J extends Extract<LogicalPlan, { kind: 'LogicalIntervalJoin' 
     fields: [...left.plan.fields, ...right.plan.fields],
   };
   return { left, right, map, rebuilt, pruned: { plan: rebuilt, map } satisfies Pruned };
+}
+
+/**
+ * A MARK join outputs the left side and the mark (after it); the right keeps its keys and the
+ * columns the residual reads, which is over the pair (left ++ right).
+ */
+function pruneMarkJoin(plan: Extract<LogicalPlan, { kind: 'LogicalHashJoin' }>, required: ReadonlySet<number>): Pruned {
+  const n = plan.left.fields.length;
+  const pairCols = plan.residual ? columnsOf(plan.residual) : new Set<number>();
+  const left = prune(plan.left, new Set([...[...required, ...pairCols].filter((i) => i < n), ...plan.leftKeys]));
+  const right = prune(plan.right, new Set([...[...pairCols].filter((i) => i >= n).map((i) => i - n), ...plan.rightKeys]));
+  const m = left.plan.fields.length;
+  const pairMap = new Map(left.map);
+  for (const [o, nw] of right.map) pairMap.set(n + o, m + nw);
+  const map = new Map(left.map);
+  map.set(n, m);
+  return {
+    plan: {
+      ...plan,
+      left: left.plan,
+      right: right.plan,
+      leftKeys: plan.leftKeys.map((k) => left.map.get(k)!),
+      rightKeys: plan.rightKeys.map((k) => right.map.get(k)!),
+      ...(plan.residual ? { residual: remap(plan.residual, pairMap) } : {}),
+      fields: [...left.plan.fields, plan.fields[n]!],
+    },
+    map,
+  };
 }
