@@ -292,8 +292,11 @@ export class QueryGenerator {
           const [x, y] = r.pick([['i', 'j'], ['j', 'i'], ['t', 'u'], ['u', 't'], ['i', 'ABS(z.i) % 3'], ['d', 'z.d']]);
           return `s.${x} ${r.chance(0.5) ? 'NOT ' : ''}IN (SELECT ${y} FROM s AS z${cond})`;
         }
-        case 1:
-          return `${r.chance(0.5) ? 'NOT ' : ''}EXISTS (SELECT 1 FROM s AS z${cond})`;
+        case 1: {
+          // EXISTS may also compare the two sides in any way (a mark join).
+          const any = r.pick(['', ' WHERE z.i > s.i', ' WHERE z.t = s.t AND z.d < s.d', ' WHERE z.j <> s.j AND z.b']);
+          return `${r.chance(0.5) ? 'NOT ' : ''}EXISTS (SELECT 1 FROM s AS z${r.chance(0.5) ? cond : any})`;
+        }
         default:
           return `${r.pick(['s.d', 's.i', 's.j'])} ${r.pick(['>', '<=', '='])} (SELECT ${r.pick(['AVG(z.d)', 'MAX(z.i)', 'MIN(z.j)', 'COUNT(*)', 'COUNT(z.t)', 'SUM(z.i)'])} FROM s AS z${cond})`;
       }
