@@ -1121,6 +1121,16 @@ export class SqlParser extends CstParser {
         ]);
       });
       this.CONSUME(RParen);
+      // An ordered-set aggregate's WITHIN GROUP (ORDER BY x): PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY v).
+      this.OPTION9(() => {
+        this.CONSUME(K.WITHIN, { LABEL: 'within' });
+        this.CONSUME(K.GROUP);
+        this.CONSUME6(LParen);
+        this.CONSUME2(K.ORDER);
+        this.CONSUME2(K.BY);
+        this.SUBRULE2(this.orderItem, { LABEL: 'withinOrder' });
+        this.CONSUME6(RParen);
+      });
       // An aggregate's FILTER (WHERE cond): only the rows where cond is TRUE are aggregated.
       this.OPTION5(() => {
         this.CONSUME(K.FILTER);

@@ -265,10 +265,12 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
   const filter = optNode(n, 'filter');
   const over = optNode(n, 'over');
   const argOrder = nodes(n, 'argOrder');
+  const within = optNode(n, 'withinOrder');
+  const ordered = within ? orderedSetCall(name, nodes(n, 'args').map((a) => toExpr(a, cx)), toOrderItem(within, cx), cx.src.tokenSpan(token(n, 'within'))) : undefined;
   return {
     kind: 'Call',
-    name,
-    args: nodes(n, 'args').map((a) => toExpr(a, cx)),
+    name: ordered?.name ?? name,
+    args: ordered?.args ?? nodes(n, 'args').map((a) => toExpr(a, cx)),
     distinct: optToken(n, 'distinct') !== undefined,
     star: optToken(n, 'star') !== undefined,
     ...(filter ? { filter: toExpr(filter, cx) } : {}),
@@ -373,4 +375,27 @@ function castTo(operand: Expr, typeNode: CstNode, isTry: boolean, span: Span, cx
   if (scale === undefined) return cast;
   const digits: Expr = { kind: 'Literal', literal: 'integer', value: scale, span };
   return { kind: 'Call', name: { name: 'round', span }, args: [cast, digits], distinct: false, star: false, span };
+}
+
+/**
+ * The standard's ordered-set aggregates as the aggregates they are: `PERCENTILE_CONT(p) WITHIN
+ * GROUP (ORDER BY x)` is QUANTILE_CONT(x, p) (DESC: 1 - p), PERCENTILE_DISC likewise
+ * QUANTILE_DISC, and `MODE() WITHIN GROUP (ORDER BY x)` is MODE(x).
+ */
+function orderedSetCall(name: Ident, args: readonly Expr[], order: OrderItem, span: Span): { name: Ident; args: Expr[] } {
+  const fn = normalizeName(name.name);
+  if (fn === 'mode' && args.length === 0) return { name, args: [order.expr] };
+  if ((fn === 'percentile_cont' || fn === 'percentile_disc') && args.length === 1) {
+    const p = args[0]!;
+    // DESC: the fraction from the other end (a constant, as QUANTILE_ takes).
+    if (order.desc && !(p.kind === 'Literal' && typeof p.value === 'number')) {
+      throw new SluiceError('UNSUPPORTED', `${name.name}(...) WITHIN GROUP (ORDER BY ... DESC) takes a number literal as its fraction`, { span: p.span, hint: 'write the fraction as a number, e.g. 0.9' });
+    }
+    const fraction: Expr = order.desc && p.kind === 'Literal' && typeof p.value === 'number' ? { kind: 'Literal', literal: 'decimal', value: 1 - p.value, span: p.span } : p;
+    return { name: { name: fn === 'percentile_cont' ? 'quantile_cont' : 'quantile_disc', span: name.span }, args: [order.expr, fraction] };
+  }
+  throw new SluiceError('UNSUPPORTED', `WITHIN GROUP is for PERCENTILE_CONT(fraction), PERCENTILE_DISC(fraction) and MODE(), not ${name.name}(${args.length} arguments)`, {
+    span,
+    hint: 'e.g. PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY amount)',
+  });
 }
