@@ -1,6 +1,7 @@
 /** The keys of a join: equalities between a column of each side, in a condition's conjuncts. */
-import { typeToString, type DataType } from '../common/types.js';
-import type { BoundExpr } from './bound-expr.js';
+import { typeToString, type DataType, type Field } from '../common/types.js';
+import { andAll, columnsOf, remapColumns, type BoundExpr } from './bound-expr.js';
+import type { LogicalHashJoin, LogicalPlan } from './logical.js';
 
 /** `l = r` between a column of the left side (of `n` columns) and one of the right: their indexes, left first (the right one's in its side). */
 export function crossColumns(c: BoundExpr, n: number): [number, number] | undefined {
@@ -36,4 +37,62 @@ export function joinKeys(parts: readonly BoundExpr[], n: number): { leftKeys: nu
     }
   }
   return { leftKeys, rightKeys, rest };
+}
+
+/**
+ * A hash join of `left` and `right` on the conjuncts `parts` (over left ++ right): column
+ * equalities are its keys as they are; an equality of an expression over the left with one over
+ * the right (`a.id = b.id + 1`) becomes a key too, computed into a column appended to each side
+ * (then dropped again by a projection over the join, so its output is `fields`), so that pairs
+ * are found by key rather than tried one by one; the rest is tested per pair.
+ */
+export function hashJoinOn(joinType: LogicalHashJoin['joinType'], left: LogicalPlan, right: LogicalPlan, parts: readonly BoundExpr[], fields: readonly Field[]): LogicalPlan {
+  const n = left.fields.length;
+  const m = right.fields.length;
+  const keys = joinKeys(parts, n);
+  const lExprs: BoundExpr[] = [];
+  const rExprs: BoundExpr[] = [];
+  const rest: BoundExpr[] = [];
+  for (const c of keys.rest) {
+    const sides = c.kind === 'Binary' && c.op === '=' ? ([c.left, c.right] as const) : undefined;
+    const at = (e: BoundExpr) => [...columnsOf(e)];
+    const onlyLeft = (e: BoundExpr) => at(e).length > 0 && at(e).every((i) => i < n);
+    const onlyRight = (e: BoundExpr) => at(e).length > 0 && at(e).every((i) => i >= n);
+    if (sides && sameKeyKind(sides[0].type, sides[1].type) && ((onlyLeft(sides[0]) && onlyRight(sides[1])) || (onlyRight(sides[0]) && onlyLeft(sides[1])))) {
+      const [l, r] = onlyLeft(sides[0]) ? sides : [sides[1], sides[0]];
+      lExprs.push(l);
+      rExprs.push(remapColumns(r, (i) => i - n));
+    } else {
+      rest.push(c);
+    }
+  }
+  if (lExprs.length === 0) {
+    const residual = andAll(keys.rest);
+    return { kind: 'LogicalHashJoin', joinType, left, right, leftKeys: keys.leftKeys, rightKeys: keys.rightKeys, ...(residual ? { residual } : {}), fields };
+  }
+  const extend = (plan: LogicalPlan, exprs: readonly BoundExpr[]): LogicalPlan => {
+    const own = plan.fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type }));
+    const added = exprs.map((e, i): Field => ({ name: `\u0000key${i}`, type: e.type, nullable: true }));
+    return { kind: 'LogicalProject', input: plan, exprs: [...own, ...exprs], fields: [...plan.fields, ...added] };
+  };
+  const k = lExprs.length;
+  const l2 = extend(left, lExprs);
+  const r2 = extend(right, rExprs);
+  // Over the pair (left, its keys, right, its keys): the right's columns move by the left's keys.
+  const shift = (e: BoundExpr) => remapColumns(e, (i) => (i < n ? i : i + k));
+  const residual = andAll(rest.map(shift));
+  const mark = joinType === 'MARK';
+  const joinFields: Field[] = mark ? [...l2.fields, fields[n]!] : [...l2.fields.map((f, i) => (i < n ? fields[i]! : f)), ...r2.fields.map((f, i) => (i < m ? fields[n + i]! : { ...f, nullable: true }))];
+  const joined: LogicalPlan = {
+    kind: 'LogicalHashJoin',
+    joinType,
+    left: l2,
+    right: r2,
+    leftKeys: [...keys.leftKeys, ...lExprs.map((_, i) => n + i)],
+    rightKeys: [...keys.rightKeys, ...rExprs.map((_, i) => m + i)],
+    ...(residual ? { residual } : {}),
+    fields: joinFields,
+  };
+  const kept = mark ? [...Array.from({ length: n }, (_, i) => i), n + k] : [...Array.from({ length: n }, (_, i) => i), ...Array.from({ length: m }, (_, i) => n + k + i)];
+  return { kind: 'LogicalProject', input: joined, exprs: kept.map((i, j): BoundExpr => ({ kind: 'Column', index: i, name: fields[j]!.name, type: fields[j]!.type })), fields };
 }

@@ -24,7 +24,7 @@ import { normalizeName, type ColumnRefExpr, type Expr, type Ident, type SelectQu
 import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, type BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
-import { joinKeys, sameKeyKind } from './join-keys.js';
+import { hashJoinOn, sameKeyKind } from './join-keys.js';
 import type { LogicalPlan } from './logical.js';
 import { planFrom, type SubqueryPlanner } from './plan-from.js';
 import type { SubqueryExpr } from './subqueries.js';
@@ -206,11 +206,9 @@ function planMarked(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scop
   const n = scope.columns.length;
   const joined = new Scope([...scope.columns.map((c) => ({ ...c, hidden: true })), ...visible]);
   const cond = bindExpr(andAst(conds)!, joined, catalog, { clause: 'a subquery' });
-  const { leftKeys, rightKeys, rest } = joinKeys(conjuncts(cond), n);
-  const residual = andAll(rest);
   const markField: Field = { name: `\u0000exists${k}`, type: T.BOOLEAN, nullable: false };
   return {
-    plan: { kind: 'LogicalHashJoin', joinType: 'MARK', left: plan, right, leftKeys, rightKeys, ...(residual ? { residual } : {}), fields: [...plan.fields, markField] },
+    plan: hashJoinOn('MARK', plan, right, conjuncts(cond), [...plan.fields, markField]),
     scope: new Scope([...scope.columns, { name: markField.name, type: T.BOOLEAN, hidden: true }]),
     value: { kind: 'Column', index: n, name: markField.name, type: T.BOOLEAN, span },
   };

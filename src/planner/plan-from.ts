@@ -8,7 +8,7 @@ import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
-import { crossColumns, joinKeys } from './join-keys.js';
+import { crossColumns, hashJoinOn } from './join-keys.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
@@ -295,16 +295,14 @@ function planHashJoin(item: JoinRef, left: Planned, right: Planned, catalog: Cat
       hint: 'write ON <left column> = <right column>, USING (column), or CROSS JOIN for every pair',
     });
   }
-  // Keys are compared by value: the two columns must be of one kind (an INT 1 finds a DOUBLE 1.0).
-  const { leftKeys, rightKeys, rest } = joinKeys(cond ? conjuncts(cond) : [], n);
-  const residual = andAll(rest);
   const padLeft = joinType === 'RIGHT' || joinType === 'FULL';
   const padRight = joinType === 'LEFT' || joinType === 'FULL';
   const fields: Field[] = [
     ...left.plan.fields.map((f) => (padLeft ? { ...f, nullable: true } : f)),
     ...right.plan.fields.map((f) => (padRight ? { ...f, nullable: true } : f)),
   ];
-  const plan: LogicalPlan = { kind: 'LogicalHashJoin', joinType, left: left.plan, right: right.plan, leftKeys, rightKeys, ...(residual ? { residual } : {}), fields };
+  // Keys are compared by value: the two sides must be of one kind (an INT 1 finds a DOUBLE 1.0).
+  const plan = hashJoinOn(joinType, left.plan, right.plan, cond ? conjuncts(cond) : [], fields);
   if (!using) return { plan, scope: joined };
   const hiddenRight = new Set(using.map(([, r]) => r));
   const scope = joined.columns.map((c, i) => (hiddenRight.has(i) ? { ...c, hidden: true } : c));

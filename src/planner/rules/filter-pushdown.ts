@@ -7,7 +7,7 @@
  */
 import { andAll, columnsOf, conjuncts, remapColumns, type BoundExpr } from '../bound-expr.js';
 import { assertNever } from '../../common/errors.js';
-import { joinKeys } from '../join-keys.js';
+import { hashJoinOn } from '../join-keys.js';
 import { mapLogicalChildren, type LogicalPlan } from '../logical.js';
 
 export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
@@ -57,16 +57,16 @@ function pushIntoJoin(plan: Extract<LogicalPlan, { kind: 'LogicalFilter' }>, inp
   const [right, up] = split(rest, (e) => toRight && [...columnsOf(e)].every((i) => i >= n));
   const l: LogicalPlan = left.length ? { kind: 'LogicalFilter', input: input.left, predicate: andAll(left)!, fields: input.left.fields } : input.left;
   const r: LogicalPlan = right.length ? { kind: 'LogicalFilter', input: input.right, predicate: remapColumns(andAll(right)!, (i) => i - n), fields: input.right.fields } : input.right;
-  let joined: typeof input = { ...input, left: l, right: r };
+  let joined: LogicalPlan = { ...input, left: l, right: r };
   let above = up;
   // Over an inner hash join (`FROM a, b WHERE a.k = b.k`) a condition on both sides is the join's:
-  // its column equalities become keys, so that pairs are found by key rather than tried one by one.
-  if (joined.kind === 'LogicalHashJoin' && joined.joinType === 'INNER') {
+  // its equalities become keys, so that pairs are found by key rather than tried one by one.
+  if (input.kind === 'LogicalHashJoin' && input.joinType === 'INNER') {
     const [both, rest] = split(up, (e) => [...columnsOf(e)].some((i) => i < n) && [...columnsOf(e)].some((i) => i >= n));
     if (both.length) {
-      const keys = joinKeys(both, n);
-      const residual = andAll([...(joined.residual ? [joined.residual] : []), ...keys.rest]);
-      joined = { ...joined, leftKeys: [...joined.leftKeys, ...keys.leftKeys], rightKeys: [...joined.rightKeys, ...keys.rightKeys], ...(residual ? { residual } : {}) };
+      const column = (i: number, side: LogicalPlan, at: number): BoundExpr => ({ kind: 'Column', index: at, name: side.fields[i]!.name, type: side.fields[i]!.type });
+      const keyed = input.leftKeys.map((lk, i): BoundExpr => ({ kind: 'Binary', op: '=', left: column(lk, l, lk), right: column(input.rightKeys[i]!, r, n + input.rightKeys[i]!), type: { kind: 'BOOLEAN' } }));
+      joined = hashJoinOn('INNER', l, r, [...keyed, ...(input.residual ? conjuncts(input.residual) : []), ...both], input.fields);
       above = rest;
     }
   }
