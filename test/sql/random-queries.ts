@@ -211,6 +211,11 @@ export class QueryGenerator {
     if (shape < 0.9) {
       const g = r.chance(0.5) ? r.pick(['i', 't', 'b', 'u']) : this.expr(this.scalarTy(), 1);
       const having = r.chance(0.25) ? ` HAVING ${r.pick(['COUNT(*) > 1', `${this.aggregate(1)} IS NOT NULL`, 'MIN(i) < 3'])}` : '';
+      // Sometimes with the grand total (and GROUPING) beside the groups.
+      if (r.chance(0.15)) {
+        const sets = r.pick([`ROLLUP (${g})`, `CUBE (${g})`, `GROUPING SETS ((${g}), ())`]);
+        return `SELECT ${g} AS g, GROUPING(${g}) AS gg, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)} GROUP BY ${sets}${having}`;
+      }
       return `SELECT ${g} AS g, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)} GROUP BY ${g}${having}`;
     }
     if (shape < 0.93) return `SELECT ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)}`;
@@ -276,8 +281,8 @@ export class QueryGenerator {
     const r = this.r;
     const ty = this.scalarTy();
     const branch = () => `SELECT ${this.expr(ty, 1)} AS c0 FROM s${this.where(2)}`;
-    const op = () => r.pick(['INTERSECT', 'EXCEPT', 'UNION']);
-    return r.chance(0.3) ? `${branch()} ${op()} ${branch()} ${op()} ${branch()}` : `${branch()} ${r.pick(['INTERSECT', 'EXCEPT'])} ${branch()}`;
+    const op = () => r.pick(['INTERSECT', 'EXCEPT', 'UNION', 'INTERSECT ALL', 'EXCEPT ALL']);
+    return r.chance(0.3) ? `${branch()} ${op()} ${branch()} ${op()} ${branch()}` : `${branch()} ${r.pick(['INTERSECT', 'EXCEPT', 'INTERSECT ALL', 'EXCEPT ALL'])} ${branch()}`;
   }
 
   /** Subqueries over tb by its key: IN, NOT IN, EXISTS, NOT EXISTS and scalar, correlated or not. */
