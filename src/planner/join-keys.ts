@@ -73,7 +73,7 @@ export function hashJoinOn(joinType: LogicalHashJoin['joinType'], left: LogicalP
   const extend = (plan: LogicalPlan, exprs: readonly BoundExpr[]): LogicalPlan => {
     const own = plan.fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type }));
     const added = exprs.map((e, i): Field => ({ name: `\u0000key${i}`, type: e.type, nullable: true }));
-    return { kind: 'LogicalProject', input: plan, exprs: [...own, ...exprs], fields: [...plan.fields, ...added] };
+    return { kind: 'LogicalProject', input: plan, exprs: [...own, ...exprs], fields: [...plan.fields, ...added], keyless: true };
   };
   const k = lExprs.length;
   const l2 = extend(left, lExprs);
@@ -94,5 +94,5 @@ export function hashJoinOn(joinType: LogicalHashJoin['joinType'], left: LogicalP
     fields: joinFields,
   };
   const kept = mark ? [...Array.from({ length: n }, (_, i) => i), n + k] : [...Array.from({ length: n }, (_, i) => i), ...Array.from({ length: m }, (_, i) => n + k + i)];
-  return { kind: 'LogicalProject', input: joined, exprs: kept.map((i, j): BoundExpr => ({ kind: 'Column', index: i, name: fields[j]!.name, type: fields[j]!.type })), fields };
+  return { kind: 'LogicalProject', input: joined, exprs: kept.map((i, j): BoundExpr => ({ kind: 'Column', index: i, name: fields[j]!.name, type: fields[j]!.type })), fields, keyless: true };
 }

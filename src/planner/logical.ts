@@ -41,6 +41,11 @@ export interface LogicalProject {
   readonly input: LogicalPlan;
   readonly exprs: readonly BoundExpr[];
   readonly fields: readonly Field[];
+  /**
+   * Its pass-through columns carry no key (it restores a join's columns after key columns were
+   * added): one nothing above reads is pruned like a computed one.
+   */
+  readonly keyless?: true;
 }
 
 /** Stream rows look up the latest row of `table` by its primary key; output = input ++ table columns. */

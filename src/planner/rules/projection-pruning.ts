@@ -52,8 +52,9 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
       // that the columns keep their places (operators above, and their state ids, see them
       // unchanged) and a value that would fail (CAST('x' AS INT)) cannot send the row to the dead
       // letters for a column the result does not have (DuckDB and PostgreSQL never evaluate it).
-      // A column passed through as it is stays: it costs nothing and may carry the rows' key.
-      const exprs = plan.exprs.map((e, i): BoundExpr => (required.has(i) || e.kind === 'Literal' || e.kind === 'Column' ? e : { kind: 'Literal', value: null, type: e.type }));
+      // A column passed through as it is stays: it costs nothing and may carry the rows' key
+      // (unless the projection says its columns carry none).
+      const exprs = plan.exprs.map((e, i): BoundExpr => (required.has(i) || e.kind === 'Literal' || (e.kind === 'Column' && !plan.keyless) ? e : { kind: 'Literal', value: null, type: e.type }));
       const need = new Set<number>();
       for (const e of exprs) columnsOf(e, need);
       const child = prune(plan.input, need);
