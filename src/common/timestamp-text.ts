@@ -14,12 +14,19 @@ export function parseTimestampText(text: string): number | undefined {
   const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return undefined;
   const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const utc = utcMillis(y, mo, d) + ((h * 60 + mi) * 60 + s) * 1000 + ms;
   return utc - offsetMillis(m[8]);
 }
 
 function daysInMonth(y: number, mo: number): number {
-  return new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return new Date(utcMillis(y, mo + 1, 0)).getUTCDate();
+}
+
+/** Epoch milliseconds of the midnight (UTC) of a day; years 0-99 are those years (Date.UTC would read 1900-1999). */
+export function utcMillis(y: number, month: number, day: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(y, month - 1, day);
+  return d.getTime();
 }
 
 function offsetMillis(zone: string | undefined): number {
@@ -51,4 +58,34 @@ export function timestampSqlText(ms: number): string {
   const t = iso.indexOf('T');
   const frac = iso.slice(-4, -1).replace(/0+$/, '');
   return `${iso.slice(0, t)} ${iso.slice(t + 1, -5)}${frac ? `.${frac}` : ''}`;
+}
+
+/** Milliseconds in a day: a DATE value is a multiple of it (the epoch milliseconds of its midnight, UTC). */
+export const DAY_MS = 86_400_000;
+
+/** The DATE of a TIMESTAMP: the midnight (UTC) that starts its day. */
+export function dateOf(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+/**
+ * DATE text, read as DuckDB reads it: any timestamp text `parseTimestampText` takes
+ * ('2024-01-15', '2024-1-5', '2024-01-15 10:00:00'), of which the date as written is the value
+ * (a time and offset after it are checked, then left out). Undefined when it is not valid.
+ */
+export function parseDateText(text: string): number | undefined {
+  if (parseTimestampText(text) === undefined) return undefined;
+  const m = TIMESTAMP_TEXT.exec(text.trim())!;
+  return utcMillis(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+/**
+ * DATE text as SQL and every output write it: `2026-12-02`. Years beyond 9999 take the extended
+ * form (`+010000-01-01`); a value outside the range of dates is written as its number.
+ */
+export function dateSqlText(ms: number): string {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return String(ms);
+  const iso = d.toISOString();
+  return iso.slice(0, iso.indexOf('T'));
 }

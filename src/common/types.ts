@@ -1,6 +1,8 @@
 /**
  * SQL data types. A closed union; every layer switches over `kind` exhaustively.
- * TIMESTAMP values are epoch milliseconds (precision 3); INTERVAL values are milliseconds.
+ * TIMESTAMP values are epoch milliseconds (precision 3); DATE values are the epoch milliseconds of
+ * their day's midnight (UTC), so a DATE compares with a TIMESTAMP as DuckDB's does (as the
+ * timestamp of its midnight); INTERVAL values are milliseconds.
  */
 export type DataType =
   | { readonly kind: 'BOOLEAN' }
@@ -11,6 +13,7 @@ export type DataType =
   | { readonly kind: 'STRING' }
   | { readonly kind: 'BYTES' }
   | { readonly kind: 'TIMESTAMP'; readonly precision: number }
+  | { readonly kind: 'DATE' }
   | { readonly kind: 'INTERVAL' }
   | { readonly kind: 'ARRAY'; readonly element: DataType; readonly size?: number }
   | { readonly kind: 'STRUCT'; readonly fields: readonly Field[] }
@@ -31,6 +34,7 @@ export const T = {
   STRING: { kind: 'STRING' },
   BYTES: { kind: 'BYTES' },
   TIMESTAMP: { kind: 'TIMESTAMP', precision: 3 },
+  DATE: { kind: 'DATE' },
   INTERVAL: { kind: 'INTERVAL' },
   NULL: { kind: 'NULL' },
 } as const satisfies Record<string, DataType>;

@@ -28,6 +28,7 @@ function columnKind(t: SqlType): ColumnKind | undefined {
       return 'bigint';
     // Read as numbers (columns.ts reads them so).
     case 'TIMESTAMP':
+    case 'DATE':
     case 'INTERVAL':
       return 'int64-number';
     case 'BOOLEAN':

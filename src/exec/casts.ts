@@ -11,7 +11,7 @@
  * TIMESTAMP -> BIGINT is epoch milliseconds (TIMESTAMP -> INT is refused by the planner), and a
  * number cast to TIMESTAMP is read as epoch milliseconds (NaN or beyond ±8.64e15 is an error).
  */
-import { parseTimestampText, timestampSqlText } from '../common/timestamp-text.js';
+import { dateOf, dateSqlText, parseDateText, parseTimestampText, timestampSqlText } from '../common/timestamp-text.js';
 import { typeToString, type DataType } from '../common/types.js';
 import { castNested } from './nested-values.js';
 import { fits, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
@@ -31,6 +31,7 @@ export function caster(from: DataType, to: DataType): Caster {
       if (from.kind === 'FLOAT') return (x) => floatText(x as number);
       if (from.kind === 'DOUBLE') return (x) => decimalText(x as number);
       if (from.kind === 'TIMESTAMP') return (x) => timestampSqlText(Number(x));
+      if (from.kind === 'DATE') return (x) => dateSqlText(Number(x));
       return (x) => (typeof x === 'object' ? JSON.stringify(x, bigintAsText) : String(x));
     case 'BOOLEAN':
       return toBoolean;
@@ -39,6 +40,14 @@ export function caster(from: DataType, to: DataType): Caster {
         if (typeof x === 'number' || typeof x === 'bigint') return epochMillis(x);
         const v = parseTimestampText(String(x));
         if (v === undefined) throw new Error(`cannot cast '${String(x)}' to TIMESTAMP: expected 'YYYY-MM-DD[ HH:MM:SS[.fff]]' with valid fields`);
+        return v;
+      };
+    case 'DATE':
+      // From a TIMESTAMP: its day (the time is cut off, as DuckDB does); from a DATE: itself.
+      if (from.kind === 'TIMESTAMP' || from.kind === 'DATE') return (x) => dateOf(Number(x));
+      return (x) => {
+        const v = parseDateText(String(x));
+        if (v === undefined) throw new Error(`cannot cast '${String(x)}' to DATE: expected 'YYYY-MM-DD' with valid fields`);
         return v;
       };
     case 'ARRAY': {

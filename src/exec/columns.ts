@@ -6,8 +6,8 @@
  * Value representation (an invariant every operator relies on): INT, FLOAT and DOUBLE are JS
  * numbers; BIGINT is a JS bigint (a BigInt64Array straight from Arrow when there are no nulls),
  * so it is exact over the whole 64-bit range — a double holds integers exactly only up to 2^53,
- * and the per-row cost of bigint is paid by BIGINT columns alone. TIMESTAMP and INTERVAL are
- * milliseconds as JS numbers (exact for ±285,000 years). Decoded columns are cached per
+ * and the per-row cost of bigint is paid by BIGINT columns alone. TIMESTAMP, DATE and INTERVAL
+ * are milliseconds as JS numbers (exact for ±285,000 years). Decoded columns are cached per
  * Arrow Data object, so a column decoded by one operator is not decoded again by the next.
  */
 import * as A from 'apache-arrow';
@@ -37,6 +37,8 @@ export function arrowType(t: DataType): A.DataType {
       return new A.Binary();
     case 'TIMESTAMP':
       return new A.TimestampMillisecond();
+    case 'DATE':
+      return new A.DateMillisecond();
     case 'ARRAY':
       return new A.List(new A.Field('item', arrowType(t.element), true));
     case 'STRUCT':
@@ -101,7 +103,8 @@ function decode(v: A.Vector, t: DataType): Values {
       return Array.from({ length: n }, (_, i) => (v.isValid(i) ? arr[i]! : null));
     }
     case 'INTERVAL':
-    case 'TIMESTAMP': {
+    case 'TIMESTAMP':
+    case 'DATE': {
       const arr = v.toArray() as BigInt64Array;
       if (v.nullCount === 0) {
         const out = new Float64Array(n);
@@ -252,8 +255,9 @@ function build(t: DataType, values: Values, n: number): A.Data {
       return numeric(new A.Float64(), Float64Array, values, n);
     case 'BIGINT':
     case 'INTERVAL':
-    case 'TIMESTAMP': {
-      const type = t.kind === 'TIMESTAMP' ? new A.TimestampMillisecond() : new A.Int64();
+    case 'TIMESTAMP':
+    case 'DATE': {
+      const type = arrowType(t);
       if (values instanceof BigInt64Array && values.length === n) {
         return A.makeData({ type, length: n, nullCount: 0, data: values } as never) as A.Data;
       }

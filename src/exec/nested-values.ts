@@ -7,7 +7,7 @@
  */
 import { assertNever } from '../common/errors.js';
 import { parseExactJson, stringifyExactJson } from '../common/exact-json.js';
-import { parseTimestampText } from '../common/timestamp-text.js';
+import { parseDateText, parseTimestampText } from '../common/timestamp-text.js';
 import { typeToString, type DataType } from '../common/types.js';
 import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN } from './integers.js';
 
@@ -78,6 +78,10 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
         if (ms !== undefined) return ms;
       }
       return new Misfit(`${path}: expected TIMESTAMP (epoch milliseconds or ISO-8601 text), got ${show(v)}`);
+    }
+    case 'DATE': {
+      const ms = typeof v === 'string' ? parseDateText(v) : undefined;
+      return ms ?? new Misfit(`${path}: expected DATE ('YYYY-MM-DD' text), got ${show(v)}`);
     }
     case 'ARRAY': {
       if (!Array.isArray(v)) return new Misfit(`${path}: expected ${t.size === undefined ? 'an array' : `an array of ${t.size}`}, got ${show(v)}`);

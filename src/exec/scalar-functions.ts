@@ -7,12 +7,13 @@
 import { createHash } from 'node:crypto';
 import { fnv1a32 } from '../common/hash.js';
 import { strftime } from '../common/strftime.js';
+import { DAY_MS, utcMillis } from '../common/timestamp-text.js';
 import { MAX_EPOCH_MS } from './casts.js';
 import { regexpExtract, regexpFullMatch, regexpMatches, regexpReplace } from './regex-functions.js';
 import { toBigint } from './integers.js';
 import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
-import { dateDiff, datePart, dateTrunc } from './time-functions.js';
+import { dateDiff, datePart, dateTrunc, dayName, lastDay, monthName } from './time-functions.js';
 
 export type ScalarImpl = (...args: never[]) => unknown;
 
@@ -139,6 +140,11 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   to_timestamp: { fn: (x) => timestampOf(microsToMillis(Math.round(Number(x) * 1e6)), 'TO_TIMESTAMP') },
   make_timestamp: { fn: (...parts) => (parts.length === 1 ? timestampOf(microsToMillis(Number(parts[0])), 'MAKE_TIMESTAMP') : makeTimestamp(parts.map(Number))) },
   strftime: { fn: (ts, format) => strftime(num(ts), String(format)) },
+  last_day: { fn: (ts) => lastDay(num(ts)) },
+  dayname: { fn: (ts) => dayName(num(ts)) },
+  monthname: { fn: (ts) => monthName(num(ts)) },
+  make_date: { fn: (y, m, d) => makeDate(Number(y), Number(m), Number(d)) },
+  add_days: { fn: (date, days) => timestampOf(num(date) + Number(days) * DAY_MS, 'DATE + days') },
   md5: { fn: (s) => createHash('md5').update(String(s), 'utf8').digest('hex') },
   sha256: { fn: (s) => createHash('sha256').update(String(s), 'utf8').digest('hex') },
 };
@@ -152,6 +158,14 @@ function microsToMillis(micros: number): number {
 function timestampOf(ms: number, fn: string): number {
   if (!(Math.abs(ms) <= MAX_EPOCH_MS)) throw new Error(`${fn} is outside the TIMESTAMP range (${ms} ms since 1970)`);
   return ms;
+}
+
+/** MAKE_DATE(year, month, day): a valid date, or a row error (2024-02-30 is not rolled over). */
+function makeDate(year: number, month: number, day: number): number {
+  const ms = utcMillis(year, month, day);
+  const d = new Date(ms);
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) throw new Error(`MAKE_DATE: ${year}-${month}-${day} is not a date`);
+  return timestampOf(ms, 'MAKE_DATE');
 }
 
 /** MAKE_TIMESTAMP(year, month, day, hour, minute, seconds): each part in its range, or a row error. */

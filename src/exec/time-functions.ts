@@ -5,11 +5,11 @@
  */
 
 import { DATE_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
+import { DAY_MS, utcMillis } from '../common/timestamp-text.js';
 
 type TruncUnit = (typeof TRUNC_UNITS)[number];
 type DatePart = (typeof DATE_PARTS)[number];
 
-const DAY_MS = 86_400_000;
 
 function unitOf<U extends string>(text: unknown, units: readonly U[], what: string): U {
   const name = String(text).trim().toLowerCase();
@@ -44,9 +44,28 @@ export function dateTrunc(unitText: unknown, ts: number): number {
   const d = new Date(ts);
   const year = d.getUTCFullYear();
   const month = d.getUTCMonth();
-  if (unit === 'month') return Date.UTC(year, month, 1);
-  if (unit === 'quarter') return Date.UTC(year, month - (month % 3), 1);
-  return Date.UTC(year, 0, 1);
+  if (unit === 'month') return utcMillis(year, month + 1, 1);
+  if (unit === 'quarter') return utcMillis(year, month - (month % 3) + 1, 1);
+  return utcMillis(year, 1, 1);
+}
+
+/** LAST_DAY: the DATE of the last day of the month of `ts`. */
+export function lastDay(ts: number): number {
+  const d = new Date(ts);
+  return utcMillis(d.getUTCFullYear(), d.getUTCMonth() + 2, 0);
+}
+
+const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** DAYNAME: the English name of the weekday of `ts` (UTC). */
+export function dayName(ts: number): string {
+  return DAY_NAMES[new Date(ts).getUTCDay()]!;
+}
+
+/** MONTHNAME: the English name of the month of `ts` (UTC). */
+export function monthName(ts: number): string {
+  return MONTH_NAMES[new Date(ts).getUTCMonth()]!;
 }
 
 /**

@@ -66,9 +66,10 @@ export interface IntervalExpr {
   readonly span: Span;
 }
 
-/** `TIMESTAMP '2024-01-01 00:00:00'`; `millis` is epoch milliseconds, UTC. */
+/** `TIMESTAMP '2024-01-01 00:00:00'` or `DATE '2024-01-01'`; `millis` is epoch milliseconds, UTC. */
 export interface TimestampLiteralExpr {
   readonly kind: 'TimestampLiteral';
+  readonly type: 'TIMESTAMP' | 'DATE';
   readonly text: string;
   readonly millis: number;
   readonly span: Span;

@@ -1023,8 +1023,9 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  /** `TIMESTAMP '2024-01-01 10:00:00'` or `DATE '2024-01-01'`. */
   readonly timestampLiteral = this.RULE('timestampLiteral', () => {
-    this.CONSUME(K.TIMESTAMP);
+    this.OR([{ ALT: () => this.CONSUME(K.TIMESTAMP, { LABEL: 'type' }) }, { ALT: () => this.CONSUME(K.DATE, { LABEL: 'type' }) }]);
     this.CONSUME(StringLiteral, { LABEL: 'text' });
   });
 

@@ -23,7 +23,7 @@ const KEYWORD_TYPES = new Set<TokenType>(Object.values(K));
 
 const EXPRESSION_START = new Set<TokenType>([
   Identifier, Word, StringLiteral, IntegerLiteral, DecimalLiteral, K.TRUE, K.FALSE, K.NULL, K.INTERVAL,
-  K.TIMESTAMP, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.EXISTS, K.NOT, K.LEFT, K.IF, Minus, Plus, LParen, LBracket,
+  K.TIMESTAMP, K.DATE, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.EXISTS, K.NOT, K.LEFT, K.IF, Minus, Plus, LParen, LBracket,
 ]);
 
 const OPERATORS = new Set<TokenType>([

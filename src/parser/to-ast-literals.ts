@@ -1,9 +1,10 @@
-/** CST→AST for `INTERVAL '5' SECOND` / `INTERVAL '5 seconds'` and `TIMESTAMP '2024-01-01 00:00:00'`. */
+/** CST→AST for `INTERVAL '5' SECOND` / `INTERVAL '5 seconds'` `TIMESTAMP '2024-01-01 00:00:00'` and `DATE '2024-01-01'`. */
 import type { CstNode } from 'chevrotain';
 import type { IntervalExpr, IntervalUnit, TimestampLiteralExpr } from './ast.js';
 import { type AstContext, astError, optToken, token } from './cst-access.js';
 import { stringValue } from './to-ast-names.js';
 import { IntegerLiteral } from './lexer.js';
+import { parseDateText, parseTimestampText } from '../common/timestamp-text.js';
 
 const UNIT_MILLIS: Readonly<Record<IntervalUnit, number>> = {
   MILLISECOND: 1,
@@ -51,22 +52,18 @@ export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
   return { kind: 'Interval', text, unit, millis: Math.round(Number(amount) * UNIT_MILLIS[unit]), span };
 }
 
-const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(?:Z|UTC)?$/i;
-
-/** Timestamp literals are read as UTC. */
+/**
+ * `TIMESTAMP '...'` and `DATE '...'` read their text as a CAST from text does (timestamp-text.ts):
+ * UTC unless the text names an offset, every field range-checked.
+ */
 export function toTimestampLiteral(n: CstNode, cx: AstContext): TimestampLiteralExpr {
   const textTok = token(n, 'text');
   const text = stringValue(textTok);
-  const m = TIMESTAMP_RE.exec(text.trim());
-  const fail = () =>
-    astError(`invalid timestamp '${text}'`, cx.src.tokenSpan(textTok), "write e.g. TIMESTAMP '2024-01-31 23:59:59.999' (UTC)");
-  if (!m) throw fail();
-  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
-  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
-  const millis = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  const back = new Date(millis);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
-    throw fail();
+  const type = token(n, 'type').image.toUpperCase() === 'DATE' ? 'DATE' : 'TIMESTAMP';
+  const millis = type === 'DATE' ? parseDateText(text) : parseTimestampText(text);
+  if (millis === undefined) {
+    const example = type === 'DATE' ? "DATE '2024-01-31'" : "TIMESTAMP '2024-01-31 23:59:59.999' (UTC)";
+    throw astError(`invalid ${type.toLowerCase()} '${text}'`, cx.src.tokenSpan(textTok), `write e.g. ${example}`);
   }
-  return { kind: 'TimestampLiteral', text, millis, span: cx.src.nodeSpan(n) };
+  return { kind: 'TimestampLiteral', type, text, millis, span: cx.src.nodeSpan(n) };
 }

@@ -5,7 +5,7 @@ import type { DataType, Field } from '../common/types.js';
 import { type AstContext, astError, node, nodes, optNode, optToken, token, tokens } from './cst-access.js';
 import { identName, toIdent } from './to-ast-names.js';
 
-type SimpleKind = 'BOOLEAN' | 'INT' | 'BIGINT' | 'FLOAT' | 'DOUBLE' | 'STRING' | 'BYTES' | 'TIMESTAMP';
+type SimpleKind = 'BOOLEAN' | 'INT' | 'BIGINT' | 'FLOAT' | 'DOUBLE' | 'STRING' | 'BYTES' | 'TIMESTAMP' | 'DATE';
 
 const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
   BOOLEAN: 'BOOLEAN',
@@ -22,6 +22,7 @@ const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
   BYTES: 'BYTES',
   TIMESTAMP: 'TIMESTAMP',
   TIMESTAMP_LTZ: 'TIMESTAMP',
+  DATE: 'DATE',
   // Other engines' names (DuckDB, PostgreSQL): SMALLINT and TINYINT hold an INT's range here.
   SMALLINT: 'INT',
   TINYINT: 'INT',

@@ -109,7 +109,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'Interval':
       return { kind: 'Literal', value: e.millis, type: T.INTERVAL, span: e.span };
     case 'TimestampLiteral':
-      return { kind: 'Literal', value: e.millis, type: T.TIMESTAMP, span: e.span };
+      return { kind: 'Literal', value: e.millis, type: e.type === 'DATE' ? T.DATE : T.TIMESTAMP, span: e.span };
     case 'ColumnRef': {
       const index = scope.resolve(e.qualifier?.name, e.column.name, e.column.span);
       const col = scope.columns[index]!;
@@ -364,9 +364,11 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExp
     case '-': {
       const l = left.type.kind;
       const r = right.type.kind;
-      if (l === 'TIMESTAMP' && (r === 'INTERVAL' || r === 'NULL')) return mk(T.TIMESTAMP);
-      if (op === '+' && l === 'INTERVAL' && r === 'TIMESTAMP') return mk(T.TIMESTAMP);
-      if (op === '-' && l === 'TIMESTAMP' && r === 'TIMESTAMP') return mk(T.INTERVAL);
+      const dates = dateArithmetic(op, left, right, span);
+      if (dates) return dates;
+      if (isTime(l) && (r === 'INTERVAL' || r === 'NULL')) return mk(T.TIMESTAMP);
+      if (op === '+' && l === 'INTERVAL' && isTime(r)) return mk(T.TIMESTAMP);
+      if (op === '-' && isTime(l) && isTime(r)) return mk(T.INTERVAL);
       if (l === 'INTERVAL' && r === 'INTERVAL') return mk(T.INTERVAL);
       return mk(arith(op, left, right, span));
     }
@@ -377,6 +379,23 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExp
       arith(op, left, right, span);
       return mk(T.DOUBLE);
   }
+}
+
+const isTime = (k: DataType['kind']): boolean => k === 'TIMESTAMP' || k === 'DATE';
+const isInteger = (k: DataType['kind']): boolean => k === 'INT' || k === 'BIGINT';
+
+/**
+ * Day arithmetic of DATEs, as DuckDB has it: `date + n`, `n + date` and `date - n` are the DATE n
+ * days on (ADD_DAYS), `date - date` the BIGINT number of days between them. A DATE with an
+ * INTERVAL is the TIMESTAMP of its midnight (left to the caller), as in DuckDB.
+ */
+function dateArithmetic(op: '+' | '-', left: BoundExpr, right: BoundExpr, span: Span): BoundExpr | undefined {
+  const [l, r] = [left.type.kind, right.type.kind];
+  const call = (fn: string, args: BoundExpr[], type: DataType): BoundExpr => ({ kind: 'Call', fn, args, type, span });
+  if (l === 'DATE' && isInteger(r)) return call('add_days', [left, op === '+' ? right : { kind: 'Unary', op: '-', operand: right, type: right.type, span }], T.DATE);
+  if (op === '+' && isInteger(l) && r === 'DATE') return call('add_days', [right, left], T.DATE);
+  if (op === '-' && l === 'DATE' && r === 'DATE') return call('date_diff', [{ kind: 'Literal', value: 'day', type: T.STRING, span }, right, left], T.BIGINT);
+  return undefined;
 }
 
 /** A constant ESCAPE is one character or empty, and a constant pattern does not end with a lone escape. */
@@ -412,7 +431,7 @@ function acceptsArgument(param: DataType, arg: DataType): boolean {
   return param.kind === arg.kind;
 }
 
-const LITERAL_TARGETS: ReadonlySet<string> = new Set(['TIMESTAMP', 'BOOLEAN', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE']);
+const LITERAL_TARGETS: ReadonlySet<string> = new Set(['TIMESTAMP', 'DATE', 'BOOLEAN', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE']);
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>=', 'IS DISTINCT FROM', 'IS NOT DISTINCT FROM']);
 
 /**
@@ -463,7 +482,7 @@ const PART_FUNCTIONS: Readonly<Record<string, string>> = {
 /** `name(ts)` as DATE_PART(part, ts): BIGINT, and an error names the function as written. */
 function bindPart(name: string, part: string, args: readonly BoundExpr[], e: CallExpr): BoundExpr {
   const ts = args[0];
-  if (args.length !== 1 || (ts!.type.kind !== 'TIMESTAMP' && ts!.type.kind !== 'NULL')) {
+  if (args.length !== 1 || (!isTime(ts!.type.kind) && ts!.type.kind !== 'NULL')) {
     throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} expects one timestamp, e.g. ${name.toUpperCase()}(ts)`, e.span);
   }
   return { kind: 'Call', fn: 'date_part', args: [{ kind: 'Literal', value: part, type: T.STRING, span: e.name.span }, ts!], type: T.BIGINT, span: e.span };

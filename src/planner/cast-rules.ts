@@ -22,7 +22,10 @@ export function castRefusal(from: DataType, to: DataType): string | undefined {
     case 'BOOLEAN':
       return NUMBERS.has(from.kind) || from.kind === 'BOOLEAN' ? undefined : refuse;
     case 'TIMESTAMP':
-      return NUMBERS.has(from.kind) ? undefined : refuse;
+      return NUMBERS.has(from.kind) || from.kind === 'TIMESTAMP' || from.kind === 'DATE' ? undefined : refuse;
+    case 'DATE':
+      // A DATE is text or a TIMESTAMP's day; a number is not one (DuckDB refuses it too).
+      return from.kind === 'TIMESTAMP' ? undefined : refuse;
     case 'ARRAY':
       return from.kind === 'ARRAY' ? (castRefusal(from.element, to.element) === undefined ? undefined : refuse) : refuse;
     case 'STRUCT':

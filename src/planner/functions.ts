@@ -17,6 +17,9 @@ export function commonType(a: DataType, b: DataType): DataType | undefined {
     return numericWidening.indexOf(a.kind) >= numericWidening.indexOf(b.kind) ? a : b;
   }
   if (a.kind === b.kind) return a;
+  // A DATE meets a TIMESTAMP as the timestamp of its midnight (the same milliseconds), as in DuckDB.
+  if (a.kind === 'DATE' && b.kind === 'TIMESTAMP') return b;
+  if (a.kind === 'TIMESTAMP' && b.kind === 'DATE') return a;
   return undefined;
 }
 
@@ -39,7 +42,9 @@ const isIntegerArg = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'B
 const stringInt: TypeRule = (a) => (a.length === 2 && isString(a[0]!) && isNumberArg(a[1]!) ? T.STRING : 'expects (string, count)');
 const stringIntString: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isNumberArg(a[1]!) && isString(a[2]!) ? T.STRING : 'expects (string, length, fill)');
 const twoStrings = (result: DataType): TypeRule => (a) => (a.length === 2 && a.every(isString) ? result : 'expects two strings');
-const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'NULL';
+const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'DATE' || t.kind === 'NULL';
+/** Functions of one TIMESTAMP or DATE. */
+const ofTime = (result: DataType, what: string): TypeRule => (a) => (a.length === 1 && isTime(a[0]!) ? result : `expects one timestamp or date${what}`);
 const isInteger = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'NULL';
 /** GCD, LCM: BIGINT of two integers, as DuckDB. */
 const integerPair: TypeRule = (a) => (a.length === 2 && a.every(isInteger) ? T.BIGINT : 'expects two integers');
@@ -154,12 +159,19 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   date_add: (a) => (a.length === 2 && isTime(a[0]!) && (a[1]!.kind === 'INTERVAL' || a[1]!.kind === 'NULL') ? T.TIMESTAMP : "expects (timestamp, interval), e.g. DATE_ADD(ts, INTERVAL '1' HOUR)"),
   proctime: (a) => (a.length === 0 ? T.TIMESTAMP : 'takes no arguments'),
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
-  date_trunc: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.TIMESTAMP : "expects (unit, timestamp), e.g. DATE_TRUNC('hour', ts)"),
-  date_part: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && a[1]!.kind === 'TIMESTAMP' ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
+  date_trunc: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && isTime(a[1]!) ? T.TIMESTAMP : "expects (unit, timestamp), e.g. DATE_TRUNC('hour', ts)"),
+  date_part: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && isTime(a[1]!) ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
   date_diff: dateDiffRule,
   datediff: dateDiffRule,
-  epoch: (a) => (a.length === 1 && a[0]!.kind === 'TIMESTAMP' ? T.DOUBLE : 'expects one timestamp: seconds since 1970-01-01 00:00:00 UTC'),
-  epoch_ms: (a) => (a.length === 1 && a[0]!.kind === 'TIMESTAMP' ? T.BIGINT : 'expects one timestamp: milliseconds since 1970-01-01 00:00:00 UTC'),
+  epoch: ofTime(T.DOUBLE, ': seconds since 1970-01-01 00:00:00 UTC'),
+  epoch_ms: ofTime(T.BIGINT, ': milliseconds since 1970-01-01 00:00:00 UTC'),
+  // LAST_DAY: the DATE of the last day of the month; DAYNAME, MONTHNAME: English names, as DuckDB.
+  last_day: ofTime(T.DATE, ''),
+  dayname: ofTime(T.STRING, ''),
+  monthname: ofTime(T.STRING, ''),
+  make_date: (a) => (a.length === 3 && a.every(isIntegerArg) ? T.DATE : 'expects (year, month, day), e.g. MAKE_DATE(2024, 2, 29)'),
+  // DATE + n and DATE - n (n days), as the binder writes them.
+  add_days: (a) => (a.length === 2 && (a[0]!.kind === 'DATE' || a[0]!.kind === 'NULL') && isIntegerArg(a[1]!) ? T.DATE : 'expects (date, days)'),
   // TO_TIMESTAMP(seconds since 1970), MAKE_TIMESTAMP(year, month, day, hour, minute, seconds) or (microseconds since 1970).
   to_timestamp: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.TIMESTAMP : 'expects seconds since 1970-01-01 00:00:00 UTC'),
   make_timestamp: (a) => ((a.length === 6 && a.every(isNumberArg)) || (a.length === 1 && isIntegerArg(a[0]!)) ? T.TIMESTAMP : 'expects (year, month, day, hour, minute, seconds), or microseconds since 1970-01-01 00:00:00 UTC'),

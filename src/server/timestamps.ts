@@ -16,9 +16,9 @@ export function timestampFormatOf(body: unknown, query: unknown): TimestampForma
   return choiceOption(body, query, 'timestamps', FORMATS, "'iso' writes 2026-12-02T14:00:00.123Z (the default), 'epoch_ms' milliseconds since 1970-01-01 UTC") ?? 'iso';
 }
 
-/** One writer per column: ISO text for TIMESTAMP values, or the values unchanged for epoch_ms. */
+/** One writer per column: ISO text for TIMESTAMP values (unchanged for epoch_ms), `2026-12-02` for DATE values. */
 export function columnWriters(columns: readonly { readonly type: string }[], format: TimestampFormat): ValueWriter[] {
-  return format === 'epoch_ms' ? columns.map(() => same) : isoWriters(columns);
+  return isoWriters(columns, format);
 }
 
 export type { ValueWriter };

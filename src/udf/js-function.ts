@@ -15,6 +15,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { SluiceError, didYouMean } from '../common/errors.js';
+import { dateOf } from '../common/timestamp-text.js';
 import { typeToString, type DataType, type Field } from '../common/types.js';
 import { AllowedFiles } from './allowed-files.js';
 import { OpaqueSandboxValue } from './js-sandbox-codec.js';
@@ -74,6 +75,9 @@ function coerce(v: unknown, t: DataType): { ok: true; value: unknown } | { ok: f
       return typeof v === 'boolean' ? { ok: true, value: v } : bad();
     case 'STRING':
       return typeof v === 'string' ? { ok: true, value: v } : bad();
+    case 'DATE':
+      if (v instanceof Date) return { ok: true, value: dateOf(v.getTime()) };
+      return typeof v === 'number' && Number.isFinite(v) ? { ok: true, value: dateOf(v) } : bad();
     case 'TIMESTAMP':
     case 'INTERVAL':
       if (v instanceof Date) return { ok: true, value: v.getTime() };

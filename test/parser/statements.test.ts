@@ -211,7 +211,7 @@ describe('DROP / ALTER / SHOW / DESCRIBE / INSERT / EXPLAIN', () => {
     if (s.kind !== 'Insert') throw new Error(s.kind);
     expect(s.columns).toBeUndefined();
     expect(noSpans(s.rows[0])).toEqual([
-      { kind: 'TimestampLiteral', text: '2024-01-01 00:00:01.5', millis: Date.UTC(2024, 0, 1, 0, 0, 1, 500) },
+      { kind: 'TimestampLiteral', type: 'TIMESTAMP', text: '2024-01-01 00:00:01.5', millis: Date.UTC(2024, 0, 1, 0, 0, 1, 500) },
       { kind: 'Array', elements: [{ kind: 'Literal', literal: 'decimal', value: 1, digits: '1.0' }, { kind: 'Literal', literal: 'decimal', value: 2, digits: '2.0' }] },
       { kind: 'Literal', literal: 'null', value: null },
     ]);

@@ -8,6 +8,7 @@ import { buildServer } from '../../src/server/app.js';
 import { streamRows } from '../../src/server/push-stream.js';
 import { renderTable } from '../../src/shell/render.js';
 import { tempEngine } from '../engine/helpers.js';
+import { collectRows } from '../sql/collect.js';
 
 const T1 = Date.parse('2026-12-02T14:00:00.123Z');
 const T2 = Date.parse('2026-12-02T14:00:00Z');
@@ -86,6 +87,43 @@ describe('TIMESTAMP values over HTTP', () => {
     const res = fakeResponse(chunks);
     await streamRows(res, { queryId: push.queryId, columns: push.columns, updating: push.updating, rows: push.rows, cancel: () => push.cancel() }, 'ndjson', { stallTimeoutMs: 1000 });
     expect(chunks.join('')).toContain('{"op":"+I","values":["e1","2026-12-02T14:00:00.123Z"]}');
+  });
+});
+
+describe('DATE values over HTTP and Kafka JSON', () => {
+  let engine: Engine;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ engine, cleanup } = await tempEngine(50));
+    await engine.execute(`
+      CREATE TABLE days (d DATE PRIMARY KEY, note STRING, ds ARRAY<DATE>);
+      INSERT INTO days VALUES (DATE '2024-02-29', 'leap', NULL), ('2026-12-02', 'today', '["2026-12-01", "2026-12-02"]');
+    `);
+  });
+  afterEach(async () => cleanup());
+
+  it('writes DATE as YYYY-MM-DD text, whichever form TIMESTAMP values take', async () => {
+    const app = buildServer(engine);
+    for (const timestamps of ['iso', 'epoch_ms']) {
+      const res = await app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: 'SELECT d, d + 1 AS next, ds FROM days ORDER BY d', timestamps } });
+      expect((res.json() as { results: { rows: unknown[][] }[] }).results[0]!.rows).toEqual([
+        ['2024-02-29', '2024-03-01', null],
+        ['2026-12-02', '2026-12-03', ['2026-12-01', '2026-12-02']],
+      ]);
+    }
+    const table = renderTable([{ name: 'd', type: 'DATE' }], [[Date.parse('2024-02-29T00:00:00Z')]]);
+    expect(table.split('\n')[2]!.trim()).toBe('2024-02-29');
+  });
+
+  it('reads DATE from JSON text and refuses a number, naming the field', async () => {
+    await engine.execute("CREATE STREAM ev (id STRING, d DATE) WITH (partitions = 1)");
+    const app = buildServer(engine);
+    const ok = await app.inject({ method: 'POST', url: '/v1/streams/ev/rows', headers: { 'content-type': 'application/x-ndjson' }, payload: '{"id":"a","d":"2024-01-05"}\n{"id":"b","d":"2024-1-6 10:00:00"}\n' });
+    expect(ok.statusCode).toBe(200);
+    const bad = await app.inject({ method: 'POST', url: '/v1/streams/ev/rows', headers: { 'content-type': 'application/x-ndjson' }, payload: '{"id":"c","d":19000}\n' });
+    expect(JSON.stringify(bad.json())).toMatch(/expected DATE \('YYYY-MM-DD' text\), got 19000/);
+    const { rows } = await collectRows(engine, 'SELECT id, CAST(d AS STRING) AS d FROM ev');
+    expect(rows).toEqual([['a', '2024-01-05'], ['b', '2024-01-06']]);
   });
 });
 

@@ -14,6 +14,7 @@ export function duckType(sluice: string): string {
   const arr = /^ARRAY<(.*)>(\(\d+\))?$/.exec(t);
   if (arr) return `${duckType(arr[1] ?? 'STRING')}[]`;
   if (t.startsWith('TIMESTAMP')) return 'TIMESTAMP';
+  if (t === 'DATE') return 'DATE';
   const simple: Record<string, string> = { INT: 'INTEGER', BIGINT: 'BIGINT', FLOAT: 'FLOAT', DOUBLE: 'DOUBLE', STRING: 'VARCHAR', BOOLEAN: 'BOOLEAN', BYTES: 'BLOB' };
   return simple[t] ?? 'VARCHAR';
 }
@@ -21,6 +22,7 @@ export function duckType(sluice: string): string {
 function literal(v: unknown, type: string): string {
   if (v === null || v === undefined) return 'NULL';
   if (type.startsWith('TIMESTAMP') && typeof v === 'number') return `TIMESTAMP '${formatTimestamp(v)}'`;
+  if (type === 'DATE' && typeof v === 'number') return `DATE '${formatTimestamp(v).slice(0, 10)}'`;
   if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return `'${Object.is(v, -0) ? '-0.0' : String(v)}'::DOUBLE`; // NaN, Infinity, -Infinity, -0
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';

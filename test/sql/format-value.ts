@@ -33,6 +33,10 @@ function plain(v: unknown, digits: number): unknown {
 export function formatValue(v: unknown, type = '', digits?: number): string {
   if (v === null || v === undefined) return 'NULL';
   if (type.startsWith('TIMESTAMP') && (typeof v === 'number' || typeof v === 'bigint')) return formatTimestamp(Number(v));
+  if (type === 'DATE' && (typeof v === 'number' || v instanceof Date)) return formatTimestamp(Number(v)).slice(0, 10);
+  // An array of timestamps or dates: each element as its type writes it (DuckDB gives Date objects).
+  const elem = /^ARRAY<(.*)>(\(\d+\))?$/.exec(type)?.[1] ?? /^(.*)\[\]$/.exec(type)?.[1];
+  if (elem && (elem.startsWith('TIMESTAMP') || elem === 'DATE') && Array.isArray(v)) return stringifyExactJson(v.map((x) => (x === null ? null : formatValue(x, elem))));
   const d = digits ?? (type === 'FLOAT' ? 6 : 12);
   if (typeof v === 'number') return formatNumber(v, d);
   if (typeof v === 'bigint') return v.toString();

@@ -7,6 +7,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson, parseExactJson } from '../../common/exact-json.js';
+import { dateSqlText } from '../../common/timestamp-text.js';
 import type { DataType, Field } from '../../common/types.js';
 import { makeBatch, readColumn, plain } from '../../exec/columns.js';
 import { coerceJson as coerce, Misfit, show } from '../../exec/nested-values.js';
@@ -76,6 +77,9 @@ function jsonText(type: DataType): (v: unknown) => string {
       return (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : anyJsonText(v));
     case 'BIGINT':
       return (v) => (typeof v === 'bigint' ? v.toString() : anyJsonText(v));
+    case 'DATE':
+      // As text: a number would not say whether it counts days or milliseconds.
+      return (v) => (typeof v === 'number' ? `"${dateSqlText(v)}"` : anyJsonText(v));
     case 'STRING':
       return (v) => (typeof v === 'string' ? JSON.stringify(v) : anyJsonText(v));
     default:

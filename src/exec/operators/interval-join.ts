@@ -390,7 +390,7 @@ export class IntervalJoinOperator extends StreamOperator {
 }
 
 function isNumeric(t: DataType): boolean {
-  return t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'FLOAT' || t.kind === 'DOUBLE' || t.kind === 'TIMESTAMP';
+  return t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'FLOAT' || t.kind === 'DOUBLE' || t.kind === 'TIMESTAMP' || t.kind === 'DATE';
 }
 
 /**
