@@ -224,6 +224,8 @@ function intervalMillis(e: Expr): number {
 }
 
 function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
+  const tableFirst = pull ? undefined : tableBeforeStream(written, catalog);
+  if (tableFirst) return planTableFirst(written, tableFirst, catalog, planSub);
   const left = planFrom(written.left, catalog, planSub, pull);
   const ref = written.right.kind === 'TableRef' ? written.right : undefined;
   const def = ref ? catalog.relation(ref.name.name, ref.name.span) : undefined;
@@ -246,6 +248,57 @@ function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, 
   // Two streams within a time bound: an interval join, which lets go of rows the bound retires.
   if (!pull && item.joinType === 'INNER' && item.on && intervalJoinOn(item.on, left, right!, catalog)) return planIntervalJoin(item, left, right!, catalog);
   return planHashJoin(item, left, right!, catalog);
+}
+
+/**
+ * The table of `table [INNER | RIGHT] JOIN <not a table>` in a query over streams; a LEFT, FULL
+ * or CROSS join there would need the table's rows without a match, and is refused.
+ */
+function tableBeforeStream(item: JoinRef, catalog: Catalog): TableDef | undefined {
+  if (item.left.kind !== 'TableRef') return undefined;
+  const def = catalog.relation(item.left.name.name, item.left.name.span);
+  if (def.kind !== 'table') return undefined;
+  const right = item.right.kind === 'TableRef' ? catalog.relation(item.right.name.name, item.right.name.span) : undefined;
+  if (right?.kind === 'table') return undefined;
+  if (item.joinType === 'INNER' || item.joinType === 'RIGHT') return def;
+  throw new SluiceError('UNSUPPORTED', `a ${item.joinType} JOIN that keeps every row of table '${def.name}' in a query over a stream: the table is looked up by key for each stream row, never read whole`, {
+    span: item.left.name.span,
+    hint: item.joinType === 'CROSS' ? `join on the table's key: ${def.name} JOIN <stream> ON ${def.name}.${def.primaryKey[0]} = <column>` : `keep every stream row instead: ${def.name} RIGHT JOIN <stream> (or <stream> LEFT JOIN ${def.name}); a pull query over tables alone reads them whole`,
+  });
+}
+
+/**
+ * `table JOIN s` and `table RIGHT JOIN s` over a stream: the lookup joins `s JOIN table` and
+ * `s LEFT JOIN table` (the stream drives; the table is looked up by key), with the columns put
+ * back in the order written. A USING column shows where the table has it, with the stream's
+ * value (which the table's equals, or which stands for it when a RIGHT join pads the table).
+ */
+function planTableFirst(written: JoinRef, table: TableDef, catalog: Catalog, planSub: SubqueryPlanner): Planned {
+  const qualifier = (written.left as Extract<FromItem, { kind: 'TableRef' }>).alias?.name ?? table.name;
+  const stream = planFrom(written.right, catalog, planSub, false);
+  const flipped: JoinRef = { ...written, left: written.right, right: written.left, joinType: written.joinType === 'RIGHT' ? 'LEFT' : 'INNER' };
+  const item = written.natural ? naturalJoin(flipped, stream, table.schema.map((f) => f.name)) : flipped;
+  const joined = planLookupJoin(item, stream, table, qualifier, catalog);
+  const m = stream.scope.columns.length;
+  const t = table.schema.length;
+  const fields = joined.plan.fields;
+  const order = [...Array.from({ length: t }, (_, i) => m + i), ...Array.from({ length: m }, (_, i) => i)];
+  const exprs: BoundExpr[] = order.map((i) => ({ kind: 'Column', index: i, name: fields[i]!.name, type: fields[i]!.type }));
+  const outFields: Field[] = order.map((i) => fields[i]!);
+  const cols: ScopeColumn[] = order.map((i) => joined.scope.columns[i]!);
+  for (const u of item.using ?? []) {
+    const ti = table.schema.findIndex((f) => normalizeName(f.name) === normalizeName(u.name));
+    const si = stream.scope.columns.findIndex((c) => !c.hidden && normalizeName(c.name) === normalizeName(u.name));
+    if (ti < 0 || si < 0) continue;
+    exprs.push(exprs[ti]!);
+    outFields.push(outFields[ti]!);
+    cols.push({ ...cols[ti]!, hidden: true });
+    exprs[ti] = { kind: 'Column', index: si, name: fields[si]!.name, type: fields[si]!.type };
+    outFields[ti] = { ...fields[si]!, name: table.schema[ti]!.name };
+    cols[ti] = { name: table.schema[ti]!.name, type: fields[si]!.type };
+    cols[t + si] = { ...cols[t + si]!, hidden: true };
+  }
+  return { plan: { kind: 'LogicalProject', input: joined.plan, exprs, fields: outFields }, scope: new Scope(cols) };
 }
 
 function visibleNames(scope: Scope): string[] {
@@ -399,12 +452,6 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
     }
     keys = pkIndexes.map((i) => found.get(i)!);
     residual = andAll(rest);
-    if (residual && joinType === 'LEFT') {
-      throw new SluiceError('UNSUPPORTED', 'LEFT JOIN with a table supports only primary-key equality in ON', {
-        span: item.on.span,
-        hint: 'move the other conditions to WHERE',
-      });
-    }
   }
   const nullable = joinType === 'LEFT';
   const scopeCols = [...left.scope.columns, ...tableCols.map((c, i) => (hiddenPk.has(i) ? { ...c, hidden: true } : c))];
@@ -418,8 +465,23 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
     tableColumns: table.schema.map((_, i) => i),
     fields,
   };
-  if (residual) plan = { kind: 'LogicalFilter', input: plan, predicate: residual, fields };
+  if (residual) plan = joinType === 'LEFT' ? padUnlessMatched(plan, left.plan.fields.length, residual) : { kind: 'LogicalFilter', input: plan, predicate: residual, fields };
   return { plan, scope: new Scope(scopeCols) };
+}
+
+/**
+ * The rest of a LEFT lookup join's ON (beyond the key): a stream row finds at most one table row
+ * by key, so the pair stands where the rest holds and is the stream row padded with NULLs where
+ * it does not (is FALSE or NULL), as in SQL. The test is computed once per row, as a column.
+ */
+function padUnlessMatched(joined: LogicalPlan, n: number, residual: BoundExpr): LogicalPlan {
+  const fields = joined.fields;
+  const col = (i: number): BoundExpr => ({ kind: 'Column', index: i, name: fields[i]!.name, type: fields[i]!.type });
+  const matchField: Field = { name: '#matched', type: T.BOOLEAN, nullable: true };
+  const tested: LogicalPlan = { kind: 'LogicalProject', input: joined, exprs: [...fields.map((_, i) => col(i)), residual], fields: [...fields, matchField] };
+  const matched: BoundExpr = { kind: 'Column', index: fields.length, name: matchField.name, type: T.BOOLEAN };
+  const exprs = fields.map((f, i): BoundExpr => (i < n ? col(i) : { kind: 'Case', whens: [{ when: matched, then: col(i) }], type: f.type }));
+  return { kind: 'LogicalProject', input: tested, exprs, fields };
 }
 
 /**
