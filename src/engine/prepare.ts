@@ -25,7 +25,7 @@ import { plannedQualityStatements } from './model-quality.js';
 import { checkNoLimit, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { persistentId } from './statements/persistent.js';
 import { explainText } from './statements/explain.js';
-import { finishedSubquery, planStages } from './statements/select-staged.js';
+import { planStages, stagedQuery } from './statements/select-staged.js';
 import type { PlannedStatement } from './types.js';
 
 type StatementMode = PlannedStatement['mode'];
@@ -93,7 +93,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       return 'statement';
     case 'Query': {
       // Over a subquery with window functions: both stages, and it answers once.
-      const staged = finishedSubquery(s.query, scratch);
+      const staged = stagedQuery(s.query, scratch, bounded);
       if (staged) {
         planStages(staged, scratch, bounded);
         return 'pull';

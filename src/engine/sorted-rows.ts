@@ -9,7 +9,7 @@ import { RowKind } from '../exec/message.js';
 import type { OrderKey } from '../planner/order-by.js';
 import { limitError } from '../planner/limits.js';
 import type { QueryPlan } from '../planner/plan-query.js';
-import { compareRows, computeWindows } from './window-functions.js';
+import { compareRows, computeWindows } from '../exec/window-functions.js';
 
 /** The rows of a finished result, in the order and number the query asks for, without hidden columns. */
 export function finishRows(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'hiddenColumns' | 'windows'>, rows: unknown[][]): unknown[][] {

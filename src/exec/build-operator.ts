@@ -10,6 +10,7 @@ import type { Operator } from './message.js';
 import { ExchangeOperator } from './operators/exchange.js';
 import { GroupAggregateOperator } from './operators/group-aggregate.js';
 import { HashJoinOperator } from './operators/hash-join.js';
+import { OverOperator } from './operators/over.js';
 import { UnnestExecOperator } from './operators/unnest.js';
 import { IntervalJoinOperator } from './operators/interval-join.js';
 import { LocalAggregateOperator } from './operators/local-aggregate.js';
@@ -84,6 +85,8 @@ export function buildOperator(plan: PhysicalPlan, env: ExecEnv): Operator {
       });
     case 'UnnestExec':
       return new UnnestExecOperator({ input: plan.input.fields, arrays: plan.arrays, fields: plan.fields, udfs });
+    case 'OverExec':
+      return new OverOperator({ input: plan.input.fields, windows: plan.windows, partitionBy: plan.partitionBy, fields: plan.fields });
     case 'HashJoinExec':
       return new HashJoinOperator({
         joinType: plan.joinType,

@@ -16,13 +16,14 @@ import { physicalInputs, type PhysicalPlan } from '../planner/physical.js';
 import { planJson, reusedSubplans } from '../planner/rules/share-subplans.js';
 
 /** Plan kinds whose operators keep state across checkpoints. */
-const STATEFUL_KINDS: ReadonlySet<PhysicalPlan['kind']> = new Set(['GroupAggregateExec', 'WindowAggregateExec', 'IntervalJoinExec', 'HashJoinExec', 'PredictExec']);
+const STATEFUL_KINDS: ReadonlySet<PhysicalPlan['kind']> = new Set(['GroupAggregateExec', 'WindowAggregateExec', 'IntervalJoinExec', 'HashJoinExec', 'OverExec', 'PredictExec']);
 
 const SHORT: Readonly<Partial<Record<PhysicalPlan['kind'], string>>> = {
   GroupAggregateExec: 'agg',
   WindowAggregateExec: 'window',
   IntervalJoinExec: 'join',
   HashJoinExec: 'hash-join',
+  OverExec: 'over',
   PredictExec: 'predict',
 };
 

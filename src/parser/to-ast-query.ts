@@ -77,7 +77,7 @@ function lowerDistinctOn(q: SelectQuery, orderBy: SelectQuery['orderBy'], n: Cst
   const rowNumber: Expr = { kind: 'Call', name: { name: 'ROW_NUMBER', span }, args: [], distinct: false, star: false, over: { partitionBy: exprs, orderBy, span }, span };
   const first: Expr = { kind: 'Binary', op: '=', left: rowNumber, right: { kind: 'Literal', literal: 'integer', value: 1, span }, span };
   const qualify: Expr = q.qualify ? { kind: 'Binary', op: 'AND', left: q.qualify, right: first, span: q.qualify.span } : first;
-  return { ...q, distinct: false, qualify, ...tail };
+  return { ...q, distinct: false, qualify, distinctOn: true, ...tail };
 }
 
 /** Most grouping sets one GROUP BY may expand to (CUBE of n expressions gives 2^n). */

@@ -199,7 +199,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (e.over) {
         throw new SluiceError('UNSUPPORTED', `a window function (OVER) is not supported in ${hooks.clause ?? 'this expression'}`, {
           span: e.over.span,
-          hint: 'window functions go in the select list of the outermost SELECT of a pull query or a bounded run, each as a column of its own',
+          hint: 'window functions go in the select list, ORDER BY or QUALIFY of a SELECT (filter on them with QUALIFY, or in a query over a subquery that selects them)',
         });
       }
       return bindCall(e, bind, catalog, hooks);

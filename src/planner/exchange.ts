@@ -37,6 +37,7 @@ const STATELESS: { readonly [K in PhysicalKind]: boolean } = {
   LocalAggregateExec: true,
   IntervalJoinExec: false,
   HashJoinExec: false,
+  OverExec: false,
   UnnestExec: true,
   // Several inputs: the cut takes one source.
   UnionExec: false,
@@ -113,6 +114,8 @@ function describe(p: PhysicalPlan): string {
       return 'a join of two streams';
     case 'HashJoinExec':
       return 'a join of two inputs';
+    case 'OverExec':
+      return 'a window function (OVER)';
     case 'UnionExec':
       return 'a UNION';
     case 'GroupAggregateExec':

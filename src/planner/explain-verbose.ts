@@ -4,7 +4,7 @@
  */
 import { assertNever } from '../common/errors.js';
 import { exprToString } from './bound-expr.js';
-import { aggs, explainPlan, hashJoin, intervalJoin, unnest, lookupJoin, ms, predict, projection, window } from './explain.js';
+import { aggs, explainPlan, hashJoin, intervalJoin, unnest, lookupJoin, ms, over, predict, projection, window } from './explain.js';
 import { logicalChildren, type LogicalPlan } from './logical.js';
 import type { RewriteStep } from './plan-query.js';
 import { logicalStreamKind, streamKindText } from './stream-kind.js';
@@ -50,6 +50,8 @@ function describeLogical(p: LogicalPlan): string {
       return `LogicalUnnest: ${unnest(p)}`;
     case 'LogicalHashJoin':
       return `LogicalHashJoin: ${hashJoin(p.left.fields, p.right.fields, p)}`;
+    case 'LogicalOver':
+      return `LogicalOver: ${over(p)}`;
     case 'LogicalWindow':
       return `LogicalWindow: ${window(p, p.input.fields)}`;
     case 'LogicalAggregate':

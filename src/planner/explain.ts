@@ -5,6 +5,7 @@ import type { AggregateCall } from './logical.js';
 import type { ExchangeSplit } from './exchange.js';
 import { physicalInputs, type PhysicalPlan, type WindowSpec } from './physical.js';
 import { reusedSubplans } from './rules/share-subplans.js';
+import type { WindowSpec as OverSpec } from './window-spec.js';
 import { physicalStreamKind, streamKindText } from './stream-kind.js';
 
 export function explainPlan(plan: PhysicalPlan, header?: string): string {
@@ -89,6 +90,8 @@ function describe(p: PhysicalPlan): string {
       return `UnnestExec: ${unnest(p)}`;
     case 'HashJoinExec':
       return `HashJoinExec: ${hashJoin(p.left.fields, p.right.fields, p)}`;
+    case 'OverExec':
+      return `OverExec: updating, ${over(p)}`;
     case 'WindowAssignExec':
       return `WindowAssignExec: ${window(p.window, p.input.fields)}`;
     case 'WindowAggregateExec':
@@ -127,6 +130,16 @@ export function intervalJoin(lf: Named, rf: Named, p: { readonly leftKeys: reado
 export function unnest(p: { readonly arrays: readonly BoundExpr[]; readonly fields: Named }): string {
   const names = p.fields.slice(p.fields.length - p.arrays.length).map((f) => f.name);
   return p.arrays.map((a, i) => `${names[i]} := UNNEST(${exprToString(a)})`).join(', ');
+}
+
+/** Window functions over a continuous query's rows: the state key, and each window. */
+export function over(p: { readonly input: { readonly fields: Named }; readonly windows: readonly OverSpec[]; readonly partitionBy: readonly number[] }): string {
+  const name = (i: number) => p.input.fields[i]!.name.replace(/\u0000/g, '#');
+  const windows = p.windows.map((w) => {
+    const parts = [w.partitionBy.length ? `PARTITION BY ${w.partitionBy.map(name).join(', ')}` : '', w.orderBy.length ? `ORDER BY ${w.orderBy.map((o) => `${name(o.index)}${o.desc ? ' DESC' : ''}`).join(', ')}` : ''].filter(Boolean);
+    return `${name(w.output)} := ${w.fn}(${w.args.map(name).join(', ')}) OVER (${parts.join(' ')})`;
+  });
+  return `partition=[${p.partitionBy.map(name).join(', ')}], windows=[${windows.join(', ')}]`;
 }
 
 export function hashJoin(lf: Named, rf: Named, p: { readonly joinType: string; readonly leftKeys: readonly number[]; readonly rightKeys: readonly number[]; readonly residual?: BoundExpr | undefined }): string {

@@ -6,6 +6,7 @@ import type { ReferenceSource } from '../udf/drift.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { AggregateFn } from './functions.js';
+import type { WindowSpec as OverSpec } from './window-spec.js';
 import { leaf, manyInputs, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
 /**
@@ -101,6 +102,20 @@ export interface LogicalHashJoin {
   readonly fields: readonly Field[];
 }
 
+/**
+ * Window functions (`fn(...) OVER (...)`) over a continuous query's rows: each output row is an
+ * input row with the windows' columns (placeholders in the input) filled in, kept current as rows
+ * come and go. `partitionBy`: the input columns every window partitions by (the operator's state
+ * key; none: one partition).
+ */
+export interface LogicalOver {
+  readonly kind: 'LogicalOver';
+  readonly input: LogicalPlan;
+  readonly windows: readonly OverSpec[];
+  readonly partitionBy: readonly number[];
+  readonly fields: readonly Field[];
+}
+
 /** UNNEST in the select list: a row per element of the arrays (side by side), after the input's columns. */
 export interface LogicalUnnest {
   readonly kind: 'LogicalUnnest';
@@ -193,6 +208,7 @@ export type LogicalPlan =
   | LogicalIntervalJoin
   | LogicalHashJoin
   | LogicalUnnest
+  | LogicalOver
   | LogicalWindow
   | LogicalAggregate
   | LogicalPredict;
@@ -208,6 +224,7 @@ const LOGICAL_CHILDREN: ChildrenTable<LogicalPlan> = {
   LogicalIntervalJoin: twoInputs(),
   LogicalHashJoin: twoInputs(),
   LogicalUnnest: oneInput(),
+  LogicalOver: oneInput(),
   LogicalWindow: oneInput(),
   LogicalAggregate: oneInput(),
   LogicalPredict: oneInput(),

@@ -8,6 +8,7 @@ import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog, Options } from './catalog.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo, ScanChanges, WindowFn } from './logical.js';
+import type { WindowSpec as OverSpec } from './window-spec.js';
 import { isUpdating, logicalStreamKind } from './stream-kind.js';
 import { NO_RELATION } from './plan-from.js';
 import { leaf, manyInputs, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
@@ -82,6 +83,14 @@ export interface HashJoinExec {
   readonly leftKeys: readonly number[];
   readonly rightKeys: readonly number[];
   readonly residual?: BoundExpr;
+  readonly fields: readonly Field[];
+}
+
+export interface OverExec {
+  readonly kind: 'OverExec';
+  readonly input: PhysicalPlan;
+  readonly windows: readonly OverSpec[];
+  readonly partitionBy: readonly number[];
   readonly fields: readonly Field[];
 }
 
@@ -205,6 +214,7 @@ export type PhysicalPlan =
   | IntervalJoinExec
   | HashJoinExec
   | UnnestExec
+  | OverExec
   | WindowAssignExec
   | WindowAggregateExec
   | GroupAggregateExec
@@ -250,6 +260,8 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     }
     case 'LogicalUnnest':
       return { kind: 'UnnestExec', input: rec(plan.input), arrays: plan.arrays, fields: plan.fields };
+    case 'LogicalOver':
+      return { kind: 'OverExec', input: rec(plan.input), windows: plan.windows, partitionBy: plan.partitionBy, fields: plan.fields };
     case 'LogicalHashJoin': {
       const { kind: _k, left, right, ...rest } = plan;
       return { ...rest, kind: 'HashJoinExec', left: rec(left), right: rec(right) };
@@ -318,6 +330,7 @@ const PHYSICAL_CHILDREN: ChildrenTable<PhysicalPlan> = {
   IntervalJoinExec: twoInputs(),
   HashJoinExec: twoInputs(),
   UnnestExec: oneInput(),
+  OverExec: oneInput(),
   WindowAssignExec: oneInput(),
   WindowAggregateExec: oneInput(),
   GroupAggregateExec: oneInput(),

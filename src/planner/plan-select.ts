@@ -16,7 +16,8 @@ import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
 import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
 import { implicitName } from './item-names.js';
-import { rewriteWindows } from './window-items.js';
+import { isWindowInput, rewriteWindows } from './window-items.js';
+import { inputColumns, liftWindows } from './window-lift.js';
 import type { WindowSpec } from './window-spec.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
@@ -84,15 +85,26 @@ interface SelectOptions {
  * (ORDER BY amount when only the name is selected) becomes a hidden output column after the
  * selected ones, which the rows are sorted by and then lose (QueryPlan.hiddenColumns).
  */
-function planOrdered(q: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
-  if (q.orderBy.length && !opts.pull && !opts.bounded) {
+function planOrdered(written: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
+  // DISTINCT ON's ORDER BY picks each row kept (window-items.ts); a continuous query's rows have
+  // no order beyond that.
+  const continuous = !opts.pull && !opts.bounded;
+  const q = continuous && written.distinctOn && written.limit === undefined ? { ...written, orderBy: [] } : written;
+  if (q.orderBy.length && continuous) {
     throw new SluiceError('UNSUPPORTED', 'ORDER BY is not supported on a continuous query', {
       span: q.orderBy[0]!.expr.span,
       hint: 'a query over a stream that runs until cancelled has no last row to sort by; order the results of a pull query, a bounded run (sluice run --bounded) or in the client; for top-N per window use MAX/MIN',
     });
   }
+  // Window functions computed by an operator (a continuous query's, or a subquery's) are lifted
+  // out of expressions, QUALIFY and DISTINCT as a finished query's are (window-lift.ts).
+  const byOperator = opts.nested === true || (!opts.pull && !opts.bounded);
+  if (byOperator) {
+    const lifted = liftWindows(q, inputColumns(q.from, (name) => catalog.findRelation(name)));
+    if (lifted) return planOrdered(lifted, catalog, opts);
+  }
   // Window functions: a NULL in each one's place and its inputs as hidden columns (window-items.ts).
-  const windows = rewriteWindows(q, opts.nested ? 'nested' : opts.pull || opts.bounded ? 'finished' : 'continuous', walkAst);
+  const windows = rewriteWindows(q, walkAst);
   // A finished query's QUALIFY has become the WHERE of a query over it (window-lift.ts).
   if (q.qualify) {
     throw new SluiceError('UNSUPPORTED', 'QUALIFY is supported in the outermost SELECT of a finished result: a pull query over a table or view, or a query run bounded', {
@@ -104,6 +116,7 @@ function planOrdered(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pla
   const withWindows = (p: PlannedQuery): PlannedQuery => {
     if (!windows) return p;
     const { windows: specs, names } = windows.resolve(p.names, p.plan.fields);
+    if (byOperator) return overPlan(p, specs, names);
     return { ...p, names, windows: specs, hiddenColumns: (p.hiddenColumns ?? 0) + windows.hidden };
   };
   const planned = withWindows(planSelectAt(base, catalog, opts));
@@ -134,6 +147,37 @@ function planOrdered(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pla
   };
   const ordered = withWindows(planSelectAt(extended, catalog, opts));
   return { ...withLimit(extended, ordered), hiddenColumns: (ordered.hiddenColumns ?? 0) + hidden.length };
+}
+
+/**
+ * The query's rows with its window functions computed by an operator (LogicalOver), kept current
+ * as rows come and go, and without the windows' inputs (hidden columns, see window-items.ts).
+ * The operator's partitions are the columns every window partitions by.
+ */
+function overPlan(p: PlannedQuery, windows: readonly WindowSpec[], names: readonly string[]): PlannedQuery {
+  const input = p.plan.fields;
+  const fields = input.map((f, i): Field => {
+    const w = windows.find((x) => x.output === i);
+    return w ? { name: names[i]!, type: w.type, nullable: true } : f;
+  });
+  const partitionBy = windows[0]!.partitionBy.filter((c) => windows.every((w) => w.partitionBy.includes(c)));
+  const over: LogicalPlan = { kind: 'LogicalOver', input: p.plan, windows, partitionBy, fields };
+  const kept = fields.flatMap((f, i) => (isWindowInput(names[i]!) ? [] : [i]));
+  const plan: LogicalPlan = {
+    kind: 'LogicalProject',
+    input: over,
+    exprs: kept.map((i): BoundExpr => ({ kind: 'Column', index: i, name: fields[i]!.name, type: fields[i]!.type })),
+    fields: kept.map((i) => fields[i]!),
+  };
+  const hidden = p.hiddenColumns ?? 0;
+  return {
+    plan,
+    names: kept.map((i) => names[i]!),
+    ...(p.limit !== undefined ? { limit: p.limit } : {}),
+    ...(p.offset !== undefined ? { offset: p.offset } : {}),
+    ...(p.orderBy ? { orderBy: p.orderBy.map((o) => ({ ...o, index: kept.indexOf(o.index) })) } : {}),
+    ...(hidden ? { hiddenColumns: hidden } : {}),
+  };
 }
 
 /** Names of hidden ORDER BY columns; no select item can take one (uniqueNames would rename a clash). */

@@ -77,6 +77,9 @@ function computeLogical(p: LogicalPlan): StreamKind {
       return unnested(logicalStreamKind(p.input));
     case 'LogicalHashJoin':
       return hashJoin(p.joinType, logicalStreamKind(p.left), logicalStreamKind(p.right));
+    // A row's window values change as its partition does: its old row is taken back.
+    case 'LogicalOver':
+      return RETRACTING;
     case 'LogicalWindow':
       return windowed(logicalStreamKind(p.input), p.input.fields.length);
     case 'LogicalAggregate': {
@@ -109,6 +112,8 @@ function computePhysical(p: PhysicalPlan): StreamKind {
       return unnested(physicalStreamKind(p.input));
     case 'HashJoinExec':
       return hashJoin(p.joinType, physicalStreamKind(p.left), physicalStreamKind(p.right));
+    case 'OverExec':
+      return RETRACTING;
     case 'WindowAssignExec':
       return windowed(physicalStreamKind(p.input), p.input.fields.length);
     case 'WindowAggregateExec':

@@ -1,9 +1,10 @@
 /**
- * Window functions in the select list (`ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts) AS rn`),
- * for queries whose result is finished before it is given: pull queries and bounded push
- * queries. The query is planned with a NULL in each window's place and the window's arguments,
- * partition and order keys as hidden columns after the selected ones; the engine fills the
- * windows in once the rows are final (src/engine/window-functions.ts), then sorts and cuts them.
+ * Window functions in the select list (`ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts) AS rn`).
+ * The query is planned with a NULL in each window's place and the window's arguments, partition
+ * and order keys as hidden columns after the selected ones. A finished query's (pull, bounded)
+ * windows are filled in by the engine once the rows are final (src/exec/window-functions.ts),
+ * which then sorts and cuts them; a continuous query's and a subquery's by an operator as the
+ * rows come (LogicalOver, plan-select.ts).
  */
 import { SluiceError } from '../common/errors.js';
 import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
@@ -47,27 +48,11 @@ export function hasWindowCall(e: Expr | undefined, walk: (e: Expr, f: (x: Expr) 
   return found;
 }
 
-/**
- * The rewrite of `q`'s window functions, or undefined when it has none. `where` says whether the
- * query's result is final before it is given (a pull or bounded query), keeps running, or is a
- * subquery's.
- */
-export function rewriteWindows(q: SelectQuery, where: 'finished' | 'continuous' | 'nested', walk: (e: Expr, f: (x: Expr) => void) => void): WindowRewrite | undefined {
+/** The rewrite of `q`'s window functions, or undefined when it has none. */
+export function rewriteWindows(q: SelectQuery, walk: (e: Expr, f: (x: Expr) => void) => void): WindowRewrite | undefined {
   const windows: WindowItem[] = [];
   const first = firstWindowCall(q, walk);
   if (first === undefined) return undefined;
-  if (where === 'nested') {
-    throw new SluiceError('UNSUPPORTED', 'window functions (OVER) are supported in the outermost SELECT and in a subquery that is its whole FROM, not deeper', {
-      span: first.over!.span,
-      hint: 'make the subquery with the window function the FROM of the outermost query: SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rn FROM t) q WHERE rn <= 3',
-    });
-  }
-  if (where === 'continuous') {
-    throw new SluiceError('UNSUPPORTED', 'window functions (OVER) are supported on a finished result: a pull query over a table or view, or a query run bounded', {
-      span: first.over!.span,
-      hint: 'a query over a stream that runs until cancelled has no final rows to rank; run it bounded (sluice run --bounded), keep its rows in a view and query that, or aggregate over time with GROUP BY over TABLE(TUMBLE(...)); window functions go in the outermost SELECT',
-    });
-  }
   for (const item of q.items) {
     if (item.kind !== 'ExprItem') continue;
     const e = item.expr;
@@ -124,6 +109,11 @@ export function rewriteWindows(q: SelectQuery, where: 'finished' | 'continuous' 
 
 /** Names of the placeholders and hidden columns; no name in the query can be one. */
 const PREFIX = '\u0000window';
+
+/** Whether an output column is a window's hidden input (an argument, partition or order key). */
+export function isWindowInput(name: string): boolean {
+  return /^\u0000window\d+[apo]\d+$/.test(name);
+}
 
 function nestedWindow(e: Expr, where: string): never {
   throw new SluiceError('UNSUPPORTED', `a window function (OVER) is not supported ${where}`, {

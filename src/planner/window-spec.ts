@@ -1,7 +1,7 @@
 /**
  * A window function of a finished result (`fn(...) OVER (PARTITION BY ... ORDER BY ...)` in the
  * select list of a pull query or a bounded push query), as the planner hands it to the engine
- * (src/engine/window-functions.ts computes it): every index is an output column of the query.
+ * (src/exec/window-functions.ts computes it): every index is an output column of the query.
  */
 import type { DataType } from '../common/types.js';
 import type { OrderKey } from './order-by.js';

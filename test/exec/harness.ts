@@ -15,6 +15,38 @@ export function data(fields: readonly Field[], rows: readonly Record<string, unk
   return rowKinds ? { kind: 'data', batch, rowKinds: Uint8Array.from(rowKinds) } : { kind: 'data', batch };
 }
 
+/** A seeded generator of small integers (mulberry32), so a failure replays. */
+export function random(seed: number): (n: number) => number {
+  let s = seed >>> 0;
+  return (n) => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+}
+
+/** A row as JSON, BIGINTs as numbers. */
+export const rowJsonText = (r: readonly unknown[]): string => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+
+/**
+ * Applies the harnesses' output changelogs in order: +I adds a row, -D takes one equal row away
+ * (which must be there, or `expectHeld` fails). The rows left, as sorted JSON.
+ */
+export function foldRows(hs: readonly Harness[], fields: readonly Field[], expectHeld: (held: number, key: string) => void): string[] {
+  const rows = new Map<string, number>();
+  for (const [op, ...r] of hs.flatMap((h) => h.rows(fields, true))) {
+    const key = rowJsonText(r);
+    const n = rows.get(key) ?? 0;
+    if (op === '+I') rows.set(key, n + 1);
+    else {
+      expectHeld(n, key);
+      rows.set(key, n - 1);
+    }
+  }
+  return [...rows].flatMap(([k, n]) => Array<string>(n).fill(k)).sort();
+}
+
 export class Harness {
   readonly out: Message[] = [];
   readonly letters: DeadLetter[] = [];

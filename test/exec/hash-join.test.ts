@@ -10,7 +10,7 @@ import { RowKind } from '../../src/exec/message.js';
 import { HashJoinOperator, type JoinType } from '../../src/exec/operators/hash-join.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import { TempStores } from '../state/helpers.js';
-import { Harness, data, f } from './harness.js';
+import { Harness, data, f, foldRows, random } from './harness.js';
 
 const L = [f('id', T.STRING), f('k', T.BIGINT), f('x', T.INT)];
 const R = [f('rid', T.STRING), f('k', T.INT), f('y', T.INT)];
@@ -38,17 +38,6 @@ afterEach(() => stores.dispose());
 
 const join = (s: Spec) =>
   new HashJoinOperator({ joinType: s.joinType, left: L, right: R, leftKeys: s.keyed ? [1] : [], rightKeys: s.keyed ? [1] : [], residual: s.residual ? RESIDUAL : undefined, fields: outOf(s), udfs: () => undefined });
-
-/** A seeded generator of small integers (mulberry32), so a failure replays. */
-function random(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 /** One change to one side: a row added or taken back. */
 interface Change {
@@ -113,17 +102,7 @@ function big(_k: string, v: unknown): unknown {
 
 /** Applies the output changelog: +I adds a row, -D takes one equal row away (it must be there). */
 function fold(hs: readonly Harness[], fields = OUT): string[] {
-  const rows = new Map<string, number>();
-  for (const [op, ...r] of hs.flatMap((h) => h.rows(fields, true))) {
-    const key = JSON.stringify(r, big);
-    const n = rows.get(key) ?? 0;
-    if (op === '+I') rows.set(key, n + 1);
-    else {
-      expect(n, `${String(op)} of a row not in the result: ${key}`).toBeGreaterThan(0);
-      rows.set(key, n - 1);
-    }
-  }
-  return [...rows].flatMap(([k, n]) => Array<string>(n).fill(k)).sort();
+  return foldRows(hs, fields, (n, key) => expect(n, `-D of a row not in the result: ${key}`).toBeGreaterThan(0));
 }
 
 /**

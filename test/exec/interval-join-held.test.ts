@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { T } from '../../src/common/types.js';
 import { IntervalJoinOperator } from '../../src/exec/operators/interval-join.js';
 import { TempStores } from '../state/helpers.js';
-import { Harness, TS, data, f } from './harness.js';
+import { Harness, TS, data, f, random } from './harness.js';
 
 const L = [f('id', T.STRING), f('k', T.BIGINT), f('lt', TS), f('x', T.STRING)];
 const R = [f('rid', T.STRING), f('k', T.BIGINT), f('rt', TS)];
@@ -21,15 +21,6 @@ const stores = new TempStores();
 afterEach(() => stores.dispose());
 
 const join = () => new IntervalJoinOperator({ ...PLAN, left: L, right: R, udfs: () => undefined });
-
-/** A seeded generator of small integers, so a failure replays. */
-function random(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s % n;
-  };
-}
 
 /** Rows with few keys, safe integers and past 2^53 (duplicates per key, whole duplicate rows), some NULL keys and NULL times. */
 function rows(seed: number, n: number): { left: Row[]; right: Row[] } {

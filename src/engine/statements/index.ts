@@ -21,14 +21,14 @@ import { insert } from './insert.js';
 import { readsOnlyTables } from '../../planner/plan-query.js';
 import { pullTarget, selectConstant, selectPull } from './select-pull.js';
 import { selectPush } from './select-push.js';
-import { finishedSubquery, selectStaged } from './select-staged.js';
+import { selectStaged, stagedQuery } from './select-staged.js';
 import { show } from './show.js';
 
 /** SELECT: a pull query when it reads a view or table directly, else a push query (see select-staged.ts for a third way). */
 const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
   if (!s.query.from) return selectConstant(session, s, text);
   // Over a subquery with window functions: the subquery to its final rows, then the query over them.
-  if (finishedSubquery(s.query, session.catalog)) return selectStaged(select, session, s, text, opts);
+  if (stagedQuery(s.query, session.catalog, opts.bounded === true)) return selectStaged(select, session, s, text, opts);
   // One view or table, or tables only (joined, in subqueries, in a union): their current rows.
   if (pullTarget(session, s) || readsOnlyTables(s.query, session.catalog)) return selectPull(session, s, text, opts.signal);
   return selectPush(session, s, text, opts);

@@ -6,6 +6,7 @@
 import { throwIfCancelled } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
 import { makeBatch } from '../../exec/columns.js';
+import type { SelectQuery } from '../../parser/ast.js';
 import type { Catalog } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import { finishedSubquery, withFinishedRows, type FinishedSubquery } from '../../planner/finished-subquery.js';
@@ -17,6 +18,18 @@ import type { StatementHandler } from './handler.js';
 
 export { finishedSubquery };
 
+/**
+ * The two stages of `q` when it runs staged: a query over a subquery with window functions whose
+ * answer is finished, a pull query or one run bounded. A continuous one (over a stream, not
+ * bounded) computes its windows with an operator instead (plan-select.ts), as its rows come.
+ */
+export function stagedQuery(q: SelectQuery, catalog: Catalog, bounded: boolean): FinishedSubquery | undefined {
+  const staged = finishedSubquery(q, catalog);
+  if (!staged || bounded) return staged;
+  const pull = !staged.inner.from || pullRelation(staged.inner, catalog) !== undefined || readsOnlyTables(staged.inner, catalog);
+  return pull ? staged : undefined;
+}
+
 /** Plans both stages of `staged` against `catalog`: the subquery's plan and the outer query's. */
 export function planStages(staged: FinishedSubquery, catalog: Catalog, bounded: boolean): { inner: QueryPlan; outer: QueryPlan } {
   const pull = !staged.inner.from || pullRelation(staged.inner, catalog) !== undefined || readsOnlyTables(staged.inner, catalog);
@@ -27,7 +40,7 @@ export function planStages(staged: FinishedSubquery, catalog: Catalog, bounded: 
 
 /** Runs `staged`: `select` runs the subquery as a statement of its own. */
 export async function selectStaged(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Query'>>): Promise<StatementResult> {
-  const staged = finishedSubquery(s.query, session.catalog)!;
+  const staged = stagedQuery(s.query, session.catalog, opts.bounded === true)!;
   const { inner, outer } = planStages(staged, session.catalog, opts.bounded === true);
   const first = await select(session, { ...s, query: staged.inner }, text, opts);
   const rows: unknown[][] = [];

@@ -44,6 +44,8 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
     case 'LogicalProject':
     case 'LogicalAggregate':
     case 'LogicalUnnest':
+    // A window function's value depends on every row of its partition: nothing goes below it.
+    case 'LogicalOver':
       return { ...plan, input: pushDownFilters(input) };
     default:
       return assertNever(input, 'plan node');

@@ -151,6 +151,11 @@ function prune(plan: LogicalPlan, required: ReadonlySet<number>): Pruned {
     }
     case 'LogicalHashJoin':
       return plan.joinType === 'MARK' ? pruneMarkJoin(plan, required) : pruneJoin(plan, required, [], []).pruned;
+    case 'LogicalOver': {
+      // The windows' inputs and outputs are columns in place: the input keeps them all.
+      const all = new Set(plan.input.fields.map((_, i) => i));
+      return { plan: { ...plan, input: prune(plan.input, all).plan }, map: identity(plan.fields.length) };
+    }
     case 'LogicalUnion': {
       // Every input keeps all its columns, so that they stay in the same places in each: below
       // each input, what it does not read itself is still pruned.

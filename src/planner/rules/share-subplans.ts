@@ -22,7 +22,7 @@ export interface SubplanUse {
   readonly first: boolean;
 }
 
-const KEEPS_STATE: ReadonlySet<PhysicalPlan['kind']> = new Set(['GroupAggregateExec', 'WindowAggregateExec', 'IntervalJoinExec', 'HashJoinExec']);
+const KEEPS_STATE: ReadonlySet<PhysicalPlan['kind']> = new Set(['GroupAggregateExec', 'WindowAggregateExec', 'IntervalJoinExec', 'HashJoinExec', 'OverExec']);
 const NEVER_SHARED: ReadonlySet<PhysicalPlan['kind']> = new Set(['ExchangeExec', 'PredictExec']);
 
 /** The shared sub-plans of `plan`, by node; a node not in the map is built where it is. */

@@ -10,7 +10,7 @@
  * (ROWS, RANGE, GROUPS) sets it for the aggregates and FIRST_VALUE, LAST_VALUE, NTH_VALUE.
  * Rows of a partition without ORDER BY keep the order they came in.
  */
-import { compareValues } from '../exec/sql-values.js';
+import { compareValues } from './sql-values.js';
 import type { OrderKey } from '../planner/order-by.js';
 import type { WindowFn, WindowSpec } from '../planner/window-spec.js';
 
