@@ -4,6 +4,8 @@ import { connectorSource } from '../connectors/registry.js';
 import type { ExecEnv } from '../exec/pipeline.js';
 import type { Source } from '../exec/source.js';
 import { LogSource } from '../exec/sources/log-source.js';
+import { ConstantSource } from '../exec/sources/constant-source.js';
+import type { UdfResolver } from '../exec/compile-expr.js';
 import type { Catalog } from '../planner/catalog.js';
 import type { SourceExec } from '../planner/physical.js';
 import type { EmbeddedLog } from '../state/index.js';
@@ -32,15 +34,20 @@ export function createExecEnv(deps: ExecEnvDeps): ExecEnv {
     },
     models: deps.models,
     predictRollout: (plan) => predictRollout(deps.models, plan, (t) => deps.log.hasTopic(t)),
-    udfs: (name) => {
-      const f = deps.functions.find(name);
-      return f ? (args, n) => f.callBatch(args, n) : undefined;
-    },
+    udfs: udfsOf(deps),
+  };
+}
+
+function udfsOf(deps: ExecEnvDeps): UdfResolver {
+  return (name) => {
+    const f = deps.functions.find(name);
+    return f ? (args, n) => f.callBatch(args, n) : undefined;
   };
 }
 
 /** A view's changelog, or a stream through its connector. */
 function sourceFor(deps: ExecEnvDeps, plan: SourceExec): Source {
+  if (plan.constants) return new ConstantSource(plan, udfsOf(deps));
   if (plan.connector !== 'view') return connectorSource(plan, { log: deps.log, noteMissedRecords: (topic, n) => deps.metrics.recordsMissed(topic, n) });
   const def = deps.catalog.relation(plan.relation);
   if (def.kind !== 'view') throw new SluiceError('INTERNAL', `'${plan.relation}' is read as a view but is a ${def.kind}`);

@@ -4,6 +4,7 @@ import { batchToRows, plain } from '../exec/columns.js';
 import { RowKind, type Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { Source, SourceContext } from '../exec/source.js';
+import { constantBatch } from '../exec/sources/constant-source.js';
 import type { QueryPlan } from '../planner/plan-query.js';
 import type { Store } from '../state/index.js';
 import { QueryState } from './query-state.js';
@@ -28,6 +29,7 @@ export async function runOnBatch(
   // reports the cancellation.
   const cancel = () => abort.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', cancel, { once: true });
+  const errors: RowError[] = [];
   const oneBatch: ExecEnv = {
     ...env,
     source: (plan): Source => ({
@@ -36,6 +38,13 @@ export async function runOnBatch(
       seek: () => undefined,
       positions: () => ({}),
       async run(ctx: SourceContext) {
+        if (plan.constants) {
+          const { batch, letters } = constantBatch(plan, env.udfs);
+          for (const l of letters) errors.push({ reason: l.reason, operator: l.operator, row: l.row });
+          if (batch.numRows) await ctx.emit({ kind: 'data', batch });
+          await ctx.emit({ kind: 'end' });
+          return;
+        }
         // One batch for the one relation read, or each relation's own rows.
         const batch = typeof input === 'function' ? await input(plan.relation) : input;
         const projected = batch.selectAt(plan.columns as number[]);
@@ -44,7 +53,6 @@ export async function runOnBatch(
       },
     }),
   };
-  const errors: RowError[] = [];
   const state = new QueryState(store, undefined, 'pull', []);
   const pipeline = new Pipeline(
     q.physical,

@@ -248,7 +248,7 @@ export type SelectItem =
   | { readonly kind: 'Star'; readonly qualifier?: Ident; readonly exclude?: readonly Ident[]; readonly replace?: readonly { readonly expr: Expr; readonly name: Ident }[]; readonly span: Span }
   | { readonly kind: 'ExprItem'; readonly expr: Expr; readonly alias?: Ident; readonly span: Span };
 
-export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef | UnionRef;
+export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef | UnionRef | ValuesRef;
 
 /**
  * `q1 UNION ALL q2 ...`: the rows of every branch, columns matched by position and named by the
@@ -310,6 +310,17 @@ export interface SubqueryRef {
   readonly kind: 'Subquery';
   readonly query: SelectQuery;
   readonly alias?: Ident;
+  /** `AS t(a, b)`: names for its columns, in order (fewer than it has: the rest keep theirs). */
+  readonly columns?: readonly Ident[];
+  readonly span: Span;
+}
+
+/** `(VALUES (1, 'a'), (2, 'b')) [AS] t(n, c)`: constant rows; columns col0, col1, ... unless named. */
+export interface ValuesRef {
+  readonly kind: 'Values';
+  readonly rows: readonly (readonly Expr[])[];
+  readonly alias?: Ident;
+  readonly columns?: readonly Ident[];
   readonly span: Span;
 }
 

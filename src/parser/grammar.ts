@@ -741,11 +741,26 @@ export class SqlParser extends CstParser {
     this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.alias) });
   });
 
+  /** `(SELECT ...)` or `(VALUES (...), ...)` in FROM, with an alias that may name its columns: `t(a, b)`. */
   readonly subquery = this.RULE('subquery', () => {
     this.CONSUME(LParen);
-    this.SUBRULE(this.selectQuery);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.selectQuery) },
+      {
+        ALT: () => {
+          this.CONSUME(K.VALUES, { LABEL: 'values' });
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.valuesRow, { LABEL: 'rows' }) });
+        },
+      },
+    ]);
     this.CONSUME(RParen);
-    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.alias) });
+    this.OPTION({
+      GATE: () => !this.joinWordNext(),
+      DEF: () => {
+        this.SUBRULE(this.alias);
+        this.OPTION2(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
+      },
+    });
   });
 
   /** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE [, ...]))`; `TABLE (SELECT ...)` for t too. */

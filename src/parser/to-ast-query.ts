@@ -255,8 +255,12 @@ function toFromPrimary(n: CstNode, cx: AstContext): FromItem {
       const name = toIdent(node(c, 'name'), cx);
       return commonTableRef(name, alias, span, cx) ?? { kind: 'TableRef', name, ...withAlias, span };
     }
-    case 'subquery':
-      return { kind: 'Subquery', query: toSelect(node(c, 'selectQuery'), cx), ...withAlias, span };
+    case 'subquery': {
+      const columnList = optNode(c, 'columns');
+      const columns = columnList ? { columns: nodes(columnList, 'names').map((x) => toIdent(x, cx)) } : {};
+      if (optToken(c, 'values')) return { kind: 'Values', rows: nodes(c, 'rows').map((r) => nodes(r, 'values').map((e) => toExpr(e, cx))), ...withAlias, ...columns, span };
+      return { kind: 'Subquery', query: toSelect(node(c, 'selectQuery'), cx), ...withAlias, ...columns, span };
+    }
     case 'windowTvf':
       return toWindow(c, cx, alias);
     default:

@@ -41,6 +41,7 @@ function names(item: FromItem): string[] {
     case 'Join':
       return [...names(item.left), ...names(item.right)];
     case 'Subquery':
+    case 'Values':
     case 'Window':
       return item.alias ? [normalizeName(item.alias.name)] : [];
     case 'Union':

@@ -37,6 +37,7 @@ export function explainVerbose(steps: readonly RewriteStep[], physical: string):
 function describeLogical(p: LogicalPlan): string {
   switch (p.kind) {
     case 'LogicalScan':
+      if (p.constants) return `LogicalScan: values, ${p.constants.length} ${p.constants.length === 1 ? 'row' : 'rows'}, columns=[${p.fields.map((f) => f.name).join(', ')}]`;
       return `LogicalScan: ${p.relationKind}=${p.relation}, columns=[${p.fields.map((f) => f.name).join(', ')}]${p.watermark ? `, watermark=${p.fields[p.watermark.column]!.name} - ${ms(p.watermark.delayMs)}` : ''}`;
     case 'LogicalFilter':
       return `LogicalFilter: ${exprToString(p.predicate)}`;

@@ -28,6 +28,11 @@ export interface LogicalScan {
   /** Output index of the event-time column and the watermark delay, for streams that declare one. */
   readonly watermark?: { readonly column: number; readonly delayMs: number };
   readonly changes?: ScanChanges;
+  /**
+   * Constant rows (VALUES, or the one row of no columns of a SELECT without FROM): the scan
+   * gives these, each value computed when it runs, instead of a relation's rows.
+   */
+  readonly constants?: readonly (readonly BoundExpr[])[];
 }
 
 export interface LogicalFilter {

@@ -10,7 +10,6 @@ import type { Catalog, Options } from './catalog.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo, ScanChanges, WindowFn } from './logical.js';
 import type { WindowSpec as OverSpec } from './window-spec.js';
 import { isUpdating, logicalStreamKind } from './stream-kind.js';
-import { NO_RELATION } from './plan-from.js';
 import { leaf, manyInputs, oneInput, planTree, twoInputs, type ChildrenTable } from './plan-tree.js';
 
 export interface SourceExec {
@@ -23,6 +22,8 @@ export interface SourceExec {
   readonly fields: readonly Field[];
   readonly watermark?: { readonly column: number; readonly delayMs: number };
   readonly changes?: ScanChanges;
+  /** Constant rows (see LogicalScan), given once: connector 'values'. */
+  readonly constants?: readonly (readonly BoundExpr[])[];
   /**
    * 'latest': read only records that arrive after the query starts (push queries by default);
    * absent: from the earliest record still stored, or from a checkpoint's positions.
@@ -225,7 +226,7 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const rec = (p: LogicalPlan) => toPhysical(p, catalog);
   switch (plan.kind) {
     case 'LogicalScan': {
-      if (plan.relation === NO_RELATION) return { kind: 'SourceExec', relation: plan.relation, relationKind: plan.relationKind, connector: 'none', options: {}, columns: [], fields: [] };
+      if (plan.constants) return { kind: 'SourceExec', relation: plan.relation, relationKind: plan.relationKind, connector: 'values', options: {}, columns: plan.columns, fields: plan.fields, constants: plan.constants };
       const def = catalog.relation(plan.relation);
       const connector = String(def.options['connector'] ?? (def.kind === 'stream' || def.kind === 'sink' ? 'log' : def.kind === 'table' ? 'table' : 'view')).toLowerCase();
       return {

@@ -3,17 +3,29 @@ import { LIFTED_PREFIX } from './window-lift.js';
 import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
 import { T, typeToString, type DataType, type Field } from '../common/types.js';
-import { normalizeName, type Expr, type FromItem, type Ident, type JoinRef, type UnionRef, type WindowRef } from '../parser/ast.js';
+import { normalizeName, type Expr, type FromItem, type Ident, type JoinRef, type UnionRef, type ValuesRef, type WindowRef } from '../parser/ast.js';
 import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
-import { andAll, conjuncts, visit, type BoundExpr } from './bound-expr.js';
+import { andAll, conjuncts, exprToString, visit, type BoundExpr } from './bound-expr.js';
+import { fnv1a32 } from '../common/hash.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
 import { crossColumns, hashJoinOn } from './join-keys.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
-/** The relation of a SELECT without FROM: one row of no columns. */
-export const NO_RELATION = '';
+/**
+ * The start of the name of constant rows (VALUES, a SELECT without FROM) as a relation; a hash of
+ * the rows follows, so the name (which the checkpoint records the rows as given under, and which
+ * state ids hash) is the same each time the query's text is planned.
+ */
+export const CONSTANT_RELATION = '\u0000values:';
+
+/** A scan of constant rows (see LogicalScan.constants). */
+export function constantScan(rows: readonly (readonly BoundExpr[])[], fields: readonly Field[]): LogicalPlan {
+  const text = JSON.stringify([fields.map((f) => `${f.name} ${typeToString(f.type)}`), rows.map((r) => r.map(exprToString))]);
+  const hash = (fnv1a32(text) >>> 0).toString(16).padStart(8, '0');
+  return { kind: 'LogicalScan', relation: `${CONSTANT_RELATION}${hash}`, relationKind: 'table', columns: fields.map((_, i) => i), fields, constants: rows };
+}
 
 export interface Planned {
   readonly plan: LogicalPlan;
@@ -60,7 +72,10 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
     case 'Subquery': {
       const sub = planSub(item.query);
       const qualifier = item.alias?.name;
-      const cols: ScopeColumn[] = sub.plan.fields.map((f, i) => ({ ...(qualifier ? { qualifier } : {}), name: sub.names[i] ?? f.name, type: f.type }));
+      if (item.columns && item.columns.length > sub.plan.fields.length) {
+        throw new SluiceError('INVALID_ARGUMENT', `the subquery has ${sub.plan.fields.length} columns, but ${item.columns.length} names are given for them`, { span: item.columns[sub.plan.fields.length]!.span, hint: 'name at most as many columns as it selects' });
+      }
+      const cols: ScopeColumn[] = sub.plan.fields.map((f, i) => ({ ...(qualifier ? { qualifier } : {}), name: item.columns?.[i]?.name ?? sub.names[i] ?? f.name, type: f.type }));
       return { plan: sub.plan, scope: new Scope(cols) };
     }
     case 'Window':
@@ -69,7 +84,38 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
       return planJoin(item, catalog, planSub, pull);
     case 'Union':
       return planUnion(item, catalog, planSub);
+    case 'Values':
+      return planValues(item, catalog);
   }
+}
+
+/**
+ * `(VALUES (...), ...) [AS] t(a, b)`: constant rows, all of one width; each column of the type
+ * that holds every row's value (a value of another type is cast), named by the alias's list or
+ * col0, col1, ... as in DuckDB.
+ */
+function planValues(item: ValuesRef, catalog: Catalog): Planned {
+  const rows = item.rows.map((row) => row.map((e) => bindExpr(e, new Scope([]), catalog, { clause: 'VALUES' })));
+  const width = rows[0]!.length;
+  rows.forEach((row, r) => {
+    if (row.length !== width) {
+      throw new SluiceError('INVALID_ARGUMENT', `VALUES row ${r + 1} has ${row.length} value${row.length === 1 ? '' : 's'}; the first row has ${width}`, { span: spanOf(item.rows[r]![0]!.span, item.rows[r]![row.length - 1]!.span), hint: 'give every row the same number of values' });
+    }
+  });
+  if (item.columns && item.columns.length > width) {
+    throw new SluiceError('INVALID_ARGUMENT', `VALUES has ${width} columns, but ${item.columns.length} names are given for them`, { span: item.columns[width]!.span, hint: 'name at most as many columns as each row has values' });
+  }
+  const types = Array.from({ length: width }, (_, c) =>
+    rows.reduce<DataType>((t, row, r) => {
+      const next = commonType(t, row[c]!.type);
+      if (!next) throw new SluiceError('TYPE_MISMATCH', `VALUES column ${c + 1} holds ${typeToString(t)} and ${typeToString(row[c]!.type)} (row ${r + 1})`, { span: row[c]!.span, hint: 'CAST the values to one type' });
+      return next;
+    }, T.NULL),
+  );
+  const fields = types.map((type, c): Field => ({ name: item.columns?.[c]?.name ?? `col${c}`, type, nullable: true }));
+  const constants = rows.map((row) => row.map((e, c): BoundExpr => (e.type.kind === 'NULL' || sameType(e.type, types[c]!) ? e : { kind: 'Cast', operand: e, type: types[c]!, ...(e.span ? { span: e.span } : {}) })));
+  const qualifier = item.alias?.name;
+  return { plan: constantScan(constants, fields), scope: new Scope(fields.map((f) => ({ ...(qualifier ? { qualifier } : {}), name: f.name, type: f.type }))) };
 }
 
 /**

@@ -95,9 +95,12 @@ export function readsOnlyTables(q: SelectQuery, catalog: Catalog): boolean {
         return item.inputs.every((i) => readsOnlyTables(i, catalog));
       case 'Window':
         return false;
+      case 'Values':
+        return true;
     }
   };
-  return q.from !== undefined && from(q.from) && subqueriesReadOnlyTables(q, catalog);
+  // A SELECT without FROM (in a subquery) reads constants only.
+  return (q.from === undefined || from(q.from)) && subqueriesReadOnlyTables(q, catalog);
 }
 
 /**

@@ -13,7 +13,7 @@ import { lookupCommaJoins } from './comma-joins.js';
 import { lowerGroupingSets } from './grouping-sets.js';
 import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
-import { NO_RELATION, planFrom, type Planned } from './plan-from.js';
+import { constantScan, planFrom, type Planned } from './plan-from.js';
 import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
 import { implicitName } from './item-names.js';
 import { isWindowInput, rewriteWindows } from './window-items.js';
@@ -184,13 +184,14 @@ function overPlan(p: PlannedQuery, windows: readonly WindowSpec[], names: readon
 const HIDDEN_ORDER_PREFIX = '\u0000order_';
 
 function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
-  if (!q.from && !opts.pull) {
+  if (!q.from && !opts.pull && !opts.nested) {
     throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view; a SELECT without FROM runs on its own, as a query that answers once' });
   }
-  // Without FROM (a pull query only): one row of no columns, as SQL's SELECT 1 + 1.
+  // Without FROM: one row of no columns, as SQL's SELECT 1 + 1 (in a subquery of a continuous
+  // query too: a constant row given once).
   const from: Planned = q.from
     ? planFrom(q.from, catalog, (sub) => planSelect(checkSubquery(sub), catalog, { ...opts, nested: true }), opts.pull === true)
-    : { plan: { kind: 'LogicalScan', relation: NO_RELATION, relationKind: 'table', columns: [], fields: [] }, scope: new Scope([]) };
+    : { plan: constantScan([[]], []), scope: new Scope([]) };
   let plan = from.plan;
   let scope = from.scope;
 

@@ -113,7 +113,9 @@ function columnNames(from: FromItem, find: Parameters<typeof inputColumns>[1]): 
     case 'Window':
       return union(columnNames(from.input, find), new Set(['window_start', 'window_end', 'window_time']));
     case 'Subquery':
-      return queryNames(from.query, find);
+      return from.columns ? undefined : queryNames(from.query, find);
+    case 'Values':
+      return from.columns ? undefined : new Set(from.rows[0]!.map((_, i) => `col${i}`));
     case 'Union':
       return from.inputs[0] ? queryNames(from.inputs[0], find) : undefined;
   }
