@@ -77,6 +77,20 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   isfinite: { fn: (x) => Number.isFinite(num(x)) },
   exp: { fn: (x) => Math.exp(num(x)) },
   power: { fn: (x, y) => num(x) ** num(y) },
+  divide: {
+    fn: (x, y) => {
+      // Loose equality: y is a bigint for BIGINT arguments.
+      if (y == 0) throw new Error('division by zero');
+      // Integers only (DIVIDE of other numbers is bound as `/`): the quotient cut toward zero;
+      // only the least integer divided by -1 leaves the range.
+      if (typeof x === 'bigint') {
+        if (x === -(2n ** 63n) && y === -1n) throw new Error(`BIGINT out of range: ${x} // ${y}`);
+        return x / (y as bigint);
+      }
+      if (x === -2147483648 && y === -1) throw new Error(`INT out of range: ${x} // ${y}`);
+      return Math.trunc(num(x) / num(y)) + 0;
+    },
+  },
   pow: { fn: (x, y) => num(x) ** num(y) },
   mod: {
     fn: (x, y) => {

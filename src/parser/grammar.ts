@@ -6,7 +6,7 @@
 import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
   allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
-  IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash,
+  IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash, DoubleSlash, Caret,
   Star, StringLiteral, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
@@ -853,6 +853,8 @@ export class SqlParser extends CstParser {
       { ALT: () => this.CONSUME(Minus, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Star, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Slash, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(DoubleSlash, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Caret, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Percent, { LABEL: 'op' }) },
     ]);
   });

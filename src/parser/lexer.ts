@@ -151,6 +151,10 @@ export const Plus = punct('Plus', '+');
 export const Minus = punct('Minus', '-');
 export const Star = punct('Star', '*');
 export const Slash = punct('Slash', '/');
+/** `a // b`: integer division (DuckDB). */
+export const DoubleSlash = punct('DoubleSlash', '//');
+/** `a ^ b` and `a ** b`: power (DuckDB, PostgreSQL). */
+export const Caret = createToken({ name: 'Caret', pattern: /\^|\*\*/, label: "'^'" });
 export const Percent = punct('Percent', '%');
 export const Dot = punct('Dot', '.');
 /** `x::type`, the PostgreSQL and DuckDB shorthand for CAST(x AS type). */
@@ -188,7 +192,9 @@ export const allTokens: TokenType[] = [
   Concat,
   Plus,
   Minus,
+  Caret,
   Star,
+  DoubleSlash,
   Slash,
   Percent,
   Dot,

@@ -24,8 +24,13 @@ function endOf(n: CstNode | IToken): number {
 
 /** Binding strength; higher binds tighter. Comparisons and predicate suffixes share a level. */
 const PRECEDENCE: Readonly<Record<string, number>> = {
-  OR: 1, AND: 2, NOT: 3, '=': 4, '<>': 4, '!=': 4, '<': 4, '<=': 4, '>': 4, '>=': 4, '||': 5, '+': 6, '-': 6, '*': 7, '/': 7, '%': 7,
+  OR: 1, AND: 2, NOT: 3, '=': 4, '<>': 4, '!=': 4, '<': 4, '<=': 4, '>': 4, '>=': 4, '||': 5, '+': 6, '-': 6, '*': 7, '/': 7, '//': 7, '%': 7,
+  // Power binds tighter than * and looser than a sign (-2 ^ 2 is 4), left to right, as in DuckDB.
+  '^': 7.5, '**': 7.5,
 };
+
+/** Operators written as calls: `a // b` is DIVIDE(a, b), `a ^ b` and `a ** b` POWER(a, b). */
+const CALL_OPERATORS: Readonly<Record<string, string>> = { '//': 'divide', '^': 'power', '**': 'power' };
 const SUFFIX_PRECEDENCE = 4;
 const PREFIX_SIGN_PRECEDENCE = 8;
 
@@ -105,6 +110,13 @@ function reduce(p: Pending, out: Item[], cx: AstContext): void {
     const terms = left.chain?.op === image ? left.chain.terms : [left];
     terms.push(right);
     out.push({ chain: { op: image, terms }, start: left.start, end: right.end });
+    return;
+  }
+  const span = cx.src.span(left.start, right.end);
+  const fn = CALL_OPERATORS[image];
+  if (fn) {
+    const name = { name: fn, span: cx.src.tokenSpan(p.token) };
+    out.push({ expr: { kind: 'Call', name, args: [materialize(left, cx), materialize(right, cx)], distinct: false, star: false, span }, start: left.start, end: right.end });
     return;
   }
   const op = image === '!=' ? '<>' : (image as BinaryOp);

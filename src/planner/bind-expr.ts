@@ -254,6 +254,8 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   const part = PART_FUNCTIONS[name];
   if (part !== undefined && !catalog.findFunction(name)) return bindPart(name, part, e.args.map(bind), e);
   const bound = e.args.map(bind);
+  // TYPEOF(x): the name DuckDB gives x's type, known when the query is planned.
+  if (name === 'typeof' && bound.length === 1 && !catalog.findFunction(name)) return { kind: 'Literal', value: duckTypeName(bound[0]!.type), type: T.STRING, span: e.span };
   // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
   const epoch = name === 'date_part' && isEpochPart(bound[0]);
   const args = epoch ? bound.slice(1) : bound;
@@ -269,6 +271,8 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} ${t}`, e.span);
     }
     checkConstantUnit(name, args);
+    // DIVIDE (a // b) of numbers that are not both integers is a / b, as in DuckDB.
+    if (name === 'divide' && t.kind === 'DOUBLE') return bindBinary('/', args[0]!, args[1]!, e.span);
     // Values written into text are written as CAST writes them; IFNULL is COALESCE of two.
     const typed = name === 'concat' ? args.map(asText) : name === 'concat_ws' ? [args[0]!, ...args.slice(1).map(asText)] : args;
     return { kind: 'Call', fn: name === 'ifnull' ? 'coalesce' : name, args: typed, type: t, span: e.span };
@@ -299,6 +303,29 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       ? `${e.name.name.toUpperCase()} is a window table function, used in FROM: FROM TABLE(${window}) ... GROUP BY window_start, window_end`
       : (clockHint(e.name.name) ?? didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION'),
   });
+}
+
+/** A type as DuckDB names it (TYPEOF): INTEGER, VARCHAR, BLOB, TIMESTAMP, INTEGER[], STRUCT(a INTEGER). */
+function duckTypeName(t: DataType): string {
+  switch (t.kind) {
+    case 'INT':
+      return 'INTEGER';
+    case 'STRING':
+      return 'VARCHAR';
+    case 'BYTES':
+      return 'BLOB';
+    case 'TIMESTAMP':
+      return 'TIMESTAMP';
+    // DuckDB quotes this one name.
+    case 'NULL':
+      return '"NULL"';
+    case 'ARRAY':
+      return `${duckTypeName(t.element)}[]`;
+    case 'STRUCT':
+      return `STRUCT(${t.fields.map((f) => `${f.name} ${duckTypeName(f.type)}`).join(', ')})`;
+    default:
+      return t.kind;
+  }
 }
 
 /** The exact text of a decimal literal, or of a negated one; undefined for anything else. */

@@ -109,8 +109,10 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   ln: double1,
   log10: double1,
   exp: double1,
-  power: (a) => (a.length === 2 && a.every(isNumeric) ? T.DOUBLE : 'expects (number, number)'),
-  pow: (a) => (a.length === 2 && a.every(isNumeric) ? T.DOUBLE : 'expects (number, number)'),
+  power: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (number, number)'),
+  pow: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (number, number)'),
+  // a // b: integers divide to an integer, cut toward zero (-7 // 2 is -3); other numbers as a / b (DuckDB).
+  divide: (a) => (a.length === 2 && a.every(isNumberArg) ? (a.every(isIntegerArg) ? (commonType(a[0]!, a[1]!)!.kind === 'NULL' ? T.INT : commonType(a[0]!, a[1]!)!) : T.DOUBLE) : 'expects (number, number)'),
   mod: (a) => (a.length === 2 && a.every(isNumeric) ? commonType(a[0]!, a[1]!)! : 'expects (number, number)'),
   lower: string1,
   upper: string1,
@@ -163,7 +165,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   date_part: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && isTime(a[1]!) ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
   date_diff: dateDiffRule,
   datediff: dateDiffRule,
-  epoch: ofTime(T.DOUBLE, ': seconds since 1970-01-01 00:00:00 UTC'),
+  // EPOCH of an INTERVAL: its length in seconds (DuckDB).
+  epoch: (a) => (a.length === 1 && (isTime(a[0]!) || a[0]!.kind === 'INTERVAL') ? T.DOUBLE : 'expects one timestamp, date or interval: seconds since 1970-01-01 00:00:00 UTC, or the interval in seconds'),
   epoch_ms: ofTime(T.BIGINT, ': milliseconds since 1970-01-01 00:00:00 UTC'),
   // LAST_DAY: the DATE of the last day of the month; DAYNAME, MONTHNAME: English names, as DuckDB.
   last_day: ofTime(T.DATE, ''),
