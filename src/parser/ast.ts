@@ -344,9 +344,9 @@ export interface SelectQuery {
    */
   readonly groupingSets?: readonly (readonly Expr[])[];
   readonly having?: Expr;
-  /** QUALIFY: a filter over the window functions' values (see planner/window-lift.ts). */
   /** SELECT DISTINCT ON (...): lowered to QUALIFY ROW_NUMBER() OVER (PARTITION BY ... ORDER BY <the ORDER BY>) = 1. */
   readonly distinctOn?: true;
+  /** QUALIFY: a filter over the window functions' values (see planner/window-lift.ts). */
   readonly qualify?: Expr;
   readonly orderBy: readonly OrderItem[];
   readonly limit?: number;

@@ -989,6 +989,11 @@ export class SqlParser extends CstParser {
         ALT: () => {
           this.CONSUME(LParen, { LABEL: 'paren' });
           this.SUBRULE(this.expression);
+          // (a, b): a row value, compared with another or tested with IN (to-ast-rows.ts).
+          this.MANY(() => {
+            this.CONSUME(Comma);
+            this.SUBRULE2(this.expression, { LABEL: 'rowItems' });
+          });
           this.CONSUME(RParen);
         },
       },

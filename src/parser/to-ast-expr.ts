@@ -6,6 +6,7 @@ import type { Span } from '../common/span.js';
 import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type Ident, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
 import { type AstContext, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
+import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
 import { decimalScale, toDataType } from './to-ast-type.js';
 
@@ -120,6 +121,11 @@ function reduce(p: Pending, out: Item[], cx: AstContext): void {
     return;
   }
   const op = image === '!=' ? '<>' : (image as BinaryOp);
+  const row = rowComparison(op, materialize(left, cx), materialize(right, cx), span);
+  if (row) {
+    out.push({ expr: row, start: left.start, end: right.end });
+    return;
+  }
   const expr: Expr = { kind: 'Binary', op, left: materialize(left, cx), right: materialize(right, cx), span: cx.src.span(left.start, right.end) };
   out.push({ expr, start: left.start, end: right.end });
 }
@@ -155,8 +161,12 @@ function toSuffix(operand: Expr, s: CstNode, span: Span, cx: AstContext): Expr {
   }
   if (optToken(s, 'in')) {
     const sub = optNode(s, 'subquery');
-    if (sub) return { kind: 'InSubquery', operand, query: subquery(sub, cx), negated, span };
-    return { kind: 'In', operand, list: nodes(s, 'list').map((e) => toExpr(e, cx)), negated, span };
+    if (sub) {
+      const query = subquery(sub, cx);
+      return rowInSubquery(operand, query, negated, span) ?? { kind: 'InSubquery', operand, query, negated, span };
+    }
+    const list = nodes(s, 'list').map((e) => toExpr(e, cx));
+    return rowInList(operand, list, negated, span) ?? { kind: 'In', operand, list, negated, span };
   }
   if (optToken(s, 'between')) return { kind: 'Between', operand, low: toExpr(node(s, 'low'), cx), high: toExpr(node(s, 'high'), cx), negated, span };
   const escape = optNode(s, 'escape');
@@ -189,7 +199,11 @@ function toPostfix(operandNode: CstNode, primaryNode: CstNode, cx: AstContext): 
 }
 
 function toPrimary(n: CstNode, cx: AstContext): Expr {
-  if (optToken(n, 'paren')) return toExpr(node(n, 'expression'), cx);
+  if (optToken(n, 'paren')) {
+    const first = toExpr(node(n, 'expression'), cx);
+    const more = nodes(n, 'rowItems');
+    return more.length ? rowValue([first, ...more.map((x) => toExpr(x, cx))], cx.src.nodeSpan(n)) : first;
+  }
   if (optToken(n, 'exists')) return { kind: 'Exists', query: subquery(node(n, 'subquery'), cx), span: cx.src.nodeSpan(n) };
   if (optToken(n, 'scalar')) return { kind: 'ScalarSubquery', query: subquery(node(n, 'subquery'), cx), span: cx.src.nodeSpan(n) };
   const c = onlyChild(n);

@@ -7,6 +7,7 @@ import { T, isNumeric, typeToString, type DataType } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
+import { ROW_CALL } from '../parser/to-ast-rows.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, commonType } from './functions.js';
@@ -253,6 +254,9 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   // HOUR(ts), YEAR(ts), DAYOFWEEK(ts), ...: DuckDB's names for DATE_PART('hour', ts), ...
   const part = PART_FUNCTIONS[name];
   if (part !== undefined && !catalog.findFunction(name)) return bindPart(name, part, e.args.map(bind), e);
+  if (name === ROW_CALL) {
+    throw new SluiceError('UNSUPPORTED', 'a row value (a, b, ...) is supported compared with another row value, or with IN', { span: e.span, hint: 'e.g. (a, b) = (1, 2), (a, b) IN ((1, 2), (3, 4)) or (a, b) IN (SELECT x, y FROM t)' });
+  }
   const bound = e.args.map(bind);
   // TYPEOF(x): the name DuckDB gives x's type, known when the query is planned.
   if (name === 'typeof' && bound.length === 1 && !catalog.findFunction(name)) return { kind: 'Literal', value: duckTypeName(bound[0]!.type), type: T.STRING, span: e.span };
