@@ -141,7 +141,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (hooks.subquery) return hooks.subquery(e);
       throw new SluiceError('UNSUPPORTED', `a subquery is not supported in ${hooks.clause ?? 'this expression'}`, {
         span: e.span,
-        hint: 'a subquery is supported in WHERE, the select list, GROUP BY and aggregate arguments of a query (not inside another subquery); to keep groups by one, test it in WHERE before grouping',
+        hint: 'a subquery is supported in WHERE, HAVING (of a query that names its columns, not *), the select list, GROUP BY and aggregate arguments of a query (not inside another subquery)',
       });
     case 'In': {
       const operand = bind(e.operand);

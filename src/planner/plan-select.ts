@@ -18,6 +18,7 @@ import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
 import { implicitName } from './item-names.js';
 import { isWindowInput, rewriteWindows } from './window-items.js';
 import { inputColumns, liftWindows } from './window-lift.js';
+import { liftHavingSubqueries } from './having-lift.js';
 import type { WindowSpec } from './window-spec.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
@@ -61,6 +62,9 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: SelectOptions
   }
   nesting++;
   try {
+    // HAVING with a subquery: a WHERE over the query's groups (having-lift.ts).
+    const havingLifted = liftHavingSubqueries(q);
+    if (havingLifted) return planSelect(havingLifted, catalog, opts);
     // ROLLUP, CUBE, GROUPING SETS: the union of the query grouped by each set.
     if (q.groupingSets) return planOrdered(lowerGroupingSets(q, (name) => Object.hasOwn(AGGREGATE_FUNCTIONS, name)), catalog, opts);
     // Over streams a table is looked up by key: `FROM s, t WHERE s.k = t.key` is that lookup join.

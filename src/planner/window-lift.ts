@@ -138,7 +138,7 @@ function isWindowCall(e: Expr): boolean {
   return e.kind === 'Call' && e.over !== undefined;
 }
 
-function isAggregateCall(e: Expr): boolean {
+export function isAggregateCall(e: Expr): boolean {
   return e.kind === 'Call' && e.over === undefined && isAggregateName(normalizeName(e.name.name));
 }
 
@@ -155,7 +155,7 @@ function hasWindow(e: Expr): boolean {
 }
 
 /** An ORDER BY item the outer query reads as it is: a position, or the name of an output column. */
-function keepsOrder(e: Expr, outputs: readonly string[]): boolean {
+export function keepsOrder(e: Expr, outputs: readonly string[]): boolean {
   if (e.kind === 'Literal' && typeof e.value === 'number') return true;
   // ORDER BY ALL reads the outer query's columns as it would have read the query's.
   return e.kind === 'ColumnRef' && e.qualifier === undefined && (outputs.includes(normalizeName(e.column.name)) || normalizeName(e.column.name) === 'all');
