@@ -14,7 +14,7 @@
 import { normalizeName, type Expr, type Ident, type OrderItem, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import { implicitName } from './item-names.js';
 import { isSubquery } from './subqueries.js';
-import { isAggregateCall, keepsOrder, mapChildren } from './window-lift.js';
+import { isAggregateCall, keepsOrder, liftedColumns, mapChildren } from './window-lift.js';
 
 const PREFIX = '\u0000having';
 
@@ -22,16 +22,7 @@ const PREFIX = '\u0000having';
 export function liftHavingSubqueries(q: SelectQuery): SelectQuery | undefined {
   if (!q.having || !q.from || !hasSubquery(q.having) || q.items.some((i) => i.kind === 'Star')) return undefined;
   const inner: SelectItem[] = [];
-  const lifted = new Map<Expr, string>();
-  const column = (e: Expr): Expr => {
-    let name = lifted.get(e);
-    if (name === undefined) {
-      name = `${PREFIX}${inner.length}`;
-      lifted.set(e, name);
-      inner.push({ kind: 'ExprItem', expr: e, alias: ident(name, e.span), span: e.span });
-    }
-    return { kind: 'ColumnRef', column: ident(name, e.span), span: e.span };
-  };
+  const column = liftedColumns(PREFIX, inner);
   /** `e` over the inner query's columns: aggregates and columns are computed inside, subqueries outside. */
   const lift = (e: Expr): Expr => (isSubquery(e) ? mapChildren(e, lift) : isAggregateCall(e) || e.kind === 'ColumnRef' ? column(e) : mapChildren(e, lift));
   const names: string[] = [];

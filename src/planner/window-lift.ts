@@ -45,16 +45,7 @@ export function liftWindows(q: SelectQuery, inputHas: (name: string) => boolean 
   checkStars(q.items);
 
   const inner: SelectItem[] = [];
-  const lifted = new Map<Expr, string>();
-  const column = (e: Expr): Expr => {
-    let name = lifted.get(e);
-    if (name === undefined) {
-      name = `${LIFTED_PREFIX}${inner.length}`;
-      lifted.set(e, name);
-      inner.push({ kind: 'ExprItem', expr: e, alias: ident(name, e.span), span: e.span });
-    }
-    return { kind: 'ColumnRef', column: ident(name, e.span), span: e.span };
-  };
+  const column = liftedColumns(LIFTED_PREFIX, inner);
   /** `e` over the inner query's columns: what needs the rows of FROM (or their groups) is computed inside. */
   const lift = (e: Expr): Expr => (isWindowCall(e) || isAggregateCall(e) || e.kind === 'ColumnRef' || isSubquery(e) ? column(e) : mapChildren(e, lift));
 
@@ -128,6 +119,24 @@ function queryNames(q: SelectQuery, find: Parameters<typeof inputColumns>[1]): S
     return name === undefined ? undefined : new Set([normalizeName(name)]);
   });
   return sets.some((x) => x === undefined) ? undefined : new Set(sets.flatMap((x) => [...x!]));
+}
+
+/**
+ * A function that makes an expression a select item of an inner query (`items`, named `prefix`
+ * and its place) and gives the outer query's reference to it; the same expression object is
+ * lifted once.
+ */
+export function liftedColumns(prefix: string, items: SelectItem[]): (e: Expr) => Expr {
+  const lifted = new Map<Expr, string>();
+  return (e) => {
+    let name = lifted.get(e);
+    if (name === undefined) {
+      name = `${prefix}${items.length}`;
+      lifted.set(e, name);
+      items.push({ kind: 'ExprItem', expr: e, alias: ident(name, e.span), span: e.span });
+    }
+    return { kind: 'ColumnRef', column: ident(name, e.span), span: e.span };
+  };
 }
 
 function ident(name: string, span: Span): Ident {
