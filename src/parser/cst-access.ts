@@ -95,6 +95,8 @@ export interface AstContext {
   readonly ctes?: ReadonlyMap<string, SelectQuery>;
   /** Builds a SELECT's AST (to-ast-query.ts), for subqueries inside expressions. */
   readonly select?: (n: CstNode, cx: AstContext) => SelectQuery;
+  /** The windows of the SELECT's WINDOW clause, by normalized name, which `OVER name` reads. */
+  readonly windows?: ReadonlyMap<string, CstNode>;
 }
 
 /** A syntax error found while building the AST (the grammar is looser than the language). */

@@ -503,6 +503,7 @@ export class SqlParser extends CstParser {
       this.CONSUME(K.HAVING);
       this.SUBRULE3(this.expression, { LABEL: 'having' });
     });
+    this.OPTION8(() => this.SUBRULE(this.windowClause, { LABEL: 'windows' }));
     // QUALIFY cond (as DuckDB): keeps the rows for which cond, over window functions, is TRUE.
     this.OPTION6(() => {
       this.CONSUME(K.QUALIFY);
@@ -656,6 +657,8 @@ export class SqlParser extends CstParser {
   private joinWordNext(): boolean {
     const t = this.LA(1).tokenType;
     const next = this.LA(2).tokenType;
+    // WINDOW w AS (...) after FROM starts the WINDOW clause.
+    if (t === K.WINDOW) return this.LA(3).tokenType === K.AS;
     if (t === K.NATURAL) return next === K.JOIN || next === K.INNER || next === K.LEFT || next === K.RIGHT || next === K.FULL;
     if (t !== K.RIGHT && t !== K.FULL && t !== K.CROSS) return false;
     return next === K.JOIN || (next === K.OUTER && t !== K.CROSS);
@@ -1167,8 +1170,26 @@ export class SqlParser extends CstParser {
     });
   });
 
+  /** `OVER (PARTITION BY ... ORDER BY ... frame)`, or `OVER w` naming a window of the WINDOW clause. */
   readonly overClause = this.RULE('overClause', () => {
     this.CONSUME(K.OVER);
+    this.OR([{ ALT: () => this.SUBRULE(this.identifier, { LABEL: 'named' }) }, { ALT: () => this.SUBRULE(this.windowSpec, { LABEL: 'spec' }) }]);
+  });
+
+  /** `WINDOW w AS (...), ...` after HAVING: windows that OVER names. */
+  readonly windowClause = this.RULE('windowClause', () => {
+    this.CONSUME(K.WINDOW);
+    this.AT_LEAST_ONE_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.SUBRULE(this.identifier, { LABEL: 'names' });
+        this.CONSUME(K.AS);
+        this.SUBRULE(this.windowSpec, { LABEL: 'specs' });
+      },
+    });
+  });
+
+  readonly windowSpec = this.RULE('windowSpec', () => {
     this.CONSUME(LParen);
     this.OPTION(() => {
       this.CONSUME(K.PARTITION);

@@ -53,8 +53,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   let rest = types.includes(K.SELECT) ? types.filter((t) => t !== K.WITH) : [...types];
   // Where UNION may come, so may INTERSECT and EXCEPT: UNION stands for the three.
   if (rest.includes(K.UNION)) rest = rest.filter((t) => t !== K.INTERSECT && t !== K.EXCEPT);
-  // QUALIFY may come where HAVING may, and is seldom what was meant there.
-  if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY);
+  // QUALIFY and WINDOW may come where HAVING may, and are seldom what was meant there.
+  if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY && t !== K.WINDOW);
   // After *, EXCLUDE and REPLACE may come where FROM may: FROM is what was meant.
   if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE);
   // Where JOIN may come, so may the words of a join's kind: JOIN stands for them.

@@ -4,7 +4,7 @@ import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type Ident, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
-import { type AstContext, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
+import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
@@ -307,10 +307,20 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
 }
 
 function toOver(over: CstNode, cx: AstContext): WindowOver {
-  const frame = optNode(over, 'frame');
+  const named = optNode(over, 'named');
+  let spec = optNode(over, 'spec');
+  if (named) {
+    const name = toIdent(named, cx);
+    spec = cx.windows?.get(normalizeName(name.name));
+    if (!spec) {
+      const known = [...(cx.windows?.keys() ?? [])];
+      throw astError(`unknown window '${name.name}'`, name.span, known.length ? `windows of this SELECT: ${known.join(', ')}` : "define it after HAVING: WINDOW w AS (PARTITION BY ... ORDER BY ...), or write OVER (...)");
+    }
+  }
+  const frame = optNode(spec!, 'frame');
   return {
-    partitionBy: nodes(over, 'partitionBy').map((e) => toExpr(e, cx)),
-    orderBy: nodes(over, 'orderBy').map((o) => toOrderItem(o, cx)),
+    partitionBy: nodes(spec!, 'partitionBy').map((e) => toExpr(e, cx)),
+    orderBy: nodes(spec!, 'orderBy').map((o) => toOrderItem(o, cx)),
     ...(frame ? { frame: toFrame(frame, cx) } : {}),
     span: cx.src.nodeSpan(over),
   };

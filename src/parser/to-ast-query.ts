@@ -112,7 +112,8 @@ function groupingOf(items: readonly CstNode[], cx: AstContext): Pick<SelectQuery
   return { groupBy: [], groupingSets: sets };
 }
 
-function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {
+function toSelectBody(n: CstNode, outer: AstContext): SelectQuery {
+  const cx = withWindows(n, outer);
   const fromNode = optNode(n, 'fromClause');
   const whereNode = optNode(n, 'where');
   const havingNode = optNode(n, 'having');
@@ -129,6 +130,20 @@ function toSelectBody(n: CstNode, cx: AstContext): SelectQuery {
     orderBy: [],
     span: cx.src.nodeSpan(n),
   };
+}
+
+/** The context with the SELECT's WINDOW clause (`WINDOW w AS (...)`); a name given twice is an error. */
+function withWindows(n: CstNode, cx: AstContext): AstContext {
+  const clause = optNode(n, 'windows');
+  if (!clause) return cx.windows ? { ...cx, windows: new Map() } : cx;
+  const windows = new Map<string, CstNode>();
+  nodes(clause, 'names').forEach((nameNode, i) => {
+    const name = toIdent(nameNode, cx);
+    const key = normalizeName(name.name);
+    if (windows.has(key)) throw astError(`window '${name.name}' is defined twice`, name.span, 'give each window of the WINDOW clause its own name');
+    windows.set(key, nodes(clause, 'specs')[i]!);
+  });
+  return { ...cx, windows };
 }
 
 /**

@@ -363,7 +363,7 @@ function bindInteger(value: number | bigint, span: Span): BoundExpr {
  * writes it (DOUBLE 3 as `3.0`, a TIMESTAMP as `2024-01-01 10:00:00`, an array as JSON), as
  * DuckDB does, not as its number or JavaScript's text.
  */
-function asText(a: BoundExpr): BoundExpr {
+export function asText(a: BoundExpr): BoundExpr {
   if (a.type.kind === 'STRING' || a.type.kind === 'NULL' || castRefusal(a.type, T.STRING) !== undefined) return a;
   return { kind: 'Cast', operand: a, type: T.STRING, ...(a.span ? { span: a.span } : {}) };
 }

@@ -283,7 +283,7 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
 
 function stringAgg(a: readonly DataType[]): DataType | string {
   const text = (t: DataType) => t.kind === 'STRING' || t.kind === 'NULL';
-  return (a.length === 1 || a.length === 2) && a.every(text) ? T.STRING : 'expects (string [, separator string]): CAST other values to STRING';
+  return (a.length === 1 || a.length === 2) && a.every(text) ? T.STRING : 'expects (value [, separator string]): a value of a type that has text (not an array or struct)';
 }
 
 /** Aggregate arguments that must be constants, by position (the threshold of PRECISION_AT). */

@@ -3,7 +3,7 @@ import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, arrayOf, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type CallExpr, type Expr, type Ident, type SelectItem, type SelectQuery } from '../parser/ast.js';
-import { bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
+import { asText, bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
 import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, ModelSignature } from './catalog.js';
 import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
@@ -307,7 +307,9 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
         hint: call.args.length > 1 ? 'COUNT(DISTINCT x) counts the distinct values of one expression' : 'COUNT(*) counts rows',
       });
     }
-    const unfiltered = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, subquery, clause: `${name.toUpperCase()}()` }));
+    const args0 = call.star ? [] : call.args.map((a) => bindExpr(a, scope, catalog, { special, subquery, clause: `${name.toUpperCase()}()` }));
+    // STRING_AGG of numbers or times joins their text, as CAST writes it (DuckDB).
+    const unfiltered = fn === 'string_agg' && args0.length > 0 ? [asText(args0[0]!), ...args0.slice(1)] : args0;
     // ARRAY_AGG keeps NULLs: each value travels in an array of one, so that a row FILTER leaves out (NULL) differs from a NULL value.
     const collected = fn === 'array_agg' && unfiltered.length === 1 ? [singleton(unfiltered[0]!)] : unfiltered;
     const bound = call.filter ? filtered(collected, bindExpr(call.filter, scope, catalog, { special, subquery, clause: 'FILTER (WHERE ...)' }), call.filter.span) : collected;
