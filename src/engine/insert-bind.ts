@@ -38,8 +38,8 @@ export function evaluateInsertValue(field: Field, value: BoundExpr, span: Span, 
   return out[0];
 }
 
-/** Resolves the target and columns and binds every value; throws with a caret on the first problem. */
-export function bindInsert(s: Extract<Statement, { kind: 'Insert' }>, catalog: Catalog): BoundInsert {
+/** The relation an INSERT writes and the schema indexes of its columns, in the order the values come. */
+export function insertTarget(s: Extract<Statement, { kind: 'Insert' }>, catalog: Catalog): { def: StreamDef | TableDef; cols: number[] } {
   const def = catalog.relation(s.target.name, s.target.span);
   if (def.kind !== 'stream' && def.kind !== 'table') {
     throw new SluiceError('INVALID_ARGUMENT', `cannot INSERT INTO ${def.kind} '${def.name}'`, { span: s.target.span, hint: 'insert into a stream or a table' });
@@ -51,6 +51,12 @@ export function bindInsert(s: Extract<Statement, { kind: 'Insert' }>, catalog: C
         return i;
       })
     : def.schema.map((_, i) => i);
+  return { def, cols };
+}
+
+/** Resolves the target and columns and binds every value; throws with a caret on the first problem. */
+export function bindInsert(s: Extract<Statement, { kind: 'Insert' }>, catalog: Catalog): BoundInsert {
+  const { def, cols } = insertTarget(s, catalog);
   const rows = s.rows.map((values, r) => {
     if (values.length !== cols.length) {
       throw new SluiceError('INVALID_ARGUMENT', `row ${r + 1} has ${values.length} values; ${def.name} expects ${cols.length}`, {

@@ -20,7 +20,7 @@ import { fieldsOf, optionsOf } from './statements/definitions.js';
 import { streamDefOf } from './statements/create-stream.js';
 import { tableDefOf } from './statements/create-table.js';
 import { checkDropKind } from './statements/drop.js';
-import { bindInsert, evaluateInsertValue } from './insert-bind.js';
+import { bindInsert, evaluateInsertValue, insertTarget } from './insert-bind.js';
 import { plannedQualityStatements } from './model-quality.js';
 import { checkNoLimit, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
 import { persistentId } from './statements/persistent.js';
@@ -87,6 +87,13 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       prepareDrop(s, scratch, parked);
       return 'statement';
     case 'Insert':
+      // INSERT ... SELECT: its query is planned (and run when the statement runs).
+      if (s.query) {
+        insertTarget(s, scratch);
+        const pull = !s.query.from || pullRelation(s.query, scratch) !== undefined || readsOnlyTables(s.query, scratch);
+        planQuery(s.query, scratch, pull ? { pull: true } : { bounded: true });
+        return 'statement';
+      }
       // VALUES are constants: converting them now finds a bad value before anything runs.
       const bound = bindInsert(s, scratch);
       for (const row of bound.rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span, bound.def);

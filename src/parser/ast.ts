@@ -482,7 +482,10 @@ export interface InsertStmt {
   readonly kind: 'Insert';
   readonly target: Ident;
   readonly columns?: readonly Ident[];
+  /** VALUES rows; empty for INSERT ... SELECT. */
   readonly rows: readonly (readonly Expr[])[];
+  /** INSERT ... SELECT: the query whose rows are inserted. */
+  readonly query?: SelectQuery;
   readonly span: Span;
 }
 

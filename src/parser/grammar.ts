@@ -255,8 +255,16 @@ export class SqlParser extends CstParser {
     this.CONSUME(K.INTO);
     this.SUBRULE(this.identifier, { LABEL: 'target' });
     this.OPTION(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
-    this.CONSUME(K.VALUES);
-    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.valuesRow, { LABEL: 'rows' }) });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.VALUES);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.valuesRow, { LABEL: 'rows' }) });
+        },
+      },
+      // INSERT INTO t SELECT ...: the rows a query gives now (see engine/statements/insert.ts).
+      { ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'query' }) },
+    ]);
   });
 
   readonly valuesRow = this.RULE('valuesRow', () => {

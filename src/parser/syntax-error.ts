@@ -225,9 +225,5 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   if (['ROWS', 'RANGE', 'GROUPS'].includes(word(found)) && before.some((t) => word(t) === 'OVER')) {
     return 'a frame comes last in OVER (...): [PARTITION BY ...] [ORDER BY ...] ROWS | RANGE | GROUPS BETWEEN start AND end, each bound UNBOUNDED PRECEDING, n PRECEDING, CURRENT ROW, n FOLLOWING or UNBOUNDED FOLLOWING';
   }
-  // Flink: INSERT INTO sink SELECT ...
-  if (tokenMatcher(found, K.SELECT) && word(before[0]) === 'INSERT') {
-    return "INSERT takes VALUES; to write a query's rows into a stream or topic as they come, CREATE SINK name WITH (connector = 'log' or 'kafka', ...) AS SELECT ..., or keep them in CREATE MATERIALIZED VIEW";
-  }
   return undefined;
 }

@@ -192,6 +192,7 @@ function toInsert(n: CstNode, cx: AstContext): InsertStmt {
     target: toIdent(node(n, 'target'), cx),
     ...(cols ? { columns: toIdentList(cols, cx) } : {}),
     rows: nodes(n, 'rows').map((r) => nodes(r, 'values').map((v) => toExpr(v, cx))),
+    ...(optNode(n, 'query') ? { query: toSelect(node(n, 'query'), cx) } : {}),
     span: cx.src.nodeSpan(n),
   };
 }

@@ -17,7 +17,7 @@ import { describe } from './describe.js';
 import { drop } from './drop.js';
 import { explain } from './explain.js';
 import type { HandlerTable, StatementHandler, StatementKind, StatementOf } from './handler.js';
-import { insert } from './insert.js';
+import { insert, insertSelect } from './insert.js';
 import { readsOnlyTables } from '../../planner/plan-query.js';
 import { pullTarget, selectConstant, selectPull } from './select-pull.js';
 import { selectPush } from './select-push.js';
@@ -43,7 +43,7 @@ export const HANDLERS = {
   CreateSink: createSink,
   AlterModel: alterModel,
   Drop: drop,
-  Insert: insert,
+  Insert: ((session, s, text, opts) => (s.query ? insertSelect(select, session, s, text, opts) : insert(session, s, text, opts))) satisfies StatementHandler<'Insert'>,
   Query: select,
   Show: show,
   Describe: describe,
