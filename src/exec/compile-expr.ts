@@ -378,7 +378,7 @@ function widenValue(v: unknown, to: DataType): unknown {
 }
 
 /** Functions whose numeric arguments take the call's result type (so bigint meets bigint). */
-const RESULT_TYPED_ARGS = new Set(['coalesce', 'greatest', 'least', 'mod', 'divide']);
+const RESULT_TYPED_ARGS = new Set(['coalesce', 'greatest', 'least', 'mod', 'divide', 'bitwise_and', 'bitwise_or', 'xor', 'shift_left', 'shift_right']);
 /** Functions that compute with doubles: a BIGINT argument reaches them as a number. */
 const DOUBLE_ARGS = new Set([
   'sqrt', 'ln', 'log10', 'log', 'log2', 'cbrt', 'exp', 'power', 'pow', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'atan2', 'degrees', 'radians',

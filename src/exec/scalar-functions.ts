@@ -77,6 +77,12 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   isfinite: { fn: (x) => Number.isFinite(num(x)) },
   exp: { fn: (x) => Math.exp(num(x)) },
   power: { fn: (x, y) => num(x) ** num(y) },
+  // INT values are numbers (JavaScript's bitwise operators work on 32 bits), BIGINT values bigints.
+  bitwise_and: { fn: (a, b) => (typeof a === 'bigint' ? a & (b as bigint) : num(a) & num(b)) },
+  bitwise_or: { fn: (a, b) => (typeof a === 'bigint' ? a | (b as bigint) : num(a) | num(b)) },
+  xor: { fn: (a, b) => (typeof a === 'bigint' ? a ^ (b as bigint) : num(a) ^ num(b)) },
+  shift_left: { fn: (a, n) => shift(a as number | bigint, Number(n), 'left') },
+  shift_right: { fn: (a, n) => shift(a as number | bigint, Number(n), 'right') },
   divide: {
     fn: (x, y) => {
       // Loose equality: y is a bigint for BIGINT arguments.
@@ -172,6 +178,26 @@ function microsToMillis(micros: number): number {
 function timestampOf(ms: number, fn: string): number {
   if (!(Math.abs(ms) <= MAX_EPOCH_MS)) throw new Error(`${fn} is outside the TIMESTAMP range (${ms} ms since 1970)`);
   return ms;
+}
+
+/**
+ * `a << n` and `a >> n` of an INT (a number) or BIGINT (a bigint), as DuckDB: a negative `n`, a
+ * left shift by the type's width or more, and one whose result leaves the type are row errors; a
+ * right shift by the width or more gives 0 (also of a negative `a`, as DuckDB).
+ */
+function shift(a: number | bigint, n: number, side: 'left' | 'right'): number | bigint {
+  const bits = typeof a === 'bigint' ? 64 : 32;
+  if (n < 0) throw new Error(`cannot ${side}-shift by a negative number (${n})`);
+  const x = BigInt(a);
+  let r: bigint;
+  if (side === 'right') r = n >= bits ? 0n : x >> BigInt(n);
+  else {
+    if (n >= bits) throw new Error(`left-shift by ${n} is out of range for ${bits === 32 ? 'INT' : 'BIGINT'}`);
+    r = x << BigInt(n);
+    const max = (1n << BigInt(bits - 1)) - 1n;
+    if (r > max || r < -max - 1n) throw new Error(`${bits === 32 ? 'INT' : 'BIGINT'} out of range: ${a} << ${n}`);
+  }
+  return typeof a === 'bigint' ? r : Number(r);
 }
 
 /** MAKE_DATE(year, month, day): a valid date, or a row error (2024-02-30 is not rolled over). */

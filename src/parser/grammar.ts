@@ -6,7 +6,7 @@
 import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
   allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
-  IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash, DoubleSlash, Caret,
+  IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash, DoubleSlash, Caret, Ampersand, Pipe,
   Star, StringLiteral, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
@@ -852,8 +852,9 @@ export class SqlParser extends CstParser {
     this.OR([
       { ALT: () => this.CONSUME(K.OR, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(K.AND, { LABEL: 'op' }) },
-      { ALT: () => this.CONSUME(ComparisonOperator, { LABEL: 'op' }) },
+      // Before the comparisons: `<<` and `>>` start with a comparison's token.
       { ALT: () => this.SUBRULE(this.arithmeticOperator, { LABEL: 'arith' }) },
+      { ALT: () => this.CONSUME(ComparisonOperator, { LABEL: 'op' }) },
     ]);
   });
 
@@ -866,6 +867,21 @@ export class SqlParser extends CstParser {
       { ALT: () => this.CONSUME(Slash, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(DoubleSlash, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Caret, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Ampersand, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(Pipe, { LABEL: 'op' }) },
+      // << and >> as two tokens each (a lone >> token would end ARRAY<ARRAY<INT>> early).
+      {
+        ALT: () => {
+          this.CONSUME(Less, { LABEL: 'shift' });
+          this.CONSUME2(Less, { LABEL: 'shift' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Greater, { LABEL: 'shift' });
+          this.CONSUME2(Greater, { LABEL: 'shift' });
+        },
+      },
       { ALT: () => this.CONSUME(Percent, { LABEL: 'op' }) },
     ]);
   });

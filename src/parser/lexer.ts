@@ -147,6 +147,9 @@ export const Less = punct('Less', '<', true);
 export const Greater = punct('Greater', '>', true);
 export const Equals = punct('Equals', '=', true);
 export const Concat = punct('Concat', '||');
+/** `a & b`, `a | b`: bitwise AND and OR of integers (`<<` and `>>` are two `<` or `>`: see the grammar). */
+export const Ampersand = punct('Ampersand', '&');
+export const Pipe = punct('Pipe', '|');
 export const Plus = punct('Plus', '+');
 export const Minus = punct('Minus', '-');
 export const Star = punct('Star', '*');
@@ -190,6 +193,8 @@ export const allTokens: TokenType[] = [
   Greater,
   Equals,
   Concat,
+  Ampersand,
+  Pipe,
   Plus,
   Minus,
   Caret,

@@ -28,10 +28,14 @@ const PRECEDENCE: Readonly<Record<string, number>> = {
   OR: 1, AND: 2, NOT: 3, '=': 4, '<>': 4, '!=': 4, '<': 4, '<=': 4, '>': 4, '>=': 4, '||': 5, '+': 6, '-': 6, '*': 7, '/': 7, '//': 7, '%': 7,
   // Power binds tighter than * and looser than a sign (-2 ^ 2 is 4), left to right, as in DuckDB.
   '^': 7.5, '**': 7.5,
+  // Bitwise operators bind like || (looser than + and tighter than comparisons), as in DuckDB and PostgreSQL.
+  '&': 5, '|': 5, '<<': 5, '>>': 5,
 };
 
-/** Operators written as calls: `a // b` is DIVIDE(a, b), `a ^ b` and `a ** b` POWER(a, b). */
-const CALL_OPERATORS: Readonly<Record<string, string>> = { '//': 'divide', '^': 'power', '**': 'power' };
+/** Operators written as calls: `a // b` is DIVIDE(a, b), `a ^ b` and `a ** b` POWER(a, b), and the bitwise ones. */
+const CALL_OPERATORS: Readonly<Record<string, string>> = {
+  '//': 'divide', '^': 'power', '**': 'power', '&': 'bitwise_and', '|': 'bitwise_or', '<<': 'shift_left', '>>': 'shift_right',
+};
 const SUFFIX_PRECEDENCE = 4;
 const PREFIX_SIGN_PRECEDENCE = 8;
 
@@ -54,7 +58,7 @@ function climb(n: CstNode, cx: AstContext): Expr {
   type Part = { readonly at: number; readonly operand?: CstNode; readonly op?: IToken; readonly suffix?: CstNode };
   const parts: Part[] = [
     ...nodes(n, 'operands').map((o) => ({ at: startOf(o), operand: o })),
-    ...nodes(n, 'ops').map((o) => ({ at: startOf(o), op: operatorToken(o) })),
+    ...nodes(n, 'ops').map((o) => ({ at: startOf(o), op: operatorToken(o, cx) })),
     ...nodes(n, 'suffixes').map((o) => ({ at: startOf(o), suffix: o })),
   ].sort((a, b) => a.at - b.at);
   const out: Item[] = [];
@@ -85,10 +89,17 @@ function climb(n: CstNode, cx: AstContext): Expr {
   return materialize(out[0]!, cx);
 }
 
-/** The operator token of a `binaryOperator` or `arithmeticOperator` node. */
-function operatorToken(n: CstNode): IToken {
+/** The operator token of a `binaryOperator` or `arithmeticOperator` node (`<<` and `>>` as one token). */
+function operatorToken(n: CstNode, cx: AstContext): IToken {
   const t = optToken(n, 'op');
-  return t ?? operatorToken(node(n, 'arith'));
+  if (t) return t;
+  const shift = tokens(n, 'shift');
+  if (shift.length === 2) {
+    const [a, b] = shift as [IToken, IToken];
+    if (b.startOffset !== a.endOffset! + 1) throw astError(`unexpected '${b.image}'`, cx.src.tokenSpan(b), `write ${a.image}${b.image} without a space for a shift, or one ${a.image} for a comparison`);
+    return { ...a, image: a.image + b.image, endOffset: b.endOffset };
+  }
+  return operatorToken(node(n, 'arith'), cx);
 }
 
 function reduce(p: Pending, out: Item[], cx: AstContext): void {

@@ -59,6 +59,8 @@ const arrayContains: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY
 /** (string, pattern[, options]) of REGEXP_MATCHES and REGEXP_FULL_MATCH. */
 const regexMatch: TypeRule = (a) => ((a.length === 2 || a.length === 3) && a.every(isString) ? T.BOOLEAN : 'expects (string, pattern[, options])');
 const dateDiffRule: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isTime(a[1]!) && isTime(a[2]!) ? T.BIGINT : "expects (unit, start, end), e.g. DATE_DIFF('day', t1, t2)");
+/** Two integers: the wider integer type (INT for two NULLs). */
+const integerOp: TypeRule = (a) => (a.length === 2 && a.every(isIntegerArg) ? (commonType(a[0]!, a[1]!)!.kind === 'NULL' ? T.INT : commonType(a[0]!, a[1]!)!) : 'expects two integers (INT or BIGINT)');
 const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
 
 export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
@@ -111,6 +113,12 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   exp: double1,
   power: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (number, number)'),
   pow: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (number, number)'),
+  // a & b, a | b, XOR(a, b), a << n, a >> n: integers, as DuckDB (a shift out of the type's range is a row error).
+  bitwise_and: integerOp,
+  bitwise_or: integerOp,
+  xor: integerOp,
+  shift_left: integerOp,
+  shift_right: integerOp,
   // a // b: integers divide to an integer, cut toward zero (-7 // 2 is -3); other numbers as a / b (DuckDB).
   divide: (a) => (a.length === 2 && a.every(isNumberArg) ? (a.every(isIntegerArg) ? (commonType(a[0]!, a[1]!)!.kind === 'NULL' ? T.INT : commonType(a[0]!, a[1]!)!) : T.DOUBLE) : 'expects (number, number)'),
   mod: (a) => (a.length === 2 && a.every(isNumeric) ? commonType(a[0]!, a[1]!)! : 'expects (number, number)'),
