@@ -26,6 +26,7 @@ import { checkNoLimit, isScaleOutSink, viewChanges, viewKey } from './persistent
 import { persistentId } from './statements/persistent.js';
 import { explainText } from './statements/explain.js';
 import { planStages, stagedQuery } from './statements/select-staged.js';
+import { tableTarget } from './statements/delete-update.js';
 import type { PlannedStatement } from './types.js';
 
 type StatementMode = PlannedStatement['mode'];
@@ -112,6 +113,12 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
     }
     case 'Explain':
       explainText(s, scratch);
+      return 'statement';
+    case 'Delete':
+      tableTarget(s.target, scratch, 'DELETE FROM');
+      return 'statement';
+    case 'Update':
+      tableTarget(s.target, scratch, 'UPDATE');
       return 'statement';
     case 'Show':
     case 'Describe':

@@ -489,6 +489,23 @@ export interface InsertStmt {
   readonly span: Span;
 }
 
+/** DELETE FROM table [WHERE cond]: a table's rows where cond is TRUE (all without WHERE). */
+export interface DeleteStmt {
+  readonly kind: 'Delete';
+  readonly target: Ident;
+  readonly where?: Expr;
+  readonly span: Span;
+}
+
+/** UPDATE table SET column = expr, ... [WHERE cond]: each expression over the row's old values. */
+export interface UpdateStmt {
+  readonly kind: 'Update';
+  readonly target: Ident;
+  readonly sets: readonly { readonly column: Ident; readonly value: Expr }[];
+  readonly where?: Expr;
+  readonly span: Span;
+}
+
 export type ShowWhat = 'STREAMS' | 'TABLES' | 'MODELS' | 'FUNCTIONS' | 'QUERIES' | 'VIEWS' | 'SINKS';
 
 export interface ShowStmt {
@@ -524,6 +541,8 @@ export type Statement =
   | AlterModelStmt
   | QueryStmt
   | InsertStmt
+  | DeleteStmt
+  | UpdateStmt
   | ShowStmt
   | DescribeStmt
   | ExplainStmt;

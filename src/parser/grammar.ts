@@ -39,6 +39,8 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.dropStatement) },
       { ALT: () => this.SUBRULE(this.alterStatement) },
       { ALT: () => this.SUBRULE(this.insertStatement) },
+      { ALT: () => this.SUBRULE(this.deleteStatement) },
+      { ALT: () => this.SUBRULE(this.updateStatement) },
       { ALT: () => this.SUBRULE(this.showStatement) },
       { ALT: () => this.SUBRULE(this.describeStatement) },
       { ALT: () => this.SUBRULE(this.explainStatement) },
@@ -265,6 +267,36 @@ export class SqlParser extends CstParser {
       // INSERT INTO t SELECT ...: the rows a query gives now (see engine/statements/insert.ts).
       { ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'query' }) },
     ]);
+  });
+
+  /** DELETE FROM table [WHERE cond]. */
+  readonly deleteStatement = this.RULE('deleteStatement', () => {
+    this.CONSUME(K.DELETE);
+    this.CONSUME(K.FROM);
+    this.SUBRULE(this.identifier, { LABEL: 'target' });
+    this.OPTION(() => {
+      this.CONSUME(K.WHERE);
+      this.SUBRULE(this.expression, { LABEL: 'where' });
+    });
+  });
+
+  /** UPDATE table SET column = expr, ... [WHERE cond]. */
+  readonly updateStatement = this.RULE('updateStatement', () => {
+    this.CONSUME(K.UPDATE);
+    this.SUBRULE(this.identifier, { LABEL: 'target' });
+    this.CONSUME(K.SET);
+    this.AT_LEAST_ONE_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.SUBRULE2(this.identifier, { LABEL: 'columns' });
+        this.CONSUME(Equals);
+        this.SUBRULE(this.expression, { LABEL: 'values' });
+      },
+    });
+    this.OPTION(() => {
+      this.CONSUME(K.WHERE);
+      this.SUBRULE2(this.expression, { LABEL: 'where' });
+    });
   });
 
   readonly valuesRow = this.RULE('valuesRow', () => {

@@ -32,6 +32,16 @@ export function toStatement(n: CstNode, cx: AstContext): Statement {
       return toAlter(c, cx);
     case 'insertStatement':
       return toInsert(c, cx);
+    case 'deleteStatement': {
+      const where = optNode(c, 'where');
+      return { kind: 'Delete', target: toIdent(node(c, 'target'), cx), ...(where ? { where: toExpr(where, cx) } : {}), span: cx.src.nodeSpan(c) };
+    }
+    case 'updateStatement': {
+      const where = optNode(c, 'where');
+      const values = nodes(c, 'values');
+      const sets = nodes(c, 'columns').map((col, i) => ({ column: toIdent(col, cx), value: toExpr(values[i]!, cx) }));
+      return { kind: 'Update', target: toIdent(node(c, 'target'), cx), sets, ...(where ? { where: toExpr(where, cx) } : {}), span: cx.src.nodeSpan(c) };
+    }
     case 'showStatement':
       return toShow(c, cx);
     case 'describeStatement':

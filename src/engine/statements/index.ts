@@ -18,6 +18,7 @@ import { drop } from './drop.js';
 import { explain } from './explain.js';
 import type { HandlerTable, StatementHandler, StatementKind, StatementOf } from './handler.js';
 import { insert, insertSelect } from './insert.js';
+import { deleteRows, updateRows } from './delete-update.js';
 import { readsOnlyTables } from '../../planner/plan-query.js';
 import { pullTarget, selectConstant, selectPull } from './select-pull.js';
 import { selectPush } from './select-push.js';
@@ -43,6 +44,8 @@ export const HANDLERS = {
   CreateSink: createSink,
   AlterModel: alterModel,
   Drop: drop,
+  Delete: deleteRows,
+  Update: updateRows,
   Insert: ((session, s, text, opts) => (s.query ? insertSelect(select, session, s, text, opts) : insert(session, s, text, opts))) satisfies StatementHandler<'Insert'>,
   Query: select,
   Show: show,

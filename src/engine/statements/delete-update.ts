@@ -1,0 +1,108 @@
+/**
+ * DELETE FROM and UPDATE of a TABLE: the rows where WHERE is TRUE (every row without one) are
+ * removed, or rewritten with each SET expression computed over the row's old values and cast to
+ * its column's type. All or nothing: a row whose expression fails, a NULL key, or more rows
+ * than `--max-result-rows` fail the statement and nothing changes. A stream is an append-only
+ * log: its rows are not deleted or updated.
+ */
+import { SluiceError, throwIfCancelled } from '../../common/errors.js';
+import { keyOf } from '../../common/keys.js';
+import type { Span } from '../../common/span.js';
+import { batchFromRows } from '../../exec/columns.js';
+import { compileExpr } from '../../exec/compile-expr.js';
+import { normalizeName, type Expr, type Ident } from '../../parser/index.js';
+import { bindExpr, Scope } from '../../planner/bind-expr.js';
+import type { Catalog, TableDef } from '../../planner/catalog.js';
+import { limitError } from '../../planner/limits.js';
+import type { StateRow, TableChange } from '../../state/index.js';
+import type { Session } from '../session.js';
+import { ok } from './definitions.js';
+import type { StatementHandler } from './handler.js';
+
+export const deleteRows: StatementHandler<'Delete'> = async (session, s, text, opts) => {
+  const def = tableTarget(s.target, session.catalog, 'DELETE FROM');
+  const rows = await tableRows(session, def, s.span);
+  const hit = matching(session, def, rows, s.where);
+  const changes: TableChange[] = rows.filter((_, i) => hit[i]).map((r) => [rowKey(def, r), null]);
+  throwIfCancelled(opts.signal, 'the DELETE', s.span);
+  await session.tables.table(def.name).rows.apply(changes);
+  return ok(text, `deleted ${changes.length} row(s) from table ${def.name}`);
+};
+
+export const updateRows: StatementHandler<'Update'> = async (session, s, text, opts) => {
+  const def = tableTarget(s.target, session.catalog, 'UPDATE');
+  const rows = await tableRows(session, def, s.span);
+  const hit = matching(session, def, rows, s.where);
+  const chosen = rows.filter((_, i) => hit[i]);
+  const batch = batchFromRows(def.schema, chosen);
+  const next = chosen.map((r) => ({ ...r }));
+  const seen = new Set<string>();
+  for (const { column, value } of s.sets) {
+    const field = def.schema.find((f) => normalizeName(f.name) === normalizeName(column.name));
+    if (!field) scopeOf(def).resolve(undefined, column.name, column.span);
+    if (seen.has(normalizeName(field!.name))) throw new SluiceError('INVALID_ARGUMENT', `column ${field!.name} is SET twice`, { span: column.span, hint: 'set each column once' });
+    seen.add(normalizeName(field!.name));
+    const bound = bindExpr({ kind: 'Cast', operand: value, type: field!.type, span: value.span }, scopeOf(def), session.catalog, { clause: 'SET' });
+    const { values, errors } = compileExpr(bound, def.schema, session.env.udfs).evaluate(batch);
+    if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `SET ${field!.name}: ${errors[0]!.message}`, { span: value.span, hint: 'nothing was updated' });
+    values.forEach((v, i) => {
+      if ((v ?? null) === null && !field!.nullable) {
+        throw new SluiceError('INVALID_ARGUMENT', `SET ${field!.name}: NULL in a NOT NULL column`, { span: value.span, hint: `${field!.name} is part of the primary key of ${def.name}` });
+      }
+      next[i]![field!.name] = v ?? null;
+    });
+  }
+  // Rows whose key changes leave their old key first, so that no new row is removed after it is written.
+  const moved: TableChange[] = [];
+  const written: TableChange[] = [];
+  chosen.forEach((old, i) => {
+    const before = rowKey(def, old);
+    const after = rowKey(def, next[i]!);
+    if (after !== before) moved.push([before, null]);
+    written.push([after, next[i]! as StateRow]);
+  });
+  throwIfCancelled(opts.signal, 'the UPDATE', s.span);
+  await session.tables.table(def.name).rows.apply([...moved, ...written]);
+  return ok(text, `updated ${written.length} row(s) in table ${def.name}`);
+};
+
+/** The table a DELETE or UPDATE changes; a clear error for a stream, view or sink. */
+export function tableTarget(target: Ident, catalog: Catalog, what: string): TableDef {
+  const def = catalog.relation(target.name, target.span);
+  if (def.kind !== 'table') {
+    throw new SluiceError('UNSUPPORTED', `${what} changes a table; '${def.name}' is a ${def.kind}`, {
+      span: target.span,
+      hint: def.kind === 'stream' ? "a stream is an append-only log: its rows are not deleted or updated; keep the current row per key in a TABLE or a materialized view" : 'change the table or stream it reads',
+    });
+  }
+  return def;
+}
+
+/** The table's rows now (at most `--max-result-rows`). */
+async function tableRows(session: Session, def: TableDef, span: Span): Promise<Record<string, unknown>[]> {
+  const max = session.catalog.limits.maxResultRows;
+  const rows: Record<string, unknown>[] = [];
+  for await (const [, r] of session.tables.table(def.name).kv.scan()) {
+    rows.push(r as Record<string, unknown>);
+    if (rows.length > max) throw limitError('maxResultRows', `table ${def.name} holds more than ${max.toLocaleString('en-US')} rows, more than one statement changes`, span, 'change fewer rows at a time with a narrower WHERE on the key');
+  }
+  return rows;
+}
+
+/** Per row, whether WHERE is TRUE for it (every row without WHERE). */
+function matching(session: Session, def: TableDef, rows: readonly Record<string, unknown>[], where: Expr | undefined): boolean[] {
+  if (!where) return rows.map(() => true);
+  const bound = bindExpr(where, scopeOf(def), session.catalog, { clause: 'WHERE' });
+  if (bound.type.kind !== 'BOOLEAN' && bound.type.kind !== 'NULL') throw new SluiceError('TYPE_MISMATCH', 'WHERE needs a BOOLEAN condition', { span: where.span });
+  const { values, errors } = compileExpr(bound, def.schema, session.env.udfs).evaluate(batchFromRows(def.schema, rows));
+  if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `WHERE: ${errors[0]!.message}`, { span: where.span, hint: 'nothing was changed' });
+  return Array.from(values, (v) => v === true);
+}
+
+function scopeOf(def: TableDef): Scope {
+  return new Scope(def.schema.map((f) => ({ qualifier: def.name, name: f.name, type: f.type })));
+}
+
+function rowKey(def: TableDef, row: Record<string, unknown>): string {
+  return keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name]));
+}
