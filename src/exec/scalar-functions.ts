@@ -113,6 +113,9 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   nullif: { fn: (a, b) => (a === null || (b !== null && valuesEqual(a, b)) ? null : a), nullSafe: true },
   cardinality: { fn: (a) => (a as ArrayLike<unknown>).length },
   array_length: { fn: (a) => (a as ArrayLike<unknown>).length },
+  list_concat: { fn: concatLists, nullSafe: true },
+  array_concat: { fn: concatLists, nullSafe: true },
+  list_cat: { fn: concatLists, nullSafe: true },
   len: { fn: (a) => (typeof a === 'string' ? STRING_IMPLS['length']!.fn(a) : (a as ArrayLike<unknown>).length) },
   array_contains: { fn: (a, x) => contains(a as ArrayLike<unknown>, x) },
   string_split: { fn: (s, sep) => splitString(s as string, sep as string) },
@@ -198,6 +201,12 @@ function shift(a: number | bigint, n: number, side: 'left' | 'right'): number | 
     if (r > max || r < -max - 1n) throw new Error(`${bits === 32 ? 'INT' : 'BIGINT'} out of range: ${a} << ${n}`);
   }
   return typeof a === 'bigint' ? r : Number(r);
+}
+
+/** LIST_CONCAT: the elements of both lists; a NULL list adds none. */
+function concatLists(a: unknown, b: unknown): unknown[] {
+  const items = (x: unknown) => (x === null || x === undefined ? [] : Array.from(x as ArrayLike<unknown>));
+  return [...items(a), ...items(b)];
 }
 
 /** MAKE_DATE(year, month, day): a valid date, or a row error (2024-02-30 is not rolled over). */

@@ -976,6 +976,14 @@ export class SqlParser extends CstParser {
                 });
               },
             },
+            {
+              // x SIMILAR TO 'regex' (as DuckDB: the whole string matches the regular expression).
+              ALT: () => {
+                this.CONSUME(K.SIMILAR, { LABEL: 'similar' });
+                this.CONSUME(K.TO);
+                this.SUBRULE7(this.arithmetic, { LABEL: 'pattern' });
+              },
+            },
           ]);
         },
       },

@@ -70,7 +70,7 @@ const soft = [
   'ILIKE', 'ESCAPE', 'BOTH', 'LEADING', 'TRAILING', 'VERBOSE', 'CANDIDATE', 'PROMOTE', 'ROLLBACK', 'TO', 'VERSION',
   'NULLS', 'FIRST', 'LAST', 'FILTER', 'UNKNOWN', 'ALL', 'OVER', 'PARTITION',
   'ROWS', 'RANGE', 'GROUPS', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'ROW', 'EXCLUDE',
-  'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'GROUPING', 'SETS', 'ROLLUP', 'CUBE', 'WITHIN', 'WINDOW', 'DELETE', 'UPDATE',
+  'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'GROUPING', 'SETS', 'ROLLUP', 'CUBE', 'WITHIN', 'WINDOW', 'DELETE', 'UPDATE', 'SIMILAR',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];

@@ -3,7 +3,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type Ident, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
+import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type Ident, type IndexExpr, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
@@ -180,6 +180,10 @@ function toSuffix(operand: Expr, s: CstNode, span: Span, cx: AstContext): Expr {
     return rowInList(operand, list, negated, span) ?? { kind: 'In', operand, list, negated, span };
   }
   if (optToken(s, 'between')) return { kind: 'Between', operand, low: toExpr(node(s, 'low'), cx), high: toExpr(node(s, 'high'), cx), negated, span };
+  if (optToken(s, 'similar')) {
+    const match: Expr = { kind: 'Call', name: { name: 'regexp_full_match', span }, args: [operand, toExpr(node(s, 'pattern'), cx)], distinct: false, star: false, span };
+    return negated ? { kind: 'Unary', op: 'NOT', operand: match, span } : match;
+  }
   const escape = optNode(s, 'escape');
   const caseInsensitive = optToken(s, 'like')!.image.toUpperCase() === 'ILIKE';
   return { kind: 'Like', operand, pattern: toExpr(node(s, 'pattern'), cx), ...(escape ? { escape: toExpr(escape, cx) } : {}), caseInsensitive, negated, span };
@@ -282,7 +286,7 @@ function toCase(n: CstNode, cx: AstContext): CaseExpr {
   };
 }
 
-function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
+function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | IndexExpr | ArrayExpr {
   const name = toIdent(node(n, 'name'), cx);
   const span = cx.src.nodeSpan(n);
   if (!optToken(n, 'call')) return { kind: 'ColumnRef', column: name, span };
@@ -304,6 +308,24 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr {
   const argOrder = nodes(n, 'argOrder');
   const within = optNode(n, 'withinOrder');
   const ordered = within ? orderedSetCall(name, nodes(n, 'args').map((a) => toExpr(a, cx)), toOrderItem(within, cx), cx.src.tokenSpan(token(n, 'within'))) : undefined;
+  // LIST_VALUE(a, b) (DuckDB) is the list [a, b].
+  if (!over && !within && !filter && ['list_value', 'list_pack'].includes(normalizeName(name.name))) return { kind: 'Array', elements: nodes(n, 'args').map((a) => toExpr(a, cx)), span };
+  // FIRST(x) and LAST(x) (DuckDB's aggregates, NULLs included): the first and last element of
+  // ARRAY_AGG(x), in the order rows come or the ORDER BY inside the call gives.
+  const end = !over && !within ? ({ first: 1, last: -1 } as Record<string, number>)[normalizeName(name.name)] : undefined;
+  if (end !== undefined) {
+    const agg: Expr = {
+      kind: 'Call',
+      name: { name: 'array_agg', span: name.span },
+      args: nodes(n, 'args').map((a) => toExpr(a, cx)),
+      distinct: false,
+      star: false,
+      ...(filter ? { filter: toExpr(filter, cx) } : {}),
+      ...(argOrder.length ? { orderBy: argOrder.map((o) => toOrderItem(o, cx)) } : {}),
+      span,
+    };
+    return { kind: 'Index', operand: agg, index: { kind: 'Literal', literal: 'integer', value: end, span }, span };
+  }
   return {
     kind: 'Call',
     name: ordered?.name ?? name,

@@ -389,8 +389,18 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExp
     case 'IS NOT DISTINCT FROM':
       comparable(left, right, span);
       return mk(T.BOOLEAN);
-    case '||':
+    case '||': {
+      // Of two lists, || is their concatenation (DuckDB), not text; NULL when either is NULL
+      // (LIST_CONCAT itself reads a NULL list as empty).
+      if (left.type.kind === 'ARRAY' || right.type.kind === 'ARRAY') {
+        const t = SCALAR_FUNCTIONS['list_concat']!([left.type, right.type]);
+        if (typeof t === 'string') throw typeError(`cannot apply '||' to ${typeToString(left.type)} and ${typeToString(right.type)}: || of lists ${t}`, span);
+        const isNull = (x: BoundExpr): BoundExpr => ({ kind: 'IsNull', operand: x, negated: false, type: T.BOOLEAN });
+        const either: BoundExpr = { kind: 'Binary', op: 'OR', left: isNull(left), right: isNull(right), type: T.BOOLEAN };
+        return { kind: 'Case', whens: [{ when: either, then: { kind: 'Literal', value: null, type: t } }], else: { kind: 'Call', fn: 'list_concat', args: [left, right], type: t, span }, type: t, span };
+      }
       return { kind: 'Binary', op, left: asText(left), right: asText(right), type: T.STRING, span };
+    }
     case '+':
     case '-': {
       const l = left.type.kind;

@@ -59,6 +59,13 @@ const arrayContains: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY
 /** (string, pattern[, options]) of REGEXP_MATCHES and REGEXP_FULL_MATCH. */
 const regexMatch: TypeRule = (a) => ((a.length === 2 || a.length === 3) && a.every(isString) ? T.BOOLEAN : 'expects (string, pattern[, options])');
 const dateDiffRule: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isTime(a[1]!) && isTime(a[2]!) ? T.BIGINT : "expects (unit, start, end), e.g. DATE_DIFF('day', t1, t2)");
+const concatLists: TypeRule = (a) => {
+  if (a.length !== 2 || !a.every((t) => t.kind === 'ARRAY' || t.kind === 'NULL')) return 'expects two arrays';
+  const [x, y] = a.map((t) => (t.kind === 'ARRAY' ? t.element : T.NULL)) as [DataType, DataType];
+  const element = commonType(x, y);
+  return element ? arrayOf(element) : 'expects two arrays of one element type';
+};
+
 /** Two integers: the wider integer type (INT for two NULLs). */
 const integerOp: TypeRule = (a) => (a.length === 2 && a.every(isIntegerArg) ? (commonType(a[0]!, a[1]!)!.kind === 'NULL' ? T.INT : commonType(a[0]!, a[1]!)!) : 'expects two integers (INT or BIGINT)');
 const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
@@ -164,6 +171,10 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   levenshtein: (a) => (a.length === 2 && a.every(isString) ? T.BIGINT : 'expects two strings'),
   even: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
   list_contains: arrayContains,
+  // LIST_CONCAT(a, b) (ARRAY_CONCAT, LIST_CAT, and a || b of arrays): a's elements then b's; a NULL list adds none (DuckDB).
+  list_concat: concatLists,
+  array_concat: concatLists,
+  list_cat: concatLists,
   gcd: integerPair,
   lcm: integerPair,
   date_add: (a) => (a.length === 2 && isTime(a[0]!) && (a[1]!.kind === 'INTERVAL' || a[1]!.kind === 'NULL') ? T.TIMESTAMP : "expects (timestamp, interval), e.g. DATE_ADD(ts, INTERVAL '1' HOUR)"),

@@ -101,7 +101,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in chromium', () => {
     expect(await page.textContent('[data-stat="heap"] .stat-value')).toMatch(/MiB$/);
     await shot(page, 'overview-light');
     await page.click('button.theme');
-    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    // The theme is set by an effect after the click's render: wait for it, not the next tick.
+    await page.waitForFunction(() => document.documentElement.dataset['theme'] === 'dark', undefined, WAIT);
     await shot(page, 'overview-dark');
     expect(problems()).toEqual([]);
     await page.close();
