@@ -13,7 +13,7 @@ import type { FunctionRegistry } from '../udf/js-function.js';
 import type { ModelRegistry } from '../udf/model-registry.js';
 import type { EngineMetrics } from './metrics.js';
 import { predictRollout } from './prediction-log.js';
-import type { TableRegistry } from './relation-storage.js';
+import { startTableChangelog, tableChangelogTopic, type TableRegistry } from './relation-storage.js';
 
 /** What the executor reaches of the deps. */
 export interface ExecEnvDeps {
@@ -45,11 +45,40 @@ function udfsOf(deps: ExecEnvDeps): UdfResolver {
   };
 }
 
-/** A view's changelog, or a stream through its connector. */
+/** A view's or table's changelog, or a stream through its connector. */
 function sourceFor(deps: ExecEnvDeps, plan: SourceExec): Source {
   if (plan.constants) return new ConstantSource(plan, udfsOf(deps));
+  if (plan.relationKind === 'table') return tableSource(deps, plan);
   if (plan.connector !== 'view') return connectorSource(plan, { log: deps.log, noteMissedRecords: (topic, n) => deps.metrics.recordsMissed(topic, n) });
   const def = deps.catalog.relation(plan.relation);
   if (def.kind !== 'view') throw new SluiceError('INTERNAL', `'${plan.relation}' is read as a view but is a ${def.kind}`);
   return new LogSource(deps.log, def.changelog, plan.columns, plan.fields, plan.watermark, def.schema.length, (n) => deps.metrics.recordsMissed(def.changelog, n));
+}
+
+/**
+ * A table streamed whole: its changelog from the first record (the rows it had when the
+ * changelog started, then every change), started the first time a query runs over it.
+ */
+function tableSource(deps: ExecEnvDeps, plan: SourceExec): Source {
+  const t = deps.tables.table(plan.relation);
+  const topic = tableChangelogTopic(t.def);
+  let inner: LogSource | undefined;
+  let saved: Readonly<Record<string, number>> = {};
+  return {
+    name: `log:${topic}`,
+    fields: plan.fields,
+    seek(positions) {
+      saved = positions;
+      inner?.seek(positions);
+    },
+    positions: () => inner?.positions() ?? { ...saved },
+    async run(ctx, bounded) {
+      if (!inner) {
+        await startTableChangelog(t, deps.log);
+        inner = new LogSource(deps.log, topic, plan.columns, plan.fields, undefined, t.def.schema.length, (n) => deps.metrics.recordsMissed(topic, n));
+        inner.seek(saved);
+      }
+      await inner.run(ctx, bounded);
+    },
+  };
 }

@@ -3,9 +3,12 @@
  * joins through the state cache, see TableRows), a view's current rows in `view:<name>`.
  */
 import { SluiceError } from '../common/errors.js';
+import { makeBatch } from '../exec/columns.js';
+import { encodeBatchView } from '../exec/ipc.js';
 import { normalizeName } from '../parser/index.js';
 import type { RelationDef, TableDef } from '../planner/catalog.js';
-import { KvTable, TableRows, type StateCache, type Store } from '../state/index.js';
+import { KvTable, LOG_CHUNK_HEADER_BYTES, TableRows, type EmbeddedLog, type StateCache, type Store, type TableChangelogWriter } from '../state/index.js';
+import { CHANGELOG_CHUNK_ROWS, changelogFields } from './sinks.js';
 
 /** Runtime state of a TABLE: its rows in RocksDB, read through the state cache by lookups. */
 export interface TableState {
@@ -35,6 +38,48 @@ export class TableRegistry extends Map<string, TableState> {
 /** Opens a table's rows; reads its row count, not its rows. */
 export function openTableRows(store: Store, def: TableDef, cache: StateCache): Promise<TableRows> {
   return TableRows.open(store, `table:${normalizeName(def.name)}`, def.schema.map((f) => f.name), cache);
+}
+
+/** The embedded-log topic of a table's changelog (see startTableChangelog). */
+export function tableChangelogTopic(def: TableDef): string {
+  return `${normalizeName(def.name)}__changes`;
+}
+
+/**
+ * Gives a table a changelog, once: a topic on the embedded log with the table's columns and the
+ * change kind (as a view's changelog), which first gets every row as an insert and then, in the
+ * write that applies them, every change (+I a new key, -U/+U a row replaced, -D a row deleted).
+ * A query that streams the table reads it from its first record. Until a query streams it, a
+ * table keeps none, and its writes pay nothing for it.
+ */
+export async function startTableChangelog(t: TableState, log: EmbeddedLog): Promise<void> {
+  if (t.rows.changelogAttached) return;
+  const topic = tableChangelogTopic(t.def);
+  const fields = changelogFields(t.def.schema);
+  const writer: TableChangelogWriter = (rows, kinds, wb) => {
+    for (let from = 0; from < rows.length; from += CHANGELOG_CHUNK_ROWS) {
+      const part = rows.slice(from, from + CHANGELOG_CHUNK_ROWS);
+      const columns = fields.map((_, c) => (c < t.def.schema.length ? part.map((r) => r[c] ?? null) : Int32Array.from(kinds.slice(from, from + part.length))));
+      log.appendFramed(topic, 0, encodeBatchView(makeBatch(fields, columns, part.length), LOG_CHUNK_HEADER_BYTES), part.length, wb);
+    }
+  };
+  await t.rows.startChangelog(writer, {
+    exists: () => log.hasTopic(topic),
+    reset: async () => {
+      if (log.hasTopic(topic)) await log.dropTopic(topic);
+      await log.createTopic(topic, 1);
+    },
+  });
+}
+
+/** Reattaches a table's changelog after a restart, if a query started one. */
+export async function reopenTableChangelog(t: TableState, log: EmbeddedLog): Promise<void> {
+  if (log.hasTopic(tableChangelogTopic(t.def)) && (await t.rows.hasChangelog())) await startTableChangelog(t, log);
+}
+
+/** Removes a dropped table's changelog, if it has one. */
+export async function dropTableChangelog(def: TableDef, log: EmbeddedLog): Promise<void> {
+  if (log.hasTopic(tableChangelogTopic(def))) await log.dropTopic(tableChangelogTopic(def));
 }
 
 export function viewKv(store: Store, name: string): KvTable {

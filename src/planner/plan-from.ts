@@ -39,12 +39,6 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
   switch (item.kind) {
     case 'TableRef': {
       const def = catalog.relation(item.name.name, item.name.span);
-      if (!pull && def.kind === 'table') {
-        throw new SluiceError('UNSUPPORTED', `table '${def.name}' can be read by a pull query or joined to a stream, not streamed`, {
-          span: item.name.span,
-          hint: `SELECT ... FROM ${def.name} WHERE <key> = ... answers now; or JOIN ${def.name} to a stream`,
-        });
-      }
       if (def.kind === 'sink' && String(def.options['connector'] ?? 'log').toLowerCase() !== 'log') {
         throw new SluiceError('INVALID_ARGUMENT', `'${def.name}' is a sink; it cannot be read`, {
           span: item.name.span,
@@ -65,6 +59,8 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
         ...(wm && wmIndex >= 0 ? { watermark: { column: wmIndex, delayMs: wm.delayMs + (wm.latenessMs ?? 0) } } : {}),
         // A pull query reads the view's current rows: inserts only.
         ...(!pull && def.kind === 'view' && def.changes ? { changes: { key: def.changes === 'upsert' ? def.key.map((k) => fields.findIndex((f) => normalizeName(f.name) === normalizeName(k))) : [] } } : {}),
+        // Over streams a table is read whole as its changelog: each row as it was, then changed, by its key.
+        ...(!pull && def.kind === 'table' ? { changes: { key: def.primaryKey.map((k) => fields.findIndex((f) => normalizeName(f.name) === normalizeName(k))) } } : {}),
       };
       // Columns a rewrite added for its own use (window-lift.ts) are not for `*`.
       return { plan, scope: new Scope(fields.map((f) => ({ qualifier, name: f.name, type: f.type, ...(f.name.startsWith(LIFTED_PREFIX) ? { hidden: true } : {}) }))) };
@@ -270,47 +266,54 @@ function intervalMillis(e: Expr): number {
 }
 
 function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
-  const tableFirst = pull ? undefined : tableBeforeStream(written, catalog);
+  const tableFirst = pull ? undefined : tableBeforeStream(written, catalog, planSub);
   if (tableFirst) return planTableFirst(written, tableFirst, catalog, planSub);
   const left = planFrom(written.left, catalog, planSub, pull);
   const ref = written.right.kind === 'TableRef' ? written.right : undefined;
   const def = ref ? catalog.relation(ref.name.name, ref.name.span) : undefined;
-  // Over streams a table is looked up by key per row (it is not read as a whole).
-  const lookupOnly = def?.kind === 'table' && !pull;
-  const right = lookupOnly ? undefined : planFrom(written.right, catalog, planSub, pull);
-  const item = written.natural ? naturalJoin(written, left, right ? visibleNames(right.scope) : def!.schema.map((f) => f.name)) : written;
-  if (def?.kind === 'table') {
-    const qualifier = ref?.alias?.name ?? def.name;
-    if (lookupOnly) return planLookupJoin(item, left, def, qualifier, catalog);
-    // A pull query over tables alone reads them whole: a join the table's key does not serve is a hash join.
-    if (item.joinType === 'INNER' || item.joinType === 'LEFT') {
-      try {
-        return planLookupJoin(item, left, def, qualifier, catalog);
-      } catch (e) {
-        if (!(e instanceof SluiceError && (e.code === 'INVALID_JOIN' || e.code === 'UNSUPPORTED'))) throw e;
-      }
-    }
+  const right = planFrom(written.right, catalog, planSub, pull);
+  const item = written.natural ? naturalJoin(written, left, visibleNames(right.scope)) : written;
+  // A join the table's key serves looks the table up by key per row (over streams, the table as
+  // it is when the row is read); any other reads the table whole (over streams, its changelog)
+  // and is a hash join.
+  const qualifier = ref?.alias?.name ?? def?.name ?? '';
+  if (def?.kind === 'table' && (item.joinType === 'INNER' || item.joinType === 'LEFT') && lookupServes(item, left, def, qualifier, catalog)) {
+    return planLookupJoin(item, left, def, qualifier, catalog);
   }
   // Two streams within a time bound: an interval join, which lets go of rows the bound retires.
   if (!pull && item.joinType === 'INNER' && item.on && intervalJoinOn(item.on, left, right!, catalog)) return planIntervalJoin(item, left, right!, catalog);
   return planHashJoin(item, left, right!, catalog);
 }
 
+/** Whether a lookup of `table` by its key answers the join (else it reads the table whole). */
+function lookupServes(item: JoinRef, left: Planned, table: TableDef, qualifier: string, catalog: Catalog): boolean {
+  try {
+    planLookupJoin(item, left, table, qualifier, catalog);
+    return true;
+  } catch (e) {
+    // Without ON, only the table's key can be what the join matches: its error says what is missing.
+    const keyed = item.on !== undefined || item.using !== undefined;
+    if (keyed && e instanceof SluiceError && (e.code === 'INVALID_JOIN' || e.code === 'UNSUPPORTED')) return false;
+    throw e;
+  }
+}
+
 /**
- * The table of `table [INNER | RIGHT] JOIN <not a table>` in a query over streams; a LEFT, FULL
- * or CROSS join there would need the table's rows without a match, and is refused.
+ * The table of `table [INNER | RIGHT] JOIN <not a table>` in a query over streams, when a lookup
+ * of the table by key serves it; any other join of a table (LEFT, FULL, CROSS, or on other
+ * columns) reads it whole, as its changelog.
  */
-function tableBeforeStream(item: JoinRef, catalog: Catalog): TableDef | undefined {
+function tableBeforeStream(item: JoinRef, catalog: Catalog, planSub: SubqueryPlanner): TableDef | undefined {
   if (item.left.kind !== 'TableRef') return undefined;
   const def = catalog.relation(item.left.name.name, item.left.name.span);
   if (def.kind !== 'table') return undefined;
   const right = item.right.kind === 'TableRef' ? catalog.relation(item.right.name.name, item.right.name.span) : undefined;
   if (right?.kind === 'table') return undefined;
-  if (item.joinType === 'INNER' || item.joinType === 'RIGHT') return def;
-  throw new SluiceError('UNSUPPORTED', `a ${item.joinType} JOIN that keeps every row of table '${def.name}' in a query over a stream: the table is looked up by key for each stream row, never read whole`, {
-    span: item.left.name.span,
-    hint: item.joinType === 'CROSS' ? `join on the table's key: ${def.name} JOIN <stream> ON ${def.name}.${def.primaryKey[0]} = <column>` : `keep every stream row instead: ${def.name} RIGHT JOIN <stream> (or <stream> LEFT JOIN ${def.name}); a pull query over tables alone reads them whole`,
-  });
+  if (item.joinType !== 'INNER' && item.joinType !== 'RIGHT') return undefined;
+  const stream = planFrom(item.right, catalog, planSub, false);
+  const flipped: JoinRef = { ...item, left: item.right, right: item.left, joinType: item.joinType === 'RIGHT' ? 'LEFT' : 'INNER' };
+  const natural = item.natural ? naturalJoin(flipped, stream, def.schema.map((f) => f.name)) : flipped;
+  return lookupServes(natural, stream, def, item.left.alias?.name ?? def.name, catalog) ? def : undefined;
 }
 
 /**

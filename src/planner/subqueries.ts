@@ -47,14 +47,14 @@ export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan,
     const from = q.from?.kind === 'TableRef' ? q.from : undefined;
     const table = from ? catalog.findRelation(from.name.name) : undefined;
     let planned: { plan: LogicalPlan; scope: Scope; value: BoundExpr } | undefined;
-    // A table read by its primary key is looked up per row; over a stream that is the only way a
-    // table is read (its refusals say what to write). A pull query over tables alone may read it
-    // whole, as anything else is read: joined (joined-subqueries.ts).
-    if (table?.kind === 'table' && (!pull || lookupForm(q, aggregates))) {
+    // A table read by its primary key is looked up per row (over streams, as it is when the row
+    // is read); any other subquery over a table reads it whole (over streams, its changelog), as
+    // anything else is read: joined (joined-subqueries.ts).
+    if (table?.kind === 'table' && lookupForm(q, aggregates)) {
       try {
         planned = planTableSubquery(sub, k, plan, scope, catalog, aggregates);
       } catch (e) {
-        if (!(pull && e instanceof SluiceError && e.code === 'UNSUPPORTED')) throw e;
+        if (!(e instanceof SluiceError && e.code === 'UNSUPPORTED')) throw e;
       }
     }
     planned ??= planJoinedSubquery(sub, k, plan, scope, catalog, planSub, pull, aggregates);

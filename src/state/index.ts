@@ -16,4 +16,4 @@ export { TimeIndex } from './time-index.js';
 export { StateCache, DEFAULT_STATE_CACHE_BYTES, parseByteSize, type StateCacheStats } from './state-cache.js';
 export { CheckpointStore, type Checkpoint, type CheckpointInput } from './checkpoints.js';
 export { KvTable, type KvScanOptions } from './kv-table.js';
-export { TableRows, type TableChange } from './table-rows.js';
+export { TableRows, type TableChange, type TableChangeKind, type TableChangelogWriter } from './table-rows.js';

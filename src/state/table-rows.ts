@@ -8,6 +8,17 @@ export type TableChange = readonly [key: string, row: StateRow | null];
 
 const ROW_COUNT = 'rows';
 const OFFSET_PREFIX = 'offset:';
+/** Set in the write that completes a changelog's first rows: the changelog holds the whole table. */
+const CHANGELOG_MARK = 'changelog';
+
+/** The kind of a change to a table row, as its changelog says it: 0 +I, 1 -U, 2 +U, 3 -D (RowKind). */
+export type TableChangeKind = 0 | 1 | 2 | 3;
+
+/**
+ * Writes a table's changes to its changelog, into the write batch that applies them: the row
+ * values in column order, and the kind of each.
+ */
+export type TableChangelogWriter = (rows: readonly (readonly unknown[])[], kinds: readonly TableChangeKind[], wb: WriteBatch) => void;
 
 /**
  * The rows of a TABLE by primary key, for lookups: RocksDB holds them (a KvTable), read through
@@ -26,6 +37,8 @@ export class TableRows {
   private lock: Promise<unknown> = Promise.resolve();
   /** Bumped by every write, so that a read racing it does not cache what it replaced. */
   private generation = 0;
+  /** Set once the table keeps a changelog (see startChangelog): every write appends its changes. */
+  private changelog: TableChangelogWriter | undefined;
 
   private constructor(
     readonly kv: KvTable,
@@ -82,6 +95,49 @@ export class TableRows {
     return out;
   }
 
+  /** Whether a changelog was started (startChangelog completed), as stored. */
+  async hasChangelog(): Promise<boolean> {
+    return (await this.meta.get(CHANGELOG_MARK)) !== undefined;
+  }
+
+  /** Whether every write now goes to a changelog too. */
+  get changelogAttached(): boolean {
+    return this.changelog !== undefined;
+  }
+
+  /**
+   * Makes every later write append its changes with `writer`. A changelog already started (it
+   * holds the rows) is attached as it is; otherwise `seed` is first given every row, in batches
+   * of `chunkRows`, as inserts, and the last of its writes marks the changelog started. All of
+   * it runs between two writes, so the changelog and the rows agree. A start cut short (a crash)
+   * leaves no mark, and a mark whose changelog is gone (`exists` says) counts for none: `reset`
+   * makes an empty changelog before seeding.
+   */
+  startChangelog(writer: TableChangelogWriter, stored: { readonly exists: () => boolean; readonly reset: () => Promise<void> }, chunkRows = 16_384): Promise<void> {
+    const run = this.lock.then(async () => {
+      if (this.changelog) return;
+      if (!stored.exists() || !(await this.hasChangelog())) {
+        await stored.reset();
+        let rows: unknown[][] = [];
+        const flush = async (last: boolean) => {
+          const wb = this.kv.batch();
+          if (rows.length) writer(rows, rows.map(() => 0), wb);
+          if (last) this.meta.upsert(CHANGELOG_MARK, { n: 1 }, wb);
+          await wb.write();
+          rows = [];
+        };
+        for await (const [, row] of this.kv.scan()) {
+          rows.push(this.columns.map((c) => row[c] ?? null));
+          if (rows.length >= chunkRows) await flush(false);
+        }
+        await flush(true);
+      }
+      this.changelog = writer;
+    });
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
   /** Source positions stored by `apply` (`offset:<partition>` -> next offset). */
   async offsets(): Promise<Map<number, number>> {
     const out = new Map<number, number>();
@@ -106,6 +162,7 @@ export class TableRows {
       await this.meta.clear();
       await this.meta.upsert(ROW_COUNT, { n: 0 });
       this.count = 0;
+      this.changelog = undefined;
       this.generation++;
       this.cache.release(this.owner);
     });
@@ -123,6 +180,11 @@ export class TableRows {
     const present = new Map<string, boolean>();
     const before = await this.kv.getManyRaw(keys);
     keys.forEach((k, i) => present.set(k, before[i] !== undefined));
+    // The row under each key as the changes go, for the changelog's -U and -D.
+    const current = this.changelog ? new Map(keys.map((k, i) => [k, before[i]?.row] as const)) : undefined;
+    const logged: (readonly unknown[])[] = [];
+    const kinds: TableChangeKind[] = [];
+    const values = (row: StateRow) => this.columns.map((c) => row[c] ?? null);
     let count = this.count;
     const wb: WriteBatch = this.kv.batch();
     for (const [key, row] of changes) {
@@ -135,7 +197,20 @@ export class TableRows {
         if (!had) count++;
       }
       present.set(key, row !== null);
+      if (current) {
+        const old = current.get(key);
+        if (old) {
+          logged.push(values(old));
+          kinds.push(row === null ? 3 : 1);
+        }
+        if (row !== null) {
+          logged.push(values(row));
+          kinds.push(old ? 2 : 0);
+        }
+        current.set(key, row ?? undefined);
+      }
     }
+    if (this.changelog && logged.length) this.changelog(logged, kinds, wb);
     this.meta.upsert(ROW_COUNT, { n: count }, wb);
     for (const [p, o] of offsets ?? []) this.meta.upsert(`${OFFSET_PREFIX}${p}`, { n: o }, wb);
     await wb.write();

@@ -3,7 +3,7 @@ import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
 import { normalizeName } from '../../parser/index.js';
 import type { TableDef } from '../../planner/catalog.js';
-import { openTableRows } from '../relation-storage.js';
+import { openTableRows, reopenTableChangelog } from '../relation-storage.js';
 import { fieldsOf, ok, optionsOf } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
@@ -15,6 +15,8 @@ export const createTable: StatementHandler<'CreateTable'> = async (session, s, t
   session.catalog.addRelation(def, s.name.span);
   // Opening reads no rows: lookups read the keys they need through the state cache.
   const rows = await openTableRows(session.storage.store, def, session.storage.stateCache);
+  // A changelog a query started goes on from the first write after a restart (a loader's included).
+  await reopenTableChangelog({ def, kv: rows.kv, rows }, session.storage.log);
   const loader = await connector.table?.({ def, rows });
   if (opts.signal?.aborted) {
     // Reading the table's topic to the end is the long part.

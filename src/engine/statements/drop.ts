@@ -6,7 +6,7 @@ import { STOPPED_KIND, type ParkedQuery } from '../parked-query.js';
 import { forgetReferences } from '../model-references.js';
 import { forgetTopicPositions } from '../model-updates.js';
 import { refuseIfRead } from '../readers.js';
-import { viewKv } from '../relation-storage.js';
+import { dropTableChangelog, viewKv } from '../relation-storage.js';
 import type { Session } from '../session.js';
 import { connectorFor, connectorName } from '../../connectors/registry.js';
 import { ok } from './definitions.js';
@@ -80,6 +80,7 @@ async function dropRelation(session: Session, s: Drop): Promise<string> {
     const t = session.tables.table(def.name);
     await t.close?.();
     await t.rows.clear();
+    await dropTableChangelog(def, log);
     t.rows.release();
     session.tables.delete(normalizeName(def.name));
   }
