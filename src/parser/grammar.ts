@@ -697,6 +697,7 @@ export class SqlParser extends CstParser {
   private joinWordNext(): boolean {
     const t = this.LA(1).tokenType;
     const next = this.LA(2).tokenType;
+    if (this.semiAntiNext()) return true;
     // WINDOW w AS (...) after FROM starts the WINDOW clause.
     if (t === K.WINDOW) return this.LA(3).tokenType === K.AS;
     if (t === K.NATURAL) return next === K.JOIN || next === K.INNER || next === K.LEFT || next === K.RIGHT || next === K.FULL;
@@ -704,10 +705,15 @@ export class SqlParser extends CstParser {
     return next === K.JOIN || (next === K.OUTER && t !== K.CROSS);
   }
 
+  /** `SEMI JOIN` or `ANTI JOIN` next: names anywhere else (unquoted, they start such a join here). */
+  private semiAntiNext(): boolean {
+    return (tokenMatcher(this.LA(1), K.SEMI) || tokenMatcher(this.LA(1), K.ANTI)) && tokenMatcher(this.LA(2), K.JOIN);
+  }
+
   /** A left-deep chain of joins over from-items. */
   readonly fromClause = this.RULE('fromClause', () => {
     this.SUBRULE(this.fromPrimary, { LABEL: 'first' });
-    this.MANY(() => this.SUBRULE(this.joinClause, { LABEL: 'joins' }));
+    this.MANY({ GATE: () => !tokenMatcher(this.LA(1), Identifier) || (this.joinWordNext() && !tokenMatcher(this.LA(1), K.WINDOW)), DEF: () => this.SUBRULE(this.joinClause, { LABEL: 'joins' }) });
   });
 
   /** `[NATURAL] [kind] JOIN item [ON ... | USING (...)]`, or `, item` (a CROSS JOIN, as in `FROM a, b WHERE ...`). */
@@ -744,6 +750,8 @@ export class SqlParser extends CstParser {
                 },
               },
               { ALT: () => this.CONSUME(K.CROSS, { LABEL: 'cross' }) },
+              { ALT: () => this.CONSUME(K.SEMI, { LABEL: 'semiAnti' }) },
+              { ALT: () => this.CONSUME(K.ANTI, { LABEL: 'semiAnti' }) },
             ]);
           });
           this.CONSUME(K.JOIN);

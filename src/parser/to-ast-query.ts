@@ -122,8 +122,7 @@ function toSelectBody(n: CstNode, outer: AstContext): SelectQuery {
     kind: 'Select',
     distinct: optToken(n, 'distinct') !== undefined,
     items: nodes(n, 'items').map((i) => toSelectItem(i, cx)),
-    ...(fromNode ? { from: toFrom(fromNode, cx) } : {}),
-    ...(whereNode ? { where: toExpr(whereNode, cx) } : {}),
+    ...fromAndWhere(fromNode, whereNode, cx),
     ...groupingOf(nodes(n, 'groupBy'), cx),
     ...(havingNode ? { having: toExpr(havingNode, cx) } : {}),
     ...(qualifyNode ? { qualify: toExpr(qualifyNode, cx) } : {}),
@@ -203,8 +202,6 @@ function aliasOf(n: CstNode, cx: AstContext): Ident | undefined {
  * what to write, instead of answering as another join. A quoted alias is an alias.
  */
 const FOREIGN_JOINS: Readonly<Record<string, string>> = {
-  SEMI: "keep the rows that have a match with WHERE EXISTS (SELECT 1 FROM t WHERE t.key = s.col), or s.col IN (SELECT key FROM t)",
-  ANTI: "keep the rows without a match with WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.key = s.col), or s.col NOT IN (SELECT key FROM t)",
   ASOF: 'join two streams within a time bound (ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL ... AND a.ts)',
   POSITIONAL: 'a stream has no row positions to match',
   LATERAL: 'join a table on its key, or select from the subquery in FROM',
@@ -221,7 +218,41 @@ function checkForeignJoin(item: CstNode, cx: AstContext): void {
   if (hint) throw new SluiceError('UNSUPPORTED', `${upper === 'LATERAL' ? 'LATERAL' : `${upper} JOIN`} is not supported`, { span: cx.src.span(start, name.location!.endOffset! + 1), hint });
 }
 
-function toFrom(n: CstNode, cx: AstContext): FromItem {
+/**
+ * FROM and WHERE, with each `l SEMI JOIN r ON c` in FROM as `l` and `EXISTS (SELECT 1 FROM r
+ * WHERE c)` in WHERE (ANTI JOIN: NOT EXISTS), as DuckDB answers them: a row of `l` once if some
+ * row of `r` meets `c` (none, for ANTI). A filter of `l`'s rows commutes with the joins after it
+ * that keep them (INNER, LEFT, CROSS); a RIGHT or FULL join after it is refused.
+ */
+function fromAndWhere(fromNode: CstNode | undefined, whereNode: CstNode | undefined, cx: AstContext): { from?: FromItem; where?: Expr } {
+  const filters: Expr[] = [];
+  const from = fromNode ? toFrom(fromNode, cx, filters) : undefined;
+  const written = whereNode ? toExpr(whereNode, cx) : undefined;
+  const all = [...filters, ...(written ? [written] : [])];
+  const where = all.length ? all.reduce((acc, x): Expr => ({ kind: 'Binary', op: 'AND', left: acc, right: x, span: x.span })) : undefined;
+  return { ...(from ? { from } : {}), ...(where ? { where } : {}) };
+}
+
+/** The EXISTS test of `left SEMI|ANTI JOIN right ON on | USING (...)`. */
+function semiJoinTest(kind: string, left: FromItem, right: FromItem, on: Expr | undefined, using: readonly Ident[] | undefined, span: Span): Expr {
+  const word = `${kind} JOIN`;
+  let where = on;
+  if (using) {
+    const qualifier = (item: FromItem): Ident | undefined => (item.kind === 'TableRef' ? item.alias ?? item.name : item.kind === 'Join' || item.kind === 'Union' ? undefined : item.alias);
+    const l = qualifier(left);
+    const r = qualifier(right);
+    if (!l || !r) throw new SluiceError('UNSUPPORTED', `${word} ... USING needs a named relation on each side`, { span, hint: `write ${word} ... ON <left column> = <right column>` });
+    where = using
+      .map((c): Expr => ({ kind: 'Binary', op: '=', left: { kind: 'ColumnRef', qualifier: l, column: c, span: c.span }, right: { kind: 'ColumnRef', qualifier: r, column: c, span: c.span }, span: c.span }))
+      .reduce((acc, x): Expr => ({ kind: 'Binary', op: 'AND', left: acc, right: x, span }));
+  }
+  if (!where) throw new SluiceError('INVALID_JOIN', `${word} needs ON or USING`, { span, hint: `write ${word} t ON <condition>` });
+  const one: Expr = { kind: 'Literal', literal: 'integer', value: 1, span };
+  const exists: Expr = { kind: 'Exists', query: { kind: 'Select', distinct: false, items: [{ kind: 'ExprItem', expr: one, span }], from: right, where, groupBy: [], orderBy: [], span }, span };
+  return kind === 'ANTI' ? { kind: 'Unary', op: 'NOT', operand: exists, span } : exists;
+}
+
+function toFrom(n: CstNode, cx: AstContext, filters: Expr[]): FromItem {
   const first = node(n, 'first');
   const joins = nodes(n, 'joins');
   // Every item followed by a JOIN: its alias must not be a join word (see FOREIGN_JOINS).
@@ -234,6 +265,15 @@ function toFrom(n: CstNode, cx: AstContext): FromItem {
     const span = cx.src.span(first.location!.startOffset, j.location!.endOffset! + 1);
     const joinType = optToken(j, 'left') ? 'LEFT' : optToken(j, 'rightJoin') ? 'RIGHT' : optToken(j, 'full') ? 'FULL' : optToken(j, 'cross') || optToken(j, 'comma') ? 'CROSS' : 'INNER';
     const natural = optToken(j, 'natural');
+    const semi = optToken(j, 'semiAnti');
+    if (semi) {
+      if (natural) throw new SluiceError('UNSUPPORTED', `NATURAL ${semi.image.toUpperCase()} JOIN is not supported`, { span: cx.src.tokenSpan(natural), hint: 'write ON or USING' });
+      filters.push(semiJoinTest(semi.image.toUpperCase(), left, right, onNode ? toExpr(onNode, cx) : undefined, using, span));
+      continue;
+    }
+    if (filters.length && (joinType === 'RIGHT' || joinType === 'FULL')) {
+      throw new SluiceError('UNSUPPORTED', `a ${joinType} JOIN after a SEMI or ANTI JOIN is not supported`, { span: cx.src.tokenSpan((optToken(j, 'rightJoin') ?? optToken(j, 'full'))!), hint: 'put the SEMI or ANTI JOIN last, or write its test as WHERE [NOT] EXISTS (SELECT 1 FROM ... WHERE ...)' });
+    }
     if (natural && (joinType === 'CROSS' || onNode || using)) {
       throw new SluiceError('SYNTAX_ERROR', `NATURAL JOIN joins on the columns both sides name alike and takes no ${joinType === 'CROSS' ? 'CROSS' : onNode ? 'ON' : 'USING'}`, {
         span: cx.src.tokenSpan(natural),

@@ -7,7 +7,15 @@
  *   (a, b) <> (x, y)         a IS DISTINCT FROM x OR b IS DISTINCT FROM y
  *   (a, b) < (x, y)          a < x OR (a = x AND b < y), each with NULL last (and <=, >, >=)
  *   (a, b) IN ((1, 2), ...)  (a, b) = (1, 2) OR ...
- *   (a, b) IN (SELECT x, y ...)   EXISTS (SELECT 1 FROM (SELECT x, y ...) AS r(c0, c1) WHERE r.c0 = a AND r.c1 = b)
+ *   (a, b) IN (SELECT x, y ...)   CASE WHEN EXISTS (... WHERE r.c0 = a AND r.c1 = b) THEN TRUE
+ *                                 WHEN (a IS NULL OR b IS NULL) AND EXISTS (...) THEN NULL
+ *                                 WHEN EXISTS (... WHERE r.c0 IS NULL OR r.c1 IS NULL) THEN NULL
+ *                                 ELSE FALSE END, over (SELECT x, y ...) AS r(c0, c1)
+ *
+ * With a subquery DuckDB answers as its mark join does: TRUE for a row whose items all equal,
+ * else NULL when the operand has a NULL item (and the subquery any row) or any row of the
+ * subquery has one, else FALSE. NOT IN is NOT of that. (The SQL standard would answer FALSE for
+ * `(1, 2) IN (SELECT 3, NULL)`; DuckDB answers NULL, and is followed here.)
  *
  * A row value anywhere else is an error at planning (ROW_CALL is no function).
  */
@@ -66,30 +74,27 @@ export function rowInList(operand: Expr, list: readonly Expr[], negated: boolean
 }
 
 /**
- * `row IN (SELECT ...)` as an EXISTS over the subquery with its columns named; undefined when the
- * operand is no row value. NOT IN is refused: over rows with NULLs it is not NOT EXISTS.
+ * `row [NOT] IN (SELECT ...)` (see the head of this file); undefined when the operand is no row
+ * value.
  */
 export function rowInSubquery(operand: Expr, query: SelectQuery, negated: boolean, span: Span): Expr | undefined {
   const items = rowItems(operand);
   if (!items) return undefined;
-  if (negated) {
-    throw new SluiceError('UNSUPPORTED', 'NOT IN with a row value and a subquery is not supported', { span, hint: 'write NOT EXISTS (SELECT 1 FROM ... WHERE x = a AND y = b), which treats NULLs as not equal' });
-  }
   const alias: Ident = { name: '\u0000rowin', span };
   const names = items.map((_, i): Ident => ({ name: `\u0000c${i}`, span }));
-  const where = items
-    .map((a, i): Expr => ({ kind: 'Binary', op: '=', left: { kind: 'ColumnRef', qualifier: alias, column: names[i]!, span }, right: a, span }))
-    .reduce((acc, x): Expr => ({ kind: 'Binary', op: 'AND', left: acc, right: x, span }));
-  const one: Expr = { kind: 'Literal', literal: 'integer', value: 1, span };
-  const exists: SelectQuery = {
-    kind: 'Select',
-    distinct: false,
-    items: [{ kind: 'ExprItem', expr: one, span }],
-    from: { kind: 'Subquery', query, alias, columns: names, span },
-    where,
-    groupBy: [],
-    orderBy: [],
-    span,
+  const bin = (op: BinaryOp, left: Expr, right: Expr): Expr => ({ kind: 'Binary', op, left, right, span });
+  const isNull = (e: Expr): Expr => ({ kind: 'IsNull', operand: e, negated: false, span });
+  const column = (i: number): Expr => ({ kind: 'ColumnRef', qualifier: alias, column: names[i]!, span });
+  const exists = (where: Expr | undefined): Expr => {
+    const one: Expr = { kind: 'Literal', literal: 'integer', value: 1, span };
+    const q: SelectQuery = { kind: 'Select', distinct: false, items: [{ kind: 'ExprItem', expr: one, span }], from: { kind: 'Subquery', query, alias, columns: names, span }, ...(where ? { where } : {}), groupBy: [], orderBy: [], span };
+    return { kind: 'Exists', query: q, span };
   };
-  return { kind: 'Exists', query: exists, span };
+  const all = (op: 'AND' | 'OR', tests: readonly Expr[]): Expr => tests.reduce((acc, x) => bin(op, acc, x));
+  const literal = (value: boolean | null): Expr => ({ kind: 'Literal', literal: value === null ? 'null' : 'boolean', value, span });
+  const equal = exists(all('AND', items.map((a, i) => bin('=', column(i), a))));
+  const nullOperand = bin('AND', all('OR', items.map(isNull)), exists(undefined));
+  const nullRow = exists(all('OR', items.map((_, i) => isNull(column(i)))));
+  const found: Expr = { kind: 'Case', whens: [{ when: equal, then: literal(true) }, { when: nullOperand, then: literal(null) }, { when: nullRow, then: literal(null) }], else: literal(false), span };
+  return negated ? { kind: 'Unary', op: 'NOT', operand: found, span } : found;
 }

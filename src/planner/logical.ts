@@ -151,6 +151,8 @@ export interface AggregateCall {
   readonly reference?: ReferenceSource;
   /** STRING_AGG(s, sep ORDER BY key): its second argument is the key, sorted this way. */
   readonly order?: { readonly desc: boolean; readonly nullsFirst: boolean };
+  /** STRING_AGG(DISTINCT ...), ARRAY_AGG(DISTINCT ...): each value once (where it first comes, or by the order). */
+  readonly distinct?: true;
 }
 
 /**

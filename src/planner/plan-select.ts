@@ -318,15 +318,20 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     if (typeof type === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${type}`, { span: call.span });
     const folded = foldConstantArgs(fn, bound);
     const ordered = aggregateOrder(call, fn, (e) => bindExpr(e, scope, catalog, { special, subquery, clause: `${name.toUpperCase()}(... ORDER BY)` }));
+    // Each distinct value once: its place in the order must be its own (DuckDB's rule).
+    const distinct = call.distinct && (fn === 'string_agg' || fn === 'array_agg');
+    if (distinct && ordered && exprKey(ordered.key) !== exprKey(args0[0]!)) {
+      throw new SluiceError('INVALID_ARGUMENT', `${name.toUpperCase()}(DISTINCT x ORDER BY ...) must order by x itself: each value is given once`, { span: call.orderBy![0]!.expr.span, hint: `order by ${exprToString(args0[0]!)}, or leave out DISTINCT` });
+    }
     // STRING_AGG(s, sep ORDER BY key) takes (s, key, sep): the key travels with each string.
     const args = ordered ? [folded[0]!, ordered.key, ...(folded[1] ? [folded[1]] : [])] : folded;
     const reference = fn === 'psi' ? psiReference(args, catalog, call.span) : undefined;
-    const key = fn + JSON.stringify(args.map(exprKey)) + (ordered ? JSON.stringify(ordered.order) : '');
+    const key = fn + (distinct ? ' distinct' : '') + JSON.stringify(args.map(exprKey)) + (ordered ? JSON.stringify(ordered.order) : '');
     let idx = aggKeys.indexOf(key);
     if (idx < 0) {
       idx = aggregates.length;
       aggKeys.push(key);
-      aggregates.push({ fn, args, name: `${fn}_${idx}`, ...(reference ? { reference } : {}), ...(ordered ? { order: ordered.order } : {}) });
+      aggregates.push({ fn, args, name: `${fn}_${idx}`, ...(reference ? { reference } : {}), ...(ordered ? { order: ordered.order } : {}), ...(distinct ? { distinct: true as const } : {}) });
       aggTypes.push(type);
     }
     return { kind: 'Column', index: -1 - idx, name: `${name}(${args.map(exprToString).join(', ')})`, type, span: call.span };
@@ -408,8 +413,11 @@ function aggregateOrder(call: CallExpr, fn: AggregateFn, bind: (e: Expr) => Boun
  * are the same with or without DISTINCT.
  */
 function distinctFn(name: string, span: Span): AggregateFn {
+  const collects = AGGREGATE_ALIASES[name] ?? name;
+  // STRING_AGG and ARRAY_AGG collect every value anyway (for retractions): DISTINCT keeps each once.
+  if (collects === 'string_agg' || collects === 'array_agg') return collects;
   const fn = ({ count: 'count_distinct', sum: 'sum_distinct', avg: 'avg_distinct', min: 'min', max: 'max' } as const)[name as 'count'];
-  if (fn === undefined) throw new SluiceError('UNSUPPORTED', `DISTINCT is supported in COUNT, SUM, AVG, MIN and MAX, not in ${name.toUpperCase()}`, { span });
+  if (fn === undefined) throw new SluiceError('UNSUPPORTED', `DISTINCT is supported in COUNT, SUM, AVG, MIN, MAX, STRING_AGG and ARRAY_AGG, not in ${name.toUpperCase()}`, { span });
   return fn;
 }
 

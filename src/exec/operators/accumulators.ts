@@ -114,10 +114,10 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'string_agg': {
         // (s, sep), or (s, key, sep) with an ORDER BY.
         const sep = call.args[call.order ? 2 : 1];
-        return new StringAgg(sep === undefined ? ',' : sep.kind === 'Literal' && typeof sep.value === 'string' ? sep.value : null, call.order);
+        return new StringAgg(sep === undefined ? ',' : sep.kind === 'Literal' && typeof sep.value === 'string' ? sep.value : null, call.order, call.distinct);
       }
       case 'array_agg':
-        return new ArrayAgg(call.order);
+        return new ArrayAgg(call.order, call.distinct);
     }
   };
   return {
@@ -675,6 +675,8 @@ abstract class Collected implements Accumulator, Restorable {
   constructor(
     private readonly name: string,
     private readonly sortBy: { readonly desc: boolean; readonly nullsFirst: boolean } | undefined,
+    /** Gives each value once (every copy is still kept, for retractions). */
+    private readonly distinct = false,
   ) {}
   /** The value `a` as collected, or undefined to leave it out. */
   protected abstract take(a: unknown): unknown;
@@ -722,7 +724,17 @@ abstract class Collected implements Accumulator, Restorable {
         return by.desc ? -c : c;
       });
     }
-    return entries.map(([v]) => v);
+    if (!this.distinct) return entries.map(([v]) => v);
+    const seen = new Set<MapKey>();
+    const out: unknown[] = [];
+    for (const [v] of entries) {
+      const id = v === null ? '\u0000null' : mapKey(v);
+      if (!seen.has(id)) {
+        seen.add(id);
+        out.push(v);
+      }
+    }
+    return out;
   }
   abstract result(): unknown;
   save(): StateValue {
@@ -745,8 +757,9 @@ class StringAgg extends Collected {
   constructor(
     private readonly separator: string | null,
     sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean },
+    distinct?: boolean,
   ) {
-    super('STRING_AGG', sortBy);
+    super('STRING_AGG', sortBy, distinct);
   }
   protected take(a: unknown): unknown {
     return a === null || a === undefined ? undefined : String(a);
@@ -763,8 +776,8 @@ class StringAgg extends Collected {
  * FILTER left out.
  */
 class ArrayAgg extends Collected {
-  constructor(sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean }) {
-    super('ARRAY_AGG', sortBy);
+  constructor(sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean }, distinct?: boolean) {
+    super('ARRAY_AGG', sortBy, distinct);
   }
   protected take(a: unknown): unknown {
     return a === null || a === undefined ? undefined : ((a as ArrayLike<unknown>)[0] ?? null);
