@@ -13,7 +13,7 @@ import { regexpExtract, regexpFullMatch, regexpMatches, regexpReplace } from './
 import { toBigint } from './integers.js';
 import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
-import { dateDiff, datePart, dateTrunc, dayName, lastDay, monthName } from './time-functions.js';
+import { addMonths, dateDiff, datePart, dateTrunc, dayName, lastDay, monthName } from './time-functions.js';
 
 export type ScalarImpl = (...args: never[]) => unknown;
 
@@ -167,6 +167,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   dayname: { fn: (ts) => dayName(num(ts)) },
   monthname: { fn: (ts) => monthName(num(ts)) },
   make_date: { fn: (y, m, d) => makeDate(Number(y), Number(m), Number(d)) },
+  add_months: { fn: (ts, months) => timestampOf(addMonths(num(ts), Number(months)), 'adding months') },
   add_days: { fn: (date, days) => timestampOf(num(date) + Number(days) * DAY_MS, 'DATE + days') },
   md5: { fn: (s) => createHash('md5').update(String(s), 'utf8').digest('hex') },
   sha256: { fn: (s) => createHash('sha256').update(String(s), 'utf8').digest('hex') },

@@ -55,6 +55,21 @@ export function lastDay(ts: number): number {
   return utcMillis(d.getUTCFullYear(), d.getUTCMonth() + 2, 0);
 }
 
+/**
+ * `ts` moved by whole calendar months (UTC): the same day of the month and time of day, or the
+ * last day of the month where it has fewer days (as DuckDB: 2024-01-31 + 1 month is 2024-02-29).
+ */
+export function addMonths(ts: number, months: number): number {
+  const d = new Date(ts);
+  const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
+  const timeOfDay = ts - utcMillis(y, m + 1, day);
+  const total = y * 12 + m + months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const last = new Date(utcMillis(year, month + 2, 0)).getUTCDate();
+  return utcMillis(year, month + 1, Math.min(day, last)) + timeOfDay;
+}
+
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 

@@ -55,14 +55,18 @@ export interface LiteralExpr {
   readonly span: Span;
 }
 
-export type IntervalUnit = 'MILLISECOND' | 'SECOND' | 'MINUTE' | 'HOUR' | 'DAY';
+export type IntervalUnit = 'MILLISECOND' | 'SECOND' | 'MINUTE' | 'HOUR' | 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
 
 /** `INTERVAL '5' SECOND`; `millis` is the length in milliseconds. */
 export interface IntervalExpr {
   readonly kind: 'Interval';
   readonly text: string;
+  /** The unit written (the largest, for `INTERVAL '1 month 2 days'`). */
   readonly unit: IntervalUnit;
+  /** The part of fixed length (weeks, days and less), in milliseconds. */
   readonly millis: number;
+  /** Calendar months (years and quarters too): a length that depends on the date it is added to. */
+  readonly months: number;
   readonly span: Span;
 }
 

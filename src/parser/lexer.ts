@@ -71,7 +71,7 @@ const soft = [
   'NULLS', 'FIRST', 'LAST', 'FILTER', 'UNKNOWN', 'ALL', 'OVER', 'PARTITION',
   'ROWS', 'RANGE', 'GROUPS', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'ROW', 'EXCLUDE',
   'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'GROUPING', 'SETS', 'ROLLUP', 'CUBE', 'WITHIN', 'WINDOW', 'DELETE', 'UPDATE', 'SIMILAR',
-  'SEMI', 'ANTI',
+  'SEMI', 'ANTI', 'WEEK', 'WEEKS', 'MONTH', 'MONTHS', 'QUARTER', 'QUARTERS', 'YEAR', 'YEARS',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];
@@ -89,7 +89,7 @@ const TRIM_SIDES = new Set<string>(['BOTH', 'LEADING', 'TRAILING']);
 /** `=`, `<>`, `<`, `<=`, `>`, `>=`. */
 export const ComparisonOperator = createToken({ name: 'ComparisonOperator', pattern: Lexer.NA, label: 'a comparison' });
 
-const TIME_UNITS = new Set<string>(['MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS']);
+const TIME_UNITS = new Set<string>(['MILLISECOND', 'MILLISECONDS', 'SECOND', 'SECONDS', 'MINUTE', 'MINUTES', 'HOUR', 'HOURS', 'DAY', 'DAYS', 'WEEK', 'WEEKS', 'MONTH', 'MONTHS', 'QUARTER', 'QUARTERS', 'YEAR', 'YEARS']);
 
 function keyword(word: Keyword, isSoft: boolean): TokenType {
   return createToken({

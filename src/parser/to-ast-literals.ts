@@ -6,24 +6,34 @@ import { stringValue } from './to-ast-names.js';
 import { IntegerLiteral } from './lexer.js';
 import { parseDateText, parseTimestampText } from '../common/timestamp-text.js';
 
-const UNIT_MILLIS: Readonly<Record<IntervalUnit, number>> = {
+/** Milliseconds of each fixed unit; months of each calendar one. */
+const UNIT_MILLIS: Readonly<Partial<Record<IntervalUnit, number>>> = {
   MILLISECOND: 1,
   SECOND: 1_000,
   MINUTE: 60_000,
   HOUR: 3_600_000,
   DAY: 86_400_000,
+  WEEK: 7 * 86_400_000,
 };
+const UNIT_MONTHS: Readonly<Partial<Record<IntervalUnit, number>>> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
 
 /** Unit spellings accepted inside the string of `INTERVAL '5 seconds'`. */
 const UNIT_WORDS: Readonly<Record<string, IntervalUnit>> = {
   ms: 'MILLISECOND', millisecond: 'MILLISECOND', milliseconds: 'MILLISECOND',
-  s: 'SECOND', sec: 'SECOND', second: 'SECOND', seconds: 'SECOND',
-  m: 'MINUTE', min: 'MINUTE', minute: 'MINUTE', minutes: 'MINUTE',
-  h: 'HOUR', hour: 'HOUR', hours: 'HOUR',
+  s: 'SECOND', sec: 'SECOND', secs: 'SECOND', second: 'SECOND', seconds: 'SECOND',
+  m: 'MINUTE', min: 'MINUTE', mins: 'MINUTE', minute: 'MINUTE', minutes: 'MINUTE',
+  h: 'HOUR', hr: 'HOUR', hrs: 'HOUR', hour: 'HOUR', hours: 'HOUR',
   d: 'DAY', day: 'DAY', days: 'DAY',
+  w: 'WEEK', week: 'WEEK', weeks: 'WEEK',
+  mon: 'MONTH', mons: 'MONTH', month: 'MONTH', months: 'MONTH',
+  quarter: 'QUARTER', quarters: 'QUARTER',
+  y: 'YEAR', yr: 'YEAR', yrs: 'YEAR', year: 'YEAR', years: 'YEAR',
 };
 
-const INTERVAL_HINT = "write e.g. INTERVAL '5' SECOND (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY)";
+const INTERVAL_HINT = "write e.g. INTERVAL '5' SECOND or INTERVAL '1 month 2 days' (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)";
+
+/** The order of units from the largest, for the unit an interval of several parts is named by. */
+const UNIT_ORDER: readonly IntervalUnit[] = ['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'];
 
 export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
   const textTok = token(n, 'text');
@@ -32,24 +42,37 @@ export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
   const unitTok = optToken(n, 'unit');
   const span = cx.src.nodeSpan(n);
   const bad = () => astError(`invalid interval '${text}'`, cx.src.tokenSpan(textTok), INTERVAL_HINT);
-  let amount: string;
-  let unit: IntervalUnit;
+  // Amounts and their units: one with the unit after the string, or `'1 month 2 days'`.
+  const parts: [string, IntervalUnit][] = [];
   if (unitTok) {
     const m = /^\s*([+-]?\d+(?:\.\d+)?)\s*$/.exec(text);
     if (!m) throw bad();
-    amount = m[1]!;
-    unit = unitTok.tokenType.name.replace(/S$/, '') as IntervalUnit;
+    parts.push([m[1]!, unitTok.tokenType.name.replace(/S$/, '') as IntervalUnit]);
   } else {
     if (/^\s*[+-]?\d+(?:\.\d+)?\s*$/.test(text)) {
       throw astError(`interval '${text}' has no unit`, span, INTERVAL_HINT);
     }
-    const m = /^\s*([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$/.exec(text);
-    const word = m ? UNIT_WORDS[m[2]!.toLowerCase()] : undefined;
-    if (!m || !word) throw bad();
-    amount = m[1]!;
-    unit = word;
+    if (!/^\s*(?:[+-]?\d+(?:\.\d+)?\s*[A-Za-z]+\s*)+$/.test(text)) throw bad();
+    for (const m of text.matchAll(/([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]+)/g)) {
+      const word = UNIT_WORDS[m[2]!.toLowerCase()];
+      if (!word) throw bad();
+      parts.push([m[1]!, word]);
+    }
   }
-  return { kind: 'Interval', text, unit, millis: Math.round(Number(amount) * UNIT_MILLIS[unit]), span };
+  let millis = 0;
+  let months = 0;
+  for (const [amount, unit] of parts) {
+    const perMonth = UNIT_MONTHS[unit];
+    if (perMonth === undefined) {
+      millis += Math.round(Number(amount) * UNIT_MILLIS[unit]!);
+      continue;
+    }
+    const n = Number(amount) * perMonth;
+    if (!Number.isInteger(n)) throw astError(`interval '${text}' is not a whole number of months`, cx.src.tokenSpan(textTok), 'a month has no fixed length: write whole months, and days for the rest');
+    months += n;
+  }
+  const unit = UNIT_ORDER.find((u) => parts.some(([, p]) => p === u))!;
+  return { kind: 'Interval', text, unit, millis, months, span };
 }
 
 /**

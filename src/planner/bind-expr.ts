@@ -11,6 +11,7 @@ import { ROW_CALL } from '../parser/to-ast-rows.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, commonType } from './functions.js';
+import { intervalSql } from './limits.js';
 
 /** One column visible to expressions: `qualifier.name`. Hidden columns are not matched by `*`. */
 export interface ScopeColumn {
@@ -108,6 +109,12 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       return { kind: 'Literal', value: e.value, type, span: e.span };
     }
     case 'Interval':
+      if (e.months !== 0) {
+        throw new SluiceError('UNSUPPORTED', `${intervalSql(e)} counts calendar months: it is supported added to or subtracted from a DATE or TIMESTAMP`, {
+          span: e.span,
+          hint: "e.g. ts + INTERVAL '1' MONTH or DATE_ADD(d, INTERVAL 1 YEAR); a month has no fixed length to be a value of its own",
+        });
+      }
       return { kind: 'Literal', value: e.millis, type: T.INTERVAL, span: e.span };
     case 'TimestampLiteral':
       return { kind: 'Literal', value: e.millis, type: e.type === 'DATE' ? T.DATE : T.TIMESTAMP, span: e.span };
@@ -117,7 +124,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       return { kind: 'Column', index, name: col.name, type: col.type, span: e.span };
     }
     case 'Binary':
-      return bindBinary(e.op, bind(e.left), bind(e.right), e.span);
+      return calendarArithmetic(e.op, e.left, e.right, bind, e.span) ?? bindBinary(e.op, bind(e.left), bind(e.right), e.span);
     case 'Unary': {
       // -9223372036854775808 is BIGINT's minimum although 9223372036854775808 alone is out of range.
       if (e.op === '-' && e.operand.kind === 'Literal' && e.operand.literal === 'integer') {
@@ -254,6 +261,11 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   // HOUR(ts), YEAR(ts), DAYOFWEEK(ts), ...: DuckDB's names for DATE_PART('hour', ts), ...
   const part = PART_FUNCTIONS[name];
   if (part !== undefined && !catalog.findFunction(name)) return bindPart(name, part, e.args.map(bind), e);
+  // DATE_ADD(t, INTERVAL '1' MONTH): calendar months as `t + INTERVAL` adds them.
+  if (name === 'date_add' && e.args.length === 2 && !catalog.findFunction(name)) {
+    const added = calendarArithmetic('+', e.args[0]!, e.args[1]!, bind, e.span);
+    if (added) return added;
+  }
   if (name === ROW_CALL) {
     throw new SluiceError('UNSUPPORTED', 'a row value (a, b, ...) is supported compared with another row value, or with IN', { span: e.span, hint: 'e.g. (a, b) = (1, 2), (a, b) IN ((1, 2), (3, 4)) or (a, b) IN (SELECT x, y FROM t)' });
   }
@@ -423,6 +435,27 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExp
 }
 
 const isTime = (k: DataType['kind']): boolean => k === 'TIMESTAMP' || k === 'DATE';
+
+/**
+ * `t + INTERVAL '1 month 2 days'`, `INTERVAL ... + t`, `t - INTERVAL ...` with calendar months, as
+ * DuckDB adds them: the months first (the same day of the month, or the month's last day where
+ * it has fewer: 2024-01-31 + 1 month is 2024-02-29), then the rest; a TIMESTAMP (a DATE is its
+ * midnight). Undefined when no operand is such an interval.
+ */
+function calendarArithmetic(op: string, left: Expr, right: Expr, bind: (e: Expr) => BoundExpr, span: Span): BoundExpr | undefined {
+  const months = (e: Expr): e is Extract<Expr, { kind: 'Interval' }> => e.kind === 'Interval' && e.months !== 0;
+  if (op !== '+' && op !== '-') return undefined;
+  const [interval, timeAst] = months(right) ? [right, left] : op === '+' && months(left) ? [left, right] : [undefined, undefined];
+  if (!interval || !timeAst) return undefined;
+  const time = bind(timeAst);
+  if (!isTime(time.type.kind) && time.type.kind !== 'NULL') {
+    throw typeError(`cannot ${op === '+' ? 'add' : 'subtract'} ${intervalSql(interval)} ${op === '+' ? 'to' : 'from'} ${typeToString(time.type)}`, span, 'months are added to a DATE or TIMESTAMP');
+  }
+  const sign = op === '-' ? -1 : 1;
+  const shifted: BoundExpr = { kind: 'Call', fn: 'add_months', args: [time, { kind: 'Literal', value: sign * interval.months, type: T.INT, span: interval.span }], type: T.TIMESTAMP, span };
+  if (interval.millis === 0) return shifted;
+  return bindBinary('+', shifted, { kind: 'Literal', value: sign * interval.millis, type: T.INTERVAL, span: interval.span }, span);
+}
 const isInteger = (k: DataType['kind']): boolean => k === 'INT' || k === 'BIGINT';
 
 /**

@@ -193,6 +193,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   monthname: ofTime(T.STRING, ''),
   make_date: (a) => (a.length === 3 && a.every(isIntegerArg) ? T.DATE : 'expects (year, month, day), e.g. MAKE_DATE(2024, 2, 29)'),
   // DATE + n and DATE - n (n days), as the binder writes them.
+  add_months: (a) => (a.length === 2 && isTime(a[0]!) && isIntegerArg(a[1]!) ? T.TIMESTAMP : 'expects (timestamp, months)'),
   add_days: (a) => (a.length === 2 && (a[0]!.kind === 'DATE' || a[0]!.kind === 'NULL') && isIntegerArg(a[1]!) ? T.DATE : 'expects (date, days)'),
   // TO_TIMESTAMP(seconds since 1970), MAKE_TIMESTAMP(year, month, day, hour, minute, seconds) or (microseconds since 1970).
   to_timestamp: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.TIMESTAMP : 'expects seconds since 1970-01-01 00:00:00 UTC'),

@@ -6,6 +6,7 @@
  */
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
+import type { IntervalExpr } from '../parser/ast.js';
 
 export interface PlanLimits {
   /** Most windows one row may fall into: a HOP window's size divided by its slide. */
@@ -65,6 +66,23 @@ export function limitError(limit: keyof PlanLimits, message: string, span: Span 
  * Checks an interval that must be positive and at most `maxIntervalMs` (or `max` when given,
  * for limits that are tighter for one use, like the SESSION gap); `what` names its use.
  */
+/** An INTERVAL literal as written: `INTERVAL '1' MONTH`, `INTERVAL '1 month 2 days'`. */
+export function intervalSql(e: IntervalExpr): string {
+  return /[a-z]/i.test(e.text) ? `INTERVAL '${e.text}'` : `INTERVAL '${e.text}' ${e.unit}`;
+}
+
+/**
+ * The length of an INTERVAL literal where a fixed length is needed (a window size, a frame offset,
+ * a watermark delay): one of months or years has none, and is refused.
+ */
+export function fixedMillis(e: IntervalExpr, what: string): number {
+  if (e.months === 0) return e.millis;
+  throw new SluiceError('UNSUPPORTED', `${what} must have a fixed length: ${intervalSql(e)} counts calendar months, whose length depends on the date`, {
+    span: e.span,
+    hint: "give it in days or less (e.g. INTERVAL '30' DAY); months are supported added to or subtracted from a DATE or TIMESTAMP",
+  });
+}
+
 export function checkInterval(ms: number, what: string, span: Span | undefined, limits: PlanLimits, max: keyof PlanLimits = 'maxIntervalMs'): number {
   if (!Number.isFinite(ms) || ms <= 0) {
     throw new SluiceError('INVALID_ARGUMENT', `${what} must be a positive interval, got ${Number.isFinite(ms) ? formatMillis(ms) : String(ms)}`, {

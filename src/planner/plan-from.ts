@@ -10,7 +10,7 @@ import { fnv1a32 } from '../common/hash.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
 import { crossColumns, hashJoinOn } from './join-keys.js';
-import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow } from './limits.js';
+import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow, fixedMillis } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
 /**
@@ -261,7 +261,7 @@ function planWindow(item: WindowRef, catalog: Catalog, planSub: SubqueryPlanner)
 }
 
 function intervalMillis(e: Expr): number {
-  if (e.kind === 'Interval') return e.millis;
+  if (e.kind === 'Interval') return fixedMillis(e, 'a window');
   throw new SluiceError('INVALID_ARGUMENT', 'expected a positive INTERVAL literal', { span: e.span, hint: "e.g. INTERVAL '1' MINUTE" });
 }
 

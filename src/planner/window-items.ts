@@ -11,6 +11,7 @@ import { T, isNumeric, typeToString, type DataType, type Field } from '../common
 import type { Span } from '../common/span.js';
 import { normalizeName, type CallExpr, type Expr, type FrameBound, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import type { OrderKey } from './order-by.js';
+import { fixedMillis } from './limits.js';
 import type { FrameSpec, WindowFn, WindowSpec } from './window-spec.js';
 
 const RANKING: ReadonlySet<string> = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist']);
@@ -202,7 +203,7 @@ function frameSpec(call: CallExpr): FrameSpec {
         return 0;
       default: {
         const e = b.offset!;
-        const v = e.kind === 'Interval' ? e.millis : constantValue(e)?.value;
+        const v = e.kind === 'Interval' ? fixedMillis(e, `the offset of ${b.kind.toUpperCase()}`) : constantValue(e)?.value;
         const n = typeof v === 'bigint' ? Number(v) : v;
         if (typeof n !== 'number' || !Number.isFinite(n)) return refuse(e.span, `the offset of ${b.kind.toUpperCase()} in a window frame must be a constant`, `e.g. ${unit} BETWEEN 2 PRECEDING AND CURRENT ROW`);
         if (n < 0) refuse(e.span, `the offset of ${b.kind.toUpperCase()} in a window frame must not be negative`);

@@ -74,7 +74,7 @@ describe('DESIGN.md §2 examples', () => {
           kind: 'Binary',
           op: '-',
           left: { kind: 'ColumnRef', column: { name: 'ts' } },
-          right: { kind: 'Interval', text: '5', unit: 'SECOND', millis: 5000 },
+          right: { kind: 'Interval', text: '5', unit: 'SECOND', millis: 5000, months: 0 },
         },
       },
       options: [
@@ -161,7 +161,7 @@ describe('DESIGN.md §2 examples', () => {
       fn: 'TUMBLE',
       input: { kind: 'TableRef', name: { name: 'fraud_scores' } },
       timeColumn: { name: 'ts' },
-      args: [{ kind: 'Interval', text: '1', unit: 'MINUTE', millis: 60_000 }],
+      args: [{ kind: 'Interval', text: '1', unit: 'MINUTE', millis: 60_000, months: 0 }],
     });
     expect(noSpans(s.query.items[2])).toEqual({
       kind: 'ExprItem',

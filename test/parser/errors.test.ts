@@ -208,12 +208,12 @@ describe('syntax errors render with line, caret and hint', () => {
   });
 
   it('interval without a unit', () => {
-    expect(rendered("SELECT INTERVAL '5' WEEKS FROM t")).toBe(
+    expect(rendered("SELECT INTERVAL '5' FORTNIGHTS FROM t")).toBe(
       lines(
         "ERROR [SYNTAX_ERROR]: interval '5' has no unit",
-        "LINE 1: SELECT INTERVAL '5' WEEKS FROM t",
+        "LINE 1: SELECT INTERVAL '5' FORTNIGHTS FROM t",
         '               ^^^^^^^^^^^^',
-        "HINT: write e.g. INTERVAL '5' SECOND (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY)",
+        "HINT: write e.g. INTERVAL '5' SECOND or INTERVAL '1 month 2 days' (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)",
       ),
     );
   });

@@ -133,7 +133,7 @@ describe('primaries', () => {
     // Integers beyond 2^53 keep every digit (a bigint); decimals keep their source digits.
     expect(parseExpression('9007199254740993')).toMatchObject({ kind: 'Literal', literal: 'integer', value: 9007199254740993n });
     expect(noSpans(parseExpression('9007199254740993.4'))).toMatchObject({ literal: 'decimal', digits: '9007199254740993.4' });
-    expect(noSpans(parseExpression("INTERVAL '5 seconds'"))).toEqual({ kind: 'Interval', text: '5 seconds', unit: 'SECOND', millis: 5000 });
+    expect(noSpans(parseExpression("INTERVAL '5 seconds'"))).toEqual({ kind: 'Interval', text: '5 seconds', unit: 'SECOND', millis: 5000, months: 0 });
   });
 });
 

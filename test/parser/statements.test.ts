@@ -300,13 +300,13 @@ describe('SELECT', () => {
       input: { kind: 'TableRef', name: { name: 'tx' } },
       timeColumn: { name: 'ts' },
       args: [
-        { kind: 'Interval', text: '10', unit: 'SECOND', millis: 10_000 },
-        { kind: 'Interval', text: '1', unit: 'MINUTE', millis: 60_000 },
+        { kind: 'Interval', text: '10', unit: 'SECOND', millis: 10_000, months: 0 },
+        { kind: 'Interval', text: '1', unit: 'MINUTE', millis: 60_000, months: 0 },
       ],
       alias: { name: 'w' },
     });
     const session = query("SELECT * FROM TABLE(SESSION(TABLE tx, DESCRIPTOR(ts), INTERVAL '5 minutes'))");
-    expect(session.from).toMatchObject({ kind: 'Window', fn: 'SESSION', args: [{ kind: 'Interval', unit: 'MINUTE', millis: 300_000 }] });
+    expect(session.from).toMatchObject({ kind: 'Window', fn: 'SESSION', args: [{ kind: 'Interval', unit: 'MINUTE', millis: 300_000, months: 0 }] });
   });
 
   it('a pull query on a view key', () => {

@@ -3,7 +3,7 @@ import { SluiceError } from '../../common/errors.js';
 import type { Span } from '../../common/span.js';
 import { normalizeName, type Expr } from '../../parser/index.js';
 import type { Options, StreamDef, WatermarkSpec } from '../../planner/catalog.js';
-import { checkInterval, formatMillis, limitError, type PlanLimits } from '../../planner/limits.js';
+import { checkInterval, fixedMillis, formatMillis, limitError, type PlanLimits } from '../../planner/limits.js';
 import { parseDuration } from '../../common/duration.js';
 import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
 import { fieldsOf, ok, optionsOf, retentionOption, withSpan } from './definitions.js';
@@ -68,7 +68,8 @@ function checkPartitions(s: CreateStream, options: Options, limits: PlanLimits):
 function watermarkDelay(e: Expr, col: string, limits: PlanLimits): number {
   if (e.kind === 'ColumnRef' && normalizeName(e.column.name) === normalizeName(col)) return 0;
   if (e.kind === 'Binary' && e.op === '-' && e.left.kind === 'ColumnRef' && normalizeName(e.left.column.name) === normalizeName(col) && e.right.kind === 'Interval') {
-    return e.right.millis === 0 ? 0 : checkInterval(e.right.millis, 'the WATERMARK delay', e.right.span, limits);
+    const ms = fixedMillis(e.right, 'the WATERMARK delay');
+    return ms === 0 ? 0 : checkInterval(ms, 'the WATERMARK delay', e.right.span, limits);
   }
   throw new SluiceError('UNSUPPORTED', `WATERMARK must be '${col}' or '${col} - INTERVAL ...'`, { span: e.span, hint: `e.g. WATERMARK FOR ${col} AS ${col} - INTERVAL '5' SECOND` });
 }
