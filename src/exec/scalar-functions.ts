@@ -78,6 +78,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   exp: { fn: (x) => Math.exp(num(x)) },
   power: { fn: (x, y) => num(x) ** num(y) },
   // INT values are numbers (JavaScript's bitwise operators work on 32 bits), BIGINT values bigints.
+  bit_not: { fn: (a) => (typeof a === 'bigint' ? ~a : ~num(a)) },
   bitwise_and: { fn: (a, b) => (typeof a === 'bigint' ? a & (b as bigint) : num(a) & num(b)) },
   bitwise_or: { fn: (a, b) => (typeof a === 'bigint' ? a | (b as bigint) : num(a) | num(b)) },
   xor: { fn: (a, b) => (typeof a === 'bigint' ? a ^ (b as bigint) : num(a) ^ num(b)) },

@@ -151,6 +151,8 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   ends_with: { fn: (s, p) => str(s).endsWith(str(p)) },
   contains: { fn: (s, p) => str(s).includes(str(p)) },
   ascii: { fn: (s) => str(s).codePointAt(0) ?? 0 },
+  // Of '' -1, where ASCII gives 0 (as DuckDB).
+  unicode: { fn: (s) => str(s).codePointAt(0) ?? -1 },
   chr: {
     fn: (n) => {
       const c = int(n);

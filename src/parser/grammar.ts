@@ -7,7 +7,7 @@ import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
   allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
   IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash, DoubleSlash, Caret, Ampersand, Pipe,
-  Star, StringLiteral, TimeUnit, TrimSide, Word,
+  Star, StringLiteral, Tilde, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
 export class SqlParser extends CstParser {
@@ -1005,6 +1005,7 @@ export class SqlParser extends CstParser {
         { ALT: () => this.CONSUME(K.NOT, { LABEL: 'prefix' }) },
         { ALT: () => this.CONSUME(Minus, { LABEL: 'prefix' }) },
         { ALT: () => this.CONSUME(Plus, { LABEL: 'prefix' }) },
+        { ALT: () => this.CONSUME(Tilde, { LABEL: 'prefix' }) },
       ]);
     });
     this.SUBRULE(this.primary);
@@ -1171,6 +1172,11 @@ export class SqlParser extends CstParser {
       this.OPTION2(() => {
         this.OR([
           { ALT: () => this.CONSUME(Star, { LABEL: 'star' }) },
+          // x > ALL (SELECT ...), x = ANY (SELECT ...): a quantified comparison (to-ast-quantified.ts).
+          {
+            GATE: () => tokenMatcher(this.LA(1), K.SELECT) || tokenMatcher(this.LA(1), K.WITH),
+            ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'quantified' }),
+          },
           {
             ALT: () => {
               this.CONSUME(TrimSide, { LABEL: 'side' });

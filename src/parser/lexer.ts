@@ -153,6 +153,8 @@ export const Ampersand = punct('Ampersand', '&');
 export const Pipe = punct('Pipe', '|');
 export const Plus = punct('Plus', '+');
 export const Minus = punct('Minus', '-');
+/** `~a`: bitwise NOT of an integer. */
+export const Tilde = punct('Tilde', '~');
 export const Star = punct('Star', '*');
 export const Slash = punct('Slash', '/');
 /** `a // b`: integer division (DuckDB). */
@@ -198,6 +200,7 @@ export const allTokens: TokenType[] = [
   Pipe,
   Plus,
   Minus,
+  Tilde,
   Caret,
   Star,
   DoubleSlash,

@@ -7,6 +7,7 @@ import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type Column
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
+import { quantified, quantifiedComparison } from './to-ast-quantified.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
 import { decimalScale, toDataType } from './to-ast-type.js';
 
@@ -38,6 +39,8 @@ const CALL_OPERATORS: Readonly<Record<string, string>> = {
 };
 const SUFFIX_PRECEDENCE = 4;
 const PREFIX_SIGN_PRECEDENCE = 8;
+/** `~` takes what + and * make of the rest, and is taken by |, & and comparisons, as in DuckDB: ~5 * 2 is ~(10), ~5 | 1 is (~5) | 1. */
+const PREFIX_TILDE_PRECEDENCE = 5.5;
 
 /** An operand on the climbing stack: its AST, or the terms of an AND/OR chain still growing. */
 interface Item {
@@ -70,7 +73,7 @@ function climb(n: CstNode, cx: AstContext): Expr {
     if (p.operand) {
       for (const t of tokens(p.operand, 'prefix')) {
         const not = t.image.toUpperCase() === 'NOT';
-        pending.push({ kind: 'prefix', token: t, prec: not ? PRECEDENCE['NOT']! : PREFIX_SIGN_PRECEDENCE });
+        pending.push({ kind: 'prefix', token: t, prec: not ? PRECEDENCE['NOT']! : t.image === '~' ? PREFIX_TILDE_PRECEDENCE : PREFIX_SIGN_PRECEDENCE });
       }
       const primary = node(p.operand, 'primary');
       out.push({ expr: toPostfix(p.operand, primary, cx), start: startOf(primary), end: endOf(p.operand) });
@@ -111,6 +114,11 @@ function reduce(p: Pending, out: Item[], cx: AstContext): void {
       out.push({ ...x, start });
       return;
     }
+    if (op === '~') {
+      const span = cx.src.span(start, x.end);
+      out.push({ expr: { kind: 'Call', name: { name: 'bit_not', span: cx.src.tokenSpan(p.token) }, args: [materialize(x, cx)], distinct: false, star: false, span }, start, end: x.end });
+      return;
+    }
     const expr: Expr = { kind: 'Unary', op: op === 'NOT' ? 'NOT' : '-', operand: materialize(x, cx), span: cx.src.span(start, x.end) };
     out.push({ expr, start, end: x.end });
     return;
@@ -132,6 +140,11 @@ function reduce(p: Pending, out: Item[], cx: AstContext): void {
     return;
   }
   const op = image === '!=' ? '<>' : (image as BinaryOp);
+  const quantifiedTest = quantifiedComparison(op, materialize(left, cx), materialize(right, cx), span);
+  if (quantifiedTest) {
+    out.push({ expr: quantifiedTest, start: left.start, end: right.end });
+    return;
+  }
   const row = rowComparison(op, materialize(left, cx), materialize(right, cx), span);
   if (row) {
     out.push({ expr: row, start: left.start, end: right.end });
@@ -290,6 +303,8 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
   const name = toIdent(node(n, 'name'), cx);
   const span = cx.src.nodeSpan(n);
   if (!optToken(n, 'call')) return { kind: 'ColumnRef', column: name, span };
+  const quantifiedQuery = optNode(n, 'quantified');
+  if (quantifiedQuery) return quantified(name, subquery(quantifiedQuery, cx), span) as CallExpr;
   const from = optToken(n, 'from');
   if (from) return toTrimFrom(n, name, from, span, cx);
   const inToken = optToken(n, 'in');

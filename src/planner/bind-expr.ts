@@ -8,6 +8,7 @@ import { castRefusal } from './cast-rules.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
 import { ROW_CALL } from '../parser/to-ast-rows.js';
+import { QUANTIFIED_ALL, QUANTIFIED_ANY } from '../parser/to-ast-quantified.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, commonType } from './functions.js';
@@ -265,6 +266,9 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (name === 'date_add' && e.args.length === 2 && !catalog.findFunction(name)) {
     const added = calendarArithmetic('+', e.args[0]!, e.args[1]!, bind, e.span);
     if (added) return added;
+  }
+  if (name === QUANTIFIED_ANY || name === QUANTIFIED_ALL) {
+    throw new SluiceError('SYNTAX_ERROR', `${name === QUANTIFIED_ALL ? 'ALL' : 'ANY'} (SELECT ...) must follow a comparison operator`, { span: e.span, hint: 'e.g. x > ALL (SELECT ...) or x = ANY (SELECT ...)' });
   }
   if (name === ROW_CALL) {
     throw new SluiceError('UNSUPPORTED', 'a row value (a, b, ...) is supported compared with another row value, or with IN', { span: e.span, hint: 'e.g. (a, b) = (1, 2), (a, b) IN ((1, 2), (3, 4)) or (a, b) IN (SELECT x, y FROM t)' });

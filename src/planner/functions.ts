@@ -106,6 +106,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   starts_with: twoStrings(T.BOOLEAN),
   ends_with: twoStrings(T.BOOLEAN),
   contains: twoStrings(T.BOOLEAN),
+  unicode: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
   ascii: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
   chr: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.STRING : 'expects one code point'),
   concat_ws: (a) => (a.length >= 2 && isString(a[0]!) ? T.STRING : 'expects (separator, value, ...)'),
@@ -121,6 +122,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   power: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (number, number)'),
   pow: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (number, number)'),
   // a & b, a | b, XOR(a, b), a << n, a >> n: integers, as DuckDB (a shift out of the type's range is a row error).
+  bit_not: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? (a[0]!.kind === 'NULL' ? T.INT : a[0]!) : 'expects one integer (INT or BIGINT)'),
   bitwise_and: integerOp,
   bitwise_or: integerOp,
   xor: integerOp,
