@@ -94,6 +94,39 @@ export function regexpReplace(s: unknown, pattern: unknown, replacement: unknown
 }
 
 /** REGEXP_EXTRACT(s, pattern[, group]): the first match's group (0: the whole match); '' when none matches, as DuckDB. */
+/**
+ * REGEXP_SPLIT_TO_ARRAY(s, pattern) (STRING_SPLIT_REGEX): the parts between matches, empty ones
+ * kept (as DuckDB: 'a1' by '[0-9]' is ['a', '']); a pattern that matches the empty string splits
+ * between characters.
+ */
+export function regexpSplit(s: unknown, pattern: unknown): string[] {
+  const re = compiled('REGEXP_SPLIT_TO_ARRAY', pattern as string, parseOptions('REGEXP_SPLIT_TO_ARRAY', undefined));
+  const text = s as string;
+  if (text.length === 0) return [''];
+  const parts: string[] = [];
+  const m = re.matcher(text);
+  let from = 0;
+  let at = 0;
+  while (at <= text.length && m.find(at)) {
+    const [start, end] = [m.start(), m.end()];
+    if (end === start) {
+      // An empty match: split after the next character.
+      if (start >= text.length) break;
+      if (start > from) {
+        parts.push(text.slice(from, start));
+        from = start;
+      }
+      at = start + (text.codePointAt(start)! > 0xffff ? 2 : 1);
+      continue;
+    }
+    parts.push(text.slice(from, start));
+    from = end;
+    at = end;
+  }
+  parts.push(text.slice(from));
+  return parts;
+}
+
 export function regexpExtract(s: unknown, pattern: unknown, group?: unknown): string {
   const re = compiled('REGEXP_EXTRACT', pattern as string, parseOptions('REGEXP_EXTRACT', undefined));
   const g = group === undefined ? 0 : Number(group);

@@ -9,7 +9,7 @@ import { fnv1a32 } from '../common/hash.js';
 import { strftime } from '../common/strftime.js';
 import { DAY_MS, utcMillis } from '../common/timestamp-text.js';
 import { MAX_EPOCH_MS } from './casts.js';
-import { regexpExtract, regexpFullMatch, regexpMatches, regexpReplace } from './regex-functions.js';
+import { regexpExtract, regexpFullMatch, regexpMatches, regexpReplace, regexpSplit } from './regex-functions.js';
 import { toBigint } from './integers.js';
 import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
@@ -137,6 +137,12 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   // EVEN(x): away from zero to the next even integer.
   even: { fn: (x) => (num(x) >= 0 ? 2 * Math.ceil(num(x) / 2) : -2 * Math.ceil(-num(x) / 2)) },
   list_contains: { fn: (a, x) => contains(a as ArrayLike<unknown>, x) },
+  list_position: { fn: (a, x) => position(a, x), nullSafe: true },
+  array_position: { fn: (a, x) => position(a, x), nullSafe: true },
+  list_indexof: { fn: (a, x) => position(a, x), nullSafe: true },
+  array_indexof: { fn: (a, x) => position(a, x), nullSafe: true },
+  regexp_split_to_array: { fn: regexpSplit },
+  string_split_regex: { fn: regexpSplit },
   gcd: { fn: (a, b) => gcd(toBigint(a as number | bigint), toBigint(b as number | bigint)) },
   lcm: {
     fn: (a, b) => {
@@ -297,6 +303,17 @@ function levenshtein(a: string, b: string): number {
 }
 
 /** Whether an element of `a` equals `x` (not NULL: a NULL `x` gives NULL before this is called, as DuckDB). */
+/** The 1-based place of the first element of `a` equal to `x` (a NULL finds a NULL), or NULL. */
+function position(a: unknown, x: unknown): number | null {
+  if (a === null || a === undefined) return null;
+  const list = a as ArrayLike<unknown>;
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i] ?? null;
+    if (x === null || x === undefined ? v === null : v !== null && valuesEqual(v, x)) return i + 1;
+  }
+  return null;
+}
+
 function contains(a: ArrayLike<unknown>, x: unknown): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== null && a[i] !== undefined && valuesEqual(a[i], x)) return true;
   return false;

@@ -320,8 +320,16 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
   }
   const filter = optNode(n, 'filter');
   const over = optNode(n, 'over');
-  const argOrder = nodes(n, 'argOrder');
-  const within = optNode(n, 'withinOrder');
+  const withinNode = optNode(n, 'withinOrder');
+  // LISTAGG(x, sep) WITHIN GROUP (ORDER BY y) (the standard's, Oracle's) is STRING_AGG(x, sep ORDER BY y).
+  const collects = withinNode && !optNode(n, 'argOrder') && ['listagg', 'string_agg', 'group_concat', 'array_agg', 'list'].includes(normalizeName(name.name));
+  const argOrder = collects ? [withinNode] : nodes(n, 'argOrder');
+  const within = collects ? undefined : withinNode;
+  const args0 = nodes(n, 'args');
+  // LIST_EXTRACT(list, i) (ARRAY_EXTRACT, LIST_ELEMENT) is list[i].
+  if (!over && !within && !filter && args0.length === 2 && ['list_extract', 'array_extract', 'list_element'].includes(normalizeName(name.name))) {
+    return { kind: 'Index', operand: toExpr(args0[0]!, cx), index: toExpr(args0[1]!, cx), span };
+  }
   const ordered = within ? orderedSetCall(name, nodes(n, 'args').map((a) => toExpr(a, cx)), toOrderItem(within, cx), cx.src.tokenSpan(token(n, 'within'))) : undefined;
   // LIST_VALUE(a, b) (DuckDB) is the list [a, b].
   if (!over && !within && !filter && ['list_value', 'list_pack'].includes(normalizeName(name.name))) return { kind: 'Array', elements: nodes(n, 'args').map((a) => toExpr(a, cx)), span };

@@ -55,6 +55,7 @@ const sortedArray: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' &
 const slicedArray: TypeRule = (a) => (a.length === 3 && a[0]!.kind === 'ARRAY' && isInteger(a[1]!) && isInteger(a[2]!) ? arrayOf(a[0]!.element) : 'expects (array, begin, end)');
 const arrayElement: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && a[0]!.element.kind !== 'ARRAY' && a[0]!.element.kind !== 'STRUCT' ? a[0]!.element : 'expects one array of numbers, strings, booleans or timestamps');
 /** ARRAY_CONTAINS(array, x) (LIST_CONTAINS): whether an element equals x. */
+const listPosition: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.INT : 'expects (array, value)');
 const arrayContains: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects (array, value)');
 /** (string, pattern[, options]) of REGEXP_MATCHES and REGEXP_FULL_MATCH. */
 const regexMatch: TypeRule = (a) => ((a.length === 2 || a.length === 3) && a.every(isString) ? T.BOOLEAN : 'expects (string, pattern[, options])');
@@ -104,6 +105,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   strpos: twoStrings(T.BIGINT),
   instr: twoStrings(T.BIGINT),
   starts_with: twoStrings(T.BOOLEAN),
+  prefix: twoStrings(T.BOOLEAN),
+  suffix: twoStrings(T.BOOLEAN),
   ends_with: twoStrings(T.BOOLEAN),
   contains: twoStrings(T.BOOLEAN),
   unicode: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
@@ -155,6 +158,14 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   // LEN(x): characters of a string, elements of an array (as DuckDB).
   len: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || isString(a[0]!)) ? T.INT : 'expects one string or array'),
   array_contains: arrayContains,
+  // LIST_POSITION(list, x) (ARRAY_POSITION, LIST_INDEXOF): the 1-based place of the first element equal to x (NULL finds NULL).
+  list_position: listPosition,
+  array_position: listPosition,
+  list_indexof: listPosition,
+  array_indexof: listPosition,
+  // REGEXP_SPLIT_TO_ARRAY(s, pattern) (STRING_SPLIT_REGEX): the parts between the pattern's matches.
+  regexp_split_to_array: (a) => (a.length === 2 && a.every(isString) ? { kind: 'ARRAY', element: T.STRING } : 'expects (string, pattern)'),
+  string_split_regex: (a) => (a.length === 2 && a.every(isString) ? { kind: 'ARRAY', element: T.STRING } : 'expects (string, pattern)'),
   // STRING_SPLIT(s, sep) (STR_SPLIT, STRING_TO_ARRAY): the parts between separators; '' splits into characters.
   string_split: stringSplit,
   str_split: stringSplit,

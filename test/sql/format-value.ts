@@ -32,6 +32,11 @@ function plain(v: unknown, digits: number): unknown {
  */
 export function formatValue(v: unknown, type = '', digits?: number): string {
   if (v === null || v === undefined) return 'NULL';
+  // DuckDB's INTERVAL (months, days, micros) as Sluice's: milliseconds (a month has no fixed length).
+  if (type === 'INTERVAL' && typeof v === 'object' && 'micros' in v) {
+    const { months, days, micros } = v as { months: number; days: number; micros: bigint | number };
+    return months === 0 ? formatNumber(days * 86_400_000 + Number(micros) / 1000) : stringifyExactJson(plain(v, digits ?? 12));
+  }
   if (type.startsWith('TIMESTAMP') && (typeof v === 'number' || typeof v === 'bigint')) return formatTimestamp(Number(v));
   if (type === 'DATE' && (typeof v === 'number' || v instanceof Date)) return formatTimestamp(Number(v)).slice(0, 10);
   // An array of timestamps or dates: each element as its type writes it (DuckDB gives Date objects).
