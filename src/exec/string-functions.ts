@@ -127,6 +127,20 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
       return parts.join(str(to));
     },
   },
+  // TRANSLATE(s, from, to): each character of `from` becomes the one at its place in `to`, or goes
+  // where `to` is shorter; the first place of a character repeated in `from` counts.
+  translate: {
+    fn: (s, from, to) => {
+      const target = [...str(to)];
+      const map = new Map<string, string>();
+      [...str(from)].forEach((c, i) => {
+        if (!map.has(c)) map.set(c, target[i] ?? '');
+      });
+      let out = '';
+      for (const c of str(s)) out += map.get(c) ?? c;
+      return out;
+    },
+  },
   // CONCAT skips NULLs (all NULL gives ''); `||` is NULL when either side is.
   concat: { fn: (...xs) => xs.map((x) => (x === null ? '' : String(x))).join(''), nullSafe: true },
   // CONCAT_WS(sep, ...) skips NULL values; a NULL separator gives NULL.

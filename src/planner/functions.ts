@@ -148,6 +148,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   regexp_replace: (a) => ((a.length === 3 || a.length === 4) && a.every(isString) ? T.STRING : 'expects (string, pattern, replacement[, options])'),
   regexp_extract: (a) => ((a.length === 2 && a.every(isString)) || (a.length === 3 && isString(a[0]!) && isString(a[1]!) && isInteger(a[2]!)) ? T.STRING : 'expects (string, pattern[, group])'),
   replace: (a) => (a.length === 3 && a.every((t) => t.kind === 'STRING') ? T.STRING : 'expects (string, from, to)'),
+  translate: (a) => (a.length === 3 && a.every(isString) ? T.STRING : 'expects (string, from characters, to characters)'),
   concat: (a) => (a.length >= 1 ? T.STRING : 'expects at least one argument'),
   coalesce: sameType,
   nullif: (a) => (a.length === 2 && commonType(a[0]!, a[1]!) ? a[0]! : 'expects two arguments of one type'),

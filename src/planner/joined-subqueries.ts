@@ -39,7 +39,7 @@ export interface JoinedSubquery {
 
 /** Plans subquery number `k` as LEFT hash joins under `plan` (see the module comment). */
 export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scope, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean, aggregates: (e: Expr) => boolean): JoinedSubquery {
-  const q = sub.query;
+  const q = setAsColumn(sub.query);
   if (q.orderBy.length || q.limit !== undefined || q.offset !== undefined) {
     throw new SluiceError('UNSUPPORTED', 'ORDER BY, LIMIT or OFFSET in a subquery inside an expression is not supported', { span: q.span, hint: 'a subquery in an expression is tested as a set of rows; leave them out' });
   }
@@ -257,6 +257,20 @@ function call(name: string, args: Expr[]): Expr {
 
 function countStar(span: Span): Expr {
   return { kind: 'Call', name: { name: 'COUNT', span }, args: [], distinct: false, star: true, span };
+}
+
+/**
+ * `(SELECT a FROM r UNION SELECT b FROM t)`, a set operation of one column, as a SELECT of that
+ * column from it, so that IN and value subqueries take it as they take a SELECT of one expression.
+ */
+function setAsColumn(q: SelectQuery): SelectQuery {
+  const star = q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier && !q.items[0]!.exclude && !q.items[0]!.replace;
+  const first = q.from?.kind === 'Union' ? q.from.inputs[0] : undefined;
+  if (!star || !first || first.items.length !== 1 || first.items[0]!.kind !== 'ExprItem') return q;
+  const span = q.span;
+  const alias: Ident = { name: '\u0000set', span };
+  const column: Ident = { name: '\u0000c0', span };
+  return { kind: 'Select', distinct: false, items: [{ kind: 'ExprItem', expr: { kind: 'ColumnRef', qualifier: alias, column, span }, span }], from: { kind: 'Subquery', query: q, alias, columns: [column], span }, groupBy: [], orderBy: [], span };
 }
 
 function onlyItem(q: SelectQuery): Expr {
