@@ -121,6 +121,10 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
     default: {
       const { lo, hi } = frames(part, w, peerStart, peerEnd);
       const values = part.map(arg);
+      if (w.frame.exclude) {
+        excludedFrames(w, values, lo, hi, peerStart, peerEnd).forEach((v, i) => out(part[i]!, v));
+        break;
+      }
       if (w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') {
         part.forEach((row, i) => {
           const at = w.fn === 'first_value' ? lo[i]! : w.fn === 'last_value' ? hi[i]! - 1 : lo[i]! + w.offset! - 1;
@@ -131,6 +135,24 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
       }
     }
   }
+}
+
+/**
+ * Each row's value over its frame without the rows EXCLUDE leaves out (the current row, its peer
+ * group, or its peers but itself): the frame's remaining rows gathered and aggregated as one
+ * frame, so the work per row grows with its frame (an EXCLUDE is written over small frames).
+ */
+function excludedFrames(w: WindowSpec, values: readonly unknown[], lo: Int32Array, hi: Int32Array, peerStart: readonly number[], peerEnd: readonly number[]): unknown[] {
+  return values.map((_, i) => {
+    const [from, to] = w.frame.exclude === 'current row' ? [i, i + 1] : [peerStart[i]!, peerEnd[i]!];
+    const kept: unknown[] = [];
+    for (let j = lo[i]!; j < hi[i]!; j++) if (j < from || j >= to || (w.frame.exclude === 'ties' && j === i)) kept.push(w.args.length === 0 ? 1 : values[j]);
+    if (w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') {
+      const at = w.fn === 'first_value' ? 0 : w.fn === 'last_value' ? kept.length - 1 : w.offset! - 1;
+      return at >= 0 && at < kept.length ? kept[at] : null;
+    }
+    return frameAggregate(w.fn, kept, Int32Array.of(0), Int32Array.of(kept.length))[0];
+  });
 }
 
 /**

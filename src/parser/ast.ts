@@ -204,14 +204,17 @@ export interface WindowOver {
   readonly span: Span;
 }
 
+/** What EXCLUDE leaves out of a frame: the current row, its peer group, its peers but itself, or nothing. */
+export type FrameExclusion = 'current row' | 'group' | 'ties' | 'no others';
+
 /** A window's frame: the rows of its partition, around the current row, that it aggregates. */
 export interface WindowFrame {
   readonly unit: 'rows' | 'range' | 'groups';
   readonly start: FrameBound;
   /** `ROWS n PRECEDING` alone ends at CURRENT ROW. */
   readonly end: FrameBound;
-  /** An EXCLUDE clause was written (not supported: refused by the planner). */
-  readonly exclude?: Span;
+  /** `EXCLUDE CURRENT ROW | GROUP | TIES | NO OTHERS`: rows of the frame left out. */
+  readonly exclude?: { readonly mode: FrameExclusion; readonly span: Span };
   readonly span: Span;
 }
 

@@ -1301,10 +1301,10 @@ export class SqlParser extends CstParser {
       },
       { ALT: () => this.SUBRULE3(this.frameBound, { LABEL: 'start' }) },
     ]);
-    // Parsed so that it can be refused with a message rather than a syntax error.
+    // EXCLUDE CURRENT ROW | GROUP | TIES | NO OTHERS: the words are checked when the AST is built.
     this.OPTION(() => {
       this.CONSUME(K.EXCLUDE, { LABEL: 'exclude' });
-      this.AT_LEAST_ONE(() => this.CONSUME(Identifier));
+      this.AT_LEAST_ONE(() => this.CONSUME(Word, { LABEL: 'excludeWords' }));
     });
   });
 

@@ -3,7 +3,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type Ident, type IndexExpr, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
+import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
@@ -392,9 +392,20 @@ function toFrame(frame: CstNode, cx: AstContext): WindowFrame {
     start,
     // `ROWS n PRECEDING` is `ROWS BETWEEN n PRECEDING AND CURRENT ROW`.
     end: end ? toFrameBound(end, cx) : { kind: 'current row', span: start.span },
-    ...(exclude ? { exclude: cx.src.span(exclude.startOffset, endOf(exclude)) } : {}),
+    ...(exclude ? { exclude: toExclusion(exclude, tokens(frame, 'excludeWords'), cx) } : {}),
     span: cx.src.nodeSpan(frame),
   };
+}
+
+const EXCLUSIONS: readonly FrameExclusion[] = ['current row', 'group', 'ties', 'no others'];
+
+function toExclusion(exclude: IToken, words: readonly IToken[], cx: AstContext): { mode: FrameExclusion; span: Span } {
+  const span = cx.src.span(exclude.startOffset, endOf(words[words.length - 1] ?? exclude));
+  const mode = words.map((w) => w.image.toLowerCase()).join(' ') as FrameExclusion;
+  if (!EXCLUSIONS.includes(mode)) {
+    throw new SluiceError('SYNTAX_ERROR', `EXCLUDE ${words.map((w) => w.image).join(' ')} is not a frame exclusion`, { span, hint: 'write EXCLUDE CURRENT ROW, EXCLUDE GROUP, EXCLUDE TIES or EXCLUDE NO OTHERS' });
+  }
+  return { mode, span };
 }
 
 function toFrameBound(b: CstNode, cx: AstContext): FrameBound {

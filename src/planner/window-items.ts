@@ -189,7 +189,6 @@ function frameSpec(call: CallExpr): FrameSpec {
   const refuse = (span: Span, message: string, hint?: string): never => {
     throw new SluiceError('INVALID_ARGUMENT', message, { span, ...(hint ? { hint } : {}) });
   };
-  if (f.exclude) throw new SluiceError('UNSUPPORTED', 'EXCLUDE in a window frame is not supported', { span: f.exclude, hint: 'remove the EXCLUDE clause, or subtract the current row yourself: SUM(v) OVER (...) - v' });
   if (f.start.kind === 'unbounded following') refuse(f.start.span, 'a window frame cannot start at UNBOUNDED FOLLOWING');
   if (f.end.kind === 'unbounded preceding') refuse(f.end.span, 'a window frame cannot end at UNBOUNDED PRECEDING');
   const unit = f.unit.toUpperCase();
@@ -223,7 +222,8 @@ function frameSpec(call: CallExpr): FrameSpec {
   if (f.unit === 'range' && offsets && over.orderBy.length !== 1) {
     refuse(f.span, `a RANGE frame with an offset needs exactly one ORDER BY key in the window, got ${over.orderBy.length}`, 'use ROWS to count rows, or order by one number or timestamp');
   }
-  return { unit: f.unit, start, end };
+  const exclude = f.exclude && f.exclude.mode !== 'no others' ? f.exclude.mode : undefined;
+  return { unit: f.unit, start, end, ...(exclude ? { exclude } : {}) };
 }
 
 /** The frame of `win`, once its ORDER BY keys' types are known: a RANGE offset must suit its key. */

@@ -22,6 +22,8 @@ export interface FrameSpec {
   readonly unit: 'rows' | 'range' | 'groups';
   readonly start: number;
   readonly end: number;
+  /** Rows left out of each frame: the current row, its peer group, or its peers but itself. */
+  readonly exclude?: 'current row' | 'group' | 'ties';
 }
 
 export interface WindowSpec {
