@@ -74,7 +74,8 @@ function describe(p: PhysicalPlan): string {
   switch (p.kind) {
     case 'SourceExec':
       if (p.constants) return `SourceExec: values, ${p.constants.length} ${p.constants.length === 1 ? 'row' : 'rows'}, columns=[${p.fields.map((f) => f.name).join(', ')}]`;
-      return `SourceExec: ${p.relationKind}=${p.relation}, connector=${p.connector}, columns=[${p.fields.map((f) => f.name).join(', ')}]${
+      // A table in a continuous plan is read whole, as its changelog (a lookup by key is a StreamLookupJoinExec).
+      return `SourceExec: ${p.relationKind}=${p.relation}${p.relationKind === 'table' && p.changes ? ' (its changelog)' : ''}, connector=${p.connector}, columns=[${p.fields.map((f) => f.name).join(', ')}]${
         p.watermark ? `, watermark=${p.fields[p.watermark.column]!.name} - ${ms(p.watermark.delayMs)}` : ''
       }${p.shared ? `, shared scan #${p.shared.id} reading [${p.shared.fields.map((f) => f.name).join(', ')}]` : ''}`;
     case 'ExchangeExec':
