@@ -5,7 +5,7 @@
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import type { Position, Span } from '../common/span.js';
-import type { SelectQuery } from './ast.js';
+import type { Ident, SelectQuery } from './ast.js';
 
 function isToken(e: CstElement): e is IToken {
   return 'image' in e;
@@ -92,7 +92,7 @@ export class SourceText {
 export interface AstContext {
   readonly src: SourceText;
   /** The common table expressions (WITH) in scope, by normalized name. */
-  readonly ctes?: ReadonlyMap<string, SelectQuery>;
+  readonly ctes?: ReadonlyMap<string, { readonly query: SelectQuery; readonly columns?: readonly Ident[] }>;
   /** Builds a SELECT's AST (to-ast-query.ts), for subqueries inside expressions. */
   readonly select?: (n: CstNode, cx: AstContext) => SelectQuery;
   /** The windows of the SELECT's WINDOW clause, by normalized name, which `OVER name` reads. */

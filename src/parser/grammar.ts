@@ -605,6 +605,8 @@ export class SqlParser extends CstParser {
 
   readonly commonTable = this.RULE('commonTable', () => {
     this.SUBRULE(this.identifier, { LABEL: 'name' });
+    // WITH t(a, b) AS (...): names for its columns.
+    this.OPTION(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
     this.CONSUME(K.AS);
     this.CONSUME(LParen);
     this.SUBRULE(this.selectQuery);

@@ -160,15 +160,17 @@ function withCommonTables(n: CstNode, cx: AstContext): AstContext {
     const key = normalizeName(name.name);
     if (own.has(key)) throw astError(`WITH defines '${name.name}' twice`, name.span, 'give each common table its own name');
     own.add(key);
-    ctes.set(key, toSelect(node(c, 'selectQuery'), { ...cx, ctes: new Map(ctes) }));
+    const columnList = optNode(c, 'columns');
+    const columns = columnList ? nodes(columnList, 'names').map((x) => toIdent(x, cx)) : undefined;
+    ctes.set(key, { query: toSelect(node(c, 'selectQuery'), { ...cx, ctes: new Map(ctes) }), ...(columns ? { columns } : {}) });
   }
   return { ...cx, ctes };
 }
 
-/** A reference to a common table in scope as that query, named as written (or by its alias). */
+/** A reference to a common table in scope as that query, named as written (or by its alias), its columns as WITH t(a, b) names them. */
 function commonTableRef(name: Ident, alias: Ident | undefined, span: Span, cx: AstContext): SubqueryRef | undefined {
-  const query = cx.ctes?.get(normalizeName(name.name));
-  return query ? { kind: 'Subquery', query, alias: alias ?? name, span } : undefined;
+  const cte = cx.ctes?.get(normalizeName(name.name));
+  return cte ? { kind: 'Subquery', query: cte.query, alias: alias ?? name, ...(cte.columns ? { columns: cte.columns } : {}), span } : undefined;
 }
 
 function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
