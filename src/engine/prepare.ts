@@ -100,6 +100,8 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       for (const row of bound.rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span, bound.def);
       return 'statement';
     case 'Query': {
+      // WITH RECURSIVE: its parts are planned as they run, each over the rows of the one before.
+      if (s.query.recursive?.length) return 'pull';
       // Over a subquery with window functions: both stages, and it answers once.
       const staged = stagedQuery(s.query, scratch, bounded);
       if (staged) {

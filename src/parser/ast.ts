@@ -207,6 +207,17 @@ export interface WindowOver {
 /** What EXCLUDE leaves out of a frame: the current row, its peer group, its peers but itself, or nothing. */
 export type FrameExclusion = 'current row' | 'group' | 'ties' | 'no others';
 
+/** `name [(columns)] AS (anchor UNION [ALL] step)` of WITH RECURSIVE, where `step` reads `name`. */
+export interface RecursiveTable {
+  readonly name: Ident;
+  readonly columns?: readonly Ident[];
+  readonly anchor: SelectQuery;
+  readonly step: SelectQuery;
+  /** UNION ALL: every row the steps give; UNION: each distinct row once. */
+  readonly all: boolean;
+  readonly span: Span;
+}
+
 /** A window's frame: the rows of its partition, around the current row, that it aggregates. */
 export interface WindowFrame {
   readonly unit: 'rows' | 'range' | 'groups';
@@ -340,6 +351,12 @@ export interface OrderItem {
 
 export interface SelectQuery {
   readonly kind: 'Select';
+  /**
+   * WITH RECURSIVE's common tables that refer to themselves, in order: each is computed to its
+   * rows before the query runs (the engine's select-recursive.ts); the query and the tables after
+   * it read it by name.
+   */
+  readonly recursive?: readonly RecursiveTable[];
   readonly distinct: boolean;
   readonly items: readonly SelectItem[];
   readonly from?: FromItem;

@@ -462,6 +462,8 @@ export class SqlParser extends CstParser {
     // WITH name AS (SELECT ...), ...: common table expressions, each a subquery by name.
     this.OPTION8(() => {
       this.CONSUME(K.WITH, { LABEL: 'with' });
+      // WITH RECURSIVE t ...: RECURSIVE is a name too (WITH recursive AS (...)).
+      this.OPTION5({ GATE: () => tokenMatcher(this.LA(2), Identifier), DEF: () => this.CONSUME(K.RECURSIVE, { LABEL: 'recursive' }) });
       this.AT_LEAST_ONE_SEP4({ SEP: Comma, DEF: () => this.SUBRULE(this.commonTable, { LABEL: 'ctes' }) });
     });
     this.SUBRULE(this.selectBody, { LABEL: 'bodies' });

@@ -2,13 +2,18 @@
 import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
-import { normalizeName, type Expr, type FromItem, type Ident, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
+import { normalizeName, type Expr, type FromItem, type Ident, type RecursiveTable, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toExpr, toOrderItem } from './to-ast-expr.js';
 import { toIdent } from './to-ast-names.js';
 
 export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
-  const cx = withCommonTables(n, outer);
+  const { cx, recursive } = withCommonTables(n, outer);
+  const query = toSelectOwn(n, cx);
+  return recursive.length ? { ...query, recursive } : query;
+}
+
+function toSelectOwn(n: CstNode, cx: AstContext): SelectQuery {
   const limitTok = optToken(n, 'limit');
   const offsetTok = optToken(n, 'offset');
   const bodies = nodes(n, 'bodies');
@@ -147,14 +152,18 @@ function withWindows(n: CstNode, cx: AstContext): AstContext {
 
 /**
  * The context of a query with its WITH clause: each common table is read in order, seeing the
- * ones before it (and the enclosing query's), not itself (there is no WITH RECURSIVE); a name
- * used twice in one WITH is an error. A reference to one becomes a subquery where it is used.
+ * ones before it (and the enclosing query's), not itself; a name used twice in one WITH is an
+ * error. A reference to one becomes a subquery where it is used. With RECURSIVE, a common table
+ * that reads its own name is a RecursiveTable instead: its name stays a name (read as its rows
+ * once they are computed, before the query runs).
  */
-function withCommonTables(n: CstNode, cx: AstContext): AstContext {
+function withCommonTables(n: CstNode, cx: AstContext): { cx: AstContext; recursive: RecursiveTable[] } {
   const list = nodes(n, 'ctes');
-  if (list.length === 0) return cx;
+  const recursive: RecursiveTable[] = [];
+  if (list.length === 0) return { cx, recursive };
   const ctes = new Map(cx.ctes);
   const own = new Set<string>();
+  const withRecursive = optToken(n, 'recursive') !== undefined;
   for (const c of list) {
     const name = toIdent(node(c, 'name'), cx);
     const key = normalizeName(name.name);
@@ -162,9 +171,39 @@ function withCommonTables(n: CstNode, cx: AstContext): AstContext {
     own.add(key);
     const columnList = optNode(c, 'columns');
     const columns = columnList ? nodes(columnList, 'names').map((x) => toIdent(x, cx)) : undefined;
-    ctes.set(key, { query: toSelect(node(c, 'selectQuery'), { ...cx, ctes: new Map(ctes) }), ...(columns ? { columns } : {}) });
+    // A recursive table's name hides the one before (the recursive table is read by its name).
+    const visible = new Map(ctes);
+    visible.delete(key);
+    const query = toSelect(node(c, 'selectQuery'), { ...cx, ctes: visible });
+    if (withRecursive && readsName(query, key)) {
+      recursive.push(recursiveTable(name, columns, query));
+      ctes.delete(key);
+      continue;
+    }
+    ctes.set(key, { query, ...(columns ? { columns } : {}) });
   }
-  return { ...cx, ctes };
+  return { cx: { ...cx, ctes }, recursive };
+}
+
+/** Whether `x` (a part of the AST) reads the relation `name` (normalized) in a FROM. */
+function readsName(x: unknown, name: string): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  const node = x as { kind?: unknown; name?: Ident };
+  if (node.kind === 'TableRef' && node.name && normalizeName(node.name.name) === name) return true;
+  return Object.values(x).some((v) => readsName(v, name));
+}
+
+/** `name AS (anchor UNION [ALL] step)`: the two parts; anything else is refused. */
+function recursiveTable(name: Ident, columns: readonly Ident[] | undefined, q: SelectQuery): RecursiveTable {
+  const union = q.items.length === 1 && q.items[0]!.kind === 'Star' && q.from?.kind === 'Union' && !q.from.setOp ? q.from : undefined;
+  const key = normalizeName(name.name);
+  if (!union || union.inputs.length !== 2 || readsName(union.inputs[0], key) || q.where || q.groupBy.length || q.orderBy.length || q.limit !== undefined) {
+    throw new SluiceError('UNSUPPORTED', `WITH RECURSIVE ${name.name} must be one query that does not read ${name.name}, UNION [ALL], and one that does`, {
+      span: q.span,
+      hint: `e.g. WITH RECURSIVE ${name.name}(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM ${name.name} WHERE n < 10) SELECT n FROM ${name.name}`,
+    });
+  }
+  return { name, ...(columns ? { columns } : {}), anchor: union.inputs[0]!, step: union.inputs[1]!, all: !q.distinct, span: q.span };
 }
 
 /** A reference to a common table in scope as that query, named as written (or by its alias), its columns as WITH t(a, b) names them. */

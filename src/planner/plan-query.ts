@@ -1,4 +1,5 @@
 /** The planner's entry point: SELECT -> logical plan -> rewrites -> physical plan. */
+import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import { normalizeName, type FromItem, type SelectQuery } from '../parser/ast.js';
 import type { Catalog, RelationDef } from './catalog.js';
@@ -130,6 +131,13 @@ const LOGICAL_RULES: readonly { readonly rule: string; readonly apply: (p: Logic
 ];
 
 export function planQuery(q: SelectQuery, catalog: Catalog, opts: PlanOptions = {}): QueryPlan {
+  if (q.recursive?.length) {
+    // Computed to its rows before the query runs (engine/statements/select-recursive.ts): only a SELECT that answers once has that moment.
+    throw new SluiceError('UNSUPPORTED', 'WITH RECURSIVE is supported in a SELECT that answers once, not in a view, sink, INSERT or EXPLAIN', {
+      span: q.recursive[0]!.span,
+      hint: 'run the SELECT on its own',
+    });
+  }
   const planned = planSelect(q, catalog, opts);
   let logical = planned.plan;
   for (const { rule, apply } of LOGICAL_RULES) {

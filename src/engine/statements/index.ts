@@ -3,6 +3,7 @@
  * them. Each handler works against a `Session` (catalog, storage, registries, metrics), never
  * the engine itself. To add a statement kind, see docs/dev/add-a-statement.md.
  */
+import { selectRecursive } from './select-recursive.js';
 import type { ExecuteOptions } from '../engine-options.js';
 import type { Session } from '../session.js';
 import type { StatementResult } from '../types.js';
@@ -27,6 +28,8 @@ import { show } from './show.js';
 
 /** SELECT: a pull query when it reads a view or table directly, else a push query (see select-staged.ts for a third way). */
 const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
+  // WITH RECURSIVE: its tables to their rows first, then the query over them.
+  if (s.query.recursive?.length) return selectRecursive(select, session, s, text, opts);
   if (!s.query.from) return selectConstant(session, s, text);
   // Over a subquery with window functions: the subquery to its final rows, then the query over them.
   if (stagedQuery(s.query, session.catalog, opts.bounded === true)) return selectStaged(select, session, s, text, opts);

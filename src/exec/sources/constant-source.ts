@@ -34,7 +34,8 @@ export function constantBatch(plan: SourceExec, udfs: UdfResolver): { batch: Rec
     }
     kept.push(values);
   });
-  const columns = plan.fields.map((_, c) => kept.map((v) => v[c] ?? null));
+  // The scan's columns may be fewer than each row's values (projection pruning keeps those read).
+  const columns = plan.fields.map((_, c) => kept.map((v) => v[plan.columns[c]!] ?? null));
   return { batch: makeBatch(plan.fields, columns, kept.length), letters };
 }
 
