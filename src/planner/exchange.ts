@@ -100,6 +100,11 @@ function checkLower(plan: PhysicalPlan, what: string): SourceExec {
 }
 
 function checkSource(source: SourceExec, what: string): SourceExec {
+  if (source.relationKind !== 'stream') {
+    throw new SluiceError('UNSUPPORTED', `${what}: 'scale.out' needs a Kafka stream as input, but ${source.relation} is a ${source.relationKind} (read whole, as its changelog, in one process)`, {
+      hint: "read a stream WITH (connector = 'kafka', ...) and join the table by its key, or drop 'scale.out'",
+    });
+  }
   if (source.connector !== 'kafka') {
     throw new SluiceError('UNSUPPORTED', `${what}: 'scale.out' needs a Kafka stream as input, but ${source.relation} uses connector '${source.connector}'`, {
       hint: "processes share work through the input topic's partitions: read from a stream WITH (connector = 'kafka', ...)",

@@ -97,6 +97,9 @@ describe('scale-out plans', () => {
     expect(join.hint).toContain("drop 'scale.out'");
     const local = await failure(`CREATE SINK l WITH (${KAFKA}, 'scale.out' = true) AS SELECT card_id, COUNT(*) AS n FROM local_tx GROUP BY card_id`);
     expect(local.message).toContain("needs a Kafka stream as input, but local_tx uses connector 'log'");
+    await engine.execute('CREATE TABLE IF NOT EXISTS cards (card_id STRING PRIMARY KEY, lim DOUBLE)');
+    const table = await failure(`CREATE SINK t WITH (${KAFKA}, 'scale.out' = true) AS SELECT card_id FROM cards WHERE lim > 10`);
+    expect(table.message).toContain('but cards is a table (read whole, as its changelog, in one process)');
     const global = await failure(`CREATE SINK g WITH (${KAFKA}, 'scale.out' = true) AS SELECT COUNT(*) AS n FROM tx`);
     expect(global.code).toBe('UNSUPPORTED');
     expect(global.message).toContain('an aggregate without GROUP BY has one group');
