@@ -257,7 +257,10 @@ export class SqlParser extends CstParser {
     this.CONSUME(K.INTO);
     this.SUBRULE(this.identifier, { LABEL: 'target' });
     this.OPTION(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
-    this.OR([
+    // VALUES here is the rows to insert (a query may start with VALUES too: the same rows).
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
       {
         ALT: () => {
           this.CONSUME(K.VALUES);
@@ -266,7 +269,8 @@ export class SqlParser extends CstParser {
       },
       // INSERT INTO t SELECT ...: the rows a query gives now (see engine/statements/insert.ts).
       { ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'query' }) },
-    ]);
+      ],
+    });
   });
 
   /** DELETE FROM table [WHERE cond]. */
@@ -466,7 +470,7 @@ export class SqlParser extends CstParser {
       this.OPTION5({ GATE: () => tokenMatcher(this.LA(2), Identifier), DEF: () => this.CONSUME(K.RECURSIVE, { LABEL: 'recursive' }) });
       this.AT_LEAST_ONE_SEP4({ SEP: Comma, DEF: () => this.SUBRULE(this.commonTable, { LABEL: 'ctes' }) });
     });
-    this.SUBRULE(this.selectBody, { LABEL: 'bodies' });
+    this.SUBRULE(this.queryBody, { LABEL: 'bodies' });
     // SELECT ... UNION | INTERSECT | EXCEPT [ALL | DISTINCT] SELECT ...: ORDER BY and LIMIT after the last apply to the whole.
     this.MANY(() => {
       this.OR2([
@@ -480,7 +484,7 @@ export class SqlParser extends CstParser {
           { ALT: () => this.CONSUME(K.DISTINCT, { LABEL: 'quantifiers' }) },
         ]);
       });
-      this.SUBRULE2(this.selectBody, { LABEL: 'bodies' });
+      this.SUBRULE2(this.queryBody, { LABEL: 'bodies' });
     });
     this.OPTION6(() => {
       this.CONSUME(K.ORDER);
@@ -515,6 +519,19 @@ export class SqlParser extends CstParser {
   });
 
   /** One SELECT up to HAVING: a query, or one branch of a UNION. */
+  /** A SELECT, or `VALUES (...), ...` as a query of its own (its columns col0, col1, ...). */
+  readonly queryBody = this.RULE('queryBody', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.selectBody, { LABEL: 'select' }) },
+      {
+        ALT: () => {
+          this.CONSUME(K.VALUES, { LABEL: 'values' });
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.valuesRow, { LABEL: 'rows' }) });
+        },
+      },
+    ]);
+  });
+
   readonly selectBody = this.RULE('selectBody', () => {
     this.CONSUME(K.SELECT);
     this.OPTION(() => {
@@ -799,15 +816,19 @@ export class SqlParser extends CstParser {
   /** `(SELECT ...)` or `(VALUES (...), ...)` in FROM, with an alias that may name its columns: `t(a, b)`. */
   readonly subquery = this.RULE('subquery', () => {
     this.CONSUME(LParen);
-    this.OR([
-      { ALT: () => this.SUBRULE(this.selectQuery) },
-      {
-        ALT: () => {
-          this.CONSUME(K.VALUES, { LABEL: 'values' });
-          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.valuesRow, { LABEL: 'rows' }) });
+    // (VALUES ...) in FROM is its rows (a query may start with VALUES too: the same rows, first alternative).
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(K.VALUES, { LABEL: 'values' });
+            this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.valuesRow, { LABEL: 'rows' }) });
+          },
         },
-      },
-    ]);
+        { ALT: () => this.SUBRULE(this.selectQuery) },
+      ],
+    });
     this.CONSUME(RParen);
     this.OPTION({
       GATE: () => !this.joinWordNext(),

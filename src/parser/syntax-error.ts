@@ -49,8 +49,8 @@ const JOIN_KINDS: ReadonlySet<TokenType> = new Set([K.INNER, K.LEFT, K.RIGHT, K.
 
 /** Collapses expected tokens into a short list of plain words. */
 export function describeExpected(types: readonly TokenType[]): string[] {
-  // A query may open with WITH; where SELECT is expected, naming it too only adds noise.
-  let rest = types.includes(K.SELECT) ? types.filter((t) => t !== K.WITH) : [...types];
+  // A query may open with WITH or VALUES; where SELECT is expected, naming them too only adds noise.
+  let rest = types.includes(K.SELECT) ? types.filter((t) => t !== K.WITH && t !== K.VALUES) : [...types];
   // Where UNION may come, so may INTERSECT and EXCEPT: UNION stands for the three.
   if (rest.includes(K.UNION)) rest = rest.filter((t) => t !== K.INTERSECT && t !== K.EXCEPT);
   // QUALIFY and WINDOW may come where HAVING may, and are seldom what was meant there.

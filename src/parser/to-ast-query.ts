@@ -19,7 +19,7 @@ function toSelectOwn(n: CstNode, cx: AstContext): SelectQuery {
   const bodies = nodes(n, 'bodies');
   const orderBy = nodes(n, 'orderBy').map((o) => toOrderItem(o, cx));
   const tail = { orderBy, ...(limitTok ? { limit: Number(limitTok.image) } : {}), ...(offsetTok ? { offset: Number(offsetTok.image) } : {}), span: cx.src.nodeSpan(n) };
-  if (bodies.length === 1) return lowerDistinctOn(toSelectBody(bodies[0]!, cx), tail.orderBy, bodies[0]!, cx, tail);
+  if (bodies.length === 1) return lowerDistinctOn(toBody(bodies[0]!, cx), tail.orderBy, bodyNode(bodies[0]!), cx, tail);
   // The operator before each body after the first, and its ALL or DISTINCT.
   const words = tokens(n, 'setOps');
   const quantifiers = tokens(n, 'quantifiers');
@@ -30,10 +30,10 @@ function toSelectOwn(n: CstNode, cx: AstContext): SelectQuery {
     return { op, all };
   });
   // INTERSECT binds tighter than UNION and EXCEPT, which go left to right (as in SQL).
-  const terms: SelectQuery[] = [lowerDistinctOn(toSelectBody(bodies[0]!, cx), [], bodies[0]!, cx)];
+  const terms: SelectQuery[] = [lowerDistinctOn(toBody(bodies[0]!, cx), [], bodyNode(bodies[0]!), cx)];
   const between: { op: 'UNION' | 'EXCEPT'; all: boolean }[] = [];
   for (let k = 1; k < bodies.length; k++) {
-    const body = lowerDistinctOn(toSelectBody(bodies[k]!, cx), [], bodies[k]!, cx);
+    const body = lowerDistinctOn(toBody(bodies[k]!, cx), [], bodyNode(bodies[k]!), cx);
     const { op, all } = ops[k - 1]!;
     if (op === 'INTERSECT') terms[terms.length - 1] = setOperation('INTERSECT', terms[terms.length - 1]!, body, spanOf(terms[terms.length - 1]!.span, body.span), all);
     else {
@@ -115,6 +115,20 @@ function groupingOf(items: readonly CstNode[], cx: AstContext): Pick<SelectQuery
     }
   }
   return { groupBy: [], groupingSets: sets };
+}
+
+/** A query body: its SELECT, or `VALUES ...` as `SELECT * FROM (VALUES ...)`. */
+function toBody(n: CstNode, cx: AstContext): SelectQuery {
+  const select = optNode(n, 'select');
+  if (select) return toSelectBody(select, cx);
+  const span = cx.src.nodeSpan(n);
+  const rows = nodes(n, 'rows').map((r) => nodes(r, 'values').map((e) => toExpr(e, cx)));
+  return { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'Values', rows, span }, groupBy: [], orderBy: [], span };
+}
+
+/** The SELECT node of a query body (for DISTINCT ON), or the body itself. */
+function bodyNode(n: CstNode): CstNode {
+  return optNode(n, 'select') ?? n;
 }
 
 function toSelectBody(n: CstNode, outer: AstContext): SelectQuery {
