@@ -150,8 +150,10 @@ async function crashRounds(mock: KafkaMock, rounds: number, clientEnv: Record<st
 }
 
 describe('kafka exactly-once under kill -9', () => {
-  it('filter/project: no committed record lost or repeated across 20+ kills', async () => {
-    await crashRounds(mock, Number(process.env['SLUICE_CRASH_ROUNDS'] ?? 22), { SLUICE_KAFKA_CLIENT: 'kafkajs' });
+  // 16 rounds: 8 random kills and each named crash point twice, within the suite's time budget
+  // (SLUICE_CRASH_ROUNDS=40 for a longer soak).
+  it('filter/project: no committed record lost or repeated across 16 kills', async () => {
+    await crashRounds(mock, Number(process.env['SLUICE_CRASH_ROUNDS'] ?? 16), { SLUICE_KAFKA_CLIENT: 'kafkajs' });
   }, 360_000);
 
   // Fewer kills with the librdkafka client, on a broker of its own: eight reach each of the four
