@@ -9,7 +9,7 @@ export type DataType =
   | { readonly kind: 'INT' }
   | { readonly kind: 'BIGINT' }
   | { readonly kind: 'FLOAT' }
-  | { readonly kind: 'DOUBLE' }
+  | { readonly kind: 'DOUBLE'; readonly decimal?: Decimal }
   | { readonly kind: 'STRING' }
   | { readonly kind: 'BYTES' }
   | { readonly kind: 'TIMESTAMP'; readonly precision: number }
@@ -18,6 +18,16 @@ export type DataType =
   | { readonly kind: 'ARRAY'; readonly element: DataType; readonly size?: number }
   | { readonly kind: 'STRUCT'; readonly fields: readonly Field[] }
   | { readonly kind: 'NULL' };
+
+/**
+ * DECIMAL(precision, scale): a DOUBLE whose every value is the double nearest a number of `scale`
+ * decimals (each operation that makes one rounds its result, half away from zero), so that
+ * `0.1 + 0.2 = 0.3` as in DuckDB. Exact up to 15 significant digits; beyond, as a double is.
+ */
+export interface Decimal {
+  readonly precision: number;
+  readonly scale: number;
+}
 
 export interface Field {
   readonly name: string;
@@ -43,6 +53,29 @@ export function arrayOf(element: DataType, size?: number): DataType {
   return size === undefined ? { kind: 'ARRAY', element } : { kind: 'ARRAY', element, size };
 }
 
+/** The largest DECIMAL precision, as DuckDB's and the SQL standard's usual limit. */
+export const MAX_DECIMAL_PRECISION = 38;
+
+export function decimalType(precision: number, scale: number): DataType {
+  const p = Math.min(MAX_DECIMAL_PRECISION, Math.max(precision, scale, 1));
+  return { kind: 'DOUBLE', decimal: { precision: p, scale: Math.min(scale, p) } };
+}
+
+/** The DECIMAL of a type, if it is one. */
+export function decimalOf(t: DataType): Decimal | undefined {
+  return t.kind === 'DOUBLE' ? t.decimal : undefined;
+}
+
+/**
+ * A number as DuckDB widens it to meet a DECIMAL: INT as DECIMAL(10, 0), BIGINT as DECIMAL(19, 0),
+ * a DECIMAL as itself; undefined for FLOAT and DOUBLE (they make the result a DOUBLE).
+ */
+export function asDecimal(t: DataType): Decimal | undefined {
+  if (t.kind === 'INT') return { precision: 10, scale: 0 };
+  if (t.kind === 'BIGINT') return { precision: 19, scale: 0 };
+  return decimalOf(t);
+}
+
 export function isNumeric(t: DataType): boolean {
   return t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'FLOAT' || t.kind === 'DOUBLE';
 }
@@ -55,6 +88,8 @@ export function typeToString(t: DataType): string {
       return `ARRAY<${typeToString(t.element)}>${t.size === undefined ? '' : `(${t.size})`}`;
     case 'STRUCT':
       return `STRUCT<${t.fields.map((f) => `${f.name} ${typeToString(f.type)}`).join(', ')}>`;
+    case 'DOUBLE':
+      return t.decimal ? `DECIMAL(${t.decimal.precision},${t.decimal.scale})` : 'DOUBLE';
     default:
       return t.kind;
   }

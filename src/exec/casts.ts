@@ -12,7 +12,8 @@
  * number cast to TIMESTAMP is read as epoch milliseconds (NaN or beyond ±8.64e15 is an error).
  */
 import { dateOf, dateSqlText, parseDateText, parseTimestampText, timestampSqlText } from '../common/timestamp-text.js';
-import { typeToString, type DataType } from '../common/types.js';
+import { typeToString, type DataType, type Decimal } from '../common/types.js';
+import { fixedPointText, roundDecimal, toDecimal } from './decimals.js';
 import { castNested } from './nested-values.js';
 import { fits, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
 
@@ -26,9 +27,13 @@ export function caster(from: DataType, to: DataType): Caster {
     case 'FLOAT':
       return (x) => toFloat(toDouble(x));
     case 'DOUBLE':
-      return toDouble;
+      return to.decimal ? toDecimalCaster(from, to.decimal) : toDouble;
     case 'STRING':
       if (from.kind === 'FLOAT') return (x) => floatText(x as number);
+      if (from.kind === 'DOUBLE' && from.decimal) {
+        const scale = from.decimal.scale;
+        return (x) => fixedPointText(x as number, scale);
+      }
       if (from.kind === 'DOUBLE') return (x) => decimalText(x as number);
       if (from.kind === 'TIMESTAMP') return (x) => timestampSqlText(Number(x));
       if (from.kind === 'DATE') return (x) => dateSqlText(Number(x));
@@ -107,6 +112,8 @@ function toInteger(from: DataType, kind: IntKind): Caster {
       return (x) => exact(x as number | bigint);
     case 'FLOAT':
     case 'DOUBLE':
+      // A DECIMAL's ties round away from zero (2.5 is 3), as DuckDB; a DOUBLE's to even (2).
+      if (from.kind === 'DOUBLE' && from.decimal) return (x) => roundDouble(roundDecimal(x as number, from.decimal!.scale, 0), kind);
       return (x) => roundDouble(x as number, kind);
     case 'BOOLEAN':
       return (x) => exact(x === true ? 1 : 0);
@@ -164,6 +171,22 @@ const SPECIAL_DOUBLES: Readonly<Record<string, number>> = {
   inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
   infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity,
 };
+
+/**
+ * To DECIMAL(p, s): rounded to `s` decimals half away from zero, from the exact digits of a DECIMAL
+ * or of text (`CAST('1.005' AS DECIMAL(5, 2))` is 1.01), and an error past `p - s` whole digits.
+ */
+function toDecimalCaster(from: DataType, d: Decimal): Caster {
+  const fromScale = from.kind === 'DOUBLE' ? from.decimal?.scale : from.kind === 'INT' || from.kind === 'BIGINT' ? 0 : undefined;
+  if (fromScale !== undefined || from.kind === 'FLOAT' || from.kind === 'DOUBLE') return (x) => toDecimal(toDouble(x), d, fromScale);
+  return (x) => {
+    const v = typeof x === 'string' && !DOUBLE_TEXT.test(x.trim()) ? NaN : toDouble(x);
+    if (Number.isNaN(v)) throw new Error(`cannot cast '${String(x)}' to DECIMAL(${d.precision},${d.scale})`);
+    const text = typeof x === 'string' ? x.trim().replace(/_/g, '') : '';
+    const digits = /^[+-]?\d*\.(\d+)$/.exec(text)?.[1]?.length;
+    return toDecimal(v, d, digits === undefined ? undefined : Math.min(digits, 38));
+  };
+}
 
 function toDouble(x: unknown): number {
   if (typeof x === 'number') return x;

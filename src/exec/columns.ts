@@ -13,6 +13,7 @@
 import * as A from 'apache-arrow';
 import { assertNever } from '../common/errors.js';
 import type { DataType, Field } from '../common/types.js';
+import { toScale } from './decimals.js';
 
 export type Values = ArrayLike<unknown>;
 
@@ -252,7 +253,8 @@ function build(t: DataType, values: Values, n: number): A.Data {
     case 'FLOAT':
       return numeric(new A.Float32(), Float32Array, values, n);
     case 'DOUBLE':
-      return numeric(new A.Float64(), Float64Array, values, n);
+      // A DECIMAL column holds values at its scale, however they were summed (see decimals.ts).
+      return numeric(new A.Float64(), Float64Array, t.decimal ? atScale(values, n, t.decimal.scale) : values, n);
     case 'BIGINT':
     case 'INTERVAL':
     case 'TIMESTAMP':
@@ -425,6 +427,15 @@ function numeric(type: A.Int32 | A.Float32 | A.Float64, Ctor: NumCtor, values: V
     if (x !== null && x !== undefined) out[i] = x as number;
   }
   return A.makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, data: out } as never) as A.Data;
+}
+
+function atScale(values: Values, n: number, scale: number): Values {
+  const out: (number | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    out[i] = x === null || x === undefined ? null : toScale(x as number, scale);
+  }
+  return out;
 }
 
 function validity(values: Values, n: number): { bitmap: Uint8Array | undefined; nulls: number } {

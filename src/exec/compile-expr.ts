@@ -9,10 +9,11 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { SluiceError, assertNever } from '../common/errors.js';
-import { typeToString, type DataType, type Field } from '../common/types.js';
+import { decimalOf, typeToString, type DataType, type Field } from '../common/types.js';
 import { columnsOf, exprToString, type BoundExpr } from '../planner/bound-expr.js';
 import { caster, MAX_EPOCH_MS, MAX_INTERVAL_MS, temporalOverflow } from './casts.js';
 import { readColumn, type Values } from './columns.js';
+import { decimalRemainder, roundDecimal, toScale, truncDecimal } from './decimals.js';
 import { fits, negationOverflow, overflow, overflowMessage, toInt, widenCode } from './integers.js';
 import { SCALAR_IMPLS } from './scalar-functions.js';
 import { betweenCode, caseCode, coalesceCode, comparisonCode, distinctCode, inCode, likeCode, logicCode, nullifCode, type CodeGen } from './compile-logic.js';
@@ -168,7 +169,8 @@ class Gen implements CodeGen {
       case 'Case':
         return caseCode(e, this);
       case 'Cast': {
-        if (e.operand.type.kind === e.type.kind && e.type.kind !== 'ARRAY' && e.type.kind !== 'STRUCT') return this.expr(e.operand);
+        const rescaled = e.type.kind === 'DOUBLE' && e.type.decimal !== undefined && typeToString(e.type) !== typeToString(e.operand.type);
+        if (e.operand.type.kind === e.type.kind && e.type.kind !== 'ARRAY' && e.type.kind !== 'STRUCT' && !rescaled) return this.expr(e.operand);
         const cast = e.try ? tryCaster(caster(e.operand.type, e.type)) : caster(e.operand.type, e.type);
         if (e.operand.kind === 'Literal' && e.operand.value !== null) return this.konst(castConstant(cast, e));
         return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(cast)}(${a})`);
@@ -181,6 +183,12 @@ class Gen implements CodeGen {
         const args = e.args.map((a, k) => this.widenNullable(this.expr(a), a.type, argumentType(e.fn, k, e.args, e.type)));
         if (e.fn === 'abs' && (e.type.kind === 'INT' || e.type.kind === 'BIGINT')) {
           return this.strict(args, ([a]) => `(${a} < 0 ? ${this.negate(e.type, a!)} : ${a})`);
+        }
+        const d = e.args[0] && decimalOf(e.args[0].type);
+        if (d && (e.fn === 'round' || e.fn === 'trunc')) {
+          // Of a DECIMAL's own digits, exactly: ROUND(2.675, 2) is 2.68 (the double nearest 2.675 is below it).
+          const f = this.konst(e.fn === 'round' ? roundDecimal : truncDecimal);
+          return this.strict(args, ([a, n]) => `${f}(${a}, ${d.scale}, ${n ?? 0})`);
         }
         if (e.fn === 'round' && e.type.kind === 'INT') {
           // ROUND(2147483647, -1) is 2147483650: out of INT range, an error rather than a wrap.
@@ -268,14 +276,26 @@ class Gen implements CodeGen {
         return this.strict([l, r], ([a, b]) => `String(${a}) + String(${b})`);
       case '+':
       case '-':
-      case '*':
-        if (e.left.kind === 'Literal' && e.right.kind === 'Literal') return this.konst(integerConstant(e));
-        return this.strict([l, r], ([a, b]) => this.checked(op, e.type, widenCode(a!, e.left.type, e.type), widenCode(b!, e.right.type, e.type)));
+      case '*': {
+        const d = decimalOf(e.type);
+        if (e.left.kind === 'Literal' && e.right.kind === 'Literal') {
+          const v = integerConstant(e);
+          return this.konst(d && typeof v === 'number' ? toScale(v, d.scale) : v);
+        }
+        const code = ([a, b]: string[]): string => this.checked(op, e.type, widenCode(a!, e.left.type, e.type), widenCode(b!, e.right.type, e.type));
+        // A DECIMAL result is rounded to its decimals: 0.1 + 0.2 is 0.3, as exact arithmetic gives.
+        return this.strict([l, r], d ? (ts) => `${this.konst(toScale)}(${code(ts)}, ${d.scale})` : code);
+      }
       case '/': {
         const dbl: DataType = { kind: 'DOUBLE' };
         return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, dbl)} / ${widenCode(b!, e.right.type, dbl)})`);
       }
       case '%': {
+        const d = decimalOf(e.type);
+        if (d) {
+          const rem = this.konst(decimalRemainder);
+          return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${rem}(${widenCode(a!, e.left.type, e.type)}, ${widenCode(b!, e.right.type, e.type)}, ${d.scale}))`);
+        }
         // An INT remainder has no negative zero (-100 % -100 is 0); a DOUBLE's keeps it, as DuckDB's.
         const zero = e.type.kind === 'INT' ? ' + 0' : '';
         return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, e.type)} % ${widenCode(b!, e.right.type, e.type)}${zero})`);
@@ -308,6 +328,8 @@ class Gen implements CodeGen {
   private negate(t: DataType, a: string): string {
     if (t.kind === 'INT') return `(${a} === -2147483648 ? ${this.konst(negationOverflow)}('INT', ${a}) : 0 - ${a})`;
     if (t.kind === 'BIGINT') return `(${a} === -9223372036854775808n ? ${this.konst(negationOverflow)}('BIGINT', ${a}) : -${a})`;
+    // A DECIMAL has no negative zero: -0.00 is 0.00, as DuckDB's.
+    if (decimalOf(t)) return `(0 - ${a})`;
     return `-${a}`;
   }
 

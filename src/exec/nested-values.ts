@@ -10,11 +10,15 @@ import { parseExactJson, stringifyExactJson } from '../common/exact-json.js';
 import { parseDateText, parseTimestampText } from '../common/timestamp-text.js';
 import { typeToString, type DataType } from '../common/types.js';
 import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN } from './integers.js';
+import { toDecimal } from './decimals.js';
 
 /** Why a value does not fit its declared type (a value, so callers decide how to report it). */
 export class Misfit {
   constructor(readonly reason: string) {}
 }
+
+/** A decimal number's digits as text: `-12.50`, `3`, `.5`; groups 1 and 2 hold the fraction. */
+const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.(\d*))?|\.(\d+))$/;
 
 /**
  * `list[k]`, 1-based as in DuckDB: `k = 1` is the first element, `k = -1` the last; 0 and
@@ -63,6 +67,18 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
       return new Misfit(`${path}: expected ${t.kind}, got ${show(v)}`);
     case 'FLOAT':
     case 'DOUBLE':
+      if (t.kind === 'DOUBLE' && t.decimal) {
+        // A number, or its digits as a string ("12.50", as exact decimals are often sent).
+        const digits = typeof v === 'string' ? DECIMAL_TEXT.exec(v) : null;
+        if (typeof v === 'number' || typeof v === 'bigint' || digits) {
+          try {
+            return toDecimal(Number(v), t.decimal, digits ? Math.min((digits[1] ?? digits[2] ?? '').length, 38) : undefined);
+          } catch (err) {
+            return new Misfit(`${path}: ${(err as Error).message}`);
+          }
+        }
+        return new Misfit(`${path}: expected ${typeToString(t)} (a number, or its digits as a string), got ${show(v)}`);
+      }
       if (typeof v === 'bigint') return Number(v);
       if (typeof v === 'string' && NON_FINITE_TEXT.has(v)) return NON_FINITE_TEXT.get(v);
       return typeof v === 'number' ? v : new Misfit(`${path}: expected ${t.kind} (a number, or "NaN", "Infinity", "-Infinity"), got ${show(v)}`);

@@ -808,9 +808,22 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  /** `[AS] t` after a relation in FROM, which may name its columns: `t(a, b)`. */
+  readonly relationAlias = this.RULE('relationAlias', () => {
+    this.OPTION(() => this.CONSUME(K.AS));
+    this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.OPTION2(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
+  });
+
+  /** A relation by name, or a table function's rows (`range(10) AS t(i)`, `unnest([1, 2])`). */
   readonly tableRef = this.RULE('tableRef', () => {
     this.SUBRULE(this.identifier, { LABEL: 'name' });
-    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.alias) });
+    this.OPTION3(() => {
+      this.CONSUME(LParen, { LABEL: 'call' });
+      this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'args' }) });
+      this.CONSUME(RParen);
+    });
+    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.relationAlias, { LABEL: 'alias' }) });
   });
 
   /** `(SELECT ...)` or `(VALUES (...), ...)` in FROM, with an alias that may name its columns: `t(a, b)`. */
@@ -830,13 +843,7 @@ export class SqlParser extends CstParser {
       ],
     });
     this.CONSUME(RParen);
-    this.OPTION({
-      GATE: () => !this.joinWordNext(),
-      DEF: () => {
-        this.SUBRULE(this.alias);
-        this.OPTION2(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
-      },
-    });
+    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.relationAlias, { LABEL: 'alias' }) });
   });
 
   /** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE [, ...]))`; `TABLE (SELECT ...)` for t too. */

@@ -9,7 +9,7 @@ import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
 import { quantified, quantifiedComparison } from './to-ast-quantified.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
-import { decimalScale, toDataType } from './to-ast-type.js';
+import { toDataType } from './to-ast-type.js';
 
 /** An `expression` (or `standaloneExpression`) node. */
 export function toExpr(n: CstNode, cx: AstContext): Expr {
@@ -471,13 +471,9 @@ function subquery(n: CstNode, cx: AstContext): SelectQuery {
   return cx.select(n, cx);
 }
 
-/** CAST(x AS type); to DECIMAL(p, s), the DOUBLE rounded to s decimals (ROUND, half away from zero, as DuckDB). */
+/** CAST(x AS type). */
 function castTo(operand: Expr, typeNode: CstNode, isTry: boolean, span: Span, cx: AstContext): Expr {
-  const cast: Expr = { kind: 'Cast', operand, type: toDataType(typeNode, cx), ...(isTry ? { try: true } : {}), span };
-  const scale = decimalScale(typeNode, cx);
-  if (scale === undefined) return cast;
-  const digits: Expr = { kind: 'Literal', literal: 'integer', value: scale, span };
-  return { kind: 'Call', name: { name: 'round', span }, args: [cast, digits], distinct: false, star: false, span };
+  return { kind: 'Cast', operand, type: toDataType(typeNode, cx), ...(isTry ? { try: true } : {}), span };
 }
 
 /**

@@ -262,6 +262,12 @@ const FOREIGN_JOINS: Readonly<Record<string, string>> = {
   LATERAL: 'join a table on its key, or select from the subquery in FROM',
 };
 
+/** The column names of a FROM item's alias, `t(a, b)`. */
+function aliasColumns(n: CstNode, cx: AstContext): Ident[] | undefined {
+  const list = optNode(n, 'alias') && optNode(node(n, 'alias'), 'columns');
+  return list ? nodes(list, 'names').map((x) => toIdent(x, cx)) : undefined;
+}
+
 function checkForeignJoin(item: CstNode, cx: AstContext): void {
   const a = optNode(onlyChild(item), 'alias');
   if (!a) return;
@@ -363,11 +369,15 @@ function toFromPrimary(n: CstNode, cx: AstContext): FromItem {
   switch (c.name) {
     case 'tableRef': {
       const name = toIdent(node(c, 'name'), cx);
-      return commonTableRef(name, alias, span, cx) ?? { kind: 'TableRef', name, ...withAlias, span };
+      const columns = aliasColumns(c, cx);
+      if (optToken(c, 'call')) return tableFunction(name, nodes(c, 'args').map((a) => toExpr(a, cx)), alias, columns, span);
+      const ref: FromItem = commonTableRef(name, alias, span, cx) ?? { kind: 'TableRef', name, ...withAlias, span };
+      // `t AS x(a, b)`: its columns renamed, as a subquery over it.
+      return columns ? { kind: 'Subquery', query: selectFrom([{ kind: 'Star', span }], ref, span), ...withAlias, columns, span } : ref;
     }
     case 'subquery': {
-      const columnList = optNode(c, 'columns');
-      const columns = columnList ? { columns: nodes(columnList, 'names').map((x) => toIdent(x, cx)) } : {};
+      const names = aliasColumns(c, cx);
+      const columns = names ? { columns: names } : {};
       if (optToken(c, 'values')) return { kind: 'Values', rows: nodes(c, 'rows').map((r) => nodes(r, 'values').map((e) => toExpr(e, cx))), ...withAlias, ...columns, span };
       return { kind: 'Subquery', query: toSelect(node(c, 'selectQuery'), cx), ...withAlias, ...columns, span };
     }
@@ -377,6 +387,46 @@ function toFromPrimary(n: CstNode, cx: AstContext): FromItem {
       throw new SluiceError('INTERNAL', `parser: unexpected from item ${c.name}`);
   }
 }
+
+/** Table functions in FROM: each the rows of the list function of the same name, one per element. */
+const TABLE_FUNCTIONS: Readonly<Record<string, string>> = { range: 'range', generate_series: 'generate_series', unnest: 'unnest' };
+
+/**
+ * `range(...)`, `generate_series(...)` and `unnest(list)` in FROM, as DuckDB's table functions: one
+ * row per element, in a column named after the function (or the alias's column list), planned as
+ * `(SELECT UNNEST(<list>) AS <name>)`.
+ */
+function tableFunction(name: Ident, args: readonly Expr[], alias: Ident | undefined, columns: readonly Ident[] | undefined, span: Span): FromItem {
+  const fn = TABLE_FUNCTIONS[normalizeName(name.name)];
+  const windowFn = normalizeName(name.name).toUpperCase();
+  if (windowFn in WINDOW_EXAMPLE) {
+    throw new SluiceError('UNSUPPORTED', `${windowFn} in FROM is written as a window table function over the stream`, {
+      span: name.span,
+      hint: `write FROM TABLE(${windowFn}(TABLE s, DESCRIPTOR(ts), ${WINDOW_EXAMPLE[windowFn]}))`,
+    });
+  }
+  if (!fn) {
+    throw new SluiceError('UNSUPPORTED', `table function '${name.name}' is not supported in FROM`, {
+      span: name.span,
+      hint: 'FROM takes a stream, table or view by name, a subquery, VALUES, TUMBLE/HOP/SESSION, range(...), generate_series(...) or unnest(list)',
+    });
+  }
+  const call = (f: string, xs: readonly Expr[]): Expr => ({ kind: 'Call', name: { name: f, span: name.span }, args: xs, distinct: false, star: false, span });
+  const list = fn === 'unnest' ? args : [call(fn, args)];
+  if (fn === 'unnest' && args.length !== 1) throw new SluiceError('UNSUPPORTED', `unnest in FROM takes one list, got ${args.length} arguments`, { span, hint: 'e.g. FROM unnest([1, 2, 3]) AS t(x)' });
+  const item: SelectItem = { kind: 'ExprItem', expr: call('unnest', list), alias: { name: fn, span: name.span }, span };
+  return { kind: 'Subquery', query: selectFrom([item], undefined, span), alias: alias ?? { name: fn, span: name.span }, ...(columns ? { columns } : {}), span };
+}
+
+function selectFrom(items: readonly SelectItem[], from: FromItem | undefined, span: Span): SelectQuery {
+  return { kind: 'Select', distinct: false, items, ...(from ? { from } : {}), groupBy: [], orderBy: [], span };
+}
+
+const WINDOW_EXAMPLE: Readonly<Record<string, string>> = {
+  TUMBLE: "INTERVAL '1' MINUTE",
+  HOP: "INTERVAL '1' MINUTE, INTERVAL '5' MINUTES",
+  SESSION: "INTERVAL '5' MINUTES",
+};
 
 const WINDOW_ARGS: Readonly<Record<WindowRef['fn'], readonly string[]>> = {
   TUMBLE: ['size'],

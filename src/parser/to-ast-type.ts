@@ -1,7 +1,7 @@
 /** CST→AST for data types: `DOUBLE`, `VARCHAR(20)`, `TIMESTAMP(3)`, `ARRAY<FLOAT>(30)`, `STRUCT<a INT>`. */
 import type { CstNode } from 'chevrotain';
 import { didYouMean } from '../common/errors.js';
-import type { DataType, Field } from '../common/types.js';
+import { MAX_DECIMAL_PRECISION, decimalType, type DataType, type Field } from '../common/types.js';
 import { type AstContext, astError, node, nodes, optNode, optToken, token, tokens } from './cst-access.js';
 import { identName, toIdent } from './to-ast-names.js';
 
@@ -39,7 +39,7 @@ const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
   BYTEA: 'BYTES',
   VARBINARY: 'BYTES',
   DATETIME: 'TIMESTAMP',
-  // DECIMAL(p, s) is a DOUBLE; a CAST to it rounds to `s` decimals (see decimalScale).
+  // DECIMAL(p, s): a DOUBLE held at `s` decimals (see decimalOf).
   DECIMAL: 'DOUBLE',
   NUMERIC: 'DOUBLE',
 };
@@ -91,7 +91,7 @@ function baseType(n: CstNode, cx: AstContext): DataType {
   if (len && optToken(len, 'scale') && !TAKES_SCALE.has(name)) {
     throw astError(`type ${name} takes one length, not a precision and scale`, cx.src.nodeSpan(len));
   }
-  if (TAKES_SCALE.has(name)) decimalScale(n, cx);
+  if (TAKES_SCALE.has(name)) return decimalOfType(n, cx);
   if (kind === 'TIMESTAMP') return { kind, precision: len ? lengthOf(len, cx, 0) : 3 };
   return { kind };
 }
@@ -106,20 +106,17 @@ function lengthOf(n: CstNode, cx: AstContext, min = 1): number {
 }
 
 /**
- * The scale of `DECIMAL(p, s)` / `NUMERIC(p, s)` (0 for `DECIMAL(p)`), undefined for other types
- * and for a bare DECIMAL (a DOUBLE as it is). A CAST to it rounds to `s` decimals, as DuckDB's
- * DECIMAL does (its value is then a DOUBLE: docs/sql.md). Checks 1 <= p <= 38 and 0 <= s <= p.
+ * `DECIMAL(p, s)` / `NUMERIC(p, s)`: `DECIMAL(p)` has scale 0 and a bare DECIMAL is DECIMAL(18, 3),
+ * as in DuckDB. Checks 1 <= p <= 38 and 0 <= s <= p.
  */
-export function decimalScale(n: CstNode, cx: AstContext): number | undefined {
-  const nameTok = optToken(n, 'typeName');
-  if (!nameTok || !TAKES_SCALE.has(identName(nameTok).toUpperCase())) return undefined;
+function decimalOfType(n: CstNode, cx: AstContext): DataType {
   const len = optNode(n, 'length');
-  if (!len) return undefined;
+  if (!len) return decimalType(18, 3);
   const precision = lengthOf(len, cx);
   const scaleTok = optToken(len, 'scale');
   const scale = scaleTok ? Number(scaleTok.image) : 0;
-  if (precision > 38 || !(scale >= 0 && scale <= precision)) {
-    throw astError(`invalid DECIMAL(${precision}, ${scaleTok?.image ?? 0})`, cx.src.nodeSpan(len), 'the precision is 1 to 38 digits and the scale 0 to the precision');
+  if (precision > MAX_DECIMAL_PRECISION || !(scale >= 0 && scale <= precision)) {
+    throw astError(`invalid DECIMAL(${precision}, ${scaleTok?.image ?? 0})`, cx.src.nodeSpan(len), `the precision is 1 to ${MAX_DECIMAL_PRECISION} digits and the scale 0 to the precision`);
   }
-  return scale;
+  return decimalType(precision, scale);
 }

@@ -3,7 +3,7 @@ import { DATE_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
 import { strftimeFormatError } from '../common/strftime.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { T, isNumeric, typeToString, type DataType } from '../common/types.js';
+import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, typeToString, type DataType } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
@@ -103,7 +103,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'Literal': {
       if (e.literal === 'integer') return bindInteger(e.value as number | bigint, e.span);
       const type: DataType =
-        e.literal === 'decimal' ? T.DOUBLE
+        e.literal === 'decimal' ? decimalLiteralType(e.digits ?? String(e.value))
         : e.literal === 'string' ? T.STRING
         : e.literal === 'boolean' ? T.BOOLEAN
         : T.NULL;
@@ -291,6 +291,8 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} ${t}`, e.span);
     }
     checkConstantUnit(name, args);
+    const rounded = decimalRounding(name, args);
+    if (rounded) return { kind: 'Call', fn: name === 'ceiling' ? 'ceil' : name, args, type: rounded, span: e.span };
     // DIVIDE (a // b) of numbers that are not both integers is a / b, as in DuckDB.
     if (name === 'divide' && t.kind === 'DOUBLE') return bindBinary('/', args[0]!, args[1]!, e.span);
     // Values written into text are written as CAST writes them; IFNULL is COALESCE of two.
@@ -343,9 +345,36 @@ function duckTypeName(t: DataType): string {
       return `${duckTypeName(t.element)}[]`;
     case 'STRUCT':
       return `STRUCT(${t.fields.map((f) => `${f.name} ${duckTypeName(f.type)}`).join(', ')})`;
+    case 'DOUBLE':
+      return typeToString(t);
     default:
       return t.kind;
   }
+}
+
+/**
+ * ROUND, TRUNC, FLOOR and CEIL of a DECIMAL, as DuckDB types them: the same digits, at the
+ * decimals asked for (a constant `d` from 0 to the scale; none for FLOOR, CEIL and one argument).
+ */
+function decimalRounding(name: string, args: readonly BoundExpr[]): DataType | undefined {
+  const d = args[0] && decimalOf(args[0].type);
+  if (!d || !['round', 'trunc', 'floor', 'ceil', 'ceiling'].includes(name)) return undefined;
+  const digits = args[1];
+  if (!digits) return decimalType(d.precision, 0);
+  if (digits.kind !== 'Literal' || typeof digits.value !== 'number') return args[0]!.type;
+  return decimalType(d.precision, Math.min(d.scale, Math.max(0, digits.value)));
+}
+
+/**
+ * The type of a number literal with a point, as DuckDB's: DECIMAL of as many digits as written
+ * (`1.50` is DECIMAL(3, 2), `0.001` DECIMAL(4, 3)); with an exponent, or past 38 digits, a DOUBLE.
+ */
+function decimalLiteralType(text: string): DataType {
+  const t = text.replace(/_/g, '').replace(/^[+-]/, '');
+  if (/[eE]/.test(t)) return T.DOUBLE;
+  const [whole = '', fraction = ''] = t.split('.');
+  const precision = whole.length + fraction.length;
+  return precision > MAX_DECIMAL_PRECISION ? T.DOUBLE : decimalType(precision, fraction.length);
 }
 
 /** The exact text of a decimal literal, or of a negated one; undefined for anything else. */
@@ -496,7 +525,32 @@ function arith(op: string, left: BoundExpr, right: BoundExpr, span: Span): DataT
   if (!t || !(isNumeric(t) || t.kind === 'NULL')) {
     throw typeError(`cannot apply '${op}' to ${typeToString(left.type)} and ${typeToString(right.type)}`, span, 'use CAST to convert one side');
   }
-  return t.kind === 'NULL' ? T.DOUBLE : t;
+  return t.kind === 'NULL' ? T.DOUBLE : decimalArithmetic(op, left.type, right.type) ?? t;
+}
+
+/**
+ * The DECIMAL that `a op b` gives where both are DECIMALs or integers and one a DECIMAL, as
+ * DuckDB types it: + and - one digit more than the wider side, * the digits and decimals of both
+ * added, % the wider side; undefined otherwise (a FLOAT or DOUBLE makes a DOUBLE).
+ */
+function decimalArithmetic(op: string, a: DataType, b: DataType): DataType | undefined {
+  if (a.kind !== 'DOUBLE' && b.kind !== 'DOUBLE') return undefined;
+  const x = a.kind === 'NULL' ? asDecimal(b) : asDecimal(a);
+  const y = b.kind === 'NULL' ? asDecimal(a) : asDecimal(b);
+  if (!x || !y) return undefined;
+  const scale = Math.max(x.scale, y.scale);
+  const whole = Math.max(x.precision - x.scale, y.precision - y.scale);
+  switch (op) {
+    case '+':
+    case '-':
+      return decimalType(whole + scale + 1, scale);
+    case '*':
+      return decimalType(x.precision + y.precision, x.scale + y.scale);
+    case '%':
+      return decimalType(whole + scale, scale);
+    default:
+      return undefined;
+  }
 }
 
 /** Whether a value of type `arg` can be passed for a function parameter of type `param`: the same kind, any number for a number, NULL for anything. */

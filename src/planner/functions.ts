@@ -2,7 +2,7 @@
  * Built-in scalar and aggregate functions: names and typing rules. The executor holds the
  * implementations (src/exec/scalar-functions.ts) under the same names; a test keeps them in step.
  */
-import { T, arrayOf, isNumeric, type DataType } from '../common/types.js';
+import { MAX_DECIMAL_PRECISION, T, arrayOf, asDecimal, decimalOf, decimalType, isNumeric, type DataType } from '../common/types.js';
 
 /** Returns the result type, or a message saying why the argument types do not fit. */
 export type TypeRule = (args: readonly DataType[]) => DataType | string;
@@ -14,6 +14,7 @@ export function commonType(a: DataType, b: DataType): DataType | undefined {
   if (a.kind === 'NULL') return b;
   if (b.kind === 'NULL') return a;
   if (isNumeric(a) && isNumeric(b)) {
+    if (decimalOf(a) || decimalOf(b)) return commonDecimal(a, b);
     return numericWidening.indexOf(a.kind) >= numericWidening.indexOf(b.kind) ? a : b;
   }
   if (a.kind === b.kind) return a;
@@ -21,6 +22,19 @@ export function commonType(a: DataType, b: DataType): DataType | undefined {
   if (a.kind === 'DATE' && b.kind === 'TIMESTAMP') return b;
   if (a.kind === 'TIMESTAMP' && b.kind === 'DATE') return a;
   return undefined;
+}
+
+/**
+ * Where a DECIMAL meets another number: the DECIMAL that holds both (the most digits before the
+ * point and the most after it, an INT counting 10 digits and a BIGINT 19, as DuckDB), or a DOUBLE
+ * where the other is a FLOAT or DOUBLE.
+ */
+function commonDecimal(a: DataType, b: DataType): DataType {
+  const x = asDecimal(a);
+  const y = asDecimal(b);
+  if (!x || !y) return T.DOUBLE;
+  const scale = Math.max(x.scale, y.scale);
+  return decimalType(Math.max(x.precision - x.scale, y.precision - y.scale) + scale, scale);
 }
 
 const numeric1: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? a[0]! : 'expects one number');
@@ -247,6 +261,11 @@ const bits: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'INT' || a[0]!.
 
 const arrayAgg: TypeRule = (a) => (a.length === 1 ? arrayOf(a[0]!.kind === 'NULL' ? T.STRING : a[0]!) : 'expects one argument');
 
+function sumOfDouble(t: DataType): DataType {
+  const d = decimalOf(t);
+  return d ? decimalType(MAX_DECIMAL_PRECISION, d.scale) : T.DOUBLE;
+}
+
 const spread: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
 const logic: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BOOLEAN : 'expects one BOOLEAN');
 
@@ -259,7 +278,8 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   // COUNT_IF(cond): the rows where cond is TRUE (DuckDB); NULL and FALSE are not counted.
   count_if: (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BIGINT : 'expects one BOOLEAN condition'),
   // SUM(NULL) and AVG(NULL) are NULL, as in DuckDB and PostgreSQL.
-  sum: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'FLOAT' || a[0]!.kind === 'DOUBLE' ? T.DOUBLE : T.BIGINT) : 'expects one number'),
+  // SUM of a DECIMAL(p, s) is a DECIMAL(38, s), as DuckDB's.
+  sum: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'FLOAT' || a[0]!.kind === 'DOUBLE' ? sumOfDouble(a[0]!) : T.BIGINT) : 'expects one number'),
   avg: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
   stddev: spread,
   stddev_samp: spread,

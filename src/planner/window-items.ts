@@ -7,11 +7,12 @@
  * rows come (LogicalOver, plan-select.ts).
  */
 import { SluiceError } from '../common/errors.js';
-import { T, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
+import { T, decimalOf, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import type { Span } from '../common/span.js';
 import { normalizeName, type CallExpr, type Expr, type FrameBound, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import type { OrderKey } from './order-by.js';
 import { fixedMillis } from './limits.js';
+import { AGGREGATE_FUNCTIONS } from './functions.js';
 import type { FrameSpec, WindowFn, WindowSpec } from './window-spec.js';
 
 const RANKING: ReadonlySet<string> = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist']);
@@ -276,6 +277,7 @@ function windowType(win: WindowItem, args: readonly DataType[]): DataType {
     case 'sum':
     case 'avg':
       if (!isNumeric(arg!) && arg!.kind !== 'NULL') throw new SluiceError('TYPE_MISMATCH', `${win.fn.toUpperCase()} over a window expects a number, got ${typeToString(arg!)}`, { span: win.call.span });
+      if (win.fn === 'sum' && decimalOf(arg!)) return AGGREGATE_FUNCTIONS['sum']!([arg!]) as DataType;
       return win.fn === 'avg' || arg!.kind === 'FLOAT' || arg!.kind === 'DOUBLE' ? T.DOUBLE : T.BIGINT;
     default:
       return arg!.kind === 'NULL' ? T.STRING : arg!;

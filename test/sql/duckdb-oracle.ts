@@ -15,6 +15,7 @@ export function duckType(sluice: string): string {
   if (arr) return `${duckType(arr[1] ?? 'STRING')}[]`;
   if (t.startsWith('TIMESTAMP')) return 'TIMESTAMP';
   if (t === 'DATE') return 'DATE';
+  if (/^DECIMAL\(\d+,\d+\)$/.test(t)) return t;
   const simple: Record<string, string> = { INT: 'INTEGER', BIGINT: 'BIGINT', FLOAT: 'FLOAT', DOUBLE: 'DOUBLE', STRING: 'VARCHAR', BOOLEAN: 'BOOLEAN', BYTES: 'BLOB' };
   return simple[t] ?? 'VARCHAR';
 }

@@ -11,7 +11,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../../common/exact-json.js';
-import type { Field } from '../../common/types.js';
+import { decimalOf, type Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateValue } from '../../state/index.js';
@@ -19,6 +19,7 @@ import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
+import { toScale } from '../decimals.js';
 import type { Accumulator } from './accumulator.js';
 
 export type { Accumulator } from './accumulator.js';
@@ -46,6 +47,7 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
   const argKind = call.args[0]?.type.kind;
   // Undefined in a final phase, which only merges partial states (they carry their kind).
   const integerArgs = argKind === undefined ? undefined : argKind === 'INT' || argKind === 'BIGINT';
+  const decimalScale = call.args[0] && decimalOf(call.args[0].type)?.scale;
   const make = (): Accumulator & Restorable => {
     switch (call.fn) {
       case 'count':
@@ -53,7 +55,7 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'count_if':
         return new CountIf();
       case 'sum':
-        return new Sum(false, integerArgs);
+        return new Sum(false, integerArgs, decimalScale);
       case 'avg':
         return new Sum(true, integerArgs);
       case 'min':
@@ -86,7 +88,7 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new BoolFold(call.fn === 'bool_and');
       case 'sum_distinct':
       case 'avg_distinct':
-        return new SumDistinct(call.fn === 'avg_distinct', integerArgs);
+        return new SumDistinct(call.fn === 'avg_distinct', integerArgs, call.fn === 'avg_distinct' ? undefined : decimalScale);
       case 'arg_max':
       case 'arg_min':
         return new ArgExtreme(call.fn === 'arg_max' ? 'max' : 'min');
@@ -209,6 +211,8 @@ export class Sum implements Accumulator, Restorable {
   constructor(
     private readonly avg: boolean,
     private integer: boolean | undefined,
+    /** SUM of a DECIMAL: its result is rounded to the DECIMAL's decimals (the sum of doubles drifts). */
+    private readonly scale?: number,
   ) {
     this.f = 0;
   }
@@ -286,7 +290,7 @@ export class Sum implements Accumulator, Restorable {
 
   result(): number | bigint | null {
     if (this.n <= 0) return null;
-    if (!this.integer) return this.avg ? this.f / this.n : this.f;
+    if (!this.integer) return this.avg ? this.f / this.n : this.scale === undefined ? this.f : toScale(this.f, this.scale);
     const total = this.big + BigInt(this.small);
     return this.avg ? Number(total) / this.n : total;
   }
@@ -972,6 +976,7 @@ class SumDistinct implements Accumulator, Restorable {
   constructor(
     private readonly avg: boolean,
     private readonly integer: boolean | undefined,
+    private readonly scale?: number,
   ) {}
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
@@ -1002,7 +1007,7 @@ class SumDistinct implements Accumulator, Restorable {
     this.recount();
   }
   result(): unknown {
-    const sum = new Sum(this.avg, this.integer);
+    const sum = new Sum(this.avg, this.integer, this.scale);
     for (const [v] of this.values.values()) sum.add(v, null, 1);
     return sum.result();
   }

@@ -8,6 +8,7 @@
  * DOUBLE/FLOAT, and append-only MIN/MAX over INT/FLOAT/DOUBLE. Exact integer sums, DISTINCT,
  * retractable MIN/MAX and the rest keep their accumulator objects (AggregateList.add).
  */
+import { decimalOf } from '../../common/types.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import { valueBytes, valueReader, type StateValue } from '../../state/index.js';
 import type { Accumulator } from './accumulator.js';
@@ -21,7 +22,8 @@ type Kernel = (typeof Kernel)[keyof typeof Kernel];
 /** The kernel of a call, or undefined when its state is not plain numbers (see the module doc). */
 function kernelOf(call: AggregateCall, retractable: boolean): Kernel | undefined {
   const arg = call.args[0]?.type.kind;
-  const float = arg === 'DOUBLE' || arg === 'FLOAT';
+  // A DECIMAL's SUM rounds its result (accumulators.ts: Sum); its AVG is a double one.
+  const float = (arg === 'DOUBLE' || arg === 'FLOAT') && !(call.fn === 'sum' && decimalOf(call.args[0]!.type));
   switch (call.fn) {
     case 'count':
       return call.args.length === 0 ? Kernel.CountStar : call.args.length === 1 ? Kernel.Count : undefined;
