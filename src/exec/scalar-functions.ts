@@ -13,6 +13,7 @@ import { regexpExtract, regexpFullMatch, regexpMatches, regexpReplace, regexpSpl
 import { toBigint } from './integers.js';
 import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
+import { formatBraces, printfPercent } from './format-functions.js';
 import { addMonths, dateDiff, datePart, dateTrunc, dayName, lastDay, monthName } from './time-functions.js';
 
 export type ScalarImpl = (...args: never[]) => unknown;
@@ -128,8 +129,24 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   range: { fn: (...xs) => series('RANGE', xs, false) },
   generate_series: { fn: (...xs) => series('GENERATE_SERIES', xs, true) },
   array_sort: { fn: (a) => sortElements(a as ArrayLike<unknown>) },
-  array_slice: { fn: (a, b, e) => sliceElements(a as ArrayLike<unknown>, Number(b), Number(e)) },
-  list_slice: { fn: (a, b, e) => sliceElements(a as ArrayLike<unknown>, Number(b), Number(e)) },
+  array_slice: { fn: (a, b, e) => slice(a, Number(b), Number(e)) },
+  list_slice: { fn: (a, b, e) => slice(a, Number(b), Number(e)) },
+  list_avg: { fn: (a) => averageElements(a as ArrayLike<unknown>) },
+  list_product: { fn: (a) => productElements(a as ArrayLike<unknown>) },
+  list_count: { fn: (a) => BigInt(Array.from(a as ArrayLike<unknown>).filter((v) => v !== null && v !== undefined).length) },
+  list_unique: { fn: (a) => BigInt(distinctCount(a as ArrayLike<unknown>)) },
+  array_unique: { fn: (a) => BigInt(distinctCount(a as ArrayLike<unknown>)) },
+  list_reverse: { fn: (a) => Array.from(a as ArrayLike<unknown>).reverse() },
+  array_reverse: { fn: (a) => Array.from(a as ArrayLike<unknown>).reverse() },
+  list_has_any: { fn: (a, b) => hasAny(a as ArrayLike<unknown>, b as ArrayLike<unknown>) },
+  array_has_any: { fn: (a, b) => hasAny(a as ArrayLike<unknown>, b as ArrayLike<unknown>) },
+  list_has_all: { fn: (a, b) => hasAll(a as ArrayLike<unknown>, b as ArrayLike<unknown>) },
+  array_has_all: { fn: (a, b) => hasAll(a as ArrayLike<unknown>, b as ArrayLike<unknown>) },
+  // NULL in, NULL out (the format or any value), as DuckDB.
+  format: { fn: (f, ...xs) => formatBraces(String(f), ...xs) },
+  printf: { fn: (f, ...xs) => printfPercent(String(f), ...xs) },
+  // {'a': 1, 'b': x}: the names and values alternate (bind-expr.ts, bindStruct).
+  struct_pack: { fn: (...xs) => structOf(xs), nullSafe: true },
   list_sum: { fn: (a) => sumElements(a as ArrayLike<unknown>) },
   list_min: { fn: (a) => extremeElement(a as ArrayLike<unknown>, -1) },
   list_max: { fn: (a) => extremeElement(a as ArrayLike<unknown>, 1) },
@@ -255,6 +272,53 @@ function sortElements(a: ArrayLike<unknown>): unknown[] {
 }
 
 /** ARRAY_SLICE(a, begin, end) as DuckDB: 1-based, both ends included; a negative index counts from the end. */
+/** ARRAY_SLICE of a list, or of a string's characters (`'hello'[2:3]` is 'el'). */
+function slice(a: unknown, begin: number, end: number): unknown {
+  return typeof a === 'string' ? sliceElements([...a], begin, end).join('') : sliceElements(a as ArrayLike<unknown>, begin, end);
+}
+
+function present(a: ArrayLike<unknown>): unknown[] {
+  return Array.from(a).filter((v) => v !== null && v !== undefined);
+}
+
+/** LIST_AVG: the mean of the non-NULL elements, NULL when there are none. */
+function averageElements(a: ArrayLike<unknown>): number | null {
+  const xs = present(a);
+  return xs.length === 0 ? null : xs.reduce((s: number, v) => s + Number(v), 0) / xs.length;
+}
+
+/** LIST_PRODUCT: the non-NULL elements multiplied, NULL when there are none. */
+function productElements(a: ArrayLike<unknown>): number | null {
+  const xs = present(a);
+  return xs.length === 0 ? null : xs.reduce((p: number, v) => p * Number(v), 1);
+}
+
+/** The key two equal elements share (NaN is one value; nested values by their JSON). */
+function elementKey(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) : typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v;
+}
+
+/** LIST_UNIQUE: how many distinct non-NULL elements. */
+function distinctCount(a: ArrayLike<unknown>): number {
+  return new Set(present(a).map(elementKey)).size;
+}
+
+function hasAny(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
+  const keys = new Set(present(a).map(elementKey));
+  return present(b).some((v) => keys.has(elementKey(v)));
+}
+
+function hasAll(a: ArrayLike<unknown>, b: ArrayLike<unknown>): boolean {
+  const keys = new Set(present(a).map(elementKey));
+  return present(b).every((v) => keys.has(elementKey(v)));
+}
+
+function structOf(pairs: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) out[String(pairs[i])] = pairs[i + 1] ?? null;
+  return out;
+}
+
 function sliceElements(a: ArrayLike<unknown>, begin: number, end: number): unknown[] {
   const n = a.length;
   const from = begin < 0 ? Math.max(0, n + begin) : Math.max(0, begin - 1);

@@ -5,8 +5,8 @@
  */
 import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
-  allTokens, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
-  IntegerLiteral, K, LBracket, Less, LParen, Minus, Percent, Plus, RBracket, RParen, Semicolon, Slash, DoubleSlash, Caret, Ampersand, Pipe,
+  allTokens, Colon, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
+  IntegerLiteral, K, LBracket, LCurly, Less, LParen, Minus, Percent, Plus, RBracket, RCurly, RParen, Semicolon, Slash, DoubleSlash, Caret, Ampersand, Pipe,
   Star, StringLiteral, Tilde, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
@@ -1059,9 +1059,14 @@ export class SqlParser extends CstParser {
         },
       },
       {
+        // x[i], or a slice x[a:b] (either bound may be left out).
         ALT: () => {
           this.CONSUME(LBracket);
-          this.SUBRULE(this.expression, { LABEL: 'index' });
+          this.OPTION(() => this.SUBRULE(this.expression, { LABEL: 'index' }));
+          this.OPTION2(() => {
+            this.CONSUME(Colon, { LABEL: 'slice' });
+            this.OPTION3(() => this.SUBRULE2(this.expression, { LABEL: 'upper' }));
+          });
           this.CONSUME(RBracket, { LABEL: 'end' });
         },
       },
@@ -1076,6 +1081,7 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.caseExpr) },
       { ALT: () => this.SUBRULE(this.castExpr) },
       { ALT: () => this.SUBRULE(this.arrayExpr) },
+      { ALT: () => this.SUBRULE(this.structExpr) },
       {
         // EXISTS (SELECT ...)
         ALT: () => {
@@ -1182,6 +1188,23 @@ export class SqlParser extends CstParser {
     this.CONSUME(K.AS);
     this.SUBRULE(this.dataType);
     this.CONSUME(RParen);
+  });
+
+  /** `{'a': 1, 'b': 'x'}`: a STRUCT value, as DuckDB writes one (a field name may be a bare name too). */
+  readonly structExpr = this.RULE('structExpr', () => {
+    this.CONSUME(LCurly);
+    this.MANY_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.OR([
+          { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'keys' }) },
+          { ALT: () => this.SUBRULE(this.identifier, { LABEL: 'keys' }) },
+        ]);
+        this.CONSUME(Colon);
+        this.SUBRULE(this.expression, { LABEL: 'values' });
+      },
+    });
+    this.CONSUME(RCurly);
   });
 
   /** `ARRAY[a, b]`, or `[a, b]` as DuckDB writes a list. */

@@ -165,6 +165,11 @@ export const Percent = punct('Percent', '%');
 export const Dot = punct('Dot', '.');
 /** `x::type`, the PostgreSQL and DuckDB shorthand for CAST(x AS type). */
 export const DoubleColon = punct('DoubleColon', '::');
+/** `list[a:b]`, a slice; `{'k': v}`, a struct field. */
+export const Colon = punct('Colon', ':');
+/** `{'a': 1, 'b': 'x'}`, a struct value (DuckDB). */
+export const LCurly = punct('LCurly', '{');
+export const RCurly = punct('RCurly', '}');
 export const Comma = punct('Comma', ',');
 export const Semicolon = punct('Semicolon', ';');
 export const LParen = punct('LParen', '(');
@@ -208,6 +213,9 @@ export const allTokens: TokenType[] = [
   Percent,
   Dot,
   DoubleColon,
+  Colon,
+  LCurly,
+  RCurly,
   Comma,
   Semicolon,
   LParen,

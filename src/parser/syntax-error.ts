@@ -14,7 +14,7 @@ import type { SourceText } from './cst-access.js';
 import { sqlParser, type StartRule } from './grammar.js';
 import { windowCallExample } from './window-calls.js';
 import {
-  Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K,
+  Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K, LCurly,
   LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, PlainIdentifier, Plus, RParen, Tilde,
   Semicolon, Slash, DoubleSlash, Caret, Ampersand, Pipe, SOFT_KEYWORDS, Star, StringLiteral, Word,
 } from './lexer.js';
@@ -23,7 +23,7 @@ const KEYWORD_TYPES = new Set<TokenType>(Object.values(K));
 
 const EXPRESSION_START = new Set<TokenType>([
   Identifier, Word, StringLiteral, IntegerLiteral, DecimalLiteral, K.TRUE, K.FALSE, K.NULL, K.INTERVAL,
-  K.TIMESTAMP, K.DATE, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.EXISTS, K.NOT, K.LEFT, K.IF, Minus, Plus, Tilde, LParen, LBracket,
+  K.TIMESTAMP, K.DATE, K.CASE, K.CAST, K.TRY_CAST, K.ARRAY, K.EXISTS, K.NOT, K.LEFT, K.IF, Minus, Plus, Tilde, LParen, LBracket, LCurly,
 ]);
 
 const OPERATORS = new Set<TokenType>([

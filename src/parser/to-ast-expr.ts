@@ -218,8 +218,17 @@ function toPostfix(operandNode: CstNode, primaryNode: CstNode, cx: AstContext): 
       expr = canQualify && expr.kind === 'ColumnRef'
         ? { kind: 'ColumnRef', qualifier: expr.column, column: field, span }
         : { kind: 'FieldAccess', operand: expr, field, span };
+    } else if (optToken(op, 'slice')) {
+      // x[a:b] is ARRAY_SLICE(x, a, b), both ends in; a left-out bound is the first or last element.
+      const bound = (label: string, absent: number): Expr => {
+        const b = optNode(op, label);
+        return b ? toExpr(b, cx) : { kind: 'Literal', literal: 'integer', value: absent, span };
+      };
+      expr = { kind: 'Call', name: { name: 'array_slice', span }, args: [expr, bound('index', 1), bound('upper', -1)], distinct: false, star: false, span };
     } else {
-      expr = { kind: 'Index', operand: expr, index: toExpr(node(op, 'index'), cx), span };
+      const index = optNode(op, 'index');
+      if (!index) throw astError('an index is needed between [ and ]', span, 'e.g. list[1] for the first element, or list[2:3] for a slice');
+      expr = { kind: 'Index', operand: expr, index: toExpr(index, cx), span };
     }
     canQualify = false;
   }
@@ -246,6 +255,16 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
       return toCase(c, cx);
     case 'castExpr':
       return castTo(toExpr(node(c, 'expression'), cx), node(c, 'dataType'), optToken(c, 'try') !== undefined, cx.src.nodeSpan(c), cx);
+    case 'structExpr': {
+      // {'a': 1, 'b': x} is STRUCT_PACK('a', 1, 'b', x): the planner makes it a STRUCT of those fields.
+      const span = cx.src.nodeSpan(c);
+      const keys = (c.children['keys'] ?? []).map((k): Expr => {
+        const name = 'image' in k ? stringValue(k) : toIdent(k, cx).name;
+        return { kind: 'Literal', literal: 'string', value: name, span: 'image' in k ? cx.src.tokenSpan(k) : cx.src.nodeSpan(k) };
+      });
+      const values = nodes(c, 'values').map((v) => toExpr(v, cx));
+      return { kind: 'Call', name: { name: 'struct_pack', span }, args: keys.flatMap((k, i) => [k, values[i]!]), distinct: false, star: false, span };
+    }
     case 'arrayExpr':
       return { kind: 'Array', elements: nodes(c, 'elements').map((e) => toExpr(e, cx)), span: cx.src.nodeSpan(c) };
     case 'leftCall': {

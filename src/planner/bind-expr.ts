@@ -3,7 +3,7 @@ import { DATE_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
 import { strftimeFormatError } from '../common/strftime.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, typeToString, type DataType } from '../common/types.js';
+import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
@@ -70,6 +70,18 @@ export class Scope {
 }
 
 /**
+ * `p.city` where no relation is named `p` but a STRUCT column is: its field, as DuckDB reads it.
+ * Undefined otherwise (the name is then resolved, or refused, as a qualified column).
+ */
+function structField(e: Extract<Expr, { kind: 'ColumnRef' }>, scope: Scope): Expr | undefined {
+  const q = normalizeName(e.qualifier!.name);
+  if (scope.columns.some((c) => c.qualifier !== undefined && normalizeName(c.qualifier) === q)) return undefined;
+  const col = scope.columns.filter((c) => !c.hidden && normalizeName(c.name) === q);
+  if (col.length !== 1 || col[0]!.type.kind !== 'STRUCT') return undefined;
+  return { kind: 'FieldAccess', operand: { kind: 'ColumnRef', column: e.qualifier!, span: e.qualifier!.span }, field: e.column, span: e.span };
+}
+
+/**
  * A "column" no unquoted name could spell (`"card-1"`) was written in double quotes, which name
  * columns; the string was meant.
  */
@@ -120,6 +132,8 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'TimestampLiteral':
       return { kind: 'Literal', value: e.millis, type: e.type === 'DATE' ? T.DATE : T.TIMESTAMP, span: e.span };
     case 'ColumnRef': {
+      const field = e.qualifier && structField(e, scope);
+      if (field) return bind(field);
       const index = scope.resolve(e.qualifier?.name, e.column.name, e.column.span);
       const col = scope.columns[index]!;
       return { kind: 'Column', index, name: col.name, type: col.type, span: e.span };
@@ -276,6 +290,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   const bound = e.args.map(bind);
   // TYPEOF(x): the name DuckDB gives x's type, known when the query is planned.
   if (name === 'typeof' && bound.length === 1 && !catalog.findFunction(name)) return { kind: 'Literal', value: duckTypeName(bound[0]!.type), type: T.STRING, span: e.span };
+  if (name === 'struct_pack' && !catalog.findFunction(name)) return bindStruct(bound, e);
   // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
   const epoch = name === 'date_part' && isEpochPart(bound[0]);
   const args = epoch ? bound.slice(1) : bound;
@@ -350,6 +365,24 @@ function duckTypeName(t: DataType): string {
     default:
       return t.kind;
   }
+}
+
+/** `{'a': x, 'b': y}` (STRUCT_PACK('a', x, 'b', y)): a STRUCT of those fields, each named once. */
+function bindStruct(args: readonly BoundExpr[], e: CallExpr): BoundExpr {
+  const fields: Field[] = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const key = args[i]!;
+    const value = args[i + 1];
+    if (key.kind !== 'Literal' || typeof key.value !== 'string' || !value) {
+      throw typeError('a STRUCT value is written {name: value, ...}', key.span ?? e.span, "e.g. {'city': 'Oslo', 'zip': 150}");
+    }
+    if (fields.some((f) => normalizeName(f.name) === normalizeName(key.value as string))) {
+      throw typeError(`field '${key.value}' is named twice in this STRUCT`, key.span ?? e.span, 'give each field its own name');
+    }
+    fields.push({ name: key.value, type: value.type.kind === 'NULL' ? T.INT : value.type, nullable: true });
+  }
+  if (fields.length === 0) throw typeError('a STRUCT value needs at least one field', e.span, "e.g. {'a': 1}");
+  return { kind: 'Call', fn: 'struct_pack', args, type: { kind: 'STRUCT', fields }, span: e.span };
 }
 
 /**

@@ -66,7 +66,15 @@ const series: TypeRule = (a) => (a.length >= 1 && a.length <= 3 && a.every(isInt
 const stringSplit: TypeRule = (a) => (a.length === 2 && a.every(isString) ? arrayOf(T.STRING) : 'expects (string, separator)');
 /** LIST_SORT(array): ascending, NULLs last; ARRAY_SLICE(array, begin, end): 1-based, both ends in. */
 const sortedArray: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && a[0]!.element.kind !== 'ARRAY' && a[0]!.element.kind !== 'STRUCT' ? arrayOf(a[0]!.element) : 'expects one array of numbers, strings, booleans or timestamps');
-const slicedArray: TypeRule = (a) => (a.length === 3 && a[0]!.kind === 'ARRAY' && isInteger(a[1]!) && isInteger(a[2]!) ? arrayOf(a[0]!.element) : 'expects (array, begin, end)');
+/** ARRAY_SLICE(list or string, begin, end): the elements or characters from begin to end, both in. */
+const slicedArray: TypeRule = (a) => {
+  if (a.length !== 3 || !isInteger(a[1]!) || !isInteger(a[2]!)) return 'expects (array or string, begin, end)';
+  if (a[0]!.kind === 'ARRAY') return arrayOf(a[0]!.element);
+  return isString(a[0]!) ? T.STRING : 'expects (array or string, begin, end)';
+};
+const reversedArray: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' ? arrayOf(a[0]!.element) : 'expects one array');
+const twoLists: TypeRule = (a) => (a.length === 2 && a.every((t) => t.kind === 'ARRAY' || t.kind === 'NULL') ? T.BOOLEAN : 'expects two arrays');
+const numbersOf = (result: DataType): TypeRule => (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && isNumeric(a[0]!.element) ? result : 'expects an array of numbers');
 const arrayElement: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && a[0]!.element.kind !== 'ARRAY' && a[0]!.element.kind !== 'STRUCT' ? a[0]!.element : 'expects one array of numbers, strings, booleans or timestamps');
 /** ARRAY_CONTAINS(array, x) (LIST_CONTAINS): whether an element equals x. */
 const listPosition: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.INT : 'expects (array, value)');
@@ -193,6 +201,24 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   generate_series: series,
   array_slice: slicedArray,
   list_slice: slicedArray,
+  // LIST_AVG, LIST_PRODUCT: DOUBLE of the non-NULL elements; LIST_COUNT and LIST_UNIQUE count them (distinct, for UNIQUE).
+  list_avg: numbersOf(T.DOUBLE),
+  list_product: numbersOf(T.DOUBLE),
+  list_count: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.BIGINT : 'expects one array'),
+  list_unique: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.BIGINT : 'expects one array'),
+  array_unique: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.BIGINT : 'expects one array'),
+  list_reverse: reversedArray,
+  array_reverse: reversedArray,
+  // LIST_HAS_ANY(a, b): some element of a equals one of b; LIST_HAS_ALL(a, b): every non-NULL element of b is in a.
+  list_has_any: twoLists,
+  array_has_any: twoLists,
+  list_has_all: twoLists,
+  array_has_all: twoLists,
+  // FORMAT('{} and {}', ...) (fmt's braces) and PRINTF('%d and %s', ...) (C's percent forms), as DuckDB.
+  format: (a) => (a.length >= 1 && isString(a[0]!) ? T.STRING : 'expects (format, values...)'),
+  printf: (a) => (a.length >= 1 && isString(a[0]!) ? T.STRING : 'expects (format, values...)'),
+  // A STRUCT value {'a': 1}: bound by its own rule (bind-expr.ts, bindStruct).
+  struct_pack: () => "is written {'name': value, ...}",
   list_sum: (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && isNumeric(a[0]!.element) ? (a[0]!.element.kind === 'FLOAT' || a[0]!.element.kind === 'DOUBLE' ? T.DOUBLE : T.BIGINT) : 'expects an array of numbers'),
   list_min: arrayElement,
   list_max: arrayElement,

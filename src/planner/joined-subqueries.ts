@@ -20,7 +20,7 @@
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, type DataType, type Field } from '../common/types.js';
-import { normalizeName, type ColumnRefExpr, type Expr, type Ident, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type ColumnRefExpr, type Expr, type FromItem, type Ident, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, type BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
@@ -38,15 +38,29 @@ export interface JoinedSubquery {
 }
 
 /** Plans subquery number `k` as LEFT hash joins under `plan` (see the module comment). */
-export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scope, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean, aggregates: (e: Expr) => boolean): JoinedSubquery {
+export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scope, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean, aggregates: (e: Expr) => boolean, outerFrom?: FromItem): JoinedSubquery {
   const q = setAsColumn(sub.query);
   if (q.orderBy.length || q.limit !== undefined || q.offset !== undefined) {
     throw new SluiceError('UNSUPPORTED', 'ORDER BY, LIMIT or OFFSET in a subquery inside an expression is not supported', { span: q.span, hint: 'a subquery in an expression is tested as a set of rows; leave them out' });
   }
   if (!q.from) throw new SluiceError('UNSUPPORTED', 'a subquery without FROM inside an expression is not supported', { span: q.span, hint: 'write the value itself' });
   const inner = planFrom(q.from, catalog, planSub, pull).scope;
-  const { keys, rest, mixed } = correlation(q, inner, sub.kind === 'Exists');
-  if (mixed.length) return planMarked(sub, k, plan, scope, catalog, planSub, q, inner, rest, [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span })), ...mixed]);
+  const correlated = correlation(q, inner);
+  const { rest, mixed } = correlated;
+  let { keys } = correlated;
+  let from = q.from;
+  if (mixed.length && sub.kind === 'Exists') return planMarked(sub, k, plan, scope, catalog, planSub, q, inner, rest, [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span })), ...mixed]);
+  if (mixed.length) {
+    // Other conditions on the query's columns: the subquery is computed per distinct value of
+    // those columns (DuckDB's delimiter join), which are then its keys.
+    if (sub.kind !== 'ScalarSubquery' || !outerFrom) {
+      throw new SluiceError('UNSUPPORTED', "a condition of this subquery compares the query's columns other than by equality with its own (a.k = q.k); only EXISTS and a subquery used as a value may", {
+        span: mixed[0]!.span,
+        hint: 'write the condition as an equality of the two sides, test it with EXISTS, or join the two in FROM',
+      });
+    }
+    ({ keys, from } = delimited(q.from, keys, mixed, inner, outerFrom, q.span));
+  }
   const outerKeys = keys.map(([, o]) => bindExpr(o, scope, catalog, { clause: 'a subquery' }));
   const where = andAst(rest);
   const span = sub.span;
@@ -57,7 +71,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
     kind: 'Select',
     distinct: extra.distinct ?? false,
     items,
-    from: q.from!,
+    from,
     ...(extra.where ? { where: extra.where } : {}),
     groupBy: extra.groupBy ?? [],
     orderBy: [],
@@ -153,7 +167,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
  * subquery's columns equal to one over the query's, either way round), and the rest, which must
  * read only the subquery's columns.
  */
-function correlation(q: SelectQuery, inner: Scope, allowMixed: boolean): { keys: [Expr, Expr][]; rest: Expr[]; mixed: Expr[] } {
+function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest: Expr[]; mixed: Expr[] } {
   const keys: [Expr, Expr][] = [];
   const rest: Expr[] = [];
   const mixed: Expr[] = [];
@@ -170,15 +184,9 @@ function correlation(q: SelectQuery, inner: Scope, allowMixed: boolean): { keys:
         continue;
       }
     }
-    if ((side(c) === 'outer' || side(c) === 'both') && allowMixed) {
+    if (side(c) === 'outer' || side(c) === 'both') {
       mixed.push(c);
       continue;
-    }
-    if (side(c) === 'outer' || side(c) === 'both') {
-      throw new SluiceError('UNSUPPORTED', "a condition of this subquery over a stream or view compares the query's columns other than by equality with its own (a.k = q.k); only EXISTS may", {
-        span: c.span,
-        hint: 'write the condition as an equality of the two sides, test it with EXISTS, or join the two in FROM',
-      });
     }
     rest.push(c);
   }
@@ -188,6 +196,44 @@ function correlation(q: SelectQuery, inner: Scope, allowMixed: boolean): { keys:
     }
   }
   return { keys, rest, mixed };
+}
+
+/**
+ * A subquery whose conditions compare the query's columns other than by equality
+ * (`(SELECT COUNT(*) FROM r WHERE r.w < q.v)`), as DuckDB decorrelates it: its rows joined with
+ * the distinct values of the query's columns it reads (`SELECT DISTINCT q.v FROM <the query's
+ * FROM>`) on all its correlation conditions, so that it groups by those values; they are its keys
+ * from then on, equal to the query's columns. Gives the new FROM and keys.
+ */
+function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, span: Span): { keys: [Expr, Expr][]; from: FromItem } {
+  const alias: Ident = { name: '\u0000outer', span };
+  const refs: ColumnRefExpr[] = [];
+  const named = new Map<string, ColumnRefExpr>();
+  const rewrite = (e: Expr): Expr => {
+    if (e.kind === 'ColumnRef' && !resolves(inner, e)) {
+      const key = `${e.qualifier ? normalizeName(e.qualifier.name) : ''}.${normalizeName(e.column.name)}`;
+      let ref = named.get(key);
+      if (!ref) {
+        ref = { kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${refs.length}`, span: e.span }, span: e.span };
+        named.set(key, ref);
+        refs.push(e);
+      }
+      return ref;
+    }
+    return mapChildren(e, rewrite);
+  };
+  const conds = [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: rewrite(o), span: i.span })), ...mixed.map(rewrite)];
+  const values: SelectQuery = {
+    kind: 'Select',
+    distinct: true,
+    items: refs.map((r, i) => ({ kind: 'ExprItem', expr: r, alias: { name: `\u0000d${i}`, span }, span })),
+    from: outerFrom,
+    groupBy: [],
+    orderBy: [],
+    span,
+  };
+  const joined: FromItem = { kind: 'Join', joinType: 'INNER', left: { kind: 'Subquery', query: values, alias, span }, right: from, on: andAst(conds)!, span };
+  return { keys: refs.map((r, i): [Expr, Expr] => [{ kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${i}`, span }, span }, r]), from: joined };
 }
 
 /**

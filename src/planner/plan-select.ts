@@ -203,7 +203,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
   const subs = collectSubqueries([q.where, ...q.items.map((i) => (i.kind === 'ExprItem' ? i.expr : undefined)), ...q.groupBy]);
   let subquery: BindHooks['subquery'];
   if (subs.length) {
-    const joined = planSubqueries(subs, plan, scope, catalog, containsAggregate, (sub) => planSelect(checkSubquery(sub), catalog, { ...opts, nested: true }), opts.pull === true);
+    const joined = planSubqueries(subs, plan, scope, catalog, containsAggregate, (sub) => planSelect(checkSubquery(sub), catalog, { ...opts, nested: true }), opts.pull === true, q.from);
     ({ plan, scope } = joined);
     subquery = (e) => joined.bound.get(e) ?? refuseNestedSubquery(e);
   }

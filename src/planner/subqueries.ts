@@ -14,7 +14,7 @@
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T } from '../common/types.js';
-import { normalizeName, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type ExistsExpr, type Expr, type FromItem, type InSubqueryExpr, type ScalarSubqueryExpr, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
@@ -40,7 +40,7 @@ export interface PlannedSubqueries {
  * subquery to an expression over the joined row. `aggregates` tells whether an expression holds
  * an aggregate call (refused in a subquery).
  */
-export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan, scope: Scope, catalog: Catalog, aggregates: (e: Expr) => boolean, planSub: SubqueryPlanner, pull: boolean): PlannedSubqueries {
+export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan, scope: Scope, catalog: Catalog, aggregates: (e: Expr) => boolean, planSub: SubqueryPlanner, pull: boolean, outerFrom?: FromItem): PlannedSubqueries {
   const bound = new Map<SubqueryExpr, BoundExpr>();
   subs.forEach((sub, k) => {
     const q = sub.query;
@@ -57,7 +57,7 @@ export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan,
         if (!(e instanceof SluiceError && e.code === 'UNSUPPORTED')) throw e;
       }
     }
-    planned ??= planJoinedSubquery(sub, k, plan, scope, catalog, planSub, pull, aggregates);
+    planned ??= planJoinedSubquery(sub, k, plan, scope, catalog, planSub, pull, aggregates, outerFrom);
     ({ plan, scope } = planned);
     bound.set(sub, planned.value);
   });

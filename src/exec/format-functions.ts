@@ -1,0 +1,109 @@
+/**
+ * FORMAT (the fmt library's braces, as DuckDB's: `{}`, `{0}`, `{:>8}`, `{:.2f}`, `{:05d}`, `{{`)
+ * and PRINTF (C's percent forms: `%d`, `%5.1f`, `%-8s`, `%x`, `%%`). A placeholder without a
+ * value, or a spec these do not know, is an error for the row that names it.
+ */
+
+/** Text of one value as the `s` (or default) form writes it. */
+function plainText(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'object') return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return String(v);
+}
+
+function numberOf(v: unknown, what: string): number | bigint {
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw new Error(`${what} expects a number, got ${plainText(v)}`);
+}
+
+/** One value by a type letter: d/i integer, f/F fixed, e/E exponent, g/G shortest, x/X/o/b bases, s/c text. */
+function typed(v: unknown, type: string, precision: number | undefined, what: string): string {
+  switch (type) {
+    case 'd':
+    case 'i': {
+      const n = numberOf(v, what);
+      return typeof n === 'bigint' ? n.toString() : Math.trunc(n).toString();
+    }
+    case 'f':
+    case 'F':
+      return Number(numberOf(v, what)).toFixed(precision ?? 6);
+    case 'e':
+    case 'E': {
+      const t = Number(numberOf(v, what)).toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+      return type === 'E' ? t.toUpperCase() : t;
+    }
+    case 'g':
+    case 'G':
+      return String(Number(Number(numberOf(v, what)).toPrecision(precision ?? 6)));
+    case 'x':
+    case 'X':
+    case 'o':
+    case 'b': {
+      const n = numberOf(v, what);
+      const t = (typeof n === 'bigint' ? n : BigInt(Math.trunc(n))).toString(type === 'o' ? 8 : type === 'b' ? 2 : 16);
+      return type === 'X' ? t.toUpperCase() : t;
+    }
+    case 'c':
+      return typeof v === 'string' ? v.slice(0, 1) : String.fromCodePoint(Number(numberOf(v, what)));
+    case 's':
+    case '':
+      return precision === undefined ? plainText(v) : [...plainText(v)].slice(0, precision).join('');
+    default:
+      throw new Error(`${what}: unknown format type '${type}'`);
+  }
+}
+
+function pad(text: string, width: number, align: string, fill: string, zero: boolean): string {
+  const n = [...text].length;
+  if (n >= width) return text;
+  const gap = width - n;
+  if (zero) {
+    const sign = /^[+-]/.test(text) ? text[0]! : '';
+    return sign + '0'.repeat(gap) + text.slice(sign.length);
+  }
+  if (align === '<') return text + fill.repeat(gap);
+  if (align === '^') return fill.repeat(Math.floor(gap / 2)) + text + fill.repeat(Math.ceil(gap / 2));
+  return fill.repeat(gap) + text;
+}
+
+const FMT_SPEC = /^(?:(.)?([<>^]))?([+ -])?(0)?(\d+)?(,)?(?:\.(\d+))?([a-zA-Z]?)$/;
+
+/** `1234567.5` as `1,234,567.5`: the whole digits in groups of three. */
+function grouped(text: string): string {
+  return text.replace(/^([+-]?)(\d+)/, (_m, sign: string, digits: string) => sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ','));
+}
+
+/** FORMAT(fmt, args...): `{}` takes the next value, `{n}` the n-th (from 0), `:spec` formats it. */
+export function formatBraces(format: string, ...args: unknown[]): string {
+  let next = 0;
+  return format.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, inner: string | undefined) => {
+    if (m === '{{') return '{';
+    if (m === '}}') return '}';
+    const [index, spec = ''] = (inner ?? '').split(/:(.*)/s) as [string, string?];
+    const k = index === '' ? next++ : Number(index);
+    if (!Number.isInteger(k) || k < 0 || k >= args.length) throw new Error(`FORMAT: '{${inner}}' has no value (${args.length} given)`);
+    const s = FMT_SPEC.exec(spec);
+    if (!s) throw new Error(`FORMAT: unknown format spec '${spec}'`);
+    const [, fill, align, sign, zero, width, comma, precision, type = ''] = s;
+    const v = args[k];
+    const numeric = typeof v === 'number' || typeof v === 'bigint';
+    let text = typed(v, type === '' && numeric && precision !== undefined ? 'f' : type, precision === undefined ? undefined : Number(precision), 'FORMAT');
+    if (comma && numeric) text = grouped(text);
+    if (sign === '+' && numeric && !text.startsWith('-')) text = `+${text}`;
+    return pad(text, Number(width ?? 0), align ?? (numeric ? '>' : '<'), fill ?? ' ', zero !== undefined && align === undefined);
+  });
+}
+
+/** PRINTF(fmt, args...): C's `%[flags][width][.precision]type`, values in order. */
+export function printfPercent(format: string, ...args: unknown[]): string {
+  let next = 0;
+  return format.replace(/%([-+ 0#]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])/g, (_m, flags: string, width: string | undefined, precision: string | undefined, type: string) => {
+    if (type === '%') return '%';
+    if (next >= args.length) throw new Error(`PRINTF: '%${type}' has no value (${args.length} given)`);
+    const v = args[next++];
+    let text = typed(v, type === 'u' || type === 'l' ? 'd' : type, precision === undefined ? undefined : Number(precision), 'PRINTF');
+    if (flags.includes('+') && /[dieEfFgG]/.test(type) && !text.startsWith('-')) text = `+${text}`;
+    return pad(text, Number(width ?? 0), flags.includes('-') ? '<' : '>', ' ', flags.includes('0') && !flags.includes('-') && type !== 's');
+  });
+}
