@@ -112,6 +112,24 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
     case 'lead': {
       const step = (w.fn === 'lag' ? -1 : 1) * (w.offset ?? 1);
       const values = part.map(arg);
+      if (w.ignoreNulls) {
+        // The offset counts rows with a value: the k-th non-NULL value before (after) the row.
+        const present = values.flatMap((v, j) => (v === null || v === undefined ? [] : [j]));
+        part.forEach((row, i) => {
+          // Non-NULL rows before i: present[0 .. below - 1]; i itself is present[below] when it has a value.
+          let below = 0;
+          for (let lo = 0, hi = present.length; lo < hi; ) {
+            const mid = (lo + hi) >> 1;
+            if (present[mid]! < i) lo = below = mid + 1;
+            else hi = mid;
+          }
+          const self = present[below] === i ? 1 : 0;
+          const k = w.offset ?? 1;
+          const at = k === 0 ? i : w.fn === 'lag' ? present[below - k] : present[below + self + k - 1];
+          out(row, at !== undefined ? values[at] : (w.fallback ?? null));
+        });
+        return;
+      }
       part.forEach((row, i) => {
         const at = i + step;
         out(row, at >= 0 && at < n ? values[at] : (w.fallback ?? null));
@@ -125,7 +143,9 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
         excludedFrames(w, values, lo, hi, peerStart, peerEnd).forEach((v, i) => out(part[i]!, v));
         break;
       }
-      if (w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') {
+      if ((w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') && w.ignoreNulls) {
+        part.forEach((row, i) => out(row, nthPresent(w, values, lo[i]!, hi[i]!)));
+      } else if (w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') {
         part.forEach((row, i) => {
           const at = w.fn === 'first_value' ? lo[i]! : w.fn === 'last_value' ? hi[i]! - 1 : lo[i]! + w.offset! - 1;
           out(row, at >= lo[i]! && at < hi[i]! ? values[at] : null);
@@ -135,6 +155,18 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
       }
     }
   }
+}
+
+/** FIRST_VALUE, LAST_VALUE or NTH_VALUE ... IGNORE NULLS over the frame [lo, hi): counting only values. */
+function nthPresent(w: WindowSpec, values: readonly unknown[], lo: number, hi: number): unknown {
+  const present = (j: number): boolean => values[j] !== null && values[j] !== undefined;
+  if (w.fn === 'last_value') {
+    for (let j = hi - 1; j >= lo; j--) if (present(j)) return values[j];
+    return null;
+  }
+  let k = w.fn === 'first_value' ? 1 : w.offset!;
+  for (let j = lo; j < hi; j++) if (present(j) && --k === 0) return values[j];
+  return null;
 }
 
 /**
@@ -148,6 +180,7 @@ function excludedFrames(w: WindowSpec, values: readonly unknown[], lo: Int32Arra
     const kept: unknown[] = [];
     for (let j = lo[i]!; j < hi[i]!; j++) if (j < from || j >= to || (w.frame.exclude === 'ties' && j === i)) kept.push(w.args.length === 0 ? 1 : values[j]);
     if (w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') {
+      if (w.ignoreNulls) return nthPresent(w, kept, 0, kept.length);
       const at = w.fn === 'first_value' ? 0 : w.fn === 'last_value' ? kept.length - 1 : w.offset! - 1;
       return at >= 0 && at < kept.length ? kept[at] : null;
     }

@@ -193,6 +193,8 @@ export interface CallExpr {
   readonly orderBy?: readonly OrderItem[];
   /** A window function's `OVER (PARTITION BY ... ORDER BY ...)`. */
   readonly over?: WindowOver;
+  /** `IGNORE NULLS` (FIRST_VALUE, LAST_VALUE, NTH_VALUE, LAG, LEAD): NULL values are passed over. */
+  readonly ignoreNulls?: true;
   readonly span: Span;
 }
 

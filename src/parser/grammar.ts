@@ -1269,6 +1269,8 @@ export class SqlParser extends CstParser {
                   this.SUBRULE2(this.expression, { LABEL: 'args' });
                 }) },
               ]);
+              // LAST_VALUE(v IGNORE NULLS), as DuckDB writes it.
+              this.OPTION8(() => this.SUBRULE(this.nullsTreatment, { LABEL: 'nulls' }));
               // An aggregate's own order: STRING_AGG(name, ',' ORDER BY name).
               this.OPTION7(() => {
                 this.CONSUME(K.ORDER);
@@ -1298,9 +1300,17 @@ export class SqlParser extends CstParser {
         this.SUBRULE7(this.expression, { LABEL: 'filter' });
         this.CONSUME5(RParen);
       });
+      // LAST_VALUE(v) IGNORE NULLS OVER (...), as the SQL standard writes it.
+      this.OPTION1({ GATE: () => tokenMatcher(this.LA(2), K.NULLS), DEF: () => this.SUBRULE2(this.nullsTreatment, { LABEL: 'nulls' }) });
       // A window function's OVER (PARTITION BY ... ORDER BY ...).
       this.OPTION6(() => this.SUBRULE(this.overClause, { LABEL: 'over' }));
     });
+  });
+
+  /** `IGNORE NULLS` or `RESPECT NULLS` of FIRST_VALUE, LAST_VALUE, NTH_VALUE, LAG and LEAD. */
+  readonly nullsTreatment = this.RULE('nullsTreatment', () => {
+    this.OR([{ ALT: () => this.CONSUME(K.IGNORE, { LABEL: 'ignore' }) }, { ALT: () => this.CONSUME(K.RESPECT) }]);
+    this.CONSUME(K.NULLS);
   });
 
   /** `OVER (PARTITION BY ... ORDER BY ... frame)`, or `OVER w` naming a window of the WINDOW clause. */

@@ -339,6 +339,8 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
   }
   const filter = optNode(n, 'filter');
   const over = optNode(n, 'over');
+  const nulls = nodes(n, 'nulls')[0];
+  if (nulls && !over) throw astError('IGNORE NULLS and RESPECT NULLS go with a window function (OVER)', cx.src.nodeSpan(nulls), 'e.g. LAST_VALUE(v IGNORE NULLS) OVER (ORDER BY ts)');
   const withinNode = optNode(n, 'withinOrder');
   // LISTAGG(x, sep) WITHIN GROUP (ORDER BY y) (the standard's, Oracle's) is STRING_AGG(x, sep ORDER BY y).
   const collects = withinNode && !optNode(n, 'argOrder') && ['listagg', 'string_agg', 'group_concat', 'array_agg', 'list'].includes(normalizeName(name.name));
@@ -377,6 +379,7 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
     ...(filter ? { filter: toExpr(filter, cx) } : {}),
     ...(argOrder.length ? { orderBy: argOrder.map((o) => toOrderItem(o, cx)) } : {}),
     ...(over ? { over: toOver(over, cx) } : {}),
+    ...(nodes(n, 'nulls').some((x) => optToken(x, 'ignore')) ? { ignoreNulls: true } : {}),
     span,
   };
 }

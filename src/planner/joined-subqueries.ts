@@ -29,6 +29,7 @@ import type { LogicalPlan } from './logical.js';
 import { planFrom, type SubqueryPlanner } from './plan-from.js';
 import type { SubqueryExpr } from './subqueries.js';
 import { mapChildren } from './window-lift.js';
+import { limitedAsQualify } from './limited-subquery.js';
 
 export interface JoinedSubquery {
   readonly plan: LogicalPlan;
@@ -39,16 +40,17 @@ export interface JoinedSubquery {
 
 /** Plans subquery number `k` as LEFT hash joins under `plan` (see the module comment). */
 export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scope, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean, aggregates: (e: Expr) => boolean, outerFrom?: FromItem): JoinedSubquery {
-  const q = setAsColumn(sub.query);
-  if (q.orderBy.length || q.limit !== undefined || q.offset !== undefined) {
-    throw new SluiceError('UNSUPPORTED', 'ORDER BY, LIMIT or OFFSET in a subquery inside an expression is not supported', { span: q.span, hint: 'a subquery in an expression is tested as a set of rows; leave them out' });
-  }
+  let q = setAsColumn(sub.query);
   if (!q.from) throw new SluiceError('UNSUPPORTED', 'a subquery without FROM inside an expression is not supported', { span: q.span, hint: 'write the value itself' });
-  const inner = planFrom(q.from, catalog, planSub, pull).scope;
+  let inner = planFrom(q.from, catalog, planSub, pull).scope;
+  if (q.orderBy.length || q.limit !== undefined || q.offset !== undefined) {
+    q = limitedRows(q, inner, sub.kind === 'Exists');
+    inner = planFrom(q.from!, catalog, planSub, pull).scope;
+  }
   const correlated = correlation(q, inner);
   const { rest, mixed } = correlated;
   let { keys } = correlated;
-  let from = q.from;
+  let from: FromItem = q.from!;
   if (mixed.length && sub.kind === 'Exists') return planMarked(sub, k, plan, scope, catalog, planSub, q, inner, rest, [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span })), ...mixed]);
   if (mixed.length) {
     // Other conditions on the query's columns: the subquery is computed per distinct value of
@@ -59,7 +61,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
         hint: 'write the condition as an equality of the two sides, test it with EXISTS, or join the two in FROM',
       });
     }
-    ({ keys, from } = delimited(q.from, keys, mixed, inner, outerFrom, q.span));
+    ({ keys, from } = delimited(from, keys, mixed, inner, outerFrom, q.span));
   }
   const outerKeys = keys.map(([, o]) => bindExpr(o, scope, catalog, { clause: 'a subquery' }));
   const where = andAst(rest);
@@ -196,6 +198,27 @@ function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest
     }
   }
   return { keys, rest, mixed };
+}
+
+/**
+ * A subquery with ORDER BY: without LIMIT or OFFSET the order says nothing about a set of rows
+ * and is dropped; with them, the rows they keep (limited-subquery.ts), selected from as a
+ * subquery in FROM. Only where it reads none of the query's columns: a LIMIT per query row is
+ * not supported.
+ */
+function limitedRows(q: SelectQuery, inner: Scope, exists: boolean): SelectQuery {
+  if (q.limit === undefined && q.offset === undefined) return { ...q, orderBy: [] };
+  const { keys, mixed } = correlation(q, inner);
+  const outer = [...(q.having ? [q.having] : []), ...q.orderBy.map((o) => o.expr)].some((e) => sideOf(e, inner) === 'outer' || sideOf(e, inner) === 'both');
+  if (keys.length || mixed.length || outer) {
+    throw new SluiceError('UNSUPPORTED', 'LIMIT or OFFSET in a subquery that reads the query\'s columns is not supported', { span: q.span, hint: 'compute the value without LIMIT (e.g. MAX or ARG_MAX), or join a subquery in FROM' });
+  }
+  const span = q.span;
+  const alias: Ident = { name: '\u0000top', span };
+  const column: Ident = { name: '\u0000c0', span };
+  const from: FromItem = { kind: 'Subquery', query: limitedAsQualify(q), alias, ...(exists ? {} : { columns: [column] }), span };
+  const items: SelectQuery['items'] = exists ? [{ kind: 'Star', span }] : [{ kind: 'ExprItem', expr: { kind: 'ColumnRef', qualifier: alias, column, span }, span }];
+  return { kind: 'Select', distinct: false, items, from, groupBy: [], orderBy: [], span };
 }
 
 /**

@@ -71,7 +71,11 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
       if (item.columns && item.columns.length > sub.plan.fields.length) {
         throw new SluiceError('INVALID_ARGUMENT', `the subquery has ${sub.plan.fields.length} columns, but ${item.columns.length} names are given for them`, { span: item.columns[sub.plan.fields.length]!.span, hint: 'name at most as many columns as it selects' });
       }
-      const cols: ScopeColumn[] = sub.plan.fields.map((f, i) => ({ ...(qualifier ? { qualifier } : {}), name: item.columns?.[i]?.name ?? sub.names[i] ?? f.name, type: f.type }));
+      // A lifted window's column (window-lift.ts) is no column of the subquery's result: `*` leaves it out.
+      const cols: ScopeColumn[] = sub.plan.fields.map((f, i) => {
+        const name = item.columns?.[i]?.name ?? sub.names[i] ?? f.name;
+        return { ...(qualifier ? { qualifier } : {}), name, type: f.type, ...(name.startsWith(LIFTED_PREFIX) ? { hidden: true } : {}) };
+      });
       return { plan: sub.plan, scope: new Scope(cols) };
     }
     case 'Window':

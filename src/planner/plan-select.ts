@@ -16,6 +16,7 @@ import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { constantScan, planFrom, type Planned } from './plan-from.js';
 import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
 import { implicitName } from './item-names.js';
+import { limitedAsQualify } from './limited-subquery.js';
 import { isWindowInput, rewriteWindows } from './window-items.js';
 import { inputColumns, liftWindows } from './window-lift.js';
 import { liftHavingSubqueries } from './having-lift.js';
@@ -444,15 +445,9 @@ function filtered(args: readonly BoundExpr[], cond: BoundExpr, span: Span): Boun
  * A subquery in FROM takes no ORDER BY or LIMIT: a row order means nothing to the query around
  * it, and a LIMIT there (a top-N) is not implemented; refused rather than left out.
  */
+/** A subquery's ORDER BY, LIMIT and OFFSET, as the rows they keep (limited-subquery.ts). */
 function checkSubquery(sub: SelectQuery): SelectQuery {
-  const clause = sub.orderBy.length ? 'ORDER BY' : sub.limit !== undefined ? 'LIMIT' : sub.offset !== undefined ? 'OFFSET' : undefined;
-  if (clause) {
-    throw new SluiceError('UNSUPPORTED', `${clause} in a subquery is not supported`, {
-      span: sub.orderBy[0]?.expr.span ?? sub.span,
-      hint: 'put ORDER BY, LIMIT and OFFSET on the outermost SELECT',
-    });
-  }
-  return sub;
+  return sub.orderBy.length || sub.limit !== undefined || sub.offset !== undefined ? limitedAsQualify(sub) : sub;
 }
 
 function withLimit(q: SelectQuery, p: PlannedQuery): PlannedQuery {

@@ -99,6 +99,7 @@ export function rewriteWindows(q: SelectQuery, walk: (e: Expr, f: (x: Expr) => v
           args,
           ...(win.offset !== undefined ? { offset: win.offset } : {}),
           ...(win.fallback !== undefined ? { fallback: win.fallback } : {}),
+          ...(win.call.ignoreNulls ? { ignoreNulls: true } : {}),
           partitionBy: win.call.over!.partitionBy.map((_, i) => at(`${PREFIX}${k}p${i}`)),
           orderBy,
           frame: checkRangeKey(win, orderBy.map((o) => fields[o.index]!.type)),
@@ -148,6 +149,9 @@ function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
     refuse(`${name} is not a window function`, 'window functions: ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG, LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE, and COUNT, SUM, AVG, MIN, MAX over a window');
   }
   if (call.distinct || call.filter) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported`);
+  if (call.ignoreNulls && !['first_value', 'last_value', 'nth_value', 'lag', 'lead'].includes(fn)) {
+    refuse(`IGNORE NULLS is not supported by ${name}`, 'IGNORE NULLS goes with FIRST_VALUE, LAST_VALUE, NTH_VALUE, LAG and LEAD');
+  }
   const n = call.args.length;
   const base = { call, fn: fn as WindowFn, display: alias ?? fn, frame: frameSpec(call) };
   const wrongArgs = (want: string): never => {

@@ -38,6 +38,8 @@ export interface WindowSpec {
   readonly offset?: number;
   /** LAG/LEAD's default: a constant. */
   readonly fallback?: unknown;
+  /** IGNORE NULLS: FIRST_VALUE, LAST_VALUE, NTH_VALUE, LAG and LEAD pass NULL values over. */
+  readonly ignoreNulls?: true;
   readonly partitionBy: readonly number[];
   readonly orderBy: readonly OrderKey[];
   readonly frame: FrameSpec;
