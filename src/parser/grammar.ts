@@ -1255,6 +1255,11 @@ export class SqlParser extends CstParser {
                   ALT: () => {
                     this.CONSUME3(K.FROM, { LABEL: 'from' });
                     this.SUBRULE6(this.expression, { LABEL: 'fromArg' });
+                    // SUBSTRING(s FROM start FOR length), the standard's form.
+                    this.option(10, () => {
+                      this.consume(10, K.FOR, { LABEL: 'for' });
+                      this.subrule(10, this.expression, { LABEL: 'forArg' });
+                    });
                   },
                 },
                 // POSITION(substring IN string), the standard's form.

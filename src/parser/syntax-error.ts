@@ -78,6 +78,7 @@ export function describeExpected(types: readonly TokenType[]): string[] {
     if (t === Semicolon) semicolon = true;
     else if (t === K.AS) as = true;
     else if (t === K.PRECISION) continue; // only after DOUBLE; listing it everywhere misleads
+    else if (t === K.IGNORE || t === K.RESPECT) continue; // IGNORE NULLS: only in a window function's call
     else if (KEYWORD_TYPES.has(t)) words.push(TWO_WORD[t.name] ?? t.name);
     else if (t === Identifier || t === Word) tail.unshift('a name');
     else if (t === StringLiteral || t === IntegerLiteral || t === DecimalLiteral) tail.push(t.LABEL ?? t.name);

@@ -454,11 +454,18 @@ const TRIM_FUNCTION: Readonly<Record<string, string>> = { BOTH: 'trim', LEADING:
  * the `FROM` form belongs to TRIM alone.
  */
 function toTrimFrom(n: CstNode, name: Ident, from: IToken, span: Span, cx: AstContext): CallExpr {
+  // SUBSTRING(s FROM start [FOR length]), the standard's form of SUBSTRING(s, start[, length]).
+  if (['substring', 'substr'].includes(normalizeName(name.name)) && !optToken(n, 'distinct') && !optToken(n, 'side') && nodes(n, 'args').length === 1) {
+    const length = optNode(n, 'forArg');
+    const args = [toExpr(nodes(n, 'args')[0]!, cx), toExpr(node(n, 'fromArg'), cx), ...(length ? [toExpr(length, cx)] : [])];
+    return { kind: 'Call', name: { name: 'substring', span: name.span }, args, distinct: false, star: false, span };
+  }
+  if (optToken(n, 'for')) throw new SluiceError('SYNTAX_ERROR', `unexpected FOR in a call to ${name.name}`, { span: cx.src.tokenSpan(optToken(n, 'for')!), hint: 'only SUBSTRING takes FOR: SUBSTRING(string FROM start FOR length)' });
   if (normalizeName(name.name) === 'extract' && !optToken(n, 'distinct') && !optToken(n, 'side') && nodes(n, 'args').length === 1) return toExtract(n, name, span, cx);
   if (normalizeName(name.name) !== 'trim' || optToken(n, 'distinct') || nodes(n, 'args').length > 1) {
     throw new SluiceError('SYNTAX_ERROR', `unexpected FROM in a call to ${name.name}`, {
       span: cx.src.span(from.startOffset, endOf(from)),
-      hint: "only TRIM and EXTRACT take FROM: TRIM([BOTH | LEADING | TRAILING] [characters] FROM string), EXTRACT(part FROM timestamp); separate arguments with ','",
+      hint: "only TRIM, EXTRACT and SUBSTRING take FROM: TRIM([BOTH | LEADING | TRAILING] [characters] FROM string), EXTRACT(part FROM timestamp), SUBSTRING(string FROM start FOR length); separate arguments with ','",
     });
   }
   const side = optToken(n, 'side')?.image.toUpperCase() ?? 'BOTH';

@@ -55,8 +55,8 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
   if (mixed.length) {
     // Other conditions on the query's columns: the subquery is computed per distinct value of
     // those columns (DuckDB's delimiter join), which are then its keys.
-    if (sub.kind !== 'ScalarSubquery' || !outerFrom) {
-      throw new SluiceError('UNSUPPORTED', "a condition of this subquery compares the query's columns other than by equality with its own (a.k = q.k); only EXISTS and a subquery used as a value may", {
+    if (!outerFrom) {
+      throw new SluiceError('UNSUPPORTED', "a condition of this subquery in HAVING compares the query's columns other than by equality with its own (a.k = q.k)", {
         span: mixed[0]!.span,
         hint: 'write the condition as an equality of the two sides, test it with EXISTS, or join the two in FROM',
       });
