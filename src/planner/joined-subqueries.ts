@@ -207,18 +207,51 @@ function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest
  * not supported.
  */
 function limitedRows(q: SelectQuery, inner: Scope, exists: boolean): SelectQuery {
-  if (q.limit === undefined && q.offset === undefined) return { ...q, orderBy: [] };
-  const { keys, mixed } = correlation(q, inner);
-  const outer = [...(q.having ? [q.having] : []), ...q.orderBy.map((o) => o.expr)].some((e) => sideOf(e, inner) === 'outer' || sideOf(e, inner) === 'both');
-  if (keys.length || mixed.length || outer) {
-    throw new SluiceError('UNSUPPORTED', 'LIMIT or OFFSET in a subquery that reads the query\'s columns is not supported', { span: q.span, hint: 'compute the value without LIMIT (e.g. MAX or ARG_MAX), or join a subquery in FROM' });
+  // EXISTS asks for one row: a LIMIT of one or more without OFFSET keeps whether there is one.
+  if ((q.limit === undefined && q.offset === undefined) || (exists && !q.offset && q.limit! > 0)) {
+    const unlimited: SelectQuery = { ...q, orderBy: [] };
+    delete (unlimited as { limit?: number }).limit;
+    delete (unlimited as { offset?: number }).offset;
+    return unlimited;
   }
+  const { keys, rest, mixed } = correlation(q, inner);
+  const outer = [...(q.having ? [q.having] : []), ...q.orderBy.map((o) => o.expr)].some((e) => sideOf(e, inner) === 'outer' || sideOf(e, inner) === 'both');
+  const refuse = (why: string): never => {
+    throw new SluiceError('UNSUPPORTED', `LIMIT or OFFSET in a subquery that reads the query's columns is supported where ${why}`, {
+      span: q.span,
+      hint: 'e.g. (SELECT v FROM r WHERE r.k = q.k ORDER BY ts DESC LIMIT 1); or compute the value without LIMIT (MAX, ARG_MAX)',
+    });
+  };
+  if (outer || mixed.length) refuse('its conditions compare its columns with the query\'s by equality, and ORDER BY reads its own');
+  if (keys.length) return limitedPerKey(q, keys, rest, refuse);
   const span = q.span;
   const alias: Ident = { name: '\u0000top', span };
   const column: Ident = { name: '\u0000c0', span };
   const from: FromItem = { kind: 'Subquery', query: limitedAsQualify(q), alias, ...(exists ? {} : { columns: [column] }), span };
   const items: SelectQuery['items'] = exists ? [{ kind: 'Star', span }] : [{ kind: 'ExprItem', expr: { kind: 'ColumnRef', qualifier: alias, column, span }, span }];
   return { kind: 'Select', distinct: false, items, from, groupBy: [], orderBy: [], span };
+}
+
+/**
+ * A LIMIT per query row, correlated by equality (`(SELECT v FROM r WHERE r.k = q.k ORDER BY ts
+ * DESC LIMIT 1)`): the subquery's rows numbered within each value of its correlation keys, those
+ * the LIMIT keeps read instead of the relation, under the relation's own name, so that its
+ * conditions and items read the same columns; the equalities stay, and key the join as usual.
+ */
+function limitedPerKey(q: SelectQuery, keys: readonly [Expr, Expr][], rest: readonly Expr[], refuse: (why: string) => never): SelectQuery {
+  const from = q.from!;
+  const alias = from.kind === 'TableRef' ? (from.alias ?? from.name) : from.kind === 'Subquery' ? from.alias : undefined;
+  if (!alias || q.distinct || q.distinctOn || q.qualify || q.groupBy.length || q.having) refuse('it reads one relation, without DISTINCT, GROUP BY or QUALIFY');
+  const span = q.span;
+  const own: SelectQuery = { ...q, ...(andAst(rest) ? { where: andAst(rest)! } : {}) };
+  if (!andAst(rest)) delete (own as { where?: Expr }).where;
+  const ranked = limitedAsQualify(own, keys.map(([i]) => i));
+  const rows: SelectQuery = { ...ranked, items: [{ kind: 'Star', span }] };
+  const equalities = keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span }));
+  const limited: SelectQuery = { ...q, from: { kind: 'Subquery', query: rows, alias: alias!, span }, where: andAst(equalities)!, orderBy: [] };
+  delete (limited as { limit?: number }).limit;
+  delete (limited as { offset?: number }).offset;
+  return limited;
 }
 
 /**

@@ -12,7 +12,7 @@ import { normalizeName, type Expr, type Ident, type OrderItem, type SelectQuery 
 import { implicitName } from './item-names.js';
 
 /** `q` without ORDER BY, LIMIT and OFFSET, keeping the rows they would keep. */
-export function limitedAsQualify(q: SelectQuery): SelectQuery {
+export function limitedAsQualify(q: SelectQuery, partitionBy: readonly Expr[] = []): SelectQuery {
   const { orderBy, limit, offset } = q;
   const bare: SelectQuery = { ...q, orderBy: [] };
   delete (bare as { limit?: number }).limit;
@@ -24,15 +24,15 @@ export function limitedAsQualify(q: SelectQuery): SelectQuery {
     const alias: Ident = { name: '\u0000limited', span };
     const keys = orderBy.map((o) => ({ ...o, expr: outputRef(q, o.expr, alias) }));
     const outer: SelectQuery = { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'Subquery', query: bare, alias, span }, groupBy: [], orderBy: [], span };
-    return { ...outer, qualify: numbered(keys, limit, offset ?? 0, span) };
+    return { ...outer, qualify: numbered(partitionBy, keys, limit, offset ?? 0, span) };
   }
   const keys = orderBy.map((o) => ({ ...o, expr: itemExpr(q, o.expr) }));
-  return { ...bare, qualify: numbered(keys, limit, offset ?? 0, span) };
+  return { ...bare, qualify: numbered(partitionBy, keys, limit, offset ?? 0, span) };
 }
 
-/** `ROW_NUMBER() OVER (ORDER BY keys)` from `offset + 1` to `offset + limit`. */
-function numbered(keys: readonly OrderItem[], limit: number | undefined, offset: number, span: Span): Expr {
-  const rowNumber: Expr = { kind: 'Call', name: { name: 'ROW_NUMBER', span }, args: [], distinct: false, star: false, over: { partitionBy: [], orderBy: keys, span }, span };
+/** `ROW_NUMBER() OVER ([PARTITION BY ...] ORDER BY keys)` from `offset + 1` to `offset + limit`. */
+function numbered(partitionBy: readonly Expr[], keys: readonly OrderItem[], limit: number | undefined, offset: number, span: Span): Expr {
+  const rowNumber: Expr = { kind: 'Call', name: { name: 'ROW_NUMBER', span }, args: [], distinct: false, star: false, over: { partitionBy, orderBy: keys, span }, span };
   const int = (value: number): Expr => ({ kind: 'Literal', literal: 'integer', value, span });
   const from: Expr = { kind: 'Binary', op: '>', left: rowNumber, right: int(offset), span };
   if (limit === undefined) return from;
