@@ -44,7 +44,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
   if (!q.from) throw new SluiceError('UNSUPPORTED', 'a subquery without FROM inside an expression is not supported', { span: q.span, hint: 'write the value itself' });
   let inner = planFrom(q.from, catalog, planSub, pull).scope;
   if (q.orderBy.length || q.limit !== undefined || q.offset !== undefined) {
-    q = limitedRows(q, inner, sub.kind === 'Exists');
+    q = limitedRows(q, inner, sub.kind === 'Exists', outerFrom);
     inner = planFrom(q.from!, catalog, planSub, pull).scope;
   }
   const correlated = correlation(q, inner);
@@ -206,7 +206,7 @@ function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest
  * subquery in FROM. Only where it reads none of the query's columns: a LIMIT per query row is
  * not supported.
  */
-function limitedRows(q: SelectQuery, inner: Scope, exists: boolean): SelectQuery {
+function limitedRows(q: SelectQuery, inner: Scope, exists: boolean, outerFrom: FromItem | undefined): SelectQuery {
   // EXISTS asks for one row: a LIMIT of one or more without OFFSET keeps whether there is one.
   if ((q.limit === undefined && q.offset === undefined) || (exists && !q.offset && q.limit! > 0)) {
     const unlimited: SelectQuery = { ...q, orderBy: [] };
@@ -222,7 +222,8 @@ function limitedRows(q: SelectQuery, inner: Scope, exists: boolean): SelectQuery
       hint: 'e.g. (SELECT v FROM r WHERE r.k = q.k ORDER BY ts DESC LIMIT 1); or compute the value without LIMIT (MAX, ARG_MAX)',
     });
   };
-  if (outer || mixed.length) refuse('its conditions compare its columns with the query\'s by equality, and ORDER BY reads its own');
+  if (outer || (mixed.length && !outerFrom)) refuse('ORDER BY reads its own columns, outside HAVING');
+  if (mixed.length) return limitedPerValue(q, keys, rest, mixed, inner, outerFrom!, refuse);
   if (keys.length) return limitedPerKey(q, keys, rest, refuse);
   const span = q.span;
   const alias: Ident = { name: '\u0000top', span };
@@ -238,21 +239,36 @@ function limitedRows(q: SelectQuery, inner: Scope, exists: boolean): SelectQuery
  * the LIMIT keeps read instead of the relation, under the relation's own name, so that its
  * conditions and items read the same columns; the equalities stay, and key the join as usual.
  */
-function limitedPerKey(q: SelectQuery, keys: readonly [Expr, Expr][], rest: readonly Expr[], refuse: (why: string) => never): SelectQuery {
-  const from = q.from!;
-  const alias = from.kind === 'TableRef' ? (from.alias ?? from.name) : from.kind === 'Subquery' ? from.alias : undefined;
+function limitedPerKey(q: SelectQuery, keys: readonly [Expr, Expr][], rest: readonly Expr[], refuse: (why: string) => never, from: FromItem = q.from!): SelectQuery {
+  const relation = q.from!;
+  const alias = relation.kind === 'TableRef' ? (relation.alias ?? relation.name) : relation.kind === 'Subquery' ? relation.alias : undefined;
   if (!alias || q.distinct || q.distinctOn || q.qualify || q.groupBy.length || q.having) refuse('it reads one relation, without DISTINCT, GROUP BY or QUALIFY');
   const span = q.span;
-  const own: SelectQuery = { ...q, ...(andAst(rest) ? { where: andAst(rest)! } : {}) };
+  const own: SelectQuery = { ...q, from, ...(andAst(rest) ? { where: andAst(rest)! } : {}) };
   if (!andAst(rest)) delete (own as { where?: Expr }).where;
   const ranked = limitedAsQualify(own, keys.map(([i]) => i));
   const rows: SelectQuery = { ...ranked, items: [{ kind: 'Star', span }] };
-  const equalities = keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span }));
+  // Past the numbering the keys are plain columns of `rows` (a delimiter's are named uniquely).
+  const column = (e: Expr): Expr => (e.kind === 'ColumnRef' && e.qualifier?.name === DELIMITER ? { kind: 'ColumnRef', column: e.column, span: e.span } : e);
+  const equalities = keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: column(i), right: o, span: i.span }));
   const limited: SelectQuery = { ...q, from: { kind: 'Subquery', query: rows, alias: alias!, span }, where: andAst(equalities)!, orderBy: [] };
   delete (limited as { limit?: number }).limit;
   delete (limited as { offset?: number }).offset;
   return limited;
 }
+
+/**
+ * A LIMIT per query row correlated by other conditions (`(SELECT v FROM r WHERE r.id < q.id ORDER
+ * BY r.id DESC LIMIT 1)`, the previous row's value): numbered within each distinct value of the
+ * query's columns it reads (the delimiter join, see `delimited`), then as `limitedPerKey`.
+ */
+function limitedPerValue(q: SelectQuery, keys: readonly [Expr, Expr][], rest: readonly Expr[], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, refuse: (why: string) => never): SelectQuery {
+  const d = delimited(q.from!, keys, mixed, inner, outerFrom, q.span);
+  return limitedPerKey(q, d.keys, rest, refuse, d.from);
+}
+
+/** The name of the distinct outer values a decorrelated subquery is joined with. */
+const DELIMITER = '\u0000outer';
 
 /**
  * A subquery whose conditions compare the query's columns other than by equality
@@ -262,7 +278,7 @@ function limitedPerKey(q: SelectQuery, keys: readonly [Expr, Expr][], rest: read
  * from then on, equal to the query's columns. Gives the new FROM and keys.
  */
 function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, span: Span): { keys: [Expr, Expr][]; from: FromItem } {
-  const alias: Ident = { name: '\u0000outer', span };
+  const alias: Ident = { name: DELIMITER, span };
   const refs: ColumnRefExpr[] = [];
   const named = new Map<string, ColumnRefExpr>();
   const rewrite = (e: Expr): Expr => {
