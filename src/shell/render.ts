@@ -20,8 +20,16 @@ const isNumeric = (v: unknown): boolean => typeof v === 'number' || typeof v ===
  * text in UTC, like the HTTP API writes them; text from the API is kept as it came.
  */
 export function formatRow(columns: readonly { readonly type?: string }[], writers: readonly ValueWriter[], row: readonly unknown[]): string[] {
-  return columns.map((_, i) => formatValue(writers[i] ? writers[i](row[i]) : row[i]));
+  return columns.map((c, i) => {
+    const v = row[i];
+    // A DECIMAL shows all its decimals, as DuckDB prints it (0.10 of a DECIMAL(10,2)).
+    const scale = typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e21 ? DECIMAL_TYPE.exec(c.type ?? '')?.[1] : undefined;
+    if (scale !== undefined) return (v as number).toFixed(Number(scale));
+    return formatValue(writers[i] ? writers[i](v) : v);
+  });
 }
+
+const DECIMAL_TYPE = /^DECIMAL\(\d+,(\d+)\)$/;
 
 /** Options of `renderTable`. */
 export interface TableOptions {

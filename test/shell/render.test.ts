@@ -11,6 +11,12 @@ describe('renderTable', () => {
   it('renders arrays and objects as JSON', () => {
     expect(renderTable([{ name: 'f' }], [[[1, 2]], [{ a: 1 }]])).toContain('[1,2]');
   });
+
+  it('shows every decimal of a DECIMAL column, as DuckDB prints it', () => {
+    expect(renderTable([{ name: 'amount', type: 'DECIMAL(10,2)' }, { name: 'x', type: 'DOUBLE' }], [[0.1, 0.1], [12, 12], [null, null]])).toBe(
+      [' amount |    x', '--------+------', '   0.10 |  0.1', '  12.00 |   12', '   NULL | NULL', '(3 rows)'].join('\n'),
+    );
+  });
 });
 
 describe('renderApiError', () => {
