@@ -125,10 +125,14 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   string_to_array: { fn: (s, sep) => splitString(s as string, sep as string) },
   // NULL elements are left out, as DuckDB.
   array_to_string: { fn: (a, sep) => Array.from(a as ArrayLike<unknown>).filter((e) => e !== null && e !== undefined).map(String).join(sep as string) },
-  list_sort: { fn: (a) => sortElements(a as ArrayLike<unknown>) },
+  list_sort: { fn: (a, o, n) => sortElements(a as ArrayLike<unknown>, o ?? undefined, n ?? undefined) },
+  list_reverse_sort: { fn: (a, n) => sortElements(a as ArrayLike<unknown>, 'DESC', n ?? undefined) },
+  array_reverse_sort: { fn: (a, n) => sortElements(a as ArrayLike<unknown>, 'DESC', n ?? undefined) },
+  list_distinct: { fn: (a) => distinctElements(a as ArrayLike<unknown>) },
+  array_distinct: { fn: (a) => distinctElements(a as ArrayLike<unknown>) },
   range: { fn: (...xs) => series('RANGE', xs, false) },
   generate_series: { fn: (...xs) => series('GENERATE_SERIES', xs, true) },
-  array_sort: { fn: (a) => sortElements(a as ArrayLike<unknown>) },
+  array_sort: { fn: (a, o, n) => sortElements(a as ArrayLike<unknown>, o ?? undefined, n ?? undefined) },
   array_slice: { fn: (a, b, e) => slice(a, Number(b), Number(e)) },
   list_slice: { fn: (a, b, e) => slice(a, Number(b), Number(e)) },
   list_avg: { fn: (a) => averageElements(a as ArrayLike<unknown>) },
@@ -266,12 +270,29 @@ function splitString(s: string, sep: string): string[] {
 }
 
 /** Ascending in SQL order, NULLs last (as DuckDB's LIST_SORT). */
-function sortElements(a: ArrayLike<unknown>): unknown[] {
+/** LIST_SORT(a [, 'ASC' | 'DESC' [, 'NULLS FIRST' | 'NULLS LAST']]): NULLs last unless asked, as DuckDB. */
+function sortElements(a: ArrayLike<unknown>, order: unknown = 'ASC', nulls: unknown = 'NULLS LAST'): unknown[] {
+  const dir = String(order).trim().toUpperCase();
+  const where = String(nulls).trim().toUpperCase().replace(/\s+/g, ' ');
+  if (dir !== 'ASC' && dir !== 'DESC') throw new Error(`LIST_SORT: the order is 'ASC' or 'DESC', got '${String(order)}'`);
+  if (where !== 'NULLS FIRST' && where !== 'NULLS LAST') throw new Error(`LIST_SORT: NULLs go 'NULLS FIRST' or 'NULLS LAST', got '${String(nulls)}'`);
   const present = Array.from(a).filter((e) => e !== null && e !== undefined);
-  return [...present.sort(compareValues), ...new Array<null>(a.length - present.length).fill(null)];
+  const sorted = present.sort(dir === 'DESC' ? (x, y) => compareValues(y, x) : compareValues);
+  const missing = new Array<null>(a.length - present.length).fill(null);
+  return where === 'NULLS FIRST' ? [...missing, ...sorted] : [...sorted, ...missing];
 }
 
-/** ARRAY_SLICE(a, begin, end) as DuckDB: 1-based, both ends included; a negative index counts from the end. */
+/** LIST_DISTINCT: each non-NULL value once, where it first comes (DuckDB leaves the order unspecified). */
+function distinctElements(a: ArrayLike<unknown>): unknown[] {
+  const seen = new Set<unknown>();
+  return present(a).filter((v) => {
+    const k = elementKey(v);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 /** ARRAY_SLICE of a list, or of a string's characters (`'hello'[2:3]` is 'el'). */
 function slice(a: unknown, begin: number, end: number): unknown {
   return typeof a === 'string' ? sliceElements([...a], begin, end).join('') : sliceElements(a as ArrayLike<unknown>, begin, end);
@@ -319,6 +340,7 @@ function structOf(pairs: readonly unknown[]): Record<string, unknown> {
   return out;
 }
 
+/** ARRAY_SLICE(a, begin, end) as DuckDB: 1-based, both ends included; a negative index counts from the end. */
 function sliceElements(a: ArrayLike<unknown>, begin: number, end: number): unknown[] {
   const n = a.length;
   const from = begin < 0 ? Math.max(0, n + begin) : Math.max(0, begin - 1);

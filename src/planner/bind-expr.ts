@@ -291,6 +291,8 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   // TYPEOF(x): the name DuckDB gives x's type, known when the query is planned.
   if (name === 'typeof' && bound.length === 1 && !catalog.findFunction(name)) return { kind: 'Literal', value: duckTypeName(bound[0]!.type), type: T.STRING, span: e.span };
   if (name === 'struct_pack' && !catalog.findFunction(name)) return bindStruct(bound, e);
+  // EPOCH_MS(n) of an integer is the TIMESTAMP n milliseconds after 1970 (of a TIMESTAMP, its milliseconds), as DuckDB.
+  if (name === 'epoch_ms' && bound.length === 1 && isInteger(bound[0]!.type.kind) && !catalog.findFunction(name)) return { kind: 'Cast', operand: bound[0]!, type: T.TIMESTAMP, span: e.span };
   // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
   const epoch = name === 'date_part' && isEpochPart(bound[0]);
   const args = epoch ? bound.slice(1) : bound;

@@ -39,7 +39,7 @@ function commonDecimal(a: DataType, b: DataType): DataType {
 
 const numeric1: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? a[0]! : 'expects one number');
 const double1: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
-const string1: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'STRING' || a[0]!.kind === 'NULL') ? T.STRING : 'expects one string');
+const string1: TypeRule = (a) => (a.length === 1 && (isString(a[0]!) || a[0]!.kind === 'NULL') ? T.STRING : 'expects one string');
 const stringChars: TypeRule = (a) => (a.length >= 1 && a.length <= 2 && a.every((t) => t.kind === 'STRING' || t.kind === 'NULL') ? T.STRING : 'expects (string[, characters])');
 const sameType: TypeRule = (a) => {
   if (a.length === 0) return 'expects at least one argument';
@@ -65,7 +65,11 @@ const integerPair: TypeRule = (a) => (a.length === 2 && a.every(isInteger) ? T.B
 const series: TypeRule = (a) => (a.length >= 1 && a.length <= 3 && a.every(isInteger) ? arrayOf(T.BIGINT) : 'expects integers: (stop), (start, stop) or (start, stop, step)');
 const stringSplit: TypeRule = (a) => (a.length === 2 && a.every(isString) ? arrayOf(T.STRING) : 'expects (string, separator)');
 /** LIST_SORT(array): ascending, NULLs last; ARRAY_SLICE(array, begin, end): 1-based, both ends in. */
-const sortedArray: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' && a[0]!.element.kind !== 'ARRAY' && a[0]!.element.kind !== 'STRUCT' ? arrayOf(a[0]!.element) : 'expects one array of numbers, strings, booleans or timestamps');
+const sortedArray: TypeRule = (a) =>
+  a.length >= 1 && a.length <= 3 && a[0]!.kind === 'ARRAY' && a[0]!.element.kind !== 'ARRAY' && a[0]!.element.kind !== 'STRUCT' && a.slice(1).every(isString)
+    ? arrayOf(a[0]!.element)
+    : "expects an array of numbers, strings, booleans or timestamps [, 'ASC' | 'DESC' [, 'NULLS FIRST' | 'NULLS LAST']]";
+const reverseSorted: TypeRule = (a) => (a.length <= 2 && a.slice(1).every(isString) ? sortedArray(a.slice(0, 1)) : "expects an array [, 'NULLS FIRST' | 'NULLS LAST']");
 /** ARRAY_SLICE(list or string, begin, end): the elements or characters from begin to end, both in. */
 const slicedArray: TypeRule = (a) => {
   if (a.length !== 3 || !isInteger(a[1]!) || !isInteger(a[2]!)) return 'expects (array or string, begin, end)';
@@ -161,15 +165,15 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   trim: stringChars,
   ltrim: stringChars,
   rtrim: stringChars,
-  length: (a) => (a.length === 1 && a[0]!.kind === 'STRING' ? T.INT : 'expects one string'),
-  char_length: (a) => (a.length === 1 && a[0]!.kind === 'STRING' ? T.INT : 'expects one string'),
-  substring: (a) => (a.length >= 2 && a.length <= 3 && a[0]!.kind === 'STRING' && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
-  substr: (a) => (a.length >= 2 && a.length <= 3 && a[0]!.kind === 'STRING' && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
+  length: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
+  char_length: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
+  substring: (a) => (a.length >= 2 && a.length <= 3 && isString(a[0]!) && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
+  substr: (a) => (a.length >= 2 && a.length <= 3 && isString(a[0]!) && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
   regexp_matches: regexMatch,
   regexp_full_match: regexMatch,
   regexp_replace: (a) => ((a.length === 3 || a.length === 4) && a.every(isString) ? T.STRING : 'expects (string, pattern, replacement[, options])'),
   regexp_extract: (a) => ((a.length === 2 && a.every(isString)) || (a.length === 3 && isString(a[0]!) && isString(a[1]!) && isInteger(a[2]!)) ? T.STRING : 'expects (string, pattern[, group])'),
-  replace: (a) => (a.length === 3 && a.every((t) => t.kind === 'STRING') ? T.STRING : 'expects (string, from, to)'),
+  replace: (a) => (a.length === 3 && a.every(isString) ? T.STRING : 'expects (string, from, to)'),
   translate: (a) => (a.length === 3 && a.every(isString) ? T.STRING : 'expects (string, from characters, to characters)'),
   concat: (a) => (a.length >= 1 ? T.STRING : 'expects at least one argument'),
   coalesce: sameType,
@@ -196,6 +200,11 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   array_to_string: (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && isString(a[1]!) ? T.STRING : 'expects (array, separator)'),
   list_sort: sortedArray,
   array_sort: sortedArray,
+  list_reverse_sort: reverseSorted,
+  array_reverse_sort: reverseSorted,
+  // LIST_DISTINCT(a): each non-NULL value once, where it first comes.
+  list_distinct: reversedArray,
+  array_distinct: reversedArray,
   // RANGE(stop), RANGE(start, stop [, step]) (stop left out), GENERATE_SERIES(start, stop [, step]) (stop kept): BIGINTs, as DuckDB.
   range: series,
   generate_series: series,
@@ -234,8 +243,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   date_add: (a) => (a.length === 2 && isTime(a[0]!) && (a[1]!.kind === 'INTERVAL' || a[1]!.kind === 'NULL') ? T.TIMESTAMP : "expects (timestamp, interval), e.g. DATE_ADD(ts, INTERVAL '1' HOUR)"),
   proctime: (a) => (a.length === 0 ? T.TIMESTAMP : 'takes no arguments'),
   hash_code: (a) => (a.length === 1 ? T.INT : 'expects one argument'),
-  date_trunc: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && isTime(a[1]!) ? T.TIMESTAMP : "expects (unit, timestamp), e.g. DATE_TRUNC('hour', ts)"),
-  date_part: (a) => (a.length === 2 && a[0]!.kind === 'STRING' && isTime(a[1]!) ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
+  date_trunc: (a) => (a.length === 2 && isString(a[0]!) && isTime(a[1]!) ? T.TIMESTAMP : "expects (unit, timestamp), e.g. DATE_TRUNC('hour', ts)"),
+  date_part: (a) => (a.length === 2 && isString(a[0]!) && isTime(a[1]!) ? T.BIGINT : "expects (part, timestamp), e.g. DATE_PART('hour', ts)"),
   date_diff: dateDiffRule,
   datediff: dateDiffRule,
   // EPOCH of an INTERVAL: its length in seconds (DuckDB).

@@ -18,7 +18,7 @@ import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
 import { implicitName } from './item-names.js';
 import { limitedAsQualify } from './limited-subquery.js';
 import { isWindowInput, rewriteWindows } from './window-items.js';
-import { inputColumns, liftWindows } from './window-lift.js';
+import { inputColumns, liftWindows, mapChildren as mapAst } from './window-lift.js';
 import { liftHavingSubqueries } from './having-lift.js';
 import type { WindowSpec } from './window-spec.js';
 
@@ -273,7 +273,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     });
   }
   if (q.where) {
-    const bound = bindExpr(q.where, scope, catalog, { special, subquery, clause: 'WHERE' });
+    const bound = bindExpr(whereAliases(q.where, q.items, scope), scope, catalog, { special, subquery, clause: 'WHERE' });
     // WHERE NULL is a condition that is never TRUE, as in DuckDB and PostgreSQL.
     const predicate: BoundExpr = bound.type.kind === 'NULL' ? { kind: 'Cast', operand: bound, type: { kind: 'BOOLEAN' } } : bound;
     if (predicate.type.kind !== 'BOOLEAN') {
@@ -537,6 +537,48 @@ function uniqueNames(names: readonly string[]): string[] {
     seen.set(key, c + 1);
     return c === 0 ? n : `${n}_${c + 1}`;
   });
+}
+
+/**
+ * A name in WHERE that no column of FROM has but a select item is named (`SELECT v * 2 AS dbl
+ * ... WHERE dbl > 20`): that item's expression, as DuckDB reads it; not an item that aggregates or
+ * holds a window function (those come after WHERE).
+ */
+function whereAliases(where: Expr, items: readonly SelectItem[], scope: Scope): Expr {
+  const aliases = new Set(items.flatMap((i) => (i.kind === 'ExprItem' && i.alias ? [normalizeName(i.alias.name)] : [])));
+  let named = false;
+  walkAst(where, (x) => {
+    if (x.kind === 'ColumnRef' && x.qualifier === undefined && aliases.has(normalizeName(x.column.name))) named = true;
+  });
+  // Unchanged where no alias is named: a subquery in it is known by its node.
+  if (!named) return where;
+  const walk = (e: Expr): Expr => {
+    if (isSubquery(e)) return e;
+    if (e.kind === 'ColumnRef' && e.qualifier === undefined) {
+      const name = normalizeName(e.column.name);
+      if (scope.columns.some((c) => normalizeName(c.name) === name)) return e;
+      const item = items.find((i): i is Extract<SelectItem, { kind: 'ExprItem' }> => i.kind === 'ExprItem' && i.alias !== undefined && normalizeName(i.alias.name) === name);
+      if (!item) return e;
+      if (containsAggregate(item.expr) || containsWindow(item.expr)) {
+        const what = containsAggregate(item.expr) ? 'an aggregate' : 'a window function';
+        throw new SluiceError('INVALID_ARGUMENT', `'${e.column.name}' names ${what} of the select list, which WHERE comes before`, {
+          span: e.span,
+          hint: containsAggregate(item.expr) ? `filter groups with HAVING ${e.column.name} ...` : `filter with QUALIFY ${e.column.name} ...`,
+        });
+      }
+      return item.expr;
+    }
+    return mapAst(e, walk);
+  };
+  return walk(where);
+}
+
+function containsWindow(e: Expr): boolean {
+  let found = false;
+  walkAst(e, (x) => {
+    if (x.kind === 'Call' && x.over) found = true;
+  });
+  return found;
 }
 
 function containsAggregate(e: Expr): boolean {
