@@ -93,7 +93,6 @@ export function regexpReplace(s: unknown, pattern: unknown, replacement: unknown
   return out + text.slice(last);
 }
 
-/** REGEXP_EXTRACT(s, pattern[, group]): the first match's group (0: the whole match); '' when none matches, as DuckDB. */
 /**
  * REGEXP_SPLIT_TO_ARRAY(s, pattern) (STRING_SPLIT_REGEX): the parts between matches, empty ones
  * kept (as DuckDB: 'a1' by '[0-9]' is ['a', '']); a pattern that matches the empty string splits
@@ -127,12 +126,38 @@ export function regexpSplit(s: unknown, pattern: unknown): string[] {
   return parts;
 }
 
+/** REGEXP_EXTRACT(s, pattern[, group]): the first match's group (0: the whole match); '' when none matches, as DuckDB. */
 export function regexpExtract(s: unknown, pattern: unknown, group?: unknown): string {
-  const re = compiled('REGEXP_EXTRACT', pattern as string, parseOptions('REGEXP_EXTRACT', undefined));
-  const g = group === undefined ? 0 : Number(group);
-  if (!Number.isInteger(g) || g < 0 || g > re.groupCount()) throw new Error(`REGEXP_EXTRACT: the pattern has ${re.groupCount()} group${re.groupCount() === 1 ? '' : 's'}, not group ${String(group)}`);
+  const fn = 'REGEXP_EXTRACT';
+  const re = compiled(fn, pattern as string, parseOptions(fn, undefined));
   const m = re.matcher(s as string);
-  return m.find() ? (m.group(g) ?? '') : '';
+  return m.find() ? (m.group(groupOf(fn, re, group)) ?? '') : '';
+}
+
+/**
+ * REGEXP_EXTRACT_ALL(s, pattern[, group]): the group (0: the whole match) of every match, left to
+ * right, as DuckDB; an empty match moves on by one character.
+ */
+export function regexpExtractAll(s: unknown, pattern: unknown, group?: unknown): string[] {
+  const fn = 'REGEXP_EXTRACT_ALL';
+  const re = compiled(fn, pattern as string, parseOptions(fn, undefined));
+  const g = groupOf(fn, re, group);
+  const text = s as string;
+  const m = re.matcher(text);
+  const out: string[] = [];
+  let at = 0;
+  while (at <= text.length && m.find(at)) {
+    out.push(m.group(g) ?? '');
+    if (out.length > MAX_BUILT_STRING) throw new Error(`${fn} would return more than ${MAX_BUILT_STRING} matches`);
+    at = m.end() > m.start() ? m.end() : m.end() + (m.end() < text.length && text.codePointAt(m.end())! > 0xffff ? 2 : 1);
+  }
+  return out;
+}
+
+function groupOf(fn: string, re: RE2JS, group: unknown): number {
+  const g = group === undefined ? 0 : Number(group);
+  if (!Number.isInteger(g) || g < 0 || g > re.groupCount()) throw new Error(`${fn}: the pattern has ${re.groupCount()} group${re.groupCount() === 1 ? '' : 's'}, not group ${String(group)}`);
+  return g;
 }
 
 function expand(replacement: string, group: (n: number) => string | undefined): string {

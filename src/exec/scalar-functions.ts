@@ -9,12 +9,14 @@ import { fnv1a32 } from '../common/hash.js';
 import { strftime } from '../common/strftime.js';
 import { DAY_MS, utcMillis } from '../common/timestamp-text.js';
 import { MAX_EPOCH_MS } from './casts.js';
-import { regexpExtract, regexpFullMatch, regexpMatches, regexpReplace, regexpSplit } from './regex-functions.js';
+import { regexpExtract, regexpExtractAll, regexpFullMatch, regexpMatches, regexpReplace, regexpSplit } from './regex-functions.js';
 import { toBigint } from './integers.js';
 import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
+import { LIST_IMPLS, elementKey, present } from './list-functions.js';
 import { formatBraces, printfPercent } from './format-functions.js';
-import { addMonths, dateDiff, datePart, dateTrunc, dayName, lastDay, monthName } from './time-functions.js';
+import { addMonths, dateDiff, datePart, dateSub, dateTrunc, dayName, lastDay, monthName, timeBucket } from './time-functions.js';
+import { strptime } from '../common/strptime.js';
 
 export type ScalarImpl = (...args: never[]) => unknown;
 
@@ -108,6 +110,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
     },
   },
   ...STRING_IMPLS,
+  ...LIST_IMPLS,
   // Compiled inline (lazily, see compile-logic.ts); these are for callers outside compiled code.
   coalesce: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
   // IFNULL(a, b) is bound as COALESCE(a, b); this is for callers outside compiled code.
@@ -178,6 +181,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   regexp_full_match: { fn: regexpFullMatch },
   regexp_replace: { fn: regexpReplace },
   regexp_extract: { fn: regexpExtract },
+  regexp_extract_all: { fn: regexpExtractAll },
   proctime: { fn: () => Date.now(), nullSafe: true },
   // Signed, so that every hash fits the INT it is declared as (FNV-1a's 32 bits, two's complement).
   hash_code: { fn: (x) => fnv1a32(String(x)) | 0 },
@@ -187,6 +191,19 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   epoch: { fn: (ts) => num(ts) / 1000 },
   date_diff: { fn: (unit, start, end) => BigInt(dateDiff(unit, num(start), num(end))) },
   datediff: { fn: (unit, start, end) => BigInt(dateDiff(unit, num(start), num(end))) },
+  date_sub: { fn: (unit, start, end) => BigInt(dateSub(unit, num(start), num(end))) },
+  // The third argument is an origin (a TIMESTAMP) or an offset (an INTERVAL), told apart when bound (time_bucket_offset).
+  time_bucket: { fn: (width, ts, origin) => timestampOf(timeBucket(num(width), num(ts), origin === undefined ? undefined : num(origin)), 'TIME_BUCKET') },
+  time_bucket_offset: { fn: (width, ts, offset) => timestampOf(timeBucket(num(width), num(ts) - num(offset)) + num(offset), 'TIME_BUCKET') },
+  strptime: { fn: (text, format) => readTime(String(text), format, false) },
+  try_strptime: { fn: (text, format) => readTime(String(text), format, true) },
+  // TO_DAYS(n), TO_HOURS(n), ...: an INTERVAL of n units (milliseconds here).
+  to_weeks: { fn: (n) => intervalOf(n, 7 * DAY_MS, 'TO_WEEKS') },
+  to_days: { fn: (n) => intervalOf(n, DAY_MS, 'TO_DAYS') },
+  to_hours: { fn: (n) => intervalOf(n, 3_600_000, 'TO_HOURS') },
+  to_minutes: { fn: (n) => intervalOf(n, 60_000, 'TO_MINUTES') },
+  to_seconds: { fn: (n) => intervalOf(n, 1000, 'TO_SECONDS') },
+  to_milliseconds: { fn: (n) => intervalOf(n, 1, 'TO_MILLISECONDS') },
   epoch_ms: { fn: (ts) => BigInt(num(ts)) },
   to_timestamp: { fn: (x) => timestampOf(microsToMillis(Math.round(Number(x) * 1e6)), 'TO_TIMESTAMP') },
   make_timestamp: { fn: (...parts) => (parts.length === 1 ? timestampOf(microsToMillis(Number(parts[0])), 'MAKE_TIMESTAMP') : makeTimestamp(parts.map(Number))) },
@@ -200,6 +217,26 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   md5: { fn: (s) => createHash('md5').update(String(s), 'utf8').digest('hex') },
   sha256: { fn: (s) => createHash('sha256').update(String(s), 'utf8').digest('hex') },
 };
+
+/** STRPTIME(text, format or list of formats): the first format that reads the text; TRY_STRPTIME gives NULL where none does. */
+function readTime(text: string, formats: unknown, orNull: boolean): number | null {
+  const list = typeof formats === 'string' ? [formats] : Array.from(formats as ArrayLike<unknown>).map(String);
+  let why = 'no format given';
+  for (const format of list) {
+    const read = strptime(text, format);
+    if (typeof read === 'number') return timestampOf(read, 'STRPTIME');
+    why = read;
+  }
+  if (orNull) return null;
+  throw new Error(`STRPTIME: ${why}`);
+}
+
+/** n units of `unitMs` milliseconds as an INTERVAL, rounded to the millisecond. */
+function intervalOf(n: unknown, unitMs: number, fn: string): number {
+  const ms = Math.round(Number(n) * unitMs);
+  if (!Number.isSafeInteger(ms)) throw new Error(`${fn}(${String(n)}) is outside the INTERVAL range`);
+  return ms;
+}
 
 /** Microseconds as whole milliseconds, rounded down (a TIMESTAMP holds milliseconds). */
 function microsToMillis(micros: number): number {
@@ -298,10 +335,6 @@ function slice(a: unknown, begin: number, end: number): unknown {
   return typeof a === 'string' ? sliceElements([...a], begin, end).join('') : sliceElements(a as ArrayLike<unknown>, begin, end);
 }
 
-function present(a: ArrayLike<unknown>): unknown[] {
-  return Array.from(a).filter((v) => v !== null && v !== undefined);
-}
-
 /** LIST_AVG: the mean of the non-NULL elements, NULL when there are none. */
 function averageElements(a: ArrayLike<unknown>): number | null {
   const xs = present(a);
@@ -312,11 +345,6 @@ function averageElements(a: ArrayLike<unknown>): number | null {
 function productElements(a: ArrayLike<unknown>): number | null {
   const xs = present(a);
   return xs.length === 0 ? null : xs.reduce((p: number, v) => p * Number(v), 1);
-}
-
-/** The key two equal elements share (NaN is one value; nested values by their JSON). */
-function elementKey(v: unknown): unknown {
-  return typeof v === 'object' && v !== null ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) : typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v;
 }
 
 /** LIST_UNIQUE: how many distinct non-NULL elements. */

@@ -166,6 +166,14 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   suffix: { fn: (s, p) => str(s).endsWith(str(p)) },
   ends_with: { fn: (s, p) => str(s).endsWith(str(p)) },
   contains: { fn: (s, p) => str(s).includes(str(p)) },
+  // STRLEN: UTF-8 bytes, where LENGTH counts characters (DuckDB).
+  strlen: { fn: (s) => BigInt(Buffer.byteLength(str(s), 'utf8')) },
+  // HEX and BIN of an integer: its 64-bit two's complement; of a string: its UTF-8 bytes.
+  hex: { fn: (x) => digitsOf(x, 16) },
+  to_hex: { fn: (x) => digitsOf(x, 16) },
+  bin: { fn: (x) => digitsOf(x, 2) },
+  to_binary: { fn: (x) => digitsOf(x, 2) },
+  to_base: { fn: (n, radix, width) => toBase(BigInt(n as number | bigint), int(radix), width === undefined ? 0 : int(width)) },
   ascii: { fn: (s) => str(s).codePointAt(0) ?? 0 },
   // Of '' -1, where ASCII gives 0 (as DuckDB).
   unicode: { fn: (s) => str(s).codePointAt(0) ?? -1 },
@@ -180,3 +188,20 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   greatest: { fn: (...xs) => pick(xs, (c) => c > 0), nullSafe: true },
   least: { fn: (...xs) => pick(xs, (c) => c < 0), nullSafe: true },
 };
+
+/** HEX (radix 16) and BIN (2) as DuckDB: upper-case digits, a string byte by byte (two hex or eight binary digits each). */
+function digitsOf(x: unknown, radix: 2 | 16): string {
+  if (typeof x === 'string') {
+    const width = radix === 16 ? 2 : 8;
+    return Array.from(Buffer.from(x, 'utf8'), (b) => b.toString(radix).padStart(width, '0')).join('').toUpperCase();
+  }
+  return BigInt.asUintN(64, BigInt(x as number | bigint)).toString(radix).toUpperCase();
+}
+
+/** TO_BASE(n, radix[, min_length]): a non-negative integer in base 2 to 36, zero-padded to min_length (at most 64). */
+function toBase(n: bigint, radix: number, width: number): string {
+  if (n < 0n) throw new Error(`TO_BASE: the number must be 0 or more, got ${n}`);
+  if (!(Number.isInteger(radix) && radix >= 2 && radix <= 36)) throw new Error(`TO_BASE: the radix must be between 2 and 36, got ${radix}`);
+  if (!(Number.isInteger(width) && width >= 0 && width <= 64)) throw new Error(`TO_BASE: the minimum length must be between 0 and 64, got ${width}`);
+  return n.toString(radix).toUpperCase().padStart(width, '0');
+}

@@ -115,12 +115,77 @@ export function dateDiff(unitText: unknown, start: number, end: number): number 
   return years * 12 + b.getUTCMonth() - a.getUTCMonth();
 }
 
+/**
+ * DATE_SUB(unit, start, end), as DuckDB: the whole units that fit between the two instants
+ * (unlike DATE_DIFF's crossed boundaries, so 23:59 to 00:01 is no day). Months, quarters and
+ * years count whole months, where a month ending on the last day of the end's month is whole
+ * (Jan 31 to Feb 29 is one month). Negative when `end` is before `start`.
+ */
+export function dateSub(unitText: unknown, start: number, end: number): number {
+  const unit: TruncUnit = unitOf(unitText, TRUNC_UNITS, 'DATE_SUB');
+  const whole = (ms: number) => Math.trunc((end - start) / ms);
+  switch (unit) {
+    case 'millisecond':
+      return end - start;
+    case 'second':
+      return whole(1000);
+    case 'minute':
+      return whole(60_000);
+    case 'hour':
+      return whole(3_600_000);
+    case 'day':
+      return whole(DAY_MS);
+    case 'week':
+      return whole(7 * DAY_MS);
+  }
+  const months = start > end ? -wholeMonths(end, start) : wholeMonths(start, end);
+  return unit === 'month' ? months : Math.trunc(months / (unit === 'quarter' ? 3 : 12));
+}
+
+/** The whole months from `start` to a later `end`. */
+function wholeMonths(start: number, end: number): number {
+  const a = new Date(start);
+  const b = new Date(end);
+  const endDay = b.getUTCDate();
+  const lastOfEnd = endDay === new Date(Date.UTC(b.getUTCFullYear(), b.getUTCMonth() + 1, 0)).getUTCDate();
+  // From the 31st to the last day of a shorter month is a whole month.
+  const startDay = lastOfEnd && a.getUTCDate() > endDay ? endDay : a.getUTCDate();
+  const timeOf = (d: Date) => d.getTime() - Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  const months = (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth();
+  const short = endDay < startDay || (endDay === startDay && timeOf(b) < timeOf(a));
+  return months - (short ? 1 : 0);
+}
+
+/** TIME_BUCKET's default origin, as DuckDB's: Monday 2000-01-03, so that weeks start on Mondays. */
+const BUCKET_ORIGIN = Date.UTC(2000, 0, 3);
+
+/**
+ * TIME_BUCKET(width, ts[, origin | offset]): the start of the bucket of `width` milliseconds that
+ * holds `ts`, buckets counted from `origin` (default Monday 2000-01-03), or from the default
+ * origin moved by `offset`. A width of calendar months has no fixed length and is refused when
+ * the query is planned.
+ */
+export function timeBucket(width: number, ts: number, origin: number = BUCKET_ORIGIN): number {
+  if (!(width > 0)) throw new Error(`TIME_BUCKET: the bucket width must be positive, got ${width} ms`);
+  return origin + Math.floor((ts - origin) / width) * width;
+}
+
 /** ISO 8601 week number (1-53) of day `days` since 1970-01-01: the week holding its Thursday. */
 function isoWeek(days: number): number {
   const thursday = mondayOf(days) + 3;
   const year = new Date(thursday * DAY_MS).getUTCFullYear();
   const jan1 = Math.floor(Date.UTC(year, 0, 1) / DAY_MS);
   return Math.floor((thursday - jan1) / 7) + 1;
+}
+
+/** The ISO week-based year of a day: the year of its week's Thursday. */
+function isoYear(days: number): number {
+  return new Date((mondayOf(days) + 3) * DAY_MS).getUTCFullYear();
+}
+
+/** Which century (span 100) or millennium (span 1000) a year is in: 1 from the year 1, -1 up to the year 0. */
+function ordinalSpan(year: number, span: number): number {
+  return year > 0 ? Math.trunc((year - 1) / span) + 1 : Math.trunc(year / span) - 1;
 }
 
 /** The `part` of the instant `ts` (UTC), as a whole number. */
@@ -136,12 +201,22 @@ export function datePart(partText: unknown, ts: number): number {
     case 'month':
       return d.getUTCMonth() + 1;
     case 'week':
+    case 'weekofyear':
       return isoWeek(days);
+    case 'isoyear':
+      return isoYear(days);
+    // The ISO year and week as one number: 202501 for 2024-12-30.
+    case 'yearweek':
+      return isoYear(days) * 100 + isoWeek(days);
     case 'day':
+    case 'dayofmonth':
       return d.getUTCDate();
     case 'doy':
+    case 'dayofyear':
       return days - Math.floor(Date.UTC(d.getUTCFullYear(), 0, 1) / DAY_MS) + 1;
     case 'dow':
+    case 'dayofweek':
+    case 'weekday':
       return d.getUTCDay();
     case 'isodow':
       return d.getUTCDay() === 0 ? 7 : d.getUTCDay();
@@ -153,5 +228,16 @@ export function datePart(partText: unknown, ts: number): number {
       return d.getUTCSeconds();
     case 'millisecond':
       return d.getUTCSeconds() * 1000 + d.getUTCMilliseconds();
+    case 'microsecond':
+      return (d.getUTCSeconds() * 1000 + d.getUTCMilliseconds()) * 1000;
+    // As DuckDB counts them: the years 1 to 100 are the first century, the year 0 the last before it.
+    case 'decade':
+      return Math.trunc(d.getUTCFullYear() / 10);
+    case 'century':
+      return ordinalSpan(d.getUTCFullYear(), 100);
+    case 'millennium':
+      return ordinalSpan(d.getUTCFullYear(), 1000);
+    case 'era':
+      return d.getUTCFullYear() > 0 ? 1 : 0;
   }
 }

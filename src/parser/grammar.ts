@@ -6,7 +6,7 @@
 import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
   allTokens, Colon, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
-  IntegerLiteral, K, LBracket, LCurly, Less, LParen, Minus, Percent, Plus, RBracket, RCurly, RParen, Semicolon, Slash, DoubleSlash, Caret, Ampersand, Pipe,
+  IntegerLiteral, K, LBracket, LCurly, Less, LParen, Minus, Percent, Plus, RBracket, RCurly, RParen, Semicolon, Slash, DoubleSlash, Caret, StartsWith, Ampersand, Pipe,
   Star, StringLiteral, Tilde, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
@@ -939,6 +939,7 @@ export class SqlParser extends CstParser {
       { ALT: () => this.CONSUME(Slash, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(DoubleSlash, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Caret, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(StartsWith, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Ampersand, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Pipe, { LABEL: 'op' }) },
       // << and >> as two tokens each (a lone >> token would end ARRAY<ARRAY<INT>> early).

@@ -161,6 +161,8 @@ export const Slash = punct('Slash', '/');
 export const DoubleSlash = punct('DoubleSlash', '//');
 /** `a ^ b` and `a ** b`: power (DuckDB, PostgreSQL). */
 export const Caret = createToken({ name: 'Caret', pattern: /\^|\*\*/, label: "'^'" });
+/** `s ^@ prefix`: whether s starts with prefix (DuckDB's STARTS_WITH). */
+export const StartsWith = punct('StartsWith', '^@');
 export const Percent = punct('Percent', '%');
 export const Dot = punct('Dot', '.');
 /** `x::type`, the PostgreSQL and DuckDB shorthand for CAST(x AS type). */
@@ -206,6 +208,7 @@ export const allTokens: TokenType[] = [
   Plus,
   Minus,
   Tilde,
+  StartsWith,
   Caret,
   Star,
   DoubleSlash,

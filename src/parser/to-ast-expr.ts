@@ -31,11 +31,13 @@ const PRECEDENCE: Readonly<Record<string, number>> = {
   '^': 7.5, '**': 7.5,
   // Bitwise operators bind like || (looser than + and tighter than comparisons), as in DuckDB and PostgreSQL.
   '&': 5, '|': 5, '<<': 5, '>>': 5,
+  // s ^@ prefix compares, as DuckDB: 'ab' || 'c' ^@ 'a' is ('ab' || 'c') ^@ 'a'.
+  '^@': 4,
 };
 
 /** Operators written as calls: `a // b` is DIVIDE(a, b), `a ^ b` and `a ** b` POWER(a, b), and the bitwise ones. */
 const CALL_OPERATORS: Readonly<Record<string, string>> = {
-  '//': 'divide', '^': 'power', '**': 'power', '&': 'bitwise_and', '|': 'bitwise_or', '<<': 'shift_left', '>>': 'shift_right',
+  '//': 'divide', '^': 'power', '**': 'power', '^@': 'starts_with', '&': 'bitwise_and', '|': 'bitwise_or', '<<': 'shift_left', '>>': 'shift_right',
 };
 const SUFFIX_PRECEDENCE = 4;
 const PREFIX_SIGN_PRECEDENCE = 8;

@@ -5,6 +5,7 @@ import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
+import { rewriteCallForm } from './call-forms.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
 import { ROW_CALL } from '../parser/to-ast-rows.js';
@@ -273,6 +274,9 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (e.filter) {
     throw new SluiceError('INVALID_ARGUMENT', `FILTER (WHERE ...) applies to aggregates, and ${name.toUpperCase()} is not one`, { span: e.filter.span, hint: 'filter the rows with WHERE, or choose with CASE WHEN ... THEN ... END' });
   }
+  // LIKE_ESCAPE(s, p, e), STRUCT_EXTRACT(x, 'f'), LIST_AGGREGATE(l, 'sum'), ...: another form of SQL.
+  const form = catalog.findFunction(name) ? undefined : rewriteCallForm(e);
+  if (form) return bind(form);
   // HOUR(ts), YEAR(ts), DAYOFWEEK(ts), ...: DuckDB's names for DATE_PART('hour', ts), ...
   const part = PART_FUNCTIONS[name];
   if (part !== undefined && !catalog.findFunction(name)) return bindPart(name, part, e.args.map(bind), e);
@@ -312,6 +316,15 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     if (rounded) return { kind: 'Call', fn: name === 'ceiling' ? 'ceil' : name, args, type: rounded, span: e.span };
     // DIVIDE (a // b) of numbers that are not both integers is a / b, as in DuckDB.
     if (name === 'divide' && t.kind === 'DOUBLE') return bindBinary('/', args[0]!, args[1]!, e.span);
+    if (name === 'time_bucket') return bindTimeBucket(args, e);
+    // The list and the value as the list type both fit in (an INT list with a BIGINT value is a BIGINT list).
+    if (name === 'list_append' || name === 'list_prepend') {
+      const [list, value] = name === 'list_append' ? [0, 1] : [1, 0];
+      const typed = [...args];
+      typed[list] = castTo(args[list]!, t);
+      typed[value] = castTo(args[value]!, (t as Extract<DataType, { kind: 'ARRAY' }>).element);
+      return { kind: 'Call', fn: name, args: typed, type: t, span: e.span };
+    }
     // Values written into text are written as CAST writes them; IFNULL is COALESCE of two.
     const typed = name === 'concat' ? args.map(asText) : name === 'concat_ws' ? [args[0]!, ...args.slice(1).map(asText)] : args;
     return { kind: 'Call', fn: name === 'ifnull' ? 'coalesce' : name, args: typed, type: t, span: e.span };
@@ -342,6 +355,21 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       ? `${e.name.name.toUpperCase()} is a window table function, used in FROM: FROM TABLE(${window}) ... GROUP BY window_start, window_end`
       : (clockHint(e.name.name) ?? didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION'),
   });
+}
+
+/** `x` as type `t`: itself where it already is one, or NULL. */
+function castTo(x: BoundExpr, t: DataType): BoundExpr {
+  return x.type.kind === 'NULL' || typeToString(x.type) === typeToString(t) ? x : { kind: 'Cast', operand: x, type: t, span: x.span };
+}
+
+/**
+ * TIME_BUCKET(width, ts[, origin | offset]): a third argument that is an INTERVAL moves the
+ * default origin (time_bucket_offset); the bucket of a DATE is a DATE, as DuckDB's.
+ */
+function bindTimeBucket(args: readonly BoundExpr[], e: CallExpr): BoundExpr {
+  const offset = args[2]?.type.kind === 'INTERVAL';
+  const call: BoundExpr = { kind: 'Call', fn: offset ? 'time_bucket_offset' : 'time_bucket', args, type: T.TIMESTAMP, span: e.span };
+  return args[1]!.type.kind === 'DATE' ? { kind: 'Cast', operand: call, type: T.DATE, span: e.span } : call;
 }
 
 /** A type as DuckDB names it (TYPEOF): INTEGER, VARCHAR, BLOB, TIMESTAMP, INTEGER[], STRUCT(a INTEGER). */
@@ -644,6 +672,7 @@ function clockHint(name: string): string | undefined {
 const PART_FUNCTIONS: Readonly<Record<string, string>> = {
   year: 'year', quarter: 'quarter', month: 'month', week: 'week', weekofyear: 'week', day: 'day', dayofmonth: 'day',
   dayofyear: 'doy', dayofweek: 'dow', weekday: 'dow', isodow: 'isodow', hour: 'hour', minute: 'minute', second: 'second', millisecond: 'millisecond',
+  microsecond: 'microsecond', isoyear: 'isoyear', yearweek: 'yearweek', decade: 'decade', century: 'century', millennium: 'millennium', era: 'era',
 };
 
 /** `name(ts)` as DATE_PART(part, ts): BIGINT, and an error names the function as written. */
@@ -661,7 +690,7 @@ function isEpochPart(part: BoundExpr | undefined): boolean {
 }
 
 /** The units a function takes as its first argument, where they are fixed. */
-const UNIT_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { date_trunc: TRUNC_UNITS, date_part: DATE_PARTS, date_diff: TRUNC_UNITS, datediff: TRUNC_UNITS };
+const UNIT_ARGUMENTS: Readonly<Record<string, readonly string[]>> = { date_trunc: TRUNC_UNITS, date_part: DATE_PARTS, date_diff: TRUNC_UNITS, datediff: TRUNC_UNITS, date_sub: TRUNC_UNITS };
 
 /**
  * A unit given as a constant that the function does not take is refused with the statement,

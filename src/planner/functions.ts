@@ -93,6 +93,22 @@ const concatLists: TypeRule = (a) => {
   return element ? arrayOf(element) : 'expects two arrays of one element type';
 };
 
+/** HEX(x), BIN(x): of an integer or a string. */
+const digits: TypeRule = (a) => (a.length === 1 && (isIntegerArg(a[0]!) || isString(a[0]!)) ? T.STRING : 'expects one integer or string');
+/** STRPTIME(text, format or list of formats). */
+const timeText: TypeRule = (a) =>
+  a.length === 2 && isString(a[0]!) && (isString(a[1]!) || (a[1]!.kind === 'ARRAY' && isString(a[1]!.element))) ? T.TIMESTAMP : "expects (text, format), e.g. STRPTIME(s, '%d/%m/%Y %H:%M')";
+const intervalOf: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.INTERVAL : 'expects one number');
+const calendarInterval: TypeRule = () => "is not supported: an INTERVAL value here is a fixed length; add calendar months to a time as ts + INTERVAL 'n' MONTH";
+/** A list's element (LIST_FIRST, LIST_LAST, LIST_ANY_VALUE). */
+const listValue: TypeRule = (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' ? a[0]!.element : 'expects one list');
+/** LIST_APPEND(list, x): a list of the type both fit in. */
+function appendedList(list: DataType, x: DataType): DataType | string {
+  if (list.kind !== 'ARRAY' && list.kind !== 'NULL') return 'expects a list and a value';
+  const element = commonType(list.kind === 'ARRAY' ? list.element : T.NULL, x);
+  return element ? arrayOf(element) : `cannot add a ${x.kind} to a list of ${list.kind === 'ARRAY' ? list.element.kind : 'NULL'}`;
+}
+
 /** Two integers: the wider integer type (INT for two NULLs). */
 const integerOp: TypeRule = (a) => (a.length === 2 && a.every(isIntegerArg) ? (commonType(a[0]!, a[1]!)!.kind === 'NULL' ? T.INT : commonType(a[0]!, a[1]!)!) : 'expects two integers (INT or BIGINT)');
 const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
@@ -262,6 +278,41 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   to_timestamp: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.TIMESTAMP : 'expects seconds since 1970-01-01 00:00:00 UTC'),
   make_timestamp: (a) => ((a.length === 6 && a.every(isNumberArg)) || (a.length === 1 && isIntegerArg(a[0]!)) ? T.TIMESTAMP : 'expects (year, month, day, hour, minute, seconds), or microseconds since 1970-01-01 00:00:00 UTC'),
   strftime: (a) => (a.length === 2 && isTime(a[0]!) && isString(a[1]!) ? T.STRING : "expects (timestamp, format), e.g. STRFTIME(ts, '%Y-%m-%d %H:%M')"),
+  strlen: (a) => (a.length === 1 && isString(a[0]!) ? T.BIGINT : 'expects one string'),
+  hex: digits,
+  to_hex: digits,
+  bin: digits,
+  to_binary: digits,
+  to_base: (a) => ((a.length === 2 || a.length === 3) && a.every(isIntegerArg) ? T.STRING : 'expects (number, radix[, minimum length]): integers'),
+  regexp_extract_all: (a) => ((a.length === 2 && a.every(isString)) || (a.length === 3 && isString(a[0]!) && isString(a[1]!) && isInteger(a[2]!)) ? arrayOf(T.STRING) : 'expects (string, pattern[, group])'),
+  date_sub: (a) => (dateDiffRule(a) === T.BIGINT ? T.BIGINT : "expects (unit, start, end), e.g. DATE_SUB('month', t1, t2)"),
+  // TIME_BUCKET(width, ts[, origin or offset]): a DATE's bucket is a DATE (bind-expr.ts tells origin from offset).
+  time_bucket: (a) =>
+    (a.length === 2 || a.length === 3) && (a[0]!.kind === 'INTERVAL' || a[0]!.kind === 'NULL') && isTime(a[1]!) && (a.length === 2 || isTime(a[2]!) || a[2]!.kind === 'INTERVAL')
+      ? T.TIMESTAMP
+      : "expects (width, timestamp[, origin timestamp or offset interval]), e.g. TIME_BUCKET(INTERVAL '15' MINUTE, ts)",
+  time_bucket_offset: () => 'is written TIME_BUCKET(width, ts, offset)',
+  strptime: timeText,
+  try_strptime: timeText,
+  to_weeks: intervalOf,
+  to_days: intervalOf,
+  to_hours: intervalOf,
+  to_minutes: intervalOf,
+  to_seconds: intervalOf,
+  to_milliseconds: intervalOf,
+  to_months: calendarInterval,
+  to_years: calendarInterval,
+  list_append: (a) => (a.length === 2 ? appendedList(a[0]!, a[1]!) : 'expects (list, value)'),
+  list_prepend: (a) => (a.length === 2 ? appendedList(a[1]!, a[0]!) : 'expects (value, list)'),
+  array_pop_back: reversedArray,
+  array_pop_front: reversedArray,
+  flatten: (a) => (a.length === 1 && a[0]!.kind === 'NULL' ? T.NULL : a.length === 1 && a[0]!.kind === 'ARRAY' && (a[0]!.element.kind === 'ARRAY' || a[0]!.element.kind === 'NULL') ? (a[0]!.element.kind === 'ARRAY' ? a[0]!.element : arrayOf(T.NULL)) : 'expects one list of lists'),
+  array_intersect: (a) => (a.length === 2 && a.every((t) => t.kind === 'ARRAY' || t.kind === 'NULL') ? concatLists(a) : 'expects two lists'),
+  list_where: (a) => (a.length === 2 && a[0]!.kind === 'ARRAY' && a[1]!.kind === 'ARRAY' && (a[1]!.element.kind === 'BOOLEAN' || a[1]!.element.kind === 'NULL') ? a[0]! : 'expects (list, list of BOOLEAN)'),
+  list_first: listValue,
+  list_last: listValue,
+  list_any_value: listValue,
+  list_string_agg: (a) => ((a.length === 1 || a.length === 2) && a[0]!.kind === 'ARRAY' && isString(a[0]!.element) && a.slice(1).every(isString) ? T.STRING : 'expects (list of strings[, separator])'),
   md5: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string'),
   sha256: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string'),
 };
