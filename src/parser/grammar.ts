@@ -491,31 +491,55 @@ export class SqlParser extends CstParser {
       this.CONSUME2(K.BY);
       this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE(this.orderItem, { LABEL: 'orderBy' }) });
     });
-    // LIMIT n [OFFSET m], or OFFSET m [LIMIT n].
+    // LIMIT n | FETCH ... [OFFSET m [ROWS]], or OFFSET m [ROWS] [LIMIT n | FETCH ...].
     this.OPTION7(() => {
       this.OR([
         {
           ALT: () => {
-            this.CONSUME(K.LIMIT);
-            this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
-            this.option(10, () => {
-              this.CONSUME(K.OFFSET);
-              this.CONSUME2(IntegerLiteral, { LABEL: 'offset' });
-            });
+            this.SUBRULE(this.limitClause);
+            this.option(10, () => this.SUBRULE(this.offsetClause));
           },
         },
         {
           ALT: () => {
-            this.CONSUME2(K.OFFSET);
-            this.CONSUME3(IntegerLiteral, { LABEL: 'offset' });
-            this.option(11, () => {
-              this.CONSUME2(K.LIMIT);
-              this.CONSUME4(IntegerLiteral, { LABEL: 'limit' });
-            });
+            this.SUBRULE2(this.offsetClause);
+            this.option(11, () => this.SUBRULE2(this.limitClause));
           },
         },
       ]);
     });
+  });
+
+  /** `LIMIT n`, or the standard's `FETCH FIRST | NEXT [n] ROW | ROWS ONLY` (one row without n). */
+  readonly limitClause = this.RULE('limitClause', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.LIMIT);
+          this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.FETCH, { LABEL: 'fetch' });
+          this.OR2([{ ALT: () => this.CONSUME(K.FIRST) }, { ALT: () => this.CONSUME(K.NEXT) }]);
+          this.OPTION(() => this.CONSUME2(IntegerLiteral, { LABEL: 'limit' }));
+          this.SUBRULE(this.rowsWord);
+          this.CONSUME(K.ONLY);
+        },
+      },
+    ]);
+  });
+
+  /** `OFFSET m`, or the standard's `OFFSET m ROW | ROWS`. */
+  readonly offsetClause = this.RULE('offsetClause', () => {
+    this.CONSUME(K.OFFSET);
+    this.CONSUME(IntegerLiteral, { LABEL: 'offset' });
+    this.OPTION(() => this.SUBRULE(this.rowsWord));
+  });
+
+  readonly rowsWord = this.RULE('rowsWord', () => {
+    this.OR([{ ALT: () => this.CONSUME(K.ROW) }, { ALT: () => this.CONSUME(K.ROWS) }]);
   });
 
   /** One SELECT up to HAVING: a query, or one branch of a UNION. */
@@ -627,6 +651,12 @@ export class SqlParser extends CstParser {
     // WITH t(a, b) AS (...): names for its columns.
     this.OPTION(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
     this.CONSUME(K.AS);
+    // AS [NOT] MATERIALIZED (as PostgreSQL and DuckDB): a hint on how to evaluate it, which the
+    // planner does not need (it plans each reference to a common table as its query).
+    this.OPTION2(() => {
+      this.OPTION3(() => this.CONSUME(K.NOT));
+      this.CONSUME(K.MATERIALIZED);
+    });
     this.CONSUME(LParen);
     this.SUBRULE(this.selectQuery);
     this.CONSUME(RParen);
@@ -653,7 +683,7 @@ export class SqlParser extends CstParser {
       {
         ALT: () => {
           this.SUBRULE(this.expression);
-          this.OPTION3(() => this.SUBRULE(this.alias));
+          this.OPTION3({ GATE: () => !this.fetchNext(), DEF: () => this.SUBRULE(this.alias) });
         },
       },
     ]);
@@ -724,6 +754,16 @@ export class SqlParser extends CstParser {
     if (t === K.NATURAL) return next === K.JOIN || next === K.INNER || next === K.LEFT || next === K.RIGHT || next === K.FULL;
     if (t !== K.RIGHT && t !== K.FULL && t !== K.CROSS) return false;
     return next === K.JOIN || (next === K.OUTER && t !== K.CROSS);
+  }
+
+  /** Whether an alias may come next after a FROM item: not when a join or FETCH FIRST starts. */
+  private aliasNext(): boolean {
+    return !this.joinWordNext() && !this.fetchNext();
+  }
+
+  /** `FETCH FIRST` or `FETCH NEXT` next: FETCH is a name too (unquoted, it starts the clause here). */
+  private fetchNext(): boolean {
+    return tokenMatcher(this.LA(1), K.FETCH) && (tokenMatcher(this.LA(2), K.FIRST) || tokenMatcher(this.LA(2), K.NEXT));
   }
 
   /** `SEMI JOIN` or `ANTI JOIN` next: names anywhere else (unquoted, they start such a join here). */
@@ -823,7 +863,7 @@ export class SqlParser extends CstParser {
       this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'args' }) });
       this.CONSUME(RParen);
     });
-    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.relationAlias, { LABEL: 'alias' }) });
+    this.OPTION({ GATE: () => this.aliasNext(), DEF: () => this.SUBRULE(this.relationAlias, { LABEL: 'alias' }) });
   });
 
   /** `(SELECT ...)` or `(VALUES (...), ...)` in FROM, with an alias that may name its columns: `t(a, b)`. */
@@ -843,7 +883,7 @@ export class SqlParser extends CstParser {
       ],
     });
     this.CONSUME(RParen);
-    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.relationAlias, { LABEL: 'alias' }) });
+    this.OPTION({ GATE: () => this.aliasNext(), DEF: () => this.SUBRULE(this.relationAlias, { LABEL: 'alias' }) });
   });
 
   /** `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE [, ...]))`; `TABLE (SELECT ...)` for t too. */
@@ -879,7 +919,7 @@ export class SqlParser extends CstParser {
     });
     this.CONSUME2(RParen);
     this.CONSUME3(RParen);
-    this.OPTION({ GATE: () => !this.joinWordNext(), DEF: () => this.SUBRULE(this.alias) });
+    this.OPTION({ GATE: () => this.aliasNext(), DEF: () => this.SUBRULE(this.alias) });
   });
 
   // ------------------------------------------------------------ expressions
@@ -1208,12 +1248,26 @@ export class SqlParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
-  /** `ARRAY[a, b]`, or `[a, b]` as DuckDB writes a list. */
+  /** `ARRAY[a, b]`, or `[a, b]` as DuckDB writes a list; `ARRAY(SELECT ...)`, the list of a subquery's values. */
   readonly arrayExpr = this.RULE('arrayExpr', () => {
-    this.OPTION(() => this.CONSUME(K.ARRAY));
-    this.CONSUME(LBracket);
-    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'elements' }) });
-    this.CONSUME(RBracket);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.ARRAY, { LABEL: 'arrayQuery' });
+          this.CONSUME(LParen);
+          this.SUBRULE(this.selectQuery, { LABEL: 'subquery' });
+          this.CONSUME(RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME2(K.ARRAY));
+          this.CONSUME(LBracket);
+          this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'elements' }) });
+          this.CONSUME(RBracket);
+        },
+      },
+    ]);
   });
 
   /**

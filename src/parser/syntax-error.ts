@@ -57,6 +57,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY && t !== K.WINDOW);
   // After *, EXCLUDE and REPLACE may come where FROM may: FROM is what was meant.
   if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE);
+  // Where LIMIT may come, so may the standard's FETCH FIRST: LIMIT, the usual word, stands for it.
+  if (rest.includes(K.LIMIT)) rest = rest.filter((t) => t !== K.FETCH);
   // Where JOIN may come, so may the words of a join's kind: JOIN stands for them.
   if (rest.includes(K.JOIN)) rest = rest.filter((t) => !JOIN_KINDS.has(t));
   const words: string[] = [];

@@ -7,7 +7,8 @@ import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type Column
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
-import { quantified, quantifiedComparison } from './to-ast-quantified.js';
+import { isQuantifier, quantified, quantifiedComparison } from './to-ast-quantified.js';
+import { arrayOfQuery } from './to-ast-array-query.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
 import { toDataType } from './to-ast-type.js';
 
@@ -267,8 +268,11 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
       const values = nodes(c, 'values').map((v) => toExpr(v, cx));
       return { kind: 'Call', name: { name: 'struct_pack', span }, args: keys.flatMap((k, i) => [k, values[i]!]), distinct: false, star: false, span };
     }
-    case 'arrayExpr':
+    case 'arrayExpr': {
+      const query = optNode(c, 'subquery');
+      if (query) return arrayOfQuery(subquery(query, cx), cx.src.nodeSpan(c));
       return { kind: 'Array', elements: nodes(c, 'elements').map((e) => toExpr(e, cx)), span: cx.src.nodeSpan(c) };
+    }
     case 'leftCall': {
       const word = token(c, 'name');
       const args = nodes(c, 'args').map((a) => toExpr(a, cx));
@@ -326,6 +330,8 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
   if (!optToken(n, 'call')) return { kind: 'ColumnRef', column: name, span };
   const quantifiedQuery = optNode(n, 'quantified');
   if (quantifiedQuery) return quantified(name, subquery(quantifiedQuery, cx), span) as CallExpr;
+  // x = ANY ([1, 2]): a quantified comparison over a list's elements (to-ast-quantified.ts).
+  if (isQuantifier(name) && isPlainCall(n) && nodes(n, 'args').length === 1) return quantified(name, toExpr(node(n, 'args'), cx), span) as CallExpr;
   const from = optToken(n, 'from');
   if (from) return toTrimFrom(n, name, from, span, cx);
   const inToken = optToken(n, 'in');
@@ -384,6 +390,11 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
     ...(nodes(n, 'nulls').some((x) => optToken(x, 'ignore')) ? { ignoreNulls: true } : {}),
     span,
   };
+}
+
+/** A call with nothing but its arguments: no DISTINCT, *, FILTER, ORDER BY, WITHIN GROUP, NULLS or OVER. */
+function isPlainCall(n: CstNode): boolean {
+  return !optToken(n, 'distinct') && !optToken(n, 'star') && !['filter', 'argOrder', 'withinOrder', 'nulls', 'over'].some((label) => nodes(n, label).length > 0);
 }
 
 function toOver(over: CstNode, cx: AstContext): WindowOver {

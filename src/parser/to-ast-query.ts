@@ -14,11 +14,9 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
 }
 
 function toSelectOwn(n: CstNode, cx: AstContext): SelectQuery {
-  const limitTok = optToken(n, 'limit');
-  const offsetTok = optToken(n, 'offset');
   const bodies = nodes(n, 'bodies');
   const orderBy = nodes(n, 'orderBy').map((o) => toOrderItem(o, cx));
-  const tail = { orderBy, ...(limitTok ? { limit: Number(limitTok.image) } : {}), ...(offsetTok ? { offset: Number(offsetTok.image) } : {}), span: cx.src.nodeSpan(n) };
+  const tail = { orderBy, ...limitAndOffset(n), span: cx.src.nodeSpan(n) };
   if (bodies.length === 1) return lowerDistinctOn(toBody(bodies[0]!, cx), tail.orderBy, bodyNode(bodies[0]!), cx, tail);
   // The operator before each body after the first, and its ALL or DISTINCT.
   const words = tokens(n, 'setOps');
@@ -58,6 +56,15 @@ function toSelectOwn(n: CstNode, cx: AstContext): SelectQuery {
     query = { kind: 'Select', distinct: !all, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs, span }, groupBy: [], orderBy: [], span };
   }
   return { ...query, ...tail };
+}
+
+/** LIMIT and OFFSET, however written: `FETCH FIRST ROW ONLY` without a count is one row. */
+function limitAndOffset(n: CstNode): Pick<SelectQuery, 'limit' | 'offset'> {
+  const limitClause = optNode(n, 'limitClause');
+  const offsetClause = optNode(n, 'offsetClause');
+  const count = limitClause && optToken(limitClause, 'limit');
+  const limit = count ? Number(count.image) : limitClause ? 1 : undefined;
+  return { ...(limit !== undefined ? { limit } : {}), ...(offsetClause ? { offset: Number(token(offsetClause, 'offset').image) } : {}) };
 }
 
 /** `a INTERSECT [ALL] b` or `a EXCEPT [ALL] b` as a query: SELECT * over the set operation. */

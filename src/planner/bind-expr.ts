@@ -286,7 +286,8 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     if (added) return added;
   }
   if (name === QUANTIFIED_ANY || name === QUANTIFIED_ALL) {
-    throw new SluiceError('SYNTAX_ERROR', `${name === QUANTIFIED_ALL ? 'ALL' : 'ANY'} (SELECT ...) must follow a comparison operator`, { span: e.span, hint: 'e.g. x > ALL (SELECT ...) or x = ANY (SELECT ...)' });
+    const operand = e.args[0]?.kind === 'ScalarSubquery' ? '(SELECT ...)' : '(list)';
+    throw new SluiceError('SYNTAX_ERROR', `${name === QUANTIFIED_ALL ? 'ALL' : 'ANY'} ${operand} must follow a comparison operator`, { span: e.span, hint: 'e.g. x > ALL (SELECT ...) or x = ANY (SELECT ...)' });
   }
   if (name === ROW_CALL) {
     throw new SluiceError('UNSUPPORTED', 'a row value (a, b, ...) is supported compared with another row value, or with IN', { span: e.span, hint: 'e.g. (a, b) = (1, 2), (a, b) IN ((1, 2), (3, 4)) or (a, b) IN (SELECT x, y FROM t)' });

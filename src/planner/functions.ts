@@ -2,6 +2,7 @@
  * Built-in scalar and aggregate functions: names and typing rules. The executor holds the
  * implementations (src/exec/scalar-functions.ts) under the same names; a test keeps them in step.
  */
+import { isAggregateName, type AggregateName } from '../common/aggregate-names.js';
 import { MAX_DECIMAL_PRECISION, T, arrayOf, asDecimal, decimalOf, decimalType, isNumeric, type DataType } from '../common/types.js';
 
 /** Returns the result type, or a message saying why the argument types do not fit. */
@@ -358,7 +359,8 @@ const logic: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a
 /** (score, label): a number and a number or BOOLEAN label. */
 const scoreLabel = (a: readonly DataType[]): boolean => isNumeric(a[0]!) && (isNumeric(a[1]!) || a[1]!.kind === 'BOOLEAN');
 
-export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
+/** Exactly the names of AGGREGATE_NAMES: the compiler keeps the two in step. */
+const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   count: () => T.BIGINT,
   approx_count_distinct: (a) => (a.length === 1 ? T.BIGINT : 'expects one argument'),
   // COUNT_IF(cond): the rows where cond is TRUE (DuckDB); NULL and FALSE are not counted.
@@ -421,6 +423,8 @@ export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
       : "expects (value, 'model', 'feature'[, version])",
 };
 
+export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = AGGREGATE_RULES;
+
 function stringAgg(a: readonly DataType[]): DataType | string {
   const text = (t: DataType) => t.kind === 'STRING' || t.kind === 'NULL';
   return (a.length === 1 || a.length === 2) && a.every(text) ? T.STRING : 'expects (value [, separator string]): a value of a type that has text (not an array or struct)';
@@ -435,6 +439,4 @@ export const CONSTANT_AGGREGATE_ARGS: Readonly<Partial<Record<AggregateFn, reado
   string_agg: [1],
 };
 
-export function isAggregateName(name: string): boolean {
-  return Object.hasOwn(AGGREGATE_FUNCTIONS, name.toLowerCase());
-}
+export { isAggregateName };

@@ -4,11 +4,13 @@
  * the set leaves out is NULL wherever the select list and HAVING use it outside an aggregate
  * (`ANY_VALUE(CASE WHEN FALSE THEN e END)`: a NULL of e's type, which aggregates see nothing of),
  * and `GROUPING(e, ...)` is the constant whose bits say which of its arguments the set leaves out
- * (1), first argument highest. ORDER BY, LIMIT and OFFSET apply to the union.
+ * (1), first argument highest. ORDER BY, LIMIT and OFFSET apply to the union; an ORDER BY
+ * expression over aggregates or GROUPING(...), which the union's rows cannot compute, is computed
+ * in each branch as a hidden column that the union is sorted by and then loses.
  */
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type Expr, type SelectItem, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type Expr, type Ident, type OrderItem, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import { implicitName } from './item-names.js';
 import { mapChildren } from './window-lift.js';
 
@@ -20,6 +22,8 @@ export function lowerGroupingSets(q: SelectQuery, isAggregate: (name: string) =>
   for (const item of q.items) {
     if (item.kind === 'Star') throw new SluiceError('UNSUPPORTED', 'SELECT * with ROLLUP, CUBE or GROUPING SETS is not supported', { span: item.span, hint: 'name the grouped columns and the aggregates' });
   }
+  const isGrouped = (e: Expr): boolean => e.kind === 'Call' && !e.over && (normalizeName(e.name.name) === 'grouping' || isAggregate(normalizeName(e.name.name)));
+  const order = hiddenOrderKeys(q.orderBy, (e) => mentions(e, isGrouped), span);
   const branch = (set: readonly Expr[]): SelectQuery => {
     const left = all.filter((g) => !set.some((x) => same(x, g)));
     const replace = (e: Expr): Expr => {
@@ -31,7 +35,7 @@ export function lowerGroupingSets(q: SelectQuery, isAggregate: (name: string) =>
       }
       return mapChildren(e, replace);
     };
-    const items = q.items.map((item, k): SelectItem => {
+    const items = [...q.items, ...order.items].map((item, k): SelectItem => {
       if (item.kind !== 'ExprItem') return item;
       const expr = replace(item.expr);
       if (expr === item.expr || item.alias) return { ...item, expr };
@@ -45,14 +49,43 @@ export function lowerGroupingSets(q: SelectQuery, isAggregate: (name: string) =>
   return {
     kind: 'Select',
     distinct: false,
-    items: [{ kind: 'Star', span }],
+    items: [{ kind: 'Star', ...(order.names.length ? { exclude: order.names } : {}), span }],
     from: { kind: 'Union', inputs: sets.map(branch), span },
     groupBy: [],
-    orderBy: q.orderBy,
+    orderBy: order.orderBy,
     ...(q.limit !== undefined ? { limit: q.limit } : {}),
     ...(q.offset !== undefined ? { offset: q.offset } : {}),
     span,
   };
+}
+
+/**
+ * ORDER BY with each key that `perBranch` picks read from a hidden column instead: the items that
+ * compute those columns (named so that no written name can clash) and their names.
+ */
+function hiddenOrderKeys(orderBy: readonly OrderItem[], perBranch: (e: Expr) => boolean, span: Span): { orderBy: OrderItem[]; items: SelectItem[]; names: Ident[] } {
+  const items: SelectItem[] = [];
+  const names: Ident[] = [];
+  const keys = orderBy.map((o): OrderItem => {
+    if (!perBranch(o.expr)) return o;
+    const name: Ident = { name: `\u0000order${names.length}`, span: o.expr.span };
+    items.push({ kind: 'ExprItem', expr: o.expr, alias: name, span });
+    names.push(name);
+    return { ...o, expr: { kind: 'ColumnRef', column: name, span: o.expr.span } };
+  });
+  return { orderBy: keys, items, names };
+}
+
+/** Whether `e` or an expression in it (outside subqueries) passes `test`. */
+function mentions(e: Expr, test: (x: Expr) => boolean): boolean {
+  let found = false;
+  const visit = (x: Expr): Expr => {
+    if (test(x)) found = true;
+    else mapChildren(x, visit);
+    return x;
+  };
+  visit(e);
+  return found;
 }
 
 /** GROUPING(e, ...) in the branch of `set`: bit i (from the left) is 1 when the set leaves argument i out. */

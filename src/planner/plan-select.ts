@@ -67,7 +67,9 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: SelectOptions
     const havingLifted = liftHavingSubqueries(q);
     if (havingLifted) return planSelect(havingLifted, catalog, opts);
     // ROLLUP, CUBE, GROUPING SETS: the union of the query grouped by each set.
-    if (q.groupingSets) return planOrdered(lowerGroupingSets(q, (name) => Object.hasOwn(AGGREGATE_FUNCTIONS, name)), catalog, opts);
+    // A plain GROUP BY that GROUPING(...) reads is its one grouping set (where GROUPING is 0).
+    const sets = q.groupingSets ?? (q.groupBy.length && callsGrouping(q) ? [q.groupBy] : undefined);
+    if (sets) return planOrdered(lowerGroupingSets({ ...q, groupingSets: sets }, (name) => Object.hasOwn(AGGREGATE_FUNCTIONS, name)), catalog, opts);
     // Over streams a table is looked up by key: `FROM s, t WHERE s.k = t.key` is that lookup join.
     return planOrdered(opts.pull ? q : lookupCommaJoins(q, catalog), catalog, opts);
   } finally {
@@ -578,6 +580,18 @@ function containsWindow(e: Expr): boolean {
   walkAst(e, (x) => {
     if (x.kind === 'Call' && x.over) found = true;
   });
+  return found;
+}
+
+/** Whether the select list, HAVING or ORDER BY calls GROUPING(...). */
+function callsGrouping(q: SelectQuery): boolean {
+  const exprs = [...q.items.flatMap((i) => (i.kind === 'ExprItem' ? [i.expr] : [])), ...(q.having ? [q.having] : []), ...q.orderBy.map((o) => o.expr)];
+  let found = false;
+  for (const e of exprs) {
+    walkAst(e, (x) => {
+      if (x.kind === 'Call' && !x.over && normalizeName(x.name.name) === 'grouping') found = true;
+    });
+  }
   return found;
 }
 

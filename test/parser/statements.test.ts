@@ -241,6 +241,54 @@ describe('SELECT', () => {
     expect(q.limit).toBe(5);
   });
 
+  it('FETCH FIRST | NEXT [n] ROW | ROWS ONLY and OFFSET n ROW | ROWS are LIMIT and OFFSET', () => {
+    const limits = (sql: string) => {
+      const q = query(sql);
+      return [q.limit, q.offset];
+    };
+    expect(limits('SELECT a FROM t ORDER BY a FETCH FIRST 3 ROWS ONLY')).toEqual([3, undefined]);
+    expect(limits('SELECT a FROM t FETCH NEXT ROW ONLY')).toEqual([1, undefined]);
+    expect(limits('SELECT a FROM t OFFSET 2 ROWS FETCH FIRST 1 ROW ONLY')).toEqual([1, 2]);
+    expect(limits('SELECT a FROM t FETCH FIRST 4 ROWS ONLY OFFSET 1 ROW')).toEqual([4, 1]);
+    expect(limits('SELECT a FROM t LIMIT 5 OFFSET 6 ROWS')).toEqual([5, 6]);
+    expect(limits('SELECT a FROM t ORDER BY a OFFSET 7')).toEqual([undefined, 7]);
+    // FETCH stays a name, unless FIRST or NEXT follows it.
+    expect(noSpans(query('SELECT fetch FROM t fetch').from)).toEqual({ kind: 'TableRef', name: { name: 't' }, alias: { name: 'fetch' } });
+    expect(limits('SELECT a FROM t FETCH FIRST 2 ROWS ONLY')).toEqual([2, undefined]);
+  });
+
+  it('WITH ... AS [NOT] MATERIALIZED (...) is the same common table', () => {
+    const plain = noSpans(query('WITH c AS (SELECT a FROM t) SELECT a FROM c'));
+    expect(noSpans(query('WITH c AS MATERIALIZED (SELECT a FROM t) SELECT a FROM c'))).toEqual(plain);
+    expect(noSpans(query('WITH c AS NOT MATERIALIZED (SELECT a FROM t) SELECT a FROM c'))).toEqual(plain);
+  });
+
+  it('x op ANY | ALL (list): a CASE over the list; ANY ((SELECT ...)) is the subquery form', () => {
+    const item = (sql: string) => {
+      const i = query(sql).items[0]!;
+      if (i.kind !== 'ExprItem') throw new Error(i.kind);
+      return i.expr;
+    };
+    expect(item('SELECT x = ANY ([1, 2]) FROM t')).toMatchObject({ kind: 'Case', whens: [{}, {}, { when: { right: { kind: 'Call', name: { name: 'list_contains' } } } }, {}] });
+    expect(item('SELECT x > ALL (l) FROM t')).toMatchObject({ kind: 'Case', else: { value: true } });
+    expect(item('SELECT x = SOME ((SELECT a FROM u)) FROM t')).toMatchObject({ kind: 'InSubquery', negated: false });
+  });
+
+  it('ARRAY(SELECT ...) is COALESCE((SELECT LIST(...)), [])', () => {
+    const i = query('SELECT ARRAY(SELECT a FROM u WHERE u.k = t.k ORDER BY a DESC) FROM t').items[0]!;
+    expect(noSpans(i)).toMatchObject({
+      expr: {
+        kind: 'Call',
+        name: { name: 'coalesce' },
+        args: [
+          { kind: 'ScalarSubquery', query: { items: [{ expr: { kind: 'Call', name: { name: 'list' }, orderBy: [{ desc: true }] } }], where: { kind: 'Binary' }, orderBy: [] } },
+          { kind: 'Array', elements: [] },
+        ],
+      },
+    });
+    expect(parseStatement('SELECT ARRAY[1, 2]')).toMatchObject({ query: { items: [{ expr: { kind: 'Array' } }] } });
+  });
+
   it('a query without FROM', () => {
     const q = query('SELECT 1 + 1 AS two');
     expect(q.from).toBeUndefined();
