@@ -9,7 +9,7 @@ export const AGGREGATE_NAMES = [
   'any_value', 'array_agg', 'list', 'mode', 'bit_and', 'bit_or', 'bit_xor', 'corr', 'covar_pop',
   'covar_samp', 'regr_slope', 'regr_intercept', 'regr_r2', 'regr_count', 'regr_avgx', 'regr_avgy',
   'regr_sxx', 'regr_syy', 'regr_sxy', 'string_agg', 'group_concat', 'listagg', 'max', 'auc', 'log_loss',
-  'brier', 'precision_at', 'recall_at', 'quantile_disc', 'quantile_cont', 'median', 'psi',
+  'brier', 'precision_at', 'recall_at', 'quantile_disc', 'quantile_cont', 'median', 'psi', 'every',
 ] as const;
 
 export type AggregateName = (typeof AGGREGATE_NAMES)[number];

@@ -15,6 +15,7 @@ import { dateOf, dateSqlText, parseDateText, parseTimestampText, timestampSqlTex
 import { typeToString, type DataType, type Decimal } from '../common/types.js';
 import { fixedPointText, roundDecimal, toDecimal } from './decimals.js';
 import { castNested } from './nested-values.js';
+import { nestedTextCaster } from './nested-text.js';
 import { fits, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
 
 export type Caster = (x: unknown) => unknown;
@@ -37,6 +38,8 @@ export function caster(from: DataType, to: DataType): Caster {
       if (from.kind === 'DOUBLE') return (x) => decimalText(x as number);
       if (from.kind === 'TIMESTAMP') return (x) => timestampSqlText(Number(x));
       if (from.kind === 'DATE') return (x) => dateSqlText(Number(x));
+      // A list or struct as DuckDB writes it: [1, 2], {'a': x}.
+      if (from.kind === 'ARRAY' || from.kind === 'STRUCT') return nestedTextCaster(from, (t) => caster(t, to));
       return (x) => (typeof x === 'object' ? JSON.stringify(x, bigintAsText) : String(x));
     case 'BOOLEAN':
       return toBoolean;

@@ -18,6 +18,7 @@ import { fits, negationOverflow, overflow, overflowMessage, toInt, widenCode } f
 import { SCALAR_IMPLS } from './scalar-functions.js';
 import { betweenCode, caseCode, coalesceCode, comparisonCode, distinctCode, inCode, likeCode, logicCode, nullifCode, type CodeGen } from './compile-logic.js';
 import { listElement } from './nested-values.js';
+import { LIST_LAMBDAS } from './list-lambdas.js';
 
 export interface RowError {
   readonly row: number;
@@ -216,6 +217,15 @@ class Gen implements CodeGen {
       case 'Array': {
         const element = e.type.kind === 'ARRAY' ? e.type.element : e.type;
         return `[${e.elements.map((x) => this.widenNullable(this.expr(x), x.type, element)).join(', ')}]`;
+      }
+      case 'LambdaVar':
+        return e.id;
+      case 'ListLambda': {
+        // The body as a JavaScript function of the parameters, called per element (list-lambdas.ts).
+        const fn = `((${e.params.map((p) => p.id).join(', ')}) => ${this.expr(e.body)})`;
+        const run = this.konst(LIST_LAMBDAS[e.fn]);
+        if (e.fn === 'reduce' && e.initial) return this.strict([this.expr(e.list)], ([a]) => `${run}(${a}, ${fn}, true, ${this.expr(e.initial!)})`);
+        return this.strict([this.expr(e.list)], ([a]) => `${run}(${a}, ${fn}, false, null)`);
       }
       default:
         return assertNever(e, 'expression');

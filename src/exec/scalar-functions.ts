@@ -81,6 +81,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   exp: { fn: (x) => Math.exp(num(x)) },
   power: { fn: (x, y) => num(x) ** num(y) },
   // INT values are numbers (JavaScript's bitwise operators work on 32 bits), BIGINT values bigints.
+  // The bits set in the integer's two's complement (32 of an INT -1, 64 of a BIGINT -1).
+  bit_count: { fn: (a) => bitCount(a as number | bigint) },
   bit_not: { fn: (a) => (typeof a === 'bigint' ? ~a : ~num(a)) },
   bitwise_and: { fn: (a, b) => (typeof a === 'bigint' ? a & (b as bigint) : num(a) & num(b)) },
   bitwise_or: { fn: (a, b) => (typeof a === 'bigint' ? a | (b as bigint) : num(a) | num(b)) },
@@ -500,4 +502,11 @@ function series(fn: string, xs: readonly unknown[], inclusive: boolean): bigint[
   const out: bigint[] = [];
   for (let v = start, k = 0n; k < n; k++, v += step) out.push(v);
   return out;
+}
+
+function bitCount(a: number | bigint): number {
+  let x = typeof a === 'bigint' ? BigInt.asUintN(64, a) : BigInt(a >>> 0);
+  let n = 0;
+  for (; x > 0n; x >>= 1n) n += Number(x & 1n);
+  return n;
 }

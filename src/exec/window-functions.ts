@@ -10,6 +10,9 @@
  * (ROWS, RANGE, GROUPS) sets it for the aggregates and FIRST_VALUE, LAST_VALUE, NTH_VALUE.
  * Rows of a partition without ORDER BY keep the order they came in.
  */
+import { T } from '../common/types.js';
+import { caster } from './casts.js';
+import { accumulatorFactory } from './operators/accumulators.js';
 import { compareValues } from './sql-values.js';
 import type { OrderKey } from '../planner/order-by.js';
 import type { WindowFn, WindowSpec } from '../planner/window-spec.js';
@@ -138,6 +141,11 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
     }
     default: {
       const { lo, hi } = frames(part, w, peerStart, peerEnd);
+      if (w.fn === 'aggregate') {
+        const keep = w.frame.exclude ? excluded(w.frame.exclude, peerStart, peerEnd) : undefined;
+        aggregateFrames(w, part, lo, hi, keep).forEach((v, i) => out(part[i]!, v));
+        break;
+      }
       const values = part.map(arg);
       if (w.frame.exclude) {
         excludedFrames(w, values, lo, hi, peerStart, peerEnd).forEach((v, i) => out(part[i]!, v));
@@ -155,6 +163,77 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
       }
     }
   }
+}
+
+/** Whether row j stays in row i's frame under EXCLUDE (the current row, its peer group, or its peers but itself). */
+function excluded(mode: NonNullable<WindowSpec['frame']['exclude']>, peerStart: readonly number[], peerEnd: readonly number[]): (i: number, j: number) => boolean {
+  if (mode === 'current row') return (i, j) => j !== i;
+  return (i, j) => j < peerStart[i]! || j >= peerEnd[i]! || (mode === 'ties' && j === i);
+}
+
+/** Aggregates whose value depends on the order of their rows, not only on which rows they hold. */
+const ORDERED: ReadonlySet<string> = new Set(['array_agg', 'string_agg', 'arg_max', 'arg_min', 'mode', 'any_value']);
+
+/**
+ * Any other aggregate (STRING_AGG, LIST, STDDEV, MEDIAN, ARG_MAX, ...) over each frame, by the
+ * accumulator GROUP BY uses: rows entering a frame are added, rows leaving it retracted; where a
+ * frame goes back, or an accumulator cannot retract, it is built again from the frame's rows.
+ * With EXCLUDE each frame is built on its own. A row the accumulator refuses (an overflow)
+ * leaves NULL for the frames that hold it.
+ */
+function aggregateFrames(w: WindowSpec, part: readonly unknown[][], lo: Int32Array, hi: Int32Array, keep?: (i: number, j: number) => boolean): unknown[] {
+  const call = w.aggregate!;
+  const factory = accumulatorFactory(call, true);
+  const argAt = (k: number): ((row: readonly unknown[]) => unknown) => {
+    const a = call.args[k];
+    if (a === undefined) return () => null;
+    if (a.kind !== 'Column') return () => (a.kind === 'Literal' ? a.value : null);
+    // As GROUP BY feeds them: STRING_AGG joins text; ARRAY_AGG takes each value in a list of one.
+    const text = call.fn === 'string_agg' && k === 0 && a.type.kind !== 'STRING' ? caster(a.type, T.STRING) : undefined;
+    return (row) => {
+      const v = row[a.index] ?? null;
+      if (call.fn === 'array_agg' && k === 0) return [v];
+      return text && v !== null ? text(v) : v;
+    };
+  };
+  const [first, second] = [argAt(0), argAt(1)];
+  const a = part.map(first);
+  const b = part.map(second);
+  const n = part.length;
+  const results = new Array<unknown>(n);
+  let acc = factory.create();
+  let broken = false;
+  let from = 0;
+  let to = 0;
+  const add = (j: number, sign: 1 | -1): boolean => acc.add(a[j], b[j], sign) === undefined;
+  const rebuild = (i: number, x: number, y: number) => {
+    acc = factory.create();
+    broken = false;
+    for (let j = x; j < y; j++) if (!keep || keep(i, j)) broken = !add(j, 1) || broken;
+    from = x;
+    to = y;
+  };
+  // Which of equal values a retraction takes is the accumulator's choice; where the order of the
+  // values or their first one matters (LIST, STRING_AGG, ARG_MAX, MODE, ANY_VALUE), a frame whose
+  // start moves is built again instead.
+  const slides = !ORDERED.has(call.fn);
+  for (let i = 0; i < n; i++) {
+    const x = lo[i]!;
+    const y = Math.max(x, hi[i]!);
+    if (keep || broken || x < from || y < to || x >= to || (x > from && !slides)) rebuild(i, x, y);
+    else {
+      while (to < y) broken = !add(to++, 1) || broken;
+      while (from < x) {
+        if (!add(from, -1)) {
+          rebuild(i, x, y);
+          break;
+        }
+        from++;
+      }
+    }
+    results[i] = broken ? null : acc.result();
+  }
+  return results;
 }
 
 /** FIRST_VALUE, LAST_VALUE or NTH_VALUE ... IGNORE NULLS over the frame [lo, hi): counting only values. */

@@ -42,7 +42,9 @@ export type Expr =
   | CallExpr
   | FieldAccessExpr
   | IndexExpr
-  | ArrayExpr;
+  | ArrayExpr
+  | LambdaExpr
+  | LambdaRefExpr;
 
 export interface LiteralExpr {
   readonly kind: 'Literal';
@@ -243,6 +245,24 @@ export interface FieldAccessExpr {
   readonly kind: 'FieldAccess';
   readonly operand: Expr;
   readonly field: Ident;
+  readonly span: Span;
+}
+
+/**
+ * `x -> x * 2`, `(acc, x) -> acc + x`: a function of a list's elements, an argument of
+ * LIST_TRANSFORM, LIST_FILTER and LIST_REDUCE (DuckDB). In `body` a parameter is a LambdaRef.
+ */
+export interface LambdaExpr {
+  readonly kind: 'Lambda';
+  readonly params: readonly Ident[];
+  readonly body: Expr;
+  readonly span: Span;
+}
+
+/** A lambda's parameter where its body names it (never a column, even where a column has its name). */
+export interface LambdaRefExpr {
+  readonly kind: 'LambdaRef';
+  readonly name: string;
   readonly span: Span;
 }
 

@@ -6,7 +6,7 @@
 import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
   allTokens, Colon, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
-  IntegerLiteral, K, LBracket, LCurly, Less, LParen, Minus, Percent, Plus, RBracket, RCurly, RParen, Semicolon, Slash, DoubleSlash, Caret, StartsWith, Ampersand, Pipe,
+  IntegerLiteral, K, LBracket, LCurly, Less, LParen, Minus, Percent, Plus, RBracket, RCurly, RParen, Semicolon, Slash, DoubleSlash, Caret, StartsWith, Arrow, Ampersand, Pipe,
   Star, StringLiteral, Tilde, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
@@ -766,6 +766,17 @@ export class SqlParser extends CstParser {
     return tokenMatcher(this.LA(1), K.FETCH) && (tokenMatcher(this.LA(2), K.FIRST) || tokenMatcher(this.LA(2), K.NEXT));
   }
 
+  /** A lambda next: a name, or names in parentheses, then `->`. */
+  private lambdaNext(): boolean {
+    if (tokenMatcher(this.LA(1), Identifier)) return tokenMatcher(this.LA(2), Arrow);
+    if (!tokenMatcher(this.LA(1), LParen)) return false;
+    for (let k = 2; tokenMatcher(this.LA(k), Identifier); k += 2) {
+      if (tokenMatcher(this.LA(k + 1), RParen)) return tokenMatcher(this.LA(k + 2), Arrow);
+      if (!tokenMatcher(this.LA(k + 1), Comma)) return false;
+    }
+    return false;
+  }
+
   /** `SEMI JOIN` or `ANTI JOIN` next: names anywhere else (unquoted, they start such a join here). */
   private semiAntiNext(): boolean {
     return (tokenMatcher(this.LA(1), K.SEMI) || tokenMatcher(this.LA(1), K.ANTI)) && tokenMatcher(this.LA(2), K.JOIN);
@@ -1116,6 +1127,8 @@ export class SqlParser extends CstParser {
 
   readonly primary = this.RULE('primary', () => {
     this.OR([
+      // x -> x * 2, (acc, x) -> acc + x: told from a name or a parenthesised expression by the arrow.
+      { GATE: () => this.lambdaNext(), ALT: () => this.SUBRULE(this.lambda), IGNORE_AMBIGUITIES: true },
       { ALT: () => this.SUBRULE(this.literal) },
       { ALT: () => this.SUBRULE(this.intervalLiteral) },
       { ALT: () => this.SUBRULE(this.timestampLiteral) },
@@ -1155,6 +1168,22 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.leftCall) },
       { ALT: () => this.SUBRULE(this.nameOrCall) },
     ]);
+  });
+
+  /** A lambda: `x -> body` or `(a, b) -> body`. */
+  readonly lambda = this.RULE('lambda', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.identifier, { LABEL: 'params' }) },
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE2(this.identifier, { LABEL: 'params' }) });
+          this.CONSUME(RParen);
+        },
+      },
+    ]);
+    this.CONSUME(Arrow);
+    this.SUBRULE(this.expression, { LABEL: 'body' });
   });
 
   /** `LEFT(s, n)`: the function, whose name is also the keyword of LEFT JOIN. */

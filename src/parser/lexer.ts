@@ -161,6 +161,8 @@ export const Slash = punct('Slash', '/');
 export const DoubleSlash = punct('DoubleSlash', '//');
 /** `a ^ b` and `a ** b`: power (DuckDB, PostgreSQL). */
 export const Caret = createToken({ name: 'Caret', pattern: /\^|\*\*/, label: "'^'" });
+/** `x -> x * 2`: a lambda's parameters and its body (DuckDB's list functions). */
+export const Arrow = punct('Arrow', '->');
 /** `s ^@ prefix`: whether s starts with prefix (DuckDB's STARTS_WITH). */
 export const StartsWith = punct('StartsWith', '^@');
 export const Percent = punct('Percent', '%');
@@ -206,6 +208,7 @@ export const allTokens: TokenType[] = [
   Ampersand,
   Pipe,
   Plus,
+  Arrow,
   Minus,
   Tilde,
   StartsWith,

@@ -104,6 +104,10 @@ function operands(e: Expr): readonly Expr[] {
       return [e.operand, e.index];
     case 'Array':
       return e.elements;
+    case 'Lambda':
+      return [e.body];
+    case 'LambdaRef':
+      return [];
   }
 }
 

@@ -4,6 +4,7 @@ import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
+import { toLambda } from './to-ast-lambda.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
@@ -268,6 +269,8 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
       const values = nodes(c, 'values').map((v) => toExpr(v, cx));
       return { kind: 'Call', name: { name: 'struct_pack', span }, args: keys.flatMap((k, i) => [k, values[i]!]), distinct: false, star: false, span };
     }
+    case 'lambda':
+      return toLambda(c, (body) => toExpr(body, cx), cx);
     case 'arrayExpr': {
       const query = optNode(c, 'subquery');
       if (query) return arrayOfQuery(subquery(query, cx), cx.src.nodeSpan(c));

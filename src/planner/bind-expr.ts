@@ -6,6 +6,7 @@ import type { Span } from '../common/span.js';
 import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
 import { rewriteCallForm } from './call-forms.js';
+import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
 import { ROW_CALL } from '../parser/to-ast-rows.js';
@@ -108,6 +109,8 @@ export interface BindHooks {
   readonly subquery?: (e: InSubqueryExpr | ExistsExpr | ScalarSubqueryExpr) => BoundExpr;
   /** Where this expression is, for the "not allowed here" message. */
   readonly clause?: string;
+  /** The parameters of the lambdas this expression is in, by name (list-lambdas.ts). */
+  readonly lambdas?: LambdaScope;
 }
 
 export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHooks = {}): BoundExpr {
@@ -226,7 +229,8 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
           hint: 'window functions go in the select list, ORDER BY or QUALIFY of a SELECT (filter on them with QUALIFY, or in a query over a subquery that selects them)',
         });
       }
-      return bindCall(e, bind, catalog, hooks);
+      // LIST_TRANSFORM(l, x -> ...), LIST_FILTER, LIST_REDUCE: a lambda over the list's elements.
+      return (catalog.findFunction(e.name.name) ? undefined : bindListLambda(e, hooks, (x, h) => bindExpr(x, scope, catalog, h))) ?? bindCall(e, bind, catalog, hooks);
     case 'FieldAccess': {
       const operand = bind(e.operand);
       if (operand.type.kind !== 'STRUCT') {
@@ -248,6 +252,13 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (!isNumeric(index.type)) throw typeError('an array index must be a number', e.index.span);
       return { kind: 'Index', operand, index, type: operand.type.element, span: e.span };
     }
+    case 'Lambda':
+      throw new SluiceError('INVALID_ARGUMENT', 'a lambda (x -> ...) is an argument of LIST_TRANSFORM, LIST_FILTER or LIST_REDUCE', {
+        span: e.span,
+        hint: 'e.g. LIST_TRANSFORM(l, x -> x * 2), LIST_FILTER(l, x -> x > 0), LIST_REDUCE(l, (acc, x) -> acc + x)',
+      });
+    case 'LambdaRef':
+      return lambdaVar(e, hooks.lambdas);
     case 'Array': {
       const elements = e.elements.map(bind);
       let t: DataType | undefined = T.NULL;

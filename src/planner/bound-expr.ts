@@ -21,7 +21,25 @@ export type BoundExpr =
   | { readonly kind: 'Udf'; readonly name: string; readonly args: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'FieldAccess'; readonly operand: BoundExpr; readonly field: string; readonly type: DataType; readonly span?: Span }
   | { readonly kind: 'Index'; readonly operand: BoundExpr; readonly index: BoundExpr; readonly type: DataType; readonly span?: Span }
-  | { readonly kind: 'Array'; readonly elements: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span };
+  | { readonly kind: 'Array'; readonly elements: readonly BoundExpr[]; readonly type: DataType; readonly span?: Span }
+  | ListLambda
+  | { readonly kind: 'LambdaVar'; readonly id: string; readonly name: string; readonly type: DataType; readonly span?: Span };
+
+/**
+ * LIST_TRANSFORM(list, x -> body), LIST_FILTER(list, x -> cond), LIST_REDUCE(list, (acc, x) ->
+ * body [, initial]): `body` reads the parameters as LambdaVars (an optional last one is the
+ * element's 1-based index) and the row's columns as any expression does.
+ */
+export interface ListLambda {
+  readonly kind: 'ListLambda';
+  readonly fn: 'transform' | 'filter' | 'reduce';
+  readonly list: BoundExpr;
+  readonly params: readonly { readonly id: string; readonly name: string }[];
+  readonly body: BoundExpr;
+  readonly initial?: BoundExpr;
+  readonly type: DataType;
+  readonly span?: Span;
+}
 
 /** Column indexes an expression reads. */
 export function columnsOf(e: BoundExpr, out: Set<number> = new Set()): Set<number> {
@@ -41,7 +59,10 @@ export function children(e: BoundExpr): BoundExpr[] {
   switch (e.kind) {
     case 'Column':
     case 'Literal':
+    case 'LambdaVar':
       return [];
+    case 'ListLambda':
+      return [e.list, e.body, ...(e.initial ? [e.initial] : [])];
     case 'Binary':
       return [e.left, e.right];
     case 'Unary':
@@ -82,7 +103,10 @@ export function mapChildren(e: BoundExpr, r: (e: BoundExpr) => BoundExpr): Bound
   switch (e.kind) {
     case 'Column':
     case 'Literal':
+    case 'LambdaVar':
       return e;
+    case 'ListLambda':
+      return { ...e, list: r(e.list), body: r(e.body), ...(e.initial ? { initial: r(e.initial) } : {}) };
     case 'Binary':
       return { ...e, left: r(e.left), right: r(e.right) };
     case 'Unary':
@@ -175,6 +199,12 @@ export function exprToString(e: BoundExpr): string {
       return `${wrap(e.operand)}[${exprToString(e.index)}]`;
     case 'Array':
       return `ARRAY[${e.elements.map(exprToString).join(', ')}]`;
+    case 'LambdaVar':
+      return e.name;
+    case 'ListLambda': {
+      const params = e.params.length === 1 ? e.params[0]!.name : `(${e.params.map((p) => p.name).join(', ')})`;
+      return `list_${e.fn}(${exprToString(e.list)}, ${params} -> ${exprToString(e.body)}${e.initial ? `, ${exprToString(e.initial)}` : ''})`;
+    }
   }
 }
 

@@ -139,7 +139,7 @@ export function over(p: { readonly input: { readonly fields: Named }; readonly w
   const name = (i: number) => p.input.fields[i]!.name.replace(/\u0000/g, '#');
   const windows = p.windows.map((w) => {
     const parts = [w.partitionBy.length ? `PARTITION BY ${w.partitionBy.map(name).join(', ')}` : '', w.orderBy.length ? `ORDER BY ${w.orderBy.map((o) => `${name(o.index)}${o.desc ? ' DESC' : ''}`).join(', ')}` : ''].filter(Boolean);
-    return `${name(w.output)} := ${w.fn}(${w.args.map(name).join(', ')}) OVER (${parts.join(' ')})`;
+    return `${name(w.output)} := ${w.aggregate?.fn ?? w.fn}(${w.args.map(name).join(', ')}) OVER (${parts.join(' ')})`;
   });
   return `partition=[${p.partitionBy.map(name).join(', ')}], windows=[${windows.join(', ')}]`;
 }

@@ -279,6 +279,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   to_timestamp: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.TIMESTAMP : 'expects seconds since 1970-01-01 00:00:00 UTC'),
   make_timestamp: (a) => ((a.length === 6 && a.every(isNumberArg)) || (a.length === 1 && isIntegerArg(a[0]!)) ? T.TIMESTAMP : 'expects (year, month, day, hour, minute, seconds), or microseconds since 1970-01-01 00:00:00 UTC'),
   strftime: (a) => (a.length === 2 && isTime(a[0]!) && isString(a[1]!) ? T.STRING : "expects (timestamp, format), e.g. STRFTIME(ts, '%Y-%m-%d %H:%M')"),
+  bit_count: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.INT : 'expects one integer'),
   strlen: (a) => (a.length === 1 && isString(a[0]!) ? T.BIGINT : 'expects one string'),
   hex: digits,
   to_hex: digits,
@@ -328,6 +329,8 @@ export type AggregateFn =
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
 export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
   stddev: 'stddev_samp',
+  // EVERY(cond), the SQL standard's name.
+  every: 'bool_and',
   variance: 'var_samp',
   median: 'quantile_cont',
   max_by: 'arg_max',
@@ -377,6 +380,7 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   var_pop: spread,
   bool_and: logic,
   bool_or: logic,
+  every: logic,
   min: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   arg_max: argExtreme,
   arg_min: argExtreme,

@@ -13,7 +13,7 @@
  */
 import { normalizeName, type Expr, type Ident, type OrderItem, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import { implicitName } from './item-names.js';
-import { isSubquery } from './subqueries.js';
+import { hasSubquery, isSubquery } from './subqueries.js';
 import { isAggregateCall, keepsOrder, liftedColumns, mapChildren } from './window-lift.js';
 
 const PREFIX = '\u0000having';
@@ -58,17 +58,6 @@ export function liftHavingSubqueries(q: SelectQuery): SelectQuery | undefined {
     ...(q.offset !== undefined ? { offset: q.offset } : {}),
     span: q.span,
   };
-}
-
-/** Whether `e` holds a subquery. */
-function hasSubquery(e: Expr): boolean {
-  if (isSubquery(e)) return true;
-  let found = false;
-  mapChildren(e, (c) => {
-    found ||= hasSubquery(c);
-    return c;
-  });
-  return found;
 }
 
 function ident(name: string, span: Ident['span']): Ident {

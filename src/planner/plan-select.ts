@@ -14,7 +14,7 @@ import { lowerGroupingSets } from './grouping-sets.js';
 import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { constantScan, planFrom, type Planned } from './plan-from.js';
-import { isSubquery, planSubqueries, type SubqueryExpr } from './subqueries.js';
+import { isSubquery, planSubqueries, queryHasSubquery, type SubqueryExpr } from './subqueries.js';
 import { implicitName } from './item-names.js';
 import { limitedAsQualify } from './limited-subquery.js';
 import { isWindowInput, rewriteWindows } from './window-items.js';
@@ -191,7 +191,8 @@ function overPlan(p: PlannedQuery, windows: readonly WindowSpec[], names: readon
 const HIDDEN_ORDER_PREFIX = '\u0000order_';
 
 function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
-  if (!q.from && !opts.pull && !opts.nested) {
+  // A subquery gives a query without FROM its rows to follow: SELECT (SELECT MAX(v) FROM s).
+  if (!q.from && !opts.pull && !opts.nested && !queryHasSubquery(q)) {
     throw new SluiceError('UNSUPPORTED', 'a streaming query needs FROM', { span: q.span, hint: 'select from a stream, table or view; a SELECT without FROM runs on its own, as a query that answers once' });
   }
   // Without FROM: one row of no columns, as SQL's SELECT 1 + 1 (in a subquery of a continuous
@@ -764,6 +765,9 @@ export function walkAst(e: Expr, f: (e: Expr) => void): void {
       break;
     case 'Array':
       e.elements.forEach(w);
+      break;
+    case 'Lambda':
+      w(e.body);
       break;
     default:
       break;

@@ -21,11 +21,29 @@ import type { Catalog, TableDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import { planJoinedSubquery } from './joined-subqueries.js';
 import { splitKeyEqualities, type SubqueryPlanner } from './plan-from.js';
+import { mapChildren } from './window-lift.js';
 
 export type SubqueryExpr = InSubqueryExpr | ExistsExpr | ScalarSubqueryExpr;
 
 export function isSubquery(e: Expr): e is SubqueryExpr {
   return e.kind === 'InSubquery' || e.kind === 'Exists' || e.kind === 'ScalarSubquery';
+}
+
+/** Whether `e` holds a subquery (outside those subqueries: a subquery is found, not entered). */
+export function hasSubquery(e: Expr): boolean {
+  if (isSubquery(e)) return true;
+  let found = false;
+  mapChildren(e, (c) => {
+    found ||= hasSubquery(c);
+    return c;
+  });
+  return found;
+}
+
+/** Whether the query's own expressions (not its FROM) hold a subquery. */
+export function queryHasSubquery(q: SelectQuery): boolean {
+  const exprs = [q.where, q.having, q.qualify, ...q.groupBy, ...q.items.map((i) => (i.kind === 'ExprItem' ? i.expr : undefined))];
+  return exprs.some((e) => e !== undefined && hasSubquery(e));
 }
 
 export interface PlannedSubqueries {

@@ -12,7 +12,8 @@ import type { Span } from '../common/span.js';
 import { normalizeName, type CallExpr, type Expr, type FrameBound, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import type { OrderKey } from './order-by.js';
 import { fixedMillis } from './limits.js';
-import { AGGREGATE_FUNCTIONS } from './functions.js';
+import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
+import type { AggregateCall } from './logical.js';
 import type { FrameSpec, WindowFn, WindowSpec } from './window-spec.js';
 
 const RANKING: ReadonlySet<string> = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist']);
@@ -28,6 +29,8 @@ interface WindowItem {
   readonly fallback?: unknown;
   /** Its frame, checked but for the ORDER BY key's type (see `frameSpec`). */
   readonly frame: FrameSpec;
+  /** An aggregate other than COUNT, SUM, AVG, MIN and MAX: its accumulator's name. */
+  readonly aggregate?: AggregateFn;
 }
 
 export interface WindowRewrite {
@@ -92,11 +95,13 @@ export function rewriteWindows(q: SelectQuery, walk: (e: Expr, f: (x: Expr) => v
         const orderBy = win.call.over!.orderBy.map((o, i): OrderKey => ({ index: at(`${PREFIX}${k}o${i}`), desc: o.desc, nullsFirst: o.nullsFirst }));
         const output = at(`${PREFIX}${k}`);
         shown[output] = win.display;
+        const aggregate = win.aggregate ? aggregateOver(win, win.aggregate, args, fields) : undefined;
         return {
           fn: win.fn,
           output,
-          type: windowType(win, args.map((i) => fields[i]!.type)),
+          type: aggregate ? aggregateType(win, args.map((i) => fields[i]!.type)) : windowType(win, args.map((i) => fields[i]!.type)),
           args,
+          ...(aggregate ? { aggregate } : {}),
           ...(win.offset !== undefined ? { offset: win.offset } : {}),
           ...(win.fallback !== undefined ? { fallback: win.fallback } : {}),
           ...(win.call.ignoreNulls ? { ignoreNulls: true } : {}),
@@ -145,8 +150,15 @@ function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
   const refuse = (message: string, hint?: string): never => {
     throw new SluiceError('UNSUPPORTED', message, { span: call.span, ...(hint ? { hint } : {}) });
   };
-  if (!FUNCTIONS.has(fn)) {
-    refuse(`${name} is not a window function`, 'window functions: ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG, LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE, and COUNT, SUM, AVG, MIN, MAX over a window');
+  const aggregate = FUNCTIONS.has(fn) ? undefined : windowAggregate(fn);
+  if (!FUNCTIONS.has(fn) && !aggregate) {
+    refuse(`${name} is not a window function`, 'window functions: ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG, LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE, and the aggregates (COUNT, SUM, STRING_AGG, LIST, STDDEV, MEDIAN, ARG_MAX, ...) over a window');
+  }
+  if (aggregate) {
+    if (call.orderBy?.length) refuse(`${name}(... ORDER BY ...) over a window is not supported`, 'the window\'s own ORDER BY orders its rows');
+    if (call.distinct || call.filter) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported`);
+    if (call.star) throw new SluiceError('TYPE_MISMATCH', `${name} takes arguments, not *`, { span: call.span });
+    return { call, fn: 'aggregate', display: alias ?? fn, frame: frameSpec(call), args: call.args.length, aggregate };
   }
   if (call.distinct || call.filter) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported`);
   if (call.ignoreNulls && !['first_value', 'last_value', 'nth_value', 'lag', 'lead'].includes(fn)) {
@@ -264,6 +276,31 @@ function constantValue(e: Expr): { value: unknown } | undefined {
     return { value: -(e.operand.value as number) };
   }
   return undefined;
+}
+
+/** The accumulator of an aggregate over a window, by any of its names; PSI (a model's reference) is not one. */
+function windowAggregate(fn: string): AggregateFn | undefined {
+  if (!Object.hasOwn(AGGREGATE_FUNCTIONS, fn) || fn === 'psi') return undefined;
+  return AGGREGATE_ALIASES[fn] ?? (fn as AggregateFn);
+}
+
+/** The aggregate call of a window over the query's output columns: its constant arguments (a separator, a fraction) as constants. */
+function aggregateOver(win: WindowItem, fn: AggregateFn, args: readonly number[], fields: readonly Field[]): AggregateCall {
+  const bound = win.call.args.map((a, i) => {
+    const c = constantValue(a);
+    const type = fields[args[i]!]!.type;
+    return c && i > 0 ? { kind: 'Literal' as const, value: c.value, type } : { kind: 'Column' as const, index: args[i]!, name: fields[args[i]!]!.name, type };
+  });
+  return { fn, args: bound, name: win.display };
+}
+
+/** An aggregate's type over a window: as in GROUP BY (STRING_AGG of any value joins its text). */
+function aggregateType(win: WindowItem, args: readonly DataType[]): DataType {
+  const name = normalizeName(win.call.name.name);
+  const typed = win.aggregate === 'string_agg' && args.length ? [T.STRING, ...args.slice(1)] : args;
+  const t = AGGREGATE_FUNCTIONS[name]!(typed);
+  if (typeof t === 'string') throw new SluiceError('TYPE_MISMATCH', `${name.toUpperCase()} ${t}`, { span: win.call.span });
+  return t;
 }
 
 function windowType(win: WindowItem, args: readonly DataType[]): DataType {

@@ -215,6 +215,8 @@ export function mapChildren(e: Expr, f: (x: Expr) => Expr): Expr {
       return { ...e, operand: f(e.operand), index: f(e.index) };
     case 'Array':
       return { ...e, elements: e.elements.map(f) };
+    case 'Lambda':
+      return { ...e, body: f(e.body) };
     default:
       return e;
   }

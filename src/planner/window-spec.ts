@@ -4,12 +4,15 @@
  * (src/exec/window-functions.ts computes it): every index is an output column of the query.
  */
 import type { DataType } from '../common/types.js';
+import type { AggregateCall } from './logical.js';
 import type { OrderKey } from './order-by.js';
 
 export type WindowFn =
   | 'row_number' | 'rank' | 'dense_rank' | 'percent_rank' | 'cume_dist' | 'ntile'
   | 'lag' | 'lead' | 'first_value' | 'last_value' | 'nth_value'
-  | 'count' | 'sum' | 'avg' | 'min' | 'max';
+  | 'count' | 'sum' | 'avg' | 'min' | 'max'
+  /** Any other aggregate over the frame (STRING_AGG, LIST, STDDEV, MEDIAN, ARG_MAX, ...): see `aggregate`. */
+  | 'aggregate';
 
 /**
  * The rows around the current one that a window aggregates (COUNT, SUM, AVG, MIN, MAX,
@@ -38,6 +41,8 @@ export interface WindowSpec {
   readonly offset?: number;
   /** LAG/LEAD's default: a constant. */
   readonly fallback?: unknown;
+  /** The aggregate of fn 'aggregate': its arguments are the columns of `args`, or constants. */
+  readonly aggregate?: AggregateCall;
   /** IGNORE NULLS: FIRST_VALUE, LAST_VALUE, NTH_VALUE, LAG and LEAD pass NULL values over. */
   readonly ignoreNulls?: true;
   readonly partitionBy: readonly number[];

@@ -38,6 +38,10 @@ function sexpr(e: Expr): string {
       return `index(${sexpr(e.operand)}, ${sexpr(e.index)})`;
     case 'Array':
       return `[${e.elements.map(sexpr).join(', ')}]`;
+    case 'Lambda':
+      return `lambda(${e.params.map((p) => p.name).join(', ')}: ${sexpr(e.body)})`;
+    case 'LambdaRef':
+      return `@${e.name}`;
     case 'InSubquery':
       return `(${sexpr(e.operand)} ${e.negated ? 'NOT ' : ''}IN subquery)`;
     case 'Exists':

@@ -21,6 +21,7 @@ import type { HandlerTable, StatementHandler, StatementKind, StatementOf } from 
 import { insert, insertSelect } from './insert.js';
 import { deleteRows, updateRows } from './delete-update.js';
 import { readsOnlyTables } from '../../planner/plan-query.js';
+import { queryHasSubquery } from '../../planner/subqueries.js';
 import { pullTarget, selectConstant, selectPull } from './select-pull.js';
 import { selectPush } from './select-push.js';
 import { selectStaged, stagedQuery } from './select-staged.js';
@@ -30,7 +31,8 @@ import { show } from './show.js';
 const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
   // WITH RECURSIVE: its tables to their rows first, then the query over them.
   if (s.query.recursive?.length) return selectRecursive(select, session, s, text, opts);
-  if (!s.query.from) return selectConstant(session, s, text);
+  // Without FROM: constants at once; a subquery in it reads its tables now, or follows its stream.
+  if (!s.query.from && !queryHasSubquery(s.query)) return selectConstant(session, s, text);
   // Over a subquery with window functions: the subquery to its final rows, then the query over them.
   if (stagedQuery(s.query, session.catalog, opts.bounded === true)) return selectStaged(select, session, s, text, opts);
   // One view or table, or tables only (joined, in subqueries, in a union): their current rows.
