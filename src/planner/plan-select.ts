@@ -14,6 +14,7 @@ import { lowerGroupingSets } from './grouping-sets.js';
 import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { constantScan, planFrom, type Planned } from './plan-from.js';
+import { expandColumnsCalls } from './columns-expr.js';
 import { isSubquery, planSubqueries, queryHasSubquery, type SubqueryExpr } from './subqueries.js';
 import { implicitName } from './item-names.js';
 import { limitedAsQualify } from './limited-subquery.js';
@@ -202,6 +203,8 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     : { plan: constantScan([[]], []), scope: new Scope([]) };
   let plan = from.plan;
   let scope = from.scope;
+  // COLUMNS('regex'), COLUMNS(*): one select item per column it picks, now that FROM's columns are known.
+  q = expandColumnsCalls(q, scope);
 
   // Subqueries in WHERE and the select list: a lookup join each, under everything else.
   const subs = collectSubqueries([q.where, ...q.items.map((i) => (i.kind === 'ExprItem' ? i.expr : undefined)), ...q.groupBy]);
