@@ -352,6 +352,8 @@ export interface SubqueryRef {
   readonly alias?: Ident;
   /** `AS t(a, b)`: names for its columns, in order (fewer than it has: the rest keep theirs). */
   readonly columns?: readonly Ident[];
+  /** Written `LATERAL (SELECT ...)`: it may read the columns of the relations before it. */
+  readonly lateral?: true;
   readonly span: Span;
 }
 

@@ -766,6 +766,12 @@ export class SqlParser extends CstParser {
     return tokenMatcher(this.LA(1), K.FETCH) && (tokenMatcher(this.LA(2), K.FIRST) || tokenMatcher(this.LA(2), K.NEXT));
   }
 
+  /** `LATERAL (` or `LATERAL name(` next. */
+  private lateralNext(): boolean {
+    if (!tokenMatcher(this.LA(1), K.LATERAL)) return false;
+    return tokenMatcher(this.LA(2), LParen) || (tokenMatcher(this.LA(2), Identifier) && tokenMatcher(this.LA(3), LParen));
+  }
+
   /** A lambda next: a name, or names in parentheses, then `->`. */
   private lambdaNext(): boolean {
     if (tokenMatcher(this.LA(1), Identifier)) return tokenMatcher(this.LA(2), Arrow);
@@ -852,6 +858,8 @@ export class SqlParser extends CstParser {
   });
 
   readonly fromPrimary = this.RULE('fromPrimary', () => {
+    // LATERAL (SELECT ...), LATERAL unnest(t.list): LATERAL is a name too, unless a relation follows.
+    this.OPTION({ GATE: () => this.lateralNext(), DEF: () => this.CONSUME(K.LATERAL, { LABEL: 'lateral' }) });
     this.OR([
       { ALT: () => this.SUBRULE(this.windowTvf) },
       { ALT: () => this.SUBRULE(this.subquery) },

@@ -71,7 +71,7 @@ const soft = [
   'NULLS', 'FIRST', 'LAST', 'FILTER', 'UNKNOWN', 'ALL', 'OVER', 'PARTITION',
   'ROWS', 'RANGE', 'GROUPS', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'ROW', 'EXCLUDE',
   'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'GROUPING', 'SETS', 'ROLLUP', 'CUBE', 'WITHIN', 'WINDOW', 'DELETE', 'UPDATE', 'SIMILAR',
-  'SEMI', 'ANTI', 'RECURSIVE', 'IGNORE', 'RESPECT', 'FETCH', 'NEXT', 'ONLY', 'WEEK', 'WEEKS', 'MONTH', 'MONTHS', 'QUARTER', 'QUARTERS', 'YEAR', 'YEARS',
+  'SEMI', 'ANTI', 'RECURSIVE', 'IGNORE', 'RESPECT', 'FETCH', 'NEXT', 'ONLY', 'LATERAL', 'WEEK', 'WEEKS', 'MONTH', 'MONTHS', 'QUARTER', 'QUARTERS', 'YEAR', 'YEARS',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];

@@ -386,7 +386,8 @@ function toFromPrimary(n: CstNode, cx: AstContext): FromItem {
       const names = aliasColumns(c, cx);
       const columns = names ? { columns: names } : {};
       if (optToken(c, 'values')) return { kind: 'Values', rows: nodes(c, 'rows').map((r) => nodes(r, 'values').map((e) => toExpr(e, cx))), ...withAlias, ...columns, span };
-      return { kind: 'Subquery', query: toSelect(node(c, 'selectQuery'), cx), ...withAlias, ...columns, span };
+      const lateral = optToken(n, 'lateral') ? { lateral: true as const } : {};
+      return { kind: 'Subquery', query: toSelect(node(c, 'selectQuery'), cx), ...withAlias, ...columns, ...lateral, span };
     }
     case 'windowTvf':
       return toWindow(c, cx, alias);

@@ -10,6 +10,7 @@ import { fnv1a32 } from '../common/hash.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
 import { crossColumns, hashJoinOn } from './join-keys.js';
+import { lateralRows, planLateralRows } from './lateral.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow, fixedMillis } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
@@ -273,6 +274,9 @@ function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, 
   const tableFirst = pull ? undefined : tableBeforeStream(written, catalog, planSub);
   if (tableFirst) return planTableFirst(written, tableFirst, catalog, planSub);
   const left = planFrom(written.left, catalog, planSub, pull);
+  // FROM s, unnest(s.tags): values of each left row, computed over the left side's rows.
+  const lateral = lateralRows(written);
+  if (lateral) return planLateralRows(lateral, left, catalog);
   const ref = written.right.kind === 'TableRef' ? written.right : undefined;
   const def = ref ? catalog.relation(ref.name.name, ref.name.span) : undefined;
   const right = planFrom(written.right, catalog, planSub, pull);
