@@ -71,7 +71,11 @@ function tableSource(deps: ExecEnvDeps, plan: SourceExec): Source {
       saved = positions;
       inner?.seek(positions);
     },
-    positions: () => inner?.positions() ?? { ...saved },
+    // Before it runs, a new reader stands at the changelog's first record.
+    positions: () => inner?.positions() ?? (Object.keys(saved).length ? { ...saved } : { [`${topic}/0`]: 0 }),
+    // Started as the query opens, so that its lag counts the table's rows before it runs: a
+    // reader waiting for the query to catch up (a pull after CREATE VIEW) waits for them.
+    open: () => startTableChangelog(t, deps.log),
     async run(ctx, bounded) {
       if (!inner) {
         await startTableChangelog(t, deps.log);

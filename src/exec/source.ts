@@ -28,6 +28,8 @@ export interface Source {
   seek(positions: Readonly<Record<string, number>>): void;
   /** Positions after everything emitted so far: what a checkpoint stores. */
   positions(): Record<string, number>;
+  /** Makes ready what the source reads before the query counts as started (optional). */
+  open?(): Promise<void>;
   run(ctx: SourceContext, bounded: boolean): Promise<void>;
 }
 

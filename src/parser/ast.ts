@@ -446,6 +446,8 @@ export interface CreateTableStmt {
   readonly primaryKey: readonly Ident[];
   readonly watermark?: WatermarkDef;
   readonly options: readonly OptionEntry[];
+  /** CREATE TABLE t AS SELECT ...: the columns are the query's, the rows its rows now. */
+  readonly query?: SelectQuery;
   readonly span: Span;
 }
 

@@ -82,8 +82,21 @@ export class SqlParser extends CstParser {
     this.CONSUME(K.TABLE);
     this.OPTION(() => this.SUBRULE(this.ifNotExists));
     this.SUBRULE(this.identifier, { LABEL: 'name' });
-    this.SUBRULE(this.tableElements);
-    this.OPTION2(() => this.SUBRULE(this.withOptions));
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.tableElements);
+          this.OPTION2(() => this.SUBRULE(this.withOptions));
+        },
+      },
+      // CREATE TABLE t AS SELECT ...: a table of the query's rows now.
+      {
+        ALT: () => {
+          this.CONSUME(K.AS);
+          this.SUBRULE(this.selectQuery);
+        },
+      },
+    ]);
   });
 
   readonly tableElements = this.RULE('tableElements', () => {

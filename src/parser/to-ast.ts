@@ -74,6 +74,8 @@ function toCreate(n: CstNode, cx: AstContext): CreateStmt {
       return { kind: 'CreateStream', name, ifNotExists, columns, ...(watermark ? { watermark } : {}), options, span };
     }
     case 'createTable': {
+      const query = optNode(body, 'selectQuery');
+      if (query) return { kind: 'CreateTable', name, ifNotExists, columns: [], primaryKey: [], options, query: toSelect(query, cx), span };
       const { columns, watermark, primaryKey } = toTableElements(body, cx, true);
       return { kind: 'CreateTable', name, ifNotExists, columns, primaryKey, ...(watermark ? { watermark } : {}), options, span };
     }

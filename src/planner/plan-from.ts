@@ -295,6 +295,13 @@ function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, 
 
 /** Whether a lookup of `table` by its key answers the join (else it reads the table whole). */
 function lookupServes(item: JoinRef, left: Planned, table: TableDef, qualifier: string, catalog: Catalog): boolean {
+  // A table without a primary key has no key to look up: it is joined by its rows.
+  if (table.primaryKey.length === 0) {
+    if (!item.on && !item.using && !item.natural && item.joinType !== 'CROSS') {
+      throw new SluiceError('INVALID_JOIN', `table '${table.name}' has no primary key to look up: a join with it needs ON`, { span: item.right.span, hint: `e.g. JOIN ${table.name} ON ${qualifier}.<column> = <column>` });
+    }
+    return false;
+  }
   try {
     planLookupJoin(item, left, table, qualifier, catalog);
     return true;

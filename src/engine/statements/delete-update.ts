@@ -21,9 +21,9 @@ import type { StatementHandler } from './handler.js';
 
 export const deleteRows: StatementHandler<'Delete'> = async (session, s, text, opts) => {
   const def = tableTarget(s.target, session.catalog, 'DELETE FROM');
-  const rows = await tableRows(session, def, s.span);
+  const { keys, rows } = await tableRows(session, def, s.span);
   const hit = matching(session, def, rows, s.where);
-  const changes: TableChange[] = rows.filter((_, i) => hit[i]).map((r) => [rowKey(def, r), null]);
+  const changes: TableChange[] = keys.filter((_, i) => hit[i]).map((key) => [key, null]);
   throwIfCancelled(opts.signal, 'the DELETE', s.span);
   await session.tables.table(def.name).rows.apply(changes);
   return ok(text, `deleted ${changes.length} row(s) from table ${def.name}`);
@@ -31,9 +31,10 @@ export const deleteRows: StatementHandler<'Delete'> = async (session, s, text, o
 
 export const updateRows: StatementHandler<'Update'> = async (session, s, text, opts) => {
   const def = tableTarget(s.target, session.catalog, 'UPDATE');
-  const rows = await tableRows(session, def, s.span);
+  const { keys, rows } = await tableRows(session, def, s.span);
   const hit = matching(session, def, rows, s.where);
   const chosen = rows.filter((_, i) => hit[i]);
+  const chosenKeys = keys.filter((_, i) => hit[i]);
   const batch = batchFromRows(def.schema, chosen);
   const next = chosen.map((r) => ({ ...r }));
   const seen = new Set<string>();
@@ -56,8 +57,9 @@ export const updateRows: StatementHandler<'Update'> = async (session, s, text, o
   const moved: TableChange[] = [];
   const written: TableChange[] = [];
   chosen.forEach((old, i) => {
-    const before = rowKey(def, old);
-    const after = rowKey(def, next[i]!);
+    // A table without a primary key keeps each row under its own key.
+    const before = chosenKeys[i]!;
+    const after = def.primaryKey.length ? rowKey(def, next[i]!) : before;
     if (after !== before) moved.push([before, null]);
     written.push([after, next[i]! as StateRow]);
   });
@@ -78,15 +80,17 @@ export function tableTarget(target: Ident, catalog: Catalog, what: string): Tabl
   return def;
 }
 
-/** The table's rows now (at most `--max-result-rows`). */
-async function tableRows(session: Session, def: TableDef, span: Span): Promise<Record<string, unknown>[]> {
+/** The table's rows now and the keys they are stored under (at most `--max-result-rows`). */
+async function tableRows(session: Session, def: TableDef, span: Span): Promise<{ keys: string[]; rows: Record<string, unknown>[] }> {
   const max = session.catalog.limits.maxResultRows;
   const rows: Record<string, unknown>[] = [];
-  for await (const [, r] of session.tables.table(def.name).kv.scan()) {
+  const keys: string[] = [];
+  for await (const [key, r] of session.tables.table(def.name).kv.scan()) {
+    keys.push(key);
     rows.push(r as Record<string, unknown>);
     if (rows.length > max) throw limitError('maxResultRows', `table ${def.name} holds more than ${max.toLocaleString('en-US')} rows, more than one statement changes`, span, 'change fewer rows at a time with a narrower WHERE on the key');
   }
-  return rows;
+  return { keys, rows };
 }
 
 /** Per row, whether WHERE is TRUE for it (every row without WHERE). */

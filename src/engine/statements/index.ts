@@ -12,7 +12,7 @@ import { createFunction } from './create-function.js';
 import { createModel } from './create-model.js';
 import { createSink } from './create-sink.js';
 import { createStream } from './create-stream.js';
-import { createTable } from './create-table.js';
+import { createTable, createTableAs } from './create-table.js';
 import { createView } from './create-view.js';
 import { describe } from './describe.js';
 import { drop } from './drop.js';
@@ -42,7 +42,7 @@ const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
 
 export const HANDLERS = {
   CreateStream: createStream,
-  CreateTable: createTable,
+  CreateTable: ((session, s, text, opts) => (s.query ? createTableAs(select, session, s, text, opts) : createTable(session, s, text, opts))) satisfies StatementHandler<'CreateTable'>,
   CreateModel: createModel,
   CreateFunction: createFunction,
   CreateMaterializedView: createView,

@@ -8,6 +8,7 @@ import { limitError } from '../../planner/limits.js';
 import { planQuery, pullRelation, readsOnlyTables } from '../../planner/plan-query.js';
 import type { StateRow, TableChange } from '../../state/index.js';
 import { bindInsert, evaluateInsertValue, insertTarget } from '../insert-bind.js';
+import { freshRowKey } from '../row-ids.js';
 import type { Session } from '../session.js';
 import { visibleFields } from '../sorted-rows.js';
 import { logTopicOf, stageStreamRows } from '../stream-append.js';
@@ -130,7 +131,9 @@ async function writeRows(session: Session, def: StreamDef | TableDef, rows: read
   const { store, log } = session.storage;
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
-    const changes: TableChange[] = rows.map((row) => [keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])), row as StateRow]);
+    // Without a primary key, each row is one of its own (a bag): under a key no other row has.
+    const keyed = def.primaryKey.length > 0;
+    const changes: TableChange[] = rows.map((row) => [keyed ? keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])) : freshRowKey(), row as StateRow]);
     await t.rows.apply(changes);
     return ok(text, `inserted ${rows.length} row(s) into table ${def.name}`);
   }
