@@ -15,6 +15,7 @@ import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { constantScan, planFrom, type Planned } from './plan-from.js';
 import { expandColumnsCalls } from './columns-expr.js';
+import { ungroupedRef } from './grouped-subqueries.js';
 import { isSubquery, planSubqueries, queryHasSubquery, type SubqueryExpr } from './subqueries.js';
 import { implicitName } from './item-names.js';
 import { limitedAsQualify } from './limited-subquery.js';
@@ -299,7 +300,8 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
   }
 
   // Aggregation: group keys, then aggregate calls; select and having are rebound over them.
-  const groupBy = (q.distinct ? items.map((i) => i.bind({ special, subquery, clause: 'SELECT DISTINCT' })) : resolveGroupByRefs(q.groupBy, items, scope, containsAggregate).map((g) => bindExpr(g, scope, catalog, { special, subquery, clause: 'GROUP BY' })));
+  const groupAst = q.distinct ? [] : resolveGroupByRefs(q.groupBy, items, scope, containsAggregate);
+  const groupBy = q.distinct ? items.map((i) => i.bind({ special, subquery, clause: 'SELECT DISTINCT' })) : groupAst.map((g) => bindExpr(g, scope, catalog, { special, subquery, clause: 'GROUP BY' }));
   const groupKeys = groupBy.map(exprKey);
   const aggregates: AggregateCall[] = [];
   const aggKeys: string[] = [];
@@ -333,16 +335,38 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     // STRING_AGG(s, sep ORDER BY key) takes (s, key, sep): the key travels with each string.
     const args = ordered ? [folded[0]!, ordered.key, ...(folded[1] ? [folded[1]] : [])] : folded;
     const reference = fn === 'psi' ? psiReference(args, catalog, call.span) : undefined;
-    const key = fn + (distinct ? ' distinct' : '') + JSON.stringify(args.map(exprKey)) + (ordered ? JSON.stringify(ordered.order) : '');
+    return addAggregate({ fn, args, name: '', ...(reference ? { reference } : {}), ...(ordered ? { order: ordered.order } : {}), ...(distinct ? { distinct: true as const } : {}) }, type, `${name}(${args.map(exprToString).join(', ')})`, call.span);
+  };
+  /** The aggregate's column (one per distinct call), over the aggregate's output as `overAggregate` places it. */
+  const addAggregate = (call: AggregateCall, type: DataType, display: string, span: Span | undefined): BoundExpr => {
+    const key = call.fn + (call.distinct ? ' distinct' : '') + JSON.stringify(call.args.map(exprKey)) + (call.order ? JSON.stringify(call.order) : '');
     let idx = aggKeys.indexOf(key);
     if (idx < 0) {
       idx = aggregates.length;
       aggKeys.push(key);
-      aggregates.push({ fn, args, name: `${fn}_${idx}`, ...(reference ? { reference } : {}), ...(ordered ? { order: ordered.order } : {}), ...(distinct ? { distinct: true as const } : {}) });
+      aggregates.push({ ...call, name: `${call.fn}_${idx}` });
       aggTypes.push(type);
     }
-    return { kind: 'Column', index: -1 - idx, name: `${name}(${args.map(exprToString).join(', ')})`, type, span: call.span };
+    return { kind: 'Column', index: -1 - idx, name: display, type, ...(span ? { span } : {}) };
   };
+  // A subquery of the select list that reads no column of the row but the group's keys has one
+  // value per group: read through ANY_VALUE (grouped-subqueries.ts).
+  const groupedSubquery: BindHooks['subquery'] =
+    subquery &&
+    ((e) => {
+      // GROUP BY (SELECT ...) itself: a group key, read as one.
+      if (groupAst.some((g) => g === e || astKey(g) === astKey(e))) return subquery!(e);
+      const ungrouped = ungroupedRef(e.query, groupAst, catalog);
+      if (ungrouped) {
+        const name = `${ungrouped.qualifier ? `${ungrouped.qualifier.name}.` : ''}${ungrouped.column.name}`;
+        throw new SluiceError('INVALID_ARGUMENT', `the subquery reads column '${name}' of the row, which must appear in GROUP BY: a grouped query has one row per group`, {
+          span: ungrouped.span,
+          hint: `group by ${name} too, or compute the subquery in a query below the grouping`,
+        });
+      }
+      const value = subquery!(e);
+      return addAggregate({ fn: 'any_value', args: [value], name: '' }, value.type, exprToString(value), e.span);
+    });
   const aggTypes: DataType[] = [];
   /** Rewrites an expression over the aggregate's output: group keys and aggregates by position. */
   const overAggregate = (e: BoundExpr): BoundExpr => {
@@ -354,7 +378,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     if (e.kind === 'Column') return e.index < 0 ? { ...e, index: groupBy.length + (-1 - e.index) } : { ...e, index: UNGROUPED + e.index };
     return mapChildren(e, overAggregate);
   };
-  const selectExprs = items.map((i) => i.bind({ special, subquery, aggregate, clause: 'SELECT' }));
+  const selectExprs = items.map((i) => i.bind({ special, subquery: groupedSubquery, aggregate, clause: 'SELECT' }));
   const having = q.having ? bindExpr(resolveHavingAliases(q.having, items, scope), scope, catalog, { special, aggregate, clause: 'HAVING' }) : undefined;
   const finalSelect = selectExprs.map(overAggregate);
   const finalHaving = having ? overAggregate(having) : undefined;
@@ -830,4 +854,9 @@ function planUnnest(q: SelectQuery, plan: LogicalPlan, scope: Scope, catalog: Ca
     plan: { kind: 'LogicalUnnest', input: plan, arrays, fields: [...plan.fields, ...elements] },
     scope: new Scope([...scope.columns, ...elements.map((f): ScopeColumn => ({ name: f.name, type: f.type, hidden: true }))]),
   };
+}
+
+/** A structural key of an AST expression (spans left out). */
+function astKey(e: Expr): string {
+  return JSON.stringify(e, (k, v: unknown) => (k === 'span' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
 }
