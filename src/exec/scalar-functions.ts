@@ -199,6 +199,14 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   time_bucket_offset: { fn: (width, ts, offset) => timestampOf(timeBucket(num(width), num(ts) - num(offset)) + num(offset), 'TIME_BUCKET') },
   strptime: { fn: (text, format) => readTime(String(text), format, false) },
   try_strptime: { fn: (text, format) => readTime(String(text), format, true) },
+  // Cut toward zero to the millisecond, as DuckDB's microseconds read to the millisecond.
+  interval_scale: { fn: (iv, n) => intervalOf(n, num(iv), 'INTERVAL * n', Math.trunc) },
+  interval_divide: {
+    fn: (iv, n) => {
+      if (Number(n) === 0) throw new Error('division of an INTERVAL by zero');
+      return intervalOf(num(iv) / Number(n), 1, 'INTERVAL / n', Math.trunc);
+    },
+  },
   // TO_DAYS(n), TO_HOURS(n), ...: an INTERVAL of n units (milliseconds here).
   to_weeks: { fn: (n) => intervalOf(n, 7 * DAY_MS, 'TO_WEEKS') },
   to_days: { fn: (n) => intervalOf(n, DAY_MS, 'TO_DAYS') },
@@ -234,8 +242,8 @@ function readTime(text: string, formats: unknown, orNull: boolean): number | nul
 }
 
 /** n units of `unitMs` milliseconds as an INTERVAL, rounded to the millisecond. */
-function intervalOf(n: unknown, unitMs: number, fn: string): number {
-  const ms = Math.round(Number(n) * unitMs);
+function intervalOf(n: unknown, unitMs: number, fn: string, toMs: (x: number) => number = Math.round): number {
+  const ms = toMs(Number(n) * unitMs) + 0;
   if (!Number.isSafeInteger(ms)) throw new Error(`${fn}(${String(n)}) is outside the INTERVAL range`);
   return ms;
 }

@@ -3,6 +3,7 @@
  * points), never UTF-16 units, so an emoji is one character and is never split. Arguments are
  * non-null (the compiled code returns NULL for a NULL argument) unless `nullSafe` is set.
  */
+import { wholeMatcher, type Matcher } from './like.js';
 import { compareValues } from './sql-values.js';
 
 type Impl = { readonly fn: (...args: unknown[]) => unknown; readonly nullSafe?: boolean };
@@ -166,6 +167,7 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   suffix: { fn: (s, p) => str(s).endsWith(str(p)) },
   ends_with: { fn: (s, p) => str(s).endsWith(str(p)) },
   contains: { fn: (s, p) => str(s).includes(str(p)) },
+  glob: { fn: (s, p) => globMatcher(str(p)).test(str(s)) },
   // STRLEN: UTF-8 bytes, where LENGTH counts characters (DuckDB).
   strlen: { fn: (s) => BigInt(Buffer.byteLength(str(s), 'utf8')) },
   // HEX and BIN of an integer: its 64-bit two's complement; of a string: its UTF-8 bytes.
@@ -204,4 +206,35 @@ function toBase(n: bigint, radix: number, width: number): string {
   if (!(Number.isInteger(radix) && radix >= 2 && radix <= 36)) throw new Error(`TO_BASE: the radix must be between 2 and 36, got ${radix}`);
   if (!(Number.isInteger(width) && width >= 0 && width <= 64)) throw new Error(`TO_BASE: the minimum length must be between 0 and 64, got ${width}`);
   return n.toString(radix).toUpperCase().padStart(width, '0');
+}
+
+const globs = new Map<string, Matcher>();
+
+/**
+ * `s GLOB pattern` as DuckDB and SQLite: `*` any run of characters, `?` one, `[abc]` and `[a-z]`
+ * one of them (`[!...]` one not), everything else itself, case counting, over the
+ * whole string. A bracket left open matches itself.
+ */
+function globMatcher(pattern: string): Matcher {
+  let re = globs.get(pattern);
+  if (re) return re;
+  let src = '';
+  const chars = Array.from(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === '*') src += '.*';
+    else if (c === '?') src += '.';
+    else if (c === '[' && chars.indexOf(']', i + 2) > i) {
+      const end = chars.indexOf(']', i + 2);
+      let body = chars.slice(i + 1, end);
+      const negated = body[0] === '!';
+      if (negated) body = body.slice(1);
+      src += `[${negated ? '^' : ''}${body.map((b) => (b === '-' ? '-' : b.replace(/[\\\]\[^]/g, '\\$&'))).join('')}]`;
+      i = end;
+    } else src += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  re = wholeMatcher(src, false);
+  if (globs.size > 1000) globs.clear();
+  globs.set(pattern, re);
+  return re;
 }

@@ -1097,6 +1097,13 @@ export class SqlParser extends CstParser {
                 this.SUBRULE7(this.arithmetic, { LABEL: 'pattern' });
               },
             },
+            {
+              // x GLOB 'a*' (as DuckDB and SQLite: * any run, ? one character, [...] one of them).
+              ALT: () => {
+                this.CONSUME(K.GLOB, { LABEL: 'glob' });
+                this.SUBRULE8(this.arithmetic, { LABEL: 'pattern' });
+              },
+            },
           ]);
         },
       },

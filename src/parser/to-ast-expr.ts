@@ -197,8 +197,9 @@ function toSuffix(operand: Expr, s: CstNode, span: Span, cx: AstContext): Expr {
     return rowInList(operand, list, negated, span) ?? { kind: 'In', operand, list, negated, span };
   }
   if (optToken(s, 'between')) return { kind: 'Between', operand, low: toExpr(node(s, 'low'), cx), high: toExpr(node(s, 'high'), cx), negated, span };
-  if (optToken(s, 'similar')) {
-    const match: Expr = { kind: 'Call', name: { name: 'regexp_full_match', span }, args: [operand, toExpr(node(s, 'pattern'), cx)], distinct: false, star: false, span };
+  if (optToken(s, 'similar') || optToken(s, 'glob')) {
+    const fn = optToken(s, 'glob') ? 'glob' : 'regexp_full_match';
+    const match: Expr = { kind: 'Call', name: { name: fn, span }, args: [operand, toExpr(node(s, 'pattern'), cx)], distinct: false, star: false, span };
     return negated ? { kind: 'Unary', op: 'NOT', operand: match, span } : match;
   }
   const escape = optNode(s, 'escape');

@@ -535,11 +535,26 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExp
     }
     case '*':
     case '%':
+      if (op === '*') {
+        // INTERVAL * n and n * INTERVAL: the interval n times (DuckDB).
+        const scaled = intervalScaled(left, right, false, span) ?? intervalScaled(right, left, false, span);
+        if (scaled) return scaled;
+      }
       return mk(arith(op, left, right, span));
     case '/':
+      {
+        const divided = intervalScaled(left, right, true, span);
+        if (divided) return divided;
+      }
       arith(op, left, right, span);
       return mk(T.DOUBLE);
   }
+}
+
+/** `interval * n` or `interval / n` (to the millisecond), or undefined when `interval` is not an INTERVAL and `n` a number. */
+function intervalScaled(interval: BoundExpr, n: BoundExpr, divide: boolean, span: Span): BoundExpr | undefined {
+  if (interval.type.kind !== 'INTERVAL' || !(isNumeric(n.type) || n.type.kind === 'NULL')) return undefined;
+  return { kind: 'Call', fn: divide ? 'interval_divide' : 'interval_scale', args: [interval, n], type: T.INTERVAL, span };
 }
 
 const isTime = (k: DataType['kind']): boolean => k === 'TIMESTAMP' || k === 'DATE';

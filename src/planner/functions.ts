@@ -279,6 +279,11 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   to_timestamp: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.TIMESTAMP : 'expects seconds since 1970-01-01 00:00:00 UTC'),
   make_timestamp: (a) => ((a.length === 6 && a.every(isNumberArg)) || (a.length === 1 && isIntegerArg(a[0]!)) ? T.TIMESTAMP : 'expects (year, month, day, hour, minute, seconds), or microseconds since 1970-01-01 00:00:00 UTC'),
   strftime: (a) => (a.length === 2 && isTime(a[0]!) && isString(a[1]!) ? T.STRING : "expects (timestamp, format), e.g. STRFTIME(ts, '%Y-%m-%d %H:%M')"),
+  // s GLOB pattern, as the parser writes it.
+  glob: twoStrings(T.BOOLEAN),
+  // INTERVAL * n, INTERVAL / n, as the binder writes them.
+  interval_scale: (a) => (a.length === 2 && a[0]!.kind === 'INTERVAL' && isNumberArg(a[1]!) ? T.INTERVAL : 'expects (interval, number)'),
+  interval_divide: (a) => (a.length === 2 && a[0]!.kind === 'INTERVAL' && isNumberArg(a[1]!) ? T.INTERVAL : 'expects (interval, number)'),
   bit_count: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.INT : 'expects one integer'),
   strlen: (a) => (a.length === 1 && isString(a[0]!) ? T.BIGINT : 'expects one string'),
   hex: digits,
