@@ -10,7 +10,7 @@ import { keyOf } from '../../common/keys.js';
 import type { Span } from '../../common/span.js';
 import { batchFromRows } from '../../exec/columns.js';
 import { compileExpr } from '../../exec/compile-expr.js';
-import { normalizeName, type Expr, type Ident } from '../../parser/index.js';
+import { normalizeName, type Expr, type Ident, type SelectQuery } from '../../parser/index.js';
 import { bindExpr, Scope } from '../../planner/bind-expr.js';
 import type { Catalog, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
@@ -18,21 +18,26 @@ import type { StateRow, TableChange } from '../../state/index.js';
 import type { Session } from '../session.js';
 import { ok } from './definitions.js';
 import type { StatementHandler } from './handler.js';
+import type { StatementResult } from '../types.js';
+import { finalRows } from './insert.js';
+import { hasSubquery } from '../../planner/subqueries.js';
+import { stringifyExactJson } from '../../common/exact-json.js';
+import { plain } from '../../exec/columns.js';
 
-export const deleteRows: StatementHandler<'Delete'> = async (session, s, text, opts) => {
+export async function deleteRows(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Delete'>>): Promise<StatementResult> {
   const def = tableTarget(s.target, session.catalog, 'DELETE FROM');
   const { keys, rows } = await tableRows(session, def, s.span);
-  const hit = matching(session, def, rows, s.where);
+  const hit = await matching(select, session, def, rows, s.where, opts);
   const changes: TableChange[] = keys.filter((_, i) => hit[i]).map((key) => [key, null]);
   throwIfCancelled(opts.signal, 'the DELETE', s.span);
   await session.tables.table(def.name).rows.apply(changes);
   return ok(text, `deleted ${changes.length} row(s) from table ${def.name}`);
-};
+}
 
-export const updateRows: StatementHandler<'Update'> = async (session, s, text, opts) => {
+export async function updateRows(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Update'>>): Promise<StatementResult> {
   const def = tableTarget(s.target, session.catalog, 'UPDATE');
   const { keys, rows } = await tableRows(session, def, s.span);
-  const hit = matching(session, def, rows, s.where);
+  const hit = await matching(select, session, def, rows, s.where, opts);
   const chosen = rows.filter((_, i) => hit[i]);
   const chosenKeys = keys.filter((_, i) => hit[i]);
   const batch = batchFromRows(def.schema, chosen);
@@ -66,7 +71,7 @@ export const updateRows: StatementHandler<'Update'> = async (session, s, text, o
   throwIfCancelled(opts.signal, 'the UPDATE', s.span);
   await session.tables.table(def.name).rows.apply([...moved, ...written]);
   return ok(text, `updated ${written.length} row(s) in table ${def.name}`);
-};
+}
 
 /** The table a DELETE or UPDATE changes; a clear error for a stream, view or sink. */
 export function tableTarget(target: Ident, catalog: Catalog, what: string): TableDef {
@@ -93,14 +98,31 @@ async function tableRows(session: Session, def: TableDef, span: Span): Promise<{
   return { keys, rows };
 }
 
-/** Per row, whether WHERE is TRUE for it (every row without WHERE). */
-function matching(session: Session, def: TableDef, rows: readonly Record<string, unknown>[], where: Expr | undefined): boolean[] {
+/**
+ * Per row, whether WHERE is TRUE for it (every row without WHERE). A WHERE with a subquery
+ * (`id IN (SELECT ...)`, `EXISTS (...)`) runs as the query `SELECT * FROM t WHERE ...` over the
+ * table's rows now (its subqueries over streams read the rows they hold), and a row is picked when
+ * that query gives a row equal to it: equal rows meet WHERE alike, whatever they are.
+ */
+async function matching(select: StatementHandler<'Query'>, session: Session, def: TableDef, rows: readonly Record<string, unknown>[], where: Expr | undefined, opts: Parameters<StatementHandler<'Query'>>[3]): Promise<boolean[]> {
   if (!where) return rows.map(() => true);
+  if (hasSubquery(where)) {
+    const span = where.span;
+    const query: SelectQuery = { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'TableRef', name: { name: def.name, span }, span }, where, groupBy: [], orderBy: [], span };
+    const result = await select(session, { kind: 'Query', query, span }, `SELECT * FROM ${def.name} WHERE ...`, { ...opts, bounded: true });
+    const picked = new Set((await finalRows(session, result, span)).map(rowText));
+    return rows.map((r) => picked.has(rowText(def.schema.map((f) => r[f.name] ?? null))));
+  }
   const bound = bindExpr(where, scopeOf(def), session.catalog, { clause: 'WHERE' });
   if (bound.type.kind !== 'BOOLEAN' && bound.type.kind !== 'NULL') throw new SluiceError('TYPE_MISMATCH', 'WHERE needs a BOOLEAN condition', { span: where.span });
   const { values, errors } = compileExpr(bound, def.schema, session.env.udfs).evaluate(batchFromRows(def.schema, rows));
   if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `WHERE: ${errors[0]!.message}`, { span: where.span, hint: 'nothing was changed' });
   return Array.from(values, (v) => v === true);
+}
+
+/** A row's values as one text, equal for equal rows (numbers, bigints, lists and structs alike). */
+function rowText(values: readonly unknown[]): string {
+  return stringifyExactJson(values.map(plain));
 }
 
 function scopeOf(def: TableDef): Scope {

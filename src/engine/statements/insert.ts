@@ -82,7 +82,7 @@ function castToColumns(query: SelectQuery, fields: readonly { readonly name: str
 }
 
 /** The rows a finished query gives: its changes folded (an update replaces its row); its first row error fails the INSERT. */
-async function finalRows(session: Session, result: Awaited<ReturnType<StatementHandler<'Query'>>>, span: Span): Promise<unknown[][]> {
+export async function finalRows(session: Session, result: Awaited<ReturnType<StatementHandler<'Query'>>>, span: Span): Promise<unknown[][]> {
   const max = session.catalog.limits.maxResultRows;
   const rows: unknown[][] = [];
   const tooMany = () => limitError('maxResultRows', `the query gives more than ${max.toLocaleString('en-US')} rows, more than one INSERT writes`, span, 'insert fewer rows at a time (narrow it with WHERE)');
