@@ -536,8 +536,18 @@ export interface InsertStmt {
   readonly rows: readonly (readonly Expr[])[];
   /** INSERT ... SELECT: the query whose rows are inserted. */
   readonly query?: SelectQuery;
+  /**
+   * What a row whose key the table holds does: replace it (INSERT, INSERT OR REPLACE), leave it
+   * (OR IGNORE, ON CONFLICT DO NOTHING), or update it (ON CONFLICT DO UPDATE SET ..., where
+   * `excluded.c` is the row given).
+   */
+  readonly conflict?: InsertConflict;
   readonly span: Span;
 }
+
+export type InsertConflict =
+  | { readonly action: 'replace' | 'nothing'; readonly span: Span }
+  | { readonly action: 'update'; readonly sets: readonly { readonly column: Ident; readonly value: Expr }[]; readonly where?: Expr; readonly span: Span };
 
 /** DELETE FROM table [WHERE cond]: a table's rows where cond is TRUE (all without WHERE). */
 export interface DeleteStmt {

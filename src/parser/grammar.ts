@@ -267,6 +267,11 @@ export class SqlParser extends CstParser {
 
   readonly insertStatement = this.RULE('insertStatement', () => {
     this.CONSUME(K.INSERT);
+    // INSERT OR REPLACE (what INSERT does: the latest row per key), INSERT OR IGNORE (DO NOTHING).
+    this.OPTION2(() => {
+      this.CONSUME(K.OR);
+      this.OR2([{ ALT: () => this.CONSUME(K.REPLACE, { LABEL: 'orReplace' }) }, { ALT: () => this.CONSUME(K.IGNORE, { LABEL: 'orIgnore' }) }]);
+    });
     this.CONSUME(K.INTO);
     this.SUBRULE(this.identifier, { LABEL: 'target' });
     this.OPTION(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
@@ -284,6 +289,36 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'query' }) },
       ],
     });
+    this.OPTION3(() => this.SUBRULE(this.onConflict, { LABEL: 'conflict' }));
+  });
+
+  /** `ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET c = e, ... [WHERE cond]` (PostgreSQL, DuckDB). */
+  readonly onConflict = this.RULE('onConflict', () => {
+    this.CONSUME(K.ON);
+    this.CONSUME(K.CONFLICT);
+    this.OPTION(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
+    this.CONSUME(K.DO);
+    this.OR([
+      { ALT: () => this.CONSUME(K.NOTHING, { LABEL: 'nothing' }) },
+      {
+        ALT: () => {
+          this.CONSUME(K.UPDATE);
+          this.CONSUME(K.SET);
+          this.AT_LEAST_ONE_SEP({
+            SEP: Comma,
+            DEF: () => {
+              this.SUBRULE(this.identifier, { LABEL: 'setColumns' });
+              this.CONSUME(Equals);
+              this.SUBRULE(this.expression, { LABEL: 'setValues' });
+            },
+          });
+          this.OPTION2(() => {
+            this.CONSUME(K.WHERE);
+            this.SUBRULE2(this.expression, { LABEL: 'where' });
+          });
+        },
+      },
+    ]);
   });
 
   /** DELETE FROM table [WHERE cond]. */

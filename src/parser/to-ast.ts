@@ -6,6 +6,7 @@
 import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import type {
+  InsertConflict,
   AlterModelStmt, ColumnDef, CreateFunctionStmt, CreateModelStmt, CreateSinkStmt, CreateStreamStmt,
   CreateTableStmt, CreateViewStmt, DescribeStmt, DropStmt, ExplainStmt, Ident, InsertStmt, ObjectKind,
   ShowStmt, ShowWhat, Statement, WatermarkDef,
@@ -15,6 +16,7 @@ import { toExpr } from './to-ast-expr.js';
 import { stringValue, toIdent, toIdentList, toOptions } from './to-ast-names.js';
 import { toSelect } from './to-ast-query.js';
 import { toDataType } from './to-ast-type.js';
+import { K } from './lexer.js';
 
 export { toExpr } from './to-ast-expr.js';
 
@@ -197,6 +199,21 @@ function toAlter(n: CstNode, cx: AstContext): AlterModelStmt {
   return { ...base, action: 'rollback', options: [], version: { value: Number(v.image), span: cx.src.tokenSpan(v) } };
 }
 
+/** OR REPLACE, OR IGNORE, ON CONFLICT ... of an INSERT. */
+function conflictOf(n: CstNode, cx: AstContext): { conflict?: InsertConflict } {
+  const or = optToken(n, 'orReplace') ?? optToken(n, 'orIgnore');
+  const on = optNode(n, 'conflict');
+  if (or && on) throw astError('write OR REPLACE / OR IGNORE or ON CONFLICT, not both', cx.src.nodeSpan(on));
+  if (or) return { conflict: { action: or.tokenType === K.REPLACE ? 'replace' : 'nothing', span: cx.src.tokenSpan(or) } };
+  if (!on) return {};
+  const span = cx.src.nodeSpan(on);
+  if (optToken(on, 'nothing')) return { conflict: { action: 'nothing', span } };
+  const values = nodes(on, 'setValues');
+  const sets = nodes(on, 'setColumns').map((c, i) => ({ column: toIdent(c, cx), value: toExpr(values[i]!, cx) }));
+  const where = optNode(on, 'where');
+  return { conflict: { action: 'update', sets, ...(where ? { where: toExpr(where, cx) } : {}), span } };
+}
+
 function toInsert(n: CstNode, cx: AstContext): InsertStmt {
   const cols = optNode(n, 'columns');
   return {
@@ -205,6 +222,7 @@ function toInsert(n: CstNode, cx: AstContext): InsertStmt {
     ...(cols ? { columns: toIdentList(cols, cx) } : {}),
     rows: nodes(n, 'rows').map((r) => nodes(r, 'values').map((v) => toExpr(v, cx))),
     ...(optNode(n, 'query') ? { query: toSelect(node(n, 'query'), cx) } : {}),
+    ...conflictOf(n, cx),
     span: cx.src.nodeSpan(n),
   };
 }

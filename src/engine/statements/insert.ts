@@ -2,7 +2,7 @@
 import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import type { Span } from '../../common/span.js';
 import { keyOf } from '../../common/keys.js';
-import { normalizeName, type Ident, type SelectQuery } from '../../parser/index.js';
+import { normalizeName, type Expr, type Ident, type InsertConflict, type SelectQuery } from '../../parser/index.js';
 import type { StreamDef, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import { planQuery, pullRelation, readsOnlyTables } from '../../planner/plan-query.js';
@@ -15,6 +15,11 @@ import { logTopicOf, stageStreamRows } from '../stream-append.js';
 import { ok } from './definitions.js';
 import type { StatementResult } from '../types.js';
 import type { StatementHandler } from './handler.js';
+import type { TableState } from '../relation-storage.js';
+import type { DataType } from '../../common/types.js';
+import { bindExpr, Scope } from '../../planner/bind-expr.js';
+import { batchFromRows } from '../../exec/columns.js';
+import { compileExpr } from '../../exec/compile-expr.js';
 
 export const insert: StatementHandler<'Insert'> = async (session, s, text, opts) => {
   const bound = bindInsert(s, session.catalog);
@@ -26,7 +31,7 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text, opts)
   });
   // Everything below writes in one batch: the last point where the call can still be cancelled.
   throwIfCancelled(opts.signal, 'the INSERT', s.span);
-  return writeRows(session, def, rows, text, s.target.span);
+  return writeRows(session, def, rows, text, s.target.span, s.conflict);
 };
 
 /**
@@ -63,7 +68,7 @@ export async function insertSelect(select: StatementHandler<'Query'>, ...[sessio
     });
     return row;
   });
-  return writeRows(session, def, records, text, s.target.span);
+  return writeRows(session, def, records, text, s.target.span, s.conflict);
 }
 
 /** `SELECT CAST(c0 AS t0), ... FROM (query) AS r(c0, ...)`: the query's columns cast to the target's types. */
@@ -126,17 +131,23 @@ function rowError(e: { readonly reason: string }, span: Span): SluiceError {
   return new SluiceError('INVALID_ARGUMENT', `a row of the query could not be inserted: ${e.reason}`, { span, hint: 'fix or filter the rows the query gives; nothing was inserted' });
 }
 
-/** Writes rows (by column name) into a table (upsert by key) or a stream, in one batch. */
-async function writeRows(session: Session, def: StreamDef | TableDef, rows: readonly Record<string, unknown>[], text: string, span: Span): Promise<StatementResult> {
+/** Writes rows (by column name) into a table (upsert by key, or as `conflict` says) or a stream, in one batch. */
+async function writeRows(session: Session, def: StreamDef | TableDef, rows: readonly Record<string, unknown>[], text: string, span: Span, conflict?: InsertConflict): Promise<StatementResult> {
   const { store, log } = session.storage;
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
     // Without a primary key, each row is one of its own (a bag): under a key no other row has.
     const keyed = def.primaryKey.length > 0;
-    const changes: TableChange[] = rows.map((row) => [keyed ? keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])) : freshRowKey(), row as StateRow]);
+    if (conflict && conflict.action !== 'replace' && !keyed) {
+      throw new SluiceError('INVALID_ARGUMENT', `table ${def.name} has no primary key, so no row conflicts with another`, { span: conflict.span, hint: 'leave out ON CONFLICT / OR IGNORE: each row is added' });
+    }
+    const keyedRows = rows.map((row): [string, Record<string, unknown>] => [keyed ? keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])) : freshRowKey(), row]);
+    const changes: TableChange[] = conflict && conflict.action !== 'replace' ? await resolveConflicts(session, t, keyedRows, conflict) : keyedRows.map(([k, row]) => [k, row as StateRow]);
     await t.rows.apply(changes);
-    return ok(text, `inserted ${rows.length} row(s) into table ${def.name}`);
+    const verb = conflict?.action === 'nothing' ? `inserted ${changes.length} row(s) (${rows.length - changes.length} left as they were)` : `inserted ${rows.length} row(s)`;
+    return ok(text, `${verb} into table ${def.name}`);
   }
+  if (conflict) throw new SluiceError('UNSUPPORTED', `${def.name} is a stream: its rows are appended, nothing conflicts`, { span: conflict.span, hint: 'leave out ON CONFLICT / OR ...' });
   const topic = logTopicOf(def, 'INSERT INTO', span);
   const wb = store.batch();
   stageStreamRows(log, def, topic, rows, wb);
@@ -144,3 +155,61 @@ async function writeRows(session: Session, def: StreamDef | TableDef, rows: read
   return ok(text, `inserted ${rows.length} row(s) into stream ${def.name}`);
 }
 
+
+/**
+ * The changes of an INSERT ... ON CONFLICT DO NOTHING (OR IGNORE) or DO UPDATE: a row whose key
+ * the table holds (or an earlier row of the statement gave) is left out, or becomes its old row
+ * with each SET expression computed over the old row and `excluded`, the row given (where the
+ * condition holds); a new key's row is inserted.
+ */
+async function resolveConflicts(session: Session, t: TableState, rows: readonly [string, Record<string, unknown>][], conflict: InsertConflict): Promise<TableChange[]> {
+  const def = t.def;
+  const stored = await t.rows.getMany(rows.map(([k]) => k));
+  const current = new Map<string, Record<string, unknown>>();
+  rows.forEach(([k], i) => {
+    const old = stored[i];
+    if (old && !current.has(k)) current.set(k, Object.fromEntries(def.schema.map((f, c) => [f.name, old[c] ?? null])));
+  });
+  const out = new Map<string, Record<string, unknown>>();
+  const clashes: [string, Record<string, unknown>, Record<string, unknown>][] = [];
+  for (const [k, row] of rows) {
+    const old = out.get(k) ?? current.get(k);
+    if (!old) out.set(k, row);
+    else if (conflict.action === 'update') clashes.push([k, old, row]);
+  }
+  if (conflict.action === 'update' && clashes.length) {
+    updatedRows(session, def, clashes.map(([, old, given]) => [old, given]), conflict).forEach((next, i) => {
+      if (next) out.set(clashes[i]![0], next);
+    });
+  }
+  // Rows left as they were are not written again.
+  return [...out.entries()].filter(([k, row]) => current.get(k) !== row).map(([k, row]) => [k, row as StateRow]);
+}
+
+/** DO UPDATE SET over each (old, given) pair: the new row, or undefined where WHERE is not TRUE. */
+function updatedRows(session: Session, def: TableDef, pairs: readonly [Record<string, unknown>, Record<string, unknown>][], conflict: Extract<InsertConflict, { action: 'update' }>): (Record<string, unknown> | undefined)[] {
+  const excluded = (name: string) => `\u0000excluded.${name}`;
+  const fields = [...def.schema, ...def.schema.map((f) => ({ ...f, name: excluded(f.name) }))];
+  // The table's columns by name (and qualified by it); the row given as excluded.c.
+  const scope = new Scope([...def.schema.map((f) => ({ qualifier: def.name, name: f.name, type: f.type })), ...def.schema.map((f) => ({ qualifier: 'excluded', name: f.name, type: f.type, hidden: true }))]);
+  const batch = batchFromRows(fields, pairs.map(([old, given]) => ({ ...old, ...Object.fromEntries(def.schema.map((f) => [excluded(f.name), given[f.name] ?? null])) })));
+  const evaluate = (e: Expr, type: DataType | undefined, clause: string): unknown[] => {
+    const bound = bindExpr(type ? { kind: 'Cast', operand: e, type, span: e.span } : e, scope, session.catalog, { clause });
+    const { values, errors } = compileExpr(bound, fields, session.env.udfs).evaluate(batch);
+    if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `ON CONFLICT ${clause}: ${errors[0]!.message}`, { span: e.span, hint: 'nothing was inserted' });
+    return values;
+  };
+  const keep = conflict.where ? evaluate(conflict.where, undefined, 'WHERE').map((v) => v === true) : pairs.map(() => true);
+  const next = pairs.map(([old]) => ({ ...old }));
+  for (const { column, value } of conflict.sets) {
+    const field = def.schema.find((f) => normalizeName(f.name) === normalizeName(column.name));
+    if (!field) throw new SluiceError('UNKNOWN_COLUMN', `table ${def.name} has no column ${column.name}`, { span: column.span });
+    if (def.primaryKey.some((k) => normalizeName(k) === normalizeName(field.name))) {
+      throw new SluiceError('INVALID_ARGUMENT', `ON CONFLICT DO UPDATE cannot SET ${field.name}, a column of the primary key`, { span: column.span, hint: 'the row keeps its key; SET the other columns' });
+    }
+    evaluate(value, field.type, 'SET').forEach((v, i) => {
+      next[i]![field.name] = v ?? null;
+    });
+  }
+  return next.map((row, i) => (keep[i] ? row : undefined));
+}
