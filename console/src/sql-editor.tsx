@@ -4,7 +4,7 @@
  * marked where the server's position says.
  */
 import type { JSX } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 export const KEYWORDS = [
   'SELECT', 'FROM', 'WHERE', 'GROUP', 'BY', 'ORDER', 'HAVING', 'LIMIT', 'JOIN', 'LEFT', 'RIGHT', 'INNER', 'OUTER', 'ON', 'AS', 'AND', 'OR', 'NOT',
@@ -75,6 +75,16 @@ export function SqlEditor({ value, onChange, onRun, names, error }: { value: str
     const items = [...names.filter((n) => n.toLowerCase().startsWith(lower)).sort((a, b) => a.length - b.length || a.localeCompare(b)), ...KEYWORDS.filter((k) => k.toLowerCase().startsWith(lower))].filter((x) => x.toLowerCase() !== lower).slice(0, 8);
     setMenu(items.length > 0 ? { items, start, selected: 0 } : undefined);
   };
+
+  // The catalog's names may arrive after the first keys (a slow first answer): offer them then
+  // for the word being typed, as a key would have.
+  const hadNames = useRef(names.length > 0);
+  useEffect(() => {
+    if (hadNames.current || names.length === 0) return;
+    hadNames.current = true;
+    const el = area.current;
+    if (el && document.activeElement === el) suggest(el.value, el.selectionStart);
+  }, [names]);
 
   const accept = (item: string): void => {
     const el = area.current;
