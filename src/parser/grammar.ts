@@ -820,17 +820,6 @@ export class SqlParser extends CstParser {
     return tokenMatcher(this.LA(2), LParen) || (tokenMatcher(this.LA(2), Identifier) && tokenMatcher(this.LA(3), LParen));
   }
 
-  /** A lambda next: a name, or names in parentheses, then `->`. */
-  private lambdaNext(): boolean {
-    if (tokenMatcher(this.LA(1), Identifier)) return tokenMatcher(this.LA(2), Arrow);
-    if (!tokenMatcher(this.LA(1), LParen)) return false;
-    for (let k = 2; tokenMatcher(this.LA(k), Identifier); k += 2) {
-      if (tokenMatcher(this.LA(k + 1), RParen)) return tokenMatcher(this.LA(k + 2), Arrow);
-      if (!tokenMatcher(this.LA(k + 1), Comma)) return false;
-    }
-    return false;
-  }
-
   /** `SEMI JOIN` or `ANTI JOIN` next: names anywhere else (unquoted, they start such a join here). */
   private semiAntiNext(): boolean {
     return (tokenMatcher(this.LA(1), K.SEMI) || tokenMatcher(this.LA(1), K.ANTI)) && tokenMatcher(this.LA(2), K.JOIN);
@@ -1047,6 +1036,8 @@ export class SqlParser extends CstParser {
       { ALT: () => this.CONSUME(DoubleSlash, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Caret, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(StartsWith, { LABEL: 'op' }) },
+      // x -> x * 2, (acc, x) -> acc + x: a lambda, read as an operator of the lowest binding (to-ast-lambda.ts).
+      { ALT: () => this.CONSUME(Arrow, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Ampersand, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Pipe, { LABEL: 'op' }) },
       // << and >> as two tokens each (a lone >> token would end ARRAY<ARRAY<INT>> early).
@@ -1190,8 +1181,6 @@ export class SqlParser extends CstParser {
 
   readonly primary = this.RULE('primary', () => {
     this.OR([
-      // x -> x * 2, (acc, x) -> acc + x: told from a name or a parenthesised expression by the arrow.
-      { GATE: () => this.lambdaNext(), ALT: () => this.SUBRULE(this.lambda), IGNORE_AMBIGUITIES: true },
       { ALT: () => this.SUBRULE(this.literal) },
       { ALT: () => this.SUBRULE(this.intervalLiteral) },
       { ALT: () => this.SUBRULE(this.timestampLiteral) },
@@ -1231,22 +1220,6 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.leftCall) },
       { ALT: () => this.SUBRULE(this.nameOrCall) },
     ]);
-  });
-
-  /** A lambda: `x -> body` or `(a, b) -> body`. */
-  readonly lambda = this.RULE('lambda', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.identifier, { LABEL: 'params' }) },
-      {
-        ALT: () => {
-          this.CONSUME(LParen);
-          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE2(this.identifier, { LABEL: 'params' }) });
-          this.CONSUME(RParen);
-        },
-      },
-    ]);
-    this.CONSUME(Arrow);
-    this.SUBRULE(this.expression, { LABEL: 'body' });
   });
 
   /** `LEFT(s, n)`: the function, whose name is also the keyword of LEFT JOIN. */

@@ -4,7 +4,7 @@ import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
-import { toLambda } from './to-ast-lambda.js';
+import { lambdaOf } from './to-ast-lambda.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
@@ -35,6 +35,8 @@ const PRECEDENCE: Readonly<Record<string, number>> = {
   '&': 5, '|': 5, '<<': 5, '>>': 5,
   // s ^@ prefix compares, as DuckDB: 'ab' || 'c' ^@ 'a' is ('ab' || 'c') ^@ 'a'.
   '^@': 4,
+  // x -> body: the body is everything after the arrow (x -> x > 1 AND x < 5).
+  '->': 0.5,
 };
 
 /** Operators written as calls: `a // b` is DIVIDE(a, b), `a ^ b` and `a ** b` POWER(a, b), and the bitwise ones. */
@@ -137,6 +139,10 @@ function reduce(p: Pending, out: Item[], cx: AstContext): void {
     return;
   }
   const span = cx.src.span(left.start, right.end);
+  if (image === '->') {
+    out.push({ expr: lambdaOf(materialize(left, cx), materialize(right, cx), span), start: left.start, end: right.end });
+    return;
+  }
   const fn = CALL_OPERATORS[image];
   if (fn) {
     const name = { name: fn, span: cx.src.tokenSpan(p.token) };
@@ -270,8 +276,6 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
       const values = nodes(c, 'values').map((v) => toExpr(v, cx));
       return { kind: 'Call', name: { name: 'struct_pack', span }, args: keys.flatMap((k, i) => [k, values[i]!]), distinct: false, star: false, span };
     }
-    case 'lambda':
-      return toLambda(c, (body) => toExpr(body, cx), cx);
     case 'arrayExpr': {
       const query = optNode(c, 'subquery');
       if (query) return arrayOfQuery(subquery(query, cx), cx.src.nodeSpan(c));

@@ -4,20 +4,29 @@
  * lambda inside the body has made its own parameters LambdaRefs already, so an inner parameter
  * that shadows an outer one keeps the inner meaning. Subqueries in the body are not entered.
  */
-import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
-import { normalizeName, type Expr, type LambdaExpr } from './ast.js';
-import { type AstContext, node, nodes } from './cst-access.js';
-import { toIdent } from './to-ast-names.js';
+import type { Span } from '../common/span.js';
+import { normalizeName, type Expr, type Ident, type LambdaExpr } from './ast.js';
+import { rowItems } from './to-ast-rows.js';
 
-export function toLambda(n: CstNode, body: (n: CstNode) => Expr, cx: AstContext): LambdaExpr {
-  const params = nodes(n, 'params').map((p) => toIdent(p, cx));
+/**
+ * `params -> body`, read as an operator of the lowest binding: `x -> ...` or `(a, b) -> ...`
+ * (a row value of names) before the arrow. Anything else there is a syntax error saying so.
+ */
+export function lambdaOf(paramsExpr: Expr, body: Expr, span: Span): LambdaExpr {
+  const items = rowItems(paramsExpr) ?? [paramsExpr];
+  const params = items.map((p): Ident => {
+    if (p.kind !== 'ColumnRef' || p.qualifier) {
+      throw new SluiceError('SYNTAX_ERROR', 'a lambda names its parameters before the arrow: x -> ... or (acc, x) -> ...', { span: p.span, hint: 'e.g. LIST_TRANSFORM(l, x -> x * 2)' });
+    }
+    return p.column;
+  });
   const seen = new Set<string>();
   for (const p of params) {
     if (seen.has(normalizeName(p.name))) throw new SluiceError('SYNTAX_ERROR', `the lambda names its parameter '${p.name}' twice`, { span: p.span, hint: 'give each parameter its own name' });
     seen.add(normalizeName(p.name));
   }
-  return { kind: 'Lambda', params, body: withRefs(body(node(n, 'body')), seen), span: cx.src.nodeSpan(n) };
+  return { kind: 'Lambda', params, body: withRefs(body, seen), span };
 }
 
 function withRefs<T>(x: T, params: ReadonlySet<string>): T {
