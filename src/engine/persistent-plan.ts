@@ -50,6 +50,15 @@ export function isReplacingView(q: QueryPlan, key: readonly number[], explicitKe
   return !q.updating && explicitKey !== undefined && !(q.keyColumns.length > 0 && q.keyColumns.every((k) => key.includes(k)));
 }
 
+/**
+ * A view of an append-only query that names no key and has none of its own (a view of a stream,
+ * keyed by the stream's key or its first column): it stores the latest row per key, and a pull
+ * query reads every row from its changelog (see ViewDef.pullFrom).
+ */
+export function pullsFromChangelog(q: QueryPlan, explicitKey: unknown): boolean {
+  return explicitKey === undefined && !q.updating && !q.singleRow && q.keyColumns.length === 0;
+}
+
 /** How a view's changelog reads (see ViewDef.changes). */
 export function viewChanges(q: QueryPlan, key: readonly number[], explicitKey: unknown): { changes?: 'upsert' | 'retracting' } {
   if (isReplacingView(q, key, explicitKey)) return { changes: 'upsert' };

@@ -3,10 +3,10 @@
  * joins through the state cache, see TableRows), a view's current rows in `view:<name>`.
  */
 import { SluiceError } from '../common/errors.js';
-import { makeBatch } from '../exec/columns.js';
-import { encodeBatchView } from '../exec/ipc.js';
+import { batchToRows, makeBatch } from '../exec/columns.js';
+import { decodeBatches, encodeBatchView } from '../exec/ipc.js';
 import { normalizeName } from '../parser/index.js';
-import type { RelationDef, TableDef } from '../planner/catalog.js';
+import type { RelationDef, TableDef, ViewDef } from '../planner/catalog.js';
 import { KvTable, LOG_CHUNK_HEADER_BYTES, TableRows, type EmbeddedLog, type StateCache, type Store, type TableChangelogWriter } from '../state/index.js';
 import { CHANGELOG_CHUNK_ROWS, changelogFields } from './sinks.js';
 
@@ -84,6 +84,33 @@ export async function dropTableChangelog(def: TableDef, log: EmbeddedLog): Promi
 
 export function viewKv(store: Store, name: string): KvTable {
   return new KvTable(store, `view:${normalizeName(name)}`);
+}
+
+/**
+ * Every row of a view that a pull query reads from its changelog (ViewDef.pullFrom), oldest
+ * first: the rows its retention still keeps. Columns are matched by name. `onRow` is called once
+ * per row, so that a caller can look at a cancel signal as it goes.
+ */
+export async function changelogRows(log: EmbeddedLog, def: ViewDef, onRow?: (n: number) => void): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  const topic = def.changelog;
+  if (!log.hasTopic(topic)) return rows;
+  for (let p = 0; p < log.partitions(topic); p++) {
+    const end = log.highWatermark(topic, p);
+    for await (const chunk of log.scan(topic, p, log.logStart(topic, p), end)) {
+      for (const batch of decodeBatches(chunk.payload)) {
+        const present = def.schema.filter((f) => batch.schema.fields.some((x) => x.name === f.name));
+        for (const values of batchToRows(batch.select(present.map((f) => f.name)), present)) {
+          const row: Record<string, unknown> = {};
+          for (const f of def.schema) row[f.name] = null;
+          present.forEach((f, i) => (row[f.name] = values[i]));
+          rows.push(row);
+          onRow?.(rows.length);
+        }
+      }
+    }
+  }
+  return rows;
 }
 
 /** The stored rows of a table or view; INVALID_ARGUMENT for a stream or sink. */

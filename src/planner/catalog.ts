@@ -63,6 +63,13 @@ export interface ViewDef {
    * update share it), 'retracting' when it is not (a consumer must match whole rows).
    */
   readonly changes?: 'upsert' | 'retracting';
+  /**
+   * 'changelog' when the view's stored rows are the latest row per key of an append-only query
+   * whose rows that key does not tell apart (a view of a stream that names no key): its stored
+   * rows answer reads by key, and a pull query reads every row from the changelog instead, as a
+   * batch engine would give them. Absent: a pull query reads the stored rows.
+   */
+  readonly pullFrom?: 'changelog';
   readonly queryId: string;
   /** Embedded-log topic holding every change of the view (its columns plus `__op`). */
   readonly changelog: string;
@@ -177,7 +184,9 @@ export class Catalog {
     if (def) return def;
     const why = this.whyAbsent?.(name);
     if (why) throw new SluiceError(why.code, why.message, { span, ...(why.hint !== undefined ? { hint: why.hint } : {}) });
-    const candidates = [...this.relations.values()].map((r) => r.name);
+    // A push query's dead-letter stream lives as long as the query (longer only when it holds
+    // letters): not a name to suggest.
+    const candidates = [...this.relations.values()].map((r) => r.name).filter((n) => !/^push_\d+_dlq$/.test(n));
     throw new SluiceError('UNKNOWN_RELATION', `unknown stream, table or view '${name}'`, {
       span,
       hint: didYouMean(name, candidates) ?? (candidates.length ? `known: ${candidates.join(', ')}` : 'declare it with CREATE STREAM or CREATE TABLE first'),

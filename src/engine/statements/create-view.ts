@@ -1,6 +1,6 @@
 /** CREATE MATERIALIZED VIEW: a persistent query whose result is kept by key and can be read. */
 import { withKafkaQueryGroup } from '../../connectors/kafka/index.js';
-import { isMultisetView, isReplacingView, viewChanges, viewKey } from '../persistent-plan.js';
+import { isMultisetView, isReplacingView, pullsFromChangelog, viewChanges, viewKey } from '../persistent-plan.js';
 import { viewKv } from '../relation-storage.js';
 import { ViewSink } from '../sinks.js';
 import { retentionOption } from './definitions.js';
@@ -16,7 +16,7 @@ export const createView: StatementHandler<'CreateMaterializedView'> = async (ses
   const changelog = `${name}__changes`;
   await log.createTopic(changelog, 1, retentionOption(options));
   session.catalog.addRelation(
-    { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key, options['key']), queryId: plan.id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), reads: plan.reads, options, sql: text },
+    { kind: 'view', name, schema: q.fields, key: key.map((k) => q.fields[k]!.name), ...viewChanges(q, key, options['key']), ...(pullsFromChangelog(q, options['key']) ? { pullFrom: 'changelog' as const } : {}), queryId: plan.id, changelog, ...(q.watermark ? { watermark: q.watermark } : {}), reads: plan.reads, options, sql: text },
     s.name.span,
   );
   const rows = isMultisetView(q, options['key']) ? 'multiset' : isReplacingView(q, key, options['key']) ? 'replacing' : 'changes';
