@@ -215,6 +215,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   to_seconds: { fn: (n) => intervalOf(n, 1000, 'TO_SECONDS') },
   to_milliseconds: { fn: (n) => intervalOf(n, 1, 'TO_MILLISECONDS') },
   epoch_ms: { fn: (ts) => BigInt(num(ts)) },
+  // 1970-01-01 is Julian day 2,440,588 (DuckDB's count, whole at midnight).
+  julian: { fn: (ts) => num(ts) / 86_400_000 + 2_440_588 },
   to_timestamp: { fn: (x) => timestampOf(microsToMillis(Math.round(Number(x) * 1e6)), 'TO_TIMESTAMP') },
   make_timestamp: { fn: (...parts) => (parts.length === 1 ? timestampOf(microsToMillis(Number(parts[0])), 'MAKE_TIMESTAMP') : makeTimestamp(parts.map(Number))) },
   strftime: { fn: (ts, format) => strftime(num(ts), String(format)) },

@@ -295,6 +295,9 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (name === 'date_add' && e.args.length === 2 && !catalog.findFunction(name)) {
     const added = calendarArithmetic('+', e.args[0]!, e.args[1]!, bind, e.span);
     if (added) return added;
+    // DATE_ADD(d, n): n days later, a DATE (as d + n).
+    const [time, days] = e.args.map(bind) as [BoundExpr, BoundExpr];
+    if (time.type.kind === 'DATE' && isInteger(days.type.kind)) return bind({ kind: 'Binary', op: '+', left: e.args[0]!, right: e.args[1]!, span: e.span });
   }
   if (name === QUANTIFIED_ANY || name === QUANTIFIED_ALL) {
     const operand = e.args[0]?.kind === 'ScalarSubquery' ? '(SELECT ...)' : '(list)';

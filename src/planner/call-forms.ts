@@ -14,6 +14,7 @@ const SAME_AS: Readonly<Record<string, string>> = {
   array_prepend: 'list_prepend',
   list_intersect: 'array_intersect',
   array_where: 'list_where',
+  datesub: 'date_sub',
 };
 
 /** The aggregates LIST_AGGREGATE(list, 'name') takes, and the list function each is. */
@@ -51,7 +52,23 @@ export function rewriteCallForm(e: CallExpr): Expr | undefined {
     return { kind: 'FieldAccess', operand: e.args[0]!, field: { name: field.value, span: field.span }, span: e.span };
   }
   if ((name === 'list_aggregate' || name === 'array_aggregate' || name === 'list_aggr' || name === 'aggregate') && e.args.length >= 2) return listAggregate(e);
+  // DATE_PART(['year', 'month'], t) is {'year': DATE_PART('year', t), 'month': DATE_PART('month', t)}
+  // (NULL when t is).
+  if ((name === 'date_part' || name === 'datepart') && e.args.length === 2 && e.args[0]!.kind === 'Array') return partsStruct(e, e.args[0]!.elements, e.args[1]!);
   return undefined;
+}
+
+function partsStruct(e: CallExpr, parts: readonly Expr[], operand: Expr): Expr {
+  const args: Expr[] = [];
+  for (const part of parts) {
+    if (part.kind !== 'Literal' || typeof part.value !== 'string') {
+      throw new SluiceError('INVALID_ARGUMENT', 'DATE_PART takes a list of constant part names', { span: part.span, hint: "e.g. DATE_PART(['year', 'month'], ts)" });
+    }
+    args.push(part, { kind: 'Call', name: { name: 'date_part', span: e.name.span }, args: [part, operand], distinct: false, star: false, span: e.span });
+  }
+  const struct: Expr = { kind: 'Call', name: { name: 'struct_pack', span: e.name.span }, args, distinct: false, star: false, span: e.span };
+  // NULL for a NULL time, not a STRUCT of NULLs.
+  return { kind: 'Case', whens: [{ when: { kind: 'IsNull', operand, negated: true, span: e.span }, then: struct }], span: e.span };
 }
 
 const LIKE_FORMS: Readonly<Record<string, { readonly caseInsensitive: boolean; readonly negated: boolean }>> = {

@@ -136,8 +136,9 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   degrees: double1,
   radians: double1,
   isnan: numberTest,
-  isinf: numberTest,
-  isfinite: numberTest,
+  // Of a DATE or TIMESTAMP too (as DuckDB): none here is infinite.
+  isinf: (a) => (a.length === 1 && isTime(a[0]!) ? T.BOOLEAN : numberTest(a)),
+  isfinite: (a) => (a.length === 1 && isTime(a[0]!) ? T.BOOLEAN : numberTest(a)),
   left: stringInt,
   right: stringInt,
   repeat: stringInt,
@@ -267,6 +268,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   // EPOCH of an INTERVAL: its length in seconds (DuckDB).
   epoch: (a) => (a.length === 1 && (isTime(a[0]!) || a[0]!.kind === 'INTERVAL') ? T.DOUBLE : 'expects one timestamp, date or interval: seconds since 1970-01-01 00:00:00 UTC, or the interval in seconds'),
   epoch_ms: ofTime(T.BIGINT, ': milliseconds since 1970-01-01 00:00:00 UTC'),
+  julian: ofTime(T.DOUBLE, ': its Julian day (days since noon of 24 November 4714 BC, with the fraction of the day)'),
   // LAST_DAY: the DATE of the last day of the month; DAYNAME, MONTHNAME: English names, as DuckDB.
   last_day: ofTime(T.DATE, ''),
   dayname: ofTime(T.STRING, ''),
