@@ -11,6 +11,7 @@
  * TIMESTAMP -> BIGINT is epoch milliseconds (TIMESTAMP -> INT is refused by the planner), and a
  * number cast to TIMESTAMP is read as epoch milliseconds (NaN or beyond ±8.64e15 is an error).
  */
+import { intervalText, parseIntervalText } from '../common/interval-text.js';
 import { dateOf, dateSqlText, parseDateText, parseTimestampText, timestampSqlText } from '../common/timestamp-text.js';
 import { typeToString, type DataType, type Decimal } from '../common/types.js';
 import { fixedPointText, roundDecimal, toDecimal } from './decimals.js';
@@ -38,6 +39,7 @@ export function caster(from: DataType, to: DataType): Caster {
       if (from.kind === 'DOUBLE') return (x) => decimalText(x as number);
       if (from.kind === 'TIMESTAMP') return (x) => timestampSqlText(Number(x));
       if (from.kind === 'DATE') return (x) => dateSqlText(Number(x));
+      if (from.kind === 'INTERVAL') return (x) => intervalText(Number(x));
       // A list or struct as DuckDB writes it: [1, 2], {'a': x}.
       if (from.kind === 'ARRAY' || from.kind === 'STRUCT') return nestedTextCaster(from, (t) => caster(t, to));
       return (x) => (typeof x === 'object' ? JSON.stringify(x, bigintAsText) : String(x));
@@ -73,11 +75,21 @@ export function caster(from: DataType, to: DataType): Caster {
     }
     case 'STRUCT':
       return (x) => (typeof x === 'string' ? castNested(x, to) : x);
-    case 'BYTES':
     case 'INTERVAL':
+      return from.kind === 'INTERVAL' ? (x) => x : textToInterval;
+    case 'BYTES':
     case 'NULL':
       return (x) => x;
   }
+}
+
+/** Text as an INTERVAL (`'1 day 02:00:00'`, `'90 minutes'`): a fixed length, so no months. */
+function textToInterval(x: unknown): number {
+  const v = parseIntervalText(String(x));
+  if (typeof v === 'string') throw new Error(`cannot cast '${String(x)}' to INTERVAL: expected e.g. '1 day 02:00:00' or '90 minutes'`);
+  if (v.months !== 0) throw new Error(`cannot cast '${String(x)}' to INTERVAL: months and years have no fixed length to be an INTERVAL value`);
+  if (!(Math.abs(v.millis) <= MAX_INTERVAL_MS)) throw new Error(`cannot cast '${String(x)}' to INTERVAL: out of range (±${MAX_INTERVAL_MS} ms)`);
+  return v.millis;
 }
 
 /** JavaScript dates reach ±8.64e15 ms (about ±273,790 years); beyond that a TIMESTAMP cannot print. */

@@ -15,7 +15,7 @@ import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
 import { LIST_IMPLS, elementKey, present } from './list-functions.js';
 import { formatBraces, printfPercent } from './format-functions.js';
-import { addMonths, dateDiff, datePart, dateSub, dateTrunc, dayName, lastDay, monthName, timeBucket } from './time-functions.js';
+import { addMonths, dateDiff, datePart, dateSub, intervalPart, dateTrunc, dayName, lastDay, monthName, timeBucket } from './time-functions.js';
 import { strptime } from '../common/strptime.js';
 
 export type ScalarImpl = (...args: never[]) => unknown;
@@ -190,6 +190,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   date_trunc: { fn: (unit, ts) => dateTrunc(unit, num(ts)) },
   // BIGINT values are bigints.
   date_part: { fn: (part, ts) => BigInt(datePart(part, num(ts))) },
+  // DATE_PART of an INTERVAL (bound from date_part and EXTRACT; not a name of its own).
+  interval_part: { fn: (part, ms) => BigInt(intervalPart(part, num(ms)) || 0) },
   epoch: { fn: (ts) => num(ts) / 1000 },
   date_diff: { fn: (unit, start, end) => BigInt(dateDiff(unit, num(start), num(end))) },
   datediff: { fn: (unit, start, end) => BigInt(dateDiff(unit, num(start), num(end))) },

@@ -4,7 +4,7 @@
  * counts the milliseconds within the minute, `dow` runs from 0 (Sunday), `isodow` from 1 (Monday).
  */
 
-import { DATE_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
+import { DATE_PARTS, INTERVAL_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
 import { DAY_MS, utcMillis } from '../common/timestamp-text.js';
 
 type TruncUnit = (typeof TRUNC_UNITS)[number];
@@ -189,6 +189,34 @@ function ordinalSpan(year: number, span: number): number {
 }
 
 /** The `part` of the instant `ts` (UTC), as a whole number. */
+/**
+ * A part of an INTERVAL of `ms` milliseconds, as DuckDB takes it from one of days and a time:
+ * whole days, then the parts of the rest (every 24 hours a day, see interval-text.ts), each with
+ * the interval's sign; no months, so a year, month, decade, ... is 0 and the quarter 1.
+ */
+export function intervalPart(partText: unknown, ms: number): number {
+  const part = unitOf(partText, INTERVAL_PARTS, 'DATE_PART of an INTERVAL');
+  const rest = ms % DAY_MS;
+  switch (part) {
+    case 'day':
+      return Math.trunc(ms / DAY_MS);
+    case 'hour':
+      return Math.trunc(rest / 3_600_000);
+    case 'minute':
+      return Math.trunc((rest % 3_600_000) / 60_000);
+    case 'second':
+      return Math.trunc((rest % 60_000) / 1000);
+    case 'millisecond':
+      return rest % 60_000;
+    case 'microsecond':
+      return (rest % 60_000) * 1000;
+    case 'quarter':
+      return 1;
+    default:
+      return 0;
+  }
+}
+
 export function datePart(partText: unknown, ts: number): number {
   const part: DatePart = unitOf(partText, DATE_PARTS, 'DATE_PART');
   const d = new Date(ts);

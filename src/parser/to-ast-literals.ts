@@ -4,33 +4,10 @@ import type { IntervalExpr, IntervalUnit, TimestampLiteralExpr } from './ast.js'
 import { type AstContext, astError, optToken, token } from './cst-access.js';
 import { stringValue } from './to-ast-names.js';
 import { IntegerLiteral } from './lexer.js';
+import { parseIntervalText, type IntervalValue } from '../common/interval-text.js';
 import { parseDateText, parseTimestampText } from '../common/timestamp-text.js';
 
-/** Milliseconds of each fixed unit; months of each calendar one. */
-const UNIT_MILLIS: Readonly<Partial<Record<IntervalUnit, number>>> = {
-  MILLISECOND: 1,
-  SECOND: 1_000,
-  MINUTE: 60_000,
-  HOUR: 3_600_000,
-  DAY: 86_400_000,
-  WEEK: 7 * 86_400_000,
-};
-const UNIT_MONTHS: Readonly<Partial<Record<IntervalUnit, number>>> = { MONTH: 1, QUARTER: 3, YEAR: 12 };
-
-/** Unit spellings accepted inside the string of `INTERVAL '5 seconds'`. */
-const UNIT_WORDS: Readonly<Record<string, IntervalUnit>> = {
-  ms: 'MILLISECOND', millisecond: 'MILLISECOND', milliseconds: 'MILLISECOND',
-  s: 'SECOND', sec: 'SECOND', secs: 'SECOND', second: 'SECOND', seconds: 'SECOND',
-  m: 'MINUTE', min: 'MINUTE', mins: 'MINUTE', minute: 'MINUTE', minutes: 'MINUTE',
-  h: 'HOUR', hr: 'HOUR', hrs: 'HOUR', hour: 'HOUR', hours: 'HOUR',
-  d: 'DAY', day: 'DAY', days: 'DAY',
-  w: 'WEEK', week: 'WEEK', weeks: 'WEEK',
-  mon: 'MONTH', mons: 'MONTH', month: 'MONTH', months: 'MONTH',
-  quarter: 'QUARTER', quarters: 'QUARTER',
-  y: 'YEAR', yr: 'YEAR', yrs: 'YEAR', year: 'YEAR', years: 'YEAR',
-};
-
-const INTERVAL_HINT = "write e.g. INTERVAL '5' SECOND or INTERVAL '1 month 2 days' (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)";
+const INTERVAL_HINT = "write e.g. INTERVAL '5' SECOND, INTERVAL '1 month 2 days' or INTERVAL '01:30:00' (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)";
 
 /** The order of units from the largest, for the unit an interval of several parts is named by. */
 const UNIT_ORDER: readonly IntervalUnit[] = ['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'];
@@ -42,36 +19,26 @@ export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
   const unitTok = optToken(n, 'unit');
   const span = cx.src.nodeSpan(n);
   const bad = () => astError(`invalid interval '${text}'`, cx.src.tokenSpan(textTok), INTERVAL_HINT);
+  const fractionalMonths = () =>
+    astError(`interval '${text}' is not a whole number of months`, cx.src.tokenSpan(textTok), 'a month has no fixed length: write whole months, and days for the rest');
   // Amounts and their units: one with the unit after the string, or `'1 month 2 days'`.
-  const parts: [string, IntervalUnit][] = [];
+  let value: IntervalValue;
   if (unitTok) {
     const m = /^\s*([+-]?\d+(?:\.\d+)?)\s*$/.exec(text);
     if (!m) throw bad();
-    parts.push([m[1]!, unitTok.tokenType.name.replace(/S$/, '') as IntervalUnit]);
+    const unit = unitTok.tokenType.name.replace(/S$/, '') as IntervalUnit;
+    const read = parseIntervalText(`${m[1]!} ${unit}`);
+    if (typeof read === 'string') throw fractionalMonths();
+    value = read;
   } else {
-    if (/^\s*[+-]?\d+(?:\.\d+)?\s*$/.test(text)) {
-      throw astError(`interval '${text}' has no unit`, span, INTERVAL_HINT);
-    }
-    if (!/^\s*(?:[+-]?\d+(?:\.\d+)?\s*[A-Za-z]+\s*)+$/.test(text)) throw bad();
-    for (const m of text.matchAll(/([+-]?\d+(?:\.\d+)?)\s*([A-Za-z]+)/g)) {
-      const word = UNIT_WORDS[m[2]!.toLowerCase()];
-      if (!word) throw bad();
-      parts.push([m[1]!, word]);
-    }
+    const read = parseIntervalText(text);
+    if (read === 'no-unit') throw astError(`interval '${text}' has no unit`, span, INTERVAL_HINT);
+    if (read === 'fractional-months') throw fractionalMonths();
+    if (read === 'invalid') throw bad();
+    value = read;
   }
-  let millis = 0;
-  let months = 0;
-  for (const [amount, unit] of parts) {
-    const perMonth = UNIT_MONTHS[unit];
-    if (perMonth === undefined) {
-      millis += Math.round(Number(amount) * UNIT_MILLIS[unit]!);
-      continue;
-    }
-    const n = Number(amount) * perMonth;
-    if (!Number.isInteger(n)) throw astError(`interval '${text}' is not a whole number of months`, cx.src.tokenSpan(textTok), 'a month has no fixed length: write whole months, and days for the rest');
-    months += n;
-  }
-  const unit = UNIT_ORDER.find((u) => parts.some(([, p]) => p === u))!;
+  const { millis, months } = value;
+  const unit = UNIT_ORDER.find((u) => value.units.includes(u))!;
   return { kind: 'Interval', text, unit, millis, months, span };
 }
 

@@ -1,5 +1,5 @@
 /** Binds AST expressions against a scope: resolves names, checks and infers types. */
-import { DATE_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
+import { DATE_PARTS, INTERVAL_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
 import { strftimeFormatError } from '../common/strftime.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
@@ -314,6 +314,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (name === 'epoch_ms' && bound.length === 1 && isInteger(bound[0]!.type.kind) && !catalog.findFunction(name)) return { kind: 'Cast', operand: bound[0]!, type: T.TIMESTAMP, span: e.span };
   // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
   const epoch = name === 'date_part' && isEpochPart(bound[0]);
+  if (name === 'date_part' && !epoch && bound.length === 2 && bound[1]!.type.kind === 'INTERVAL' && (bound[0]!.type.kind === 'STRING' || bound[0]!.type.kind === 'NULL') && !catalog.findFunction(name)) return intervalPart(bound[0]!, bound[1]!, e);
   const args = epoch ? bound.slice(1) : bound;
   const rule = SCALAR_FUNCTIONS[epoch ? 'epoch' : name];
   if (epoch && rule) {
@@ -708,10 +709,23 @@ const PART_FUNCTIONS: Readonly<Record<string, string>> = {
 /** `name(ts)` as DATE_PART(part, ts): BIGINT, and an error names the function as written. */
 function bindPart(name: string, part: string, args: readonly BoundExpr[], e: CallExpr): BoundExpr {
   const ts = args[0];
+  if (args.length === 1 && ts!.type.kind === 'INTERVAL') return intervalPart({ kind: 'Literal', value: part, type: T.STRING, span: e.name.span }, ts!, e);
   if (args.length !== 1 || (!isTime(ts!.type.kind) && ts!.type.kind !== 'NULL')) {
     throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} expects one timestamp, e.g. ${name.toUpperCase()}(ts)`, e.span);
   }
   return { kind: 'Call', fn: 'date_part', args: [{ kind: 'Literal', value: part, type: T.STRING, span: e.name.span }, ts!], type: T.BIGINT, span: e.span };
+}
+
+/** DATE_PART(part, interval), EXTRACT(part FROM interval), HOUR(interval), ...: BIGINT. */
+function intervalPart(part: BoundExpr, interval: BoundExpr, e: CallExpr): BoundExpr {
+  if (part.kind === 'Literal' && typeof part.value === 'string') {
+    const text = part.value.trim().toLowerCase();
+    const units: readonly string[] = INTERVAL_PARTS;
+    if (!units.includes(text) && !(text.endsWith('s') && units.includes(text.slice(0, -1)))) {
+      throw new SluiceError('INVALID_ARGUMENT', `an INTERVAL has no part '${part.value}'`, { span: part.span ?? e.span, hint: `use one of ${INTERVAL_PARTS.join(', ')}, epoch` });
+    }
+  }
+  return { kind: 'Call', fn: 'interval_part', args: [part, interval], type: T.BIGINT, span: e.span };
 }
 
 /** Whether a DATE_PART's part is the constant 'epoch'. */

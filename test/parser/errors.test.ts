@@ -213,7 +213,7 @@ describe('syntax errors render with line, caret and hint', () => {
         "ERROR [SYNTAX_ERROR]: interval '5' has no unit",
         "LINE 1: SELECT INTERVAL '5' FORTNIGHTS FROM t",
         '               ^^^^^^^^^^^^',
-        "HINT: write e.g. INTERVAL '5' SECOND or INTERVAL '1 month 2 days' (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)",
+        "HINT: write e.g. INTERVAL '5' SECOND, INTERVAL '1 month 2 days' or INTERVAL '01:30:00' (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)",
       ),
     );
   });
