@@ -1,5 +1,6 @@
 /** Text rendering of results and errors for the shell and the CLI. */
 import { ERROR_CODES, SluiceError, type ErrorCode } from '../common/errors.js';
+import { intervalText } from '../common/interval-text.js';
 import { isoWriters, type ValueWriter } from '../common/timestamp-writers.js';
 import type { ApiErrorBody } from './http-client.js';
 
@@ -17,7 +18,8 @@ const isNumeric = (v: unknown): boolean => typeof v === 'number' || typeof v ===
 
 /**
  * Each row's cells as text: TIMESTAMP values (epoch milliseconds from the engine) as ISO-8601
- * text in UTC, like the HTTP API writes them; text from the API is kept as it came.
+ * text in UTC, like the HTTP API writes them, INTERVALs as days and a clock; text from the API is
+ * kept as it came.
  */
 export function formatRow(columns: readonly { readonly type?: string }[], writers: readonly ValueWriter[], row: readonly unknown[]): string[] {
   return columns.map((c, i) => {
@@ -25,6 +27,8 @@ export function formatRow(columns: readonly { readonly type?: string }[], writer
     // A DECIMAL shows all its decimals, as DuckDB prints it (0.10 of a DECIMAL(10,2)).
     const scale = typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e21 ? DECIMAL_TYPE.exec(c.type ?? '')?.[1] : undefined;
     if (scale !== undefined) return (v as number).toFixed(Number(scale));
+    // An INTERVAL (milliseconds from the engine) as DuckDB prints one: 14 days 10:00:00.
+    if (c.type === 'INTERVAL' && typeof v === 'number') return intervalText(v);
     return formatValue(writers[i] ? writers[i](v) : v);
   });
 }

@@ -17,6 +17,12 @@ describe('renderTable', () => {
       [' amount |    x', '--------+------', '   0.10 |  0.1', '  12.00 |   12', '   NULL | NULL', '(3 rows)'].join('\n'),
     );
   });
+
+  it('shows an INTERVAL as days and a clock, as DuckDB prints it', () => {
+    const day = 86_400_000;
+    const rows = [[14 * day + 10 * 3_600_000], [-(day + 1500)], [0], [5400_000], [null]];
+    expect(renderTable([{ name: 'took', type: 'INTERVAL' }], rows).split('\n').slice(2, 7).map((l) => l.trim())).toEqual(['14 days 10:00:00', '-1 day -00:00:01.5', '00:00:00', '01:30:00', 'NULL']);
+  });
 });
 
 describe('renderApiError', () => {
