@@ -10,7 +10,8 @@ export type DataType =
   | { readonly kind: 'BIGINT' }
   | { readonly kind: 'FLOAT' }
   | { readonly kind: 'DOUBLE'; readonly decimal?: Decimal }
-  | { readonly kind: 'STRING' }
+  /** `json`: declared JSON (text holding JSON; a CAST to it checks and normalises the text). */
+  | { readonly kind: 'STRING'; readonly json?: true }
   | { readonly kind: 'BYTES' }
   | { readonly kind: 'TIMESTAMP'; readonly precision: number }
   | { readonly kind: 'DATE' }

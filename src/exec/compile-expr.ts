@@ -19,6 +19,7 @@ import { SCALAR_IMPLS } from './scalar-functions.js';
 import { betweenCode, caseCode, coalesceCode, comparisonCode, distinctCode, inCode, likeCode, logicCode, nullifCode, type CodeGen } from './compile-logic.js';
 import { listElement } from './nested-values.js';
 import { LIST_LAMBDAS } from './list-lambdas.js';
+import { JSON_VALUED_FUNCTIONS, jsonArray, jsonObject, jsonWriter } from './json-functions.js';
 
 export interface RowError {
   readonly row: number;
@@ -180,6 +181,7 @@ class Gen implements CodeGen {
         const impl = SCALAR_IMPLS[e.fn];
         if (!impl) throw new SluiceError('INTERNAL', `no implementation for function ${e.fn}`);
         if (e.fn === 'coalesce') return coalesceCode(e.args, e.type, this);
+        if (e.fn === 'to_json' || e.fn === 'json_object' || e.fn === 'json_array') return this.jsonOfValues(e.fn, e.args);
         if (e.fn === 'nullif') return nullifCode(e.args[0]!, e.args[1]!, this);
         const args = e.args.map((a, k) => this.widenNullable(this.expr(a), a.type, argumentType(e.fn, k, e.args, e.type)));
         if (e.fn === 'abs' && (e.type.kind === 'INT' || e.type.kind === 'BIGINT')) {
@@ -230,6 +232,14 @@ class Gen implements CodeGen {
       default:
         return assertNever(e, 'expression');
     }
+  }
+
+  /** TO_JSON(x), JSON_OBJECT(k, v, ...), JSON_ARRAY(v, ...): each value written by the writer of its type. */
+  private jsonOfValues(fn: 'to_json' | 'json_object' | 'json_array', args: readonly BoundExpr[]): string {
+    const writers = args.map((a) => jsonWriter(a.type, a.kind === 'Call' && JSON_VALUED_FUNCTIONS.has(a.fn)));
+    const codes = args.map((a) => this.expr(a));
+    if (fn === 'to_json') return this.strict(codes, ([a]) => `${this.konst(writers[0]!)}(${a})`);
+    return `${this.konst(fn === 'json_object' ? jsonObject : jsonArray)}(${this.konst(writers)}, [${codes.join(', ')}])`;
   }
 
   /**

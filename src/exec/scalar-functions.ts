@@ -14,6 +14,7 @@ import { toBigint } from './integers.js';
 import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
 import { LIST_IMPLS, elementKey, present } from './list-functions.js';
+import { JSON_IMPLS } from './json-functions.js';
 import { formatBraces, printfPercent } from './format-functions.js';
 import { addMonths, dateDiff, datePart, dateSub, intervalPart, dateTrunc, dayName, lastDay, monthName, timeBucket } from './time-functions.js';
 import { strptime } from '../common/strptime.js';
@@ -22,7 +23,18 @@ export type ScalarImpl = (...args: never[]) => unknown;
 
 const num = (x: unknown): number => x as number;
 
+function notDirect(name: string): () => never {
+  return () => {
+    throw new Error(`${name} is compiled with its argument types`);
+  };
+}
+
 export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unknown[]) => unknown; readonly nullSafe?: boolean }>> = {
+  ...JSON_IMPLS,
+  // Compiled with the writers of their arguments' types (compile-expr.ts), never called as these.
+  to_json: { fn: notDirect('to_json') },
+  json_object: { fn: notDirect('json_object'), nullSafe: true },
+  json_array: { fn: notDirect('json_array'), nullSafe: true },
   abs: { fn: (x) => Math.abs(num(x)) },
   floor: { fn: (x) => (typeof x === 'bigint' ? x : Math.floor(num(x))) },
   ceil: { fn: (x) => (typeof x === 'bigint' ? x : Math.ceil(num(x))) },

@@ -6,7 +6,7 @@
 import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
 import {
   allTokens, Colon, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
-  IntegerLiteral, K, LBracket, LCurly, Less, LParen, Minus, Percent, Plus, RBracket, RCurly, RParen, Semicolon, Slash, DoubleSlash, Caret, StartsWith, Arrow, Ampersand, Pipe,
+  IntegerLiteral, K, LBracket, LCurly, Less, LParen, Minus, Percent, Plus, RBracket, RCurly, RParen, Semicolon, Slash, DoubleSlash, Caret, StartsWith, Arrow, LongArrow, Ampersand, Pipe,
   Star, StringLiteral, Tilde, TimeUnit, TrimSide, Word,
 } from './lexer.js';
 
@@ -1041,6 +1041,8 @@ export class SqlParser extends CstParser {
       { ALT: () => this.CONSUME(StartsWith, { LABEL: 'op' }) },
       // x -> x * 2, (acc, x) -> acc + x: a lambda, read as an operator of the lowest binding (to-ast-lambda.ts).
       { ALT: () => this.CONSUME(Arrow, { LABEL: 'op' }) },
+      // json ->> '$.path': JSON_EXTRACT_STRING.
+      { ALT: () => this.CONSUME(LongArrow, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Ampersand, { LABEL: 'op' }) },
       { ALT: () => this.CONSUME(Pipe, { LABEL: 'op' }) },
       // << and >> as two tokens each (a lone >> token would end ARRAY<ARRAY<INT>> early).

@@ -163,6 +163,8 @@ export const DoubleSlash = punct('DoubleSlash', '//');
 export const Caret = createToken({ name: 'Caret', pattern: /\^|\*\*/, label: "'^'" });
 /** `x -> x * 2`: a lambda's parameters and its body (DuckDB's list functions). */
 export const Arrow = punct('Arrow', '->');
+/** `json ->> path`: the text at path (DuckDB's JSON_EXTRACT_STRING). */
+export const LongArrow = punct('LongArrow', '->>');
 /** `s ^@ prefix`: whether s starts with prefix (DuckDB's STARTS_WITH). */
 export const StartsWith = punct('StartsWith', '^@');
 export const Percent = punct('Percent', '%');
@@ -208,6 +210,7 @@ export const allTokens: TokenType[] = [
   Ampersand,
   Pipe,
   Plus,
+  LongArrow,
   Arrow,
   Minus,
   Tilde,

@@ -16,7 +16,7 @@ import { windowCallExample } from './window-calls.js';
 import {
   Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K, LCurly,
   LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, PlainIdentifier, Plus, RParen, Tilde,
-  Semicolon, Slash, DoubleSlash, Caret, StartsWith, Arrow, Ampersand, Pipe, SOFT_KEYWORDS, Star, StringLiteral, Word,
+  Semicolon, Slash, DoubleSlash, Caret, StartsWith, Arrow, LongArrow, Ampersand, Pipe, SOFT_KEYWORDS, Star, StringLiteral, Word,
 } from './lexer.js';
 
 const KEYWORD_TYPES = new Set<TokenType>(Object.values(K));
@@ -27,7 +27,7 @@ const EXPRESSION_START = new Set<TokenType>([
 ]);
 
 const OPERATORS = new Set<TokenType>([
-  ComparisonOperator, Plus, Minus, Star, Slash, DoubleSlash, Caret, StartsWith, Arrow, Ampersand, Pipe, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
+  ComparisonOperator, Plus, Minus, Star, Slash, DoubleSlash, Caret, StartsWith, Arrow, LongArrow, Ampersand, Pipe, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
   K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.ILIKE, K.SIMILAR, K.GLOB, K.NOT, Dot, LBracket, DoubleColon,
 ]);
 

@@ -35,13 +35,16 @@ const PRECEDENCE: Readonly<Record<string, number>> = {
   '&': 5, '|': 5, '<<': 5, '>>': 5,
   // s ^@ prefix compares, as DuckDB: 'ab' || 'c' ^@ 'a' is ('ab' || 'c') ^@ 'a'.
   '^@': 4,
-  // x -> body: the body is everything after the arrow (x -> x > 1 AND x < 5).
+  // x -> body: the body is everything after the arrow (x -> x > 1 AND x < 5); json -> path is
+  // read from it too (to-ast-lambda.ts), as in DuckDB.
   '->': 0.5,
+  // json ->> path binds like || (PostgreSQL's other operators): j ->> 'a' = 'x' compares the text.
+  '->>': 5,
 };
 
 /** Operators written as calls: `a // b` is DIVIDE(a, b), `a ^ b` and `a ** b` POWER(a, b), and the bitwise ones. */
 const CALL_OPERATORS: Readonly<Record<string, string>> = {
-  '//': 'divide', '^': 'power', '**': 'power', '^@': 'starts_with', '&': 'bitwise_and', '|': 'bitwise_or', '<<': 'shift_left', '>>': 'shift_right',
+  '//': 'divide', '^': 'power', '**': 'power', '^@': 'starts_with', '->>': 'json_extract_string', '&': 'bitwise_and', '|': 'bitwise_or', '<<': 'shift_left', '>>': 'shift_right',
 };
 const SUFFIX_PRECEDENCE = 4;
 const PREFIX_SIGN_PRECEDENCE = 8;

@@ -6,21 +6,21 @@
  */
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type Expr, type Ident, type LambdaExpr } from './ast.js';
+import { normalizeName, type CallExpr, type ColumnRefExpr, type Expr, type LambdaExpr } from './ast.js';
 import { rowItems } from './to-ast-rows.js';
 
 /**
  * `params -> body`, read as an operator of the lowest binding: `x -> ...` or `(a, b) -> ...`
- * (a row value of names) before the arrow. Anything else there is a syntax error saying so.
+ * (a row value of names) before the arrow. With anything else before it, the arrow is DuckDB's
+ * JSON one: `t.payload -> '$.a'` is JSON_EXTRACT(t.payload, '$.a'); `payload -> '$.a'` is a
+ * lambda to the parser, and the binder reads it as that call where no lambda can stand.
  */
-export function lambdaOf(paramsExpr: Expr, body: Expr, span: Span): LambdaExpr {
+export function lambdaOf(paramsExpr: Expr, body: Expr, span: Span): LambdaExpr | CallExpr {
   const items = rowItems(paramsExpr) ?? [paramsExpr];
-  const params = items.map((p): Ident => {
-    if (p.kind !== 'ColumnRef' || p.qualifier) {
-      throw new SluiceError('SYNTAX_ERROR', 'a lambda names its parameters before the arrow: x -> ... or (acc, x) -> ...', { span: p.span, hint: 'e.g. LIST_TRANSFORM(l, x -> x * 2)' });
-    }
-    return p.column;
-  });
+  if (items.some((p) => p.kind !== 'ColumnRef' || p.qualifier)) {
+    return { kind: 'Call', name: { name: 'json_extract', span }, args: [paramsExpr, body], distinct: false, star: false, span };
+  }
+  const params = items.map((p) => (p as ColumnRefExpr).column);
   const seen = new Set<string>();
   for (const p of params) {
     if (seen.has(normalizeName(p.name))) throw new SluiceError('SYNTAX_ERROR', `the lambda names its parameter '${p.name}' twice`, { span: p.span, hint: 'give each parameter its own name' });

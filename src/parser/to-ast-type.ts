@@ -50,7 +50,7 @@ const TAKES_LENGTH = new Set(['VARCHAR', 'TIMESTAMP', 'TIMESTAMP_LTZ', 'CHAR', '
 const TAKES_SCALE = new Set(['DECIMAL', 'NUMERIC']);
 
 /** The spellings a user may write, for "did you mean" (aliases included). */
-export const TYPE_SPELLINGS: readonly string[] = [...Object.keys(TYPE_NAMES), 'INTERVAL', 'ARRAY', 'STRUCT'];
+export const TYPE_SPELLINGS: readonly string[] = [...Object.keys(TYPE_NAMES), 'JSON', 'INTERVAL', 'ARRAY', 'STRUCT'];
 
 export function toDataType(n: CstNode, cx: AstContext): DataType {
   let t = baseType(n, cx);
@@ -75,8 +75,10 @@ function baseType(n: CstNode, cx: AstContext): DataType {
   }
   const nameTok = token(n, 'typeName');
   const name = identName(nameTok).toUpperCase();
-  const kind = TYPE_NAMES[name];
   const span = cx.src.tokenSpan(nameTok);
+  // JSON is text holding JSON (docs/sql.md, "JSON").
+  if (name === 'JSON' && !optNode(n, 'length') && !optToken(n, 'precisionWord')) return { kind: 'STRING', json: true };
+  const kind = TYPE_NAMES[name];
   if (kind === undefined) {
     throw astError(`unknown type '${identName(nameTok)}'`, span, didYouMean(name, TYPE_SPELLINGS) ?? `known types: ${TYPE_SPELLINGS.join(', ')}`);
   }

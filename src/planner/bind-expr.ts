@@ -218,6 +218,11 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (operand.type.kind === 'TIMESTAMP' && e.type.kind === 'INT') {
         throw typeError('cannot cast TIMESTAMP to INT: epoch milliseconds do not fit in 32 bits', e.span, 'CAST to BIGINT for epoch milliseconds');
       }
+      // CAST(text AS JSON) checks and normalises the text (JSON(text)); any other value becomes its JSON (TO_JSON(x)).
+      if (e.type.kind === 'STRING' && e.type.json) {
+        const fn = operand.type.kind === 'STRING' || operand.type.kind === 'NULL' ? 'json' : 'to_json';
+        return { kind: 'Call', fn, args: [operand], type: T.STRING, span: e.span };
+      }
       const refusal = castRefusal(operand.type, e.type);
       if (refusal) throw typeError(refusal, e.span, 'docs/sql.md lists the casts there are; CAST through STRING or compute the value with a function');
       return { kind: 'Cast', operand, type: e.type, ...(e.try ? { try: true } : {}), span: e.span };
@@ -253,6 +258,11 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       return { kind: 'Index', operand, index, type: operand.type.element, span: e.span };
     }
     case 'Lambda':
+      // json -> 'path' (DuckDB's JSON arrow) where no lambda can stand: JSON_EXTRACT(json, 'path').
+      if (e.params.length === 1 && e.body.kind === 'Literal' && (typeof e.body.value === 'string' || typeof e.body.value === 'number' || typeof e.body.value === 'bigint')) {
+        const json: Expr = { kind: 'ColumnRef', column: e.params[0]!, span: e.params[0]!.span };
+        return bind({ kind: 'Call', name: { name: 'json_extract', span: e.span }, args: [json, e.body], distinct: false, star: false, span: e.span });
+      }
       throw new SluiceError('INVALID_ARGUMENT', 'a lambda (x -> ...) is an argument of LIST_TRANSFORM, LIST_FILTER or LIST_REDUCE', {
         span: e.span,
         hint: 'e.g. LIST_TRANSFORM(l, x -> x * 2), LIST_FILTER(l, x -> x > 0), LIST_REDUCE(l, (acc, x) -> acc + x)',

@@ -15,6 +15,8 @@ const SAME_AS: Readonly<Record<string, string>> = {
   list_intersect: 'array_intersect',
   array_where: 'list_where',
   datesub: 'date_sub',
+  json_extract_path: 'json_extract',
+  json_extract_path_text: 'json_extract_string',
 };
 
 /** The aggregates LIST_AGGREGATE(list, 'name') takes, and the list function each is. */

@@ -57,6 +57,9 @@ const isIntegerArg = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'B
 const stringInt: TypeRule = (a) => (a.length === 2 && isString(a[0]!) && isNumberArg(a[1]!) ? T.STRING : 'expects (string, count)');
 const stringIntString: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isNumberArg(a[1]!) && isString(a[2]!) ? T.STRING : 'expects (string, length, fill)');
 const twoStrings = (result: DataType): TypeRule => (a) => (a.length === 2 && a.every(isString) ? result : 'expects two strings');
+const isJsonPath = (t: DataType): boolean => isString(t) || isIntegerArg(t);
+const jsonAtPath = (result: DataType): TypeRule => (a) => (a.length === 2 && isString(a[0]!) && isJsonPath(a[1]!) ? result : "expects (json, path), e.g. (payload, '$.user.id')");
+const jsonMaybeAtPath = (result: DataType): TypeRule => (a) => ((a.length === 1 || a.length === 2) && isString(a[0]!) && (a.length === 1 || isJsonPath(a[1]!)) ? result : 'expects (json[, path])');
 const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'DATE' || t.kind === 'NULL';
 /** Functions of one TIMESTAMP or DATE. */
 const ofTime = (result: DataType, what: string): TypeRule => (a) => (a.length === 1 && isTime(a[0]!) ? result : `expects one timestamp or date${what}`);
@@ -215,6 +218,18 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   string_split: stringSplit,
   str_split: stringSplit,
   string_to_array: stringSplit,
+  // JSON text (src/exec/json-functions.ts): a path is text ('$.a[0]', '/a/0', 'a') or an array index.
+  json_extract: jsonAtPath(T.STRING),
+  json_extract_string: jsonAtPath(T.STRING),
+  json_exists: jsonAtPath(T.BOOLEAN),
+  json_valid: (a) => (a.length === 1 && isString(a[0]!) ? T.BOOLEAN : 'expects one string'),
+  json: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string of JSON'),
+  json_type: jsonMaybeAtPath(T.STRING),
+  json_array_length: jsonMaybeAtPath(T.BIGINT),
+  json_keys: jsonMaybeAtPath({ kind: 'ARRAY', element: T.STRING }),
+  to_json: (a) => (a.length === 1 ? T.STRING : 'expects one value'),
+  json_object: (a) => (a.length % 2 === 0 && a.every((t, i) => i % 2 === 1 || isString(t)) ? T.STRING : 'expects (key, value, ...) with text keys'),
+  json_array: () => T.STRING,
   array_to_string: (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && isString(a[1]!) ? T.STRING : 'expects (array, separator)'),
   list_sort: sortedArray,
   array_sort: sortedArray,

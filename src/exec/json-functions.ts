@@ -1,0 +1,385 @@
+/**
+ * JSON functions over text, as DuckDB's JSON extension has them: JSON_EXTRACT (`->`),
+ * JSON_EXTRACT_STRING (`->>`), JSON_EXISTS, JSON_VALID, JSON_TYPE, JSON_ARRAY_LENGTH, JSON_KEYS,
+ * JSON (minified), and TO_JSON / JSON_OBJECT / JSON_ARRAY from SQL values. A JSON value is a
+ * STRING here (docs/sql.md, "JSON").
+ *
+ * The text is read into a small tree that keeps each number as written (an integer of any size
+ * stays exact) and each object's keys in their order, and written back without spaces, numbers
+ * as DuckDB writes them (`1.50` as 1.5, `1e2` as 100.0). Malformed JSON is a row error naming the
+ * position.
+ */
+import { intervalText } from '../common/interval-text.js';
+import { dateSqlText, timestampSqlText } from '../common/timestamp-text.js';
+import type { DataType } from '../common/types.js';
+
+type Json =
+  | { readonly t: 'object'; readonly entries: readonly (readonly [string, Json])[] }
+  | { readonly t: 'array'; readonly items: readonly Json[] }
+  | { readonly t: 'string'; readonly v: string }
+  | { readonly t: 'number'; readonly text: string }
+  | { readonly t: 'boolean'; readonly v: boolean }
+  | { readonly t: 'null' };
+
+class Reader {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  document(): Json {
+    const v = this.value();
+    this.ws();
+    if (this.i < this.s.length) this.fail('unexpected text after the JSON value');
+    return v;
+  }
+
+  private fail(what: string): never {
+    throw new Error(`malformed JSON: ${what} at position ${this.i} of ${preview(this.s)}`);
+  }
+
+  private ws(): void {
+    while (this.i < this.s.length && ' \t\n\r'.includes(this.s[this.i]!)) this.i++;
+  }
+
+  private value(): Json {
+    this.ws();
+    const c = this.s[this.i];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return { t: 'string', v: this.string() };
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    for (const [word, v] of WORDS) {
+      if (this.s.startsWith(word, this.i)) {
+        this.i += word.length;
+        return v;
+      }
+    }
+    return this.fail(c === undefined ? 'the text ends where a value should be' : `unexpected '${c}'`);
+  }
+
+  private object(): Json {
+    this.i++;
+    const entries: [string, Json][] = [];
+    this.ws();
+    if (this.s[this.i] === '}') {
+      this.i++;
+      return { t: 'object', entries };
+    }
+    for (;;) {
+      this.ws();
+      if (this.s[this.i] !== '"') this.fail('expected a key in quotes');
+      const key = this.string();
+      this.ws();
+      if (this.s[this.i] !== ':') this.fail("expected ':'");
+      this.i++;
+      entries.push([key, this.value()]);
+      this.ws();
+      const c = this.s[this.i++];
+      if (c === '}') return { t: 'object', entries };
+      if (c !== ',') {
+        this.i--;
+        this.fail("expected ',' or '}'");
+      }
+    }
+  }
+
+  private array(): Json {
+    this.i++;
+    const items: Json[] = [];
+    this.ws();
+    if (this.s[this.i] === ']') {
+      this.i++;
+      return { t: 'array', items };
+    }
+    for (;;) {
+      items.push(this.value());
+      this.ws();
+      const c = this.s[this.i++];
+      if (c === ']') return { t: 'array', items };
+      if (c !== ',') {
+        this.i--;
+        this.fail("expected ',' or ']'");
+      }
+    }
+  }
+
+  private string(): string {
+    const start = this.i;
+    this.i++;
+    let simple = true;
+    while (this.i < this.s.length) {
+      const c = this.s.charCodeAt(this.i);
+      if (c === 34) {
+        this.i++;
+        const raw = this.s.slice(start, this.i);
+        if (simple) return raw.slice(1, -1);
+        try {
+          return JSON.parse(raw) as string;
+        } catch {
+          this.i = start;
+          return this.fail('a string with a bad escape');
+        }
+      }
+      if (c === 92) {
+        simple = false;
+        this.i += 2;
+        continue;
+      }
+      if (c < 32) this.fail('a control character in a string');
+      this.i++;
+    }
+    this.i = start;
+    return this.fail('a string that does not end');
+  }
+
+  private number(): Json {
+    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    m.lastIndex = this.i;
+    const found = m.exec(this.s);
+    if (!found) this.fail('a malformed number');
+    this.i += found[0].length;
+    return { t: 'number', text: found[0] };
+  }
+}
+
+const WORDS: readonly [string, Json][] = [
+  ['true', { t: 'boolean', v: true }],
+  ['false', { t: 'boolean', v: false }],
+  ['null', { t: 'null' }],
+];
+
+function preview(s: string): string {
+  return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}...` : s);
+}
+
+/** Reads JSON text; a malformed one throws (a row error). */
+export function readJson(text: string): Json {
+  return new Reader(text).document();
+}
+
+/** JSON text of a tree, without spaces. */
+function write(v: Json): string {
+  switch (v.t) {
+    case 'object':
+      return `{${v.entries.map(([k, x]) => `${JSON.stringify(k)}:${write(x)}`).join(',')}}`;
+    case 'array':
+      return `[${v.items.map(write).join(',')}]`;
+    case 'string':
+      return JSON.stringify(v.v);
+    case 'number':
+      return numberText(v.text);
+    case 'boolean':
+      return String(v.v);
+    case 'null':
+      return 'null';
+  }
+}
+
+/** An integer as written (any size); a number with a fraction or exponent as a double, with `.0` when whole. */
+function numberText(text: string): string {
+  return /^-?\d+$/.test(text) ? text : doubleText(Number(text));
+}
+
+/** A double as DuckDB writes one in JSON: 2.0, 1.5, 1e30, 1.5e-7. */
+function doubleText(x: number): string {
+  const s = String(x).replace('e+', 'e');
+  return Number.isInteger(x) && !s.includes('e') ? `${s}.0` : s;
+}
+
+// ---------------------------------------------------------------------------- paths
+
+type Step = string | number;
+
+/**
+ * A path as DuckDB reads one: `$.a.b[1]` (JSONPath: `.name`, `."quoted name"`, `[n]`, `[#-n]`
+ * from the end), `/a/b/1` (JSON Pointer), a plain key (`'a'`), or an integer (an array index).
+ */
+function pathSteps(path: unknown): Step[] {
+  if (typeof path === 'number' || typeof path === 'bigint') return [Number(path)];
+  const p = String(path);
+  if (p.startsWith('$')) return jsonPath(p);
+  if (p.startsWith('/')) return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return [p];
+}
+
+function jsonPath(p: string): Step[] {
+  const steps: Step[] = [];
+  let i = 1;
+  const bad = (): never => {
+    throw new Error(`malformed JSON path ${JSON.stringify(p)} at position ${i}: write e.g. '$.a.b[0]'`);
+  };
+  while (i < p.length) {
+    const c = p[i];
+    if (c === '.') {
+      i++;
+      if (p[i] === '"') {
+        const end = p.indexOf('"', i + 1);
+        if (end < 0) bad();
+        steps.push(p.slice(i + 1, end));
+        i = end + 1;
+      } else {
+        const m = /[^.[]+/y;
+        m.lastIndex = i;
+        const name = m.exec(p);
+        if (!name) bad();
+        steps.push(name![0]);
+        i += name![0].length;
+      }
+    } else if (c === '[') {
+      const m = /\[\s*(#\s*-\s*)?(\d+)\s*\]/y;
+      m.lastIndex = i;
+      const idx = m.exec(p);
+      if (!idx) bad();
+      steps.push(idx![1] ? -Number(idx![2]) : Number(idx![2]));
+      i += idx![0].length;
+    } else {
+      bad();
+    }
+  }
+  return steps;
+}
+
+/** The value at `path` in `doc`, or undefined where there is none. */
+function at(doc: Json, path: unknown): Json | undefined {
+  let v: Json | undefined = doc;
+  for (const step of pathSteps(path)) {
+    if (v === undefined) return undefined;
+    if (typeof step === 'number') {
+      if (v.t !== 'array') return undefined;
+      v = v.items[step < 0 ? v.items.length + step : step];
+    } else {
+      if (v.t !== 'object') return undefined;
+      let found: Json | undefined;
+      for (const [k, x] of v.entries) if (k === step) found = x;
+      v = found;
+    }
+  }
+  return v;
+}
+
+function typeName(v: Json): string {
+  switch (v.t) {
+    case 'object':
+      return 'OBJECT';
+    case 'array':
+      return 'ARRAY';
+    case 'string':
+      return 'VARCHAR';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'null':
+      return 'NULL';
+    case 'number':
+      if (!/^-?\d+$/.test(v.text)) return 'DOUBLE';
+      return BigInt(v.text) < 0n ? 'BIGINT' : BigInt(v.text) <= 9223372036854775807n ? 'UBIGINT' : 'DOUBLE';
+  }
+}
+
+/** The JSON functions over text (SCALAR_IMPLS entries; NULL in, NULL out). */
+export const JSON_IMPLS: Readonly<Record<string, { readonly fn: (...args: unknown[]) => unknown; readonly nullSafe?: boolean }>> = {
+  json_extract: { fn: (j, path) => optionalText(at(readJson(String(j)), path)) },
+  json_extract_string: {
+    fn: (j, path) => {
+      const v = at(readJson(String(j)), path);
+      if (v === undefined || v.t === 'null') return null;
+      return v.t === 'string' ? v.v : write(v);
+    },
+  },
+  json_exists: { fn: (j, path) => at(readJson(String(j)), path) !== undefined },
+  json_valid: {
+    fn: (j) => {
+      try {
+        readJson(String(j));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  },
+  json_type: {
+    fn: (j, path) => {
+      const v = path === undefined ? readJson(String(j)) : at(readJson(String(j)), path);
+      return v === undefined ? null : typeName(v);
+    },
+  },
+  json_array_length: {
+    fn: (j, path) => {
+      const v = path === undefined ? readJson(String(j)) : at(readJson(String(j)), path);
+      if (v === undefined) return null;
+      return BigInt(v.t === 'array' ? v.items.length : 0);
+    },
+  },
+  json_keys: {
+    fn: (j, path) => {
+      const v = path === undefined ? readJson(String(j)) : at(readJson(String(j)), path);
+      if (v === undefined) return null;
+      return v.t === 'object' ? v.entries.map(([k]) => k) : [];
+    },
+  },
+  json: { fn: (j) => write(readJson(String(j))) },
+};
+
+function optionalText(v: Json | undefined): string | null {
+  return v === undefined ? null : write(v);
+}
+
+// ---------------------------------------------------------------------------- SQL values as JSON
+
+/** Functions whose STRING result is JSON text: embedded as it is in TO_JSON, JSON_OBJECT, JSON_ARRAY. */
+export const JSON_VALUED_FUNCTIONS: ReadonlySet<string> = new Set(['json_extract', 'json', 'to_json', 'json_object', 'json_array']);
+
+/**
+ * Writes a value of `type` as JSON text, as DuckDB's TO_JSON: numbers and booleans as they are,
+ * times and intervals as their text, lists and structs nested; `raw`: the value is JSON text
+ * already (a JSON-valued call's result).
+ */
+export function jsonWriter(type: DataType, raw = false): (v: unknown) => string {
+  if (raw) return (v) => (v === null || v === undefined ? 'null' : write(readJson(String(v))));
+  switch (type.kind) {
+    case 'FLOAT':
+    case 'DOUBLE':
+      return (v) => (v === null || v === undefined ? 'null' : typeof v === 'number' && !Number.isFinite(v) ? JSON.stringify(String(v)) : doubleText(v as number));
+    case 'INT':
+    case 'BIGINT':
+    case 'BOOLEAN':
+      return (v) => (v === null || v === undefined ? 'null' : String(v));
+    case 'TIMESTAMP':
+      return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(timestampSqlText(Number(v))));
+    case 'DATE':
+      return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(dateSqlText(Number(v))));
+    case 'INTERVAL':
+      return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(intervalText(Number(v))));
+    case 'ARRAY': {
+      const each = jsonWriter(type.element);
+      return (v) => (v === null || v === undefined ? 'null' : `[${Array.from(v as ArrayLike<unknown>, each).join(',')}]`);
+    }
+    case 'STRUCT': {
+      const fields = type.fields.map((f) => [JSON.stringify(f.name), f.name, jsonWriter(f.type)] as const);
+      return (v) => {
+        if (v === null || v === undefined) return 'null';
+        const o = v as Record<string, unknown>;
+        return `{${fields.map(([key, name, w]) => `${key}:${w(o[name])}`).join(',')}}`;
+      };
+    }
+    case 'BYTES':
+      return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(Buffer.from(v as Uint8Array).toString('base64')));
+    case 'STRING':
+    case 'NULL':
+      return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(String(v)));
+  }
+}
+
+/** JSON_OBJECT(k1, v1, ...): the writers are those of the values. */
+export function jsonObject(writers: readonly ((v: unknown) => string)[], args: readonly unknown[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const key = args[i];
+    if (key === null || key === undefined) throw new Error('JSON_OBJECT: a key is NULL');
+    parts.push(`${JSON.stringify(String(key))}:${writers[i + 1]!(args[i + 1])}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** JSON_ARRAY(v1, ...). */
+export function jsonArray(writers: readonly ((v: unknown) => string)[], args: readonly unknown[]): string {
+  return `[${args.map((a, i) => writers[i]!(a)).join(',')}]`;
+}
