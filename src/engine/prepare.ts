@@ -117,7 +117,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       explainText(s, scratch);
       return 'statement';
     case 'Delete':
-      tableTarget(s.target, scratch, 'DELETE FROM');
+      tableTarget(s.target, scratch, s.truncate ? 'TRUNCATE' : 'DELETE FROM');
       return 'statement';
     case 'Update':
       tableTarget(s.target, scratch, 'UPDATE');

@@ -549,11 +549,13 @@ export type InsertConflict =
   | { readonly action: 'replace' | 'nothing'; readonly span: Span }
   | { readonly action: 'update'; readonly sets: readonly { readonly column: Ident; readonly value: Expr }[]; readonly where?: Expr; readonly span: Span };
 
-/** DELETE FROM table [WHERE cond]: a table's rows where cond is TRUE (all without WHERE). */
+/** DELETE FROM table [WHERE cond]: a table's rows where cond is TRUE (all without WHERE); TRUNCATE [TABLE] table. */
 export interface DeleteStmt {
   readonly kind: 'Delete';
   readonly target: Ident;
   readonly where?: Expr;
+  /** Written as TRUNCATE (for messages). */
+  readonly truncate?: true;
   readonly span: Span;
 }
 

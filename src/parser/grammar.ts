@@ -322,14 +322,28 @@ export class SqlParser extends CstParser {
   });
 
   /** DELETE FROM table [WHERE cond]. */
+  /** DELETE FROM table [WHERE cond], or TRUNCATE [TABLE] table (every row). */
   readonly deleteStatement = this.RULE('deleteStatement', () => {
-    this.CONSUME(K.DELETE);
-    this.CONSUME(K.FROM);
-    this.SUBRULE(this.identifier, { LABEL: 'target' });
-    this.OPTION(() => {
-      this.CONSUME(K.WHERE);
-      this.SUBRULE(this.expression, { LABEL: 'where' });
-    });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.DELETE);
+          this.CONSUME(K.FROM);
+          this.SUBRULE(this.identifier, { LABEL: 'target' });
+          this.OPTION(() => {
+            this.CONSUME(K.WHERE);
+            this.SUBRULE(this.expression, { LABEL: 'where' });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.TRUNCATE);
+          this.OPTION2(() => this.CONSUME(K.TABLE));
+          this.SUBRULE2(this.identifier, { LABEL: 'target' });
+        },
+      },
+    ]);
   });
 
   /** UPDATE table SET column = expr, ... [WHERE cond]. */

@@ -36,7 +36,8 @@ export function toStatement(n: CstNode, cx: AstContext): Statement {
       return toInsert(c, cx);
     case 'deleteStatement': {
       const where = optNode(c, 'where');
-      return { kind: 'Delete', target: toIdent(node(c, 'target'), cx), ...(where ? { where: toExpr(where, cx) } : {}), span: cx.src.nodeSpan(c) };
+      const truncate = optToken(c, 'TRUNCATE') ? { truncate: true as const } : {};
+      return { kind: 'Delete', target: toIdent(node(c, 'target'), cx), ...(where ? { where: toExpr(where, cx) } : {}), ...truncate, span: cx.src.nodeSpan(c) };
     }
     case 'updateStatement': {
       const where = optNode(c, 'where');

@@ -25,7 +25,7 @@ import { stringifyExactJson } from '../../common/exact-json.js';
 import { plain } from '../../exec/columns.js';
 
 export async function deleteRows(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Delete'>>): Promise<StatementResult> {
-  const def = tableTarget(s.target, session.catalog, 'DELETE FROM');
+  const def = tableTarget(s.target, session.catalog, s.truncate ? 'TRUNCATE' : 'DELETE FROM');
   const { keys, rows } = await tableRows(session, def, s.span);
   const hit = await matching(select, session, def, rows, s.where, opts);
   const changes: TableChange[] = keys.filter((_, i) => hit[i]).map((key) => [key, null]);
