@@ -19,7 +19,7 @@ import { SCALAR_IMPLS } from './scalar-functions.js';
 import { betweenCode, caseCode, coalesceCode, comparisonCode, distinctCode, inCode, likeCode, logicCode, nullifCode, type CodeGen } from './compile-logic.js';
 import { listElement } from './nested-values.js';
 import { LIST_LAMBDAS } from './list-lambdas.js';
-import { JSON_VALUED_FUNCTIONS, jsonArray, jsonObject, jsonWriter } from './json-functions.js';
+import { JSON_VALUED_FUNCTIONS, jsonArray, jsonObject, jsonObjectOfLists, jsonWriter } from './json-functions.js';
 
 export interface RowError {
   readonly row: number;
@@ -182,6 +182,11 @@ class Gen implements CodeGen {
         if (!impl) throw new SluiceError('INTERNAL', `no implementation for function ${e.fn}`);
         if (e.fn === 'coalesce') return coalesceCode(e.args, e.type, this);
         if (e.fn === 'to_json' || e.fn === 'json_object' || e.fn === 'json_array') return this.jsonOfValues(e.fn, e.args);
+        if (e.fn === 'json_object_lists') {
+          const values = e.args[1]!.type;
+          const write = this.konst(jsonWriter(values.kind === 'ARRAY' ? values.element : values));
+          return this.strict([this.expr(e.args[0]!), this.expr(e.args[1]!)], ([k, v]) => `${this.konst(jsonObjectOfLists)}(${k}, ${v}, ${write})`);
+        }
         if (e.fn === 'nullif') return nullifCode(e.args[0]!, e.args[1]!, this);
         const args = e.args.map((a, k) => this.widenNullable(this.expr(a), a.type, argumentType(e.fn, k, e.args, e.type)));
         if (e.fn === 'abs' && (e.type.kind === 'INT' || e.type.kind === 'BIGINT')) {

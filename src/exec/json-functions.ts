@@ -383,3 +383,14 @@ export function jsonObject(writers: readonly ((v: unknown) => string)[], args: r
 export function jsonArray(writers: readonly ((v: unknown) => string)[], args: readonly unknown[]): string {
   return `[${args.map((a, i) => writers[i]!(a)).join(',')}]`;
 }
+
+/** JSON_GROUP_OBJECT's object: the keys paired with the values, each value by `write`. */
+export function jsonObjectOfLists(keys: ArrayLike<unknown>, values: ArrayLike<unknown>, write: (v: unknown) => string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === null || key === undefined) throw new Error('JSON_GROUP_OBJECT: a key is NULL');
+    parts.push(`${JSON.stringify(String(key))}:${write(values[i])}`);
+  }
+  return `{${parts.join(',')}}`;
+}

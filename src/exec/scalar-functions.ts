@@ -35,6 +35,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   to_json: { fn: notDirect('to_json') },
   json_object: { fn: notDirect('json_object'), nullSafe: true },
   json_array: { fn: notDirect('json_array'), nullSafe: true },
+  json_object_lists: { fn: notDirect('json_object_lists') },
   abs: { fn: (x) => Math.abs(num(x)) },
   floor: { fn: (x) => (typeof x === 'bigint' ? x : Math.floor(num(x))) },
   ceil: { fn: (x) => (typeof x === 'bigint' ? x : Math.ceil(num(x))) },

@@ -389,6 +389,24 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
     };
     return { kind: 'Index', operand: agg, index: { kind: 'Literal', literal: 'integer', value: end, span }, span };
   }
+  // JSON_GROUP_ARRAY(x) is TO_JSON(LIST(x)), JSON_GROUP_OBJECT(k, v) an object of LIST(k) and
+  // LIST(v) (both keep NULLs, so their elements pair up), as DuckDB's JSON aggregates (NULL over
+  // no rows; ORDER BY, FILTER and OVER as LIST takes them).
+  const jsonGroup = !within ? ({ json_group_array: 1, json_group_object: 2 } as Record<string, number>)[normalizeName(name.name)] : undefined;
+  if (jsonGroup !== undefined) {
+    const args = nodes(n, 'args').map((a) => toExpr(a, cx));
+    if (args.length !== jsonGroup || optToken(n, 'star')) throw astError(`${name.name.toUpperCase()} takes ${jsonGroup === 1 ? 'one value' : 'a key and a value'}`, span, jsonGroup === 1 ? 'e.g. JSON_GROUP_ARRAY(x)' : 'e.g. JSON_GROUP_OBJECT(k, v)');
+    if (jsonGroup === 2 && optToken(n, 'distinct')) throw astError('JSON_GROUP_OBJECT takes no DISTINCT', span, 'pick the distinct pairs in a subquery first');
+    const call = (fn: string, xs: Expr[]): CallExpr => ({ kind: 'Call', name: { name: fn, span: name.span }, args: xs, distinct: false, star: false, span });
+    const listOf = (x: Expr): Expr => ({
+      ...call('list', [x]),
+      distinct: optToken(n, 'distinct') !== undefined,
+      ...(filter ? { filter: toExpr(filter, cx) } : {}),
+      ...(argOrder.length ? { orderBy: argOrder.map((o) => toOrderItem(o, cx)) } : {}),
+      ...(over ? { over: toOver(over, cx) } : {}),
+    });
+    return jsonGroup === 1 ? call('to_json', [listOf(args[0]!)]) : call('json_object_lists', [listOf(args[0]!), listOf(args[1]!)]);
+  }
   return {
     kind: 'Call',
     name: ordered?.name ?? name,

@@ -230,6 +230,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   to_json: (a) => (a.length === 1 ? T.STRING : 'expects one value'),
   json_object: (a) => (a.length % 2 === 0 && a.every((t, i) => i % 2 === 1 || isString(t)) ? T.STRING : 'expects (key, value, ...) with text keys'),
   json_array: () => T.STRING,
+  // JSON_GROUP_OBJECT(k, v) as an object of LIST(k) and LIST(v) (to-ast-expr.ts).
+  json_object_lists: (a) => (a.length === 2 && a.every((t) => t.kind === 'ARRAY' || t.kind === 'NULL') ? T.STRING : 'expects (keys, values), two lists'),
   array_to_string: (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && isString(a[1]!) ? T.STRING : 'expects (array, separator)'),
   list_sort: sortedArray,
   array_sort: sortedArray,
