@@ -41,7 +41,7 @@ describe('syntax errors render with line, caret and hint', () => {
         "ERROR [SYNTAX_ERROR]: unexpected 'SELCT'",
         'LINE 1: SELCT a FROM t',
         '        ^^^^^',
-        "HINT: expected SELECT, CREATE, DROP, ALTER, INSERT, DELETE, UPDATE, ... or EXPLAIN; did you mean 'SELECT'?",
+        "HINT: expected SELECT, CREATE, DROP, ALTER, INSERT, DELETE, TRUNCATE, ... or EXPLAIN; did you mean 'SELECT'?",
       ),
     );
   });
@@ -52,7 +52,7 @@ describe('syntax errors render with line, caret and hint', () => {
         "ERROR [SYNTAX_ERROR]: unexpected 'SELEC'",
         'LINE 1: SELECT a FROM t; SELEC b FROM u',
         '                         ^^^^^',
-        "HINT: expected SELECT, CREATE, DROP, ALTER, INSERT, DELETE, UPDATE, ... or EXPLAIN; did you mean 'SELECT'?",
+        "HINT: expected SELECT, CREATE, DROP, ALTER, INSERT, DELETE, TRUNCATE, ... or EXPLAIN; did you mean 'SELECT'?",
       ),
     );
   });
