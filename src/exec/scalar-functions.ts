@@ -15,6 +15,8 @@ import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
 import { LIST_IMPLS, elementKey, present } from './list-functions.js';
 import { JSON_IMPLS } from './json-functions.js';
+import { damerauLevenshtein, hamming, jaccard, jaroSimilarity, jaroWinklerSimilarity } from './text-similarity.js';
+import { VECTOR_IMPLS } from './vector-functions.js';
 import { formatBraces, printfPercent } from './format-functions.js';
 import { addMonths, dateDiff, datePart, dateSub, intervalPart, dateTrunc, dayName, lastDay, monthName, timeBucket } from './time-functions.js';
 import { strptime } from '../common/strptime.js';
@@ -31,6 +33,37 @@ function notDirect(name: string): () => never {
 
 export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unknown[]) => unknown; readonly nullSafe?: boolean }>> = {
   ...JSON_IMPLS,
+  ...VECTOR_IMPLS,
+  hamming: { fn: (a, b) => hamming(a as string, b as string) },
+  mismatches: { fn: (a, b) => hamming(a as string, b as string) },
+  jaccard: { fn: (a, b) => jaccard(a as string, b as string) },
+  jaro_similarity: { fn: (a, b) => jaroSimilarity(a as string, b as string) },
+  jaro_winkler_similarity: { fn: (a, b) => jaroWinklerSimilarity(a as string, b as string) },
+  damerau_levenshtein: { fn: (a, b) => damerauLevenshtein(a as string, b as string) },
+  bit_length: { fn: (s) => BigInt(Buffer.byteLength(s as string, 'utf8') * 8) },
+  url_encode: { fn: (s) => encodeURIComponent(s as string).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) },
+  url_decode: {
+    fn: (s) => {
+      try {
+        return decodeURIComponent((s as string).replace(/\+/g, ' '));
+      } catch {
+        throw new Error(`URL_DECODE: ${JSON.stringify(s)} does not decode to UTF-8 text`);
+      }
+    },
+  },
+  // The code point of the first character (-1 for the empty string), as DuckDB's UNICODE.
+  ord: { fn: (s) => (s as string).codePointAt(0) ?? -1 },
+  nfc_normalize: { fn: (s) => (s as string).normalize('NFC') },
+  strip_accents: { fn: (s) => (s as string).normalize('NFD').replace(/\p{M}/gu, '') },
+  factorial: { fn: (n) => factorial(toBigint(n as number | bigint)) },
+  fdiv: { fn: (x, y) => divideBy(num(x), num(y), 'FDIV', (q) => Math.floor(q)) },
+  fmod: { fn: (x, y) => divideBy(num(x), num(y), 'FMOD', (q) => num(x) - num(y) * Math.floor(q)) },
+  array_has: { fn: (a, x) => contains(a as ArrayLike<unknown>, x) },
+  list_has: { fn: (a, x) => contains(a as ArrayLike<unknown>, x) },
+  list_resize: { fn: (a, n, fill) => resize(a as ArrayLike<unknown>, n, fill), nullSafe: true },
+  array_resize: { fn: (a, n, fill) => resize(a as ArrayLike<unknown>, n, fill), nullSafe: true },
+  list_grade_up: { fn: (a, order) => gradeUp(a as ArrayLike<unknown>, order) },
+  array_grade_up: { fn: (a, order) => gradeUp(a as ArrayLike<unknown>, order) },
   // Compiled with the writers of their arguments' types (compile-expr.ts), never called as these.
   to_json: { fn: notDirect('to_json') },
   json_object: { fn: notDirect('json_object'), nullSafe: true },
@@ -534,4 +567,46 @@ function bitCount(a: number | bigint): number {
   let n = 0;
   for (; x > 0n; x >>= 1n) n += Number(x & 1n);
   return n;
+}
+
+/** n! exact; past BIGINT a row error (21! does not fit). */
+function factorial(n: bigint): bigint {
+  if (n < 0n) throw new Error(`FACTORIAL of a negative number (${n})`);
+  let f = 1n;
+  for (let i = 2n; i <= n; i++) {
+    f *= i;
+    if (f > 9223372036854775807n) throw new Error(`FACTORIAL(${n}) is out of range for BIGINT`);
+  }
+  return f;
+}
+
+function divideBy(x: number, y: number, name: string, of: (q: number) => number): number {
+  if (y === 0) throw new Error(`${name}: division by zero`);
+  return of(x / y);
+}
+
+/** LIST_RESIZE(list, n[, fill]): the first n elements, or the list filled up to n with `fill` (NULL by default). */
+function resize(a: ArrayLike<unknown> | null | undefined, n: unknown, fill: unknown): unknown[] | null {
+  if (a === null || a === undefined || n === null || n === undefined) return null;
+  const size = Number(n);
+  if (!(size >= 0) || size > 1_000_000) throw new Error(`LIST_RESIZE: ${String(n)} is not a size from 0 to 1000000`);
+  const out = Array.from(a).slice(0, size);
+  while (out.length < size) out.push(fill ?? null);
+  return out;
+}
+
+/** LIST_GRADE_UP(list[, 'ASC' | 'DESC']): the 1-based places of the elements in sorted order (NULLs last, ties by place). */
+function gradeUp(a: ArrayLike<unknown>, order: unknown): bigint[] {
+  const desc = order !== undefined && order !== null && String(order).trim().toUpperCase() === 'DESC';
+  const places = Array.from({ length: a.length }, (_, i) => i);
+  places.sort((i, j) => {
+    const x = a[i];
+    const y = a[j];
+    const xNull = x === null || x === undefined;
+    const yNull = y === null || y === undefined;
+    if (xNull || yNull) return xNull === yNull ? i - j : xNull ? 1 : -1;
+    const c = compareValues(x, y);
+    return (desc ? -c : c) || i - j;
+  });
+  return places.map((i) => BigInt(i + 1));
 }

@@ -60,6 +60,13 @@ const twoStrings = (result: DataType): TypeRule => (a) => (a.length === 2 && a.e
 const isJsonPath = (t: DataType): boolean => isString(t) || isIntegerArg(t);
 const jsonAtPath = (result: DataType): TypeRule => (a) => (a.length === 2 && isString(a[0]!) && isJsonPath(a[1]!) ? result : "expects (json, path), e.g. (payload, '$.user.id')");
 const jsonMaybeAtPath = (result: DataType): TypeRule => (a) => ((a.length === 1 || a.length === 2) && isString(a[0]!) && (a.length === 1 || isJsonPath(a[1]!)) ? result : 'expects (json[, path])');
+/** Two lists of numbers of one length (checked per row): DOUBLE, or FLOAT when both hold FLOATs, as DuckDB. */
+const vectorPair: TypeRule = (a) => {
+  if (a.length !== 2 || !a.every((t) => t.kind === 'NULL' || (t.kind === 'ARRAY' && (isNumeric(t.element) || t.element.kind === 'NULL')))) return 'expects two arrays of numbers';
+  return a.every((t) => t.kind === 'ARRAY' && t.element.kind === 'FLOAT') ? T.FLOAT : T.DOUBLE;
+};
+const resizeRule: TypeRule = (a) => ((a.length === 2 || a.length === 3) && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && isIntegerArg(a[1]!) ? a[0]! : 'expects (array, size[, fill])');
+const gradeUpRule: TypeRule = (a) => ((a.length === 1 || a.length === 2) && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && (a.length === 1 || isString(a[1]!)) ? { kind: 'ARRAY', element: T.BIGINT } : "expects (array[, 'ASC' | 'DESC'])");
 const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'DATE' || t.kind === 'NULL';
 /** Functions of one TIMESTAMP or DATE. */
 const ofTime = (result: DataType, what: string): TypeRule => (a) => (a.length === 1 && isTime(a[0]!) ? result : `expects one timestamp or date${what}`);
@@ -218,6 +225,28 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   string_split: stringSplit,
   str_split: stringSplit,
   string_to_array: stringSplit,
+  ...Object.fromEntries(['array', 'list'].flatMap((p) => ['cosine_similarity', 'cosine_distance', 'distance', 'inner_product', 'dot_product', 'negative_inner_product', 'negative_dot_product'].map((f) => [`${p}_${f}`, vectorPair]))),
+  hamming: twoStrings(T.BIGINT),
+  mismatches: twoStrings(T.BIGINT),
+  jaccard: twoStrings(T.DOUBLE),
+  jaro_similarity: twoStrings(T.DOUBLE),
+  jaro_winkler_similarity: twoStrings(T.DOUBLE),
+  damerau_levenshtein: twoStrings(T.BIGINT),
+  bit_length: (a) => (a.length === 1 && isString(a[0]!) ? T.BIGINT : 'expects one string'),
+  url_encode: string1,
+  url_decode: string1,
+  ord: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
+  nfc_normalize: string1,
+  strip_accents: string1,
+  factorial: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.BIGINT : 'expects one integer'),
+  fdiv: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects two numbers'),
+  fmod: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects two numbers'),
+  array_has: arrayContains,
+  list_has: arrayContains,
+  list_resize: resizeRule,
+  array_resize: resizeRule,
+  list_grade_up: gradeUpRule,
+  array_grade_up: gradeUpRule,
   // JSON text (src/exec/json-functions.ts): a path is text ('$.a[0]', '/a/0', 'a') or an array index.
   json_extract: jsonAtPath(T.STRING),
   json_extract_string: jsonAtPath(T.STRING),
