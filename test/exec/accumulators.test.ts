@@ -65,6 +65,32 @@ describe('accumulators', () => {
     expect(run('var_pop', [[Infinity], [1]]).acc.result()).toBeNaN();
   });
 
+  it('compute VAR/STDDEV of integers exactly, so that large values retracted leave no rounding behind', () => {
+    const small = [3, 5, 8, 13];
+    const mean = small.reduce((a, b) => a + b, 0) / small.length;
+    const exact = small.reduce((a, b) => a + (b - mean) ** 2, 0) / (small.length - 1);
+    const { fac, acc } = run('var_samp', [[10_000_000_000], ...small.map((v): [number] => [v]), [-20_000_000_000n]]);
+    acc.add(10_000_000_000, null, -1);
+    acc.add(-20_000_000_000n, null, -1);
+    expect(acc.result()).toBe(exact);
+    // The exact sums survive a save and restore, and a merge.
+    const restored = fac.restore(decodeValue(encodeValue(acc.save())));
+    expect(restored.result()).toBe(exact);
+    const other = run('var_samp', [[21]]).acc;
+    restored.merge(other);
+    const all = [...small, 21];
+    const m2 = all.reduce((a, b) => a + b, 0) / all.length;
+    expect(restored.result()).toBe(all.reduce((a, b) => a + (b - m2) ** 2, 0) / (all.length - 1));
+    // One non-integer value and the running form takes over.
+    expect(run('var_pop', [[1], [2.5]]).acc.result()).toBe(0.5625);
+  });
+
+  it('compute REGR_AVGX and REGR_AVGY as sum over count, as DuckDB (Infinity stays Infinity)', () => {
+    expect(run('regr_avgx', [[1, Infinity], [2, Infinity], [3, 5]], true, 2).acc.result()).toBe(Infinity);
+    expect(run('regr_avgy', [[Infinity, 1], [Infinity, 2]], true, 2).acc.result()).toBe(Infinity);
+    expect(run('regr_avgx', [[1, 2], [2, 4], [3, null]], true, 2).acc.result()).toBe(3);
+  });
+
   it('refuse a row whose new distinct BIGINT value would take SUM(DISTINCT) out of range, as SUM does', () => {
     const big = 2n ** 62n;
     const acc = accumulatorFactory(call('sum_distinct'), true).create();

@@ -535,10 +535,15 @@ class CoMoments implements Accumulator, Restorable {
   sxx = 0;
   syy = 0;
   sxy = 0;
+  /** Plain sums of x and y: REGR_AVGX and REGR_AVGY are sum / count, as DuckDB (a mean updated row by row would turn Infinity + Infinity into NaN). */
+  sx = 0;
+  sy = 0;
   constructor(private readonly fn: CoMomentFn) {}
   add(y: unknown, x: unknown, sign: 1 | -1): undefined {
     if (y === null || y === undefined || x === null || x === undefined) return;
     const [a, b] = [Number(x), Number(y)];
+    this.sx += sign * a;
+    this.sy += sign * b;
     if (sign > 0) {
       this.n++;
       const dx = a - this.mx;
@@ -562,9 +567,12 @@ class CoMoments implements Accumulator, Restorable {
   private reset(n: number): void {
     this.n = n;
     this.mx = this.my = this.sxx = this.syy = this.sxy = 0;
+    if (n === 0) this.sx = this.sy = 0;
   }
   merge(o: Accumulator): void {
     const other = o as CoMoments;
+    this.sx += other.sx;
+    this.sy += other.sy;
     const n = this.n + other.n;
     if (n <= 0) return this.reset(n);
     if (other.n === 0) return;
@@ -600,9 +608,9 @@ class CoMoments implements Accumulator, Restorable {
       case 'regr_r2':
         return sxx === 0 ? null : syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
       case 'regr_avgx':
-        return this.mx;
+        return this.sx / n;
       case 'regr_avgy':
-        return this.my;
+        return this.sy / n;
       case 'regr_sxx':
         return sxx;
       case 'regr_syy':
@@ -612,10 +620,14 @@ class CoMoments implements Accumulator, Restorable {
     }
   }
   save(): StateValue {
-    return [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy];
+    return [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy, this.sx, this.sy];
   }
   load(s: StateValue): void {
-    [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy] = s as [number, number, number, number, number, number];
+    const v = s as number[];
+    [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy] = v as [number, number, number, number, number, number];
+    // State saved before the sums were kept: the means times the count.
+    this.sx = v[6] ?? this.mx * this.n;
+    this.sy = v[7] ?? this.my * this.n;
   }
 }
 
@@ -886,10 +898,25 @@ class Spread implements Accumulator, Restorable {
   n = 0;
   mean = 0;
   m2 = 0;
+  /**
+   * While every value is an integer: their sum and sum of squares, exact (bigint), from which the
+   * result is computed instead, so that retractions leave no rounding behind (a value of 1e10 added
+   * and retracted would leave an error of about 1e4 in the squared deviations).
+   */
+  integers = true;
+  sum = 0n;
+  squares = 0n;
   constructor(private readonly fn: 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop') {}
   add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
     if (a === null || a === undefined) return;
     const x = Number(a);
+    if (this.integers) {
+      if (typeof a === 'bigint' || Number.isSafeInteger(x)) {
+        const v = typeof a === 'bigint' ? a : BigInt(x);
+        this.sum += sign > 0 ? v : -v;
+        this.squares += sign > 0 ? v * v : -(v * v);
+      } else this.integers = false;
+    }
     if (sign > 0) {
       this.n++;
       const d = x - this.mean;
@@ -909,9 +936,13 @@ class Spread implements Accumulator, Restorable {
     this.n = n;
     this.mean = 0;
     this.m2 = 0;
+    if (n === 0) [this.integers, this.sum, this.squares] = [true, 0n, 0n];
   }
   merge(o: Accumulator): void {
     const other = o as Spread;
+    this.integers &&= other.integers;
+    this.sum += other.sum;
+    this.squares += other.squares;
     const n = this.n + other.n;
     if (n <= 0) return this.reset(n);
     if (other.n === 0) return;
@@ -927,14 +958,21 @@ class Spread implements Accumulator, Restorable {
   result(): number | null {
     const sample = this.fn === 'var_samp' || this.fn === 'stddev_samp';
     if (this.n < (sample ? 2 : 1)) return null;
-    const v = this.m2 / (sample ? this.n - 1 : this.n);
+    // Of integers: n * sum(x^2) - sum(x)^2 over n * (n - 1) (or n^2), exact until the division.
+    const n = BigInt(this.n);
+    const v = this.integers ? Number(n * this.squares - this.sum * this.sum) / (this.n * (sample ? this.n - 1 : this.n)) : this.m2 / (sample ? this.n - 1 : this.n);
     return this.fn === 'var_samp' || this.fn === 'var_pop' ? v : Math.sqrt(v);
   }
   save(): StateValue {
-    return [this.n, this.mean, this.m2];
+    return [this.n, this.mean, this.m2, this.integers ? `${this.sum}:${this.squares}` : null];
   }
   load(s: StateValue): void {
-    [this.n, this.mean, this.m2] = s as [number, number, number];
+    const v = s as [number, number, number, string | null | undefined];
+    [this.n, this.mean, this.m2] = v;
+    // State saved before the exact sums were kept, or of non-integers: the running form alone.
+    const sums = v[3]?.split(':');
+    this.integers = sums !== undefined;
+    [this.sum, this.squares] = sums ? [BigInt(sums[0]!), BigInt(sums[1]!)] : [0n, 0n];
   }
 }
 
