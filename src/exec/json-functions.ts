@@ -21,8 +21,12 @@ type Json =
   | { readonly t: 'boolean'; readonly v: boolean }
   | { readonly t: 'null' };
 
+/** The deepest nesting of arrays and objects read; deeper text is a row error, not a stack overflow. */
+const MAX_DEPTH = 1000;
+
 class Reader {
   private i = 0;
+  private depth = 0;
   constructor(private readonly s: string) {}
 
   document(): Json {
@@ -43,8 +47,12 @@ class Reader {
   private value(): Json {
     this.ws();
     const c = this.s[this.i];
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
+    if (c === '{' || c === '[') {
+      if (++this.depth > MAX_DEPTH) this.fail(`arrays and objects nested deeper than ${MAX_DEPTH} levels`);
+      const v = c === '{' ? this.object() : this.array();
+      this.depth--;
+      return v;
+    }
     if (c === '"') return { t: 'string', v: this.string() };
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
     for (const [word, v] of WORDS) {
