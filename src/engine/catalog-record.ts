@@ -84,6 +84,17 @@ export class CatalogRecord {
     return result;
   }
 
+  /**
+   * Records `sql` in place of the statement of `kind` and `name`, keeping that statement's place
+   * in the replay order (CREATE OR REPLACE: what reads the object was recorded after it).
+   */
+  async replace(kind: string, name: string, sql: string): Promise<void> {
+    if (this.replayingNow) return;
+    const key = `${kind}:${normalizeName(name)}`;
+    const before = await this.kv.get(key);
+    await this.kv.upsert(key, { seq: before?.seq ?? ++this.seq, sql });
+  }
+
   /** Forgets a recorded statement; with `wb`, when that batch is written. */
   async forget(kind: string, name: string, wb?: WriteBatch): Promise<void> {
     const key = `${kind}:${normalizeName(name)}`;

@@ -28,6 +28,7 @@ import { explainText } from './statements/explain.js';
 import { planStages, stagedQuery } from './statements/select-staged.js';
 import { tableTarget } from './statements/delete-update.js';
 import type { PlannedStatement } from './types.js';
+import { logicalViewOf, withViewsRead } from './statements/create-logical-view.js';
 
 type StatementMode = PlannedStatement['mode'];
 
@@ -47,7 +48,7 @@ export function prepareStatements(parsed: readonly ParsedStatement[], catalog: C
   const dropped = new Set<string>();
   const parkedNow: ParkedLookup = (name) => (dropped.has(normalizeName(name)) ? undefined : parked(name));
   return parsed.map((p) => {
-    const mode = prepareOne(p.statement, p.text, scratch, parkedNow, catalog, opts.bounded === true);
+    const mode = prepareOne(withViewsRead(p.statement, scratch), p.text, scratch, parkedNow, catalog, opts.bounded === true);
     if (p.statement.kind === 'Drop') dropped.add(normalizeName(p.statement.name.name));
     return { ...p, mode };
   });
@@ -81,6 +82,12 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       scratch.setFunction({ name: s.name.name, params: s.params.map((p) => ({ name: p.name.name, type: p.type, nullable: true })), returns: s.returns });
       return 'statement';
     case 'CreateMaterializedView':
+      if (s.logical) {
+        prepareLogicalView(s, text, scratch);
+        return 'statement';
+      }
+      preparePersistent(s, text, scratch);
+      return 'statement';
     case 'CreateSink':
       preparePersistent(s, text, scratch);
       return 'statement';
@@ -168,6 +175,7 @@ function prepareDrop(s: Extract<Statement, { kind: 'Drop' }>, scratch: Catalog, 
       return;
     default: {
       const def = scratch.findRelation(name);
+      if (!def && s.objectKind === 'MATERIALIZED VIEW' && scratch.removeLogicalView(name)) return;
       if (!def) {
         const p = parked(name);
         const droppable = p !== undefined && (p.kind === 'view' ? 'MATERIALIZED VIEW' : 'SINK') === s.objectKind;
@@ -178,4 +186,9 @@ function prepareDrop(s: Extract<Statement, { kind: 'Drop' }>, scratch: Catalog, 
       scratch.removeRelation(name);
     }
   }
+}
+
+function prepareLogicalView(s: Extract<Statement, { kind: 'CreateMaterializedView' }>, text: string, scratch: Catalog): void {
+  if (s.ifNotExists && (scratch.findLogicalView(s.name.name) || scratch.hasRelation(s.name.name))) return;
+  scratch.setLogicalView(logicalViewOf(s, text, scratch), s.name.span);
 }

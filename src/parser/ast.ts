@@ -477,12 +477,21 @@ export interface CreateFunctionStmt {
   readonly span: Span;
 }
 
+/**
+ * `CREATE MATERIALIZED VIEW name [WITH (...)] AS SELECT ...`, or with `logical` a view that is
+ * not materialized, `CREATE [OR REPLACE] VIEW name [(columns)] AS SELECT ...`: a named query,
+ * read wherever its name is as that query (planner/logical-views.ts).
+ */
 export interface CreateViewStmt {
   readonly kind: 'CreateMaterializedView';
   readonly name: Ident;
   readonly ifNotExists: boolean;
   readonly options: readonly OptionEntry[];
   readonly query: SelectQuery;
+  readonly logical?: true;
+  readonly orReplace?: true;
+  /** A logical view's column names, `CREATE VIEW v (a, b) AS ...`. */
+  readonly columns?: readonly Ident[];
   readonly span: Span;
 }
 

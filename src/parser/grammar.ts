@@ -188,11 +188,13 @@ export class SqlParser extends CstParser {
     this.OPTION2(() => this.SUBRULE(this.withOptions));
   });
 
+  /** `MATERIALIZED VIEW name [WITH (...)] AS query`, or `VIEW name [(columns)] AS query` (a logical view). */
   readonly createView = this.RULE('createView', () => {
-    this.CONSUME(K.MATERIALIZED);
+    this.OPTION3(() => this.CONSUME(K.MATERIALIZED, { LABEL: 'materialized' }));
     this.CONSUME(K.VIEW);
     this.OPTION(() => this.SUBRULE(this.ifNotExists));
     this.SUBRULE(this.identifier, { LABEL: 'name' });
+    this.OPTION4(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
     this.OPTION2(() => this.SUBRULE(this.withOptions));
     this.CONSUME(K.AS);
     this.SUBRULE(this.selectQuery);

@@ -217,7 +217,6 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   // ksqlDB: SELECT ... EMIT CHANGES (EMIT was read as an alias).
   if (word(found) === 'CHANGES' && word(last) === 'EMIT') return 'a push query streams its changes as they happen: leave out EMIT CHANGES';
   // CREATE VIEW: every view here is materialized.
-  if (word(found) === 'VIEW' && before.length === 1 && word(last) === 'CREATE') return 'views are materialized: CREATE MATERIALIZED VIEW name AS SELECT ...';
   // Oracle's MINUS: the word was read as an alias, or comes where none fits.
   if ([word(found), word(last)].includes('MINUS')) return 'the rows of one SELECT that another does not give: SELECT ... EXCEPT SELECT ...';
   // x OVER (...) after something that is not a function call: OVER was read as an alias.

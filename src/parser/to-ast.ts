@@ -66,8 +66,9 @@ function toCreate(n: CstNode, cx: AstContext): CreateStmt {
   const span = cx.src.nodeSpan(n);
   const orReplace = optToken(n, 'or');
   const ifNotExists = optNode(n, 'ifNotExistsBefore') !== undefined || optNode(body, 'ifNotExists') !== undefined;
-  if (orReplace && body.name !== 'createFunction') {
-    throw astError('OR REPLACE is only supported for CREATE FUNCTION', cx.src.tokenSpan(orReplace), 'use DROP and CREATE, or ALTER MODEL ... SET for models');
+  const logicalView = body.name === 'createView' && !optToken(body, 'materialized');
+  if (orReplace && body.name !== 'createFunction' && !logicalView) {
+    throw astError('OR REPLACE is only supported for CREATE FUNCTION and CREATE VIEW', cx.src.tokenSpan(orReplace), 'use DROP and CREATE, or ALTER MODEL ... SET for models');
   }
   const name = toIdent(node(body, 'name'), cx);
   const options = toOptions(optNode(body, 'withOptions'), cx);
@@ -94,8 +95,17 @@ function toCreate(n: CstNode, cx: AstContext): CreateStmt {
       };
     case 'createFunction':
       return toCreateFunction(body, cx, name, orReplace !== undefined, ifNotExists, span);
-    case 'createView':
-      return { kind: 'CreateMaterializedView', name, ifNotExists, options, query: toSelect(node(body, 'selectQuery'), cx), span };
+    case 'createView': {
+      const query = toSelect(node(body, 'selectQuery'), cx);
+      const columnList = optNode(body, 'columns');
+      if (!logicalView) {
+        if (columnList) throw astError('a materialized view names its columns in its SELECT', cx.src.nodeSpan(columnList), 'write SELECT x AS a, y AS b ...');
+        return { kind: 'CreateMaterializedView', name, ifNotExists, options, query, span };
+      }
+      if (options.length) throw astError('a view that is not materialized takes no WITH options', cx.src.nodeSpan(node(body, 'withOptions')), 'write CREATE MATERIALIZED VIEW for a view kept by key, with options');
+      const columns = columnList ? nodes(columnList, 'names').map((x) => toIdent(x, cx)) : undefined;
+      return { kind: 'CreateMaterializedView', name, ifNotExists, options, query, logical: true, ...(orReplace ? { orReplace: true as const } : {}), ...(columns ? { columns } : {}), span };
+    }
     case 'createSink':
       return { kind: 'CreateSink', name, ifNotExists, options, query: toSelect(node(body, 'selectQuery'), cx), span };
     default:

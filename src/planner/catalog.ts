@@ -2,7 +2,7 @@ import type { Reference, ReferenceBins } from '../udf/drift.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { DataType, Field } from '../common/types.js';
-import { normalizeName } from '../parser/ast.js';
+import { normalizeName, type Ident, type SelectQuery } from '../parser/ast.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from './limits.js';
 
 export type Options = Readonly<Record<string, string | number | boolean>>;
@@ -94,6 +94,14 @@ export interface SinkDef {
 
 export type RelationDef = StreamDef | TableDef | ViewDef | SinkDef;
 
+/** `CREATE VIEW name [(columns)] AS query`: a view that is not materialized, read as its query. */
+export interface LogicalViewDef {
+  readonly name: string;
+  readonly query: SelectQuery;
+  readonly columns?: readonly Ident[];
+  readonly sql: string;
+}
+
 /** What the planner needs to know of a model: its declared signature, and its drift reference when it has one. */
 export interface ModelSignature {
   readonly name: string;
@@ -134,6 +142,8 @@ export class Catalog {
   private readonly relations = new Map<string, RelationDef>();
   private readonly models = new Map<string, ModelSignature>();
   private readonly functions = new Map<string, FunctionSignature>();
+  /** Views that are not materialized: named queries, read as their query (logical-views.ts). */
+  private readonly logicalViews = new Map<string, LogicalViewDef>();
   /**
    * Set by the engine: the error to answer, instead of UNKNOWN_RELATION, for a name that is not
    * in the catalog but still taken (a view or sink recorded but not running, e.g. stopped).
@@ -151,6 +161,7 @@ export class Catalog {
     for (const [k, v] of this.relations) c.relations.set(k, v);
     for (const [k, v] of this.models) c.models.set(k, v);
     for (const [k, v] of this.functions) c.functions.set(k, v);
+    for (const [k, v] of this.logicalViews) c.logicalViews.set(k, v);
     return c;
   }
 
@@ -161,6 +172,10 @@ export class Catalog {
 
   /** Throws ALREADY_EXISTS, naming what holds `name` (a stream, table, view or sink), if any relation does. */
   checkNameFree(name: string, span?: Span): void {
+    const logical = this.logicalViews.get(normalizeName(name));
+    if (logical) {
+      throw new SluiceError('ALREADY_EXISTS', `view '${logical.name}' already exists`, { span, hint: `use a different name, or DROP VIEW ${logical.name} first` });
+    }
     const existing = this.relations.get(normalizeName(name));
     if (!existing) return;
     const what = existing.kind === 'view' ? 'materialized view' : existing.kind;
@@ -186,11 +201,33 @@ export class Catalog {
     if (why) throw new SluiceError(why.code, why.message, { span, ...(why.hint !== undefined ? { hint: why.hint } : {}) });
     // A push query's dead-letter stream lives as long as the query (longer only when it holds
     // letters): not a name to suggest.
-    const candidates = [...this.relations.values()].map((r) => r.name).filter((n) => !/^push_\d+_dlq$/.test(n));
+    const candidates = [...this.relations.values(), ...this.logicalViews.values()].map((r) => r.name).filter((n) => !/^push_\d+_dlq$/.test(n));
     throw new SluiceError('UNKNOWN_RELATION', `unknown stream, table or view '${name}'`, {
       span,
       hint: didYouMean(name, candidates) ?? (candidates.length ? `known: ${candidates.join(', ')}` : 'declare it with CREATE STREAM or CREATE TABLE first'),
     });
+  }
+
+  /** A view that is not materialized, by name. */
+  findLogicalView(name: string): LogicalViewDef | undefined {
+    return this.logicalViews.get(normalizeName(name));
+  }
+
+  /** Adds or (CREATE OR REPLACE) replaces a view that is not materialized; its name must not be a relation's. */
+  setLogicalView(def: LogicalViewDef, span?: Span): void {
+    const existing = this.relations.get(normalizeName(def.name));
+    if (existing) this.checkNameFree(def.name, span);
+    this.logicalViews.set(normalizeName(def.name), def);
+  }
+
+  removeLogicalView(name: string): LogicalViewDef | undefined {
+    const def = this.logicalViews.get(normalizeName(name));
+    this.logicalViews.delete(normalizeName(name));
+    return def;
+  }
+
+  listLogicalViews(): LogicalViewDef[] {
+    return [...this.logicalViews.values()];
   }
 
   removeRelation(name: string): RelationDef | undefined {

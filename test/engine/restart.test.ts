@@ -42,4 +42,32 @@ describe('materialized views across a restart', () => {
     ]);
     await engine.close();
   });
+
+  it('keeps views that are not materialized, replaced or dropped, and the materialized views that read them', async () => {
+    let engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
+    await engine.execute(`
+      CREATE TABLE cards (card_id STRING PRIMARY KEY, owner STRING, risk INT);
+      INSERT INTO cards VALUES ('c1', 'ann', 3), ('c2', 'bob', 9), ('c3', 'cy', 7);
+      CREATE VIEW risky AS SELECT card_id, owner FROM cards WHERE risk > 5;
+      CREATE VIEW names AS SELECT owner FROM risky;
+      CREATE VIEW gone AS SELECT 1 AS one;
+      CREATE STREAM tx (tx_id STRING, card_id STRING) WITH (partitions = 1);
+      CREATE MATERIALIZED VIEW risky_tx AS SELECT tx.tx_id, r.owner FROM tx JOIN risky r ON tx.card_id = r.card_id;
+      INSERT INTO tx VALUES ('t1', 'c2'), ('t2', 'c1');
+      CREATE OR REPLACE VIEW risky AS SELECT card_id, owner FROM cards WHERE risk > 8;
+      DROP VIEW gone;
+    `);
+    await engine.checkpointAll();
+    await engine.close();
+
+    engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50 });
+    const rows = async (sql: string) => {
+      const [r] = await engine.execute(sql);
+      return r?.kind === 'rows' ? r.rows : r;
+    };
+    expect(await rows('SELECT owner FROM names ORDER BY owner')).toEqual([['bob']]);
+    expect(await rows('SELECT tx_id, owner FROM risky_tx')).toEqual([['t1', 'bob']]);
+    await expect(engine.execute('SELECT * FROM gone')).rejects.toThrow(/unknown stream, table or view 'gone'/);
+    await engine.close();
+  });
 });

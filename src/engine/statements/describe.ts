@@ -10,6 +10,7 @@ import { readerLabel, readersOf } from '../readers.js';
 import type { Session } from '../session.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 import { cols, type Rows } from './result-columns.js';
+import { logicalViewFields } from './create-logical-view.js';
 
 export const describe: StatementHandler<'Describe'> = async (session, s, text) => ({ statement: text, ...(await describeRows(session, s)) });
 
@@ -24,6 +25,12 @@ async function describeRows(session: Session, s: StatementOf<'Describe'>): Promi
     const f = session.catalog.findFunction(name);
     if (!f) throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${name}'`, { span: s.name.span });
     return { kind: 'rows', columns: cols('name', 'type'), rows: [...f.params.map((p) => [p.name, typeToString(p.type)]), ['RETURNS', typeToString(f.returns)]] };
+  }
+  const logical = session.catalog.findRelation(name) ? undefined : session.catalog.findLogicalView(name);
+  if (logical) {
+    // A view that is not materialized: the columns its query gives now.
+    const fields = logicalViewFields(logical, session.catalog);
+    return { kind: 'rows', columns: cols('column', 'type', 'nullable:BOOLEAN', 'key:BOOLEAN'), rows: fields.map((f) => [f.name, typeToString(f.type), f.nullable, false]) };
   }
   const def = session.catalog.relation(name, s.name.span);
   const keyCols = new Set(def.kind === 'table' ? def.primaryKey.map((k) => k.toLowerCase()) : def.kind === 'view' ? def.key.map((k) => k.toLowerCase()) : def.kind === 'stream' && def.key ? [def.key.toLowerCase()] : []);

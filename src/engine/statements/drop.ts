@@ -10,6 +10,7 @@ import { dropTableChangelog, viewKv } from '../relation-storage.js';
 import type { Session } from '../session.js';
 import { connectorFor, connectorName } from '../../connectors/registry.js';
 import { ok } from './definitions.js';
+import { dropLogicalView } from './create-logical-view.js';
 import type { StatementHandler, StatementOf } from './handler.js';
 
 type Drop = StatementOf<'Drop'>;
@@ -61,6 +62,7 @@ async function dropRelation(session: Session, s: Drop): Promise<string> {
     await dropParked(session, parked);
     return `${s.objectKind.toLowerCase()} ${name} dropped (it was not running: ${parked.status === 'failed' ? 'it failed to start' : 'queries were not started'})`;
   }
+  if (!def && s.objectKind === 'MATERIALIZED VIEW' && (await dropLogicalView(session, name))) return `view ${name} dropped`;
   if (!def) {
     if (s.ifExists) return `${s.objectKind.toLowerCase()} ${name} does not exist`;
     catalog.relation(name, s.name.span);

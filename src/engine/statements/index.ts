@@ -23,6 +23,7 @@ import { deleteRows, updateRows } from './delete-update.js';
 import { readsOnlyTables } from '../../planner/plan-query.js';
 import { queryHasSubquery } from '../../planner/subqueries.js';
 import { pullTarget, selectConstant, selectPull } from './select-pull.js';
+import { createLogicalView, withViewsRead } from './create-logical-view.js';
 import { selectPush } from './select-push.js';
 import { selectStaged, stagedQuery } from './select-staged.js';
 import { show } from './show.js';
@@ -45,7 +46,7 @@ export const HANDLERS = {
   CreateTable: ((session, s, text, opts) => (s.query ? createTableAs(select, session, s, text, opts) : createTable(session, s, text, opts))) satisfies StatementHandler<'CreateTable'>,
   CreateModel: createModel,
   CreateFunction: createFunction,
-  CreateMaterializedView: createView,
+  CreateMaterializedView: ((session, s, text, opts) => (s.logical ? createLogicalView(session, s, text) : createView(session, s, text, opts))) satisfies StatementHandler<'CreateMaterializedView'>,
   CreateSink: createSink,
   AlterModel: alterModel,
   Drop: drop,
@@ -62,5 +63,5 @@ export const HANDLERS = {
 export function runStatement<K extends StatementKind>(session: Session, s: StatementOf<K>, text: string, opts: ExecuteOptions): Promise<StatementResult> {
   // The table maps each kind to its own handler; TypeScript cannot follow that through the index.
   const handler = HANDLERS[s.kind as StatementKind] as unknown as StatementHandler<K>;
-  return handler(session, s, text, opts);
+  return handler(session, withViewsRead(s, session.catalog), text, opts);
 }

@@ -26,6 +26,8 @@ function showRows(session: Session, s: StatementOf<'Show'>): Rows {
         rows: [
           ...c.listRelations('view').map((r) => [r.name, r.kind === 'view' ? r.key.join(', ') : '', r.kind === 'view' ? r.queryId : '', queryStatus(session, r)]),
           ...session.queries.parkedOf('view').map((p) => [p.name, null, p.id, p.status]),
+          // Not materialized: no key, no query of its own.
+          ...c.listLogicalViews().map((v) => [v.name, null, null, 'not materialized']),
         ],
       };
     case 'SINKS':

@@ -958,10 +958,16 @@ class Spread implements Accumulator, Restorable {
   result(): number | null {
     const sample = this.fn === 'var_samp' || this.fn === 'stddev_samp';
     if (this.n < (sample ? 2 : 1)) return null;
-    // Of integers: n * sum(x^2) - sum(x)^2 over n * (n - 1) (or n^2), exact until the division.
-    const n = BigInt(this.n);
-    const v = this.integers ? Number(n * this.squares - this.sum * this.sum) / (this.n * (sample ? this.n - 1 : this.n)) : this.m2 / (sample ? this.n - 1 : this.n);
+    const v = this.integers ? this.exactVariance(sample) : this.m2 / (sample ? this.n - 1 : this.n);
     return this.fn === 'var_samp' || this.fn === 'var_pop' ? v : Math.sqrt(v);
+  }
+  /** Of integers: n * sum(x^2) - sum(x)^2 over n * (n - 1) (or n^2), exact, rounded once to a double. */
+  private exactVariance(sample: boolean): number {
+    const n = BigInt(this.n);
+    const num = n * this.squares - this.sum * this.sum;
+    const den = n * (sample ? n - 1n : n);
+    const whole = num / den;
+    return Number(whole) + Number(num - whole * den) / Number(den);
   }
   save(): StateValue {
     return [this.n, this.mean, this.m2, this.integers ? `${this.sum}:${this.squares}` : null];
