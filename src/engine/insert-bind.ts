@@ -3,7 +3,7 @@ import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { Field } from '../common/types.js';
 import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
-import { normalizeName, type Statement } from '../parser/index.js';
+import { normalizeName, type Expr, type Statement } from '../parser/index.js';
 import { bindExpr, Scope } from '../planner/bind-expr.js';
 import type { BoundExpr } from '../planner/bound-expr.js';
 import type { Catalog, StreamDef, TableDef } from '../planner/catalog.js';
@@ -12,6 +12,31 @@ export interface BoundInsert {
   readonly def: StreamDef | TableDef;
   /** Per row, the target field and the bound value cast to its type, in VALUES order. */
   readonly rows: readonly (readonly { readonly field: Field; readonly value: BoundExpr; readonly span: Span }[])[];
+}
+
+/**
+ * The DEFAULT values of the columns an INSERT leaves out (`given`: the schema indexes it fills),
+ * by column name, each cast to its column's type and computed once; a column without one is
+ * left out (NULL). A value that does not convert is a TYPE_MISMATCH at the DEFAULT.
+ */
+export function defaultValues(def: StreamDef | TableDef, given: readonly number[], catalog: Catalog): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  def.schema.forEach((field, i) => {
+    const d = def.defaults?.[field.name];
+    if (d === undefined || given.includes(i)) return;
+    const value = bindExpr({ kind: 'Cast', operand: d, type: field.type, span: d.span }, new Scope([]), catalog, { clause: 'DEFAULT' });
+    out[field.name] = evaluateInsertValue(field, value, d.span, def);
+  });
+  return out;
+}
+
+/** The DEFAULT values of CREATE's columns, by name; each is checked (as every INSERT would compute it). */
+export function columnDefaults<D extends StreamDef | TableDef>(def: D, columns: readonly { readonly name: { readonly name: string }; readonly default?: Expr }[], catalog: Catalog): D {
+  const entries = columns.filter((c) => c.default !== undefined).map((c) => [c.name.name, c.default!] as const);
+  if (!entries.length) return def;
+  const withDefaults = { ...def, defaults: Object.fromEntries(entries) };
+  defaultValues(withDefaults, [], catalog);
+  return withDefaults;
 }
 
 /**

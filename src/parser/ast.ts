@@ -417,6 +417,8 @@ export interface ColumnDef {
   readonly type: DataType;
   readonly notNull: boolean;
   readonly primaryKey: boolean;
+  /** `DEFAULT value`: what an INSERT that leaves the column out writes. */
+  readonly default?: Expr;
   readonly span: Span;
 }
 

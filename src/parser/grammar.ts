@@ -54,6 +54,8 @@ export class SqlParser extends CstParser {
       this.CONSUME(K.REPLACE);
     });
     this.OPTION2(() => this.SUBRULE(this.ifNotExists, { LABEL: 'ifNotExistsBefore' }));
+    // CREATE TEMP TABLE / TEMPORARY VIEW (DuckDB, PostgreSQL): accepted, kept as any other (to-ast.ts).
+    this.OPTION3(() => this.OR2([{ ALT: () => this.CONSUME(K.TEMP, { LABEL: 'temp' }) }, { ALT: () => this.CONSUME(K.TEMPORARY, { LABEL: 'temp' }) }]));
     this.OR([
       { ALT: () => this.SUBRULE(this.createStream) },
       { ALT: () => this.SUBRULE(this.createTable) },
@@ -142,6 +144,13 @@ export class SqlParser extends CstParser {
           ALT: () => {
             this.CONSUME(K.PRIMARY, { LABEL: 'primaryKey' });
             this.CONSUME(K.KEY);
+          },
+        },
+        // DEFAULT value: what an INSERT that leaves the column out writes.
+        {
+          ALT: () => {
+            this.CONSUME(K.DEFAULT, { LABEL: 'default' });
+            this.SUBRULE(this.arithmetic, { LABEL: 'defaultValue' });
           },
         },
       ]);

@@ -67,6 +67,10 @@ function toCreate(n: CstNode, cx: AstContext): CreateStmt {
   const orReplace = optToken(n, 'or');
   const ifNotExists = optNode(n, 'ifNotExistsBefore') !== undefined || optNode(body, 'ifNotExists') !== undefined;
   const logicalView = body.name === 'createView' && !optToken(body, 'materialized');
+  const temp = optToken(n, 'temp');
+  if (temp && body.name !== 'createTable' && body.name !== 'createView') {
+    throw astError(`${temp.image.toUpperCase()} goes with CREATE TABLE and CREATE VIEW`, cx.src.tokenSpan(temp), 'leave it out');
+  }
   if (orReplace && body.name !== 'createFunction' && !logicalView) {
     throw astError('OR REPLACE is only supported for CREATE FUNCTION and CREATE VIEW', cx.src.tokenSpan(orReplace), 'use DROP and CREATE, or ALTER MODEL ... SET for models');
   }
@@ -134,11 +138,14 @@ function toCreateFunction(
 }
 
 function toColumnDef(n: CstNode, cx: AstContext): ColumnDef {
+  const values = nodes(n, 'defaultValue');
+  if (values.length > 1) throw astError('DEFAULT is given twice', cx.src.nodeSpan(values[1]!));
   return {
     name: toIdent(node(n, 'name'), cx),
     type: toDataType(node(n, 'dataType'), cx),
     notNull: optToken(n, 'notNull') !== undefined,
     primaryKey: optToken(n, 'primaryKey') !== undefined,
+    ...(values[0] ? { default: toExpr(values[0], cx) } : {}),
     span: cx.src.nodeSpan(n),
   };
 }
@@ -148,6 +155,8 @@ function toColumnDefs(n: CstNode, cx: AstContext): ColumnDef[] {
   return nodes(n, 'columns').map((c) => {
     const pk = optToken(c, 'primaryKey');
     if (pk) throw astError('PRIMARY KEY is not allowed in a model signature', cx.src.tokenSpan(pk));
+    const d = optToken(c, 'default');
+    if (d) throw astError('DEFAULT is not allowed in a model signature', cx.src.tokenSpan(d));
     return toColumnDef(c, cx);
   });
 }

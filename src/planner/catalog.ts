@@ -2,7 +2,7 @@ import type { Reference, ReferenceBins } from '../udf/drift.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { DataType, Field } from '../common/types.js';
-import { normalizeName, type Ident, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type Expr, type Ident, type SelectQuery } from '../parser/ast.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from './limits.js';
 
 export type Options = Readonly<Record<string, string | number | boolean>>;
@@ -36,9 +36,13 @@ export interface StreamDef {
   readonly watermark?: WatermarkSpec;
   /** The column records are keyed and partitioned by (WITH key = ...), if any. */
   readonly key?: string;
+  /** Columns' DEFAULT values, by column name (what an INSERT that leaves them out writes). */
+  readonly defaults?: ColumnDefaults;
   readonly options: Options;
   readonly sql: string;
 }
+
+export type ColumnDefaults = Readonly<Record<string, Expr>>;
 
 /** A TABLE: upsert semantics, latest row per primary key. */
 export interface TableDef {
@@ -46,6 +50,7 @@ export interface TableDef {
   readonly name: string;
   readonly schema: readonly Field[];
   readonly primaryKey: readonly string[];
+  readonly defaults?: ColumnDefaults;
   readonly options: Options;
   readonly sql: string;
 }

@@ -2,7 +2,8 @@
 import { SluiceError } from '../../common/errors.js';
 import type { Span } from '../../common/span.js';
 import { normalizeName, type Expr } from '../../parser/index.js';
-import type { Options, StreamDef, WatermarkSpec } from '../../planner/catalog.js';
+import { Catalog, type Options, type StreamDef, type WatermarkSpec } from '../../planner/catalog.js';
+import { columnDefaults } from '../insert-bind.js';
 import { checkInterval, fixedMillis, formatMillis, limitError, type PlanLimits } from '../../planner/limits.js';
 import { parseDuration } from '../../common/duration.js';
 import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
@@ -51,7 +52,7 @@ export function streamDefOf(s: CreateStream, text: string, limits: PlanLimits, c
     checkPartitions(s, options, limits);
     withSpan(s.span, () => retentionOption(options));
   }
-  return { kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text };
+  return columnDefaults<StreamDef>({ kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text }, s.columns, new Catalog());
 }
 
 /** `WITH (partitions = n)` of a stream on the embedded log: a positive integer within the limit. */

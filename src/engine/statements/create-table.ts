@@ -2,7 +2,8 @@
 import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
 import { normalizeName } from '../../parser/index.js';
-import type { TableDef } from '../../planner/catalog.js';
+import { Catalog, type TableDef } from '../../planner/catalog.js';
+import { columnDefaults } from '../insert-bind.js';
 import { openTableRows, reopenTableChangelog } from '../relation-storage.js';
 import { fieldsOf, ok, optionsOf } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
@@ -48,7 +49,8 @@ export function tableDefOf(s: StatementOf<'CreateTable'>, text: string, checkOpt
     throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} reads ${connectorName('table', options)} and needs a PRIMARY KEY: its rows are the latest per key`, { span: s.name.span, hint: 'mark a column: card_id STRING PRIMARY KEY' });
   }
   checkConnectorOptions('table', s.options, { what: `table ${s.name.name}`, hasWatermark: false, span: s.span, checkEach: checkOptions });
-  return { kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text };
+  // Built-in functions only: a DEFAULT is computed the same whatever functions are registered.
+  return columnDefaults<TableDef>({ kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text }, s.columns, new Catalog());
 }
 
 /**

@@ -7,7 +7,7 @@ import type { StreamDef, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import { planQuery, pullRelation, readsOnlyTables } from '../../planner/plan-query.js';
 import type { StateRow, TableChange } from '../../state/index.js';
-import { bindInsert, evaluateInsertValue, insertTarget } from '../insert-bind.js';
+import { bindInsert, defaultValues, evaluateInsertValue, insertTarget } from '../insert-bind.js';
 import { freshRowKey } from '../row-ids.js';
 import type { Session } from '../session.js';
 import { visibleFields } from '../sorted-rows.js';
@@ -24,8 +24,9 @@ import { compileExpr } from '../../exec/compile-expr.js';
 export const insert: StatementHandler<'Insert'> = async (session, s, text, opts) => {
   const bound = bindInsert(s, session.catalog);
   const def = bound.def;
+  const defaults = defaultValues(def, insertTarget(s, session.catalog).cols, session.catalog);
   const rows = bound.rows.map((values) => {
-    const row: Record<string, unknown> = {};
+    const row: Record<string, unknown> = { ...defaults };
     for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span, def);
     return row;
   });
@@ -54,8 +55,9 @@ export async function insertSelect(select: StatementHandler<'Query'>, ...[sessio
   const result = await select(session, { kind: 'Query', query: castToColumns(query, cols.map((c) => def.schema[c]!), s.span), span: s.span }, text, { ...opts, bounded: true });
   const rows = await finalRows(session, result, s.span);
   throwIfCancelled(opts.signal, 'the INSERT', s.span);
+  const defaults = defaultValues(def, cols, session.catalog);
   const records = rows.map((values, r) => {
-    const row: Record<string, unknown> = {};
+    const row: Record<string, unknown> = { ...defaults };
     cols.forEach((c, k) => {
       const field = def.schema[c]!;
       if ((values[k] ?? null) === null && !field.nullable) {
