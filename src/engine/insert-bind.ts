@@ -1,9 +1,10 @@
 /** Binding of INSERT INTO ... VALUES: target, columns and one cast expression per value. */
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import type { Field } from '../common/types.js';
+import { typeToString, type Field } from '../common/types.js';
 import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
-import { normalizeName, type Expr, type Statement } from '../parser/index.js';
+import { normalizeName, type CheckConstraint, type Expr, type Statement } from '../parser/index.js';
+import { batchFromRows } from '../exec/columns.js';
 import { bindExpr, Scope } from '../planner/bind-expr.js';
 import type { BoundExpr } from '../planner/bound-expr.js';
 import type { Catalog, StreamDef, TableDef } from '../planner/catalog.js';
@@ -28,6 +29,47 @@ export function defaultValues(def: StreamDef | TableDef, given: readonly number[
     out[field.name] = evaluateInsertValue(field, value, d.span, def);
   });
   return out;
+}
+
+/** The rows a CHECK constraint's condition reads: the relation's columns, by name or qualified by it. */
+function checkScope(def: StreamDef | TableDef): Scope {
+  return new Scope(def.schema.map((f) => ({ qualifier: def.name, name: f.name, type: f.type })));
+}
+
+function boundCheck(def: StreamDef | TableDef, check: CheckConstraint, catalog: Catalog): BoundExpr {
+  const bound = bindExpr(check.cond, checkScope(def), catalog, { clause: 'CHECK' });
+  if (bound.type.kind !== 'BOOLEAN' && bound.type.kind !== 'NULL') {
+    throw new SluiceError('TYPE_MISMATCH', `a CHECK condition must be a BOOLEAN, not ${typeToString(bound.type)}`, { span: check.cond.span, hint: 'e.g. CHECK (amount >= 0)' });
+  }
+  return bound;
+}
+
+/** CREATE's CHECK constraints, each bound over its columns (a mistake is the CREATE's error). */
+export function withChecks<D extends StreamDef | TableDef>(def: D, checks: readonly CheckConstraint[] | undefined, catalog: Catalog): D {
+  if (!checks?.length) return def;
+  for (const c of checks) boundCheck(def, c, catalog);
+  return { ...def, checks };
+}
+
+/**
+ * Refuses rows that make one of the relation's CHECK conditions FALSE (NULL passes, as in SQL):
+ * the statement fails, naming the first such row and the condition as CREATE wrote it; nothing
+ * is written.
+ */
+export function checkRows(def: StreamDef | TableDef, rows: readonly Record<string, unknown>[], catalog: Catalog, span: Span): void {
+  if (!def.checks?.length || rows.length === 0) return;
+  const batch = batchFromRows(def.schema, rows);
+  for (const check of def.checks) {
+    const { values, errors } = compileExpr(boundCheck(def, check, catalog), def.schema).evaluate(batch);
+    const text = def.sql.slice(check.cond.span.start.offset, check.cond.span.end.offset);
+    const name = check.name ? ` ${check.name.name}` : '';
+    if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `CHECK${name} (${text}) of ${def.name} cannot be computed for a row: ${errors[0]!.message}`, { span, hint: 'nothing was written' });
+    const bad = values.findIndex((v) => v === false);
+    if (bad >= 0) {
+      const row = JSON.stringify(rows[bad], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+      throw new SluiceError('INVALID_ARGUMENT', `row ${row} breaks CHECK${name} (${text}) of ${def.name}`, { span, hint: 'nothing was written; give values the condition allows' });
+    }
+  }
 }
 
 /** The DEFAULT values of CREATE's columns, by name; each is checked (as every INSERT would compute it). */

@@ -435,7 +435,16 @@ export interface CreateStreamStmt {
   readonly ifNotExists: boolean;
   readonly columns: readonly ColumnDef[];
   readonly watermark?: WatermarkDef;
+  /** CHECK constraints, of the columns and of the whole row, in the order written. */
+  readonly checks?: readonly CheckConstraint[];
   readonly options: readonly OptionEntry[];
+  readonly span: Span;
+}
+
+/** `[CONSTRAINT name] CHECK (cond)`, of a column or of the row. */
+export interface CheckConstraint {
+  readonly name?: Ident;
+  readonly cond: Expr;
   readonly span: Span;
 }
 
@@ -447,6 +456,7 @@ export interface CreateTableStmt {
   readonly columns: readonly ColumnDef[];
   readonly primaryKey: readonly Ident[];
   readonly watermark?: WatermarkDef;
+  readonly checks?: readonly CheckConstraint[];
   readonly options: readonly OptionEntry[];
   /** CREATE TABLE t AS SELECT ...: the columns are the query's, the rows its rows now. */
   readonly query?: SelectQuery;

@@ -111,8 +111,25 @@ export class SqlParser extends CstParser {
     this.OR([
       { ALT: () => this.SUBRULE(this.watermarkDef) },
       { ALT: () => this.SUBRULE(this.primaryKeyDef) },
+      // [CONSTRAINT name] CHECK (cond): CHECK and CONSTRAINT are names too; a column's name is followed by its type.
+      {
+        GATE: () => (tokenMatcher(this.LA(1), K.CHECK) && this.LA(2).tokenType === LParen) || (tokenMatcher(this.LA(1), K.CONSTRAINT) && tokenMatcher(this.LA(3), K.CHECK)),
+        ALT: () => this.SUBRULE(this.checkDef),
+      },
       { ALT: () => this.SUBRULE(this.columnDef) },
     ]);
+  });
+
+  /** `[CONSTRAINT name] CHECK (cond)`: what every row written must not make FALSE. */
+  readonly checkDef = this.RULE('checkDef', () => {
+    this.OPTION(() => {
+      this.CONSUME(K.CONSTRAINT);
+      this.SUBRULE(this.identifier, { LABEL: 'constraint' });
+    });
+    this.CONSUME(K.CHECK);
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expression, { LABEL: 'check' });
+    this.CONSUME(RParen);
   });
 
   readonly watermarkDef = this.RULE('watermarkDef', () => {
@@ -144,6 +161,15 @@ export class SqlParser extends CstParser {
           ALT: () => {
             this.CONSUME(K.PRIMARY, { LABEL: 'primaryKey' });
             this.CONSUME(K.KEY);
+          },
+        },
+        // CHECK (cond) of a column.
+        {
+          ALT: () => {
+            this.CONSUME(K.CHECK, { LABEL: 'checkWord' });
+            this.CONSUME(LParen);
+            this.SUBRULE(this.expression, { LABEL: 'check' });
+            this.CONSUME(RParen);
           },
         },
         // DEFAULT value: what an INSERT that leaves the column out writes.

@@ -7,7 +7,7 @@ import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import type {
   InsertConflict,
-  AlterModelStmt, ColumnDef, CreateFunctionStmt, CreateModelStmt, CreateSinkStmt, CreateStreamStmt,
+  AlterModelStmt, CheckConstraint, ColumnDef, CreateFunctionStmt, CreateModelStmt, CreateSinkStmt, CreateStreamStmt,
   CreateTableStmt, CreateViewStmt, DescribeStmt, DropStmt, ExplainStmt, Ident, InsertStmt, ObjectKind,
   ShowStmt, ShowWhat, Statement, WatermarkDef,
 } from './ast.js';
@@ -78,14 +78,14 @@ function toCreate(n: CstNode, cx: AstContext): CreateStmt {
   const options = toOptions(optNode(body, 'withOptions'), cx);
   switch (body.name) {
     case 'createStream': {
-      const { columns, watermark } = toTableElements(body, cx, false);
-      return { kind: 'CreateStream', name, ifNotExists, columns, ...(watermark ? { watermark } : {}), options, span };
+      const { columns, watermark, checks } = toTableElements(body, cx, false);
+      return { kind: 'CreateStream', name, ifNotExists, columns, ...(watermark ? { watermark } : {}), ...(checks.length ? { checks } : {}), options, span };
     }
     case 'createTable': {
       const query = optNode(body, 'selectQuery');
       if (query) return { kind: 'CreateTable', name, ifNotExists, columns: [], primaryKey: [], options, query: toSelect(query, cx), span };
-      const { columns, watermark, primaryKey } = toTableElements(body, cx, true);
-      return { kind: 'CreateTable', name, ifNotExists, columns, primaryKey, ...(watermark ? { watermark } : {}), options, span };
+      const { columns, watermark, primaryKey, checks } = toTableElements(body, cx, true);
+      return { kind: 'CreateTable', name, ifNotExists, columns, primaryKey, ...(watermark ? { watermark } : {}), ...(checks.length ? { checks } : {}), options, span };
     }
     case 'createModel':
       return {
@@ -165,12 +165,14 @@ interface TableElements {
   readonly columns: ColumnDef[];
   readonly watermark?: WatermarkDef;
   readonly primaryKey: Ident[];
+  readonly checks: CheckConstraint[];
 }
 
 function toTableElements(n: CstNode, cx: AstContext, isTable: boolean): TableElements {
   const columns: ColumnDef[] = [];
   let watermark: WatermarkDef | undefined;
   let tableKey: Ident[] | undefined;
+  const checks: CheckConstraint[] = [];
   for (const el of nodes(node(n, 'tableElements'), 'elements')) {
     const c = onlyChild(el);
     const span = cx.src.nodeSpan(c);
@@ -178,6 +180,10 @@ function toTableElements(n: CstNode, cx: AstContext, isTable: boolean): TableEle
       const pk = optToken(c, 'primaryKey');
       if (pk && !isTable) throw astError('a stream has no PRIMARY KEY', cx.src.tokenSpan(pk), "use CREATE TABLE for keyed data, or WITH (key = '...') to partition a stream");
       columns.push(toColumnDef(c, cx));
+      for (const cond of nodes(c, 'check')) checks.push({ cond: toExpr(cond, cx), span: cx.src.nodeSpan(cond) });
+    } else if (c.name === 'checkDef') {
+      const name = optNode(c, 'constraint');
+      checks.push({ ...(name ? { name: toIdent(name, cx) } : {}), cond: toExpr(node(c, 'check'), cx), span });
     } else if (c.name === 'watermarkDef') {
       if (watermark) throw astError('only one WATERMARK may be declared', span);
       watermark = { column: toIdent(node(c, 'column'), cx), expr: toExpr(node(c, 'expression'), cx), span };
@@ -191,7 +197,7 @@ function toTableElements(n: CstNode, cx: AstContext, isTable: boolean): TableEle
   if (tableKey && columnKey.length > 0) throw astError('PRIMARY KEY is declared twice', columnKey[0]!.span, 'declare it on the column or in a PRIMARY KEY (...) clause, not both');
   if (columnKey.length > 1) throw astError('more than one column is marked PRIMARY KEY', columnKey[1]!.span, 'for a composite key write PRIMARY KEY (a, b)');
   const primaryKey = tableKey ?? columnKey.map((c) => c.name);
-  return watermark ? { columns, watermark, primaryKey } : { columns, primaryKey };
+  return watermark ? { columns, watermark, primaryKey, checks } : { columns, primaryKey, checks };
 }
 
 function toObjectKind(n: CstNode): ObjectKind {

@@ -2,7 +2,7 @@ import type { Reference, ReferenceBins } from '../udf/drift.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { DataType, Field } from '../common/types.js';
-import { normalizeName, type Expr, type Ident, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type CheckConstraint, type Expr, type Ident, type SelectQuery } from '../parser/ast.js';
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from './limits.js';
 
 export type Options = Readonly<Record<string, string | number | boolean>>;
@@ -38,6 +38,8 @@ export interface StreamDef {
   readonly key?: string;
   /** Columns' DEFAULT values, by column name (what an INSERT that leaves them out writes). */
   readonly defaults?: ColumnDefaults;
+  /** CHECK constraints every row an INSERT writes must not make FALSE. */
+  readonly checks?: readonly CheckConstraint[];
   readonly options: Options;
   readonly sql: string;
 }
@@ -51,6 +53,8 @@ export interface TableDef {
   readonly schema: readonly Field[];
   readonly primaryKey: readonly string[];
   readonly defaults?: ColumnDefaults;
+  /** CHECK constraints every row an INSERT or UPDATE writes must not make FALSE. */
+  readonly checks?: readonly CheckConstraint[];
   readonly options: Options;
   readonly sql: string;
 }

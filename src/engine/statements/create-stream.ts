@@ -3,7 +3,7 @@ import { SluiceError } from '../../common/errors.js';
 import type { Span } from '../../common/span.js';
 import { normalizeName, type Expr } from '../../parser/index.js';
 import { Catalog, type Options, type StreamDef, type WatermarkSpec } from '../../planner/catalog.js';
-import { columnDefaults } from '../insert-bind.js';
+import { columnDefaults, withChecks } from '../insert-bind.js';
 import { checkInterval, fixedMillis, formatMillis, limitError, type PlanLimits } from '../../planner/limits.js';
 import { parseDuration } from '../../common/duration.js';
 import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
@@ -52,7 +52,8 @@ export function streamDefOf(s: CreateStream, text: string, limits: PlanLimits, c
     checkPartitions(s, options, limits);
     withSpan(s.span, () => retentionOption(options));
   }
-  return columnDefaults<StreamDef>({ kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text }, s.columns, new Catalog());
+  const builtins = new Catalog();
+  return withChecks(columnDefaults<StreamDef>({ kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text }, s.columns, builtins), s.checks, builtins);
 }
 
 /** `WITH (partitions = n)` of a stream on the embedded log: a positive integer within the limit. */

@@ -3,7 +3,7 @@ import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import { checkConnectorOptions, connectorFor, connectorName } from '../../connectors/registry.js';
 import { normalizeName } from '../../parser/index.js';
 import { Catalog, type TableDef } from '../../planner/catalog.js';
-import { columnDefaults } from '../insert-bind.js';
+import { columnDefaults, withChecks } from '../insert-bind.js';
 import { openTableRows, reopenTableChangelog } from '../relation-storage.js';
 import { fieldsOf, ok, optionsOf } from './definitions.js';
 import type { StatementHandler, StatementOf } from './handler.js';
@@ -50,7 +50,8 @@ export function tableDefOf(s: StatementOf<'CreateTable'>, text: string, checkOpt
   }
   checkConnectorOptions('table', s.options, { what: `table ${s.name.name}`, hasWatermark: false, span: s.span, checkEach: checkOptions });
   // Built-in functions only: a DEFAULT is computed the same whatever functions are registered.
-  return columnDefaults<TableDef>({ kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text }, s.columns, new Catalog());
+  const builtins = new Catalog();
+  return withChecks(columnDefaults<TableDef>({ kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text }, s.columns, builtins), s.checks, builtins);
 }
 
 /**

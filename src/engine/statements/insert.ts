@@ -7,7 +7,7 @@ import type { StreamDef, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import { planQuery, pullRelation, readsOnlyTables } from '../../planner/plan-query.js';
 import type { StateRow, TableChange } from '../../state/index.js';
-import { bindInsert, defaultValues, evaluateInsertValue, insertTarget } from '../insert-bind.js';
+import { bindInsert, checkRows, defaultValues, evaluateInsertValue, insertTarget } from '../insert-bind.js';
 import { freshRowKey } from '../row-ids.js';
 import type { Session } from '../session.js';
 import { visibleFields } from '../sorted-rows.js';
@@ -145,12 +145,14 @@ async function writeRows(session: Session, def: StreamDef | TableDef, rows: read
     }
     const keyedRows = rows.map((row): [string, Record<string, unknown>] => [keyed ? keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])) : freshRowKey(), row]);
     const changes: TableChange[] = conflict && conflict.action !== 'replace' ? await resolveConflicts(session, t, keyedRows, conflict) : keyedRows.map(([k, row]) => [k, row as StateRow]);
+    checkRows(def, changes.flatMap(([, row]) => (row ? [row as Record<string, unknown>] : [])), session.catalog, span);
     await t.rows.apply(changes);
     const verb = conflict?.action === 'nothing' ? `inserted ${changes.length} row(s) (${rows.length - changes.length} left as they were)` : `inserted ${rows.length} row(s)`;
     return ok(text, `${verb} into table ${def.name}`);
   }
   if (conflict) throw new SluiceError('UNSUPPORTED', `${def.name} is a stream: its rows are appended, nothing conflicts`, { span: conflict.span, hint: 'leave out ON CONFLICT / OR ...' });
   const topic = logTopicOf(def, 'INSERT INTO', span);
+  checkRows(def, rows, session.catalog, span);
   const wb = store.batch();
   stageStreamRows(log, def, topic, rows, wb);
   await wb.write();
