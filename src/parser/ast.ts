@@ -457,6 +457,8 @@ export interface CreateTableStmt {
   readonly primaryKey: readonly Ident[];
   readonly watermark?: WatermarkDef;
   readonly checks?: readonly CheckConstraint[];
+  /** UNIQUE column sets: of a column (`a INT UNIQUE`) or `UNIQUE (a, b)`. */
+  readonly unique?: readonly (readonly Ident[])[];
   readonly options: readonly OptionEntry[];
   /** CREATE TABLE t AS SELECT ...: the columns are the query's, the rows its rows now. */
   readonly query?: SelectQuery;

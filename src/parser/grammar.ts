@@ -116,8 +116,22 @@ export class SqlParser extends CstParser {
         GATE: () => (tokenMatcher(this.LA(1), K.CHECK) && this.LA(2).tokenType === LParen) || (tokenMatcher(this.LA(1), K.CONSTRAINT) && tokenMatcher(this.LA(3), K.CHECK)),
         ALT: () => this.SUBRULE(this.checkDef),
       },
+      {
+        GATE: () => (tokenMatcher(this.LA(1), K.UNIQUE) && this.LA(2).tokenType === LParen) || (tokenMatcher(this.LA(1), K.CONSTRAINT) && tokenMatcher(this.LA(3), K.UNIQUE)),
+        ALT: () => this.SUBRULE(this.uniqueDef),
+      },
       { ALT: () => this.SUBRULE(this.columnDef) },
     ]);
+  });
+
+  /** `[CONSTRAINT name] UNIQUE (a, b)`: no two rows of a table share those values (NULLs apart). */
+  readonly uniqueDef = this.RULE('uniqueDef', () => {
+    this.OPTION(() => {
+      this.CONSUME(K.CONSTRAINT);
+      this.SUBRULE(this.identifier, { LABEL: 'constraint' });
+    });
+    this.CONSUME(K.UNIQUE);
+    this.SUBRULE(this.identifierList);
   });
 
   /** `[CONSTRAINT name] CHECK (cond)`: what every row written must not make FALSE. */
@@ -163,6 +177,7 @@ export class SqlParser extends CstParser {
             this.CONSUME(K.KEY);
           },
         },
+        { ALT: () => this.CONSUME(K.UNIQUE, { LABEL: 'unique' }) },
         // CHECK (cond) of a column.
         {
           ALT: () => {

@@ -216,7 +216,10 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   const last = before[before.length - 1];
   // ksqlDB: SELECT ... EMIT CHANGES (EMIT was read as an alias).
   if (word(found) === 'CHANGES' && word(last) === 'EMIT') return 'a push query streams its changes as they happen: leave out EMIT CHANGES';
-  // CREATE VIEW: every view here is materialized.
+  // A constraint there is not: FOREIGN KEY / REFERENCES.
+  if (['REFERENCES', 'FOREIGN'].includes(word(found)) && word(before[0]) === 'CREATE') {
+    return 'FOREIGN KEY is not supported: PRIMARY KEY, UNIQUE and CHECK (cond) are';
+  }
   // Oracle's MINUS: the word was read as an alias, or comes where none fits.
   if ([word(found), word(last)].includes('MINUS')) return 'the rows of one SELECT that another does not give: SELECT ... EXCEPT SELECT ...';
   // x OVER (...) after something that is not a function call: OVER was read as an alias.

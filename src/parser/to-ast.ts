@@ -5,6 +5,7 @@
  */
 import type { CstNode } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
 import type {
   InsertConflict,
   AlterModelStmt, CheckConstraint, ColumnDef, CreateFunctionStmt, CreateModelStmt, CreateSinkStmt, CreateStreamStmt,
@@ -84,8 +85,8 @@ function toCreate(n: CstNode, cx: AstContext): CreateStmt {
     case 'createTable': {
       const query = optNode(body, 'selectQuery');
       if (query) return { kind: 'CreateTable', name, ifNotExists, columns: [], primaryKey: [], options, query: toSelect(query, cx), span };
-      const { columns, watermark, primaryKey, checks } = toTableElements(body, cx, true);
-      return { kind: 'CreateTable', name, ifNotExists, columns, primaryKey, ...(watermark ? { watermark } : {}), ...(checks.length ? { checks } : {}), options, span };
+      const { columns, watermark, primaryKey, checks, unique } = toTableElements(body, cx, true);
+      return { kind: 'CreateTable', name, ifNotExists, columns, primaryKey, ...(watermark ? { watermark } : {}), ...(checks.length ? { checks } : {}), ...(unique.length ? { unique } : {}), options, span };
     }
     case 'createModel':
       return {
@@ -166,6 +167,7 @@ interface TableElements {
   readonly watermark?: WatermarkDef;
   readonly primaryKey: Ident[];
   readonly checks: CheckConstraint[];
+  readonly unique: Ident[][];
 }
 
 function toTableElements(n: CstNode, cx: AstContext, isTable: boolean): TableElements {
@@ -173,6 +175,8 @@ function toTableElements(n: CstNode, cx: AstContext, isTable: boolean): TableEle
   let watermark: WatermarkDef | undefined;
   let tableKey: Ident[] | undefined;
   const checks: CheckConstraint[] = [];
+  const unique: Ident[][] = [];
+  const noUnique = (span: Span) => astError('a stream has no UNIQUE columns: it is a log of every record', span, 'use CREATE TABLE with a PRIMARY KEY or UNIQUE for rows that must differ');
   for (const el of nodes(node(n, 'tableElements'), 'elements')) {
     const c = onlyChild(el);
     const span = cx.src.nodeSpan(c);
@@ -181,6 +185,12 @@ function toTableElements(n: CstNode, cx: AstContext, isTable: boolean): TableEle
       if (pk && !isTable) throw astError('a stream has no PRIMARY KEY', cx.src.tokenSpan(pk), "use CREATE TABLE for keyed data, or WITH (key = '...') to partition a stream");
       columns.push(toColumnDef(c, cx));
       for (const cond of nodes(c, 'check')) checks.push({ cond: toExpr(cond, cx), span: cx.src.nodeSpan(cond) });
+      const u = optToken(c, 'unique');
+      if (u && !isTable) throw noUnique(cx.src.tokenSpan(u));
+      if (u) unique.push([columns[columns.length - 1]!.name]);
+    } else if (c.name === 'uniqueDef') {
+      if (!isTable) throw noUnique(span);
+      unique.push(toIdentList(node(c, 'identifierList'), cx));
     } else if (c.name === 'checkDef') {
       const name = optNode(c, 'constraint');
       checks.push({ ...(name ? { name: toIdent(name, cx) } : {}), cond: toExpr(node(c, 'check'), cx), span });
@@ -197,7 +207,7 @@ function toTableElements(n: CstNode, cx: AstContext, isTable: boolean): TableEle
   if (tableKey && columnKey.length > 0) throw astError('PRIMARY KEY is declared twice', columnKey[0]!.span, 'declare it on the column or in a PRIMARY KEY (...) clause, not both');
   if (columnKey.length > 1) throw astError('more than one column is marked PRIMARY KEY', columnKey[1]!.span, 'for a composite key write PRIMARY KEY (a, b)');
   const primaryKey = tableKey ?? columnKey.map((c) => c.name);
-  return watermark ? { columns, watermark, primaryKey, checks } : { columns, primaryKey, checks };
+  return watermark ? { columns, watermark, primaryKey, checks, unique } : { columns, primaryKey, checks, unique };
 }
 
 function toObjectKind(n: CstNode): ObjectKind {

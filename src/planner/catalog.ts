@@ -52,6 +52,8 @@ export interface TableDef {
   readonly name: string;
   readonly schema: readonly Field[];
   readonly primaryKey: readonly string[];
+  /** Column sets no two rows share values of (rows with a NULL among them apart). */
+  readonly unique?: readonly (readonly string[])[];
   readonly defaults?: ColumnDefaults;
   /** CHECK constraints every row an INSERT or UPDATE writes must not make FALSE. */
   readonly checks?: readonly CheckConstraint[];

@@ -51,7 +51,16 @@ export function tableDefOf(s: StatementOf<'CreateTable'>, text: string, checkOpt
   checkConnectorOptions('table', s.options, { what: `table ${s.name.name}`, hasWatermark: false, span: s.span, checkEach: checkOptions });
   // Built-in functions only: a DEFAULT is computed the same whatever functions are registered.
   const builtins = new Catalog();
-  return withChecks(columnDefaults<TableDef>({ kind: 'table', name: s.name.name, schema, primaryKey: pk, options, sql: text }, s.columns, builtins), s.checks, builtins);
+  const unique = (s.unique ?? []).map((cols) => cols.map((c) => {
+    const f = schema.find((x) => normalizeName(x.name) === normalizeName(c.name));
+    if (!f) throw new SluiceError('UNKNOWN_COLUMN', `UNIQUE names column '${c.name}', which table ${s.name.name} does not have`, { span: c.span, hint: `columns: ${schema.map((x) => x.name).join(', ')}` });
+    return f.name;
+  }));
+  if (unique.length && connectorName('table', options) !== 'table') {
+    throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} reads ${connectorName('table', options)}: UNIQUE is checked only for tables written by INSERT and UPDATE`, { span: s.name.span });
+  }
+  const def: TableDef = { kind: 'table', name: s.name.name, schema, primaryKey: pk, ...(unique.length ? { unique } : {}), options, sql: text };
+  return withChecks(columnDefaults(def, s.columns, builtins), s.checks, builtins);
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Catalog, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import type { StateRow, TableChange } from '../../state/index.js';
 import { checkRows } from '../insert-bind.js';
+import { checkUnique } from '../unique-constraints.js';
 import type { Session } from '../session.js';
 import { ok } from './definitions.js';
 import type { StatementHandler } from './handler.js';
@@ -70,6 +71,7 @@ export async function updateRows(select: StatementHandler<'Query'>, ...[session,
     written.push([after, next[i]! as StateRow]);
   });
   checkRows(def, next, session.catalog, s.span);
+  await checkUnique(session.tables.table(def.name), [...moved, ...written], s.span);
   throwIfCancelled(opts.signal, 'the UPDATE', s.span);
   await session.tables.table(def.name).rows.apply([...moved, ...written]);
   return ok(text, `updated ${written.length} row(s) in table ${def.name}`);

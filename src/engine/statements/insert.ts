@@ -8,6 +8,7 @@ import { limitError } from '../../planner/limits.js';
 import { planQuery, pullRelation, readsOnlyTables } from '../../planner/plan-query.js';
 import type { StateRow, TableChange } from '../../state/index.js';
 import { bindInsert, checkRows, defaultValues, evaluateInsertValue, insertTarget } from '../insert-bind.js';
+import { checkUnique } from '../unique-constraints.js';
 import { freshRowKey } from '../row-ids.js';
 import type { Session } from '../session.js';
 import { visibleFields } from '../sorted-rows.js';
@@ -146,6 +147,7 @@ async function writeRows(session: Session, def: StreamDef | TableDef, rows: read
     const keyedRows = rows.map((row): [string, Record<string, unknown>] => [keyed ? keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])) : freshRowKey(), row]);
     const changes: TableChange[] = conflict && conflict.action !== 'replace' ? await resolveConflicts(session, t, keyedRows, conflict) : keyedRows.map(([k, row]) => [k, row as StateRow]);
     checkRows(def, changes.flatMap(([, row]) => (row ? [row as Record<string, unknown>] : [])), session.catalog, span);
+    await checkUnique(t, changes, span);
     await t.rows.apply(changes);
     const verb = conflict?.action === 'nothing' ? `inserted ${changes.length} row(s) (${rows.length - changes.length} left as they were)` : `inserted ${rows.length} row(s)`;
     return ok(text, `${verb} into table ${def.name}`);
