@@ -354,6 +354,8 @@ export interface SubqueryRef {
   readonly columns?: readonly Ident[];
   /** Written `LATERAL (SELECT ...)`: it may read the columns of the relations before it. */
   readonly lateral?: true;
+  /** The query of a view that is not materialized, named here (planner/logical-views.ts). */
+  readonly view?: true;
   readonly span: Span;
 }
 

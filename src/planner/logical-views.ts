@@ -64,7 +64,7 @@ function expand<T>(x: T, catalog: Catalog, depth: number, run: Expansion): T {
       }
       run.note(ref.span);
       const query = expand(view.query, catalog, depth + 1, run);
-      return { kind: 'Subquery', query, alias: ref.alias ?? ref.name, ...(view.columns ? { columns: view.columns } : {}), span: ref.span } as T;
+      return { kind: 'Subquery', query, alias: ref.alias ?? ref.name, ...(view.columns ? { columns: view.columns } : {}), view: true, span: ref.span } as T;
     }
     return x;
   }

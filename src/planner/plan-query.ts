@@ -70,8 +70,9 @@ export function pullRelation(q: SelectQuery, catalog: Catalog): RelationDef | un
   if (!subqueriesReadOnlyTables(q, catalog)) return undefined;
   while (from?.kind === 'Subquery') {
     if (!subqueriesReadOnlyTables(from.query, catalog)) return undefined;
+    // A view that is not materialized reads as its query would, written in its name's place.
+    if (!from.view) nested = true;
     from = from.query.from;
-    nested = true;
   }
   if (from?.kind !== 'TableRef') return undefined;
   const def = catalog.relation(from.name.name, from.name.span);
