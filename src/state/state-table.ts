@@ -56,13 +56,16 @@ function dirtyValue<V>(d: V | Encoded | typeof DELETED, decode: boolean): V | Bu
 const ABSENT = '';
 
 const PRIVATE_CACHE_BYTES = 16 * 1024 * 1024;
+/** See StateTable.admitsWrites. */
+const ADMIT_REREADS = 16;
 
 /**
  * Keyed operator state for one partition of one operator. RocksDB holds the state; this table
  * holds only the entries changed since the last flush, and reads everything else through a
  * bounded cache shared by the engine, so its heap does not grow with the number of keys. The
- * cache takes what the table reads (values and absences); a flush updates the keys it holds but
- * adds none, so keys written and never read again (every key distinct) do not fill it.
+ * cache takes what the table reads (values and absences); a flush updates the keys it holds, and
+ * adds the keys it writes only while keys written before are being read again (see
+ * admitsWrites), so keys written and never read again (every key distinct) do not fill it.
  *
  * Invariants:
  * - Reads see this table's own writes at once (dirty entries shadow the cache and disk; deletes
@@ -100,6 +103,11 @@ export class StateTable<V extends StateValue = StateRow> {
   private readonly written: KeyFilter | undefined;
   /** See StateTableOptions.ephemeral. */
   private readonly ephemeral: boolean;
+  /**
+   * Reads since the last flush that found a value this table wrote before (a cache hit, or a
+   * disk read that found the key): whether the next flush should cache what it writes.
+   */
+  private rereads = 0;
 
   constructor(
     private readonly store: Store,
@@ -157,6 +165,7 @@ export class StateTable<V extends StateValue = StateRow> {
       const c = this.cache.get(this.owner, key) as string | undefined;
       if (c === undefined) (missing ??= []).push(i);
       else if (c !== ABSENT) {
+        this.rereads++;
         const bytes = Buffer.from(c, 'latin1');
         out[i] = decode ? decodeValue<V>(bytes) : bytes;
       }
@@ -174,7 +183,10 @@ export class StateTable<V extends StateValue = StateRow> {
         continue;
       }
       const b = bytes[j];
-      if (b !== undefined) out[i] = decode ? decodeValue<V>(b) : b;
+      if (b !== undefined) {
+        this.rereads++;
+        out[i] = decode ? decodeValue<V>(b) : b;
+      }
       if (gen === this.generation) this.cacheBytes(key, b);
     }
     return out;
@@ -289,6 +301,8 @@ export class StateTable<V extends StateValue = StateRow> {
     const cached: (string | undefined)[] = [];
     const entries: (CacheEntry | undefined)[] = [];
     const changes = this.changes;
+    const admit = this.admitsWrites();
+    this.rereads = 0;
     // forEach: a for-of loop over the entries would make an array per entry.
     this.dirty.forEach((d, key) => {
       let bytes: string | undefined;
@@ -300,7 +314,7 @@ export class StateTable<V extends StateValue = StateRow> {
         const view = d instanceof Encoded ? d.bytes : encodeValueView(d);
         wb.put(diskKey, view);
         entry = this.cache.entry(this.owner, key);
-        if (entry !== undefined) bytes = view.toString('latin1');
+        if (entry !== undefined || admit) bytes = view.toString('latin1');
       }
       keys.push(key);
       staged.push(d);
@@ -322,9 +336,24 @@ export class StateTable<V extends StateValue = StateRow> {
         }
         const bytes = cached[i];
         if (d === DELETED) this.cache.delete(this.owner, key);
-        else if (bytes !== undefined) this.cache.updateEntry(entries[i]!, bytes, encodedEntryBytes(key.length, bytes.length));
+        else if (bytes !== undefined) {
+          const entry = entries[i];
+          if (entry !== undefined) this.cache.updateEntry(entry, bytes, encodedEntryBytes(key.length, bytes.length));
+          else this.cache.set(this.owner, key, bytes, encodedEntryBytes(key.length, bytes.length));
+        }
       }
     });
+  }
+
+  /**
+   * Whether a flush caches the keys it writes as well as updating those cached: when reads since
+   * the last flush found keys written before often enough (one read in ADMIT_REREADS per key
+   * written) that keys are seen again. Keys written once and never read again (every key
+   * distinct) then stay out of the cache, and keys that come back are served from memory the
+   * second time, not read back from disk.
+   */
+  private admitsWrites(): boolean {
+    return this.rereads * ADMIT_REREADS >= this.dirty.size;
   }
 
   /** Deletes every entry of this table, in memory and (immediately, durably) on disk. */
@@ -346,9 +375,9 @@ export class StateTable<V extends StateValue = StateRow> {
    * Caches a clean value as its encoded bytes in a latin1 string: one compact heap object per
    * entry (a decoded row is several), with no backing store of its own to outlive an eviction,
    * decoded again on each hit. A key read from disk and not found (`bytes` undefined) is cached
-   * as ABSENT, so that it is not read again before it is written. Only keys read from disk are
-   * cached (a flush updates cached keys and adds none), so a table that starts empty caches none
-   * of the keys its `written` filter rules out.
+   * as ABSENT, so that it is not read again before it is written. A table that starts empty
+   * caches none of the keys its `written` filter rules out: they are neither read from disk nor
+   * written.
    */
   private cacheBytes(key: string, bytes: Buffer | undefined): void {
     if (bytes === undefined) this.cache.set(this.owner, key, ABSENT, encodedEntryBytes(key.length, 0));

@@ -144,6 +144,33 @@ describe('StateTable over a small shared cache', () => {
     expect((await other.get('k5'))?.['n']).toBe(5);
   });
 
+  it('caches what a flush writes once keys written before are being read again', async () => {
+    const store = await temp.open();
+    const cache = new StateCache(1 << 20);
+    const t = new StateTable(store, 'q/again', 0, { cache, startsEmpty: true });
+    const write = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) t.put(`k${i}`, { n: i });
+      const wb = store.batch();
+      t.flush(wb);
+      await wb.write();
+    };
+    await write(0, 100);
+    expect(cache.stats().entries).toBe(0);
+    // Keys come back: 10 of the 100 written are read (from disk) before the next flush.
+    expect((await t.getMany(Array.from({ length: 10 }, (_, i) => `k${i}`))).map((v) => v?.['n'])).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(cache.stats()).toMatchObject({ diskReads: 10, entries: 10 });
+    // So this flush caches the keys it writes, and reading them back reads nothing from disk.
+    await write(100, 200);
+    expect(cache.stats().entries).toBe(110);
+    expect((await t.getMany(['k150', 'k199'])).map((v) => v?.['n'])).toEqual([150, 199]);
+    expect(cache.stats().diskReads).toBe(10);
+    // A flush after an interval without such reads caches nothing new.
+    await write(200, 300);
+    expect(cache.stats().entries).toBe(110);
+    expect((await t.get('k250'))?.['n']).toBe(250);
+    expect(cache.stats().diskReads).toBe(11);
+  });
+
   it('a table that starts empty answers its unflushed writes and deletes while a flush is being written', async () => {
     const store = await temp.open();
     const cache = new StateCache(1 << 20);
