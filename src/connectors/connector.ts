@@ -8,6 +8,7 @@ import type { Field } from '../common/types.js';
 import type { EpochSink } from '../exec/epoch-sink.js';
 import type { Source } from '../exec/source.js';
 import type { TableDef } from '../planner/catalog.js';
+import type { RowConstraints } from '../planner/constraints.js';
 import type { PhysicalPlan, SourceExec } from '../planner/physical.js';
 import type { CheckpointStore, EmbeddedLog, Store, TableRows } from '../state/index.js';
 import type { OptionDecl, OptionMap } from './connector-options.js';
@@ -39,11 +40,15 @@ export interface TableArgs {
   readonly def: TableDef;
   /** The table's rows by key (RocksDB through the state cache); the loader changes them with `rows.apply`. */
   readonly rows: TableRows;
+  /** The table's CHECKs and DEFAULTs, which the loader applies to the rows it reads, when it declares any. */
+  readonly constraints?: RowConstraints;
 }
 
 /** Keeps a table current from outside (a Kafka topic); stopped when the table is dropped. */
 export interface TableLoader {
   stop(): Promise<void>;
+  /** Records skipped since the start: values that do not decode into the table's columns, or break a CHECK. */
+  readonly rejected?: number;
 }
 
 /** Facts about the relation a cross-option check may need. */

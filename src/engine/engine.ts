@@ -110,7 +110,7 @@ export class Engine {
     this.record = new CatalogRecord(store);
     this.stateCache = new StateCache(options.stateCacheBytes);
     this.queryRegistry = new QueryRegistry(log);
-    this.engineMetrics = new EngineMetrics(this.queryRegistry, this.models);
+    this.engineMetrics = new EngineMetrics(this.queryRegistry, this.models, this.tableRegistry);
     this.catalog.whyAbsent = (name) => {
       const p = this.queryRegistry.parkedQuery(name);
       return p && parkedError(p);

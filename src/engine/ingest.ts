@@ -1,14 +1,17 @@
 /**
  * Rows sent to a stream from outside (POST /v1/streams/:name/rows). Each row is decoded with the
  * stream's schema as a Kafka JSON record would be (TIMESTAMP as ISO-8601 text or epoch
- * milliseconds, BIGINT exact). Rows that fit are appended to the stream's log and rows that do
- * not go to its dead-letter stream `<stream>_dlq` with the reason, in one write: a request is
- * stored whole or not at all.
+ * milliseconds, BIGINT exact; a column left out takes its DEFAULT). Rows that fit and pass the
+ * stream's CHECKs are appended to the stream's log and the others go to its dead-letter stream
+ * `<stream>_dlq` with the reason, in one write: a request is stored whole or not at all.
  */
 import { SluiceError } from '../common/errors.js';
 import { stringifyExactJson } from '../common/exact-json.js';
 import { fillRow } from '../connectors/kafka/json-codec.js';
+import { batchFromRows } from '../exec/columns.js';
 import { encodeBatch } from '../exec/ipc.js';
+import { RowChecker } from '../exec/row-constraints.js';
+import { rowConstraints } from '../planner/constraints.js';
 import type { Catalog, StreamDef } from '../planner/catalog.js';
 import type { EmbeddedLog, Store } from '../state/index.js';
 import { dlqBatch } from './sinks.js';
@@ -64,20 +67,29 @@ export async function ingestRows(session: IngestSession, name: string, rows: rea
       });
     }
   }
-  const accepted: Record<string, unknown>[] = [];
+  let accepted: Record<string, unknown>[] = [];
   const rejected: IngestRejection[] = [];
-  const letters: { reason: string; operator: string; row: string; source: string; at: number }[] = [];
   const at = Date.now();
   const values = new Array<unknown>(def.schema.length);
+  const checker = checkerOf(def, session.catalog);
+  const reject = (index: number, reason: string): void => void rejected.push({ index, reason });
+  const fitting: number[] = [];
   rows.forEach((r, index) => {
-    const reason = 'error' in r ? r.error : fillRow(def.schema, r.value, 0, undefined, values);
-    if (reason === undefined) {
-      accepted.push(Object.fromEntries(def.schema.map((f, c) => [f.name, values[c]])));
-      return;
-    }
-    rejected.push({ index, reason });
+    const reason = 'error' in r ? r.error : fillRow(def.schema, r.value, 0, undefined, values, checker?.defaults);
+    if (reason !== undefined) return reject(index, reason);
+    accepted.push(Object.fromEntries(def.schema.map((f, c) => [f.name, values[c]])));
+    fitting.push(index);
+  });
+  const violations = checker && accepted.length > 0 ? checker.violations(batchFromRows(def.schema, accepted)) : undefined;
+  if (violations?.size) {
+    for (const [i, reason] of violations) reject(fitting[i]!, reason);
+    rejected.sort((a, b) => a.index - b.index);
+    accepted = accepted.filter((_, i) => !violations.has(i));
+  }
+  const letters = rejected.map(({ index, reason }) => {
+    const r = rows[index]!;
     const text = 'error' in r ? r.text : stringifyExactJson(r.value);
-    letters.push({ reason, operator: 'HttpIngest', row: text.length > MAX_DEAD_ROW_CHARS ? `${text.slice(0, MAX_DEAD_ROW_CHARS)}...` : text, source: `POST /v1/streams/${def.name}/rows#${index}`, at });
+    return { reason, operator: 'HttpIngest', row: text.length > MAX_DEAD_ROW_CHARS ? `${text.slice(0, MAX_DEAD_ROW_CHARS)}...` : text, source: `POST /v1/streams/${def.name}/rows#${index}`, at };
   });
   const wb = session.store.batch();
   if (accepted.length > 0) stageStreamRows(session.log, def, topic, accepted, wb);
@@ -89,6 +101,19 @@ export async function ingestRows(session: IngestSession, name: string, rows: rea
   await wb.write();
   if (letters.length > 0) session.countDeadLetters(def.name, letters.length);
   return { stream: def.name, accepted: accepted.length, rejected, ...(dlq !== undefined ? { deadLetters: dlq } : {}) };
+}
+
+/** The compiled constraints of each stream definition that declares any (a replaced definition is a new object). */
+const checkers = new WeakMap<StreamDef, RowChecker | null>();
+
+function checkerOf(def: StreamDef, catalog: Catalog): RowChecker | undefined {
+  let c = checkers.get(def);
+  if (c === undefined) {
+    const spec = rowConstraints(def, catalog);
+    c = spec ? new RowChecker(spec) : null;
+    checkers.set(def, c);
+  }
+  return c ?? undefined;
 }
 
 function streamOf(catalog: Catalog, name: string): StreamDef {

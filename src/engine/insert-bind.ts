@@ -6,6 +6,7 @@ import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
 import { normalizeName, type CheckConstraint, type Expr, type Statement } from '../parser/index.js';
 import { batchFromRows } from '../exec/columns.js';
 import { bindExpr, Scope } from '../planner/bind-expr.js';
+import { bindCheck, bindDefault } from '../planner/constraints.js';
 import type { BoundExpr } from '../planner/bound-expr.js';
 import type { Catalog, StreamDef, TableDef } from '../planner/catalog.js';
 
@@ -23,32 +24,22 @@ export interface BoundInsert {
 export function defaultValues(def: StreamDef | TableDef, given: readonly number[], catalog: Catalog): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   def.schema.forEach((field, i) => {
-    const d = def.defaults?.[field.name];
-    if (d === undefined || given.includes(i)) return;
-    const value = bindExpr({ kind: 'Cast', operand: d, type: field.type, span: d.span }, new Scope([]), catalog, { clause: 'DEFAULT' });
-    out[field.name] = evaluateInsertValue(field, value, d.span, def);
+    if (given.includes(i)) return;
+    const value = bindDefault(def, field, catalog);
+    if (value !== undefined) out[field.name] = evaluateInsertValue(field, value, def.defaults![field.name]!.span, def);
   });
   return out;
 }
 
-/** The rows a CHECK constraint's condition reads: the relation's columns, by name or qualified by it. */
-function checkScope(def: StreamDef | TableDef): Scope {
-  return new Scope(def.schema.map((f) => ({ qualifier: def.name, name: f.name, type: f.type })));
-}
-
-function boundCheck(def: StreamDef | TableDef, check: CheckConstraint, catalog: Catalog): BoundExpr {
-  const bound = bindExpr(check.cond, checkScope(def), catalog, { clause: 'CHECK' });
-  if (bound.type.kind !== 'BOOLEAN' && bound.type.kind !== 'NULL') {
-    throw new SluiceError('TYPE_MISMATCH', `a CHECK condition must be a BOOLEAN, not ${typeToString(bound.type)}`, { span: check.cond.span, hint: 'e.g. CHECK (amount >= 0)' });
-  }
-  return bound;
-}
-
-/** CREATE's CHECK constraints, each bound over its columns (a mistake is the CREATE's error). */
-export function withChecks<D extends StreamDef | TableDef>(def: D, checks: readonly CheckConstraint[] | undefined, catalog: Catalog): D {
+/**
+ * CREATE's CHECK constraints, each bound over its columns (a mistake is the CREATE's error), with
+ * its text from the statement's (`def.sql`, which starts at `statementStart` in the script).
+ */
+export function withChecks<D extends StreamDef | TableDef>(def: D, checks: readonly CheckConstraint[] | undefined, catalog: Catalog, statementStart: number): D {
   if (!checks?.length) return def;
-  for (const c of checks) boundCheck(def, c, catalog);
-  return { ...def, checks };
+  const stored = checks.map((c) => ({ ...c, text: def.sql.slice(c.cond.span.start.offset - statementStart, c.cond.span.end.offset - statementStart) }));
+  for (const c of stored) bindCheck(def, c, catalog);
+  return { ...def, checks: stored };
 }
 
 /**
@@ -60,14 +51,13 @@ export function checkRows(def: StreamDef | TableDef, rows: readonly Record<strin
   if (!def.checks?.length || rows.length === 0) return;
   const batch = batchFromRows(def.schema, rows);
   for (const check of def.checks) {
-    const { values, errors } = compileExpr(boundCheck(def, check, catalog), def.schema).evaluate(batch);
-    const text = def.sql.slice(check.cond.span.start.offset, check.cond.span.end.offset);
-    const name = check.name ? ` ${check.name.name}` : '';
-    if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `CHECK${name} (${text}) of ${def.name} cannot be computed for a row: ${errors[0]!.message}`, { span, hint: 'nothing was written' });
+    const { cond, label } = bindCheck(def, check, catalog);
+    const { values, errors } = compileExpr(cond, def.schema).evaluate(batch);
+    if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `${label} of ${def.name} cannot be computed for a row: ${errors[0]!.message}`, { span, hint: 'nothing was written' });
     const bad = values.findIndex((v) => v === false);
     if (bad >= 0) {
       const row = JSON.stringify(rows[bad], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-      throw new SluiceError('INVALID_ARGUMENT', `row ${row} breaks CHECK${name} (${text}) of ${def.name}`, { span, hint: 'nothing was written; give values the condition allows' });
+      throw new SluiceError('INVALID_ARGUMENT', `row ${row} breaks ${label} of ${def.name}`, { span, hint: 'nothing was written; give values the condition allows' });
     }
   }
 }

@@ -3,6 +3,7 @@
  * follow Prometheus conventions: a count that only grows is a counter ending in `_total`; a value
  * that can go down is a gauge without it.
  */
+import type { TableRegistry } from './relation-storage.js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ModelRegistry } from '../udf/model-registry.js';
 import type { ModelStatsSnapshot } from '../udf/model-stats.js';
@@ -21,7 +22,7 @@ export class EngineMetrics {
   private readonly deadLettersSeen = new Set<string>();
   private readonly latencySeen = new Set<string>();
 
-  constructor(queries: QueryRegistry, models: ModelRegistry) {
+  constructor(queries: QueryRegistry, models: ModelRegistry, tables: TableRegistry) {
     const registers = [this.registry];
     // The series of a query that no longer runs (a push query that ended, a view stopped or
     // dropped) leave at the next scrape, so that the labels do not grow with every query run.
@@ -71,6 +72,12 @@ export class EngineMetrics {
         const n = queries.lagOf(q);
         return n === undefined ? [] : [[{ query: q.name ?? q.id }, n] as const];
       }),
+    });
+    readCounter(this.registry, {
+      name: 'sluice_table_records_rejected_total',
+      help: 'Records a table kept from a Kafka topic skipped: values that do not decode into its columns, or break one of its CHECKs.',
+      labelNames: ['table'],
+      read: () => [...tables.values()].flatMap((t) => (t.loader?.rejected === undefined ? [] : [[{ table: t.def.name }, t.loader.rejected] as const])),
     });
     registerModelMetrics(this.registry, models);
   }

@@ -6,6 +6,7 @@ import { SluiceError } from '../common/errors.js';
 import { batchToRows, makeBatch } from '../exec/columns.js';
 import { decodeBatches, encodeBatchView } from '../exec/ipc.js';
 import { normalizeName } from '../parser/index.js';
+import type { TableLoader } from '../connectors/connector.js';
 import type { RelationDef, TableDef, ViewDef } from '../planner/catalog.js';
 import { KvTable, LOG_CHUNK_HEADER_BYTES, TableRows, type EmbeddedLog, type StateCache, type Store, type TableChangelogWriter } from '../state/index.js';
 import { CHANGELOG_CHUNK_ROWS, changelogFields } from './sinks.js';
@@ -16,8 +17,8 @@ export interface TableState {
   /** The rows (scans and reads by key); every change goes through `rows.apply`. */
   readonly kv: KvTable;
   readonly rows: TableRows;
-  /** Stops what keeps the rows current (a Kafka table's loader). */
-  readonly close?: () => Promise<void>;
+  /** What keeps the rows current (a Kafka table's loader). */
+  readonly loader?: TableLoader;
 }
 
 /** The tables of an engine, by normalized name. */
@@ -31,7 +32,7 @@ export class TableRegistry extends Map<string, TableState> {
 
   /** Stops what keeps each table current (Kafka loaders). */
   async closeAll(): Promise<void> {
-    for (const t of this.values()) await t.close?.().catch(() => undefined);
+    for (const t of this.values()) await t.loader?.stop().catch(() => undefined);
   }
 }
 

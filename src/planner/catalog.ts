@@ -39,12 +39,17 @@ export interface StreamDef {
   /** Columns' DEFAULT values, by column name (what an INSERT that leaves them out writes). */
   readonly defaults?: ColumnDefaults;
   /** CHECK constraints every row an INSERT writes must not make FALSE. */
-  readonly checks?: readonly CheckConstraint[];
+  readonly checks?: readonly StoredCheck[];
   readonly options: Options;
   readonly sql: string;
 }
 
 export type ColumnDefaults = Readonly<Record<string, Expr>>;
+
+/** A CHECK constraint as CREATE gave it, with its condition's text (what errors and dead letters quote). */
+export interface StoredCheck extends CheckConstraint {
+  readonly text: string;
+}
 
 /** A TABLE: upsert semantics, latest row per primary key. */
 export interface TableDef {
@@ -56,7 +61,7 @@ export interface TableDef {
   readonly unique?: readonly (readonly string[])[];
   readonly defaults?: ColumnDefaults;
   /** CHECK constraints every row an INSERT or UPDATE writes must not make FALSE. */
-  readonly checks?: readonly CheckConstraint[];
+  readonly checks?: readonly StoredCheck[];
   readonly options: Options;
   readonly sql: string;
 }

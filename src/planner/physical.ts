@@ -3,6 +3,7 @@
  * (window and aggregate fuse into one windowed aggregate; an unwindowed GROUP BY becomes an
  * updating aggregate) and where sources read from.
  */
+import { rowConstraints, type RowConstraints } from './constraints.js';
 import { SluiceError, assertNever } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import type { BoundExpr } from './bound-expr.js';
@@ -36,6 +37,12 @@ export interface SourceExec {
    * columns of. EXPLAIN shows it.
    */
   readonly shared?: { readonly id: number; readonly columns: readonly number[]; readonly fields: readonly Field[] };
+  /**
+   * The stream's CHECKs and DEFAULTs, for a source that reads records from outside (Kafka): a
+   * record that breaks a CHECK goes to the dead letters, one that leaves a column out takes its
+   * DEFAULT. Streams of the embedded log hold rows INSERT and HTTP ingest checked already.
+   */
+  readonly constraints?: RowConstraints;
 }
 
 export interface FilterExec {
@@ -229,6 +236,7 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       if (plan.constants) return { kind: 'SourceExec', relation: plan.relation, relationKind: plan.relationKind, connector: 'values', options: {}, columns: plan.columns, fields: plan.fields, constants: plan.constants };
       const def = catalog.relation(plan.relation);
       const connector = String(def.options['connector'] ?? (def.kind === 'stream' || def.kind === 'sink' ? 'log' : def.kind === 'table' ? 'table' : 'view')).toLowerCase();
+      const constraints = def.kind === 'stream' && connector === 'kafka' ? rowConstraints(def, catalog) : undefined;
       return {
         kind: 'SourceExec',
         relation: plan.relation,
@@ -239,6 +247,7 @@ export function toPhysical(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         fields: plan.fields,
         ...(plan.watermark ? { watermark: plan.watermark } : {}),
         ...(plan.changes ? { changes: plan.changes } : {}),
+        ...(constraints ? { constraints } : {}),
       };
     }
     case 'LogicalFilter':

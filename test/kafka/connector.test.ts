@@ -22,7 +22,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   mock = await startKafkaMock({
     brokers: 1,
-    topics: ['c-src:2', 'c-out:1', 'n-src:2', 'n-out:1', 'n-cards:1', 'n-joined:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', 'c-keyed:4', 'n-offsets:2', 'n-keyed:4', '__sluice_decisions:1'],
+    topics: ['c-src:2', 'c-out:1', 'n-src:2', 'n-out:1', 'n-cards:1', 'n-joined:1', 'c-counts:1', 'c-cards:1', 'c-joined:1', 'c-tiers:1', 'c-keyed:4', 'c-checked:1', 'c-checked-t:1', 'n-offsets:2', 'n-keyed:4', '__sluice_decisions:1'],
     groupInitialRebalanceDelayMs: 0,
   });
   ({ engine, cleanup } = await tempEngine(100));
@@ -70,6 +70,47 @@ describe('kafka connector', () => {
     expect(reasons).toContain('id: expected INT (32-bit), got "x"');
     expect(reasons).toContain('must be a JSON object');
     expect(reasons).toContain('id: expected INT (32-bit), got 1.5');
+  }, 120_000);
+
+  it("applies the stream's CHECKs and DEFAULTs to records: one that breaks a CHECK is a dead letter, a left-out column takes its DEFAULT", async () => {
+    await produce(mock.brokers, 'c-checked', [
+      { value: JSON.stringify({ id: 1, amount: 5 }) },
+      { value: JSON.stringify({ id: 2, amount: -1, cur: 'USD' }) },
+      { value: JSON.stringify({ id: 3, amount: 2, cur: 'USD' }) },
+      { value: JSON.stringify({ id: 4, amount: null, cur: null }) },
+    ]);
+    await engine.execute(`CREATE STREAM c_checked (id INT, amount DOUBLE CHECK (amount >= 0), cur STRING DEFAULT 'EUR') WITH (connector = 'kafka', topic = 'c-checked', ${opts()})`);
+    // The view reads id and cur only; the CHECK reads amount all the same.
+    await engine.execute('CREATE MATERIALIZED VIEW c_checked_v AS SELECT id, cur FROM c_checked');
+    const rows = async () => {
+      const [r] = await engine.execute('SELECT id, cur FROM c_checked_v ORDER BY id');
+      return r?.kind === 'rows' ? r.rows.map((x) => [...x]) : [];
+    };
+    await waitFor(async () => (await rows()).length >= 3, 30_000, 'rows that pass');
+    expect(await rows()).toEqual([
+      [1, 'EUR'],
+      [3, 'USD'],
+      [4, null],
+    ]);
+    await waitFor(async () => (await dlqRows('c_checked_v_dlq')).length >= 1, 20_000, 'dead letter');
+    expect(await dlqRows('c_checked_v_dlq')).toEqual([[expect.stringContaining('the row breaks CHECK (amount >= 0) of c_checked (record c-checked/0@1)'), 'c-checked/0@1']]);
+  }, 120_000);
+
+  it("a table over a topic skips and counts records that break a CHECK, and fills left-out columns with their DEFAULT", async () => {
+    await produce(mock.brokers, 'c-checked-t', [
+      { key: 'a', value: JSON.stringify({ name: 'a', limit_eur: 100 }) },
+      { key: 'b', value: JSON.stringify({ name: 'b', limit_eur: -5, tier: 'gold' }) },
+      { key: 'a', value: JSON.stringify({ name: 'a', limit_eur: -1, tier: 'gold' }) },
+      { key: 'c', value: JSON.stringify({ name: 'c', limit_eur: 7, tier: 'silver' }) },
+    ]);
+    await engine.execute(`CREATE TABLE c_checked_t (name STRING PRIMARY KEY, limit_eur DOUBLE CHECK (limit_eur >= 0), tier STRING DEFAULT 'basic') WITH (connector = 'kafka', topic = 'c-checked-t', ${opts()})`);
+    const [r] = await engine.execute('SELECT name, limit_eur, tier FROM c_checked_t ORDER BY name');
+    // The record that breaks the CHECK leaves a's row as it was.
+    expect(r?.kind === 'rows' ? r.rows.map((x) => [...x]) : r).toEqual([
+      ['a', 100, 'basic'],
+      ['c', 7, 'silver'],
+    ]);
+    expect(await engine.metrics.metrics()).toMatch(/sluice_table_records_rejected_total\{table="c_checked_t"\} 2/);
   }, 120_000);
 
   it('an updating query writes upserts: the last record per key is the final value', async () => {

@@ -65,6 +65,43 @@ describe('POST /v1/streams/:name/rows', () => {
     expect(metrics).toMatch(/sluice_dead_letters_total\{query="tx_ingest"\} 3/);
   });
 
+  it("fills left-out columns with their DEFAULT and sends rows that break a CHECK to the dead letters", async () => {
+    await engine.execute(`
+      CREATE STREAM pay (id STRING NOT NULL, amount DOUBLE CHECK (amount >= 0), currency STRING DEFAULT 'EUR', fee DOUBLE DEFAULT 0.5, CONSTRAINT fee_below CHECK (fee < amount)) WITH (partitions = 1);
+      CREATE MATERIALIZED VIEW pays AS SELECT id, amount, currency, fee FROM pay;
+    `);
+    const app = buildServer(engine);
+    const body = [
+      '{"id": "a", "amount": 10}',
+      '{"id": "b", "amount": -1}',
+      '{"id": "c", "amount": 5, "currency": null, "fee": 1}',
+      '{"id": "d", "amount": 0.25}',
+      '{"id": "e", "amount": null, "fee": null}',
+      '{"id": "f", "amount": "x"}',
+      '{"id": "g", "amount": 1, "fee": 2}',
+    ].join('\n');
+    const res = await app.inject({ method: 'POST', url: '/v1/streams/pay/rows', headers: NDJSON, payload: body });
+    expect(res.statusCode).toBe(200);
+    const answer = res.json() as { accepted: number; rejected: { index: number; reason: string }[]; deadLetters: string };
+    expect(answer.accepted).toBe(3);
+    // In the order of the request, whatever refused them: a CHECK, or the type.
+    expect(answer.rejected).toEqual([
+      { index: 1, reason: 'the row breaks CHECK (amount >= 0) of pay' },
+      { index: 3, reason: 'the row breaks CHECK fee_below (fee < amount) of pay' },
+      { index: 5, reason: expect.stringMatching(/amount: expected DOUBLE/) },
+      { index: 6, reason: 'the row breaks CHECK fee_below (fee < amount) of pay' },
+    ]);
+    // A NULL passes a CHECK, as in SQL; a column given as null stays NULL, one left out takes its DEFAULT.
+    expect((await rowsOf('SELECT id, amount, currency, fee FROM pays')).sort()).toEqual([
+      ['a', 10, 'EUR', 0.5],
+      ['c', 5, null, 1],
+      ['e', null, 'EUR', null],
+    ]);
+    const dead = await take((await engine.execute('SELECT reason, row FROM pay_dlq', { bounded: true }))[0], 4);
+    expect(dead.map((r) => String(r.values[0]))).toEqual(answer.rejected.map((r) => r.reason));
+    expect(dead[0]!.values[1]).toBe('{"id":"b","amount":-1}');
+  });
+
   it('takes a JSON array of rows, keeping BIGINT exact', async () => {
     const app = buildServer(engine);
     const payload = '[{"id": "x", "amount": 1, "n": 9223372036854775807}, {"id": "y", "amount": 2}]';

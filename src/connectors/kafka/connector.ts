@@ -40,5 +40,5 @@ export const kafkaConnector: Connector = {
   },
   source: (plan) => kafkaSource(plan),
   sink: (args) => kafkaSink(args),
-  table: (args) => startKafkaTable(args.def, args.rows),
+  table: (args) => startKafkaTable(args.def, args.rows, args.constraints),
 };

@@ -2,6 +2,8 @@
  * The Kafka connector as the engine sees it: a source for streams, an epoch sink for sinks,
  * a background loader for tables, and the option checks for CREATE statements.
  */
+import { RowChecker } from '../../exec/row-constraints.js';
+import type { RowConstraints } from '../../planner/constraints.js';
 import { randomUUID } from 'node:crypto';
 import { SluiceError } from '../../common/errors.js';
 import type { Field } from '../../common/types.js';
@@ -50,6 +52,7 @@ export function kafkaSource(plan: SourceExec): Source {
     startAtLatest: plan.startAt === 'latest',
     client: kafkaClientKind(plan.options),
     deletedRecords: kafkaDeletedRecords(plan.options),
+    ...(plan.constraints ? { constraints: { checker: new RowChecker(plan.constraints), columns: plan.columns } } : {}),
   });
 }
 
@@ -108,7 +111,7 @@ export function kafkaSink(a: KafkaSinkArgs): EpochSink {
  * Starts keeping a table current from its topic; waits until the topic was read up to its end
  * as of now, or 'load.timeout.ms' (default 30 s) passed — then it keeps loading in the background.
  */
-export async function startKafkaTable(def: TableDef, rows: TableRows): Promise<KafkaTableLoader> {
+export async function startKafkaTable(def: TableDef, rows: TableRows, constraints?: RowConstraints): Promise<KafkaTableLoader> {
   const loader = new KafkaTableLoader({
     name: def.name,
     topic: kafkaTopic(def.options, def.name),
@@ -118,6 +121,7 @@ export async function startKafkaTable(def: TableDef, rows: TableRows): Promise<K
     rows,
     sessionTimeoutMs: sessionTimeout(def.options),
     client: kafkaClientKind(def.options),
+    ...(constraints ? { checker: new RowChecker(constraints) } : {}),
   });
   const timeout = Number(def.options['load.timeout.ms'] ?? 30_000);
   let timer: NodeJS.Timeout | undefined;

@@ -11,6 +11,7 @@ import { dateSqlText } from '../../common/timestamp-text.js';
 import type { DataType, Field } from '../../common/types.js';
 import { makeBatch, readColumn, plain } from '../../exec/columns.js';
 import { coerceJson as coerce, Misfit, show } from '../../exec/nested-values.js';
+import type { RowChecker } from '../../exec/row-constraints.js';
 
 /** One record to decode: its JSON value bytes (null for a tombstone) and its timestamp (ms). */
 export interface RawRecord {
@@ -27,25 +28,48 @@ export interface DecodeResult {
 }
 
 /**
+ * The relation's constraints a source applies (see exec/row-constraints.ts): records are decoded
+ * with the relation's whole schema, DEFAULTs fill the columns they leave out, rows that break a
+ * CHECK are rejected, and the batch holds the relation's `columns` (the source's fields).
+ */
+export interface DecodeConstraints {
+  readonly checker: RowChecker;
+  readonly columns: readonly number[];
+}
+
+/**
  * Decodes the JSON values of `records` into one batch of `fields`, once per fetched batch.
  * `recordTimeColumn`, when set, is filled from the record timestamp instead of the JSON value.
  */
-export function decodeJsonRecords(fields: readonly Field[], records: readonly RawRecord[], recordTimeColumn?: number): DecodeResult {
-  const cols: unknown[][] = fields.map(() => []);
-  const kept: number[] = [];
+export function decodeJsonRecords(fields: readonly Field[], records: readonly RawRecord[], recordTimeColumn?: number, constraints?: DecodeConstraints): DecodeResult {
+  const schema = constraints ? constraints.checker.spec.schema : fields;
+  const timeColumn = constraints && recordTimeColumn !== undefined ? constraints.columns[recordTimeColumn] : recordTimeColumn;
+  const defaults = constraints?.checker.defaults;
+  const cols: unknown[][] = schema.map(() => []);
+  let kept: number[] = [];
   const rejected: { index: number; reason: string }[] = [];
-  const row = new Array<unknown>(fields.length);
+  const row = new Array<unknown>(schema.length);
   for (let r = 0; r < records.length; r++) {
     const rec = records[r]!;
-    const reason = decodeInto(fields, rec.value, rec.timestamp, recordTimeColumn, row);
+    const reason = decodeInto(schema, rec.value, rec.timestamp, timeColumn, row, defaults);
     if (reason !== undefined) {
       rejected.push({ index: r, reason });
       continue;
     }
-    for (let c = 0; c < fields.length; c++) cols[c]!.push(row[c]);
+    for (let c = 0; c < schema.length; c++) cols[c]!.push(row[c]);
     kept.push(r);
   }
-  return { batch: makeBatch(fields, cols, kept.length), kept, rejected };
+  if (!constraints) return { batch: makeBatch(fields, cols, kept.length), kept, rejected };
+  let rows = cols;
+  const violations = constraints.checker.violations(makeBatch(schema, cols, kept.length));
+  if (violations.size > 0) {
+    const keep = (_: unknown, i: number) => !violations.has(i);
+    for (const [i, reason] of violations) rejected.push({ index: kept[i]!, reason });
+    rejected.sort((a, b) => a.index - b.index);
+    rows = cols.map((c) => c.filter(keep));
+    kept = kept.filter(keep);
+  }
+  return { batch: makeBatch(fields, constraints.columns.map((c) => rows[c]!), kept.length), kept, rejected };
 }
 
 /**
@@ -100,9 +124,9 @@ function jsonValue(v: unknown): unknown {
 }
 
 /** Decodes one JSON object to row values of `fields` (table rows), or the reason it does not fit. */
-export function decodeJsonRow(fields: readonly Field[], value: Buffer): { values: unknown[] } | { error: string } {
+export function decodeJsonRow(fields: readonly Field[], value: Buffer, defaults?: readonly unknown[]): { values: unknown[] } | { error: string } {
   const row = new Array<unknown>(fields.length);
-  const reason = decodeInto(fields, value, 0, undefined, row);
+  const reason = decodeInto(fields, value, 0, undefined, row, defaults);
   return reason === undefined ? { values: row } : { error: reason };
 }
 
@@ -112,18 +136,18 @@ export function decodeJsonRow(fields: readonly Field[], value: Buffer): { values
  * (see `coerceJson`), and only a record that does not fit (a BIGINT beyond 2^53, or a misfit
  * whose reason shows the value as written) is parsed again exactly.
  */
-function decodeInto(fields: readonly Field[], value: Buffer | null, timestamp: number, recordTimeColumn: number | undefined, row: unknown[]): string | undefined {
+function decodeInto(fields: readonly Field[], value: Buffer | null, timestamp: number, recordTimeColumn: number | undefined, row: unknown[], defaults?: readonly unknown[]): string | undefined {
   if (value === null) return 'record has no value (a tombstone); a stream expects a JSON object';
   const text = value.toString('utf8');
   const quick = parseOrUndefined(text);
-  if (quick !== undefined && fillRow(fields, quick, timestamp, recordTimeColumn, row) === undefined) return undefined;
+  if (quick !== undefined && fillRow(fields, quick, timestamp, recordTimeColumn, row, defaults) === undefined) return undefined;
   let obj: unknown;
   try {
     obj = parseExactJson(text);
   } catch (err) {
     return `value is not valid JSON: ${err instanceof Error ? err.message : String(err)}`;
   }
-  return fillRow(fields, obj, timestamp, recordTimeColumn, row);
+  return fillRow(fields, obj, timestamp, recordTimeColumn, row, defaults);
 }
 
 /** `JSON.parse` of `text`, or undefined where it is not JSON (the exact parse then says where). */
@@ -137,14 +161,20 @@ function parseOrUndefined(text: string): unknown {
 
 /**
  * Fills `row` from one parsed JSON value (an object keyed by field name); returns why it does
- * not fit `fields`, or undefined. Used for Kafka records and rows posted over HTTP alike.
+ * not fit `fields`, or undefined. Used for Kafka records and rows posted over HTTP alike. A
+ * column the object leaves out takes its value in `defaults` (a column's DEFAULT), if any, else
+ * NULL; a column given as null is NULL.
  */
-export function fillRow(fields: readonly Field[], obj: unknown, timestamp: number, recordTimeColumn: number | undefined, row: unknown[]): string | undefined {
+export function fillRow(fields: readonly Field[], obj: unknown, timestamp: number, recordTimeColumn: number | undefined, row: unknown[], defaults?: readonly unknown[]): string | undefined {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return `value must be a JSON object, got ${show(obj)}`;
   const o = obj as Record<string, unknown>;
   for (let c = 0; c < fields.length; c++) {
     const f = fields[c]!;
-    const x = c === recordTimeColumn ? timestamp : coerce(f.type, o[f.name], f.name);
+    // A JSON value is never a function: one is Object.prototype's (a column named toString).
+    let given = o[f.name];
+    if (typeof given === 'function') given = undefined;
+    const d = given === undefined ? defaults?.[c] : undefined;
+    const x = c === recordTimeColumn ? timestamp : d !== undefined ? d : coerce(f.type, given, f.name);
     if (x instanceof Misfit) return x.reason;
     if (x === null && !f.nullable) return `${f.name}: missing or NULL in a NOT NULL column`;
     row[c] = x;

@@ -33,7 +33,7 @@ import type { DeadLetter } from '../../exec/message.js';
 import { SluiceError } from '../../common/errors.js';
 import { readColumn } from '../../exec/columns.js';
 import { WatermarkTracker, type Source, type SourceContext } from '../../exec/source.js';
-import { decodeJsonRecords, type RawRecord } from './json-codec.js';
+import { decodeJsonRecords, type DecodeConstraints, type RawRecord } from './json-codec.js';
 import { connectorClient, type BatchPayload, type ClientKind, type KafkaAdmin, type KafkaClient } from './client.js';
 import { connectorError, kafkaConsumer, type DeletedRecordsPolicy } from './options.js';
 
@@ -47,6 +47,8 @@ export interface KafkaSourceConfig {
   readonly watermark?: { readonly column: number; readonly delayMs: number };
   /** Fill the watermark column from the record timestamp (`timestamp = 'record'`). */
   readonly recordTime: boolean;
+  /** The stream's CHECKs and DEFAULTs, when it declares any. */
+  readonly constraints?: DecodeConstraints;
   readonly sessionTimeoutMs: number;
   /** Partitions without a position start at their end (new records only) instead of their beginning. */
   readonly startAtLatest?: boolean;
@@ -69,6 +71,8 @@ export interface KafkaDecodeConfig {
   readonly operator: string;
   /** Fill this column from the record timestamp (`timestamp = 'record'`). */
   readonly recordTimeColumn?: number;
+  /** The stream's CHECKs and DEFAULTs, when it declares any. */
+  readonly constraints?: DecodeConstraints;
 }
 
 /**
@@ -77,7 +81,7 @@ export interface KafkaDecodeConfig {
  */
 export function decodeKafkaRecords(config: KafkaDecodeConfig, partition: number, chunk: readonly KafkaMessage[]): { batch: RecordBatch; letters: DeadLetter[] } {
   const records: RawRecord[] = chunk.map((m) => ({ value: m.value, timestamp: Number(m.timestamp) }));
-  const decoded = decodeJsonRecords(config.fields, records, config.recordTimeColumn);
+  const decoded = decodeJsonRecords(config.fields, records, config.recordTimeColumn, config.constraints);
   const letters: DeadLetter[] = decoded.rejected.map(({ index, reason }) => {
     const m = chunk[index]!;
     const text = m.value?.toString('utf8') ?? '';
@@ -310,7 +314,7 @@ export class KafkaSource implements Source {
     for (let i = 0; i < messages.length && isRunning() && !isStale() && !ctx.signal.aborted; i += MAX_ROWS_PER_EMIT) {
       const chunk = messages.slice(i, i + MAX_ROWS_PER_EMIT);
       const recordTime = this.config.recordTime ? this.config.watermark?.column : undefined;
-      const { batch: decoded, letters } = decodeKafkaRecords({ topic: this.config.topic, fields: this.fields, operator: this.name, ...(recordTime !== undefined ? { recordTimeColumn: recordTime } : {}) }, p, chunk);
+      const { batch: decoded, letters } = decodeKafkaRecords({ topic: this.config.topic, fields: this.fields, operator: this.name, ...(recordTime !== undefined ? { recordTimeColumn: recordTime } : {}), ...(this.config.constraints ? { constraints: this.config.constraints } : {}) }, p, chunk);
       const nextOffset = Number(chunk[chunk.length - 1]!.offset) + 1;
       let m = this.maxTime;
       if (wm && decoded.numRows > 0) {

@@ -8,13 +8,16 @@
  * - A start resumes every partition from its stored offset (the consumer group is private to
  *   the run and commits nothing); a partition with no stored offset, or whose stored offset
  *   the topic no longer holds, makes the table rebuild from the beginning of the topic.
- * - Records whose value does not decode into the table's columns are skipped and counted
- *   (`rejected`, `lastError`), since a table has no dead-letter stream.
+ * - Records whose value does not decode into the table's columns, or that break one of its
+ *   CHECKs, are skipped and counted (`rejected`, `lastError`), since a table has no dead-letter
+ *   stream; a column a record leaves out takes its DEFAULT.
  */
 import { parseExactJson } from '../../common/exact-json.js';
 import type { Field } from '../../common/types.js';
 import { keyOf } from '../../common/keys.js';
 import type { StateRow, TableChange, TableRows } from '../../state/index.js';
+import { makeBatch } from '../../exec/columns.js';
+import type { RowChecker } from '../../exec/row-constraints.js';
 import { decodeJsonRow } from './json-codec.js';
 import { connectorClient, type ClientKind, type GroupConsumer } from './client.js';
 import { connectorError, kafkaConsumer } from './options.js';
@@ -29,6 +32,15 @@ export interface KafkaTableConfig {
   readonly sessionTimeoutMs: number;
   /** The Kafka client to read with (default kafkajs). */
   readonly client?: ClientKind;
+  /** The table's CHECKs and DEFAULTs, when it declares any. */
+  readonly checker?: RowChecker;
+}
+
+/** A decoded row of a fetched batch: its place among the batch's changes, values and offset. */
+interface Decoded {
+  readonly at: number;
+  readonly values: readonly unknown[];
+  readonly offset: string;
 }
 
 export class KafkaTableLoader {
@@ -88,6 +100,8 @@ export class KafkaTableLoader {
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const changes: TableChange[] = [];
+        /** The changes that are rows (not deletes), for the CHECKs. */
+        const decoded: Decoded[] = [];
         // Until the seek below lands, a fetch may start at the beginning: what the table holds is skipped.
         const from = resume.get(batch.partition) ?? 0;
         for (const m of batch.messages) {
@@ -101,7 +115,7 @@ export class KafkaTableLoader {
             changes.push([key, null]);
             continue;
           }
-          const r = decodeJsonRow(this.config.schema, m.value);
+          const r = decodeJsonRow(this.config.schema, m.value, this.config.checker?.defaults);
           if ('error' in r) {
             this.reject(`${topic}/${batch.partition}@${m.offset}: ${r.error}`);
             continue;
@@ -110,7 +124,9 @@ export class KafkaTableLoader {
           const row: Record<string, unknown> = {};
           this.config.schema.forEach((f, i) => (row[f.name] = r.values[i]));
           changes.push([key, row as StateRow]);
+          decoded.push({ at: changes.length - 1, values: r.values, offset: m.offset });
         }
+        this.dropUnchecked(changes, decoded, `${topic}/${batch.partition}`);
         const last = batch.messages[batch.messages.length - 1];
         if (last) await this.config.rows.apply(changes, new Map([[batch.partition, Number(last.offset) + 1]]));
         if (batch.offsetLag() === '0') done(batch.partition);
@@ -122,6 +138,23 @@ export class KafkaTableLoader {
   async stop(): Promise<void> {
     this.markReady();
     await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  /** Drops from `changes` the rows that break a CHECK of the table, each counted as rejected. */
+  private dropUnchecked(changes: TableChange[], decoded: readonly Decoded[], where: string): void {
+    const checker = this.config.checker;
+    if (!checker || decoded.length === 0) return;
+    const schema = this.config.schema;
+    const violations = checker.violations(makeBatch(schema, schema.map((_, c) => decoded.map((d) => d.values[c])), decoded.length));
+    if (violations.size === 0) return;
+    const drop = new Set<number>();
+    for (const [i, reason] of violations) {
+      this.reject(`${where}@${decoded[i]!.offset}: ${reason}`);
+      drop.add(decoded[i]!.at);
+    }
+    const kept = changes.filter((_, i) => !drop.has(i));
+    changes.length = 0;
+    changes.push(...kept);
   }
 
   private reject(reason: string): void {

@@ -17,6 +17,7 @@
  * Dead letters go to `<prefix>-dlq` in the same transactions (and are mirrored to the local
  * dead-letter stream after they commit).
  */
+import { RowChecker } from '../../exec/row-constraints.js';
 import type { RecordBatch } from 'apache-arrow';
 import type { Admin, Consumer, IHeaders, Kafka as KafkaClient } from 'kafkajs';
 import { asSluiceError, SluiceError } from '../../common/errors.js';
@@ -136,10 +137,11 @@ export class ScaleOutQuery implements QueryHandle {
     const sinkEncode = (batch: RecordBatch, rowKinds: Uint8Array | undefined): TaskRecord[] =>
       sinkRecords(batch, rowKinds, spec.fields, spec.keyColumns).map(([key, value, keyHash]) => ({ topic: spec.sinkTopic, key, value, ...(keyHash !== undefined ? { keyHash } : {}) }));
     const source = split.source;
+    const constraints = source.constraints ? { checker: new RowChecker(source.constraints), columns: source.columns } : undefined;
     const jsonDecoder =
       (p: number): FeedDecoder =>
       (chunk) => {
-        const { batch, letters } = decodeKafkaRecords({ topic: spec.sourceTopic, fields: source.fields, operator: `kafka:${spec.sourceTopic}` }, p, chunk);
+        const { batch, letters } = decodeKafkaRecords({ topic: spec.sourceTopic, fields: source.fields, operator: `kafka:${spec.sourceTopic}`, ...(constraints ? { constraints } : {}) }, p, chunk);
         return { batches: [batch], letters };
       };
     const base = { queryId: spec.id, store: spec.store, ...(spec.stateCache ? { stateCache: spec.stateCache } : {}), client: this.client, dlqTopic: dlq, checkpointIntervalMs: spec.checkpointIntervalMs };

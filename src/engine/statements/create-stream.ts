@@ -53,7 +53,7 @@ export function streamDefOf(s: CreateStream, text: string, limits: PlanLimits, c
     withSpan(s.span, () => retentionOption(options));
   }
   const builtins = new Catalog();
-  return withChecks(columnDefaults<StreamDef>({ kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text }, s.columns, builtins), s.checks, builtins);
+  return withChecks(columnDefaults<StreamDef>({ kind: 'stream', name: s.name.name, schema, ...(watermark ? { watermark } : {}), ...(key ? { key } : {}), options, sql: text }, s.columns, builtins), s.checks, builtins, s.span.start.offset);
 }
 
 /** `WITH (partitions = n)` of a stream on the embedded log: a positive integer within the limit. */

@@ -14,6 +14,7 @@ import { visibleFields } from '../sorted-rows.js';
 import type { StatementResult } from '../types.js';
 import { drop } from './drop.js';
 import { insertSelect } from './insert.js';
+import { rowConstraints } from '../../planner/constraints.js';
 
 export const createTable: StatementHandler<'CreateTable'> = async (session, s, text, opts) => {
   if (s.ifNotExists && session.catalog.hasRelation(s.name.name)) return ok(text, `table ${s.name.name} already exists`);
@@ -25,14 +26,15 @@ export const createTable: StatementHandler<'CreateTable'> = async (session, s, t
   const rows = await openTableRows(session.storage.store, def, session.storage.stateCache);
   // A changelog a query started goes on from the first write after a restart (a loader's included).
   await reopenTableChangelog({ def, kv: rows.kv, rows }, session.storage.log);
-  const loader = await connector.table?.({ def, rows });
+  const constraints = rowConstraints(def, session.catalog);
+  const loader = await connector.table?.({ def, rows, ...(constraints ? { constraints } : {}) });
   if (opts.signal?.aborted) {
     // Reading the table's topic to the end is the long part.
     await loader?.stop();
     session.catalog.removeRelation(def.name);
     throwIfCancelled(opts.signal, `loading table ${def.name}`, s.name.span);
   }
-  session.tables.set(normalizeName(s.name.name), { def, kv: rows.kv, rows, ...(loader ? { close: () => loader.stop() } : {}) });
+  session.tables.set(normalizeName(s.name.name), { def, kv: rows.kv, rows, ...(loader ? { loader } : {}) });
   await session.record.remember('table', s.name.name, text);
   return ok(text, `table ${s.name.name} created`);
 };
@@ -60,7 +62,7 @@ export function tableDefOf(s: StatementOf<'CreateTable'>, text: string, checkOpt
     throw new SluiceError('INVALID_ARGUMENT', `table ${s.name.name} reads ${connectorName('table', options)}: UNIQUE is checked only for tables written by INSERT and UPDATE`, { span: s.name.span });
   }
   const def: TableDef = { kind: 'table', name: s.name.name, schema, primaryKey: pk, ...(unique.length ? { unique } : {}), options, sql: text };
-  return withChecks(columnDefaults(def, s.columns, builtins), s.checks, builtins);
+  return withChecks(columnDefaults(def, s.columns, builtins), s.checks, builtins, s.span.start.offset);
 }
 
 /**

@@ -80,7 +80,7 @@ async function dropRelation(session: Session, s: Drop): Promise<string> {
   }
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
-    await t.close?.();
+    await t.loader?.stop();
     await t.rows.clear();
     await dropTableChangelog(def, log);
     t.rows.release();
