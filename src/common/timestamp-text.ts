@@ -89,3 +89,40 @@ export function dateSqlText(ms: number): string {
   const iso = d.toISOString();
   return iso.slice(0, iso.indexOf('T'));
 }
+
+const TIME_TEXT = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
+
+/**
+ * TIME text, read as DuckDB reads it: 'HH:MM[:SS[.fff]]' (one- or two-digit hour, up to 9 fraction
+ * digits cut to milliseconds; 24:00:00 is the end of a day), or a timestamp text whose time of day
+ * is the value. Milliseconds since midnight; undefined when it is not a valid time.
+ */
+export function parseTimeText(text: string): number | undefined {
+  const trimmed = text.trim();
+  const m = TIME_TEXT.exec(trimmed);
+  if (!m) {
+    const ts = parseTimestampText(trimmed);
+    return ts === undefined || !/[ T]\d/.test(trimmed) ? undefined : ts - dateOf(ts);
+  }
+  const [h, mi, s] = [1, 2, 3].map((i) => Number(m[i] ?? 0)) as [number, number, number];
+  const ms = Number((m[4] ?? '').padEnd(3, '0').slice(0, 3));
+  if (mi > 59 || s > 59) return undefined;
+  const v = ((h * 60 + mi) * 60 + s) * 1000 + ms;
+  return v > DAY_MS ? undefined : v;
+}
+
+/**
+ * TIME text as SQL and every output write it, as DuckDB does: `14:00:05`, with the fraction cut
+ * of its trailing zeros (`14:00:05.12`) and left out when it is zero.
+ */
+export function timeSqlText(ms: number): string {
+  const whole = Math.floor(ms / 1000);
+  const frac = String(ms - whole * 1000).padStart(3, '0').replace(/0+$/, '');
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(Math.floor(whole / 3600))}:${two(Math.floor(whole / 60) % 60)}:${two(whole % 60)}${frac ? `.${frac}` : ''}`;
+}
+
+/** The time of day of a TIMESTAMP, as a TIME value (milliseconds since midnight, UTC). */
+export function timeOf(ms: number): number {
+  return ms - dateOf(ms);
+}

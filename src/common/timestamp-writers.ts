@@ -4,7 +4,7 @@
  * from each column's type text, nested ARRAY and STRUCT values included. The HTTP API, the shell
  * and the CLI write timestamps through these.
  */
-import { dateSqlText, formatTimestamp } from './timestamp-text.js';
+import { dateSqlText, formatTimestamp, timeSqlText } from './timestamp-text.js';
 import { parseTypeText } from './type-text.js';
 import type { DataType } from './types.js';
 
@@ -19,7 +19,7 @@ export const same: ValueWriter = (v) => v;
  */
 export function isoWriters(columns: readonly { readonly type?: string }[], timestamps: 'iso' | 'epoch_ms' = 'iso'): ValueWriter[] {
   return columns.map((c) => {
-    if (c.type === undefined || !/TIMESTAMP|DATE/i.test(c.type)) return same;
+    if (c.type === undefined || !/TIMESTAMP|DATE|TIME/i.test(c.type)) return same;
     const t = parseTypeText(c.type);
     return t === undefined ? same : (writerOf(t, timestamps) ?? same);
   });
@@ -33,6 +33,8 @@ function writerOf(t: DataType, timestamps: 'iso' | 'epoch_ms'): ValueWriter | un
       return (v) => (typeof v === 'number' ? formatTimestamp(v) : typeof v === 'bigint' ? formatTimestamp(Number(v)) : v);
     case 'DATE':
       return (v) => (typeof v === 'number' ? dateSqlText(v) : v);
+    case 'TIME':
+      return (v) => (typeof v === 'number' ? timeSqlText(v) : v);
     case 'ARRAY': {
       const w = writerOf(t.element, timestamps);
       return w && ((v) => (Array.isArray(v) ? v.map(w) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<unknown>, w) : v));

@@ -5,7 +5,7 @@
  */
 import type { DataType, Field } from './types.js';
 
-const SCALARS = new Set(['BOOLEAN', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'STRING', 'BYTES', 'DATE', 'INTERVAL', 'NULL']);
+const SCALARS = new Set(['BOOLEAN', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'STRING', 'BYTES', 'DATE', 'TIME', 'INTERVAL', 'NULL']);
 
 export function parseTypeText(text: string): DataType | undefined {
   const r = new Reader(text);

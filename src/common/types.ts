@@ -2,7 +2,8 @@
  * SQL data types. A closed union; every layer switches over `kind` exhaustively.
  * TIMESTAMP values are epoch milliseconds (precision 3); DATE values are the epoch milliseconds of
  * their day's midnight (UTC), so a DATE compares with a TIMESTAMP as DuckDB's does (as the
- * timestamp of its midnight); INTERVAL values are milliseconds.
+ * timestamp of its midnight); TIME values are milliseconds since midnight (0 to 86,400,000:
+ * 24:00:00 is a time of day too, as in DuckDB); INTERVAL values are milliseconds.
  */
 export type DataType =
   | { readonly kind: 'BOOLEAN' }
@@ -15,6 +16,7 @@ export type DataType =
   | { readonly kind: 'BYTES' }
   | { readonly kind: 'TIMESTAMP'; readonly precision: number }
   | { readonly kind: 'DATE' }
+  | { readonly kind: 'TIME' }
   | { readonly kind: 'INTERVAL' }
   | { readonly kind: 'ARRAY'; readonly element: DataType; readonly size?: number }
   | { readonly kind: 'STRUCT'; readonly fields: readonly Field[] }
@@ -46,6 +48,7 @@ export const T = {
   BYTES: { kind: 'BYTES' },
   TIMESTAMP: { kind: 'TIMESTAMP', precision: 3 },
   DATE: { kind: 'DATE' },
+  TIME: { kind: 'TIME' },
   INTERVAL: { kind: 'INTERVAL' },
   NULL: { kind: 'NULL' },
 } as const satisfies Record<string, DataType>;

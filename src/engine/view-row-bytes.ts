@@ -19,6 +19,7 @@ function columnKind(t: SqlType): ColumnKind | undefined {
     case 'STRING':
       return 'utf8';
     case 'INT':
+    case 'TIME':
       return 'int32';
     case 'FLOAT':
       return 'float32';

@@ -12,7 +12,7 @@
  * number cast to TIMESTAMP is read as epoch milliseconds (NaN or beyond ±8.64e15 is an error).
  */
 import { intervalText, parseIntervalText } from '../common/interval-text.js';
-import { dateOf, dateSqlText, parseDateText, parseTimestampText, timestampSqlText } from '../common/timestamp-text.js';
+import { dateOf, dateSqlText, parseDateText, parseTimeText, parseTimestampText, timeOf, timeSqlText, timestampSqlText } from '../common/timestamp-text.js';
 import { typeToString, type DataType, type Decimal } from '../common/types.js';
 import { fixedPointText, roundDecimal, toDecimal } from './decimals.js';
 import { castNested } from './nested-values.js';
@@ -39,6 +39,7 @@ export function caster(from: DataType, to: DataType): Caster {
       if (from.kind === 'DOUBLE') return (x) => decimalText(x as number);
       if (from.kind === 'TIMESTAMP') return (x) => timestampSqlText(Number(x));
       if (from.kind === 'DATE') return (x) => dateSqlText(Number(x));
+      if (from.kind === 'TIME') return (x) => timeSqlText(Number(x));
       if (from.kind === 'INTERVAL') return (x) => intervalText(Number(x));
       // A list or struct as DuckDB writes it: [1, 2], {'a': x}.
       if (from.kind === 'ARRAY' || from.kind === 'STRUCT') return nestedTextCaster(from, (t) => caster(t, to));
@@ -58,6 +59,15 @@ export function caster(from: DataType, to: DataType): Caster {
       return (x) => {
         const v = parseDateText(String(x));
         if (v === undefined) throw new Error(`cannot cast '${String(x)}' to DATE: expected 'YYYY-MM-DD' with valid fields`);
+        return v;
+      };
+    case 'TIME':
+      // From a TIMESTAMP: its time of day (UTC); from a TIME: itself.
+      if (from.kind === 'TIMESTAMP') return (x) => timeOf(Number(x));
+      if (from.kind === 'TIME') return (x) => x;
+      return (x) => {
+        const v = parseTimeText(String(x));
+        if (v === undefined) throw new Error(`cannot cast '${String(x)}' to TIME: expected 'HH:MM:SS[.fff]' with valid fields`);
         return v;
       };
     case 'ARRAY': {

@@ -40,6 +40,8 @@ export function arrowType(t: DataType): A.DataType {
       return new A.TimestampMillisecond();
     case 'DATE':
       return new A.DateMillisecond();
+    case 'TIME':
+      return new A.TimeMillisecond();
     case 'ARRAY':
       return new A.List(new A.Field('item', arrowType(t.element), true));
     case 'STRUCT':
@@ -91,6 +93,7 @@ function decode(v: A.Vector, t: DataType): Values {
   const n = v.length;
   switch (t.kind) {
     case 'INT':
+    case 'TIME':
     case 'FLOAT':
     case 'DOUBLE': {
       const arr = v.toArray() as Int32Array | Float32Array | Float64Array;
@@ -250,6 +253,8 @@ function build(t: DataType, values: Values, n: number): A.Data {
   switch (t.kind) {
     case 'INT':
       return numeric(new A.Int32(), Int32Array, values, n);
+    case 'TIME':
+      return numeric(new A.TimeMillisecond(), Int32Array, values, n);
     case 'FLOAT':
       return numeric(new A.Float32(), Float32Array, values, n);
     case 'DOUBLE':
@@ -416,7 +421,7 @@ export function buildFixedWidthList(element: DataType, values: Float32Array | Fl
 
 type NumCtor = Int32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
 
-function numeric(type: A.Int32 | A.Float32 | A.Float64, Ctor: NumCtor, values: Values, n: number): A.Data {
+function numeric(type: A.Int32 | A.TimeMillisecond | A.Float32 | A.Float64, Ctor: NumCtor, values: Values, n: number): A.Data {
   if (values instanceof Ctor && values.length === n) {
     return A.makeData({ type, length: n, nullCount: 0, data: values } as never) as A.Data;
   }

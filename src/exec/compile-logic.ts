@@ -37,7 +37,7 @@ function compareClass(a: DataType, b: DataType): CompareClass {
   const kinds = [a.kind, b.kind];
   if (kinds.includes('STRING')) return 'string';
   if (kinds.includes('FLOAT') || kinds.includes('DOUBLE')) return 'float';
-  if (kinds.every((k) => k === 'INT' || k === 'BIGINT' || k === 'TIMESTAMP' || k === 'DATE' || k === 'INTERVAL' || k === 'BOOLEAN' || k === 'NULL')) return 'plain';
+  if (kinds.every((k) => k === 'INT' || k === 'BIGINT' || k === 'TIMESTAMP' || k === 'DATE' || k === 'TIME' || k === 'INTERVAL' || k === 'BOOLEAN' || k === 'NULL')) return 'plain';
   return 'deep';
 }
 

@@ -10,7 +10,7 @@
  * position.
  */
 import { intervalText } from '../common/interval-text.js';
-import { dateSqlText, timestampSqlText } from '../common/timestamp-text.js';
+import { dateSqlText, timeSqlText, timestampSqlText } from '../common/timestamp-text.js';
 import type { DataType } from '../common/types.js';
 
 type Json =
@@ -354,6 +354,8 @@ export function jsonWriter(type: DataType, raw = false): (v: unknown) => string 
       return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(timestampSqlText(Number(v))));
     case 'DATE':
       return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(dateSqlText(Number(v))));
+    case 'TIME':
+      return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(timeSqlText(Number(v))));
     case 'INTERVAL':
       return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(intervalText(Number(v))));
     case 'ARRAY': {

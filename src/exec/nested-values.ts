@@ -7,7 +7,7 @@
  */
 import { assertNever } from '../common/errors.js';
 import { parseExactJson, stringifyExactJson } from '../common/exact-json.js';
-import { parseDateText, parseTimestampText } from '../common/timestamp-text.js';
+import { parseDateText, parseTimeText, parseTimestampText } from '../common/timestamp-text.js';
 import { typeToString, type DataType } from '../common/types.js';
 import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN } from './integers.js';
 import { toDecimal } from './decimals.js';
@@ -98,6 +98,10 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
     case 'DATE': {
       const ms = typeof v === 'string' ? parseDateText(v) : undefined;
       return ms ?? new Misfit(`${path}: expected DATE ('YYYY-MM-DD' text), got ${show(v)}`);
+    }
+    case 'TIME': {
+      const ms = typeof v === 'string' ? parseTimeText(v) : undefined;
+      return ms ?? new Misfit(`${path}: expected TIME ('HH:MM:SS[.fff]' text), got ${show(v)}`);
     }
     case 'ARRAY': {
       if (!Array.isArray(v)) return new Misfit(`${path}: expected ${t.size === undefined ? 'an array' : `an array of ${t.size}`}, got ${show(v)}`);

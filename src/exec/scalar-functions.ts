@@ -272,6 +272,9 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   dayname: { fn: (ts) => dayName(num(ts)) },
   monthname: { fn: (ts) => monthName(num(ts)) },
   make_date: { fn: (y, m, d) => makeDate(Number(y), Number(m), Number(d)) },
+  make_time: { fn: (h, m, s) => makeTime(Number(h), Number(m), Number(s)) },
+  // TIME + INTERVAL, around the clock (the binder writes it).
+  time_add: { fn: (t, iv) => (((num(t) + num(iv)) % DAY_MS) + DAY_MS) % DAY_MS },
   add_months: { fn: (ts, months) => timestampOf(addMonths(num(ts), Number(months)), 'adding months') },
   add_days: { fn: (date, days) => timestampOf(num(date) + Number(days) * DAY_MS, 'DATE + days') },
   md5: { fn: (s) => createHash('md5').update(String(s), 'utf8').digest('hex') },
@@ -359,6 +362,17 @@ function makeTimestamp([year, month, day, hour, minute, seconds]: number[]): num
   const at = new Date(midnight);
   at.setUTCFullYear(year!);
   return timestampOf(at.getTime() + microsToMillis(Math.round(seconds! * 1e6)), 'MAKE_TIMESTAMP');
+}
+
+/** MAKE_TIME(hour, minute, seconds): a TIME, each field range-checked (seconds may have a fraction). */
+function makeTime(hour: number, minute: number, seconds: number): number {
+  const check = (what: string, v: number, lo: number, hi: number) => {
+    if (!(v >= lo && v <= hi) || !Number.isInteger(v)) throw new Error(`MAKE_TIME: ${what} ${v} is out of range (${lo} to ${hi})`);
+  };
+  check('hour', hour, 0, 23);
+  check('minute', minute, 0, 59);
+  if (!(seconds >= 0 && seconds < 60)) throw new Error(`MAKE_TIME: seconds ${seconds} is out of range (0 to below 60)`);
+  return (hour * 60 + minute) * 60_000 + microsToMillis(Math.round(seconds * 1e6));
 }
 
 /** STRING_SPLIT as DuckDB: an empty separator splits into characters (code points). */

@@ -75,7 +75,7 @@ export interface IntervalExpr {
 /** `TIMESTAMP '2024-01-01 00:00:00'` or `DATE '2024-01-01'`; `millis` is epoch milliseconds, UTC. */
 export interface TimestampLiteralExpr {
   readonly kind: 'TimestampLiteral';
-  readonly type: 'TIMESTAMP' | 'DATE';
+  readonly type: 'TIMESTAMP' | 'DATE' | 'TIME';
   readonly text: string;
   readonly millis: number;
   readonly span: Span;

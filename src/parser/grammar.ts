@@ -1343,9 +1343,9 @@ export class SqlParser extends CstParser {
     ]);
   });
 
-  /** `TIMESTAMP '2024-01-01 10:00:00'` or `DATE '2024-01-01'`. */
+  /** `TIMESTAMP '2024-01-01 10:00:00'`, `DATE '2024-01-01'` or `TIME '10:00:00'`. */
   readonly timestampLiteral = this.RULE('timestampLiteral', () => {
-    this.OR([{ ALT: () => this.CONSUME(K.TIMESTAMP, { LABEL: 'type' }) }, { ALT: () => this.CONSUME(K.DATE, { LABEL: 'type' }) }]);
+    this.OR([{ ALT: () => this.CONSUME(K.TIMESTAMP, { LABEL: 'type' }) }, { ALT: () => this.CONSUME(K.DATE, { LABEL: 'type' }) }, { ALT: () => this.CONSUME(K.TIME, { LABEL: 'type' }) }]);
     this.CONSUME(StringLiteral, { LABEL: 'text' });
   });
 

@@ -72,6 +72,8 @@ const soft = [
   'ROWS', 'RANGE', 'GROUPS', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'ROW', 'EXCLUDE',
   'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'GROUPING', 'SETS', 'ROLLUP', 'CUBE', 'WITHIN', 'WINDOW', 'DELETE', 'UPDATE', 'SIMILAR',
   'SEMI', 'ANTI', 'RECURSIVE', 'IGNORE', 'RESPECT', 'FETCH', 'NEXT', 'ONLY', 'LATERAL', 'GLOB', 'CONFLICT', 'DO', 'NOTHING', 'WEEK', 'WEEKS', 'MONTH', 'MONTHS', 'QUARTER', 'QUARTERS', 'YEAR', 'YEARS', 'TRUNCATE', 'TEMP', 'TEMPORARY', 'DEFAULT', 'CHECK', 'CONSTRAINT', 'UNIQUE',
+  // After TIMESTAMP: the first keyword that matches takes the word (`TIMESTAMP` is not `TIME` + `STAMP`).
+  'TIME',
 ] as const;
 
 export type ReservedKeyword = (typeof reserved)[number];

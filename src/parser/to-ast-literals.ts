@@ -1,11 +1,11 @@
-/** CST→AST for `INTERVAL '5' SECOND` / `INTERVAL '5 seconds'` `TIMESTAMP '2024-01-01 00:00:00'` and `DATE '2024-01-01'`. */
+/** CST→AST for `INTERVAL '5' SECOND` / `INTERVAL '5 seconds'`, `TIMESTAMP '2024-01-01 00:00:00'`, `DATE '2024-01-01'` and `TIME '10:00:00'`. */
 import type { CstNode } from 'chevrotain';
 import type { IntervalExpr, IntervalUnit, TimestampLiteralExpr } from './ast.js';
 import { type AstContext, astError, optToken, token } from './cst-access.js';
 import { stringValue } from './to-ast-names.js';
 import { IntegerLiteral } from './lexer.js';
 import { parseIntervalText, type IntervalValue } from '../common/interval-text.js';
-import { parseDateText, parseTimestampText } from '../common/timestamp-text.js';
+import { parseDateText, parseTimeText, parseTimestampText } from '../common/timestamp-text.js';
 
 const INTERVAL_HINT = "write e.g. INTERVAL '5' SECOND, INTERVAL '1 month 2 days' or INTERVAL '01:30:00' (units: MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)";
 
@@ -43,16 +43,17 @@ export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
 }
 
 /**
- * `TIMESTAMP '...'` and `DATE '...'` read their text as a CAST from text does (timestamp-text.ts):
+ * `TIMESTAMP '...'`, `DATE '...'` and `TIME '...'` read their text as a CAST from text does (timestamp-text.ts):
  * UTC unless the text names an offset, every field range-checked.
  */
 export function toTimestampLiteral(n: CstNode, cx: AstContext): TimestampLiteralExpr {
   const textTok = token(n, 'text');
   const text = stringValue(textTok);
-  const type = token(n, 'type').image.toUpperCase() === 'DATE' ? 'DATE' : 'TIMESTAMP';
-  const millis = type === 'DATE' ? parseDateText(text) : parseTimestampText(text);
+  const word = token(n, 'type').image.toUpperCase();
+  const type = word === 'DATE' ? 'DATE' : word === 'TIME' ? 'TIME' : 'TIMESTAMP';
+  const millis = type === 'DATE' ? parseDateText(text) : type === 'TIME' ? parseTimeText(text) : parseTimestampText(text);
   if (millis === undefined) {
-    const example = type === 'DATE' ? "DATE '2024-01-31'" : "TIMESTAMP '2024-01-31 23:59:59.999' (UTC)";
+    const example = type === 'DATE' ? "DATE '2024-01-31'" : type === 'TIME' ? "TIME '23:59:59.999'" : "TIMESTAMP '2024-01-31 23:59:59.999' (UTC)";
     throw astError(`invalid ${type.toLowerCase()} '${text}'`, cx.src.tokenSpan(textTok), `write e.g. ${example}`);
   }
   return { kind: 'TimestampLiteral', type, text, millis, span: cx.src.nodeSpan(n) };

@@ -5,7 +5,7 @@ import { MAX_DECIMAL_PRECISION, decimalType, type DataType, type Field } from '.
 import { type AstContext, astError, node, nodes, optNode, optToken, token, tokens } from './cst-access.js';
 import { identName, toIdent } from './to-ast-names.js';
 
-type SimpleKind = 'BOOLEAN' | 'INT' | 'BIGINT' | 'FLOAT' | 'DOUBLE' | 'STRING' | 'BYTES' | 'TIMESTAMP' | 'DATE';
+type SimpleKind = 'BOOLEAN' | 'INT' | 'BIGINT' | 'FLOAT' | 'DOUBLE' | 'STRING' | 'BYTES' | 'TIMESTAMP' | 'DATE' | 'TIME';
 
 const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
   BOOLEAN: 'BOOLEAN',
@@ -23,6 +23,7 @@ const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
   TIMESTAMP: 'TIMESTAMP',
   TIMESTAMP_LTZ: 'TIMESTAMP',
   DATE: 'DATE',
+  TIME: 'TIME',
   // Other engines' names (DuckDB, PostgreSQL): SMALLINT and TINYINT hold an INT's range here.
   SMALLINT: 'INT',
   TINYINT: 'INT',

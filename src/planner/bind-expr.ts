@@ -134,7 +134,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       }
       return { kind: 'Literal', value: e.millis, type: T.INTERVAL, span: e.span };
     case 'TimestampLiteral':
-      return { kind: 'Literal', value: e.millis, type: e.type === 'DATE' ? T.DATE : T.TIMESTAMP, span: e.span };
+      return { kind: 'Literal', value: e.millis, type: e.type === 'DATE' ? T.DATE : e.type === 'TIME' ? T.TIME : T.TIMESTAMP, span: e.span };
     case 'ColumnRef': {
       const field = e.qualifier && structField(e, scope);
       if (field) return bind(field);
@@ -325,6 +325,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
   const epoch = name === 'date_part' && isEpochPart(bound[0]);
   if (name === 'date_part' && !epoch && bound.length === 2 && bound[1]!.type.kind === 'INTERVAL' && (bound[0]!.type.kind === 'STRING' || bound[0]!.type.kind === 'NULL') && !catalog.findFunction(name)) return intervalPart(bound[0]!, bound[1]!, e);
+  if (name === 'date_part' && bound.length === 2 && bound[1]!.type.kind === 'TIME' && (bound[0]!.type.kind === 'STRING' || bound[0]!.type.kind === 'NULL') && !catalog.findFunction(name)) return timePart(bound[0]!, bound[1]!, e);
   const args = epoch ? bound.slice(1) : bound;
   const rule = SCALAR_FUNCTIONS[epoch ? 'epoch' : name];
   if (epoch && rule) {
@@ -409,6 +410,8 @@ function duckTypeName(t: DataType): string {
       return 'BLOB';
     case 'TIMESTAMP':
       return 'TIMESTAMP';
+    case 'TIME':
+      return 'TIME';
     // DuckDB quotes this one name.
     case 'NULL':
       return '"NULL"';
@@ -539,7 +542,7 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExp
     case '-': {
       const l = left.type.kind;
       const r = right.type.kind;
-      const dates = dateArithmetic(op, left, right, span);
+      const dates = dateArithmetic(op, left, right, span) ?? timeArithmetic(op, left, right, span);
       if (dates) return dates;
       if (isTime(l) && (r === 'INTERVAL' || r === 'NULL')) return mk(T.TIMESTAMP);
       if (op === '+' && l === 'INTERVAL' && isTime(r)) return mk(T.TIMESTAMP);
@@ -609,6 +612,23 @@ function dateArithmetic(op: '+' | '-', left: BoundExpr, right: BoundExpr, span: 
   return undefined;
 }
 
+/**
+ * TIME arithmetic, as DuckDB has it: `time ± interval` and `interval + time` are the TIME that
+ * far on, around the clock (23:00 + 2 hours is 01:00); `time - time` the INTERVAL between them;
+ * `date + time` and `time + date` the TIMESTAMP of that date at that time.
+ */
+function timeArithmetic(op: '+' | '-', left: BoundExpr, right: BoundExpr, span: Span): BoundExpr | undefined {
+  const [l, r] = [left.type.kind, right.type.kind];
+  if (l !== 'TIME' && r !== 'TIME') return undefined;
+  const add = (time: BoundExpr, interval: BoundExpr): BoundExpr => ({ kind: 'Call', fn: 'time_add', args: [time, interval], type: T.TIME, span });
+  const minus = (x: BoundExpr): BoundExpr => ({ kind: 'Unary', op: '-', operand: x, type: x.type, span });
+  if (l === 'TIME' && (r === 'INTERVAL' || r === 'NULL')) return add(left, op === '+' ? right : minus(right));
+  if (op === '+' && l === 'INTERVAL' && r === 'TIME') return add(right, left);
+  if (op === '-' && l === 'TIME' && r === 'TIME') return { kind: 'Binary', op, left, right, type: T.INTERVAL, span };
+  if (op === '+' && ((l === 'DATE' && r === 'TIME') || (l === 'TIME' && r === 'DATE'))) return { kind: 'Binary', op, left, right, type: T.TIMESTAMP, span };
+  throw typeError(`cannot apply '${op}' to ${typeToString(left.type)} and ${typeToString(right.type)}`, span, 'a TIME takes an INTERVAL added or subtracted, another TIME subtracted, or a DATE added');
+}
+
 /** A constant ESCAPE is one character or empty, and a constant pattern does not end with a lone escape. */
 function checkLikeEscape(pattern: BoundExpr, escape: BoundExpr): void {
   if (escape.kind !== 'Literal' || typeof escape.value !== 'string') return;
@@ -667,7 +687,7 @@ function acceptsArgument(param: DataType, arg: DataType): boolean {
   return param.kind === arg.kind;
 }
 
-const LITERAL_TARGETS: ReadonlySet<string> = new Set(['TIMESTAMP', 'DATE', 'BOOLEAN', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE']);
+const LITERAL_TARGETS: ReadonlySet<string> = new Set(['TIMESTAMP', 'DATE', 'TIME', 'BOOLEAN', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE']);
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>=', 'IS DISTINCT FROM', 'IS NOT DISTINCT FROM']);
 
 /**
@@ -720,6 +740,7 @@ const PART_FUNCTIONS: Readonly<Record<string, string>> = {
 function bindPart(name: string, part: string, args: readonly BoundExpr[], e: CallExpr): BoundExpr {
   const ts = args[0];
   if (args.length === 1 && ts!.type.kind === 'INTERVAL') return intervalPart({ kind: 'Literal', value: part, type: T.STRING, span: e.name.span }, ts!, e);
+  if (args.length === 1 && ts!.type.kind === 'TIME') return timePart({ kind: 'Literal', value: part, type: T.STRING, span: e.name.span }, ts!, e);
   if (args.length !== 1 || (!isTime(ts!.type.kind) && ts!.type.kind !== 'NULL')) {
     throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} expects one timestamp, e.g. ${name.toUpperCase()}(ts)`, e.span);
   }
@@ -736,6 +757,23 @@ function intervalPart(part: BoundExpr, interval: BoundExpr, e: CallExpr): BoundE
     }
   }
   return { kind: 'Call', fn: 'interval_part', args: [part, interval], type: T.BIGINT, span: e.span };
+}
+
+/** The parts of a TIME (DATE_PART, EXTRACT, HOUR(...)); 'epoch' is its seconds since midnight. */
+const TIME_PARTS: readonly string[] = ['hour', 'minute', 'second', 'millisecond', 'microsecond', 'epoch'];
+
+/**
+ * DATE_PART(part, time), EXTRACT(part FROM time), HOUR(time), ...: BIGINT (a DOUBLE for 'epoch'),
+ * read as the parts of that time on 1970-01-01. A part of a date (a day, a month) is refused.
+ */
+function timePart(part: BoundExpr, time: BoundExpr, e: CallExpr): BoundExpr {
+  if (part.kind === 'Literal' && typeof part.value === 'string') {
+    const text = part.value.trim().toLowerCase();
+    const unit = TIME_PARTS.includes(text) ? text : text.endsWith('s') && TIME_PARTS.includes(text.slice(0, -1)) ? text.slice(0, -1) : undefined;
+    if (unit === undefined) throw new SluiceError('INVALID_ARGUMENT', `a TIME has no part '${part.value}'`, { span: part.span ?? e.span, hint: `use one of ${TIME_PARTS.join(', ')}` });
+    if (unit === 'epoch') return { kind: 'Call', fn: 'epoch', args: [time], type: T.DOUBLE, span: e.span };
+  }
+  return { kind: 'Call', fn: 'date_part', args: [part, time], type: T.BIGINT, span: e.span };
 }
 
 /** Whether a DATE_PART's part is the constant 'epoch'. */

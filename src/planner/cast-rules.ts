@@ -26,6 +26,9 @@ export function castRefusal(from: DataType, to: DataType): string | undefined {
     case 'DATE':
       // A DATE is text or a TIMESTAMP's day; a number is not one (DuckDB refuses it too).
       return from.kind === 'TIMESTAMP' ? undefined : refuse;
+    case 'TIME':
+      // A TIME is text or a TIMESTAMP's time of day.
+      return from.kind === 'TIMESTAMP' ? undefined : refuse;
     case 'ARRAY':
       return from.kind === 'ARRAY' ? (castRefusal(from.element, to.element) === undefined ? undefined : refuse) : refuse;
     case 'STRUCT':

@@ -312,7 +312,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   date_diff: dateDiffRule,
   datediff: dateDiffRule,
   // EPOCH of an INTERVAL: its length in seconds (DuckDB).
-  epoch: (a) => (a.length === 1 && (isTime(a[0]!) || a[0]!.kind === 'INTERVAL') ? T.DOUBLE : 'expects one timestamp, date or interval: seconds since 1970-01-01 00:00:00 UTC, or the interval in seconds'),
+  epoch: (a) => (a.length === 1 && (isTime(a[0]!) || a[0]!.kind === 'INTERVAL' || a[0]!.kind === 'TIME') ? T.DOUBLE : 'expects one timestamp, date, time or interval: seconds since 1970-01-01 00:00:00 UTC, since midnight, or the interval in seconds'),
   epoch_ms: ofTime(T.BIGINT, ': milliseconds since 1970-01-01 00:00:00 UTC'),
   julian: ofTime(T.DOUBLE, ': its Julian day (days since noon of 24 November 4714 BC, with the fraction of the day)'),
   // LAST_DAY: the DATE of the last day of the month; DAYNAME, MONTHNAME: English names, as DuckDB.
@@ -320,6 +320,9 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   dayname: ofTime(T.STRING, ''),
   monthname: ofTime(T.STRING, ''),
   make_date: (a) => (a.length === 3 && a.every(isIntegerArg) ? T.DATE : 'expects (year, month, day), e.g. MAKE_DATE(2024, 2, 29)'),
+  make_time: (a) => (a.length === 3 && isIntegerArg(a[0]!) && isIntegerArg(a[1]!) && isNumberArg(a[2]!) ? T.TIME : 'expects (hour, minute, seconds), e.g. MAKE_TIME(13, 30, 5.5)'),
+  // TIME + INTERVAL, as the binder writes it.
+  time_add: (a) => (a.length === 2 && (a[0]!.kind === 'TIME' || a[0]!.kind === 'NULL') && (a[1]!.kind === 'INTERVAL' || a[1]!.kind === 'NULL') ? T.TIME : 'expects (time, interval)'),
   // DATE + n and DATE - n (n days), as the binder writes them.
   add_months: (a) => (a.length === 2 && isTime(a[0]!) && isIntegerArg(a[1]!) ? T.TIMESTAMP : 'expects (timestamp, months)'),
   add_days: (a) => (a.length === 2 && (a[0]!.kind === 'DATE' || a[0]!.kind === 'NULL') && isIntegerArg(a[1]!) ? T.DATE : 'expects (date, days)'),

@@ -8,7 +8,7 @@ import { isoWriters, type ValueWriter } from '../common/timestamp-writers.js';
 import type { PushRow, ResultColumn } from '../engine/types.js';
 import { cut, formatRow, renderTable } from './render.js';
 
-const MIN_WIDTH: Readonly<Record<string, number>> = { STRING: 12, DOUBLE: 10, FLOAT: 10, BIGINT: 8, INT: 6, TIMESTAMP: 24, DATE: 10 };
+const MIN_WIDTH: Readonly<Record<string, number>> = { STRING: 12, DOUBLE: 10, FLOAT: 10, BIGINT: 8, INT: 6, TIMESTAMP: 24, DATE: 10, TIME: 8 };
 
 export class LiveRowPrinter {
   private readonly widths: number[];

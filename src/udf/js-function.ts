@@ -78,6 +78,8 @@ function coerce(v: unknown, t: DataType): { ok: true; value: unknown } | { ok: f
     case 'DATE':
       if (v instanceof Date) return { ok: true, value: dateOf(v.getTime()) };
       return typeof v === 'number' && Number.isFinite(v) ? { ok: true, value: dateOf(v) } : bad();
+    case 'TIME':
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 86_400_000 ? { ok: true, value: v } : bad();
     case 'TIMESTAMP':
     case 'INTERVAL':
       if (v instanceof Date) return { ok: true, value: v.getTime() };

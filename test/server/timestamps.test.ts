@@ -127,6 +127,44 @@ describe('DATE values over HTTP and Kafka JSON', () => {
   });
 });
 
+describe('TIME values over HTTP and Kafka JSON', () => {
+  let engine: Engine;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ engine, cleanup } = await tempEngine(50));
+    await engine.execute(`
+      CREATE TABLE opens (id INT PRIMARY KEY, t TIME, ts ARRAY<TIME>);
+      INSERT INTO opens VALUES (1, TIME '08:30:00', NULL), (2, '23:59:59.5', '["07:00:00", "12:00:00.25"]');
+    `);
+  });
+  afterEach(async () => cleanup());
+
+  it('writes TIME as HH:MM:SS text, whichever form TIMESTAMP values take', async () => {
+    const app = buildServer(engine);
+    for (const timestamps of ['iso', 'epoch_ms']) {
+      const res = await app.inject({ method: 'POST', url: '/v1/sql', payload: { sql: "SELECT t, t + INTERVAL '1' HOUR AS later, ts FROM opens ORDER BY id", timestamps } });
+      expect((res.json() as { results: { rows: unknown[][] }[] }).results[0]!.rows).toEqual([
+        ['08:30:00', '09:30:00', null],
+        ['23:59:59.5', '00:59:59.5', ['07:00:00', '12:00:00.25']],
+      ]);
+    }
+    const table = renderTable([{ name: 't', type: 'TIME' }], [[30_600_000]]);
+    expect(table.split('\n')[2]!.trim()).toBe('08:30:00');
+  });
+
+  it('reads TIME from JSON text and refuses a number, naming the field', async () => {
+    await engine.execute('CREATE STREAM ev (id STRING, t TIME) WITH (partitions = 1)');
+    const app = buildServer(engine);
+    const ok = await app.inject({ method: 'POST', url: '/v1/streams/ev/rows', headers: { 'content-type': 'application/x-ndjson' }, payload: '{"id":"a","t":"08:05"}\n{"id":"b","t":"2024-01-06 10:00:00.123"}\n' });
+    expect(ok.statusCode).toBe(200);
+    const bad = await app.inject({ method: 'POST', url: '/v1/streams/ev/rows', headers: { 'content-type': 'application/x-ndjson' }, payload: '{"id":"c","t":3600}\n{"id":"d","t":"24:00:01"}\n' });
+    expect(JSON.stringify(bad.json())).toMatch(/expected TIME \('HH:MM:SS\[.fff\]' text\), got 3600/);
+    expect((bad.json() as { accepted: number }).accepted).toBe(0);
+    const { rows } = await collectRows(engine, 'SELECT id, CAST(t AS STRING) AS t FROM ev');
+    expect(rows).toEqual([['a', '08:05:00'], ['b', '10:00:00.123']]);
+  });
+});
+
 /** The parts of a ServerResponse that streamRows uses, collecting what is written. */
 function fakeResponse(chunks: string[]): ServerResponse {
   const res = new EventEmitter() as unknown as Record<string, unknown>;

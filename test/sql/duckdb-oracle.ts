@@ -5,7 +5,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Engine } from '../../src/engine/engine.js';
 import type { ResultColumn } from '../../src/engine/types.js';
-import { formatTimestamp } from './format-value.js';
+import { formatTime, formatTimestamp } from './format-value.js';
 import { collectRows } from './collect.js';
 
 /** DuckDB column type for a Sluice type text such as 'ARRAY<FLOAT>(30)'. */
@@ -15,6 +15,7 @@ export function duckType(sluice: string): string {
   if (arr) return `${duckType(arr[1] ?? 'STRING')}[]`;
   if (t.startsWith('TIMESTAMP')) return 'TIMESTAMP';
   if (t === 'DATE') return 'DATE';
+  if (t === 'TIME') return 'TIME';
   if (/^DECIMAL\(\d+,\d+\)$/.test(t)) return t;
   const simple: Record<string, string> = { INT: 'INTEGER', BIGINT: 'BIGINT', FLOAT: 'FLOAT', DOUBLE: 'DOUBLE', STRING: 'VARCHAR', BOOLEAN: 'BOOLEAN', BYTES: 'BLOB' };
   return simple[t] ?? 'VARCHAR';
@@ -24,6 +25,7 @@ function literal(v: unknown, type: string): string {
   if (v === null || v === undefined) return 'NULL';
   if (type.startsWith('TIMESTAMP') && typeof v === 'number') return `TIMESTAMP '${formatTimestamp(v)}'`;
   if (type === 'DATE' && typeof v === 'number') return `DATE '${formatTimestamp(v).slice(0, 10)}'`;
+  if (type === 'TIME' && typeof v === 'number') return `TIME '${formatTime(v)}'`;
   if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return `'${Object.is(v, -0) ? '-0.0' : String(v)}'::DOUBLE`; // NaN, Infinity, -Infinity, -0
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';

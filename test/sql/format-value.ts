@@ -9,6 +9,13 @@ export function formatTimestamp(ms: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
 }
 
+/** 'HH:MM:SS.mmm' of a TIME: Sluice's milliseconds, or DuckDB's microseconds (a bigint, or a value holding them). */
+export function formatTime(v: unknown): string {
+  const ms = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) / 1000 : Number((v as { micros: bigint }).micros) / 1000;
+  const whole = Math.floor(ms / 1000);
+  return `${pad(Math.floor(whole / 3600))}:${pad(Math.floor(whole / 60) % 60)}:${pad(whole % 60)}.${pad(Math.round(ms - whole * 1000), 3)}`;
+}
+
 /** A number with at most `digits` significant digits, integers as they are. */
 export function formatNumber(n: number, digits = 12): string {
   if (Number.isInteger(n) || !Number.isFinite(n)) return String(n);
@@ -39,9 +46,10 @@ export function formatValue(v: unknown, type = '', digits?: number): string {
   }
   if (type.startsWith('TIMESTAMP') && (typeof v === 'number' || typeof v === 'bigint')) return formatTimestamp(Number(v));
   if (type === 'DATE' && (typeof v === 'number' || v instanceof Date)) return formatTimestamp(Number(v)).slice(0, 10);
+  if (type === 'TIME' && (typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'object' && 'micros' in v))) return formatTime(v);
   // An array of timestamps or dates: each element as its type writes it (DuckDB gives Date objects).
   const elem = /^ARRAY<(.*)>(\(\d+\))?$/.exec(type)?.[1] ?? /^(.*)\[\]$/.exec(type)?.[1];
-  if (elem && (elem.startsWith('TIMESTAMP') || elem === 'DATE') && Array.isArray(v)) return stringifyExactJson(v.map((x) => (x === null ? null : formatValue(x, elem))));
+  if (elem && (elem.startsWith('TIMESTAMP') || elem === 'DATE' || elem === 'TIME') && Array.isArray(v)) return stringifyExactJson(v.map((x) => (x === null ? null : formatValue(x, elem))));
   const d = digits ?? (type === 'FLOAT' ? 6 : 12);
   if (typeof v === 'number') return formatNumber(v, d);
   if (typeof v === 'bigint') return v.toString();

@@ -7,7 +7,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson, parseExactJson } from '../../common/exact-json.js';
-import { dateSqlText } from '../../common/timestamp-text.js';
+import { dateSqlText, timeSqlText } from '../../common/timestamp-text.js';
 import type { DataType, Field } from '../../common/types.js';
 import { makeBatch, readColumn, plain } from '../../exec/columns.js';
 import { coerceJson as coerce, Misfit, show } from '../../exec/nested-values.js';
@@ -104,6 +104,8 @@ function jsonText(type: DataType): (v: unknown) => string {
     case 'DATE':
       // As text: a number would not say whether it counts days or milliseconds.
       return (v) => (typeof v === 'number' ? `"${dateSqlText(v)}"` : anyJsonText(v));
+    case 'TIME':
+      return (v) => (typeof v === 'number' ? `"${timeSqlText(v)}"` : anyJsonText(v));
     case 'STRING':
       return (v) => (typeof v === 'string' ? JSON.stringify(v) : anyJsonText(v));
     default:

@@ -8,7 +8,7 @@
  */
 import { SluiceError } from '../../common/errors.js';
 import type { Span } from '../../common/span.js';
-import { timestampSqlText, dateSqlText } from '../../common/timestamp-text.js';
+import { timestampSqlText, dateSqlText, timeSqlText } from '../../common/timestamp-text.js';
 import { parseTypeText } from '../../common/type-text.js';
 import { T, typeToString, type DataType } from '../../common/types.js';
 import { normalizeName, type Expr, type FromItem, type Ident, type RecursiveTable, type SelectQuery } from '../../parser/ast.js';
@@ -144,6 +144,8 @@ function valueAst(v: unknown, type: DataType, span: Span): Expr {
       return cast(text(timestampSqlText(Number(v))));
     case 'DATE':
       return cast(text(dateSqlText(Number(v))));
+    case 'TIME':
+      return cast(text(timeSqlText(Number(v))));
     case 'INTERVAL':
       return { kind: 'Interval', text: String(v), unit: 'MILLISECOND', millis: Number(v), months: 0, span };
     default:

@@ -82,7 +82,7 @@ function mapKeys(col: readonly unknown[]): readonly unknown[] {
 }
 
 /** Key types whose values are their own keys in a Map (SameValueZero, as keyOf: 0 = -0, NaN = NaN). */
-const PRIMITIVE_KEYS: ReadonlySet<string> = new Set(['INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'STRING', 'BOOLEAN', 'TIMESTAMP', 'DATE', 'INTERVAL']);
+const PRIMITIVE_KEYS: ReadonlySet<string> = new Set(['INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'STRING', 'BOOLEAN', 'TIMESTAMP', 'DATE', 'TIME', 'INTERVAL']);
 
 /**
  * WindowAggregateExec over TUMBLE or HOP.
