@@ -304,6 +304,11 @@ export interface UnionRef {
   readonly setOp?: 'INTERSECT' | 'EXCEPT';
   /** INTERSECT ALL, EXCEPT ALL: a row as many times as min(copies in a, in b), or copies in a minus those in b. */
   readonly all?: true;
+  /**
+   * UNION [ALL] BY NAME: columns matched by name (case-insensitive), in the order they first
+   * appear; a branch without a column gives NULL for it.
+   */
+  readonly byName?: true;
   readonly span: Span;
 }
 

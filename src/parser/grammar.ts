@@ -605,6 +605,11 @@ export class SqlParser extends CstParser {
           { ALT: () => this.CONSUME(K.DISTINCT, { LABEL: 'quantifiers' }) },
         ]);
       });
+      // UNION [ALL] BY NAME (DuckDB): columns matched by name.
+      this.option(12, () => {
+        this.CONSUME3(K.BY, { LABEL: 'byName' });
+        this.CONSUME(Identifier, { LABEL: 'byNameWord' });
+      });
       this.SUBRULE2(this.queryBody, { LABEL: 'bodies' });
     });
     this.OPTION6(() => {

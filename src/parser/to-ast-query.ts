@@ -1,5 +1,5 @@
 /** CST→AST for SELECT queries and their FROM clauses. */
-import type { CstNode } from 'chevrotain';
+import type { CstNode, IToken } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
 import { normalizeName, type Expr, type FromItem, type Ident, type RecursiveTable, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
@@ -21,12 +21,19 @@ function toSelectOwn(n: CstNode, cx: AstContext): SelectQuery {
   // The operator before each body after the first, and its ALL or DISTINCT.
   const words = tokens(n, 'setOps');
   const quantifiers = tokens(n, 'quantifiers');
+  const byNames = tokens(n, 'byNameWord');
   const ops = words.map((word, k) => {
-    const q = quantifiers.find((t) => t.startOffset > word.startOffset && t.startOffset < bodies[k + 1]!.location!.startOffset);
+    const between = (t: IToken) => t.startOffset > word.startOffset && t.startOffset < bodies[k + 1]!.location!.startOffset;
+    const q = quantifiers.find(between);
     const op = word.image.toUpperCase() as 'UNION' | 'INTERSECT' | 'EXCEPT';
     const all = q?.image.toUpperCase() === 'ALL';
-    return { op, all };
+    const nameWord = byNames.find(between);
+    if (nameWord && (op !== 'UNION' || nameWord.image.toUpperCase() !== 'NAME')) {
+      throw astError(op !== 'UNION' ? `${op} BY NAME is not supported` : `unexpected '${nameWord.image}' after UNION BY`, cx.src.tokenSpan(nameWord), op !== 'UNION' ? 'UNION [ALL] BY NAME matches columns by name' : 'write UNION [ALL] BY NAME');
+    }
+    return { op, all, byName: nameWord !== undefined };
   });
+  if (ops.some((o) => o.byName)) return { ...unionByName(bodies.map((b) => lowerDistinctOn(toBody(b, cx), [], bodyNode(b), cx)), ops), ...tail };
   // INTERSECT binds tighter than UNION and EXCEPT, which go left to right (as in SQL).
   const terms: SelectQuery[] = [lowerDistinctOn(toBody(bodies[0]!, cx), [], bodyNode(bodies[0]!), cx)];
   const between: { op: 'UNION' | 'EXCEPT'; all: boolean }[] = [];
@@ -56,6 +63,22 @@ function toSelectOwn(n: CstNode, cx: AstContext): SelectQuery {
     query = { kind: 'Select', distinct: !all, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs, span }, groupBy: [], orderBy: [], span };
   }
   return { ...query, ...tail };
+}
+
+/**
+ * A chain with UNION [ALL] BY NAME: left to right, each operator over the result so far and the
+ * next body (INTERSECT and EXCEPT among them too), matching columns by name where it says so.
+ */
+function unionByName(bodies: readonly SelectQuery[], ops: readonly { op: 'UNION' | 'INTERSECT' | 'EXCEPT'; all: boolean; byName: boolean }[]): SelectQuery {
+  let query = bodies[0]!;
+  for (let k = 1; k < bodies.length; k++) {
+    const next = bodies[k]!;
+    const { op, all, byName } = ops[k - 1]!;
+    const span = spanOf(query.span, next.span);
+    if (op !== 'UNION') query = setOperation(op, query, next, span, all);
+    else query = { kind: 'Select', distinct: !all, items: [{ kind: 'Star', span }], from: { kind: 'Union', inputs: [query, next], ...(byName ? { byName: true } : {}), span }, groupBy: [], orderBy: [], span };
+  }
+  return query;
 }
 
 /** LIMIT and OFFSET, however written: `FETCH FIRST ROW ONLY` without a count is one row. */

@@ -124,7 +124,8 @@ function planValues(item: ValuesRef, catalog: Catalog): Planned {
  * branch names them, of the type that holds every branch's (a branch of another type is cast).
  */
 function planUnion(item: UnionRef, catalog: Catalog, planSub: SubqueryPlanner): Planned {
-  const branches = item.inputs.map((q) => ({ q, ...planSub(q) }));
+  const planned = item.inputs.map((q) => ({ q, ...planSub(q) }));
+  const branches = item.byName ? alignedByName(planned) : planned;
   const what = item.setOp ?? 'UNION';
   const first = branches[0]!;
   const width = first.plan.fields.length;
@@ -162,6 +163,33 @@ function planUnion(item: UnionRef, catalog: Catalog, planSub: SubqueryPlanner): 
   const scope = new Scope(fields.map((f) => ({ name: f.name, type: f.type })));
   if (item.setOp) return { plan: planSetOperation(item.setOp, item.all === true, inputs, fields, catalog, item.span), scope };
   return { plan: { kind: 'LogicalUnion', inputs, fields }, scope };
+}
+
+/**
+ * UNION BY NAME's branches with the same columns in the same order: every name any branch has
+ * (case-insensitive), in the order they first appear; a branch without one gives NULL for it.
+ */
+function alignedByName<B extends { readonly plan: LogicalPlan; readonly names: readonly (string | undefined)[] }>(branches: readonly B[]): B[] {
+  const nameOf = (b: B, i: number): string => b.names[i] ?? b.plan.fields[i]!.name;
+  const all: string[] = [];
+  const seen = new Set<string>();
+  for (const b of branches) {
+    b.plan.fields.forEach((_, i) => {
+      const key = normalizeName(nameOf(b, i));
+      if (seen.has(key)) return;
+      seen.add(key);
+      all.push(nameOf(b, i));
+    });
+  }
+  return branches.map((b) => {
+    const at = new Map(b.plan.fields.map((_, i) => [normalizeName(nameOf(b, i)), i] as const));
+    const exprs = all.map((name): BoundExpr => {
+      const i = at.get(normalizeName(name));
+      return i === undefined ? { kind: 'Literal', value: null, type: T.NULL } : { kind: 'Column', index: i, name: b.plan.fields[i]!.name, type: b.plan.fields[i]!.type };
+    });
+    const fields = all.map((name, k): Field => ({ name, type: exprs[k]!.type, nullable: true }));
+    return { ...b, plan: { kind: 'LogicalProject', input: b.plan, exprs, fields }, names: all };
+  });
 }
 
 /**
