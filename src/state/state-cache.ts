@@ -169,6 +169,11 @@ export class StateCache {
     this.owners.delete(owner);
   }
 
+  /** Estimated bytes the cache can take before it evicts. */
+  free(): number {
+    return this.budget - this.used;
+  }
+
   /** Counts `n` state entries read from RocksDB by a table reading through this cache. */
   countDiskReads(n: number): void {
     this.diskReadCount += n;

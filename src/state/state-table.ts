@@ -104,10 +104,11 @@ export class StateTable<V extends StateValue = StateRow> {
   /** See StateTableOptions.ephemeral. */
   private readonly ephemeral: boolean;
   /**
-   * Reads since the last flush that found a value this table wrote before (a cache hit, or a
-   * disk read that found the key): whether the next flush should cache what it writes.
+   * Reads since the last flush that found a value this table wrote before, in the cache (hits)
+   * or on disk (found): whether the next flush should cache what it writes (see admitsWrites).
    */
-  private rereads = 0;
+  private hits = 0;
+  private found = 0;
 
   constructor(
     private readonly store: Store,
@@ -165,7 +166,7 @@ export class StateTable<V extends StateValue = StateRow> {
       const c = this.cache.get(this.owner, key) as string | undefined;
       if (c === undefined) (missing ??= []).push(i);
       else if (c !== ABSENT) {
-        this.rereads++;
+        this.hits++;
         const bytes = Buffer.from(c, 'latin1');
         out[i] = decode ? decodeValue<V>(bytes) : bytes;
       }
@@ -184,7 +185,7 @@ export class StateTable<V extends StateValue = StateRow> {
       }
       const b = bytes[j];
       if (b !== undefined) {
-        this.rereads++;
+        this.found++;
         out[i] = decode ? decodeValue<V>(b) : b;
       }
       if (gen === this.generation) this.cacheBytes(key, b);
@@ -302,7 +303,8 @@ export class StateTable<V extends StateValue = StateRow> {
     const entries: (CacheEntry | undefined)[] = [];
     const changes = this.changes;
     const admit = this.admitsWrites();
-    this.rereads = 0;
+    this.hits = 0;
+    this.found = 0;
     // forEach: a for-of loop over the entries would make an array per entry.
     this.dirty.forEach((d, key) => {
       let bytes: string | undefined;
@@ -348,12 +350,15 @@ export class StateTable<V extends StateValue = StateRow> {
   /**
    * Whether a flush caches the keys it writes as well as updating those cached: when reads since
    * the last flush found keys written before often enough (one read in ADMIT_REREADS per key
-   * written) that keys are seen again. Keys written once and never read again (every key
-   * distinct) then stay out of the cache, and keys that come back are served from memory the
-   * second time, not read back from disk.
+   * written) that keys are seen again, and the cache either has room or serves more of those
+   * reads than the disk does. Keys written once and never read again (every key distinct) then
+   * stay out of the cache, keys that come back are served from memory the second time, not read
+   * back from disk, and keys far more than the cache holds (whose admission would only push
+   * out others as likely to come back) are read from disk as before.
    */
   private admitsWrites(): boolean {
-    return this.rereads * ADMIT_REREADS >= this.dirty.size;
+    if ((this.hits + this.found) * ADMIT_REREADS < this.dirty.size) return false;
+    return this.hits >= this.found || this.cache.free() >= this.cache.budget / 8;
   }
 
   /** Deletes every entry of this table, in memory and (immediately, durably) on disk. */
