@@ -3,7 +3,8 @@
  * joins through the state cache, see TableRows), a view's current rows in `view:<name>`.
  */
 import { SluiceError } from '../common/errors.js';
-import { batchToRows, makeBatch } from '../exec/columns.js';
+import type { RecordBatch } from 'apache-arrow';
+import { batchToRows, makeBatch, readColumn } from '../exec/columns.js';
 import { decodeBatches, encodeBatchView } from '../exec/ipc.js';
 import { normalizeName } from '../parser/index.js';
 import type { TableLoader } from '../connectors/connector.js';
@@ -89,29 +90,38 @@ export function viewKv(store: Store, name: string): KvTable {
 
 /**
  * Every row of a view that a pull query reads from its changelog (ViewDef.pullFrom), oldest
- * first: the rows its retention still keeps. Columns are matched by name. `onRow` is called once
- * per row, so that a caller can look at a cancel signal as it goes.
+ * first, as one batch: the rows its retention still keeps. Columns are matched by name (a column
+ * a batch lacks is NULL); values go from the stored batches' columns into the result's, with no
+ * row objects between. `onRows` is called after each stored batch with the rows read so far, so
+ * that a caller can look at a cancel signal as it goes.
  */
-export async function changelogRows(log: EmbeddedLog, def: ViewDef, onRow?: (n: number) => void): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = [];
+export async function changelogBatch(log: EmbeddedLog, def: ViewDef, onRows?: (n: number) => void): Promise<RecordBatch> {
+  const columns: unknown[][] = def.schema.map(() => []);
+  let n = 0;
   const topic = def.changelog;
-  if (!log.hasTopic(topic)) return rows;
-  for (let p = 0; p < log.partitions(topic); p++) {
-    const end = log.highWatermark(topic, p);
-    for await (const chunk of log.scan(topic, p, log.logStart(topic, p), end)) {
-      for (const batch of decodeBatches(chunk.payload)) {
-        const present = def.schema.filter((f) => batch.schema.fields.some((x) => x.name === f.name));
-        for (const values of batchToRows(batch.select(present.map((f) => f.name)), present)) {
-          const row: Record<string, unknown> = {};
-          for (const f of def.schema) row[f.name] = null;
-          present.forEach((f, i) => (row[f.name] = values[i]));
-          rows.push(row);
-          onRow?.(rows.length);
+  if (log.hasTopic(topic)) {
+    for (let p = 0; p < log.partitions(topic); p++) {
+      const end = log.highWatermark(topic, p);
+      for await (const chunk of log.scan(topic, p, log.logStart(topic, p), end)) {
+        for (const batch of decodeBatches(chunk.payload)) {
+          const m = batch.numRows;
+          def.schema.forEach((f, c) => {
+            const out = columns[c]!;
+            const i = batch.schema.fields.findIndex((x) => x.name === f.name);
+            if (i < 0) {
+              for (let k = 0; k < m; k++) out.push(null);
+              return;
+            }
+            const values = readColumn(batch, i, f.type);
+            for (let k = 0; k < m; k++) out.push(values[k] ?? null);
+          });
+          n += m;
+          onRows?.(n);
         }
       }
     }
   }
-  return rows;
+  return makeBatch(def.schema, columns, n);
 }
 
 /** The stored rows of a table or view; INVALID_ARGUMENT for a stream or sink. */

@@ -22,6 +22,8 @@ const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
   BYTES: 'BYTES',
   TIMESTAMP: 'TIMESTAMP',
   TIMESTAMP_LTZ: 'TIMESTAMP',
+  // An instant, as a TIMESTAMP is here (UTC): DuckDB's and PostgreSQL's name for one.
+  TIMESTAMPTZ: 'TIMESTAMP',
   DATE: 'DATE',
   TIME: 'TIME',
   // Other engines' names (DuckDB, PostgreSQL): SMALLINT and TINYINT hold an INT's range here.

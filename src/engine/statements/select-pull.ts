@@ -4,7 +4,7 @@ import { typeToString } from '../../common/types.js';
 import { batchFromRows } from '../../exec/columns.js';
 import type { RelationDef } from '../../planner/catalog.js';
 import { planQuery, pullRelation } from '../../planner/plan-query.js';
-import { changelogRows, storedRows } from '../relation-storage.js';
+import { changelogBatch, storedRows } from '../relation-storage.js';
 import { runOnBatch } from '../run-on-batch.js';
 import { visibleFields } from '../sorted-rows.js';
 import { pushCopies } from '../sinks.js';
@@ -25,12 +25,7 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
   const { store } = session.storage;
   const rowsOf = async (relation: string) => {
     const def = session.catalog.relation(relation);
-    if (def.kind === 'view' && def.pullFrom === 'changelog') {
-      const rows = await changelogRows(session.storage.log, def, (n) => {
-        if (n % CANCEL_CHECK_ROWS === 0) throwIfCancelled(signal, 'the pull query', s.span);
-      });
-      return batchFromRows(def.schema, rows);
-    }
+    if (def.kind === 'view' && def.pullFrom === 'changelog') return changelogBatch(session.storage.log, def, () => throwIfCancelled(signal, 'the pull query', s.span));
     const rows: Record<string, unknown>[] = [];
     let n = 0;
     for await (const [, r] of storedRows(store, session.tables, def, def.name).scan()) {
