@@ -10,6 +10,7 @@ export const AGGREGATE_NAMES = [
   'covar_samp', 'regr_slope', 'regr_intercept', 'regr_r2', 'regr_count', 'regr_avgx', 'regr_avgy',
   'regr_sxx', 'regr_syy', 'regr_sxy', 'string_agg', 'group_concat', 'listagg', 'max', 'auc', 'log_loss',
   'brier', 'precision_at', 'recall_at', 'quantile_disc', 'quantile_cont', 'median', 'psi', 'every',
+  'argmax', 'argmin', 'arbitrary', 'countif', 'mean', 'fsum', 'kahan_sum', 'sumkahan', 'favg',
 ] as const;
 
 export type AggregateName = (typeof AGGREGATE_NAMES)[number];

@@ -41,6 +41,7 @@ export function caster(from: DataType, to: DataType): Caster {
       if (from.kind === 'DATE') return (x) => dateSqlText(Number(x));
       if (from.kind === 'TIME') return (x) => timeSqlText(Number(x));
       if (from.kind === 'INTERVAL') return (x) => intervalText(Number(x));
+      if (from.kind === 'BYTES') return (x) => bytesText(x as Uint8Array);
       // A list or struct as DuckDB writes it: [1, 2], {'a': x}.
       if (from.kind === 'ARRAY' || from.kind === 'STRUCT') return nestedTextCaster(from, (t) => caster(t, to));
       return (x) => (typeof x === 'object' ? JSON.stringify(x, bigintAsText) : String(x));
@@ -88,9 +89,36 @@ export function caster(from: DataType, to: DataType): Caster {
     case 'INTERVAL':
       return from.kind === 'INTERVAL' ? (x) => x : textToInterval;
     case 'BYTES':
+      return from.kind === 'STRING' ? (x) => textBytes(String(x)) : (x) => x;
     case 'NULL':
       return (x) => x;
   }
+}
+
+/**
+ * Text as BYTES, as DuckDB reads it: each ASCII character its byte, `\xHH` the byte of two hex
+ * digits; any other character is refused (write it as its UTF-8 bytes in `\x` escapes).
+ */
+function textBytes(s: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c) {
+      const hex = /^\\x([0-9a-fA-F]{2})/.exec(s.slice(i, i + 4));
+      if (!hex) throw new Error(`cannot cast '${s.length > 40 ? `${s.slice(0, 40)}...` : s}' to BYTES: a backslash must start an escape \\xHH (two hex digits)`);
+      out.push(parseInt(hex[1]!, 16));
+      i += 3;
+    } else if (c < 0x80) out.push(c);
+    else throw new Error(`cannot cast '${s.length > 40 ? `${s.slice(0, 40)}...` : s}' to BYTES: '${String.fromCodePoint(s.codePointAt(i)!)}' is not ASCII; write its bytes as \\xHH escapes`);
+  }
+  return new Uint8Array(out);
+}
+
+/** BYTES as text, as DuckDB writes them: printable ASCII as it is, every other byte as `\xHH`. */
+function bytesText(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) s += c >= 0x20 && c <= 0x7e && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).toUpperCase().padStart(2, '0')}`;
+  return s;
 }
 
 /** Text as an INTERVAL (`'1 day 02:00:00'`, `'90 minutes'`): a fixed length, so no months. */

@@ -17,6 +17,17 @@ const SAME_AS: Readonly<Record<string, string>> = {
   datesub: 'date_sub',
   json_extract_path: 'json_extract',
   json_extract_path_text: 'json_extract_string',
+  ucase: 'upper',
+  lcase: 'lower',
+  character_length: 'char_length',
+  datepart: 'date_part',
+  datetrunc: 'date_trunc',
+  greatest_common_divisor: 'gcd',
+  least_common_multiple: 'lcm',
+  split: 'string_split',
+  array_cat: 'list_concat',
+  grade_up: 'list_grade_up',
+  base64: 'to_base64',
 };
 
 /** The aggregates LIST_AGGREGATE(list, 'name') takes, and the list function each is. */
@@ -37,6 +48,9 @@ const LIST_AGGREGATES: Readonly<Record<string, string>> = {
 /** The call as the form it stands for, or undefined when it is a call of its own. */
 export function rewriteCallForm(e: CallExpr): Expr | undefined {
   const name = normalizeName(e.name.name);
+  // DATE_PART(['year', 'month'], t) is {'year': DATE_PART('year', t), 'month': DATE_PART('month', t)}
+  // (NULL when t is).
+  if ((name === 'date_part' || name === 'datepart') && e.args.length === 2 && e.args[0]!.kind === 'Array') return partsStruct(e, e.args[0]!.elements, e.args[1]!);
   const same = SAME_AS[name];
   if (same !== undefined) return { ...e, name: { ...e.name, name: same } };
   // ARRAY_PUSH_FRONT(list, x) is LIST_PREPEND(x, list).
@@ -54,9 +68,6 @@ export function rewriteCallForm(e: CallExpr): Expr | undefined {
     return { kind: 'FieldAccess', operand: e.args[0]!, field: { name: field.value, span: field.span }, span: e.span };
   }
   if ((name === 'list_aggregate' || name === 'array_aggregate' || name === 'list_aggr' || name === 'aggregate') && e.args.length >= 2) return listAggregate(e);
-  // DATE_PART(['year', 'month'], t) is {'year': DATE_PART('year', t), 'month': DATE_PART('month', t)}
-  // (NULL when t is).
-  if ((name === 'date_part' || name === 'datepart') && e.args.length === 2 && e.args[0]!.kind === 'Array') return partsStruct(e, e.args[0]!.elements, e.args[1]!);
   return undefined;
 }
 

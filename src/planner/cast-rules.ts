@@ -10,10 +10,10 @@ const NUMBERS = new Set<DataType['kind']>(['INT', 'BIGINT', 'FLOAT', 'DOUBLE']);
 export function castRefusal(from: DataType, to: DataType): string | undefined {
   if (from.kind === 'NULL' || sameType(from, to)) return undefined;
   const refuse = `cannot cast ${typeToString(from)} to ${typeToString(to)}`;
-  if (from.kind === 'STRING') return to.kind === 'BYTES' ? refuse : undefined;
+  if (from.kind === 'STRING') return undefined;
   switch (to.kind) {
     case 'STRING':
-      return from.kind === 'BYTES' ? refuse : undefined;
+      return undefined;
     case 'INT':
     case 'BIGINT':
       return NUMBERS.has(from.kind) || from.kind === 'BOOLEAN' || from.kind === 'TIMESTAMP' || from.kind === 'INTERVAL' ? undefined : refuse;
@@ -31,8 +31,10 @@ export function castRefusal(from: DataType, to: DataType): string | undefined {
       return from.kind === 'TIMESTAMP' ? undefined : refuse;
     case 'ARRAY':
       return from.kind === 'ARRAY' ? (castRefusal(from.element, to.element) === undefined ? undefined : refuse) : refuse;
-    case 'STRUCT':
     case 'BYTES':
+      // (Text to BYTES is above.)
+      return refuse;
+    case 'STRUCT':
     case 'INTERVAL':
     case 'NULL':
       // (Text to INTERVAL is above.)

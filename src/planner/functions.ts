@@ -140,6 +140,16 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   acos: double1,
   atan: double1,
   atan2: (a) => (a.length === 2 && a.every(isNumberArg) ? T.DOUBLE : 'expects (y, x)'),
+  cot: double1,
+  sinh: double1,
+  cosh: double1,
+  tanh: double1,
+  asinh: double1,
+  acosh: double1,
+  atanh: double1,
+  gamma: double1,
+  lgamma: double1,
+  signbit: numberTest,
   pi: (a) => (a.length === 0 ? T.DOUBLE : 'takes no arguments'),
   // ERROR(message) (as DuckDB): fails the row with the message; a NULL of any type where it does not run.
   error: (a) => (a.length === 1 && isString(a[0]!) ? T.NULL : 'expects one string, the message'),
@@ -373,6 +383,11 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   list_string_agg: (a) => ((a.length === 1 || a.length === 2) && a[0]!.kind === 'ARRAY' && isString(a[0]!.element) && a.slice(1).every(isString) ? T.STRING : 'expects (list of strings[, separator])'),
   md5: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string'),
   sha256: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string'),
+  sha1: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string'),
+  // TO_BASE64(bytes) (BASE64), FROM_BASE64(text); text given to TO_BASE64 is its UTF-8 bytes.
+  to_base64: (a) => (a.length === 1 && (a[0]!.kind === 'BYTES' || isString(a[0]!)) ? T.STRING : 'expects one BLOB'),
+  octet_length: (a) => (a.length === 1 && (a[0]!.kind === 'BYTES' || isString(a[0]!)) ? T.BIGINT : 'expects one BLOB'),
+  from_base64: (a) => (a.length === 1 && isString(a[0]!) ? T.BYTES : 'expects one string of base64'),
 };
 
 export type AggregateFn =
@@ -392,6 +407,17 @@ export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
   max_by: 'arg_max',
   min_by: 'arg_min',
   group_concat: 'string_agg',
+  argmax: 'arg_max',
+  argmin: 'arg_min',
+  arbitrary: 'any_value',
+  countif: 'count_if',
+  mean: 'avg',
+  // Sums that DuckDB computes with compensation (Kahan): a DOUBLE sum here is exact to its last
+  // digit as DuckDB's plain SUM is (see docs/sql.md).
+  fsum: 'sum',
+  kahan_sum: 'sum',
+  sumkahan: 'sum',
+  favg: 'avg',
   listagg: 'string_agg',
   list: 'array_agg',
   // An exact count is a valid approximation: the distinct values are kept anyway for retractions.
@@ -418,16 +444,30 @@ const logic: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a
 /** (score, label): a number and a number or BOOLEAN label. */
 const scoreLabel = (a: readonly DataType[]): boolean => isNumeric(a[0]!) && (isNumeric(a[1]!) || a[1]!.kind === 'BOOLEAN');
 
+// COUNT_IF(cond): the rows where cond is TRUE (DuckDB); NULL and FALSE are not counted.
+const countIf: TypeRule = (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BIGINT : 'expects one BOOLEAN condition');
+// SUM(NULL) and AVG(NULL) are NULL, as in DuckDB and PostgreSQL.
+// SUM of a DECIMAL(p, s) is a DECIMAL(38, s), as DuckDB's.
+const sum: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'FLOAT' || a[0]!.kind === 'DOUBLE' ? sumOfDouble(a[0]!) : T.BIGINT) : 'expects one number');
+const mean: TypeRule = (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number');
+
 /** Exactly the names of AGGREGATE_NAMES: the compiler keeps the two in step. */
 const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   count: () => T.BIGINT,
   approx_count_distinct: (a) => (a.length === 1 ? T.BIGINT : 'expects one argument'),
   // COUNT_IF(cond): the rows where cond is TRUE (DuckDB); NULL and FALSE are not counted.
-  count_if: (a) => (a.length === 1 && (a[0]!.kind === 'BOOLEAN' || a[0]!.kind === 'NULL') ? T.BIGINT : 'expects one BOOLEAN condition'),
-  // SUM(NULL) and AVG(NULL) are NULL, as in DuckDB and PostgreSQL.
-  // SUM of a DECIMAL(p, s) is a DECIMAL(38, s), as DuckDB's.
-  sum: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? (a[0]!.kind === 'FLOAT' || a[0]!.kind === 'DOUBLE' ? sumOfDouble(a[0]!) : T.BIGINT) : 'expects one number'),
-  avg: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
+  count_if: countIf,
+  sum,
+  avg: mean,
+  mean,
+  favg: mean,
+  fsum: sum,
+  kahan_sum: sum,
+  sumkahan: sum,
+  countif: countIf,
+  argmax: argExtreme,
+  argmin: argExtreme,
+  arbitrary: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   stddev: spread,
   stddev_samp: spread,
   stddev_pop: spread,
