@@ -195,11 +195,15 @@ function doubleText(x: number): string {
 
 // ---------------------------------------------------------------------------- paths
 
-type Step = string | number;
+/** A step of a path: an object key, an array index (negative: from the end), every member of an object (`.*`) or every element of an array (`[*]`). */
+type Step = string | number | typeof MEMBERS | typeof ELEMENTS;
+const MEMBERS = Symbol('.*');
+const ELEMENTS = Symbol('[*]');
 
 /**
  * A path as DuckDB reads one: `$.a.b[1]` (JSONPath: `.name`, `."quoted name"`, `[n]`, `[#-n]`
- * from the end), `/a/b/1` (JSON Pointer), a plain key (`'a'`), or an integer (an array index).
+ * from the end, `[*]` and `.*` every element or member), `/a/b/1` (JSON Pointer), a plain key
+ * (`'a'`), or an integer (an array index).
  */
 function pathSteps(path: unknown): Step[] {
   if (typeof path === 'number' || typeof path === 'bigint') return [Number(path)];
@@ -219,7 +223,10 @@ function jsonPath(p: string): Step[] {
     const c = p[i];
     if (c === '.') {
       i++;
-      if (p[i] === '"') {
+      if (p[i] === '*') {
+        steps.push(MEMBERS);
+        i++;
+      } else if (p[i] === '"') {
         const end = p.indexOf('"', i + 1);
         if (end < 0) bad();
         steps.push(p.slice(i + 1, end));
@@ -232,6 +239,9 @@ function jsonPath(p: string): Step[] {
         steps.push(name![0]);
         i += name![0].length;
       }
+    } else if (c === '[' && /^\[\s*\*\s*\]/.test(p.slice(i, i + 8))) {
+      steps.push(ELEMENTS);
+      i = p.indexOf(']', i) + 1;
     } else if (c === '[') {
       const m = /\[\s*(#\s*-\s*)?(\d+)\s*\]/y;
       m.lastIndex = i;
@@ -251,17 +261,54 @@ function at(doc: Json, path: unknown): Json | undefined {
   let v: Json | undefined = doc;
   for (const step of pathSteps(path)) {
     if (v === undefined) return undefined;
-    if (typeof step === 'number') {
-      if (v.t !== 'array') return undefined;
-      v = v.items[step < 0 ? v.items.length + step : step];
-    } else {
-      if (v.t !== 'object') return undefined;
-      let found: Json | undefined;
-      for (const [k, x] of v.entries) if (k === step) found = x;
-      v = found;
-    }
+    if (typeof step === 'symbol') throw new Error(`the JSON path ${JSON.stringify(String(path))} has a wildcard, which gives a list: use it in JSON_EXTRACT or JSON_EXTRACT_STRING`);
+    v = stepInto(v, step);
   }
   return v;
+}
+
+function stepInto(v: Json, step: string | number): Json | undefined {
+  if (typeof step === 'number') return v.t === 'array' ? v.items[step < 0 ? v.items.length + step : step] : undefined;
+  if (v.t !== 'object') return undefined;
+  let found: Json | undefined;
+  for (const [k, x] of v.entries) if (k === step) found = x;
+  return found;
+}
+
+/** Every value a path with wildcards reaches in `doc`, in document order. */
+function everyAt(doc: Json, path: unknown): Json[] {
+  const steps = pathSteps(path);
+  const out: Json[] = [];
+  const walk = (v: Json, i: number): void => {
+    if (i === steps.length) {
+      out.push(v);
+      return;
+    }
+    const step = steps[i]!;
+    if (step === ELEMENTS) {
+      if (v.t === 'array') for (const x of v.items) walk(x, i + 1);
+    } else if (step === MEMBERS) {
+      if (v.t === 'object') for (const [, x] of v.entries) walk(x, i + 1);
+    } else {
+      const next = stepInto(v, step);
+      if (next !== undefined) walk(next, i + 1);
+    }
+  };
+  walk(doc, 0);
+  return out;
+}
+
+/** The values of JSON_EXTRACT with a wildcard path (every value it reaches) or a list of paths (one each, NULL where none). */
+function extractMany(j: unknown, path: unknown): (Json | undefined)[] {
+  const doc = readJson(String(j));
+  if (Array.isArray(path) || ArrayBuffer.isView(path)) return Array.from(path as ArrayLike<unknown>, (p) => (p === null || p === undefined ? undefined : at(doc, p)));
+  return everyAt(doc, path);
+}
+
+/** JSON_EXTRACT_STRING of one value: a string as it is, anything else as its JSON text, JSON null as NULL. */
+function stringOf(v: Json | undefined): string | null {
+  if (v === undefined || v.t === 'null') return null;
+  return v.t === 'string' ? v.v : write(v);
 }
 
 function typeName(v: Json): string {
@@ -285,13 +332,10 @@ function typeName(v: Json): string {
 /** The JSON functions over text (SCALAR_IMPLS entries; NULL in, NULL out). */
 export const JSON_IMPLS: Readonly<Record<string, { readonly fn: (...args: unknown[]) => unknown; readonly nullSafe?: boolean }>> = {
   json_extract: { fn: (j, path) => optionalText(at(readJson(String(j)), path)) },
-  json_extract_string: {
-    fn: (j, path) => {
-      const v = at(readJson(String(j)), path);
-      if (v === undefined || v.t === 'null') return null;
-      return v.t === 'string' ? v.v : write(v);
-    },
-  },
+  json_extract_string: { fn: (j, path) => stringOf(at(readJson(String(j)), path)) },
+  // With a wildcard path or a list of paths (the binder names them so): a list.
+  json_extract_many: { fn: (j, path) => extractMany(j, path).map(optionalText) },
+  json_extract_string_many: { fn: (j, path) => extractMany(j, path).map(stringOf) },
   json_exists: { fn: (j, path) => at(readJson(String(j)), path) !== undefined },
   json_valid: {
     fn: (j) => {

@@ -320,6 +320,13 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   // TYPEOF(x): the name DuckDB gives x's type, known when the query is planned.
   if (name === 'typeof' && bound.length === 1 && !catalog.findFunction(name)) return { kind: 'Literal', value: duckTypeName(bound[0]!.type), type: T.STRING, span: e.span };
   if (name === 'struct_pack' && !catalog.findFunction(name)) return bindStruct(bound, e);
+  // JSON_EXTRACT(j, '$.items[*].id') and JSON_EXTRACT(j, ['$.a', '$.b']) give a list, as DuckDB.
+  if ((name === 'json_extract' || name === 'json_extract_string') && bound.length === 2 && !catalog.findFunction(name) && manyJsonPaths(bound[1]!)) {
+    const fn = `${name}_many`;
+    const t = SCALAR_FUNCTIONS[fn]!(bound.map((b) => b.type));
+    if (typeof t === 'string') throw typeError(`${name.toUpperCase()}(${bound.map((b) => typeToString(b.type)).join(', ')}): ${name.toUpperCase()} ${t}`, e.span);
+    return { kind: 'Call', fn, args: bound, type: t, span: e.span };
+  }
   // EPOCH_MS(n) of an integer is the TIMESTAMP n milliseconds after 1970 (of a TIMESTAMP, its milliseconds), as DuckDB.
   if (name === 'epoch_ms' && bound.length === 1 && isInteger(bound[0]!.type.kind) && !catalog.findFunction(name)) return { kind: 'Cast', operand: bound[0]!, type: T.TIMESTAMP, span: e.span };
   // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
@@ -757,6 +764,12 @@ function intervalPart(part: BoundExpr, interval: BoundExpr, e: CallExpr): BoundE
     }
   }
   return { kind: 'Call', fn: 'interval_part', args: [part, interval], type: T.BIGINT, span: e.span };
+}
+
+/** Whether a JSON path argument gives many values: a list of paths, or a constant path with a wildcard (`[*]`, `.*`). */
+function manyJsonPaths(path: BoundExpr): boolean {
+  if (path.type.kind === 'ARRAY') return true;
+  return path.kind === 'Literal' && typeof path.value === 'string' && path.value.startsWith('$') && /\[\s*\*\s*\]|\.\*/.test(path.value);
 }
 
 /** The parts of a TIME (DATE_PART, EXTRACT, HOUR(...)); 'epoch' is its seconds since midnight. */

@@ -260,6 +260,9 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   // JSON text (src/exec/json-functions.ts): a path is text ('$.a[0]', '/a/0', 'a') or an array index.
   json_extract: jsonAtPath(T.STRING),
   json_extract_string: jsonAtPath(T.STRING),
+  // JSON_EXTRACT(_STRING) with a wildcard path or a list of paths, as the binder writes it.
+  json_extract_many: (a) => (a.length === 2 && isString(a[0]!) && (isString(a[1]!) || a[1]!.kind === 'ARRAY') ? arrayOf(T.STRING) : 'expects (json, paths)'),
+  json_extract_string_many: (a) => (a.length === 2 && isString(a[0]!) && (isString(a[1]!) || a[1]!.kind === 'ARRAY') ? arrayOf(T.STRING) : 'expects (json, paths)'),
   json_exists: jsonAtPath(T.BOOLEAN),
   json_valid: (a) => (a.length === 1 && isString(a[0]!) ? T.BOOLEAN : 'expects one string'),
   json: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string of JSON'),
