@@ -111,6 +111,14 @@ export function insertTarget(s: Extract<Statement, { kind: 'Insert' }>, catalog:
   return { def, cols };
 }
 
+/**
+ * Whether a value is the keyword DEFAULT (`VALUES (1, DEFAULT)`, `SET c = DEFAULT`): a bare name
+ * DEFAULT, which VALUES cannot mean otherwise (it reads no columns).
+ */
+export function isDefaultKeyword(e: Expr): boolean {
+  return e.kind === 'ColumnRef' && !e.qualifier && e.column.name.toUpperCase() === 'DEFAULT';
+}
+
 /** Resolves the target and columns and binds every value; throws with a caret on the first problem. */
 export function bindInsert(s: Extract<Statement, { kind: 'Insert' }>, catalog: Catalog): BoundInsert {
   const { def, cols } = insertTarget(s, catalog);
@@ -123,7 +131,9 @@ export function bindInsert(s: Extract<Statement, { kind: 'Insert' }>, catalog: C
     }
     return values.map((v, k) => {
       const field = def.schema[cols[k]!]!;
-      return { field, span: v.span, value: bindExpr({ kind: 'Cast', operand: v, type: field.type, span: v.span }, new Scope([]), catalog, { clause: 'VALUES' }) };
+      // DEFAULT in VALUES: the column's DEFAULT, else NULL.
+      const value = isDefaultKeyword(v) ? (bindDefault(def, field, catalog) ?? { kind: 'Literal' as const, value: null, type: field.type }) : bindExpr({ kind: 'Cast', operand: v, type: field.type, span: v.span }, new Scope([]), catalog, { clause: 'VALUES' });
+      return { field, span: v.span, value };
     });
   });
   return { def, rows };

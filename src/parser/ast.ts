@@ -572,6 +572,8 @@ export interface InsertStmt {
    * `excluded.c` is the row given).
    */
   readonly conflict?: InsertConflict;
+  /** RETURNING items: the rows written, as a SELECT list over them. */
+  readonly returning?: readonly SelectItem[];
   readonly span: Span;
 }
 
@@ -586,6 +588,8 @@ export interface DeleteStmt {
   readonly where?: Expr;
   /** Written as TRUNCATE (for messages). */
   readonly truncate?: true;
+  /** RETURNING items: the rows deleted, as a SELECT list over them. */
+  readonly returning?: readonly SelectItem[];
   readonly span: Span;
 }
 
@@ -595,6 +599,8 @@ export interface UpdateStmt {
   readonly target: Ident;
   readonly sets: readonly { readonly column: Ident; readonly value: Expr }[];
   readonly where?: Expr;
+  /** RETURNING items: the rows as updated, as a SELECT list over them. */
+  readonly returning?: readonly SelectItem[];
   readonly span: Span;
 }
 

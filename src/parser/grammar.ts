@@ -344,11 +344,25 @@ export class SqlParser extends CstParser {
           this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.valuesRow, { LABEL: 'rows' }) });
         },
       },
+      // INSERT INTO t DEFAULT VALUES: one row of every column's DEFAULT (NULL without one).
+      {
+        ALT: () => {
+          this.CONSUME(K.DEFAULT, { LABEL: 'defaultValues' });
+          this.CONSUME2(K.VALUES);
+        },
+      },
       // INSERT INTO t SELECT ...: the rows a query gives now (see engine/statements/insert.ts).
       { ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'query' }) },
       ],
     });
     this.OPTION3(() => this.SUBRULE(this.onConflict, { LABEL: 'conflict' }));
+    this.OPTION4(() => this.SUBRULE(this.returningClause, { LABEL: 'returning' }));
+  });
+
+  /** `RETURNING item, ...` after INSERT, UPDATE or DELETE: the rows written (or deleted), as a SELECT list over them. */
+  readonly returningClause = this.RULE('returningClause', () => {
+    this.CONSUME(K.RETURNING);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, MAX_LOOKAHEAD: 1, DEF: () => this.SUBRULE(this.selectItem, { LABEL: 'items' }) });
   });
 
   /** `ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET c = e, ... [WHERE cond]` (PostgreSQL, DuckDB). */
@@ -393,6 +407,7 @@ export class SqlParser extends CstParser {
             this.CONSUME(K.WHERE);
             this.SUBRULE(this.expression, { LABEL: 'where' });
           });
+          this.OPTION3(() => this.SUBRULE(this.returningClause, { LABEL: 'returning' }));
         },
       },
       {
@@ -422,6 +437,7 @@ export class SqlParser extends CstParser {
       this.CONSUME(K.WHERE);
       this.SUBRULE2(this.expression, { LABEL: 'where' });
     });
+    this.OPTION2(() => this.SUBRULE(this.returningClause, { LABEL: 'returning' }));
   });
 
   readonly valuesRow = this.RULE('valuesRow', () => {

@@ -60,6 +60,8 @@ const reserved = [
   'END', 'CAST', 'TRUE', 'FALSE', 'JOIN', 'INNER', 'LEFT', 'OUTER', 'ON', 'CREATE', 'DROP', 'ALTER',
   'INSERT', 'INTO', 'VALUES', 'WITH', 'IF', 'EXISTS', 'PRIMARY', 'INTERVAL', 'ARRAY', 'TABLE',
   'MATERIALIZED', 'SHOW', 'DESCRIBE', 'EXPLAIN', 'FOR', 'TRY_CAST', 'USING', 'UNION', 'OFFSET', 'INTERSECT', 'EXCEPT', 'QUALIFY',
+  // Reserved, as in PostgreSQL: after a query's FROM it would read as a table alias.
+  'RETURNING',
 ] as const;
 
 const soft = [

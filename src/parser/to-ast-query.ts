@@ -256,7 +256,7 @@ function commonTableRef(name: Ident, alias: Ident | undefined, span: Span, cx: A
   return cte ? { kind: 'Subquery', query: cte.query, alias: alias ?? name, ...(cte.columns ? { columns: cte.columns } : {}), span } : undefined;
 }
 
-function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
+export function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
   const span = cx.src.nodeSpan(n);
   if (optToken(n, 'star')) {
     const q = optNode(n, 'qualifier');

@@ -10,12 +10,12 @@ import type {
   InsertConflict,
   AlterModelStmt, CheckConstraint, ColumnDef, CreateFunctionStmt, CreateModelStmt, CreateSinkStmt, CreateStreamStmt,
   CreateTableStmt, CreateViewStmt, DescribeStmt, DropStmt, ExplainStmt, Ident, InsertStmt, ObjectKind,
-  ShowStmt, ShowWhat, Statement, WatermarkDef,
+  SelectItem, ShowStmt, ShowWhat, Statement, WatermarkDef,
 } from './ast.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token } from './cst-access.js';
 import { toExpr } from './to-ast-expr.js';
 import { stringValue, toIdent, toIdentList, toOptions } from './to-ast-names.js';
-import { toSelect } from './to-ast-query.js';
+import { toSelect, toSelectItem } from './to-ast-query.js';
 import { toDataType } from './to-ast-type.js';
 import { K } from './lexer.js';
 
@@ -38,13 +38,13 @@ export function toStatement(n: CstNode, cx: AstContext): Statement {
     case 'deleteStatement': {
       const where = optNode(c, 'where');
       const truncate = optToken(c, 'TRUNCATE') ? { truncate: true as const } : {};
-      return { kind: 'Delete', target: toIdent(node(c, 'target'), cx), ...(where ? { where: toExpr(where, cx) } : {}), ...truncate, span: cx.src.nodeSpan(c) };
+      return { kind: 'Delete', target: toIdent(node(c, 'target'), cx), ...(where ? { where: toExpr(where, cx) } : {}), ...truncate, ...returningOf(c, cx), span: cx.src.nodeSpan(c) };
     }
     case 'updateStatement': {
       const where = optNode(c, 'where');
       const values = nodes(c, 'values');
       const sets = nodes(c, 'columns').map((col, i) => ({ column: toIdent(col, cx), value: toExpr(values[i]!, cx) }));
-      return { kind: 'Update', target: toIdent(node(c, 'target'), cx), sets, ...(where ? { where: toExpr(where, cx) } : {}), span: cx.src.nodeSpan(c) };
+      return { kind: 'Update', target: toIdent(node(c, 'target'), cx), sets, ...(where ? { where: toExpr(where, cx) } : {}), ...returningOf(c, cx), span: cx.src.nodeSpan(c) };
     }
     case 'showStatement':
       return toShow(c, cx);
@@ -252,6 +252,9 @@ function conflictOf(n: CstNode, cx: AstContext): { conflict?: InsertConflict } {
 
 function toInsert(n: CstNode, cx: AstContext): InsertStmt {
   const cols = optNode(n, 'columns');
+  const defaults = optToken(n, 'defaultValues');
+  if (defaults && cols) throw astError('INSERT ... DEFAULT VALUES takes no column list', cx.src.tokenSpan(defaults), 'write INSERT INTO t DEFAULT VALUES, or INSERT INTO t (a, b) VALUES (...)');
+  if (defaults) return { kind: 'Insert', target: toIdent(node(n, 'target'), cx), columns: [], rows: [[]], ...conflictOf(n, cx), ...returningOf(n, cx), span: cx.src.nodeSpan(n) };
   return {
     kind: 'Insert',
     target: toIdent(node(n, 'target'), cx),
@@ -259,8 +262,15 @@ function toInsert(n: CstNode, cx: AstContext): InsertStmt {
     rows: nodes(n, 'rows').map((r) => nodes(r, 'values').map((v) => toExpr(v, cx))),
     ...(optNode(n, 'query') ? { query: toSelect(node(n, 'query'), cx) } : {}),
     ...conflictOf(n, cx),
+    ...returningOf(n, cx),
     span: cx.src.nodeSpan(n),
   };
+}
+
+/** The RETURNING items of an INSERT, UPDATE or DELETE, if it has them. */
+function returningOf(n: CstNode, cx: AstContext): { returning?: SelectItem[] } {
+  const r = optNode(n, 'returning');
+  return r ? { returning: nodes(r, 'items').map((i) => toSelectItem(i, cx)) } : {};
 }
 
 function toShow(n: CstNode, cx: AstContext): ShowStmt {

@@ -15,13 +15,14 @@ import { bindExpr, Scope } from '../../planner/bind-expr.js';
 import type { Catalog, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import type { StateRow, TableChange } from '../../state/index.js';
-import { checkRows } from '../insert-bind.js';
+import { checkRows, isDefaultKeyword } from '../insert-bind.js';
 import { checkUnique } from '../unique-constraints.js';
 import type { Session } from '../session.js';
 import { ok } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 import type { StatementResult } from '../types.js';
 import { finalRows } from './insert.js';
+import { returningRows } from './returning.js';
 import { hasSubquery } from '../../planner/subqueries.js';
 import { stringifyExactJson } from '../../common/exact-json.js';
 import { plain } from '../../exec/columns.js';
@@ -31,9 +32,10 @@ export async function deleteRows(select: StatementHandler<'Query'>, ...[session,
   const { keys, rows } = await tableRows(session, def, s.span);
   const hit = await matching(select, session, def, rows, s.where, opts);
   const changes: TableChange[] = keys.filter((_, i) => hit[i]).map((key) => [key, null]);
+  const returned = s.returning && returningRows(session, def, rows.filter((_, i) => hit[i]), s.returning, text);
   throwIfCancelled(opts.signal, 'the DELETE', s.span);
   await session.tables.table(def.name).rows.apply(changes);
-  return ok(text, `deleted ${changes.length} row(s) from table ${def.name}`);
+  return returned ?? ok(text, `deleted ${changes.length} row(s) from table ${def.name}`);
 }
 
 export async function updateRows(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Update'>>): Promise<StatementResult> {
@@ -50,7 +52,9 @@ export async function updateRows(select: StatementHandler<'Query'>, ...[session,
     if (!field) scopeOf(def).resolve(undefined, column.name, column.span);
     if (seen.has(normalizeName(field!.name))) throw new SluiceError('INVALID_ARGUMENT', `column ${field!.name} is SET twice`, { span: column.span, hint: 'set each column once' });
     seen.add(normalizeName(field!.name));
-    const bound = bindExpr({ kind: 'Cast', operand: value, type: field!.type, span: value.span }, scopeOf(def), session.catalog, { clause: 'SET' });
+    // SET c = DEFAULT: the column's DEFAULT, else NULL.
+    const operand: Expr = isDefaultKeyword(value) ? (def.defaults?.[field!.name] ?? { kind: 'Literal', literal: 'null', value: null, span: value.span }) : value;
+    const bound = bindExpr({ kind: 'Cast', operand, type: field!.type, span: value.span }, scopeOf(def), session.catalog, { clause: 'SET' });
     const { values, errors } = compileExpr(bound, def.schema, session.env.udfs).evaluate(batch);
     if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `SET ${field!.name}: ${errors[0]!.message}`, { span: value.span, hint: 'nothing was updated' });
     values.forEach((v, i) => {
@@ -72,9 +76,10 @@ export async function updateRows(select: StatementHandler<'Query'>, ...[session,
   });
   checkRows(def, next, session.catalog, s.span);
   await checkUnique(session.tables.table(def.name), [...moved, ...written], s.span);
+  const returned = s.returning && returningRows(session, def, next, s.returning, text);
   throwIfCancelled(opts.signal, 'the UPDATE', s.span);
   await session.tables.table(def.name).rows.apply([...moved, ...written]);
-  return ok(text, `updated ${written.length} row(s) in table ${def.name}`);
+  return returned ?? ok(text, `updated ${written.length} row(s) in table ${def.name}`);
 }
 
 /** The table a DELETE or UPDATE changes; a clear error for a stream, view or sink. */

@@ -2,7 +2,8 @@
 import { SluiceError, throwIfCancelled } from '../../common/errors.js';
 import type { Span } from '../../common/span.js';
 import { keyOf } from '../../common/keys.js';
-import { normalizeName, type Expr, type Ident, type InsertConflict, type SelectQuery } from '../../parser/index.js';
+import { normalizeName, type Expr, type Ident, type InsertConflict, type SelectItem, type SelectQuery } from '../../parser/index.js';
+import { returningRows } from './returning.js';
 import type { StreamDef, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import { planQuery, pullRelation, readsOnlyTables } from '../../planner/plan-query.js';
@@ -33,7 +34,7 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text, opts)
   });
   // Everything below writes in one batch: the last point where the call can still be cancelled.
   throwIfCancelled(opts.signal, 'the INSERT', s.span);
-  return writeRows(session, def, rows, text, s.target.span, s.conflict);
+  return writeRows(session, def, rows, text, s.target.span, s.conflict, s.returning);
 };
 
 /**
@@ -71,7 +72,7 @@ export async function insertSelect(select: StatementHandler<'Query'>, ...[sessio
     });
     return row;
   });
-  return writeRows(session, def, records, text, s.target.span, s.conflict);
+  return writeRows(session, def, records, text, s.target.span, s.conflict, s.returning);
 }
 
 /** `SELECT CAST(c0 AS t0), ... FROM (query) AS r(c0, ...)`: the query's columns cast to the target's types. */
@@ -135,8 +136,9 @@ function rowError(e: { readonly reason: string }, span: Span): SluiceError {
 }
 
 /** Writes rows (by column name) into a table (upsert by key, or as `conflict` says) or a stream, in one batch. */
-async function writeRows(session: Session, def: StreamDef | TableDef, rows: readonly Record<string, unknown>[], text: string, span: Span, conflict?: InsertConflict): Promise<StatementResult> {
+async function writeRows(session: Session, def: StreamDef | TableDef, rows: readonly Record<string, unknown>[], text: string, span: Span, conflict?: InsertConflict, returning?: readonly SelectItem[]): Promise<StatementResult> {
   const { store, log } = session.storage;
+  checkNotNull(def, rows, span);
   if (def.kind === 'table') {
     const t = session.tables.table(def.name);
     // Without a primary key, each row is one of its own (a bag): under a key no other row has.
@@ -146,21 +148,45 @@ async function writeRows(session: Session, def: StreamDef | TableDef, rows: read
     }
     const keyedRows = rows.map((row): [string, Record<string, unknown>] => [keyed ? keyOf(def.primaryKey.map((k) => row[def.schema.find((f) => normalizeName(f.name) === normalizeName(k))!.name])) : freshRowKey(), row]);
     const changes: TableChange[] = conflict && conflict.action !== 'replace' ? await resolveConflicts(session, t, keyedRows, conflict) : keyedRows.map(([k, row]) => [k, row as StateRow]);
-    checkRows(def, changes.flatMap(([, row]) => (row ? [row as Record<string, unknown>] : [])), session.catalog, span);
+    const written = changes.flatMap(([, row]) => (row ? [row as Record<string, unknown>] : []));
+    checkRows(def, written, session.catalog, span);
     await checkUnique(t, changes, span);
+    const returned = returning && returningRows(session, def, written, returning, text);
     await t.rows.apply(changes);
+    if (returned) return returned;
     const verb = conflict?.action === 'nothing' ? `inserted ${changes.length} row(s) (${rows.length - changes.length} left as they were)` : `inserted ${rows.length} row(s)`;
     return ok(text, `${verb} into table ${def.name}`);
   }
   if (conflict) throw new SluiceError('UNSUPPORTED', `${def.name} is a stream: its rows are appended, nothing conflicts`, { span: conflict.span, hint: 'leave out ON CONFLICT / OR ...' });
   const topic = logTopicOf(def, 'INSERT INTO', span);
   checkRows(def, rows, session.catalog, span);
+  const returned = returning && returningRows(session, def, rows, returning, text);
   const wb = store.batch();
   stageStreamRows(log, def, topic, rows, wb);
   await wb.write();
+  if (returned) return returned;
   return ok(text, `inserted ${rows.length} row(s) into stream ${def.name}`);
 }
 
+
+/**
+ * Refuses rows that leave a NOT NULL column (a primary-key column among them) NULL: a column the
+ * INSERT left out, without a DEFAULT, is NULL too. Nothing is written.
+ */
+function checkNotNull(def: StreamDef | TableDef, rows: readonly Record<string, unknown>[], span: Span): void {
+  const required = def.schema.filter((f) => !f.nullable);
+  if (required.length === 0) return;
+  rows.forEach((row, r) => {
+    for (const f of required) {
+      if ((row[f.name] ?? null) !== null) continue;
+      const key = def.kind === 'table' && def.primaryKey.some((k) => normalizeName(k) === normalizeName(f.name));
+      throw new SluiceError('INVALID_ARGUMENT', `row ${r + 1}: NULL in ${f.name}, a NOT NULL column${key ? ` (part of the primary key of ${def.name})` : ''}`, {
+        span,
+        hint: `give ${f.name} a value in every row (a column the INSERT leaves out is NULL unless it has a DEFAULT); nothing was inserted`,
+      });
+    }
+  });
+}
 
 /**
  * The changes of an INSERT ... ON CONFLICT DO NOTHING (OR IGNORE) or DO UPDATE: a row whose key
