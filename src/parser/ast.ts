@@ -585,6 +585,8 @@ export type InsertConflict =
 export interface DeleteStmt {
   readonly kind: 'Delete';
   readonly target: Ident;
+  /** `USING other, ...`: relations the WHERE also reads; a row is deleted when any match meets it. */
+  readonly using?: FromItem;
   readonly where?: Expr;
   /** Written as TRUNCATE (for messages). */
   readonly truncate?: true;
@@ -598,6 +600,8 @@ export interface UpdateStmt {
   readonly kind: 'Update';
   readonly target: Ident;
   readonly sets: readonly { readonly column: Ident; readonly value: Expr }[];
+  /** `FROM other, ...`: relations the SET and WHERE also read; a row is updated by the first match. */
+  readonly from?: FromItem;
   readonly where?: Expr;
   /** RETURNING items: the rows as updated, as a SELECT list over them. */
   readonly returning?: readonly SelectItem[];

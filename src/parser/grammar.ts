@@ -403,6 +403,11 @@ export class SqlParser extends CstParser {
           this.CONSUME(K.DELETE);
           this.CONSUME(K.FROM);
           this.SUBRULE(this.identifier, { LABEL: 'target' });
+          // DELETE FROM t USING other WHERE t.k = other.k (PostgreSQL, DuckDB).
+          this.OPTION4(() => {
+            this.CONSUME(K.USING);
+            this.SUBRULE(this.fromClause, { LABEL: 'using' });
+          });
           this.OPTION(() => {
             this.CONSUME(K.WHERE);
             this.SUBRULE(this.expression, { LABEL: 'where' });
@@ -432,6 +437,11 @@ export class SqlParser extends CstParser {
         this.CONSUME(Equals);
         this.SUBRULE(this.expression, { LABEL: 'values' });
       },
+    });
+    // UPDATE t SET ... FROM other WHERE t.k = other.k (PostgreSQL, DuckDB).
+    this.OPTION3(() => {
+      this.CONSUME(K.FROM);
+      this.SUBRULE(this.fromClause, { LABEL: 'from' });
     });
     this.OPTION(() => {
       this.CONSUME(K.WHERE);

@@ -315,7 +315,7 @@ function checkForeignJoin(item: CstNode, cx: AstContext): void {
  * row of `r` meets `c` (none, for ANTI). A filter of `l`'s rows commutes with the joins after it
  * that keep them (INNER, LEFT, CROSS); a RIGHT or FULL join after it is refused.
  */
-function fromAndWhere(fromNode: CstNode | undefined, whereNode: CstNode | undefined, cx: AstContext): { from?: FromItem; where?: Expr } {
+export function fromAndWhere(fromNode: CstNode | undefined, whereNode: CstNode | undefined, cx: AstContext): { from?: FromItem; where?: Expr } {
   const filters: Expr[] = [];
   const from = fromNode ? toFrom(fromNode, cx, filters) : undefined;
   const written = whereNode ? toExpr(whereNode, cx) : undefined;

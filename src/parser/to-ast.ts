@@ -15,7 +15,7 @@ import type {
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token } from './cst-access.js';
 import { toExpr } from './to-ast-expr.js';
 import { stringValue, toIdent, toIdentList, toOptions } from './to-ast-names.js';
-import { toSelect, toSelectItem } from './to-ast-query.js';
+import { fromAndWhere, toSelect, toSelectItem } from './to-ast-query.js';
 import { toDataType } from './to-ast-type.js';
 import { K } from './lexer.js';
 
@@ -36,15 +36,15 @@ export function toStatement(n: CstNode, cx: AstContext): Statement {
     case 'insertStatement':
       return toInsert(c, cx);
     case 'deleteStatement': {
-      const where = optNode(c, 'where');
       const truncate = optToken(c, 'TRUNCATE') ? { truncate: true as const } : {};
-      return { kind: 'Delete', target: toIdent(node(c, 'target'), cx), ...(where ? { where: toExpr(where, cx) } : {}), ...truncate, ...returningOf(c, cx), span: cx.src.nodeSpan(c) };
+      const { from: using, where } = fromAndWhere(optNode(c, 'using'), optNode(c, 'where'), cx);
+      return { kind: 'Delete', target: toIdent(node(c, 'target'), cx), ...(using ? { using } : {}), ...(where ? { where } : {}), ...truncate, ...returningOf(c, cx), span: cx.src.nodeSpan(c) };
     }
     case 'updateStatement': {
-      const where = optNode(c, 'where');
       const values = nodes(c, 'values');
       const sets = nodes(c, 'columns').map((col, i) => ({ column: toIdent(col, cx), value: toExpr(values[i]!, cx) }));
-      return { kind: 'Update', target: toIdent(node(c, 'target'), cx), sets, ...(where ? { where: toExpr(where, cx) } : {}), ...returningOf(c, cx), span: cx.src.nodeSpan(c) };
+      const { from, where } = fromAndWhere(optNode(c, 'from'), optNode(c, 'where'), cx);
+      return { kind: 'Update', target: toIdent(node(c, 'target'), cx), sets, ...(from ? { from } : {}), ...(where ? { where } : {}), ...returningOf(c, cx), span: cx.src.nodeSpan(c) };
     }
     case 'showStatement':
       return toShow(c, cx);

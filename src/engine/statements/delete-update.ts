@@ -10,7 +10,8 @@ import { keyOf } from '../../common/keys.js';
 import type { Span } from '../../common/span.js';
 import { batchFromRows } from '../../exec/columns.js';
 import { compileExpr } from '../../exec/compile-expr.js';
-import { normalizeName, type Expr, type Ident, type SelectQuery } from '../../parser/index.js';
+import { normalizeName, type Expr, type FromItem, type Ident, type SelectItem, type SelectQuery } from '../../parser/index.js';
+import type { Field } from '../../common/types.js';
 import { bindExpr, Scope } from '../../planner/bind-expr.js';
 import type { Catalog, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
@@ -30,7 +31,7 @@ import { plain } from '../../exec/columns.js';
 export async function deleteRows(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Delete'>>): Promise<StatementResult> {
   const def = tableTarget(s.target, session.catalog, s.truncate ? 'TRUNCATE' : 'DELETE FROM');
   const { keys, rows } = await tableRows(session, def, s.span);
-  const hit = await matching(select, session, def, rows, s.where, opts);
+  const hit = await matching(select, session, def, rows, s.where, opts, s.using);
   const changes: TableChange[] = keys.filter((_, i) => hit[i]).map((key) => [key, null]);
   const returned = s.returning && returningRows(session, def, rows.filter((_, i) => hit[i]), s.returning, text);
   throwIfCancelled(opts.signal, 'the DELETE', s.span);
@@ -41,33 +42,11 @@ export async function deleteRows(select: StatementHandler<'Query'>, ...[session,
 export async function updateRows(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Update'>>): Promise<StatementResult> {
   const def = tableTarget(s.target, session.catalog, 'UPDATE');
   const { keys, rows } = await tableRows(session, def, s.span);
-  const hit = await matching(select, session, def, rows, s.where, opts);
-  const chosen = rows.filter((_, i) => hit[i]);
-  const chosenKeys = keys.filter((_, i) => hit[i]);
-  const batch = batchFromRows(def.schema, chosen);
-  const next = chosen.map((r) => ({ ...r }));
-  const seen = new Set<string>();
-  for (const { column, value } of s.sets) {
-    const field = def.schema.find((f) => normalizeName(f.name) === normalizeName(column.name));
-    if (!field) scopeOf(def).resolve(undefined, column.name, column.span);
-    if (seen.has(normalizeName(field!.name))) throw new SluiceError('INVALID_ARGUMENT', `column ${field!.name} is SET twice`, { span: column.span, hint: 'set each column once' });
-    seen.add(normalizeName(field!.name));
-    // SET c = DEFAULT: the column's DEFAULT, else NULL.
-    const operand: Expr = isDefaultKeyword(value) ? (def.defaults?.[field!.name] ?? { kind: 'Literal', literal: 'null', value: null, span: value.span }) : value;
-    const bound = bindExpr({ kind: 'Cast', operand, type: field!.type, span: value.span }, scopeOf(def), session.catalog, { clause: 'SET' });
-    const { values, errors } = compileExpr(bound, def.schema, session.env.udfs).evaluate(batch);
-    if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `SET ${field!.name}: ${errors[0]!.message}`, { span: value.span, hint: 'nothing was updated' });
-    values.forEach((v, i) => {
-      if ((v ?? null) === null && !field!.nullable) {
-        throw new SluiceError('INVALID_ARGUMENT', `SET ${field!.name}: NULL in a NOT NULL column`, { span: value.span, hint: `${field!.name} is part of the primary key of ${def.name}` });
-      }
-      next[i]![field!.name] = v ?? null;
-    });
-  }
+  const { chosen, chosenKeys, next } = s.from ? await updatedFrom(select, session, def, keys, rows, s, opts) : await updatedInPlace(select, session, def, keys, rows, s, opts);
   // Rows whose key changes leave their old key first, so that no new row is removed after it is written.
   const moved: TableChange[] = [];
   const written: TableChange[] = [];
-  chosen.forEach((old, i) => {
+  chosen.forEach((_old, i) => {
     // A table without a primary key keeps each row under its own key.
     const before = chosenKeys[i]!;
     const after = def.primaryKey.length ? rowKey(def, next[i]!) : before;
@@ -80,6 +59,92 @@ export async function updateRows(select: StatementHandler<'Query'>, ...[session,
   throwIfCancelled(opts.signal, 'the UPDATE', s.span);
   await session.tables.table(def.name).rows.apply([...moved, ...written]);
   return returned ?? ok(text, `updated ${written.length} row(s) in table ${def.name}`);
+}
+
+interface Updated {
+  /** The rows picked, their keys, and each as the SETs leave it. */
+  readonly chosen: readonly Record<string, unknown>[];
+  readonly chosenKeys: readonly string[];
+  readonly next: Record<string, unknown>[];
+}
+
+/** The field each SET writes, checked: a column of the table, set once. */
+function setFields(def: TableDef, s: Extract<Parameters<StatementHandler<'Update'>>[1], { kind: 'Update' }>): Field[] {
+  const seen = new Set<string>();
+  return s.sets.map(({ column }) => {
+    const field = def.schema.find((f) => normalizeName(f.name) === normalizeName(column.name));
+    if (!field) scopeOf(def).resolve(undefined, column.name, column.span);
+    if (seen.has(normalizeName(field!.name))) throw new SluiceError('INVALID_ARGUMENT', `column ${field!.name} is SET twice`, { span: column.span, hint: 'set each column once' });
+    seen.add(normalizeName(field!.name));
+    return field!;
+  });
+}
+
+/** SET c = DEFAULT is the column's DEFAULT, else NULL. */
+function setValue(def: TableDef, field: Field, value: Expr): Expr {
+  return isDefaultKeyword(value) ? (def.defaults?.[field.name] ?? { kind: 'Literal', literal: 'null', value: null, span: value.span }) : value;
+}
+
+/**
+ * UPDATE t SET ... FROM other WHERE ...: the query `SELECT t.*, <each SET value> FROM t, other
+ * WHERE ...` over the rows now; a table row is updated with the values of the first row of that
+ * query it appears in (equal rows alike), as PostgreSQL and DuckDB pick one match.
+ */
+async function updatedFrom(select: StatementHandler<'Query'>, session: Session, def: TableDef, keys: readonly string[], rows: readonly Record<string, unknown>[], s: Extract<Parameters<StatementHandler<'Update'>>[1], { kind: 'Update' }>, opts: Parameters<StatementHandler<'Query'>>[3]): Promise<Updated> {
+  const span = s.span;
+  const fields = setFields(def, s);
+  const target: Ident = { name: def.name, span: s.target.span };
+  const items: SelectItem[] = [
+    ...def.schema.map((f): SelectItem => ({ kind: 'ExprItem', expr: { kind: 'ColumnRef', qualifier: target, column: { name: f.name, span }, span }, span })),
+    ...s.sets.map(({ value }, i): SelectItem => ({ kind: 'ExprItem', expr: { kind: 'Cast', operand: setValue(def, fields[i]!, value), type: fields[i]!.type, span: value.span }, alias: { name: `\u0000set${i}`, span }, span })),
+  ];
+  const query: SelectQuery = { kind: 'Select', distinct: false, items, from: { kind: 'Join', joinType: 'CROSS', left: { kind: 'TableRef', name: target, span: s.target.span }, right: s.from!, span }, ...(s.where ? { where: s.where } : {}), groupBy: [], orderBy: [], span };
+  const result = await select(session, { kind: 'Query', query, span }, `UPDATE ${def.name} ... FROM ...`, { ...opts, bounded: true });
+  const found = new Map<string, readonly unknown[]>();
+  for (const r of await finalRows(session, result, span)) {
+    const key = rowText(r.slice(0, def.schema.length));
+    if (!found.has(key)) found.set(key, r.slice(def.schema.length));
+  }
+  const chosen: Record<string, unknown>[] = [];
+  const chosenKeys: string[] = [];
+  const next: Record<string, unknown>[] = [];
+  rows.forEach((row, i) => {
+    const values = found.get(rowText(def.schema.map((f) => row[f.name] ?? null)));
+    if (!values) return;
+    const updated = { ...row };
+    fields.forEach((f, k) => {
+      const v = values[k] ?? null;
+      if (v === null && !f.nullable) throw new SluiceError('INVALID_ARGUMENT', `SET ${f.name}: NULL in a NOT NULL column`, { span: s.sets[k]!.value.span, hint: 'nothing was updated' });
+      updated[f.name] = v;
+    });
+    chosen.push(row);
+    chosenKeys.push(keys[i]!);
+    next.push(updated);
+  });
+  return { chosen, chosenKeys, next };
+}
+
+/** UPDATE t SET ... [WHERE ...] over the table's own rows. */
+async function updatedInPlace(select: StatementHandler<'Query'>, session: Session, def: TableDef, keys: readonly string[], rows: readonly Record<string, unknown>[], s: Extract<Parameters<StatementHandler<'Update'>>[1], { kind: 'Update' }>, opts: Parameters<StatementHandler<'Query'>>[3]): Promise<Updated> {
+  const hit = await matching(select, session, def, rows, s.where, opts);
+  const chosen = rows.filter((_, i) => hit[i]);
+  const chosenKeys = keys.filter((_, i) => hit[i]);
+  const batch = batchFromRows(def.schema, chosen);
+  const next = chosen.map((r) => ({ ...r }));
+  const fields = setFields(def, s);
+  s.sets.forEach(({ value }, k) => {
+    const field = fields[k];
+    const bound = bindExpr({ kind: 'Cast', operand: setValue(def, field!, value), type: field!.type, span: value.span }, scopeOf(def), session.catalog, { clause: 'SET' });
+    const { values, errors } = compileExpr(bound, def.schema, session.env.udfs).evaluate(batch);
+    if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `SET ${field!.name}: ${errors[0]!.message}`, { span: value.span, hint: 'nothing was updated' });
+    values.forEach((v, i) => {
+      if ((v ?? null) === null && !field!.nullable) {
+        throw new SluiceError('INVALID_ARGUMENT', `SET ${field!.name}: NULL in a NOT NULL column`, { span: value.span, hint: `${field!.name} is part of the primary key of ${def.name}` });
+      }
+      next[i]![field!.name] = v ?? null;
+    });
+  });
+  return { chosen, chosenKeys, next };
 }
 
 /** The table a DELETE or UPDATE changes; a clear error for a stream, view or sink. */
@@ -113,19 +178,23 @@ async function tableRows(session: Session, def: TableDef, span: Span): Promise<{
  * table's rows now (its subqueries over streams read the rows they hold), and a row is picked when
  * that query gives a row equal to it: equal rows meet WHERE alike, whatever they are.
  */
-async function matching(select: StatementHandler<'Query'>, session: Session, def: TableDef, rows: readonly Record<string, unknown>[], where: Expr | undefined, opts: Parameters<StatementHandler<'Query'>>[3]): Promise<boolean[]> {
-  if (!where) return rows.map(() => true);
-  if (hasSubquery(where)) {
-    const span = where.span;
-    const query: SelectQuery = { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'TableRef', name: { name: def.name, span }, span }, where, groupBy: [], orderBy: [], span };
+async function matching(select: StatementHandler<'Query'>, session: Session, def: TableDef, rows: readonly Record<string, unknown>[], where: Expr | undefined, opts: Parameters<StatementHandler<'Query'>>[3], using?: FromItem): Promise<boolean[]> {
+  if (!where && !using) return rows.map(() => true);
+  if (using || hasSubquery(where!)) {
+    const span = where?.span ?? using!.span;
+    const target: Ident = { name: def.name, span };
+    const table: FromItem = { kind: 'TableRef', name: target, span };
+    // With USING: SELECT t.* FROM t, other WHERE ... (a row with any match is picked).
+    const query: SelectQuery = { kind: 'Select', distinct: false, items: [{ kind: 'Star', ...(using ? { qualifier: target } : {}), span }], from: using ? { kind: 'Join', joinType: 'CROSS', left: table, right: using, span } : table, ...(where ? { where } : {}), groupBy: [], orderBy: [], span };
     const result = await select(session, { kind: 'Query', query, span }, `SELECT * FROM ${def.name} WHERE ...`, { ...opts, bounded: true });
     const picked = new Set((await finalRows(session, result, span)).map(rowText));
     return rows.map((r) => picked.has(rowText(def.schema.map((f) => r[f.name] ?? null))));
   }
-  const bound = bindExpr(where, scopeOf(def), session.catalog, { clause: 'WHERE' });
-  if (bound.type.kind !== 'BOOLEAN' && bound.type.kind !== 'NULL') throw new SluiceError('TYPE_MISMATCH', 'WHERE needs a BOOLEAN condition', { span: where.span });
+  const cond = where!;
+  const bound = bindExpr(cond, scopeOf(def), session.catalog, { clause: 'WHERE' });
+  if (bound.type.kind !== 'BOOLEAN' && bound.type.kind !== 'NULL') throw new SluiceError('TYPE_MISMATCH', 'WHERE needs a BOOLEAN condition', { span: cond.span });
   const { values, errors } = compileExpr(bound, def.schema, session.env.udfs).evaluate(batchFromRows(def.schema, rows));
-  if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `WHERE: ${errors[0]!.message}`, { span: where.span, hint: 'nothing was changed' });
+  if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `WHERE: ${errors[0]!.message}`, { span: cond.span, hint: 'nothing was changed' });
   return Array.from(values, (v) => v === true);
 }
 
