@@ -566,6 +566,8 @@ export interface InsertStmt {
   readonly rows: readonly (readonly Expr[])[];
   /** INSERT ... SELECT: the query whose rows are inserted. */
   readonly query?: SelectQuery;
+  /** INSERT INTO t BY NAME SELECT ...: the query's columns go to the columns of their names. */
+  readonly byName?: true;
   /**
    * What a row whose key the table holds does: replace it (INSERT, INSERT OR REPLACE), leave it
    * (OR IGNORE, ON CONFLICT DO NOTHING), or update it (ON CONFLICT DO UPDATE SET ..., where

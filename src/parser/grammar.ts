@@ -334,6 +334,11 @@ export class SqlParser extends CstParser {
     this.CONSUME(K.INTO);
     this.SUBRULE(this.identifier, { LABEL: 'target' });
     this.OPTION(() => this.SUBRULE(this.identifierList, { LABEL: 'columns' }));
+    // INSERT INTO t BY NAME SELECT ... (DuckDB): the query's columns matched by name.
+    this.OPTION5(() => {
+      this.CONSUME(K.BY, { LABEL: 'byName' });
+      this.CONSUME(Identifier, { LABEL: 'byNameWord' });
+    });
     // VALUES here is the rows to insert (a query may start with VALUES too: the same rows).
     this.OR({
       IGNORE_AMBIGUITIES: true,

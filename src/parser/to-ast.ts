@@ -253,6 +253,10 @@ function conflictOf(n: CstNode, cx: AstContext): { conflict?: InsertConflict } {
 function toInsert(n: CstNode, cx: AstContext): InsertStmt {
   const cols = optNode(n, 'columns');
   const defaults = optToken(n, 'defaultValues');
+  const byName = optToken(n, 'byNameWord');
+  if (byName && (byName.image.toUpperCase() !== 'NAME' || cols || !optNode(n, 'query'))) {
+    throw astError(byName.image.toUpperCase() !== 'NAME' ? `unexpected '${byName.image}' after INSERT INTO ... BY` : 'INSERT ... BY NAME takes a query and no column list', cx.src.tokenSpan(byName), 'write INSERT INTO t BY NAME SELECT a, b FROM ...');
+  }
   if (defaults && cols) throw astError('INSERT ... DEFAULT VALUES takes no column list', cx.src.tokenSpan(defaults), 'write INSERT INTO t DEFAULT VALUES, or INSERT INTO t (a, b) VALUES (...)');
   if (defaults) return { kind: 'Insert', target: toIdent(node(n, 'target'), cx), columns: [], rows: [[]], ...conflictOf(n, cx), ...returningOf(n, cx), span: cx.src.nodeSpan(n) };
   return {
@@ -261,6 +265,7 @@ function toInsert(n: CstNode, cx: AstContext): InsertStmt {
     ...(cols ? { columns: toIdentList(cols, cx) } : {}),
     rows: nodes(n, 'rows').map((r) => nodes(r, 'values').map((v) => toExpr(v, cx))),
     ...(optNode(n, 'query') ? { query: toSelect(node(n, 'query'), cx) } : {}),
+    ...(byName ? { byName: true as const } : {}),
     ...conflictOf(n, cx),
     ...returningOf(n, cx),
     span: cx.src.nodeSpan(n),

@@ -43,11 +43,14 @@ export const insert: StatementHandler<'Insert'> = async (session, s, text, opts)
  * VALUES are; then the rows are written as INSERT ... VALUES writes them, all or none. `select`
  * runs the query as a statement of its own.
  */
-export async function insertSelect(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Insert'>>): Promise<StatementResult> {
-  const { def, cols } = insertTarget(s, session.catalog);
-  const query = s.query!;
+export async function insertSelect(select: StatementHandler<'Query'>, ...[session, given, text, opts]: Parameters<StatementHandler<'Insert'>>): Promise<StatementResult> {
+  const query = given.query!;
   const pull = !query.from || pullRelation(query, session.catalog) !== undefined || readsOnlyTables(query, session.catalog);
-  const width = visibleFields(planQuery(query, session.catalog, pull ? { pull: true } : { bounded: true })).length;
+  const output = visibleFields(planQuery(query, session.catalog, pull ? { pull: true } : { bounded: true }));
+  // BY NAME: the query's column names are the column list.
+  const s = given.byName ? { ...given, columns: output.map((f) => ({ name: f.name, span: query.span })) } : given;
+  const { def, cols } = insertTarget(s, session.catalog);
+  const width = output.length;
   if (width !== cols.length) {
     throw new SluiceError('INVALID_ARGUMENT', `the query gives ${width} column${width === 1 ? '' : 's'}; ${def.name} expects ${cols.length}`, {
       span: query.span,
