@@ -60,6 +60,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
       if (!(s.ifNotExists && scratch.hasRelation(s.name.name))) scratch.addRelation(streamDefOf(s, text, scratch.limits, true), s.name.span);
       return 'statement';
     case 'CreateTable':
+      if (s.orReplace && scratch.hasRelation(s.name.name)) scratch.removeRelation(s.name.name);
       if (!(s.ifNotExists && scratch.hasRelation(s.name.name))) scratch.addRelation(tableDefOf(s, text, true), s.name.span);
       return 'statement';
     case 'CreateModel':

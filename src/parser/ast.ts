@@ -460,6 +460,8 @@ export interface CreateTableStmt {
   readonly kind: 'CreateTable';
   readonly name: Ident;
   readonly ifNotExists: boolean;
+  /** CREATE OR REPLACE TABLE: a table of that name is dropped first (refused while queries read it). */
+  readonly orReplace?: true;
   readonly columns: readonly ColumnDef[];
   readonly primaryKey: readonly Ident[];
   readonly watermark?: WatermarkDef;

@@ -72,9 +72,10 @@ function toCreate(n: CstNode, cx: AstContext): CreateStmt {
   if (temp && body.name !== 'createTable' && body.name !== 'createView') {
     throw astError(`${temp.image.toUpperCase()} goes with CREATE TABLE and CREATE VIEW`, cx.src.tokenSpan(temp), 'leave it out');
   }
-  if (orReplace && body.name !== 'createFunction' && !logicalView) {
-    throw astError('OR REPLACE is only supported for CREATE FUNCTION and CREATE VIEW', cx.src.tokenSpan(orReplace), 'use DROP and CREATE, or ALTER MODEL ... SET for models');
+  if (orReplace && body.name !== 'createFunction' && body.name !== 'createTable' && !logicalView) {
+    throw astError('OR REPLACE is only supported for CREATE TABLE, CREATE FUNCTION and CREATE VIEW', cx.src.tokenSpan(orReplace), 'use DROP and CREATE, or ALTER MODEL ... SET for models');
   }
+  if (orReplace && ifNotExists) throw astError('CREATE OR REPLACE with IF NOT EXISTS says two things', cx.src.tokenSpan(orReplace), 'write one of them');
   const name = toIdent(node(body, 'name'), cx);
   const options = toOptions(optNode(body, 'withOptions'), cx);
   switch (body.name) {
@@ -84,9 +85,10 @@ function toCreate(n: CstNode, cx: AstContext): CreateStmt {
     }
     case 'createTable': {
       const query = optNode(body, 'selectQuery');
-      if (query) return { kind: 'CreateTable', name, ifNotExists, columns: [], primaryKey: [], options, query: toSelect(query, cx), span };
+      const replace = orReplace ? { orReplace: true as const } : {};
+      if (query) return { kind: 'CreateTable', name, ifNotExists, ...replace, columns: [], primaryKey: [], options, query: toSelect(query, cx), span };
       const { columns, watermark, primaryKey, checks, unique } = toTableElements(body, cx, true);
-      return { kind: 'CreateTable', name, ifNotExists, columns, primaryKey, ...(watermark ? { watermark } : {}), ...(checks.length ? { checks } : {}), ...(unique.length ? { unique } : {}), options, span };
+      return { kind: 'CreateTable', name, ifNotExists, ...replace, columns, primaryKey, ...(watermark ? { watermark } : {}), ...(checks.length ? { checks } : {}), ...(unique.length ? { unique } : {}), options, span };
     }
     case 'createModel':
       return {

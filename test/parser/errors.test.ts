@@ -260,8 +260,8 @@ describe('error details', () => {
   });
 
   it('reject OR REPLACE outside functions and double primary keys', () => {
-    expect(catchSluice(() => parseStatement('CREATE OR REPLACE STREAM s (a INT)')).message).toBe('OR REPLACE is only supported for CREATE FUNCTION and CREATE VIEW');
-    expect(catchSluice(() => parseStatement('CREATE OR REPLACE MATERIALIZED VIEW v AS SELECT 1 AS a')).message).toBe('OR REPLACE is only supported for CREATE FUNCTION and CREATE VIEW');
+    expect(catchSluice(() => parseStatement('CREATE OR REPLACE STREAM s (a INT)')).message).toBe('OR REPLACE is only supported for CREATE TABLE, CREATE FUNCTION and CREATE VIEW');
+    expect(catchSluice(() => parseStatement('CREATE OR REPLACE MATERIALIZED VIEW v AS SELECT 1 AS a')).message).toBe('OR REPLACE is only supported for CREATE TABLE, CREATE FUNCTION and CREATE VIEW');
     expect(catchSluice(() => parseStatement('CREATE TABLE t (a INT PRIMARY KEY, PRIMARY KEY (a))')).message).toBe('PRIMARY KEY is declared twice');
     expect(catchSluice(() => parseStatement('CREATE TABLE t (a INT PRIMARY KEY, b INT PRIMARY KEY)')).message).toBe(
       'more than one column is marked PRIMARY KEY',

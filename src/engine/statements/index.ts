@@ -43,7 +43,11 @@ const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
 
 export const HANDLERS = {
   CreateStream: createStream,
-  CreateTable: ((session, s, text, opts) => (s.query ? createTableAs(select, session, s, text, opts) : createTable(session, s, text, opts))) satisfies StatementHandler<'CreateTable'>,
+  CreateTable: (async (session, s, text, opts) => {
+    // CREATE OR REPLACE TABLE: DROP TABLE IF EXISTS first (refused while queries read the table).
+    if (s.orReplace && session.catalog.hasRelation(s.name.name)) await drop(session, { kind: 'Drop', objectKind: 'TABLE', name: s.name, ifExists: true, span: s.span }, `DROP TABLE IF EXISTS ${s.name.name}`, opts);
+    return s.query ? createTableAs(select, session, s, text, opts) : createTable(session, s, text, opts);
+  }) satisfies StatementHandler<'CreateTable'>,
   CreateModel: createModel,
   CreateFunction: createFunction,
   CreateMaterializedView: ((session, s, text, opts) => (s.logical ? createLogicalView(session, s, text) : createView(session, s, text, opts))) satisfies StatementHandler<'CreateMaterializedView'>,
