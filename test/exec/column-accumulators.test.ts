@@ -23,6 +23,8 @@ const call = (fn: AggregateCall['fn'], arg?: BoundExpr): AggregateCall => ({ fn,
 /** Calls held in columns, and COUNT(DISTINCT), which is not: added, it sends every call through the accumulators. */
 const COLUMNED = [call('count'), call('count', amount), call('sum', amount), call('avg', amount)];
 const APPEND_ONLY = [...COLUMNED, call('min', amount), call('max', amount), call('max', n)];
+/** Held in columns also where the input retracts rows (SUM and AVG of doubles are exact there, in Sum objects). */
+const COUNTS = [call('count'), call('count', amount)];
 const DISTINCT = call('count_distinct', amount);
 const fieldsOf = (calls: readonly AggregateCall[]) => [f('card', T.STRING), ...calls.map((c) => f(c.name, c.fn === 'count' || c.fn === 'count_distinct' ? T.BIGINT : c.fn === 'max' && c.args[0] === n ? T.INT : T.DOUBLE))];
 
@@ -84,10 +86,12 @@ const withoutLast = (rows: readonly unknown[][]) => rows.map((r) => r.slice(0, -
 describe('ColumnAccumulators', () => {
   it('holds COUNT, SUM/AVG over DOUBLE/FLOAT and append-only MIN/MAX over numbers in columns, and nothing else', () => {
     expect(ColumnAccumulators.of(APPEND_ONLY, false)).toBeDefined();
-    expect(ColumnAccumulators.of(COLUMNED, true)).toBeDefined();
-    expect(ColumnAccumulators.of([call('sum', col(1, 'f', T.FLOAT))], true)).toBeDefined();
+    expect(ColumnAccumulators.of(COUNTS, true)).toBeDefined();
+    expect(ColumnAccumulators.of([call('sum', col(1, 'f', T.FLOAT))], false)).toBeDefined();
+    expect(ColumnAccumulators.of([call('sum', col(1, 'f', T.FLOAT))], true)).toBeUndefined();
+    expect(ColumnAccumulators.of(COLUMNED, true)).toBeUndefined();
     for (const other of [call('sum', units), call('sum', n), call('avg', units), call('max', amount), DISTINCT, call('min', col(0, 'card', T.STRING))]) {
-      expect(ColumnAccumulators.of([...COLUMNED, other], true)).toBeUndefined();
+      expect(ColumnAccumulators.of([...COUNTS, other], true)).toBeUndefined();
     }
     expect(ColumnAccumulators.of([call('max', card)], false)).toBeUndefined();
   });
@@ -95,7 +99,7 @@ describe('ColumnAccumulators', () => {
   it('writes a group state as encodeValue writes { g, c, a: save(s) }, byte for byte', () => {
     const amounts = [1, -0, 0.5, NaN, Infinity, -Infinity, null, 2 ** 40, -3, 1e300, 5e-324, 2 ** 31, -(2 ** 31)];
     const group = [['k1'], [null], [''], ['é日本😀'], ['x'.repeat(300)], [12n], [3, 'x', true, false], [-0, 2.5], [Buffer.from([1, 2])], [[1, [2, 'y']]], [{ a: 1, b: [null] }]];
-    for (const [calls, retractable] of [[APPEND_ONLY, false], [COLUMNED, true]] as const) {
+    for (const [calls, retractable] of [[APPEND_ONLY, false], [COUNTS, true]] as const) {
       const c = ColumnAccumulators.of(calls, retractable)!;
       // Slot s gets the rows of amounts[0..s]; in the retractable case every other slot has them all retracted again...
       // ...and one more slot has only NULL amounts (MIN/MAX over no value).
@@ -143,7 +147,8 @@ describe('ColumnAccumulators', () => {
         encodeValue({ g: ['a'], c: 1n, a: c.save(0) }),
         encodeValue({ c: 1, g: ['a'], a: c.save(0) }),
         encodeValue({ g: ['a'], c: 1, a: c.save(0), x: 1 }),
-        encodeValue({ g: ['a'], c: 1, a: c.save(0).map((v) => (Array.isArray(v) ? [...v, 5n] : v)) }),
+        // (COUNT states are numbers: no array to lengthen.)
+        ...(c.save(0).some(Array.isArray) ? [encodeValue({ g: ['a'], c: 1, a: c.save(0).map((v) => (Array.isArray(v) ? [...v, 5n] : v)) })] : []),
         encodeValue({ g: ['a'], c: 1, a: c.save(0).map((v) => (typeof v === 'number' ? String(v) : v)) }),
         Buffer.concat([c.groupBytes(['a'], 0)!, Buffer.from([0])]),
         c.groupBytes(['a'], 0)!.subarray(0, 20),
@@ -320,7 +325,7 @@ describe('GROUP BY with its state in columns', () => {
     const loads = vi.spyOn(ColumnAccumulators.prototype, 'load');
     const fromBytes = vi.spyOn(ColumnAccumulators.prototype, 'loadBytes');
     const empties = vi.spyOn(ColumnAccumulators.prototype, 'loadEmpty');
-    const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: COLUMNED, fields, retractable: true, udfs: () => undefined });
+    const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: COLUMNED, fields, retractable: false, udfs: () => undefined });
     await h.open(op);
     const batch = (...cards: string[]) => data(IN, cards.map((c) => ({ card: c, amount: 1 })));
     await op.process(batch('a', 'b'), 0);

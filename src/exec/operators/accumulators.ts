@@ -20,6 +20,7 @@ import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
 import { toScale } from '../decimals.js';
+import { coDeviation, ExactSum } from '../exact-sum.js';
 import type { Accumulator } from './accumulator.js';
 
 export type { Accumulator } from './accumulator.js';
@@ -55,9 +56,9 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'count_if':
         return new CountIf();
       case 'sum':
-        return new Sum(false, integerArgs, decimalScale);
+        return new Sum(false, integerArgs, decimalScale, retractable);
       case 'avg':
-        return new Sum(true, integerArgs);
+        return new Sum(true, integerArgs, undefined, retractable);
       case 'min':
       case 'max':
         return retractable ? new MultisetExtreme(call.fn) : new Extreme(call.fn);
@@ -190,7 +191,9 @@ class CountIf extends CountStar {
 }
 
 /**
- * SUM and AVG. Over DOUBLE/FLOAT a double sum. Over INT/BIGINT an exact sum: SUM is BIGINT and a
+ * SUM and AVG. Over DOUBLE/FLOAT a double sum, or, where the input retracts rows, an exact one
+ * (exact-sum.ts: `1e10 + 0.1 - 1e10` is 0.1, as a batch engine summing the rows left gives).
+ * Over INT/BIGINT an exact sum: SUM is BIGINT and a
  * sum leaving the BIGINT range is an error for the row that made it leave (DuckDB widens to
  * HUGEINT instead); AVG divides the exact sum, so it is as close as a double can be. INT values
  * are added as doubles into `small` and folded into the bigint `big` before `small` could lose a
@@ -208,13 +211,17 @@ export class Sum implements Accumulator, Restorable {
   n = 0;
   /** Folding at every row: `big` is within 2^53 of a BIGINT limit. */
   private near = false;
+  /** The exact sum of doubles, used instead of `f` where the input retracts rows. */
+  private readonly exact: ExactSum | undefined;
   constructor(
     private readonly avg: boolean,
     private integer: boolean | undefined,
     /** SUM of a DECIMAL: its result is rounded to the DECIMAL's decimals (the sum of doubles drifts). */
     private readonly scale?: number,
+    retractable = false,
   ) {
     this.f = 0;
+    if (retractable) this.exact = new ExactSum();
   }
 
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
@@ -240,7 +247,8 @@ export class Sum implements Accumulator, Restorable {
           return err;
         }
       }
-    } else this.f += sign * a;
+    } else if (this.exact) this.exact.add(a, sign);
+    else this.f += sign * a;
     this.count(sign);
     return undefined;
   }
@@ -269,6 +277,7 @@ export class Sum implements Accumulator, Restorable {
     this.small = 0;
     this.big = 0n;
     this.near = false;
+    this.exact?.reset();
   }
 
   mergeError(o: Accumulator): string | undefined {
@@ -280,7 +289,8 @@ export class Sum implements Accumulator, Restorable {
 
   merge(o: Accumulator): void {
     const other = o as Sum;
-    this.f += other.f;
+    if (this.exact) this.exact.merge(other.exact ?? ExactSum.of(other.f));
+    else this.f += other.exact ? other.exact.value() : other.f;
     this.big += other.big + BigInt(other.small);
     this.integer = this.integer || other.integer;
     this.n += other.n;
@@ -290,18 +300,27 @@ export class Sum implements Accumulator, Restorable {
 
   result(): number | bigint | null {
     if (this.n <= 0) return null;
-    if (!this.integer) return this.avg ? this.f / this.n : this.scale === undefined ? this.f : toScale(this.f, this.scale);
+    if (!this.integer) {
+      const f = this.exact ? this.exact.value() : this.f;
+      return this.avg ? f / this.n : this.scale === undefined ? f : toScale(f, this.scale);
+    }
     const total = this.big + BigInt(this.small);
     return this.avg ? Number(total) / this.n : total;
   }
 
   save(): StateValue {
-    return this.integer ? [this.f, this.n, this.big + BigInt(this.small)] : [this.f, this.n];
+    if (this.integer) return [this.f, this.n, this.big + BigInt(this.small)];
+    return this.exact ? [this.exact.value(), this.n, null, this.exact.save()] : [this.f, this.n];
   }
 
   load(s: StateValue): void {
-    const [f, n, exact] = s as readonly [number, number, bigint?];
+    const [f, n, exact, sum] = s as readonly [number, number, bigint?, StateValue?];
     this.n = n;
+    if (this.exact && !this.integer) {
+      const saved = sum === undefined ? ExactSum.of(f) : ExactSum.load(sum);
+      this.exact.reset();
+      this.exact.merge(saved);
+    }
     if (typeof exact === 'bigint') {
       this.integer = true;
       this.big = exact;
@@ -522,112 +541,101 @@ type CoMomentFn = 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_int
 
 /**
  * CORR(y, x), COVAR_POP, COVAR_SAMP and the REGR_ functions (the least-squares line of y over x):
- * over the rows where both are non-NULL, their count, means, sums of squared deviations and sum
- * of co-deviations, updated one row at a time (Welford's form, exact to retract in the algebra,
- * merged by Chan's formula). As DuckDB: NULL over no rows (REGR_COUNT 0); COVAR_POP of one row 0
- * and COVAR_SAMP NULL; CORR NULL where either variance is 0; REGR_SLOPE, REGR_INTERCEPT and
- * REGR_R2 NULL where x does not vary, and REGR_R2 1 where only y does not.
+ * over the rows where both are non-NULL, their count and the exact sums of x, y, x², y² and xy
+ * (exact-sum.ts), from which each result is computed and rounded once, so that retracting a row
+ * leaves no rounding behind (a value of 1e10 added and retracted would leave an error of about
+ * 1e4 in the sums of squares of a running form). As DuckDB: NULL over no rows (REGR_COUNT 0);
+ * COVAR_POP of one row 0 and COVAR_SAMP NULL; CORR NULL where either variance is 0; REGR_SLOPE,
+ * REGR_INTERCEPT and REGR_R2 NULL where x does not vary, and REGR_R2 1 where only y does not.
+ * An infinite or NaN value makes every result but REGR_COUNT, REGR_AVGX and REGR_AVGY NaN.
  */
 class CoMoments implements Accumulator, Restorable {
   n = 0;
-  mx = 0;
-  my = 0;
-  sxx = 0;
-  syy = 0;
-  sxy = 0;
-  /** Plain sums of x and y: REGR_AVGX and REGR_AVGY are sum / count, as DuckDB (a mean updated row by row would turn Infinity + Infinity into NaN). */
-  sx = 0;
-  sy = 0;
+  sx = new ExactSum();
+  sy = new ExactSum();
+  sxx = new ExactSum();
+  syy = new ExactSum();
+  sxy = new ExactSum();
   constructor(private readonly fn: CoMomentFn) {}
   add(y: unknown, x: unknown, sign: 1 | -1): undefined {
     if (y === null || y === undefined || x === null || x === undefined) return;
     const [a, b] = [Number(x), Number(y)];
-    this.sx += sign * a;
-    this.sy += sign * b;
-    if (sign > 0) {
-      this.n++;
-      const dx = a - this.mx;
-      const dy = b - this.my;
-      this.mx += dx / this.n;
-      this.my += dy / this.n;
-      this.sxx += dx * (a - this.mx);
-      this.syy += dy * (b - this.my);
-      this.sxy += dx * (b - this.my);
-    } else if (this.n <= 1) this.reset(this.n - 1);
-    else {
-      const [mx, my] = [this.mx, this.my];
-      this.n--;
-      this.mx = (mx * (this.n + 1) - a) / this.n;
-      this.my = (my * (this.n + 1) - b) / this.n;
-      this.sxx = Math.max(0, this.sxx - (a - this.mx) * (a - mx));
-      this.syy = Math.max(0, this.syy - (b - this.my) * (b - my));
-      this.sxy -= (a - this.mx) * (b - my);
-    }
+    this.sx.add(a, sign);
+    this.sy.add(b, sign);
+    this.sxx.addProduct(a, a, sign);
+    this.syy.addProduct(b, b, sign);
+    this.sxy.addProduct(a, b, sign);
+    this.n += sign;
+    if (this.n === 0) this.reset();
   }
-  private reset(n: number): void {
-    this.n = n;
-    this.mx = this.my = this.sxx = this.syy = this.sxy = 0;
-    if (n === 0) this.sx = this.sy = 0;
+  private reset(): void {
+    for (const s of [this.sx, this.sy, this.sxx, this.syy, this.sxy]) s.reset();
   }
   merge(o: Accumulator): void {
     const other = o as CoMoments;
-    this.sx += other.sx;
-    this.sy += other.sy;
-    const n = this.n + other.n;
-    if (n <= 0) return this.reset(n);
-    if (other.n === 0) return;
-    if (this.n === 0) {
-      [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy] = [other.n, other.mx, other.my, other.sxx, other.syy, other.sxy];
-      return;
-    }
-    const dx = other.mx - this.mx;
-    const dy = other.my - this.my;
-    const w = (this.n * other.n) / n;
-    this.sxx += other.sxx + dx * dx * w;
-    this.syy += other.syy + dy * dy * w;
-    this.sxy += other.sxy + dx * dy * w;
-    this.mx += (dx * other.n) / n;
-    this.my += (dy * other.n) / n;
-    this.n = n;
+    this.sx.merge(other.sx);
+    this.sy.merge(other.sy);
+    this.sxx.merge(other.sxx);
+    this.syy.merge(other.syy);
+    this.sxy.merge(other.sxy);
+    this.n += other.n;
+    if (this.n === 0) this.reset();
   }
   result(): number | null {
-    const { n, sxx, syy, sxy } = this;
+    const n = this.n;
     if (this.fn === 'regr_count') return Math.max(0, n);
     if (n < 1) return null;
+    if (this.fn === 'regr_avgx') return this.sx.value() / n;
+    if (this.fn === 'regr_avgy') return this.sy.value() / n;
+    if (this.fn === 'covar_samp' && n < 2) return null;
+    if ([this.sxx, this.syy, this.sxy].some((s) => s.hasNonFinite())) return NaN;
+    const nn = BigInt(n);
+    // Sums of co-deviations: exact, rounded once.
+    const dev = (p: ExactSum, q: ExactSum, pq: ExactSum) => coDeviation(n, p, q, pq, nn);
     switch (this.fn) {
       case 'covar_pop':
-        return sxy / n;
+        return coDeviation(n, this.sx, this.sy, this.sxy, nn * nn);
       case 'covar_samp':
-        return n < 2 ? null : sxy / (n - 1);
+        return coDeviation(n, this.sx, this.sy, this.sxy, nn * (nn - 1n));
+      case 'regr_sxy':
+        return dev(this.sx, this.sy, this.sxy);
+      case 'regr_syy':
+        return dev(this.sy, this.sy, this.syy);
+    }
+    const sxx = dev(this.sx, this.sx, this.sxx);
+    if (this.fn === 'regr_sxx') return sxx;
+    const syy = dev(this.sy, this.sy, this.syy);
+    const sxy = dev(this.sx, this.sy, this.sxy);
+    switch (this.fn) {
       case 'corr':
         return n < 2 || sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
       case 'regr_slope':
         return sxx === 0 ? null : sxy / sxx;
       case 'regr_intercept':
-        return sxx === 0 ? null : this.my - (sxy / sxx) * this.mx;
-      case 'regr_r2':
-        return sxx === 0 ? null : syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
-      case 'regr_avgx':
-        return this.sx / n;
-      case 'regr_avgy':
-        return this.sy / n;
-      case 'regr_sxx':
-        return sxx;
-      case 'regr_syy':
-        return syy;
+        return sxx === 0 ? null : this.sy.value() / n - (sxy / sxx) * (this.sx.value() / n);
       default:
-        return sxy;
+        // regr_r2
+        return sxx === 0 ? null : syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
     }
   }
   save(): StateValue {
-    return [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy, this.sx, this.sy];
+    return [this.n, this.sx.save(), this.sy.save(), this.sxx.save(), this.syy.save(), this.sxy.save()];
   }
   load(s: StateValue): void {
-    const v = s as number[];
-    [this.n, this.mx, this.my, this.sxx, this.syy, this.sxy] = v as [number, number, number, number, number, number];
-    // State saved before the sums were kept: the means times the count.
-    this.sx = v[6] ?? this.mx * this.n;
-    this.sy = v[7] ?? this.my * this.n;
+    const v = s as unknown[];
+    this.n = v[0] as number;
+    if (typeof v[1] !== 'number') {
+      [this.sx, this.sy, this.sxx, this.syy, this.sxy] = [1, 2, 3, 4, 5].map((k) => ExactSum.load(v[k])) as [ExactSum, ExactSum, ExactSum, ExactSum, ExactSum];
+      return;
+    }
+    // State saved in the running form (count, means, sums of (co-)deviations, and later the sums):
+    // the sums it implies, as near as its doubles hold them.
+    const [n, mx, my, dxx, dyy, dxy, sx, sy] = v as [number, number, number, number, number, number, number?, number?];
+    this.sx = ExactSum.of(sx ?? mx * n);
+    this.sy = ExactSum.of(sy ?? my * n);
+    this.sxx = ExactSum.of(dxx + n * mx * mx);
+    this.syy = ExactSum.of(dyy + n * my * my);
+    this.sxy = ExactSum.of(dxy + n * mx * my);
   }
 }
 
@@ -888,97 +896,73 @@ class QuantileCont extends QuantileDisc {
 }
 
 /**
- * VAR_SAMP, VAR_POP, STDDEV_SAMP, STDDEV_POP: count, mean and sum of squared deviations
- * (Welford's update), which retract exactly in the algebra and merge by Chan's formula; after a
- * retraction the last digits carry rounding of the order of the values removed. The sample
- * forms of fewer than two values, and every form of none, are NULL (as DuckDB); the population
- * forms of one value are 0, whatever the value. Infinite values among several give NaN.
+ * VAR_SAMP, VAR_POP, STDDEV_SAMP, STDDEV_POP: the count and the exact sums of the values and of
+ * their squares (exact-sum.ts), from which the result is computed and rounded once, so that
+ * retractions leave no rounding behind (a value of 1e10 added and retracted would leave an error
+ * of about 1e4 in the squared deviations of a running form). The sample forms of fewer than two
+ * values, and every form of none, are NULL (as DuckDB); the population forms of one value are 0,
+ * whatever the value. Infinite or NaN values among several give NaN.
  */
 class Spread implements Accumulator, Restorable {
   n = 0;
-  mean = 0;
-  m2 = 0;
-  /**
-   * While every value is an integer: their sum and sum of squares, exact (bigint), from which the
-   * result is computed instead, so that retractions leave no rounding behind (a value of 1e10 added
-   * and retracted would leave an error of about 1e4 in the squared deviations).
-   */
-  integers = true;
-  sum = 0n;
-  squares = 0n;
+  sum = new ExactSum();
+  squares = new ExactSum();
   constructor(private readonly fn: 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop') {}
   add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
     if (a === null || a === undefined) return;
-    const x = Number(a);
-    if (this.integers) {
-      if (typeof a === 'bigint' || Number.isSafeInteger(x)) {
-        const v = typeof a === 'bigint' ? a : BigInt(x);
-        this.sum += sign > 0 ? v : -v;
-        this.squares += sign > 0 ? v * v : -(v * v);
-      } else this.integers = false;
+    if (typeof a === 'bigint') {
+      this.sum.addInteger(a, sign);
+      this.squares.addInteger(a, sign, true);
+    } else {
+      const x = Number(a);
+      this.sum.add(x, sign);
+      this.squares.addProduct(x, x, sign);
     }
-    if (sign > 0) {
-      this.n++;
-      const d = x - this.mean;
-      this.mean += d / this.n;
-      // One value has no spread: 0, also for an infinite one (where the update would give NaN).
-      this.m2 = this.n === 1 ? 0 : this.m2 + d * (x - this.mean);
-    } else if (this.n <= 1) this.reset(this.n - 1);
-    else {
-      const before = this.mean;
-      this.n--;
-      this.mean = (before * (this.n + 1) - x) / this.n;
-      // One value left has no spread: 0 exactly, not the rounding the removals left behind.
-      this.m2 = this.n === 1 ? 0 : Math.max(0, this.m2 - (x - this.mean) * (x - before));
-    }
+    this.n += sign;
+    if (this.n === 0) this.reset();
   }
-  private reset(n: number): void {
-    this.n = n;
-    this.mean = 0;
-    this.m2 = 0;
-    if (n === 0) [this.integers, this.sum, this.squares] = [true, 0n, 0n];
+  private reset(): void {
+    this.sum.reset();
+    this.squares.reset();
   }
   merge(o: Accumulator): void {
     const other = o as Spread;
-    this.integers &&= other.integers;
-    this.sum += other.sum;
-    this.squares += other.squares;
-    const n = this.n + other.n;
-    if (n <= 0) return this.reset(n);
-    if (other.n === 0) return;
-    if (this.n === 0) {
-      [this.n, this.mean, this.m2] = [other.n, other.mean, other.m2];
-      return;
-    }
-    const d = other.mean - this.mean;
-    this.m2 = Math.max(0, this.m2 + other.m2 + (d * d * this.n * other.n) / n);
-    this.mean += (d * other.n) / n;
-    this.n = n;
+    this.sum.merge(other.sum);
+    this.squares.merge(other.squares);
+    this.n += other.n;
+    if (this.n === 0) this.reset();
   }
   result(): number | null {
     const sample = this.fn === 'var_samp' || this.fn === 'stddev_samp';
-    if (this.n < (sample ? 2 : 1)) return null;
-    const v = this.integers ? this.exactVariance(sample) : this.m2 / (sample ? this.n - 1 : this.n);
+    const n = this.n;
+    if (n < (sample ? 2 : 1)) return null;
+    // One value has no spread: 0, also for an infinite one.
+    const v = n === 1 ? 0 : this.squares.hasNonFinite() ? NaN : coDeviation(n, this.sum, this.sum, this.squares, BigInt(n) * BigInt(sample ? n - 1 : n));
     return this.fn === 'var_samp' || this.fn === 'var_pop' ? v : Math.sqrt(v);
   }
-  /** Of integers: n * sum(x^2) - sum(x)^2 over n * (n - 1) (or n^2), exact, rounded once to a double. */
-  private exactVariance(sample: boolean): number {
-    const n = BigInt(this.n);
-    const num = n * this.squares - this.sum * this.sum;
-    const den = n * (sample ? n - 1n : n);
-    const whole = num / den;
-    return Number(whole) + Number(num - whole * den) / Number(den);
-  }
   save(): StateValue {
-    return [this.n, this.mean, this.m2, this.integers ? `${this.sum}:${this.squares}` : null];
+    return [this.n, this.sum.save(), this.squares.save()];
   }
   load(s: StateValue): void {
-    const v = s as [number, number, number, string | null | undefined];
-    [this.n, this.mean, this.m2] = v;
-    // State saved before the exact sums were kept, or of non-integers: the running form alone.
-    const sums = v[3]?.split(':');
-    this.integers = sums !== undefined;
-    [this.sum, this.squares] = sums ? [BigInt(sums[0]!), BigInt(sums[1]!)] : [0n, 0n];
+    const v = s as unknown[];
+    this.n = v[0] as number;
+    if (typeof v[1] !== 'number') {
+      [this.sum, this.squares] = [ExactSum.load(v[1]), ExactSum.load(v[2])];
+      return;
+    }
+    // State saved in the running form: count, mean, squared deviations, and "sum:squares" while
+    // every value was an integer.
+    const [n, mean, m2, sums] = v as [number, number, number, string | null | undefined];
+    const exact = sums?.split(':');
+    this.sum = new ExactSum();
+    this.squares = new ExactSum();
+    if (exact) {
+      this.sum.addInteger(BigInt(exact[0]!), 1);
+      this.squares.addInteger(BigInt(exact[1]!), 1);
+    } else {
+      this.sum = ExactSum.of(mean * n);
+      this.squares = ExactSum.of(m2 + n * mean * mean);
+    }
   }
 }
 

@@ -4,8 +4,8 @@
  * batch is one loop per call over typed arrays instead of calls on each row's group and
  * accumulator objects, and a group's results are read from the arrays without its objects.
  *
- * Only calls whose state is plain numbers have columns: COUNT(*), COUNT(x), SUM/AVG over
- * DOUBLE/FLOAT, and append-only MIN/MAX over INT/FLOAT/DOUBLE. Exact integer sums, DISTINCT,
+ * Only calls whose state is plain numbers have columns: COUNT(*), COUNT(x), append-only SUM/AVG
+ * over DOUBLE/FLOAT, and append-only MIN/MAX over INT/FLOAT/DOUBLE. Exact integer sums, DISTINCT,
  * retractable MIN/MAX and the rest keep their accumulator objects (AggregateList.add).
  */
 import { decimalOf } from '../../common/types.js';
@@ -29,7 +29,8 @@ function kernelOf(call: AggregateCall, retractable: boolean): Kernel | undefined
       return call.args.length === 0 ? Kernel.CountStar : call.args.length === 1 ? Kernel.Count : undefined;
     case 'sum':
     case 'avg':
-      return call.args.length === 1 && float ? Kernel.FloatSum : undefined;
+      // Where the input retracts rows, a double sum would keep the rounding of values gone: the exact Sum.
+      return call.args.length === 1 && float && !retractable ? Kernel.FloatSum : undefined;
     case 'min':
     case 'max':
       if (retractable || call.args.length !== 1 || !(float || arg === 'INT')) return undefined;
