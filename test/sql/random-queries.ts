@@ -3,7 +3,8 @@
  * (random-queries.test.ts): expressions of every type the dialect has (arithmetic, CASE,
  * COALESCE, casts, string, number and time functions, three-valued logic), projections,
  * GROUP BY with every aggregate, DISTINCT and FILTER, HAVING, aggregates over updating inputs
- * (an aggregate of an aggregate), lookup joins and materialized views. The same seed gives the
+ * (an aggregate of an aggregate), lookup joins, ORDER BY ... LIMIT, DISTINCT ON, ROW_NUMBER and
+ * materialized views. The same seed gives the
  * same queries and rows.
  */
 
@@ -218,7 +219,8 @@ export class QueryGenerator {
       }
       return `SELECT ${g} AS g, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)} GROUP BY ${g}${having}`;
     }
-    if (shape < 0.93) return `SELECT ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)}`;
+    if (shape < 0.92) return `SELECT ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)}`;
+    if (shape < 0.94) return this.orderLimitQuery();
     if (shape < 0.96) return this.subqueryQuery();
     if (shape < 0.98) return this.windowFunctionQuery();
     return this.setOperationQuery();
@@ -273,6 +275,41 @@ export class QueryGenerator {
         return `SELECT t, COUNT(*) AS n, RANK() OVER (ORDER BY COUNT(*) DESC) AS r, SUM(COUNT(*)) OVER () AS total FROM s${this.where(2)} GROUP BY t`;
       default:
         return `SELECT t, i, w0 FROM (SELECT t, i, ${fn()} ${over()} AS w0 FROM s${this.where(2)}) q WHERE ${r.pick(['w0 <= 2', 'w0 IS NOT NULL', 'w0 > 0.5'])}`;
+    }
+  }
+
+  /**
+   * ORDER BY ... LIMIT [OFFSET] (a top-N, in a view kept as rows come and go), DISTINCT ON, and
+   * ROW_NUMBER: each orders by every column it returns, so that rows tied in the order are equal
+   * rows and the answer is one multiset whichever of them comes first.
+   */
+  private orderLimitQuery(): string {
+    const r = this.r;
+    const dir = () => r.pick(['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST', ' ASC NULLS LAST']);
+    const limit = () => `LIMIT ${r.pick([1, 2, 3, 5, 10])}${r.chance(0.3) ? ` OFFSET ${r.pick([1, 2, 4])}` : ''}`;
+    switch (r.below(5)) {
+      case 0: {
+        const items = [this.expr(r.pick<Ty>(['int', 'str', 'dbl']), 1), this.expr(r.pick<Ty>(['int', 'str', 'bool']), 1)];
+        return `SELECT c0, c1 FROM (SELECT ${items.map((x, k) => `${x} AS c${k}`).join(', ')} FROM s${this.where(2)}) q ORDER BY c0${dir()}, c1${dir()} ${limit()}`;
+      }
+      case 1: {
+        // A top-N over groups: each change of a group's count moves it in or out.
+        const g = r.pick(['t', 'i', 'b', 'u']);
+        const agg = r.pick(['COUNT(*)', 'SUM(i)', 'MAX(d)', 'MIN(t)', 'COUNT(DISTINCT j)']);
+        return `SELECT ${g} AS g, ${agg} AS a FROM s${this.where(2)} GROUP BY ${g} ORDER BY a${dir()}, g${dir()} ${limit()}`;
+      }
+      case 2: {
+        const [key, by] = r.pick([['t', 'i'], ['b', 'd'], ['i', 't'], ['u', 'j']] as const);
+        return `SELECT DISTINCT ON (${key}) ${key}, ${by} FROM s${this.where(2)} ORDER BY ${key}, ${by}${dir()}`;
+      }
+      case 3: {
+        const [part, by] = r.pick([['t', 'i'], ['b', 'd'], ['i', 'j'], ['u', 't']] as const);
+        return `SELECT ${part}, ${by}, rn FROM (SELECT ${part}, ${by}, ROW_NUMBER() OVER (PARTITION BY ${part} ORDER BY ${by}${dir()}) AS rn FROM s${this.where(2)}) q WHERE rn <= ${r.pick([1, 2, 3])}`;
+      }
+      default: {
+        const x = this.expr(r.pick<Ty>(['int', 'dbl', 'str']), 2);
+        return `SELECT x, COUNT(*) AS n FROM (SELECT ${x} AS x FROM s${this.where(2)} ORDER BY x${dir()} ${limit()}) q GROUP BY x`;
+      }
     }
   }
 
@@ -519,7 +556,7 @@ export class QueryGenerator {
           return `REGEXP_REPLACE(${e('str')}, '${pattern}', '${replacement}'${r.pick(['', ", 'g'", ", 'gi'"])})`;
         },
         () => `REGEXP_EXTRACT(${e('str')}, '${r.pick(['[a-z]+', 'b.', '\\d', '(a)(b)?'])}')`,
-        () => `ARRAY_TO_STRING(${r.pick(['LIST_SORT', ''])}(STRING_SPLIT(${e('str')}, '${r.pick([' ', 'a', ''])}')), '${r.pick(['-', ''])}')`,
+        () => `ARRAY_TO_STRING(${r.pick(['LIST_SORT', ''])}(STRING_SPLIT(${e('str')}, '${r.pick([' ', 'a', ''])}')), '${r.pick(['~', ''])}')`,
         () => `REVERSE(${e('str')})`, () => `REPEAT(${e('str')}, ${r.below(4)})`, () => `SPLIT_PART(${e('str')}, ${r.pick(["' '", "'a'", "','"])}, ${e('int')})`, () => `CONCAT_WS(${this.stringLiteral()}, ${e('str')}, ${e('int')})`,
       ],
       bool: [

@@ -547,7 +547,8 @@ type CoMomentFn = 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_int
  * 1e4 in the sums of squares of a running form). As DuckDB: NULL over no rows (REGR_COUNT 0);
  * COVAR_POP of one row 0 and COVAR_SAMP NULL; CORR NULL where either variance is 0; REGR_SLOPE,
  * REGR_INTERCEPT and REGR_R2 NULL where x does not vary, and REGR_R2 1 where only y does not.
- * An infinite or NaN value makes every result but REGR_COUNT, REGR_AVGX and REGR_AVGY NaN.
+ * An infinite or NaN value makes NaN every result that reads it (REGR_SXX reads x only, REGR_SYY y
+ * only, REGR_AVGX and REGR_AVGY are sums over the count).
  */
 class CoMoments implements Accumulator, Restorable {
   n = 0;
@@ -588,18 +589,18 @@ class CoMoments implements Accumulator, Restorable {
     if (this.fn === 'regr_avgx') return this.sx.value() / n;
     if (this.fn === 'regr_avgy') return this.sy.value() / n;
     if (this.fn === 'covar_samp' && n < 2) return null;
-    if ([this.sxx, this.syy, this.sxy].some((s) => s.hasNonFinite())) return NaN;
     const nn = BigInt(n);
-    // Sums of co-deviations: exact, rounded once.
-    const dev = (p: ExactSum, q: ExactSum, pq: ExactSum) => coDeviation(n, p, q, pq, nn);
+    // Sums of co-deviations: exact, rounded once; NaN where an infinite or NaN value is among those they sum.
+    const dev = (p: ExactSum, q: ExactSum, pq: ExactSum, den = nn) => (pq.hasNonFinite() ? NaN : coDeviation(n, p, q, pq, den));
     switch (this.fn) {
       case 'covar_pop':
-        return coDeviation(n, this.sx, this.sy, this.sxy, nn * nn);
+        return dev(this.sx, this.sy, this.sxy, nn * nn);
       case 'covar_samp':
-        return coDeviation(n, this.sx, this.sy, this.sxy, nn * (nn - 1n));
+        return dev(this.sx, this.sy, this.sxy, nn * (nn - 1n));
       case 'regr_sxy':
         return dev(this.sx, this.sy, this.sxy);
       case 'regr_syy':
+        // Of y alone, as REGR_SXX of x alone: an x that is NaN does not make it NaN (as DuckDB).
         return dev(this.sy, this.sy, this.syy);
     }
     const sxx = dev(this.sx, this.sx, this.sxx);
