@@ -10,7 +10,8 @@ export const AGGREGATE_NAMES = [
   'covar_samp', 'regr_slope', 'regr_intercept', 'regr_r2', 'regr_count', 'regr_avgx', 'regr_avgy',
   'regr_sxx', 'regr_syy', 'regr_sxy', 'string_agg', 'group_concat', 'listagg', 'max', 'auc', 'log_loss',
   'brier', 'precision_at', 'recall_at', 'quantile_disc', 'quantile_cont', 'median', 'psi', 'every',
-  'argmax', 'argmin', 'arbitrary', 'countif', 'mean', 'fsum', 'kahan_sum', 'sumkahan', 'favg',
+  'argmax', 'argmin', 'arbitrary', 'countif', 'mean', 'fsum', 'kahan_sum', 'sumkahan', 'favg', 'quantile',
+  'skewness', 'kurtosis', 'kurtosis_pop', 'entropy',
 ] as const;
 
 export type AggregateName = (typeof AGGREGATE_NAMES)[number];

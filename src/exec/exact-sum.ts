@@ -115,6 +115,15 @@ export class ExactSum {
     this.addScaled(Number.isSafeInteger(m) ? BigInt(sign * m) : BigInt(sign * scratch.m) * BigInt(scratch2.m), e);
   }
 
+  /** Adds (sign 1) or retracts (sign -1) `x^k`, exactly. */
+  addPower(x: number, k: number, sign: 1 | -1): void {
+    if (!Number.isFinite(x)) return this.special(x ** k, sign);
+    if (x === 0) return;
+    decompose(x, scratch);
+    const m = BigInt(scratch.m) ** big(k);
+    this.addScaled(sign > 0 ? m : -m, scratch.e * k);
+  }
+
   /** Adds (sign 1) or retracts (sign -1) the integer `m`, and with `square` its square. */
   addInteger(m: bigint, sign: 1 | -1, square = false): void {
     const v = square ? m * m : m;
@@ -202,4 +211,26 @@ export function coDeviation(n: number, sx: ExactSum, sy: ExactSum, sxy: ExactSum
   const scale = Math.max(sx.scale + sy.scale, sxy.scale);
   const num = BigInt(n) * sxy.numAt(scale) - ((sx.num * sy.num) << BigInt(scale - sx.scale - sy.scale));
   return ratioToNumber(num, den, scale);
+}
+
+/** An exact rational `num / 2^scale`, for sums of products of exact sums. */
+export type Dyadic = readonly [num: bigint, scale: number];
+
+export const dyadic = (s: ExactSum): Dyadic => [s.num, s.scale];
+
+export function mulDyadic(a: Dyadic, b: Dyadic): Dyadic {
+  return [a[0] * b[0], a[1] + b[1]];
+}
+
+/** Σ coefficient * term, exact. */
+export function sumDyadic(terms: readonly (readonly [bigint, Dyadic])[]): Dyadic {
+  const scale = Math.max(...terms.map(([, t]) => t[1]));
+  let num = 0n;
+  for (const [c, [n, s]] of terms) num += c * (s === scale ? n : n << big(scale - s));
+  return [num, scale];
+}
+
+/** `d / den` as the nearest double. */
+export function dyadicToNumber(d: Dyadic, den: bigint): number {
+  return ratioToNumber(d[0], den, d[1]);
 }

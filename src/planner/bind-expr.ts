@@ -253,8 +253,14 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'Index': {
       const operand = bind(e.operand);
       const index = bind(e.index);
+      // A string's i-th character (from the end where i < 0; '' past either end), as DuckDB:
+      // the slice s[i:i].
+      const numeric = isNumeric(index.type) || index.type.kind === 'NULL';
+      if (operand.type.kind === 'STRING' && numeric) {
+        return bind({ kind: 'Call', name: { name: 'array_slice', span: e.span }, args: [e.operand, e.index, e.index], distinct: false, star: false, span: e.span });
+      }
       if (operand.type.kind !== 'ARRAY') throw typeError(`cannot index a ${typeToString(operand.type)} value`, e.span);
-      if (!isNumeric(index.type)) throw typeError('an array index must be a number', e.index.span);
+      if (!numeric) throw typeError('an array index must be a number', e.index.span);
       return { kind: 'Index', operand, index, type: operand.type.element, span: e.span };
     }
     case 'Lambda':

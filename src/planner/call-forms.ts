@@ -28,7 +28,15 @@ const SAME_AS: Readonly<Record<string, string>> = {
   array_cat: 'list_concat',
   grade_up: 'list_grade_up',
   base64: 'to_base64',
+  editdist3: 'levenshtein',
+  str_split_regex: 'regexp_split_to_array',
 };
+
+/** Function forms of operators, as DuckDB has them: ADD(a, b) is a + b. */
+const OPERATOR_FORMS: Readonly<Record<string, '+' | '-' | '*'>> = { add: '+', subtract: '-', multiply: '*' };
+
+/** Function forms of `list[i]` (also of a string's i-th character). */
+const INDEX_FORMS: ReadonlySet<string> = new Set(['list_extract', 'array_extract', 'list_element']);
 
 /** The aggregates LIST_AGGREGATE(list, 'name') takes, and the list function each is. */
 const LIST_AGGREGATES: Readonly<Record<string, string>> = {
@@ -53,6 +61,9 @@ export function rewriteCallForm(e: CallExpr): Expr | undefined {
   if ((name === 'date_part' || name === 'datepart') && e.args.length === 2 && e.args[0]!.kind === 'Array') return partsStruct(e, e.args[0]!.elements, e.args[1]!);
   const same = SAME_AS[name];
   if (same !== undefined) return { ...e, name: { ...e.name, name: same } };
+  const op = OPERATOR_FORMS[name];
+  if (op !== undefined && e.args.length === 2 && !e.distinct && !e.star) return { kind: 'Binary', op, left: e.args[0]!, right: e.args[1]!, span: e.span };
+  if (INDEX_FORMS.has(name) && e.args.length === 2 && !e.distinct && !e.star) return { kind: 'Index', operand: e.args[0]!, index: e.args[1]!, span: e.span };
   // ARRAY_PUSH_FRONT(list, x) is LIST_PREPEND(x, list).
   if (name === 'array_push_front' && e.args.length === 2) return { ...e, name: { ...e.name, name: 'list_prepend' }, args: [e.args[1]!, e.args[0]!] };
   const like = LIKE_FORMS[name];

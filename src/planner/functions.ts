@@ -398,7 +398,7 @@ export type AggregateFn =
   | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct'
   | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg' | 'array_agg' | 'mode' | 'bit_and' | 'bit_or' | 'bit_xor'
   | 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count'
-  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy';
+  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy' | 'skewness' | 'kurtosis' | 'kurtosis_pop' | 'entropy';
 
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
 export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
@@ -415,6 +415,8 @@ export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
   arbitrary: 'any_value',
   countif: 'count_if',
   mean: 'avg',
+  // DuckDB's QUANTILE is its QUANTILE_DISC.
+  quantile: 'quantile_disc',
   // Sums that DuckDB computes with compensation (Kahan): a DOUBLE sum here is exact to its last
   // digit as DuckDB's plain SUM is (see docs/sql.md).
   fsum: 'sum',
@@ -516,7 +518,12 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   brier: (a) => (a.length === 2 && scoreLabel(a) ? T.DOUBLE : 'expects (score, label)'),
   precision_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
   recall_at: (a) => (a.length === 3 && scoreLabel(a) && isNumeric(a[2]!) ? T.DOUBLE : 'expects (score, label, threshold)'),
-  quantile_disc: (a) => (a.length === 2 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' && isNumeric(a[1]!) ? a[0]! : 'expects (value, fraction)'),
+  quantile_disc: quantileDisc,
+  quantile: quantileDisc,
+  skewness: mean,
+  kurtosis: mean,
+  kurtosis_pop: mean,
+  entropy: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? T.DOUBLE : 'expects one value'),
   quantile_cont: (a) => (a.length === 2 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && isNumeric(a[1]!) ? T.DOUBLE : 'expects (number, fraction)'),
   // MEDIAN(x) is QUANTILE_CONT(x, 0.5).
   median: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
@@ -527,6 +534,10 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
 };
 
 export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = AGGREGATE_RULES;
+
+function quantileDisc(a: readonly DataType[]): DataType | string {
+  return a.length === 2 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' && isNumeric(a[1]!) ? a[0]! : 'expects (value, fraction)';
+}
 
 function stringAgg(a: readonly DataType[]): DataType | string {
   const text = (t: DataType) => t.kind === 'STRING' || t.kind === 'NULL';

@@ -20,7 +20,7 @@ import { readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
 import { toScale } from '../decimals.js';
-import { coDeviation, ExactSum } from '../exact-sum.js';
+import { coDeviation, type Dyadic, dyadic, dyadicToNumber, ExactSum, mulDyadic, sumDyadic } from '../exact-sum.js';
 import type { Accumulator } from './accumulator.js';
 
 export type { Accumulator } from './accumulator.js';
@@ -97,6 +97,12 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new AnyValue();
       case 'mode':
         return new Mode();
+      case 'entropy':
+        return new Entropy();
+      case 'skewness':
+      case 'kurtosis':
+      case 'kurtosis_pop':
+        return new Moments(call.fn);
       case 'corr':
       case 'covar_pop':
       case 'covar_samp':
@@ -534,6 +540,81 @@ class Mode extends AnyValue {
     let best: [unknown, number] | undefined;
     for (const e of this.values.values()) if (best === undefined || e[1] > best[1]) best = e;
     return best === undefined ? null : best[0];
+  }
+}
+
+/**
+ * ENTROPY(x): the Shannon entropy, in bits, of the non-NULL values' distribution: -Σ p·log2(p)
+ * over the share p of each distinct value (as DuckDB; 0 over no values). The value -> count
+ * multiset of ANY_VALUE, so that a retraction is exact.
+ */
+class Entropy extends AnyValue {
+  constructor() {
+    super('ENTROPY');
+  }
+  override result(): number {
+    let total = 0;
+    for (const [, n] of this.values.values()) total += n;
+    let h = 0;
+    for (const [, n] of this.values.values()) if (n > 0) h -= (n / total) * Math.log2(n / total);
+    return total > 0 ? h + 0 : 0;
+  }
+}
+
+/**
+ * SKEWNESS(x) (the sample skewness), KURTOSIS(x) (the sample excess kurtosis) and
+ * KURTOSIS_POP(x) (the population one), as DuckDB defines them: from the count and the exact
+ * sums of x, x², x³ and x⁴ (exact-sum.ts), so the central moments are exact until rounded once,
+ * and a retraction leaves nothing behind. SKEWNESS needs 3 values (NaN where they do not vary),
+ * KURTOSIS 4, KURTOSIS_POP 1 (both NULL where the values do not vary); NaN with an infinite or NaN
+ * value among them.
+ */
+class Moments implements Accumulator, Restorable {
+  n = 0;
+  /** Σx^k for k = 1..4. */
+  sums = [new ExactSum(), new ExactSum(), new ExactSum(), new ExactSum()];
+  constructor(private readonly fn: 'skewness' | 'kurtosis' | 'kurtosis_pop') {}
+  add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
+    if (a === null || a === undefined) return;
+    const x = Number(a);
+    for (let k = 0; k < 4; k++) this.sums[k]!.addPower(x, k + 1, sign);
+    this.n += sign;
+    if (this.n === 0) for (const s of this.sums) s.reset();
+  }
+  merge(o: Accumulator): void {
+    const other = o as Moments;
+    this.sums.forEach((s, k) => s.merge(other.sums[k]!));
+    this.n += other.n;
+    if (this.n === 0) for (const s of this.sums) s.reset();
+  }
+  result(): number | null {
+    const n = this.n;
+    if (n < (this.fn === 'skewness' ? 3 : this.fn === 'kurtosis' ? 4 : 1)) return null;
+    if (this.sums.some((s) => s.hasNonFinite())) return NaN;
+    const N = BigInt(n);
+    const [s1, s2, s3, s4] = this.sums.map(dyadic) as [Dyadic, Dyadic, Dyadic, Dyadic];
+    const s11 = mulDyadic(s1, s1);
+    // The central sums Σ(x - mean)^k, times n^(k-1): exact.
+    const c2 = sumDyadic([[N, s2], [-1n, s11]]);
+    if (c2[0] === 0n) return this.fn === 'skewness' ? NaN : null;
+    const m2 = dyadicToNumber(c2, N * N);
+    if (this.fn === 'skewness') {
+      const c3 = sumDyadic([[N * N, s3], [-3n * N, mulDyadic(s1, s2)], [2n, mulDyadic(s11, s1)]]);
+      const m3 = dyadicToNumber(c3, N * N * N);
+      return ((Math.sqrt(n * (n - 1)) / (n - 2)) * m3) / Math.sqrt(m2 * m2 * m2);
+    }
+    const c4 = sumDyadic([[N * N * N, s4], [-4n * N * N, mulDyadic(s1, s3)], [6n * N, mulDyadic(s11, s2)], [-3n, mulDyadic(s11, s11)]]);
+    const m4 = dyadicToNumber(c4, N * N * N * N);
+    if (this.fn === 'kurtosis_pop') return m4 / (m2 * m2) - 3;
+    return ((n - 1) * (((n + 1) * m4) / (m2 * m2) - 3 * (n - 1))) / ((n - 2) * (n - 3));
+  }
+  save(): StateValue {
+    return [this.n, ...this.sums.map((s) => s.save())];
+  }
+  load(s: StateValue): void {
+    const v = s as unknown[];
+    this.n = v[0] as number;
+    this.sums = [1, 2, 3, 4].map((k) => ExactSum.load(v[k]));
   }
 }
 
