@@ -209,8 +209,10 @@ class Gen implements CodeGen {
           if (impl.nullSafe) return `${z}(F.${e.fn}(${args.join(', ')}))`;
           return args.length ? this.strict(args, (ts) => `${z}(F.${e.fn}(${ts.join(', ')}))`) : `${z}(F.${e.fn}())`;
         }
-        if (impl.nullSafe) return `F.${e.fn}(${args.join(', ')})`;
-        return args.length ? this.strict(args, (ts) => `F.${e.fn}(${ts.join(', ')})`) : `F.${e.fn}()`;
+        // Of two FLOATs, the next FLOAT (the result's type says which).
+        const fn = e.fn === 'nextafter' && e.type.kind === 'FLOAT' ? 'nextafter_float' : e.fn;
+        if (impl.nullSafe) return `F.${fn}(${args.join(', ')})`;
+        return args.length ? this.strict(args, (ts) => `F.${fn}(${ts.join(', ')})`) : `F.${fn}()`;
       }
       case 'Udf': {
         const fn = this.udfs(e.name);

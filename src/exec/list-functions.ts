@@ -1,6 +1,6 @@
 /**
  * List functions that build or pick from lists, as DuckDB has them: LIST_APPEND, LIST_PREPEND,
- * ARRAY_POP_BACK/FRONT, FLATTEN, ARRAY_INTERSECT, LIST_WHERE, LIST_FIRST/LAST/ANY_VALUE and
+ * ARRAY_POP_BACK/FRONT, FLATTEN, ARRAY_INTERSECT, LIST_WHERE, LIST_SELECT, LIST_FIRST/LAST/ANY_VALUE and
  * LIST_STRING_AGG (the shortcuts of LIST_AGGREGATE). A list is a JavaScript array; NULL in, NULL
  * out unless an entry says `nullSafe`.
  */
@@ -29,6 +29,9 @@ export const LIST_IMPLS: Readonly<Record<string, Impl>> = {
   // The distinct non-NULL elements of `a` that are also in `b`, in `a`'s order; a NULL `b` has none.
   array_intersect: { fn: (a, b) => intersect(items(a), items(b)), nullSafe: true },
   list_where: { fn: (a, mask) => where(items(a), items(mask)) },
+  // The elements at the 1-based indexes given, NULL for an index out of range (0 and negatives too, as DuckDB).
+  list_select: { fn: (a, idx) => select(items(a), items(idx)) },
+  array_select: { fn: (a, idx) => select(items(a), items(idx)) },
   // FIRST and LAST take NULL elements as they come; ANY_VALUE the first that is not NULL.
   list_first: { fn: (a) => items(a)[0] ?? null },
   list_last: { fn: (a) => items(a).at(-1) ?? null },
@@ -51,6 +54,14 @@ function intersect(a: unknown[], b: unknown[]): unknown[] {
 function where(a: unknown[], mask: unknown[]): unknown[] {
   if (mask.some((m) => m === null || m === undefined)) throw new Error('LIST_WHERE: the mask holds a NULL; use TRUE or FALSE for each element');
   return a.filter((_v, i) => mask[i] === true);
+}
+
+function select(a: unknown[], idx: unknown[]): unknown[] {
+  return idx.map((i) => {
+    if (i === null || i === undefined) throw new Error('LIST_SELECT: an index is NULL; give a position from 1 for each element wanted');
+    const k = Number(i);
+    return k >= 1 && k <= a.length ? (a[k - 1] ?? null) : null;
+  });
 }
 
 /** STRING_AGG over a list: the non-NULL elements as text, joined by `sep` (',' by default); NULL when there are none. */

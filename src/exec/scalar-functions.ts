@@ -125,6 +125,9 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   atanh: { fn: (x) => unitDomain('ATANH', Math.atanh, x) },
   gamma: { fn: (x) => (num(x) === 0 ? zeroGamma('GAMMA') : gamma(num(x))) },
   lgamma: { fn: (x) => (num(x) === 0 ? zeroGamma('LGAMMA') : logGamma(num(x))) },
+  // The next DOUBLE after x toward y (y itself where they are equal); of two FLOATs, the next FLOAT.
+  nextafter: { fn: (x, y) => nextAfter(num(x), num(y)) },
+  nextafter_float: { fn: (x, y) => nextAfterFloat(num(x), num(y)) },
   signbit: { fn: (x) => (typeof x === 'bigint' ? x < 0n : num(x) < 0 || Object.is(x, -0)) },
   pi: { fn: () => Math.PI, nullSafe: true },
   error: {
@@ -278,6 +281,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   to_seconds: { fn: (n) => intervalOf(n, 1000, 'TO_SECONDS') },
   to_milliseconds: { fn: (n) => intervalOf(n, 1, 'TO_MILLISECONDS') },
   epoch_ms: { fn: (ts) => BigInt(num(ts)) },
+  epoch_us: { fn: (ts) => BigInt(num(ts)) * 1000n },
+  epoch_ns: { fn: (ts) => BigInt(num(ts)) * 1_000_000n },
   // 1970-01-01 is Julian day 2,440,588 (DuckDB's count, whole at midnight).
   julian: { fn: (ts) => num(ts) / 86_400_000 + 2_440_588 },
   to_timestamp: { fn: (x) => timestampOf(microsToMillis(Math.round(Number(x) * 1e6)), 'TO_TIMESTAMP') },
@@ -695,4 +700,33 @@ function gradeUp(a: ArrayLike<unknown>, order: unknown): bigint[] {
     return (desc ? -c : c) || i - j;
   });
   return places.map((i) => BigInt(i + 1));
+}
+
+const nextBits = new Float64Array(1);
+const nextWords = new BigInt64Array(nextBits.buffer);
+
+function nextAfter(x: number, y: number): number {
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  if (x === y) return y;
+  if (x === 0) return y > 0 ? 5e-324 : -5e-324;
+  nextBits[0] = x;
+  // Away from zero is one step up of the bits' magnitude, toward zero one step down.
+  nextWords[0]! += (y > x) === (x > 0) ? 1n : -1n;
+  return nextBits[0]!;
+}
+
+const floatBits = new Float32Array(1);
+const floatWords = new Int32Array(floatBits.buffer);
+
+function nextAfterFloat(x: number, y: number): number {
+  floatBits[0] = x;
+  const fx = floatBits[0]!;
+  floatBits[0] = y;
+  const fy = floatBits[0]!;
+  if (Number.isNaN(fx) || Number.isNaN(fy)) return NaN;
+  if (fx === fy) return fy;
+  if (fx === 0) return y > 0 ? 1.401298464324817e-45 : -1.401298464324817e-45;
+  floatBits[0] = fx;
+  floatWords[0]! += (fy > fx) === (fx > 0) ? 1 : -1;
+  return floatBits[0]!;
 }

@@ -174,6 +174,18 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   hex: { fn: (x) => digitsOf(x, 16) },
   to_hex: { fn: (x) => digitsOf(x, 16) },
   bin: { fn: (x) => digitsOf(x, 2) },
+  // UNHEX and UNBIN: the bytes those digits spell (an odd count of hex digits, or bits short of
+  // whole bytes, read as if led by zeros, as DuckDB).
+  unhex: { fn: (s) => bytesOfDigits(str(s), 16, 'UNHEX') },
+  from_hex: { fn: (s) => bytesOfDigits(str(s), 16, 'FROM_HEX') },
+  unbin: { fn: (s) => bytesOfDigits(str(s), 2, 'UNBIN') },
+  from_binary: { fn: (s) => bytesOfDigits(str(s), 2, 'FROM_BINARY') },
+  // ENCODE: a string's UTF-8 bytes; DECODE: bytes read as UTF-8 (a row error where they are not).
+  encode: { fn: (s) => new Uint8Array(Buffer.from(str(s), 'utf8')) },
+  decode: { fn: (b) => decodeUtf8(b as Uint8Array) },
+  // A backslash before every character a regular expression reads specially: all but letters,
+  // digits, '_' and non-ASCII characters (as DuckDB, after RE2's QuoteMeta).
+  regexp_escape: { fn: (s) => str(s).replace(/[^A-Za-z0-9_\u0080-\u{10FFFF}]/gu, (c) => (c === '\0' ? '\\x00' : `\\${c}`)) },
   to_binary: { fn: (x) => digitsOf(x, 2) },
   to_base: { fn: (n, radix, width) => toBase(BigInt(n as number | bigint), int(radix), width === undefined ? 0 : int(width)) },
   ascii: { fn: (s) => str(s).codePointAt(0) ?? 0 },
@@ -237,4 +249,25 @@ function globMatcher(pattern: string): Matcher {
   if (globs.size > 1000) globs.clear();
   globs.set(pattern, re);
   return re;
+}
+
+/** The bytes spelled by hex (radix 16) or binary (radix 2) digits, most significant first. */
+function bytesOfDigits(s: string, radix: 16 | 2, name: string): Uint8Array {
+  const per = radix === 16 ? 2 : 8;
+  const valid = radix === 16 ? /^[0-9A-Fa-f]*$/ : /^[01]*$/;
+  if (!valid.test(s)) throw new Error(`${name}: '${s.length > 40 ? `${s.slice(0, 40)}...` : s}' is not ${radix === 16 ? 'hex digits' : 'binary digits'}`);
+  const padded = s.padStart(Math.ceil(s.length / per) * per, '0');
+  const out = new Uint8Array(padded.length / per);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(padded.slice(i * per, (i + 1) * per), radix);
+  return out;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(b: Uint8Array): string {
+  try {
+    return strictUtf8.decode(b);
+  } catch {
+    throw new Error('DECODE: the bytes are not UTF-8 text; read them with HEX(b) or TO_BASE64(b)');
+  }
 }

@@ -258,6 +258,8 @@ export function datePart(partText: unknown, ts: number): number {
       return d.getUTCSeconds() * 1000 + d.getUTCMilliseconds();
     case 'microsecond':
       return (d.getUTCSeconds() * 1000 + d.getUTCMilliseconds()) * 1000;
+    case 'nanosecond':
+      return (d.getUTCSeconds() * 1000 + d.getUTCMilliseconds()) * 1_000_000;
     // As DuckDB counts them: the years 1 to 100 are the first century, the year 0 the last before it.
     case 'decade':
       return Math.trunc(d.getUTCFullYear() / 10);

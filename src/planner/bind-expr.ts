@@ -746,7 +746,7 @@ function clockHint(name: string): string | undefined {
 const PART_FUNCTIONS: Readonly<Record<string, string>> = {
   year: 'year', quarter: 'quarter', month: 'month', week: 'week', weekofyear: 'week', day: 'day', dayofmonth: 'day',
   dayofyear: 'doy', dayofweek: 'dow', weekday: 'dow', isodow: 'isodow', hour: 'hour', minute: 'minute', second: 'second', millisecond: 'millisecond',
-  microsecond: 'microsecond', isoyear: 'isoyear', yearweek: 'yearweek', decade: 'decade', century: 'century', millennium: 'millennium', era: 'era',
+  microsecond: 'microsecond', nanosecond: 'nanosecond', isoyear: 'isoyear', yearweek: 'yearweek', decade: 'decade', century: 'century', millennium: 'millennium', era: 'era',
 };
 
 /** `name(ts)` as DATE_PART(part, ts): BIGINT, and an error names the function as written. */

@@ -29,6 +29,7 @@ const SAME_AS: Readonly<Record<string, string>> = {
   grade_up: 'list_grade_up',
   base64: 'to_base64',
   editdist3: 'levenshtein',
+  json_quote: 'to_json',
   str_split_regex: 'regexp_split_to_array',
 };
 

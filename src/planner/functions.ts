@@ -69,6 +69,9 @@ const resizeRule: TypeRule = (a) => ((a.length === 2 || a.length === 3) && (a[0]
 const gradeUpRule: TypeRule = (a) => ((a.length === 1 || a.length === 2) && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && (a.length === 1 || isString(a[1]!)) ? { kind: 'ARRAY', element: T.BIGINT } : "expects (array[, 'ASC' | 'DESC'])");
 const isTime = (t: DataType): boolean => t.kind === 'TIMESTAMP' || t.kind === 'DATE' || t.kind === 'NULL';
 /** Functions of one TIMESTAMP or DATE. */
+const oneString = (result: DataType, what: string): TypeRule => (a) => (a.length === 1 && isString(a[0]!) ? result : `expects one string of ${what}`);
+const listSelect: TypeRule = (a) =>
+  a.length === 2 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') && ((a[1]!.kind === 'ARRAY' && isInteger(a[1]!.element)) || a[1]!.kind === 'NULL') ? a[0]! : 'expects (list, list of positions)';
 const ofTime = (result: DataType, what: string): TypeRule => (a) => (a.length === 1 && isTime(a[0]!) ? result : `expects one timestamp or date${what}`);
 const isInteger = (t: DataType): boolean => t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'NULL';
 /** GCD, LCM: BIGINT of two integers, as DuckDB. */
@@ -327,6 +330,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   // EPOCH of an INTERVAL: its length in seconds (DuckDB).
   epoch: (a) => (a.length === 1 && (isTime(a[0]!) || a[0]!.kind === 'INTERVAL' || a[0]!.kind === 'TIME') ? T.DOUBLE : 'expects one timestamp, date, time or interval: seconds since 1970-01-01 00:00:00 UTC, since midnight, or the interval in seconds'),
   epoch_ms: ofTime(T.BIGINT, ': milliseconds since 1970-01-01 00:00:00 UTC'),
+  epoch_us: ofTime(T.BIGINT, ': microseconds since 1970-01-01 00:00:00 UTC'),
+  epoch_ns: ofTime(T.BIGINT, ': nanoseconds since 1970-01-01 00:00:00 UTC'),
   julian: ofTime(T.DOUBLE, ': its Julian day (days since noon of 24 November 4714 BC, with the fraction of the day)'),
   // LAST_DAY: the DATE of the last day of the month; DAYNAME, MONTHNAME: English names, as DuckDB.
   last_day: ofTime(T.DATE, ''),
@@ -391,6 +396,16 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   to_base64: (a) => (a.length === 1 && (a[0]!.kind === 'BYTES' || isString(a[0]!)) ? T.STRING : 'expects one BLOB'),
   octet_length: (a) => (a.length === 1 && (a[0]!.kind === 'BYTES' || isString(a[0]!)) ? T.BIGINT : 'expects one BLOB'),
   from_base64: (a) => (a.length === 1 && isString(a[0]!) ? T.BYTES : 'expects one string of base64'),
+  unhex: oneString(T.BYTES, 'hex digits'),
+  from_hex: oneString(T.BYTES, 'hex digits'),
+  unbin: oneString(T.BYTES, 'binary digits'),
+  from_binary: oneString(T.BYTES, 'binary digits'),
+  encode: oneString(T.BYTES, 'text'),
+  decode: (a) => (a.length === 1 && (a[0]!.kind === 'BYTES' || a[0]!.kind === 'NULL') ? T.STRING : 'expects one BLOB'),
+  regexp_escape: oneString(T.STRING, 'text'),
+  nextafter: (a) => (a.length === 2 && a.every(isNumeric) ? (a.every((t) => t.kind === 'FLOAT') ? T.FLOAT : T.DOUBLE) : 'expects two numbers: (x, toward)'),
+  list_select: listSelect,
+  array_select: listSelect,
 };
 
 export type AggregateFn =
@@ -398,7 +413,7 @@ export type AggregateFn =
   | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct'
   | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg' | 'array_agg' | 'mode' | 'bit_and' | 'bit_or' | 'bit_xor'
   | 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count'
-  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy' | 'skewness' | 'kurtosis' | 'kurtosis_pop' | 'entropy';
+  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy' | 'skewness' | 'kurtosis' | 'kurtosis_pop' | 'entropy' | 'product';
 
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
 export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
@@ -521,6 +536,7 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   quantile_disc: quantileDisc,
   quantile: quantileDisc,
   skewness: mean,
+  product: mean,
   kurtosis: mean,
   kurtosis_pop: mean,
   entropy: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? T.DOUBLE : 'expects one value'),

@@ -99,6 +99,8 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new Mode();
       case 'entropy':
         return new Entropy();
+      case 'product':
+        return new Product();
       case 'skewness':
       case 'kurtosis':
       case 'kurtosis_pop':
@@ -540,6 +542,29 @@ class Mode extends AnyValue {
     let best: [unknown, number] | undefined;
     for (const e of this.values.values()) if (best === undefined || e[1] > best[1]) best = e;
     return best === undefined ? null : best[0];
+  }
+}
+
+/**
+ * PRODUCT(x): the product of the non-NULL values, a DOUBLE (as DuckDB); NULL over none. The value
+ * -> count multiset of ANY_VALUE, multiplied out when read, so that a retraction is exact (a
+ * running product divided by the value retracted would keep its rounding, or fail on a 0).
+ */
+class Product extends AnyValue {
+  constructor() {
+    super('PRODUCT');
+  }
+  override result(): number | null {
+    let p = 1;
+    let any = false;
+    for (const [v, n] of this.values.values()) {
+      if (n <= 0) continue;
+      any = true;
+      const x = Number(v);
+      if (n <= 64) for (let i = 0; i < n; i++) p *= x;
+      else p *= x ** n;
+    }
+    return any ? p : null;
   }
 }
 
