@@ -333,6 +333,11 @@ export interface JoinRef {
   readonly using?: readonly Ident[];
   /** `NATURAL JOIN`: USING the column names both sides have. */
   readonly natural?: true;
+  /**
+   * `ASOF [LEFT] JOIN ... ON ...`: each left row with the one right row that meets ON and is
+   * nearest by ON's inequality (planner/asof-join.ts).
+   */
+  readonly asof?: true;
   readonly span: Span;
 }
 

@@ -902,8 +902,9 @@ export class SqlParser extends CstParser {
   });
 
   /**
-   * RIGHT, FULL, CROSS and NATURAL are names too (soft keywords): before JOIN (or OUTER JOIN,
-   * or a join type after NATURAL) they start a join rather than alias the item before them.
+   * RIGHT, FULL, CROSS, NATURAL and ASOF are names too (soft keywords): before JOIN (or OUTER
+   * JOIN, or a join type after NATURAL or ASOF) they start a join rather than alias the item
+   * before them.
    */
   private joinWordNext(): boolean {
     const t = this.LA(1).tokenType;
@@ -912,6 +913,8 @@ export class SqlParser extends CstParser {
     // WINDOW w AS (...) after FROM starts the WINDOW clause.
     if (t === K.WINDOW) return this.LA(3).tokenType === K.AS;
     if (t === K.NATURAL) return next === K.JOIN || next === K.INNER || next === K.LEFT || next === K.RIGHT || next === K.FULL;
+    // (ASOF RIGHT / FULL / CROSS JOIN parse, to be refused with what to write.)
+    if (t === K.ASOF) return next === K.JOIN || next === K.INNER || next === K.LEFT || next === K.RIGHT || next === K.FULL || next === K.CROSS;
     if (t !== K.RIGHT && t !== K.FULL && t !== K.CROSS) return false;
     return next === K.JOIN || (next === K.OUTER && t !== K.CROSS);
   }
@@ -943,7 +946,7 @@ export class SqlParser extends CstParser {
     this.MANY({ GATE: () => !tokenMatcher(this.LA(1), Identifier) || (this.joinWordNext() && !tokenMatcher(this.LA(1), K.WINDOW)), DEF: () => this.SUBRULE(this.joinClause, { LABEL: 'joins' }) });
   });
 
-  /** `[NATURAL] [kind] JOIN item [ON ... | USING (...)]`, or `, item` (a CROSS JOIN, as in `FROM a, b WHERE ...`). */
+  /** `[ASOF] [NATURAL] [kind] JOIN item [ON ... | USING (...)]`, or `, item` (a CROSS JOIN, as in `FROM a, b WHERE ...`). */
   readonly joinClause = this.RULE('joinClause', () => {
     this.OR7([
       {
@@ -954,6 +957,7 @@ export class SqlParser extends CstParser {
       },
       {
         ALT: () => {
+          this.OPTION7(() => this.CONSUME(K.ASOF, { LABEL: 'asof' }));
           this.OPTION6(() => this.CONSUME(K.NATURAL, { LABEL: 'natural' }));
           this.OPTION(() => {
             this.OR([

@@ -45,7 +45,7 @@ function expectedAfter(rule: StartRule, prefix: IToken[]): TokenType[] {
   return [...seen];
 }
 
-const JOIN_KINDS: ReadonlySet<TokenType> = new Set([K.INNER, K.LEFT, K.RIGHT, K.FULL, K.CROSS, K.NATURAL, K.SEMI, K.ANTI]);
+const JOIN_KINDS: ReadonlySet<TokenType> = new Set([K.INNER, K.LEFT, K.RIGHT, K.FULL, K.CROSS, K.NATURAL, K.SEMI, K.ANTI, K.ASOF]);
 
 /** Collapses expected tokens into a short list of plain words. */
 export function describeExpected(types: readonly TokenType[]): string[] {

@@ -287,7 +287,6 @@ function aliasOf(n: CstNode, cx: AstContext): Ident | undefined {
  * what to write, instead of answering as another join. A quoted alias is an alias.
  */
 const FOREIGN_JOINS: Readonly<Record<string, string>> = {
-  ASOF: 'join two streams within a time bound (ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL ... AND a.ts)',
   POSITIONAL: 'a stream has no row positions to match',
   LATERAL: 'join a table on its key, or select from the subquery in FROM',
 };
@@ -357,6 +356,13 @@ function toFrom(n: CstNode, cx: AstContext, filters: Expr[]): FromItem {
     const joinType = optToken(j, 'left') ? 'LEFT' : optToken(j, 'rightJoin') ? 'RIGHT' : optToken(j, 'full') ? 'FULL' : optToken(j, 'cross') || optToken(j, 'comma') ? 'CROSS' : 'INNER';
     const natural = optToken(j, 'natural');
     const semi = optToken(j, 'semiAnti');
+    const asof = optToken(j, 'asof');
+    if (asof && (natural || semi || (joinType !== 'INNER' && joinType !== 'LEFT') || !onNode)) {
+      throw new SluiceError('UNSUPPORTED', 'ASOF joins as ASOF JOIN or ASOF LEFT JOIN, with ON (not USING)', {
+        span: cx.src.tokenSpan(asof),
+        hint: 'e.g. FROM trades t ASOF JOIN quotes q ON t.symbol = q.symbol AND t.ts >= q.ts',
+      });
+    }
     if (semi) {
       if (natural) throw new SluiceError('UNSUPPORTED', `NATURAL ${semi.image.toUpperCase()} JOIN is not supported`, { span: cx.src.tokenSpan(natural), hint: 'write ON or USING' });
       filters.push(semiJoinTest(semi.image.toUpperCase(), left, right, onNode ? toExpr(onNode, cx) : undefined, using, span));
@@ -385,6 +391,7 @@ function toFrom(n: CstNode, cx: AstContext, filters: Expr[]): FromItem {
       ...(onNode ? { on: toExpr(onNode, cx) } : {}),
       ...(using ? { using } : {}),
       ...(natural ? { natural: true } : {}),
+      ...(asof ? { asof: true } : {}),
       span,
     };
   }

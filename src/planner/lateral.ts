@@ -5,11 +5,14 @@
  * (an unnest in FROM is one) whose values read the left side's columns: it is planned over the
  * left side's rows, as its UNNEST (a row per element; none for an empty or NULL list) and its
  * other values computed per row, added as the relation's columns. A LATERAL subquery with a FROM
- * of its own is refused, pointing to the forms that say the same.
+ * of its own is planLateralQuery's.
  */
 import { SluiceError } from '../common/errors.js';
 import type { DataType, Field } from '../common/types.js';
-import { normalizeName, type CallExpr, type Expr, type JoinRef, type SubqueryRef } from '../parser/ast.js';
+import { normalizeName, type CallExpr, type Expr, type JoinRef, type ScalarSubqueryExpr, type SelectQuery, type SubqueryRef } from '../parser/ast.js';
+import { planSubqueries } from './subqueries.js';
+import { planFrom, type SubqueryPlanner } from './plan-from.js';
+import { containsAggregateCall, planRowSubquery, structOf } from './row-subquery.js';
 import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
@@ -27,15 +30,8 @@ export function lateralRows(join: JoinRef): SubqueryRef | undefined {
   const right = join.right;
   if (right.kind !== 'Subquery') return undefined;
   const q = right.query;
-  if (q.from !== undefined || q.kind !== 'Select') {
-    if (right.lateral) {
-      throw new SluiceError('UNSUPPORTED', 'a LATERAL subquery with a FROM of its own is not supported', {
-        span: right.span,
-        hint: 'compute per row with a correlated subquery in the select list, (SELECT ... FROM t WHERE t.k = s.k ORDER BY ... LIMIT 1), or join the relation on the condition',
-      });
-    }
-    return undefined;
-  }
+  // A LATERAL subquery with a FROM of its own: lateralQuery.
+  if (q.from !== undefined || q.kind !== 'Select') return undefined;
   const readsColumns = q.items.some((i) => i.kind === 'ExprItem' && readsAColumn(i.expr));
   if (!readsColumns && !right.lateral) return undefined;
   const onTrue = join.on === undefined || (join.on.kind === 'Literal' && join.on.value === true);
@@ -52,6 +48,99 @@ export function lateralRows(join: JoinRef): SubqueryRef | undefined {
     throw new SluiceError('UNSUPPORTED', 'LEFT JOIN of an unnest that reads the row before it is not supported', { span: right.span, hint: 'CROSS JOIN drops the rows whose list is empty; UNION ALL them back with WHERE LEN(list) = 0 for a LEFT JOIN' });
   }
   return right;
+}
+
+/** The right side of `join` when it is `LATERAL (SELECT ... FROM ...)`, a query that reads the row before it. */
+export function lateralQuery(join: JoinRef): SubqueryRef | undefined {
+  const right = join.right;
+  if (right.kind !== 'Subquery' || !right.lateral || right.query.kind !== 'Select' || right.query.from === undefined) return undefined;
+  const onTrue = join.on === undefined || (join.on.kind === 'Literal' && join.on.value === true);
+  if (!(join.joinType === 'CROSS' || join.joinType === 'INNER' || join.joinType === 'LEFT') || !onTrue || join.using || join.natural) {
+    throw new SluiceError('UNSUPPORTED', `a LATERAL subquery is joined with CROSS JOIN, a comma or [LEFT] JOIN ... ON TRUE, not ${join.joinType} JOIN${join.on ? ' ON a condition' : ''}`, {
+      span: join.span,
+      hint: 'put the condition in the subquery\'s WHERE',
+    });
+  }
+  return right;
+}
+
+/**
+ * `l [LEFT] JOIN LATERAL (SELECT ... FROM r WHERE ...) x ON TRUE` (or a comma, CROSS JOIN). Of
+ * the forms that give one row per row of `l` (LIMIT 1; aggregates without GROUP BY), the row is
+ * the correlated subquery that gives it as a STRUCT (row-subquery.ts). A plain SELECT (no LIMIT,
+ * aggregate, GROUP BY or DISTINCT) is `l [LEFT] JOIN r ON <its WHERE>` with its select list over
+ * the joined rows. Other forms (LIMIT n, GROUP BY) are refused, with what to write.
+ */
+export function planLateralQuery(join: JoinRef, sub: SubqueryRef, left: Planned, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean, planJoined: (j: JoinRef) => Planned): Planned {
+  const q = sub.query;
+  const span = sub.span;
+  const qualifier = sub.alias?.name;
+  const keepUnmatched = join.joinType === 'LEFT';
+  const aggregated = q.items.some((i) => i.kind === 'ExprItem' && containsAggregateCall(i.expr));
+  const oneRow = (q.limit === 1 && !q.offset) || (aggregated && q.groupBy.length === 0 && q.limit === undefined && q.offset === undefined);
+  if (q.distinct || q.distinctOn || q.qualify || (q.having && q.groupBy.length) || q.groupBy.length || (q.limit !== undefined && !oneRow) || q.offset !== undefined) {
+    throw new SluiceError('UNSUPPORTED', 'a LATERAL subquery with a FROM of its own gives one row per row before it (LIMIT 1, or aggregates without GROUP BY), or is a plain SELECT ... WHERE', {
+      span,
+      hint: 'for the top rows per key, number them in a subquery: QUALIFY ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts DESC) <= 3, and join it on k',
+    });
+  }
+  const named = q.items.map((item, k) => {
+    if (item.kind !== 'ExprItem') return undefined;
+    return { name: sub.columns?.[k]?.name ?? item.alias?.name ?? implicitName(item.expr) ?? `col${k}`, expr: item.expr };
+  });
+  if (aggregated && oneRow) {
+    // Aggregates without GROUP BY: one row also where no row of the FROM matches (COUNT 0, SUM
+    // NULL), each value the scalar subquery that computes it.
+    const items = named as { name: string; expr: Expr }[];
+    if (items.some((x) => x === undefined)) throw new SluiceError('UNSUPPORTED', '* beside aggregates in a LATERAL subquery', { span });
+    const subs = items.map((x): ScalarSubqueryExpr => ({ kind: 'ScalarSubquery', query: { ...q, items: [{ kind: 'ExprItem', expr: x.expr, span }] }, span }));
+    const planned = planSubqueries(subs, left.plan, left.scope, catalog, containsAggregateCall, planSub, pull, join.left);
+    const values = subs.map((x) => planned.bound.get(x)!);
+    const own = left.plan.fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type }));
+    const added: Field[] = values.map((v, k) => ({ name: items[k]!.name, type: v.type, nullable: true }));
+    const columns: ScopeColumn[] = [...left.scope.columns, ...added.map((f): ScopeColumn => ({ ...(qualifier ? { qualifier } : {}), name: f.name, type: f.type }))];
+    return { plan: { kind: 'LogicalProject', input: planned.plan, exprs: [...own, ...values], fields: [...left.plan.fields, ...added] }, scope: new Scope(columns) };
+  }
+  if (oneRow) {
+    const items = named.every((x) => x !== undefined) ? named : starred(q, sub, catalog, planSub, pull);
+    const query = { ...q, items: [{ kind: 'ExprItem' as const, expr: structOf(items, span), span }] };
+    return planRowSubquery(left, query, join.left, keepUnmatched, qualifier, catalog, planSub, pull);
+  }
+  // A plain SELECT: the join on its WHERE, then its select list over the joined rows.
+  const joined = planJoined({ kind: 'Join', joinType: keepUnmatched ? 'LEFT' : 'INNER', left: join.left, right: q.from!, on: q.where ?? { kind: 'Literal', literal: 'boolean', value: true, span }, span: join.span });
+  const n = left.plan.fields.length;
+  const bind = (e: Expr): BoundExpr => bindExpr(e, joined.scope, catalog, { clause: 'a LATERAL subquery' });
+  const items = named.every((x) => x !== undefined) ? named : starred(q, sub, catalog, planSub, pull);
+  const values = items.map((x) => bind(x.expr));
+  const own = left.plan.fields.map((f, i): BoundExpr => ({ kind: 'Column', index: i, name: f.name, type: f.type }));
+  const added: Field[] = values.map((v, k) => ({ name: items[k]!.name, type: v.type, nullable: true }));
+  const columns: ScopeColumn[] = [...joined.scope.columns.slice(0, n), ...added.map((f): ScopeColumn => ({ ...(qualifier ? { qualifier } : {}), name: f.name, type: f.type }))];
+  return { plan: { kind: 'LogicalProject', input: joined.plan, exprs: [...own, ...values], fields: [...left.plan.fields, ...added] }, scope: new Scope(columns) };
+}
+
+/** The select list of `q` with each `*` (or `r.*`) as the columns of its FROM. */
+function starred(q: SelectQuery, sub: SubqueryRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): { name: string; expr: Expr }[] {
+  const span = sub.span;
+  let scope: Scope;
+  try {
+    scope = planFrom(q.from!, catalog, planSub, pull).scope;
+  } catch {
+    throw new SluiceError('UNSUPPORTED', 'a * in a LATERAL subquery whose FROM reads the row before it', { span, hint: 'name the columns' });
+  }
+  const out: { name: string; expr: Expr }[] = [];
+  q.items.forEach((item, k) => {
+    if (item.kind === 'ExprItem') {
+      out.push({ name: sub.columns?.[out.length]?.name ?? item.alias?.name ?? implicitName(item.expr) ?? `col${k}`, expr: item.expr });
+      return;
+    }
+    const qual = item.qualifier?.name;
+    for (const c of scope.columns) {
+      if (c.hidden || c.name.startsWith('\u0000') || (qual !== undefined && normalizeName(c.qualifier ?? '') !== normalizeName(qual))) continue;
+      const ref: Expr = { kind: 'ColumnRef', ...(c.qualifier ? { qualifier: { name: c.qualifier, span } } : {}), column: { name: c.name, span }, span };
+      out.push({ name: sub.columns?.[out.length]?.name ?? c.name, expr: ref });
+    }
+  });
+  return out;
 }
 
 /** The left side's rows with the relation's columns added (a row per element of its UNNEST). */

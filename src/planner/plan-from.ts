@@ -10,7 +10,8 @@ import { fnv1a32 } from '../common/hash.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
 import { crossColumns, hashJoinOn } from './join-keys.js';
-import { lateralRows, planLateralRows } from './lateral.js';
+import { lateralQuery, lateralRows, planLateralQuery, planLateralRows } from './lateral.js';
+import { planAsofJoin } from './asof-join.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow, fixedMillis } from './limits.js';
 import type { LogicalPlan } from './logical.js';
 
@@ -299,12 +300,15 @@ function intervalMillis(e: Expr): number {
 }
 
 function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
+  if (written.asof) return planAsofJoin(written, planFrom(written.left, catalog, planSub, pull), planFrom(written.right, catalog, planSub, pull), catalog, planSub, pull);
   const tableFirst = pull ? undefined : tableBeforeStream(written, catalog, planSub);
   if (tableFirst) return planTableFirst(written, tableFirst, catalog, planSub);
   const left = planFrom(written.left, catalog, planSub, pull);
   // FROM s, unnest(s.tags): values of each left row, computed over the left side's rows.
   const lateral = lateralRows(written);
   if (lateral) return planLateralRows(lateral, left, catalog);
+  const lateralSub = lateralQuery(written);
+  if (lateralSub) return planLateralQuery(written, lateralSub, left, catalog, planSub, pull, (j) => planJoin(j, catalog, planSub, pull));
   const ref = written.right.kind === 'TableRef' ? written.right : undefined;
   const def = ref ? catalog.relation(ref.name.name, ref.name.span) : undefined;
   const right = planFrom(written.right, catalog, planSub, pull);
