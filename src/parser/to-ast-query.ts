@@ -357,8 +357,8 @@ function toFrom(n: CstNode, cx: AstContext, filters: Expr[]): FromItem {
     const natural = optToken(j, 'natural');
     const semi = optToken(j, 'semiAnti');
     const asof = optToken(j, 'asof');
-    if (asof && (natural || semi || (joinType !== 'INNER' && joinType !== 'LEFT') || !onNode)) {
-      throw new SluiceError('UNSUPPORTED', 'ASOF joins as ASOF JOIN or ASOF LEFT JOIN, with ON (not USING)', {
+    if (asof && (natural || semi || (joinType !== 'INNER' && joinType !== 'LEFT') || !(onNode || using))) {
+      throw new SluiceError('UNSUPPORTED', 'ASOF joins as ASOF JOIN or ASOF LEFT JOIN, with ON or USING', {
         span: cx.src.tokenSpan(asof),
         hint: 'e.g. FROM trades t ASOF JOIN quotes q ON t.symbol = q.symbol AND t.ts >= q.ts',
       });

@@ -12,8 +12,8 @@
  * subquery over streams: an `r` row that comes later and is nearer replaces the match.
  */
 import { SluiceError } from '../common/errors.js';
-import { normalizeName, type Expr, type JoinRef, type OrderItem, type SelectQuery } from '../parser/ast.js';
-import type { Scope } from './bind-expr.js';
+import { normalizeName, type Expr, type Ident, type JoinRef, type OrderItem, type SelectQuery } from '../parser/ast.js';
+import { Scope } from './bind-expr.js';
 import type { Catalog } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import type { SubqueryPlanner } from './plan-from.js';
@@ -28,12 +28,13 @@ interface Planned {
 /** Types a tie between rows of `r` can be ordered by. */
 const ORDERABLE = new Set(['INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'DECIMAL', 'STRING', 'BOOLEAN', 'TIMESTAMP', 'DATE', 'TIME']);
 
-export function planAsofJoin(join: JoinRef, left: Planned, right: Planned, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
-  const span = join.span;
-  const qualifier = rightQualifier(join);
+export function planAsofJoin(written: JoinRef, left: Planned, right: Planned, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
+  const span = written.span;
+  const qualifier = rightQualifier(written);
   const columns = right.scope.columns.filter((c) => !c.hidden && !c.name.startsWith('\u0000'));
-  const inequality = nearestBy(join.on!, left.scope, right.scope, qualifier);
   const ref = (name: string): Expr => ({ kind: 'ColumnRef', qualifier: { name: qualifier, span }, column: { name, span }, span });
+  const join = written.using ? { ...written, on: usingCondition(written.using, left.scope, qualifier, ref) } : written;
+  const inequality = nearestBy(join.on!, left.scope, right.scope, qualifier);
   const orderBy: OrderItem[] = [
     { expr: inequality.right, desc: inequality.latest, nullsFirst: false },
     // Ties on the inequality: the first by the row's columns, so that the match is one row.
@@ -41,7 +42,28 @@ export function planAsofJoin(join: JoinRef, left: Planned, right: Planned, catal
   ];
   const row = structOf(columns.map((c) => ({ name: c.name, expr: ref(c.name) })), span);
   const query: SelectQuery = { kind: 'Select', distinct: false, items: [{ kind: 'ExprItem', expr: row, span }], from: join.right, where: join.on!, groupBy: [], orderBy, limit: 1, span };
-  return planRowSubquery(left, query, join.left, join.joinType === 'LEFT', qualifier, catalog, planSub, pull);
+  const planned = planRowSubquery(left, query, join.left, join.joinType === 'LEFT', qualifier, catalog, planSub, pull);
+  if (!written.using) return planned;
+  // USING: the right side's copies of those columns are not the join's (the left's are).
+  const shared = new Set(written.using.map((u) => normalizeName(u.name)));
+  const n = left.scope.columns.length;
+  return { plan: planned.plan, scope: new Scope(planned.scope.columns.map((c, i) => (i >= n && shared.has(normalizeName(c.name)) ? { ...c, hidden: true } : c))) };
+}
+
+/**
+ * `USING (k1, ..., t)` of an ASOF join, as DuckDB reads it: `l.k1 = r.k1 AND ... AND l.t >= r.t`,
+ * each left column by the name of the relation it comes from.
+ */
+function usingCondition(using: readonly Ident[], left: Scope, qualifier: string, ref: (name: string) => Expr): Expr {
+  const terms = using.map((u, k): Expr => {
+    const found = left.columns.filter((c) => !c.hidden && normalizeName(c.name) === normalizeName(u.name));
+    if (found.length !== 1 || found[0]!.qualifier === undefined) {
+      throw new SluiceError(found.length ? 'AMBIGUOUS_COLUMN' : 'UNKNOWN_COLUMN', `USING column '${u.name}' is ${found.length > 1 ? 'in more than one relation' : found.length ? 'of a relation without a name' : 'not a column'} on the left of the ASOF join`, { span: u.span, hint: 'write ON instead' });
+    }
+    const l: Expr = { kind: 'ColumnRef', qualifier: { name: found[0]!.qualifier!, span: u.span }, column: { name: found[0]!.name, span: u.span }, span: u.span };
+    return { kind: 'Binary', op: k === using.length - 1 ? '>=' : '=', left: l, right: ref(u.name), span: u.span };
+  });
+  return terms.reduce((a, b): Expr => ({ kind: 'Binary', op: 'AND', left: a, right: b, span: b.span }));
 }
 
 /** The name the right side's columns go by: its alias, or the relation's name. */

@@ -14,6 +14,9 @@ import { normalizeName, type Expr, type Ident, type OrderItem, type SelectItem, 
 import { implicitName } from './item-names.js';
 import { mapChildren } from './window-lift.js';
 
+/** GROUPING(...), and GROUPING_ID(...), DuckDB's other name for it. */
+export const isGroupingName = (name: string): boolean => name === 'grouping' || name === 'grouping_id';
+
 export function lowerGroupingSets(q: SelectQuery, isAggregate: (name: string) => boolean): SelectQuery {
   const sets = q.groupingSets!;
   const span = q.span;
@@ -22,7 +25,7 @@ export function lowerGroupingSets(q: SelectQuery, isAggregate: (name: string) =>
   for (const item of q.items) {
     if (item.kind === 'Star') throw new SluiceError('UNSUPPORTED', 'SELECT * with ROLLUP, CUBE or GROUPING SETS is not supported', { span: item.span, hint: 'name the grouped columns and the aggregates' });
   }
-  const isGrouped = (e: Expr): boolean => e.kind === 'Call' && !e.over && (normalizeName(e.name.name) === 'grouping' || isAggregate(normalizeName(e.name.name)));
+  const isGrouped = (e: Expr): boolean => e.kind === 'Call' && !e.over && (isGroupingName(normalizeName(e.name.name)) || isAggregate(normalizeName(e.name.name)));
   const order = hiddenOrderKeys(q.orderBy, (e) => mentions(e, isGrouped), span);
   const branch = (set: readonly Expr[]): SelectQuery => {
     const left = all.filter((g) => !set.some((x) => same(x, g)));
@@ -30,7 +33,7 @@ export function lowerGroupingSets(q: SelectQuery, isAggregate: (name: string) =>
       if (left.some((g) => same(g, e))) return nullOf(e);
       if (e.kind === 'Call' && !e.over) {
         const name = normalizeName(e.name.name);
-        if (name === 'grouping') return groupingValue(e.args, set, e.span);
+        if (isGroupingName(name)) return groupingValue(e.args, set, e.span);
         if (isAggregate(name)) return e;
       }
       return mapChildren(e, replace);

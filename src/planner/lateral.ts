@@ -9,7 +9,8 @@
  */
 import { SluiceError } from '../common/errors.js';
 import type { DataType, Field } from '../common/types.js';
-import { normalizeName, type CallExpr, type Expr, type JoinRef, type ScalarSubqueryExpr, type SelectQuery, type SubqueryRef } from '../parser/ast.js';
+import { normalizeName, type CallExpr, type Expr, type FromItem, type JoinRef, type ScalarSubqueryExpr, type SelectQuery, type SubqueryRef } from '../parser/ast.js';
+import { limitedAsQualify } from './limited-subquery.js';
 import { planSubqueries } from './subqueries.js';
 import { planFrom, type SubqueryPlanner } from './plan-from.js';
 import { containsAggregateCall, planRowSubquery, structOf } from './row-subquery.js';
@@ -69,7 +70,9 @@ export function lateralQuery(join: JoinRef): SubqueryRef | undefined {
  * the forms that give one row per row of `l` (LIMIT 1; aggregates without GROUP BY), the row is
  * the correlated subquery that gives it as a STRUCT (row-subquery.ts). A plain SELECT (no LIMIT,
  * aggregate, GROUP BY or DISTINCT) is `l [LEFT] JOIN r ON <its WHERE>` with its select list over
- * the joined rows. Other forms (LIMIT n, GROUP BY) are refused, with what to write.
+ * the joined rows; with `ORDER BY ... LIMIT n` where it meets the row before it by equalities
+ * alone, the join of its top rows per key (perKeyRows). Other forms (GROUP BY, DISTINCT, a LIMIT
+ * per row under another condition) are refused, with what to write.
  */
 export function planLateralQuery(join: JoinRef, sub: SubqueryRef, left: Planned, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean, planJoined: (j: JoinRef) => Planned): Planned {
   const q = sub.query;
@@ -78,8 +81,11 @@ export function planLateralQuery(join: JoinRef, sub: SubqueryRef, left: Planned,
   const keepUnmatched = join.joinType === 'LEFT';
   const aggregated = q.items.some((i) => i.kind === 'ExprItem' && containsAggregateCall(i.expr));
   const oneRow = (q.limit === 1 && !q.offset) || (aggregated && q.groupBy.length === 0 && q.limit === undefined && q.offset === undefined);
-  if (q.distinct || q.distinctOn || q.qualify || (q.having && q.groupBy.length) || q.groupBy.length || (q.limit !== undefined && !oneRow) || q.offset !== undefined) {
-    throw new SluiceError('UNSUPPORTED', 'a LATERAL subquery with a FROM of its own gives one row per row before it (LIMIT 1, or aggregates without GROUP BY), or is a plain SELECT ... WHERE', {
+  // LIMIT n (or OFFSET) per row where the subquery meets the row before it by equalities alone:
+  // the top rows per key, numbered over its FROM, joined on those equalities.
+  const topN = !oneRow && !aggregated && (q.limit !== undefined || q.offset !== undefined) ? perKeyRows(q, sub, left.scope) : undefined;
+  if (q.distinct || q.distinctOn || q.qualify || (q.having && q.groupBy.length) || q.groupBy.length || ((q.limit !== undefined || q.offset !== undefined) && !oneRow && !topN)) {
+    throw new SluiceError('UNSUPPORTED', 'a LATERAL subquery with a FROM of its own gives one row per row before it (LIMIT 1, or aggregates without GROUP BY), is a plain SELECT ... WHERE, or takes LIMIT n where its WHERE meets the row before it by equalities alone', {
       span,
       hint: 'for the top rows per key, number them in a subquery: QUALIFY ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts DESC) <= 3, and join it on k',
     });
@@ -107,7 +113,9 @@ export function planLateralQuery(join: JoinRef, sub: SubqueryRef, left: Planned,
     return planRowSubquery(left, query, join.left, keepUnmatched, qualifier, catalog, planSub, pull);
   }
   // A plain SELECT: the join on its WHERE, then its select list over the joined rows.
-  const joined = planJoined({ kind: 'Join', joinType: keepUnmatched ? 'LEFT' : 'INNER', left: join.left, right: q.from!, on: q.where ?? { kind: 'Literal', literal: 'boolean', value: true, span }, span: join.span });
+  const right = topN?.from ?? q.from!;
+  const on = topN ? topN.on : (q.where ?? { kind: 'Literal', literal: 'boolean', value: true, span });
+  const joined = planJoined({ kind: 'Join', joinType: keepUnmatched ? 'LEFT' : 'INNER', left: join.left, right, on, span: join.span });
   const n = left.plan.fields.length;
   const bind = (e: Expr): BoundExpr => bindExpr(e, joined.scope, catalog, { clause: 'a LATERAL subquery' });
   const items = named.every((x) => x !== undefined) ? named : starred(q, sub, catalog, planSub, pull);
@@ -116,6 +124,70 @@ export function planLateralQuery(join: JoinRef, sub: SubqueryRef, left: Planned,
   const added: Field[] = values.map((v, k) => ({ name: items[k]!.name, type: v.type, nullable: true }));
   const columns: ScopeColumn[] = [...joined.scope.columns.slice(0, n), ...added.map((f): ScopeColumn => ({ ...(qualifier ? { qualifier } : {}), name: f.name, type: f.type }))];
   return { plan: { kind: 'LogicalProject', input: joined.plan, exprs: [...own, ...values], fields: [...left.plan.fields, ...added] }, scope: new Scope(columns) };
+}
+
+/**
+ * For `SELECT ... FROM r [alias] WHERE <r's expr = the row's expr, ...> [AND <r's rows alone>]
+ * ORDER BY <r's columns> LIMIT n [OFFSET m]`: r's rows numbered per key in that order and kept
+ * from m + 1 to m + n (limited-subquery.ts), under r's name, and the equalities to join them on.
+ * Undefined where the subquery is not of that form.
+ */
+function perKeyRows(q: SelectQuery, sub: SubqueryRef, outer: Scope): { from: FromItem; on: Expr } | undefined {
+  const from = q.from;
+  const alias = from?.kind === 'TableRef' ? (from.alias ?? from.name) : from?.kind === 'Subquery' ? from.alias : undefined;
+  if (!from || !alias || !q.where) return undefined;
+  const inner = alias.name;
+  const keys: Expr[] = [];
+  const equalities: Expr[] = [];
+  const own: Expr[] = [];
+  for (const c of conjunctsOf(q.where)) {
+    const side = sideOf(c, inner, outer);
+    if (side === 'inner' || side === 'none') own.push(c);
+    else if (c.kind === 'Binary' && c.op === '=' && sideOf(c.left, inner, outer) === 'inner' && sideOf(c.right, inner, outer) === 'outer') {
+      keys.push(c.left);
+      equalities.push(c);
+    } else if (c.kind === 'Binary' && c.op === '=' && sideOf(c.right, inner, outer) === 'inner' && sideOf(c.left, inner, outer) === 'outer') {
+      keys.push(c.right);
+      equalities.push(c);
+    } else return undefined;
+  }
+  if (keys.length === 0 || q.orderBy.some((o) => sideOf(o.expr, inner, outer) === 'outer' || sideOf(o.expr, inner, outer) === 'both')) return undefined;
+  const span = sub.span;
+  const rows: SelectQuery = {
+    kind: 'Select',
+    distinct: false,
+    items: [{ kind: 'Star', span }],
+    from,
+    ...(own.length ? { where: own.reduce((a, b): Expr => ({ kind: 'Binary', op: 'AND', left: a, right: b, span })) } : {}),
+    groupBy: [],
+    orderBy: q.orderBy,
+    ...(q.limit !== undefined ? { limit: q.limit } : {}),
+    ...(q.offset !== undefined ? { offset: q.offset } : {}),
+    span,
+  };
+  const numbered: SubqueryRef = { kind: 'Subquery', query: limitedAsQualify(rows, keys), alias, span };
+  return { from: numbered, on: equalities.reduce((a, b): Expr => ({ kind: 'Binary', op: 'AND', left: a, right: b, span })) };
+}
+
+function conjunctsOf(e: Expr): Expr[] {
+  return e.kind === 'Binary' && e.op === 'AND' ? [...conjunctsOf(e.left), ...conjunctsOf(e.right)] : [e];
+}
+
+/** Whether `e` reads the subquery's own relation (named `inner`), the row before it, both or neither. */
+function sideOf(e: Expr, inner: string, outer: Scope): 'inner' | 'outer' | 'both' | 'none' {
+  let i = false;
+  let o = false;
+  const own = normalizeName(inner);
+  const walk = (x: Expr): Expr => {
+    if (x.kind === 'ColumnRef') {
+      if (x.qualifier ? normalizeName(x.qualifier.name) === own : !outer.columns.some((c) => !c.hidden && normalizeName(c.name) === normalizeName(x.column.name))) i = true;
+      else o = true;
+    } else if (x.kind === 'ScalarSubquery' || x.kind === 'Exists' || x.kind === 'InSubquery') o = i = true;
+    else mapChildren(x, walk);
+    return x;
+  };
+  walk(e);
+  return i && o ? 'both' : i ? 'inner' : o ? 'outer' : 'none';
 }
 
 /** The select list of `q` with each `*` (or `r.*`) as the columns of its FROM. */

@@ -10,7 +10,7 @@ import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './func
 import { foldConstantArgs, psiReference } from './aggregate-args.js';
 import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
 import { lookupCommaJoins } from './comma-joins.js';
-import { lowerGroupingSets } from './grouping-sets.js';
+import { isGroupingName, lowerGroupingSets } from './grouping-sets.js';
 import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-refs.js';
 import { orderOutputIndex, resolveOrderBy, type OrderKey } from './order-by.js';
 import { constantScan, planFrom, type Planned } from './plan-from.js';
@@ -617,7 +617,7 @@ function callsGrouping(q: SelectQuery): boolean {
   let found = false;
   for (const e of exprs) {
     walkAst(e, (x) => {
-      if (x.kind === 'Call' && !x.over && normalizeName(x.name.name) === 'grouping') found = true;
+      if (x.kind === 'Call' && !x.over && isGroupingName(normalizeName(x.name.name))) found = true;
     });
   }
   return found;
