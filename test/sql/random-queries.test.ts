@@ -80,6 +80,20 @@ function sameRows(a: readonly string[], b: readonly string[]): boolean {
 const close = (x: number, y: number): boolean =>
   Number.isFinite(x) && Number.isFinite(y) && (Math.abs(x - y) <= Math.max(1e-7 * Math.max(Math.abs(x), Math.abs(y)), 1e-12) || (Math.abs(x) <= 1e-5 && Math.abs(y) <= 1e-5));
 
+/**
+ * DuckDB's answer to `sql`. The oracle runs unoptimized (see withSeed), except for ASOF joins:
+ * unoptimized, DuckDB 1.5 answers an ASOF JOIN with no rows, or matches NULL times.
+ */
+async function duckQuery(oracle: DuckOracle, sql: string): Promise<Awaited<ReturnType<DuckOracle['query']>>> {
+  if (!/ ASOF /.test(sql)) return oracle.query(sql);
+  await oracle.conn.run('PRAGMA enable_optimizer');
+  try {
+    return await oracle.query(sql);
+  } finally {
+    await oracle.conn.run('PRAGMA disable_optimizer');
+  }
+}
+
 const SEEDS = (process.env['SLUICE_RANDOM_SEEDS'] ?? '1,2,3,4,5,6').split(',').map(Number);
 
 /** Runs `body` with a fresh engine and DuckDB, and the seed's generator; both are closed after. */
@@ -134,7 +148,7 @@ describe('random queries give the rows DuckDB gives', () => {
                 // (their arithmetic ran in another order here and in DuckDB): not compared.
                 const exact = picked.type !== 'DOUBLE' && picked.type !== 'FLOAT';
                 const a = await collectRows(engine, outer(name));
-                const b = await oracle.query(outer(`(${sql}) v`)).catch(() => undefined);
+                const b = await duckQuery(oracle, outer(`(${sql}) v`)).catch(() => undefined);
                 const ta = text(a.rows, a.columns.map((c) => c.type));
                 if (exact && b && (await deadLetters(engine)).length === 0 && !sameRows(ta, text(b.rows, b.types))) {
                   mismatches.push(`${outer(name)} over (as a view) ${sql}\n  sluice: ${ta.join(' ; ')}\n  duckdb: ${text(b.rows, b.types).join(' ; ')}`);
@@ -146,7 +160,7 @@ describe('random queries give the rows DuckDB gives', () => {
             refused = e;
           }
           const letters = [...viewLetters, ...(await deadLetters(engine))];
-          const want = await oracle.query(sql).catch(() => undefined);
+          const want = await duckQuery(oracle, sql).catch(() => undefined);
           if (refused !== undefined) {
             if (!(refused instanceof SluiceError) || refused.code === 'INTERNAL') mismatches.push(`${sql}\n  failed: ${String(refused)}`);
             continue;
@@ -243,7 +257,7 @@ describe('random views kept current as rows come in batches give the rows DuckDB
           // A view whose rows went to its dead letters (a division by zero) is not compared.
           if (relations.has(`${v.name}_dlq`) && (await collectRows(engine, `SELECT COUNT(*) FROM ${v.name}_dlq`)).rows[0]![0] !== 0n) continue;
           const got = await collectRows(engine, `SELECT * FROM ${v.name}`);
-          const want = await oracle.query(v.sql).catch(() => undefined);
+          const want = await duckQuery(oracle, v.sql).catch(() => undefined);
           if (want === undefined) continue;
           compared++;
           const a = text(got.rows, got.columns.map((c) => c.type));

@@ -220,7 +220,8 @@ export class QueryGenerator {
       return `SELECT ${g} AS g, ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)} GROUP BY ${g}${having}`;
     }
     if (shape < 0.92) return `SELECT ${aggs.map((a, k) => `${a} AS a${k}`).join(', ')} FROM s${this.where(d)}`;
-    if (shape < 0.94) return this.orderLimitQuery();
+    if (shape < 0.935) return this.orderLimitQuery();
+    if (shape < 0.95) return this.asofLateralQuery();
     if (shape < 0.96) return this.subqueryQuery();
     if (shape < 0.98) return this.windowFunctionQuery();
     return this.setOperationQuery();
@@ -309,6 +310,42 @@ export class QueryGenerator {
       default: {
         const x = this.expr(r.pick<Ty>(['int', 'dbl', 'str']), 2);
         return `SELECT x, COUNT(*) AS n FROM (SELECT ${x} AS x FROM s${this.where(2)} ORDER BY x${dir()} ${limit()}) q GROUP BY x`;
+      }
+    }
+  }
+
+  /**
+   * ASOF [LEFT] JOIN of s with itself, and LATERAL subqueries with a FROM (LIMIT 1, aggregates, a
+   * plain SELECT ... WHERE, LIMIT n per key). Where rows of s can tie on the order that picks
+   * one, only what the tied rows share is selected (the matched ts, or every ORDER BY column).
+   */
+  private asofLateralQuery(): string {
+    const r = this.r;
+    const key = r.pick(['t', 'b', 'i', 'u']);
+    switch (r.below(5)) {
+      case 0: {
+        const [op, flip] = r.pick([['>=', false], ['>', false], ['<=', false], ['<', false], ['<=', true], ['>', true]] as const);
+        const ineq = flip ? `z.ts ${op} x.ts` : `x.ts ${op} z.ts`;
+        const eq = r.chance(0.8) ? `x.${key} = z.${key} AND ` : '';
+        const extra = r.chance(0.3) ? ` AND z.${r.pick(['d > 0', 'i IS NOT NULL', 'b'])}` : '';
+        return `SELECT x.i, x.t, x.ts AS xts, z.ts AS zts FROM s x ASOF ${r.chance(0.5) ? 'LEFT ' : ''}JOIN s z ON ${eq}${ineq}${extra}`;
+      }
+      case 1: {
+        const left = r.chance(0.5);
+        return `SELECT x.i, x.t, p.zts FROM s x ${left ? 'LEFT JOIN' : 'CROSS JOIN'} LATERAL (SELECT z.ts AS zts FROM s z WHERE z.${key} = x.${key} AND z.ts < x.ts ORDER BY z.ts DESC LIMIT 1) p${left ? ' ON TRUE' : ''}`;
+      }
+      case 2: {
+        const agg = r.pick(['COUNT(*)', 'SUM(z.i)', 'MAX(z.d)', 'MIN(z.t)', 'COUNT(DISTINCT z.u)', 'AVG(z.j)']);
+        const cond = r.pick([`z.${key} = x.${key}`, `z.${key} = x.${key} AND z.ts <= x.ts`, 'z.i < x.i', `z.${key} = x.${key} AND z.d > x.d`]);
+        return `SELECT x.i, x.t, a.v FROM s x, LATERAL (SELECT ${agg} AS v FROM s z WHERE ${cond}) a`;
+      }
+      case 3: {
+        const cond = r.pick([`z.${key} = x.${key}`, `z.${key} = x.${key} AND z.i <> x.i`, 'z.i = x.j', `z.${key} = x.${key} AND z.ts > x.ts`]);
+        return `SELECT x.i, y.zi, y.zd FROM s x ${r.chance(0.5) ? 'LEFT JOIN' : 'JOIN'} LATERAL (SELECT z.i AS zi, z.d + COALESCE(x.d, 0) AS zd FROM s z WHERE ${cond}) y ON TRUE`;
+      }
+      default: {
+        const n = r.pick([1, 2, 3]);
+        return `SELECT x.i, p.zts, p.zi FROM s x, LATERAL (SELECT z.ts AS zts, z.i AS zi FROM s z WHERE z.${key} = x.${key} ORDER BY z.ts DESC NULLS LAST, z.i NULLS LAST LIMIT ${n}${r.chance(0.3) ? ' OFFSET 1' : ''}) p`;
       }
     }
   }

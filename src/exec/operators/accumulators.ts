@@ -646,18 +646,25 @@ class Moments implements Accumulator, Restorable {
 type CoMomentFn = 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count' | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy';
 
 /**
- * CORR(y, x), COVAR_POP, COVAR_SAMP and the REGR_ functions (the least-squares line of y over x):
- * over the rows where both are non-NULL, their count and the exact sums of x, y, x², y² and xy
- * (exact-sum.ts), from which each result is computed and rounded once, so that retracting a row
- * leaves no rounding behind (a value of 1e10 added and retracted would leave an error of about
- * 1e4 in the sums of squares of a running form). As DuckDB: NULL over no rows (REGR_COUNT 0);
+ * CORR(y, x), COVAR_POP, COVAR_SAMP and the REGR_ functions (the least-squares line of y over x),
+ * over the rows where both are non-NULL. As Spread, two forms: while no row has been retracted,
+ * the count, means, sums of squared deviations and of co-deviations updated row by row (Welford's
+ * form, merged by Chan's formula; DuckDB's answer to the last digits); once one has, the answer
+ * comes from the exact sums of x, y, x², y² and xy (exact-sum.ts), computed and rounded once, so
+ * that values retracted leave no rounding behind. As DuckDB: NULL over no rows (REGR_COUNT 0);
  * COVAR_POP of one row 0 and COVAR_SAMP NULL; CORR NULL where either variance is 0; REGR_SLOPE,
  * REGR_INTERCEPT and REGR_R2 NULL where x does not vary, and REGR_R2 1 where only y does not.
- * An infinite or NaN value makes NaN every result that reads it (REGR_SXX reads x only, REGR_SYY y
- * only, REGR_AVGX and REGR_AVGY are sums over the count).
+ * After a retraction an infinite or NaN value makes NaN every result that reads it (REGR_SXX reads
+ * x only, REGR_SYY y only).
  */
 class CoMoments implements Accumulator, Restorable {
   n = 0;
+  mx = 0;
+  my = 0;
+  dxx = 0;
+  dyy = 0;
+  dxy = 0;
+  retracted = false;
   sx = new ExactSum();
   sy = new ExactSum();
   sxx = new ExactSum();
@@ -672,10 +679,24 @@ class CoMoments implements Accumulator, Restorable {
     this.sxx.addProduct(a, a, sign);
     this.syy.addProduct(b, b, sign);
     this.sxy.addProduct(a, b, sign);
-    this.n += sign;
-    if (this.n === 0) this.reset();
+    if (sign < 0) {
+      this.retracted = true;
+      this.n--;
+      if (this.n === 0) this.reset();
+      return;
+    }
+    this.n++;
+    const dx = a - this.mx;
+    const dy = b - this.my;
+    this.mx += dx / this.n;
+    this.my += dy / this.n;
+    this.dxx += dx * (a - this.mx);
+    this.dyy += dy * (b - this.my);
+    this.dxy += dx * (b - this.my);
   }
   private reset(): void {
+    this.mx = this.my = this.dxx = this.dyy = this.dxy = 0;
+    this.retracted = false;
     for (const s of [this.sx, this.sy, this.sxx, this.syy, this.sxy]) s.reset();
   }
   merge(o: Accumulator): void {
@@ -685,59 +706,73 @@ class CoMoments implements Accumulator, Restorable {
     this.sxx.merge(other.sxx);
     this.syy.merge(other.syy);
     this.sxy.merge(other.sxy);
-    this.n += other.n;
-    if (this.n === 0) this.reset();
+    this.retracted ||= other.retracted;
+    const n = this.n + other.n;
+    if (n <= 0) {
+      this.n = n;
+      return this.reset();
+    }
+    if (other.n > 0 && this.n > 0) {
+      const dx = other.mx - this.mx;
+      const dy = other.my - this.my;
+      const w = (this.n * other.n) / n;
+      this.dxx += other.dxx + dx * dx * w;
+      this.dyy += other.dyy + dy * dy * w;
+      this.dxy += other.dxy + dx * dy * w;
+      this.mx += (dx * other.n) / n;
+      this.my += (dy * other.n) / n;
+    } else if (other.n > 0) [this.mx, this.my, this.dxx, this.dyy, this.dxy] = [other.mx, other.my, other.dxx, other.dyy, other.dxy];
+    this.n = n;
   }
   result(): number | null {
     const n = this.n;
     if (this.fn === 'regr_count') return Math.max(0, n);
     if (n < 1) return null;
+    // REGR_AVGX and REGR_AVGY are sum / count, as DuckDB (a mean updated row by row would turn Infinity + Infinity into NaN).
     if (this.fn === 'regr_avgx') return this.sx.value() / n;
     if (this.fn === 'regr_avgy') return this.sy.value() / n;
     if (this.fn === 'covar_samp' && n < 2) return null;
     const nn = BigInt(n);
-    // Sums of co-deviations: exact, rounded once; NaN where an infinite or NaN value is among those they sum.
-    const dev = (p: ExactSum, q: ExactSum, pq: ExactSum, den = nn) => (pq.hasNonFinite() ? NaN : coDeviation(n, p, q, pq, den));
+    // Sums of (co-)deviations: the running ones, or after a retraction the exact ones, rounded once
+    // (NaN where an infinite or NaN value is among those they sum).
+    const exact = (p: ExactSum, q: ExactSum, pq: ExactSum, den = nn) => (pq.hasNonFinite() ? NaN : coDeviation(n, p, q, pq, den));
+    const [sxx, syy, sxy] = this.retracted ? [exact(this.sx, this.sx, this.sxx), exact(this.sy, this.sy, this.syy), exact(this.sx, this.sy, this.sxy)] : [this.dxx, this.dyy, this.dxy];
     switch (this.fn) {
       case 'covar_pop':
-        return dev(this.sx, this.sy, this.sxy, nn * nn);
+        return this.retracted ? exact(this.sx, this.sy, this.sxy, nn * nn) : sxy / n;
       case 'covar_samp':
-        return dev(this.sx, this.sy, this.sxy, nn * (nn - 1n));
-      case 'regr_sxy':
-        return dev(this.sx, this.sy, this.sxy);
-      case 'regr_syy':
-        // Of y alone, as REGR_SXX of x alone: an x that is NaN does not make it NaN (as DuckDB).
-        return dev(this.sy, this.sy, this.syy);
-    }
-    const sxx = dev(this.sx, this.sx, this.sxx);
-    if (this.fn === 'regr_sxx') return sxx;
-    const syy = dev(this.sy, this.sy, this.syy);
-    const sxy = dev(this.sx, this.sy, this.sxy);
-    switch (this.fn) {
+        return this.retracted ? exact(this.sx, this.sy, this.sxy, nn * (nn - 1n)) : sxy / (n - 1);
       case 'corr':
         return n < 2 || sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
       case 'regr_slope':
         return sxx === 0 ? null : sxy / sxx;
       case 'regr_intercept':
-        return sxx === 0 ? null : this.sy.value() / n - (sxy / sxx) * (this.sx.value() / n);
-      default:
-        // regr_r2
+        return sxx === 0 ? null : (this.retracted ? this.sy.value() / n : this.my) - (sxy / sxx) * (this.retracted ? this.sx.value() / n : this.mx);
+      case 'regr_r2':
         return sxx === 0 ? null : syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
+      case 'regr_sxx':
+        return sxx;
+      case 'regr_syy':
+        return syy;
+      default:
+        return sxy;
     }
   }
   save(): StateValue {
-    return [this.n, this.sx.save(), this.sy.save(), this.sxx.save(), this.syy.save(), this.sxy.save()];
+    return [this.n, this.mx, this.my, this.dxx, this.dyy, this.dxy, this.sx.save(), this.sy.save(), this.sxx.save(), this.syy.save(), this.sxy.save(), this.retracted];
   }
   load(s: StateValue): void {
     const v = s as unknown[];
-    this.n = v[0] as number;
-    if (typeof v[1] !== 'number') {
-      [this.sx, this.sy, this.sxx, this.syy, this.sxy] = [1, 2, 3, 4, 5].map((k) => ExactSum.load(v[k])) as [ExactSum, ExactSum, ExactSum, ExactSum, ExactSum];
+    [this.n, this.mx, this.my, this.dxx, this.dyy, this.dxy] = v as [number, number, number, number, number, number];
+    if (Array.isArray(v[6])) {
+      [this.sx, this.sy, this.sxx, this.syy, this.sxy] = [6, 7, 8, 9, 10].map((k) => ExactSum.load(v[k])) as [ExactSum, ExactSum, ExactSum, ExactSum, ExactSum];
+      this.retracted = v[11] === true;
       return;
     }
-    // State saved in the running form (count, means, sums of (co-)deviations, and later the sums):
-    // the sums it implies, as near as its doubles hold them.
+    // State saved in the running form alone (and later its plain sums of x and y): the exact sums
+    // it implies, as near as its doubles hold them.
     const [n, mx, my, dxx, dyy, dxy, sx, sy] = v as [number, number, number, number, number, number, number?, number?];
+    this.retracted = false;
     this.sx = ExactSum.of(sx ?? mx * n);
     this.sy = ExactSum.of(sy ?? my * n);
     this.sxx = ExactSum.of(dxx + n * mx * mx);
@@ -1003,32 +1038,50 @@ class QuantileCont extends QuantileDisc {
 }
 
 /**
- * VAR_SAMP, VAR_POP, STDDEV_SAMP, STDDEV_POP: the count and the exact sums of the values and of
- * their squares (exact-sum.ts), from which the result is computed and rounded once, so that
- * retractions leave no rounding behind (a value of 1e10 added and retracted would leave an error
- * of about 1e4 in the squared deviations of a running form). The sample forms of fewer than two
- * values, and every form of none, are NULL (as DuckDB); the population forms of one value are 0,
- * whatever the value. Infinite or NaN values among several give NaN.
+ * VAR_SAMP, VAR_POP, STDDEV_SAMP, STDDEV_POP. Two forms are kept. While no row has been retracted,
+ * the count, mean and sum of squared deviations updated row by row (Welford's method, as DuckDB,
+ * merged by Chan's formula), whose answer is DuckDB's to the last digits; of integers the exact
+ * form instead. And the exact sums of the values and of their squares (exact-sum.ts), from which
+ * the answer is computed once a row has been retracted: a running form would keep the rounding of
+ * values no longer there (1e10 added and retracted leaves an error of about 1e4 in the squared
+ * deviations), the exact sums none. The sample forms of fewer than two values, and every form of
+ * none, are NULL (as DuckDB); the population forms of one value are 0, whatever the value.
+ * Infinite or NaN values among several give NaN.
  */
 class Spread implements Accumulator, Restorable {
   n = 0;
+  mean = 0;
+  m2 = 0;
+  /** A row was retracted since the group was last empty: the running form no longer holds. */
+  retracted = false;
   sum = new ExactSum();
   squares = new ExactSum();
   constructor(private readonly fn: 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop') {}
   add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
     if (a === null || a === undefined) return;
+    const x = Number(a);
     if (typeof a === 'bigint') {
       this.sum.addInteger(a, sign);
       this.squares.addInteger(a, sign, true);
     } else {
-      const x = Number(a);
       this.sum.add(x, sign);
       this.squares.addProduct(x, x, sign);
     }
-    this.n += sign;
-    if (this.n === 0) this.reset();
+    if (sign < 0) {
+      this.retracted = true;
+      this.n--;
+      if (this.n === 0) this.reset();
+      return;
+    }
+    this.n++;
+    const d = x - this.mean;
+    this.mean += d / this.n;
+    // One value has no spread: 0, also for an infinite one (where the update would give NaN).
+    this.m2 = this.n === 1 ? 0 : this.m2 + d * (x - this.mean);
   }
   private reset(): void {
+    this.mean = this.m2 = 0;
+    this.retracted = false;
     this.sum.reset();
     this.squares.reset();
   }
@@ -1036,30 +1089,48 @@ class Spread implements Accumulator, Restorable {
     const other = o as Spread;
     this.sum.merge(other.sum);
     this.squares.merge(other.squares);
-    this.n += other.n;
-    if (this.n === 0) this.reset();
+    this.retracted ||= other.retracted;
+    const n = this.n + other.n;
+    if (n <= 0) {
+      this.n = n;
+      return this.reset();
+    }
+    if (other.n > 0 && this.n > 0) {
+      const d = other.mean - this.mean;
+      this.m2 = this.m2 + other.m2 + (d * d * this.n * other.n) / n;
+      this.mean += (d * other.n) / n;
+    } else if (other.n > 0) [this.mean, this.m2] = [other.mean, other.m2];
+    this.n = n;
   }
   result(): number | null {
     const sample = this.fn === 'var_samp' || this.fn === 'stddev_samp';
     const n = this.n;
     if (n < (sample ? 2 : 1)) return null;
     // One value has no spread: 0, also for an infinite one.
-    const v = n === 1 ? 0 : this.squares.hasNonFinite() ? NaN : coDeviation(n, this.sum, this.sum, this.squares, BigInt(n) * BigInt(sample ? n - 1 : n));
+    let v: number;
+    if (n === 1) v = 0;
+    else if (this.squares.hasNonFinite()) v = NaN;
+    // Integers, or after a retraction: from the exact sums. Else the running form, as DuckDB.
+    else if (this.retracted || (this.sum.scale === 0 && this.squares.scale === 0)) v = coDeviation(n, this.sum, this.sum, this.squares, BigInt(n) * BigInt(sample ? n - 1 : n));
+    else v = Math.max(0, this.m2) / (sample ? n - 1 : n);
     return this.fn === 'var_samp' || this.fn === 'var_pop' ? v : Math.sqrt(v);
   }
   save(): StateValue {
-    return [this.n, this.sum.save(), this.squares.save()];
+    return [this.n, this.mean, this.m2, this.sum.save(), this.squares.save(), this.retracted];
   }
   load(s: StateValue): void {
     const v = s as unknown[];
     this.n = v[0] as number;
-    if (typeof v[1] !== 'number') {
-      [this.sum, this.squares] = [ExactSum.load(v[1]), ExactSum.load(v[2])];
+    if (Array.isArray(v[3])) {
+      [this.mean, this.m2] = [v[1] as number, v[2] as number];
+      [this.sum, this.squares] = [ExactSum.load(v[3]), ExactSum.load(v[4])];
+      this.retracted = v[5] === true;
       return;
     }
-    // State saved in the running form: count, mean, squared deviations, and "sum:squares" while
-    // every value was an integer.
+    // State saved in the running form alone: count, mean, squared deviations, and "sum:squares"
+    // while every value was an integer; the exact sums are those it implies.
     const [n, mean, m2, sums] = v as [number, number, number, string | null | undefined];
+    [this.mean, this.m2, this.retracted] = [mean, m2, false];
     const exact = sums?.split(':');
     this.sum = new ExactSum();
     this.squares = new ExactSum();
