@@ -646,6 +646,28 @@ class Moments implements Accumulator, Restorable {
 type CoMomentFn = 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count' | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy';
 
 /**
+ * A group's row count, and whether a row of it was retracted since it was last empty (Spread,
+ * CoMoments): their running form holds until then, their exact sums always.
+ */
+abstract class TwoForms {
+  n = 0;
+  retracted = false;
+  /** Counts a row in (sign 1) or out (-1); true where the running form is to take it (a row added). */
+  protected counted(sign: 1 | -1): boolean {
+    if (sign > 0) {
+      this.n++;
+      return true;
+    }
+    this.retracted = true;
+    this.n--;
+    if (this.n === 0) this.reset();
+    return false;
+  }
+  /** Forgets every row (the count aside), the retraction too. */
+  protected abstract reset(): void;
+}
+
+/**
  * CORR(y, x), COVAR_POP, COVAR_SAMP and the REGR_ functions (the least-squares line of y over x),
  * over the rows where both are non-NULL. As Spread, two forms: while no row has been retracted,
  * the count, means, sums of squared deviations and of co-deviations updated row by row (Welford's
@@ -657,20 +679,20 @@ type CoMomentFn = 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_int
  * After a retraction an infinite or NaN value makes NaN every result that reads it (REGR_SXX reads
  * x only, REGR_SYY y only).
  */
-class CoMoments implements Accumulator, Restorable {
-  n = 0;
+class CoMoments extends TwoForms implements Accumulator, Restorable {
   mx = 0;
   my = 0;
   dxx = 0;
   dyy = 0;
   dxy = 0;
-  retracted = false;
   sx = new ExactSum();
   sy = new ExactSum();
   sxx = new ExactSum();
   syy = new ExactSum();
   sxy = new ExactSum();
-  constructor(private readonly fn: CoMomentFn) {}
+  constructor(private readonly fn: CoMomentFn) {
+    super();
+  }
   add(y: unknown, x: unknown, sign: 1 | -1): undefined {
     if (y === null || y === undefined || x === null || x === undefined) return;
     const [a, b] = [Number(x), Number(y)];
@@ -679,13 +701,7 @@ class CoMoments implements Accumulator, Restorable {
     this.sxx.addProduct(a, a, sign);
     this.syy.addProduct(b, b, sign);
     this.sxy.addProduct(a, b, sign);
-    if (sign < 0) {
-      this.retracted = true;
-      this.n--;
-      if (this.n === 0) this.reset();
-      return;
-    }
-    this.n++;
+    if (!this.counted(sign)) return;
     const dx = a - this.mx;
     const dy = b - this.my;
     this.mx += dx / this.n;
@@ -694,7 +710,7 @@ class CoMoments implements Accumulator, Restorable {
     this.dyy += dy * (b - this.my);
     this.dxy += dx * (b - this.my);
   }
-  private reset(): void {
+  protected reset(): void {
     this.mx = this.my = this.dxx = this.dyy = this.dxy = 0;
     this.retracted = false;
     for (const s of [this.sx, this.sy, this.sxx, this.syy, this.sxy]) s.reset();
@@ -1048,15 +1064,14 @@ class QuantileCont extends QuantileDisc {
  * none, are NULL (as DuckDB); the population forms of one value are 0, whatever the value.
  * Infinite or NaN values among several give NaN.
  */
-class Spread implements Accumulator, Restorable {
-  n = 0;
+class Spread extends TwoForms implements Accumulator, Restorable {
   mean = 0;
   m2 = 0;
-  /** A row was retracted since the group was last empty: the running form no longer holds. */
-  retracted = false;
   sum = new ExactSum();
   squares = new ExactSum();
-  constructor(private readonly fn: 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop') {}
+  constructor(private readonly fn: 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop') {
+    super();
+  }
   add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
     if (a === null || a === undefined) return;
     const x = Number(a);
@@ -1067,19 +1082,13 @@ class Spread implements Accumulator, Restorable {
       this.sum.add(x, sign);
       this.squares.addProduct(x, x, sign);
     }
-    if (sign < 0) {
-      this.retracted = true;
-      this.n--;
-      if (this.n === 0) this.reset();
-      return;
-    }
-    this.n++;
+    if (!this.counted(sign)) return;
     const d = x - this.mean;
     this.mean += d / this.n;
     // One value has no spread: 0, also for an infinite one (where the update would give NaN).
     this.m2 = this.n === 1 ? 0 : this.m2 + d * (x - this.mean);
   }
-  private reset(): void {
+  protected reset(): void {
     this.mean = this.m2 = 0;
     this.retracted = false;
     this.sum.reset();
