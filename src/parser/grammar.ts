@@ -1446,7 +1446,24 @@ export class SqlParser extends CstParser {
         ALT: () => {
           this.OPTION(() => this.CONSUME2(K.ARRAY));
           this.CONSUME(LBracket);
-          this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'elements' }) });
+          this.OPTION2(() => {
+            this.SUBRULE(this.expression, { LABEL: 'elements' });
+            // [expr FOR x IN list [IF cond]]: DuckDB's list comprehension.
+            this.OPTION3(() => {
+              this.CONSUME(K.FOR, { LABEL: 'for' });
+              this.SUBRULE(this.identifier, { LABEL: 'variable' });
+              this.CONSUME(K.IN);
+              this.SUBRULE2(this.expression, { LABEL: 'source' });
+              this.OPTION4(() => {
+                this.CONSUME(K.IF);
+                this.SUBRULE3(this.expression, { LABEL: 'condition' });
+              });
+            });
+            this.MANY(() => {
+              this.CONSUME(Comma);
+              this.SUBRULE4(this.expression, { LABEL: 'elements' });
+            });
+          });
           this.CONSUME(RBracket);
         },
       },

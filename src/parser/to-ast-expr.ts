@@ -282,7 +282,11 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
     case 'arrayExpr': {
       const query = optNode(c, 'subquery');
       if (query) return arrayOfQuery(subquery(query, cx), cx.src.nodeSpan(c));
-      return { kind: 'Array', elements: nodes(c, 'elements').map((e) => toExpr(e, cx)), span: cx.src.nodeSpan(c) };
+      const elements = nodes(c, 'elements').map((e) => toExpr(e, cx));
+      const span = cx.src.nodeSpan(c);
+      const forWord = optToken(c, 'for');
+      if (forWord) return comprehension(elements, c, forWord, span, cx);
+      return { kind: 'Array', elements, span };
     }
     case 'leftCall': {
       const word = token(c, 'name');
@@ -568,4 +572,21 @@ function orderedSetCall(name: Ident, args: readonly Expr[], order: OrderItem, sp
     span,
     hint: 'e.g. PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY amount)',
   });
+}
+
+/**
+ * `[body FOR x IN list IF cond]` (DuckDB's list comprehension) is
+ * `LIST_TRANSFORM(LIST_FILTER(list, x -> cond), x -> body)`.
+ */
+function comprehension(elements: readonly Expr[], c: CstNode, forWord: IToken, span: Span, cx: AstContext): Expr {
+  if (elements.length !== 1) {
+    throw new SluiceError('SYNTAX_ERROR', 'a list comprehension has one expression before FOR', { span: cx.src.tokenSpan(forWord), hint: 'e.g. [x * 2 FOR x IN l IF x > 0]' });
+  }
+  const variable = toIdent(node(c, 'variable'), cx);
+  const param: Expr = { kind: 'ColumnRef', column: variable, span: variable.span };
+  const source = toExpr(node(c, 'source'), cx);
+  const cond = optNode(c, 'condition');
+  const call = (name: string, args: Expr[]): Expr => ({ kind: 'Call', name: { name, span }, args, distinct: false, star: false, span });
+  const filtered = cond ? call('list_filter', [source, lambdaOf(param, toExpr(cond, cx), span)]) : source;
+  return call('list_transform', [filtered, lambdaOf(param, elements[0]!, span)]);
 }
