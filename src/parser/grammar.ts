@@ -1280,6 +1280,12 @@ export class SqlParser extends CstParser {
         ALT: () => {
           this.CONSUME(Dot);
           this.CONSUME(Word, { LABEL: 'field' });
+          // x.f(args): DuckDB's method call, f(x, args).
+          this.OPTION4(() => {
+            this.CONSUME(LParen, { LABEL: 'method' });
+            this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE3(this.expression, { LABEL: 'methodArgs' }) });
+            this.CONSUME(RParen);
+          });
         },
       },
       {

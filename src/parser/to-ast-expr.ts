@@ -7,7 +7,7 @@ import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type Column
 import { lambdaOf } from './to-ast-lambda.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
-import { rowComparison, rowInList, rowInSubquery, rowValue } from './to-ast-rows.js';
+import { rowComparison, rowInList, rowInSubquery, rowItems, rowValue } from './to-ast-rows.js';
 import { isQuantifier, quantified, quantifiedComparison } from './to-ast-quantified.js';
 import { arrayOfQuery } from './to-ast-array-query.js';
 import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
@@ -227,6 +227,9 @@ function toPostfix(operandNode: CstNode, primaryNode: CstNode, cx: AstContext): 
     const fieldTok = optToken(op, 'field');
     if (optToken(op, 'cast')) {
       expr = castTo(expr, node(op, 'dataType'), false, span, cx);
+    } else if (fieldTok && optToken(op, 'method')) {
+      // x.f(a, b) is f(x, a, b), as DuckDB chains calls: s.upper(), l.list_sum().
+      expr = { kind: 'Call', name: identFromToken(fieldTok, cx), args: [expr, ...nodes(op, 'methodArgs').map((a) => toExpr(a, cx))], distinct: false, star: false, span };
     } else if (fieldTok) {
       const field = identFromToken(fieldTok, cx);
       expr = canQualify && expr.kind === 'ColumnRef'
@@ -414,7 +417,7 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
   return {
     kind: 'Call',
     name: ordered?.name ?? name,
-    args: ordered?.args ?? nodes(n, 'args').map((a) => toExpr(a, cx)),
+    args: ordered?.args ?? countedRows(name, nodes(n, 'args').map((a) => toExpr(a, cx))),
     distinct: optToken(n, 'distinct') !== undefined,
     star: optToken(n, 'star') !== undefined,
     ...(filter ? { filter: toExpr(filter, cx) } : {}),
@@ -589,4 +592,16 @@ function comprehension(elements: readonly Expr[], c: CstNode, forWord: IToken, s
   const call = (name: string, args: Expr[]): Expr => ({ kind: 'Call', name: { name, span }, args, distinct: false, star: false, span });
   const filtered = cond ? call('list_filter', [source, lambdaOf(param, toExpr(cond, cx), span)]) : source;
   return call('list_transform', [filtered, lambdaOf(param, elements[0]!, span)]);
+}
+
+/**
+ * `COUNT([DISTINCT] (a, b))`: the row value as a STRUCT of its values, never NULL itself (as
+ * DuckDB: a row of NULLs is counted, and two such rows are one distinct value).
+ */
+function countedRows(name: Ident, args: Expr[]): Expr[] {
+  const items = args.length === 1 && normalizeName(name.name) === 'count' ? rowItems(args[0]!) : undefined;
+  if (!items) return args;
+  const span = args[0]!.span;
+  const fields = items.flatMap((x, k): Expr[] => [{ kind: 'Literal', literal: 'string', value: `f${k + 1}`, span: x.span }, x]);
+  return [{ kind: 'Call', name: { name: 'struct_pack', span }, args: fields, distinct: false, star: false, span }];
 }

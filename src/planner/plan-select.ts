@@ -511,7 +511,17 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
       const all = scope.columns
         .map((c, index) => ({ c, index }))
         .filter(({ c }) => !c.hidden && (qual === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === qual)));
-      if (qual !== undefined && all.length === 0) scope.resolve(it.qualifier!.name, '*', it.span);
+      if (qual !== undefined && all.length === 0) {
+        // s.* of a STRUCT column s: its fields, as DuckDB.
+        const fields = structFields(scope, qual);
+        if (fields && !it.exclude?.length && !it.replace?.length) {
+          for (const f of fields.type.fields) {
+            out.push({ name: f.name, bind: () => ({ kind: 'FieldAccess', operand: { kind: 'Column', index: fields.index, name: fields.name, type: fields.type, span: it.span }, field: f.name, type: f.type, span: it.span }) });
+          }
+          continue;
+        }
+        scope.resolve(it.qualifier!.name, '*', it.span);
+      }
       const cols = excludeColumns(all, it.exclude);
       const replaced = replacedColumns(cols, it.replace);
       for (const { c, index } of cols) {
@@ -526,6 +536,14 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
     out.push({ ast: expr, ...(alias ? { name: alias } : {}), bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
   }
   return out;
+}
+
+/** The one visible STRUCT column named `name` (normalized), with its index. */
+function structFields(scope: Scope, name: string): { index: number; name: string; type: Extract<DataType, { kind: 'STRUCT' }> } | undefined {
+  const found = scope.columns.map((c, index) => ({ c, index })).filter(({ c }) => !c.hidden && normalizeName(c.name) === name);
+  if (found.length !== 1 || found[0]!.c.type.kind !== 'STRUCT') return undefined;
+  const { c, index } = found[0]!;
+  return { index, name: c.name, type: c.type as Extract<DataType, { kind: 'STRUCT' }> };
 }
 
 /** The columns of a `*` but those its `EXCLUDE` names; a name it does not have is an error. */
