@@ -22,4 +22,38 @@ async function load(): Promise<Chevrotain> {
 
 const chevrotain = await load();
 
-export const { CstParser, Lexer, createToken, tokenMatcher } = chevrotain;
+export const { CstParser, Lexer, createToken, tokenMatcher, LLkLookaheadStrategy } = chevrotain;
+
+type LookaheadStrategy = import('chevrotain').ILookaheadStrategy;
+type AlternationLookahead = ReturnType<LookaheadStrategy['buildLookaheadForAlternation']>;
+type OptionalLookahead = ReturnType<LookaheadStrategy['buildLookaheadForOptional']>;
+
+/**
+ * chevrotain's LL(k) lookahead, each decision's function built the first time a parse reaches it
+ * instead of all of them when the parser is built: computing the lookahead paths of every
+ * alternative and option of the grammar was about two thirds of the parser's construction (some
+ * 100 ms of every start-up), and a statement reaches a small part of the grammar. The functions
+ * are the ones chevrotain builds, from the same rules, so parses are the same; the grammar checks
+ * (`validate`) are chevrotain's own.
+ */
+export function lazyLookahead(maxLookahead: number): LookaheadStrategy {
+  const llk = new LLkLookaheadStrategy({ maxLookahead });
+  return {
+    validate: (options) => llk.validate(options),
+    buildLookaheadForAlternation(options) {
+      let built: AlternationLookahead | undefined;
+      // Called with the parser as `this`, as chevrotain calls the function it stands for.
+      return function (this: unknown, orAlts) {
+        built ??= llk.buildLookaheadForAlternation(options);
+        return built.call(this, orAlts);
+      };
+    },
+    buildLookaheadForOptional(options) {
+      let built: OptionalLookahead | undefined;
+      return function (this: unknown) {
+        built ??= llk.buildLookaheadForOptional(options);
+        return built.call(this);
+      };
+    },
+  };
+}

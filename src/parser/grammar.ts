@@ -3,7 +3,7 @@
  * their parts; all interpretation (types, literals, checks) happens in the CST→AST visitor.
  * Create no instances of your own: use `sqlParser`, which is built once.
  */
-import { CstParser, tokenMatcher } from './chevrotain-runtime.js';
+import { CstParser, lazyLookahead, tokenMatcher } from './chevrotain-runtime.js';
 import type { IToken } from 'chevrotain';
 import {
   allTokens, Colon, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
@@ -15,10 +15,11 @@ export class SqlParser extends CstParser {
   /**
    * `validate` runs chevrotain's grammar checks (ambiguous alternatives, left recursion); they
    * take most of the parser's construction time and the grammar is fixed, so the engine skips
-   * them and a test builds a validated parser.
+   * them and a test builds a validated parser. Lookahead functions are built on first use (see
+   * lazyLookahead).
    */
   constructor(validate = false) {
-    super(allTokens, { maxLookahead: 3, recoveryEnabled: false, nodeLocationTracking: 'onlyOffset', skipValidations: !validate });
+    super(allTokens, { maxLookahead: 3, lookaheadStrategy: lazyLookahead(3), recoveryEnabled: false, nodeLocationTracking: 'onlyOffset', skipValidations: !validate });
     this.performSelfAnalysis();
   }
 
