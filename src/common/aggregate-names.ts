@@ -11,7 +11,7 @@ export const AGGREGATE_NAMES = [
   'regr_sxx', 'regr_syy', 'regr_sxy', 'string_agg', 'group_concat', 'listagg', 'max', 'auc', 'log_loss',
   'brier', 'precision_at', 'recall_at', 'quantile_disc', 'quantile_cont', 'median', 'psi', 'every',
   'argmax', 'argmin', 'arbitrary', 'countif', 'mean', 'fsum', 'kahan_sum', 'sumkahan', 'favg', 'quantile',
-  'skewness', 'kurtosis', 'kurtosis_pop', 'entropy', 'product',
+  'skewness', 'kurtosis', 'kurtosis_pop', 'entropy', 'product', 'histogram',
 ] as const;
 
 export type AggregateName = (typeof AGGREGATE_NAMES)[number];

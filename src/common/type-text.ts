@@ -1,9 +1,9 @@
 /**
  * Reads back the type text that `typeToString` writes (`TIMESTAMP(3)`, `ARRAY<DOUBLE>(30)`,
- * `STRUCT<a INT, b ARRAY<STRING>>`), for clients of results that carry column types as text.
+ * `STRUCT<a INT, b ARRAY<STRING>>`, `MAP(STRING, INT)`), for clients of results that carry column types as text.
  * Text it does not recognise is undefined, never a guess.
  */
-import type { DataType, Field } from './types.js';
+import { mapOf, type DataType, type Field } from './types.js';
 
 const SCALARS = new Set(['BOOLEAN', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'STRING', 'BYTES', 'DATE', 'TIME', 'INTERVAL', 'NULL']);
 
@@ -32,6 +32,12 @@ class Reader {
       if (element === undefined || !this.take('>')) return undefined;
       const size = this.size();
       return size === undefined ? { kind: 'ARRAY', element } : { kind: 'ARRAY', element, size };
+    }
+    if (word === 'MAP') {
+      if (!this.take('(')) return undefined;
+      const key = this.type();
+      const value = key === undefined || !this.take(',') ? undefined : this.type();
+      return value !== undefined && this.take(')') ? mapOf(key!, value) : undefined;
     }
     if (word === 'STRUCT') {
       if (!this.take('<')) return undefined;

@@ -18,7 +18,11 @@ export type DataType =
   | { readonly kind: 'DATE' }
   | { readonly kind: 'TIME' }
   | { readonly kind: 'INTERVAL' }
-  | { readonly kind: 'ARRAY'; readonly element: DataType; readonly size?: number }
+  /**
+   * `map`: a MAP(K, V), held as the list of its entries, ARRAY<STRUCT<key K, value V>>, as Arrow
+   * and DuckDB hold one: keys are unique and never NULL, entries keep the order they were given.
+   */
+  | { readonly kind: 'ARRAY'; readonly element: DataType; readonly size?: number; readonly map?: true }
   | { readonly kind: 'STRUCT'; readonly fields: readonly Field[] }
   | { readonly kind: 'NULL' };
 
@@ -57,6 +61,21 @@ export function arrayOf(element: DataType, size?: number): DataType {
   return size === undefined ? { kind: 'ARRAY', element } : { kind: 'ARRAY', element, size };
 }
 
+/** MAP(key, value): the list of its entries (see DataType). */
+export function mapOf(key: DataType, value: DataType): DataType {
+  return {
+    kind: 'ARRAY',
+    element: { kind: 'STRUCT', fields: [{ name: 'key', type: key, nullable: false }, { name: 'value', type: value, nullable: true }] },
+    map: true,
+  };
+}
+
+/** The key and value types of a MAP, or undefined for any other type. */
+export function mapTypes(t: DataType): { readonly key: DataType; readonly value: DataType } | undefined {
+  if (t.kind !== 'ARRAY' || !t.map || t.element.kind !== 'STRUCT') return undefined;
+  return { key: t.element.fields[0]!.type, value: t.element.fields[1]!.type };
+}
+
 /** The largest DECIMAL precision, as DuckDB's and the SQL standard's usual limit. */
 export const MAX_DECIMAL_PRECISION = 38;
 
@@ -88,8 +107,11 @@ export function typeToString(t: DataType): string {
   switch (t.kind) {
     case 'TIMESTAMP':
       return `TIMESTAMP(${t.precision})`;
-    case 'ARRAY':
+    case 'ARRAY': {
+      const m = mapTypes(t);
+      if (m) return `MAP(${typeToString(m.key)}, ${typeToString(m.value)})`;
       return `ARRAY<${typeToString(t.element)}>${t.size === undefined ? '' : `(${t.size})`}`;
+    }
     case 'STRUCT':
       return `STRUCT<${t.fields.map((f) => `${f.name} ${typeToString(f.type)}`).join(', ')}>`;
     case 'DOUBLE':

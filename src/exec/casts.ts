@@ -13,9 +13,10 @@
  */
 import { intervalText, parseIntervalText } from '../common/interval-text.js';
 import { dateOf, dateSqlText, parseDateText, parseTimeText, parseTimestampText, timeOf, timeSqlText, timestampSqlText } from '../common/timestamp-text.js';
-import { typeToString, type DataType, type Decimal } from '../common/types.js';
+import { T, mapTypes, typeToString, type DataType, type Decimal } from '../common/types.js';
 import { fixedPointText, roundDecimal, toDecimal } from './decimals.js';
 import { castNested } from './nested-values.js';
+import { checkedMap, mapTextEntries, type MapEntry } from './map-values.js';
 import { nestedTextCaster } from './nested-text.js';
 import { fits, outOfRange, roundDouble, toBigint, toInt, type IntKind } from './integers.js';
 
@@ -72,6 +73,8 @@ export function caster(from: DataType, to: DataType): Caster {
         return v;
       };
     case 'ARRAY': {
+      const map = mapTypes(to);
+      if (map) return mapCaster(from, to, map);
       // Elements are cast one by one when their type changes (ARRAY<INT> -> ARRAY<BIGINT> turns
       // numbers into bigints, so every BIGINT value in the executor is a bigint).
       const each = from.kind === 'ARRAY' && from.element.kind !== to.element.kind ? caster(from.element, to.element) : undefined;
@@ -306,4 +309,26 @@ function toBoolean(x: unknown): boolean {
   if (TRUE_TEXT.has(s)) return true;
   if (FALSE_TEXT.has(s)) return false;
   throw new Error(`cannot cast '${String(x)}' to BOOLEAN: expected one of true/false, t/f, yes/no, y/n, on/off, 1/0`);
+}
+
+/**
+ * CAST to a MAP: of a MAP, each key and value cast to the new types (keys that become equal fail
+ * the row); of text, DuckDB's `{k=v, ...}` with each key and value cast from its text, or JSON
+ * (an object, or a list of {"key": ..., "value": ...}).
+ */
+function mapCaster(from: DataType, to: DataType, map: { readonly key: DataType; readonly value: DataType }): Caster {
+  const source = mapTypes(from);
+  const [fromKey, fromValue] = source ? [source.key, source.value] : [T.STRING, T.STRING];
+  const key = caster(fromKey, map.key);
+  const value = caster(fromValue, map.value);
+  const each = (entries: readonly { key: unknown; value: unknown }[]): MapEntry[] =>
+    checkedMap(
+      entries.map((e) => ({ key: e.key === null || e.key === undefined ? null : key(e.key), value: e.value === null || e.value === undefined ? null : value(e.value) })),
+      `CAST to ${typeToString(to)}`,
+    );
+  if (source) return (x) => each(x as readonly MapEntry[]);
+  return (x) => {
+    const entries = mapTextEntries(String(x));
+    return entries ? each(entries) : castNested(String(x), to as Extract<DataType, { kind: 'ARRAY' }>);
+  };
 }

@@ -130,6 +130,10 @@ function decode(v: A.Vector, t: DataType): Values {
         for (let i = 0; i < n; i++) out[i] = values.subarray(offs[i]!, offs[i + 1]!);
         return out;
       }
+      if (isNested(t.element)) {
+        for (let i = 0; i < n; i++) out[i] = plainValue(v.get(i), t);
+        return out;
+      }
       for (let i = 0; i < n; i++) {
         const x = v.get(i) as A.Vector | null;
         // toArray() of a numeric vector reads a NULL element as 0; iteration keeps it NULL.
@@ -139,10 +143,7 @@ function decode(v: A.Vector, t: DataType): Values {
     }
     case 'STRUCT': {
       const out = new Array<unknown>(n);
-      for (let i = 0; i < n; i++) {
-        const x = v.get(i) as { toJSON(): unknown } | null;
-        out[i] = x === null ? null : x.toJSON();
-      }
+      for (let i = 0; i < n; i++) out[i] = plainValue(v.get(i), t);
       return out;
     }
     case 'BOOLEAN':
@@ -154,6 +155,34 @@ function decode(v: A.Vector, t: DataType): Values {
     }
     default:
       return assertNever(t, 'type');
+  }
+}
+
+const isNested = (t: DataType): boolean => t.kind === 'ARRAY' || t.kind === 'STRUCT';
+
+/**
+ * A value read from a nested Arrow column as the executor holds it: lists as arrays, structs (a
+ * MAP's entries too) as plain objects, all the way down, with the scalar conventions of
+ * top-level columns (times as numbers). Arrow gives row proxies and vectors, which cannot be
+ * cloned or serialised as state.
+ */
+function plainValue(x: unknown, t: DataType): unknown {
+  if (x === null || x === undefined) return null;
+  switch (t.kind) {
+    case 'ARRAY':
+      return Array.from(x as Iterable<unknown>, (e) => plainValue(e, t.element));
+    case 'STRUCT': {
+      const row = x as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const f of t.fields) out[f.name] = plainValue(row[f.name], f.type);
+      return out;
+    }
+    case 'TIMESTAMP':
+    case 'DATE':
+    case 'INTERVAL':
+      return Number(x);
+    default:
+      return x;
   }
 }
 

@@ -1,16 +1,24 @@
 /**
- * A list or struct as text, as DuckDB casts it to VARCHAR: `[1, 2, NULL]`, `{'a': 1, 'b': x}`.
+ * A list, struct or map as text, as DuckDB casts it to VARCHAR: `[1, 2, NULL]`, `{'a': 1, 'b': x}`,
+ * `{a=1, b=NULL}`.
  * Elements and field values are written as their own CAST to text writes them, and put in single
  * quotes (with `\'` for a quote) where the text could be misread: empty, the word NULL in any
  * case, space at either end, or one of the characters that delimit nested values. Field names
  * are always quoted.
  */
-import type { DataType } from '../common/types.js';
+import { mapTypes, type DataType } from '../common/types.js';
 
 /** The characters after which text needs quotes to be read back as one value. */
 const DELIMITERS = /[[\]{}(),:='"]/;
 
 export function nestedTextCaster(from: DataType, scalar: (t: DataType) => (x: unknown) => unknown): (x: unknown) => string {
+  const map = mapTypes(from);
+  if (map) {
+    // A MAP as DuckDB writes it: {k=v, k2=v2}.
+    const key = valueText(map.key, scalar);
+    const value = valueText(map.value, scalar);
+    return (x) => `{${Array.from(x as ArrayLike<{ key: unknown; value: unknown }>, (e) => `${key(e.key)}=${value(e.value)}`).join(', ')}}`;
+  }
   if (from.kind === 'ARRAY') {
     const each = valueText(from.element, scalar);
     return (x) => `[${Array.from(x as ArrayLike<unknown>, each).join(', ')}]`;

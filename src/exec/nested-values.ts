@@ -8,7 +8,8 @@
 import { assertNever } from '../common/errors.js';
 import { parseExactJson, stringifyExactJson } from '../common/exact-json.js';
 import { parseDateText, parseTimeText, parseTimestampText } from '../common/timestamp-text.js';
-import { typeToString, type DataType } from '../common/types.js';
+import { mapTypes, typeToString, type DataType } from '../common/types.js';
+import { elementKey } from './list-functions.js';
 import { BIGINT_MAX, BIGINT_MIN, INT_MAX, INT_MIN } from './integers.js';
 import { toDecimal } from './decimals.js';
 
@@ -104,6 +105,8 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
       return ms ?? new Misfit(`${path}: expected TIME ('HH:MM:SS[.fff]' text), got ${show(v)}`);
     }
     case 'ARRAY': {
+      const map = mapTypes(t);
+      if (map) return coerceMap(map, v, path);
       if (!Array.isArray(v)) return new Misfit(`${path}: expected ${t.size === undefined ? 'an array' : `an array of ${t.size}`}, got ${show(v)}`);
       if (t.size !== undefined && v.length !== t.size) return new Misfit(`${path}: expected an array of ${t.size} elements, got ${v.length}`);
       // A number is a FLOAT or DOUBLE element as it is: an array of numbers only is the value
@@ -144,6 +147,49 @@ export function coerceJson(t: DataType, v: unknown, path: string): unknown {
       return new Misfit(`${path}: expected NULL, got ${show(v)}`);
     default:
       return assertNever(t, 'type');
+  }
+}
+
+/**
+ * A MAP from JSON: an object (each name a key: the name itself for text keys, else the JSON it
+ * holds, e.g. {"1": "a"} for an INT key), or a list of {"key": ..., "value": ...} entries. Keys
+ * must be present and unique.
+ */
+function coerceMap(map: { readonly key: DataType; readonly value: DataType }, v: unknown, path: string): unknown {
+  let raw: { key: unknown; value: unknown }[];
+  if (Array.isArray(v)) {
+    raw = [];
+    for (const e of v as unknown[]) {
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) return new Misfit(`${path}: expected an object or a list of {"key": ..., "value": ...} entries, got ${show(v)}`);
+      raw.push({ key: (e as Record<string, unknown>)['key'], value: (e as Record<string, unknown>)['value'] });
+    }
+  } else if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
+    raw = Object.entries(v as Record<string, unknown>).map(([name, value]) => ({ key: map.key.kind === 'STRING' ? name : jsonOrText(name), value }));
+  } else {
+    return new Misfit(`${path}: expected a MAP as an object or a list of {"key": ..., "value": ...} entries, got ${show(v)}`);
+  }
+  const out: { key: unknown; value: unknown }[] = [];
+  const seen = new Set<unknown>();
+  for (const e of raw) {
+    const key = coerceJson(map.key, e.key, `${path} key`);
+    if (key instanceof Misfit) return key;
+    if (key === null) return new Misfit(`${path}: a map key is NULL; every key of a MAP must be a value`);
+    const k = elementKey(key);
+    if (seen.has(k)) return new Misfit(`${path}: the key ${show(e.key)} comes twice; the keys of a MAP must be unique`);
+    seen.add(k);
+    const value = coerceJson(map.value, e.value, `${path}[${show(e.key)}]`);
+    if (value instanceof Misfit) return value;
+    out.push({ key, value });
+  }
+  return out;
+}
+
+/** An object's property name as the JSON value it spells (`1`, `true`), or as the text itself. */
+function jsonOrText(name: string): unknown {
+  try {
+    return parseExactJson(name);
+  } catch {
+    return name;
   }
 }
 

@@ -14,6 +14,7 @@ import { toBigint } from './integers.js';
 import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
 import { LIST_IMPLS, elementKey, present } from './list-functions.js';
+import { MAP_IMPLS } from './map-values.js';
 import { JSON_IMPLS } from './json-functions.js';
 import { damerauLevenshtein, hamming, jaccard, jaroSimilarity, jaroWinklerSimilarity } from './text-similarity.js';
 import { VECTOR_IMPLS } from './vector-functions.js';
@@ -177,6 +178,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   },
   ...STRING_IMPLS,
   ...LIST_IMPLS,
+  ...MAP_IMPLS,
   // Compiled inline (lazily, see compile-logic.ts); these are for callers outside compiled code.
   coalesce: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
   // IFNULL(a, b) is bound as COALESCE(a, b); this is for callers outside compiled code.

@@ -576,6 +576,17 @@ export class SqlParser extends CstParser {
       },
       { ALT: () => this.CONSUME(K.INTERVAL, { LABEL: 'interval' }) },
       {
+        // MAP(K, V) as DuckDB writes it, or MAP<K, V>.
+        ALT: () => {
+          this.CONSUME(K.MAP, { LABEL: 'map' });
+          this.OR2([{ ALT: () => this.CONSUME3(LParen) }, { ALT: () => this.CONSUME3(Less) }]);
+          this.SUBRULE3(this.dataType, { LABEL: 'mapKey' });
+          this.CONSUME(Comma);
+          this.SUBRULE4(this.dataType, { LABEL: 'mapValue' });
+          this.OR3([{ ALT: () => this.CONSUME3(RParen) }, { ALT: () => this.CONSUME3(Greater) }]);
+        },
+      },
+      {
         ALT: () => {
           this.CONSUME(Identifier, { LABEL: 'typeName' });
           this.OPTION2(() => this.CONSUME(K.PRECISION, { LABEL: 'precisionWord' }));
@@ -1313,6 +1324,7 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.castExpr) },
       { ALT: () => this.SUBRULE(this.arrayExpr) },
       { ALT: () => this.SUBRULE(this.structExpr) },
+      { ALT: () => this.SUBRULE(this.mapExpr) },
       {
         // EXISTS (SELECT ...)
         ALT: () => {
@@ -1433,6 +1445,21 @@ export class SqlParser extends CstParser {
         ]);
         this.CONSUME(Colon);
         this.SUBRULE(this.expression, { LABEL: 'values' });
+      },
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** `MAP {'a': 1, 'b': 2}`: a MAP value, as DuckDB writes one (keys are expressions). */
+  readonly mapExpr = this.RULE('mapExpr', () => {
+    this.CONSUME(K.MAP);
+    this.CONSUME(LCurly);
+    this.MANY_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.SUBRULE(this.expression, { LABEL: 'keys' });
+        this.CONSUME(Colon);
+        this.SUBRULE2(this.expression, { LABEL: 'values' });
       },
     });
     this.CONSUME(RCurly);

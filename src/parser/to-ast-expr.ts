@@ -282,6 +282,12 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
       const values = nodes(c, 'values').map((v) => toExpr(v, cx));
       return { kind: 'Call', name: { name: 'struct_pack', span }, args: keys.flatMap((k, i) => [k, values[i]!]), distinct: false, star: false, span };
     }
+    case 'mapExpr': {
+      // MAP {k1: v1, k2: v2} is MAP([k1, k2], [v1, v2]).
+      const span = cx.src.nodeSpan(c);
+      const list = (label: string): Expr => ({ kind: 'Array', elements: nodes(c, label).map((x) => toExpr(x, cx)), span });
+      return { kind: 'Call', name: { name: 'map', span }, args: [list('keys'), list('values')], distinct: false, star: false, span };
+    }
     case 'arrayExpr': {
       const query = optNode(c, 'subquery');
       if (query) return arrayOfQuery(subquery(query, cx), cx.src.nodeSpan(c));

@@ -1,7 +1,7 @@
-/** CST→AST for data types: `DOUBLE`, `VARCHAR(20)`, `TIMESTAMP(3)`, `ARRAY<FLOAT>(30)`, `STRUCT<a INT>`. */
+/** CST→AST for data types: `DOUBLE`, `VARCHAR(20)`, `TIMESTAMP(3)`, `ARRAY<FLOAT>(30)`, `STRUCT<a INT>`, `MAP(STRING, INT)`. */
 import type { CstNode } from 'chevrotain';
 import { didYouMean } from '../common/errors.js';
-import { MAX_DECIMAL_PRECISION, decimalType, type DataType, type Field } from '../common/types.js';
+import { MAX_DECIMAL_PRECISION, decimalType, mapOf, type DataType, type Field } from '../common/types.js';
 import { type AstContext, astError, node, nodes, optNode, optToken, token, tokens } from './cst-access.js';
 import { identName, toIdent } from './to-ast-names.js';
 
@@ -53,7 +53,7 @@ const TAKES_LENGTH = new Set(['VARCHAR', 'TIMESTAMP', 'TIMESTAMP_LTZ', 'CHAR', '
 const TAKES_SCALE = new Set(['DECIMAL', 'NUMERIC']);
 
 /** The spellings a user may write, for "did you mean" (aliases included). */
-export const TYPE_SPELLINGS: readonly string[] = [...Object.keys(TYPE_NAMES), 'JSON', 'INTERVAL', 'ARRAY', 'STRUCT'];
+export const TYPE_SPELLINGS: readonly string[] = [...Object.keys(TYPE_NAMES), 'JSON', 'INTERVAL', 'ARRAY', 'STRUCT', 'MAP'];
 
 export function toDataType(n: CstNode, cx: AstContext): DataType {
   let t = baseType(n, cx);
@@ -68,6 +68,7 @@ function baseType(n: CstNode, cx: AstContext): DataType {
     const len = optNode(n, 'length');
     return len ? { kind: 'ARRAY', element, size: lengthOf(len, cx) } : { kind: 'ARRAY', element };
   }
+  if (optToken(n, 'map')) return mapOf(toDataType(node(n, 'mapKey'), cx), toDataType(node(n, 'mapValue'), cx));
   if (optToken(n, 'struct')) {
     const fields = nodes(n, 'fields').map((f): Field => ({
       name: toIdent(node(f, 'name'), cx).name,

@@ -3,7 +3,7 @@ import { DATE_PARTS, INTERVAL_PARTS, TRUNC_UNITS } from '../common/date-parts.js
 import { strftimeFormatError } from '../common/strftime.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
+import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, mapTypes, typeToString, type DataType, type Field } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
 import { rewriteCallForm } from './call-forms.js';
 import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
@@ -13,7 +13,7 @@ import { ROW_CALL } from '../parser/to-ast-rows.js';
 import { QUANTIFIED_ALL, QUANTIFIED_ANY } from '../parser/to-ast-quantified.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
-import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, commonType } from './functions.js';
+import { AGGREGATE_FUNCTIONS, MAP_KEY_FUNCTIONS, SCALAR_FUNCTIONS, commonType } from './functions.js';
 import { intervalSql } from './limits.js';
 
 /** One column visible to expressions: `qualifier.name`. Hidden columns are not matched by `*`. */
@@ -259,6 +259,9 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (operand.type.kind === 'STRING' && numeric) {
         return bind({ kind: 'Call', name: { name: 'array_slice', span: e.span }, args: [e.operand, e.index, e.index], distinct: false, star: false, span: e.span });
       }
+      // m[k]: the value of key k (cast to the key type), NULL where m has none, as DuckDB.
+      const map = mapTypes(operand.type);
+      if (map) return { kind: 'Call', fn: 'map_extract_value', args: [operand, castTo(index, map.key)], type: map.value, span: e.span };
       if (operand.type.kind !== 'ARRAY') throw typeError(`cannot index a ${typeToString(operand.type)} value`, e.span);
       if (!numeric) throw typeError('an array index must be a number', e.index.span);
       return { kind: 'Index', operand, index, type: operand.type.element, span: e.span };
@@ -365,6 +368,13 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       typed[value] = castTo(args[value]!, (t as Extract<DataType, { kind: 'ARRAY' }>).element);
       return { kind: 'Call', fn: name, args: typed, type: t, span: e.span };
     }
+    // A key looked up in a MAP is cast to the map's key type first ('1' finds the INT key 1), as DuckDB.
+    const map = MAP_KEY_FUNCTIONS.has(name) ? mapTypes(args[0]!.type) : undefined;
+    if (map) return { kind: 'Call', fn: name === 'element_at' ? 'map_extract' : name, args: [args[0]!, castTo(args[1]!, map.key)], type: t, span: e.span };
+    // The keys and values of MAP(keys, values) and MAP_CONCAT as the map's types.
+    const made = name === 'map' || name === 'map_concat' ? mapTypes(t) : undefined;
+    if (made && name === 'map' && args.length === 2) return { kind: 'Call', fn: name, args: [listOf(args[0]!, made.key), listOf(args[1]!, made.value)], type: t, span: e.span };
+    if (made) return { kind: 'Call', fn: name, args: args.map((a) => castTo(a, t)), type: t, span: e.span };
     // Values written into text are written as CAST writes them; IFNULL is COALESCE of two.
     const typed = name === 'concat' ? args.map(asText) : name === 'concat_ws' ? [args[0]!, ...args.slice(1).map(asText)] : args;
     return { kind: 'Call', fn: name === 'ifnull' ? 'coalesce' : name, args: typed, type: t, span: e.span };
@@ -395,6 +405,11 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       ? `${e.name.name.toUpperCase()} is a window table function, used in FROM: FROM TABLE(${window}) ... GROUP BY window_start, window_end`
       : (clockHint(e.name.name) ?? didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION'),
   });
+}
+
+/** The list `x` as a list of `element`: itself where its elements already are (whatever its length), or NULL. */
+function listOf(x: BoundExpr, element: DataType): BoundExpr {
+  return x.type.kind === 'ARRAY' && typeToString(x.type.element) === typeToString(element) ? x : castTo(x, { kind: 'ARRAY', element });
 }
 
 /** `x` as type `t`: itself where it already is one, or NULL. */
@@ -428,8 +443,10 @@ function duckTypeName(t: DataType): string {
     // DuckDB quotes this one name.
     case 'NULL':
       return '"NULL"';
-    case 'ARRAY':
-      return `${duckTypeName(t.element)}[]`;
+    case 'ARRAY': {
+      const map = mapTypes(t);
+      return map ? `MAP(${duckTypeName(map.key)}, ${duckTypeName(map.value)})` : `${duckTypeName(t.element)}[]`;
+    }
     case 'STRUCT':
       return `STRUCT(${t.fields.map((f) => `${f.name} ${duckTypeName(f.type)}`).join(', ')})`;
     case 'DOUBLE':

@@ -2,7 +2,7 @@
  * Which CASTs exist (docs/sql.md, "Casts"). A pair missing here is refused when the query is
  * planned, with the reason, instead of producing a value of the wrong kind at run time.
  */
-import { typeToString, type DataType } from '../common/types.js';
+import { mapTypes, typeToString, type DataType } from '../common/types.js';
 
 const NUMBERS = new Set<DataType['kind']>(['INT', 'BIGINT', 'FLOAT', 'DOUBLE']);
 
@@ -29,8 +29,13 @@ export function castRefusal(from: DataType, to: DataType): string | undefined {
     case 'TIME':
       // A TIME is text or a TIMESTAMP's time of day.
       return from.kind === 'TIMESTAMP' ? undefined : refuse;
-    case 'ARRAY':
+    case 'ARRAY': {
+      // A MAP to a MAP whose keys and values the old ones cast to; a list to a list likewise.
+      const [a, b] = [mapTypes(from), mapTypes(to)];
+      if (a && b) return castRefusal(a.key, b.key) === undefined && castRefusal(a.value, b.value) === undefined ? undefined : refuse;
+      if (a || b) return refuse;
       return from.kind === 'ARRAY' ? (castRefusal(from.element, to.element) === undefined ? undefined : refuse) : refuse;
+    }
     case 'BYTES':
       // (Text to BYTES is above.)
       return refuse;

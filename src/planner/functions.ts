@@ -3,7 +3,7 @@
  * implementations (src/exec/scalar-functions.ts) under the same names; a test keeps them in step.
  */
 import { isAggregateName, type AggregateName } from '../common/aggregate-names.js';
-import { MAX_DECIMAL_PRECISION, T, arrayOf, asDecimal, decimalOf, decimalType, isNumeric, type DataType } from '../common/types.js';
+import { MAX_DECIMAL_PRECISION, T, arrayOf, asDecimal, decimalOf, decimalType, isNumeric, mapOf, mapTypes, type DataType } from '../common/types.js';
 
 /** Returns the result type, or a message saying why the argument types do not fit. */
 export type TypeRule = (args: readonly DataType[]) => DataType | string;
@@ -123,6 +123,62 @@ function appendedList(list: DataType, x: DataType): DataType | string {
   return element ? arrayOf(element) : `cannot add a ${x.kind} to a list of ${list.kind === 'ARRAY' ? list.element.kind : 'NULL'}`;
 }
 
+// ---------------------------------------------------------------- MAP (see mapOf)
+
+/** A MAP argument's key and value types (NULL ones for a NULL argument), or undefined. */
+function mapArg(t: DataType): { readonly key: DataType; readonly value: DataType } | undefined {
+  return t.kind === 'NULL' ? { key: T.NULL, value: T.NULL } : mapTypes(t);
+}
+/** MAP(keys, values), MAP(): the keys and values lists paired up (MAP {k: v} is written this way). */
+const mapOfLists: TypeRule = (a) => {
+  if (a.length === 0) return mapOf(T.NULL, T.NULL);
+  const [k, v] = a.map((t) => (t.kind === 'ARRAY' && !t.map ? t.element : t.kind === 'NULL' ? T.NULL : undefined));
+  return a.length === 2 && k && v ? mapOf(k, v) : 'expects (list of keys, list of values), e.g. MAP([1, 2], [\'a\', \'b\'])';
+};
+/** MAP_FROM_ENTRIES(list of two-field structs): the first field the key, the second the value. */
+const mapFromEntries: TypeRule = (a) => {
+  const e = a.length === 1 && a[0]!.kind === 'ARRAY' ? a[0]!.element : undefined;
+  return e?.kind === 'STRUCT' && e.fields.length === 2 ? mapOf(e.fields[0]!.type, e.fields[1]!.type) : "expects one list of (key, value) structs, e.g. MAP_FROM_ENTRIES([{'k': 1, 'v': 'x'}])";
+};
+/** A rule of one MAP argument (and `more` others), giving `result` of its key and value types. */
+function mapRule(more: number, result: (m: { readonly key: DataType; readonly value: DataType }) => DataType, args: string): TypeRule {
+  return (a) => {
+    const m = a.length === more + 1 ? mapArg(a[0]!) : undefined;
+    return m ? result(m) : `expects ${args}`;
+  };
+}
+/** MAP_CONCAT(m1, m2, ...): the entries of all, a later map's value winning for a key in several. */
+const mapConcat: TypeRule = (a) => {
+  const ms = a.map(mapArg);
+  if (a.length === 0 || ms.some((m) => m === undefined)) return 'expects maps';
+  let key: DataType | undefined = T.NULL;
+  let value: DataType | undefined = T.NULL;
+  for (const m of ms) {
+    key = key && commonType(key, m!.key);
+    value = value && commonType(value, m!.value);
+  }
+  return key && value ? mapOf(key, value) : 'expects maps of one key type and one value type';
+};
+
+const MAP_RULES: Readonly<Record<string, TypeRule>> = {
+  map: mapOfLists,
+  map_from_entries: mapFromEntries,
+  map_keys: mapRule(0, (m) => arrayOf(m.key), 'one map'),
+  map_values: mapRule(0, (m) => arrayOf(m.value), 'one map'),
+  map_entries: mapRule(0, (m) => arrayOf({ kind: 'STRUCT', fields: [{ name: 'key', type: m.key, nullable: false }, { name: 'value', type: m.value, nullable: true }] }), 'one map'),
+  // MAP_EXTRACT(m, k) (ELEMENT_AT): the value of k as a list, [] where m has no k; m[k] and
+  // MAP_EXTRACT_VALUE give the value itself, NULL where m has no k (as DuckDB).
+  map_extract: mapRule(1, (m) => arrayOf(m.value), '(map, key)'),
+  element_at: mapRule(1, (m) => arrayOf(m.value), '(map, key)'),
+  map_extract_value: mapRule(1, (m) => m.value, '(map, key)'),
+  map_contains: mapRule(1, () => T.BOOLEAN, '(map, key)'),
+  map_contains_value: mapRule(1, () => T.BOOLEAN, '(map, value)'),
+  map_concat: mapConcat,
+};
+
+/** Functions of a MAP whose second argument is a key: it is cast to the map's key type. */
+export const MAP_KEY_FUNCTIONS: ReadonlySet<string> = new Set(['map_extract', 'element_at', 'map_extract_value', 'map_contains']);
+
 /** Two integers: the wider integer type (INT for two NULLs). */
 const integerOp: TypeRule = (a) => (a.length === 2 && a.every(isIntegerArg) ? (commonType(a[0]!, a[1]!)!.kind === 'NULL' ? T.INT : commonType(a[0]!, a[1]!)!) : 'expects two integers (INT or BIGINT)');
 const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
@@ -221,7 +277,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   nullif: (a) => (a.length === 2 && commonType(a[0]!, a[1]!) ? a[0]! : 'expects two arguments of one type'),
   greatest: sameType,
   least: sameType,
-  cardinality: (a) => (a.length === 1 && a[0]!.kind === 'ARRAY' ? T.INT : 'expects one array'),
+  // CARDINALITY(x): the entries of a MAP, the elements of a list.
+  cardinality: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.INT : 'expects one map or list'),
   array_length: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || a[0]!.kind === 'NULL') ? T.INT : 'expects one array'),
   // LEN(x): characters of a string, elements of an array (as DuckDB).
   len: (a) => (a.length === 1 && (a[0]!.kind === 'ARRAY' || isString(a[0]!)) ? T.INT : 'expects one string or array'),
@@ -406,6 +463,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   nextafter: (a) => (a.length === 2 && a.every(isNumeric) ? (a.every((t) => t.kind === 'FLOAT') ? T.FLOAT : T.DOUBLE) : 'expects two numbers: (x, toward)'),
   list_select: listSelect,
   array_select: listSelect,
+  ...MAP_RULES,
 };
 
 export type AggregateFn =
@@ -413,7 +471,7 @@ export type AggregateFn =
   | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct'
   | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg' | 'array_agg' | 'mode' | 'bit_and' | 'bit_or' | 'bit_xor'
   | 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count'
-  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy' | 'skewness' | 'kurtosis' | 'kurtosis_pop' | 'entropy' | 'product';
+  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy' | 'skewness' | 'kurtosis' | 'kurtosis_pop' | 'entropy' | 'product' | 'histogram';
 
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
 export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
@@ -540,6 +598,8 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   kurtosis: mean,
   kurtosis_pop: mean,
   entropy: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? T.DOUBLE : 'expects one value'),
+  // HISTOGRAM(x): how many times each non-NULL value came, as a MAP(x's type, BIGINT) in key order.
+  histogram: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? mapOf(a[0]!.kind === 'NULL' ? T.INT : a[0]!, T.BIGINT) : 'expects one value'),
   quantile_cont: (a) => (a.length === 2 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && isNumeric(a[1]!) ? T.DOUBLE : 'expects (number, fraction)'),
   // MEDIAN(x) is QUANTILE_CONT(x, 0.5).
   median: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),

@@ -29,6 +29,8 @@ export function formatRow(columns: readonly { readonly type?: string }[], writer
     if (scale !== undefined) return (v as number).toFixed(Number(scale));
     // An INTERVAL (milliseconds from the engine) as DuckDB prints one: 14 days 10:00:00.
     if (c.type === 'INTERVAL' && typeof v === 'number') return intervalText(v);
+    // A MAP (its list of entries) as DuckDB prints one: {a=1, b=NULL}.
+    if (c.type?.startsWith('MAP(') && Array.isArray(v)) return `{${(v as { key: unknown; value: unknown }[]).map((e) => `${formatValue(e.key)}=${formatValue(e.value)}`).join(', ')}}`;
     return formatValue(writers[i] ? writers[i](v) : v);
   });
 }

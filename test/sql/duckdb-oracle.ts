@@ -5,12 +5,14 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Engine } from '../../src/engine/engine.js';
 import type { ResultColumn } from '../../src/engine/types.js';
-import { formatTime, formatTimestamp } from './format-value.js';
+import { formatTime, formatTimestamp, mapParts } from './format-value.js';
 import { collectRows } from './collect.js';
 
 /** DuckDB column type for a Sluice type text such as 'ARRAY<FLOAT>(30)'. */
 export function duckType(sluice: string): string {
   const t = sluice.trim().toUpperCase();
+  const map = mapParts(t);
+  if (map) return `MAP(${duckType(map[0])}, ${duckType(map[1])})`;
   const arr = /^ARRAY<(.*)>(\(\d+\))?$/.exec(t);
   if (arr) return `${duckType(arr[1] ?? 'STRING')}[]`;
   if (t.startsWith('TIMESTAMP')) return 'TIMESTAMP';
@@ -23,6 +25,8 @@ export function duckType(sluice: string): string {
 
 function literal(v: unknown, type: string): string {
   if (v === null || v === undefined) return 'NULL';
+  const map = mapParts(type);
+  if (map) return `MAP {${(v as { key: unknown; value: unknown }[]).map((e) => `${literal(e.key, map[0])}: ${literal(e.value, map[1])}`).join(', ')}}::${duckType(type)}`;
   if (type.startsWith('TIMESTAMP') && typeof v === 'number') return `TIMESTAMP '${formatTimestamp(v)}'`;
   if (type === 'DATE' && typeof v === 'number') return `DATE '${formatTimestamp(v).slice(0, 10)}'`;
   if (type === 'TIME' && typeof v === 'number') return `TIME '${formatTime(v)}'`;

@@ -50,6 +50,13 @@ export function formatValue(v: unknown, type = '', digits?: number): string {
   // An array of timestamps or dates: each element as its type writes it (DuckDB gives Date objects).
   const elem = /^ARRAY<(.*)>(\(\d+\))?$/.exec(type)?.[1] ?? /^(.*)\[\]$/.exec(type)?.[1];
   if (elem && (elem.startsWith('TIMESTAMP') || elem === 'DATE' || elem === 'TIME') && Array.isArray(v)) return stringifyExactJson(v.map((x) => (x === null ? null : formatValue(x, elem))));
+  // A map's keys and values that are times, as their types write them.
+  const map = mapParts(type);
+  const timeLike = (t: string): boolean => t.startsWith('TIMESTAMP') || t === 'DATE' || t === 'TIME';
+  if (map && Array.isArray(v) && map.some(timeLike)) {
+    const each = (x: unknown, t: string): unknown => (x === null || x === undefined ? null : timeLike(t) ? formatValue(x, t) : x);
+    return stringifyExactJson(plain(v.map((e: { key: unknown; value: unknown }) => ({ key: each(e.key, map[0]), value: each(e.value, map[1]) })), digits ?? 12));
+  }
   const d = digits ?? (type === 'FLOAT' ? 6 : 12);
   if (typeof v === 'number') return formatNumber(v, d);
   if (typeof v === 'bigint') return v.toString();
@@ -61,4 +68,18 @@ export function formatValue(v: unknown, type = '', digits?: number): string {
 
 export function formatRow(values: readonly unknown[], types: readonly string[], digits?: number): string {
   return values.map((v, i) => formatValue(v, types[i], digits)).join(' | ');
+}
+
+/** The key and value type texts of 'MAP(K, V)' (trimmed), or undefined for another type. */
+export function mapParts(type: string): [string, string] | undefined {
+  const m = /^MAP\((.*)\)$/i.exec(type.trim());
+  if (!m) return undefined;
+  let depth = 0;
+  for (let i = 0; i < m[1]!.length; i++) {
+    const c = m[1]![i];
+    if (c === '(' || c === '<') depth++;
+    else if (c === ')' || c === '>') depth--;
+    else if (c === ',' && depth === 0) return [m[1]!.slice(0, i).trim(), m[1]!.slice(i + 1).trim()];
+  }
+  return undefined;
 }

@@ -99,6 +99,8 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new Mode();
       case 'entropy':
         return new Entropy();
+      case 'histogram':
+        return new Histogram();
       case 'product':
         return new Product();
       case 'skewness':
@@ -565,6 +567,21 @@ class Product extends AnyValue {
       else p *= x ** n;
     }
     return any ? p : null;
+  }
+}
+
+/**
+ * HISTOGRAM(x): each non-NULL value with the number of times it came, as a MAP in key order (as
+ * DuckDB); NULL over no values. The value -> count multiset of ANY_VALUE.
+ */
+class Histogram extends AnyValue {
+  constructor() {
+    super('HISTOGRAM');
+  }
+  override result(): { key: unknown; value: bigint }[] | null {
+    const entries: { key: unknown; value: bigint }[] = [];
+    for (const [v, n] of this.values.values()) if (n > 0) entries.push({ key: v, value: BigInt(n) });
+    return entries.length === 0 ? null : entries.sort((a, b) => compareValues(a.key, b.key));
   }
 }
 
