@@ -87,8 +87,23 @@ export function caster(from: DataType, to: DataType): Caster {
         return out;
       };
     }
-    case 'STRUCT':
-      return (x) => (typeof x === 'string' ? castNested(x, to) : x);
+    case 'STRUCT': {
+      if (from.kind !== 'STRUCT') return (x) => (typeof x === 'string' ? castNested(x, to) : x);
+      // Field by field, by name (as DuckDB): a field `from` lacks is NULL, one `to` lacks is left out.
+      const fields = to.fields.map((f) => {
+        const g = from.fields.find((x) => x.name.toLowerCase() === f.name.toLowerCase());
+        return { name: f.name, source: g?.name, cast: g ? caster(g.type, f.type) : undefined };
+      });
+      return (x) => {
+        const o = x as Record<string, unknown>;
+        const out: Record<string, unknown> = {};
+        for (const f of fields) {
+          const v = f.source === undefined ? null : o[f.source];
+          out[f.name] = v === null || v === undefined ? null : f.cast!(v);
+        }
+        return out;
+      };
+    }
     case 'INTERVAL':
       return from.kind === 'INTERVAL' ? (x) => x : textToInterval;
     case 'BYTES':

@@ -568,10 +568,11 @@ export class SqlParser extends CstParser {
       },
       {
         ALT: () => {
+          // STRUCT<a INT, ...>, or STRUCT(a INT, ...) as DuckDB writes it.
           this.CONSUME(K.STRUCT, { LABEL: 'struct' });
-          this.CONSUME2(Less);
+          this.OR4([{ ALT: () => this.CONSUME2(Less) }, { ALT: () => this.CONSUME2(LParen) }]);
           this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.structField, { LABEL: 'fields' }) });
-          this.CONSUME2(Greater);
+          this.OR5([{ ALT: () => this.CONSUME2(Greater) }, { ALT: () => this.CONSUME2(RParen) }]);
         },
       },
       { ALT: () => this.CONSUME(K.INTERVAL, { LABEL: 'interval' }) },

@@ -39,7 +39,13 @@ export function castRefusal(from: DataType, to: DataType): string | undefined {
     case 'BYTES':
       // (Text to BYTES is above.)
       return refuse;
-    case 'STRUCT':
+    case 'STRUCT': {
+      // By field name, as DuckDB: at least one field in common, each castable; the others NULL.
+      if (from.kind !== 'STRUCT') return refuse;
+      const common = to.fields.map((f) => [f, from.fields.find((g) => g.name.toLowerCase() === f.name.toLowerCase())] as const).filter(([, g]) => g !== undefined);
+      if (common.length === 0) return `${refuse}: they have no field name in common`;
+      return common.every(([f, g]) => castRefusal(g!.type, f.type) === undefined) ? undefined : refuse;
+    }
     case 'INTERVAL':
     case 'NULL':
       // (Text to INTERVAL is above.)

@@ -5,6 +5,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Engine } from '../../src/engine/engine.js';
 import type { ResultColumn } from '../../src/engine/types.js';
+import { parseTypeText } from '../../src/common/type-text.js';
+import { typeToString } from '../../src/common/types.js';
 import { formatTime, formatTimestamp, mapParts } from './format-value.js';
 import { collectRows } from './collect.js';
 
@@ -13,6 +15,8 @@ export function duckType(sluice: string): string {
   const t = sluice.trim().toUpperCase();
   const map = mapParts(t);
   if (map) return `MAP(${duckType(map[0])}, ${duckType(map[1])})`;
+  const struct = t.startsWith('STRUCT<') ? parseTypeText(sluice) : undefined;
+  if (struct?.kind === 'STRUCT') return `STRUCT(${struct.fields.map((f) => `"${f.name}" ${duckType(typeToString(f.type))}`).join(', ')})`;
   const arr = /^ARRAY<(.*)>(\(\d+\))?$/.exec(t);
   if (arr) return `${duckType(arr[1] ?? 'STRING')}[]`;
   if (t.startsWith('TIMESTAMP')) return 'TIMESTAMP';
@@ -34,6 +38,11 @@ function literal(v: unknown, type: string): string {
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
   if (typeof v === 'string') return `'${v.replace(/'/g, "''")}'`;
+  const struct = type.toUpperCase().startsWith('STRUCT<') ? parseTypeText(type) : undefined;
+  if (struct?.kind === 'STRUCT' && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${struct.fields.map((f) => `'${f.name}': ${literal(o[f.name], typeToString(f.type))}`).join(', ')}}::${duckType(type)}`;
+  }
   const elem = /^ARRAY<(.*)>(\(\d+\))?$/.exec(type.toUpperCase())?.[1] ?? '';
   if (Array.isArray(v) || ArrayBuffer.isView(v)) return `[${Array.from(v as ArrayLike<unknown>, (x) => literal(x, elem)).join(', ')}]`;
   return `'${JSON.stringify(v).replace(/'/g, "''")}'`;
