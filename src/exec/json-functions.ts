@@ -11,7 +11,7 @@
  */
 import { intervalText } from '../common/interval-text.js';
 import { dateSqlText, timeSqlText, timestampSqlText } from '../common/timestamp-text.js';
-import type { DataType } from '../common/types.js';
+import { mapTypes, type DataType } from '../common/types.js';
 
 type Json =
   | { readonly t: 'object'; readonly entries: readonly (readonly [string, Json])[] }
@@ -368,7 +368,68 @@ export const JSON_IMPLS: Readonly<Record<string, { readonly fn: (...args: unknow
     },
   },
   json: { fn: (j) => write(readJson(String(j))) },
+  // JSON_VALUE(j, path): the scalar at path as JSON text ('1', '"x"', 'true'); NULL for an object,
+  // an array, JSON null or no value, as DuckDB.
+  json_value: {
+    fn: (j, path) => {
+      const v = at(readJson(String(j)), path);
+      return v === undefined || v.t === 'object' || v.t === 'array' || v.t === 'null' ? null : write(v);
+    },
+  },
+  // JSON_CONTAINS(haystack, needle): whether needle is found in haystack at any depth.
+  json_contains: { fn: (h, n) => contains(readJson(String(h)), readJson(String(n))) },
+  // JSON_MERGE_PATCH(j, patch, ...): each patch applied in turn, as RFC 7396; a document that is
+  // not an object becomes the patch as it is (its nulls kept), as DuckDB.
+  json_merge_patch: { fn: (...docs) => write(docs.map((d) => readJson(String(d))).reduce((doc, patch) => (doc.t === 'object' ? mergePatch(doc, patch) : patch))) },
+  // JSON_PRETTY(j): indented four spaces per level, as DuckDB writes it.
+  json_pretty: { fn: (j) => pretty(readJson(String(j)), '') },
 };
+
+/**
+ * Whether `needle` is in `haystack`: equal to it as DuckDB's JSON_CONTAINS compares (an object
+ * holds the needle's keys with values that hold the needle's, an array holds each of the needle's
+ * elements in some element, numbers by value), or in one of its values or elements, at any depth.
+ */
+function contains(haystack: Json, needle: Json): boolean {
+  if (holds(haystack, needle)) return true;
+  if (haystack.t === 'array') return haystack.items.some((x) => contains(x, needle));
+  if (haystack.t === 'object') return haystack.entries.some(([, x]) => contains(x, needle));
+  return false;
+}
+
+function holds(a: Json, b: Json): boolean {
+  switch (b.t) {
+    case 'object':
+      return a.t === 'object' && b.entries.every(([k, v]) => a.entries.some(([x, w]) => x === k && holds(w, v)));
+    case 'array':
+      return a.t === 'array' && b.items.every((v) => a.items.some((w) => holds(w, v)));
+    case 'number':
+      return a.t === 'number' && Number(a.text) === Number(b.text);
+    case 'string':
+    case 'boolean':
+      return a.t === b.t && a.v === b.v;
+    case 'null':
+      return a.t === 'null';
+  }
+}
+
+/** RFC 7396: a patch that is an object sets its keys (null removes one) into `target` read as an object; any other patch replaces it. */
+function mergePatch(target: Json, patch: Json): Json {
+  if (patch.t !== 'object') return patch;
+  const out = new Map<string, Json>(target.t === 'object' ? target.entries : []);
+  for (const [k, v] of patch.entries) {
+    if (v.t === 'null') out.delete(k);
+    else out.set(k, mergePatch(out.get(k) ?? { t: 'null' }, v));
+  }
+  return { t: 'object', entries: [...out] };
+}
+
+function pretty(v: Json, indent: string): string {
+  const inner = `${indent}    `;
+  if (v.t === 'object' && v.entries.length > 0) return `{\n${v.entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${pretty(x, inner)}`).join(',\n')}\n${indent}}`;
+  if (v.t === 'array' && v.items.length > 0) return `[\n${v.items.map((x) => `${inner}${pretty(x, inner)}`).join(',\n')}\n${indent}]`;
+  return write(v);
+}
 
 function optionalText(v: Json | undefined): string | null {
   return v === undefined ? null : write(v);
@@ -377,7 +438,7 @@ function optionalText(v: Json | undefined): string | null {
 // ---------------------------------------------------------------------------- SQL values as JSON
 
 /** Functions whose STRING result is JSON text: embedded as it is in TO_JSON, JSON_OBJECT, JSON_ARRAY. */
-export const JSON_VALUED_FUNCTIONS: ReadonlySet<string> = new Set(['json_extract', 'json', 'to_json', 'json_object', 'json_array']);
+export const JSON_VALUED_FUNCTIONS: ReadonlySet<string> = new Set(['json_extract', 'json', 'to_json', 'json_object', 'json_array', 'json_merge_patch']);
 
 /**
  * Writes a value of `type` as JSON text, as DuckDB's TO_JSON: numbers and booleans as they are,
@@ -403,6 +464,17 @@ export function jsonWriter(type: DataType, raw = false): (v: unknown) => string 
     case 'INTERVAL':
       return (v) => (v === null || v === undefined ? 'null' : JSON.stringify(intervalText(Number(v))));
     case 'ARRAY': {
+      // A MAP as an object of its entries, each key as its text, as DuckDB's TO_JSON writes one.
+      const map = mapTypes(type);
+      if (map) {
+        const key = jsonWriter(map.key);
+        const value = jsonWriter(map.value);
+        const name = (k: unknown): string => {
+          const text = key(k);
+          return text.startsWith('"') ? text : JSON.stringify(text);
+        };
+        return (v) => (v === null || v === undefined ? 'null' : `{${Array.from(v as ArrayLike<{ key: unknown; value: unknown }>, (e) => `${name(e.key)}:${value(e.value)}`).join(',')}}`);
+      }
       const each = jsonWriter(type.element);
       return (v) => (v === null || v === undefined ? 'null' : `[${Array.from(v as ArrayLike<unknown>, each).join(',')}]`);
     }

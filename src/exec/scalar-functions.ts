@@ -15,6 +15,7 @@ import { compareValues, valuesEqual } from './sql-values.js';
 import { STRING_IMPLS } from './string-functions.js';
 import { LIST_IMPLS, elementKey, present } from './list-functions.js';
 import { MAP_IMPLS } from './map-values.js';
+import { PATH_IMPLS } from './path-functions.js';
 import { JSON_IMPLS } from './json-functions.js';
 import { damerauLevenshtein, hamming, jaccard, jaroSimilarity, jaroWinklerSimilarity } from './text-similarity.js';
 import { VECTOR_IMPLS } from './vector-functions.js';
@@ -179,6 +180,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   ...STRING_IMPLS,
   ...LIST_IMPLS,
   ...MAP_IMPLS,
+  ...PATH_IMPLS,
   // Compiled inline (lazily, see compile-logic.ts); these are for callers outside compiled code.
   coalesce: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
   // IFNULL(a, b) is bound as COALESCE(a, b); this is for callers outside compiled code.
@@ -288,6 +290,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   // 1970-01-01 is Julian day 2,440,588 (DuckDB's count, whole at midnight).
   julian: { fn: (ts) => num(ts) / 86_400_000 + 2_440_588 },
   to_timestamp: { fn: (x) => timestampOf(microsToMillis(Math.round(Number(x) * 1e6)), 'TO_TIMESTAMP') },
+  make_timestamp_ms: { fn: (ms) => timestampOf(Number(ms), 'MAKE_TIMESTAMP_MS') },
   make_timestamp: { fn: (...parts) => (parts.length === 1 ? timestampOf(microsToMillis(Number(parts[0])), 'MAKE_TIMESTAMP') : makeTimestamp(parts.map(Number))) },
   strftime: { fn: (ts, format) => strftime(num(ts), String(format)) },
   last_day: { fn: (ts) => lastDay(num(ts)) },

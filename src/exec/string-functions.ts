@@ -31,8 +31,8 @@ export function codePointLength(s: string): number {
  * SUBSTRING(s, start[, length]) as DuckDB: 1-based; a negative start counts from the end; start 0
  * begins one character before the first; a negative length takes the characters before start.
  */
-export function substring(s: string, start: number, length?: number): string {
-  const chars = Array.from(s);
+export function substring(s: string, start: number, length?: number, units: (s: string) => string[] = Array.from): string {
+  const chars = units(s);
   const size = chars.length;
   let from = start > 0 ? start - 1 : start < 0 ? size + start : 0;
   let len = length;
@@ -51,6 +51,23 @@ export function substring(s: string, start: number, length?: number): string {
   from = Math.min(Math.max(from, 0), size);
   to = Math.min(Math.max(to, 0), size);
   return from < to ? chars.slice(from, to).join('') : '';
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The grapheme clusters of `s` (what a reader sees as one character: 🤦🏼‍♂️ is one, five code points). */
+export function graphemes(s: string): string[] {
+  return Array.from(segmenter.segment(s), (g) => g.segment);
+}
+
+/** LEFT(s, n), in `units` (code points or graphemes): the first n, or all but the last -n. */
+function leftOf(s: string, n: number, units: (s: string) => string[]): string {
+  return n >= 0 ? substring(s, 1, n, units) : substring(s, 1, Math.max(0, units(s).length + n), units);
+}
+
+/** RIGHT(s, n), in `units`: the last n, or all but the first -n. */
+function rightOf(s: string, n: number, units: (s: string) => string[]): string {
+  return substring(s, n >= 0 ? -n || units(s).length + 1 : 1 - n, undefined, units);
 }
 
 /**
@@ -147,8 +164,13 @@ export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
   // CONCAT_WS(sep, ...) skips NULL values; a NULL separator gives NULL.
   concat_ws: { fn: (sep, ...xs) => (sep === null ? null : xs.filter((x) => x !== null).map(String).join(str(sep))), nullSafe: true },
   // LEFT(s, n): the first n characters; a negative n drops the last -n (DuckDB).
-  left: { fn: (s, n) => (int(n) >= 0 ? substring(str(s), 1, int(n)) : substring(str(s), 1, Math.max(0, codePointLength(str(s)) + int(n)))) },
-  right: { fn: (s, n) => substring(str(s), int(n) >= 0 ? -int(n) || codePointLength(str(s)) + 1 : 1 - int(n)) },
+  left: { fn: (s, n) => leftOf(str(s), int(n), Array.from) },
+  right: { fn: (s, n) => rightOf(str(s), int(n), Array.from) },
+  // The same in grapheme clusters (Unicode's extended ones, as DuckDB).
+  length_grapheme: { fn: (s) => graphemes(str(s)).length },
+  left_grapheme: { fn: (s, n) => leftOf(str(s), int(n), graphemes) },
+  right_grapheme: { fn: (s, n) => rightOf(str(s), int(n), graphemes) },
+  substring_grapheme: { fn: (s, start, len) => substring(str(s), int(start), len === undefined ? undefined : int(len), graphemes) },
   lpad: { fn: (s, n, fill) => pad('LPAD', str(s), int(n), str(fill)) },
   rpad: { fn: (s, n, fill) => pad('RPAD', str(s), int(n), str(fill)) },
   repeat: {

@@ -712,6 +712,22 @@ export class SqlParser extends CstParser {
     this.OR([{ ALT: () => this.CONSUME(K.ROW) }, { ALT: () => this.CONSUME(K.ROWS) }]);
   });
 
+  /** `SELECT [DISTINCT [ON (...)]] items`. */
+  readonly selectList = this.RULE('selectList', () => {
+    this.CONSUME(K.SELECT);
+    this.OPTION(() => {
+      this.CONSUME(K.DISTINCT, { LABEL: 'distinct' });
+      // DISTINCT ON (exprs) (as DuckDB and PostgreSQL): the first row of each value of exprs.
+      this.OPTION7(() => {
+        this.CONSUME(K.ON, { LABEL: 'distinctOn' });
+        this.CONSUME(LParen);
+        this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE5(this.expression, { LABEL: 'distinctOnExprs' }) });
+        this.CONSUME(RParen);
+      });
+    });
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, MAX_LOOKAHEAD: 1, DEF: () => this.SUBRULE(this.selectItem, { LABEL: 'items' }) });
+  });
+
   /** One SELECT up to HAVING: a query, or one branch of a UNION. */
   /** A SELECT, or `VALUES (...), ...` as a query of its own (its columns col0, col1, ...). */
   readonly queryBody = this.RULE('queryBody', () => {
@@ -727,22 +743,25 @@ export class SqlParser extends CstParser {
   });
 
   readonly selectBody = this.RULE('selectBody', () => {
-    this.CONSUME(K.SELECT);
-    this.OPTION(() => {
-      this.CONSUME(K.DISTINCT, { LABEL: 'distinct' });
-      // DISTINCT ON (exprs) (as DuckDB and PostgreSQL): the first row of each value of exprs.
-      this.OPTION7(() => {
-        this.CONSUME(K.ON, { LABEL: 'distinctOn' });
-        this.CONSUME(LParen);
-        this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE5(this.expression, { LABEL: 'distinctOnExprs' }) });
-        this.CONSUME(RParen);
-      });
-    });
-    this.AT_LEAST_ONE_SEP({ SEP: Comma, MAX_LOOKAHEAD: 1, DEF: () => this.SUBRULE(this.selectItem, { LABEL: 'items' }) });
-    this.OPTION2(() => {
-      this.CONSUME(K.FROM);
-      this.SUBRULE(this.fromClause);
-    });
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.selectList);
+          this.OPTION2(() => {
+            this.CONSUME(K.FROM);
+            this.SUBRULE(this.fromClause);
+          });
+        },
+      },
+      {
+        // FROM t [SELECT ...] (as DuckDB): the FROM first; without a SELECT, every column.
+        ALT: () => {
+          this.CONSUME2(K.FROM, { LABEL: 'fromFirst' });
+          this.SUBRULE2(this.fromClause);
+          this.OPTION(() => this.SUBRULE2(this.selectList));
+        },
+      },
+    ]);
     this.OPTION3(() => {
       this.CONSUME(K.WHERE);
       this.SUBRULE(this.expression, { LABEL: 'where' });
@@ -1228,6 +1247,8 @@ export class SqlParser extends CstParser {
             {
               ALT: () => {
                 this.CONSUME(K.BETWEEN, { LABEL: 'between' });
+                // BETWEEN SYMMETRIC a AND b: either bound may be the lower (the standard's form).
+                this.option(20, () => this.or(20, [{ ALT: () => this.CONSUME(K.SYMMETRIC, { LABEL: 'symmetric' }) }, { ALT: () => this.CONSUME(K.ASYMMETRIC) }]));
                 this.SUBRULE2(this.arithmetic, { LABEL: 'low' });
                 this.CONSUME(K.AND);
                 this.SUBRULE3(this.arithmetic, { LABEL: 'high' });
@@ -1599,7 +1620,8 @@ export class SqlParser extends CstParser {
       this.OPTION5(() => {
         this.CONSUME(K.FILTER);
         this.CONSUME5(LParen);
-        this.CONSUME(K.WHERE);
+        // FILTER (WHERE cond), or FILTER (cond) as DuckDB also takes it.
+        this.option(21, () => this.CONSUME(K.WHERE));
         this.SUBRULE7(this.expression, { LABEL: 'filter' });
         this.CONSUME5(RParen);
       });

@@ -59,6 +59,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE);
   // Where LIMIT may come, so may the standard's FETCH FIRST: LIMIT, the usual word, stands for it.
   if (rest.includes(K.LIMIT)) rest = rest.filter((t) => t !== K.FETCH);
+  // Where a query may start, so may DuckDB's FROM-first form: SELECT stands for it.
+  if (rest.includes(K.SELECT)) rest = rest.filter((t) => t !== K.FROM);
   // Where JOIN may come, so may the words of a join's kind: JOIN stands for them.
   if (rest.includes(K.JOIN)) rest = rest.filter((t) => !JOIN_KINDS.has(t));
   const words: string[] = [];

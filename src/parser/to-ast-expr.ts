@@ -205,7 +205,13 @@ function toSuffix(operand: Expr, s: CstNode, span: Span, cx: AstContext): Expr {
     const list = nodes(s, 'list').map((e) => toExpr(e, cx));
     return rowInList(operand, list, negated, span) ?? { kind: 'In', operand, list, negated, span };
   }
-  if (optToken(s, 'between')) return { kind: 'Between', operand, low: toExpr(node(s, 'low'), cx), high: toExpr(node(s, 'high'), cx), negated, span };
+  if (optToken(s, 'between')) {
+    const [low, high] = [toExpr(node(s, 'low'), cx), toExpr(node(s, 'high'), cx)];
+    if (!optToken(s, 'symmetric')) return { kind: 'Between', operand, low, high, negated, span };
+    // x BETWEEN SYMMETRIC a AND b is (x BETWEEN a AND b) OR (x BETWEEN b AND a), as the standard defines it.
+    const either: Expr = { kind: 'Binary', op: 'OR', left: { kind: 'Between', operand, low, high, negated: false, span }, right: { kind: 'Between', operand, low: high, high: low, negated: false, span }, span };
+    return negated ? { kind: 'Unary', op: 'NOT', operand: either, span } : either;
+  }
   if (optToken(s, 'similar') || optToken(s, 'glob')) {
     const fn = optToken(s, 'glob') ? 'glob' : 'regexp_full_match';
     const match: Expr = { kind: 'Call', name: { name: fn, span }, args: [operand, toExpr(node(s, 'pattern'), cx)], distinct: false, star: false, span };

@@ -158,7 +158,8 @@ function toBody(n: CstNode, cx: AstContext): SelectQuery {
 
 /** The SELECT node of a query body (for DISTINCT ON), or the body itself. */
 function bodyNode(n: CstNode): CstNode {
-  return optNode(n, 'select') ?? n;
+  const select = optNode(n, 'select') ?? n;
+  return optNode(select, 'selectList') ?? select;
 }
 
 function toSelectBody(n: CstNode, outer: AstContext): SelectQuery {
@@ -167,10 +168,12 @@ function toSelectBody(n: CstNode, outer: AstContext): SelectQuery {
   const whereNode = optNode(n, 'where');
   const havingNode = optNode(n, 'having');
   const qualifyNode = optNode(n, 'qualify');
+  // FROM t without a SELECT (DuckDB's FROM-first form) is SELECT *.
+  const list = optNode(n, 'selectList');
   return {
     kind: 'Select',
-    distinct: optToken(n, 'distinct') !== undefined,
-    items: nodes(n, 'items').map((i) => toSelectItem(i, cx)),
+    distinct: list !== undefined && optToken(list, 'distinct') !== undefined,
+    items: list ? nodes(list, 'items').map((i) => toSelectItem(i, cx)) : [{ kind: 'Star', span: cx.src.tokenSpan(token(n, 'fromFirst')) }],
     ...fromAndWhere(fromNode, whereNode, cx),
     ...groupingOf(nodes(n, 'groupBy'), cx),
     ...(havingNode ? { having: toExpr(havingNode, cx) } : {}),

@@ -5,6 +5,7 @@ import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, mapTypes, typeToString, type DataType, type Field } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
+import { PATH_SEPARATORS } from '../common/path-separators.js';
 import { rewriteCallForm } from './call-forms.js';
 import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
@@ -829,6 +830,11 @@ function checkConstantUnit(name: string, args: readonly BoundExpr[]): void {
   if (name === 'strftime' && format?.kind === 'Literal' && typeof format.value === 'string') {
     const bad = strftimeFormatError(format.value);
     if (bad) throw new SluiceError('INVALID_ARGUMENT', bad, { span: format.span });
+  }
+  // PARSE_PATH(p, 'forward_slash') and its kin: a separator written out must be one there is.
+  const separator = name.startsWith('parse_') ? args.slice(1).find((a) => a.kind === 'Literal' && typeof a.value === 'string') : undefined;
+  if (separator?.kind === 'Literal' && !Object.hasOwn(PATH_SEPARATORS, String(separator.value).toLowerCase())) {
+    throw new SluiceError('INVALID_ARGUMENT', `${name.toUpperCase()} has no separator '${String(separator.value)}'`, { span: separator.span, hint: `use one of ${Object.keys(PATH_SEPARATORS).join(', ')}` });
   }
   const units = UNIT_ARGUMENTS[name];
   const first = args[0];

@@ -179,6 +179,14 @@ const MAP_RULES: Readonly<Record<string, TypeRule>> = {
 /** Functions of a MAP whose second argument is a key: it is cast to the map's key type. */
 export const MAP_KEY_FUNCTIONS: ReadonlySet<string> = new Set(['map_extract', 'element_at', 'map_extract_value', 'map_contains']);
 
+/** PARSE_PATH and its kin: (path[, separator]); PARSE_FILENAME also (path, trim_extension[, separator]). */
+function pathRule(result: DataType, extra: number): TypeRule {
+  return (a) => {
+    const ok = a.length >= 1 && a.length <= 1 + extra && isString(a[0]!) && a.slice(1).every((t, i) => isString(t) || (extra === 2 && i === 0 && (t.kind === 'BOOLEAN' || t.kind === 'NULL')));
+    return ok ? result : `expects (path${extra === 2 ? '[, trim_extension]' : ''}[, separator]), e.g. ('/a/b.txt', 'forward_slash')`;
+  };
+}
+
 /** Two integers: the wider integer type (INT for two NULLs). */
 const integerOp: TypeRule = (a) => (a.length === 2 && a.every(isIntegerArg) ? (commonType(a[0]!, a[1]!)!.kind === 'NULL' ? T.INT : commonType(a[0]!, a[1]!)!) : 'expects two integers (INT or BIGINT)');
 const numberTest: TypeRule = (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.BOOLEAN : 'expects one number');
@@ -325,6 +333,22 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   json_extract_string_many: (a) => (a.length === 2 && isString(a[0]!) && (isString(a[1]!) || a[1]!.kind === 'ARRAY') ? arrayOf(T.STRING) : 'expects (json, paths)'),
   json_exists: jsonAtPath(T.BOOLEAN),
   json_valid: (a) => (a.length === 1 && isString(a[0]!) ? T.BOOLEAN : 'expects one string'),
+  json_value: jsonAtPath(T.STRING),
+  // Paths and sizes as text (src/exec/path-functions.ts).
+  parse_path: pathRule(arrayOf(T.STRING), 1),
+  parse_dirname: pathRule(T.STRING, 1),
+  parse_dirpath: pathRule(T.STRING, 1),
+  parse_filename: pathRule(T.STRING, 2),
+  format_bytes: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.STRING : 'expects one integer, a number of bytes'),
+  formatreadablesize: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.STRING : 'expects one integer, a number of bytes'),
+  formatreadabledecimalsize: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.STRING : 'expects one integer, a number of bytes'),
+  length_grapheme: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
+  left_grapheme: stringInt,
+  right_grapheme: stringInt,
+  substring_grapheme: (a) => (a.length >= 2 && a.length <= 3 && isString(a[0]!) && a.slice(1).every(isNumeric) ? T.STRING : 'expects (string, start[, length])'),
+  json_contains: (a) => (a.length === 2 && a.every(isString) ? T.BOOLEAN : 'expects (json, needle json)'),
+  json_merge_patch: (a) => (a.length >= 2 && a.every(isString) ? T.STRING : 'expects (json, patch json, ...)'),
+  json_pretty: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string of JSON'),
   json: (a) => (a.length === 1 && isString(a[0]!) ? T.STRING : 'expects one string of JSON'),
   json_type: jsonMaybeAtPath(T.STRING),
   json_array_length: jsonMaybeAtPath(T.BIGINT),
@@ -403,6 +427,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   add_days: (a) => (a.length === 2 && (a[0]!.kind === 'DATE' || a[0]!.kind === 'NULL') && isIntegerArg(a[1]!) ? T.DATE : 'expects (date, days)'),
   // TO_TIMESTAMP(seconds since 1970), MAKE_TIMESTAMP(year, month, day, hour, minute, seconds) or (microseconds since 1970).
   to_timestamp: (a) => (a.length === 1 && isNumberArg(a[0]!) ? T.TIMESTAMP : 'expects seconds since 1970-01-01 00:00:00 UTC'),
+  make_timestamp_ms: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.TIMESTAMP : 'expects milliseconds since 1970-01-01 00:00:00 UTC'),
   make_timestamp: (a) => ((a.length === 6 && a.every(isNumberArg)) || (a.length === 1 && isIntegerArg(a[0]!)) ? T.TIMESTAMP : 'expects (year, month, day, hour, minute, seconds), or microseconds since 1970-01-01 00:00:00 UTC'),
   strftime: (a) => (a.length === 2 && isTime(a[0]!) && isString(a[1]!) ? T.STRING : "expects (timestamp, format), e.g. STRFTIME(ts, '%Y-%m-%d %H:%M')"),
   // s GLOB pattern, as the parser writes it.
@@ -471,7 +496,8 @@ export type AggregateFn =
   | 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'bool_and' | 'bool_or' | 'sum_distinct' | 'avg_distinct'
   | 'arg_max' | 'arg_min' | 'any_value' | 'string_agg' | 'array_agg' | 'mode' | 'bit_and' | 'bit_or' | 'bit_xor'
   | 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_intercept' | 'regr_r2' | 'regr_count'
-  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy' | 'skewness' | 'kurtosis' | 'kurtosis_pop' | 'entropy' | 'product' | 'histogram';
+  | 'regr_avgx' | 'regr_avgy' | 'regr_sxx' | 'regr_syy' | 'regr_sxy' | 'skewness' | 'kurtosis' | 'kurtosis_pop' | 'entropy' | 'product' | 'histogram'
+  | 'sem' | 'mad' | 'arg_max_null' | 'arg_min_null';
 
 /** Other names of aggregates, as DuckDB and PostgreSQL spell them. */
 export const AGGREGATE_ALIASES: Readonly<Record<string, AggregateFn>> = {
@@ -558,6 +584,13 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   min: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
   arg_max: argExtreme,
   arg_min: argExtreme,
+  // ARG_MAX_NULL(value, by), ARG_MIN_NULL: as ARG_MAX, but a row whose value is NULL counts too.
+  arg_max_null: argExtreme,
+  arg_min_null: argExtreme,
+  // SEM(x): the standard error of the mean, STDDEV_POP(x) / SQRT(COUNT(x)), as DuckDB.
+  sem: spread,
+  // MAD(x): the median absolute deviation, the median of |x - MEDIAN(x)|.
+  mad: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
   max_by: argExtreme,
   min_by: argExtreme,
   any_value: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),

@@ -93,6 +93,13 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'arg_max':
       case 'arg_min':
         return new ArgExtreme(call.fn === 'arg_max' ? 'max' : 'min');
+      case 'arg_max_null':
+      case 'arg_min_null':
+        return new ArgExtreme(call.fn === 'arg_max_null' ? 'max' : 'min', true);
+      case 'sem':
+        return new Spread('sem');
+      case 'mad':
+        return new Mad();
       case 'any_value':
         return new AnyValue();
       case 'mode':
@@ -465,9 +472,13 @@ class ArgExtreme implements Accumulator, Restorable {
   readonly pairs = new Map<MapKey, [unknown, unknown, number]>();
   private best: [unknown, unknown, number] | undefined;
   private stale = false;
-  constructor(private readonly fn: 'min' | 'max') {}
+  constructor(
+    private readonly fn: 'min' | 'max',
+    /** ARG_MAX_NULL, ARG_MIN_NULL: a row whose value is NULL counts (its `by` still must not be NULL). */
+    private readonly nullValues = false,
+  ) {}
   add(value: unknown, by: unknown, sign: 1 | -1): string | undefined {
-    if (value === null || value === undefined || by === null || by === undefined) return undefined;
+    if (by === null || by === undefined || (!this.nullValues && (value === null || value === undefined))) return undefined;
     const k = mapKey([storable(by), storable(value)]);
     const e = this.pairs.get(k);
     const n = (e ? e[2] : 0) + sign;
@@ -1054,19 +1065,47 @@ class QuantileCont extends QuantileDisc {
   }
   override result(): unknown {
     if (this.n <= 0) return null;
-    const sorted = [...this.values.values()].sort((a, b) => compareValues(a[0], b[0]));
-    const h = (this.n - 1) * this.fraction;
-    const lo = Math.floor(h);
-    const at = (position: number): number => {
-      let left = position;
-      for (const [v, n] of sorted) {
-        if (left < n) return Number(v);
-        left -= n;
-      }
-      return NaN;
-    };
-    const low = at(lo);
-    return h === lo ? low : low + (h - lo) * (at(lo + 1) - low);
+    return interpolated([...this.values.values()].sort((a, b) => compareValues(a[0], b[0])), this.n, this.fraction);
+  }
+}
+
+/**
+ * Of `n` numbers given sorted as (value, count) pairs, the value at the fractional 0-based
+ * position h = (n - 1) * q, interpolated linearly between its neighbours.
+ */
+function interpolated(sorted: readonly (readonly [unknown, number])[], n: number, q: number): number {
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const at = (position: number): number => {
+    let left = position;
+    for (const [v, k] of sorted) {
+      if (left < k) return Number(v);
+      left -= k;
+    }
+    return NaN;
+  };
+  const low = at(lo);
+  return h === lo ? low : low + (h - lo) * (at(lo + 1) - low);
+}
+
+/**
+ * MAD(x): the median absolute deviation, the median of |x - m| where m is the median of the
+ * non-NULL values (medians interpolated as QUANTILE_CONT's); a DOUBLE, NULL over no values. The
+ * exact multiset of QUANTILE_CONT.
+ */
+class Mad extends QuantileCont {
+  constructor() {
+    super(0.5);
+  }
+  override result(): unknown {
+    const m = super.result();
+    if (m === null) return null;
+    const deviations = new Map<number, number>();
+    for (const [v, n] of this.values.values()) {
+      const d = Math.abs(Number(v) - (m as number));
+      deviations.set(d, (deviations.get(d) ?? 0) + n);
+    }
+    return interpolated([...deviations].sort((a, b) => compareValues(a[0], b[0])), this.n, 0.5);
   }
 }
 
@@ -1086,7 +1125,7 @@ class Spread extends TwoForms implements Accumulator, Restorable {
   m2 = 0;
   sum = new ExactSum();
   squares = new ExactSum();
-  constructor(private readonly fn: 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop') {
+  constructor(private readonly fn: 'stddev_samp' | 'stddev_pop' | 'var_samp' | 'var_pop' | 'sem') {
     super();
   }
   add(a: unknown, _b: unknown, sign: 1 | -1): undefined {
@@ -1139,6 +1178,7 @@ class Spread extends TwoForms implements Accumulator, Restorable {
     // Integers, or after a retraction: from the exact sums. Else the running form, as DuckDB.
     else if (this.retracted || (this.sum.scale === 0 && this.squares.scale === 0)) v = coDeviation(n, this.sum, this.sum, this.squares, BigInt(n) * BigInt(sample ? n - 1 : n));
     else v = Math.max(0, this.m2) / (sample ? n - 1 : n);
+    if (this.fn === 'sem') return Math.sqrt(v) / Math.sqrt(n);
     return this.fn === 'var_samp' || this.fn === 'var_pop' ? v : Math.sqrt(v);
   }
   save(): StateValue {
