@@ -506,6 +506,9 @@ export class QueryGenerator {
         const x = this.selfJoin || this.join ? this.column('str') : r.pick(['t', 'u', 'LOWER(t)', 't || u', 'TRIM(u)']);
         return `STRING_AGG(${x}, '${r.pick([',', ' | ', ''])}' ORDER BY ${x}${r.pick(['', ' DESC', ' NULLS FIRST'])})`;
       },
+      // A MAP of each value's count; the spread of values about their mean and their median.
+      () => `HISTOGRAM(${e(r.pick<Ty>(['int', 'str', 'bool']))})`,
+      () => `${r.pick(['SEM', 'MAD'])}(${r.chance(0.5) ? e('int') : this.plainDouble()})`,
     ])();
   }
 

@@ -679,6 +679,10 @@ type CoMomentFn = 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_int
  */
 abstract class TwoForms {
   n = 0;
+  /**
+   * Whether the answer comes from the exact sums: once a row has been retracted, or two states
+   * have been merged, the running form no longer rounds as one pass over the rows (DuckDB's) does.
+   */
   retracted = false;
   /** Counts a row in (sign 1) or out (-1); true where the running form is to take it (a row added). */
   protected counted(sign: 1 | -1): boolean {
@@ -750,7 +754,9 @@ class CoMoments extends TwoForms implements Accumulator, Restorable {
     this.sxx.merge(other.sxx);
     this.syy.merge(other.syy);
     this.sxy.merge(other.sxy);
-    this.retracted ||= other.retracted;
+    // Two running forms merged (the panes of a HOP window) round otherwise than DuckDB's one pass
+    // over the rows would: the answer comes from the exact sums instead, rounded once.
+    this.retracted ||= other.retracted || (this.n > 0 && other.n > 0);
     const n = this.n + other.n;
     if (n <= 0) {
       this.n = n;
@@ -1154,7 +1160,8 @@ class Spread extends TwoForms implements Accumulator, Restorable {
     const other = o as Spread;
     this.sum.merge(other.sum);
     this.squares.merge(other.squares);
-    this.retracted ||= other.retracted;
+    // As CoMoments: two running forms merged answer from the exact sums.
+    this.retracted ||= other.retracted || (this.n > 0 && other.n > 0);
     const n = this.n + other.n;
     if (n <= 0) {
       this.n = n;
