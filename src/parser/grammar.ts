@@ -712,6 +712,26 @@ export class SqlParser extends CstParser {
     this.OR([{ ALT: () => this.CONSUME(K.ROW) }, { ALT: () => this.CONSUME(K.ROWS) }]);
   });
 
+  /** `name :=` before an argument, as DuckDB names STRUCT_PACK's: STRUCT_PACK(a := 1, b := 'x'). */
+  readonly argumentName = this.RULE('argumentName', () => {
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.CONSUME(Colon);
+    this.CONSUME(Equals);
+  });
+
+  /** Whether `name.name. ... .*` comes next. */
+  private qualifiedStarAhead(): boolean {
+    for (let i = 1; ; i += 2) {
+      if (!tokenMatcher(this.LA(i), Identifier) || !tokenMatcher(this.LA(i + 1), Dot)) return false;
+      if (tokenMatcher(this.LA(i + 2), Star)) return true;
+    }
+  }
+
+  /** Whether `name :=` comes next. */
+  private namedArgumentAhead(): boolean {
+    return tokenMatcher(this.LA(1), Identifier) && tokenMatcher(this.LA(2), Colon) && tokenMatcher(this.LA(3), Equals) && (this.LA(2).endOffset ?? -2) + 1 === this.LA(3).startOffset;
+  }
+
   /** `SELECT [DISTINCT [ON (...)]] items`. */
   readonly selectList = this.RULE('selectList', () => {
     this.CONSUME(K.SELECT);
@@ -864,8 +884,17 @@ export class SqlParser extends CstParser {
         },
       },
       {
+        // t.*, or t.s.* of a STRUCT column s of t (a path of names before the star).
+        GATE: () => this.qualifiedStarAhead(),
         ALT: () => {
           this.SUBRULE(this.identifier, { LABEL: 'qualifier' });
+          this.MANY({
+            GATE: () => !tokenMatcher(this.LA(2), Star),
+            DEF: () => {
+              this.CONSUME2(Dot);
+              this.SUBRULE3(this.identifier, { LABEL: 'qualifierPath' });
+            },
+          });
           this.CONSUME(Dot);
           this.CONSUME2(Star, { LABEL: 'star' });
           this.OPTION2(() => this.SUBRULE2(this.starExclude, { LABEL: 'exclude' }));
@@ -1567,6 +1596,7 @@ export class SqlParser extends CstParser {
           {
             ALT: () => {
               this.OPTION3(() => this.CONSUME(K.DISTINCT, { LABEL: 'distinct' }));
+              this.option(22, { GATE: () => this.namedArgumentAhead(), DEF: () => this.SUBRULE(this.argumentName, { LABEL: 'argNames' }) });
               this.SUBRULE(this.expression, { LABEL: 'args' });
               this.OR2([
                 {
@@ -1589,6 +1619,7 @@ export class SqlParser extends CstParser {
                 },
                 { ALT: () => this.MANY(() => {
                   this.CONSUME(Comma);
+                  this.option(23, { GATE: () => this.namedArgumentAhead(), DEF: () => this.SUBRULE2(this.argumentName, { LABEL: 'argNames' }) });
                   this.SUBRULE2(this.expression, { LABEL: 'args' });
                 }) },
               ]);

@@ -354,6 +354,27 @@ function toCase(n: CstNode, cx: AstContext): CaseExpr {
   };
 }
 
+/**
+ * STRUCT_PACK(a := 1, b := 'x'), as DuckDB names a struct's fields: the call `{'a': 1, 'b': 'x'}`
+ * is (STRUCT_PACK of names and values). Undefined for a call without `name :=`; other functions
+ * take no names.
+ */
+function namedArguments(n: CstNode, name: Ident, cx: AstContext): CallExpr | undefined {
+  const names = nodes(n, 'argNames');
+  if (names.length === 0) return undefined;
+  const span = cx.src.nodeSpan(n);
+  if (normalizeName(name.name) !== 'struct_pack') {
+    throw new SluiceError('SYNTAX_ERROR', `${name.name.toUpperCase()} takes no named arguments (name := value)`, { span: cx.src.nodeSpan(names[0]!), hint: 'only STRUCT_PACK names its arguments: STRUCT_PACK(a := 1, b := \'x\'); pass the others by position' });
+  }
+  const args = nodes(n, 'args');
+  if (names.length !== args.length) throw new SluiceError('SYNTAX_ERROR', 'STRUCT_PACK takes every argument by name (name := value)', { span, hint: "e.g. STRUCT_PACK(a := 1, b := 'x')" });
+  const pairs = args.flatMap((a, i): Expr[] => {
+    const nameTok = token(names[i]!, 'name');
+    return [{ kind: 'Literal', literal: 'string', value: identFromToken(nameTok, cx).name, span: cx.src.tokenSpan(nameTok) }, toExpr(a, cx)];
+  });
+  return { kind: 'Call', name, args: pairs, distinct: false, star: false, span };
+}
+
 function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | IndexExpr | ArrayExpr {
   const name = toIdent(node(n, 'name'), cx);
   const span = cx.src.nodeSpan(n);
@@ -362,6 +383,8 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
   if (quantifiedQuery) return quantified(name, subquery(quantifiedQuery, cx), span) as CallExpr;
   // x = ANY ([1, 2]): a quantified comparison over a list's elements (to-ast-quantified.ts).
   if (isQuantifier(name) && isPlainCall(n) && nodes(n, 'args').length === 1) return quantified(name, toExpr(node(n, 'args'), cx), span) as CallExpr;
+  const named = namedArguments(n, name, cx);
+  if (named) return named;
   const from = optToken(n, 'from');
   if (from) return toTrimFrom(n, name, from, span, cx);
   const inToken = optToken(n, 'in');

@@ -266,9 +266,11 @@ export function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
     const exclude = optNode(n, 'exclude');
     const replace = optNode(n, 'replace');
     const names = replace ? nodes(replace, 'names').map((c) => toIdent(c, cx)) : [];
+    const path = nodes(n, 'qualifierPath').map((p) => toIdent(p, cx));
     return {
       kind: 'Star',
       ...(q ? { qualifier: toIdent(q, cx) } : {}),
+      ...(path.length ? { path } : {}),
       ...(exclude ? { exclude: nodes(exclude, 'columns').map((c) => toIdent(c, cx)) } : {}),
       ...(replace ? { replace: nodes(replace, 'exprs').map((e, i) => ({ expr: toExpr(e, cx), name: names[i]! })) } : {}),
       span,

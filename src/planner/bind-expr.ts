@@ -260,6 +260,10 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (operand.type.kind === 'STRING' && numeric) {
         return bind({ kind: 'Call', name: { name: 'array_slice', span: e.span }, args: [e.operand, e.index, e.index], distinct: false, star: false, span: e.span });
       }
+      // s['name'] reads a STRUCT's field, as s.name (DuckDB).
+      if (operand.type.kind === 'STRUCT' && e.index.kind === 'Literal' && typeof e.index.value === 'string') {
+        return bind({ kind: 'FieldAccess', operand: e.operand, field: { name: e.index.value, span: e.index.span }, span: e.span });
+      }
       // m[k]: the value of key k (cast to the key type), NULL where m has none, as DuckDB.
       const map = mapTypes(operand.type);
       if (map) return { kind: 'Call', fn: 'map_extract_value', args: [operand, castTo(index, map.key)], type: map.value, span: e.span };

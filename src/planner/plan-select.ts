@@ -506,6 +506,17 @@ interface Item {
 function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: BindHooks['special']): Item[] {
   const out: Item[] = [];
   for (const it of q.items) {
+    if (it.kind === 'Star' && it.path?.length) {
+      // t.s.* (or t.s.f.*): the fields of the STRUCT that path reads, as columns.
+      if (it.exclude?.length || it.replace?.length) throw new SluiceError('UNSUPPORTED', 'EXCLUDE and REPLACE apply to the columns of a relation, not to the fields of a STRUCT', { span: it.span, hint: 'name the fields wanted: SELECT t.s.a, t.s.b' });
+      const column: Expr = { kind: 'ColumnRef', qualifier: it.qualifier!, column: it.path[0]!, span: it.span };
+      const operand = bindExpr(it.path.slice(1).reduce<Expr>((x, f) => ({ kind: 'FieldAccess', operand: x, field: f, span: it.span }), column), scope, catalog, { special });
+      const type = operand.type;
+      if (type.kind !== 'STRUCT') throw new SluiceError('TYPE_MISMATCH', `${[it.qualifier!, ...it.path].map((x) => x.name).join('.')}.* needs a STRUCT, got ${typeToString(type)}`, { span: it.span });
+      const struct = operand;
+      for (const f of type.fields) out.push({ name: f.name, bind: () => ({ kind: 'FieldAccess', operand: struct, field: f.name, type: f.type, span: it.span }) });
+      continue;
+    }
     if (it.kind === 'Star') {
       const qual = it.qualifier ? normalizeName(it.qualifier.name) : undefined;
       const all = scope.columns
@@ -532,10 +543,29 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
       continue;
     }
     const expr = it.expr;
+    const struct = it.alias ? undefined : unnestedStruct(expr, scope, catalog, special);
+    if (struct) {
+      // UNNEST(s) of a STRUCT in the select list: its fields as columns, as s.* (DuckDB).
+      for (const f of struct.type.fields) out.push({ name: f.name, bind: () => ({ kind: 'FieldAccess', operand: struct, field: f.name, type: f.type, span: it.span }) });
+      continue;
+    }
     const alias = it.alias?.name ?? implicitName(expr);
     out.push({ ast: expr, ...(alias ? { name: alias } : {}), bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
   }
   return out;
+}
+
+/** The bound STRUCT operand of an item `UNNEST(s)`, or undefined for any other item. */
+function unnestedStruct(expr: Expr, scope: Scope, catalog: Catalog, special: BindHooks['special']): (BoundExpr & { type: Extract<DataType, { kind: 'STRUCT' }> }) | undefined {
+  if (expr.kind !== 'Call' || normalizeName(expr.name.name) !== 'unnest' || expr.args.length !== 1 || catalog.findFunction('unnest')) return undefined;
+  let operand: BoundExpr;
+  try {
+    operand = bindExpr(expr.args[0]!, scope, catalog, { special });
+  } catch {
+    // Not a plain expression of the row (an aggregate, a list the UNNEST path reports on): left to it.
+    return undefined;
+  }
+  return operand.type.kind === 'STRUCT' ? (operand as BoundExpr & { type: Extract<DataType, { kind: 'STRUCT' }> }) : undefined;
 }
 
 /** The one visible STRUCT column named `name` (normalized), with its index. */
@@ -842,6 +872,8 @@ function refuseNestedSubquery(e: SubqueryExpr): never {
 function planUnnest(q: SelectQuery, plan: LogicalPlan, scope: Scope, catalog: Catalog, special: BindHooks['special'], columns: Map<CallExpr, number>): { plan: LogicalPlan; scope: Scope } {
   const calls: CallExpr[] = [];
   for (const item of q.items) {
+    // UNNEST(s) of a STRUCT as a whole item gives its fields as columns (expandItems), no rows.
+    if (item.kind === 'ExprItem' && !item.alias && unnestedStruct(item.expr, scope, catalog, special)) continue;
     if (item.kind === 'ExprItem') {
       walkAst(item.expr, (x) => {
         if (x.kind === 'Call' && !x.over && normalizeName(x.name.name) === 'unnest') calls.push(x);
