@@ -23,6 +23,7 @@ describe('splitStatements', () => {
   it('tells queries from other statements', () => {
     expect(isQuery('  -- c\nselect 1')).toBe(true);
     expect(isQuery('WITH x AS (SELECT 1) SELECT * FROM x')).toBe(true);
+    expect(isQuery('FROM tx SELECT tx_id')).toBe(true);
     expect(isQuery('EXPLAIN SELECT 1')).toBe(false);
     expect(isQuery('CREATE VIEW v AS SELECT 1')).toBe(false);
   });
