@@ -732,6 +732,108 @@ export class SqlParser extends CstParser {
     return tokenMatcher(this.LA(1), Identifier) && tokenMatcher(this.LA(2), Colon) && tokenMatcher(this.LA(3), Equals) && (this.LA(2).endOffset ?? -2) + 1 === this.LA(3).startOffset;
   }
 
+  /** `PIVOT from_item ON col IN (v [AS name], ...) USING agg [AS name], ... [GROUP BY expr, ...]` (DuckDB). */
+  readonly pivotBody = this.RULE('pivotBody', () => {
+    this.CONSUME(K.PIVOT);
+    this.SUBRULE(this.fromPrimary, { LABEL: 'source' });
+    this.CONSUME(K.ON);
+    this.SUBRULE(this.identifier, { LABEL: 'column' });
+    this.OPTION(() => {
+      this.CONSUME(K.IN, { LABEL: 'in' });
+      this.SUBRULE(this.pivotValues, { LABEL: 'values' });
+    });
+    this.CONSUME(K.USING);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.pivotAggregate, { LABEL: 'aggregates' }) });
+    this.OPTION2(() => {
+      this.CONSUME(K.GROUP);
+      this.CONSUME(K.BY);
+      this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'groupBy' }) });
+    });
+  });
+
+  /** `UNPIVOT from_item ON col, ... INTO NAME name VALUE value` (DuckDB). */
+  readonly unpivotBody = this.RULE('unpivotBody', () => {
+    this.CONSUME(K.UNPIVOT);
+    this.SUBRULE(this.fromPrimary, { LABEL: 'source' });
+    this.CONSUME(K.ON);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.identifier, { LABEL: 'columns' }) });
+    this.CONSUME(K.INTO);
+    this.CONSUME(Identifier, { LABEL: 'nameWord' });
+    this.SUBRULE2(this.identifier, { LABEL: 'nameColumn' });
+    this.CONSUME2(Identifier, { LABEL: 'valueWord' });
+    this.SUBRULE3(this.identifier, { LABEL: 'valueColumn' });
+  });
+
+  /** `(v [AS name], ...)`: the values of a PIVOT's column that become columns. */
+  readonly pivotValues = this.RULE('pivotValues', () => {
+    this.CONSUME(LParen);
+    this.AT_LEAST_ONE_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.SUBRULE(this.expression, { LABEL: 'values' });
+        this.OPTION(() => {
+          this.CONSUME(K.AS);
+          this.SUBRULE(this.identifier, { LABEL: 'names' });
+        });
+      },
+    });
+    this.CONSUME(RParen);
+  });
+
+  /** `agg [[AS] name]`: an aggregate of a PIVOT. */
+  readonly pivotAggregate = this.RULE('pivotAggregate', () => {
+    this.SUBRULE(this.expression, { LABEL: 'aggregate' });
+    this.OPTION(() => {
+      this.OPTION2(() => this.CONSUME(K.AS));
+      this.SUBRULE(this.identifier, { LABEL: 'name' });
+    });
+  });
+
+  /**
+   * `PIVOT (agg [AS name], ... FOR col IN (v [AS name], ...) [GROUP BY ...])` or `UNPIVOT [INCLUDE
+   * NULLS] (value FOR name IN (col, ...))` after a relation in FROM, as the SQL standard writes them.
+   */
+  readonly pivotSuffix = this.RULE('pivotSuffix', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.PIVOT, { LABEL: 'pivot' });
+          this.CONSUME(LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.pivotAggregate, { LABEL: 'aggregates' }) });
+          this.CONSUME(K.FOR);
+          this.SUBRULE(this.identifier, { LABEL: 'column' });
+          this.CONSUME(K.IN);
+          this.SUBRULE(this.pivotValues, { LABEL: 'values' });
+          this.OPTION(() => {
+            this.CONSUME(K.GROUP);
+            this.CONSUME(K.BY);
+            this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'groupBy' }) });
+          });
+          this.CONSUME(RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.UNPIVOT, { LABEL: 'unpivot' });
+          this.OPTION2(() => {
+            this.CONSUME(Identifier, { LABEL: 'includeWord' });
+            this.CONSUME(K.NULLS);
+          });
+          this.CONSUME2(LParen);
+          this.SUBRULE2(this.identifier, { LABEL: 'valueColumn' });
+          this.CONSUME2(K.FOR);
+          this.SUBRULE3(this.identifier, { LABEL: 'nameColumn' });
+          this.CONSUME2(K.IN);
+          this.CONSUME3(LParen);
+          this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE4(this.identifier, { LABEL: 'columns' }) });
+          this.CONSUME3(RParen);
+          this.CONSUME2(RParen);
+        },
+      },
+    ]);
+    this.OPTION3({ GATE: () => this.aliasNext(), DEF: () => this.SUBRULE(this.relationAlias, { LABEL: 'alias' }) });
+  });
+
   /** `SELECT [DISTINCT [ON (...)]] items`. */
   readonly selectList = this.RULE('selectList', () => {
     this.CONSUME(K.SELECT);
@@ -753,6 +855,8 @@ export class SqlParser extends CstParser {
   readonly queryBody = this.RULE('queryBody', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.selectBody, { LABEL: 'select' }) },
+      { ALT: () => this.SUBRULE(this.pivotBody, { LABEL: 'pivot' }) },
+      { ALT: () => this.SUBRULE(this.unpivotBody, { LABEL: 'unpivot' }) },
       {
         ALT: () => {
           this.CONSUME(K.VALUES, { LABEL: 'values' });
@@ -982,7 +1086,7 @@ export class SqlParser extends CstParser {
 
   /** Whether an alias may come next after a FROM item: not when a join or FETCH FIRST starts. */
   private aliasNext(): boolean {
-    return !this.joinWordNext() && !this.fetchNext();
+    return !this.joinWordNext() && !this.fetchNext() && !this.pivotNext();
   }
 
   /** `FETCH FIRST` or `FETCH NEXT` next: FETCH is a name too (unquoted, it starts the clause here). */
@@ -1079,7 +1183,14 @@ export class SqlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.subquery) },
       { ALT: () => this.SUBRULE(this.tableRef) },
     ]);
+    this.MANY({ GATE: () => this.pivotNext(), DEF: () => this.SUBRULE(this.pivotSuffix, { LABEL: 'pivots' }) });
   });
+
+  /** `PIVOT (` or `UNPIVOT (` / `UNPIVOT INCLUDE NULLS (` next: names anywhere else. */
+  private pivotNext(): boolean {
+    if (tokenMatcher(this.LA(1), K.PIVOT)) return tokenMatcher(this.LA(2), LParen);
+    return tokenMatcher(this.LA(1), K.UNPIVOT) && (tokenMatcher(this.LA(2), LParen) || this.LA(2).image.toUpperCase() === 'INCLUDE');
+  }
 
   /** `[AS] t` after a relation in FROM, which may name its columns: `t(a, b)`. */
   readonly relationAlias = this.RULE('relationAlias', () => {
@@ -1266,10 +1377,14 @@ export class SqlParser extends CstParser {
               ALT: () => {
                 this.CONSUME(K.IN, { LABEL: 'in' });
                 this.CONSUME(LParen);
-                this.OR5([
-                  { ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'subquery' }) },
-                  { ALT: () => this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'list' }) }) },
-                ]);
+                // A query first: `x IN (PIVOT (...` is a PIVOT query, not a call of a function named pivot.
+                this.OR5({
+                  IGNORE_AMBIGUITIES: true,
+                  DEF: [
+                    { ALT: () => this.SUBRULE(this.selectQuery, { LABEL: 'subquery' }) },
+                    { ALT: () => this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'list' }) }) },
+                  ],
+                });
                 this.CONSUME(RParen, { LABEL: 'end' });
               },
             },
@@ -1386,7 +1501,8 @@ export class SqlParser extends CstParser {
         },
       },
       {
-        // (SELECT ...) as a value
+        // (SELECT ...) as a value (a query's first word after the parenthesis: `(pivot(x))` is a call).
+        GATE: () => QUERY_STARTS.some((t) => tokenMatcher(this.LA(2), t)),
         ALT: () => {
           this.CONSUME3(LParen, { LABEL: 'scalar' });
           this.SUBRULE(this.selectQuery, { LABEL: 'subquery' });
@@ -1774,6 +1890,9 @@ export function sqlParser(): SqlParser {
 
 /** Names of the rules that can start a parse. */
 export type StartRule = 'script' | 'standaloneExpression';
+
+/** The words a query may start with. */
+const QUERY_STARTS = [K.SELECT, K.WITH, K.FROM, K.VALUES, K.PIVOT, K.UNPIVOT];
 
 /** Soft keywords that may follow an operand as an operator (`x ILIKE p`, `x GLOB p`, `x SIMILAR TO p`, `v IGNORE NULLS`). */
 const OPERATOR_WORDS = [K.ILIKE, K.GLOB, K.SIMILAR, K.IGNORE, K.RESPECT, K.ESCAPE];

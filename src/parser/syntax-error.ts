@@ -59,10 +59,10 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE);
   // Where LIMIT may come, so may the standard's FETCH FIRST: LIMIT, the usual word, stands for it.
   if (rest.includes(K.LIMIT)) rest = rest.filter((t) => t !== K.FETCH);
-  // Where a query may start, so may DuckDB's FROM-first form: SELECT stands for it.
-  if (rest.includes(K.SELECT)) rest = rest.filter((t) => t !== K.FROM);
-  // Where JOIN may come, so may the words of a join's kind: JOIN stands for them.
-  if (rest.includes(K.JOIN)) rest = rest.filter((t) => !JOIN_KINDS.has(t));
+  // Where a query may start, so may DuckDB's FROM-first form, PIVOT and UNPIVOT: SELECT stands for them.
+  if (rest.includes(K.SELECT)) rest = rest.filter((t) => t !== K.FROM && t !== K.PIVOT && t !== K.UNPIVOT);
+  // Where JOIN may come, so may the words of a join's kind, PIVOT and UNPIVOT: JOIN stands for them.
+  if (rest.includes(K.JOIN)) rest = rest.filter((t) => !JOIN_KINDS.has(t) && t !== K.PIVOT && t !== K.UNPIVOT);
   const words: string[] = [];
   const has = (t: TokenType) => rest.includes(t);
   const tail: string[] = [];

@@ -6,6 +6,7 @@ import { normalizeName, type Expr, type FromItem, type Ident, type RecursiveTabl
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toExpr, toOrderItem } from './to-ast-expr.js';
 import { toIdent } from './to-ast-names.js';
+import { pivotStatement, pivotSuffix, unpivotStatement } from './to-ast-pivot.js';
 
 export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
   const { cx, recursive } = withCommonTables(n, outer);
@@ -151,6 +152,10 @@ function groupingOf(items: readonly CstNode[], cx: AstContext): Pick<SelectQuery
 function toBody(n: CstNode, cx: AstContext): SelectQuery {
   const select = optNode(n, 'select');
   if (select) return toSelectBody(select, cx);
+  const pivot = optNode(n, 'pivot');
+  if (pivot) return pivotStatement(pivot, toFromPrimary(node(pivot, 'source'), cx), cx);
+  const unpivot = optNode(n, 'unpivot');
+  if (unpivot) return unpivotStatement(unpivot, toFromPrimary(node(unpivot, 'source'), cx), cx);
   const span = cx.src.nodeSpan(n);
   const rows = nodes(n, 'rows').map((r) => nodes(r, 'values').map((e) => toExpr(e, cx)));
   return { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'Values', rows, span }, groupBy: [], orderBy: [], span };
@@ -404,7 +409,12 @@ function toFrom(n: CstNode, cx: AstContext, filters: Expr[]): FromItem {
 }
 
 function toFromPrimary(n: CstNode, cx: AstContext): FromItem {
-  const c = onlyChild(n);
+  // t PIVOT (...) / t UNPIVOT (...): each suffix over what comes before it.
+  return nodes(n, 'pivots').reduce((item, p) => pivotSuffix(p, item, cx), relationOf(n, cx));
+}
+
+function relationOf(n: CstNode, cx: AstContext): FromItem {
+  const c = optNode(n, 'windowTvf') ?? optNode(n, 'subquery') ?? node(n, 'tableRef');
   const span = cx.src.nodeSpan(c);
   const alias = aliasOf(c, cx);
   const withAlias = alias ? { alias } : {};

@@ -12,6 +12,8 @@ import { mapChildren } from './window-lift.js';
 export interface SelectRef {
   readonly ast?: Expr;
   readonly name?: string;
+  /** A column of `*`: the reference GROUP BY ALL groups by. */
+  readonly column?: Expr;
 }
 
 /** Whether `e` is the word ALL where no input column has that name (GROUP BY ALL, ORDER BY ALL). */
@@ -21,11 +23,12 @@ export function isAllWord(e: Expr | undefined, hasColumn: (name: string) => bool
 
 /**
  * Replaces positions and aliases in `groupBy` by the select items they name; `GROUP BY ALL` (as
- * DuckDB) is every select item without an aggregate (the planner's hidden items aside).
+ * DuckDB) is every select item without an aggregate (the planner's hidden items aside), the
+ * columns of a `*` among them.
  */
 export function resolveGroupByRefs(groupBy: readonly Expr[], items: readonly SelectRef[], scope: Scope, hasAggregate: (e: Expr) => boolean): Expr[] {
   if (groupBy.length === 1 && isAllWord(groupBy[0], (n) => scope.columns.some((c) => normalizeName(c.name) === n))) {
-    return items.flatMap((i) => (i.ast && !hasAggregate(i.ast) && !i.name?.startsWith('\u0000') ? [i.ast] : []));
+    return items.flatMap((i) => (i.ast ? (!hasAggregate(i.ast) && !i.name?.startsWith('\u0000') ? [i.ast] : []) : i.column ? [i.column] : []));
   }
   return groupBy.map((g) => {
     if (g.kind === 'Literal' && g.literal === 'integer') {

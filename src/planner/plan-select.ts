@@ -500,6 +500,8 @@ function checkGrouped(e: BoundExpr, original: BoundExpr, limit: number, scope: S
 interface Item {
   readonly ast?: Expr;
   readonly name?: string;
+  /** A column of `*`: the reference GROUP BY ALL groups by. */
+  readonly column?: Expr;
   bind(hooks: BindHooks): BoundExpr;
 }
 
@@ -538,7 +540,10 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
       for (const { c, index } of cols) {
         const expr = replaced.get(normalizeName(c.name));
         if (expr) out.push({ ast: expr, name: c.name, bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
-        else out.push({ name: c.name, bind: () => ({ kind: 'Column', index, name: c.name, type: c.type, span: it.span }) });
+        else {
+          const column: Expr = { kind: 'ColumnRef', ...(c.qualifier !== undefined ? { qualifier: { name: c.qualifier, span: it.span } } : {}), column: { name: c.name, span: it.span }, span: it.span };
+          out.push({ name: c.name, column, bind: () => ({ kind: 'Column', index, name: c.name, type: c.type, span: it.span }) });
+        }
       }
       continue;
     }

@@ -53,7 +53,7 @@ export function stripComments(sql: string): string {
   return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim();
 }
 
-/** Statements whose results stream: SELECT, WITH and FROM-first queries go to POST /v1/query. */
+/** Statements whose results stream: SELECT, WITH, FROM-first, PIVOT and UNPIVOT queries go to POST /v1/query. */
 export function isQuery(sql: string): boolean {
-  return /^\(*\s*(select|with|from)\b/i.test(stripComments(sql));
+  return /^\(*\s*(select|with|from|pivot|unpivot)\b/i.test(stripComments(sql));
 }
