@@ -679,10 +679,7 @@ type CoMomentFn = 'corr' | 'covar_pop' | 'covar_samp' | 'regr_slope' | 'regr_int
  */
 abstract class TwoForms {
   n = 0;
-  /**
-   * Whether the answer comes from the exact sums: once a row has been retracted, or two states
-   * have been merged, the running form no longer rounds as one pass over the rows (DuckDB's) does.
-   */
+  /** Whether a row has been retracted: the answer then comes from the exact sums. */
   retracted = false;
   /** Counts a row in (sign 1) or out (-1); true where the running form is to take it (a row added). */
   protected counted(sign: 1 | -1): boolean {
@@ -754,9 +751,7 @@ class CoMoments extends TwoForms implements Accumulator, Restorable {
     this.sxx.merge(other.sxx);
     this.syy.merge(other.syy);
     this.sxy.merge(other.sxy);
-    // Two running forms merged (the panes of a HOP window) round otherwise than DuckDB's one pass
-    // over the rows would: the answer comes from the exact sums instead, rounded once.
-    this.retracted ||= other.retracted || (this.n > 0 && other.n > 0);
+    this.retracted ||= other.retracted;
     const n = this.n + other.n;
     if (n <= 0) {
       this.n = n;
@@ -800,10 +795,11 @@ class CoMoments extends TwoForms implements Accumulator, Restorable {
         return sxx === 0 ? null : (this.retracted ? this.sy.value() / n : this.my) - (sxy / sxx) * (this.retracted ? this.sx.value() / n : this.mx);
       case 'regr_r2':
         return sxx === 0 ? null : syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
+      // One value has no spread: 0, also an infinite or NaN one (as VAR_POP, and DuckDB).
       case 'regr_sxx':
-        return sxx;
+        return n === 1 ? 0 : sxx;
       case 'regr_syy':
-        return syy;
+        return n === 1 ? 0 : syy;
       default:
         return sxy;
     }
@@ -1160,8 +1156,7 @@ class Spread extends TwoForms implements Accumulator, Restorable {
     const other = o as Spread;
     this.sum.merge(other.sum);
     this.squares.merge(other.squares);
-    // As CoMoments: two running forms merged answer from the exact sums.
-    this.retracted ||= other.retracted || (this.n > 0 && other.n > 0);
+    this.retracted ||= other.retracted;
     const n = this.n + other.n;
     if (n <= 0) {
       this.n = n;
