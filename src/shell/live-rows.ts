@@ -77,9 +77,9 @@ export class LiveTable {
   apply(r: PushRow): void {
     if (this.finished) return;
     this.changes++;
-    const key = JSON.stringify(r.values, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    const key = rowKey(r.values);
     if (r.op === '-U' || r.op === '-D') {
-      const i = this.rows.findIndex((x) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) === key);
+      const i = this.rows.findIndex((x) => rowKey(x) === key);
       if (i >= 0) this.rows.splice(i, 1);
       this.lastRemoved = r.op === '-U' ? i : -1;
     } else if (r.op === '+U' && this.lastRemoved >= 0) {
@@ -135,4 +135,9 @@ export class LiveTable {
     this.write(`${this.drawnLines > 0 ? `\x1b[${this.drawnLines}F\x1b[J` : ''}${text}`);
     this.drawnLines = text.split('\n').length - 1;
   }
+}
+
+/** A row's values as text to find it by: bigints marked, NaN and the infinities kept apart from NULL (JSON writes all three as null). */
+function rowKey(values: readonly unknown[]): string {
+  return JSON.stringify(values, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' && !Number.isFinite(v) ? `${v}` : v));
 }

@@ -15,7 +15,8 @@ export interface Collected {
 /** Folds a changelog into the rows it leaves: +I/+U add a row, -U/-D remove one equal row. */
 export function foldChanges(changes: readonly PushRow[]): unknown[][] {
   const rows: unknown[][] = [];
-  const keyOf = (v: readonly unknown[]): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  // NaN and the infinities kept apart from NULL (JSON writes all three as null).
+  const keyOf = (v: readonly unknown[]): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : typeof x === 'number' && !Number.isFinite(x) ? `${x}` : x));
   for (const c of changes) {
     if (c.op === '+I' || c.op === '+U') rows.push([...c.values]);
     else {
