@@ -1,7 +1,7 @@
 /** The Kafka JSON codec keeps BIGINT exact both ways and refuses values that do not fit. */
 import { describe, expect, it } from 'vitest';
 import { stringifyExactJson } from '../../src/common/exact-json.js';
-import { arrayOf, T, type Field } from '../../src/common/types.js';
+import { arrayOf, mapOf, T, type Field } from '../../src/common/types.js';
 import { decodeJsonRecords, decodeJsonRow, rowsAsJson } from '../../src/connectors/kafka/json-codec.js';
 import { batchToRows, makeBatch, plain, readColumn } from '../../src/exec/columns.js';
 
@@ -135,5 +135,29 @@ describe('Kafka JSON codec and BIGINT', () => {
       expect.stringMatching(/^value is not valid JSON: /),
       'xs[2]: expected DOUBLE (a number, or "NaN", "Infinity", "-Infinity"), got true',
     ]);
+  });
+});
+
+describe('Kafka JSON codec and MAP columns', () => {
+  const mapFields: Field[] = [
+    { name: 'attrs', type: mapOf(T.STRING, T.INT), nullable: true },
+    { name: 'ids', type: mapOf(T.INT, T.STRING), nullable: true },
+  ];
+  it('reads a map from an object (keys of other types from their JSON) or a list of entries', () => {
+    expect(decodeJsonRow(mapFields, Buffer.from('{"attrs": {"a": 1, "b": null}, "ids": {"7": "x"}}'))).toEqual({
+      values: [
+        [
+          { key: 'a', value: 1 },
+          { key: 'b', value: null },
+        ],
+        [{ key: 7, value: 'x' }],
+      ],
+    });
+    expect(decodeJsonRow(mapFields, Buffer.from('{"attrs": [{"key": "z", "value": 2}]}'))).toEqual({ values: [[{ key: 'z', value: 2 }], null] });
+  });
+  it('refuses a value of the wrong type, a NULL key and a key twice, naming them', () => {
+    expect(decodeJsonRow(mapFields, Buffer.from('{"attrs": {"a": "zz"}}'))).toEqual({ error: 'attrs["a"]: expected INT (32-bit), got "zz"' });
+    expect(decodeJsonRow(mapFields, Buffer.from('{"attrs": [{"key": null, "value": 1}]}'))).toEqual({ error: 'attrs: a map key is NULL; every key of a MAP must be a value' });
+    expect(decodeJsonRow(mapFields, Buffer.from('{"attrs": [{"key": "a", "value": 1}, {"key": "a", "value": 2}]}'))).toEqual({ error: 'attrs: the key "a" comes twice; the keys of a MAP must be unique' });
   });
 });
