@@ -284,6 +284,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   to_minutes: { fn: (n) => intervalOf(n, 60_000, 'TO_MINUTES') },
   to_seconds: { fn: (n) => intervalOf(n, 1000, 'TO_SECONDS') },
   to_milliseconds: { fn: (n) => intervalOf(n, 1, 'TO_MILLISECONDS') },
+  // Microseconds to the millisecond an INTERVAL holds, rounded down (as a TIMESTAMP's are).
+  to_microseconds: { fn: (n) => intervalOf(n, 0.001, 'TO_MICROSECONDS', Math.floor) },
   epoch_ms: { fn: (ts) => BigInt(num(ts)) },
   epoch_us: { fn: (ts) => BigInt(num(ts)) * 1000n },
   epoch_ns: { fn: (ts) => BigInt(num(ts)) * 1_000_000n },
