@@ -18,6 +18,10 @@ const SAME_AS: Readonly<Record<string, string>> = {
   json_extract_path: 'json_extract',
   json_extract_path_text: 'json_extract_string',
   ucase: 'upper',
+  // PostgreSQL's names of TO_JSON; MAKE_TIMESTAMPTZ, as a TIMESTAMPTZ is a TIMESTAMP here.
+  array_to_json: 'to_json',
+  row_to_json: 'to_json',
+  make_timestamptz: 'make_timestamp',
   lcase: 'lower',
   character_length: 'char_length',
   datepart: 'date_part',

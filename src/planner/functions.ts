@@ -342,6 +342,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   format_bytes: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.STRING : 'expects one integer, a number of bytes'),
   formatreadablesize: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.STRING : 'expects one integer, a number of bytes'),
   formatreadabledecimalsize: (a) => (a.length === 1 && isIntegerArg(a[0]!) ? T.STRING : 'expects one integer, a number of bytes'),
+  parse_formatted_bytes: (a) => (a.length === 1 && isString(a[0]!) ? T.BIGINT : "expects one string, e.g. '2 KiB'"),
+  bar: (a) => ((a.length === 3 || a.length === 4) && a.every(isNumberArg) ? T.STRING : 'expects (x, min, max[, width])'),
   length_grapheme: (a) => (a.length === 1 && isString(a[0]!) ? T.INT : 'expects one string'),
   left_grapheme: stringInt,
   right_grapheme: stringInt,
