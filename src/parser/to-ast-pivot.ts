@@ -15,6 +15,7 @@
  * written out (`IN (...)`): a continuous query cannot learn them from rows still to come.
  */
 import type { CstNode } from 'chevrotain';
+import { isAggregateName } from '../common/aggregate-names.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { normalizeName, type Expr, type FromItem, type Ident, type SelectItem, type SelectQuery } from './ast.js';
@@ -45,10 +46,11 @@ export function pivotStatement(n: CstNode, source: FromItem, cx: AstContext): Se
 /** `from_item PIVOT (...)` or `from_item UNPIVOT (...)`, as a subquery. */
 export function pivotSuffix(n: CstNode, source: FromItem, cx: AstContext): FromItem {
   const span = cx.src.nodeSpan(n);
-  const query = optToken(n, 'pivot') ? pivotQuery(pivotOf(n, source, cx)) : unpivotQuery(n, source, optToken(n, 'includeWord') !== undefined, cx);
-  if (optToken(n, 'includeWord') && token(n, 'includeWord').image.toUpperCase() !== 'INCLUDE') {
-    throw new SluiceError('SYNTAX_ERROR', `unexpected '${token(n, 'includeWord').image}' after UNPIVOT`, { span: cx.src.tokenSpan(token(n, 'includeWord')), hint: 'UNPIVOT [INCLUDE NULLS] (value FOR name IN (a, b))' });
+  const include = optToken(n, 'includeWord');
+  if (include && include.image.toUpperCase() !== 'INCLUDE') {
+    throw new SluiceError('SYNTAX_ERROR', `unexpected '${include.image}' after UNPIVOT`, { span: cx.src.tokenSpan(include), hint: 'UNPIVOT [INCLUDE NULLS] (value FOR name IN (a, b))' });
   }
+  const query = optToken(n, 'pivot') ? pivotQuery(pivotOf(n, source, cx)) : unpivotQuery(n, source, include !== undefined, cx);
   const aliasNode = optNode(n, 'alias');
   return { kind: 'Subquery', query, ...(aliasNode ? { alias: toIdent(node(aliasNode, 'name'), cx) } : {}), span };
 }
@@ -124,7 +126,7 @@ function pivotQuery(p: Pivot): SelectQuery {
 
 /** `e` with `filter` on each aggregate call in it (a call with a FILTER of its own keeps both). */
 function withFilter(e: Expr, filter: Expr): Expr {
-  if (e.kind === 'Call' && !e.over) {
+  if (e.kind === 'Call' && !e.over && isAggregateName(e.name.name)) {
     const own = e.filter ? { kind: 'Binary' as const, op: 'AND' as const, left: e.filter, right: filter, span: e.span } : filter;
     return { ...e, filter: own };
   }
