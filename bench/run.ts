@@ -9,6 +9,10 @@
  *
  * BENCH_QUICK=1 shrinks every size (a smoke run).
  *
+ * The process runs with the heap growth limits `sluice serve` and `sluice run` set (see
+ * src/engine/heap-growth.ts), so the engine is measured as it serves; the hand-written baselines
+ * run in the same process under the same limits.
+ *
  * `--profile` records a CPU profile of the main thread while each selected benchmark runs, writes
  * it to bench/profiles/NAME-<time>.cpuprofile (open it in Chrome DevTools or VS Code, or
  * summarise it again with bench/profile-summary.ts) and prints the top frames; RESULTS.md is left
@@ -19,6 +23,7 @@ import { availableParallelism, cpus, platform, release, totalmem } from 'node:os
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
+import { limitHeapGrowth } from '../src/engine/heap-growth.js';
 import { benchFraud } from './fraud.js';
 import { benchGroupBy } from './groupby.js';
 import { benchGrowth } from './growth.js';
@@ -127,6 +132,7 @@ async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const profile = process.argv.includes('--profile');
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-')).map((a) => a.toLowerCase());
   const selected = BENCHES.filter((b) => filters.length === 0 || filters.some((f) => b.name.includes(f)));
