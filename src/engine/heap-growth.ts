@@ -12,33 +12,38 @@
  */
 import v8 from 'node:v8';
 
+const MIB = 1024 * 1024;
+/** Past this much heap (bytes V8 holds for it: a full state cache), it grows by LARGE_HEAP_PERCENT. */
+const LARGE_HEAP_BYTES = 256 * MIB;
+const LARGE_HEAP_PERCENT = 50;
+/** A smaller heap may grow until it uses about this many bytes... */
+const SMALL_HEAP_TARGET_BYTES = 192 * MIB;
+/** ...by at least 100% (twice its survivors) and at most 300% (four times). */
+const SMALL_HEAP_MIN_PERCENT = 100;
+const SMALL_HEAP_MAX_PERCENT = 300;
+
 /**
- * How far the heap may grow past what survived the last full collection, by the heap's size
- * (bytes V8 holds for it): past `fromBytes`, by `percent`. A heap up to 128 MiB collects at four
- * times its survivors, a larger one at twice, one past 256 MiB (a full state cache) at one and a
- * half times. A heap never
+ * How far the heap may grow past what survived the last full collection (percent), for a heap
+ * holding `heapBytes` of which `usedBytes` are in use. Past LARGE_HEAP_BYTES, 50%: a heap never
  * holds less than survived, so one whose survivors alone pass 256 MiB stays at 50% between
- * collections too: a step set after a collection (the size is looked at every CHECK_MS) cannot
- * let it grow to twice its survivors.
+ * collections too, and a factor set after a collection (the size is looked at every CHECK_MS)
+ * cannot let it grow to twice its survivors. Below, as far as keeps the next limit near
+ * SMALL_HEAP_TARGET_BYTES (the survivors are at most what is in use), between 100% and 300%: a
+ * heap of 30 MB in use collects at four times its survivors, one of 96 MB and more at twice.
  */
-export const HEAP_GROWTH_STEPS: readonly { readonly fromBytes: number; readonly percent: number }[] = [
-  { fromBytes: 256 * 1024 * 1024, percent: 50 },
-  { fromBytes: 128 * 1024 * 1024, percent: 100 },
-  { fromBytes: 0, percent: 300 },
-];
+export function heapGrowthPercent(heapBytes: number, usedBytes: number): number {
+  if (heapBytes > LARGE_HEAP_BYTES) return LARGE_HEAP_PERCENT;
+  const room = Math.floor((SMALL_HEAP_TARGET_BYTES / Math.max(usedBytes, 1) - 1) * 100);
+  return Math.min(SMALL_HEAP_MAX_PERCENT, Math.max(SMALL_HEAP_MIN_PERCENT, room));
+}
 /** How often the heap's size is looked at. */
-const CHECK_MS = 500;
+const CHECK_MS = 100;
 
 const FLAG = '--heap-growing-percent';
 
-/** The growth limit (percent; 0: V8's own choice) for a heap of `heapBytes` (see HEAP_GROWTH_STEPS). */
-export function heapGrowthPercent(heapBytes: number): number {
-  return HEAP_GROWTH_STEPS.find((s) => heapBytes > s.fromBytes)?.percent ?? 0;
-}
-
 /**
  * Limits V8's heap growing factor for this process (`sluice serve`, `sluice run`) by its heap's
- * size (see HEAP_GROWTH_STEPS), unless the process was started with a factor of its own
+ * size (see heapGrowthPercent), unless the process was started with a factor of its own
  * (`node --heap-growing-percent=N`; 0 is V8's own choice).
  */
 export function limitHeapGrowth(): void {
@@ -49,7 +54,8 @@ export function limitHeapGrowth(): void {
   if (given) return;
   let percent = 0;
   const check = (): void => {
-    const next = heapGrowthPercent(v8.getHeapStatistics().total_heap_size);
+    const heap = v8.getHeapStatistics();
+    const next = heapGrowthPercent(heap.total_heap_size, heap.used_heap_size);
     if (next === percent) return;
     percent = next;
     v8.setFlagsFromString(`${FLAG}=${percent}`);
