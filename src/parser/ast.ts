@@ -285,7 +285,7 @@ export interface ArrayExpr {
 
 export type SelectItem =
   /** `*`, `t.*`; `EXCLUDE (a, ...)` leaves those columns out, `REPLACE (e AS a, ...)` gives `a` as `e` (as DuckDB). */
-  | { readonly kind: 'Star'; readonly qualifier?: Ident; /** t.s.*: the names after the first (a STRUCT column and its fields). */ readonly path?: readonly Ident[]; readonly exclude?: readonly Ident[]; readonly replace?: readonly { readonly expr: Expr; readonly name: Ident }[]; readonly span: Span }
+  | { readonly kind: 'Star'; readonly qualifier?: Ident; /** t.s.*: the names after the first (a STRUCT column and its fields). */ readonly path?: readonly Ident[]; readonly exclude?: readonly Ident[]; readonly replace?: readonly { readonly expr: Expr; readonly name: Ident }[]; /** `* RENAME (column AS name)`. */ readonly rename?: readonly { readonly column: Ident; readonly name: Ident }[]; readonly span: Span }
   | { readonly kind: 'ExprItem'; readonly expr: Expr; readonly alias?: Ident; readonly span: Span };
 
 export type FromItem = TableRef | JoinRef | WindowRef | SubqueryRef | UnionRef | ValuesRef;

@@ -985,6 +985,7 @@ export class SqlParser extends CstParser {
           this.CONSUME(Star, { LABEL: 'star' });
           this.OPTION(() => this.SUBRULE(this.starExclude, { LABEL: 'exclude' }));
           this.OPTION4(() => this.SUBRULE(this.starReplace, { LABEL: 'replace' }));
+          this.OPTION6(() => this.SUBRULE(this.starRename, { LABEL: 'rename' }));
         },
       },
       {
@@ -1003,6 +1004,7 @@ export class SqlParser extends CstParser {
           this.CONSUME2(Star, { LABEL: 'star' });
           this.OPTION2(() => this.SUBRULE2(this.starExclude, { LABEL: 'exclude' }));
           this.OPTION5(() => this.SUBRULE2(this.starReplace, { LABEL: 'replace' }));
+          this.OPTION7(() => this.SUBRULE2(this.starRename, { LABEL: 'rename' }));
         },
       },
       {
@@ -1042,6 +1044,27 @@ export class SqlParser extends CstParser {
       },
     });
     this.CONSUME(RParen);
+  });
+
+  /** `* RENAME (a AS x, ...)` or `* RENAME a AS x` (as DuckDB): the star's column `a` named `x`. */
+  readonly starRename = this.RULE('starRename', () => {
+    this.CONSUME(K.RENAME);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.renamedColumn, { LABEL: 'pairs' }) });
+          this.CONSUME(RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.renamedColumn, { LABEL: 'pairs' }) },
+    ]);
+  });
+
+  readonly renamedColumn = this.RULE('renamedColumn', () => {
+    this.SUBRULE(this.identifier, { LABEL: 'column' });
+    this.CONSUME(K.AS);
+    this.SUBRULE2(this.identifier, { LABEL: 'name' });
   });
 
   readonly alias = this.RULE('alias', () => {

@@ -55,8 +55,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   if (rest.includes(K.UNION)) rest = rest.filter((t) => t !== K.INTERSECT && t !== K.EXCEPT);
   // QUALIFY and WINDOW may come where HAVING may, and are seldom what was meant there.
   if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY && t !== K.WINDOW);
-  // After *, EXCLUDE and REPLACE may come where FROM may: FROM is what was meant.
-  if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE);
+  // After *, EXCLUDE, REPLACE and RENAME may come where FROM may: FROM is what was meant.
+  if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE && t !== K.RENAME);
   // Where LIMIT may come, so may the standard's FETCH FIRST: LIMIT, the usual word, stands for it.
   if (rest.includes(K.LIMIT)) rest = rest.filter((t) => t !== K.FETCH);
   // Where a query may start, so may DuckDB's FROM-first form, PIVOT and UNPIVOT: SELECT stands for them.

@@ -271,6 +271,7 @@ export function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
     const exclude = optNode(n, 'exclude');
     const replace = optNode(n, 'replace');
     const names = replace ? nodes(replace, 'names').map((c) => toIdent(c, cx)) : [];
+    const rename = optNode(n, 'rename');
     const path = nodes(n, 'qualifierPath').map((p) => toIdent(p, cx));
     return {
       kind: 'Star',
@@ -278,6 +279,7 @@ export function toSelectItem(n: CstNode, cx: AstContext): SelectItem {
       ...(path.length ? { path } : {}),
       ...(exclude ? { exclude: nodes(exclude, 'columns').map((c) => toIdent(c, cx)) } : {}),
       ...(replace ? { replace: nodes(replace, 'exprs').map((e, i) => ({ expr: toExpr(e, cx), name: names[i]! })) } : {}),
+      ...(rename ? { rename: nodes(rename, 'pairs').map((p) => ({ column: toIdent(node(p, 'column'), cx), name: toIdent(node(p, 'name'), cx) })) } : {}),
       span,
     };
   }

@@ -382,7 +382,7 @@ function countStar(span: Span): Expr {
  * column from it, so that IN and value subqueries take it as they take a SELECT of one expression.
  */
 function setAsColumn(q: SelectQuery): SelectQuery {
-  const star = q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier && !q.items[0]!.exclude && !q.items[0]!.replace;
+  const star = q.items.length === 1 && q.items[0]!.kind === 'Star' && !q.items[0]!.qualifier && !q.items[0]!.exclude && !q.items[0]!.replace && !q.items[0]!.rename;
   const first = q.from?.kind === 'Union' ? q.from.inputs[0] : undefined;
   if (!star || !first || first.items.length !== 1 || first.items[0]!.kind !== 'ExprItem') return q;
   const span = q.span;

@@ -510,7 +510,7 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
   for (const it of q.items) {
     if (it.kind === 'Star' && it.path?.length) {
       // t.s.* (or t.s.f.*): the fields of the STRUCT that path reads, as columns.
-      if (it.exclude?.length || it.replace?.length) throw new SluiceError('UNSUPPORTED', 'EXCLUDE and REPLACE apply to the columns of a relation, not to the fields of a STRUCT', { span: it.span, hint: 'name the fields wanted: SELECT t.s.a, t.s.b' });
+      if (it.exclude?.length || it.replace?.length || it.rename?.length) throw new SluiceError('UNSUPPORTED', 'EXCLUDE, REPLACE and RENAME apply to the columns of a relation, not to the fields of a STRUCT', { span: it.span, hint: 'name the fields wanted: SELECT t.s.a, t.s.b AS c' });
       const column: Expr = { kind: 'ColumnRef', qualifier: it.qualifier!, column: it.path[0]!, span: it.span };
       const operand = bindExpr(it.path.slice(1).reduce<Expr>((x, f) => ({ kind: 'FieldAccess', operand: x, field: f, span: it.span }), column), scope, catalog, { special });
       const type = operand.type;
@@ -527,7 +527,7 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
       if (qual !== undefined && all.length === 0) {
         // s.* of a STRUCT column s: its fields, as DuckDB.
         const fields = structFields(scope, qual);
-        if (fields && !it.exclude?.length && !it.replace?.length) {
+        if (fields && !it.exclude?.length && !it.replace?.length && !it.rename?.length) {
           for (const f of fields.type.fields) {
             out.push({ name: f.name, bind: () => ({ kind: 'FieldAccess', operand: { kind: 'Column', index: fields.index, name: fields.name, type: fields.type, span: it.span }, field: f.name, type: f.type, span: it.span }) });
           }
@@ -537,12 +537,14 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
       }
       const cols = excludeColumns(all, it.exclude);
       const replaced = replacedColumns(cols, it.replace);
+      const renamed = renamedColumns(cols, it.rename);
       for (const { c, index } of cols) {
         const expr = replaced.get(normalizeName(c.name));
-        if (expr) out.push({ ast: expr, name: c.name, bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
+        const name = renamed.get(normalizeName(c.name)) ?? c.name;
+        if (expr) out.push({ ast: expr, name, bind: (hooks) => bindExpr(expr, scope, catalog, { special, ...hooks }) });
         else {
           const column: Expr = { kind: 'ColumnRef', ...(c.qualifier !== undefined ? { qualifier: { name: c.qualifier, span: it.span } } : {}), column: { name: c.name, span: it.span }, span: it.span };
-          out.push({ name: c.name, column, bind: () => ({ kind: 'Column', index, name: c.name, type: c.type, span: it.span }) });
+          out.push({ name, column, bind: () => ({ kind: 'Column', index, name, type: c.type, span: it.span }) });
         }
       }
       continue;
@@ -590,7 +592,7 @@ function excludeColumns<C extends { readonly c: { readonly name: string } }>(col
 }
 
 /** An UNKNOWN_COLUMN error unless `name` is one of the star's columns. */
-function checkStarColumn(cols: readonly { readonly c: { readonly name: string } }[], name: Ident, clause: 'EXCLUDE' | 'REPLACE'): void {
+function checkStarColumn(cols: readonly { readonly c: { readonly name: string } }[], name: Ident, clause: 'EXCLUDE' | 'REPLACE' | 'RENAME'): void {
   if (cols.some(({ c }) => normalizeName(c.name) === normalizeName(name.name))) return;
   throw new SluiceError('UNKNOWN_COLUMN', `${clause} names '${name.name}', which * does not select`, {
     span: name.span,
@@ -604,6 +606,18 @@ function replacedColumns<C extends { readonly c: { readonly name: string } }>(co
   for (const { expr, name } of replace ?? []) {
     checkStarColumn(cols, name, 'REPLACE');
     out.set(normalizeName(name.name), expr);
+  }
+  return out;
+}
+
+/** The names `* RENAME` gives the star's columns, by column; a column it does not select, or one named twice, is an error. */
+function renamedColumns<C extends { readonly c: { readonly name: string } }>(cols: readonly C[], rename: readonly { readonly column: Ident; readonly name: Ident }[] | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { column, name } of rename ?? []) {
+    checkStarColumn(cols, column, 'RENAME');
+    const key = normalizeName(column.name);
+    if (out.has(key)) throw new SluiceError('INVALID_ARGUMENT', `RENAME names '${column.name}' twice`, { span: column.span, hint: 'give each column one new name' });
+    out.set(key, name.name);
   }
   return out;
 }
