@@ -58,6 +58,65 @@ const LIST_AGGREGATES: Readonly<Record<string, string>> = {
   string_agg: 'list_string_agg',
 };
 
+/** The aggregates that take a count as their last argument, as DuckDB: the value, and how it is ranked. */
+const TOP_N: Readonly<Record<string, { readonly byOther: boolean; readonly desc: boolean }>> = {
+  max: { byOther: false, desc: true },
+  min: { byOther: false, desc: false },
+  arg_max: { byOther: true, desc: true },
+  argmax: { byOther: true, desc: true },
+  max_by: { byOther: true, desc: true },
+  arg_min: { byOther: true, desc: false },
+  argmin: { byOther: true, desc: false },
+  min_by: { byOther: true, desc: false },
+};
+
+/** Whether the call is one of the aggregates with a count (see topNAggregate). */
+export function isTopNCall(e: CallExpr): boolean {
+  const form = TOP_N[normalizeName(e.name.name)];
+  return form !== undefined && !e.star && e.args.length === (form.byOther ? 3 : 2);
+}
+
+/**
+ * `MAX(x, n)` and `MIN(x, n)` (the n largest or smallest values of x), `ARG_MAX(a, v, n)` /
+ * `MAX_BY` and `ARG_MIN(a, v, n)` / `MIN_BY` (the a of the n rows of largest or smallest v), as
+ * DuckDB: a list, first the value ranked first; rows where a value is NULL do not count; NULL when
+ * no row does. They are `LIST(a ORDER BY v DESC) FILTER (WHERE a IS NOT NULL AND v IS NOT NULL)`
+ * cut to n, so a view keeps them current as rows come and go. Undefined for the plain aggregates.
+ */
+export function topNAggregate(e: CallExpr): Expr | undefined {
+  if (!isTopNCall(e)) return undefined;
+  const name = normalizeName(e.name.name);
+  const form = TOP_N[name]!;
+  const label = name.toUpperCase();
+  const n = e.args[e.args.length - 1]!;
+  if (n.kind !== 'Literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 1) {
+    throw new SluiceError('INVALID_ARGUMENT', `${label} takes how many values it keeps as a positive constant integer`, { span: n.span, hint: form.byOther ? `e.g. ${label}(id, price, 3)` : `e.g. ${label}(price, 3)` });
+  }
+  if (e.distinct || e.orderBy?.length) {
+    throw new SluiceError('UNSUPPORTED', `${label} with a count takes neither DISTINCT nor ORDER BY`, { span: e.span, hint: 'write LIST(DISTINCT ...) or LIST(... ORDER BY ...) and slice it' });
+  }
+  const span = e.span;
+  const value = e.args[0]!;
+  const rank = form.byOther ? e.args[1]! : value;
+  const notNull = (x: Expr): Expr => ({ kind: 'IsNull', operand: x, negated: true, span: x.span });
+  const both = (a: Expr, b: Expr): Expr => ({ kind: 'Binary', op: 'AND', left: a, right: b, span });
+  let counted = form.byOther ? both(notNull(value), notNull(rank)) : notNull(value);
+  if (e.filter) counted = both(e.filter, counted);
+  const list: CallExpr = {
+    kind: 'Call',
+    name: { name: 'list', span: e.name.span },
+    args: [value],
+    distinct: false,
+    star: false,
+    filter: counted,
+    orderBy: [{ expr: rank, desc: form.desc, nullsFirst: false }],
+    ...(e.over ? { over: e.over } : {}),
+    span,
+  };
+  const one: Expr = { kind: 'Literal', literal: 'integer', value: 1, span: n.span };
+  return { kind: 'Call', name: { name: 'list_slice', span: e.name.span }, args: [list, one, n], distinct: false, star: false, span };
+}
+
 /** The call as the form it stands for, or undefined when it is a call of its own. */
 export function rewriteCallForm(e: CallExpr): Expr | undefined {
   const name = normalizeName(e.name.name);

@@ -11,6 +11,7 @@ import { T, decimalOf, isNumeric, typeToString, type DataType, type Field } from
 import type { Span } from '../common/span.js';
 import { normalizeName, type CallExpr, type Expr, type FrameBound, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import type { OrderKey } from './order-by.js';
+import { isTopNCall } from './call-forms.js';
 import { fixedMillis } from './limits.js';
 import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import type { AggregateCall } from './logical.js';
@@ -150,6 +151,7 @@ function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
   const refuse = (message: string, hint?: string): never => {
     throw new SluiceError('UNSUPPORTED', message, { span: call.span, ...(hint ? { hint } : {}) });
   };
+  if (isTopNCall(call)) refuse(`${name} with a count over a window is not supported`, `group by the window's partition instead, or take ${name} of one value`);
   const aggregate = FUNCTIONS.has(fn) ? undefined : windowAggregate(fn);
   if (!FUNCTIONS.has(fn) && !aggregate) {
     refuse(`${name} is not a window function`, 'window functions: ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK, CUME_DIST, NTILE, LAG, LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE, and the aggregates (COUNT, SUM, STRING_AGG, LIST, STDDEV, MEDIAN, ARG_MAX, ...) over a window');
