@@ -1229,6 +1229,14 @@ export class SqlParser extends CstParser {
       this.CONSUME(LParen, { LABEL: 'call' });
       this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'args' }) });
       this.CONSUME(RParen);
+      // WITH ORDINALITY (the SQL standard's, as DuckDB): each row's place in the list, from 1.
+      this.OPTION2({
+        GATE: () => tokenMatcher(this.LA(1), K.WITH) && this.LA(2).image.toUpperCase() === 'ORDINALITY',
+        DEF: () => {
+          this.CONSUME(K.WITH, { LABEL: 'ordinality' });
+          this.SUBRULE2(this.identifier);
+        },
+      });
     });
     this.OPTION({ GATE: () => this.aliasNext(), DEF: () => this.SUBRULE(this.relationAlias, { LABEL: 'alias' }) });
   });

@@ -424,7 +424,7 @@ function relationOf(n: CstNode, cx: AstContext): FromItem {
     case 'tableRef': {
       const name = toIdent(node(c, 'name'), cx);
       const columns = aliasColumns(c, cx);
-      if (optToken(c, 'call')) return tableFunction(name, nodes(c, 'args').map((a) => toExpr(a, cx)), alias, columns, span);
+      if (optToken(c, 'call')) return tableFunction(name, nodes(c, 'args').map((a) => toExpr(a, cx)), alias, columns, optToken(c, 'ordinality') !== undefined, span);
       const ref: FromItem = commonTableRef(name, alias, span, cx) ?? { kind: 'TableRef', name, ...withAlias, span };
       // `t AS x(a, b)`: its columns renamed, as a subquery over it.
       return columns ? { kind: 'Subquery', query: selectFrom([{ kind: 'Star', span }], ref, span), ...withAlias, columns, span } : ref;
@@ -449,9 +449,10 @@ const TABLE_FUNCTIONS: Readonly<Record<string, string>> = { range: 'range', gene
 /**
  * `range(...)`, `generate_series(...)` and `unnest(list)` in FROM, as DuckDB's table functions: one
  * row per element, in a column named after the function (or the alias's column list), planned as
- * `(SELECT UNNEST(<list>) AS <name>)`.
+ * `(SELECT UNNEST(<list>) AS <name>)`. `WITH ORDINALITY` adds a column `ordinality`, each row's
+ * place in the list from 1: `UNNEST(RANGE(1, LEN(<list>) + 1))`, unnested in step with it.
  */
-function tableFunction(name: Ident, args: readonly Expr[], alias: Ident | undefined, columns: readonly Ident[] | undefined, span: Span): FromItem {
+function tableFunction(name: Ident, args: readonly Expr[], alias: Ident | undefined, columns: readonly Ident[] | undefined, ordinality: boolean, span: Span): FromItem {
   const fn = TABLE_FUNCTIONS[normalizeName(name.name)];
   const windowFn = normalizeName(name.name).toUpperCase();
   if (windowFn in WINDOW_EXAMPLE) {
@@ -469,8 +470,13 @@ function tableFunction(name: Ident, args: readonly Expr[], alias: Ident | undefi
   const call = (f: string, xs: readonly Expr[]): Expr => ({ kind: 'Call', name: { name: f, span: name.span }, args: xs, distinct: false, star: false, span });
   const list = fn === 'unnest' ? args : [call(fn, args)];
   if (fn === 'unnest' && args.length !== 1) throw new SluiceError('UNSUPPORTED', `unnest in FROM takes one list, got ${args.length} arguments`, { span, hint: 'e.g. FROM unnest([1, 2, 3]) AS t(x)' });
-  const item: SelectItem = { kind: 'ExprItem', expr: call('unnest', list), alias: { name: fn, span: name.span }, span };
-  return { kind: 'Subquery', query: selectFrom([item], undefined, span), alias: alias ?? { name: fn, span: name.span }, ...(columns ? { columns } : {}), span };
+  const items: SelectItem[] = [{ kind: 'ExprItem', expr: call('unnest', list), alias: { name: fn, span: name.span }, span }];
+  if (ordinality) {
+    const one: Expr = { kind: 'Literal', literal: 'integer', value: 1, span };
+    const places = call('range', [one, { kind: 'Binary', op: '+', left: call('len', list), right: one, span }]);
+    items.push({ kind: 'ExprItem', expr: call('unnest', [places]), alias: { name: 'ordinality', span }, span });
+  }
+  return { kind: 'Subquery', query: selectFrom(items, undefined, span), alias: alias ?? { name: fn, span: name.span }, ...(columns ? { columns } : {}), span };
 }
 
 function selectFrom(items: readonly SelectItem[], from: FromItem | undefined, span: Span): SelectQuery {
