@@ -92,6 +92,15 @@ export function compileExpr(e: BoundExpr, input: readonly Field[], udfs: UdfReso
   };
 }
 
+/** The value `f` computes, or NULL where it throws (a row error): TRY(x). */
+function tryValue(f: () => unknown): unknown {
+  try {
+    return f();
+  } catch {
+    return null;
+  }
+}
+
 type UdfRows = ReturnType<UdfBatchFn>;
 
 /** Calls `fn` on the rows whose arguments evaluated; the others keep their argument's error. */
@@ -131,7 +140,19 @@ class Gen implements CodeGen {
   readonly udfFns: UdfBatchFn[] = [];
   /** Loops that call each user function once over the whole batch, innermost calls first. */
   readonly udfLoops: string[] = [];
+  /** TRY(...)s around the expression being compiled: a constant that fails there is NULL, not an error. */
+  private tries = 0;
   constructor(private readonly udfs: UdfResolver) {}
+
+  /** `compute()`'s constant, or NULL where it fails inside TRY (outside, its error fails the statement). */
+  private constant(compute: () => unknown): string {
+    if (this.tries === 0) return this.konst(compute());
+    try {
+      return this.konst(compute());
+    } catch {
+      return 'null';
+    }
+  }
 
   temp(): string {
     return `t${this.temps++}`;
@@ -174,13 +195,20 @@ class Gen implements CodeGen {
         const rescaled = e.type.kind === 'DOUBLE' && e.type.decimal !== undefined && typeToString(e.type) !== typeToString(e.operand.type);
         if (e.operand.type.kind === e.type.kind && e.type.kind !== 'ARRAY' && e.type.kind !== 'STRUCT' && !rescaled) return this.expr(e.operand);
         const cast = e.try ? tryCaster(caster(e.operand.type, e.type)) : caster(e.operand.type, e.type);
-        if (e.operand.kind === 'Literal' && e.operand.value !== null) return this.konst(castConstant(cast, e));
+        if (e.operand.kind === 'Literal' && e.operand.value !== null) return this.constant(() => castConstant(cast, e));
         return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(cast)}(${a})`);
       }
       case 'Call': {
         const impl = SCALAR_IMPLS[e.fn];
         if (!impl) throw new SluiceError('INTERNAL', `no implementation for function ${e.fn}`);
         if (e.fn === 'coalesce') return coalesceCode(e.args, e.type, this);
+        // TRY(x): a row whose x fails (a bad cast, a division by zero, ...) gets NULL instead of an error.
+        if (e.fn === 'try') {
+          this.tries++;
+          const inner = this.expr(e.args[0]!);
+          this.tries--;
+          return `${this.konst(tryValue)}(() => ${inner})`;
+        }
         if (e.fn === 'to_json' || e.fn === 'json_object' || e.fn === 'json_array') return this.jsonOfValues(e.fn, e.args);
         if (e.fn === 'json_object_lists') {
           const values = e.args[1]!.type;
@@ -306,8 +334,10 @@ class Gen implements CodeGen {
       case '*': {
         const d = decimalOf(e.type);
         if (e.left.kind === 'Literal' && e.right.kind === 'Literal') {
-          const v = integerConstant(e);
-          return this.konst(d && typeof v === 'number' ? toScale(v, d.scale) : v);
+          return this.constant(() => {
+            const v = integerConstant(e);
+            return d && typeof v === 'number' ? toScale(v, d.scale) : v;
+          });
         }
         const code = ([a, b]: string[]): string => this.checked(op, e.type, widenCode(a!, e.left.type, e.type), widenCode(b!, e.right.type, e.type));
         // A DECIMAL result is rounded to its decimals: 0.1 + 0.2 is 0.3, as exact arithmetic gives.

@@ -183,6 +183,8 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   ...PATH_IMPLS,
   // Compiled inline (lazily, see compile-logic.ts); these are for callers outside compiled code.
   coalesce: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
+  // Compiled around its argument (compile-expr's tryCode): what is left here is the value.
+  try: { fn: (x) => x, nullSafe: true },
   // IFNULL(a, b) is bound as COALESCE(a, b); this is for callers outside compiled code.
   ifnull: { fn: (...xs) => xs.find((x) => x !== null) ?? null, nullSafe: true },
   nullif: { fn: (a, b) => (a === null || (b !== null && valuesEqual(a, b)) ? null : a), nullSafe: true },

@@ -355,24 +355,34 @@ function toCase(n: CstNode, cx: AstContext): CaseExpr {
 }
 
 /**
- * STRUCT_PACK(a := 1, b := 'x'), as DuckDB names a struct's fields: the call `{'a': 1, 'b': 'x'}`
- * is (STRUCT_PACK of names and values). Undefined for a call without `name :=`; other functions
+ * STRUCT_PACK(a := 1, b := 'x') and STRUCT_INSERT(s, c := 3), as DuckDB names a struct's fields:
+ * the call `{'a': 1, 'b': 'x'}` is (STRUCT_PACK of names and values), and STRUCT_INSERT's is
+ * (the struct, then names and values). Undefined for a call without `name :=`; other functions
  * take no names.
  */
 function namedArguments(n: CstNode, name: Ident, cx: AstContext): CallExpr | undefined {
   const names = nodes(n, 'argNames');
   if (names.length === 0) return undefined;
   const span = cx.src.nodeSpan(n);
-  if (normalizeName(name.name) !== 'struct_pack') {
-    throw new SluiceError('SYNTAX_ERROR', `${name.name.toUpperCase()} takes no named arguments (name := value)`, { span: cx.src.nodeSpan(names[0]!), hint: 'only STRUCT_PACK names its arguments: STRUCT_PACK(a := 1, b := \'x\'); pass the others by position' });
+  const fn = normalizeName(name.name);
+  if (fn !== 'struct_pack' && fn !== 'struct_insert') {
+    throw new SluiceError('SYNTAX_ERROR', `${name.name.toUpperCase()} takes no named arguments (name := value)`, { span: cx.src.nodeSpan(names[0]!), hint: "only STRUCT_PACK and STRUCT_INSERT name their arguments: STRUCT_PACK(a := 1, b := 'x'); pass the others by position" });
   }
   const args = nodes(n, 'args');
-  if (names.length !== args.length) throw new SluiceError('SYNTAX_ERROR', 'STRUCT_PACK takes every argument by name (name := value)', { span, hint: "e.g. STRUCT_PACK(a := 1, b := 'x')" });
-  const pairs = args.flatMap((a, i): Expr[] => {
+  const positional = fn === 'struct_insert' ? 1 : 0;
+  const first = names[0]!.location!.startOffset;
+  if (names.length !== args.length - positional || args.slice(0, positional).some((a) => a.location!.startOffset > first)) {
+    throw new SluiceError(
+      'SYNTAX_ERROR',
+      fn === 'struct_pack' ? 'STRUCT_PACK takes every argument by name (name := value)' : 'STRUCT_INSERT takes the struct, then every field to add by name (name := value)',
+      { span, hint: fn === 'struct_pack' ? "e.g. STRUCT_PACK(a := 1, b := 'x')" : 'e.g. STRUCT_INSERT(s, c := 3)' },
+    );
+  }
+  const pairs = args.slice(positional).flatMap((a, i): Expr[] => {
     const nameTok = token(names[i]!, 'name');
     return [{ kind: 'Literal', literal: 'string', value: identFromToken(nameTok, cx).name, span: cx.src.tokenSpan(nameTok) }, toExpr(a, cx)];
   });
-  return { kind: 'Call', name, args: pairs, distinct: false, star: false, span };
+  return { kind: 'Call', name, args: [...args.slice(0, positional).map((a) => toExpr(a, cx)), ...pairs], distinct: false, star: false, span };
 }
 
 function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | IndexExpr | ArrayExpr {

@@ -337,6 +337,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   // TYPEOF(x): the name DuckDB gives x's type, known when the query is planned.
   if (name === 'typeof' && bound.length === 1 && !catalog.findFunction(name)) return { kind: 'Literal', value: duckTypeName(bound[0]!.type), type: T.STRING, span: e.span };
   if (name === 'struct_pack' && !catalog.findFunction(name)) return bindStruct(bound, e);
+  if (name === 'struct_insert' && !catalog.findFunction(name)) return bindStructInsert(bound, e);
   // JSON_EXTRACT(j, '$.items[*].id') and JSON_EXTRACT(j, ['$.a', '$.b']) give a list, as DuckDB.
   if ((name === 'json_extract' || name === 'json_extract_string') && bound.length === 2 && !catalog.findFunction(name) && manyJsonPaths(bound[1]!)) {
     const fn = `${name}_many`;
@@ -360,6 +361,10 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (rule) {
     const t = rule(args.map((a) => a.type));
     if (typeof t === 'string') {
+      // A bare NULL (a value of type NULL: NULL whatever the row) where the function wants a number,
+      // list, ...: NULL of the type the call would have, as DuckDB's ROUND(NULL, 1) or LIST_SUM(NULL).
+      const asNull = nullCallType(rule, args.map((a) => a.type));
+      if (asNull) return { kind: 'Literal', value: null, type: asNull, span: e.span };
       throw typeError(`${name.toUpperCase()}(${args.map((a) => typeToString(a.type)).join(', ')}): ${name.toUpperCase()} ${t}`, e.span);
     }
     checkConstantUnit(name, args);
@@ -462,6 +467,40 @@ function duckTypeName(t: DataType): string {
     default:
       return t.kind;
   }
+}
+
+/**
+ * STRUCT_INSERT(s, c := x) (the struct, then names and values): the fields of s, then the new
+ * ones, as DuckDB; of a NULL s, its fields NULL.
+ */
+function bindStructInsert(args: readonly BoundExpr[], e: CallExpr): BoundExpr {
+  const struct = args[0];
+  if (!struct || struct.type.kind !== 'STRUCT') {
+    throw typeError(`STRUCT_INSERT takes a STRUCT, then the fields to add by name${struct ? `, got ${typeToString(struct.type)}` : ''}`, struct?.span ?? e.span, 'e.g. STRUCT_INSERT(s, c := 3)');
+  }
+  if (args.length < 3) throw typeError('STRUCT_INSERT takes at least one field to add (name := value)', e.span, 'e.g. STRUCT_INSERT(s, c := 3)');
+  const own = struct.type.fields.flatMap((f): BoundExpr[] => [
+    { kind: 'Literal', value: f.name, type: T.STRING, span: e.span },
+    { kind: 'FieldAccess', operand: struct, field: f.name, type: f.type, span: e.span },
+  ]);
+  return bindStruct([...own, ...args.slice(1)], e);
+}
+
+/** Types a bare NULL argument is tried as, in turn, when a function refuses the NULL type itself. */
+const NULL_ARGUMENT_TYPES: readonly DataType[] = [T.INT, T.BIGINT, T.DOUBLE, T.STRING, T.BOOLEAN, T.TIMESTAMP, T.DATE, { kind: 'ARRAY', element: T.BIGINT }, { kind: 'ARRAY', element: T.DOUBLE }, { kind: 'ARRAY', element: T.STRING }];
+
+/**
+ * The type of a call some of whose arguments are of type NULL (always NULL) and which the
+ * function's rule refuses as they are: the rule's type with those arguments of the first type in
+ * NULL_ARGUMENT_TYPES it takes, or undefined when none does (the call is wrong for other reasons).
+ */
+function nullCallType(rule: (types: readonly DataType[]) => DataType | string, types: readonly DataType[]): DataType | undefined {
+  if (!types.some((t) => t.kind === 'NULL')) return undefined;
+  for (const candidate of NULL_ARGUMENT_TYPES) {
+    const t = rule(types.map((x) => (x.kind === 'NULL' ? candidate : x)));
+    if (typeof t !== 'string') return t;
+  }
+  return undefined;
 }
 
 /** `{'a': x, 'b': y}` (STRUCT_PACK('a', x, 'b', y)): a STRUCT of those fields, each named once. */

@@ -128,6 +128,7 @@ export function rewriteCallForm(e: CallExpr): Expr | undefined {
   const op = OPERATOR_FORMS[name];
   if (op !== undefined && e.args.length === 2 && !e.distinct && !e.star) return { kind: 'Binary', op, left: e.args[0]!, right: e.args[1]!, span: e.span };
   if (INDEX_FORMS.has(name) && e.args.length === 2 && !e.distinct && !e.star) return { kind: 'Index', operand: e.args[0]!, index: e.args[1]!, span: e.span };
+  if (name === 'round_even' && e.args.length === 2 && !e.distinct && !e.star) return roundEven(e, e.args[0]!, e.args[1]!);
   // ARRAY_PUSH_FRONT(list, x) is LIST_PREPEND(x, list).
   if (name === 'array_push_front' && e.args.length === 2) return { ...e, name: { ...e.name, name: 'list_prepend' }, args: [e.args[1]!, e.args[0]!] };
   const like = LIKE_FORMS[name];
@@ -144,6 +145,20 @@ export function rewriteCallForm(e: CallExpr): Expr | undefined {
   }
   if ((name === 'list_aggregate' || name === 'array_aggregate' || name === 'list_aggr' || name === 'aggregate') && e.args.length >= 2) return listAggregate(e);
   return undefined;
+}
+
+/**
+ * ROUND_EVEN(x, n): half to even, as DuckDB defines it (a macro there):
+ * `CASE ((ABS(x) * POWER(10, n + 1)) % POWER(10, 1)) WHEN 5 THEN ROUND(x / 2, n) * 2 ELSE ROUND(x, n) END`,
+ * so ROUND_EVEN(2.5, 0) is 2 and (3.5, 0) is 4, a DOUBLE.
+ */
+function roundEven(e: CallExpr, x: Expr, n: Expr): Expr {
+  const span = e.span;
+  const int = (value: number): Expr => ({ kind: 'Literal', literal: 'integer', value, span });
+  const call = (name: string, args: readonly Expr[]): Expr => ({ kind: 'Call', name: { name, span: e.name.span }, args, distinct: false, star: false, span });
+  const bin = (op: '+' | '*' | '/' | '%', left: Expr, right: Expr): Expr => ({ kind: 'Binary', op, left, right, span });
+  const half = bin('%', bin('*', call('abs', [x]), call('power', [int(10), bin('+', n, int(1))])), call('power', [int(10), int(1)]));
+  return { kind: 'Case', operand: half, whens: [{ when: int(5), then: bin('*', call('round', [bin('/', x, int(2)), n]), int(2)) }], else: call('round', [x, n]), span };
 }
 
 function partsStruct(e: CallExpr, parts: readonly Expr[], operand: Expr): Expr {

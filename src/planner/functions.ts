@@ -282,6 +282,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   translate: (a) => (a.length === 3 && a.every(isString) ? T.STRING : 'expects (string, from characters, to characters)'),
   concat: (a) => (a.length >= 1 ? T.STRING : 'expects at least one argument'),
   coalesce: sameType,
+  // TRY(x): x, or NULL where computing it fails for a row (compiled around x, see compile-expr).
+  try: (a) => (a.length === 1 ? a[0]! : 'expects one expression'),
   nullif: (a) => (a.length === 2 && commonType(a[0]!, a[1]!) ? a[0]! : 'expects two arguments of one type'),
   greatest: sameType,
   least: sameType,
