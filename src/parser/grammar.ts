@@ -1822,6 +1822,13 @@ export class SqlParser extends CstParser {
     this.OR([{ ALT: () => this.SUBRULE(this.identifier, { LABEL: 'named' }) }, { ALT: () => this.SUBRULE(this.windowSpec, { LABEL: 'spec' }) }]);
   });
 
+  /** A name opening a window spec: not one of the words a spec may start with. */
+  private baseWindowAhead(): boolean {
+    const t = this.LA(1);
+    if (!tokenMatcher(t, Identifier)) return false;
+    return ![K.PARTITION, K.ORDER, K.ROWS, K.RANGE, K.GROUPS].some((k) => tokenMatcher(t, k));
+  }
+
   /** `WINDOW w AS (...), ...` after HAVING: windows that OVER names. */
   readonly windowClause = this.RULE('windowClause', () => {
     this.CONSUME(K.WINDOW);
@@ -1837,6 +1844,8 @@ export class SqlParser extends CstParser {
 
   readonly windowSpec = this.RULE('windowSpec', () => {
     this.CONSUME(LParen);
+    // `(w ORDER BY ...)`: the window w of the WINDOW clause, with what follows added (the standard's).
+    this.OPTION4({ GATE: () => this.baseWindowAhead(), DEF: () => this.SUBRULE(this.identifier, { LABEL: 'base' }) });
     this.OPTION(() => {
       this.CONSUME(K.PARTITION);
       this.CONSUME(K.BY);

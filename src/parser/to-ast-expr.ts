@@ -480,22 +480,43 @@ function isPlainCall(n: CstNode): boolean {
 
 function toOver(over: CstNode, cx: AstContext): WindowOver {
   const named = optNode(over, 'named');
-  let spec = optNode(over, 'spec');
-  if (named) {
-    const name = toIdent(named, cx);
-    spec = cx.windows?.get(normalizeName(name.name));
-    if (!spec) {
-      const known = [...(cx.windows?.keys() ?? [])];
-      throw astError(`unknown window '${name.name}'`, name.span, known.length ? `windows of this SELECT: ${known.join(', ')}` : "define it after HAVING: WINDOW w AS (PARTITION BY ... ORDER BY ...), or write OVER (...)");
-    }
-  }
-  const frame = optNode(spec!, 'frame');
-  return {
-    partitionBy: nodes(spec!, 'partitionBy').map((e) => toExpr(e, cx)),
-    orderBy: nodes(spec!, 'orderBy').map((o) => toOrderItem(o, cx)),
-    ...(frame ? { frame: toFrame(frame, cx) } : {}),
-    span: cx.src.nodeSpan(over),
+  const spec = named ? namedWindow(named, cx) : node(over, 'spec');
+  return { ...windowOf(spec, cx, []), span: cx.src.nodeSpan(over) };
+}
+
+/** The spec of the WINDOW clause's window `nameNode` names; an unknown name is an error. */
+function namedWindow(nameNode: CstNode, cx: AstContext): CstNode {
+  const name = toIdent(nameNode, cx);
+  const spec = cx.windows?.get(normalizeName(name.name));
+  if (spec) return spec;
+  const known = [...(cx.windows?.keys() ?? [])];
+  throw astError(`unknown window '${name.name}'`, name.span, known.length ? `windows of this SELECT: ${known.join(', ')}` : "define it after HAVING: WINDOW w AS (PARTITION BY ... ORDER BY ...), or write OVER (...)");
+}
+
+/**
+ * A window spec's partitioning, order and frame. One that starts with a window's name,
+ * `(w ORDER BY ...)`, takes w's and adds to them, as the SQL standard has it: its PARTITION BY is
+ * w's (it may not have its own), its ORDER BY w's unless w has none, and its frame its own unless
+ * it has none; `within` holds the windows being resolved, so that a window naming itself is an
+ * error instead of a loop.
+ */
+function windowOf(spec: CstNode, cx: AstContext, within: readonly CstNode[]): Omit<WindowOver, 'span'> {
+  const frameNode = optNode(spec, 'frame');
+  const own = {
+    partitionBy: nodes(spec, 'partitionBy').map((e) => toExpr(e, cx)),
+    orderBy: nodes(spec, 'orderBy').map((o) => toOrderItem(o, cx)),
+    ...(frameNode ? { frame: toFrame(frameNode, cx) } : {}),
   };
+  const baseNode = optNode(spec, 'base');
+  if (!baseNode) return own;
+  const baseSpec = namedWindow(baseNode, cx);
+  const span = cx.src.nodeSpan(baseNode);
+  if (within.includes(baseSpec)) throw astError(`window '${toIdent(baseNode, cx).name}' is defined through itself`, span, 'define each window from windows before it');
+  const base = windowOf(baseSpec, cx, [...within, spec]);
+  if (own.partitionBy.length) throw astError('a window built on another takes its PARTITION BY from it', cx.src.nodeSpan(nodes(spec, 'partitionBy')[0]!), 'put the PARTITION BY in the window it names');
+  if (own.orderBy.length && base.orderBy.length) throw astError('a window built on one with an ORDER BY cannot have its own', span, 'put the ORDER BY in one of the two windows');
+  if (base.frame) throw astError(`window '${toIdent(baseNode, cx).name}' has a frame, so no window can be built on it`, span, 'give the frame to the window built on it instead');
+  return { partitionBy: base.partitionBy, orderBy: own.orderBy.length ? own.orderBy : base.orderBy, ...(own.frame ? { frame: own.frame } : {}) };
 }
 
 function toFrame(frame: CstNode, cx: AstContext): WindowFrame {

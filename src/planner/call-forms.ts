@@ -70,6 +70,25 @@ const TOP_N: Readonly<Record<string, { readonly byOther: boolean; readonly desc:
   min_by: { byOther: true, desc: false },
 };
 
+/** The quantile aggregates that take a list of fractions as DuckDB does. */
+const QUANTILES: ReadonlySet<string> = new Set(['quantile_cont', 'quantile_disc', 'quantile']);
+
+/**
+ * `QUANTILE_CONT(x, [0.25, 0.75])` (also QUANTILE_DISC, QUANTILE): the list of the quantiles at
+ * those fractions, as DuckDB; NULL, not a list of NULLs, where the group has no value. Undefined
+ * for other calls.
+ */
+export function quantileListAggregate(e: CallExpr): Expr | undefined {
+  const name = normalizeName(e.name.name);
+  const fractions = e.args[1];
+  if (!QUANTILES.has(name) || e.args.length !== 2 || fractions?.kind !== 'Array' || e.star) return undefined;
+  if (fractions.elements.length === 0) throw new SluiceError('INVALID_ARGUMENT', `${name.toUpperCase()} takes at least one fraction`, { span: fractions.span, hint: `e.g. ${name.toUpperCase()}(x, [0.25, 0.75])` });
+  const span = e.span;
+  const each = fractions.elements.map((f): Expr => ({ ...e, args: [e.args[0]!, f] }));
+  const list: Expr = { kind: 'Array', elements: each, span };
+  return { kind: 'Case', whens: [{ when: { kind: 'IsNull', operand: each[0]!, negated: true, span }, then: list }], span };
+}
+
 /** Whether the call is one of the aggregates with a count (see topNAggregate). */
 export function isTopNCall(e: CallExpr): boolean {
   const form = TOP_N[normalizeName(e.name.name)];
