@@ -159,7 +159,7 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
           out(row, at >= lo[i]! && at < hi[i]! ? values[at] : null);
         });
       } else {
-        frameAggregate(w.fn, w.args.length === 0 ? part.map(() => 1) : values, lo, hi).forEach((v, i) => out(part[i]!, v));
+        frameAggregate(w.fn, w.args.length === 0 ? part.map(() => 1) : values, lo, hi, w.distinct).forEach((v, i) => out(part[i]!, v));
       }
     }
   }
@@ -263,7 +263,7 @@ function excludedFrames(w: WindowSpec, values: readonly unknown[], lo: Int32Arra
       const at = w.fn === 'first_value' ? 0 : w.fn === 'last_value' ? kept.length - 1 : w.offset! - 1;
       return at >= 0 && at < kept.length ? kept[at] : null;
     }
-    return frameAggregate(w.fn, kept, Int32Array.of(0), Int32Array.of(kept.length))[0];
+    return frameAggregate(w.fn, kept, Int32Array.of(0), Int32Array.of(kept.length), w.distinct)[0];
   });
 }
 
@@ -348,9 +348,10 @@ function frames(part: readonly unknown[][], w: WindowSpec, peerStart: readonly n
  * frames of a partition move forward (neither bound goes back from one row to the next), so one
  * pass adds the rows entering and removes those leaving: sums keep a compensation term (and
  * start again from zero when the frame empties), MIN and MAX a queue of the candidates in order.
- * A frame that does go back is summed again from its start.
+ * A frame that does go back is summed again from its start. With `distinct`, a value already in
+ * the frame is counted once: it enters with its first copy and leaves with its last.
  */
-function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array, hi: Int32Array): unknown[] {
+function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array, hi: Int32Array, distinct = false): unknown[] {
   const n = values.length;
   const results = new Array<unknown>(n);
   let from = 0;
@@ -363,9 +364,16 @@ function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array
   const queue: number[] = [];
   let head = 0;
   const better = (a: unknown, b: unknown) => (fn === 'min' ? compareValues(a, b) < 0 : compareValues(a, b) > 0);
+  // DISTINCT: copies of each value in the frame (MIN and MAX are the same without).
+  const copies = distinct && fn !== 'min' && fn !== 'max' ? new Map<unknown, number>() : undefined;
   const add = (j: number) => {
     const v = values[j];
     if (v === null || v === undefined) return;
+    if (copies) {
+      const c = copies.get(v) ?? 0;
+      copies.set(v, c + 1);
+      if (c > 0) return;
+    }
     count++;
     if (fn === 'sum' || fn === 'avg') {
       if (typeof v === 'bigint' || bigSum !== undefined) bigSum = (bigSum ?? BigInt(sum)) + BigInt(v as number);
@@ -378,6 +386,14 @@ function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array
   const remove = (j: number) => {
     const v = values[j];
     if (v === null || v === undefined) return;
+    if (copies) {
+      const c = copies.get(v)!;
+      if (c > 1) {
+        copies.set(v, c - 1);
+        return;
+      }
+      copies.delete(v);
+    }
     count--;
     if (fn === 'sum' || fn === 'avg') {
       if (bigSum !== undefined) bigSum -= BigInt(v as number);
@@ -397,6 +413,7 @@ function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array
     sum = carry = 0;
     bigSum = undefined;
     queue.length = head = 0;
+    copies?.clear();
   };
   for (let i = 0; i < n; i++) {
     const a = lo[i]!;

@@ -106,6 +106,7 @@ export function rewriteWindows(q: SelectQuery, walk: (e: Expr, f: (x: Expr) => v
           ...(win.offset !== undefined ? { offset: win.offset } : {}),
           ...(win.fallback !== undefined ? { fallback: win.fallback } : {}),
           ...(win.call.ignoreNulls ? { ignoreNulls: true } : {}),
+          ...(win.call.distinct ? { distinct: true } : {}),
           partitionBy: win.call.over!.partitionBy.map((_, i) => at(`${PREFIX}${k}p${i}`)),
           orderBy,
           frame: checkRangeKey(win, orderBy.map((o) => fields[o.index]!.type)),
@@ -145,6 +146,8 @@ function firstWindowCall(q: SelectQuery, walk: (e: Expr, f: (x: Expr) => void) =
   return first;
 }
 
+const DISTINCT_OVER_FRAME: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max']);
+
 function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
   const fn = normalizeName(call.name.name);
   const name = call.name.name.toUpperCase();
@@ -158,11 +161,12 @@ function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
   }
   if (aggregate) {
     if (call.orderBy?.length) refuse(`${name}(... ORDER BY ...) over a window is not supported`, 'the window\'s own ORDER BY orders its rows');
-    if (call.distinct || call.filter) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported`);
+    if (call.distinct || call.filter) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported${call.distinct ? ' but by COUNT, SUM, AVG, MIN and MAX' : ''}`);
     if (call.star) throw new SluiceError('TYPE_MISMATCH', `${name} takes arguments, not *`, { span: call.span });
     return { call, fn: 'aggregate', display: alias ?? fn, frame: frameSpec(call), args: call.args.length, aggregate };
   }
-  if (call.distinct || call.filter) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported`);
+  // COUNT, SUM and AVG (DISTINCT x) over a frame count each value once; MIN and MAX are the same either way.
+  if (call.filter || (call.distinct && !DISTINCT_OVER_FRAME.has(fn))) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported${call.distinct ? ' but by COUNT, SUM, AVG, MIN and MAX' : ''}`);
   if (call.ignoreNulls && !['first_value', 'last_value', 'nth_value', 'lag', 'lead'].includes(fn)) {
     refuse(`IGNORE NULLS is not supported by ${name}`, 'IGNORE NULLS goes with FIRST_VALUE, LAST_VALUE, NTH_VALUE, LAG and LEAD');
   }

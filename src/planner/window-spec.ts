@@ -45,6 +45,8 @@ export interface WindowSpec {
   readonly aggregate?: AggregateCall;
   /** IGNORE NULLS: FIRST_VALUE, LAST_VALUE, NTH_VALUE, LAG and LEAD pass NULL values over. */
   readonly ignoreNulls?: true;
+  /** COUNT, SUM, AVG (DISTINCT x): each value of the frame counted once. */
+  readonly distinct?: true;
   readonly partitionBy: readonly number[];
   readonly orderBy: readonly OrderKey[];
   readonly frame: FrameSpec;
