@@ -12,7 +12,7 @@ export const AGGREGATE_NAMES = [
   'brier', 'precision_at', 'recall_at', 'quantile_disc', 'quantile_cont', 'median', 'psi', 'every',
   'argmax', 'argmin', 'arbitrary', 'countif', 'mean', 'fsum', 'kahan_sum', 'sumkahan', 'favg', 'quantile',
   'skewness', 'kurtosis', 'kurtosis_pop', 'entropy', 'product', 'histogram',
-  'sem', 'mad', 'arg_max_null', 'arg_min_null',
+  'sem', 'mad', 'arg_max_null', 'arg_min_null', 'geomean', 'geometric_mean',
 ] as const;
 
 export type AggregateName = (typeof AGGREGATE_NAMES)[number];

@@ -1597,6 +1597,15 @@ export class SqlParser extends CstParser {
           this.CONSUME2(TimeUnit, { LABEL: 'unit' });
         },
       },
+      // INTERVAL (n * 2) MINUTE: a computed amount, as DuckDB takes it (TO_MINUTES(n * 2)).
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.SUBRULE(this.expression, { LABEL: 'amount' });
+          this.CONSUME(RParen);
+          this.CONSUME3(TimeUnit, { LABEL: 'unit' });
+        },
+      },
     ]);
   });
 

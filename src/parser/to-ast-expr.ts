@@ -3,7 +3,8 @@ import type { CstNode, IToken } from 'chevrotain';
 import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
+import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type IntervalUnit, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
+import { UNIT_MONTHS } from '../common/interval-text.js';
 import { lambdaOf } from './to-ast-lambda.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
 import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
@@ -270,8 +271,21 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
   switch (c.name) {
     case 'literal':
       return toLiteral(c, cx);
-    case 'intervalLiteral':
-      return toIntervalLiteral(c, cx);
+    case 'intervalLiteral': {
+      // INTERVAL (expr) MINUTE is TO_MINUTES(expr) (and so on for each unit), as DuckDB reads it.
+      const amount = optNode(c, 'amount');
+      if (!amount) return toIntervalLiteral(c, cx);
+      const unitTok = token(c, 'unit');
+      const unit = unitTok.tokenType.name.replace(/S$/, '') as IntervalUnit;
+      const value = toExpr(amount, cx);
+      const span = cx.src.nodeSpan(c);
+      // A constant number of calendar months (INTERVAL (2) MONTH) is the literal INTERVAL '2' MONTH.
+      const perMonth = UNIT_MONTHS[unit];
+      if (perMonth !== undefined && value.kind === 'Literal' && typeof value.value === 'number' && Number.isInteger(value.value)) {
+        return { kind: 'Interval', text: String(value.value), unit, millis: 0, months: value.value * perMonth, span };
+      }
+      return { kind: 'Call', name: { name: `to_${unit.toLowerCase()}s`, span: cx.src.tokenSpan(unitTok) }, args: [value], distinct: false, star: false, span };
+    }
     case 'timestampLiteral':
       return toTimestampLiteral(c, cx);
     case 'caseExpr':

@@ -6,7 +6,7 @@ import type { Span } from '../common/span.js';
 import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, mapTypes, typeToString, type DataType, type Field } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
 import { PATH_SEPARATORS } from '../common/path-separators.js';
-import { quantileListAggregate, rewriteCallForm, topNAggregate } from './call-forms.js';
+import { geomeanAggregate, quantileListAggregate, rewriteCallForm, topNAggregate } from './call-forms.js';
 import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
@@ -299,7 +299,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (special) return special;
   if (Object.hasOwn(AGGREGATE_FUNCTIONS, name)) {
     // MAX(x, n), ARG_MAX(a, v, n), ...: a list of the n first, as a LIST aggregate ranked and cut.
-    const form = catalog.findFunction(name) ? undefined : (topNAggregate(e) ?? quantileListAggregate(e));
+    const form = catalog.findFunction(name) ? undefined : (topNAggregate(e) ?? quantileListAggregate(e) ?? geomeanAggregate(e));
     if (form) return bind(form);
     if (!hooks.aggregate) {
       throw new SluiceError('INVALID_ARGUMENT', `aggregate ${name.toUpperCase()}() is not allowed in ${hooks.clause ?? 'this clause'}`, {

@@ -89,6 +89,18 @@ export function quantileListAggregate(e: CallExpr): Expr | undefined {
   return { kind: 'Case', whens: [{ when: { kind: 'IsNull', operand: each[0]!, negated: true, span }, then: list }], span };
 }
 
+/**
+ * `GEOMEAN(x)` (`GEOMETRIC_MEAN`), as DuckDB: `EXP(AVG(LN(x)))`; a value of 0 or less is a row
+ * error (LN's), where DuckDB fails the statement. Undefined for other calls.
+ */
+export function geomeanAggregate(e: CallExpr): Expr | undefined {
+  const name = normalizeName(e.name.name);
+  if ((name !== 'geomean' && name !== 'geometric_mean') || e.args.length !== 1 || e.star || e.distinct) return undefined;
+  const call = (fn: string, args: readonly Expr[], rest: Partial<CallExpr> = {}): CallExpr => ({ kind: 'Call', name: { name: fn, span: e.name.span }, args, distinct: false, star: false, ...rest, span: e.span });
+  const avg = call('avg', [call('ln', [e.args[0]!])], { ...(e.filter ? { filter: e.filter } : {}), ...(e.over ? { over: e.over } : {}) });
+  return call('exp', [avg]);
+}
+
 /** Whether the call is one of the aggregates with a count (see topNAggregate). */
 export function isTopNCall(e: CallExpr): boolean {
   const form = TOP_N[normalizeName(e.name.name)];

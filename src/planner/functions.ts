@@ -637,6 +637,9 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   quantile: quantileDisc,
   skewness: mean,
   product: mean,
+  // Written as EXP(AVG(LN(x))) before it is planned (see call-forms' geomeanAggregate).
+  geomean: mean,
+  geometric_mean: mean,
   kurtosis: mean,
   kurtosis_pop: mean,
   entropy: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? T.DOUBLE : 'expects one value'),

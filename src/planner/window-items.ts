@@ -154,6 +154,7 @@ function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
   const refuse = (message: string, hint?: string): never => {
     throw new SluiceError('UNSUPPORTED', message, { span: call.span, ...(hint ? { hint } : {}) });
   };
+  if (fn === 'geomean' || fn === 'geometric_mean') refuse(`${name} over a window is not supported`, 'write EXP(AVG(LN(x))) OVER (...)');
   if (isTopNCall(call)) refuse(`${name} with a count over a window is not supported`, `group by the window's partition instead, or take ${name} of one value`);
   const aggregate = FUNCTIONS.has(fn) ? undefined : windowAggregate(fn);
   if (!FUNCTIONS.has(fn) && !aggregate) {
