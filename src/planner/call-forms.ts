@@ -160,6 +160,7 @@ export function rewriteCallForm(e: CallExpr): Expr | undefined {
   if (op !== undefined && e.args.length === 2 && !e.distinct && !e.star) return { kind: 'Binary', op, left: e.args[0]!, right: e.args[1]!, span: e.span };
   if (INDEX_FORMS.has(name) && e.args.length === 2 && !e.distinct && !e.star) return { kind: 'Index', operand: e.args[0]!, index: e.args[1]!, span: e.span };
   if (name === 'round_even' && e.args.length === 2 && !e.distinct && !e.star) return roundEven(e, e.args[0]!, e.args[1]!);
+  if (name === 'regexp_extract' && e.args.length === 3 && e.args[2]!.kind === 'Array') return namedGroups(e, e.args[2]!.elements);
   // ARRAY_PUSH_FRONT(list, x) is LIST_PREPEND(x, list).
   if (name === 'array_push_front' && e.args.length === 2) return { ...e, name: { ...e.name, name: 'list_prepend' }, args: [e.args[1]!, e.args[0]!] };
   const like = LIKE_FORMS[name];
@@ -190,6 +191,24 @@ function roundEven(e: CallExpr, x: Expr, n: Expr): Expr {
   const bin = (op: '+' | '*' | '/' | '%', left: Expr, right: Expr): Expr => ({ kind: 'Binary', op, left, right, span });
   const half = bin('%', bin('*', call('abs', [x]), call('power', [int(10), bin('+', n, int(1))])), call('power', [int(10), int(1)]));
   return { kind: 'Case', operand: half, whens: [{ when: int(5), then: bin('*', call('round', [bin('/', x, int(2)), n]), int(2)) }], else: call('round', [x, n]), span };
+}
+
+/**
+ * REGEXP_EXTRACT(s, pattern, ['x', 'y']): a STRUCT of the capture groups 1, 2, ... under those
+ * names, as DuckDB (empty strings where the pattern does not match; NULL where s is NULL).
+ */
+function namedGroups(e: CallExpr, names: readonly Expr[]): Expr {
+  const span = e.span;
+  const args: Expr[] = [];
+  names.forEach((n, i) => {
+    if (n.kind !== 'Literal' || typeof n.value !== 'string') {
+      throw new SluiceError('INVALID_ARGUMENT', 'REGEXP_EXTRACT takes the names of its groups as constant strings', { span: n.span, hint: "e.g. REGEXP_EXTRACT(s, '(\\d+)-(\\d+)', ['from', 'to'])" });
+    }
+    const group: Expr = { kind: 'Literal', literal: 'integer', value: i + 1, span: n.span };
+    args.push(n, { ...e, args: [e.args[0]!, e.args[1]!, group] });
+  });
+  const struct: Expr = { kind: 'Call', name: { name: 'struct_pack', span: e.name.span }, args, distinct: false, star: false, span };
+  return { kind: 'Case', whens: [{ when: { kind: 'IsNull', operand: e.args[0]!, negated: true, span }, then: struct }], span };
 }
 
 function partsStruct(e: CallExpr, parts: readonly Expr[], operand: Expr): Expr {
