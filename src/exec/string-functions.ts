@@ -125,9 +125,39 @@ function pick(xs: readonly unknown[], better: (c: number) => boolean): unknown {
   return best;
 }
 
+/**
+ * UPPER and LOWER one character at a time, as DuckDB's (utf8proc's) simple case mapping. The
+ * runtime's full mapping is that, but for the characters it maps to several (SpecialCasing): of
+ * those, `ß` becomes `ẞ`, `İ` becomes `i`, a Greek small letter with ypogegrammeni its capital
+ * with prosgegrammeni (`ᾳ` is `ᾼ`), and the others (`ŉ`, `ﬁ`, `ΐ`) stay as they are; a capital
+ * sigma is always `σ` (JavaScript writes `ς` at a word's end).
+ */
+function simpleCase(s: string, upper: boolean): string {
+  const whole = upper ? s.toUpperCase() : s.toLowerCase();
+  // Only a character that maps to several changes the length; only the sigma depends on its neighbours.
+  if (whole.length === s.length && (upper || !s.includes('Σ'))) return whole;
+  let out = '';
+  for (const ch of s) {
+    const mapped = upper ? ch.toUpperCase() : ch.toLowerCase();
+    out += mapped.length === ch.length ? mapped : upper ? simpleUpper(ch) : ch === 'İ' ? 'i' : ch;
+  }
+  return out;
+}
+
+/** The simple uppercase of a character whose full uppercase is several. */
+function simpleUpper(ch: string): string {
+  if (ch === 'ß') return 'ẞ';
+  const c = ch.codePointAt(0)!;
+  // ᾀ..ᾇ, ᾐ..ᾗ, ᾠ..ᾧ: their capitals ᾈ..ᾏ, ... (the capitals themselves stay).
+  if (c >= 0x1f80 && c <= 0x1faf) return (c & 0xf) < 8 ? String.fromCodePoint(c + 8) : ch;
+  // ᾳ, ῃ, ῳ: ᾼ, ῌ, ῼ.
+  if (c === 0x1fb3 || c === 0x1fc3 || c === 0x1ff3) return String.fromCodePoint(c + 9);
+  return ch;
+}
+
 export const STRING_IMPLS: Readonly<Record<string, Impl>> = {
-  lower: { fn: (s) => str(s).toLowerCase() },
-  upper: { fn: (s) => str(s).toUpperCase() },
+  lower: { fn: (s) => simpleCase(str(s), false) },
+  upper: { fn: (s) => simpleCase(str(s), true) },
   trim: { fn: (s, chars) => trimChars(str(s), chars === undefined ? ' ' : str(chars), true, true) },
   ltrim: { fn: (s, chars) => trimChars(str(s), chars === undefined ? ' ' : str(chars), true, false) },
   rtrim: { fn: (s, chars) => trimChars(str(s), chars === undefined ? ' ' : str(chars), false, true) },
