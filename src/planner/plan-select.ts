@@ -549,7 +549,8 @@ function expandItems(q: SelectQuery, scope: Scope, catalog: Catalog, special: Bi
       }
       continue;
     }
-    const expr = it.expr;
+    // A hidden ORDER BY column may read select aliases: ORDER BY dbl + 1 (as DuckDB).
+    const expr = it.alias?.name.startsWith(HIDDEN_ORDER_PREFIX) ? selectAliases(it.expr, q.items, scope, 'ORDER BY') : it.expr;
     const struct = it.alias ? undefined : unnestedStruct(expr, scope, catalog, special);
     if (struct) {
       // UNNEST(s) of a STRUCT in the select list: its fields as columns, as s.* (DuckDB).
@@ -642,6 +643,15 @@ function uniqueNames(names: readonly string[]): string[] {
  * holds a window function (those come after WHERE).
  */
 function whereAliases(where: Expr, items: readonly SelectItem[], scope: Scope): Expr {
+  return selectAliases(where, items, scope, 'WHERE');
+}
+
+/**
+ * `e` with each name that no column of FROM has but a select item is named replaced by that
+ * item's expression. In WHERE an aggregate or window item is an error (WHERE comes before them);
+ * in an ORDER BY expression (`ORDER BY total + 1`) it is what the item computes.
+ */
+function selectAliases(where: Expr, items: readonly SelectItem[], scope: Scope, clause: 'WHERE' | 'ORDER BY'): Expr {
   const aliases = new Set(items.flatMap((i) => (i.kind === 'ExprItem' && i.alias ? [normalizeName(i.alias.name)] : [])));
   let named = false;
   walkAst(where, (x) => {
@@ -656,7 +666,7 @@ function whereAliases(where: Expr, items: readonly SelectItem[], scope: Scope): 
       if (scope.columns.some((c) => normalizeName(c.name) === name)) return e;
       const item = items.find((i): i is Extract<SelectItem, { kind: 'ExprItem' }> => i.kind === 'ExprItem' && i.alias !== undefined && normalizeName(i.alias.name) === name);
       if (!item) return e;
-      if (containsAggregate(item.expr) || containsWindow(item.expr)) {
+      if (clause === 'WHERE' && (containsAggregate(item.expr) || containsWindow(item.expr))) {
         const what = containsAggregate(item.expr) ? 'an aggregate' : 'a window function';
         throw new SluiceError('INVALID_ARGUMENT', `'${e.column.name}' names ${what} of the select list, which WHERE comes before`, {
           span: e.span,
