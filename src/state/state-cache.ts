@@ -50,6 +50,9 @@ export function entryBytes(keyLength: number, encodedBytes: number): number {
   return ENTRY_OVERHEAD + 2 * keyLength + DECODED_FACTOR * encodedBytes;
 }
 
+/** Most of the budget that one owner's own state (see StateCache.charge) may take. */
+const CHARGE_SHARE = 1 / 2;
+
 /**
  * Fixed heap cost assumed per entry that holds its value encoded, as a string of one character
  * per byte (see StateTable): map slot, entry record, the two strings' headers.
@@ -71,10 +74,14 @@ export function encodedEntryBytes(keyLength: number, encodedBytes: number): numb
  * - An entry belongs to one owner (a state table instance, see `register`); owners never see
  *   each other's entries, and `release` drops all of an owner's entries.
  * - Only clean values are cached: what is here is also on disk, so eviction loses nothing.
+ *   An owner's own state charged to the budget (`charge`) is clean when it is charged, and the
+ *   owner drops it once it learns its entry was evicted.
  */
 export class StateCache {
   /** The entries of each owner that has any, by key. */
   private readonly owners = new Map<number, Map<string, Entry>>();
+  /** Per owner that holds state of its own in memory, the entry charged for it (see `charge`). */
+  private readonly charged = new Map<number, Entry>();
   /** The recency list: `coldest` is evicted first, `hottest` was used last. */
   private coldest: Entry | undefined;
   private hottest: Entry | undefined;
@@ -156,8 +163,47 @@ export class StateCache {
     if (e !== undefined) this.remove(e);
   }
 
+  /**
+   * Charges `bytes` of state that the owner holds in memory in a form of its own (an operator
+   * that keeps its hot groups between checkpoints) to the budget, as one entry, used now: the
+   * least recently used entries make room for it, as for a value read. Returns whether the
+   * owner may go on holding them: false when they are more than a quarter of the budget, or when
+   * the entry charged before was evicted since (the cache needed the room more than the owner's
+   * hot state was used). The owner must then drop what it holds; `charge(owner, 0)` uncharges.
+   */
+  charge(owner: number, bytes: number): boolean {
+    const old = this.charged.get(owner);
+    if (old !== undefined && !old.live) {
+      this.charged.delete(owner);
+      return bytes === 0;
+    }
+    if (bytes === 0 || bytes > this.chargeLimit) {
+      if (old !== undefined) {
+        this.remove(old);
+        this.charged.delete(owner);
+      }
+      return bytes === 0;
+    }
+    if (old !== undefined) this.replace(old, undefined, bytes);
+    else {
+      const e: Entry = { key: '', value: undefined, bytes, entries: new Map(), live: true, colder: undefined, hotter: undefined };
+      this.charged.set(owner, e);
+      this.append(e);
+      this.count++;
+      this.used += bytes;
+      if (this.used > this.budget) this.evict();
+    }
+    return true;
+  }
+
+  /** Most bytes one owner may charge (see `charge`). */
+  get chargeLimit(): number {
+    return Math.floor(this.budget * CHARGE_SHARE);
+  }
+
   /** Drops every entry of the owner (a state table that is closed or cleared). */
   release(owner: number): void {
+    this.charge(owner, 0);
     const entries = this.owners.get(owner);
     if (entries === undefined) return;
     for (const e of entries.values()) {

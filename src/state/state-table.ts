@@ -41,9 +41,15 @@ export interface StateTableOptions {
 /** A deleted key's entry in a table's dirty set. */
 const DELETED = Symbol('deleted');
 
-/** A dirty entry put already encoded (see putEncoded): written as it is, decoded when read. */
+/**
+ * A dirty entry put already encoded (see putEncoded): written as it is, decoded when read;
+ * `held` when the caller keeps the value in memory itself (it is not cached).
+ */
 class Encoded {
-  constructor(readonly bytes: Buffer) {}
+  constructor(
+    readonly bytes: Buffer,
+    readonly held: boolean,
+  ) {}
 }
 
 /** What a read gives for a dirty entry: undefined when deleted; bytes put encoded decoded, or not (`decode`). */
@@ -144,11 +150,12 @@ export class StateTable<V extends StateValue = StateRow> {
    * valueReader); a value put as it is comes as it is. For tables whose values are not
    * Buffers themselves (those would read the same as encoded bytes).
    */
-  getManyEncoded(keys: readonly string[]): Promise<(V | Buffer | undefined)[]> {
-    return this.read(keys, false);
+  getManyEncoded(keys: readonly string[], cache = true): Promise<(V | Buffer | undefined)[]> {
+    return this.read(keys, false, cache);
   }
 
-  private async read(keys: readonly string[], decode: boolean): Promise<(V | Buffer | undefined)[]> {
+  /** `cache`: whether what is read from disk fills the cache (not for a caller that keeps it itself, see putEncoded). */
+  private async read(keys: readonly string[], decode: boolean, cache = true): Promise<(V | Buffer | undefined)[]> {
     const out = new Array<V | Buffer | undefined>(keys.length);
     let missing: number[] | undefined;
     for (let i = 0; i < keys.length; i++) {
@@ -188,7 +195,7 @@ export class StateTable<V extends StateValue = StateRow> {
         this.found++;
         out[i] = decode ? decodeValue<V>(b) : b;
       }
-      if (gen === this.generation) this.cacheBytes(key, b);
+      if (cache && gen === this.generation) this.cacheBytes(key, b);
     }
     return out;
   }
@@ -201,10 +208,11 @@ export class StateTable<V extends StateValue = StateRow> {
   /**
    * `put` of a value given as the bytes `encodeValue` writes for it (see codec's valueBytes):
    * the flush writes them as they are, and a read before the flush decodes them. The table
-   * keeps `bytes`: the caller must not change them.
+   * keeps `bytes`: the caller must not change them. `held`: the caller keeps the value in memory
+   * itself (charged, see `charge`), so the cache neither takes it nor keeps an older one.
    */
-  putEncoded(key: string, bytes: Buffer): void {
-    this.set(key, new Encoded(bytes));
+  putEncoded(key: string, bytes: Buffer, held = false): void {
+    this.set(key, new Encoded(bytes, held));
   }
 
   private set(key: string, value: V | Encoded): void {
@@ -316,7 +324,8 @@ export class StateTable<V extends StateValue = StateRow> {
         const view = d instanceof Encoded ? d.bytes : encodeValueView(d);
         wb.put(diskKey, view);
         entry = this.cache.entry(this.owner, key);
-        if (entry !== undefined || admit) bytes = view.toString('latin1');
+        // A held value leaves the cache (see putEncoded): `entry` without `bytes`.
+        if (!(d instanceof Encoded && d.held) && (entry !== undefined || admit)) bytes = view.toString('latin1');
       }
       keys.push(key);
       staged.push(d);
@@ -337,7 +346,7 @@ export class StateTable<V extends StateValue = StateRow> {
           this.dirty.delete(key);
         }
         const bytes = cached[i];
-        if (d === DELETED) this.cache.delete(this.owner, key);
+        if (d === DELETED || (bytes === undefined && entries[i] !== undefined)) this.cache.delete(this.owner, key);
         else if (bytes !== undefined) {
           const entry = entries[i];
           if (entry !== undefined) this.cache.updateEntry(entry, bytes, encodedEntryBytes(key.length, bytes.length));
@@ -369,6 +378,20 @@ export class StateTable<V extends StateValue = StateRow> {
     this.cache.release(this.owner);
     this.generation++;
     await this.store.clearRange(prefixRange(this.prefix));
+  }
+
+  /**
+   * Charges `bytes` of this table's state that the caller holds in memory in a form of its own,
+   * all of it written (flushed) as it holds it, to the engine's cache budget; returns whether
+   * the caller may go on holding it (see StateCache.charge). 0 uncharges.
+   */
+  charge(bytes: number): boolean {
+    return this.cache.charge(this.owner, bytes);
+  }
+
+  /** Most bytes `charge` takes. */
+  get chargeLimit(): number {
+    return this.cache.chargeLimit;
   }
 
   /** Drops this table's cached entries (the table is no longer used; disk is untouched). */

@@ -5,6 +5,7 @@ import { ColumnAccumulators } from '../../src/exec/operators/column-accumulators
 import { GroupAggregateOperator } from '../../src/exec/operators/group-aggregate.js';
 import { Utf8Slots } from '../../src/exec/operators/utf8-slots.js';
 import { batchFromRows } from '../../src/exec/columns.js';
+import { keyOf } from '../../src/exec/keys.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
 import { encodeValue } from '../../src/state/codec.js';
@@ -309,24 +310,29 @@ describe('GROUP BY with its state in columns', () => {
     expect((await replay(COLUMNED, true)).changes).toEqual(withoutLast(total.changes));
   });
 
-  it('reads a key\'s group and loads its slot once per checkpoint interval, not once per mini-batch', async () => {
-    const h = await Harness.create(stores);
+  it('reads a key\'s group once and keeps its slot across mini-batches and checkpoints; a restart loads it from its stored bytes', async () => {
     const fields = fieldsOf(COLUMNED);
-    const table = h.ctx().state.table('groups');
+    /** The operator on harness `h`, with the keys of each read of its groups in `reads`. */
+    const opened = async (h: Harness, reads: string[][]) => {
+      const table = h.ctx().state.table('groups');
+      const getMany = table.getManyEncoded.bind(table);
+      vi.spyOn(table, 'getManyEncoded').mockImplementation(async (keys, cache) => {
+        reads.push([...keys]);
+        return getMany(keys, cache);
+      });
+      vi.spyOn(table, 'getMany').mockImplementation(() => {
+        throw new Error('groups read decoded');
+      });
+      const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: COLUMNED, fields, retractable: false, udfs: () => undefined });
+      await h.open(op);
+      return op;
+    };
+    const h = await Harness.create(stores);
     const reads: string[][] = [];
-    const getMany = table.getManyEncoded.bind(table);
-    vi.spyOn(table, 'getManyEncoded').mockImplementation(async (keys) => {
-      reads.push([...keys]);
-      return getMany(keys);
-    });
-    vi.spyOn(table, 'getMany').mockImplementation(() => {
-      throw new Error('groups read decoded');
-    });
+    const op = await opened(h, reads);
     const loads = vi.spyOn(ColumnAccumulators.prototype, 'load');
     const fromBytes = vi.spyOn(ColumnAccumulators.prototype, 'loadBytes');
     const empties = vi.spyOn(ColumnAccumulators.prototype, 'loadEmpty');
-    const op = new GroupAggregateOperator({ input: IN, groupBy: [card], aggregates: COLUMNED, fields, retractable: false, udfs: () => undefined });
-    await h.open(op);
     const batch = (...cards: string[]) => data(IN, cards.map((c) => ({ card: c, amount: 1 })));
     await op.process(batch('a', 'b'), 0);
     await op.process(batch('a', 'b', 'c'), 0);
@@ -334,9 +340,10 @@ describe('GROUP BY with its state in columns', () => {
     await h.commit();
     await op.process(batch('c', 'a'), 0);
     await op.process(batch('a'), 0);
-    expect(reads.map((keys) => keys.length)).toEqual([2, 1, 2]);
-    // The groups read back are loaded straight from their stored bytes.
-    expect([empties.mock.calls.length, loads.mock.calls.length, fromBytes.mock.calls.length]).toEqual([3, 0, 2]);
+    await op.process({ kind: 'barrier', epoch: 2 }, 0);
+    await h.commit();
+    expect(reads.map((keys) => keys.length)).toEqual([2, 1]);
+    expect([empties.mock.calls.length, loads.mock.calls.length, fromBytes.mock.calls.length]).toEqual([3, 0, 0]);
     expect(h.rows(fields, true).filter((r) => r[1] === 'a')).toEqual([
       ['+I', 'a', 1n, 1n, 1, 1],
       ['-U', 'a', 1n, 1n, 1, 1],
@@ -345,6 +352,17 @@ describe('GROUP BY with its state in columns', () => {
       ['+U', 'a', 3n, 3n, 3, 1],
       ['-U', 'a', 3n, 3n, 3, 1],
       ['+U', 'a', 4n, 4n, 4, 1],
+    ]);
+    // After a restart the groups are read back, straight from their stored bytes.
+    const again = h.restart();
+    const reread: string[][] = [];
+    const next = await opened(again, reread);
+    await next.process(batch('c', 'a', 'd'), 0);
+    expect(reread).toEqual([[keyOf(['c']), keyOf(['a']), keyOf(['d'])]]);
+    expect([empties.mock.calls.length, fromBytes.mock.calls.length]).toEqual([4, 2]);
+    expect(again.rows(fields, true).filter((r) => r[1] === 'a')).toEqual([
+      ['-U', 'a', 4n, 4n, 4, 1],
+      ['+U', 'a', 5n, 5n, 5, 1],
     ]);
   });
 

@@ -5,7 +5,8 @@ import { GroupAggregateOperator, MINI_BATCH_ROWS } from '../../src/exec/operator
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
 import { TempStores } from '../state/helpers.js';
-import { Harness, data, f } from './harness.js';
+import { StateCache } from '../../src/state/index.js';
+import { Harness, data, f, random } from './harness.js';
 
 const IN = [f('card', T.STRING), f('amount', T.DOUBLE)];
 const card: BoundExpr = { kind: 'Column', index: 0, name: 'card', type: T.STRING };
@@ -311,5 +312,81 @@ describe('GroupAggregateOperator', () => {
       ['-U', 'c1', BigInt(MINI_BATCH_ROWS)],
       ['+U', 'c1', BigInt(MINI_BATCH_ROWS + 1)],
     ]);
+  });
+
+  describe('with column state, keeps its groups between barriers', () => {
+    // A cache of 64 KiB lets one table charge 32 KiB: about a hundred held groups.
+    const CACHE = 64 * 1024;
+    const hot = (rnd: (n: number) => number) => (rnd(10) < 6 ? `h${rnd(20)}` : `t${rnd(600)}`);
+
+    /**
+     * Runs `epochs` epochs of three batches (rows from `next`, with their kinds) over a cache of
+     * CACHE bytes, committing at each barrier and restarting from the state after `restartAt`;
+     * returns the whole changelog and the held group counts seen after each barrier.
+     */
+    async function run(aggs: AggregateCall[], retractable: boolean, next: () => { rows: ReturnType<typeof r>[]; kinds: number[] }, epochs: number, restartAt: number) {
+      const cache = new StateCache(CACHE);
+      const fields = OUT.slice(0, 1 + aggs.length);
+      let { h, op } = await setup(aggs, retractable, await Harness.create(stores, cache));
+      const changes: unknown[][] = [];
+      const held: number[] = [];
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        for (let b = 0; b < 3; b++) {
+          const { rows, kinds } = next();
+          await op.process(data(IN, rows, kinds), 0);
+        }
+        await op.process({ kind: 'barrier', epoch }, 0);
+        await h.commit();
+        held.push(op.size);
+        expect(cache.stats().bytes).toBeLessThanOrEqual(CACHE);
+        if (epoch === restartAt) {
+          changes.push(...h.rows(fields, true));
+          ({ h, op } = await setup(aggs, retractable, h.restart()));
+        }
+      }
+      changes.push(...h.rows(fields, true));
+      return { changes, held };
+    }
+
+    it('the most recently used where they outgrow the cache, and answers as the batch query', async () => {
+      const rnd = random(41);
+      const expected = new Map<string, [bigint, number]>();
+      const next = () => {
+        const rows = Array.from({ length: 50 }, () => r(hot(rnd), rnd(100_000) / 100));
+        // In row order, as the sum adds them: the same doubles.
+        for (const { card: c, amount: a } of rows) {
+          const [n, sum] = expected.get(c!) ?? [0n, 0];
+          expected.set(c!, [n + 1n, sum + a!]);
+        }
+        return { rows, kinds: rows.map(() => I) };
+      };
+      const { changes, held } = await run(AGGS.slice(0, 2), false, next, 40, 25);
+      const want = [...expected].map(([c, [n, sum]]) => [c, n, sum]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(applied(changes)).toEqual(want);
+      // Groups are held between barriers, never more than the cache lets the table charge.
+      expect(Math.min(...held.slice(1))).toBeGreaterThan(0);
+      expect(Math.max(...held)).toBeLessThanOrEqual(CACHE / 2 / 320);
+    });
+
+    it('with retractions: groups deleted and made again across barriers', async () => {
+      const rnd = random(42);
+      const counts = new Map<string, number>();
+      const next = () => {
+        const rows: ReturnType<typeof r>[] = [];
+        const kinds: number[] = [];
+        for (let i = 0; i < 60; i++) {
+          const c = hot(rnd);
+          const n = counts.get(c) ?? 0;
+          const del = n > 0 && rnd(10) < 4;
+          counts.set(c, n + (del ? -1 : 1));
+          rows.push(r(c, 1));
+          kinds.push(del ? D : I);
+        }
+        return { rows, kinds };
+      };
+      const { changes } = await run(AGGS.slice(0, 1), true, next, 40, 17);
+      const want = [...counts].filter(([, n]) => n > 0).map(([c, n]) => [c, BigInt(n)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(applied(changes)).toEqual(want);
+    });
   });
 });

@@ -3,7 +3,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { DataType, Field } from '../../src/common/types.js';
 import { batchFromRows, batchToRows } from '../../src/exec/columns.js';
 import { ROW_KIND_NAMES, type DeadLetter, type Message, type Operator, type OperatorContext } from '../../src/exec/message.js';
-import { StateTable, type StateRow, type Store } from '../../src/state/index.js';
+import { StateTable, type StateCache, type StateRow, type Store } from '../../src/state/index.js';
 import { TempStores } from '../state/helpers.js';
 
 export const TS: DataType = { kind: 'TIMESTAMP', precision: 3 };
@@ -53,15 +53,19 @@ export class Harness {
   private readonly tables = new Map<string, StateTable<StateRow>>();
   private readonly abort = new AbortController();
 
-  constructor(private readonly store: Store) {}
+  /** `cache`: the cache the state tables read through (default: a private one each). */
+  constructor(
+    private readonly store: Store,
+    private readonly cache?: StateCache,
+  ) {}
 
-  static async create(stores: TempStores): Promise<Harness> {
-    return new Harness(await stores.open());
+  static async create(stores: TempStores, cache?: StateCache): Promise<Harness> {
+    return new Harness(await stores.open(), cache);
   }
 
   /** A fresh harness on the same store (a restarted query): committed state only. */
   restart(): Harness {
-    return new Harness(this.store);
+    return new Harness(this.store, this.cache);
   }
 
   ctx(): OperatorContext {
@@ -75,7 +79,7 @@ export class Harness {
         table: (name) => {
           let tb = this.tables.get(name);
           if (!tb) {
-            tb = new StateTable<StateRow>(this.store, `q/op0.${name}`, 0);
+            tb = new StateTable<StateRow>(this.store, `q/op0.${name}`, 0, this.cache ? { cache: this.cache } : {});
             this.tables.set(name, tb);
           }
           return tb;

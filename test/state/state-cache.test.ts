@@ -22,6 +22,32 @@ describe('StateCache', () => {
     expect(cache.stats().bytes).toBe(300);
   });
 
+  it('charges state an owner holds itself as one used entry, within a share of the budget, until evicted', () => {
+    const cache = new StateCache(1000);
+    const a = cache.register();
+    const b = cache.register();
+    expect(cache.chargeLimit).toBe(500);
+    for (const k of ['p', 'q', 'r', 's']) cache.set(b, k, k, 100);
+    // Room is made as for a value read: the least recently used entries go.
+    expect(cache.charge(a, 400)).toBe(true);
+    expect(cache.stats()).toMatchObject({ bytes: 800, entries: 5, evictions: 0 });
+    expect(cache.charge(a, 700)).toBe(false);
+    // Over the share: refused, and what was charged is uncharged.
+    expect(cache.stats()).toMatchObject({ bytes: 400, entries: 4 });
+    expect(cache.charge(a, 500)).toBe(true);
+    expect(cache.stats()).toMatchObject({ bytes: 900, entries: 5 });
+    // Values read later push the charged entry out once it is the least recently used...
+    for (const k of ['t', 'u', 'v', 'w', 'x', 'y']) cache.set(b, k, k, 100);
+    expect(cache.stats()).toMatchObject({ bytes: 600, entries: 6, evictions: 5 });
+    // ...and the owner learns it: it must drop what it holds, then may charge again.
+    expect(cache.charge(a, 500)).toBe(false);
+    expect(cache.charge(a, 0)).toBe(true);
+    expect(cache.charge(a, 300)).toBe(true);
+    expect(cache.stats()).toMatchObject({ bytes: 900, entries: 7 });
+    cache.release(a);
+    expect(cache.stats()).toMatchObject({ bytes: 600, entries: 6 });
+  });
+
   it('keeps owners apart and releases one owner entirely', () => {
     const cache = new StateCache(1000);
     const a = cache.register();

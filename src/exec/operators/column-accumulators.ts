@@ -173,6 +173,13 @@ export class ColumnAccumulators {
     return values;
   }
 
+  /** Keeps slots `kept` (ascending), now numbered 0, 1, ...; forgets the others. */
+  retain(kept: Int32Array): void {
+    const arrays = [this.rows, ...this.cols.flat(), ...this.shown.flat()];
+    for (const a of arrays) for (let j = 0; j < kept.length; j++) a[j] = a[kept[j]!]!;
+    this.size = kept.length;
+  }
+
   /** Loads an empty slot: a group that does not exist yet. */
   loadEmpty(): void {
     const s = this.size++;

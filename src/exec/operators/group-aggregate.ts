@@ -10,7 +10,7 @@ import { DataType, Utf8, vectorFromArray, type RecordBatch } from 'apache-arrow'
 import { stringifyExactJson } from '../../common/exact-json.js';
 import { T, type Field } from '../../common/types.js';
 import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
-import { decodeValue, type StateRow, type StateValue } from '../../state/index.js';
+import { decodeValue, encodeValue, type StateRow, type StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr } from '../compile-expr.js';
@@ -39,6 +39,11 @@ const GLOBAL_KEY = keyOf([]);
  * the source holds: bounds the delay of the output and the results held per touched group.
  */
 export const MINI_BATCH_ROWS = 65_536;
+/**
+ * Heap bytes a held slot takes with columns (its key and text strings, group record and values,
+ * table entries, column cells), charged to the state cache for the slots kept between barriers.
+ */
+const HELD_SLOT_BYTES = 320;
 
 /** `fields`: the group values then the aggregate results. */
 export interface GroupAggregateSpec extends AggregateSpec {
@@ -72,6 +77,10 @@ export interface GroupAggregateSpec extends AggregateSpec {
  *   over the whole batch, and a key whose net count goes negative is dead-lettered and dropped.
  * - On a barrier the groups changed since the last barrier are written to the `groups` state
  *   table before the barrier moves on, and `working` is emptied (the table's cache keeps them).
+ *   With columns the held slots stay, their groups as written, as this table's cache (their
+ *   reads and writes bypass the engine's): charged to the engine's cache budget, the most
+ *   recently touched half kept where they outgrow what one table may charge, all dropped when
+ *   the cache evicted the charge (see flush).
  * - Without group keys (`global`), the one group always exists: its row is emitted (+I) before
  *   the first message moves on, with the results of no rows, and a count of zero updates it
  *   instead of deleting it.
@@ -149,6 +158,7 @@ export class GroupAggregateOperator extends StreamOperator {
     this.working = new Map();
     this.adding = Promise.resolve();
     this.forgetSlots();
+    this.ctx.state.table(TABLE).charge(0);
     this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
 
@@ -182,7 +192,8 @@ export class GroupAggregateOperator extends StreamOperator {
     let rows: (StateRow | Buffer | undefined)[];
     try {
       const table = this.ctx.state.table(TABLE);
-      rows = hold ? await table.getMany(list) : await table.getManyEncoded(list);
+      // With columns the slots keep what is read (see flush): the cache need not.
+      rows = hold ? await table.getMany(list) : await table.getManyEncoded(list, false);
     } catch (err) {
       if (hold) for (const k of list) working.delete(k);
       throw err;
@@ -584,16 +595,25 @@ export class GroupAggregateOperator extends StreamOperator {
     const table = this.ctx.state.table(TABLE);
     if (this.columns) {
       const { keys, groups } = this.held;
+      // The slots keep their groups as written here, for the groups that come back (a hot key
+      // needs no read), as the cache would, while the engine's cache has room for them: where
+      // they are more than one table may charge, the half most recently used.
+      const most = Math.floor(table.chargeLimit / HELD_SLOT_BYTES);
+      const to = keys.length > most ? this.recentSlots(most >> 1) : undefined;
       for (let s = 0; s < groups.length; s++) {
         const g = groups[s];
         if (!g?.dirty) continue;
         g.dirty = false;
-        const bytes = this.columns.groupBytes(g.values, s);
-        if (bytes) table.putEncoded(keys[s]!, bytes);
-        else table.put(keys[s]!, { g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
+        const bytes = this.columns.groupBytes(g.values, s) ?? encodeValue({ g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
+        table.putEncoded(keys[s]!, bytes, to === undefined || to[s]! >= 0);
       }
       for (const s of this.held.deleted) if (!groups[s]) table.delete(keys[s]!);
-      this.forgetSlots();
+      this.held.deleted = [];
+      if (to) this.renumber(to);
+      if (!table.charge(this.held.keys.length * HELD_SLOT_BYTES)) {
+        this.forgetSlots();
+        table.charge(0);
+      }
     }
     for (const key of this.deleted) if (!this.working.get(key)) table.delete(key);
     this.working.forEach((g, key) => {
@@ -601,6 +621,53 @@ export class GroupAggregateOperator extends StreamOperator {
     });
     this.deleted.clear();
     this.working.clear();
+  }
+
+  /**
+   * The new number of each held slot (with columns, at a barrier) when only the `most` whose
+   * groups the latest mini-batches touched are kept, in their order; -1 for the others.
+   */
+  private recentSlots(most: number): Int32Array {
+    const { groups, seen } = this.held;
+    const to = new Int32Array(groups.length).fill(-1);
+    const live: number[] = [];
+    for (let s = 0; s < groups.length; s++) if (groups[s]) live.push(seen[s]!);
+    if (live.length === 0 || most <= 0) return to;
+    // The oldest mini-batch kept, and how many of the slots it last touched fit.
+    const epochs = Int32Array.from(live).sort().reverse();
+    const oldest = epochs[Math.min(most, epochs.length) - 1]!;
+    let ties = 0;
+    for (let i = Math.min(most, epochs.length) - 1; i >= 0 && epochs[i] === oldest; i--) ties++;
+    let kept = 0;
+    for (let s = 0; s < groups.length; s++) {
+      if (!groups[s]) continue;
+      const e = seen[s]!;
+      if (e < oldest || (e === oldest && ties-- <= 0)) continue;
+      to[s] = kept++;
+    }
+    return to;
+  }
+
+  /** Keeps the held slots that `to` numbers (see recentSlots), renumbered, and forgets the others. */
+  private renumber(to: Int32Array): void {
+    const held = this.held;
+    const { keys, groups, seen } = held;
+    const kept: number[] = [];
+    for (let s = 0; s < to.length; s++) if (to[s]! >= 0) kept.push(s);
+    const next = heldBatch();
+    for (const s of kept) {
+      next.keys.push(keys[s]!);
+      next.groups.push(groups[s]);
+      next.before.push(held.before[s]!);
+      next.seen.push(seen[s]!);
+      if (held.texts.length > 0) next.texts.push(held.texts[s]!);
+    }
+    for (const [k, s] of held.byKey) if (to[s]! >= 0) next.byKey.set(k, to[s]!);
+    for (const [v, s] of held.byValue) if (to[s]! >= 0) next.byValue.set(v, to[s]!);
+    if (held.nullSlot !== undefined && to[held.nullSlot]! >= 0) next.nullSlot = to[held.nullSlot];
+    this.held = next;
+    this.columns!.retain(Int32Array.from(kept));
+    this.utf8.retain(to);
   }
 
   /** Forgets the held slots (with columns, flush writes their groups first). */
@@ -636,7 +703,7 @@ interface HeldBatch {
   readonly before: (readonly unknown[] | null)[];
   readonly byKey: Map<string, number>;
   readonly byValue: Map<unknown, number>;
-  readonly deleted: number[];
+  deleted: number[];
   /** With utf8Key: the key text of each slot, and the slot of the NULL key. */
   readonly texts: (string | null)[];
   nullSlot: number | undefined;

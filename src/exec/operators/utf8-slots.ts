@@ -114,6 +114,31 @@ export class Utf8Slots {
     return slot;
   }
 
+  /**
+   * Keeps the strings whose slot `to` maps to a slot (not -1), now numbered that slot, and
+   * forgets the others.
+   */
+  retain(to: Int32Array): void {
+    const { hashes, slots, starts, arena } = this;
+    let kept = 0;
+    for (let e = 0; e < this.count; e++) {
+      const slot = to[slots[e]!]!;
+      if (slot < 0) continue;
+      const start = starts[e]!;
+      const end = starts[e + 1]!;
+      const at = starts[kept]!;
+      // Entries move only down, bytes only to lower offsets: in place, in order.
+      arena.copyWithin(at, start, end);
+      starts[kept + 1] = at + end - start;
+      hashes[kept] = hashes[e]!;
+      slots[kept] = slot;
+      kept++;
+    }
+    this.count = kept;
+    this.table.fill(0);
+    for (let e = 0; e < kept; e++) this.place(e);
+  }
+
   private place(e: number): void {
     const table = this.table;
     const mask = table.length - 1;
