@@ -368,6 +368,17 @@ describe('GroupAggregateOperator', () => {
       expect(Math.max(...held)).toBeLessThanOrEqual(CACHE / 2 / 320);
     });
 
+    it('none where the groups of an interval are all new', async () => {
+      let n = 0;
+      const next = () => {
+        const rows = Array.from({ length: 50 }, () => r(`k${n++}`, 1));
+        return { rows, kinds: rows.map(() => I) };
+      };
+      const { changes, held } = await run(AGGS.slice(0, 2), false, next, 6, 0);
+      expect(held).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(applied(changes)).toHaveLength(n);
+    });
+
     it('with retractions: groups deleted and made again across barriers', async () => {
       const rnd = random(42);
       const counts = new Map<string, number>();

@@ -44,6 +44,8 @@ export const MINI_BATCH_ROWS = 65_536;
  * table entries, column cells), charged to the state cache for the slots kept between barriers.
  */
 const HELD_SLOT_BYTES = 320;
+/** See flush: the slots are kept while one in this many of those a checkpoint interval added held a group found again. */
+const KEEP_REFOUND = 16;
 
 /** `fields`: the group values then the aggregate results. */
 export interface GroupAggregateSpec extends AggregateSpec {
@@ -128,6 +130,14 @@ export class GroupAggregateOperator extends StreamOperator {
   /** Numbers the mini-batches (HeldBatch.seen). */
   private epoch = 0;
   /**
+   * With columns, since the last barrier: the held slots kept at it (slots below `kept`), the
+   * mini-batch it came before, and the groups the rows since found again (kept slots touched,
+   * groups read that exist): whether the next barrier keeps the slots (see flush).
+   */
+  private kept = 0;
+  private keptAt = 0;
+  private cameBack = 0;
+  /**
    * With columns: the last batch's rows being added, once its new groups are read and the rows
    * of the batch before it added (see onData). Settled before anything reads the columns.
    */
@@ -158,6 +168,8 @@ export class GroupAggregateOperator extends StreamOperator {
     this.working = new Map();
     this.adding = Promise.resolve();
     this.forgetSlots();
+    this.kept = 0;
+    this.cameBack = 0;
     this.ctx.state.table(TABLE).charge(0);
     this.announced = !this.global || (await this.ctx.state.table(TABLE).get(GLOBAL_KEY)) !== undefined;
   }
@@ -192,8 +204,8 @@ export class GroupAggregateOperator extends StreamOperator {
     let rows: (StateRow | Buffer | undefined)[];
     try {
       const table = this.ctx.state.table(TABLE);
-      // With columns the slots keep what is read (see flush): the cache need not.
-      rows = hold ? await table.getMany(list) : await table.getManyEncoded(list, false);
+      // With columns, while slots are kept (see flush) they keep what is read: the cache need not.
+      rows = hold ? await table.getMany(list) : await table.getManyEncoded(list, this.kept === 0);
     } catch (err) {
       if (hold) for (const k of list) working.delete(k);
       throw err;
@@ -340,6 +352,7 @@ export class GroupAggregateOperator extends StreamOperator {
       rows[slot] = rows[slot]! + sign;
       signs[i] = sign;
       if (seen[slot] !== epoch) {
+        if (slot < this.kept && seen[slot]! < this.keptAt) this.cameBack++;
         seen[slot] = epoch;
         touched.push(slot);
       }
@@ -424,6 +437,7 @@ export class GroupAggregateOperator extends StreamOperator {
     const columns = this.columns;
     for (let s = first; s < first + found.length; s++) {
       let g = found[s - first];
+      if (g) this.cameBack++;
       if (Buffer.isBuffer(g)) {
         // Stored bytes (with columns only): straight into the slot, else decoded and loaded.
         const values = columns!.loadBytes(g);
@@ -596,10 +610,12 @@ export class GroupAggregateOperator extends StreamOperator {
     if (this.columns) {
       const { keys, groups } = this.held;
       // The slots keep their groups as written here, for the groups that come back (a hot key
-      // needs no read), as the cache would, while the engine's cache has room for them: where
-      // they are more than one table may charge, the half most recently used.
+      // needs no read), as the cache would, while groups do come back (one in KEEP_REFOUND of
+      // the slots the interval added was found again) and the engine's cache has room for them:
+      // where they are more than one table may charge, the half most recently used.
+      const keep = this.cameBack * KEEP_REFOUND >= keys.length - this.kept;
       const most = Math.floor(table.chargeLimit / HELD_SLOT_BYTES);
-      const to = keys.length > most ? this.recentSlots(most >> 1) : undefined;
+      const to = !keep ? new Int32Array(keys.length).fill(-1) : keys.length > most ? this.recentSlots(most >> 1) : undefined;
       for (let s = 0; s < groups.length; s++) {
         const g = groups[s];
         if (!g?.dirty) continue;
@@ -609,11 +625,15 @@ export class GroupAggregateOperator extends StreamOperator {
       }
       for (const s of this.held.deleted) if (!groups[s]) table.delete(keys[s]!);
       this.held.deleted = [];
-      if (to) this.renumber(to);
+      if (!keep) this.forgetSlots();
+      else if (to) this.renumber(to);
       if (!table.charge(this.held.keys.length * HELD_SLOT_BYTES)) {
         this.forgetSlots();
         table.charge(0);
       }
+      this.kept = this.held.keys.length;
+      this.keptAt = this.epoch;
+      this.cameBack = 0;
     }
     for (const key of this.deleted) if (!this.working.get(key)) table.delete(key);
     this.working.forEach((g, key) => {
