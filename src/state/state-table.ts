@@ -42,13 +42,16 @@ export interface StateTableOptions {
 const DELETED = Symbol('deleted');
 
 /**
- * A dirty entry put already encoded (see putEncoded): written as it is, decoded when read;
- * `held` when the caller keeps the value in memory itself (it is not cached).
+ * Whether the flush that writes a value caches it (see putEncoded): as the table decides
+ * (`policy`), never (`held`: the caller keeps it in memory itself) or always (`cache`).
  */
+export type Caching = 'policy' | 'held' | 'cache';
+
+/** A dirty entry put already encoded (see putEncoded): written as it is, decoded when read. */
 class Encoded {
   constructor(
     readonly bytes: Buffer,
-    readonly held: boolean,
+    readonly caching: Caching,
   ) {}
 }
 
@@ -208,11 +211,23 @@ export class StateTable<V extends StateValue = StateRow> {
   /**
    * `put` of a value given as the bytes `encodeValue` writes for it (see codec's valueBytes):
    * the flush writes them as they are, and a read before the flush decodes them. The table
-   * keeps `bytes`: the caller must not change them. `held`: the caller keeps the value in memory
-   * itself (charged, see `charge`), so the cache neither takes it nor keeps an older one.
+   * keeps `bytes`: the caller must not change them. `caching`: whether the flush caches the value
+   * as the table decides (see admitsWrites), not at all (`held`: the caller keeps it in memory
+   * itself, charged, see `charge`, so the cache neither takes it nor keeps an older one), or in
+   * any case (`cache`: the caller stops keeping it and expects it back).
    */
-  putEncoded(key: string, bytes: Buffer, held = false): void {
-    this.set(key, new Encoded(bytes, held));
+  putEncoded(key: string, bytes: Buffer, caching: Caching = 'policy'): void {
+    this.set(key, new Encoded(bytes, caching));
+  }
+
+  /**
+   * Caches the value of `key` as `bytes`, its encoding: what the table holds for it, flushed or
+   * staged to be (a caller that kept it in memory itself and stops, see `charge`). Nothing while
+   * the key has a change not flushed yet.
+   */
+  cacheValue(key: string, bytes: Buffer): void {
+    if (this.ephemeral || this.dirty.has(key)) return;
+    this.cacheBytes(key, bytes);
   }
 
   private set(key: string, value: V | Encoded): void {
@@ -325,7 +340,8 @@ export class StateTable<V extends StateValue = StateRow> {
         wb.put(diskKey, view);
         entry = this.cache.entry(this.owner, key);
         // A held value leaves the cache (see putEncoded): `entry` without `bytes`.
-        if (!(d instanceof Encoded && d.held) && (entry !== undefined || admit)) bytes = view.toString('latin1');
+        const caching = d instanceof Encoded ? d.caching : 'policy';
+        if (caching === 'cache' || (caching === 'policy' && (entry !== undefined || admit))) bytes = view.toString('latin1');
       }
       keys.push(key);
       staged.push(d);

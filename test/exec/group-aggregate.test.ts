@@ -345,7 +345,7 @@ describe('GroupAggregateOperator', () => {
         }
       }
       changes.push(...h.rows(fields, true));
-      return { changes, held };
+      return { changes, held, stats: cache.stats() };
     }
 
     it('the most recently used where they outgrow the cache, and answers as the batch query', async () => {
@@ -360,12 +360,14 @@ describe('GroupAggregateOperator', () => {
         }
         return { rows, kinds: rows.map(() => I) };
       };
-      const { changes, held } = await run(AGGS.slice(0, 2), false, next, 40, 25);
+      const { changes, held, stats } = await run(AGGS.slice(0, 2), false, next, 40, 25);
       const want = [...expected].map(([c, [n, sum]]) => [c, n, sum]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
       expect(applied(changes)).toEqual(want);
       // Groups are held between barriers, never more than the cache lets the table charge.
       expect(Math.min(...held.slice(1))).toBeGreaterThan(0);
       expect(Math.max(...held)).toBeLessThanOrEqual(CACHE / 2 / 320);
+      // Groups it stopped keeping came back from the shared cache.
+      expect(stats.hits).toBeGreaterThan(0);
     });
 
     it('none where the groups of an interval are all new', async () => {

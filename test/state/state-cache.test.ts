@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseByteSize, StateCache, StateTable } from '../../src/state/index.js';
+import { decodeValue, encodeValue, parseByteSize, StateCache, StateTable } from '../../src/state/index.js';
 import { TempStores } from './helpers.js';
 
 const temp = new TempStores();
@@ -195,6 +195,42 @@ describe('StateTable over a small shared cache', () => {
     expect(cache.stats().entries).toBe(110);
     expect((await t.get('k250'))?.['n']).toBe(250);
     expect(cache.stats().diskReads).toBe(11);
+  });
+
+  it('caches a value put encoded as the caller says: never while it holds it, always once it stops', async () => {
+    const store = await temp.open();
+    const cache = new StateCache(1 << 20);
+    const t = new StateTable(store, 'q/held', 0, { cache });
+    const bytes = (n: number) => encodeValue({ n });
+    const flush = async () => {
+      const wb = store.batch();
+      t.flush(wb);
+      await wb.write();
+    };
+    // Read (cached), then written held: the flush drops the older cached value.
+    t.put('a', { n: 1 });
+    await flush();
+    expect((await t.get('a'))?.['n']).toBe(1);
+    expect(cache.stats().entries).toBe(1);
+    t.putEncoded('a', bytes(2), 'held');
+    t.putEncoded('b', bytes(3), 'held');
+    await flush();
+    expect(cache.stats().entries).toBe(0);
+    // Read without filling the cache, as a caller that holds what it reads.
+    expect((await t.getManyEncoded(['a', 'b'], false)).map((v) => (v ? decodeValue<{ n: number }>(v as Buffer).n : v))).toEqual([2, 3]);
+    expect(cache.stats().entries).toBe(0);
+    // 'cache': cached by the flush whatever the table's own policy.
+    t.putEncoded('a', bytes(4), 'cache');
+    await flush();
+    expect(cache.stats().entries).toBe(1);
+    // A clean value the caller stops holding: cached as given; not while a change is unflushed.
+    t.cacheValue('b', bytes(3));
+    t.putEncoded('c', bytes(5), 'held');
+    t.cacheValue('c', bytes(5));
+    expect(cache.stats().entries).toBe(2);
+    const reads = cache.stats().diskReads;
+    expect((await t.getMany(['a', 'b', 'c'])).map((v) => v?.['n'])).toEqual([4, 3, 5]);
+    expect(cache.stats().diskReads).toBe(reads);
   });
 
   it('a table that starts empty answers its unflushed writes and deletes while a flush is being written', async () => {

@@ -613,15 +613,19 @@ export class GroupAggregateOperator extends StreamOperator {
       // needs no read), as the cache would, while groups do come back (one in KEEP_REFOUND of
       // the slots the interval added was found again) and the engine's cache has room for them:
       // where they are more than one table may charge, the half most recently used.
+      // The groups it stops keeping go to the shared cache.
       const keep = this.cameBack * KEEP_REFOUND >= keys.length - this.kept;
       const most = Math.floor(table.chargeLimit / HELD_SLOT_BYTES);
-      const to = !keep ? new Int32Array(keys.length).fill(-1) : keys.length > most ? this.recentSlots(most >> 1) : undefined;
+      const to = keep && keys.length > most ? this.recentSlots(most >> 1) : undefined;
       for (let s = 0; s < groups.length; s++) {
         const g = groups[s];
-        if (!g?.dirty) continue;
-        g.dirty = false;
+        if (!g) continue;
+        const dropped = to !== undefined && to[s]! < 0;
+        if (!g.dirty && !dropped) continue;
         const bytes = this.columns.groupBytes(g.values, s) ?? encodeValue({ g: g.values as StateValue[], c: this.columns.rowCount(s), a: this.columns.save(s) } satisfies StateRow);
-        table.putEncoded(keys[s]!, bytes, to === undefined || to[s]! >= 0);
+        if (!g.dirty) table.cacheValue(keys[s]!, bytes);
+        else table.putEncoded(keys[s]!, bytes, !keep ? 'policy' : dropped ? 'cache' : 'held');
+        g.dirty = false;
       }
       for (const s of this.held.deleted) if (!groups[s]) table.delete(keys[s]!);
       this.held.deleted = [];
