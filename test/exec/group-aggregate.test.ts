@@ -370,6 +370,49 @@ describe('GroupAggregateOperator', () => {
       expect(stats.hits).toBeGreaterThan(0);
     });
 
+    it('numbered by value (one key that is not a string) or by key text (several keys)', async () => {
+      for (const groupBy of [[amount], [card, amount]]) {
+        const cache = new StateCache(CACHE);
+        const fields = [...groupBy.map((g) => f(g.kind === 'Column' ? g.name : '?', g.type)), f('n', T.BIGINT)];
+        const open = async (h: Harness) => {
+          const op = new GroupAggregateOperator({ input: IN, groupBy, aggregates: [{ fn: 'count', args: [], name: 'n' }], fields, retractable: false, udfs: () => undefined });
+          await h.open(op);
+          return op;
+        };
+        let h = await Harness.create(stores, cache);
+        let op = await open(h);
+        const rnd = random(43);
+        const expected = new Map<string, unknown[]>();
+        const changes: unknown[][] = [];
+        for (let epoch = 1; epoch <= 30; epoch++) {
+          const rows = Array.from({ length: 150 }, () => r(`c${rnd(3)}`, rnd(10) < 6 ? rnd(30) : 100 + rnd(500)));
+          for (const row of rows) {
+            const key = groupBy.length === 1 ? [row.amount] : [row.card, row.amount];
+            const k = JSON.stringify(key);
+            expected.set(k, [...key, ((expected.get(k)?.at(-1) as bigint | undefined) ?? 0n) + 1n]);
+          }
+          await op.process(data(IN, rows), 0);
+          await op.process({ kind: 'barrier', epoch }, 0);
+          await h.commit();
+          expect(op.size).toBeLessThanOrEqual(CACHE / 2 / 320);
+          if (epoch === 20) {
+            changes.push(...h.rows(fields, true));
+            h = h.restart();
+            op = await open(h);
+          }
+        }
+        changes.push(...h.rows(fields, true));
+        // Applied as a view keyed by the group columns.
+        const table = new Map<string, unknown[]>();
+        for (const [kind, ...row] of changes) {
+          const k = JSON.stringify(row.slice(0, groupBy.length));
+          if (kind === '-U' || kind === '-D') table.delete(k);
+          else table.set(k, row);
+        }
+        expect(new Map([...table].sort())).toEqual(new Map([...expected].sort()));
+      }
+    });
+
     it('none where the groups of an interval are all new', async () => {
       let n = 0;
       const next = () => {
