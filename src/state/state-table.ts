@@ -74,7 +74,9 @@ const ADMIT_REREADS = 16;
  * bounded cache shared by the engine, so its heap does not grow with the number of keys. The
  * cache takes what the table reads (values and absences); a flush updates the keys it holds, and
  * adds the keys it writes only while keys written before are being read again (see
- * admitsWrites), so keys written and never read again (every key distinct) do not fill it.
+ * admitsWrites), so keys written and never read again (every key distinct) do not fill it. A
+ * caller that keeps values in memory itself (charged to the cache, see `charge`) reads and writes
+ * them past the cache, and hands them to it when it stops keeping them (see putEncoded).
  *
  * Invariants:
  * - Reads see this table's own writes at once (dirty entries shadow the cache and disk; deletes
