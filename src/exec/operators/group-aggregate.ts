@@ -702,7 +702,7 @@ export class GroupAggregateOperator extends StreamOperator {
     this.utf8.clear();
   }
 
-  /** Number of groups held in memory: those touched since the last barrier that exist. */
+  /** Number of groups held in memory that exist: those touched since the last barrier, and with columns those kept from before it. */
   get size(): number {
     let n = 0;
     for (const g of this.working.values()) if (g) n++;
