@@ -239,8 +239,10 @@ class Gen implements CodeGen {
         }
         // Of two FLOATs, the next FLOAT (the result's type says which).
         const fn = e.fn === 'nextafter' && e.type.kind === 'FLOAT' ? 'nextafter_float' : e.fn;
-        if (impl.nullSafe) return `F.${fn}(${args.join(', ')})`;
-        return args.length ? this.strict(args, (ts) => `F.${fn}(${ts.join(', ')})`) : `F.${fn}()`;
+        // A FLOAT result is a FLOAT: ROUND(x, 1) of a FLOAT is the FLOAT nearest the rounded value.
+        const float = (code: string) => (e.type.kind === 'FLOAT' && fn !== 'nextafter_float' ? `${this.konst(nearestFloat)}(${code})` : code);
+        if (impl.nullSafe) return float(`F.${fn}(${args.join(', ')})`);
+        return args.length ? this.strict(args, (ts) => float(`F.${fn}(${ts.join(', ')})`)) : float(`F.${fn}()`);
       }
       case 'Udf': {
         const fn = this.udfs(e.name);
@@ -344,6 +346,9 @@ class Gen implements CodeGen {
         return this.strict([l, r], d ? (ts) => `${this.konst(toScale)}(${code(ts)}, ${d.scale})` : code);
       }
       case '/': {
+        if (e.type.kind === 'FLOAT') {
+          return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : Math.fround(${widenCode(a!, e.left.type, e.type)} / ${widenCode(b!, e.right.type, e.type)}))`);
+        }
         const dbl: DataType = { kind: 'DOUBLE' };
         return this.strict([l, r], ([a, b]) => `(${b} == 0 ? ${this.konst(divZero)}() : ${widenCode(a!, e.left.type, dbl)} / ${widenCode(b!, e.right.type, dbl)})`);
       }
@@ -372,6 +377,9 @@ class Gen implements CodeGen {
       const max = t.kind === 'TIMESTAMP' ? MAX_EPOCH_MS : MAX_INTERVAL_MS;
       return `((${r} = ${a} ${op} ${b}) > ${max} || ${r} < -${max} ? ${this.konst(temporalOverflow)}(${JSON.stringify(t.kind)}, ${JSON.stringify(op)}, ${a}, ${b}) : ${r})`;
     }
+    // FLOAT arithmetic rounds each result to a FLOAT: exact as single precision, since a double
+    // holds the exact sum, difference or product of two FLOATs before that one rounding.
+    if (t.kind === 'FLOAT') return `Math.fround(${a} ${op} ${b})`;
     if (t.kind !== 'INT' && t.kind !== 'BIGINT') return `${a} ${op} ${b}`;
     // An int32 sum, difference or product is exact in a double as long as it is in range, and
     // when it is not its rounded value is still out of range, so one check on the double suffices.
@@ -397,6 +405,11 @@ class Gen implements CodeGen {
     const t = this.temp();
     return `((${t} = ${code}) === null ? null : ${widenCode(t, from, to)})`;
   }
+}
+
+/** The FLOAT nearest a number; NULL stays NULL. */
+function nearestFloat(x: number | null): number | null {
+  return x === null ? null : Math.fround(x);
 }
 
 /** TRY_CAST's caster: NULL where `cast` fails. */
@@ -452,7 +465,8 @@ function integerConstant(e: Extract<BoundExpr, { kind: 'Binary' }>): unknown {
 /** A literal value widened like `widenCode` does for code. */
 function widenValue(v: unknown, to: DataType): unknown {
   if (to.kind === 'BIGINT' && typeof v === 'number') return BigInt(v);
-  if ((to.kind === 'DOUBLE' || to.kind === 'FLOAT') && typeof v === 'bigint') return Number(v);
+  if (to.kind === 'FLOAT' && (typeof v === 'number' || typeof v === 'bigint')) return Math.fround(Number(v));
+  if (to.kind === 'DOUBLE' && typeof v === 'bigint') return Number(v);
   return v;
 }
 

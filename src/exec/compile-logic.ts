@@ -132,7 +132,13 @@ export function inCode(e: Extract<BoundExpr, { kind: 'In' }>, g: CodeGen): strin
   const literals = e.list.every((x) => x.kind === 'Literal');
   if (literals && SET_KINDS.has(e.operand.type.kind) && e.list.every((x) => x.value === null || compareClass(x.type, e.operand.type) === compareClass(e.operand.type, e.operand.type))) {
     // The operand is not BIGINT here, so its values are numbers: a bigint literal compares as one.
-    const values = e.list.map((x) => (x as { value: unknown }).value).map((v) => (typeof v === 'bigint' ? Number(v) : v));
+    // An item that meets a FLOAT operand as a FLOAT (an exact number, see commonType) is that FLOAT.
+    const float = (x: BoundExpr) => e.operand.type.kind === 'FLOAT' && commonType(e.operand.type, x.type)?.kind === 'FLOAT';
+    const values = e.list.map((x) => {
+      const v = (x as { value: unknown }).value;
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      return float(x) && typeof n === 'number' ? Math.fround(n) : n;
+    });
     const set = g.konst(new Set(values.filter((v) => v !== null)));
     const miss = values.includes(null) ? 'null' : no;
     // Set.has uses SameValueZero: NaN finds NaN and -0 finds 0, as SQL `=` does here.

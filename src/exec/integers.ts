@@ -4,7 +4,7 @@
  * that could leave the range throws, and the row goes to the dead-letter stream: SQL integers
  * never wrap and never round.
  */
-import type { DataType } from '../common/types.js';
+import { isNumeric, type DataType } from '../common/types.js';
 
 export const INT_MIN = -2147483648;
 export const INT_MAX = 2147483647;
@@ -77,8 +77,10 @@ export function roundDouble(x: number, kind: IntKind): number | bigint {
 
 /** Converts a value of `from` (a non-null executor value) to the executor representation of `to`, for implicit widening. */
 export function widenCode(code: string, from: DataType, to: DataType): string {
-  if (from.kind === to.kind) return code;
-  if (to.kind === 'BIGINT' && (from.kind === 'INT' || from.kind === 'NULL')) return from.kind === 'NULL' ? code : `BigInt(${code})`;
-  if (from.kind === 'BIGINT' && (to.kind === 'DOUBLE' || to.kind === 'FLOAT')) return `Number(${code})`;
+  if (from.kind === to.kind || from.kind === 'NULL') return code;
+  if (to.kind === 'BIGINT' && from.kind === 'INT') return `BigInt(${code})`;
+  // A number that meets a FLOAT becomes the nearest FLOAT (16777217 is 16777216), as DuckDB casts it.
+  if (to.kind === 'FLOAT' && isNumeric(from)) return `Math.fround(${from.kind === 'BIGINT' ? `Number(${code})` : code})`;
+  if (from.kind === 'BIGINT' && to.kind === 'DOUBLE') return `Number(${code})`;
   return code;
 }

@@ -640,8 +640,8 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExp
         const divided = intervalScaled(left, right, true, span);
         if (divided) return divided;
       }
-      arith(op, left, right, span);
-      return mk(T.DOUBLE);
+      // A FLOAT divided by a FLOAT or an exact number is a FLOAT division, as DuckDB's.
+      return mk(arith(op, left, right, span).kind === 'FLOAT' ? T.FLOAT : T.DOUBLE);
   }
 }
 

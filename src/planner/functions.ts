@@ -27,13 +27,14 @@ export function commonType(a: DataType, b: DataType): DataType | undefined {
 
 /**
  * Where a DECIMAL meets another number: the DECIMAL that holds both (the most digits before the
- * point and the most after it, an INT counting 10 digits and a BIGINT 19, as DuckDB), or a DOUBLE
- * where the other is a FLOAT or DOUBLE.
+ * point and the most after it, an INT counting 10 digits and a BIGINT 19, as DuckDB), a FLOAT
+ * where the other is a FLOAT (DuckDB ranks FLOAT above DECIMAL: `f = 1.1` compares as FLOATs),
+ * or a DOUBLE where it is a DOUBLE.
  */
 function commonDecimal(a: DataType, b: DataType): DataType {
   const x = asDecimal(a);
   const y = asDecimal(b);
-  if (!x || !y) return T.DOUBLE;
+  if (!x || !y) return a.kind === 'FLOAT' || b.kind === 'FLOAT' ? T.FLOAT : T.DOUBLE;
   const scale = Math.max(x.scale, y.scale);
   return decimalType(Math.max(x.precision - x.scale, y.precision - y.scale) + scale, scale);
 }
@@ -248,7 +249,7 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   floor: numeric1,
   ceil: numeric1,
   ceiling: numeric1,
-  round: (a) => (a.length >= 1 && a.length <= 2 && isNumeric(a[0]!) ? a[0]!.kind === 'INT' || a[0]!.kind === 'BIGINT' ? a[0]! : T.DOUBLE : 'expects (number[, digits])'),
+  round: (a) => (a.length >= 1 && a.length <= 2 && isNumeric(a[0]!) ? a[0]!.kind === 'INT' || a[0]!.kind === 'BIGINT' || a[0]!.kind === 'FLOAT' ? a[0]! : T.DOUBLE : 'expects (number[, digits])'),
   sqrt: double1,
   ln: double1,
   log10: double1,

@@ -258,14 +258,16 @@ function checkRangeKey(win: WindowItem, keys: readonly DataType[]): FrameSpec {
   if (!bound) return win.frame;
   const key = keys[0]!;
   const interval = bound.offset!.kind === 'Interval';
-  const wanted = key.kind === 'TIMESTAMP' ? 'an INTERVAL' : isNumeric(key) ? 'a number' : undefined;
+  // A DATE is its midnight's instant, so it takes an INTERVAL as a TIMESTAMP does (DuckDB).
+  const time = key.kind === 'TIMESTAMP' || key.kind === 'DATE';
+  const wanted = time ? 'an INTERVAL' : isNumeric(key) ? 'a number' : undefined;
   if (wanted === undefined) {
-    throw new SluiceError('TYPE_MISMATCH', `a RANGE frame with an offset needs an ORDER BY key that is a number or a timestamp, not ${typeToString(key)}`, { span: bound.span, hint: 'use ROWS to count rows, or GROUPS to count groups of equal keys' });
+    throw new SluiceError('TYPE_MISMATCH', `a RANGE frame with an offset needs an ORDER BY key that is a number, a timestamp or a date, not ${typeToString(key)}`, { span: bound.span, hint: 'use ROWS to count rows, or GROUPS to count groups of equal keys' });
   }
-  if ((key.kind === 'TIMESTAMP') !== interval) {
+  if (time !== interval) {
     throw new SluiceError('TYPE_MISMATCH', `the offset of a RANGE frame ordered by a ${typeToString(key)} must be ${wanted}`, {
       span: bound.offset!.span,
-      hint: key.kind === 'TIMESTAMP' ? "e.g. RANGE BETWEEN INTERVAL '10' MINUTE PRECEDING AND CURRENT ROW" : 'e.g. RANGE BETWEEN 5 PRECEDING AND CURRENT ROW',
+      hint: time ? "e.g. RANGE BETWEEN INTERVAL '10' MINUTE PRECEDING AND CURRENT ROW" : 'e.g. RANGE BETWEEN 5 PRECEDING AND CURRENT ROW',
     });
   }
   return win.frame;
