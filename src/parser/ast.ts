@@ -181,6 +181,12 @@ export interface CastExpr {
   readonly span: Span;
 }
 
+/**
+ * `x COLLATE name` is a call of this name with `x` and the collation's name as a string: no
+ * function of its own, the binder applies the collation where strings compare or sort.
+ */
+export const COLLATE_CALL = 'collate';
+
 /** A function call: scalar, aggregate (`COUNT(DISTINCT x)`, `COUNT(*)`), predict(), PROCTIME(). */
 export interface CallExpr {
   readonly kind: 'Call';

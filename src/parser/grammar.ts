@@ -1498,6 +1498,25 @@ export class SqlParser extends CstParser {
         },
       },
       {
+        // x COLLATE nocase (or "nocase.noaccent", 'nocase'): how strings compare and sort.
+        GATE: () => tokenMatcher(this.LA(2), Identifier) || this.LA(2).tokenType === StringLiteral,
+        ALT: () => {
+          this.CONSUME(K.COLLATE, { LABEL: 'collate' });
+          this.OR2([
+            { ALT: () => this.CONSUME2(StringLiteral, { LABEL: 'collation' }) },
+            {
+              ALT: () => {
+                this.CONSUME2(Word, { LABEL: 'collation' });
+                this.MANY(() => {
+                  this.CONSUME2(Dot);
+                  this.CONSUME3(Word, { LABEL: 'collation' });
+                });
+              },
+            },
+          ]);
+        },
+      },
+      {
         // x[i], or a slice x[a:b] (either bound may be left out).
         ALT: () => {
           this.CONSUME(LBracket);

@@ -28,7 +28,7 @@ const EXPRESSION_START = new Set<TokenType>([
 
 const OPERATORS = new Set<TokenType>([
   ComparisonOperator, Plus, Minus, Star, Slash, DoubleSlash, Caret, StartsWith, Arrow, LongArrow, Ampersand, Pipe, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
-  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.ILIKE, K.SIMILAR, K.GLOB, K.NOT, Dot, LBracket, DoubleColon,
+  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.ILIKE, K.SIMILAR, K.GLOB, K.NOT, K.COLLATE, Dot, LBracket, DoubleColon,
 ]);
 
 const TWO_WORD: Readonly<Record<string, string>> = {

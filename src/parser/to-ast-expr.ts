@@ -3,7 +3,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import { DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
-import { normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type IntervalUnit, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
+import { COLLATE_CALL, normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type IntervalUnit, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
 import { UNIT_MONTHS } from '../common/interval-text.js';
 import { lambdaOf } from './to-ast-lambda.js';
 import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
@@ -11,7 +11,7 @@ import { toIntervalLiteral, toTimestampLiteral } from './to-ast-literals.js';
 import { rowComparison, rowInList, rowInSubquery, rowItems, rowValue } from './to-ast-rows.js';
 import { isQuantifier, quantified, quantifiedComparison } from './to-ast-quantified.js';
 import { arrayOfQuery } from './to-ast-array-query.js';
-import { identFromToken, stringValue, toIdent } from './to-ast-names.js';
+import { identFromToken, identName, stringValue, toIdent } from './to-ast-names.js';
 import { toDataType } from './to-ast-type.js';
 
 /** An `expression` (or `standaloneExpression`) node. */
@@ -234,6 +234,13 @@ function toPostfix(operandNode: CstNode, primaryNode: CstNode, cx: AstContext): 
     const fieldTok = optToken(op, 'field');
     if (optToken(op, 'cast')) {
       expr = castTo(expr, node(op, 'dataType'), false, span, cx);
+    } else if (optToken(op, 'collate')) {
+      // COLLATE(x, 'nocase.noaccent'): the binder applies it where strings compare or sort.
+      const parts = tokens(op, 'collation');
+      const name = parts.length === 1 && parts[0]!.tokenType.name === 'StringLiteral' ? stringValue(parts[0]!) : parts.map((t) => identName(t)).join('.');
+      const last = parts[parts.length - 1]!;
+      const nameSpan = cx.src.span(parts[0]!.startOffset, last.startOffset + last.image.length);
+      expr = { kind: 'Call', name: { name: COLLATE_CALL, span }, args: [expr, { kind: 'Literal', literal: 'string', value: name, span: nameSpan }], distinct: false, star: false, span };
     } else if (fieldTok && optToken(op, 'method')) {
       // x.f(a, b) is f(x, a, b), as DuckDB chains calls: s.upper(), l.list_sum().
       expr = { kind: 'Call', name: identFromToken(fieldTok, cx), args: [expr, ...nodes(op, 'methodArgs').map((a) => toExpr(a, cx))], distinct: false, star: false, span };

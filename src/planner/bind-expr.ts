@@ -5,6 +5,7 @@ import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, mapTypes, typeToString, type DataType, type Field } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
+import { bindCompared, collated, collationKey, isCollateCall, refuseCollation } from './collations.js';
 import { PATH_SEPARATORS } from '../common/path-separators.js';
 import { geomeanAggregate, quantileListAggregate, rewriteCallForm, topNAggregate } from './call-forms.js';
 import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
@@ -143,8 +144,11 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       const col = scope.columns[index]!;
       return { kind: 'Column', index, name: col.name, type: col.type, span: e.span };
     }
-    case 'Binary':
+    case 'Binary': {
+      const collatedSides = COMPARISONS.has(e.op) ? bindCompared([e.left, e.right], bind) : undefined;
+      if (collatedSides) return bindBinary(e.op, collatedSides[0]!, collatedSides[1]!, e.span);
       return calendarArithmetic(e.op, e.left, e.right, bind, e.span) ?? bindBinary(e.op, bind(e.left), bind(e.right), e.span);
+    }
     case 'Unary': {
       // -9223372036854775808 is BIGINT's minimum although 9223372036854775808 alone is out of range.
       if (e.op === '-' && e.operand.kind === 'Literal' && e.operand.literal === 'integer') {
@@ -171,15 +175,17 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
         hint: 'a subquery is supported in WHERE, HAVING (of a query that names its columns, not *), the select list, GROUP BY and aggregate arguments of a query (not inside another subquery)',
       });
     case 'In': {
-      const operand = bind(e.operand);
-      const list = e.list.map((x) => literalAs(operand, bind(x)));
+      const collatedItems = bindCompared([e.operand, ...e.list], bind);
+      const operand = collatedItems?.[0] ?? bind(e.operand);
+      const list = collatedItems?.slice(1) ?? e.list.map((x) => literalAs(operand, bind(x)));
       for (const item of list) comparable(operand, item, e.span);
       return { kind: 'In', operand, list, negated: e.negated, type: T.BOOLEAN, span: e.span };
     }
     case 'Between': {
-      const operand = bind(e.operand);
-      const low = literalAs(operand, bind(e.low));
-      const high = literalAs(operand, bind(e.high));
+      const collatedItems = bindCompared([e.operand, e.low, e.high], bind);
+      const operand = collatedItems?.[0] ?? bind(e.operand);
+      const low = collatedItems?.[1] ?? literalAs(operand, bind(e.low));
+      const high = collatedItems?.[2] ?? literalAs(operand, bind(e.high));
       comparable(operand, low, e.span);
       comparable(operand, high, e.span);
       return { kind: 'Between', operand, low, high, negated: e.negated, type: T.BOOLEAN, span: e.span };
@@ -229,6 +235,13 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       return { kind: 'Cast', operand, type: e.type, ...(e.try ? { try: true } : {}), span: e.span };
     }
     case 'Call':
+      if (isCollateCall(e)) {
+        // Outside a comparison or an ORDER BY, the value itself (SELECT s COLLATE nocase is s).
+        if (hooks.clause === 'GROUP BY' || hooks.clause === 'SELECT DISTINCT') refuseCollation(hooks.clause, e.span);
+        const c = collated(e);
+        if (!c) return bindCall(e, bind, catalog, hooks);
+        return collationKey(bind(c.operand), []);
+      }
       if (e.over) {
         throw new SluiceError('UNSUPPORTED', `a window function (OVER) is not supported in ${hooks.clause ?? 'this expression'}`, {
           span: e.over.span,

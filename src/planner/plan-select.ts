@@ -1,4 +1,5 @@
 /** Plans a SELECT: FROM, predict(), WHERE, GROUP BY/aggregates, HAVING, the select list. */
+import { isCollateCall, orderByKey } from './collations.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, arrayOf, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
@@ -94,7 +95,9 @@ interface SelectOptions {
  * (ORDER BY amount when only the name is selected) becomes a hidden output column after the
  * selected ones, which the rows are sorted by and then lose (QueryPlan.hiddenColumns).
  */
-function planOrdered(written: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
+function planOrdered(asWritten: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
+  // ORDER BY x COLLATE c sorts by x's collation key (collations.ts).
+  const written = asWritten.orderBy.some((o) => isCollateCall(o.expr)) ? { ...asWritten, orderBy: asWritten.orderBy.map((o) => ({ ...o, expr: orderByKey(o.expr) })) } : asWritten;
   // DISTINCT ON's ORDER BY picks each row kept (window-items.ts); a continuous query's rows have
   // no order beyond that.
   const continuous = !opts.pull && !opts.bounded;
