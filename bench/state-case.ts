@@ -35,6 +35,8 @@ export interface CaseResult {
   /** restart: ms until the engine opened, and until the first output row. */
   readonly openMs?: number;
   readonly firstRowMs?: number;
+  /** view and distinct: the state cache's counters at the end (hits, misses, reads from RocksDB). */
+  readonly cache?: { readonly hits: number; readonly misses: number; readonly diskReads: number };
 }
 
 const FIELDS = [
@@ -107,7 +109,8 @@ async function runView(engine: Engine, sql: string, rows: number): Promise<CaseR
   }
   await engine.checkpointAll(120_000);
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, rowsPerSecond: rows / seconds, peakRssBytes: peakRss(), stateBytes: await stateBytes(engine, q.id) };
+  const { hits, misses, diskReads } = engine.stateCache.stats();
+  return { seconds, rowsPerSecond: rows / seconds, peakRssBytes: peakRss(), stateBytes: await stateBytes(engine, q.id), cache: { hits, misses, diskReads } };
 }
 
 async function view(c: Extract<StateCase, { step: 'view' }>): Promise<CaseResult> {
