@@ -8,7 +8,7 @@ import type { IToken } from 'chevrotain';
 import {
   allTokens, Colon, Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, Identifier,
   IntegerLiteral, K, LBracket, LCurly, Less, LParen, Minus, Percent, Plus, RBracket, RCurly, RParen, Semicolon, Slash, DoubleSlash, Caret, StartsWith, Arrow, LongArrow, Ampersand, Pipe,
-  Star, StringLiteral, Tilde, TimeUnit, TrimSide, Word,
+  Star, StringLiteral, Tilde, TimeUnit, TrimSide, Word, MatchOperator,
 } from './lexer.js';
 
 export class SqlParser extends CstParser {
@@ -855,6 +855,14 @@ export class SqlParser extends CstParser {
   readonly queryBody = this.RULE('queryBody', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.selectBody, { LABEL: 'select' }) },
+      {
+        // (SELECT ... ORDER BY ... LIMIT n) UNION ALL (...): a query in parentheses, its own ORDER BY and LIMIT in.
+        ALT: () => {
+          this.CONSUME(LParen, { LABEL: 'paren' });
+          this.SUBRULE(this.selectQuery, { LABEL: 'inner' });
+          this.CONSUME(RParen);
+        },
+      },
       { ALT: () => this.SUBRULE(this.pivotBody, { LABEL: 'pivot' }) },
       { ALT: () => this.SUBRULE(this.unpivotBody, { LABEL: 'unpivot' }) },
       {
@@ -1381,6 +1389,13 @@ export class SqlParser extends CstParser {
   /** IS [NOT] NULL, IS [NOT] DISTINCT FROM, [NOT] IN/BETWEEN/LIKE/ILIKE after an operand. */
   readonly predicateSuffix = this.RULE('predicateSuffix', () => {
     this.OR([
+      {
+        // s ~ 're', s !~ 're', s ~~ 'p%', ... (see MatchOperator).
+        ALT: () => {
+          this.or(23, [{ ALT: () => this.CONSUME(Tilde, { LABEL: 'match' }) }, { ALT: () => this.CONSUME(MatchOperator, { LABEL: 'match' }) }]);
+          this.SUBRULE9(this.arithmetic, { LABEL: 'pattern' });
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(K.IS, { LABEL: 'is' });

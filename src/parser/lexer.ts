@@ -159,6 +159,12 @@ export const Plus = punct('Plus', '+');
 export const Minus = punct('Minus', '-');
 /** `~a`: bitwise NOT of an integer. */
 export const Tilde = punct('Tilde', '~');
+/**
+ * PostgreSQL's pattern operators, as DuckDB has them: `s !~ re` (not a full match of the regular
+ * expression), `s ~~ p` (LIKE), `!~~` (NOT LIKE), `~~*` (ILIKE), `!~~*` (NOT ILIKE); `~` alone is
+ * Tilde (a full match between two operands, bitwise NOT before one).
+ */
+export const MatchOperator = createToken({ name: 'MatchOperator', pattern: /!~~\*|!~~|!~|~~\*|~~/, label: "'~~'" });
 export const Star = punct('Star', '*');
 export const Slash = punct('Slash', '/');
 /** `a // b`: integer division (DuckDB). */
@@ -217,6 +223,7 @@ export const allTokens: TokenType[] = [
   LongArrow,
   Arrow,
   Minus,
+  MatchOperator,
   Tilde,
   StartsWith,
   Caret,

@@ -14,7 +14,7 @@ import type { SourceText } from './cst-access.js';
 import { sqlParser, type StartRule } from './grammar.js';
 import { windowCallExample } from './window-calls.js';
 import {
-  Comma, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K, LCurly,
+  Comma, MatchOperator, ComparisonOperator, Concat, DecimalLiteral, Dot, DoubleColon, Equals, Greater, GreaterEquals, Identifier, IntegerLiteral, K, LCurly,
   LBracket, Less, LessEquals, LParen, Minus, NotEquals, Percent, PlainIdentifier, Plus, RParen, Tilde,
   Semicolon, Slash, DoubleSlash, Caret, StartsWith, Arrow, LongArrow, Ampersand, Pipe, SOFT_KEYWORDS, Star, StringLiteral, Word,
 } from './lexer.js';
@@ -28,7 +28,7 @@ const EXPRESSION_START = new Set<TokenType>([
 
 const OPERATORS = new Set<TokenType>([
   ComparisonOperator, Plus, Minus, Star, Slash, DoubleSlash, Caret, StartsWith, Arrow, LongArrow, Ampersand, Pipe, Percent, Equals, NotEquals, Less, LessEquals, Greater, GreaterEquals, Concat,
-  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.ILIKE, K.SIMILAR, K.GLOB, K.NOT, K.COLLATE, Dot, LBracket, DoubleColon,
+  K.AND, K.OR, K.IS, K.IN, K.BETWEEN, K.LIKE, K.ILIKE, K.SIMILAR, K.GLOB, K.NOT, K.COLLATE, Dot, LBracket, DoubleColon, Tilde, MatchOperator,
 ]);
 
 const TWO_WORD: Readonly<Record<string, string>> = {
@@ -60,7 +60,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   // Where LIMIT may come, so may the standard's FETCH FIRST: LIMIT, the usual word, stands for it.
   if (rest.includes(K.LIMIT)) rest = rest.filter((t) => t !== K.FETCH);
   // Where a query may start, so may DuckDB's FROM-first form, PIVOT and UNPIVOT: SELECT stands for them.
-  if (rest.includes(K.SELECT)) rest = rest.filter((t) => t !== K.FROM && t !== K.PIVOT && t !== K.UNPIVOT);
+  // A query in parentheses too: '(' beside SELECT only adds noise.
+  if (rest.includes(K.SELECT)) rest = rest.filter((t) => t !== K.FROM && t !== K.PIVOT && t !== K.UNPIVOT && t !== LParen);
   // Where JOIN may come, so may the words of a join's kind, PIVOT and UNPIVOT: JOIN stands for them.
   if (rest.includes(K.JOIN)) rest = rest.filter((t) => !JOIN_KINDS.has(t) && t !== K.PIVOT && t !== K.UNPIVOT);
   const words: string[] = [];

@@ -183,6 +183,16 @@ function materialize(x: Item, cx: AstContext): Expr {
 }
 
 function toSuffix(operand: Expr, s: CstNode, span: Span, cx: AstContext): Expr {
+  const match = optToken(s, 'match');
+  if (match) {
+    const op = match.image;
+    const pattern = toExpr(node(s, 'pattern'), cx);
+    const not = op.startsWith('!');
+    const tested: Expr = op.includes('~~')
+      ? { kind: 'Like', operand, pattern, caseInsensitive: op.endsWith('*'), negated: not, span }
+      : { kind: 'Call', name: { name: 'regexp_full_match', span }, args: [operand, pattern], distinct: false, star: false, span };
+    return not && tested.kind === 'Call' ? { kind: 'Unary', op: 'NOT', operand: tested, span } : tested;
+  }
   const negated = optToken(s, 'not') !== undefined;
   if (optToken(s, 'is')) {
     const truth = optToken(s, 'truth');

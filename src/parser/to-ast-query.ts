@@ -152,6 +152,15 @@ function groupingOf(items: readonly CstNode[], cx: AstContext): Pick<SelectQuery
 function toBody(n: CstNode, cx: AstContext): SelectQuery {
   const select = optNode(n, 'select');
   if (select) return toSelectBody(select, cx);
+  const inner = optNode(n, 'inner');
+  if (inner) {
+    // A query in parentheses: itself, or where it has an ORDER BY, LIMIT or OFFSET of its own
+    // (which must not apply to what it is joined with), SELECT * from it.
+    const q = toSelect(inner, cx);
+    if (!q.orderBy.length && q.limit === undefined && q.offset === undefined) return q;
+    const span = cx.src.nodeSpan(n);
+    return { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from: { kind: 'Subquery', query: q, span }, groupBy: [], orderBy: [], span };
+  }
   const pivot = optNode(n, 'pivot');
   if (pivot) return pivotStatement(pivot, toFromPrimary(node(pivot, 'source'), cx), cx);
   const unpivot = optNode(n, 'unpivot');

@@ -41,9 +41,24 @@ export interface JoinedSubquery {
 /** Plans subquery number `k` as LEFT hash joins under `plan` (see the module comment). */
 export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scope, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean, aggregates: (e: Expr) => boolean, outerFrom?: FromItem): JoinedSubquery {
   let q = setAsColumn(sub.query);
-  if (!q.from) throw new SluiceError('UNSUPPORTED', 'a subquery without FROM inside an expression is not supported', { span: q.span, hint: 'write the value itself' });
-  let inner = planFrom(q.from, catalog, planSub, pull).scope;
-  if (q.orderBy.length || q.limit !== undefined || q.offset !== undefined) {
+  // (SELECT 1), EXISTS (SELECT 1): over one row, as a query without FROM is.
+  if (!q.from) q = { ...q, from: oneRow(q.span) };
+  let inner = planFrom(q.from!, catalog, planSub, pull).scope;
+  const limited = q.orderBy.length > 0 || q.limit !== undefined || q.offset !== undefined;
+  if (sub.kind !== 'ScalarSubquery' && !limited && (q.groupBy.length || q.groupingSets || q.having || q.distinct || q.items.some((i) => i.kind === 'ExprItem' && aggregates(i.expr)))) {
+    const flat = ungrouped(sub, q, inner);
+    if (flat.kind === 'Scalar' && sub.kind === 'InSubquery') {
+      // x IN (one value): x = that value (NULL where either is), negated for NOT IN.
+      const one = planJoinedSubquery({ kind: 'ScalarSubquery', query: flat.query, span: sub.span }, k, plan, scope, catalog, planSub, pull, aggregates, outerFrom);
+      const operand = bindExpr(sub.operand, one.scope, catalog, { clause: 'IN' });
+      comparable(operand, one.value, sub.span);
+      const equal: BoundExpr = { kind: 'Binary', op: '=', left: operand, right: one.value, type: T.BOOLEAN, span: sub.span };
+      return { ...one, value: sub.negated ? { kind: 'Unary', op: 'NOT', operand: equal, type: T.BOOLEAN, span: sub.span } : equal };
+    }
+    q = flat.query;
+    inner = planFrom(q.from!, catalog, planSub, pull).scope;
+  }
+  if (limited) {
     q = limitedRows(q, inner, sub.kind === 'Exists', outerFrom);
     inner = planFrom(q.from!, catalog, planSub, pull).scope;
   }
@@ -162,6 +177,60 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
       return { ...joined, value: sub.negated ? { kind: 'Unary', op: 'NOT', operand: found, type: T.BOOLEAN, span } : found };
     }
   }
+}
+
+/** One row of one column: the FROM of a query written without one. */
+function oneRow(span: Span): FromItem {
+  return { kind: 'Values', rows: [[{ kind: 'Literal', literal: 'integer', value: 0, span }]], span };
+}
+
+/**
+ * EXISTS or IN over a query that groups (GROUP BY, HAVING, aggregates, DISTINCT), as one over its
+ * groups: the query grouped by its correlation keys as well, in FROM, with the correlation as
+ * equalities on those keys (as DuckDB decorrelates it), so that the rows it has per key are its
+ * groups (those HAVING keeps), not the rows under them. DISTINCT alone changes neither answer and
+ * is left out. An aggregate without GROUP BY or HAVING has one row whatever it reads: EXISTS is
+ * TRUE, and IN compares with its one value (`x IN (SELECT MAX(v) ...)` is `x = (SELECT MAX(v)
+ * ...)`), which 'kind: Scalar' asks of the caller.
+ */
+function ungrouped(sub: SubqueryExpr, q: SelectQuery, inner: Scope): { kind: 'Select'; query: SelectQuery } | { kind: 'Scalar'; query: SelectQuery } {
+  const span = q.span;
+  const grouped = q.groupBy.length > 0 || q.groupingSets !== undefined || q.having !== undefined;
+  const { keys, rest, mixed } = correlation(q, inner);
+  if (mixed.length) {
+    throw new SluiceError('UNSUPPORTED', `a subquery under ${sub.kind === 'Exists' ? 'EXISTS' : 'IN'} that groups compares the query's columns other than by equality with its own (a.k = q.k)`, {
+      span: mixed[0]!.span,
+      hint: 'write the condition as an equality of the two sides, or group in a subquery in FROM and join it',
+    });
+  }
+  const aggregated = !grouped && !q.distinct;
+  if (aggregated && sub.kind === 'Exists') {
+    // One row, always: EXISTS (SELECT 1).
+    return { kind: 'Select', query: { kind: 'Select', distinct: false, items: [{ kind: 'ExprItem', expr: { kind: 'Literal', literal: 'integer', value: 1, span }, span }], from: oneRow(span), groupBy: [], orderBy: [], span } };
+  }
+  if (aggregated) return { kind: 'Scalar', query: q };
+  const alias: Ident = { name: '\u0000groups', span };
+  const keyName = (n: number): Ident => ({ name: `\u0000k${n}`, span });
+  const valueName: Ident = { name: '\u0000y', span };
+  const ref = (column: Ident): Expr => ({ kind: 'ColumnRef', qualifier: alias, column, span });
+  const value = sub.kind === 'InSubquery' ? [{ kind: 'ExprItem' as const, expr: onlyItem(q), alias: valueName, span }] : [];
+  const groups: SelectQuery = {
+    ...q,
+    distinct: false,
+    items: [...keys.map(([i], n) => ({ kind: 'ExprItem' as const, expr: i, alias: keyName(n), span })), ...value],
+    ...(rest.length ? { where: andAst(rest)! } : {}),
+    groupBy: grouped ? [...keys.map(([i]) => i), ...q.groupBy] : [],
+    ...(q.groupingSets ? { groupingSets: q.groupingSets.map((set) => [...keys.map(([i]) => i), ...set]) } : {}),
+    // DISTINCT without grouping: the distinct (keys, value), which answer as the rows do.
+    ...(grouped ? {} : { distinct: true }),
+  };
+  if (!rest.length) delete (groups as { where?: Expr }).where;
+  const item: Expr = sub.kind === 'InSubquery' ? ref(valueName) : { kind: 'Literal', literal: 'integer', value: 1, span };
+  const where = andAst(keys.map(([, o], n): Expr => ({ kind: 'Binary', op: '=', left: ref(keyName(n)), right: o, span })));
+  return {
+    kind: 'Select',
+    query: { kind: 'Select', distinct: false, items: [{ kind: 'ExprItem', expr: item, span }], from: { kind: 'Subquery', query: groups, alias, span }, ...(where ? { where } : {}), groupBy: [], orderBy: [], span },
+  };
 }
 
 /**
