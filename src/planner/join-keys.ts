@@ -1,5 +1,6 @@
 /** The keys of a join: equalities between a column of each side, in a condition's conjuncts. */
-import { typeToString, type DataType, type Field } from '../common/types.js';
+import { T, typeToString, type DataType, type Field } from '../common/types.js';
+import { commonType } from './functions.js';
 import { andAll, columnsOf, remapColumns, type BoundExpr } from './bound-expr.js';
 import type { LogicalHashJoin, LogicalPlan } from './logical.js';
 
@@ -12,10 +13,27 @@ export function crossColumns(c: BoundExpr, n: number): [number, number] | undefi
   return undefined;
 }
 
-/** Key values of these types are equal exactly when SQL `=` says so (numbers with numbers, else the same type). */
+/**
+ * Key values of these types are equal exactly when SQL `=` says so (numbers with numbers, else
+ * the same type), but for a FLOAT with an exact number (see floatMeetsExact).
+ */
 export function sameKeyKind(a: DataType, b: DataType): boolean {
   const numeric = (t: DataType) => t.kind === 'INT' || t.kind === 'BIGINT' || t.kind === 'DOUBLE' || t.kind === 'FLOAT';
-  return typeToString(a) === typeToString(b) || (numeric(a) && numeric(b));
+  return typeToString(a) === typeToString(b) || (numeric(a) && numeric(b) && !floatMeetsExact(a, b));
+}
+
+/**
+ * Whether one of `a`, `b` is a FLOAT and the other an integer or a DECIMAL: `=` compares them as
+ * FLOATs (the exact side rounded to the nearest FLOAT first, as DuckDB casts it), so as keys the
+ * exact side must be cast to FLOAT (see floatKey) for equal values to meet.
+ */
+export function floatMeetsExact(a: DataType, b: DataType): boolean {
+  return (a.kind === 'FLOAT') !== (b.kind === 'FLOAT') && commonType(a, b)?.kind === 'FLOAT';
+}
+
+/** `e` as a key that meets a key of type `other`: cast to FLOAT where the two meet as FLOATs (floatMeetsExact). */
+export function floatKey(e: BoundExpr, other: DataType): BoundExpr {
+  return e.type.kind !== 'FLOAT' && floatMeetsExact(e.type, other) ? { kind: 'Cast', operand: e, type: T.FLOAT } : e;
 }
 
 /**
@@ -58,10 +76,11 @@ export function hashJoinOn(joinType: LogicalHashJoin['joinType'], left: LogicalP
     const at = (e: BoundExpr) => [...columnsOf(e)];
     const onlyLeft = (e: BoundExpr) => at(e).length > 0 && at(e).every((i) => i < n);
     const onlyRight = (e: BoundExpr) => at(e).length > 0 && at(e).every((i) => i >= n);
-    if (sides && sameKeyKind(sides[0].type, sides[1].type) && ((onlyLeft(sides[0]) && onlyRight(sides[1])) || (onlyRight(sides[0]) && onlyLeft(sides[1])))) {
+    const keyed = sides && (sameKeyKind(sides[0].type, sides[1].type) || floatMeetsExact(sides[0].type, sides[1].type));
+    if (sides && keyed && ((onlyLeft(sides[0]) && onlyRight(sides[1])) || (onlyRight(sides[0]) && onlyLeft(sides[1])))) {
       const [l, r] = onlyLeft(sides[0]) ? sides : [sides[1], sides[0]];
-      lExprs.push(l);
-      rExprs.push(remapColumns(r, (i) => i - n));
+      lExprs.push(floatKey(l, r.type));
+      rExprs.push(remapColumns(floatKey(r, l.type), (i) => i - n));
     } else {
       rest.push(c);
     }

@@ -24,7 +24,7 @@ import { normalizeName, type ColumnRefExpr, type Expr, type FromItem, type Ident
 import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, type BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
-import { hashJoinOn, sameKeyKind } from './join-keys.js';
+import { floatKey, floatMeetsExact, hashJoinOn, sameKeyKind } from './join-keys.js';
 import type { LogicalPlan } from './logical.js';
 import { planFrom, type SubqueryPlanner } from './plan-from.js';
 import type { SubqueryExpr } from './subqueries.js';
@@ -468,6 +468,15 @@ function onlyItem(q: SelectQuery): Expr {
   return item.expr;
 }
 
+/** `plan` with its first columns cast to FLOAT where they meet the FLOAT key of the same place in `keys` as FLOATs. */
+function floatKeys(plan: LogicalPlan, keys: readonly BoundExpr[]): LogicalPlan {
+  const exprs = plan.fields.map((f, i): BoundExpr => {
+    const col: BoundExpr = { kind: 'Column', index: i, name: f.name, type: f.type };
+    return i < keys.length ? floatKey(col, keys[i]!.type) : col;
+  });
+  return { kind: 'LogicalProject', input: plan, exprs, fields: plan.fields.map((f, i) => ({ ...f, type: exprs[i]!.type })), keyless: true };
+}
+
 /** The query's rows with `exprs` appended as hidden columns. */
 function withColumns(at: { plan: LogicalPlan; scope: Scope }, exprs: readonly BoundExpr[]): { plan: LogicalPlan; scope: Scope } {
   if (exprs.length === 0) return at;
@@ -484,7 +493,9 @@ function withColumns(at: { plan: LogicalPlan; scope: Scope }, exprs: readonly Bo
  * query's rows) equal to the right's first columns; the right's columns come after the query's,
  * hidden. A key of another type than its right column is cast to it (they are comparable).
  */
-function leftJoin(at: { plan: LogicalPlan; scope: Scope }, outerKeys: readonly BoundExpr[], right: LogicalPlan, k: number, what: string): { plan: LogicalPlan; scope: Scope; rightAt: number } {
+function leftJoin(at: { plan: LogicalPlan; scope: Scope }, outerKeys: readonly BoundExpr[], asPlanned: LogicalPlan, k: number, what: string): { plan: LogicalPlan; scope: Scope; rightAt: number } {
+  // A key of the subquery's that meets a FLOAT of the query's as a FLOAT (floatMeetsExact): its values rounded to FLOATs.
+  const right = outerKeys.some((e, i) => e.type.kind === 'FLOAT' && floatMeetsExact(e.type, asPlanned.fields[i]!.type)) ? floatKeys(asPlanned, outerKeys) : asPlanned;
   const keys = outerKeys.map((e, i) => {
     const type = right.fields[i]!.type;
     return sameKeyKind(e.type, type) ? e : ({ kind: 'Cast', operand: e, type } satisfies BoundExpr);
