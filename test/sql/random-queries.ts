@@ -366,10 +366,25 @@ export class QueryGenerator {
     // Over the stream itself (joined): any operand, correlated by equalities or not.
     const streamPred = (): string => {
       const cond = r.pick(['', ' WHERE z.d > 0', ' WHERE z.b', ' WHERE z.t = s.t', ' WHERE z.i = s.j AND z.u IS NOT NULL', ' WHERE z.b = s.b AND z.i > 2']);
-      switch (r.below(3)) {
+      switch (r.below(4)) {
         case 0: {
           const [x, y] = r.pick([['i', 'j'], ['j', 'i'], ['t', 'u'], ['u', 't'], ['i', 'ABS(z.i) % 3'], ['d', 'z.d']]);
           return `s.${x} ${r.chance(0.5) ? 'NOT ' : ''}IN (SELECT ${y} FROM s AS z${cond})`;
+        }
+        case 3: {
+          // Over a subquery that groups: its groups (those HAVING keeps) answer, not the rows under them.
+          const not = r.chance(0.5) ? 'NOT ' : '';
+          const having = r.pick(['COUNT(*) > 1', 'MAX(z.i) > 3', 'SUM(z.d) < 0', 'COUNT(z.u) >= 1']);
+          switch (r.below(3)) {
+            case 0: {
+              const [x, y] = r.pick([['i', 'z.j'], ['t', 'z.u'], ['i', 'ABS(z.i) % 3']]);
+              return `s.${x} ${not}IN (SELECT ${y} FROM s AS z${cond} GROUP BY ${y} HAVING ${having})`;
+            }
+            case 1:
+              return `${not}EXISTS (SELECT 1 FROM s AS z${cond} GROUP BY z.t HAVING ${having})`;
+            default:
+              return `s.i ${not}IN (SELECT ${r.pick(['MAX(z.i)', 'MIN(z.j)', 'COUNT(*)'])} FROM s AS z${cond})`;
+          }
         }
         case 1: {
           // EXISTS may also compare the two sides in any way (a mark join).
