@@ -5,7 +5,7 @@ import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric, mapTypes, typeToString, type DataType, type Field } from '../common/types.js';
 import { castRefusal } from './cast-rules.js';
-import { bindCompared, collated, collationKey, isCollateCall, refuseCollation } from './collations.js';
+import { bindCompared, collated, collationKey, isCollateCall, keyedExprs, refuseCollation } from './collations.js';
 import { PATH_SEPARATORS } from '../common/path-separators.js';
 import { geomeanAggregate, quantileListAggregate, rewriteCallForm, topNAggregate } from './call-forms.js';
 import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
@@ -191,8 +191,10 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       return { kind: 'Between', operand, low, high, negated: e.negated, type: T.BOOLEAN, span: e.span };
     }
     case 'Like': {
-      const operand = bind(e.operand);
-      const pattern = bind(e.pattern);
+      // s COLLATE nocase LIKE p: the pattern matched against s's key, both as the collation has them (as DuckDB).
+      const collatedSides = bindCompared([e.operand, e.pattern], bind);
+      const operand = collatedSides?.[0] ?? bind(e.operand);
+      const pattern = collatedSides?.[1] ?? bind(e.pattern);
       const escape = e.escape ? bind(e.escape) : undefined;
       const what = e.caseInsensitive ? 'ILIKE' : 'LIKE';
       for (const x of [operand, pattern, ...(escape ? [escape] : [])]) expectType(x, 'STRING', what);
@@ -200,9 +202,11 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       return { kind: 'Like', operand, pattern, ...(escape ? { escape } : {}), caseInsensitive: e.caseInsensitive, negated: e.negated, type: T.BOOLEAN, span: e.span };
     }
     case 'Case': {
-      const operand = e.operand ? bind(e.operand) : undefined;
-      const whens = e.whens.map((w) => {
-        const when = operand ? literalAs(operand, bind(w.when)) : bind(w.when);
+      // CASE x COLLATE nocase WHEN 'a' ...: the operand and each WHEN compared by their keys.
+      const collatedWhens = e.operand ? bindCompared([e.operand, ...e.whens.map((w) => w.when)], bind) : undefined;
+      const operand = collatedWhens?.[0] ?? (e.operand ? bind(e.operand) : undefined);
+      const whens = e.whens.map((w, i) => {
+        const when = collatedWhens?.[i + 1] ?? (operand ? literalAs(operand, bind(w.when)) : bind(w.when));
         if (operand) comparable(operand, when, w.when.span);
         else expectType(when, 'BOOLEAN', 'CASE WHEN');
         return { when, then: bind(w.then) };
@@ -241,6 +245,12 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
         const c = collated(e);
         if (!c) return bindCall(e, bind, catalog, hooks);
         return collationKey(bind(c.operand), []);
+      }
+      // s COLLATE nocase GLOB p: matched by their keys, as LIKE (DuckDB).
+      if (e.name.name.toLowerCase() === 'glob' && e.args.some(isCollateCall)) {
+        const keyed = keyedExprs(e.args);
+        for (const a of e.args) collationKey(bind(collated(a)?.operand ?? a), []);
+        if (keyed) return bindCall({ ...e, args: keyed }, bind, catalog, hooks);
       }
       if (e.over) {
         throw new SluiceError('UNSUPPORTED', `a window function (OVER) is not supported in ${hooks.clause ?? 'this expression'}`, {

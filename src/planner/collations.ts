@@ -9,7 +9,7 @@
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, typeToString } from '../common/types.js';
-import { COLLATE_CALL, type Expr } from '../parser/ast.js';
+import { COLLATE_CALL, type Expr, type SelectQuery } from '../parser/ast.js';
 import type { BoundExpr } from './bound-expr.js';
 
 /** Each collation's key function, in the order they apply to a value. */
@@ -73,6 +73,21 @@ export function collationKey(x: BoundExpr, keys: readonly string[]): BoundExpr {
 }
 
 /**
+ * Expressions that compare with one another, as expressions of their keys (each one's key
+ * functions around it, without its own COLLATE) where one of them has a collation; undefined
+ * where none has (for a call bound as written, such as GLOB's).
+ */
+export function keyedExprs(exprs: readonly Expr[]): Expr[] | undefined {
+  const keys = exprs.map((e) => collated(e)?.keys).find((k) => k !== undefined);
+  if (!keys) return undefined;
+  return exprs.map((e) => {
+    let key = collated(e)?.operand ?? e;
+    for (const fn of keys) key = { kind: 'Call', name: { name: fn, span: e.span }, args: [key], distinct: false, star: false, span: e.span };
+    return key;
+  });
+}
+
+/**
  * An ORDER BY expression with a collation, as the expression that sorts the same way (its key
  * functions around the operand), for the planner to sort by; others as they are.
  */
@@ -90,4 +105,29 @@ export function refuseCollation(clause: string, span: Span): never {
     span,
     hint: 'COLLATE applies where strings compare or sort; to group strings without regard to case or accents, group by LOWER(x) or STRIP_ACCENTS(x)',
   });
+}
+
+/**
+ * MIN(x COLLATE c) and MAX(x COLLATE c) over the query's select list, HAVING, QUALIFY and ORDER
+ * BY, as the x whose key is least or greatest: ARG_MIN(x, key) and ARG_MAX(x, key), as DuckDB
+ * compares collated strings (MIN('a', 'B') COLLATE nocase is 'a'). `mapChildren` maps an
+ * expression's direct sub-expressions.
+ */
+export function collatedMinMax(q: SelectQuery, mapChildren: (e: Expr, f: (x: Expr) => Expr) => Expr): SelectQuery {
+  let found = false;
+  const rewrite = (e: Expr): Expr => {
+    const fn = e.kind === 'Call' ? e.name.name.toLowerCase() : '';
+    if (e.kind === 'Call' && (fn === 'min' || fn === 'max') && e.args.length === 1 && isCollateCall(e.args[0]!)) {
+      found = true;
+      const c = collated(e.args[0]!)!;
+      return { ...e, distinct: false, name: { ...e.name, name: fn === 'min' ? 'arg_min' : 'arg_max' }, args: [c.operand, orderByKey(e.args[0]!)] };
+    }
+    return mapChildren(e, rewrite);
+  };
+  const items = q.items.map((i) => (i.kind === 'ExprItem' ? { ...i, expr: rewrite(i.expr) } : i));
+  const having = q.having && rewrite(q.having);
+  const qualify = q.qualify && rewrite(q.qualify);
+  const orderBy = q.orderBy.map((o) => ({ ...o, expr: rewrite(o.expr) }));
+  if (!found) return q;
+  return { ...q, items, ...(having ? { having } : {}), ...(qualify ? { qualify } : {}), orderBy };
 }

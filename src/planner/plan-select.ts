@@ -1,5 +1,5 @@
 /** Plans a SELECT: FROM, predict(), WHERE, GROUP BY/aggregates, HAVING, the select list. */
-import { isCollateCall, orderByKey } from './collations.js';
+import { collatedMinMax, isCollateCall, orderByKey } from './collations.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, arrayOf, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
@@ -96,8 +96,9 @@ interface SelectOptions {
  * selected ones, which the rows are sorted by and then lose (QueryPlan.hiddenColumns).
  */
 function planOrdered(asWritten: SelectQuery, catalog: Catalog, opts: SelectOptions): PlannedQuery {
-  // ORDER BY x COLLATE c sorts by x's collation key (collations.ts).
-  const written = asWritten.orderBy.some((o) => isCollateCall(o.expr)) ? { ...asWritten, orderBy: asWritten.orderBy.map((o) => ({ ...o, expr: orderByKey(o.expr) })) } : asWritten;
+  // ORDER BY x COLLATE c sorts by x's collation key, MIN and MAX of x COLLATE c are by it too (collations.ts).
+  const collatedAggs = collatedMinMax(asWritten, mapAst);
+  const written = collatedAggs.orderBy.some((o) => isCollateCall(o.expr)) ? { ...collatedAggs, orderBy: collatedAggs.orderBy.map((o) => ({ ...o, expr: orderByKey(o.expr) })) } : collatedAggs;
   // DISTINCT ON's ORDER BY picks each row kept (window-items.ts); a continuous query's rows have
   // no order beyond that.
   const continuous = !opts.pull && !opts.bounded;
