@@ -90,38 +90,36 @@ export function viewKv(store: Store, name: string): KvTable {
 
 /**
  * Every row of a view that a pull query reads from its changelog (ViewDef.pullFrom), oldest
- * first, as one batch: the rows its retention still keeps. Columns are matched by name (a column
- * a batch lacks is NULL); values go from the stored batches' columns into the result's, with no
- * row objects between. `onRows` is called after each stored batch with the rows read so far, so
- * that a caller can look at a cancel signal as it goes.
+ * first, a batch per stored batch: the rows its retention still keeps. Columns are matched by
+ * name (a column a batch lacks is NULL); values go from the stored batches' columns into the
+ * result's, with no row objects between. `onRows` is called after each stored batch with the
+ * rows read so far, so that a caller can look at a cancel signal as it goes.
  */
-export async function changelogBatch(log: EmbeddedLog, def: ViewDef, onRows?: (n: number) => void): Promise<RecordBatch> {
-  const columns: unknown[][] = def.schema.map(() => []);
-  let n = 0;
+export async function* changelogBatches(log: EmbeddedLog, def: ViewDef, onRows?: (n: number) => void): AsyncGenerator<RecordBatch> {
   const topic = def.changelog;
-  if (log.hasTopic(topic)) {
-    for (let p = 0; p < log.partitions(topic); p++) {
-      const end = log.highWatermark(topic, p);
-      for await (const chunk of log.scan(topic, p, log.logStart(topic, p), end)) {
-        for (const batch of decodeBatches(chunk.payload)) {
-          const m = batch.numRows;
-          def.schema.forEach((f, c) => {
-            const out = columns[c]!;
-            const i = batch.schema.fields.findIndex((x) => x.name === f.name);
-            if (i < 0) {
-              for (let k = 0; k < m; k++) out.push(null);
-              return;
-            }
-            const values = readColumn(batch, i, f.type);
-            for (let k = 0; k < m; k++) out.push(values[k] ?? null);
-          });
-          n += m;
-          onRows?.(n);
-        }
+  if (!log.hasTopic(topic)) return;
+  let n = 0;
+  for (let p = 0; p < log.partitions(topic); p++) {
+    const end = log.highWatermark(topic, p);
+    for await (const chunk of log.scan(topic, p, log.logStart(topic, p), end)) {
+      for (const batch of decodeBatches(chunk.payload)) {
+        const m = batch.numRows;
+        if (m === 0) continue;
+        // The view's columns by name (a chunk written before a column was added lacks it: NULL).
+        const columns = def.schema.map((f) => {
+          const i = batch.schema.fields.findIndex((x) => x.name === f.name);
+          if (i < 0) return new Array<unknown>(m).fill(null);
+          const values = readColumn(batch, i, f.type);
+          const out = new Array<unknown>(m);
+          for (let k = 0; k < m; k++) out[k] = values[k] ?? null;
+          return out;
+        });
+        n += m;
+        onRows?.(n);
+        yield makeBatch(def.schema, columns, m);
       }
     }
   }
-  return makeBatch(def.schema, columns, n);
 }
 
 /** The stored rows of a table or view; INVALID_ARGUMENT for a stream or sink. */

@@ -8,7 +8,7 @@ import { constantBatch } from '../exec/sources/constant-source.js';
 import type { QueryPlan } from '../planner/plan-query.js';
 import type { Store } from '../state/index.js';
 import { QueryState } from './query-state.js';
-import { FoldedRows, finishRows } from './sorted-rows.js';
+import { finishRows, foldedRowsFor } from './sorted-rows.js';
 import type { RowError } from './types.js';
 
 /**
@@ -19,11 +19,11 @@ import type { RowError } from './types.js';
 export async function runOnBatch(
   env: ExecEnv,
   q: QueryPlan,
-  input: RecordBatch | ((relation: string) => Promise<RecordBatch>),
+  input: RecordBatch | ((relation: string) => AsyncIterable<RecordBatch>),
   store: Store,
   opts: { readonly maxRows: number; readonly signal?: AbortSignal | undefined },
 ): Promise<{ rows: unknown[][]; errors: RowError[] }> {
-  const result = new FoldedRows(opts.maxRows);
+  const result = foldedRowsFor(q, opts.maxRows);
   const abort = new AbortController();
   // The caller going away stops the operators (a join of large inputs stops pairing); the caller
   // reports the cancellation.
@@ -45,10 +45,11 @@ export async function runOnBatch(
           await ctx.emit({ kind: 'end' });
           return;
         }
-        // One batch for the one relation read, or each relation's own rows.
-        const batch = typeof input === 'function' ? await input(plan.relation) : input;
-        const projected = batch.selectAt(plan.columns as number[]);
-        if (projected.numRows) await ctx.emit({ kind: 'data', batch: projected });
+        // One batch for the one relation read, or each relation's own rows, a batch at a time.
+        for await (const batch of typeof input === 'function' ? input(plan.relation) : [input]) {
+          const projected = batch.selectAt(plan.columns as number[]);
+          if (projected.numRows) await ctx.emit({ kind: 'data', batch: projected });
+        }
         await ctx.emit({ kind: 'end' });
       },
     }),

@@ -4,6 +4,7 @@
  * sorted by ORDER BY, cut by OFFSET and LIMIT, and stripped of the hidden columns only ORDER BY
  * and the windows read.
  */
+import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
 import { RowKind } from '../exec/message.js';
 import type { OrderKey } from '../planner/order-by.js';
@@ -31,29 +32,49 @@ export function visibleFields(q: Pick<QueryPlan, 'fields' | 'hiddenColumns' | 'w
   return fields.map((f, i) => (types.has(i) ? { ...f, type: types.get(i)!, nullable: true } : f));
 }
 
-/** The rows a changelog leaves: +I/+U add a row, -U/-D take away one equal row. */
+/**
+ * The rows a changelog leaves: +I/+U add a row, -U/-D take away one equal row.
+ *
+ * Rows are indexed by their text only from the first -U/-D on (an insert-only answer, most pull
+ * queries, costs an array push a row). With `top` (a query with ORDER BY and LIMIT whose changes
+ * are all inserts, see foldedRowsFor), only the rows that can still be in the answer are kept:
+ * past twice `top.rows`, the held rows are sorted and cut to `top.rows`, so an ORDER BY ...
+ * LIMIT over a relation of any size holds a few times LIMIT rows.
+ */
 export class FoldedRows {
-  private readonly held: (unknown[] | undefined)[] = [];
-  /** Indexes into `held` of the rows still there, by the row's text. */
-  private readonly at = new Map<string, number[]>();
+  private held: (unknown[] | undefined)[] = [];
+  /** Indexes into `held` of the rows still there, by the row's text (from the first retraction on). */
+  private at: Map<string, number[]> | undefined;
   private live = 0;
 
-  /** @param maxRows most rows held at once (PlanLimits.maxResultRows): one more is LIMIT_EXCEEDED. */
-  constructor(private readonly maxRows = Number.POSITIVE_INFINITY) {}
+  /**
+   * @param maxRows most rows held at once (PlanLimits.maxResultRows): one more is LIMIT_EXCEEDED.
+   * @param top keep only the first `rows` rows in `orderBy` order (stable: of rows that tie, the earliest).
+   */
+  constructor(
+    private readonly maxRows = Number.POSITIVE_INFINITY,
+    private readonly top?: { readonly orderBy: readonly OrderKey[]; readonly rows: number },
+  ) {}
 
   apply(kind: number, row: unknown[]): void {
-    const text = JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
     if (kind === RowKind.INSERT || kind === RowKind.UPDATE_AFTER) {
-      if (++this.live > this.maxRows) {
+      if (this.top && this.held.length >= Math.max(2 * this.top.rows, TOP_MIN_HELD)) this.cut(this.top.orderBy, this.top.rows);
+      // With `top`, the answer is the first `top.rows` of what is held.
+      if (++this.live > this.maxRows && (!this.top || this.top.rows > this.maxRows)) {
         throw limitError('maxResultRows', `the answer holds more than ${this.maxRows.toLocaleString('en-US')} rows, which is more than an answer built in memory may hold`, undefined, 'narrow it with WHERE or aggregate it; a view or a sink takes any number of rows');
       }
-      const list = this.at.get(text) ?? [];
-      list.push(this.held.length);
-      this.at.set(text, list);
+      if (this.at) {
+        const text = rowText(row);
+        const list = this.at.get(text) ?? [];
+        list.push(this.held.length);
+        this.at.set(text, list);
+      }
       this.held.push(row);
       return;
     }
-    const i = this.at.get(text)?.pop();
+    if (this.top) throw new SluiceError('INTERNAL', 'a change taken back in an answer kept as its first rows only (the query was planned as insert-only)');
+    const at = (this.at ??= this.index());
+    const i = at.get(rowText(row))?.pop();
     if (i === undefined) return;
     this.held[i] = undefined;
     this.live--;
@@ -62,6 +83,44 @@ export class FoldedRows {
   rows(): unknown[][] {
     return this.held.filter((r): r is unknown[] => r !== undefined);
   }
+
+  private index(): Map<string, number[]> {
+    const at = new Map<string, number[]>();
+    this.held.forEach((r, i) => {
+      if (r === undefined) return;
+      const text = rowText(r);
+      const list = at.get(text);
+      if (list) list.push(i);
+      else at.set(text, [i]);
+    });
+    return at;
+  }
+
+  /** Keeps the first `rows` held rows in `orderBy` order (only while nothing was retracted). */
+  private cut(orderBy: readonly OrderKey[], rows: number): void {
+    const held = this.rows();
+    sortRows(held, orderBy);
+    if (held.length > rows) held.length = rows;
+    this.held = held;
+    this.live = held.length;
+  }
+}
+
+/** Fewest rows a top-N answer holds before it is cut (see FoldedRows). */
+const TOP_MIN_HELD = 1024;
+
+function rowText(row: unknown[]): string {
+  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/**
+ * The FoldedRows for the answer of `q`: with ORDER BY and LIMIT, no window functions and only
+ * inserts (not an updating query), it keeps only the rows that can be among the first OFFSET +
+ * LIMIT.
+ */
+export function foldedRowsFor(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'windows' | 'updating'>, maxRows: number): FoldedRows {
+  if (q.limit === undefined || !q.orderBy?.length || q.windows || q.updating) return new FoldedRows(maxRows);
+  return new FoldedRows(maxRows, { orderBy: q.orderBy, rows: (q.offset ?? 0) + q.limit });
 }
 
 /** Sorts in SQL value order (strings by code point, NaN above numbers), NULLs last either way. */

@@ -30,6 +30,10 @@ export interface IterateOptions extends KeyRange {
  * over 3 million distinct keys than 16 MiB did.
  * Besides these, each open table file keeps its index and Bloom filter (10 bits a key) in memory.
  */
+/** Entries `iterateChunks` gathers per run by default. */
+const ITERATE_CHUNK = 1024;
+const EMPTY = Buffer.alloc(0);
+
 const NATIVE_MEMORY = { cacheSize: 8 * 1024 * 1024, writeBufferSize: 16 * 1024 * 1024 } as const;
 
 /**
@@ -109,6 +113,19 @@ export class Store {
    * released when the loop ends, breaks, throws, or the signal aborts.
    */
   async *iterate(options: IterateOptions = {}): AsyncGenerator<[Buffer, Buffer]> {
+    for await (const chunk of this.iterateChunks(options)) {
+      for (const entry of chunk) {
+        yield entry;
+        if (options.signal?.aborted) return;
+      }
+    }
+  }
+
+  /**
+   * `iterate`, the entries in key order a run at a time (at most `chunkEntries` each, default
+   * ITERATE_CHUNK): one promise per run rather than per entry, for scans over many entries.
+   */
+  async *iterateChunks(options: IterateOptions & { readonly chunkEntries?: number } = {}): AsyncGenerator<[Buffer, Buffer][]> {
     this.checkOpen();
     if (options.signal?.aborted || options.limit === 0) return;
     const raw: RawIteratorOptions = { ...rangeOptions(options), keyAsBuffer: true, valueAsBuffer: true };
@@ -116,18 +133,28 @@ export class Store {
     if (options.limit !== undefined && options.limit > 0) raw.limit = options.limit;
     if (options.values === false) raw.values = false;
     if (options.fetchBytes !== undefined) raw.highWaterMark = options.fetchBytes;
+    const most = Math.max(1, options.chunkEntries ?? ITERATE_CHUNK);
     const it = this.db.iterator(raw);
     this.openIterators.add(it);
+    let done = false;
     try {
-      for (;;) {
-        const entry = await new Promise<[Buffer, Buffer] | undefined>((resolve, reject) => {
-          it.next((err, key, value) => {
-            if (err) reject(stateError('iterate state', err));
-            else resolve(key === undefined ? undefined : [key, value ?? Buffer.alloc(0)]);
-          });
+      while (!done) {
+        const chunk = await new Promise<[Buffer, Buffer][]>((resolve, reject) => {
+          const out: [Buffer, Buffer][] = [];
+          const step = (err: Error | null | undefined, key?: Buffer, value?: Buffer): void => {
+            if (err) return reject(stateError('iterate state', err));
+            if (key === undefined) {
+              done = true;
+              return resolve(out);
+            }
+            out.push([key, value ?? EMPTY]);
+            if (out.length >= most) resolve(out);
+            else it.next(step);
+          };
+          it.next(step);
         });
-        if (entry === undefined || options.signal?.aborted) return;
-        yield entry;
+        if (options.signal?.aborted) return;
+        if (chunk.length > 0) yield chunk;
         if (options.signal?.aborted) return;
       }
     } finally {

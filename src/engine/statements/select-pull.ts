@@ -1,10 +1,11 @@
 /** SELECT from a materialized view or table as a pull query: answers now from its current rows. */
+import type { RecordBatch } from 'apache-arrow';
 import { throwIfCancelled } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
 import { batchFromRows } from '../../exec/columns.js';
 import type { RelationDef } from '../../planner/catalog.js';
 import { planQuery, pullRelation } from '../../planner/plan-query.js';
-import { changelogBatch, storedRows } from '../relation-storage.js';
+import { changelogBatches, storedRows } from '../relation-storage.js';
 import { runOnBatch } from '../run-on-batch.js';
 import { visibleFields } from '../sorted-rows.js';
 import { pushCopies } from '../sinks.js';
@@ -12,8 +13,8 @@ import type { Session } from '../session.js';
 import type { StatementResult } from '../types.js';
 import type { StatementOf } from './handler.js';
 
-/** Rows read between two looks at the caller's signal. */
-const CANCEL_CHECK_ROWS = 1024;
+/** Rows of a relation a pull query reads into one batch. */
+const PULL_BATCH_ROWS = 4096;
 
 /**
  * A pull query: a SELECT over one view or table (see pullRelation), or one that reads only
@@ -23,17 +24,26 @@ const CANCEL_CHECK_ROWS = 1024;
 export async function selectPull(session: Session, s: StatementOf<'Query'>, text: string, signal?: AbortSignal): Promise<StatementResult> {
   const q = planQuery(s.query, session.catalog, { pull: true });
   const { store } = session.storage;
-  const rowsOf = async (relation: string) => {
+  const cancelled = () => throwIfCancelled(signal, 'the pull query', s.span);
+  // Each relation's rows a batch at a time: the plan's operators hold what they keep (groups, a
+  // join's sides, the answer), never the whole relation.
+  async function* rowsOf(relation: string): AsyncGenerator<RecordBatch> {
     const def = session.catalog.relation(relation);
-    if (def.kind === 'view' && def.pullFrom === 'changelog') return changelogBatch(session.storage.log, def, () => throwIfCancelled(signal, 'the pull query', s.span));
-    const rows: Record<string, unknown>[] = [];
-    let n = 0;
-    for await (const [, r] of storedRows(store, session.tables, def, def.name).scan()) {
-      pushCopies(rows, r as Record<string, unknown>);
-      if (++n % CANCEL_CHECK_ROWS === 0) throwIfCancelled(signal, 'the pull query', s.span);
+    if (def.kind === 'view' && def.pullFrom === 'changelog') {
+      yield* changelogBatches(session.storage.log, def, cancelled);
+      return;
     }
-    return batchFromRows(def.schema, rows);
-  };
+    let rows: Record<string, unknown>[] = [];
+    for await (const chunk of storedRows(store, session.tables, def, def.name).scanChunks()) {
+      cancelled();
+      for (const [, r] of chunk) pushCopies(rows, r as Record<string, unknown>);
+      if (rows.length >= PULL_BATCH_ROWS) {
+        yield batchFromRows(def.schema, rows);
+        rows = [];
+      }
+    }
+    if (rows.length > 0) yield batchFromRows(def.schema, rows);
+  }
   const result = await runOnBatch(session.env, q, rowsOf, store, { maxRows: session.catalog.limits.maxResultRows, signal });
   throwIfCancelled(signal, 'the pull query', s.span);
   return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };

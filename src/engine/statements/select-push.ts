@@ -9,7 +9,7 @@ import { queryDeps } from '../query-deps.js';
 import { RunningQuery } from '../running-query.js';
 import { startingFrom } from '../start-position.js';
 import { PushQueue } from '../sinks.js';
-import { FoldedRows, finishRows, visibleFields } from '../sorted-rows.js';
+import { finishRows, foldedRowsFor, visibleFields } from '../sorted-rows.js';
 import { eventTimeColumn } from './definitions.js';
 import type { StatementHandler } from './handler.js';
 
@@ -71,7 +71,7 @@ export const selectPush: StatementHandler<'Query'> = async (session, s, text, op
 function sortAtEnd(q: QueryPlan, queue: PushQueue, maxRows: number): PushQueue {
   const fields = visibleFields(q);
   const out = new PushQueue(fields, Number.POSITIVE_INFINITY);
-  const folded = new FoldedRows(maxRows);
+  const folded = foldedRowsFor(q, maxRows);
   void (async () => {
     try {
       for await (const { batch, rowKinds } of queue.batches()) {
