@@ -313,7 +313,9 @@ export class Engine {
   async viewScan(name: string, opts: { limit?: number; prefix?: string } = {}): Promise<Record<string, unknown>[]> {
     const kv = storedRows(this.store, this.tableRegistry, this.catalog.relation(name), name);
     const out: Record<string, unknown>[] = [];
-    for await (const [, r] of kv.scan({ ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) })) pushCopies(out, r as Record<string, unknown>);
+    for await (const rows of kv.scanRows({ ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}) })) {
+      for (const r of rows) pushCopies(out, r as Record<string, unknown>);
+    }
     return out;
   }
 

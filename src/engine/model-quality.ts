@@ -351,7 +351,9 @@ export function sessionReader(session: Session): QualityReader {
     catalog: session.catalog,
     viewScan: async (name) => {
       const out: Record<string, unknown>[] = [];
-      for await (const [, r] of storedRows(session.storage.store, session.tables, session.catalog.relation(name), name).scan()) pushCopies(out, r as Record<string, unknown>);
+      for await (const rows of storedRows(session.storage.store, session.tables, session.catalog.relation(name), name).scanRows()) {
+        for (const r of rows) pushCopies(out, r as Record<string, unknown>);
+      }
       return out;
     },
   };

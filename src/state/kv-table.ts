@@ -115,6 +115,23 @@ export class KvTable<R extends StateRow = StateRow> {
     }
   }
 
+  /**
+   * The rows alone, in key order, a run at a time (see scanChunks): reading no keys spares the
+   * native iterator a Buffer per row, for readers that need only the rows (a view's or table's
+   * row holds its key columns).
+   */
+  async *scanRows(options: KvScanOptions = {}): AsyncGenerator<R[]> {
+    const range = stringPrefixRange([KV, this.name], options.prefix ?? '');
+    const it = this.store.iterateChunks({
+      ...range,
+      keys: false,
+      fetchBytes: SCAN_FETCH_BYTES,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for await (const chunk of it) yield chunk.map(([, v]) => decodeValue<R>(v));
+  }
+
   async count(): Promise<number> {
     let n = 0;
     for await (const _ of this.store.iterate({ ...prefixRange([KV, this.name]), values: false })) n++;

@@ -14,12 +14,13 @@ export interface RawIteratorOptions {
   values?: boolean;
   /** Bytes per native fetch. */
   highWaterMark?: number;
-  keyAsBuffer: true;
+  /** False only with `keys: false` (each key is then an empty string, not a Buffer). */
+  keyAsBuffer: boolean;
   valueAsBuffer: true;
 }
 
 export interface RawIterator {
-  next(cb: (err: Error | null | undefined, key?: Buffer, value?: Buffer) => void): void;
+  next(cb: (err: Error | null | undefined, key?: Buffer | string, value?: Buffer) => void): void;
   end(cb: Callback): void;
 }
 

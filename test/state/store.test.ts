@@ -46,6 +46,32 @@ describe('Store', () => {
     await s.close();
   });
 
+  it('iterates in runs: every entry once, in order, across runs, with or without keys, limited and broken off', async () => {
+    const s = await temp.open();
+    const wb = s.batch();
+    for (let i = 0; i < 2_500; i++) wb.put(k('c', i), v(`value-${i}`));
+    wb.put(k('d', 0), v('other'));
+    await wb.write();
+    const expected = Array.from({ length: 2_500 }, (_, i) => `value-${i}`);
+    const runs: [Buffer, Buffer][][] = [];
+    for await (const run of s.iterateChunks({ ...prefixRange(['c']), chunkEntries: 700 })) runs.push(run);
+    expect(runs.map((r) => r.length)).toEqual([700, 700, 700, 400]);
+    expect(runs.flat().map(([, val]) => val.toString())).toEqual(expected);
+    expect(runs.flat().map(([key]) => key.equals(k('c', 0)))).toEqual(expected.map((_, i) => i === 0));
+    // Without keys: the same values, each key empty.
+    const valuesOnly = (await collect(s.iterateChunks({ ...prefixRange(['c']), keys: false, fetchBytes: 64 * 1024 }))).flat();
+    expect(valuesOnly.map(([, val]) => val.toString())).toEqual(expected);
+    expect(valuesOnly.every(([key]) => key.length === 0)).toBe(true);
+    // A limit inside a run, and a range ending inside one.
+    expect((await collect(s.iterateChunks({ ...prefixRange(['c']), limit: 1_030 }))).flat()).toHaveLength(1_030);
+    expect((await collect(s.iterate({ gte: k('c', 1_000), lt: k('c', 1_003) }))).map(([, val]) => val.toString())).toEqual(['value-1000', 'value-1001', 'value-1002']);
+    // Broken off after the first run: the iterator is released (close does not hang).
+    for await (const run of s.iterateChunks(prefixRange(['c']))) {
+      expect(run).toHaveLength(1_024);
+      break;
+    }
+  });
+
   it('writes batches atomically, runs commit hooks after the write, and refuses reuse', async () => {
     const s = await temp.open();
     const wb = s.batch();

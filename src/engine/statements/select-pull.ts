@@ -34,9 +34,9 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
       return;
     }
     let rows: Record<string, unknown>[] = [];
-    for await (const chunk of storedRows(store, session.tables, def, def.name).scanChunks()) {
+    for await (const chunk of storedRows(store, session.tables, def, def.name).scanRows()) {
       cancelled();
-      for (const [, r] of chunk) pushCopies(rows, r as Record<string, unknown>);
+      for (const r of chunk) pushCopies(rows, r as Record<string, unknown>);
       if (rows.length >= PULL_BATCH_ROWS) {
         yield batchFromRows(def.schema, rows);
         rows = [];
