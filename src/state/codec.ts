@@ -533,6 +533,12 @@ class Writer {
 const writer = new Writer();
 
 
+/** Object keys of at most this many bytes are looked up in NAMES. */
+const MAX_NAME_BYTES = 32;
+const NAME_SLOTS = 256;
+/** Recently decoded object keys by a hash of their bytes (one per slot, the latest). */
+const NAMES = { bytes: new Array<Uint8Array | undefined>(NAME_SLOTS), text: new Array<string | undefined>(NAME_SLOTS) };
+
 class Reader {
   pos = 1;
 
@@ -585,7 +591,7 @@ class Reader {
         this.need(n);
         const v: Record<string, unknown> = {};
         for (let i = 0; i < n; i++) {
-          const k = this.string();
+          const k = this.name();
           const x = this.value();
           if (k === '__proto__') Object.defineProperty(v, k, { value: x, enumerable: true, writable: true, configurable: true });
           else v[k] = x;
@@ -600,8 +606,44 @@ class Reader {
   private string(): string {
     const n = this.varint();
     this.need(n);
+    return this.text(n);
+  }
+
+  /** The `n` bytes from `pos` on as a string. */
+  private text(n: number): string {
     const s = this.buf.toString('utf8', this.pos, this.pos + n);
     this.pos += n;
+    return s;
+  }
+
+  /**
+   * An object's key: `string`, but a short key seen before (rows of one table repeat theirs) is
+   * the string made for it then, found by its bytes in NAMES, with no new string.
+   */
+  private name(): string {
+    const n = this.varint();
+    this.need(n);
+    if (n > MAX_NAME_BYTES) return this.text(n);
+    const buf = this.buf;
+    const at = this.pos;
+    let h = n;
+    for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + buf[at + i]!) | 0;
+    const slot = (h ^ (h >>> 8)) & (NAME_SLOTS - 1);
+    const known = NAMES.bytes[slot];
+    this.pos += n;
+    if (known !== undefined && known.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (known[i] !== buf[at + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return NAMES.text[slot]!;
+    }
+    const s = buf.toString('utf8', at, at + n);
+    NAMES.bytes[slot] = Uint8Array.prototype.slice.call(buf, at, at + n);
+    NAMES.text[slot] = s;
     return s;
   }
 

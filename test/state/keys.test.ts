@@ -189,6 +189,24 @@ describe('value codec', () => {
     expect(decodeValue(encodeValue(odd))).toStrictEqual(odd);
   });
 
+  it('decodes property names right however many there are, whatever their length or characters', () => {
+    // More names than are remembered by their bytes, some of equal length, non-ASCII, long, and
+    // names that are other names' prefixes, decoded over and over in changing order.
+    const names = [
+      ...Array.from({ length: 600 }, (_, i) => `c${i}`),
+      'é', 'ée', '😀', 'a'.repeat(32), 'a'.repeat(33), 'a'.repeat(31), '', '__proto__', 'constructor', 'k', 'kk',
+    ];
+    const random = rng(7);
+    for (let round = 0; round < 50; round++) {
+      const picked = names.filter(() => random() < 0.05);
+      const row: Record<string, StateValue> = {};
+      for (const n of picked) Object.defineProperty(row, n, { value: n.length, enumerable: true, writable: true, configurable: true });
+      const back = decodeValue<Record<string, StateValue>>(encodeValue(row));
+      expect(Object.keys(back)).toEqual(Object.keys(row));
+      for (const n of picked) expect(Object.getOwnPropertyDescriptor(back, n)?.value).toBe(n.length);
+    }
+  });
+
   it('encodes a record given as names and values as the record itself', () => {
     const names = ['k', 'n', 's', '1', 'tags', '__proto__'];
     const values = ['tx-1', 3, 12.5, null, ['a', 2], 7];
