@@ -25,6 +25,7 @@ export type StateCase =
   | { readonly step: 'table'; readonly dir: string; readonly table: string; readonly rows: number }
   | { readonly step: 'view'; readonly dir: string; readonly sql: string; readonly rows: number; readonly stateCacheBytes?: number }
   | { readonly step: 'restart'; readonly dir: string; readonly stream: string; readonly view: string }
+  | { readonly step: 'pull'; readonly dir: string; readonly sql: readonly string[] }
   | { readonly step: 'distinct'; readonly dir: string; readonly rows: number };
 
 export interface CaseResult {
@@ -35,6 +36,9 @@ export interface CaseResult {
   /** restart: ms until the engine opened, and until the first output row. */
   readonly openMs?: number;
   readonly firstRowMs?: number;
+  /** pull: seconds each query took, in order, and the rows the view holds. */
+  readonly querySeconds?: readonly number[];
+  readonly viewRows?: number;
   /** view and distinct: the state cache's counters at the end (hits, misses, reads from RocksDB). */
   readonly cache?: { readonly hits: number; readonly misses: number; readonly diskReads: number };
 }
@@ -141,6 +145,25 @@ async function restart(c: Extract<StateCase, { step: 'restart' }>): Promise<Case
   }
 }
 
+/** Pull queries over a view (the view's query paused: nothing else runs): each query's time. */
+async function pull(c: Extract<StateCase, { step: 'pull' }>): Promise<CaseResult> {
+  const engine = await Engine.open({ dataDir: c.dir });
+  try {
+    const querySeconds: number[] = [];
+    let viewRows = 0;
+    for (const sql of c.sql) {
+      const t = performance.now();
+      const [r] = await engine.execute(sql);
+      querySeconds.push((performance.now() - t) / 1000);
+      if (r?.kind !== 'rows') throw new Error(`'${sql}' gave ${r?.kind}, not rows`);
+      if (/^SELECT COUNT\(\*\)/i.test(sql)) viewRows = Number(r.rows[0]?.[0]);
+    }
+    return { seconds: querySeconds.reduce((a, b) => a + b, 0), querySeconds, viewRows, peakRssBytes: peakRss() };
+  } finally {
+    await engine.close();
+  }
+}
+
 async function distinct(c: Extract<StateCase, { step: 'distinct' }>): Promise<CaseResult> {
   const engine = await Engine.open({ dataDir: c.dir });
   try {
@@ -174,6 +197,9 @@ async function main(): Promise<void> {
       break;
     case 'distinct':
       result = await distinct(c);
+      break;
+    case 'pull':
+      result = await pull(c);
       break;
   }
   process.stdout.write(`result ${JSON.stringify(result)}\n`);
