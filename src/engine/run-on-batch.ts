@@ -45,11 +45,17 @@ export async function runOnBatch(
           await ctx.emit({ kind: 'end' });
           return;
         }
-        // One batch for the one relation read, or each relation's own rows, a batch at a time.
+        // One batch for the one relation read, or each relation's own rows, a batch at a time:
+        // each but the last says more follows, so that an aggregate emits its groups once per
+        // mini-batch rather than once per batch read.
+        let held: RecordBatch | undefined;
         for await (const batch of typeof input === 'function' ? input(plan.relation) : [input]) {
           const projected = batch.selectAt(plan.columns as number[]);
-          if (projected.numRows) await ctx.emit({ kind: 'data', batch: projected });
+          if (!projected.numRows) continue;
+          if (held) await ctx.emit({ kind: 'data', batch: held, more: true });
+          held = projected;
         }
+        if (held) await ctx.emit({ kind: 'data', batch: held });
         await ctx.emit({ kind: 'end' });
       },
     }),

@@ -78,6 +78,11 @@ export class FoldedRows {
     if (i === undefined) return;
     this.held[i] = undefined;
     this.live--;
+    // Rows taken back leave holes; once they are most of what is held, close them.
+    if (this.held.length > COMPACT_MIN_HELD && this.live < this.held.length / 2) {
+      this.held = this.rows();
+      this.at = this.index();
+    }
   }
 
   rows(): unknown[][] {
@@ -106,6 +111,8 @@ export class FoldedRows {
   }
 }
 
+/** Fewest rows held, taken back ones included, before FoldedRows closes the holes. */
+const COMPACT_MIN_HELD = 4096;
 /** Fewest rows a top-N answer holds before it is cut (see FoldedRows). */
 const TOP_MIN_HELD = 1024;
 
