@@ -48,14 +48,16 @@ export async function runOnBatch(
         // One batch for the one relation read, or each relation's own rows, a batch at a time:
         // each but the last says more follows, so that an aggregate emits its groups once per
         // mini-batch rather than once per batch read.
+        // Reading stops once the answer is whole (a LIMIT without ORDER BY has its rows).
         let held: RecordBatch | undefined;
         for await (const batch of typeof input === 'function' ? input(plan.relation) : [input]) {
           const projected = batch.selectAt(plan.columns as number[]);
           if (!projected.numRows) continue;
           if (held) await ctx.emit({ kind: 'data', batch: held, more: true });
           held = projected;
+          if (result.full) break;
         }
-        if (held) await ctx.emit({ kind: 'data', batch: held });
+        if (held && !result.full) await ctx.emit({ kind: 'data', batch: held });
         await ctx.emit({ kind: 'end' });
       },
     }),

@@ -36,10 +36,10 @@ export function visibleFields(q: Pick<QueryPlan, 'fields' | 'hiddenColumns' | 'w
  * The rows a changelog leaves: +I/+U add a row, -U/-D take away one equal row.
  *
  * Rows are indexed by their text only from the first -U/-D on (an insert-only answer, most pull
- * queries, costs an array push a row). With `top` (a query with ORDER BY and LIMIT whose changes
- * are all inserts, see foldedRowsFor), only the rows that can still be in the answer are kept:
- * past twice `top.rows`, the held rows are sorted and cut to `top.rows`, so an ORDER BY ...
- * LIMIT over a relation of any size holds a few times LIMIT rows.
+ * queries, costs an array push a row). With `top` (a query with LIMIT whose changes are all
+ * inserts, see foldedRowsFor), only the rows that can still be in the answer are kept: past
+ * twice `top.rows`, the held rows are sorted and cut to `top.rows`, so an ORDER BY ... LIMIT over
+ * a relation of any size holds a few times LIMIT rows; without ORDER BY, the first `top.rows`.
  */
 export class FoldedRows {
   private held: (unknown[] | undefined)[] = [];
@@ -56,8 +56,17 @@ export class FoldedRows {
     private readonly top?: { readonly orderBy: readonly OrderKey[]; readonly rows: number },
   ) {}
 
+  /**
+   * Whether no further row can change the answer: a `top` without ORDER BY (LIMIT alone, any
+   * rows will do) that holds its rows. The caller may stop reading.
+   */
+  get full(): boolean {
+    return this.top !== undefined && this.top.orderBy.length === 0 && this.held.length >= this.top.rows;
+  }
+
   apply(kind: number, row: unknown[]): void {
     if (kind === RowKind.INSERT || kind === RowKind.UPDATE_AFTER) {
+      if (this.full) return;
       if (this.top && this.held.length >= Math.max(2 * this.top.rows, TOP_MIN_HELD)) this.cut(this.top.orderBy, this.top.rows);
       // With `top`, the answer is the first `top.rows` of what is held.
       if (++this.live > this.maxRows && (!this.top || this.top.rows > this.maxRows)) {
@@ -121,13 +130,14 @@ function rowText(row: unknown[]): string {
 }
 
 /**
- * The FoldedRows for the answer of `q`: with ORDER BY and LIMIT, no window functions and only
- * inserts (not an updating query), it keeps only the rows that can be among the first OFFSET +
- * LIMIT.
+ * The FoldedRows for the answer of `q`: with LIMIT, no window functions and only inserts (not an
+ * updating query), it keeps only the rows that can be among the first OFFSET + LIMIT: in
+ * ORDER BY order, or without ORDER BY the first that come (and then it is `full` once it has
+ * them).
  */
 export function foldedRowsFor(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'windows' | 'updating'>, maxRows: number): FoldedRows {
-  if (q.limit === undefined || !q.orderBy?.length || q.windows || q.updating) return new FoldedRows(maxRows);
-  return new FoldedRows(maxRows, { orderBy: q.orderBy, rows: (q.offset ?? 0) + q.limit });
+  if (q.limit === undefined || q.windows || q.updating) return new FoldedRows(maxRows);
+  return new FoldedRows(maxRows, { orderBy: q.orderBy ?? [], rows: (q.offset ?? 0) + q.limit });
 }
 
 /** Sorts in SQL value order (strings by code point, NaN above numbers), NULLs last either way. */

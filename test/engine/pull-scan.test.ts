@@ -93,6 +93,24 @@ describe('pull queries over views larger than an answer', () => {
     expect(top).toEqual(groups().map((g) => [g.n]).sort((a, b) => b[0]! - a[0]!).slice(0, 7));
   });
 
+  it('answers LIMIT without ORDER BY over such a view with that many of its rows', async () => {
+    const byKey = new Map(groups().map((g) => [g.k, g]));
+    for (const sql of ['SELECT k, n, s FROM agg LIMIT 7', 'SELECT k, n, s FROM agg WHERE n > 2 LIMIT 5 OFFSET 3', `SELECT k, n, s FROM agg LIMIT ${MAX_RESULT_ROWS}`]) {
+      const got = await pull(sql);
+      const want = Number(/LIMIT (\d+)/.exec(sql)![1]);
+      expect(got).toHaveLength(want);
+      expect(new Set(got.map((r) => r[0])).size).toBe(want);
+      for (const [k, n, s] of got) {
+        expect(byKey.get(k as string)).toEqual({ k, n, s });
+        if (sql.includes('n > 2')) expect(n).toBeGreaterThan(2);
+      }
+    }
+    expect(await pull('SELECT k FROM agg LIMIT 0')).toEqual([]);
+    const some = await pull('SELECT k, v FROM raw WHERE v >= 990 LIMIT 4');
+    expect(some).toHaveLength(4);
+    for (const [k, v] of some) expect(rows.some((r) => r.k === k && r.v === v && v >= 990)).toBe(true);
+  });
+
   it('reads a view of a stream (from its changelog) a stored batch at a time', async () => {
     expect(await pull('SELECT COUNT(*), SUM(v) FROM raw')).toEqual([[ROWS, rows.reduce((a, r) => a + r.v, 0)]]);
     const sorted = [...rows].sort((a, b) => b.v - a.v || byText(a.k, b.k));
