@@ -5,6 +5,7 @@ import { RowKind, type Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
 import type { Source, SourceContext } from '../exec/source.js';
 import { constantBatch } from '../exec/sources/constant-source.js';
+import type { SourceExec } from '../planner/physical.js';
 import type { QueryPlan } from '../planner/plan-query.js';
 import type { Store } from '../state/index.js';
 import { QueryState } from './query-state.js';
@@ -19,7 +20,7 @@ import type { RowError } from './types.js';
 export async function runOnBatch(
   env: ExecEnv,
   q: QueryPlan,
-  input: RecordBatch | ((relation: string) => AsyncIterable<RecordBatch>),
+  input: RecordBatch | ((relation: string, scan: SourceExec) => AsyncIterable<RecordBatch>),
   store: Store,
   opts: { readonly maxRows: number; readonly signal?: AbortSignal | undefined },
 ): Promise<{ rows: unknown[][]; errors: RowError[] }> {
@@ -50,7 +51,7 @@ export async function runOnBatch(
         // mini-batch rather than once per batch read.
         // Reading stops once the answer is whole (a LIMIT without ORDER BY has its rows).
         let held: RecordBatch | undefined;
-        for await (const batch of typeof input === 'function' ? input(plan.relation) : [input]) {
+        for await (const batch of typeof input === 'function' ? input(plan.relation, plan) : [input]) {
           const projected = batch.selectAt(plan.columns as number[]);
           if (!projected.numRows) continue;
           if (held) await ctx.emit({ kind: 'data', batch: held, more: true });

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
+import { pinnedKeys } from '../../src/engine/pull-keys.js';
+import { parseStatements } from '../../src/parser/parse.js';
+import { planQuery } from '../../src/planner/plan-query.js';
 
 /** Rows inserted: i in [0, ROWS), key 'k' || (i % KEYS), v = (i * 37) % 1000. */
 const ROWS = 12_000;
@@ -115,6 +118,51 @@ describe('pull queries over views larger than an answer', () => {
     expect(await pull('SELECT COUNT(*), SUM(v) FROM raw')).toEqual([[ROWS, rows.reduce((a, r) => a + r.v, 0)]]);
     const sorted = [...rows].sort((a, b) => b.v - a.v || byText(a.k, b.k));
     expect(await pull('SELECT k, v FROM raw ORDER BY v DESC, k LIMIT 6')).toEqual(sorted.slice(0, 6).map((r) => [r.k, r.v]));
+  });
+
+  it('reads the keys a WHERE pins the key column to, and gives what reading every row gives', async () => {
+    const byKey = new Map(groups().map((g) => [g.k, g]));
+    const row = (k: string) => [k, byKey.get(k)!.n, byKey.get(k)!.s];
+    expect(await pull("SELECT k, n, s FROM agg WHERE k = 'k17'")).toEqual([row('k17')]);
+    expect(await pull("SELECT k, n, s FROM agg WHERE 'k4999' = k")).toEqual([row('k4999')]);
+    expect(await pull("SELECT k, n, s FROM agg WHERE k = 'none'")).toEqual([]);
+    expect(await pull("SELECT COUNT(*) FROM agg WHERE k = 'none'")).toEqual([[0]]);
+    // IN, with a key absent, one repeated, and another condition ANDed.
+    const inList = ['k1', 'k2', 'k3', 'k2', 'missing', 'k4000'];
+    const wanted = [...new Set(inList)].filter((k) => byKey.has(k) && byKey.get(k)!.n > 2).sort(byText);
+    expect(await pull(`SELECT k, n, s FROM agg WHERE k IN (${inList.map((k) => `'${k}'`).join(', ')}) AND n > 2 ORDER BY k`)).toEqual(wanted.map(row));
+    // Conditions that do not pin the key read every row.
+    const orRows = groups().filter((g) => g.k === 'k17' || g.s > 2900).sort((a, b) => byText(a.k, b.k));
+    expect(await pull("SELECT k, n, s FROM agg WHERE k = 'k17' OR s > 2900 ORDER BY k")).toEqual(orRows.map((g) => [g.k, g.n, g.s]));
+    expect(await pull("SELECT k FROM agg WHERE k NOT IN ('k1') AND k < 'k10' ORDER BY k")).toEqual([['k0']]);
+    expect(await pull("SELECT k FROM agg WHERE k = 'K17' COLLATE nocase")).toEqual([['k17']]);
+  });
+
+  it('pins the key only where the ANDed conditions right above a scan fix it to STRING literals', () => {
+    const keysOf = (sql: string): string[][] => {
+      const [parsed] = parseStatements(sql);
+      if (parsed?.statement.kind !== 'Query') throw new Error('not a query');
+      return [...pinnedKeys(planQuery(parsed.statement.query, engine.catalog, { pull: true }).physical, engine.catalog).values()];
+    };
+    expect(keysOf("SELECT * FROM agg WHERE k = 'a'")).toEqual([['a']]);
+    expect(keysOf("SELECT * FROM agg WHERE n > 1 AND k IN ('b', 'a', 'b')")).toEqual([['b', 'a']]);
+    expect(keysOf("SELECT COUNT(*) FROM agg WHERE k = 'a' AND k = 'b'")).toEqual([['a']]);
+    for (const open of ["SELECT * FROM agg WHERE k = 'a' OR n > 1", "SELECT * FROM agg WHERE k IN ('a', NULL)", "SELECT * FROM agg WHERE k NOT IN ('a')", "SELECT * FROM agg WHERE k > 'a'", "SELECT * FROM agg WHERE k = 'a' COLLATE nocase", 'SELECT * FROM agg WHERE n = 1', "SELECT * FROM raw WHERE k = 'a'"]) {
+      expect(keysOf(open), open).toEqual([]);
+    }
+  });
+
+  it('pins one scan of a table read twice, and not the other', async () => {
+    await engine.execute("CREATE TABLE t (id STRING PRIMARY KEY, grp INT, v INT); INSERT INTO t VALUES ('a', 1, 10), ('b', 1, 20), ('c', 2, 30), ('d', 2, 40), ('e', 3, NULL)");
+    expect(await pull("SELECT x.id, y.id FROM t AS x JOIN t AS y ON x.grp = y.grp WHERE x.id = 'c' ORDER BY y.id")).toEqual([
+      ['c', 'c'],
+      ['c', 'd'],
+    ]);
+    expect(await pull("SELECT id, v FROM t WHERE id IN ('e', 'a', 'z') ORDER BY id")).toEqual([
+      ['a', 10],
+      ['e', null],
+    ]);
+    expect(await pull("SELECT SUM(v) FROM t WHERE id = 'b' OR id = 'd'")).toEqual([[60]]);
   });
 
   it('still refuses an answer of more rows than maxResultRows', async () => {

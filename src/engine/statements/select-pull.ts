@@ -4,8 +4,10 @@ import { throwIfCancelled } from '../../common/errors.js';
 import { typeToString } from '../../common/types.js';
 import { batchFromRows } from '../../exec/columns.js';
 import type { RelationDef } from '../../planner/catalog.js';
+import type { SourceExec } from '../../planner/physical.js';
 import { planQuery, pullRelation } from '../../planner/plan-query.js';
 import { changelogBatches, storedRows } from '../relation-storage.js';
+import { pinnedKeys } from '../pull-keys.js';
 import { runOnBatch } from '../run-on-batch.js';
 import { visibleFields } from '../sorted-rows.js';
 import { pushCopies } from '../sinks.js';
@@ -27,14 +29,26 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
   const cancelled = () => throwIfCancelled(signal, 'the pull query', s.span);
   // Each relation's rows a batch at a time: the plan's operators hold what they keep (groups, a
   // join's sides, the answer), never the whole relation.
-  async function* rowsOf(relation: string): AsyncGenerator<RecordBatch> {
+  // A scan whose filter pins the key reads those keys alone.
+  const pinned = pinnedKeys(q.physical, session.catalog);
+  async function* rowsOf(relation: string, scan: SourceExec): AsyncGenerator<RecordBatch> {
     const def = session.catalog.relation(relation);
     if (def.kind === 'view' && def.pullFrom === 'changelog') {
       yield* changelogBatches(session.storage.log, def, cancelled);
       return;
     }
+    const kv = storedRows(store, session.tables, def, def.name);
+    const keys = pinned.get(scan);
+    if (keys) {
+      const rows: Record<string, unknown>[] = [];
+      for (let i = 0; i < keys.length; i += PULL_BATCH_ROWS) {
+        for (const found of await kv.getManyRaw(keys.slice(i, i + PULL_BATCH_ROWS))) if (found) pushCopies(rows, found.row as Record<string, unknown>);
+      }
+      if (rows.length > 0) yield batchFromRows(def.schema, rows);
+      return;
+    }
     let rows: Record<string, unknown>[] = [];
-    for await (const chunk of storedRows(store, session.tables, def, def.name).scanRows()) {
+    for await (const chunk of kv.scanRows()) {
       cancelled();
       for (const r of chunk) pushCopies(rows, r as Record<string, unknown>);
       if (rows.length >= PULL_BATCH_ROWS) {
