@@ -1,10 +1,12 @@
 /**
  * Keys a pull query's filter pins a view or table to, so that it reads those rows by key instead
  * of scanning every row: `WHERE k = 'a'` or `WHERE k IN ('a', 'b')`, ANDed with anything else,
- * right above the scan, where `k` is the relation's one key column and a STRING. The filter
- * still runs over the rows read, so the keys need only include every row it can pass.
+ * right above the scan, where `k` is the relation's one key column, a STRING compared with
+ * string literals or an INT or BIGINT with integer literals. The filter still runs over the rows
+ * read, so the keys need only include every row it can pass.
  */
 import { keyOfValue } from '../common/keys.js';
+import type { DataType } from '../common/types.js';
 import { normalizeName } from '../parser/index.js';
 import type { BoundExpr } from '../planner/bound-expr.js';
 import type { Catalog } from '../planner/catalog.js';
@@ -24,7 +26,7 @@ export function pinnedKeys(plan: PhysicalPlan, catalog: Catalog): Map<SourceExec
   return out;
 }
 
-/** The scan's output column holding its relation's one STRING key column, if it has one. */
+/** The scan's output column holding its relation's one key column, if it is a STRING, INT or BIGINT. */
 function keyColumn(scan: SourceExec, catalog: Catalog): number | undefined {
   if ((scan.relationKind !== 'view' && scan.relationKind !== 'table') || scan.constants) return undefined;
   const def = catalog.findRelation(scan.relation);
@@ -38,27 +40,41 @@ function keyColumn(scan: SourceExec, catalog: Catalog): number | undefined {
   if (names.length !== 1) return undefined;
   const at = def.schema.findIndex((f) => normalizeName(f.name) === normalizeName(names[0]!));
   const column = scan.columns.indexOf(at);
-  return column >= 0 && scan.fields[column]?.type.kind === 'STRING' ? column : undefined;
+  const kind = scan.fields[column]?.type.kind;
+  return column >= 0 && (kind === 'STRING' || kind === 'INT' || kind === 'BIGINT') ? column : undefined;
 }
 
 /** The keys the ANDed conditions of `e` allow column `key` to hold, if one of them pins it. */
 function pinned(e: BoundExpr, key: number): string[] | undefined {
   if (e.kind === 'Binary' && e.op === 'AND') return pinned(e.left, key) ?? pinned(e.right, key);
   if (e.kind === 'Binary' && e.op === '=') {
-    const value = e.left.kind === 'Column' && e.left.index === key ? text(e.right) : e.right.kind === 'Column' && e.right.index === key ? text(e.left) : undefined;
-    return value === undefined ? undefined : [keyOfValue(value)];
+    const value = isKey(e.left, key) ? keyLiteral(e.right, e.left.type) : isKey(e.right, key) ? keyLiteral(e.left, e.right.type) : undefined;
+    return value === undefined ? undefined : [value];
   }
-  if (e.kind === 'In' && !e.negated && e.operand.kind === 'Column' && e.operand.index === key) {
-    const values = e.list.map(text);
+  if (e.kind === 'In' && !e.negated && isKey(e.operand, key)) {
+    const type = e.operand.type;
+    const values = e.list.map((x) => keyLiteral(x, type));
     if (values.some((v) => v === undefined)) return undefined;
-    return [...new Set(values.map((v) => keyOfValue(v)))];
+    return [...new Set(values as string[])];
   }
   return undefined;
 }
 
-/** A STRING literal's text (NULL equals nothing, so it pins nothing either way). */
-function text(e: BoundExpr): string | undefined {
-  return e.kind === 'Literal' && e.type.kind === 'STRING' && typeof e.value === 'string' ? e.value : undefined;
+function isKey(e: BoundExpr, key: number): boolean {
+  return e.kind === 'Column' && e.index === key;
+}
+
+/**
+ * The stored key of the literal `e` compared with a key column of `type` (see keyOf): a string
+ * literal with a STRING column, an integer literal with an INT or BIGINT one. NULL equals
+ * nothing and pins nothing; any other literal is left to the filter.
+ */
+function keyLiteral(e: BoundExpr, type: DataType): string | undefined {
+  if (e.kind !== 'Literal') return undefined;
+  const v = e.value;
+  if (type.kind === 'STRING') return e.type.kind === 'STRING' && typeof v === 'string' ? keyOfValue(v) : undefined;
+  const integer = (e.type.kind === 'INT' || e.type.kind === 'BIGINT') && (typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v)));
+  return integer ? keyOfValue(v) : undefined;
 }
 
 function visit(p: PhysicalPlan, f: (p: PhysicalPlan) => void): void {

@@ -165,6 +165,23 @@ describe('pull queries over views larger than an answer', () => {
     expect(await pull("SELECT SUM(v) FROM t WHERE id = 'b' OR id = 'd'")).toEqual([[60]]);
   });
 
+  it('pins INT and BIGINT keys to integer literals, and leaves other literals to the filter', async () => {
+    await engine.execute(
+      'CREATE TABLE ti (id INT PRIMARY KEY, v STRING); INSERT INTO ti VALUES (1, \'one\'), (2, \'two\'), (3, \'three\'), (-4, \'minus four\');' +
+        ' CREATE TABLE tb (id BIGINT PRIMARY KEY, v STRING); INSERT INTO tb VALUES (9007199254740993, \'big\'), (5, \'five\')',
+    );
+    expect(await pull('SELECT v FROM ti WHERE id = 3')).toEqual([['three']]);
+    expect(await pull('SELECT v FROM ti WHERE id IN (1, 3, 99) ORDER BY v')).toEqual([['one'], ['three']]);
+    expect(await pull('SELECT v FROM ti WHERE id = 3.0')).toEqual([['three']]);
+    expect(await pull('SELECT v FROM ti WHERE id = -4')).toEqual([['minus four']]);
+    expect(await pull("SELECT v FROM ti WHERE id = '2'")).toEqual([['two']]);
+    expect(await pull('SELECT v FROM tb WHERE id = 9007199254740993')).toEqual([['big']]);
+    expect(await pull('SELECT v FROM tb WHERE id IN (5, 6)')).toEqual([['five']]);
+    const [parsed] = parseStatements('SELECT v FROM ti WHERE id IN (1, 3)');
+    if (parsed?.statement.kind !== 'Query') throw new Error('not a query');
+    expect([...pinnedKeys(planQuery(parsed.statement.query, engine.catalog, { pull: true }).physical, engine.catalog).values()]).toEqual([['1', '3']]);
+  });
+
   it('still refuses an answer of more rows than maxResultRows', async () => {
     await expect(engine.execute('SELECT * FROM agg')).rejects.toThrow(/more than 2,000 rows/);
     await expect(engine.execute(`SELECT k FROM agg ORDER BY k LIMIT ${MAX_RESULT_ROWS + 1}`)).rejects.toThrow(/more than 2,000 rows/);
