@@ -149,6 +149,32 @@ export function conjuncts(e: BoundExpr): BoundExpr[] {
 }
 
 /**
+ * The conjuncts of `e` with what every branch of an OR shares taken out of it:
+ * `(a AND b) OR (a AND c)` is `a` and `b OR c` (AND distributes over OR in SQL's three-valued
+ * logic too), so that `a`, a join's equality, can key the join or go below it.
+ */
+export function factoredConjuncts(e: BoundExpr): BoundExpr[] {
+  return conjuncts(e).flatMap((c) => {
+    const branches = disjuncts(c);
+    if (branches.length < 2) return [c];
+    const parts = branches.map(conjuncts);
+    const keys = parts.map((ps) => new Set(ps.map(exprKey)));
+    const common = parts[0]!.filter((x, i) => parts[0]!.findIndex((y) => exprKey(y) === exprKey(x)) === i && keys.every((k) => k.has(exprKey(x))));
+    if (common.length === 0) return [c];
+    const shared = new Set(common.map(exprKey));
+    const rests = parts.map((ps) => ps.filter((x) => !shared.has(exprKey(x))));
+    // A branch that is all shared parts is true once they hold: so is the OR.
+    if (rests.some((r) => r.length === 0)) return common;
+    const or = rests.map((r) => andAll(r)!).reduce((l, r): BoundExpr => ({ kind: 'Binary', op: 'OR', left: l, right: r, type: { kind: 'BOOLEAN' } }));
+    return [...common, or];
+  });
+}
+
+function disjuncts(e: BoundExpr): BoundExpr[] {
+  return e.kind === 'Binary' && e.op === 'OR' ? [...disjuncts(e.left), ...disjuncts(e.right)] : [e];
+}
+
+/**
  * The conjunction of `parts`, as a balanced tree: its depth grows with the logarithm of the
  * number of parts, so a long chain cannot exhaust the stack of recursive passes.
  */

@@ -600,7 +600,7 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   // SEM(x): the standard error of the mean, STDDEV_POP(x) / SQRT(COUNT(x)), as DuckDB.
   sem: spread,
   // MAD(x): the median absolute deviation, the median of |x - MEDIAN(x)|.
-  mad: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
+  mad: (a) => (a.length === 1 ? (interpolatedType(a[0]!, false) ?? 'expects one number') : 'expects one number'),
   max_by: argExtreme,
   min_by: argExtreme,
   any_value: (a) => (a.length === 1 ? a[0]! : 'expects one argument'),
@@ -646,14 +646,25 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   entropy: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? T.DOUBLE : 'expects one value'),
   // HISTOGRAM(x): how many times each non-NULL value came, as a MAP(x's type, BIGINT) in key order.
   histogram: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? mapOf(a[0]!.kind === 'NULL' ? T.INT : a[0]!, T.BIGINT) : 'expects one value'),
-  quantile_cont: (a) => (a.length === 2 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && isNumeric(a[1]!) ? T.DOUBLE : 'expects (number, fraction)'),
+  quantile_cont: (a) => (a.length === 2 && isNumeric(a[1]!) ? (interpolatedType(a[0]!, true) ?? 'expects (number, date or timestamp, fraction)') : 'expects (number, date or timestamp, fraction)'),
   // MEDIAN(x) is QUANTILE_CONT(x, 0.5).
-  median: (a) => (a.length === 1 && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') ? T.DOUBLE : 'expects one number'),
+  median: (a) => (a.length === 1 ? (interpolatedType(a[0]!, true) ?? 'expects one number, date or timestamp') : 'expects one number, date or timestamp'),
   psi: (a) =>
     (a.length === 3 || (a.length === 4 && (['INT', 'BIGINT'].includes(a[3]!.kind) || a[3]!.kind === 'NULL'))) && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && a[1]!.kind === 'STRING' && a[2]!.kind === 'STRING'
       ? T.DOUBLE
       : "expects (value, 'model', 'feature'[, version])",
 };
+
+/**
+ * What QUANTILE_CONT, MEDIAN and MAD give over values of type `x`, as DuckDB: a DECIMAL or FLOAT
+ * its own type, a DATE or TIMESTAMP (`times`: not MAD, whose deviations would be intervals) a
+ * TIMESTAMP, any other number a DOUBLE; undefined where it takes no such values.
+ */
+function interpolatedType(x: DataType, times: boolean): DataType | undefined {
+  if (decimalOf(x) || x.kind === 'FLOAT') return x;
+  if (times && (x.kind === 'DATE' || x.kind === 'TIMESTAMP')) return T.TIMESTAMP;
+  return isNumeric(x) || x.kind === 'NULL' ? T.DOUBLE : undefined;
+}
 
 export const AGGREGATE_FUNCTIONS: Readonly<Record<string, TypeRule>> = AGGREGATE_RULES;
 

@@ -22,7 +22,7 @@ import type { Span } from '../common/span.js';
 import { T, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type ColumnRefExpr, type Expr, type FromItem, type Ident, type SelectQuery } from '../parser/ast.js';
 import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
-import { andAll, conjuncts, type BoundExpr } from './bound-expr.js';
+import { andAll, conjuncts, factoredConjuncts, type BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
 import { floatKey, floatMeetsExact, hashJoinOn, sameKeyKind } from './join-keys.js';
 import type { LogicalPlan } from './logical.js';
@@ -395,7 +395,7 @@ function planMarked(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scop
   const cond = bindExpr(andAst(conds)!, joined, catalog, { clause: 'a subquery' });
   const markField: Field = { name: `\u0000exists${k}`, type: T.BOOLEAN, nullable: false };
   return {
-    plan: hashJoinOn('MARK', plan, right, conjuncts(cond), [...plan.fields, markField]),
+    plan: hashJoinOn('MARK', plan, right, factoredConjuncts(cond), [...plan.fields, markField]),
     scope: new Scope([...scope.columns, { name: markField.name, type: T.BOOLEAN, hidden: true }]),
     value: { kind: 'Column', index: n, name: markField.name, type: T.BOOLEAN, span },
   };

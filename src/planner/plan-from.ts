@@ -5,7 +5,7 @@ import { spanOf, type Span } from '../common/span.js';
 import { T, typeToString, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type Expr, type FromItem, type Ident, type JoinRef, type UnionRef, type ValuesRef, type WindowRef } from '../parser/ast.js';
 import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
-import { andAll, conjuncts, exprToString, visit, type BoundExpr } from './bound-expr.js';
+import { andAll, conjuncts, exprToString, factoredConjuncts, visit, type BoundExpr } from './bound-expr.js';
 import { fnv1a32 } from '../common/hash.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
@@ -418,7 +418,7 @@ function naturalJoin(item: JoinRef, left: Planned, rightNames: readonly string[]
 function intervalJoinOn(on: Expr, left: Planned, right: Planned, catalog: Catalog): boolean {
   const n = left.scope.columns.length;
   const cond = bindExpr(on, new Scope([...left.scope.columns, ...right.scope.columns]), catalog, { clause: 'ON' });
-  const parts = conjuncts(cond);
+  const parts = factoredConjuncts(cond);
   return parts.some((c) => crossColumns(c, n) !== undefined) && parts.some((c) => c.kind === 'Between' && !c.negated && timeBound(c, n) !== undefined);
 }
 
@@ -451,7 +451,7 @@ function planHashJoin(item: JoinRef, left: Planned, right: Planned, catalog: Cat
     ...right.plan.fields.map((f) => (padRight ? { ...f, nullable: true } : f)),
   ];
   // Keys are compared by value: the two sides must be of one kind (an INT 1 finds a DOUBLE 1.0).
-  const plan = hashJoinOn(joinType, left.plan, right.plan, cond ? conjuncts(cond) : [], fields);
+  const plan = hashJoinOn(joinType, left.plan, right.plan, cond ? factoredConjuncts(cond) : [], fields);
   if (!using) return { plan, scope: joined };
   const hiddenRight = new Set(using.map(([, r]) => r));
   const scope = joined.columns.map((c, i) => (hiddenRight.has(i) ? { ...c, hidden: true } : c));
@@ -588,7 +588,7 @@ function padUnlessMatched(joined: LogicalPlan, n: number, residual: BoundExpr): 
 export function splitKeyEqualities(cond: BoundExpr, n: number, pkIndexes: readonly number[]): { found: Map<number, BoundExpr>; rest: BoundExpr[] } {
   const found = new Map<number, BoundExpr>();
   const rest: BoundExpr[] = [];
-  for (const c of conjuncts(cond)) {
+  for (const c of factoredConjuncts(cond)) {
     if (c.kind === 'Binary' && c.op === '=') {
       const [l, r] = [c.left, c.right];
       const tableSide = (x: BoundExpr) => (x.kind === 'Column' && x.index >= n ? x.index - n : -1);
@@ -618,8 +618,6 @@ export function refsAtOrAbove(e: BoundExpr, n: number): boolean {
   visit(e, walk);
   return found;
 }
-
-import { visit as import_visit } from './bound-expr.js';
 
 /** A lookup join's USING names exactly the table's primary key columns. */
 function checkUsingKey(using: readonly Ident[], table: TableDef, qualifier: string): void {
@@ -652,7 +650,7 @@ function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog:
   let bounds: { leftTime: number; rightTime: number; lowerMs: number; upperMs: number } | undefined;
   let boundsSpan: Span | undefined;
   const rest: BoundExpr[] = [];
-  for (const c of conjuncts(cond)) {
+  for (const c of factoredConjuncts(cond)) {
     if (c.kind === 'Binary' && c.op === '=' && c.left.kind === 'Column' && c.right.kind === 'Column') {
       const [a, b] = [c.left.index, c.right.index];
       if (a < n && b >= n) {

@@ -628,7 +628,8 @@ function renamedColumns<C extends { readonly c: { readonly name: string } }>(col
 }
 
 function defaultName(e: BoundExpr, k: number): string {
-  return e.kind === 'Column' ? e.name : `expr${k}`;
+  // A column the planner named (a subquery's value, '\u0000...') is an expression to the user.
+  return e.kind === 'Column' && !e.name.startsWith('\u0000') ? e.name : `expr${k}`;
 }
 
 function uniqueNames(names: readonly string[]): string[] {

@@ -67,8 +67,9 @@ export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan,
     let planned: { plan: LogicalPlan; scope: Scope; value: BoundExpr } | undefined;
     // A table read by its primary key is looked up per row (over streams, as it is when the row
     // is read); any other subquery over a table reads it whole (over streams, its changelog), as
-    // anything else is read: joined (joined-subqueries.ts).
-    if (table?.kind === 'table' && lookupForm(q, aggregates)) {
+    // anything else is read: joined (joined-subqueries.ts). A table without a primary key (a bag
+    // of rows) has no key to look up.
+    if (table?.kind === 'table' && table.primaryKey.length > 0 && lookupForm(q, aggregates)) {
       try {
         planned = planTableSubquery(sub, k, plan, scope, catalog, aggregates);
       } catch (e) {

@@ -42,8 +42,12 @@ export class SltSession {
   private dir = '';
   private changed = false;
 
-  constructor(readonly path: string) {
-    this.records = parseSlt(readFileSync(path, 'utf8'), basename(path));
+  /** `text`: the records, when they are not read from the file at `path` (a generated script). */
+  constructor(
+    readonly path: string,
+    private readonly text?: string,
+  ) {
+    this.records = parseSlt(text ?? readFileSync(path, 'utf8'), basename(path));
   }
 
   async open(): Promise<void> {
@@ -55,7 +59,7 @@ export class SltSession {
     await this.engine?.close();
     this.oracle?.close();
     rmSync(this.dir, { recursive: true, force: true });
-    if (UPDATE_EXPECTED && this.changed) writeFileSync(this.path, formatSlt(this.records));
+    if (UPDATE_EXPECTED && this.changed && this.text === undefined) writeFileSync(this.path, formatSlt(this.records));
   }
 
   private get e(): Engine {

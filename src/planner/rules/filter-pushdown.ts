@@ -5,7 +5,7 @@
  * still one windowed aggregation (append-only) rather than an updating GROUP BY. SESSION
  * windows keep their filters above: which rows exist decides where sessions split.
  */
-import { andAll, columnsOf, conjuncts, remapColumns, type BoundExpr } from '../bound-expr.js';
+import { andAll, columnsOf, conjuncts, factoredConjuncts, rebuild, remapColumns, type BoundExpr } from '../bound-expr.js';
 import { assertNever } from '../../common/errors.js';
 import { hashJoinOn } from '../join-keys.js';
 import { mapLogicalChildren, type LogicalPlan } from '../logical.js';
@@ -13,7 +13,7 @@ import { mapLogicalChildren, type LogicalPlan } from '../logical.js';
 export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
   if (plan.kind !== 'LogicalFilter') return mapLogicalChildren(plan, pushDownFilters);
   const input = plan.input;
-  const parts = conjuncts(plan.predicate);
+  const parts = factoredConjuncts(plan.predicate);
   const below = (n: number) => (e: BoundExpr) => [...columnsOf(e)].every((i) => i < n);
   switch (input.kind) {
     case 'LogicalFilter':
@@ -39,9 +39,10 @@ export function pushDownFilters(plan: LogicalPlan): LogicalPlan {
     // Every input of a union has the union's columns: the filter applies to each.
     case 'LogicalUnion':
       return { ...input, inputs: input.inputs.map((i) => pushDownFilters({ kind: 'LogicalFilter', input: i, predicate: plan.predicate, fields: i.fields })) };
-    // A projection's or aggregate's output is not its input's columns; a scan has nothing below.
-    case 'LogicalScan':
     case 'LogicalProject':
+      return pushBelowProject(plan, input, parts);
+    // An aggregate's output is not its input's columns; a scan has nothing below.
+    case 'LogicalScan':
     case 'LogicalAggregate':
     case 'LogicalUnnest':
     // A window function's value depends on every row of its partition: nothing goes below it.
@@ -75,6 +76,23 @@ function pushIntoJoin(plan: Extract<LogicalPlan, { kind: 'LogicalFilter' }>, inp
   if (left.length === 0 && right.length === 0 && above === up) return { ...plan, input: pushDownFilters(input) };
   const rebuilt = pushDownFilters(joined);
   return above.length ? { ...plan, input: rebuilt, predicate: andAll(above)! } : rebuilt;
+}
+
+/**
+ * Moves the conjuncts that read only columns a projection passes through unchanged below it,
+ * where they name the input's columns: a filter the planner left above the projection that adds
+ * a subquery's key (`WHERE o.k IN (SELECT ...) AND c.k = o.ck`) still reaches the joins below.
+ */
+function pushBelowProject(plan: Extract<LogicalPlan, { kind: 'LogicalFilter' }>, input: Extract<LogicalPlan, { kind: 'LogicalProject' }>, parts: readonly BoundExpr[]): LogicalPlan {
+  const source = (i: number): number | undefined => {
+    const e = input.exprs[i];
+    return e?.kind === 'Column' ? e.index : undefined;
+  };
+  const [down, up] = split(parts, (e) => [...columnsOf(e)].every((i) => source(i) !== undefined));
+  if (down.length === 0) return { ...plan, input: pushDownFilters(input) };
+  const pushed: LogicalPlan = { kind: 'LogicalFilter', input: input.input, predicate: rebuild(andAll(down)!, (x) => (x.kind === 'Column' ? { ...x, index: source(x.index)!, name: input.input.fields[source(x.index)!]!.name } : x)), fields: input.input.fields };
+  const rebuilt: LogicalPlan = { ...input, input: pushDownFilters(pushed) };
+  return up.length ? { ...plan, input: rebuilt, predicate: andAll(up)! } : rebuilt;
 }
 
 function split<T>(xs: readonly T[], p: (x: T) => boolean): [T[], T[]] {

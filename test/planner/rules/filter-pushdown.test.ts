@@ -24,9 +24,35 @@ describeRule('filter-pushdown', [
     ],
   },
   {
-    name: 'does not push a filter through a projection (a subquery keeps its WHERE and the outer one apart)',
+    name: 'pushes a condition on columns a projection passes through below it, to the filter there',
     sql: 'SELECT card_id FROM (SELECT card_id, amount FROM tx WHERE amount > 1) AS t WHERE amount < 5',
-    expected: null,
+    expected: [
+      'LogicalProject: card_id  [append-only]',
+      '  LogicalProject: card_id, amount  [append-only]',
+      '    LogicalFilter: (amount > 1) AND (amount < 5)  [append-only]',
+      '      LogicalScan: stream=tx, columns=[tx_id, card_id, amount, note, ts], watermark=ts - 5s  [append-only]',
+    ],
+  },
+  {
+    name: 'keeps a condition on a computed column above the projection; one on a passed column goes below',
+    sql: "SELECT card_id FROM (SELECT card_id, amount * 2 AS a2 FROM tx WHERE amount > 1) AS t WHERE a2 < 5 AND card_id = 'x'",
+    expected: [
+      'LogicalProject: card_id  [append-only]',
+      '  LogicalFilter: a2 < 5  [append-only]',
+      '    LogicalProject: card_id, a2 := amount * 2  [append-only]',
+      "      LogicalFilter: (amount > 1) AND (card_id = 'x')  [append-only]",
+      '        LogicalScan: stream=tx, columns=[tx_id, card_id, amount, note, ts], watermark=ts - 5s  [append-only]',
+    ],
+  },
+  {
+    name: 'takes the join condition every branch of an OR shares out of it, as the join key',
+    sql: 'SELECT tx.tx_id FROM tx, paired_tx p WHERE (tx.card_id = p.card_id AND tx.amount > 10) OR (tx.card_id = p.card_id AND p.amount < 1)',
+    expected: [
+      'LogicalProject: tx_id  [append-only]',
+      '  LogicalHashJoin: inner, keys=[card_id = card_id], filter=(amount > 10) OR (amount < 1)  [append-only]',
+      '    LogicalScan: stream=tx, columns=[tx_id, card_id, amount, note, ts], watermark=ts - 5s  [append-only]',
+      '    LogicalScan: stream=paired_tx, columns=[card_id, amount]  [append-only]',
+    ],
   },
   {
     name: 'changes nothing when the filter already sits on the scan',
