@@ -11,7 +11,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../../common/exact-json.js';
-import { decimalOf, type Field } from '../../common/types.js';
+import { decimalOf, type DataType, type Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall } from '../../planner/logical.js';
 import type { StateValue } from '../../state/index.js';
@@ -78,7 +78,7 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
         return new QuantileDisc(constantNumber(call.args[1]));
       case 'quantile_cont':
         // MEDIAN(x) is bound as QUANTILE_CONT with one argument.
-        return new QuantileCont(call.args.length > 1 ? constantNumber(call.args[1]) : 0.5);
+        return new QuantileCont(call.args.length > 1 ? constantNumber(call.args[1]) : 0.5, interpolation(call.args[0]?.type));
       case 'stddev_samp':
       case 'stddev_pop':
       case 'var_samp':
@@ -99,7 +99,7 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'sem':
         return new Spread('sem');
       case 'mad':
-        return new Mad();
+        return new Mad(interpolation(call.args[0]?.type), argKind === 'FLOAT');
       case 'any_value':
         return new AnyValue();
       case 'mode':
@@ -1056,26 +1056,56 @@ class QuantileDisc implements Accumulator, Restorable {
 }
 
 /**
- * QUANTILE_CONT(x, q) and MEDIAN(x): over the n non-NULL numbers in order, the value at the
+ * QUANTILE_CONT(x, q) and MEDIAN(x): over the n non-NULL values in order, the value at the
  * fractional 0-based position h = (n - 1) * q, interpolated linearly between its neighbours
  * (lo + (h - floor(h)) * (hi - lo)), as the SQL standard's PERCENTILE_CONT and DuckDB's
- * quantile_cont; a DOUBLE. The same exact multiset as QUANTILE_DISC.
+ * quantile_cont; of x's type as DuckDB's (see `interpolation`). The same exact multiset as
+ * QUANTILE_DISC.
  */
 class QuantileCont extends QuantileDisc {
-  constructor(private readonly fraction: number) {
+  constructor(
+    private readonly fraction: number,
+    protected readonly between: Interpolate = linear,
+  ) {
     super(fraction);
   }
   override result(): unknown {
     if (this.n <= 0) return null;
-    return interpolated([...this.values.values()].sort((a, b) => compareValues(a[0], b[0])), this.n, this.fraction);
+    return interpolated([...this.values.values()].sort((a, b) => compareValues(a[0], b[0])), this.n, this.fraction, this.between);
   }
+}
+
+/** The value a fraction `d` of the way from `lo` to `hi`. */
+type Interpolate = (lo: number, hi: number, d: number) => number;
+
+const linear: Interpolate = (lo, hi, d) => lo + d * (hi - lo);
+
+/**
+ * How QUANTILE_CONT, MEDIAN and MAD interpolate values of `type`, as DuckDB does: a DECIMAL in its
+ * scaled integers, rounded down to its scale (the median of 0.01 and 0.02 is 0.01, of -0.01 and
+ * -0.02 is -0.02); a FLOAT as a FLOAT; a DATE or TIMESTAMP as a timestamp, rounded down to the
+ * millisecond; any other number as a DOUBLE.
+ */
+export function interpolation(type: DataType | undefined): Interpolate {
+  const scale = type && decimalOf(type)?.scale;
+  if (scale !== undefined) {
+    const unit = 10 ** scale;
+    return (lo, hi, d) => {
+      const l = Math.round(lo * unit);
+      return Math.floor(l + d * (Math.round(hi * unit) - l)) / unit + 0;
+    };
+  }
+  // In FLOAT arithmetic: the difference rounded to a FLOAT first.
+  if (type?.kind === 'FLOAT') return (lo, hi, d) => Math.fround(lo + d * Math.fround(hi - lo));
+  if (type?.kind === 'DATE' || type?.kind === 'TIMESTAMP') return (lo, hi, d) => Math.floor(linear(lo, hi, d));
+  return linear;
 }
 
 /**
  * Of `n` numbers given sorted as (value, count) pairs, the value at the fractional 0-based
- * position h = (n - 1) * q, interpolated linearly between its neighbours.
+ * position h = (n - 1) * q, interpolated between its neighbours.
  */
-function interpolated(sorted: readonly (readonly [unknown, number])[], n: number, q: number): number {
+function interpolated(sorted: readonly (readonly [unknown, number])[], n: number, q: number, between: Interpolate): number {
   const h = (n - 1) * q;
   const lo = Math.floor(h);
   const at = (position: number): number => {
@@ -1087,27 +1117,32 @@ function interpolated(sorted: readonly (readonly [unknown, number])[], n: number
     return NaN;
   };
   const low = at(lo);
-  return h === lo ? low : low + (h - lo) * (at(lo + 1) - low);
+  return h === lo ? low : between(low, at(lo + 1), h - lo);
 }
 
 /**
  * MAD(x): the median absolute deviation, the median of |x - m| where m is the median of the
- * non-NULL values (medians interpolated as QUANTILE_CONT's); a DOUBLE, NULL over no values. The
- * exact multiset of QUANTILE_CONT.
+ * non-NULL values (medians interpolated as QUANTILE_CONT's, in x's type); NULL over no values.
+ * The exact multiset of QUANTILE_CONT.
  */
 class Mad extends QuantileCont {
-  constructor() {
-    super(0.5);
+  /** `float`: of FLOAT values, whose deviations are FLOATs too. */
+  constructor(
+    between: Interpolate,
+    private readonly float: boolean,
+  ) {
+    super(0.5, between);
   }
   override result(): unknown {
     const m = super.result();
     if (m === null) return null;
     const deviations = new Map<number, number>();
     for (const [v, n] of this.values.values()) {
-      const d = Math.abs(Number(v) - (m as number));
+      const away = Math.abs(Number(v) - (m as number));
+      const d = this.float ? Math.fround(away) : away;
       deviations.set(d, (deviations.get(d) ?? 0) + n);
     }
-    return interpolated([...deviations].sort((a, b) => compareValues(a[0], b[0])), this.n, 0.5);
+    return interpolated([...deviations].sort((a, b) => compareValues(a[0], b[0])), this.n, 0.5, this.between);
   }
 }
 
