@@ -96,6 +96,8 @@ export interface OperatorContext {
   /** The running query's id, for rows that name it. */
   readonly queryId?: string;
   readonly signal: AbortSignal;
+  /** Every input ends (a pull query, a bounded push query): an operator may wait for an input's end. */
+  readonly bounded?: boolean;
 }
 
 /**

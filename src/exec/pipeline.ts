@@ -123,8 +123,8 @@ export class Pipeline {
   async open(): Promise<void> {
     for (const { source } of this.roots) await source.open?.();
     for (const [i, { op, emit }] of this.wiring.entries()) {
-      const { deadLetter, sideOutput, queryId, signal } = this.options;
-      const ctx: OperatorContext = { emit, deadLetter, signal, state: this.options.state(i), ...(sideOutput ? { sideOutput } : {}), ...(queryId ? { queryId } : {}) };
+      const { deadLetter, sideOutput, queryId, signal, bounded } = this.options;
+      const ctx: OperatorContext = { emit, deadLetter, signal, bounded, state: this.options.state(i), ...(sideOutput ? { sideOutput } : {}), ...(queryId ? { queryId } : {}) };
       await op.open(ctx);
     }
   }

@@ -52,6 +52,8 @@ export class Harness {
   readonly letters: DeadLetter[] = [];
   private readonly tables = new Map<string, StateTable<StateRow>>();
   private readonly abort = new AbortController();
+  /** What the context tells the operator: its inputs end (a pull query). */
+  bounded = false;
 
   /** `cache`: the cache the state tables read through (default: a private one each). */
   constructor(
@@ -75,6 +77,7 @@ export class Harness {
       },
       deadLetter: (l) => this.letters.push(l),
       signal: this.abort.signal,
+      bounded: this.bounded,
       state: {
         table: (name) => {
           let tb = this.tables.get(name);

@@ -159,6 +159,46 @@ describe('hash join', () => {
     }
   }
 
+  for (const joinType of ['INNER', 'LEFT', 'RIGHT', 'FULL', 'MARK'] as const) {
+    it(`${joinType} over inputs that end: the join of all the rows, whichever side comes first and ends first`, async () => {
+      const s = { joinType, keyed: true, residual: true };
+      for (const seed of [3, 4, 5]) {
+        const cs = changes(seed, 160);
+        const rnd = random(seed);
+        const h = await Harness.create(stores);
+        h.bounded = true;
+        const op = join(s);
+        await h.open(op);
+        for (const c of cs) await op.process(data(c.side === 0 ? L : R, [c.row], [c.retract ? RowKind.DELETE : RowKind.INSERT]), c.side);
+        const first = rnd(2);
+        await op.process({ kind: 'end' }, first);
+        expect(h.out.some((m) => m.kind === 'end')).toBe(false);
+        await op.process({ kind: 'end' }, 1 - first);
+        expect(h.out.at(-1)?.kind).toBe('end');
+        expect(fold([h], outOf(s))).toEqual(nestedLoop(s, cs));
+        expect(h.letters).toEqual([]);
+      }
+    });
+  }
+
+  it('over inputs that end, a LEFT or MARK join waits for the right side to end: no padded row or mark is taken back', async () => {
+    for (const joinType of ['LEFT', 'MARK'] as const) {
+      const h = await Harness.create(stores);
+      h.bounded = true;
+      const s = { joinType, keyed: true, residual: false };
+      const op = join(s);
+      await h.open(op);
+      await op.process(data(L, Array.from({ length: 50 }, (_, i) => ({ id: `l${i}`, k: BigInt(i % 10), x: i }))), 0);
+      expect(h.out).toEqual([]);
+      await op.process({ kind: 'end' }, 0);
+      await op.process(data(R, Array.from({ length: 5 }, (_, i) => ({ rid: `r${i}`, k: i, y: i }))), 1);
+      await op.process({ kind: 'end' }, 1);
+      const kinds = h.out.flatMap((m) => (m.kind === 'data' ? [...(m.rowKinds ?? [])] : []));
+      expect(kinds.filter((k) => k !== RowKind.INSERT)).toEqual([]);
+      expect(fold([h], outOf(s)).length).toBe(50);
+    }
+  });
+
   it('sends a retraction of a row it does not hold to the dead letters', async () => {
     const h = await Harness.create(stores);
     const op = join({ joinType: 'FULL', keyed: true, residual: false });

@@ -11,7 +11,7 @@ import type { StateValue } from '../../state/index.js';
 import { emitRows } from '../changes.js';
 import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { RowKind, rowJson, rowText } from '../message.js';
+import { RowKind, rowJson, rowText, type Message, type OperatorContext } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 
 /** Pairs tried, and output rows emitted, at a time. */
@@ -72,6 +72,12 @@ interface Side {
  *   changes as a -D of the row with the old mark and a +I with the new one.
  * - The output watermark is the lesser of the two inputs' (an output row carries time columns of
  *   both); it is forwarded only when it advances. `end` moves on once both inputs ended.
+ * - Over inputs that end (`ctx.bounded`), the messages of a side whose rows are padded or marked
+ *   (LEFT, FULL and MARK: the left; RIGHT: the right) wait until the other side has ended, as a
+ *   batch engine builds one side before it probes with the other: each such row then meets every
+ *   row it will ever pair with, and no padded row or mark is emitted to be taken back (a LEFT
+ *   join under a subquery's join would otherwise take back and re-emit every row, and each
+ *   retraction searches the rows held under its key).
  */
 export class HashJoinOperator extends StreamOperator {
   readonly name = 'HashJoinExec';
@@ -86,6 +92,9 @@ export class HashJoinOperator extends StreamOperator {
   private outWatermark = -Infinity;
   /** Full slices of pairs tried (see YIELD_SLICES). */
   private slices = 0;
+  /** The port whose messages wait for the other port's end over bounded inputs (see above), and them. */
+  private readonly waitingPort: 0 | 1 | undefined;
+  private waiting: Message[] | undefined;
 
   constructor(spec: HashJoinSpec) {
     super(2);
@@ -99,6 +108,26 @@ export class HashJoinOperator extends StreamOperator {
     ];
     this.residual = spec.residual ? compileExpr(spec.residual, this.pairFields, spec.udfs) : undefined;
     this.residualReads = spec.residual ? columnsOf(spec.residual) : new Set();
+    this.waitingPort = this.sides[0].preserved ? 0 : this.sides[1].preserved ? 1 : undefined;
+  }
+
+  override async open(ctx: OperatorContext): Promise<void> {
+    await super.open(ctx);
+    if (ctx.bounded && this.waitingPort !== undefined) this.waiting = [];
+  }
+
+  override async process(msg: Message, port = 0): Promise<void> {
+    const waiting = this.waiting;
+    if (!waiting) return super.process(msg, port);
+    if (port === this.waitingPort) {
+      waiting.push(msg);
+      return;
+    }
+    await super.process(msg, port);
+    if (msg.kind !== 'end') return;
+    // The other side ended: the waiting side goes in, in order.
+    this.waiting = undefined;
+    for (const m of waiting) await super.process(m, this.waitingPort);
   }
 
   protected override async onOpen(): Promise<void> {
