@@ -14,6 +14,7 @@ import { lateralQuery, lateralRows, planLateralQuery, planLateralRows } from './
 import { planAsofJoin } from './asof-join.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow, fixedMillis } from './limits.js';
 import type { LogicalPlan } from './logical.js';
+import { isUpdating, logicalStreamKind } from './stream-kind.js';
 
 /**
  * The start of the name of constant rows (VALUES, a SELECT without FROM) as a relation; a hash of
@@ -312,17 +313,36 @@ function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, 
   const ref = written.right.kind === 'TableRef' ? written.right : undefined;
   const def = ref ? catalog.relation(ref.name.name, ref.name.span) : undefined;
   const right = planFrom(written.right, catalog, planSub, pull);
-  const item = written.natural ? naturalJoin(written, left, visibleNames(right.scope)) : written;
+  const named = written.natural ? naturalJoin(written, left, visibleNames(right.scope)) : written;
+  // `s JOIN t` without ON matches the table's key by name: where the table is joined as its
+  // changelog (the rows that would look it up change), that is USING (the key columns).
+  const item = def?.kind === 'table' && !drivesLookup(left.plan, pull) && bareKeyJoin(named, def) ? { ...named, using: def.primaryKey.map((name) => ({ name, span: named.right.span })) } : named;
   // A join the table's key serves looks the table up by key per row (over streams, the table as
   // it is when the row is read); any other reads the table whole (over streams, its changelog)
   // and is a hash join.
   const qualifier = ref?.alias?.name ?? def?.name ?? '';
-  if (def?.kind === 'table' && (item.joinType === 'INNER' || item.joinType === 'LEFT') && lookupServes(item, left, def, qualifier, catalog)) {
+  if (def?.kind === 'table' && (item.joinType === 'INNER' || item.joinType === 'LEFT') && drivesLookup(left.plan, pull) && lookupServes(item, left, def, qualifier, catalog)) {
     return planLookupJoin(item, left, def, qualifier, catalog);
   }
   // Two streams within a time bound: an interval join, which lets go of rows the bound retires.
   if (!pull && item.joinType === 'INNER' && item.on && intervalJoinOn(item.on, left, right!, catalog)) return planIntervalJoin(item, left, right!, catalog);
   return planHashJoin(item, left, right!, catalog);
+}
+
+/**
+ * Whether rows of `plan` may look a table up by key as they come: rows of a stream (append-only),
+ * each joined with the table as it is then (a stream has no end to wait for), or any rows in a
+ * pull query (the table as of the query). Rows that change (a table's changelog, an aggregate's
+ * updates: a view over tables alone) join the table's changelog instead, so that the view
+ * follows the table as a batch engine's answer would.
+ */
+export function drivesLookup(plan: LogicalPlan, pull: boolean): boolean {
+  return pull || !isUpdating(logicalStreamKind(plan));
+}
+
+/** An INNER or LEFT join with a keyed table written without ON, USING or NATURAL. */
+function bareKeyJoin(item: JoinRef, table: TableDef): boolean {
+  return (item.joinType === 'INNER' || item.joinType === 'LEFT') && !item.on && !item.using && !item.natural && table.primaryKey.length > 0;
 }
 
 /** Whether a lookup of `table` by its key answers the join (else it reads the table whole). */
@@ -358,6 +378,7 @@ function tableBeforeStream(item: JoinRef, catalog: Catalog, planSub: SubqueryPla
   if (right?.kind === 'table') return undefined;
   if (item.joinType !== 'INNER' && item.joinType !== 'RIGHT') return undefined;
   const stream = planFrom(item.right, catalog, planSub, false);
+  if (!drivesLookup(stream.plan, false)) return undefined;
   const flipped: JoinRef = { ...item, left: item.right, right: item.left, joinType: item.joinType === 'RIGHT' ? 'LEFT' : 'INNER' };
   const natural = item.natural ? naturalJoin(flipped, stream, def.schema.map((f) => f.name)) : flipped;
   return lookupServes(natural, stream, def, item.left.alias?.name ?? def.name, catalog) ? def : undefined;

@@ -20,7 +20,7 @@ import { andAll, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import { planJoinedSubquery } from './joined-subqueries.js';
-import { splitKeyEqualities, type SubqueryPlanner } from './plan-from.js';
+import { drivesLookup, splitKeyEqualities, type SubqueryPlanner } from './plan-from.js';
 import { mapChildren } from './window-lift.js';
 
 export type SubqueryExpr = InSubqueryExpr | ExistsExpr | ScalarSubqueryExpr;
@@ -68,8 +68,8 @@ export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan,
     // A table read by its primary key is looked up per row (over streams, as it is when the row
     // is read); any other subquery over a table reads it whole (over streams, its changelog), as
     // anything else is read: joined (joined-subqueries.ts). A table without a primary key (a bag
-    // of rows) has no key to look up.
-    if (table?.kind === 'table' && table.primaryKey.length > 0 && lookupForm(q, aggregates)) {
+    // of rows) has no key to look up; rows that change (a view over tables) join its changelog.
+    if (table?.kind === 'table' && table.primaryKey.length > 0 && lookupForm(q, aggregates) && drivesLookup(plan, pull)) {
       try {
         planned = planTableSubquery(sub, k, plan, scope, catalog, aggregates);
       } catch (e) {

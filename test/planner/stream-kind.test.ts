@@ -41,7 +41,8 @@ describe('stream kinds of queries', () => {
     ['SELECT COUNT(*) AS n, g FROM s GROUP BY g HAVING COUNT(*) > 1', 'upsert(g)', true, ['g']],
     ['SELECT n FROM (SELECT g, COUNT(*) AS n FROM s GROUP BY g)', 'retracting', true, []],
     ['SELECT g, t * 2 AS t2 FROM totals WHERE t > 1', 'upsert(g)', true, ['g']],
-    ['SELECT totals.g, t, label FROM totals JOIN labels', 'upsert(g)', true, ['g']],
+    // A view's updates join the table's changelog (a hash join), which takes rows back and adds them.
+    ['SELECT totals.g, t, label FROM totals JOIN labels', 'retracting', true, []],
     ['SELECT t FROM totals_only', 'retracting', true, []],
     ['SELECT g, v FROM rows_only', 'append-only', false, []],
     ['SELECT t, COUNT(*) AS n FROM totals GROUP BY t', 'upsert(t)', true, ['t']],
