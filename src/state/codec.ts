@@ -285,15 +285,34 @@ function recordOf(names: readonly string[], values: readonly unknown[]): StateRo
 }
 
 export function decodeValue<V = StateValue>(bytes: Buffer): V {
-  try {
+  return decoding(() => {
     if (bytes[0] === BINARY) {
       const r = new Reader(bytes);
-      const v = r.value();
-      if (r.pos !== bytes.length) throw new Error(`${bytes.length - r.pos} trailing byte(s)`);
-      return v as V;
+      return r.whole(r.value()) as V;
     }
     if (bytes[0] !== V8_HEADER) throw new Error(bytes.length === 0 ? 'no bytes' : `unknown format byte 0x${bytes[0]!.toString(16)}`);
     return v8.deserialize(bytes) as V;
+  });
+}
+
+/**
+ * As `decodeValue`, for a stored row of which a reader needs some properties: of an object in
+ * the binary format, only the properties named in `wanted` are decoded; the others are skipped
+ * over by their lengths (a string column a query does not read costs no string). Any other value
+ * is decoded whole.
+ */
+export function decodeFields<V = StateValue>(bytes: Buffer, wanted: ReadonlySet<string>): V {
+  if (bytes[0] !== BINARY || bytes[1] !== T_OBJECT) return decodeValue<V>(bytes);
+  return decoding(() => {
+    const r = new Reader(bytes);
+    return r.whole(r.fields(wanted)) as V;
+  });
+}
+
+/** What `decode` gives, its failure a STATE_ERROR. */
+function decoding<V>(decode: () => V): V {
+  try {
+    return decode();
   } catch (err) {
     throw new SluiceError('STATE_ERROR', `cannot decode stored value: ${String(err)}`, { cause: err });
   }
@@ -601,6 +620,73 @@ class Reader {
       default:
         throw new Error(`unknown value tag ${tag} at byte ${this.pos - 1}`);
     }
+  }
+
+  /** `v`, once every byte has been read. */
+  whole(v: unknown): unknown {
+    if (this.pos !== this.buf.length) throw new Error(`${this.buf.length - this.pos} trailing byte(s)`);
+    return v;
+  }
+
+  /** An object's properties named in `wanted` (its tag not yet read); the others skipped. */
+  fields(wanted: ReadonlySet<string>): Record<string, unknown> {
+    this.byte();
+    const n = this.varint();
+    this.need(n);
+    const v: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const k = this.name();
+      if (!wanted.has(k)) {
+        this.skip();
+        continue;
+      }
+      const x = this.value();
+      if (k === '__proto__') Object.defineProperty(v, k, { value: x, enumerable: true, writable: true, configurable: true });
+      else v[k] = x;
+    }
+    return v;
+  }
+
+  /** Moves past one value without making it. */
+  private skip(): void {
+    const tag = this.byte();
+    switch (tag) {
+      case T_NULL:
+      case T_UNDEFINED:
+      case T_FALSE:
+      case T_TRUE:
+        return;
+      case T_INT32:
+        return this.advance(4);
+      case T_DOUBLE:
+        return this.advance(8);
+      case T_STRING:
+      case T_BIGINT:
+      case T_BUFFER:
+        return this.advance(this.varint());
+      case T_ARRAY: {
+        const n = this.varint();
+        this.need(n);
+        for (let i = 0; i < n; i++) this.skip();
+        return;
+      }
+      case T_OBJECT: {
+        const n = this.varint();
+        this.need(n);
+        for (let i = 0; i < n; i++) {
+          this.advance(this.varint());
+          this.skip();
+        }
+        return;
+      }
+      default:
+        throw new Error(`unknown value tag ${tag} at byte ${this.pos - 1}`);
+    }
+  }
+
+  private advance(n: number): void {
+    this.need(n);
+    this.pos += n;
   }
 
   private string(): string {

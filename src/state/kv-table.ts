@@ -1,4 +1,4 @@
-import { decodeValue, encodeRecordView, encodeValue, type StateRow } from './codec.js';
+import { decodeFields, decodeValue, encodeRecordView, encodeValue, type StateRow } from './codec.js';
 import { decodeKey, encodeAsciiKeyView, encodeKey, encodeStringKey, encodeStringKeyView, prefixRange, stringPrefixRange } from './keys.js';
 import type { Store, WriteBatch } from './store.js';
 
@@ -11,6 +11,8 @@ export interface KvScanOptions {
   readonly prefix?: string;
   readonly limit?: number;
   readonly signal?: AbortSignal;
+  /** scanRows: only these properties of each row (the others are skipped, not decoded). */
+  readonly fields?: ReadonlySet<string>;
 }
 
 /**
@@ -129,7 +131,8 @@ export class KvTable<R extends StateRow = StateRow> {
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    for await (const chunk of it) yield chunk.map(([, v]) => decodeValue<R>(v));
+    const fields = options.fields;
+    for await (const chunk of it) yield chunk.map(([, v]) => (fields ? decodeFields<R>(v, fields) : decodeValue<R>(v)));
   }
 
   async count(): Promise<number> {

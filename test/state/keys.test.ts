@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import { decodeKey, encodeKey, encodeStringKey, prefixRange, stringPrefixRange, type KeyPart } from '../../src/state/index.js';
-import { encodeRecordView, encodeValueView } from '../../src/state/codec.js';
+import { decodeFields, encodeRecordView, encodeValueView } from '../../src/state/codec.js';
 import { encodeStringKeyView } from '../../src/state/keys.js';
 import { decodeValue, encodeRecord, encodeValue, type StateValue } from '../../src/state/index.js';
 
@@ -205,6 +205,28 @@ describe('value codec', () => {
       expect(Object.keys(back)).toEqual(Object.keys(row));
       for (const n of picked) expect(Object.getOwnPropertyDescriptor(back, n)?.value).toBe(n.length);
     }
+  });
+
+  it('decodes only the wanted properties of a row, skipping every kind of value in between', () => {
+    const row = {
+      n: null, u: undefined, f: false, t: true, i: -7, d: 12.5, s: 'text é😀', big: -(2n ** 70n), b: Buffer.from([1, 2, 3]),
+      a: [1, 'two', [3, { four: 4 }], Buffer.alloc(200, 9)], o: { x: 1, y: ['z', { w: null }] }, long: 'x'.repeat(5000), last: 'end',
+    };
+    const bytes = encodeValue(row as StateValue);
+    const all = decodeValue<Record<string, StateValue>>(bytes);
+    const names = Object.keys(row);
+    const random = rng(11);
+    for (let round = 0; round < 200; round++) {
+      const wanted = new Set(names.filter(() => random() < 0.4));
+      if (random() < 0.1) wanted.add('absent');
+      const some = decodeFields<Record<string, StateValue>>(bytes, wanted);
+      expect(some).toStrictEqual(Object.fromEntries(Object.entries(all).filter(([k]) => wanted.has(k))));
+    }
+    // A value that is not an object, or one in the older v8 format, comes back whole.
+    expect(decodeFields(encodeValue([1, 2]), new Set(['x']))).toEqual([1, 2]);
+    expect(decodeFields(v8.serialize({ a: 1, b: 2 }), new Set(['a']))).toEqual({ a: 1, b: 2 });
+    // Bytes cut short are an error, not a wrong row.
+    expect(() => decodeFields(bytes.subarray(0, bytes.length - 3), new Set(['n']))).toThrow(/cannot decode stored value/);
   });
 
   it('encodes a record given as names and values as the record itself', () => {

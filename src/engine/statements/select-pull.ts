@@ -10,7 +10,7 @@ import { changelogBatches, storedRows } from '../relation-storage.js';
 import { pinnedKeys } from '../pull-keys.js';
 import { runOnBatch } from '../run-on-batch.js';
 import { visibleFields } from '../sorted-rows.js';
-import { pushCopies } from '../sinks.js';
+import { pushCopies, VIEW_ROW_COUNT } from '../sinks.js';
 import type { Session } from '../session.js';
 import type { StatementResult } from '../types.js';
 import type { StatementOf } from './handler.js';
@@ -47,8 +47,10 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
       if (rows.length > 0) yield batchFromRows(def.schema, rows);
       return;
     }
+    // Only the columns the scan reads are decoded (and a multiset row's count).
+    const fields = new Set([...scan.columns.map((i) => def.schema[i]!.name), VIEW_ROW_COUNT]);
     let rows: Record<string, unknown>[] = [];
-    for await (const chunk of kv.scanRows()) {
+    for await (const chunk of kv.scanRows({ fields })) {
       cancelled();
       for (const r of chunk) pushCopies(rows, r as Record<string, unknown>);
       if (rows.length >= PULL_BATCH_ROWS) {
