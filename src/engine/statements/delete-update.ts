@@ -42,7 +42,9 @@ export async function deleteRows(select: StatementHandler<'Query'>, ...[session,
 export async function updateRows(select: StatementHandler<'Query'>, ...[session, s, text, opts]: Parameters<StatementHandler<'Update'>>): Promise<StatementResult> {
   const def = tableTarget(s.target, session.catalog, 'UPDATE');
   const { keys, rows } = await tableRows(session, def, s.span);
-  const { chosen, chosenKeys, next } = s.from ? await updatedFrom(select, session, def, keys, rows, s, opts) : await updatedInPlace(select, session, def, keys, rows, s, opts);
+  // A SET value with a subquery (`SET x = (SELECT MAX(y) FROM b WHERE b.g = t.g)`) is computed by a query too.
+  const queried = s.from !== undefined || s.sets.some(({ value }) => hasSubquery(value));
+  const { chosen, chosenKeys, next } = queried ? await updatedFrom(select, session, def, keys, rows, s, opts) : await updatedInPlace(select, session, def, keys, rows, s, opts);
   // Rows whose key changes leave their old key first, so that no new row is removed after it is written.
   const moved: TableChange[] = [];
   const written: TableChange[] = [];
@@ -88,7 +90,8 @@ function setValue(def: TableDef, field: Field, value: Expr): Expr {
 /**
  * UPDATE t SET ... FROM other WHERE ...: the query `SELECT t.*, <each SET value> FROM t, other
  * WHERE ...` over the rows now; a table row is updated with the values of the first row of that
- * query it appears in (equal rows alike), as PostgreSQL and DuckDB pick one match.
+ * query it appears in (equal rows alike), as PostgreSQL and DuckDB pick one match. Without FROM
+ * (a SET value with a subquery), the query is over t alone.
  */
 async function updatedFrom(select: StatementHandler<'Query'>, session: Session, def: TableDef, keys: readonly string[], rows: readonly Record<string, unknown>[], s: Extract<Parameters<StatementHandler<'Update'>>[1], { kind: 'Update' }>, opts: Parameters<StatementHandler<'Query'>>[3]): Promise<Updated> {
   const span = s.span;
@@ -98,8 +101,9 @@ async function updatedFrom(select: StatementHandler<'Query'>, session: Session, 
     ...def.schema.map((f): SelectItem => ({ kind: 'ExprItem', expr: { kind: 'ColumnRef', qualifier: target, column: { name: f.name, span }, span }, span })),
     ...s.sets.map(({ value }, i): SelectItem => ({ kind: 'ExprItem', expr: { kind: 'Cast', operand: setValue(def, fields[i]!, value), type: fields[i]!.type, span: value.span }, alias: { name: `\u0000set${i}`, span }, span })),
   ];
-  const query: SelectQuery = { kind: 'Select', distinct: false, items, from: { kind: 'Join', joinType: 'CROSS', left: { kind: 'TableRef', name: target, span: s.target.span }, right: s.from!, span }, ...(s.where ? { where: s.where } : {}), groupBy: [], orderBy: [], span };
-  const result = await select(session, { kind: 'Query', query, span }, `UPDATE ${def.name} ... FROM ...`, { ...opts, bounded: true });
+  const table: FromItem = { kind: 'TableRef', name: target, span: s.target.span };
+  const query: SelectQuery = { kind: 'Select', distinct: false, items, from: s.from ? { kind: 'Join', joinType: 'CROSS', left: table, right: s.from, span } : table, ...(s.where ? { where: s.where } : {}), groupBy: [], orderBy: [], span };
+  const result = await select(session, { kind: 'Query', query, span }, `UPDATE ${def.name} ...`, { ...opts, bounded: true });
   const found = new Map<string, readonly unknown[]>();
   for (const r of await finalRows(session, result, span)) {
     const key = rowText(r.slice(0, def.schema.length));
