@@ -19,6 +19,9 @@ const CHUNK = 8192;
 /** Full slices of pairs between two yields to the event loop. */
 const YIELD_SLICES = 8;
 
+/** What a waiting message's place holds once it has gone in (see HashJoinOperator.process). */
+const END: Message = { kind: 'end' };
+
 /** A held row: its values and how many rows of the other side it joins with now. */
 type Held = readonly [values: StateValue[], matches: number];
 
@@ -125,9 +128,13 @@ export class HashJoinOperator extends StreamOperator {
     }
     await super.process(msg, port);
     if (msg.kind !== 'end') return;
-    // The other side ended: the waiting side goes in, in order.
+    // The other side ended: the waiting side goes in, in order, each batch let go once joined.
     this.waiting = undefined;
-    for (const m of waiting) await super.process(m, this.waitingPort);
+    for (let i = 0; i < waiting.length; i++) {
+      const m = waiting[i]!;
+      waiting[i] = END;
+      await super.process(m, this.waitingPort);
+    }
   }
 
   protected override async onOpen(): Promise<void> {
