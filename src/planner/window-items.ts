@@ -148,12 +148,32 @@ function firstWindowCall(q: SelectQuery, walk: (e: Expr, f: (x: Expr) => void) =
 
 const DISTINCT_OVER_FRAME: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max']);
 
-function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
+/** Aggregates that skip NULL values (of their first argument): see withoutFilter. */
+const SKIPS_NULLS: ReadonlySet<string> = new Set(['count', 'sum', 'avg', 'min', 'max', 'stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'median', 'quantile_cont', 'quantile_disc', 'quantile', 'mad', 'string_agg', 'bool_and', 'bool_or', 'product', 'count_if']);
+
+/**
+ * `agg(x, ...) FILTER (WHERE c) OVER (...)` of an aggregate that skips NULLs is
+ * `agg(CASE WHEN c THEN x END, ...) OVER (...)` (`COUNT(*)`: of `CASE WHEN c THEN 1 END`): the
+ * rows where `c` is not TRUE count as NULLs, which it skips. Other calls are left as they are.
+ */
+function withoutFilter(call: CallExpr): CallExpr {
+  if (!call.filter || !SKIPS_NULLS.has(normalizeName(call.name.name))) return call;
+  const span = call.span;
+  const value: Expr | undefined = call.star ? { kind: 'Literal', literal: 'integer', value: 1, span } : call.args[0];
+  if (!value) return call;
+  const { filter, ...rest } = call;
+  return { ...rest, star: false, args: [{ kind: 'Case', whens: [{ when: filter, then: value }], span }, ...call.args.slice(1)] };
+}
+
+function windowItem(written: CallExpr, alias: string | undefined): WindowItem {
+  const call = withoutFilter(written);
   const fn = normalizeName(call.name.name);
   const name = call.name.name.toUpperCase();
   const refuse = (message: string, hint?: string): never => {
     throw new SluiceError('UNSUPPORTED', message, { span: call.span, ...(hint ? { hint } : {}) });
   };
+  const refuseFilter = (): never =>
+    refuse(`FILTER in a window function is not supported by ${name}`, 'over a window, FILTER goes with the aggregates that skip NULLs: COUNT, SUM, AVG, MIN, MAX, STDDEV, VARIANCE, MEDIAN, QUANTILE, MAD, STRING_AGG, BOOL_AND, BOOL_OR, PRODUCT, COUNT_IF');
   if (fn === 'geomean' || fn === 'geometric_mean') refuse(`${name} over a window is not supported`, 'write EXP(AVG(LN(x))) OVER (...)');
   if (isTopNCall(call)) refuse(`${name} with a count over a window is not supported`, `group by the window's partition instead, or take ${name} of one value`);
   const aggregate = FUNCTIONS.has(fn) ? undefined : windowAggregate(fn);
@@ -162,12 +182,14 @@ function windowItem(call: CallExpr, alias: string | undefined): WindowItem {
   }
   if (aggregate) {
     if (call.orderBy?.length) refuse(`${name}(... ORDER BY ...) over a window is not supported`, 'the window\'s own ORDER BY orders its rows');
-    if (call.distinct || call.filter) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported${call.distinct ? ' but by COUNT, SUM, AVG, MIN and MAX' : ''}`);
+    if (call.filter) refuseFilter();
+    if (call.distinct) refuse('DISTINCT in a window function is not supported but by COUNT, SUM, AVG, MIN and MAX');
     if (call.star) throw new SluiceError('TYPE_MISMATCH', `${name} takes arguments, not *`, { span: call.span });
     return { call, fn: 'aggregate', display: alias ?? fn, frame: frameSpec(call), args: call.args.length, aggregate };
   }
   // COUNT, SUM and AVG (DISTINCT x) over a frame count each value once; MIN and MAX are the same either way.
-  if (call.filter || (call.distinct && !DISTINCT_OVER_FRAME.has(fn))) refuse(`${call.distinct ? 'DISTINCT' : 'FILTER'} in a window function is not supported${call.distinct ? ' but by COUNT, SUM, AVG, MIN and MAX' : ''}`);
+  if (call.filter) refuseFilter();
+  if (call.distinct && !DISTINCT_OVER_FRAME.has(fn)) refuse('DISTINCT in a window function is not supported but by COUNT, SUM, AVG, MIN and MAX');
   if (call.ignoreNulls && !['first_value', 'last_value', 'nth_value', 'lag', 'lead'].includes(fn)) {
     refuse(`IGNORE NULLS is not supported by ${name}`, 'IGNORE NULLS goes with FIRST_VALUE, LAST_VALUE, NTH_VALUE, LAG and LEAD');
   }
