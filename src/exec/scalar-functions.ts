@@ -78,7 +78,14 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   round: {
     fn: (x, d) => {
       if (typeof x === 'bigint') return roundBigint(x, d === undefined ? 0 : num(d));
-      const p = 10 ** (d === undefined ? 0 : num(d));
+      const digits = d === undefined ? 0 : num(d);
+      // Half away from zero; to tens and beyond by dividing, as DuckDB (x * 0.1 is not x / 10).
+      if (digits < 0) {
+        const m = 10 ** -digits;
+        const v = num(x) / m;
+        return Math.sign(v) * Math.round(Math.abs(v)) * m;
+      }
+      const p = 10 ** digits;
       const v = num(x) * p;
       return (Math.sign(v) * Math.round(Math.abs(v))) / p;
     },
@@ -563,6 +570,11 @@ function truncTo(x: unknown, digits: number): unknown {
   if (typeof x === 'bigint') return digits >= 0 ? x : (x / 10n ** BigInt(-digits)) * 10n ** BigInt(-digits);
   const v = num(x);
   if (Number.isInteger(v) && digits >= 0) return v;
+  if (digits < 0) {
+    // To tens and beyond by dividing, as ROUND.
+    const m = 10 ** -digits;
+    return Math.trunc(v / m) * m;
+  }
   const p = 10 ** digits;
   return Math.trunc(v * p) / p;
 }
