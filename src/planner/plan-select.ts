@@ -23,6 +23,7 @@ import { limitedAsQualify } from './limited-subquery.js';
 import { isWindowInput, rewriteWindows } from './window-items.js';
 import { inputColumns, liftWindows, mapChildren as mapAst } from './window-lift.js';
 import { liftHavingSubqueries } from './having-lift.js';
+import { inlineFromlessSubqueries } from './fromless-subqueries.js';
 import type { WindowSpec } from './window-spec.js';
 
 /** Index given to input columns that are neither grouped nor aggregated, so checks catch them. */
@@ -66,6 +67,8 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: SelectOptions
   }
   nesting++;
   try {
+    // Subqueries without FROM are expressions over the query's own row (fromless-subqueries.ts).
+    q = inlineFromlessSubqueries(q);
     // HAVING with a subquery: a WHERE over the query's groups (having-lift.ts).
     const havingLifted = liftHavingSubqueries(q);
     if (havingLifted) return planSelect(havingLifted, catalog, opts);
