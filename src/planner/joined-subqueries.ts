@@ -77,6 +77,11 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
       });
     }
     ({ keys, from } = delimited(from, keys, mixed, inner, outerFrom, q.span));
+    // A NULL value of the query's columns is a value like any other here (its rows may pass a
+    // condition such as `r.w = q.v OR r.w IS NULL`): each key is a one-element list, which is
+    // never NULL, so that the query's rows find the subquery's rows of their NULL too.
+    const list = (e: Expr): Expr => ({ kind: 'Array', elements: [e], span: e.span });
+    keys = keys.map(([i, o]) => [list(i), list(o)]);
   }
   const outerKeys = keys.map(([, o]) => bindExpr(o, scope, catalog, { clause: 'a subquery' }));
   const where = andAst(rest);
