@@ -29,6 +29,7 @@ import type { LogicalPlan } from './logical.js';
 import { planFrom, type SubqueryPlanner } from './plan-from.js';
 import type { SubqueryExpr } from './subqueries.js';
 import { mapChildren } from './window-lift.js';
+import { isAggregateName } from './functions.js';
 import { limitedAsQualify } from './limited-subquery.js';
 
 export interface JoinedSubquery {
@@ -83,8 +84,9 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
     const list = (e: Expr): Expr => ({ kind: 'Array', elements: [e], span: e.span });
     keys = keys.map(([i, o]) => [list(i), list(o)]);
   }
+  let where = andAst(rest);
+  if (sub.kind !== 'Exists' && onlyWindowed(q)) ({ q, keys, from, where } = windowedPerKey(q, keys, from, where));
   const outerKeys = keys.map(([, o]) => bindExpr(o, scope, catalog, { clause: 'a subquery' }));
-  const where = andAst(rest);
   const span = sub.span;
   const named = (name: string, e: Expr): { kind: 'ExprItem'; expr: Expr; alias: Ident; span: Span } => ({ kind: 'ExprItem', expr: e, alias: { name, span }, span });
   const keyItems = keys.map(([i], n) => named(`k${n}`, i));
@@ -339,6 +341,56 @@ function limitedPerKey(q: SelectQuery, keys: readonly [Expr, Expr][], rest: read
 function limitedPerValue(q: SelectQuery, keys: readonly [Expr, Expr][], rest: readonly Expr[], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, refuse: (why: string) => never): SelectQuery {
   const d = delimited(q.from!, keys, mixed, inner, outerFrom, q.span);
   return limitedPerKey(q, d.keys, rest, refuse, d.from);
+}
+
+/**
+ * Whether the one expression `q` selects calls window functions, and aggregates only in them:
+ * then `windowedPerKey` computes them per query row.
+ */
+function onlyWindowed(q: SelectQuery): boolean {
+  const item = q.items[0];
+  if (q.items.length !== 1 || item?.kind !== 'ExprItem' || q.groupBy.length || q.groupingSets || q.having || q.distinct) return false;
+  let windows = false;
+  let bare = false;
+  const look = (x: Expr): Expr => {
+    if (x.kind === 'Call' && x.over) windows = true;
+    else if (x.kind === 'Call' && isAggregateName(normalizeName(x.name.name))) bare = true;
+    return mapChildren(x, look);
+  };
+  look(item.expr);
+  return windows && !bare;
+}
+
+/**
+ * A subquery selecting window functions, correlated by `keys`: its window functions see the rows
+ * of one query row only, as in DuckDB, so they are partitioned by the keys' columns and computed
+ * in a subquery of their own (over the rows that pass its `where`), whose columns are then the
+ * keys and the one value. Gives the query, keys, FROM and WHERE (none) to go on with.
+ */
+function windowedPerKey(q: SelectQuery, keys: readonly [Expr, Expr][], from: FromItem, where: Expr | undefined): { q: SelectQuery; keys: [Expr, Expr][]; from: FromItem; where: undefined } {
+  const span = q.span;
+  const alias: Ident = { name: '\u0000windowed', span };
+  const partition = keys.map(([i]) => i);
+  const parted = (x: Expr): Expr => {
+    const y = mapChildren(x, parted);
+    return y.kind === 'Call' && y.over ? { ...y, over: { ...y.over, partitionBy: [...partition, ...y.over.partitionBy] } } : y;
+  };
+  const item = (name: string, expr: Expr) => ({ kind: 'ExprItem' as const, expr, alias: { name, span }, span });
+  const ref = (name: string): Expr => ({ kind: 'ColumnRef', qualifier: alias, column: { name, span }, span });
+  const value = onlyItem(q);
+  const inner: SelectQuery = {
+    kind: 'Select',
+    distinct: false,
+    items: [...keys.map(([i], n) => item(`\u0000wk${n}`, i)), item('\u0000wv', parted(value))],
+    from,
+    ...(where ? { where } : {}),
+    groupBy: [],
+    orderBy: [],
+    span,
+  };
+  const derived: FromItem = { kind: 'Subquery', query: inner, alias, span };
+  const { where: _, ...rest } = q;
+  return { q: { ...rest, items: [{ kind: 'ExprItem', expr: ref('\u0000wv'), span: value.span }], from: derived }, keys: keys.map(([, o], n) => [ref(`\u0000wk${n}`), o]), from: derived, where: undefined };
 }
 
 /** The name of the distinct outer values a decorrelated subquery is joined with. */
