@@ -63,34 +63,50 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
     q = limitedRows(q, inner, sub.kind === 'Exists', outerFrom);
     inner = planFrom(q.from!, catalog, planSub, pull).scope;
   }
-  const correlated = correlation(q, inner);
-  const { rest, mixed } = correlated;
-  let { keys } = correlated;
+  const correlated = correlation(q, inner, true);
+  // The value as written, over the query's columns (see ofNoRows).
+  const written = q.items.length === 1 && q.items[0]!.kind === 'ExprItem' ? q.items[0]!.expr : undefined;
+  const { mixed, readsOuter } = correlated;
+  let { keys, rest } = correlated;
+  let nullSafe = false;
   let from: FromItem = q.from!;
   if (mixed.length && sub.kind === 'Exists') return planMarked(sub, k, plan, scope, catalog, planSub, q, inner, rest, [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span })), ...mixed]);
-  if (mixed.length) {
-    // Other conditions on the query's columns: the subquery is computed per distinct value of
-    // those columns (DuckDB's delimiter join), which are then its keys.
+  // An EXISTS subquery's select list says nothing: it may read what it likes.
+  const outerItem = readsOuter && sub.kind !== 'Exists';
+  if (mixed.length || outerItem) {
+    // Other conditions on the query's columns, or a value over them: the subquery is computed
+    // per distinct value of those columns (DuckDB's delimiter join), which are then its keys.
     if (!outerFrom) {
-      throw new SluiceError('UNSUPPORTED', "a condition of this subquery in HAVING compares the query's columns other than by equality with its own (a.k = q.k)", {
-        span: mixed[0]!.span,
+      throw new SluiceError('UNSUPPORTED', "this subquery in HAVING compares the query's columns other than by equality with its own (a.k = q.k), or selects an expression over them", {
+        span: mixed[0]?.span ?? q.span,
         hint: 'write the condition as an equality of the two sides, test it with EXISTS, or join the two in FROM',
       });
     }
-    ({ keys, from } = delimited(from, keys, mixed, inner, outerFrom, q.span));
-    // A NULL value of the query's columns is a value like any other here (its rows may pass a
-    // condition such as `r.w = q.v OR r.w IS NULL`): each key is a one-element list, which is
-    // never NULL, so that the query's rows find the subquery's rows of their NULL too.
-    const list = (e: Expr): Expr => ({ kind: 'Array', elements: [e], span: e.span });
-    keys = keys.map(([i, o]) => [list(i), list(o)]);
+    let items: Expr[];
+    ({ keys, from, items } = delimited(from, keys, mixed, inner, outerFrom, q.span, outerItem ? [onlyItem(q)] : []));
+    if (outerItem) {
+      refuseOuterAggregates(items[0]!, inner);
+      q = { ...q, items: [{ kind: 'ExprItem', expr: items[0]!, span: items[0]!.span }] };
+    }
+    nullSafe = true;
   }
   let where = andAst(rest);
-  if (sub.kind !== 'Exists' && onlyWindowed(q)) ({ q, keys, from, where } = windowedPerKey(q, keys, from, where));
-  const outerKeys = keys.map(([, o]) => bindExpr(o, scope, catalog, { clause: 'a subquery' }));
+  if (sub.kind !== 'Exists' && onlyWindowed(q)) {
+    ({ q, keys, from, where } = windowedPerKey(q, keys, from, where));
+    rest = [];
+  }
+  // A NULL value of the query's columns is a value like any other when the subquery is computed
+  // per distinct value (its rows may pass a condition such as `r.w = q.v OR r.w IS NULL`): its
+  // keys are joined as one-element lists, which are never NULL, so that the query's rows find
+  // the subquery's rows of their NULL too.
+  const list = (e: Expr): Expr => (nullSafe ? { kind: 'Array', elements: [e], span: e.span } : e);
+  const outerKeys = keys.map(([, o]) => bindExpr(list(o), scope, catalog, { clause: 'a subquery' }));
   const span = sub.span;
   const named = (name: string, e: Expr): { kind: 'ExprItem'; expr: Expr; alias: Ident; span: Span } => ({ kind: 'ExprItem', expr: e, alias: { name, span }, span });
-  const keyItems = keys.map(([i], n) => named(`k${n}`, i));
+  const keyItems = keys.map(([i], n) => named(`k${n}`, list(i)));
   const keyRefs = keys.map(([i]) => i);
+  // Rows whose key is NULL can match no query row, unless NULL matches NULL.
+  const keyed = nullSafe ? [] : keyRefs.map(notNull);
   const select = (items: ReturnType<typeof named>[], extra: { where?: Expr | undefined; groupBy?: readonly Expr[]; distinct?: boolean } = {}): SelectQuery => ({
     kind: 'Select',
     distinct: extra.distinct ?? false,
@@ -124,7 +140,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
         const at = join([], planSub(counted).plan, 'count');
         return { ...joined, value: { kind: 'Binary', op: '>', left: zeroIfNull(col(at)), right: lit(0, T.BIGINT), type: T.BOOLEAN, span } };
       }
-      const distinctKeys = select(keyItems, { where: andAst([...rest, ...keyRefs.map(notNull)]), distinct: true });
+      const distinctKeys = select(keyItems, { where: andAst([...rest, ...keyed]), distinct: true });
       const at = join(outerKeys, planSub(distinctKeys).plan, 'keys');
       return { ...joined, value: isNull(col(at), true) };
     }
@@ -150,7 +166,13 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
       const v = col(at + keys.length);
       // No row for the key: a batch engine counts 0 rows; every other aggregate is NULL.
       const bareCount = item.kind === 'Call' && normalizeName(item.name.name) === 'count' && !item.filter;
-      return { ...joined, value: { ...(bareCount ? zeroIfNull(v) : v), span } };
+      if (bareCount) return { ...joined, value: { ...zeroIfNull(v), span } };
+      // Over more than an aggregate (`COUNT(*) + 1`, `COALESCE(SUM(v), 0)`, `COUNT(*) + q.n`): the
+      // value over no rows where the key has none, its aggregates those of no rows.
+      const empty = keys.length ? ofNoRows(written ?? item) : undefined;
+      if (!empty) return { ...joined, value: { ...v, span } };
+      const none = bindExpr({ kind: 'Cast', operand: empty, type: v.type, span }, joined.scope, catalog, { clause: 'a subquery' });
+      return { ...joined, value: { kind: 'Case', whens: [{ when: isNull(col(at), true), then: v }], else: none, type: v.type, span } };
     }
     case 'InSubquery': {
       const item = onlyItem(q);
@@ -159,7 +181,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
       }
       const operand = bindExpr(sub.operand, scope, catalog, { clause: 'IN' });
       // The subquery's values per key (NULLs aside), joined on (keys, operand).
-      const values = select([...keyItems, named('y', item)], { where: andAst([...rest, ...keyRefs.map(notNull), notNull(item)]), distinct: true });
+      const values = select([...keyItems, named('y', item)], { where: andAst([...rest, ...keyed, notNull(item)]), distinct: true });
       const valuesPlan = planSub(values).plan;
       comparable(operand, { kind: 'Column', index: keys.length, name: 'y', type: valuesPlan.fields[keys.length]!.type }, sub.span);
       // How many rows, and rows with a value, each key has.
@@ -245,7 +267,7 @@ function ungrouped(sub: SubqueryExpr, q: SelectQuery, inner: Scope): { kind: 'Se
  * subquery's columns equal to one over the query's, either way round), and the rest, which must
  * read only the subquery's columns.
  */
-function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest: Expr[]; mixed: Expr[] } {
+function correlation(q: SelectQuery, inner: Scope, outerItems = false): { keys: [Expr, Expr][]; rest: Expr[]; mixed: Expr[]; readsOuter: boolean } {
   const keys: [Expr, Expr][] = [];
   const rest: Expr[] = [];
   const mixed: Expr[] = [];
@@ -268,12 +290,14 @@ function correlation(q: SelectQuery, inner: Scope): { keys: [Expr, Expr][]; rest
     }
     rest.push(c);
   }
+  let readsOuter = false;
   for (const item of q.items) {
     if (item.kind === 'ExprItem' && sideOf(item.expr, inner) !== 'inner' && sideOf(item.expr, inner) !== 'none') {
-      throw new SluiceError('UNSUPPORTED', "a subquery over a stream or view selects an expression over its own columns, not the query's", { span: item.expr.span });
+      if (!outerItems) throw new SluiceError('UNSUPPORTED', "this subquery selects an expression over the query's columns, which is supported in a subquery without GROUP BY, HAVING, DISTINCT, ORDER BY, LIMIT or OFFSET", { span: item.expr.span });
+      readsOuter = true;
     }
   }
-  return { keys, rest, mixed };
+  return { keys, rest, mixed, readsOuter };
 }
 
 /**
@@ -403,7 +427,7 @@ const DELIMITER = '\u0000outer';
  * FROM>`) on all its correlation conditions, so that it groups by those values; they are its keys
  * from then on, equal to the query's columns. Gives the new FROM and keys.
  */
-function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, span: Span): { keys: [Expr, Expr][]; from: FromItem } {
+function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, span: Span, values: readonly Expr[] = []): { keys: [Expr, Expr][]; from: FromItem; items: Expr[] } {
   const alias: Ident = { name: DELIMITER, span };
   const refs: ColumnRefExpr[] = [];
   const named = new Map<string, ColumnRefExpr>();
@@ -421,7 +445,8 @@ function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonl
     return mapChildren(e, rewrite);
   };
   const conds = [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: rewrite(o), span: i.span })), ...mixed.map(rewrite)];
-  const values: SelectQuery = {
+  const items = values.map(rewrite);
+  const distinctValues: SelectQuery = {
     kind: 'Select',
     distinct: true,
     items: refs.map((r, i) => ({ kind: 'ExprItem', expr: r, alias: { name: `\u0000d${i}`, span }, span })),
@@ -430,8 +455,9 @@ function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonl
     orderBy: [],
     span,
   };
-  const joined: FromItem = { kind: 'Join', joinType: 'INNER', left: { kind: 'Subquery', query: values, alias, span }, right: from, on: andAst(conds)!, span };
-  return { keys: refs.map((r, i): [Expr, Expr] => [{ kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${i}`, span }, span }, r]), from: joined };
+  const on = andAst(conds) ?? { kind: 'Literal', literal: 'boolean', value: true, span };
+  const joined: FromItem = { kind: 'Join', joinType: 'INNER', left: { kind: 'Subquery', query: distinctValues, alias, span }, right: from, on, span };
+  return { keys: refs.map((r, i): [Expr, Expr] => [{ kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${i}`, span }, span }, r]), from: joined, items };
 }
 
 /**
@@ -459,6 +485,50 @@ function planMarked(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scop
 }
 
 
+
+/**
+ * `e` over no rows, its aggregates replaced by their value over no rows: 0 for the counts
+ * (COUNT, COUNT_IF, APPROX_COUNT_DISTINCT, REGR_COUNT), NULL for every other (ENTROPY too, as
+ * DuckDB gives it in a correlated subquery, though 0 over an empty table).
+ * Undefined when that is NULL whatever the rest of `e` is (a bare aggregate other than a count).
+ */
+function ofNoRows(e: Expr): Expr | undefined {
+  if (e.kind === 'Call' && !e.over && isAggregateName(normalizeName(e.name.name)) && !ZERO_OVER_NO_ROWS.has(normalizeName(e.name.name))) return undefined;
+  const replace = (x: Expr): Expr => {
+    if (x.kind === 'Call' && !x.over && isAggregateName(normalizeName(x.name.name))) {
+      const zero = ZERO_OVER_NO_ROWS.get(normalizeName(x.name.name));
+      return zero === undefined ? { kind: 'Literal', literal: 'null', value: null, span: x.span } : { kind: 'Literal', literal: zero, value: 0, span: x.span };
+    }
+    return mapChildren(x, replace);
+  };
+  return replace(e);
+}
+
+/** The aggregates whose value over no rows is 0, not NULL, and the kind of that literal. */
+const ZERO_OVER_NO_ROWS: ReadonlyMap<string, 'integer'> = new Map([
+  ['count', 'integer'],
+  ['count_if', 'integer'],
+  ['countif', 'integer'],
+  ['approx_count_distinct', 'integer'],
+  ['regr_count', 'integer'],
+]);
+
+/**
+ * Refuses an aggregate over the query's columns alone in a subquery's value (`(SELECT SUM(q.v)
+ * FROM r)`): SQL makes it an aggregate of the query around the subquery, which is not supported.
+ */
+function refuseOuterAggregates(e: Expr, inner: Scope): void {
+  const look = (x: Expr): Expr => {
+    if (x.kind === 'Call' && !x.over && isAggregateName(normalizeName(x.name.name)) && (x.args.length > 0 || x.filter) && sideOf(x, inner) === 'outer') {
+      throw new SluiceError('UNSUPPORTED', "an aggregate of the query's columns inside a subquery is an aggregate of the query around it, which is not supported", {
+        span: x.span,
+        hint: 'aggregate in the query itself, outside the subquery',
+      });
+    }
+    return mapChildren(x, look);
+  };
+  look(e);
+}
 
 /** Which columns an expression reads: the subquery's, the query's (names the subquery lacks), both, or none. */
 function sideOf(e: Expr, inner: Scope): 'inner' | 'outer' | 'both' | 'none' {
