@@ -4,7 +4,7 @@
  * counts the milliseconds within the minute, `dow` runs from 0 (Sunday), `isodow` from 1 (Monday).
  */
 
-import { DATE_PARTS, INTERVAL_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
+import { canonicalUnit, DATE_PARTS, INTERVAL_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
 import { DAY_MS, utcMillis } from '../common/timestamp-text.js';
 
 type TruncUnit = (typeof TRUNC_UNITS)[number];
@@ -12,8 +12,8 @@ type DatePart = (typeof DATE_PARTS)[number];
 
 
 function unitOf<U extends string>(text: unknown, units: readonly U[], what: string): U {
-  const name = String(text).trim().toLowerCase();
-  const unit = (units as readonly string[]).includes(name) ? name : name.endsWith('s') && (units as readonly string[]).includes(name.slice(0, -1)) ? name.slice(0, -1) : undefined;
+  const name = canonicalUnit(String(text));
+  const unit = (units as readonly string[]).includes(name) ? name : undefined;
   if (unit === undefined) throw new Error(`unknown ${what} unit '${String(text)}'; use one of ${units.join(', ')}`);
   return unit as U;
 }
@@ -46,7 +46,15 @@ export function dateTrunc(unitText: unknown, ts: number): number {
   const month = d.getUTCMonth();
   if (unit === 'month') return utcMillis(year, month + 1, 1);
   if (unit === 'quarter') return utcMillis(year, month - (month % 3) + 1, 1);
-  return utcMillis(year, 1, 1);
+  if (unit === 'isoyear') return isoYearStart(isoYear(Math.floor(ts / DAY_MS))) * DAY_MS;
+  // As DuckDB: the year cut down toward zero to a multiple of 10, 100 or 1000 (2021 to 2000, 1999 to 1000).
+  const span = unit === 'decade' ? 10 : unit === 'century' ? 100 : unit === 'millennium' ? 1000 : 1;
+  return utcMillis(Math.trunc(year / span) * span, 1, 1);
+}
+
+/** Days since 1970-01-01 of the Monday that starts ISO year `year` (the week holding January 4). */
+function isoYearStart(year: number): number {
+  return mondayOf(Math.floor(Date.UTC(year, 0, 4) / DAY_MS));
 }
 
 /** LAST_DAY: the DATE of the last day of the month of `ts`. */
@@ -111,6 +119,12 @@ export function dateDiff(unitText: unknown, start: number, end: number): number 
   const b = new Date(end);
   const years = b.getUTCFullYear() - a.getUTCFullYear();
   if (unit === 'year') return years;
+  if (unit === 'isoyear') return isoYear(Math.floor(end / DAY_MS)) - isoYear(Math.floor(start / DAY_MS));
+  // As DuckDB: the difference of the years divided (toward zero) by 10, 100 or 1000.
+  if (unit === 'decade' || unit === 'century' || unit === 'millennium') {
+    const span = unit === 'decade' ? 10 : unit === 'century' ? 100 : 1000;
+    return Math.trunc(b.getUTCFullYear() / span) - Math.trunc(a.getUTCFullYear() / span);
+  }
   if (unit === 'quarter') return years * 4 + Math.floor(b.getUTCMonth() / 3) - Math.floor(a.getUTCMonth() / 3);
   return years * 12 + b.getUTCMonth() - a.getUTCMonth();
 }
@@ -139,7 +153,8 @@ export function dateSub(unitText: unknown, start: number, end: number): number {
       return whole(7 * DAY_MS);
   }
   const months = start > end ? -wholeMonths(end, start) : wholeMonths(start, end);
-  return unit === 'month' ? months : Math.trunc(months / (unit === 'quarter' ? 3 : 12));
+  const perUnit = { month: 1, quarter: 3, year: 12, isoyear: 12, decade: 120, century: 1200, millennium: 12_000 }[unit];
+  return Math.trunc(months / perUnit);
 }
 
 /** The whole months from `start` to a later `end`. */

@@ -1,6 +1,6 @@
 /** CST→AST for expressions. Spans come from CST locations, so they include parentheses. */
 import type { CstNode, IToken } from 'chevrotain';
-import { DATE_PARTS } from '../common/date-parts.js';
+import { canonicalUnit, DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { COLLATE_CALL, normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type IntervalUnit, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
@@ -627,16 +627,17 @@ function toTrimFrom(n: CstNode, name: Ident, from: IToken, span: Span, cx: AstCo
 function toExtract(n: CstNode, name: Ident, span: Span, cx: AstContext): CallExpr {
   const part = toExpr(nodes(n, 'args')[0]!, cx);
   const text = part.kind === 'ColumnRef' && part.qualifier === undefined ? part.column.name : part.kind === 'Literal' && part.literal === 'string' ? String(part.value) : undefined;
-  // EPOCH: seconds since 1970 as a fraction (DOUBLE), as DuckDB's.
-  if (text?.toLowerCase() === 'epoch') return { kind: 'Call', name: { name: 'epoch', span: name.span }, args: [toExpr(node(n, 'fromArg'), cx)], distinct: false, star: false, span };
-  const known = text !== undefined && (DATE_PARTS as readonly string[]).includes(text.toLowerCase());
+  // EPOCH: seconds since 1970 as a fraction (DOUBLE), as DuckDB's; JULIAN the Julian day.
+  const fraction = text?.toLowerCase();
+  if (fraction === 'epoch' || fraction === 'julian') return { kind: 'Call', name: { name: fraction, span: name.span }, args: [toExpr(node(n, 'fromArg'), cx)], distinct: false, star: false, span };
+  const known = text !== undefined && (DATE_PARTS as readonly string[]).includes(canonicalUnit(text));
   if (!known) {
     throw new SluiceError('SYNTAX_ERROR', text === undefined ? 'EXTRACT takes a part name before FROM' : `unknown EXTRACT part '${text}'`, {
       span: part.span,
       hint: `write EXTRACT(part FROM timestamp) with part one of ${DATE_PARTS.join(', ')}, epoch`,
     });
   }
-  const literal: Expr = { kind: 'Literal', literal: 'string', value: text.toLowerCase(), span: part.span };
+  const literal: Expr = { kind: 'Literal', literal: 'string', value: canonicalUnit(text), span: part.span };
   return { kind: 'Call', name: { name: 'date_part', span: name.span }, args: [literal, toExpr(node(n, 'fromArg'), cx)], distinct: false, star: false, span };
 }
 

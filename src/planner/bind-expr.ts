@@ -1,5 +1,5 @@
 /** Binds AST expressions against a scope: resolves names, checks and infers types. */
-import { DATE_PARTS, INTERVAL_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
+import { canonicalUnit, DATE_PARTS, INTERVAL_PARTS, TRUNC_UNITS } from '../common/date-parts.js';
 import { strftimeFormatError } from '../common/strftime.js';
 import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
@@ -370,16 +370,18 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   }
   // EPOCH_MS(n) of an integer is the TIMESTAMP n milliseconds after 1970 (of a TIMESTAMP, its milliseconds), as DuckDB.
   if (name === 'epoch_ms' && bound.length === 1 && isInteger(bound[0]!.type.kind) && !catalog.findFunction(name)) return { kind: 'Cast', operand: bound[0]!, type: T.TIMESTAMP, span: e.span };
-  // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole.
-  const epoch = name === 'date_part' && isEpochPart(bound[0]);
+  // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole,
+  // DATE_PART('julian', ts) the Julian day with its fraction: the functions EPOCH and JULIAN.
+  const fraction = name === 'date_part' ? fractionPart(bound[0]) : undefined;
+  const epoch = fraction !== undefined;
   if (name === 'date_part' && !epoch && bound.length === 2 && bound[1]!.type.kind === 'INTERVAL' && (bound[0]!.type.kind === 'STRING' || bound[0]!.type.kind === 'NULL') && !catalog.findFunction(name)) return intervalPart(bound[0]!, bound[1]!, e);
   if (name === 'date_part' && bound.length === 2 && bound[1]!.type.kind === 'TIME' && (bound[0]!.type.kind === 'STRING' || bound[0]!.type.kind === 'NULL') && !catalog.findFunction(name)) return timePart(bound[0]!, bound[1]!, e);
   const args = epoch ? bound.slice(1) : bound;
-  const rule = SCALAR_FUNCTIONS[epoch ? 'epoch' : name];
-  if (epoch && rule) {
+  const rule = SCALAR_FUNCTIONS[fraction ?? name];
+  if (fraction && rule) {
     const t = rule(args.map((a) => a.type));
-    if (typeof t === 'string') throw typeError(`DATE_PART('epoch', ${args.map((a) => typeToString(a.type)).join(', ')}): DATE_PART ${t}`, e.span);
-    return { kind: 'Call', fn: 'epoch', args, type: t, span: e.span };
+    if (typeof t === 'string') throw typeError(`DATE_PART('${fraction}', ${args.map((a) => typeToString(a.type)).join(', ')}): DATE_PART ${t}`, e.span);
+    return { kind: 'Call', fn: fraction, args, type: t, span: e.span };
   }
   if (rule) {
     const t = rule(args.map((a) => a.type));
@@ -850,9 +852,8 @@ function bindPart(name: string, part: string, args: readonly BoundExpr[], e: Cal
 /** DATE_PART(part, interval), EXTRACT(part FROM interval), HOUR(interval), ...: BIGINT. */
 function intervalPart(part: BoundExpr, interval: BoundExpr, e: CallExpr): BoundExpr {
   if (part.kind === 'Literal' && typeof part.value === 'string') {
-    const text = part.value.trim().toLowerCase();
     const units: readonly string[] = INTERVAL_PARTS;
-    if (!units.includes(text) && !(text.endsWith('s') && units.includes(text.slice(0, -1)))) {
+    if (!units.includes(canonicalUnit(part.value))) {
       throw new SluiceError('INVALID_ARGUMENT', `an INTERVAL has no part '${part.value}'`, { span: part.span ?? e.span, hint: `use one of ${INTERVAL_PARTS.join(', ')}, epoch` });
     }
   }
@@ -874,17 +875,20 @@ const TIME_PARTS: readonly string[] = ['hour', 'minute', 'second', 'millisecond'
  */
 function timePart(part: BoundExpr, time: BoundExpr, e: CallExpr): BoundExpr {
   if (part.kind === 'Literal' && typeof part.value === 'string') {
-    const text = part.value.trim().toLowerCase();
-    const unit = TIME_PARTS.includes(text) ? text : text.endsWith('s') && TIME_PARTS.includes(text.slice(0, -1)) ? text.slice(0, -1) : undefined;
+    const text = canonicalUnit(part.value);
+    const unit = TIME_PARTS.includes(text) ? text : undefined;
     if (unit === undefined) throw new SluiceError('INVALID_ARGUMENT', `a TIME has no part '${part.value}'`, { span: part.span ?? e.span, hint: `use one of ${TIME_PARTS.join(', ')}` });
     if (unit === 'epoch') return { kind: 'Call', fn: 'epoch', args: [time], type: T.DOUBLE, span: e.span };
   }
   return { kind: 'Call', fn: 'date_part', args: [part, time], type: T.BIGINT, span: e.span };
 }
 
-/** Whether a DATE_PART's part is the constant 'epoch'. */
-function isEpochPart(part: BoundExpr | undefined): boolean {
-  return part?.kind === 'Literal' && typeof part.value === 'string' && part.value.trim().toLowerCase() === 'epoch';
+/** A DATE_PART's part when it is the constant 'epoch' or 'julian' (see bindCall). */
+function fractionPart(part: BoundExpr | undefined): 'epoch' | 'julian' | undefined {
+  if (part?.kind !== 'Literal' || typeof part.value !== 'string') return undefined;
+  // As DuckDB: no plural or other name for these two.
+  const name = part.value.trim().toLowerCase();
+  return name === 'epoch' || name === 'julian' ? name : undefined;
 }
 
 /** The units a function takes as its first argument, where they are fixed. */
@@ -908,8 +912,7 @@ function checkConstantUnit(name: string, args: readonly BoundExpr[]): void {
   const units = UNIT_ARGUMENTS[name];
   const first = args[0];
   if (!units || first?.kind !== 'Literal' || typeof first.value !== 'string') return;
-  const text = first.value.trim().toLowerCase();
-  if (units.includes(text) || (text.endsWith('s') && units.includes(text.slice(0, -1)))) return;
+  if (units.includes(canonicalUnit(first.value))) return;
   const epoch = name === 'date_part' ? ', epoch' : '';
   throw new SluiceError('INVALID_ARGUMENT', `${name.toUpperCase()} has no unit '${first.value}'`, { span: first.span, hint: `use one of ${units.join(', ')}${epoch}` });
 }
