@@ -30,6 +30,7 @@ import { planFrom, type SubqueryPlanner } from './plan-from.js';
 import type { SubqueryExpr } from './subqueries.js';
 import { mapChildren } from './window-lift.js';
 import { isAggregateName } from './functions.js';
+import { nestedOuterRefs, refKey, replaceNestedRefs, resolves, type NestedRefs } from './nested-correlation.js';
 import { limitedAsQualify } from './limited-subquery.js';
 
 export interface JoinedSubquery {
@@ -70,10 +71,16 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
   let { keys, rest } = correlated;
   let nullSafe = false;
   let from: FromItem = q.from!;
-  if (mixed.length && sub.kind === 'Exists') return planMarked(sub, k, plan, scope, catalog, planSub, q, inner, rest, [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span })), ...mixed]);
+  // Subqueries nested in this one that read the query's columns (nested-correlation.ts): this
+  // one is computed per distinct value of those, as for a condition on them, and they read the
+  // values as its columns.
+  const plain = !limited && !q.groupBy.length && !q.groupingSets && !q.having && !q.distinct;
+  const nested = outerFrom && plain ? nestedOuterRefs(q, scope) : undefined;
+  const nests = nested !== undefined && nested.refs.length > 0;
+  if (mixed.length && sub.kind === 'Exists' && !nests) return planMarked(sub, k, plan, scope, catalog, planSub, q, inner, rest, [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: o, span: i.span })), ...mixed]);
   // An EXISTS subquery's select list says nothing: it may read what it likes.
   const outerItem = readsOuter && sub.kind !== 'Exists';
-  if (mixed.length || outerItem) {
+  if (mixed.length || outerItem || nests) {
     // Other conditions on the query's columns, or a value over them: the subquery is computed
     // per distinct value of those columns (DuckDB's delimiter join), which are then its keys.
     if (!outerFrom) {
@@ -83,10 +90,17 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
       });
     }
     let items: Expr[];
-    ({ keys, from, items } = delimited(from, keys, mixed, inner, outerFrom, q.span, outerItem ? [onlyItem(q)] : []));
+    let deep: (e: Expr) => Expr;
+    let filters: Expr[];
+    ({ keys, from, items, deep, filters } = delimited(from, keys, mixed, inner, outerFrom, q.span, outerItem ? [onlyItem(q)] : [], nested));
+    rest = [...rest, ...filters];
     if (outerItem) {
       refuseOuterAggregates(items[0]!, inner);
       q = { ...q, items: [{ kind: 'ExprItem', expr: items[0]!, span: items[0]!.span }] };
+    }
+    if (nests) {
+      rest = rest.map(deep);
+      q = { ...q, items: q.items.map((i) => (i.kind === 'ExprItem' ? { ...i, expr: deep(i.expr) } : i)) };
     }
     nullSafe = true;
   }
@@ -364,6 +378,7 @@ function limitedPerKey(q: SelectQuery, keys: readonly [Expr, Expr][], rest: read
  */
 function limitedPerValue(q: SelectQuery, keys: readonly [Expr, Expr][], rest: readonly Expr[], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, refuse: (why: string) => never): SelectQuery {
   const d = delimited(q.from!, keys, mixed, inner, outerFrom, q.span);
+  if (d.filters.length) refuse('a condition on the query\'s columns that holds a subquery');
   return limitedPerKey(q, d.keys, rest, refuse, d.from);
 }
 
@@ -427,25 +442,26 @@ const DELIMITER = '\u0000outer';
  * FROM>`) on all its correlation conditions, so that it groups by those values; they are its keys
  * from then on, equal to the query's columns. Gives the new FROM and keys.
  */
-function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, span: Span, values: readonly Expr[] = []): { keys: [Expr, Expr][]; from: FromItem; items: Expr[] } {
+function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonly Expr[], inner: Scope, outerFrom: FromItem, span: Span, values: readonly Expr[] = [], nested?: NestedRefs): { keys: [Expr, Expr][]; from: FromItem; items: Expr[]; deep: (e: Expr) => Expr; filters: Expr[] } {
   const alias: Ident = { name: DELIMITER, span };
   const refs: ColumnRefExpr[] = [];
   const named = new Map<string, ColumnRefExpr>();
-  const rewrite = (e: Expr): Expr => {
-    if (e.kind === 'ColumnRef' && !resolves(inner, e)) {
-      const key = `${e.qualifier ? normalizeName(e.qualifier.name) : ''}.${normalizeName(e.column.name)}`;
-      let ref = named.get(key);
-      if (!ref) {
-        ref = { kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${refs.length}`, span: e.span }, span: e.span };
-        named.set(key, ref);
-        refs.push(e);
-      }
-      return ref;
+  const delimiter = (e: ColumnRefExpr): ColumnRefExpr => {
+    const key = refKey(e);
+    let ref = named.get(key);
+    if (!ref) {
+      ref = { kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${refs.length}`, span: e.span }, span: e.span };
+      named.set(key, ref);
+      refs.push(e);
     }
-    return mapChildren(e, rewrite);
+    return ref;
   };
+  const rewrite = (e: Expr): Expr => (e.kind === 'ColumnRef' && !resolves(inner, e) ? delimiter(e) : mapChildren(e, rewrite));
   const conds = [...keys.map(([i, o]): Expr => ({ kind: 'Binary', op: '=', left: i, right: rewrite(o), span: i.span })), ...mixed.map(rewrite)];
   const items = values.map(rewrite);
+  // The query's columns that nested subqueries read are values too, read from here.
+  for (const r of nested?.refs ?? []) delimiter(r);
+  const deep = (e: Expr): Expr => (nested ? replaceNestedRefs(e, nested, (r) => named.get(refKey(r))) : e);
   const distinctValues: SelectQuery = {
     kind: 'Select',
     distinct: true,
@@ -455,9 +471,24 @@ function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonl
     orderBy: [],
     span,
   };
-  const on = andAst(conds) ?? { kind: 'Literal', literal: 'boolean', value: true, span };
+  // A condition that holds a subquery is a filter of the subquery's rows instead (`filters`):
+  // a join condition cannot hold one.
+  const inOn = conds.filter((c) => !holdsSubquery(c));
+  const filters = conds.filter(holdsSubquery).map(deep);
+  const on = andAst(inOn) ?? { kind: 'Literal', literal: 'boolean', value: true, span };
   const joined: FromItem = { kind: 'Join', joinType: 'INNER', left: { kind: 'Subquery', query: distinctValues, alias, span }, right: from, on, span };
-  return { keys: refs.map((r, i): [Expr, Expr] => [{ kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${i}`, span }, span }, r]), from: joined, items };
+  return { keys: refs.map((r, i): [Expr, Expr] => [{ kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${i}`, span }, span }, r]), from: joined, items, deep, filters };
+}
+
+/** Whether `e` holds a subquery (outside the subquery's own expressions). */
+function holdsSubquery(e: Expr): boolean {
+  let found = false;
+  const look = (x: Expr): Expr => {
+    if (x.kind === 'ScalarSubquery' || x.kind === 'Exists' || x.kind === 'InSubquery') found = true;
+    return found ? x : mapChildren(x, look);
+  };
+  look(e);
+  return found;
 }
 
 /**
@@ -493,6 +524,13 @@ function planMarked(sub: SubqueryExpr, k: number, plan: LogicalPlan, scope: Scop
  * Undefined when that is NULL whatever the rest of `e` is (a bare aggregate other than a count).
  */
 function ofNoRows(e: Expr): Expr | undefined {
+  let subquery = false;
+  const look = (x: Expr): Expr => {
+    if (x.kind === 'ScalarSubquery' || x.kind === 'Exists' || x.kind === 'InSubquery') subquery = true;
+    return mapChildren(x, look);
+  };
+  look(e);
+  if (subquery) return undefined;
   if (e.kind === 'Call' && !e.over && isAggregateName(normalizeName(e.name.name)) && !ZERO_OVER_NO_ROWS.has(normalizeName(e.name.name))) return undefined;
   const replace = (x: Expr): Expr => {
     if (x.kind === 'Call' && !x.over && isAggregateName(normalizeName(x.name.name))) {
@@ -544,12 +582,6 @@ function sideOf(e: Expr, inner: Scope): 'inner' | 'outer' | 'both' | 'none' {
   };
   walk(e);
   return mine && theirs ? 'both' : mine ? 'inner' : theirs ? 'outer' : 'none';
-}
-
-function resolves(scope: Scope, ref: ColumnRefExpr): boolean {
-  const name = normalizeName(ref.column.name);
-  const q = ref.qualifier ? normalizeName(ref.qualifier.name) : undefined;
-  return scope.columns.some((c) => normalizeName(c.name) === name && (q === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === q)));
 }
 
 function conjunctsOf(e: Expr): Expr[] {
