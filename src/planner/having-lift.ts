@@ -25,26 +25,49 @@ export function liftHavingSubqueries(q: SelectQuery): SelectQuery | undefined {
   const column = liftedColumns(PREFIX, inner);
   /** `e` over the inner query's columns: aggregates and columns are computed inside, subqueries outside. */
   const lift = (e: Expr): Expr => (isSubquery(e) ? mapChildren(e, lift) : isAggregateCall(e) || e.kind === 'ColumnRef' ? column(e) : mapChildren(e, lift));
+  // The select items GROUP BY names (GROUP BY 1, GROUP BY g for `i % 2 AS g`): grouped, whole.
+  const grouped = new Set<number>();
+  for (const g of q.groupBy) {
+    if (g.kind === 'Literal' && g.literal === 'integer') grouped.add(Number(g.value) - 1);
+    else if (g.kind === 'ColumnRef' && !g.qualifier) {
+      const k = q.items.findIndex((i) => i.kind === 'ExprItem' && i.alias && normalizeName(i.alias.name) === normalizeName(g.column.name));
+      if (k >= 0) grouped.add(k);
+    }
+  }
   const names: string[] = [];
   const items = q.items.map((item, k): SelectItem => {
     if (item.kind !== 'ExprItem') return item;
     const name = item.alias?.name ?? implicitName(item.expr) ?? `expr${k}`;
     names.push(normalizeName(name));
-    // A select item with a subquery of its own is computed inside, whole.
-    const expr = hasSubquery(item.expr) ? column(item.expr) : lift(item.expr);
+    // A select item with a subquery of its own, or one GROUP BY names, is computed inside, whole.
+    const expr = hasSubquery(item.expr) || (grouped.has(k) && !hasAggregate(item.expr)) ? column(item.expr) : lift(item.expr);
     return { kind: 'ExprItem', expr, alias: ident(name, item.alias?.span ?? item.span), span: item.span };
   });
   const where = lift(q.having);
   const orderBy = q.orderBy.map((o): OrderItem => (keepsOrder(o.expr, names) ? o : { ...o, expr: lift(o.expr) }));
-  // Grouped columns under their own names, for subqueries correlated by them.
+  // GROUP BY 2 is the second select item's expression: the inner query's items are others.
+  const groupBy = q.groupBy.map((g) => {
+    const item = g.kind === 'Literal' && g.literal === 'integer' ? q.items[Number(g.value) - 1] : undefined;
+    return item?.kind === 'ExprItem' ? item.expr : g;
+  });
+  // Grouped columns under their own names, for subqueries correlated by them; a name of a
+  // select item (GROUP BY g for `i % 2 AS g`) under that name, as its expression, so that
+  // GROUP BY finds it there as it would have in the query.
   const seen = new Set<string>();
-  for (const g of q.groupBy) {
+  for (const g of groupBy) {
     if (g.kind !== 'ColumnRef' || seen.has(normalizeName(g.column.name))) continue;
     seen.add(normalizeName(g.column.name));
-    inner.push({ kind: 'ExprItem', expr: g, alias: ident(g.column.name, g.span), span: g.span });
+    const named = g.qualifier ? undefined : q.items.find((i) => i.kind === 'ExprItem' && i.alias && normalizeName(i.alias.name) === normalizeName(g.column.name));
+    const expr = named?.kind === 'ExprItem' && !hasSubquery(named.expr) && !hasAggregate(named.expr) ? named.expr : g;
+    inner.push({ kind: 'ExprItem', expr, alias: ident(g.column.name, g.span), span: g.span });
+    // `i AS g`: the column under its own name too, for a subquery correlated by it.
+    if (expr !== g && expr.kind === 'ColumnRef' && !seen.has(normalizeName(expr.column.name))) {
+      seen.add(normalizeName(expr.column.name));
+      inner.push({ kind: 'ExprItem', expr, alias: ident(expr.column.name, expr.span), span: expr.span });
+    }
   }
   const alias = q.from.kind === 'TableRef' ? (q.from.alias ?? q.from.name) : q.from.kind === 'Subquery' || q.from.kind === 'Values' || q.from.kind === 'Window' ? q.from.alias : undefined;
-  const sub: SelectQuery = { kind: 'Select', distinct: false, items: inner, from: q.from, ...(q.where ? { where: q.where } : {}), groupBy: q.groupBy, ...(q.groupingSets ? { groupingSets: q.groupingSets } : {}), orderBy: [], span: q.span };
+  const sub: SelectQuery = { kind: 'Select', distinct: false, items: inner, from: q.from, ...(q.where ? { where: q.where } : {}), groupBy, ...(q.groupingSets ? { groupingSets: q.groupingSets } : {}), orderBy: [], span: q.span };
   return {
     kind: 'Select',
     distinct: q.distinct,
@@ -58,6 +81,17 @@ export function liftHavingSubqueries(q: SelectQuery): SelectQuery | undefined {
     ...(q.offset !== undefined ? { offset: q.offset } : {}),
     span: q.span,
   };
+}
+
+/** Whether `e` calls an aggregate (outside subqueries). */
+function hasAggregate(e: Expr): boolean {
+  let found = false;
+  const look = (x: Expr): Expr => {
+    if (isAggregateCall(x)) found = true;
+    return found || isSubquery(x) ? x : mapChildren(x, look);
+  };
+  look(e);
+  return found;
 }
 
 function ident(name: string, span: Ident['span']): Ident {
