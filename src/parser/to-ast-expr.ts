@@ -2,7 +2,7 @@
 import type { CstNode, IToken } from 'chevrotain';
 import { canonicalUnit, DATE_PARTS } from '../common/date-parts.js';
 import { SluiceError } from '../common/errors.js';
-import type { Span } from '../common/span.js';
+import { spanOf, type Span } from '../common/span.js';
 import { COLLATE_CALL, normalizeName, type BinaryOp, type CallExpr, type CaseExpr, type ColumnRefExpr, type Expr, type FrameBound, type FrameExclusion, type Ident, type IndexExpr, type IntervalUnit, type ArrayExpr, type LiteralExpr, type OrderItem, type SelectQuery, type WindowFrame, type WindowOver } from './ast.js';
 import { UNIT_MONTHS } from '../common/interval-text.js';
 import { lambdaOf } from './to-ast-lambda.js';
@@ -94,7 +94,7 @@ function climb(n: CstNode, cx: AstContext): Expr {
     } else if (p.suffix) {
       reduceWhile(SUFFIX_PRECEDENCE);
       const x = out.pop()!;
-      const expr = toSuffix(materialize(x, cx), p.suffix, cx.src.span(x.start, endOf(p.suffix)), cx);
+      const expr = byOperator(toSuffix(materialize(x, cx), p.suffix, cx.src.span(x.start, endOf(p.suffix)), cx), SUFFIX_PRECEDENCE);
       out.push({ expr, start: x.start, end: endOf(p.suffix) });
     }
   }
@@ -144,13 +144,13 @@ function reduce(p: Pending, out: Item[], cx: AstContext): void {
   }
   const span = cx.src.span(left.start, right.end);
   if (image === '->') {
-    out.push({ expr: lambdaOf(materialize(left, cx), materialize(right, cx), span), start: left.start, end: right.end });
+    out.push({ expr: arrow(materialize(left, cx), materialize(right, cx), cx), start: left.start, end: right.end });
     return;
   }
   const fn = CALL_OPERATORS[image];
   if (fn) {
     const name = { name: fn, span: cx.src.tokenSpan(p.token) };
-    out.push({ expr: { kind: 'Call', name, args: [materialize(left, cx), materialize(right, cx)], distinct: false, star: false, span }, start: left.start, end: right.end });
+    out.push({ expr: byOperator({ kind: 'Call', name, args: [materialize(left, cx), materialize(right, cx)], distinct: false, star: false, span }, p.prec), start: left.start, end: right.end });
     return;
   }
   const op = image === '!=' ? '<>' : (image as BinaryOp);
@@ -164,8 +164,80 @@ function reduce(p: Pending, out: Item[], cx: AstContext): void {
     out.push({ expr: row, start: left.start, end: right.end });
     return;
   }
-  const expr: Expr = { kind: 'Binary', op, left: materialize(left, cx), right: materialize(right, cx), span: cx.src.span(left.start, right.end) };
+  const expr: Expr = byOperator({ kind: 'Binary', op, left: materialize(left, cx), right: materialize(right, cx), span: cx.src.span(left.start, right.end) }, p.prec);
   out.push({ expr, start: left.start, end: right.end });
+}
+
+/**
+ * The precedence of the operator that made an expression (a binary operator, a suffix such as
+ * IS NULL, an AND/OR), for `arrow`: what `->` took as its right side while it bound loosest.
+ */
+const MADE_BY = new WeakMap<Expr, number>();
+
+function byOperator<E extends Expr>(e: E, prec: number): E {
+  MADE_BY.set(e, prec);
+  return e;
+}
+
+/** The precedence a JSON path made by `->` is recorded with: that of `->>`. */
+const JSON_ARROW_PRECEDENCE = PRECEDENCE['->>']!;
+
+/**
+ * `left -> right`: a lambda when `left` names its parameters, else a JSON path. `->` binds
+ * loosest, so that a lambda's body is everything after it (`x -> x > 1 AND x < 5`), and so does
+ * a path, as in DuckDB (`j -> 'a' || 'b'` is `j -> 'ab'`), but JSON operators after it read
+ * left to right, as in DuckDB: `j -> 'a' ->> 'b'` is `(j -> 'a') ->> 'b'`, so the right side is
+ * taken back apart where `->>` or `->` made it (no lambda body is such a path).
+ */
+function arrow(left: Expr, right: Expr, cx: AstContext): Expr {
+  const prec = MADE_BY.get(right);
+  const jsonChain = right.kind === 'Call' && (right.name.name === 'json_extract_string' || right.name.name === 'json_extract');
+  if (prec !== undefined && jsonChain) {
+    const first = leftmost(right);
+    if (first) {
+      const inner = arrow(left, first, cx);
+      return byOperator(withLeftmost(right, inner, spanOf(left.span, right.span)), prec);
+    }
+  }
+  const span = spanOf(left.span, right.span);
+  const made = lambdaOf(left, right, span);
+  return made.kind === 'Call' ? byOperator(made, JSON_ARROW_PRECEDENCE) : made;
+}
+
+/** The left operand of an operator's expression, or undefined. */
+function leftmost(e: Expr): Expr | undefined {
+  switch (e.kind) {
+    case 'Binary':
+      return e.left;
+    case 'Call':
+      return e.args[0];
+    case 'IsNull':
+    case 'Like':
+    case 'Between':
+    case 'In':
+    case 'InSubquery':
+      return e.operand;
+    default:
+      return undefined;
+  }
+}
+
+/** `e` with its left operand `x` and span `span`. */
+function withLeftmost(e: Expr, x: Expr, span: Span): Expr {
+  switch (e.kind) {
+    case 'Binary':
+      return { ...e, left: x, span };
+    case 'Call':
+      return { ...e, args: [x, ...e.args.slice(1)], span };
+    case 'IsNull':
+    case 'Like':
+    case 'Between':
+    case 'In':
+    case 'InSubquery':
+      return { ...e, operand: x, span };
+    default:
+      return e;
+  }
 }
 
 /** The AST of an item; an AND/OR chain becomes a balanced tree (both are associative). */
@@ -176,7 +248,7 @@ function materialize(x: Item, cx: AstContext): Expr {
   const build = (from: number, to: number): Expr => {
     if (to - from === 1) return exprs[from]!;
     const mid = from + Math.ceil((to - from) / 2);
-    return { kind: 'Binary', op, left: build(from, mid), right: build(mid, to), span: cx.src.span(terms[from]!.start, terms[to - 1]!.end) };
+    return byOperator({ kind: 'Binary', op, left: build(from, mid), right: build(mid, to), span: cx.src.span(terms[from]!.start, terms[to - 1]!.end) }, PRECEDENCE[op]!);
   };
   x.expr = build(0, terms.length);
   return x.expr;
