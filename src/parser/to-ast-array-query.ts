@@ -21,10 +21,6 @@ export function arrayOfQuery(q: SelectQuery, span: Span): Expr {
   if (q.items.length !== 1) {
     throw new SluiceError('INVALID_ARGUMENT', `the subquery of ARRAY must select one column, not ${q.items.length}`, { span: q.span, hint: 'select the one value each element of the list is' });
   }
-  // LIST (ARRAY_AGG) orders its values by one key.
-  if (q.orderBy.length > 1) {
-    throw new SluiceError('UNSUPPORTED', 'ARRAY(SELECT ... ORDER BY ...) takes one ORDER BY key', { span: q.orderBy[1]!.expr.span, hint: 'order by one expression' });
-  }
   const collected = inPlace(q) ? collectInPlace(q, span) : collectOver(q, span);
   const empty: Expr = { kind: 'Array', elements: [], span };
   return { kind: 'Call', name: { name: 'coalesce', span }, args: [{ kind: 'ScalarSubquery', query: collected, span }, empty], distinct: false, star: false, span };

@@ -143,6 +143,16 @@ export interface LogicalWindow {
   readonly fields: readonly Field[];
 }
 
+/**
+ * How an ordered aggregate sorts by its key: one direction, or with several ORDER BY items
+ * (`keys`, in order) a STRUCT key whose fields are the items' values, each its own direction.
+ */
+export interface AggregateOrder {
+  readonly desc: boolean;
+  readonly nullsFirst: boolean;
+  readonly keys?: readonly { readonly desc: boolean; readonly nullsFirst: boolean }[];
+}
+
 export interface AggregateCall {
   readonly fn: AggregateFn;
   readonly args: readonly BoundExpr[];
@@ -150,7 +160,7 @@ export interface AggregateCall {
   /** PSI: the reference distribution it compares with, fixed when the query is planned (or the one being collected for the version serving then). */
   readonly reference?: ReferenceSource;
   /** STRING_AGG(s, sep ORDER BY key): its second argument is the key, sorted this way. */
-  readonly order?: { readonly desc: boolean; readonly nullsFirst: boolean };
+  readonly order?: AggregateOrder;
   /** STRING_AGG(DISTINCT ...), ARRAY_AGG(DISTINCT ...): each value once (where it first comes, or by the order). */
   readonly distinct?: true;
 }

@@ -9,7 +9,7 @@ import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bou
 import type { Catalog, ModelSignature } from './catalog.js';
 import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
 import { foldConstantArgs, psiReference } from './aggregate-args.js';
-import type { AggregateCall, LogicalPlan, PredictRowInfo } from './logical.js';
+import type { AggregateCall, AggregateOrder, LogicalPlan, PredictRowInfo } from './logical.js';
 import { lookupCommaJoins } from './comma-joins.js';
 import { isGroupingName, lowerGroupingSets } from './grouping-sets.js';
 import { isAllWord, resolveGroupByRefs, resolveHavingAliases } from './group-by-refs.js';
@@ -428,7 +428,7 @@ function unselectedGroupKeys(groupBy: readonly BoundExpr[], selected: ReadonlySe
  * depend on the order of its rows ignores it (as DuckDB); ARG_MAX, ARG_MIN and ANY_VALUE, whose
  * ties it would decide, refuse it.
  */
-function aggregateOrder(call: CallExpr, fn: AggregateFn, bind: (e: Expr) => BoundExpr): { key: BoundExpr; order: { desc: boolean; nullsFirst: boolean } } | undefined {
+function aggregateOrder(call: CallExpr, fn: AggregateFn, bind: (e: Expr) => BoundExpr): { key: BoundExpr; order: AggregateOrder } | undefined {
   const items = call.orderBy;
   if (!items?.length) return undefined;
   if (fn !== 'string_agg' && fn !== 'array_agg') {
@@ -438,12 +438,18 @@ function aggregateOrder(call: CallExpr, fn: AggregateFn, bind: (e: Expr) => Boun
     for (const item of items) bind(item.expr);
     return undefined;
   }
-  if (items.length > 1) {
-    throw new SluiceError('UNSUPPORTED', `${fn.toUpperCase()}(... ORDER BY ...) takes one ORDER BY key`, { span: items[1]!.expr.span, hint: `order by one expression, e.g. ${fn === 'array_agg' ? 'ARRAY_AGG(name ORDER BY ts)' : "STRING_AGG(name, ',' ORDER BY ts)"}` });
-  }
-  const key = bind(items[0]!.expr);
-  if (key.type.kind === 'ARRAY' || key.type.kind === 'STRUCT') throw new SluiceError('TYPE_MISMATCH', `${fn.toUpperCase()} cannot order by a value of type ${typeToString(key.type)}`, { span: items[0]!.expr.span });
-  return { key, order: { desc: items[0]!.desc, nullsFirst: items[0]!.nullsFirst } };
+  const keys = items.map((item) => {
+    const key = bind(item.expr);
+    if (key.type.kind === 'ARRAY' || key.type.kind === 'STRUCT') throw new SluiceError('TYPE_MISMATCH', `${fn.toUpperCase()} cannot order by a value of type ${typeToString(key.type)}`, { span: item.expr.span });
+    return key;
+  });
+  const first = { desc: items[0]!.desc, nullsFirst: items[0]!.nullsFirst };
+  if (keys.length === 1) return { key: keys[0]!, order: first };
+  // Several ORDER BY items: one STRUCT key of their values (fields k0, k1, ...), each its own direction.
+  const fields: Field[] = keys.map((k, i) => ({ name: `k${i}`, type: k.type.kind === 'NULL' ? T.INT : k.type, nullable: true }));
+  const args = keys.flatMap((k, i): BoundExpr[] => [{ kind: 'Literal', value: `k${i}`, type: T.STRING }, k]);
+  const key: BoundExpr = { kind: 'Call', fn: 'struct_pack', args, type: { kind: 'STRUCT', fields } };
+  return { key, order: { ...first, keys: items.map((item) => ({ desc: item.desc, nullsFirst: item.nullsFirst })) } };
 }
 
 /**

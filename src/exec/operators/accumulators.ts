@@ -13,7 +13,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { stringifyExactJson } from '../../common/exact-json.js';
 import { decimalOf, type DataType, type Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
-import type { AggregateCall } from '../../planner/logical.js';
+import type { AggregateCall, AggregateOrder } from '../../planner/logical.js';
 import type { StateValue } from '../../state/index.js';
 import { compareValues } from '../sql-values.js';
 import { readColumn, type Values } from '../columns.js';
@@ -886,7 +886,7 @@ abstract class Collected implements Accumulator, Restorable {
   private next = 0;
   constructor(
     private readonly name: string,
-    private readonly sortBy: { readonly desc: boolean; readonly nullsFirst: boolean } | undefined,
+    private readonly sortBy: AggregateOrder | undefined,
     /** Gives each value once (every copy is still kept, for retractions). */
     private readonly distinct = false,
   ) {}
@@ -931,9 +931,15 @@ abstract class Collected implements Accumulator, Restorable {
     if (by) {
       // Array.prototype.sort is stable: ties keep their arrival order.
       entries.sort(([, x], [, y]) => {
-        if (x === null || y === null) return x === y ? 0 : (x === null) === by.nullsFirst ? -1 : 1;
-        const c = compareValues(x, y);
-        return by.desc ? -c : c;
+        if (!by.keys) return compareKeys(x, y, by);
+        // Several ORDER BY items: the key is a STRUCT of their values, compared field by field.
+        const a = x as Record<string, unknown>;
+        const b = y as Record<string, unknown>;
+        for (let i = 0; i < by.keys.length; i++) {
+          const c = compareKeys(a[`k${i}`] ?? null, b[`k${i}`] ?? null, by.keys[i]!);
+          if (c !== 0) return c;
+        }
+        return 0;
       });
     }
     if (!this.distinct) return entries.map(([v]) => v);
@@ -961,6 +967,13 @@ abstract class Collected implements Accumulator, Restorable {
   }
 }
 
+/** Two sort keys in the order of one ORDER BY item: NULLs first or last, then the direction. */
+function compareKeys(x: unknown, y: unknown, by: { readonly desc: boolean; readonly nullsFirst: boolean }): number {
+  if (x === null || y === null) return x === y ? 0 : (x === null) === by.nullsFirst ? -1 : 1;
+  const c = compareValues(x, y);
+  return by.desc ? -c : c;
+}
+
 /**
  * STRING_AGG(s [, separator] [ORDER BY key]) (GROUP_CONCAT, LISTAGG): the non-NULL strings
  * joined by the separator (',' by default; a NULL separator gives NULL), NULL when there are none.
@@ -968,7 +981,7 @@ abstract class Collected implements Accumulator, Restorable {
 class StringAgg extends Collected {
   constructor(
     private readonly separator: string | null,
-    sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean },
+    sortBy?: AggregateOrder,
     distinct?: boolean,
   ) {
     super('STRING_AGG', sortBy, distinct);
@@ -988,7 +1001,7 @@ class StringAgg extends Collected {
  * FILTER left out.
  */
 class ArrayAgg extends Collected {
-  constructor(sortBy?: { readonly desc: boolean; readonly nullsFirst: boolean }, distinct?: boolean) {
+  constructor(sortBy?: AggregateOrder, distinct?: boolean) {
     super('ARRAY_AGG', sortBy, distinct);
   }
   protected take(a: unknown): unknown {
