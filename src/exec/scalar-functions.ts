@@ -214,6 +214,9 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   array_distinct: { fn: (a) => distinctElements(a as ArrayLike<unknown>) },
   range: { fn: (...xs) => series('RANGE', xs, false) },
   generate_series: { fn: (...xs) => series('GENERATE_SERIES', xs, true) },
+  // RANGE and GENERATE_SERIES of times (the binder writes them): epoch milliseconds by a step of milliseconds.
+  time_range: { fn: (start, stop, step) => timeSeries('RANGE', num(start), num(stop), num(step), false) },
+  time_series: { fn: (start, stop, step) => timeSeries('GENERATE_SERIES', num(start), num(stop), num(step), true) },
   array_sort: { fn: (a, o, n) => sortElements(a as ArrayLike<unknown>, o ?? undefined, n ?? undefined) },
   array_slice: { fn: (a, b, e) => slice(a, Number(b), Number(e)) },
   list_slice: { fn: (a, b, e) => slice(a, Number(b), Number(e)) },
@@ -671,6 +674,16 @@ function series(fn: string, xs: readonly unknown[], inclusive: boolean): bigint[
   if (n > BigInt(MAX_SERIES)) throw new Error(`${fn} of ${n} elements: more than the ${MAX_SERIES} allowed`);
   const out: bigint[] = [];
   for (let v = start, k = 0n; k < n; k++, v += step) out.push(v);
+  return out;
+}
+
+/** The times from `start` by `step` milliseconds up to `stop` (included when `inclusive`), as DuckDB; at most MAX_SERIES. */
+function timeSeries(fn: string, start: number, stop: number, step: number, inclusive: boolean): number[] {
+  if (step === 0) throw new Error(`${fn} with a step of 0`);
+  const n = Math.max(0, Math.floor((stop - start) / step) + (inclusive || (stop - start) % step !== 0 ? 1 : 0));
+  if (n > MAX_SERIES) throw new Error(`${fn} of ${n} elements: more than the ${MAX_SERIES} allowed`);
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) out.push(start + k * step);
   return out;
 }
 

@@ -370,6 +370,10 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   }
   // EPOCH_MS(n) of an integer is the TIMESTAMP n milliseconds after 1970 (of a TIMESTAMP, its milliseconds), as DuckDB.
   if (name === 'epoch_ms' && bound.length === 1 && isInteger(bound[0]!.type.kind) && !catalog.findFunction(name)) return { kind: 'Cast', operand: bound[0]!, type: T.TIMESTAMP, span: e.span };
+  // RANGE and GENERATE_SERIES of times by an INTERVAL step: a list of TIMESTAMPs, as DuckDB.
+  if ((name === 'range' || name === 'generate_series') && bound.length === 3 && bound.slice(0, 2).every((b) => isTime(b.type.kind) || b.type.kind === 'NULL') && bound.some((b) => isTime(b.type.kind)) && (bound[2]!.type.kind === 'INTERVAL' || bound[2]!.type.kind === 'NULL') && !catalog.findFunction(name)) {
+    return { kind: 'Call', fn: name === 'range' ? 'time_range' : 'time_series', args: bound, type: { kind: 'ARRAY', element: T.TIMESTAMP }, span: e.span };
+  }
   // DATE_PART('epoch', ts) is seconds as a fraction (DOUBLE) where every other part is whole,
   // DATE_PART('julian', ts) the Julian day with its fraction: the functions EPOCH and JULIAN.
   const fraction = name === 'date_part' ? fractionPart(bound[0]) : undefined;
