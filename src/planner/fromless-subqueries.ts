@@ -9,10 +9,11 @@
  * Such a subquery may read the columns of the query around it (`SELECT (SELECT 42 + t.x) FROM t`),
  * which a subquery planned as a relation could not: it has no rows of its own to join them to.
  * LIMIT 0 or an OFFSET leaves no row. A subquery with aggregates, window functions, GROUP BY,
- * HAVING or QUALIFY keeps its own plan.
+ * HAVING or QUALIFY keeps its own plan; one that unnests is planned over a subquery in FROM.
  */
 import type { CaseExpr, Expr, SelectQuery } from '../parser/ast.js';
 import { normalizeName } from '../parser/ast.js';
+import { SluiceError } from '../common/errors.js';
 import { isAggregateName } from './functions.js';
 import { mapChildren } from './window-lift.js';
 
@@ -35,7 +36,7 @@ export function inlineFromlessSubqueries(q: SelectQuery): SelectQuery {
 function inline(e: Expr): Expr {
   const x = mapChildren(e, inline);
   if (x.kind !== 'ScalarSubquery' && x.kind !== 'Exists' && x.kind !== 'InSubquery') return x;
-  const query = inlineFromlessSubqueries(x.query);
+  const query = unnestInFrom(inlineFromlessSubqueries(x.query));
   const one = oneRow(query);
   if (!one) return query === x.query ? x : { ...x, query };
   const span = x.span;
@@ -62,6 +63,34 @@ function inline(e: Expr): Expr {
 }
 
 /**
+ * A subquery without FROM that unnests in its select list (`x IN (SELECT UNNEST(list))`) as the
+ * same select list over a subquery in FROM that unnests: `SELECT u FROM (SELECT UNNEST(list) AS u)`,
+ * its WHERE outside (it is tested before the rows are made, so either side gives the same rows).
+ */
+function unnestInFrom(q: SelectQuery): SelectQuery {
+  if (q.from || q.recursive || q.groupBy.length || q.groupingSets || q.having || q.qualify || q.distinctOn) return q;
+  if (!q.items.some((i) => i.kind === 'ExprItem' && callsUnnest(i.expr))) return q;
+  const outerColumn = q.items.map((i) => (i.kind === 'ExprItem' ? firstColumn(i.expr) : undefined)).find((c) => c !== undefined);
+  if (outerColumn) {
+    throw new SluiceError('UNSUPPORTED', "UNNEST in a subquery without FROM reads the query's columns", {
+      span: outerColumn.span,
+      hint: 'unnest in FROM beside the table instead: SELECT t.a, u.x FROM t, UNNEST(t.list) AS u(x), and filter or aggregate there',
+    });
+  }
+  const span = q.span;
+  const name = (n: number) => ({ name: `\u0000u${n}`, span });
+  const items = q.items.map((i, n) => (i.kind === 'ExprItem' ? { ...i, alias: name(n) } : i));
+  const inner: SelectQuery = { kind: 'Select', distinct: false, items, groupBy: [], orderBy: [], span };
+  const alias = { name: '\u0000unnest', span };
+  const outer = q.items.map((i, n) => {
+    if (i.kind !== 'ExprItem') return i;
+    const named = i.alias ?? (i.expr.kind === 'Call' ? { name: normalizeName(i.expr.name.name), span } : undefined);
+    return { kind: 'ExprItem' as const, expr: { kind: 'ColumnRef' as const, qualifier: alias, column: name(n), span: i.span }, ...(named ? { alias: named } : {}), span: i.span };
+  });
+  return { ...q, items: outer, from: { kind: 'Subquery', query: inner, alias,  span } };
+}
+
+/**
  * What a subquery without FROM gives, when it is one that can be written as an expression: its
  * one selected expression (none with several), its WHERE, and whether LIMIT or OFFSET leave no row.
  */
@@ -74,12 +103,34 @@ function oneRow(q: SelectQuery): { readonly value: Expr | undefined; readonly wh
   return { value: item, where: q.where, empty: q.limit === 0 || (q.offset ?? 0) > 0 };
 }
 
-/** Whether `e` calls an aggregate or a window function, or holds a subquery (outside the subquery's own expressions). */
+/** Whether `e` calls an aggregate or a window function. */
 function computesOverRows(e: Expr): boolean {
   let found = false;
   const look = (x: Expr): Expr => {
     if (x.kind === 'Call' && (x.over || isAggregateName(normalizeName(x.name.name)))) found = true;
     return found ? x : mapChildren(x, look);
+  };
+  look(e);
+  return found;
+}
+
+/** Whether `e` calls UNNEST (outside its subqueries). */
+function callsUnnest(e: Expr): boolean {
+  let found = false;
+  const look = (x: Expr): Expr => {
+    if (x.kind === 'Call' && !x.over && normalizeName(x.name.name) === 'unnest') found = true;
+    return found || x.kind === 'ScalarSubquery' || x.kind === 'Exists' || x.kind === 'InSubquery' ? x : mapChildren(x, look);
+  };
+  look(e);
+  return found;
+}
+
+/** The first column `e` names (outside lambdas and subqueries). */
+function firstColumn(e: Expr): Expr | undefined {
+  let found: Expr | undefined;
+  const look = (x: Expr): Expr => {
+    if (x.kind === 'ColumnRef') found ??= x;
+    return found || x.kind === 'Lambda' || x.kind === 'ScalarSubquery' || x.kind === 'Exists' || x.kind === 'InSubquery' ? x : mapChildren(x, look);
   };
   look(e);
   return found;
