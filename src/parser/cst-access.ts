@@ -20,6 +20,11 @@ export function optToken(node: CstNode, label: string): IToken | undefined {
   return e !== undefined && isToken(e) ? e : undefined;
 }
 
+/** A number token's digits as JavaScript reads them: without the underscores that may group them (`1_000`). */
+export function numberText(t: IToken): string {
+  return t.image.replace(/_/g, '');
+}
+
 export function token(node: CstNode, label: string): IToken {
   const t = optToken(node, label);
   if (!t) throw new SluiceError('INTERNAL', `parser: no token '${label}' in ${node.name}`);

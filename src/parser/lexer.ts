@@ -134,12 +134,35 @@ export const UnterminatedIdentifier = createToken({
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true });
 
 export const StringLiteral = createToken({ name: 'StringLiteral', pattern: quoted(["'"], true), start_chars_hint: ["'"], line_breaks: true, label: 'a string' });
+/**
+ * `E'a\tb'`: a string with backslash escapes, as PostgreSQL and DuckDB read it (to-ast-names.ts
+ * decodes them); a string wherever one may be written.
+ */
+export const EscapeStringLiteral = createToken({
+  name: 'EscapeStringLiteral',
+  pattern: (text, offset) => {
+    if ((text[offset] !== 'E' && text[offset] !== 'e') || text[offset + 1] !== "'") return null;
+    for (let i = offset + 2; i < text.length; i++) {
+      if (text[i] === '\\') i++;
+      else if (text[i] === "'") {
+        if (text[i + 1] !== "'") return [text.slice(offset, i + 1)];
+        i++;
+      }
+    }
+    return null;
+  },
+  start_chars_hint: ['E', 'e'],
+  line_breaks: true,
+  categories: [StringLiteral],
+  label: 'a string',
+});
 export const DecimalLiteral = createToken({
   name: 'DecimalLiteral',
-  pattern: /(?:\d+\.\d+|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/,
+  pattern: /(?:\d+(?:_\d+)*\.\d+(?:_\d+)*|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+)?|\d+(?:_\d+)*[eE][+-]?\d+/,
   label: 'a number',
 });
-export const IntegerLiteral = createToken({ name: 'IntegerLiteral', pattern: /\d+/, label: 'a number' });
+/** Digits may be grouped by underscores, as DuckDB and PostgreSQL take them: `1_000_000`. */
+export const IntegerLiteral = createToken({ name: 'IntegerLiteral', pattern: /\d+(?:_\d+)*/, label: 'a number' });
 
 function punct(name: string, pattern: string, comparison = false): TokenType {
   return createToken({ name, pattern, label: `'${pattern}'`, categories: comparison ? [ComparisonOperator] : [] });
@@ -202,6 +225,7 @@ export const allTokens: TokenType[] = [
   LineComment,
   BlockComment,
   UnterminatedComment,
+  EscapeStringLiteral,
   StringLiteral,
   UnterminatedString,
   QuotedIdentifier,

@@ -1,7 +1,7 @@
 /** CST→AST for `INTERVAL '5' SECOND` / `INTERVAL '5 seconds'`, `TIMESTAMP '2024-01-01 00:00:00'`, `DATE '2024-01-01'` and `TIME '10:00:00'`. */
 import type { CstNode } from 'chevrotain';
 import type { IntervalExpr, IntervalUnit, TimestampLiteralExpr } from './ast.js';
-import { type AstContext, astError, optToken, token } from './cst-access.js';
+import { type AstContext, astError, numberText, optToken, token } from './cst-access.js';
 import { stringValue } from './to-ast-names.js';
 import { IntegerLiteral } from './lexer.js';
 import { parseIntervalText, type IntervalValue } from '../common/interval-text.js';
@@ -15,7 +15,7 @@ const UNIT_ORDER: readonly IntervalUnit[] = ['YEAR', 'QUARTER', 'MONTH', 'WEEK',
 export function toIntervalLiteral(n: CstNode, cx: AstContext): IntervalExpr {
   const textTok = token(n, 'text');
   // INTERVAL 5 MINUTE: a bare integer, always with its unit.
-  const text = textTok.tokenType === IntegerLiteral ? textTok.image : stringValue(textTok);
+  const text = textTok.tokenType === IntegerLiteral ? numberText(textTok) : stringValue(textTok);
   const unitTok = optToken(n, 'unit');
   const span = cx.src.nodeSpan(n);
   const bad = () => astError(`invalid interval '${text}'`, cx.src.tokenSpan(textTok), INTERVAL_HINT);

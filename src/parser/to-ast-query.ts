@@ -3,7 +3,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
 import { normalizeName, type Expr, type FromItem, type Ident, type RecursiveTable, type SelectItem, type SelectQuery, type SubqueryRef, type TableRef, type WindowRef } from './ast.js';
-import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token, tokens } from './cst-access.js';
+import { type AstContext, astError, node, nodes, onlyChild, optNode, numberText, optToken, token, tokens } from './cst-access.js';
 import { toExpr, toOrderItem } from './to-ast-expr.js';
 import { toIdent } from './to-ast-names.js';
 import { pivotStatement, pivotSuffix, unpivotStatement } from './to-ast-pivot.js';
@@ -87,8 +87,8 @@ function limitAndOffset(n: CstNode): Pick<SelectQuery, 'limit' | 'offset'> {
   const limitClause = optNode(n, 'limitClause');
   const offsetClause = optNode(n, 'offsetClause');
   const count = limitClause && optToken(limitClause, 'limit');
-  const limit = count ? Number(count.image) : limitClause ? 1 : undefined;
-  return { ...(limit !== undefined ? { limit } : {}), ...(offsetClause ? { offset: Number(token(offsetClause, 'offset').image) } : {}) };
+  const limit = count ? Number(numberText(count)) : limitClause ? 1 : undefined;
+  return { ...(limit !== undefined ? { limit } : {}), ...(offsetClause ? { offset: Number(numberText(token(offsetClause, 'offset'))) } : {}) };
 }
 
 /** `a INTERSECT [ALL] b` or `a EXCEPT [ALL] b` as a query: SELECT * over the set operation. */

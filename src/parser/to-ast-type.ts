@@ -2,7 +2,7 @@
 import type { CstNode } from 'chevrotain';
 import { didYouMean } from '../common/errors.js';
 import { MAX_DECIMAL_PRECISION, decimalType, mapOf, type DataType, type Field } from '../common/types.js';
-import { type AstContext, astError, node, nodes, optNode, optToken, token, tokens } from './cst-access.js';
+import { type AstContext, astError, node, nodes, optNode, numberText, optToken, token, tokens } from './cst-access.js';
 import { identName, toIdent } from './to-ast-names.js';
 
 type SimpleKind = 'BOOLEAN' | 'INT' | 'BIGINT' | 'FLOAT' | 'DOUBLE' | 'STRING' | 'BYTES' | 'TIMESTAMP' | 'DATE' | 'TIME';
@@ -104,7 +104,7 @@ function baseType(n: CstNode, cx: AstContext): DataType {
 
 function lengthOf(n: CstNode, cx: AstContext, min = 1): number {
   const t = token(n, 'value');
-  const v = Number(t.image);
+  const v = Number(numberText(t));
   if (!Number.isSafeInteger(v) || v < min) {
     throw astError(`invalid length ${t.image}`, cx.src.tokenSpan(t), `expected an integer of at least ${min}`);
   }
@@ -120,7 +120,7 @@ function decimalOfType(n: CstNode, cx: AstContext): DataType {
   if (!len) return decimalType(18, 3);
   const precision = lengthOf(len, cx);
   const scaleTok = optToken(len, 'scale');
-  const scale = scaleTok ? Number(scaleTok.image) : 0;
+  const scale = scaleTok ? Number(numberText(scaleTok)) : 0;
   if (precision > MAX_DECIMAL_PRECISION || !(scale >= 0 && scale <= precision)) {
     throw astError(`invalid DECIMAL(${precision}, ${scaleTok?.image ?? 0})`, cx.src.nodeSpan(len), `the precision is 1 to ${MAX_DECIMAL_PRECISION} digits and the scale 0 to the precision`);
   }

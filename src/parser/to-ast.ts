@@ -12,7 +12,7 @@ import type {
   CreateTableStmt, CreateViewStmt, DescribeStmt, DropStmt, ExplainStmt, Ident, InsertStmt, ObjectKind,
   SelectItem, ShowStmt, ShowWhat, Statement, WatermarkDef,
 } from './ast.js';
-import { type AstContext, astError, node, nodes, onlyChild, optNode, optToken, token } from './cst-access.js';
+import { type AstContext, astError, node, nodes, onlyChild, optNode, numberText, optToken, token } from './cst-access.js';
 import { toExpr } from './to-ast-expr.js';
 import { stringValue, toIdent, toIdentList, toOptions } from './to-ast-names.js';
 import { fromAndWhere, toSelect, toSelectItem } from './to-ast-query.js';
@@ -234,7 +234,7 @@ function toAlter(n: CstNode, cx: AstContext): AlterModelStmt {
   if (optToken(n, 'promote')) return { ...base, action: 'promote', options: [] };
   if (optToken(n, 'dropCandidate')) return { ...base, action: 'drop candidate', options: [] };
   const v = token(n, 'version');
-  return { ...base, action: 'rollback', options: [], version: { value: Number(v.image), span: cx.src.tokenSpan(v) } };
+  return { ...base, action: 'rollback', options: [], version: { value: Number(numberText(v)), span: cx.src.tokenSpan(v) } };
 }
 
 /** OR REPLACE, OR IGNORE, ON CONFLICT ... of an INSERT. */

@@ -22,6 +22,13 @@ describe('lexer', () => {
     ]);
   });
 
+  it('digits grouped by underscores, and E strings with backslash escapes', () => {
+    expect(lex(`1_000 1_000.5_0 2_0e3 1 _0 E'a\\'b' e'x''y' E 'z'`)).toEqual([
+      'IntegerLiteral:1_000', 'DecimalLiteral:1_000.5_0', 'DecimalLiteral:2_0e3', 'IntegerLiteral:1', 'PlainIdentifier:_0',
+      "EscapeStringLiteral:E'a\\'b'", "EscapeStringLiteral:e'x''y'", 'PlainIdentifier:E', "StringLiteral:'z'",
+    ]);
+  });
+
   it('strings and quoted names of millions of characters, doubled quotes included', () => {
     // A regular expression repeating per character or per doubled quote ran out of stack here.
     const body = "x''".repeat(8_000_000);
