@@ -19,6 +19,7 @@ import type { LogicalPlan } from './logical.js';
 import type { SubqueryPlanner } from './plan-from.js';
 import { planRowSubquery, structOf } from './row-subquery.js';
 import { mapChildren } from './window-lift.js';
+import { astConjuncts } from './ast-conjuncts.js';
 
 interface Planned {
   readonly plan: LogicalPlan;
@@ -83,7 +84,7 @@ function rightQualifier(join: JoinRef): string {
  */
 function nearestBy(on: Expr, left: Scope, right: Scope, qualifier: string): { right: Expr; latest: boolean } {
   const found: { right: Expr; latest: boolean }[] = [];
-  for (const c of conjunctsOf(on)) {
+  for (const c of astConjuncts(on)) {
     if (c.kind !== 'Binary' || !['<', '<=', '>', '>='].includes(c.op)) continue;
     const l = sideOf(c.left, left, right, qualifier);
     const r = sideOf(c.right, left, right, qualifier);
@@ -98,10 +99,6 @@ function nearestBy(on: Expr, left: Scope, right: Scope, qualifier: string): { ri
     });
   }
   return found[0]!;
-}
-
-function conjunctsOf(e: Expr): Expr[] {
-  return e.kind === 'Binary' && e.op === 'AND' ? [...conjunctsOf(e.left), ...conjunctsOf(e.right)] : [e];
 }
 
 /** Which side's columns `e` reads: one side only, both, or none. */

@@ -172,7 +172,10 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       if (hooks.subquery) return hooks.subquery(e);
       throw new SluiceError('UNSUPPORTED', `a subquery is not supported in ${hooks.clause ?? 'this expression'}`, {
         span: e.span,
-        hint: 'a subquery is supported in WHERE, HAVING (of a query that names its columns, not *), the select list, GROUP BY and aggregate arguments of a query (not inside another subquery)',
+        hint:
+          hooks.clause === 'ON'
+            ? "a subquery is supported in an inner join's ON, not an outer join's: join the subquery's rows in FROM (LEFT JOIN (SELECT ...) q ON ...) or test it in WHERE"
+            : 'a subquery is supported in WHERE, HAVING (of a query that names its columns, not *), the select list, GROUP BY and aggregate arguments of a query (not inside another subquery)',
       });
     case 'In': {
       const collatedItems = bindCompared([e.operand, ...e.list], bind);

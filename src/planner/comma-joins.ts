@@ -7,10 +7,11 @@
 import { normalizeName, type Expr, type FromItem, type SelectQuery } from '../parser/ast.js';
 import type { Catalog } from './catalog.js';
 import { mapChildren } from './window-lift.js';
+import { andAst, astConjuncts } from './ast-conjuncts.js';
 
 export function lookupCommaJoins(q: SelectQuery, catalog: Catalog): SelectQuery {
   if (!q.where || q.from?.kind !== 'Join') return q;
-  let conds = conjuncts(q.where);
+  let conds = astConjuncts(q.where);
   const rewrite = (item: FromItem): FromItem => {
     if (item.kind !== 'Join') return item;
     const left = rewrite(item.left);
@@ -24,11 +25,11 @@ export function lookupCommaJoins(q: SelectQuery, catalog: Catalog): SelectQuery 
     });
     if (moved.length === 0) return { ...item, left };
     conds = conds.filter((c) => !moved.includes(c));
-    return { ...item, left, joinType: 'INNER', on: and(moved)! };
+    return { ...item, left, joinType: 'INNER', on: andAst(moved)! };
   };
   const from = rewrite(q.from);
   if (from === q.from) return q;
-  const where = and(conds);
+  const where = andAst(conds);
   const { where: _old, ...rest } = q;
   return { ...rest, from, ...(where ? { where } : {}) };
 }
@@ -66,10 +67,3 @@ function qualifiers(e: Expr): Set<string> | undefined {
   return unqualified ? undefined : out;
 }
 
-function conjuncts(e: Expr): Expr[] {
-  return e.kind === 'Binary' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
-}
-
-function and(parts: readonly Expr[]): Expr | undefined {
-  return parts.reduce<Expr | undefined>((a, b) => (a ? { kind: 'Binary', op: 'AND', left: a, right: b, span: a.span } : b), undefined);
-}

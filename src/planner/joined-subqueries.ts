@@ -32,6 +32,7 @@ import { mapChildren } from './window-lift.js';
 import { isAggregateName } from './functions.js';
 import { nestedOuterRefs, refKey, replaceNestedRefs, resolves, type NestedRefs } from './nested-correlation.js';
 import { limitedAsQualify } from './limited-subquery.js';
+import { andAst, astConjuncts } from './ast-conjuncts.js';
 
 export interface JoinedSubquery {
   readonly plan: LogicalPlan;
@@ -285,7 +286,7 @@ function correlation(q: SelectQuery, inner: Scope, outerItems = false): { keys: 
   const keys: [Expr, Expr][] = [];
   const rest: Expr[] = [];
   const mixed: Expr[] = [];
-  for (const c of q.where ? conjunctsOf(q.where) : []) {
+  for (const c of q.where ? astConjuncts(q.where) : []) {
     const side = (e: Expr) => sideOf(e, inner);
     if (c.kind === 'Binary' && c.op === '=') {
       const [l, r] = [side(c.left), side(c.right)];
@@ -582,14 +583,6 @@ function sideOf(e: Expr, inner: Scope): 'inner' | 'outer' | 'both' | 'none' {
   };
   walk(e);
   return mine && theirs ? 'both' : mine ? 'inner' : theirs ? 'outer' : 'none';
-}
-
-function conjunctsOf(e: Expr): Expr[] {
-  return e.kind === 'Binary' && e.op === 'AND' ? [...conjunctsOf(e.left), ...conjunctsOf(e.right)] : [e];
-}
-
-function andAst(parts: readonly Expr[]): Expr | undefined {
-  return parts.reduce<Expr | undefined>((a, b) => (a ? { kind: 'Binary', op: 'AND', left: a, right: b, span: a.span } : b), undefined);
 }
 
 function notNull(e: Expr): Expr {

@@ -20,6 +20,7 @@ import type { Catalog } from './catalog.js';
 import { implicitName } from './item-names.js';
 import type { LogicalPlan } from './logical.js';
 import { mapChildren } from './window-lift.js';
+import { astConjuncts } from './ast-conjuncts.js';
 
 interface Planned {
   readonly plan: LogicalPlan;
@@ -140,7 +141,7 @@ function perKeyRows(q: SelectQuery, sub: SubqueryRef, outer: Scope): { from: Fro
   const keys: Expr[] = [];
   const equalities: Expr[] = [];
   const own: Expr[] = [];
-  for (const c of conjunctsOf(q.where)) {
+  for (const c of astConjuncts(q.where)) {
     const side = sideOf(c, inner, outer);
     if (side === 'inner' || side === 'none') own.push(c);
     else if (c.kind === 'Binary' && c.op === '=' && sideOf(c.left, inner, outer) === 'inner' && sideOf(c.right, inner, outer) === 'outer') {
@@ -167,10 +168,6 @@ function perKeyRows(q: SelectQuery, sub: SubqueryRef, outer: Scope): { from: Fro
   };
   const numbered: SubqueryRef = { kind: 'Subquery', query: limitedAsQualify(rows, keys), alias, span };
   return { from: numbered, on: equalities.reduce((a, b): Expr => ({ kind: 'Binary', op: 'AND', left: a, right: b, span })) };
-}
-
-function conjunctsOf(e: Expr): Expr[] {
-  return e.kind === 'Binary' && e.op === 'AND' ? [...conjunctsOf(e.left), ...conjunctsOf(e.right)] : [e];
 }
 
 /** Whether `e` reads the subquery's own relation (named `inner`), the row before it, both or neither. */

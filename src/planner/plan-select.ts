@@ -24,6 +24,7 @@ import { isWindowInput, rewriteWindows } from './window-items.js';
 import { inputColumns, liftWindows, mapChildren as mapAst } from './window-lift.js';
 import { liftHavingSubqueries } from './having-lift.js';
 import { inlineFromlessSubqueries } from './fromless-subqueries.js';
+import { liftOnSubqueries } from './on-subqueries.js';
 import { orderAggregatesByInput } from './ordered-input.js';
 import type { WindowSpec } from './window-spec.js';
 
@@ -70,6 +71,8 @@ export function planSelect(q: SelectQuery, catalog: Catalog, opts: SelectOptions
   try {
     // Subqueries without FROM are expressions over the query's own row (fromless-subqueries.ts).
     q = inlineFromlessSubqueries(q);
+    // A subquery in an inner join's ON: a condition of the WHERE (on-subqueries.ts).
+    q = liftOnSubqueries(q);
     // STRING_AGG and its kin over a subquery that orders its rows take that order (ordered-input.ts).
     q = orderAggregatesByInput(q);
     // HAVING with a subquery: a WHERE over the query's groups (having-lift.ts).

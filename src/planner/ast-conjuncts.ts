@@ -1,0 +1,12 @@
+/** The AND-parts of a written condition, and back. */
+import type { Expr } from '../parser/ast.js';
+
+/** `a AND (b AND c)` as `[a, b, c]`; any other expression as itself alone. */
+export function astConjuncts(e: Expr): Expr[] {
+  return e.kind === 'Binary' && e.op === 'AND' ? [...astConjuncts(e.left), ...astConjuncts(e.right)] : [e];
+}
+
+/** The parts joined by AND, left to right; undefined for none. */
+export function andAst(parts: readonly Expr[]): Expr | undefined {
+  return parts.reduce<Expr | undefined>((a, b) => (a ? { kind: 'Binary', op: 'AND', left: a, right: b, span: a.span } : b), undefined);
+}
