@@ -669,3 +669,10 @@ export interface ParsedStatement {
   readonly statement: Statement;
   readonly text: string;
 }
+
+export type SubqueryExpr = InSubqueryExpr | ExistsExpr | ScalarSubqueryExpr;
+
+/** Whether `e` is a subquery in an expression: `x IN (SELECT ...)`, `EXISTS (...)`, `(SELECT ...)`. */
+export function isSubquery(e: Expr): e is SubqueryExpr {
+  return e.kind === 'InSubquery' || e.kind === 'Exists' || e.kind === 'ScalarSubquery';
+}

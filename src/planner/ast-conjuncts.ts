@@ -1,5 +1,17 @@
-/** The AND-parts of a written condition, and back. */
-import type { Expr } from '../parser/ast.js';
+/** The AND-parts of a written condition, and back; whether a written expression holds a subquery. */
+import { isSubquery, type Expr } from '../parser/ast.js';
+import { mapChildren } from './window-lift.js';
+
+/** Whether `e` holds a subquery (outside those subqueries: a subquery is found, not entered). */
+export function hasSubquery(e: Expr): boolean {
+  if (isSubquery(e)) return true;
+  let found = false;
+  mapChildren(e, (c) => {
+    found ||= hasSubquery(c);
+    return c;
+  });
+  return found;
+}
 
 /** `a AND (b AND c)` as `[a, b, c]`; any other expression as itself alone. */
 export function astConjuncts(e: Expr): Expr[] {

@@ -11,9 +11,9 @@
  * relation the query reads, so a subquery correlated by a grouped column (`WHERE x.k = t.k`)
  * finds it. ORDER BY, LIMIT and DISTINCT move to the outer query.
  */
-import { normalizeName, type Expr, type Ident, type OrderItem, type SelectItem, type SelectQuery } from '../parser/ast.js';
+import { isSubquery, normalizeName, type Expr, type Ident, type OrderItem, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import { implicitName } from './item-names.js';
-import { hasSubquery, isSubquery } from './subqueries.js';
+import { hasSubquery } from './ast-conjuncts.js';
 import { isAggregateCall, keepsOrder, liftedColumns, mapChildren } from './window-lift.js';
 
 const PREFIX = '\u0000having';

@@ -20,19 +20,18 @@
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, type DataType, type Field } from '../common/types.js';
-import { normalizeName, type ColumnRefExpr, type Expr, type FromItem, type Ident, type SelectQuery } from '../parser/ast.js';
+import { normalizeName, type ColumnRefExpr, type Expr, type FromItem, type Ident, type SelectQuery, type SubqueryExpr } from '../parser/ast.js';
 import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, factoredConjuncts, type BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
 import { floatKey, floatMeetsExact, hashJoinOn, sameKeyKind } from './join-keys.js';
 import type { LogicalPlan } from './logical.js';
 import { planFrom, type SubqueryPlanner } from './plan-from.js';
-import type { SubqueryExpr } from './subqueries.js';
 import { mapChildren } from './window-lift.js';
 import { isAggregateName } from './functions.js';
 import { nestedOuterRefs, refKey, replaceNestedRefs, resolves, type NestedRefs } from './nested-correlation.js';
 import { limitedAsQualify } from './limited-subquery.js';
-import { andAst, astConjuncts } from './ast-conjuncts.js';
+import { andAst, astConjuncts, hasSubquery } from './ast-conjuncts.js';
 
 export interface JoinedSubquery {
   readonly plan: LogicalPlan;
@@ -474,22 +473,11 @@ function delimited(from: FromItem, keys: readonly [Expr, Expr][], mixed: readonl
   };
   // A condition that holds a subquery is a filter of the subquery's rows instead (`filters`):
   // a join condition cannot hold one.
-  const inOn = conds.filter((c) => !holdsSubquery(c));
-  const filters = conds.filter(holdsSubquery).map(deep);
+  const inOn = conds.filter((c) => !hasSubquery(c));
+  const filters = conds.filter(hasSubquery).map(deep);
   const on = andAst(inOn) ?? { kind: 'Literal', literal: 'boolean', value: true, span };
   const joined: FromItem = { kind: 'Join', joinType: 'INNER', left: { kind: 'Subquery', query: distinctValues, alias, span }, right: from, on, span };
   return { keys: refs.map((r, i): [Expr, Expr] => [{ kind: 'ColumnRef', qualifier: alias, column: { name: `\u0000d${i}`, span }, span }, r]), from: joined, items, deep, filters };
-}
-
-/** Whether `e` holds a subquery (outside the subquery's own expressions). */
-function holdsSubquery(e: Expr): boolean {
-  let found = false;
-  const look = (x: Expr): Expr => {
-    if (x.kind === 'ScalarSubquery' || x.kind === 'Exists' || x.kind === 'InSubquery') found = true;
-    return found ? x : mapChildren(x, look);
-  };
-  look(e);
-  return found;
 }
 
 /**

@@ -7,8 +7,7 @@
  * which rows are padded with NULLs, which a WHERE cannot, and such a subquery stays refused.
  */
 import type { Expr, FromItem, SelectQuery } from '../parser/ast.js';
-import { andAst, astConjuncts } from './ast-conjuncts.js';
-import { mapChildren } from './window-lift.js';
+import { andAst, astConjuncts, hasSubquery } from './ast-conjuncts.js';
 
 /** `q` with the conditions of its inner joins' ON that hold a subquery moved to its WHERE. */
 export function liftOnSubqueries(q: SelectQuery): SelectQuery {
@@ -24,7 +23,7 @@ function lift(item: FromItem, moved: Expr[]): FromItem {
   const left = lift(item.left, moved);
   const right = lift(item.right, moved);
   if (!item.on) return left === item.left && right === item.right ? item : { ...item, left, right };
-  const [withSubquery, rest] = partition(astConjuncts(item.on), holdsSubquery);
+  const [withSubquery, rest] = partition(astConjuncts(item.on), hasSubquery);
   if (!withSubquery.length) return left === item.left && right === item.right ? item : { ...item, left, right };
   moved.push(...withSubquery);
   const on = andAst(rest) ?? { kind: 'Literal', literal: 'boolean', value: true, span: item.on.span };
@@ -36,14 +35,4 @@ function partition<T>(xs: readonly T[], test: (x: T) => boolean): [T[], T[]] {
   const no: T[] = [];
   for (const x of xs) (test(x) ? yes : no).push(x);
   return [yes, no];
-}
-
-function holdsSubquery(e: Expr): boolean {
-  let found = false;
-  const look = (x: Expr): Expr => {
-    if (x.kind === 'ScalarSubquery' || x.kind === 'Exists' || x.kind === 'InSubquery') found = true;
-    return found ? x : mapChildren(x, look);
-  };
-  look(e);
-  return found;
 }

@@ -1,14 +1,13 @@
 /** The planner's entry point: SELECT -> logical plan -> rewrites -> physical plan. */
 import { SluiceError } from '../common/errors.js';
 import type { Field } from '../common/types.js';
-import { normalizeName, type FromItem, type SelectQuery } from '../parser/ast.js';
+import { isSubquery, normalizeName, type FromItem, type SelectQuery } from '../parser/ast.js';
 import type { Catalog, RelationDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import type { OrderKey } from './order-by.js';
 import type { WindowSpec } from './window-spec.js';
 import { toPhysical, type PhysicalPlan } from './physical.js';
 import { planSelect, walkAst, type UnselectedKey } from './plan-select.js';
-import { isSubquery } from './subqueries.js';
 import { isUpdating, physicalStreamKind } from './stream-kind.js';
 import { pushDownFilters } from './rules/filter-pushdown.js';
 import { pruneColumns } from './rules/projection-pruning.js';

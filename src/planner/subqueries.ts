@@ -14,7 +14,8 @@
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T } from '../common/types.js';
-import { normalizeName, type ExistsExpr, type Expr, type FromItem, type InSubqueryExpr, type ScalarSubqueryExpr, type SelectQuery } from '../parser/ast.js';
+import { isSubquery, normalizeName, type Expr, type FromItem, type SelectQuery, type SubqueryExpr } from '../parser/ast.js';
+import { hasSubquery } from './ast-conjuncts.js';
 import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
@@ -23,22 +24,6 @@ import { planJoinedSubquery } from './joined-subqueries.js';
 import { drivesLookup, splitKeyEqualities, type SubqueryPlanner } from './plan-from.js';
 import { mapChildren } from './window-lift.js';
 
-export type SubqueryExpr = InSubqueryExpr | ExistsExpr | ScalarSubqueryExpr;
-
-export function isSubquery(e: Expr): e is SubqueryExpr {
-  return e.kind === 'InSubquery' || e.kind === 'Exists' || e.kind === 'ScalarSubquery';
-}
-
-/** Whether `e` holds a subquery (outside those subqueries: a subquery is found, not entered). */
-export function hasSubquery(e: Expr): boolean {
-  if (isSubquery(e)) return true;
-  let found = false;
-  mapChildren(e, (c) => {
-    found ||= hasSubquery(c);
-    return c;
-  });
-  return found;
-}
 
 /** Whether the query's own expressions (not its FROM) hold a subquery. */
 export function queryHasSubquery(q: SelectQuery): boolean {

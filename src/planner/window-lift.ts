@@ -16,11 +16,10 @@
  * columns have names no SQL name can be, and `*` over it leaves them out (plan-from.ts).
  */
 import { SluiceError } from '../common/errors.js';
-import { normalizeName, type Expr, type FromItem, type Ident, type OrderItem, type SelectItem, type SelectQuery } from '../parser/ast.js';
+import { isSubquery, normalizeName, type Expr, type FromItem, type Ident, type OrderItem, type SelectItem, type SelectQuery } from '../parser/ast.js';
 import type { Span } from '../common/span.js';
 import { isAggregateName } from './functions.js';
 import { implicitName } from './item-names.js';
-import { isSubquery } from './subqueries.js';
 
 /** Start of the names of the inner query's columns; plan-from.ts hides such columns from `*`. */
 export const LIFTED_PREFIX = '\u0000lift';

@@ -24,7 +24,7 @@ import type { StatementHandler } from './handler.js';
 import type { StatementResult } from '../types.js';
 import { finalRows } from './insert.js';
 import { returningRows } from './returning.js';
-import { hasSubquery } from '../../planner/subqueries.js';
+import { hasSubquery } from '../../planner/ast-conjuncts.js';
 import { stringifyExactJson } from '../../common/exact-json.js';
 import { plain } from '../../exec/columns.js';
 
