@@ -79,16 +79,31 @@ function isTrue(v: unknown): boolean {
 }
 
 /**
- * A view or sink keeps every row its query gives: LIMIT and OFFSET (which a push query applies to
- * the rows it delivers) have no meaning there, and are refused rather than left out.
+ * The query a view or sink runs. A view with `ORDER BY ... LIMIT n` (or OFFSET) keeps the rows
+ * they pick, as DuckDB's view would: its query is read as `SELECT * FROM (query) q`, a subquery
+ * whose LIMIT is a top-N that stays current (`QUALIFY ROW_NUMBER() OVER (ORDER BY ...) <= n`,
+ * recomputed as rows come and go). A view's rows have no order of their own, so its `ORDER BY`
+ * alone orders nothing and is left out (as in a subquery); a reader orders them. A sink delivers
+ * every row its query gives once, which a top-N that takes rows back cannot be: LIMIT and OFFSET
+ * there are refused.
  */
-export function checkNoLimit(s: Extract<Statement, { kind: 'CreateMaterializedView' | 'CreateSink' }>): void {
-  const { limit, offset } = s.query;
-  if (limit === undefined && offset === undefined) return;
-  const what = s.kind === 'CreateSink' ? 'sink' : 'materialized view';
-  const clause = limit !== undefined ? 'LIMIT' : 'OFFSET';
-  throw new SluiceError('UNSUPPORTED', `${clause} is not supported on a ${what}: it keeps every row of its query`, {
-    span: s.query.span,
-    hint: `leave out ${clause}, and apply it when reading${s.kind === 'CreateSink' ? " the sink's output" : `: SELECT * FROM ${s.name.name} ORDER BY ... ${clause} n`}`,
-  });
+export function viewOrSinkQuery<S extends Extract<Statement, { kind: 'CreateMaterializedView' | 'CreateSink' }>>(s: S): S {
+  const { limit, offset, span } = s.query;
+  if (limit === undefined && offset === undefined) return s.kind === 'CreateMaterializedView' && s.query.orderBy.length ? { ...s, query: { ...s.query, orderBy: [] } } : s;
+  if (s.kind === 'CreateSink') {
+    const clause = limit !== undefined ? 'LIMIT' : 'OFFSET';
+    throw new SluiceError('UNSUPPORTED', `${clause} is not supported on a sink: it delivers every row of its query`, {
+      span,
+      hint: `leave out ${clause}, or keep the top rows in a materialized view (CREATE MATERIALIZED VIEW top AS SELECT ... ORDER BY ... ${clause} n)`,
+    });
+  }
+  if (!s.query.orderBy.length) {
+    const clause = limit !== undefined ? 'LIMIT' : 'OFFSET';
+    throw new SluiceError('UNSUPPORTED', `${clause} without ORDER BY in a materialized view: which rows it keeps would be arbitrary`, {
+      span,
+      hint: `order the rows it keeps: SELECT ... ORDER BY score DESC ${clause} n, or leave out ${clause} and apply it when reading: SELECT * FROM ${s.name.name} ORDER BY ... ${clause} n`,
+    });
+  }
+  const from = { kind: 'Subquery' as const, query: s.query, alias: { name: '\u0000limited', span }, span };
+  return { ...s, query: { kind: 'Select', distinct: false, items: [{ kind: 'Star', span }], from, groupBy: [], orderBy: [], span } };
 }

@@ -22,7 +22,7 @@ import { tableDefOf } from './statements/create-table.js';
 import { checkDropKind } from './statements/drop.js';
 import { bindInsert, evaluateInsertValue, insertTarget } from './insert-bind.js';
 import { plannedQualityStatements } from './model-quality.js';
-import { checkNoLimit, isScaleOutSink, viewChanges, viewKey } from './persistent-plan.js';
+import { isScaleOutSink, viewOrSinkQuery, viewChanges, viewKey } from './persistent-plan.js';
 import { persistentId } from './statements/persistent.js';
 import { explainText } from './statements/explain.js';
 import { planStages, stagedQuery } from './statements/select-staged.js';
@@ -138,13 +138,13 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
   }
 }
 
-function preparePersistent(s: Extract<Statement, { kind: 'CreateMaterializedView' | 'CreateSink' }>, text: string, scratch: Catalog): void {
+function preparePersistent(written: Extract<Statement, { kind: 'CreateMaterializedView' | 'CreateSink' }>, text: string, scratch: Catalog): void {
+  const s = viewOrSinkQuery(written);
   const name = s.name.name;
   if (scratch.hasRelation(name)) {
     if (s.ifNotExists) return;
     scratch.addRelation(scratch.relation(name), s.name.span);
   }
-  checkNoLimit(s);
   const q = planQuery(s.query, scratch, { exchange: isScaleOutSink(s) });
   const options = optionsOf(s.options);
   const id = persistentId(s);

@@ -115,7 +115,7 @@ function planOrdered(asWritten: SelectQuery, catalog: Catalog, opts: SelectOptio
   if (q.orderBy.length && continuous) {
     throw new SluiceError('UNSUPPORTED', 'ORDER BY is not supported on a continuous query', {
       span: q.orderBy[0]!.expr.span,
-      hint: 'a query over a stream that runs until cancelled has no last row to sort by; order the results of a pull query, a bounded run (sluice run --bounded) or in the client; for top-N per window use MAX/MIN',
+      hint: 'a query over a stream that runs until cancelled has no last row to sort by; order the results of a pull query, a bounded run (sluice run --bounded) or in the client; keep a top-N that stays current in a materialized view (CREATE MATERIALIZED VIEW top AS SELECT ... ORDER BY ... LIMIT n)',
     });
   }
   // Window functions computed by an operator (a continuous query's, or a subquery's) are lifted

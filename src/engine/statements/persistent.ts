@@ -9,7 +9,7 @@ import type { Options, QueryDependencies } from '../../planner/catalog.js';
 import { queryDependencies } from '../../planner/dependencies.js';
 import { planQuery, type QueryPlan } from '../../planner/plan-query.js';
 import { ensureDlq } from '../dead-letter-topics.js';
-import { checkNoLimit, isScaleOutSink } from '../persistent-plan.js';
+import { isScaleOutSink, viewOrSinkQuery } from '../persistent-plan.js';
 import { queryDeps } from '../query-deps.js';
 import { RunningQuery, type QueryHandle, type QueryOutput } from '../running-query.js';
 import type { Session } from '../session.js';
@@ -40,16 +40,16 @@ export function persistentId(s: PersistentStatement): string {
 }
 
 /** Plans a view's or sink's query; an 'ok' result when IF NOT EXISTS finds it there already. */
-export async function planPersistent(session: Session, s: PersistentStatement, text: string): Promise<PersistentPlan | StatementResult> {
-  const name = s.name.name;
+export async function planPersistent(session: Session, written: PersistentStatement, text: string): Promise<PersistentPlan | StatementResult> {
+  const name = written.name.name;
   const { catalog } = session;
   if (catalog.hasRelation(name)) {
-    if (s.ifNotExists) return ok(text, `${name} already exists`);
-    catalog.checkNameFree(name, s.name.span);
+    if (written.ifNotExists) return ok(text, `${name} already exists`);
+    catalog.checkNameFree(name, written.name.span);
   }
   const checkEach = !session.record.replaying;
-  // A view stored before LIMIT was refused still opens (as it ran: without it).
-  if (checkEach) checkNoLimit(s);
+  // A sink stored before LIMIT was refused still opens as it ran: without it.
+  const s = !checkEach && written.kind === 'CreateSink' ? written : viewOrSinkQuery(written);
   const q = planQuery(s.query, catalog, { exchange: isScaleOutSink(s) });
   const options = optionsOf(s.options);
   if (s.kind === 'CreateSink') checkConnectorOptions('sink', s.options, { what: `sink ${name}`, hasWatermark: false, span: s.span, checkEach });
