@@ -14,31 +14,24 @@ export function viewKey(q: QueryPlan, explicit: unknown, span: Span): number[] {
       return i;
     });
   }
-  const left = q.unselectedKeys ?? [];
-  if (left.length) {
-    // Rows of groups that differ only in a left-out key would overwrite each other in the view.
-    const texts = left.map((k) => k.text).join(', ');
-    throw new SluiceError('INVALID_ARGUMENT', `a materialized view keeps one row per group, but its select list leaves out GROUP BY ${texts}`, {
-      span: left[0]!.span ?? span,
-      hint: `select ${texts} too, or name the view's key: WITH (key = '...')`,
-    });
-  }
+  // Groups that differ only in a GROUP BY key left out of the select list may give equal rows:
+  // the view counts the copies of each (isMultisetView), as SQL keeps them.
+  if (isMultisetView(q, explicit)) return q.fields.map((_, i) => i);
   if (q.keyColumns.length) return [...q.keyColumns];
   // The one row of an aggregate without GROUP BY replaces itself under the empty key.
   if (q.singleRow) return [];
-  // An updating result without a key: only all its columns together tell its rows apart, and
-  // the view counts the copies of each (isMultisetView).
-  if (q.updating) return q.fields.map((_, i) => i);
   if (q.streamKey !== undefined) return [q.streamKey];
   return [0];
 }
 
 /**
- * An updating result without a key (and not one aggregate row) is kept as a multiset: equal rows
- * from different groups are distinct rows, as in SQL.
+ * An updating result without a key (and not one aggregate row), or a grouped result whose select
+ * list leaves out a GROUP BY key, is kept as a multiset: equal rows from different groups are
+ * distinct rows, as in SQL. Naming the view's key (WITH (key = ...)) keeps one row per key instead.
  */
 export function isMultisetView(q: QueryPlan, explicitKey: unknown): boolean {
-  return explicitKey === undefined && q.keyColumns.length === 0 && !q.singleRow && q.updating;
+  if (explicitKey !== undefined || q.singleRow) return false;
+  return (q.unselectedKeys?.length ?? 0) > 0 || (q.keyColumns.length === 0 && q.updating);
 }
 
 /**
