@@ -195,6 +195,8 @@ export interface CallExpr {
   readonly distinct: boolean;
   /** True for `COUNT(*)`; then `args` is empty. */
   readonly star: boolean;
+  /** `COLUMNS(* EXCLUDE (a, b))`: the columns the star leaves out. */
+  readonly starExclude?: readonly Ident[];
   /** An aggregate's `FILTER (WHERE cond)`. */
   readonly filter?: Expr;
   /** An aggregate's own `ORDER BY` inside the call (`STRING_AGG(s, ',' ORDER BY s)`). */

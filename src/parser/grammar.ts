@@ -1024,6 +1024,12 @@ export class SqlParser extends CstParser {
     ]);
   });
 
+  /** `f(*)`, or `COLUMNS(* EXCLUDE (a, b))` as DuckDB writes every column but those. */
+  readonly starArgument = this.RULE('starArgument', () => {
+    this.CONSUME(Star, { LABEL: 'star' });
+    this.OPTION(() => this.SUBRULE(this.starExclude, { LABEL: 'exclude' }));
+  });
+
   /** `* EXCLUDE (a, b)` or `* EXCLUDE a` (as DuckDB): every column but those. */
   readonly starExclude = this.RULE('starExclude', () => {
     this.CONSUME(K.EXCLUDE);
@@ -1760,7 +1766,7 @@ export class SqlParser extends CstParser {
         this.OR({
           MAX_LOOKAHEAD: 1,
           DEF: [
-          { ALT: () => this.CONSUME(Star, { LABEL: 'star' }) },
+          { ALT: () => this.SUBRULE(this.starArgument, { LABEL: 'starArgument' }) },
           // x > ALL (SELECT ...), x = ANY (SELECT ...): a quantified comparison (to-ast-quantified.ts).
           {
             GATE: () => tokenMatcher(this.LA(1), K.SELECT) || tokenMatcher(this.LA(1), K.WITH),

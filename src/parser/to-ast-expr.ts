@@ -443,6 +443,14 @@ function integerValue(image: string): number | bigint {
   return Number.isSafeInteger(n) ? n : BigInt(image);
 }
 
+/** `COLUMNS(* EXCLUDE (a, b))`: the names the star leaves out. */
+function starExcluded(star: CstNode | undefined, name: Ident, cx: AstContext): { starExclude?: Ident[] } {
+  const exclude = star && optNode(star, 'exclude');
+  if (!exclude) return {};
+  if (normalizeName(name.name) !== 'columns') throw astError(`EXCLUDE is not supported in ${name.name}(*): only COLUMNS(* EXCLUDE ...) leaves columns out`, cx.src.nodeSpan(exclude), `write ${name.name}(*), or COLUMNS(* EXCLUDE (...)) inside it`);
+  return { starExclude: nodes(exclude, 'columns').map((c) => toIdent(c, cx)) };
+}
+
 function toCase(n: CstNode, cx: AstContext): CaseExpr {
   const operandNode = optNode(n, 'operand');
   const thens = nodes(n, 'thens');
@@ -550,7 +558,7 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
   const jsonGroup = !within ? ({ json_group_array: 1, json_group_object: 2 } as Record<string, number>)[normalizeName(name.name)] : undefined;
   if (jsonGroup !== undefined) {
     const args = nodes(n, 'args').map((a) => toExpr(a, cx));
-    if (args.length !== jsonGroup || optToken(n, 'star')) throw astError(`${name.name.toUpperCase()} takes ${jsonGroup === 1 ? 'one value' : 'a key and a value'}`, span, jsonGroup === 1 ? 'e.g. JSON_GROUP_ARRAY(x)' : 'e.g. JSON_GROUP_OBJECT(k, v)');
+    if (args.length !== jsonGroup || optNode(n, 'starArgument')) throw astError(`${name.name.toUpperCase()} takes ${jsonGroup === 1 ? 'one value' : 'a key and a value'}`, span, jsonGroup === 1 ? 'e.g. JSON_GROUP_ARRAY(x)' : 'e.g. JSON_GROUP_OBJECT(k, v)');
     if (jsonGroup === 2 && optToken(n, 'distinct')) throw astError('JSON_GROUP_OBJECT takes no DISTINCT', span, 'pick the distinct pairs in a subquery first');
     const call = (fn: string, xs: Expr[]): CallExpr => ({ kind: 'Call', name: { name: fn, span: name.span }, args: xs, distinct: false, star: false, span });
     const listOf = (x: Expr): Expr => ({
@@ -567,7 +575,8 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
     name: ordered?.name ?? name,
     args: ordered?.args ?? countedRows(name, nodes(n, 'args').map((a) => toExpr(a, cx))),
     distinct: optToken(n, 'distinct') !== undefined,
-    star: optToken(n, 'star') !== undefined,
+    star: optNode(n, 'starArgument') !== undefined,
+    ...starExcluded(optNode(n, 'starArgument'), name, cx),
     ...(filter ? { filter: toExpr(filter, cx) } : {}),
     ...(argOrder.length ? { orderBy: argOrder.map((o) => toOrderItem(o, cx)) } : {}),
     ...(over ? { over: toOver(over, cx) } : {}),
@@ -578,7 +587,7 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
 
 /** A call with nothing but its arguments: no DISTINCT, *, FILTER, ORDER BY, WITHIN GROUP, NULLS or OVER. */
 function isPlainCall(n: CstNode): boolean {
-  return !optToken(n, 'distinct') && !optToken(n, 'star') && !['filter', 'argOrder', 'withinOrder', 'nulls', 'over'].some((label) => nodes(n, label).length > 0);
+  return !optToken(n, 'distinct') && !optNode(n, 'starArgument') && !['filter', 'argOrder', 'withinOrder', 'nulls', 'over'].some((label) => nodes(n, label).length > 0);
 }
 
 function toOver(over: CstNode, cx: AstContext): WindowOver {

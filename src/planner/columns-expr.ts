@@ -61,7 +61,15 @@ function selected(call: CallExpr, scope: Scope): ScopeColumn[] {
   const visible = scope.columns.filter((c) => !c.hidden);
   const arg = call.args[0];
   let picked: ScopeColumn[];
-  if (call.star && call.args.length === 0) picked = visible;
+  if (call.star && call.args.length === 0) {
+    const left = new Set((call.starExclude ?? []).map((c) => normalizeName(c.name)));
+    for (const c of call.starExclude ?? []) {
+      if (!visible.some((v) => normalizeName(v.name) === normalizeName(c.name))) {
+        throw new SluiceError('UNKNOWN_COLUMN', `COLUMNS(* EXCLUDE ...) names '${c.name}', which is not a column here`, { span: c.span, hint: `columns: ${visible.map((v) => v.name).join(', ')}` });
+      }
+    }
+    picked = visible.filter((c) => !left.has(normalizeName(c.name)));
+  }
   else if (call.args.length === 1 && arg!.kind === 'Literal' && typeof arg!.value === 'string') {
     let re: RE2JS;
     try {
