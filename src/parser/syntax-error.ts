@@ -57,6 +57,8 @@ export function describeExpected(types: readonly TokenType[]): string[] {
   if (rest.includes(K.HAVING)) rest = rest.filter((t) => t !== K.QUALIFY && t !== K.WINDOW);
   // After *, EXCLUDE, REPLACE and RENAME may come where FROM may: FROM is what was meant.
   if (rest.includes(K.FROM)) rest = rest.filter((t) => t !== K.EXCLUDE && t !== K.REPLACE && t !== K.RENAME);
+  // After a call's *, EXCLUDE may come (COLUMNS(* EXCLUDE (a))) where ')' may: ')' is what was meant.
+  if (rest.includes(RParen)) rest = rest.filter((t) => t !== K.EXCLUDE);
   // Where LIMIT may come, so may the standard's FETCH FIRST: LIMIT, the usual word, stands for it.
   if (rest.includes(K.LIMIT)) rest = rest.filter((t) => t !== K.FETCH);
   // Where a query may start, so may DuckDB's FROM-first form, PIVOT and UNPIVOT: SELECT stands for them.
