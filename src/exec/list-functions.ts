@@ -26,8 +26,9 @@ export const LIST_IMPLS: Readonly<Record<string, Impl>> = {
   array_pop_front: { fn: (a) => items(a).slice(1) },
   // One level: the lists of a list joined, NULL lists passed over.
   flatten: { fn: (a) => items(a).flatMap((x) => items(x)) },
-  // The distinct non-NULL elements of `a` that are also in `b`, in `a`'s order; a NULL `b` has none.
-  array_intersect: { fn: (a, b) => intersect(items(a), items(b)), nullSafe: true },
+  // The distinct non-NULL elements of `a` that are also in `b`, in `a`'s order; a NULL `b` has
+  // none, a NULL `a` gives NULL (as DuckDB).
+  array_intersect: { fn: (a, b) => (a === null || a === undefined ? null : intersect(items(a), items(b))), nullSafe: true },
   list_where: { fn: (a, mask) => where(items(a), items(mask)) },
   // The elements at the 1-based indexes given, NULL for an index out of range (0 and negatives too, as DuckDB).
   list_select: { fn: (a, idx) => select(items(a), items(idx)) },
