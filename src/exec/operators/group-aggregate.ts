@@ -84,8 +84,10 @@ export interface GroupAggregateSpec extends AggregateSpec {
  *   recently touched half kept where they outgrow what one table may charge, all dropped when
  *   the cache evicted the charge (see flush).
  * - Without group keys (`global`), the one group always exists: its row is emitted (+I) before
- *   the first message moves on, with the results of no rows, and a count of zero updates it
- *   instead of deleting it.
+ *   the first message moves on, and a count of zero updates it instead of deleting it. Where the
+ *   first message is rows, the row emitted is that of those rows (as a batch engine answers,
+ *   and no transient row of no input that an expression over it might fail on, a division by
+ *   COUNT(*)); before anything else, the results of no rows.
  */
 export class GroupAggregateOperator extends StreamOperator {
   readonly name = 'GroupAggregateExec';
@@ -122,8 +124,10 @@ export class GroupAggregateOperator extends StreamOperator {
   private readonly deleted = new Set<string>();
   /** No GROUP BY: one group, present from the start (see the invariants). */
   private readonly global: boolean;
-  /** Whether the global group's row has been emitted (always true for a keyed GROUP BY). */
+  /** Whether the global group's row has been emitted, or its first rows taken (always true for a keyed GROUP BY). */
   private announced = true;
+  /** The global group has taken its first rows, and its row has not been emitted yet. */
+  private unshown = false;
   private held = heldBatch();
   /** Input rows of the held mini-batch. */
   private heldRows = 0;
@@ -231,17 +235,41 @@ export class GroupAggregateOperator extends StreamOperator {
   }
 
   override async process(msg: Message, port = 0): Promise<void> {
-    if (!this.announced) await this.announce();
+    if (!this.announced) {
+      // Rows first: the global row is emitted with them (see the invariants).
+      this.announced = true;
+      if (msg.kind === 'data') this.unshown = true;
+      else await this.announce();
+    }
     if (msg.kind !== 'data') {
       await this.adding;
       await this.emitHeld();
+      await this.showGlobal();
       return super.process(msg, port);
     }
     await super.process(msg, port);
     if (msg.more !== true || this.heldRows >= MINI_BATCH_ROWS) {
       await this.adding;
       await this.emitHeld();
+      await this.showGlobal();
     }
+  }
+
+  /**
+   * After a mini-batch, the global row where its first rows did not make it (none reached the
+   * group, or every one was refused): the results of no rows, as `announce` emits them. With
+   * columns the group's slot stays held, so the row goes out through it.
+   */
+  private showGlobal(): Promise<void> | undefined {
+    if (!this.unshown) return undefined;
+    this.unshown = false;
+    const columns = this.columns;
+    if (!columns || this.held.keys.length === 0) return this.announce();
+    const held = this.held;
+    held.groups[0] = this.group([], 0, NO_ACCS);
+    held.touched.push(0);
+    held.seen[0] = this.epoch;
+    return this.emitColumns(columns);
   }
 
   protected override onBarrier(): void {
@@ -498,7 +526,10 @@ export class GroupAggregateOperator extends StreamOperator {
       }
       g.dirty = true;
       const now = this.results(g);
-      if (!old) push(values, now, RowKind.INSERT);
+      if (!old) {
+        push(values, now, RowKind.INSERT);
+        this.unshown = false;
+      }
       else if (!sameRow(old, now)) {
         push(values, old, RowKind.UPDATE_BEFORE);
         push(values, now, RowKind.UPDATE_AFTER);
@@ -553,7 +584,10 @@ export class GroupAggregateOperator extends StreamOperator {
         groups[s] = g;
       }
       g.dirty = true;
-      if (!existed) push(g.values, s, false, RowKind.INSERT);
+      if (!existed) {
+        push(g.values, s, false, RowKind.INSERT);
+        this.unshown = false;
+      }
       else if (columns.changed(s)) {
         push(g.values, s, true, RowKind.UPDATE_BEFORE);
         push(g.values, s, false, RowKind.UPDATE_AFTER);

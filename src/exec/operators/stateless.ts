@@ -5,7 +5,7 @@ import type { BoundExpr } from '../../planner/bound-expr.js';
 import { dropRows, keepRows } from '../changes.js';
 import { batchOfData, batchToRows, buildDataChecked, emptyBatch, takeRows } from '../columns.js';
 import { compileExpr, type CompiledExpr, type RowError, type UdfResolver } from '../compile-expr.js';
-import { rowJson, type Message } from '../message.js';
+import { RowKind, rowJson, type Message } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 
 /**
@@ -45,8 +45,13 @@ export abstract class StatelessOperator extends StreamOperator {
 
   protected abstract apply(batch: RecordBatch, rowKinds?: Uint8Array): { batch: RecordBatch; rowKinds?: Uint8Array } | undefined;
 
-  /** Sends rows whose expressions threw to the dead-letter stream. */
-  protected reject(batch: RecordBatch, errors: readonly RowError[], what: string): void {
+  /**
+   * Sends rows whose expressions threw to the dead-letter stream. A row taken back (-U, -D)
+   * fails as the row it takes back failed when it came (expressions give the same for the same
+   * row), which went there then: it is dropped without a second letter.
+   */
+  protected reject(batch: RecordBatch, errors: readonly RowError[], what: string, rowKinds?: Uint8Array): void {
+    if (rowKinds) errors = errors.filter((e) => rowKinds[e.row] !== RowKind.UPDATE_BEFORE && rowKinds[e.row] !== RowKind.DELETE);
     if (errors.length === 0) return;
     const rows = batchToRows(batch, this.input);
     for (const e of errors) {
@@ -78,7 +83,7 @@ export class FilterExecOperator extends StatelessOperator {
 
   protected apply(batch: RecordBatch, rowKinds?: Uint8Array) {
     const { values, errors } = this.predicate.evaluate(batch);
-    this.reject(batch, errors, `WHERE ${this.predicate.text}`);
+    this.reject(batch, errors, `WHERE ${this.predicate.text}`, rowKinds);
     const kept = keepRows(batch.numRows, rowKinds, (i) => values[i] === true);
     if (kept.all) return rowKinds ? { batch, rowKinds } : { batch };
     if (kept.count === 0) return undefined;
@@ -115,7 +120,7 @@ export class ProjectExecOperator extends StatelessOperator {
     const n = batch.numRows;
     const failed = new Set<number>();
     const fail = (errors: readonly RowError[], what: string) => {
-      this.reject(batch, errors.filter((e) => !failed.has(e.row)), what);
+      this.reject(batch, errors.filter((e) => !failed.has(e.row)), what, rowKinds);
       for (const e of errors) failed.add(e.row);
     };
     const cols = this.exprs.map((x, k) => {
