@@ -7,7 +7,7 @@ import { MAX_DECIMAL_PRECISION, T, asDecimal, decimalOf, decimalType, isNumeric,
 import { castRefusal } from './cast-rules.js';
 import { bindCompared, collated, collationKey, isCollateCall, keyedExprs, refuseCollation } from './collations.js';
 import { PATH_SEPARATORS } from '../common/path-separators.js';
-import { geomeanAggregate, quantileListAggregate, rewriteCallForm, topNAggregate } from './call-forms.js';
+import { clockForm, geomeanAggregate, quantileListAggregate, rewriteCallForm, topNAggregate } from './call-forms.js';
 import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
@@ -140,6 +140,9 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'ColumnRef': {
       const field = e.qualifier && structField(e, scope);
       if (field) return bind(field);
+      // CURRENT_TIMESTAMP, CURRENT_DATE, ... written without parentheses, where no column has the name.
+      const clock = e.qualifier ? undefined : clockForm(e.column.name, e.span);
+      if (clock && !scope.columns.some((c) => normalizeName(c.name) === normalizeName(e.column.name))) return bind(clock);
       const index = scope.resolve(e.qualifier?.name, e.column.name, e.column.span);
       const col = scope.columns[index]!;
       return { kind: 'Column', index, name: col.name, type: col.type, span: e.span };
@@ -826,16 +829,13 @@ function typeError(message: string, span: Span | undefined, hint?: string): Slui
   return new SluiceError('TYPE_MISMATCH', message, { span, hint });
 }
 
-/** Names other engines give the current time, as a column or a call. */
-const CLOCKS = new Set(['now', 'current_timestamp', 'current_date', 'current_time', 'localtimestamp', 'localtime', 'getdate', 'sysdate']);
+/** Names other engines give the current time that Sluice does not (NOW() and its kin are PROCTIME(): call-forms.ts). */
+const CLOCKS = new Set(['getdate', 'sysdate']);
 
-/**
- * The hint for the current time asked for as other engines do (NOW(), CURRENT_TIMESTAMP): a
- * continuous query has no one "now"; PROCTIME() is the time each row is processed.
- */
+/** The hint for the current time asked for as SQL Server or Oracle do. */
 function clockHint(name: string): string | undefined {
   if (!CLOCKS.has(normalizeName(name))) return undefined;
-  return "a continuous query has no single current time: PROCTIME() is the time each row is processed; compare event times with a TIMESTAMP literal, or window them (FROM TABLE(TUMBLE(...)))";
+  return 'the current time is NOW() (CURRENT_TIMESTAMP, PROCTIME()): the time each row is processed';
 }
 
 /** Functions of one timestamp that are DATE_PART of a fixed part, as DuckDB has them. */

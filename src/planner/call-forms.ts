@@ -5,6 +5,8 @@
  * call keeps one binder and one implementation for each.
  */
 import { SluiceError } from '../common/errors.js';
+import type { Span } from '../common/span.js';
+import { T } from '../common/types.js';
 import { normalizeName, type CallExpr, type Expr } from '../parser/ast.js';
 
 /** Other names of scalar functions, as DuckDB spells them. */
@@ -148,9 +150,39 @@ export function topNAggregate(e: CallExpr): Expr | undefined {
   return { kind: 'Call', name: { name: 'list_slice', span: e.name.span }, args: [list, one, n], distinct: false, star: false, span };
 }
 
+/**
+ * The current time as SQL and DuckDB name it (`NOW()`, `CURRENT_TIMESTAMP`, `CURRENT_DATE`,
+ * `TODAY()`, `CURRENT_TIME`, also written without parentheses): PROCTIME(), the time the row is
+ * processed, as a TIMESTAMP, DATE or TIME.
+ */
+const CLOCK_FORMS: Readonly<Record<string, 'TIMESTAMP' | 'DATE' | 'TIME'>> = {
+  now: 'TIMESTAMP',
+  current_timestamp: 'TIMESTAMP',
+  get_current_timestamp: 'TIMESTAMP',
+  transaction_timestamp: 'TIMESTAMP',
+  localtimestamp: 'TIMESTAMP',
+  current_date: 'DATE',
+  today: 'DATE',
+  current_time: 'TIME',
+  get_current_time: 'TIME',
+  localtime: 'TIME',
+};
+
+/** The current time named `name` (see CLOCK_FORMS), or undefined for another name. */
+export function clockForm(name: string, span: Span): Expr | undefined {
+  const kind = CLOCK_FORMS[normalizeName(name)];
+  if (kind === undefined) return undefined;
+  const now: Expr = { kind: 'Call', name: { name: 'proctime', span }, args: [], distinct: false, star: false, span };
+  return kind === 'TIMESTAMP' ? now : { kind: 'Cast', operand: now, type: kind === 'DATE' ? T.DATE : T.TIME, span };
+}
+
 /** The call as the form it stands for, or undefined when it is a call of its own. */
 export function rewriteCallForm(e: CallExpr): Expr | undefined {
   const name = normalizeName(e.name.name);
+  if (e.args.length === 0 && !e.star && !e.over) {
+    const clock = clockForm(name, e.span);
+    if (clock) return clock;
+  }
   // DATE_PART(['year', 'month'], t) is {'year': DATE_PART('year', t), 'month': DATE_PART('month', t)}
   // (NULL when t is).
   if ((name === 'date_part' || name === 'datepart') && e.args.length === 2 && e.args[0]!.kind === 'Array') return partsStruct(e, e.args[0]!.elements, e.args[1]!);
