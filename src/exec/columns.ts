@@ -278,6 +278,9 @@ function describeValue(v: unknown): string {
   return String(v);
 }
 
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
 function build(t: DataType, values: Values, n: number): A.Data {
   switch (t.kind) {
     case 'INT':
@@ -304,6 +307,8 @@ function build(t: DataType, values: Values, n: number): A.Data {
         const x = values[i];
         if (x === null || x === undefined) continue;
         if (typeof x === 'bigint') {
+          // A 64-bit slot would keep the low bits of a larger value: refused (buildDataChecked names the row).
+          if (x > INT64_MAX || x < INT64_MIN) throw new RangeError(`${x} is outside the 64-bit range`);
           out[i] = x;
           continue;
         }
@@ -313,6 +318,7 @@ function build(t: DataType, values: Values, n: number): A.Data {
           words[2 * i] = v >>> 0;
           words[2 * i + 1] = Math.floor(v / 4294967296);
         } else {
+          if (!(v >= -9223372036854775808 && v < 9223372036854775808)) throw new RangeError(`${v} is outside the 64-bit range`);
           out[i] = BigInt(v);
         }
       }
