@@ -23,3 +23,6 @@ const NAMES: ReadonlySet<string> = new Set(AGGREGATE_NAMES);
 export function isAggregateName(name: string): boolean {
   return NAMES.has(name.toLowerCase());
 }
+
+/** The function LIST_AGGREGATE(list, 'name', ...) is bound as, for an aggregate without a list function of its own. */
+export const LIST_AGGREGATE_CALL = 'list_aggregate_of';

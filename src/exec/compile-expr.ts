@@ -16,6 +16,8 @@ import { readColumn, type Values } from './columns.js';
 import { decimalRemainder, roundDecimal, toScale, truncDecimal } from './decimals.js';
 import { fits, negationOverflow, overflow, overflowMessage, toInt, widenCode } from './integers.js';
 import { SCALAR_IMPLS } from './scalar-functions.js';
+import { listFold } from './list-aggregate.js';
+import { LIST_AGGREGATE_CALL } from '../common/aggregate-names.js';
 import { betweenCode, caseCode, coalesceCode, comparisonCode, distinctCode, inCode, likeCode, logicCode, nullifCode, type CodeGen } from './compile-logic.js';
 import { listElement } from './nested-values.js';
 import { LIST_LAMBDAS } from './list-lambdas.js';
@@ -199,6 +201,10 @@ class Gen implements CodeGen {
         return this.strict([this.expr(e.operand)], ([a]) => `${this.konst(cast)}(${a})`);
       }
       case 'Call': {
+        if (e.fn === LIST_AGGREGATE_CALL) {
+          const fold = this.konst(listFold(e.args));
+          return this.strict([this.expr(e.args[0]!)], ([l]) => `${fold}(${l})`);
+        }
         const impl = SCALAR_IMPLS[e.fn];
         if (!impl) throw new SluiceError('INTERNAL', `no implementation for function ${e.fn}`);
         if (e.fn === 'coalesce') return coalesceCode(e.args, e.type, this);

@@ -8,6 +8,8 @@ import { castRefusal } from './cast-rules.js';
 import { bindCompared, collated, collationKey, isCollateCall, keyedExprs, refuseCollation } from './collations.js';
 import { PATH_SEPARATORS } from '../common/path-separators.js';
 import { clockForm, geomeanAggregate, quantileListAggregate, rewriteCallForm, topNAggregate } from './call-forms.js';
+import { LIST_AGGREGATE_CALL } from '../common/aggregate-names.js';
+import { foldConstantArgs } from './aggregate-args.js';
 import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
@@ -15,7 +17,7 @@ import { ROW_CALL } from '../parser/to-ast-rows.js';
 import { QUANTIFIED_ALL, QUANTIFIED_ANY } from '../parser/to-ast-quantified.js';
 import type { BoundExpr } from './bound-expr.js';
 import type { Catalog } from './catalog.js';
-import { AGGREGATE_FUNCTIONS, MAP_KEY_FUNCTIONS, SCALAR_FUNCTIONS, commonType } from './functions.js';
+import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, MAP_KEY_FUNCTIONS, SCALAR_FUNCTIONS, commonType, type AggregateFn } from './functions.js';
 import { intervalSql } from './limits.js';
 
 /** One column visible to expressions: `qualifier.name`. Hidden columns are not matched by `*`. */
@@ -344,6 +346,7 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   // LIKE_ESCAPE(s, p, e), STRUCT_EXTRACT(x, 'f'), LIST_AGGREGATE(l, 'sum'), ...: another form of SQL.
   const form = catalog.findFunction(name) ? undefined : rewriteCallForm(e);
   if (form) return bind(form);
+  if (name === LIST_AGGREGATE_CALL) return bindListAggregate(e, bind);
   // HOUR(ts), YEAR(ts), DAYOFWEEK(ts), ...: DuckDB's names for DATE_PART('hour', ts), ...
   const part = PART_FUNCTIONS[name];
   if (part !== undefined && !catalog.findFunction(name)) return bindPart(name, part, e.args.map(bind), e);
@@ -827,6 +830,27 @@ function expectType(e: BoundExpr, kind: DataType['kind'], where: string): void {
 
 function typeError(message: string, span: Span | undefined, hint?: string): SluiceError {
   return new SluiceError('TYPE_MISMATCH', message, { span, hint });
+}
+
+/**
+ * LIST_AGGREGATE(list, 'name', constants...) of an aggregate without a list function of its own
+ * (call-forms.ts): the aggregate over the list's elements, typed as the aggregate of a column of
+ * the element type. The call carries the aggregate (its canonical name) and its constant
+ * arguments; compile-expr.ts runs its accumulator over each row's list.
+ */
+function bindListAggregate(e: CallExpr, bind: (e: Expr) => BoundExpr): BoundExpr {
+  const [list, which, ...rest] = e.args.map(bind);
+  const element = list!.type.kind === 'ARRAY' ? list!.type.element : list!.type.kind === 'NULL' ? T.NULL : undefined;
+  if (!element) throw typeError(`LIST_AGGREGATE expects a list, got ${typeToString(list!.type)}`, e.args[0]!.span);
+  const name = String((which as { value: unknown }).value);
+  const fn: AggregateFn = AGGREGATE_ALIASES[name] ?? (name as AggregateFn);
+  const column: BoundExpr = { kind: 'Column', index: 0, name: 'x', type: element };
+  const args = foldConstantArgs(fn, [column, ...rest]);
+  const t = AGGREGATE_FUNCTIONS[name]!(args.map((a) => a.type));
+  if (typeof t === 'string') throw typeError(`LIST_AGGREGATE(${typeToString(list!.type)}, '${name}'): ${name.toUpperCase()} ${t}`, e.span);
+  const extra = args.slice(1);
+  if (extra.some((a) => a.kind !== 'Literal')) throw new SluiceError('INVALID_ARGUMENT', `LIST_AGGREGATE's arguments after the aggregate's name must be constants`, { span: e.args[2]?.span ?? e.span });
+  return { kind: 'Call', fn: LIST_AGGREGATE_CALL, args: [list!, { kind: 'Literal', value: fn, type: T.STRING }, ...extra], type: t, span: e.span };
 }
 
 /** Names other engines give the current time that Sluice does not (NOW() and its kin are PROCTIME(): call-forms.ts). */

@@ -7,6 +7,7 @@
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T } from '../common/types.js';
+import { isAggregateName, LIST_AGGREGATE_CALL } from '../common/aggregate-names.js';
 import { normalizeName, type CallExpr, type Expr } from '../parser/ast.js';
 
 /** Other names of scalar functions, as DuckDB spells them. */
@@ -59,6 +60,19 @@ const LIST_AGGREGATES: Readonly<Record<string, string>> = {
   any_value: 'list_any_value',
   string_agg: 'list_string_agg',
 };
+
+/** Aggregates of two values per row (or of a model's rows), which a list of values cannot feed. */
+const TWO_VALUE_AGGREGATES: ReadonlySet<string> = new Set([
+  'arg_max', 'arg_min', 'argmax', 'argmin', 'max_by', 'min_by', 'arg_max_null', 'arg_min_null', 'corr', 'covar_pop', 'covar_samp',
+  'regr_slope', 'regr_intercept', 'regr_r2', 'regr_count', 'regr_avgx', 'regr_avgy', 'regr_sxx', 'regr_syy', 'regr_sxy',
+  'auc', 'log_loss', 'brier', 'precision_at', 'recall_at', 'psi', 'array_agg', 'list', 'string_agg', 'group_concat', 'listagg', 'json_group_array', 'json_group_object',
+]);
+
+/** DuckDB's LIST_<aggregate>(l) macros that are LIST_AGGREGATE(l, '<aggregate>'). */
+const LIST_AGGREGATE_MACROS: ReadonlySet<string> = new Set([
+  'median', 'mode', 'stddev_samp', 'stddev_pop', 'var_samp', 'var_pop', 'bool_and', 'bool_or', 'bit_and', 'bit_or', 'bit_xor',
+  'entropy', 'kurtosis', 'kurtosis_pop', 'skewness', 'sem', 'mad', 'histogram', 'approx_count_distinct',
+]);
 
 /** The aggregates that take a count as their last argument, as DuckDB: the value, and how it is ranked. */
 const TOP_N: Readonly<Record<string, { readonly byOther: boolean; readonly desc: boolean }>> = {
@@ -208,6 +222,11 @@ export function rewriteCallForm(e: CallExpr): Expr | undefined {
     return { kind: 'FieldAccess', operand: e.args[0]!, field: { name: field.value, span: field.span }, span: e.span };
   }
   if ((name === 'list_aggregate' || name === 'array_aggregate' || name === 'list_aggr' || name === 'aggregate') && e.args.length >= 2) return listAggregate(e);
+  // LIST_MEDIAN(l), LIST_STDDEV_SAMP(l), ...: LIST_AGGREGATE(l, 'median'), ...
+  const macro = name.startsWith('list_') ? name.slice('list_'.length) : undefined;
+  if (macro !== undefined && LIST_AGGREGATE_MACROS.has(macro) && e.args.length === 1) {
+    return listAggregate({ ...e, args: [e.args[0]!, { kind: 'Literal', literal: 'string', value: macro, span: e.name.span }] });
+  }
   return undefined;
 }
 
@@ -265,11 +284,17 @@ const LIKE_FORMS: Readonly<Record<string, { readonly caseInsensitive: boolean; r
 
 function listAggregate(e: CallExpr): Expr {
   const which = e.args[1]!;
-  const fn = which.kind === 'Literal' && typeof which.value === 'string' ? LIST_AGGREGATES[which.value.trim().toLowerCase()] : undefined;
+  const named = which.kind === 'Literal' && typeof which.value === 'string' ? which.value.trim().toLowerCase() : undefined;
+  const fn = named === undefined ? undefined : LIST_AGGREGATES[named];
+  // Any other aggregate of one value (MEDIAN, MODE, STDDEV, QUANTILE_CONT(x, 0.9), ...): its
+  // accumulator over the elements (bind-expr.ts binds it, compile-expr.ts runs it).
+  if (fn === undefined && named !== undefined && isAggregateName(named) && !TWO_VALUE_AGGREGATES.has(named)) {
+    return { ...e, name: { ...e.name, name: LIST_AGGREGATE_CALL }, args: [e.args[0]!, { kind: 'Literal', literal: 'string', value: named, span: which.span }, ...e.args.slice(2)] };
+  }
   if (fn === undefined) {
-    throw new SluiceError('INVALID_ARGUMENT', `LIST_AGGREGATE takes the aggregate's name as a constant string, one of ${Object.keys(LIST_AGGREGATES).join(', ')}`, {
+    throw new SluiceError('INVALID_ARGUMENT', `LIST_AGGREGATE takes the name of an aggregate of one value as a constant string (${Object.keys(LIST_AGGREGATES).join(', ')}, median, mode, stddev_samp, ...)`, {
       span: which.span,
-      hint: "e.g. LIST_AGGREGATE(l, 'sum'), or call LIST_SUM(l) directly",
+      hint: "e.g. LIST_AGGREGATE(l, 'median'), or call LIST_SUM(l) directly",
     });
   }
   const rest = e.args.slice(2);

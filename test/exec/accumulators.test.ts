@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { T } from '../../src/common/types.js';
-import { accumulatorFactory, AggregateList } from '../../src/exec/operators/accumulators.js';
+import { accumulatorFactory } from '../../src/exec/operators/accumulators.js';
+import { AggregateList } from '../../src/exec/operators/aggregate-list.js';
 import type { BoundExpr } from '../../src/planner/bound-expr.js';
 import type { AggregateCall } from '../../src/planner/logical.js';
 import { decodeValue, encodeValue } from '../../src/state/index.js';

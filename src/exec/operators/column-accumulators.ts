@@ -13,7 +13,7 @@ import type { AggregateCall } from '../../planner/logical.js';
 import { valueBytes, valueReader, type StateValue } from '../../state/index.js';
 import type { Accumulator } from './accumulator.js';
 import { extremeNoRetraction, type CountStar, type Extreme, type Sum } from './accumulators.js';
-import type { ArgValues } from './accumulators.js';
+import type { ArgValues } from './aggregate-list.js';
 
 /** How the state of one call is held in columns. */
 const Kernel = { CountStar: 0, Count: 1, FloatSum: 2, Min: 3, Max: 4 } as const;

@@ -6,7 +6,7 @@ import { columnsOf, type BoundExpr } from '../../planner/bound-expr.js';
 import { takeRows } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { StreamOperator } from '../operator-driver.js';
-import { evaluateGroupKeys, usedColumns } from './accumulators.js';
+import { evaluateGroupKeys, usedColumns } from './aggregate-list.js';
 
 export interface ExchangeSpec {
   readonly input: readonly Field[];

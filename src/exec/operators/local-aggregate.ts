@@ -13,7 +13,8 @@ import { compileExpr, type CompiledExpr } from '../compile-expr.js';
 import { keyOf } from '../../common/keys.js';
 import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator, type AggregateSpec } from './accumulators.js';
+import type { Accumulator } from './accumulators.js';
+import { AggregateList, evaluateGroupKeys, usedColumns, type AggregateSpec } from './aggregate-list.js';
 import { encodeState } from './partial-state.js';
 
 interface Partial {

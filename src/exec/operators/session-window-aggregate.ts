@@ -8,7 +8,8 @@ import { SluiceError } from '../../common/errors.js';
 import { TimeIndex, type StateRow, type StateValue } from '../../state/index.js';
 import { plain } from '../columns.js';
 import { keyOf } from '../../common/keys.js';
-import { AggregateList, evaluateGroupKeys, usedColumns, type Accumulator } from './accumulators.js';
+import type { Accumulator } from './accumulators.js';
+import { AggregateList, evaluateGroupKeys, usedColumns } from './aggregate-list.js';
 import { lateReason, nullTimeReason, timeColumn } from './event-time.js';
 import { WindowAggregateBase, retracts, type ClosedWindow, type WindowAggregateSpec } from './window-aggregate-base.js';
 

@@ -12,7 +12,8 @@ import { emitRows } from '../changes.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
 import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
-import { AggregateList, type Accumulator } from './accumulators.js';
+import type { Accumulator } from './accumulators.js';
+import { AggregateList } from './aggregate-list.js';
 
 export interface WindowAggregateSpec {
   readonly input: readonly Field[];
