@@ -1,13 +1,18 @@
-/** The AND-parts of a written condition, and back; whether a written expression holds a subquery. */
+/** The AND-parts of a written condition, and back; whether a written expression holds a subquery, or any part that meets a test. */
 import { isSubquery, type Expr } from '../parser/ast.js';
 import { mapChildren } from './window-lift.js';
 
 /** Whether `e` holds a subquery (outside those subqueries: a subquery is found, not entered). */
 export function hasSubquery(e: Expr): boolean {
-  if (isSubquery(e)) return true;
+  return anyPart(e, isSubquery);
+}
+
+/** Whether `e` or a part of it meets `test` (subqueries' own expressions are not entered). */
+export function anyPart(e: Expr, test: (x: Expr) => boolean): boolean {
+  if (test(e)) return true;
   let found = false;
   mapChildren(e, (c) => {
-    found ||= hasSubquery(c);
+    found ||= anyPart(c, test);
     return c;
   });
   return found;

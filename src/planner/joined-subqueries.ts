@@ -46,6 +46,7 @@ export function planJoinedSubquery(sub: SubqueryExpr, k: number, plan: LogicalPl
   // (SELECT 1), EXISTS (SELECT 1): over one row, as a query without FROM is.
   if (!q.from) q = { ...q, from: oneRow(q.span) };
   let inner = planFrom(q.from!, catalog, planSub, pull).scope;
+  if (sub.kind !== 'Exists') q = starAsColumn(q, inner);
   const limited = q.orderBy.length > 0 || q.limit !== undefined || q.offset !== undefined;
   if (sub.kind !== 'ScalarSubquery' && !limited && (q.groupBy.length || q.groupingSets || q.having || q.distinct || q.items.some((i) => i.kind === 'ExprItem' && aggregates(i.expr)))) {
     const flat = ungrouped(sub, q, inner);
@@ -598,6 +599,24 @@ function setAsColumn(q: SelectQuery): SelectQuery {
   const alias: Ident = { name: '\u0000set', span };
   const column: Ident = { name: '\u0000c0', span };
   return { kind: 'Select', distinct: false, items: [{ kind: 'ExprItem', expr: { kind: 'ColumnRef', qualifier: alias, column, span }, span }], from: { kind: 'Subquery', query: q, alias, columns: [column], span }, groupBy: [], orderBy: [], span };
+}
+
+/**
+ * `(SELECT * FROM t WHERE ...)` of a relation of one column as the SELECT of that column, as
+ * DuckDB reads it; a * of more columns is refused, naming how many.
+ */
+function starAsColumn(q: SelectQuery, inner: Scope): SelectQuery {
+  const star = q.items.length === 1 ? q.items[0]! : undefined;
+  if (star?.kind !== 'Star' || star.path?.length || star.replace?.length || star.rename?.length) return q;
+  const qual = star.qualifier ? normalizeName(star.qualifier.name) : undefined;
+  const excluded = new Set((star.exclude ?? []).map((x) => normalizeName(x.name)));
+  const columns = inner.columns.filter((c) => !c.hidden && !excluded.has(normalizeName(c.name)) && (qual === undefined || (c.qualifier !== undefined && normalizeName(c.qualifier) === qual)));
+  if (columns.length !== 1) {
+    throw new SluiceError('INVALID_ARGUMENT', `a subquery inside an expression must select one column, not ${columns.length} (its *)`, { span: star.span, hint: 'select the one column the expression needs' });
+  }
+  const c = columns[0]!;
+  const expr: Expr = { kind: 'ColumnRef', ...(c.qualifier !== undefined ? { qualifier: { name: c.qualifier, span: star.span } } : {}), column: { name: c.name, span: star.span }, span: star.span };
+  return { ...q, items: [{ kind: 'ExprItem', expr, alias: { name: c.name, span: star.span }, span: star.span }] };
 }
 
 function onlyItem(q: SelectQuery): Expr {

@@ -77,7 +77,7 @@ export function resolves(scope: Scope, ref: ColumnRefExpr): boolean {
 }
 
 /** The names relations have anywhere in `q` (its FROM and every nested query's). */
-function collectAliases(q: SelectQuery, into: Set<string>): void {
+export function collectAliases(q: SelectQuery, into: Set<string>): void {
   const from = (item: FromItem): void => {
     switch (item.kind) {
       case 'TableRef':

@@ -21,6 +21,7 @@ import { andAll, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
 import { planJoinedSubquery } from './joined-subqueries.js';
+import { liftDerivedCorrelation } from './derived-correlation.js';
 import { drivesLookup, splitKeyEqualities, type SubqueryPlanner } from './plan-from.js';
 import { mapChildren } from './window-lift.js';
 
@@ -45,7 +46,10 @@ export interface PlannedSubqueries {
  */
 export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan, scope: Scope, catalog: Catalog, aggregates: (e: Expr) => boolean, planSub: SubqueryPlanner, pull: boolean, outerFrom?: FromItem): PlannedSubqueries {
   const bound = new Map<SubqueryExpr, BoundExpr>();
-  subs.forEach((sub, k) => {
+  subs.forEach((written, k) => {
+    // Conditions on the query's columns inside the subquery's derived tables, moved where they can be read.
+    const lifted = liftDerivedCorrelation(written.query, scope);
+    const sub = lifted === written.query ? written : { ...written, query: lifted };
     const q = sub.query;
     const from = q.from?.kind === 'TableRef' ? q.from : undefined;
     const table = from ? catalog.findRelation(from.name.name) : undefined;
@@ -63,7 +67,7 @@ export function planSubqueries(subs: readonly SubqueryExpr[], plan: LogicalPlan,
     }
     planned ??= planJoinedSubquery(sub, k, plan, scope, catalog, planSub, pull, aggregates, outerFrom);
     ({ plan, scope } = planned);
-    bound.set(sub, planned.value);
+    bound.set(written, planned.value);
   });
   return { plan, scope, bound };
 }

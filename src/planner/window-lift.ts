@@ -151,7 +151,7 @@ export function isAggregateCall(e: Expr): boolean {
 }
 
 /** Whether `e` holds a window function outside any subquery. */
-function hasWindow(e: Expr): boolean {
+export function hasWindow(e: Expr): boolean {
   if (isWindowCall(e)) return true;
   if (isSubquery(e)) return false;
   let found = false;
