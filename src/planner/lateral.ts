@@ -21,10 +21,22 @@ import { implicitName } from './item-names.js';
 import type { LogicalPlan } from './logical.js';
 import { mapChildren } from './window-lift.js';
 import { astConjuncts } from './ast-conjuncts.js';
+import { readsRelations, relationNames } from './nested-correlation.js';
 
 interface Planned {
   readonly plan: LogicalPlan;
   readonly scope: Scope;
+}
+
+/**
+ * `join` with its right side marked LATERAL when it is a subquery that reads the relations
+ * before it (`FROM dept d, (SELECT COUNT(*) AS n FROM emp e WHERE e.dept = d.dept) t`), as DuckDB
+ * reads such a subquery without the keyword.
+ */
+export function impliedLateral(join: JoinRef): JoinRef {
+  const right = join.right;
+  if (right.kind !== 'Subquery' || right.lateral || right.view || !readsRelations(right.query, relationNames(join.left))) return join;
+  return { ...join, right: { ...right, lateral: true } };
 }
 
 /** The right side of `join` when it is a relation of values computed from each left row. */

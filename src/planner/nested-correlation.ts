@@ -111,6 +111,50 @@ export function collectAliases(q: SelectQuery, into: Set<string>): void {
   forOwnExprs(q, look);
 }
 
+/**
+ * Whether `q`, anywhere inside it, reads a column qualified by one of `names` (normalized) that
+ * nothing inside it defines: a subquery in FROM that reads the relations before it.
+ */
+export function readsRelations(q: SelectQuery, names: ReadonlySet<string>): boolean {
+  const local = new Set<string>();
+  collectAliases(q, local);
+  let found = false;
+  const look = (e: Expr): Expr => {
+    if (found) return e;
+    if (e.kind === 'ColumnRef' && e.qualifier && names.has(normalizeName(e.qualifier.name)) && !local.has(normalizeName(e.qualifier.name))) found = true;
+    else if (e.kind === 'ScalarSubquery' || e.kind === 'Exists' || e.kind === 'InSubquery') {
+      if (e.kind === 'InSubquery') look(e.operand);
+      forQuery(e.query, look);
+    } else mapChildren(e, look);
+    return e;
+  };
+  forQuery(q, look);
+  return found;
+}
+
+/** The names the relations of `item` are read by (aliases, or table names), normalized. */
+export function relationNames(item: FromItem, into = new Set<string>()): Set<string> {
+  switch (item.kind) {
+    case 'TableRef':
+      into.add(normalizeName((item.alias ?? item.name).name));
+      break;
+    case 'Join':
+      relationNames(item.left, into);
+      relationNames(item.right, into);
+      break;
+    case 'Window':
+      into.add(normalizeName((item.alias ?? (item.input.kind === 'TableRef' ? item.input.name : item.input.alias) ?? { name: '' }).name));
+      break;
+    case 'Subquery':
+    case 'Values':
+      if (item.alias) into.add(normalizeName(item.alias.name));
+      break;
+    case 'Union':
+      break;
+  }
+  return into;
+}
+
 /** Calls `f` on each expression of `q` itself (not of its FROM's subqueries). */
 function forOwnExprs(q: SelectQuery, f: (e: Expr) => unknown): void {
   for (const i of q.items) if (i.kind === 'ExprItem') f(i.expr);

@@ -10,7 +10,7 @@ import { fnv1a32 } from '../common/hash.js';
 import type { Catalog, TableDef } from './catalog.js';
 import { commonType } from './functions.js';
 import { crossColumns, hashJoinOn } from './join-keys.js';
-import { lateralQuery, lateralRows, planLateralQuery, planLateralRows } from './lateral.js';
+import { impliedLateral, lateralQuery, lateralRows, planLateralQuery, planLateralRows } from './lateral.js';
 import { planAsofJoin } from './asof-join.js';
 import { checkInterval, checkIntervalMagnitude, checkWindowsPerRow, fixedMillis } from './limits.js';
 import type { LogicalPlan } from './logical.js';
@@ -300,7 +300,8 @@ function intervalMillis(e: Expr): number {
   throw new SluiceError('INVALID_ARGUMENT', 'expected a positive INTERVAL literal', { span: e.span, hint: "e.g. INTERVAL '1' MINUTE" });
 }
 
-function planJoin(written: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
+function planJoin(asWritten: JoinRef, catalog: Catalog, planSub: SubqueryPlanner, pull: boolean): Planned {
+  const written = impliedLateral(asWritten);
   if (written.asof) return planAsofJoin(written, planFrom(written.left, catalog, planSub, pull), planFrom(written.right, catalog, planSub, pull), catalog, planSub, pull);
   const tableFirst = pull ? undefined : tableBeforeStream(written, catalog, planSub);
   if (tableFirst) return planTableFirst(written, tableFirst, catalog, planSub);
@@ -377,6 +378,8 @@ function tableBeforeStream(item: JoinRef, catalog: Catalog, planSub: SubqueryPla
   const right = item.right.kind === 'TableRef' ? catalog.relation(item.right.name.name, item.right.name.span) : undefined;
   if (right?.kind === 'table') return undefined;
   if (item.joinType !== 'INNER' && item.joinType !== 'RIGHT') return undefined;
+  // A relation that reads the table's row is computed from it: the table comes first.
+  if (item.right.kind === 'Subquery' && item.right.lateral) return undefined;
   const stream = planFrom(item.right, catalog, planSub, false);
   if (!drivesLookup(stream.plan, false)) return undefined;
   const flipped: JoinRef = { ...item, left: item.right, right: item.left, joinType: item.joinType === 'RIGHT' ? 'LEFT' : 'INNER' };
