@@ -648,7 +648,8 @@ const AGGREGATE_RULES: Readonly<Record<AggregateName, TypeRule>> = {
   histogram: (a) => (a.length === 1 && a[0]!.kind !== 'ARRAY' && a[0]!.kind !== 'STRUCT' ? mapOf(a[0]!.kind === 'NULL' ? T.INT : a[0]!, T.BIGINT) : 'expects one value'),
   quantile_cont: (a) => (a.length === 2 && isNumeric(a[1]!) ? (interpolatedType(a[0]!, true) ?? 'expects (number, date or timestamp, fraction)') : 'expects (number, date or timestamp, fraction)'),
   // MEDIAN(x) is QUANTILE_CONT(x, 0.5).
-  median: (a) => (a.length === 1 ? (interpolatedType(a[0]!, true) ?? 'expects one number, date or timestamp') : 'expects one number, date or timestamp'),
+  // MEDIAN of strings is their lower middle value (QUANTILE_DISC's), as DuckDB's.
+  median: (a) => (a.length === 1 ? (interpolatedType(a[0]!, true) ?? (a[0]!.kind === 'STRING' ? T.STRING : 'expects one number, date, timestamp or string')) : 'expects one number, date, timestamp or string'),
   psi: (a) =>
     (a.length === 3 || (a.length === 4 && (['INT', 'BIGINT'].includes(a[3]!.kind) || a[3]!.kind === 'NULL'))) && (isNumeric(a[0]!) || a[0]!.kind === 'NULL') && a[1]!.kind === 'STRING' && a[2]!.kind === 'STRING'
       ? T.DOUBLE

@@ -65,7 +65,8 @@ export function accumulatorFactory(call: AggregateCall, retractable: boolean): A
       case 'quantile_disc':
         return new QuantileDisc(constantNumber(call.args[1]));
       case 'quantile_cont':
-        // MEDIAN(x) is bound as QUANTILE_CONT with one argument.
+        // MEDIAN(x) is bound as QUANTILE_CONT with one argument; of strings, the lower middle value.
+        if (call.args[0]?.type.kind === 'STRING') return new QuantileDisc(0.5);
         return new QuantileCont(call.args.length > 1 ? constantNumber(call.args[1]) : 0.5, interpolation(call.args[0]?.type));
       case 'stddev_samp':
       case 'stddev_pop':
