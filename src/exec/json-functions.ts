@@ -201,7 +201,7 @@ const MEMBERS = Symbol('.*');
 const ELEMENTS = Symbol('[*]');
 
 /**
- * A path as DuckDB reads one: `$.a.b[1]` (JSONPath: `.name`, `."quoted name"`, `[n]`, `[#-n]`
+ * A path as DuckDB reads one: `$.a.b[1]` (JSONPath: `.name`, `."quoted name"`, `[n]`, `[#-n]` or `[-n]`
  * from the end, `[*]` and `.*` every element or member), `/a/b/1` (JSON Pointer), a plain key
  * (`'a'`), or an integer (an array index).
  */
@@ -243,7 +243,8 @@ function jsonPath(p: string): Step[] {
       steps.push(ELEMENTS);
       i = p.indexOf(']', i) + 1;
     } else if (c === '[') {
-      const m = /\[\s*(#\s*-\s*)?(\d+)\s*\]/y;
+      // [n], and from the end [#-n] or [-n] (DuckDB reads both).
+      const m = /\[\s*(#\s*-\s*|-\s*)?(\d+)\s*\]/y;
       m.lastIndex = i;
       const idx = m.exec(p);
       if (!idx) bad();
