@@ -9,7 +9,7 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** The specifiers STRFTIME knows (after `%`, and after `%-` for those that pad). */
-const SPECIFIERS = new Set('aAwubBmdyYHIpMSfgnjUWVGzZcxX%'.split(''));
+const SPECIFIERS = new Set('aAwubhBmdyYHIpMSfgnjUWVGzZcxXT%'.split(''));
 const UNPADDED = new Set('dmHIMSjy'.split(''));
 
 /** Why `format` cannot be used, or undefined when every specifier in it is known. */
@@ -22,7 +22,7 @@ export function strftimeFormatError(format: string): string | undefined {
       if (c === undefined || !UNPADDED.has(c)) return `STRFTIME format '${format}': '%-${c ?? ''}' is not a specifier (%-d, %-m, %-H, %-I, %-M, %-S, %-j, %-y)`;
       continue;
     }
-    if (c === undefined || !SPECIFIERS.has(c)) return `STRFTIME format '${format}': '%${c ?? ''}' is not a specifier; use %Y %m %d %H %M %S %f %g %j %a %A %b %B %p %I %u %w %U %W %V %G %z %Z %c %x %X or %%`;
+    if (c === undefined || !SPECIFIERS.has(c)) return `STRFTIME format '${format}': '%${c ?? ''}' is not a specifier; use %Y %m %d %H %M %S %f %g %j %a %A %b %B %p %I %u %w %U %W %V %G %z %Z %c %x %X %T %h or %%`;
   }
   return undefined;
 }
@@ -52,6 +52,7 @@ export function strftime(ts: number, format: string): string {
       case 'u':
         return String(weekday === 0 ? 7 : weekday);
       case 'b':
+      case 'h':
         return MONTHS[month]!.slice(0, 3);
       case 'B':
         return MONTHS[month]!;
@@ -99,6 +100,7 @@ export function strftime(ts: number, format: string): string {
       case 'x':
         return `${value('Y', true)}-${value('m', true)}-${value('d', true)}`;
       case 'X':
+      case 'T':
         return `${value('H', true)}:${value('M', true)}:${value('S', true)}`;
       default:
         return '%';

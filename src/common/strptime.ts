@@ -12,6 +12,9 @@ const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 
 /** The most digits each numeric specifier reads. */
 const WIDTHS: Readonly<Record<string, number>> = { Y: 6, y: 2, m: 2, d: 2, e: 2, H: 2, I: 2, M: 2, S: 2, j: 3, f: 6, g: 3, n: 9, w: 1, u: 1, U: 2, W: 2, V: 2, G: 6 };
 
+/** Specifiers that stand for several: the date and time (%c), the date (%x), the time (%X, %T). */
+const COMPOSITE: Readonly<Record<string, string>> = { c: '%Y-%m-%d %H:%M:%S', x: '%Y-%m-%d', X: '%H:%M:%S', T: '%H:%M:%S' };
+
 interface Fields {
   year: number;
   month: number;
@@ -27,10 +30,12 @@ interface Fields {
 }
 
 /** The instant `text` names by `format`, or a message saying where it does not fit. */
-export function strptime(text: string, format: string): number | string {
+export function strptime(text: string, writtenFormat: string): number | string {
+  // Specifiers of several fields, as STRFTIME writes them.
+  const format = writtenFormat.replace(/%([%cxXT])/g, (all, c: string) => COMPOSITE[c] ?? all);
   const f: Fields = { year: 1900, month: 1, day: 1, hour: 0, minute: 0, second: 0, ms: 0, twelveHour: false, offsetMinutes: 0 };
   let at = 0;
-  const fail = (what: string) => `could not read '${text}' by the format '${format}': ${what} at character ${at + 1}`;
+  const fail = (what: string) => `could not read '${text}' by the format '${writtenFormat}': ${what} at character ${at + 1}`;
   for (let i = 0; i < format.length; i++) {
     const ch = format[i]!;
     if (/\s/.test(ch)) {
@@ -44,7 +49,7 @@ export function strptime(text: string, format: string): number | string {
     }
     let spec = format[++i];
     if (spec === '-') spec = format[++i];
-    if (spec === undefined) return `the format '${format}' ends with '%'`;
+    if (spec === undefined) return `the format '${writtenFormat}' ends with '%'`;
     if (spec === '%') {
       if (text[at] !== '%') return fail("expected '%'");
       at++;
@@ -103,11 +108,11 @@ export function strptime(text: string, format: string): number | string {
         break;
       }
       default:
-        return `the format '${format}' has '%${spec}', which STRPTIME does not read; use %Y %m %d %H %M %S %f %g %j %b %a %p %I %y %z or %%`;
+        return `the format '${writtenFormat}' has '%${spec}', which STRPTIME does not read; use %Y %m %d %H %M %S %f %g %j %b %a %p %I %y %z %T or %%`;
     }
   }
   if (at < text.length) return fail('unread text');
-  return instant(f) ?? `'${text}' by the format '${format}' is not a valid time`;
+  return instant(f) ?? `'${text}' by the format '${writtenFormat}' is not a valid time`;
 }
 
 function setNumber(f: Fields, spec: string, n: number, digits: string): string | undefined {
