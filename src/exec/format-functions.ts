@@ -7,6 +7,7 @@
 /** Text of one value as the `s` (or default) form writes it. */
 function plainText(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v < 0 ? '-inf' : 'inf';
   if (typeof v === 'object') return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
   return String(v);
 }
@@ -19,6 +20,14 @@ function numberOf(v: unknown, what: string): number | bigint {
 
 /** One value by a type letter: d/i integer, f/F fixed, e/E exponent, g/G shortest, x/X/o/b bases, s/c text. */
 function typed(v: unknown, type: string, precision: number | undefined, what: string): string {
+  if ('fFeEgG'.includes(type) && type !== '') {
+    const x = Number(numberOf(v, what));
+    // C's and fmt's words for the doubles that are not numbers.
+    if (!Number.isFinite(x)) {
+      const word = Number.isNaN(x) ? 'nan' : x < 0 ? '-inf' : 'inf';
+      return type === type.toUpperCase() ? word.toUpperCase() : word;
+    }
+  }
   switch (type) {
     case 'd':
     case 'i': {
@@ -26,16 +35,31 @@ function typed(v: unknown, type: string, precision: number | undefined, what: st
       return typeof n === 'bigint' ? n.toString() : Math.trunc(n).toString();
     }
     case 'f':
-    case 'F':
-      return Number(numberOf(v, what)).toFixed(precision ?? 6);
+    case 'F': {
+      const digits = precision ?? 6;
+      return tiesToEven(Number(numberOf(v, what)), 'fixed', digits, (y) => fixed(y, digits));
+    }
     case 'e':
     case 'E': {
-      const t = Number(numberOf(v, what)).toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
+      const digits = precision ?? 6;
+      const t = tiesToEven(Number(numberOf(v, what)), 'exponent', digits, (y) => y.toExponential(digits)).replace(/e([+-])(\d)$/, 'e$10$2');
       return type === 'E' ? t.toUpperCase() : t;
     }
     case 'g':
-    case 'G':
-      return String(Number(Number(numberOf(v, what)).toPrecision(precision ?? 6)));
+    case 'G': {
+      // C's %g: `digits` significant digits, in exponent form when the exponent is below -4 or
+      // not below `digits`, else fixed; trailing zeros dropped.
+      const x = Number(numberOf(v, what));
+      const digits = Math.max(1, precision ?? 6);
+      const e = tiesToEven(x, 'exponent', digits - 1, (y) => y.toExponential(digits - 1));
+      const exponent = Number(e.slice(e.indexOf('e') + 1));
+      const trim = (t: string) => (t.includes('.') ? t.replace(/\.?0+$/, '') : t);
+      const t =
+        exponent < -4 || exponent >= digits
+          ? `${trim(e.slice(0, e.indexOf('e')))}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`
+          : trim(tiesToEven(x, 'fixed', digits - 1 - exponent, (y) => fixed(y, digits - 1 - exponent)));
+      return type === 'G' ? t.toUpperCase() : t;
+    }
     case 'x':
     case 'X':
     case 'o':
@@ -52,6 +76,39 @@ function typed(v: unknown, type: string, precision: number | undefined, what: st
     default:
       throw new Error(`${what}: unknown format type '${type}'`);
   }
+}
+
+/**
+ * `form(x)`, except that a value exactly halfway between two results of `digits` digits (after
+ * the point: 'fixed'; after the first significant digit: 'exponent') goes to the one whose last
+ * digit is even, as C's printf and the fmt library round (2.25 is 2.2 at one digit, 2.35 is 2.4);
+ * JavaScript's toFixed and toExponential round such ties up.
+ */
+function tiesToEven(x: number, kind: 'fixed' | 'exponent', digits: number, form: (y: number) => string): string {
+  const a = Math.abs(x);
+  // The exact digits past the last kept one: 25 more tell a tie from any other double.
+  if (!Number.isFinite(x) || a === 0 || digits + 25 > 100 || (kind === 'fixed' && a >= 1e21)) return form(x);
+  const exact = kind === 'fixed' ? a.toFixed(digits + 25) : a.toExponential(digits + 25).replace(/e.*$/, '');
+  const point = exact.indexOf('.');
+  const kept = exact.slice(0, point + (digits > 0 ? digits + 1 : 0));
+  if (!/^50*$/.test(exact.slice(point + 1 + digits)) || Number(kept[kept.length - 1]) % 2 === 1) return form(x);
+  // The double just below the tie rounds down to the even result.
+  const below = form(nextDown(a));
+  return x < 0 ? `-${below}` : below;
+}
+
+/** `y` with `digits` digits after the point, also from 1e21 on (where toFixed writes an exponent; such doubles are whole). */
+function fixed(y: number, digits: number): string {
+  if (!Number.isFinite(y) || Math.abs(y) < 1e21) return y.toFixed(digits);
+  return `${BigInt(y).toString()}${digits > 0 ? `.${'0'.repeat(digits)}` : ''}`;
+}
+
+/** The largest double below the positive finite `a`. */
+function nextDown(a: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, a);
+  view.setBigUint64(0, view.getBigUint64(0) - 1n);
+  return view.getFloat64(0);
 }
 
 function pad(text: string, width: number, align: string, fill: string, zero: boolean): string {
