@@ -263,7 +263,8 @@ function excludedFrames(w: WindowSpec, values: readonly unknown[], lo: Int32Arra
       const at = w.fn === 'first_value' ? 0 : w.fn === 'last_value' ? kept.length - 1 : w.offset! - 1;
       return at >= 0 && at < kept.length ? kept[at] : null;
     }
-    return frameAggregate(w.fn, kept, Int32Array.of(0), Int32Array.of(kept.length), w.distinct)[0];
+    // A frame EXCLUDE empties is still a frame: [0, 0) of one placeholder (COUNT 0, SUM NULL).
+    return frameAggregate(w.fn, kept.length ? kept : [null], Int32Array.of(0), Int32Array.of(kept.length), w.distinct)[0];
   });
 }
 
