@@ -225,6 +225,13 @@ function dialectHint(found: IToken | undefined, before: readonly IToken[]): stri
   if (['REFERENCES', 'FOREIGN'].includes(word(found)) && word(before[0]) === 'CREATE') {
     return 'FOREIGN KEY is not supported: PRIMARY KEY, UNIQUE and CHECK (cond) are';
   }
+  // ALTER TABLE / STREAM / VIEW ...: only models change in place.
+  if (word(last) === 'ALTER' && before.length === 1 && ['TABLE', 'STREAM', 'VIEW', 'MATERIALIZED', 'SINK', 'FUNCTION'].includes(word(found))) {
+    const what = word(found) === 'MATERIALIZED' ? 'MATERIALIZED VIEW' : word(found);
+    return what === 'TABLE'
+      ? 'ALTER is for models (ALTER MODEL); a table keeps the columns it was created with: create the one wanted from it (CREATE TABLE t2 AS SELECT *, NULL::STRING AS z FROM t) and drop the old one'
+      : `ALTER is for models (ALTER MODEL); a ${what.toLowerCase()} keeps its definition: drop it and create it again (CREATE OR REPLACE where the statement takes it)`;
+  }
   // Oracle's MINUS: the word was read as an alias, or comes where none fits.
   if ([word(found), word(last)].includes('MINUS')) return 'the rows of one SELECT that another does not give: SELECT ... EXCEPT SELECT ...';
   // x OVER (...) after something that is not a function call: OVER was read as an alias.
