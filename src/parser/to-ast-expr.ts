@@ -570,6 +570,8 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
     });
     return jsonGroup === 1 ? call('to_json', [listOf(args[0]!)]) : call('json_object_lists', [listOf(args[0]!), listOf(args[1]!)]);
   }
+  // ROW(a, b): the row value (a, b), as the SQL standard and DuckDB write it.
+  if (normalizeName(name.name) === 'row' && isPlainCall(n) && nodes(n, 'args').length > 0) return rowValue(nodes(n, 'args').map((a) => toExpr(a, cx)), span);
   return {
     kind: 'Call',
     name: ordered?.name ?? name,

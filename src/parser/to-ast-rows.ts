@@ -20,7 +20,7 @@
  * A row value anywhere else is an error at planning (ROW_CALL is no function).
  */
 import type { Span } from '../common/span.js';
-import type { BinaryOp, Expr, Ident, SelectQuery } from './ast.js';
+import type { BinaryOp, CallExpr, Expr, Ident, SelectQuery } from './ast.js';
 import { SluiceError } from '../common/errors.js';
 
 /** The name a row value `(a, b)` has in the AST until a comparison or IN takes it apart. */
@@ -32,7 +32,7 @@ export function rowItems(e: Expr): readonly Expr[] | undefined {
 }
 
 /** `(a, b, ...)` as an expression (see ROW_CALL). */
-export function rowValue(items: readonly Expr[], span: Span): Expr {
+export function rowValue(items: readonly Expr[], span: Span): CallExpr {
   return { kind: 'Call', name: { name: ROW_CALL, span }, args: items, distinct: false, star: false, span };
 }
 
