@@ -49,6 +49,19 @@ describe('Kafka JSON codec and BIGINT', () => {
     expect(decodeJsonRow(fields, Buffer.from('{"v": 18446744073709551615}'))).toEqual({ error: 'v: expected BIGINT (64-bit integer), got 18446744073709551615' });
   });
 
+  it('rejects an object none of whose keys is a column (a wrapper, a name in another case), and keeps {} as a row of NULLs', () => {
+    const { batch, kept, rejected } = decodeJsonRecords(fields, records('{"rows": [{"id": 1}]}', '{"ID": 4, "V": 5}', '{}', '{"id": 3, "other": 1}'));
+    expect(kept).toEqual([2, 3]);
+    expect(rejected.map((r) => r.reason)).toEqual([
+      'none of the object\'s keys ("rows") is a column: expected id, v, x (names match exactly, as declared)',
+      'none of the object\'s keys ("ID", "V") is a column: expected id, v, x (names match exactly, as declared)',
+    ]);
+    expect(batchToRows(batch, fields)).toEqual([
+      [null, null, null],
+      [3, null, null],
+    ]);
+  });
+
   it('encodes BIGINT as JSON numbers with every digit, and decodes its own output to the same values', () => {
     const { batch } = decodeJsonRecords(fields, records('{"id": 1, "v": 9007199254740993, "x": 1.25}', '{"id": 2, "v": -9223372036854775808}'));
     const out = rowsAsJson(batch, fields);

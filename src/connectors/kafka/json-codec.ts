@@ -170,16 +170,28 @@ function parseOrUndefined(text: string): unknown {
 export function fillRow(fields: readonly Field[], obj: unknown, timestamp: number, recordTimeColumn: number | undefined, row: unknown[], defaults?: readonly unknown[]): string | undefined {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return `value must be a JSON object, got ${show(obj)}`;
   const o = obj as Record<string, unknown>;
+  let matched = false;
   for (let c = 0; c < fields.length; c++) {
     const f = fields[c]!;
     // A JSON value is never a function: one is Object.prototype's (a column named toString).
     let given = o[f.name];
     if (typeof given === 'function') given = undefined;
+    if (given !== undefined) matched = true;
     const d = given === undefined ? defaults?.[c] : undefined;
     const x = c === recordTimeColumn ? timestamp : d !== undefined ? d : coerce(f.type, given, f.name);
     if (x instanceof Misfit) return x.reason;
     if (x === null && !f.nullable) return `${f.name}: missing or NULL in a NOT NULL column`;
     row[c] = x;
+  }
+  // An object none of whose keys is a column (`{"rows": [...]}`, `{"ID": 4}` for a column id) is
+  // a mistake, not a row of NULLs; `{}` is a row of defaults.
+  if (!matched) {
+    const keys = Object.keys(o);
+    if (keys.length > 0) {
+      const shown = keys.slice(0, 5).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 5 ? ', ...' : '');
+      const columns = fields.filter((_, c) => c !== recordTimeColumn).map((f) => f.name);
+      return `none of the object's keys (${shown}) is a column: expected ${columns.slice(0, 8).join(', ')}${columns.length > 8 ? ', ...' : ''} (names match exactly, as declared)`;
+    }
   }
   return undefined;
 }
