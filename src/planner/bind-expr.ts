@@ -219,9 +219,11 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
         else expectType(when, 'BOOLEAN', 'CASE WHEN');
         return { when, then: bind(w.then) };
       });
-      const elseExpr = e.else ? bind(e.else) : undefined;
+      const results = literalsAsOthers([...whens.map((w) => w.then), ...(e.else ? [bind(e.else)] : [])]);
+      whens.forEach((w, i) => (w.then = results[i]!));
+      const elseExpr = e.else ? results[results.length - 1] : undefined;
       let type: DataType | undefined = T.NULL;
-      for (const r of [...whens.map((w) => w.then), ...(elseExpr ? [elseExpr] : [])]) {
+      for (const r of results) {
         const next: DataType | undefined = type && commonType(type, r.type);
         if (!next) throw typeError(`CASE branches have different types: ${typeToString(type!)} and ${typeToString(r.type)}`, r.span ?? e.span);
         type = next;
@@ -315,7 +317,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
     case 'LambdaRef':
       return lambdaVar(e, hooks.lambdas);
     case 'Array': {
-      const elements = e.elements.map(bind);
+      const elements = literalsAsOthers(e.elements.map(bind));
       let t: DataType | undefined = T.NULL;
       for (const x of elements) t = t && commonType(t, x.type);
       if (!t) throw typeError('array elements must share one type', e.span);
@@ -365,7 +367,8 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
   if (name === ROW_CALL) {
     throw new SluiceError('UNSUPPORTED', 'a row value (a, b, ...) is supported compared with another row value, or with IN', { span: e.span, hint: 'e.g. (a, b) = (1, 2), (a, b) IN ((1, 2), (3, 4)) or (a, b) IN (SELECT x, y FROM t)' });
   }
-  const bound = e.args.map(bind);
+  const written = e.args.map(bind);
+  const bound = ONE_TYPE_CALLS.has(name) && !catalog.findFunction(name) ? literalsAsOthers(written) : written;
   // TYPEOF(x): the name DuckDB gives x's type, known when the query is planned.
   if (name === 'typeof' && bound.length === 1 && !catalog.findFunction(name)) return { kind: 'Literal', value: duckTypeName(bound[0]!.type), type: T.STRING, span: e.span };
   if (name === 'struct_pack' && !catalog.findFunction(name)) return bindStruct(bound, e);
@@ -812,9 +815,32 @@ const COMPARISONS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>=
  * '7.5' as the INT 8 (so `7 = '7.5'` is FALSE and `-3 < '-2.5'` is FALSE too).
  */
 function literalAs(other: BoundExpr, x: BoundExpr): BoundExpr {
-  if (x.kind !== 'Literal' || x.type.kind !== 'STRING' || typeof x.value !== 'string') return x;
-  if (!LITERAL_TARGETS.has(other.type.kind)) return x;
-  return { kind: 'Cast', operand: x, type: other.type, ...(x.span ? { span: x.span } : {}) };
+  return literalAsType(other.type, x);
+}
+
+function literalAsType(type: DataType, x: BoundExpr): BoundExpr {
+  if (!isTextLiteral(x) || !LITERAL_TARGETS.has(type.kind)) return x;
+  return { kind: 'Cast', operand: x, type, ...(x.span ? { span: x.span } : {}) };
+}
+
+function isTextLiteral(x: BoundExpr): boolean {
+  return x.kind === 'Literal' && x.type.kind === 'STRING' && typeof x.value === 'string';
+}
+
+/** Functions whose arguments become one value of one type. */
+const ONE_TYPE_CALLS: ReadonlySet<string> = new Set(['coalesce', 'ifnull', 'nullif', 'greatest', 'least']);
+
+/**
+ * Values that become one (CASE's results, COALESCE's arguments, a list's elements): string
+ * literals among them take the type the others share when it is a time, number or BOOLEAN, as
+ * DuckDB reads them (`COALESCE(d, '2024-01-01')` is a DATE, `CASE ... ELSE '0' END` beside INT
+ * results an INT); text that does not convert fails the statement with a caret.
+ */
+function literalsAsOthers(xs: BoundExpr[]): BoundExpr[] {
+  if (!xs.some(isTextLiteral) || xs.every(isTextLiteral)) return xs;
+  let type: DataType | undefined = T.NULL;
+  for (const x of xs) if (!isTextLiteral(x)) type = type && commonType(type, x.type);
+  return type ? xs.map((x) => literalAsType(type, x)) : xs;
 }
 
 export function comparable(a: BoundExpr, b: BoundExpr, span: Span): void {
