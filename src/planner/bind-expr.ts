@@ -831,12 +831,12 @@ function isTextLiteral(x: BoundExpr): boolean {
 const ONE_TYPE_CALLS: ReadonlySet<string> = new Set(['coalesce', 'ifnull', 'nullif', 'greatest', 'least']);
 
 /**
- * Values that become one (CASE's results, COALESCE's arguments, a list's elements): string
+ * Values that become one (CASE's results, COALESCE's arguments, a list's elements, a VALUES column): string
  * literals among them take the type the others share when it is a time, number or BOOLEAN, as
  * DuckDB reads them (`COALESCE(d, '2024-01-01')` is a DATE, `CASE ... ELSE '0' END` beside INT
  * results an INT); text that does not convert fails the statement with a caret.
  */
-function literalsAsOthers(xs: BoundExpr[]): BoundExpr[] {
+export function literalsAsOthers(xs: BoundExpr[]): BoundExpr[] {
   if (!xs.some(isTextLiteral) || xs.every(isTextLiteral)) return xs;
   let type: DataType | undefined = T.NULL;
   for (const x of xs) if (!isTextLiteral(x)) type = type && commonType(type, x.type);

@@ -4,7 +4,7 @@ import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
 import { T, typeToString, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type Expr, type FromItem, type Ident, type JoinRef, type UnionRef, type ValuesRef, type WindowRef } from '../parser/ast.js';
-import { bindExpr, Scope, type ScopeColumn } from './bind-expr.js';
+import { bindExpr, literalsAsOthers, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, exprToString, factoredConjuncts, visit, type BoundExpr } from './bound-expr.js';
 import { fnv1a32 } from '../common/hash.js';
 import type { Catalog, TableDef } from './catalog.js';
@@ -100,6 +100,11 @@ export function planFrom(item: FromItem, catalog: Catalog, planSub: SubqueryPlan
 function planValues(item: ValuesRef, catalog: Catalog): Planned {
   const rows = item.rows.map((row) => row.map((e) => bindExpr(e, new Scope([]), catalog, { clause: 'VALUES' })));
   const width = rows[0]!.length;
+  // A column's string literals take the type of its other values (VALUES (1), ('2') is INT), as DuckDB reads them.
+  for (let c = 0; c < width; c++) {
+    if (rows.some((row) => row.length !== width)) break;
+    literalsAsOthers(rows.map((row) => row[c]!)).forEach((e, r) => (rows[r]![c] = e));
+  }
   rows.forEach((row, r) => {
     if (row.length !== width) {
       throw new SluiceError('INVALID_ARGUMENT', `VALUES row ${r + 1} has ${row.length} value${row.length === 1 ? '' : 's'}; the first row has ${width}`, { span: spanOf(item.rows[r]![0]!.span, item.rows[r]![row.length - 1]!.span), hint: 'give every row the same number of values' });
