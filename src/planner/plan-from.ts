@@ -147,7 +147,7 @@ function planUnion(item: UnionRef, catalog: Catalog, planSub: SubqueryPlanner): 
   const types = first.plan.fields.map((f, i) => {
     let t: DataType | undefined = f.type;
     for (const b of branches) {
-      const next: DataType | undefined = t && commonType(t, b.plan.fields[i]!.type);
+      const next: DataType | undefined = t && (commonType(t, b.plan.fields[i]!.type) ?? asText(t, b.plan.fields[i]!.type));
       if (!next) {
         throw new SluiceError('TYPE_MISMATCH', `column ${i + 1} (${first.names[i] ?? f.name}) of the ${what} is ${typeToString(t!)} in one SELECT and ${typeToString(b.plan.fields[i]!.type)} in another`, {
           span: b.q.span,
@@ -170,6 +170,16 @@ function planUnion(item: UnionRef, catalog: Catalog, planSub: SubqueryPlanner): 
   const scope = new Scope(fields.map((f) => ({ name: f.name, type: f.type })));
   if (item.setOp) return { plan: planSetOperation(item.setOp, item.all === true, inputs, fields, catalog, item.span), scope };
   return { plan: { kind: 'LogicalUnion', inputs, fields }, scope };
+}
+
+/**
+ * A column that is text in one branch of a set operation and a number, time or BOOLEAN in
+ * another is text, the others written as CAST writes them, as DuckDB makes it (`SELECT 1 UNION
+ * ALL SELECT 'a'` is VARCHAR); lists and structs (maps among them) are not.
+ */
+function asText(a: DataType, b: DataType): DataType | undefined {
+  const scalar = (t: DataType) => t.kind !== 'ARRAY' && t.kind !== 'STRUCT';
+  return (a.kind === 'STRING' || b.kind === 'STRING') && scalar(a) && scalar(b) ? T.STRING : undefined;
 }
 
 /**
