@@ -18,7 +18,7 @@ let mock: KafkaMock;
 
 beforeAll(async () => {
   mock = await startKafkaMock({ brokers: 1, topics: ['ab-two:1', 'ab-fence:1'] });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await mock?.stop();

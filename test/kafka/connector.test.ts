@@ -26,7 +26,7 @@ beforeAll(async () => {
     groupInitialRebalanceDelayMs: 0,
   });
   ({ engine, cleanup } = await tempEngine(100));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await cleanup?.();

@@ -22,7 +22,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   mock = await startKafkaMock({ brokers: 1, topics: ['x-in:4', 'x-out:2', '__sluice_decisions:1'], groupInitialRebalanceDelayMs: 0 });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await mock?.stop();

@@ -26,7 +26,7 @@ const dirs: string[] = [];
 beforeAll(async () => {
   const topics = ['kafkajs', 'native'].flatMap((c) => [`d-in-${c}:1`, `d-out-${c}:1`, `d-skip-in-${c}:1`, `d-skip-out-${c}:1`, `d-live-fail-${c}:1`, `d-live-skip-${c}:1`]);
   mock = await startKafkaMock({ brokers: 1, topics: [...topics, '__sluice_decisions:1'], groupInitialRebalanceDelayMs: 0 });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   delete process.env['SLUICE_FAULT_SOURCE_SILENT'];

@@ -19,7 +19,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => {
   mock = await startKafkaMock({ brokers: 3, topics: ['f-in:3', 'f-out:1', 'g-in:3', 'g-out:1', '__sluice_decisions:1'], groupInitialRebalanceDelayMs: 0 });
   ({ engine, cleanup } = await tempEngine(100));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await cleanup?.();

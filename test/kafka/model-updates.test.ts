@@ -23,7 +23,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   mock = await startKafkaMock({ brokers: 1, topics: [`${TOPIC}:1`], groupInitialRebalanceDelayMs: 0 });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await mock?.stop();

@@ -35,7 +35,7 @@ beforeAll(async () => {
   mock = await startKafkaMock({ brokers: 1, topics: ['o-new:1', 'o-old:1', 'o-ahead:1', 'o-close:1', '__sluice_decisions:1'], groupInitialRebalanceDelayMs: 0 });
   dir = mkdtempSync(join(tmpdir(), 'sluice-outbox-'));
   store = await Store.open(dir);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await store?.close();

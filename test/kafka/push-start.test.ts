@@ -20,7 +20,7 @@ beforeAll(async () => {
   ({ engine, cleanup } = await tempEngine(100));
   await engine.execute(`CREATE STREAM ps (id INT) WITH (connector = 'kafka', topic = 'ps-src', format = 'json', 'bootstrap.servers' = '${mock.bootstrap}', 'session.timeout.ms' = 3000)`);
   await produce(mock.brokers, 'ps-src', [1, 2, 3, 4].map((id) => ({ value: JSON.stringify({ id }), partition: id % 2 })));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await cleanup?.();

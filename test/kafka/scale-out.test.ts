@@ -32,7 +32,7 @@ beforeAll(async () => {
     topics: ['s-in:4', 's-out:2', ...internal('s_out'), 'sw-in:4', 'sw-out:2', ...internal('sw_out')],
     groupInitialRebalanceDelayMs: 0,
   });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   for (const w of workers) w.child.kill('SIGKILL');

@@ -15,7 +15,7 @@ let mock: KafkaMock;
 
 beforeAll(async () => {
   mock = await startKafkaMock({ brokers: 1, topics: ['stall-in:2'], groupInitialRebalanceDelayMs: 0 });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   delete process.env['SLUICE_FAULT_SOURCE_SILENT'];

@@ -17,7 +17,7 @@ let mock: KafkaMock;
 
 beforeAll(async () => {
   mock = await startKafkaMock({ brokers: 1, topics: ['wm-in:2'], groupInitialRebalanceDelayMs: 0 });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await mock?.stop();
