@@ -680,13 +680,14 @@ export class SqlParser extends CstParser {
     });
   });
 
-  /** `LIMIT n`, or the standard's `FETCH FIRST | NEXT [n] ROW | ROWS ONLY` (one row without n). */
+  /** `LIMIT n` (n a constant expression), or the standard's `FETCH FIRST | NEXT [n] ROW | ROWS ONLY` (one row without n). */
   readonly limitClause = this.RULE('limitClause', () => {
     this.OR([
       {
         ALT: () => {
           this.CONSUME(K.LIMIT);
-          this.CONSUME(IntegerLiteral, { LABEL: 'limit' });
+          // A constant expression (LIMIT 10, LIMIT 2 * 5, LIMIT NULL), as DuckDB.
+          this.SUBRULE(this.expression, { LABEL: 'limitExpr' });
         },
       },
       {
@@ -701,10 +702,10 @@ export class SqlParser extends CstParser {
     ]);
   });
 
-  /** `OFFSET m`, or the standard's `OFFSET m ROW | ROWS`. */
+  /** `OFFSET m` (a constant expression), or the standard's `OFFSET m ROW | ROWS`. */
   readonly offsetClause = this.RULE('offsetClause', () => {
     this.CONSUME(K.OFFSET);
-    this.CONSUME(IntegerLiteral, { LABEL: 'offset' });
+    this.SUBRULE(this.expression, { LABEL: 'offsetExpr' });
     this.OPTION(() => this.SUBRULE(this.rowsWord));
   });
 

@@ -537,16 +537,22 @@ function toNameOrCall(n: CstNode, cx: AstContext): ColumnRefExpr | CallExpr | In
   // LIST_VALUE(a, b) (DuckDB) is the list [a, b].
   if (!over && !within && !filter && ['list_value', 'list_pack'].includes(normalizeName(name.name))) return { kind: 'Array', elements: nodes(n, 'args').map((a) => toExpr(a, cx)), span };
   // FIRST(x) and LAST(x) (DuckDB's aggregates, NULLs included): the first and last element of
-  // ARRAY_AGG(x), in the order rows come or the ORDER BY inside the call gives.
-  const end = !over && !within ? ({ first: 1, last: -1 } as Record<string, number>)[normalizeName(name.name)] : undefined;
+  // ARRAY_AGG(x), in the order rows come or the ORDER BY inside the call gives. ANY_VALUE(x
+  // ORDER BY y) is the first value that is not NULL in that order, as DuckDB.
+  const anyOrdered = !over && !within && argOrder.length > 0 && normalizeName(name.name) === 'any_value';
+  const end = !over && !within ? (anyOrdered ? 1 : ({ first: 1, last: -1 } as Record<string, number>)[normalizeName(name.name)]) : undefined;
   if (end !== undefined) {
+    const args = nodes(n, 'args').map((a) => toExpr(a, cx));
+    const notNull: Expr | undefined = anyOrdered && args.length === 1 ? { kind: 'IsNull', operand: args[0]!, negated: true, span } : undefined;
+    const given = filter ? toExpr(filter, cx) : undefined;
+    const where = notNull && given ? ({ kind: 'Binary', op: 'AND', left: given, right: notNull, span } as Expr) : (notNull ?? given);
     const agg: Expr = {
       kind: 'Call',
       name: { name: 'array_agg', span: name.span },
-      args: nodes(n, 'args').map((a) => toExpr(a, cx)),
+      args,
       distinct: false,
       star: false,
-      ...(filter ? { filter: toExpr(filter, cx) } : {}),
+      ...(where ? { filter: where } : {}),
       ...(argOrder.length ? { orderBy: argOrder.map((o) => toOrderItem(o, cx)) } : {}),
       span,
     };

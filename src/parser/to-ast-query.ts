@@ -17,7 +17,7 @@ export function toSelect(n: CstNode, outer: AstContext): SelectQuery {
 function toSelectOwn(n: CstNode, cx: AstContext): SelectQuery {
   const bodies = nodes(n, 'bodies');
   const orderBy = nodes(n, 'orderBy').map((o) => toOrderItem(o, cx));
-  const tail = { orderBy, ...limitAndOffset(n), span: cx.src.nodeSpan(n) };
+  const tail = { orderBy, ...limitAndOffset(n, cx), span: cx.src.nodeSpan(n) };
   if (bodies.length === 1) return lowerDistinctOn(toBody(bodies[0]!, cx), tail.orderBy, bodyNode(bodies[0]!), cx, tail);
   // The operator before each body after the first, and its ALL or DISTINCT.
   const words = tokens(n, 'setOps');
@@ -83,12 +83,81 @@ function unionByName(bodies: readonly SelectQuery[], ops: readonly { op: 'UNION'
 }
 
 /** LIMIT and OFFSET, however written: `FETCH FIRST ROW ONLY` without a count is one row. */
-function limitAndOffset(n: CstNode): Pick<SelectQuery, 'limit' | 'offset'> {
+function limitAndOffset(n: CstNode, cx: AstContext): Pick<SelectQuery, 'limit' | 'offset'> {
   const limitClause = optNode(n, 'limitClause');
   const offsetClause = optNode(n, 'offsetClause');
+  const limitExpr = limitClause && optNode(limitClause, 'limitExpr');
   const count = limitClause && optToken(limitClause, 'limit');
-  const limit = count ? Number(numberText(count)) : limitClause ? 1 : undefined;
-  return { ...(limit !== undefined ? { limit } : {}), ...(offsetClause ? { offset: Number(numberText(token(offsetClause, 'offset'))) } : {}) };
+  const limit = limitExpr ? rowCount(toExpr(limitExpr, cx), 'LIMIT') : count ? Number(numberText(count)) : limitClause ? 1 : undefined;
+  const offset = offsetClause ? rowCount(toExpr(node(offsetClause, 'offsetExpr'), cx), 'OFFSET') : undefined;
+  return { ...(limit !== undefined ? { limit } : {}), ...(offset !== undefined ? { offset } : {}) };
+}
+
+/**
+ * The count of a LIMIT or OFFSET: a constant number (arithmetic of literals, a CAST, text that
+ * reads as a number), rounded to a whole count as DuckDB casts it; NULL is no limit (undefined).
+ */
+function rowCount(e: Expr, clause: 'LIMIT' | 'OFFSET'): number | undefined {
+  const value = constantNumber(e);
+  if (value === undefined) {
+    throw new SluiceError('UNSUPPORTED', `${clause} takes a constant number`, { span: e.span, hint: `write a number or arithmetic of numbers, e.g. ${clause} 10` });
+  }
+  if (value === null) return undefined;
+  if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) throw new SluiceError('INVALID_ARGUMENT', `${clause} ${value} is out of range`, { span: e.span });
+  const rounded = Math.sign(value) * Math.round(Math.abs(value));
+  if (rounded < 0) throw new SluiceError('INVALID_ARGUMENT', `${clause} cannot be negative`, { span: e.span, hint: clause === 'LIMIT' ? 'leave out LIMIT (or write LIMIT NULL) for every row' : 'write OFFSET 0 to skip no rows' });
+  return rounded;
+}
+
+/** The value of a constant numeric expression, null for NULL, undefined when it is not one. */
+function constantNumber(e: Expr): number | null | undefined {
+  switch (e.kind) {
+    case 'Literal':
+      if (e.literal === 'null') return null;
+      if (e.literal === 'integer' || e.literal === 'decimal') return Number(e.value);
+      if (e.literal === 'string') {
+        const text = String(e.value).trim();
+        return text !== '' && Number.isFinite(Number(text)) ? Number(text) : undefined;
+      }
+      return undefined;
+    case 'Cast':
+      return constantNumber(e.operand);
+    case 'Unary': {
+      if (e.op !== '-') return undefined;
+      const v = constantNumber(e.operand);
+      return v === null || v === undefined ? v : -v;
+    }
+    case 'Binary': {
+      const l = constantNumber(e.left);
+      const r = constantNumber(e.right);
+      if (l === undefined || r === undefined) return undefined;
+      if (l === null || r === null) return ['+', '-', '*', '/', '%'].includes(e.op) ? null : undefined;
+      switch (e.op) {
+        case '+':
+          return l + r;
+        case '-':
+          return l - r;
+        case '*':
+          return l * r;
+        case '/':
+          return r === 0 ? undefined : l / r;
+        case '%':
+          return r === 0 ? undefined : l % r;
+        default:
+          return undefined;
+      }
+    }
+    case 'Call': {
+      // a // b (DIVIDE): integer division.
+      if (normalizeName(e.name.name) !== 'divide' || e.args.length !== 2) return undefined;
+      const [l, r] = e.args.map(constantNumber);
+      if (l === undefined || r === undefined) return undefined;
+      if (l === null || r === null) return null;
+      return r === 0 ? undefined : Math.trunc(l / r);
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** `a INTERSECT [ALL] b` or `a EXCEPT [ALL] b` as a query: SELECT * over the set operation. */

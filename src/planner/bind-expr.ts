@@ -54,7 +54,8 @@ export class Scope {
       });
     }
     if (q !== undefined && !this.columns.some((c) => c.qualifier !== undefined && normalizeName(c.qualifier) === q)) {
-      const quals = [...new Set(this.columns.map((c) => c.qualifier).filter((x): x is string => x !== undefined))];
+      // Relations a query can name: not the planner's own (hidden columns, names that start with a space).
+      const quals = [...new Set(this.columns.filter((c) => !c.hidden).map((c) => c.qualifier).filter((x): x is string => x !== undefined && !x.startsWith(' ')))];
       throw new SluiceError('UNKNOWN_RELATION', `no relation named '${qualifier}' in FROM`, {
         span,
         hint: didYouMean(qualifier!, quals) ?? (quals.length ? `relations in scope: ${quals.join(', ')}` : undefined),
