@@ -321,6 +321,7 @@ export const SCALAR_IMPLS: Readonly<Record<string, { readonly fn: (...args: unkn
   sha1: { fn: (s) => createHash('sha1').update(String(s), 'utf8').digest('hex') },
   to_base64: { fn: (b) => (typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b as Uint8Array)).toString('base64') },
   from_base64: { fn: (s) => fromBase64(String(s)) },
+  blob_concat: { fn: (a, b) => Buffer.concat([a as Uint8Array, b as Uint8Array]) },
   octet_length: { fn: (b) => BigInt(typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : (b as Uint8Array).length) },
 };
 

@@ -655,6 +655,9 @@ function bindBinary(op: import('../parser/ast.js').BinaryOp, boundLeft: BoundExp
         const either: BoundExpr = { kind: 'Binary', op: 'OR', left: isNull(left), right: isNull(right), type: T.BOOLEAN };
         return { kind: 'Case', whens: [{ when: either, then: { kind: 'Literal', value: null, type: t } }], else: { kind: 'Call', fn: 'list_concat', args: [left, right], type: t, span }, type: t, span };
       }
+      // Of two BLOBs, their bytes one after the other (DuckDB).
+      const bytes = (x: BoundExpr): boolean => x.type.kind === 'BYTES' || x.type.kind === 'NULL';
+      if ((left.type.kind === 'BYTES' || right.type.kind === 'BYTES') && bytes(left) && bytes(right)) return { kind: 'Call', fn: 'blob_concat', args: [left, right], type: T.BYTES, span };
       return { kind: 'Binary', op, left: asText(left), right: asText(right), type: T.STRING, span };
     }
     case '+':

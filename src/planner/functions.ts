@@ -487,6 +487,8 @@ export const SCALAR_FUNCTIONS: Readonly<Record<string, TypeRule>> = {
   // TO_BASE64(bytes) (BASE64), FROM_BASE64(text); text given to TO_BASE64 is its UTF-8 bytes.
   to_base64: (a) => (a.length === 1 && (a[0]!.kind === 'BYTES' || isString(a[0]!)) ? T.STRING : 'expects one BLOB'),
   octet_length: (a) => (a.length === 1 && (a[0]!.kind === 'BYTES' || isString(a[0]!)) ? T.BIGINT : 'expects one BLOB'),
+  // a || b of two BLOBs (the binder writes it).
+  blob_concat: (a) => (a.length === 2 && a.every((t) => t.kind === 'BYTES' || t.kind === 'NULL') ? T.BYTES : 'expects two BLOBs'),
   from_base64: (a) => (a.length === 1 && isString(a[0]!) ? T.BYTES : 'expects one string of base64'),
   unhex: oneString(T.BYTES, 'hex digits'),
   from_hex: oneString(T.BYTES, 'hex digits'),
