@@ -377,9 +377,9 @@ function shift(a: number | bigint, n: number, side: 'left' | 'right'): number | 
 }
 
 /** LIST_CONCAT: the elements of both lists; a NULL list adds none. */
-function concatLists(a: unknown, b: unknown): unknown[] {
-  const items = (x: unknown) => (x === null || x === undefined ? [] : Array.from(x as ArrayLike<unknown>));
-  return [...items(a), ...items(b)];
+function concatLists(...lists: unknown[]): unknown[] {
+  // A NULL list reads as empty (DuckDB).
+  return lists.flatMap((x) => (x === null || x === undefined ? [] : Array.from(x as ArrayLike<unknown>)));
 }
 
 /** MAKE_DATE(year, month, day): a valid date, or a row error (2024-02-30 is not rolled over). */

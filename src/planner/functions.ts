@@ -101,11 +101,12 @@ const arrayContains: TypeRule = (a) => (a.length === 2 && (a[0]!.kind === 'ARRAY
 /** (string, pattern[, options]) of REGEXP_MATCHES and REGEXP_FULL_MATCH. */
 const regexMatch: TypeRule = (a) => ((a.length === 2 || a.length === 3) && a.every(isString) ? T.BOOLEAN : 'expects (string, pattern[, options])');
 const dateDiffRule: TypeRule = (a) => (a.length === 3 && isString(a[0]!) && isTime(a[1]!) && isTime(a[2]!) ? T.BIGINT : "expects (unit, start, end), e.g. DATE_DIFF('day', t1, t2)");
+/** LIST_CONCAT(a, b, ...): of one or more lists, as DuckDB (a NULL list reads as empty). */
 const concatLists: TypeRule = (a) => {
-  if (a.length !== 2 || !a.every((t) => t.kind === 'ARRAY' || t.kind === 'NULL')) return 'expects two arrays';
-  const [x, y] = a.map((t) => (t.kind === 'ARRAY' ? t.element : T.NULL)) as [DataType, DataType];
-  const element = commonType(x, y);
-  return element ? arrayOf(element) : 'expects two arrays of one element type';
+  if (a.length === 0 || !a.every((t) => t.kind === 'ARRAY' || t.kind === 'NULL')) return 'expects arrays';
+  let element: DataType | undefined = T.NULL;
+  for (const t of a) element = element && commonType(element, t.kind === 'ARRAY' ? t.element : T.NULL);
+  return element ? arrayOf(element) : 'expects arrays of one element type';
 };
 
 /** HEX(x), BIN(x): of an integer or a string. */
