@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: { kind: 'plan', http: 400, description: 'A statement or request exceeds a configured resource limit (windows per row, interval, statements, SQL size).' },
   SCHEMA_MISMATCH: { kind: 'schema', http: 400, description: 'Data or a model does not match the declared schema.' },
   EXPRESSION_ERROR: { kind: 'execution', http: 500, description: 'An expression failed while evaluating a row.' },
+  OUT_OF_MEMORY: { kind: 'execution', http: 503, description: "A query stopped because the engine's memory was nearly full; the engine and its other queries keep running." },
   QUERY_FAILED: { kind: 'execution', http: 500, description: 'A running query stopped because of an error.' },
   STATE_ERROR: { kind: 'state', http: 500, description: 'Reading or writing durable state failed.' },
   MODEL_ERROR: { kind: 'model', http: 500, description: 'Loading or running a model failed.' },

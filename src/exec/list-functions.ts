@@ -4,6 +4,8 @@
  * LIST_STRING_AGG (the shortcuts of LIST_AGGREGATE). A list is a JavaScript array; NULL in, NULL
  * out unless an entry says `nullSafe`.
  */
+import { hashable, hashableValue } from '../common/keys.js';
+
 type Impl = { readonly fn: (...args: unknown[]) => unknown; readonly nullSafe?: boolean };
 
 /** The elements that are not NULL. */
@@ -13,7 +15,7 @@ export function present(a: ArrayLike<unknown>): unknown[] {
 
 /** The key two equal elements share (NaN is one value; nested values by their JSON). */
 export function elementKey(v: unknown): unknown {
-  return typeof v === 'object' && v !== null ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) : typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v;
+  return typeof v === 'object' && v !== null ? hashable(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x))) : typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : hashableValue(v);
 }
 
 const items = (a: unknown): unknown[] => (a === null || a === undefined ? [] : Array.from(a as ArrayLike<unknown>));

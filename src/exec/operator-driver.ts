@@ -6,6 +6,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Field } from '../common/types.js';
+import { checkMemory } from '../common/memory-guard.js';
 import type { Message, Operator, OperatorContext } from './message.js';
 
 /**
@@ -56,6 +57,7 @@ export abstract class StreamOperator implements Operator {
     switch (msg.kind) {
       case 'data':
         if (msg.batch.numRows === 0) return;
+        checkMemory(this.name);
         return this.onData(msg.batch, msg.rowKinds, port);
       case 'watermark': {
         const time = await this.onWatermark(msg.time, port);

@@ -3,6 +3,7 @@
  * points), never UTF-16 units, so an emoji is one character and is never split. Arguments are
  * non-null (the compiled code returns NULL for a NULL argument) unless `nullSafe` is set.
  */
+import { checkMemory } from '../common/memory-guard.js';
 import { wholeMatcher, type Matcher } from './like.js';
 import { compareValues } from './sql-values.js';
 
@@ -78,7 +79,11 @@ export const MAX_BUILT_STRING = 1 << 20;
 
 function checkBuilt(fn: string, n: number): void {
   if (n > MAX_BUILT_STRING) throw new Error(`${fn} would build a string of ${n} characters, more than the ${MAX_BUILT_STRING} allowed`);
+  // Many large strings in one batch could fill the heap before the batch is done.
+  if (n >= LARGE_STRING) checkMemory(fn);
 }
+/** Characters from which building a string looks at the engine's memory first (see memory-guard.ts). */
+const LARGE_STRING = 1 << 16;
 
 /** LPAD / RPAD as DuckDB: cut to `n` characters, or filled up to them with `fill` repeated. */
 function pad(fn: 'LPAD' | 'RPAD', s: string, n: number, fill: string): string {

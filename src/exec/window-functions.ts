@@ -10,6 +10,7 @@
  * (ROWS, RANGE, GROUPS) sets it for the aggregates and FIRST_VALUE, LAST_VALUE, NTH_VALUE.
  * Rows of a partition without ORDER BY keep the order they came in.
  */
+import { hashable, hashableValue } from '../common/keys.js';
 import { T } from '../common/types.js';
 import { caster } from './casts.js';
 import { accumulatorFactory } from './operators/accumulators.js';
@@ -32,7 +33,7 @@ function partitions(rows: readonly unknown[][], keys: readonly number[]): number
   if (keys.length === 0) return [rows.map((_, i) => i)];
   const groups = new Map<string, number[]>();
   rows.forEach((row, i) => {
-    const key = JSON.stringify(keys.map((k) => row[k] ?? null), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    const key = hashable(JSON.stringify(keys.map((k) => row[k] ?? null), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
     const g = groups.get(key);
     if (g) g.push(i);
     else groups.set(key, [i]);
@@ -371,8 +372,9 @@ function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array
     const v = values[j];
     if (v === null || v === undefined) return;
     if (copies) {
-      const c = copies.get(v) ?? 0;
-      copies.set(v, c + 1);
+      const k = hashableValue(v);
+      const c = copies.get(k) ?? 0;
+      copies.set(k, c + 1);
       if (c > 0) return;
     }
     count++;
@@ -388,12 +390,13 @@ function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array
     const v = values[j];
     if (v === null || v === undefined) return;
     if (copies) {
-      const c = copies.get(v)!;
+      const k = hashableValue(v);
+      const c = copies.get(k)!;
       if (c > 1) {
-        copies.set(v, c - 1);
+        copies.set(k, c - 1);
         return;
       }
-      copies.delete(v);
+      copies.delete(k);
     }
     count--;
     if (fn === 'sum' || fn === 'avg') {

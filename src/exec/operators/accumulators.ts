@@ -10,7 +10,9 @@
  * refuse retractions (the caller sends such rows to the dead-letter stream).
  */
 import type { RecordBatch } from 'apache-arrow';
+import { SluiceError } from '../../common/errors.js';
 import { stringifyExactJson } from '../../common/exact-json.js';
+import { hashable } from '../../common/keys.js';
 import { decimalOf, type DataType, type Field } from '../../common/types.js';
 import type { BoundExpr } from '../../planner/bound-expr.js';
 import type { AggregateCall, AggregateOrder } from '../../planner/logical.js';
@@ -20,6 +22,7 @@ import { readColumn, type Values } from '../columns.js';
 import { BIGINT_MAX, BIGINT_MIN } from '../integers.js';
 import { toScale } from '../decimals.js';
 import { coDeviation, type Dyadic, dyadic, dyadicToNumber, ExactSum, mulDyadic, sumDyadic } from '../exact-sum.js';
+import { checkMemory } from '../../common/memory-guard.js';
 import type { Accumulator } from './accumulator.js';
 
 export type { Accumulator } from './accumulator.js';
@@ -151,11 +154,12 @@ interface Restorable {
 
 type MapKey = string | number | bigint | boolean;
 
-/** A value as a Map key: primitives themselves (a Map compares bigints by value), anything else as JSON text. */
+/** A value as a Map key: primitives themselves (a Map compares bigints by value), anything else as JSON text; a string too long for V8 to hash as its digest (see hashable). */
 function mapKey(v: unknown): MapKey {
-  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
-  if (ArrayBuffer.isView(v)) return stringifyExactJson(Array.from(v as unknown as ArrayLike<number>));
-  return stringifyExactJson(v);
+  if (typeof v === 'string') return hashable(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+  if (ArrayBuffer.isView(v)) return hashable(stringifyExactJson(Array.from(v as unknown as ArrayLike<number>)));
+  return hashable(stringifyExactJson(v));
 }
 
 function storable(v: unknown): StateValue {
@@ -447,8 +451,16 @@ function countInMultiset(values: Multiset, a: unknown, sign: 1 | -1, fn: string)
   if (n < 0) return `${fn} cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;
   if (n === 0) values.delete(k);
   else if (e) e[1] = n;
-  else values.set(k, [a, n]);
+  else {
+    if (isLarge(a)) checkMemory(fn);
+    values.set(k, [a, n]);
+  }
   return undefined;
+}
+
+/** A value whose keeping may take much memory: a long string, a list or a struct (see memory-guard.ts). */
+function isLarge(v: unknown): boolean {
+  return typeof v === 'string' ? v.length >= LARGE_VALUE : typeof v === 'object' && v !== null;
 }
 
 /**
@@ -903,6 +915,8 @@ abstract class Collected implements Accumulator, Restorable {
     return this.sortBy ? mapKey([value, storable(key)]) : value;
   }
   private push(v: unknown, key: unknown): void {
+    // Collecting large values can fill the heap within one batch (see memory-guard.ts).
+    if (isLarge(v)) checkMemory(this.name);
     const n = this.next++;
     this.order.set(n, [v, key]);
     const id = this.idOf(v, key);
@@ -963,6 +977,11 @@ function compareKeys(x: unknown, y: unknown, by: { readonly desc: boolean; reado
   return by.desc ? -c : c;
 }
 
+/** Characters of a collected string from which collecting it looks at the engine's memory first. */
+const LARGE_VALUE = 4096;
+/** The longest string STRING_AGG builds (a JavaScript string holds at most about 2^29). */
+const MAX_STRING_AGG = 1 << 28;
+
 /**
  * STRING_AGG(s [, separator] [ORDER BY key]) (GROUP_CONCAT, LISTAGG): the non-NULL strings
  * joined by the separator (',' by default; a NULL separator gives NULL), NULL when there are none.
@@ -980,7 +999,15 @@ class StringAgg extends Collected {
   }
   result(): unknown {
     const values = this.values();
-    return values.length === 0 || this.separator === null ? null : values.join(this.separator);
+    if (values.length === 0 || this.separator === null) return null;
+    let length = this.separator.length * (values.length - 1);
+    for (const v of values) length += (v as string).length;
+    if (length > MAX_STRING_AGG) {
+      throw new SluiceError('LIMIT_EXCEEDED', `STRING_AGG would build a string of ${length.toLocaleString('en-US')} characters, more than the ${MAX_STRING_AGG.toLocaleString('en-US')} a string may hold`, {
+        hint: 'join fewer or shorter values (filter or group finer), or collect them with LIST',
+      });
+    }
+    return values.join(this.separator);
   }
 }
 
@@ -1340,6 +1367,7 @@ class CountDistinct implements Accumulator, Restorable {
   readonly values = new Map<MapKey, number>();
   add(a: unknown, _b: unknown, sign: 1 | -1): string | undefined {
     if (a === null || a === undefined) return undefined;
+    if (isLarge(a)) checkMemory('COUNT(DISTINCT)');
     const k = mapKey(a);
     const n = (this.values.get(k) ?? 0) + sign;
     if (n < 0) return `COUNT(DISTINCT) cannot retract a value it never saw: ${stringifyExactJson(storable(a))}`;

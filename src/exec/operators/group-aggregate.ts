@@ -14,7 +14,7 @@ import { decodeValue, encodeValue, type StateRow, type StateValue } from '../../
 import { emitRows } from '../changes.js';
 import { plain, readColumn, type Values } from '../columns.js';
 import { compileExpr, type CompiledExpr } from '../compile-expr.js';
-import { keyOf, keyOfValue } from '../../common/keys.js';
+import { keyOf, keyOfValue, LONGEST_HASHED_STRING } from '../../common/keys.js';
 import { RowKind, rowText, type Message } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import type { Accumulator } from './accumulators.js';
@@ -428,7 +428,8 @@ export class GroupAggregateOperator extends StreamOperator {
       if (errors.size > 0 && errors.has(i)) continue;
       if (single) {
         const v = single[i];
-        if (v !== null && typeof v === 'object') {
+        // An object, or a string too long for V8 to hash (see hashable), goes by its key text.
+        if ((v !== null && typeof v === 'object') || (typeof v === 'string' && v.length > LONGEST_HASHED_STRING)) {
           slots[i] = slotOf(keyOfValue(v));
           continue;
         }

@@ -9,7 +9,7 @@ import type { BoundExpr } from '../../planner/bound-expr.js';
 import { dropRows, keepRows } from '../changes.js';
 import { batchOfData, buildDataChecked, takeColumn } from '../columns.js';
 import { compileExpr, type CompiledExpr, type UdfResolver } from '../compile-expr.js';
-import { keyOf, keyOfValue } from '../../common/keys.js';
+import { hashableValue, keyOf, keyOfValue } from '../../common/keys.js';
 import { Utf8Slots } from './utf8-slots.js';
 import { rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
@@ -137,7 +137,7 @@ export class StreamLookupJoinOperator extends StreamOperator {
       if (single) {
         const v = single[i];
         if (v === null || v === undefined) continue;
-        id = typeof v === 'object' ? keyOfValue(v) : v;
+        id = typeof v === 'object' ? keyOfValue(v) : hashableValue(v);
       } else {
         let isNull = false;
         for (let k = 0; k < keyVals.length; k++) {
