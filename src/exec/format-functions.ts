@@ -3,6 +3,7 @@
  * and PRINTF (C's percent forms: `%d`, `%5.1f`, `%-8s`, `%x`, `%%`). A placeholder without a
  * value, or a spec these do not know, is an error for the row that names it.
  */
+import { MAX_BUILT_STRING } from './string-functions.js';
 
 /** Text of one value as the `s` (or default) form writes it. */
 function plainText(v: unknown): string {
@@ -114,6 +115,7 @@ function nextDown(a: number): number {
 function pad(text: string, width: number, align: string, fill: string, zero: boolean): string {
   const n = [...text].length;
   if (n >= width) return text;
+  if (width > MAX_BUILT_STRING) throw new Error(`a field width of ${width} would build a string of more than the ${MAX_BUILT_STRING} characters allowed`);
   const gap = width - n;
   if (zero) {
     const sign = /^[+-]/.test(text) ? text[0]! : '';
