@@ -36,6 +36,7 @@ export function buildProgram(): Command {
     .option('--max-session-gap <duration>', 'longest SESSION window gap', duration)
     .option('--max-partitions <n>', 'most partitions of a stream on the embedded log', positiveInt)
     .option('--max-result-rows <n>', 'most rows of an answer built in memory (pull queries, ORDER BY)', positiveInt)
+    .option('--statement-timeout <duration>', 'longest a pull query (or INSERT ... SELECT, CREATE TABLE AS) may run', duration)
     .option('--max-statements <n>', 'most statements in one request', positiveInt)
     .option('--max-sql-bytes <n>', 'most bytes of SQL text in one request', positiveInt)
     .option('--max-push-queries <n>', 'most push queries streaming at once', positiveInt)

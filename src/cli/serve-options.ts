@@ -63,6 +63,7 @@ export interface LimitFlags {
   readonly maxSessionGap?: number;
   readonly maxPartitions?: number;
   readonly maxResultRows?: number;
+  readonly statementTimeout?: number;
   readonly maxStatements?: number;
   readonly maxSqlBytes?: number;
   readonly maxPushQueries?: number;
@@ -84,6 +85,7 @@ export function limitsOf(o: LimitFlags): { plan: Partial<PlanLimits>; server: Pa
       ['maxSessionGapMs', o.maxSessionGap],
       ['maxPartitions', o.maxPartitions],
       ['maxResultRows', o.maxResultRows],
+      ['statementTimeoutMs', o.statementTimeout],
     ]),
     server: pick<ServerLimits>([
       ['maxStatements', o.maxStatements],

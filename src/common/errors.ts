@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   SCHEMA_MISMATCH: { kind: 'schema', http: 400, description: 'Data or a model does not match the declared schema.' },
   EXPRESSION_ERROR: { kind: 'execution', http: 500, description: 'An expression failed while evaluating a row.' },
   OUT_OF_MEMORY: { kind: 'execution', http: 503, description: "A query stopped because the engine's memory was nearly full; the engine and its other queries keep running." },
+  STATEMENT_TIMEOUT: { kind: 'execution', http: 504, description: 'A statement that answers at once (a pull query, INSERT ... SELECT) ran longer than the statement timeout and was stopped.' },
   QUERY_FAILED: { kind: 'execution', http: 500, description: 'A running query stopped because of an error.' },
   STATE_ERROR: { kind: 'state', http: 500, description: 'Reading or writing durable state failed.' },
   MODEL_ERROR: { kind: 'model', http: 500, description: 'Loading or running a model failed.' },
@@ -173,6 +174,8 @@ export function asSluiceError(err: unknown, code: ErrorCode = 'INTERNAL'): Sluic
  */
 export function throwIfCancelled(signal: AbortSignal | undefined, what: string, span?: Span): void {
   if (!signal?.aborted) return;
+  // A signal aborted with an error of its own (the statement timeout) says why in its own words.
+  if (signal.reason instanceof SluiceError) throw signal.reason;
   const reason = signal.reason instanceof Error ? signal.reason.message : signal.reason !== undefined ? String(signal.reason) : 'aborted';
   throw new SluiceError('CANCELLED', `${what} was cancelled (${reason})`, { ...(span ? { span } : {}), hint: 'the statements before it ran; run it again when the caller can wait for it' });
 }

@@ -19,6 +19,8 @@ export interface PlanLimits {
   readonly maxPartitions: number;
   /** Most rows an answer given at once holds (a pull query, a push query with ORDER BY): it is built in memory. */
   readonly maxResultRows: number;
+  /** Longest a statement that answers at once (a pull query, INSERT ... SELECT, CREATE TABLE AS) may run, in ms. */
+  readonly statementTimeoutMs: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -29,6 +31,7 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
   maxSessionGapMs: DAY_MS,
   maxPartitions: 1024,
   maxResultRows: 1_000_000,
+  statementTimeoutMs: 5 * 60_000,
 };
 
 /** The flag of `sluice serve` that sets each limit, named in error hints. */
@@ -38,6 +41,7 @@ const FLAGS: Readonly<Record<keyof PlanLimits, string>> = {
   maxSessionGapMs: '--max-session-gap',
   maxPartitions: '--max-partitions',
   maxResultRows: '--max-result-rows',
+  statementTimeoutMs: '--statement-timeout',
 };
 
 /** `90061000` -> `'1d 1h 1m 1s'`: intervals in messages read in their own units. */

@@ -6,6 +6,7 @@
  * ("INTERNAL, request r-1f2e...") finds its stack trace.
  */
 import { randomBytes } from 'node:crypto';
+import { SluiceError } from '../common/errors.js';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { apiError, toErrorReply, type ErrorReply } from './error-body.js';
 import { mediaType } from './request-body.js';
@@ -33,7 +34,9 @@ export function errorReplier(sink: ErrorSink, logger: FastifyBaseLogger | undefi
     const reply = toErrorReply(mediaTypeError(req, err));
     if (reply.status < 500) return reply;
     const path = req.url.split('?')[0] ?? '';
-    const message = err instanceof Error ? err.stack ?? err.message : String(err);
+    // A stack only where it helps find a fault in the engine: a timeout or full memory says enough in words.
+    const known = err instanceof SluiceError && err.code !== 'INTERNAL';
+    const message = err instanceof Error ? (known ? err.message : (err.stack ?? err.message)) : String(err);
     sink(`sluice: ${reply.status} ${String(reply.body.error['code'])} request ${req.id} ${req.method} ${path}: ${message}`);
     logger?.error({ reqId: req.id, err }, 'request failed');
     return { status: reply.status, body: { error: { ...reply.body.error, requestId: req.id } } };

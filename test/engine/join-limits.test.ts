@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../src/common/errors.js';
 import { Engine } from '../../src/engine/engine.js';
+import { buildServer } from '../../src/server/app.js';
+import { take } from './helpers.js';
 
 async function failure(p: Promise<unknown>): Promise<SluiceError> {
   try {
@@ -56,5 +58,69 @@ describe('joins within limits', () => {
     const err = await failure(engine.execute('SELECT COUNT(*) FROM t a, t b, t c, t d, t e WHERE a.id + b.id + c.id + d.id + e.id >= 0', { signal: ac.signal }));
     expect(err.code).toBe('CANCELLED');
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('the statement timeout', () => {
+  let dir: string;
+  let engine: Engine;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-statement-timeout-'));
+    engine = await Engine.open({ dataDir: dir, checkpointIntervalMs: 50, limits: { statementTimeoutMs: 300 } });
+    const values = Array.from({ length: 40 }, (_, i) => `(${i}, ${i % 7})`).join(', ');
+    await engine.execute(`CREATE TABLE t (id INT PRIMARY KEY, g INT); CREATE TABLE copy (id INT PRIMARY KEY); INSERT INTO t VALUES ${values};`);
+  });
+  afterEach(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // 40^5 = 102 million rows of five: minutes of pairing, far past the 300 ms allowed.
+  const LONG = 'SELECT COUNT(*) FROM t a, t b, t c, t d, t e WHERE a.id + b.id + c.id + d.id + e.id >= 0';
+
+  it('stops a pull query that runs past it with STATEMENT_TIMEOUT, naming the limit and its flag', async () => {
+    const started = Date.now();
+    const err = await failure(engine.execute(LONG));
+    expect(err.code).toBe('STATEMENT_TIMEOUT');
+    expect(err.message).toContain('statement timeout of 300ms');
+    expect(err.hint).toContain('--statement-timeout');
+    expect(err.render()).toContain('^^^');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // Range table functions and constant SELECTs are timed alike.
+    expect((await failure(engine.execute('SELECT COUNT(*) FROM range(100000) a, range(100000) b'))).code).toBe('STATEMENT_TIMEOUT');
+    // The engine goes on answering, and a short query is not stopped.
+    const [count] = await engine.execute('SELECT COUNT(*) FROM t a, t b');
+    expect(count?.kind === 'rows' && count.rows).toEqual([[1600n]]);
+  });
+
+  it('stops the SELECT of an INSERT and a CREATE TABLE AS before anything is written', async () => {
+    const insert = await failure(engine.execute(`INSERT INTO copy SELECT a.id FROM t a, t b, t c, t d, t e WHERE a.id + b.id + c.id + d.id + e.id < 0`));
+    expect(insert.code).toBe('STATEMENT_TIMEOUT');
+    const [n] = await engine.execute('SELECT COUNT(*) FROM copy');
+    expect(n?.kind === 'rows' && n.rows).toEqual([[0n]]);
+    const ctas = await failure(engine.execute(`CREATE TABLE big AS ${LONG}`));
+    expect(ctas.code).toBe('STATEMENT_TIMEOUT');
+    expect((await failure(engine.execute('SELECT * FROM big'))).code).toBe('UNKNOWN_RELATION');
+  });
+
+  it('leaves push queries running past it', async () => {
+    await engine.execute('CREATE STREAM s (x INT) WITH (partitions = 1)');
+    const [push] = await engine.execute('SELECT x * 2 AS y FROM s');
+    try {
+      await new Promise((r) => setTimeout(r, 700));
+      await engine.execute('INSERT INTO s VALUES (21)');
+      const rows = await take(push, 1);
+      expect(rows.map((r) => [...r.values])).toEqual([[42]]);
+    } finally {
+      if (push?.kind === 'push') push.cancel();
+    }
+  });
+
+  it('answers 504 over HTTP', async () => {
+    const app = buildServer(engine);
+    const res = await app.inject({ method: 'POST', url: '/v1/query', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ sql: LONG }) });
+    expect(res.statusCode).toBe(504);
+    expect((res.json() as { error: { code: string } }).error.code).toBe('STATEMENT_TIMEOUT');
+    await app.close();
   });
 });

@@ -27,18 +27,32 @@ import { createLogicalView, withViewsRead } from './create-logical-view.js';
 import { selectPush } from './select-push.js';
 import { selectStaged, stagedQuery } from './select-staged.js';
 import { show } from './show.js';
+import { withStatementTimeout } from './statement-timeout.js';
 
 /** SELECT: a pull query when it reads a view or table directly, else a push query (see select-staged.ts for a third way). */
 const select: StatementHandler<'Query'> = async (session, s, text, opts) => {
+  // A push query runs until its caller stops it; everything else answers at once, within the statement timeout.
+  if (isPushQuery(session, s, text, opts)) return selectPush(session, s, text, opts);
+  return withStatementTimeout(session.catalog.limits.statementTimeoutMs, s.span, opts, (timed) => selectAtOnce(session, s, text, timed));
+};
+
+/** Whether `select` runs `s` as a push query: it reads a stream and none of the ways of answering at once applies. */
+function isPushQuery(...[session, s, , opts]: Parameters<StatementHandler<'Query'>>): boolean {
+  if (s.query.recursive?.length) return false;
+  if (!s.query.from && !queryHasSubquery(s.query)) return false;
+  if (stagedQuery(s.query, session.catalog, opts.bounded === true)) return false;
+  return !(pullTarget(session, s) || readsOnlyTables(s.query, session.catalog));
+}
+
+const selectAtOnce: StatementHandler<'Query'> = async (session, s, text, opts) => {
   // WITH RECURSIVE: its tables to their rows first, then the query over them.
   if (s.query.recursive?.length) return selectRecursive(select, session, s, text, opts);
   // Without FROM: constants at once; a subquery in it reads its tables now, or follows its stream.
-  if (!s.query.from && !queryHasSubquery(s.query)) return selectConstant(session, s, text);
+  if (!s.query.from && !queryHasSubquery(s.query)) return selectConstant(session, s, text, opts.signal);
   // Over a subquery with window functions: the subquery to its final rows, then the query over them.
   if (stagedQuery(s.query, session.catalog, opts.bounded === true)) return selectStaged(select, session, s, text, opts);
   // One view or table, or tables only (joined, in subqueries, in a union): their current rows.
-  if (pullTarget(session, s) || readsOnlyTables(s.query, session.catalog)) return selectPull(session, s, text, opts.signal);
-  return selectPush(session, s, text, opts);
+  return selectPull(session, s, text, opts.signal);
 };
 
 export const HANDLERS = {

@@ -66,9 +66,10 @@ export async function selectPull(session: Session, s: StatementOf<'Query'>, text
 }
 
 /** SELECT without FROM: its items over one row of no columns, answered at once. */
-export async function selectConstant(session: Session, s: StatementOf<'Query'>, text: string): Promise<StatementResult> {
+export async function selectConstant(session: Session, s: StatementOf<'Query'>, text: string, signal?: AbortSignal): Promise<StatementResult> {
   const q = planQuery(s.query, session.catalog, { pull: true });
-  const result = await runOnBatch(session.env, q, batchFromRows([], [{}]), session.storage.store, { maxRows: session.catalog.limits.maxResultRows });
+  const result = await runOnBatch(session.env, q, batchFromRows([], [{}]), session.storage.store, { maxRows: session.catalog.limits.maxResultRows, signal });
+  throwIfCancelled(signal, 'the query', s.span);
   return { kind: 'rows', statement: text, columns: visibleFields(q).map((f) => ({ name: f.name, type: typeToString(f.type) })), rows: result.rows, errors: result.errors };
 }
 
