@@ -661,20 +661,36 @@ function roundBigint(x: bigint, digits: number): bigint {
 }
 
 
-/** Most elements RANGE and GENERATE_SERIES make. */
+/** Most elements RANGE and GENERATE_SERIES make as a list value. */
 const MAX_SERIES = 1_000_000;
 
-/** The integers from start (0) by step (1) up to stop, `inclusive` of it or not, as BIGINTs. */
-function series(fn: string, xs: readonly unknown[], inclusive: boolean): bigint[] {
+/** The integer series of RANGE or GENERATE_SERIES (`fn`): its first value, step and number of values. */
+export interface SeriesBounds {
+  readonly start: bigint;
+  readonly step: bigint;
+  readonly count: number;
+}
+
+/**
+ * The series of `fn` over its arguments (stop, or start, stop [, step]; `inclusive` of stop or
+ * not), of at most `max` values: more is a row error naming the limit.
+ */
+export function seriesBounds(fn: string, xs: readonly unknown[], inclusive: boolean, max: number): SeriesBounds {
   const args = xs.map((x) => toBigint(x as number | bigint));
   const [start, stop] = args.length === 1 ? [0n, args[0]!] : [args[0]!, args[1]!];
   const step = args[2] ?? 1n;
   if (step === 0n) throw new Error(`${fn} with a step of 0`);
   const span = (stop - start) / step + (inclusive || (stop - start) % step !== 0n ? 1n : 0n);
   const n = span > 0n ? span : 0n;
-  if (n > BigInt(MAX_SERIES)) throw new Error(`${fn} of ${n} elements: more than the ${MAX_SERIES} allowed`);
+  if (n > BigInt(max)) throw new Error(`${fn} of ${n} elements: more than the ${max} allowed`);
+  return { start, step, count: Number(n) };
+}
+
+/** The integers from start (0) by step (1) up to stop, `inclusive` of it or not, as BIGINTs. */
+function series(fn: string, xs: readonly unknown[], inclusive: boolean): bigint[] {
+  const { start, step, count } = seriesBounds(fn, xs, inclusive, MAX_SERIES);
   const out: bigint[] = [];
-  for (let v = start, k = 0n; k < n; k++, v += step) out.push(v);
+  for (let v = start, k = 0; k < count; k++, v += step) out.push(v);
   return out;
 }
 

@@ -8,6 +8,12 @@ import { compileExpr, type CompiledExpr, type RowError, type UdfResolver } from 
 import { RowKind, rowJson, type Message } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 
+/** A batch an operator sends on, with its rows' change kinds when they are not all inserts. */
+export interface Output {
+  readonly batch: RecordBatch;
+  readonly rowKinds?: Uint8Array;
+}
+
 /**
  * Invariant: the source's `more` hint (message.ts) passes through with each batch. A batch
  * without the hint that leaves no rows still goes downstream, empty, when the last batch sent
@@ -31,10 +37,18 @@ export abstract class StatelessOperator extends StreamOperator {
       return super.process(msg, port);
     }
     const more = msg.more === true;
-    const out = msg.batch.numRows > 0 ? this.apply(msg.batch, msg.rowKinds) : undefined;
-    if (out && out.batch.numRows > 0) {
+    // Each output but the last says more follows: one input batch may make several (UNNEST).
+    let held: Output | undefined;
+    if (msg.batch.numRows > 0) {
+      for (const out of this.outputs(msg.batch, msg.rowKinds)) {
+        if (out.batch.numRows === 0) continue;
+        if (held) await this.ctx.emit({ kind: 'data', ...held, more: true });
+        held = out;
+      }
+    }
+    if (held) {
       this.promised = more;
-      await this.ctx.emit({ kind: 'data', ...out, ...(more ? { more } : {}) });
+      await this.ctx.emit({ kind: 'data', ...held, ...(more ? { more } : {}) });
     } else if (this.promised && !more) {
       this.promised = false;
       await this.ctx.emit({ kind: 'data', batch: emptyBatch(this.fields) });
@@ -43,7 +57,13 @@ export abstract class StatelessOperator extends StreamOperator {
 
   protected onData(): void {}
 
-  protected abstract apply(batch: RecordBatch, rowKinds?: Uint8Array): { batch: RecordBatch; rowKinds?: Uint8Array } | undefined;
+  protected abstract apply(batch: RecordBatch, rowKinds?: Uint8Array): Output | undefined;
+
+  /** The batches one input batch makes: at most one, apply's, unless an operator makes more. */
+  protected *outputs(batch: RecordBatch, rowKinds?: Uint8Array): Iterable<Output> {
+    const out = this.apply(batch, rowKinds);
+    if (out) yield out;
+  }
 
   /**
    * Sends rows whose expressions threw to the dead-letter stream. A row taken back (-U, -D)
