@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { SluiceError, asSluiceError, throwIfCancelled } from '../common/errors.js';
 import type { ExecEnv } from '../exec/pipeline.js';
-import { parseStatements, type ParsedStatement } from '../parser/index.js';
+import { parseStatementsOffThread, type ParsedStatement } from '../parser/index.js';
 import { Catalog } from '../planner/catalog.js';
 import { DEFAULT_PLAN_LIMITS } from '../planner/limits.js';
 import { CheckpointStore, EmbeddedLog, KvTable, StateCache, Store } from '../state/index.js';
@@ -236,7 +236,7 @@ export class Engine {
     const results: StatementResult[] = [];
     let parsed: readonly ParsedStatement[];
     try {
-      parsed = parseStatements(sql);
+      parsed = await parseStatementsOffThread(sql);
       checkStatementCount(parsed, opts.maxStatements);
       opts.parsed?.(parsed.map((p) => p.text));
       // Checked on restore too: narrowing the list stops recorded statements from reaching other brokers.

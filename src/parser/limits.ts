@@ -14,7 +14,31 @@ import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import type { Expr } from './ast.js';
 import type { SourceText } from './cst-access.js';
-import { Comma, K, LBracket, LParen, Minus, Plus, RBracket, RParen } from './lexer.js';
+import { tokenMatcher, type TokenType } from 'chevrotain';
+import {
+  Ampersand,
+  Caret,
+  Comma,
+  ComparisonOperator,
+  Concat,
+  DecimalLiteral,
+  DoubleSlash,
+  IntegerLiteral,
+  K,
+  LBracket,
+  LParen,
+  Minus,
+  Percent,
+  Pipe,
+  PlainIdentifier,
+  Plus,
+  QuotedIdentifier,
+  RBracket,
+  RParen,
+  Slash,
+  Star,
+  StringLiteral,
+} from './lexer.js';
 
 /**
  * Deepest nesting of an expression (and of parentheses anywhere in a statement). The parser
@@ -57,7 +81,27 @@ function tooDeep(span: Span, sql: string): SluiceError {
   });
 }
 
-/** Nesting on tokens: ( [ CASE open a level; ) ] END close one; a run of NOT, -, + adds its length. */
+/** Tokens that are always a binary operator: each is an AST node with two operands. */
+const BINARY: ReadonlySet<TokenType> = new Set([Star, Slash, DoubleSlash, Percent, Caret, Concat, Ampersand, Pipe, K.AND, K.OR]);
+/** Keywords that may stand between the operators of one expression (`a AND NOT b IS NULL OR c`). */
+const IN_EXPRESSION: ReadonlySet<TokenType> = new Set([K.AND, K.OR, K.NOT, K.IS, K.NULL, K.TRUE, K.FALSE]);
+/** Tokens an operand ends with: a `+` or `-` after one is binary, else it is a sign. */
+const OPERAND_END: ReadonlySet<TokenType> = new Set([PlainIdentifier, QuotedIdentifier, IntegerLiteral, DecimalLiteral, StringLiteral, RParen, RBracket, K.END, K.NULL, K.TRUE, K.FALSE]);
+const KEYWORDS: ReadonlySet<TokenType> = new Set(Object.values(K));
+
+/**
+ * Binary operators one expression may have, counted on tokens: each makes a node with two
+ * operands, so one more than this is past MAX_EXPRESSION_NODES, and the AST check would refuse
+ * the expression anyway, after the parser spent seconds on it (a megabyte of `1 + 1 + ...`: 4 s).
+ */
+const MAX_BINARY_OPERATORS = Math.floor(MAX_EXPRESSION_NODES / 2);
+
+/**
+ * Nesting on tokens: ( [ CASE open a level; ) ] END close one; a run of NOT, -, + adds its length.
+ * Also refused here, before the grammar runs: an IN list, a chain of binary operators or a CASE
+ * of more parts than one expression may have (each counted between commas and clause keywords
+ * at one level, so the count never exceeds the parts of one expression).
+ */
 export function checkTokenNesting(tokens: readonly IToken[], src: SourceText): void {
   let depth = 0;
   let run = 0;
@@ -65,17 +109,35 @@ export function checkTokenNesting(tokens: readonly IToken[], src: SourceText): v
   // more values than an expression may have parts is refused here, before the parser spends
   // seconds building its tree (200,000 values: 4 s).
   let inList: { depth: number; start: IToken; commas: number } | undefined;
+  // Per open level: binary operators since its last comma or clause keyword, where they started,
+  // and (a CASE level) its WHENs.
+  const operators: number[] = [0];
+  const starts: (IToken | undefined)[] = [undefined];
+  const opens: (IToken | undefined)[] = [undefined];
+  const whens: number[] = [0];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const type = t.tokenType;
     if (type === LParen || type === LBracket || type === K.CASE) {
       depth++;
+      operators[depth] = 0;
+      opens[depth] = t;
+      whens[depth] = 0;
       if (type === LParen && inList === undefined && i > 0 && tokens[i - 1]!.tokenType === K.IN) inList = { depth, start: t, commas: 0 };
     } else if (type === RParen || type === RBracket || type === K.END) {
       if (inList?.depth === depth) inList = undefined;
       depth = Math.max(0, depth - 1);
     } else if (type === Comma && inList?.depth === depth && ++inList.commas >= MAX_EXPRESSION_NODES) {
       throw tooManyParts(src.span(inList.start.startOffset, t.endOffset! + 1), src.text);
+    } else if (type === K.WHEN && ++whens[depth]! > MAX_BINARY_OPERATORS) {
+      throw tooManyParts(src.span((opens[depth] ?? t).startOffset, t.endOffset! + 1), src.text);
+    }
+    const binary = BINARY.has(type) || tokenMatcher(t, ComparisonOperator) || ((type === Plus || type === Minus) && i > 0 && OPERAND_END.has(tokens[i - 1]!.tokenType));
+    if (binary) {
+      if (operators[depth] === 0) starts[depth] = t;
+      if (++operators[depth]! > MAX_BINARY_OPERATORS) throw tooManyParts(src.span(starts[depth]!.startOffset, t.endOffset! + 1), src.text);
+    } else if (type === Comma || type === K.WHEN || type === K.THEN || type === K.ELSE || (KEYWORDS.has(type) && !IN_EXPRESSION.has(type))) {
+      operators[depth] = 0;
     }
     run = type === K.NOT || type === Minus || type === Plus ? run + 1 : 0;
     if (depth + run > MAX_EXPRESSION_DEPTH) throw tooDeep(src.span(t.startOffset, t.endOffset! + 1), src.text);

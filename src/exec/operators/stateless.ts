@@ -42,7 +42,13 @@ export abstract class StatelessOperator extends StreamOperator {
     if (msg.batch.numRows > 0) {
       for (const out of this.outputs(msg.batch, msg.rowKinds)) {
         if (out.batch.numRows === 0) continue;
-        if (held) await this.ctx.emit({ kind: 'data', ...held, more: true });
+        if (held) {
+          await this.ctx.emit({ kind: 'data', ...held, more: true });
+          // One input batch making millions of rows (`FROM range(100000000)`) lets timers, I/O and
+          // other queries run between its batches, and stops once its query is (cancelled, timed out).
+          await new Promise(setImmediate);
+          if (this.ctx.signal.aborted) return;
+        }
         held = out;
       }
     }
