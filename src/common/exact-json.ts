@@ -17,8 +17,43 @@ import { randomBytes } from 'node:crypto';
  */
 const LONG_DIGITS = /(?<![\d.])\d{16,}(?![\d.eE])/;
 
-/** Parses JSON text; integers outside the safe range become bigints (everything else as JSON.parse). */
+/**
+ * Deepest nesting of arrays and objects a JSON text may have. JSON.parse reads any depth, but
+ * writing a value back (a dead letter's row, an error message) recurses once a level, and V8's
+ * JSON.stringify runs out of stack between 1,000 and 5,000 levels. The JSON functions of SQL
+ * hold their arguments to the same depth.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * Throws a SyntaxError where `text` nests arrays and objects deeper than MAX_JSON_DEPTH. A text
+ * too short to nest so deep is not read.
+ */
+export function checkJsonDepth(text: string): void {
+  if (text.length <= 2 * MAX_JSON_DEPTH) return;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) throw new SyntaxError(`arrays and objects nested deeper than ${MAX_JSON_DEPTH} levels at position ${i}`);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
+/**
+ * Parses JSON text; integers outside the safe range become bigints (everything else as
+ * JSON.parse). Nesting past MAX_JSON_DEPTH is a SyntaxError, as malformed text is.
+ */
 export function parseExactJson(text: string): unknown {
+  checkJsonDepth(text);
   if (!LONG_DIGITS.test(text)) return JSON.parse(text);
   return new ExactParser(text).document();
 }

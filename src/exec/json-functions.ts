@@ -9,6 +9,7 @@
  * as DuckDB writes them (`1.50` as 1.5, `1e2` as 100.0). Malformed JSON is a row error naming the
  * position.
  */
+import { MAX_JSON_DEPTH } from '../common/exact-json.js';
 import { intervalText } from '../common/interval-text.js';
 import { dateSqlText, timeSqlText, timestampSqlText } from '../common/timestamp-text.js';
 import { mapTypes, type DataType } from '../common/types.js';
@@ -21,9 +22,7 @@ type Json =
   | { readonly t: 'boolean'; readonly v: boolean }
   | { readonly t: 'null' };
 
-/** The deepest nesting of arrays and objects read; deeper text is a row error, not a stack overflow. */
-const MAX_DEPTH = 1000;
-
+/** Reads JSON text; nesting deeper than MAX_JSON_DEPTH is a row error, not a stack overflow. */
 class Reader {
   private i = 0;
   private depth = 0;
@@ -48,7 +47,7 @@ class Reader {
     this.ws();
     const c = this.s[this.i];
     if (c === '{' || c === '[') {
-      if (++this.depth > MAX_DEPTH) this.fail(`arrays and objects nested deeper than ${MAX_DEPTH} levels`);
+      if (++this.depth > MAX_JSON_DEPTH) this.fail(`arrays and objects nested deeper than ${MAX_JSON_DEPTH} levels`);
       const v = c === '{' ? this.object() : this.array();
       this.depth--;
       return v;

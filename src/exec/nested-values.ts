@@ -194,7 +194,13 @@ function jsonOrText(name: string): unknown {
 }
 
 export function show(v: unknown): string {
-  const s = stringifyExactJson(v) ?? String(v);
+  let s: string;
+  try {
+    s = typeof v === 'number' && !Number.isFinite(v) ? String(v) : (stringifyExactJson(v) ?? String(v));
+  } catch {
+    // Nested past what JSON.stringify can write (values from JSON text are held to MAX_JSON_DEPTH).
+    return 'a value nested too deeply to show';
+  }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

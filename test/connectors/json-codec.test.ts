@@ -33,6 +33,16 @@ describe('Kafka JSON codec and BIGINT', () => {
     ]);
   });
 
+  it('rejects a record nested deeper than 1,000 levels (its object is one) as a row, keeping the others', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const { batch, rejected } = decodeJsonRecords(fields, records(`{"id": 1, "x": ${deep}}`, '{"id": 2}', `{"id": 3, "v": 9007199254740993, "x": ${deep}}`));
+    expect(rejected.map((r) => r.reason)).toEqual([
+      'value is not valid JSON: arrays and objects nested deeper than 1000 levels at position 1014',
+      'value is not valid JSON: arrays and objects nested deeper than 1000 levels at position 1037',
+    ]);
+    expect(batchToRows(batch, fields)).toEqual([[2, null, null]]);
+  });
+
   it('rejects integers outside INT or BIGINT, and fractions, instead of wrapping or rounding', () => {
     const { kept, rejected } = decodeJsonRecords(
       fields,

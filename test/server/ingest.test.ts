@@ -111,6 +111,25 @@ describe('POST /v1/streams/:name/rows', () => {
     expect(await rowsOf('SELECT id, n FROM totals')).toEqual(expect.arrayContaining([['x', 9223372036854775807n], ['y', null]]));
   });
 
+  it('rejects a row nested deeper than JSON may be, keeping the others, and refuses such a body', async () => {
+    const app = buildServer(engine);
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const body = [`{"id": "deep", "amount": ${deep}}`, '{"id": "big", "n": 1e999}', '{"id": "fine", "amount": 2}'].join('\n');
+    const res = await app.inject({ method: 'POST', url: '/v1/streams/tx/rows', headers: NDJSON, payload: body });
+    expect(res.statusCode).toBe(200);
+    const answer = res.json() as { accepted: number; rejected: { index: number; reason: string }[] };
+    expect(answer.accepted).toBe(1);
+    expect(answer.rejected).toEqual([
+      { index: 0, reason: 'not valid JSON: arrays and objects nested deeper than 1000 levels at position 1024' },
+      { index: 1, reason: 'n: expected BIGINT (64-bit integer), got Infinity' },
+    ]);
+    const dead = await take((await engine.execute('SELECT reason, row FROM tx_dlq', { bounded: true }))[0], 2);
+    expect(String(dead[0]!.values[1]).startsWith('{"id": "deep", "amount": [[[')).toBe(true);
+    const array = await app.inject({ method: 'POST', url: '/v1/streams/tx/rows', headers: { 'content-type': 'application/json' }, payload: `[{"id": "x", "amount": ${deep}}]` });
+    expect(array.statusCode).toBe(400);
+    expect(array.json()).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('nested deeper than 1000 levels') } });
+  });
+
   it('refuses what is not a log stream, bad bodies and other media types', async () => {
     const app = buildServer(engine, { limits: { maxIngestBytes: 1024, maxIngestRows: 3 } });
     const post = (url: string, payload: string, headers: Record<string, string> = NDJSON) => app.inject({ method: 'POST', url, headers, payload });

@@ -6,7 +6,7 @@
  * never half-decoded. Encoding writes one JSON object per row, keyed by output column name.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { stringifyExactJson, parseExactJson } from '../../common/exact-json.js';
+import { checkJsonDepth, parseExactJson, stringifyExactJson } from '../../common/exact-json.js';
 import { dateSqlText, timeSqlText } from '../../common/timestamp-text.js';
 import type { DataType, Field } from '../../common/types.js';
 import { makeBatch, readColumn, plain } from '../../exec/columns.js';
@@ -155,6 +155,7 @@ function decodeInto(fields: readonly Field[], value: Buffer | null, timestamp: n
 /** `JSON.parse` of `text`, or undefined where it is not JSON (the exact parse then says where). */
 function parseOrUndefined(text: string): unknown {
   try {
+    checkJsonDepth(text);
     return JSON.parse(text);
   } catch {
     return undefined;
