@@ -97,7 +97,8 @@ const KEYWORDS: ReadonlySet<TokenType> = new Set(Object.values(K));
 const MAX_BINARY_OPERATORS = Math.floor(MAX_EXPRESSION_NODES / 2);
 
 /**
- * Nesting on tokens: ( [ CASE open a level; ) ] END close one; a run of NOT, -, + adds its length.
+ * Nesting on tokens: ( [ CASE open a level; ) ] END close one; a run of NOT, -, + or of bracket
+ * groups adds its length.
  * Also refused here, before the grammar runs: an IN list, a chain of binary operators or a CASE
  * of more parts than one expression may have (each counted between commas and clause keywords
  * at one level, so the count never exceeds the parts of one expression).
@@ -115,10 +116,17 @@ export function checkTokenNesting(tokens: readonly IToken[], src: SourceText): v
   const starts: (IToken | undefined)[] = [undefined];
   const opens: (IToken | undefined)[] = [undefined];
   const whens: number[] = [0];
+  // Per level: the bracket groups in a row just closed there.
+  const brackets: number[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const type = t.tokenType;
     if (type === LParen || type === LBracket || type === K.CASE) {
+      // A run of bracket groups (`INT[][][]`, `a[1][2]`) nests as deep as it is long.
+      if (type === LBracket) {
+        brackets[depth] = i > 0 && tokens[i - 1]!.tokenType === RBracket ? (brackets[depth] ?? 0) + 1 : 1;
+        if (depth + brackets[depth]! > MAX_EXPRESSION_DEPTH) throw tooDeep(src.span(t.startOffset, t.endOffset! + 1), src.text);
+      }
       depth++;
       operators[depth] = 0;
       opens[depth] = t;

@@ -15,6 +15,8 @@ import type { ErrorParts, ParseReply, ParseRequest } from './parse-worker.js';
 
 /** SQL this long or longer is parsed in the worker: shorter SQL parses in well under 50 ms. */
 export const OFF_THREAD_CHARS = 32 * 1024;
+/** Workers that may fail (fail to start, or die) before long SQL is parsed on the main thread for good. */
+const MAX_FAILURES = 3;
 /** How long the worker waits for more SQL after its last. */
 const IDLE_STOP_MS = 10_000;
 
@@ -33,6 +35,7 @@ function errorOf(parts: ErrorParts, sql: string): SluiceError {
 class ParseWorker {
   private worker: Worker | undefined;
   private failed = false;
+  private failures = 0;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   private idle: NodeJS.Timeout | undefined;
@@ -65,11 +68,12 @@ class ParseWorker {
       const p = this.take(worker, reply.id);
       if (!p) return;
       if ('parsed' in reply) p.resolve(reply.parsed as ParsedStatement[]);
-      else p.reject(errorOf(reply.error, p.sql));
+      else if ('error' in reply) p.reject(errorOf(reply.error, p.sql));
+      else parseInPlace(p);
     });
-    // A reply that cannot be read here (statements nested too deep for the structured clone,
-    // such as a chain of a thousand common tables) is the earliest unanswered request, as the
-    // worker answers in order: it is parsed in place.
+    // A tree too deep to serialize is parsed in place: the worker says so when it cannot send
+    // it, and a reply that cannot be read here (a chain of a thousand common tables) is the
+    // earliest unanswered request, as the worker answers in order.
     worker.on('messageerror', () => {
       const [first] = this.pending.keys();
       const p = first === undefined ? undefined : this.take(worker, first);
@@ -98,12 +102,17 @@ class ParseWorker {
     void worker.terminate();
   }
 
-  /** Parses what the worker owes on this thread, and all later SQL too. */
+  /**
+   * Parses what the worker owes on this thread. The next long SQL starts a new worker, up to
+   * MAX_FAILURES; after that, all SQL is parsed here (a warning says so once).
+   */
   private fail(reason: unknown): void {
     if (this.failed) return;
-    this.failed = true;
     this.worker = undefined;
-    process.emitWarning(`parser: the worker thread that parses long SQL failed (${reason instanceof Error ? reason.message : String(reason)}); parsing on the main thread`);
+    if (++this.failures >= MAX_FAILURES) {
+      this.failed = true;
+      process.emitWarning(`parser: the worker thread that parses long SQL failed ${this.failures} times (last: ${reason instanceof Error ? reason.message : String(reason)}); parsing on the main thread`);
+    }
     for (const p of this.pending.values()) parseInPlace(p);
     this.pending.clear();
   }

@@ -21,7 +21,12 @@ export interface ErrorParts {
   readonly related: readonly ErrorParts[];
 }
 
-export type ParseReply = { readonly ready: true } | { readonly id: number; readonly parsed: readonly ParsedStatement[] } | { readonly id: number; readonly error: ErrorParts };
+/** `inPlace`: the statements could not be sent (a tree too deep to serialize); the caller parses them itself. */
+export type ParseReply =
+  | { readonly ready: true }
+  | { readonly id: number; readonly parsed: readonly ParsedStatement[] }
+  | { readonly id: number; readonly error: ErrorParts }
+  | { readonly id: number; readonly inPlace: true };
 
 function partsOf(e: SluiceError): ErrorParts {
   return { code: e.code, message: e.message, ...(e.span ? { span: e.span } : {}), ...(e.hint !== undefined ? { hint: e.hint } : {}), related: e.related.map(partsOf) };
@@ -35,7 +40,11 @@ parentPort?.on('message', (req: ParseRequest) => {
     const err = e instanceof SluiceError ? e : new SluiceError('INTERNAL', `parsing failed: ${e instanceof Error ? e.message : String(e)}`);
     reply = { id: req.id, error: partsOf(err) };
   }
-  parentPort!.postMessage(reply);
+  try {
+    parentPort!.postMessage(reply);
+  } catch {
+    parentPort!.postMessage({ id: req.id, inPlace: true } satisfies ParseReply);
+  }
 });
 
 parentPort?.postMessage({ ready: true } satisfies ParseReply);

@@ -89,6 +89,17 @@ describe('long SQL', () => {
     expect(parseStatements(`SELECT ${list(6000, 'a + 1', ', ')} FROM t`)).toHaveLength(1);
   });
 
+  it('refuses runs of bracket groups as nesting: array types and subscripts', async () => {
+    for (const sql of [`SELECT CAST(NULL AS INT${'[]'.repeat(20_000)})`, `SELECT a${'[1]'.repeat(20_000)} FROM t`, `SELECT a${'[1:2]'.repeat(200)} FROM t`]) {
+      expect((await failure(() => parseStatements(sql))).message).toBe('expression nested more than 128 levels deep');
+      expect((await failure(parseStatementsOffThread(sql))).code).toBe('EXPRESSION_TOO_COMPLEX');
+    }
+    const [fine] = await engine.execute(`SELECT CAST([[[7]]] AS INT${'[]'.repeat(3)})[1][1][1] AS x, CAST(NULL AS INT${'[]'.repeat(100)}) IS NULL AS y`);
+    expect(fine?.kind === 'rows' && fine.rows).toEqual([[7, true]]);
+    // The worker still parses long SQL.
+    expect(await parseStatementsOffThread(`SELECT 1 -- ${'x'.repeat(OFF_THREAD_CHARS)}`)).toHaveLength(1);
+  });
+
   it('places a syntax error deep in a long statement at once, with its caret', async () => {
     const started = performance.now();
     const err = await failure(() => parseStatements(`SELECT ${list(20_000, 'a + 1', ', ')} FROM WHERE`));
