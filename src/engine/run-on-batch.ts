@@ -1,5 +1,6 @@
 /** Runs a query plan over finite batches (pull queries over views and tables). */
 import type { RecordBatch } from 'apache-arrow';
+import { deadlineCheck, inheritDeadline } from '../common/deadline.js';
 import { batchToRows, plain } from '../exec/columns.js';
 import { RowKind, type Message } from '../exec/message.js';
 import { Pipeline, type ExecEnv } from '../exec/pipeline.js';
@@ -30,6 +31,7 @@ export async function runOnBatch(
   // reports the cancellation.
   const cancel = () => abort.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', cancel, { once: true });
+  inheritDeadline(opts.signal, abort.signal);
   const errors: RowError[] = [];
   const oneBatch: ExecEnv = {
     ...env,
@@ -82,5 +84,5 @@ export async function runOnBatch(
     opts.signal?.removeEventListener('abort', cancel);
     state.release();
   }
-  return { rows: finishRows(q, result.rows()), errors };
+  return { rows: finishRows(q, result.rows(), deadlineCheck(opts.signal)), errors };
 }

@@ -12,9 +12,12 @@ import { limitError } from '../planner/limits.js';
 import type { QueryPlan } from '../planner/plan-query.js';
 import { compareRows, computeWindows } from '../exec/window-functions.js';
 
-/** The rows of a finished result, in the order and number the query asks for, without hidden columns. */
-export function finishRows(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'hiddenColumns' | 'windows'>, rows: unknown[][]): unknown[][] {
-  if (q.windows) computeWindows(rows, q.windows);
+/**
+ * The rows of a finished result, in the order and number the query asks for, without hidden
+ * columns; `check` is called as window functions are computed (see common/deadline.ts).
+ */
+export function finishRows(q: Pick<QueryPlan, 'orderBy' | 'offset' | 'limit' | 'hiddenColumns' | 'windows'>, rows: unknown[][], check?: () => void): unknown[][] {
+  if (q.windows) computeWindows(rows, q.windows, check);
   if (q.orderBy?.length) sortRows(rows, q.orderBy);
   const from = q.offset ?? 0;
   const cut = q.limit !== undefined || from > 0 ? rows.slice(from, q.limit !== undefined ? from + q.limit : undefined) : rows;

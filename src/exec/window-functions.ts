@@ -18,12 +18,16 @@ import { compareValues } from './sql-values.js';
 import type { OrderKey } from '../planner/order-by.js';
 import type { WindowFn, WindowSpec } from '../planner/window-spec.js';
 
-/** Fills each window's column in `rows` (changed in place). */
-export function computeWindows(rows: unknown[][], windows: readonly WindowSpec[]): void {
+/**
+ * Fills each window's column in `rows` (changed in place). `check` is called once a row of
+ * every frame computed: it throws to stop the work (a statement's deadline, common/deadline.ts).
+ */
+export function computeWindows(rows: unknown[][], windows: readonly WindowSpec[], check: () => void = () => {}): void {
   for (const w of windows) {
     for (const part of partitions(rows, w.partitionBy)) {
+      check();
       if (w.orderBy.length) stableSort(part, rows, w.orderBy);
-      fillPartition(part.map((i) => rows[i]!), w);
+      fillPartition(part.map((i) => rows[i]!), w, check);
     }
   }
 }
@@ -60,7 +64,7 @@ function stableSort(part: number[], rows: readonly unknown[][], keys: readonly O
   part.sort((i, j) => compareRows(rows[i]!, rows[j]!, keys) || i - j);
 }
 
-function fillPartition(part: unknown[][], w: WindowSpec): void {
+function fillPartition(part: unknown[][], w: WindowSpec, check: () => void): void {
   const n = part.length;
   const bigint = w.type.kind === 'BIGINT';
   const out = (row: unknown[], v: unknown) => {
@@ -144,23 +148,26 @@ function fillPartition(part: unknown[][], w: WindowSpec): void {
       const { lo, hi } = frames(part, w, peerStart, peerEnd);
       if (w.fn === 'aggregate') {
         const keep = w.frame.exclude ? excluded(w.frame.exclude, peerStart, peerEnd) : undefined;
-        aggregateFrames(w, part, lo, hi, keep).forEach((v, i) => out(part[i]!, v));
+        aggregateFrames(w, part, lo, hi, check, keep).forEach((v, i) => out(part[i]!, v));
         break;
       }
       const values = part.map(arg);
       if (w.frame.exclude) {
-        excludedFrames(w, values, lo, hi, peerStart, peerEnd).forEach((v, i) => out(part[i]!, v));
+        excludedFrames(w, values, lo, hi, peerStart, peerEnd, check).forEach((v, i) => out(part[i]!, v));
         break;
       }
       if ((w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') && w.ignoreNulls) {
-        part.forEach((row, i) => out(row, nthPresent(w, values, lo[i]!, hi[i]!)));
+        part.forEach((row, i) => {
+          check();
+          out(row, nthPresent(w, values, lo[i]!, hi[i]!));
+        });
       } else if (w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') {
         part.forEach((row, i) => {
           const at = w.fn === 'first_value' ? lo[i]! : w.fn === 'last_value' ? hi[i]! - 1 : lo[i]! + w.offset! - 1;
           out(row, at >= lo[i]! && at < hi[i]! ? values[at] : null);
         });
       } else {
-        frameAggregate(w.fn, w.args.length === 0 ? part.map(() => 1) : values, lo, hi, w.distinct).forEach((v, i) => out(part[i]!, v));
+        frameAggregate(w.fn, w.args.length === 0 ? part.map(() => 1) : values, lo, hi, w.distinct, check).forEach((v, i) => out(part[i]!, v));
       }
     }
   }
@@ -182,7 +189,7 @@ const ORDERED: ReadonlySet<string> = new Set(['array_agg', 'string_agg', 'arg_ma
  * With EXCLUDE each frame is built on its own. A row the accumulator refuses (an overflow)
  * leaves NULL for the frames that hold it.
  */
-function aggregateFrames(w: WindowSpec, part: readonly unknown[][], lo: Int32Array, hi: Int32Array, keep?: (i: number, j: number) => boolean): unknown[] {
+function aggregateFrames(w: WindowSpec, part: readonly unknown[][], lo: Int32Array, hi: Int32Array, check: () => void, keep?: (i: number, j: number) => boolean): unknown[] {
   const call = w.aggregate!;
   const factory = accumulatorFactory(call, true);
   const argAt = (k: number): ((row: readonly unknown[]) => unknown) => {
@@ -210,7 +217,10 @@ function aggregateFrames(w: WindowSpec, part: readonly unknown[][], lo: Int32Arr
   const rebuild = (i: number, x: number, y: number) => {
     acc = factory.create();
     broken = false;
-    for (let j = x; j < y; j++) if (!keep || keep(i, j)) broken = !add(j, 1) || broken;
+    for (let j = x; j < y; j++) {
+      check();
+      if (!keep || keep(i, j)) broken = !add(j, 1) || broken;
+    }
     from = x;
     to = y;
   };
@@ -219,6 +229,7 @@ function aggregateFrames(w: WindowSpec, part: readonly unknown[][], lo: Int32Arr
   // start moves is built again instead.
   const slides = !ORDERED.has(call.fn);
   for (let i = 0; i < n; i++) {
+    check();
     const x = lo[i]!;
     const y = Math.max(x, hi[i]!);
     if (keep || broken || x < from || y < to || x >= to || (x > from && !slides)) rebuild(i, x, y);
@@ -254,11 +265,14 @@ function nthPresent(w: WindowSpec, values: readonly unknown[], lo: number, hi: n
  * group, or its peers but itself): the frame's remaining rows gathered and aggregated as one
  * frame, so the work per row grows with its frame (an EXCLUDE is written over small frames).
  */
-function excludedFrames(w: WindowSpec, values: readonly unknown[], lo: Int32Array, hi: Int32Array, peerStart: readonly number[], peerEnd: readonly number[]): unknown[] {
+function excludedFrames(w: WindowSpec, values: readonly unknown[], lo: Int32Array, hi: Int32Array, peerStart: readonly number[], peerEnd: readonly number[], check: () => void): unknown[] {
   return values.map((_, i) => {
     const [from, to] = w.frame.exclude === 'current row' ? [i, i + 1] : [peerStart[i]!, peerEnd[i]!];
     const kept: unknown[] = [];
-    for (let j = lo[i]!; j < hi[i]!; j++) if (j < from || j >= to || (w.frame.exclude === 'ties' && j === i)) kept.push(w.args.length === 0 ? 1 : values[j]);
+    for (let j = lo[i]!; j < hi[i]!; j++) {
+      check();
+      if (j < from || j >= to || (w.frame.exclude === 'ties' && j === i)) kept.push(w.args.length === 0 ? 1 : values[j]);
+    }
     if (w.fn === 'first_value' || w.fn === 'last_value' || w.fn === 'nth_value') {
       if (w.ignoreNulls) return nthPresent(w, kept, 0, kept.length);
       const at = w.fn === 'first_value' ? 0 : w.fn === 'last_value' ? kept.length - 1 : w.offset! - 1;
@@ -353,7 +367,7 @@ function frames(part: readonly unknown[][], w: WindowSpec, peerStart: readonly n
  * A frame that does go back is summed again from its start. With `distinct`, a value already in
  * the frame is counted once: it enters with its first copy and leaves with its last.
  */
-function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array, hi: Int32Array, distinct = false): unknown[] {
+function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array, hi: Int32Array, distinct = false, check: () => void = () => {}): unknown[] {
   const n = values.length;
   const results = new Array<unknown>(n);
   let from = 0;
@@ -423,7 +437,10 @@ function frameAggregate(fn: WindowFn, values: readonly unknown[], lo: Int32Array
     const a = lo[i]!;
     const b = Math.max(a, hi[i]!);
     if (a < from || b < to || a >= to) reset(a);
-    while (to < b) add(to++);
+    while (to < b) {
+      check();
+      add(to++);
+    }
     while (from < a) remove(from++);
     const total = bigSum ?? sum + carry;
     results[i] =

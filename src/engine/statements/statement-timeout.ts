@@ -4,6 +4,7 @@
  * `PlanLimits.statementTimeoutMs`. A cross join of two large ranges would otherwise pair rows for
  * days; the caller going away stops it too (its own signal), this stops it when no one does.
  */
+import { setDeadline } from '../../common/deadline.js';
 import { SluiceError } from '../../common/errors.js';
 import type { Span } from '../../common/span.js';
 import { formatMillis } from '../../planner/limits.js';
@@ -25,14 +26,14 @@ export async function withStatementTimeout<T>(limitMs: number, span: Span, opts:
   const follow = () => abort.abort(outer?.reason);
   if (outer?.aborted) follow();
   else outer?.addEventListener('abort', follow, { once: true });
-  const timer = setTimeout(() => {
-    abort.abort(
-      new SluiceError('STATEMENT_TIMEOUT', `the statement ran longer than the statement timeout of ${formatMillis(limitMs)} and was stopped`, {
-        span,
-        hint: 'narrow it (a WHERE on the key, a LIMIT, an aggregate instead of the rows), or keep its answer current as a materialized view and read that; the limit is set by sluice serve --statement-timeout',
-      }),
-    );
-  }, limitMs);
+  const error = () =>
+    new SluiceError('STATEMENT_TIMEOUT', `the statement ran longer than the statement timeout of ${formatMillis(limitMs)} and was stopped`, {
+      span,
+      hint: 'narrow it (a WHERE on the key, a LIMIT, an aggregate instead of the rows), or keep its answer current as a materialized view and read that; the limit is set by sluice serve --statement-timeout',
+    });
+  // Loops that hold the thread (window functions) look at the deadline; the rest see the abort.
+  setDeadline(abort.signal, performance.now() + limitMs, error);
+  const timer = setTimeout(() => abort.abort(error()), limitMs);
   try {
     return await run({ ...opts, signal: abort.signal });
   } finally {

@@ -13,6 +13,7 @@ import { plain, readColumn } from '../columns.js';
 import { RowKind, rowText } from '../message.js';
 import { StreamOperator } from '../operator-driver.js';
 import { computeWindows } from '../window-functions.js';
+import { deadlineCheck } from '../../common/deadline.js';
 import { sameValues } from './hash-join.js';
 
 export interface OverSpec {
@@ -124,7 +125,7 @@ export class OverOperator extends StreamOperator {
   /** A partition's rows with the windows' values filled in (copies). */
   private computed(rows: readonly StateValue[][]): unknown[][] {
     const copies = rows.map((r) => [...r] as unknown[]);
-    computeWindows(copies, this.windows);
+    computeWindows(copies, this.windows, deadlineCheck(this.ctx.signal));
     return copies;
   }
 
