@@ -2,7 +2,7 @@
 import { SluiceError } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { typeToString, type Field } from '../common/types.js';
-import { compileExpr, type CompiledExpr } from '../exec/compile-expr.js';
+import { compileExpr, constantValue } from '../exec/compile-expr.js';
 import { normalizeName, type CheckConstraint, type Expr, type Statement } from '../parser/index.js';
 import { batchFromRows } from '../exec/columns.js';
 import { bindExpr, Scope } from '../planner/bind-expr.js';
@@ -77,22 +77,21 @@ export function columnDefaults<D extends StreamDef | TableDef>(def: D, columns: 
  */
 export function evaluateInsertValue(field: Field, value: BoundExpr, span: Span, def: StreamDef | TableDef): unknown {
   const misfit = (message: string): SluiceError => new SluiceError('TYPE_MISMATCH', `value for ${field.name}: ${message}`, { span });
-  let evaluated: ReturnType<CompiledExpr['evaluateColumns']>;
+  let evaluated: ReturnType<typeof constantValue>;
   try {
-    evaluated = compileExpr(value, []).evaluateColumns([], 1);
+    evaluated = constantValue(value);
   } catch (err) {
     // A constant that does not convert is refused when it is compiled.
     throw err instanceof SluiceError && err.code === 'TYPE_MISMATCH' ? misfit(err.message) : err;
   }
-  const { values: out, errors } = evaluated;
-  if (errors.length) throw misfit(errors[0]!.message);
-  if ((out[0] ?? null) === null && !field.nullable) {
+  if (evaluated.error !== undefined) throw misfit(evaluated.error);
+  if (evaluated.value === null && !field.nullable) {
     throw new SluiceError('INVALID_ARGUMENT', `value for ${field.name}: NULL in a NOT NULL column`, {
       span,
       hint: def.kind === 'table' ? `${field.name} is part of the primary key of ${def.name}; give it a value` : `give ${field.name} a value`,
     });
   }
-  return out[0];
+  return evaluated.value;
 }
 
 /** The relation an INSERT writes and the schema indexes of its columns, in the order the values come. */
@@ -118,6 +117,26 @@ export function insertTarget(s: Extract<Statement, { kind: 'Insert' }>, catalog:
 export function isDefaultKeyword(e: Expr): boolean {
   return e.kind === 'ColumnRef' && !e.qualifier && e.column.name.toUpperCase() === 'DEFAULT';
 }
+
+/**
+ * The values of each row of an INSERT ... VALUES, converted to their columns' types, with the
+ * target and the fields they fill (in VALUES order). Computed once per statement: the request is
+ * checked before it runs (prepare.ts) and the values found then are the ones written, unless the
+ * target's columns changed in between (then they are computed again).
+ */
+export function insertValueRows(s: Extract<Statement, { kind: 'Insert' }>, catalog: Catalog): { def: StreamDef | TableDef; fields: readonly Field[]; rows: readonly (readonly unknown[])[] } {
+  const { def, cols } = insertTarget(s, catalog);
+  const fields = cols.map((c) => def.schema[c]!);
+  const shape = JSON.stringify([def.kind, def.name, fields.map((f) => [f.name, typeToString(f.type), f.nullable]), def.defaults ?? null], (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  const got = computedValues.get(s);
+  if (got?.shape === shape) return { def, fields, rows: got.rows };
+  const rows = bindInsert(s, catalog).rows.map((values) => values.map(({ field, value, span }) => evaluateInsertValue(field, value, span, def)));
+  computedValues.set(s, { shape, rows });
+  return { def, fields, rows };
+}
+
+/** insertValueRows's values by statement, with the shape of the target they were computed for. */
+const computedValues = new WeakMap<object, { readonly shape: string; readonly rows: readonly (readonly unknown[])[] }>();
 
 /** Resolves the target and columns and binds every value; throws with a caret on the first problem. */
 export function bindInsert(s: Extract<Statement, { kind: 'Insert' }>, catalog: Catalog): BoundInsert {

@@ -6,7 +6,7 @@
  * against a scratch copy of the catalog to which the earlier statements' catalog effects have
  * been applied (a created stream's definition, a view's planned schema, a dropped name gone).
  * The definitions are built by the same functions the statements use when they run
- * (`streamDefOf`, `tableDefOf`, `planQuery`, `bindInsert`), so planning here refuses exactly
+ * (`streamDefOf`, `tableDefOf`, `planQuery`, `insertValueRows`), so planning here refuses exactly
  * what running would refuse at bind time. What only running can find out (a model file that
  * will not load, a broker that refuses, a view still read by another) is reported then, after
  * the statements before it have run.
@@ -20,7 +20,7 @@ import { fieldsOf, optionsOf } from './statements/definitions.js';
 import { streamDefOf } from './statements/create-stream.js';
 import { tableDefOf } from './statements/create-table.js';
 import { checkDropKind } from './statements/drop.js';
-import { bindInsert, evaluateInsertValue, insertTarget } from './insert-bind.js';
+import { insertTarget, insertValueRows } from './insert-bind.js';
 import { plannedQualityStatements } from './model-quality.js';
 import { isScaleOutSink, viewOrSinkQuery, viewChanges, viewKey } from './persistent-plan.js';
 import { persistentId } from './statements/persistent.js';
@@ -104,8 +104,7 @@ function prepareOne(s: Statement, text: string, scratch: Catalog, parked: Parked
         return 'statement';
       }
       // VALUES are constants: converting them now finds a bad value before anything runs.
-      const bound = bindInsert(s, scratch);
-      for (const row of bound.rows) for (const { field, value, span } of row) evaluateInsertValue(field, value, span, bound.def);
+      insertValueRows(s, scratch);
       return 'statement';
     case 'Query': {
       // WITH RECURSIVE: its parts are planned as they run, each over the rows of the one before.

@@ -4,7 +4,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { RowConstraints } from '../planner/constraints.js';
-import { compileExpr, type CompiledExpr } from './compile-expr.js';
+import { compileExpr, constantValue, type CompiledExpr } from './compile-expr.js';
 
 /** The checks of a relation, compiled once, and its DEFAULT values, computed once. */
 export class RowChecker {
@@ -20,9 +20,9 @@ export class RowChecker {
     if (spec.defaults.some((d) => d !== undefined)) {
       this.defaults = spec.defaults.map((d) => {
         if (d === undefined) return undefined;
-        const { values, errors } = compileExpr(d, []).evaluateColumns([], 1);
+        const { value, error } = constantValue(d);
         // CREATE computed each DEFAULT once already (a value that does not convert is its error).
-        return errors.length ? null : (values[0] ?? null);
+        return error !== undefined ? null : value;
       });
     } else this.defaults = undefined;
   }

@@ -8,7 +8,7 @@ import type { StreamDef, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import { planQuery, pullRelation, readsOnlyTables } from '../../planner/plan-query.js';
 import type { StateRow, TableChange } from '../../state/index.js';
-import { bindInsert, checkRows, defaultValues, evaluateInsertValue, insertTarget } from '../insert-bind.js';
+import { checkRows, defaultValues, insertTarget, insertValueRows } from '../insert-bind.js';
 import { checkUnique } from '../unique-constraints.js';
 import { freshRowKey } from '../row-ids.js';
 import type { Session } from '../session.js';
@@ -24,12 +24,11 @@ import { batchFromRows } from '../../exec/columns.js';
 import { compileExpr } from '../../exec/compile-expr.js';
 
 export const insert: StatementHandler<'Insert'> = async (session, s, text, opts) => {
-  const bound = bindInsert(s, session.catalog);
-  const def = bound.def;
+  const { def, fields, rows: values } = insertValueRows(s, session.catalog);
   const defaults = defaultValues(def, insertTarget(s, session.catalog).cols, session.catalog);
-  const rows = bound.rows.map((values) => {
+  const rows = values.map((v) => {
     const row: Record<string, unknown> = { ...defaults };
-    for (const { field, value, span } of values) row[field.name] = evaluateInsertValue(field, value, span, def);
+    for (let k = 0; k < fields.length; k++) row[fields[k]!.name] = v[k];
     return row;
   });
   // Everything below writes in one batch: the last point where the call can still be cancelled.

@@ -6,31 +6,26 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { SourceExec } from '../../planner/physical.js';
 import { MAX_EPOCH_MS } from '../casts.js';
-import { batchFromRows, makeBatch } from '../columns.js';
-import { compileExpr, type UdfResolver } from '../compile-expr.js';
+import { makeBatch } from '../columns.js';
+import { constantValue, type UdfResolver } from '../compile-expr.js';
+import { exprToString } from '../../planner/bound-expr.js';
 import type { DeadLetter } from '../message.js';
 import type { Source, SourceContext } from '../source.js';
 
 /** The plan's constant rows as a batch; a row with a value that fails to compute is a dead letter, not a row. */
 export function constantBatch(plan: SourceExec, udfs: UdfResolver): { batch: RecordBatch; letters: DeadLetter[] } {
-  const one = batchFromRows([], [{}]);
   const rows = plan.constants ?? [];
   const letters: DeadLetter[] = [];
   const kept: unknown[][] = [];
   rows.forEach((row, r) => {
     const values: unknown[] = [];
     for (const e of row) {
-      if (e.kind === 'Literal') {
-        values.push(e.value);
-        continue;
-      }
-      const x = compileExpr(e, [], udfs);
-      const { values: out, errors } = x.evaluate(one);
-      if (errors.length) {
-        letters.push({ reason: `VALUES row ${r + 1}: ${x.text}: ${errors[0]!.message}`, operator: 'values', row: `row ${r + 1}` });
+      const { value, error } = constantValue(e, udfs);
+      if (error !== undefined) {
+        letters.push({ reason: `VALUES row ${r + 1}: ${exprToString(e)}: ${error}`, operator: 'values', row: `row ${r + 1}` });
         return;
       }
-      values.push(out[0] ?? null);
+      values.push(value);
     }
     kept.push(values);
   });
