@@ -3,7 +3,7 @@
  * executor compiles. Plain data; no AST nodes inside, only spans for errors.
  */
 import type { Span } from '../common/span.js';
-import type { DataType } from '../common/types.js';
+import { typeToString, type DataType } from '../common/types.js';
 import type { BinaryOp } from '../parser/ast.js';
 
 export type BoundExpr =
@@ -215,7 +215,7 @@ export function exprToString(e: BoundExpr): string {
         .map((w) => ` WHEN ${exprToString(w.when)} THEN ${exprToString(w.then)}`)
         .join('')}${e.else ? ' ELSE ' + exprToString(e.else) : ''} END`;
     case 'Cast':
-      return `${e.try ? 'TRY_CAST' : 'CAST'}(${exprToString(e.operand)} AS ${typeName(e.type)})`;
+      return `${e.try ? 'TRY_CAST' : 'CAST'}(${exprToString(e.operand)} AS ${typeToString(e.type)})`;
     case 'Call':
     case 'Udf':
       return `${e.kind === 'Call' ? e.fn : e.name}(${e.args.map(exprToString).join(', ')})`;
@@ -239,6 +239,3 @@ function wrap(e: BoundExpr): string {
   return e.kind === 'Binary' || e.kind === 'Between' || e.kind === 'Like' ? `(${s})` : s;
 }
 
-function typeName(t: DataType): string {
-  return t.kind === 'TIMESTAMP' ? `TIMESTAMP(${t.precision})` : t.kind;
-}
