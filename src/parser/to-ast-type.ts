@@ -47,6 +47,14 @@ const TYPE_NAMES: Readonly<Record<string, SimpleKind>> = {
   NUMERIC: 'DOUBLE',
 };
 
+/** How to write the nested types with what they hold. */
+const NESTED_TYPE_FORMS: Readonly<Record<string, string>> = {
+  MAP: 'MAP(key type, value type), e.g. MAP(STRING, DOUBLE)',
+  STRUCT: 'STRUCT(name type, ...), e.g. STRUCT(a INT, b STRING)',
+  ARRAY: 'ARRAY<element type>, e.g. ARRAY<DOUBLE>, or DOUBLE[]',
+  LIST: 'an ARRAY: ARRAY<element type>, e.g. ARRAY<DOUBLE>, or DOUBLE[]',
+};
+
 /** Type names that accept a `(n)` argument. */
 const TAKES_LENGTH = new Set(['VARCHAR', 'TIMESTAMP', 'TIMESTAMP_LTZ', 'CHAR', 'BPCHAR', 'DECIMAL', 'NUMERIC']);
 /** Type names that accept `(precision, scale)`. */
@@ -83,6 +91,9 @@ function baseType(n: CstNode, cx: AstContext): DataType {
   // JSON is text holding JSON (docs/sql.md, "JSON").
   if (name === 'JSON' && !optNode(n, 'length') && !optToken(n, 'precisionWord')) return { kind: 'STRING', json: true };
   const kind = TYPE_NAMES[name];
+  // A nested type written without what it holds (the grammar takes MAP and STRUCT as names then).
+  const nested = NESTED_TYPE_FORMS[name];
+  if (kind === undefined && nested) throw astError(`type ${name} needs the types it holds`, span, `write ${nested}`);
   if (kind === undefined) {
     throw astError(`unknown type '${identName(nameTok)}'`, span, didYouMean(name, TYPE_SPELLINGS) ?? `known types: ${TYPE_SPELLINGS.join(', ')}`);
   }

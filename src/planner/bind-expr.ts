@@ -13,6 +13,7 @@ import { foldConstantArgs } from './aggregate-args.js';
 import { bindListLambda, lambdaVar, type LambdaScope } from './list-lambdas.js';
 import { normalizeName, type CallExpr, type ExistsExpr, type Expr, type InSubqueryExpr, type ScalarSubqueryExpr } from '../parser/ast.js';
 import { windowCallExample } from '../parser/window-calls.js';
+import { WINDOW_ONLY_FUNCTIONS } from './window-items.js';
 import { ROW_CALL } from '../parser/to-ast-rows.js';
 import { QUANTIFIED_ALL, QUANTIFIED_ANY } from '../parser/to-ast-quantified.js';
 import type { BoundExpr } from './bound-expr.js';
@@ -116,6 +117,22 @@ export interface BindHooks {
   readonly clause?: string;
   /** The parameters of the lambdas this expression is in, by name (list-lambdas.ts). */
   readonly lambdas?: LambdaScope;
+}
+
+/**
+ * `cond` (of `clause`: WHERE, HAVING, ON, QUALIFY, FILTER) as a condition: a BOOLEAN as it is,
+ * NULL as a condition never TRUE. Any other type is refused, as PostgreSQL does (DuckDB casts a
+ * number or a string to BOOLEAN: docs/sql.md, "Deliberate differences"): `WHERE amount` is more
+ * often a slip than a test for non-zero, and a condition that is not TRUE drops the row silently.
+ */
+export function asCondition(cond: BoundExpr, clause: string, span: Span | undefined): BoundExpr {
+  const t = cond.type;
+  if (t.kind === 'BOOLEAN') return cond;
+  if (t.kind === 'NULL') return { kind: 'Cast', operand: cond, type: T.BOOLEAN, ...(cond.span ? { span: cond.span } : {}) };
+  throw new SluiceError('TYPE_MISMATCH', `${clause} needs a BOOLEAN condition, got ${typeToString(t)}`, {
+    span,
+    hint: isNumeric(t) ? 'compare the value, e.g. x <> 0 or x > 0' : t.kind === 'STRING' ? "compare the value (x = 'yes') or CAST(x AS BOOLEAN)" : 'compare the value, or test it: x IS NOT NULL',
+  });
 }
 
 export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHooks = {}): BoundExpr {
@@ -452,6 +469,13 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
     });
     return { kind: 'Udf', name: udf.name, args: typed, type: udf.returns, span: e.span };
   }
+  if (WINDOW_ONLY_FUNCTIONS.has(normalizeName(e.name.name))) {
+    const name = e.name.name.toUpperCase();
+    throw new SluiceError('INVALID_ARGUMENT', `${name} is a window function: it needs an OVER clause`, {
+      span: e.span,
+      hint: `e.g. ${name}(${RANKING_EXAMPLE_ARGS[normalizeName(e.name.name)] ?? ''}) OVER (PARTITION BY k ORDER BY ts) in the select list; to filter rows by it, use QUALIFY`,
+    });
+  }
   const known = [...Object.keys(SCALAR_FUNCTIONS), ...Object.keys(AGGREGATE_FUNCTIONS), 'predict', 'model_version', 'model_role', ...catalog.listFunctions().map((f) => f.name)];
   const window = windowCallExample(e.name.name);
   throw new SluiceError('UNKNOWN_FUNCTION', `unknown function '${e.name.name}'`, {
@@ -461,6 +485,9 @@ function bindCall(e: CallExpr, bind: (e: Expr) => BoundExpr, catalog: Catalog, h
       : (clockHint(e.name.name) ?? didYouMean(e.name.name, known) ?? 'register it with CREATE FUNCTION'),
   });
 }
+
+/** The arguments of a window-only function in the OVER example of its error. */
+const RANKING_EXAMPLE_ARGS: Readonly<Record<string, string>> = { ntile: '4', lag: 'x', lead: 'x', first_value: 'x', last_value: 'x', nth_value: 'x, 2' };
 
 /** The list `x` as a list of `element`: itself where its elements already are (whatever its length), or NULL. */
 function listOf(x: BoundExpr, element: DataType): BoundExpr {

@@ -4,7 +4,7 @@ import { SluiceError } from '../common/errors.js';
 import { spanOf, type Span } from '../common/span.js';
 import { T, typeToString, type DataType, type Field } from '../common/types.js';
 import { normalizeName, type Expr, type FromItem, type Ident, type JoinRef, type UnionRef, type ValuesRef, type WindowRef } from '../parser/ast.js';
-import { bindExpr, literalsAsOthers, Scope, type ScopeColumn } from './bind-expr.js';
+import { asCondition, bindExpr, literalsAsOthers, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, conjuncts, exprToString, factoredConjuncts, visit, type BoundExpr } from './bound-expr.js';
 import { fnv1a32 } from '../common/hash.js';
 import type { Catalog, TableDef } from './catalog.js';
@@ -475,7 +475,7 @@ function planHashJoin(item: JoinRef, left: Planned, right: Planned, catalog: Cat
   const cond = using
     ? andAll(using.map(([l, r]): BoundExpr => ({ kind: 'Binary', op: '=', left: column(joined, l), right: column(joined, r), type: T.BOOLEAN })))
     : item.on
-      ? bindExpr(item.on, joined, catalog, { clause: 'ON' })
+      ? asCondition(bindExpr(item.on, joined, catalog, { clause: 'ON' }), 'ON', item.on.span)
       : undefined;
   if (!cond && item.joinType !== 'CROSS') {
     throw new SluiceError('INVALID_JOIN', 'this join needs ON or USING: only a join with a table may leave them out, to match its primary key', {
@@ -576,7 +576,7 @@ function planLookupJoin(item: JoinRef, left: Planned, table: TableDef, qualifier
     });
   } else {
     const joined = new Scope([...left.scope.columns, ...tableCols]);
-    const cond = bindExpr(item.on, joined, catalog, { clause: 'ON' });
+    const cond = asCondition(bindExpr(item.on, joined, catalog, { clause: 'ON' }), 'ON', item.on.span);
     const { found, rest } = splitKeyEqualities(cond, left.scope.columns.length, pkIndexes);
     const missing = table.primaryKey.filter((_, i) => !found.has(pkIndexes[i]!));
     if (missing.length) {
@@ -683,7 +683,7 @@ function planIntervalJoin(item: JoinRef, left: Planned, right: Planned, catalog:
   }
   const n = left.scope.columns.length;
   const joined = new Scope([...left.scope.columns, ...right.scope.columns]);
-  const cond = bindExpr(item.on, joined, catalog, { clause: 'ON' });
+  const cond = asCondition(bindExpr(item.on, joined, catalog, { clause: 'ON' }), 'ON', item.on.span);
   const leftKeys: number[] = [];
   const rightKeys: number[] = [];
   let bounds: { leftTime: number; rightTime: number; lowerMs: number; upperMs: number } | undefined;

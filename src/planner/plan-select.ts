@@ -4,7 +4,7 @@ import { SluiceError, didYouMean } from '../common/errors.js';
 import type { Span } from '../common/span.js';
 import { T, arrayOf, isNumeric, typeToString, type DataType, type Field } from '../common/types.js';
 import { isSubquery, normalizeName, type CallExpr, type Expr, type Ident, type SelectItem, type SelectQuery, type SubqueryExpr } from '../parser/ast.js';
-import { asText, bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
+import { asCondition, asText, bindExpr, Scope, type BindHooks, type ScopeColumn } from './bind-expr.js';
 import { exprKey, exprToString, mapChildren, visit, type BoundExpr } from './bound-expr.js';
 import type { Catalog, ModelSignature } from './catalog.js';
 import { AGGREGATE_ALIASES, AGGREGATE_FUNCTIONS, type AggregateFn } from './functions.js';
@@ -21,7 +21,7 @@ import { planSubqueries, queryHasSubquery } from './subqueries.js';
 import { implicitName } from './item-names.js';
 import { limitedAsQualify } from './limited-subquery.js';
 import { isWindowInput, rewriteWindows } from './window-items.js';
-import { inputColumns, liftWindows, mapChildren as mapAst } from './window-lift.js';
+import { inputColumns, isQualifyCondition, liftWindows, mapChildren as mapAst } from './window-lift.js';
 import { liftHavingSubqueries } from './having-lift.js';
 import { inlineFromlessSubqueries } from './fromless-subqueries.js';
 import { liftOnSubqueries } from './on-subqueries.js';
@@ -293,12 +293,11 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     });
   }
   if (q.where) {
-    const bound = bindExpr(whereAliases(q.where, q.items, scope), scope, catalog, { special, subquery, clause: 'WHERE' });
+    // A finished query's QUALIFY is the WHERE of a query over it (window-lift.ts).
+    const clause = isQualifyCondition(q.where) ? 'QUALIFY' : 'WHERE';
+    const bound = bindExpr(whereAliases(q.where, q.items, scope), scope, catalog, { special, subquery, clause });
     // WHERE NULL is a condition that is never TRUE, as in DuckDB and PostgreSQL.
-    const predicate: BoundExpr = bound.type.kind === 'NULL' ? { kind: 'Cast', operand: bound, type: { kind: 'BOOLEAN' } } : bound;
-    if (predicate.type.kind !== 'BOOLEAN') {
-      throw new SluiceError('TYPE_MISMATCH', `WHERE needs a BOOLEAN condition, got ${typeToString(predicate.type)}`, { span: q.where.span });
-    }
+    const predicate = asCondition(bound, clause, q.where.span);
     plan = { kind: 'LogicalFilter', input: plan, predicate, fields: plan.fields };
   }
 
@@ -392,7 +391,7 @@ function planSelectAt(q: SelectQuery, catalog: Catalog, opts: SelectOptions): Pl
     return mapChildren(e, overAggregate);
   };
   const selectExprs = items.map((i) => i.bind({ special, subquery: groupedSubquery, aggregate, clause: 'SELECT' }));
-  const having = q.having ? bindExpr(resolveHavingAliases(q.having, items, scope), scope, catalog, { special, aggregate, clause: 'HAVING' }) : undefined;
+  const having = q.having ? asCondition(bindExpr(resolveHavingAliases(q.having, items, scope), scope, catalog, { special, aggregate, clause: 'HAVING' }), 'HAVING', q.having.span) : undefined;
   const finalSelect = selectExprs.map(overAggregate);
   const finalHaving = having ? overAggregate(having) : undefined;
   for (const [k, e] of [...finalSelect.map((e, k) => [k, e] as const), ...(finalHaving ? [[-1, finalHaving] as const] : [])]) {
@@ -482,9 +481,7 @@ function singleton(e: BoundExpr): BoundExpr {
 }
 
 function filtered(args: readonly BoundExpr[], cond: BoundExpr, span: Span): BoundExpr[] {
-  if (cond.type.kind !== 'BOOLEAN' && cond.type.kind !== 'NULL') {
-    throw new SluiceError('TYPE_MISMATCH', `FILTER needs a BOOLEAN condition, got ${typeToString(cond.type)}`, { span });
-  }
+  asCondition(cond, 'FILTER', span);
   if (args.length === 0) return [cond];
   const [first, ...rest] = args;
   return [{ kind: 'Case', whens: [{ when: cond, then: first! }], type: first!.type, ...(first!.span ? { span: first!.span } : {}) }, ...rest];

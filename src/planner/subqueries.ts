@@ -16,7 +16,7 @@ import type { Span } from '../common/span.js';
 import { T } from '../common/types.js';
 import { isSubquery, normalizeName, type Expr, type FromItem, type SelectQuery, type SubqueryExpr } from '../parser/ast.js';
 import { hasSubquery } from './ast-conjuncts.js';
-import { bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
+import { asCondition, bindExpr, comparable, Scope, type ScopeColumn } from './bind-expr.js';
 import { andAll, type BoundExpr } from './bound-expr.js';
 import type { Catalog, TableDef } from './catalog.js';
 import type { LogicalPlan } from './logical.js';
@@ -88,10 +88,7 @@ function planTableSubquery(sub: SubqueryExpr, k: number, plan: LogicalPlan, scop
   const inner = new Scope([...outer.columns.map((c) => ({ ...c, hidden: true })), ...table.schema.map((f): ScopeColumn => ({ qualifier, name: f.name, type: f.type }))]);
   const hooks = { clause: 'a subquery' };
   const q = sub.query;
-  const where = q.where ? bindExpr(q.where, inner, catalog, hooks) : undefined;
-  if (where && where.type.kind !== 'BOOLEAN' && where.type.kind !== 'NULL') {
-    throw new SluiceError('TYPE_MISMATCH', 'the WHERE of a subquery needs a BOOLEAN condition', { span: q.where!.span });
-  }
+  const where = q.where ? asCondition(bindExpr(q.where, inner, catalog, hooks), 'the WHERE of a subquery', q.where.span) : undefined;
   const split = where ? splitKeyEqualities(where, n, pkIndexes) : { found: new Map<number, BoundExpr>(), rest: [] };
   let keys: BoundExpr[];
   let value: BoundExpr | undefined;

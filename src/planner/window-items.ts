@@ -18,7 +18,9 @@ import type { AggregateCall } from './logical.js';
 import type { FrameSpec, WindowFn, WindowSpec } from './window-spec.js';
 
 const RANKING: ReadonlySet<string> = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist']);
-const FUNCTIONS: ReadonlySet<string> = new Set([...RANKING, 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value', 'count', 'sum', 'avg', 'min', 'max']);
+/** The functions that exist only as window functions (with OVER). */
+export const WINDOW_ONLY_FUNCTIONS: ReadonlySet<string> = new Set([...RANKING, 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value']);
+const FUNCTIONS: ReadonlySet<string> = new Set([...WINDOW_ONLY_FUNCTIONS, 'count', 'sum', 'avg', 'min', 'max']);
 
 interface WindowItem {
   readonly call: CallExpr;

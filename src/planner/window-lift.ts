@@ -67,6 +67,7 @@ export function liftWindows(q: SelectQuery, inputHas: (name: string) => boolean 
     return isWindowCall(e) || isAggregateCall(e) || e.kind === 'ColumnRef' || isSubquery(e) ? lift(e) : mapChildren(e, qualify);
   };
   const where = q.qualify ? qualify(q.qualify) : undefined;
+  if (where) qualifyConditions.add(where);
   const sub: SelectQuery = { kind: 'Select', distinct: false, items: inner, from: q.from, ...(q.where ? { where: q.where } : {}), groupBy: q.groupBy, ...(q.having ? { having: q.having } : {}), orderBy: [], span: q.span };
   return {
     kind: 'Select',
@@ -80,6 +81,14 @@ export function liftWindows(q: SelectQuery, inputHas: (name: string) => boolean 
     ...(q.offset !== undefined ? { offset: q.offset } : {}),
     span: q.span,
   };
+}
+
+/** The WHEREs that lifting made of QUALIFYs, so that an error about one names QUALIFY. */
+const qualifyConditions = new WeakSet<Expr>();
+
+/** Whether `where` is the condition of a QUALIFY that lifting made a WHERE. */
+export function isQualifyCondition(where: Expr): boolean {
+  return qualifyConditions.has(where);
 }
 
 /**

@@ -12,7 +12,7 @@ import { batchFromRows } from '../../exec/columns.js';
 import { compileExpr } from '../../exec/compile-expr.js';
 import { normalizeName, type Expr, type FromItem, type Ident, type SelectItem, type SelectQuery } from '../../parser/index.js';
 import type { Field } from '../../common/types.js';
-import { bindExpr, Scope } from '../../planner/bind-expr.js';
+import { asCondition, bindExpr, Scope } from '../../planner/bind-expr.js';
 import type { Catalog, TableDef } from '../../planner/catalog.js';
 import { limitError } from '../../planner/limits.js';
 import type { StateRow, TableChange } from '../../state/index.js';
@@ -195,8 +195,7 @@ async function matching(select: StatementHandler<'Query'>, session: Session, def
     return rows.map((r) => picked.has(rowText(def.schema.map((f) => r[f.name] ?? null))));
   }
   const cond = where!;
-  const bound = bindExpr(cond, scopeOf(def), session.catalog, { clause: 'WHERE' });
-  if (bound.type.kind !== 'BOOLEAN' && bound.type.kind !== 'NULL') throw new SluiceError('TYPE_MISMATCH', 'WHERE needs a BOOLEAN condition', { span: cond.span });
+  const bound = asCondition(bindExpr(cond, scopeOf(def), session.catalog, { clause: 'WHERE' }), 'WHERE', cond.span);
   const { values, errors } = compileExpr(bound, def.schema, session.env.udfs).evaluate(batchFromRows(def.schema, rows));
   if (errors.length) throw new SluiceError('INVALID_ARGUMENT', `WHERE: ${errors[0]!.message}`, { span: cond.span, hint: 'nothing was changed' });
   return Array.from(values, (v) => v === true);
