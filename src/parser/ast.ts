@@ -169,6 +169,8 @@ export interface CaseExpr {
   readonly operand?: Expr;
   readonly whens: readonly { readonly when: Expr; readonly then: Expr }[];
   readonly else?: Expr;
+  /** How it was written, where not as CASE: `IF(cond, a, b)`, for errors that name it. */
+  readonly written?: 'IF';
   readonly span: Span;
 }
 

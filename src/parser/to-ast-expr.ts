@@ -413,7 +413,7 @@ function toPrimary(n: CstNode, cx: AstContext): Expr {
       if (word.image.toUpperCase() === 'IF') {
         // IF(cond, a, b) (as DuckDB) is CASE WHEN cond THEN a ELSE b END.
         if (args.length !== 3) throw new SluiceError('TYPE_MISMATCH', `IF takes (condition, value if TRUE, value otherwise), got ${args.length} argument${args.length === 1 ? '' : 's'}`, { span, hint: "e.g. IF(amount > 100, 'big', 'small')" });
-        return { kind: 'Case', whens: [{ when: args[0]!, then: args[1]! }], else: args[2]!, span };
+        return { kind: 'Case', whens: [{ when: args[0]!, then: args[1]! }], else: args[2]!, written: 'IF', span };
       }
       return { kind: 'Call', name: { ...identFromToken(word, cx), name: 'left' }, args, distinct: false, star: false, span };
     }

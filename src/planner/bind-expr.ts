@@ -234,7 +234,7 @@ export function bindExpr(e: Expr, scope: Scope, catalog: Catalog, hooks: BindHoo
       const whens = e.whens.map((w, i) => {
         const when = collatedWhens?.[i + 1] ?? (operand ? literalAs(operand, bind(w.when)) : bind(w.when));
         if (operand) comparable(operand, when, w.when.span);
-        else expectType(when, 'BOOLEAN', 'CASE WHEN');
+        else expectType(when, 'BOOLEAN', e.written === 'IF' ? 'the condition of IF' : 'CASE WHEN');
         return { when, then: bind(w.then) };
       });
       const results = literalsAsOthers([...whens.map((w) => w.then), ...(e.else ? [bind(e.else)] : [])]);
