@@ -329,6 +329,7 @@ function planJoin(asWritten: JoinRef, catalog: Catalog, planSub: SubqueryPlanner
   const ref = written.right.kind === 'TableRef' ? written.right : undefined;
   const def = ref ? catalog.relation(ref.name.name, ref.name.span) : undefined;
   const right = planFrom(written.right, catalog, planSub, pull);
+  refuseSameName(left.scope, right.scope, written.right.span);
   const named = written.natural ? naturalJoin(written, left, visibleNames(right.scope)) : written;
   // `s JOIN t` without ON matches the table's key by name: where the table is joined as its
   // changelog (the rows that would look it up change), that is USING (the key columns).
@@ -343,6 +344,21 @@ function planJoin(asWritten: JoinRef, catalog: Catalog, planSub: SubqueryPlanner
   // Two streams within a time bound: an interval join, which lets go of rows the bound retires.
   if (!pull && item.joinType === 'INNER' && item.on && intervalJoinOn(item.on, left, right!, catalog)) return planIntervalJoin(item, left, right!, catalog);
   return planHashJoin(item, left, right!, catalog);
+}
+
+/**
+ * Two sides of a join named alike (`FROM t JOIN t USING (id)`) are refused, as DuckDB and
+ * PostgreSQL refuse them: `t.x` could mean either, and `*` would show both under one name.
+ */
+function refuseSameName(left: Scope, right: Scope, span: Span): void {
+  const names = (scope: Scope) => new Set(scope.columns.filter((c) => !c.hidden && c.qualifier && /^[^\s\u0000]/.test(c.qualifier)).map((c) => normalizeName(c.qualifier!)));
+  const leftNames = names(left);
+  const same = [...names(right)].find((n) => leftNames.has(n));
+  if (same === undefined) return;
+  throw new SluiceError('INVALID_ARGUMENT', `'${same}' names two relations of this FROM`, {
+    span,
+    hint: 'give each side an alias of its own, e.g. FROM t AS a JOIN t AS b ON a.k = b.k',
+  });
 }
 
 /**
