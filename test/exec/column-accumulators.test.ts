@@ -469,4 +469,38 @@ describe('Utf8Slots', () => {
       slots.clear();
     }
   });
+
+  it('keeps the strings retain maps to a slot, renumbered, and numbers the others again as new', () => {
+    const slots = new Utf8Slots();
+    const rng = new Rng(11);
+    const pool = Array.from({ length: 30_000 }, (_, i) => (i % 53 === 0 ? `long-${'ü'.repeat(30)}-${i}` : `k${i}`));
+    // The model: each text's slot, and the next slot a new text gets.
+    let model = new Map<string, number>();
+    let next = 0;
+    const column = (rows: (string | null)[]) => batchFromRows([f('s', T.STRING)], rows.map((s) => ({ s }))).data.children[0]!;
+    for (let round = 0; round < 6; round++) {
+      for (let b = 0; b < 8; b++) {
+        const rows = Array.from({ length: 4096 }, () => (rng.nextInt(40) === 0 ? null : pool[rng.nextInt(pool.length)]!));
+        const out = new Int32Array(rows.length);
+        slots.slotRows(column(rows), out, 0, () => -1, (text) => {
+          expect(model.has(text)).toBe(false);
+          model.set(text, next);
+          return next++;
+        });
+        expect([...out]).toEqual(rows.map((x) => (x === null ? -1 : model.get(x)!)));
+      }
+      // Keep about a third of the slots, numbered from 0 in a shuffled order.
+      const to = new Int32Array(next).fill(-1);
+      const kept = [...model].filter(() => rng.nextInt(3) === 0);
+      const order = kept.map((_, i) => i).sort(() => rng.nextInt(3) - 1);
+      const after = new Map<string, number>();
+      kept.forEach(([text, slot], i) => {
+        to[slot] = order[i]!;
+        after.set(text, order[i]!);
+      });
+      slots.retain(to);
+      model = after;
+      next = kept.length;
+    }
+  });
 });

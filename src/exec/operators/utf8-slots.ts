@@ -7,9 +7,15 @@
 import type * as A from 'apache-arrow';
 
 export class Utf8Slots {
-  /** Per table position: entry + 1, 0 when free. Its size is a power of two, at least twice the entries. */
-  private table = new Int32Array(1024);
-  /** Per entry: its hash, its bytes' start in `arena` (they end where the next entry's start), and the caller's slot. */
+  /**
+   * Open addressing, POSITION_INTS per position: the entry's hash, its bytes' start in `arena`,
+   * its length + 1 (0: the position is free) and its slot. A lookup reads one position (and its
+   * neighbours on the same cache line) and the entry's bytes, nothing else: with hundreds of
+   * thousands of strings every other array it touched would be a cache miss of its own. The
+   * number of positions is a power of two, at least twice the entries.
+   */
+  private table = new Int32Array(1024 * POSITION_INTS);
+  /** Per entry, for rebuilding the table: its hash, its bytes' start (they end where the next entry's start) and its slot. */
   private hashes = new Int32Array(256);
   private starts = new Int32Array(257);
   private slots = new Int32Array(256);
@@ -58,32 +64,30 @@ export class Utf8Slots {
       const to = offs[i + 1]!;
       let h = 0x811c9dc5 | 0;
       for (let p = from; p < to; p++) h = Math.imul(h ^ bytes[p]!, 0x01000193);
-      const e = this.find(bytes, from, to, h);
-      out[at + i] = e >= 0 ? this.slots[e]! : this.add(bytes, from, to, h, newSlot(bytes, from, to));
+      const b = this.find(bytes, from, to, h);
+      out[at + i] = b >= 0 ? this.table[b + SLOT]! : this.add(bytes, from, to, h, newSlot(bytes, from, to));
     }
   }
 
-  /** The entry holding bytes[from, to) (hash `h`), or -1. */
+  /** The table index of the position holding bytes[from, to) (hash `h`), or -1. */
   private find(bytes: Uint8Array, from: number, to: number, h: number): number {
     const table = this.table;
-    const mask = table.length - 1;
-    const len = to - from;
-    for (let pos = h & mask; ; pos = (pos + 1) & mask) {
-      const t = table[pos]!;
-      if (t === 0) return -1;
-      const e = t - 1;
-      if (this.hashes[e] !== h) continue;
-      const start = this.starts[e]!;
-      if (this.starts[e + 1]! - start !== len) continue;
+    const mask = table.length - POSITION_INTS;
+    const stored = to - from + 1;
+    for (let b = firstPosition(h, mask); ; b = (b + POSITION_INTS) & mask) {
+      const l = table[b + LENGTH]!;
+      if (l === 0) return -1;
+      if (table[b] !== h || l !== stored) continue;
       const arena = this.arena;
+      const start = table[b + START]!;
       let same = true;
-      for (let k = 0; k < len; k++) {
+      for (let k = 0; k < stored - 1; k++) {
         if (arena[start + k] !== bytes[from + k]) {
           same = false;
           break;
         }
       }
-      if (same) return e;
+      if (same) return b;
     }
   }
 
@@ -109,7 +113,7 @@ export class Utf8Slots {
     this.starts[e + 1] = end;
     this.hashes[e] = h;
     this.slots[e] = slot;
-    if (2 * this.count > this.table.length) this.rehash(2 * this.table.length);
+    if (2 * this.count * POSITION_INTS > this.table.length) this.rehash(2 * this.table.length);
     else this.place(e);
     return slot;
   }
@@ -141,16 +145,33 @@ export class Utf8Slots {
 
   private place(e: number): void {
     const table = this.table;
-    const mask = table.length - 1;
-    let pos = this.hashes[e]! & mask;
-    while (table[pos] !== 0) pos = (pos + 1) & mask;
-    table[pos] = e + 1;
+    const mask = table.length - POSITION_INTS;
+    const h = this.hashes[e]!;
+    let b = firstPosition(h, mask);
+    while (table[b + LENGTH] !== 0) b = (b + POSITION_INTS) & mask;
+    const start = this.starts[e]!;
+    table[b] = h;
+    table[b + START] = start;
+    table[b + LENGTH] = this.starts[e + 1]! - start + 1;
+    table[b + SLOT] = this.slots[e]!;
   }
 
   private rehash(size: number): void {
     this.table = new Int32Array(size);
     for (let e = 0; e < this.count; e++) this.place(e);
   }
+}
+
+/** Ints per table position, and where each field sits in it (the hash at 0). */
+const POSITION_INTS = 4;
+const START = 1;
+const LENGTH = 2;
+const SLOT = 3;
+
+/** The table index of the first position to probe for hash `h` (`mask`: the table's length minus POSITION_INTS). */
+function firstPosition(h: number, mask: number): number {
+  // The hash's bits mixed (FNV-1a's low bits alone cluster on keys that differ in their last byte).
+  return Math.imul(h ^ (h >>> 16), 0x45d9f3b) & mask;
 }
 
 function grown(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
