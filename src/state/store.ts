@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SluiceError } from '../common/errors.js';
 import type { KeyRange } from './keys.js';
@@ -35,6 +36,15 @@ export interface IterateOptions extends KeyRange {
 /** Entries `iterateChunks` gathers per run by default. */
 const ITERATE_CHUNK = 1024;
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Reads `getMany` runs side by side at most (libuv's thread pool has four threads), and the
+ * fewest keys each takes: a read costs about a microsecond of binding work per key besides its
+ * RocksDB lookups, so small ones stay whole. Measured over 262,144 random keys of a 1M-key
+ * view's state on 2 cores: one read 22-26 µs a key, two 13-14, four 12.
+ */
+const READ_PARTS = Math.max(2, Math.min(4, availableParallelism()));
+const READ_PART_KEYS = 2048;
 
 const NATIVE_MEMORY = { cacheSize: 8 * 1024 * 1024, writeBufferSize: 16 * 1024 * 1024 } as const;
 
@@ -78,14 +88,24 @@ export class Store {
   }
 
   /**
-   * The values of many keys in one read from one snapshot (undefined where a key is missing),
-   * in the order of `keys`. One trip to RocksDB's thread pool: much cheaper than a get per key.
+   * The values of many keys (undefined where a key is missing), in the order of `keys`. A few
+   * trips to RocksDB's thread pool instead of one per key: up to READ_PARTS reads side by side
+   * for many keys, since each reads its keys one after the other on one thread (a point read of
+   * a key not in the block cache costs some 10-20 µs of CPU there) while the caller waits. Each
+   * key is read as of one moment, not every key as of the same one: a caller that needs keys
+   * consistent with each other reads them through a snapshot of its own (`iterate`).
    */
   async getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
     this.checkOpen();
     if (keys.length === 0) return [];
-    const values = await wrap('read state', call<(Buffer | undefined)[]>((cb) => this.db.getMany([...keys], { asBuffer: true }, cb)));
-    return values ?? [];
+    const parts = Math.min(READ_PARTS, Math.floor(keys.length / READ_PART_KEYS));
+    const read = (part: Buffer[]) => wrap('read state', call<(Buffer | undefined)[]>((cb) => this.db.getMany(part, { asBuffer: true }, cb)));
+    if (parts < 2) return (await read([...keys])) ?? [];
+    const size = Math.ceil(keys.length / parts);
+    const got = await Promise.all(Array.from({ length: parts }, (_, p) => read(keys.slice(p * size, (p + 1) * size))));
+    const values: (Buffer | undefined)[] = [];
+    for (const part of got) for (const v of part ?? []) values.push(v);
+    return values;
   }
 
   /** Approximate bytes a key range takes in the database files (data still in memory counts 0). */

@@ -22,6 +22,20 @@ describe('Store', () => {
     expect(await s2.get(k('a', 2))).toBeUndefined();
   });
 
+  it('reads many keys, found and missing, in the order asked, whether read whole or in parts', async () => {
+    const s = await temp.open();
+    const wb = s.batch();
+    for (let i = 0; i < 20_000; i += 2) wb.put(k('m', i), v(`v${i}`));
+    await wb.write();
+    for (const n of [1, 5, 4095, 4096, 9_999, 20_000]) {
+      // Keys in a scattered order; only the even ones were written.
+      const keys = Array.from({ length: n }, (_, j) => (j * 7919 + n) % 20_000);
+      const got = await s.getMany(keys.map((i) => k('m', i)));
+      expect(got.length).toBe(n);
+      expect(got.map((b) => b?.toString())).toEqual(keys.map((i) => (i % 2 === 0 ? `v${i}` : undefined)));
+    }
+  });
+
   it('iterates ranges forward, reverse and limited, and releases iterators on break', async () => {
     const s = await temp.open();
     for (let i = 0; i < 20; i++) await s.put(k('r', i), v(String(i)));
